@@ -1,0 +1,28 @@
+# Two commands matter: `make demo` runs the whole system, `make test` runs the tests.
+# Both set themselves up first (scripts/setup.sh).
+SHELL := /bin/bash
+PY := .venv/bin/python
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: setup demo test bench screenshots serve clean
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	$(PY) -m demo
+
+serve: setup
+	$(PY) -m caller serve --config assets/demo-hospital.toml --db out/hospital.db
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	bench/run
+
+screenshots: setup
+	$(PY) -m demo.screenshots
+
+clean:
+	rm -rf out .venv

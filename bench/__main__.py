@@ -1,0 +1,45 @@
+"""bench/run [NAME...]: run the named benchmarks (all when none named), print JSON lines."""
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import sys
+import traceback
+from pathlib import Path
+
+
+def discover() -> dict:
+    found = {}
+    here = Path(__file__).parent
+    for mod in sorted(pkgutil.iter_modules([str(here)]), key=lambda m: m.name):
+        if not mod.name.startswith("bench_"):
+            continue
+        module = importlib.import_module(f"bench.{mod.name}")
+        for name, fn in getattr(module, "BENCHES", {}).items():
+            found[name] = fn
+    return found
+
+
+def main(argv: list[str]) -> int:
+    benches = discover()
+    names = argv or list(benches)
+    unknown = [n for n in names if n not in benches]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(benches)}", file=sys.stderr)
+        return 2
+    failed = 0
+    for name in names:
+        try:
+            result = benches[name]()
+        except Exception as exc:  # a failing benchmark is reported, the others still run
+            traceback.print_exc()
+            result = {"error": f"{type(exc).__name__}: {exc}"}
+            failed += 1
+        for row in result if isinstance(result, list) else [result]:
+            print(json.dumps({"bench": name, **row}, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
