@@ -1,0 +1,143 @@
+"""The exact strings the speaker says, and that the Mandarin voice reads them as Mandarin."""
+from __future__ import annotations
+
+import shutil
+import string
+import subprocess
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hardware.speech.normalize import (
+    DEFAULT_CALL_TEMPLATE,
+    call_text,
+    display_text,
+    mask_name,
+    speakable,
+    spoken_name,
+    spoken_room,
+    spoken_ticket,
+    surname_of,
+)
+
+VOICE = "cmn-latn-pinyin"
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
+
+
+def phonemes(text: str) -> str:
+    done = subprocess.run(
+        ["espeak-ng", "-v", VOICE, "-x", "-q", text], capture_output=True, text=True, timeout=10, check=True
+    )
+    return done.stdout
+
+
+@pytest.mark.parametrize(
+    ("ticket", "spoken"),
+    [("A015", "A 零 一 五"), ("b100", "B 一 零 零"), ("Z999", "Z 九 九 九"), ("C-007", "C 零 零 七"), ("12", "一 二")],
+)
+def test_ticket_is_read_character_by_character(ticket: str, spoken: str) -> None:
+    assert spoken_ticket(ticket) == spoken
+
+
+@pytest.mark.parametrize(
+    ("name", "mode", "spoken"),
+    [
+        ("张*", "surname", "张某某"),
+        ("王*明", "surname", "王某某"),
+        ("欧**娜", "surname", "欧某某"),
+        ("欧阳娜娜", "surname", "欧阳某某"),
+        ("张三", "surname", "张某某"),
+        ("王小明", "full", "王小明"),
+        ("王*明", "full", "王某某"),
+        ("张*", "none", ""),
+        ("", "surname", ""),
+        (None, "full", ""),
+        ("John Smith", "full", ""),
+    ],
+)
+def test_names_are_spoken_per_setting(name: str | None, mode: str, spoken: str) -> None:
+    assert spoken_name(name, mode) == spoken  # type: ignore[arg-type]
+
+
+def test_unknown_name_mode_is_refused() -> None:
+    with pytest.raises(ValueError, match="name_mode"):
+        spoken_name("张三", "initials")  # type: ignore[arg-type]
+
+
+def test_surname_of_masked_and_compound_names() -> None:
+    assert surname_of("司马*") == "司马"
+    assert surname_of("司马光") == "司马"
+    assert surname_of("司马") == "司"  # two characters: surname 司, given name 马
+
+
+@pytest.mark.parametrize(
+    ("room", "spoken"),
+    [
+        ("3诊室", "3号诊室"),
+        ("3号诊室", "3号诊室"),
+        ("12 诊室", "12号诊室"),
+        ("内科5诊室", "内科5号诊室"),
+        ("103诊室", "一 零 三 号诊室"),
+        ("2窗口", "2号窗口"),
+        ("B区", "B区"),
+    ],
+)
+def test_rooms_get_hao(room: str, spoken: str) -> None:
+    assert spoken_room(room) == spoken
+
+
+def test_call_text_exact_strings() -> None:
+    t = DEFAULT_CALL_TEMPLATE
+    assert call_text(t, "A015", "张*", "3诊室", "surname") == "请 A 零 一 五 号 张某某 到 3号诊室 就诊"
+    assert call_text(t, "A015", "张*", "3诊室", "none") == "请 A 零 一 五 号 到 3号诊室 就诊"
+    assert call_text(t, "B102", "李四", "12诊室", "full") == "请 B 一 零 二 号 李四 到 12号诊室 就诊"
+    assert call_text("{ticket}号，请到{room}", "C3", None, "2窗口", "none") == "C 三号，请到2号窗口"
+
+
+def test_display_text_keeps_ticket_and_masks_name() -> None:
+    assert display_text(DEFAULT_CALL_TEMPLATE, "A015", "张三", "3诊室") == "请 A015 号 张* 到 3诊室 就诊"
+    assert display_text(DEFAULT_CALL_TEMPLATE, "A016", "欧阳娜娜", "5诊室") == "请 A016 号 欧**娜 到 5诊室 就诊"
+    assert mask_name("王小明") == "王*明"
+
+
+def test_template_with_unknown_field_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="ticket"):
+        call_text("请 {number} 号", "A1", None, "1诊室")
+
+
+def test_broadcast_text_loses_symbols() -> None:
+    assert speakable("请 **注意** 保持安静") == "请 注意 保持安静"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.text(alphabet=st.sampled_from("张王李欧阳司马小明娜*a B"), max_size=6),
+    mode=st.sampled_from(["none", "surname", "full"]),
+    room=st.text(alphabet=st.sampled_from("0123456789诊室号内科*"), max_size=8),
+)
+def test_no_asterisk_is_ever_spoken(name: str, mode: str, room: str) -> None:
+    assert "*" not in call_text(DEFAULT_CALL_TEMPLATE, "A015", name, room, mode)  # type: ignore[arg-type]
+
+
+@needs_espeak
+@pytest.mark.parametrize("letter", list(string.ascii_uppercase))
+def test_every_ticket_letter_is_read_as_mandarin(letter: str) -> None:
+    text = call_text(DEFAULT_CALL_TEMPLATE, f"{letter}015", "欧阳*", "103诊室")
+    out = phonemes(text)
+    assert out.strip(), "espeak produced no phonemes"
+    assert "(en)" not in out
+
+
+@needs_espeak
+def test_digits_are_read_one_by_one() -> None:
+    # 零 一 五 -> ling2 yi1 wu3; "015" as a number would be read "shi2 wu3" (十五).
+    out = phonemes(spoken_ticket("A015"))
+    assert "l'i35N" in out and "j'i55" in out and "w'u" in out
+    assert "s.i.35" not in out
+
+
+@needs_espeak
+def test_masked_name_would_be_read_as_asterisk_which_is_why_we_rewrite_it() -> None:
+    assert "(en)" in phonemes("张*")  # espeak says "asterisk" in English
+    assert "(en)" not in phonemes(call_text(DEFAULT_CALL_TEMPLATE, "A015", "张*", "3诊室"))
