@@ -1,0 +1,28 @@
+"""ESC/POS thermal receipt printer: profiles, Chinese slip builders, transports, decoder and simulators."""
+from .decode import decode, decode_for, render_png
+from .documents import (
+    ReceiptDoc,
+    ReceiptLine,
+    ReportDoc,
+    ReportItem,
+    TicketDoc,
+    render_receipt,
+    render_report,
+    render_ticket,
+)
+from .layout import format_fen, format_fen_yuan
+from .printer import Printer, PrinterError, PrinterHealth, PrinterReadiness, readiness
+from .profiles import PROFILES, PrinterProfile, profile_named
+from .status import PrinterStatus
+from .transport import EscposTransport, SerialTransport, TcpTransport, file_transport, usb_transport
+
+__all__ = [
+    "decode", "decode_for", "render_png",
+    "ReceiptDoc", "ReceiptLine", "ReportDoc", "ReportItem", "TicketDoc",
+    "render_receipt", "render_report", "render_ticket",
+    "format_fen", "format_fen_yuan",
+    "Printer", "PrinterError", "PrinterHealth", "PrinterReadiness", "readiness",
+    "PROFILES", "PrinterProfile", "profile_named",
+    "PrinterStatus",
+    "EscposTransport", "SerialTransport", "TcpTransport", "file_transport", "usb_transport",
+]

@@ -1,0 +1,274 @@
+"""Slip documents (ticket, payment receipt, lab report): plain data in, ESC/POS bytes out. Chinese first."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from .layout import format_fen, text_columns
+from .profiles import PrinterProfile
+from .slip import SlipWriter
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+@dataclass(frozen=True)
+class TicketDoc:
+    """A queue ticket. masked_name must already be masked (张*); the printer never sees the full name."""
+
+    hospital: str
+    ticket_no: str
+    department: str
+    room: str
+    location: str
+    masked_name: str
+    ahead: int
+    wait_minutes: int
+    printed_at: datetime
+    status_url: str
+    title: str = "排队凭条"
+    footer: tuple[str, ...] = ("请留意叫号，过号请到分诊台咨询", "祝您早日康复")
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """One billed item; money in integer fen."""
+
+    name: str
+    quantity: int
+    unit_fen: int
+
+    @property
+    def amount_fen(self) -> int:
+        return self.quantity * self.unit_fen
+
+
+@dataclass(frozen=True)
+class ReceiptDoc:
+    """A payment receipt; money in integer fen."""
+
+    hospital: str
+    masked_name: str
+    lines: tuple[ReceiptLine, ...]
+    payment_method: str
+    transaction_no: str
+    paid_at: datetime
+    title: str = "门诊缴费凭条"
+    footer: tuple[str, ...] = ("请妥善保管本凭条", "谢谢，祝您健康")
+
+    @property
+    def total_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+
+Flag = Literal["", "H", "L"]
+FLAG_MARK = {"": "", "H": "↑", "L": "↓"}
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    """One lab test result; flag H (above range, ↑) or L (below, ↓) or '' (in range)."""
+
+    name: str
+    result: str
+    unit: str
+    reference: str
+    flag: Flag = ""
+
+
+@dataclass(frozen=True)
+class ReportDoc:
+    """A lab report slip."""
+
+    hospital: str
+    title: str
+    masked_name: str
+    age: str
+    sex: str
+    specimen: str
+    items: tuple[ReportItem, ...]
+    tested_by: str
+    verified_by: str
+    reported_at: datetime
+    print_count: int = 1
+    department: str = ""
+    footer: tuple[str, ...] = ("↑ 高于参考范围  ↓ 低于参考范围", "结果请以医生解读为准，祝您健康")
+
+
+def ticket_number_size(ticket_no: str, profile: PrinterProfile, largest: int = 4) -> int:
+    """The largest GS ! multiplier (up to largest) at which the ticket number fits one line."""
+    width = max(1, text_columns(ticket_no, profile.encoding))
+    return max(1, min(largest, profile.columns // width))
+
+
+def _header(w: SlipWriter, hospital: str, title: str) -> None:
+    fits_double = text_columns(hospital, w.profile.encoding) * 2 <= w.columns
+    w.text(hospital, "center", 2 if fits_double else 1, 2, bold=True)
+    w.text(title, "center")
+    w.rule()
+
+
+def _footer(w: SlipWriter, footer: tuple[str, ...]) -> None:
+    w.rule()
+    for line in footer:
+        w.text(line, "center")
+
+
+def render_ticket(doc: TicketDoc, profile: PrinterProfile) -> bytes:
+    """The queue ticket: very large number, department, room and directions, wait, status QR."""
+    w = SlipWriter(profile)
+    _header(w, doc.hospital, doc.title)
+    mult = ticket_number_size(doc.ticket_no, profile, largest=6 if profile.paper_mm == 80 else 5)
+    w.text(doc.ticket_no, "center", mult, mult, bold=True)
+    w.text(doc.department, "center", 2, 2, bold=True)
+    w.blank()
+    w.labelled("诊室：", doc.room)
+    w.labelled("位置：", doc.location)
+    w.labelled("姓名：", doc.masked_name)
+    w.text(f"您前面还有 {doc.ahead} 位", bold=True)
+    w.text(f"预计等候约 {doc.wait_minutes} 分钟")
+    w.labelled("取号时间：", doc.printed_at.strftime(TIME_FORMAT))
+    w.blank()
+    w.qr(doc.status_url)
+    w.text("扫码查看排队进度", "center")
+    _footer(w, doc.footer)
+    return w.finish()
+
+
+def _receipt_items(w: SlipWriter, lines: tuple[ReceiptLine, ...]) -> None:
+    enc = w.profile.encoding
+    if w.columns >= 48:
+        widths = (19, 6, 10, 10)
+        w.row([("项目", widths[0], "left"), ("数量", widths[1], "right"), ("单价", widths[2], "right"),
+               ("金额", widths[3], "right")], bold=True)
+        for line in lines:
+            w.row([(line.name, widths[0], "left"), (str(line.quantity), widths[1], "right"),
+                   (format_fen(line.unit_fen), widths[2], "right"), (format_fen(line.amount_fen), widths[3], "right")])
+        return
+    w.row([("项目/数量×单价", 20, "left"), ("金额", 11, "right")], bold=True)
+    for line in lines:
+        w.text(line.name)
+        detail = f"  {line.quantity} × {format_fen(line.unit_fen)}"
+        if text_columns(detail, enc) > 20:
+            detail = f"  {line.quantity}×{format_fen(line.unit_fen)}"
+        w.row([(detail, 20, "left"), (format_fen(line.amount_fen), 11, "right")])
+
+
+def render_receipt(doc: ReceiptDoc, profile: PrinterProfile) -> bytes:
+    """The payment receipt: itemised lines, total, method, transaction number, time."""
+    w = SlipWriter(profile)
+    _header(w, doc.hospital, doc.title)
+    w.labelled("姓名：", doc.masked_name)
+    w.rule()
+    _receipt_items(w, doc.lines)
+    w.rule()
+    total = format_fen(doc.total_fen)
+    double = text_columns("合计：" + total, profile.encoding) + 1 <= profile.columns // 2
+    w.pair("合计：", total, bold=True, width=2 if double else 1, height=2)
+    w.pair("支付方式：", doc.payment_method)
+    w.pair("交易号：", doc.transaction_no)
+    w.pair("缴费时间：", doc.paid_at.strftime("%Y-%m-%d %H:%M:%S"))
+    _footer(w, doc.footer)
+    return w.finish()
+
+
+def _report_items(w: SlipWriter, items: tuple[ReportItem, ...]) -> None:
+    if w.columns >= 48:
+        widths = (17, 9, 9, 10)
+        w.row([("项目", widths[0], "left"), ("结果", widths[1], "left"), ("单位", widths[2], "left"),
+               ("参考范围", widths[3], "left")], bold=True)
+        for item in items:
+            result = f"{item.result} {FLAG_MARK[item.flag]}".rstrip()
+            w.row([(item.name, widths[0], "left"), (result, widths[1], "left"), (item.unit, widths[2], "left"),
+                   (item.reference, widths[3], "left")], bold=bool(item.flag))
+        return
+    widths = (10, 8, 12)
+    w.text("项目", bold=True)
+    w.row([("  结果", widths[0], "left"), ("单位", widths[1], "left"), ("参考范围", widths[2], "left")], bold=True)
+    for item in items:
+        result = f"  {item.result} {FLAG_MARK[item.flag]}".rstrip()
+        w.text(item.name, bold=bool(item.flag))
+        w.row([(result, widths[0], "left"), (item.unit, widths[1], "left"), (item.reference, widths[2], "left")],
+              bold=bool(item.flag))
+
+
+def render_report(doc: ReportDoc, profile: PrinterProfile) -> bytes:
+    """The lab report slip: patient, specimen, results with ↑/↓, two signing doctors, print count."""
+    w = SlipWriter(profile)
+    _header(w, doc.hospital, doc.title)
+    patient = f"姓名：{doc.masked_name}  性别：{doc.sex}  年龄：{doc.age}"
+    if text_columns(patient, profile.encoding) <= profile.columns:
+        w.text(patient)
+    else:
+        w.labelled("姓名：", doc.masked_name)
+        w.text(f"性别：{doc.sex}  年龄：{doc.age}")
+    if doc.department:
+        w.labelled("科室：", doc.department)
+    w.labelled("标本：", doc.specimen)
+    w.rule()
+    _report_items(w, doc.items)
+    w.rule()
+    w.text(f"检验者：{doc.tested_by}  审核者：{doc.verified_by}")
+    w.labelled("报告时间：", doc.reported_at.strftime(TIME_FORMAT))
+    w.text(f"第{doc.print_count}次打印", "right", bold=doc.print_count > 1)
+    _footer(w, doc.footer)
+    return w.finish()
+
+
+@dataclass(frozen=True)
+class _Samples:
+    """Sample documents for the demo, the benchmark and the sample slips."""
+
+    ticket: TicketDoc
+    receipt: ReceiptDoc
+    report: ReportDoc
+
+
+def sample_documents(now: datetime | None = None) -> _Samples:
+    """Realistic documents for demos and sample slips (fixed time unless now is given)."""
+    now = now or datetime(2026, 11, 23, 9, 30)
+    ticket = TicketDoc(
+        hospital="市第一人民医院",
+        ticket_no="A015",
+        department="内科",
+        room="3诊室",
+        location="门诊楼2层 内科诊区，出电梯右转",
+        masked_name="王*明",
+        ahead=5,
+        wait_minutes=25,
+        printed_at=now,
+        status_url="http://queue.hospital.local/t/20261123-A015?k=7f3a9c",
+    )
+    receipt = ReceiptDoc(
+        hospital="市第一人民医院",
+        masked_name="王*明",
+        lines=(
+            ReceiptLine("普通门诊诊查费", 1, 1000),
+            ReceiptLine("血常规（五分类）", 1, 2500),
+            ReceiptLine("阿莫西林胶囊（0.25g×24粒）", 2, 1250),
+        ),
+        payment_method="微信支付",
+        transaction_no="4200001234202611230987654321",
+        paid_at=now,
+    )
+    report = ReportDoc(
+        hospital="市第一人民医院",
+        title="检验报告单（血常规）",
+        masked_name="欧**娜",
+        age="45岁",
+        sex="女",
+        specimen="静脉血（EDTA抗凝）",
+        department="内科门诊",
+        items=(
+            ReportItem("白细胞计数(WBC)", "11.8", "10^9/L", "3.5-9.5", "H"),
+            ReportItem("红细胞计数(RBC)", "4.52", "10^12/L", "3.8-5.1"),
+            ReportItem("血红蛋白(HGB)", "102", "g/L", "115-150", "L"),
+            ReportItem("血小板计数(PLT)", "236", "10^9/L", "125-350"),
+            ReportItem("中性粒细胞百分比", "78.2", "%", "40-75", "H"),
+        ),
+        tested_by="李建华",
+        verified_by="陈静",
+        reported_at=now,
+        print_count=2,
+    )
+    return _Samples(ticket, receipt, report)

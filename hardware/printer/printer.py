@@ -1,0 +1,117 @@
+"""The Printer facade the kiosk uses: readiness in Chinese, print a job or raise PrinterError."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import serial
+
+from .documents import ReceiptDoc, ReportDoc, TicketDoc, render_receipt, render_report, render_ticket
+from .profiles import PrinterProfile
+from .status import PrinterStatus
+from .transport import Transport
+
+
+class PrinterHealth(str, Enum):
+    """Same values as the shared device health (ok / degraded / offline)."""
+
+    OK = "ok"
+    DEGRADED = "degraded"
+    OFFLINE = "offline"
+
+
+@dataclass(frozen=True)
+class PrinterReadiness:
+    """Shaped like the shared DeviceHealth(device, status, reason_zh, reason_en), plus the raw status."""
+
+    device: str
+    status: PrinterHealth
+    reason_zh: str
+    reason_en: str
+    printer_status: PrinterStatus
+
+
+def _problem(status: PrinterStatus) -> tuple[str, str] | None:
+    """(reason_zh, reason_en) of why the printer cannot print now, or None when it can."""
+    if not status.responded:
+        return "打印机无响应", "printer not responding"
+    if status.cover_open:
+        return "打印机盖未关好", "printer cover open"
+    if status.paper_out:
+        return "打印纸已用完", "paper out"
+    if status.error:
+        return "打印机故障", "printer error"
+    if not status.online:
+        return "打印机离线", "printer offline"
+    return None
+
+
+def readiness(status: PrinterStatus, device: str = "printer") -> PrinterReadiness:
+    """Map a real-time status to health with Chinese and English reasons (pure)."""
+    problem = _problem(status)
+    if problem:
+        return PrinterReadiness(device, PrinterHealth.OFFLINE, *problem, status)
+    if status.paper_near_end:
+        return PrinterReadiness(device, PrinterHealth.DEGRADED, "纸将用完，请及时更换打印纸", "paper near end", status)
+    return PrinterReadiness(device, PrinterHealth.OK, "打印机正常", "printer ready", status)
+
+
+class PrinterError(Exception):
+    """A job did not print (completely). message_zh is what the patient sees; partial says paper may have come out."""
+
+    def __init__(self, reason_zh: str, reason_en: str, *, partial: bool, status: PrinterStatus | None = None) -> None:
+        self.reason_zh, self.reason_en, self.partial, self.status = reason_zh, reason_en, partial, status
+        what = "凭条未能完整打印" if partial else "暂时无法打印凭条"
+        self.message_zh = f"对不起，{what}（{reason_zh}）。请凭补打码到服务台补打，或联系工作人员，谢谢。"
+        self.message_en = f"Sorry, the slip {'was not printed completely' if partial else 'cannot be printed now'} ({reason_en})."
+        super().__init__(self.message_zh)
+
+
+class Printer:
+    """One receipt printer: a transport plus the profile its documents are rendered for."""
+
+    def __init__(self, transport: Transport, profile: PrinterProfile, *, device: str = "printer",
+                 status_timeout: float = 1.0, job_status_timeout: float = 5.0) -> None:
+        self.transport, self.profile, self.device = transport, profile, device
+        self.status_timeout, self.job_status_timeout = status_timeout, job_status_timeout
+
+    def status(self) -> PrinterStatus:
+        return self.transport.status(self.status_timeout)
+
+    def check_ready(self) -> PrinterReadiness:
+        """Ask the printer now; a silent printer is offline with reason 打印机无响应, never OK."""
+        return readiness(self.status(), self.device)
+
+    def print_job(self, data: bytes) -> None:
+        """Print bytes; raise PrinterError if the printer cannot start, the link fails, or after the job the
+        printer reports a problem (cover opened / paper ran out mid-job) or does not answer."""
+        before = self.status()
+        problem = _problem(before)
+        if problem:
+            raise PrinterError(*problem, partial=False, status=before)
+        try:
+            self.transport.write(data)
+        except (OSError, serial.SerialException) as exc:
+            raise PrinterError("打印机连接中断", f"link failed: {exc}", partial=True) from exc
+        after = self.transport.status(self.job_status_timeout)
+        problem = _problem(after)
+        if problem:
+            raise PrinterError(*problem, partial=True, status=after)
+
+    def print_ticket(self, doc: TicketDoc) -> None:
+        self.print_job(render_ticket(doc, self.profile))
+
+    def print_receipt(self, doc: ReceiptDoc) -> None:
+        self.print_job(render_receipt(doc, self.profile))
+
+    def print_report(self, doc: ReportDoc) -> None:
+        self.print_job(render_report(doc, self.profile))
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> "Printer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
