@@ -11,7 +11,7 @@ from .documents import (
     render_ticket,
 )
 from .layout import format_fen, format_fen_yuan
-from .printer import Printer, PrinterError, PrinterHealth, PrinterReadiness, readiness
+from .printer import Printer, PrinterError, readiness
 from .profiles import PROFILES, PrinterProfile, profile_named
 from .status import PrinterStatus
 from .transport import EscposTransport, SerialTransport, TcpTransport, file_transport, usb_transport
@@ -21,7 +21,7 @@ __all__ = [
     "ReceiptDoc", "ReceiptLine", "ReportDoc", "ReportItem", "TicketDoc",
     "render_receipt", "render_report", "render_ticket",
     "format_fen", "format_fen_yuan",
-    "Printer", "PrinterError", "PrinterHealth", "PrinterReadiness", "readiness",
+    "Printer", "PrinterError", "readiness",
     "PROFILES", "PrinterProfile", "profile_named",
     "PrinterStatus",
     "EscposTransport", "SerialTransport", "TcpTransport", "file_transport", "usb_transport",

@@ -1,34 +1,14 @@
 """The Printer facade the kiosk uses: readiness in Chinese, print a job or raise PrinterError."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
-
 import serial
+
+from hardware.health import DeviceHealth, Health
 
 from .documents import ReceiptDoc, ReportDoc, TicketDoc, render_receipt, render_report, render_ticket
 from .profiles import PrinterProfile
 from .status import PrinterStatus
 from .transport import Transport
-
-
-class PrinterHealth(str, Enum):
-    """Same values as the shared device health (ok / degraded / offline)."""
-
-    OK = "ok"
-    DEGRADED = "degraded"
-    OFFLINE = "offline"
-
-
-@dataclass(frozen=True)
-class PrinterReadiness:
-    """Shaped like the shared DeviceHealth(device, status, reason_zh, reason_en), plus the raw status."""
-
-    device: str
-    status: PrinterHealth
-    reason_zh: str
-    reason_en: str
-    printer_status: PrinterStatus
 
 
 def _problem(status: PrinterStatus) -> tuple[str, str] | None:
@@ -46,14 +26,14 @@ def _problem(status: PrinterStatus) -> tuple[str, str] | None:
     return None
 
 
-def readiness(status: PrinterStatus, device: str = "printer") -> PrinterReadiness:
-    """Map a real-time status to health with Chinese and English reasons (pure)."""
+def readiness(status: PrinterStatus, device: str = "printer") -> DeviceHealth:
+    """Map a real-time status to device health with Chinese and English reasons (pure)."""
     problem = _problem(status)
     if problem:
-        return PrinterReadiness(device, PrinterHealth.OFFLINE, *problem, status)
+        return DeviceHealth(device, Health.OFFLINE, *problem)
     if status.paper_near_end:
-        return PrinterReadiness(device, PrinterHealth.DEGRADED, "纸将用完，请及时更换打印纸", "paper near end", status)
-    return PrinterReadiness(device, PrinterHealth.OK, "打印机正常", "printer ready", status)
+        return DeviceHealth(device, Health.DEGRADED, "纸将用完，请及时更换打印纸", "paper near end")
+    return DeviceHealth(device, Health.OK, "打印机正常", "printer ready")
 
 
 class PrinterError(Exception):
@@ -78,7 +58,7 @@ class Printer:
     def status(self) -> PrinterStatus:
         return self.transport.status(self.status_timeout)
 
-    def check_ready(self) -> PrinterReadiness:
+    def check_ready(self) -> DeviceHealth:
         """Ask the printer now; a silent printer is offline with reason 打印机无响应, never OK."""
         return readiness(self.status(), self.device)
 

@@ -148,3 +148,10 @@ def render_png(elements: list[Element], width_dots: int, path: str | Path) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     render_image(elements, width_dots).save(path)
     return path
+
+
+def missing_glyphs(text: str) -> set[str]:
+    """Characters the CJK font cannot draw (they would show as empty boxes on the rendered slip)."""
+    font = _font(22)
+    notdef = (font.getmask("\U0010fffd").size, bytes(font.getmask("\U0010fffd")))
+    return {ch for ch in set(text) if ch.strip() and (font.getmask(ch).size, bytes(font.getmask(ch))) == notdef}

@@ -9,11 +9,11 @@ import zxingcpp
 from escpos.printer import Dummy
 from PIL import Image
 
+from hardware.health import Health
 from hardware.printer import (
     EscposTransport,
     Printer,
     PrinterError,
-    PrinterHealth,
     SerialTransport,
     TcpTransport,
     render_receipt,
@@ -41,7 +41,7 @@ def tcp_printer(tcp_sim):
 
 
 def test_ticket_over_serial_pty_arrives_intact(serial_printer, core, docs):
-    assert serial_printer.check_ready().status is PrinterHealth.OK
+    assert serial_printer.check_ready().status is Health.OK
     serial_printer.print_ticket(docs.ticket)
     assert core.wait_for_jobs(1)
     (job,) = core.jobs
@@ -76,7 +76,7 @@ def test_raster_qr_on_the_simulated_slip_scans(tmp_path, docs):
 def test_paper_out_before_a_job(tcp_printer, core, docs):
     core.set_state(paper_out=True)
     ready = tcp_printer.check_ready()
-    assert ready.status is PrinterHealth.OFFLINE and ready.reason_zh == "打印纸已用完"
+    assert ready.status is Health.OFFLINE and ready.reason_zh == "打印纸已用完"
     with pytest.raises(PrinterError) as raised:
         tcp_printer.print_ticket(docs.ticket)
     assert not raised.value.partial and "打印纸已用完" in raised.value.message_zh
@@ -86,7 +86,7 @@ def test_paper_out_before_a_job(tcp_printer, core, docs):
 def test_near_end_still_prints_but_warns(serial_printer, core, docs):
     core.set_state(near_end=True)
     ready = serial_printer.check_ready()
-    assert ready.status is PrinterHealth.DEGRADED and "纸将用完" in ready.reason_zh
+    assert ready.status is Health.DEGRADED and "纸将用完" in ready.reason_zh
     serial_printer.print_ticket(docs.ticket)
     assert core.wait_for_jobs(1)
 
@@ -113,7 +113,7 @@ def test_silent_printer_is_unknown_never_ok(transport, request, core, docs):
     status = printer.status()
     assert not status.responded and not status.can_print
     ready = printer.check_ready()
-    assert ready.status is not PrinterHealth.OK and ready.reason_zh == "打印机无响应"
+    assert ready.status is not Health.OK and ready.reason_zh == "打印机无响应"
     with pytest.raises(PrinterError, match="打印机无响应"):
         printer.print_ticket(docs.ticket)
 
