@@ -1,0 +1,84 @@
+"""Command line of the caller service.
+
+    python -m caller serve --config FILE --db FILE [--host 0.0.0.0] [--port 8700]
+    python -m caller check-config FILE
+    python -m caller hash-password [--password TEXT]
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+
+from caller.config import ConfigError, load_hospital
+from caller.passwords import hash_password
+
+
+def _load_or_exit(path: str):
+    try:
+        return load_hospital(path)
+    except ConfigError as exc:
+        print(f"配置文件有误 / configuration error:\n{exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def serve(args: argparse.Namespace) -> int:
+    config = _load_or_exit(args.config)  # validated before anything starts
+    import uvicorn
+
+    from caller.api.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(config, args.db)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                loop="auto", http="auto", ws="websockets-sansio", ws_ping_interval=5.0, ws_ping_timeout=5.0,
+                timeout_graceful_shutdown=3)
+    return 0
+
+
+def check_config(args: argparse.Namespace) -> int:
+    config = _load_or_exit(args.file)
+    rooms = sum(len(a.rooms) for a in config.areas)
+    print(f"OK: {args.file}: {config.hospital.name}: {len(config.areas)} areas, {rooms} rooms, "
+          f"{len(config.departments)} departments, {len(config.doctors)} doctors, "
+          f"{len(config.devices)} devices, {len(config.users)} users")
+    return 0
+
+
+def hash_password_cmd(args: argparse.Namespace) -> int:
+    password = args.password
+    if password is None:
+        password = getpass.getpass("密码 / password: ")
+        if password != getpass.getpass("再输入一次 / again: "):
+            print("两次输入不一致 / the passwords differ", file=sys.stderr)
+            return 1
+    if not password:
+        print("密码不能为空 / empty password", file=sys.stderr)
+        return 1
+    print(hash_password(password))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="caller", description="Hospital queue-calling service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="run the service")
+    p.add_argument("--config", required=True, help="hospital TOML file")
+    p.add_argument("--db", required=True, help="SQLite database file (created when missing)")
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--port", type=int, default=8700)
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(fn=serve)
+    p = sub.add_parser("check-config", help="validate a hospital TOML file")
+    p.add_argument("file")
+    p.set_defaults(fn=check_config)
+    p = sub.add_parser("hash-password", help="print a password hash for [[users]] password_hash")
+    p.add_argument("--password", help="(default: asked without echo)")
+    p.set_defaults(fn=hash_password_cmd)
+    args = parser.parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Login, hospital structure, audit, statistics, device health, monitoring."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from caller.api.deps import principal, require, service_of
+from caller.api.models import HealthBody, LoginBody
+from caller.auth import Principal
+
+router = APIRouter(tags=["admin"])
+monitor = APIRouter(tags=["monitoring"])
+
+
+@monitor.get("/healthz", summary="Liveness for monitoring (no token needed)")
+async def healthz(request: Request) -> dict:
+    return service_of(request).health()
+
+
+@router.post("/auth/login", summary="Console user login with a console device token -> user token")
+async def login(body: LoginBody, request: Request, who: Principal = Depends(principal)) -> dict:
+    service = service_of(request)
+    token, user = service.auth.login(who, body.username, body.password)
+    return {"token": token, "user": {"username": user.user, "name": user.user_name},
+            "role": user.user_role, "areas": list(user.user_areas), "device": user.device}
+
+
+@router.get("/auth/me", summary="Who this token is")
+async def me(who: Principal = Depends(principal)) -> dict:
+    return {"role": who.role, "device": who.device, "area": who.area, "room": who.room,
+            "user": who.user, "user_role": who.user_role, "areas": list(who.user_areas)}
+
+
+@router.get("/hospital", summary="Public structure of the hospital for the apps")
+async def hospital(request: Request, who: Principal = Depends(principal)) -> dict:
+    return service_of(request).hospital_public()
+
+
+@router.get("/audit", summary="Who did what to a visit, and when")
+async def audit(request: Request, visit: str | None = Query(default=None, max_length=64),
+                limit: int = Query(default=500, ge=1, le=5000), who: Principal = Depends(principal)) -> list[dict]:
+    service = service_of(request)
+    require(who, {"console"}, service.area_of_visit(visit) if visit else None, user=True)
+    if visit is None and not who.is_admin:
+        require(who, set())  # the whole trail is for administrators
+    return service.store.audit(visit, limit)
+
+
+@router.get("/stats/alerts", summary="Departments whose current wait is over the threshold")
+async def alerts(request: Request, who: Principal = Depends(principal)) -> list[dict]:
+    require(who, {"console"})
+    service = service_of(request)
+    return [a for a in service.wait_alerts() if who.may_see_area(a["area"])]
+
+
+@router.get("/stats/summary", summary="Today's waiting, served, missed and median times per department")
+async def summary(request: Request, who: Principal = Depends(principal)) -> dict:
+    require(who, {"console"})
+    return service_of(request).stats_summary()
+
+
+@router.post("/devices/health", summary="A device reports its health")
+async def report_health(body: HealthBody, request: Request, who: Principal = Depends(principal)) -> dict:
+    return service_of(request).record_health(who, body)
+
+
+@router.get("/devices", summary="Last health report of every device")
+async def devices(request: Request, who: Principal = Depends(principal)) -> list[dict]:
+    require(who, {"console"})
+    return service_of(request).devices()

@@ -1,0 +1,81 @@
+"""The FastAPI application factory of the caller service."""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable
+
+from fastapi import APIRouter, FastAPI
+
+from caller.api import admin, events_ws, queue
+from caller.api.errors import install_error_handlers
+from caller.config import HospitalConfig
+from caller.service import CallerService
+
+log = logging.getLogger("caller.api")
+API_PREFIX = "/api/v1"
+ALERT_CHECK_SECONDS = 30.0
+
+
+def _records_plugin(app: FastAPI, service: CallerService) -> None:
+    """Mount ``records.api`` when that package provides it (router, and optionally install(app, service))."""
+    try:
+        module = importlib.import_module("records.api")
+    except ModuleNotFoundError as exc:
+        if exc.name in ("records.api", "records"):
+            return
+        raise
+    install = getattr(module, "install", None)
+    if callable(install):
+        install(app, service)
+    router = getattr(module, "router", None)
+    if router is not None:
+        app.include_router(router, prefix=API_PREFIX)
+
+
+async def _watch_wait_alerts(service: CallerService, every: float = ALERT_CHECK_SECONDS) -> None:
+    """Publish wait alerts as departments pass (or fall back under) their threshold."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            service.check_wait_alerts()
+        except Exception:
+            log.exception("checking wait alerts failed")
+
+
+def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[], datetime] | None = None,
+               extra_routers: Iterable[APIRouter] = (), records: bool = True,
+               service: CallerService | None = None) -> FastAPI:
+    """Build the app: one :class:`CallerService` (engine + store + event hub) in ``app.state.service``.
+
+    ``extra_routers`` are mounted under /api/v1. With ``records=True`` the ``records.api`` package is
+    mounted too when present (see docs/api.md, "Plugging in").
+    """
+    service = service or CallerService(config, db_path, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await service.hub.start()
+        alerts = asyncio.create_task(_watch_wait_alerts(service))
+        try:
+            yield
+        finally:
+            alerts.cancel()
+            await service.hub.stop()
+
+    app = FastAPI(title="Caller service", version="1", lifespan=lifespan,
+                  description="Hospital queue-calling service: commands, queries and live events. "
+                              "Errors: {\"error\": {code, message_zh, message_en}}.")
+    app.state.service = service
+    app.state.config = config
+    install_error_handlers(app)
+    app.include_router(admin.monitor)
+    for router in (queue.router, admin.router, events_ws.router, *extra_routers):
+        app.include_router(router, prefix=API_PREFIX)
+    if records:
+        _records_plugin(app, service)
+    return app

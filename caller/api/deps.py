@@ -1,0 +1,41 @@
+"""Request plumbing shared by the routers: the service, the caller's principal, permission checks."""
+from __future__ import annotations
+
+from fastapi import Request
+
+from caller.auth import AuthError, Principal, forbidden
+from caller.service import CallerService
+
+
+def service_of(request: Request) -> CallerService:
+    return request.app.state.service
+
+
+def bearer(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def principal(request: Request) -> Principal:
+    """FastAPI dependency: the authenticated caller (401 when the token is missing or unknown)."""
+    token = bearer(request.headers.get("authorization"))
+    return request.app.state.service.auth.resolve(token)
+
+
+def need_login() -> AuthError:
+    return AuthError(403, "login_required", "请先用您的账号登录叫号台，谢谢。",
+                     "Please log in with your user account first.")
+
+
+def require(who: Principal, roles: set[str], area: str | None = None, *, user: bool = False) -> None:
+    """403 unless ``who`` has one of ``roles`` (console needs a logged-in user when ``user``) and sees ``area``."""
+    if who.role == "admin":
+        return
+    if who.role not in roles:
+        raise forbidden()
+    if user and who.role == "console" and not who.user:
+        raise need_login()
+    if area is not None and not who.may_see_area(area):
+        raise forbidden("其他诊区的操作", "actions in another area")

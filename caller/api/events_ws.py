@@ -1,0 +1,80 @@
+"""GET /api/v1/events?area=A&since=N — the live event WebSocket (protocol: docs/events.md)."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from caller.api.deps import bearer
+from caller.auth import AuthError
+
+router = APIRouter(tags=["events"])
+
+SEND_TIMEOUT = 5.0  # a peer that cannot take a message in this time is dropped
+
+
+async def _refuse(ws: WebSocket, close_code: int, code: str, message_zh: str, message_en: str) -> None:
+    await ws.accept()
+    await ws.send_text(json.dumps({"type": "error", "error": {
+        "code": code, "message_zh": message_zh, "message_en": message_en}}, ensure_ascii=False))
+    await ws.close(code=close_code)
+
+
+@router.websocket("/events")
+async def events(ws: WebSocket) -> None:
+    service = ws.app.state.service
+    params = ws.query_params
+    token = bearer(ws.headers.get("authorization")) or params.get("token")
+    try:
+        who = service.auth.resolve(token)
+    except AuthError as exc:
+        await _refuse(ws, 4401, exc.code, exc.message_zh, exc.message_en)
+        return
+    area = params.get("area", "")
+    if not service.has_area(area):
+        await _refuse(ws, 4404, "not_found", f"对不起，没有诊区“{area}”。", f"No area {area!r}.")
+        return
+    if not who.may_see_area(area):
+        await _refuse(ws, 4403, "forbidden", "对不起，本设备无权接收其他诊区的消息。",
+                      "This device may not follow another area.")
+        return
+    since_text = params.get("since")
+    try:
+        since = int(since_text) if since_text not in (None, "") else None
+    except ValueError:
+        await _refuse(ws, 4400, "invalid_request", "参数 since 应为整数。", "since must be an integer.")
+        return
+
+    await ws.accept()
+    hub = service.hub
+    sub, first = hub.subscribe(area, who.audience, since)
+    reader = asyncio.create_task(_read_until_closed(ws, sub))
+    try:
+        for text in first:
+            await asyncio.wait_for(ws.send_text(text), SEND_TIMEOUT)
+        while True:
+            text = await sub.queue.get()
+            if text is None:
+                break
+            await asyncio.wait_for(ws.send_text(text), SEND_TIMEOUT)
+    except (WebSocketDisconnect, asyncio.TimeoutError, RuntimeError, OSError):
+        pass
+    finally:
+        hub.unsubscribe(sub)
+        reader.cancel()
+        with contextlib.suppress(Exception):
+            await ws.close()
+
+
+async def _read_until_closed(ws: WebSocket, sub) -> None:
+    """Clients send nothing we need; reading notices the disconnect and ends the subscription."""
+    try:
+        while True:
+            msg = await ws.receive()
+            if msg["type"] == "websocket.disconnect":
+                break
+    except Exception:
+        pass
+    sub.close()

@@ -1,0 +1,92 @@
+"""Request bodies of the queue API: validated, with limits, unknown fields refused."""
+from __future__ import annotations
+
+from datetime import time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Ident = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class IdempotentBody(Body):
+    idempotency_key: str | None = Field(default=None, min_length=8, max_length=128,
+                                        description="retrying with the same key returns the first result")
+
+
+class RegisterBody(IdempotentBody):
+    """POST /visits: register a visit and issue its ticket."""
+
+    department: str = Ident
+    name: str = Field(min_length=1, max_length=40, description="patient's full name (masked on public screens)")
+    patient_id: str | None = Field(default=None, max_length=64, description="records' patient id (never shown publicly)")
+    doctor: str | None = Field(default=None, min_length=1, max_length=64, description="expert number: its doctor")
+    source: Literal["appointment", "onsite"] = "onsite"
+    kind: Literal["general", "expert", "extra", "emergency"] | None = None
+    session: Literal["am", "pm"] | None = None
+    slot: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$", description="e.g. 09:00-09:15")
+    reg_seq: int | None = Field(default=None, ge=1, le=100_000, description="挂号号序; default: next")
+    triage_level: int | None = Field(default=None, ge=1, le=4, description="emergency: 1 濒危 .. 4 非急症")
+
+    @field_validator("slot")
+    @classmethod
+    def _slot(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        start, end = value.split("-")
+        if time.fromisoformat(end) <= time.fromisoformat(start):
+            raise ValueError("slot ends before it starts")
+        return value
+
+    def slot_times(self) -> tuple[time | None, time | None]:
+        if not self.slot:
+            return None, None
+        start, end = self.slot.split("-")
+        return time.fromisoformat(start), time.fromisoformat(end)
+
+
+class MoveUpBody(Body):
+    before: str | None = Field(default=None, min_length=1, max_length=64, description="put it just before this visit")
+    steps: int | None = Field(default=None, ge=1, le=1000, description="or move it this many places forward")
+
+
+class PriorityBody(Body):
+    kind: str | None = Field(default=None, min_length=1, max_length=32,
+                             description="special kind (e.g. elderly); null removes the priority")
+
+
+class AssignDoctorBody(Body):
+    doctor: str = Ident
+
+
+class TransferBody(Body):
+    department: str | None = Field(default=None, min_length=1, max_length=64)
+    room: str | None = Field(default=None, min_length=1, max_length=64)
+    at_end: bool = False
+
+
+class DispatchBody(Body):
+    room: str = Ident
+
+
+class BroadcastBody(IdempotentBody):
+    text: str = Field(min_length=1, max_length=200)
+    text_en: str = Field(default="", max_length=400)
+
+
+class LoginBody(Body):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class HealthBody(Body):
+    status: Literal["ok", "degraded", "offline"]
+    device: str | None = Field(default=None, min_length=1, max_length=64,
+                               description="a sub-device (e.g. printer); default: the reporting device")
+    reason_zh: str = Field(default="", max_length=200)
+    reason_en: str = Field(default="", max_length=400)
+    detail: dict = Field(default_factory=dict)

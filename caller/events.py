@@ -1,0 +1,205 @@
+"""Live event fan-out: per-area subscribers, replay after ``since``, snapshots, heartbeats.
+
+Everything here runs on the server's asyncio loop. :meth:`EventHub.publish` may be called from
+any thread; it hops onto the loop. Each event is serialised once per audience ("public" for
+display/speaker tokens, "staff" for consoles/kiosks/admin) and the same text is queued to every
+subscriber of the area. The wire format is documented in docs/events.md.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Iterable
+
+from caller.store import EventRow, Store
+
+PUBLIC = "public"
+STAFF = "staff"
+HEARTBEAT_SECONDS = 2.0
+REPLAY_LIMIT = 1000        # more missed (global seq distance) -> snapshot instead of replay
+RING_SIZE = 5000           # recent events kept in memory for fast replay
+QUEUE_MAX = 2000           # a subscriber this far behind is dropped (it reconnects with since)
+
+SnapshotFn = Callable[[str, str], dict]  # (area, audience) -> area snapshot
+
+
+def _dumps(value: dict) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def public_data(data: dict) -> dict:
+    """The event data a public screen/speaker may see: the ``staff`` part removed."""
+    if "staff" not in data:
+        return data
+    return {k: v for k, v in data.items() if k != "staff"}
+
+
+def wire(seq: int, etype: str, area: str, ts: str, data: dict) -> dict:
+    return {"seq": seq, "type": etype, "area": area, "ts": ts, "data": data}
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One WebSocket connection: an area, an audience and an outgoing text queue."""
+
+    area: str
+    audience: str
+    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_MAX))
+    closed: bool = False
+    last_seq: int = 0
+
+    def offer(self, text: str) -> bool:
+        """Queue a message; False when the peer is too far behind (it gets dropped)."""
+        if self.closed:
+            return False
+        try:
+            self.queue.put_nowait(text)
+            return True
+        except asyncio.QueueFull:
+            self.close()
+            return False
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            try:
+                self.queue.put_nowait(None)
+            except asyncio.QueueFull:
+                pass
+
+
+class EventHub:
+    """Holds subscribers per area and the recent-event ring."""
+
+    def __init__(self, store: Store, snapshot: SnapshotFn, *, replay_limit: int = REPLAY_LIMIT,
+                 ring_size: int = RING_SIZE, heartbeat_seconds: float = HEARTBEAT_SECONDS):
+        self.store = store
+        self.snapshot = snapshot
+        self.replay_limit = replay_limit
+        self.heartbeat_seconds = heartbeat_seconds
+        self.ring: deque[EventRow] = deque(maxlen=ring_size)
+        self.ring_floor = store.last_seq()  # the ring holds every event with seq > ring_floor
+        self.seq = self.ring_floor
+        self.subscribers: dict[str, set[Subscriber]] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+        self._heartbeat: asyncio.Task | None = None
+
+    # ------------------------------------------------------------- lifecycle
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        self._heartbeat = asyncio.create_task(self._heartbeat_loop())
+
+    async def stop(self) -> None:
+        if self._heartbeat:
+            self._heartbeat.cancel()
+        for subs in list(self.subscribers.values()):
+            for sub in list(subs):
+                sub.close()
+
+    # ----------------------------------------------------------- audiences
+    def audiences(self, area: str) -> set[str]:
+        """Which audiences currently listen to an area (to build only the snapshots needed)."""
+        return {s.audience for s in self.subscribers.get(area, ())}
+
+    # -------------------------------------------------------------- publish
+    def publish(self, events: list[EventRow], snapshots: dict[tuple[str, str], dict] | None = None) -> None:
+        """Fan out committed events. ``snapshots[(area, audience)]`` is attached to ``queue`` events."""
+        if not events:
+            return
+        if self.loop is None or threading.get_ident() == self._loop_thread:
+            self._publish_now(events, snapshots or {})
+        else:
+            self.loop.call_soon_threadsafe(self._publish_now, events, snapshots or {})
+
+    def _publish_now(self, events: list[EventRow], snapshots: dict[tuple[str, str], dict]) -> None:
+        for ev in events:
+            if ev.seq <= self.seq:
+                continue
+            self.ring.append(ev)
+            if len(self.ring) == self.ring.maxlen:
+                self.ring_floor = self.ring[0].seq - 1
+            self.seq = ev.seq
+            subs = self.subscribers.get(ev.area)
+            if not subs:
+                continue
+            texts: dict[str, str] = {}
+            for sub in list(subs):
+                text = texts.get(sub.audience)
+                if text is None:
+                    text = texts[sub.audience] = _dumps(self._message(ev, sub.audience, snapshots))
+                sub.last_seq = ev.seq
+                if not sub.offer(text):
+                    subs.discard(sub)
+
+    def _message(self, ev: EventRow, audience: str, snapshots: dict[tuple[str, str], dict]) -> dict:
+        data = public_data(ev.data) if audience == PUBLIC else ev.data
+        if ev.type == "queue":
+            snap = snapshots.get((ev.area, audience))
+            if snap is None:
+                snap = self.snapshot(ev.area, audience)
+            data = {**data, "queue": snap}
+        return wire(ev.seq, ev.type, ev.area, ev.ts, data)
+
+    # ------------------------------------------------------------ subscribe
+    def subscribe(self, area: str, audience: str, since: int | None) -> tuple[Subscriber, list[str]]:
+        """Register a subscriber and return the messages to send first (replay or snapshot).
+
+        Runs synchronously on the loop, so no event can slip between the replay and the live feed.
+        """
+        sub = Subscriber(area, audience)
+        current = self.seq
+        first: list[str] = []
+        if since is None or since > current or current - since > self.replay_limit:
+            ts = datetime.now().isoformat(timespec="milliseconds")
+            first.append(_dumps(wire(current, "snapshot", area, ts, self.snapshot(area, audience))))
+        else:
+            first.extend(self._replay(area, audience, since))
+        sub.last_seq = current
+        self.subscribers.setdefault(area, set()).add(sub)
+        return sub, first
+
+    def _replay(self, area: str, audience: str, since: int) -> list[str]:
+        if since >= self.ring_floor:
+            missed = [ev for ev in self.ring if ev.area == area and ev.seq > since]
+        else:
+            missed = self.store.events_since(area, since, limit=self.replay_limit + 1)
+        last_queue = max((i for i, ev in enumerate(missed) if ev.type == "queue"), default=-1)
+        out = []
+        for i, ev in enumerate(missed):
+            if ev.type == "queue" and i != last_queue:
+                continue  # only the latest queue state matters; it carries the current snapshot
+            out.append(_dumps(self._message(ev, audience, {})))
+        return out
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        sub.close()
+        subs = self.subscribers.get(sub.area)
+        if subs is not None:
+            subs.discard(sub)
+
+    def subscriber_count(self) -> int:
+        return sum(len(s) for s in self.subscribers.values())
+
+    # ------------------------------------------------------------ heartbeat
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            self.heartbeat()
+
+    def heartbeat(self) -> None:
+        text = _dumps({"type": "heartbeat", "seq": self.seq,
+                       "ts": datetime.now().isoformat(timespec="milliseconds")})
+        for subs in self.subscribers.values():
+            for sub in list(subs):
+                if not sub.offer(text):
+                    subs.discard(sub)
+
+    def all_subscribers(self) -> Iterable[Subscriber]:
+        for subs in self.subscribers.values():
+            yield from subs

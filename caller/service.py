@@ -1,0 +1,319 @@
+"""The caller service: the queue engine in memory, the durable store and the live event hub, together.
+
+:meth:`CallerService.execute` is the only way state changes: under one lock it applies an engine
+command, writes the whole Change (visits, rooms, counters, events, audit, idempotency record) in one
+SQLite transaction, and only then publishes the events with their durable seq. If writing fails the
+engine is rebuilt from the store, so memory never runs ahead of the disk.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from caller.api import views
+from caller.auth import Authenticator, Principal
+from caller.config import HospitalConfig
+from caller.engine.engine import QueueEngine
+from caller.engine.model import AuditEntry, Change, EngineEvent, RoomState, RuleError, Visit
+from caller.events import EventHub
+from caller.store import AuditRow, ChangeRows, EventRow, Store
+
+log = logging.getLogger("caller.service")
+
+ExtraWrites = Callable[[sqlite3.Connection, dict], None]
+
+# API command name -> engine method (the others have the same name)
+ENGINE_METHODS = {"missed": "mark_missed", "away": "send_away", "back": "back_from_away",
+                  "priority": "set_priority", "room_doctor": "set_room_doctor"}
+BROADCASTS_KEPT = 5
+
+
+class CallerService:
+    """One per process. Thread-safe; API handlers call it on the event loop."""
+
+    def __init__(self, config: HospitalConfig, db_path: str | Path | Store, *,
+                 clock: Callable[[], datetime] | None = None):
+        self.config = config
+        self.clock = clock or datetime.now
+        self.store = db_path if isinstance(db_path, Store) else Store(db_path)
+        self.auth = Authenticator(config, self.store)
+        self.lock = threading.RLock()
+        self.engine = self._build_engine()
+        self.hub = EventHub(self.store, self.area_snapshot)
+        self.started_at = datetime.now()
+        self._alerts: dict[str, dict] = {}  # department -> active wait alert data
+        self.broadcasts: dict[str, list[dict]] = {}  # area -> today's latest notices, newest first
+        self._area_ids = {a.id for a in config.areas}
+        self._room_area = {r.id: a.id for a in config.areas for r in a.rooms}
+        self._dept_area = {d.id: d.area for d in config.departments}
+
+    # ------------------------------------------------------------------ engine <-> store
+    def _build_engine(self) -> QueueEngine:
+        since = (self.clock().date() - timedelta(days=1)).isoformat()
+        state = self.store.load(since_day=since)
+        engine = QueueEngine(self.config)
+        engine.load(visits=[Visit.from_row(v) for v in state.visits],
+                    rooms=[RoomState.from_row(r) for r in state.rooms],
+                    counters=state.counters)
+        return engine
+
+    def reload(self) -> None:
+        """Rebuild the engine from the store (after a failed write)."""
+        with self.lock:
+            self.engine = self._build_engine()
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ------------------------------------------------------------------------ commands
+    def execute(self, command: str, who: Principal, *, idempotency_key: str | None = None,
+                extra_writes: ExtraWrites | None = None, **args: Any) -> dict:
+        """Apply one command durably and publish its events; return the JSON response.
+
+        ``idempotency_key``: a retry with the same key returns the stored first response.
+        ``extra_writes(conn, response)`` runs inside the same transaction (records use it to write
+        their own rows atomically with the visit); if it raises, nothing is written and the engine
+        is restored.
+        """
+        key = f"{command}:{idempotency_key}" if idempotency_key else None
+        if key:
+            stored = self.store.idempotent_response(key)
+            if stored is not None:
+                return {**stored[2], "replayed": True}
+        with self.lock:
+            if key:
+                stored = self.store.idempotent_response(key)
+                if stored is not None:
+                    return {**stored[2], "replayed": True}
+            now = self.clock()
+            change = self._apply(command, who, now, args)  # RuleError: the engine undid itself
+            try:
+                rows = self._rows(change, command, who, now)
+                response = views.command_response(self, command, change, who.audience)
+                with self.store.transaction() as conn:
+                    events = self.store.write_change(conn, rows)
+                    response["seq"] = events[-1].seq if events else self.hub.seq
+                    if extra_writes is not None:
+                        extra_writes(conn, response)
+                    if key:
+                        self.store.save_idempotent(conn, key, who.actor, 200, response)
+            except BaseException:
+                log.exception("writing %s failed; rebuilding the engine from the store", command)
+                self.reload()
+                raise
+            self._remember_broadcasts(events)
+            self._publish(events)
+        return response
+
+    def _remember_broadcasts(self, events: list[EventRow]) -> None:
+        for ev in events:
+            if ev.type == "broadcast":
+                kept = self.broadcasts.setdefault(ev.area, [])
+                kept.insert(0, {"seq": ev.seq, "ts": ev.ts, **ev.data})
+                del kept[BROADCASTS_KEPT:]
+
+    def _apply(self, command: str, who: Principal, now: datetime, args: dict) -> Change:
+        actor = f"{who.user}@{who.device}" if who.user else who.device
+        if command == "register":
+            return self._register(args["body"], now, actor)
+        if command == "broadcast":
+            return self._broadcast(args["area_id"], args["text"], args.get("text_en", ""), actor)
+        if command == "move_up" and args.get("steps"):
+            args = {"visit_id": args["visit_id"], "before_visit_id": self._steps_ahead(args["visit_id"], args["steps"])}
+        elif command == "move_up":
+            args = {"visit_id": args["visit_id"], "before_visit_id": args.get("before")}
+        method = getattr(self.engine, ENGINE_METHODS.get(command, command), None)
+        if method is None:
+            raise RuleError("unknown_command", "对不起，不支持这个操作。", f"Unknown command {command!r}.")
+        return method(**args, now=now, actor=actor)
+
+    def _register(self, body: Any, now: datetime, actor: str) -> Change:
+        dept = self.config.department(body.department)
+        area = self.config.area(dept.area)
+        kind = body.kind
+        if kind is None:
+            doctor = self._doctor(body.doctor)
+            kind = "emergency" if area.emergency else "expert" if doctor is not None and doctor.expert else "general"
+        session = body.session or self._session_at(now)
+        slot_start, slot_end = body.slot_times()
+        return self.engine.register(
+            dept_id=body.department, patient_id=body.patient_id or "", patient_name=body.name,
+            number_kind=kind, source=body.source, session=session, now=now, reg_seq=body.reg_seq,
+            doctor_id=body.doctor, slot_start=slot_start, slot_end=slot_end, triage_level=body.triage_level,
+            actor=actor)
+
+    def _doctor(self, doctor_id: str | None):
+        if not doctor_id:
+            return None
+        try:
+            return self.config.doctor(doctor_id)
+        except KeyError:
+            return None
+
+    def _session_at(self, now: datetime) -> str:
+        _, am_end = self.config.schedule.session_span("am")
+        return "am" if now.time() < am_end else "pm"
+
+    def _steps_ahead(self, visit_id: str, steps: int) -> str | None:
+        visit = self.engine.visit(visit_id)
+        queue = (self.engine.room_queue(visit.room_id) if visit.state.value == "room_waiting"
+                 else self.engine.area_queue(visit.area_id))
+        ids = [v.id for v in queue]
+        if visit_id not in ids:
+            return None
+        return ids[max(0, ids.index(visit_id) - steps)]
+
+    def _broadcast(self, area_id: str, text: str, text_en: str, actor: str) -> Change:
+        data = {"text": text, "text_en": text_en, "speech_text": text}
+        return Change(events=[EngineEvent("broadcast", area_id, data)],
+                      audit=[AuditEntry(None, "broadcast", actor, None, None, {"area_id": area_id, "text": text})])
+
+    def _rows(self, change: Change, command: str, who: Principal, now: datetime) -> ChangeRows:
+        ts = now.isoformat(timespec="milliseconds")
+        rows = ChangeRows()
+        rows.visits = [(v.id, v.day.isoformat(), v.area_id, v.state.value, v.to_row()) for v in change.visits]
+        rows.rooms = {r.room_id: r.to_row() for r in change.rooms}
+        rows.counters = dict(change.counters)
+        rows.events = [(e.type, e.area_id, ts, views.event_data(self, e, command)) for e in change.events]
+        rows.audit = [
+            AuditRow(ts=ts, user=who.user or "", device=who.device, action=a.action, visit_id=a.visit_id,
+                     before=a.before_state, after=a.after_state, detail=a.detail)
+            for a in change.audit
+        ]
+        return rows
+
+    def _publish(self, events: list[EventRow]) -> None:
+        snapshots: dict[tuple[str, str], dict] = {}
+        for ev in events:
+            if ev.type == "queue":
+                for audience in self.hub.audiences(ev.area):
+                    if (ev.area, audience) not in snapshots:
+                        snapshots[(ev.area, audience)] = self.area_snapshot(ev.area, audience)
+        self.hub.publish(events, snapshots)
+
+    def publish_event(self, etype: str, area: str, data: dict) -> EventRow:
+        """Persist and publish an event that is not an engine command (wait alerts)."""
+        with self.lock:
+            ts = self.clock().isoformat(timespec="milliseconds")
+            with self.store.transaction() as conn:
+                rows = ChangeRows(events=[(etype, area, ts, data)])
+                events = self.store.write_change(conn, rows)
+            self.hub.publish(events)
+            return events[0]
+
+    # ------------------------------------------------------------------------- lookups
+    def has_area(self, area_id: str) -> bool:
+        return area_id in self._area_ids
+
+    def check_area(self, area_id: str) -> str:
+        from caller.api.errors import not_found
+
+        if area_id not in self._area_ids:
+            raise not_found("诊区", "area", area_id)
+        return area_id
+
+    def area_of_room(self, room_id: str) -> str:
+        from caller.api.errors import not_found
+
+        try:
+            return self._room_area[room_id]
+        except KeyError:
+            raise not_found("诊室", "room", room_id) from None
+
+    def area_of_department(self, dept_id: str) -> str:
+        from caller.api.errors import not_found
+
+        try:
+            return self._dept_area[dept_id]
+        except KeyError:
+            raise not_found("科室", "department", dept_id) from None
+
+    def visit(self, visit_id: str) -> Visit:
+        from caller.api.errors import not_found
+
+        try:
+            return self.engine.visit(visit_id)
+        except RuleError:
+            raise not_found("就诊记录", "visit", visit_id) from None
+
+    def area_of_visit(self, visit_id: str) -> str:
+        return self.visit(visit_id).area_id
+
+    # ------------------------------------------------------------------------- queries
+    def area_snapshot(self, area_id: str, audience: str = "public") -> dict:
+        with self.lock:
+            return views.area_snapshot(self, area_id, audience == "public")
+
+    def room_snapshot(self, room_id: str, audience: str = "public") -> dict:
+        with self.lock:
+            return views.room_snapshot(self, room_id, audience == "public")
+
+    def visit_status(self, visit_id: str) -> dict:
+        with self.lock:
+            return views.visit_status(self, self.visit(visit_id), self.clock())
+
+    def hospital_public(self) -> dict:
+        return views.hospital_public(self.config)
+
+    def health(self) -> dict:
+        return {"status": "ok", "seq": self.hub.seq, "subscribers": self.hub.subscriber_count(),
+                "started_at": self.started_at.isoformat(timespec="seconds"),
+                "time": self.clock().isoformat(timespec="seconds")}
+
+    # -------------------------------------------------------------------- wait alerts
+    def wait_alerts(self) -> list[dict]:
+        """Departments whose longest current wait is over their area's threshold."""
+        with self.lock:
+            return views.wait_alerts(self, self.clock())
+
+    def check_wait_alerts(self) -> list[EventRow]:
+        """Publish an ``alert`` when a department passes its threshold, and when it falls back."""
+        published = []
+        current = {a["dept_id"]: a for a in self.wait_alerts()}
+        for dept, alert in current.items():
+            if dept not in self._alerts:
+                published.append(self.publish_event("alert", alert["area"], alert))
+        for dept, old in list(self._alerts.items()):
+            if dept not in current:
+                ended = {**old, "active": False,
+                         "message_zh": f"{old['dept']}候诊时间已恢复正常",
+                         "message_en": f"Waiting time in {old['dept_id']} is back under the threshold"}
+                published.append(self.publish_event("alert", old["area"], ended))
+        self._alerts = current
+        return published
+
+    def stats_summary(self) -> dict:
+        with self.lock:
+            return views.stats_summary(self, self.clock())
+
+    # ------------------------------------------------------------------- device health
+    def record_health(self, who: Principal, body: Any) -> dict:
+        device = body.device or who.device
+        if body.device and body.device != who.device:
+            device = f"{who.device}/{body.device}"
+        ts = datetime.now().isoformat(timespec="seconds")
+        self.store.record_health(device, body.status, body.reason_zh, body.reason_en, body.detail, ts)
+        return {"device": device, "status": body.status, "ts": ts}
+
+    def devices(self) -> list[dict]:
+        """Every configured device with its last health report (and any sub-devices it reported)."""
+        reports = {r["device"]: r for r in self.store.device_health()}
+        out = []
+        for d in self.config.devices:
+            report = reports.pop(d.id, None)
+            out.append({"device": d.id, "role": d.role, "name": d.name, "area": d.area, "room": d.room,
+                        "status": report["status"] if report else "unknown",
+                        "reason_zh": report["reason_zh"] if report else "尚未上报",
+                        "reason_en": report["reason_en"] if report else "no report yet",
+                        "ts": report["ts"] if report else None,
+                        "detail": report["detail"] if report else {}})
+        for name, report in sorted(reports.items()):
+            out.append({**report, "role": "part", "name": name, "area": None, "room": None})
+        return out
+
+    def today(self) -> date:
+        return self.clock().date()

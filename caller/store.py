@@ -1,0 +1,266 @@
+"""Durable state of the caller service: one SQLite file (WAL) through sqlite-utils.
+
+The store knows rows, not rules. The service hands it, per command, the rows that changed
+(visits, rooms, counters) plus the events and audit entries of that command, and the store
+writes them in ONE transaction; the events get their global, durable ``seq`` there.
+
+Durability choice: WAL with ``synchronous=NORMAL``. A commit is in the WAL file (in the OS page
+cache) before the command is acknowledged, so it survives a crash or SIGKILL of the process;
+only a power cut / kernel crash can lose the last few commits. Set ``synchronous="FULL"`` to
+fsync every commit when the machine has no UPS.
+
+The public surface is the :class:`Store` class below; a PostgreSQL store would implement the
+same methods (it is the only thing the service and API call).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlite_utils
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON with Chinese kept readable."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+@dataclass
+class EventRow:
+    """One published event as stored (seq assigned by the store)."""
+
+    seq: int
+    type: str
+    area: str
+    ts: str
+    data: dict
+
+
+@dataclass
+class AuditRow:
+    """Who did what to which visit, and when."""
+
+    ts: str
+    user: str
+    device: str
+    action: str
+    visit_id: str | None = None
+    before: str | None = None
+    after: str | None = None
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class ChangeRows:
+    """Everything one command writes. ``visits`` rows are (id, day, area, state, data); ``rooms`` map id -> data."""
+
+    visits: list[tuple[str, str, str, str, dict]] = field(default_factory=list)
+    rooms: dict[str, dict] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    events: list[tuple[str, str, str, dict]] = field(default_factory=list)  # (type, area, ts, data)
+    audit: list[AuditRow] = field(default_factory=list)
+
+
+@dataclass
+class LoadedState:
+    visits: list[dict]
+    rooms: list[dict]
+    counters: dict[str, int]
+    last_seq: int
+
+
+_SCHEMA = {
+    "visits": ({"id": str, "date": str, "area": str, "state": str, "data": str}, "id"),
+    "rooms": ({"id": str, "data": str}, "id"),
+    "counters": ({"key": str, "value": int}, "key"),
+    "events": ({"seq": int, "ts": str, "type": str, "area": str, "data": str}, "seq"),
+    "audit": (
+        {"id": int, "ts": str, "user": str, "device": str, "action": str, "visit_id": str,
+         "before": str, "after": str, "detail": str},
+        "id",
+    ),
+    "idempotency": ({"key": str, "actor": str, "status": int, "response": str, "ts": str}, "key"),
+    "device_health": (
+        {"device": str, "status": str, "reason_zh": str, "reason_en": str, "detail": str, "ts": str},
+        "device",
+    ),
+    "user_sessions": ({"token": str, "username": str, "device": str, "ts": str}, "token"),
+}
+
+
+class Store:
+    """SQLite store. Thread-safe: one connection guarded by a re-entrant lock."""
+
+    def __init__(self, path: str | Path, synchronous: str = "NORMAL"):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        self.conn = conn
+        self.lock = threading.RLock()
+        self._depth = 0
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={synchronous}")
+        conn.execute("PRAGMA busy_timeout=5000")
+        self._create_tables()
+
+    # ------------------------------------------------------------------ schema
+    def _create_tables(self) -> None:
+        for name, (columns, pk) in _SCHEMA.items():
+            self.db[name].create(columns, pk=pk, if_not_exists=True)
+        self.db["visits"].create_index(["date", "area"], if_not_exists=True)
+        self.db["events"].create_index(["area", "seq"], if_not_exists=True)
+        self.db["audit"].create_index(["visit_id"], if_not_exists=True)
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    # ------------------------------------------------------------- transaction
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rollback on error). Nested calls join the outer one."""
+        with self.lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self.conn
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self.conn
+            except BaseException:
+                self._depth = 0
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self._depth = 0
+                self.conn.execute("COMMIT")
+
+    # --------------------------------------------------------------- commands
+    def write_change(self, conn: sqlite3.Connection, rows: ChangeRows) -> list[EventRow]:
+        """Write one command's rows inside an open transaction; return events with their seq."""
+        if rows.visits:
+            conn.executemany(
+                "INSERT OR REPLACE INTO visits(id, date, area, state, data) VALUES (?,?,?,?,?)",
+                [(vid, day, area, state, dumps(data)) for vid, day, area, state, data in rows.visits],
+            )
+        if rows.rooms:
+            conn.executemany(
+                "INSERT OR REPLACE INTO rooms(id, data) VALUES (?,?)",
+                [(rid, dumps(r)) for rid, r in rows.rooms.items()],
+            )
+        if rows.counters:
+            conn.executemany(
+                "INSERT OR REPLACE INTO counters(key, value) VALUES (?,?)", list(rows.counters.items())
+            )
+        if rows.audit:
+            conn.executemany(
+                "INSERT INTO audit(ts, user, device, action, visit_id, before, after, detail) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                [(a.ts, a.user, a.device, a.action, a.visit_id, a.before, a.after, dumps(a.detail))
+                 for a in rows.audit],
+            )
+        out: list[EventRow] = []
+        for etype, area, ts, data in rows.events:
+            cur = conn.execute(
+                "INSERT INTO events(ts, type, area, data) VALUES (?,?,?,?)", (ts, etype, area, dumps(data))
+            )
+            out.append(EventRow(int(cur.lastrowid), etype, area, ts, data))
+        return out
+
+    def load(self, since_day: str = "") -> LoadedState:
+        """Everything the engine needs to rebuild itself after a restart (visits of ``since_day`` on)."""
+        with self.lock:
+            visits = [json.loads(r[0]) for r in
+                      self.conn.execute("SELECT data FROM visits WHERE date >= ?", (since_day,))]
+            rooms = [json.loads(r[0]) for r in self.conn.execute("SELECT data FROM rooms")]
+            counters = dict(self.conn.execute("SELECT key, value FROM counters").fetchall())
+            return LoadedState(visits, rooms, counters, self.last_seq())
+
+    def last_seq(self) -> int:
+        with self.lock:
+            row = self.conn.execute("SELECT MAX(seq) FROM events").fetchone()
+            return int(row[0] or 0)
+
+    def events_since(self, area: str, since: int, limit: int = 10_000) -> list[EventRow]:
+        with self.lock:
+            rows = self.conn.execute(
+                "SELECT seq, type, area, ts, data FROM events WHERE area = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (area, since, limit),
+            ).fetchall()
+        return [EventRow(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+    # ------------------------------------------------------------------ audit
+    def audit(self, visit_id: str | None = None, limit: int = 500) -> list[dict]:
+        sql = "SELECT ts, user, device, action, visit_id, before, after, detail FROM audit"
+        params: tuple = ()
+        if visit_id:
+            sql += " WHERE visit_id = ?"
+            params = (visit_id,)
+        sql += " ORDER BY id LIMIT ?"
+        with self.lock:
+            rows = self.conn.execute(sql, params + (limit,)).fetchall()
+        keys = ("ts", "user", "device", "action", "visit_id", "before", "after", "detail")
+        return [dict(zip(keys, r[:7] + (json.loads(r[7] or "{}"),))) for r in rows]
+
+    # ------------------------------------------------------------ idempotency
+    def idempotent_response(self, key: str) -> tuple[str, int, dict] | None:
+        """(actor, status, response) stored for this key, or None."""
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT actor, status, response FROM idempotency WHERE key = ?", (key,)
+            ).fetchone()
+        return (row[0], int(row[1]), json.loads(row[2])) if row else None
+
+    def save_idempotent(self, conn: sqlite3.Connection, key: str, actor: str, status: int, response: dict) -> None:
+        conn.execute(
+            "INSERT OR REPLACE INTO idempotency(key, actor, status, response, ts) VALUES (?,?,?,?,?)",
+            (key, actor, status, dumps(response), datetime.now().isoformat(timespec="seconds")),
+        )
+
+    # ---------------------------------------------------------- device health
+    def record_health(self, device: str, status: str, reason_zh: str, reason_en: str, detail: dict, ts: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO device_health(device, status, reason_zh, reason_en, detail, ts) "
+                "VALUES (?,?,?,?,?,?)",
+                (device, status, reason_zh, reason_en, dumps(detail), ts),
+            )
+
+    def device_health(self) -> list[dict]:
+        with self.lock:
+            rows = self.conn.execute(
+                "SELECT device, status, reason_zh, reason_en, detail, ts FROM device_health ORDER BY device"
+            ).fetchall()
+        return [
+            {"device": r[0], "status": r[1], "reason_zh": r[2], "reason_en": r[3],
+             "detail": json.loads(r[4] or "{}"), "ts": r[5]}
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------ user tokens
+    def save_session(self, token: str, username: str, device: str, ts: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO user_sessions(token, username, device, ts) VALUES (?,?,?,?)",
+                (token, username, device, ts),
+            )
+
+    def session(self, token: str) -> tuple[str, str] | None:
+        """(username, device) of a logged-in console user token."""
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT username, device FROM user_sessions WHERE token = ?", (token,)
+            ).fetchone()
+        return (row[0], row[1]) if row else None

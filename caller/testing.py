@@ -1,0 +1,137 @@
+"""A live caller service for tests (kiosk, console, display tests use it too).
+
+    from caller.testing import run_service
+    with run_service("assets/demo-hospital.toml", tmp_path / "h.db") as base_url:
+        client = CallerClient(base_url, token)
+
+``run_service`` runs uvicorn in a thread of the test process (port 0 on 127.0.0.1, so tests can run side
+by side); ``run_service_process`` runs ``python -m caller serve`` as a child process (to kill it for real).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterator
+
+import httpx
+
+from caller.config import DEMO_CONFIG, HospitalConfig, load_hospital
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class ManualClock:
+    """A clock tests can move: ``clock.now`` is returned, ``clock.advance(minutes=5)`` moves it."""
+
+    def __init__(self, now: datetime | None = None):
+        self.now = now or datetime(2026, 11, 23, 9, 0, 0)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self.now
+
+    def set(self, now: datetime) -> None:
+        with self._lock:
+            self.now = now
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        with self._lock:
+            self.now = self.now + timedelta(**delta)
+
+
+@contextmanager
+def run_service(config: str | Path | HospitalConfig = DEMO_CONFIG, db_path: str | Path = ":memory:", *,
+                clock: Callable[[], datetime] | None = None, records: bool = True,
+                startup_timeout: float = 15.0) -> Iterator[str]:
+    """Serve the caller app on 127.0.0.1 (free port) in a thread; yield its base URL ("http://127.0.0.1:PORT")."""
+    import uvicorn
+
+    from caller.api.app import create_app
+
+    cfg = config if isinstance(config, HospitalConfig) else load_hospital(config)
+    app = create_app(cfg, db_path, clock=clock, records=records)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                                           access_log=False, ws="websockets-sansio", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="caller-service", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the caller service did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        app.state.service.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class ServiceProcess:
+    base_url: str
+    process: subprocess.Popen
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handler runs, exactly like a crash."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+
+def wait_healthy(base_url: str, timeout: float = 20.0, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the caller service exited with {process.returncode}")
+        try:
+            if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("the caller service did not become healthy")
+
+
+@contextmanager
+def run_service_process(config_path: str | Path = DEMO_CONFIG, db_path: str | Path = "caller.db", *,
+                        port: int | None = None, extra_env: dict | None = None) -> Iterator[ServiceProcess]:
+    """Run ``python -m caller serve`` as a child process on 127.0.0.1; yield a :class:`ServiceProcess`."""
+    port = port or free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(extra_env or {})}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "caller", "serve", "--config", str(config_path), "--db", str(db_path),
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=str(REPO), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base_url, process=proc)
+        yield ServiceProcess(base_url, proc)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        if proc.stderr:
+            proc.stderr.close()
