@@ -1,0 +1,385 @@
+"""The hospital configuration: one human-editable TOML file, validated at start.
+
+A bad file is refused as a whole with the file, the key and what is wrong; nothing starts half-configured.
+The queue rules themselves (`QueueRules`) belong to the engine; here they are read at hospital level and
+merged with each area's overrides.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from caller.engine.rules import QueueRules
+from caller.passwords import is_password_hash
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Session = Literal["am", "pm"]
+Role = Literal["kiosk", "console", "display", "speaker", "admin"]
+
+
+class ConfigError(Exception):
+    """The hospital file cannot be used. `problems` lists (key, message) pairs."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]):
+        self.source = source
+        self.problems = problems
+        lines = [f"{source}: {key}: {message}" if key else f"{source}: {message}" for key, message in problems]
+        super().__init__("\n".join(lines))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class HospitalInfo(_Model):
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    address: str = ""
+    phone: str = ""
+    ticket_url: str = Field(
+        default="http://127.0.0.1:8700/t/{visit_id}",
+        description="What the QR code on a ticket carries; {visit_id} is replaced.",
+    )
+
+
+def _parse_span(value: str) -> tuple[time, time]:
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
+    if not match:
+        raise ValueError(f"expected a span like '08:00-12:00', got {value!r}")
+    h1, m1, h2, m2 = map(int, match.groups())
+    start, end = time(h1, m1), time(h2, m2)
+    if end <= start:
+        raise ValueError(f"the span {value!r} ends before it starts")
+    return start, end
+
+
+class ScheduleConfig(_Model):
+    am: str = "08:00-12:00"
+    pm: str = "13:30-17:30"
+    slot_minutes: int = Field(default=15, ge=5, le=120)
+    slot_quota: int = Field(default=4, ge=1, le=100, description="patients per doctor per slot")
+    extra_quota: int = Field(default=5, ge=0, le=100, description="extra numbers (加号) per doctor per session")
+    release_hour: int = Field(default=8, ge=1, le=23, description="hour at which future days open for booking")
+    book_days_ahead: int = Field(default=7, ge=0, le=60)
+    hold_minutes: int = Field(default=5, ge=1, le=60, description="how long a chosen slot is held unpaid")
+    pay_at_visit: bool = False
+
+    @field_validator("am", "pm")
+    @classmethod
+    def _span(cls, value: str) -> str:
+        _parse_span(value)
+        return value
+
+    def session_span(self, session: str) -> tuple[time, time]:
+        return _parse_span(self.am if session == "am" else self.pm)
+
+
+class Fees(_Model):
+    """Registration fees in integer fen (1 元 = 100 fen), by number kind."""
+
+    general: int = Field(default=1500, ge=0)
+    expert: int = Field(default=3500, ge=0)
+    extra: int = Field(default=1500, ge=0)
+    emergency: int = Field(default=2000, ge=0)
+
+    def for_kind(self, kind: str) -> int:
+        return int(getattr(self, kind))
+
+
+class Room(_Model):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    departments: list[str] = Field(default_factory=list)
+    location: str = ""
+    door_screen: bool = False
+    triage_levels: list[int] = Field(default_factory=list)
+
+    @field_validator("triage_levels")
+    @classmethod
+    def _levels(cls, levels: list[int]) -> list[int]:
+        bad = [lv for lv in levels if lv not in (1, 2, 3, 4)]
+        if bad:
+            raise ValueError(f"triage levels are 1-4, got {bad}")
+        return levels
+
+
+class Area(_Model):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    location: str = ""
+    emergency: bool = False
+    rules: QueueRules
+    rooms: list[Room] = Field(min_length=1)
+    notices: list[str] = Field(default_factory=list, description="health education lines for the wall screen band")
+
+
+class Department(_Model):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    prefix: str = Field(pattern=r"^[A-Z]{1,2}$", description="ticket prefix, e.g. A -> A001")
+    area: str
+    description: str = ""
+    description_en: str = ""
+    location: str = ""
+
+
+class Doctor(_Model):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    name: str = Field(min_length=1)
+    title: str = ""
+    title_en: str = ""
+    department: str
+    specialty: str = ""
+    specialty_en: str = ""
+    expert: bool = False
+    room: str
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS))
+    sessions: list[Session] = Field(default_factory=lambda: ["am", "pm"])
+    photo: str = ""
+
+    def works(self, weekday: int, session: str) -> bool:
+        """weekday: 0 = Monday, as date.weekday()."""
+        return WEEKDAYS[weekday] in self.days and session in self.sessions
+
+
+class Device(_Model):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    role: Role
+    token: str = Field(min_length=16, description="secret bearer token; at least 16 characters")
+    name: str = ""
+    area: str | None = None
+    room: str | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class User(_Model):
+    username: str = Field(pattern=r"^[A-Za-z0-9_.-]{2,32}$")
+    name: str = Field(min_length=1)
+    role: Literal["nurse", "doctor", "admin"]
+    areas: list[str] = Field(default_factory=list)
+    password_hash: str
+
+    @field_validator("password_hash")
+    @classmethod
+    def _hashed(cls, value: str) -> str:
+        if not is_password_hash(value):
+            raise ValueError("must be a pbkdf2_sha256 hash (make one with: python -m caller hash-password)")
+        return value
+
+
+class HospitalConfig(_Model):
+    hospital: HospitalInfo
+    rules: QueueRules
+    schedule: ScheduleConfig = ScheduleConfig()
+    fees: Fees = Fees()
+    areas: list[Area] = Field(min_length=1)
+    departments: list[Department] = Field(min_length=1)
+    doctors: list[Doctor] = Field(default_factory=list)
+    devices: list[Device] = Field(default_factory=list)
+    users: list[User] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "HospitalConfig":
+        problems: list[str] = []
+
+        def unique(kind: str, values: list[str]) -> None:
+            seen: set[str] = set()
+            for value in values:
+                if value in seen:
+                    problems.append(f"{kind} {value!r} appears twice")
+                seen.add(value)
+
+        rooms = [room for area in self.areas for room in area.rooms]
+        unique("area id", [a.id for a in self.areas])
+        unique("room id", [r.id for r in rooms])
+        unique("department id", [d.id for d in self.departments])
+        unique("ticket prefix", [d.prefix for d in self.departments])
+        unique("doctor id", [d.id for d in self.doctors])
+        unique("device id", [d.id for d in self.devices])
+        unique("device token", [d.token for d in self.devices])
+        unique("username", [u.username for u in self.users])
+
+        area_ids = {a.id for a in self.areas}
+        dept_by_id = {d.id: d for d in self.departments}
+        room_area = {room.id: area.id for area in self.areas for room in area.rooms}
+        for dept in self.departments:
+            if dept.area not in area_ids:
+                problems.append(f"department {dept.id!r}: area {dept.area!r} is not defined")
+        for area in self.areas:
+            for room in area.rooms:
+                for dept_id in room.departments:
+                    dept = dept_by_id.get(dept_id)
+                    if dept is None:
+                        problems.append(f"room {room.id!r}: department {dept_id!r} is not defined")
+                    elif dept.area != area.id:
+                        problems.append(
+                            f"room {room.id!r} is in area {area.id!r} but department {dept_id!r} is in area {dept.area!r}"
+                        )
+                if room.triage_levels and not area.emergency:
+                    problems.append(f"room {room.id!r} has triage_levels but area {area.id!r} is not an emergency area")
+        for doctor in self.doctors:
+            dept = dept_by_id.get(doctor.department)
+            if dept is None:
+                problems.append(f"doctor {doctor.id!r}: department {doctor.department!r} is not defined")
+            if doctor.room not in room_area:
+                problems.append(f"doctor {doctor.id!r}: room {doctor.room!r} is not defined")
+            elif dept is not None and room_area[doctor.room] != dept.area:
+                problems.append(f"doctor {doctor.id!r}: room {doctor.room!r} is not in the area of {doctor.department!r}")
+        for device in self.devices:
+            if device.area is not None and device.area not in area_ids:
+                problems.append(f"device {device.id!r}: area {device.area!r} is not defined")
+            if device.room is not None:
+                if device.room not in room_area:
+                    problems.append(f"device {device.id!r}: room {device.room!r} is not defined")
+                elif device.area is not None and room_area[device.room] != device.area:
+                    problems.append(f"device {device.id!r}: room {device.room!r} is not in area {device.area!r}")
+            if device.role in ("display", "speaker") and device.area is None:
+                problems.append(f"device {device.id!r}: a {device.role} needs an area")
+        for user in self.users:
+            for area_id in user.areas:
+                if area_id not in area_ids:
+                    problems.append(f"user {user.username!r}: area {area_id!r} is not defined")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # ---- look-ups -------------------------------------------------------------------------------
+    def area(self, area_id: str) -> Area:
+        for area in self.areas:
+            if area.id == area_id:
+                return area
+        raise KeyError(area_id)
+
+    def room(self, room_id: str) -> Room:
+        for area in self.areas:
+            for room in area.rooms:
+                if room.id == room_id:
+                    return room
+        raise KeyError(room_id)
+
+    def area_of_room(self, room_id: str) -> Area:
+        for area in self.areas:
+            if any(room.id == room_id for room in area.rooms):
+                return area
+        raise KeyError(room_id)
+
+    def department(self, dept_id: str) -> Department:
+        for dept in self.departments:
+            if dept.id == dept_id:
+                return dept
+        raise KeyError(dept_id)
+
+    def doctor(self, doctor_id: str) -> Doctor:
+        for doctor in self.doctors:
+            if doctor.id == doctor_id:
+                return doctor
+        raise KeyError(doctor_id)
+
+    def doctors_of(self, dept_id: str) -> list[Doctor]:
+        return [d for d in self.doctors if d.department == dept_id]
+
+    def rooms_of(self, dept_id: str) -> list[Room]:
+        return [room for area in self.areas for room in area.rooms if dept_id in room.departments]
+
+    def device_by_token(self, token: str) -> Device | None:
+        for device in self.devices:
+            if device.token == token:
+                return device
+        return None
+
+    def device(self, device_id: str) -> Device:
+        for device in self.devices:
+            if device.id == device_id:
+                return device
+        raise KeyError(device_id)
+
+    def user(self, username: str) -> User | None:
+        for user in self.users:
+            if user.username == username:
+                return user
+        return None
+
+    def rules_for_area(self, area_id: str) -> QueueRules:
+        return self.area(area_id).rules
+
+
+def _merge_area_rules(raw: dict) -> dict:
+    """Each area's [areas.rules] holds only overrides: merge them over the hospital's [rules]."""
+    raw = dict(raw)
+    hospital_rules = raw.get("rules", {})
+    if not isinstance(hospital_rules, dict):
+        return raw
+    areas = raw.get("areas")
+    if isinstance(areas, list):
+        merged_areas = []
+        for area in areas:
+            if isinstance(area, dict):
+                overrides = area.get("rules", {})
+                if isinstance(overrides, dict):
+                    area = {**area, "rules": {**hospital_rules, **overrides}}
+            merged_areas.append(area)
+        raw["areas"] = merged_areas
+    return raw
+
+
+def _key_path(raw: dict, loc: tuple) -> str:
+    """Turn a pydantic location into the key a person finds in the file, naming list items by id."""
+    parts: list[str] = []
+    node: Any = raw
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            if isinstance(node, list) and item < len(node) and isinstance(node[item], dict):
+                ident = node[item].get("id") or node[item].get("username")
+                if ident:
+                    label = f"[{item}](id={ident})"
+            parts.append(label)
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+        else:
+            parts.append(("." if parts else "") + str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts)
+
+
+def hospital_from_dict(raw: dict, source: str = "<config>") -> HospitalConfig:
+    merged = _merge_area_rules(raw)
+    try:
+        return HospitalConfig.model_validate(merged)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(x for x in err["loc"] if x not in ("function-after",))
+            message = err["msg"]
+            if err["type"] == "extra_forbidden":
+                message = "unknown key (check the spelling)"
+            elif err["type"] == "missing":
+                message = "is required but missing"
+            elif err.get("input") is not None and err["type"] not in ("value_error",):
+                message = f"{message} (got {err['input']!r})"
+            problems.append((_key_path(merged, loc), message.removeprefix("Value error, ")))
+        raise ConfigError(source, problems) from None
+
+
+def load_hospital(path: str | Path) -> HospitalConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), [("", f"cannot read the file: {exc.strerror or exc}")]) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [("", f"TOML syntax error: {exc}")]) from None
+    return hospital_from_dict(raw, source=str(path))
+
+
+DEMO_CONFIG = Path(__file__).resolve().parent.parent / "assets" / "demo-hospital.toml"
