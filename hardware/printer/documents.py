@@ -136,22 +136,29 @@ def render_ticket(doc: TicketDoc, profile: PrinterProfile) -> bytes:
 
 
 def _receipt_items(w: SlipWriter, lines: tuple[ReceiptLine, ...]) -> None:
+    """Item table; money columns are as wide as their widest amount so an amount never wraps."""
     enc = w.profile.encoding
-    if w.columns >= 48:
-        widths = (19, 6, 10, 10)
-        w.row([("项目", widths[0], "left"), ("数量", widths[1], "right"), ("单价", widths[2], "right"),
-               ("金额", widths[3], "right")], bold=True)
+    amount_w = max([text_columns("金额", enc)] + [text_columns(format_fen(x.amount_fen), enc) for x in lines])
+    price_w = max([text_columns("单价", enc)] + [text_columns(format_fen(x.unit_fen), enc) for x in lines])
+    qty_w = max([text_columns("数量", enc)] + [len(str(x.quantity)) for x in lines])
+    name_w = w.columns - amount_w - price_w - qty_w - 3
+    if name_w - 6 >= 16:  # room to spare: breathe between the number columns
+        qty_w, price_w, amount_w, name_w = qty_w + 2, price_w + 2, amount_w + 2, name_w - 6
+    if name_w >= 12:  # one row per item: 项目 数量 单价 金额
+        w.row([("项目", name_w, "left"), ("数量", qty_w, "right"), ("单价", price_w, "right"),
+               ("金额", amount_w, "right")], bold=True)
         for line in lines:
-            w.row([(line.name, widths[0], "left"), (str(line.quantity), widths[1], "right"),
-                   (format_fen(line.unit_fen), widths[2], "right"), (format_fen(line.amount_fen), widths[3], "right")])
+            w.row([(line.name, name_w, "left"), (str(line.quantity), qty_w, "right"),
+                   (format_fen(line.unit_fen), price_w, "right"), (format_fen(line.amount_fen), amount_w, "right")])
         return
-    w.row([("项目/数量×单价", 20, "left"), ("金额", 11, "right")], bold=True)
+    detail_w = w.columns - amount_w - 1  # narrow paper: the name, then quantity × price and the amount
+    w.row([("项目/数量×单价", detail_w, "left"), ("金额", amount_w, "right")], bold=True)
     for line in lines:
         w.text(line.name)
         detail = f"  {line.quantity} × {format_fen(line.unit_fen)}"
-        if text_columns(detail, enc) > 20:
-            detail = f"  {line.quantity}×{format_fen(line.unit_fen)}"
-        w.row([(detail, 20, "left"), (format_fen(line.amount_fen), 11, "right")])
+        if text_columns(detail, enc) > detail_w:
+            detail = f"{line.quantity}×{format_fen(line.unit_fen)}"
+        w.row([(detail, detail_w, "left"), (format_fen(line.amount_fen), amount_w, "right")])
 
 
 def render_receipt(doc: ReceiptDoc, profile: PrinterProfile) -> bytes:

@@ -155,3 +155,11 @@ def test_standalone_simulator_stores_jobs(tmp_path, docs):
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+def test_serial_transport_over_a_socket_url(tcp_sim, core, docs):
+    """pyserial's socket:// URL reaches a network printer through the same serial transport."""
+    with Printer(SerialTransport(f"socket://{tcp_sim.host}:{tcp_sim.port}"), GENERIC_58_GBK) as printer:
+        assert printer.check_ready().status is Health.OK
+        printer.print_ticket(docs.ticket)
+    assert core.jobs[0].data == render_ticket(docs.ticket, GENERIC_58_GBK)
