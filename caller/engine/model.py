@@ -1,0 +1,206 @@
+"""What the engine keeps: visits and room states, as plain data a store can write as rows.
+
+`Visit.to_row()` gives a dict of str/int/float/bool/date/time/datetime/None; `Visit.from_row()` reads
+it back, also from the ISO strings a JSON store returns.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import Enum
+from typing import Any, ClassVar
+
+
+class VisitState(str, Enum):
+    """Where a visit is in its day (see spec: States of a visit)."""
+
+    registered = "registered"  # registered, not checked in yet
+    waiting = "waiting"  # in the area queue
+    room_waiting = "room_waiting"  # dispatched: in a room's queue (诊室候诊)
+    called = "called"  # called to a room
+    in_service = "in_service"  # with the doctor
+    done = "done"
+    missed = "missed"  # 过号
+    away = "away"  # 检查中 (sent to exams)
+    cancelled = "cancelled"  # 弃号
+
+
+FINAL_STATES = frozenset({VisitState.done, VisitState.cancelled})
+
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 令狐 长孙 宇文 司徒 夏侯 轩辕 端木 独孤 南宫 西门 百里 呼延 澹台 公羊 闻人 万俟".split()
+)
+
+
+def mask_name(name: str) -> str:
+    """Mask a name for public screens: 张三 -> 张*, 王小明 -> 王*明, 欧阳娜娜 -> 欧**娜; one character stays."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def surname(name: str) -> str:
+    """The family name: the first character, or two for a compound surname (欧阳娜娜 -> 欧阳)."""
+    name = (name or "").strip()
+    if len(name) > 2 and name[:2] in COMPOUND_SURNAMES:
+        return name[:2]
+    return name[:1]
+
+
+def _parse(kind: type, value: Any) -> Any:
+    """A date/time/datetime from itself or from its ISO text (as a JSON store gives it back)."""
+    if value is None or value == "":
+        return None
+    if kind is date:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        return date.fromisoformat(str(value)[:10])
+    if isinstance(value, kind):
+        return value
+    return kind.fromisoformat(str(value))
+
+
+@dataclass
+class Visit:
+    """One registration (挂号) and everything the queue rules need about it."""
+
+    id: str
+    ticket: str  # "A001"
+    dept_id: str
+    area_id: str
+    day: date
+    session: str  # "am" | "pm"
+    number_kind: str  # general | expert | extra | emergency
+    source: str  # appointment | onsite
+    reg_seq: int  # 挂号号序
+    patient_id: str
+    patient_name: str  # full name; masking happens at the edge
+    registered_at: datetime
+    state: VisitState = VisitState.registered
+    ticket_no: int = 0  # the running number of the ticket (1 for A001)
+    serial: int = 0  # engine-wide issue order, the last tie-breaker
+    doctor_id: str | None = None  # expert: its doctor; general: None unless assigned
+    slot_start: time | None = None
+    slot_end: time | None = None
+    triage_level: int | None = None  # emergency: 1 濒危 .. 4 非急症
+    room_id: str | None = None  # room queue / called to / served in
+    checkin_seq: int | None = None
+    checkin_at: datetime | None = None
+    called_at: datetime | None = None
+    call_count: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    waiting_since: datetime | None = None  # when it (re)entered the waiting list
+    late: bool = False  # checked in after its slot ended
+    recalled: bool = False  # recalled after missed / back from exams
+    placed: str = ""  # how its place was chosen: "" (base order), late, recall, moved, transfer
+    priority_kind: str | None = None
+    priority_level: int | None = None
+    priority_seq: int | None = None
+    order_key: str = "[]"  # JSON list of ints: the persisted place in the waiting order
+
+    _DATETIMES: ClassVar[tuple[str, ...]] = (
+        "registered_at", "checkin_at", "called_at", "started_at", "finished_at", "waiting_since",
+    )
+
+    def to_row(self) -> dict[str, Any]:
+        """Plain data for the store (the state as its string value)."""
+        row = dataclasses.asdict(self)
+        row["state"] = self.state.value
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "Visit":
+        """Read back a row written by `to_row` (ISO strings accepted for dates and times)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        data = {k: v for k, v in row.items() if k in names}
+        data["state"] = VisitState(data.get("state", "registered"))
+        data["day"] = _parse(date, data.get("day"))
+        for name in cls._DATETIMES:
+            if name in data:
+                data[name] = _parse(datetime, data[name])
+        for name in ("slot_start", "slot_end"):
+            if name in data:
+                data[name] = _parse(time, data[name])
+        for name in ("late", "recalled"):
+            if name in data:
+                data[name] = bool(data[name])
+        return cls(**data)
+
+    def key(self) -> tuple[int, ...]:
+        """The persisted place in the waiting order, as a tuple."""
+        return tuple(json.loads(self.order_key))
+
+    @property
+    def in_queue(self) -> bool:
+        return self.state in (VisitState.waiting, VisitState.room_waiting)
+
+    @property
+    def has_priority(self) -> bool:
+        return self.priority_kind is not None
+
+
+@dataclass
+class RoomState:
+    """The live state of one room: paused (停诊) or open, and who sits there this session."""
+
+    room_id: str
+    paused: bool = False
+    doctor_id: str | None = None
+
+    def to_row(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "RoomState":
+        return cls(room_id=row["room_id"], paused=bool(row.get("paused", False)), doctor_id=row.get("doctor_id"))
+
+
+@dataclass
+class EngineEvent:
+    """Something displays, speakers and consoles must hear about: queue, call, room, alert."""
+
+    type: str
+    area_id: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AuditEntry:
+    """One change of one visit (or room), with who did it: the source of every statistic."""
+
+    visit_id: str | None
+    action: str
+    actor: str
+    before_state: str | None
+    after_state: str | None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Change:
+    """What one command did: the rows to write, the events to publish and the audit trail."""
+
+    result: Visit | None = None
+    visits: list[Visit] = field(default_factory=list)
+    rooms: list[RoomState] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
+    events: list[EngineEvent] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+
+class RuleError(Exception):
+    """A command the rules refuse. message_zh is shown to patients and nurses; code is stable."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str):
+        super().__init__(f"{code}: {message_en}")
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en
