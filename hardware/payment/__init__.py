@@ -1,7 +1,7 @@
 """Payments in integer fen: the provider interface, a scriptable simulated gateway (in-process
 and over HTTP), the kiosk's wait helper, patient messages and the scan-to-pay QR code."""
 from hardware.payment.http_provider import HttpProvider
-from hardware.payment.messages import TIMEOUT, PatientMessage, patient_message
+from hardware.payment.messages import TIMEOUT, PatientMessage, patient_message, yuan
 from hardware.payment.model import (
     GatewayUnavailable,
     IdempotencyConflict,
@@ -40,4 +40,5 @@ __all__ = [
     "png_bytes",
     "qr_png",
     "wait_for_result",
+    "yuan",
 ]

@@ -42,6 +42,12 @@ _MESSAGES: dict[str, PatientMessage] = {
 }
 
 
+def yuan(amount_fen: int) -> str:
+    """Money for people: ``1250`` -> ``"12.50元"``."""
+    sign = "-" if amount_fen < 0 else ""
+    return f"{sign}{abs(amount_fen) // 100}.{abs(amount_fen) % 100:02d}元"
+
+
 def patient_message(result: str | OrderState, order: Order | None = None) -> PatientMessage:
     """The message for a ``wait_for_result`` result (a state value or ``"timeout"``).
 

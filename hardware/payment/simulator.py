@@ -28,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from hardware.payment.messages import yuan
 from hardware.payment.model import InvalidRequest, OrderNotFound, PaymentError
 from hardware.payment.simulated import Outcome, SimulatedProvider
 
@@ -150,7 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
             order = provider.patient_pays(order_id) if pay else provider.query(order_id)
         except OrderNotFound:
             return self._send(404, "<h1>找不到该订单</h1>".encode(), "text/html")
-        amount = f"￥{order.amount_fen // 100}.{order.amount_fen % 100:02d}"
+        amount = yuan(order.amount_fen)
         button = (
             '<form method="post"><button style="font-size:2em">确认支付</button></form>'
             if order.state.value == "pending"

@@ -4,9 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from hardware.speech.pcm import silence, concat, two_tone_chime
-
-DEFAULT_CHIME = Path(__file__).resolve().parents[2] / "assets" / "sounds" / "chime.wav"
+from hardware.speech.pcm import concat, silence, two_tone_chime
+from hardware.speech.sounds import DEFAULT_CHIME
 
 
 def main(argv: list[str]) -> int:

@@ -101,7 +101,8 @@ def two_tone_chime(rate: int = 22050, tones: tuple[float, ...] = (659.25, 523.25
         n = int(rate * tone_s)
         for i in range(n):
             t = i / rate
-            envelope = min(1.0, t / 0.01) * math.exp(-4.0 * t)
+            # 10 ms attack, exponential decay, 30 ms release so tones end without a click
+            envelope = min(1.0, t / 0.01, (n - i) / (rate * 0.03)) * math.exp(-4.0 * t)
             value = 0.45 * envelope * (math.sin(2 * math.pi * freq * t) + 0.25 * math.sin(4 * math.pi * freq * t))
             samples.append(int(max(-1.0, min(1.0, value)) * 32767))
     return Pcm(rate, samples.tobytes())

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Literal, Sequence
 
-from hardware.speech.chime import DEFAULT_CHIME
+from hardware.speech.sounds import DEFAULT_CHIME
 from hardware.health import DeviceHealth, Health
+from hardware.speech.normalize import speakable
 from hardware.speech.pcm import Pcm, concat, from_wav, silence
 from hardware.speech.synth import (
     DEFAULT_RATE,
@@ -158,7 +159,8 @@ class SpeechWorker:
     def _enqueue(self, kind: Literal["call", "broadcast"], text: str, repeat: int, item_id: str | None) -> str:
         if self._stopped.is_set():
             raise RuntimeError("speech worker is stopped")
-        if not text.strip():
+        text = speakable(text)  # never let the voice say "asterisk" for a masked name
+        if not text:
             raise ValueError("nothing to announce: empty text")
         item = Announcement(item_id or f"{kind}-{time.monotonic_ns()}", kind, text, repeat)
         with self._idle:

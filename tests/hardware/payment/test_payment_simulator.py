@@ -25,6 +25,7 @@ from hardware.payment import (
     patient_message,
     qr_png,
     wait_for_result,
+    yuan,
 )
 
 REPO = Path(__file__).resolve().parents[3]
@@ -202,7 +203,7 @@ def test_pay_page_for_phones_pays_the_order() -> None:
     with SimulatorServer(SimulatedProvider(Outcome.no_answer())) as server, HttpProvider(server.url) as gateway:
         order = gateway.create_order(1250, "挂号费", "qr", "page-1")
         page = httpx.get(order.code_url)
-        assert page.status_code == 200 and "￥12.50" in page.text and "确认支付" in page.text
+        assert page.status_code == 200 and "12.50元" in page.text and "确认支付" in page.text
         assert httpx.post(order.code_url).status_code == 200
         assert gateway.query(order.order_id).state is OrderState.PAID
 
@@ -213,3 +214,7 @@ def test_every_outcome_has_a_polite_chinese_message() -> None:
         assert message.en and "请" in message.zh
     with pytest.raises(ValueError):
         patient_message("lost")
+
+
+def test_amounts_in_fen_read_as_yuan() -> None:
+    assert [yuan(1250), yuan(5), yuan(100000), yuan(-300)] == ["12.50元", "0.05元", "1000.00元", "-3.00元"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hardware.health import Health
-from hardware.speech.chime import DEFAULT_CHIME
+from hardware.speech.sounds import DEFAULT_CHIME
 from hardware.speech.normalize import DEFAULT_CALL_TEMPLATE, call_text
 from hardware.speech.pcm import Pcm
 from hardware.speech.synth import EspeakCli, SynthesisError
@@ -170,10 +170,17 @@ def test_pyttsx3_failure_falls_back_to_espeak(tmp_path: Path, recorder: Recorder
         assert worker.health().status is Health.DEGRADED
 
 
+def test_asterisks_never_reach_the_voice(tmp_path: Path, recorder: Recorder) -> None:
+    with SpeechWorker(out_dir=tmp_path, backend="espeak-ng", on_event=recorder) as worker:
+        worker.announce_broadcast("请 张* 到 服务台", item_id="b1")
+        assert worker.wait_idle(20)
+    assert recorder.only("finished", "b1").text == "请 张 到 服务台"
+
+
 def test_empty_or_bad_requests_are_refused_up_front(tmp_path: Path) -> None:
     with SpeechWorker(out_dir=tmp_path, backend="espeak-ng") as worker:
         with pytest.raises(ValueError):
-            worker.announce_broadcast("   ")
+            worker.announce_broadcast(" * ")
         with pytest.raises(ValueError):
             worker.announce_call(CALL, repeat=0)
         assert worker.wait_idle(1)
