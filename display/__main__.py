@@ -1,0 +1,73 @@
+"""``python -m display wall|door|speaker --service URL --token T [--config FILE] [--wav-dir DIR]``."""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m display", description="Wall screen, door screen, speaker agent")
+    parser.add_argument("kind", choices=("wall", "door", "speaker"))
+    parser.add_argument("--service", required=True, help="caller service URL, e.g. http://127.0.0.1:8700")
+    parser.add_argument("--token", required=True, help="this device's token from the hospital file")
+    parser.add_argument("--config", help="hospital TOML, for layout settings when the service does not send them")
+    parser.add_argument("--wav-dir", help="write announcements as WAV files here instead of playing them")
+    parser.add_argument("--state-file", help="speaker: where the last spoken seq is kept")
+    parser.add_argument("--windowed", action="store_true", help="screens: a window instead of full screen")
+    return parser
+
+
+def _run_speaker(args: argparse.Namespace) -> int:
+    from display.app import make_speaker
+
+    agent = make_speaker(args.service, args.token, wav_dir=args.wav_dir, state_file=args.state_file,
+                         config=args.config)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    print(f"speaker agent for area {agent.area} running", flush=True)
+    done.wait()
+    agent.stop()
+    agent.speech.stop()
+    return 0
+
+
+def _run_screen(args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from display.app import make_door, make_wall
+    from uikit.fonts import load_cjk_font
+
+    app = QApplication(sys.argv[:1])
+    load_cjk_font(app)
+    make = make_wall if args.kind == "wall" else make_door
+    kwargs = {"config": args.config}
+    if args.kind == "wall":
+        kwargs["wav_dir"] = args.wav_dir
+    screen = make(args.service, args.token, **kwargs)
+    if args.windowed:
+        screen.show()
+    else:
+        screen.showFullScreen()
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    wake = QTimer()
+    wake.start(250)  # lets Python handle the signals while Qt runs
+    wake.timeout.connect(lambda: None)
+    code = app.exec()
+    screen.shutdown()
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    return _run_speaker(args) if args.kind == "speaker" else _run_screen(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

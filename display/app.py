@@ -1,0 +1,147 @@
+"""Factories that build a running wall screen, door screen or speaker agent from a device token.
+
+The token says which device this is (GET /api/v1/auth/me: area, room); the layout comes from the
+device's ``settings`` in the hospital TOML, as served by the service, or read from ``config`` when
+the program runs beside the service file (demo, tests).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from caller.client import CallerClient, CallerError
+from display.layout import ScreenLayout
+
+
+@dataclass
+class DeviceInfo:
+    """What a screen needs to know about itself and its area."""
+
+    device: str
+    role: str
+    area: str
+    room: str | None = None
+    area_name: str = ""
+    area_location: str = ""
+    room_name: str = ""
+    notices: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def _find(items: Any, key: str, value: str) -> dict:
+    for item in items or []:
+        if isinstance(item, dict) and item.get(key) == value:
+            return item
+    return {}
+
+
+def describe_device(base_url: str, token: str, config: str | Path | None = None) -> DeviceInfo:
+    """Ask the service who this token is and what its area looks like."""
+    with CallerClient(base_url, token) as client:
+        me = client.auth_me() if hasattr(client, "auth_me") else client.request("GET", "/auth/me")
+        try:
+            hospital = client.hospital()
+        except CallerError:
+            hospital = {}
+    area_id = str(me.get("area") or "")
+    info = DeviceInfo(device=str(me.get("device") or ""), role=str(me.get("role") or ""), area=area_id,
+                      room=me.get("room"), settings=dict(me.get("settings") or {}))
+    area = _find(hospital.get("areas"), "id", area_id)
+    info.area_name = str(area.get("name") or area_id)
+    info.area_location = str(area.get("location") or "")
+    info.notices = [str(n) for n in area.get("notices") or []]
+    if info.room:
+        room = _find(area.get("rooms"), "id", info.room)
+        info.room_name = str(room.get("name") or info.room)
+    if not info.settings:
+        info.settings = dict(_find(hospital.get("devices"), "id", info.device).get("settings") or {})
+    if config is not None:
+        _fill_from_config(info, Path(config))
+    return info
+
+
+def _fill_from_config(info: DeviceInfo, path: Path) -> None:
+    from caller.config import load_hospital
+
+    cfg = load_hospital(path)
+    try:
+        device = cfg.device(info.device)
+    except KeyError:
+        return
+    info.settings = {**device.settings, **info.settings}
+    area = cfg.area(info.area)
+    info.area_name = info.area_name if info.area_name != info.area else area.name
+    info.area_location = info.area_location or area.location
+    info.notices = info.notices or list(area.notices)
+    if info.room and info.room_name in ("", info.room):
+        info.room_name = cfg.room(info.room).name
+
+
+def make_speech(wav_dir: str | Path | None = None, settings: dict[str, Any] | None = None):
+    """The speech worker for a speaker (WAV files in ``wav_dir`` instead of the sound card when given)."""
+    from hardware.speech import SpeechWorker
+
+    settings = settings or {}
+    kwargs: dict[str, Any] = {}
+    if settings.get("voice"):
+        kwargs["voice"] = str(settings["voice"])
+    if settings.get("rate"):
+        kwargs["rate"] = int(settings["rate"])
+    return SpeechWorker(out_dir=wav_dir, **kwargs)
+
+
+def make_speaker(base_url: str, token: str, *, wav_dir: str | Path | None = None, state_file: str | Path | None = None,
+                 config: str | Path | None = None, speech=None, start: bool = True):
+    """A speaker agent for the token's area. ``state_file`` keeps the last seq spoken across restarts."""
+    from display.speaker import SpeakerAgent
+
+    info = describe_device(base_url, token, config)
+    speech = speech or make_speech(wav_dir, info.settings)
+    if state_file is None:
+        state_file = Path.home() / ".cache" / "hospital-queue" / f"speaker-{info.device or info.area}.json"
+    agent = SpeakerAgent(base_url, token, info.area, speech, state_file=Path(state_file),
+                         name_mode=str(info.settings.get("name_mode", "surname")))  # type: ignore[arg-type]
+    return agent.start() if start else agent
+
+
+def make_wall(base_url: str, token: str, *, config: str | Path | None = None, layout: ScreenLayout | None = None,
+              wav_dir: str | Path | None = None, start: bool = True):
+    """A wall screen following its area (and speaking its calls when ``speak`` is set). Returns the widget.
+
+    The widget owns its event link (``widget.link``) and, when speaking, ``widget.speaker``.
+    """
+    from display.link import EventLink
+    from display.wall import WallDisplay
+
+    info = describe_device(base_url, token, config)
+    layout = layout or ScreenLayout.from_settings({"kind": "wall", **info.settings})
+    title = " ".join(x for x in (info.area_name, info.area_location) if x)
+    screen = WallDisplay(info.area, layout, title=title, notices=info.notices)
+    _attach(screen, EventLink(base_url, token, info.area, parent=screen), start)
+    screen.speaker = None
+    if layout.speak:
+        screen.speaker = make_speaker(base_url, token, wav_dir=wav_dir, config=config, start=start)
+    return screen
+
+
+def make_door(base_url: str, token: str, *, config: str | Path | None = None, layout: ScreenLayout | None = None,
+              start: bool = True):
+    """A door screen for the token's room. Returns the widget (``widget.link`` is its event link)."""
+    from display.door import DoorDisplay
+    from display.link import EventLink
+
+    info = describe_device(base_url, token, config)
+    if not info.room:
+        raise ValueError(f"device {info.device!r} has no room: a door screen needs `room = ...` in the hospital file")
+    layout = layout or ScreenLayout.from_settings({"kind": "door", "width": 1280, "height": 800,
+                                                   "font_call": 150, **info.settings})
+    screen = DoorDisplay(info.area, info.room, layout, room_name=info.room_name)
+    _attach(screen, EventLink(base_url, token, info.area, parent=screen), start)
+    return screen
+
+
+def _attach(screen, link, start: bool) -> None:
+    screen.link = link.connect_screen(screen)
+    if start:
+        link.start()

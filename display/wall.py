@@ -1,0 +1,220 @@
+"""The wall screen of a waiting area (1920x1080): the newest call, the last calls, every room."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+
+from display.board import CallLine, RoomBoard
+from display.layout import ScreenLayout
+from display.screen import ScreenBase, local_now
+from display.widgets import ACCENT, MUTED, PANEL, TEXT, FitLabel, Ticker
+
+PAUSED_ZH = "暂停就诊"
+NOBODY_ZH = "—"
+
+
+class CallPanel(QFrame):
+    """The newest call, large; flashes for a few seconds when a call arrives.
+
+    Emits ``painted(seq)`` after a repaint that shows a call it had not shown before.
+    """
+
+    painted = Signal(int)
+
+    def __init__(self, layout: ScreenLayout, parent=None):
+        super().__init__(parent)
+        self.setObjectName("callPanel")
+        big = layout.font("call")
+        self.caption = FitLabel("请以下患者就诊", int(layout.font("row") * 0.9), color=MUTED, align=Qt.AlignCenter)
+        self.ticket = FitLabel("", big, bold=True, color=ACCENT, align=Qt.AlignCenter)
+        self.name = FitLabel("", int(big * 0.7), bold=True, align=Qt.AlignCenter)
+        self.room = FitLabel("", int(big * 0.7), bold=True, align=Qt.AlignCenter)
+        col = QVBoxLayout(self)
+        col.setContentsMargins(16, 12, 16, 12)
+        col.addWidget(self.caption, 2)
+        col.addWidget(self.ticket, 5)
+        col.addWidget(self.name, 4)
+        col.addWidget(self.room, 4)
+        self._seq_shown = -1
+        self._seq_pending = -1
+        self._flash_on = False
+        self._flash_left = 0
+        self._flash_timer = QTimer(self)
+        self._flash_timer.setInterval(400)
+        self._flash_timer.timeout.connect(self._flash_step)
+        self._flash_ticks = max(0, int(layout.flash_seconds * 1000 / 400))
+        self._paint_style(False)
+
+    def show_call(self, call: CallLine | None, show_name: bool, flash: bool) -> None:
+        if call is None:
+            self.ticket.setText("")
+            self.name.setText("请留意叫号")
+            self.room.setText("")
+            return
+        self.ticket.setText(call.ticket)
+        self.name.setText(call.name if show_name else "")
+        self.room.setText(f"请到 {call.room_name} 就诊")
+        self._seq_pending = call.seq
+        if flash:
+            self._flash_left = self._flash_ticks
+            if self._flash_left:
+                self._flash_timer.start()
+            self._flash_step()
+
+    def flashing(self) -> bool:
+        return self._flash_timer.isActive()
+
+    def _flash_step(self) -> None:
+        if self._flash_left <= 0:
+            self._flash_timer.stop()
+            self._paint_style(False)
+            return
+        self._flash_left -= 1
+        self._paint_style(not self._flash_on)
+
+    def _paint_style(self, on: bool) -> None:
+        self._flash_on = on
+        color = "#c1121f" if on else PANEL
+        self.setStyleSheet(f"#callPanel {{ background: {color}; border: 3px solid {ACCENT}; border-radius: 12px; }}")
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        super().paintEvent(event)
+        if self._seq_pending != self._seq_shown:
+            self._seq_shown = self._seq_pending
+            self.painted.emit(self._seq_shown)
+
+
+class RoomRow(QWidget):
+    """One line of the room table: room, doctor, current patient, the next ones."""
+
+    def __init__(self, px: int, parent=None):
+        super().__init__(parent)
+        self.room = FitLabel("", px, bold=True, color=ACCENT)
+        self.doctor = FitLabel("", int(px * 0.8), color=MUTED)
+        self.current = FitLabel("", px, bold=True)
+        self.waiting = FitLabel("", int(px * 0.85), color=TEXT)
+        grid = QHBoxLayout(self)
+        grid.setContentsMargins(16, 4, 16, 4)
+        grid.setSpacing(16)
+        for widget, stretch in ((self.room, 3), (self.doctor, 3), (self.current, 4), (self.waiting, 7)):
+            grid.addWidget(widget, stretch)
+
+    def show_room(self, room: RoomBoard | None, next_count: int, show_name: bool) -> None:
+        if room is None:
+            for label in (self.room, self.doctor, self.current, self.waiting):
+                label.setText("")
+            return
+        self.room.setText(room.name)
+        self.doctor.setText(" ".join(x for x in (room.doctor_name, room.doctor_title) if x))
+        if room.paused:
+            self.current.setText(PAUSED_ZH)
+            self.current.set_color("#ff9f9f")
+        else:
+            self.current.setText(room.current.label(show_name) if room.current else NOBODY_ZH)
+            self.current.set_color(TEXT)
+        self.waiting.setText("   ".join(p.label(show_name) for p in room.waiting[:next_count]))
+
+
+class WallDisplay(ScreenBase):
+    """The area screen. Feed it events with ``apply_event`` (from :class:`display.link.EventLink`)."""
+
+    def __init__(self, area_id: str, layout: ScreenLayout, *, title: str = "", notices: list[str] | None = None,
+                 now: Callable[[], datetime] = local_now, parent: QWidget | None = None):
+        super().__init__(area_id, layout, title=title, now=now, parent=parent)
+        row_px = layout.font("row")
+        self.call_panel = CallPanel(layout)
+        self.recent_title = FitLabel("最近呼叫", int(row_px * 0.8), color=MUTED)
+        self.recent_labels = [FitLabel("", int(row_px * 0.85)) for _ in range(layout.recent_calls)]
+        left = QVBoxLayout()
+        left.addWidget(self.call_panel, 11)
+        left.addWidget(self.recent_title, 1)
+        for label in self.recent_labels:
+            left.addWidget(label, 1)
+
+        head = RoomRow(int(row_px * 0.75))
+        for label, text in ((head.room, "诊室"), (head.doctor, "医生"), (head.current, "正在就诊"),
+                            (head.waiting, "请准备")):
+            label.setText(text)
+            label.set_color(MUTED)
+        self.room_rows = [RoomRow(row_px) for _ in range(layout.rows)]
+        table = QFrame()
+        table.setObjectName("roomTable")
+        table.setStyleSheet(f"#roomTable {{ background: {PANEL}; border-radius: 12px; }}")
+        right = QVBoxLayout(table)
+        right.setContentsMargins(8, 8, 8, 8)
+        right.addWidget(head, 2)
+        for row in self.room_rows:
+            right.addWidget(row, 3)
+        self.page_label = FitLabel("", int(row_px * 0.6), color=MUTED, align=Qt.AlignRight | Qt.AlignVCenter)
+        right.addWidget(self.page_label, 1)
+
+        body = QGridLayout()
+        body.setContentsMargins(24, 8, 24, 8)
+        body.setHorizontalSpacing(24)
+        body.addLayout(left, 0, 0)
+        body.addWidget(table, 0, 1)
+        body.setColumnStretch(0, 33)
+        body.setColumnStretch(1, 67)
+
+        self.ticker = Ticker(int(row_px * 0.8), layout.ticker_speed)
+        self._configured_notices = list(notices or [])
+        self.ticker.set_items(self._configured_notices)
+
+        page = QVBoxLayout(self)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.setSpacing(0)
+        page.addWidget(self.header)
+        page.addWidget(self.connection_banner)
+        page.addWidget(self.broadcast_banner)
+        page.addLayout(body, 1)
+        page.addWidget(self.ticker)
+
+        self._page = 0
+        self._page_timer = QTimer(self)
+        self._page_timer.setInterval(int(layout.page_seconds * 1000))
+        self._page_timer.timeout.connect(self._next_page)
+        self._page_timer.start()
+        self._redraw({"rooms", "calls", "banner", "notices"})
+
+    # -- drawing -----------------------------------------------------------------------------
+    def rooms_shown(self) -> list[RoomBoard]:
+        """The rooms of the current page, in configured order."""
+        rooms = self.board.room_list(self.layout_settings.rooms or None)
+        rows = self.layout_settings.rows
+        pages = max(1, -(-len(rooms) // rows))
+        self._page %= pages
+        return rooms[self._page * rows:(self._page + 1) * rows]
+
+    def _redraw(self, changed: set[str]) -> None:
+        lay = self.layout_settings
+        if "calls" in changed:
+            newest = self.board.newest_call()
+            self.call_panel.show_call(newest, lay.show_names, flash=newest is not None and self.online)
+            older = self.board.calls[1:1 + len(self.recent_labels)]
+            for i, label in enumerate(self.recent_labels):
+                line = older[i] if i < len(older) else None
+                label.setText("" if line is None else
+                              f"{line.ticket}  {line.name if lay.show_names else ''}  →  {line.room_name}")
+        if "rooms" in changed:
+            self._draw_rooms()
+        if "banner" in changed:
+            self._redraw_banner()
+        if "notices" in changed:
+            self.ticker.set_items(self.board.notices or self._configured_notices)
+
+    def _draw_rooms(self) -> None:
+        lay = self.layout_settings
+        shown = self.rooms_shown()
+        total = len(self.board.room_list(lay.rooms or None))
+        for i, row in enumerate(self.room_rows):
+            row.show_room(shown[i] if i < len(shown) else None, lay.next_count, lay.show_names)
+            row.setVisible(i < max(1, min(total, lay.rows)))
+        pages = max(1, -(-total // lay.rows))
+        self.page_label.setText(f"第 {self._page + 1}/{pages} 页" if pages > 1 else "")
+
+    def _next_page(self) -> None:
+        self._page += 1
+        self._draw_rooms()
