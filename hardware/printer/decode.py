@@ -122,11 +122,15 @@ def command_length(buf: bytes | bytearray, i: int) -> int | None:
         return None
     second = bytes([buf[i + 1]])
     if b == 0x1B:
+        if second == b"*":  # ESC * m nL nH: column bit image, 1 or 3 bytes per column
+            if i + 5 > n:
+                return None
+            return 5 + (buf[i + 3] | buf[i + 4] << 8) * (1 if buf[i + 2] in (0, 1) else 3)
         return _ESC_LEN.get(second, 2) if i + _ESC_LEN.get(second, 2) <= n else None
     if b == 0x1C:
         return _FS_LEN.get(second, 2) if i + _FS_LEN.get(second, 2) <= n else None
     if b == 0x10:
-        if second == b"\x04":
+        if second in (b"\x04", b"\x05"):  # DLE EOT n, DLE ENQ n
             return 3 if i + 3 <= n else None
         if second == b"\x14":
             return 5 if i + 5 <= n else None

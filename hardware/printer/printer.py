@@ -1,6 +1,8 @@
 """The Printer facade the kiosk uses: readiness in Chinese, print a job or raise PrinterError."""
 from __future__ import annotations
 
+import threading
+
 import serial
 
 from hardware.health import DeviceHealth, Health
@@ -54,9 +56,11 @@ class Printer:
                  status_timeout: float = 1.0, job_status_timeout: float = 5.0) -> None:
         self.transport, self.profile, self.device = transport, profile, device
         self.status_timeout, self.job_status_timeout = status_timeout, job_status_timeout
+        self._lock = threading.Lock()  # a health poll must never slip a status query into a job's bytes
 
     def status(self) -> PrinterStatus:
-        return self.transport.status(self.status_timeout)
+        with self._lock:
+            return self.transport.status(self.status_timeout)
 
     def check_ready(self) -> DeviceHealth:
         """Ask the printer now; a silent printer is offline with reason 打印机无响应, never OK."""
@@ -64,8 +68,13 @@ class Printer:
 
     def print_job(self, data: bytes) -> None:
         """Print bytes; raise PrinterError if the printer cannot start, the link fails, or after the job the
-        printer reports a problem (cover opened / paper ran out mid-job) or does not answer."""
-        before = self.status()
+        printer reports a problem (cover opened / paper ran out mid-job) or does not answer.
+        Safe to call from several threads: jobs and status queries never interleave."""
+        with self._lock:
+            self._print_locked(data)
+
+    def _print_locked(self, data: bytes) -> None:
+        before = self.transport.status(self.status_timeout)
         problem = _problem(before)
         if problem:
             raise PrinterError(*problem, partial=False, status=before)

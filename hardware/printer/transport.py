@@ -124,6 +124,7 @@ class TcpTransport:
         try:
             sock = self._connected()
             self._drain(sock)
+            sock.settimeout(self.timeout if timeout is None else timeout)  # bounds the sends too
 
             def read_byte(remaining: float) -> int | None:
                 sock.settimeout(remaining)

@@ -163,3 +163,27 @@ def test_serial_transport_over_a_socket_url(tcp_sim, core, docs):
         assert printer.check_ready().status is Health.OK
         printer.print_ticket(docs.ticket)
     assert core.jobs[0].data == render_ticket(docs.ticket, GENERIC_58_GBK)
+
+
+def test_health_polling_during_a_job_does_not_corrupt_it(tmp_path, docs):
+    """A health poll from another thread waits for the job instead of slipping queries into its bytes."""
+    import threading
+
+    core = SimulatedPrinter(None, RASTER_QR_58_GBK)
+    done = threading.Event()
+    polls = []
+    with TcpPrinterSimulator(core) as sim, Printer(TcpTransport(sim.host, sim.port), RASTER_QR_58_GBK) as printer:
+        def poll():
+            while not done.is_set():
+                polls.append(printer.check_ready().status)
+
+        poller = threading.Thread(target=poll)
+        poller.start()
+        try:
+            for _ in range(3):
+                printer.print_ticket(docs.ticket)
+        finally:
+            done.set()
+            poller.join(timeout=5)
+    assert [job.data for job in core.jobs] == [render_ticket(docs.ticket, RASTER_QR_58_GBK)] * 3
+    assert polls and set(polls) == {Health.OK}
