@@ -1,0 +1,33 @@
+"""python -m kiosk --service URL --token TOKEN --reader URL --printer URL --scanner URL --payment URL [--fullscreen]"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from kiosk.app import build_kiosk
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Hospital self-service kiosk")
+    parser.add_argument("--service", required=True, help="caller service base URL, e.g. http://10.0.0.5:8700")
+    parser.add_argument("--token", required=True, help="this kiosk's device token")
+    parser.add_argument("--reader", help="ID card reader serial URL or pty path")
+    parser.add_argument("--printer", help="printer: tcp://host:9100 or a serial URL / pty path (?profile=NAME)")
+    parser.add_argument("--scanner", help="scanner serial URL or pty path")
+    parser.add_argument("--payment", help="payment provider base URL")
+    parser.add_argument("--fullscreen", action="store_true", help="full screen and locked (production)")
+    parser.add_argument("--landscape", action="store_true", help="1920x1080 screen")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = QApplication(sys.argv[:1])
+    window = build_kiosk(args.service, args.token, args.reader, args.printer, args.scanner, args.payment,
+                         fullscreen=args.fullscreen, landscape=args.landscape, app=app)
+    window.setWindowTitle("自助服务")
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,312 @@
+"""The kiosk's view of the service: records (patients, schedules, bills, payments, reports, ratings) and the
+queue, over HTTP through caller.client.CallerClient. Every method blocks: call it from a worker.
+
+JSON is mapped into kiosk.models here and nowhere else, so the screens never depend on the wire format.
+Errors are CallerError(code, message_zh, message_en, status); code "unreachable" means the service is down.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from caller.client import CallerClient, CallerError
+
+from kiosk.models import (
+    Appointment,
+    Bill,
+    BillItem,
+    CardData,
+    Department,
+    Doctor,
+    Hold,
+    Patient,
+    Payment,
+    Report,
+    Slot,
+    Ticket,
+    VisitStatus,
+)
+
+R = "/records"
+
+PAID_STATES = {"paid"}
+CLOSED_STATES = {"abandoned", "failed", "refunded", "refund_pending", "cancelled", "expired", "declined"}
+
+
+class Backend:
+    """``Backend(base_url, token)``; ``payment_provider`` (hardware.payment) charges scanned payment codes."""
+
+    def __init__(self, base_url: str, token: str, payment_provider: Any = None, timeout: float = 5.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.client = CallerClient(base_url, token, timeout=timeout)
+        self.payment_provider = payment_provider
+        self._hospital: dict | None = None
+        self._departments: dict[str, Department] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _get(self, path: str, **params: Any) -> Any:
+        return self.client.request("GET", path, params=params or None)
+
+    def _post(self, path: str, body: dict | None = None) -> Any:
+        return self.client.request("POST", path, json_body={k: v for k, v in (body or {}).items() if v is not None})
+
+    # ----- service ------------------------------------------------------------------------------
+    def ping(self) -> None:
+        """Raises CallerError("unreachable") while the service is down."""
+        self.client.healthz()
+
+    def hospital(self) -> dict:
+        with self._lock:
+            if self._hospital is None:
+                self._hospital = self._get("/hospital")
+            return self._hospital
+
+    def room_name(self, room_id: str | None) -> tuple[str, str]:
+        """(zh, en) of a room with its area location, e.g. ('门诊二楼 内科诊区 3诊室', ...)."""
+        if not room_id:
+            return "", ""
+        try:
+            hospital = self.hospital()
+        except CallerError:
+            return room_id, room_id
+        for area in hospital.get("areas", []):
+            for room in area.get("rooms", []):
+                if room.get("id") == room_id:
+                    where = area.get("location") or area.get("floor") or ""
+                    zh = " ".join(x for x in (where, area.get("name", ""), room.get("name", "")) if x)
+                    en = " ".join(x for x in (area.get("name_en", ""), room.get("name_en", "")) if x)
+                    return zh, en or zh
+        return room_id, room_id
+
+    def call_staff(self) -> None:
+        self.client.report_health("degraded", "患者请求协助", "a patient asks for help", {"help": True}, device="help")
+
+    # ----- patients -----------------------------------------------------------------------------
+    @staticmethod
+    def _patient(view: dict, id_number: str = "") -> Patient:
+        return Patient(id=str(view["patient_id"]), name=view.get("name", ""), id_number=id_number,
+                       gender=view.get("gender") or "", birth_date=view.get("birth_date") or "")
+
+    def identify(self, id_number: str | None = None, medical_card_no: str | None = None) -> Patient | None:
+        found = self._post(f"{R}/patients/identify", {"id_number": id_number, "medical_card_no": medical_card_no})
+        if not found.get("found"):
+            return None
+        return self._patient(found["patient"], id_number or "")
+
+    def create_patient(self, card: CardData, phone: str, source: str, key: str) -> Patient:
+        body: dict[str, Any] = {"idempotency_key": key, "phone": phone}
+        if source == "id_card" and card.name:
+            body["source"] = "id_card"
+            body["id_card"] = {k: v for k, v in {"name": card.name, "gender": card.gender, "birth_date": card.birth_date,
+                                                  "address": card.address, "id_number": card.id_number}.items() if v}
+        else:
+            body.update(source="typed", id_number=card.id_number, name=card.name or None)
+        created = self._post(f"{R}/patients", body)
+        return self._patient(created["patient"], card.id_number)
+
+    # ----- schedule -----------------------------------------------------------------------------
+    def departments(self) -> list[Department]:
+        rows = self._get(f"{R}/departments")["departments"]
+        out = []
+        for d in rows:
+            dep = Department(id=str(d["department_id"]), name=d.get("name", ""), name_en=d.get("name_en") or "",
+                             description=d.get("description") or "", description_en=d.get("description_en") or "",
+                             location=d.get("location") or "", location_en=d.get("location_en") or "")
+            self._departments[dep.id] = dep
+            if d.get("open_sessions", True) and d.get("area") != "emergency":
+                out.append(dep)
+        return out
+
+    def doctors(self, department_id: str) -> list[Doctor]:
+        """The general number (one option) first, then each expert with an open session today."""
+        rows = self._get(f"{R}/doctors", department=department_id)["doctors"]
+        general_fee, general_left, experts = None, 0, []
+        for d in rows:
+            for s in d.get("sessions", []):
+                if s.get("status", "open") != "open":
+                    continue
+                if s["kind"] == "expert":
+                    experts.append(Doctor(id=str(d["doctor_id"]), name=d.get("name", ""), title=d.get("title") or "",
+                                          specialty=d.get("specialty") or "", kind="expert", fee_fen=s["fee_fen"],
+                                          remaining=s.get("remaining", 0)))
+                else:
+                    general_fee = s["fee_fen"] if general_fee is None else min(general_fee, s["fee_fen"])
+                    general_left += s.get("remaining", 0)
+        merged: dict[str, Doctor] = {}
+        for e in experts:  # one option per expert: both sessions' numbers together
+            if e.id in merged:
+                e = Doctor(**{**e.__dict__, "remaining": merged[e.id].remaining + e.remaining})
+            merged[e.id] = e
+        options = list(merged.values())
+        if general_fee is not None:
+            options.insert(0, Doctor(id="", name="普通号", kind="general", fee_fen=general_fee, remaining=general_left))
+        return options
+
+    def slots(self, department_id: str, doctor: Doctor) -> list[Slot]:
+        """Today's slots; general numbers of all doctors merged by time (the seat of any of them will do)."""
+        params = {"department": department_id}
+        if doctor.kind == "expert":
+            params["doctor"] = doctor.id
+        sessions = self._get(f"{R}/slots", **params)["sessions"]
+        by_time: dict[tuple[str, str], Slot] = {}
+        for s in sessions:
+            if s.get("status", "open") != "open" or (s["kind"] == "expert") != (doctor.kind == "expert"):
+                continue
+            for x in s["slots"]:
+                key = (x["start"], x["end"])
+                left = x.get("remaining", 0)
+                known = by_time.get(key)
+                if known is None or (known.remaining <= 0 < left):
+                    base = 0 if known is None else known.remaining
+                    by_time[key] = Slot(id=str(x["slot_id"]), start=x["start"], end=x["end"], remaining=base + left,
+                                        session=s["session"])
+                else:
+                    by_time[key] = Slot(known.id, known.start, known.end, known.remaining + left, known.session)
+        return [by_time[k] for k in sorted(by_time)]
+
+    # ----- registration -------------------------------------------------------------------------
+    def hold(self, patient: Patient, doctor: Doctor, slot: Slot, key: str) -> Hold:
+        reg = self._post(f"{R}/registrations", {"patient_id": int(patient.id), "slot_id": int(slot.id),
+                                                 "idempotency_key": key})
+        return Hold(id=str(reg["registration_id"]), amount_fen=reg["fee_fen"], expires_at=reg.get("hold_expires_at") or "",
+                    bill_id=str(reg["bill_id"]) if reg.get("bill_id") is not None else "")
+
+    def release(self, hold: Hold) -> None:
+        self._post(f"{R}/registrations/{hold.id}/cancel", {"reason": "kiosk_abandoned"})
+
+    def finish_registration(self, hold: Hold, payment: Payment, key: str) -> Ticket:
+        """After payment: the registration is final and in the queue; return what the ticket shows."""
+        return self.registration_ticket(hold.id)
+
+    def registration_ticket(self, registration_id: str) -> Ticket:
+        status = self._get(f"{R}/registrations/{registration_id}/status")
+        reg, visit = status["registration"], status.get("visit") or {}
+        dep = self._departments.get(str(reg.get("department_id")))
+        room_zh, room_en = self.room_name(visit.get("room") or reg.get("room_id"))
+        location = room_zh or (dep.location if dep else "")
+        doctor = reg.get("doctor_name") if reg.get("kind") == "expert" else ""
+        return Ticket(visit_id=str(reg.get("visit_id") or ""), ticket=reg.get("ticket") or visit.get("ticket") or "",
+                      department=reg.get("department_name") or "", department_en=dep.name_en if dep else "",
+                      doctor=doctor or "", location=location, location_en=room_en or (dep.location_en if dep else ""),
+                      slot=f"{reg.get('start', '')}-{reg.get('end', '')}", ahead=int(visit.get("ahead") or 0),
+                      estimate_minutes=int(visit.get("estimate_minutes") or 0), fee_fen=reg.get("fee_fen", 0),
+                      patient_name=reg.get("patient_name_masked", ""), registered_at=reg.get("created_at", ""),
+                      reprint_code=f"R{registration_id}")
+
+    # ----- payment ------------------------------------------------------------------------------
+    @staticmethod
+    def _payment(order: dict) -> Payment:
+        state = order.get("state", "pending")
+        status = "paid" if state in PAID_STATES else ("closed" if state in CLOSED_STATES else "pending")
+        payload = order.get("payment") or {}
+        qr = payload.get("code_url") or payload.get("qr_text") or payload.get("url") or order.get("order_ref", "")
+        return Payment(id=str(order["order_id"]), amount_fen=order["amount_fen"], qr_text=qr, status=status,
+                       reason=payload.get("order_id", ""))
+
+    def start_payment(self, patient: Patient, bill_ids: list[str], amount_fen: int, key: str) -> Payment:
+        order = self._post(f"{R}/payments", {"patient_id": int(patient.id), "bill_ids": [int(b) for b in bill_ids],
+                                             "amount_fen": amount_fen, "method": "qr", "idempotency_key": key})
+        return self._payment(order)
+
+    def payment_status(self, payment: Payment) -> Payment:
+        return self._payment(self._post(f"{R}/payments/{payment.id}/confirm"))
+
+    def wait_payment(self, payment: Payment, timeout_s: float, stop: threading.Event, poll_s: float = 0.5) -> Payment:
+        """Poll until paid or closed, the stop event, or the timeout (then status "timeout")."""
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                current = self.payment_status(payment)
+                if current.status != "pending":
+                    return current
+            except CallerError as exc:
+                if exc.code != "payment_unavailable" and exc.code != "unreachable":
+                    raise
+            left = deadline - time.monotonic()
+            if left <= 0 or stop.wait(min(poll_s, left)):
+                return Payment(payment.id, payment.amount_fen, payment.qr_text, "timeout", payment.reason)
+
+    def pay_with_code(self, payment: Payment, code: str) -> Payment:
+        """Charge a scanned payment code at the provider, then let the service confirm it."""
+        if self.payment_provider is None:
+            raise CallerError("payment_unavailable", "对不起，本机暂不支持付款码支付，请扫描屏幕上的二维码支付。",
+                              "Payment codes are not available here; please scan the QR code on screen.")
+        order_id = payment.reason or payment.qr_text
+        self.payment_provider.pay_with_code(order_id, code)
+        return self.payment_status(payment)
+
+    def cancel_payment(self, payment: Payment) -> Payment:
+        """Close the order: nothing is charged (a payment that landed meanwhile is reported as paid)."""
+        return self._payment(self._post(f"{R}/payments/{payment.id}/abandon"))
+
+    # ----- check-in, bills, reports, visits, ratings ----------------------------------------------
+    def _registrations(self, patient: Patient) -> list[dict]:
+        return self._get(f"{R}/patients/{patient.id}/registrations")["registrations"]
+
+    def appointments(self, patient: Patient) -> list[Appointment]:
+        from datetime import date
+
+        today = date.today().isoformat()
+        out = []
+        for r in self._registrations(patient):
+            if r.get("state") != "final" or r.get("date") != today:
+                continue
+            out.append(Appointment(id=str(r["registration_id"]), department=r.get("department_name") or "",
+                                   doctor=r.get("doctor_name") if r.get("kind") == "expert" else "",
+                                   slot=f"{r.get('start', '')}-{r.get('end', '')}", checked_in=bool(r.get("checked_in_at"))))
+        return out
+
+    def check_in(self, appt: Appointment, key: str) -> Ticket:
+        self._post(f"{R}/registrations/{appt.id}/check-in", {"idempotency_key": key})
+        return self.registration_ticket(appt.id)
+
+    def bills(self, patient: Patient) -> list[Bill]:
+        rows = self._get(f"{R}/patients/{patient.id}/bills")["bills"]
+        return [Bill(id=str(b["bill_id"]), title=b.get("title", ""), total_fen=b["total_fen"],
+                     items=tuple(BillItem(i["name"], i.get("quantity", 1), i.get("amount_fen", 0)) for i in b.get("items", [])),
+                     created_at=b.get("created_at", "")) for b in rows]
+
+    def reports(self, patient: Patient) -> list[Report]:
+        rows = self._get(f"{R}/patients/{patient.id}/reports")["reports"]
+        return [self._report(r) for r in rows]
+
+    @staticmethod
+    def _report(r: dict) -> Report:
+        lines = tuple((i.get("name", ""), str(i.get("result", "")), i.get("unit", "") or "", i.get("reference", "") or "",
+                       i.get("flag", "") or "") for i in r.get("items", []))
+        extra = {k: str(r.get(k) or "") for k in ("age", "sex", "gender", "specimen", "tested_by", "verified_by")}
+        extra["sex"] = extra["sex"] or extra["gender"]
+        return Report(id=str(r["report_id"]), title=r.get("title", ""), released=bool(r.get("released")),
+                      ready_at=r.get("ready_at_zh") or r.get("ready_at") or "", printed_count=int(r.get("print_count", 0)),
+                      lines=lines, extra=extra)
+
+    def report_detail(self, report: Report) -> Report:
+        return self._report(self._get(f"{R}/reports/{report.id}"))
+
+    def report_printed(self, report: Report, key: str) -> None:
+        self._post(f"{R}/reports/{report.id}/print", {"idempotency_key": key})
+
+    def my_visits(self, patient: Patient) -> list[VisitStatus]:
+        out = []
+        for r in self._registrations(patient):
+            if r.get("state") != "final" or not r.get("visit_id"):
+                continue
+            t = self.registration_ticket(str(r["registration_id"]))
+            try:
+                state = self._get(f"{R}/registrations/{r['registration_id']}/status").get("visit", {}) or {}
+            except CallerError:
+                state = {}
+            out.append(VisitStatus(visit_id=t.visit_id, ticket=t.ticket, department=t.department,
+                                   department_en=t.department_en, state=state.get("state", ""), ahead=t.ahead,
+                                   estimate_minutes=t.estimate_minutes, location=t.location, location_en=t.location_en))
+        return out
+
+    def rate(self, patient: Patient | None, stars: int, tags: list[str], kind: str, transaction_id: str | None,
+             key: str) -> None:
+        self._post(f"{R}/ratings", {"stars": stars, "tags": tags, "transaction_kind": kind,
+                                    "transaction_id": transaction_id, "idempotency_key": key})

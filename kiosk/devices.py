@@ -1,0 +1,253 @@
+"""The kiosk's hardware behind one Qt object: ID card reader, scanner, printer, payment code, speech.
+
+Drivers call back on their own threads; the signals here are emitted from those threads and Qt queues them
+to the GUI thread. Blocking calls (printer status, printing, paying with a code) are made from workers.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from PySide6.QtCore import QObject, Signal
+
+from hardware.health import DeviceHealth, Health
+from kiosk.idcheck import mask_id, mask_name
+from kiosk.models import CardData
+
+log = logging.getLogger(__name__)
+
+PAYMENT_CODE_PREFIXES = ("10", "11", "12", "13", "14", "15", "25", "26", "27", "28", "29", "30")
+
+
+def classify_code(code: str) -> str:
+    """'payment' for a WeChat/Alipay payment code (付款码), 'medical_card' for anything else worth a lookup."""
+    try:
+        from hardware.scanner import classify_code as hw_classify  # the scanner driver's rule when present
+
+        kind = hw_classify(code)
+        kind = getattr(kind, "value", kind)
+        if kind in ("payment", "payment_code"):
+            return "payment"
+        if kind in ("medical_card", "medical"):
+            return "medical_card"
+    except Exception:  # noqa: BLE001 - the driver is optional
+        pass
+    text = code.strip()
+    if text.isdigit() and 16 <= len(text) <= 24 and text[:2] in PAYMENT_CODE_PREFIXES:
+        return "payment"
+    return "medical_card" if text else "unknown"
+
+
+def card_from_idcard(card: Any) -> CardData:
+    """The reader's IdCard -> what the kiosk keeps (no photo, no address beyond what records needs)."""
+    birth = getattr(card, "birth", None)
+    return CardData(
+        id_number=card.id_number,
+        name=card.name,
+        gender=getattr(card, "gender", ""),
+        birth_date=birth.isoformat() if birth else "",
+        address=getattr(card, "address", ""),
+    )
+
+
+def open_printer(url: str):
+    """tcp://host:port -> network printer; anything else a pyserial URL or a pty path. ?profile=NAME."""
+    from hardware.printer import Printer, SerialTransport, TcpTransport, profile_named
+
+    parsed = urlparse(url)
+    profile = profile_named(parse_qs(parsed.query).get("profile", ["generic-80-gbk"])[0])
+    if parsed.scheme == "tcp":
+        transport = TcpTransport(parsed.hostname or "127.0.0.1", parsed.port or 9100)
+    else:
+        transport = SerialTransport(url.split("?")[0], baudrate=115200)
+    return Printer(transport, profile)
+
+
+class KioskDevices(QObject):
+    """All devices of one kiosk. Any URL may be None (that device is then reported offline)."""
+
+    card_read = Signal(object)  # CardData
+    card_removed = Signal()
+    code_scanned = Signal(str)
+    health_changed = Signal(object)  # DeviceHealth
+
+    def __init__(self, reader_url: str | None = None, printer_url: str | None = None,
+                 scanner_url: str | None = None, payment_url: str | None = None,
+                 speech: Any = None, printer: Any = None, status_url: str = "") -> None:
+        super().__init__()
+        self.reader_url, self.printer_url, self.scanner_url, self.payment_url = reader_url, printer_url, scanner_url, payment_url
+        self.status_url = status_url.rstrip("/")
+        self._printer = printer
+        self._printer_lock = threading.Lock()
+        self._speech = speech
+        self._speech_wanted = speech is not None
+        self._reader = None
+        self._scanner = None
+        self._payment = None
+        self._health: dict[str, DeviceHealth] = {}
+        self.last_print: bytes = b""
+        for device, url in (("idcard", reader_url), ("printer", printer_url or printer), ("scanner", scanner_url),
+                            ("payment", payment_url)):
+            if not url:
+                self._set_health(DeviceHealth(device, Health.OFFLINE, "未配置", "not configured"))
+
+    # ----- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Open the reader and scanner (their threads call back into the signals)."""
+        if self.reader_url:
+            self._start_reader()
+        if self.scanner_url:
+            self._start_scanner()
+
+    def _start_reader(self) -> None:
+        try:
+            from hardware.idcard.reader import CardReader
+
+            self._reader = CardReader(self.reader_url, on_card=self._card, on_removed=self.card_removed.emit,
+                                      on_health=self._set_health)
+            self._reader.start()
+        except Exception as exc:  # noqa: BLE001 - a missing or broken reader must not stop the kiosk
+            log.warning("ID card reader not available: %s", type(exc).__name__)
+            self._set_health(DeviceHealth("idcard", Health.OFFLINE, "读卡器无法打开", "reader cannot be opened"))
+
+    def _start_scanner(self) -> None:
+        try:
+            from hardware.scanner import ScannerReader
+
+            self._scanner = ScannerReader(self.scanner_url, on_code=self.code_scanned.emit, on_health=self._set_health)
+            self._scanner.start()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("scanner not available: %s", type(exc).__name__)
+            self._set_health(DeviceHealth("scanner", Health.OFFLINE, "扫码器无法打开", "scanner cannot be opened"))
+
+    def stop(self) -> None:
+        for dev in (self._reader, self._scanner):
+            if dev is not None:
+                try:
+                    dev.stop()
+                except Exception:  # noqa: BLE001
+                    pass
+        if self._printer is not None:
+            try:
+                self._printer.close()
+            except Exception:  # noqa: BLE001
+                pass
+        if self._speech is not None and hasattr(self._speech, "stop"):
+            self._speech.stop(timeout=1.0)
+
+    # ----- health ---------------------------------------------------------------------------------
+    def _card(self, card: Any) -> None:
+        log.info("card read: %s", mask_id(getattr(card, "id_number", "")))
+        self.card_read.emit(card if isinstance(card, CardData) else card_from_idcard(card))
+
+    def _set_health(self, health: DeviceHealth) -> None:
+        self._health[health.device] = health
+        self.health_changed.emit(health)
+
+    def healths(self) -> list[DeviceHealth]:
+        return [self._health.get(d, DeviceHealth(d, Health.OK, "正常", "ok")) for d in ("idcard", "printer", "scanner", "payment")]
+
+    def reader_ok(self) -> bool:
+        health = self._health.get("idcard")
+        return health is None or health.status != Health.OFFLINE
+
+    # ----- printer (called from workers) ----------------------------------------------------------
+    def printer(self):
+        if self._printer is None and self.printer_url:
+            self._printer = open_printer(self.printer_url)
+        return self._printer
+
+    def printer_problem(self) -> str:
+        """"" when the printer can print now; else the reason in Chinese (source text for tr())."""
+        printer = self.printer()
+        if printer is None:
+            return "打印机未连接"
+        with self._printer_lock:
+            try:
+                health = printer.check_ready()
+            except Exception:  # noqa: BLE001 - a link failure is "not answering"
+                health = DeviceHealth("printer", Health.OFFLINE, "打印机无响应", "printer not responding")
+        self._set_health(health)
+        return "" if health.status != Health.OFFLINE else health.reason_zh
+
+    def _print(self, data: bytes) -> bytes:
+        printer = self.printer()
+        if printer is None:
+            from hardware.printer import PrinterError
+
+            raise PrinterError("打印机未连接", "no printer", partial=False)
+        with self._printer_lock:
+            printer.print_job(data)
+        self.last_print = data
+        self._set_health(DeviceHealth("printer", Health.OK, "打印机正常", "printer ready"))
+        return data
+
+    def note_print_failure(self, exc: BaseException) -> None:
+        self._set_health(DeviceHealth("printer", Health.OFFLINE, getattr(exc, "reason_zh", "打印失败"),
+                                      getattr(exc, "reason_en", "print failed")))
+
+    def print_ticket(self, ticket, hospital: str) -> bytes:
+        from hardware.printer import TicketDoc, render_ticket
+
+        doc = TicketDoc(hospital=hospital, ticket_no=ticket.ticket, department=ticket.department,
+                        room=ticket.doctor or "-", location=ticket.location or "-",
+                        masked_name=mask_name(ticket.patient_name) if ticket.patient_name else "-",
+                        ahead=ticket.ahead, wait_minutes=ticket.estimate_minutes, printed_at=datetime.now(),
+                        status_url=f"{self.status_url}/visits/{ticket.visit_id}")
+        return self._print(render_ticket(doc, self.printer().profile))
+
+    def print_receipt(self, patient, bills, payment, hospital: str) -> bytes:
+        from hardware.printer import ReceiptDoc, ReceiptLine, render_receipt
+
+        lines = []
+        for bill in bills:
+            for item in bill.items or ():
+                qty = max(1, int(item.quantity))
+                lines.append(ReceiptLine(item.name, qty, item.amount_fen // qty))
+            if not bill.items:
+                lines.append(ReceiptLine(bill.title, 1, bill.total_fen))
+        doc = ReceiptDoc(hospital=hospital, masked_name=mask_name(patient.name), lines=tuple(lines),
+                         payment_method="扫码支付", transaction_no=str(payment.id), paid_at=datetime.now())
+        return self._print(render_receipt(doc, self.printer().profile))
+
+    def print_report(self, patient, report, hospital: str) -> bytes:
+        from hardware.printer import ReportDoc, ReportItem, render_report
+
+        items = tuple(ReportItem(name, result, unit, ref, flag) for name, result, unit, ref, flag in report.lines)
+        doc = ReportDoc(hospital=hospital, title=report.title, masked_name=mask_name(patient.name),
+                        age=report.extra.get("age", ""), sex=report.extra.get("sex", ""),
+                        specimen=report.extra.get("specimen", ""), items=items,
+                        tested_by=report.extra.get("tested_by", ""), verified_by=report.extra.get("verified_by", ""),
+                        reported_at=datetime.now(), print_count=report.printed_count + 1)
+        return self._print(render_report(doc, self.printer().profile))
+
+    # ----- scanner and payment code ---------------------------------------------------------------
+    @staticmethod
+    def classify(code: str) -> str:
+        return classify_code(code)
+
+    def payment_provider(self):
+        if self._payment is None and self.payment_url:
+            from hardware.payment import HttpProvider
+
+            self._payment = HttpProvider(self.payment_url)
+        return self._payment
+
+    # ----- speech ---------------------------------------------------------------------------------
+    def speak(self, text: str) -> None:
+        """Say a step aloud (elderly mode). Mandarin only; never blocks."""
+        from kiosk.i18n import language
+
+        if language() != "zh" or not text:
+            return
+        try:
+            if self._speech is None:
+                from hardware.speech import SpeechWorker
+
+                self._speech = SpeechWorker(chime=None)
+            self._speech.announce_broadcast(text)
+        except Exception as exc:  # noqa: BLE001 - no speaker is no reason to stop
+            log.warning("speech unavailable: %s", type(exc).__name__)

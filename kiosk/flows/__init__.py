@@ -1,0 +1,57 @@
+"""Every patient flow of the kiosk, behind one object the window calls (``kiosk.flows``)."""
+from __future__ import annotations
+
+from kiosk.flows.services import ServicesMixin
+from kiosk.i18n import tr
+from kiosk.screens.admin import DeviceStatusScreen, PinScreen
+
+
+class Flows(ServicesMixin):
+    """Home-screen actions and device events, routed to the flow that is on screen."""
+
+    def __init__(self, kiosk) -> None:
+        super().__init__(kiosk)
+        devices = kiosk.devices
+        devices.card_read.connect(self.on_card)
+        devices.code_scanned.connect(self.on_code)
+
+    def on_code(self, code: str) -> None:
+        """A scanned code: a payment code while paying, a medical card while identifying."""
+        current = self.kiosk.current.name if self.kiosk.current is not None else ""
+        kind = self.kiosk.devices.classify(code)
+        if current == "payment" and kind == "payment":
+            self.on_payment_code(code)
+        elif current in ("identify", "type_id") and kind == "medical_card":
+            self.on_medical_card(code)
+
+    def abandon(self) -> None:
+        """The session is ending: stop waiting for payment, release a held slot."""
+        self.abandon_payment()
+        if self.kiosk.session.hold is not None and self.kiosk.session.ticket is None:
+            self._release_hold()
+
+    def shutdown(self) -> None:
+        self.abandon()
+        self.kiosk.devices.stop()
+        self.kiosk.runner.wait_idle(3000)
+
+    # ----- staff ----------------------------------------------------------------------------------
+    def admin(self) -> None:
+        kiosk = self.kiosk
+        kiosk.runner.new_generation()
+        kiosk.session = type(kiosk.session)()
+        kiosk.history = []
+
+        def check(pin: str) -> None:
+            if pin == kiosk.settings.admin_pin:
+                self.device_page()
+            else:
+                screen = kiosk.current
+                if isinstance(screen, PinScreen):
+                    screen.wrong()
+
+        kiosk.show_screen(lambda: PinScreen(kiosk, check))
+
+    def device_page(self) -> None:
+        kiosk = self.kiosk
+        kiosk.show_screen(lambda: DeviceStatusScreen(kiosk, kiosk.devices.healths(), kiosk.admin_exit), push=False)

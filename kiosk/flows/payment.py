@@ -1,0 +1,124 @@
+"""Paying at the kiosk: QR on screen or payment code at the scanner; declined or timed out pays nothing."""
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+from kiosk.flows.base import FlowBase
+from kiosk.i18n import tr
+from kiosk.models import Payment
+from kiosk.screens.pay import PaymentScreen
+
+
+class PaymentMixin(FlowBase):
+    _payment: Payment | None = None
+    _payment_stop: threading.Event | None = None
+
+    def start_payment(self, bill_ids: list[str], amount_fen: int, what: str, on_paid: Callable[[Payment], None],
+                      on_abandon: Callable[[], None], ref: str) -> None:
+        """Create the order at the service, show its QR and wait for the result in a worker."""
+        kiosk = self.kiosk
+        self._on_paid, self._on_abandon, self._pay_args = on_paid, on_abandon, (bill_ids, amount_fen, what, ref)
+        attempt = kiosk.session.idempotency.get(f"attempt:{ref}", "0")
+        key = self.key(f"pay:{ref}:{attempt}")
+        patient = kiosk.session.patient
+        self.call(lambda: kiosk.backend.start_payment(patient, bill_ids, amount_fen, key),
+                  lambda payment: self._show_payment(payment, what), self._payment_refused)
+
+    def _payment_refused(self, exc: BaseException) -> bool:
+        self._on_abandon()
+        return False
+
+    def _show_payment(self, payment: Payment, what: str) -> None:
+        kiosk = self.kiosk
+        self._payment = payment
+        seconds = kiosk.settings.payment_timeout_s
+        kiosk.show_screen(lambda: PaymentScreen(kiosk, payment.amount_fen, payment.qr_text, seconds,
+                                                self.cancel_payment, what), push=False)
+        stop = threading.Event()
+        self._payment_stop = stop
+        backend = kiosk.backend
+        kiosk.runner.run(lambda: backend.wait_payment(payment, seconds, stop),
+                         self._payment_result, self._payment_wait_failed, busy=False)
+
+    def on_payment_code(self, code: str) -> None:
+        """A payment code (付款码) was scanned while the QR is shown."""
+        payment = self._payment
+        if payment is None:
+            return
+        backend = self.kiosk.backend
+        self.call(lambda: backend.pay_with_code(payment, code), self._payment_result, self._payment_wait_failed)
+
+    def _payment_result(self, payment: Payment) -> None:
+        if self._payment is None or payment.id != self._payment.id:
+            return  # a late answer for an order already settled
+        if payment.status == "paid":
+            self._payment = None
+            if self._payment_stop:
+                self._payment_stop.set()
+            self._on_paid(payment)
+        elif payment.status in ("declined", "timeout", "closed", "cancelled"):
+            self._close_order(payment, declined=payment.status == "declined")
+
+    def _payment_wait_failed(self, exc: BaseException) -> bool:
+        payment = self._payment
+        if payment is not None:
+            self._close_order(payment, declined=False)
+            return True
+        return False
+
+    def cancel_payment(self) -> None:
+        """The patient pressed cancel: close the order (if it was paid meanwhile, it counts as paid)."""
+        payment = self._payment
+        if payment is not None:
+            self._close_order(payment, declined=False, by_patient=True)
+
+    def _close_order(self, payment: Payment, declined: bool, by_patient: bool = False) -> None:
+        if self._payment_stop:
+            self._payment_stop.set()
+        backend = self.kiosk.backend
+
+        def closed(final: Payment) -> None:
+            if final.status == "paid":
+                self._payment = None
+                self._on_paid(final)
+                return
+            self._payment = None
+            self._offer_retry(declined, by_patient)
+
+        def close_failed(_exc: BaseException) -> bool:
+            self._payment = None
+            self._on_abandon()
+            self.message(tr("对不起"), tr("支付没有完成，本次没有扣费。如手机显示已扣款，请到人工窗口处理，我们会为您核实。"))
+            return True
+
+        self.call(lambda: backend.cancel_payment(payment), closed, close_failed)
+
+    def _offer_retry(self, declined: bool, by_patient: bool) -> None:
+        kiosk = self.kiosk
+        ref = self._pay_args[3]
+        n = int(kiosk.session.idempotency.get(f"attempt:{ref}", "0")) + 1
+        kiosk.session.idempotency[f"attempt:{ref}"] = str(n)
+        if by_patient:
+            title, text = tr("已取消支付"), tr("本次没有扣费，挂号没有办理。您可以重新支付，或返回首页。")
+        elif declined:
+            title, text = tr("对不起，支付没有成功"), tr("本次没有扣费，挂号没有办理。请换一种支付方式重新支付。")
+        else:
+            title, text = tr("对不起，支付已超时"), tr("本次没有扣费，挂号没有办理。您可以重新支付，或返回首页。")
+
+        def give_up() -> None:
+            self._on_abandon()
+            kiosk.go_home("done")
+
+        self.message(title, text, [(tr("重新支付"), lambda: self.start_payment(*self._pay_args[:3], self._on_paid,
+                                                                                 self._on_abandon, ref)),
+                                   (tr("返回首页"), give_up)], name="payment_failed", push=False)
+
+    def abandon_payment(self) -> None:
+        """The patient walked away: stop waiting; close the order in the background."""
+        if self._payment_stop:
+            self._payment_stop.set()
+        payment, self._payment = self._payment, None
+        if payment is not None:
+            backend = self.kiosk.backend
+            self.kiosk.runner.run(lambda: backend.cancel_payment(payment), None, lambda _e: None, busy=False)

@@ -1,0 +1,113 @@
+"""挂号: identify -> department -> doctor -> slot -> confirm -> (printer checked) hold -> pay -> ticket printed."""
+from __future__ import annotations
+
+from kiosk.flows.payment import PaymentMixin
+from kiosk.i18n import tr
+from kiosk.models import Department, Doctor, Hold, Patient, Slot, Ticket
+from kiosk.screens.register import ConfirmScreen, DepartmentScreen, DoctorScreen, SlotScreen
+from kiosk.screens.result import TicketScreen
+
+SLOT_GONE = {"slot_taken", "slot_full", "sold_out", "no_remaining", "slot_unavailable"}
+
+
+class RegisterMixin(PaymentMixin):
+    def register(self) -> None:
+        self.identify(self._choose_department)
+
+    def _choose_department(self, _patient: Patient) -> None:
+        kiosk = self.kiosk
+        self.call(kiosk.backend.departments,
+                  lambda deps: kiosk.show_screen(lambda: DepartmentScreen(kiosk, deps, self._department_chosen)))
+
+    def _department_chosen(self, department: Department) -> None:
+        kiosk = self.kiosk
+        kiosk.session.department = department
+        self.call(lambda: kiosk.backend.doctors(department.id),
+                  lambda docs: kiosk.show_screen(lambda: DoctorScreen(kiosk, department, docs, self._doctor_chosen)))
+
+    def _doctor_chosen(self, doctor: Doctor) -> None:
+        kiosk = self.kiosk
+        kiosk.session.doctor = doctor
+        self._show_slots()
+
+    def _show_slots(self, notice: str = "", push: bool = True) -> None:
+        kiosk = self.kiosk
+        department, doctor = kiosk.session.department, kiosk.session.doctor
+        self.call(lambda: kiosk.backend.slots(department.id, doctor),
+                  lambda slots: kiosk.show_screen(lambda: SlotScreen(kiosk, slots, self._slot_chosen, notice), push))
+
+    def _slot_chosen(self, slot: Slot) -> None:
+        kiosk = self.kiosk
+        s = kiosk.session
+        s.slot = slot
+        kiosk.show_screen(lambda: ConfirmScreen(kiosk, s.patient, s.department, s.doctor, slot, self._confirmed))
+
+    def _confirmed(self) -> None:
+        """Printer first (no payment when the ticket cannot print), then hold the slot."""
+        kiosk = self.kiosk
+        self.call(kiosk.devices.printer_problem, self._printer_checked)
+
+    def _printer_checked(self, problem: str) -> None:
+        if problem:
+            self.message(tr("对不起，打印机暂时无法使用"),
+                         tr("为避免您缴费后拿不到凭条，本机暂停挂号缴费。请到人工窗口或其他自助机办理。") + "\n" + tr(problem))
+            return
+        kiosk = self.kiosk
+        s = kiosk.session
+        slot = s.slot
+        self.call(lambda: kiosk.backend.hold(s.patient, s.doctor, slot, self.key(f"hold:{slot.id}")),
+                  self._held, self._hold_failed)
+
+    def _hold_failed(self, exc: BaseException) -> bool:
+        if getattr(exc, "code", "") in SLOT_GONE:
+            self._show_slots(tr("对不起，您选的时间段刚刚被约满了，请选择下面仍有号源的时间段。"), push=False)
+            return True
+        return False
+
+    def _held(self, hold: Hold) -> None:
+        kiosk = self.kiosk
+        kiosk.session.hold = hold
+        what = tr("挂号费")
+        self.start_payment([hold.bill_id] if hold.bill_id else [], hold.amount_fen, what,
+                           on_paid=self._paid, on_abandon=self._release_hold, ref=f"hold:{hold.id}")
+
+    def _release_hold(self) -> None:
+        hold = self.kiosk.session.hold
+        if hold is not None:
+            backend = self.kiosk.backend
+            self.kiosk.runner.run(lambda: backend.release(hold), None, lambda _e: None, busy=False)
+            self.kiosk.session.hold = None
+
+    def _paid(self, payment) -> None:
+        kiosk = self.kiosk
+        hold = kiosk.session.hold
+        self.call(lambda: kiosk.backend.finish_registration(hold, payment, self.key(f"finish:{hold.id}")),
+                  self._registered, self._finish_failed)
+
+    def _finish_failed(self, exc: BaseException) -> bool:
+        """Paid but the service did not answer: the payment is recorded there; never pay again."""
+        self.message(tr("对不起让您久等了"),
+                     tr("您的支付已成功，挂号结果正在确认中，请勿重复缴费。请到人工窗口出示手机上的支付记录，工作人员会为您处理。"))
+        return True
+
+    def _registered(self, ticket: Ticket) -> None:
+        kiosk = self.kiosk
+        kiosk.session.ticket = ticket
+        self.print_ticket(ticket, lambda printed, code: kiosk.show_screen(
+            lambda: TicketScreen(kiosk, ticket, printed, lambda: self.rate("registration", ticket.visit_id),
+                                 reprint_code=code), push=False))
+
+    def print_ticket(self, ticket: Ticket, then) -> None:
+        """Print; then(printed, reprint_code). A failure never undoes the registration."""
+        kiosk = self.kiosk
+        name = kiosk.settings.hospital_name
+
+        def done(_sent) -> None:
+            then(True, "")
+
+        def failed(exc: BaseException) -> bool:
+            kiosk.devices.note_print_failure(exc)
+            then(False, ticket.reprint_code or ticket.visit_id)
+            return True
+
+        self.call(lambda: kiosk.devices.print_ticket(ticket, name), done, failed)

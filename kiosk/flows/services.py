@@ -1,0 +1,167 @@
+"""签到, 缴费, 报告打印, 查询, 建档, 服务评价, 呼叫工作人员."""
+from __future__ import annotations
+
+from kiosk.flows.register import RegisterMixin
+from kiosk.i18n import tr
+from kiosk.models import Appointment, Bill, Patient, Report, Ticket, yuan
+from kiosk.screens.rating import RatingScreen
+from kiosk.screens.result import TicketScreen
+from kiosk.screens.services import AppointmentsScreen, BillsScreen, QueueStatusScreen, ReportsScreen
+
+
+class ServicesMixin(RegisterMixin):
+    # ----- check in -------------------------------------------------------------------------------
+    def check_in(self) -> None:
+        self.identify(self._list_appointments, allow_create=False)
+
+    def _list_appointments(self, patient: Patient) -> None:
+        kiosk = self.kiosk
+        self.call(lambda: kiosk.backend.appointments(patient),
+                  lambda appts: kiosk.show_screen(lambda: AppointmentsScreen(kiosk, appts, self._check_in_one)))
+
+    def _check_in_one(self, appt: Appointment) -> None:
+        kiosk = self.kiosk
+
+        def refused(exc: BaseException) -> bool:
+            if getattr(exc, "code", "") in ("too_early", "check_in_too_early", "not_yet"):
+                self.message(tr("还没到签到时间"), tr("请在 {when} 以后再来签到，谢谢。").format(when=appt.check_in_from or tr("就诊前"))
+                             + "\n" + self._error_detail(exc))
+                return True
+            return False
+
+        self.call(lambda: kiosk.backend.check_in(appt, self.key(f"checkin:{appt.id}")), self._checked_in, refused)
+
+    def _error_detail(self, exc: BaseException) -> str:
+        from kiosk.flows.base import error_text
+
+        return error_text(exc)
+
+    def _checked_in(self, ticket: Ticket) -> None:
+        kiosk = self.kiosk
+        self.print_ticket(ticket, lambda printed, code: kiosk.show_screen(
+            lambda: TicketScreen(kiosk, ticket, printed, lambda: self.rate("check_in", ticket.visit_id),
+                                 title=tr("签到成功"), reprint_code=code), push=False))
+
+    # ----- pay bills ------------------------------------------------------------------------------
+    def pay_bills(self) -> None:
+        self.identify(self._list_bills, allow_create=False)
+
+    def _list_bills(self, patient: Patient) -> None:
+        kiosk = self.kiosk
+        self.call(lambda: kiosk.backend.bills(patient),
+                  lambda bills: kiosk.show_screen(lambda: BillsScreen(kiosk, bills, self._pay_chosen)))
+
+    def _pay_chosen(self, bills: list[Bill]) -> None:
+        kiosk = self.kiosk
+        kiosk.session.bills = bills
+        self.call(kiosk.devices.printer_problem, lambda problem: self._bills_printer_checked(bills, problem))
+
+    def _bills_printer_checked(self, bills: list[Bill], problem: str) -> None:
+        # A receipt is a convenience: when the printer is down the patient is told before paying.
+        total = sum(b.total_fen for b in bills)
+        ref = "bills:" + ",".join(sorted(b.id for b in bills))
+        what = tr("门诊缴费") + ("\n" + tr("打印机暂时无法使用，本次不打印凭条。") if problem else "")
+        self._receipt_possible = not problem
+        self.start_payment([b.id for b in bills], total, what, on_paid=self._bills_paid, on_abandon=lambda: None, ref=ref)
+
+    def _bills_paid(self, payment) -> None:
+        kiosk = self.kiosk
+        bills, name = kiosk.session.bills, kiosk.settings.hospital_name
+        patient = kiosk.session.patient
+
+        def shown(printed: bool) -> None:
+            text = tr("已支付 {fee} 元，谢谢。").format(fee=yuan(payment.amount_fen))
+            text += "\n" + (tr("请取走缴费凭条。祝您健康！") if printed else
+                            tr("凭条没有打印出来，您的缴费已成功，无需重复缴费。如需凭条请到人工窗口补打，补打码 {code}。").format(code=payment.id))
+            self.message(tr("缴费成功"), text, [(tr("完成"), lambda: self.rate("payment", payment.id))],
+                         name="paid", error=not printed, push=False)
+
+        if not getattr(self, "_receipt_possible", True):
+            shown(False)
+            return
+        self.call(lambda: kiosk.devices.print_receipt(patient, bills, payment, name), lambda _r: shown(True),
+                  lambda exc: (kiosk.devices.note_print_failure(exc), shown(False), True)[-1])
+
+    # ----- reports --------------------------------------------------------------------------------
+    def reports(self) -> None:
+        self.identify(self._list_reports, allow_create=False)
+
+    def _list_reports(self, patient: Patient) -> None:
+        kiosk = self.kiosk
+        self.call(lambda: kiosk.backend.reports(patient),
+                  lambda reps: kiosk.show_screen(lambda: ReportsScreen(kiosk, reps, self._print_reports)))
+
+    def _print_reports(self, reports: list[Report]) -> None:
+        kiosk = self.kiosk
+        patient, name = kiosk.session.patient, kiosk.settings.hospital_name
+
+        def work() -> int:
+            problem = kiosk.devices.printer_problem()
+            if problem:
+                raise PrinterProblem(problem)
+            for report in reports:
+                full = kiosk.backend.report_detail(report)
+                kiosk.devices.print_report(patient, full, name)
+                kiosk.backend.report_printed(report, self.key(f"report:{report.id}:{report.printed_count}"))
+            return len(reports)
+
+        def failed(exc: BaseException) -> bool:
+            if isinstance(exc, PrinterProblem) or getattr(exc, "code", "") == "printer":
+                self.message(tr("对不起，打印机暂时无法使用"), tr("请到人工窗口或其他自助机打印报告。"))
+                return True
+            return False
+
+        self.call(work, lambda n: self.message(tr("打印完成"), tr("已为您打印 {n} 份报告，请取走。祝您健康！").format(n=n),
+                                               [(tr("完成"), lambda: self.rate("report", None))], name="printed",
+                                               error=False), failed)
+
+    # ----- my queue -------------------------------------------------------------------------------
+    def my_queue(self) -> None:
+        self.identify(self._show_queue, allow_create=False)
+
+    def _show_queue(self, patient: Patient) -> None:
+        kiosk = self.kiosk
+
+        def work():
+            visits = kiosk.backend.my_visits(patient)
+            unpaid = sum(b.total_fen for b in kiosk.backend.bills(patient))
+            return visits, unpaid
+
+        self.call(work, lambda r: kiosk.show_screen(lambda: QueueStatusScreen(kiosk, r[0], r[1])))
+
+    # ----- new patient ----------------------------------------------------------------------------
+    def new_patient(self) -> None:
+        self.identify(self._record_ready)
+
+    def _record_ready(self, patient: Patient) -> None:
+        self.message(tr("您的就诊档案已建好"), tr("您好，现在可以挂号、缴费和打印报告了。"),
+                     [(tr("去挂号"), lambda: self._choose_department(patient)),
+                      (tr("返回首页"), lambda: self.kiosk.go_home("done"))], name="record_ready", error=False)
+
+    # ----- rating ---------------------------------------------------------------------------------
+    def rate(self, kind: str, transaction_id: str | None) -> None:
+        kiosk = self.kiosk
+        patient = kiosk.session.patient
+
+        def submit(stars: int, tags: list[str]) -> None:
+            backend, key = kiosk.backend, self.key(f"rate:{kind}:{transaction_id}")
+            kiosk.runner.run(lambda: backend.rate(patient, stars, tags, kind, transaction_id, key), None,
+                             lambda _e: None, busy=False)
+            self.message(tr("谢谢您的评价"), tr("祝您健康！"), [(tr("返回首页"), lambda: kiosk.go_home("done"))],
+                         name="thanks", error=False, push=False)
+
+        kiosk.show_screen(lambda: RatingScreen(kiosk, submit, lambda: kiosk.go_home("done")), push=False)
+
+    # ----- help -----------------------------------------------------------------------------------
+    def call_staff(self) -> None:
+        kiosk = self.kiosk
+        backend = kiosk.backend
+        kiosk.runner.run(backend.call_staff, None, lambda _e: None, busy=False)
+        kiosk.devices.speak(tr("已通知工作人员，请稍候，工作人员马上就到。"))
+        self.message(tr("已通知工作人员"), tr("请稍候，工作人员马上就到。"),
+                     [(tr("返回"), kiosk.back if len(kiosk.history) > 0 else lambda: kiosk.go_home("home"))],
+                     name="help", error=False)
+
+
+class PrinterProblem(Exception):
+    """The printer is not ready (paper out, cover open, not answering)."""

@@ -1,0 +1,176 @@
+"""What the kiosk shows, independent of the wire format of the service (the backend maps JSON into these)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Patient:
+    id: str
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    gender: str = ""
+    birth_date: str = ""
+
+
+@dataclass(frozen=True)
+class CardData:
+    """What the ID card reader (or the typed number) gives us before the service knows the patient."""
+
+    id_number: str
+    name: str = ""
+    gender: str = ""
+    birth_date: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class Department:
+    id: str
+    name: str
+    name_en: str = ""
+    description: str = ""
+    description_en: str = ""
+    location: str = ""
+    location_en: str = ""
+
+
+@dataclass(frozen=True)
+class Doctor:
+    """One bookable option for a department: a named expert, or the general number (id "")."""
+
+    id: str
+    name: str
+    name_en: str = ""
+    title: str = ""
+    title_en: str = ""
+    specialty: str = ""
+    specialty_en: str = ""
+    kind: str = "general"  # "general" 普通号 | "expert" 专家号
+    fee_fen: int = 0
+    remaining: int = 0
+
+
+@dataclass(frozen=True)
+class Slot:
+    id: str
+    start: str  # "09:00"
+    end: str  # "09:30"
+    remaining: int
+    session: str = ""
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A slot held for this patient while they pay."""
+
+    id: str
+    amount_fen: int
+    expires_at: str = ""
+    bill_id: str = ""
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A registration that has been paid and issued: what the result screen and the ticket show."""
+
+    visit_id: str
+    ticket: str
+    department: str
+    department_en: str = ""
+    doctor: str = ""
+    location: str = ""
+    location_en: str = ""
+    slot: str = ""
+    ahead: int = 0
+    estimate_minutes: int = 0
+    fee_fen: int = 0
+    patient_name: str = ""
+    registered_at: str = ""
+    reprint_code: str = ""
+
+
+@dataclass(frozen=True)
+class Appointment:
+    id: str
+    department: str
+    department_en: str = ""
+    doctor: str = ""
+    slot: str = ""
+    checked_in: bool = False
+    check_in_from: str = ""  # earliest check-in time "08:30"
+
+
+@dataclass(frozen=True)
+class BillItem:
+    name: str
+    quantity: float
+    amount_fen: int
+    name_en: str = ""
+
+
+@dataclass(frozen=True)
+class Bill:
+    id: str
+    title: str
+    total_fen: int
+    items: tuple[BillItem, ...] = ()
+    title_en: str = ""
+    created_at: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    id: str
+    title: str
+    released: bool
+    title_en: str = ""
+    ready_at: str = ""
+    printed_count: int = 0
+    lines: tuple[tuple[str, str, str, str, str], ...] = ()  # item, result, unit, reference, flag (H/L/"")
+    extra: dict = field(default_factory=dict, compare=False)  # age, sex, specimen, tested_by, verified_by
+
+
+@dataclass(frozen=True)
+class VisitStatus:
+    visit_id: str
+    ticket: str
+    department: str
+    department_en: str = ""
+    state: str = ""
+    ahead: int = 0
+    estimate_minutes: int = 0
+    location: str = ""
+    location_en: str = ""
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payment order at the provider."""
+
+    id: str
+    amount_fen: int
+    qr_text: str = ""
+    status: str = "pending"  # pending | paid | declined | timeout | cancelled
+    reason: str = ""
+
+
+@dataclass
+class Session:
+    """The current patient's data. Wiped (replaced) when they finish or walk away."""
+
+    patient: Patient | None = None
+    card: CardData | None = None
+    department: Department | None = None
+    doctor: Doctor | None = None
+    slot: Slot | None = None
+    hold: Hold | None = None
+    ticket: Ticket | None = None
+    bills: list[Bill] = field(default_factory=list)
+    idempotency: dict[str, str] = field(default_factory=dict)
+
+
+def yuan(fen: int) -> str:
+    """Money for people: 1250 -> '12.50'."""
+    return f"{fen // 100}.{fen % 100:02d}"

@@ -1,0 +1,65 @@
+"""Home: the services as large tiles, plus elderly mode, English and help."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from kiosk.i18n import language, tr
+from kiosk.widgets import Screen, button, label
+
+
+def tile(title: str, hint: str, action) -> QPushButton:
+    """A home tile: the service in large letters, a plain hint beneath."""
+    btn = QPushButton()
+    btn.setObjectName("Tile")
+    btn.setFocusPolicy(Qt.NoFocus)
+    btn.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+    box = QVBoxLayout(btn)
+    box.setAlignment(Qt.AlignCenter)
+    for text, name in ((title, "TileTitle"), (hint, "TileHint")):
+        lab = label(text, name, align=Qt.AlignCenter)
+        lab.setAttribute(Qt.WA_TransparentForMouseEvents, True)
+        box.addWidget(lab)
+    btn.setAccessibleName(title)
+    btn.clicked.connect(action)
+    return btn
+
+
+class HomeScreen(Screen):
+    name = "home"
+    timeout_s = 0
+
+    def __init__(self, kiosk) -> None:
+        super().__init__(tr("您好，欢迎使用自助服务"), tr("请点击您要办理的业务"), kiosk.elderly)
+        flows = kiosk.flows
+        tiles = [
+            ("register", tr("挂号"), tr("今日挂号"), flows.register),
+            ("checkin", tr("预约签到"), tr("已预约请签到"), flows.check_in),
+            ("pay", tr("缴费"), tr("门诊缴费"), flows.pay_bills),
+            ("reports", tr("报告打印"), tr("检查检验报告"), flows.reports),
+            ("queue", tr("查询"), tr("排队与费用"), flows.my_queue),
+            ("new_patient", tr("建档"), tr("首次就诊建档"), flows.new_patient),
+        ]
+        grid = QGridLayout()
+        grid.setSpacing(28)
+        self.tiles = {}
+        columns = 2 if kiosk.settings.portrait else 3
+        for i, (key, title, hint, action) in enumerate(tiles):
+            btn = tile(title, hint, action)
+            self.tiles[key] = btn
+            grid.addWidget(btn, i // columns, i % columns)
+        holder = QWidget()
+        holder.setLayout(grid)
+        self.add(holder, 1)
+        row = QHBoxLayout()
+        row.setSpacing(24)
+        elderly_text = tr("退出长辈模式") if kiosk.elderly else tr("长辈模式")
+        self.elderly_button = button(elderly_text, "Accent", lambda: kiosk.set_elderly(not kiosk.elderly))
+        lang_text = "中文" if language() == "en" else "English"
+        self.language_button = button(lang_text, "", lambda: kiosk.set_language("zh" if language() == "en" else "en"))
+        row.addWidget(self.elderly_button)
+        row.addWidget(self.language_button)
+        self.root.addLayout(row)
+        self.help_button = button(tr("呼叫工作人员"), "Help", flows.call_staff)
+        self.add(self.help_button)
+        self.add(label(tr("如需帮助，请点击“呼叫工作人员”，我们会尽快来到您身边。"), "Subtitle", align=Qt.AlignCenter))

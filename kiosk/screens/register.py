@@ -1,0 +1,94 @@
+"""Register for today: department -> number kind and doctor -> time slot -> confirm."""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from PySide6.QtCore import Qt
+
+from kiosk.i18n import pick, tr
+from kiosk.idcheck import mask_name
+from kiosk.models import Department, Doctor, Patient, Slot, yuan
+from kiosk.widgets import Card, ChoiceList, Screen, button, label
+
+
+class DepartmentScreen(Screen):
+    name = "departments"
+
+    def __init__(self, kiosk, departments: Sequence[Department], on_choose: Callable[[Department], None]) -> None:
+        super().__init__(tr("请选择科室"), tr("不确定挂哪个科？可以点击“呼叫工作人员”"), kiosk.elderly)
+        self.departments = list(departments)
+        items = [(pick(d.name, d.name_en), pick(d.description, d.description_en, strict=True), "") for d in self.departments]
+        self.choices = ChoiceList(items, kiosk.per_page)
+        self.choices.chosen.connect(lambda i: on_choose(self.departments[i]))
+        self.add(self.choices, 1)
+
+
+def doctor_item(doctor: Doctor) -> tuple[str, str, str]:
+    """(title, detail, note): 普通号 or the expert with title and specialty; fee; numbers left."""
+    fee = tr("挂号费 {fee} 元").format(fee=yuan(doctor.fee_fen))
+    left = tr("剩余 {n} 个").format(n=doctor.remaining) if doctor.remaining > 0 else tr("已约满")
+    if doctor.kind == "expert":
+        head = tr("专家号") + "  " + pick(doctor.name, doctor.name_en) + "  " + pick(doctor.title, doctor.title_en)
+        body = tr("擅长：") + pick(doctor.specialty, doctor.specialty_en) + "\n" + fee
+        return head, body, left
+    return tr("普通号"), tr("由本科室医生为您诊治") + "\n" + fee, left
+
+
+class DoctorScreen(Screen):
+    name = "doctors"
+
+    def __init__(self, kiosk, department: Department, doctors: Sequence[Doctor], on_choose: Callable[[Doctor], None]) -> None:
+        super().__init__(tr("请选择号别和医生"), pick(department.name, department.name_en), kiosk.elderly)
+        self.doctors = list(doctors)
+        self.choices = ChoiceList([doctor_item(d) for d in self.doctors], kiosk.per_page)
+        for index, doctor in enumerate(self.doctors):
+            if doctor.remaining <= 0:
+                self.choices.disable(index)
+        self.choices.chosen.connect(lambda i: on_choose(self.doctors[i]))
+        self.add(self.choices, 1)
+        if not self.doctors:
+            self.add(label(tr("对不起，该科室今天的号已经挂完了，请选择其他科室。"), "Error", align=Qt.AlignCenter))
+
+
+def slot_item(slot: Slot) -> tuple[str, str, str]:
+    left = tr("剩余 {n} 个").format(n=slot.remaining) if slot.remaining > 0 else tr("已约满")
+    session = {"am": tr("上午"), "pm": tr("下午")}.get(slot.session, "")
+    return f"{slot.start} - {slot.end}", session, left
+
+
+class SlotScreen(Screen):
+    name = "slots"
+
+    def __init__(self, kiosk, slots: Sequence[Slot], on_choose: Callable[[Slot], None], notice: str = "") -> None:
+        super().__init__(tr("请选择就诊时间段"), tr("请选择一个还有剩余号源的时间段"), kiosk.elderly)
+        self.notice = label(notice, "Error", align=Qt.AlignCenter)
+        self.notice.setVisible(bool(notice))
+        self.add(self.notice)
+        if notice:
+            self.speech = notice
+        self.slots = [s for s in slots if s.remaining > 0]
+        self.choices = ChoiceList([slot_item(s) for s in self.slots], kiosk.per_page)
+        self.choices.chosen.connect(lambda i: on_choose(self.slots[i]))
+        self.add(self.choices, 1)
+        if not self.slots:
+            self.add(label(tr("对不起，今天的时间段都已约满，请选择其他医生或科室。"), "Error", align=Qt.AlignCenter))
+
+
+class ConfirmScreen(Screen):
+    name = "confirm"
+
+    def __init__(self, kiosk, patient: Patient, department: Department, doctor: Doctor, slot: Slot,
+                 on_confirm: Callable[[], None]) -> None:
+        super().__init__(tr("请确认挂号信息"), tr("确认无误后请点击“确认并支付”"), kiosk.elderly)
+        info = Card()
+        info.row(tr("就诊人"), mask_name(patient.name))
+        info.row(tr("科室"), pick(department.name, department.name_en))
+        who = tr("普通号") if doctor.kind != "expert" else f"{pick(doctor.name, doctor.name_en)} {pick(doctor.title, doctor.title_en)}"
+        info.row(tr("医生"), who)
+        info.row(tr("时间"), tr("今天") + f" {slot.start}-{slot.end}")
+        info.row(tr("就诊地点"), pick(department.location, department.location_en))
+        info.row(tr("挂号费"), tr("{fee} 元").format(fee=yuan(doctor.fee_fen)), big=True)
+        self.add(info)
+        self.add_stretch()
+        self.confirm_button = button(tr("确认并支付"), "Primary", on_confirm)
+        self.add(self.confirm_button)

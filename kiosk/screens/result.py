@@ -1,0 +1,79 @@
+"""Outcome screens: the ticket, a plain message with actions, the out-of-service notice."""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from PySide6.QtCore import Qt
+
+from kiosk.i18n import pick, tr
+from kiosk.models import Ticket
+from kiosk.widgets import Card, Screen, button, label
+
+
+class TicketScreen(Screen):
+    """After registration or check-in: ticket number, where to go, how many ahead, estimated wait."""
+
+    name = "ticket"
+
+    def __init__(self, kiosk, ticket: Ticket, printed: bool, on_done: Callable[[], None],
+                 title: str = "", reprint_code: str = "") -> None:
+        super().__init__(title or tr("挂号成功"), "", kiosk.elderly)
+        self.add(label(tr("您的排队号"), "Subtitle", align=Qt.AlignCenter))
+        self.number = label(ticket.ticket, "Huge", align=Qt.AlignCenter)
+        self.add(self.number)
+        info = Card()
+        info.row(tr("科室"), pick(ticket.department, ticket.department_en))
+        if ticket.doctor:
+            info.row(tr("医生"), ticket.doctor)
+        info.row(tr("请到"), pick(ticket.location, ticket.location_en) or "-")
+        info.row(tr("前面还有"), tr("{n} 人").format(n=ticket.ahead))
+        info.row(tr("预计等候"), tr("约 {m} 分钟").format(m=ticket.estimate_minutes))
+        self.add(info)
+        if printed:
+            self.print_note = label(tr("请取走打印的排队凭条，留意叫号。祝您健康！"), "Subtitle", align=Qt.AlignCenter)
+        else:
+            self.print_note = label(
+                tr("对不起，凭条没有打印出来，但您的挂号已成功，费用已支付，无需重复缴费。请凭补打码 {code} 到人工窗口补打凭条。")
+                .format(code=reprint_code or ticket.reprint_code or ticket.visit_id),
+                "Error", align=Qt.AlignCenter)
+        self.add(self.print_note)
+        self.speech = tr("您的排队号是 {ticket}，请到 {place} 候诊。").format(
+            ticket=ticket.ticket, place=pick(ticket.location, ticket.location_en))
+        self.add_stretch()
+        self.done_button = button(tr("完成"), "Primary", on_done)
+        self.add(self.done_button)
+
+
+class MessageScreen(Screen):
+    """A plain message: what happened and what to do next, with one or two actions."""
+
+    name = "message"
+
+    def __init__(self, kiosk, title: str, text: str, actions: Sequence[tuple[str, Callable[[], None]]] = (),
+                 name: str = "message", error: bool = False) -> None:
+        super().__init__(title, "", kiosk.elderly)
+        self.name = name
+        self.add_stretch()
+        self.text = label(text, "Error" if error else "Subtitle", align=Qt.AlignCenter)
+        self.add(self.text)
+        self.speech = f"{title}。{text}"
+        self.add_stretch()
+        self.buttons = []
+        for i, (caption, action) in enumerate(actions):
+            btn = button(caption, "Primary" if i == 0 else "", action)
+            self.buttons.append(btn)
+            self.add(btn)
+
+
+class OutOfServiceScreen(Screen):
+    """The service cannot be reached: say so in plain words and keep retrying by itself."""
+
+    name = "out_of_service"
+    timeout_s = 0
+
+    def __init__(self, kiosk) -> None:
+        super().__init__(tr("对不起，自助机暂停服务"), "", kiosk.elderly)
+        self.add_stretch()
+        self.add(label(tr("系统正在恢复，请稍候。您也可以到人工窗口办理，或点击“呼叫工作人员”。"), "Subtitle", align=Qt.AlignCenter))
+        self.add(label(tr("本机会自动重试，恢复后即可使用。"), "Subtitle", align=Qt.AlignCenter))
+        self.add_stretch()

@@ -1,0 +1,126 @@
+"""Check-in, bills, reports and my queue: lists the patient picks from."""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
+
+from kiosk.i18n import pick, tr
+from kiosk.models import Appointment, Bill, Report, VisitStatus, yuan
+from kiosk.widgets import Card, ChoiceList, RichButton, Screen, button, label
+
+
+class AppointmentsScreen(Screen):
+    name = "appointments"
+
+    def __init__(self, kiosk, appointments: Sequence[Appointment], on_choose: Callable[[Appointment], None]) -> None:
+        super().__init__(tr("请选择要签到的预约"), tr("以下是您今天的预约"), kiosk.elderly)
+        self.appointments = list(appointments)
+        items = []
+        for a in self.appointments:
+            state = tr("已签到") if a.checked_in else tr("点击签到")
+            items.append((f"{pick(a.department, a.department_en)}  {a.doctor}", f"{tr('今天')} {a.slot}", state))
+        self.choices = ChoiceList(items, kiosk.per_page)
+        self.choices.chosen.connect(lambda i: on_choose(self.appointments[i]))
+        self.add(self.choices, 1)
+        if not self.appointments:
+            self.add(label(tr("您今天没有预约。如需看病，请返回首页选择“挂号”。"), "Error", align=Qt.AlignCenter))
+
+
+class BillsScreen(Screen):
+    """Unpaid bills, itemised; all ticked at first, the patient may untick some."""
+
+    name = "bills"
+
+    def __init__(self, kiosk, bills: Sequence[Bill], on_pay: Callable[[list[Bill]], None]) -> None:
+        super().__init__(tr("待缴费用"), tr("请勾选要缴的费用，然后点击“去支付”"), kiosk.elderly)
+        self.bills = list(bills)
+        self.checks: list[QCheckBox] = []
+        holder = QWidget()
+        box = QVBoxLayout(holder)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(16)
+        for bill in self.bills[: kiosk.per_page]:
+            card = Card()
+            check = QCheckBox(f"{pick(bill.title, bill.title_en)}    {tr('{fee} 元').format(fee=yuan(bill.total_fen))}")
+            check.setChecked(True)
+            check.toggled.connect(self._update_total)
+            card.layout_.addWidget(check)
+            for item in bill.items[:6]:
+                card.text(f"    {pick(item.name, item.name_en)}  ×{item.quantity:g}    {yuan(item.amount_fen)}", "Subtitle")
+            self.checks.append(check)
+            box.addWidget(card)
+        box.addStretch(1)
+        self.add(holder, 1)
+        if not self.bills:
+            self.add(label(tr("您目前没有待缴费用。"), "Subtitle", align=Qt.AlignCenter))
+        self.total = label("", "Title", align=Qt.AlignCenter)
+        self.add(self.total)
+        self.pay_button = button(tr("去支付"), "Primary", lambda: on_pay(self.selected()))
+        self.add(self.pay_button)
+        self._update_total()
+
+    def selected(self) -> list[Bill]:
+        return [b for b, c in zip(self.bills, self.checks) if c.isChecked()]
+
+    def _update_total(self) -> None:
+        chosen = self.selected()
+        fen = sum(b.total_fen for b in chosen)
+        self.total.setText(tr("合计：{fee} 元").format(fee=yuan(fen)))
+        self.pay_button.setEnabled(bool(chosen))
+
+
+class ReportsScreen(Screen):
+    name = "reports"
+
+    def __init__(self, kiosk, reports: Sequence[Report], on_print: Callable[[list[Report]], None]) -> None:
+        super().__init__(tr("检查检验报告"), tr("请选择要打印的报告"), kiosk.elderly)
+        self.reports = list(reports)
+        released = [r for r in self.reports if r.released]
+        self.print_buttons = []
+        for report in self.reports[: kiosk.per_page]:
+            if report.released:
+                count = tr("已打印 {n} 次").format(n=report.printed_count) if report.printed_count else tr("未打印")
+                btn = RichButton(pick(report.title, report.title_en), tr("报告已出，可以打印"), count,
+                                 on_click=lambda r=report: on_print([r]))
+                self.print_buttons.append(btn)
+                self.add(btn)
+            else:
+                when = report.ready_at or tr("稍后")
+                self.add(label(f"{pick(report.title, report.title_en)}：" + tr("报告还没出来，预计 {when} 可以打印。").format(when=when),
+                               "Subtitle"))
+        if not self.reports:
+            self.add(label(tr("您目前没有可打印的报告。"), "Subtitle", align=Qt.AlignCenter))
+        self.add_stretch()
+        self.all_button = button(tr("全部打印"), "Primary", lambda: on_print(released))
+        self.all_button.setEnabled(bool(released))
+        self.add(self.all_button)
+
+
+class QueueStatusScreen(Screen):
+    name = "my_queue"
+
+    def __init__(self, kiosk, visits: Sequence[VisitStatus], unpaid_fen: int = 0) -> None:
+        super().__init__(tr("我的排队"), tr("今天的就诊排队情况"), kiosk.elderly)
+        for v in list(visits)[: kiosk.per_page]:
+            card = Card()
+            card.row(pick(v.department, v.department_en), v.ticket, big=True)
+            if v.state in ("done", "cancelled", "missed"):
+                card.row(tr("状态"), {"done": tr("已就诊"), "cancelled": tr("已取消"), "missed": tr("已过号，请到分诊台咨询")}[v.state])
+            elif v.state == "called":
+                card.row(tr("状态"), tr("正在叫您，请马上到诊室"))
+            else:
+                card.row(tr("前面还有"), tr("{n} 人").format(n=v.ahead))
+                card.row(tr("预计等候"), tr("约 {m} 分钟").format(m=v.estimate_minutes))
+            if v.location:
+                card.row(tr("请到"), pick(v.location, v.location_en))
+            self.add(card)
+        if not visits:
+            self.add(label(tr("您今天还没有挂号。"), "Subtitle", align=Qt.AlignCenter))
+        if unpaid_fen:
+            self.add(label(tr("您还有待缴费用 {fee} 元，可在首页点击“缴费”。").format(fee=yuan(unpaid_fen)), "Error",
+                           align=Qt.AlignCenter))
+        self.add_stretch()
+        self.done_button = button(tr("完成"), "Primary", lambda: kiosk.go_home("done"))
+        self.add(self.done_button)

@@ -1,0 +1,22 @@
+"""Kiosk settings (from the command line and the kiosk's device entry in the hospital configuration)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class KioskSettings:
+    hospital_name: str = "市第一人民医院"
+    hospital_name_en: str = "First People's Hospital"
+    timeout_s: int = 60
+    elderly_timeout_s: int = 150
+    warn_s: int = 10
+    tick_ms: int = 1000
+    admin_pin: str = "000000"
+    per_page: int = 6
+    elderly_per_page: int = 4
+    elderly_scale: float = 1.5
+    payment_timeout_s: int = 120
+    out_of_service_retry_ms: int = 5000
+    portrait: bool = True
+    device_id: str = "kiosk"

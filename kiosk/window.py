@@ -1,0 +1,256 @@
+"""The kiosk window: header (hospital, clock, countdown), one screen at a time, footer (back, home, help).
+
+It owns the patient session and its end: on timeout or when a flow finishes, the session object is replaced,
+every pending result for it is dropped and the screens that showed it are destroyed.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk import style
+from kiosk.busy import BusyOverlay
+from kiosk.i18n import language, pick, set_language, tr
+from kiosk.models import Session
+from kiosk.settings import KioskSettings
+from kiosk.widgets import Screen, button, label
+from kiosk.worker import Runner
+
+ScreenFactory = Callable[[], Screen]
+
+ACTIVITY_EVENTS = {QEvent.MouseButtonPress, QEvent.TouchBegin, QEvent.KeyPress}
+
+
+class KioskWindow(QWidget):
+    """Top-level kiosk widget. ``backend`` talks to the service, ``devices`` to the hardware."""
+
+    screen_changed = Signal(str)
+    went_home = Signal(str)  # reason: "timeout" | "done" | "home"
+
+    def __init__(self, backend, devices, settings: KioskSettings | None = None) -> None:
+        super().__init__()
+        self.setObjectName("KioskWindow")
+        self.setAttribute(Qt.WA_StyledBackground, True)
+        self.backend = backend
+        self.devices = devices
+        self.settings = settings or KioskSettings()
+        self.runner = Runner(self)
+        self.session = Session()
+        self.elderly = False
+        self.history: list[ScreenFactory] = []
+        self.current: Screen | None = None
+        self.remaining = 0
+        self._admin_taps: list[float] = []
+        self._may_close = False
+        self._build_chrome()
+        self.busy = BusyOverlay(self)
+        self.runner.busy_changed.connect(self.busy.set_busy)
+        self.tick_timer = QTimer(self)
+        self.tick_timer.setInterval(self.settings.tick_ms)
+        self.tick_timer.timeout.connect(self._tick)
+        self.tick_timer.start()
+        QApplication.instance().installEventFilter(self)
+        self.apply_style()
+        from kiosk.flows import Flows
+
+        self.flows = Flows(self)
+        self.go_home("start")
+
+    # ----- chrome -------------------------------------------------------------------------------
+    def _build_chrome(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.header = QWidget()
+        self.header.setObjectName("Header")
+        self.header.setAttribute(Qt.WA_StyledBackground, True)
+        head = QHBoxLayout(self.header)
+        head.setContentsMargins(36, 18, 36, 18)
+        self.hospital_label = label("", "HospitalName", wrap=False)
+        self.hospital_label.mousePressEvent = lambda _e: self.admin_tap()
+        self.clock_label = label("", "Clock", wrap=False, align=Qt.AlignRight | Qt.AlignVCenter)
+        self.countdown_label = label("", "Countdown", wrap=False, align=Qt.AlignCenter)
+        head.addWidget(self.hospital_label, 1)
+        head.addWidget(self.clock_label)
+        head.addWidget(self.countdown_label)
+        outer.addWidget(self.header)
+        self.warning = label("", "Warning", align=Qt.AlignCenter)
+        self.warning.hide()
+        outer.addWidget(self.warning)
+        self.stack = QStackedWidget()
+        outer.addWidget(self.stack, 1)
+        self.footer = QWidget()
+        self.footer.setObjectName("Footer")
+        self.footer.setAttribute(Qt.WA_StyledBackground, True)
+        foot = QHBoxLayout(self.footer)
+        foot.setContentsMargins(36, 14, 36, 14)
+        foot.setSpacing(24)
+        self.back_button = button("", "Nav", self.back)
+        self.home_button = button("", "Nav", lambda: self.go_home("home"))
+        self.help_button = button("", "Help", lambda: self.flows.call_staff())
+        for b in (self.back_button, self.home_button, self.help_button):
+            foot.addWidget(b)
+        outer.addWidget(self.footer)
+
+    def retranslate_chrome(self) -> None:
+        s = self.settings
+        self.hospital_label.setText(pick(s.hospital_name, s.hospital_name_en))
+        self.back_button.setText(tr("返回上一步"))
+        self.home_button.setText(tr("返回首页"))
+        self.help_button.setText(tr("呼叫工作人员"))
+        self._update_clock()
+
+    def apply_style(self) -> None:
+        scale = self.settings.elderly_scale if self.elderly else 1.0
+        self.setStyleSheet(style.stylesheet(scale))
+        self.retranslate_chrome()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().resizeEvent(event)
+        self.busy.setGeometry(self.rect())
+
+    # ----- screens ------------------------------------------------------------------------------
+    @property
+    def per_page(self) -> int:
+        return self.settings.elderly_per_page if self.elderly else self.settings.per_page
+
+    def show_screen(self, factory: ScreenFactory, push: bool = True) -> Screen:
+        """Build and show a screen; push=False replaces the current step (no way back to it)."""
+        if push:
+            self.history.append(factory)
+        elif self.history:
+            self.history[-1] = factory
+        else:
+            self.history.append(factory)
+        return self._display(factory())
+
+    def _display(self, screen: Screen) -> Screen:
+        old = self.current
+        self.current = screen
+        self.stack.addWidget(screen)
+        self.stack.setCurrentWidget(screen)
+        if old is not None:
+            self.stack.removeWidget(old)
+            old.deleteLater()
+        at_home = screen.name == "home"
+        self.back_button.setVisible(not at_home and len(self.history) > 1)
+        self.home_button.setVisible(not at_home)
+        self.footer.setVisible(not at_home)
+        self.reset_countdown()
+        if self.elderly and screen.speech:
+            self.devices.speak(screen.speech)
+        self.screen_changed.emit(screen.name)
+        return screen
+
+    def back(self) -> None:
+        if len(self.history) > 1:
+            self.history.pop()
+            self._display(self.history[-1]())
+
+    def go_home(self, reason: str = "home") -> None:
+        """End the patient's session: wipe their data and show the home screen."""
+        self.runner.new_generation()
+        self.flows.abandon() if hasattr(self, "flows") and reason != "start" else None
+        self.session = Session()
+        self.history = []
+        self.warning.hide()
+        from kiosk.screens.home import HomeScreen
+
+        self.show_screen(lambda: HomeScreen(self))
+        self.went_home.emit(reason)
+
+    def set_language(self, lang: str) -> None:
+        set_language(lang)
+        self.retranslate_chrome()
+        if self.history:
+            self._display(self.history[-1]())
+
+    def set_elderly(self, on: bool) -> None:
+        self.elderly = on
+        self.apply_style()
+        if self.history:
+            self._display(self.history[-1]())
+
+    @property
+    def language(self) -> str:
+        return language()
+
+    # ----- countdown ----------------------------------------------------------------------------
+    def timeout_for(self, screen: Screen | None) -> int:
+        if screen is None:
+            return 0
+        if screen.timeout_s == 0:
+            return 0
+        base = screen.timeout_s or self.settings.timeout_s
+        return max(base, self.settings.elderly_timeout_s) if self.elderly else base
+
+    def reset_countdown(self) -> None:
+        self.remaining = self.timeout_for(self.current)
+        self.warning.hide()
+        self._show_countdown()
+
+    def _show_countdown(self) -> None:
+        if self.remaining > 0:
+            self.countdown_label.setText(tr("{n} 秒").format(n=self.remaining))
+            self.countdown_label.show()
+        else:
+            self.countdown_label.hide()
+
+    def _tick(self) -> None:
+        self._update_clock()
+        if self.remaining <= 0:
+            return
+        self.remaining -= 1
+        self._show_countdown()
+        if self.remaining == 0:
+            self.go_home("timeout")
+        elif self.remaining <= self.settings.warn_s:
+            self.warning.setText(tr("{n} 秒后将返回首页，如需继续请触摸屏幕").format(n=self.remaining))
+            self.warning.show()
+
+    def _update_clock(self) -> None:
+        now = QDateTime.currentDateTime()
+        weekday = [tr("星期一"), tr("星期二"), tr("星期三"), tr("星期四"), tr("星期五"), tr("星期六"), tr("星期日")]
+        day = weekday[now.date().dayOfWeek() - 1]
+        if language() == "en":
+            text = now.toString("yyyy-MM-dd") + f"  {day}  " + now.toString("HH:mm")
+        else:
+            text = now.toString("yyyy年M月d日") + f"  {day}  " + now.toString("HH:mm")
+        self.clock_label.setText(text)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
+        if event.type() in ACTIVITY_EVENTS and self.remaining > 0:
+            self.remaining = self.timeout_for(self.current)
+            self.warning.hide()
+            self._show_countdown()
+        return False
+
+    # ----- admin and lock -----------------------------------------------------------------------
+    def admin_tap(self) -> None:
+        """Five taps on the hospital name within 3 s open the staff PIN screen."""
+        now = time.monotonic()
+        self._admin_taps = [t for t in self._admin_taps if now - t < 3.0] + [now]
+        if len(self._admin_taps) >= 5:
+            self._admin_taps = []
+            self.flows.admin()
+
+    def admin_exit(self) -> None:
+        self._may_close = True
+        self.close()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        if not self._may_close:
+            event.ignore()
+            return
+        QApplication.instance().removeEventFilter(self)
+        self.tick_timer.stop()
+        self.flows.shutdown()
+        super().closeEvent(event)
+
+    def lock_fullscreen(self) -> None:
+        """Full screen, frameless, on top: no way out to the desktop except the staff exit."""
+        self.setWindowFlags(Qt.Window | Qt.FramelessWindowHint | Qt.WindowStaysOnTopHint)
+        self.showFullScreen()
