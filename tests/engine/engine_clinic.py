@@ -38,7 +38,7 @@ def build_hospital(rules: dict | None = None, rooms: list[dict] | None = None, d
         "rules": rules or {},
         "areas": [
             {"id": "OPD", "name": "内科诊区", "rooms": rooms if rooms is not None else DEFAULT_ROOMS},
-            {"id": "ER", "name": "急诊诊区", "emergency": True, "rules": {"check_in_mode": False, **(er_rules or {})},
+            {"id": "ER", "name": "急诊诊区", "emergency": True, "rules": {"check_in_mode": False, "base_order": "registration", **(er_rules or {})},
              "rooms": [
                  {"id": "E1", "name": "抢救室", "departments": ["E"], "triage_levels": [1, 2]},
                  {"id": "E2", "name": "急诊诊室", "departments": ["E"], "triage_levels": [3, 4]},
