@@ -1,0 +1,71 @@
+"""Bills (缴费): itemised charges in integer fen, and the public price list."""
+from __future__ import annotations
+
+from records.db import RowConn
+from typing import Any
+
+from records.core import iso
+from records.errors import not_found
+from records.models import BillCreate
+from records.registrations import RegistrationsMixin
+
+BILL_KINDS_ZH = {"registration": "挂号费", "visit": "诊疗费", "drug": "药品费", "exam": "检查检验费"}
+
+
+class BillingMixin(RegistrationsMixin):
+    """Bills and prices."""
+
+    def create_bill(self, body: BillCreate) -> dict[str, Any]:
+        with self.db.transaction() as conn:
+            remembered = self.recall_key(conn, body.idempotency_key, "bill")
+            if remembered:
+                return self._bill_view(conn, remembered["id"])
+            self._patient_row(conn, body.patient_id)
+            total = sum(i.quantity * i.unit_fen for i in body.items)
+            cur = conn.execute("INSERT INTO rec_bills (patient_id, kind, title, total_fen, created_at) VALUES (?, ?, ?, ?, ?)",
+                               (body.patient_id, body.kind, body.title, total, iso(self.now())))
+            conn.executemany(
+                "INSERT INTO rec_bill_items (bill_id, name, quantity, unit, unit_fen, amount_fen) VALUES (?, ?, ?, ?, ?, ?)",
+                [(cur.lastrowid, i.name, i.quantity, i.unit, i.unit_fen, i.quantity * i.unit_fen) for i in body.items])
+            self.remember_key(conn, body.idempotency_key, "bill", {"id": cur.lastrowid})
+            return self._bill_view(conn, cur.lastrowid)
+
+    def list_bills(self, patient_id: int, state: str | None = "unpaid") -> dict[str, Any]:
+        with self.db.transaction() as conn:
+            self.sweep_expired(conn)
+            self._patient_row(conn, patient_id)
+            sql, params = "SELECT id FROM rec_bills WHERE patient_id = ?", [patient_id]
+            if state:
+                sql += " AND state = ?"
+                params.append(state)
+            bills = [self._bill_view(conn, r[0]) for r in conn.execute(sql + " ORDER BY id", params)]
+        return {"bills": bills, "total_fen": sum(b["total_fen"] for b in bills)}
+
+    def get_bill(self, bill_id: int) -> dict[str, Any]:
+        with self.db.lock:
+            return self._bill_view(self.db.conn, bill_id)
+
+    def _bill_view(self, conn: RowConn, bill_id: int) -> dict[str, Any]:
+        bill = conn.execute("SELECT * FROM rec_bills WHERE id = ?", (bill_id,)).fetchone()
+        if bill is None:
+            raise not_found("该账单", "The bill")
+        items = conn.execute("SELECT name, quantity, unit, unit_fen, amount_fen FROM rec_bill_items WHERE bill_id = ? ORDER BY id", (bill_id,))
+        hold = None
+        if bill["registration_id"]:
+            reg = conn.execute("SELECT state, hold_expires_at FROM rec_registrations WHERE id = ?", (bill["registration_id"],)).fetchone()
+            hold = reg["hold_expires_at"] if reg and reg["state"] == "held" else None
+        return {"bill_id": bill["id"], "patient_id": bill["patient_id"], "kind": bill["kind"],
+                "kind_zh": BILL_KINDS_ZH.get(bill["kind"], bill["kind"]), "title": bill["title"],
+                "items": [dict(i) for i in items], "total_fen": bill["total_fen"], "state": bill["state"],
+                "registration_id": bill["registration_id"], "hold_expires_at": hold, "order_id": bill["order_id"],
+                "created_at": bill["created_at"], "paid_at": bill["paid_at"]}
+
+    def set_prices(self, prices: list[dict[str, Any]]) -> None:
+        with self.db.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO rec_prices (code, name, category, unit, unit_fen) VALUES (:code, :name, :category, :unit, :unit_fen)", prices)
+
+    def price_list(self, category: str | None = None) -> dict[str, Any]:
+        sql, params = "SELECT code, name, category, unit, unit_fen FROM rec_prices", ()
+        if category:
+            sql, params = sql + " WHERE category = ?", (category,)
+        return {"prices": self.db.all(sql + " ORDER BY category, code", params)}

@@ -1,0 +1,90 @@
+"""Shared plumbing of the embedded records backend: clock, idempotency keys, config lookups."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Callable
+
+from records.db import RecordsDB, RowConn
+from records.ports import QueueLink
+from records.settings import RecordsSettings
+
+
+def iso(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat()
+
+
+class RecordsCore:
+    """State every part of the embedded backend shares."""
+
+    def __init__(
+        self,
+        db: RecordsDB,
+        settings: RecordsSettings,
+        config: Any = None,
+        clock: Callable[[], datetime] = datetime.now,
+        queue: QueueLink | None = None,
+        payments: Any = None  # hardware.payment.PaymentProvider,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.config = config
+        self.clock = clock
+        self.queue = queue
+        self.payments = payments
+
+    def now(self) -> datetime:
+        return self.clock().replace(microsecond=0)
+
+    # -- idempotency: a key maps to the id of what the first call made; retries re-read it
+    def recall_key(self, conn: RowConn, key: str | None, operation: str) -> Any:
+        if not key:
+            return None
+        row = conn.execute("SELECT operation, response FROM rec_idempotency WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        return json.loads(row["response"])
+
+    def remember_key(self, conn: RowConn, key: str | None, operation: str, response: Any) -> None:
+        if key:
+            conn.execute(
+                "INSERT INTO rec_idempotency (key, operation, response, created_at) VALUES (?, ?, ?, ?)",
+                (key, operation, json.dumps(response), iso(self.now())),
+            )
+
+    # -- config lookups that work with the HospitalConfig or without one
+    def department(self, department_id: str) -> Any:
+        if self.config is None:
+            return None
+        try:
+            return self.config.department(department_id)
+        except Exception:  # noqa: BLE001 - unknown id
+            return None
+
+    def doctor(self, doctor_id: str) -> Any:
+        if self.config is None:
+            return None
+        try:
+            return self.config.doctor(doctor_id)
+        except Exception:  # noqa: BLE001 - unknown id
+            return None
+
+    def doctors(self) -> list[Any]:
+        return list(getattr(self.config, "doctors", []) or [])
+
+    def emergency_departments(self) -> frozenset[str]:
+        areas = {a.id for a in getattr(self.config, "areas", []) or [] if getattr(a, "emergency", False)}
+        return frozenset(str(d.id) for d in self.departments() if getattr(d, "area", None) in areas)
+
+    def area_rules(self, department_id: str) -> Any:
+        """The queue rules of the department's area (None without a config)."""
+        dep = self.department(department_id)
+        if dep is None:
+            return None
+        try:
+            return self.config.rules_for_area(dep.area)
+        except Exception:  # noqa: BLE001 - unknown area
+            return None
+
+    def departments(self) -> list[Any]:
+        return list(getattr(self.config, "departments", []) or [])

@@ -1,0 +1,265 @@
+"""The records tables in the hospital SQLite file (shared with the caller service), and a write transaction.
+
+All writes go through `RecordsDB.transaction()`: one connection guarded by a lock, BEGIN IMMEDIATE, so a
+check-then-change (like taking the last seat of a slot) is atomic against other threads and processes.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlite_utils
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS rec_patients (
+    id INTEGER PRIMARY KEY,
+    id_number TEXT UNIQUE,
+    id_kind TEXT,
+    name TEXT NOT NULL,
+    gender TEXT,
+    ethnicity TEXT,
+    birth_date TEXT,
+    address TEXT,
+    authority TEXT,
+    valid_from TEXT,
+    valid_to TEXT,
+    phone TEXT,
+    photo BLOB,
+    medical_card_no TEXT UNIQUE,
+    source TEXT NOT NULL,
+    proxies TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rec_sessions (
+    id INTEGER PRIMARY KEY,
+    date TEXT NOT NULL,
+    session TEXT NOT NULL,
+    doctor_id TEXT NOT NULL,
+    department_id TEXT NOT NULL,
+    room_id TEXT,
+    kind TEXT NOT NULL,
+    fee_fen INTEGER NOT NULL,
+    starts TEXT NOT NULL,
+    ends TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open',
+    stop_notice TEXT,
+    UNIQUE (date, session, doctor_id)
+);
+CREATE INDEX IF NOT EXISTS rec_sessions_day ON rec_sessions (date, department_id);
+CREATE TABLE IF NOT EXISTS rec_slots (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES rec_sessions(id),
+    date TEXT NOT NULL,
+    starts TEXT NOT NULL,
+    ends TEXT NOT NULL,
+    quota INTEGER NOT NULL,
+    taken INTEGER NOT NULL DEFAULT 0,
+    CHECK (taken >= 0)
+);
+CREATE INDEX IF NOT EXISTS rec_slots_session ON rec_slots (session_id);
+CREATE TABLE IF NOT EXISTS rec_registrations (
+    id INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL REFERENCES rec_patients(id),
+    slot_id INTEGER NOT NULL REFERENCES rec_slots(id),
+    session_id INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    fee_fen INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    state TEXT NOT NULL,
+    hold_expires_at TEXT,
+    bill_id INTEGER,
+    visit_id TEXT,
+    ticket TEXT,
+    checked_in_at TEXT,
+    proxy_name TEXT,
+    created_at TEXT NOT NULL,
+    final_at TEXT,
+    cancelled_at TEXT
+);
+CREATE INDEX IF NOT EXISTS rec_registrations_patient ON rec_registrations (patient_id, date);
+CREATE INDEX IF NOT EXISTS rec_registrations_holds ON rec_registrations (state, hold_expires_at);
+CREATE TABLE IF NOT EXISTS rec_bills (
+    id INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL REFERENCES rec_patients(id),
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    total_fen INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'unpaid',
+    registration_id INTEGER,
+    order_id INTEGER,
+    created_at TEXT NOT NULL,
+    paid_at TEXT
+);
+CREATE INDEX IF NOT EXISTS rec_bills_patient ON rec_bills (patient_id, state);
+CREATE TABLE IF NOT EXISTS rec_bill_items (
+    id INTEGER PRIMARY KEY,
+    bill_id INTEGER NOT NULL REFERENCES rec_bills(id),
+    name TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    unit TEXT,
+    unit_fen INTEGER NOT NULL,
+    amount_fen INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rec_bill_items_bill ON rec_bill_items (bill_id);
+CREATE TABLE IF NOT EXISTS rec_prices (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    category TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    unit_fen INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rec_orders (
+    id INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL,
+    bill_ids TEXT NOT NULL,
+    amount_fen INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    state TEXT NOT NULL,
+    provider_ref TEXT,
+    outcome TEXT,
+    created_at TEXT NOT NULL,
+    paid_at TEXT,
+    abandoned_at TEXT,
+    refunded_at TEXT,
+    refunded_fen INTEGER NOT NULL DEFAULT 0,
+    payload TEXT,
+    provider_key TEXT NOT NULL UNIQUE,
+    provider_order_id TEXT UNIQUE,
+    device TEXT
+);
+CREATE INDEX IF NOT EXISTS rec_orders_day ON rec_orders (created_at);
+CREATE TABLE IF NOT EXISTS rec_reports (
+    id INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL REFERENCES rec_patients(id),
+    title TEXT NOT NULL,
+    department_id TEXT,
+    sampled_at TEXT NOT NULL,
+    ready_at TEXT NOT NULL,
+    verified_by_1 TEXT,
+    verified_by_2 TEXT,
+    released_at TEXT,
+    print_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS rec_reports_patient ON rec_reports (patient_id);
+CREATE TABLE IF NOT EXISTS rec_report_items (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES rec_reports(id),
+    seq INTEGER NOT NULL,
+    code TEXT,
+    name TEXT NOT NULL,
+    result TEXT NOT NULL,
+    unit TEXT,
+    ref_low REAL,
+    ref_high REAL,
+    ref_text TEXT,
+    flag TEXT
+);
+CREATE TABLE IF NOT EXISTS rec_report_prints (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES rec_reports(id),
+    printed_at TEXT NOT NULL,
+    device TEXT
+);
+CREATE TABLE IF NOT EXISTS rec_ratings (
+    id INTEGER PRIMARY KEY,
+    stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
+    tags TEXT NOT NULL,
+    transaction_kind TEXT NOT NULL,
+    transaction_id TEXT,
+    comment TEXT,
+    device TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rec_idempotency (
+    key TEXT PRIMARY KEY,
+    operation TEXT NOT NULL,
+    response TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+
+
+class RowConn:
+    """The shared sqlite3 connection seen through cursors that return sqlite3.Row (the caller store keeps tuples)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.raw = conn
+
+    def execute(self, sql: str, params: tuple | list | dict = ()) -> sqlite3.Cursor:
+        cur = self.raw.cursor()
+        cur.row_factory = sqlite3.Row
+        return cur.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        cur = self.raw.cursor()
+        return cur.executemany(sql, rows)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.in_transaction
+
+
+class RecordsDB:
+    """The records tables, on their own connection or on the caller store's (same lock, same transactions).
+
+    `RecordsDB(path)` opens the file; `RecordsDB.on_store(store)` shares `caller.store.Store`'s connection and lock,
+    so records and queue writes never wait on each other's locks and can commit together.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, conn: sqlite3.Connection | None = None,
+                 lock: threading.RLock | None = None) -> None:
+        if conn is None:
+            self.path = str(path)
+            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            if self.path != ":memory:":
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            self.owns_connection = True
+        else:
+            self.path = str(path or "")
+            self.owns_connection = False
+        self.conn = RowConn(conn)
+        self.lock = lock or threading.RLock()
+        self.utils = sqlite_utils.Database(conn)
+        with self.lock:
+            conn.executescript(SCHEMA)
+
+    @classmethod
+    def on_store(cls, store: Any) -> "RecordsDB":
+        """Share a caller.store.Store's connection and lock."""
+        return cls(store.path, conn=store.conn, lock=store.lock)
+
+    @contextmanager
+    def transaction(self) -> Iterator[RowConn]:
+        """BEGIN IMMEDIATE ... COMMIT; rolled back on any exception. Joins a transaction already open on the connection."""
+        with self.lock:
+            if self.conn.in_transaction:
+                yield self.conn
+                return
+            self.conn.raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.raw.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.raw.execute("COMMIT")
+
+    def one(self, sql: str, params: tuple | dict = ()) -> dict[str, Any] | None:
+        with self.lock:
+            row = self.conn.execute(sql, params).fetchone()
+        return dict(row) if row else None
+
+    def all(self, sql: str, params: tuple | dict = ()) -> list[dict[str, Any]]:
+        with self.lock:
+            return [dict(r) for r in self.conn.execute(sql, params).fetchall()]
+
+    def close(self) -> None:
+        if self.owns_connection:
+            with self.lock:
+                self.conn.raw.close()

@@ -1,0 +1,126 @@
+"""Request bodies of the records API (pydantic v2). Responses are plain JSON dicts documented in docs/records.md."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class IdCardData(_Body):
+    """Everything the ID card reader gives; photo as base64 of the opaque 1024-byte blob."""
+
+    name: str = Field(min_length=1, max_length=60)
+    gender: str | None = None
+    ethnicity: str | None = None
+    birth_date: str | None = None
+    address: str | None = None
+    id_number: str
+    authority: str | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+    card_kind: str | None = None
+    photo_b64: str | None = None
+
+
+class Proxy(_Body):
+    """A family member who may act for the patient (家属代办)."""
+
+    name: str = Field(min_length=1, max_length=60)
+    relation: str = Field(min_length=1, max_length=20)
+    phone: str | None = Field(default=None, max_length=20)
+    id_number: str | None = None
+
+
+class PatientCreate(_Body):
+    idempotency_key: str | None = None
+    source: Literal["id_card", "medical_card", "typed"]
+    id_card: IdCardData | None = None
+    id_number: str | None = None
+    name: str | None = Field(default=None, max_length=60)
+    phone: str | None = Field(default=None, max_length=20)
+    medical_card_no: str | None = Field(default=None, max_length=40)
+    proxies: list[Proxy] = Field(default_factory=list)
+
+
+class Identify(_Body):
+    id_number: str | None = None
+    medical_card_no: str | None = None
+
+
+class HoldRequest(_Body):
+    idempotency_key: str | None = None
+    patient_id: int
+    slot_id: int
+    proxy_id_number: str | None = None
+    extra: bool = False
+
+
+class CancelRequest(_Body):
+    idempotency_key: str | None = None
+    reason: str | None = None
+
+
+class CheckInRequest(_Body):
+    idempotency_key: str | None = None
+
+
+class StopClinic(_Body):
+    session_id: int
+    notice: str = Field(min_length=1, max_length=200)
+
+
+class BillItemIn(_Body):
+    name: str = Field(min_length=1)
+    quantity: int = Field(ge=1)
+    unit: str | None = None
+    unit_fen: int = Field(ge=0)
+
+
+class BillCreate(_Body):
+    idempotency_key: str | None = None
+    patient_id: int
+    kind: Literal["visit", "drug", "exam", "registration"]
+    title: str = Field(min_length=1)
+    items: list[BillItemIn] = Field(min_length=1)
+
+
+class PaymentCreate(_Body):
+    idempotency_key: str | None = None
+    patient_id: int
+    bill_ids: list[int] = Field(min_length=1)
+    amount_fen: int = Field(ge=0)
+    method: Literal["qr", "code", "card"] = "qr"
+    proxy_id_number: str | None = None
+
+
+class PaymentNotice(_Body):
+    order_id: int
+
+
+class PayCode(_Body):
+    code: str = Field(min_length=10, max_length=40)
+
+
+class ReconcileRequest(_Body):
+    date: str
+
+
+class ReportVerify(_Body):
+    staff_id: str = Field(min_length=1, max_length=40)
+
+
+class ReportPrint(_Body):
+    idempotency_key: str | None = None
+
+
+class RatingCreate(_Body):
+    idempotency_key: str | None = None
+    stars: int = Field(ge=1, le=5)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    transaction_kind: Literal["registration", "check_in", "payment", "report", "record", "visit", "other"]
+    transaction_id: str | None = Field(default=None, max_length=40)
+    comment: str | None = Field(default=None, max_length=500)

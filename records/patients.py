@@ -1,0 +1,170 @@
+"""Patients (建档), identification, family proxies (家属代办)."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from records.db import RowConn
+from typing import Any
+
+from records.core import RecordsCore, iso
+from records.errors import RecordsError, bad_request, not_found
+from records.ids import birth_date_from_id, check_id_number, gender_from_id, mask_id_number, mask_name, mask_phone
+from records.models import Identify, PatientCreate, Proxy
+
+
+def patient_view(row: dict[str, Any]) -> dict[str, Any]:
+    """What a kiosk is shown of a patient: never the full ID number, never the photo."""
+    proxies = json.loads(row.get("proxies") or "[]")
+    return {
+        "patient_id": row["id"],
+        "name": row["name"],
+        "name_masked": mask_name(row["name"]),
+        "gender": row.get("gender"),
+        "birth_date": row.get("birth_date"),
+        "id_number_masked": mask_id_number(row.get("id_number") or ""),
+        "medical_card_no": row.get("medical_card_no"),
+        "phone_masked": mask_phone(row.get("phone") or "") if row.get("phone") else None,
+        "has_photo": row.get("photo") is not None,
+        "source": row["source"],
+        "proxies": [
+            {"name": p["name"], "relation": p["relation"], "phone_masked": mask_phone(p["phone"]) if p.get("phone") else None}
+            for p in proxies
+        ],
+        "created_at": row["created_at"],
+    }
+
+
+def _check_phone(phone: str | None) -> str:
+    digits = (phone or "").replace("-", "").replace(" ", "")
+    if not (digits.isdigit() and 7 <= len(digits) <= 13):
+        raise bad_request("invalid_phone", "对不起，手机号码格式不正确，请输入11位手机号码。", "The phone number is not valid; please type an 11-digit mobile number.")
+    return digits
+
+
+class PatientsMixin(RecordsCore):
+    """Create, identify and read patient records."""
+
+    def _patient_row(self, conn: RowConn, patient_id: int) -> dict[str, Any]:
+        row = conn.execute("SELECT * FROM rec_patients WHERE id = ?", (patient_id,)).fetchone()
+        if row is None:
+            raise not_found("该就诊档案", "The patient record")
+        return dict(row)
+
+    def get_patient(self, patient_id: int) -> dict[str, Any]:
+        with self.db.lock:
+            return patient_view(self._patient_row(self.db.conn, patient_id))
+
+    def identify(self, body: Identify) -> dict[str, Any]:
+        """By ID number or medical card number: the patient, or new_patient; plus patients this person may act for."""
+        if body.id_number:
+            number = check_id_number(body.id_number)
+            row = self.db.one("SELECT * FROM rec_patients WHERE id_number = ?", (number,))
+            acting_for = [
+                patient_view(r) for r in self.db.all(
+                    "SELECT p.* FROM rec_patients p, json_each(p.proxies) j WHERE json_extract(j.value, '$.id_number') = ?",
+                    (number,))
+            ]
+        elif body.medical_card_no:
+            row = self.db.one("SELECT * FROM rec_patients WHERE medical_card_no = ?", (body.medical_card_no.strip(),))
+            acting_for = []
+        else:
+            raise bad_request("missing_identity", "请放置身份证、扫描就诊卡二维码，或输入身份证号码。", "Place an ID card, scan a medical card QR code, or type an ID number.")
+        if row is None:
+            return {"found": False, "new_patient": True, "patient": None, "acting_for": acting_for,
+                    "message_zh": "您好，您还没有就诊档案，请先建档。", "message_en": "You have no patient record yet; please create one."}
+        return {"found": True, "new_patient": False, "patient": patient_view(row), "acting_for": acting_for,
+                "message_zh": f"您好，{mask_name(row['name'])}，欢迎回来。", "message_en": "Welcome back."}
+
+    def create_patient(self, body: PatientCreate) -> dict[str, Any]:
+        """One record per ID number: a second create returns the existing one with returning=True."""
+        fields = self._fields_for_create(body)
+        with self.db.transaction() as conn:
+            remembered = self.recall_key(conn, body.idempotency_key, "create_patient")
+            if remembered:
+                return {"patient": patient_view(self._patient_row(conn, remembered["id"])), "returning": remembered["returning"]}
+            existing = None
+            if fields.get("id_number"):
+                existing = conn.execute("SELECT * FROM rec_patients WHERE id_number = ?", (fields["id_number"],)).fetchone()
+            if existing is None and fields.get("medical_card_no"):
+                existing = conn.execute("SELECT * FROM rec_patients WHERE medical_card_no = ?", (fields["medical_card_no"],)).fetchone()
+            if existing is not None:
+                existing = dict(existing)
+                if fields.get("medical_card_no") and not existing.get("medical_card_no"):
+                    conn.execute("UPDATE rec_patients SET medical_card_no = ? WHERE id = ?", (fields["medical_card_no"], existing["id"]))
+                self.remember_key(conn, body.idempotency_key, "create_patient", {"id": existing["id"], "returning": True})
+                return {"patient": patient_view(self._patient_row(conn, existing["id"])), "returning": True,
+                        "message_zh": "您好，您已有就诊档案，无需重复建档。", "message_en": "You already have a record."}
+            fields["created_at"] = iso(self.now())
+            columns = ", ".join(fields)
+            marks = ", ".join("?" for _ in fields)
+            cur = conn.execute(f"INSERT INTO rec_patients ({columns}) VALUES ({marks})", tuple(fields.values()))
+            self.remember_key(conn, body.idempotency_key, "create_patient", {"id": cur.lastrowid, "returning": False})
+            return {"patient": patient_view(self._patient_row(conn, cur.lastrowid)), "returning": False,
+                    "message_zh": "建档成功，谢谢。", "message_en": "Your record has been created."}
+
+    def add_proxy(self, patient_id: int, proxy: Proxy) -> dict[str, Any]:
+        entry = self._proxy_entry(proxy)
+        with self.db.transaction() as conn:
+            row = self._patient_row(conn, patient_id)
+            proxies = [p for p in json.loads(row["proxies"]) if not (entry.get("id_number") and p.get("id_number") == entry["id_number"])]
+            proxies.append(entry)
+            conn.execute("UPDATE rec_patients SET proxies = ? WHERE id = ?", (json.dumps(proxies, ensure_ascii=False), patient_id))
+            return patient_view(self._patient_row(conn, patient_id))
+
+    def check_proxy(self, conn: RowConn, patient_id: int, proxy_id_number: str | None) -> str | None:
+        """The proxy's name when proxy_id_number may act for the patient; None when the patient acts."""
+        if not proxy_id_number:
+            return None
+        number = check_id_number(proxy_id_number)
+        row = self._patient_row(conn, patient_id)
+        if row.get("id_number") == number:
+            return None
+        for p in json.loads(row["proxies"]):
+            if p.get("id_number") == number:
+                return p["name"]
+        raise RecordsError("proxy_not_allowed", "对不起，该患者档案中没有登记您为代办家属，请到服务台办理代办登记。",
+                           "You are not registered as a family member who may act for this patient; please ask at the service desk.", status=403)
+
+    def _proxy_entry(self, proxy: Proxy) -> dict[str, Any]:
+        entry = {"name": proxy.name, "relation": proxy.relation, "phone": _check_phone(proxy.phone) if proxy.phone else None}
+        if proxy.id_number:
+            entry["id_number"] = check_id_number(proxy.id_number)
+        return entry
+
+    def _fields_for_create(self, body: PatientCreate) -> dict[str, Any]:
+        proxies = json.dumps([self._proxy_entry(p) for p in body.proxies], ensure_ascii=False)
+        card_no = body.medical_card_no.strip() if body.medical_card_no else None
+        if body.source == "id_card":
+            if body.id_card is None:
+                raise bad_request("missing_id_card", "未读到身份证信息，请将身份证放在读卡区。", "No ID card data; please place the card on the reader.")
+            card = body.id_card
+            number = check_id_number(card.id_number)
+            photo = None
+            if card.photo_b64:
+                try:
+                    photo = base64.b64decode(card.photo_b64, validate=True)
+                except (binascii.Error, ValueError):
+                    raise bad_request("invalid_photo", "身份证照片数据有误，请重新读卡。", "The card photo is not valid base64; please read the card again.") from None
+            return {"id_number": number, "id_kind": card.card_kind or "resident", "name": card.name,
+                    "gender": card.gender or gender_from_id(number), "ethnicity": card.ethnicity,
+                    "birth_date": card.birth_date or birth_date_from_id(number), "address": card.address,
+                    "authority": card.authority, "valid_from": card.valid_from, "valid_to": card.valid_to,
+                    "phone": _check_phone(body.phone) if body.phone else None, "photo": photo,
+                    "medical_card_no": card_no, "source": "id_card", "proxies": proxies}
+        if not body.name:
+            raise bad_request("missing_name", "请输入患者姓名。", "Please type the patient's name.")
+        phone = _check_phone(body.phone)
+        if body.source == "typed":
+            if not body.id_number:
+                raise bad_request("missing_id_number", "请输入身份证号码。", "Please type the ID number.")
+            number = check_id_number(body.id_number)
+            return {"id_number": number, "id_kind": "resident", "name": body.name, "gender": gender_from_id(number),
+                    "birth_date": birth_date_from_id(number), "phone": phone, "medical_card_no": card_no,
+                    "source": "typed", "proxies": proxies}
+        if not card_no:
+            raise bad_request("missing_card", "请扫描就诊卡二维码。", "Please scan the medical card QR code.")
+        number = check_id_number(body.id_number) if body.id_number else None
+        return {"id_number": number, "name": body.name, "gender": gender_from_id(number) if number else None,
+                "birth_date": birth_date_from_id(number) if number else None, "phone": phone,
+                "medical_card_no": card_no, "source": "medical_card", "proxies": proxies}

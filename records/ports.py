@@ -1,0 +1,47 @@
+"""What records needs from the queue (the caller service), as a small Protocol.
+
+Payments go through `hardware.payment.PaymentProvider` (SimulatedProvider in the demo, HttpProvider for a gateway).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class VisitRef:
+    """A visit in the caller service's queue."""
+
+    visit_id: str
+    ticket: str
+    state: str
+
+
+@dataclass(frozen=True)
+class VisitRequest:
+    """What the queue needs to register a final registration as a visit for today."""
+
+    idempotency_key: str
+    patient_ref: str
+    patient_name: str
+    department_id: str
+    doctor_id: str | None
+    kind: str  # general | expert | extra
+    source: str  # appointment | onsite
+    day: date
+    session: str
+    slot_start: str
+    slot_end: str
+
+
+class QueueLink(Protocol):
+    """The caller service as records sees it. Errors are raised as RecordsError (e.g. code too_early)."""
+
+    def register_visit(self, request: VisitRequest) -> VisitRef: ...
+
+    def check_in(self, visit_id: str, idempotency_key: str) -> VisitRef: ...
+
+    def visit_status(self, visit_id: str) -> dict[str, Any]: ...
+
+    def cancel_visit(self, visit_id: str, idempotency_key: str) -> None: ...

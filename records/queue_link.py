@@ -1,0 +1,58 @@
+"""The caller service as records' queue: register a final registration as a visit, check it in, ask its status.
+
+Runs in the same process as the service (the records router is mounted by the caller app), so it calls
+`CallerService.execute` directly with a records principal; engine refusals become RecordsError.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from records.errors import RecordsError
+from records.ports import VisitRef, VisitRequest
+
+
+class ServiceQueueLink:
+    """QueueLink over an in-process caller.service.CallerService."""
+
+    def __init__(self, service: Any, device: str = "records") -> None:
+        from caller.auth import Principal
+
+        self.service = service
+        self.who = Principal(role="admin", device=device)
+
+    def _run(self, command: str, **args: Any) -> dict[str, Any]:
+        from caller.engine.model import RuleError
+
+        try:
+            return self.service.execute(command, self.who, **args)
+        except RuleError as exc:
+            raise RecordsError(exc.code, exc.message_zh, exc.message_en, status=409) from exc
+        except Exception as exc:  # noqa: BLE001 - ApiError/AuthError of the service carry the same fields
+            if hasattr(exc, "message_zh") and hasattr(exc, "code"):
+                raise RecordsError(exc.code, exc.message_zh, exc.message_en, status=getattr(exc, "status", 409)) from exc
+            raise
+
+    def register_visit(self, request: VisitRequest) -> VisitRef:
+        from caller.api.models import RegisterBody
+
+        body = RegisterBody(
+            idempotency_key=request.idempotency_key, department=request.department_id, name=request.patient_name,
+            patient_id=request.patient_ref, doctor=request.doctor_id, source=request.source, kind=request.kind,
+            session=request.session, slot=f"{request.slot_start}-{request.slot_end}")
+        visit = self._run("register", idempotency_key=request.idempotency_key, body=body)["visit"]
+        return VisitRef(visit["visit_id"], visit["ticket"], visit["state"])
+
+    def check_in(self, visit_id: str, idempotency_key: str) -> VisitRef:
+        visit = self._run("check_in", idempotency_key=idempotency_key, visit_id=visit_id)["visit"]
+        return VisitRef(visit["visit_id"], visit["ticket"], visit["state"])
+
+    def visit_status(self, visit_id: str) -> dict[str, Any]:
+        try:
+            return self.service.visit_status(visit_id)
+        except Exception as exc:  # noqa: BLE001 - not found etc.
+            if hasattr(exc, "message_zh"):
+                raise RecordsError(getattr(exc, "code", "not_found"), exc.message_zh, exc.message_en, status=404) from exc
+            raise
+
+    def cancel_visit(self, visit_id: str, idempotency_key: str) -> None:
+        self._run("cancel", idempotency_key=idempotency_key, visit_id=visit_id)

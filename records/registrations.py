@@ -1,0 +1,280 @@
+"""Registration (挂号) and appointments (预约): hold a slot atomically, finalise, cancel, check in, and join the queue."""
+from __future__ import annotations
+
+import logging
+from records.db import RowConn
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from records.core import iso
+from records.errors import RecordsError, not_found
+from records.ids import mask_name
+from records.models import HoldRequest
+from records.ports import VisitRequest
+from records.schedule import check_in_opens_at, slot_has_ended
+from records.patients import PatientsMixin
+from records.schedules import SchedulesMixin
+from records.settings import KIND_NAMES_ZH, SESSION_NAMES_ZH, early_minutes
+
+log = logging.getLogger(__name__)
+LIVE = ("held", "final")
+
+
+class RegistrationsMixin(SchedulesMixin, PatientsMixin):
+    """Holds, final registrations, cancellation, check-in and visit status."""
+
+    # -- expiry: a hold past its time gives its seat back (done lazily inside each write)
+    def sweep_expired(self, conn: RowConn) -> int:
+        now = iso(self.now())
+        rows = conn.execute("SELECT id, slot_id, kind, bill_id FROM rec_registrations WHERE state = 'held' AND hold_expires_at <= ?", (now,)).fetchall()
+        for r in rows:
+            self._release(conn, dict(r), "expired")
+        return len(rows)
+
+    def _release(self, conn: RowConn, reg: dict[str, Any], state: str) -> None:
+        conn.execute("UPDATE rec_registrations SET state = ?, cancelled_at = ? WHERE id = ?", (state, iso(self.now()), reg["id"]))
+        if reg["kind"] != "extra":
+            conn.execute("UPDATE rec_slots SET taken = taken - 1 WHERE id = ? AND taken > 0", (reg["slot_id"],))
+        if reg.get("bill_id"):
+            conn.execute("UPDATE rec_bills SET state = 'cancelled' WHERE id = ? AND state = 'unpaid'", (reg["bill_id"],))
+
+    def _take_seat(self, conn: RowConn, slot_id: int) -> bool:
+        """The one atomic step: take a seat only while taken < quota."""
+        return conn.execute("UPDATE rec_slots SET taken = taken + 1 WHERE id = ? AND taken < quota", (slot_id,)).rowcount == 1
+
+    def next_free_slots(self, conn: RowConn, session: dict[str, Any], limit: int = 5) -> list[dict[str, Any]]:
+        """Free slots of the same department on the same day, this doctor's first, earliest first."""
+        now = self.now()
+        day = date.fromisoformat(session["date"])
+        rows = conn.execute(
+            "SELECT x.id, x.starts, x.ends, x.quota - x.taken AS remaining, s.doctor_id, s.session, s.kind, s.fee_fen"
+            " FROM rec_slots x JOIN rec_sessions s ON s.id = x.session_id"
+            " WHERE s.date = ? AND s.department_id = ? AND s.status = 'open' AND x.taken < x.quota"
+            " ORDER BY s.doctor_id != ?, x.starts", (session["date"], session["department_id"], session["doctor_id"])).fetchall()
+        out = []
+        for r in rows:
+            if slot_has_ended(day, r["ends"], now):
+                continue
+            out.append({"slot_id": r["id"], "start": r["starts"], "end": r["ends"], "remaining": r["remaining"],
+                        "doctor_id": r["doctor_id"], "session": r["session"], "kind": r["kind"], "fee_fen": r["fee_fen"]})
+            if len(out) == limit:
+                break
+        return out
+
+    def hold(self, body: HoldRequest, may_add_extra: bool = False) -> dict[str, Any]:
+        """Reserve a seat: held until paid (hold_minutes), or final at once when the hospital takes payment at the visit."""
+        with self.db.transaction() as conn:
+            remembered = self.recall_key(conn, body.idempotency_key, "hold")
+            if remembered:
+                return self._registration_view(conn, remembered["id"])
+            self.sweep_expired(conn)
+            self._patient_row(conn, body.patient_id)
+            proxy_name = self.check_proxy(conn, body.patient_id, body.proxy_id_number)
+            slot = conn.execute("SELECT * FROM rec_slots WHERE id = ?", (body.slot_id,)).fetchone()
+            if slot is None:
+                raise not_found("该号源", "The slot")
+            slot = dict(slot)
+            session = self._session_row(conn, slot["session_id"])
+            now = self.now()
+            self._refuse_unless_bookable(session, slot, now)
+            dup = conn.execute(
+                "SELECT id FROM rec_registrations WHERE patient_id = ? AND session_id = ? AND state IN ('held', 'final')",
+                (body.patient_id, session["id"])).fetchone()
+            if dup:
+                raise RecordsError("already_registered", "您已挂过该医生本时段的号，无需重复挂号。如需改约，请先取消原挂号。",
+                                   "You already have a number for this doctor and session; cancel it first to change.",
+                                   registration_id=dup["id"])
+            kind = session["kind"]
+            if body.extra:
+                if not may_add_extra:
+                    raise RecordsError("forbidden", "对不起，加号需由医生或护士办理。", "Extra numbers are added by clinic staff.", status=403)
+                extras = conn.execute("SELECT COUNT(*) FROM rec_registrations WHERE session_id = ? AND kind = 'extra'"
+                                      " AND state IN ('held', 'final')", (session["id"],)).fetchone()[0]
+                if extras >= self.settings.extra_quota:
+                    raise RecordsError("extra_full", "对不起，该医生本时段的加号已满，请选择其他医生或时段。",
+                                       "No extra numbers are left for this doctor and session.")
+                kind, fee = "extra", self.settings.fee_for("extra")
+            elif not self._take_seat(conn, slot["id"]):
+                raise RecordsError("slot_taken", "对不起，该时段的号刚刚被约满，请选择其他时段。", "Sorry, that time was just taken; please choose another.",
+                                   next_free=self.next_free_slots(conn, session))
+            else:
+                fee = session["fee_fen"]
+            day = date.fromisoformat(session["date"])
+            final = self.settings.pay_at_visit or fee == 0
+            cur = conn.execute(
+                "INSERT INTO rec_registrations (patient_id, slot_id, session_id, date, kind, fee_fen, source, state,"
+                " hold_expires_at, proxy_name, created_at, final_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (body.patient_id, slot["id"], session["id"], session["date"], kind, fee,
+                 "onsite" if day == now.date() else "appointment", "final" if final else "held",
+                 None if final else iso(now + timedelta(minutes=self.settings.hold_minutes)), proxy_name, iso(now),
+                 iso(now) if final else None))
+            reg_id = cur.lastrowid
+            title = f"挂号费 {KIND_NAMES_ZH[kind]}"
+            bill = conn.execute(
+                "INSERT INTO rec_bills (patient_id, kind, title, total_fen, registration_id, created_at) VALUES (?, 'registration', ?, ?, ?, ?)",
+                (body.patient_id, title, fee, reg_id, iso(now)))
+            conn.execute("INSERT INTO rec_bill_items (bill_id, name, quantity, unit, unit_fen, amount_fen) VALUES (?, ?, 1, '次', ?, ?)",
+                         (bill.lastrowid, title, fee, fee))
+            conn.execute("UPDATE rec_registrations SET bill_id = ? WHERE id = ?", (bill.lastrowid, reg_id))
+            self.remember_key(conn, body.idempotency_key, "hold", {"id": reg_id})
+        if final:
+            self.enter_queue(reg_id, at_kiosk=True)
+        with self.db.lock:
+            return self._registration_view(self.db.conn, reg_id)
+
+    def finalise(self, conn: RowConn, reg_id: int) -> bool:
+        """Make a paid registration final. An expired hold takes its seat again if one is free; False if none is."""
+        reg = dict(conn.execute("SELECT * FROM rec_registrations WHERE id = ?", (reg_id,)).fetchone())
+        if reg["state"] == "final":
+            return True
+        if reg["state"] not in ("held", "expired", "released"):
+            return False
+        if reg["state"] != "held":
+            session = self._session_row(conn, reg["session_id"])
+            slot = dict(conn.execute("SELECT * FROM rec_slots WHERE id = ?", (reg["slot_id"],)).fetchone())
+            if session["status"] != "open" or slot_has_ended(date.fromisoformat(reg["date"]), slot["ends"], self.now()):
+                return False
+            if reg["kind"] != "extra" and not self._take_seat(conn, reg["slot_id"]):
+                return False
+        conn.execute("UPDATE rec_registrations SET state = 'final', final_at = ?, hold_expires_at = NULL, cancelled_at = NULL WHERE id = ?",
+                     (iso(self.now()), reg_id))
+        return True
+
+    def cancel_registration(self, reg_id: int, idempotency_key: str | None = None) -> dict[str, Any]:
+        """弃号/取消: the seat goes back; a paid fee is refunded through the provider; a queued visit is cancelled."""
+        refund: dict[str, Any] | None = None
+        with self.db.transaction() as conn:
+            reg = self._reg_row(conn, reg_id)
+            if reg["state"] not in LIVE:
+                return self._registration_view(conn, reg_id)
+            if reg["checked_in_at"] and reg["date"] == self.now().date().isoformat():
+                pass  # still cancellable; the queue visit is cancelled below
+            bill = conn.execute("SELECT * FROM rec_bills WHERE id = ?", (reg["bill_id"],)).fetchone()
+            self._release(conn, reg, "cancelled")
+            if bill is not None and bill["state"] == "paid":
+                conn.execute("UPDATE rec_bills SET state = 'refund_pending' WHERE id = ?", (bill["id"],))
+                refund = {"bill_id": bill["id"], "order_id": bill["order_id"], "amount_fen": bill["total_fen"]}
+        if refund and refund["order_id"] is not None:
+            self.refund_bill(refund["order_id"], refund["bill_id"], refund["amount_fen"], "取消挂号退费")
+        if reg.get("visit_id") and self.queue is not None:
+            try:
+                self.queue.cancel_visit(reg["visit_id"], f"reg-{reg_id}-cancel")
+            except RecordsError as exc:
+                log.warning("queue refused to cancel visit of registration %s: %s", reg_id, exc.code)
+        with self.db.lock:
+            return self._registration_view(self.db.conn, reg_id)
+
+    # -- the queue: today's final registration becomes a visit; check-in per rules
+    def enter_queue(self, reg_id: int, at_kiosk: bool) -> None:
+        """Register today's final registration with the caller service (idempotent); check in when the patient is here."""
+        with self.db.lock:
+            reg = self._reg_row(self.db.conn, reg_id)
+        if self.queue is None or reg["state"] != "final" or reg["date"] != self.now().date().isoformat():
+            return
+        if not reg["visit_id"]:
+            self._register_visit(reg)
+        if at_kiosk and self._check_in_rules(reg)[0]:
+            try:
+                self.check_in(reg_id)
+            except RecordsError as exc:  # e.g. too early: the patient checks in later, the answer says when
+                log.info("check-in of registration %s deferred: %s", reg_id, exc.code)
+
+    def _register_visit(self, reg: dict[str, Any]) -> dict[str, Any]:
+        with self.db.lock:
+            slot = dict(self.db.conn.execute("SELECT * FROM rec_slots WHERE id = ?", (reg["slot_id"],)).fetchone())
+            session = self._session_row(self.db.conn, reg["session_id"])
+            patient = self._patient_row(self.db.conn, reg["patient_id"])
+        ref = self.queue.register_visit(VisitRequest(
+            idempotency_key=f"reg-{reg['id']}-visit", patient_ref=str(reg["patient_id"]), patient_name=patient["name"],
+            department_id=session["department_id"], doctor_id=session["doctor_id"] if reg["kind"] == "expert" else None,
+            kind=reg["kind"], source=reg["source"], day=date.fromisoformat(reg["date"]), session=session["session"],
+            slot_start=slot["starts"], slot_end=slot["ends"]))
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE rec_registrations SET visit_id = ?, ticket = ? WHERE id = ?", (ref.visit_id, ref.ticket, reg["id"]))
+        reg.update(visit_id=ref.visit_id, ticket=ref.ticket)
+        return reg
+
+    def check_in(self, reg_id: int, idempotency_key: str | None = None) -> dict[str, Any]:
+        """签到 at the kiosk: today's final registration, not earlier than the early-check-in rule allows."""
+        now = self.now()
+        with self.db.lock:
+            reg = self._reg_row(self.db.conn, reg_id)
+            slot = dict(self.db.conn.execute("SELECT * FROM rec_slots WHERE id = ?", (reg["slot_id"],)).fetchone())
+        if reg["state"] == "held":
+            raise RecordsError("not_paid", "您的挂号尚未缴费，请先缴费再签到。", "Please pay for the registration before checking in.", status=409)
+        if reg["state"] != "final":
+            raise RecordsError("registration_cancelled", "该挂号已取消或已失效，请重新挂号。", "This registration is cancelled or expired; please register again.")
+        day = date.fromisoformat(reg["date"])
+        if day != now.date():
+            raise RecordsError("not_today", f"您预约的是{day.month}月{day.day}日的号，请于就诊当天签到。",
+                               f"Your appointment is on {day.isoformat()}; please check in on that day.", allowed_from=day.isoformat())
+        if reg["checked_in_at"]:
+            with self.db.lock:
+                return self._registration_view(self.db.conn, reg_id)
+        check_in_mode, early = self._check_in_rules(reg)
+        opens = check_in_opens_at(day, slot["starts"], early)
+        if opens is not None and now < opens:
+            raise RecordsError("too_early", f"您好，您预约的时段为{slot['starts']}-{slot['ends']}，请于{opens:%H:%M}以后签到，谢谢。",
+                               f"Your slot is {slot['starts']}-{slot['ends']}; check-in opens at {opens:%H:%M}.", allowed_from=iso(opens))
+        if self.queue is not None:
+            if not reg["visit_id"]:
+                reg = self._register_visit(reg)
+            if check_in_mode:
+                self.queue.check_in(reg["visit_id"], idempotency_key or f"reg-{reg_id}-checkin")
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE rec_registrations SET checked_in_at = ? WHERE id = ? AND checked_in_at IS NULL", (iso(now), reg_id))
+            return self._registration_view(conn, reg_id)
+
+    def _check_in_rules(self, reg: dict[str, Any]) -> tuple[bool, int | None]:
+        """(check-in mode, early check-in minutes) of the registration's clinic area (queue rules 1 and 5)."""
+        with self.db.lock:
+            session = self._session_row(self.db.conn, reg["session_id"])
+        rules = self.area_rules(session["department_id"])
+        if rules is None:
+            return self.settings.check_in_mode, self.settings.early_check_in_minutes
+        return bool(rules.check_in_mode), early_minutes(rules)
+
+    def registration_status(self, reg_id: int) -> dict[str, Any]:
+        """The registration and, for today's visit, its place in the queue."""
+        with self.db.lock:
+            view = self._registration_view(self.db.conn, reg_id)
+        visit = None
+        if view["visit_id"] and self.queue is not None:
+            visit = self.queue.visit_status(view["visit_id"])
+        return {"registration": view, "visit": visit}
+
+    def list_registrations(self, patient_id: int, include_past: bool = False) -> dict[str, Any]:
+        with self.db.transaction() as conn:
+            self.sweep_expired(conn)
+        since = "0000" if include_past else self.now().date().isoformat()
+        with self.db.lock:
+            ids = [r[0] for r in self.db.conn.execute(
+                "SELECT id FROM rec_registrations WHERE patient_id = ? AND date >= ? ORDER BY date, id", (patient_id, since))]
+            return {"registrations": [self._registration_view(self.db.conn, i) for i in ids]}
+
+    def _reg_row(self, conn: RowConn, reg_id: int) -> dict[str, Any]:
+        row = conn.execute("SELECT * FROM rec_registrations WHERE id = ?", (reg_id,)).fetchone()
+        if row is None:
+            raise not_found("该挂号记录", "The registration")
+        return dict(row)
+
+    def _registration_view(self, conn: RowConn, reg_id: int) -> dict[str, Any]:
+        reg = self._reg_row(conn, reg_id)
+        slot = conn.execute("SELECT starts, ends FROM rec_slots WHERE id = ?", (reg["slot_id"],)).fetchone()
+        session = self._session_row(conn, reg["session_id"])
+        patient = conn.execute("SELECT name FROM rec_patients WHERE id = ?", (reg["patient_id"],)).fetchone()
+        doctor = self.doctor(session["doctor_id"])
+        department = self.department(session["department_id"])
+        bill_state = conn.execute("SELECT state FROM rec_bills WHERE id = ?", (reg["bill_id"],)).fetchone() if reg["bill_id"] else None
+        return {
+            "registration_id": reg["id"], "patient_id": reg["patient_id"], "patient_name_masked": mask_name(patient["name"]),
+            "state": reg["state"], "source": reg["source"], "date": reg["date"], "session": session["session"],
+            "session_zh": SESSION_NAMES_ZH[session["session"]], "start": slot["starts"], "end": slot["ends"],
+            "slot_id": reg["slot_id"], "department_id": session["department_id"],
+            "department_name": getattr(department, "name", None), "doctor_id": session["doctor_id"],
+            "doctor_name": getattr(doctor, "name", None), "room_id": session["room_id"],
+            "kind": reg["kind"], "kind_zh": KIND_NAMES_ZH[reg["kind"]], "fee_fen": reg["fee_fen"],
+            "bill_id": reg["bill_id"], "bill_state": bill_state["state"] if bill_state else None,
+            "hold_expires_at": reg["hold_expires_at"], "visit_id": reg["visit_id"], "ticket": reg["ticket"],
+            "checked_in_at": reg["checked_in_at"], "proxy_name": reg["proxy_name"], "created_at": reg["created_at"],
+        }
