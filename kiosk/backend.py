@@ -33,6 +33,24 @@ PAID_STATES = {"paid"}
 CLOSED_STATES = {"abandoned", "failed", "refunded", "refund_pending", "cancelled", "expired", "declined"}
 
 
+def short_time(iso: str) -> str:
+    """2026-11-23T15:30:00 -> 11-23 15:30 (the same in both languages)."""
+    if len(iso) >= 16 and iso[10] == "T":
+        return f"{iso[5:10]} {iso[11:16]}"
+    return iso
+
+
+def age_from(birth: str | None) -> str:
+    from datetime import date
+
+    try:
+        born = date.fromisoformat(birth or "")
+    except ValueError:
+        return ""
+    today = date.today()
+    return str(today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
+
+
 class Backend:
     """``Backend(base_url, token)``; ``payment_provider`` (hardware.payment) charges scanned payment codes."""
 
@@ -182,7 +200,7 @@ class Backend:
         return self.registration_ticket(hold.id)
 
     def registration_ticket(self, registration_id: str) -> Ticket:
-        status = self._get(f"{R}/registrations/{registration_id}/status")
+        status = self._get(f"{R}/registrations/{registration_id}")
         reg, visit = status["registration"], status.get("visit") or {}
         dep = self._departments.get(str(reg.get("department_id")))
         room_zh, room_en = self.room_name(visit.get("room") or reg.get("room_id"))
@@ -232,13 +250,8 @@ class Backend:
                 return Payment(payment.id, payment.amount_fen, payment.qr_text, "timeout", payment.reason)
 
     def pay_with_code(self, payment: Payment, code: str) -> Payment:
-        """Charge a scanned payment code at the provider, then let the service confirm it."""
-        if self.payment_provider is None:
-            raise CallerError("payment_unavailable", "对不起，本机暂不支持付款码支付，请扫描屏幕上的二维码支付。",
-                              "Payment codes are not available here; please scan the QR code on screen.")
-        order_id = payment.reason or payment.qr_text
-        self.payment_provider.pay_with_code(order_id, code)
-        return self.payment_status(payment)
+        """Charge a scanned payment code (付款码) for this order; the service settles it."""
+        return self._payment(self._post(f"{R}/payments/{payment.id}/pay-code", {"code": code}))
 
     def cancel_payment(self, payment: Payment) -> Payment:
         """Close the order: nothing is charged (a payment that landed meanwhile is reported as paid)."""
@@ -246,7 +259,7 @@ class Backend:
 
     # ----- check-in, bills, reports, visits, ratings ----------------------------------------------
     def _registrations(self, patient: Patient) -> list[dict]:
-        return self._get(f"{R}/patients/{patient.id}/registrations")["registrations"]
+        return self._get(f"{R}/registrations", patient_id=int(patient.id))["registrations"]
 
     def appointments(self, patient: Patient) -> list[Appointment]:
         from datetime import date
@@ -266,30 +279,30 @@ class Backend:
         return self.registration_ticket(appt.id)
 
     def bills(self, patient: Patient) -> list[Bill]:
-        rows = self._get(f"{R}/patients/{patient.id}/bills")["bills"]
+        rows = self._get(f"{R}/bills", patient_id=int(patient.id))["bills"]
         return [Bill(id=str(b["bill_id"]), title=b.get("title", ""), total_fen=b["total_fen"],
                      items=tuple(BillItem(i["name"], i.get("quantity", 1), i.get("amount_fen", 0)) for i in b.get("items", [])),
                      created_at=b.get("created_at", "")) for b in rows]
 
     def reports(self, patient: Patient) -> list[Report]:
-        rows = self._get(f"{R}/patients/{patient.id}/reports")["reports"]
+        rows = self._get(f"{R}/reports", patient_id=int(patient.id))["reports"]
         return [self._report(r) for r in rows]
 
     @staticmethod
     def _report(r: dict) -> Report:
         lines = tuple((i.get("name", ""), str(i.get("result", "")), i.get("unit", "") or "", i.get("reference", "") or "",
                        i.get("flag", "") or "") for i in r.get("items", []))
-        extra = {k: str(r.get(k) or "") for k in ("age", "sex", "gender", "specimen", "tested_by", "verified_by")}
-        extra["sex"] = extra["sex"] or extra["gender"]
-        return Report(id=str(r["report_id"]), title=r.get("title", ""), released=bool(r.get("released")),
-                      ready_at=r.get("ready_at_zh") or r.get("ready_at") or "", printed_count=int(r.get("print_count", 0)),
+        verified = r.get("verified_by") or []
+        extra = {"sex": r.get("gender") or "", "age": age_from(r.get("birth_date")), "specimen": r.get("specimen") or "",
+                 "tested_by": verified[0] if verified else "", "verified_by": verified[-1] if verified else ""}
+        released = r.get("state") == "released" or bool(r.get("released_at"))
+        return Report(id=str(r["report_id"]), title=r.get("title", ""), released=released,
+                      ready_at=short_time(r.get("ready_at") or ""), printed_count=int(r.get("print_count", 0)),
                       lines=lines, extra=extra)
 
-    def report_detail(self, report: Report) -> Report:
-        return self._report(self._get(f"{R}/reports/{report.id}"))
-
-    def report_printed(self, report: Report, key: str) -> None:
-        self._post(f"{R}/reports/{report.id}/print", {"idempotency_key": key})
+    def print_report(self, report: Report, key: str) -> Report:
+        """Count one print at the service and get the full report to print."""
+        return self._report(self._post(f"{R}/reports/{report.id}/print", {"idempotency_key": key}))
 
     def my_visits(self, patient: Patient) -> list[VisitStatus]:
         out = []
@@ -298,7 +311,7 @@ class Backend:
                 continue
             t = self.registration_ticket(str(r["registration_id"]))
             try:
-                state = self._get(f"{R}/registrations/{r['registration_id']}/status").get("visit", {}) or {}
+                state = self._get(f"{R}/registrations/{r['registration_id']}").get("visit", {}) or {}
             except CallerError:
                 state = {}
             out.append(VisitStatus(visit_id=t.visit_id, ticket=t.ticket, department=t.department,

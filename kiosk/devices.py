@@ -106,8 +106,11 @@ class KioskDevices(QObject):
         try:
             from hardware.idcard.reader import CardReader
 
-            self._reader = CardReader(self.reader_url, on_card=self._card, on_removed=self.card_removed.emit,
-                                      on_health=self._set_health)
+            self._reader = CardReader(self.reader_url)
+            self._reader.card_read.connect(self._card)
+            self._reader.card_removed.connect(lambda *_a: self.card_removed.emit())
+            self._reader.health_changed.connect(self._set_health)
+            self._set_health(self._reader.health)
             self._reader.start()
         except Exception as exc:  # noqa: BLE001 - a missing or broken reader must not stop the kiosk
             log.warning("ID card reader not available: %s", type(exc).__name__)
@@ -221,7 +224,7 @@ class KioskDevices(QObject):
                         age=report.extra.get("age", ""), sex=report.extra.get("sex", ""),
                         specimen=report.extra.get("specimen", ""), items=items,
                         tested_by=report.extra.get("tested_by", ""), verified_by=report.extra.get("verified_by", ""),
-                        reported_at=datetime.now(), print_count=report.printed_count + 1)
+                        reported_at=datetime.now(), print_count=max(1, report.printed_count))
         return self._print(render_report(doc, self.printer().profile))
 
     # ----- scanner and payment code ---------------------------------------------------------------

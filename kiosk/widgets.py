@@ -36,7 +36,7 @@ def button(text: str, name: str = "", on_click: Callable[[], None] | None = None
     btn.setFocusPolicy(Qt.NoFocus)
     btn.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
     if on_click is not None:
-        btn.clicked.connect(on_click)
+        btn.clicked.connect(lambda _checked=False: on_click())
     return btn
 
 
@@ -65,7 +65,7 @@ class RichButton(QPushButton):
         for lab in (self.title_label, self.detail_label, self.note_label):
             lab.setAttribute(Qt.WA_TransparentForMouseEvents, True)
         if on_click is not None:
-            self.clicked.connect(on_click)
+            self.clicked.connect(lambda _checked=False: on_click())
 
     def text(self) -> str:  # noqa: D401 - like QPushButton.text()
         """All the visible text, for tests and speech."""

@@ -100,9 +100,8 @@ class ServicesMixin(RegisterMixin):
             if problem:
                 raise PrinterProblem(problem)
             for report in reports:
-                full = kiosk.backend.report_detail(report)
+                full = kiosk.backend.print_report(report, self.key(f"report:{report.id}:{report.printed_count}"))
                 kiosk.devices.print_report(patient, full, name)
-                kiosk.backend.report_printed(report, self.key(f"report:{report.id}:{report.printed_count}"))
             return len(reports)
 
         def failed(exc: BaseException) -> bool:

@@ -21,7 +21,7 @@ def tile(title: str, hint: str, action) -> QPushButton:
         lab.setAttribute(Qt.WA_TransparentForMouseEvents, True)
         box.addWidget(lab)
     btn.setAccessibleName(title)
-    btn.clicked.connect(action)
+    btn.clicked.connect(lambda _checked=False: action())
     return btn
 
 
