@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from display.wire import call_from_event, parse_ts
+from display.wire import call_from_event, call_goes_to, parse_ts
 
 NameMode = Literal["none", "surname", "full"]
 DEFAULT_TEMPLATE = "请 {ticket} 号 {name} 到 {room} 就诊"
@@ -30,13 +30,20 @@ class Announcement:
 
 
 def _speech_text(call: dict[str, Any], name_mode: NameMode, template: str) -> str:
-    from hardware.speech.normalize import call_text, speakable
+    """The text for the voice: the service's ``speech`` (it applied the area's name rule) with the
+    ticket read character by character and the room number read as 号; built from the template
+    when the service sent no speech text."""
+    from hardware.speech.normalize import call_text, speakable, spoken_room, spoken_ticket
 
-    given = str(call.get("speech_text") or "").strip()
-    if given:  # the service already applied the area's speech setting (rule 16)
-        return speakable(given)
-    return call_text(template, str(call.get("ticket") or ""), call.get("name"),
-                     str(call.get("room_name") or call.get("room") or ""), name_mode)
+    ticket, room = str(call.get("ticket") or ""), call["room_name"]
+    given = str(call.get("speech") or "").strip()
+    if not given:
+        return call_text(template, ticket, call.get("name"), room, name_mode)
+    if ticket:
+        given = given.replace(ticket, f" {spoken_ticket(ticket)} ")
+    if room:
+        given = given.replace(room, f" {spoken_room(room)} ")
+    return speakable(given)
 
 
 @dataclass
@@ -68,6 +75,8 @@ class AnnouncementPlanner:
             text = speakable(str(data.get("speech_text") or data.get("text") or ""))
             return Announcement("broadcast", text, 1, f"b{seq}", seq) if text else None
         call = call_from_event(event)
+        if not call_goes_to(call, "speaker"):
+            return None
         text = _speech_text(call, self.name_mode, self.template)
         if not text:
             return None

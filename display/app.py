@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from caller.client import CallerClient, CallerError
+from display.board import DoctorCard
 from display.layout import ScreenLayout
 
 
@@ -27,6 +28,7 @@ class DeviceInfo:
     room_name: str = ""
     notices: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    doctors: dict[str, DoctorCard] = field(default_factory=dict)
 
 
 def _find(items: Any, key: str, value: str) -> dict:
@@ -39,7 +41,7 @@ def _find(items: Any, key: str, value: str) -> dict:
 def describe_device(base_url: str, token: str, config: str | Path | None = None) -> DeviceInfo:
     """Ask the service who this token is and what its area looks like."""
     with CallerClient(base_url, token) as client:
-        me = client.auth_me() if hasattr(client, "auth_me") else client.request("GET", "/auth/me")
+        me = client.request("GET", "/auth/me")
         try:
             hospital = client.hospital()
         except CallerError:
@@ -51,6 +53,9 @@ def describe_device(base_url: str, token: str, config: str | Path | None = None)
     info.area_name = str(area.get("name") or area_id)
     info.area_location = str(area.get("location") or "")
     info.notices = [str(n) for n in area.get("notices") or []]
+    info.doctors = {str(d["id"]): DoctorCard(str(d.get("name") or ""), str(d.get("title") or ""),
+                                             str(d.get("photo") or ""), str(d.get("specialty") or ""))
+                    for d in hospital.get("doctors") or [] if isinstance(d, dict) and d.get("id")}
     if info.room:
         room = _find(area.get("rooms"), "id", info.room)
         info.room_name = str(room.get("name") or info.room)
@@ -117,7 +122,7 @@ def make_wall(base_url: str, token: str, *, config: str | Path | None = None, la
     info = describe_device(base_url, token, config)
     layout = layout or ScreenLayout.from_settings({"kind": "wall", **info.settings})
     title = " ".join(x for x in (info.area_name, info.area_location) if x)
-    screen = WallDisplay(info.area, layout, title=title, notices=info.notices)
+    screen = WallDisplay(info.area, layout, title=title, notices=info.notices, doctors=info.doctors)
     _attach(screen, EventLink(base_url, token, info.area, parent=screen), start)
     screen.speaker = None
     if layout.speak:
@@ -136,7 +141,7 @@ def make_door(base_url: str, token: str, *, config: str | Path | None = None, la
         raise ValueError(f"device {info.device!r} has no room: a door screen needs `room = ...` in the hospital file")
     layout = layout or ScreenLayout.from_settings({"kind": "door", "width": 1280, "height": 800,
                                                    "font_call": 150, **info.settings})
-    screen = DoorDisplay(info.area, info.room, layout, room_name=info.room_name)
+    screen = DoorDisplay(info.area, info.room, layout, room_name=info.room_name, doctors=info.doctors)
     _attach(screen, EventLink(base_url, token, info.area, parent=screen), start)
     return screen
 

@@ -11,11 +11,13 @@ if a snapshot carried one by mistake.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
 from display.wire import (
     call_from_event,
+    call_goes_to,
+    current_of_room,
     parse_ts,
     rooms_from_snapshot,
     snapshot_of,
@@ -74,12 +76,29 @@ class CallLine:
     visit_id: str = ""
 
 
+@dataclass(frozen=True)
+class DoctorCard:
+    """What a door screen shows of a doctor (from GET /hospital)."""
+
+    name: str
+    title: str = ""
+    photo: str = ""
+    specialty: str = ""
+
+
 @dataclass
 class AreaBoard:
-    """The state of one area's screens. ``apply`` returns which parts changed."""
+    """The state of one area's screens. ``apply`` returns which parts changed.
+
+    ``target`` is the output this board feeds (``area_screen`` or ``room_screen``): a call whose
+    ``targets`` do not list it is not shown. ``doctors`` maps doctor ids to their cards.
+    """
 
     area_id: str
     recent_limit: int = 6
+    target: str = "area_screen"
+    doctors: dict[str, DoctorCard] = field(default_factory=dict)
+    banner_seconds: float = 120.0
     last_seq: int = 0
     day: date | None = None
     rooms: dict[str, RoomBoard] = field(default_factory=dict)
@@ -93,21 +112,22 @@ class AreaBoard:
         """Fold one event in. Events at or below ``last_seq`` (replays) change nothing."""
         kind = event.get("type", "")
         seq = int(event.get("seq") or 0)
-        if kind == "heartbeat":
+        if kind in ("heartbeat", "error"):
             return set()
         if kind != "snapshot" and seq and seq <= self.last_seq:
             return set()
         changed = self.roll_day(now)
-        if kind == "snapshot" or (kind == "queue" and snapshot_of(event) is not None):
-            changed |= self._take_snapshot(snapshot_of(event) or {}, now)
+        snap = snapshot_of(event) if kind in ("snapshot", "queue") else None
+        if snap is not None:
+            changed |= self._take_snapshot(snap, now)
         elif kind == "call":
             changed |= self._take_call(event, now)
         elif kind == "broadcast":
-            changed |= self._take_broadcast(event, now)
+            changed |= self._take_broadcast(event.get("data") or {}, parse_ts(event.get("ts")) or now, now)
         elif kind == "room":
-            changed |= self._take_room(event)
+            changed |= self._take_room(event.get("data") or {})
         if seq:
-            self.last_seq = max(self.last_seq, seq) if kind != "snapshot" else seq
+            self.last_seq = seq if kind == "snapshot" else max(self.last_seq, seq)
         return changed
 
     def roll_day(self, now: datetime) -> set[str]:
@@ -115,9 +135,9 @@ class AreaBoard:
         today = now.date()
         if self.day == today:
             return set()
-        changed = {"calls"} if self.calls and self.day is not None else set()
-        self.calls = [c for c in self.calls if c.at.astimezone(now.tzinfo).date() == today] if self.day else self.calls
-        self.day = today
+        kept = [c for c in self.calls if c.at.astimezone(now.tzinfo).date() == today]
+        changed = {"calls"} if kept != self.calls else set()
+        self.calls, self.day = kept, today
         return changed
 
     def tick(self, now: datetime) -> set[str]:
@@ -140,68 +160,74 @@ class AreaBoard:
 
     # -- internals ---------------------------------------------------------------------------
     def _take_snapshot(self, snap: dict[str, Any], now: datetime) -> set[str]:
-        rooms = rooms_from_snapshot(snap)
-        fresh: dict[str, RoomBoard] = {}
-        for raw in rooms:
-            board = _room_from_wire(raw)
-            fresh[board.room_id] = board
+        fresh = {board.room_id: board for board in (self._room_from_wire(r) for r in rooms_from_snapshot(snap))}
         changed = {"rooms"} if fresh != self.rooms else set()
         self.rooms = fresh
         notices = snap.get("notices")
         if isinstance(notices, list) and [str(n) for n in notices] != self.notices:
             self.notices = [str(n) for n in notices]
             changed.add("notices")
-        recent = snap.get("recent_calls")
-        if isinstance(recent, list) and not self.calls:
-            lines = [line for line in (_call_line(c, now) for c in recent) if line is not None]
-            today = now.date()
-            lines = [c for c in lines if c.at.astimezone(now.tzinfo).date() == today]
-            lines.sort(key=lambda c: (c.at, c.seq), reverse=True)
-            if lines:
-                self.calls = lines[: self.recent_limit]
-                changed.add("calls")
+        if not self.banner:  # after a (re)start: a notice sent minutes ago still shows
+            for item in snap.get("broadcasts") or []:
+                if isinstance(item, dict):
+                    changed |= self._take_broadcast(item, parse_ts(item.get("ts")) or now, now)
+                    break
         return changed
 
     def _take_call(self, event: dict[str, Any], now: datetime) -> set[str]:
-        line = _call_line(event, now)
-        if line is None:
+        call = call_from_event(event)
+        if not call.get("ticket") or not call_goes_to(call, self.target):
             return set()
+        at = parse_ts(call.get("ts")) or now
+        line = CallLine(seq=int(call.get("seq") or 0), ticket=str(call["ticket"]), name=mask_name(call.get("name")),
+                        room_id=call["room_id"], room_name=call["room_name"], text=call["text"], at=at,
+                        visit_id=str(call.get("visit_id") or ""))
         # a call again of the same visit moves it to the top instead of listing it twice
         self.calls = [line] + [c for c in self.calls if not (line.visit_id and c.visit_id == line.visit_id)]
-        del self.calls[self.recent_limit :]
-        changed = {"calls"}
-        room = self.rooms.get(line.room_id)
+        del self.calls[self.recent_limit:]
         patient = Patient(line.ticket, line.name, line.visit_id)
-        if room is None:
-            self.rooms[line.room_id] = RoomBoard(line.room_id, line.room_name, current=patient)
-        else:
-            waiting = tuple(p for p in room.waiting if not (p.visit_id and p.visit_id == line.visit_id)
-                            and p.ticket != line.ticket)
-            self.rooms[line.room_id] = replace(room, current=patient, waiting=waiting)
-        changed.add("rooms")
-        return changed
+        room = self.rooms.get(line.room_id) or RoomBoard(line.room_id, line.room_name)
+        waiting = tuple(p for p in room.waiting if p.ticket != line.ticket)
+        self.rooms[line.room_id] = replace(room, current=patient, waiting=waiting)
+        return {"calls", "rooms"}
 
-    def _take_broadcast(self, event: dict[str, Any], now: datetime) -> set[str]:
-        data = event.get("data") or {}
+    def _take_broadcast(self, data: dict[str, Any], sent: datetime, now: datetime) -> set[str]:
         text = str(data.get("text") or "").strip()
-        if not text:
+        until = sent + timedelta(seconds=self.banner_seconds)
+        if not text or now >= until:
             return set()
-        seconds = float(data.get("display_seconds") or data.get("seconds") or 60)
-        self.banner = text
-        self.banner_until = now + timedelta(seconds=seconds)
+        self.banner, self.banner_until = text, until
         return {"banner"}
 
-    def _take_room(self, event: dict[str, Any]) -> set[str]:
-        data = event.get("data") or {}
-        room_id = str(data.get("room") or data.get("room_id") or data.get("id") or "")
+    def _take_room(self, data: dict[str, Any]) -> set[str]:
+        room_id = str(data.get("room_id") or "")
         if not room_id:
             return set()
         old = self.rooms.get(room_id) or RoomBoard(room_id, str(data.get("room_name") or room_id))
-        new = _room_from_wire({**_room_to_wire(old), **data, "id": room_id})
+        new = replace(old, paused=bool(data.get("paused", old.paused)))
+        if data.get("doctor_id"):
+            card = self.doctors.get(str(data["doctor_id"]))
+            if card is not None:
+                new = replace(new, doctor_name=card.name, doctor_title=card.title, doctor_photo=card.photo)
         if new == old:
             return set()
         self.rooms[room_id] = new
         return {"rooms"}
+
+    def _room_from_wire(self, raw: dict[str, Any]) -> RoomBoard:
+        card = self.doctors.get(str(raw.get("doctor_id") or ""))
+        waiting = tuple(p for p in (_patient(v) for v in raw.get("queue") or raw.get("waiting") or []) if p)
+        return RoomBoard(
+            room_id=str(raw.get("room_id") or raw.get("id") or ""),
+            name=str(raw.get("name") or raw.get("room_id") or ""),
+            paused=bool(raw.get("paused")),
+            doctor_name=str(raw.get("doctor_name") or (card.name if card else "")),
+            doctor_title=card.title if card else "",
+            doctor_photo=card.photo if card else "",
+            department=str(raw.get("dept_name") or ""),
+            current=_patient(current_of_room(raw)),
+            waiting=waiting,
+        )
 
 
 def _patient(raw: Any) -> Patient | None:
@@ -210,57 +236,5 @@ def _patient(raw: Any) -> Patient | None:
     ticket = str(raw.get("ticket") or "").strip()
     if not ticket:
         return None
-    badge = ""
-    if raw.get("recalled"):
-        badge = "召回"
-    elif raw.get("late"):
-        badge = "迟到"
-    return Patient(ticket, mask_name(raw.get("name_masked") or raw.get("name")),
-                   str(raw.get("visit_id") or raw.get("id") or ""), badge)
-
-
-def _room_from_wire(raw: dict[str, Any]) -> RoomBoard:
-    doctor = raw.get("doctor") if isinstance(raw.get("doctor"), dict) else {}
-    current = _patient(raw.get("current"))
-    waiting = tuple(p for p in (_patient(v) for v in raw.get("waiting") or raw.get("queue") or []) if p)
-    return RoomBoard(
-        room_id=str(raw.get("id") or raw.get("room") or ""),
-        name=str(raw.get("name") or raw.get("room_name") or raw.get("id") or ""),
-        paused=bool(raw.get("paused")),
-        doctor_name=str(doctor.get("name") or raw.get("doctor_name") or ""),
-        doctor_title=str(doctor.get("title") or raw.get("doctor_title") or ""),
-        doctor_photo=str(doctor.get("photo") or raw.get("doctor_photo") or ""),
-        department=str(raw.get("department_name") or raw.get("department") or ""),
-        current=current,
-        waiting=waiting,
-    )
-
-
-def _room_to_wire(room: RoomBoard) -> dict[str, Any]:
-    def wire(p: Patient | None) -> dict | None:
-        return None if p is None else {"ticket": p.ticket, "name": p.name, "visit_id": p.visit_id,
-                                       "recalled": p.badge == "召回", "late": p.badge == "迟到"}
-
-    return {
-        "id": room.room_id, "name": room.name, "paused": room.paused,
-        "doctor": {"name": room.doctor_name, "title": room.doctor_title, "photo": room.doctor_photo},
-        "department": room.department, "current": wire(room.current),
-        "waiting": [wire(p) for p in room.waiting],
-    }
-
-
-def _call_line(event_or_call: dict[str, Any], now: datetime) -> CallLine | None:
-    call = call_from_event(event_or_call)
-    if not call.get("ticket"):
-        return None
-    at = parse_ts(call.get("ts")) or now
-    return CallLine(
-        seq=int(call.get("seq") or 0),
-        ticket=str(call["ticket"]),
-        name=mask_name(call.get("name")),
-        room_id=str(call.get("room") or ""),
-        room_name=str(call.get("room_name") or call.get("room") or ""),
-        text=str(call.get("display_text") or ""),
-        at=at if at.tzinfo else at.replace(tzinfo=timezone.utc),
-        visit_id=str(call.get("visit_id") or ""),
-    )
+    badge = "召回" if raw.get("recalled") else "迟到" if raw.get("late") else ""
+    return Patient(ticket, mask_name(raw.get("name")), str(raw.get("visit_id") or ""), badge)

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from display.board import RoomBoard
+from display.board import DoctorCard, RoomBoard
 from display.layout import ScreenLayout
 from display.screen import ScreenBase, local_now
 from display.widgets import ACCENT, MUTED, PANEL, TEXT, FitLabel
@@ -30,9 +30,12 @@ def _resolve_photo(photo: str) -> Path | None:
 class DoorDisplay(ScreenBase):
     """The room screen. Feed it the area's events with ``apply_event``; it shows one room."""
 
+    target = "room_screen"
+
     def __init__(self, area_id: str, room_id: str, layout: ScreenLayout, *, room_name: str = "",
-                 now: Callable[[], datetime] = local_now, parent: QWidget | None = None):
-        super().__init__(area_id, layout, title=room_name or room_id, now=now, parent=parent)
+                 doctors: dict[str, DoctorCard] | None = None, now: Callable[[], datetime] = local_now,
+                 parent: QWidget | None = None):
+        super().__init__(area_id, layout, doctors=doctors, title=room_name or room_id, now=now, parent=parent)
         self.room_id = room_id
         self._room_name = room_name or room_id
         row_px = layout.font("row")

@@ -7,7 +7,7 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-from display.board import AreaBoard
+from display.board import AreaBoard, DoctorCard
 from display.layout import ScreenLayout
 from display.widgets import ACCENT, ALERT, BG, MUTED, Banner, FitLabel
 
@@ -31,11 +31,15 @@ class ScreenBase(QWidget):
 
     boardChanged = Signal(object)  # the set of changed parts, after the widgets show them
 
+    target = "area_screen"  # which call target this screen is (docs/events.md: call.targets)
+
     def __init__(self, area_id: str, layout: ScreenLayout, *, title: str = "",
+                 doctors: dict[str, DoctorCard] | None = None,
                  now: Callable[[], datetime] = local_now, parent: QWidget | None = None):
         super().__init__(parent)
         self.layout_settings = layout
-        self.board = AreaBoard(area_id, recent_limit=max(1, layout.recent_calls + 1))
+        self.board = AreaBoard(area_id, recent_limit=max(1, layout.recent_calls + 1), target=self.target,
+                               doctors=dict(doctors or {}))
         self.now = now
         self.online = False
         self.setStyleSheet(f"background: {BG};")

@@ -7,7 +7,7 @@ from typing import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
-from display.board import CallLine, RoomBoard
+from display.board import DoctorCard, CallLine, RoomBoard
 from display.layout import ScreenLayout
 from display.screen import ScreenBase, local_now
 from display.widgets import ACCENT, MUTED, PANEL, TEXT, FitLabel, Ticker
@@ -122,8 +122,9 @@ class WallDisplay(ScreenBase):
     """The area screen. Feed it events with ``apply_event`` (from :class:`display.link.EventLink`)."""
 
     def __init__(self, area_id: str, layout: ScreenLayout, *, title: str = "", notices: list[str] | None = None,
-                 now: Callable[[], datetime] = local_now, parent: QWidget | None = None):
-        super().__init__(area_id, layout, title=title, now=now, parent=parent)
+                 doctors: dict[str, DoctorCard] | None = None, now: Callable[[], datetime] = local_now,
+                 parent: QWidget | None = None):
+        super().__init__(area_id, layout, doctors=doctors, title=title, now=now, parent=parent)
         row_px = layout.font("row")
         self.call_panel = CallPanel(layout)
         self.recent_title = FitLabel("最近呼叫", int(row_px * 0.8), color=MUTED)

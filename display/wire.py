@@ -4,21 +4,21 @@ Every knowledge of the exact JSON shapes lives here, so a change of shape is one
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 
 def parse_ts(value: Any) -> datetime | None:
-    """ISO 8601 text -> aware datetime (naive text is taken as UTC); None when missing or bad."""
+    """ISO 8601 text -> aware datetime (naive text is local time); None when missing or bad."""
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.astimezone()
     if not isinstance(value, str) or not value:
         return None
     try:
         ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+    return ts if ts.tzinfo else ts.astimezone()  # the service sends local hospital time
 
 
 def snapshot_of(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -35,27 +35,41 @@ def snapshot_of(event: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def rooms_from_snapshot(snap: dict[str, Any]) -> list[dict[str, Any]]:
-    """The room entries of a snapshot, each a dict with id, name, current, waiting ..."""
+    """The room entries of a snapshot: room_id, name, paused, doctor_id, doctor_name, called,
+    in_service, queue (lists of visit items)."""
     rooms = snap.get("rooms") or []
-    if isinstance(rooms, dict):
-        rooms = [{"id": key, **value} for key, value in rooms.items()]
     return [r for r in rooms if isinstance(r, dict)]
 
 
-def call_from_event(event: dict[str, Any]) -> dict[str, Any]:
-    """A ``call`` event (or a call entry of a snapshot) as one flat dict.
+def current_of_room(room: dict[str, Any]) -> dict[str, Any] | None:
+    """Who a room screen shows as "now": the latest called visit, else the one with the doctor."""
+    for key in ("called", "in_service"):
+        items = room.get(key) or []
+        if items and isinstance(items[0], dict):
+            return items[0]
+    current = room.get("current")
+    return current if isinstance(current, dict) else None
 
-    Keys: seq, ts, visit_id, ticket, name (masked), room, room_name, display_text, speech_text,
-    repeat, call_count.
+
+def call_from_event(event: dict[str, Any]) -> dict[str, Any]:
+    """A ``call`` event as one flat dict.
+
+    Keys: seq, ts, visit_id, ticket, name (masked), room_id, room_name, text (for screens),
+    speech (for speakers), repeat, call_count, targets (None: every output).
     """
     data = event.get("data") if isinstance(event.get("data"), dict) else event
     flat = dict(data)
-    flat.setdefault("seq", event.get("seq"))
-    flat.setdefault("ts", event.get("ts"))
-    if "name_masked" in flat and not flat.get("name"):
-        flat["name"] = flat["name_masked"]
-    room = flat.get("room")
-    if isinstance(room, dict):
-        flat["room"] = room.get("id", "")
-        flat.setdefault("room_name", room.get("name", ""))
+    flat["seq"] = event.get("seq", flat.get("seq"))
+    flat["ts"] = event.get("ts", flat.get("ts"))
+    flat["room_id"] = str(flat.get("room_id") or "")
+    flat["room_name"] = str(flat.get("room_name") or flat.get("room") or flat["room_id"])
+    flat["text"] = str(flat.get("text") or flat.get("display_text") or "")
+    flat["speech"] = str(flat.get("speech") or flat.get("speech_text") or "")
+    targets = flat.get("targets")
+    flat["targets"] = list(targets) if isinstance(targets, list) else None
     return flat
+
+
+def call_goes_to(call: dict[str, Any], target: str) -> bool:
+    """Whether a call is meant for ``area_screen``, ``room_screen`` or ``speaker``."""
+    return call.get("targets") is None or target in call["targets"]

@@ -17,7 +17,7 @@ def test_call_without_service_text_is_built_with_surname_and_digits():
 def test_service_speech_text_is_used_as_given():
     planner = AnnouncementPlanner()
     item = planner.plan(call(6, "A015", "张*", "NK3", "3诊室", NOON,
-                             speech_text="请 A 零 一 五 号 到 3号诊室 就诊"), NOON)
+                             speech_text="请 A015 号 到 3诊室 就诊"), NOON)
     assert item.text == "请 A 零 一 五 号 到 3号诊室 就诊"
 
 

@@ -82,5 +82,5 @@ def test_room_event_pauses_room():
     board = AreaBoard("NK")
     board.apply(snapshot(5, [room("NK1", "内科1诊室")], NOON), NOON)
     board.apply({"seq": 6, "type": "room", "area": "NK", "ts": NOON.isoformat(),
-                 "data": {"room": "NK1", "paused": True}}, NOON)
+                 "data": {"room_id": "NK1", "room": "内科1诊室", "paused": True, "action": "pause_room"}}, NOON)
     assert board.rooms["NK1"].paused

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from PySide6.QtGui import QColor
 
+from display.board import DoctorCard
 from display.layout import ScreenLayout
 from display.wall import WallDisplay
 from display.widgets import FitLabel
@@ -20,7 +21,7 @@ class Clock:
 def make_wall(qtbot, clock=None, **settings):
     layout = ScreenLayout.from_settings({"flash_seconds": 0.8, **settings})
     wall = WallDisplay("NK", layout, title="内科诊区", notices=["请您保持安静，留意屏幕和语音叫号。"],
-                       now=clock or Clock(NOON))
+                       doctors={"nk-zhang": DoctorCard("张建国", "主任医师")}, now=clock or Clock(NOON))
     qtbot.addWidget(wall)
     wall.show()
     wall.set_online(True)
@@ -29,7 +30,7 @@ def make_wall(qtbot, clock=None, **settings):
 
 def rooms_snapshot(seq=5):
     return snapshot(seq, [
-        room("NK1", "内科1诊室", doctor={"name": "张建国", "title": "主任医师"},
+        room("NK1", "内科1诊室", doctor={"id": "nk-zhang", "name": "张建国"},
              current=visit("A003", "王小明"), waiting=[visit("A004", "欧阳娜娜"), visit("A005", "李四"),
                                                       visit("A006", "赵五"), visit("A008", "孙七")]),
         room("NK2", "内科2诊室", paused=True),
@@ -107,7 +108,7 @@ def test_broadcast_banner(qtbot):
 
 def test_long_names_and_many_rooms_fit_without_clipping(qtbot):
     wall = make_wall(qtbot, rows=4, next_count=3)
-    rooms = [room(f"R{i}", f"心血管内科专家第{i}诊室", doctor={"name": "欧阳建国", "title": "主任医师 教授"},
+    rooms = [room(f"R{i}", f"心血管内科专家第{i}诊室", doctor={"id": "x", "name": "欧阳建国"},
                   current=visit(f"A{i:03d}", "司马相如如"),
                   waiting=[visit(f"A1{i:02d}", "欧阳娜娜娜"), visit(f"A2{i:02d}", "诸葛孔明明"),
                            visit(f"A3{i:02d}", "上官婉儿儿")]) for i in range(6)]
