@@ -20,13 +20,28 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import httpx
 
 from caller.config import DEMO_CONFIG, HospitalConfig, load_hospital
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Tokens and password of assets/demo-hospital.toml (public demo values), for tests of every part.
+DEMO_TOKENS = {
+    "kiosk": "demo-kiosk-1-7d41c0e9a2b8",
+    "kiosk2": "demo-kiosk-2-53ab8e1f6c07",
+    "console_nk": "demo-console-nk-9c2e47b1d3a6",
+    "console_wy": "demo-console-wy-0f8d6a2c4e91",
+    "console_jz": "demo-console-jz-2a7c5e8b1f40",
+    "wall_nk": "demo-wall-nk-4e1b8c6d2a93",
+    "door_nk1": "demo-door-nk1-8a5d2f7e0c16",
+    "wall_jz": "demo-wall-jz-3d8b6e1a4c75",
+    "speaker_nk": "demo-speaker-nk-5b0e9c3f7a12",
+    "admin": "demo-admin-0a9b8c7d6e5f",
+}
+DEMO_PASSWORD = "demo1234"  # every demo console user (wanghs: NK nurse, zhangys: NK doctor, lihs: WY+FE, zhouhs: JZ)
 
 
 class ManualClock:
@@ -51,11 +66,21 @@ class ManualClock:
             self.now = self.now + timedelta(**delta)
 
 
+class LiveService(str):
+    """The base URL (a str, usable as is) that also carries the running ``app`` and its ``service``."""
+
+    app: Any
+    service: Any
+
+
 @contextmanager
 def run_service(config: str | Path | HospitalConfig = DEMO_CONFIG, db_path: str | Path = ":memory:", *,
                 clock: Callable[[], datetime] | None = None, records: bool = True,
-                startup_timeout: float = 15.0) -> Iterator[str]:
-    """Serve the caller app on 127.0.0.1 (free port) in a thread; yield its base URL ("http://127.0.0.1:PORT")."""
+                startup_timeout: float = 15.0) -> Iterator[LiveService]:
+    """Serve the caller app on 127.0.0.1 (free port) in a thread; yield its base URL ("http://127.0.0.1:PORT").
+
+    The yielded URL also has ``.app`` and ``.service`` (the :class:`caller.service.CallerService`).
+    """
     import uvicorn
 
     from caller.api.app import create_app
@@ -72,8 +97,10 @@ def run_service(config: str | Path | HospitalConfig = DEMO_CONFIG, db_path: str 
             raise RuntimeError("the caller service did not start")
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
+    live = LiveService(f"http://127.0.0.1:{port}")
+    live.app, live.service = app, app.state.service
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield live
     finally:
         server.should_exit = True
         thread.join(10)

@@ -36,9 +36,9 @@ def not_found(what_zh: str, what_en: str, ident: str) -> ApiError:
 
 def rule_status(code: str) -> int:
     """HTTP status of an engine refusal: unknown things are 404, everything else a 409 conflict."""
-    if code.endswith("not_found") or code.startswith("unknown"):
+    if code.endswith("not_found"):
         return 404
-    if code in ("invalid", "bad_request") or code.startswith("invalid"):
+    if code.startswith("bad_") or code.startswith("invalid") or code == "unknown_command":
         return 400
     return 409
 

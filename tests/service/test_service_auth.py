@@ -1,0 +1,55 @@
+"""Bearer tokens bound to role and place: 401 for who-are-you, 403 for not-here / not-you."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from caller.client import CallerClient, CallerError
+from caller.testing import DEMO_PASSWORD, DEMO_TOKENS as T
+
+
+def _status(fn, *args, **kwargs) -> tuple[int, str]:
+    with pytest.raises(CallerError) as err:
+        fn(*args, **kwargs)
+    assert err.value.message_zh and err.value.message_en
+    return err.value.status, err.value.code
+
+
+def test_missing_or_unknown_token_is_401(live):
+    resp = httpx.post(f"{live}/api/v1/rooms/NK3/call-next")
+    assert resp.status_code == 401
+    assert resp.json()["error"]["message_zh"]
+    with CallerClient(live, "not-a-real-token-123456") as stranger:
+        assert _status(stranger.area_queue, "NK") == (401, "unauthorized")
+
+
+def test_wrong_password_is_401_and_right_one_gives_a_user_token(live):
+    with CallerClient(live, T["console_nk"]) as console:
+        assert _status(console.login, "wanghs", "wrong") == (401, "bad_login")
+        me = console.login("wanghs", DEMO_PASSWORD)
+        assert me["role"] == "nurse" and me["areas"] == ["NK"] and me["token"] != T["console_nk"]
+
+
+def test_roles_and_places_are_enforced_with_403(live, kiosk, register_waiting):
+    visit = register_waiting(1)[0]
+    with CallerClient(live, T["wall_nk"]) as wall:
+        assert _status(wall.call_next, "NK3") == (403, "forbidden")
+        assert _status(wall.register, "NK", name="张三") == (403, "forbidden")
+        assert _status(wall.devices) == (403, "forbidden")
+    with CallerClient(live, T["console_nk"]) as console:
+        assert _status(console.call_next, "NK3") == (403, "login_required")  # device token alone
+        console.login("wanghs", DEMO_PASSWORD)
+        assert _status(console.call_next, "WK2") == (403, "forbidden")  # another area
+        assert console.call_next("NK3")["visit"]["visit_id"] == visit["visit_id"]
+    assert _status(kiosk.call_next, "NK3") == (403, "forbidden")  # kiosks register and check in only
+    with CallerClient(live, T["console_wy"]) as other:
+        assert _status(other.login, "wanghs", DEMO_PASSWORD) == (403, "forbidden")  # NK nurse at the WY desk
+
+
+def test_display_token_may_not_follow_another_area(live):
+    from websockets.sync.client import connect
+
+    with connect(f"{live.replace('http', 'ws')}/api/v1/events?area=JZ",
+                 additional_headers={"Authorization": f"Bearer {T['wall_nk']}"}) as ws:
+        msg = ws.recv(timeout=5)
+    assert '"forbidden"' in msg

@@ -1,0 +1,74 @@
+"""The command line, device health, wait alerts and monitoring."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from caller.client import CallerClient
+from caller.config import DEMO_CONFIG
+from caller.passwords import verify_password
+from caller.testing import DEMO_TOKENS as T
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _caller(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "caller", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_check_config_accepts_the_demo_and_names_file_key_and_problem_of_a_bad_one(tmp_path):
+    ok = _caller("check-config", str(DEMO_CONFIG))
+    assert ok.returncode == 0 and "OK" in ok.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text(DEMO_CONFIG.read_text(encoding="utf-8").replace('room_cap = 2 ', 'room_cap = "two" ', 1),
+                   encoding="utf-8")
+    result = _caller("check-config", str(bad))
+    assert result.returncode != 0
+    assert str(bad) in result.stderr and "room_cap" in result.stderr
+
+
+def test_serve_refuses_a_bad_config_before_starting(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[hospital]\nname = 1\n", encoding="utf-8")
+    result = _caller("serve", "--config", str(bad), "--db", str(tmp_path / "x.db"), "--port", "1")
+    assert result.returncode != 0 and str(bad) in result.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_hash_password_prints_a_hash_the_login_accepts():
+    result = _caller("hash-password", "--password", "s3cret-pw")
+    assert result.returncode == 0
+    assert verify_password("s3cret-pw", result.stdout.strip())
+    assert not verify_password("other", result.stdout.strip())
+
+
+def test_devices_report_health_and_consoles_see_it(live, nurse):
+    with CallerClient(live, T["kiosk"]) as kiosk:
+        kiosk.report_health("degraded", "打印纸即将用完", "paper low", device="printer")
+        kiosk.report_health("ok")
+    devices = {d["device"]: d for d in nurse.devices()}
+    assert devices["kiosk-lobby-1"]["status"] == "ok"
+    assert devices["kiosk-lobby-1/printer"]["status"] == "degraded"
+    assert devices["kiosk-lobby-1/printer"]["reason_zh"] == "打印纸即将用完"
+    assert devices["wall-nk"]["status"] == "unknown"
+
+
+def test_wait_over_threshold_raises_an_alert_event_and_query(live, nurse, register_waiting, clock):
+    register_waiting(1)
+    assert nurse.wait_alerts() == []
+    clock.advance(minutes=31)
+    alerts = nurse.wait_alerts()
+    assert [(a["dept_id"], a["kind"]) for a in alerts] == [("NK", "wait")]
+    published = live.service.check_wait_alerts()
+    assert [e.type for e in published] == ["alert"] and published[0].data["active"] is True
+    assert live.service.check_wait_alerts() == []  # once per crossing, not every check
+
+
+def test_healthz_needs_no_token(live):
+    body = httpx.get(f"{live}/healthz").json()
+    assert body["status"] == "ok" and "seq" in body
+    assert httpx.get(f"{live}/openapi.json").json()["paths"]["/api/v1/rooms/{room_id}/call-next"]
