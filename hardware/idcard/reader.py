@@ -7,6 +7,8 @@
     reader.read_failed.connect(on_failed)        # StatusInfo, once per failed placement
     reader.start() ... reader.stop()
 
+or pass the same callbacks as on_card= / on_removed= / on_health= / on_read_failed=.
+
 Callbacks run in the reader thread. read_once() does one synchronous find/select/read.
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 import termios
 import threading
 import time
+from typing import Any, Callable
 
 import serial
 
@@ -74,7 +77,10 @@ class CardReader:
 
     def __init__(self, url: str, baudrate: int = 115200, *, poll_interval: float = 0.2,
                  response_timeout: float = 0.5, reopen_interval: float = 0.5,
-                 fingerprint: bool = False, device: str = DEVICE) -> None:
+                 fingerprint: bool = False, device: str = DEVICE,
+                 on_card: Callable[[IdCard], Any] | None = None, on_removed: Callable[[], Any] | None = None,
+                 on_health: Callable[[DeviceHealth], Any] | None = None,
+                 on_read_failed: Callable[[StatusInfo], Any] | None = None) -> None:
         self.url, self.baudrate = url, baudrate
         self.poll_interval, self.response_timeout, self.reopen_interval = poll_interval, response_timeout, reopen_interval
         self.fingerprint = fingerprint
@@ -83,11 +89,15 @@ class CardReader:
         self.card_removed = Signal("card_removed")
         self.health_changed = Signal("health_changed")
         self.read_failed = Signal("read_failed")
+        for signal, slot in ((self.card_read, on_card), (self.card_removed, on_removed),
+                             (self.health_changed, on_health), (self.read_failed, on_read_failed)):
+            if slot is not None:
+                signal.connect(slot)
         self._io_lock = threading.RLock()
         self._state_lock = threading.Lock()
         self._port: serial.SerialBase | None = None
         self._parser = FrameParser()
-        self._health = DeviceHealth(device, Health.OFFLINE, *MSG_OFFLINE)
+        self._health: DeviceHealth | None = None  # unknown until the first poll; then every change is emitted
         self._current: IdCard | None = None
         self._failed_shown = False
         self._silent_polls = 0
@@ -100,7 +110,7 @@ class CardReader:
     @property
     def health(self) -> DeviceHealth:
         with self._state_lock:
-            return self._health
+            return self._health or DeviceHealth(self.device, Health.OFFLINE, *MSG_OFFLINE)
 
     @property
     def current_card(self) -> IdCard | None:

@@ -157,6 +157,7 @@ class TcpPort(_PortThread):
         self.host, self.port = host, port
         self._listener: socket.socket | None = None
         self._client: socket.socket | None = None
+        self._connected = threading.Event()
 
     @property
     def url(self) -> str:
@@ -185,10 +186,14 @@ class TcpPort(_PortThread):
                 if sock is not None:
                     sock.close()
             self._client = self._listener = None
+            self._connected.clear()
 
     stop = unplug
 
     def write(self, data: bytes) -> bool:
+        """Send to the connected host (waiting briefly for one that is still connecting)."""
+        if self.plugged:
+            self._connected.wait(WRITE_TIMEOUT)
         with self._write_lock:
             if self._client is None:
                 return False
@@ -212,6 +217,7 @@ class TcpPort(_PortThread):
                     if self._client is not None:
                         self._client.close()
                     self._client = conn
+                    self._connected.set()
                 continue
             client = self._client
             if client is not None and client in ready:
@@ -223,5 +229,6 @@ class TcpPort(_PortThread):
                     with self._write_lock:
                         client.close()
                         self._client = None
+                        self._connected.clear()
                     continue
                 self._deliver(data)

@@ -69,6 +69,15 @@ def reader(sim):
     device.stop()
 
 
+SIGNALS = ("card_read", "card_removed", "health_changed", "read_failed")
+
+
 @pytest.fixture
-def recorder(reader):
-    return Recorder(reader, ("card_read", "card_removed", "health_changed", "read_failed"))
+def recorder_for():
+    """Factory: recorder_for(reader) -> Recorder of its callbacks."""
+    return lambda device, names=SIGNALS: Recorder(device, names)
+
+
+@pytest.fixture
+def recorder(reader, recorder_for):
+    return recorder_for(reader)

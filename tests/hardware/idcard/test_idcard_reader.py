@@ -14,8 +14,6 @@ from hardware.idcard.demo_cards import demo_card
 from hardware.idcard.reader import CardReader, DeviceFault, NoResponse, PortError
 from hardware.idcard.simulator import CardReaderSimulator
 
-from conftest import Recorder  # noqa: E402  (same folder)
-
 ok = lambda h: h.status is Health.OK  # noqa: E731
 
 
@@ -59,10 +57,10 @@ def test_swapped_card_is_reported_as_removed_then_read(sim, reader, recorder):
     assert recorder.names()[mark:mark + 2] == ["card_removed", "card_read"]
 
 
-def test_sam_that_goes_quiet_after_a_read_still_gives_one_card_read():
+def test_sam_that_goes_quiet_after_a_read_still_gives_one_card_read(recorder_for):
     with CardReaderSimulator(halt_after_read=True) as sim:
         reader = CardReader(sim.port_path, poll_interval=0.02, response_timeout=0.2)
-        recorder = Recorder(reader, ("card_read", "card_removed"))
+        recorder = recorder_for(reader, ("card_read", "card_removed"))
         card = sim.place_card()
         with reader:
             assert recorder.wait_for("card_read") == card
@@ -170,12 +168,17 @@ def test_slow_reply_within_the_timeout_is_fine(sim):
         reader.close()
 
 
-def test_missing_port_is_offline():
+def test_missing_port_is_offline_and_said_once_at_start():
     reader = CardReader("/nonexistent/ttyUSB9")
     with pytest.raises(PortError) as err:
         reader.read_once()
     assert "读卡器未连接" in err.value.reason_zh
     assert reader.health.status is Health.OFFLINE
+    healths = []
+    polling = CardReader("/nonexistent/ttyUSB9", reopen_interval=0.01, on_health=healths.append)
+    with polling:
+        assert polling.wait_cycles(3)
+    assert [h.status for h in healths] == [Health.OFFLINE]
 
 
 def test_fingerprint_read_through_30_10(sim):
@@ -188,11 +191,11 @@ def test_fingerprint_read_through_30_10(sim):
         reader.close()
 
 
-def test_socket_url_and_tcp_unplug():
+def test_socket_url_and_tcp_unplug(recorder_for):
     with CardReaderSimulator("tcp") as sim:
         assert sim.url.startswith("socket://127.0.0.1:")
         reader = CardReader(sim.url, poll_interval=0.02, reopen_interval=0.05)
-        recorder = Recorder(reader, ("card_read", "health_changed"))
+        recorder = recorder_for(reader, ("card_read", "health_changed"))
         card = sim.place_card(demo_card(CardKind.FOREIGN_2017, seed=4))
         with reader:
             assert recorder.wait_for("card_read") == card

@@ -1,0 +1,61 @@
+"""What a scanned code is, so the kiosk knows what to do with it. Pure.
+
+Rules (our convention where no standard fixes the content):
+- payment code (付款码): WeChat 18 digits starting 10-15; Alipay 16-24 digits starting 25-30;
+  UnionPay 19 digits starting 62;
+- ID number: an 18-character number that passes the GB 11643 check;
+- e-health card (电子健康卡): 64 hexadecimal characters (the card id), optionally followed by
+  ":"-separated fields, or the same after an "EHC:" prefix;
+- medical card (就诊卡): "MC:" or "JZK" followed by 6-20 letters/digits, or a plain 8-12 digit barcode;
+- anything else: unknown.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from hardware.idcard.idnumber import validate_id_number
+
+
+class CodeKind(str, Enum):
+    MEDICAL_CARD = "medical_card"
+    HEALTH_CODE = "health_code"
+    PAYMENT_CODE = "payment_code"
+    ID_NUMBER = "id_number"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class ScannedCode:
+    """A classified code: value is the useful part (card number, payment code, ...)."""
+
+    kind: CodeKind
+    value: str
+    text: str
+
+
+_PAYMENT = re.compile(r"1[0-5]\d{16}|(?:2[5-9]|30)\d{14,22}|62\d{17}")
+_HEALTH = re.compile(r"(?:EHC:)?([0-9A-Fa-f]{64})(?::.*)?", re.DOTALL)
+_MEDICAL = re.compile(r"(?:MC:|JZK)([0-9A-Za-z]{6,20})|(\d{8,12})")
+
+
+def parse_code(text: str) -> ScannedCode:
+    """Classify a scanned code and pull out its value."""
+    code = text.strip()
+    if len(code) == 18 and validate_id_number(code)[0]:
+        return ScannedCode(CodeKind.ID_NUMBER, code.upper(), text)
+    if _PAYMENT.fullmatch(code):
+        return ScannedCode(CodeKind.PAYMENT_CODE, code, text)
+    health = _HEALTH.fullmatch(code)
+    if health:
+        return ScannedCode(CodeKind.HEALTH_CODE, health.group(1).upper(), text)
+    medical = _MEDICAL.fullmatch(code)
+    if medical:
+        return ScannedCode(CodeKind.MEDICAL_CARD, (medical.group(1) or medical.group(2)).upper(), text)
+    return ScannedCode(CodeKind.UNKNOWN, code, text)
+
+
+def classify_code(text: str) -> CodeKind:
+    """Just the kind of a scanned code."""
+    return parse_code(text).kind
