@@ -31,8 +31,8 @@ class BillingMixin(RegistrationsMixin):
             return self._bill_view(conn, cur.lastrowid)
 
     def list_bills(self, patient_id: int, state: str | None = "unpaid") -> dict[str, Any]:
+        self.expire_holds()
         with self.db.transaction() as conn:
-            self.sweep_expired(conn)
             self._patient_row(conn, patient_id)
             sql, params = "SELECT id FROM rec_bills WHERE patient_id = ?", [patient_id]
             if state:

@@ -69,7 +69,6 @@ class CheckInRequest(_Body):
 
 
 class StopClinic(_Body):
-    session_id: int
     notice: str = Field(min_length=1, max_length=200)
 
 

@@ -85,6 +85,7 @@ class PaymentsMixin(BillingMixin):
 
     def create_payment(self, body: PaymentCreate, device: str | None = None) -> dict[str, Any]:
         """Check the bills and the amount, open an order, and open it at the provider (QR code / card / payment code)."""
+        self.expire_holds()
         with self.db.transaction() as conn:
             remembered = self.recall_key(conn, body.idempotency_key, "payment")
             order_id = remembered["id"] if remembered else None
@@ -97,7 +98,6 @@ class PaymentsMixin(BillingMixin):
         return self.get_order(order_id)
 
     def _new_order(self, conn: RowConn, body: PaymentCreate, device: str | None) -> int:
-        self.sweep_expired(conn)
         self._patient_row(conn, body.patient_id)
         self.check_proxy(conn, body.patient_id, body.proxy_id_number)
         bill_ids = list(dict.fromkeys(body.bill_ids))

@@ -31,6 +31,14 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
             self._release(conn, dict(r), "expired")
         return len(rows)
 
+    def expire_holds(self) -> int:
+        """Commit the expiry of every hold past its time (its own transaction, so a later refusal keeps it)."""
+        if not self.db.one("SELECT 1 AS x FROM rec_registrations WHERE state = 'held' AND hold_expires_at <= ? LIMIT 1",
+                           (iso(self.now()),)):
+            return 0
+        with self.db.transaction() as conn:
+            return self.sweep_expired(conn)
+
     def _release(self, conn: RowConn, reg: dict[str, Any], state: str) -> None:
         conn.execute("UPDATE rec_registrations SET state = ?, cancelled_at = ? WHERE id = ?", (state, iso(self.now()), reg["id"]))
         if reg["kind"] != "extra":
@@ -63,11 +71,11 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
 
     def hold(self, body: HoldRequest, may_add_extra: bool = False) -> dict[str, Any]:
         """Reserve a seat: held until paid (hold_minutes), or final at once when the hospital takes payment at the visit."""
+        self.expire_holds()
         with self.db.transaction() as conn:
             remembered = self.recall_key(conn, body.idempotency_key, "hold")
             if remembered:
                 return self._registration_view(conn, remembered["id"])
-            self.sweep_expired(conn)
             self._patient_row(conn, body.patient_id)
             proxy_name = self.check_proxy(conn, body.patient_id, body.proxy_id_number)
             slot = conn.execute("SELECT * FROM rec_slots WHERE id = ?", (body.slot_id,)).fetchone()
@@ -236,6 +244,7 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
 
     def registration_status(self, reg_id: int) -> dict[str, Any]:
         """The registration and, for today's visit, its place in the queue."""
+        self.expire_holds()
         with self.db.lock:
             view = self._registration_view(self.db.conn, reg_id)
         visit = None
@@ -244,8 +253,7 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
         return {"registration": view, "visit": visit}
 
     def list_registrations(self, patient_id: int, include_past: bool = False) -> dict[str, Any]:
-        with self.db.transaction() as conn:
-            self.sweep_expired(conn)
+        self.expire_holds()
         since = "0000" if include_past else self.now().date().isoformat()
         with self.db.lock:
             ids = [r[0] for r in self.db.conn.execute(

@@ -76,6 +76,7 @@ class SchedulesMixin(RecordsCore):
     def _sessions(self, day: date, department_id: str | None = None, doctor_id: str | None = None,
                   session_id: int | None = None) -> list[dict[str, Any]]:
         self.ensure_day(day)
+        self.expire_holds()
         where, params = ["s.date = ?"], [day.isoformat()]
         if department_id:
             where.append("s.department_id = ?"); params.append(department_id)
