@@ -34,12 +34,14 @@ _LABELS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class IdCard:
     """Everything read from one card. Empty strings / None where a card kind has no such field.
 
     gender and nation are the printed labels (男, 汉); gender_code / nation_code keep the codes.
     valid_to is None for 长期 (no expiry). photo is the opaque 1024-byte vendor image.
+    Permits: pass_number and issue_count (J), renewal count as issue_count (Y); 2017 foreigner
+    cards carry the issuing authority's code in authority. str() and repr() mask the ID number.
     """
 
     kind: CardKind
@@ -74,3 +76,5 @@ class IdCard:
 
     def __str__(self) -> str:  # safe for logs: never the full number
         return f"IdCard({self.kind.value}, {self.masked_id_number})"
+
+    __repr__ = __str__

@@ -23,10 +23,13 @@ import serial
 
 from hardware.health import DeviceHealth, Health
 from hardware.idcard.card import IdCard
-from hardware.idcard.codec import Command, Frame, FrameParser, Rejected, RejectReason, build_request, card_from_reply
+from hardware.idcard.codec import (
+    BAUD_COMMANDS, Command, Frame, FrameParser, Rejected, RejectReason, build_request, card_from_reply,
+    decode_address,
+)
 from hardware.idcard.signals import Signal
 from hardware.idcard.tables import (
-    DEVICE_FAULTS, SW_CARD_FOUND, SW_NO_CARD, SW_READ_FAILED, SW_SUCCESS, StatusInfo, status_info,
+    DEVICE_FAULTS, SW_CARD_FOUND, SW_READ_FAILED, SW_SUCCESS, StatusInfo, status_info,
 )
 
 log = logging.getLogger(__name__)
@@ -327,3 +330,31 @@ class CardReader:
     def sam_status(self) -> StatusInfo:
         """SW3 of the SAM status command (11 FF)."""
         return self.transact(Command.SAM_STATUS).status
+
+    def _checked(self, command: Command) -> Frame:
+        frame = self.transact(command)
+        if frame.sw3 != SW_SUCCESS:
+            raise _fault(frame.status) if frame.sw3 in DEVICE_FAULTS else _card_error(frame.status)
+        return frame
+
+    def sam_id(self) -> bytes:
+        """The SAM's id (12 FF), raw bytes as the module sends them."""
+        return self._checked(Command.READ_SAM_ID).data
+
+    def reset_sam(self) -> None:
+        """Reset the SAM (10 FF)."""
+        self._checked(Command.RESET_SAM)
+
+    def read_newest_address(self) -> str:
+        """The newest address added to the card (30 03), after a find/select."""
+        return decode_address(self._checked(Command.READ_NEWEST_ADDRESS))
+
+    def set_baud(self, baud: int) -> None:
+        """Switch the reader to another baud rate (60 00..60 04) and re-open the port at that rate."""
+        command = BAUD_COMMANDS.get(baud)
+        if command is None:
+            raise ValueError(f"unsupported baud rate {baud}; use one of {sorted(BAUD_COMMANDS)}")
+        with self._io_lock:
+            self._checked(command)
+            self.close()
+            self.baudrate = baud

@@ -119,6 +119,7 @@ class Delivery:
     fragment_size: int = 0
     fragment_gap: float = 0.002
     corrupt_count: int = 0
+    pace_baud: int = 0  # > 0: replies take as long as on a real line (10 bits a byte)
 
 
 class CardReaderSimulator:
@@ -201,6 +202,11 @@ class CardReaderSimulator:
         with self._delivery_lock:
             self.delivery.fragment_size, self.delivery.fragment_gap = size, gap
 
+    def set_pacing(self, baud: int) -> None:
+        """Deliver replies no faster than a real 8N1 line at `baud` (0: as fast as the pty goes)."""
+        with self._delivery_lock:
+            self.delivery.pace_baud = baud
+
     def corrupt_next(self, count: int = 1) -> None:
         """Flip the checksum of the next `count` replies."""
         with self._delivery_lock:
@@ -232,7 +238,10 @@ class CardReaderSimulator:
         for start in range(0, len(wire), size):
             if start and self._port.pause(d.fragment_gap):
                 return
-            self._port.write(wire[start:start + size])
+            piece = wire[start:start + size]
+            if d.pace_baud and self._port.pause(len(piece) * 10 / d.pace_baud):
+                return
+            self._port.write(piece)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -128,4 +128,5 @@ def test_odd_bytes_in_utf16_are_a_decode_error():
 def test_str_never_shows_the_full_id_number():
     card = demo_card(id_number="11010119900307803X", birth=date(1990, 3, 7))
     assert "110101********803X" in str(card) and "19900307" not in str(card)
+    assert "19900307" not in repr(card) and "19900307" not in f"{[card]}"
     assert isinstance(card, IdCard)

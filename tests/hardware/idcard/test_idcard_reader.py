@@ -219,3 +219,22 @@ def test_simulator_runs_standalone_and_prints_its_port():
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+def test_sam_commands_address_and_baud(sim):
+    reader = CardReader(sim.port_path)
+    sim.model.newest_address = "北京市海淀区中关村南大街5号"
+    sim.place_card()
+    try:
+        assert reader.sam_status().code == 0x90
+        assert reader.sam_id() == sim.model.sam_id
+        reader.reset_sam()
+        assert reader.read_once() is not None
+        assert reader.read_newest_address() == "北京市海淀区中关村南大街5号"
+        reader.set_baud(9600)
+        assert sim.model.baud == 9600 and reader.baudrate == 9600
+        assert reader.read_once() is not None  # re-opened at the new rate
+        with pytest.raises(ValueError):
+            reader.set_baud(4800)
+    finally:
+        reader.close()
