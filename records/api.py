@@ -229,7 +229,7 @@ def verify_report(report_id: int, body: ReportVerify, request: Request, _: Any =
 
 @router.post("/reports/{report_id}/print", summary="Count a print and return the report to print")
 def print_report(report_id: int, request: Request, body: ReportPrint | None = None, principal: Any = Depends(kiosk)) -> dict:
-    return backend(request).print_report(report_id, device=principal.device)
+    return backend(request).print_report(report_id, device=principal.device, idempotency_key=body.idempotency_key if body else None)
 
 
 # -- ratings -----------------------------------------------------------------------------------------------------

@@ -137,6 +137,7 @@ CREATE TABLE IF NOT EXISTS rec_reports (
     patient_id INTEGER NOT NULL REFERENCES rec_patients(id),
     title TEXT NOT NULL,
     department_id TEXT,
+    specimen TEXT,
     sampled_at TEXT NOT NULL,
     ready_at TEXT NOT NULL,
     verified_by_1 TEXT,

@@ -44,12 +44,12 @@ class ReportsMixin(PaymentsMixin):
     """Lab reports: create (from the lab), verify twice, list, read, print."""
 
     def add_report(self, patient_id: int, title: str, sampled_at: datetime, ready_at: datetime,
-                   items: list[dict[str, Any]], department_id: str | None = None) -> int:
+                   items: list[dict[str, Any]], department_id: str | None = None, specimen: str | None = None) -> int:
         """Store a report from the lab; flags are computed from the reference ranges when not given."""
         with self.db.transaction() as conn:
             self._patient_row(conn, patient_id)
-            cur = conn.execute("INSERT INTO rec_reports (patient_id, title, department_id, sampled_at, ready_at) VALUES (?, ?, ?, ?, ?)",
-                               (patient_id, title, department_id, iso(sampled_at), iso(ready_at)))
+            cur = conn.execute("INSERT INTO rec_reports (patient_id, title, department_id, specimen, sampled_at, ready_at)"
+                               " VALUES (?, ?, ?, ?, ?, ?)", (patient_id, title, department_id, specimen, iso(sampled_at), iso(ready_at)))
             conn.executemany(
                 "INSERT INTO rec_report_items (report_id, seq, code, name, result, unit, ref_low, ref_high, ref_text, flag)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -85,11 +85,14 @@ class ReportsMixin(PaymentsMixin):
             self._refuse_unreleased(r)
             return self._report_full(self.db.conn, r)
 
-    def print_report(self, report_id: int, device: str | None = None) -> dict[str, Any]:
-        """Count one more print (any number allowed) and return the report to print."""
+    def print_report(self, report_id: int, device: str | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Count one more print (any number allowed) and return the report to print; a retried key counts once."""
         with self.db.transaction() as conn:
             r = self._report_row(conn, report_id)
             self._refuse_unreleased(r)
+            if self.recall_key(conn, idempotency_key, "print"):
+                return self._report_full(conn, r)
+            self.remember_key(conn, idempotency_key, "print", {"id": report_id})
             conn.execute("INSERT INTO rec_report_prints (report_id, printed_at, device) VALUES (?, ?, ?)", (report_id, iso(self.now()), device))
             conn.execute("UPDATE rec_reports SET print_count = print_count + 1 WHERE id = ?", (report_id,))
             return self._report_full(conn, self._report_row(conn, report_id))
@@ -109,7 +112,7 @@ class ReportsMixin(PaymentsMixin):
 
     def _report_summary(self, conn: RowConn, r: dict[str, Any]) -> dict[str, Any]:
         released = bool(r["released_at"])
-        out = {"report_id": r["id"], "patient_id": r["patient_id"], "title": r["title"], "department_id": r["department_id"],
+        out = {"report_id": r["id"], "patient_id": r["patient_id"], "title": r["title"], "department_id": r["department_id"], "specimen": r["specimen"],
                "sampled_at": r["sampled_at"], "state": "released" if released else "pending", "ready_at": r["ready_at"],
                "released_at": r["released_at"], "print_count": r["print_count"]}
         if not released:
