@@ -11,7 +11,8 @@ from hardware.idcard.idnumber import check_char, make_id_number
 from hardware.idcard.layouts import encode_text
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
-_GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀兰", "霞"]
+_GIVEN_FEMALE = ["芳", "娜", "秀英", "敏", "静", "丽", "艳", "娟", "秀兰", "霞", "小红", "晓燕"]
+_GIVEN_MALE = ["伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "明", "超", "建国", "志强"]
 _AREAS = [  # (area code, address prefix, issuing authority)
     ("110101", "北京市东城区东华门街道南池子大街", "北京市公安局东城分局"),
     ("310104", "上海市徐汇区漕河泾街道田林路", "上海市公安局徐汇分局"),
@@ -48,7 +49,7 @@ def demo_card(kind: CardKind = CardKind.RESIDENT, seed: int = 0, **overrides: ob
     female = rng.random() < 0.5
     gender = "2" if female else "1"
     birth = _birth(rng)
-    name = rng.choice(_SURNAMES) + rng.choice(_GIVEN)
+    name = rng.choice(_SURNAMES) + rng.choice(_GIVEN_FEMALE if female else _GIVEN_MALE)
     issued = date(rng.randint(2015, 2024), rng.randint(1, 12), rng.randint(1, 28))
     years = 20 if birth.year > 1981 else None
     if kind is CardKind.RESIDENT:

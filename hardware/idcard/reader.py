@@ -108,6 +108,7 @@ class CardReader:
         self._cycle_done = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._outbox: list[tuple[Signal, tuple[Any, ...]]] = []  # callbacks run after the port is released
 
     # ---------------------------------------------------------------- public state
     @property
@@ -181,6 +182,7 @@ class CardReader:
                 self._set_health(Health.DEGRADED, exc.reason_zh, exc.reason_en)
             except Exception:  # never let the device thread die
                 log.exception("ID card poll failed")
+            self._flush_outbox()
             with self._cycle_done:
                 self._cycles += 1
                 self._cycle_done.notify_all()
@@ -210,21 +212,27 @@ class CardReader:
             else:
                 self._failed_shown = False
 
+    def _flush_outbox(self) -> None:
+        """Run the callbacks of this cycle, outside the I/O lock (a callback may use the reader)."""
+        outbox, self._outbox = self._outbox, []
+        for signal, args in outbox:
+            signal.emit(*args)
+
     def _replace_card(self, card: IdCard | None) -> None:
         with self._state_lock:
             previous, self._current = self._current, card
         self._failed_shown = False
         if previous is not None:
-            self.card_removed.emit()
+            self._outbox.append((self.card_removed, ()))
         if card is not None:
             log.info("ID card read: %s", card)
-            self.card_read.emit(card)
+            self._outbox.append((self.card_read, (card,)))
 
     def _read_failed(self, exc: CardReadError) -> None:
         if not self._failed_shown:
             self._failed_shown = True
             log.info("ID card read failed: %s", exc.reason_en)
-            self.read_failed.emit(exc.status or status_info(SW_READ_FAILED))
+            self._outbox.append((self.read_failed, (exc.status or status_info(SW_READ_FAILED),)))
 
     def _went_offline(self) -> None:
         self.close()
@@ -239,7 +247,7 @@ class CardReader:
                 return
             self._health = health
         log.info("ID card reader health: %s %s", status.value, reason_en)
-        self.health_changed.emit(health)
+        self._outbox.append((self.health_changed, (health,)))
 
     # ---------------------------------------------------------------- synchronous I/O
     def _open(self) -> serial.SerialBase:

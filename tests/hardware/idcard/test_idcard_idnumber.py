@@ -71,3 +71,28 @@ def test_make_id_number_is_valid_and_encodes_sex_in_sequence():
     assert number.startswith("44010620011231007") and validate_id_number(number) == (True, "")
     with pytest.raises(ValueError):
         make_id_number("4401", date(2001, 1, 1), 7)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+areas = st.sampled_from(["110101", "310104", "440106", "650102", "810000", "830000"])
+births = st.dates(min_value=date(1900, 1, 1), max_value=date(2025, 12, 31))
+
+
+@settings(max_examples=300, deadline=None)
+@given(areas, births, st.integers(0, 999), st.integers(0, 16), st.integers(1, 9))
+def test_made_numbers_validate_and_any_single_digit_change_is_caught(area, birth, seq, pos, delta):
+    number = make_id_number(area, birth, seq)
+    assert validate_id_number(number, today=date(2026, 1, 1)) == (True, "")
+    changed = number[:pos] + str((int(number[pos]) + delta) % 10) + number[pos + 1:]
+    assert not validate_id_number(changed, today=date(2026, 1, 1))[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(areas, births, st.integers(0, 999), st.integers(0, 15))
+def test_swapping_two_adjacent_different_digits_is_caught(area, birth, seq, pos):
+    number = make_id_number(area, birth, seq)
+    if number[pos] == number[pos + 1]:
+        return
+    swapped = number[:pos] + number[pos + 1] + number[pos] + number[pos + 2:]
+    assert not validate_id_number(swapped, today=date(2026, 1, 1))[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -238,3 +239,42 @@ def test_sam_commands_address_and_baud(sim):
             reader.set_baud(4800)
     finally:
         reader.close()
+
+
+def test_a_callback_may_hand_work_on_the_reader_to_another_thread(sim, reader):
+    """Callbacks run with the port released: a GUI thread asking the reader something does not freeze."""
+    answers = []
+    done = threading.Event()
+
+    def on_card(_card):
+        worker = threading.Thread(target=lambda: answers.append(reader.sam_status().code))
+        worker.start()
+        worker.join(timeout=3)
+        done.set()
+
+    reader.card_read.connect(on_card)
+    sim.place_card()
+    reader.start()
+    assert done.wait(5)
+    assert answers == [0x90]
+
+
+def test_simulator_answers_a_corrupt_request_with_checksum_error(sim):
+    import serial
+
+    from hardware.idcard.codec import FrameParser, build_request
+
+    port = serial.serial_for_url(sim.port_path, baudrate=115200, timeout=2)
+    try:
+        bad = bytearray(build_request(Command.FIND_CARD))
+        bad[-1] ^= 0x55
+        port.write(bytes(bad))
+        parser = FrameParser()
+        frames = []
+        while not frames:
+            chunk = port.read(port.in_waiting or 1)
+            assert chunk, "no reply"
+            frames = [e for e in parser.feed(chunk) if hasattr(e, "sw3")]
+        assert frames[0].sw3 == 0x10 and frames[0].status.en == "checksum error in the command"
+    finally:
+        port.close()

@@ -113,3 +113,18 @@ def test_wedge_uses_its_clock_when_no_time_given():
         wedge.feed(ch)
         now[0] += 0.01
     assert wedge.feed("\n") == "QR-7788"
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+codes = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Zs", "Cf", "Co", "Cn")), min_size=1, max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(codes, min_size=1, max_size=6), st.sampled_from(["\r", "\n", "\r\n"]), st.lists(st.integers(0, 400), max_size=8))
+def test_any_split_of_the_stream_gives_the_same_codes(texts, end, cuts):
+    wire = b"".join(encode_line(t, end) for t in texts)
+    points = sorted({c % (len(wire) + 1) for c in cuts})
+    decoder = LineDecoder()
+    got = [c for a, b in zip([0, *points], [*points, len(wire)]) for c in decoder.feed(wire[a:b])]
+    assert got == texts
