@@ -30,6 +30,7 @@ from caller.engine.transaction import Transaction
 S = VisitState
 ROLLING_WINDOW = 20  # finished visits in the rolling median of service time
 QUEUE_STATES = (S.waiting, S.room_waiting)
+DAY_COUNTER = "day"  # the current day (date ordinal): queues hold that day's visits
 
 
 def _not_found(what_zh: str, what_en: str, ident: str) -> RuleError:
@@ -66,8 +67,10 @@ class QueueEngine:
             if room.room_id in self._room_cfg:
                 self._rooms[room.room_id] = room
         self._counters = {str(k): int(v) for k, v in counters.items()}
+        dept_by_prefix = {dept.prefix: dept.id for dept in self._depts.values()}
         for visit in self._visits.values():  # never re-issue a number a stored visit holds
-            key = self._ticket_counter_key(visit.dept_id, visit.day)
+            issuer = dept_by_prefix.get(visit.ticket.rstrip("0123456789"), visit.dept_id)  # transfers keep tickets
+            key = self._ticket_counter_key(issuer, visit.day)
             self._counters[key] = max(self._counters.get(key, 0), visit.ticket_no)
             self._counters["serial"] = max(self._counters.get("serial", 0), visit.serial)
         self._durations = {}
@@ -78,6 +81,8 @@ class QueueEngine:
         for visit in finished:
             self._record_duration(visit)
         days = [v.day for v in self._visits.values()]
+        if DAY_COUNTER in self._counters:
+            days.append(date.fromordinal(self._counters[DAY_COUNTER]))
         self._day = max(days) if days else None
 
     # =============================================================================================
@@ -777,6 +782,7 @@ class QueueEngine:
         previous_day = self._day
         if self._day is None or now.date() > self._day:
             self._day = now.date()
+            tx.set_counter(DAY_COUNTER, self._day.toordinal())
         try:
             yield tx
         except BaseException:

@@ -50,6 +50,12 @@ class Transaction:
         self._counters[key] = value
         return value
 
+    def set_counter(self, key: str, value: int) -> None:
+        """Set a persisted counter (e.g. the current day)."""
+        if key not in self._counters_before:
+            self._counters_before[key] = self._counters.get(key)
+        self._counters[key] = value
+
     # ---- what the command says --------------------------------------------------------------------
     def record(self, visit: Visit | None, action: str, before: str | None, detail: dict | None = None) -> None:
         """Audit one action on a visit (before = its state before, as a string)."""
