@@ -21,8 +21,12 @@ _AREAS = [  # (area code, address prefix, issuing authority)
     ("330106", "浙江省杭州市西湖区文新街道文二西路", "杭州市公安局西湖区分局"),
 ]
 _HMT = [("810000", "H", "香港"), ("820000", "M", "澳门"), ("830000", "", "台湾")]
-_FOREIGN = [("USA", "840", "SMITH, JOHN MICHAEL"), ("GBR", "826", "BROWN, EMILY ROSE"),
-            ("DEU", "276", "MUELLER, KLAUS PETER"), ("JPN", "392", "TANAKA, HIROSHI")]
+_FOREIGN = [  # (alpha-3, numeric, English name and Chinese name for a man, then for a woman)
+    ("USA", "840", ("SMITH, JOHN MICHAEL", "史密斯"), ("SMITH, EMILY ROSE", "史艾米")),
+    ("GBR", "826", ("BROWN, OLIVER JAMES", "布朗"), ("BROWN, CHARLOTTE ANNE", "布夏洛")),
+    ("DEU", "276", ("MUELLER, KLAUS PETER", "穆勒"), ("MUELLER, ANNA MARIA", "穆安娜")),
+    ("JPN", "392", ("TANAKA, HIROSHI", "田中浩"), ("TANAKA, YUKI", "田中由纪")),
+]
 
 
 def demo_photo(seed: str) -> bytes:
@@ -39,6 +43,15 @@ def _birth(rng: random.Random) -> date:
     return date(rng.randint(1938, 2008), rng.randint(1, 12), rng.randint(1, 28))
 
 
+def _resident_validity(birth: date, issued: date) -> date | None:
+    """10 years to 25, 20 years to 45, then 长期 (None); 5 years under 16."""
+    age = issued.year - birth.year
+    if age >= 46:
+        return None
+    years = 5 if age < 16 else 10 if age <= 25 else 20
+    return issued.replace(year=issued.year + years)
+
+
 def _seq(rng: random.Random, female: bool) -> int:
     return rng.randrange(0, 999, 2) + (0 if female else 1)
 
@@ -50,15 +63,14 @@ def demo_card(kind: CardKind = CardKind.RESIDENT, seed: int = 0, **overrides: ob
     gender = "2" if female else "1"
     birth = _birth(rng)
     name = rng.choice(_SURNAMES) + rng.choice(_GIVEN_FEMALE if female else _GIVEN_MALE)
-    issued = date(rng.randint(2015, 2024), rng.randint(1, 12), rng.randint(1, 28))
-    years = 20 if birth.year > 1981 else None
+    issued = date(rng.randint(2022, 2025), rng.randint(1, 12), rng.randint(1, 28))  # valid until 2027 at least
     if kind is CardKind.RESIDENT:
         area, street, authority = rng.choice(_AREAS)
         card = IdCard(
             kind=kind, name=name, gender_code=gender, nation_code="01" if rng.random() < 0.9 else "03",
             birth=birth, address=f"{street}{rng.randint(1, 300)}号", id_number=make_id_number(area, birth, _seq(rng, female)),
             authority=authority, valid_from=issued,
-            valid_to=None if years is None else issued.replace(year=issued.year + years))
+            valid_to=_resident_validity(birth, issued))
     elif kind is CardKind.HMT_RESIDENT:
         area, prefix, region = rng.choice(_HMT)
         card = IdCard(
@@ -67,14 +79,16 @@ def demo_card(kind: CardKind = CardKind.RESIDENT, seed: int = 0, **overrides: ob
             valid_from=issued, valid_to=issued.replace(year=issued.year + 5),
             pass_number=f"{prefix}{rng.randint(0, 10**8 - 1):08d}", issue_count=rng.randint(1, 3))
     elif kind is CardKind.FOREIGN_2017:
-        alpha3, _num, name_en = rng.choice(_FOREIGN)
+        alpha3, _num, male, woman = rng.choice(_FOREIGN)
+        name_en, name = woman if female else male
         number = f"{alpha3}{rng.randint(11, 65)}{birth:%y%m%d}{rng.randint(0, 9999):04d}"
         card = IdCard(
-            kind=kind, name="", name_en=name_en, gender_code=gender, birth=birth, id_number=number,
+            kind=kind, name=name, name_en=name_en, gender_code=gender, birth=birth, id_number=number,
             nationality=alpha3, valid_from=issued, valid_to=issued.replace(year=issued.year + 10),
             card_version="01", authority="1500")
     else:
-        alpha3, num, name_en = rng.choice(_FOREIGN)
+        alpha3, num, male, woman = rng.choice(_FOREIGN)
+        name_en, name = woman if female else male
         first17 = f"9{rng.randint(11, 65)}{num}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
         card = IdCard(
             kind=kind, name=name, name_en=name_en, gender_code=gender, birth=birth,
