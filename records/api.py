@@ -50,9 +50,9 @@ def backend(request: Request) -> RecordsBackend:
 
 def who(request: Request) -> Any:
     """The caller service's principal for the bearer token (401 when missing or unknown)."""
-    from caller.api.deps import principal
-
-    return principal(request)
+    header = request.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    return request.app.state.service.auth.resolve(token.strip() if scheme.lower() == "bearer" else None)
 
 
 def allow(principal: Any, roles: set[str]) -> None:
@@ -223,8 +223,16 @@ def report(report_id: int, request: Request, _: Any = Depends(kiosk)) -> dict:
 
 
 @router.post("/reports/{report_id}/verify", summary="One verification; the second by different staff releases it")
-def verify_report(report_id: int, body: ReportVerify, request: Request, _: Any = Depends(staff)) -> dict:
-    return backend(request).verify_report(report_id, body.staff_id)
+def verify_report(report_id: int, request: Request, body: ReportVerify | None = None, principal: Any = Depends(staff)) -> dict:
+    """The signer is the logged-in console user; an admin (laboratory system) token names the signer in staff_id."""
+    from caller.auth import AuthError
+
+    if principal.role == "console" and not principal.user:
+        raise AuthError(403, "login_required", "请先用您的账号登录，再进行报告审核签字，谢谢。", "Log in with your own account to sign a report.")
+    signer = principal.user or (body.staff_id if body else None)
+    if not signer:
+        raise RecordsError("missing_staff", "请注明审核人。", "Name the verifying member of staff (staff_id).", status=422)
+    return backend(request).verify_report(report_id, signer)
 
 
 @router.post("/reports/{report_id}/print", summary="Count a print and return the report to print")

@@ -109,7 +109,7 @@ class ReconcileRequest(_Body):
 
 
 class ReportVerify(_Body):
-    staff_id: str = Field(min_length=1, max_length=40)
+    staff_id: str | None = Field(default=None, min_length=1, max_length=40, description="only for admin/LIS tokens; console: the logged-in user")
 
 
 class ReportPrint(_Body):

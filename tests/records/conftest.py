@@ -74,6 +74,14 @@ def admin(live) -> Iterator[Api]:
     api.client.close()
 
 
+def logged_in(live: LiveRecords, username: str) -> Api:
+    """A console with a nurse or doctor logged in (demo password demo1234)."""
+    api = Api(live, "console")
+    token = api.ok("POST", "/auth/login", {"username": username, "password": "demo1234"})["token"]
+    api.client.headers["Authorization"] = f"Bearer {token}"
+    return api
+
+
 _serial = iter(range(100, 999))
 
 
