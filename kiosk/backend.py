@@ -82,6 +82,13 @@ class Backend:
                 self._hospital = self._get("/hospital")
             return self._hospital
 
+    def emergency_areas(self) -> set[str]:
+        """Emergency areas register through triage, not at the kiosk."""
+        try:
+            return {a["id"] for a in self.hospital().get("areas", []) if a.get("emergency")}
+        except CallerError:
+            return set()
+
     def room_name(self, room_id: str | None) -> tuple[str, str]:
         """(zh, en) of a room with its area location, e.g. ('门诊二楼 内科诊区 3诊室', ...)."""
         if not room_id:
@@ -134,7 +141,7 @@ class Backend:
                              description=d.get("description") or "", description_en=d.get("description_en") or "",
                              location=d.get("location") or "", location_en=d.get("location_en") or "")
             self._departments[dep.id] = dep
-            if d.get("open_sessions", True) and d.get("area") != "emergency":
+            if d.get("area") not in self.emergency_areas():
                 out.append(dep)
         return out
 
@@ -218,15 +225,22 @@ class Backend:
     @staticmethod
     def _payment(order: dict) -> Payment:
         state = order.get("state", "pending")
-        status = "paid" if state in PAID_STATES else ("closed" if state in CLOSED_STATES else "pending")
+        if state in PAID_STATES:
+            status = "paid"
+        elif state == "declined":
+            status = "declined"
+        else:
+            status = "closed" if state in CLOSED_STATES else "pending"
         payload = order.get("payment") or {}
         qr = payload.get("code_url") or payload.get("qr_text") or payload.get("url") or order.get("order_ref", "")
         return Payment(id=str(order["order_id"]), amount_fen=order["amount_fen"], qr_text=qr, status=status,
                        reason=payload.get("order_id", ""))
 
-    def start_payment(self, patient: Patient, bill_ids: list[str], amount_fen: int, key: str) -> Payment:
+    def start_payment(self, patient: Patient, bill_ids: list[str], amount_fen: int, key: str,
+                      method: str = "qr") -> Payment:
+        """Open an order for the bills: "qr" (shown on screen) or "code" (the payer's 付款码 at the scanner)."""
         order = self._post(f"{R}/payments", {"patient_id": int(patient.id), "bill_ids": [int(b) for b in bill_ids],
-                                             "amount_fen": amount_fen, "method": "qr", "idempotency_key": key})
+                                             "amount_fen": amount_fen, "method": method, "idempotency_key": key})
         return self._payment(order)
 
     def payment_status(self, payment: Payment) -> Payment:

@@ -24,10 +24,11 @@ def stylesheet(scale: float = 1.0) -> str:
     #KioskWindow, #Screen {{ background: {BG}; }}
     #Header {{ background: {PRIMARY}; }}
     #Header QLabel {{ color: white; }}
-    #HospitalName {{ font-size: {f(38)}px; font-weight: bold; }}
-    #Clock {{ font-size: {f(26)}px; }}
-    #Countdown {{ color: white; font-size: {f(26)}px; background: rgba(255,255,255,0.18);
-                  border-radius: {f(10)}px; padding: {f(6)}px {f(16)}px; }}
+    #HospitalName {{ font-size: 38px; font-weight: bold; }}
+    #Clock {{ font-size: 26px; }}
+    #Countdown {{ color: white; font-size: {f(26)}px; font-weight: bold; background: rgba(255,255,255,0.18);
+                  border-radius: 10px; padding: 6px 16px; }}
+    #Message {{ font-size: {f(34)}px; color: {TEXT}; }}
     #Footer {{ background: #DCE6F0; }}
     #Title {{ font-size: {f(44)}px; font-weight: bold; color: {PRIMARY_DARK}; }}
     #Subtitle {{ font-size: {f(28)}px; color: {MUTED}; }}

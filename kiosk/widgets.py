@@ -90,6 +90,7 @@ class Screen(QWidget):
 
     name = "screen"
     timeout_s: int | None = None
+    allow_back = True  # False once a step cannot be undone (paying, paid)
 
     def __init__(self, title: str = "", subtitle: str = "", elderly: bool = False) -> None:
         super().__init__()

@@ -136,7 +136,7 @@ class KioskWindow(QWidget):
             self.stack.removeWidget(old)
             old.deleteLater()
         at_home = screen.name == "home"
-        self.back_button.setVisible(not at_home and len(self.history) > 1)
+        self.back_button.setVisible(not at_home and len(self.history) > 1 and screen.allow_back)
         self.home_button.setVisible(not at_home)
         self.footer.setVisible(not at_home)
         self.reset_countdown()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 
 class _Relay(QObject):
@@ -26,7 +26,8 @@ class _Task(QRunnable):
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI
             self._relay.failed.emit(exc)
         else:
-            self._relay.done.emit(result)
+            # Always a tuple: PySide6 mis-counts references when None itself crosses threads in a signal.
+            self._relay.done.emit((result,))
 
 
 class Runner(QObject):
@@ -66,14 +67,15 @@ class Runner(QObject):
             self._set_busy(+1)
 
         def finish(callback, value) -> None:
-            self._pending.discard(relay)
+            # Drop the relay only after its signal has been delivered (never from inside its own emission).
+            QTimer.singleShot(0, lambda: self._pending.discard(relay))
             if busy:
                 self._set_busy(-1)
             if generation == self.generation and callback is not None:
                 callback(value)
             self.task_finished.emit()
 
-        relay.done.connect(lambda result: finish(on_done, result))
+        relay.done.connect(lambda boxed: finish(on_done, boxed[0]))
         relay.failed.connect(lambda exc: finish(on_error, exc))
         self.pool.start(_Task(fn, relay))
 

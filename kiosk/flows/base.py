@@ -55,9 +55,10 @@ class FlowBase:
         self.message(tr("对不起"), error_text(exc))
 
     def message(self, title: str, text: str, actions=None, name: str = "message", error: bool = True,
-                push: bool = True) -> MessageScreen:
+                push: bool = True, allow_back: bool = True) -> MessageScreen:
         actions = actions if actions is not None else [(tr("返回首页"), lambda: self.kiosk.go_home("done"))]
-        return self.kiosk.show_screen(lambda: MessageScreen(self.kiosk, title, text, actions, name, error), push)
+        return self.kiosk.show_screen(
+            lambda: MessageScreen(self.kiosk, title, text, actions, name, error, allow_back), push)
 
     def key(self, operation: str) -> str:
         """One idempotency key per operation of this patient session: a retry reuses it."""

@@ -42,12 +42,56 @@ class PaymentMixin(FlowBase):
                          self._payment_result, self._payment_wait_failed, busy=False)
 
     def on_payment_code(self, code: str) -> None:
-        """A payment code (付款码) was scanned while the QR is shown."""
-        payment = self._payment
-        if payment is None:
+        """A payment code (付款码) was scanned while the QR is shown: pay it as its own order.
+
+        The QR order stays open until the code order is paid (closing it first would free the held slot);
+        should both be paid, the service refunds the second.
+        """
+        qr = self._payment
+        if qr is None or getattr(self, "_code_busy", False):
             return
+        self._code_busy = True
+        kiosk = self.kiosk
+        backend, patient = kiosk.backend, kiosk.session.patient
+        bill_ids, amount_fen = self._pay_args[0], self._pay_args[1]
+        key = self.key(f"code:{qr.id}:{code[-6:]}")
+        stop = self._payment_stop
+
+        def work():
+            order = backend.start_payment(patient, bill_ids, amount_fen, key, method="code")
+            result = backend.pay_with_code(order, code)
+            if result.status == "pending":
+                result = backend.wait_payment(result, 30, stop or threading.Event())
+            if result.status != "paid":
+                result = backend.cancel_payment(result)
+            return result
+
+        def done(result: Payment) -> None:
+            self._code_busy = False
+            if result.status == "paid" and self._payment is not None:
+                self._switch_to(result)
+            elif self._payment is not None and kiosk.current is not None and kiosk.current.name == "payment":
+                kiosk.current.show_status(tr("付款码支付没有成功，本次没有扣费。请刷新付款码再试，或扫描屏幕上的二维码。"))
+
+        def failed(exc: BaseException) -> bool:
+            self._code_busy = False
+            if kiosk.current is not None and kiosk.current.name == "payment":
+                from kiosk.flows.base import error_text
+
+                kiosk.current.show_status(error_text(exc))
+                return True
+            return False
+
+        self.call(work, done, failed)
+
+    def _switch_to(self, paid: Payment) -> None:
+        """The code order was paid: stop waiting for the QR order and close it (nothing is held by it now)."""
+        qr, self._payment = self._payment, None
+        if self._payment_stop:
+            self._payment_stop.set()
         backend = self.kiosk.backend
-        self.call(lambda: backend.pay_with_code(payment, code), self._payment_result, self._payment_wait_failed)
+        self.kiosk.runner.run(lambda: backend.cancel_payment(qr), None, lambda _e: None, busy=False)
+        self._on_paid(paid)
 
     def _payment_result(self, payment: Payment) -> None:
         if self._payment is None or payment.id != self._payment.id:
@@ -112,7 +156,7 @@ class PaymentMixin(FlowBase):
 
         self.message(title, text, [(tr("重新支付"), lambda: self.start_payment(*self._pay_args[:3], self._on_paid,
                                                                                  self._on_abandon, ref)),
-                                   (tr("返回首页"), give_up)], name="payment_failed", push=False)
+                                   (tr("返回首页"), give_up)], name="payment_failed", push=False, allow_back=False)
 
     def abandon_payment(self) -> None:
         """The patient walked away: stop waiting; close the order in the background."""

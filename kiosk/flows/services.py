@@ -74,7 +74,7 @@ class ServicesMixin(RegisterMixin):
             text += "\n" + (tr("请取走缴费凭条。祝您健康！") if printed else
                             tr("凭条没有打印出来，您的缴费已成功，无需重复缴费。如需凭条请到人工窗口补打，补打码 {code}。").format(code=payment.id))
             self.message(tr("缴费成功"), text, [(tr("完成"), lambda: self.rate("payment", payment.id))],
-                         name="paid", error=not printed, push=False)
+                         name="paid", error=not printed, push=False, allow_back=False)
 
         if not getattr(self, "_receipt_possible", True):
             shown(False)
@@ -147,7 +147,7 @@ class ServicesMixin(RegisterMixin):
             kiosk.runner.run(lambda: backend.rate(patient, stars, tags, kind, transaction_id, key), None,
                              lambda _e: None, busy=False)
             self.message(tr("谢谢您的评价"), tr("祝您健康！"), [(tr("返回首页"), lambda: kiosk.go_home("done"))],
-                         name="thanks", error=False, push=False)
+                         name="thanks", error=False, push=False, allow_back=False)
 
         kiosk.show_screen(lambda: RatingScreen(kiosk, submit, lambda: kiosk.go_home("done")), push=False)
 

@@ -37,7 +37,7 @@
     </message>
     <message>
         <source>不确定挂哪个科？可以点击“呼叫工作人员”</source>
-        <translation>Not sure which department? Tap “Call staff”.</translation>
+        <translation>Not sure which department? Tap "Call staff".</translation>
     </message>
     <message>
         <source>专家号</source>
@@ -46,6 +46,14 @@
     <message>
         <source>为避免您缴费后拿不到凭条，本机暂停挂号缴费。请到人工窗口或其他自助机办理。</source>
         <translation>So that you are never left without a slip after paying, this kiosk is not taking payments now. Please go to the service desk or another kiosk.</translation>
+    </message>
+    <message>
+        <source>主任医师</source>
+        <translation>Chief Physician</translation>
+    </message>
+    <message>
+        <source>主治医师</source>
+        <translation>Attending Physician</translation>
     </message>
     <message>
         <source>今天</source>
@@ -60,8 +68,16 @@
         <translation>Register for today</translation>
     </message>
     <message>
+        <source>付款码支付没有成功，本次没有扣费。请刷新付款码再试，或扫描屏幕上的二维码。</source>
+        <translation>The payment code did not go through and nothing was charged. Refresh the code and try again, or scan the QR code on screen.</translation>
+    </message>
+    <message>
         <source>以下是您今天的预约</source>
         <translation>Your appointments today</translation>
+    </message>
+    <message>
+        <source>住院医师</source>
+        <translation>Resident Physician</translation>
     </message>
     <message>
         <source>全部打印</source>
@@ -78,6 +94,14 @@
     <message>
         <source>剩余 {n} 个</source>
         <translation>{n} left</translation>
+    </message>
+    <message>
+        <source>副主任医师</source>
+        <translation>Associate Chief Physician</translation>
+    </message>
+    <message>
+        <source>医师</source>
+        <translation>Physician</translation>
     </message>
     <message>
         <source>医生</source>
@@ -113,7 +137,7 @@
     </message>
     <message>
         <source>如需帮助，请点击“呼叫工作人员”，我们会尽快来到您身边。</source>
-        <translation>Need help? Tap “Call staff” and we will come to you.</translation>
+        <translation>Need help? Tap "Call staff" and we will come to you.</translation>
     </message>
     <message>
         <source>姓名</source>
@@ -157,7 +181,7 @@
     </message>
     <message>
         <source>对不起，操作没有成功，请稍候再试，或点击“呼叫工作人员”。</source>
-        <translation>Sorry, that did not work. Please try again shortly, or tap “Call staff”.</translation>
+        <translation>Sorry, that did not work. Please try again shortly, or tap "Call staff".</translation>
     </message>
     <message>
         <source>对不起，支付已超时</source>
@@ -257,7 +281,7 @@
     </message>
     <message>
         <source>您今天没有预约。如需看病，请返回首页选择“挂号”。</source>
-        <translation>You have no appointment today. To see a doctor, go back and choose “Register”.</translation>
+        <translation>You have no appointment today. To see a doctor, go back and choose "Register".</translation>
     </message>
     <message>
         <source>您今天还没有挂号。</source>
@@ -305,7 +329,7 @@
     </message>
     <message>
         <source>您还有待缴费用 {fee} 元，可在首页点击“缴费”。</source>
-        <translation>You have ¥{fee} to pay; tap “Pay” on the home screen.</translation>
+        <translation>You have ¥{fee} to pay; tap "Pay" on the home screen.</translation>
     </message>
     <message>
         <source>我的排队</source>
@@ -533,7 +557,7 @@
     </message>
     <message>
         <source>确认无误后请点击“确认并支付”</source>
-        <translation>If everything is right, tap “Confirm and pay”.</translation>
+        <translation>If everything is right, tap "Confirm and pay".</translation>
     </message>
     <message>
         <source>祝您健康！</source>
@@ -565,7 +589,7 @@
     </message>
     <message>
         <source>系统正在恢复，请稍候。您也可以到人工窗口办理，或点击“呼叫工作人员”。</source>
-        <translation>The system is recovering; please wait. You can also go to the service desk, or tap “Call staff”.</translation>
+        <translation>The system is recovering; please wait. You can also go to the service desk, or tap "Call staff".</translation>
     </message>
     <message>
         <source>约 {m} 分钟</source>
@@ -605,7 +629,7 @@
     </message>
     <message>
         <source>请勾选要缴的费用，然后点击“去支付”</source>
-        <translation>Tick the bills to pay, then tap “Pay”.</translation>
+        <translation>Tick the bills to pay, then tap "Pay".</translation>
     </message>
     <message>
         <source>请取走打印的排队凭条，留意叫号。祝您健康！</source>
@@ -733,7 +757,7 @@
     </message>
     <message>
         <source>输入完成后请点击“确定”</source>
-        <translation>Tap “OK” when done</translation>
+        <translation>Tap "OK" when done</translation>
     </message>
     <message>
         <source>返回</source>

@@ -10,6 +10,7 @@ DYNAMIC = [
     "身份证号码最后一位校验码不正确，请核对后重新输入。",
     "打印机无响应", "打印机盖未关好", "打印纸已用完", "打印机故障", "打印机离线", "打印机未连接",
     "男", "女", "未知", "未说明",
+    "主任医师", "副主任医师", "主治医师", "医师", "住院医师",
     "操作简单", "速度快", "字大清楚", "指引明白", "等候太久", "操作复杂",
 ]
 
@@ -31,6 +32,8 @@ EN: dict[str, str] = {
     "打印机故障": "The printer has a fault.",
     "打印机离线": "The printer is offline.",
     "打印机未连接": "No printer is connected.",
+    "主任医师": "Chief Physician", "副主任医师": "Associate Chief Physician", "主治医师": "Attending Physician",
+    "医师": "Physician", "住院医师": "Resident Physician",
     "男": "Male", "女": "Female", "未知": "Unknown", "未说明": "Not stated",
     "操作简单": "Easy to use", "速度快": "Quick", "字大清楚": "Large, clear text", "指引明白": "Clear directions",
     "等候太久": "Waited too long", "操作复杂": "Hard to use",
@@ -43,7 +46,7 @@ EN: dict[str, str] = {
     "上午": "Morning",
     "下一页": "Next page",
     "下午": "Afternoon",
-    "不确定挂哪个科？可以点击“呼叫工作人员”": "Not sure which department? Tap “Call staff”.",
+    "不确定挂哪个科？可以点击“呼叫工作人员”": "Not sure which department? Tap \"Call staff\".",
     "专家号": "Specialist",
     "为避免您缴费后拿不到凭条，本机暂停挂号缴费。请到人工窗口或其他自助机办理。":
         "So that you are never left without a slip after paying, this kiosk is not taking payments now. "
@@ -65,7 +68,7 @@ EN: dict[str, str] = {
     "叫号服务": "Queue service",
     "合计：{fee} 元": "Total: ¥{fee}",
     "呼叫工作人员": "Call staff",
-    "如需帮助，请点击“呼叫工作人员”，我们会尽快来到您身边。": "Need help? Tap “Call staff” and we will come to you.",
+    "如需帮助，请点击“呼叫工作人员”，我们会尽快来到您身边。": "Need help? Tap \"Call staff\" and we will come to you.",
     "姓名": "Name",
     "完成": "Done",
     "密码不正确，请重新输入。": "Wrong PIN. Please try again.",
@@ -80,10 +83,12 @@ EN: dict[str, str] = {
         "Sorry, the time you chose has just been taken. Please choose one of the free times below.",
     "对不起，打印机暂时无法使用": "Sorry, the printer is not available",
     "对不起，操作没有成功，请稍候再试，或点击“呼叫工作人员”。":
-        "Sorry, that did not work. Please try again shortly, or tap “Call staff”.",
+        "Sorry, that did not work. Please try again shortly, or tap \"Call staff\".",
     "对不起，支付已超时": "Sorry, the payment timed out",
     "对不起，支付没有成功": "Sorry, the payment did not go through",
     "对不起，自助机暂停服务": "Sorry, this kiosk is out of service",
+    "付款码支付没有成功，本次没有扣费。请刷新付款码再试，或扫描屏幕上的二维码。":
+        "The payment code did not go through and nothing was charged. Refresh the code and try again, or scan the QR code on screen.",
     "对不起，该科室今天的号已经挂完了，请选择其他科室。":
         "Sorry, this department is fully booked today. Please choose another department.",
     "对不起，读卡器暂时无法使用。请输入身份证号码，或扫描就诊卡二维码。":
@@ -108,7 +113,7 @@ EN: dict[str, str] = {
     "待缴费用": "Bills to pay",
     "性别": "Sex",
     "您今天没有预约。如需看病，请返回首页选择“挂号”。":
-        "You have no appointment today. To see a doctor, go back and choose “Register”.",
+        "You have no appointment today. To see a doctor, go back and choose \"Register\".",
     "您今天还没有挂号。": "You have not registered today.",
     "您好，欢迎使用自助服务": "Hello, welcome to self-service",
     "您好，现在可以挂号、缴费和打印报告了。": "Hello, you can now register, pay and print reports.",
@@ -122,7 +127,7 @@ EN: dict[str, str] = {
         "Please show the payment record on your phone at the service desk and we will sort it out.",
     "您目前没有可打印的报告。": "You have no reports to print.",
     "您目前没有待缴费用。": "You have nothing to pay.",
-    "您还有待缴费用 {fee} 元，可在首页点击“缴费”。": "You have ¥{fee} to pay; tap “Pay” on the home screen.",
+    "您还有待缴费用 {fee} 元，可在首页点击“缴费”。": "You have ¥{fee} to pay; tap \"Pay\" on the home screen.",
     "我的排队": "My queue",
     "手动输入身份证号码": "Type the ID number",
     "手机号码": "Mobile number",
@@ -168,7 +173,7 @@ EN: dict[str, str] = {
     "由本科室医生为您诊治": "Seen by a doctor of this department",
     "确定": "OK",
     "确认并支付": "Confirm and pay",
-    "确认无误后请点击“确认并支付”": "If everything is right, tap “Confirm and pay”.",
+    "确认无误后请点击“确认并支付”": "If everything is right, tap \"Confirm and pay\".",
     "祝您健康！": "Stay well!",
     "离线": "Offline",
     "科室": "Department",
@@ -176,7 +181,7 @@ EN: dict[str, str] = {
     "第 {page} / {pages} 页": "Page {page} of {pages}",
     "签到成功": "You are checked in",
     "系统正在恢复，请稍候。您也可以到人工窗口办理，或点击“呼叫工作人员”。":
-        "The system is recovering; please wait. You can also go to the service desk, or tap “Call staff”.",
+        "The system is recovering; please wait. You can also go to the service desk, or tap \"Call staff\".",
     "约 {m} 分钟": "About {m} min",
     "缴费": "Pay",
     "缴费成功": "Payment complete",
@@ -186,7 +191,7 @@ EN: dict[str, str] = {
     "请出示您的身份证件": "Please show your ID",
     "请到": "Please go to",
     "请到人工窗口或其他自助机打印报告。": "Please print your reports at the service desk or another kiosk.",
-    "请勾选要缴的费用，然后点击“去支付”": "Tick the bills to pay, then tap “Pay”.",
+    "请勾选要缴的费用，然后点击“去支付”": "Tick the bills to pay, then tap \"Pay\".",
     "请取走打印的排队凭条，留意叫号。祝您健康！":
         "Please take your printed slip and listen for your number. Stay well!",
     "请取走缴费凭条。祝您健康！": "Please take your receipt. Stay well!",
@@ -214,7 +219,7 @@ EN: dict[str, str] = {
     "谢谢您的评价": "Thank you for your rating",
     "跳过": "Skip",
     "身份证读卡器": "ID card reader",
-    "输入完成后请点击“确定”": "Tap “OK” when done",
+    "输入完成后请点击“确定”": "Tap \"OK\" when done",
     "返回": "Back",
     "返回上一步": "Back",
     "返回首页": "Home",

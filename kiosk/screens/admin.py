@@ -49,7 +49,7 @@ class DeviceStatusScreen(Screen):
         for h in healths:
             status = getattr(h.status, "value", h.status)
             reason = pick(h.reason_zh, h.reason_en)
-            text = states.get(status, status) + (f"（{reason}）" if reason else "")
+            text = states.get(status, status) + (f"（{reason}）" if reason and status != "ok" else "")
             self.rows[h.device] = card.row(names.get(h.device, h.device), text)
         self.add(card)
         self.add_stretch()

@@ -40,9 +40,9 @@ class CardAnimation(QWidget):
         p.drawRoundedRect(pad, 24, 24)
         p.setPen(QColor("#0D47A1"))
         font = QFont(self.font())
-        font.setPixelSize(int(pad_h * 0.22))
+        font.setPixelSize(max(16, int(min(pad_h * 0.16, pad_w * 0.07))))
         p.setFont(font)
-        p.drawText(pad, Qt.AlignHCenter | Qt.AlignBottom, tr("读卡区"))
+        p.drawText(pad.adjusted(0, 0, 0, -8), Qt.AlignHCenter | Qt.AlignBottom, tr("读卡区"))
         card_h = pad_h * 0.62
         card_w = card_h * 1.58
         travel = min(self.phase / 0.6, 1.0)

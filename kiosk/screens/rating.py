@@ -14,6 +14,7 @@ TAGS = ["操作简单", "速度快", "字大清楚", "指引明白", "等候太�
 
 class RatingScreen(Screen):
     name = "rating"
+    allow_back = False
 
     def __init__(self, kiosk, on_submit: Callable[[int, list[str]], None], on_skip: Callable[[], None]) -> None:
         super().__init__(tr("请为本次服务评价"), tr("您的意见能帮助我们做得更好，也可以直接跳过"), kiosk.elderly)

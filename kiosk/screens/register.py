@@ -28,8 +28,9 @@ def doctor_item(doctor: Doctor) -> tuple[str, str, str]:
     fee = tr("挂号费 {fee} 元").format(fee=yuan(doctor.fee_fen))
     left = tr("剩余 {n} 个").format(n=doctor.remaining) if doctor.remaining > 0 else tr("已约满")
     if doctor.kind == "expert":
-        head = tr("专家号") + "  " + pick(doctor.name, doctor.name_en) + "  " + pick(doctor.title, doctor.title_en)
-        body = tr("擅长：") + pick(doctor.specialty, doctor.specialty_en) + "\n" + fee
+        head = tr("专家号") + "  " + pick(doctor.name, doctor.name_en) + "  " + (doctor.title_en or tr(doctor.title))
+        specialty = pick(doctor.specialty, doctor.specialty_en, strict=True)
+        body = (tr("擅长：") + specialty + "\n" if specialty else "") + fee
         return head, body, left
     return tr("普通号"), tr("由本科室医生为您诊治") + "\n" + fee, left
 
@@ -83,7 +84,7 @@ class ConfirmScreen(Screen):
         info = Card()
         info.row(tr("就诊人"), mask_name(patient.name))
         info.row(tr("科室"), pick(department.name, department.name_en))
-        who = tr("普通号") if doctor.kind != "expert" else f"{pick(doctor.name, doctor.name_en)} {pick(doctor.title, doctor.title_en)}"
+        who = tr("普通号") if doctor.kind != "expert" else f"{pick(doctor.name, doctor.name_en)} {doctor.title_en or tr(doctor.title)}"
         info.row(tr("医生"), who)
         info.row(tr("时间"), tr("今天") + f" {slot.start}-{slot.end}")
         info.row(tr("就诊地点"), pick(department.location, department.location_en))

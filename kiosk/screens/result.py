@@ -14,6 +14,7 @@ class TicketScreen(Screen):
     """After registration or check-in: ticket number, where to go, how many ahead, estimated wait."""
 
     name = "ticket"
+    allow_back = False
 
     def __init__(self, kiosk, ticket: Ticket, printed: bool, on_done: Callable[[], None],
                  title: str = "", reprint_code: str = "") -> None:
@@ -50,11 +51,12 @@ class MessageScreen(Screen):
     name = "message"
 
     def __init__(self, kiosk, title: str, text: str, actions: Sequence[tuple[str, Callable[[], None]]] = (),
-                 name: str = "message", error: bool = False) -> None:
+                 name: str = "message", error: bool = False, allow_back: bool = True) -> None:
         super().__init__(title, "", kiosk.elderly)
         self.name = name
+        self.allow_back = allow_back
         self.add_stretch()
-        self.text = label(text, "Error" if error else "Subtitle", align=Qt.AlignCenter)
+        self.text = label(text, "Error" if error else "Message", align=Qt.AlignCenter)
         self.add(self.text)
         self.speech = f"{title}。{text}"
         self.add_stretch()
@@ -74,6 +76,6 @@ class OutOfServiceScreen(Screen):
     def __init__(self, kiosk) -> None:
         super().__init__(tr("对不起，自助机暂停服务"), "", kiosk.elderly)
         self.add_stretch()
-        self.add(label(tr("系统正在恢复，请稍候。您也可以到人工窗口办理，或点击“呼叫工作人员”。"), "Subtitle", align=Qt.AlignCenter))
+        self.add(label(tr("系统正在恢复，请稍候。您也可以到人工窗口办理，或点击“呼叫工作人员”。"), "Message", align=Qt.AlignCenter))
         self.add(label(tr("本机会自动重试，恢复后即可使用。"), "Subtitle", align=Qt.AlignCenter))
         self.add_stretch()

@@ -25,7 +25,7 @@ class AppointmentsScreen(Screen):
         self.choices.chosen.connect(lambda i: on_choose(self.appointments[i]))
         self.add(self.choices, 1)
         if not self.appointments:
-            self.add(label(tr("您今天没有预约。如需看病，请返回首页选择“挂号”。"), "Error", align=Qt.AlignCenter))
+            self.add(label(tr("您今天没有预约。如需看病，请返回首页选择“挂号”。"), "Message", align=Qt.AlignCenter), 1)
 
 
 class BillsScreen(Screen):
@@ -51,14 +51,17 @@ class BillsScreen(Screen):
                 card.text(f"    {pick(item.name, item.name_en)}  ×{item.quantity:g}    {yuan(item.amount_fen)}", "Subtitle")
             self.checks.append(check)
             box.addWidget(card)
+        if not self.bills:
+            box.addStretch(1)
+            box.addWidget(label(tr("您目前没有待缴费用。"), "Message", align=Qt.AlignCenter))
         box.addStretch(1)
         self.add(holder, 1)
-        if not self.bills:
-            self.add(label(tr("您目前没有待缴费用。"), "Subtitle", align=Qt.AlignCenter))
         self.total = label("", "Title", align=Qt.AlignCenter)
         self.add(self.total)
         self.pay_button = button(tr("去支付"), "Primary", lambda: on_pay(self.selected()))
         self.add(self.pay_button)
+        self.total.setVisible(bool(self.bills))
+        self.pay_button.setVisible(bool(self.bills))
         self._update_total()
 
     def selected(self) -> list[Bill]:
@@ -91,10 +94,12 @@ class ReportsScreen(Screen):
                 self.add(label(f"{pick(report.title, report.title_en)}：" + tr("报告还没出来，预计 {when} 可以打印。").format(when=when),
                                "Subtitle"))
         if not self.reports:
-            self.add(label(tr("您目前没有可打印的报告。"), "Subtitle", align=Qt.AlignCenter))
+            self.add_stretch()
+            self.add(label(tr("您目前没有可打印的报告。"), "Message", align=Qt.AlignCenter))
         self.add_stretch()
         self.all_button = button(tr("全部打印"), "Primary", lambda: on_print(released))
         self.all_button.setEnabled(bool(released))
+        self.all_button.setVisible(len(released) > 1)
         self.add(self.all_button)
 
 
@@ -117,7 +122,8 @@ class QueueStatusScreen(Screen):
                 card.row(tr("请到"), pick(v.location, v.location_en))
             self.add(card)
         if not visits:
-            self.add(label(tr("您今天还没有挂号。"), "Subtitle", align=Qt.AlignCenter))
+            self.add_stretch()
+            self.add(label(tr("您今天还没有挂号。"), "Message", align=Qt.AlignCenter))
         if unpaid_fen:
             self.add(label(tr("您还有待缴费用 {fee} 元，可在首页点击“缴费”。").format(fee=yuan(unpaid_fen)), "Error",
                            align=Qt.AlignCenter))

@@ -1,0 +1,170 @@
+"""PNG of every kiosk screen, normal and elderly mode, Chinese and English, from a live service.
+
+    write_screenshots(Path("out/screenshots/kiosk"), "http://127.0.0.1:8700", "<kiosk token>")
+
+Cards and scanned payment codes are fed in as the devices would; without a printer URL a printer simulator is
+started for the tour. Each variant uses its own demo patient, so the tour can run against any live service.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from kiosk.devices import card_from_idcard
+from kiosk.i18n import set_language
+from kiosk.settings import KioskSettings
+
+DEMO_PAYMENT_CODE = "134567890123456789"  # a WeChat-style payment code (付款码), charged by the simulated gateway
+
+
+class Tour:
+    """Walks one kiosk window through its screens, saving a PNG of each."""
+
+    def __init__(self, window, out_dir: Path, prefix: str) -> None:
+        self.window, self.out_dir, self.prefix = window, out_dir, prefix
+        self.app = QApplication.instance()
+        self.written: list[Path] = []
+
+    @staticmethod
+    def pump(ms: int) -> None:
+        """Run the event loop for ms (QApplication.processEvents leaks a reference to None in PySide6 6.12)."""
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def settle(self, ms: int = 80) -> None:
+        self.pump(ms)
+
+    def wait(self, name: str, timeout: float = 15.0) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            current = self.window.current
+            if current is not None and current.name == name and not self.window.runner.busy:
+                self.settle()
+                return True
+            self.pump(20)
+        return False
+
+    def shot(self, name: str) -> Path:
+        self.settle()
+        path = self.out_dir / f"{self.prefix}-{name}.png"
+        self.window.grab().save(str(path))
+        self.written.append(path)
+        return path
+
+    def step(self, action: Callable[[], None], screen: str, shot_name: str | None = None) -> bool:
+        action()
+        if self.wait(screen):
+            self.shot(shot_name or screen)
+            return True
+        return False
+
+
+def _tour(window, out_dir: Path, prefix: str, seed: int) -> list[Path]:
+    from hardware.idcard.demo_cards import demo_card
+
+    t = Tour(window, out_dir, prefix)
+    flows, devices = window.flows, window.devices
+    window.go_home("home")
+    t.wait("home")
+    t.shot("home")
+    card = card_from_idcard(demo_card(seed=seed))
+
+    # 挂号: identify, new record, choices, confirm, pay (payment code at the scanner), ticket, rating
+    t.step(flows.register, "identify")
+    if t.step(lambda: flows._type_id(), "type_id"):
+        window.current.keypad.type_text("110101199003078031")
+        window.current.keypad.ok.click()
+        t.shot("type_id-error")
+    window.back()
+    t.step(lambda: devices.card_read.emit(card), "new_patient")
+    window.current.keypad.type_text("13800138000")
+    t.shot("new_patient")
+    if t.step(lambda: window.current.keypad.ok.click(), "departments"):
+        t.step(lambda: window.current.choices.button_for(0).click(), "doctors")
+        t.step(lambda: window.current.choices.button_for(0).click(), "slots")
+        t.step(lambda: window.current.choices.button_for(0).click(), "confirm")
+        if t.step(lambda: window.current.confirm_button.click(), "payment"):
+            t.step(lambda: devices.code_scanned.emit(DEMO_PAYMENT_CODE), "ticket")
+            t.step(lambda: window.current.done_button.click(), "rating")
+            window.current.stars.set_value(5)
+            window.current.tags["操作简单"].setChecked(True)
+            t.shot("rating")
+            t.step(lambda: window.current.submit_button.click(), "thanks")
+
+    # the other services, for the same patient (the card is on the reader)
+    for start, screen in ((flows.check_in, "appointments"), (flows.pay_bills, "bills"), (flows.reports, "reports"),
+                          (flows.my_queue, "my_queue")):
+        window.go_home("home")
+        t.wait("home")
+        start()
+        t.wait("identify")
+        t.step(lambda: devices.card_read.emit(card), screen)
+
+    # help, staff pages, out of service
+    window.go_home("home")
+    t.wait("home")
+    t.step(flows.call_staff, "help")
+    t.step(flows.admin, "admin_pin")
+    window.current.keypad.type_text(window.settings.admin_pin)
+    t.step(lambda: window.current.keypad.ok.click(), "devices")
+    t.step(flows.out_of_service, "out_of_service")
+    window.go_home("home")
+    return t.written
+
+
+def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str | None = None,
+                      reader: str | None = None, payment: str | None = None, seed: int | None = None) -> list[Path]:
+    """Write every screen as PNG into out_dir, as {zh,en}-{normal,elderly}-{screen}.png; return the paths."""
+    from kiosk.app import build_kiosk
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    printer_sim = None
+    if printer is None:
+        from hardware.printer.simulator import SimulatedPrinter, TcpPrinterSimulator
+
+        printer_sim = TcpPrinterSimulator(SimulatedPrinter()).start()
+        printer = f"tcp://{printer_sim.host}:{printer_sim.port}"
+    base_seed = seed if seed is not None else int(time.time()) % 100000 * 10
+    written: list[Path] = []
+    try:
+        for n, (lang, elderly) in enumerate((("zh", False), ("zh", True), ("en", False), ("en", True))):
+            window = build_kiosk(base_url, token, reader=reader, printer=printer, payment=payment, app=app,
+                                 settings=KioskSettings(), start_devices=False, speech=_Silent())
+            try:
+                window.set_language(lang)
+                window.set_elderly(elderly)
+                prefix = f"{lang}-{'elderly' if elderly else 'normal'}"
+                written += _tour(window, out_dir, prefix, base_seed + n)
+            finally:
+                window.admin_exit()
+                window.backend.close()
+                window.deleteLater()
+    finally:
+        set_language("zh")
+        if printer_sim is not None:
+            printer_sim.stop()
+    return written
+
+
+class _Silent:
+    """Speech that says nothing (screenshots need no sound)."""
+
+    def announce_broadcast(self, text: str) -> None:
+        pass
+
+    def stop(self, timeout: float = 1.0) -> None:
+        pass
+
+
+if __name__ == "__main__":
+    import sys
+
+    paths = write_screenshots(Path(sys.argv[1]), sys.argv[2], sys.argv[3])
+    print(f"{len(paths)} screenshots written")
