@@ -63,7 +63,7 @@ def demo_card(kind: CardKind = CardKind.RESIDENT, seed: int = 0, **overrides: ob
     gender = "2" if female else "1"
     birth = _birth(rng)
     name = rng.choice(_SURNAMES) + rng.choice(_GIVEN_FEMALE if female else _GIVEN_MALE)
-    issued = date(rng.randint(2022, 2025), rng.randint(1, 12), rng.randint(1, 28))  # valid until 2027 at least
+    issued = date(rng.randint(2023, 2025), rng.randint(1, 12), rng.randint(1, 28))  # valid until 2028 at least
     if kind is CardKind.RESIDENT:
         area, street, authority = rng.choice(_AREAS)
         card = IdCard(
