@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -208,8 +209,9 @@ def test_socket_url_and_tcp_unplug(recorder_for):
 
 
 def test_simulator_runs_standalone_and_prints_its_port():
+    repo = Path(__file__).resolve().parents[3]
     proc = subprocess.Popen([sys.executable, "-m", "hardware.idcard.simulator", "--kind", "J"],
-                            stdout=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, text=True, cwd=repo)
     try:
         assert "港澳台居民居住证" in proc.stdout.readline()
         path = proc.stdout.readline().strip()
