@@ -1,0 +1,39 @@
+"""``python -m caller_console --service URL --token T``: log in and run the nurse console."""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m caller_console", description="Nurse call console")
+    parser.add_argument("--service", required=True, help="caller service URL, e.g. http://127.0.0.1:8700")
+    parser.add_argument("--token", required=True, help="this console's device token from the hospital file")
+    args = parser.parse_args(argv)
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    from caller_console.app import LoginDialog
+    from uikit.fonts import load_cjk_font
+
+    app = QApplication(sys.argv[:1])
+    load_cjk_font(app)
+    dialog = LoginDialog(args.service, args.token)
+    if dialog.exec() != QDialog.Accepted:
+        return 1
+    window = dialog.window()
+    window.show()
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    wake = QTimer()
+    wake.start(250)
+    wake.timeout.connect(lambda: None)
+    code = app.exec()
+    window.shutdown()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

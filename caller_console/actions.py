@@ -1,0 +1,51 @@
+"""The console's actions: one button and one keyboard shortcut each (the list nurses are taught).
+
+| key          | action                          | acts on                                             |
+|--------------|---------------------------------|-----------------------------------------------------|
+| F1           | 叫下一位 call next               | the chosen room                                     |
+| F2           | 重呼 call again                  | selected called visit, else the room's current one  |
+| F3           | 过号 missed                      | same as F2                                          |
+| F4           | 结束就诊 finish                  | same as F2 (a called visit is started, then finished)|
+| F5           | 开始就诊 start                   | same as F2                                          |
+| F6           | 召回 recall / 检查回来 back       | selected missed or away visit                       |
+| F7           | 上移 move up one place           | selected waiting visit                              |
+| F8           | 优先 give / remove priority      | selected waiting visit                              |
+| F9           | 指定医生 assign doctor           | selected waiting visit                              |
+| F10          | 转诊 transfer                    | selected visit                                      |
+| F11          | 停诊 / 开诊 pause / resume room  | the chosen room                                     |
+| F12          | 广播 broadcast a notice          | the area                                            |
+| Ctrl+D       | 分诊到本诊室 dispatch            | selected area-waiting visit                          |
+| Ctrl+E       | 去检查 away at exams             | selected called / in-service visit                  |
+| Ctrl+Delete  | 弃号 cancel                      | selected visit (asks first)                         |
+| Ctrl+F       | 搜索 search (type or swipe an ID card)                                              |
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    key: str  # method name on the window: do_<key>
+    label: str
+    shortcut: str
+    tip: str
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("call_next", "叫下一位", "F1", "呼叫本诊室下一位患者"),
+    ActionSpec("call_again", "重呼", "F2", "再次呼叫选中（或本诊室当前）的患者"),
+    ActionSpec("missed", "过号", "F3", "患者未到，标记过号"),
+    ActionSpec("finish", "结束就诊", "F4", "本次就诊结束"),
+    ActionSpec("start", "开始就诊", "F5", "患者已进入诊室"),
+    ActionSpec("recall", "召回", "F6", "召回过号患者，或登记检查回来"),
+    ActionSpec("move_up", "上移", "F7", "把选中的候诊患者上移一位"),
+    ActionSpec("priority", "优先", "F8", "给予或取消特殊患者优先"),
+    ActionSpec("assign_doctor", "指定医生", "F9", "把普通号绑定到本科室一位医生"),
+    ActionSpec("transfer", "转诊", "F10", "转到其他科室或诊室"),
+    ActionSpec("pause", "停诊/开诊", "F11", "暂停或恢复本诊室"),
+    ActionSpec("broadcast", "广播", "F12", "向本诊区屏幕和音箱发送通知"),
+    ActionSpec("dispatch", "分诊到本诊室", "Ctrl+D", "把选中的候诊患者分到本诊室"),
+    ActionSpec("away", "去检查", "Ctrl+E", "患者去做检查（检查中）"),
+    ActionSpec("cancel", "弃号", "Ctrl+Delete", "取消选中的挂号（会先确认）"),
+)

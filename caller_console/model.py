@@ -1,0 +1,190 @@
+"""What the nurse console lists, built from the staff snapshot of an area (pure, no I/O, no clock).
+
+Panes: the area's waiting list, the chosen room's queue, called / in service, missed (过号) and
+away at exams (检查中). Each row carries the badges a nurse scans for: appointment 预约, late 迟到,
+recalled 召回, the special-patient kind (军人, 老年人 ...), the emergency level, expert 专家 / extra 加号.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+TRIAGE_ZH = {1: "1级 濒危", 2: "2级 危重", 3: "3级 急症", 4: "4级 非急症"}
+STATE_ZH = {
+    "registered": "未签到", "waiting": "候诊", "room_waiting": "诊室候诊", "called": "已呼叫",
+    "in_service": "就诊中", "done": "已完成", "missed": "过号", "away": "检查中", "cancelled": "已弃号",
+}
+ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
+
+
+def mask_id_number(id_number: str) -> str:
+    """11010119900307803X -> 110101********803X (for logs and the search box echo)."""
+    text = id_number.strip()
+    return text[:6] + "*" * max(0, len(text) - 10) + text[-4:] if len(text) > 10 else text
+
+
+@dataclass(frozen=True)
+class Row:
+    """One visit as a console line."""
+
+    visit_id: str
+    ticket: str
+    name: str
+    state: str
+    badges: tuple[str, ...] = ()
+    minutes: int | None = None  # minutes waited so far (None when not waiting)
+    room_id: str = ""
+    room_name: str = ""
+    doctor_name: str = ""
+    dept_name: str = ""
+    patient_id: str = ""
+    triage_level: int | None = None
+    priority_kind: str | None = None
+    call_count: int = 0
+
+    @property
+    def state_zh(self) -> str:
+        return STATE_ZH.get(self.state, self.state)
+
+
+@dataclass(frozen=True)
+class RoomInfo:
+    room_id: str
+    name: str
+    paused: bool
+    doctor_name: str = ""
+
+
+@dataclass
+class ConsoleView:
+    """Everything the panes show for one area and one chosen room."""
+
+    area_id: str
+    room_id: str
+    waiting: list[Row] = field(default_factory=list)
+    room_queue: list[Row] = field(default_factory=list)
+    called: list[Row] = field(default_factory=list)  # called + in service, of the chosen room first
+    missed: list[Row] = field(default_factory=list)
+    away: list[Row] = field(default_factory=list)
+    rooms: list[RoomInfo] = field(default_factory=list)
+
+    def room(self) -> RoomInfo | None:
+        return next((r for r in self.rooms if r.room_id == self.room_id), None)
+
+    def all_rows(self) -> Iterable[Row]:
+        for rows in (self.called, self.room_queue, self.waiting, self.missed, self.away):
+            yield from rows
+
+    def find(self, visit_id: str) -> Row | None:
+        return next((r for r in self.all_rows() if r.visit_id == visit_id), None)
+
+    def current_of_room(self) -> Row | None:
+        """The visit a "call again / missed / finish" without a selection is about."""
+        mine = [r for r in self.called if r.room_id == self.room_id]
+        return mine[0] if mine else None
+
+
+def _parse(ts: Any) -> datetime | None:
+    if not isinstance(ts, str) or not ts:
+        return None
+    try:
+        return datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+
+
+def badges_of(item: dict[str, Any], kind_names: dict[str, str]) -> tuple[str, ...]:
+    out: list[str] = []
+    level = item.get("triage_level")
+    if level:
+        out.append(TRIAGE_ZH.get(int(level), f"{level}级"))
+    kind = item.get("priority_kind")
+    if kind or item.get("priority"):
+        out.append(kind_names.get(str(kind), str(kind or "优先")))
+    if item.get("source") == "appointment":
+        out.append("预约")
+    if item.get("late"):
+        out.append("迟到")
+    if item.get("recalled"):
+        out.append("召回")
+    if item.get("number_kind") == "expert":
+        out.append("专家")
+    elif item.get("number_kind") == "extra":
+        out.append("加号")
+    return tuple(out)
+
+
+def minutes_waited(item: dict[str, Any], now: datetime) -> int | None:
+    """Whole minutes since the visit (re)entered the waiting list; None when it is not waiting."""
+    if item.get("state") not in ("waiting", "room_waiting", "registered"):
+        return None
+    since = _parse(item.get("waiting_since")) or _parse(item.get("checkin_at")) or _parse(item.get("registered_at"))
+    if since is None:
+        return None
+    if since.tzinfo is not None and now.tzinfo is None:
+        since = since.replace(tzinfo=None)
+    return max(0, int((now - since).total_seconds() // 60))
+
+
+def row_of(item: dict[str, Any], now: datetime, kind_names: dict[str, str], room_names: dict[str, str]) -> Row:
+    room_id = str(item.get("room_id") or "")
+    return Row(
+        visit_id=str(item.get("visit_id") or item.get("id") or ""),
+        ticket=str(item.get("ticket") or ""),
+        name=str(item.get("patient_name") or item.get("name") or ""),
+        state=str(item.get("state") or ""),
+        badges=badges_of(item, kind_names),
+        minutes=minutes_waited(item, now),
+        room_id=room_id,
+        room_name=str(item.get("room_name") or room_names.get(room_id, room_id)),
+        doctor_name=str(item.get("doctor_name") or ""),
+        dept_name=str(item.get("dept_name") or ""),
+        patient_id=str(item.get("patient_id") or ""),
+        triage_level=item.get("triage_level"),
+        priority_kind=item.get("priority_kind"),
+        call_count=int(item.get("call_count") or 0),
+    )
+
+
+def build_view(snapshot: dict[str, Any], room_id: str, now: datetime,
+               kind_names: dict[str, str] | None = None) -> ConsoleView:
+    """The console's panes from an area snapshot (staff audience) for the chosen room."""
+    kinds = kind_names or {}
+    rooms_raw = [r for r in snapshot.get("rooms") or [] if isinstance(r, dict)]
+    room_names = {str(r.get("room_id")): str(r.get("name") or r.get("room_id")) for r in rooms_raw}
+
+    def rows(items: Any) -> list[Row]:
+        return [row_of(i, now, kinds, room_names) for i in items or [] if isinstance(i, dict)]
+
+    view = ConsoleView(area_id=str(snapshot.get("area_id") or ""), room_id=room_id)
+    view.waiting = rows(snapshot.get("waiting"))
+    view.missed = rows(snapshot.get("missed"))
+    view.away = rows(snapshot.get("away"))
+    mine: list[Row] = []
+    others: list[Row] = []
+    for raw in rooms_raw:
+        rid = str(raw.get("room_id") or "")
+        view.rooms.append(RoomInfo(rid, room_names[rid], bool(raw.get("paused")), str(raw.get("doctor_name") or "")))
+        called = rows(raw.get("called")) + rows(raw.get("in_service"))
+        if rid == room_id:
+            view.room_queue = rows(raw.get("queue"))
+            mine.extend(called)
+        else:
+            others.extend(called)
+    view.called = mine + others
+    return view
+
+
+def matches(row: Row, query: str, patient_ids: frozenset[str] = frozenset()) -> bool:
+    """Search by ticket (a015 finds A015), by name (part of it), or by patient ids found for a swiped ID card."""
+    query = query.strip()
+    if not query:
+        return True
+    if patient_ids and row.patient_id in patient_ids:
+        return True
+    if ID_NUMBER.match(query):
+        return False
+    q = query.upper()
+    return q == row.ticket.upper() or (len(q) >= 2 and q in row.ticket.upper()) or query in row.name

@@ -1,0 +1,175 @@
+"""The console against a live caller service: keys, panes, a second console, alerts, devices, link loss."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from caller.client import CallerClient
+from caller_console.app import LoginDialog, open_console
+from conftest import JZ_CONSOLE, NK_CONSOLE, PASSWORD, register
+
+
+@pytest.fixture
+def console(qtbot, service):
+    window = open_console(service, NK_CONSOLE, "wanghs", PASSWORD, area="NK", room="NK3")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.online, timeout=5000)
+    yield window
+    window.shutdown()
+
+
+def tickets(pane) -> list[str]:
+    return [pane.table.item(i, 0).text() for i in range(pane.table.rowCount())]
+
+
+def cell(pane, ticket: str, column: int) -> str:
+    row = tickets(pane).index(ticket)
+    return pane.table.item(row, column).text()
+
+
+def press(qtbot, window, key) -> None:
+    qtbot.keyClick(window, key)
+
+
+def test_login_checks_password_and_offers_only_the_users_areas(qtbot, service):
+    dialog = LoginDialog(service, "demo-console-wy-0f8d6a2c4e91")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.username, "lihs")
+    qtbot.keyClicks(dialog.password, "wrong-password")
+    qtbot.mouseClick(dialog.login_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: dialog.login_button.isEnabled(), timeout=5000)
+    assert "对不起" in dialog.message.text()
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    qtbot.mouseClick(dialog.login_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: dialog.enter_button.isVisible(), timeout=5000)
+    areas = [dialog.area.itemText(i) for i in range(dialog.area.count())]
+    assert areas == ["外科·眼科诊区", "妇儿诊区"]  # 李护士 works in WY and FE, not NK
+    assert dialog.room.count() > 0
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        qtbot.mouseClick(dialog.enter_button, Qt.LeftButton)
+    window = dialog.window()
+    qtbot.addWidget(window)
+    assert window.area_id == "WY"
+    window.shutdown()
+
+
+def test_keys_call_again_missed_recall_finish(qtbot, console, front_desk):
+    first = register(front_desk, "张三")
+    register(front_desk, "王小明", source="appointment")
+    qtbot.waitUntil(lambda: len(tickets(console.waiting_pane)) == 2, timeout=3000)
+    assert cell(console.waiting_pane, "A002", 2) == "预约"
+
+    press(qtbot, console, Qt.Key_F1)  # call next: the appointment goes first
+    qtbot.waitUntil(lambda: tickets(console.called_pane) == ["A002"], timeout=3000)
+    assert "已呼叫 A002 王小明" in console.statusBar().currentMessage()
+    assert tickets(console.room_pane) == ["A001"]
+
+    press(qtbot, console, Qt.Key_F2)  # call again
+    qtbot.waitUntil(lambda: "第2次呼叫" in cell(console.called_pane, "A002", 5), timeout=3000)
+    press(qtbot, console, Qt.Key_F3)  # missed
+    qtbot.waitUntil(lambda: tickets(console.missed_pane) == ["A002"], timeout=3000)
+    assert tickets(console.called_pane) == []
+
+    assert console.select(console.view.missed[0].visit_id)
+    press(qtbot, console, Qt.Key_F6)  # recall
+    qtbot.waitUntil(lambda: tickets(console.missed_pane) == [], timeout=3000)
+    qtbot.waitUntil(lambda: "A002" in tickets(console.room_pane) + tickets(console.waiting_pane), timeout=3000)
+    recalled = console.view.find(console.view.room_queue[-1].visit_id if "A002" in tickets(console.room_pane)
+                                 else console.view.waiting[0].visit_id)
+    assert "召回" in recalled.badges
+
+    press(qtbot, console, Qt.Key_F1)
+    qtbot.waitUntil(lambda: tickets(console.called_pane) == ["A001"], timeout=3000)
+    press(qtbot, console, Qt.Key_F4)  # finish (starts the called visit first)
+    qtbot.waitUntil(lambda: tickets(console.called_pane) == [], timeout=3000)
+    assert first["ticket"] not in tickets(console.room_pane) + tickets(console.waiting_pane)
+
+
+def test_another_console_acting_on_the_area_shows_here(qtbot, console, front_desk):
+    register(front_desk, "欧阳娜娜")
+    register(front_desk, "李四")
+    qtbot.waitUntil(lambda: len(tickets(console.waiting_pane)) == 2, timeout=3000)
+    front_desk.call_next("NK4")  # the other console calls into room 4
+    qtbot.waitUntil(lambda: tickets(console.called_pane) == ["A001"], timeout=3000)
+    assert cell(console.called_pane, "A001", 4).startswith("内科4诊室")
+    front_desk.pause_room("NK3")
+    qtbot.waitUntil(lambda: "停诊中" in console.who_label.text(), timeout=3000)
+    press(qtbot, console, Qt.Key_F1)
+    assert "已停诊" in console.statusBar().currentMessage()
+    assert console.buttons["pause"].text().startswith("开诊")
+
+
+def test_priority_search_and_broadcast(qtbot, console, front_desk):
+    for name in ("张三", "王小明", "李四"):
+        register(front_desk, name)
+    qtbot.waitUntil(lambda: len(tickets(console.waiting_pane)) == 3, timeout=3000)
+    console.ask_item = lambda title, label, items: next(i for i in items if i.startswith("老年人"))
+    assert console.select(console.view.waiting[2].visit_id)
+    with qtbot.waitSignal(console.commandDone, timeout=3000):
+        press(qtbot, console, Qt.Key_F8)
+    qtbot.waitUntil(lambda: tickets(console.waiting_pane)[:1] == ["A003"], timeout=3000)
+    assert cell(console.waiting_pane, "A003", 2) == "老年人"
+
+    console.search.setText("小明")  # typed through the input method
+    assert tickets(console.waiting_pane) == ["A002"]
+    console.search.clear()
+    assert len(tickets(console.waiting_pane)) == 3
+
+    console.ask_text = lambda title, label: "王医生临时会诊，请您稍候，谢谢。"
+    with qtbot.waitSignal(console.commandDone, timeout=3000) as done:
+        press(qtbot, console, Qt.Key_F12)
+    assert done.args[0] == "broadcast"
+    qtbot.waitUntil(lambda: "王医生临时会诊" in console.notice_label.text(), timeout=3000)
+
+
+def test_emergency_arrival_raises_banner_and_sound(qtbot, service):
+    window = open_console(service, JZ_CONSOLE, "zhouhs", PASSWORD, area="JZ")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.online, timeout=5000)
+    triage = CallerClient(service, JZ_CONSOLE)
+    triage.login("zhouhs", PASSWORD)
+    register(triage, "钱一", department="JZ", kind="emergency", triage_level=1)
+    qtbot.waitUntil(lambda: window.alert_bar.isVisible(), timeout=3000)
+    assert "1 级患者" in window.alert_label.text()
+    assert window.alerts_sounded == 1
+    qtbot.waitUntil(lambda: tickets(window.waiting_pane) != [], timeout=3000)
+    assert window.waiting_pane.table.item(0, 2).text().startswith("1级 濒危")
+    qtbot.mouseClick(window.alert_ack, Qt.LeftButton)
+    assert not window.alert_bar.isVisible()
+    window.shutdown()
+    triage.close()
+
+
+def test_devices_pane_lists_the_areas_screens_and_speakers(qtbot, console, service):
+    speaker = CallerClient(service, "demo-speaker-nk-5b0e9c3f7a12")
+    speaker.report_health("degraded", "语音引擎出错，已改用备用引擎", "fallback engine")
+    console._periodic()
+    qtbot.waitUntil(lambda: any(d["status"] == "degraded" for d in console.devices), timeout=3000)
+    names = [console.devices_table.item(i, 0).text() for i in range(console.devices_table.rowCount())]
+    assert "内科候诊区大屏" in names and "内科候诊区广播" in names
+    assert "外科眼科候诊区大屏" not in names
+    row = names.index("内科候诊区广播")
+    assert console.devices_table.item(row, 2).text() == "异常"
+    assert "语音引擎出错" in console.devices_table.item(row, 3).text()
+    speaker.close()
+
+
+def test_says_so_when_the_service_is_unreachable(qtbot, tmp_path):
+    from caller.testing import run_service
+
+    with run_service(db_path=tmp_path / "gone.db") as url:
+        window = open_console(url, NK_CONSOLE, "wanghs", PASSWORD, area="NK", room="NK3")
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: window.online, timeout=5000)
+        assert window.link_label.text() == "● 已连接"
+    qtbot.waitUntil(lambda: not window.online, timeout=9000)
+    assert "连接中断" in window.link_label.text()
+    with qtbot.waitSignal(window.commandFailed, timeout=8000):
+        qtbot.keyClick(window, Qt.Key_F1)
+    assert "无法连接叫号服务" in window.statusBar().currentMessage()
+    window.shutdown()

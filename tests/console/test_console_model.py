@@ -1,0 +1,65 @@
+"""Console panes built from a staff snapshot (pure)."""
+from datetime import datetime
+
+from caller_console.model import build_view, mask_id_number, matches, minutes_waited
+
+NOW = datetime(2026, 11, 23, 9, 30)
+
+
+def item(ticket, name, state="waiting", **extra):
+    return {"visit_id": f"v{ticket}", "ticket": ticket, "name": name[0] + "*", "patient_name": name,
+            "state": state, "waiting_since": "2026-11-23T09:05:00", **extra}
+
+
+SNAP = {
+    "area_id": "NK",
+    "waiting": [item("A001", "张三", source="appointment"), item("A002", "王小明", late=True),
+                item("A003", "李四", priority=True, priority_kind="elderly")],
+    "missed": [item("A009", "赵六", state="missed")],
+    "away": [],
+    "rooms": [
+        {"room_id": "NK3", "name": "内科3诊室", "paused": False, "doctor_name": "王志强",
+         "called": [item("A005", "孙七", state="called", room_id="NK3", call_count=2)], "in_service": [],
+         "queue": [item("A006", "周八", state="room_waiting", room_id="NK3", recalled=True)]},
+        {"room_id": "NK4", "name": "内科4诊室", "paused": True, "called": [], "in_service": [
+            item("A004", "吴九", state="in_service", room_id="NK4")], "queue": []},
+    ],
+}
+
+
+def test_panes_and_badges():
+    view = build_view(SNAP, "NK3", NOW, {"elderly": "老年人"})
+    assert [r.ticket for r in view.waiting] == ["A001", "A002", "A003"]
+    assert view.waiting[0].badges == ("预约",)
+    assert view.waiting[1].badges == ("迟到",)
+    assert view.waiting[2].badges == ("老年人",)
+    assert view.waiting[0].minutes == 25
+    assert [r.ticket for r in view.room_queue] == ["A006"]
+    assert view.room_queue[0].badges == ("召回",)
+    assert [r.ticket for r in view.called] == ["A005", "A004"]  # the chosen room first
+    assert view.current_of_room().ticket == "A005"
+    assert [r.ticket for r in view.missed] == ["A009"]
+    assert view.room().paused is False
+    assert view.waiting[0].name == "张三"  # staff see full names
+
+
+def test_emergency_level_badge_comes_first():
+    view = build_view({"waiting": [item("E001", "钱一", triage_level=1, number_kind="emergency")], "rooms": []},
+                      "JZ1", NOW)
+    assert view.waiting[0].badges[0] == "1级 濒危"
+
+
+def test_minutes_only_for_waiting_visits():
+    assert minutes_waited(item("A1", "张三", state="called"), NOW) is None
+    assert minutes_waited(item("A1", "张三"), NOW) == 25
+
+
+def test_search_by_ticket_name_and_card():
+    view = build_view(SNAP, "NK3", NOW)
+    rows = list(view.all_rows())
+    assert [r.ticket for r in rows if matches(r, "a002")] == ["A002"]
+    assert [r.ticket for r in rows if matches(r, "小明")] == ["A002"]
+    assert [r.ticket for r in rows if matches(r, "")] == [r.ticket for r in rows]
+    card = "11010119900307803X"
+    assert not any(matches(r, card) for r in rows)
+    assert mask_id_number(card) == "110101********803X"
