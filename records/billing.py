@@ -1,10 +1,10 @@
 """Bills (缴费): itemised charges in integer fen, and the public price list."""
 from __future__ import annotations
 
-from records.db import RowConn
 from typing import Any
 
 from records.core import iso
+from records.db import RowConn
 from records.errors import not_found
 from records.models import BillCreate
 from records.registrations import RegistrationsMixin

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
-from records.db import RowConn
 import uuid
 from datetime import date, datetime
 from typing import Any, Callable
 
 from records.billing import BillingMixin
 from records.core import iso
+from records.db import RowConn
 from records.errors import RecordsError, not_found
 from records.models import PaymentCreate
 

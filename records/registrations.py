@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import logging
-from records.db import RowConn
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from records.core import iso
+from records.db import RowConn
 from records.errors import RecordsError, not_found
 from records.ids import mask_name
 from records.models import HoldRequest
+from records.patients import PatientsMixin
 from records.ports import VisitRequest
 from records.schedule import check_in_opens_at, slot_has_ended
-from records.patients import PatientsMixin
 from records.schedules import SchedulesMixin
 from records.settings import KIND_NAMES_ZH, SESSION_NAMES_ZH, early_minutes
 
@@ -22,33 +22,6 @@ LIVE = ("held", "final")
 
 class RegistrationsMixin(SchedulesMixin, PatientsMixin):
     """Holds, final registrations, cancellation, check-in and visit status."""
-
-    # -- expiry: a hold past its time gives its seat back (done lazily inside each write)
-    def sweep_expired(self, conn: RowConn) -> int:
-        now = iso(self.now())
-        rows = conn.execute("SELECT id, slot_id, kind, bill_id FROM rec_registrations WHERE state = 'held' AND hold_expires_at <= ?", (now,)).fetchall()
-        for r in rows:
-            self._release(conn, dict(r), "expired")
-        return len(rows)
-
-    def expire_holds(self) -> int:
-        """Commit the expiry of every hold past its time (its own transaction, so a later refusal keeps it)."""
-        if not self.db.one("SELECT 1 AS x FROM rec_registrations WHERE state = 'held' AND hold_expires_at <= ? LIMIT 1",
-                           (iso(self.now()),)):
-            return 0
-        with self.db.transaction() as conn:
-            return self.sweep_expired(conn)
-
-    def _release(self, conn: RowConn, reg: dict[str, Any], state: str) -> None:
-        conn.execute("UPDATE rec_registrations SET state = ?, cancelled_at = ? WHERE id = ?", (state, iso(self.now()), reg["id"]))
-        if reg["kind"] != "extra":
-            conn.execute("UPDATE rec_slots SET taken = taken - 1 WHERE id = ? AND taken > 0", (reg["slot_id"],))
-        if reg.get("bill_id"):
-            conn.execute("UPDATE rec_bills SET state = 'cancelled' WHERE id = ? AND state = 'unpaid'", (reg["bill_id"],))
-
-    def _take_seat(self, conn: RowConn, slot_id: int) -> bool:
-        """The one atomic step: take a seat only while taken < quota."""
-        return conn.execute("UPDATE rec_slots SET taken = taken + 1 WHERE id = ? AND taken < quota", (slot_id,)).rowcount == 1
 
     def next_free_slots(self, conn: RowConn, session: dict[str, Any], limit: int = 5) -> list[dict[str, Any]]:
         """Free slots of the same department on the same day, this doctor's first, earliest first."""
@@ -155,8 +128,6 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
             reg = self._reg_row(conn, reg_id)
             if reg["state"] not in LIVE:
                 return self._registration_view(conn, reg_id)
-            if reg["checked_in_at"] and reg["date"] == self.now().date().isoformat():
-                pass  # still cancellable; the queue visit is cancelled below
             bill = conn.execute("SELECT * FROM rec_bills WHERE id = ?", (reg["bill_id"],)).fetchone()
             self._release(conn, reg, "cancelled")
             if bill is not None and bill["state"] == "paid":

@@ -1,11 +1,11 @@
 """Lab reports (检验报告): released only after two different staff verified them (双人签字); printed with a count."""
 from __future__ import annotations
 
-from records.db import RowConn
 from datetime import datetime
 from typing import Any
 
 from records.core import iso
+from records.db import RowConn
 from records.errors import RecordsError, not_found
 from records.payments import PaymentsMixin
 

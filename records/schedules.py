@@ -1,12 +1,13 @@
 """Schedules as the kiosk sees them: departments, doctors and slots with remaining counts and fees; stop-clinic notices."""
 from __future__ import annotations
 
-from records.db import RowConn
 from datetime import date, datetime
 from typing import Any
 
-from records.core import RecordsCore, iso
+from records.core import iso
+from records.db import RowConn
 from records.errors import RecordsError, bad_request, not_found
+from records.holds import HoldsMixin
 from records.schedule import is_released, plan_day, release_moment, slot_has_ended
 from records.settings import KIND_NAMES_ZH, SESSION_NAMES_ZH
 
@@ -26,7 +27,7 @@ def _attr(obj: Any, name: str, default: Any = None) -> Any:
     return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
 
 
-class SchedulesMixin(RecordsCore):
+class SchedulesMixin(HoldsMixin):
     """Builds each day's sessions and slots from the config on first use, and answers schedule questions."""
 
     def ensure_day(self, day: date) -> None:
