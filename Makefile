@@ -2,7 +2,9 @@
 # Both set themselves up first (scripts/setup.sh).
 SHELL := /bin/bash
 PY := .venv/bin/python
-export QT_QPA_PLATFORM ?= offscreen
+# Tests and screenshots always render offscreen; `make demo` opens windows when there is a screen
+# and runs headless (offscreen) when there is none.
+OFFSCREEN := QT_QPA_PLATFORM=offscreen
 
 .PHONY: setup demo test bench screenshots serve clean
 
@@ -13,16 +15,17 @@ demo: setup
 	$(PY) -m demo
 
 serve: setup
+	mkdir -p out
 	$(PY) -m caller serve --config assets/demo-hospital.toml --db out/hospital.db
 
 test: setup
-	$(PY) -m pytest -q
+	$(OFFSCREEN) $(PY) -m pytest -q
 
 bench: setup
 	bench/run
 
 screenshots: setup
-	$(PY) -m demo.screenshots
+	$(OFFSCREEN) $(PY) -m demo.screenshots
 
 clean:
 	rm -rf out .venv
