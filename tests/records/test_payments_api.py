@@ -102,3 +102,22 @@ def test_price_list_is_public(live):
     live.records.set_prices([{"code": "LAB001", "name": "血常规", "category": "exam", "unit": "次", "unit_fen": 2500}])
     r = httpx.get(live.url + "/api/v1/records/prices")
     assert r.status_code == 200 and r.json()["prices"][0]["unit_fen"] == 2500
+
+
+def test_scanned_payment_code_pays_and_a_declined_payment_keeps_the_hold(kiosk, console, provider):
+    from hardware.payment import Outcome
+
+    p = new_patient(kiosk)
+    bill = exam_bill(console, p["patient_id"], items=(("尿常规", 1, 1200),))
+    provider.script_next(Outcome.decline("余额不足"))
+    order = kiosk.ok("POST", "/records/payments", {"patient_id": p["patient_id"], "bill_ids": [bill["bill_id"]], "amount_fen": 1200, "method": "code"})
+    declined = kiosk.ok("POST", f"/records/payments/{order['order_id']}/pay-code", {"code": "134567890123456789"})
+    assert declined["state"] == "declined" and "换一种支付方式" in declined["message_zh"]
+    assert kiosk.ok("GET", "/records/bills", patient_id=p["patient_id"])["bills"][0]["state"] == "unpaid"
+    status, bad = kiosk.post(f"/records/payments/{order['order_id']}/pay-code", {"code": "0000000000000000"})
+    assert status == 409 and bad["error"]["code"] == "payment_refused" and bad["error"]["message_zh"]
+    provider.script_next(Outcome.approve(0))
+    retry = kiosk.ok("POST", "/records/payments", {"patient_id": p["patient_id"], "bill_ids": [bill["bill_id"]], "amount_fen": 1200, "method": "code"})
+    paid = kiosk.ok("POST", f"/records/payments/{retry['order_id']}/pay-code", {"code": "134567890123456789"})
+    assert paid["state"] == "paid"
+    assert kiosk.ok("GET", "/records/bills", patient_id=p["patient_id"], state="paid")["bills"][0]["order_id"] == retry["order_id"]
