@@ -31,6 +31,8 @@ S = VisitState
 ROLLING_WINDOW = 20  # finished visits in the rolling median of service time
 QUEUE_STATES = (S.waiting, S.room_waiting)
 DAY_COUNTER = "day"  # the current day (date ordinal): queues hold that day's visits
+CLOCK_COUNTER = "clock"  # seconds since CLOCK_EPOCH of the latest command: which session queries see
+CLOCK_EPOCH = datetime(2000, 1, 1)
 
 
 def _not_found(what_zh: str, what_en: str, ident: str) -> RuleError:
@@ -48,16 +50,22 @@ class QueueEngine:
         self._depts = {dept.id: dept for dept in hospital.departments}
         self._doctors = {doc.id: doc for doc in getattr(hospital, "doctors", [])}
         self._visits: dict[str, Visit] = {}
-        self._rooms: dict[str, RoomState] = {rid: RoomState(rid, False, self._default_doctor(rid)) for rid in self._room_cfg}
+        self._rooms: dict[str, RoomState] = {rid: RoomState(rid) for rid in self._room_cfg}
         self._counters: dict[str, int] = {}
         self._durations: dict[str, deque[float]] = {}
         self._day: date | None = None
+        self._now: datetime | None = None  # time of the latest command: which session "now" is for queries
 
     # =============================================================================================
     # restart
     # =============================================================================================
-    def load(self, visits: Iterable[Visit | dict], rooms: Iterable[RoomState | dict], counters: dict[str, int]) -> None:
-        """Rebuild the state from persisted rows (as Change.visits/rooms/counters wrote them)."""
+    def load(self, visits: Iterable[Visit | dict], rooms: Iterable[RoomState | dict], counters: dict[str, int],
+             now: datetime | None = None) -> None:
+        """Rebuild the state from persisted rows (as Change.visits/rooms/counters wrote them).
+
+        `now` (optional): the current time, so queries before the first command see today's session and
+        queues; without it the time of the last persisted command is used.
+        """
         self._visits = {}
         for item in visits:
             visit = item if isinstance(item, Visit) else Visit.from_row(item)
@@ -83,7 +91,12 @@ class QueueEngine:
         days = [v.day for v in self._visits.values()]
         if DAY_COUNTER in self._counters:
             days.append(date.fromordinal(self._counters[DAY_COUNTER]))
+        if now is not None:
+            days.append(now.date())
         self._day = max(days) if days else None
+        self._now = now
+        if now is None and CLOCK_COUNTER in self._counters:
+            self._now = CLOCK_EPOCH + timedelta(seconds=self._counters[CLOCK_COUNTER])
 
     # =============================================================================================
     # commands
@@ -190,6 +203,7 @@ class QueueEngine:
             raise RuleError("room_paused", f"{cfg.name}已停诊，请先开诊再叫号", f"{room_id} is paused; resume it first")
         rules = self._area_rules(self._room_area[room_id])
         with self._command(actor, now) as tx:
+            self._refit(room_id, "call_next", tx)
             if rules.dispatch == "auto":
                 self._top_up(room_id, tx)
             queue = self.room_queue(room_id)
@@ -392,7 +406,7 @@ class QueueEngine:
         probe = dataclasses.replace(visit, dept_id=dept_id, area_id=dept.area,
                                     doctor_id=visit.doctor_id if dept_id == visit.dept_id else None)
         if room_id is not None:
-            self._check_room_fits(probe, room_id)
+            self._check_room_fits(probe, room_id, now)
         with self._command(actor, now) as tx:
             tx.touch(visit)
             before = visit.state.value
@@ -421,7 +435,7 @@ class QueueEngine:
         visit = self._visit(visit_id)
         if visit.state not in QUEUE_STATES:
             raise self._wrong_state(visit, "分诊", "dispatch")
-        self._check_room_fits(visit, room_id)
+        self._check_room_fits(visit, room_id, now)
         with self._command(actor, now) as tx:
             before = self._set_state(visit, S.room_waiting, tx)
             visit.room_id = room_id
@@ -471,12 +485,9 @@ class QueueEngine:
             if doctor.department not in cfg.departments:
                 raise RuleError("wrong_room", f"{doctor.name}医生的科室不在{cfg.name}", f"{doctor_id} does not work for this room's departments")
         with self._command(actor, now) as tx:
-            tx.touch_room(self._rooms[room_id]).doctor_id = doctor_id
-            for visit in self.room_queue(room_id):
-                if not self._fits(visit, room_id):
-                    before = self._set_state(visit, S.waiting, tx)
-                    tx.record(visit, "undispatch", before, {"room_id": room_id, "reason": "doctor_changed"})
-                    tx.queue_changed(visit.area_id, "set_room_doctor", visit.id)
+            state = tx.touch_room(self._rooms[room_id])
+            state.doctor_id, state.doctor_session = doctor_id, self._session_key(now)
+            self._refit(room_id, "set_room_doctor", tx)
             self._room_event(room_id, "set_room_doctor", tx)
             return tx.change(None)
 
@@ -494,6 +505,16 @@ class QueueEngine:
     def room_state(self, room_id: str) -> RoomState:
         self._room(room_id)
         return self._rooms[room_id]
+
+    def room_doctor(self, room_id: str, now: datetime | None = None) -> str | None:
+        """Who sits in the room now: the doctor a nurse set for this session, else the schedule's."""
+        now = now or self._now
+        state = self._rooms[room_id]
+        if now is None:
+            return state.doctor_id
+        if state.doctor_session == self._session_key(now):
+            return state.doctor_id
+        return self._scheduled_doctor(room_id, now)
 
     def rooms(self) -> list[RoomState]:
         return [self._rooms[rid] for rid in self._room_cfg]
@@ -581,10 +602,11 @@ class QueueEngine:
         rooms = []
         for room in area.rooms:
             state = self._rooms[room.id]
-            doctor = self._doctors.get(state.doctor_id or "")
+            doctor_id = self.room_doctor(room.id)
+            doctor = self._doctors.get(doctor_id or "")
             rooms.append({
                 "room_id": room.id, "name": room.name, "name_en": getattr(room, "name_en", ""),
-                "paused": state.paused, "doctor_id": state.doctor_id, "doctor_name": doctor.name if doctor else "",
+                "paused": state.paused, "doctor_id": doctor_id, "doctor_name": doctor.name if doctor else "",
                 "called": items([v for v in self.called(area_id) if v.room_id == room.id]),
                 "in_service": items([v for v in self.in_service(area_id) if v.room_id == room.id]),
                 "queue": items(self.room_queue(room.id)),
@@ -712,10 +734,18 @@ class QueueEngine:
                 tx.queue_changed(area_id, "dispatch", visit.id)
                 space -= 1
 
+    def _refit(self, room_id: str, action: str, tx: Transaction) -> None:
+        """Visits in the room's queue that no longer fit (another doctor sits there now) go back to the area queue."""
+        for visit in self.room_queue(room_id):
+            if not self._fits(visit, room_id):
+                before = self._set_state(visit, S.waiting, tx)
+                tx.record(visit, "undispatch", before, {"room_id": room_id, "reason": "doctor_changed"})
+                tx.queue_changed(visit.area_id, action, visit.id)
+
     def _fits(self, visit: Visit, room_id: str | None) -> bool:
         return room_id is not None and self._why_not(visit, room_id) is None
 
-    def _why_not(self, visit: Visit, room_id: str) -> RuleError | None:
+    def _why_not(self, visit: Visit, room_id: str, now: datetime | None = None) -> RuleError | None:
         """Why `visit` may not go to `room_id` (None: it may)."""
         cfg = self._room_cfg[room_id]
         state = self._rooms[room_id]
@@ -723,8 +753,9 @@ class QueueEngine:
             return RuleError("room_paused", f"{cfg.name}已停诊，不能分诊到该诊室", f"{room_id} is paused")
         if self._room_area[room_id] != visit.area_id or visit.dept_id not in cfg.departments:
             return RuleError("wrong_room", f"{cfg.name}不接诊该科室患者", f"{room_id} does not serve {visit.dept_id}")
-        room_doctor = self._doctors.get(state.doctor_id or "")
-        if visit.doctor_id is not None and visit.doctor_id != state.doctor_id:
+        room_doctor_id = self.room_doctor(room_id, now)
+        room_doctor = self._doctors.get(room_doctor_id or "")
+        if visit.doctor_id is not None and visit.doctor_id != room_doctor_id:
             return RuleError("wrong_doctor", f"该患者指定的医生不在{cfg.name}", f"The visit's doctor does not sit in {room_id}")
         if visit.doctor_id is None and room_doctor is not None and room_doctor.expert:
             return RuleError("wrong_doctor", f"{cfg.name}为专家诊室，只接诊该专家的患者", f"{room_id} is an expert's room")
@@ -734,9 +765,9 @@ class QueueEngine:
                              f"{room_id} takes triage levels {levels} only")
         return None
 
-    def _check_room_fits(self, visit: Visit, room_id: str) -> None:
+    def _check_room_fits(self, visit: Visit, room_id: str, now: datetime) -> None:
         self._room(room_id)
-        problem = self._why_not(visit, room_id)
+        problem = self._why_not(visit, room_id, now)
         if problem is not None:
             raise problem
 
@@ -745,7 +776,7 @@ class QueueEngine:
         rules = self._rules(visit)
         room = self._room_cfg[visit.room_id]
         dept = self._depts[visit.dept_id]
-        doctor = self._doctors.get(self._rooms[visit.room_id].doctor_id or "")
+        doctor = self._doctors.get(self.room_doctor(visit.room_id) or "")
         display, speech = call_texts(visit, rules, room.name, dept.name, doctor.name if doctor else "")
         targets = list(rules.call_targets)
         if visit.number_kind == "extra" and not rules.extra_numbers_called:
@@ -759,18 +790,32 @@ class QueueEngine:
 
     def _room_event(self, room_id: str, action: str, tx: Transaction) -> None:
         state = self._rooms[room_id]
+        doctor_id = self.room_doctor(room_id)
         tx.emit(EngineEvent("room", self._room_area[room_id], {
             "room_id": room_id, "room": self._room_cfg[room_id].name, "paused": state.paused,
-            "doctor_id": state.doctor_id, "action": action,
+            "doctor_id": doctor_id, "action": action,
         }))
-        tx.record(None, action, None, {"room_id": room_id, "paused": state.paused, "doctor_id": state.doctor_id})
+        tx.record(None, action, None, {"room_id": room_id, "paused": state.paused, "doctor_id": doctor_id})
 
-    def _default_doctor(self, room_id: str) -> str | None:
-        """The doctor configured for the room (the first, when several share it)."""
-        for doctor in getattr(self.hospital, "doctors", []):
-            if doctor.room == room_id:
+    def _scheduled_doctor(self, room_id: str, now: datetime) -> str | None:
+        """The doctor the schedule puts in the room for the session of `now` (the first, if several)."""
+        session = self._session_of(now)
+        for doctor in self._doctors.values():
+            if doctor.room != room_id:
+                continue
+            works = getattr(doctor, "works", None)
+            if works(now.weekday(), session) if works else session in getattr(doctor, "sessions", ["am", "pm"]):
                 return doctor.id
         return None
+
+    def _session_of(self, now: datetime) -> str:
+        """"am" before the end of the morning session (schedule.am, default 12:00), else "pm"."""
+        schedule = getattr(self.hospital, "schedule", None)
+        am_end = schedule.session_span("am")[1] if schedule is not None else time(12, 0)
+        return "am" if now.time() < am_end else "pm"
+
+    def _session_key(self, now: datetime) -> str:
+        return f"{now.date().isoformat()}/{self._session_of(now)}"
 
     # =============================================================================================
     # internals: look-ups and helpers
@@ -779,15 +824,17 @@ class QueueEngine:
     def _command(self, actor: str, now: datetime) -> Iterator[Transaction]:
         """Run a command: all of it applies, or (on any exception) none of it."""
         tx = Transaction(self._visits, self._rooms, self._counters, actor, now)
-        previous_day = self._day
+        previous_day, previous_now = self._day, self._now
+        self._now = now
         if self._day is None or now.date() > self._day:
             self._day = now.date()
             tx.set_counter(DAY_COUNTER, self._day.toordinal())
+        tx.set_counter(CLOCK_COUNTER, int((now - CLOCK_EPOCH).total_seconds()))
         try:
             yield tx
         except BaseException:
             tx.rollback()
-            self._day = previous_day
+            self._day, self._now = previous_day, previous_now
             raise
 
     def _set_state(self, visit: Visit, state: VisitState, tx: Transaction) -> str:

@@ -149,18 +149,20 @@ class Visit:
 
 @dataclass
 class RoomState:
-    """The live state of one room: paused (停诊) or open, and who sits there this session."""
+    """The live state of one room: paused (停诊) or open, and who a nurse said sits there this session."""
 
     room_id: str
     paused: bool = False
-    doctor_id: str | None = None
+    doctor_id: str | None = None  # set by a nurse for one session (doctor_session); else the schedule decides
+    doctor_session: str | None = None  # "2026-11-23/am": the session doctor_id was set for
 
     def to_row(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "RoomState":
-        return cls(room_id=row["room_id"], paused=bool(row.get("paused", False)), doctor_id=row.get("doctor_id"))
+        return cls(room_id=row["room_id"], paused=bool(row.get("paused", False)), doctor_id=row.get("doctor_id"),
+                   doctor_session=row.get("doctor_session"))
 
 
 @dataclass

@@ -73,11 +73,11 @@ class QueueMachine(RuleBasedStateMachine):
         assert {v.id for v in change.visits} == changed, f"{command}: Change.visits must list exactly the changed visits"
         for entry in change.audit:
             if entry.action == "dispatch":
-                room = self.engine.room_state(entry.detail["room_id"])
+                room_id = entry.detail["room_id"]
                 visit = self.engine.visit(entry.visit_id)
-                assert not room.paused, "dispatched to a paused room"
+                assert not self.engine.room_state(room_id).paused, "dispatched to a paused room"
                 if visit.number_kind == "expert":
-                    assert visit.doctor_id == room.doctor_id, "expert visit sent to another doctor"
+                    assert visit.doctor_id == self.engine.room_doctor(room_id), "expert visit sent to another doctor"
 
     def pick(self, data, states: tuple[VisitState, ...] | None = None) -> Visit | None:
         pool = [v for v in self.engine.visits() if states is None or v.state in states]
@@ -211,7 +211,7 @@ class QueueMachine(RuleBasedStateMachine):
         if not hasattr(self, "engine"):
             return
         for room in ROOMS:
-            doctor = self.engine.room_state(room).doctor_id
+            doctor = self.engine.room_doctor(room)
             for visit in self.engine.room_queue(room):
                 if visit.number_kind == "expert" or visit.doctor_id:
                     assert visit.doctor_id == doctor

@@ -449,3 +449,23 @@ def test_rows_round_trip_through_json_text():
     again = type(visit).from_row(row)
     assert again == c.engine.visit(visit.id)
     assert again.slot_start == time(8, 0) and again.state == VisitState.waiting
+
+
+def test_the_room_doctor_follows_the_session_schedule_unless_a_nurse_sets_it():
+    doctors = [
+        {"id": "DA", "name": "郑专家", "department": "X", "room": "R1", "expert": True, "sessions": ["am"]},
+        {"id": "DP", "name": "何医生", "department": "X", "room": "R1", "sessions": ["pm"]},
+    ]
+    c = Clinic({"room_cap": 2}, rooms=ONE_ROOM, doctors=doctors).at("09:00")
+    c.arrive("g")
+    c.arrive("x1", kind="expert", doctor="DA")
+    c.arrive("x2", kind="expert", doctor="DA")
+    c.arrive("x3", kind="expert", doctor="DA")
+    assert c.call("R1").patient_name == "x1"  # the expert's morning: general numbers wait
+    assert c.room_names("R1") == ["x2", "x3"]
+    c.at("13:30")
+    assert c.engine.room_doctor("R1", c.now) == "DP"
+    assert c.call("R1").patient_name == "g"  # the afternoon doctor: the expert's visits go back to wait
+    assert c.names() == ["x2", "x3"]
+    c.do("set_room_doctor", "R1", "DA")
+    assert c.call("R1").patient_name == "x2"
