@@ -19,12 +19,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scanner", help="scanner serial URL or pty path")
     parser.add_argument("--payment", help="payment provider base URL")
     parser.add_argument("--fullscreen", action="store_true", help="full screen and locked (production)")
+    parser.add_argument("--config", help="hospital TOML: this kiosk's device settings (staff PIN, timeouts)")
     parser.add_argument("--landscape", action="store_true", help="1920x1080 screen")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = QApplication(sys.argv[:1])
     window = build_kiosk(args.service, args.token, args.reader, args.printer, args.scanner, args.payment,
-                         fullscreen=args.fullscreen, landscape=args.landscape, app=app)
+                         fullscreen=args.fullscreen, landscape=args.landscape, app=app,
+                         config=args.config)
     window.setWindowTitle("自助服务")
     return app.exec()
 

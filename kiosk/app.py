@@ -18,13 +18,13 @@ PORTRAIT = (1080, 1920)
 LANDSCAPE = (1920, 1080)
 
 
-def settings_from_service(backend: Backend, settings: KioskSettings, token: str) -> KioskSettings:
-    """Hospital name and this kiosk's device settings (admin PIN, timeouts) from the service, when it answers."""
+def settings_from_service(backend: Backend, settings: KioskSettings, token: str) -> bool:
+    """Hospital name and this kiosk's device settings (admin PIN, timeouts) from the service; False if it is down."""
     try:
         hospital = backend.hospital()
-    except Exception as exc:  # noqa: BLE001 - the kiosk starts anyway and shows out-of-service when needed
+    except Exception as exc:  # noqa: BLE001 - the kiosk starts anyway and shows out-of-service
         log.warning("hospital structure not available yet: %s", getattr(exc, "code", type(exc).__name__))
-        return settings
+        return False
     info = hospital.get("hospital", hospital)
     settings.hospital_name = info.get("name") or settings.hospital_name
     settings.hospital_name_en = info.get("name_en") or settings.hospital_name_en
@@ -32,17 +32,37 @@ def settings_from_service(backend: Backend, settings: KioskSettings, token: str)
     for key in ("admin_pin", "timeout_s", "elderly_timeout_s", "payment_timeout_s"):
         if device.get(key):
             setattr(settings, key, type(getattr(settings, key))(device[key]))
-    return settings
+    return True
+
+
+def device_settings(config_path: str | None, token: str, settings: KioskSettings) -> None:
+    """This kiosk's entry of the hospital TOML (admin PIN, timeouts, printer profile), when the file is given."""
+    if not config_path:
+        return
+    from caller.config import load_hospital
+
+    device = load_hospital(config_path).device_by_token(token)
+    if device is None:
+        return
+    values = dict(getattr(device, "settings", None) or {})
+    settings.device_id = device.id
+    for key in ("admin_pin", "timeout_s", "elderly_timeout_s", "payment_timeout_s"):
+        if key in values:
+            setattr(settings, key, type(getattr(settings, key))(values[key]))
+    if values.get("printer_profile"):
+        settings.printer_profile = str(values["printer_profile"])
 
 
 def build_kiosk(service: str, token: str, reader: str | None = None, printer: str | None = None,
                 scanner: str | None = None, payment: str | None = None, *, fullscreen: bool = False,
                 landscape: bool = False, settings: KioskSettings | None = None, speech: Any = None,
-                start_devices: bool = True, app: QApplication | None = None) -> KioskWindow:
+                start_devices: bool = True, app: QApplication | None = None,
+                config: str | None = None) -> KioskWindow:
     """Create (and show) a kiosk window talking to ``service`` with ``token`` and the given device URLs.
 
-    The QApplication must exist (or is created). Returns the window; ``window.devices`` and ``window.backend``
-    give access to the parts.
+    The QApplication must exist (or is created). ``config`` (the hospital TOML) supplies this kiosk's device
+    settings such as the staff PIN. Returns the window; ``window.devices`` and ``window.backend`` give access
+    to the parts.
     """
     app = app or QApplication.instance() or QApplication([])
     from uikit.fonts import load_cjk_font
@@ -57,9 +77,13 @@ def build_kiosk(service: str, token: str, reader: str | None = None, printer: st
     backend = Backend(service, token, payment_provider=provider)
     settings = settings or KioskSettings()
     settings.portrait = not landscape
-    settings_from_service(backend, settings, token)
-    devices = KioskDevices(reader, printer, scanner, payment, speech=speech, status_url=service)
+    device_settings(config, token, settings)
+    service_up = settings_from_service(backend, settings, token)
+    devices = KioskDevices(reader, printer, scanner, payment, speech=speech, status_url=service,
+                           printer_profile=settings.printer_profile)
     window = KioskWindow(backend, devices, settings)
+    if not service_up:
+        window.flows.out_of_service()
     window.resize(*(LANDSCAPE if landscape else PORTRAIT))
     if start_devices:
         devices.start()

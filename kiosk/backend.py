@@ -176,26 +176,30 @@ class Backend:
         if doctor.kind == "expert":
             params["doctor"] = doctor.id
         sessions = self._get(f"{R}/slots", **params)["sessions"]
-        by_time: dict[tuple[str, str], Slot] = {}
+        by_time: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
         for s in sessions:
             if s.get("status", "open") != "open" or (s["kind"] == "expert") != (doctor.kind == "expert"):
                 continue
             for x in s["slots"]:
-                key = (x["start"], x["end"])
-                left = x.get("remaining", 0)
-                known = by_time.get(key)
-                if known is None or (known.remaining <= 0 < left):
-                    base = 0 if known is None else known.remaining
-                    by_time[key] = Slot(id=str(x["slot_id"]), start=x["start"], end=x["end"], remaining=base + left,
-                                        session=s["session"])
-                else:
-                    by_time[key] = Slot(known.id, known.start, known.end, known.remaining + left, known.session)
-        return [by_time[k] for k in sorted(by_time)]
+                by_time.setdefault((x["start"], x["end"]), []).append((x.get("remaining", 0), str(x["slot_id"]), s["session"]))
+        out = []
+        for (start, end), seats in sorted(by_time.items()):
+            seats.sort(key=lambda t: -t[0])  # the slot with most seats first, the others as fall-backs
+            out.append(Slot(id=seats[0][1], start=start, end=end, remaining=sum(t[0] for t in seats),
+                            session=seats[0][2], alternatives=tuple(t[1] for t in seats[1:] if t[0] > 0)))
+        return out
 
     # ----- registration -------------------------------------------------------------------------
     def hold(self, patient: Patient, doctor: Doctor, slot: Slot, key: str) -> Hold:
-        reg = self._post(f"{R}/registrations", {"patient_id": int(patient.id), "slot_id": int(slot.id),
-                                                 "idempotency_key": key})
+        """Hold a seat; for a general number another doctor's seat at the same time will do."""
+        for n, slot_id in enumerate((slot.id, *slot.alternatives)):
+            try:
+                reg = self._post(f"{R}/registrations", {"patient_id": int(patient.id), "slot_id": int(slot_id),
+                                                         "idempotency_key": f"{key}:{n}"})
+                break
+            except CallerError as exc:
+                if exc.code != "slot_taken" or n == len(slot.alternatives):
+                    raise
         return Hold(id=str(reg["registration_id"]), amount_fen=reg["fee_fen"], expires_at=reg.get("hold_expires_at") or "",
                     bill_id=str(reg["bill_id"]) if reg.get("bill_id") is not None else "")
 

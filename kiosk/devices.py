@@ -53,12 +53,12 @@ def card_from_idcard(card: Any) -> CardData:
     )
 
 
-def open_printer(url: str):
+def open_printer(url: str, default_profile: str = "generic-80-gbk"):
     """tcp://host:port -> network printer; anything else a pyserial URL or a pty path. ?profile=NAME."""
     from hardware.printer import Printer, SerialTransport, TcpTransport, profile_named
 
     parsed = urlparse(url)
-    profile = profile_named(parse_qs(parsed.query).get("profile", ["generic-80-gbk"])[0])
+    profile = profile_named(parse_qs(parsed.query).get("profile", [default_profile])[0])
     if parsed.scheme == "tcp":
         transport = TcpTransport(parsed.hostname or "127.0.0.1", parsed.port or 9100)
     else:
@@ -76,8 +76,10 @@ class KioskDevices(QObject):
 
     def __init__(self, reader_url: str | None = None, printer_url: str | None = None,
                  scanner_url: str | None = None, payment_url: str | None = None,
-                 speech: Any = None, printer: Any = None, status_url: str = "") -> None:
+                 speech: Any = None, printer: Any = None, status_url: str = "",
+                 printer_profile: str = "generic-80-gbk") -> None:
         super().__init__()
+        self.printer_profile = printer_profile
         self.reader_url, self.printer_url, self.scanner_url, self.payment_url = reader_url, printer_url, scanner_url, payment_url
         self.status_url = status_url.rstrip("/")
         self._printer = printer
@@ -160,7 +162,7 @@ class KioskDevices(QObject):
     # ----- printer (called from workers) ----------------------------------------------------------
     def printer(self):
         if self._printer is None and self.printer_url:
-            self._printer = open_printer(self.printer_url)
+            self._printer = open_printer(self.printer_url, self.printer_profile)
         return self._printer
 
     def printer_problem(self) -> str:

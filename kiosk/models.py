@@ -59,6 +59,7 @@ class Slot:
     end: str  # "09:30"
     remaining: int
     session: str = ""
+    alternatives: tuple[str, ...] = ()  # other doctors' slots at the same time (general numbers)
 
 
 @dataclass(frozen=True)

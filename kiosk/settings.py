@@ -20,3 +20,4 @@ class KioskSettings:
     out_of_service_retry_ms: int = 5000
     portrait: bool = True
     device_id: str = "kiosk"
+    printer_profile: str = "generic-80-gbk"

@@ -45,6 +45,7 @@ class KioskWindow(QWidget):
         self.remaining = 0
         self._admin_taps: list[float] = []
         self._may_close = False
+        self.closed = False
         self._build_chrome()
         self.busy = BusyOverlay(self)
         self.runner.busy_changed.connect(self.busy.set_busy)
@@ -246,7 +247,9 @@ class KioskWindow(QWidget):
             event.ignore()
             return
         QApplication.instance().removeEventFilter(self)
+        self.closed = True
         self.tick_timer.stop()
+        self.runner.new_generation()
         self.flows.shutdown()
         super().closeEvent(event)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 
@@ -67,8 +68,10 @@ class Runner(QObject):
             self._set_busy(+1)
 
         def finish(callback, value) -> None:
+            if not shiboken6.isValid(self):
+                return  # the kiosk was closed while this task ran
             # Drop the relay only after its signal has been delivered (never from inside its own emission).
-            QTimer.singleShot(0, lambda: self._pending.discard(relay))
+            QTimer.singleShot(0, self, lambda: self._pending.discard(relay))
             if busy:
                 self._set_busy(-1)
             if generation == self.generation and callback is not None:

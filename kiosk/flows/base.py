@@ -81,12 +81,12 @@ class FlowBase:
         from PySide6.QtCore import QTimer
 
         def probe() -> None:
-            if self.kiosk.current is None or self.kiosk.current.name != "out_of_service":
+            if self.kiosk.closed or self.kiosk.current is None or self.kiosk.current.name != "out_of_service":
                 return
             self.kiosk.runner.run(self.kiosk.backend.ping, lambda _r: self.kiosk.go_home("recovered"),
                                   lambda _e: self._retry_service(), busy=False)
 
-        QTimer.singleShot(self.kiosk.settings.out_of_service_retry_ms, probe)
+        QTimer.singleShot(self.kiosk.settings.out_of_service_retry_ms, self.kiosk, probe)
 
     # ----- identify -------------------------------------------------------------------------------
     def identify(self, then: Callable[[Patient], None], allow_create: bool = True) -> None:

@@ -15,10 +15,14 @@ class PaymentMixin(FlowBase):
     _payment_stop: threading.Event | None = None
 
     def start_payment(self, bill_ids: list[str], amount_fen: int, what: str, on_paid: Callable[[Payment], None],
-                      on_abandon: Callable[[], None], ref: str) -> None:
-        """Create the order at the service, show its QR and wait for the result in a worker."""
+                      on_abandon: Callable[[], None], ref: str, on_retry: Callable[[], None] | None = None) -> None:
+        """Create the order at the service, show its QR and wait for the result in a worker.
+
+        on_retry starts over after a failed payment (default: a new order for the same bills).
+        """
         kiosk = self.kiosk
         self._on_paid, self._on_abandon, self._pay_args = on_paid, on_abandon, (bill_ids, amount_fen, what, ref)
+        self._on_retry = on_retry
         attempt = kiosk.session.idempotency.get(f"attempt:{ref}", "0")
         key = self.key(f"pay:{ref}:{attempt}")
         patient = kiosk.session.patient
@@ -154,9 +158,10 @@ class PaymentMixin(FlowBase):
             self._on_abandon()
             kiosk.go_home("done")
 
-        self.message(title, text, [(tr("重新支付"), lambda: self.start_payment(*self._pay_args[:3], self._on_paid,
-                                                                                 self._on_abandon, ref)),
-                                   (tr("返回首页"), give_up)], name="payment_failed", push=False, allow_back=False)
+        on_paid, on_abandon, on_retry, args = self._on_paid, self._on_abandon, self._on_retry, self._pay_args
+        retry = on_retry or (lambda: self.start_payment(*args[:3], on_paid, on_abandon, ref))
+        self.message(title, text, [(tr("重新支付"), retry), (tr("返回首页"), give_up)],
+                     name="payment_failed", push=False, allow_back=False)
 
     def abandon_payment(self) -> None:
         """The patient walked away: stop waiting; close the order in the background."""

@@ -52,11 +52,23 @@ class RegisterMixin(PaymentMixin):
             self.message(tr("对不起，打印机暂时无法使用"),
                          tr("为避免您缴费后拿不到凭条，本机暂停挂号缴费。请到人工窗口或其他自助机办理。") + "\n" + tr(problem))
             return
+        self._hold()
+
+    def _hold(self) -> None:
+        """Hold the chosen slot; each attempt (after a failed payment the hold is gone) has its own key."""
         kiosk = self.kiosk
         s = kiosk.session
         slot = s.slot
-        self.call(lambda: kiosk.backend.hold(s.patient, s.doctor, slot, self.key(f"hold:{slot.id}")),
+        attempt = s.idempotency.get(f"hold-attempt:{slot.id}", "0")
+        self.call(lambda: kiosk.backend.hold(s.patient, s.doctor, slot, self.key(f"hold:{slot.id}:{attempt}")),
                   self._held, self._hold_failed)
+
+    def _retry_registration(self) -> None:
+        s = self.kiosk.session
+        self._release_hold()
+        key = f"hold-attempt:{s.slot.id}"
+        s.idempotency[key] = str(int(s.idempotency.get(key, "0")) + 1)
+        self._hold()
 
     def _hold_failed(self, exc: BaseException) -> bool:
         if getattr(exc, "code", "") in SLOT_GONE:
@@ -69,7 +81,8 @@ class RegisterMixin(PaymentMixin):
         kiosk.session.hold = hold
         what = tr("挂号费")
         self.start_payment([hold.bill_id] if hold.bill_id else [], hold.amount_fen, what,
-                           on_paid=self._paid, on_abandon=self._release_hold, ref=f"hold:{hold.id}")
+                           on_paid=self._paid, on_abandon=self._release_hold, ref=f"hold:{hold.id}",
+                           on_retry=self._retry_registration)
 
     def _release_hold(self) -> None:
         hold = self.kiosk.session.hold

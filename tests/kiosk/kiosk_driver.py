@@ -32,3 +32,51 @@ def place_card(reader_sim, seed: int = 7, **overrides):
     card = demo_card(seed=seed, **overrides)
     reader_sim.place_card(card)
     return card
+
+
+def orders(payment_sim, state: str | None = None):
+    """Orders the payment gateway simulator has seen today (optionally in one state)."""
+    from datetime import date
+
+    found = payment_sim.provider.reconciliation(date.today())
+    return [o for o in found if state is None or o.state.value == state]
+
+
+def pay_current_order(payment_sim) -> None:
+    """The patient scans the QR on screen with their phone and pays."""
+    pending = orders(payment_sim, "pending")
+    assert pending, "no payment order was opened"
+    payment_sim.provider.patient_pays(pending[-1].order_id)
+
+
+def register_until(qtbot, kiosk, reader_sim, last: str = "payment", seed: int = 7, phone: str = "13812345678",
+                   doctor: int = 0):
+    """Card -> new record -> first department -> doctor -> first slot -> confirm (-> payment). Returns the card."""
+    click(qtbot, kiosk.current.tiles["register"])
+    wait_screen(qtbot, kiosk, "identify")
+    card = place_card(reader_sim, seed=seed)
+    screen = wait_screen(qtbot, kiosk, "new_patient")
+    screen.keypad.type_text(phone)
+    click(qtbot, screen.keypad.ok)
+    choose(qtbot, wait_screen(qtbot, kiosk, "departments"), 0)
+    choose(qtbot, wait_screen(qtbot, kiosk, "doctors"), doctor)
+    if last == "slots":
+        return card
+    choose(qtbot, wait_screen(qtbot, kiosk, "slots"), 0)
+    confirm = wait_screen(qtbot, kiosk, "confirm")
+    if last == "confirm":
+        return card
+    click(qtbot, confirm.confirm_button)
+    wait_screen(qtbot, kiosk, "payment")
+    return card
+
+
+def visible_texts(widget) -> list[str]:
+    """Every text shown by labels and buttons under widget."""
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    out = []
+    for child in widget.findChildren(QLabel) + widget.findChildren(QAbstractButton):
+        if child.isVisibleTo(widget) and child.text():
+            out.append(child.text())
+    return out
