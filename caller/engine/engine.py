@@ -55,6 +55,10 @@ class QueueEngine:
         self._durations: dict[str, deque[float]] = {}
         self._day: date | None = None
         self._now: datetime | None = None  # time of the latest command: which session "now" is for queries
+        self._open: set[str] = set()  # ids of visits not done/cancelled: what queues are made of
+        schedule = getattr(hospital, "schedule", None)
+        self._am_end: time = schedule.session_span("am")[1] if schedule is not None else time(12, 0)
+        self._scheduled: dict[tuple[str, int, str], str | None] = {}
 
     # =============================================================================================
     # restart
@@ -70,6 +74,7 @@ class QueueEngine:
         for item in visits:
             visit = item if isinstance(item, Visit) else Visit.from_row(item)
             self._visits[visit.id] = visit
+        self._open = {vid for vid, visit in self._visits.items() if visit.state not in FINAL_STATES}
         for item in rooms:
             room = item if isinstance(item, RoomState) else RoomState.from_row(item)
             if room.room_id in self._room_cfg:
@@ -154,6 +159,7 @@ class QueueEngine:
             )
             tx.touch(visit)
             self._visits[vid] = visit
+            self._open.add(vid)
             if not self._rules(visit).check_in_mode:
                 self._place(visit, ordering.natural_key(visit, self._rules(visit), self._emergency(visit)), tx)
                 self._arrival_alert(visit, tx)
@@ -799,20 +805,19 @@ class QueueEngine:
 
     def _scheduled_doctor(self, room_id: str, now: datetime) -> str | None:
         """The doctor the schedule puts in the room for the session of `now` (the first, if several)."""
-        session = self._session_of(now)
-        for doctor in self._doctors.values():
-            if doctor.room != room_id:
-                continue
-            works = getattr(doctor, "works", None)
-            if works(now.weekday(), session) if works else session in getattr(doctor, "sessions", ["am", "pm"]):
-                return doctor.id
-        return None
+        key = (room_id, now.weekday(), self._session_of(now))
+        if key not in self._scheduled:
+            self._scheduled[key] = None
+            for doctor in self._doctors.values():
+                works = getattr(doctor, "works", None)
+                if doctor.room == room_id and (works(key[1], key[2]) if works else key[2] in doctor.sessions):
+                    self._scheduled[key] = doctor.id
+                    break
+        return self._scheduled[key]
 
     def _session_of(self, now: datetime) -> str:
         """"am" before the end of the morning session (schedule.am, default 12:00), else "pm"."""
-        schedule = getattr(self.hospital, "schedule", None)
-        am_end = schedule.session_span("am")[1] if schedule is not None else time(12, 0)
-        return "am" if now.time() < am_end else "pm"
+        return "am" if now.time() < self._am_end else "pm"
 
     def _session_key(self, now: datetime) -> str:
         return f"{now.date().isoformat()}/{self._session_of(now)}"
@@ -835,7 +840,17 @@ class QueueEngine:
         except BaseException:
             tx.rollback()
             self._day, self._now = previous_day, previous_now
+            self._sync_open(tx.touched_ids())
             raise
+        self._sync_open(tx.touched_ids())
+
+    def _sync_open(self, visit_ids: Iterable[str]) -> None:
+        for vid in visit_ids:
+            visit = self._visits.get(vid)
+            if visit is None or visit.state in FINAL_STATES:
+                self._open.discard(vid)
+            else:
+                self._open.add(vid)
 
     def _set_state(self, visit: Visit, state: VisitState, tx: Transaction) -> str:
         """Change the state (leaving a room queue clears room_id); returns the state before."""
@@ -847,7 +862,9 @@ class QueueEngine:
         return before
 
     def _today(self) -> Iterator[Visit]:
-        return (v for v in self._visits.values() if v.day == self._day)
+        """Today's visits that are not done or cancelled (every queue is made of these)."""
+        visits, day = self._visits, self._day
+        return (visit for visit in (visits[vid] for vid in self._open) if visit.day == day)
 
     @staticmethod
     def _sorted(visits: Iterable[Visit]) -> list[Visit]:

@@ -56,6 +56,9 @@ class Transaction:
             self._counters_before[key] = self._counters.get(key)
         self._counters[key] = value
 
+    def touched_ids(self) -> list[str]:
+        return list(self._visits_before)
+
     # ---- what the command says --------------------------------------------------------------------
     def record(self, visit: Visit | None, action: str, before: str | None, detail: dict | None = None) -> None:
         """Audit one action on a visit (before = its state before, as a string)."""
