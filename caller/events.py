@@ -11,7 +11,6 @@ import asyncio
 import json
 import threading
 from collections import deque
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Iterable
 
@@ -22,7 +21,7 @@ STAFF = "staff"
 HEARTBEAT_SECONDS = 2.0
 REPLAY_LIMIT = 1000        # more missed (global seq distance) -> snapshot instead of replay
 RING_SIZE = 5000           # recent events kept in memory for fast replay
-QUEUE_MAX = 2000           # a subscriber this far behind is dropped (it reconnects with since)
+QUEUE_MAX = 2000           # a subscriber this many messages behind is dropped (it reconnects with since)
 
 SnapshotFn = Callable[[str, str], dict]  # (area, audience) -> area snapshot
 
@@ -42,34 +41,50 @@ def wire(seq: int, etype: str, area: str, ts: str, data: dict) -> dict:
     return {"seq": seq, "type": etype, "area": area, "ts": ts, "data": data}
 
 
-@dataclass(eq=False)
 class Subscriber:
-    """One WebSocket connection: an area, an audience and an outgoing text queue."""
+    """One WebSocket connection: an area, an audience and its outgoing messages.
 
-    area: str
-    audience: str
-    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_MAX))
-    closed: bool = False
-    last_seq: int = 0
+    A ``queue`` message that is still waiting at the tail when a newer one arrives is replaced by it:
+    a queue message carries the whole area state, so a slow peer skips stale states instead of falling
+    behind, and nothing is reordered (it was the last message).
+    """
 
-    def offer(self, text: str) -> bool:
+    def __init__(self, area: str, audience: str):
+        self.area = area
+        self.audience = audience
+        self.closed = False
+        self.last_seq = 0
+        self._pending: deque[tuple[str, bool]] = deque()
+        self._ready = asyncio.Event()
+
+    def offer(self, text: str, replaceable: bool = False) -> bool:
         """Queue a message; False when the peer is too far behind (it gets dropped)."""
         if self.closed:
             return False
-        try:
-            self.queue.put_nowait(text)
+        if replaceable and self._pending and self._pending[-1][1]:
+            self._pending[-1] = (text, True)
             return True
-        except asyncio.QueueFull:
+        if len(self._pending) >= QUEUE_MAX:
             self.close()
             return False
+        self._pending.append((text, replaceable))
+        self._ready.set()
+        return True
+
+    async def next(self) -> str | None:
+        """The next message to send, or None once closed."""
+        while not self._pending:
+            if self.closed:
+                return None
+            self._ready.clear()
+            await self._ready.wait()
+        if self.closed:
+            return None
+        return self._pending.popleft()[0]
 
     def close(self) -> None:
-        if not self.closed:
-            self.closed = True
-            try:
-                self.queue.put_nowait(None)
-            except asyncio.QueueFull:
-                pass
+        self.closed = True
+        self._ready.set()
 
 
 class EventHub:
@@ -134,7 +149,7 @@ class EventHub:
                 if text is None:
                     text = texts[sub.audience] = _dumps(self._message(ev, sub.audience, snapshots))
                 sub.last_seq = ev.seq
-                if not sub.offer(text):
+                if not sub.offer(text, replaceable=ev.type == "queue"):
                     subs.discard(sub)
 
     def _message(self, ev: EventRow, audience: str, snapshots: dict[tuple[str, str], dict]) -> dict:

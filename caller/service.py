@@ -175,7 +175,7 @@ class CallerService:
     def _rows(self, change: Change, command: str, who: Principal, now: datetime) -> ChangeRows:
         ts = now.isoformat(timespec="milliseconds")
         rows = ChangeRows()
-        rows.visits = [(v.id, v.day.isoformat(), v.area_id, v.state.value, v.to_row()) for v in change.visits]
+        rows.visits = [(v.id, v.day.isoformat(), v.area_id, v.state.value, views.visit_row(v)) for v in change.visits]
         rows.rooms = {r.room_id: r.to_row() for r in change.rooms}
         rows.counters = dict(change.counters)
         rows.events = [(e.type, e.area_id, ts, views.event_data(self, e, command)) for e in change.events]

@@ -18,7 +18,7 @@ def bearer(header: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def principal(request: Request) -> Principal:
+async def principal(request: Request) -> Principal:
     """FastAPI dependency: the authenticated caller (401 when the token is missing or unknown)."""
     token = bearer(request.headers.get("authorization"))
     return request.app.state.service.auth.resolve(token)

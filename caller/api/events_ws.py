@@ -55,7 +55,7 @@ async def events(ws: WebSocket) -> None:
         for text in first:
             await asyncio.wait_for(ws.send_text(text), SEND_TIMEOUT)
         while True:
-            text = await sub.queue.get()
+            text = await sub.next()
             if text is None:
                 break
             await asyncio.wait_for(ws.send_text(text), SEND_TIMEOUT)

@@ -10,7 +10,7 @@ from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from caller.config import HospitalConfig
-from caller.engine.announce import screen_name, visit_item
+from caller.engine.announce import plain, screen_name, visit_item
 from caller.engine.model import Change, EngineEvent, Visit, VisitState
 
 if TYPE_CHECKING:
@@ -33,10 +33,19 @@ def _names(service: "CallerService") -> dict[str, dict[str, Any]]:
     return cached
 
 
+def visit_row(visit: Visit) -> dict[str, Any]:
+    """``Visit.to_row()`` without dataclasses.asdict's deep copies (every field of a Visit is flat)."""
+    row = dict(visit.__dict__)
+    row["state"] = visit.state.value
+    return row
+
+
 def summary(service: "CallerService", visit: Visit, public: bool, position: int | None = None) -> dict:
     """One visit for a list: the engine's display-safe item plus names of department, room, doctor."""
     rules = service.config.rules_for_area(visit.area_id)
-    item = visit_item(visit, rules, public)
+    item = visit_item(visit, rules, True)
+    if not public:
+        item.update({key: plain(value) for key, value in visit_row(visit).items() if key not in item})
     names = _names(service)
     room = names["room"].get(visit.room_id) if visit.room_id else None
     doctor = names["doctor"].get(visit.doctor_id) if visit.doctor_id else None
@@ -51,7 +60,8 @@ def summary(service: "CallerService", visit: Visit, public: bool, position: int 
     return item
 
 
-PUBLIC_LIST_MAX = 20  # public lists are cut to their head (``*_total`` keeps the full count)
+PUBLIC_LIST_MAX = 10   # public lists are cut to their head (``*_total`` keeps the full count)
+PUBLIC_ROOM_CALLED_MAX = 3
 
 
 def _trim(snapshot: dict) -> dict:
@@ -61,10 +71,10 @@ def _trim(snapshot: dict) -> dict:
         snapshot[f"{key}_total"] = len(items)
         snapshot[key] = items[:PUBLIC_LIST_MAX]
     for room in snapshot.get("rooms", []):
-        for key in ("queue", "called"):
+        for key, most in (("queue", PUBLIC_LIST_MAX), ("called", PUBLIC_ROOM_CALLED_MAX)):
             items = room.get(key, [])
             room[f"{key}_total"] = len(items)
-            room[key] = items[:PUBLIC_LIST_MAX]
+            room[key] = items[:most]
     return snapshot
 
 

@@ -1,0 +1,263 @@
+"""Caller service benchmarks, the service running as its own process on loopback (`python -m caller serve`).
+
+call_to_display: 200 wall displays (4 processes x 50 asyncio WebSocket clients) follow the NK area while a
+    console sends 1,000 "call next" at a steady rate. Latency of one call = from sending the HTTP command to
+    the LAST display receiving its `call` event. lost = (call, display) pairs never received.
+throughput: 20 concurrent clients send a mix of durable commands (register, check-in, call next, start,
+    finish) for BENCH_SECONDS; beside it, the rate of bare SQLite transactions writing the same rows
+    (one visit row, one event, one audit row, a counter) on the same machine and file system.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import sqlite3
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from caller.config import DEMO_CONFIG
+from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, run_service_process
+
+DISPLAY_PROCS = int(os.environ.get("BENCH_DISPLAY_PROCS", 4))
+DISPLAYS_PER_PROC = int(os.environ.get("BENCH_DISPLAYS_PER_PROC", 50))
+CALLS = int(os.environ.get("BENCH_CALLS", 1000))
+CALL_RATE = float(os.environ.get("BENCH_CALL_RATE", 20.0))   # calls per second, steady
+THROUGHPUT_CLIENTS = 20
+THROUGHPUT_SECONDS = 8.0
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def _login(base_url: str) -> str:
+    resp = httpx.post(f"{base_url}/api/v1/auth/login", json={"username": "wanghs", "password": DEMO_PASSWORD},
+                      headers={"Authorization": f"Bearer {DEMO_TOKENS['console_nk']}"})
+    resp.raise_for_status()
+    return resp.json()["token"]
+
+
+def _post(http: httpx.Client, path: str, token: str, body: dict | None = None) -> dict:
+    resp = http.post(f"/api/v1{path}", json=body or {}, headers={"Authorization": f"Bearer {token}"})
+    if resp.status_code != 200:
+        raise RuntimeError(f"{path}: {resp.status_code} {resp.text[:200]}")
+    return resp.json()
+
+
+def _fill_queue(base_url: str, count: int, dept: str = "NK", workers: int = 8) -> None:
+    """Register and check in `count` visits (general numbers) using several clients."""
+    kiosk = DEMO_TOKENS["kiosk"]
+
+    def work(n: int) -> None:
+        with httpx.Client(base_url=base_url, timeout=30) as http:
+            for _ in range(n):
+                visit = _post(http, "/visits", kiosk, {"department": dept, "name": "测试患者", "kind": "general"})
+                _post(http, f"/visits/{visit['visit']['visit_id']}/check-in", kiosk)
+
+    per = [count // workers + (1 if i < count % workers else 0) for i in range(workers)]
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(work, per))
+
+
+# --------------------------------------------------------------------------------- call_to_display
+def _display_process(ws_url: str, token: str, clients: int, ready, stop, results) -> None:
+    """One process of `clients` displays: record when each call (by ticket) reached each display."""
+    try:
+        import uvloop
+        uvloop.install()
+    except ImportError:
+        pass
+    from websockets.asyncio.client import connect
+
+    arrivals: dict[str, list[float]] = {}
+    connected = 0
+
+    async def display() -> None:
+        nonlocal connected
+        async with connect(ws_url, additional_headers={"Authorization": f"Bearer {token}"},
+                           max_size=2 ** 24, ping_interval=None) as ws:
+            await ws.recv()  # snapshot
+            connected += 1
+            if connected == clients:
+                ready.set()
+            async for text in ws:
+                if '"type":"call"' in text[:60]:
+                    now = time.monotonic()
+                    ticket = json.loads(text)["data"]["ticket"]
+                    arrivals.setdefault(ticket, []).append(now)
+
+    async def main() -> None:
+        tasks = [asyncio.create_task(display()) for _ in range(clients)]
+        while not stop.is_set():
+            await asyncio.sleep(0.1)
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(main())
+    results.put({ticket: (max(times), len(times)) for ticket, times in arrivals.items()})
+
+
+def call_to_display() -> dict:
+    with tempfile.TemporaryDirectory() as tmp, run_service_process(DEMO_CONFIG, Path(tmp) / "bench.db") as svc:
+        return _call_to_display(svc.base_url)
+
+
+def _call_to_display(base_url: str) -> dict:
+    if True:
+        _fill_queue(base_url, CALLS)
+        ctx = mp.get_context("spawn")
+        stop, results = ctx.Event(), ctx.Queue()
+        readies = [ctx.Event() for _ in range(DISPLAY_PROCS)]
+        ws_url = base_url.replace("http", "ws") + "/api/v1/events?area=NK"
+        procs = [ctx.Process(target=_display_process,
+                             args=(ws_url, DEMO_TOKENS["wall_nk"], DISPLAYS_PER_PROC, readies[i], stop, results))
+                 for i in range(DISPLAY_PROCS)]
+        for p in procs:
+            p.start()
+        for r in readies:
+            if not r.wait(60):
+                raise RuntimeError("displays did not connect")
+        token = _login(base_url)
+        sent: dict[str, float] = {}
+        interval = 1.0 / CALL_RATE
+        with httpx.Client(base_url=base_url, timeout=10) as http:
+            start = time.monotonic()
+            for i in range(CALLS):
+                target = start + i * interval
+                delay = target - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                t0 = time.monotonic()
+                visit = _post(http, f"/rooms/{'NK3' if i % 2 else 'NK4'}/call-next", token)["visit"]
+                if visit is None:
+                    raise RuntimeError("nobody left to call")
+                sent[visit["ticket"]] = t0
+        time.sleep(2.0)  # let the last events arrive
+        stop.set()
+        per_proc = [results.get(timeout=30) for _ in procs]
+        for p in procs:
+            p.join(10)
+    latencies, lost = [], 0
+    displays = DISPLAY_PROCS * DISPLAYS_PER_PROC
+    for ticket, t0 in sent.items():
+        got = [pp[ticket] for pp in per_proc if ticket in pp]
+        received = sum(count for _, count in got)
+        lost += displays - received
+        if got:
+            latencies.append((max(t for t, _ in got) - t0) * 1000)
+    latencies.sort()
+    return {
+        "displays": displays, "calls": len(sent),
+        "p50_ms": round(statistics.median(latencies), 2),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 2),
+        "max_ms": round(latencies[-1], 2), "lost": lost, "rate_per_s": CALL_RATE,
+    }
+
+
+# ---------------------------------------------------------------------------------------- throughput
+class _RawHttp:
+    """A minimal keep-alive HTTP/1.1 JSON client on asyncio streams, so the load generator stays cheaper
+    than the service it measures (both share this machine's cores)."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, token: str, body: dict) -> dict:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        payload = json.dumps(body).encode()
+        self.writer.write(
+            f"POST /api/v1{path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode() + payload)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        data = json.loads(await self.reader.readexactly(length))
+        if status != 200:
+            raise RuntimeError(f"{path}: {status} {data}")
+        return data
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def _mixed_client(host: str, port: int, kiosk: str, nurse: str, room: str, until: float) -> int:
+    """register -> check in -> call next -> start -> finish, over and over; returns the commands done."""
+    http = _RawHttp(host, port)
+    done = 0
+    try:
+        while time.monotonic() < until:
+            visit = await http.post("/visits", kiosk, {"department": "NK", "name": "测试患者", "kind": "general"})
+            await http.post(f"/visits/{visit['visit']['visit_id']}/check-in", kiosk, {})
+            called = (await http.post(f"/rooms/{room}/call-next", nurse, {}))["visit"]
+            done += 3
+            if called is not None:
+                await http.post(f"/visits/{called['visit_id']}/start", nurse, {})
+                await http.post(f"/visits/{called['visit_id']}/finish", nurse, {})
+                done += 2
+    finally:
+        http.close()
+    return done
+
+
+async def _mixed_load(base_url: str, nurse: str, clients: int, seconds: float) -> tuple[int, float]:
+    host, port = base_url.removeprefix("http://").split(":")
+    start = time.monotonic()
+    until = start + seconds
+    done = await asyncio.gather(*(
+        _mixed_client(host, int(port), DEMO_TOKENS["kiosk"], nurse, "NK3" if i % 2 else "NK4", until)
+        for i in range(clients)))
+    return sum(done), time.monotonic() - start
+
+
+def _bare_sqlite_rate(path: Path, seconds: float = 3.0) -> float:
+    """Transactions/s writing the rows of one command (visit, counter, event, audit) with the same settings."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE visits(id TEXT PRIMARY KEY, date TEXT, area TEXT, state TEXT, data TEXT)")
+    conn.execute("CREATE TABLE counters(key TEXT PRIMARY KEY, value INTEGER)")
+    conn.execute("CREATE TABLE events(seq INTEGER PRIMARY KEY, ts TEXT, type TEXT, area TEXT, data TEXT)")
+    conn.execute("CREATE TABLE audit(id INTEGER PRIMARY KEY, ts TEXT, user TEXT, device TEXT, action TEXT, "
+                 "visit_id TEXT, before TEXT, after TEXT, detail TEXT)")
+    row = json.dumps({"id": "x", "ticket": "A001", "patient_name": "测试患者", "state": "waiting",
+                      "order_key": "[0,0,0,1,1,1]", "registered_at": "2026-11-23T09:00:00"} | {f"f{i}": None for i in range(25)})
+    event = json.dumps({"reason": "check_in", "changed": [{"visit_id": "x", "ticket": "A001", "name": "测*者"}]})
+    n = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT OR REPLACE INTO visits VALUES (?,?,?,?,?)", (f"v{n % 5000}", "2026-11-23", "NK", "waiting", row))
+        conn.execute("INSERT OR REPLACE INTO counters VALUES (?,?)", ("ticket:NK", n))
+        conn.execute("INSERT INTO events(ts, type, area, data) VALUES (?,?,?,?)", ("2026-11-23T09:00:00", "queue", "NK", event))
+        conn.execute("INSERT INTO audit(ts, user, device, action, visit_id, before, after, detail) VALUES (?,?,?,?,?,?,?,?)",
+                     ("2026-11-23T09:00:00", "wanghs", "console-nk", "check_in", f"v{n}", "registered", "waiting", "{}"))
+        conn.execute("COMMIT")
+        n += 1
+    conn.close()
+    return n / seconds
+
+
+def throughput() -> dict:
+    with tempfile.TemporaryDirectory() as tmp, run_service_process(DEMO_CONFIG, Path(tmp) / "bench.db") as svc:
+        nurse = _login(svc.base_url)
+        total, elapsed = asyncio.run(_mixed_load(svc.base_url, nurse, THROUGHPUT_CLIENTS, THROUGHPUT_SECONDS))
+        ops = total / elapsed
+        sqlite_rate = _bare_sqlite_rate(Path(tmp) / "bare.db")
+    return {"clients": THROUGHPUT_CLIENTS, "seconds": round(elapsed, 1), "ops": total,
+            "ops_per_s": round(ops, 1), "sqlite_tx_per_s": round(sqlite_rate, 1),
+            "ratio": round(ops / sqlite_rate, 3)}
+
+
+BENCHES = {"call_to_display": call_to_display, "throughput": throughput}
