@@ -315,13 +315,14 @@ class QueueEngine:
     def move_up(self, visit_id: str, before_visit_id: str | None = None, *, actor: str, now: datetime) -> Change:
         """队列调整: move a waiting visit forward, before `before_visit_id` (None: to the head).
 
-        A visit never passes a special patient of a more urgent level: it stops at the head of its group.
+        A visit never passes a special patient of a more urgent level (nor, in emergency areas, a more urgent
+        triage level): it stops at the head of its group.
         """
         visit = self._visit(visit_id)
         if visit.state not in QUEUE_STATES:
             raise self._wrong_state(visit, "调整队列", "move up")
         queue = self.room_queue(visit.room_id) if visit.state == S.room_waiting else self.area_queue(visit.area_id)
-        group = [v for v in queue if ordering.priority_part(v)[:2] == ordering.priority_part(visit)[:2]]
+        group = [v for v in queue if ordering.group_of(v) == ordering.group_of(visit)]
         target: Visit | None = None
         if before_visit_id is not None:
             target = self._visit(before_visit_id)

@@ -469,3 +469,14 @@ def test_the_room_doctor_follows_the_session_schedule_unless_a_nurse_sets_it():
     assert c.names() == ["x2", "x3"]
     c.do("set_room_doctor", "R1", "DA")
     assert c.call("R1").patient_name == "x2"
+
+
+def test_emergency_triage_level_comes_before_special_priority():
+    c = Clinic()
+    minor = c.engine.register("E", "P-m", "m", "emergency", "onsite", "am", c.tick(), triage_level=4).result
+    c.do("set_priority", minor.id, "military")
+    c.engine.register("E", "P-s", "s", "emergency", "onsite", "am", c.tick(), triage_level=2)
+    other = c.engine.register("E", "P-o", "o", "emergency", "onsite", "am", c.tick(), triage_level=4).result
+    assert c.names("ER") == ["s", "m", "o"]
+    c.do("move_up", other.id, minor.id)  # the special patient of the same level stays ahead
+    assert c.names("ER") == ["s", "m", "o"]
