@@ -5,7 +5,7 @@ import threading
 
 import httpx
 
-from conftest import Api, new_patient
+from records_helpers import Api, new_patient
 from records.testing import serve_records
 
 

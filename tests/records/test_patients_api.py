@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import sqlite3
 
-from conftest import new_patient
+from records_helpers import new_patient
 from records.ids import make_id_number
 
 PHOTO = bytes(range(256)) * 4  # the reader's 1024 opaque bytes

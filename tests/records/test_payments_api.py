@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import httpx
 
-from conftest import first_slot, new_patient
+from records_helpers import first_slot, new_patient
 
 
 def exam_bill(console, patient_id: int, items=(("血常规", 1, 2500), ("肝功能", 1, 4800))) -> dict:
@@ -77,7 +77,7 @@ def test_late_payment_is_matched_when_the_seat_is_still_free(kiosk, admin, provi
 
 
 def test_late_payment_is_refunded_when_the_seat_went_to_someone_else(tmp_path, clock, provider):
-    from conftest import Api
+    from records_helpers import Api
     from records.testing import serve_records
 
     with serve_records(db_path=tmp_path / "h.db", clock=clock, payments=provider, quota_general=1) as live:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from conftest import first_slot
+from records_helpers import first_slot
 from records.ids import make_id_number
 
 
@@ -32,7 +32,7 @@ def test_id_numbers_never_appear_in_responses_logs_or_queue_events(kiosk, provid
 
 
 def test_a_second_payment_for_the_same_bill_is_refunded_not_lost(kiosk, provider, live):
-    from conftest import new_patient
+    from records_helpers import new_patient
 
     p = new_patient(kiosk)
     reg = kiosk.ok("POST", "/records/registrations", {"patient_id": p["patient_id"], "slot_id": first_slot(kiosk, min_start="09:00")["slot_id"]})

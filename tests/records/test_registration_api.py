@@ -1,7 +1,7 @@
 """Registration and appointments over the LAN API: slots, hold -> pay -> final -> queue, check-in, cancel."""
 from __future__ import annotations
 
-from conftest import first_slot, new_patient
+from records_helpers import first_slot, new_patient
 
 
 def pay(kiosk, provider, patient_id: int, bill_ids: list[int], amount: int) -> dict:
@@ -140,7 +140,7 @@ def test_stopped_session_sells_nothing_and_shows_a_notice(kiosk, console):
 
 
 def test_pay_at_visit_makes_the_registration_final_at_once(tmp_path, clock, provider):
-    from conftest import Api
+    from records_helpers import Api
     from records.testing import serve_records
 
     with serve_records(db_path=tmp_path / "h2.db", clock=clock, payments=provider, pay_at_visit=True) as live:

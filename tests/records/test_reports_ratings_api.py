@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from conftest import logged_in, new_patient
+from records_helpers import logged_in, new_patient
 
 
 @pytest.fixture
