@@ -389,7 +389,10 @@ class QueueEngine:
 
     def transfer(self, visit_id: str, dept_id: str | None = None, room_id: str | None = None, at_end: bool = False,
                  *, actor: str, now: datetime) -> Change:
-        """转诊 to another department and/or room. Keeps its registration-time place unless at_end."""
+        """转诊 to another department and/or room. Keeps its registration-time place unless at_end.
+
+        A general visit sent to a room (or another department) loses its assigned doctor: the room is the choice.
+        """
         visit = self._visit(visit_id)
         if visit.state not in (S.waiting, S.room_waiting, S.called, S.in_service, S.missed, S.away):
             raise self._wrong_state(visit, "转诊", "transfer")
@@ -410,8 +413,9 @@ class QueueEngine:
             raise _not_found("科室", "department", dept_id)
         if dept_id != visit.dept_id and visit.number_kind == "expert":
             raise RuleError("expert_transfer", "专家号不能转往其他科室，请重新挂号", "An expert number cannot move to another department")
+        keeps_doctor = visit.number_kind == "expert" or (dept_id == visit.dept_id and room_id is None)
         probe = dataclasses.replace(visit, dept_id=dept_id, area_id=dept.area,
-                                    doctor_id=visit.doctor_id if dept_id == visit.dept_id else None)
+                                    doctor_id=visit.doctor_id if keeps_doctor else None)
         if room_id is not None:
             self._check_room_fits(probe, room_id, now)
         with self._command(actor, now) as tx:

@@ -327,6 +327,17 @@ def test_transfer_keeps_registration_time_unless_at_end():
     assert y2.dept_id == "Y"
 
 
+def test_transfer_to_a_room_overrides_an_assigned_doctor():
+    c = Clinic({"dispatch": "manual"})
+    a = c.arrive("a")
+    c.do("assign_doctor", a.id, "D2")
+    c.do("transfer", a.id, room_id="R1")
+    assert c.room_names("R1") == ["a"] and c.engine.visit(a.id).doctor_id is None
+    with pytest.raises(RuleError) as refused:
+        c.do("transfer", a.id, room_id="R3")  # the expert's room takes only the expert's visits
+    assert refused.value.code == "wrong_doctor"
+
+
 def test_expert_visit_cannot_be_transferred_to_another_department():
     c = Clinic()
     x = c.arrive("x", kind="expert", doctor="D3")
