@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from caller.engine.engine import QueueEngine
-from caller.engine.model import RoomState, RuleError, Visit, VisitState
+from caller.engine.model import RoomState, RuleError, Visit, VisitState, mask_name
 from engine_clinic import Clinic
 
 S = VisitState
@@ -71,6 +71,12 @@ class QueueMachine(RuleBasedStateMachine):
         after = rows(self.engine)
         changed = {vid for vid, row in after.items() if before_rows.get(vid) != row}
         assert {v.id for v in change.visits} == changed, f"{command}: Change.visits must list exactly the changed visits"
+        for event in change.events:
+            if event.type == "call":  # public screens and speakers never get a full name
+                name = self.engine.visit(event.data["visit_id"]).patient_name
+                assert event.data["name"] == mask_name(name)
+                if len(name) > 1:
+                    assert name not in event.data["text"] and name not in event.data["speech"]
         for entry in change.audit:
             if entry.action == "dispatch":
                 room_id = entry.detail["room_id"]
@@ -243,7 +249,35 @@ class QueueMachine(RuleBasedStateMachine):
 
 
 QueueMachine.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=30, deadline=None,
+    max_examples=50, stateful_step_count=30, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestQueueMachine = QueueMachine.TestCase
+
+
+@settings(max_examples=150, deadline=None)
+@given(n=st.integers(0, 3), ops=st.lists(st.sampled_from(["normal", "normal", "late", "call"]), max_size=30),
+       recall_n=st.integers(0, 2))
+def test_late_goes_after_n_normal_visits_and_nobody_changes_places(n, ops, recall_n):
+    """Rule 6 interleave as stated, for any N and any history; and no call or arrival reorders the others."""
+    c = Clinic({"late_interleave": n, "recall_interleave": recall_n, "dispatch": "manual",
+                "appointments_first": False}).at("09:00")
+    for step, op in enumerate(ops):
+        before = [v.id for v in c.engine.area_queue("OPD")]
+        if op == "call":
+            if not before:
+                continue
+            c.do("dispatch", before[0], "R1")
+            c.call("R1")
+        else:
+            visit = c.arrive(f"v{step}", slot="08:00-08:15" if op == "late" else None)
+        queue = c.engine.area_queue("OPD")
+        after = [v.id for v in queue]
+        kept = [vid for vid in after if vid in before]
+        assert kept == [vid for vid in before if vid in after], "a visit already placed changed places"
+        if op == "late":
+            index = after.index(visit.id)
+            previous_late = max((i for i, v in enumerate(queue[:index]) if v.placed == "late"), default=-1)
+            normal_between = sum(1 for v in queue[previous_late + 1:index] if v.placed == "")
+            assert not any(v.placed == "late" for v in queue[index + 1:]), "placed behind a later late visit"
+            assert normal_between == n or (index == len(after) - 1 and normal_between < n)
