@@ -30,6 +30,7 @@ from kiosk.models import (
 R = "/records"
 
 PAID_STATES = {"paid"}
+FLAGS = {"H": "H", "L": "L", "↑": "H", "↓": "L", "high": "H", "low": "L"}  # result flags as the printer takes them
 CLOSED_STATES = {"abandoned", "failed", "refunded", "refund_pending", "cancelled", "expired", "declined"}
 
 
@@ -309,7 +310,7 @@ class Backend:
     @staticmethod
     def _report(r: dict) -> Report:
         lines = tuple((i.get("name", ""), str(i.get("result", "")), i.get("unit", "") or "", i.get("reference", "") or "",
-                       i.get("flag", "") or "") for i in r.get("items", []))
+                       FLAGS.get(i.get("flag") or "", "")) for i in r.get("items", []))
         verified = r.get("verified_by") or []
         extra = {"sex": r.get("gender") or "", "age": age_from(r.get("birth_date")), "specimen": r.get("specimen") or "",
                  "tested_by": verified[0] if verified else "", "verified_by": verified[-1] if verified else ""}

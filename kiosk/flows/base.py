@@ -51,7 +51,10 @@ class FlowBase:
         if code in UNREACHABLE or isinstance(exc, (ConnectionError, TimeoutError, OSError)):
             self.out_of_service()
             return
-        log.warning("kiosk action refused: %s", code)
+        if hasattr(exc, "message_zh"):
+            log.warning("kiosk action refused: %s", code)
+        else:
+            log.error("kiosk action failed", exc_info=exc)
         self.message(tr("对不起"), error_text(exc))
 
     def message(self, title: str, text: str, actions=None, name: str = "message", error: bool = True,
