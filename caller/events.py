@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections import deque
 from datetime import datetime
 from typing import Callable, Iterable
@@ -21,6 +22,7 @@ STAFF = "staff"
 HEARTBEAT_SECONDS = 2.0
 REPLAY_LIMIT = 1000        # more missed (global seq distance) -> snapshot instead of replay
 RING_SIZE = 5000           # recent events kept in memory for fast replay
+SEND_TIMEOUT = 5.0          # a peer that takes longer than this to accept one message is dropped
 QUEUE_MAX = 2000           # a subscriber this many messages behind is dropped (it reconnects with since)
 
 SnapshotFn = Callable[[str, str], dict]  # (area, audience) -> area snapshot
@@ -54,6 +56,8 @@ class Subscriber:
         self.audience = audience
         self.closed = False
         self.last_seq = 0
+        self.sending_since: float | None = None  # monotonic time the current send started (None: idle)
+        self.task: asyncio.Task | None = None     # the task sending to this peer (cancelled when stuck)
         self._pending: deque[tuple[str, bool]] = deque()
         self._ready = asyncio.Event()
 
@@ -103,6 +107,7 @@ class EventHub:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._heartbeat: asyncio.Task | None = None
+        self._deferred: list[EventRow] | None = None  # events waiting behind a queue event (see _publish_now)
 
     # ------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -123,41 +128,68 @@ class EventHub:
         return {s.audience for s in self.subscribers.get(area, ())}
 
     # -------------------------------------------------------------- publish
-    def publish(self, events: list[EventRow], snapshots: dict[tuple[str, str], dict] | None = None) -> None:
-        """Fan out committed events. ``snapshots[(area, audience)]`` is attached to ``queue`` events."""
+    def publish(self, events: list[EventRow]) -> None:
+        """Fan out committed events (any thread). Recorded at once; sent from the loop in seq order."""
         if not events:
             return
         if self.loop is None or threading.get_ident() == self._loop_thread:
-            self._publish_now(events, snapshots or {})
+            self._publish_now(events)
         else:
-            self.loop.call_soon_threadsafe(self._publish_now, events, snapshots or {})
+            self.loop.call_soon_threadsafe(self._publish_now, events)
 
-    def _publish_now(self, events: list[EventRow], snapshots: dict[tuple[str, str], dict]) -> None:
-        for ev in events:
-            if ev.seq <= self.seq:
-                continue
+    def _publish_now(self, events: list[EventRow]) -> None:
+        """Record the events; send up to the first ``queue`` event now, defer the rest to the next loop turn.
+
+        A ``queue`` message carries the area snapshot, which is the slow part: deferring it lets the
+        senders put a ``call`` on the wire first, and every queue event of the same turn shares one
+        snapshot. Events published meanwhile wait behind it, so the wire order stays the seq order.
+        """
+        fresh = [ev for ev in events if ev.seq > self.seq]
+        for ev in fresh:
             self.ring.append(ev)
-            if len(self.ring) == self.ring.maxlen:
-                self.ring_floor = self.ring[0].seq - 1
             self.seq = ev.seq
-            subs = self.subscribers.get(ev.area)
-            if not subs:
-                continue
-            texts: dict[str, str] = {}
-            for sub in list(subs):
-                text = texts.get(sub.audience)
-                if text is None:
-                    text = texts[sub.audience] = _dumps(self._message(ev, sub.audience, snapshots))
-                sub.last_seq = ev.seq
-                if not sub.offer(text, replaceable=ev.type == "queue"):
-                    subs.discard(sub)
+        if len(self.ring) == self.ring.maxlen:
+            self.ring_floor = self.ring[0].seq - 1
+        if self._deferred is not None:
+            self._deferred.extend(fresh)
+            return
+        for i, ev in enumerate(fresh):
+            if ev.type == "queue" and self.subscribers.get(ev.area):
+                self._deferred = fresh[i:]
+                if self.loop is not None:
+                    self.loop.call_soon(self._flush_deferred)
+                else:
+                    self._flush_deferred()
+                return
+            self._fan_out(ev, {})
+
+    def _flush_deferred(self) -> None:
+        deferred, self._deferred = self._deferred or [], None
+        snapshots: dict[tuple[str, str], dict] = {}
+        for ev in deferred:
+            self._fan_out(ev, snapshots)
+
+    def _fan_out(self, ev: EventRow, snapshots: dict[tuple[str, str], dict]) -> None:
+        subs = self.subscribers.get(ev.area)
+        if not subs:
+            return
+        texts: dict[str, str] = {}
+        for sub in list(subs):
+            if sub.last_seq >= ev.seq:
+                continue  # subscribed after this event: its replay already had it
+            text = texts.get(sub.audience)
+            if text is None:
+                text = texts[sub.audience] = _dumps(self._message(ev, sub.audience, snapshots))
+            sub.last_seq = ev.seq
+            if not sub.offer(text, replaceable=ev.type == "queue"):
+                subs.discard(sub)
 
     def _message(self, ev: EventRow, audience: str, snapshots: dict[tuple[str, str], dict]) -> dict:
         data = public_data(ev.data) if audience == PUBLIC else ev.data
         if ev.type == "queue":
             snap = snapshots.get((ev.area, audience))
             if snap is None:
-                snap = self.snapshot(ev.area, audience)
+                snap = snapshots[(ev.area, audience)] = self.snapshot(ev.area, audience)
             data = {**data, "queue": snap}
         return wire(ev.seq, ev.type, ev.area, ev.ts, data)
 
@@ -208,12 +240,18 @@ class EventHub:
             self.heartbeat()
 
     def heartbeat(self) -> None:
+        """Queue a heartbeat to everyone; drop peers stuck in one send for longer than SEND_TIMEOUT."""
         text = _dumps({"type": "heartbeat", "seq": self.seq,
                        "ts": datetime.now().isoformat(timespec="milliseconds")})
+        now = time.monotonic()
         for subs in self.subscribers.values():
             for sub in list(subs):
-                if not sub.offer(text):
+                stuck = sub.sending_since is not None and now - sub.sending_since > SEND_TIMEOUT
+                if stuck or not sub.offer(text):
                     subs.discard(sub)
+                    sub.close()
+                    if stuck and sub.task is not None:
+                        sub.task.cancel()
 
     def all_subscribers(self) -> Iterable[Subscriber]:
         for subs in self.subscribers.values():

@@ -187,13 +187,7 @@ class CallerService:
         return rows
 
     def _publish(self, events: list[EventRow]) -> None:
-        snapshots: dict[tuple[str, str], dict] = {}
-        for ev in events:
-            if ev.type == "queue":
-                for audience in self.hub.audiences(ev.area):
-                    if (ev.area, audience) not in snapshots:
-                        snapshots[(ev.area, audience)] = self.area_snapshot(ev.area, audience)
-        self.hub.publish(events, snapshots)
+        self.hub.publish(events)  # queue events get the area snapshot when they are sent
 
     def publish_event(self, etype: str, area: str, data: dict) -> EventRow:
         """Persist and publish an event that is not an engine command (wait alerts)."""

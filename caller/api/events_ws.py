@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
@@ -11,8 +12,6 @@ from caller.api.deps import bearer
 from caller.auth import AuthError
 
 router = APIRouter(tags=["events"])
-
-SEND_TIMEOUT = 5.0  # a peer that cannot take a message in this time is dropped
 
 
 async def _refuse(ws: WebSocket, close_code: int, code: str, message_zh: str, message_en: str) -> None:
@@ -50,22 +49,30 @@ async def events(ws: WebSocket) -> None:
     await ws.accept()
     hub = service.hub
     sub, first = hub.subscribe(area, who.audience, since)
+    sub.task = asyncio.current_task()
     reader = asyncio.create_task(_read_until_closed(ws, sub))
     try:
         for text in first:
-            await asyncio.wait_for(ws.send_text(text), SEND_TIMEOUT)
+            await _send(ws, sub, text)
         while True:
             text = await sub.next()
             if text is None:
                 break
-            await asyncio.wait_for(ws.send_text(text), SEND_TIMEOUT)
-    except (WebSocketDisconnect, asyncio.TimeoutError, RuntimeError, OSError):
+            await _send(ws, sub, text)
+    except (WebSocketDisconnect, asyncio.CancelledError, RuntimeError, OSError):
         pass
     finally:
         hub.unsubscribe(sub)
         reader.cancel()
         with contextlib.suppress(Exception):
             await ws.close()
+
+
+async def _send(ws: WebSocket, sub, text: str) -> None:
+    """Send one message; the hub's heartbeat cancels a send stuck for longer than SEND_TIMEOUT."""
+    sub.sending_since = time.monotonic()
+    await ws.send_text(text)
+    sub.sending_since = None
 
 
 async def _read_until_closed(ws: WebSocket, sub) -> None:
