@@ -48,6 +48,7 @@ class QueueEngine:
         self._room_cfg = {room.id: room for area in hospital.areas for room in area.rooms}
         self._room_area = {room.id: area.id for area in hospital.areas for room in area.rooms}
         self._depts = {dept.id: dept for dept in hospital.departments}
+        self._emergency_areas = {area.id for area in hospital.areas if getattr(area, "emergency", False)}
         self._doctors = {doc.id: doc for doc in getattr(hospital, "doctors", [])}
         self._visits: dict[str, Visit] = {}
         self._rooms: dict[str, RoomState] = {rid: RoomState(rid) for rid in self._room_cfg}
@@ -322,7 +323,8 @@ class QueueEngine:
         if visit.state not in QUEUE_STATES:
             raise self._wrong_state(visit, "调整队列", "move up")
         queue = self.room_queue(visit.room_id) if visit.state == S.room_waiting else self.area_queue(visit.area_id)
-        group = [v for v in queue if ordering.group_of(v) == ordering.group_of(visit)]
+        emergency = self._emergency(visit)
+        group = [v for v in queue if ordering.group_of(v, emergency) == ordering.group_of(visit, emergency)]
         target: Visit | None = None
         if before_visit_id is not None:
             target = self._visit(before_visit_id)
@@ -366,6 +368,27 @@ class QueueEngine:
                     visit.priority_seq = tx.next_counter("priority")
                 tx.record(visit, "priority", visit.state.value, {"from": before_kind, "to": kind})
                 tx.queue_changed(visit.area_id, "priority", visit.id)
+            return tx.change(visit)
+
+    def set_triage(self, visit_id: str, level: int, *, actor: str, now: datetime) -> Change:
+        """分诊级别 of an emergency visit (1 濒危 .. 4 非急症); levels 1-2 raise an alert at once."""
+        visit = self._visit(visit_id)
+        if level not in (1, 2, 3, 4):
+            raise RuleError("bad_triage_level", "分诊级别应为 1-4 级", f"Triage level must be 1-4, not {level}")
+        if visit.state in FINAL_STATES:
+            raise self._wrong_state(visit, "分诊定级", "set the triage level")
+        with self._command(actor, now) as tx:
+            if level != visit.triage_level:
+                tx.touch(visit)
+                before_level, visit.triage_level = visit.triage_level, level
+                if visit.placed == "" and visit.state in QUEUE_STATES:  # by level, then arrival
+                    visit.order_key = ordering.encode(ordering.natural_key(visit, self._rules(visit), self._emergency(visit)))
+                if visit.state == S.room_waiting and not self._fits(visit, visit.room_id):
+                    self._set_state(visit, S.waiting, tx)
+                if visit.state in QUEUE_STATES:
+                    self._arrival_alert(visit, tx)
+                tx.record(visit, "triage", visit.state.value, {"from": before_level, "to": level})
+                tx.queue_changed(visit.area_id, "triage", visit.id)
             return tx.change(visit)
 
     def assign_doctor(self, visit_id: str, doctor_id: str | None, *, actor: str, now: datetime) -> Change:
@@ -871,9 +894,9 @@ class QueueEngine:
         visits, day = self._visits, self._day
         return (visit for visit in (visits[vid] for vid in self._open) if visit.day == day)
 
-    @staticmethod
-    def _sorted(visits: Iterable[Visit]) -> list[Visit]:
-        return sorted(visits, key=ordering.sort_key)
+    def _sorted(self, visits: Iterable[Visit]) -> list[Visit]:
+        emergency = self._emergency_areas
+        return sorted(visits, key=lambda v: ordering.sort_key(v, v.area_id in emergency))
 
     @staticmethod
     def _plain(queue: list[Visit]) -> list[Visit]:
@@ -899,7 +922,7 @@ class QueueEngine:
         return self._areas[area_id].rules
 
     def _emergency(self, visit: Visit) -> bool:
-        return bool(getattr(self._areas[visit.area_id], "emergency", False))
+        return visit.area_id in self._emergency_areas
 
     def _check_doctor_of(self, doctor_id: str, dept_id: str) -> None:
         doctor = self._doctors.get(doctor_id)

@@ -90,21 +90,21 @@ def priority_part(visit: Visit) -> tuple[int, int, int]:
     return (0, visit.priority_level or 99, visit.priority_seq or 0)
 
 
-def triage_part(visit: Visit) -> int:
-    """Emergency visits: the triage level comes before everything (0 for visits without one)."""
-    if visit.triage_level is not None:
-        return visit.triage_level
-    return 4 if visit.number_kind == "emergency" else 0
+def triage_part(visit: Visit, emergency: bool) -> int:
+    """In emergency areas the triage level comes before everything (no level yet: 4); elsewhere 0."""
+    if not emergency:
+        return 0
+    return visit.triage_level or 4
 
 
-def group_of(visit: Visit) -> tuple:
+def group_of(visit: Visit, emergency: bool) -> tuple:
     """Visits of one group are ordered among themselves; a visit never moves past another group."""
-    return (triage_part(visit), priority_part(visit)[:2])
+    return (triage_part(visit, emergency), priority_part(visit)[:2])
 
 
-def sort_key(visit: Visit) -> tuple:
-    """Triage level (emergency), then special priority, then the order key, then issue order."""
-    return (triage_part(visit), priority_part(visit), decode(visit.order_key), visit.serial)
+def sort_key(visit: Visit, emergency: bool = False) -> tuple:
+    """Triage level (emergency areas), then special priority, then the order key, then issue order."""
+    return (triage_part(visit, emergency), priority_part(visit), decode(visit.order_key), visit.serial)
 
 
 def interleave_after(

@@ -491,3 +491,16 @@ def test_emergency_triage_level_comes_before_special_priority():
     assert c.names("ER") == ["s", "m", "o"]
     c.do("move_up", other.id, minor.id)  # the special patient of the same level stays ahead
     assert c.names("ER") == ["s", "m", "o"]
+
+
+def test_set_triage_reorders_and_alerts_for_levels_1_and_2():
+    c = Clinic()
+    first = c.engine.register("E", "P-a", "a", "emergency", "onsite", "am", c.tick()).result  # not triaged yet
+    later = c.engine.register("E", "P-b", "b", "emergency", "onsite", "am", c.tick(), triage_level=3).result
+    assert c.names("ER") == ["b", "a"]  # no level yet counts as 4
+    c.engine.register("E", "P-c", "c", "emergency", "onsite", "am", c.tick(), triage_level=2)
+    change = c.do("set_triage", first.id, 2)
+    assert c.names("ER") == ["a", "c", "b"]  # level 2 by arrival: a came before c
+    assert [e.data["kind"] for e in change.events if e.type == "alert"] == ["emergency"]
+    with pytest.raises(RuleError):
+        c.do("set_triage", later.id, 5)
