@@ -1,0 +1,36 @@
+"""Simulated hospital time shared by every process of the demo (pure, no I/O).
+
+Simulated time runs ``speed`` times faster than the wall clock from an anchor: at wall time
+``anchor_wall`` (``time.time()``) it was ``anchor_sim``. Every process given the same three numbers
+reads the same simulated time, so the service, the speaker and the screens agree.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class SimClock:
+    anchor_sim: datetime  # naive local time
+    anchor_wall: float
+    speed: float = 1.0
+    wall: Callable[[], float] = time.time
+
+    def __call__(self) -> datetime:
+        """Simulated local time now (naive, like the service's clock)."""
+        return self.anchor_sim + timedelta(seconds=(self.wall() - self.anchor_wall) * self.speed)
+
+    def aware(self) -> datetime:
+        """Simulated time as an aware datetime (for the screens and the speaker)."""
+        return self().astimezone()
+
+    def wall_seconds_until(self, when: datetime) -> float:
+        """Real seconds until the simulated time reaches ``when`` (negative when past)."""
+        return (when - self()).total_seconds() / self.speed
+
+    def to_args(self) -> list[str]:
+        return ["--sim-start", self.anchor_sim.isoformat(), "--wall-anchor", repr(self.anchor_wall),
+                "--speed", repr(self.speed)]

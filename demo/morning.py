@@ -1,0 +1,312 @@
+"""The scripted morning, headless: patients arrive at the two kiosks and over the LAN, nurses call them, the
+wall and door screens and the speaker follow; screenshots, slips, WAVs and summary.json land in ``out``.
+
+    run_morning(Path("out/demo"), patients=60)  -> (summary dict, exit code)
+"""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from caller.client import CallerClient, CallerError
+from caller.testing import DEMO_TOKENS
+from demo.clock import SimClock
+from demo.desk import NurseDesk
+from demo.kiosk_patient import KioskPatient, KioskStuck, pump, wait_for
+from demo.lan import arrive_over_lan, area_of
+from demo.ledger import Ledger, summarise
+from demo.script import (APPOINTMENT, BILLS, EMERGENCY, LATE, MISSED, NEW, PAPER_OUT, PAYMENT_TIMEOUT, REPORTS,
+                         RETURNING, Arrival, morning_script)
+from demo.stack import CONFIG, Stack
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MorningPlan:
+    patients: int = 60
+    start: str = "08:00"       # simulated time of the first arrival
+    minutes: float = 60.0      # simulated minutes over which patients arrive
+    speed: float = 30.0        # simulated seconds per real second
+    seed: int = 7
+    drain_timeout: float = 120.0  # real seconds to let the nurses empty the queues after the last arrival
+
+
+class Morning:
+    def __init__(self, out: Path, plan: MorningPlan) -> None:
+        self.out, self.plan = out, plan
+        self.ledger = Ledger()
+        self.started = time.monotonic()
+        self.stack: Stack | None = None
+        self.desk: NurseDesk | None = None
+        self.arrivals: list[Arrival] = []
+        self.kiosk_results: dict[int, dict[str, Any]] = {}
+        self.lan_done = threading.Event()
+        self.shots: list[Path] = []
+
+    # ------------------------------------------------------------------ setup
+    def setup(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from caller.config import load_hospital
+        from demo.prepare import prepare
+        from uikit.fonts import load_cjk_font
+
+        if self.out.exists():
+            shutil.rmtree(self.out)
+        self.out.mkdir(parents=True)
+        today = date.today()
+        first = datetime.combine(today, datetime.strptime(self.plan.start, "%H:%M").time())
+        known, appointments = prepare(load_hospital(CONFIG), self.out / "hospital.db", seed=self.plan.seed, today=today)
+        self.arrivals = morning_script(self.plan.patients, first, self.plan.minutes, known, appointments, self.plan.seed)
+        clock = SimClock(first - timedelta(minutes=2), time.time() + 6.0, self.plan.speed)  # ~6 s to start up
+        self.stack = Stack(self.out, clock)
+        self.stack.start_service(self.out / "hospital.db")
+        self.stack.start_devices()
+        app = QApplication.instance() or QApplication([])
+        load_cjk_font(app)
+        self.stack.start_apps(app, headless=True)
+        self.stack.wall.boardChanged.connect(self._wall_changed)
+        wait_for(lambda: self.stack.wall.online and self.stack.door.online and self.stack.console.online, 15)
+        self.desk = NurseDesk(self.stack.base_url, clock, self.ledger, seed=self.plan.seed)
+
+    def _wall_changed(self, changed: Any) -> None:
+        if "calls" in changed:
+            now = time.monotonic()
+            for call in self.stack.wall.board.calls[:3]:
+                self.ledger.saw_on_wall(call.visit_id, now)
+
+    # ------------------------------------------------------------------ the morning
+    def run(self) -> None:
+        self.desk.start()
+        threading.Thread(target=self._lan_arrivals, name="lan-arrivals", daemon=True).start()
+        shots_taken: set[str] = set()
+        for arrival in [a for a in self.arrivals if a.via_kiosk]:
+            wait_for(lambda: self.stack.clock.wall_seconds_until(arrival.at) <= 0, 600)
+            self._kiosk_arrival(arrival)
+            self._moment_shots(shots_taken)
+        wait_for(self.lan_done.is_set, 600)
+        deadline = time.monotonic() + self.plan.drain_timeout
+        while time.monotonic() < deadline and not self._all_seen():
+            self._moment_shots(shots_taken)
+            pump(100)
+        pump(500)
+        self._screens("end")
+        self.desk.close()
+
+    def _all_seen(self) -> bool:
+        led = self.ledger
+        with led.lock:
+            waiting = set(led.queued) - led.served
+        return not waiting
+
+    def _moment_shots(self, taken: set[str]) -> None:
+        nk_calls = [c for c in self.ledger.calls if c.area == "NK"]
+        if nk_calls and "first-call" not in taken:
+            wait_for(lambda: bool(self.stack.wall.board.calls), 3)
+            taken.add("first-call")
+            self._screens("first-call")
+        if len(self.ledger.calls) >= max(6, len(self.arrivals) // 3) and "busy" not in taken:
+            taken.add("busy")
+            self._screens("busy")
+
+    def _screens(self, moment: str) -> None:
+        stack = self.stack
+        for name, widget in (("console", stack.console), ("wall", stack.wall), ("door", stack.door)):
+            path = self.out / "screens" / name / f"{moment}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pump(50)
+            widget.grab().save(str(path))
+            self.shots.append(path)
+
+    def _kiosk_arrival(self, arrival: Arrival) -> None:
+        stack = self.stack
+        rig = stack.kiosks[arrival.kiosk]
+        shots = self.out / "screens" / "kiosk" / f"{arrival.number:02d}-{arrival.kind}{'-' + arrival.fault if arrival.fault else ''}"
+        patient = KioskPatient(rig, stack.payment.provider, shots)
+        try:
+            result = patient.run(arrival)
+        except (KioskStuck, CallerError) as exc:
+            self.ledger.problem(f"{arrival.label}: {exc}")
+            self._recover(patient)
+            return
+        self.kiosk_results[arrival.number] = result
+        self._after_kiosk(arrival, result)
+
+    def _recover(self, patient: KioskPatient) -> None:
+        try:
+            patient.window.go_home("home")
+            patient.wait("home", timeout=5)
+        except KioskStuck:
+            pass
+
+    def _after_kiosk(self, arrival: Arrival, result: dict[str, Any]) -> None:
+        led = self.ledger
+        area = area_of(arrival.department)
+        if arrival.fault == PAYMENT_TIMEOUT:
+            self._check_payment_timeout(arrival, result)
+            led.patient(number=arrival.number, kind=arrival.kind, via="kiosk", outcome="left at payment")
+            return
+        if arrival.kind in (BILLS, REPORTS):
+            led.patient(number=arrival.number, kind=arrival.kind, via="kiosk", outcome=result.get("text", ""))
+            return
+        if not result.get("visit_id") and result.get("registration_id"):
+            reg = self._admin().request("GET", f"/records/registrations/{result['registration_id']}")["registration"]
+            result["visit_id"] = reg.get("visit_id")
+        if not result.get("visit_id"):
+            led.problem(f"{arrival.label}: ticket {result.get('ticket')} shown but no visit in the queue")
+            return
+        led.patient(number=arrival.number, kind=arrival.kind, via="kiosk", visit_id=result["visit_id"],
+                    ticket=result["ticket"], area=area)
+        if arrival.elderly:
+            self.desk.give_priority(area, result["visit_id"])
+        if arrival.fault == PAPER_OUT:
+            code = result.get("reprint_code") or ""
+            ok = "没有打印出来" in result["note"] and bool(code) and code in result["note"]
+            led.fault("paper_out", arrival.label, ok,
+                      f"printer ran out of paper after payment; ticket {result['ticket']} kept in the queue, "
+                      f"screen gave reprint code {code or '(none)'}")
+        if arrival.fault == LATE:
+            status = self._admin().visit_status(result["visit_id"])
+            late = bool(status.get("late"))
+            led.fault("late", arrival.label, late,
+                      f"appointment {arrival.appointment.start}-{arrival.appointment.end} checked in late; "
+                      f"queued as {result['ticket']} (late={late}, placed by the late rule)")
+
+    def _check_payment_timeout(self, arrival: Arrival, result: dict[str, Any]) -> None:
+        provider = self.stack.payment.provider
+        order = provider.query(result["order"])
+        charged = order.net_fen if hasattr(order, "net_fen") else 0
+        reg_state = ""
+        if result.get("registration_id"):
+            admin = self._admin()
+            ok_states = ("released", "cancelled", "expired")
+            wait_for(lambda: admin.request("GET", f"/records/registrations/{result['registration_id']}")[
+                "registration"]["state"] in ok_states, 10)
+            reg_state = admin.request("GET", f"/records/registrations/{result['registration_id']}")["registration"]["state"]
+        ok = charged == 0 and "超时" in result["fault_title"] and reg_state in ("released", "cancelled", "expired", "")
+        self.ledger.fault("payment_timeout", arrival.label, ok,
+                          f"QR not paid within the kiosk's time; order {order.state.value}, charged {charged} fen, "
+                          f"held slot {reg_state or 'n/a'}; screen said: {result['fault_title']}")
+
+    def _admin(self) -> CallerClient:
+        if not hasattr(self, "_admin_client"):
+            self._admin_client = CallerClient(self.stack.base_url, DEMO_TOKENS["admin"])
+        return self._admin_client
+
+    def _lan_arrivals(self) -> None:
+        stack = self.stack
+        kiosk = CallerClient(stack.base_url, DEMO_TOKENS["kiosk2"])
+        triage = CallerClient(stack.base_url, DEMO_TOKENS["console_jz"])
+        triage.login("zhouhs", "demo1234")
+        try:
+            for arrival in [a for a in self.arrivals if not a.via_kiosk]:
+                delay = stack.clock.wall_seconds_until(arrival.at)
+                if delay > 0:
+                    time.sleep(delay)
+                try:
+                    got = arrive_over_lan(arrival, kiosk, triage, stack.payment.provider)
+                except CallerError as exc:
+                    self.ledger.problem(f"{arrival.label}: {exc.code} {exc.message_en}")
+                    continue
+                if arrival.fault == MISSED:
+                    self.desk.no_show.add(got["visit_id"])
+                self.ledger.patient(number=arrival.number, kind=arrival.kind, via="lan", **got)
+                if arrival.elderly:
+                    self.desk.give_priority(got["area"], got["visit_id"])
+        except Exception as exc:  # noqa: BLE001
+            log.exception("LAN arrivals")
+            self.ledger.problem(f"LAN arrivals stopped: {exc!r}")
+        finally:
+            kiosk.close()
+            triage.close()
+            self.lan_done.set()
+
+    # ------------------------------------------------------------------ checks and summary
+    def finish(self) -> dict[str, Any]:
+        stack, led = self.stack, self.ledger
+        stack.speech.wait_idle(60)
+        printed = sorted((self.out / "printed").rglob("*.png"))
+        wavs = sorted((self.out / "speech").glob("*.wav"))
+        kiosk_tickets = [r for r in self.kiosk_results.values() if r.get("ticket")]
+        # what a person would notice
+        if len(printed) < len(kiosk_tickets) - 1:  # the paper-out ticket is the one not printed
+            led.problem(f"only {len(printed)} slips printed for {len(kiosk_tickets)} kiosk tickets")
+        expected_queued = sum(1 for a in self.arrivals if a.kind in (NEW, RETURNING, APPOINTMENT, EMERGENCY)
+                              and a.fault != PAYMENT_TIMEOUT)
+        if len(led.queued) != expected_queued:
+            led.problem(f"{len(led.queued)} visits in the queue, expected {expected_queued}")
+        unseen = led.unseen_calls("NK")
+        if unseen:
+            led.problem(f"calls never shown on the NK wall screen: {unseen}")
+        nk_calls = [c for c in led.calls if c.area == "NK"]
+        empty = [w.name for w in wavs if w.stat().st_size <= 44]
+        if empty or len(wavs) < len(nk_calls):
+            led.problem(f"{len(wavs)} WAV files for {len(nk_calls)} NK calls; empty: {empty}")
+        not_served = sorted(set(led.queued) - led.served)
+        if not_served:
+            led.problem(f"visits not seen by a doctor by the end: {not_served}")
+        cases = {f.case for f in led.faults}
+        for case in ("paper_out", "payment_timeout", "late", "missed"):
+            if case not in cases:
+                led.problem(f"fault case {case} did not happen")
+        elapsed = time.monotonic() - self.started
+        sim_now = stack.clock()
+        summary = summarise(led, arrivals=len(self.arrivals), wall_area="NK", artefacts={
+            "screens": sorted(str(p.relative_to(self.out)) for p in (self.out / "screens").rglob("*.png")),
+            "printed": [str(p.relative_to(self.out)) for p in printed],
+            "speech_wav": len(wavs), "speech_dir": "speech/", "database": "hospital.db",
+        }, timing={"real_seconds": round(elapsed, 1), "speed": self.plan.speed,
+                   "simulated_from": self.arrivals[0].at.strftime("%H:%M") if self.arrivals else "",
+                   "simulated_to": sim_now.strftime("%H:%M")})
+        (self.out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+        return summary
+
+    def close(self) -> None:
+        if hasattr(self, "_admin_client"):
+            self._admin_client.close()
+        if self.desk is not None and self.desk.is_alive():
+            self.desk.close()
+        if self.stack is not None:
+            self.stack.close()
+
+
+def run_morning(out: Path, plan: MorningPlan | None = None) -> tuple[dict[str, Any], int]:
+    """Run the scripted morning into ``out``; returns (summary, exit code: 0 when nothing went wrong)."""
+    morning = Morning(Path(out), plan or MorningPlan())
+    try:
+        morning.setup()
+        morning.run()
+        summary = morning.finish()
+    finally:
+        morning.close()
+    return summary, 0 if summary["ok"] else 1
+
+
+def human_summary(summary: dict[str, Any], out: Path) -> str:
+    waits, lat = summary["wait_minutes_simulated"], summary["call_to_wall_ms"]
+    lines = [
+        f"早上好 — 演示上午结束 / scripted morning done in {summary['timing']['real_seconds']} s "
+        f"(simulated {summary['timing']['simulated_from']}–{summary['timing']['simulated_to']}, x{summary['timing']['speed']:g})",
+        f"  patients arrived {summary['patients_arrived']} {summary['patients_by_channel']}, visits queued "
+        f"{summary['visits_queued']}, served {summary['patients_served']}, calls {summary['calls']}",
+        f"  wait check-in -> call (simulated min): median {waits.get('median')} p90 {waits.get('p90')} max {waits.get('max')}",
+        f"  call -> wall screen (real ms): median {lat.get('median')} p90 {lat.get('p90')} max {lat.get('max')} "
+        f"over {lat.get('count')} calls",
+        f"  missed {len(summary['no_shows']['missed'])}, recalled {len(summary['no_shows']['recalled'])}",
+    ]
+    for f in summary["failures_handled"]:
+        lines.append(f"  [{'ok' if f['handled'] else 'FAILED'}] {f['case']}: {f['how']}")
+    for p in summary["problems"]:
+        lines.append(f"  PROBLEM: {p}")
+    lines += [f"  look at: {out}/summary.json, {out}/screens/ (kiosk, console, wall, door), {out}/printed/ "
+              f"({len(summary['artefacts']['printed'])} slips), {out}/speech/ ({summary['artefacts']['speech_wav']} WAV)",
+              "  RESULT: " + ("OK" if summary["ok"] else "SOMETHING WENT WRONG (see PROBLEM lines)")]
+    return "\n".join(lines)
