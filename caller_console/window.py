@@ -11,11 +11,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QInputDialog,
-    QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton, QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QWidget,
 )
 
 from caller.client import CallerClient, CallerError
@@ -28,6 +29,54 @@ ROLE_ZH = {"nurse": "护士", "doctor": "医生", "admin": "管理员"}
 DEVICE_ROLE_ZH = {"display": "显示屏", "speaker": "音箱", "kiosk": "自助机", "console": "分诊台"}
 HEALTH_ZH = {"ok": "正常", "degraded": "异常", "offline": "离线", "unknown": "未上报"}
 COLUMNS = ("票号", "姓名", "标记", "等候", "诊室 / 医生", "状态")
+_DISPLAY_ROLE = Qt.ItemDataRole.DisplayRole.value
+_FOREGROUND_ROLE = Qt.ItemDataRole.ForegroundRole.value
+_ALERT_COLOR = QColor("#c1121f")
+
+
+def row_cells(row: Row) -> tuple[str, ...]:
+    """The texts of one table line, in COLUMNS order."""
+    where = " ".join(x for x in (row.room_name, row.doctor_name) if x)
+    state = row.state_zh + (f" · 第{row.call_count}次呼叫" if row.state == "called" else "")
+    return (row.ticket, row.name, " ".join(row.badges), "" if row.minutes is None else f"{row.minutes} 分钟",
+            where, state)
+
+
+class RowsModel(QAbstractTableModel):
+    """Rows of visits for a table view; the view asks only for the cells it paints."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.rows: list[Row] = []
+        self._cells: list[tuple[str, ...]] = []
+
+    def set_rows(self, rows: list[Row]) -> None:
+        cells = [row_cells(r) for r in rows]
+        if cells == self._cells and [r.visit_id for r in rows] == [r.visit_id for r in self.rows]:
+            self.rows = rows
+            return
+        self.beginResetModel()
+        self.rows, self._cells = rows, cells
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: QModelIndex, role: int = 0) -> Any:
+        # plain ints: comparing with Qt's enum members costs microseconds per cell and role
+        if role == _DISPLAY_ROLE:
+            return self._cells[index.row()][index.column()]
+        if role == _FOREGROUND_ROLE and index.column() == 2 and self.rows[index.row()].triage_level in (1, 2):
+            return _ALERT_COLOR
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
+        if role == _DISPLAY_ROLE and orientation == Qt.Horizontal:
+            return COLUMNS[section]
+        return None
 
 
 class Pane(QGroupBox):
@@ -38,42 +87,39 @@ class Pane(QGroupBox):
     def __init__(self, title: str, parent: QWidget | None = None):
         super().__init__(title, parent)
         self.base_title = title
-        self.rows: list[Row] = []
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.model = RowsModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        for col, width in enumerate((70, 110, 130, 80, 190)):
+            header.resizeSection(col, width)
         header.setStretchLastSection(True)
-        self.table.itemSelectionChanged.connect(self._on_pick)
+        self.table.selectionModel().selectionChanged.connect(self._on_pick)
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 6)
         box.addWidget(self.table)
 
+    @property
+    def rows(self) -> list[Row]:
+        return self.model.rows
+
+    def cell(self, row: int, column: int) -> str:
+        """The text shown in one cell (what the nurse reads)."""
+        return str(self.model.data(self.model.index(row, column)) or "")
+
     def show_rows(self, rows: list[Row], keep: str | None) -> None:
-        self.rows = rows
         self.setTitle(f"{self.base_title}（{len(rows)}）")
-        table = self.table
-        table.blockSignals(True)
-        table.setRowCount(len(rows))
-        for i, row in enumerate(rows):
-            where = " ".join(x for x in (row.room_name, row.doctor_name) if x)
-            cells = (row.ticket, row.name, " ".join(row.badges), "" if row.minutes is None else f"{row.minutes} 分钟",
-                     where, row.state_zh + (f" · 第{row.call_count}次呼叫" if row.state == "called" else ""))
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if col == 2 and row.triage_level in (1, 2):
-                    item.setForeground(QColor("#c1121f"))
-                table.setItem(i, col, item)
-        table.clearSelection()
+        selection = self.table.selectionModel()
+        selection.blockSignals(True)
+        self.model.set_rows(rows)
+        selection.clearSelection()
         if keep:
-            for i, row in enumerate(rows):
-                if row.visit_id == keep:
-                    table.selectRow(i)
-        table.blockSignals(False)
+            self.select_visit(keep)
+        selection.blockSignals(False)
 
     def selected(self) -> Row | None:
         picked = self.table.selectionModel().selectedRows()
@@ -81,6 +127,12 @@ class Pane(QGroupBox):
             return None
         index = picked[0].row()
         return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    def clear_selection(self) -> None:
+        selection = self.table.selectionModel()
+        selection.blockSignals(True)
+        selection.clearSelection()
+        selection.blockSignals(False)
 
     def select_visit(self, visit_id: str) -> bool:
         for i, row in enumerate(self.rows):
@@ -125,8 +177,14 @@ class ConsoleWindow(QMainWindow):
         self.runner.done.connect(self._on_done)
         self.runner.failed.connect(self._on_failed)
         self.setWindowTitle("分诊叫号台")
+        self.setStyleSheet("QTableWidget { font-size: 16px; } QGroupBox { font-size: 15px; } "
+                           "QPushButton { font-size: 15px; }")
         self.resize(1600, 960)
         self._build()
+        self._rebuild_timer = QTimer(self)
+        self._rebuild_timer.setSingleShot(True)
+        self._rebuild_timer.setInterval(0)
+        self._rebuild_timer.timeout.connect(self.rebuild_now)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(30_000)  # waiting minutes move on; devices change
         self._refresh_timer.timeout.connect(self._periodic)
@@ -168,7 +226,8 @@ class ConsoleWindow(QMainWindow):
         self.alert_bar.hide()
 
         self.notice_label = QLabel("")
-        self.notice_label.setStyleSheet("color: #8a5a00;")
+        self.notice_label.setStyleSheet("color: #8a5a00; font-size: 16px;")
+        self.notice_label.hide()
         self.search = QLineEdit()
         self.search.setPlaceholderText("搜索：票号 / 姓名 / 刷身份证")
         self.search.textChanged.connect(self._search_changed)
@@ -321,6 +380,7 @@ class ConsoleWindow(QMainWindow):
             self._alert_event(event.get("data") or {})
         elif kind == "broadcast":
             self.notice_label.setText(f"最近广播：{(event.get('data') or {}).get('text', '')}")
+            self.notice_label.show()
 
     def _call_event(self, data: dict[str, Any]) -> None:
         """A call again changes no queue: bring its call count in (a first call's queue event follows)."""
@@ -373,6 +433,11 @@ class ConsoleWindow(QMainWindow):
 
     # ------------------------------------------------------------------ panes
     def _rebuild(self) -> None:
+        """Redraw the panes once the current burst of events is in (several events, one redraw)."""
+        if not self._rebuild_timer.isActive():
+            self._rebuild_timer.start()
+
+    def rebuild_now(self) -> None:
         kinds = {k.get("kind"): k.get("name") for k in (self._area().get("rules") or {}).get("special_kinds") or []}
         self.view = build_view(self.snapshot, self.room_id, self.now(), kinds)
         query = self.search.text()
@@ -397,9 +462,7 @@ class ConsoleWindow(QMainWindow):
         sender = self.sender()
         for pane in self.panes:
             if pane is not sender:
-                pane.table.blockSignals(True)
-                pane.table.clearSelection()
-                pane.table.blockSignals(False)
+                pane.clear_selection()
 
     def select(self, visit_id: str) -> bool:
         """Select a visit in whichever pane lists it (as a click would)."""
@@ -410,7 +473,7 @@ class ConsoleWindow(QMainWindow):
 
     def _search_changed(self, _text: str) -> None:
         self._id_patients = frozenset()
-        self._rebuild()
+        self.rebuild_now()
 
     def _search_entered(self) -> None:
         text = self.search.text().strip()
@@ -435,7 +498,7 @@ class ConsoleWindow(QMainWindow):
 
     def _room_chosen(self) -> None:
         self.room_id = self.room_combo.currentData()
-        self._rebuild()
+        self.rebuild_now()
 
     def _periodic(self) -> None:
         self._rebuild()
@@ -604,7 +667,7 @@ class ConsoleWindow(QMainWindow):
         if tag == "identify":
             patient_id = str((result or {}).get("patient", result or {}).get("id", ""))
             self._id_patients = frozenset({patient_id}) if patient_id else frozenset()
-            self._rebuild()
+            self.rebuild_now()
             found = any(self._id_patients & {r.patient_id} for r in self.view.all_rows())
             self.statusBar().showMessage("已找到该患者" if found else "对不起，未找到该身份证今天的候诊记录", 8000)
             return

@@ -26,6 +26,7 @@ class DeviceInfo:
     area_name: str = ""
     area_location: str = ""
     room_name: str = ""
+    room_subtitle: str = ""  # the room's departments and where it is, for its door screen
     notices: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     doctors: dict[str, DoctorCard] = field(default_factory=dict)
@@ -59,6 +60,8 @@ def describe_device(base_url: str, token: str, config: str | Path | None = None)
     if info.room:
         room = _find(area.get("rooms"), "id", info.room)
         info.room_name = str(room.get("name") or info.room)
+        depts = [str(_find(hospital.get("departments"), "id", d).get("name") or d) for d in room.get("departments") or []]
+        info.room_subtitle = " · ".join(x for x in ("、".join(depts), str(room.get("location") or "")) if x)
     if not info.settings:
         info.settings = dict(_find(hospital.get("devices"), "id", info.device).get("settings") or {})
     if config is not None:
@@ -141,7 +144,8 @@ def make_door(base_url: str, token: str, *, config: str | Path | None = None, la
         raise ValueError(f"device {info.device!r} has no room: a door screen needs `room = ...` in the hospital file")
     layout = layout or ScreenLayout.from_settings({"kind": "door", "width": 1280, "height": 800,
                                                    "font_call": 150, **info.settings})
-    screen = DoorDisplay(info.area, info.room, layout, room_name=info.room_name, doctors=info.doctors)
+    screen = DoorDisplay(info.area, info.room, layout, room_name=info.room_name,
+                         subtitle=info.room_subtitle, doctors=info.doctors)
     _attach(screen, EventLink(base_url, token, info.area, parent=screen), start)
     return screen
 

@@ -109,7 +109,10 @@ class AreaBoard:
 
     # -- events ------------------------------------------------------------------------------
     def apply(self, event: dict[str, Any], now: datetime) -> set[str]:
-        """Fold one event in. Events at or below ``last_seq`` (replays) change nothing."""
+        """Fold one event in. Events at or below ``last_seq`` (replays) change nothing.
+
+        The answer names what changed: rooms, calls, call (a new call: flash it), banner, notices.
+        """
         kind = event.get("type", "")
         seq = int(event.get("seq") or 0)
         if kind in ("heartbeat", "error"):
@@ -167,6 +170,17 @@ class AreaBoard:
         if isinstance(notices, list) and [str(n) for n in notices] != self.notices:
             self.notices = [str(n) for n in notices]
             changed.add("notices")
+        if not self.calls:  # after a (re)start: the visits called and not yet in, latest first
+            names = {b.room_id: b.name for b in fresh.values()}
+            for item in snap.get("called") or []:
+                patient = _patient(item)
+                if patient is None or len(self.calls) >= self.recent_limit:
+                    continue
+                room_id = str(item.get("room_id") or "")
+                self.calls.append(CallLine(0, patient.ticket, patient.name, room_id, names.get(room_id, room_id),
+                                           "", now, patient.visit_id))
+            if self.calls:
+                changed.add("calls")
         if not self.banner:  # after a (re)start: a notice sent minutes ago still shows
             for item in snap.get("broadcasts") or []:
                 if isinstance(item, dict):
@@ -189,7 +203,7 @@ class AreaBoard:
         room = self.rooms.get(line.room_id) or RoomBoard(line.room_id, line.room_name)
         waiting = tuple(p for p in room.waiting if p.ticket != line.ticket)
         self.rooms[line.room_id] = replace(room, current=patient, waiting=waiting)
-        return {"calls", "rooms"}
+        return {"calls", "rooms", "call"}  # "call": a live call arrived (the screen flashes)
 
     def _take_broadcast(self, data: dict[str, Any], sent: datetime, now: datetime) -> set[str]:
         text = str(data.get("text") or "").strip()

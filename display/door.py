@@ -32,7 +32,7 @@ class DoorDisplay(ScreenBase):
 
     target = "room_screen"
 
-    def __init__(self, area_id: str, room_id: str, layout: ScreenLayout, *, room_name: str = "",
+    def __init__(self, area_id: str, room_id: str, layout: ScreenLayout, *, room_name: str = "", subtitle: str = "",
                  doctors: dict[str, DoctorCard] | None = None, now: Callable[[], datetime] = local_now,
                  parent: QWidget | None = None):
         super().__init__(area_id, layout, doctors=doctors, title=room_name or room_id, now=now, parent=parent)
@@ -43,21 +43,21 @@ class DoorDisplay(ScreenBase):
 
         self.photo = QLabel()
         self.photo.setAlignment(Qt.AlignCenter)
-        self.photo.setFixedSize(int(row_px * 4.5), int(row_px * 6))
-        self.photo.setStyleSheet(f"background: {PANEL}; color: {MUTED}; border-radius: 8px;")
-        self.doctor_name = FitLabel("", int(row_px * 1.4), bold=True)
-        self.doctor_title = FitLabel("", row_px, color=ACCENT)
-        self.department = FitLabel("", int(row_px * 0.85), color=MUTED)
-        doctor_text = QVBoxLayout()
-        for label in (self.doctor_name, self.doctor_title, self.department):
-            doctor_text.addWidget(label)
+        self.photo.setFixedSize(int(row_px * 4.2), int(row_px * 5.4))
+        self.photo.setStyleSheet(f"background: #1d4e89; color: {MUTED}; border-radius: 8px;")
+        self.doctor_name = FitLabel("", int(row_px * 1.5), bold=True, align=Qt.AlignCenter)
+        self.doctor_title = FitLabel("", row_px, color=ACCENT, align=Qt.AlignCenter)
+        self.department = FitLabel(subtitle, int(row_px * 0.8), color=MUTED, align=Qt.AlignCenter)
         doctor_box = QFrame()
         doctor_box.setObjectName("doctorBox")
         doctor_box.setStyleSheet(f"#doctorBox {{ background: {PANEL}; border-radius: 12px; }}")
-        doctor_row = QHBoxLayout(doctor_box)
-        doctor_row.setContentsMargins(16, 16, 16, 16)
-        doctor_row.addWidget(self.photo)
-        doctor_row.addLayout(doctor_text, 1)
+        doctor_col = QVBoxLayout(doctor_box)
+        doctor_col.setContentsMargins(16, 24, 16, 24)
+        doctor_col.addWidget(self.photo, 0, Qt.AlignHCenter)
+        doctor_col.addWidget(self.doctor_name, 2)
+        doctor_col.addWidget(self.doctor_title, 1)
+        doctor_col.addWidget(self.department, 1)
+        doctor_col.addStretch(1)
 
         self.current_caption = FitLabel("正在就诊", row_px, color=MUTED, align=Qt.AlignCenter)
         self.current = FitLabel("", big, bold=True, color=ACCENT, align=Qt.AlignCenter)
@@ -101,9 +101,11 @@ class DoorDisplay(ScreenBase):
         lay = self.layout_settings
         room = self.room()
         self.title_label.setText(room.name or self._room_name)
-        self.doctor_name.setText(room.doctor_name or "医生")
+        self.photo.setVisible(bool(room.doctor_name))
+        self.doctor_name.setText(room.doctor_name or "")
         self.doctor_title.setText(room.doctor_title)
-        self.department.setText(room.department)
+        if room.department:
+            self.department.setText(room.department)
         self._show_photo(room)
         if room.paused:
             self.current.setText("暂停就诊")

@@ -47,4 +47,4 @@ class EventLink(QObject):
 
     def _on_status(self, status: str) -> None:
         online = status == "connected"
-        self.status.emit(online, "" if online else "网络连接中断，正在重新连接，请稍候…… 叫号请以护士通知为准")
+        self.status.emit(online, "")  # the screen words the lost-connection banner itself

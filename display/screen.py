@@ -12,7 +12,7 @@ from display.layout import ScreenLayout
 from display.widgets import ACCENT, ALERT, BG, MUTED, Banner, FitLabel
 
 WEEKDAYS_ZH = "一二三四五六日"
-LOST_ZH = "网络连接中断，正在重新连接，请稍候…… 叫号请以护士通知为准"
+LOST_ZH = "对不起，网络连接中断，正在重新连接，请稍候…… 叫号请以护士通知为准"
 
 
 def local_now() -> datetime:

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from display.board import DoctorCard, CallLine, RoomBoard
@@ -13,6 +14,7 @@ from display.screen import ScreenBase, local_now
 from display.widgets import ACCENT, MUTED, PANEL, TEXT, FitLabel, Ticker
 
 PAUSED_ZH = "暂停就诊"
+FLASH = "#c1121f"
 NOBODY_ZH = "—"
 
 
@@ -26,7 +28,6 @@ class CallPanel(QFrame):
 
     def __init__(self, layout: ScreenLayout, parent=None):
         super().__init__(parent)
-        self.setObjectName("callPanel")
         big = layout.font("call")
         self.caption = FitLabel("请以下患者就诊", int(layout.font("row") * 0.9), color=MUTED, align=Qt.AlignCenter)
         self.ticket = FitLabel("", big, bold=True, color=ACCENT, align=Qt.AlignCenter)
@@ -76,12 +77,17 @@ class CallPanel(QFrame):
         self._paint_style(not self._flash_on)
 
     def _paint_style(self, on: bool) -> None:
+        """Flash by repainting the background (a style sheet change would re-polish every child)."""
         self._flash_on = on
-        color = "#c1121f" if on else PANEL
-        self.setStyleSheet(f"#callPanel {{ background: {color}; border: 3px solid {ACCENT}; border-radius: 12px; }}")
+        self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        super().paintEvent(event)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setPen(QPen(QColor(ACCENT), 3))
+        painter.setBrush(QColor(FLASH if self._flash_on else PANEL))
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5), 12, 12)
+        painter.end()
         if self._seq_pending != self._seq_shown:
             self._seq_shown = self._seq_pending
             self.painted.emit(self._seq_shown)
@@ -193,7 +199,7 @@ class WallDisplay(ScreenBase):
         lay = self.layout_settings
         if "calls" in changed:
             newest = self.board.newest_call()
-            self.call_panel.show_call(newest, lay.show_names, flash=newest is not None and self.online)
+            self.call_panel.show_call(newest, lay.show_names, flash="call" in changed and self._is_fresh(newest))
             older = self.board.calls[1:1 + len(self.recent_labels)]
             for i, label in enumerate(self.recent_labels):
                 line = older[i] if i < len(older) else None
@@ -205,6 +211,10 @@ class WallDisplay(ScreenBase):
             self._redraw_banner()
         if "notices" in changed:
             self.ticker.set_items(self.board.notices or self._configured_notices)
+
+    def _is_fresh(self, call: CallLine | None) -> bool:
+        """Flash a call that just happened, not one replayed after a long outage."""
+        return call is not None and (self.now() - call.at).total_seconds() < 30
 
     def _draw_rooms(self) -> None:
         lay = self.layout_settings

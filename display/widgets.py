@@ -47,7 +47,8 @@ class FitLabel(QLabel):
     def _fit(self) -> None:
         font = QFont(self.font())
         font.setBold(self._bold)
-        width, height = max(1, self.width() - 4), max(1, self.height())
+        area = self.contentsRect()
+        width, height = max(1, area.width() - 4), max(1, area.height())
         px = self._max_px
         while px > self._min_px:
             font.setPixelSize(px)
@@ -62,7 +63,7 @@ class FitLabel(QLabel):
     def text_fits(self) -> bool:
         """True when the text is shown whole at the current size (tests check screens with it)."""
         metrics = QFontMetricsF(self.font())
-        return metrics.horizontalAdvance(self.text()) <= self.width()
+        return metrics.horizontalAdvance(self.text()) <= self.contentsRect().width()
 
 
 class Ticker(QWidget):

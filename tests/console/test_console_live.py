@@ -20,12 +20,11 @@ def console(qtbot, service):
 
 
 def tickets(pane) -> list[str]:
-    return [pane.table.item(i, 0).text() for i in range(pane.table.rowCount())]
+    return [pane.cell(i, 0) for i in range(pane.model.rowCount())]
 
 
 def cell(pane, ticket: str, column: int) -> str:
-    row = tickets(pane).index(ticket)
-    return pane.table.item(row, column).text()
+    return pane.cell(tickets(pane).index(ticket), column)
 
 
 def press(qtbot, window, key) -> None:
@@ -137,7 +136,7 @@ def test_emergency_arrival_raises_banner_and_sound(qtbot, service):
     assert "1 级患者" in window.alert_label.text()
     assert window.alerts_sounded == 1
     qtbot.waitUntil(lambda: tickets(window.waiting_pane) != [], timeout=3000)
-    assert window.waiting_pane.table.item(0, 2).text().startswith("1级 濒危")
+    assert window.waiting_pane.cell(0, 2).startswith("1级 濒危")
     qtbot.mouseClick(window.alert_ack, Qt.LeftButton)
     assert not window.alert_bar.isVisible()
     window.shutdown()

@@ -1,0 +1,122 @@
+"""PNG screenshots of the nurse console against a running service (``make screenshots``).
+
+``write_screenshots(out_dir, base_url)`` writes:
+
+* ``login.png``            the login dialog after a successful login (area and room to choose)
+* ``console-NK.png``       the internal-medicine console with patients waiting, called, missed
+* ``console-JZ-alert.png`` the emergency console right after a level-1 arrival (red banner)
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from caller.client import CallerClient, CallerError
+
+NK_CONSOLE = "demo-console-nk-9c2e47b1d3a6"
+JZ_CONSOLE = "demo-console-jz-2a7c5e8b1f40"
+PASSWORD = "demo1234"
+
+
+def _app():
+    from PySide6.QtWidgets import QApplication
+
+    from uikit.fonts import load_cjk_font
+
+    app = QApplication.instance() or QApplication([])
+    load_cjk_font(app)
+    return app
+
+
+def _wait(app, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def _populate_nk(client: CallerClient) -> None:
+    snap = client.area_queue("NK")
+    if len(snap.get("waiting") or []) >= 3:
+        return
+    people = [("张伟", {}), ("王秀英", {"source": "appointment"}), ("李娜", {}), ("刘强", {}),
+              ("欧阳娜娜", {}), ("陈静", {"doctor": "nk-zhang", "kind": "expert"}), ("杨洋", {}), ("赵磊", {})]
+    visits = []
+    for name, extra in people:
+        visit = client.register("NK", name=name, **extra)["visit"]
+        if visit["state"] == "registered":
+            client.check_in(visit["visit_id"])
+        visits.append(visit)
+    try:
+        called = client.call_next("NK3")["visit"]
+        if called:
+            client.call_again(called["visit_id"])
+            client.missed(called["visit_id"])
+        client.call_next("NK3")
+        client.priority(visits[-1]["visit_id"], "elderly")
+    except CallerError:
+        pass
+
+
+def write_screenshots(out_dir: Path, base_url: str, *, nk_token: str = NK_CONSOLE,
+                      jz_token: str = JZ_CONSOLE) -> list[Path]:
+    """Write the console PNGs into ``out_dir``; returns their paths."""
+    from caller_console.app import LoginDialog, open_console
+
+    app = _app()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def shot(widget, name: str) -> None:
+        app.processEvents()
+        path = out_dir / name
+        widget.grab().save(str(path))
+        written.append(path)
+
+    dialog = LoginDialog(base_url, nk_token)
+    dialog.show()
+    dialog.username.setText("wanghs")
+    dialog.password.setText(PASSWORD)
+    dialog.submit()
+    _wait(app, lambda: dialog.enter_button.isVisible())
+    shot(dialog, "login.png")
+    dialog.reject()
+
+    with CallerClient(base_url, nk_token) as client:
+        client.login("wanghs", PASSWORD)
+        _populate_nk(client)
+    window = open_console(base_url, nk_token, "wanghs", PASSWORD, area="NK", room="NK3")
+    window.show()
+    _wait(app, lambda: window.online and window.view.waiting != [])
+    window.runner.submit("devices", window.client.devices)
+    _wait(app, lambda: bool(window.devices), timeout=3)
+    if window.view.waiting:
+        window.select(window.view.waiting[0].visit_id)
+    shot(window, "console-NK.png")
+    window.shutdown()
+    window.close()
+
+    window = open_console(base_url, jz_token, "zhouhs", PASSWORD, area="JZ")
+    window.show()
+    _wait(app, lambda: window.online)
+    with CallerClient(base_url, jz_token) as client:
+        client.login("zhouhs", PASSWORD)
+        client.register("JZ", name="钱建国", kind="emergency", triage_level=1)
+        client.register("JZ", name="孙丽", kind="emergency", triage_level=3)
+    _wait(app, lambda: window.alert_bar.isVisible() and len(window.view.waiting) >= 2)
+    shot(window, "console-JZ-alert.png")
+    window.shutdown()
+    window.close()
+    return written
+
+
+if __name__ == "__main__":
+    import sys
+
+    for p in write_screenshots(Path(sys.argv[2] if len(sys.argv) > 2 else "out/screenshots/console"), sys.argv[1]):
+        print(p)

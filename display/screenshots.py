@@ -1,0 +1,120 @@
+"""PNG screenshots of the wall and door screens against a running service (``make screenshots``).
+
+``write_screenshots(out_dir, base_url)`` opens the demo hospital's internal-medicine wall screen and the
+door screen of room NK1, makes sure something was called (registers and calls a few demo patients
+through the area's console when nobody was called yet), and writes:
+
+* ``wall-NK.png``          the area screen, 1920x1080, right after a call (flashing)
+* ``wall-NK-settled.png``  the same screen after the flash, with a broadcast banner
+* ``wall-NK-lost.png``     the same screen while the service cannot be reached
+* ``door-NK1.png``         the door screen of 内科1诊室
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from caller.client import CallerClient, CallerError
+
+DEMO_WALL = "demo-wall-nk-4e1b8c6d2a93"
+DEMO_DOOR = "demo-door-nk1-8a5d2f7e0c16"
+DEMO_CONSOLE = "demo-console-nk-9c2e47b1d3a6"
+DEMO_USER, DEMO_PASSWORD = "wanghs", "demo1234"
+DEMO_PATIENTS = (("王小明", "nk-zhang"), ("欧阳娜娜", "nk-zhang"), ("李秀英", None), ("张伟", None),
+                 ("司马相如", None), ("陈静", "nk-zhang"), ("刘洋", None), ("赵敏", None))
+
+
+def _app():
+    from PySide6.QtWidgets import QApplication
+
+    from uikit.fonts import load_cjk_font
+
+    app = QApplication.instance() or QApplication([])
+    load_cjk_font(app)
+    return app
+
+
+def _wait(app, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def populate(base_url: str, console_token: str = DEMO_CONSOLE) -> None:
+    """Register and call a few demo patients in area NK unless someone is already called there."""
+    with CallerClient(base_url, console_token) as client:
+        client.login(DEMO_USER, DEMO_PASSWORD)
+        snap = client.area_queue("NK")
+        if any(room.get("called") or room.get("in_service") for room in snap.get("rooms", [])):
+            return
+        for name, doctor in DEMO_PATIENTS:
+            kwargs = {"doctor": doctor, "kind": "expert"} if doctor else {}
+            visit = client.register("NK", name=name, **kwargs)["visit"]
+            if visit["state"] == "registered":
+                client.check_in(visit["visit_id"])
+        for room in ("NK3", "NK4", "NK1", "NK3"):
+            try:
+                client.call_next(room)
+            except CallerError:
+                pass
+        client.broadcast("NK", "内科2诊室李医生临时会诊，预计 10:30 开诊，请您耐心等候，谢谢。")
+
+
+def write_screenshots(out_dir: Path, base_url: str, *, wall_token: str = DEMO_WALL, door_token: str = DEMO_DOOR,
+                      console_token: str | None = DEMO_CONSOLE) -> list[Path]:
+    """Write the display PNGs into ``out_dir``; returns their paths."""
+    from display.app import make_door, make_wall
+
+    app = _app()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if console_token:
+        populate(base_url, console_token)
+    wall = make_wall(base_url, wall_token)
+    door = make_door(base_url, door_token)
+    written: list[Path] = []
+    try:
+        for screen in (wall, door):
+            screen.show()
+        _wait(app, lambda: wall.online and door.online and bool(wall.board.rooms) and bool(door.board.rooms))
+        if console_token:  # one fresh call, so the wall shows the flashing newest call
+            with CallerClient(base_url, console_token) as client:
+                client.login(DEMO_USER, DEMO_PASSWORD)
+                seq = wall.board.last_seq
+                try:
+                    client.call_next("NK4")
+                except CallerError:
+                    pass
+            _wait(app, lambda: wall.board.last_seq > seq, timeout=3)
+        _wait(app, lambda: wall.call_panel.flashing() and wall.call_panel._flash_on, timeout=2)
+
+        def shot(widget, name: str) -> None:
+            app.processEvents()
+            path = out_dir / name
+            widget.grab().save(str(path))
+            written.append(path)
+
+        shot(wall, "wall-NK.png")
+        _wait(app, lambda: not wall.call_panel.flashing(), timeout=wall.layout_settings.flash_seconds + 2)
+        shot(wall, "wall-NK-settled.png")
+        shot(door, "door-NK1.png")
+        wall.link.stop()
+        wall.set_online(False, "")
+        shot(wall, "wall-NK-lost.png")
+    finally:
+        for screen in (wall, door):
+            screen.shutdown()
+            screen.close()
+    return written
+
+
+if __name__ == "__main__":
+    import sys
+
+    for p in write_screenshots(Path(sys.argv[2] if len(sys.argv) > 2 else "out/screenshots/display"), sys.argv[1]):
+        print(p)
