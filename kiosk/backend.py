@@ -83,12 +83,15 @@ class Backend:
                 self._hospital = self._get("/hospital")
             return self._hospital
 
+    def _areas(self) -> list[dict]:
+        try:
+            return list(self.hospital().get("areas", []))
+        except CallerError:
+            return []
+
     def emergency_areas(self) -> set[str]:
         """Emergency areas register through triage, not at the kiosk."""
-        try:
-            return {a["id"] for a in self.hospital().get("areas", []) if a.get("emergency")}
-        except CallerError:
-            return set()
+        return {a["id"] for a in self._areas() if a.get("emergency")}
 
     def room_name(self, room_id: str | None) -> tuple[str, str]:
         """(zh, en) of a room with its area location, e.g. ('门诊二楼 内科诊区 3诊室', ...)."""
@@ -106,6 +109,10 @@ class Backend:
                     en = " ".join(x for x in (area.get("name_en", ""), room.get("name_en", "")) if x)
                     return zh, en or zh
         return room_id, room_id
+
+    def report_health(self, device: str, status: str, reason_zh: str, reason_en: str) -> None:
+        """One of this kiosk's devices (idcard, printer, scanner, payment) changed state."""
+        self.client.report_health(status, reason_zh, reason_en, device=device)
 
     def call_staff(self) -> None:
         self.client.report_health("degraded", "患者请求协助", "a patient asks for help", {"help": True}, device="help")
@@ -136,11 +143,14 @@ class Backend:
     # ----- schedule -----------------------------------------------------------------------------
     def departments(self) -> list[Department]:
         rows = self._get(f"{R}/departments")["departments"]
+        areas = {a["id"]: a for a in self._areas()}
         out = []
         for d in rows:
+            area = areas.get(d.get("area"), {})
             dep = Department(id=str(d["department_id"]), name=d.get("name", ""), name_en=d.get("name_en") or "",
                              description=d.get("description") or "", description_en=d.get("description_en") or "",
-                             location=d.get("location") or "", location_en=d.get("location_en") or "")
+                             location=d.get("location") or area.get("location") or "",
+                             location_en=d.get("location_en") or area.get("name_en") or "")
             self._departments[dep.id] = dep
             if d.get("area") not in self.emergency_areas():
                 out.append(dep)

@@ -70,5 +70,7 @@ def stylesheet(scale: float = 1.0) -> str:
     QCheckBox::indicator {{ width: {f(44)}px; height: {f(44)}px; }}
     #Busy {{ background: rgba(20, 40, 60, 0.55); }}
     #BusyBox {{ background: white; border-radius: {f(24)}px; }}
-    QScrollArea {{ border: none; background: transparent; }}
+    QScrollArea {{ border: none; background: {BG}; }}
+    QScrollBar:vertical {{ width: {f(18)}px; background: #DCE6F0; }}
+    QScrollBar::handle:vertical {{ background: #90A4B8; border-radius: {f(9)}px; min-height: 60px; }}
     """

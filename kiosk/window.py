@@ -9,7 +9,7 @@ import time
 from typing import Callable
 
 from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk import style
 from kiosk.busy import BusyOverlay
@@ -129,10 +129,15 @@ class KioskWindow(QWidget):
         return self._display(factory())
 
     def _display(self, screen: Screen) -> Screen:
-        old = self.current
+        old = self.stack.currentWidget()
         self.current = screen
-        self.stack.addWidget(screen)
-        self.stack.setCurrentWidget(screen)
+        holder = QScrollArea()  # a screen taller than the display (elderly text on a landscape screen) scrolls
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QFrame.NoFrame)
+        holder.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        holder.setWidget(screen)
+        self.stack.addWidget(holder)
+        self.stack.setCurrentWidget(holder)
         if old is not None:
             self.stack.removeWidget(old)
             old.deleteLater()

@@ -14,6 +14,14 @@ class Flows(ServicesMixin):
         devices = kiosk.devices
         devices.card_read.connect(self.on_card)
         devices.code_scanned.connect(self.on_code)
+        devices.health_changed.connect(self.report_health)
+
+    def report_health(self, health) -> None:
+        """Tell the service about a device change, so the staff see it (in the background; failures ignored)."""
+        backend = self.kiosk.backend
+        status = getattr(health.status, "value", health.status)
+        self.kiosk.runner.run(lambda: backend.report_health(health.device, status, health.reason_zh, health.reason_en),
+                              None, lambda _e: None, busy=False)
 
     def on_code(self, code: str) -> None:
         """A scanned code: a payment code while paying, a medical card while identifying."""

@@ -265,7 +265,7 @@
     </message>
     <message>
         <source>已预约请签到</source>
-        <translation>Check in for an appointment</translation>
+        <translation>Have an appointment</translation>
     </message>
     <message>
         <source>建档</source>
@@ -813,7 +813,7 @@
     </message>
     <message>
         <source>首次就诊建档</source>
-        <translation>First visit: create a record</translation>
+        <translation>First visit here</translation>
     </message>
 </context>
 </TS>

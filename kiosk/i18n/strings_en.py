@@ -108,7 +108,7 @@ EN: dict[str, str] = {
     "已过号，请到分诊台咨询": "Missed; please ask at the triage desk",
     "已通知工作人员": "Staff have been called",
     "已通知工作人员，请稍候，工作人员马上就到。": "Staff have been called. Please wait; someone is on the way.",
-    "已预约请签到": "Check in for an appointment",
+    "已预约请签到": "Have an appointment",
     "建档": "New patient",
     "待缴费用": "Bills to pay",
     "性别": "Sex",
@@ -232,5 +232,5 @@ EN: dict[str, str] = {
     "需要注意": "Needs attention",
     "预约签到": "Check in",
     "预计等候": "Estimated wait",
-    "首次就诊建档": "First visit: create a record",
+    "首次就诊建档": "First visit here",
 }

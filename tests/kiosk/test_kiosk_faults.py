@@ -144,3 +144,19 @@ def test_service_unreachable_shows_out_of_service_and_recovers_by_itself(qtbot, 
     finally:
         window.admin_exit()
         window.backend.close()
+
+
+def test_silent_printer_shows_busy_then_refuses_before_paying(qtbot, kiosk, reader_sim, printer_sim, payment_sim,
+                                                             service):
+    register_until(qtbot, kiosk, reader_sim, last="confirm")
+    printer_sim.core.set_state(silent=True)  # a printer that does not answer is never "paper OK"
+    click(qtbot, kiosk.current.confirm_button)
+    qtbot.waitUntil(lambda: kiosk.busy.isVisible(), timeout=3000)  # the status query takes longer than 300 ms
+    screen = wait_screen(qtbot, kiosk, "message")
+    assert not kiosk.busy.isVisible()
+    assert "打印机无响应" in screen.text.text()
+    assert orders(payment_sim) == []
+    admin = CallerClient(service, DEMO_TOKENS["admin"])
+    qtbot.waitUntil(lambda: any(d["device"].endswith("/printer") and d["status"] == "offline" for d in admin.devices()),
+                    timeout=5000)
+    admin.close()
