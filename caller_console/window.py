@@ -479,7 +479,7 @@ class ConsoleWindow(QMainWindow):
         text = self.search.text().strip()
         if ID_NUMBER.match(text):  # a swiped or typed ID card number: ask records who it is
             self.statusBar().showMessage(f"正在查找身份证 {mask_id_number(text)} 的候诊记录，请稍候……")
-            self.runner.submit("identify", self.client.request, "POST", "/patients/identify",
+            self.runner.submit("identify", self.client.request, "POST", "/records/patients/identify",
                                json_body={"id_number": text})
         else:
             visible = [r for p in self.panes for r in p.rows]
@@ -665,7 +665,8 @@ class ConsoleWindow(QMainWindow):
             self._show_devices(result or [])
             return
         if tag == "identify":
-            patient_id = str((result or {}).get("patient", result or {}).get("id", ""))
+            patient = (result or {}).get("patient") or {}
+            patient_id = str(patient.get("patient_id") or patient.get("id") or "")
             self._id_patients = frozenset({patient_id}) if patient_id else frozenset()
             self.rebuild_now()
             found = any(self._id_patients & {r.patient_id} for r in self.view.all_rows())

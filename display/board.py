@@ -134,12 +134,17 @@ class AreaBoard:
         return changed
 
     def roll_day(self, now: datetime) -> set[str]:
-        """At the first event or tick of a new day, drop yesterday's calls (numbers restart at 1)."""
+        """At the first event or tick of a new day, drop yesterday's calls (numbers restart at 1).
+
+        Returns ``{"day", ...}`` when a day passed, so the screen can ask for a fresh snapshot.
+        """
         today = now.date()
         if self.day == today:
             return set()
         kept = [c for c in self.calls if c.at.astimezone(now.tzinfo).date() == today]
         changed = {"calls"} if kept != self.calls else set()
+        if self.day is not None:
+            changed.add("day")
         self.calls, self.day = kept, today
         return changed
 

@@ -35,6 +35,13 @@ class EventLink(QObject):
             self._since = subscriber.last_seq
             subscriber.stop()
 
+    def resync(self) -> None:
+        """Reconnect without ``since``: the service answers with a fresh snapshot."""
+        if self._subscriber is not None:
+            self.stop()
+            self._since = None
+            self.start()
+
     def connect_screen(self, screen) -> "EventLink":
         """Wire this link to a screen's ``apply_event`` and ``set_online`` slots."""
         self.event.connect(screen.apply_event)

@@ -68,8 +68,11 @@ class ScreenBase(QWidget):
     @Slot(object)
     def apply_event(self, event: dict[str, Any]) -> None:
         changed = self.board.apply(event, self.now())
-        if event.get("type") in ("snapshot", "queue") and not self.online:
+        fresh = event.get("type") in ("snapshot", "queue")
+        if fresh and not self.online:
             self.set_online(True)
+        if "day" in changed and not fresh and getattr(self, "link", None) is not None:
+            self.link.resync()
         if changed:
             self._redraw(changed)
             self.boardChanged.emit(changed)
@@ -85,6 +88,8 @@ class ScreenBase(QWidget):
         now = self.now()
         self.clock_label.setText(clock_text(now))
         changed = self.board.tick(now)
+        if "day" in changed and getattr(self, "link", None) is not None:
+            self.link.resync()  # a new day: today's queue from a fresh snapshot, never yesterday's
         if changed:
             self._redraw(changed)
             self.boardChanged.emit(changed)

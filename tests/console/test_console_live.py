@@ -172,3 +172,18 @@ def test_says_so_when_the_service_is_unreachable(qtbot, tmp_path):
         qtbot.keyClick(window, Qt.Key_F1)
     assert "无法连接叫号服务" in window.statusBar().currentMessage()
     window.shutdown()
+
+
+def test_id_card_swipe_finds_the_patients_visit(qtbot, console, front_desk):
+    card = "11010119900307803X"
+    created = front_desk.request("POST", "/records/patients", json_body={"source": "typed", "id_number": card,
+                                                                   "name": "王小明", "phone": "13800138000"})
+    patient_id = str(created["patient"]["patient_id"])
+    register(front_desk, "张三")
+    register(front_desk, "王小明", patient_id=patient_id)
+    qtbot.waitUntil(lambda: len(tickets(console.waiting_pane)) == 2, timeout=3000)
+    console.search.setText(card)  # a card reader in keyboard mode types the number and Enter
+    assert tickets(console.waiting_pane) == []  # nothing matches the bare number itself
+    qtbot.keyClick(console.search, Qt.Key_Return)
+    qtbot.waitUntil(lambda: tickets(console.waiting_pane) == ["A002"], timeout=3000)
+    assert console.statusBar().currentMessage() == "已找到该患者"
