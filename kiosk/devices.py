@@ -19,26 +19,14 @@ from kiosk.models import CardData
 
 log = logging.getLogger(__name__)
 
-PAYMENT_CODE_PREFIXES = ("10", "11", "12", "13", "14", "15", "25", "26", "27", "28", "29", "30")
+def classify_code(code: str) -> tuple[str, str]:
+    """(kind, value) of a scanned code: kind "payment" (付款码), "medical_card", "id_number" or "unknown"."""
+    from hardware.scanner import parse_code
 
-
-def classify_code(code: str) -> str:
-    """'payment' for a WeChat/Alipay payment code (付款码), 'medical_card' for anything else worth a lookup."""
-    try:
-        from hardware.scanner import classify_code as hw_classify  # the scanner driver's rule when present
-
-        kind = hw_classify(code)
-        kind = getattr(kind, "value", kind)
-        if kind in ("payment", "payment_code"):
-            return "payment"
-        if kind in ("medical_card", "medical"):
-            return "medical_card"
-    except Exception:  # noqa: BLE001 - the driver is optional
-        pass
-    text = code.strip()
-    if text.isdigit() and 16 <= len(text) <= 24 and text[:2] in PAYMENT_CODE_PREFIXES:
-        return "payment"
-    return "medical_card" if text else "unknown"
+    parsed = parse_code(code)
+    kind = {"payment_code": "payment", "medical_card": "medical_card", "id_number": "id_number"}.get(
+        parsed.kind.value, "unknown")
+    return kind, parsed.value
 
 
 def card_from_idcard(card: Any) -> CardData:
@@ -231,7 +219,7 @@ class KioskDevices(QObject):
 
     # ----- scanner and payment code ---------------------------------------------------------------
     @staticmethod
-    def classify(code: str) -> str:
+    def classify(code: str) -> tuple[str, str]:
         return classify_code(code)
 
     def payment_provider(self):

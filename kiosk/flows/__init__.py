@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kiosk.flows.services import ServicesMixin
-from kiosk.i18n import tr
+from kiosk.models import CardData
 from kiosk.screens.admin import DeviceStatusScreen, PinScreen
 
 
@@ -26,11 +26,13 @@ class Flows(ServicesMixin):
     def on_code(self, code: str) -> None:
         """A scanned code: a payment code while paying, a medical card while identifying."""
         current = self.kiosk.current.name if self.kiosk.current is not None else ""
-        kind = self.kiosk.devices.classify(code)
+        kind, value = self.kiosk.devices.classify(code)
         if current == "payment" and kind == "payment":
-            self.on_payment_code(code)
+            self.on_payment_code(value)
         elif current in ("identify", "type_id") and kind == "medical_card":
-            self.on_medical_card(code)
+            self.on_medical_card(value, code.strip())
+        elif current in ("identify", "type_id") and kind == "id_number":
+            self.got_card(CardData(value), "typed")
 
     def abandon(self) -> None:
         """The session is ending: stop waiting for payment, release a held slot."""

@@ -114,9 +114,18 @@ class FlowBase:
             self.kiosk.flows.register()
             self.got_card(card, "id_card")
 
-    def on_medical_card(self, code: str) -> None:
+    def on_medical_card(self, number: str, raw: str = "") -> None:
+        """A medical card QR was scanned: look the patient up by its number (or, failing that, the raw text)."""
         self.kiosk.session.card = None
-        self.call(lambda: self.kiosk.backend.identify(medical_card_no=code), lambda p: self._identified(p, None, code))
+        backend = self.kiosk.backend
+
+        def lookup():
+            found = backend.identify(medical_card_no=number)
+            if found is None and raw and raw != number:
+                found = backend.identify(medical_card_no=raw)
+            return found
+
+        self.call(lookup, lambda p: self._identified(p, None, number))
 
     def got_card(self, card: CardData, source: str) -> None:
         self.kiosk.session.card = card

@@ -47,6 +47,15 @@ def reader_sim():
 
 
 @pytest.fixture
+def scanner_sim():
+    from hardware.scanner import ScannerSimulator
+
+    sim = ScannerSimulator("pty").start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
 def printer_sim():
     core = SimulatedPrinter()
     sim = TcpPrinterSimulator(core).start()
@@ -61,12 +70,12 @@ def settings():
 
 
 @pytest.fixture
-def kiosk(qtbot, service, reader_sim, printer_sim, payment_sim, settings):
+def kiosk(qtbot, service, reader_sim, printer_sim, scanner_sim, payment_sim, settings):
     """The kiosk window on its real devices and service."""
     from kiosk.app import build_kiosk
 
     window = build_kiosk(service, KIOSK_TOKEN, reader=reader_sim.url, printer=printer_sim.url,
-                         payment=payment_sim.url, settings=settings)
+                         scanner=scanner_sim.url, payment=payment_sim.url, settings=settings)
     qtbot.addWidget(window)
     yield window
     window.admin_exit()

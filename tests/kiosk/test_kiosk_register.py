@@ -34,15 +34,33 @@ def test_card_register_pay_ticket_printed_and_queued(qtbot, kiosk, reader_sim, p
     assert kiosk.session.patient is None
 
 
-def test_payment_code_scanned_at_the_kiosk_pays_once(qtbot, kiosk, reader_sim, printer_sim, payment_sim):
+def test_payment_code_scanned_at_the_kiosk_pays_once(qtbot, kiosk, reader_sim, printer_sim, payment_sim,
+                                                     scanner_sim):
     from hardware.payment import Outcome
 
     register_until(qtbot, kiosk, reader_sim, seed=11)
     payment_sim.provider.script(Outcome.approve(0.0))
-    kiosk.devices.code_scanned.emit("134567890123456789")  # what the scanner reads off the patient's phone
+    scanner_sim.scan("134567890123456789")  # the patient holds the payment code on their phone to the scanner
     ticket = wait_screen(qtbot, kiosk, "ticket")
     assert printer_sim.core.wait_for_jobs(1, timeout=5)
     paid = orders(payment_sim, "paid")
     assert [o.method for o in paid] == ["code"]
     qtbot.waitUntil(lambda: not orders(payment_sim, "pending"), timeout=5000)  # the QR order was closed, unpaid
     assert ticket.number.text() == kiosk.session.ticket.ticket
+
+
+def test_medical_card_qr_identifies_a_returning_patient(qtbot, kiosk, scanner_sim, service):
+    from datetime import date
+
+    from hardware.idcard import make_id_number
+
+    records = CallerClient(service, DEMO_TOKENS["kiosk"])
+    records.request("POST", "/records/patients", json_body={
+        "source": "typed", "id_number": make_id_number("110101", date(1950, 5, 6), 123), "name": "周桂兰",
+        "phone": "13700000000", "medical_card_no": "88001234"})
+    records.close()
+    click(qtbot, kiosk.current.tiles["register"])
+    wait_screen(qtbot, kiosk, "identify")
+    scanner_sim.scan("88001234")
+    wait_screen(qtbot, kiosk, "departments")
+    assert kiosk.session.patient.name == "周桂兰"
