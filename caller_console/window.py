@@ -79,6 +79,19 @@ class RowsModel(QAbstractTableModel):
         return None
 
 
+def device_status(device: dict[str, Any], now: datetime, silent_after_s: float = 60.0) -> tuple[str, str]:
+    """A device's status and reason; one that stopped reporting for a minute counts as offline."""
+    status = str(device.get("status") or "unknown")
+    reason = str(device.get("reason_zh") or "")
+    try:
+        last = datetime.fromisoformat(str(device.get("ts"))) if device.get("ts") else None
+    except ValueError:
+        last = None
+    if last is not None and (now - last.replace(tzinfo=None)).total_seconds() > silent_after_s:
+        return "offline", f"超过 {int(silent_after_s // 60)} 分钟未上报，请检查设备电源和网络"
+    return status, reason
+
+
 class Pane(QGroupBox):
     """One list of visits (a titled table). ``rows`` are the rows shown, in order."""
 
@@ -699,9 +712,9 @@ class ConsoleWindow(QMainWindow):
         table = self.devices_table
         table.setRowCount(len(mine))
         for i, d in enumerate(mine):
-            status = str(d.get("status") or "unknown")
+            status, reason = device_status(d, self.now())
             cells = (d.get("name") or d.get("device"), DEVICE_ROLE_ZH.get(d.get("role"), d.get("role")),
-                     HEALTH_ZH.get(status, status), d.get("reason_zh") or "")
+                     HEALTH_ZH.get(status, status), reason)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(str(text))
                 if col == 2 and status != "ok":

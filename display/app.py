@@ -126,7 +126,7 @@ def make_wall(base_url: str, token: str, *, config: str | Path | None = None, la
     layout = layout or ScreenLayout.from_settings({"kind": "wall", **info.settings})
     title = " ".join(x for x in (info.area_name, info.area_location) if x)
     screen = WallDisplay(info.area, layout, title=title, notices=info.notices, doctors=info.doctors)
-    _attach(screen, EventLink(base_url, token, info.area, parent=screen), start)
+    _attach(screen, EventLink(base_url, token, info.area, report_health=True, parent=screen), start)
     screen.speaker = None
     if layout.speak:
         screen.speaker = make_speaker(base_url, token, wav_dir=wav_dir, config=config, start=start)
@@ -146,7 +146,7 @@ def make_door(base_url: str, token: str, *, config: str | Path | None = None, la
                                                    "font_call": 150, **info.settings})
     screen = DoorDisplay(info.area, info.room, layout, room_name=info.room_name,
                          subtitle=info.room_subtitle, doctors=info.doctors)
-    _attach(screen, EventLink(base_url, token, info.area, parent=screen), start)
+    _attach(screen, EventLink(base_url, token, info.area, report_health=True, parent=screen), start)
     return screen
 
 

@@ -53,6 +53,8 @@ def test_call_reaches_all_three_and_survives_a_service_restart(qtbot, tmp_path, 
             first = expert_visit(console, "王小明")
             second = expert_visit(console, "欧阳娜娜")
             qtbot.waitUntil(lambda: wall.online and door.online and speaker.online, timeout=5000)
+            qtbot.waitUntil(lambda: {d["device"]: d["status"] for d in console.devices()}.get("wall-nk") == "ok",
+                            timeout=3000)  # the screens report their health to the service
             console.call_next("NK1")
 
             qtbot.waitUntil(lambda: wall.call_panel.ticket.text() == first, timeout=3000)
