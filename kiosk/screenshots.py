@@ -64,7 +64,19 @@ class Tour:
         return False
 
 
-def _tour(window, out_dir: Path, prefix: str, seed: int) -> list[Path]:
+def _pay(window, payment_url: str | None) -> None:
+    """The patient pays: on the phone through the gateway simulator when we know it, else with a payment code."""
+    if payment_url:
+        from hardware.payment import HttpProvider
+
+        order = window.flows._payment
+        with HttpProvider(payment_url) as provider:
+            provider.patient_pays(order.qr_text.rsplit("/", 1)[-1])
+    else:
+        window.devices.code_scanned.emit(DEMO_PAYMENT_CODE)
+
+
+def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None = None) -> list[Path]:
     from hardware.idcard.demo_cards import demo_card
 
     t = Tour(window, out_dir, prefix)
@@ -89,7 +101,7 @@ def _tour(window, out_dir: Path, prefix: str, seed: int) -> list[Path]:
         t.step(lambda: window.current.choices.button_for(0).click(), "slots")
         t.step(lambda: window.current.choices.button_for(0).click(), "confirm")
         if t.step(lambda: window.current.confirm_button.click(), "payment"):
-            t.step(lambda: devices.code_scanned.emit(DEMO_PAYMENT_CODE), "ticket")
+            t.step(lambda: _pay(window, payment_url), "ticket")
             t.step(lambda: window.current.done_button.click(), "rating")
             window.current.stars.set_value(5)
             window.current.tags["操作简单"].setChecked(True)
@@ -119,7 +131,12 @@ def _tour(window, out_dir: Path, prefix: str, seed: int) -> list[Path]:
 
 def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str | None = None,
                       reader: str | None = None, payment: str | None = None, seed: int | None = None) -> list[Path]:
-    """Write every screen as PNG into out_dir, as {zh,en}-{normal,elderly}-{screen}.png; return the paths."""
+    """Write every screen as PNG into out_dir, as {zh,en}-{normal,elderly}-{screen}.png; return the paths.
+
+    ``payment``: the payment gateway simulator's URL (the tour's patient then pays on the "phone"); without it
+    the patient scans a payment code, which the service's gateway must approve. ``printer``: a printer URL;
+    without it a printer simulator is started for the tour.
+    """
     from kiosk.app import build_kiosk
 
     out_dir = Path(out_dir)
@@ -141,7 +158,7 @@ def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str 
                 window.set_language(lang)
                 window.set_elderly(elderly)
                 prefix = f"{lang}-{'elderly' if elderly else 'normal'}"
-                written += _tour(window, out_dir, prefix, base_seed + n)
+                written += _tour(window, out_dir, prefix, base_seed + n, payment)
             finally:
                 window.admin_exit()
                 window.backend.close()
