@@ -1,0 +1,106 @@
+"""Read-only views of the queues: lists, position and estimate, wait alerts, snapshots."""
+from __future__ import annotations
+
+import statistics
+from datetime import datetime
+from typing import Any
+
+from caller.engine.announce import screen_name, visit_item
+from caller.engine.model import EngineEvent, Visit, VisitState
+from caller.engine.rules import QueueRules
+from caller.engine.state import QUEUE_STATES, EngineState, _not_found
+
+S = VisitState
+
+
+class EngineQueries(EngineState):
+    """Queries: they read the state, never change it."""
+
+    def called(self, area_id: str) -> list[Visit]:
+        """Visits called and not yet in service, latest call first."""
+        found = [v for v in self._today() if v.state == S.called and v.area_id == area_id]
+        return sorted(found, key=lambda v: (v.called_at or datetime.min, v.serial), reverse=True)
+
+    def in_service(self, area_id: str) -> list[Visit]:
+        return sorted((v for v in self._today() if v.state == S.in_service and v.area_id == area_id), key=lambda v: v.serial)
+
+    def missed(self, area_id: str) -> list[Visit]:
+        return sorted((v for v in self._today() if v.state == S.missed and v.area_id == area_id), key=lambda v: v.serial)
+
+    def away(self, area_id: str) -> list[Visit]:
+        return sorted((v for v in self._today() if v.state == S.away and v.area_id == area_id), key=lambda v: v.serial)
+
+    def position(self, visit_id: str) -> tuple[int, float]:
+        """(visits ahead, estimated minutes): ahead x rolling median service time of its room or department."""
+        visit = self._visit(visit_id)
+        rules = self._rules(visit)
+        if visit.state == S.room_waiting:
+            ahead = [v.id for v in self.room_queue(visit.room_id)].index(visit.id)
+        elif visit.state in (S.waiting, S.registered):
+            line = [v for v in self.area_queue(visit.area_id) if v.dept_id == visit.dept_id and v.doctor_id == visit.doctor_id]
+            ids = [v.id for v in line]
+            ahead = ids.index(visit.id) if visit.id in ids else len(ids)
+            for room_id in self._room_cfg:
+                if self._room_area[room_id] == visit.area_id and self._fits(visit, room_id):
+                    ahead += len(self.room_queue(room_id))
+        else:
+            return 0, 0.0
+        return ahead, round(ahead * self.service_minutes(visit.room_id, visit.dept_id, rules), 1)
+
+    def service_minutes(self, room_id: str | None, dept_id: str, rules: QueueRules | None = None) -> float:
+        """Rolling median of start->finish minutes of the room, else the department, else the default."""
+        for key in (f"room:{room_id}" if room_id else None, f"dept:{dept_id}"):
+            if key and self._durations.get(key):
+                return float(statistics.median(self._durations[key]))
+        rules = rules or self._area_rules(self._depts[dept_id].area)
+        return rules.default_service_minutes
+
+    def wait_alerts(self, now: datetime) -> list[EngineEvent]:
+        """An "alert" event per department whose longest current wait passes wait_alert_minutes."""
+        alerts: list[EngineEvent] = []
+        for dept in self._depts.values():
+            queued = [v for v in self._today() if v.dept_id == dept.id and v.state in QUEUE_STATES]
+            if not queued:
+                continue
+            rules = self._area_rules(dept.area)
+            since = min(v.waiting_since or v.checkin_at or v.registered_at for v in queued)
+            waited = (now - since).total_seconds() / 60
+            if waited > rules.wait_alert_minutes:
+                alerts.append(EngineEvent("alert", dept.area, {
+                    "kind": "wait", "dept_id": dept.id, "dept": dept.name, "wait_minutes": round(waited, 1),
+                    "threshold_minutes": rules.wait_alert_minutes, "waiting": len(queued),
+                    "message_zh": f"{dept.name}已有患者等候 {int(waited)} 分钟，超过 {rules.wait_alert_minutes} 分钟",
+                    "message_en": f"{dept.id}: a patient has waited {int(waited)} min (threshold {rules.wait_alert_minutes})",
+                }))
+        return alerts
+
+    def snapshot(self, area_id: str, public: bool) -> dict[str, Any]:
+        """The area's queues as JSON-able data. Public: masked names per screen_name, no patient ids."""
+        area = self._areas.get(area_id)
+        if area is None:
+            raise _not_found("诊区", "area", area_id)
+        rules = area.rules
+
+        def items(visits: list[Visit]) -> list[dict]:
+            shown = [v for v in visits if not (public and v.number_kind == "extra" and not rules.extra_numbers_called)]
+            return [visit_item(v, rules, public) for v in shown]
+
+        rooms = []
+        for room in area.rooms:
+            state = self._rooms[room.id]
+            doctor_id = self.room_doctor(room.id)
+            doctor = self._doctors.get(doctor_id or "")
+            rooms.append({
+                "room_id": room.id, "name": room.name, "name_en": getattr(room, "name_en", ""),
+                "paused": state.paused, "doctor_id": doctor_id, "doctor_name": doctor.name if doctor else "",
+                "called": items([v for v in self.called(area_id) if v.room_id == room.id]),
+                "in_service": items([v for v in self.in_service(area_id) if v.room_id == room.id]),
+                "queue": items(self.room_queue(room.id)),
+            })
+        return {
+            "area_id": area_id, "name": area.name, "name_en": getattr(area, "name_en", ""),
+            "day": self._day.isoformat() if self._day else None,
+            "waiting": items(self.area_queue(area_id)), "called": items(self.called(area_id)),
+            "missed": items(self.missed(area_id)), "away": items(self.away(area_id)), "rooms": rooms,
+        }
+
