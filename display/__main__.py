@@ -13,7 +13,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("kind", choices=("wall", "door", "speaker"))
     parser.add_argument("--service", required=True, help="caller service URL, e.g. http://127.0.0.1:8700")
     parser.add_argument("--token", required=True, help="this device's token from the hospital file")
-    parser.add_argument("--config", help="hospital TOML, for layout settings when the service does not send them")
+    parser.add_argument("--config", help="hospital TOML with this device's layout settings (default: $HOSPITAL_CONFIG)")
     parser.add_argument("--wav-dir", help="write announcements as WAV files here instead of playing them")
     parser.add_argument("--state-file", help="speaker: where the last spoken seq is kept")
     parser.add_argument("--windowed", action="store_true", help="screens: a window instead of full screen")
@@ -31,7 +31,6 @@ def _run_speaker(args: argparse.Namespace) -> int:
     print(f"speaker agent for area {agent.area} running", flush=True)
     done.wait()
     agent.stop()
-    agent.speech.stop()
     return 0
 
 

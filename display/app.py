@@ -6,6 +6,7 @@ the program runs beside the service file (demo, tests).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ class DeviceInfo:
     notices: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
     doctors: dict[str, DoctorCard] = field(default_factory=dict)
+    education: list[str] = field(default_factory=list)  # plain-language lines about the area's departments
 
 
 def _find(items: Any, key: str, value: str) -> dict:
@@ -40,7 +42,12 @@ def _find(items: Any, key: str, value: str) -> dict:
 
 
 def describe_device(base_url: str, token: str, config: str | Path | None = None) -> DeviceInfo:
-    """Ask the service who this token is and what its area looks like."""
+    """Ask the service who this token is and what its area looks like.
+
+    The device's layout ``settings`` come from GET /auth/me when the service sends them, else from
+    the hospital file ``config`` (default: the ``HOSPITAL_CONFIG`` environment variable).
+    """
+    config = config if config is not None else os.environ.get("HOSPITAL_CONFIG") or None
     with CallerClient(base_url, token) as client:
         me = client.request("GET", "/auth/me")
         try:
@@ -54,6 +61,8 @@ def describe_device(base_url: str, token: str, config: str | Path | None = None)
     info.area_name = str(area.get("name") or area_id)
     info.area_location = str(area.get("location") or "")
     info.notices = [str(n) for n in area.get("notices") or []]
+    info.education = [f"{d['name']}主要诊治：{d['description']}" for d in hospital.get("departments") or []
+                      if isinstance(d, dict) and d.get("area") == area_id and d.get("description")]
     info.doctors = {str(d["id"]): DoctorCard(str(d.get("name") or ""), str(d.get("title") or ""),
                                              str(d.get("photo") or ""), str(d.get("specialty") or ""))
                     for d in hospital.get("doctors") or [] if isinstance(d, dict) and d.get("id")}
@@ -105,16 +114,18 @@ def make_speaker(base_url: str, token: str, *, wav_dir: str | Path | None = None
     from display.speaker import SpeakerAgent
 
     info = describe_device(base_url, token, config)
+    owns_speech = speech is None
     speech = speech or make_speech(wav_dir, info.settings)
     if state_file is None:
         state_file = Path.home() / ".cache" / "hospital-queue" / f"speaker-{info.device or info.area}.json"
     agent = SpeakerAgent(base_url, token, info.area, speech, state_file=Path(state_file),
-                         name_mode=str(info.settings.get("name_mode", "surname")))  # type: ignore[arg-type]
+                         name_mode=str(info.settings.get("name_mode", "surname")),  # type: ignore[arg-type]
+                         owns_speech=owns_speech)
     return agent.start() if start else agent
 
 
 def make_wall(base_url: str, token: str, *, config: str | Path | None = None, layout: ScreenLayout | None = None,
-              wav_dir: str | Path | None = None, start: bool = True):
+              wav_dir: str | Path | None = None, speech=None, start: bool = True):
     """A wall screen following its area (and speaking its calls when ``speak`` is set). Returns the widget.
 
     The widget owns its event link (``widget.link``) and, when speaking, ``widget.speaker``.
@@ -125,11 +136,12 @@ def make_wall(base_url: str, token: str, *, config: str | Path | None = None, la
     info = describe_device(base_url, token, config)
     layout = layout or ScreenLayout.from_settings({"kind": "wall", **info.settings})
     title = " ".join(x for x in (info.area_name, info.area_location) if x)
-    screen = WallDisplay(info.area, layout, title=title, notices=info.notices, doctors=info.doctors)
+    screen = WallDisplay(info.area, layout, title=title, notices=info.notices, education=info.education,
+                         doctors=info.doctors)
     _attach(screen, EventLink(base_url, token, info.area, report_health=True, parent=screen), start)
     screen.speaker = None
     if layout.speak:
-        screen.speaker = make_speaker(base_url, token, wav_dir=wav_dir, config=config, start=start)
+        screen.speaker = make_speaker(base_url, token, wav_dir=wav_dir, config=config, speech=speech, start=start)
     return screen
 
 

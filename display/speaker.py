@@ -34,6 +34,8 @@ class Speech(Protocol):
 
     def health(self) -> Any: ...
 
+    def stop(self) -> None: ...
+
 
 def load_last_seq(path: Path | None) -> int:
     """The last seq spoken, from the state file (0 when there is none or it is unreadable)."""
@@ -73,6 +75,7 @@ class SpeakerAgent:
     health_interval: float = HEALTH_INTERVAL_S
     announced: list[Announcement] = field(default_factory=list)
     online: bool = False
+    owns_speech: bool = False  # stop the speech worker with the agent (when the agent made it)
 
     def __post_init__(self) -> None:
         last = load_last_seq(self.state_file)
@@ -100,6 +103,8 @@ class SpeakerAgent:
             self._subscriber.stop()
         if self._health_thread is not None:
             self._health_thread.join(3)
+        if self.owns_speech:
+            self.speech.stop()
 
     # -- events ------------------------------------------------------------------------------
     def handle_event(self, event: dict[str, Any]) -> Announcement | None:

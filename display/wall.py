@@ -128,6 +128,7 @@ class WallDisplay(ScreenBase):
     """The area screen. Feed it events with ``apply_event`` (from :class:`display.link.EventLink`)."""
 
     def __init__(self, area_id: str, layout: ScreenLayout, *, title: str = "", notices: list[str] | None = None,
+                 education: list[str] | None = None,
                  doctors: dict[str, DoctorCard] | None = None, now: Callable[[], datetime] = local_now,
                  parent: QWidget | None = None):
         super().__init__(area_id, layout, doctors=doctors, title=title, now=now, parent=parent)
@@ -168,7 +169,8 @@ class WallDisplay(ScreenBase):
 
         self.ticker = Ticker(int(row_px * 0.8), layout.ticker_speed)
         self._configured_notices = list(notices or [])
-        self.ticker.set_items(self._configured_notices)
+        self._education = list(education or [])
+        self.ticker.set_items(self._configured_notices + self._education)
 
         page = QVBoxLayout(self)
         page.setContentsMargins(0, 0, 0, 0)
@@ -210,7 +212,7 @@ class WallDisplay(ScreenBase):
         if "banner" in changed:
             self._redraw_banner()
         if "notices" in changed:
-            self.ticker.set_items(self.board.notices or self._configured_notices)
+            self.ticker.set_items((self.board.notices or self._configured_notices) + self._education)
 
     def _is_fresh(self, call: CallLine | None) -> bool:
         """Flash a call that just happened, not one replayed after a long outage."""

@@ -73,3 +73,25 @@ def test_device_silent_for_a_minute_counts_as_offline():
     status, reason = device_status({**report, "ts": "2026-11-23T09:20:00"}, NOW)
     assert status == "offline" and "未上报" in reason
     assert device_status({"status": "unknown", "reason_zh": "尚未上报", "ts": None}, NOW) == ("unknown", "尚未上报")
+
+
+def test_wait_alert_shows_while_the_department_waits_too_long(qtbot):
+    from caller.client import CallerClient
+    from caller_console.window import ConsoleWindow
+
+    hospital = {"areas": [{"id": "NK", "name": "内科诊区", "rooms": [{"id": "NK3", "name": "内科3诊室"}]}]}
+    login = {"user": {"name": "王护士长"}, "role": "nurse", "areas": ["NK"]}
+    window = ConsoleWindow(CallerClient("http://127.0.0.1:9"), login, hospital, "NK", "NK3", start_link=False)
+    qtbot.addWidget(window)
+    window.show()
+    alert = {"kind": "wait", "dept_id": "NK", "dept": "内科", "wait_minutes": 42.5, "threshold_minutes": 30,
+             "active": True, "message_zh": "内科已有患者等候 42 分钟，超过 30 分钟"}
+    window.apply_event({"seq": 9, "type": "alert", "area": "NK", "data": alert})
+    assert window.alert_bar.isVisible()
+    assert "内科已有患者等候 42 分钟" in window.alert_label.text()
+    assert window.alerts_sounded == 0  # a wait alert is shown, not sounded
+    window.acknowledge_alerts()
+    assert window.alert_bar.isVisible()  # it stays while the wait lasts
+    window.apply_event({"seq": 10, "type": "alert", "area": "NK", "data": {**alert, "active": False}})
+    assert not window.alert_bar.isVisible()
+    window.shutdown()
