@@ -78,7 +78,6 @@ class KioskDevices(QObject):
         self._scanner = None
         self._payment = None
         self._health: dict[str, DeviceHealth] = {}
-        self.last_print: bytes = b""
         for device, url in (("idcard", reader_url), ("printer", printer_url or printer), ("scanner", scanner_url),
                             ("payment", payment_url)):
             if not url:
@@ -174,7 +173,6 @@ class KioskDevices(QObject):
             raise PrinterError("打印机未连接", "no printer", partial=False)
         with self._printer_lock:
             printer.print_job(data)
-        self.last_print = data
         self._set_health(DeviceHealth("printer", Health.OK, "打印机正常", "printer ready"))
         return data
 

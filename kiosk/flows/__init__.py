@@ -39,6 +39,8 @@ class Flows(ServicesMixin):
         self.abandon_payment()
         if self.kiosk.session.hold is not None and self.kiosk.session.ticket is None:
             self._release_hold()
+        # forget the callbacks that closed over this patient's data
+        self._pay_args = self._on_paid = self._on_abandon = self._on_retry = self._identify_then = None
 
     def shutdown(self) -> None:
         self.abandon()

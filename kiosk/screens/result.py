@@ -38,8 +38,10 @@ class TicketScreen(Screen):
                 .format(code=reprint_code or ticket.reprint_code or ticket.visit_id),
                 "Error", align=Qt.AlignCenter)
         self.add(self.print_note)
+        from hardware.speech import spoken_ticket
+
         self.speech = tr("您的排队号是 {ticket}，请到 {place} 候诊。").format(
-            ticket=ticket.ticket, place=pick(ticket.location, ticket.location_en))
+            ticket=spoken_ticket(ticket.ticket), place=pick(ticket.location, ticket.location_en))
         self.add_stretch()
         self.done_button = button(tr("完成"), "Primary", on_done)
         self.add(self.done_button)
