@@ -74,6 +74,20 @@ def test_payment_timeout_charges_nothing_and_registers_nothing(qtbot, kiosk, rea
     records.close()
 
 
+def test_walking_away_from_the_payment_closes_the_order_and_frees_the_slot(qtbot, kiosk, reader_sim, payment_sim,
+                                                                        service):
+    register_until(qtbot, kiosk, reader_sim)
+    hold = kiosk.session.hold
+    click(qtbot, kiosk.home_button)
+    wait_screen(qtbot, kiosk, "home")
+    qtbot.waitUntil(lambda: orders(payment_sim) and all(o.state.value == "cancelled" for o in orders(payment_sim)),
+                    timeout=5000)
+    records = CallerClient(service, DEMO_TOKENS["kiosk"])
+    qtbot.waitUntil(lambda: records.request("GET", f"/records/registrations/{hold.id}")["registration"]["state"]
+                    in ("released", "cancelled"), timeout=5000)
+    records.close()
+
+
 def test_payment_declined_then_retried_and_paid(qtbot, kiosk, reader_sim, payment_sim, printer_sim):
     payment_sim.provider.script_next(Outcome.decline("余额不足"))
     register_until(qtbot, kiosk, reader_sim)

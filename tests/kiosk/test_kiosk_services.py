@@ -84,7 +84,8 @@ def test_reports_print_released_and_say_when_the_others_are_ready(qtbot, kiosk, 
     staff.close()
 
 
-def test_check_in_too_early_says_when_to_come_back(qtbot, kiosk, reader_sim, service, payment_sim):
+def test_check_in_too_early_says_when_to_come_back_and_later_prints_the_ticket(qtbot, kiosk, reader_sim, service,
+                                                                                payment_sim, printer_sim, clock):
     card, patient_id = new_patient(qtbot, kiosk, reader_sim, seed=33)
     records = CallerClient(service, DEMO_TOKENS["kiosk"])
     dep = records.request("GET", "/records/departments")["departments"][0]["department_id"]
@@ -105,6 +106,16 @@ def test_check_in_too_early_says_when_to_come_back(qtbot, kiosk, reader_sim, ser
     message = wait_screen(qtbot, kiosk, "message")
     assert "还没到签到时间" in message.title_label.text()
     assert "以后" in message.text.text()
+
+    clock.set(clock().replace(hour=int(late["start"][:2]), minute=int(late["start"][3:5])))  # the patient comes back
+    kiosk.go_home("home")
+    wait_screen(qtbot, kiosk, "home")
+    screen = identify_again(qtbot, kiosk, reader_sim, card, "checkin", "appointments")
+    choose(qtbot, screen, 0)
+    ticket = wait_screen(qtbot, kiosk, "ticket")
+    assert "签到成功" in ticket.title_label.text()
+    assert printer_sim.core.wait_for_jobs(1, timeout=5)
+    assert ticket.number.text() in printed_text(printer_sim)
 
 
 def test_my_queue_shows_position_and_wait_then_rating_is_stored(qtbot, kiosk, reader_sim, payment_sim, service):
