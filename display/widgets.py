@@ -48,15 +48,24 @@ class FitLabel(QLabel):
         font = QFont(self.font())
         font.setBold(self._bold)
         area = self.contentsRect()
-        width, height = max(1, area.width() - 4), max(1, area.height())
-        px = self._max_px
-        while px > self._min_px:
+        width, height = max(1, area.width() - 4), max(1, area.height() * 1.05)
+        text = self.text()
+
+        def fits(px: int) -> bool:
             font.setPixelSize(px)
             metrics = QFontMetricsF(font)
-            if metrics.horizontalAdvance(self.text()) <= width and metrics.height() <= height * 1.05:
-                break
-            px -= 1 if px < 30 else 2
-        font.setPixelSize(max(px, self._min_px))
+            return metrics.horizontalAdvance(text) <= width and metrics.height() <= height
+
+        low, high = self._min_px, self._max_px  # the largest size that fits, by bisection
+        if fits(high):
+            low = high
+        while high - low > 1:
+            middle = (low + high) // 2
+            if fits(middle):
+                low = middle
+            else:
+                high = middle
+        font.setPixelSize(low)
         if font != self.font():
             self.setFont(font)
 
