@@ -28,7 +28,7 @@ from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, run_service_process
 DISPLAY_PROCS = int(os.environ.get("BENCH_DISPLAY_PROCS", 4))
 DISPLAYS_PER_PROC = int(os.environ.get("BENCH_DISPLAYS_PER_PROC", 50))
 CALLS = int(os.environ.get("BENCH_CALLS", 1000))
-CALL_RATE = float(os.environ.get("BENCH_CALL_RATE", 20.0))   # calls per second, steady
+CALL_RATE = float(os.environ.get("BENCH_CALL_RATE", 40.0))   # calls per second, steady
 THROUGHPUT_CLIENTS = 20
 THROUGHPUT_SECONDS = 8.0
 
@@ -48,19 +48,56 @@ def _post(http: httpx.Client, path: str, token: str, body: dict | None = None) -
     return resp.json()
 
 
-def _fill_queue(base_url: str, count: int, dept: str = "NK", workers: int = 8) -> None:
-    """Register and check in `count` visits (general numbers) using several clients."""
+class _RawHttp:
+    """A minimal keep-alive HTTP/1.1 JSON client on asyncio streams, so the load generator stays cheaper
+    than the service it measures (both share this machine's cores)."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, token: str, body: dict) -> dict:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        payload = json.dumps(body).encode()
+        self.writer.write(
+            f"POST /api/v1{path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode() + payload)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        data = json.loads(await self.reader.readexactly(length))
+        if status != 200:
+            raise RuntimeError(f"{path}: {status} {data}")
+        return data
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _fill_queue(base_url: str, count: int, dept: str = "NK", workers: int = 10) -> None:
+    """Register and check in `count` visits (general numbers) over `workers` concurrent connections."""
+    host, port = base_url.removeprefix("http://").split(":")
     kiosk = DEMO_TOKENS["kiosk"]
 
-    def work(n: int) -> None:
-        with httpx.Client(base_url=base_url, timeout=30) as http:
+    async def work(n: int) -> None:
+        http = _RawHttp(host, int(port))
+        try:
             for _ in range(n):
-                visit = _post(http, "/visits", kiosk, {"department": dept, "name": "测试患者", "kind": "general"})
-                _post(http, f"/visits/{visit['visit']['visit_id']}/check-in", kiosk)
+                visit = await http.post("/visits", kiosk, {"department": dept, "name": "测试患者", "kind": "general"})
+                await http.post(f"/visits/{visit['visit']['visit_id']}/check-in", kiosk, {})
+        finally:
+            http.close()
 
-    per = [count // workers + (1 if i < count % workers else 0) for i in range(workers)]
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(work, per))
+    async def main() -> None:
+        await asyncio.gather(*(work(count // workers + (1 if i < count % workers else 0)) for i in range(workers)))
+
+    asyncio.run(main())
 
 
 # --------------------------------------------------------------------------------- call_to_display
@@ -137,7 +174,7 @@ def _call_to_display(base_url: str) -> dict:
                 if visit is None:
                     raise RuntimeError("nobody left to call")
                 sent[visit["ticket"]] = t0
-        time.sleep(2.0)  # let the last events arrive
+        time.sleep(1.0)  # let the last events arrive
         stop.set()
         per_proc = [results.get(timeout=30) for _ in procs]
         for p in procs:
@@ -160,38 +197,6 @@ def _call_to_display(base_url: str) -> dict:
 
 
 # ---------------------------------------------------------------------------------------- throughput
-class _RawHttp:
-    """A minimal keep-alive HTTP/1.1 JSON client on asyncio streams, so the load generator stays cheaper
-    than the service it measures (both share this machine's cores)."""
-
-    def __init__(self, host: str, port: int):
-        self.host, self.port = host, port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def post(self, path: str, token: str, body: dict) -> dict:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        payload = json.dumps(body).encode()
-        self.writer.write(
-            f"POST /api/v1{path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode() + payload)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line[:15].lower() == b"content-length:":
-                length = int(line[15:])
-        data = json.loads(await self.reader.readexactly(length))
-        if status != 200:
-            raise RuntimeError(f"{path}: {status} {data}")
-        return data
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-
-
 async def _mixed_client(host: str, port: int, kiosk: str, nurse: str, room: str, until: float) -> int:
     """register -> check in -> call next -> start -> finish, over and over; returns the commands done."""
     http = _RawHttp(host, port)

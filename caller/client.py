@@ -262,7 +262,8 @@ class EventSubscriber:
             try:
                 with connect(events_url(self.base_url, self.area, self.last_seq),
                              additional_headers={"Authorization": f"Bearer {self.token}"},
-                             open_timeout=self.silence, close_timeout=1, max_size=2 ** 24) as ws:
+                             open_timeout=self.silence, close_timeout=1, max_size=2 ** 24,
+                             compression=None) as ws:
                     self._ws = ws
                     backoff = 0.2
                     self._set_status("connected")

@@ -88,7 +88,8 @@ def run_service(config: str | Path | HospitalConfig = DEMO_CONFIG, db_path: str 
     cfg = config if isinstance(config, HospitalConfig) else load_hospital(config)
     app = create_app(cfg, db_path, clock=clock, records=records)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                           access_log=False, ws="websockets-sansio", lifespan="on"))
+                                           access_log=False, ws="websockets-sansio", lifespan="on",
+                                           ws_per_message_deflate=False))
     thread = threading.Thread(target=server.run, name="caller-service", daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout
