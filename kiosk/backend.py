@@ -93,22 +93,18 @@ class Backend:
         """Emergency areas register through triage, not at the kiosk."""
         return {a["id"] for a in self._areas() if a.get("emergency")}
 
-    def room_name(self, room_id: str | None) -> tuple[str, str]:
-        """(zh, en) of a room with its area location, e.g. ('门诊二楼 内科诊区 3诊室', ...)."""
+    def room_name(self, room_id: str | None) -> tuple[str, str, str]:
+        """(where to go in Chinese, in English, the room's own name) e.g. ('门诊二楼 内科诊区 3诊室', ..., '3诊室')."""
         if not room_id:
-            return "", ""
-        try:
-            hospital = self.hospital()
-        except CallerError:
-            return room_id, room_id
-        for area in hospital.get("areas", []):
+            return "", "", ""
+        for area in self._areas():
             for room in area.get("rooms", []):
                 if room.get("id") == room_id:
                     where = area.get("location") or area.get("floor") or ""
                     zh = " ".join(x for x in (where, area.get("name", ""), room.get("name", "")) if x)
                     en = " ".join(x for x in (area.get("name_en", ""), room.get("name_en", "")) if x)
-                    return zh, en or zh
-        return room_id, room_id
+                    return zh, en or zh, room.get("name", room_id)
+        return room_id, room_id, room_id
 
     def report_health(self, device: str, status: str, reason_zh: str, reason_en: str) -> None:
         """One of this kiosk's devices (idcard, printer, scanner, payment) changed state."""
@@ -218,14 +214,23 @@ class Backend:
         self._post(f"{R}/registrations/{hold.id}/cancel", {"reason": "kiosk_abandoned"})
 
     def finish_registration(self, hold: Hold, payment: Payment, key: str) -> Ticket:
-        """After payment: the registration is final and in the queue; return what the ticket shows."""
-        return self.registration_ticket(hold.id)
+        """After payment: the registration is final and in the queue; return what the ticket shows.
+
+        The service queues a paid registration as it settles the payment; a registration that has no ticket
+        yet (the queue did not answer) is reported as not_queued, never as a ticket without a number.
+        """
+        ticket = self.registration_ticket(hold.id)
+        if not ticket.ticket:
+            raise CallerError("not_queued", "您的挂号已成功，排队号正在生成，请到分诊台领取排队号，无需重复缴费。",
+                              "You are registered; your queue number is being issued. Please collect it at the "
+                              "triage desk; do not pay again.")
+        return ticket
 
     def registration_ticket(self, registration_id: str) -> Ticket:
         status = self._get(f"{R}/registrations/{registration_id}")
         reg, visit = status["registration"], status.get("visit") or {}
         dep = self._departments.get(str(reg.get("department_id")))
-        room_zh, room_en = self.room_name(visit.get("room") or reg.get("room_id"))
+        room_zh, room_en, room = self.room_name(visit.get("room") or reg.get("room_id"))
         location = room_zh or (dep.location if dep else "")
         doctor = reg.get("doctor_name") if reg.get("kind") == "expert" else ""
         return Ticket(visit_id=str(reg.get("visit_id") or ""), ticket=reg.get("ticket") or visit.get("ticket") or "",
@@ -234,7 +239,7 @@ class Backend:
                       slot=f"{reg.get('start', '')}-{reg.get('end', '')}", ahead=int(visit.get("ahead") or 0),
                       estimate_minutes=int(visit.get("estimate_minutes") or 0), fee_fen=reg.get("fee_fen", 0),
                       patient_name=reg.get("patient_name_masked", ""), registered_at=reg.get("created_at", ""),
-                      reprint_code=f"R{registration_id}")
+                      reprint_code=f"R{registration_id}", room=room)
 
     # ----- payment ------------------------------------------------------------------------------
     @staticmethod

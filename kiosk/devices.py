@@ -184,7 +184,7 @@ class KioskDevices(QObject):
         from hardware.printer import TicketDoc, render_ticket
 
         doc = TicketDoc(hospital=hospital, ticket_no=ticket.ticket, department=ticket.department,
-                        room=ticket.doctor or "-", location=ticket.location or "-",
+                        room=ticket.room or "-", location=ticket.location or "-",
                         masked_name=mask_name(ticket.patient_name) if ticket.patient_name else "-",
                         ahead=ticket.ahead, wait_minutes=ticket.estimate_minutes, printed_at=datetime.now(),
                         status_url=f"{self.status_url}/visits/{ticket.visit_id}")

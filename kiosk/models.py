@@ -90,6 +90,7 @@ class Ticket:
     patient_name: str = ""
     registered_at: str = ""
     reprint_code: str = ""
+    room: str = ""
 
 
 @dataclass(frozen=True)

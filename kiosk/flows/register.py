@@ -99,8 +99,14 @@ class RegisterMixin(PaymentMixin):
 
     def _finish_failed(self, exc: BaseException) -> bool:
         """Paid but the service did not answer: the payment is recorded there; never pay again."""
+        if getattr(exc, "code", "") == "not_queued":
+            from kiosk.flows.base import error_text
+
+            self.message(tr("挂号成功"), error_text(exc), allow_back=False)
+            return True
         self.message(tr("对不起让您久等了"),
-                     tr("您的支付已成功，挂号结果正在确认中，请勿重复缴费。请到人工窗口出示手机上的支付记录，工作人员会为您处理。"))
+                     tr("您的支付已成功，挂号结果正在确认中，请勿重复缴费。请到人工窗口出示手机上的支付记录，工作人员会为您处理。"),
+                     allow_back=False)
         return True
 
     def _registered(self, ticket: Ticket) -> None:
