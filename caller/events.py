@@ -122,11 +122,6 @@ class EventHub:
             for sub in list(subs):
                 sub.close()
 
-    # ----------------------------------------------------------- audiences
-    def audiences(self, area: str) -> set[str]:
-        """Which audiences currently listen to an area (to build only the snapshots needed)."""
-        return {s.audience for s in self.subscribers.get(area, ())}
-
     # -------------------------------------------------------------- publish
     def publish(self, events: list[EventRow]) -> None:
         """Fan out committed events (any thread). Recorded at once; sent from the loop in seq order."""

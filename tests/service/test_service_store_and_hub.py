@@ -1,0 +1,87 @@
+"""Pieces under the API: a failed write leaves nothing behind; replay from the database; slow peers."""
+from __future__ import annotations
+
+import asyncio
+import json
+import queue
+import threading
+
+import pytest
+from websockets.sync.client import connect
+from websockets.sync.server import serve
+
+from caller.api.models import RegisterBody
+from caller.auth import Principal
+from caller.client import EventSubscriber
+from caller.events import Subscriber
+from caller.testing import DEMO_TOKENS as T
+
+KIOSK = Principal(role="kiosk", device="kiosk-lobby-1")
+
+
+def test_a_failing_write_changes_nothing_in_memory_or_on_disk(live, kiosk):
+    service = live.service
+    first = kiosk.register("NK", name="张三")["visit"]
+
+    def broken(conn, response):
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        service.execute("register", KIOSK, body=RegisterBody(department="NK", name="李四"), extra_writes=broken)
+    assert [v.ticket for v in service.engine.visits()] == [first["ticket"]]
+    assert len(service.store.load().visits) == 1
+    assert kiosk.register("NK", name="李四")["visit"]["ticket"] == "A002"  # the number was not used up
+
+
+def test_replay_comes_from_the_database_when_the_memory_ring_no_longer_has_it(live, nurse, register_waiting):
+    register_waiting(2)
+    since = live.service.hub.seq
+    called = nurse.call_next("NK3")["visit"]
+    last = nurse.broadcast("NK", "请您稍候。")["seq"]
+    hub = live.service.hub
+    hub.ring.clear()
+    hub.ring_floor = hub.seq  # as after a restart: nothing in memory
+    url = f"{live.replace('http', 'ws')}/api/v1/events?area=NK&since={since}"
+    with connect(url, additional_headers={"Authorization": f"Bearer {T['wall_nk']}"}) as ws:
+        got = []
+        while not got or got[-1]["seq"] != last:
+            msg = json.loads(ws.recv(timeout=5))
+            if msg["type"] != "heartbeat":
+                got.append(msg)
+    assert [m["type"] for m in got] == ["call", "queue", "broadcast"]
+    assert got[0]["data"]["ticket"] == called["ticket"]
+    assert got[1]["data"]["queue"]["area_id"] == "NK"
+
+
+def test_a_waiting_queue_message_is_replaced_by_a_newer_one_but_calls_are_never_dropped():
+    async def scenario() -> tuple[list[str], str | None]:
+        sub = Subscriber("NK", "public")
+        for text, replaceable in (("q1", True), ("q2", True), ("call", False), ("q3", True)):
+            sub.offer(text, replaceable)
+        sent = [await sub.next() for _ in range(3)]
+        sub.close()
+        return sent, await sub.next()
+
+    sent, after_close = asyncio.run(scenario())
+    assert sent == ["q2", "call", "q3"]  # q1 replaced by the newer state; the order never changes
+    assert after_close is None
+
+
+def test_subscriber_reports_lost_when_a_connected_server_goes_silent():
+    statuses: queue.Queue = queue.Queue()
+    release = threading.Event()
+
+    def silent(ws) -> None:
+        release.wait(10)  # accepts, then says nothing: no heartbeat
+
+    with serve(silent, "127.0.0.1", 0) as server:
+        port = server.socket.getsockname()[1]
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        sub = EventSubscriber(f"http://127.0.0.1:{port}", "t", "NK", lambda m: None, statuses.put, silence=0.5).start()
+        try:
+            assert statuses.get(timeout=5) == "connected"
+            assert statuses.get(timeout=3) == "lost"
+        finally:
+            release.set()
+            sub.stop()
+            server.shutdown()
