@@ -22,6 +22,7 @@ from kiosk.worker import Runner
 ScreenFactory = Callable[[], Screen]
 
 ACTIVITY_EVENTS = {QEvent.MouseButtonPress, QEvent.TouchBegin, QEvent.KeyPress}
+NEXT_PATIENT = {"timeout", "done", "recovered"}  # ways a session ends after which the next person comes
 
 
 class KioskWindow(QWidget):
@@ -163,6 +164,10 @@ class KioskWindow(QWidget):
         self.session = Session()
         self.history = []
         self.warning.hide()
+        if reason in NEXT_PATIENT and (self.elderly or language() != "zh"):
+            set_language("zh")  # the next patient starts in Chinese, normal mode
+            self.elderly = False
+            self.apply_style()
         from kiosk.screens.home import HomeScreen
 
         self.show_screen(lambda: HomeScreen(self))

@@ -40,7 +40,7 @@ def test_typed_id_of_a_known_patient_goes_on_to_departments(qtbot, kiosk, reader
 
 def fast_countdown(kiosk) -> None:
     """3-"second" timeouts with 100 ms seconds, warning for the last 2."""
-    kiosk.settings.timeout_s, kiosk.settings.warn_s = 3, 2
+    kiosk.settings.timeout_s, kiosk.settings.elderly_timeout_s, kiosk.settings.warn_s = 3, 3, 2
     kiosk.tick_timer.setInterval(100)
     kiosk.reset_countdown()
 
@@ -150,3 +150,16 @@ def test_staff_page_needs_the_pin_and_is_the_only_way_out(qtbot, kiosk):
     assert set(page.rows) == {"idcard", "printer", "scanner", "payment"}
     click(qtbot, page.exit_button)
     assert not kiosk.isVisible()
+
+
+def test_after_a_timeout_the_next_patient_gets_chinese_normal_mode(qtbot, kiosk):
+    click(qtbot, kiosk.current.language_button)
+    click(qtbot, wait_screen(qtbot, kiosk, "home").elderly_button)
+    click(qtbot, wait_screen(qtbot, kiosk, "home").tiles["register"])
+    wait_screen(qtbot, kiosk, "identify")
+    assert kiosk.current.title_label.text() == "Please show your ID"
+    fast_countdown(kiosk)
+    with qtbot.waitSignal(kiosk.went_home, timeout=5000):
+        pass
+    assert kiosk.current.title_label.text() == "您好，欢迎使用自助服务"
+    assert not kiosk.elderly
