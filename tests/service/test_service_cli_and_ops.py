@@ -72,3 +72,12 @@ def test_healthz_needs_no_token(live):
     body = httpx.get(f"{live}/healthz").json()
     assert body["status"] == "ok" and "seq" in body
     assert httpx.get(f"{live}/openapi.json").json()["paths"]["/api/v1/rooms/{room_id}/call-next"]
+
+
+def test_ticket_qr_page_shows_place_and_estimate_with_the_masked_name_only(live, kiosk, register_waiting):
+    visits = register_waiting(4, name="王小明")
+    page = httpx.get(f"{live}/t/{visits[3]['visit_id']}")
+    assert page.status_code == 200
+    assert visits[3]["ticket"] in page.text and "王*明" in page.text and "王小明" not in page.text
+    assert "您前面还有 <b>3</b> 位" in page.text
+    assert httpx.get(f"{live}/t/nope").status_code == 404
