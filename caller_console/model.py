@@ -39,6 +39,7 @@ class Row:
     room_name: str = ""
     doctor_name: str = ""
     dept_name: str = ""
+    dept_id: str = ""
     patient_id: str = ""
     triage_level: int | None = None
     priority_kind: str | None = None
@@ -128,8 +129,10 @@ def minutes_waited(item: dict[str, Any], now: datetime) -> int | None:
     return max(0, int((now - since).total_seconds() // 60))
 
 
-def row_of(item: dict[str, Any], now: datetime, kind_names: dict[str, str], room_names: dict[str, str]) -> Row:
+def row_of(item: dict[str, Any], now: datetime, kind_names: dict[str, str], room_names: dict[str, str],
+           doctor_names: dict[str, str] | None = None) -> Row:
     room_id = str(item.get("room_id") or "")
+    doctor_id = str(item.get("doctor_id") or "")
     return Row(
         visit_id=str(item.get("visit_id") or item.get("id") or ""),
         ticket=str(item.get("ticket") or ""),
@@ -139,7 +142,8 @@ def row_of(item: dict[str, Any], now: datetime, kind_names: dict[str, str], room
         minutes=minutes_waited(item, now),
         room_id=room_id,
         room_name=str(item.get("room_name") or room_names.get(room_id, room_id)),
-        doctor_name=str(item.get("doctor_name") or ""),
+        doctor_name=str(item.get("doctor_name") or (doctor_names or {}).get(doctor_id, "")),
+        dept_id=str(item.get("dept_id") or ""),
         dept_name=str(item.get("dept_name") or ""),
         patient_id=str(item.get("patient_id") or ""),
         triage_level=item.get("triage_level"),
@@ -149,14 +153,17 @@ def row_of(item: dict[str, Any], now: datetime, kind_names: dict[str, str], room
 
 
 def build_view(snapshot: dict[str, Any], room_id: str, now: datetime,
-               kind_names: dict[str, str] | None = None) -> ConsoleView:
-    """The console's panes from an area snapshot (staff audience) for the chosen room."""
+               kind_names: dict[str, str] | None = None, doctor_names: dict[str, str] | None = None) -> ConsoleView:
+    """The console's panes from an area snapshot (staff audience) for the chosen room.
+
+    ``kind_names`` maps special-patient kinds to their Chinese names, ``doctor_names`` doctor ids to names.
+    """
     kinds = kind_names or {}
     rooms_raw = [r for r in snapshot.get("rooms") or [] if isinstance(r, dict)]
     room_names = {str(r.get("room_id")): str(r.get("name") or r.get("room_id")) for r in rooms_raw}
 
     def rows(items: Any) -> list[Row]:
-        return [row_of(i, now, kinds, room_names) for i in items or [] if isinstance(i, dict)]
+        return [row_of(i, now, kinds, room_names, doctor_names) for i in items or [] if isinstance(i, dict)]
 
     view = ConsoleView(area_id=str(snapshot.get("area_id") or ""), room_id=room_id)
     view.waiting = rows(snapshot.get("waiting"))

@@ -184,6 +184,7 @@ class ConsoleWindow(QMainWindow):
         self.wait_alerts: dict[str, str] = {}
         self.alerts_sounded = 0
         self.devices: list[dict[str, Any]] = []
+        self._doctor_names = {str(d["id"]): str(d.get("name") or "") for d in hospital.get("doctors") or []}
         self._id_patients: frozenset[str] = frozenset()
         self.link = None
         self.runner = Runner(self)
@@ -452,7 +453,7 @@ class ConsoleWindow(QMainWindow):
 
     def rebuild_now(self) -> None:
         kinds = {k.get("kind"): k.get("name") for k in (self._area().get("rules") or {}).get("special_kinds") or []}
-        self.view = build_view(self.snapshot, self.room_id, self.now(), kinds)
+        self.view = build_view(self.snapshot, self.room_id, self.now(), kinds, self._doctor_names)
         query = self.search.text()
 
         def shown(rows: list[Row]) -> list[Row]:
@@ -610,8 +611,7 @@ class ConsoleWindow(QMainWindow):
         row = self._need(self.target("waiting", "room_waiting", "registered"), "候诊患者")
         if row is None:
             return
-        item = self._item_of(row.visit_id)
-        doctors = [d for d in self.hospital.get("doctors") or [] if d.get("department") == item.get("dept_id")]
+        doctors = [d for d in self.hospital.get("doctors") or [] if d.get("department") == row.dept_id]
         if not doctors:
             self.statusBar().showMessage("本科室没有可指定的医生", 8000)
             return

@@ -187,3 +187,48 @@ def test_id_card_swipe_finds_the_patients_visit(qtbot, console, front_desk):
     qtbot.keyClick(console.search, Qt.Key_Return)
     qtbot.waitUntil(lambda: tickets(console.waiting_pane) == ["A002"], timeout=3000)
     assert console.statusBar().currentMessage() == "已找到该患者"
+
+
+def test_move_up_assign_dispatch_transfer_away_back_cancel(qtbot, console, front_desk):
+    for name in ("张三", "王小明", "李四", "赵五"):
+        register(front_desk, name)
+    qtbot.waitUntil(lambda: tickets(console.waiting_pane) == ["A001", "A002", "A003", "A004"], timeout=3000)
+
+    def act(key, *, visit: str | None = None, modifier=Qt.NoModifier) -> None:
+        if visit is not None:
+            row = next(r for r in console.view.all_rows() if r.ticket == visit)
+            assert console.select(row.visit_id)
+        with qtbot.waitSignal(console.commandDone, timeout=3000):
+            qtbot.keyClick(console, key, modifier)
+
+    act(Qt.Key_F7, visit="A003")  # move up one place
+    qtbot.waitUntil(lambda: tickets(console.waiting_pane) == ["A001", "A003", "A002", "A004"], timeout=3000)
+
+    console.ask_item = lambda title, label, items: next(i for i in items if i.startswith("王志强"))
+    act(Qt.Key_F9, visit="A004")  # assign doctor 王志强 (sits in room 3)
+    qtbot.waitUntil(lambda: cell(console.waiting_pane, "A004", 4) == "王志强", timeout=3000)
+
+    act(Qt.Key_D, visit="A002", modifier=Qt.ControlModifier)  # dispatch into this room (内科3诊室)
+    qtbot.waitUntil(lambda: tickets(console.room_pane) == ["A002"], timeout=3000)
+
+    console.ask_item = lambda title, label, items: "诊室：内科4诊室"
+    console.confirm = lambda title, question: False  # keep the registration time
+    act(Qt.Key_F10, visit="A001")  # transfer to room 4
+    qtbot.waitUntil(lambda: "A001" not in tickets(console.waiting_pane), timeout=3000)
+    console.room_combo.setCurrentIndex(console.room_combo.findData("NK4"))  # look at room 4's queue
+    assert tickets(console.room_pane) == ["A001"]
+    console.room_combo.setCurrentIndex(console.room_combo.findData("NK3"))
+    assert tickets(console.room_pane) == ["A002"]
+
+    act(Qt.Key_F1)  # call next in room 3 (tops the room up first, calls the head of the order)
+    qtbot.waitUntil(lambda: len(tickets(console.called_pane)) == 1, timeout=3000)
+    called = tickets(console.called_pane)[0]
+    act(Qt.Key_E, modifier=Qt.ControlModifier)  # off to exams
+    qtbot.waitUntil(lambda: tickets(console.away_pane) == [called], timeout=3000)
+    act(Qt.Key_F6, visit=called)  # back from exams
+    qtbot.waitUntil(lambda: tickets(console.away_pane) == [], timeout=3000)
+    qtbot.waitUntil(lambda: called in tickets(console.room_pane) + tickets(console.waiting_pane), timeout=3000)
+
+    console.confirm = lambda title, question: True
+    act(Qt.Key_Delete, visit="A004", modifier=Qt.ControlModifier)  # cancel (弃号)
+    qtbot.waitUntil(lambda: "A004" not in tickets(console.waiting_pane) + tickets(console.room_pane), timeout=3000)
