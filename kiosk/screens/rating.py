@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
-from PySide6.QtCore import Qt
 
 from kiosk.i18n import tr
 from kiosk.widgets import Screen, StarRating, button

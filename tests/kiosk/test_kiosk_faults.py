@@ -6,10 +6,8 @@ import pytest
 from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS, free_port, run_service_process
 from hardware.payment import Outcome
-from hardware.printer import decode_for
-from hardware.printer.decode import text_lines
 
-from tests.kiosk.kiosk_driver import (click, orders, pay_current_order, place_card, register_until, visible_texts,
+from tests.kiosk.kiosk_driver import (click, orders, pay_current_order, place_card, register_until,
                                       wait_screen)
 
 

@@ -1,14 +1,14 @@
 """Pay bills, print reports, check in, my queue, rating: each through the real screens and the live service."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS
 from hardware.printer import decode_for
 from hardware.printer.decode import text_lines
 
-from tests.kiosk.kiosk_driver import (choose, click, orders, pay_current_order, place_card, register_until,
+from tests.kiosk.kiosk_driver import (choose, click, orders, pay_current_order, register_until,
                                       visible_texts, wait_screen)
 
 
