@@ -151,6 +151,10 @@ class CallerClient:
     def resume_room(self, room: str) -> dict:
         return self._command(f"/rooms/{room}/resume")
 
+    def set_room_doctor(self, room: str, doctor: str | None) -> dict:
+        """Who sits in the room this session (None: nobody); visits that no longer fit go back to the area."""
+        return self.request("POST", f"/rooms/{room}/doctor", json_body={"doctor": doctor})
+
     def broadcast(self, area: str, text: str, *, text_en: str = "", idempotency_key: str | None = None) -> dict:
         return self._command(f"/areas/{area}/broadcast", {
             "text": text, "text_en": text_en, "idempotency_key": idempotency_key or new_idempotency_key()})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
@@ -41,7 +40,9 @@ class CallerService:
         self.clock = clock or datetime.now
         self.store = db_path if isinstance(db_path, Store) else Store(db_path)
         self.auth = Authenticator(config, self.store)
-        self.lock = threading.RLock()
+        # One lock for the engine and the store: a plug-in that runs a command inside its own store
+        # transaction takes them in the same order as the API does, so the two can never deadlock.
+        self.lock = self.store.lock
         self.engine = self._build_engine()
         self.hub = EventHub(self.store, self.area_snapshot)
         self.started_at = datetime.now()

@@ -69,6 +69,10 @@ class TransferBody(Body):
     at_end: bool = False
 
 
+class RoomDoctorBody(Body):
+    doctor: str | None = Field(default=None, min_length=1, max_length=64, description="null: no doctor")
+
+
 class DispatchBody(Body):
     room: str = Ident
 

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Body as BodyParam, Depends, Request
 
 from caller.api.deps import principal, require, service_of
 from caller.api.models import (
-    AssignDoctorBody, BroadcastBody, DispatchBody, MoveUpBody, PriorityBody, RegisterBody, TransferBody,
+    AssignDoctorBody, BroadcastBody, DispatchBody, MoveUpBody, PriorityBody, RegisterBody, RoomDoctorBody,
+    TransferBody,
 )
 from caller.auth import Principal
 
@@ -132,6 +133,13 @@ async def resume(room_id: str, request: Request, who: Principal = Depends(princi
     service = service_of(request)
     require(who, STAFF, service.area_of_room(room_id), user=True)
     return service.execute("resume_room", who, room_id=room_id)
+
+
+@router.post("/rooms/{room_id}/doctor", summary="Who sits in the room this session")
+async def room_doctor(room_id: str, body: RoomDoctorBody, request: Request, who: Principal = Depends(principal)) -> dict:
+    service = service_of(request)
+    require(who, STAFF, service.area_of_room(room_id), user=True)
+    return service.execute("room_doctor", who, room_id=room_id, doctor_id=body.doctor)
 
 
 @router.post("/areas/{area_id}/broadcast", summary="Send a notice to an area's screens and speakers")

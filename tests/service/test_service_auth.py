@@ -53,3 +53,18 @@ def test_display_token_may_not_follow_another_area(live):
                  additional_headers={"Authorization": f"Bearer {T['wall_nk']}"}) as ws:
         msg = ws.recv(timeout=5)
     assert '"forbidden"' in msg
+
+
+def test_room_commands_pause_resume_and_doctor_are_audited_with_user_and_device(live, nurse, register_waiting):
+    register_waiting(1)
+    nurse.pause_room("NK3")
+    assert _status(nurse.call_next, "NK3") == (409, "room_paused")
+    assert nurse.room_queue("NK3")["paused"] is True
+    nurse.set_room_doctor("NK3", "nk-chen")
+    nurse.resume_room("NK3")
+    room = nurse.room_queue("NK3")
+    assert room["paused"] is False and room["doctor_id"] == "nk-chen"
+    trail = live.service.store.audit()
+    assert [(a["action"], a["user"], a["device"]) for a in trail[-3:]] == [
+        ("pause_room", "wanghs", "console-nk"), ("set_room_doctor", "wanghs", "console-nk"),
+        ("resume_room", "wanghs", "console-nk")]
