@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demo", description="Run the whole hospital system on demo data")
     parser.add_argument("--headless", action="store_true", help="run the scripted morning even with a screen")
     parser.add_argument("--patients", type=int, default=60)
-    parser.add_argument("--speed", type=float, default=30.0, help="simulated seconds per real second")
+    parser.add_argument("--speed", type=float, default=40.0, help="simulated seconds per real second")
     parser.add_argument("--minutes", type=float, default=60.0, help="simulated minutes over which patients arrive")
     parser.add_argument("--start", default="08:00", help="simulated time of the first arrival")
     parser.add_argument("--out", type=Path, default=Path("out/demo"))

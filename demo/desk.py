@@ -1,7 +1,7 @@
 """The nurses: a thread that calls, starts, finishes, marks missed and recalls, like the nurse stations would.
 
 Each area's nurse works through the LAN API (the console's commands). A called patient walks into the room
-after a simulated minute and is seen for 3-7 simulated minutes. The patient scripted to miss their turn does
+half a simulated minute later and is seen for 2-5 simulated minutes. The patient scripted to miss their turn does
 not answer two calls, is marked missed, comes back a few minutes later and is recalled.
 """
 from __future__ import annotations
@@ -95,7 +95,7 @@ class NurseDesk(threading.Thread):
             busy |= bool(room.get("called") or room.get("in_service") or room.get("queue"))
             for item in room.get("in_service") or []:
                 vid = item["visit_id"]
-                due = self.done_at.setdefault(vid, now + timedelta(minutes=self.rng.uniform(3, 7)))
+                due = self.done_at.setdefault(vid, now + timedelta(minutes=self.rng.uniform(2, 5)))
                 if due <= now:
                     client.finish(vid)
                     with self.ledger.lock:
@@ -124,7 +124,7 @@ class NurseDesk(threading.Thread):
                 with self.ledger.lock:
                     self.ledger.missed.add(vid)
             return
-        due = self.walk_in.setdefault(vid, now + timedelta(minutes=1))
+        due = self.walk_in.setdefault(vid, now + timedelta(minutes=0.5))
         if due <= now:
             client.start(vid)
 

@@ -3,6 +3,7 @@ on the buttons, payment on the phone (the gateway simulator). Runs on the GUI th
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -11,6 +12,11 @@ from PySide6.QtCore import QEventLoop, QTimer
 from demo.script import APPOINTMENT, BILLS, LATE, NEW, PAPER_OUT, PAYMENT_TIMEOUT, REPORTS, RETURNING, Arrival
 
 PHONE = "13812345678"
+
+
+def medical_card_qr(number: str) -> str:
+    """The text of the QR code printed on a medical card (就诊卡)."""
+    return f"MC:{number}"
 
 
 class KioskStuck(Exception):
@@ -35,8 +41,9 @@ def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
 class KioskPatient:
     """Drives one kiosk for one arrival. ``shots`` (a directory) keeps a PNG of each screen reached."""
 
-    def __init__(self, rig: Any, provider: Any, shots: Path | None = None) -> None:
-        self.rig, self.window, self.provider, self.shots = rig, rig.window, provider, shots
+    def __init__(self, rig: Any, provider: Any, shots: Path | None = None,
+                 clock: Callable[[], datetime] = datetime.now) -> None:
+        self.rig, self.window, self.provider, self.shots, self.clock = rig, rig.window, provider, shots, clock
         self.screens: list[str] = []
 
     # ------------------------------------------------------------------ helpers
@@ -86,7 +93,9 @@ class KioskPatient:
             return self.wait(next_screen)
         assert arrival.known is not None or arrival.appointment is not None
         known = arrival.known or arrival.appointment.patient
-        self.rig.scanner.scan(known.medical_card_no)  # the medical card's QR code under the scanner
+        # the medical card's QR code under the scanner; the card QR says "MC:<number>" (a bare MC26000123 is
+        # not recognised as a medical card by the scanner's classifier)
+        self.rig.scanner.scan(medical_card_qr(known.medical_card_no))
         return self.wait(next_screen)
 
     def pay_on_phone(self) -> None:
@@ -120,7 +129,8 @@ class KioskPatient:
         index = next((i for i, d in enumerate(screen.departments) if d.id == arrival.department), 0)
         self.choose(screen, index)
         self.choose(self.wait("doctors"), 0)
-        self.choose(self.wait("slots"), 0)
+        slots = self.wait("slots")
+        self.choose(slots, self._slot_index(slots.slots))
         self.wait("confirm").confirm_button.click()
         if arrival.fault == PAYMENT_TIMEOUT:
             self.window.settings.payment_timeout_s = 3
@@ -146,6 +156,11 @@ class KioskPatient:
             self.rig.printer_core.set_state(paper_out=False)  # staff put a new roll in
         self._rate(ticket, stars=5 if arrival.number == 1 else 0)
         return result
+
+    def _slot_index(self, slots: list) -> int:
+        """The first slot that does not end while the patient is still at the kiosk (10 simulated minutes)."""
+        soon = (self.clock() + timedelta(minutes=10)).strftime("%H:%M")
+        return next((i for i, s in enumerate(slots) if s.end > soon and s.remaining > 0), 0)
 
     def _rate(self, screen, stars: int) -> None:
         screen.done_button.click()

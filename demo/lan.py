@@ -19,16 +19,12 @@ def card_json(card: Any) -> dict[str, Any]:
 
 
 def first_free_slot(client: CallerClient, department: str) -> dict[str, Any] | None:
-    """The earliest slot with a seat left today (general numbers first, like most walk-ins choose)."""
+    """The earliest slot with a seat left today (a general number when two start at the same time)."""
     sessions = client.request("GET", f"{R}/slots", params={"department": department}).get("sessions") or []
-    sessions.sort(key=lambda s: (s.get("kind") != "general", s.get("session", "")))
-    for session in sessions:
-        if session.get("status") != "open" or not session.get("remaining"):
-            continue
-        for slot in session.get("slots") or []:
-            if slot.get("remaining", 0) > 0:
-                return slot
-    return None
+    free = [(slot["start"], session.get("kind") != "general", n, slot)
+            for n, session in enumerate(sessions) if session.get("status") == "open"
+            for slot in session.get("slots") or [] if slot.get("remaining", 0) > 0]
+    return min(free, key=lambda f: f[:3])[3] if free else None
 
 
 def pay_and_wait(client: CallerClient, provider: Any, patient_id: int, bill_id: int, amount_fen: int,
@@ -88,7 +84,21 @@ def arrive_over_lan(arrival: Arrival, kiosk: CallerClient, triage: CallerClient,
     if not reg.get("visit_id"):
         raise CallerError("not_queued", "没有进入排队", f"registration {reg.get('registration_id')} has no visit", 0)
     return {"visit_id": reg["visit_id"], "ticket": reg["ticket"], "area": area_of(reg["department_id"]),
-            "name": reg.get("patient_name_masked", "")}
+            "name": reg.get("patient_name_masked", ""), "registration_id": reg["registration_id"],
+            "checked_in": bool(reg.get("checked_in_at"))}
+
+
+def check_in_later(kiosk: CallerClient, registration_id: int) -> str | None:
+    """Check in a registration whose slot was too far ahead at registration; None when done, else allowed_from."""
+    try:
+        kiosk.request("POST", f"{R}/registrations/{registration_id}/check-in",
+                      json_body={"idempotency_key": new_idempotency_key()})
+        return None
+    except CallerError as exc:
+        if exc.code != "too_early":
+            raise
+    reg = kiosk.request("GET", f"{R}/registrations/{registration_id}")["registration"]
+    return reg.get("date", "") + "T" + reg.get("start", "00:00")
 
 
 AREAS = {"NK": "NK", "WK": "WY", "YK": "WY", "EK": "FE", "FK": "FE", "JZ": "JZ"}

@@ -105,7 +105,7 @@ def spread(values: list[float], digits: int = 1) -> dict[str, Any]:
             "p90": round(percentile(values, 90), digits), "max": round(max(values), digits)}
 
 
-def summarise(ledger: Ledger, *, arrivals: int, artefacts: dict[str, Any], timing: dict[str, Any],
+def summarise(ledger: Ledger, *, arrivals: int, later_slots: list[str] | None = None, artefacts: dict[str, Any], timing: dict[str, Any],
               wall_area: str = "NK") -> dict[str, Any]:
     """The content of summary.json."""
     waits = [c.wait_minutes for c in ledger.calls if c.first and c.wait_minutes is not None]
@@ -117,6 +117,7 @@ def summarise(ledger: Ledger, *, arrivals: int, artefacts: dict[str, Any], timin
         "patients_by_channel": by_via,
         "visits_queued": len(ledger.queued),
         "patients_served": len(ledger.served),
+        "registered_for_later_slots": list(later_slots or []),
         "no_shows": {"missed": sorted(ledger.missed), "recalled": sorted(ledger.recalled),
                      "missed_not_back": sorted(ledger.missed - ledger.recalled)},
         "calls": len(ledger.calls),

@@ -1,0 +1,43 @@
+"""A short scripted morning (8 patients, every fault case) end to end: service process, kiosks, nurses,
+wall/door screens, speaker; then what a person would check in out/demo."""
+from __future__ import annotations
+
+import json
+import wave
+
+from demo.morning import MorningPlan, run_morning
+
+
+def test_short_morning_serves_everyone_and_handles_every_fault(tmp_path, qapp):
+    out = tmp_path / "demo"
+    summary, code = run_morning(out, MorningPlan(patients=8, start="08:25", minutes=12, speed=60, drain_timeout=40))
+
+    assert code == 0, summary["problems"]
+    on_disk = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert on_disk["patients_arrived"] == 8 and on_disk["ok"] is True
+    # everyone who got a ticket was seen; the patient who walked away at the payment QR got none
+    assert summary["visits_queued"] == 7 and summary["patients_served"] == 7
+    faults = {f["case"]: f for f in summary["failures_handled"]}
+    assert set(faults) == {"paper_out", "payment_timeout", "late", "missed"}
+    assert all(f["handled"] for f in faults.values())
+    assert "charged 0 fen" in faults["payment_timeout"]["how"]
+    assert "reprint code R" in faults["paper_out"]["how"]
+    assert summary["no_shows"]["missed"] == summary["no_shows"]["recalled"] != []
+    # every call of the internal-medicine area reached its wall screen
+    assert summary["call_to_wall_ms"]["count"] == sum(1 for _ in range(summary["call_to_wall_ms"]["count"])) > 0
+    assert summary["wait_minutes_simulated"]["count"] >= 7
+
+    # slips: tickets printed by both kiosks' printers, rendered as PNG with a transcript
+    slips = sorted((out / "printed").rglob("job-*.txt"))
+    assert len(slips) >= 4
+    assert any("排队凭条" in s.read_text(encoding="utf-8") for s in slips)
+    assert len(list((out / "printed").rglob("job-*.png"))) == len(slips)
+    # announcements: real audio, one file per call at least
+    wavs = sorted((out / "speech").glob("*.wav"))
+    assert wavs
+    with wave.open(str(wavs[0])) as clip:
+        assert clip.getnframes() > clip.getframerate() // 2  # more than half a second of sound
+    # screenshots of every app
+    for app in ("console", "wall", "door"):
+        assert (out / "screens" / app / "end.png").stat().st_size > 10_000
+    assert list((out / "screens" / "kiosk").rglob("*-ticket.png"))
