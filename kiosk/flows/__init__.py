@@ -18,6 +18,9 @@ class Flows(ServicesMixin):
 
     def report_health(self, health) -> None:
         """Tell the service about a device change, so the staff see it (in the background; failures ignored)."""
+        current = self.kiosk.current
+        if health.device == "idcard" and current is not None and current.name == "identify":
+            current.set_reader_ok(self.kiosk.devices.reader_ok())  # say so at once if the reader fails now
         backend = self.kiosk.backend
         status = getattr(health.status, "value", health.status)
         self.kiosk.runner.run(lambda: backend.report_health(health.device, status, health.reason_zh, health.reason_en),

@@ -40,11 +40,11 @@ def test_printer_cover_opened_after_payment_gives_reprint_code_and_keeps_the_reg
 
 
 def test_card_reader_offline_offers_typed_id_and_shows_on_device_page(qtbot, kiosk, reader_sim):
-    reader_sim.unplug()
-    qtbot.waitUntil(lambda: not kiosk.devices.reader_ok(), timeout=8000)
     click(qtbot, kiosk.current.tiles["register"])
     screen = wait_screen(qtbot, kiosk, "identify")
-    assert screen.reader_fault.isVisible()
+    qtbot.waitUntil(lambda: not screen.reader_fault.isVisible(), timeout=5000)  # the reader is up
+    reader_sim.unplug()  # the reader fails while the patient looks at the screen
+    qtbot.waitUntil(lambda: screen.reader_fault.isVisible(), timeout=8000)
     assert "请输入身份证号码" in screen.reader_fault.text()
     click(qtbot, screen.type_button)
     wait_screen(qtbot, kiosk, "type_id")
