@@ -76,7 +76,8 @@ def _pay(window, payment_url: str | None) -> None:
         window.devices.code_scanned.emit(DEMO_PAYMENT_CODE)
 
 
-def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None = None) -> list[Path]:
+def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None = None,
+          reader_sim=None) -> list[Path]:
     from hardware.idcard.demo_cards import demo_card
 
     t = Tour(window, out_dir, prefix)
@@ -84,7 +85,17 @@ def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None
     window.go_home("home")
     t.wait("home")
     t.shot("home")
-    card = card_from_idcard(demo_card(seed=seed))
+    id_card = demo_card(seed=seed)
+    card = card_from_idcard(id_card)
+
+    def place_card() -> None:
+        """On the reader simulator when there is one (the reader reads it), else straight to the kiosk."""
+        if reader_sim is None:
+            devices.card_read.emit(card)
+            return
+        reader_sim.remove_card()
+        t.settle(400)
+        reader_sim.place_card(id_card)
 
     # 挂号: identify, new record, choices, confirm, pay (payment code at the scanner), ticket, rating
     t.step(flows.register, "identify")
@@ -93,7 +104,7 @@ def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None
         window.current.keypad.ok.click()
         t.shot("type_id-error")
     window.back()
-    t.step(lambda: devices.card_read.emit(card), "new_patient")
+    t.step(place_card, "new_patient")
     window.current.keypad.type_text("13800138000")
     t.shot("new_patient")
     if t.step(lambda: window.current.keypad.ok.click(), "departments"):
@@ -115,7 +126,7 @@ def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None
         t.wait("home")
         start()
         t.wait("identify")
-        t.step(lambda: devices.card_read.emit(card), screen)
+        t.step(place_card, screen)
 
     # help, staff pages, out of service
     window.go_home("home")
@@ -134,15 +145,21 @@ def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str 
     """Write every screen as PNG into out_dir, as {zh,en}-{normal,elderly}-{screen}.png; return the paths.
 
     ``payment``: the payment gateway simulator's URL (the tour's patient then pays on the "phone"); without it
-    the patient scans a payment code, which the service's gateway must approve. ``printer``: a printer URL;
-    without it a printer simulator is started for the tour.
+    the patient scans a payment code, which the service's gateway must approve. ``printer`` / ``reader``:
+    device URLs; without them a printer / ID card reader simulator is started for the tour (a given reader
+    is not fed cards: they go straight to the kiosk).
     """
     from kiosk.app import build_kiosk
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
-    printer_sim = None
+    printer_sim = reader_sim = None
+    if reader is None:
+        from hardware.idcard.simulator import CardReaderSimulator
+
+        reader_sim = CardReaderSimulator("pty").start()
+        reader = reader_sim.url
     if printer is None:
         from hardware.printer.simulator import SimulatedPrinter, TcpPrinterSimulator
 
@@ -153,12 +170,13 @@ def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str 
     try:
         for n, (lang, elderly) in enumerate((("zh", False), ("zh", True), ("en", False), ("en", True))):
             window = build_kiosk(base_url, token, reader=reader, printer=printer, payment=payment, app=app,
-                                 settings=KioskSettings(), start_devices=False, speech=_Silent())
+                                 settings=KioskSettings(), start_devices=reader_sim is not None, speech=_Silent())
             try:
                 window.set_language(lang)
                 window.set_elderly(elderly)
                 prefix = f"{lang}-{'elderly' if elderly else 'normal'}"
-                written += _tour(window, out_dir, prefix, base_seed + n, payment)
+                Tour.pump(400)  # the reader's first poll
+                written += _tour(window, out_dir, prefix, base_seed + n, payment, reader_sim)
             finally:
                 window.admin_exit()
                 window.backend.close()
@@ -167,6 +185,8 @@ def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str 
         set_language("zh")
         if printer_sim is not None:
             printer_sim.stop()
+        if reader_sim is not None:
+            reader_sim.stop()
     return written
 
 
