@@ -1,7 +1,9 @@
 """Request plumbing shared by the routers: the service, the caller's principal, permission checks."""
 from __future__ import annotations
 
-from fastapi import Request
+import json
+
+from fastapi import Request, Response
 
 from caller.auth import AuthError, Principal, forbidden
 from caller.service import CallerService
@@ -39,3 +41,9 @@ def require(who: Principal, roles: set[str], area: str | None = None, *, user: b
         raise need_login()
     if area is not None and not who.may_see_area(area):
         raise forbidden("其他诊区的操作", "actions in another area")
+
+
+def json_response(body: object) -> Response:
+    """Serialise once with the standard library (skips FastAPI's response-model pass over plain dicts)."""
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str).encode(),
+                    media_type="application/json")

@@ -5,13 +5,14 @@ Handlers are ``async`` and call the service directly on the event loop: commands
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Body as BodyParam, Depends, Request
+from fastapi import APIRouter, Body as BodyParam, Depends, Request, Response
 
 from caller.api.deps import principal, require, service_of
 from caller.api.models import (
     AssignDoctorBody, BroadcastBody, DispatchBody, MoveUpBody, PriorityBody, RegisterBody, RoomDoctorBody,
     TransferBody,
 )
+from caller.api.deps import json_response
 from caller.auth import Principal
 
 router = APIRouter(tags=["queue"])
@@ -29,144 +30,144 @@ def _visit_command(request: Request, who: Principal, visit_id: str, command: str
 
 # ---------------------------------------------------------------------------------- commands
 @router.post("/visits", summary="Register a visit and issue its ticket (idempotent)")
-async def register(body: RegisterBody, request: Request, who: Principal = Depends(principal)) -> dict:
+async def register(body: RegisterBody, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, FRONT, service.area_of_department(body.department), user=True)
-    return service.execute("register", who, idempotency_key=body.idempotency_key, body=body)
+    return json_response(service.execute("register", who, idempotency_key=body.idempotency_key, body=body))
 
 
 @router.post("/visits/{visit_id}/check-in", summary="Check a visit in (签到)")
-async def check_in(visit_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
-    return _visit_command(request, who, visit_id, "check_in", FRONT)
+async def check_in(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
+    return json_response(_visit_command(request, who, visit_id, "check_in", FRONT))
 
 
 @router.post("/rooms/{room_id}/call-next", summary="Call the next visit to a room")
-async def call_next(room_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
+async def call_next(room_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, STAFF, service.area_of_room(room_id), user=True)
-    return service.execute("call_next", who, room_id=room_id)
+    return json_response(service.execute("call_next", who, room_id=room_id))
 
 
 @router.post("/visits/{visit_id}/call-again", summary="Call again (重呼)")
-async def call_again(visit_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
-    return _visit_command(request, who, visit_id, "call_again")
+async def call_again(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
+    return json_response(_visit_command(request, who, visit_id, "call_again"))
 
 
 @router.post("/visits/{visit_id}/start", summary="The patient came in: start the consultation")
-async def start(visit_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
-    return _visit_command(request, who, visit_id, "start")
+async def start(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
+    return json_response(_visit_command(request, who, visit_id, "start"))
 
 
 @router.post("/visits/{visit_id}/finish", summary="Finish the consultation")
-async def finish(visit_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
-    return _visit_command(request, who, visit_id, "finish")
+async def finish(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
+    return json_response(_visit_command(request, who, visit_id, "finish"))
 
 
 @router.post("/visits/{visit_id}/missed", summary="Mark missed (过号)")
-async def missed(visit_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
-    return _visit_command(request, who, visit_id, "missed")
+async def missed(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
+    return json_response(_visit_command(request, who, visit_id, "missed"))
 
 
 @router.post("/visits/{visit_id}/recall", summary="Recall a missed or returned visit (召回)")
-async def recall(visit_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
-    return _visit_command(request, who, visit_id, "recall")
+async def recall(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
+    return json_response(_visit_command(request, who, visit_id, "recall"))
 
 
 @router.post("/visits/{visit_id}/away", summary="Sent to exams/labs (检查中)")
-async def away(visit_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
-    return _visit_command(request, who, visit_id, "away")
+async def away(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
+    return json_response(_visit_command(request, who, visit_id, "away"))
 
 
 @router.post("/visits/{visit_id}/back", summary="Back from exams (re-enters the queue as a recall)")
-async def back(visit_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
-    return _visit_command(request, who, visit_id, "back")
+async def back(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
+    return json_response(_visit_command(request, who, visit_id, "back"))
 
 
 @router.post("/visits/{visit_id}/move-up", summary="Move a waiting visit forward")
 async def move_up(visit_id: str, request: Request, body: MoveUpBody = BodyParam(default_factory=MoveUpBody),
-                  who: Principal = Depends(principal)) -> dict:
-    return _visit_command(request, who, visit_id, "move_up", before=body.before, steps=body.steps)
+                  who: Principal = Depends(principal)) -> Response:
+    return json_response(_visit_command(request, who, visit_id, "move_up", before=body.before, steps=body.steps))
 
 
 @router.post("/visits/{visit_id}/priority", summary="Give (kind) or remove (null) priority")
-async def priority(visit_id: str, body: PriorityBody, request: Request, who: Principal = Depends(principal)) -> dict:
-    return _visit_command(request, who, visit_id, "priority", kind=body.kind)
+async def priority(visit_id: str, body: PriorityBody, request: Request, who: Principal = Depends(principal)) -> Response:
+    return json_response(_visit_command(request, who, visit_id, "priority", kind=body.kind))
 
 
 @router.post("/visits/{visit_id}/assign-doctor", summary="Bind a general visit to one doctor")
 async def assign_doctor(visit_id: str, body: AssignDoctorBody, request: Request,
-                        who: Principal = Depends(principal)) -> dict:
-    return _visit_command(request, who, visit_id, "assign_doctor", doctor_id=body.doctor)
+                        who: Principal = Depends(principal)) -> Response:
+    return json_response(_visit_command(request, who, visit_id, "assign_doctor", doctor_id=body.doctor))
 
 
 @router.post("/visits/{visit_id}/transfer", summary="Transfer to another department or room (转诊)")
-async def transfer(visit_id: str, body: TransferBody, request: Request, who: Principal = Depends(principal)) -> dict:
+async def transfer(visit_id: str, body: TransferBody, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     if body.department:
         require(who, STAFF, service.area_of_department(body.department), user=True)
     if body.room:
         require(who, STAFF, service.area_of_room(body.room), user=True)
-    return _visit_command(request, who, visit_id, "transfer", dept_id=body.department, room_id=body.room,
-                          at_end=body.at_end)
+    return json_response(_visit_command(request, who, visit_id, "transfer", dept_id=body.department,
+                                        room_id=body.room, at_end=body.at_end))
 
 
 @router.post("/visits/{visit_id}/dispatch", summary="Manual dispatch into a room's queue (分诊)")
-async def dispatch(visit_id: str, body: DispatchBody, request: Request, who: Principal = Depends(principal)) -> dict:
+async def dispatch(visit_id: str, body: DispatchBody, request: Request, who: Principal = Depends(principal)) -> Response:
     require(who, STAFF, service_of(request).area_of_room(body.room), user=True)
-    return _visit_command(request, who, visit_id, "dispatch", room_id=body.room)
+    return json_response(_visit_command(request, who, visit_id, "dispatch", room_id=body.room))
 
 
 @router.post("/visits/{visit_id}/cancel", summary="Cancel the visit (弃号)")
-async def cancel(visit_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
-    return _visit_command(request, who, visit_id, "cancel")
+async def cancel(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
+    return json_response(_visit_command(request, who, visit_id, "cancel"))
 
 
 @router.post("/rooms/{room_id}/pause", summary="Pause a room (停诊)")
-async def pause(room_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
+async def pause(room_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, STAFF, service.area_of_room(room_id), user=True)
-    return service.execute("pause_room", who, room_id=room_id)
+    return json_response(service.execute("pause_room", who, room_id=room_id))
 
 
 @router.post("/rooms/{room_id}/resume", summary="Resume a room (开诊)")
-async def resume(room_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
+async def resume(room_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, STAFF, service.area_of_room(room_id), user=True)
-    return service.execute("resume_room", who, room_id=room_id)
+    return json_response(service.execute("resume_room", who, room_id=room_id))
 
 
 @router.post("/rooms/{room_id}/doctor", summary="Who sits in the room this session")
-async def room_doctor(room_id: str, body: RoomDoctorBody, request: Request, who: Principal = Depends(principal)) -> dict:
+async def room_doctor(room_id: str, body: RoomDoctorBody, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, STAFF, service.area_of_room(room_id), user=True)
-    return service.execute("room_doctor", who, room_id=room_id, doctor_id=body.doctor)
+    return json_response(service.execute("room_doctor", who, room_id=room_id, doctor_id=body.doctor))
 
 
 @router.post("/areas/{area_id}/broadcast", summary="Send a notice to an area's screens and speakers")
-async def broadcast(area_id: str, body: BroadcastBody, request: Request, who: Principal = Depends(principal)) -> dict:
+async def broadcast(area_id: str, body: BroadcastBody, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, STAFF, service.check_area(area_id), user=True)
-    return service.execute("broadcast", who, idempotency_key=body.idempotency_key, area_id=area_id,
-                           text=body.text, text_en=body.text_en)
+    return json_response(service.execute("broadcast", who, idempotency_key=body.idempotency_key,
+                                         area_id=area_id, text=body.text, text_en=body.text_en))
 
 
 # ----------------------------------------------------------------------------------- queries
 @router.get("/areas/{area_id}/queue", summary="The area's queue (masked for display/speaker tokens)")
-async def area_queue(area_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
+async def area_queue(area_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, {"console", "kiosk", "display", "speaker"}, service.check_area(area_id))
-    return service.area_snapshot(area_id, who.audience)
+    return json_response(service.area_snapshot(area_id, who.audience))
 
 
 @router.get("/rooms/{room_id}/queue", summary="One room: current visit and its room queue")
-async def room_queue(room_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
+async def room_queue(room_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, {"console", "kiosk", "display", "speaker"}, service.area_of_room(room_id))
-    return service.room_snapshot(room_id, who.audience)
+    return json_response(service.room_snapshot(room_id, who.audience))
 
 
 @router.get("/visits/{visit_id}/status", summary="Position, visits ahead, estimate, room, state")
-async def visit_status(visit_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
+async def visit_status(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, {"console", "kiosk"}, service.area_of_visit(visit_id) if who.role == "console" else None)
-    return service.visit_status(visit_id)
+    return json_response(service.visit_status(visit_id))
