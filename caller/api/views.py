@@ -64,29 +64,63 @@ PUBLIC_LIST_MAX = 10   # public lists are cut to their head (``*_total`` keeps t
 PUBLIC_ROOM_CALLED_MAX = 3
 
 
-def _trim(snapshot: dict) -> dict:
-    """Cut long public lists: wall screens show the next few, never hundreds."""
-    for key in ("waiting", "called", "missed", "away"):
-        items = snapshot.get(key, [])
-        snapshot[f"{key}_total"] = len(items)
-        snapshot[key] = items[:PUBLIC_LIST_MAX]
-    for room in snapshot.get("rooms", []):
-        for key, most in (("queue", PUBLIC_LIST_MAX), ("called", PUBLIC_ROOM_CALLED_MAX)):
-            items = room.get(key, [])
-            room[f"{key}_total"] = len(items)
-            room[key] = items[:most]
-    return snapshot
+def _public_snapshot(service: "CallerService", area_id: str) -> dict:
+    """``engine.snapshot(area, public=True)`` with every list cut to its head *before* building items.
+
+    Same shape (a test compares the two); wall screens follow it on every queue change, so it must stay
+    cheap however many visits the day has.
+    """
+    engine = service.engine
+    area = service.config.area(area_id)
+    rules = area.rules
+    doctors = _names(service)["doctor"]
+
+    def items(visits: list[Visit], most: int) -> tuple[list[dict], int]:
+        shown = [v for v in visits if not (v.number_kind == "extra" and not rules.extra_numbers_called)]
+        return [visit_item(v, rules, True) for v in shown[:most]], len(shown)
+
+    called = engine.called(area_id)
+    in_service = engine.in_service(area_id)
+    rooms = []
+    for room in area.rooms:
+        doctor_id = engine.room_doctor(room.id)
+        doctor = doctors.get(doctor_id or "")
+        room_called, called_total = items([v for v in called if v.room_id == room.id], PUBLIC_ROOM_CALLED_MAX)
+        queue, queue_total = items(engine.room_queue(room.id), PUBLIC_LIST_MAX)
+        rooms.append({
+            "room_id": room.id, "name": room.name, "name_en": room.name_en,
+            "paused": engine.room_state(room.id).paused, "doctor_id": doctor_id,
+            "doctor_name": doctor.name if doctor else "",
+            "called": room_called,
+            "in_service": items([v for v in in_service if v.room_id == room.id], PUBLIC_LIST_MAX)[0],
+            "queue": queue, "called_total": called_total, "queue_total": queue_total,
+        })
+    snap: dict[str, Any] = {"area_id": area_id, "name": area.name, "name_en": area.name_en, "day": None}
+    for key, visits in (("waiting", engine.area_queue(area_id)), ("called", called),
+                        ("missed", engine.missed(area_id)), ("away", engine.away(area_id))):
+        snap[key], snap[f"{key}_total"] = items(visits, PUBLIC_LIST_MAX)
+    snap["rooms"] = rooms
+    return snap
 
 
 def area_snapshot(service: "CallerService", area_id: str, public: bool) -> dict:
     """The engine's area snapshot plus notices and broadcasts; public lists cut to their head."""
-    snap = service.engine.snapshot(area_id, public)
+    if public:
+        snap = _public_snapshot(service, area_id)
+        snap["day"] = _engine_day(service)
+    else:
+        snap = service.engine.snapshot(area_id, False)
     area = service.config.area(area_id)
     snap["emergency"] = area.emergency
     snap["location"] = area.location
     snap["notices"] = list(area.notices)
     snap["broadcasts"] = list(service.broadcasts.get(area_id, ()))
-    return _trim(snap) if public else snap
+    return snap
+
+
+def _engine_day(service: "CallerService") -> str | None:
+    day = getattr(service.engine, "_day", None)
+    return day.isoformat() if day else None
 
 
 def room_snapshot(service: "CallerService", room_id: str, public: bool) -> dict:

@@ -58,3 +58,20 @@ def test_public_tokens_see_masked_names_only_over_http_and_websocket(live, kiosk
     # the staff audience does get the full name (the nurse must know who she calls)
     assert called["patient_name"] == "王小明"
     assert any(v["patient_name"] == "欧阳娜娜" for v in nurse.room_queue("NK3")["queue"])
+
+
+def test_public_snapshot_is_the_engines_public_snapshot_cut_to_its_head(live, kiosk, nurse, register_waiting):
+    register_waiting(18)
+    nurse.call_next("NK3")
+    nurse.call_next("NK4")
+    service = live.service
+    ours = service.area_snapshot("NK", "public")
+    engine = service.engine.snapshot("NK", True)
+    for key in ("area_id", "name", "name_en", "day"):
+        assert ours[key] == engine[key]
+    for key in ("waiting", "called", "missed", "away"):
+        assert ours[key] == engine[key][:10] and ours[f"{key}_total"] == len(engine[key])
+    assert len(engine["waiting"]) > 10  # the cut did happen
+    for mine, theirs in zip(ours["rooms"], engine["rooms"], strict=True):
+        assert {k: v for k, v in mine.items() if not k.endswith("_total")} == {
+            **theirs, "called": theirs["called"][:3], "queue": theirs["queue"][:10]}
