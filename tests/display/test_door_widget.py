@@ -39,3 +39,21 @@ def test_door_of_a_paused_room_says_so_politely(qtbot):
     door.apply_event(snapshot(5, [room("NK1", "内科1诊室", paused=True)], NOON))
     assert door.current.text() == "暂停就诊"
     assert "请留意叫号或咨询护士" in door.next_caption.text()
+
+
+def test_door_shows_the_doctors_photo_when_configured(qtbot, tmp_path):
+    from PySide6.QtGui import QColor, QImage
+
+    photo = tmp_path / "zhang.png"
+    image = QImage(300, 400, QImage.Format_RGB32)
+    image.fill(QColor("#3a7d44"))
+    assert image.save(str(photo))
+    doctors = {"nk-zhang": DoctorCard("张建国", "主任医师", str(photo))}
+    door = DoorDisplay("NK", "NK1", ScreenLayout.from_settings({"kind": "door"}), room_name="内科1诊室",
+                       doctors=doctors, now=lambda: NOON)
+    qtbot.addWidget(door)
+    door.show()
+    door.apply_event(snapshot(5, [room("NK1", "内科1诊室", doctor={"id": "nk-zhang", "name": "张建国"})], NOON))
+    pixmap = door.photo.pixmap()
+    assert not pixmap.isNull()
+    assert QColor(pixmap.toImage().pixel(pixmap.width() // 2, pixmap.height() // 2)) == QColor("#3a7d44")

@@ -54,13 +54,13 @@ def test_call_reaches_all_three_and_survives_a_service_restart(qtbot, tmp_path, 
             second = expert_visit(console, "欧阳娜娜")
             qtbot.waitUntil(lambda: wall.online and door.online and speaker.online, timeout=5000)
             qtbot.waitUntil(lambda: {d["device"]: d["status"] for d in console.devices()}.get("wall-nk") == "ok",
-                            timeout=3000)  # the screens report their health to the service
+                            timeout=6000)  # the screens report their health to the service
             console.call_next("NK1")
 
-            qtbot.waitUntil(lambda: wall.call_panel.ticket.text() == first, timeout=3000)
+            qtbot.waitUntil(lambda: wall.call_panel.ticket.text() == first, timeout=6000)
             assert wall.call_panel.name.text() == "王*明"
             assert wall.call_panel.room.text() == "请到 内科1诊室 就诊"
-            qtbot.waitUntil(lambda: door.current.text() == f"{first} 王*明", timeout=3000)
+            qtbot.waitUntil(lambda: door.current.text() == f"{first} 王*明", timeout=6000)
             assert (door.doctor_name.text(), door.doctor_title.text()) == ("张建国", "主任医师")
             assert speaker.wait_announced(1, timeout=5)
             assert speaker.announced[0].text == "请 A 零 零 一 号 王某某 到 内科1号诊室 就诊"
@@ -79,7 +79,7 @@ def test_call_reaches_all_three_and_survives_a_service_restart(qtbot, tmp_path, 
             console = nurse(service.base_url)
             console.call_next("NK1")
             qtbot.waitUntil(lambda: wall.call_panel.ticket.text() == second, timeout=5000)
-            qtbot.waitUntil(lambda: door.current.text() == f"{second} 欧**娜", timeout=3000)
+            qtbot.waitUntil(lambda: door.current.text() == f"{second} 欧**娜", timeout=6000)
             assert speaker.wait_announced(2, timeout=5)
             assert [a.text for a in speaker.announced] == [
                 "请 A 零 零 一 号 王某某 到 内科1号诊室 就诊", "请 A 零 零 二 号 欧阳某某 到 内科1号诊室 就诊"]

@@ -24,7 +24,7 @@ def test_emergency_wall_shows_and_speaks_the_call(qtbot, tmp_path, monkeypatch):
             triage.register("JZ", name="钱建国", kind="emergency", triage_level=2)
             called = triage.call_next("JZ1")["visit"]
             assert called is not None
-            qtbot.waitUntil(lambda: wall.call_panel.ticket.text() == called["ticket"], timeout=3000)
+            qtbot.waitUntil(lambda: wall.call_panel.ticket.text() == called["ticket"], timeout=6000)
             assert wall.speaker.wait_announced(1, timeout=5)
             text = wall.speaker.announced[0].text
             assert "钱某某" in text and "钱建国" not in text
