@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time as dtime, timedelta
 from typing import Callable
 
 
@@ -34,3 +34,13 @@ class SimClock:
     def to_args(self) -> list[str]:
         return ["--sim-start", self.anchor_sim.isoformat(), "--wall-anchor", repr(self.anchor_wall),
                 "--speed", repr(self.speed)]
+
+
+def clinic_clock(now: datetime | None = None, wall: float | None = None) -> SimClock:
+    """Real time (speed 1) during clinic hours, so every clock agrees; outside them today 09:00 at speed 1,
+    so that numbers are on sale whatever the hour the demo is started."""
+    now = now or datetime.now()
+    wall = time.time() if wall is None else wall
+    if dtime(7, 0) <= now.time() < dtime(16, 30):
+        return SimClock(now, wall, 1.0)
+    return SimClock(datetime.combine(now.date(), dtime(9, 0)), wall, 1.0)

@@ -12,20 +12,9 @@ import argparse
 import os
 import shutil
 import sys
-import time
 import traceback
-from datetime import date, datetime, time as dtime
+from datetime import date
 from pathlib import Path
-
-
-def service_clock(now: datetime | None = None):
-    """Real time during clinic hours (the screens' clocks agree with the service), else today 09:00."""
-    from demo.clock import SimClock
-
-    now = now or datetime.now()
-    if dtime(7, 0) <= now.time() < dtime(16, 30):
-        return SimClock(now, time.time(), 1.0)
-    return SimClock(datetime.combine(now.date(), dtime(9, 0)), time.time(), 1.0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from caller.config import load_hospital
     from caller.testing import DEMO_TOKENS
+    from demo.clock import clinic_clock
     from demo.prepare import prepare
     from demo.stack import CONFIG, Stack
     from uikit.fonts import load_cjk_font
@@ -53,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     for leftover in out.glob("hospital.db*"):
         leftover.unlink()
     prepare(load_hospital(CONFIG), db, seed=args.seed, today=date.today())
-    stack = Stack(out, service_clock())
+    stack = Stack(out, clinic_clock())
     failed: list[str] = []
     counts: dict[str, int] = {}
     try:

@@ -1,0 +1,54 @@
+"""The demo with a screen: every window opens and a person plays patient and nurse.
+
+Two kiosks, the nurse console (logged in as 王护士长), the internal-medicine wall screen, the door screen of
+内科1诊室, the speaker agent (speaking aloud) and the control window for the simulated devices.
+Closing the control window ends the demo.
+"""
+from __future__ import annotations
+
+import shutil
+import signal
+import sys
+from datetime import date
+from pathlib import Path
+
+
+def run_interactive(out: Path, seed: int = 7) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from caller.config import load_hospital
+    from demo.clock import clinic_clock
+    from demo.control import ControlWindow
+    from demo.prepare import prepare
+    from demo.stack import CONFIG, Stack
+    from uikit.fonts import load_cjk_font
+
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    known, appointments = prepare(load_hospital(CONFIG), out / "hospital.db", seed=seed, today=date.today())
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    load_cjk_font(app)
+    stack = Stack(out, clinic_clock())
+    try:
+        stack.start_service(out / "hospital.db")
+        stack.start_devices()
+        stack.start_apps(app, headless=False)
+        for rig in stack.kiosks:
+            rig.window.resize(540, 960)  # half size, so that both fit beside the other windows
+        stack.wall.resize(1280, 720)
+        stack.door.resize(800, 500)
+        control = ControlWindow(stack, known, appointments)
+        control.show()
+        app.setQuitOnLastWindowClosed(False)
+        control.destroyed.connect(app.quit)
+        control.closeEvent = lambda event: (event.accept(), app.quit())
+        signal.signal(signal.SIGINT, lambda *_: app.quit())
+        wake = QTimer()
+        wake.start(250)  # lets Python see Ctrl-C while Qt runs
+        wake.timeout.connect(lambda: None)
+        print(f"演示系统已启动 / demo running: service {stack.base_url}; close the control window to stop.", flush=True)
+        return app.exec()
+    finally:
+        stack.close()
