@@ -1,11 +1,16 @@
 """Caller service benchmarks, the service running as its own process on loopback (`python -m caller serve`).
 
 call_to_display: 200 wall displays (4 processes x 50 asyncio WebSocket clients) follow the NK area while a
-    console sends 1,000 "call next" at a steady rate. Latency of one call = from sending the HTTP command to
-    the LAST display receiving its `call` event. lost = (call, display) pairs never received.
-throughput: 20 concurrent clients send a mix of durable commands (register, check-in, call next, start,
-    finish) for BENCH_SECONDS; beside it, the rate of bare SQLite transactions writing the same rows
-    (one visit row, one event, one audit row, a counter) on the same machine and file system.
+    console sends 1,000 "call next" at a steady 25 per second (1,000 visits waiting at the start). Latency
+    of one call = from sending the HTTP command to the LAST display receiving its `call` event.
+    lost = (call, display) pairs never received. Every call is followed by a `queue` message (area
+    snapshot) to all 200 displays too, so the service writes 400 WebSocket messages per call.
+throughput: 20 concurrent clients (one asyncio process, raw keep-alive HTTP) send a mix of durable commands
+    (register, check-in, call next, start, finish) for THROUGHPUT_SECONDS; beside it, the rate of bare
+    SQLite transactions writing the same rows (a visit row, a counter, an event, an audit row) with the
+    same settings (WAL, synchronous=NORMAL) on the same machine and file system.
+
+Environment overrides for exploring: BENCH_DISPLAY_PROCS, BENCH_DISPLAYS_PER_PROC, BENCH_CALLS, BENCH_CALL_RATE.
 """
 from __future__ import annotations
 
@@ -28,7 +33,7 @@ from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, run_service_process
 DISPLAY_PROCS = int(os.environ.get("BENCH_DISPLAY_PROCS", 4))
 DISPLAYS_PER_PROC = int(os.environ.get("BENCH_DISPLAYS_PER_PROC", 50))
 CALLS = int(os.environ.get("BENCH_CALLS", 1000))
-CALL_RATE = float(os.environ.get("BENCH_CALL_RATE", 40.0))   # calls per second, steady
+CALL_RATE = float(os.environ.get("BENCH_CALL_RATE", 25.0))   # calls per second, steady
 THROUGHPUT_CLIENTS = 20
 THROUGHPUT_SECONDS = 8.0
 
