@@ -131,6 +131,10 @@ class CallerClient:
         """Give (kind like "elderly") or remove (None) priority."""
         return self.request("POST", f"/visits/{visit_id}/priority", json_body={"kind": kind})
 
+    def set_triage(self, visit_id: str, level: int) -> dict:
+        """Emergency: set or change the triage level (1 濒危 .. 4 非急症); 1-2 raise an alert."""
+        return self._command(f"/visits/{visit_id}/triage", {"level": level})
+
     def assign_doctor(self, visit_id: str, doctor: str) -> dict:
         return self._command(f"/visits/{visit_id}/assign-doctor", {"doctor": doctor})
 

@@ -27,7 +27,7 @@ ExtraWrites = Callable[[sqlite3.Connection, dict], None]
 
 # API command name -> engine method (the others have the same name)
 ENGINE_METHODS = {"missed": "mark_missed", "away": "send_away", "back": "back_from_away",
-                  "priority": "set_priority", "room_doctor": "set_room_doctor"}
+                  "priority": "set_priority", "room_doctor": "set_room_doctor", "triage": "set_triage"}
 BROADCASTS_KEPT = 5
 
 
@@ -59,7 +59,7 @@ class CallerService:
         engine = QueueEngine(self.config)
         engine.load(visits=[Visit.from_row(v) for v in state.visits],
                     rooms=[RoomState.from_row(r) for r in state.rooms],
-                    counters=state.counters)
+                    counters=state.counters, now=self.clock())
         return engine
 
     def reload(self) -> None:

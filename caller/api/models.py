@@ -59,6 +59,10 @@ class PriorityBody(Body):
                              description="special kind (e.g. elderly); null removes the priority")
 
 
+class TriageBody(Body):
+    level: int = Field(ge=1, le=4, description="1 濒危, 2 危重, 3 急症, 4 非急症")
+
+
 class AssignDoctorBody(Body):
     doctor: str = Ident
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body as BodyParam, Depends, Request, Response
 from caller.api.deps import principal, require, service_of
 from caller.api.models import (
     AssignDoctorBody, BroadcastBody, DispatchBody, MoveUpBody, PriorityBody, RegisterBody, RoomDoctorBody,
-    TransferBody,
+    TransferBody, TriageBody,
 )
 from caller.api.deps import json_response
 from caller.auth import Principal
@@ -92,6 +92,11 @@ async def move_up(visit_id: str, request: Request, body: MoveUpBody = BodyParam(
 @router.post("/visits/{visit_id}/priority", summary="Give (kind) or remove (null) priority")
 async def priority(visit_id: str, body: PriorityBody, request: Request, who: Principal = Depends(principal)) -> Response:
     return json_response(_visit_command(request, who, visit_id, "priority", kind=body.kind))
+
+
+@router.post("/visits/{visit_id}/triage", summary="Emergency: set or change the triage level (1-2 alert)")
+async def triage(visit_id: str, body: TriageBody, request: Request, who: Principal = Depends(principal)) -> Response:
+    return json_response(_visit_command(request, who, visit_id, "triage", level=body.level))
 
 
 @router.post("/visits/{visit_id}/assign-doctor", summary="Bind a general visit to one doctor")

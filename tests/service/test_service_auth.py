@@ -1,8 +1,11 @@
 """Bearer tokens bound to role and place: 401 for who-are-you, 403 for not-here / not-you."""
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from caller.client import CallerClient, CallerError
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS as T
@@ -47,8 +50,6 @@ def test_roles_and_places_are_enforced_with_403(live, kiosk, register_waiting):
 
 
 def test_display_token_may_not_follow_another_area(live):
-    from websockets.sync.client import connect
-
     with connect(f"{live.replace('http', 'ws')}/api/v1/events?area=JZ",
                  additional_headers={"Authorization": f"Bearer {T['wall_nk']}"}) as ws:
         msg = ws.recv(timeout=5)
@@ -68,3 +69,21 @@ def test_room_commands_pause_resume_and_doctor_are_audited_with_user_and_device(
     assert [(a["action"], a["user"], a["device"]) for a in trail[-3:]] == [
         ("pause_room", "wanghs", "console-nk"), ("set_room_doctor", "wanghs", "console-nk"),
         ("resume_room", "wanghs", "console-nk")]
+
+
+def test_emergency_triage_level_1_raises_an_alert_for_the_emergency_console(live, kiosk):
+    visit = kiosk.register("JZ", name="李雷")["visit"]  # emergency area: waits at once
+    with CallerClient(live, T["console_jz"]) as console:
+        console.login("zhouhs", DEMO_PASSWORD)
+        url = f"{live.replace('http', 'ws')}/api/v1/events?area=JZ"
+        with connect(url, additional_headers={"Authorization": f"Bearer {console.token}"}) as ws:
+            assert json.loads(ws.recv(timeout=5))["type"] == "snapshot"
+            seq = console.set_triage(visit["visit_id"], 1)["seq"]
+            alerts = []
+            while True:
+                msg = json.loads(ws.recv(timeout=5))
+                if msg["type"] == "alert":
+                    alerts.append(msg["data"])
+                if msg.get("seq") == seq:
+                    break
+    assert alerts and alerts[0]["kind"] == "emergency" and alerts[0]["ticket"] == visit["ticket"]
