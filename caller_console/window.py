@@ -11,156 +11,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QInputDialog,
-    QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton, QTableView, QTableWidget, QTableWidgetItem, QVBoxLayout,
-    QWidget,
+    QApplication, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMainWindow,
+    QPushButton, QVBoxLayout, QWidget,
 )
 
 from caller.client import CallerClient, CallerError
 from caller_console.actions import ACTIONS
+from caller_console.commands import ConsoleCommands
+from caller_console.devices import DevicesTable, devices_of_area
 from caller_console.model import ID_NUMBER, ConsoleView, Row, build_view, mask_id_number, matches
+from caller_console.panes import Pane
 from display.wire import snapshot_of
 
 CHIME = Path(__file__).resolve().parent.parent / "assets" / "sounds" / "chime.wav"
 ROLE_ZH = {"nurse": "护士", "doctor": "医生", "admin": "管理员"}
-DEVICE_ROLE_ZH = {"display": "显示屏", "speaker": "音箱", "kiosk": "自助机", "console": "分诊台"}
-HEALTH_ZH = {"ok": "正常", "degraded": "异常", "offline": "离线", "unknown": "未上报"}
-COLUMNS = ("票号", "姓名", "标记", "等候", "诊室 / 医生", "状态")
-_DISPLAY_ROLE = Qt.ItemDataRole.DisplayRole.value
-_FOREGROUND_ROLE = Qt.ItemDataRole.ForegroundRole.value
-_ALERT_COLOR = QColor("#c1121f")
 
 
-def row_cells(row: Row) -> tuple[str, ...]:
-    """The texts of one table line, in COLUMNS order."""
-    where = " ".join(x for x in (row.room_name, row.doctor_name) if x)
-    state = row.state_zh + (f" · 第{row.call_count}次呼叫" if row.state == "called" else "")
-    return (row.ticket, row.name, " ".join(row.badges), "" if row.minutes is None else f"{row.minutes} 分钟",
-            where, state)
-
-
-class RowsModel(QAbstractTableModel):
-    """Rows of visits for a table view; the view asks only for the cells it paints."""
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.rows: list[Row] = []
-        self._cells: list[tuple[str, ...]] = []
-
-    def set_rows(self, rows: list[Row]) -> None:
-        cells = [row_cells(r) for r in rows]
-        if cells == self._cells and [r.visit_id for r in rows] == [r.visit_id for r in self.rows]:
-            self.rows = rows
-            return
-        self.beginResetModel()
-        self.rows, self._cells = rows, cells
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: QModelIndex, role: int = 0) -> Any:
-        # plain ints: comparing with Qt's enum members costs microseconds per cell and role
-        if role == _DISPLAY_ROLE:
-            return self._cells[index.row()][index.column()]
-        if role == _FOREGROUND_ROLE and index.column() == 2 and self.rows[index.row()].triage_level in (1, 2):
-            return _ALERT_COLOR
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
-        if role == _DISPLAY_ROLE and orientation == Qt.Horizontal:
-            return COLUMNS[section]
-        return None
-
-
-def device_status(device: dict[str, Any], now: datetime, silent_after_s: float = 60.0) -> tuple[str, str]:
-    """A device's status and reason; one that stopped reporting for a minute counts as offline."""
-    status = str(device.get("status") or "unknown")
-    reason = str(device.get("reason_zh") or "")
-    try:
-        last = datetime.fromisoformat(str(device.get("ts"))) if device.get("ts") else None
-    except ValueError:
-        last = None
-    if last is not None and (now - last.replace(tzinfo=None)).total_seconds() > silent_after_s:
-        return "offline", f"超过 {int(silent_after_s // 60)} 分钟未上报，请检查设备电源和网络"
-    return status, reason
-
-
-class Pane(QGroupBox):
-    """One list of visits (a titled table). ``rows`` are the rows shown, in order."""
-
-    picked = Signal(str)  # visit id
-
-    def __init__(self, title: str, parent: QWidget | None = None):
-        super().__init__(title, parent)
-        self.base_title = title
-        self.model = RowsModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        header = self.table.horizontalHeader()
-        for col, width in enumerate((70, 110, 130, 80, 190)):
-            header.resizeSection(col, width)
-        header.setStretchLastSection(True)
-        self.table.selectionModel().selectionChanged.connect(self._on_pick)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(6, 6, 6, 6)
-        box.addWidget(self.table)
-
-    @property
-    def rows(self) -> list[Row]:
-        return self.model.rows
-
-    def cell(self, row: int, column: int) -> str:
-        """The text shown in one cell (what the nurse reads)."""
-        return str(self.model.data(self.model.index(row, column)) or "")
-
-    def show_rows(self, rows: list[Row], keep: str | None) -> None:
-        self.setTitle(f"{self.base_title}（{len(rows)}）")
-        selection = self.table.selectionModel()
-        selection.blockSignals(True)
-        self.model.set_rows(rows)
-        selection.clearSelection()
-        if keep:
-            self.select_visit(keep)
-        selection.blockSignals(False)
-
-    def selected(self) -> Row | None:
-        picked = self.table.selectionModel().selectedRows()
-        if not picked:
-            return None
-        index = picked[0].row()
-        return self.rows[index] if 0 <= index < len(self.rows) else None
-
-    def clear_selection(self) -> None:
-        selection = self.table.selectionModel()
-        selection.blockSignals(True)
-        selection.clearSelection()
-        selection.blockSignals(False)
-
-    def select_visit(self, visit_id: str) -> bool:
-        for i, row in enumerate(self.rows):
-            if row.visit_id == visit_id:
-                self.table.selectRow(i)
-                return True
-        return False
-
-    def _on_pick(self) -> None:
-        row = self.selected()
-        if row is not None:
-            self.picked.emit(row.visit_id)
-
-
-class ConsoleWindow(QMainWindow):
+class ConsoleWindow(ConsoleCommands, QMainWindow):
     """``ConsoleWindow(client, login, hospital, area_id, room_id)``; ``client`` holds the user token."""
 
     viewChanged = Signal()
@@ -255,12 +125,7 @@ class ConsoleWindow(QMainWindow):
         self.panes = (self.called_pane, self.room_pane, self.waiting_pane, self.missed_pane, self.away_pane)
         for pane in self.panes:
             pane.picked.connect(self._picked)
-        self.devices_table = QTableWidget(0, 4)
-        self.devices_table.setHorizontalHeaderLabels(("设备", "类型", "状态", "说明"))
-        self.devices_table.verticalHeader().setVisible(False)
-        self.devices_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.devices_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.devices_table.horizontalHeader().setStretchLastSection(True)
+        self.devices_table = DevicesTable()
         devices_box = QGroupBox("本诊区设备")
         QVBoxLayout(devices_box).addWidget(self.devices_table)
 
@@ -518,155 +383,6 @@ class ConsoleWindow(QMainWindow):
         self._rebuild()
         self.runner.submit("devices", self.client.devices)
 
-    # ------------------------------------------------------------------ targets
-    def target(self, *states: str) -> Row | None:
-        """The selected visit if it is in one of ``states``, else None."""
-        row = self.view.find(self.selected_visit) if self.selected_visit else None
-        return row if row is not None and (not states or row.state in states) else None
-
-    def current_target(self) -> Row | None:
-        """Selected called / in-service visit, else the chosen room's current one."""
-        return self.target("called", "in_service") or self.view.current_of_room()
-
-    def _need(self, row: Row | None, what_zh: str) -> Row | None:
-        if row is None:
-            self.statusBar().showMessage(f"请先选择{what_zh}", 8000)
-        return row
-
-    def _run(self, tag: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        self.statusBar().showMessage("正在处理，请稍候……")
-        self.runner.submit(tag, fn, *args, **kwargs)
-
-    # dialogs, kept as methods so a test can answer them
-    def ask_item(self, title: str, label: str, items: list[str]) -> str | None:
-        item, ok = QInputDialog.getItem(self, title, label, items, 0, False)
-        return item if ok else None
-
-    def ask_text(self, title: str, label: str) -> str | None:
-        text, ok = QInputDialog.getText(self, title, label)
-        return text.strip() if ok and text.strip() else None
-
-    def confirm(self, title: str, question: str) -> bool:
-        return QMessageBox.question(self, title, question) == QMessageBox.Yes
-
-    # ------------------------------------------------------------------ actions
-    def do_call_next(self) -> None:
-        room = self.view.room()
-        if room is not None and room.paused:
-            self.statusBar().showMessage(f"{room.name}已停诊，请先开诊（F11）再叫号", 8000)
-            return
-        self._run("call_next", self.client.call_next, self.room_id)
-
-    def do_call_again(self) -> None:
-        row = self._need(self.target("called") or self.view.current_of_room(), "已呼叫的患者")
-        if row:
-            self._run("call_again", self.client.call_again, row.visit_id)
-
-    def do_missed(self) -> None:
-        row = self._need(self.target("called") or self.view.current_of_room(), "已呼叫的患者")
-        if row:
-            self._run("missed", self.client.missed, row.visit_id)
-
-    def do_start(self) -> None:
-        row = self._need(self.target("called", "room_waiting") or self.view.current_of_room(), "患者")
-        if row:
-            self._run("start", self.client.start, row.visit_id)
-
-    def do_finish(self) -> None:
-        row = self._need(self.current_target(), "就诊中的患者")
-        if row is None:
-            return
-        client = self.client
-
-        def finish(visit_id: str, state: str) -> dict:
-            if state == "called":
-                client.start(visit_id)
-            return client.finish(visit_id)
-
-        self._run("finish", finish, row.visit_id, row.state)
-
-    def do_recall(self) -> None:
-        row = self._need(self.target("missed", "away"), "过号或检查中的患者")
-        if row:
-            self._run("recall", self.client.recall if row.state == "missed" else self.client.back, row.visit_id)
-
-    def do_move_up(self) -> None:
-        row = self._need(self.target("waiting", "room_waiting"), "候诊患者")
-        if row:
-            self._run("move_up", self.client.move_up, row.visit_id, steps=1)
-
-    def do_priority(self) -> None:
-        row = self._need(self.target("waiting", "room_waiting", "registered"), "候诊患者")
-        if row is None:
-            return
-        kinds = (self._area().get("rules") or {}).get("special_kinds") or []
-        choices = [f"{k['name']}（{k['level']}级）" for k in kinds] + ["取消优先"]
-        picked = self.ask_item("优先", f"{row.ticket} {row.name} 的优先类别：", choices)
-        if picked is None:
-            return
-        kind = None if picked == "取消优先" else kinds[choices.index(picked)]["kind"]
-        self._run("priority", self.client.priority, row.visit_id, kind)
-
-    def do_assign_doctor(self) -> None:
-        row = self._need(self.target("waiting", "room_waiting", "registered"), "候诊患者")
-        if row is None:
-            return
-        doctors = [d for d in self.hospital.get("doctors") or [] if d.get("department") == row.dept_id]
-        if not doctors:
-            self.statusBar().showMessage("本科室没有可指定的医生", 8000)
-            return
-        choices = [f"{d['name']} {d.get('title', '')}".strip() for d in doctors]
-        picked = self.ask_item("指定医生", f"{row.ticket} {row.name} 指定给：", choices)
-        if picked is not None:
-            self._run("assign_doctor", self.client.assign_doctor, row.visit_id, doctors[choices.index(picked)]["id"])
-
-    def do_transfer(self) -> None:
-        row = self._need(self.target("waiting", "room_waiting", "registered", "called", "missed"), "患者")
-        if row is None:
-            return
-        rooms = [(f"诊室：{r['name']}", {"room": r["id"]}) for r in self._area().get("rooms") or []]
-        depts = [(f"科室：{d['name']}", {"department": d["id"]}) for d in self.hospital.get("departments") or []]
-        choices = rooms + depts
-        picked = self.ask_item("转诊", f"{row.ticket} {row.name} 转到：", [c[0] for c in choices])
-        if picked is None:
-            return
-        target = dict(choices)[picked]
-        at_end = self.confirm("转诊", "排到新队列的末尾吗？\n（选“否”则按原挂号时间排队）")
-        self._run("transfer", self.client.transfer, row.visit_id, at_end=at_end, **target)
-
-    def do_pause(self) -> None:
-        room = self.view.room()
-        if room is not None and room.paused:
-            self._run("resume", self.client.resume_room, self.room_id)
-        else:
-            self._run("pause", self.client.pause_room, self.room_id)
-
-    def do_broadcast(self) -> None:
-        text = self.ask_text("广播", "通知内容（将显示在大屏并语音播报）：")
-        if text:
-            self._run("broadcast", self.client.broadcast, self.area_id, text)
-
-    def do_dispatch(self) -> None:
-        row = self._need(self.target("waiting"), "诊区候诊患者")
-        if row:
-            self._run("dispatch", self.client.dispatch, row.visit_id, self.room_id)
-
-    def do_away(self) -> None:
-        row = self._need(self.current_target(), "已呼叫或就诊中的患者")
-        if row:
-            self._run("away", self.client.away, row.visit_id)
-
-    def do_cancel(self) -> None:
-        row = self._need(self.target(), "患者")
-        if row and self.confirm("弃号", f"确定取消 {row.ticket} {row.name} 的挂号吗？此操作不能撤销。"):
-            self._run("cancel", self.client.cancel, row.visit_id)
-
-    def _item_of(self, visit_id: str) -> dict[str, Any]:
-        lists = [self.snapshot.get(k) or [] for k in ("waiting", "missed", "away")]
-        for room in self.snapshot.get("rooms") or []:
-            lists += [room.get(k) or [] for k in ("queue", "called", "in_service")]
-        return next((i for items in lists for i in items if i.get("visit_id") == visit_id), {})
-
     # ------------------------------------------------------------------ answers
     @Slot(str, object)
     def _on_done(self, tag: str, result: Any) -> None:
@@ -706,17 +422,5 @@ class ConsoleWindow(QMainWindow):
         self.commandFailed.emit(tag, error)
 
     def _show_devices(self, devices: list[dict[str, Any]]) -> None:
-        mine = [d for d in devices if d.get("role") in ("display", "speaker", "kiosk")
-                and (d.get("area") == self.area_id or (d.get("role") == "kiosk" and not d.get("area")))]
-        self.devices = mine
-        table = self.devices_table
-        table.setRowCount(len(mine))
-        for i, d in enumerate(mine):
-            status, reason = device_status(d, self.now())
-            cells = (d.get("name") or d.get("device"), DEVICE_ROLE_ZH.get(d.get("role"), d.get("role")),
-                     HEALTH_ZH.get(status, status), reason)
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(str(text))
-                if col == 2 and status != "ok":
-                    item.setForeground(QColor("#c1121f"))
-                table.setItem(i, col, item)
+        self.devices = devices_of_area(devices, self.area_id)
+        self.devices_table.show_devices(self.devices, self.now())

@@ -4,9 +4,7 @@ from caller.client import CallerClient
 from caller.testing import run_service
 from uikit.fonts import load_cjk_font
 
-NK_CONSOLE = "demo-console-nk-9c2e47b1d3a6"
-JZ_CONSOLE = "demo-console-jz-2a7c5e8b1f40"
-PASSWORD = "demo1234"
+from console_helpers import NK_CONSOLE, PASSWORD
 
 
 @pytest.fixture(autouse=True)
@@ -27,11 +25,3 @@ def front_desk(service):
     client.login("wanghs", PASSWORD)
     yield client
     client.close()
-
-
-def register(client: CallerClient, name: str, **kwargs) -> dict:
-    area_dept = kwargs.pop("department", "NK")
-    visit = client.register(area_dept, name=name, **kwargs)["visit"]
-    if visit["state"] == "registered":  # areas in check-in mode
-        client.check_in(visit["visit_id"])
-    return visit

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 
 from caller.client import CallerClient
 from caller_console.app import LoginDialog, open_console
-from conftest import JZ_CONSOLE, NK_CONSOLE, PASSWORD, register
+from console_helpers import JZ_CONSOLE, NK_CONSOLE, PASSWORD, register
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ def test_search_by_ticket_name_and_card():
 
 
 def test_device_silent_for_a_minute_counts_as_offline():
-    from caller_console.window import device_status
+    from caller_console.devices import device_status
 
     report = {"status": "ok", "reason_zh": "", "ts": "2026-11-23T09:29:30"}
     assert device_status(report, NOW) == ("ok", "")
