@@ -5,7 +5,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QHeaderView, QTableView, QVBoxLayout, QWidget
 
 from caller_console.model import Row
 
@@ -76,9 +76,10 @@ class Pane(QGroupBox):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         header = self.table.horizontalHeader()
-        for col, width in enumerate((70, 110, 130, 80, 190)):
+        header.setSectionResizeMode(QHeaderView.Stretch)  # the pane's width, never a scroll bar
+        for col, width in ((0, 72), (3, 84)):  # ticket and minutes are short
+            header.setSectionResizeMode(col, QHeaderView.Fixed)
             header.resizeSection(col, width)
-        header.setStretchLastSection(True)
         self.table.selectionModel().selectionChanged.connect(self._on_pick)
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 6)
