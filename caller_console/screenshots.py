@@ -40,24 +40,27 @@ def _wait(app, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
 
 
 def _populate_nk(client: CallerClient) -> None:
+    """Enough patients in area NK, and (unless somebody was already called) one missed, one called, one elderly."""
     snap = client.area_queue("NK")
-    if len(snap.get("waiting") or []) >= 3:
-        return
     people = [("张伟", {}), ("王秀英", {"source": "appointment"}), ("李娜", {}), ("刘强", {}),
               ("欧阳娜娜", {}), ("陈静", {"doctor": "nk-zhang", "kind": "expert"}), ("杨洋", {}), ("赵磊", {})]
     visits = []
-    for name, extra in people:
+    for name, extra in people[: max(0, 8 - len(snap.get("waiting") or []))]:
         visit = client.register("NK", name=name, **extra)["visit"]
         if visit["state"] == "registered":
             client.check_in(visit["visit_id"])
         visits.append(visit)
+    if snap.get("called") or snap.get("missed"):
+        return
     try:
         called = client.call_next("NK3")["visit"]
         if called:
             client.call_again(called["visit_id"])
             client.missed(called["visit_id"])
         client.call_next("NK3")
-        client.priority(visits[-1]["visit_id"], "elderly")
+        waiting = client.area_queue("NK").get("waiting") or []
+        if waiting:
+            client.priority(waiting[-1]["visit_id"], "elderly")
     except CallerError:
         pass
 

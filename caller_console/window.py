@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -220,6 +220,17 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.link.start()
         self.runner.submit("alerts", self.client.wait_alerts)
         self.runner.submit("devices", self.client.devices)
+        if self.now is datetime.now:  # waiting minutes by the service's clock, not this PC's
+            self.runner.submit("clock", self.client.healthz)
+
+    def _follow_service_clock(self, health: dict[str, Any]) -> None:
+        try:
+            offset = datetime.fromisoformat(str(health.get("time"))) - datetime.now()
+        except ValueError:
+            return
+        if abs(offset) > timedelta(seconds=30):
+            self.now = lambda: datetime.now() + offset
+            self._rebuild()
 
     def shutdown(self) -> None:
         if self.link is not None:
@@ -386,6 +397,9 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
     # ------------------------------------------------------------------ answers
     @Slot(str, object)
     def _on_done(self, tag: str, result: Any) -> None:
+        if tag == "clock":
+            self._follow_service_clock(result or {})
+            return
         if tag == "alerts":
             for alert in result or []:
                 self._alert_event({**alert, "kind": "wait"})
@@ -416,7 +430,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
     def _on_failed(self, tag: str, error: CallerError) -> None:
         if error.code == "unreachable":
             self.set_online(False)
-        if tag in ("alerts", "devices"):
+        if tag in ("alerts", "devices", "clock"):
             return
         self.statusBar().showMessage(error.message_zh, 15000)
         self.commandFailed.emit(tag, error)

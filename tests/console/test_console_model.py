@@ -95,3 +95,23 @@ def test_wait_alert_shows_while_the_department_waits_too_long(qtbot):
     window.apply_event({"seq": 10, "type": "alert", "area": "NK", "data": {**alert, "active": False}})
     assert not window.alert_bar.isVisible()
     window.shutdown()
+
+
+def test_waiting_minutes_follow_the_service_clock(qtbot):
+    from datetime import timedelta
+
+    from caller.client import CallerClient
+    from caller_console.window import ConsoleWindow
+
+    hospital = {"areas": [{"id": "NK", "name": "内科诊区", "rooms": [{"id": "NK3", "name": "内科3诊室"}]}]}
+    login = {"user": {"name": "王护士长"}, "role": "nurse", "areas": ["NK"]}
+    window = ConsoleWindow(CallerClient("http://127.0.0.1:9"), login, hospital, "NK", "NK3", start_link=False)
+    qtbot.addWidget(window)
+    service_now = datetime.now() - timedelta(hours=3)  # the service runs three hours behind this PC
+    window._follow_service_clock({"time": service_now.isoformat(timespec="seconds")})
+    since = (service_now - timedelta(minutes=12)).isoformat(timespec="seconds")
+    window.apply_event({"seq": 1, "type": "snapshot", "area": "NK", "data": {
+        "area_id": "NK", "rooms": [], "waiting": [{**item("A001", "张三"), "waiting_since": since}]}})
+    qtbot.waitUntil(lambda: window.waiting_pane.cell(0, 3) != "", timeout=2000)
+    assert window.waiting_pane.cell(0, 3) in ("12 分钟", "13 分钟")
+    window.shutdown()
