@@ -90,7 +90,9 @@ class Pane(QGroupBox):
         return self.model.rows
 
     def cell(self, row: int, column: int) -> str:
-        """The text shown in one cell (what the nurse reads)."""
+        """The text shown in one cell (what the nurse reads); "" outside the table."""
+        if not (0 <= row < self.model.rowCount() and 0 <= column < len(COLUMNS)):
+            return ""
         return str(self.model.data(self.model.index(row, column)) or "")
 
     def show_rows(self, rows: list[Row], keep: str | None) -> None:
