@@ -34,7 +34,7 @@ class ScreenLayout:
     recent_calls: int = 5  # calls listed under the newest one
     font_title: int = 44
     font_call: int = 110
-    font_row: int = 40
+    font_row: int = 52
     flash_seconds: float = 6.0
     page_seconds: float = 10.0
     show_names: bool = True  # rule 16: masked names, or no name at all

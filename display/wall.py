@@ -134,8 +134,8 @@ class WallDisplay(ScreenBase):
         super().__init__(area_id, layout, doctors=doctors, title=title, now=now, parent=parent)
         row_px = layout.font("row")
         self.call_panel = CallPanel(layout)
-        self.recent_title = FitLabel("最近呼叫", int(row_px * 0.8), color=MUTED)
-        self.recent_labels = [FitLabel("", int(row_px * 0.85)) for _ in range(layout.recent_calls)]
+        self.recent_title = FitLabel("最近呼叫", int(row_px * 0.62), color=MUTED)
+        self.recent_labels = [FitLabel("", int(row_px * 0.7)) for _ in range(layout.recent_calls)]
         left = QVBoxLayout()
         left.addWidget(self.call_panel, 11)
         left.addWidget(self.recent_title, 1)
