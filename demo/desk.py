@@ -50,6 +50,7 @@ class NurseDesk(threading.Thread):
         self.last_call: dict[str, datetime] = {}
         self.back_at: dict[str, datetime] = {}      # missed -> when the patient is back at the desk
         self.idle_rounds = 0
+        self.load: dict[str, int] = {}              # area -> patients waiting (area queue + room queues)
 
     def give_priority(self, area: str, visit_id: str, kind: str = "elderly") -> None:
         self.clients[area].priority(visit_id, kind)
@@ -79,6 +80,7 @@ class NurseDesk(threading.Thread):
         now = self.clock()
         snap = client.area_queue(area)
         busy = bool(snap.get("waiting"))
+        self.load[area] = len(snap.get("waiting") or []) + sum(len(r.get("queue") or []) for r in snap.get("rooms") or [])
         for visit_id, when in list(self.back_at.items()):
             if when <= now and self.ledger.queued.get(visit_id) == area:
                 client.recall(visit_id)

@@ -51,6 +51,8 @@ class Morning:
         self.lan_done = threading.Event()
         self.stop_lan = threading.Event()
         self.shots: list[Path] = []
+        self.peak_load, self.peak_shot_at = 0, 0.0
+        self.door_seen: set[str] = set()  # visits the door screen of NK1 showed as called
 
     # ------------------------------------------------------------------ setup
     def setup(self) -> None:
@@ -75,6 +77,7 @@ class Morning:
         load_cjk_font(app)
         self.stack.start_apps(app, headless=True)
         self.stack.wall.boardChanged.connect(self._wall_changed)
+        self.stack.door.boardChanged.connect(self._door_changed)
         wait_for(lambda: self.stack.wall.online and self.stack.door.online and self.stack.console.online, 15)
         self.desk = NurseDesk(self.stack.base_url, clock, self.ledger, seed=self.plan.seed)
 
@@ -84,26 +87,36 @@ class Morning:
             for call in self.stack.wall.board.calls[:3]:
                 self.ledger.saw_on_wall(call.visit_id, now)
 
+    def _door_changed(self, changed: Any) -> None:
+        if "calls" in changed:
+            self.door_seen.update(call.visit_id for call in self.stack.door.board.calls[:3])
+
     # ------------------------------------------------------------------ the morning
     def run(self) -> None:
         self.desk.start()
         threading.Thread(target=self._lan_arrivals, name="lan-arrivals", daemon=True).start()
-        shots_taken: set[str] = set()
+        taken: set[str] = set()
         for arrival in [a for a in self.arrivals if a.via_kiosk]:
-            wait_for(lambda: self.stack.clock.wall_seconds_until(arrival.at) <= 0, 600)
+            self._meanwhile(lambda: self.stack.clock.wall_seconds_until(arrival.at) <= 0, 600, taken)
             self._kiosk_arrival(arrival)
-            self._moment_shots(shots_taken)
         last = self.arrivals[-1].at if self.arrivals else self.stack.clock()
-        wait_for(lambda: self.stack.clock.wall_seconds_until(last) <= 0, 600)
-        deadline = time.monotonic() + self.plan.drain_timeout
-        while time.monotonic() < deadline and not self._all_seen():
-            self._moment_shots(shots_taken)
-            pump(100)
+        self._meanwhile(lambda: self.stack.clock.wall_seconds_until(last) <= 0, 600, taken)
+        self._meanwhile(self._all_seen, self.plan.drain_timeout, taken)
         self.stop_lan.set()
         wait_for(self.lan_done.is_set, 30)
         pump(500)
         self._screens("end")
         self.desk.close()
+
+    def _meanwhile(self, condition, timeout: float, taken: set[str]) -> bool:
+        """Keep the screens running (and photographed at key moments) until condition() or timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            self._moment_shots(taken)
+            pump(100)
+        return condition()
 
     def _all_seen(self) -> bool:
         """Every visit in the queue was seen (visits for a later slot, not yet checked in, do not count)."""
@@ -123,18 +136,18 @@ class Morning:
             wait_for(lambda: bool(self.stack.wall.board.calls), 3)
             taken.add("first-call")
             self._screens("first-call")
-        if len(self.ledger.calls) >= max(6, len(self.arrivals) // 3) and "busy" not in taken:
-            taken.add("busy")
+        load = self.desk.load.get("NK", 0)  # the busiest moment of the morning: most patients waiting
+        if load >= 3 and load > self.peak_load and time.monotonic() - self.peak_shot_at > 3.0:
+            self.peak_load, self.peak_shot_at = load, time.monotonic()
             self._screens("busy")
 
     def _screens(self, moment: str) -> None:
         stack = self.stack
+        pump(50)
         for name, widget in (("console", stack.console), ("wall", stack.wall), ("door", stack.door)):
             path = self.out / "screens" / name / f"{moment}.png"
             path.parent.mkdir(parents=True, exist_ok=True)
-            pump(50)
             widget.grab().save(str(path))
-            self.shots.append(path)
 
     def _kiosk_arrival(self, arrival: Arrival) -> None:
         stack = self.stack
@@ -275,6 +288,9 @@ class Morning:
         unseen = led.unseen_calls("NK")
         if unseen:
             led.problem(f"calls never shown on the NK wall screen: {unseen}")
+        door_missing = sorted({c.ticket for c in led.calls if c.room == "NK1" and c.visit_id not in self.door_seen})
+        if door_missing:
+            led.problem(f"calls to 内科1诊室 never shown on its door screen: {door_missing}")
         nk_calls = [c for c in led.calls if c.area == "NK"]
         empty = [w.name for w in wavs if w.stat().st_size <= 44]
         if empty or len(wavs) < len(nk_calls):
