@@ -20,14 +20,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _until_reachable(make, done: threading.Event):
+    """Build the device; while the service cannot be reached (and no hospital file says who we are), retry."""
+    from caller.client import CallerError
+
+    while True:
+        try:
+            return make()
+        except CallerError as exc:
+            if exc.code != "unreachable":
+                raise
+            logging.getLogger("display").warning("叫号服务暂时无法连接，2 秒后重试 (%s)", exc.message_en)
+            if done.wait(2):
+                return None
+
+
 def _run_speaker(args: argparse.Namespace) -> int:
     from display.app import make_speaker
 
-    agent = make_speaker(args.service, args.token, wav_dir=args.wav_dir, state_file=args.state_file,
-                         config=args.config)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
+    agent = _until_reachable(lambda: make_speaker(args.service, args.token, wav_dir=args.wav_dir,
+                                                  state_file=args.state_file, config=args.config), done)
+    if agent is None:
+        return 0
     print(f"speaker agent for area {agent.area} running", flush=True)
     done.wait()
     agent.stop()
@@ -47,7 +64,12 @@ def _run_screen(args: argparse.Namespace) -> int:
     kwargs = {"config": args.config}
     if args.kind == "wall":
         kwargs["wav_dir"] = args.wav_dir
-    screen = make(args.service, args.token, **kwargs)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    screen = _until_reachable(lambda: make(args.service, args.token, **kwargs), stop)
+    if screen is None:
+        return 0
     if args.windowed:
         screen.show()
     else:

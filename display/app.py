@@ -45,15 +45,44 @@ def describe_device(base_url: str, token: str, config: str | Path | None = None)
     """Ask the service who this token is and what its area looks like.
 
     The device's layout ``settings`` come from GET /auth/me when the service sends them, else from
-    the hospital file ``config`` (default: the ``HOSPITAL_CONFIG`` environment variable).
+    the hospital file ``config`` (default: the ``HOSPITAL_CONFIG`` environment variable). When the
+    service cannot be reached and the file is there, the file answers, so a screen starts anyway
+    (showing "connection lost") and connects as soon as the service is up.
     """
     config = config if config is not None else os.environ.get("HOSPITAL_CONFIG") or None
-    with CallerClient(base_url, token) as client:
-        me = client.request("GET", "/auth/me")
-        try:
-            hospital = client.hospital()
-        except CallerError:
-            hospital = {}
+    try:
+        with CallerClient(base_url, token) as client:
+            me = client.request("GET", "/auth/me")
+            try:
+                hospital = client.hospital()
+            except CallerError:
+                hospital = {}
+    except CallerError as exc:
+        if exc.code != "unreachable" or config is None:
+            raise
+        me, hospital = _from_config(token, Path(config))
+    info = _device_info(me, hospital)
+    if config is not None:
+        _fill_from_config(info, Path(config))
+    return info
+
+
+def _from_config(token: str, path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What /auth/me and /hospital would say, read from the hospital file."""
+    from caller.api.views import hospital_public
+    from caller.config import load_hospital
+
+    cfg = load_hospital(path)
+    device = cfg.device_by_token(token)
+    if device is None:
+        raise CallerError("unauthorized", "对不起，设备令牌不在医院配置文件中，请联系管理员。",
+                          f"token not found in {path}", 401)
+    me = {"role": device.role, "device": device.id, "area": device.area, "room": device.room,
+          "settings": dict(device.settings)}
+    return me, hospital_public(cfg)
+
+
+def _device_info(me: dict[str, Any], hospital: dict[str, Any]) -> DeviceInfo:
     area_id = str(me.get("area") or "")
     info = DeviceInfo(device=str(me.get("device") or ""), role=str(me.get("role") or ""), area=area_id,
                       room=me.get("room"), settings=dict(me.get("settings") or {}))
@@ -71,14 +100,11 @@ def describe_device(base_url: str, token: str, config: str | Path | None = None)
         info.room_name = str(room.get("name") or info.room)
         depts = [str(_find(hospital.get("departments"), "id", d).get("name") or d) for d in room.get("departments") or []]
         info.room_subtitle = " · ".join(x for x in ("、".join(depts), str(room.get("location") or "")) if x)
-    if not info.settings:
-        info.settings = dict(_find(hospital.get("devices"), "id", info.device).get("settings") or {})
-    if config is not None:
-        _fill_from_config(info, Path(config))
     return info
 
 
 def _fill_from_config(info: DeviceInfo, path: Path) -> None:
+    """Settings (and anything the service left out) from the hospital file."""
     from caller.config import load_hospital
 
     cfg = load_hospital(path)

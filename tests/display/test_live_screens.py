@@ -88,3 +88,21 @@ def test_call_reaches_all_three_and_survives_a_service_restart(qtbot, tmp_path, 
             speaker.stop()
         for screen in screens:
             screen.shutdown()
+
+
+def test_wall_started_before_the_service_connects_when_it_comes_up(qtbot, tmp_path):
+    from caller.config import DEMO_CONFIG
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    wall = make_wall(url, WALL, config=DEMO_CONFIG)  # nobody listens yet: the hospital file says who we are
+    qtbot.addWidget(wall)
+    wall.show()
+    try:
+        assert wall.title_label.text().startswith("内科诊区")
+        assert wall.connection_banner.isVisible()
+        with run_service_process(db_path=tmp_path / "late.db", port=port):
+            qtbot.waitUntil(lambda: wall.online and not wall.connection_banner.isVisible(), timeout=9000)
+            qtbot.waitUntil(lambda: wall.room_rows[0].room.text() == "内科1诊室", timeout=3000)
+    finally:
+        wall.shutdown()
