@@ -106,31 +106,71 @@ def _fill_queue(base_url: str, count: int, dept: str = "NK", workers: int = 10) 
 
 
 # --------------------------------------------------------------------------------- call_to_display
-def _display_process(ws_url: str, token: str, clients: int, ready, stop, results) -> None:
+class _LeanDisplay:
+    """A minimal WebSocket client (handshake, unmasked server frames, pong replies): the load generator
+    must cost less than the service it measures, and 200 of them share this machine with it."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def connect(cls, host: str, port: int, path: str, token: str) -> "_LeanDisplay":
+        import base64
+        import os as _os
+
+        reader, writer = await asyncio.open_connection(host, port)
+        key = base64.b64encode(_os.urandom(16)).decode()
+        writer.write((f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                      f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                      f"Authorization: Bearer {token}\r\n\r\n").encode())
+        head = await reader.readuntil(b"\r\n\r\n")
+        if b" 101 " not in head.split(b"\r\n", 1)[0]:
+            raise RuntimeError(f"handshake refused: {head[:80]!r}")
+        return cls(reader, writer)
+
+    async def recv(self) -> tuple[int, bytes]:
+        """(opcode, payload) of the next frame; answers pings by itself."""
+        while True:
+            b0, b1 = await self.reader.readexactly(2)
+            n = b1 & 0x7F
+            if n == 126:
+                n = int.from_bytes(await self.reader.readexactly(2), "big")
+            elif n == 127:
+                n = int.from_bytes(await self.reader.readexactly(8), "big")
+            payload = await self.reader.readexactly(n)
+            opcode = b0 & 0x0F
+            if opcode == 0x9:  # ping -> masked pong (mask 0: payload unchanged)
+                self.writer.write(bytes((0x8A, 0x80 | len(payload), 0, 0, 0, 0)) + payload)
+                continue
+            return opcode, payload
+
+
+def _display_process(base_url: str, token: str, clients: int, ready, stop, results) -> None:
     """One process of `clients` displays: record when each call (by ticket) reached each display."""
     try:
         import uvloop
         uvloop.install()
     except ImportError:
         pass
-    from websockets.asyncio.client import connect
-
+    host, port = base_url.removeprefix("http://").split(":")
     arrivals: dict[str, list[float]] = {}
     connected = 0
 
     async def display() -> None:
         nonlocal connected
-        async with connect(ws_url, additional_headers={"Authorization": f"Bearer {token}"},
-                           max_size=2 ** 24, ping_interval=None) as ws:
-            await ws.recv()  # snapshot
-            connected += 1
-            if connected == clients:
-                ready.set()
-            async for text in ws:
-                if '"type":"call"' in text[:60]:
-                    now = time.monotonic()
-                    ticket = json.loads(text)["data"]["ticket"]
-                    arrivals.setdefault(ticket, []).append(now)
+        ws = await _LeanDisplay.connect(host, int(port), "/api/v1/events?area=NK", token)
+        await ws.recv()  # snapshot
+        connected += 1
+        if connected == clients:
+            ready.set()
+        while True:
+            opcode, payload = await ws.recv()
+            if opcode == 0x8:
+                return
+            if b'"type":"call"' in payload[:60]:
+                now = time.monotonic()
+                ticket = json.loads(payload)["data"]["ticket"]
+                arrivals.setdefault(ticket, []).append(now)
 
     async def main() -> None:
         tasks = [asyncio.create_task(display()) for _ in range(clients)]
@@ -155,9 +195,8 @@ def _call_to_display(base_url: str) -> dict:
         ctx = mp.get_context("spawn")
         stop, results = ctx.Event(), ctx.Queue()
         readies = [ctx.Event() for _ in range(DISPLAY_PROCS)]
-        ws_url = base_url.replace("http", "ws") + "/api/v1/events?area=NK"
         procs = [ctx.Process(target=_display_process,
-                             args=(ws_url, DEMO_TOKENS["wall_nk"], DISPLAYS_PER_PROC, readies[i], stop, results))
+                             args=(base_url, DEMO_TOKENS["wall_nk"], DISPLAYS_PER_PROC, readies[i], stop, results))
                  for i in range(DISPLAY_PROCS)]
         for p in procs:
             p.start()
@@ -166,6 +205,7 @@ def _call_to_display(base_url: str) -> dict:
                 raise RuntimeError("displays did not connect")
         token = _login(base_url)
         sent: dict[str, float] = {}
+        answered: list[float] = []
         interval = 1.0 / CALL_RATE
         with httpx.Client(base_url=base_url, timeout=10) as http:
             start = time.monotonic()
@@ -179,6 +219,7 @@ def _call_to_display(base_url: str) -> dict:
                 if visit is None:
                     raise RuntimeError("nobody left to call")
                 sent[visit["ticket"]] = t0
+                answered.append((time.monotonic() - t0) * 1000)
         time.sleep(1.0)  # let the last events arrive
         stop.set()
         per_proc = [results.get(timeout=30) for _ in procs]
@@ -193,11 +234,14 @@ def _call_to_display(base_url: str) -> dict:
         if got:
             latencies.append((max(t for t, _ in got) - t0) * 1000)
     latencies.sort()
+    answered.sort()
     return {
         "displays": displays, "calls": len(sent),
         "p50_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 2),
         "max_ms": round(latencies[-1], 2), "lost": lost, "rate_per_s": CALL_RATE,
+        "http_p50_ms": round(statistics.median(answered), 2),
+        "http_p99_ms": round(answered[int(len(answered) * 0.99) - 1], 2),
     }
 
 

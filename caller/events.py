@@ -54,6 +54,7 @@ class Subscriber:
     def __init__(self, area: str, audience: str):
         self.area = area
         self.audience = audience
+        self.direct: Callable[[bytes], bool] | None = None  # writes a ready frame to the socket (see below)
         self.closed = False
         self.last_seq = 0
         self.sending_since: float | None = None  # monotonic time the current send started (None: idle)
@@ -61,9 +62,14 @@ class Subscriber:
         self._pending: deque[tuple[str, bool]] = deque()
         self._ready = asyncio.Event()
 
-    def offer(self, text: str, replaceable: bool = False) -> bool:
-        """Queue a message; False when the peer is too far behind (it gets dropped)."""
+    def offer(self, text: str, replaceable: bool = False, frame: bytes | None = None) -> bool:
+        """Queue a message (or write its frame at once in direct mode); False: the peer is too far behind."""
         if self.closed:
+            return False
+        if self.direct is not None:
+            if self.direct(frame if frame is not None else text_frame(text)):
+                return True
+            self.close()
             return False
         if replaceable and self._pending and self._pending[-1][1]:
             self._pending[-1] = (text, True)
@@ -86,9 +92,30 @@ class Subscriber:
             return None
         return self._pending.popleft()[0]
 
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
+    async def wait_closed(self) -> None:
+        while not self.closed:
+            self._ready.clear()
+            await self._ready.wait()
+
     def close(self) -> None:
         self.closed = True
         self._ready.set()
+
+
+def text_frame(text: str) -> bytes:
+    """One unmasked, uncompressed WebSocket text frame (RFC 6455): the same bytes for every peer."""
+    payload = text.encode()
+    n = len(payload)
+    if n < 126:
+        header = bytes((0x81, n))
+    elif n < 65536:
+        header = bytes((0x81, 126)) + n.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + n.to_bytes(8, "big")
+    return header + payload
 
 
 class EventHub:
@@ -169,14 +196,20 @@ class EventHub:
         if not subs:
             return
         texts: dict[str, str] = {}
+        frames: dict[str, bytes] = {}
         for sub in list(subs):
             if sub.last_seq >= ev.seq:
                 continue  # subscribed after this event: its replay already had it
             text = texts.get(sub.audience)
             if text is None:
                 text = texts[sub.audience] = _dumps(self._message(ev, sub.audience, snapshots))
+            frame = None
+            if sub.direct is not None:
+                frame = frames.get(sub.audience)
+                if frame is None:
+                    frame = frames[sub.audience] = text_frame(text)
             sub.last_seq = ev.seq
-            if not sub.offer(text, replaceable=ev.type == "queue"):
+            if not sub.offer(text, replaceable=ev.type == "queue", frame=frame):
                 subs.discard(sub)
 
     def _message(self, ev: EventRow, audience: str, snapshots: dict[tuple[str, str], dict]) -> dict:
@@ -238,11 +271,12 @@ class EventHub:
         """Queue a heartbeat to everyone; drop peers stuck in one send for longer than SEND_TIMEOUT."""
         text = _dumps({"type": "heartbeat", "seq": self.seq,
                        "ts": datetime.now().isoformat(timespec="milliseconds")})
+        frame = text_frame(text)
         now = time.monotonic()
         for subs in self.subscribers.values():
             for sub in list(subs):
                 stuck = sub.sending_since is not None and now - sub.sending_since > SEND_TIMEOUT
-                if stuck or not sub.offer(text):
+                if stuck or not sub.offer(text, frame=frame):
                     subs.discard(sub)
                     sub.close()
                     if stuck and sub.task is not None:

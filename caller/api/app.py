@@ -72,6 +72,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
                               "Errors: {\"error\": {code, message_zh, message_en}}.")
     app.state.service = service
     app.state.config = config
+    app.add_middleware(events_ws.RawSendMiddleware)
     install_error_handlers(app)
     app.include_router(admin.monitor)
     app.include_router(ticket_page.router)

@@ -51,10 +51,15 @@ async def events(ws: WebSocket) -> None:
     sub, first = hub.subscribe(area, who.audience, since)
     sub.task = asyncio.current_task()
     reader = asyncio.create_task(_read_until_closed(ws, sub))
+    writer = direct_writer(ws)
     try:
         for text in first:
             await _send(ws, sub, text)
         while True:
+            if writer is not None and not sub.has_pending():
+                sub.direct = writer  # from now on the hub writes frames itself (no await since the check)
+                await sub.wait_closed()
+                break
             text = await sub.next()
             if text is None:
                 break
@@ -66,6 +71,48 @@ async def events(ws: WebSocket) -> None:
         reader.cancel()
         with contextlib.suppress(Exception):
             await ws.close()
+
+
+RAW_SEND = "caller.raw_send"
+MAX_BUFFERED = 4 * 1024 * 1024  # bytes waiting in a peer's socket buffer before it counts as dead
+
+
+class RawSendMiddleware:
+    """Pure ASGI middleware: keeps the server's own ``send`` of a WebSocket in the scope (see direct_writer)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":
+            scope = {**scope, RAW_SEND: send}
+        await self.app(scope, receive, send)
+
+
+def direct_writer(ws: WebSocket):
+    """A function writing a ready frame straight to this peer's socket, or None when not possible.
+
+    Fan-out to hundreds of screens is the hot path: through ASGI every message costs a task switch and
+    a framing per peer. With uvicorn's sans-I/O WebSocket protocol (no compression negotiated) the hub
+    builds each frame once and writes the same bytes to every transport. Anything else: the ASGI path.
+    """
+    proto = getattr(ws.scope.get(RAW_SEND), "__self__", None)
+    if type(proto).__name__ != "WebSocketsSansIOProtocol":
+        return None
+    transport = getattr(proto, "transport", None)
+    conn = getattr(proto, "conn", None)
+    if transport is None or conn is None or getattr(conn, "extensions", None):
+        return None
+
+    def write(frame: bytes) -> bool:
+        if transport.is_closing() or getattr(proto, "close_sent", False):
+            return False
+        if transport.get_write_buffer_size() > MAX_BUFFERED:
+            return False
+        transport.write(frame)
+        return True
+
+    return write
 
 
 async def _send(ws: WebSocket, sub, text: str) -> None:
