@@ -75,6 +75,8 @@ def test_heartbeat_every_two_seconds_and_closed_peers_are_dropped(live):
         started = time.monotonic()
         beat = json.loads(ws.recv(timeout=3))
         assert beat["type"] == "heartbeat" and beat["seq"] == live.service.hub.seq
+        # with uvicorn's sans-I/O WebSocket the hub writes frames straight to the socket
+        assert [s.direct is not None for s in live.service.hub.all_subscribers()] == [True]
         assert time.monotonic() - started < 2.6
         assert httpx.get(f"{live}/healthz").json()["subscribers"] == 1
     deadline = time.monotonic() + 5

@@ -85,3 +85,29 @@ def test_subscriber_reports_lost_when_a_connected_server_goes_silent():
             release.set()
             sub.stop()
             server.shutdown()
+
+
+def test_events_also_flow_through_plain_asgi_when_frames_cannot_be_written_directly(hospital, tmp_path, clock):
+    import warnings
+
+    from caller.client import CallerClient
+    from caller.testing import DEMO_PASSWORD, run_service
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with run_service(hospital, tmp_path / "h.db", clock=clock, records=False, ws="websockets") as live:
+            kiosk = CallerClient(live, T["kiosk"])
+            nurse = CallerClient(live, T["console_nk"])
+            nurse.login("wanghs", DEMO_PASSWORD)
+            visit = kiosk.register("NK", name="张三")["visit"]
+            kiosk.check_in(visit["visit_id"])
+            url = f"{live.replace('http', 'ws')}/api/v1/events?area=NK"
+            with connect(url, additional_headers={"Authorization": f"Bearer {T['wall_nk']}"}) as ws:
+                assert json.loads(ws.recv(timeout=5))["type"] == "snapshot"
+                assert [s.direct for s in live.service.hub.all_subscribers()] == [None]
+                nurse.call_next("NK3")
+                types = [json.loads(ws.recv(timeout=5))["type"] for _ in range(2)]
+                assert types == ["call", "queue"]
+                assert json.loads(ws.recv(timeout=3))["type"] == "heartbeat"
+            kiosk.close()
+            nurse.close()
