@@ -56,8 +56,9 @@ class EventLink(QObject):
 
     def resync(self) -> None:
         """Reconnect without ``since``: the service answers with a fresh snapshot."""
-        if self._subscriber is not None:
-            self.stop()
+        subscriber, self._subscriber = self._subscriber, None
+        if subscriber is not None:
+            subscriber.stop()
             self._since = None
             self.start()
 

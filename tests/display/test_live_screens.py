@@ -103,6 +103,14 @@ def test_wall_started_before_the_service_connects_when_it_comes_up(qtbot, tmp_pa
         assert wall.connection_banner.isVisible()
         with run_service_process(db_path=tmp_path / "late.db", port=port):
             qtbot.waitUntil(lambda: wall.online and not wall.connection_banner.isVisible(), timeout=9000)
-            qtbot.waitUntil(lambda: wall.room_rows[0].room.text() == "内科1诊室", timeout=3000)
+            qtbot.waitUntil(lambda: wall.room_rows[0].room.text() == "内科1诊室", timeout=6000)
+
+            from datetime import timedelta
+
+            tomorrow = wall.now() + timedelta(days=1)
+            wall.now = lambda: tomorrow  # days later: the first tick of a new day asks for a fresh snapshot
+            with qtbot.waitSignal(wall.link.event, timeout=6000,
+                                  check_params_cb=lambda message: message.get("type") == "snapshot"):
+                wall.tick()
     finally:
         wall.shutdown()
