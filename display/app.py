@@ -181,7 +181,7 @@ def make_door(base_url: str, token: str, *, config: str | Path | None = None, la
     if not info.room:
         raise ValueError(f"device {info.device!r} has no room: a door screen needs `room = ...` in the hospital file")
     layout = layout or ScreenLayout.from_settings({"kind": "door", "width": 1280, "height": 800,
-                                                   "font_call": 150, **info.settings})
+                                                   "font_call": 150, "font_row": 40, **info.settings})
     screen = DoorDisplay(info.area, info.room, layout, room_name=info.room_name,
                          subtitle=info.room_subtitle, doctors=info.doctors)
     _attach(screen, EventLink(base_url, token, info.area, report_health=True, parent=screen), start)

@@ -54,6 +54,7 @@ class RoomBoard:
     room_id: str
     name: str
     paused: bool = False
+    doctor_id: str = ""
     doctor_name: str = ""
     doctor_title: str = ""
     doctor_photo: str = ""
@@ -227,7 +228,8 @@ class AreaBoard:
         if data.get("doctor_id"):
             card = self.doctors.get(str(data["doctor_id"]))
             if card is not None:
-                new = replace(new, doctor_name=card.name, doctor_title=card.title, doctor_photo=card.photo)
+                new = replace(new, doctor_id=str(data["doctor_id"]), doctor_name=card.name, doctor_title=card.title,
+                              doctor_photo=card.photo)
         if new == old:
             return set()
         self.rooms[room_id] = new
@@ -240,6 +242,7 @@ class AreaBoard:
             room_id=str(raw.get("room_id") or raw.get("id") or ""),
             name=str(raw.get("name") or raw.get("room_id") or ""),
             paused=bool(raw.get("paused")),
+            doctor_id=str(raw.get("doctor_id") or ""),
             doctor_name=str(raw.get("doctor_name") or (card.name if card else "")),
             doctor_title=card.title if card else "",
             doctor_photo=card.photo if card else "",

@@ -47,6 +47,7 @@ class DoorDisplay(ScreenBase):
         self.photo.setStyleSheet(f"background: #1d4e89; color: {MUTED}; border-radius: 8px;")
         self.doctor_name = FitLabel("", int(row_px * 1.5), bold=True, align=Qt.AlignCenter)
         self.doctor_title = FitLabel("", row_px, color=ACCENT, align=Qt.AlignCenter)
+        self.specialty = FitLabel("", int(row_px * 0.75), color=TEXT, align=Qt.AlignCenter)
         self.department = FitLabel(subtitle, int(row_px * 0.8), color=MUTED, align=Qt.AlignCenter)
         doctor_box = QFrame()
         doctor_box.setObjectName("doctorBox")
@@ -56,6 +57,7 @@ class DoorDisplay(ScreenBase):
         doctor_col.addWidget(self.photo, 0, Qt.AlignHCenter)
         doctor_col.addWidget(self.doctor_name, 2)
         doctor_col.addWidget(self.doctor_title, 1)
+        doctor_col.addWidget(self.specialty, 1)
         doctor_col.addWidget(self.department, 1)
         doctor_col.addStretch(1)
 
@@ -104,6 +106,8 @@ class DoorDisplay(ScreenBase):
         self.photo.setVisible(bool(room.doctor_name))
         self.doctor_name.setText(room.doctor_name or "")
         self.doctor_title.setText(room.doctor_title)
+        card = self.board.doctors.get(room.doctor_id)
+        self.specialty.setText(f"擅长：{card.specialty}" if card and card.specialty else "")
         if room.department:
             self.department.setText(room.department)
         self._show_photo(room)

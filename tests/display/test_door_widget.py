@@ -26,6 +26,7 @@ def test_door_shows_room_doctor_current_and_next(qtbot):
     assert door.title_label.text() == "内科1诊室"
     assert (door.doctor_name.text(), door.doctor_title.text()) == ("张建国", "主任医师")
     assert door.department.text() == "内科 · 2 层东侧 201"
+    assert door.specialty.text() == "擅长：心血管"
     assert door.current.text() == "请稍候"
     door.apply_event(call(6, "A001", "王*明", "NK1", "内科1诊室", NOON))
     assert door.current.text() == "A001 王*明"
