@@ -10,14 +10,13 @@ from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from caller.config import HospitalConfig
-from caller.engine.announce import plain, screen_name, visit_item
+from caller.engine.announce import plain, visit_item
 from caller.engine.model import Change, EngineEvent, Visit, VisitState
 
 if TYPE_CHECKING:
     from caller.service import CallerService
 
 PUBLIC_EVENT_KEYS_DROPPED = ("patient_name", "patient_id", "id_number", "full_name")
-RECENT_CALLS = 10
 
 
 def _names(service: "CallerService") -> dict[str, dict[str, Any]]:
@@ -224,7 +223,3 @@ def hospital_public(cfg: HospitalConfig) -> dict:
         "fees": cfg.fees.model_dump(),
         "schedule": cfg.schedule.model_dump(mode="json"),
     }
-
-
-def screen_safe_name(service: "CallerService", visit: Visit) -> str:
-    return screen_name(visit.patient_name, service.config.rules_for_area(visit.area_id))

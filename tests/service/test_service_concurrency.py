@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 from caller.client import CallerClient
 from caller.testing import DEMO_PASSWORD as PASSWORD
