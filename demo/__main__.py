@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     quiet_qt()
     if args.headless or not has_screen():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        from demo.morning import MorningPlan, human_summary, run_morning
+        from demo.checks import human_summary
+        from demo.morning import MorningPlan, run_morning
 
         plan = MorningPlan(patients=args.patients, start=args.start, minutes=args.minutes, speed=args.speed,
                            seed=args.seed)

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QEventLoop, QTimer
 
-from demo.script import APPOINTMENT, BILLS, LATE, NEW, PAPER_OUT, PAYMENT_TIMEOUT, REPORTS, RETURNING, Arrival
+from demo.script import APPOINTMENT, BILLS, NEW, PAPER_OUT, PAYMENT_TIMEOUT, REPORTS, RETURNING, Arrival
 
 PHONE = "13812345678"
 

@@ -17,13 +17,13 @@ from typing import Any
 
 from caller.client import CallerClient, CallerError
 from caller.testing import DEMO_TOKENS
+from demo.checks import check_morning
 from demo.clock import SimClock
 from demo.desk import NurseDesk
 from demo.kiosk_patient import KioskPatient, KioskStuck, pump, wait_for
 from demo.lan import area_of, arrive_over_lan, check_in_later
 from demo.ledger import Ledger, summarise
-from demo.script import (APPOINTMENT, BILLS, EMERGENCY, LATE, MISSED, NEW, PAPER_OUT, PAYMENT_TIMEOUT, REPORTS,
-                         RETURNING, Arrival, morning_script)
+from demo.script import BILLS, LATE, MISSED, PAPER_OUT, PAYMENT_TIMEOUT, REPORTS, Arrival, morning_script
 from demo.stack import CONFIG, Stack
 
 log = logging.getLogger(__name__)
@@ -273,48 +273,20 @@ class Morning:
 
     # ------------------------------------------------------------------ checks and summary
     def finish(self) -> dict[str, Any]:
-        stack, led = self.stack, self.ledger
+        """Check what a person would notice, then write summary.json."""
+        stack = self.stack
         stack.speech.wait_idle(60)
+        later = check_morning(self.ledger, self.out, self.arrivals, self.kiosk_results, self.door_seen,
+                              lambda visit_id: self._admin().visit_status(visit_id).get("state"))
         printed = sorted((self.out / "printed").rglob("*.png"))
-        wavs = sorted((self.out / "speech").glob("*.wav"))
-        kiosk_tickets = [r for r in self.kiosk_results.values() if r.get("ticket")]
-        # what a person would notice
-        if len(printed) < len(kiosk_tickets) - 1:  # the paper-out ticket is the one not printed
-            led.problem(f"only {len(printed)} slips printed for {len(kiosk_tickets)} kiosk tickets")
-        expected_queued = sum(1 for a in self.arrivals if a.kind in (NEW, RETURNING, APPOINTMENT, EMERGENCY)
-                              and a.fault != PAYMENT_TIMEOUT)
-        if len(led.queued) != expected_queued:
-            led.problem(f"{len(led.queued)} visits in the queue, expected {expected_queued}")
-        unseen = led.unseen_calls("NK")
-        if unseen:
-            led.problem(f"calls never shown on the NK wall screen: {unseen}")
-        door_missing = sorted({c.ticket for c in led.calls if c.room == "NK1" and c.visit_id not in self.door_seen})
-        if door_missing:
-            led.problem(f"calls to 内科1诊室 never shown on its door screen: {door_missing}")
-        nk_calls = [c for c in led.calls if c.area == "NK"]
-        empty = [w.name for w in wavs if w.stat().st_size <= 44]
-        if empty or len(wavs) < len(nk_calls):
-            led.problem(f"{len(wavs)} WAV files for {len(nk_calls)} NK calls; empty: {empty}")
-        self.later_slots = []
-        for visit_id in sorted(set(led.queued) - led.served):
-            state = self._admin().visit_status(visit_id).get("state")
-            if state == "registered":  # slot later in the day: not checked in yet, as the rule says
-                self.later_slots.append(visit_id)
-            else:
-                led.problem(f"visit {visit_id} not seen by a doctor by the end (state {state})")
-        cases = {f.case for f in led.faults}
-        for case in ("paper_out", "payment_timeout", "late", "missed"):
-            if case not in cases:
-                led.problem(f"fault case {case} did not happen")
-        elapsed = time.monotonic() - self.started
-        sim_now = stack.clock()
-        summary = summarise(led, later_slots=self.later_slots, arrivals=len(self.arrivals), wall_area="NK", artefacts={
+        summary = summarise(self.ledger, later_slots=later, arrivals=len(self.arrivals), wall_area="NK", artefacts={
             "screens": sorted(str(p.relative_to(self.out)) for p in (self.out / "screens").rglob("*.png")),
             "printed": [str(p.relative_to(self.out)) for p in printed],
-            "speech_wav": len(wavs), "speech_dir": "speech/", "database": "hospital.db",
-        }, timing={"real_seconds": round(elapsed, 1), "speed": self.plan.speed,
+            "speech_wav": len(list((self.out / "speech").glob("*.wav"))), "speech_dir": "speech/",
+            "database": "hospital.db",
+        }, timing={"real_seconds": round(time.monotonic() - self.started, 1), "speed": self.plan.speed,
                    "simulated_from": self.arrivals[0].at.strftime("%H:%M") if self.arrivals else "",
-                   "simulated_to": sim_now.strftime("%H:%M")})
+                   "simulated_to": stack.clock().strftime("%H:%M")})
         (self.out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
         return summary
 
@@ -337,25 +309,3 @@ def run_morning(out: Path, plan: MorningPlan | None = None) -> tuple[dict[str, A
     finally:
         morning.close()
     return summary, 0 if summary["ok"] else 1
-
-
-def human_summary(summary: dict[str, Any], out: Path) -> str:
-    waits, lat = summary["wait_minutes_simulated"], summary["call_to_wall_ms"]
-    lines = [
-        f"早上好 — 演示上午结束 / scripted morning done in {summary['timing']['real_seconds']} s "
-        f"(simulated {summary['timing']['simulated_from']}–{summary['timing']['simulated_to']}, x{summary['timing']['speed']:g})",
-        f"  patients arrived {summary['patients_arrived']} {summary['patients_by_channel']}, visits queued "
-        f"{summary['visits_queued']}, served {summary['patients_served']}, calls {summary['calls']}",
-        f"  wait check-in -> call (simulated min): median {waits.get('median')} p90 {waits.get('p90')} max {waits.get('max')}",
-        f"  call -> wall screen (real ms): median {lat.get('median')} p90 {lat.get('p90')} max {lat.get('max')} "
-        f"over {lat.get('count')} calls",
-        f"  missed {len(summary['no_shows']['missed'])}, recalled {len(summary['no_shows']['recalled'])}",
-    ]
-    for f in summary["failures_handled"]:
-        lines.append(f"  [{'ok' if f['handled'] else 'FAILED'}] {f['case']}: {f['how']}")
-    for p in summary["problems"]:
-        lines.append(f"  PROBLEM: {p}")
-    lines += [f"  look at: {out}/summary.json, {out}/screens/ (kiosk, console, wall, door), {out}/printed/ "
-              f"({len(summary['artefacts']['printed'])} slips), {out}/speech/ ({summary['artefacts']['speech_wav']} WAV)",
-              "  RESULT: " + ("OK" if summary["ok"] else "SOMETHING WENT WRONG (see PROBLEM lines)")]
-    return "\n".join(lines)
