@@ -15,6 +15,7 @@ from caller.passwords import verify_password
 from caller.store import Store
 
 PUBLIC_ROLES = frozenset({"display", "speaker"})
+STAFF_ROLES = frozenset({"console", "admin"})
 
 
 class AuthError(Exception):
@@ -55,7 +56,11 @@ class Principal:
 
     @property
     def audience(self) -> str:
-        return "public" if self.public else "staff"
+        """What queues and events this caller may see: "staff" (full names) only for consoles and admin.
+
+        Kiosks stand in public halls, so they follow queues like a wall screen does.
+        """
+        return "staff" if self.role in STAFF_ROLES else "public"
 
     @property
     def actor(self) -> str:

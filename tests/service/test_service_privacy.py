@@ -44,7 +44,7 @@ def test_public_tokens_see_masked_names_only_over_http_and_websocket(live, kiosk
     calls = [json.loads(t)["data"] for t in received if json.loads(t)["type"] == "call"]
     assert calls[0]["name"] == "王*明" and "王*明" in calls[0]["text"] and "王某某" in calls[0]["speech"]
 
-    for token in (T["wall_nk"], T["door_nk1"], T["speaker_nk"]):
+    for token in (T["wall_nk"], T["door_nk1"], T["speaker_nk"], T["kiosk"]):
         with CallerClient(live, token) as public:
             snap = public.area_queue("NK")
             room = public.room_queue("NK3")
