@@ -6,8 +6,9 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
-from caller.client import CallerClient
+from caller.client import CallerClient, CallerError
 from caller.config import DEMO_CONFIG
 from caller.passwords import verify_password
 from caller.testing import DEMO_TOKENS as T
@@ -81,3 +82,13 @@ def test_ticket_qr_page_shows_place_and_estimate_with_the_masked_name_only(live,
     assert visits[3]["ticket"] in page.text and "王*明" in page.text and "王小明" not in page.text
     assert "您前面还有 <b>3</b> 位" in page.text
     assert httpx.get(f"{live}/t/nope").status_code == 404
+
+
+def test_client_says_unreachable_in_chinese_when_the_service_is_down():
+    from caller.testing import free_port
+
+    with CallerClient(f"http://127.0.0.1:{free_port()}", T["kiosk"], timeout=2) as client:
+        with pytest.raises(CallerError) as err:
+            client.hospital()
+    assert err.value.code == "unreachable" and err.value.status == 0
+    assert "请稍候" in err.value.message_zh
