@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk.backend import Backend
 from kiosk.devices import KioskDevices
 from kiosk.i18n import set_language
+from kiosk.qt_guard import keep_singletons_alive
 from kiosk.settings import KioskSettings
 from kiosk.window import KioskWindow
 
@@ -64,6 +65,7 @@ def build_kiosk(service: str, token: str, reader: str | None = None, printer: st
     settings such as the staff PIN. Returns the window; ``window.devices`` and ``window.backend`` give access
     to the parts.
     """
+    keep_singletons_alive()
     app = app or QApplication.instance() or QApplication([])
     from uikit.fonts import load_cjk_font
 

@@ -7,6 +7,7 @@ started for the tour. Each variant uses its own demo patient, so the tour can ru
 """
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Callable
@@ -17,6 +18,8 @@ from PySide6.QtWidgets import QApplication
 from kiosk.devices import card_from_idcard
 from kiosk.i18n import set_language
 from kiosk.settings import KioskSettings
+
+log = logging.getLogger(__name__)
 
 DEMO_PAYMENT_CODE = "134567890123456789"  # a WeChat-style payment code (付款码), charged by the simulated gateway
 
@@ -56,6 +59,16 @@ class Tour:
         self.written.append(path)
         return path
 
+    def wait_any(self, names, timeout: float = 15.0) -> str | None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            current = self.window.current
+            if current is not None and current.name in names and not self.window.runner.busy:
+                self.settle()
+                return current.name
+            self.pump(20)
+        return None
+
     def step(self, action: Callable[[], None], screen: str, shot_name: str | None = None) -> bool:
         action()
         if self.wait(screen):
@@ -77,15 +90,12 @@ def _pay(window, payment_url: str | None) -> None:
 
 
 def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None = None,
-          reader_sim=None) -> list[Path]:
+          reader_sim=None, medical_card: str | None = None) -> list[Path]:
     from hardware.idcard.demo_cards import demo_card
 
     t = Tour(window, out_dir, prefix)
     flows, devices = window.flows, window.devices
-    window.go_home("home")
-    t.wait("home")
-    t.shot("home")
-    id_card = demo_card(seed=seed)
+    id_card = demo_card(seed=500000 + seed)  # far from the seeds demo data uses: a person new to the hospital
     card = card_from_idcard(id_card)
 
     def place_card() -> None:
@@ -97,57 +107,85 @@ def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None
         t.settle(400)
         reader_sim.place_card(id_card)
 
-    # 挂号: identify, new record, choices, confirm, pay (payment code at the scanner), ticket, rating
-    t.step(flows.register, "identify")
-    if t.step(lambda: flows._type_id(), "type_id"):
-        window.current.keypad.type_text("110101199003078031")
-        window.current.keypad.ok.click()
-        t.shot("type_id-error")
-    window.back()
-    t.step(place_card, "new_patient")
-    window.current.keypad.type_text("13800138000")
-    t.shot("new_patient")
-    if t.step(lambda: window.current.keypad.ok.click(), "departments"):
-        t.step(lambda: window.current.choices.button_for(0).click(), "doctors")
-        t.step(lambda: window.current.choices.button_for(0).click(), "slots")
-        t.step(lambda: window.current.choices.button_for(0).click(), "confirm")
-        if t.step(lambda: window.current.confirm_button.click(), "payment"):
-            t.step(lambda: _pay(window, payment_url), "ticket")
-            t.step(lambda: window.current.done_button.click(), "rating")
+    def on(name: str) -> bool:
+        return window.current is not None and window.current.name == name
+
+    def home() -> None:
+        window.go_home("home")
+        t.wait("home")
+
+    def register() -> None:
+        """挂号: identify (typed number refused), new record, choices, confirm, pay, ticket, rating."""
+        t.step(flows.register, "identify")
+        if t.step(flows._type_id, "type_id"):
+            window.current.keypad.type_text("110101199003078031")
+            window.current.keypad.ok.click()
+            t.shot("type_id-error")
+        window.back()
+        t.wait("identify")
+        place_card()
+        t.wait_any(("new_patient", "departments"))
+        if on("new_patient"):
+            window.current.keypad.type_text("13800138000")
+            t.shot("new_patient")
+            window.current.keypad.ok.click()
+        if not t.wait("departments"):
+            return
+        t.shot("departments")
+        for screen in ("doctors", "slots", "confirm"):
+            if not t.step(lambda: window.current.choices.button_for(0).click(), screen):
+                return
+        if not t.step(lambda: window.current.confirm_button.click(), "payment"):
+            return
+        if not t.step(lambda: _pay(window, payment_url), "ticket"):
+            return
+        if t.step(lambda: window.current.done_button.click(), "rating"):
             window.current.stars.set_value(5)
             window.current.tags["操作简单"].setChecked(True)
             t.shot("rating")
             t.step(lambda: window.current.submit_button.click(), "thanks")
 
-    # the other services, for the same patient (the card is on the reader)
-    for start, screen in ((flows.check_in, "appointments"), (flows.pay_bills, "bills"), (flows.reports, "reports"),
-                          (flows.my_queue, "my_queue")):
-        window.go_home("home")
-        t.wait("home")
+    def service(start: Callable[[], None], screen: str) -> None:
+        home()
         start()
         t.wait("identify")
-        t.step(place_card, screen)
+        if medical_card:  # a returning patient (with bills and reports) scans their medical card QR
+            t.step(lambda: devices.code_scanned.emit(medical_card), screen)
+        else:
+            t.step(place_card, screen)
 
-    # help, staff pages, out of service
-    window.go_home("home")
-    t.wait("home")
-    t.step(flows.call_staff, "help")
-    t.step(flows.admin, "admin_pin")
-    window.current.keypad.type_text(window.settings.admin_pin)
-    t.step(lambda: window.current.keypad.ok.click(), "devices")
-    t.step(flows.out_of_service, "out_of_service")
-    window.go_home("home")
+    def staff() -> None:
+        home()
+        t.step(flows.call_staff, "help")
+        if t.step(flows.admin, "admin_pin"):
+            window.current.keypad.type_text(window.settings.admin_pin)
+            t.step(lambda: window.current.keypad.ok.click(), "devices")
+        t.step(flows.out_of_service, "out_of_service")
+
+    home()
+    t.shot("home")
+    sections = [register] + [lambda s=s, n=n: service(s, n) for s, n in (
+        (flows.check_in, "appointments"), (flows.pay_bills, "bills"), (flows.reports, "reports"),
+        (flows.my_queue, "my_queue"))] + [staff]
+    for section in sections:
+        try:
+            section()
+        except Exception:  # noqa: BLE001 - one screen failing must not lose the others
+            log.exception("screenshot tour: a section failed on screen %s", getattr(window.current, "name", None))
+    home()
     return t.written
 
 
 def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str | None = None,
-                      reader: str | None = None, payment: str | None = None, seed: int | None = None) -> list[Path]:
+                      reader: str | None = None, payment: str | None = None, seed: int | None = None,
+                      medical_card: str | None = None) -> list[Path]:
     """Write every screen as PNG into out_dir, as {zh,en}-{normal,elderly}-{screen}.png; return the paths.
 
     ``payment``: the payment gateway simulator's URL (the tour's patient then pays on the "phone"); without it
     the patient scans a payment code, which the service's gateway must approve. ``printer`` / ``reader``:
     device URLs; without them a printer / ID card reader simulator is started for the tour (a given reader
-    is not fed cards: they go straight to the kiosk).
+    is not fed cards: they go straight to the kiosk). ``medical_card``: the card number of a returning patient
+    with bills and reports, shown on the check-in, bills, reports and queue screens (else the new patient).
     """
     from kiosk.app import build_kiosk
 
@@ -176,7 +214,7 @@ def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str 
                 window.set_elderly(elderly)
                 prefix = f"{lang}-{'elderly' if elderly else 'normal'}"
                 Tour.pump(400)  # the reader's first poll
-                written += _tour(window, out_dir, prefix, base_seed + n, payment, reader_sim)
+                written += _tour(window, out_dir, prefix, base_seed + n, payment, reader_sim, medical_card)
             finally:
                 window.admin_exit()
                 window.backend.close()

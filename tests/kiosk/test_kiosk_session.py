@@ -163,3 +163,11 @@ def test_after_a_timeout_the_next_patient_gets_chinese_normal_mode(qtbot, kiosk)
         pass
     assert kiosk.current.title_label.text() == "您好，欢迎使用自助服务"
     assert not kiosk.elderly
+
+
+def test_survives_a_long_day_of_qt_calls(qtbot, kiosk):
+    """PySide6 6.12 on Python 3.11 drops a reference to None on every void Qt call; the kiosk must outlive that."""
+    label = kiosk.current.title_label
+    for n in range(20000):  # a few minutes of the card animation and countdown
+        label.setText(str(n))
+    assert label.text() == "19999"
