@@ -110,3 +110,37 @@ def test_sigkill_mid_stream_then_restart_keeps_every_acknowledged_command(tmp_pa
             issued = {v.ticket for v in mirror.visits()}
             fresh = kiosk.register("NK", name="赵六")["visit"]["ticket"]
             assert fresh not in issued  # numbering continues: a ticket is never issued twice
+
+
+def test_a_display_follows_the_service_through_a_crash_and_restart(tmp_path):
+    import queue
+
+    from caller.client import EventSubscriber
+    from caller.testing import free_port
+
+    db, port = tmp_path / "hospital.db", free_port()
+    events: queue.Queue = queue.Queue()
+    statuses: queue.Queue = queue.Queue()
+    with run_service_process(DEMO_CONFIG, db, port=port) as proc:
+        sub = EventSubscriber(proc.base_url, DEMO_TOKENS["wall_nk"], "NK", events.put, statuses.put).start()
+        assert statuses.get(timeout=10) == "connected"
+        assert events.get(timeout=10)["type"] == "snapshot"
+        with CallerClient(proc.base_url, DEMO_TOKENS["kiosk"]) as kiosk:
+            visit = kiosk.register("NK", name="赵六")["visit"]
+            kiosk.check_in(visit["visit_id"])
+        proc.kill()
+        assert statuses.get(timeout=10) == "lost"
+    try:
+        with run_service_process(DEMO_CONFIG, db, port=port) as proc:
+            assert statuses.get(timeout=15) == "connected"
+            with CallerClient(proc.base_url, DEMO_TOKENS["console_nk"]) as nurse:
+                nurse.login("wanghs", DEMO_PASSWORD)
+                called = nurse.call_next("NK3")["visit"]
+            seen = []
+            while not any(m["type"] == "call" for m in seen):
+                seen.append(events.get(timeout=10))
+            call = next(m for m in seen if m["type"] == "call")
+            assert call["data"]["ticket"] == called["ticket"] == visit["ticket"]
+            assert "snapshot" not in [m["type"] for m in seen]  # resumed from its last seq, nothing missed
+    finally:
+        sub.stop()
