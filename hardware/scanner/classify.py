@@ -6,7 +6,8 @@ Rules (our convention where no standard fixes the content):
 - ID number: an 18-character number that passes the GB 11643 check;
 - e-health card (电子健康卡): 64 hexadecimal characters (the card id), optionally followed by
   ":"-separated fields, or the same after an "EHC:" prefix;
-- medical card (就诊卡): "MC:" or "JZK" followed by 6-20 letters/digits, or a plain 8-12 digit barcode;
+- medical card (就诊卡): "MC:" or "JZK" followed by 6-20 letters/digits, the card number as the hospital prints it
+  ("MC" and 6-18 digits, e.g. MC26000123), or a plain 8-12 digit barcode;
 - anything else: unknown.
 """
 from __future__ import annotations
@@ -37,7 +38,7 @@ class ScannedCode:
 
 _PAYMENT = re.compile(r"1[0-5]\d{16}|(?:2[5-9]|30)\d{14,22}|62\d{17}")
 _HEALTH = re.compile(r"(?:EHC:)?([0-9A-Fa-f]{64})(?::.*)?", re.DOTALL)
-_MEDICAL = re.compile(r"(?:MC:|JZK)([0-9A-Za-z]{6,20})|(\d{8,12})")
+_MEDICAL = re.compile(r"(?:MC:|JZK)([0-9A-Za-z]{6,20})|(MC\d{6,18})|(\d{8,12})")
 
 
 def parse_code(text: str) -> ScannedCode:
@@ -52,7 +53,8 @@ def parse_code(text: str) -> ScannedCode:
         return ScannedCode(CodeKind.HEALTH_CODE, health.group(1).upper(), text)
     medical = _MEDICAL.fullmatch(code)
     if medical:
-        return ScannedCode(CodeKind.MEDICAL_CARD, (medical.group(1) or medical.group(2)).upper(), text)
+        value = next(group for group in medical.groups() if group)
+        return ScannedCode(CodeKind.MEDICAL_CARD, value.upper(), text)
     return ScannedCode(CodeKind.UNKNOWN, code, text)
 
 

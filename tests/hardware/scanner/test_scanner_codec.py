@@ -54,6 +54,8 @@ def test_overlong_garbage_is_dropped_until_the_next_end():
     ("MC:00012345", CodeKind.MEDICAL_CARD, "00012345"),
     ("JZK2024A0001", CodeKind.MEDICAL_CARD, "2024A0001"),
     ("00012345", CodeKind.MEDICAL_CARD, "00012345"),
+    ("MC26000123", CodeKind.MEDICAL_CARD, "MC26000123"),  # the card number as printed on our cards
+    ("MC:MC26000123", CodeKind.MEDICAL_CARD, "MC26000123"),
     ("https://example.org/x", CodeKind.UNKNOWN, "https://example.org/x"),
     ("", CodeKind.UNKNOWN, ""),
 ])
