@@ -32,8 +32,8 @@ class Flows(ServicesMixin):
         kind, value = self.kiosk.devices.classify(code)
         if current == "payment" and kind == "payment":
             self.on_payment_code(value)
-        elif current in ("identify", "type_id") and kind == "medical_card":
-            self.on_medical_card(value, code.strip())
+        elif current in ("identify", "type_id") and kind in ("medical_card", "unknown"):
+            self.on_medical_card(value, code.strip())  # a card number in a format the scanner does not know
         elif current in ("identify", "type_id") and kind == "id_number":
             self.got_card(CardData(value), "typed")
 

@@ -1,6 +1,8 @@
 """挂号 end to end: card on the reader -> new record -> department -> doctor -> slot -> pay -> ticket printed -> queue."""
 from __future__ import annotations
 
+import pytest
+
 from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS
 from hardware.printer import decode_for
@@ -49,7 +51,8 @@ def test_payment_code_scanned_at_the_kiosk_pays_once(qtbot, kiosk, reader_sim, p
     assert ticket.number.text() == kiosk.session.ticket.ticket
 
 
-def test_medical_card_qr_identifies_a_returning_patient(qtbot, kiosk, scanner_sim, service):
+@pytest.mark.parametrize("card_no", ["88001234", "MC26000032"])
+def test_medical_card_qr_identifies_a_returning_patient(qtbot, kiosk, scanner_sim, service, card_no):
     from datetime import date
 
     from hardware.idcard import make_id_number
@@ -57,10 +60,10 @@ def test_medical_card_qr_identifies_a_returning_patient(qtbot, kiosk, scanner_si
     records = CallerClient(service, DEMO_TOKENS["kiosk"])
     records.request("POST", "/records/patients", json_body={
         "source": "typed", "id_number": make_id_number("110101", date(1950, 5, 6), 123), "name": "周桂兰",
-        "phone": "13700000000", "medical_card_no": "88001234"})
+        "phone": "13700000000", "medical_card_no": card_no})
     records.close()
     click(qtbot, kiosk.current.tiles["register"])
     wait_screen(qtbot, kiosk, "identify")
-    scanner_sim.scan("88001234")
+    scanner_sim.scan(card_no)
     wait_screen(qtbot, kiosk, "departments")
     assert kiosk.session.patient.name == "周桂兰"
