@@ -23,8 +23,9 @@ class AppointmentsScreen(Screen):
             items.append((f"{pick(a.department, a.department_en)}  {a.doctor}", f"{tr('今天')} {a.slot}", state))
         self.choices = ChoiceList(items, kiosk.per_page)
         self.choices.chosen.connect(lambda i: on_choose(self.appointments[i]))
-        self.add(self.choices, 1)
-        if not self.appointments:
+        if self.appointments:
+            self.add(self.choices, 1)
+        else:
             self.add(label(tr("您今天没有预约。如需看病，请返回首页选择“挂号”。"), "Message", align=Qt.AlignCenter), 1)
 
 
@@ -48,7 +49,8 @@ class BillsScreen(Screen):
             check.toggled.connect(self._update_total)
             card.layout_.addWidget(check)
             for item in bill.items[:6]:
-                card.text(f"    {pick(item.name, item.name_en)}  ×{item.quantity:g}    {yuan(item.amount_fen)}", "Subtitle")
+                card.text(f"    {pick(item.name, item.name_en)}  ×{item.quantity:g}    "
+                          + tr("{fee} 元").format(fee=yuan(item.amount_fen)), "Subtitle")
             self.checks.append(check)
             box.addWidget(card)
         if not self.bills:
