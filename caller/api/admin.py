@@ -24,10 +24,19 @@ async def login(body: LoginBody, request: Request, who: Principal = Depends(prin
             "role": user.user_role, "areas": list(user.user_areas), "device": user.device}
 
 
-@router.get("/auth/me", summary="Who this token is")
-async def me(who: Principal = Depends(principal)) -> dict:
+@router.get("/auth/me", summary="Who this token is, with the device's settings from the hospital file")
+async def me(request: Request, who: Principal = Depends(principal)) -> dict:
     return {"role": who.role, "device": who.device, "area": who.area, "room": who.room,
-            "user": who.user, "user_role": who.user_role, "areas": list(who.user_areas)}
+            "user": who.user, "user_role": who.user_role, "areas": list(who.user_areas),
+            "settings": _device_settings(service_of(request), who.device)}
+
+
+def _device_settings(service, device_id: str) -> dict:
+    """The device's own ``settings`` table (layout, rows, font scale, speak...); {} for unknown devices."""
+    try:
+        return dict(service.config.device(device_id).settings)
+    except KeyError:
+        return {}
 
 
 @router.get("/hospital", summary="Public structure of the hospital for the apps")
