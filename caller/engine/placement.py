@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Callable
 
 from caller.engine import ordering
 from caller.engine.announce import call_texts, screen_name
@@ -108,12 +109,15 @@ class EnginePlacement(EngineQueries):
         area_id = self._room_area[room_id]
         rules = self._area_rules(area_id)
         space = rules.room_cap - len(self.room_queue(room_id))
+        if space <= 0:
+            return
+        fits = self._fit_test(room_id)
         for visit in self.area_queue(area_id):
             if space <= 0:
                 break
             if visit.number_kind == "extra" and not rules.extra_numbers_called:
                 continue  # extra numbers not called like others: a nurse dispatches them by hand
-            if self._fits(visit, room_id):
+            if fits(visit):
                 before = self._set_state(visit, S.room_waiting, tx)
                 visit.room_id = room_id
                 tx.record(visit, "dispatch", before, {"room_id": room_id, "auto": True})
@@ -129,7 +133,31 @@ class EnginePlacement(EngineQueries):
                 tx.queue_changed(visit.area_id, action, visit.id)
 
     def _fits(self, visit: Visit, room_id: str | None) -> bool:
-        return room_id is not None and self._why_not(visit, room_id) is None
+        return room_id is not None and self._fit_test(room_id)(visit)
+
+    def _fit_test(self, room_id: str) -> Callable[[Visit], bool]:
+        """``visit -> may it go to the room now`` (the rules of :meth:`_why_not`, with the room looked up once)."""
+        cfg = self._room_cfg[room_id]
+        if self._rooms[room_id].paused:
+            return lambda visit: False
+        area_id = self._room_area[room_id]
+        departments = set(cfg.departments)
+        doctor_id = self.room_doctor(room_id)
+        doctor = self._doctors.get(doctor_id or "")
+        expert_room = doctor is not None and doctor.expert
+        levels = set(getattr(cfg, "triage_levels", []) or [])
+
+        def fits(visit: Visit) -> bool:
+            if visit.area_id != area_id or visit.dept_id not in departments:
+                return False
+            if visit.doctor_id is not None:
+                if visit.doctor_id != doctor_id:
+                    return False
+            elif expert_room:
+                return False
+            return not levels or (visit.triage_level or 4) in levels
+
+        return fits
 
     def _why_not(self, visit: Visit, room_id: str, now: datetime | None = None) -> RuleError | None:
         """Why `visit` may not go to `room_id` (None: it may)."""

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from caller.engine.announce import screen_name, visit_item
+from caller.engine.index import QueueIndex
 from caller.engine.model import EngineEvent, Visit, VisitState
 from caller.engine.rules import QueueRules
 from caller.engine.state import QUEUE_STATES, EngineState, _not_found
@@ -18,17 +19,16 @@ class EngineQueries(EngineState):
 
     def called(self, area_id: str) -> list[Visit]:
         """Visits called and not yet in service, latest call first."""
-        found = [v for v in self._today() if v.state == S.called and v.area_id == area_id]
-        return sorted(found, key=lambda v: (v.called_at or datetime.min, v.serial), reverse=True)
+        return self._listed(QueueIndex.state_list(self._day, S.called, area_id))[::-1]
 
     def in_service(self, area_id: str) -> list[Visit]:
-        return sorted((v for v in self._today() if v.state == S.in_service and v.area_id == area_id), key=lambda v: v.serial)
+        return self._listed(QueueIndex.state_list(self._day, S.in_service, area_id))
 
     def missed(self, area_id: str) -> list[Visit]:
-        return sorted((v for v in self._today() if v.state == S.missed and v.area_id == area_id), key=lambda v: v.serial)
+        return self._listed(QueueIndex.state_list(self._day, S.missed, area_id))
 
     def away(self, area_id: str) -> list[Visit]:
-        return sorted((v for v in self._today() if v.state == S.away and v.area_id == area_id), key=lambda v: v.serial)
+        return self._listed(QueueIndex.state_list(self._day, S.away, area_id))
 
     def position(self, visit_id: str) -> tuple[int, float]:
         """(visits ahead, estimated minutes): ahead x rolling median service time of its room or department."""

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable, Iterator
 
 from caller.engine import ordering
+from caller.engine.index import QueueIndex
 from caller.engine.model import FINAL_STATES, RoomState, RuleError, Visit, VisitState
 from caller.engine.rules import QueueRules
 from caller.engine.transaction import Transaction
@@ -41,6 +42,8 @@ class EngineState:
         self._day: date | None = None
         self._now: datetime | None = None  # time of the latest command: which session "now" is for queries
         self._open: set[str] = set()  # ids of visits not done/cancelled: what queues are made of
+        self._index = QueueIndex(lambda area_id: area_id in self._emergency_areas)  # today's lists, in order
+        self._tx: Transaction | None = None  # the command running now (its touched visits are re-filed on read)
         schedule = getattr(hospital, "schedule", None)
         self._am_end: time = schedule.session_span("am")[1] if schedule is not None else time(12, 0)
         self._scheduled: dict[tuple[str, int, str], str | None] = {}
@@ -60,6 +63,7 @@ class EngineState:
             visit = item if isinstance(item, Visit) else Visit.from_row(item)
             self._visits[visit.id] = visit
         self._open = {vid for vid, visit in self._visits.items() if visit.state not in FINAL_STATES}
+        self._index.rebuild(self._visits.values())
         for item in rooms:
             room = item if isinstance(item, RoomState) else RoomState.from_row(item)
             if room.room_id in self._room_cfg:
@@ -118,11 +122,11 @@ class EngineState:
 
     def area_queue(self, area_id: str) -> list[Visit]:
         """The area's waiting list (not yet in a room), head to tail."""
-        return self._sorted(v for v in self._today() if v.state == S.waiting and v.area_id == area_id)
+        return self._listed(QueueIndex.state_list(self._day, S.waiting, area_id))
 
     def room_queue(self, room_id: str | None) -> list[Visit]:
         """The room's own queue (诊室候诊), head to tail."""
-        return self._sorted(v for v in self._today() if v.state == S.room_waiting and v.room_id == room_id)
+        return self._listed(QueueIndex.room_list(self._day, room_id))
 
 
     def _queued(self, area_id: str) -> list[Visit]:
@@ -131,7 +135,17 @@ class EngineState:
         Rules that count visits (late / recall interleave, transfer by registration time) count here, so
         a room queue filled by automatic dispatch is part of "the queue" as patients see it.
         """
-        return self._sorted(v for v in self._today() if v.state in QUEUE_STATES and v.area_id == area_id)
+        return self._listed(QueueIndex.queued_list(self._day, area_id))
+
+    def _listed(self, bucket: tuple) -> list[Visit]:
+        """One of the index's lists as visits, with the running command's changes filed first."""
+        tx = self._tx
+        if tx is not None:
+            visits = self._visits
+            for vid in tx.touched_ids():
+                self._index.update(vid, visits.get(vid))
+        visits = self._visits
+        return [visits[vid] for vid in self._index.ids(bucket)]
 
     def _scheduled_doctor(self, room_id: str, now: datetime) -> str | None:
         """The doctor the schedule puts in the room for the session of `now` (the first, if several)."""
@@ -159,7 +173,8 @@ class EngineState:
     def _command(self, actor: str, now: datetime) -> Iterator[Transaction]:
         """Run a command: all of it applies, or (on any exception) none of it."""
         tx = Transaction(self._visits, self._rooms, self._counters, actor, now)
-        previous_day, previous_now = self._day, self._now
+        previous_day, previous_now, previous_tx = self._day, self._now, self._tx
+        self._tx = tx
         self._now = now
         if self._day is None or now.date() > self._day:
             self._day = now.date()
@@ -172,11 +187,14 @@ class EngineState:
             self._day, self._now = previous_day, previous_now
             self._sync_open(tx.touched_ids())
             raise
+        finally:
+            self._tx = previous_tx
         self._sync_open(tx.touched_ids())
 
     def _sync_open(self, visit_ids: Iterable[str]) -> None:
         for vid in visit_ids:
             visit = self._visits.get(vid)
+            self._index.update(vid, visit)
             if visit is None or visit.state in FINAL_STATES:
                 self._open.discard(vid)
             else:

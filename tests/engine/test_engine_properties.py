@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from caller.engine import ordering
 from caller.engine.engine import QueueEngine
 from caller.engine.model import RoomState, RuleError, Visit, VisitState, mask_name
 from engine_clinic import Clinic
@@ -198,6 +199,27 @@ class QueueMachine(RuleBasedStateMachine):
         assert len(listed) == len(set(listed))
         in_queue = {v.id for v in self.engine.visits() if v.state in (S.waiting, S.room_waiting) and v.area_id == "OPD"}
         assert set(listed) == in_queue
+
+    @invariant()
+    def kept_lists_equal_a_full_sort_of_the_day(self):
+        """The engine keeps its lists in order between commands; they must match sorting everything afresh."""
+        if not hasattr(self, "engine"):
+            return
+        everyone = self.engine.visits()
+
+        def fresh(state: VisitState, where=lambda v: v.area_id == "OPD") -> list[str]:
+            found = [v for v in everyone if v.state == state and where(v)]
+            return [v.id for v in sorted(found, key=lambda v: ordering.sort_key(v, False))]
+
+        assert [v.id for v in self.engine.area_queue("OPD")] == fresh(S.waiting)
+        for room in ROOMS:
+            assert [v.id for v in self.engine.room_queue(room)] == fresh(S.room_waiting, lambda v, r=room: v.room_id == r)
+        called = sorted((v for v in everyone if v.state == S.called and v.area_id == "OPD"),
+                        key=lambda v: (v.called_at, v.serial), reverse=True)
+        assert [v.id for v in self.engine.called("OPD")] == [v.id for v in called]
+        for state, listed in ((S.missed, self.engine.missed), (S.away, self.engine.away),
+                              (S.in_service, self.engine.in_service)):
+            assert [v.id for v in listed("OPD")] == [v.id for v in everyone if v.state == state and v.area_id == "OPD"]
 
     @invariant()
     def paused_rooms_hold_nobody_and_priority_comes_first(self):
