@@ -29,6 +29,20 @@ class AppointmentsScreen(Screen):
             self.add(label(tr("您今天没有预约。如需看病，请返回首页选择“挂号”。"), "Message", align=Qt.AlignCenter), 1)
 
 
+class BillCard(Card):
+    """One bill; a touch anywhere on it ticks or unticks it."""
+
+    def __init__(self, check: QCheckBox) -> None:
+        super().__init__()
+        self.check = check
+        check.setFocusPolicy(Qt.NoFocus)
+        self.layout_.addWidget(check)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt name
+        if self.rect().contains(event.position().toPoint()):
+            self.check.toggle()
+
+
 class BillsScreen(Screen):
     """Unpaid bills, itemised; all ticked at first, the patient may untick some."""
 
@@ -42,12 +56,13 @@ class BillsScreen(Screen):
         box = QVBoxLayout(holder)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(16)
+        self.cards: list[BillCard] = []
         for bill in self.bills[: kiosk.per_page]:
-            card = Card()
             check = QCheckBox(f"{pick(bill.title, bill.title_en)}    {tr('{fee} 元').format(fee=yuan(bill.total_fen))}")
             check.setChecked(True)
             check.toggled.connect(self._update_total)
-            card.layout_.addWidget(check)
+            card = BillCard(check)
+            self.cards.append(card)
             for item in bill.items[:6]:
                 card.text(f"    {pick(item.name, item.name_en)}  ×{item.quantity:g}    "
                           + tr("{fee} 元").format(fee=yuan(item.amount_fen)), "Subtitle")

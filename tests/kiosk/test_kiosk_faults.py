@@ -7,7 +7,7 @@ from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS, free_port, run_service_process
 from hardware.payment import Outcome
 
-from tests.kiosk.kiosk_driver import (click, orders, pay_current_order, place_card, register_until,
+from tests.kiosk.kiosk_driver import (click, orders, pay_current_order, place_card, register_until, type_keys,
                                       wait_screen)
 
 
@@ -50,7 +50,7 @@ def test_card_reader_offline_offers_typed_id_and_shows_on_device_page(qtbot, kio
     wait_screen(qtbot, kiosk, "type_id")
     kiosk.flows.admin()
     pin = wait_screen(qtbot, kiosk, "admin_pin")
-    pin.keypad.type_text(kiosk.settings.admin_pin)
+    type_keys(qtbot, pin.keypad, kiosk.settings.admin_pin)
     click(qtbot, pin.keypad.ok)
     page = wait_screen(qtbot, kiosk, "devices")
     assert page.rows["idcard"].text().startswith("离线")
@@ -149,7 +149,7 @@ def test_service_unreachable_shows_out_of_service_and_recovers_by_itself(qtbot, 
             place_card(reader_sim, seed=3)
             wait_screen(qtbot, window, "new_patient")
         # the service goes away mid-flow: out of service again, nothing of the patient left on screen
-        window.current.keypad.type_text("13812345678")
+        type_keys(qtbot, window.current.keypad, "13812345678")
         click(qtbot, window.current.keypad.ok)
         wait_screen(qtbot, window, "out_of_service")
         assert window.session.patient is None and window.session.card is None

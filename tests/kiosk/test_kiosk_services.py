@@ -46,7 +46,8 @@ def test_pay_some_bills_with_receipt(qtbot, kiosk, reader_sim, printer_sim, paym
     assert sorted(b.title for b in bills.bills) == sorted(["西药费", "检验费"])
     assert any("阿莫西林胶囊" in t for t in visible_texts(bills))
     first = bills.bills[0]
-    bills.checks[1].setChecked(False)  # pay only the first one
+    click(qtbot, bills.cards[1])  # untick the second: pay only the first one
+    assert not bills.checks[1].isChecked()
     assert bills.total.text() == f"合计：{first.total_fen // 100}.{first.total_fen % 100:02d} 元"
     click(qtbot, bills.pay_button)
     wait_screen(qtbot, kiosk, "payment")

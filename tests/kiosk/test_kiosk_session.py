@@ -8,7 +8,7 @@ from kiosk.i18n.build import source_strings
 from kiosk.i18n.strings_en import DYNAMIC, EN
 from kiosk.settings import KioskSettings
 
-from tests.kiosk.kiosk_driver import click, place_card, register_until, visible_texts, wait_screen
+from tests.kiosk.kiosk_driver import click, place_card, register_until, type_keys, visible_texts, wait_screen
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -19,7 +19,7 @@ def test_typed_id_with_wrong_check_digit_is_refused_before_anything_is_sent(qtbo
     screen = wait_screen(qtbot, kiosk, "type_id")
     finished = []
     kiosk.runner.task_finished.connect(lambda: finished.append(1))
-    screen.keypad.type_text("110101199003078031")  # the valid number ends in X
+    type_keys(qtbot, screen.keypad, "110101199003078031")  # the valid number ends in X
     click(qtbot, screen.keypad.ok)
     assert screen.error.isVisible() and screen.error.text() == MSG_CHECK
     assert kiosk.current is screen and finished == [] and not kiosk.runner.busy
@@ -32,7 +32,7 @@ def test_typed_id_of_a_known_patient_goes_on_to_departments(qtbot, kiosk, reader
     click(qtbot, wait_screen(qtbot, kiosk, "home").tiles["register"])
     click(qtbot, wait_screen(qtbot, kiosk, "identify").type_button)
     screen = wait_screen(qtbot, kiosk, "type_id")
-    screen.keypad.type_text(card.id_number)
+    type_keys(qtbot, screen.keypad, card.id_number)
     click(qtbot, screen.keypad.ok)
     wait_screen(qtbot, kiosk, "departments")
     assert kiosk.session.patient.name == card.name
@@ -130,7 +130,7 @@ def test_english_at_a_touch_and_no_chinese_left_on_screen(qtbot, kiosk):
     assert not [t for t in visible_texts(kiosk) if CJK.search(t)]
     click(qtbot, identify.type_button)
     screen = wait_screen(qtbot, kiosk, "type_id")
-    screen.keypad.type_text("11010119900307803")
+    type_keys(qtbot, screen.keypad, "11010119900307803")
     click(qtbot, screen.keypad.ok)
     assert screen.error.text() == "An ID number has 18 characters. Please check it and type it again."
 
@@ -141,10 +141,10 @@ def test_staff_page_needs_the_pin_and_is_the_only_way_out(qtbot, kiosk):
     for _ in range(5):
         qtbot.mouseClick(kiosk.hospital_label, __import__("PySide6.QtCore").QtCore.Qt.LeftButton)
     pin = wait_screen(qtbot, kiosk, "admin_pin")
-    pin.keypad.type_text("1111")
+    type_keys(qtbot, pin.keypad, "1111")
     click(qtbot, pin.keypad.ok)
     assert pin.error.isVisible() and kiosk.current is pin
-    pin.keypad.type_text(kiosk.settings.admin_pin)
+    type_keys(qtbot, pin.keypad, kiosk.settings.admin_pin)
     click(qtbot, pin.keypad.ok)
     page = wait_screen(qtbot, kiosk, "devices")
     assert set(page.rows) == {"idcard", "printer", "scanner", "payment"}
