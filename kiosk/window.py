@@ -155,6 +155,7 @@ class KioskWindow(QWidget):
         return screen
 
     def back(self) -> None:
+        """One step back (the previous screen is built again from its factory)."""
         if len(self.history) > 1:
             self.history.pop()
             self._display(self.history[-1]())
@@ -162,7 +163,8 @@ class KioskWindow(QWidget):
     def go_home(self, reason: str = "home") -> None:
         """End the patient's session: wipe their data and show the home screen."""
         self.runner.new_generation()
-        self.flows.abandon() if hasattr(self, "flows") and reason != "start" else None
+        if reason != "start":
+            self.flows.abandon()  # stop waiting for a payment, give a held slot back
         self.session = Session()
         self.history = []
         self.warning.hide()
@@ -176,12 +178,14 @@ class KioskWindow(QWidget):
         self.went_home.emit(reason)
 
     def set_language(self, lang: str) -> None:
+        """Switch every string to "zh" or "en" (the current screen is rebuilt in that language)."""
         set_language(lang)
         self.retranslate_chrome()
         if self.history:
             self._display(self.history[-1]())
 
     def set_elderly(self, on: bool) -> None:
+        """Elderly mode: 1.5x text, fewer items per page, longer timeouts, each step spoken."""
         self.elderly = on
         self.apply_style()
         if self.history:
