@@ -556,6 +556,10 @@
         <translation>Confirm and pay</translation>
     </message>
     <message>
+        <source>确认建档</source>
+        <translation>Create my record</translation>
+    </message>
+    <message>
         <source>确认无误后请点击“确认并支付”</source>
         <translation>If everything is right, tap "Confirm and pay".</translation>
     </message>

@@ -110,6 +110,7 @@ EN: dict[str, str] = {
     "已通知工作人员，请稍候，工作人员马上就到。": "Staff have been called. Please wait; someone is on the way.",
     "已预约请签到": "Have an appointment",
     "建档": "New patient",
+    "确认建档": "Create my record",
     "待缴费用": "Bills to pay",
     "性别": "Sex",
     "您今天没有预约。如需看病，请返回首页选择“挂号”。":

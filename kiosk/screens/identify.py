@@ -144,7 +144,7 @@ class NewPatientScreen(Screen):
         self.error = label("", "Error", align=Qt.AlignCenter)
         self.error.hide()
         self.add(self.error)
-        self.keypad = Keypad(self.edit, 11, ok_text=tr("建档"))
+        self.keypad = Keypad(self.edit, 11, ok_text=tr("确认建档"))
         self.keypad.submitted.connect(self.submit)
         self.add(self.keypad, 1)
 
