@@ -1,4 +1,4 @@
-"""Helpers that drive the kiosk like a patient: wait for a screen, press its buttons."""
+"""Driving the kiosk like a patient: wait for a screen, press its buttons."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
