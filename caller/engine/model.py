@@ -112,7 +112,7 @@ class Visit:
 
     def to_row(self) -> dict[str, Any]:
         """Plain data for the store (the state as its string value)."""
-        row = dataclasses.asdict(self)
+        row = dict(self.__dict__)  # every field is a flat value: no deep copy needed
         row["state"] = self.state.value
         return row
 

@@ -81,9 +81,17 @@ class EngineQueries(EngineState):
             raise _not_found("诊区", "area", area_id)
         rules = area.rules
 
+        kept = self._items
+
+        def item(visit: Visit) -> dict:
+            cached = kept.get((visit.id, public))
+            if cached is None:
+                cached = kept[(visit.id, public)] = visit_item(visit, rules, public)
+            return dict(cached)
+
         def items(visits: list[Visit]) -> list[dict]:
             shown = [v for v in visits if not (public and v.number_kind == "extra" and not rules.extra_numbers_called)]
-            return [visit_item(v, rules, public) for v in shown]
+            return [item(v) for v in shown]
 
         rooms = []
         for room in area.rooms:

@@ -44,6 +44,7 @@ class EngineState:
         self._open: set[str] = set()  # ids of visits not done/cancelled: what queues are made of
         self._index = QueueIndex(lambda area_id: area_id in self._emergency_areas)  # today's lists, in order
         self._tx: Transaction | None = None  # the command running now (its touched visits are re-filed on read)
+        self._items: dict[tuple[str, bool], dict] = {}  # (visit id, public) -> snapshot item, dropped on change
         schedule = getattr(hospital, "schedule", None)
         self._am_end: time = schedule.session_span("am")[1] if schedule is not None else time(12, 0)
         self._scheduled: dict[tuple[str, int, str], str | None] = {}
@@ -64,6 +65,7 @@ class EngineState:
             self._visits[visit.id] = visit
         self._open = {vid for vid, visit in self._visits.items() if visit.state not in FINAL_STATES}
         self._index.rebuild(self._visits.values())
+        self._items = {}
         for item in rooms:
             room = item if isinstance(item, RoomState) else RoomState.from_row(item)
             if room.room_id in self._room_cfg:
@@ -143,7 +145,7 @@ class EngineState:
         if tx is not None:
             visits = self._visits
             for vid in tx.touched_ids():
-                self._index.update(vid, visits.get(vid))
+                self._refile(vid, visits.get(vid))
         visits = self._visits
         return [visits[vid] for vid in self._index.ids(bucket)]
 
@@ -194,11 +196,17 @@ class EngineState:
     def _sync_open(self, visit_ids: Iterable[str]) -> None:
         for vid in visit_ids:
             visit = self._visits.get(vid)
-            self._index.update(vid, visit)
+            self._refile(vid, visit)
             if visit is None or visit.state in FINAL_STATES:
                 self._open.discard(vid)
             else:
                 self._open.add(vid)
+
+    def _refile(self, visit_id: str, visit: Visit | None) -> None:
+        """A command touched the visit: put it in its lists again and forget its snapshot items."""
+        self._index.update(visit_id, visit)
+        self._items.pop((visit_id, True), None)
+        self._items.pop((visit_id, False), None)
 
     def _set_state(self, visit: Visit, state: VisitState, tx: Transaction) -> str:
         """Change the state (leaving a room queue clears room_id); returns the state before."""
