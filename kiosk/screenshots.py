@@ -178,7 +178,7 @@ def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None
 
 def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str | None = None,
                       reader: str | None = None, payment: str | None = None, seed: int | None = None,
-                      medical_card: str | None = None) -> list[Path]:
+                      medical_card: str | None = None, landscape: bool = True) -> list[Path]:
     """Write every screen as PNG into out_dir, as {zh,en}-{normal,elderly}-{screen}.png; return the paths.
 
     ``payment``: the payment gateway simulator's URL (the tour's patient then pays on the "phone"); without it
@@ -186,6 +186,7 @@ def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str 
     device URLs; without them a printer / ID card reader simulator is started for the tour (a given reader
     is not fed cards: they go straight to the kiosk). ``medical_card``: the card number of a returning patient
     with bills and reports, shown on the check-in, bills, reports and queue screens (else the new patient).
+    ``landscape`` adds the Chinese tours on a 1920x1080 screen ({zh}-{normal,elderly}-landscape-{screen}.png).
     """
     from kiosk.app import build_kiosk
 
@@ -206,13 +207,17 @@ def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str 
     base_seed = seed if seed is not None else int(time.time()) % 100000 * 10
     written: list[Path] = []
     try:
-        for n, (lang, elderly) in enumerate((("zh", False), ("zh", True), ("en", False), ("en", True))):
+        variants = [("zh", False, False), ("zh", True, False), ("en", False, False), ("en", True, False)]
+        if landscape:
+            variants += [("zh", False, True), ("zh", True, True)]
+        for n, (lang, elderly, wide) in enumerate(variants):
             window = build_kiosk(base_url, token, reader=reader, printer=printer, payment=payment, app=app,
-                                 settings=KioskSettings(), start_devices=reader_sim is not None, speech=_Silent())
+                                 settings=KioskSettings(), start_devices=reader_sim is not None, speech=_Silent(),
+                                 landscape=wide)
             try:
                 window.set_language(lang)
                 window.set_elderly(elderly)
-                prefix = f"{lang}-{'elderly' if elderly else 'normal'}"
+                prefix = f"{lang}-{'elderly' if elderly else 'normal'}" + ("-landscape" if wide else "")
                 Tour.pump(400)  # the reader's first poll
                 written += _tour(window, out_dir, prefix, base_seed + n, payment, reader_sim, medical_card)
             finally:

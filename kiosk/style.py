@@ -16,9 +16,10 @@ def px(base: int, scale: float) -> int:
     return int(round(base * scale))
 
 
-def stylesheet(scale: float = 1.0) -> str:
-    """The application stylesheet; scale 1.5 (or more) for elderly mode."""
+def stylesheet(scale: float = 1.0, landscape: bool = False) -> str:
+    """The application stylesheet; scale 1.5 (or more) for elderly mode; landscape has less height to give."""
     f = lambda n: px(n, scale)  # noqa: E731 - local shorthand
+    tall = 0.6 if landscape else 1.0  # minimum heights of buttons and keys on a 1080-high screen
     return f"""
     QWidget {{ color: {TEXT}; font-size: {f(26)}px; }}
     #KioskWindow, #Screen {{ background: {BG}; }}
@@ -39,7 +40,7 @@ def stylesheet(scale: float = 1.0) -> str:
     #Card {{ background: {CARD}; border-radius: {f(18)}px; border: 2px solid #C9D6E3; }}
     #Card QLabel {{ background: transparent; }}
     QPushButton {{ background: {CARD}; border: 2px solid #B0C4D8; border-radius: {f(18)}px;
-                   padding: {f(16)}px; font-size: {f(30)}px; min-height: {f(80)}px; }}
+                   padding: {f(16 * tall)}px; font-size: {f(30)}px; min-height: {f(80 * tall)}px; }}
     QPushButton:pressed {{ background: #D6E4F2; }}
     QPushButton:disabled {{ color: #8A99A8; background: #E4E9EE; }}
     QPushButton#Primary {{ background: {PRIMARY}; color: white; border: none; font-weight: bold; }}
@@ -47,7 +48,7 @@ def stylesheet(scale: float = 1.0) -> str:
     QPushButton#Primary:disabled {{ background: #90A4B8; color: #EEF3F8; }}
     QPushButton#Accent {{ background: {ACCENT}; color: white; border: none; font-weight: bold; }}
     QPushButton#Tile {{ font-size: {f(40)}px; font-weight: bold; color: {PRIMARY_DARK};
-                        min-height: {f(170)}px; text-align: center; }}
+                        min-height: {f(170 * tall)}px; text-align: center; }}
     QPushButton#Choice {{ text-align: left; padding: {f(20)}px {f(28)}px; font-size: {f(30)}px; }}
     QPushButton#Choice:checked {{ border: 4px solid {PRIMARY}; background: #E3EEFA; }}
     #ChoiceTitle {{ font-size: {f(34)}px; font-weight: bold; color: {PRIMARY_DARK}; }}
@@ -57,9 +58,9 @@ def stylesheet(scale: float = 1.0) -> str:
     #TileHint {{ font-size: {f(26)}px; color: {MUTED}; }}
     #CardKey {{ font-size: {f(30)}px; color: {MUTED}; }}
     #CardValue {{ font-size: {f(32)}px; font-weight: bold; }}
-    QPushButton#Key {{ font-size: {f(44)}px; font-weight: bold; min-height: {f(96)}px; min-width: {f(96)}px; }}
+    QPushButton#Key {{ font-size: {f(44)}px; font-weight: bold; min-height: {f(96 * tall)}px; min-width: {f(96)}px; }}
     QPushButton#Help {{ background: #FFF3E0; border: 2px solid #FFB74D; color: #8A4B00; font-weight: bold; }}
-    QPushButton#Nav {{ min-height: {f(72)}px; font-size: {f(28)}px; }}
+    QPushButton#Nav {{ min-height: {f(72 * tall)}px; font-size: {f(28)}px; }}
     QPushButton#Star {{ font-size: {f(60)}px; color: #B0BEC5; border: none; background: transparent; }}
     QPushButton#Star:checked {{ color: #F9A825; }}
     QPushButton#Tag {{ font-size: {f(26)}px; min-height: {f(64)}px; border-radius: {f(32)}px; }}

@@ -115,6 +115,24 @@ class Screen(QWidget):
     def add_stretch(self) -> None:
         self.root.addStretch(1)
 
+    def add_columns(self, left: list[QWidget], right: list[QWidget], side_by_side: bool) -> None:
+        """Two groups of widgets: side by side on a landscape screen, one above the other in portrait."""
+        if not side_by_side:
+            for w in left + right:
+                self.root.addWidget(w, 1 if isinstance(w, Keypad) else 0)
+            return
+        row = QHBoxLayout()
+        row.setSpacing(48)
+        for group in (left, right):
+            column = QVBoxLayout()
+            column.setSpacing(20)
+            for w in group:
+                column.addWidget(w, 1 if isinstance(w, Keypad) else 0)
+            if not any(isinstance(w, Keypad) for w in group):
+                column.addStretch(1)
+            row.addLayout(column, 1)
+        self.root.addLayout(row, 1)
+
 
 class Card(QWidget):
     """A white rounded panel holding rows of text."""

@@ -109,7 +109,7 @@ class KioskWindow(QWidget):
 
     def apply_style(self) -> None:
         scale = self.settings.elderly_scale if self.elderly else 1.0
-        self.setStyleSheet(style.stylesheet(scale))
+        self.setStyleSheet(style.stylesheet(scale, landscape=not self.settings.portrait))
         self.retranslate_chrome()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
@@ -134,6 +134,9 @@ class KioskWindow(QWidget):
     def _display(self, screen: Screen) -> Screen:
         old = self.stack.currentWidget()
         self.current = screen
+        if not self.settings.portrait:  # a landscape screen has little height: tighter margins
+            screen.root.setContentsMargins(48, 12, 48, 10)
+            screen.root.setSpacing(12)
         holder = QScrollArea()  # a screen taller than the display (elderly text on a landscape screen) scrolls
         holder.setWidgetResizable(True)
         holder.setFrameShape(QFrame.NoFrame)

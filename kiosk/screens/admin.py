@@ -21,13 +21,11 @@ class PinScreen(Screen):
         self.edit.setEchoMode(QLineEdit.Password)
         self.edit.setAlignment(Qt.AlignCenter)
         self.edit.setFocusPolicy(Qt.NoFocus)
-        self.add(self.edit)
         self.error = label("", "Error", align=Qt.AlignCenter)
         self.error.hide()
-        self.add(self.error)
         self.keypad = Keypad(self.edit, 12)
         self.keypad.submitted.connect(on_pin)
-        self.add(self.keypad, 1)
+        self.add_columns([self.edit, self.error], [self.keypad], side_by_side=not kiosk.settings.portrait)
 
     def wrong(self) -> None:
         self.edit.clear()

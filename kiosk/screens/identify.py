@@ -102,13 +102,11 @@ class TypeIdScreen(Screen):
         self.edit.setReadOnly(True)
         self.edit.setAlignment(Qt.AlignCenter)
         self.edit.setFocusPolicy(Qt.NoFocus)
-        self.add(self.edit)
         self.error = label("", "Error", align=Qt.AlignCenter)
         self.error.hide()
-        self.add(self.error)
         self.keypad = Keypad(self.edit, 18, extra="X")
         self.keypad.submitted.connect(self.submit)
-        self.add(self.keypad, 1)
+        self.add_columns([self.edit, self.error], [self.keypad], side_by_side=not kiosk.settings.portrait)
 
     def submit(self, text: str) -> None:
         ok, reason = check_id_number(text)
@@ -134,19 +132,16 @@ class NewPatientScreen(Screen):
         info.row(tr("证件号码"), mask_id(card.id_number))
         if card.gender:
             info.row(tr("性别"), tr(card.gender))
-        self.add(info)
         self.edit = QLineEdit()
         self.edit.setReadOnly(True)
         self.edit.setAlignment(Qt.AlignCenter)
         self.edit.setFocusPolicy(Qt.NoFocus)
         self.edit.setPlaceholderText(tr("手机号码"))
-        self.add(self.edit)
         self.error = label("", "Error", align=Qt.AlignCenter)
         self.error.hide()
-        self.add(self.error)
         self.keypad = Keypad(self.edit, 11, ok_text=tr("确认建档"))
         self.keypad.submitted.connect(self.submit)
-        self.add(self.keypad, 1)
+        self.add_columns([info, self.edit, self.error], [self.keypad], side_by_side=not kiosk.settings.portrait)
 
     def submit(self, text: str) -> None:
         ok, reason = check_phone(text)

@@ -37,7 +37,7 @@ class PaymentScreen(Screen):
             self.add(label(what, "Subtitle", align=Qt.AlignCenter))
         self.qr = QLabel()
         self.qr.setAlignment(Qt.AlignCenter)
-        side = 480 if kiosk.settings.portrait else 380
+        side = 480 if kiosk.settings.portrait else 300
         self.qr.setPixmap(qr_pixmap(qr_text, side))
         self.add(self.qr, 1)
         self.left = seconds

@@ -19,9 +19,8 @@ class TicketScreen(Screen):
     def __init__(self, kiosk, ticket: Ticket, printed: bool, on_done: Callable[[], None],
                  title: str = "", reprint_code: str = "") -> None:
         super().__init__(title or tr("挂号成功"), "", kiosk.elderly)
-        self.add(label(tr("您的排队号"), "Subtitle", align=Qt.AlignCenter))
+        caption = label(tr("您的排队号"), "Subtitle", align=Qt.AlignCenter)
         self.number = label(ticket.ticket, "Huge", align=Qt.AlignCenter)
-        self.add(self.number)
         info = Card()
         info.row(tr("科室"), pick(ticket.department, ticket.department_en))
         if ticket.doctor:
@@ -29,7 +28,6 @@ class TicketScreen(Screen):
         info.row(tr("请到"), pick(ticket.location, ticket.location_en) or "-")
         info.row(tr("前面还有"), tr("{n} 人").format(n=ticket.ahead))
         info.row(tr("预计等候"), tr("约 {m} 分钟").format(m=ticket.estimate_minutes))
-        self.add(info)
         if printed:
             self.print_note = label(tr("请取走打印的排队凭条，留意叫号。祝您健康！"), "Subtitle", align=Qt.AlignCenter)
         else:
@@ -37,7 +35,7 @@ class TicketScreen(Screen):
                 tr("对不起，凭条没有打印出来，但您的挂号已成功，费用已支付，无需重复缴费。请凭补打码 {code} 到人工窗口补打凭条。")
                 .format(code=reprint_code or ticket.reprint_code or ticket.visit_id),
                 "Error", align=Qt.AlignCenter)
-        self.add(self.print_note)
+        self.add_columns([caption, self.number, self.print_note], [info], side_by_side=not kiosk.settings.portrait)
         from hardware.speech import spoken_ticket
 
         self.speech = tr("您的排队号是 {ticket}，请到 {place} 候诊。").format(
