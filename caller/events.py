@@ -39,6 +39,14 @@ def public_data(data: dict) -> dict:
     return {k: v for k, v in data.items() if k != "staff"}
 
 
+def _latest_queue_only(events: list[EventRow]) -> list[EventRow]:
+    """The events without the ``queue`` events that a later one of the same area supersedes."""
+    last = {ev.area: ev.seq for ev in events if ev.type == "queue"}
+    if len(last) == sum(1 for ev in events if ev.type == "queue"):
+        return events
+    return [ev for ev in events if ev.type != "queue" or ev.seq == last[ev.area]]
+
+
 def wire(seq: int, etype: str, area: str, ts: str, data: dict) -> dict:
     return {"seq": seq, "type": etype, "area": area, "ts": ts, "data": data}
 
@@ -162,9 +170,11 @@ class EventHub:
     def _publish_now(self, events: list[EventRow]) -> None:
         """Record the events; send up to the first ``queue`` event now, defer the rest to the next loop turn.
 
-        A ``queue`` message carries the area snapshot, which is the slow part: deferring it lets the
-        senders put a ``call`` on the wire first, and every queue event of the same turn shares one
-        snapshot. Events published meanwhile wait behind it, so the wire order stays the seq order.
+        A ``queue`` message carries the area snapshot, which is the slow part: deferring it lets the HTTP
+        answer and any ``call`` go on the wire first, and the queue events of one loop turn share one
+        snapshot per area and audience. Events published meanwhile wait behind it, so the wire order stays
+        the seq order; a waiting ``queue`` event superseded by a newer one of its area is dropped (it
+        carries the whole state), so a ``call`` never waits behind a stale queue state.
         """
         fresh = [ev for ev in events if ev.seq > self.seq]
         for ev in fresh:
@@ -172,23 +182,28 @@ class EventHub:
             self.seq = ev.seq
         if len(self.ring) == self.ring.maxlen:
             self.ring_floor = self.ring[0].seq - 1
-        if self._deferred is not None:
-            self._deferred.extend(fresh)
-            return
-        for i, ev in enumerate(fresh):
+        flush_scheduled = self._deferred is not None
+        pending = _latest_queue_only(self._deferred + fresh if self._deferred else fresh)
+        self._deferred = None
+        for i, ev in enumerate(pending):
             if ev.type == "queue" and self.subscribers.get(ev.area):
-                self._deferred = fresh[i:]
-                if self.loop is not None:
-                    self.loop.call_soon(self._flush_deferred)
-                else:
+                self._deferred = pending[i:]
+                if self.loop is None:
                     self._flush_deferred()
+                elif not flush_scheduled:
+                    self.loop.call_soon(self._flush_deferred)
                 return
             self._fan_out(ev, {})
 
     def _flush_deferred(self) -> None:
+        """Send what waited behind a ``queue`` event: one snapshot per area and audience for the batch.
+
+        Of several ``queue`` events of one area in the batch only the last is sent (it carries the whole
+        state, docs/events.md): peers see a seq gap there, as a slow peer does.
+        """
         deferred, self._deferred = self._deferred or [], None
         snapshots: dict[tuple[str, str], dict] = {}
-        for ev in deferred:
+        for ev in _latest_queue_only(deferred):
             self._fan_out(ev, snapshots)
 
     def _fan_out(self, ev: EventRow, snapshots: dict[tuple[str, str], dict]) -> None:

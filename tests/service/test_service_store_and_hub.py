@@ -111,3 +111,43 @@ def test_events_also_flow_through_plain_asgi_when_frames_cannot_be_written_direc
                 assert json.loads(ws.recv(timeout=3))["type"] == "heartbeat"
             kiosk.close()
             nurse.close()
+
+
+def test_commands_arriving_together_share_one_queue_snapshot_and_calls_still_go_out_in_order(tmp_path):
+    from caller.events import EventHub
+    from caller.store import EventRow, Store
+
+    built: list[tuple[str, str]] = []
+
+    def snapshot(area: str, audience: str) -> dict:
+        built.append((area, audience))
+        return {"area_id": area, "waiting": [f"state {len(built)}"]}
+
+    async def scenario() -> tuple[list[dict], list[dict]]:
+        hub = EventHub(Store(tmp_path / "h.db"), snapshot)
+        await hub.start()
+        wall, _ = hub.subscribe("NK", "public", None)
+        console, _ = hub.subscribe("NK", "staff", None)
+        built.clear()
+        ts = "2026-11-23T09:00:00.000"
+        hub.publish([EventRow(1, "queue", "NK", ts, {"reason": "check_in"})])
+        hub.publish([EventRow(2, "call", "NK", ts, {"ticket": "A001", "staff": {"patient_name": "王小明"}}),
+                     EventRow(3, "queue", "NK", ts, {"reason": "call"})])
+        # the call did not wait behind the stale queue state 1, nor for any snapshot
+        assert wall.has_pending() and console.has_pending() and built == []
+        hub.publish([EventRow(4, "queue", "NK", ts, {"reason": "check_in"})])
+        await asyncio.sleep(0.05)
+        got = []
+        for sub in (wall, console):
+            messages = []
+            while sub.has_pending():
+                messages.append(json.loads(await sub.next()))
+            got.append(messages)
+        await hub.stop()
+        return got[0], got[1]
+
+    wall, console = asyncio.run(scenario())
+    assert [(m["seq"], m["type"]) for m in wall] == [(2, "call"), (4, "queue")]
+    assert [(m["seq"], m["type"]) for m in console] == [(2, "call"), (4, "queue")]
+    assert "staff" not in wall[0]["data"] and console[0]["data"]["staff"] == {"patient_name": "王小明"}
+    assert sorted(built) == [("NK", "public"), ("NK", "staff")]  # one snapshot per audience for the batch
