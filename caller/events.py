@@ -28,8 +28,11 @@ QUEUE_MAX = 2000           # a subscriber this many messages behind is dropped (
 SnapshotFn = Callable[[str, str], dict]  # (area, audience) -> area snapshot
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per call
+
+
 def _dumps(value: dict) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _ENCODER.encode(value)
 
 
 def public_data(data: dict) -> dict:

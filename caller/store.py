@@ -26,9 +26,12 @@ from typing import Any, Iterator
 import sqlite_utils
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per call
+
+
 def dumps(value: Any) -> str:
     """Compact JSON with Chinese kept readable."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _ENCODER.encode(value)
 
 
 @dataclass

@@ -43,7 +43,9 @@ def require(who: Principal, roles: set[str], area: str | None = None, *, user: b
         raise forbidden("其他诊区的操作", "actions in another area")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per call
+
+
 def json_response(body: object) -> Response:
     """Serialise once with the standard library (skips FastAPI's response-model pass over plain dicts)."""
-    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str).encode(),
-                    media_type="application/json")
+    return Response(_ENCODER.encode(body).encode(), media_type="application/json")

@@ -5,7 +5,7 @@ leaves the engine exactly as it was: never a partial change.
 """
 from __future__ import annotations
 
-import dataclasses
+import copy
 from datetime import datetime
 
 from caller.engine.model import AuditEntry, Change, EngineEvent, RoomState, Visit
@@ -34,12 +34,12 @@ class Transaction:
         """Call before changing `visit` (or before adding a new one)."""
         if visit.id not in self._visits_before:
             known = self._visits.get(visit.id)
-            self._visits_before[visit.id] = dataclasses.replace(known) if known is not None else None
+            self._visits_before[visit.id] = copy.copy(known) if known is not None else None
         return visit
 
     def touch_room(self, room: RoomState) -> RoomState:
         if room.room_id not in self._rooms_before:
-            self._rooms_before[room.room_id] = dataclasses.replace(room)
+            self._rooms_before[room.room_id] = copy.copy(room)
         return room
 
     def next_counter(self, key: str) -> int:
