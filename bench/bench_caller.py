@@ -5,6 +5,9 @@ call_to_display: 200 wall displays (4 processes x 50 asyncio WebSocket clients) 
     of one call = from sending the HTTP command to the LAST display receiving its `call` event.
     lost = (call, display) pairs never received. Every call is followed by a `queue` message (area
     snapshot) to all 200 displays too, so the service writes 400 WebSocket messages per call.
+call_with_console: 300 visits waiting in NK, one wall screen (public) and one staff console subscribed; a console
+    sends 200 "call next" at 20 per second. http = the command's round trip; console = from sending the command
+    to the console receiving the `queue` message (full staff snapshot) that includes it (seq >= the answer's seq).
 throughput: 20 concurrent clients (one asyncio process, raw keep-alive HTTP) send a mix of durable commands
     (register, check-in, call next, start, finish) for THROUGHPUT_SECONDS; beside it, the rate of bare
     SQLite transactions writing the same rows (a visit row, a counter, an event, an audit row) with the
@@ -21,6 +24,7 @@ import os
 import sqlite3
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -244,6 +248,70 @@ def _call_to_display(base_url: str) -> dict:
     }
 
 
+# -------------------------------------------------------------------------------- call_with_console
+def _follow(url: str, token: str, arrivals: dict[int, float], ready: threading.Event, stop: threading.Event) -> None:
+    """Record when each queue message (by seq) arrived; answer nothing else."""
+    from websockets.sync.client import connect
+
+    with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, max_size=None) as ws:
+        ws.recv(timeout=10)  # snapshot
+        ready.set()
+        while not stop.is_set():
+            try:
+                text = ws.recv(timeout=0.2)
+            except TimeoutError:
+                continue
+            if '"type":"queue"' in text[:60]:
+                arrivals[json.loads(text)["seq"]] = time.monotonic()
+
+
+def call_with_console(calls: int = 200, waiting: int = 300, rate: float = 20.0) -> dict:
+    with tempfile.TemporaryDirectory() as tmp, run_service_process(DEMO_CONFIG, Path(tmp) / "bench.db") as svc:
+        _fill_queue(svc.base_url, waiting)
+        ws_url = f"{svc.base_url.replace('http', 'ws')}/api/v1/events?area=NK"
+        stop = threading.Event()
+        console_arrivals: dict[int, float] = {}
+        followers = []
+        for token, arrivals in ((DEMO_TOKENS["wall_nk"], {}), (DEMO_TOKENS["console_nk"], console_arrivals)):
+            ready = threading.Event()
+            thread = threading.Thread(target=_follow, args=(ws_url, token, arrivals, ready, stop), daemon=True)
+            thread.start()
+            if not ready.wait(20):
+                raise RuntimeError("subscriber did not connect")
+            followers.append(thread)
+        token = _login(svc.base_url)
+        answered, sent = [], []
+        with httpx.Client(base_url=svc.base_url, timeout=10) as http:
+            start = time.monotonic()
+            for i in range(calls):
+                delay = start + i / rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                t0 = time.monotonic()
+                seq = _post(http, f"/rooms/{'NK3' if i % 2 else 'NK4'}/call-next", token)["seq"]
+                answered.append((time.monotonic() - t0) * 1000)
+                sent.append((seq, t0))
+        time.sleep(1.0)
+        stop.set()
+        for thread in followers:
+            thread.join(5)
+    seen = sorted(console_arrivals.items())
+    console = []
+    for seq, t0 in sent:
+        first = next((t for s, t in seen if s >= seq), None)
+        if first is not None:
+            console.append((first - t0) * 1000)
+    return {"calls": calls, "waiting_at_start": waiting, "rate_per_s": rate,
+            "http_p50_ms": round(_pct(answered, 0.5), 2), "http_p99_ms": round(_pct(answered, 0.99), 2),
+            "console_p50_ms": round(_pct(console, 0.5), 2), "console_p99_ms": round(_pct(console, 0.99), 2),
+            "console_missing": calls - len(console)}
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
 # ---------------------------------------------------------------------------------------- throughput
 async def _mixed_client(host: str, port: int, kiosk: str, nurse: str, room: str, until: float) -> int:
     """register -> check in -> call next -> start -> finish, over and over; returns the commands done."""
@@ -313,4 +381,4 @@ def throughput() -> dict:
             "ratio": round(ops / sqlite_rate, 3)}
 
 
-BENCHES = {"call_to_display": call_to_display, "throughput": throughput}
+BENCHES = {"call_to_display": call_to_display, "call_with_console": call_with_console, "throughput": throughput}
