@@ -43,9 +43,17 @@ class HospitalInfo(_Model):
     address: str = ""
     phone: str = ""
     ticket_url: str = Field(
-        default="http://127.0.0.1:8700/t/{visit_id}",
-        description="What the QR code on a ticket carries; {visit_id} is replaced.",
+        default="",
+        description="What the QR code on a ticket opens ({visit_id} is replaced); empty: the service's own "
+        "ticket page at the address the kiosk uses. Set it when phones reach the service by another name.",
     )
+
+    @field_validator("ticket_url")
+    @classmethod
+    def _ticket_url(cls, value: str) -> str:
+        if value and (not value.startswith(("http://", "https://")) or "{visit_id}" not in value):
+            raise ValueError("must be an http(s) URL containing {visit_id}, e.g. https://queue.example.org/t/{visit_id}")
+        return value
 
 
 def _parse_span(value: str) -> tuple[time, time]:

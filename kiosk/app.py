@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QApplication
 from kiosk.backend import Backend
 from kiosk.devices import KioskDevices
 from kiosk.i18n import set_language
-from kiosk.qt_guard import keep_singletons_alive
 from kiosk.settings import KioskSettings
 from kiosk.window import KioskWindow
 
@@ -54,6 +53,17 @@ def device_settings(config_path: str | None, token: str, settings: KioskSettings
         settings.printer_profile = str(values["printer_profile"])
 
 
+def ticket_page_url(backend: Backend | None, service: str) -> str:
+    """What the QR code on a ticket opens: the hospital's ticket_url, else the service's own ticket page."""
+    configured = ""
+    if backend is not None:
+        try:
+            configured = backend.hospital().get("hospital", {}).get("ticket_url", "")
+        except Exception:  # the service answered a moment ago; fall back to its own address
+            configured = ""
+    return configured or f"{service.rstrip('/')}/t/{{visit_id}}"
+
+
 def build_kiosk(service: str, token: str, reader: str | None = None, printer: str | None = None,
                 scanner: str | None = None, payment: str | None = None, *, fullscreen: bool = False,
                 landscape: bool = False, settings: KioskSettings | None = None, speech: Any = None,
@@ -65,7 +75,6 @@ def build_kiosk(service: str, token: str, reader: str | None = None, printer: st
     settings such as the staff PIN. Returns the window; ``window.devices`` and ``window.backend`` give access
     to the parts.
     """
-    keep_singletons_alive()
     app = app or QApplication.instance() or QApplication([])
     from uikit.fonts import load_cjk_font
 
@@ -81,7 +90,8 @@ def build_kiosk(service: str, token: str, reader: str | None = None, printer: st
     settings.portrait = not landscape
     device_settings(config, token, settings)
     service_up = settings_from_service(backend, settings, token)
-    devices = KioskDevices(reader, printer, scanner, payment, speech=speech, status_url=service,
+    devices = KioskDevices(reader, printer, scanner, payment, speech=speech,
+                           status_url=ticket_page_url(backend if service_up else None, service),
                            printer_profile=settings.printer_profile)
     window = KioskWindow(backend, devices, settings)
     if not service_up:

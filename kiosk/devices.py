@@ -69,7 +69,7 @@ class KioskDevices(QObject):
         super().__init__()
         self.printer_profile = printer_profile
         self.reader_url, self.printer_url, self.scanner_url, self.payment_url = reader_url, printer_url, scanner_url, payment_url
-        self.status_url = status_url.rstrip("/")
+        self.status_url = status_url  # e.g. "http://10.0.0.5:8700/t/{visit_id}"
         self._printer = printer
         self._printer_lock = threading.Lock()
         self._speech = speech
@@ -187,7 +187,7 @@ class KioskDevices(QObject):
                         room=ticket.room or "-", location=ticket.location or "-",
                         masked_name=mask_name(ticket.patient_name) if ticket.patient_name else "-",
                         ahead=ticket.ahead, wait_minutes=ticket.estimate_minutes, printed_at=datetime.now(),
-                        status_url=f"{self.status_url}/visits/{ticket.visit_id}")
+                        status_url=self.status_url.format(visit_id=ticket.visit_id))
         return self._print(render_ticket(doc, self.printer().profile))
 
     def print_receipt(self, patient, bills, payment, hospital: str) -> bytes:

@@ -15,7 +15,6 @@ from kiosk import style
 from kiosk.busy import BusyOverlay
 from kiosk.i18n import language, pick, set_language, tr
 from kiosk.models import Session
-from kiosk.qt_guard import keep_singletons_alive
 from kiosk.settings import KioskSettings
 from kiosk.widgets import Screen, button, label
 from kiosk.worker import Runner
@@ -33,7 +32,6 @@ class KioskWindow(QWidget):
     went_home = Signal(str)  # reason: "timeout" | "done" | "home"
 
     def __init__(self, backend, devices, settings: KioskSettings | None = None) -> None:
-        keep_singletons_alive()
         super().__init__()
         self.setObjectName("KioskWindow")
         self.setAttribute(Qt.WA_StyledBackground, True)

@@ -1,12 +1,13 @@
 """挂号 end to end: card on the reader -> new record -> department -> doctor -> slot -> pay -> ticket printed -> queue."""
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS
 from hardware.printer import decode_for
-from hardware.printer.decode import text_lines
+from hardware.printer.decode import QRCode, text_lines
 
 from tests.kiosk.kiosk_driver import click, orders, pay_current_order, register_until, wait_screen
 
@@ -23,6 +24,11 @@ def test_card_register_pay_ticket_printed_and_queued(qtbot, kiosk, reader_sim, p
     printed = "\n".join(text_lines(decode_for(printer_sim.core.profile, printer_sim.core.jobs[-1].data)))
     assert number in printed
     assert card.name not in printed  # only the masked name goes on paper
+    qr = [e for e in decode_for(printer_sim.core.profile, printer_sim.core.jobs[-1].data) if isinstance(e, QRCode)]
+    url = qr[0].payload.decode("ascii") if qr else ""
+    assert url == f"{service}/t/{kiosk.session.ticket.visit_id}"
+    page = httpx.get(url, timeout=5)  # what the patient's phone opens from the QR code
+    assert page.status_code == 200 and number in page.text and card.name not in page.text
 
     queue = CallerClient(service, DEMO_TOKENS["admin"])
     visit = queue.visit_status(kiosk.session.ticket.visit_id)
