@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
+from records.audit import actor_scope, set_actor
 from records.backend import RecordsBackend, open_records
 from records.db import RecordsDB
 from records.errors import RecordsError
@@ -27,16 +28,17 @@ STAFF = {"console"}
 
 
 class RecordsRoute(APIRoute):
-    """Turns a RecordsError into the shared error JSON, whatever app mounts the router."""
+    """Turns a RecordsError into the shared error JSON, whatever app mounts the router; audits as the request's actor."""
 
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Any:
-            try:
-                return await handler(request)
-            except RecordsError as exc:
-                return JSONResponse(exc.to_json(), status_code=exc.status)
+            with actor_scope():  # `who` names the actor; the worker threads of this request see it
+                try:
+                    return await handler(request)
+                except RecordsError as exc:
+                    return JSONResponse(exc.to_json(), status_code=exc.status)
 
         return route
 
@@ -52,7 +54,9 @@ def who(request: Request) -> Any:
     """The caller service's principal for the bearer token (401 when missing or unknown)."""
     header = request.headers.get("authorization") or ""
     scheme, _, token = header.partition(" ")
-    return request.app.state.service.auth.resolve(token.strip() if scheme.lower() == "bearer" else None)
+    principal = request.app.state.service.auth.resolve(token.strip() if scheme.lower() == "bearer" else None)
+    set_actor(principal.user, principal.device)
+    return principal
 
 
 def allow(principal: Any, roles: set[str]) -> None:

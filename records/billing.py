@@ -28,6 +28,8 @@ class BillingMixin(RegistrationsMixin):
                 "INSERT INTO rec_bill_items (bill_id, name, quantity, unit, unit_fen, amount_fen) VALUES (?, ?, ?, ?, ?, ?)",
                 [(cur.lastrowid, i.name, i.quantity, i.unit, i.unit_fen, i.quantity * i.unit_fen) for i in body.items])
             self.remember_key(conn, body.idempotency_key, "bill", {"id": cur.lastrowid})
+            self.audit(conn, "bill_added", after="unpaid", bill_id=cur.lastrowid, patient_id=body.patient_id, kind=body.kind,
+                       total_fen=total, items=len(body.items))
             return self._bill_view(conn, cur.lastrowid)
 
     def list_bills(self, patient_id: int, state: str | None = "unpaid") -> dict[str, Any]:

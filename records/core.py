@@ -5,6 +5,7 @@ import json
 from datetime import datetime
 from typing import Any, Callable
 
+from records.audit import Actor, write_audit
 from records.db import RecordsDB, RowConn
 from records.ports import QueueLink
 from records.settings import RecordsSettings
@@ -35,6 +36,12 @@ class RecordsCore:
 
     def now(self) -> datetime:
         return self.clock().replace(microsecond=0)
+
+    def audit(self, conn: RowConn, action: str, *, before: str | None = None, after: str | None = None,
+              visit_id: str | None = None, actor: Actor | None = None, **detail: Any) -> None:
+        """Record `records.<action>` by the current actor, inside the open transaction on `conn`."""
+        write_audit(conn, self.clock().isoformat(timespec="milliseconds"), action, before=before, after=after,
+                    visit_id=visit_id, actor=actor, **detail)
 
     # -- idempotency: a key maps to the id of what the first call made; retries re-read it
     def recall_key(self, conn: RowConn, key: str | None, operation: str) -> Any:

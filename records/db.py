@@ -13,6 +13,8 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
+from records.audit import AUDIT_TABLE
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rec_patients (
     id INTEGER PRIMARY KEY,
@@ -228,7 +230,7 @@ class RecordsDB:
         self.lock = lock or threading.RLock()
         self.utils = sqlite_utils.Database(conn)
         with self.lock:
-            conn.executescript(SCHEMA)
+            conn.executescript(SCHEMA + AUDIT_TABLE)  # audit: the caller store's table, made here when records runs alone
 
     @classmethod
     def on_store(cls, store: Any) -> "RecordsDB":

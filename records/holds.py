@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from records.audit import SYSTEM, Actor
 from records.core import RecordsCore, iso
 from records.db import RowConn
+
+RELEASE_ACTIONS = {"expired": "hold_expired", "released": "hold_released", "cancelled": "registration_cancelled"}
 
 
 class HoldsMixin(RecordsCore):
@@ -12,9 +15,9 @@ class HoldsMixin(RecordsCore):
 
     def sweep_expired(self, conn: RowConn) -> int:
         now = iso(self.now())
-        rows = conn.execute("SELECT id, slot_id, kind, bill_id FROM rec_registrations WHERE state = 'held' AND hold_expires_at <= ?", (now,)).fetchall()
+        rows = conn.execute("SELECT id, patient_id, state, slot_id, kind, bill_id FROM rec_registrations WHERE state = 'held' AND hold_expires_at <= ?", (now,)).fetchall()
         for r in rows:
-            self._release(conn, dict(r), "expired")
+            self._release(conn, dict(r), "expired", actor=SYSTEM)  # the clock did it, whoever's request swept
         return len(rows)
 
     def expire_holds(self) -> int:
@@ -25,7 +28,11 @@ class HoldsMixin(RecordsCore):
         with self.db.transaction() as conn:
             return self.sweep_expired(conn)
 
-    def _release(self, conn: RowConn, reg: dict[str, Any], state: str) -> None:
+    def _release(self, conn: RowConn, reg: dict[str, Any], state: str, actor: Actor | None = None) -> None:
+        """Give the seat back; the registration becomes `state` (expired, released, cancelled); audited."""
+        self.audit(conn, RELEASE_ACTIONS[state], before=reg.get("state"), after=state, actor=actor,
+                   visit_id=reg.get("visit_id"), registration_id=reg["id"], patient_id=reg.get("patient_id"),
+                   slot_id=reg["slot_id"], bill_id=reg.get("bill_id"))
         conn.execute("UPDATE rec_registrations SET state = ?, cancelled_at = ? WHERE id = ?", (state, iso(self.now()), reg["id"]))
         if reg["kind"] != "extra":
             conn.execute("UPDATE rec_slots SET taken = taken - 1 WHERE id = ? AND taken > 0", (reg["slot_id"],))

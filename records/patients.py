@@ -70,6 +70,10 @@ class PatientsMixin(RecordsCore):
             acting_for = []
         else:
             raise bad_request("missing_identity", "请放置身份证、扫描就诊卡二维码，或输入身份证号码。", "Place an ID card, scan a medical card QR code, or type an ID number.")
+        if row is not None:
+            with self.db.transaction() as conn:
+                self.audit(conn, "patient_recognised", patient_id=row["id"],
+                           by="id_number" if body.id_number else "medical_card")
         if row is None:
             return {"found": False, "new_patient": True, "patient": None, "acting_for": acting_for,
                     "message_zh": "您好，您还没有就诊档案，请先建档。", "message_en": "You have no patient record yet; please create one."}
@@ -93,6 +97,7 @@ class PatientsMixin(RecordsCore):
                 if fields.get("medical_card_no") and not existing.get("medical_card_no"):
                     conn.execute("UPDATE rec_patients SET medical_card_no = ? WHERE id = ?", (fields["medical_card_no"], existing["id"]))
                 self.remember_key(conn, body.idempotency_key, "create_patient", {"id": existing["id"], "returning": True})
+                self.audit(conn, "patient_recognised", patient_id=existing["id"], by="create_patient")
                 return {"patient": patient_view(self._patient_row(conn, existing["id"])), "returning": True,
                         "message_zh": "您好，您已有就诊档案，无需重复建档。", "message_en": "You already have a record."}
             fields["created_at"] = iso(self.now())
@@ -100,6 +105,8 @@ class PatientsMixin(RecordsCore):
             marks = ", ".join("?" for _ in fields)
             cur = conn.execute(f"INSERT INTO rec_patients ({columns}) VALUES ({marks})", tuple(fields.values()))
             self.remember_key(conn, body.idempotency_key, "create_patient", {"id": cur.lastrowid, "returning": False})
+            self.audit(conn, "patient_created", after="created", patient_id=cur.lastrowid, source=fields["source"],
+                       id_number_masked=mask_id_number(fields.get("id_number") or ""))
             return {"patient": patient_view(self._patient_row(conn, cur.lastrowid)), "returning": False,
                     "message_zh": "建档成功，谢谢。", "message_en": "Your record has been created."}
 
@@ -110,6 +117,9 @@ class PatientsMixin(RecordsCore):
             proxies = [p for p in json.loads(row["proxies"]) if not (entry.get("id_number") and p.get("id_number") == entry["id_number"])]
             proxies.append(entry)
             conn.execute("UPDATE rec_patients SET proxies = ? WHERE id = ?", (json.dumps(proxies, ensure_ascii=False), patient_id))
+            self.audit(conn, "proxy_added", before=str(len(proxies) - 1), after=str(len(proxies)), patient_id=patient_id,
+                       proxy_name_masked=mask_name(entry["name"]), relation=entry["relation"],
+                       proxy_id_number_masked=mask_id_number(entry.get("id_number") or ""))
             return patient_view(self._patient_row(conn, patient_id))
 
     def check_proxy(self, conn: RowConn, patient_id: int, proxy_id_number: str | None) -> str | None:

@@ -118,6 +118,8 @@ class PaymentsMixin(BillingMixin):
             "INSERT INTO rec_orders (patient_id, bill_ids, amount_fen, method, state, created_at, device, provider_key)"
             " VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
             (body.patient_id, json.dumps(bill_ids), total, body.method, iso(self.now()), device, f"rec-{uuid.uuid4().hex}"))
+        self.audit(conn, "payment_created", after="pending", order_id=cur.lastrowid, patient_id=body.patient_id,
+                   bill_ids=bill_ids, amount_fen=total, method=body.method)
         return cur.lastrowid
 
     def _open_at_provider(self, order: dict[str, Any]) -> None:
@@ -125,7 +127,9 @@ class PaymentsMixin(BillingMixin):
             placed = self._provider(lambda p: p.create_order(order["amount_fen"], "门诊缴费", order["method"], order["provider_key"]))
         except RecordsError:
             with self.db.transaction() as conn:
-                conn.execute("UPDATE rec_orders SET state = 'failed' WHERE id = ? AND state = 'pending'", (order["id"],))
+                if conn.execute("UPDATE rec_orders SET state = 'failed' WHERE id = ? AND state = 'pending'", (order["id"],)).rowcount:
+                    self.audit(conn, "payment_failed", before="pending", after="failed", order_id=order["id"],
+                               amount_fen=order["amount_fen"])
             raise
         payload = {"provider_order_id": placed.order_id, "method": placed.method, "code_url": placed.code_url,
                    "expires_at": _provider_time(placed.expires_at)}
@@ -187,6 +191,12 @@ class PaymentsMixin(BillingMixin):
         return self.confirm_payment(order_id)
 
     def _close_order(self, conn: RowConn, order_id: int, state: str, outcome: str | None = None) -> None:
+        """The order ends unpaid (abandoned, timed out, or refunded by the provider); its held seats are released."""
+        before = self._order_row(conn, order_id)
+        action = {"refunded": "late_payment_refunded", "abandoned": "payment_timed_out" if outcome == "expired" else "payment_abandoned"}
+        if before["state"] != state:  # abandon_payment may close an order the provider's answer already closed
+            self.audit(conn, action.get(state, f"payment_{state}"), before=before["state"], after=state, order_id=order_id,
+                       amount_fen=before["amount_fen"], outcome=outcome or before["outcome"])
         conn.execute("UPDATE rec_orders SET state = ?, outcome = COALESCE(?, outcome), abandoned_at = ? WHERE id = ?",
                      (state, outcome, iso(self.now()), order_id))
         order = self._order_row(conn, order_id)
@@ -207,6 +217,9 @@ class PaymentsMixin(BillingMixin):
                 return order["state"]
             if state == "declined":
                 conn.execute("UPDATE rec_orders SET state = 'declined', outcome = ? WHERE id = ?", (seen.decline_reason or "declined", order_id))
+                if order["state"] != "declined":
+                    self.audit(conn, "payment_declined", before=order["state"], after="declined", order_id=order_id,
+                               amount_fen=order["amount_fen"], reason=seen.decline_reason or "declined")
             elif state in ("cancelled", "expired"):
                 self._close_order(conn, order_id, "abandoned", state)
             elif state == "refunded":  # money landed after we cancelled: the provider gave it back
@@ -234,6 +247,9 @@ class PaymentsMixin(BillingMixin):
             outcome = ("refunded_late" if late else "refunded") if refund_reason else ("matched_late" if late else "paid")
             conn.execute("UPDATE rec_orders SET state = ?, outcome = ?, provider_ref = ?, paid_at = ? WHERE id = ?",
                          ("refund_pending" if refund_reason else "paid", outcome, provider_ref, paid_at or iso(self.now()), order_id))
+            self.audit(conn, "payment_unapplied" if refund_reason else "payment_paid", before=order["state"],
+                       after="refund_pending" if refund_reason else "paid", order_id=order_id, patient_id=order["patient_id"],
+                       amount_fen=amount_fen, outcome=outcome, reason=refund_reason)
         if refund_reason:
             log.info("order %s was paid but cannot be applied (%s): refunding", order_id, refund_reason)
             self._refund_order(order_id, None, refund_reason)
@@ -258,6 +274,8 @@ class PaymentsMixin(BillingMixin):
             elif bill["state"] != "unpaid":
                 return f"账单{bill_id}已取消"
             conn.execute("UPDATE rec_bills SET state = 'paid', order_id = ?, paid_at = ? WHERE id = ?", (order["id"], now, bill_id))
+            self.audit(conn, "bill_paid", before=bill["state"], after="paid", bill_id=bill_id, order_id=order["id"],
+                       registration_id=bill["registration_id"], amount_fen=bill["total_fen"])
         return None
 
     def _refund_order(self, order_id: int, amount_fen: int | None, reason: str) -> bool:
@@ -269,8 +287,11 @@ class PaymentsMixin(BillingMixin):
             log.warning("refund of order %s failed; reconciliation will retry", order_id)
             return False
         with self.db.transaction() as conn:
+            before = self._order_row(conn, order_id)
             conn.execute("UPDATE rec_orders SET state = 'refunded', refunded_fen = ?, refunded_at = ? WHERE id = ?",
                          (seen.refunded_fen, iso(self.now()), order_id))
+            self.audit(conn, "late_payment_refunded" if before["outcome"] == "refunded_late" else "payment_refunded",
+                       before=before["state"], after="refunded", order_id=order_id, amount_fen=seen.refunded_fen, reason=reason)
         return True
 
     def refund_bill(self, order_id: int, bill_id: int, amount_fen: int, reason: str) -> bool:
@@ -283,7 +304,10 @@ class PaymentsMixin(BillingMixin):
             log.warning("refund of bill %s failed; reconciliation will retry", bill_id)
             return False
         with self.db.transaction() as conn:
+            before = conn.execute("SELECT state FROM rec_bills WHERE id = ?", (bill_id,)).fetchone()
             conn.execute("UPDATE rec_bills SET state = 'refunded' WHERE id = ?", (bill_id,))
+            self.audit(conn, "bill_refunded", before=before["state"] if before else None, after="refunded", bill_id=bill_id,
+                       order_id=order_id, amount_fen=amount_fen, reason=reason)
             conn.execute("UPDATE rec_orders SET refunded_fen = ?, refunded_at = ? WHERE id = ?", (seen.refunded_fen, iso(self.now()), order_id))
         return True
 

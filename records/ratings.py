@@ -20,6 +20,8 @@ class RatingsMixin(ReportsMixin):
                 (body.stars, json.dumps(body.tags, ensure_ascii=False), body.transaction_kind, body.transaction_id, body.comment,
                  device, iso(self.now())))
             self.remember_key(conn, body.idempotency_key, "rating", {"id": cur.lastrowid})
+            self.audit(conn, "rating_stored", rating_id=cur.lastrowid, stars=body.stars, transaction_kind=body.transaction_kind,
+                       transaction_id=body.transaction_id)
         return {"rating_id": cur.lastrowid, "message_zh": "感谢您的评价，祝您健康！", "message_en": "Thank you for your feedback."}
 
     def rating_stats(self, since: str | None = None) -> dict[str, Any]:

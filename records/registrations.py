@@ -98,6 +98,9 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
                          (bill.lastrowid, title, fee, fee))
             conn.execute("UPDATE rec_registrations SET bill_id = ? WHERE id = ?", (bill.lastrowid, reg_id))
             self.remember_key(conn, body.idempotency_key, "hold", {"id": reg_id})
+            self.audit(conn, "registration_final" if final else "slot_held", after="final" if final else "held",
+                       registration_id=reg_id, patient_id=body.patient_id, slot_id=slot["id"], session_id=session["id"],
+                       bill_id=bill.lastrowid, fee_fen=fee, kind=kind, proxy_name_masked=mask_name(proxy_name) if proxy_name else None)
         if final:
             self.enter_queue(reg_id, at_kiosk=True)
         with self.db.lock:
@@ -119,6 +122,8 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
                 return False
         conn.execute("UPDATE rec_registrations SET state = 'final', final_at = ?, hold_expires_at = NULL, cancelled_at = NULL WHERE id = ?",
                      (iso(self.now()), reg_id))
+        self.audit(conn, "registration_final", before=reg["state"], after="final", registration_id=reg_id,
+                   patient_id=reg["patient_id"], slot_id=reg["slot_id"], bill_id=reg["bill_id"], fee_fen=reg["fee_fen"])
         return True
 
     def cancel_registration(self, reg_id: int, idempotency_key: str | None = None) -> dict[str, Any]:
@@ -133,6 +138,7 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
             if bill is not None and bill["state"] == "paid":
                 conn.execute("UPDATE rec_bills SET state = 'refund_pending' WHERE id = ?", (bill["id"],))
                 refund = {"bill_id": bill["id"], "order_id": bill["order_id"], "amount_fen": bill["total_fen"]}
+                self.audit(conn, "bill_refund_pending", before="paid", after="refund_pending", registration_id=reg_id, **refund)
         if refund and refund["order_id"] is not None:
             self.refund_bill(refund["order_id"], refund["bill_id"], refund["amount_fen"], "取消挂号退费")
         if reg.get("visit_id") and self.queue is not None:
@@ -201,7 +207,10 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
             if check_in_mode:
                 self.queue.check_in(reg["visit_id"], idempotency_key or f"reg-{reg_id}-checkin")
         with self.db.transaction() as conn:
-            conn.execute("UPDATE rec_registrations SET checked_in_at = ? WHERE id = ? AND checked_in_at IS NULL", (iso(now), reg_id))
+            if conn.execute("UPDATE rec_registrations SET checked_in_at = ? WHERE id = ? AND checked_in_at IS NULL",
+                            (iso(now), reg_id)).rowcount:
+                self.audit(conn, "checked_in", before="final", after="checked_in", visit_id=reg["visit_id"],
+                           registration_id=reg_id, patient_id=reg["patient_id"], ticket=reg["ticket"])
             return self._registration_view(conn, reg_id)
 
     def _check_in_rules(self, reg: dict[str, Any]) -> tuple[bool, int | None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from records.audit import Actor, current_actor
 from records.core import iso
 from records.db import RowConn
 from records.errors import RecordsError, not_found
@@ -64,13 +65,21 @@ class ReportsMixin(PaymentsMixin):
             r = self._report_row(conn, report_id)
             if r["released_at"]:
                 return self._report_summary(conn, r)
+            signer = Actor(staff_id, current_actor().device)  # the signer is the user, whichever token carried it
             if r["verified_by_1"] is None:
                 conn.execute("UPDATE rec_reports SET verified_by_1 = ? WHERE id = ?", (staff_id, report_id))
+                self.audit(conn, "report_verified", before="unverified", after="verified_once", actor=signer,
+                           report_id=report_id, patient_id=r["patient_id"], signature=1, verified_by=staff_id)
             elif r["verified_by_1"] == staff_id:
                 raise RecordsError("same_verifier", "双人签字需由另一位工作人员复核，请由其他同事签字。",
                                    "The second verification must be by a different member of staff.")
             else:
                 conn.execute("UPDATE rec_reports SET verified_by_2 = ?, released_at = ? WHERE id = ?", (staff_id, iso(self.now()), report_id))
+                self.audit(conn, "report_verified", before="verified_once", after="verified_twice", actor=signer,
+                           report_id=report_id, patient_id=r["patient_id"], signature=2, verified_by=staff_id,
+                           first_verified_by=r["verified_by_1"])
+                self.audit(conn, "report_released", before="pending", after="released", actor=signer, report_id=report_id,
+                           patient_id=r["patient_id"], verified_by=[r["verified_by_1"], staff_id])
             return self._report_summary(conn, self._report_row(conn, report_id))
 
     def list_reports(self, patient_id: int) -> dict[str, Any]:
@@ -95,6 +104,8 @@ class ReportsMixin(PaymentsMixin):
             self.remember_key(conn, idempotency_key, "print", {"id": report_id})
             conn.execute("INSERT INTO rec_report_prints (report_id, printed_at, device) VALUES (?, ?, ?)", (report_id, iso(self.now()), device))
             conn.execute("UPDATE rec_reports SET print_count = print_count + 1 WHERE id = ?", (report_id,))
+            self.audit(conn, "report_printed", before=str(r["print_count"]), after=str(r["print_count"] + 1),
+                       report_id=report_id, patient_id=r["patient_id"], print_count=r["print_count"] + 1)
             return self._report_full(conn, self._report_row(conn, report_id))
 
     def _report_row(self, conn: RowConn, report_id: int) -> dict[str, Any]:

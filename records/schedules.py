@@ -155,6 +155,9 @@ class SchedulesMixin(HoldsMixin):
             affected = conn.execute(
                 "SELECT id, patient_id, state FROM rec_registrations WHERE session_id = ? AND state IN ('held', 'final')",
                 (session_id,)).fetchall()
+            self.audit(conn, "clinic_stopped", before=row["status"], after="stopped", session_id=session_id,
+                       doctor_id=row["doctor_id"], date=row["date"], session=row["session"], notice=notice,
+                       affected_registration_ids=[r["id"] for r in affected])
         return {"session_id": session_id, "status": "stopped", "stop_notice": notice,
                 "affected_registrations": [dict(r) for r in affected]}
 
