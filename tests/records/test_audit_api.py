@@ -181,3 +181,21 @@ def test_no_audit_row_holds_a_full_id_number_or_phone_number(live, kiosk, consol
 ])
 def test_scrub_masks_id_and_phone_numbers_wherever_they_sit(raw, masked):
     assert scrub(raw) == masked
+
+
+def test_records_on_its_own_database_keeps_the_same_trail(tmp_path):
+    """Without the caller service (demo data, an HIS import) the audit table exists and work is done by the system."""
+    from records.audit import Actor, actor_scope
+    from records.backend import open_records
+    from records.models import PatientCreate
+
+    records = open_records(tmp_path / "records-only.db")
+    number = make_id_number("11010119900307801")
+    records.create_patient(PatientCreate(source="typed", id_number=number, name="王小明", phone="13812345678"))
+    with actor_scope(Actor("lisi", "desk-3")):
+        records.create_patient(PatientCreate(source="typed", id_number=number, name="王小明", phone="13812345678"))
+    rows = records.db.all("SELECT user, device, action, detail FROM audit ORDER BY id")
+    records.db.close()
+    assert [(r["user"], r["device"], r["action"]) for r in rows] == [
+        ("", "system", "records.patient_created"), ("lisi", "desk-3", "records.patient_recognised")]
+    assert number not in rows[0]["detail"] and number[:6] + "********" + number[-4:] in rows[0]["detail"]
