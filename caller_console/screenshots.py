@@ -8,35 +8,16 @@
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Callable
 
 from caller.client import CallerClient, CallerError
+from uikit.screens import screenshot_app, wait_until
 
 NK_CONSOLE = "demo-console-nk-9c2e47b1d3a6"
 JZ_CONSOLE = "demo-console-jz-2a7c5e8b1f40"
 PASSWORD = "demo1234"
 
 
-def _app():
-    from PySide6.QtWidgets import QApplication
-
-    from uikit.fonts import load_cjk_font
-
-    app = QApplication.instance() or QApplication([])
-    load_cjk_font(app)
-    return app
-
-
-def _wait(app, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        app.processEvents()
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 def _populate_nk(client: CallerClient) -> None:
@@ -70,7 +51,7 @@ def write_screenshots(out_dir: Path, base_url: str, *, nk_token: str = NK_CONSOL
     """Write the console PNGs into ``out_dir``; returns their paths."""
     from caller_console.app import LoginDialog, open_console
 
-    app = _app()
+    app = screenshot_app()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -86,7 +67,7 @@ def write_screenshots(out_dir: Path, base_url: str, *, nk_token: str = NK_CONSOL
     dialog.username.setText("wanghs")
     dialog.password.setText(PASSWORD)
     dialog.submit()
-    _wait(app, lambda: dialog.enter_button.isVisible())
+    wait_until(app, lambda: dialog.enter_button.isVisible())
     shot(dialog, "login.png")
     dialog.reject()
 
@@ -95,9 +76,9 @@ def write_screenshots(out_dir: Path, base_url: str, *, nk_token: str = NK_CONSOL
         _populate_nk(client)
     window = open_console(base_url, nk_token, "wanghs", PASSWORD, area="NK", room="NK3")
     window.show()
-    _wait(app, lambda: window.online and window.view.waiting != [])
+    wait_until(app, lambda: window.online and window.view.waiting != [])
     window.runner.submit("devices", window.client.devices)
-    _wait(app, lambda: bool(window.devices), timeout=3)
+    wait_until(app, lambda: bool(window.devices), timeout=3)
     if window.view.waiting:
         window.select(window.view.waiting[0].visit_id)
     shot(window, "console-NK.png")
@@ -106,12 +87,12 @@ def write_screenshots(out_dir: Path, base_url: str, *, nk_token: str = NK_CONSOL
 
     window = open_console(base_url, jz_token, "zhouhs", PASSWORD, area="JZ")
     window.show()
-    _wait(app, lambda: window.online)
+    wait_until(app, lambda: window.online)
     with CallerClient(base_url, jz_token) as client:
         client.login("zhouhs", PASSWORD)
         client.register("JZ", name="钱建国", kind="emergency", triage_level=1)
         client.register("JZ", name="孙丽", kind="emergency", triage_level=3)
-    _wait(app, lambda: window.alert_bar.isVisible() and len(window.view.waiting) >= 2)
+    wait_until(app, lambda: window.alert_bar.isVisible() and len(window.view.waiting) >= 2)
     shot(window, "console-JZ-alert.png")
     window.shutdown()
     window.close()

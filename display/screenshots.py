@@ -11,11 +11,10 @@ through the area's console when nobody was called yet), and writes:
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Callable
 
 from caller.client import CallerClient, CallerError
+from uikit.screens import screenshot_app, wait_until
 
 DEMO_WALL = "demo-wall-nk-4e1b8c6d2a93"
 DEMO_DOOR = "demo-door-nk1-8a5d2f7e0c16"
@@ -25,24 +24,6 @@ DEMO_PATIENTS = (("王小明", "nk-zhang"), ("欧阳娜娜", "nk-zhang"), ("李�
                  ("司马相如", None), ("陈静", "nk-zhang"), ("刘洋", None), ("赵敏", None))
 
 
-def _app():
-    from PySide6.QtWidgets import QApplication
-
-    from uikit.fonts import load_cjk_font
-
-    app = QApplication.instance() or QApplication([])
-    load_cjk_font(app)
-    return app
-
-
-def _wait(app, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        app.processEvents()
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 def populate(base_url: str, console_token: str = DEMO_CONSOLE) -> None:
@@ -70,7 +51,7 @@ def write_screenshots(out_dir: Path, base_url: str, *, wall_token: str = DEMO_WA
     """Write the display PNGs into ``out_dir``; returns their paths."""
     from display.app import make_door, make_wall
 
-    app = _app()
+    app = screenshot_app()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if console_token:
@@ -81,7 +62,7 @@ def write_screenshots(out_dir: Path, base_url: str, *, wall_token: str = DEMO_WA
     try:
         for screen in (wall, door):
             screen.show()
-        _wait(app, lambda: wall.online and door.online and bool(wall.board.rooms) and bool(door.board.rooms))
+        wait_until(app, lambda: wall.online and door.online and bool(wall.board.rooms) and bool(door.board.rooms))
         if console_token:  # one fresh call, so the wall shows the flashing newest call
             with CallerClient(base_url, console_token) as client:
                 client.login(DEMO_USER, DEMO_PASSWORD)
@@ -90,8 +71,8 @@ def write_screenshots(out_dir: Path, base_url: str, *, wall_token: str = DEMO_WA
                     client.call_next("NK4")
                 except CallerError:
                     pass
-            _wait(app, lambda: wall.board.last_seq > seq, timeout=3)
-        _wait(app, lambda: wall.call_panel.flashing() and wall.call_panel._flash_on, timeout=2)
+            wait_until(app, lambda: wall.board.last_seq > seq, timeout=3)
+        wait_until(app, lambda: wall.call_panel.flashing() and wall.call_panel._flash_on, timeout=2)
 
         def shot(widget, name: str) -> None:
             app.processEvents()
@@ -100,7 +81,7 @@ def write_screenshots(out_dir: Path, base_url: str, *, wall_token: str = DEMO_WA
             written.append(path)
 
         shot(wall, "wall-NK.png")
-        _wait(app, lambda: not wall.call_panel.flashing(), timeout=wall.layout_settings.flash_seconds + 2)
+        wait_until(app, lambda: not wall.call_panel.flashing(), timeout=wall.layout_settings.flash_seconds + 2)
         shot(wall, "wall-NK-settled.png")
         shot(door, "door-NK1.png")
         wall.link.stop()
