@@ -206,12 +206,13 @@ class Store:
 
     # ------------------------------------------------------------------ audit
     def audit(self, visit_id: str | None = None, limit: int = 500) -> list[dict]:
-        sql = "SELECT ts, user, device, action, visit_id, before, after, detail FROM audit"
+        """The newest `limit` entries (of one visit, or of all), oldest first."""
+        sql = "SELECT id, ts, user, device, action, visit_id, before, after, detail FROM audit"
         params: tuple = ()
         if visit_id:
             sql += " WHERE visit_id = ?"
             params = (visit_id,)
-        sql += " ORDER BY id LIMIT ?"
+        sql = f"SELECT ts, user, device, action, visit_id, before, after, detail FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY id"
         with self.lock:
             rows = self.conn.execute(sql, params + (limit,)).fetchall()
         keys = ("ts", "user", "device", "action", "visit_id", "before", "after", "detail")

@@ -71,6 +71,17 @@ def test_room_commands_pause_resume_and_doctor_are_audited_with_user_and_device(
         ("resume_room", "wanghs", "console-nk")]
 
 
+def test_the_audit_shows_the_newest_entries_oldest_first(live, nurse, register_waiting):
+    register_waiting(1)
+    for _ in range(3):
+        nurse.pause_room("NK4")
+        nurse.resume_room("NK4")
+    everything = live.service.store.audit(limit=10_000)
+    newest = live.service.store.audit(limit=2)
+    assert newest == everything[-2:]  # what happened last, not the morning's first actions
+    assert [a["action"] for a in newest] == ["pause_room", "resume_room"]
+
+
 def test_emergency_triage_level_1_raises_an_alert_for_the_emergency_console(live, kiosk):
     visit = kiosk.register("JZ", name="李雷")["visit"]  # emergency area: waits at once
     with CallerClient(live, T["console_jz"]) as console:
