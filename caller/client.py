@@ -195,6 +195,10 @@ class CallerClient:
             "status": status, "reason_zh": reason_zh, "reason_en": reason_en,
             "detail": detail or {}, "device": device})
 
+    def request_help(self, screen: str = "", idempotency_key: str | None = None) -> dict:
+        """A patient asks for staff (kiosk tokens): the consoles of the kiosk's areas get an alert."""
+        return self._command("/help", {"screen": screen, "idempotency_key": idempotency_key or new_idempotency_key()})
+
     def healthz(self) -> dict:
         try:
             resp = self._http.get(self.base_url + "/healthz")

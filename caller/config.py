@@ -250,6 +250,10 @@ class HospitalConfig(_Model):
                     problems.append(f"device {device.id!r}: room {device.room!r} is not defined")
                 elif device.area is not None and room_area[device.room] != device.area:
                     problems.append(f"device {device.id!r}: room {device.room!r} is not in area {device.area!r}")
+            help_areas = device.settings.get("help_areas")
+            if help_areas is not None and (not isinstance(help_areas, list) or not help_areas
+                                           or any(a not in area_ids for a in help_areas)):
+                problems.append(f"device {device.id!r}: settings.help_areas must list defined areas (got {help_areas!r})")
             if device.role in ("display", "speaker") and device.area is None:
                 problems.append(f"device {device.id!r}: a {device.role} needs an area")
         for user in self.users:

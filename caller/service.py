@@ -31,6 +31,12 @@ ENGINE_METHODS = {"missed": "mark_missed", "away": "send_away", "back": "back_fr
 BROADCASTS_KEPT = 5
 
 
+def help_alert(device_id: str, name: str, screen: str = "") -> dict:
+    """The ``alert`` event data of a help request from a device (a kiosk) called ``name``."""
+    return {"kind": "help", "device": device_id, "name": name, "screen": screen,
+            "message_zh": f"{name}：患者请求协助", "message_en": f"{device_id}: a patient asks for help"}
+
+
 class CallerService:
     """One per process. Thread-safe; API handlers call it on the event loop."""
 
@@ -284,6 +290,51 @@ class CallerService:
     def stats_summary(self) -> dict:
         with self.lock:
             return views.stats_summary(self, self.clock())
+
+    # ------------------------------------------------------------------ help requests
+    def help_areas(self, device_id: str) -> list[str]:
+        """The areas whose consoles hear a device's help requests: its ``settings.help_areas``, default all."""
+        try:
+            chosen = self.config.device(device_id).settings.get("help_areas")
+        except KeyError:
+            chosen = None
+        return [a.id for a in self.config.areas if not chosen or a.id in chosen]
+
+    def request_help(self, who: Principal, screen: str = "", idempotency_key: str | None = None) -> dict:
+        """A patient pressed "呼叫工作人员": one audit row and an ``alert`` (kind "help") per help area.
+
+        ``screen`` is what the device was showing (a screen name, never patient data). A retry with the
+        same ``idempotency_key`` returns the first answer and alerts nobody twice.
+        """
+        key = f"help:{idempotency_key}" if idempotency_key else None
+        with self.lock:
+            if key:
+                stored = self.store.idempotent_response(key)
+                if stored is not None:
+                    return {**stored[2], "replayed": True}
+            ts = self.clock().isoformat(timespec="milliseconds")
+            data = help_alert(who.device, self._device_name(who.device), screen)
+            areas = self.help_areas(who.device)
+            rows = ChangeRows(
+                events=[("alert", area, ts, data) for area in areas],
+                audit=[AuditRow(ts=ts, user=who.user or "", device=who.device, action="help", visit_id=None,
+                                before=None, after=None, detail={"screen": screen, "areas": areas})])
+            response = {"device": who.device, "name": data["name"], "areas": areas,
+                        "message_zh": "已通知工作人员，请稍候，工作人员马上就到。",
+                        "message_en": "Staff have been told; someone will be with you shortly."}
+            with self.store.transaction() as conn:
+                events = self.store.write_change(conn, rows)
+                response["seq"] = events[-1].seq if events else self.hub.seq
+                if key:
+                    self.store.save_idempotent(conn, key, who.device, 200, response)
+            self.hub.publish(events)
+        return response
+
+    def _device_name(self, device_id: str) -> str:
+        try:
+            return self.config.device(device_id).name or device_id
+        except KeyError:
+            return device_id
 
     # ------------------------------------------------------------------- device health
     def record_health(self, who: Principal, body: Any) -> dict:

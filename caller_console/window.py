@@ -52,6 +52,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.selected_visit: str | None = None
         self.emergency_alerts: dict[str, str] = {}
         self.wait_alerts: dict[str, str] = {}
+        self.help_alerts: dict[str, str] = {}  # kiosk device -> its latest help request
         self.alerts_sounded = 0
         self.devices: list[dict[str, Any]] = []
         self._doctor_names = {str(d["id"]): str(d.get("name") or "") for d in hospital.get("doctors") or []}
@@ -291,6 +292,9 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         if kind == "emergency" and int(data.get("triage_level") or 9) <= 2:
             self.emergency_alerts[str(data.get("visit_id") or data.get("ticket"))] = str(data.get("message_zh") or "")
             self._sound_alert()
+        elif kind == "help":
+            self.help_alerts[str(data.get("device") or "")] = str(data.get("message_zh") or data.get("name") or "")
+            self._sound_alert()
         elif kind == "wait":
             dept = str(data.get("dept_id") or "")
             if data.get("active", True):
@@ -300,14 +304,16 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self._show_alerts()
 
     def _show_alerts(self) -> None:
-        lines = [f"⚠ {m}" for m in self.emergency_alerts.values()] + [f"⏱ {m}" for m in self.wait_alerts.values()]
+        lines = ([f"⚠ {m}" for m in self.emergency_alerts.values()] + [f"⚠ {m}" for m in self.help_alerts.values()]
+                 + [f"⏱ {m}" for m in self.wait_alerts.values()])
         self.alert_label.setText("\n".join(lines))
         self.alert_bar.setVisible(bool(lines))
-        self.alert_ack.setVisible(bool(self.emergency_alerts))
+        self.alert_ack.setVisible(bool(self.emergency_alerts or self.help_alerts))
 
     def acknowledge_alerts(self) -> None:
-        """The nurse saw the emergency arrivals (wait alerts stay while the wait lasts)."""
+        """The nurse saw the emergency arrivals and help requests (wait alerts stay while the wait lasts)."""
         self.emergency_alerts.clear()
+        self.help_alerts.clear()
         self._show_alerts()
 
     def _sound_alert(self) -> None:
@@ -381,6 +387,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.snapshot = {}
         self._fill_rooms()
         self.emergency_alerts.clear()
+        self.help_alerts.clear()
         self.wait_alerts.clear()
         self._show_alerts()
         self._rebuild()

@@ -110,8 +110,9 @@ class Backend:
         """One of this kiosk's devices (idcard, printer, scanner, payment) changed state."""
         self.client.report_health(status, reason_zh, reason_en, device=device)
 
-    def call_staff(self) -> None:
-        self.client.report_health("degraded", "患者请求协助", "a patient asks for help", {"help": True}, device="help")
+    def call_staff(self, screen: str, key: str) -> dict:
+        """Alert the consoles that a patient here needs staff; ``screen`` is what the kiosk was showing."""
+        return self.client.request_help(screen, key)
 
     # ----- patients -----------------------------------------------------------------------------
     @staticmethod

@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 
 from fastapi import APIRouter, FastAPI
 
-from caller.api import admin, events_ws, queue, ticket_page
+from caller.api import admin, events_ws, help_requests, queue, ticket_page
 from caller.api.errors import install_error_handlers
 from caller.config import HospitalConfig
 from caller.service import CallerService
@@ -76,7 +76,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     install_error_handlers(app)
     app.include_router(admin.monitor)
     app.include_router(ticket_page.router)
-    for router in (queue.router, admin.router, events_ws.router, *extra_routers):
+    for router in (queue.router, admin.router, help_requests.router, events_ws.router, *extra_routers):
         app.include_router(router, prefix=API_PREFIX)
     if records:
         _records_plugin(app, service)

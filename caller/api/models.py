@@ -98,3 +98,10 @@ class HealthBody(Body):
     reason_zh: str = Field(default="", max_length=200)
     reason_en: str = Field(default="", max_length=400)
     detail: dict = Field(default_factory=dict)
+
+
+class HelpBody(IdempotentBody):
+    """POST /help: a patient at a kiosk asks for staff."""
+
+    screen: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.:-]*$",
+                        description="the screen the kiosk was showing (never patient data)")

@@ -1,6 +1,8 @@
 """签到, 缴费, 报告打印, 查询, 建档, 服务评价, 呼叫工作人员."""
 from __future__ import annotations
 
+import uuid
+
 from kiosk.flows.register import RegisterMixin
 from kiosk.i18n import tr
 from kiosk.models import Appointment, Bill, Patient, Report, Ticket, yuan
@@ -153,13 +155,24 @@ class ServicesMixin(RegisterMixin):
 
     # ----- help -----------------------------------------------------------------------------------
     def call_staff(self) -> None:
+        """Alert the staff (off the GUI thread); say they are coming, or where to go when the service is down."""
         kiosk = self.kiosk
-        backend = kiosk.backend
-        kiosk.runner.run(backend.call_staff, None, lambda _e: None, busy=False)
-        kiosk.devices.speak(tr("已通知工作人员，请稍候，工作人员马上就到。"))
-        self.message(tr("已通知工作人员"), tr("请稍候，工作人员马上就到。"),
-                     [(tr("返回"), kiosk.back if len(kiosk.history) > 0 else lambda: kiosk.go_home("home"))],
-                     name="help", error=False)
+        backend, key = kiosk.backend, uuid.uuid4().hex
+        screen = kiosk.current.name if kiosk.current is not None else ""
+        back = kiosk.back if len(kiosk.history) > 0 else lambda: kiosk.go_home("home")
+        if screen in ("help", "help_failed"):
+            back = lambda: kiosk.go_home("home")  # noqa: E731 - pressing again: back leads home, not to the last answer
+
+        def notified(_answer) -> None:
+            kiosk.devices.speak(tr("已通知工作人员，请稍候，工作人员马上就到。"))
+            self.message(tr("已通知工作人员"), tr("请稍候，工作人员马上就到。"), [(tr("返回"), back)],
+                         name="help", error=False)
+
+        def not_notified(_exc: BaseException) -> None:
+            self.message(tr("对不起，暂时无法通知工作人员"), tr("呼叫系统暂时无法连接，请到服务台咨询，谢谢。"),
+                         [(tr("返回"), back)], name="help_failed")
+
+        kiosk.runner.run(lambda: backend.call_staff(screen, key), notified, not_notified)
 
 
 class PrinterProblem(Exception):

@@ -132,6 +132,10 @@
         <translation>Call staff</translation>
     </message>
     <message>
+        <source>呼叫系统暂时无法连接，请到服务台咨询，谢谢。</source>
+        <translation>The call system cannot be reached. Please ask at the information desk. Thank you.</translation>
+    </message>
+    <message>
         <source>女</source>
         <translation>Female</translation>
     </message>
@@ -190,6 +194,10 @@
     <message>
         <source>对不起，支付没有成功</source>
         <translation>Sorry, the payment did not go through</translation>
+    </message>
+    <message>
+        <source>对不起，暂时无法通知工作人员</source>
+        <translation>Sorry, we cannot call staff right now</translation>
     </message>
     <message>
         <source>对不起，自助机暂停服务</source>

@@ -107,6 +107,8 @@ EN: dict[str, str] = {
     "已约满": "Fully booked",
     "已过号，请到分诊台咨询": "Missed; please ask at the triage desk",
     "已通知工作人员": "Staff have been called",
+    "对不起，暂时无法通知工作人员": "Sorry, we cannot call staff right now",
+    "呼叫系统暂时无法连接，请到服务台咨询，谢谢。": "The call system cannot be reached. Please ask at the information desk. Thank you.",
     "已通知工作人员，请稍候，工作人员马上就到。": "Staff have been called. Please wait; someone is on the way.",
     "已预约请签到": "Have an appointment",
     "建档": "New patient",

@@ -98,3 +98,11 @@ def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_hospital(tmp_path / "nope.toml")
     assert "cannot read the file" in str(info.value)
+
+
+def test_kiosk_help_areas_must_be_defined_areas(raw):
+    kiosk = next(d for d in raw["devices"] if d["role"] == "kiosk")
+    kiosk.setdefault("settings", {})["help_areas"] = ["NK", "XX"]
+    assert "settings.help_areas must list defined areas" in _problems(raw)
+    kiosk["settings"]["help_areas"] = ["NK", "JZ"]
+    assert hospital_from_dict(raw).device(kiosk["id"]).settings["help_areas"] == ["NK", "JZ"]
