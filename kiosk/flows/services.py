@@ -162,6 +162,8 @@ class ServicesMixin(RegisterMixin):
         back = kiosk.back if len(kiosk.history) > 0 else lambda: kiosk.go_home("home")
         if screen in ("help", "help_failed"):
             back = lambda: kiosk.go_home("home")  # noqa: E731 - pressing again: back leads home, not to the last answer
+        elif screen == "out_of_service":
+            back = kiosk.flows.out_of_service  # back to the out-of-service screen, which keeps retrying the service
 
         def notified(_answer) -> None:
             kiosk.devices.speak(tr("已通知工作人员，请稍候，工作人员马上就到。"))

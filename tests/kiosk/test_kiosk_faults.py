@@ -141,6 +141,11 @@ def test_service_unreachable_shows_out_of_service_and_recovers_by_itself(qtbot, 
     try:
         screen = wait_screen(qtbot, window, "out_of_service")
         assert "暂停服务" in screen.title_label.text()
+        click(qtbot, window.help_button)  # the footer button; nobody can be alerted: the desk is named, and back leads out of service again
+        failed = wait_screen(qtbot, window, "help_failed")
+        assert "请到服务台咨询" in failed.text.text()
+        click(qtbot, failed.buttons[0])
+        wait_screen(qtbot, window, "out_of_service")
         port = int(dead_service_url.rsplit(":", 1)[1])
         with run_service_process(db_path=tmp_path / "h.db", port=port):
             wait_screen(qtbot, window, "home", timeout=20000)
