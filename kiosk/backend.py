@@ -255,7 +255,9 @@ class Backend:
         payload = order.get("payment") or {}
         qr = payload.get("code_url") or payload.get("qr_text") or payload.get("url") or order.get("order_ref", "")
         return Payment(id=str(order["order_id"]), amount_fen=order["amount_fen"], qr_text=qr, status=status,
-                       reason=payload.get("order_id", ""))
+                       reason=payload.get("order_id", ""),
+                       transaction_no=payload.get("provider_order_id") or str(order["order_id"]),
+                       method=payload.get("method") or order.get("method") or "qr")
 
     def start_payment(self, patient: Patient, bill_ids: list[str], amount_fen: int, key: str,
                       method: str = "qr") -> Payment:

@@ -19,6 +19,8 @@ from kiosk.models import CardData
 
 log = logging.getLogger(__name__)
 
+PAYMENT_METHODS = {"qr": "扫码支付", "code": "付款码支付", "card": "银行卡支付"}
+
 def classify_code(code: str) -> tuple[str, str]:
     """(kind, value) of a scanned code: kind "payment" (付款码), "medical_card", "id_number" or "unknown"."""
     from hardware.scanner import parse_code
@@ -201,7 +203,8 @@ class KioskDevices(QObject):
             if not bill.items:
                 lines.append(ReceiptLine(bill.title, 1, bill.total_fen))
         doc = ReceiptDoc(hospital=hospital, masked_name=mask_name(patient.name), lines=tuple(lines),
-                         payment_method="扫码支付", transaction_no=str(payment.id), paid_at=datetime.now())
+                         payment_method=PAYMENT_METHODS.get(payment.method, "扫码支付"),
+                         transaction_no=payment.transaction_no or payment.id, paid_at=datetime.now())
         return self._print(render_receipt(doc, self.printer().profile))
 
     def print_report(self, patient, report, hospital: str) -> bytes:

@@ -156,6 +156,8 @@ class Payment:
     qr_text: str = ""
     status: str = "pending"  # pending | paid | declined | timeout | cancelled
     reason: str = ""
+    transaction_no: str = ""  # the payment gateway's order number, printed on the receipt
+    method: str = "qr"  # qr (扫码) | code (付款码) | card (银行卡)
 
 
 @dataclass

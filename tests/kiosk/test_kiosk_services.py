@@ -58,6 +58,8 @@ def test_pay_some_bills_with_receipt(qtbot, kiosk, reader_sim, printer_sim, paym
     assert printer_sim.core.wait_for_jobs(1, timeout=5)
     receipt = printed_text(printer_sim)
     assert first.items[0].name in receipt and card.name not in receipt
+    paid = orders(payment_sim, "paid")[0]
+    assert paid.order_id in receipt and "扫码支付" in receipt  # the gateway's number, to trace the payment
 
 
 def test_reports_print_released_and_say_when_the_others_are_ready(qtbot, kiosk, reader_sim, printer_sim, service,
