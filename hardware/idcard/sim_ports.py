@@ -232,3 +232,49 @@ class TcpPort(_PortThread):
                         self._connected.clear()
                     continue
                 self._deliver(data)
+
+
+class SimulatedDevice:
+    """A simulated serial device served on a pty (default; `.port_path`) or on TCP (`socket://`); `.url` is what a
+    driver opens. Subclasses set up their state, then call `super().__init__(...)` with their data handler."""
+
+    def __init__(self, on_data: Callable[[bytes], None], transport: str = "pty", *, link_path: str | None = None,
+                 tcp_port: int = 0) -> None:
+        if transport == "pty":
+            self._port: PtyPort | TcpPort = PtyPort(on_data, link_path)
+        elif transport == "tcp":
+            self._port = TcpPort(on_data, port=tcp_port)
+        else:
+            raise ValueError(f"unknown transport {transport!r}: use 'pty' or 'tcp'")
+
+    def start(self):
+        self._port.start()
+        return self
+
+    def stop(self) -> None:
+        self._port.stop()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return self._port.url
+
+    @property
+    def port_path(self) -> str:
+        """Stable path of the pty (a symlink) or the socket:// URL."""
+        return getattr(self._port, "port_path", self._port.url)
+
+    @property
+    def plugged(self) -> bool:
+        return self._port.plugged
+
+    def unplug(self) -> None:
+        self._port.unplug()
+
+    def replug(self) -> None:
+        self._port.replug()

@@ -23,7 +23,7 @@ from hardware.idcard.codec import (
     card_response, encode_address,
 )
 from hardware.idcard.demo_cards import demo_card
-from hardware.idcard.sim_ports import PtyPort, TcpPort
+from hardware.idcard.sim_ports import SimulatedDevice
 from hardware.idcard.tables import (
     SW_CARD_FOUND, SW_CHECKSUM_ERROR, SW_COMMAND_ERROR, SW_LENGTH_ERROR, SW_NO_CARD,
     SW_READ_FAILED, SW_SELECT_FAILED, SW_SUCCESS,
@@ -122,7 +122,7 @@ class Delivery:
     pace_baud: int = 0  # > 0: replies take as long as on a real line (10 bits a byte)
 
 
-class CardReaderSimulator:
+class CardReaderSimulator(SimulatedDevice):
     """A SamModel served on a pty (default; `.port_path`) or TCP; `.url` is what the reader opens."""
 
     def __init__(self, transport: str = "pty", *, link_path: str | None = None, tcp_port: int = 0,
@@ -131,46 +131,11 @@ class CardReaderSimulator:
         self.delivery = Delivery()
         self._parser = FrameParser()
         self._delivery_lock = threading.Lock()
-        if transport == "pty":
-            self._port: PtyPort | TcpPort = PtyPort(self._on_data, link_path)
-        elif transport == "tcp":
-            self._port = TcpPort(self._on_data, port=tcp_port)
-        else:
-            raise ValueError(f"unknown transport {transport!r}: use 'pty' or 'tcp'")
-
-    # -- lifecycle
-    def start(self) -> "CardReaderSimulator":
-        self._port.start()
-        return self
-
-    def stop(self) -> None:
-        self._port.stop()
-
-    def __enter__(self) -> "CardReaderSimulator":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return self._port.url
-
-    @property
-    def port_path(self) -> str:
-        """Stable path of the pty (a symlink) or the socket:// URL."""
-        return getattr(self._port, "port_path", self._port.url)
-
-    @property
-    def plugged(self) -> bool:
-        return self._port.plugged
+        super().__init__(self._on_data, transport, link_path=link_path, tcp_port=tcp_port)
 
     def unplug(self) -> None:
         self._port.unplug()
         self._parser.reset()
-
-    def replug(self) -> None:
-        self._port.replug()
 
     # -- script
     def place_card(self, card: IdCard | None = None, fingerprint: bytes = b"") -> IdCard:

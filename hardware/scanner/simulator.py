@@ -8,51 +8,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hardware.idcard.sim_ports import PtyPort, TcpPort
+from hardware.idcard.sim_ports import SimulatedDevice
 from hardware.scanner.lines import TERMINATORS, encode_line
 
 
-class ScannerSimulator:
+class ScannerSimulator(SimulatedDevice):
     def __init__(self, transport: str = "pty", *, terminator: str = "\r", link_path: str | None = None,
                  tcp_port: int = 0, encoding: str = "utf-8") -> None:
         self.terminator, self.encoding = terminator, encoding
-        if transport == "pty":
-            self._port: PtyPort | TcpPort = PtyPort(self._ignore, link_path)
-        elif transport == "tcp":
-            self._port = TcpPort(self._ignore, port=tcp_port)
-        else:
-            raise ValueError(f"unknown transport {transport!r}: use 'pty' or 'tcp'")
+        super().__init__(self._ignore, transport, link_path=link_path, tcp_port=tcp_port)
 
     @staticmethod
     def _ignore(_data: bytes) -> None:
         """Scanners take no commands here."""
-
-    def start(self) -> "ScannerSimulator":
-        self._port.start()
-        return self
-
-    def stop(self) -> None:
-        self._port.stop()
-
-    def __enter__(self) -> "ScannerSimulator":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return self._port.url
-
-    @property
-    def port_path(self) -> str:
-        return getattr(self._port, "port_path", self._port.url)
-
-    def unplug(self) -> None:
-        self._port.unplug()
-
-    def replug(self) -> None:
-        self._port.replug()
 
     def scan(self, text: str, terminator: str | None = None, fragment: int = 0) -> bool:
         """Send one code (in pieces of `fragment` bytes if given). False when unplugged."""
