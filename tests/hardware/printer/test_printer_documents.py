@@ -112,7 +112,10 @@ def test_raster_qr_decodes_with_zxing(docs, raster_profile):
 
 def test_gb18030_profile_prints_a_name_gbk_cannot(docs):
     ticket = replace(docs.ticket, masked_name="吴*𠮷")  # U+20BB7 is outside GBK
-    gbk = text_lines(decode_for(GENERIC_58_GBK, render_ticket(ticket, GENERIC_58_GBK)))
+    from hardware.printer.decode import RasterImage
+
+    gbk_elements = decode_for(GENERIC_58_GBK, render_ticket(ticket, GENERIC_58_GBK))
     gb18030 = text_lines(decode_for(GB18030_80_NATIVE_QR, render_ticket(ticket, GB18030_80_NATIVE_QR)))
     assert "姓名：吴*𠮷" in gb18030
-    assert "姓名：吴*?" in gbk  # replaced, the job still prints
+    assert not any("?" in line for line in text_lines(gbk_elements))  # never a silent '?'
+    assert sum(isinstance(e, RasterImage) for e in gbk_elements) == 1  # that line drawn with the bundled font
