@@ -1,8 +1,6 @@
 """挂号 end to end: card on the reader -> new record -> department -> doctor -> slot -> pay -> ticket printed -> queue."""
 from __future__ import annotations
 
-from datetime import date
-
 import httpx
 import pytest
 
@@ -28,7 +26,7 @@ def test_card_register_pay_ticket_printed_and_queued(qtbot, kiosk, reader_sim, p
     assert number in printed
     assert card.name not in printed  # only the masked name goes on paper
     slot = kiosk.session.slot
-    assert f"就诊时段：{date.today().isoformat()} {slot.start}-{slot.end}" in printed and "号别：普通号" in printed
+    assert f"就诊时段：{kiosk.session.ticket.date} {slot.start}-{slot.end}" in printed and "号别：普通号" in printed
     receipt = "\n".join(text_lines(decode_for(printer_sim.core.profile, receipt_job.data)))
     paid = orders(payment_sim, "paid")[0]
     for fact in ("挂号凭条", "科室：", "号别：", f"就诊时段：{slot.start}", "扫码支付", paid.order_id, kiosk.settings.device_id):
