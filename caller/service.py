@@ -100,7 +100,7 @@ class CallerService:
             change = self._apply(command, who, now, args)  # RuleError: the engine undid itself
             try:
                 rows = self._rows(change, command, who, now)
-                response = views.command_response(self, command, change, "public" if who.public else "staff")
+                response = views.command_response(self, command, change, who.audience)
                 with self.store.transaction() as conn:
                     events = self.store.write_change(conn, rows)
                     response["seq"] = events[-1].seq if events else self.hub.seq

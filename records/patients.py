@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import secrets
 import binascii
 import json
 from typing import Any
@@ -35,6 +36,12 @@ def patient_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _already_registered() -> RecordsError:
+    return RecordsError("already_registered", "您已有就诊档案，无需重复建档。请刷身份证，或输入身份证号和手机号后4位识别身份，谢谢。",
+                        "There is already a record for this ID number; identify with the ID card, or the ID number "
+                        "and the last 4 digits of the phone on record.", status=409)
+
+
 def _check_phone(phone: str | None) -> str:
     digits = (phone or "").replace("-", "").replace(" ", "")
     if not (digits.isdigit() and 7 <= len(digits) <= 13):
@@ -55,38 +62,92 @@ class PatientsMixin(RecordsCore):
         with self.db.lock:
             return patient_view(self._patient_row(self.db.conn, patient_id))
 
-    def identify(self, body: Identify) -> dict[str, Any]:
-        """By ID number or medical card number: the patient, or new_patient; plus patients this person may act for."""
+    def identify(self, body: Identify, trusted: bool = False) -> dict[str, Any]:
+        """By ID number or medical card number: the patient, or new_patient; plus patients this person may act for.
+
+        ``trusted`` (staff at a desk): the number alone is enough. At a kiosk a typed ID number must come with
+        the card's name (a card was read) or the last 4 digits of the phone on record; otherwise the answer
+        says a second factor is needed and reveals nothing. ``proven_ids``: whom the session may act for.
+        """
         if body.id_number:
             number = check_id_number(body.id_number)
             row = self.db.one("SELECT * FROM rec_patients WHERE id_number = ?", (number,))
+            proven = trusted or self._second_factor(row, body) or (row is None and bool(body.card_name))
             acting_for = [
                 patient_view(r) for r in self.db.all(
                     "SELECT p.* FROM rec_patients p, json_each(p.proxies) j WHERE json_extract(j.value, '$.id_number') = ?",
                     (number,))
-            ]
+            ] if proven else []
         elif body.medical_card_no:
             row = self.db.one("SELECT * FROM rec_patients WHERE medical_card_no = ?", (body.medical_card_no.strip(),))
-            acting_for = []
+            proven, acting_for = True, []
         else:
             raise bad_request("missing_identity", "请放置身份证、扫描就诊卡二维码，或输入身份证号码。", "Place an ID card, scan a medical card QR code, or type an ID number.")
+        if row is not None and not proven:
+            with self.db.transaction() as conn:
+                self.audit(conn, "identify_second_factor_missing", patient_id=row["id"],
+                           by="id_number_wrong_factor" if (body.phone_last4 or body.card_name) else "id_number")
+            return {"found": False, "new_patient": False, "patient": None, "acting_for": [],
+                    "second_factor_required": True, "proven_ids": [],
+                    "message_zh": "为保护您的隐私，请输入您登记的手机号码后4位，或将身份证放在读卡区，谢谢。",
+                    "message_en": "To protect your privacy, type the last 4 digits of your phone number on record, "
+                                  "or place your ID card on the reader."}
         if row is not None:
             with self.db.transaction() as conn:
                 self.audit(conn, "patient_recognised", patient_id=row["id"],
                            by="id_number" if body.id_number else "medical_card")
+        proven_ids = ([row["id"]] if row is not None else []) + [p["patient_id"] for p in acting_for]
         if row is None:
             return {"found": False, "new_patient": True, "patient": None, "acting_for": acting_for,
+                    "second_factor_required": False, "proven_ids": proven_ids,
                     "message_zh": "您好，您还没有就诊档案，请先建档。", "message_en": "You have no patient record yet; please create one."}
         return {"found": True, "new_patient": False, "patient": patient_view(row), "acting_for": acting_for,
+                "second_factor_required": False, "proven_ids": proven_ids,
                 "message_zh": f"您好，{mask_name(row['name'])}，欢迎回来。", "message_en": "Welcome back."}
 
-    def create_patient(self, body: PatientCreate) -> dict[str, Any]:
-        """One record per ID number: a second create returns the existing one with returning=True."""
+    @staticmethod
+    def _second_factor(row: dict[str, Any] | None, body: Identify) -> bool:
+        """The card's name matches the record, or the last 4 digits of the phone on record do."""
+        if row is None:
+            return False
+        if body.card_name and body.card_name.strip() == (row.get("name") or ""):
+            return True
+        phone = row.get("phone") or ""
+        return bool(body.phone_last4 and len(phone) >= 4 and secrets.compare_digest(phone[-4:], body.phone_last4))
+
+    def identity_number(self, patient_id: int) -> str | None:
+        """The patient's ID number (for checks inside the service; never sent to a kiosk)."""
+        row = self.db.one("SELECT id_number FROM rec_patients WHERE id = ?", (patient_id,))
+        if row is None:
+            raise not_found("该就诊档案", "The patient record")
+        return row["id_number"]
+
+    def session_department(self, session_id: int) -> str | None:
+        """The department of a doctor's session (for the area check of 停诊)."""
+        row = self.db.one("SELECT department_id FROM rec_sessions WHERE id = ?", (session_id,))
+        return None if row is None else row["department_id"]
+
+    def patient_of(self, kind: str, ident: int) -> int | None:
+        """The patient a registration, bill, payment order or report belongs to (None: no such thing)."""
+        table = {"registration": "rec_registrations", "bill": "rec_bills", "order": "rec_orders",
+                 "report": "rec_reports"}[kind]
+        row = self.db.one(f"SELECT patient_id FROM {table} WHERE id = ?", (ident,))
+        return None if row is None else int(row["patient_id"])
+
+    def create_patient(self, body: PatientCreate, trusted: bool = True) -> dict[str, Any]:
+        """One record per ID number: a second create returns the existing one with returning=True.
+
+        At a kiosk (not ``trusted``) the existing record is returned only when the new data proves the same
+        person (the card's name, or the phone on record); otherwise 409 already_registered, nothing revealed.
+        """
         fields = self._fields_for_create(body)
         with self.db.transaction() as conn:
             remembered = self.recall_key(conn, body.idempotency_key, "create_patient")
             if remembered:
-                return {"patient": patient_view(self._patient_row(conn, remembered["id"])), "returning": remembered["returning"]}
+                row = self._patient_row(conn, remembered["id"])
+                if not trusted and not self._same_person(row, fields):
+                    raise _already_registered()
+                return {"patient": patient_view(row), "returning": remembered["returning"], "proven_ids": [row["id"]]}
             existing = None
             if fields.get("id_number"):
                 existing = conn.execute("SELECT * FROM rec_patients WHERE id_number = ?", (fields["id_number"],)).fetchone()
@@ -94,12 +155,15 @@ class PatientsMixin(RecordsCore):
                 existing = conn.execute("SELECT * FROM rec_patients WHERE medical_card_no = ?", (fields["medical_card_no"],)).fetchone()
             if existing is not None:
                 existing = dict(existing)
+                if not trusted and not self._same_person(existing, fields):
+                    self.audit(conn, "create_patient_refused", patient_id=existing["id"], by="not_same_person")
+                    raise _already_registered()
                 if fields.get("medical_card_no") and not existing.get("medical_card_no"):
                     conn.execute("UPDATE rec_patients SET medical_card_no = ? WHERE id = ?", (fields["medical_card_no"], existing["id"]))
                 self.remember_key(conn, body.idempotency_key, "create_patient", {"id": existing["id"], "returning": True})
                 self.audit(conn, "patient_recognised", patient_id=existing["id"], by="create_patient")
                 return {"patient": patient_view(self._patient_row(conn, existing["id"])), "returning": True,
-                        "message_zh": "您好，您已有就诊档案，无需重复建档。", "message_en": "You already have a record."}
+                        "proven_ids": [existing["id"]], "message_zh": "您好，您已有就诊档案，无需重复建档。", "message_en": "You already have a record."}
             fields["created_at"] = iso(self.now())
             columns = ", ".join(fields)
             marks = ", ".join("?" for _ in fields)
@@ -108,7 +172,14 @@ class PatientsMixin(RecordsCore):
             self.audit(conn, "patient_created", after="created", patient_id=cur.lastrowid, source=fields["source"],
                        id_number_masked=mask_id_number(fields.get("id_number") or ""))
             return {"patient": patient_view(self._patient_row(conn, cur.lastrowid)), "returning": False,
-                    "message_zh": "建档成功，谢谢。", "message_en": "Your record has been created."}
+                    "proven_ids": [cur.lastrowid], "message_zh": "建档成功，谢谢。", "message_en": "Your record has been created."}
+
+    @staticmethod
+    def _same_person(row: dict[str, Any], fields: dict[str, Any]) -> bool:
+        """The data of a second create proves the person of the existing record (card name or phone)."""
+        if fields.get("source") == "id_card":
+            return fields.get("name") == row.get("name")
+        return bool(fields.get("phone")) and fields.get("phone") == row.get("phone")
 
     def add_proxy(self, patient_id: int, proxy: Proxy) -> dict[str, Any]:
         entry = self._proxy_entry(proxy)
