@@ -57,10 +57,13 @@ class CallerClient:
 
     # ------------------------------------------------------------------ plumbing
     def request(self, method: str, path: str, *, json_body: dict | None = None,
-                params: dict | None = None) -> Any:
-        """Send one request; return the decoded JSON body or raise CallerError."""
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        headers.update(self.headers)
+                params: dict | None = None, headers: dict[str, str] | None = None) -> Any:
+        """Send one request; return the decoded JSON body or raise CallerError. ``headers`` add to/override
+        :attr:`headers` for this request only."""
+        sent = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        sent.update(self.headers)
+        sent.update(headers or {})
+        headers = sent
         if params:
             params = {k: v for k, v in params.items() if v is not None}
         try:

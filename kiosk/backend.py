@@ -167,8 +167,8 @@ class Backend:
     def _end_session(self, token: str) -> None:
         if self.client.headers.get(SESSION_HEADER) != token:
             return  # the next patient's identification has replaced it already
-        try:
-            self.client.request("DELETE", f"{R}/session")
+        try:  # names the session it ends: a next patient identified meanwhile keeps theirs
+            self.client.request("DELETE", f"{R}/session", headers={SESSION_HEADER: token})
         except Exception:  # noqa: BLE001 - the service also ends idle sessions by itself
             pass
         if self.client.headers.get(SESSION_HEADER) == token:

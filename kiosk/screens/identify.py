@@ -8,7 +8,8 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from kiosk.i18n import tr
-from kiosk.idcheck import check_id_number, check_phone, mask_id
+from kiosk.idcheck import check_id_number, check_phone
+from privacy import mask_id_number
 from kiosk.models import CardData
 from kiosk.widgets import Card, Keypad, Screen, button, label
 
@@ -129,7 +130,7 @@ class NewPatientScreen(Screen):
         info = Card()
         if card.name:
             info.row(tr("姓名"), card.name)
-        info.row(tr("证件号码"), mask_id(card.id_number))
+        info.row(tr("证件号码"), mask_id_number(card.id_number))
         if card.gender:
             info.row(tr("性别"), tr(card.gender))
         self.edit = QLineEdit()
