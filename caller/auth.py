@@ -11,7 +11,6 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Mapping
 
 from caller.config import Device, HospitalConfig
@@ -250,6 +249,7 @@ class Authenticator:
         if device.area and user.areas and device.area not in user.areas and user.role != "admin":
             raise forbidden("在本诊区登录", "logging in to this area")
         token = secrets.token_urlsafe(24)
-        self.store.save_session(digest(token), user.username, device.device, datetime.now().isoformat(timespec="seconds"))
+        self.store.save_session(digest(token), user.username, device.device,
+                                self.store.clock().isoformat(timespec="seconds"))
         self._sessions[digest(token)] = principal
         return token, principal

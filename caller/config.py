@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from caller.clock import DEFAULT_TIMEZONE, zone
 from caller.engine.rules import QueueRules
 from caller.passwords import is_password_hash
 
@@ -47,6 +48,18 @@ class HospitalInfo(_Model):
         description="What the QR code on a ticket opens ({visit_id} is replaced); empty: the service's own "
         "ticket page at the address the kiosk uses. Set it when phones reach the service by another name.",
     )
+
+    timezone: str = Field(
+        default=DEFAULT_TIMEZONE,
+        description="IANA time zone of the hospital: days, slots, sessions and ticket numbers follow it, "
+        "whatever zone the machines are set to",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        zone(value)
+        return value
 
     @field_validator("ticket_url")
     @classmethod
@@ -86,6 +99,15 @@ class ScheduleConfig(_Model):
 
     def session_span(self, session: str) -> tuple[time, time]:
         return _parse_span(self.am if session == "am" else self.pm)
+
+
+class RetentionConfig(_Model):
+    """How long the live database keeps what only matters for a while (docs/cockpit.md, "Retention")."""
+
+    idempotency_hours: int = Field(default=48, ge=1, description="a retried request is answered from memory this long")
+    event_days: int = Field(default=7, ge=1, description="events older than this (and beyond the replay window) move to the monthly archive")
+    audit_days: int = Field(default=31, ge=1, description="audit rows older than this move to the monthly archive; the audit query still reads them")
+    prune_minutes: int = Field(default=60, ge=1, description="how often the service prunes")
 
 
 class Fees(_Model):
@@ -194,6 +216,7 @@ class HospitalConfig(_Model):
     doctors: list[Doctor] = Field(default_factory=list)
     devices: list[Device] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
+    retention: RetentionConfig = RetentionConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> "HospitalConfig":

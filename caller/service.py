@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from caller.api import views
 from caller.auth import Authenticator, Principal
+from caller.clock import HospitalClock, with_zone, zone
 from caller.config import HospitalConfig
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, Change, EngineEvent, RoomState, RuleError, Visit
@@ -43,15 +44,17 @@ class CallerService:
     def __init__(self, config: HospitalConfig, db_path: str | Path | Store, *,
                  clock: Callable[[], datetime] | None = None):
         self.config = config
-        self.clock = clock or datetime.now
+        self.zone = zone(config.hospital.timezone)
+        self.clock = clock or HospitalClock(config.hospital.timezone)  # naive hospital time, whatever the machine's zone
         self.store = db_path if isinstance(db_path, Store) else Store(db_path)
+        self.store.clock = self.clock
         self.auth = Authenticator(config, self.store)
         # One lock for the engine and the store: a plug-in that runs a command inside its own store
         # transaction takes them in the same order as the API does, so the two can never deadlock.
         self.lock = self.store.lock
         self.engine = self._build_engine()
-        self.hub = EventHub(self.store, self.area_snapshot)
-        self.started_at = datetime.now()
+        self.hub = EventHub(self.store, self.area_snapshot, clock=self.clock, zone=self.zone)
+        self.started_at = self.clock()
         self._alerts: dict[str, dict] = {}  # department -> active wait alert data
         self.broadcasts: dict[str, list[dict]] = {}  # area -> today's latest notices, newest first
         self._area_ids = {a.id for a in config.areas}
@@ -107,7 +110,7 @@ class CallerService:
                     if extra_writes is not None:
                         extra_writes(conn, response)
                     if key:
-                        self.store.save_idempotent(conn, key, who.actor, 200, response)
+                        self.store.save_idempotent(conn, key, who.actor, 200, response, now)
             except BaseException:
                 log.exception("writing %s failed; rebuilding the engine from the store", command)
                 self.reload()
@@ -244,6 +247,19 @@ class CallerService:
     def area_of_visit(self, visit_id: str) -> str:
         return self.visit(visit_id).area_id
 
+    def area_of_stored_visit(self, visit_id: str) -> str:
+        """The area of a visit of any day (the engine holds only today and yesterday)."""
+        from caller.api.errors import not_found
+
+        area = self.store.visit_area(visit_id)
+        if area is None:
+            raise not_found("就诊记录", "visit", visit_id)
+        return area
+
+    def prune(self) -> dict[str, int]:
+        """Apply the hospital's retention (see Store.prune)."""
+        return self.store.prune(self.clock(), self.config.retention, replay_limit=self.hub.replay_limit)
+
     # ------------------------------------------------------------------------- queries
     def area_snapshot(self, area_id: str, audience: str = "public") -> dict:
         with self.lock:
@@ -263,7 +279,11 @@ class CallerService:
     def health(self) -> dict:
         return {"status": "ok", "seq": self.hub.seq, "subscribers": self.hub.subscriber_count(),
                 "started_at": self.started_at.isoformat(timespec="seconds"),
-                "time": self.clock().isoformat(timespec="seconds")}
+                "time": self.now_aware().isoformat(timespec="milliseconds"), "timezone": self.config.hospital.timezone}
+
+    def now_aware(self) -> datetime:
+        """The service's time with the hospital's zone (what clients set their displayed clocks by)."""
+        return with_zone(self.clock(), self.zone)
 
     # -------------------------------------------------------------------- wait alerts
     def wait_alerts(self) -> list[dict]:
@@ -326,7 +346,7 @@ class CallerService:
                 events = self.store.write_change(conn, rows)
                 response["seq"] = events[-1].seq if events else self.hub.seq
                 if key:
-                    self.store.save_idempotent(conn, key, who.device, 200, response)
+                    self.store.save_idempotent(conn, key, who.device, 200, response, self.clock())
             self.hub.publish(events)
         return response
 
@@ -341,7 +361,7 @@ class CallerService:
         device = body.device or who.device
         if body.device and body.device != who.device:
             device = f"{who.device}/{body.device}"
-        ts = datetime.now().isoformat(timespec="seconds")
+        ts = self.clock().isoformat(timespec="seconds")
         self.store.record_health(device, body.status, body.reason_zh, body.reason_en, body.detail, ts)
         return {"device": device, "status": body.status, "ts": ts}
 

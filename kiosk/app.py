@@ -49,6 +49,8 @@ def device_settings(config_path: str | None, token: str, settings: KioskSettings
     for key in ("admin_pin", "timeout_s", "elderly_timeout_s", "payment_timeout_s"):
         if key in values:
             setattr(settings, key, type(getattr(settings, key))(values[key]))
+    if "confirm_check_in" in values:
+        settings.confirm_check_in = bool(values["confirm_check_in"])
     if values.get("printer_profile"):
         settings.printer_profile = str(values["printer_profile"])
 
@@ -92,7 +94,7 @@ def build_kiosk(service: str, token: str, reader: str | None = None, printer: st
     service_up = settings_from_service(backend, settings, token)
     devices = KioskDevices(reader, printer, scanner, payment, speech=speech,
                            status_url=ticket_page_url(backend if service_up else None, service),
-                           printer_profile=settings.printer_profile)
+                           printer_profile=settings.printer_profile, now=backend.clock)
     window = KioskWindow(backend, devices, settings)
     if not service_up:
         window.flows.out_of_service()

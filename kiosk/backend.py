@@ -7,9 +7,12 @@ Errors are CallerError(code, message_zh, message_en, status); code "unreachable"
 from __future__ import annotations
 
 import threading
+from datetime import date
 from typing import Any
 
 from caller.client import CallerClient, CallerError
+from caller.clock import ServiceClock
+from hardware.health import DeviceHealth, Health
 
 from kiosk.models import (
     Appointment,
@@ -20,6 +23,7 @@ from kiosk.models import (
     Doctor,
     Hold,
     Patient,
+    PatientDay,
     Payment,
     Report,
     Slot,
@@ -42,14 +46,11 @@ def short_time(iso: str) -> str:
     return iso
 
 
-def age_from(birth: str | None) -> str:
-    from datetime import date
-
+def age_from(birth: str | None, today: date) -> str:
     try:
         born = date.fromisoformat(birth or "")
     except ValueError:
         return ""
-    today = date.today()
     return str(today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
 
 
@@ -59,6 +60,7 @@ class Backend:
     def __init__(self, base_url: str, token: str, payment_provider: Any = None, timeout: float = 5.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.client = CallerClient(base_url, token, timeout=timeout)
+        self.clock = ServiceClock()  # the service's time: what this kiosk shows and prints
         self.payment_provider = payment_provider
         self._hospital: dict | None = None
         self._departments: dict[str, Department] = {}
@@ -79,8 +81,16 @@ class Backend:
 
     # ----- service ------------------------------------------------------------------------------
     def ping(self) -> None:
-        """Raises CallerError("unreachable") while the service is down."""
-        self.client.healthz()
+        """Raises CallerError("unreachable") while the service is down; sets the kiosk's clock by the service's."""
+        self.clock.sync(self.client)
+
+    def check_clock(self) -> DeviceHealth:
+        """Set the clock by the service's; the "clock" part is degraded while this machine's clock drifts."""
+        self.ping()
+        warning = self.clock.drift_warning()
+        if warning is None:
+            return DeviceHealth("clock", Health.OK, "时钟正常", "clock in step with the service")
+        return DeviceHealth("clock", Health.DEGRADED, *warning)
 
     def hospital(self) -> dict:
         with self._lock:
@@ -349,9 +359,7 @@ class Backend:
         return self._get(f"{R}/registrations", patient_id=int(patient.id))["registrations"]
 
     def appointments(self, patient: Patient) -> list[Appointment]:
-        from datetime import date
-
-        today = date.today().isoformat()
+        today = self.clock.today().isoformat()
         out = []
         for r in self._registrations(patient):
             if r.get("state") != "final" or r.get("date") != today:
@@ -375,12 +383,11 @@ class Backend:
         rows = self._get(f"{R}/reports", patient_id=int(patient.id))["reports"]
         return [self._report(r) for r in rows]
 
-    @staticmethod
-    def _report(r: dict) -> Report:
+    def _report(self, r: dict) -> Report:
         lines = tuple((i.get("name", ""), str(i.get("result", "")), i.get("unit", "") or "", i.get("reference", "") or "",
                        FLAGS.get(i.get("flag") or "", "")) for i in r.get("items", []))
         verified = r.get("verified_by") or []
-        extra = {"sex": r.get("gender") or "", "age": age_from(r.get("birth_date")), "specimen": r.get("specimen") or "",
+        extra = {"sex": r.get("gender") or "", "age": age_from(r.get("birth_date"), self.clock.today()), "specimen": r.get("specimen") or "",
                  "tested_by": verified[0] if verified else "", "verified_by": verified[-1] if verified else ""}
         released = r.get("state") == "released" or bool(r.get("released_at"))
         return Report(id=str(r["report_id"]), title=r.get("title", ""), released=released,
@@ -403,10 +410,23 @@ class Backend:
                 state = {}
             out.append(VisitStatus(visit_id=t.visit_id, ticket=t.ticket, department=t.department,
                                    department_en=t.department_en, state=state.get("state", ""), ahead=t.ahead,
-                                   estimate_minutes=t.estimate_minutes, location=t.location, location_en=t.location_en))
+                                   estimate_minutes=t.estimate_minutes, location=t.location, location_en=t.location_en,
+                                   registration_id=str(r["registration_id"])))
         return out
 
     def rate(self, patient: Patient | None, stars: int, tags: list[str], kind: str, transaction_id: str | None,
              key: str) -> None:
         self._post(f"{R}/ratings", {"stars": stars, "tags": tags, "transaction_kind": kind,
                                     "transaction_id": transaction_id, "idempotency_key": key})
+
+    # ----- the patient's day (card first) -------------------------------------------------------------
+    def day(self, patient: Patient) -> PatientDay:
+        """Everything waiting for the patient today, for the page shown right after their card is read."""
+        appointments = tuple(a for a in self.appointments(patient) if not a.checked_in)
+        waiting = {a.id for a in appointments}
+        visits = tuple(v for v in self.my_visits(patient) if v.state not in ("done", "cancelled")
+                       and v.registration_id not in waiting)
+        reports = self.reports(patient)
+        return PatientDay(patient=patient, appointments=appointments, bills=tuple(self.bills(patient)),
+                          reports=tuple(r for r in reports if r.released),
+                          reports_pending=tuple(r for r in reports if not r.released), visits=visits)

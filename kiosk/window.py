@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk import style
@@ -21,6 +21,7 @@ from kiosk.worker import Runner
 
 ScreenFactory = Callable[[], Screen]
 
+CLOCK_CHECK_TICKS = 60  # ticks between setting the clock by the service's (about a minute)
 ACTIVITY_EVENTS = {QEvent.MouseButtonPress, QEvent.TouchBegin, QEvent.KeyPress}
 NEXT_PATIENT = {"timeout", "done", "recovered"}  # ways a session ends after which the next person comes
 
@@ -50,6 +51,7 @@ class KioskWindow(QWidget):
         self._build_chrome()
         self.busy = BusyOverlay(self)
         self.runner.busy_changed.connect(self.busy.set_busy)
+        self._ticks_to_clock_check = 1  # set the clock by the service's at the first tick, then every minute or so
         self.tick_timer = QTimer(self)
         self.tick_timer.setInterval(self.settings.tick_ms)
         self.tick_timer.timeout.connect(self._tick)
@@ -84,6 +86,14 @@ class KioskWindow(QWidget):
         outer.addWidget(self.warning)
         self.stack = QStackedWidget()
         outer.addWidget(self.stack, 1)
+        self.action_bar = QWidget()  # the screen's main actions, fixed above the footer: never scrolled away
+        self.action_bar.setObjectName("ActionBar")
+        self.action_bar.setAttribute(Qt.WA_StyledBackground, True)
+        self.action_row = QHBoxLayout(self.action_bar)
+        self.action_row.setContentsMargins(48, 12, 48, 12)
+        self.action_row.setSpacing(24)
+        self.action_bar.hide()
+        outer.addWidget(self.action_bar)
         self.footer = QWidget()
         self.footer.setObjectName("Footer")
         self.footer.setAttribute(Qt.WA_StyledBackground, True)
@@ -119,6 +129,11 @@ class KioskWindow(QWidget):
     def per_page(self) -> int:
         return self.settings.elderly_per_page if self.elderly else self.settings.per_page
 
+    @property
+    def choice_columns(self) -> int:
+        """Choices side by side on a landscape screen (it has the width, not the height)."""
+        return 1 if self.settings.portrait else 2
+
     def show_screen(self, factory: ScreenFactory, push: bool = True) -> Screen:
         """Build and show a screen; push=False replaces the current step (no way back to it)."""
         if push:
@@ -145,6 +160,7 @@ class KioskWindow(QWidget):
         if old is not None:
             self.stack.removeWidget(old)
             old.deleteLater()
+        self._show_actions(screen)
         at_home = screen.name == "home"
         self.back_button.setVisible(not at_home and len(self.history) > 1 and screen.allow_back)
         self.home_button.setVisible(not at_home)
@@ -154,6 +170,23 @@ class KioskWindow(QWidget):
             self.devices.speak(screen.speech)
         self.screen_changed.emit(screen.name)
         return screen
+
+    def _show_actions(self, screen: Screen) -> None:
+        """Move the screen's main actions into the fixed action bar (the previous screen's ones go with it)."""
+        while self.action_row.count():
+            item = self.action_row.takeAt(0)
+            widget = item.widget()
+            if widget is not None and widget not in screen.actions:
+                widget.hide()
+                widget.setParent(None)
+                widget.deleteLater()
+        shown = 0
+        for widget in screen.actions:
+            hidden = widget.isHidden() and widget.testAttribute(Qt.WA_WState_ExplicitShowHide)  # the screen hid it
+            self.action_row.addWidget(widget)
+            widget.setVisible(not hidden)
+            shown += not hidden
+        self.action_bar.setVisible(shown > 0)
 
     def back(self) -> None:
         """One step back (the previous screen is built again from its factory)."""
@@ -220,6 +253,10 @@ class KioskWindow(QWidget):
 
     def _tick(self) -> None:
         self._update_clock()
+        self._ticks_to_clock_check -= 1
+        if self._ticks_to_clock_check <= 0:
+            self._ticks_to_clock_check = CLOCK_CHECK_TICKS
+            self.check_clock()
         if self.remaining <= 0:
             return
         self.remaining -= 1
@@ -230,14 +267,18 @@ class KioskWindow(QWidget):
             self.warning.setText(tr("{n} 秒后将返回首页，如需继续请触摸屏幕").format(n=self.remaining))
             self.warning.show()
 
+    def check_clock(self) -> None:
+        """Set the shown clock by the service's, in the background; a drifting clock becomes a device warning."""
+        self.runner.run(self.backend.check_clock, self.devices.note_clock, lambda _e: None, busy=False)
+
     def _update_clock(self) -> None:
-        now = QDateTime.currentDateTime()
+        now = self.backend.clock()  # the service's time, in the hospital's zone
         weekday = [tr("星期一"), tr("星期二"), tr("星期三"), tr("星期四"), tr("星期五"), tr("星期六"), tr("星期日")]
-        day = weekday[now.date().dayOfWeek() - 1]
+        day = weekday[now.weekday()]
         if language() == "en":
-            text = now.toString("yyyy-MM-dd") + f"  {day}  " + now.toString("HH:mm")
+            text = f"{now:%Y-%m-%d}  {day}  {now:%H:%M}"
         else:
-            text = now.toString("yyyy年M月d日") + f"  {day}  " + now.toString("HH:mm")
+            text = f"{now.year}年{now.month}月{now.day}日  {day}  {now:%H:%M}"
         self.clock_label.setText(text)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
