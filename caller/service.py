@@ -103,7 +103,10 @@ class CallerService:
             change = self._apply(command, who, now, args)  # RuleError: the engine undid itself
             try:
                 rows = self._rows(change, command, who, now)
-                response = views.command_response(self, command, change, who.audience)
+                # a kiosk sees in full only the visit it registered itself (it typed the name); a check-in of
+                # any other visit answers what a wall screen shows
+                audience = "staff" if command == "register" and not who.public else who.audience
+                response = views.command_response(self, command, change, audience)
                 with self.store.transaction() as conn:
                     events = self.store.write_change(conn, rows)
                     response["seq"] = events[-1].seq if events else self.hub.seq
