@@ -94,6 +94,7 @@ class Principal:
 SESSION_HEADER = "x-patient-session"
 KIOSK_SESSION_IDLE_S = 180.0      # a patient session ends after this long without a request ...
 KIOSK_SESSION_MAX_S = 900.0       # ... and at the latest this long after it opened
+KIOSK_SESSIONS_KEPT = 4            # sessions one kiosk holds at once
 
 
 def digest(token: str) -> str:
@@ -116,56 +117,62 @@ class KioskSession:
 
 
 class KioskSessions:
-    """At most one patient session per kiosk, in memory (after a restart the patient identifies again).
+    """Patient sessions of the kiosks, in memory (after a restart the patient identifies again).
 
-    The kiosk gets a session token when a patient is identified and sends it as ``X-Patient-Session``;
-    a copied kiosk device token alone reaches no patient's records.
+    The kiosk gets a session token when a patient is identified and sends it as ``X-Patient-Session``; a copied
+    kiosk device token alone reaches no patient's records. A session is bound to the kiosk's device token (a
+    session token sent with another device's token is nobody's). A kiosk holds at most
+    ``KIOSK_SESSIONS_KEPT`` sessions at once (the oldest is ended first); the kiosk ends its session when it
+    goes home.
     """
 
     def __init__(self, idle_s: float = KIOSK_SESSION_IDLE_S, max_s: float = KIOSK_SESSION_MAX_S):
         self.idle_s, self.max_s = idle_s, max_s
-        self._by_device: dict[str, KioskSession] = {}
+        self._by_device: dict[str, dict[str, KioskSession]] = {}  # device -> token digest -> session
         self._lock = threading.Lock()
 
+    def _live(self, device: str, token: str | None, now: float) -> KioskSession | None:
+        sessions = self._by_device.get(device, {})
+        for key, session in list(sessions.items()):
+            if not session.alive(now, self.idle_s, self.max_s):
+                del sessions[key]
+        return sessions.get(digest(token)) if token else None
+
     def current(self, device: str, token: str | None) -> KioskSession | None:
-        """The kiosk's live session when ``token`` names it (refreshes its idle timer)."""
+        """The kiosk's live session named by ``token`` (refreshes its idle timer)."""
         if not token:
             return None
         with self._lock:
-            session = self._by_device.get(device)
             now = time.monotonic()
-            if session is None or not secrets.compare_digest(session.token_digest, digest(token)):
-                return None
-            if not session.alive(now, self.idle_s, self.max_s):
-                del self._by_device[device]
-                return None
-            session.last_used = now
+            session = self._live(device, token, now)
+            if session is not None:
+                session.last_used = now
             return session
 
     def open(self, device: str, token: str | None, patient_ids: set[int], card: str | None = None) -> str:
         """Add patients (and a card read) to the live session named by ``token``, or start a new one."""
         with self._lock:
-            session = self._by_device.get(device)
             now = time.monotonic()
-            if (token and session is not None and secrets.compare_digest(session.token_digest, digest(token))
-                    and session.alive(now, self.idle_s, self.max_s)):
-                session.last_used = now
-            else:
+            session = self._live(device, token, now)
+            if session is None:
                 token = secrets.token_urlsafe(24)
-                session = self._by_device[device] = KioskSession(digest(token))
+                sessions = self._by_device.setdefault(device, {})
+                while len(sessions) >= KIOSK_SESSIONS_KEPT:
+                    del sessions[min(sessions, key=lambda k: sessions[k].last_used)]
+                session = sessions[digest(token)] = KioskSession(digest(token))
+            session.last_used = now
             session.patients |= patient_ids
             if card:
                 session.cards.add(digest(card))
+            assert token is not None
             return token
 
     def end(self, device: str, token: str | None) -> bool:
-        """End the kiosk's session when ``token`` names it (a stale token ends nothing)."""
+        """End the session ``token`` names (a stale token ends nothing)."""
+        if not token:
+            return False
         with self._lock:
-            session = self._by_device.get(device)
-            if session is None or not token or not secrets.compare_digest(session.token_digest, digest(token)):
-                return False
-            del self._by_device[device]
-            return True
+            return self._by_device.get(device, {}).pop(digest(token), None) is not None
 
 
 class Authenticator:
