@@ -70,7 +70,7 @@ class PatientsMixin(RecordsCore):
         with self.db.reading() as rc:
             return self._patient_view(rc, patient_id)
 
-    def identify(self, body: Identify, trusted: bool = False) -> dict[str, Any]:
+    def identify(self, body: Identify, trusted: bool = True) -> dict[str, Any]:
         """By ID number or medical card number: the patient, or new_patient; plus patients this person may act for.
 
         ``trusted`` (staff at a desk): the number alone is enough. At a kiosk a typed ID number must come with
