@@ -15,7 +15,9 @@ patient    a kiosk token with an open patient session; handlers limit it to the 
 console    a nurse console's device token, with or without a user logged in (its area only)
 staff      a console with a user logged in (nurse, doctor or admin); handlers limit it to the areas
            of the user and of the console together
-admin      the hospital's admin token or an admin user: allowed on every rule
+admin      the hospital's admin token or an admin user: allowed on every rule (bearer tokens)
+manager    a web cockpit session (HttpOnly cookie ``cockpit_session``) of a manager or admin user; only
+           the cockpit's routes read that cookie
 =========  ======================================================================================
 
 The rule only lets a principal *reach* the handler; the handler then checks the data (which area, which
@@ -32,9 +34,10 @@ from caller.auth import AuthError, Principal
 
 log = logging.getLogger("caller.access")
 
-ANYONE, DISPLAY, SPEAKER, KIOSK, PATIENT, CONSOLE, STAFF, ADMIN = (
-    "anyone", "display", "speaker", "kiosk", "patient", "console", "staff", "admin")
-KINDS = (ANYONE, DISPLAY, SPEAKER, KIOSK, PATIENT, CONSOLE, STAFF, ADMIN)
+ANYONE, DISPLAY, SPEAKER, KIOSK, PATIENT, CONSOLE, STAFF, ADMIN, MANAGER = (
+    "anyone", "display", "speaker", "kiosk", "patient", "console", "staff", "admin", "manager")
+KINDS = (ANYONE, DISPLAY, SPEAKER, KIOSK, PATIENT, CONSOLE, STAFF, ADMIN, MANAGER)
+COCKPIT_COOKIE = "cockpit_session"
 DEVICES = frozenset({DISPLAY, SPEAKER, KIOSK, CONSOLE})  # any device token
 
 V1 = "/api/v1"
@@ -120,11 +123,25 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("POST", f"{V1}/records/reports/{{report_id}}/print"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/ratings"): {KIOSK},
     ("GET", f"{V1}/records/ratings/stats"): {CONSOLE},
+    # the web cockpit (docs/cockpit.md): its pages and assets are public, its data needs a manager's session
+    ("GET", "/cockpit/"): {ANYONE},
+    ("GET", "/cockpit/static/{path:path}"): {ANYONE},
+    ("POST", "/cockpit/api/login"): {ANYONE},    # checks the password and the X-Cockpit header itself
+    ("POST", "/cockpit/api/logout"): {ANYONE},   # only forgets the cookie
+    ("GET", "/cockpit/pdca"): {ANYONE},          # checks the cookie itself and sends others to the login page
+    ("GET", "/cockpit/api/me"): {MANAGER},
+    ("GET", "/cockpit/api/view"): {MANAGER},
+    ("GET", "/cockpit/api/stream"): {MANAGER},
+    ("GET", "/cockpit/api/pdca"): {MANAGER},
+    ("GET", "/cockpit/export/pdca.xlsx"): {MANAGER},
+    ("GET", "/cockpit/export/pdca.csv"): {MANAGER},
 }.items()}
 
 
 def kinds_of(who: Principal) -> frozenset[str]:
     """The principal kinds a resolved caller has (see the table in the module docstring)."""
+    if who.role == "cockpit":
+        return frozenset({MANAGER})
     out = {who.role} if who.role in (DISPLAY, SPEAKER, KIOSK, CONSOLE) else set()
     if who.role == KIOSK and who.patients:
         out.add(PATIENT)
@@ -172,7 +189,7 @@ def app_routes(app: FastAPI) -> list[tuple[str, str]]:
         route = ctx.original_route
         path = ctx.path_format
         if isinstance(route, Mount):
-            out.append(("GET", path.rstrip("/") + "/{path:path}"))
+            out.append(("GET", getattr(route, "path", path).rstrip("/") + "/{path:path}"))
         elif isinstance(route, (routing.APIWebSocketRoute,)) or type(route).__name__ == "WebSocketRoute":
             out.append(("WS", path))
         else:
@@ -241,7 +258,11 @@ class AccessGuard:
                 raise no_rule()
             if ANYONE not in rule:
                 service = self.fastapi_app.state.service
-                who = service.auth.resolve_headers(_headers(scope))
+                headers = _headers(scope)
+                if MANAGER in rule:  # the cockpit's routes: its session cookie, never a bearer token
+                    who = service.auth.resolve(_cookie(headers, COCKPIT_COOKIE))
+                else:
+                    who = service.auth.resolve_headers(headers)
                 if not allowed(rule, who):
                     raise refusal(rule, who)
                 scope["caller.principal"] = who
@@ -249,6 +270,18 @@ class AccessGuard:
             await _refuse_http(scope, receive, send, exc)
             return
         await self.app(scope, receive, send)
+
+
+def _cookie(headers: dict[str, str], name: str) -> str | None:
+    from http.cookies import SimpleCookie
+
+    jar = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie", ""))
+    except Exception:  # noqa: BLE001 - a malformed cookie header is no session
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
 
 
 def _headers(scope) -> dict[str, str]:
@@ -280,7 +313,8 @@ def matrix_markdown(app: FastAPI) -> str:
         if rule is None:
             cells = ["**no rule: refused**"] + [""] * (len(KINDS) - 1)
         else:
-            cells = ["✓" if (kind in rule or (kind == ADMIN and ANYONE not in rule)) else "" for kind in KINDS]
+            cells = ["✓" if (kind in rule or (kind == ADMIN and not rule & {ANYONE, MANAGER})) else ""
+                     for kind in KINDS]
         lines.append(f"| {method} | `{path}` | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
