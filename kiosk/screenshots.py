@@ -273,7 +273,7 @@ def write_slips(out_dir: Path) -> list[Path]:
     if not available():
         with CupsServer() as cups:
             queue = f"LabA4_{cups.port}"
-            out = cups.add_pdf_queue(queue, out_dir / "cups")
+            out = cups.add_pdf_queue(queue)  # in the scheduler's own temporary directory
             CupsPrinter(queue, cups.address).print_pdf(pdf, "检验报告")
             pdf_path.write_bytes(cups.wait_for_pdfs(out, 1)[0].read_bytes())
     else:
