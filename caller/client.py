@@ -43,6 +43,7 @@ class CallerClient:
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 5.0):
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.timeout = timeout
         self._http = httpx.Client(base_url=self.base_url + "/api/v1", timeout=timeout)
 
     def close(self) -> None:
@@ -56,13 +57,14 @@ class CallerClient:
 
     # ------------------------------------------------------------------ plumbing
     def request(self, method: str, path: str, *, json_body: dict | None = None,
-                params: dict | None = None) -> Any:
+                params: dict | None = None, timeout: float | None = None) -> Any:
         """Send one request; return the decoded JSON body or raise CallerError."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         if params:
             params = {k: v for k, v in params.items() if v is not None}
         try:
-            resp = self._http.request(method, path, json=json_body, params=params, headers=headers)
+            extra = {"timeout": timeout} if timeout is not None else {}
+            resp = self._http.request(method, path, json=json_body, params=params, headers=headers, **extra)
         except httpx.HTTPError as exc:
             raise CallerError("unreachable", UNREACHABLE_ZH, f"{UNREACHABLE_EN} ({type(exc).__name__})", 0) from exc
         if resp.status_code >= 400:
@@ -198,6 +200,24 @@ class CallerClient:
     def request_help(self, screen: str = "", idempotency_key: str | None = None) -> dict:
         """A patient asks for staff (kiosk tokens): the consoles of the kiosk's areas get an alert."""
         return self._command("/help", {"screen": screen, "idempotency_key": idempotency_key or new_idempotency_key()})
+
+    def help_status(self, help_id: str, version: int = -1, wait: float = 0) -> dict:
+        """A help call; with ``wait`` the service answers as soon as a step newer than ``version`` happens."""
+        return self.request("GET", f"/help/{help_id}", params={"version": version, "wait": wait},
+                            timeout=wait + self.timeout)
+
+    def open_help_calls(self, area: str) -> list[dict]:
+        return self.request("GET", "/help", params={"area": area})
+
+    def acknowledge_help(self, help_id: str) -> dict:
+        return self.request("POST", f"/help/{help_id}/acknowledge")
+
+    def cancel_help(self, help_id: str) -> dict:
+        return self.request("POST", f"/help/{help_id}/cancel")
+
+    def close_help(self, help_id: str, outcome: str) -> dict:
+        """``outcome``: resolved | patient_gone."""
+        return self.request("POST", f"/help/{help_id}/close", json_body={"outcome": outcome})
 
     def healthz(self) -> dict:
         try:

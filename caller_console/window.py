@@ -22,6 +22,7 @@ from caller.client import CallerClient, CallerError
 from caller_console.actions import ACTIONS
 from caller_console.commands import ConsoleCommands
 from caller_console.devices import DevicesTable, devices_of_area
+from caller_console.help_bar import ACK_KEY, HelpBar
 from caller_console.model import ID_NUMBER, ConsoleView, Row, build_view, mask_id_number, matches
 from caller_console.panes import Pane
 from display.wire import snapshot_of
@@ -52,7 +53,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.selected_visit: str | None = None
         self.emergency_alerts: dict[str, str] = {}
         self.wait_alerts: dict[str, str] = {}
-        self.help_alerts: dict[str, str] = {}  # kiosk device -> its latest help request
+        self.help_calls: dict[str, dict[str, Any]] = {}  # help id -> latest alert data (open or being handled)
         self.alerts_sounded = 0
         self.devices: list[dict[str, Any]] = []
         self._doctor_names = {str(d["id"]): str(d.get("name") or "") for d in hospital.get("doctors") or []}
@@ -109,6 +110,13 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         bar.addWidget(self.alert_label, 1)
         bar.addWidget(self.alert_ack)
         self.alert_bar.hide()
+
+        self.help_bar = HelpBar(self.acknowledge_help, self.close_help)
+        take = QAction("我来处理", self)
+        take.setShortcut(QKeySequence(ACK_KEY))
+        take.setShortcutContext(Qt.WindowShortcut)
+        take.triggered.connect(self.acknowledge_oldest_help)
+        self.addAction(take)
 
         self.notice_label = QLabel("")
         self.notice_label.setStyleSheet("color: #8a5a00; font-size: 16px;")
@@ -170,6 +178,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         body.addLayout(side)
         page = QVBoxLayout()
         page.addLayout(top)
+        page.addWidget(self.help_bar)
         page.addWidget(self.alert_bar)
         page.addWidget(self.notice_label)
         page.addWidget(self.search)
@@ -221,6 +230,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.link.start()
         self.runner.submit("alerts", self.client.wait_alerts)
         self.runner.submit("devices", self.client.devices)
+        self.runner.submit("help_calls", self.client.open_help_calls, self.area_id)
         if self.now is datetime.now:  # waiting minutes by the service's clock, not this PC's
             self.runner.submit("clock", self.client.healthz)
 
@@ -293,8 +303,8 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             self.emergency_alerts[str(data.get("visit_id") or data.get("ticket"))] = str(data.get("message_zh") or "")
             self._sound_alert()
         elif kind == "help":
-            self.help_alerts[str(data.get("device") or "")] = str(data.get("message_zh") or data.get("name") or "")
-            self._sound_alert()
+            self._help_event(data)
+            return
         elif kind == "wait":
             dept = str(data.get("dept_id") or "")
             if data.get("active", True):
@@ -304,17 +314,49 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self._show_alerts()
 
     def _show_alerts(self) -> None:
-        lines = ([f"⚠ {m}" for m in self.emergency_alerts.values()] + [f"⚠ {m}" for m in self.help_alerts.values()]
-                 + [f"⏱ {m}" for m in self.wait_alerts.values()])
+        lines = [f"⚠ {m}" for m in self.emergency_alerts.values()] + [f"⏱ {m}" for m in self.wait_alerts.values()]
         self.alert_label.setText("\n".join(lines))
         self.alert_bar.setVisible(bool(lines))
-        self.alert_ack.setVisible(bool(self.emergency_alerts or self.help_alerts))
+        self.alert_ack.setVisible(bool(self.emergency_alerts))
 
     def acknowledge_alerts(self) -> None:
-        """The nurse saw the emergency arrivals and help requests (wait alerts stay while the wait lasts)."""
+        """The nurse saw the emergency arrivals (wait alerts stay while the wait lasts)."""
         self.emergency_alerts.clear()
-        self.help_alerts.clear()
         self._show_alerts()
+
+    # ------------------------------------------------------------------ help calls
+    def _help_event(self, data: dict[str, Any]) -> None:
+        """A help call reached, changed or left this area: a new or escalated open call chimes."""
+        help_id = str(data.get("help_id") or "")
+        if not help_id:
+            return
+        before = self.help_calls.get(help_id)
+        if data.get("state") == "closed":
+            self.help_calls.pop(help_id, None)
+        else:
+            self.help_calls[help_id] = data
+            if data.get("state") == "open" and (before is None or (data.get("escalated") and not before.get("escalated"))):
+                self._sound_alert()
+        self._show_help()
+
+    def _show_help(self) -> None:
+        calls = sorted(self.help_calls.values(), key=lambda c: str(c.get("created_at")))
+        self.help_bar.show_calls(calls, str((self.login.get("user") or {}).get("username") or ""), self.now())
+
+    def acknowledge_help(self, help_id: str) -> None:
+        self._run("help_ack", self.client.acknowledge_help, help_id)
+
+    def acknowledge_oldest_help(self) -> None:
+        """Ctrl+H: take the call that has waited longest."""
+        waiting = sorted((c for c in self.help_calls.values() if c.get("state") == "open"),
+                         key=lambda c: str(c.get("created_at")))
+        if waiting:
+            self.acknowledge_help(str(waiting[0]["help_id"]))
+        else:
+            self.statusBar().showMessage("目前没有等待处理的呼叫", 5000)
+
+    def close_help(self, help_id: str, outcome: str) -> None:
+        self._run("help_close", self.client.close_help, help_id, outcome)
 
     def _sound_alert(self) -> None:
         self.alerts_sounded += 1
@@ -387,9 +429,10 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.snapshot = {}
         self._fill_rooms()
         self.emergency_alerts.clear()
-        self.help_alerts.clear()
+        self.help_calls.clear()
         self.wait_alerts.clear()
         self._show_alerts()
+        self._show_help()
         self._rebuild()
         self.start()
 
@@ -399,6 +442,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
 
     def _periodic(self) -> None:
         self._rebuild()
+        self._show_help()  # how long each call has waited
         self.runner.submit("devices", self.client.devices)
 
     # ------------------------------------------------------------------ answers
@@ -413,6 +457,19 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             return
         if tag == "devices":
             self._show_devices(result or [])
+            return
+        if tag == "help_calls":
+            for call in result or []:
+                self.help_calls.setdefault(str(call.get("help_id")), call)
+            self._show_help()
+            return
+        if tag in ("help_ack", "help_close"):
+            view = result or {}
+            if tag == "help_ack":
+                self.statusBar().showMessage(f"已接手：{view.get('name', '')}，请前往患者所在的自助机", 10000)
+            else:
+                self.statusBar().showMessage(f"呼叫已结束：{view.get('name', '')}", 10000)
+            self.commandDone.emit(tag, result)
             return
         if tag == "identify":
             patient = (result or {}).get("patient") or {}
@@ -437,7 +494,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
     def _on_failed(self, tag: str, error: CallerError) -> None:
         if error.code == "unreachable":
             self.set_online(False)
-        if tag in ("alerts", "devices", "clock"):
+        if tag in ("alerts", "devices", "clock", "help_calls"):
             return
         self.statusBar().showMessage(error.message_zh, 15000)
         self.commandFailed.emit(tag, error)

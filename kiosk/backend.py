@@ -114,6 +114,13 @@ class Backend:
         """Alert the consoles that a patient here needs staff; ``screen`` is what the kiosk was showing."""
         return self.client.request_help(screen, key)
 
+    def help_status(self, help_id: str, version: int, wait: float) -> dict:
+        """The call's next step (the service answers at once when there is one newer than ``version``)."""
+        return self.client.help_status(help_id, version, wait)
+
+    def cancel_help(self, help_id: str) -> dict:
+        return self.client.cancel_help(help_id)
+
     # ----- patients -----------------------------------------------------------------------------
     @staticmethod
     def _patient(view: dict, id_number: str = "") -> Patient:

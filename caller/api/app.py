@@ -47,6 +47,16 @@ async def _watch_wait_alerts(service: CallerService, every: float = ALERT_CHECK_
             log.exception("checking wait alerts failed")
 
 
+async def _watch_help_calls(service: CallerService, every: float = 1.0) -> None:
+    """Escalate help calls nobody acknowledged in time."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            service.check_help_escalations()
+        except Exception:
+            log.exception("checking help calls failed")
+
+
 def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[], datetime] | None = None,
                extra_routers: Iterable[APIRouter] = (), records: bool = True,
                service: CallerService | None = None) -> FastAPI:
@@ -61,10 +71,12 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     async def lifespan(app: FastAPI):
         await service.hub.start()
         alerts = asyncio.create_task(_watch_wait_alerts(service))
+        helps = asyncio.create_task(_watch_help_calls(service))
         try:
             yield
         finally:
             alerts.cancel()
+            helps.cancel()
             await service.hub.stop()
 
     app = FastAPI(title="Caller service", version="1", lifespan=lifespan,

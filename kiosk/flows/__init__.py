@@ -1,12 +1,13 @@
 """Every patient flow of the kiosk, behind one object the window calls (``kiosk.flows``)."""
 from __future__ import annotations
 
+from kiosk.flows.help import HelpMixin
 from kiosk.flows.services import ServicesMixin
 from kiosk.models import CardData
 from kiosk.screens.admin import DeviceStatusScreen, PinScreen
 
 
-class Flows(ServicesMixin):
+class Flows(HelpMixin, ServicesMixin):
     """Home-screen actions and device events, routed to the flow that is on screen."""
 
     def __init__(self, kiosk) -> None:
