@@ -191,11 +191,16 @@ class CallerClient:
         return self.request("GET", "/devices")
 
     def report_health(self, status: str, reason_zh: str = "", reason_en: str = "",
-                      detail: dict | None = None, device: str | None = None) -> dict:
-        """Report this device's health (status ok|degraded|offline); ``device`` names a sub-device."""
-        return self.request("POST", "/devices/health", json_body={
-            "status": status, "reason_zh": reason_zh, "reason_en": reason_en,
-            "detail": detail or {}, "device": device})
+                      detail: dict | None = None, device: str | None = None,
+                      parts: list[dict] | None = None) -> dict:
+        """Heartbeat / health report (status ok|warning|fault; a part's offline counts as a fault).
+
+        ``device`` names a sub-device; ``parts`` lists the device's parts in the same heartbeat
+        (``{"device": "printer", "status": ..., "reason_zh": ..., "reason_en": ...}``).
+        """
+        body = {"status": status, "reason_zh": reason_zh, "reason_en": reason_en, "detail": detail or {},
+                "device": device, "parts": parts or []}
+        return self.request("POST", "/devices/health", json_body=body)
 
     def request_help(self, screen: str = "", idempotency_key: str | None = None) -> dict:
         """A patient asks for staff (kiosk tokens): the consoles of the kiosk's areas get an alert."""

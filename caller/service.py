@@ -19,6 +19,7 @@ from caller.auth import Authenticator, Principal
 from caller.config import HospitalConfig
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, Change, EngineEvent, RoomState, RuleError, Visit
+from caller.device_health import PART_ZH, PROBLEMS, HealthView, alert_data, evaluate
 from caller.events import EventHub
 from caller.help import HelpCall
 from caller.store import AuditRow, ChangeRows, EventRow, Store
@@ -55,6 +56,8 @@ class CallerService:
         self._dept_area = {d.id: d.area for d in config.departments}
         self._help = {row["id"]: HelpCall.from_row(row) for row in self.store.help_calls(open_only=True)}
         self._help_closed: dict[str, HelpCall] = {}  # closed since start: the kiosk reads how its call ended
+        self._seen: dict[str, datetime] = {}  # device -> last request (any route) by the service clock
+        self._device_alerts: dict[str, dict] = {}  # device or part -> its view while at fault / offline
         self._help_waiters: dict = {}  # help id -> asyncio.Event a waiting kiosk request is parked on
 
     # ------------------------------------------------------------------ engine <-> store
@@ -462,29 +465,89 @@ class CallerService:
             return device_id
 
     # ------------------------------------------------------------------- device health
+    def note_seen(self, device_id: str) -> None:
+        """Any request from a device shows it is alive (a kiosk in use is never "未上报")."""
+        self._seen[device_id] = self.clock()
+
     def record_health(self, who: Principal, body: Any) -> dict:
+        """A heartbeat / health report: the device's own state and its parts'; raises or clears alerts."""
         device = body.device or who.device
         if body.device and body.device != who.device:
             device = f"{who.device}/{body.device}"
-        ts = datetime.now().isoformat(timespec="seconds")
+        now = self.clock()
+        ts = now.isoformat(timespec="seconds")
+        self.note_seen(who.device)
         self.store.record_health(device, body.status, body.reason_zh, body.reason_en, body.detail, ts)
-        return {"device": device, "status": body.status, "ts": ts}
+        for part in body.parts:
+            self.store.record_health(f"{who.device}/{part.device}", part.status, part.reason_zh, part.reason_en, {}, ts)
+        self.check_device_alerts()
+        return {"device": device, "status": body.status, "ts": ts, "heartbeat_s": self.config.device_health.heartbeat_s}
 
     def devices(self) -> list[dict]:
-        """Every configured device with its last health report (and any sub-devices it reported)."""
+        """Every configured device and its reported parts, with the state to show (see caller.device_health)."""
+        now = self.clock()
+        limit = self.config.device_health.offline_after_s
         reports = {r["device"]: r for r in self.store.device_health()}
         out = []
         for d in self.config.devices:
             report = reports.pop(d.id, None)
+            last = self._last_seen(d.id, report)
+            view = evaluate(report["status"] if report else "ok", report["reason_zh"] if report else "",
+                            report["reason_en"] if report else "", last, now, limit)
             out.append({"device": d.id, "role": d.role, "name": d.name, "area": d.area, "room": d.room,
-                        "status": report["status"] if report else "unknown",
-                        "reason_zh": report["reason_zh"] if report else "尚未上报",
-                        "reason_en": report["reason_en"] if report else "no report yet",
-                        "ts": report["ts"] if report else None,
-                        "detail": report["detail"] if report else {}})
-        for name, report in sorted(reports.items()):
-            out.append({**report, "role": "part", "name": name, "area": None, "room": None})
+                        "part": None, "status": view.state, "reason_zh": view.reason_zh, "reason_en": view.reason_en,
+                        "ts": last.isoformat(timespec="seconds") if last else None,
+                        "detail": report["detail"] if report else {}, "alert_areas": self._device_areas(d)})
+            parent_offline = view.state == "offline"
+            for key in sorted(k for k in reports if k.startswith(d.id + "/")):
+                part = reports.pop(key)
+                pview = view if parent_offline else evaluate(part["status"], part["reason_zh"], part["reason_en"],
+                                                             last, now, limit)
+                out.append({"device": key, "role": "part", "name": f"{d.name or d.id} · {PART_ZH.get(key.split('/', 1)[1], key.split('/', 1)[1])}",
+                            "area": d.area, "room": d.room, "part": key.split("/", 1)[1], "parent": d.id,
+                            "status": pview.state, "reason_zh": pview.reason_zh, "reason_en": pview.reason_en,
+                            "ts": part["ts"], "detail": part["detail"], "alert_areas": self._device_areas(d)})
         return out
+
+    def _last_seen(self, device_id: str, report: dict | None) -> datetime | None:
+        seen = self._seen.get(device_id)
+        reported = datetime.fromisoformat(report["ts"]) if report and report.get("ts") else None
+        return max((t for t in (seen, reported) if t is not None), default=None)
+
+    def _device_areas(self, device) -> list[str]:
+        """Whose consoles hear about a device: its area, else (lobby kiosks) the areas that answer its help calls."""
+        if device.area:
+            return [device.area]
+        if device.room:
+            return [self._room_area[device.room]]
+        return self.help_areas(device.id)
+
+    def check_device_alerts(self) -> list[EventRow]:
+        """Publish an alert when a device or part turns faulty or offline, and when it is fine again."""
+        published: list[EventRow] = []
+        with self.lock:
+            views_now = {d["device"]: d for d in self.devices()}
+            return self._device_alerts_for(views_now, published)
+
+    def _device_alerts_for(self, views_now: dict[str, dict], published: list[EventRow]) -> list[EventRow]:
+        current = {k: d for k, d in views_now.items() if d["status"] in PROBLEMS}
+        for key, d in current.items():
+            old = self._device_alerts.get(key)
+            if old is None or old["status"] != d["status"]:
+                published += self._device_alert(d, active=True)
+        for key, old in list(self._device_alerts.items()):
+            if key not in current:
+                back = views_now.get(key, old)
+                published += self._device_alert({**old, "status": back["status"], "reason_zh": back["reason_zh"],
+                                                 "reason_en": back["reason_en"]}, active=False)
+        self._device_alerts = current
+        return published
+
+    def _device_alert(self, d: dict, active: bool) -> list[EventRow]:
+        parent = d.get("parent") or d["device"]
+        data = alert_data(parent, str(d["name"]).split(" · ")[0], d.get("part"),
+                          HealthView(d["status"], d["reason_zh"], d["reason_en"]), active)
+        return [self.publish_event("alert", area, data) for area in d["alert_areas"]]
 
     def today(self) -> date:
         return self.clock().date()

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from caller.client import CallerClient, CallerError
 from caller_console.actions import ACTIONS
 from caller_console.commands import ConsoleCommands
-from caller_console.devices import DevicesTable, devices_of_area
+from caller_console.devices import HEALTH_ZH, DevicesTable, devices_of_area
 from caller_console.help_bar import ACK_KEY, HelpBar
 from caller_console.model import ID_NUMBER, ConsoleView, Row, build_view, mask_id_number, matches
 from caller_console.panes import Pane
@@ -53,6 +53,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.selected_visit: str | None = None
         self.emergency_alerts: dict[str, str] = {}
         self.wait_alerts: dict[str, str] = {}
+        self.device_alerts: dict[str, str] = {}  # device or device/part -> its fault / offline message
         self.help_calls: dict[str, dict[str, Any]] = {}  # help id -> latest alert data (open or being handled)
         self.alerts_sounded = 0
         self.devices: list[dict[str, Any]] = []
@@ -75,6 +76,11 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self._refresh_timer.setInterval(30_000)  # waiting minutes move on; devices change
         self._refresh_timer.timeout.connect(self._periodic)
         self._refresh_timer.start()
+        self._heartbeat_timer = QTimer(self)  # this console is a device too: it says it is here
+        heartbeat_s = float((hospital.get("device_health") or {}).get("heartbeat_s") or 15.0)
+        self._heartbeat_timer.setInterval(int(heartbeat_s * 1000))
+        self._heartbeat_timer.timeout.connect(lambda: self.runner.submit("heartbeat", self.client.report_health, "ok"))
+        self._heartbeat_timer.start()
         if start_link:
             self.start()
 
@@ -305,6 +311,14 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         elif kind == "help":
             self._help_event(data)
             return
+        elif kind == "device":
+            key = "/".join(x for x in (str(data.get("device") or ""), str(data.get("part") or "")) if x)
+            if data.get("active", True):
+                self.device_alerts[key] = str(data.get("message_zh") or "")
+                self._sound_alert()
+            else:
+                self.device_alerts.pop(key, None)
+            self.runner.submit("devices", self.client.devices)
         elif kind == "wait":
             dept = str(data.get("dept_id") or "")
             if data.get("active", True):
@@ -314,7 +328,8 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self._show_alerts()
 
     def _show_alerts(self) -> None:
-        lines = [f"⚠ {m}" for m in self.emergency_alerts.values()] + [f"⏱ {m}" for m in self.wait_alerts.values()]
+        lines = ([f"⚠ {m}" for m in self.emergency_alerts.values()] + [f"⚙ {m}" for m in self.device_alerts.values()]
+                 + [f"⏱ {m}" for m in self.wait_alerts.values()])
         self.alert_label.setText("\n".join(lines))
         self.alert_bar.setVisible(bool(lines))
         self.alert_ack.setVisible(bool(self.emergency_alerts))
@@ -431,6 +446,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.emergency_alerts.clear()
         self.help_calls.clear()
         self.wait_alerts.clear()
+        self.device_alerts.clear()
         self._show_alerts()
         self._show_help()
         self._rebuild()
@@ -457,6 +473,8 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             return
         if tag == "devices":
             self._show_devices(result or [])
+            return
+        if tag == "heartbeat":
             return
         if tag == "help_calls":
             for call in result or []:
@@ -494,11 +512,18 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
     def _on_failed(self, tag: str, error: CallerError) -> None:
         if error.code == "unreachable":
             self.set_online(False)
-        if tag in ("alerts", "devices", "clock", "help_calls"):
+        if tag in ("alerts", "devices", "clock", "help_calls", "heartbeat"):
             return
         self.statusBar().showMessage(error.message_zh, 15000)
         self.commandFailed.emit(tag, error)
 
     def _show_devices(self, devices: list[dict[str, Any]]) -> None:
-        self.devices = devices_of_area(devices, self.area_id)
+        self.devices = devices_of_area(devices, self.area_id, everything=self.login.get("role") == "admin")
+        for d in self.devices:  # a console that starts after a fault still shows it
+            if d.get("status") in ("fault", "offline"):
+                key = d["device"]
+                self.device_alerts.setdefault(key, f"{d.get('name')}{HEALTH_ZH.get(d['status'], '')}：{d.get('reason_zh')}")
+            else:
+                self.device_alerts.pop(d["device"], None)
+        self._show_alerts()
         self.devices_table.show_devices(self.devices, self.now())

@@ -110,6 +110,12 @@ class Backend:
         """One of this kiosk's devices (idcard, printer, scanner, payment) changed state."""
         self.client.report_health(status, reason_zh, reason_en, device=device)
 
+    def heartbeat(self, parts) -> dict:
+        """This kiosk is alive; ``parts`` (DeviceHealth of idcard, printer, scanner, payment) ride along."""
+        return self.client.report_health("ok", parts=[
+            {"device": p.device, "status": getattr(p.status, "value", p.status), "reason_zh": p.reason_zh,
+             "reason_en": p.reason_en} for p in parts])
+
     def call_staff(self, screen: str, key: str) -> dict:
         """Alert the consoles that a patient here needs staff; ``screen`` is what the kiosk was showing."""
         return self.client.request_help(screen, key)

@@ -57,6 +57,17 @@ async def _watch_help_calls(service: CallerService, every: float = 1.0) -> None:
             log.exception("checking help calls failed")
 
 
+async def _watch_devices(service: CallerService) -> None:
+    """Notice devices whose heartbeats stopped (offline) and raise or clear their alerts."""
+    every = min(5.0, max(0.05, service.config.device_health.heartbeat_s / 3))
+    while True:
+        await asyncio.sleep(every)
+        try:
+            service.check_device_alerts()
+        except Exception:
+            log.exception("checking device health failed")
+
+
 def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[], datetime] | None = None,
                extra_routers: Iterable[APIRouter] = (), records: bool = True,
                service: CallerService | None = None) -> FastAPI:
@@ -72,11 +83,13 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
         await service.hub.start()
         alerts = asyncio.create_task(_watch_wait_alerts(service))
         helps = asyncio.create_task(_watch_help_calls(service))
+        devices = asyncio.create_task(_watch_devices(service))
         try:
             yield
         finally:
             alerts.cancel()
             helps.cancel()
+            devices.cancel()
             await service.hub.stop()
 
     app = FastAPI(title="Caller service", version="1", lifespan=lifespan,

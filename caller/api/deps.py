@@ -23,7 +23,10 @@ def bearer(header: str | None) -> str | None:
 async def principal(request: Request) -> Principal:
     """FastAPI dependency: the authenticated caller (401 when the token is missing or unknown)."""
     token = bearer(request.headers.get("authorization"))
-    return request.app.state.service.auth.resolve(token)
+    service = request.app.state.service
+    who = service.auth.resolve(token)
+    service.note_seen(who.device)
+    return who
 
 
 def need_login() -> AuthError:

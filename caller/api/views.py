@@ -222,4 +222,5 @@ def hospital_public(cfg: HospitalConfig) -> dict:
         "doctors": [d.model_dump() for d in cfg.doctors],
         "fees": cfg.fees.model_dump(),
         "schedule": cfg.schedule.model_dump(mode="json"),
+        "device_health": cfg.device_health.model_dump(),
     }

@@ -7,6 +7,9 @@ from kiosk.models import CardData
 from kiosk.screens.admin import DeviceStatusScreen, PinScreen
 
 
+HEARTBEAT_S = 15.0  # until the service says its own [device_health].heartbeat_s
+
+
 class Flows(HelpMixin, ServicesMixin):
     """Home-screen actions and device events, routed to the flow that is on screen."""
 
@@ -16,6 +19,26 @@ class Flows(HelpMixin, ServicesMixin):
         devices.card_read.connect(self.on_card)
         devices.code_scanned.connect(self.on_code)
         devices.health_changed.connect(self.report_health)
+        from PySide6.QtCore import QTimer
+
+        self._heartbeat = QTimer(kiosk)  # the kiosk and its parts, every [device_health].heartbeat_s
+        self._heartbeat.setInterval(int(HEARTBEAT_S * 1000))
+        self._heartbeat.timeout.connect(self.heartbeat)
+        self._heartbeat.start()
+        QTimer.singleShot(0, kiosk, self.heartbeat)
+
+    def heartbeat(self) -> None:
+        """Say "here, and this is how my printer, reader, scanner and payment are" (in the background)."""
+        if self.kiosk.closed:
+            return
+        backend, parts = self.kiosk.backend, self.kiosk.devices.healths()
+
+        def answered(reply) -> None:
+            interval = float((reply or {}).get("heartbeat_s") or HEARTBEAT_S)
+            if int(interval * 1000) != self._heartbeat.interval():
+                self._heartbeat.setInterval(int(interval * 1000))
+
+        self.kiosk.runner.run(lambda: backend.heartbeat(parts), answered, lambda _e: None, busy=False)
 
     def report_health(self, health) -> None:
         """Tell the service about a device change, so the staff see it (in the background; failures ignored)."""
