@@ -105,6 +105,14 @@ def spread(values: list[float], digits: int = 1) -> dict[str, Any]:
             "p90": round(percentile(values, 90), digits), "max": round(max(values), digits)}
 
 
+def _count_by_area(ledger: Ledger) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with ledger.lock:
+        for call in ledger.calls:
+            counts[call.area] = counts.get(call.area, 0) + 1
+    return counts
+
+
 def summarise(ledger: Ledger, *, arrivals: int, later_slots: list[str] | None = None, artefacts: dict[str, Any], timing: dict[str, Any],
               wall_area: str = "NK") -> dict[str, Any]:
     """The content of summary.json."""
@@ -121,6 +129,7 @@ def summarise(ledger: Ledger, *, arrivals: int, later_slots: list[str] | None = 
         "no_shows": {"missed": sorted(ledger.missed), "recalled": sorted(ledger.recalled),
                      "missed_not_back": sorted(ledger.missed - ledger.recalled)},
         "calls": len(ledger.calls),
+        "calls_by_area": _count_by_area(ledger),
         "wait_minutes_simulated": {"what": "check-in to first call, in minutes of simulated hospital time",
                                    **spread(waits)},
         "call_to_wall_ms": {"what": f"nurse's call command sent -> area {wall_area} wall screen showing it, "
