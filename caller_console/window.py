@@ -250,6 +250,8 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             self._rebuild()
 
     def shutdown(self) -> None:
+        self._heartbeat_timer.stop()
+        self._refresh_timer.stop()
         if self.link is not None:
             self.link.stop()
             self.link = None

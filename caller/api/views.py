@@ -136,6 +136,8 @@ def visit_status(service: "CallerService", visit: Visit, now: datetime) -> dict:
     queued = visit.state in (VisitState.waiting, VisitState.room_waiting, VisitState.registered)
     out.update({"ahead": ahead if queued else 0, "position": ahead + 1 if queued else None,
                 "estimate_minutes": minutes if queued else 0})
+    if queued:  # "why here", short, for the kiosk, the ticket page and the phone
+        out["why_zh"], out["why_en"] = service.engine.why_here(visit.id)
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, time
 
-from caller.engine import ordering
+from caller.engine import fairness, ordering
 from caller.engine.model import FINAL_STATES, Change, RuleError, Visit, VisitState
 from caller.engine.placement import EnginePlacement
 from caller.engine.rules import NUMBER_KINDS
@@ -128,9 +128,12 @@ class QueueEngine(EnginePlacement):
             if rules.dispatch == "auto":
                 self._top_up(room_id, tx)
             queue = self.room_queue(room_id)
-            if not queue:
+            visit = queue[0] if queue else None
+            area_id = self._room_area[room_id]
+            if fairness.active(rules, area_id in self._emergency_areas):
+                visit = self._fair_choice(room_id, queue, rules, now, tx)
+            if visit is None:
                 return tx.change(None)
-            visit = queue[0]
             tx.touch(visit)
             before = visit.state.value
             visit.state = S.called
@@ -143,6 +146,29 @@ class QueueEngine(EnginePlacement):
             if rules.dispatch == "auto":
                 self._top_up(room_id, tx)
             return tx.change(visit)
+
+    def _fair_choice(self, room_id: str, queue: list[Visit], rules, now: datetime, tx) -> Visit | None:
+        """The visit the room calls under priority_ratio / max_priority_delay_minutes (caller.engine.fairness).
+
+        Candidates: the room's queue, then (automatic dispatch) the area's waiting visits that fit the room,
+        so a normal visit can be called even when the room's queue holds only priority visits.
+        """
+        candidates = list(queue)
+        if rules.dispatch == "auto":
+            fits = self._fit_test(room_id)
+            candidates += [v for v in self.area_queue(self._room_area[room_id]) if fits(v)
+                           and (v.number_kind != "extra" or rules.extra_numbers_called)]
+        state = tx.touch_room(self._rooms[room_id])
+        visit = fairness.choose(candidates, state, rules, now)
+        if visit is None:
+            return None
+        normal_waiting = any(not fairness.is_priority(v) for v in candidates if v.id != visit.id)
+        fairness.after_call(state, visit, normal_waiting, now)
+        if visit.state == S.waiting:  # taken straight from the area queue
+            before = self._set_state(visit, S.room_waiting, tx)
+            visit.room_id = room_id
+            tx.record(visit, "dispatch", before, {"room_id": room_id, "auto": True, "fair": True})
+        return visit
 
     def call_again(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """重呼: repeat the announcement; counts towards the missed limit."""

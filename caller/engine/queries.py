@@ -5,6 +5,7 @@ import statistics
 from datetime import datetime
 from typing import Any
 
+from caller.engine import why
 from caller.engine.announce import screen_name, visit_item
 from caller.engine.index import QueueIndex
 from caller.engine.model import EngineEvent, Visit, VisitState
@@ -29,6 +30,27 @@ class EngineQueries(EngineState):
 
     def away(self, area_id: str) -> list[Visit]:
         return self._listed(QueueIndex.state_list(self._day, S.away, area_id))
+
+    def line_ahead(self, visit_id: str) -> list[Visit]:
+        """The visits ahead of a waiting visit in its line (what :meth:`position` counts)."""
+        visit = self._visit(visit_id)
+        if visit.state == S.room_waiting:
+            queue = self.room_queue(visit.room_id)
+            return queue[:[v.id for v in queue].index(visit.id)]
+        if visit.state not in (S.waiting, S.registered):
+            return []
+        line = [v for v in self.area_queue(visit.area_id) if v.dept_id == visit.dept_id and v.doctor_id == visit.doctor_id]
+        ids = [v.id for v in line]
+        ahead = [v for room_id in self._room_cfg if self._room_area[room_id] == visit.area_id
+                 and self._fits(visit, room_id) for v in self.room_queue(room_id)]
+        return ahead + (line[:ids.index(visit.id)] if visit.id in ids else line)
+
+    def why_here(self, visit_id: str) -> tuple[str, str]:
+        """Why the visit waits where it does, short, in Chinese and English (caller.engine.why)."""
+        visit = self._visit(visit_id)
+        rules = self._rules(visit)
+        names = {k.kind: k.name for k in rules.special_kinds}
+        return why.why_here(visit.to_row(), [v.to_row() for v in self.line_ahead(visit_id)], names)
 
     def position(self, visit_id: str) -> tuple[int, float]:
         """(visits ahead, estimated minutes): ahead x rolling median service time of its room or department."""

@@ -68,6 +68,8 @@ def test_keys_call_again_missed_recall_finish(qtbot, console, front_desk):
 
     press(qtbot, console, Qt.Key_F2)  # call again
     qtbot.waitUntil(lambda: "第2次呼叫" in cell(console.called_pane, "A002", 5), timeout=6000)
+    status = console.called_pane.table  # the status column is wide enough for its whole text
+    assert status.columnWidth(5) >= status.fontMetrics().horizontalAdvance(cell(console.called_pane, "A002", 5))
     press(qtbot, console, Qt.Key_F3)  # missed
     qtbot.waitUntil(lambda: tickets(console.missed_pane) == ["A002"], timeout=6000)
     assert tickets(console.called_pane) == []
@@ -111,6 +113,8 @@ def test_priority_search_and_broadcast(qtbot, console, front_desk):
         press(qtbot, console, Qt.Key_F8)
     qtbot.waitUntil(lambda: tickets(console.waiting_pane)[:1] == ["A003"], timeout=6000)
     assert cell(console.waiting_pane, "A003", 2) == "老年人"
+    assert cell(console.waiting_pane, "A003", 6) == "老年人优先；排在最前"  # why here
+    assert cell(console.waiting_pane, "A002", 6) == "前面 2 位：1 位老年人优先，1 位先到"
 
     console.search.setText("小明")  # typed through the input method
     assert tickets(console.waiting_pane) == ["A002"]
