@@ -68,6 +68,19 @@ async def _watch_devices(service: CallerService) -> None:
             log.exception("checking device health failed")
 
 
+async def _prune_history(service: CallerService) -> None:
+    """Expire idempotency answers and archive old events and audit rows, in a worker thread, now and then."""
+    every = service.config.retention.prune_minutes * 60.0
+    while True:
+        try:
+            moved = await asyncio.to_thread(service.prune)
+            if any(moved.values()):
+                log.info("retention: %s", moved)
+        except Exception:
+            log.exception("pruning history failed")
+        await asyncio.sleep(every)
+
+
 def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[], datetime] | None = None,
                extra_routers: Iterable[APIRouter] = (), records: bool = True,
                service: CallerService | None = None) -> FastAPI:
@@ -84,12 +97,14 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
         alerts = asyncio.create_task(_watch_wait_alerts(service))
         helps = asyncio.create_task(_watch_help_calls(service))
         devices = asyncio.create_task(_watch_devices(service))
+        prune = asyncio.create_task(_prune_history(service))
         try:
             yield
         finally:
             alerts.cancel()
             helps.cancel()
             devices.cancel()
+            prune.cancel()
             await service.hub.stop()
 
     app = FastAPI(title="Caller service", version="1", lifespan=lifespan,
