@@ -1,8 +1,8 @@
 """Every patient flow of the kiosk, behind one object the window calls (``kiosk.flows``)."""
 from __future__ import annotations
 
+from kiosk.flows.day import DayMixin
 from kiosk.flows.help import HelpMixin
-from kiosk.flows.services import ServicesMixin
 from kiosk.models import CardData
 from kiosk.screens.admin import DeviceStatusScreen, PinScreen
 
@@ -10,7 +10,7 @@ from kiosk.screens.admin import DeviceStatusScreen, PinScreen
 HEARTBEAT_S = 15.0  # until the service says its own [device_health].heartbeat_s
 
 
-class Flows(HelpMixin, ServicesMixin):
+class Flows(HelpMixin, DayMixin):
     """Home-screen actions and device events, routed to the flow that is on screen."""
 
     def __init__(self, kiosk) -> None:
@@ -58,6 +58,9 @@ class Flows(HelpMixin, ServicesMixin):
             self.on_payment_code(value)
         elif current in ("identify", "type_id") and kind in ("medical_card", "unknown"):
             self.on_medical_card(value, code.strip())  # a card number in a format the scanner does not know
+        elif current == "home" and kind in ("medical_card", "unknown"):  # card first: the patient's day
+            self.my_day()
+            self.on_medical_card(value, code.strip())
         elif current in ("identify", "type_id") and kind == "id_number":
             self.got_card(CardData(value), "typed")
 
