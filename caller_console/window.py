@@ -60,6 +60,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self._doctor_names = {str(d["id"]): str(d.get("name") or "") for d in hospital.get("doctors") or []}
         self._id_patients: frozenset[str] = frozenset()
         self.link = None
+        self.closed = False  # shut down: late events queued to this window are ignored
         self.runner = Runner(self)
         self.runner.done.connect(self._on_done)
         self.runner.failed.connect(self._on_failed)
@@ -250,6 +251,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             self._rebuild()
 
     def shutdown(self) -> None:
+        self.closed = True
         self._heartbeat_timer.stop()
         self._refresh_timer.stop()
         if self.link is not None:
@@ -273,6 +275,8 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
 
     @Slot(object)
     def apply_event(self, event: dict[str, Any]) -> None:
+        if self.closed:
+            return
         kind = event.get("type")
         if kind in ("snapshot", "queue"):
             snap = snapshot_of(event)
