@@ -151,8 +151,13 @@ class CallerClient:
     def cancel(self, visit_id: str) -> dict:
         return self._command(f"/visits/{visit_id}/cancel")
 
-    def pause_room(self, room: str) -> dict:
-        return self._command(f"/rooms/{room}/pause")
+    def call_visit(self, visit_id: str, room: str, reason: str) -> dict:
+        """呼叫此号: call this waiting visit into ``room`` now, out of turn (``reason`` goes to the audit)."""
+        return self._command(f"/visits/{visit_id}/call", {"room": room, "reason": reason})
+
+    def pause_room(self, room: str, return_at: str | None = None) -> dict:
+        """停诊; ``return_at`` ("10:30") is shown on the door and wall screens."""
+        return self._command(f"/rooms/{room}/pause", {"return_at": return_at} if return_at else None)
 
     def resume_room(self, room: str) -> dict:
         return self._command(f"/rooms/{room}/resume")

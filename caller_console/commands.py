@@ -12,6 +12,9 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 from caller_console.model import Row
 
 
+CALL_THIS_REASONS = ("复诊看结果", "行动不便", "医生指定", "急需处理", "其他")
+
+
 class ConsoleCommands:
     def target(self, *states: str) -> Row | None:
         """The selected visit if it is in one of ``states``, else None."""
@@ -25,6 +28,7 @@ class ConsoleCommands:
     def _need(self, row: Row | None, what_zh: str) -> Row | None:
         if row is None:
             self.statusBar().showMessage(f"请先选择{what_zh}", 8000)
+            self.toast.show_near(None, f"请先选择{what_zh}", ok=False)
         return row
 
     def _run(self, tag: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -139,6 +143,16 @@ class ConsoleCommands:
         text = self.ask_text("广播", "通知内容（将显示在大屏并语音播报）：")
         if text:
             self._run("broadcast", self.client.broadcast, self.area_id, text)
+
+    def do_call_this(self) -> None:
+        """呼叫此号: the selected waiting visit is called into this room now; the reason goes to the audit."""
+        row = self._need(self.target("waiting", "room_waiting"), "候诊患者")
+        if row is None:
+            return
+        reason = self.ask_item("呼叫此号", f"提前呼叫 {row.ticket} {row.name} 到{self.room_combo.currentText()}，原因：",
+                               list(CALL_THIS_REASONS))
+        if reason:
+            self._run("call_this", self.client.call_visit, row.visit_id, self.room_id, reason)
 
     def do_dispatch(self) -> None:
         row = self._need(self.target("waiting"), "诊区候诊患者")

@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from caller.client import CallerClient, CallerError
-from caller_console.actions import ACTIONS
+from caller_console.actions import ACTIONS, key_map_text
 from caller_console.commands import ConsoleCommands
 from caller_console.devices import HEALTH_ZH, DevicesTable, devices_of_area
 from caller_console.help_bar import ACK_KEY, HelpBar
 from caller_console.model import ID_NUMBER, ConsoleView, Row, build_view, mask_id_number, matches
 from caller_console.panes import Pane
+from caller_console.toast import Toast
 from display.wire import snapshot_of
 
 CHIME = Path(__file__).resolve().parent.parent / "assets" / "sounds" / "chime.wav"
@@ -167,7 +168,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             action.triggered.connect(getattr(self, f"do_{spec.key}"))
             self.addAction(action)
             self.actions_by_key[spec.key] = action
-            button = QPushButton(f"{spec.label}  {spec.shortcut}")
+            button = QPushButton(f"{spec.label}  {spec.key_text}")
             button.setMinimumHeight(44)
             button.setToolTip(spec.tip)
             button.clicked.connect(action.trigger)
@@ -190,9 +191,14 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         page.addWidget(self.notice_label)
         page.addWidget(self.search)
         page.addLayout(body, 1)
+        self.key_map = QLabel(key_map_text())  # every key, always on screen
+        self.key_map.setWordWrap(True)
+        self.key_map.setStyleSheet("color: #334; background: #eef2f5; font-size: 14px; padding: 4px 8px;")
+        page.addWidget(self.key_map)
         central = QWidget()
         central.setLayout(page)
         self.setCentralWidget(central)
+        self.toast = Toast(central)
         self.set_online(False, "")
         self._show_who()
 
@@ -490,9 +496,11 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         if tag in ("help_ack", "help_close"):
             view = result or {}
             if tag == "help_ack":
-                self.statusBar().showMessage(f"已接手：{view.get('name', '')}，请前往患者所在的自助机", 10000)
+                message = f"已接手：{view.get('name', '')}，请前往患者所在的自助机"
             else:
-                self.statusBar().showMessage(f"呼叫已结束：{view.get('name', '')}", 10000)
+                message = f"呼叫已结束：{view.get('name', '')}"
+            self.statusBar().showMessage(message, 10000)
+            self.toast.show_near(self.help_bar, message)
             self.commandDone.emit(tag, result)
             return
         if tag == "identify":
@@ -504,7 +512,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             self.statusBar().showMessage("已找到该患者" if found else "对不起，未找到该身份证今天的候诊记录", 8000)
             return
         visit = (result or {}).get("visit") if isinstance(result, dict) else None
-        if tag == "call_next":
+        if tag in ("call_next", "call_this"):
             message = (f"已呼叫 {visit['ticket']} {visit.get('patient_name') or visit.get('name', '')} "
                        f"到 {self.room_combo.currentText()}") if visit else "暂无候诊患者，请稍候再叫"
         else:
@@ -512,6 +520,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             who = f" {visit['ticket']}" if visit else ""
             message = f"{label}{who} 已完成"
         self.statusBar().showMessage(message, 10000)
+        self.toast.show_near(self.buttons.get(tag), message, ok=bool(visit) or tag != "call_next")
         self.commandDone.emit(tag, result)
 
     @Slot(str, object)
@@ -521,6 +530,8 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         if tag in ("alerts", "devices", "clock", "help_calls", "heartbeat"):
             return
         self.statusBar().showMessage(error.message_zh, 15000)
+        anchor = self.help_bar if tag.startswith("help") else self.buttons.get(tag)
+        self.toast.show_near(anchor, error.message_zh, ok=False, seconds=8)
         self.commandFailed.emit(tag, error)
 
     def _show_devices(self, devices: list[dict[str, Any]]) -> None:

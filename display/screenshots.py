@@ -7,11 +7,14 @@ through the area's console when nobody was called yet), and writes:
 * ``wall-NK.png``          the area screen, 1920x1080, right after a call (flashing)
 * ``wall-NK-settled.png``  the same screen after the flash, with a broadcast banner
 * ``wall-NK-lost.png``     the same screen while the service cannot be reached
-* ``door-NK1.png``         the door screen of 内科1诊室
+* ``wall-NK-2160.png``     the same wall on a 2160-line (4K) panel: same physical letter sizes
+* ``door-NK1.png``         the door screen of 内科1诊室 with who is inside and the next three
 """
 from __future__ import annotations
 
 from pathlib import Path
+
+from dataclasses import replace
 
 from caller.client import CallerClient, CallerError
 from uikit.screens import screenshot_app, wait_until
@@ -21,7 +24,7 @@ DEMO_DOOR = "demo-door-nk1-8a5d2f7e0c16"
 DEMO_CONSOLE = "demo-console-nk-9c2e47b1d3a6"
 DEMO_USER, DEMO_PASSWORD = "wanghs", "demo1234"
 DEMO_PATIENTS = (("王小明", "nk-zhang"), ("欧阳娜娜", "nk-zhang"), ("李秀英", None), ("张伟", None),
-                 ("司马相如", None), ("陈静", "nk-zhang"), ("刘洋", None), ("赵敏", None))
+                 ("司马相如", None), ("陈静", "nk-zhang"), ("刘洋", None), ("赵敏", None), ("孙丽", "nk-zhang"))
 
 
 
@@ -84,6 +87,14 @@ def write_screenshots(out_dir: Path, base_url: str, *, wall_token: str = DEMO_WA
         wait_until(app, lambda: not wall.call_panel.flashing(), timeout=wall.layout_settings.flash_seconds + 2)
         shot(wall, "wall-NK-settled.png")
         shot(door, "door-NK1.png")
+        big = make_wall(base_url, wall_token, layout=replace(wall.layout_settings, width=3840, height=2160))
+        try:
+            big.show()
+            wait_until(app, lambda: big.online and bool(big.board.rooms))
+            shot(big, "wall-NK-2160.png")
+        finally:
+            big.shutdown()
+            big.close()
         wall.link.stop()
         wall.set_online(False, "")
         shot(wall, "wall-NK-lost.png")

@@ -77,6 +77,16 @@ class RoomDoctorBody(Body):
     doctor: str | None = Field(default=None, min_length=1, max_length=64, description="null: no doctor")
 
 
+class PauseBody(Body):
+    return_at: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+                                  description="when the doctor is expected back, e.g. 10:30 (door and wall screens)")
+
+
+class CallVisitBody(Body):
+    room: str = Ident
+    reason: str = Field(min_length=1, max_length=100, description="why out of turn (kept in the audit)")
+
+
 class DispatchBody(Body):
     room: str = Ident
 

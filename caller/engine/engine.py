@@ -136,16 +136,40 @@ class QueueEngine(EnginePlacement):
                 return tx.change(None)
             tx.touch(visit)
             before = visit.state.value
-            visit.state = S.called
-            visit.room_id = room_id
-            visit.called_at = now
-            visit.call_count = 1
-            self._announce(visit, tx)
-            tx.record(visit, "call", before, {"room_id": room_id, "call_count": 1})
-            tx.queue_changed(visit.area_id, "call", visit.id)
+            self._call_into(visit, room_id, before, {}, now, tx)
             if rules.dispatch == "auto":
                 self._top_up(room_id, tx)
             return tx.change(visit)
+
+    def call_visit(self, visit_id: str, room_id: str, reason: str, *, actor: str, now: datetime) -> Change:
+        """呼叫此号: call one chosen waiting visit into the room now, out of turn; the reason goes to the audit."""
+        cfg = self._room(room_id)
+        visit = self._visit(visit_id)
+        if self._rooms[room_id].paused:
+            raise RuleError("room_paused", f"{cfg.name}已停诊，请先开诊再叫号", f"{room_id} is paused; resume it first")
+        if visit.state not in (S.waiting, S.room_waiting):
+            raise self._wrong_state(visit, "呼叫此号", "call this visit")
+        if not reason.strip():
+            raise RuleError("bad_reason", "请说明提前呼叫的原因，谢谢", "Say why this visit is called out of turn")
+        self._check_room_fits(visit, room_id, now)
+        rules = self._area_rules(self._room_area[room_id])
+        with self._command(actor, now) as tx:
+            tx.touch(visit)
+            before = visit.state.value
+            self._call_into(visit, room_id, before, {"out_of_turn": True, "reason": reason.strip()}, now, tx)
+            if rules.dispatch == "auto":
+                self._top_up(room_id, tx)
+            return tx.change(visit)
+
+    def _call_into(self, visit: Visit, room_id: str, before: str, detail: dict, now: datetime, tx) -> None:
+        """The first call of ``visit`` into ``room_id``: state, announcement, audit, queue change."""
+        visit.state = S.called
+        visit.room_id = room_id
+        visit.called_at = now
+        visit.call_count = 1
+        self._announce(visit, tx)
+        tx.record(visit, "call", before, {"room_id": room_id, "call_count": 1, **detail})
+        tx.queue_changed(visit.area_id, "call", visit.id)
 
     def _fair_choice(self, room_id: str, queue: list[Visit], rules, now: datetime, tx) -> Visit | None:
         """The visit the room calls under priority_ratio / max_priority_delay_minutes (caller.engine.fairness).
@@ -428,12 +452,16 @@ class QueueEngine(EnginePlacement):
             tx.queue_changed(visit.area_id, "cancel", visit.id)
             return tx.change(visit)
 
-    def pause_room(self, room_id: str, *, actor: str, now: datetime) -> Change:
-        """停诊: the room gets nobody; its room queue goes back to the area queue in its places."""
+    def pause_room(self, room_id: str, return_at: str | None = None, *, actor: str, now: datetime) -> Change:
+        """停诊: the room gets nobody; its room queue goes back to the area queue in its places.
+
+        ``return_at`` ("10:30"): when the doctor is expected back, shown on the door and wall screens.
+        """
         self._room(room_id)
         with self._command(actor, now) as tx:
             state = tx.touch_room(self._rooms[room_id])
             state.paused = True
+            state.return_at = return_at
             for visit in self.room_queue(room_id):
                 before = self._set_state(visit, S.waiting, tx)
                 tx.record(visit, "undispatch", before, {"room_id": room_id, "reason": "room_paused"})
@@ -445,7 +473,8 @@ class QueueEngine(EnginePlacement):
         """开诊: the room receives visits again at its next call."""
         self._room(room_id)
         with self._command(actor, now) as tx:
-            tx.touch_room(self._rooms[room_id]).paused = False
+            state = tx.touch_room(self._rooms[room_id])
+            state.paused, state.return_at = False, None
             self._room_event(room_id, "resume_room", tx)
             return tx.change(None)
 

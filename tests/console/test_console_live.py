@@ -237,3 +237,24 @@ def test_move_up_assign_dispatch_transfer_away_back_cancel(qtbot, console, front
     console.confirm = lambda title, question: True
     act(Qt.Key_Delete, visit="A004", modifier=Qt.ControlModifier)  # cancel (弃号)
     qtbot.waitUntil(lambda: "A004" not in tickets(console.waiting_pane) + tickets(console.room_pane), timeout=6000)
+
+
+def test_call_this_one_now_in_one_action_with_the_reason_in_the_audit(qtbot, console, front_desk, service):
+    for name in ("张三", "王小明", "李四"):
+        register(front_desk, name)
+    qtbot.waitUntil(lambda: len(tickets(console.waiting_pane)) == 3, timeout=6000)
+    assert "Ctrl+Enter 呼叫此号" in console.key_map.text() and "F1 叫下一位" in console.key_map.text()
+    asked = []
+    console.ask_item = lambda title, label, items: asked.append(label) or "行动不便"
+    assert console.select(console.view.waiting[2].visit_id)
+    with qtbot.waitSignal(console.commandDone, timeout=6000):
+        qtbot.keyClick(console, Qt.Key_Return, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: tickets(console.called_pane) == ["A003"], timeout=6000)
+    assert "A003" in asked[0]
+    toast, button = console.toast, console.buttons["call_this"]
+    assert toast.isVisible() and toast.ok and "已呼叫 A003 李四" in toast.text()
+    assert abs(toast.geometry().center().y() - button.mapTo(toast.parentWidget(), button.rect().center()).y()) < 60
+    with CallerClient(service, "demo-admin-0a9b8c7d6e5f") as admin:
+        calls = [r for r in admin.audit() if r["action"] == "call"]
+    assert calls[-1]["detail"]["reason"] == "行动不便" and calls[-1]["detail"]["out_of_turn"] is True
+    assert calls[-1]["user"] == "wanghs"
