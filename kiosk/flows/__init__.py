@@ -31,20 +31,27 @@ class Flows(HelpMixin, DayMixin):
         """Say "here, and this is how my printer, reader, scanner and payment are" (in the background)."""
         if self.kiosk.closed:
             return
-        backend, parts = self.kiosk.backend, self.kiosk.devices.healths()
+        backend, devices = self.kiosk.backend, self.kiosk.devices
+
+        def beat():
+            if devices.printer_url:
+                devices.printer_problem()  # a status query: paper out is noticed while the kiosk is idle too
+            return backend.heartbeat([h for h in devices.healths() if h.device in devices.configured])
 
         def answered(reply) -> None:
             interval = float((reply or {}).get("heartbeat_s") or HEARTBEAT_S)
             if int(interval * 1000) != self._heartbeat.interval():
                 self._heartbeat.setInterval(int(interval * 1000))
 
-        self.kiosk.runner.run(lambda: backend.heartbeat(parts), answered, lambda _e: None, busy=False)
+        self.kiosk.runner.run(beat, answered, lambda _e: None, busy=False)
 
     def report_health(self, health) -> None:
         """Tell the service about a device change, so the staff see it (in the background; failures ignored)."""
         current = self.kiosk.current
         if health.device == "idcard" and current is not None and current.name == "identify":
             current.set_reader_ok(self.kiosk.devices.reader_ok())  # say so at once if the reader fails now
+        if health.device not in self.kiosk.devices.configured:
+            return  # a part this kiosk does not have is no fault
         backend = self.kiosk.backend
         status = getattr(health.status, "value", health.status)
         self.kiosk.runner.run(lambda: backend.report_health(health.device, status, health.reason_zh, health.reason_en),
