@@ -59,4 +59,5 @@ def alert_data(device: str, name: str, part: str | None, view: HealthView, activ
             "message_zh": zh, "message_en": en}
 
 
-PART_ZH = {"printer": "打印机", "idcard": "身份证读卡器", "scanner": "扫码器", "payment": "支付", "speech": "语音"}
+PART_ZH = {"printer": "打印机", "idcard": "身份证读卡器", "scanner": "扫码器", "payment": "支付", "speech": "语音",
+           "clock": "时钟"}
