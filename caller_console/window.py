@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from caller.client import CallerClient, CallerError
 from caller.clock import ServiceClock
+from caller.queue_delta import apply_delta
 from caller_console.actions import ACTIONS, key_map_text
 from caller_console.commands import ConsoleCommands
 from caller_console.devices import HEALTH_ZH, DevicesTable, devices_of_area
@@ -52,6 +53,8 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.now = now or self.clock
         self._clock_warned = False
         self.snapshot: dict[str, Any] = {}
+        self.snapshot_version: int | None = None  # the staff snapshot version held (queue deltas build on it)
+        self.deltas_applied = self.deltas_refused = 0
         self.view = ConsoleView(area_id, room_id)
         self.online = False
         self.selected_visit: str | None = None
@@ -294,10 +297,14 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         if self.closed:
             return
         kind = event.get("type")
-        if kind in ("snapshot", "queue"):
+        data = event.get("data") or {}
+        if kind == "queue" and "delta" in data:
+            self._queue_delta(data)
+        elif kind in ("snapshot", "queue"):
             snap = snapshot_of(event)
             if snap is not None:
                 self.snapshot = snap
+                self.snapshot_version = data.get("version")
                 self.online = True
                 self.set_online(True)
                 self._rebuild()
@@ -310,6 +317,21 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         elif kind == "broadcast":
             self.notice_label.setText(f"最近广播：{(event.get('data') or {}).get('text', '')}")
             self.notice_label.show()
+
+    def _queue_delta(self, data: dict[str, Any]) -> None:
+        """A staff queue change: only what changed, on top of the version this console holds.
+
+        A gap (a message this console never got) asks for a fresh snapshot instead of guessing.
+        """
+        if not self.snapshot or data.get("base") != self.snapshot_version:
+            self.deltas_refused += 1
+            if self.link is not None:
+                self.link.resync()
+            return
+        self.snapshot = apply_delta(self.snapshot, data["delta"])
+        self.snapshot_version = data.get("version")
+        self.deltas_applied += 1
+        self._rebuild()
 
     def _call_event(self, data: dict[str, Any]) -> None:
         """A call again changes no queue: bring its call count in (a first call's queue event follows)."""

@@ -258,3 +258,23 @@ def test_call_this_one_now_in_one_action_with_the_reason_in_the_audit(qtbot, con
         calls = [r for r in admin.audit() if r["action"] == "call"]
     assert calls[-1]["detail"]["reason"] == "行动不便" and calls[-1]["detail"]["out_of_turn"] is True
     assert calls[-1]["user"] == "wanghs"
+
+
+def test_queue_changes_arrive_as_deltas_and_a_gap_brings_a_fresh_snapshot(qtbot, console, front_desk):
+    for name in ("张三", "王小明", "李四", "赵六"):
+        register(front_desk, name)
+    qtbot.waitUntil(lambda: len(tickets(console.waiting_pane)) == 4, timeout=6000)
+    assert console.deltas_applied >= 3  # after the first snapshot only the changes came
+    front_desk.call_next("NK3")
+    server = front_desk.area_queue("NK")
+    qtbot.waitUntil(lambda: tickets(console.room_pane) == [v["ticket"] for v in server["rooms"][2]["queue"]],
+                    timeout=6000)
+    assert tickets(console.waiting_pane) == [v["ticket"] for v in server["waiting"]]
+    console.snapshot_version = -1  # as if a message had been lost
+    register(front_desk, "钱七")
+    qtbot.waitUntil(lambda: console.deltas_refused >= 1, timeout=6000)
+    qtbot.waitUntil(lambda: "A005" in tickets(console.waiting_pane) + tickets(console.room_pane), timeout=6000)
+    refused, applied = console.deltas_refused, console.deltas_applied
+    register(front_desk, "孙八")  # and deltas flow again on top of the fresh snapshot
+    qtbot.waitUntil(lambda: "A006" in tickets(console.waiting_pane) + tickets(console.room_pane), timeout=6000)
+    assert console.deltas_refused == refused and console.deltas_applied > applied
