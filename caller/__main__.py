@@ -3,6 +3,7 @@
     python -m caller serve --config FILE --db FILE [--host 0.0.0.0] [--port 8700]
     python -m caller check-config FILE
     python -m caller hash-password [--password TEXT]
+    python -m caller rollups --db FILE rebuild
 """
 from __future__ import annotations
 
@@ -61,6 +62,20 @@ def hash_password_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def rollups_cmd(args: argparse.Namespace) -> int:
+    """Recompute the cockpit's daily rollups from the stored history (the service may keep running)."""
+    import sqlite3
+
+    from cockpit import rollups
+
+    conn = sqlite3.connect(args.db, isolation_level=None, timeout=30)
+    rollups.create(conn)
+    count = rollups.rebuild(conn)
+    conn.close()
+    print(f"OK: rollups rebuilt from {count} visits / 已按 {count} 条就诊记录重建统计")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="caller", description="Hospital queue-calling service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -77,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("hash-password", help="print a password hash for [[users]] password_hash")
     p.add_argument("--password", help="(default: asked without echo)")
     p.set_defaults(fn=hash_password_cmd)
+    p = sub.add_parser("rollups", help="the cockpit's daily rollups: rebuild them from the stored history")
+    p.add_argument("--db", required=True, help="SQLite database file")
+    p.add_argument("action", choices=["rebuild"])
+    p.set_defaults(fn=rollups_cmd)
     args = parser.parse_args(argv)
     return args.fn(args)
 

@@ -24,6 +24,8 @@ from caller.device_health import PART_ZH, PROBLEMS, HealthView, alert_data, eval
 from caller.events import EventHub
 from caller.help import HelpCall
 from caller.store import AuditRow, ChangeRows, EventRow, Store
+from cockpit import rollups, sources
+from cockpit.facts import channel_of
 
 log = logging.getLogger("caller.service")
 
@@ -49,6 +51,8 @@ class CallerService:
         # One lock for the engine and the store: a plug-in that runs a command inside its own store
         # transaction takes them in the same order as the API does, so the two can never deadlock.
         self.lock = self.store.lock
+        with self.lock:
+            rollups.create(self.store.conn)
         self.engine = self._build_engine()
         self.hub = EventHub(self.store, self.area_snapshot, clock=self.clock, zone=self.zone)
         self.started_at = self.clock()
@@ -107,6 +111,7 @@ class CallerService:
                 rows = self._rows(change, command, who, now)
                 response = views.command_response(self, command, change, "public" if who.public else "staff")
                 with self.store.transaction() as conn:
+                    rollups.apply_visits(conn, rows.visits, self._registration_channel(command, who, change))
                     events = self.store.write_change(conn, rows)
                     response["seq"] = events[-1].seq if events else self.hub.seq
                     if extra_writes is not None:
@@ -120,6 +125,19 @@ class CallerService:
             self._remember_broadcasts(events)
             self._publish(events)
         return response
+
+    def _registration_channel(self, command: str, who: Principal, change: Change) -> dict[str, dict] | None:
+        """For a new visit: how it was registered (kiosk / window / appointment) and at which kiosk."""
+        if command != "register" or change.result is None:
+            return None
+        role = who.role
+        try:
+            role = self.config.device(who.device).role
+        except KeyError:
+            pass
+        visit = change.result
+        return {visit.id: {"channel": channel_of(visit.source, role),
+                           "reg_device": who.device if role == "kiosk" else None}}
 
     def _remember_broadcasts(self, events: list[EventRow]) -> None:
         for ev in events:
@@ -208,6 +226,8 @@ class CallerService:
             with self.store.transaction() as conn:
                 rows = ChangeRows(events=[(etype, area, ts, data)])
                 events = self.store.write_change(conn, rows)
+                if etype == "alert" and data.get("active", True) and data.get("dept_id"):
+                    rollups.record(conn, *sources.wait_alert(ts, area, data["dept_id"]))
             self.hub.publish(events)
             return events[0]
 
@@ -347,6 +367,8 @@ class CallerService:
         with self.store.transaction() as conn:
             events = self.store.write_change(conn, rows)
             self.store.save_help(conn, call.to_row())
+            if action == "help":  # the cockpit counts help calls per kiosk and area
+                rollups.record(conn, *sources.help_request(ts, call.device, call.areas))
         if call.state == "closed":
             self._help.pop(call.id, None)
             self._help_closed[call.id] = call
