@@ -24,15 +24,31 @@ DEMO_DOOR = "demo-door-nk1-8a5d2f7e0c16"
 DEMO_CONSOLE = "demo-console-nk-9c2e47b1d3a6"
 DEMO_USER, DEMO_PASSWORD = "wanghs", "demo1234"
 DEMO_PATIENTS = (("王小明", "nk-zhang"), ("欧阳娜娜", "nk-zhang"), ("李秀英", None), ("张伟", None),
-                 ("司马相如", None), ("陈静", "nk-zhang"), ("刘洋", None), ("赵敏", None), ("孙丽", "nk-zhang"))
+                 ("司马相如", None), ("陈静", "nk-zhang"), ("刘洋", None), ("赵敏", None))
 
 
+
+
+def _fill_door_room(client: CallerClient) -> None:
+    """Room NK1 (the door screen's) has someone inside and three waiting for 张建国."""
+    room = next(r for r in client.area_queue("NK").get("rooms", []) if r.get("room_id") == "NK1")
+    upcoming = room.get("next") or room.get("queue") or []
+    for i in range(max(0, 4 - len(upcoming))):
+        visit = client.register("NK", name=("孙丽", "周杰", "吴敏", "郑爽")[i], doctor="nk-zhang", kind="expert")["visit"]
+        if visit["state"] == "registered":
+            client.check_in(visit["visit_id"])
+    if not room.get("called") and not room.get("in_service"):
+        try:
+            client.call_next("NK1")
+        except CallerError:
+            pass
 
 
 def populate(base_url: str, console_token: str = DEMO_CONSOLE) -> None:
     """Register and call a few demo patients in area NK unless someone is already called there."""
     with CallerClient(base_url, console_token) as client:
         client.login(DEMO_USER, DEMO_PASSWORD)
+        _fill_door_room(client)
         snap = client.area_queue("NK")
         if any(room.get("called") or room.get("in_service") for room in snap.get("rooms", [])):
             return
