@@ -44,25 +44,28 @@ def _fill_door_room(client: CallerClient) -> None:
             pass
 
 
+def _call_a_few(client: CallerClient) -> None:
+    for name, doctor in DEMO_PATIENTS:
+        kwargs = {"doctor": doctor, "kind": "expert"} if doctor else {}
+        visit = client.register("NK", name=name, **kwargs)["visit"]
+        if visit["state"] == "registered":
+            client.check_in(visit["visit_id"])
+    for room in ("NK3", "NK4", "NK1", "NK3"):
+        try:
+            client.call_next(room)
+        except CallerError:
+            pass
+    client.broadcast("NK", "内科2诊室李医生临时会诊，预计 10:30 开诊，请您耐心等候，谢谢。")
+
+
 def populate(base_url: str, console_token: str = DEMO_CONSOLE) -> None:
     """Register and call a few demo patients in area NK unless someone is already called there."""
     with CallerClient(base_url, console_token) as client:
         client.login(DEMO_USER, DEMO_PASSWORD)
-        _fill_door_room(client)
         snap = client.area_queue("NK")
-        if any(room.get("called") or room.get("in_service") for room in snap.get("rooms", [])):
-            return
-        for name, doctor in DEMO_PATIENTS:
-            kwargs = {"doctor": doctor, "kind": "expert"} if doctor else {}
-            visit = client.register("NK", name=name, **kwargs)["visit"]
-            if visit["state"] == "registered":
-                client.check_in(visit["visit_id"])
-        for room in ("NK3", "NK4", "NK1", "NK3"):
-            try:
-                client.call_next(room)
-            except CallerError:
-                pass
-        client.broadcast("NK", "内科2诊室李医生临时会诊，预计 10:30 开诊，请您耐心等候，谢谢。")
+        if not any(room.get("called") or room.get("in_service") for room in snap.get("rooms", [])):
+            _call_a_few(client)
+        _fill_door_room(client)
 
 
 def write_screenshots(out_dir: Path, base_url: str, *, wall_token: str = DEMO_WALL, door_token: str = DEMO_DOOR,
