@@ -25,7 +25,8 @@ from caller_console.actions import ACTIONS, key_map_text
 from caller_console.commands import ConsoleCommands
 from caller_console.devices import HEALTH_ZH, DevicesTable, devices_of_area
 from caller_console.help_bar import ACK_KEY, HelpBar
-from caller_console.model import ID_NUMBER, ConsoleView, Row, build_view, mask_id_number, matches
+from caller_console.model import ID_NUMBER, ConsoleView, Row, build_view, matches
+from privacy import mask_id_number
 from caller_console.panes import Pane
 from caller_console.toast import Toast
 from display.wire import snapshot_of

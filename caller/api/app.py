@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 
 from fastapi import APIRouter, FastAPI
 
-from caller.api import admin, events_ws, help_requests, queue, ticket_page
+from caller.api import access, admin, events_ws, help_requests, queue, ticket_page
 from caller.api.errors import install_error_handlers
 from caller.config import HospitalConfig
 from caller.service import CallerService
@@ -114,6 +114,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.state.service = service
     app.state.config = config
     app.add_middleware(events_ws.RawSendMiddleware)
+    app.add_middleware(access.AccessGuard, fastapi_app=app)  # deny by default: caller/api/access.py RULES
     install_error_handlers(app)
     app.include_router(admin.monitor)
     app.include_router(ticket_page.router)
