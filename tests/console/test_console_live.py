@@ -278,3 +278,12 @@ def test_queue_changes_arrive_as_deltas_and_a_gap_brings_a_fresh_snapshot(qtbot,
     register(front_desk, "孙八")  # and deltas flow again on top of the fresh snapshot
     qtbot.waitUntil(lambda: "A006" in tickets(console.waiting_pane) + tickets(console.room_pane), timeout=6000)
     assert console.deltas_refused == refused and console.deltas_applied > applied
+
+
+def test_pause_with_the_doctors_return_time_for_the_door_screen(qtbot, console, front_desk):
+    console.ask_return_time = lambda: "9:30"
+    with qtbot.waitSignal(console.commandDone, timeout=6000):
+        qtbot.keyClick(console, Qt.Key_F11)
+    room = next(r for r in front_desk.area_queue("NK")["rooms"] if r["room_id"] == "NK3")
+    assert room["paused"] and room["return_at"] == "09:30"
+    qtbot.waitUntil(lambda: console.buttons["pause"].text().startswith("开诊"), timeout=6000)
