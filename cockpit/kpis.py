@@ -90,6 +90,8 @@ KPIS: tuple[Kpi, ...] = (
         "alerts raised when a department's longest wait passed wait_alert_minutes", "events (alert)", _count("wait_alert")),
     Kpi("help_requests", "呼叫工作人员", "Help requests", "count", "呼叫工作人员 presses at kiosks", "audit (help)",
         _count("help")),
+    Kpi("help_ack_median", "呼叫响应时长", "Help requests: time to acknowledge", "min",
+        "median of (我来处理 pressed - 呼叫工作人员 pressed)", "help calls", _q("help_ack", 0.5)),
     Kpi("kiosk_faults", "设备故障", "Device faults", "count",
         "health reports going from ok to degraded/offline", "device health reports", _count("fault")),
     Kpi("report_release_median", "检验报告发布时长", "Lab report turnaround (collected to released)", "min",
