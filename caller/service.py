@@ -21,6 +21,7 @@ from caller.config import HospitalConfig
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, Change, EngineEvent, RoomState, RuleError, Visit
 from caller.events import EventHub
+from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
 from caller.store import AuditRow, ChangeRows, EventRow, Store
 
@@ -50,6 +51,7 @@ class CallerService:
         self.clock = clock or HospitalClock(config.hospital.timezone)  # naive hospital time, whatever the machine's zone
         self.store = db_path if isinstance(db_path, Store) else Store(db_path)
         self.store.clock = self.clock
+        self._running = hold_service_lock(self.store.path)  # `caller restore` refuses while this is held
         self.auth = Authenticator(config, self.store)
         # One lock for the engine and the store: a plug-in that runs a command inside its own store
         # transaction takes them in the same order as the API does, so the two can never deadlock.
@@ -147,6 +149,9 @@ class CallerService:
 
     def close(self) -> None:
         self.store.close()
+        if self._running is not None:
+            self._running.close()
+            self._running = None
 
     # ------------------------------------------------------------------------ commands
     def execute(self, command: str, who: Principal, *, idempotency_key: str | None = None,
