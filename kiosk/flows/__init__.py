@@ -61,7 +61,7 @@ class Flows(DayMixin):
         kiosk.history = []
 
         def check(pin: str) -> None:
-            if pin == kiosk.settings.admin_pin:
+            if kiosk.settings.pin_matches(pin):
                 self.device_page()
             else:
                 screen = kiosk.current
