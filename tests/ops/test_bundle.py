@@ -32,11 +32,13 @@ def wait_for(condition, timeout: float, what: str, proc: subprocess.Popen | None
     deadline = time.monotonic() + timeout
     while not condition():
         if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"{what}: exited with {proc.returncode}: {proc.stdout.read()[-2000:]}")
+            proc.log.seek(0)
+            raise AssertionError(f"{what}: exited with {proc.returncode}: {proc.log.read()[-2000:]}")
         assert time.monotonic() < deadline, f"{what}: not in {timeout} s"
         time.sleep(0.1)
 
 
+@pytest.mark.timeout(400)
 @pytest.mark.skipif(not shutil.which("git") or not (REPO / ".git").exists(), reason="needs a git checkout")
 def test_a_bundle_installs_with_no_network_and_every_part_starts(tmp_path):
     bundle = tmp_path / "hospital-queue-bundle.tar.gz"
@@ -59,7 +61,8 @@ def test_a_bundle_installs_with_no_network_and_every_part_starts(tmp_path):
     python = str(app / ".venv" / "bin" / "python")
     assert subprocess.run([python, "-m", "pip", "check"], capture_output=True, env=env).returncode == 0
 
-    run_env = {**env, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": ""}
+    run_env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "pythonpath")}
+    run_env["QT_QPA_PLATFORM"] = "offscreen"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     config = app / "assets" / "demo-hospital.toml"
@@ -67,8 +70,10 @@ def test_a_bundle_installs_with_no_network_and_every_part_starts(tmp_path):
 
     def start(*args: str, token: str | None = None) -> subprocess.Popen:
         part_env = {**run_env, **({"HOSPITAL_TOKEN": token} if token else {})}
-        proc = subprocess.Popen([python, "-m", *args], cwd=tmp_path, env=part_env, stdout=subprocess.PIPE,
+        log = open(tmp_path / f"{args[0]}-{args[1]}.log", "w+")  # a file, not a pipe nobody drains
+        proc = subprocess.Popen([python, "-m", *args], cwd=tmp_path, env=part_env, stdout=log,
                                 stderr=subprocess.STDOUT, text=True)
+        proc.log = log
         parts.append(proc)
         return proc
 
@@ -92,8 +97,14 @@ def test_a_bundle_installs_with_no_network_and_every_part_starts(tmp_path):
             def reported() -> set[str]:
                 return {d["device"].split("/")[0] for d in admin.devices() if d.get("ts")}
 
-            wait_for(lambda: {"speaker-nk", "wall-nk", "door-nk1", "kiosk-lobby-1"} <= reported(), 60,
-                     "wall, door, speaker and kiosk reporting to the service")
+            expected = {"speaker-nk", "wall-nk", "door-nk1", "kiosk-lobby-1"}
+            try:
+                wait_for(lambda: expected <= reported(), 90, "wall, door, speaker and kiosk reporting")
+            except AssertionError:
+                for proc in parts:
+                    proc.log.seek(0)
+                    print(proc.args, proc.poll(), proc.log.read()[-1500:])
+                raise AssertionError(f"missing: {expected - reported()}") from None
         console = subprocess.run([python, "-c", "import caller_console.app, PySide6.QtWidgets; print('console ok')"],
                                  env=run_env, capture_output=True, text=True, timeout=60)
         assert console.stdout.strip() == "console ok", console.stderr  # its window waits for a nurse to log in
@@ -106,4 +117,4 @@ def test_a_bundle_installs_with_no_network_and_every_part_starts(tmp_path):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
-            proc.stdout.close()
+            proc.log.close()
