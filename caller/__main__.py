@@ -9,6 +9,7 @@
     python -m caller new-device ROLE --area AREA [--room ROOM] [--config FILE]
     python -m caller rotate-token DEVICE [--config FILE]
     python -m caller install-unit ROLE [--print] [...]                 systemd units (docs/operations.md)
+    python -m caller rollups --db FILE rebuild
 """
 from __future__ import annotations
 
@@ -190,6 +191,20 @@ def install_unit_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def rollups_cmd(args: argparse.Namespace) -> int:
+    """Recompute the cockpit's daily rollups from the stored history (the service may keep running)."""
+    import sqlite3
+
+    from cockpit import rollups
+
+    conn = sqlite3.connect(args.db, isolation_level=None, timeout=30)
+    rollups.create(conn)
+    count = rollups.rebuild(conn)
+    conn.close()
+    print(f"OK: rollups rebuilt from {count} visits / 已按 {count} 条就诊记录重建统计")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="caller", description="Hospital queue-calling service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -252,6 +267,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--args", dest="extra", default="",
                    help="more arguments for the program, one string (kiosk: '--reader /dev/idcard --printer ...')")
     p.set_defaults(fn=install_unit_cmd)
+    p = sub.add_parser("rollups", help="the cockpit's daily rollups: rebuild them from the stored history")
+    p.add_argument("--db", required=True, help="SQLite database file")
+    p.add_argument("action", choices=["rebuild"])
+    p.set_defaults(fn=rollups_cmd)
     args = parser.parse_args(argv)
     return args.fn(args)
 

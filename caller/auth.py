@@ -14,6 +14,8 @@ from caller.passwords import verify_password
 from caller.store import Store
 
 PUBLIC_ROLES = frozenset({"display", "speaker"})
+COCKPIT = "cockpit"  # the pseudo device of the web cockpit: its sessions may only read the cockpit
+COCKPIT_USER_ROLES = frozenset({"manager", "admin"})
 STAFF_ROLES = frozenset({"console", "admin"})
 
 
@@ -79,6 +81,11 @@ class Principal:
         return True
 
 
+def cockpit_device() -> Principal:
+    """Who logs in at the web cockpit before a user is known (no token of its own)."""
+    return Principal(role=COCKPIT, device=COCKPIT)
+
+
 class Authenticator:
     """Resolves tokens to principals and logs console users in."""
 
@@ -121,25 +128,30 @@ class Authenticator:
 
     def _user_principal(self, username: str, device_id: str) -> Principal | None:
         user = self.config.user(username)
-        try:
-            device = self.config.device(device_id)
-        except KeyError:
-            return None
+        if device_id == COCKPIT:
+            base = cockpit_device()
+        else:
+            try:
+                base = self._device_principal(self.config.device(device_id))
+            except KeyError:
+                return None
         if user is None:
             return None
-        base = self._device_principal(device)
-        return Principal(role=device.role, device=device.id, area=base.area, room=base.room,
+        return Principal(role=base.role, device=base.device, area=base.area, room=base.room,
                          user=user.username, user_name=user.name, user_role=user.role,
                          user_areas=tuple(user.areas))
 
     def login(self, device: Principal, username: str, password: str) -> tuple[str, Principal]:
         """Check a console user's password; return (user token, principal)."""
-        if device.role not in ("console", "admin") or device.user:
+        if device.role not in ("console", "admin", COCKPIT) or device.user:
             raise forbidden("登录", "logging in from this device")
         user = self.config.user(username)
         if user is None or not verify_password(password, user.password_hash):
             raise AuthError(401, "bad_login", "对不起，用户名或密码不正确，请重新输入。",
                             "Wrong user name or password; please try again.")
+        if (device.role == COCKPIT) != (user.role == "manager") and user.role != "admin":
+            # managers read the cockpit and nothing else; nurses and doctors work at consoles
+            raise forbidden("用此账号在此登录", "logging in here with this account")
         principal = self._user_principal(user.username, device.device)
         assert principal is not None
         if device.area and user.areas and device.area not in user.areas and user.role != "admin":

@@ -24,6 +24,8 @@ from caller.events import EventHub
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
 from caller.store import AuditRow, ChangeRows, EventRow, Store
+from cockpit import rollups, sources
+from cockpit.facts import channel_of
 
 log = logging.getLogger("caller.service")
 
@@ -56,6 +58,8 @@ class CallerService:
         # One lock for the engine and the store: a plug-in that runs a command inside its own store
         # transaction takes them in the same order as the API does, so the two can never deadlock.
         self.lock = self.store.lock
+        with self.lock:
+            rollups.create(self.store.conn)
         self.engine = self._build_engine()
         self.hub = EventHub(self.store, self.area_snapshot, clock=self.clock, zone=self.zone)
         self.metrics = ServiceMetrics(self)
@@ -193,6 +197,7 @@ class CallerService:
                 rows = self._rows(change, command, who, now)
                 response = views.command_response(self, command, change, "public" if who.public else "staff")
                 with self.store.transaction() as conn:
+                    rollups.apply_visits(conn, rows.visits, self._registration_channel(command, who, change))
                     events = self.store.write_change(conn, rows)
                     response["seq"] = events[-1].seq if events else self.hub.seq
                     if extra_writes is not None:
@@ -206,6 +211,19 @@ class CallerService:
             self._remember_broadcasts(events)
             self._publish(events)
         return response
+
+    def _registration_channel(self, command: str, who: Principal, change: Change) -> dict[str, dict] | None:
+        """For a new visit: how it was registered (kiosk / window / appointment) and at which kiosk."""
+        if command != "register" or change.result is None:
+            return None
+        role = who.role
+        try:
+            role = self.config.device(who.device).role
+        except KeyError:
+            pass
+        visit = change.result
+        return {visit.id: {"channel": channel_of(visit.source, role),
+                           "reg_device": who.device if role == "kiosk" else None}}
 
     def _remember_broadcasts(self, events: list[EventRow]) -> None:
         for ev in events:
@@ -294,6 +312,8 @@ class CallerService:
             with self.store.transaction() as conn:
                 rows = ChangeRows(events=[(etype, area, ts, data)])
                 events = self.store.write_change(conn, rows)
+                if etype == "alert" and data.get("active", True) and data.get("dept_id"):
+                    rollups.record(conn, *sources.wait_alert(ts, area, data["dept_id"]))
             self.hub.publish(events)
             return events[0]
 
@@ -432,6 +452,7 @@ class CallerService:
                         "message_en": "Staff have been told; someone will be with you shortly."}
             with self.store.transaction() as conn:
                 events = self.store.write_change(conn, rows)
+                rollups.record(conn, *sources.help_request(ts, who.device, areas))
                 response["seq"] = events[-1].seq if events else self.hub.seq
                 if key:
                     self.store.save_idempotent(conn, key, who.device, 200, response, self.clock())
@@ -450,7 +471,9 @@ class CallerService:
         if body.device and body.device != who.device:
             device = f"{who.device}/{body.device}"
         ts = self.clock().isoformat(timespec="seconds")
-        self.store.record_health(device, body.status, body.reason_zh, body.reason_en, body.detail, ts)
+        fault = sources.device_fault(ts, device) if body.status != "ok" else None
+        self.store.record_health(device, body.status, body.reason_zh, body.reason_en, body.detail, ts,
+                                 on_new_fault=(lambda conn: rollups.record(conn, *fault)) if fault else None)
         return {"device": device, "status": body.status, "ts": ts}
 
     def devices(self) -> list[dict]:

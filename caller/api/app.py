@@ -16,6 +16,7 @@ from caller.api.errors import install_error_handlers
 from caller.config import HospitalConfig
 from caller.ops import runtime
 from caller.service import CallerService
+from cockpit import api as cockpit_api
 
 log = logging.getLogger("caller.api")
 API_PREFIX = "/api/v1"
@@ -100,4 +101,5 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
         app.include_router(router, prefix=API_PREFIX)
     if records:
         _records_plugin(app, service)
+    cockpit_api.install(app)
     return app
