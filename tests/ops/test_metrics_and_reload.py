@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from caller.client import CallerClient, CallerError, EventSubscriber
 from caller.config import DEMO_CONFIG
-from caller.testing import DEMO_TOKENS, run_service, run_service_process
+from caller.testing import DEMO_TOKENS, REPO, run_service, run_service_process
 
 ADMIN, KIOSK, WALL = DEMO_TOKENS["admin"], DEMO_TOKENS["kiosk"], DEMO_TOKENS["wall_nk"]
 
@@ -174,3 +174,24 @@ def test_under_systemd_the_service_says_ready_pings_the_watchdog_and_reloads_on_
         finally:
             stop.set()
             listener.join(2)
+
+
+def test_the_alert_rules_in_the_operations_guide_use_metrics_the_service_exports(tmp_path):
+    import re
+
+    import yaml
+
+    guide = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+    block = guide.split("# hospital-rules.yml\n", 1)[1].split("```", 1)[0]
+    rules = yaml.safe_load(block)["groups"][0]["rules"]
+    used = {name for rule in rules for name in re.findall(r"\bhospital_[a-z_]+", rule["expr"])}
+    with run_service(db_path=tmp_path / "h.db") as live, CallerClient(live, KIOSK) as kiosk:
+        kiosk.register("NK", name="李四")
+        wall = EventSubscriber(live, WALL, "NK", lambda _m: None).start()
+        try:
+            wait_for(lambda: wall.status == "connected")
+            exported = set(scrape(live, ADMIN))
+        finally:
+            wall.stop()
+    base = {re.sub(r"_(bucket|count|sum|total)$", "", n) for n in exported}
+    assert used and {re.sub(r"_(bucket|count|sum|total)$", "", n) for n in used} <= base
