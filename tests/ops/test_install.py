@@ -64,3 +64,14 @@ def test_setup_runs_only_on_debian_12_and_ubuntu_24_04(tmp_path, os_id, version,
         assert f"unsupported platform: {os_id} {version}" in result.stderr
         assert "Debian 12" in result.stderr and "Ubuntu 24.04" in result.stderr
 
+
+
+def test_every_package_of_the_repository_is_installed():
+    """A package missing from pyproject's list works from the checkout but not where setup installed it."""
+    import fnmatch
+    import tomllib
+
+    include = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = [p.name for p in REPO.iterdir() if (p / "__init__.py").exists() and p.name not in ("bench", "tests")]
+    missing = [name for name in packages if not any(fnmatch.fnmatch(name, pattern) for pattern in include)]
+    assert missing == [], f"add {missing} to [tool.setuptools.packages.find] include in pyproject.toml"
