@@ -9,6 +9,7 @@
     python -m caller new-device ROLE --area AREA [--room ROOM] [--config FILE]
     python -m caller rotate-token DEVICE [--config FILE]
     python -m caller install-unit ROLE [--print] [...]                 systemd units (docs/operations.md)
+    python -m caller access-matrix [--write docs/security.md]
     python -m caller rollups --db FILE rebuild
 """
 from __future__ import annotations
@@ -191,6 +192,23 @@ def install_unit_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def access_matrix(args: argparse.Namespace) -> int:
+    """Print (or write into docs/security.md) the route x principal table generated from the access rules."""
+    from pathlib import Path
+
+    from caller.api.access import matrix_markdown, replace_matrix
+    from caller.api.app import create_app
+    from caller.config import DEMO_CONFIG
+
+    table = matrix_markdown(create_app(load_hospital(DEMO_CONFIG), ":memory:"))
+    if args.write:
+        path = Path(args.write)
+        path.write_text(replace_matrix(path.read_text(encoding="utf-8"), table), encoding="utf-8")
+    else:
+        print(table)
+    return 0
+
+
 def rollups_cmd(args: argparse.Namespace) -> int:
     """Recompute the cockpit's daily rollups from the stored history (the service may keep running)."""
     import sqlite3
@@ -267,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--args", dest="extra", default="",
                    help="more arguments for the program, one string (kiosk: '--reader /dev/idcard --printer ...')")
     p.set_defaults(fn=install_unit_cmd)
+    p = sub.add_parser("access-matrix", help="print the access matrix (route x principal) from the access rules")
+    p.add_argument("--write", metavar="FILE", help="replace the table in FILE (docs/security.md) instead")
+    p.set_defaults(fn=access_matrix)
     p = sub.add_parser("rollups", help="the cockpit's daily rollups: rebuild them from the stored history")
     p.add_argument("--db", required=True, help="SQLite database file")
     p.add_argument("action", choices=["rebuild"])

@@ -195,7 +195,10 @@ class CallerService:
             change = self._apply(command, who, now, args)  # RuleError: the engine undid itself
             try:
                 rows = self._rows(change, command, who, now)
-                response = views.command_response(self, command, change, "public" if who.public else "staff")
+                # a kiosk sees in full only the visit it registered itself (it typed the name); a check-in of
+                # any other visit answers what a wall screen shows
+                audience = "staff" if command == "register" and not who.public else who.audience
+                response = views.command_response(self, command, change, audience)
                 with self.store.transaction() as conn:
                     rollups.apply_visits(conn, rows.visits, self._registration_channel(command, who, change))
                     events = self.store.write_change(conn, rows)

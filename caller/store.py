@@ -95,7 +95,7 @@ _SCHEMA = {
         {"device": str, "status": str, "reason_zh": str, "reason_en": str, "detail": str, "ts": str},
         "device",
     ),
-    "user_sessions": ({"token": str, "username": str, "device": str, "ts": str}, "token"),
+    "user_sessions": ({"token": str, "username": str, "device": str, "ts": str}, "token"),  # token: SHA-256
 }
 
 
@@ -419,6 +419,10 @@ class Store:
                 "INSERT OR REPLACE INTO user_sessions(token, username, device, ts) VALUES (?,?,?,?)",
                 (token, username, device, ts),
             )
+
+    def delete_session(self, token: str) -> bool:
+        with self.transaction() as conn:
+            return conn.execute("DELETE FROM user_sessions WHERE token = ?", (token,)).rowcount > 0
 
     def session(self, token: str) -> tuple[str, str] | None:
         """(username, device) of a logged-in console user token."""

@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 
 from fastapi import APIRouter, FastAPI
 
-from caller.api import admin, events_ws, help_requests, ops, queue, ticket_page
+from caller.api import access, admin, events_ws, help_requests, ops, queue, ticket_page
 from caller.api.errors import install_error_handlers
 from caller.config import HospitalConfig
 from caller.ops import runtime
@@ -93,6 +93,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.state.config = config
     app.state.config_path = config_path
     app.add_middleware(events_ws.RawSendMiddleware)
+    app.add_middleware(access.AccessGuard, fastapi_app=app)  # deny by default: caller/api/access.py RULES
     install_error_handlers(app)
     app.include_router(admin.monitor)
     app.include_router(ops.metrics_router)

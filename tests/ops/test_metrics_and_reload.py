@@ -71,10 +71,20 @@ def test_metrics_count_commands_queues_subscribers_and_the_database(tmp_path):
     assert not any("李" in str(s.labels) for family in samples.values() for s in family)  # no patient data
 
 
-def test_metrics_need_a_monitor_or_admin_token(tmp_path):
-    with run_service(db_path=tmp_path / "h.db") as live:
+def test_metrics_need_a_monitor_or_admin_token_and_a_monitor_token_reads_nothing_else(tmp_path):
+    import tomllib
+
+    from caller.config import hospital_from_dict
+
+    raw = tomllib.loads(DEMO_CONFIG.read_text(encoding="utf-8"))
+    monitor = "prometheus-token-0123456789"
+    raw["devices"].append({"id": "prometheus", "role": "monitor", "token": monitor})
+    with run_service(hospital_from_dict(raw), tmp_path / "h.db") as live:
         assert httpx.get(live + "/metrics").status_code == 401
         assert httpx.get(live + "/metrics", headers={"Authorization": f"Bearer {KIOSK}"}).status_code == 403
+        assert "hospital_queue_length" in scrape(live, monitor)
+        for path in ("/api/v1/hospital", "/api/v1/areas/NK/queue", "/api/v1/audit"):
+            assert httpx.get(live + path, headers={"Authorization": f"Bearer {monitor}"}).status_code == 403
 
 
 NEW_DEVICE = '''
