@@ -162,9 +162,15 @@ def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None
             t.step(lambda: window.current.keypad.ok.click(), "devices")
         t.step(flows.out_of_service, "out_of_service")
 
+    def day() -> None:
+        """Card first: the returning patient's medical card scanned on the home screen shows their day."""
+        if medical_card:
+            home()
+            t.step(lambda: devices.code_scanned.emit(medical_card), "day")
+
     home()
     t.shot("home")
-    sections = [register] + [lambda s=s, n=n: service(s, n) for s, n in (
+    sections = [register, day] + [lambda s=s, n=n: service(s, n) for s, n in (
         (flows.check_in, "appointments"), (flows.pay_bills, "bills"), (flows.reports, "reports"),
         (flows.my_queue, "my_queue"))] + [staff]
     for section in sections:
@@ -230,7 +236,51 @@ def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str 
             printer_sim.stop()
         if reader_sim is not None:
             reader_sim.stop()
+    written += write_all_modes(out_dir / "all-modes")
+    written += write_slips(out_dir / "slips")
     return written
+
+
+def write_all_modes(out_dir: Path) -> list[Path]:
+    """Every screen (sample data) in zh/en x normal/elderly x portrait/landscape, as the layout check sees it."""
+    from kiosk.layout_check import walk
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for window, name, mode in walk():
+        path = out_dir / f"{mode}-{name}.png"
+        window.grab().save(str(path))
+        written.append(path)
+    return written
+
+
+def write_slips(out_dir: Path) -> list[Path]:
+    """The slips (ticket, 挂号凭条, receipt, lab report at 58 and 80 mm) and the A4 lab report's pages, as PNG.
+
+    The A4 report goes through a private CUPS with cups-pdf when this machine can run one (as the kiosk prints
+    it); otherwise the PDF the kiosk would send is rendered directly.
+    """
+    import subprocess
+
+    from hardware.a4 import CupsPrinter, CupsServer, report_pdf
+    from hardware.a4.server import available
+    from hardware.printer.documents import sample_documents
+    from hardware.printer.samples import write_samples
+
+    written = write_samples(out_dir)
+    pdf_path = out_dir / "report-a4.pdf"
+    pdf = report_pdf(sample_documents().report)
+    if not available():
+        with CupsServer() as cups:
+            queue = f"LabA4_{cups.port}"
+            out = cups.add_pdf_queue(queue)  # in the scheduler's own temporary directory
+            CupsPrinter(queue, cups.address).print_pdf(pdf, "检验报告")
+            pdf_path.write_bytes(cups.wait_for_pdfs(out, 1)[0].read_bytes())
+    else:
+        pdf_path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "100", "-png", str(pdf_path), str(out_dir / "report-a4-page")], check=True,
+                   capture_output=True)
+    return written + sorted(out_dir.glob("report-a4-page*.png"))
 
 
 class _Silent:

@@ -94,27 +94,53 @@ class ServicesMixin(RegisterMixin):
                   lambda reps: kiosk.show_screen(lambda: ReportsScreen(kiosk, reps, self._print_reports)))
 
     def _print_reports(self, reports: list[Report]) -> None:
+        """A4 through CUPS when this kiosk has one and it is ready, else (or when it fails) the thermal printer."""
         kiosk = self.kiosk
         patient, name = kiosk.session.patient, kiosk.settings.hospital_name
+        devices = kiosk.devices
 
-        def work() -> int:
-            problem = kiosk.devices.printer_problem()
-            if problem:
-                raise PrinterProblem(problem)
+        def work() -> tuple[int, str, str]:
+            from hardware.a4 import A4PrinterError
+
+            a4_problem = devices.a4_problem() if devices.a4_printer else "A4打印机未配置"
+            if a4_problem:
+                problem = devices.printer_problem()
+                if problem:
+                    raise PrinterProblem(problem)
+            on_a4 = 0
             for report in reports:
                 full = kiosk.backend.print_report(report, self.key(f"report:{report.id}:{report.printed_count}"))
-                kiosk.devices.print_report(patient, full, name)
-            return len(reports)
+                if not a4_problem:
+                    try:
+                        devices.print_report_a4(patient, full, name)
+                        on_a4 += 1
+                        continue
+                    except A4PrinterError as exc:
+                        a4_problem = exc.reason_zh  # the rest (and this one) on the thermal printer
+                devices.print_report(patient, full, name)
+            fell_back = a4_problem if devices.a4_printer else ""
+            return len(reports), "a4" if on_a4 == len(reports) else "thermal", fell_back
 
         def failed(exc: BaseException) -> bool:
-            if isinstance(exc, PrinterProblem) or getattr(exc, "code", "") == "printer":
+            if isinstance(exc, PrinterProblem) or getattr(exc, "code", "") == "printer" or hasattr(exc, "reason_zh"):
+                if hasattr(exc, "reason_zh"):  # the thermal printer failed while printing
+                    devices.note_print_failure(exc)
                 self.message(tr("对不起，打印机暂时无法使用"), tr("请到人工窗口或其他自助机打印报告。"))
                 return True
             return False
 
-        self.call(work, lambda n: self.message(tr("打印完成"), tr("已为您打印 {n} 份报告，请取走。祝您健康！").format(n=n),
-                                               [(tr("完成"), lambda: self.rate("report", None))], name="printed",
-                                               error=False), failed)
+        def done(result: tuple[int, str, str]) -> None:
+            n, where, fell_back = result
+            if where == "a4":
+                text = tr("已为您在A4打印机上打印 {n} 份报告，请在A4打印机出纸口取走。祝您健康！").format(n=n)
+            else:
+                text = tr("已为您打印 {n} 份报告，请取走。祝您健康！").format(n=n)
+                if fell_back:
+                    text = tr("A4打印机暂时无法使用，已改用小票打印。") + "\n" + text
+            self.message(tr("打印完成"), text, [(tr("完成"), lambda: self.rate("report", None))], name="printed",
+                         error=False)
+
+        self.call(work, done, failed)
 
     # ----- my queue -------------------------------------------------------------------------------
     def my_queue(self) -> None:

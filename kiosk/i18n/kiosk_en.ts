@@ -4,6 +4,34 @@
 <context>
     <name>Kiosk</name>
     <message>
+        <source>A4打印机</source>
+        <translation>A4 printer</translation>
+    </message>
+    <message>
+        <source>A4打印机不存在</source>
+        <translation>The A4 printer does not exist</translation>
+    </message>
+    <message>
+        <source>A4打印机已暂停</source>
+        <translation>The A4 printer is paused</translation>
+    </message>
+    <message>
+        <source>A4打印机拒绝打印任务</source>
+        <translation>The A4 printer refuses print jobs</translation>
+    </message>
+    <message>
+        <source>A4打印机无法接收打印任务</source>
+        <translation>The A4 printer cannot take the job</translation>
+    </message>
+    <message>
+        <source>A4打印机暂时无法使用，已改用小票打印。</source>
+        <translation>The A4 printer is not available; your report was printed on the slip printer.</translation>
+    </message>
+    <message>
+        <source>A4打印机未配置</source>
+        <translation>No A4 printer configured</translation>
+    </message>
+    <message>
         <source>{fee} 元</source>
         <translation>¥{fee}</translation>
     </message>
@@ -260,6 +288,10 @@
         <translation>Staff sign-in</translation>
     </message>
     <message>
+        <source>已为您在A4打印机上打印 {n} 份报告，请在A4打印机出纸口取走。祝您健康！</source>
+        <translation>{n} report(s) printed on the A4 printer. Please collect them from the A4 printer. Stay well!</translation>
+    </message>
+    <message>
         <source>已为您打印 {n} 份报告，请取走。祝您健康！</source>
         <translation>{n} report(s) printed. Please take them. Stay well!</translation>
     </message>
@@ -402,6 +434,14 @@
     <message>
         <source>打印完成</source>
         <translation>Printed</translation>
+    </message>
+    <message>
+        <source>打印服务无响应</source>
+        <translation>The print service does not answer</translation>
+    </message>
+    <message>
+        <source>打印服务无法连接</source>
+        <translation>The print service cannot be reached</translation>
     </message>
     <message>
         <source>打印机</source>
