@@ -95,9 +95,12 @@ class KioskDevices(QObject):
         self._scanner = None
         self._payment = None
         self._health: dict[str, DeviceHealth] = {}
+        self.configured: set[str] = set()  # the parts this kiosk has (the others are never reported as faults)
         for device, url in (("idcard", reader_url), ("printer", printer_url or printer), ("scanner", scanner_url),
                             ("payment", payment_url)):
-            if not url:
+            if url:
+                self.configured.add(device)
+            else:
                 self._set_health(DeviceHealth(device, Health.OFFLINE, "未配置", "not configured"))
 
     # ----- lifecycle ------------------------------------------------------------------------------

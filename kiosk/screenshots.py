@@ -77,6 +77,27 @@ class Tour:
         return False
 
 
+def _help_answered(window, t: "Tour") -> None:
+    """The guide desk takes the call: the kiosk shows who is coming (then the desk closes the call)."""
+    from caller.client import CallerClient, CallerError
+    from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
+    from uikit.screens import wait_until
+
+    help_id = window.flows._help_id
+    if not help_id:
+        return
+    with CallerClient(window.backend.client.base_url, DEMO_TOKENS["console_dt"]) as desk:
+        try:
+            desk.login("wangdy", DEMO_PASSWORD)
+            desk.acknowledge_help(help_id)
+            wait_until(QApplication.instance(), lambda: any(w in window.current.speech for w in ("正在赶来", "on the way")),
+                       timeout=5)
+            t.shot("help_coming")
+            desk.close_help(help_id, "resolved")
+        except CallerError:
+            log.exception("screenshot tour: the help call could not be answered")
+
+
 def _pay(window, payment_url: str | None) -> None:
     """The patient pays: on the phone through the gateway simulator when we know it, else with a payment code."""
     if payment_url:
@@ -156,7 +177,8 @@ def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None
 
     def staff() -> None:
         home()
-        t.step(flows.call_staff, "help")
+        if t.step(flows.call_staff, "help"):
+            _help_answered(window, t)
         if t.step(flows.admin, "admin_pin"):
             window.current.keypad.type_text(window.settings.admin_pin)
             t.step(lambda: window.current.keypad.ok.click(), "devices")

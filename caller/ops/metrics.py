@@ -32,7 +32,7 @@ class ServiceMetrics:
     """The counters a service updates; :meth:`render` gives the exposition text."""
 
     def __init__(self, service: "CallerService"):
-        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry = CollectorRegistry()  # the state collector is read at scrape time only
         self.commands = Counter("hospital_commands", "Commands by kind and result (ok, refused, error)",
                                 ["command", "result"], registry=self.registry)
         self.command_seconds = Histogram("hospital_command_seconds", "Time to apply, store and answer a command",

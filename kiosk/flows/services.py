@@ -1,7 +1,6 @@
 """签到, 缴费, 报告打印, 查询, 建档, 服务评价, 呼叫工作人员."""
 from __future__ import annotations
 
-import uuid
 
 from kiosk.flows.register import RegisterMixin
 from kiosk.i18n import tr
@@ -178,29 +177,6 @@ class ServicesMixin(RegisterMixin):
                          name="thanks", error=False, push=False, allow_back=False)
 
         kiosk.show_screen(lambda: RatingScreen(kiosk, submit, lambda: kiosk.go_home("done")), push=False)
-
-    # ----- help -----------------------------------------------------------------------------------
-    def call_staff(self) -> None:
-        """Alert the staff (off the GUI thread); say they are coming, or where to go when the service is down."""
-        kiosk = self.kiosk
-        backend, key = kiosk.backend, uuid.uuid4().hex
-        screen = kiosk.current.name if kiosk.current is not None else ""
-        back = kiosk.back if len(kiosk.history) > 0 else lambda: kiosk.go_home("home")
-        if screen in ("help", "help_failed"):
-            back = lambda: kiosk.go_home("home")  # noqa: E731 - pressing again: back leads home, not to the last answer
-        elif screen == "out_of_service":
-            back = kiosk.flows.out_of_service  # back to the out-of-service screen, which keeps retrying the service
-
-        def notified(_answer) -> None:
-            kiosk.devices.speak(tr("已通知工作人员，请稍候，工作人员马上就到。"))
-            self.message(tr("已通知工作人员"), tr("请稍候，工作人员马上就到。"), [(tr("返回"), back)],
-                         name="help", error=False)
-
-        def not_notified(_exc: BaseException) -> None:
-            self.message(tr("对不起，暂时无法通知工作人员"), tr("呼叫系统暂时无法连接，请到服务台咨询，谢谢。"),
-                         [(tr("返回"), back)], name="help_failed")
-
-        kiosk.runner.run(lambda: backend.call_staff(screen, key), notified, not_notified)
 
 
 class PrinterProblem(Exception):

@@ -168,6 +168,10 @@
         <translation>Pay</translation>
     </message>
     <message>
+        <source>取消呼叫</source>
+        <translation>Cancel the call</translation>
+    </message>
+    <message>
         <source>取消支付</source>
         <translation>Cancel payment</translation>
     </message>
@@ -190,6 +194,10 @@
     <message>
         <source>女</source>
         <translation>Female</translation>
+    </message>
+    <message>
+        <source>如还需要帮助，请再次点击“呼叫工作人员”。</source>
+        <translation>If you need help again, tap "Call staff" once more.</translation>
     </message>
     <message>
         <source>如需帮助，请点击“呼叫工作人员”，我们会尽快来到您身边。</source>
@@ -286,6 +294,10 @@
     <message>
         <source>工作人员登录</source>
         <translation>Staff sign-in</translation>
+    </message>
+    <message>
+        <source>已为您取消呼叫</source>
+        <translation>Your call for staff is cancelled</translation>
     </message>
     <message>
         <source>已为您在A4打印机上打印 {n} 份报告，请在A4打印机出纸口取走。祝您健康！</source>
