@@ -67,7 +67,8 @@ def test_metrics_count_commands_queues_subscribers_and_the_database(tmp_path):
     assert value(samples, "hospital_database_bytes", file="db") > 0
     assert value(samples, "hospital_last_backup_timestamp_seconds") == 0  # never backed up: alert fires
     assert "hospital_event_fanout_seconds_count" in samples
-    assert value(samples, "hospital_device_status", device="kiosk-lobby-1", status="unknown") == 1
+    assert value(samples, "hospital_device_status", device="wall-wy", status="unknown") == 1  # never reported
+    assert value(samples, "hospital_device_status", device="kiosk-lobby-1") == 1  # one status per device
     assert not any("李" in str(s.labels) for family in samples.values() for s in family)  # no patient data
 
 
