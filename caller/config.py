@@ -44,15 +44,19 @@ class HospitalInfo(_Model):
     phone: str = ""
     ticket_url: str = Field(
         default="",
-        description="What the QR code on a ticket opens ({visit_id} is replaced); empty: the service's own "
-        "ticket page at the address the kiosk uses. Set it when phones reach the service by another name.",
+        description="What the QR code on a ticket opens ({token}, the visit's unguessable page key, is "
+        "replaced); empty: the service's own ticket page at the address the kiosk uses. Set it when phones "
+        "reach the service by another name.",
     )
 
     @field_validator("ticket_url")
     @classmethod
     def _ticket_url(cls, value: str) -> str:
-        if value and (not value.startswith(("http://", "https://")) or "{visit_id}" not in value):
-            raise ValueError("must be an http(s) URL containing {visit_id}, e.g. https://queue.example.org/t/{visit_id}")
+        if value and "{visit_id}" in value:
+            raise ValueError("{visit_id} made ticket links guessable and is no longer accepted: use {token}, "
+                             "e.g. https://queue.example.org/t/{token}")
+        if value and (not value.startswith(("http://", "https://")) or "{token}" not in value):
+            raise ValueError("must be an http(s) URL containing {token}, e.g. https://queue.example.org/t/{token}")
         return value
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import time
 from collections import deque
@@ -16,6 +17,8 @@ from datetime import datetime
 from typing import Callable, Iterable
 
 from caller.store import EventRow, Store
+
+log = logging.getLogger("caller.events")
 
 PUBLIC = "public"
 STAFF = "staff"
@@ -146,6 +149,8 @@ class EventHub:
         self._loop_thread: int | None = None
         self._heartbeat: asyncio.Task | None = None
         self._deferred: list[EventRow] | None = None  # events waiting behind a queue event (see _publish_now)
+        # Called on the loop with each batch of newly recorded events (the phone ticket feed listens here).
+        self.listeners: list[Callable[[list[EventRow]], None]] = []
 
     # ------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -185,6 +190,11 @@ class EventHub:
             self.seq = ev.seq
         if len(self.ring) == self.ring.maxlen:
             self.ring_floor = self.ring[0].seq - 1
+        for listener in self.listeners:
+            try:
+                listener(fresh)
+            except Exception:
+                log.exception("an event listener failed")
         flush_scheduled = self._deferred is not None
         pending = _latest_queue_only(self._deferred + fresh if self._deferred else fresh)
         self._deferred = None

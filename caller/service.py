@@ -20,6 +20,7 @@ from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, Change, EngineEvent, RoomState, RuleError, Visit
 from caller.events import EventHub
 from caller.store import AuditRow, ChangeRows, EventRow, Store
+from caller.ticket_links import TicketLinks, load_or_create_secret
 
 log = logging.getLogger("caller.service")
 
@@ -51,6 +52,8 @@ class CallerService:
         self.lock = self.store.lock
         self.engine = self._build_engine()
         self.hub = EventHub(self.store, self.area_snapshot)
+        with self.store.transaction() as conn:
+            self.ticket_links = TicketLinks(load_or_create_secret(conn))
         self.started_at = datetime.now()
         self._alerts: dict[str, dict] = {}  # department -> active wait alert data
         self.broadcasts: dict[str, list[dict]] = {}  # area -> today's latest notices, newest first
@@ -256,6 +259,15 @@ class CallerService:
     def visit_status(self, visit_id: str) -> dict:
         with self.lock:
             return views.visit_status(self, self.visit(visit_id), self.clock())
+
+    def ticket_token(self, visit_id: str) -> str:
+        """The token of the visit's public ticket page ``/t/<token>`` (see caller/ticket_links.py)."""
+        return self.ticket_links.token(self.visit(visit_id))
+
+    def visit_of_ticket_token(self, token: str) -> str | None:
+        """The visit a ticket page token opens, if it is a visit of today; None for any other token."""
+        with self.lock:
+            return self.ticket_links.visit_id(token, self.engine.visits, self.today())
 
     def hospital_public(self) -> dict:
         return views.hospital_public(self.config)

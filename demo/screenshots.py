@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             ("kiosk", lambda d: _kiosk(d, stack.base_url, DEMO_TOKENS["kiosk"], stack.payment.url, args.seed)),
             ("console", lambda d: _console(d, stack.base_url)),
             ("display", lambda d: _display(d, stack.base_url)),
+            ("phone", lambda d: _phone(out, stack.base_url)),  # last: it calls patients; out/screenshots/phone-*.png
         )
         for name, tour in tours:
             try:
@@ -87,6 +88,14 @@ def _display(out: Path, base_url: str) -> list[Path]:
     from display.screenshots import write_screenshots
 
     return write_screenshots(out, base_url)
+
+
+def _phone(out: Path, base_url: str) -> list[Path]:
+    from demo.phone import write_phone_screenshots
+
+    for old in out.glob("phone-*.png"):
+        old.unlink()
+    return write_phone_screenshots(out, base_url)
 
 
 if __name__ == "__main__":

@@ -240,7 +240,8 @@ class Backend:
                       slot=f"{reg.get('start', '')}-{reg.get('end', '')}", ahead=int(visit.get("ahead") or 0),
                       estimate_minutes=int(visit.get("estimate_minutes") or 0), fee_fen=reg.get("fee_fen", 0),
                       patient_name=reg.get("patient_name_masked", ""), registered_at=reg.get("created_at", ""),
-                      reprint_code=f"R{registration_id}", room=room)
+                      reprint_code=f"R{registration_id}", room=room,
+                      ticket_token=str(visit.get("ticket_token") or ""))
 
     # ----- payment ------------------------------------------------------------------------------
     @staticmethod
@@ -353,7 +354,8 @@ class Backend:
                 state = {}
             out.append(VisitStatus(visit_id=t.visit_id, ticket=t.ticket, department=t.department,
                                    department_en=t.department_en, state=state.get("state", ""), ahead=t.ahead,
-                                   estimate_minutes=t.estimate_minutes, location=t.location, location_en=t.location_en))
+                                   estimate_minutes=t.estimate_minutes, location=t.location, location_en=t.location_en,
+                                   ticket_token=t.ticket_token))
         return out
 
     def rate(self, patient: Patient | None, stars: int, tags: list[str], kind: str, transaction_id: str | None,

@@ -91,6 +91,7 @@ class Ticket:
     registered_at: str = ""
     reprint_code: str = ""
     room: str = ""
+    ticket_token: str = ""   # the key of the phone ticket page /t/<token> (the QR code)
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ class VisitStatus:
     estimate_minutes: int = 0
     location: str = ""
     location_en: str = ""
+    ticket_token: str = ""
 
 
 @dataclass(frozen=True)

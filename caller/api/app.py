@@ -15,6 +15,7 @@ from caller.api import admin, events_ws, help_requests, queue, ticket_page
 from caller.api.errors import install_error_handlers
 from caller.config import HospitalConfig
 from caller.service import CallerService
+from caller.ticket_feed import TicketFeed
 
 log = logging.getLogger("caller.api")
 API_PREFIX = "/api/v1"
@@ -56,15 +57,18 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     mounted too when present (see docs/api.md, "Plugging in").
     """
     service = service or CallerService(config, db_path, clock=clock)
+    ticket_feed = TicketFeed(service)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await service.hub.start()
+        await ticket_feed.start()
         alerts = asyncio.create_task(_watch_wait_alerts(service))
         try:
             yield
         finally:
             alerts.cancel()
+            await ticket_feed.stop()
             await service.hub.stop()
 
     app = FastAPI(title="Caller service", version="1", lifespan=lifespan,
@@ -72,6 +76,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
                               "Errors: {\"error\": {code, message_zh, message_en}}.")
     app.state.service = service
     app.state.config = config
+    app.state.ticket_feed = ticket_feed
     app.add_middleware(events_ws.RawSendMiddleware)
     install_error_handlers(app)
     app.include_router(admin.monitor)

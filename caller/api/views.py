@@ -135,7 +135,8 @@ def visit_status(service: "CallerService", visit: Visit, now: datetime) -> dict:
     out = summary(service, visit, public=True)
     queued = visit.state in (VisitState.waiting, VisitState.room_waiting, VisitState.registered)
     out.update({"ahead": ahead if queued else 0, "position": ahead + 1 if queued else None,
-                "estimate_minutes": minutes if queued else 0})
+                "estimate_minutes": minutes if queued else 0,
+                "ticket_token": service.ticket_links.token(visit)})
     return out
 
 
