@@ -92,6 +92,15 @@ class ScheduleConfig(_Model):
         return _parse_span(self.am if session == "am" else self.pm)
 
 
+class RetentionConfig(_Model):
+    """How long the live database keeps what only matters for a while (docs/cockpit.md, "Retention")."""
+
+    idempotency_hours: int = Field(default=48, ge=1, description="a retried request is answered from memory this long")
+    event_days: int = Field(default=7, ge=1, description="events older than this (and beyond the replay window) move to the monthly archive")
+    audit_days: int = Field(default=31, ge=1, description="audit rows older than this move to the monthly archive; the audit query still reads them")
+    prune_minutes: int = Field(default=60, ge=1, description="how often the service prunes")
+
+
 class Fees(_Model):
     """Registration fees in integer fen (1 元 = 100 fen), by number kind."""
 
@@ -198,6 +207,7 @@ class HospitalConfig(_Model):
     doctors: list[Doctor] = Field(default_factory=list)
     devices: list[Device] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
+    retention: RetentionConfig = RetentionConfig()
 
     @model_validator(mode="after")
     def _cross_references(self) -> "HospitalConfig":

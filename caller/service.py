@@ -110,7 +110,7 @@ class CallerService:
                     if extra_writes is not None:
                         extra_writes(conn, response)
                     if key:
-                        self.store.save_idempotent(conn, key, who.actor, 200, response)
+                        self.store.save_idempotent(conn, key, who.actor, 200, response, now)
             except BaseException:
                 log.exception("writing %s failed; rebuilding the engine from the store", command)
                 self.reload()
@@ -247,6 +247,19 @@ class CallerService:
     def area_of_visit(self, visit_id: str) -> str:
         return self.visit(visit_id).area_id
 
+    def area_of_stored_visit(self, visit_id: str) -> str:
+        """The area of a visit of any day (the engine holds only today and yesterday)."""
+        from caller.api.errors import not_found
+
+        area = self.store.visit_area(visit_id)
+        if area is None:
+            raise not_found("就诊记录", "visit", visit_id)
+        return area
+
+    def prune(self) -> dict[str, int]:
+        """Apply the hospital's retention (see Store.prune)."""
+        return self.store.prune(self.clock(), self.config.retention, replay_limit=self.hub.replay_limit)
+
     # ------------------------------------------------------------------------- queries
     def area_snapshot(self, area_id: str, audience: str = "public") -> dict:
         with self.lock:
@@ -338,7 +351,7 @@ class CallerService:
                 events = self.store.write_change(conn, rows)
                 response["seq"] = events[-1].seq if events else self.hub.seq
                 if key:
-                    self.store.save_idempotent(conn, key, who.device, 200, response)
+                    self.store.save_idempotent(conn, key, who.device, 200, response, self.clock())
             self.hub.publish(events)
         return response
 

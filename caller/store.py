@@ -19,7 +19,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -97,8 +97,59 @@ _SCHEMA = {
 }
 
 
+class ReadConnections:
+    """One read-only SQLite connection per thread, for reads that are not part of a command.
+
+    In WAL mode a reader sees the last committed state and never waits for, nor blocks, the writer: a
+    report view or an audit query never holds the lock the queue commands need. An in-memory database
+    cannot be opened twice, so there the reads use the one connection under its lock.
+    """
+
+    def __init__(self, path: str, conn: sqlite3.Connection, lock: threading.RLock):
+        self.path = path
+        self.conn = conn
+        self.lock = lock
+        self.shared = path in ("", ":memory:")
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
+        self.trace: Any = None  # a sqlite3 trace callback for every reader (query-plan checks)
+
+    @contextmanager
+    def __call__(self) -> Iterator[sqlite3.Connection]:
+        """A connection to read from: this thread's reader, or the writer when this thread is writing."""
+        if self.shared or self.lock._is_owned():  # inside a command: read its own uncommitted rows
+            with self.lock:
+                yield self.conn
+            return
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False,
+                                   isolation_level=None)
+            conn.execute("PRAGMA busy_timeout=5000")
+            conn.set_trace_callback(self.trace)
+            self._local.conn = conn
+            with self._guard:
+                self._opened.append(conn)
+        yield conn
+
+    def set_trace(self, callback: Any) -> None:
+        """Trace every statement of every reader (and of readers opened later) with `callback(sql)`."""
+        self.trace = callback
+        with self._guard:
+            for conn in self._opened:
+                conn.set_trace_callback(callback)
+
+    def close(self) -> None:
+        with self._guard:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+        self._local = threading.local()
+
+
 class Store:
-    """SQLite store. Thread-safe: one connection guarded by a re-entrant lock."""
+    """SQLite store. Thread-safe: one writing connection guarded by a re-entrant lock, plus per-thread readers."""
 
     def __init__(self, path: str | Path, synchronous: str = "NORMAL"):
         self.path = str(path)
@@ -113,6 +164,7 @@ class Store:
         conn.execute(f"PRAGMA synchronous={synchronous}")
         conn.execute("PRAGMA busy_timeout=5000")
         self._create_tables()
+        self.read = ReadConnections(self.path, conn, self.lock)
 
     # ------------------------------------------------------------------ schema
     def _create_tables(self) -> None:
@@ -121,8 +173,12 @@ class Store:
         self.db["visits"].create_index(["date", "area"], if_not_exists=True)
         self.db["events"].create_index(["area", "seq"], if_not_exists=True)
         self.db["audit"].create_index(["visit_id"], if_not_exists=True)
+        self.db["audit"].create_index(["ts"], if_not_exists=True)
+        self.db["events"].create_index(["ts"], if_not_exists=True)
+        self.db["idempotency"].create_index(["ts"], if_not_exists=True)
 
     def close(self) -> None:
+        self.read.close()
         with self.lock:
             self.conn.close()
 
@@ -197,8 +253,8 @@ class Store:
             return int(row[0] or 0)
 
     def events_since(self, area: str, since: int, limit: int = 10_000) -> list[EventRow]:
-        with self.lock:
-            rows = self.conn.execute(
+        with self.read() as conn:
+            rows = conn.execute(
                 "SELECT seq, type, area, ts, data FROM events WHERE area = ? AND seq > ? ORDER BY seq LIMIT ?",
                 (area, since, limit),
             ).fetchall()
@@ -206,31 +262,126 @@ class Store:
 
     # ------------------------------------------------------------------ audit
     def audit(self, visit_id: str | None = None, limit: int = 500) -> list[dict]:
-        """The newest `limit` entries (of one visit, or of all), oldest first."""
-        sql = "SELECT id, ts, user, device, action, visit_id, before, after, detail FROM audit"
-        params: tuple = ()
+        """The newest `limit` entries (of one visit, or of all), oldest first; archived months are read too."""
         if visit_id:
-            sql += " WHERE visit_id = ?"
-            params = (visit_id,)
-        sql = f"SELECT ts, user, device, action, visit_id, before, after, detail FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY id"
-        with self.lock:
-            rows = self.conn.execute(sql, params + (limit,)).fetchall()
+            sql = ("SELECT id, ts, user, device, action, visit_id, before, after, detail FROM audit "
+                   "WHERE visit_id = ? ORDER BY id DESC LIMIT ?")
+            params: tuple = (visit_id, limit)
+        else:  # ids are dense (rows are only ever appended), so the newest N are the last N ids
+            sql = ("SELECT id, ts, user, device, action, visit_id, before, after, detail FROM audit "
+                   "WHERE id > (SELECT MAX(id) FROM audit) - ? ORDER BY id DESC")
+            params = (limit,)
+        with self.read() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        for archive in self.archives():  # newest month first
+            if len(rows) >= limit:
+                break
+            if not visit_id:
+                params = (limit - len(rows), )
+                sql_a = ("SELECT id, ts, user, device, action, visit_id, before, after, detail FROM audit "
+                         "ORDER BY id DESC LIMIT ?")
+            else:
+                params = (visit_id, limit - len(rows))
+                sql_a = sql
+            with archive_connection(archive) as conn:
+                rows.extend(conn.execute(sql_a, params).fetchall())
+        rows = rows[:limit][::-1]
         keys = ("ts", "user", "device", "action", "visit_id", "before", "after", "detail")
-        return [dict(zip(keys, r[:7] + (json.loads(r[7] or "{}"),))) for r in rows]
+        return [dict(zip(keys, r[1:8] + (json.loads(r[8] or "{}"),))) for r in rows]
+
+    def visit_area(self, visit_id: str) -> str | None:
+        """The area of any stored visit, however old (None when there is no such visit)."""
+        with self.read() as conn:
+            row = conn.execute("SELECT area FROM visits WHERE id = ?", (visit_id,)).fetchone()
+        return row[0] if row else None
+
+    # -------------------------------------------------------------- retention
+    def archives(self) -> list[Path]:
+        """The monthly archive files next to the database, newest first."""
+        if self.read.shared:
+            return []
+        base = Path(self.path)
+        return sorted(base.parent.glob(f"{base.name}.archive-*.sqlite"), reverse=True)
+
+    def archive_path(self, month: str) -> Path:
+        return Path(f"{self.path}.archive-{month}.sqlite")
+
+    def prune(self, now: datetime, retention: Any, *, replay_limit: int = 1000, batch: int = 2000) -> dict[str, int]:
+        """Expire idempotency answers; move old events and audit rows into monthly archive files.
+
+        Works in batches of `batch` rows, each its own short transaction, so commands never wait long.
+        Returns how many rows of each kind were removed from the live database.
+        """
+        done = {"idempotency": 0, "events": 0, "audit": 0}
+        cutoff = (now - timedelta(hours=retention.idempotency_hours)).isoformat(timespec="seconds")
+        while True:
+            with self.transaction() as conn:
+                n = conn.execute("DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE ts < ? "
+                                 "LIMIT ?)", (cutoff, batch)).rowcount
+                n += conn.execute("DELETE FROM rec_idempotency WHERE key IN (SELECT key FROM rec_idempotency "
+                                  "WHERE created_at < ? LIMIT ?)", (cutoff, batch)).rowcount \
+                    if self._has_table("rec_idempotency") else 0
+            done["idempotency"] += n
+            if n < batch:
+                break
+        if self.read.shared:
+            return done
+        keep_seq = self.last_seq() - replay_limit
+        event_cut = (now - timedelta(days=retention.event_days)).isoformat(timespec="seconds")
+        audit_cut = (now - timedelta(days=retention.audit_days)).isoformat(timespec="seconds")
+        done["events"] = self._archive("events", "seq", "ts < ? AND seq <= ?", (event_cut, keep_seq), batch)
+        done["audit"] = self._archive("audit", "id", "ts < ? AND id < ?", (audit_cut, self._max_audit_id()), batch)
+        return done
+
+    def _max_audit_id(self) -> int:
+        """The newest audit row always stays, so ids keep counting up from it."""
+        return int(self.conn.execute("SELECT MAX(id) FROM audit").fetchone()[0] or 0)
+
+    def _has_table(self, name: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                 (name,)).fetchone() is not None
+
+    def _archive(self, table: str, pk: str, where: str, params: tuple, batch: int) -> int:
+        moved = 0
+        columns = [r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")]
+        names = ", ".join(columns)
+        while True:
+            with self.transaction() as conn:
+                rows = conn.execute(f"SELECT {names} FROM {table} WHERE {where} ORDER BY {pk} LIMIT ?",
+                                    params + (batch,)).fetchall()
+                if not rows:
+                    return moved
+                ts_at = columns.index("ts")
+                by_month: dict[str, list[tuple]] = {}
+                for row in rows:
+                    by_month.setdefault(str(row[ts_at])[:7], []).append(row)
+                for month, month_rows in by_month.items():
+                    with archive_connection(self.archive_path(month), create=True) as archive:
+                        archive.execute("BEGIN")
+                        archive.executemany(
+                            f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})",
+                            month_rows)
+                        archive.execute("COMMIT")
+                conn.execute(f"DELETE FROM {table} WHERE {pk} BETWEEN ? AND ? AND {where}",
+                             (rows[0][columns.index(pk)], rows[-1][columns.index(pk)]) + params)
+                moved += len(rows)
+            if len(rows) < batch:
+                return moved
 
     # ------------------------------------------------------------ idempotency
     def idempotent_response(self, key: str) -> tuple[str, int, dict] | None:
         """(actor, status, response) stored for this key, or None."""
-        with self.lock:
-            row = self.conn.execute(
+        with self.read() as conn:
+            row = conn.execute(
                 "SELECT actor, status, response FROM idempotency WHERE key = ?", (key,)
             ).fetchone()
         return (row[0], int(row[1]), json.loads(row[2])) if row else None
 
-    def save_idempotent(self, conn: sqlite3.Connection, key: str, actor: str, status: int, response: dict) -> None:
+    def save_idempotent(self, conn: sqlite3.Connection, key: str, actor: str, status: int, response: dict,
+                        ts: datetime | None = None) -> None:
         conn.execute(
             "INSERT OR REPLACE INTO idempotency(key, actor, status, response, ts) VALUES (?,?,?,?,?)",
-            (key, actor, status, dumps(response), datetime.now().isoformat(timespec="seconds")),
+            (key, actor, status, dumps(response), (ts or datetime.now()).isoformat(timespec="seconds")),
         )
 
     # ---------------------------------------------------------- device health
@@ -243,8 +394,8 @@ class Store:
             )
 
     def device_health(self) -> list[dict]:
-        with self.lock:
-            rows = self.conn.execute(
+        with self.read() as conn:
+            rows = conn.execute(
                 "SELECT device, status, reason_zh, reason_en, detail, ts FROM device_health ORDER BY device"
             ).fetchall()
         return [
@@ -263,8 +414,31 @@ class Store:
 
     def session(self, token: str) -> tuple[str, str] | None:
         """(username, device) of a logged-in console user token."""
-        with self.lock:
-            row = self.conn.execute(
+        with self.read() as conn:
+            row = conn.execute(
                 "SELECT username, device FROM user_sessions WHERE token = ?", (token,)
             ).fetchone()
         return (row[0], row[1]) if row else None
+
+
+_ARCHIVE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, ts TEXT, type TEXT, area TEXT, data TEXT);
+CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY, ts TEXT, user TEXT, device TEXT, action TEXT,
+                                  visit_id TEXT, before TEXT, after TEXT, detail TEXT);
+CREATE INDEX IF NOT EXISTS audit_visit_id ON audit (visit_id);
+CREATE INDEX IF NOT EXISTS events_area_seq ON events (area, seq);
+"""
+
+
+@contextmanager
+def archive_connection(path: Path, create: bool = False) -> Iterator[sqlite3.Connection]:
+    """A monthly archive file (events and audit rows moved out of the live database), opened for one use."""
+    if create:
+        conn = sqlite3.connect(str(path), isolation_level=None)
+        conn.executescript(_ARCHIVE_SCHEMA)
+    else:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    try:
+        yield conn
+    finally:
+        conn.close()

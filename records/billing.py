@@ -44,8 +44,8 @@ class BillingMixin(RegistrationsMixin):
         return {"bills": bills, "total_fen": sum(b["total_fen"] for b in bills)}
 
     def get_bill(self, bill_id: int) -> dict[str, Any]:
-        with self.db.lock:
-            return self._bill_view(self.db.conn, bill_id)
+        with self.db.reading() as rc:
+            return self._bill_view(rc, bill_id)
 
     def _bill_view(self, conn: RowConn, bill_id: int) -> dict[str, Any]:
         bill = conn.execute("SELECT * FROM rec_bills WHERE id = ?", (bill_id,)).fetchone()

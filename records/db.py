@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
+from caller.store import ReadConnections
 from records.audit import AUDIT_TABLE
 
 SCHEMA = """
@@ -84,6 +85,7 @@ CREATE TABLE IF NOT EXISTS rec_registrations (
 );
 CREATE INDEX IF NOT EXISTS rec_registrations_patient ON rec_registrations (patient_id, date);
 CREATE INDEX IF NOT EXISTS rec_registrations_holds ON rec_registrations (state, hold_expires_at);
+CREATE INDEX IF NOT EXISTS rec_registrations_session ON rec_registrations (session_id, state, kind);
 CREATE TABLE IF NOT EXISTS rec_bills (
     id INTEGER PRIMARY KEY,
     patient_id INTEGER NOT NULL REFERENCES rec_patients(id),
@@ -97,6 +99,7 @@ CREATE TABLE IF NOT EXISTS rec_bills (
     paid_at TEXT
 );
 CREATE INDEX IF NOT EXISTS rec_bills_patient ON rec_bills (patient_id, state);
+CREATE INDEX IF NOT EXISTS rec_bills_state ON rec_bills (state, order_id);
 CREATE TABLE IF NOT EXISTS rec_bill_items (
     id INTEGER PRIMARY KEY,
     bill_id INTEGER NOT NULL REFERENCES rec_bills(id),
@@ -134,6 +137,7 @@ CREATE TABLE IF NOT EXISTS rec_orders (
     device TEXT
 );
 CREATE INDEX IF NOT EXISTS rec_orders_day ON rec_orders (created_at);
+CREATE INDEX IF NOT EXISTS rec_orders_state_day ON rec_orders (state, created_at);
 CREATE TABLE IF NOT EXISTS rec_reports (
     id INTEGER PRIMARY KEY,
     patient_id INTEGER NOT NULL REFERENCES rec_patients(id),
@@ -161,12 +165,14 @@ CREATE TABLE IF NOT EXISTS rec_report_items (
     ref_text TEXT,
     flag TEXT
 );
+CREATE INDEX IF NOT EXISTS rec_report_items_report ON rec_report_items (report_id, seq);
 CREATE TABLE IF NOT EXISTS rec_report_prints (
     id INTEGER PRIMARY KEY,
     report_id INTEGER NOT NULL REFERENCES rec_reports(id),
     printed_at TEXT NOT NULL,
     device TEXT
 );
+CREATE INDEX IF NOT EXISTS rec_report_prints_report ON rec_report_prints (report_id);
 CREATE TABLE IF NOT EXISTS rec_ratings (
     id INTEGER PRIMARY KEY,
     stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
@@ -177,13 +183,42 @@ CREATE TABLE IF NOT EXISTS rec_ratings (
     device TEXT,
     created_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS rec_ratings_day ON rec_ratings (created_at);
 CREATE TABLE IF NOT EXISTS rec_idempotency (
     key TEXT PRIMARY KEY,
     operation TEXT NOT NULL,
     response TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS rec_idempotency_day ON rec_idempotency (created_at);
+-- family members who may act for a patient (家属代办); looked up by the proxy's ID number at every card read
+CREATE TABLE IF NOT EXISTS rec_proxies (
+    id INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL REFERENCES rec_patients(id),
+    id_number TEXT,
+    name TEXT NOT NULL,
+    relation TEXT NOT NULL,
+    phone TEXT
+);
+CREATE INDEX IF NOT EXISTS rec_proxies_id_number ON rec_proxies (id_number);
+CREATE INDEX IF NOT EXISTS rec_proxies_patient ON rec_proxies (patient_id);
+CREATE TABLE IF NOT EXISTS rec_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+def migrate_proxies(conn: sqlite3.Connection) -> None:
+    """Once per database: move proxies kept as JSON in rec_patients.proxies (older versions) into rec_proxies."""
+    if conn.execute("SELECT 1 FROM rec_meta WHERE key = 'proxies_table'").fetchone():
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute(
+        "INSERT INTO rec_proxies (patient_id, id_number, name, relation, phone) "
+        "SELECT p.id, json_extract(j.value, '$.id_number'), json_extract(j.value, '$.name'), "
+        "json_extract(j.value, '$.relation'), json_extract(j.value, '$.phone') "
+        "FROM rec_patients p, json_each(p.proxies) j WHERE p.proxies <> '[]'")
+    conn.execute("UPDATE rec_patients SET proxies = '[]' WHERE proxies <> '[]'")
+    conn.execute("INSERT INTO rec_meta (key, value) VALUES ('proxies_table', '1')")
+    conn.execute("COMMIT")
 
 
 class RowConn:
@@ -214,7 +249,7 @@ class RecordsDB:
     """
 
     def __init__(self, path: str | Path | None = None, *, conn: sqlite3.Connection | None = None,
-                 lock: threading.RLock | None = None) -> None:
+                 lock: threading.RLock | None = None, readers: ReadConnections | None = None) -> None:
         if conn is None:
             self.path = str(path)
             conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -229,13 +264,15 @@ class RecordsDB:
         self.conn = RowConn(conn)
         self.lock = lock or threading.RLock()
         self.utils = sqlite_utils.Database(conn)
+        self.readers = readers or ReadConnections(self.path, conn, self.lock)
         with self.lock:
             conn.executescript(SCHEMA + AUDIT_TABLE)  # audit: the caller store's table, made here when records runs alone
+            migrate_proxies(conn)
 
     @classmethod
     def on_store(cls, store: Any) -> "RecordsDB":
         """Share a caller.store.Store's connection and lock."""
-        return cls(store.path, conn=store.conn, lock=store.lock)
+        return cls(store.path, conn=store.conn, lock=store.lock, readers=store.read)
 
     @contextmanager
     def transaction(self) -> Iterator[RowConn]:
@@ -253,16 +290,24 @@ class RecordsDB:
             else:
                 self.conn.raw.execute("COMMIT")
 
+    @contextmanager
+    def reading(self) -> Iterator[RowConn]:
+        """A connection for reads that are not part of a command: this thread's own read-only connection
+        (it never takes the lock the queue commands need), or the writer inside a transaction."""
+        with self.readers() as conn:
+            yield RowConn(conn)
+
     def one(self, sql: str, params: tuple | dict = ()) -> dict[str, Any] | None:
-        with self.lock:
-            row = self.conn.execute(sql, params).fetchone()
+        with self.reading() as conn:
+            row = conn.execute(sql, params).fetchone()
         return dict(row) if row else None
 
     def all(self, sql: str, params: tuple | dict = ()) -> list[dict[str, Any]]:
-        with self.lock:
-            return [dict(r) for r in self.conn.execute(sql, params).fetchall()]
+        with self.reading() as conn:
+            return [dict(r) for r in conn.execute(sql, params).fetchall()]
 
     def close(self) -> None:
         if self.owns_connection:
+            self.readers.close()
             with self.lock:
                 self.conn.raw.close()

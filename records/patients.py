@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
 from records.core import RecordsCore, iso
@@ -13,9 +12,9 @@ from records.ids import birth_date_from_id, check_id_number, gender_from_id, mas
 from records.models import Identify, PatientCreate, Proxy
 
 
-def patient_view(row: dict[str, Any]) -> dict[str, Any]:
-    """What a kiosk is shown of a patient: never the full ID number, never the photo."""
-    proxies = json.loads(row.get("proxies") or "[]")
+def patient_view(row: dict[str, Any], proxies: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a kiosk is shown of a patient (with the family members who may act for them, from rec_proxies):
+    never the full ID number, never the photo."""
     return {
         "patient_id": row["id"],
         "name": row["name"],
@@ -51,22 +50,32 @@ class PatientsMixin(RecordsCore):
             raise not_found("该就诊档案", "The patient record")
         return dict(row)
 
+    @staticmethod
+    def _proxies(conn: RowConn, patient_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in conn.execute(
+            "SELECT name, relation, phone, id_number FROM rec_proxies WHERE patient_id = ? ORDER BY id", (patient_id,))]
+
+    def _patient_view(self, conn: RowConn, patient_id: int) -> dict[str, Any]:
+        return patient_view(self._patient_row(conn, patient_id), self._proxies(conn, patient_id))
+
     def get_patient(self, patient_id: int) -> dict[str, Any]:
-        with self.db.lock:
-            return patient_view(self._patient_row(self.db.conn, patient_id))
+        with self.db.reading() as rc:
+            return self._patient_view(rc, patient_id)
 
     def identify(self, body: Identify) -> dict[str, Any]:
         """By ID number or medical card number: the patient, or new_patient; plus patients this person may act for."""
         if body.id_number:
             number = check_id_number(body.id_number)
-            row = self.db.one("SELECT * FROM rec_patients WHERE id_number = ?", (number,))
-            acting_for = [
-                patient_view(r) for r in self.db.all(
-                    "SELECT p.* FROM rec_patients p, json_each(p.proxies) j WHERE json_extract(j.value, '$.id_number') = ?",
-                    (number,))
-            ]
+            with self.db.reading() as rc:
+                row = rc.execute("SELECT * FROM rec_patients WHERE id_number = ?", (number,)).fetchone()
+                view = self._patient_view(rc, row["id"]) if row else None
+                acting_for = [self._patient_view(rc, r["patient_id"]) for r in rc.execute(
+                    "SELECT DISTINCT patient_id FROM rec_proxies WHERE id_number = ?", (number,)).fetchall()]
         elif body.medical_card_no:
-            row = self.db.one("SELECT * FROM rec_patients WHERE medical_card_no = ?", (body.medical_card_no.strip(),))
+            with self.db.reading() as rc:
+                row = rc.execute("SELECT * FROM rec_patients WHERE medical_card_no = ?",
+                                 (body.medical_card_no.strip(),)).fetchone()
+                view = self._patient_view(rc, row["id"]) if row else None
             acting_for = []
         else:
             raise bad_request("missing_identity", "请放置身份证、扫描就诊卡二维码，或输入身份证号码。", "Place an ID card, scan a medical card QR code, or type an ID number.")
@@ -77,7 +86,7 @@ class PatientsMixin(RecordsCore):
         if row is None:
             return {"found": False, "new_patient": True, "patient": None, "acting_for": acting_for,
                     "message_zh": "您好，您还没有就诊档案，请先建档。", "message_en": "You have no patient record yet; please create one."}
-        return {"found": True, "new_patient": False, "patient": patient_view(row), "acting_for": acting_for,
+        return {"found": True, "new_patient": False, "patient": view, "acting_for": acting_for,
                 "message_zh": f"您好，{mask_name(row['name'])}，欢迎回来。", "message_en": "Welcome back."}
 
     def create_patient(self, body: PatientCreate) -> dict[str, Any]:
@@ -86,7 +95,7 @@ class PatientsMixin(RecordsCore):
         with self.db.transaction() as conn:
             remembered = self.recall_key(conn, body.idempotency_key, "create_patient")
             if remembered:
-                return {"patient": patient_view(self._patient_row(conn, remembered["id"])), "returning": remembered["returning"]}
+                return {"patient": self._patient_view(conn, remembered["id"]), "returning": remembered["returning"]}
             existing = None
             if fields.get("id_number"):
                 existing = conn.execute("SELECT * FROM rec_patients WHERE id_number = ?", (fields["id_number"],)).fetchone()
@@ -98,29 +107,37 @@ class PatientsMixin(RecordsCore):
                     conn.execute("UPDATE rec_patients SET medical_card_no = ? WHERE id = ?", (fields["medical_card_no"], existing["id"]))
                 self.remember_key(conn, body.idempotency_key, "create_patient", {"id": existing["id"], "returning": True})
                 self.audit(conn, "patient_recognised", patient_id=existing["id"], by="create_patient")
-                return {"patient": patient_view(self._patient_row(conn, existing["id"])), "returning": True,
+                return {"patient": self._patient_view(conn, existing["id"]), "returning": True,
                         "message_zh": "您好，您已有就诊档案，无需重复建档。", "message_en": "You already have a record."}
+            proxies = fields.pop("proxies")
             fields["created_at"] = iso(self.now())
             columns = ", ".join(fields)
             marks = ", ".join("?" for _ in fields)
             cur = conn.execute(f"INSERT INTO rec_patients ({columns}) VALUES ({marks})", tuple(fields.values()))
+            self._save_proxies(conn, cur.lastrowid, proxies)
             self.remember_key(conn, body.idempotency_key, "create_patient", {"id": cur.lastrowid, "returning": False})
             self.audit(conn, "patient_created", after="created", patient_id=cur.lastrowid, source=fields["source"],
                        id_number_masked=mask_id_number(fields.get("id_number") or ""))
-            return {"patient": patient_view(self._patient_row(conn, cur.lastrowid)), "returning": False,
+            return {"patient": self._patient_view(conn, cur.lastrowid), "returning": False,
                     "message_zh": "建档成功，谢谢。", "message_en": "Your record has been created."}
 
     def add_proxy(self, patient_id: int, proxy: Proxy) -> dict[str, Any]:
         entry = self._proxy_entry(proxy)
         with self.db.transaction() as conn:
-            row = self._patient_row(conn, patient_id)
-            proxies = [p for p in json.loads(row["proxies"]) if not (entry.get("id_number") and p.get("id_number") == entry["id_number"])]
-            proxies.append(entry)
-            conn.execute("UPDATE rec_patients SET proxies = ? WHERE id = ?", (json.dumps(proxies, ensure_ascii=False), patient_id))
-            self.audit(conn, "proxy_added", before=str(len(proxies) - 1), after=str(len(proxies)), patient_id=patient_id,
+            self._patient_row(conn, patient_id)
+            if entry.get("id_number"):  # the same person again replaces the earlier entry
+                conn.execute("DELETE FROM rec_proxies WHERE patient_id = ? AND id_number = ?", (patient_id, entry["id_number"]))
+            self._save_proxies(conn, patient_id, [entry])
+            count = len(self._proxies(conn, patient_id))
+            self.audit(conn, "proxy_added", before=str(count - 1), after=str(count), patient_id=patient_id,
                        proxy_name_masked=mask_name(entry["name"]), relation=entry["relation"],
                        proxy_id_number_masked=mask_id_number(entry.get("id_number") or ""))
-            return patient_view(self._patient_row(conn, patient_id))
+            return self._patient_view(conn, patient_id)
+
+    @staticmethod
+    def _save_proxies(conn: RowConn, patient_id: int, entries: list[dict[str, Any]]) -> None:
+        conn.executemany("INSERT INTO rec_proxies (patient_id, id_number, name, relation, phone) VALUES (?, ?, ?, ?, ?)",
+                         [(patient_id, e.get("id_number"), e["name"], e["relation"], e.get("phone")) for e in entries])
 
     def check_proxy(self, conn: RowConn, patient_id: int, proxy_id_number: str | None) -> str | None:
         """The proxy's name when proxy_id_number may act for the patient; None when the patient acts."""
@@ -130,9 +147,10 @@ class PatientsMixin(RecordsCore):
         row = self._patient_row(conn, patient_id)
         if row.get("id_number") == number:
             return None
-        for p in json.loads(row["proxies"]):
-            if p.get("id_number") == number:
-                return p["name"]
+        proxy = conn.execute("SELECT name FROM rec_proxies WHERE patient_id = ? AND id_number = ? LIMIT 1",
+                             (patient_id, number)).fetchone()
+        if proxy is not None:
+            return proxy["name"]
         raise RecordsError("proxy_not_allowed", "对不起，该患者档案中没有登记您为代办家属，请到服务台办理代办登记。",
                            "You are not registered as a family member who may act for this patient; please ask at the service desk.", status=403)
 
@@ -143,7 +161,7 @@ class PatientsMixin(RecordsCore):
         return entry
 
     def _fields_for_create(self, body: PatientCreate) -> dict[str, Any]:
-        proxies = json.dumps([self._proxy_entry(p) for p in body.proxies], ensure_ascii=False)
+        proxies = [self._proxy_entry(p) for p in body.proxies]
         card_no = body.medical_card_no.strip() if body.medical_card_no else None
         if body.source == "id_card":
             if body.id_card is None:

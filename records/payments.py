@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from records.billing import BillingMixin
@@ -80,8 +80,8 @@ class PaymentsMixin(BillingMixin):
                 "message_zh": zh, "message_en": en}
 
     def get_order(self, order_id: int) -> dict[str, Any]:
-        with self.db.lock:
-            return self._order_view(self.db.conn, order_id)
+        with self.db.reading() as rc:
+            return self._order_view(rc, order_id)
 
     def create_payment(self, body: PaymentCreate, device: str | None = None) -> dict[str, Any]:
         """Check the bills and the amount, open an order, and open it at the provider (QR code / card / payment code)."""
@@ -161,16 +161,16 @@ class PaymentsMixin(BillingMixin):
     # -- confirmation paths: the kiosk polls, the provider notifies, reconciliation finds it
     def confirm_payment(self, order_id: int) -> dict[str, Any]:
         """Ask the provider and apply what it says. Safe to repeat any number of times."""
-        with self.db.lock:
-            order = self._order_row(self.db.conn, order_id)
+        with self.db.reading() as rc:
+            order = self._order_row(rc, order_id)
         if order["state"] in OPEN_STATES and order["provider_order_id"]:
             self.apply_provider_order(order_id, self._provider(lambda p: p.query(order["provider_order_id"])))
         return self.get_order(order_id)
 
     def abandon_payment(self, order_id: int) -> dict[str, Any]:
         """The kiosk gave up (timeout, patient left): stop the charge, free held seats, unless it turns out paid."""
-        with self.db.lock:
-            order = self._order_row(self.db.conn, order_id)
+        with self.db.reading() as rc:
+            order = self._order_row(rc, order_id)
         if order["state"] not in ("pending", "declined", "failed"):
             return self.get_order(order_id)
         if order["provider_order_id"]:
@@ -178,8 +178,8 @@ class PaymentsMixin(BillingMixin):
             if _state(seen) == "pending":  # pending -> cancelled; a payment racing this is refunded by the provider
                 seen = self._provider(lambda p: p.cancel(order["provider_order_id"]))
             self.apply_provider_order(order_id, seen)
-            with self.db.lock:
-                if self._order_row(self.db.conn, order_id)["state"] not in OPEN_STATES:
+            with self.db.reading() as rc:
+                if self._order_row(rc, order_id)["state"] not in OPEN_STATES:
                     return self.get_order(order_id)
         with self.db.transaction() as conn:
             if self._order_row(conn, order_id)["state"] in OPEN_STATES:
@@ -279,8 +279,8 @@ class PaymentsMixin(BillingMixin):
         return None
 
     def _refund_order(self, order_id: int, amount_fen: int | None, reason: str) -> bool:
-        with self.db.lock:
-            order = self._order_row(self.db.conn, order_id)
+        with self.db.reading() as rc:
+            order = self._order_row(rc, order_id)
         try:
             seen = self._provider(lambda p: p.refund(order["provider_order_id"], amount_fen, reason))
         except RecordsError:
@@ -296,8 +296,8 @@ class PaymentsMixin(BillingMixin):
 
     def refund_bill(self, order_id: int, bill_id: int, amount_fen: int, reason: str) -> bool:
         """Refund one bill of a paid order (a cancelled registration). The bill stays refund_pending if the provider fails."""
-        with self.db.lock:
-            order = self._order_row(self.db.conn, order_id)
+        with self.db.reading() as rc:
+            order = self._order_row(rc, order_id)
         try:
             seen = self._provider(lambda p: p.refund(order["provider_order_id"], amount_fen, reason))
         except RecordsError:
@@ -344,13 +344,19 @@ class PaymentsMixin(BillingMixin):
                                              "ours_net_fen": net_ours, "provider_net_fen": seen.net_fen})
             else:
                 report["agreed"] += 1
-        for row in self.db.all("SELECT id, provider_order_id, amount_fen FROM rec_orders WHERE state = 'paid' AND substr(created_at, 1, 10) = ?", (day,)):
+        for row in self.db.all("SELECT id, provider_order_id, amount_fen FROM rec_orders WHERE state = 'paid' AND created_at >= ? AND created_at < ?",
+                               (day, day_after(day))):
             if row["provider_order_id"] not in seen_ids:
                 report["mismatches"].append({"order_id": row["id"], "provider_order_id": row["provider_order_id"],
                                              "ours_net_fen": row["amount_fen"], "provider_net_fen": None})
         for bill in self.db.all("SELECT id, order_id, total_fen FROM rec_bills WHERE state = 'refund_pending' AND order_id IS NOT NULL"):
             report["refunds_retried"] += int(self.refund_bill(bill["order_id"], bill["id"], bill["total_fen"], "对账补退"))
         return report
+
+
+def day_after(day: str) -> str:
+    """The next calendar day as YYYY-MM-DD: a day's rows are the range [day, day_after(day)) of an ISO column."""
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
 
 
 def _state(order: Any) -> str:

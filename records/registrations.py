@@ -103,8 +103,8 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
                        bill_id=bill.lastrowid, fee_fen=fee, kind=kind, proxy_name_masked=mask_name(proxy_name) if proxy_name else None)
         if final:
             self.enter_queue(reg_id, at_kiosk=True)
-        with self.db.lock:
-            return self._registration_view(self.db.conn, reg_id)
+        with self.db.reading() as rc:
+            return self._registration_view(rc, reg_id)
 
     def finalise(self, conn: RowConn, reg_id: int) -> bool:
         """Make a paid registration final. An expired hold takes its seat again if one is free; False if none is."""
@@ -146,14 +146,14 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
                 self.queue.cancel_visit(reg["visit_id"], f"reg-{reg_id}-cancel")
             except RecordsError as exc:
                 log.warning("queue refused to cancel visit of registration %s: %s", reg_id, exc.code)
-        with self.db.lock:
-            return self._registration_view(self.db.conn, reg_id)
+        with self.db.reading() as rc:
+            return self._registration_view(rc, reg_id)
 
     # -- the queue: today's final registration becomes a visit; check-in per rules
     def enter_queue(self, reg_id: int, at_kiosk: bool) -> None:
         """Register today's final registration with the caller service (idempotent); check in when the patient is here."""
-        with self.db.lock:
-            reg = self._reg_row(self.db.conn, reg_id)
+        with self.db.reading() as rc:
+            reg = self._reg_row(rc, reg_id)
         if self.queue is None or reg["state"] != "final" or reg["date"] != self.now().date().isoformat():
             return
         if not reg["visit_id"]:
@@ -165,10 +165,10 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
                 log.info("check-in of registration %s deferred: %s", reg_id, exc.code)
 
     def _register_visit(self, reg: dict[str, Any]) -> dict[str, Any]:
-        with self.db.lock:
-            slot = dict(self.db.conn.execute("SELECT * FROM rec_slots WHERE id = ?", (reg["slot_id"],)).fetchone())
-            session = self._session_row(self.db.conn, reg["session_id"])
-            patient = self._patient_row(self.db.conn, reg["patient_id"])
+        with self.db.reading() as rc:
+            slot = dict(rc.execute("SELECT * FROM rec_slots WHERE id = ?", (reg["slot_id"],)).fetchone())
+            session = self._session_row(rc, reg["session_id"])
+            patient = self._patient_row(rc, reg["patient_id"])
         ref = self.queue.register_visit(VisitRequest(
             idempotency_key=f"reg-{reg['id']}-visit", patient_ref=str(reg["patient_id"]), patient_name=patient["name"],
             department_id=session["department_id"], doctor_id=session["doctor_id"] if reg["kind"] == "expert" else None,
@@ -182,9 +182,9 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
     def check_in(self, reg_id: int, idempotency_key: str | None = None) -> dict[str, Any]:
         """签到 at the kiosk: today's final registration, not earlier than the early-check-in rule allows."""
         now = self.now()
-        with self.db.lock:
-            reg = self._reg_row(self.db.conn, reg_id)
-            slot = dict(self.db.conn.execute("SELECT * FROM rec_slots WHERE id = ?", (reg["slot_id"],)).fetchone())
+        with self.db.reading() as rc:
+            reg = self._reg_row(rc, reg_id)
+            slot = dict(rc.execute("SELECT * FROM rec_slots WHERE id = ?", (reg["slot_id"],)).fetchone())
         if reg["state"] == "held":
             raise RecordsError("not_paid", "您的挂号尚未缴费，请先缴费再签到。", "Please pay for the registration before checking in.", status=409)
         if reg["state"] != "final":
@@ -194,8 +194,8 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
             raise RecordsError("not_today", f"您预约的是{day.month}月{day.day}日的号，请于就诊当天签到。",
                                f"Your appointment is on {day.isoformat()}; please check in on that day.", allowed_from=day.isoformat())
         if reg["checked_in_at"]:
-            with self.db.lock:
-                return self._registration_view(self.db.conn, reg_id)
+            with self.db.reading() as rc:
+                return self._registration_view(rc, reg_id)
         check_in_mode, early = self._check_in_rules(reg)
         opens = check_in_opens_at(day, slot["starts"], early)
         if opens is not None and now < opens:
@@ -215,8 +215,8 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
 
     def _check_in_rules(self, reg: dict[str, Any]) -> tuple[bool, int | None]:
         """(check-in mode, early check-in minutes) of the registration's clinic area (queue rules 1 and 5)."""
-        with self.db.lock:
-            session = self._session_row(self.db.conn, reg["session_id"])
+        with self.db.reading() as rc:
+            session = self._session_row(rc, reg["session_id"])
         rules = self.area_rules(session["department_id"])
         if rules is None:
             return self.settings.check_in_mode, self.settings.early_check_in_minutes
@@ -225,8 +225,8 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
     def registration_status(self, reg_id: int) -> dict[str, Any]:
         """The registration and, for today's visit, its place in the queue."""
         self.expire_holds()
-        with self.db.lock:
-            view = self._registration_view(self.db.conn, reg_id)
+        with self.db.reading() as rc:
+            view = self._registration_view(rc, reg_id)
         visit = None
         if view["visit_id"] and self.queue is not None:
             visit = self.queue.visit_status(view["visit_id"])
@@ -235,10 +235,10 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
     def list_registrations(self, patient_id: int, include_past: bool = False) -> dict[str, Any]:
         self.expire_holds()
         since = "0000" if include_past else self.now().date().isoformat()
-        with self.db.lock:
-            ids = [r[0] for r in self.db.conn.execute(
+        with self.db.reading() as rc:
+            ids = [r[0] for r in rc.execute(
                 "SELECT id FROM rec_registrations WHERE patient_id = ? AND date >= ? ORDER BY date, id", (patient_id, since))]
-            return {"registrations": [self._registration_view(self.db.conn, i) for i in ids]}
+            return {"registrations": [self._registration_view(rc, i) for i in ids]}
 
     def _reg_row(self, conn: RowConn, reg_id: int) -> dict[str, Any]:
         row = conn.execute("SELECT * FROM rec_registrations WHERE id = ?", (reg_id,)).fetchone()

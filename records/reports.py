@@ -83,16 +83,16 @@ class ReportsMixin(PaymentsMixin):
             return self._report_summary(conn, self._report_row(conn, report_id))
 
     def list_reports(self, patient_id: int) -> dict[str, Any]:
-        with self.db.lock:
-            self._patient_row(self.db.conn, patient_id)
-            rows = self.db.conn.execute("SELECT * FROM rec_reports WHERE patient_id = ? ORDER BY sampled_at DESC", (patient_id,)).fetchall()
-            return {"reports": [self._report_summary(self.db.conn, dict(r)) for r in rows]}
+        with self.db.reading() as rc:
+            self._patient_row(rc, patient_id)
+            rows = rc.execute("SELECT * FROM rec_reports WHERE patient_id = ? ORDER BY sampled_at DESC", (patient_id,)).fetchall()
+            return {"reports": [self._report_summary(rc, dict(r)) for r in rows]}
 
     def get_report(self, report_id: int) -> dict[str, Any]:
-        with self.db.lock:
-            r = self._report_row(self.db.conn, report_id)
+        with self.db.reading() as rc:
+            r = self._report_row(rc, report_id)
             self._refuse_unreleased(r)
-            return self._report_full(self.db.conn, r)
+            return self._report_full(rc, r)
 
     def print_report(self, report_id: int, device: str | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
         """Count one more print (any number allowed) and return the report to print; a retried key counts once."""

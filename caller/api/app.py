@@ -48,6 +48,19 @@ async def _watch_wait_alerts(service: CallerService, every: float = ALERT_CHECK_
             log.exception("checking wait alerts failed")
 
 
+async def _prune_history(service: CallerService) -> None:
+    """Expire idempotency answers and archive old events and audit rows, in a worker thread, now and then."""
+    every = service.config.retention.prune_minutes * 60.0
+    while True:
+        try:
+            moved = await asyncio.to_thread(service.prune)
+            if any(moved.values()):
+                log.info("retention: %s", moved)
+        except Exception:
+            log.exception("pruning history failed")
+        await asyncio.sleep(every)
+
+
 def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[], datetime] | None = None,
                extra_routers: Iterable[APIRouter] = (), records: bool = True,
                service: CallerService | None = None) -> FastAPI:
@@ -64,10 +77,12 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
         await service.hub.start()
         await ticket_feed.start()
         alerts = asyncio.create_task(_watch_wait_alerts(service))
+        prune = asyncio.create_task(_prune_history(service))
         try:
             yield
         finally:
             alerts.cancel()
+            prune.cancel()
             await ticket_feed.stop()
             await service.hub.stop()
 
