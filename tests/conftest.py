@@ -18,9 +18,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for the whole run; each test opens its own context (cookies, viewport)."""
+    """One headless Chromium per test module; each test opens its own context (cookies, viewport).
+
+    Module scope, not session: while Playwright's sync API is open its event loop counts as running in the main
+    thread, so a later module's ``asyncio.run`` would fail ("cannot be called from a running event loop").
+    """
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed (scripts/setup.sh installs Debian's chromium)")
     from playwright.sync_api import sync_playwright  # imported here: only web tests need it
