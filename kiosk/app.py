@@ -49,6 +49,8 @@ def device_settings(config_path: str | None, token: str, settings: KioskSettings
     for key in ("admin_pin", "timeout_s", "elderly_timeout_s", "payment_timeout_s"):
         if key in values:
             setattr(settings, key, type(getattr(settings, key))(values[key]))
+    if "confirm_check_in" in values:
+        settings.confirm_check_in = bool(values["confirm_check_in"])
     if values.get("printer_profile"):
         settings.printer_profile = str(values["printer_profile"])
 

@@ -20,6 +20,7 @@ from kiosk.models import (
     Doctor,
     Hold,
     Patient,
+    PatientDay,
     Payment,
     Report,
     Slot,
@@ -355,10 +356,22 @@ class Backend:
             out.append(VisitStatus(visit_id=t.visit_id, ticket=t.ticket, department=t.department,
                                    department_en=t.department_en, state=state.get("state", ""), ahead=t.ahead,
                                    estimate_minutes=t.estimate_minutes, location=t.location, location_en=t.location_en,
-                                   ticket_token=t.ticket_token))
+                                   ticket_token=t.ticket_token, registration_id=str(r["registration_id"])))
         return out
 
     def rate(self, patient: Patient | None, stars: int, tags: list[str], kind: str, transaction_id: str | None,
              key: str) -> None:
         self._post(f"{R}/ratings", {"stars": stars, "tags": tags, "transaction_kind": kind,
                                     "transaction_id": transaction_id, "idempotency_key": key})
+
+    # ----- the patient's day (card first) -------------------------------------------------------------
+    def day(self, patient: Patient) -> PatientDay:
+        """Everything waiting for the patient today, for the page shown right after their card is read."""
+        appointments = tuple(a for a in self.appointments(patient) if not a.checked_in)
+        waiting = {a.id for a in appointments}
+        visits = tuple(v for v in self.my_visits(patient) if v.state not in ("done", "cancelled")
+                       and v.registration_id not in waiting)
+        reports = self.reports(patient)
+        return PatientDay(patient=patient, appointments=appointments, bills=tuple(self.bills(patient)),
+                          reports=tuple(r for r in reports if r.released),
+                          reports_pending=tuple(r for r in reports if not r.released), visits=visits)

@@ -73,8 +73,9 @@ class KioskDevices(QObject):
     def __init__(self, reader_url: str | None = None, printer_url: str | None = None,
                  scanner_url: str | None = None, payment_url: str | None = None,
                  speech: Any = None, printer: Any = None, status_url: str = "",
-                 printer_profile: str = "generic-80-gbk") -> None:
+                 printer_profile: str = "generic-80-gbk", silent: bool = False) -> None:
         super().__init__()
+        self.silent = silent  # never speak (a window only looked at, e.g. the layout check)
         self.printer_profile = printer_profile
         self.reader_url, self.printer_url, self.scanner_url, self.payment_url = reader_url, printer_url, scanner_url, payment_url
         self.status_url = status_url  # e.g. "http://10.0.0.5:8700/t/{token}"
@@ -241,7 +242,7 @@ class KioskDevices(QObject):
         """Say a step aloud (elderly mode). Mandarin only; never blocks."""
         from kiosk.i18n import language
 
-        if language() != "zh" or not text:
+        if language() != "zh" or not text or self.silent:
             return
         try:
             if self._speech is None:

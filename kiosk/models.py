@@ -147,6 +147,7 @@ class VisitStatus:
     location: str = ""
     location_en: str = ""
     ticket_token: str = ""
+    registration_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,3 +181,24 @@ class Session:
 def yuan(fen: int) -> str:
     """Money for people: 1250 -> '12.50'."""
     return f"{fen // 100}.{fen % 100:02d}"
+
+
+@dataclass(frozen=True)
+class PatientDay:
+    """What an identified patient may want today: check in, pay, print, see their place in the queue."""
+
+    patient: Patient
+    appointments: tuple[Appointment, ...] = ()  # today's, paid, not yet checked in
+    bills: tuple[Bill, ...] = ()
+    reports: tuple[Report, ...] = ()  # released: can be printed now
+    reports_pending: tuple[Report, ...] = ()  # not ready yet
+    visits: tuple[VisitStatus, ...] = ()  # in the queue today
+
+    @property
+    def unpaid_fen(self) -> int:
+        return sum(b.total_fen for b in self.bills)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing waits for this patient today: they most likely came to register."""
+        return not (self.appointments or self.bills or self.reports or self.reports_pending or self.visits)

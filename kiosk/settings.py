@@ -14,10 +14,11 @@ class KioskSettings:
     tick_ms: int = 1000
     admin_pin: str = "000000"
     per_page: int = 6
-    elderly_per_page: int = 4
+    elderly_per_page: int = 6
     elderly_scale: float = 1.5
     payment_timeout_s: int = 120
     out_of_service_retry_ms: int = 5000
     portrait: bool = True
     device_id: str = "kiosk"
     printer_profile: str = "generic-80-gbk"
+    confirm_check_in: bool = True  # False: a patient with exactly one appointment due is checked in as the card is read

@@ -31,6 +31,7 @@ def stylesheet(scale: float = 1.0, landscape: bool = False) -> str:
                   border-radius: 10px; padding: 6px 16px; }}
     #Message {{ font-size: {f(34)}px; color: {TEXT}; }}
     #Footer {{ background: #DCE6F0; }}
+    #ActionBar {{ background: {BG}; border-top: 2px solid #C9D6E3; }}
     #Title {{ font-size: {f(44)}px; font-weight: bold; color: {PRIMARY_DARK}; }}
     #Subtitle {{ font-size: {f(28)}px; color: {MUTED}; }}
     #Big {{ font-size: {f(64)}px; font-weight: bold; color: {PRIMARY_DARK}; }}
@@ -48,7 +49,7 @@ def stylesheet(scale: float = 1.0, landscape: bool = False) -> str:
     QPushButton#Primary:disabled {{ background: #90A4B8; color: #EEF3F8; }}
     QPushButton#Accent {{ background: {ACCENT}; color: white; border: none; font-weight: bold; }}
     QPushButton#Tile {{ font-size: {f(40)}px; font-weight: bold; color: {PRIMARY_DARK};
-                        min-height: {f(170 * tall)}px; text-align: center; }}
+                        min-height: {px(150 * tall, 1.0)}px; text-align: center; }}
     QPushButton#Choice {{ text-align: left; padding: {f(20)}px {f(28)}px; font-size: {f(30)}px; }}
     QPushButton#Choice:checked {{ border: 4px solid {PRIMARY}; background: #E3EEFA; }}
     #ChoiceTitle {{ font-size: {f(34)}px; font-weight: bold; color: {PRIMARY_DARK}; }}
@@ -58,7 +59,8 @@ def stylesheet(scale: float = 1.0, landscape: bool = False) -> str:
     #TileHint {{ font-size: {f(26)}px; color: {MUTED}; }}
     #CardKey {{ font-size: {f(30)}px; color: {MUTED}; }}
     #CardValue {{ font-size: {f(32)}px; font-weight: bold; }}
-    QPushButton#Key {{ font-size: {f(44)}px; font-weight: bold; min-height: {f(96 * tall)}px; min-width: {f(96)}px; }}
+    QPushButton#Key {{ font-size: {f(44)}px; font-weight: bold; min-height: {px(96 * tall, 1.0)}px; min-width: {f(96)}px;
+                     padding: {f(6)}px; }}
     QPushButton#Help {{ background: #FFF3E0; border: 2px solid #FFB74D; color: #8A4B00; font-weight: bold; }}
     QPushButton#Nav {{ min-height: {f(72 * tall)}px; font-size: {f(28)}px; }}
     QPushButton#Star {{ font-size: {f(60)}px; color: #B0BEC5; border: none; background: transparent; }}

@@ -98,6 +98,7 @@ class Screen(QWidget):
         self.setAttribute(Qt.WA_StyledBackground, True)
         self.elderly = elderly
         self.speech = subtitle or title
+        self.actions: list[QWidget] = []  # the step's main buttons: the window shows them in its fixed action bar
         self.root = QVBoxLayout(self)
         self.root.setContentsMargins(48, 36, 48, 24)
         self.root.setSpacing(24)
@@ -110,6 +111,11 @@ class Screen(QWidget):
 
     def add(self, widget: QWidget, stretch: int = 0) -> QWidget:
         self.root.addWidget(widget, stretch)
+        return widget
+
+    def add_action(self, widget: QWidget) -> QWidget:
+        """A main action of this step: always in view at the bottom of the window, never below a scrollbar."""
+        self.actions.append(widget)
         return widget
 
     def add_stretch(self) -> None:
@@ -181,8 +187,12 @@ class Keypad(QWidget):
             grid.addWidget(btn, i // 3, i % 3)
         clear = button(tr("清空"), "Key", lambda: self.edit.clear())
         self.ok = button(ok_text or tr("确定"), "Primary", lambda: self.submitted.emit(self.edit.text()))
-        grid.addWidget(clear, 4, 0)
-        grid.addWidget(self.ok, 4, 1, 1, 2)
+        if extra:
+            grid.addWidget(clear, 4, 0)
+            grid.addWidget(self.ok, 4, 1, 1, 2)
+        else:  # no extra key: 清空 takes its place, the keypad is a row shorter
+            grid.addWidget(clear, 3, 0)
+            grid.addWidget(self.ok, 4, 0, 1, 3)
         self.buttons["clear"] = clear
 
     def press(self, key: str) -> None:
@@ -206,15 +216,16 @@ class ChoiceList(QWidget):
 
     chosen = Signal(int)
 
-    def __init__(self, items: Sequence, per_page: int) -> None:
+    def __init__(self, items: Sequence, per_page: int, columns: int = 1) -> None:
         super().__init__()
         self.items = list(items)
         self.per_page = max(1, per_page)
+        self.columns = max(1, columns)  # a landscape screen has the width, not the height: items side by side
         self.page = 0
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(16)
-        self.box = QVBoxLayout()
+        self.box = QGridLayout()
         self.box.setSpacing(16)
         outer.addLayout(self.box)
         outer.addStretch(1)
@@ -254,7 +265,8 @@ class ChoiceList(QWidget):
                 btn.setEnabled(False)
                 for lab in (btn.title_label, btn.note_label):
                     lab.setStyleSheet("color: #8A99A8;")
-            self.box.addWidget(btn)
+            slot = index - start
+            self.box.addWidget(btn, slot // self.columns, slot % self.columns)
             self.buttons.append(btn)
         many = self.pages > 1
         for w in (self.prev, self.next, self.page_label):

@@ -84,6 +84,14 @@ class KioskWindow(QWidget):
         outer.addWidget(self.warning)
         self.stack = QStackedWidget()
         outer.addWidget(self.stack, 1)
+        self.action_bar = QWidget()  # the screen's main actions, fixed above the footer: never scrolled away
+        self.action_bar.setObjectName("ActionBar")
+        self.action_bar.setAttribute(Qt.WA_StyledBackground, True)
+        self.action_row = QHBoxLayout(self.action_bar)
+        self.action_row.setContentsMargins(48, 12, 48, 12)
+        self.action_row.setSpacing(24)
+        self.action_bar.hide()
+        outer.addWidget(self.action_bar)
         self.footer = QWidget()
         self.footer.setObjectName("Footer")
         self.footer.setAttribute(Qt.WA_StyledBackground, True)
@@ -119,6 +127,11 @@ class KioskWindow(QWidget):
     def per_page(self) -> int:
         return self.settings.elderly_per_page if self.elderly else self.settings.per_page
 
+    @property
+    def choice_columns(self) -> int:
+        """Choices side by side on a landscape screen (it has the width, not the height)."""
+        return 1 if self.settings.portrait else 2
+
     def show_screen(self, factory: ScreenFactory, push: bool = True) -> Screen:
         """Build and show a screen; push=False replaces the current step (no way back to it)."""
         if push:
@@ -145,6 +158,7 @@ class KioskWindow(QWidget):
         if old is not None:
             self.stack.removeWidget(old)
             old.deleteLater()
+        self._show_actions(screen)
         at_home = screen.name == "home"
         self.back_button.setVisible(not at_home and len(self.history) > 1 and screen.allow_back)
         self.home_button.setVisible(not at_home)
@@ -154,6 +168,23 @@ class KioskWindow(QWidget):
             self.devices.speak(screen.speech)
         self.screen_changed.emit(screen.name)
         return screen
+
+    def _show_actions(self, screen: Screen) -> None:
+        """Move the screen's main actions into the fixed action bar (the previous screen's ones go with it)."""
+        while self.action_row.count():
+            item = self.action_row.takeAt(0)
+            widget = item.widget()
+            if widget is not None and widget not in screen.actions:
+                widget.hide()
+                widget.setParent(None)
+                widget.deleteLater()
+        shown = 0
+        for widget in screen.actions:
+            hidden = widget.isHidden() and widget.testAttribute(Qt.WA_WState_ExplicitShowHide)  # the screen hid it
+            self.action_row.addWidget(widget)
+            widget.setVisible(not hidden)
+            shown += not hidden
+        self.action_bar.setVisible(shown > 0)
 
     def back(self) -> None:
         """One step back (the previous screen is built again from its factory)."""

@@ -1,12 +1,12 @@
 """Every patient flow of the kiosk, behind one object the window calls (``kiosk.flows``)."""
 from __future__ import annotations
 
-from kiosk.flows.services import ServicesMixin
+from kiosk.flows.day import DayMixin
 from kiosk.models import CardData
 from kiosk.screens.admin import DeviceStatusScreen, PinScreen
 
 
-class Flows(ServicesMixin):
+class Flows(DayMixin):
     """Home-screen actions and device events, routed to the flow that is on screen."""
 
     def __init__(self, kiosk) -> None:
@@ -34,6 +34,9 @@ class Flows(ServicesMixin):
             self.on_payment_code(value)
         elif current in ("identify", "type_id") and kind in ("medical_card", "unknown"):
             self.on_medical_card(value, code.strip())  # a card number in a format the scanner does not know
+        elif current == "home" and kind in ("medical_card", "unknown"):  # card first: the patient's day
+            self.my_day()
+            self.on_medical_card(value, code.strip())
         elif current in ("identify", "type_id") and kind == "id_number":
             self.got_card(CardData(value), "typed")
 

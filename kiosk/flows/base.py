@@ -111,7 +111,7 @@ class FlowBase:
         if self.kiosk.current is not None and self.kiosk.current.name in ("identify", "type_id"):
             self.got_card(card, "id_card")
         elif self.kiosk.current is not None and self.kiosk.current.name == "home":
-            self.kiosk.flows.register()
+            self.kiosk.flows.my_day()  # card first: what this patient came for, not a second registration
             self.got_card(card, "id_card")
 
     def on_medical_card(self, number: str, raw: str = "") -> None:

@@ -12,6 +12,10 @@
         <translation>{n} people</translation>
     </message>
     <message>
+        <source>{n} 份报告已出，可以打印</source>
+        <translation>{n} report(s) ready to print</translation>
+    </message>
+    <message>
         <source>{n} 秒</source>
         <translation>{n} s</translation>
     </message>
@@ -84,12 +88,20 @@
         <translation>Print all</translation>
     </message>
     <message>
+        <source>再挂一个今天的号</source>
+        <translation>Register for another clinic today</translation>
+    </message>
+    <message>
         <source>凭条没有打印出来，您的缴费已成功，无需重复缴费。如需凭条请到人工窗口补打，补打码 {code}。</source>
         <translation>The receipt did not print, but your payment went through; do not pay again. For a receipt, please go to the service desk with reprint code {code}.</translation>
     </message>
     <message>
         <source>前面还有</source>
         <translation>Ahead of you</translation>
+    </message>
+    <message>
+        <source>前面还有 {n} 人</source>
+        <translation>{n} ahead of you</translation>
     </message>
     <message>
         <source>剩余 {n} 个</source>
@@ -108,11 +120,19 @@
         <translation>Doctor</translation>
     </message>
     <message>
+        <source>去打印</source>
+        <translation>Print</translation>
+    </message>
+    <message>
         <source>去挂号</source>
         <translation>Register now</translation>
     </message>
     <message>
         <source>去支付</source>
+        <translation>Pay</translation>
+    </message>
+    <message>
+        <source>去缴费</source>
         <translation>Pay</translation>
     </message>
     <message>
@@ -142,6 +162,10 @@
     <message>
         <source>如需帮助，请点击“呼叫工作人员”，我们会尽快来到您身边。</source>
         <translation>Need help? Tap "Call staff" and we will come to you.</translation>
+    </message>
+    <message>
+        <source>如需看病，请点击“挂号”。</source>
+        <translation>To see a doctor, please tap "Register".</translation>
     </message>
     <message>
         <source>姓名</source>
@@ -284,8 +308,16 @@
         <translation>Bills to pay</translation>
     </message>
     <message>
+        <source>待缴费用 {n} 笔，共 {fee} 元</source>
+        <translation>{n} bill(s) to pay, {fee} yuan in all</translation>
+    </message>
+    <message>
         <source>性别</source>
         <translation>Sex</translation>
+    </message>
+    <message>
+        <source>您今天有一个预约，请点击下方“立即签到”。</source>
+        <translation>You have one appointment today. Please tap "Check in now" below.</translation>
     </message>
     <message>
         <source>您今天没有预约。如需看病，请返回首页选择“挂号”。</source>
@@ -294,6 +326,10 @@
     <message>
         <source>您今天还没有挂号。</source>
         <translation>You have not registered today.</translation>
+    </message>
+    <message>
+        <source>您好，{name}</source>
+        <translation>Hello, {name}</translation>
     </message>
     <message>
         <source>您好，欢迎使用自助服务</source>
@@ -452,6 +488,10 @@
         <translation>The payment was not completed and nothing was charged. If your phone shows a charge, please go to the service desk and we will check it for you.</translation>
     </message>
     <message>
+        <source>放身份证或扫就诊卡，查看您今天要办的事</source>
+        <translation>Place your ID card or scan your medical card to see your day</translation>
+    </message>
+    <message>
         <source>时间</source>
         <translation>Time</translation>
     </message>
@@ -588,6 +628,10 @@
         <translation>later</translation>
     </message>
     <message>
+        <source>立即签到</source>
+        <translation>Check in now</translation>
+    </message>
+    <message>
         <source>第 {page} / {pages} 页</source>
         <translation>Page {page} of {pages}</translation>
     </message>
@@ -602,6 +646,10 @@
     <message>
         <source>系统正在恢复，请稍候。您也可以到人工窗口办理，或点击“呼叫工作人员”。</source>
         <translation>The system is recovering; please wait. You can also go to the service desk, or tap "Call staff".</translation>
+    </message>
+    <message>
+        <source>约 {low}-{high} 分钟</source>
+        <translation>about {low}-{high} min</translation>
     </message>
     <message>
         <source>约 {m} 分钟</source>
@@ -622,6 +670,10 @@
     <message>
         <source>证件号码</source>
         <translation>ID number</translation>
+    </message>
+    <message>
+        <source>识别身份</source>
+        <translation>Identify me</translation>
     </message>
     <message>
         <source>请为本次服务评价</source>
@@ -786,6 +838,10 @@
     <message>
         <source>还没到签到时间</source>
         <translation>It is too early to check in</translation>
+    </message>
+    <message>
+        <source>这是您今天可以办理的事项，请点击</source>
+        <translation>Here is what you can do today. Please tap one.</translation>
     </message>
     <message>
         <source>退出自助机程序</source>

@@ -52,4 +52,4 @@ class DeviceStatusScreen(Screen):
         self.add(card)
         self.add_stretch()
         self.exit_button = button(tr("退出自助机程序"), "", on_exit)
-        self.add(self.exit_button)
+        self.add_action(self.exit_button)

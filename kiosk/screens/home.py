@@ -15,7 +15,7 @@ def tile(title: str, hint: str, action) -> QPushButton:
     btn.setFocusPolicy(Qt.NoFocus)
     btn.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
     box = QVBoxLayout(btn)
-    box.setAlignment(Qt.AlignCenter)
+    box.setAlignment(Qt.AlignVCenter)  # labels as wide as the tile: a long hint wraps at the tile's width
     for text, name in ((title, "TileTitle"), (hint, "TileHint")):
         lab = label(text, name, align=Qt.AlignCenter)
         lab.setAttribute(Qt.WA_TransparentForMouseEvents, True)
@@ -44,10 +44,12 @@ class HomeScreen(Screen):
         grid.setSpacing(28)
         self.tiles = {}
         columns = 2 if kiosk.settings.portrait else 3
+        self.tiles["identify"] = tile(tr("识别身份"), tr("放身份证或扫就诊卡，查看您今天要办的事"), flows.my_day)
+        grid.addWidget(self.tiles["identify"], 0, 0, 1, columns)
         for i, (key, title, hint, action) in enumerate(tiles):
             btn = tile(title, hint, action)
             self.tiles[key] = btn
-            grid.addWidget(btn, i // columns, i % columns)
+            grid.addWidget(btn, 1 + i // columns, i % columns)
         holder = QWidget()
         holder.setLayout(grid)
         self.add(holder, 1)
@@ -62,4 +64,5 @@ class HomeScreen(Screen):
         self.root.addLayout(row)
         self.help_button = button(tr("呼叫工作人员"), "Help", flows.call_staff)
         self.add(self.help_button)
-        self.add(label(tr("如需帮助，请点击“呼叫工作人员”，我们会尽快来到您身边。"), "Subtitle", align=Qt.AlignCenter))
+        if kiosk.settings.portrait:  # a landscape screen has no height to spare: the help button says it all
+            self.add(label(tr("如需帮助，请点击“呼叫工作人员”，我们会尽快来到您身边。"), "Subtitle", align=Qt.AlignCenter))

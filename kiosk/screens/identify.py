@@ -68,7 +68,7 @@ class IdentifyScreen(Screen):
     def __init__(self, kiosk, on_type: Callable[[], None], reader_ok: bool = True) -> None:
         super().__init__(tr("请出示您的身份证件"), tr("请将身份证放在下方读卡区，或扫描就诊卡二维码"), kiosk.elderly)
         scale = kiosk.settings.elderly_scale if kiosk.elderly else 1.0
-        self.animation = CardAnimation(scale)
+        self.animation = CardAnimation(scale * (1.0 if kiosk.settings.portrait else 0.5))
         self.add(self.animation, 1)
         self.reader_fault = label(
             tr("对不起，读卡器暂时无法使用。请输入身份证号码，或扫描就诊卡二维码。"), "Error", align=Qt.AlignCenter)
@@ -78,7 +78,7 @@ class IdentifyScreen(Screen):
         self.error.hide()
         self.add(self.error)
         self.type_button = button(tr("手动输入身份证号码"), "Primary", on_type)
-        self.add(self.type_button)
+        self.add_action(self.type_button)
         if not reader_ok:
             self.speech = tr("对不起，读卡器暂时无法使用。请输入身份证号码，或扫描就诊卡二维码。")
 
@@ -142,6 +142,7 @@ class NewPatientScreen(Screen):
         self.keypad = Keypad(self.edit, 11, ok_text=tr("确认建档"))
         self.keypad.submitted.connect(self.submit)
         self.add_columns([info, self.edit, self.error], [self.keypad], side_by_side=not kiosk.settings.portrait)
+        self.add_action(self.keypad.ok)  # 确认建档 always in view, never below the keys
 
     def submit(self, text: str) -> None:
         ok, reason = check_phone(text)

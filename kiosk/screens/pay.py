@@ -47,7 +47,7 @@ class PaymentScreen(Screen):
         self.status.hide()
         self.add(self.status)
         self.cancel_button = button(tr("取消支付"), "", on_cancel)
-        self.add(self.cancel_button)
+        self.add_action(self.cancel_button)
         self.timer = QTimer(self)
         self.timer.setInterval(kiosk.settings.tick_ms)
         self.timer.timeout.connect(self._tick)

@@ -26,7 +26,8 @@ class RatingScreen(Screen):
             btn = button(tr(tag), "Tag")
             btn.setCheckable(True)
             self.tags[tag] = btn
-            grid.addWidget(btn, i // 2, i % 2)
+            columns = 2 if kiosk.settings.portrait else 3
+            grid.addWidget(btn, i // columns, i % columns)
         holder = QWidget()
         holder.setLayout(grid)
         self.add(holder)
@@ -35,8 +36,8 @@ class RatingScreen(Screen):
         self.submit_button.setEnabled(False)
         self.stars.changed.connect(lambda v: self.submit_button.setEnabled(v > 0))
         self.skip_button = button(tr("跳过"), "", on_skip)
-        self.add(self.submit_button)
-        self.add(self.skip_button)
+        self.add_action(self.submit_button)
+        self.add_action(self.skip_button)
 
     def chosen_tags(self) -> list[str]:
         return [tag for tag, btn in self.tags.items() if btn.isChecked()]

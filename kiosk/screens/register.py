@@ -18,7 +18,7 @@ class DepartmentScreen(Screen):
         super().__init__(tr("请选择科室"), tr("不确定挂哪个科？可以点击“呼叫工作人员”"), kiosk.elderly)
         self.departments = list(departments)
         items = [(pick(d.name, d.name_en), pick(d.description, d.description_en, strict=True), "") for d in self.departments]
-        self.choices = ChoiceList(items, kiosk.per_page)
+        self.choices = ChoiceList(items, kiosk.per_page, kiosk.choice_columns)
         self.choices.chosen.connect(lambda i: on_choose(self.departments[i]))
         self.add(self.choices, 1)
 
@@ -41,7 +41,7 @@ class DoctorScreen(Screen):
     def __init__(self, kiosk, department: Department, doctors: Sequence[Doctor], on_choose: Callable[[Doctor], None]) -> None:
         super().__init__(tr("请选择号别和医生"), pick(department.name, department.name_en), kiosk.elderly)
         self.doctors = list(doctors)
-        self.choices = ChoiceList([doctor_item(d) for d in self.doctors], kiosk.per_page)
+        self.choices = ChoiceList([doctor_item(d) for d in self.doctors], kiosk.per_page, kiosk.choice_columns)
         for index, doctor in enumerate(self.doctors):
             if doctor.remaining <= 0:
                 self.choices.disable(index)
@@ -68,7 +68,7 @@ class SlotScreen(Screen):
         if notice:
             self.speech = notice
         self.slots = [s for s in slots if s.remaining > 0]
-        self.choices = ChoiceList([slot_item(s) for s in self.slots], kiosk.per_page)
+        self.choices = ChoiceList([slot_item(s) for s in self.slots], kiosk.per_page, kiosk.choice_columns)
         self.choices.chosen.connect(lambda i: on_choose(self.slots[i]))
         self.add(self.choices, 1)
         if not self.slots:
@@ -92,4 +92,4 @@ class ConfirmScreen(Screen):
         self.add(info)
         self.add_stretch()
         self.confirm_button = button(tr("确认并支付"), "Primary", on_confirm)
-        self.add(self.confirm_button)
+        self.add_action(self.confirm_button)

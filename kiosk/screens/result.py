@@ -42,7 +42,7 @@ class TicketScreen(Screen):
             ticket=spoken_ticket(ticket.ticket), place=pick(ticket.location, ticket.location_en))
         self.add_stretch()
         self.done_button = button(tr("完成"), "Primary", on_done)
-        self.add(self.done_button)
+        self.add_action(self.done_button)
 
 
 class MessageScreen(Screen):
@@ -64,7 +64,7 @@ class MessageScreen(Screen):
         for i, (caption, action) in enumerate(actions):
             btn = button(caption, "Primary" if i == 0 else "", action)
             self.buttons.append(btn)
-            self.add(btn)
+            self.add_action(btn)
 
 
 class OutOfServiceScreen(Screen):

@@ -21,7 +21,7 @@ class AppointmentsScreen(Screen):
         for a in self.appointments:
             state = tr("已签到") if a.checked_in else tr("点击签到")
             items.append((f"{pick(a.department, a.department_en)}  {a.doctor}", f"{tr('今天')} {a.slot}", state))
-        self.choices = ChoiceList(items, kiosk.per_page)
+        self.choices = ChoiceList(items, kiosk.per_page, kiosk.choice_columns)
         self.choices.chosen.connect(lambda i: on_choose(self.appointments[i]))
         if self.appointments:
             self.add(self.choices, 1)
@@ -76,7 +76,7 @@ class BillsScreen(Screen):
         self.total = label("", "Title", align=Qt.AlignCenter)
         self.add(self.total)
         self.pay_button = button(tr("去支付"), "Primary", lambda: on_pay(self.selected()))
-        self.add(self.pay_button)
+        self.add_action(self.pay_button)
         self.total.setVisible(bool(self.bills))
         self.pay_button.setVisible(bool(self.bills))
         self._update_total()
@@ -117,7 +117,7 @@ class ReportsScreen(Screen):
         self.all_button = button(tr("全部打印"), "Primary", lambda: on_print(released))
         self.all_button.setEnabled(bool(released))
         self.all_button.setVisible(len(released) > 1)
-        self.add(self.all_button)
+        self.add_action(self.all_button)
 
 
 class QueueStatusScreen(Screen):
@@ -146,4 +146,4 @@ class QueueStatusScreen(Screen):
                            align=Qt.AlignCenter))
         self.add_stretch()
         self.done_button = button(tr("完成"), "Primary", lambda: kiosk.go_home("done"))
-        self.add(self.done_button)
+        self.add_action(self.done_button)

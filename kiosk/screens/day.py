@@ -1,0 +1,89 @@
+"""The patient's day, shown as soon as their card is read: what to check in, pay, print, where they stand."""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from privacy import screen_name
+
+from kiosk.i18n import pick, tr
+from kiosk.models import Appointment, PatientDay, yuan
+from kiosk.widgets import Card, RichButton, Screen, button, label
+
+
+def wait_text(minutes: int, low: int | None = None, high: int | None = None) -> str:
+    """约 12-20 分钟 when the service gives a range, else 约 15 分钟."""
+    if low is not None and high is not None and high > low:
+        return tr("约 {low}-{high} 分钟").format(low=low, high=high)
+    return tr("约 {m} 分钟").format(m=minutes)
+
+
+class DayScreen(Screen):
+    """One big button per thing to do today; the most likely one (a single check-in) in the action bar."""
+
+    name = "day"
+
+    def __init__(self, kiosk, day: PatientDay, on_check_in: Callable[[Appointment], None],
+                 on_bills: Callable[[], None], on_reports: Callable[[], None], on_register: Callable[[], None],
+                 on_queue: Callable[[], None]) -> None:
+        who = screen_name(day.patient.name)
+        hint = tr("这是您今天可以办理的事项，请点击") if kiosk.settings.portrait else ""  # landscape: no height to spare
+        super().__init__(tr("您好，{name}").format(name=who), hint, kiosk.elderly)
+        self.day = day
+        items: list[QWidget] = []
+        self.check_in_buttons: list[RichButton] = []
+        for appt in day.appointments[:3]:
+            doctor = f"  {appt.doctor}" if appt.doctor else ""
+            btn = RichButton(tr("预约签到") + "  " + pick(appt.department, appt.department_en) + doctor,
+                             tr("今天") + f" {appt.slot}", tr("点击签到"), on_click=lambda a=appt: on_check_in(a))
+            self.check_in_buttons.append(btn)
+            items.append(btn)
+        self.queue_card = None
+        if day.visits:
+            self.queue_card = Card()
+            for v in day.visits[:2]:
+                state = tr("正在叫您，请马上到诊室") if v.state == "called" else (
+                    tr("前面还有 {n} 人").format(n=v.ahead) + "，" + wait_text(v.estimate_minutes,
+                                                                        getattr(v, "estimate_min", None),
+                                                                        getattr(v, "estimate_max", None)))
+                self.queue_card.row(f"{v.ticket}  {pick(v.department, v.department_en)}", state)
+            self.queue_card.mouseReleaseEvent = lambda _e: on_queue()
+            items.append(self.queue_card)
+        self.bills_button = None
+        if day.bills:
+            self.bills_button = RichButton(tr("缴费"), tr("待缴费用 {n} 笔，共 {fee} 元").format(
+                n=len(day.bills), fee=yuan(day.unpaid_fen)), tr("去缴费"), on_click=on_bills)
+            items.append(self.bills_button)
+        self.reports_button = None
+        if day.reports or day.reports_pending:
+            if day.reports:
+                detail = tr("{n} 份报告已出，可以打印").format(n=len(day.reports))
+            else:
+                first = day.reports_pending[0]
+                detail = tr("报告还没出来，预计 {when} 可以打印。").format(when=first.ready_at or tr("稍后"))
+            self.reports_button = RichButton(tr("报告打印"), detail, tr("去打印") if day.reports else "",
+                                             on_click=on_reports)
+            self.reports_button.setEnabled(bool(day.reports))
+            items.append(self.reports_button)
+        self.register_button = RichButton(tr("挂号"), tr("再挂一个今天的号") if not day.empty else tr("今日挂号"),
+                                          tr("去挂号"), on_click=on_register)
+        items.append(self.register_button)
+        grid = QGridLayout()
+        grid.setSpacing(16)
+        columns = 1 if kiosk.settings.portrait else 2
+        for i, widget in enumerate(items):
+            grid.addWidget(widget, i // columns, i % columns)
+        holder = QWidget()
+        holder.setLayout(grid)
+        self.add(holder)
+        self.add_stretch()
+        self.check_in_button = None
+        if len(day.appointments) == 1:  # the one thing this patient most likely came for: one tap
+            appt = day.appointments[0]
+            self.check_in_button = button(tr("立即签到") + f"  {appt.slot}", "Primary", lambda: on_check_in(appt))
+            self.add_action(self.check_in_button)
+            self.speech = tr("您今天有一个预约，请点击下方“立即签到”。")
+        if not day.appointments and not day.bills and not day.reports:
+            self.add(label(tr("如需看病，请点击“挂号”。"), "Subtitle", align=Qt.AlignCenter))
