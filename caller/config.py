@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from caller.engine.rules import QueueRules
+from caller.notify.settings import NotifySettings
 from caller.passwords import is_password_hash
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -208,6 +209,7 @@ class HospitalConfig(_Model):
     devices: list[Device] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
     retention: RetentionConfig = RetentionConfig()
+    notify: NotifySettings = NotifySettings()
 
     @model_validator(mode="after")
     def _cross_references(self) -> "HospitalConfig":

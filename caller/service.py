@@ -20,6 +20,7 @@ from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, Change, EngineEvent, RoomState, RuleError, Visit
 from caller.events import EventHub
 from caller.store import AuditRow, ChangeRows, EventRow, Store
+from caller.notify.notifications import Notifications
 from caller.ticket_links import TicketLinks, load_or_create_secret
 
 log = logging.getLogger("caller.service")
@@ -54,6 +55,7 @@ class CallerService:
         self.hub = EventHub(self.store, self.area_snapshot)
         with self.store.transaction() as conn:
             self.ticket_links = TicketLinks(load_or_create_secret(conn))
+        self.notify = Notifications(self)  # the sender starts with the app (caller/api/app.py)
         self.started_at = datetime.now()
         self._alerts: dict[str, dict] = {}  # department -> active wait alert data
         self.broadcasts: dict[str, list[dict]] = {}  # area -> today's latest notices, newest first
@@ -103,9 +105,12 @@ class CallerService:
             change = self._apply(command, who, now, args)  # RuleError: the engine undid itself
             try:
                 rows = self._rows(change, command, who, now)
+                messages = self.notify.plan(change, now)  # to patients who opted in, written with the command
                 response = views.command_response(self, command, change, "public" if who.public else "staff")
                 with self.store.transaction() as conn:
                     events = self.store.write_change(conn, rows)
+                    if messages:
+                        self.notify.enqueue(conn, messages, now)
                     response["seq"] = events[-1].seq if events else self.hub.seq
                     if extra_writes is not None:
                         extra_writes(conn, response)
@@ -117,6 +122,8 @@ class CallerService:
                 raise
             self._remember_broadcasts(events)
             self._publish(events)
+        if messages:
+            self.notify.sender.wake()
         return response
 
     def _remember_broadcasts(self, events: list[EventRow]) -> None:

@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 
 from fastapi import APIRouter, FastAPI
 
-from caller.api import admin, events_ws, help_requests, queue, ticket_page
+from caller.api import admin, events_ws, help_requests, notify, queue, ticket_page
 from caller.api.errors import install_error_handlers
 from caller.config import HospitalConfig
 from caller.service import CallerService
@@ -76,6 +76,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     async def lifespan(app: FastAPI):
         await service.hub.start()
         await ticket_feed.start()
+        service.notify.start()
         alerts = asyncio.create_task(_watch_wait_alerts(service))
         prune = asyncio.create_task(_prune_history(service))
         try:
@@ -84,6 +85,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
             alerts.cancel()
             prune.cancel()
             await ticket_feed.stop()
+            service.notify.stop()
             await service.hub.stop()
 
     app = FastAPI(title="Caller service", version="1", lifespan=lifespan,
@@ -96,7 +98,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     install_error_handlers(app)
     app.include_router(admin.monitor)
     app.include_router(ticket_page.router)
-    for router in (queue.router, admin.router, help_requests.router, events_ws.router, *extra_routers):
+    for router in (queue.router, admin.router, help_requests.router, events_ws.router, notify.router, *extra_routers):
         app.include_router(router, prefix=API_PREFIX)
     if records:
         _records_plugin(app, service)

@@ -13,6 +13,8 @@ from kiosk.app import ticket_page_url
 from kiosk.devices import ticket_link
 from kiosk.models import Ticket
 
+from tests.phone.conftest import waiting
+
 
 def printed_qr_url(service: str, status: dict) -> str:
     """Print the ticket as the kiosk does and read its QR code back from the printer's bytes."""
@@ -26,15 +28,6 @@ def printed_qr_url(service: str, status: dict) -> str:
     codes = [e for e in decode_for(profile, render_ticket(doc, profile)) if isinstance(e, QRCode)]
     assert len(codes) == 1
     return codes[0].payload.decode("ascii")
-
-
-def waiting(kiosk, n: int, name: str = "王小明") -> list[dict]:
-    visits = []
-    for _ in range(n):
-        visit = kiosk.register("NK", name=name)["visit"]
-        kiosk.check_in(visit["visit_id"])
-        visits.append(visit)
-    return visits
 
 
 def test_phone_follows_the_queue_live_and_shows_the_call_full_screen(live, kiosk, nurse, phone, tmp_path):
