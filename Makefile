@@ -6,7 +6,7 @@ PY := .venv/bin/python
 # and runs headless (offscreen) when there is none.
 OFFSCREEN := QT_QPA_PLATFORM=offscreen
 
-.PHONY: setup demo test bench screenshots serve clean
+.PHONY: setup demo test bench screenshots serve clean lock
 
 setup:
 	@bash scripts/setup.sh
@@ -26,6 +26,14 @@ bench: setup
 
 screenshots: setup
 	$(OFFSCREEN) $(PY) -m demo.screenshots
+
+# Pin every Python package (with hashes) after changing a dependency in pyproject.toml; commit both files.
+lock:
+	@test -x .venv/bin/python || python3 -m venv .venv
+	.venv/bin/pip install -q pip-tools
+	.venv/bin/pip-compile -q --generate-hashes --extra test --all-build-deps --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links $(LOCK_ARGS) -o requirements.lock pyproject.toml
+	python3 scripts/lockcheck.py --stamp
 
 clean:
 	rm -rf out .venv

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,6 +58,7 @@ def kiosk_register_flow(runs: int = 10) -> dict:
     from PySide6.QtWidgets import QApplication
 
     from caller.client import CallerClient
+    from caller.clock import hospital_now
     from caller.testing import DEMO_TOKENS, ManualClock, run_service
     from hardware.idcard.demo_cards import demo_card
     from hardware.idcard.simulator import CardReaderSimulator
@@ -74,7 +74,7 @@ def kiosk_register_flow(runs: int = 10) -> dict:
     printer = TcpPrinterSimulator(SimulatedPrinter()).start()
     old_env = os.environ.get("HOSPITAL_PAYMENT_URL")
     os.environ["HOSPITAL_PAYMENT_URL"] = pay_sim.url
-    clock = ManualClock(datetime.now().replace(hour=8, minute=0, second=0, microsecond=0))
+    clock = ManualClock(hospital_now().replace(hour=8, minute=0, second=0, microsecond=0))
     times: list[float] = []
     try:
         with tempfile.TemporaryDirectory() as tmp, run_service(db_path=Path(tmp) / "h.db", clock=clock) as url:

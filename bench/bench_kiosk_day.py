@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 
@@ -32,6 +31,7 @@ def kiosk_taps() -> dict:
     from PySide6.QtWidgets import QAbstractButton, QApplication
 
     from caller.client import CallerClient
+    from caller.clock import hospital_now
     from caller.testing import DEMO_TOKENS, ManualClock, run_service
     from hardware.idcard.demo_cards import demo_card
     from hardware.idcard.simulator import CardReaderSimulator
@@ -62,7 +62,7 @@ def kiosk_taps() -> dict:
     printer = TcpPrinterSimulator(SimulatedPrinter()).start()
     old_env = os.environ.get("HOSPITAL_PAYMENT_URL")
     os.environ["HOSPITAL_PAYMENT_URL"] = pay_sim.url
-    clock = ManualClock(datetime.now().replace(hour=8, minute=0, second=0, microsecond=0))
+    clock = ManualClock(hospital_now().replace(hour=8, minute=0, second=0, microsecond=0))
     taps = Taps()
     try:
         with tempfile.TemporaryDirectory() as tmp, run_service(db_path=Path(tmp) / "h.db", clock=clock) as url:

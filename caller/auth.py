@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 
 from caller.config import Device, HospitalConfig
 from caller.passwords import verify_password
@@ -139,6 +138,6 @@ class Authenticator:
         if device.area and user.areas and device.area not in user.areas and user.role != "admin":
             raise forbidden("在本诊区登录", "logging in to this area")
         token = secrets.token_urlsafe(24)
-        self.store.save_session(token, user.username, device.device, datetime.now().isoformat(timespec="seconds"))
+        self.store.save_session(token, user.username, device.device, self.store.clock().isoformat(timespec="seconds"))
         self._sessions[token] = principal
         return token, principal

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from caller.clock import DEFAULT_TIMEZONE, zone
 from caller.engine.rules import QueueRules
 from caller.notify.settings import NotifySettings
 from caller.passwords import is_password_hash
@@ -49,6 +50,18 @@ class HospitalInfo(_Model):
         "replaced); empty: the service's own ticket page at the address the kiosk uses. Set it when phones "
         "reach the service by another name.",
     )
+
+    timezone: str = Field(
+        default=DEFAULT_TIMEZONE,
+        description="IANA time zone of the hospital: days, slots, sessions and ticket numbers follow it, "
+        "whatever zone the machines are set to",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        zone(value)
+        return value
 
     @field_validator("ticket_url")
     @classmethod

@@ -15,7 +15,9 @@ import time
 from collections import deque
 from datetime import datetime
 from typing import Callable, Iterable
+from zoneinfo import ZoneInfo
 
+from caller.clock import with_zone, zone as clock_zone
 from caller.store import EventRow, Store
 
 log = logging.getLogger("caller.events")
@@ -136,8 +138,11 @@ class EventHub:
     """Holds subscribers per area and the recent-event ring."""
 
     def __init__(self, store: Store, snapshot: SnapshotFn, *, replay_limit: int = REPLAY_LIMIT,
-                 ring_size: int = RING_SIZE, heartbeat_seconds: float = HEARTBEAT_SECONDS):
+                 ring_size: int = RING_SIZE, heartbeat_seconds: float = HEARTBEAT_SECONDS,
+                 clock: Callable[[], datetime] | None = None, zone: ZoneInfo | None = None):
         self.store = store
+        self.clock = clock or store.clock  # naive hospital time, like every event's ts
+        self.zone = zone or clock_zone()
         self.snapshot = snapshot
         self.replay_limit = replay_limit
         self.heartbeat_seconds = heartbeat_seconds
@@ -259,7 +264,7 @@ class EventHub:
         current = self.seq
         first: list[str] = []
         if since is None or since > current or current - since > self.replay_limit:
-            ts = datetime.now().isoformat(timespec="milliseconds")
+            ts = self.clock().isoformat(timespec="milliseconds")
             first.append(_dumps(wire(current, "snapshot", area, ts, self.snapshot(area, audience))))
         else:
             first.extend(self._replay(area, audience, since))
@@ -297,8 +302,9 @@ class EventHub:
 
     def heartbeat(self) -> None:
         """Queue a heartbeat to everyone; drop peers stuck in one send for longer than SEND_TIMEOUT."""
-        text = _dumps({"type": "heartbeat", "seq": self.seq,
-                       "ts": datetime.now().isoformat(timespec="milliseconds")})
+        service_now = self.clock()
+        text = _dumps({"type": "heartbeat", "seq": self.seq, "ts": service_now.isoformat(timespec="milliseconds"),
+                       "time": with_zone(service_now, self.zone).isoformat(timespec="milliseconds")})
         frame = text_frame(text)
         now = time.monotonic()
         for subs in self.subscribers.values():

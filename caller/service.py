@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from caller.api import views
 from caller.auth import Authenticator, Principal
+from caller.clock import HospitalClock, with_zone, zone
 from caller.config import HospitalConfig
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, Change, EngineEvent, RoomState, RuleError, Visit
@@ -45,18 +46,20 @@ class CallerService:
     def __init__(self, config: HospitalConfig, db_path: str | Path | Store, *,
                  clock: Callable[[], datetime] | None = None):
         self.config = config
-        self.clock = clock or datetime.now
+        self.zone = zone(config.hospital.timezone)
+        self.clock = clock or HospitalClock(config.hospital.timezone)  # naive hospital time, whatever the machine's zone
         self.store = db_path if isinstance(db_path, Store) else Store(db_path)
+        self.store.clock = self.clock
         self.auth = Authenticator(config, self.store)
         # One lock for the engine and the store: a plug-in that runs a command inside its own store
         # transaction takes them in the same order as the API does, so the two can never deadlock.
         self.lock = self.store.lock
         self.engine = self._build_engine()
-        self.hub = EventHub(self.store, self.area_snapshot)
+        self.hub = EventHub(self.store, self.area_snapshot, clock=self.clock, zone=self.zone)
         with self.store.transaction() as conn:
             self.ticket_links = TicketLinks(load_or_create_secret(conn))
         self.notify = Notifications(self)  # the sender starts with the app (caller/api/app.py)
-        self.started_at = datetime.now()
+        self.started_at = self.clock()
         self._alerts: dict[str, dict] = {}  # department -> active wait alert data
         self.broadcasts: dict[str, list[dict]] = {}  # area -> today's latest notices, newest first
         self._area_ids = {a.id for a in config.areas}
@@ -295,7 +298,11 @@ class CallerService:
     def health(self) -> dict:
         return {"status": "ok", "seq": self.hub.seq, "subscribers": self.hub.subscriber_count(),
                 "started_at": self.started_at.isoformat(timespec="seconds"),
-                "time": self.clock().isoformat(timespec="seconds")}
+                "time": self.now_aware().isoformat(timespec="milliseconds"), "timezone": self.config.hospital.timezone}
+
+    def now_aware(self) -> datetime:
+        """The service's time with the hospital's zone (what clients set their displayed clocks by)."""
+        return with_zone(self.clock(), self.zone)
 
     # -------------------------------------------------------------------- wait alerts
     def wait_alerts(self) -> list[dict]:
@@ -373,7 +380,7 @@ class CallerService:
         device = body.device or who.device
         if body.device and body.device != who.device:
             device = f"{who.device}/{body.device}"
-        ts = datetime.now().isoformat(timespec="seconds")
+        ts = self.clock().isoformat(timespec="seconds")
         self.store.record_health(device, body.status, body.reason_zh, body.reason_en, body.detail, ts)
         return {"device": device, "status": body.status, "ts": ts}
 

@@ -21,9 +21,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import sqlite_utils
+
+from caller.clock import HospitalClock
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per call
@@ -153,6 +155,7 @@ class Store:
 
     def __init__(self, path: str | Path, synchronous: str = "NORMAL"):
         self.path = str(path)
+        self.clock: Callable[[], datetime] = HospitalClock()  # the service sets its own (the hospital's zone)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -381,7 +384,7 @@ class Store:
                         ts: datetime | None = None) -> None:
         conn.execute(
             "INSERT OR REPLACE INTO idempotency(key, actor, status, response, ts) VALUES (?,?,?,?,?)",
-            (key, actor, status, dumps(response), (ts or datetime.now()).isoformat(timespec="seconds")),
+            (key, actor, status, dumps(response), (ts or self.clock()).isoformat(timespec="seconds")),
         )
 
     # ---------------------------------------------------------- device health

@@ -15,7 +15,6 @@ import asyncio
 import json
 import logging
 from collections import deque
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from caller.store import EventRow
@@ -213,7 +212,7 @@ class TicketFeed:
         """A ``ping`` to every page; pages of a visit whose day is over get ``expired`` and are closed."""
         service = self.service
         today = service.today()
-        ping = sse("ping", {"seq": service.hub.seq, "ts": datetime.now().isoformat(timespec="seconds")})
+        ping = sse("ping", {"seq": service.hub.seq, "ts": service.clock().isoformat(timespec="seconds")})
         for visit_id, pages in list(self.pages.items()):
             try:
                 expired = service.engine.visit(visit_id).day != today

@@ -1,16 +1,19 @@
-"""``python -m caller_console --service URL --token T``: log in and run the nurse console."""
+"""``python -m caller_console --service URL --token-file PATH``: log in and run the nurse console."""
 from __future__ import annotations
 
 import argparse
 import signal
 import sys
 
+from caller.tokens import add_token_arguments, token_from_args
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m caller_console", description="Nurse call console")
     parser.add_argument("--service", required=True, help="caller service URL, e.g. http://127.0.0.1:8700")
-    parser.add_argument("--token", required=True, help="this console's device token from the hospital file")
+    add_token_arguments(parser)  # --token-file, $HOSPITAL_TOKEN or the systemd credential "token"
     args = parser.parse_args(argv)
+    token = token_from_args(args)
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QDialog
@@ -20,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication(sys.argv[:1])
     load_cjk_font(app)
-    dialog = LoginDialog(args.service, args.token)
+    dialog = LoginDialog(args.service, token)
     if dialog.exec() != QDialog.Accepted:
         return 1
     window = dialog.window()

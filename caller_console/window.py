@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from caller.client import CallerClient, CallerError
+from caller.clock import ServiceClock
 from caller_console.actions import ACTIONS
 from caller_console.commands import ConsoleCommands
 from caller_console.devices import DevicesTable, devices_of_area
@@ -38,14 +39,16 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
     commandFailed = Signal(str, object)
 
     def __init__(self, client: CallerClient, login: dict[str, Any], hospital: dict[str, Any], area_id: str,
-                 room_id: str, *, now: Callable[[], datetime] = datetime.now, start_link: bool = True,
+                 room_id: str, *, now: Callable[[], datetime] | None = None, start_link: bool = True,
                  parent: QWidget | None = None):
         super().__init__(parent)
         from caller_console.runner import Runner
 
         self.client, self.login, self.hospital = client, login, hospital
         self.area_id, self.room_id = area_id, room_id
-        self.now = now
+        self.clock = ServiceClock()  # the service's time, set by its /healthz
+        self.now = now or self.clock
+        self._clock_warned = False
         self.snapshot: dict[str, Any] = {}
         self.view = ConsoleView(area_id, room_id)
         self.online = False
@@ -221,17 +224,24 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.link.start()
         self.runner.submit("alerts", self.client.wait_alerts)
         self.runner.submit("devices", self.client.devices)
-        if self.now is datetime.now:  # waiting minutes by the service's clock, not this PC's
-            self.runner.submit("clock", self.client.healthz)
+        self.sync_clock()
 
-    def _follow_service_clock(self, health: dict[str, Any]) -> None:
-        try:
-            offset = datetime.fromisoformat(str(health.get("time"))) - datetime.now()
-        except ValueError:
-            return
-        if abs(offset) > timedelta(seconds=30):
-            self.now = lambda: datetime.now() + offset
-            self._rebuild()
+    def sync_clock(self) -> None:
+        """Waiting minutes by the service's clock, not this PC's (in the background)."""
+        if self.now is self.clock:
+            self.runner.submit("clock", self.clock.sync, self.client)
+
+    def _clock_synced(self) -> None:
+        """Redraw by the service's time; a drifting PC clock is said in the status bar and reported to the service."""
+        self._rebuild()
+        warning = self.clock.drift_warning()
+        if warning is not None:
+            self.statusBar().showMessage(warning[0], 15000)
+        if warning is not None or self._clock_warned:
+            zh, en = warning or ("时钟正常", "clock in step with the service")
+            self.runner.submit("clock_report", self.client.report_health, "degraded" if warning else "ok", zh, en,
+                               device="clock")
+        self._clock_warned = warning is not None
 
     def shutdown(self) -> None:
         if self.link is not None:
@@ -399,13 +409,16 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
 
     def _periodic(self) -> None:
         self._rebuild()
+        self.sync_clock()
         self.runner.submit("devices", self.client.devices)
 
     # ------------------------------------------------------------------ answers
     @Slot(str, object)
     def _on_done(self, tag: str, result: Any) -> None:
         if tag == "clock":
-            self._follow_service_clock(result or {})
+            self._clock_synced()
+            return
+        if tag == "clock_report":
             return
         if tag == "alerts":
             for alert in result or []:
@@ -437,7 +450,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
     def _on_failed(self, tag: str, error: CallerError) -> None:
         if error.code == "unreachable":
             self.set_online(False)
-        if tag in ("alerts", "devices", "clock"):
+        if tag in ("alerts", "devices", "clock", "clock_report"):
             return
         self.statusBar().showMessage(error.message_zh, 15000)
         self.commandFailed.emit(tag, error)

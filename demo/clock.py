@@ -10,22 +10,26 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, time as dtime, timedelta
 from typing import Callable
+from zoneinfo import ZoneInfo
+
+from caller.clock import DEFAULT_TIMEZONE, HospitalClock
 
 
 @dataclass(frozen=True)
 class SimClock:
-    anchor_sim: datetime  # naive local time
+    anchor_sim: datetime  # naive hospital time
     anchor_wall: float
     speed: float = 1.0
     wall: Callable[[], float] = time.time
+    timezone: str = DEFAULT_TIMEZONE
 
     def __call__(self) -> datetime:
-        """Simulated local time now (naive, like the service's clock)."""
+        """Simulated hospital time now (naive, like the service's clock)."""
         return self.anchor_sim + timedelta(seconds=(self.wall() - self.anchor_wall) * self.speed)
 
     def aware(self) -> datetime:
-        """Simulated time as an aware datetime (for the screens and the speaker)."""
-        return self().astimezone()
+        """Simulated time with the hospital's zone (for the screens and the speaker)."""
+        return self().replace(tzinfo=ZoneInfo(self.timezone))
 
     def wall_seconds_until(self, when: datetime) -> float:
         """Real seconds until the simulated time reaches ``when`` (negative when past)."""
@@ -39,7 +43,7 @@ class SimClock:
 def clinic_clock(now: datetime | None = None, wall: float | None = None) -> SimClock:
     """Real time (speed 1) during clinic hours, so every clock agrees; outside them today 09:00 at speed 1,
     so that numbers are on sale whatever the hour the demo is started."""
-    now = now or datetime.now()
+    now = now or HospitalClock()()
     wall = time.time() if wall is None else wall
     if dtime(7, 0) <= now.time() < dtime(16, 30):
         return SimClock(now, wall, 1.0)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
                                QWidget)
 
+from caller.clock import HospitalClock
 from demo.kiosk_patient import medical_card_qr
 
 PAYMENT_CODE = "134567890123456789"  # a WeChat-style 付款码 from the patient's phone
@@ -106,7 +107,7 @@ class ControlWindow(QWidget):
     def _pending(self):
         from datetime import date
 
-        pending = [o for o in self.stack.payment.provider.reconciliation(date.today()) if o.state.value == "pending"]
+        pending = [o for o in self.stack.payment.provider.reconciliation(HospitalClock().today()) if o.state.value == "pending"]
         return pending[-1] if pending else None
 
     def approve(self) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import shutil
 import signal
 import sys
-from datetime import date
 from pathlib import Path
+
+from caller.clock import HospitalClock
 
 
 def run_interactive(out: Path, seed: int = 7) -> int:
@@ -27,7 +28,7 @@ def run_interactive(out: Path, seed: int = 7) -> int:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    known, appointments = prepare(load_hospital(CONFIG), out / "hospital.db", seed=seed, today=date.today())
+    known, appointments = prepare(load_hospital(CONFIG), out / "hospital.db", seed=seed, today=HospitalClock().today())
     app = QApplication.instance() or QApplication(sys.argv[:1])
     load_cjk_font(app)
     stack = Stack(out, clinic_clock())

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QEventLoop, QTimer
 
+from caller.clock import HospitalClock
 from demo.script import APPOINTMENT, BILLS, NEW, PAPER_OUT, PAYMENT_TIMEOUT, REPORTS, RETURNING, Arrival
 
 PHONE = "13812345678"
@@ -42,7 +43,7 @@ class KioskPatient:
     """Drives one kiosk for one arrival. ``shots`` (a directory) keeps a PNG of each screen reached."""
 
     def __init__(self, rig: Any, provider: Any, shots: Path | None = None,
-                 clock: Callable[[], datetime] = datetime.now) -> None:
+                 clock: Callable[[], datetime] = HospitalClock()) -> None:
         self.rig, self.window, self.provider, self.shots, self.clock = rig, rig.window, provider, shots, clock
         self.screens: list[str] = []
 

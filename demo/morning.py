@@ -11,10 +11,11 @@ import shutil
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from caller.clock import HospitalClock
 from caller.client import CallerClient, CallerError
 from caller.testing import DEMO_TOKENS
 from demo.checks import check_morning
@@ -65,7 +66,7 @@ class Morning:
         if self.out.exists():
             shutil.rmtree(self.out)
         self.out.mkdir(parents=True)
-        today = date.today()
+        today = HospitalClock().today()
         first = datetime.combine(today, datetime.strptime(self.plan.start, "%H:%M").time())
         known, appointments = prepare(load_hospital(CONFIG), self.out / "hospital.db", seed=self.plan.seed, today=today)
         self.arrivals = morning_script(self.plan.patients, first, self.plan.minutes, known, appointments, self.plan.seed)

@@ -13,8 +13,9 @@ import os
 import shutil
 import sys
 import traceback
-from datetime import date
 from pathlib import Path
+
+from caller.clock import HospitalClock
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     db = out / "hospital.db"
     for leftover in out.glob("hospital.db*"):
         leftover.unlink()
-    prepare(load_hospital(CONFIG), db, seed=args.seed, today=date.today())
+    prepare(load_hospital(CONFIG), db, seed=args.seed, today=HospitalClock().today())
     stack = Stack(out, clinic_clock())
     failed: list[str] = []
     counts: dict[str, int] = {}

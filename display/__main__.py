@@ -1,4 +1,4 @@
-"""``python -m display wall|door|speaker --service URL --token T [--config FILE] [--wav-dir DIR]``."""
+"""``python -m display wall|door|speaker --service URL --token-file PATH [--config FILE] [--wav-dir DIR]``."""
 from __future__ import annotations
 
 import argparse
@@ -7,12 +7,14 @@ import signal
 import sys
 import threading
 
+from caller.tokens import add_token_arguments, token_from_args
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m display", description="Wall screen, door screen, speaker agent")
     parser.add_argument("kind", choices=("wall", "door", "speaker"))
     parser.add_argument("--service", required=True, help="caller service URL, e.g. http://127.0.0.1:8700")
-    parser.add_argument("--token", required=True, help="this device's token from the hospital file")
+    add_token_arguments(parser)  # --token-file, $HOSPITAL_TOKEN or the systemd credential "token"
     parser.add_argument("--config", help="hospital TOML with this device's layout settings (default: $HOSPITAL_CONFIG)")
     parser.add_argument("--wav-dir", help="write announcements as WAV files here instead of playing them")
     parser.add_argument("--state-file", help="speaker: where the last spoken seq is kept")
@@ -41,7 +43,7 @@ def _run_speaker(args: argparse.Namespace) -> int:
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
-    agent = _until_reachable(lambda: make_speaker(args.service, args.token, wav_dir=args.wav_dir,
+    agent = _until_reachable(lambda: make_speaker(args.service, args.token_value, wav_dir=args.wav_dir,
                                                   state_file=args.state_file, config=args.config), done)
     if agent is None:
         return 0
@@ -67,7 +69,7 @@ def _run_screen(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    screen = _until_reachable(lambda: make(args.service, args.token, **kwargs), stop)
+    screen = _until_reachable(lambda: make(args.service, args.token_value, **kwargs), stop)
     if screen is None:
         return 0
     if args.windowed:
@@ -87,6 +89,7 @@ def _run_screen(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
+    args.token_value = token_from_args(args)
     return _run_speaker(args) if args.kind == "speaker" else _run_screen(args)
 
 

@@ -65,7 +65,7 @@ class AnnouncementPlanner:
             return None
         if seq:
             self.last_seq = seq
-        ts = parse_ts(event.get("ts"))
+        ts = parse_ts(event.get("ts"), now.tzinfo)
         if ts is not None and now - ts > self.max_age:
             return None
         data = event.get("data") or {}

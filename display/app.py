@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from caller.client import CallerClient, CallerError
+from caller.clock import ServiceClock
 from display.board import DoctorCard
 from display.layout import ScreenLayout
 
@@ -162,9 +163,10 @@ def make_wall(base_url: str, token: str, *, config: str | Path | None = None, la
     info = describe_device(base_url, token, config)
     layout = layout or ScreenLayout.from_settings({"kind": "wall", **info.settings})
     title = " ".join(x for x in (info.area_name, info.area_location) if x)
+    clock = ServiceClock()  # the screen shows the service's time
     screen = WallDisplay(info.area, layout, title=title, notices=info.notices, education=info.education,
-                         doctors=info.doctors)
-    _attach(screen, EventLink(base_url, token, info.area, report_health=True, parent=screen), start)
+                         doctors=info.doctors, now=clock.aware)
+    _attach(screen, EventLink(base_url, token, info.area, report_health=True, clock=clock, parent=screen), start)
     screen.speaker = None
     if layout.speak:
         screen.speaker = make_speaker(base_url, token, wav_dir=wav_dir, config=config, speech=speech, start=start)
@@ -182,9 +184,10 @@ def make_door(base_url: str, token: str, *, config: str | Path | None = None, la
         raise ValueError(f"device {info.device!r} has no room: a door screen needs `room = ...` in the hospital file")
     layout = layout or ScreenLayout.from_settings({"kind": "door", "width": 1280, "height": 800,
                                                    "font_call": 150, "font_row": 40, **info.settings})
+    clock = ServiceClock()  # the screen shows the service's time
     screen = DoorDisplay(info.area, info.room, layout, room_name=info.room_name,
-                         subtitle=info.room_subtitle, doctors=info.doctors)
-    _attach(screen, EventLink(base_url, token, info.area, report_health=True, parent=screen), start)
+                         subtitle=info.room_subtitle, doctors=info.doctors, now=clock.aware)
+    _attach(screen, EventLink(base_url, token, info.area, report_health=True, clock=clock, parent=screen), start)
     return screen
 
 

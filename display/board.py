@@ -127,7 +127,7 @@ class AreaBoard:
         elif kind == "call":
             changed |= self._take_call(event, now)
         elif kind == "broadcast":
-            changed |= self._take_broadcast(event.get("data") or {}, parse_ts(event.get("ts")) or now, now)
+            changed |= self._take_broadcast(event.get("data") or {}, parse_ts(event.get("ts"), now.tzinfo) or now, now)
         elif kind == "room":
             changed |= self._take_room(event.get("data") or {})
         if seq:
@@ -190,7 +190,7 @@ class AreaBoard:
         if not self.banner:  # after a (re)start: a notice sent minutes ago still shows
             for item in snap.get("broadcasts") or []:
                 if isinstance(item, dict):
-                    changed |= self._take_broadcast(item, parse_ts(item.get("ts")) or now, now)
+                    changed |= self._take_broadcast(item, parse_ts(item.get("ts"), now.tzinfo) or now, now)
                     break
         return changed
 
@@ -198,7 +198,7 @@ class AreaBoard:
         call = call_from_event(event)
         if not call.get("ticket") or not call_goes_to(call, self.target):
             return set()
-        at = parse_ts(call.get("ts")) or now
+        at = parse_ts(call.get("ts"), now.tzinfo) or now
         line = CallLine(seq=int(call.get("seq") or 0), ticket=str(call["ticket"]), name=mask_name(call.get("name")),
                         room_id=call["room_id"], room_name=call["room_name"], text=call["text"], at=at,
                         visit_id=str(call.get("visit_id") or ""))

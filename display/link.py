@@ -11,6 +11,7 @@ import threading
 from PySide6.QtCore import QObject, Signal
 
 from caller.client import CallerClient, CallerError, EventSubscriber
+from caller.clock import ServiceClock
 
 log = logging.getLogger(__name__)
 HEALTH_INTERVAL_S = 15.0
@@ -23,8 +24,9 @@ class EventLink(QObject):
     status = Signal(bool, str)
 
     def __init__(self, base_url: str, token: str, area: str, since: int | None = None, *,
-                 report_health: bool = False, parent: QObject | None = None):
+                 report_health: bool = False, clock: ServiceClock | None = None, parent: QObject | None = None):
         super().__init__(parent)
+        self.clock = clock or ServiceClock()  # set by the service's time with every health report
         self.base_url, self.token, self.area = base_url, token, area
         self.online = False
         self._since = since
@@ -89,7 +91,11 @@ class EventLink(QObject):
         detail = {"last_seq": subscriber.last_seq if subscriber else None}
         try:
             with CallerClient(self.base_url, self.token, timeout=3.0) as client:
-                if self.online:
+                self.clock.sync(client)
+                drift = self.clock.drift_warning()
+                if self.online and drift is not None:
+                    client.report_health("degraded", *drift, detail=detail)
+                elif self.online:
                     client.report_health("ok", "", "", detail=detail)
                 else:
                     client.report_health("degraded", "实时连接中断，正在重连", "live link lost, reconnecting",

@@ -7,6 +7,7 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from caller.clock import HospitalClock
 from display.board import AreaBoard, DoctorCard
 from display.layout import ScreenLayout
 from display.widgets import ACCENT, ALERT, BG, MUTED, Banner, FitLabel
@@ -16,7 +17,8 @@ LOST_ZH = "对不起，网络连接中断，正在重新连接，请稍候……
 
 
 def local_now() -> datetime:
-    return datetime.now().astimezone()
+    """Hospital time by this machine's clock (screens built by display.app follow the service's clock instead)."""
+    return HospitalClock().aware()
 
 
 def clock_text(now: datetime) -> str:

@@ -13,11 +13,12 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from caller.client import CallerClient, CallerError, EventSubscriber
+from caller.clock import ServiceClock
 from display.announce import Announcement, AnnouncementPlanner, NameMode
 
 log = logging.getLogger(__name__)
@@ -71,13 +72,16 @@ class SpeakerAgent:
     state_file: Path | None = None
     name_mode: NameMode = "surname"
     max_age: timedelta = timedelta(minutes=1)
-    now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    clock: ServiceClock = field(default_factory=ServiceClock)  # set by the service's time with every health report
+    now: Callable[[], datetime] | None = None  # aware; default: ``clock.aware``
     health_interval: float = HEALTH_INTERVAL_S
     announced: list[Announcement] = field(default_factory=list)
     online: bool = False
     owns_speech: bool = False  # stop the speech worker with the agent (when the agent made it)
 
     def __post_init__(self) -> None:
+        if self.now is None:
+            self.now = self.clock.aware
         last = load_last_seq(self.state_file)
         self.planner = AnnouncementPlanner(last_seq=last, max_age=self.max_age, name_mode=self.name_mode)
         self._lock = threading.Lock()
@@ -146,7 +150,13 @@ class SpeakerAgent:
         status = getattr(getattr(health, "status", None), "value", None) or str(getattr(health, "status", "ok"))
         try:
             with CallerClient(self.base_url, self.token, timeout=3.0) as client:
-                client.report_health(status, getattr(health, "reason_zh", ""), getattr(health, "reason_en", ""),
+                self.clock.sync(client)
+                drift = self.clock.drift_warning()
+                if drift is not None and status == "ok":
+                    status, reason = "degraded", drift
+                else:
+                    reason = (getattr(health, "reason_zh", ""), getattr(health, "reason_en", ""))
+                client.report_health(status, *reason,
                                      detail={"last_seq": self.planner.last_seq, "spoken": len(self.announced)})
         except CallerError as exc:
             log.info("health report not delivered: %s", exc)

@@ -4,21 +4,28 @@ Every knowledge of the exact JSON shapes lives here, so a change of shape is one
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 
-def parse_ts(value: Any) -> datetime | None:
-    """ISO 8601 text -> aware datetime (naive text is local time); None when missing or bad."""
+def parse_ts(value: Any, zone: tzinfo | None) -> datetime | None:
+    """ISO 8601 text -> aware datetime; None when missing or bad.
+
+    The service sends naive hospital time: it is read in ``zone`` (the hospital's, from the screen's clock),
+    never in this machine's zone.
+    """
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.astimezone()
-    if not isinstance(value, str) or not value:
+        ts = value
+    elif isinstance(value, str) and value:
+        try:
+            ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
         return None
-    try:
-        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return ts if ts.tzinfo else ts.astimezone()  # the service sends local hospital time
+    if ts.tzinfo:
+        return ts
+    return ts.replace(tzinfo=zone) if zone is not None else ts.astimezone()
 
 
 def snapshot_of(event: dict[str, Any]) -> dict[str, Any] | None:

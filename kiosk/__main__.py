@@ -1,4 +1,4 @@
-"""python -m kiosk --service URL --token TOKEN --reader URL --printer URL --scanner URL --payment URL [--fullscreen]"""
+"""python -m kiosk --service URL --token-file PATH --reader URL --printer URL --scanner URL --payment URL [--fullscreen]"""
 from __future__ import annotations
 
 import argparse
@@ -7,13 +7,14 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
+from caller.tokens import add_token_arguments, token_from_args
 from kiosk.app import build_kiosk
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kiosk", description="Hospital self-service kiosk")
     parser.add_argument("--service", required=True, help="caller service base URL, e.g. http://10.0.0.5:8700")
-    parser.add_argument("--token", required=True, help="this kiosk's device token")
+    add_token_arguments(parser)  # --token-file, $HOSPITAL_TOKEN or the systemd credential "token"
     parser.add_argument("--reader", help="ID card reader serial URL or pty path")
     parser.add_argument("--printer", help="printer: tcp://host:9100 or a serial URL / pty path (?profile=NAME)")
     parser.add_argument("--scanner", help="scanner serial URL or pty path")
@@ -23,8 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--landscape", action="store_true", help="1920x1080 screen")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    token = token_from_args(args)
     app = QApplication(sys.argv[:1])
-    window = build_kiosk(args.service, args.token, args.reader, args.printer, args.scanner, args.payment,
+    window = build_kiosk(args.service, token, args.reader, args.printer, args.scanner, args.payment,
                          fullscreen=args.fullscreen, landscape=args.landscape, app=app,
                          config=args.config)
     window.setWindowTitle("自助服务")

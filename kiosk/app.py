@@ -94,7 +94,7 @@ def build_kiosk(service: str, token: str, reader: str | None = None, printer: st
     service_up = settings_from_service(backend, settings, token)
     devices = KioskDevices(reader, printer, scanner, payment, speech=speech,
                            status_url=ticket_page_url(backend if service_up else None, service),
-                           printer_profile=settings.printer_profile)
+                           printer_profile=settings.printer_profile, now=backend.clock)
     window = KioskWindow(backend, devices, settings)
     if not service_up:
         window.flows.out_of_service()

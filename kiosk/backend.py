@@ -7,9 +7,12 @@ Errors are CallerError(code, message_zh, message_en, status); code "unreachable"
 from __future__ import annotations
 
 import threading
+from datetime import date
 from typing import Any
 
 from caller.client import CallerClient, CallerError
+from caller.clock import ServiceClock
+from hardware.health import DeviceHealth, Health
 
 from kiosk.models import (
     Appointment,
@@ -42,14 +45,11 @@ def short_time(iso: str) -> str:
     return iso
 
 
-def age_from(birth: str | None) -> str:
-    from datetime import date
-
+def age_from(birth: str | None, today: date) -> str:
     try:
         born = date.fromisoformat(birth or "")
     except ValueError:
         return ""
-    today = date.today()
     return str(today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
 
 
@@ -59,6 +59,7 @@ class Backend:
     def __init__(self, base_url: str, token: str, payment_provider: Any = None, timeout: float = 5.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.client = CallerClient(base_url, token, timeout=timeout)
+        self.clock = ServiceClock()  # the service's time: what this kiosk shows and prints
         self.payment_provider = payment_provider
         self._hospital: dict | None = None
         self._departments: dict[str, Department] = {}
@@ -75,8 +76,16 @@ class Backend:
 
     # ----- service ------------------------------------------------------------------------------
     def ping(self) -> None:
-        """Raises CallerError("unreachable") while the service is down."""
-        self.client.healthz()
+        """Raises CallerError("unreachable") while the service is down; sets the kiosk's clock by the service's."""
+        self.clock.sync(self.client)
+
+    def check_clock(self) -> DeviceHealth:
+        """Set the clock by the service's; the "clock" part is degraded while this machine's clock drifts."""
+        self.ping()
+        warning = self.clock.drift_warning()
+        if warning is None:
+            return DeviceHealth("clock", Health.OK, "时钟正常", "clock in step with the service")
+        return DeviceHealth("clock", Health.DEGRADED, *warning)
 
     def hospital(self) -> dict:
         with self._lock:
@@ -301,9 +310,7 @@ class Backend:
         return self._get(f"{R}/registrations", patient_id=int(patient.id))["registrations"]
 
     def appointments(self, patient: Patient) -> list[Appointment]:
-        from datetime import date
-
-        today = date.today().isoformat()
+        today = self.clock.today().isoformat()
         out = []
         for r in self._registrations(patient):
             if r.get("state") != "final" or r.get("date") != today:
@@ -327,12 +334,11 @@ class Backend:
         rows = self._get(f"{R}/reports", patient_id=int(patient.id))["reports"]
         return [self._report(r) for r in rows]
 
-    @staticmethod
-    def _report(r: dict) -> Report:
+    def _report(self, r: dict) -> Report:
         lines = tuple((i.get("name", ""), str(i.get("result", "")), i.get("unit", "") or "", i.get("reference", "") or "",
                        FLAGS.get(i.get("flag") or "", "")) for i in r.get("items", []))
         verified = r.get("verified_by") or []
-        extra = {"sex": r.get("gender") or "", "age": age_from(r.get("birth_date")), "specimen": r.get("specimen") or "",
+        extra = {"sex": r.get("gender") or "", "age": age_from(r.get("birth_date"), self.clock.today()), "specimen": r.get("specimen") or "",
                  "tested_by": verified[0] if verified else "", "verified_by": verified[-1] if verified else ""}
         released = r.get("state") == "released" or bool(r.get("released_at"))
         return Report(id=str(r["report_id"]), title=r.get("title", ""), released=released,

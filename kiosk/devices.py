@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, urlparse
 
 from PySide6.QtCore import QObject, Signal
 
+from caller.clock import HospitalClock
 from hardware.health import DeviceHealth, Health
 from kiosk.idcheck import mask_id, mask_name
 from kiosk.models import CardData
@@ -73,9 +74,11 @@ class KioskDevices(QObject):
     def __init__(self, reader_url: str | None = None, printer_url: str | None = None,
                  scanner_url: str | None = None, payment_url: str | None = None,
                  speech: Any = None, printer: Any = None, status_url: str = "",
-                 printer_profile: str = "generic-80-gbk", silent: bool = False) -> None:
+                 printer_profile: str = "generic-80-gbk", silent: bool = False,
+                 now: Callable[[], datetime] | None = None) -> None:
         super().__init__()
         self.silent = silent  # never speak (a window only looked at, e.g. the layout check)
+        self.now = now or HospitalClock()  # the kiosk passes the service's clock: slips print the service's time
         self.printer_profile = printer_profile
         self.reader_url, self.printer_url, self.scanner_url, self.payment_url = reader_url, printer_url, scanner_url, payment_url
         self.status_url = status_url  # e.g. "http://10.0.0.5:8700/t/{token}"
@@ -148,6 +151,11 @@ class KioskDevices(QObject):
         self._health[health.device] = health
         self.health_changed.emit(health)
 
+    def note_clock(self, health: DeviceHealth) -> None:
+        """The kiosk's clock against the service's (from :meth:`kiosk.backend.Backend.check_clock`)."""
+        if self._health.get("clock") != health and (health.status != Health.OK or "clock" in self._health):
+            self._set_health(health)
+
     def healths(self) -> list[DeviceHealth]:
         return [self._health.get(d, DeviceHealth(d, Health.OK, "正常", "ok")) for d in ("idcard", "printer", "scanner", "payment")]
 
@@ -195,7 +203,7 @@ class KioskDevices(QObject):
         doc = TicketDoc(hospital=hospital, ticket_no=ticket.ticket, department=ticket.department,
                         room=ticket.room or "-", location=ticket.location or "-",
                         masked_name=mask_name(ticket.patient_name) if ticket.patient_name else "-",
-                        ahead=ticket.ahead, wait_minutes=ticket.estimate_minutes, printed_at=datetime.now(),
+                        ahead=ticket.ahead, wait_minutes=ticket.estimate_minutes, printed_at=self.now(),
                         status_url=ticket_link(self.status_url, ticket))
         return self._print(render_ticket(doc, self.printer().profile))
 
@@ -211,7 +219,7 @@ class KioskDevices(QObject):
                 lines.append(ReceiptLine(bill.title, 1, bill.total_fen))
         doc = ReceiptDoc(hospital=hospital, masked_name=mask_name(patient.name), lines=tuple(lines),
                          payment_method=PAYMENT_METHODS.get(payment.method, "扫码支付"),
-                         transaction_no=payment.transaction_no or payment.id, paid_at=datetime.now())
+                         transaction_no=payment.transaction_no or payment.id, paid_at=self.now())
         return self._print(render_receipt(doc, self.printer().profile))
 
     def print_report(self, patient, report, hospital: str) -> bytes:
@@ -222,7 +230,7 @@ class KioskDevices(QObject):
                         age=report.extra.get("age", ""), sex=report.extra.get("sex", ""),
                         specimen=report.extra.get("specimen", ""), items=items,
                         tested_by=report.extra.get("tested_by", ""), verified_by=report.extra.get("verified_by", ""),
-                        reported_at=datetime.now(), print_count=max(1, report.printed_count))
+                        reported_at=self.now(), print_count=max(1, report.printed_count))
         return self._print(render_report(doc, self.printer().profile))
 
     # ----- scanner and payment code ---------------------------------------------------------------

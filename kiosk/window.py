@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk import style
@@ -21,6 +21,7 @@ from kiosk.worker import Runner
 
 ScreenFactory = Callable[[], Screen]
 
+CLOCK_CHECK_TICKS = 60  # ticks between setting the clock by the service's (about a minute)
 ACTIVITY_EVENTS = {QEvent.MouseButtonPress, QEvent.TouchBegin, QEvent.KeyPress}
 NEXT_PATIENT = {"timeout", "done", "recovered"}  # ways a session ends after which the next person comes
 
@@ -50,6 +51,7 @@ class KioskWindow(QWidget):
         self._build_chrome()
         self.busy = BusyOverlay(self)
         self.runner.busy_changed.connect(self.busy.set_busy)
+        self._ticks_to_clock_check = 1  # set the clock by the service's at the first tick, then every minute or so
         self.tick_timer = QTimer(self)
         self.tick_timer.setInterval(self.settings.tick_ms)
         self.tick_timer.timeout.connect(self._tick)
@@ -250,6 +252,10 @@ class KioskWindow(QWidget):
 
     def _tick(self) -> None:
         self._update_clock()
+        self._ticks_to_clock_check -= 1
+        if self._ticks_to_clock_check <= 0:
+            self._ticks_to_clock_check = CLOCK_CHECK_TICKS
+            self.check_clock()
         if self.remaining <= 0:
             return
         self.remaining -= 1
@@ -260,14 +266,18 @@ class KioskWindow(QWidget):
             self.warning.setText(tr("{n} 秒后将返回首页，如需继续请触摸屏幕").format(n=self.remaining))
             self.warning.show()
 
+    def check_clock(self) -> None:
+        """Set the shown clock by the service's, in the background; a drifting clock becomes a device warning."""
+        self.runner.run(self.backend.check_clock, self.devices.note_clock, lambda _e: None, busy=False)
+
     def _update_clock(self) -> None:
-        now = QDateTime.currentDateTime()
+        now = self.backend.clock()  # the service's time, in the hospital's zone
         weekday = [tr("星期一"), tr("星期二"), tr("星期三"), tr("星期四"), tr("星期五"), tr("星期六"), tr("星期日")]
-        day = weekday[now.date().dayOfWeek() - 1]
+        day = weekday[now.weekday()]
         if language() == "en":
-            text = now.toString("yyyy-MM-dd") + f"  {day}  " + now.toString("HH:mm")
+            text = f"{now:%Y-%m-%d}  {day}  {now:%H:%M}"
         else:
-            text = now.toString("yyyy年M月d日") + f"  {day}  " + now.toString("HH:mm")
+            text = f"{now.year}年{now.month}月{now.day}日  {day}  {now:%H:%M}"
         self.clock_label.setText(text)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name

@@ -64,7 +64,7 @@ class SqliteRecords(RatingsMixin):
     """The embedded backend: records tables in the hospital SQLite file (see records/db.py for the tables)."""
 
 
-def open_records(db: RecordsDB | str | Path, config: Any = None, *, clock: Callable[[], datetime] = datetime.now,
+def open_records(db: RecordsDB | str | Path, config: Any = None, *, clock: Callable[[], datetime] | None = None,
                  queue: QueueLink | None = None, payments: Any = None, settings: RecordsSettings | None = None,
                  **overrides: Any) -> SqliteRecords:
     """Build the embedded backend. Settings come from the config ([schedule], [fees], [rules]) plus overrides."""

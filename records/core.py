@@ -5,6 +5,7 @@ import json
 from datetime import datetime
 from typing import Any, Callable
 
+from caller.clock import DEFAULT_TIMEZONE, HospitalClock, zone
 from records.audit import Actor, write_audit
 from records.db import RecordsDB, RowConn
 from records.ports import QueueLink
@@ -23,14 +24,16 @@ class RecordsCore:
         db: RecordsDB,
         settings: RecordsSettings,
         config: Any = None,
-        clock: Callable[[], datetime] = datetime.now,
+        clock: Callable[[], datetime] | None = None,
         queue: QueueLink | None = None,
         payments: Any = None  # hardware.payment.PaymentProvider,
     ) -> None:
         self.db = db
         self.settings = settings
         self.config = config
-        self.clock = clock
+        timezone = config.hospital.timezone if config is not None else DEFAULT_TIMEZONE
+        self.zone = zone(timezone)  # the hospital's: the payment gateway's instants are shown in it
+        self.clock = clock or HospitalClock(timezone)
         self.queue = queue
         self.payments = payments
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from caller.clock import HospitalClock
 from records.backend import SqliteRecords, open_records
 from records.core import iso
 from records.ids import make_id_number
@@ -88,7 +89,7 @@ def _book(records: SqliteRecords, patient_id: int, slot_id: int) -> int | None:
 
 def generate(config: Any, db: str | Path, *, seed: int = 7, today: date | None = None, patients: int = 200) -> dict[str, int]:
     """Fill the records tables of `db` with demo data; returns counts. Run once on a fresh file."""
-    today = today or date.today()
+    today = today or HospitalClock(config.hospital.timezone).today()
     rng = random.Random(seed)
     records = open_records(db, config, clock=lambda: datetime.combine(today, time(7, 30)), advance_days=7)
     records.set_prices(PRICES)

@@ -36,8 +36,9 @@ def yuan(fen: int) -> str:
     return f"¥{fen // 100}.{fen % 100:02d}"
 
 
-def _provider_time(value: float | None) -> str | None:
-    return iso(datetime.fromtimestamp(value)) if value else None
+def _provider_time(value: float | None, tz: Any) -> str | None:
+    """The gateway's instant (POSIX seconds) as hospital time."""
+    return iso(datetime.fromtimestamp(value, tz).replace(tzinfo=None)) if value else None
 
 
 class PaymentsMixin(BillingMixin):
@@ -132,7 +133,7 @@ class PaymentsMixin(BillingMixin):
                                amount_fen=order["amount_fen"])
             raise
         payload = {"provider_order_id": placed.order_id, "method": placed.method, "code_url": placed.code_url,
-                   "expires_at": _provider_time(placed.expires_at)}
+                   "expires_at": _provider_time(placed.expires_at, self.zone)}
         with self.db.transaction() as conn:
             conn.execute("UPDATE rec_orders SET provider_order_id = ?, payload = ? WHERE id = ?",
                          (placed.order_id, json.dumps(payload, ensure_ascii=False), order["id"]))
@@ -210,7 +211,7 @@ class PaymentsMixin(BillingMixin):
         """Bring our order in line with the provider's (a hardware.payment.Order). Returns our state afterwards."""
         state = _state(seen)
         if state == "paid":
-            return self.settle(order_id, seen.amount_fen, seen.order_id, _provider_time(seen.paid_at))
+            return self.settle(order_id, seen.amount_fen, seen.order_id, _provider_time(seen.paid_at, self.zone))
         with self.db.transaction() as conn:
             order = self._order_row(conn, order_id)
             if order["state"] not in OPEN_STATES:
@@ -225,7 +226,7 @@ class PaymentsMixin(BillingMixin):
             elif state == "refunded":  # money landed after we cancelled: the provider gave it back
                 self._close_order(conn, order_id, "refunded", "refunded_by_provider")
                 conn.execute("UPDATE rec_orders SET refunded_fen = ?, paid_at = ? WHERE id = ?",
-                             (seen.refunded_fen, _provider_time(seen.paid_at), order_id))
+                             (seen.refunded_fen, _provider_time(seen.paid_at, self.zone), order_id))
             return self._order_row(conn, order_id)["state"]
 
     def settle(self, order_id: int, amount_fen: int, provider_ref: str | None, paid_at: str | None) -> str:

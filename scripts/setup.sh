@@ -1,13 +1,40 @@
 #!/usr/bin/env bash
-# Set up everything the project needs on a Debian/Ubuntu machine:
+# Set up everything the project needs on Debian 12 or Ubuntu 24.04 (anything else stops at once):
 #   - Debian packages (speech, CJK font, Qt runtime libraries) when run as root,
 #     or a clear message saying what to install when not;
-#   - a virtual environment in .venv with the Python packages of pyproject.toml.
+#   - a virtual environment in .venv with the Python packages of requirements.lock (exact versions, hashes).
 # Safe to run again: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS="espeak-ng libespeak-ng1 fonts-wqy-microhei sox alsa-utils libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
+# ---- supported platforms: Debian 12, Ubuntu 24.04 (Python >= 3.11); anything else stops here, clearly ----
+# OS_RELEASE (a file like /etc/os-release) and SETUP_ALLOW_UNSUPPORTED=1 exist for testing and for the brave.
+check_platform() {
+  local file=${OS_RELEASE:-/etc/os-release} id="" version="" name=""
+  if [ -r "$file" ]; then
+    id=$(. "$file"; echo "${ID:-}"); version=$(. "$file"; echo "${VERSION_ID:-}"); name=$(. "$file"; echo "${PRETTY_NAME:-}")
+  fi
+  case "$id:$version" in
+    debian:12|ubuntu:24.04) ;;
+    *)
+      echo "setup: unsupported platform: ${name:-unknown} (${id:-?} ${version:-?})." >&2
+      echo "setup: supported: Debian 12 (bookworm) and Ubuntu 24.04 LTS; install one of them on this machine." >&2
+      echo "setup: (Ubuntu 22.04 ships Python 3.10, which this system cannot use.)" >&2
+      if [ "${SETUP_ALLOW_UNSUPPORTED:-0}" != 1 ]; then
+        echo "setup: stopping. Set SETUP_ALLOW_UNSUPPORTED=1 to try anyway at your own risk." >&2
+        exit 3
+      fi ;;
+  esac
+  local py=${PYTHON:-python3}
+  if ! "$py" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+    echo "setup: $py is $("$py" --version 2>&1 || echo missing); Python 3.11 or newer is needed (Debian 12: 3.11, Ubuntu 24.04: 3.12)." >&2
+    exit 3
+  fi
+}
+check_platform
+if [ "${1:-}" = "--check-platform" ]; then echo "setup: platform ok"; exit 0; fi
+
+DEBS="tzdata espeak-ng libespeak-ng1 fonts-wqy-microhei sox alsa-utils libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0
   chromium cups cups-client printer-driver-cups-pdf poppler-utils"
 missing=""
@@ -32,10 +59,13 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating virtual environment .venv"
   "$PY" -m venv .venv
 fi
+# Python packages come from requirements.lock (exact versions, sha256 hashes), never from pyproject's ranges.
+# A lock that does not match pyproject.toml stops setup here: run `make lock` and commit both files.
+"$PY" scripts/lockcheck.py || exit 4
 stamp=.venv/.installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "setup: installing Python packages"
-  .venv/bin/pip install -q --upgrade pip >/dev/null
-  .venv/bin/pip install -q -e '.[test]'
+if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: installing Python packages from requirements.lock"
+  .venv/bin/pip install -q --require-hashes --no-deps -r requirements.lock
+  .venv/bin/pip install -q --no-deps --no-build-isolation --no-index -e .
   touch "$stamp"
 fi

@@ -98,7 +98,9 @@ def test_wait_alert_shows_while_the_department_waits_too_long(qtbot):
 
 
 def test_waiting_minutes_follow_the_service_clock(qtbot):
+    import time
     from datetime import timedelta
+    from zoneinfo import ZoneInfo
 
     from caller.client import CallerClient
     from caller_console.window import ConsoleWindow
@@ -107,8 +109,12 @@ def test_waiting_minutes_follow_the_service_clock(qtbot):
     login = {"user": {"name": "王护士长"}, "role": "nurse", "areas": ["NK"]}
     window = ConsoleWindow(CallerClient("http://127.0.0.1:9"), login, hospital, "NK", "NK3", start_link=False)
     qtbot.addWidget(window)
-    service_now = datetime.now() - timedelta(hours=3)  # the service runs three hours behind this PC
-    window._follow_service_clock({"time": service_now.isoformat(timespec="seconds")})
+    here = time.time()
+    service_now = datetime.fromtimestamp(here - 3 * 3600, ZoneInfo("Asia/Shanghai"))  # three hours behind this PC
+    window.clock.observe(service_now.isoformat(), "Asia/Shanghai", here, here)
+    window._clock_synced()
+    assert "本机时钟比服务器快 10800 秒" in window.statusBar().currentMessage()  # the PC is told to fix its clock
+    service_now = service_now.replace(tzinfo=None)
     since = (service_now - timedelta(minutes=12)).isoformat(timespec="seconds")
     window.apply_event({"seq": 1, "type": "snapshot", "area": "NK", "data": {
         "area_id": "NK", "rooms": [], "waiting": [{**item("A001", "张三"), "waiting_since": since}]}})

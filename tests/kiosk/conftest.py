@@ -2,10 +2,9 @@
 reader simulator on a pty and the printer simulator over TCP. The kiosk is built by build_kiosk like in production."""
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
+from caller.clock import hospital_now
 from caller.testing import DEMO_TOKENS, ManualClock, run_service
 from hardware.idcard.simulator import CardReaderSimulator
 from hardware.payment import Outcome, SimulatedProvider
@@ -20,7 +19,7 @@ KIOSK_TOKEN = DEMO_TOKENS["kiosk"]
 @pytest.fixture
 def clock():
     """Today at 09:00, so that morning slots are open whatever the hour the tests run."""
-    now = datetime.now()
+    now = hospital_now()
     return ManualClock(now.replace(hour=9, minute=0, second=0, microsecond=0))
 
 

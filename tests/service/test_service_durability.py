@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime
 
+from caller.clock import hospital_now
 from caller.client import CallerClient, CallerError
 from caller.config import DEMO_CONFIG, load_hospital
 from caller.engine.engine import QueueEngine
@@ -53,7 +53,7 @@ def test_sigkill_mid_stream_then_restart_keeps_every_acknowledged_command(tmp_pa
             for command, args in _script():
                 if stop.is_set():
                     return
-                now = datetime.now()
+                now = hospital_now()
                 try:
                     if command == "register":
                         state["in_flight"] = ("register", {})
@@ -100,9 +100,9 @@ def test_sigkill_mid_stream_then_restart_keeps_every_acknowledged_command(tmp_pa
                 command, args = in_flight
                 if command == "register":
                     mirror.register("NK", "", "赵六", "general", "onsite",
-                                    "am" if datetime.now().hour < 12 else "pm", now=datetime.now(), actor="t")
+                                    "am" if hospital_now().hour < 12 else "pm", now=hospital_now(), actor="t")
                 else:
-                    getattr(mirror, command)(**args, actor="t", now=datetime.now())
+                    getattr(mirror, command)(**args, actor="t", now=hospital_now())
                 acked = _queues(mirror.snapshot("NK", public=False))
             assert restored == acked
             assert sum(len(v) for v in restored.values()) > 10
