@@ -45,12 +45,17 @@ def short_time(iso: str) -> str:
     return iso
 
 
-def age_from(birth: str | None, today: date) -> str:
+def age_text(birth: str | None, today: date) -> str:
+    """Age as a report prints it: 45岁; 8个月 or 12天 for a baby; "" when the birth date is unknown."""
     try:
         born = date.fromisoformat(birth or "")
     except ValueError:
         return ""
-    return str(today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
+    years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if years >= 1:
+        return f"{years}岁"
+    months = (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
+    return f"{months}个月" if months >= 1 else f"{max(0, (today - born).days)}天"
 
 
 class Backend:
@@ -128,7 +133,8 @@ class Backend:
     @staticmethod
     def _patient(view: dict, id_number: str = "") -> Patient:
         return Patient(id=str(view["patient_id"]), name=view.get("name", ""), id_number=id_number,
-                       gender=view.get("gender") or "", birth_date=view.get("birth_date") or "")
+                       gender=view.get("gender") or "", birth_date=view.get("birth_date") or "",
+                       medical_card_no=view.get("medical_card_no") or "")
 
     def identify(self, id_number: str | None = None, medical_card_no: str | None = None) -> Patient | None:
         found = self._post(f"{R}/patients/identify", {"id_number": id_number, "medical_card_no": medical_card_no})
@@ -250,8 +256,19 @@ class Backend:
                       slot=f"{reg.get('start', '')}-{reg.get('end', '')}", ahead=int(visit.get("ahead") or 0),
                       estimate_minutes=int(visit.get("estimate_minutes") or 0), fee_fen=reg.get("fee_fen", 0),
                       patient_name=reg.get("patient_name_masked", ""), registered_at=reg.get("created_at", ""),
-                      reprint_code=f"R{registration_id}", room=room,
+                      reprint_code=f"R{registration_id}", room=room, kind=reg.get("kind") or "",
+                      doctor_title=self.doctor_title(reg.get("doctor_id")) if doctor else "", date=reg.get("date") or "",
+                      estimate_min=visit.get("estimate_min"), estimate_max=visit.get("estimate_max"),
+                      registration_id=str(registration_id),
                       ticket_token=str(visit.get("ticket_token") or ""))
+
+    def doctor_title(self, doctor_id: str | None) -> str:
+        """主任医师 etc. from the hospital's doctor list."""
+        try:
+            doctors = self.hospital().get("doctors", [])
+        except CallerError:
+            return ""
+        return next((d.get("title") or "" for d in doctors if d.get("id") == doctor_id), "")
 
     # ----- payment ------------------------------------------------------------------------------
     @staticmethod
@@ -338,8 +355,11 @@ class Backend:
         lines = tuple((i.get("name", ""), str(i.get("result", "")), i.get("unit", "") or "", i.get("reference", "") or "",
                        FLAGS.get(i.get("flag") or "", "")) for i in r.get("items", []))
         verified = r.get("verified_by") or []
-        extra = {"sex": r.get("gender") or "", "age": age_from(r.get("birth_date"), self.clock.today()), "specimen": r.get("specimen") or "",
-                 "tested_by": verified[0] if verified else "", "verified_by": verified[-1] if verified else ""}
+        names = r.get("verified_by_names") or verified  # real names from the staff list
+        extra = {"sex": r.get("gender") or "", "age": age_text(r.get("birth_date"), self.clock.today()), "specimen": r.get("specimen") or "",
+                 "tested_by": names[0] if names else "", "verified_by": names[-1] if names else "",
+                 "patient_name": r.get("patient_name") or "", "report_no": r.get("report_no") or "",
+                 "sampled_at": r.get("sampled_at") or "", "released_at": r.get("released_at") or ""}
         released = r.get("state") == "released" or bool(r.get("released_at"))
         return Report(id=str(r["report_id"]), title=r.get("title", ""), released=released,
                       ready_at=short_time(r.get("ready_at") or ""), printed_count=int(r.get("print_count", 0)),
@@ -362,7 +382,8 @@ class Backend:
             out.append(VisitStatus(visit_id=t.visit_id, ticket=t.ticket, department=t.department,
                                    department_en=t.department_en, state=state.get("state", ""), ahead=t.ahead,
                                    estimate_minutes=t.estimate_minutes, location=t.location, location_en=t.location_en,
-                                   ticket_token=t.ticket_token, registration_id=str(r["registration_id"])))
+                                   registration_id=str(r["registration_id"]), estimate_min=t.estimate_min,
+                                   estimate_max=t.estimate_max, ticket_token=t.ticket_token))
         return out
 
     def rate(self, patient: Patient | None, stars: int, tags: list[str], kind: str, transaction_id: str | None,

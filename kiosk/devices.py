@@ -15,12 +15,15 @@ from PySide6.QtCore import QObject, Signal
 
 from caller.clock import HospitalClock
 from hardware.health import DeviceHealth, Health
-from kiosk.idcheck import mask_id, mask_name
+from privacy import mask_name
+
+from kiosk.idcheck import mask_id
 from kiosk.models import CardData
 
 log = logging.getLogger(__name__)
 
 PAYMENT_METHODS = {"qr": "扫码支付", "code": "付款码支付", "card": "银行卡支付"}
+KINDS = {"general": "普通号", "expert": "专家号"}
 
 def classify_code(code: str) -> tuple[str, str]:
     """(kind, value) of a scanned code: kind "payment" (付款码), "medical_card", "id_number" or "unknown"."""
@@ -30,6 +33,13 @@ def classify_code(code: str) -> tuple[str, str]:
     kind = {"payment_code": "payment", "medical_card": "medical_card", "id_number": "id_number"}.get(
         parsed.kind.value, "unknown")
     return kind, parsed.value
+
+
+def _moment(iso: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
 
 
 def card_from_idcard(card: Any) -> CardData:
@@ -200,12 +210,32 @@ class KioskDevices(QObject):
     def print_ticket(self, ticket, hospital: str) -> bytes:
         from hardware.printer import TicketDoc, render_ticket
 
+        wait_range = None
+        if ticket.estimate_min is not None and ticket.estimate_max is not None and ticket.estimate_max > ticket.estimate_min:
+            wait_range = (ticket.estimate_min, ticket.estimate_max)
         doc = TicketDoc(hospital=hospital, ticket_no=ticket.ticket, department=ticket.department,
                         room=ticket.room or "-", location=ticket.location or "-",
                         masked_name=mask_name(ticket.patient_name) if ticket.patient_name else "-",
                         ahead=ticket.ahead, wait_minutes=ticket.estimate_minutes, printed_at=self.now(),
-                        status_url=ticket_link(self.status_url, ticket))
+                        status_url=ticket_link(self.status_url, ticket),
+                        slot=f"{ticket.date} {ticket.slot}".strip(), kind=KINDS.get(ticket.kind, ""),
+                        doctor=f"{ticket.doctor} {ticket.doctor_title}".strip(), wait_range=wait_range)
         return self._print(render_ticket(doc, self.printer().profile))
+
+    def print_registration_receipt(self, ticket, patient, payment, hospital: str, kiosk_id: str) -> bytes:
+        """挂号凭条: masked name and card number, what was bought, when, how it was paid, at which kiosk."""
+        from privacy import mask_card_number
+
+        from hardware.printer import RegistrationReceiptDoc, render_registration_receipt
+
+        doc = RegistrationReceiptDoc(
+            hospital=hospital, masked_name=mask_name(patient.name), masked_card_no=mask_card_number(patient.medical_card_no),
+            department=ticket.department, doctor=f"{ticket.doctor} {ticket.doctor_title}".strip(),
+            kind=KINDS.get(ticket.kind, "普通号"), visit_date=ticket.date, slot=ticket.slot, fee_fen=ticket.fee_fen,
+            payment_method=PAYMENT_METHODS.get(payment.method, "扫码支付"),
+            transaction_no=payment.transaction_no or payment.id, kiosk_id=kiosk_id, paid_at=self.now(),
+            ticket_no=ticket.ticket)
+        return self._print(render_registration_receipt(doc, self.printer().profile))
 
     def print_receipt(self, patient, bills, payment, hospital: str) -> bytes:
         from hardware.printer import ReceiptDoc, ReceiptLine, render_receipt
@@ -223,14 +253,17 @@ class KioskDevices(QObject):
         return self._print(render_receipt(doc, self.printer().profile))
 
     def print_report(self, patient, report, hospital: str) -> bytes:
+        """The patient's own lab report: their full name (read from their card), age with 岁, the signers' names."""
         from hardware.printer import ReportDoc, ReportItem, render_report
 
+        extra = report.extra
         items = tuple(ReportItem(name, result, unit, ref, flag) for name, result, unit, ref, flag in report.lines)
-        doc = ReportDoc(hospital=hospital, title=report.title, masked_name=mask_name(patient.name),
-                        age=report.extra.get("age", ""), sex=report.extra.get("sex", ""),
-                        specimen=report.extra.get("specimen", ""), items=items,
-                        tested_by=report.extra.get("tested_by", ""), verified_by=report.extra.get("verified_by", ""),
-                        reported_at=self.now(), print_count=max(1, report.printed_count))
+        doc = ReportDoc(hospital=hospital, title=report.title, patient_name=extra.get("patient_name") or patient.name,
+                        age=extra.get("age", ""), sex=extra.get("sex", ""), specimen=extra.get("specimen", ""),
+                        items=items, tested_by=extra.get("tested_by", ""), verified_by=extra.get("verified_by", ""),
+                        reported_at=_moment(extra.get("released_at")) or self.now(),
+                        print_count=max(1, report.printed_count), report_no=extra.get("report_no", ""),
+                        sampled_at=_moment(extra.get("sampled_at")))
         return self._print(render_report(doc, self.printer().profile))
 
     # ----- scanner and payment code ---------------------------------------------------------------

@@ -22,12 +22,3 @@ def check_phone(text: str) -> tuple[bool, str]:
     if len(digits) != 11 or not digits.isdigit() or digits[0] != "1":
         return False, tr("请输入11位手机号码，以1开头。")
     return True, ""
-
-
-def mask_name(name: str) -> str:
-    """张三 -> 张*, 王小明 -> 王*明, 欧阳娜娜 -> 欧**娜 (what public screens and tickets show)."""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]

@@ -12,6 +12,7 @@ class Patient:
     phone: str = ""
     gender: str = ""
     birth_date: str = ""
+    medical_card_no: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,12 @@ class Ticket:
     reprint_code: str = ""
     room: str = ""
     ticket_token: str = ""   # the key of the phone ticket page /t/<token> (the QR code)
+    kind: str = ""  # "general" 普通号 | "expert" 专家号
+    doctor_title: str = ""
+    date: str = ""  # the visit day, "2026-11-27"
+    estimate_min: int | None = None  # the service's wait range, when it gives one
+    estimate_max: int | None = None
+    registration_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,8 @@ class VisitStatus:
     location_en: str = ""
     ticket_token: str = ""
     registration_id: str = ""
+    estimate_min: int | None = None  # the service's wait range, when it gives one
+    estimate_max: int | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +184,7 @@ class Session:
     hold: Hold | None = None
     ticket: Ticket | None = None
     bills: list[Bill] = field(default_factory=list)
+    payment: Payment | None = None  # the paid registration fee, for the 挂号凭条
     idempotency: dict[str, str] = field(default_factory=dict)
 
 

@@ -91,6 +91,7 @@ class Screen(QWidget):
     name = "screen"
     timeout_s: int | None = None
     allow_back = True  # False once a step cannot be undone (paying, paid)
+    own_countdown = False  # True when the page shows its own countdown (paying): the header's is hidden then
 
     def __init__(self, title: str = "", subtitle: str = "", elderly: bool = False) -> None:
         super().__init__()

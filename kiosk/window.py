@@ -244,7 +244,7 @@ class KioskWindow(QWidget):
         self._show_countdown()
 
     def _show_countdown(self) -> None:
-        if self.remaining > 0:
+        if self.remaining > 0 and not (self.current is not None and self.current.own_countdown):  # one per screen
             self.countdown_label.setText(tr("{n} 秒").format(n=self.remaining))
             self.countdown_label.show()
         else:

@@ -108,6 +108,16 @@ class ReportsMixin(PaymentsMixin):
                        report_id=report_id, patient_id=r["patient_id"], print_count=r["print_count"] + 1)
             return self._report_full(conn, self._report_row(conn, report_id))
 
+    def staff_name(self, staff_id: str | None) -> str:
+        """The real name of a member of staff from the hospital's staff list ([[users]]); the id as given when
+        the laboratory system signed with a name the list does not hold."""
+        if not staff_id:
+            return ""
+        for user in getattr(self.config, "users", None) or []:
+            if user.username == staff_id:
+                return user.name
+        return staff_id
+
     def _report_row(self, conn: RowConn, report_id: int) -> dict[str, Any]:
         row = conn.execute("SELECT * FROM rec_reports WHERE id = ?", (report_id,)).fetchone()
         if row is None:
@@ -136,6 +146,8 @@ class ReportsMixin(PaymentsMixin):
         patient = self._patient_row(conn, r["patient_id"])
         return {**self._report_summary(conn, r), "patient_name": patient["name"], "gender": patient["gender"],
                 "birth_date": patient["birth_date"], "verified_by": [r["verified_by_1"], r["verified_by_2"]],
+                "verified_by_names": [self.staff_name(r["verified_by_1"]), self.staff_name(r["verified_by_2"])],
+                "report_no": f"JY{r['sampled_at'][:10].replace('-', '')}-{r['id']:06d}",
                 "items": [{"code": i["code"], "name": i["name"], "result": i["result"], "unit": i["unit"],
                            "reference": reference_text(i["ref_low"], i["ref_high"], i["ref_text"]),
                            "ref_low": i["ref_low"], "ref_high": i["ref_high"], "flag": i["flag"] or ""} for i in items],

@@ -160,9 +160,9 @@ def validate_request(amount_fen: int, subject: str, method: str, idempotency_key
         raise InvalidRequest(f"amount_fen must be a positive integer, got {amount_fen!r}", "金额不正确，请到人工窗口办理。")
     if method not in METHODS:
         raise InvalidRequest(f"method must be one of {METHODS}, got {method!r}", "不支持的支付方式，请选择其他方式。")
-    if not subject.strip():
-        raise InvalidRequest("subject must not be empty", "缴费项目为空，请到人工窗口办理。")
-    if not idempotency_key.strip():
+    if not isinstance(subject, str) or not subject.strip():
+        raise InvalidRequest(f"subject must be a non-empty string, got {subject!r}", "缴费项目为空，请到人工窗口办理。")
+    if not isinstance(idempotency_key, str) or not idempotency_key.strip():
         raise InvalidRequest("idempotency_key must not be empty", "支付请求不完整，请重新操作。")
 
 

@@ -78,8 +78,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, action())
         except PaymentError as exc:
             self._send(exc.http_status, {"error": exc.code, "message_en": exc.message_en, "message_zh": exc.message_zh})
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             self._send(400, {"error": InvalidRequest.code, "message_en": f"bad request: {exc}", "message_zh": "请求不完整。"})
+        except Exception as exc:  # noqa: BLE001 - a caller gets an answer, never a dropped connection
+            log.exception("simulator failed on %s", self.path)
+            self._send(500, {"error": "internal", "message_en": f"simulator error: {type(exc).__name__}",
+                             "message_zh": "支付模拟器内部错误，请稍候再试。"})
 
     def _not_found(self) -> None:
         self._send(404, {"error": "not_found", "message_en": f"no route {self.path}", "message_zh": "找不到该地址。"})

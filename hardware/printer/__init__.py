@@ -3,10 +3,12 @@ from .decode import decode, decode_for, render_png
 from .documents import (
     ReceiptDoc,
     ReceiptLine,
+    RegistrationReceiptDoc,
     ReportDoc,
     ReportItem,
     TicketDoc,
     render_receipt,
+    render_registration_receipt,
     render_report,
     render_ticket,
 )
@@ -18,8 +20,8 @@ from .transport import EscposTransport, SerialTransport, TcpTransport, file_tran
 
 __all__ = [
     "decode", "decode_for", "render_png",
-    "ReceiptDoc", "ReceiptLine", "ReportDoc", "ReportItem", "TicketDoc",
-    "render_receipt", "render_report", "render_ticket",
+    "ReceiptDoc", "ReceiptLine", "RegistrationReceiptDoc", "ReportDoc", "ReportItem", "TicketDoc",
+    "render_receipt", "render_registration_receipt", "render_report", "render_ticket",
     "format_fen", "format_fen_yuan",
     "Printer", "PrinterError", "readiness",
     "PROFILES", "PrinterProfile", "profile_named",

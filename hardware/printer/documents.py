@@ -28,6 +28,32 @@ class TicketDoc:
     status_url: str
     title: str = "排队凭条"
     footer: tuple[str, ...] = ("请留意叫号，过号请到分诊台咨询", "祝您早日康复")
+    slot: str = ""  # "2026-11-27 09:00-09:30"
+    doctor: str = ""  # "张建国 主任医师" (专家号), "" for a general number
+    kind: str = ""  # 号别: "普通号" | "专家号"
+    wait_range: tuple[int, int] | None = None  # (12, 20) minutes when the service gives a range
+
+
+@dataclass(frozen=True)
+class RegistrationReceiptDoc:
+    """挂号凭条: what was bought, for whom (masked), when and how it was paid; money in integer fen."""
+
+    hospital: str
+    masked_name: str
+    masked_card_no: str
+    department: str
+    doctor: str  # "张建国 主任医师", or "" for a general number
+    kind: str  # 号别
+    visit_date: str  # "2026-11-27"
+    slot: str  # "09:00-09:30"
+    fee_fen: int
+    payment_method: str
+    transaction_no: str
+    kiosk_id: str
+    paid_at: datetime
+    ticket_no: str = ""
+    title: str = "挂号凭条"
+    footer: tuple[str, ...] = ("请妥善保管本凭条，退号或报销时需出示", "谢谢，祝您健康")
 
 
 @dataclass(frozen=True)
@@ -78,20 +104,23 @@ class ReportItem:
 
 @dataclass(frozen=True)
 class ReportDoc:
-    """A lab report slip."""
+    """A lab report: the patient's own medical document, so it carries their full name (printed only after
+    their card was read)."""
 
     hospital: str
     title: str
-    masked_name: str
-    age: str
+    patient_name: str
+    age: str  # "45岁", "8个月"
     sex: str
     specimen: str
     items: tuple[ReportItem, ...]
-    tested_by: str
+    tested_by: str  # real names from the staff list, never login ids
     verified_by: str
     reported_at: datetime
     print_count: int = 1
     department: str = ""
+    report_no: str = ""
+    sampled_at: datetime | None = None
     footer: tuple[str, ...] = ("↑ 高于参考范围  ↓ 低于参考范围", "结果请以医生解读为准，祝您健康")
 
 
@@ -122,11 +151,18 @@ def render_ticket(doc: TicketDoc, profile: PrinterProfile) -> bytes:
     w.text(doc.ticket_no, "center", mult, mult, bold=True)
     w.text(doc.department, "center", 2, 2, bold=True)
     w.blank()
+    if doc.kind:
+        w.labelled("号别：", doc.kind)
+    if doc.doctor:
+        w.labelled("医生：", doc.doctor)
+    if doc.slot:
+        w.labelled("就诊时段：", doc.slot, bold=True)
     w.labelled("诊室：", doc.room)
     w.labelled("位置：", doc.location)
     w.labelled("姓名：", doc.masked_name)
     w.text(f"您前面还有 {doc.ahead} 位", bold=True)
-    w.text(f"预计等候约 {doc.wait_minutes} 分钟")
+    low_high = doc.wait_range
+    w.text(f"预计等候约 {low_high[0]}-{low_high[1]} 分钟" if low_high else f"预计等候约 {doc.wait_minutes} 分钟")
     w.labelled("取号时间：", doc.printed_at.strftime(TIME_FORMAT))
     w.blank()
     if doc.status_url:  # no link (the service did not give the page's key): no QR rather than a dead one
@@ -181,44 +217,90 @@ def render_receipt(doc: ReceiptDoc, profile: PrinterProfile) -> bytes:
 
 
 def _report_items(w: SlipWriter, items: tuple[ReportItem, ...]) -> None:
-    if w.columns >= 48:
-        widths = (17, 9, 9, 10)
-        w.row([("项目", widths[0], "left"), ("结果", widths[1], "left"), ("单位", widths[2], "left"),
-               ("参考范围", widths[3], "left")], bold=True)
-        for item in items:
-            result = f"{item.result} {FLAG_MARK[item.flag]}".rstrip()
-            w.row([(item.name, widths[0], "left"), (result, widths[1], "left"), (item.unit, widths[2], "left"),
-                   (item.reference, widths[3], "left")], bold=bool(item.flag))
+    """Results table; columns as wide as their widest entry, so a result, unit or range is never cut."""
+    enc = w.profile.encoding
+    results = [f"{item.result} {FLAG_MARK[item.flag]}".rstrip() for item in items]
+    result_w = max([text_columns("结果", enc)] + [text_columns(r, enc) for r in results]) + 1
+    unit_w = max([text_columns("单位", enc)] + [text_columns(item.unit, enc) for item in items]) + 1
+    ref_w = max([text_columns("参考范围", enc)] + [text_columns(item.reference, enc) for item in items])
+    name_w = w.columns - result_w - unit_w - ref_w - 3
+    if name_w >= 14:  # one row per item: 项目 结果 单位 参考范围
+        w.row([("项目", name_w, "left"), ("结果", result_w, "left"), ("单位", unit_w, "left"),
+               ("参考范围", ref_w, "left")], bold=True)
+        for item, result in zip(items, results):
+            w.row([(item.name, name_w, "left"), (result, result_w, "left"), (item.unit, unit_w, "left"),
+                   (item.reference, ref_w, "left")], bold=bool(item.flag))
         return
-    widths = (10, 8, 12)
+    indent = 2
+    three = indent + result_w + unit_w + ref_w + 2 <= w.columns
     w.text("项目", bold=True)
-    w.row([("  结果", widths[0], "left"), ("单位", widths[1], "left"), ("参考范围", widths[2], "left")], bold=True)
-    for item in items:
-        result = f"  {item.result} {FLAG_MARK[item.flag]}".rstrip()
+    if three:  # the name on its own line, then result, unit and range beneath it
+        ref_w = w.columns - indent - result_w - unit_w - 2
+        w.row([(" " * indent + "结果", indent + result_w, "left"), ("单位", unit_w, "left"), ("参考范围", ref_w, "left")],
+              bold=True)
+    else:  # very narrow: "result unit" and the range
+        w.row([(" " * indent + "结果 单位", w.columns - ref_w - 1, "left"), ("参考范围", ref_w, "left")], bold=True)
+    for item, result in zip(items, results):
         w.text(item.name, bold=bool(item.flag))
-        w.row([(result, widths[0], "left"), (item.unit, widths[1], "left"), (item.reference, widths[2], "left")],
-              bold=bool(item.flag))
+        if three:
+            w.row([(" " * indent + result, indent + result_w, "left"), (item.unit, unit_w, "left"),
+                   (item.reference, ref_w, "left")], bold=bool(item.flag))
+        else:
+            w.row([(" " * indent + f"{result} {item.unit}".rstrip(), w.columns - ref_w - 1, "left"),
+                   (item.reference, ref_w, "left")], bold=bool(item.flag))
 
 
 def render_report(doc: ReportDoc, profile: PrinterProfile) -> bytes:
-    """The lab report slip: patient, specimen, results with ↑/↓, two signing doctors, print count."""
+    """The lab report slip: patient, report number, specimen and times, results with ↑/↓, the two signers."""
     w = SlipWriter(profile)
     _header(w, doc.hospital, doc.title)
-    patient = f"姓名：{doc.masked_name}  性别：{doc.sex}  年龄：{doc.age}"
+    patient = f"姓名：{doc.patient_name}  性别：{doc.sex}  年龄：{doc.age}"
     if text_columns(patient, profile.encoding) <= profile.columns:
         w.text(patient)
     else:
-        w.labelled("姓名：", doc.masked_name)
+        w.labelled("姓名：", doc.patient_name)
         w.text(f"性别：{doc.sex}  年龄：{doc.age}")
+    if doc.report_no:
+        w.labelled("报告单号：", doc.report_no)
     if doc.department:
         w.labelled("科室：", doc.department)
     w.labelled("标本：", doc.specimen)
+    if doc.sampled_at is not None:
+        w.labelled("采样时间：", doc.sampled_at.strftime(TIME_FORMAT))
     w.rule()
     _report_items(w, doc.items)
     w.rule()
     w.text(f"检验者：{doc.tested_by}  审核者：{doc.verified_by}")
     w.labelled("报告时间：", doc.reported_at.strftime(TIME_FORMAT))
     w.text(f"第{doc.print_count}次打印", "right", bold=doc.print_count > 1)
+    _footer(w, doc.footer)
+    return w.finish()
+
+
+def render_registration_receipt(doc: RegistrationReceiptDoc, profile: PrinterProfile) -> bytes:
+    """挂号凭条: patient (masked), department, doctor, 号别, date and slot, fee, how it was paid, kiosk."""
+    w = SlipWriter(profile)
+    _header(w, doc.hospital, doc.title)
+    w.labelled("姓名：", doc.masked_name)
+    if doc.masked_card_no:
+        w.labelled("就诊卡号：", doc.masked_card_no)
+    w.rule()
+    w.labelled("科室：", doc.department)
+    w.labelled("号别：", doc.kind)
+    if doc.doctor:
+        w.labelled("医生：", doc.doctor)
+    w.labelled("就诊日期：", doc.visit_date, bold=True)
+    w.labelled("就诊时段：", doc.slot, bold=True)
+    if doc.ticket_no:
+        w.labelled("排队号：", doc.ticket_no)
+    w.rule()
+    total = format_fen(doc.fee_fen)
+    double = text_columns("挂号费：" + total, profile.encoding) + 1 <= profile.columns // 2
+    w.pair("挂号费：", total, bold=True, width=2 if double else 1, height=2)
+    w.pair("支付方式：", doc.payment_method)
+    w.pair("交易号：", doc.transaction_no)
+    w.pair("缴费时间：", doc.paid_at.strftime("%Y-%m-%d %H:%M:%S"))
+    w.pair("自助机：", doc.kiosk_id)
     _footer(w, doc.footer)
     return w.finish()
 
@@ -230,6 +312,7 @@ class _Samples:
     ticket: TicketDoc
     receipt: ReceiptDoc
     report: ReportDoc
+    registration: RegistrationReceiptDoc
 
 
 def sample_documents(now: datetime | None = None) -> _Samples:
@@ -246,6 +329,9 @@ def sample_documents(now: datetime | None = None) -> _Samples:
         wait_minutes=25,
         printed_at=now,
         status_url="http://queue.hospital.local/t/20261123-A015?k=7f3a9c",
+        slot="2026-11-23 09:30-09:45",
+        doctor="张建国 主任医师",
+        kind="专家号",
     )
     receipt = ReceiptDoc(
         hospital="市第一人民医院",
@@ -262,21 +348,30 @@ def sample_documents(now: datetime | None = None) -> _Samples:
     report = ReportDoc(
         hospital="市第一人民医院",
         title="检验报告单（血常规）",
-        masked_name="欧**娜",
+        patient_name="欧阳娜娜",
         age="45岁",
         sex="女",
         specimen="静脉血（EDTA抗凝）",
         department="内科门诊",
+        report_no="JY20261123-000128",
+        sampled_at=now.replace(hour=7, minute=45),
         items=(
             ReportItem("白细胞计数(WBC)", "11.8", "10^9/L", "3.5-9.5", "H"),
             ReportItem("红细胞计数(RBC)", "4.52", "10^12/L", "3.8-5.1"),
             ReportItem("血红蛋白(HGB)", "102", "g/L", "115-150", "L"),
             ReportItem("血小板计数(PLT)", "236", "10^9/L", "125-350"),
             ReportItem("中性粒细胞百分比", "78.2", "%", "40-75", "H"),
+            ReportItem("估算肾小球滤过率(eGFR)", "95", "mL/min/1.73m²", ">90"),
+            ReportItem("肌酐", "68", "µmol/L", "45-84"),
         ),
         tested_by="李建华",
         verified_by="陈静",
         reported_at=now,
         print_count=2,
     )
-    return _Samples(ticket, receipt, report)
+    registration = RegistrationReceiptDoc(
+        hospital="市第一人民医院", masked_name="王*明", masked_card_no="MC2600***128", department="内科",
+        doctor="张建国 主任医师", kind="专家号", visit_date="2026-11-23", slot="09:30-09:45", fee_fen=5000,
+        payment_method="微信支付", transaction_no="4200001234202611230987654321", kiosk_id="kiosk-1", paid_at=now,
+        ticket_no="A015")
+    return _Samples(ticket, receipt, report, registration)

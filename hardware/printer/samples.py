@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .decode import decode_for
-from .documents import render_receipt, render_report, render_ticket, sample_documents
+from .documents import render_receipt, render_registration_receipt, render_report, render_ticket, sample_documents
 from .profiles import GENERIC_58_GBK, GENERIC_80_GBK, RASTER_QR_58_GBK
 from .render import render_png
 
@@ -22,7 +22,8 @@ def write_samples(out_dir: str | Path = DEFAULT_OUT) -> list[Path]:
     for profile in (GENERIC_58_GBK, GENERIC_80_GBK):
         for name, data in (("ticket", render_ticket(docs.ticket, profile)),
                            ("receipt", render_receipt(docs.receipt, profile)),
-                           ("report", render_report(docs.report, profile))):
+                           ("report", render_report(docs.report, profile)),
+                           ("registration", render_registration_receipt(docs.registration, profile))):
             path = Path(out_dir) / f"{name}-{profile.paper_mm}mm.png"
             written.append(render_png(decode_for(profile, data), profile.dots, path))
     raster = RASTER_QR_58_GBK

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import commands
-from .layout import Align, columns_row, encode_text, label_value, text_columns, wrap
+from .layout import Align, char_columns, columns_row, label_value, printable, text_columns, wrap
 from .profiles import PrinterProfile
 from .qr import qr_command
 
@@ -38,13 +38,22 @@ class SlipWriter:
         """Print text, wrapped to the columns available at this width multiplier, one LF per line."""
         self._mode(align, width, height, bold)
         for line in wrap(text, self.columns // width, self.profile.encoding):
-            self._out += encode_text(line, self.profile.encoding) + commands.LF
+            self._line(line)
+
+    def _line(self, line: str) -> None:
+        """One printed line: text in the profile's encoding (GBK forms substituted), or, when a character has
+        no form in it (m², 10⁹/L), the whole line as a raster image drawn with the bundled font: never a '?'."""
+        line = printable(line, self.profile.encoding)
+        try:
+            self._out += line.encode(self.profile.encoding) + commands.LF
+        except UnicodeEncodeError:
+            self._out += raster_line(line, self.profile.encoding, self._bold, *self._size)
 
     def lines(self, lines: list[str], bold: bool = False) -> None:
         """Print pre-laid-out lines (already fitted to the columns), left aligned at normal size."""
         self._mode("left", 1, 1, bold)
         for line in lines:
-            self._out += encode_text(line, self.profile.encoding) + commands.LF
+            self._line(line)
 
     def row(self, cells: list[tuple[str, int, Align]], bold: bool = False) -> None:
         """A table row (see layout.columns_row)."""
@@ -54,7 +63,7 @@ class SlipWriter:
         """Label on the left, value on the right (value on its own line when both do not fit)."""
         self._mode("left", width, height, bold)
         for line in label_value(label, value, self.columns // width, self.profile.encoding):
-            self._out += encode_text(line, self.profile.encoding) + commands.LF
+            self._line(line)
 
     def labelled(self, label: str, value: str, bold: bool = False) -> None:
         """'label：value' with continuation lines indented under the value."""
@@ -92,3 +101,21 @@ class SlipWriter:
             self._out += commands.CHINESE_OFF
         self._out += commands.feed(self.profile.cut_feed_lines) + commands.cut(partial=True)
         return bytes(self._out)
+
+
+def raster_line(line: str, encoding: str, bold: bool = False, width: int = 1, height: int = 1) -> bytes:
+    """GS v 0 image of one text line, each character in the cell the printer's own font would give it."""
+    from PIL import Image
+
+    from .render import LINE_GAP, _glyph
+
+    glyphs = [_glyph(ch, char_columns(ch, encoding), bold, width, height) for ch in line]
+    dots_w = sum(g.width for g in glyphs) or 8
+    dots_h = max([g.height for g in glyphs] or [24]) + LINE_GAP * height
+    picture = Image.new("L", ((dots_w + 7) // 8 * 8, dots_h), 255)
+    x = 0
+    for glyph in glyphs:
+        picture.paste(glyph, (x, 0))
+        x += glyph.width
+    bits = picture.point(lambda v: 0 if v >= 128 else 255).convert("1").tobytes()  # 1 = black for the printer
+    return commands.raster(bits, picture.width // 8, picture.height)

@@ -15,7 +15,7 @@ import serial
 
 from hardware.health import DeviceHealth, Health
 from hardware.idcard.signals import Signal
-from hardware.scanner.lines import LineDecoder
+from hardware.scanner.lines import IDLE_GAP_S, LineDecoder
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class ScannerReader:
     """Reads codes from a serial scanner; re-opens the port by itself when the device comes back."""
 
     def __init__(self, url: str, baudrate: int = 9600, *, reopen_interval: float = 0.5,
-                 repeat_window: float = 1.0, device: str = DEVICE,
+                 repeat_window: float = 1.0, idle_gap_s: float = IDLE_GAP_S, device: str = DEVICE,
                  on_code: Callable[[str], Any] | None = None,
                  on_health: Callable[[DeviceHealth], Any] | None = None) -> None:
         self.url, self.baudrate, self.reopen_interval, self.device = url, baudrate, reopen_interval, device
@@ -52,7 +52,7 @@ class ScannerReader:
         if on_health is not None:
             self.health_changed.connect(on_health)
         self._guard = RepeatGuard(repeat_window)
-        self._decoder = LineDecoder()
+        self._decoder = LineDecoder(idle_gap_s=idle_gap_s)
         self._port: serial.SerialBase | None = None
         self._health: DeviceHealth | None = None
         self._lock = threading.Lock()
@@ -119,7 +119,12 @@ class ScannerReader:
                 self._close()
                 self._set_health(Health.OFFLINE, *MSG_OFFLINE)
                 continue
-            for code in self._decoder.feed(data):
+            codes = self._decoder.feed(data)
+            for dropped in self._decoder.take_dropped():  # never passed on as a code: a warning for the staff
+                log.warning("scanner: %s scan dropped (%d bytes)", dropped.reason, dropped.size)
+                self._set_health(Health.DEGRADED, *dropped.message)
+            for code in codes:
+                self._set_health(Health.OK)  # a good scan again
                 if self._guard.accept(code):
                     log.info("code scanned (%d characters)", len(code))
                     self.scanned.emit(code)

@@ -14,6 +14,9 @@ Rules for the speech text (each checked against ``espeak-ng -x``, no ``(en)``):
   ``015`` is never read as a number;
 * names never carry ``*`` (espeak says "asterisk"): by setting they are dropped,
   reduced to surname + 某某, or spoken in full when a full name is given;
+* Latin letters anywhere (rooms, departments, notices: ``VIP诊室``, ``CT室``, ``MRI室``) are spelled one
+  capital at a time, exactly like ticket letters (``V I P 诊室``): a word in Latin letters would otherwise be
+  read with English phonemes or as one mangled syllable;
 * rooms gain 号 after their number (``3诊室`` -> ``3号诊室``); numbers of three
   or more digits are read digit by digit (``103诊室`` -> ``一 零 三 号诊室``).
 """
@@ -39,6 +42,7 @@ COMPOUND_SURNAMES = frozenset(
 # Characters espeak reads aloud by name, or that mean nothing when spoken.
 _UNSPEAKABLE = re.compile(r"[*#_~^|<>\\/\[\]{}=+@&]")
 _SPACES = re.compile(r"\s+")
+_LATIN_RUN = re.compile(r"[A-Za-z]+")
 _ROOM_NUMBER = re.compile(r"(\d+)\s*(?:号)?\s*(?=诊室|诊间|诊台|窗口|室)")
 
 
@@ -101,6 +105,11 @@ def spoken_name(name: str | None, mode: NameMode = "surname") -> str:
     return f"{surname}某某" if surname else ""
 
 
+def spell_latin(text: str) -> str:
+    """``"VIP诊室"`` -> ``"V I P 诊室"``: each Latin letter read alone, by the same letter names as tickets."""
+    return _SPACES.sub(" ", _LATIN_RUN.sub(lambda m: " " + " ".join(m.group(0).upper()) + " ", text)).strip()
+
+
 def spoken_room(room: str) -> str:
     """``"3诊室"`` -> ``"3号诊室"``; ``"103诊室"`` -> ``"一 零 三 号诊室"``."""
 
@@ -111,12 +120,12 @@ def spoken_room(room: str) -> str:
         return f"{digits}号"
 
     text = _ROOM_NUMBER.sub(number, room.strip())
-    return _SPACES.sub(" ", _UNSPEAKABLE.sub("", text)).strip()
+    return spell_latin(_UNSPEAKABLE.sub("", text))
 
 
 def speakable(text: str) -> str:
-    """Free text (a broadcast notice) made safe to speak: no ``*`` or other symbols."""
-    return _SPACES.sub(" ", _UNSPEAKABLE.sub(" ", text)).strip()
+    """Free text (a broadcast notice) made safe to speak: no ``*`` or other symbols, Latin letters spelled."""
+    return spell_latin(_UNSPEAKABLE.sub(" ", text))
 
 
 def call_text(

@@ -93,6 +93,7 @@ class RegisterMixin(PaymentMixin):
 
     def _paid(self, payment) -> None:
         kiosk = self.kiosk
+        kiosk.session.payment = payment  # for the 挂号凭条
         hold = kiosk.session.hold
         self.call(lambda: kiosk.backend.finish_registration(hold, payment, self.key(f"finish:{hold.id}")),
                   self._registered, self._finish_failed)
@@ -114,12 +115,22 @@ class RegisterMixin(PaymentMixin):
         kiosk.session.ticket = ticket
         self.print_ticket(ticket, lambda printed, code: kiosk.show_screen(
             lambda: TicketScreen(kiosk, ticket, printed, lambda: self.rate("registration", ticket.visit_id),
-                                 reprint_code=code), push=False))
+                                 reprint_code=code), push=False), with_receipt=True)
 
-    def print_ticket(self, ticket: Ticket, then) -> None:
-        """Print; then(printed, reprint_code). A failure never undoes the registration."""
+    def print_ticket(self, ticket: Ticket, then, with_receipt: bool = False) -> None:
+        """Print the ticket (and after a paid registration the 挂号凭条); then(printed, reprint_code).
+        A failure never undoes the registration."""
         kiosk = self.kiosk
         name = kiosk.settings.hospital_name
+        patient, payment = kiosk.session.patient, kiosk.session.payment
+
+        def work():
+            kiosk.devices.print_ticket(ticket, name)
+            if with_receipt and payment is not None and patient is not None:
+                try:
+                    kiosk.devices.print_registration_receipt(ticket, patient, payment, name, kiosk.settings.device_id)
+                except Exception as exc:  # noqa: BLE001 - the ticket is out; the staff see the printer's state
+                    kiosk.devices.note_print_failure(exc)
 
         def done(_sent) -> None:
             then(True, "")
@@ -129,4 +140,4 @@ class RegisterMixin(PaymentMixin):
             then(False, ticket.reprint_code or ticket.visit_id)
             return True
 
-        self.call(lambda: kiosk.devices.print_ticket(ticket, name), done, failed)
+        self.call(work, done, failed)

@@ -248,6 +248,10 @@
         <translation>Where to go</translation>
     </message>
     <message>
+        <source>就诊时段</source>
+        <translation>Time</translation>
+    </message>
+    <message>
         <source>工作人员登录</source>
         <translation>Staff sign-in</translation>
     </message>

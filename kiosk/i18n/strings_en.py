@@ -251,4 +251,5 @@ EN: dict[str, str] = {
     "约 {low}-{high} 分钟": "about {low}-{high} min",
     "识别身份": "Identify me",
     "这是您今天可以办理的事项，请点击": "Here is what you can do today. Please tap one.",
+    "就诊时段": "Time",
 }

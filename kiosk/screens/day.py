@@ -45,9 +45,8 @@ class DayScreen(Screen):
             self.queue_card = Card()
             for v in day.visits[:2]:
                 state = tr("正在叫您，请马上到诊室") if v.state == "called" else (
-                    tr("前面还有 {n} 人").format(n=v.ahead) + "，" + wait_text(v.estimate_minutes,
-                                                                        getattr(v, "estimate_min", None),
-                                                                        getattr(v, "estimate_max", None)))
+                    tr("前面还有 {n} 人").format(n=v.ahead) + "，" + wait_text(v.estimate_minutes, v.estimate_min,
+                                                                        v.estimate_max))
                 self.queue_card.row(f"{v.ticket}  {pick(v.department, v.department_en)}", state)
             self.queue_card.mouseReleaseEvent = lambda _e: on_queue()
             items.append(self.queue_card)

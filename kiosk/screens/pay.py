@@ -27,6 +27,7 @@ def qr_pixmap(text: str, size: int) -> QPixmap:
 class PaymentScreen(Screen):
     name = "payment"
     allow_back = False
+    own_countdown = True
 
     def __init__(self, kiosk, amount_fen: int, qr_text: str, seconds: int, on_cancel: Callable[[], None],
                  what: str = "") -> None:

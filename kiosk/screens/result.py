@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 
 from kiosk.i18n import pick, tr
 from kiosk.models import Ticket
+from kiosk.screens.day import wait_text
 from kiosk.widgets import Card, Screen, button, label
 
 
@@ -25,9 +26,11 @@ class TicketScreen(Screen):
         info.row(tr("科室"), pick(ticket.department, ticket.department_en))
         if ticket.doctor:
             info.row(tr("医生"), ticket.doctor)
+        if ticket.slot.strip("-"):
+            info.row(tr("就诊时段"), ticket.slot)
         info.row(tr("请到"), pick(ticket.location, ticket.location_en) or "-")
         info.row(tr("前面还有"), tr("{n} 人").format(n=ticket.ahead))
-        info.row(tr("预计等候"), tr("约 {m} 分钟").format(m=ticket.estimate_minutes))
+        info.row(tr("预计等候"), wait_text(ticket.estimate_minutes, ticket.estimate_min, ticket.estimate_max))
         if printed:
             self.print_note = label(tr("请取走打印的排队凭条，留意叫号。祝您健康！"), "Subtitle", align=Qt.AlignCenter)
         else:

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from kiosk.i18n import pick, tr
 from kiosk.models import Appointment, Bill, Report, VisitStatus, yuan
+from kiosk.screens.day import wait_text
 from kiosk.widgets import Card, ChoiceList, RichButton, Screen, button, label
 
 
@@ -134,7 +135,7 @@ class QueueStatusScreen(Screen):
                 card.row(tr("状态"), tr("正在叫您，请马上到诊室"))
             else:
                 card.row(tr("前面还有"), tr("{n} 人").format(n=v.ahead))
-                card.row(tr("预计等候"), tr("约 {m} 分钟").format(m=v.estimate_minutes))
+                card.row(tr("预计等候"), wait_text(v.estimate_minutes, v.estimate_min, v.estimate_max))
             if v.location:
                 card.row(tr("请到"), pick(v.location, v.location_en))
             self.add(card)

@@ -94,3 +94,15 @@ def test_card_of_someone_new_on_home_creates_the_record_then_registers(qtbot, ki
     type_keys(qtbot, screen.keypad, "13812345678")
     click(qtbot, screen.keypad.ok)
     wait_screen(qtbot, kiosk, "departments")  # nothing waits for a new patient: they came to register
+
+
+def test_age_on_a_report_says_years_months_or_days():
+    from datetime import date
+
+    from kiosk.backend import age_text
+
+    today = date(2026, 11, 27)
+    assert age_text("1981-04-02", today) == "45岁"
+    assert age_text("2026-03-30", today) == "7个月"
+    assert age_text("2026-11-15", today) == "12天"
+    assert age_text("", today) == ""

@@ -20,11 +20,19 @@ def test_card_register_pay_ticket_printed_and_queued(qtbot, kiosk, reader_sim, p
     number = ticket_screen.number.text()
     assert number[:1].isalpha() and number[1:].isdigit()
 
-    assert printer_sim.core.wait_for_jobs(1, timeout=5)
-    printed = "\n".join(text_lines(decode_for(printer_sim.core.profile, printer_sim.core.jobs[-1].data)))
+    assert printer_sim.core.wait_for_jobs(2, timeout=5)  # the queue ticket, then the 挂号凭条
+    ticket_job, receipt_job = printer_sim.core.jobs[-2:]
+    printed = "\n".join(text_lines(decode_for(printer_sim.core.profile, ticket_job.data)))
     assert number in printed
     assert card.name not in printed  # only the masked name goes on paper
-    qr = [e for e in decode_for(printer_sim.core.profile, printer_sim.core.jobs[-1].data) if isinstance(e, QRCode)]
+    slot = kiosk.session.slot
+    assert f"就诊时段：{kiosk.session.ticket.date} {slot.start}-{slot.end}" in printed and "号别：普通号" in printed
+    receipt = "\n".join(text_lines(decode_for(printer_sim.core.profile, receipt_job.data)))
+    paid = orders(payment_sim, "paid")[0]
+    for fact in ("挂号凭条", "科室：", "号别：", f"就诊时段：{slot.start}", "扫码支付", paid.order_id, kiosk.settings.device_id):
+        assert fact in receipt, fact
+    assert card.name not in receipt and "姓名：" + card.name[0] in receipt  # masked
+    qr = [e for e in decode_for(printer_sim.core.profile, ticket_job.data) if isinstance(e, QRCode)]
     url = qr[0].payload.decode("ascii") if qr else ""
     assert url == f"{service}/t/{kiosk.session.ticket.ticket_token}" and kiosk.session.ticket.visit_id not in url
     page = httpx.get(url, timeout=5)  # what the patient's phone opens from the QR code

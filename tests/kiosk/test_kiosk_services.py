@@ -69,8 +69,8 @@ def test_reports_print_released_and_say_when_the_others_are_ready(qtbot, kiosk, 
     now = clock()
     ready = records.add_report(int(patient_id), "血常规", now - timedelta(hours=3), now - timedelta(hours=1),
                                [{"name": "白细胞计数", "result": "11.2", "unit": "10^9/L", "ref_low": 3.5, "ref_high": 9.5}])
-    records.verify_report(ready, "lab-1")
-    records.verify_report(ready, "lab-2")
+    records.verify_report(ready, "lab-li")
+    records.verify_report(ready, "lab-zhou")
     records.add_report(int(patient_id), "肝功能", now - timedelta(hours=1), now + timedelta(hours=4),
                        [{"name": "谷丙转氨酶", "result": "30", "unit": "U/L", "ref_low": 7, "ref_high": 40}])
     screen = identify_again(qtbot, kiosk, reader_sim, card, "reports", "reports")
@@ -82,6 +82,9 @@ def test_reports_print_released_and_say_when_the_others_are_ready(qtbot, kiosk, 
     assert printer_sim.core.wait_for_jobs(1, timeout=5)
     slip = printed_text(printer_sim)
     assert "白细胞计数" in slip and "11.2" in slip
+    assert f"姓名：{card.name}" in slip  # the patient's own medical document: full name
+    assert "岁" in slip and "报告单号：JY" in slip and "采样时间：" in slip
+    assert "检验者：李建华" in slip and "审核者：周雪梅" in slip and "lab-" not in slip  # names, not login ids
     staff = CallerClient(service, DEMO_TOKENS["kiosk"])
     assert staff.request("GET", f"/records/reports/{ready}")["print_count"] == 1
     staff.close()

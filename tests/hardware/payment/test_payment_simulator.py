@@ -218,3 +218,20 @@ def test_every_outcome_has_a_polite_chinese_message() -> None:
 
 def test_amounts_in_fen_read_as_yuan() -> None:
     assert [yuan(1250), yuan(5), yuan(100000), yuan(-300)] == ["12.50元", "0.05元", "1000.00元", "-3.00元"]
+
+
+@pytest.mark.parametrize("field,value", [("subject", None), ("subject", 12), ("idempotency_key", None),
+                                         ("amount_fen", "12.50")])
+def test_http_api_answers_a_malformed_order_with_400_and_keeps_serving(field, value) -> None:
+    import httpx
+
+    from hardware.payment.simulator import SimulatorServer
+
+    body = {"amount_fen": 1250, "subject": "挂号费", "method": "qr", "idempotency_key": "bad-1", field: value}
+    with SimulatorServer(SimulatedProvider(Outcome.no_answer())) as server:
+        answer = httpx.post(f"{server.url}/orders", json=body)
+        assert answer.status_code == 400
+        assert answer.json()["error"] == InvalidRequest.code and answer.json()["message_zh"]
+        good = httpx.post(f"{server.url}/orders", json={**body, field: {"subject": "挂号费", "idempotency_key": "ok-1",
+                                                                         "amount_fen": 1250}[field]})
+        assert good.status_code == 200 and good.json()["state"] == "pending"

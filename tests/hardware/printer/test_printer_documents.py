@@ -87,7 +87,8 @@ def test_report_flags_print_count_and_doctors(docs, profile):
     assert "4.52 ↑" not in joined and "4.52 ↓" not in joined
     assert "第2次打印" in joined
     assert "检验者：李建华" in joined and "审核者：陈静" in joined
-    assert "姓名：欧**娜" in joined and "年龄：45岁" in joined and "性别：女" in joined
+    assert "姓名：欧阳娜娜" in joined and "年龄：45岁" in joined and "性别：女" in joined  # their own document
+    assert "报告单号：JY20261123-000128" in joined and "采样时间：2026-11-23 07:45" in joined
     high = next(e for e in texts(elements) if "11.8" in e.text)
     assert high.bold
 
@@ -112,7 +113,33 @@ def test_raster_qr_decodes_with_zxing(docs, raster_profile):
 
 def test_gb18030_profile_prints_a_name_gbk_cannot(docs):
     ticket = replace(docs.ticket, masked_name="吴*𠮷")  # U+20BB7 is outside GBK
-    gbk = text_lines(decode_for(GENERIC_58_GBK, render_ticket(ticket, GENERIC_58_GBK)))
+    from hardware.printer.decode import RasterImage
+
+    gbk_elements = decode_for(GENERIC_58_GBK, render_ticket(ticket, GENERIC_58_GBK))
     gb18030 = text_lines(decode_for(GB18030_80_NATIVE_QR, render_ticket(ticket, GB18030_80_NATIVE_QR)))
     assert "姓名：吴*𠮷" in gb18030
-    assert "姓名：吴*?" in gbk  # replaced, the job still prints
+    assert not any("?" in line for line in text_lines(gbk_elements))  # never a silent '?'
+    assert sum(isinstance(e, RasterImage) for e in gbk_elements) == 1  # that line drawn with the bundled font
+
+
+def test_ticket_carries_number_kind_doctor_and_slot(docs, profile):
+    joined = "\n".join(line.strip() for line in text_lines(decode_for(profile, render_ticket(docs.ticket, profile))))
+    assert "号别：专家号" in joined and "医生：张建国 主任医师" in joined
+    assert "就诊时段：2026-11-23 09:30-09:45" in joined.replace("\n", "").replace("  ", "")
+
+
+def test_ticket_shows_the_wait_range_when_the_service_gives_one(docs, profile):
+    ticket = replace(docs.ticket, wait_range=(12, 20))
+    joined = "\n".join(text_lines(decode_for(profile, render_ticket(ticket, profile))))
+    assert "预计等候约 12-20 分钟" in joined
+
+
+def test_registration_receipt_has_every_fact(docs, profile):
+    from hardware.printer import render_registration_receipt
+
+    joined = "\n".join(line.strip() for line in text_lines(
+        decode_for(profile, render_registration_receipt(docs.registration, profile))))
+    for fact in ("挂号凭条", "姓名：王*明", "就诊卡号：MC2600***128", "科室：内科", "号别：专家号", "医生：张建国 主任医师",
+                 "就诊日期：2026-11-23", "就诊时段：09:30-09:45", "排队号：A015", "50.00", "微信支付",
+                 "4200001234202611230987654321", "kiosk-1"):
+        assert fact in joined.replace("\n", "") or fact in joined, fact

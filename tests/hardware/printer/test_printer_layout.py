@@ -33,7 +33,7 @@ def test_columns_row_aligns_amounts_at_the_right_edge():
                          ("￥25.00", 10, "right")])
     assert len(lines) == 2
     assert lines[0].endswith("￥25.00") and text_columns(lines[0]) == 48
-    assert lines[1] == "×24粒）"
+    assert lines[1] == "（0.25g×24粒）"  # a bracketed term is never split
 
 
 def test_money_from_integer_fen():

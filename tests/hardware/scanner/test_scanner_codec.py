@@ -130,3 +130,37 @@ def test_any_split_of_the_stream_gives_the_same_codes(texts, end, cuts):
     decoder = LineDecoder()
     got = [c for a, b in zip([0, *points], [*points, len(wire)]) for c in decoder.feed(wire[a:b])]
     assert got == texts
+
+
+def test_a_partial_line_is_dropped_after_the_idle_gap_not_glued_onto_the_next_scan():
+    decoder = LineDecoder(idle_gap_s=0.3)
+    assert decoder.feed(b"MC2600", now=10.0) == []
+    assert decoder.feed(b"MC26000128\r", now=13.0) == ["MC26000128"]
+    assert [d.reason for d in decoder.take_dropped()] == ["partial"]
+    assert decoder.take_dropped() == []
+
+
+def test_a_code_in_pieces_within_the_gap_is_one_code():
+    decoder = LineDecoder(idle_gap_s=0.3)
+    assert decoder.feed(b"MC26", now=1.0) == []
+    assert decoder.feed(b"000128", now=1.2) == []
+    assert decoder.feed(b"\r", now=1.45) == ["MC26000128"]
+    assert decoder.take_dropped() == []
+
+
+def test_expire_drops_a_partial_line_without_new_bytes():
+    decoder = LineDecoder(idle_gap_s=0.3)
+    decoder.feed(b"MC2600", now=5.0)
+    decoder.expire(now=5.2)
+    assert decoder.pending == b"MC2600"
+    decoder.expire(now=5.4)
+    assert decoder.pending == b"" and decoder.take_dropped()[0].size == 6
+
+
+def test_undecodable_bytes_are_dropped_and_reported_never_a_code():
+    decoder = LineDecoder()
+    assert decoder.feed(b"\xff\xfe\x80\x81\r" + b"MC:00012345\r") == ["MC:00012345"]
+    dropped = decoder.take_dropped()
+    assert [d.reason for d in dropped] == ["undecodable"]
+    zh, en = dropped[0].message
+    assert "重新扫码" in zh and "scan again" in en

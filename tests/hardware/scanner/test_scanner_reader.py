@@ -67,3 +67,21 @@ def test_socket_url(listen):
 
 def test_package_exposes_the_simulator():
     assert LazySimulator is ScannerSimulator
+
+
+def test_partial_line_dropped_after_the_gap_with_a_warning_then_the_next_scan_arrives_alone(scanner_sim, listen):
+    listener = listen(ScannerReader(scanner_sim.port_path, idle_gap_s=0.3))
+    assert scanner_sim.send_raw(b"MC2600")  # the scanner lost the rest of this code
+    warning = listener.wait_health(Health.DEGRADED)
+    assert "不完整" in warning.reason_zh and "incomplete" in warning.reason_en
+    assert scanner_sim.scan("MC26000128")
+    assert listener.next_code() == "MC26000128"
+    listener.wait_health(Health.OK)
+
+
+def test_undecodable_scan_is_reported_not_passed_on(scanner_sim, listen):
+    listener = listen(ScannerReader(scanner_sim.port_path))
+    assert scanner_sim.send_raw(b"\xff\xfe\x80\r")
+    assert "无法识别" in listener.wait_health(Health.DEGRADED).reason_zh
+    assert scanner_sim.scan("MC:00012345")
+    assert listener.next_code() == "MC:00012345"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 import string
 import subprocess
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -80,7 +81,7 @@ def test_surname_of_masked_and_compound_names() -> None:
         ("内科5诊室", "内科5号诊室"),
         ("103诊室", "一 零 三 号诊室"),
         ("2窗口", "2号窗口"),
-        ("B区", "B区"),
+        ("B区", "B 区"),  # a letter alone, as on tickets
     ],
 )
 def test_rooms_get_hao(room: str, spoken: str) -> None:
@@ -141,3 +142,36 @@ def test_digits_are_read_one_by_one() -> None:
 def test_masked_name_would_be_read_as_asterisk_which_is_why_we_rewrite_it() -> None:
     assert "(en)" in phonemes("张*")  # espeak says "asterisk" in English
     assert "(en)" not in phonemes(call_text(DEFAULT_CALL_TEMPLATE, "A015", "张*", "3诊室"))
+
+
+@pytest.mark.parametrize("text,spoken", [
+    ("VIP诊室", "V I P 诊室"),
+    ("CT室", "C T 室"),
+    ("MRI室", "M R I 室"),
+    ("请到B超室检查", "请到 B 超室检查"),
+    ("ct室", "C T 室"),
+])
+def test_latin_letters_are_spelled_like_ticket_letters(text: str, spoken: str) -> None:
+    assert speakable(text) == spoken
+    assert spoken_room(text) == spoken
+
+
+def demo_hospital_names() -> list[str]:
+    """Every room, area and department name of the demo hospital, and names hospitals do use with Latin letters."""
+    from caller.config import load_hospital
+
+    hospital = load_hospital(Path(__file__).resolve().parents[3] / "assets" / "demo-hospital.toml")
+    names = [d.name for d in hospital.departments]
+    for area in hospital.areas:
+        names.append(area.name)
+        names += [room.name for room in area.rooms]
+    return names + ["VIP诊室", "CT室", "MRI室", "B超室", "DR室", "ICU", "PICC门诊", "102诊室", "请到CT室做检查"]
+
+
+@needs_espeak
+def test_no_room_or_department_name_is_read_with_english_phonemes() -> None:
+    names = demo_hospital_names()
+    english = {name: phonemes(spoken_room(name)) for name in names}
+    english = {name: out for name, out in english.items() if "(en)" in out or not out.strip()}
+    assert english == {}
+    assert "(en)" in phonemes("VIP诊室")  # unspelled, the voice switches to English: why the spelling exists
