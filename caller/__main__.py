@@ -3,6 +3,8 @@
     python -m caller serve --config FILE --db FILE [--host 0.0.0.0] [--port 8700]
     python -m caller check-config FILE
     python -m caller hash-password [--password TEXT]
+    python -m caller access-matrix [--write docs/security.md]
+    python -m caller rollups --db FILE rebuild
 """
 from __future__ import annotations
 
@@ -61,6 +63,34 @@ def hash_password_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def access_matrix(args: argparse.Namespace) -> int:
+    """Print (or write into docs/security.md) the route x principal table generated from the access rules."""
+    from pathlib import Path
+
+    from caller.api.access import matrix_markdown, replace_matrix
+    from caller.api.app import create_app
+    from caller.config import DEMO_CONFIG
+
+    table = matrix_markdown(create_app(load_hospital(DEMO_CONFIG), ":memory:"))
+    if args.write:
+        path = Path(args.write)
+        path.write_text(replace_matrix(path.read_text(encoding="utf-8"), table), encoding="utf-8")
+    else:
+        print(table)
+def rollups_cmd(args: argparse.Namespace) -> int:
+    """Recompute the cockpit's daily rollups from the stored history (the service may keep running)."""
+    import sqlite3
+
+    from cockpit import rollups
+
+    conn = sqlite3.connect(args.db, isolation_level=None, timeout=30)
+    rollups.create(conn)
+    count = rollups.rebuild(conn)
+    conn.close()
+    print(f"OK: rollups rebuilt from {count} visits / 已按 {count} 条就诊记录重建统计")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="caller", description="Hospital queue-calling service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -77,6 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("hash-password", help="print a password hash for [[users]] password_hash")
     p.add_argument("--password", help="(default: asked without echo)")
     p.set_defaults(fn=hash_password_cmd)
+    p = sub.add_parser("access-matrix", help="print the access matrix (route x principal) from the access rules")
+    p.add_argument("--write", metavar="FILE", help="replace the table in FILE (docs/security.md) instead")
+    p.set_defaults(fn=access_matrix)
+    p = sub.add_parser("rollups", help="the cockpit's daily rollups: rebuild them from the stored history")
+    p.add_argument("--db", required=True, help="SQLite database file")
+    p.add_argument("action", choices=["rebuild"])
+    p.set_defaults(fn=rollups_cmd)
     args = parser.parse_args(argv)
     return args.fn(args)
 

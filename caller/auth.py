@@ -6,14 +6,20 @@ turns :class:`AuthError` into 401/403 responses.
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Mapping
 
 from caller.config import Device, HospitalConfig
 from caller.passwords import verify_password
 from caller.store import Store
 
 PUBLIC_ROLES = frozenset({"display", "speaker"})
+COCKPIT = "cockpit"  # the pseudo device of the web cockpit: its sessions may only read the cockpit
+COCKPIT_USER_ROLES = frozenset({"manager", "admin"})
 STAFF_ROLES = frozenset({"console", "admin"})
 
 
@@ -47,6 +53,8 @@ class Principal:
     user_name: str | None = None
     user_role: str | None = None    # nurse | doctor | admin
     user_areas: tuple[str, ...] = ()
+    patients: frozenset[int] = frozenset()  # kiosk: the patients of its open patient session
+    cards: frozenset[str] = frozenset()     # kiosk: digests of the ID cards read in that session
 
     @property
     def public(self) -> bool:
@@ -69,6 +77,12 @@ class Principal:
     def is_admin(self) -> bool:
         return self.role == "admin" or self.user_role == "admin"
 
+    def may_act_for(self, patient_id: int | None) -> bool:
+        """Records: a kiosk only for its session's patients; staff and admin for anyone."""
+        if self.role != "kiosk":
+            return True
+        return patient_id is not None and int(patient_id) in self.patients
+
     def may_see_area(self, area: str) -> bool:
         if self.is_admin:
             return True
@@ -79,6 +93,95 @@ class Principal:
         return True
 
 
+SESSION_HEADER = "x-patient-session"
+KIOSK_SESSION_IDLE_S = 180.0      # a patient session ends after this long without a request ...
+KIOSK_SESSION_MAX_S = 900.0       # ... and at the latest this long after it opened
+KIOSK_SESSIONS_KEPT = 4            # sessions one kiosk holds at once
+
+
+def digest(token: str) -> str:
+    """What is stored of a secret token: its SHA-256 (a leaked database holds no usable token)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class KioskSession:
+    """The patient standing at one kiosk: who was identified there, and whom they may act for."""
+
+    token_digest: str
+    patients: set[int] = field(default_factory=set)
+    cards: set[str] = field(default_factory=set)
+    opened: float = field(default_factory=time.monotonic)
+    last_used: float = field(default_factory=time.monotonic)
+
+    def alive(self, now: float, idle_s: float, max_s: float) -> bool:
+        return now - self.last_used <= idle_s and now - self.opened <= max_s
+
+
+class KioskSessions:
+    """Patient sessions of the kiosks, in memory (after a restart the patient identifies again).
+
+    The kiosk gets a session token when a patient is identified and sends it as ``X-Patient-Session``; a copied
+    kiosk device token alone reaches no patient's records. A session is bound to the kiosk's device token (a
+    session token sent with another device's token is nobody's). A kiosk holds at most
+    ``KIOSK_SESSIONS_KEPT`` sessions at once (the oldest is ended first); the kiosk ends its session when it
+    goes home.
+    """
+
+    def __init__(self, idle_s: float = KIOSK_SESSION_IDLE_S, max_s: float = KIOSK_SESSION_MAX_S):
+        self.idle_s, self.max_s = idle_s, max_s
+        self._by_device: dict[str, dict[str, KioskSession]] = {}  # device -> token digest -> session
+        self._lock = threading.Lock()
+
+    def _live(self, device: str, token: str | None, now: float) -> KioskSession | None:
+        sessions = self._by_device.get(device, {})
+        for key, session in list(sessions.items()):
+            if not session.alive(now, self.idle_s, self.max_s):
+                del sessions[key]
+        return sessions.get(digest(token)) if token else None
+
+    def current(self, device: str, token: str | None) -> KioskSession | None:
+        """The kiosk's live session named by ``token`` (refreshes its idle timer)."""
+        if not token:
+            return None
+        with self._lock:
+            now = time.monotonic()
+            session = self._live(device, token, now)
+            if session is not None:
+                session.last_used = now
+            return session
+
+    def open(self, device: str, token: str | None, patient_ids: set[int], card: str | None = None) -> str:
+        """Add patients (and a card read) to the live session named by ``token``, or start a new one."""
+        with self._lock:
+            now = time.monotonic()
+            session = self._live(device, token, now)
+            if session is None:
+                token = secrets.token_urlsafe(24)
+                sessions = self._by_device.setdefault(device, {})
+                while len(sessions) >= KIOSK_SESSIONS_KEPT:
+                    del sessions[min(sessions, key=lambda k: sessions[k].last_used)]
+                session = sessions[digest(token)] = KioskSession(digest(token))
+            session.last_used = now
+            session.patients |= patient_ids
+            if card:
+                session.cards.add(digest(card))
+            assert token is not None
+            return token
+
+    def end(self, device: str, token: str | None) -> bool:
+        """End the session ``token`` names (a stale token ends nothing)."""
+        if not token:
+            return False
+        with self._lock:
+            return self._by_device.get(device, {}).pop(digest(token), None) is not None
+
+
+def cockpit_device() -> Principal:
+    """Who logs in at the web cockpit before a user is known (no token of its own)."""
+    return Principal(role=COCKPIT, device=COCKPIT)
+
+
 class Authenticator:
     """Resolves tokens to principals and logs console users in."""
 
@@ -86,7 +189,20 @@ class Authenticator:
         self.config = config
         self.store = store
         self._devices = {d.token: d for d in config.devices}
-        self._sessions: dict[str, Principal] = {}
+        self._sessions: dict[str, Principal] = {}  # user token digest -> principal
+        self.kiosk_sessions = KioskSessions()
+
+    def resolve_headers(self, headers: Mapping[str, str]) -> Principal:
+        """The principal of a request's headers: bearer token, plus a kiosk's patient session."""
+        auth = headers.get("authorization") or ""
+        scheme, _, token = auth.partition(" ")
+        who = self.resolve(token.strip() if scheme.lower() == "bearer" else None)
+        if who.role == "kiosk":
+            session = self.kiosk_sessions.current(who.device, headers.get(SESSION_HEADER))
+            if session is not None:
+                who = Principal(role=who.role, device=who.device, area=who.area, room=who.room,
+                                patients=frozenset(session.patients), cards=frozenset(session.cards))
+        return who
 
     def _device_principal(self, device: Device) -> Principal:
         area = device.area
@@ -101,43 +217,58 @@ class Authenticator:
         device = self._devices.get(token)
         if device is not None:
             return self._device_principal(device)
-        principal = self._sessions.get(token)
+        key = digest(token)
+        principal = self._sessions.get(key)
         if principal is None:
-            found = self.store.session(token)
+            found = self.store.session(key)
             if found is None:
                 raise unauthorized()
             principal = self._user_principal(*found)
             if principal is None:
                 raise unauthorized()
-            self._sessions[token] = principal
+            self._sessions[key] = principal
         return principal
 
     def _user_principal(self, username: str, device_id: str) -> Principal | None:
         user = self.config.user(username)
-        try:
-            device = self.config.device(device_id)
-        except KeyError:
-            return None
+        if device_id == COCKPIT:
+            base = cockpit_device()
+        else:
+            try:
+                base = self._device_principal(self.config.device(device_id))
+            except KeyError:
+                return None
         if user is None:
             return None
-        base = self._device_principal(device)
-        return Principal(role=device.role, device=device.id, area=base.area, room=base.room,
+        return Principal(role=base.role, device=base.device, area=base.area, room=base.room,
                          user=user.username, user_name=user.name, user_role=user.role,
                          user_areas=tuple(user.areas))
 
+    def logout(self, token: str | None) -> bool:
+        """End a console user's session (the token stops working at once)."""
+        if not token:
+            return False
+        key = digest(token)
+        self._sessions.pop(key, None)
+        return self.store.delete_session(key)
+
     def login(self, device: Principal, username: str, password: str) -> tuple[str, Principal]:
         """Check a console user's password; return (user token, principal)."""
-        if device.role not in ("console", "admin") or device.user:
+        if device.role not in ("console", "admin", COCKPIT) or device.user:
             raise forbidden("登录", "logging in from this device")
         user = self.config.user(username)
         if user is None or not verify_password(password, user.password_hash):
             raise AuthError(401, "bad_login", "对不起，用户名或密码不正确，请重新输入。",
                             "Wrong user name or password; please try again.")
+        if (device.role == COCKPIT) != (user.role == "manager") and user.role != "admin":
+            # managers read the cockpit and nothing else; nurses and doctors work at consoles
+            raise forbidden("用此账号在此登录", "logging in here with this account")
         principal = self._user_principal(user.username, device.device)
         assert principal is not None
         if device.area and user.areas and device.area not in user.areas and user.role != "admin":
             raise forbidden("在本诊区登录", "logging in to this area")
         token = secrets.token_urlsafe(24)
-        self.store.save_session(token, user.username, device.device, self.store.clock().isoformat(timespec="seconds"))
-        self._sessions[token] = principal
+        self.store.save_session(digest(token), user.username, device.device,
+                                self.store.clock().isoformat(timespec="seconds"))
+        self._sessions[digest(token)] = principal
         return token, principal

@@ -43,6 +43,7 @@ class CallerClient:
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 5.0):
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.headers: dict[str, str] = {}  # sent with every request (a kiosk's X-Patient-Session)
         self._http = httpx.Client(base_url=self.base_url + "/api/v1", timeout=timeout)
 
     def close(self) -> None:
@@ -56,9 +57,13 @@ class CallerClient:
 
     # ------------------------------------------------------------------ plumbing
     def request(self, method: str, path: str, *, json_body: dict | None = None,
-                params: dict | None = None) -> Any:
-        """Send one request; return the decoded JSON body or raise CallerError."""
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+                params: dict | None = None, headers: dict[str, str] | None = None) -> Any:
+        """Send one request; return the decoded JSON body or raise CallerError. ``headers`` add to/override
+        :attr:`headers` for this request only."""
+        sent = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        sent.update(self.headers)
+        sent.update(headers or {})
+        headers = sent
         if params:
             params = {k: v for k, v in params.items() if v is not None}
         try:

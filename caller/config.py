@@ -115,6 +115,22 @@ class RetentionConfig(_Model):
     prune_minutes: int = Field(default=60, ge=1, description="how often the service prunes")
 
 
+class CockpitConfig(_Model):
+    """The service cockpit: monthly targets per KPI id (docs/cockpit.md), e.g. wait_p90 = 30 (minutes)."""
+
+    targets: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("targets")
+    @classmethod
+    def _known_kpis(cls, targets: dict[str, float]) -> dict[str, float]:
+        from cockpit.kpis import BY_ID
+
+        unknown = sorted(set(targets) - set(BY_ID))
+        if unknown:
+            raise ValueError(f"unknown KPI {', '.join(unknown)}; known: {', '.join(BY_ID)}")
+        return targets
+
+
 class Fees(_Model):
     """Registration fees in integer fen (1 元 = 100 fen), by number kind."""
 
@@ -199,7 +215,7 @@ class Device(_Model):
 class User(_Model):
     username: str = Field(pattern=r"^[A-Za-z0-9_.-]{2,32}$")
     name: str = Field(min_length=1)
-    role: Literal["nurse", "doctor", "admin"]
+    role: Literal["nurse", "doctor", "admin", "manager"]  # manager: the service cockpit only
     areas: list[str] = Field(default_factory=list)
     password_hash: str
 
@@ -222,6 +238,7 @@ class HospitalConfig(_Model):
     devices: list[Device] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
     retention: RetentionConfig = RetentionConfig()
+    cockpit: CockpitConfig = CockpitConfig()
     notify: NotifySettings = NotifySettings()
 
     @model_validator(mode="after")

@@ -23,6 +23,8 @@ from caller.events import EventHub
 from caller.store import AuditRow, ChangeRows, EventRow, Store
 from caller.notify.notifications import Notifications
 from caller.ticket_links import TicketLinks, load_or_create_secret
+from cockpit import rollups, sources
+from cockpit.facts import channel_of
 
 log = logging.getLogger("caller.service")
 
@@ -54,6 +56,8 @@ class CallerService:
         # One lock for the engine and the store: a plug-in that runs a command inside its own store
         # transaction takes them in the same order as the API does, so the two can never deadlock.
         self.lock = self.store.lock
+        with self.lock:
+            rollups.create(self.store.conn)
         self.engine = self._build_engine()
         self.hub = EventHub(self.store, self.area_snapshot, clock=self.clock, zone=self.zone)
         with self.store.transaction() as conn:
@@ -109,8 +113,12 @@ class CallerService:
             try:
                 rows = self._rows(change, command, who, now)
                 messages = self.notify.plan(change, now)  # to patients who opted in, written with the command
-                response = views.command_response(self, command, change, "public" if who.public else "staff")
+                # a kiosk sees in full only the visit it registered itself (it typed the name); a check-in of
+                # any other visit answers what a wall screen shows
+                audience = "staff" if command == "register" and not who.public else who.audience
+                response = views.command_response(self, command, change, audience)
                 with self.store.transaction() as conn:
+                    rollups.apply_visits(conn, rows.visits, self._registration_channel(command, who, change))
                     events = self.store.write_change(conn, rows)
                     if messages:
                         self.notify.enqueue(conn, messages, now)
@@ -128,6 +136,19 @@ class CallerService:
         if messages:
             self.notify.sender.wake()
         return response
+
+    def _registration_channel(self, command: str, who: Principal, change: Change) -> dict[str, dict] | None:
+        """For a new visit: how it was registered (kiosk / window / appointment) and at which kiosk."""
+        if command != "register" or change.result is None:
+            return None
+        role = who.role
+        try:
+            role = self.config.device(who.device).role
+        except KeyError:
+            pass
+        visit = change.result
+        return {visit.id: {"channel": channel_of(visit.source, role),
+                           "reg_device": who.device if role == "kiosk" else None}}
 
     def _remember_broadcasts(self, events: list[EventRow]) -> None:
         for ev in events:
@@ -216,6 +237,8 @@ class CallerService:
             with self.store.transaction() as conn:
                 rows = ChangeRows(events=[(etype, area, ts, data)])
                 events = self.store.write_change(conn, rows)
+                if etype == "alert" and data.get("active", True) and data.get("dept_id"):
+                    rollups.record(conn, *sources.wait_alert(ts, area, data["dept_id"]))
             self.hub.publish(events)
             return events[0]
 
@@ -363,6 +386,7 @@ class CallerService:
                         "message_en": "Staff have been told; someone will be with you shortly."}
             with self.store.transaction() as conn:
                 events = self.store.write_change(conn, rows)
+                rollups.record(conn, *sources.help_request(ts, who.device, areas))
                 response["seq"] = events[-1].seq if events else self.hub.seq
                 if key:
                     self.store.save_idempotent(conn, key, who.device, 200, response, self.clock())
@@ -381,7 +405,9 @@ class CallerService:
         if body.device and body.device != who.device:
             device = f"{who.device}/{body.device}"
         ts = self.clock().isoformat(timespec="seconds")
-        self.store.record_health(device, body.status, body.reason_zh, body.reason_en, body.detail, ts)
+        fault = sources.device_fault(ts, device) if body.status != "ok" else None
+        self.store.record_health(device, body.status, body.reason_zh, body.reason_en, body.detail, ts,
+                                 on_new_fault=(lambda conn: rollups.record(conn, *fault)) if fault else None)
         return {"device": device, "status": body.status, "ts": ts}
 
     def devices(self) -> list[dict]:

@@ -95,7 +95,7 @@ _SCHEMA = {
         {"device": str, "status": str, "reason_zh": str, "reason_en": str, "detail": str, "ts": str},
         "device",
     ),
-    "user_sessions": ({"token": str, "username": str, "device": str, "ts": str}, "token"),
+    "user_sessions": ({"token": str, "username": str, "device": str, "ts": str}, "token"),  # token: SHA-256
 }
 
 
@@ -388,8 +388,13 @@ class Store:
         )
 
     # ---------------------------------------------------------- device health
-    def record_health(self, device: str, status: str, reason_zh: str, reason_en: str, detail: dict, ts: str) -> None:
+    def record_health(self, device: str, status: str, reason_zh: str, reason_en: str, detail: dict, ts: str,
+                      on_new_fault: Any = None) -> None:
+        """Keep the device's last report; `on_new_fault(conn)` runs when it goes from ok (or unknown) to a fault."""
         with self.transaction() as conn:
+            before = conn.execute("SELECT status FROM device_health WHERE device = ?", (device,)).fetchone()
+            if on_new_fault is not None and (before is None or before[0] == "ok"):
+                on_new_fault(conn)
             conn.execute(
                 "INSERT OR REPLACE INTO device_health(device, status, reason_zh, reason_en, detail, ts) "
                 "VALUES (?,?,?,?,?,?)",
@@ -414,6 +419,10 @@ class Store:
                 "INSERT OR REPLACE INTO user_sessions(token, username, device, ts) VALUES (?,?,?,?)",
                 (token, username, device, ts),
             )
+
+    def delete_session(self, token: str) -> bool:
+        with self.transaction() as conn:
+            return conn.execute("DELETE FROM user_sessions WHERE token = ?", (token,)).rowcount > 0
 
     def session(self, token: str) -> tuple[str, str] | None:
         """(username, device) of a logged-in console user token."""

@@ -19,10 +19,6 @@ STATE_ZH = {
 ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
 
 
-def mask_id_number(id_number: str) -> str:
-    """11010119900307803X -> 110101********803X (for logs and the search box echo)."""
-    text = id_number.strip()
-    return text[:6] + "*" * max(0, len(text) - 10) + text[-4:] if len(text) > 10 else text
 
 
 @dataclass(frozen=True)

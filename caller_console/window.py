@@ -23,7 +23,8 @@ from caller.clock import ServiceClock
 from caller_console.actions import ACTIONS
 from caller_console.commands import ConsoleCommands
 from caller_console.devices import DevicesTable, devices_of_area
-from caller_console.model import ID_NUMBER, ConsoleView, Row, build_view, mask_id_number, matches
+from caller_console.model import ID_NUMBER, ConsoleView, Row, build_view, matches
+from privacy import mask_id_number
 from caller_console.panes import Pane
 from display.wire import snapshot_of
 

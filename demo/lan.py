@@ -8,6 +8,7 @@ from caller.client import CallerClient, CallerError, new_idempotency_key
 from demo.script import APPOINTMENT, EMERGENCY, NEW, RETURNING, Arrival
 
 R = "/records"
+SESSION_HEADER = "X-Patient-Session"
 PHONE = "13812345678"
 
 
@@ -67,16 +68,22 @@ def arrive_over_lan(arrival: Arrival, kiosk: CallerClient, triage: CallerClient,
         return {"visit_id": visit["visit_id"], "ticket": visit["ticket"], "area": "JZ", "name": card.name}
     if arrival.kind == NEW:
         card = demo_card(CardKind.RESIDENT, seed=arrival.card_seed)
-        patient = kiosk.request("POST", f"{R}/patients", json_body={
+        kiosk.headers.pop(SESSION_HEADER, None)  # a new patient at the kiosk
+        created = kiosk.request("POST", f"{R}/patients", json_body={
             "source": "id_card", "id_card": card_json(card), "phone": PHONE,
-            "idempotency_key": new_idempotency_key()})["patient"]
-        reg = register_today(kiosk, provider, patient["patient_id"], arrival.department)
+            "idempotency_key": new_idempotency_key()})
+        kiosk.headers[SESSION_HEADER] = created["session_token"]
+        who = {"id_number": card.id_number, "card_name": card.name}
+        reg = register_today(kiosk, provider, created["patient"]["patient_id"], arrival.department)
     elif arrival.kind == RETURNING:
         assert arrival.known is not None
-        found = kiosk.request("POST", f"{R}/patients/identify", json_body={"medical_card_no": arrival.known.medical_card_no})
+        who = {"medical_card_no": arrival.known.medical_card_no}
+        found = identify(kiosk, who)
         reg = register_today(kiosk, provider, found["patient"]["patient_id"], arrival.department)
     elif arrival.kind == APPOINTMENT:
         assert arrival.appointment is not None
+        who = {"medical_card_no": arrival.appointment.patient.medical_card_no}
+        identify(kiosk, who)
         reg = kiosk.request("POST", f"{R}/registrations/{arrival.appointment.registration_id}/check-in",
                             json_body={"idempotency_key": new_idempotency_key()})
     else:
@@ -85,11 +92,20 @@ def arrive_over_lan(arrival: Arrival, kiosk: CallerClient, triage: CallerClient,
         raise CallerError("not_queued", "没有进入排队", f"registration {reg.get('registration_id')} has no visit", 0)
     return {"visit_id": reg["visit_id"], "ticket": reg["ticket"], "area": area_of(reg["department_id"]),
             "name": reg.get("patient_name_masked", ""), "registration_id": reg["registration_id"],
-            "checked_in": bool(reg.get("checked_in_at"))}
+            "checked_in": bool(reg.get("checked_in_at")), "identify": who}
 
 
-def check_in_later(kiosk: CallerClient, registration_id: int) -> str | None:
+def identify(kiosk: CallerClient, who: dict[str, Any]) -> dict[str, Any]:
+    """The patient identifies at the kiosk (card or medical card): the kiosk's patient session is theirs."""
+    kiosk.headers.pop(SESSION_HEADER, None)
+    found = kiosk.request("POST", f"{R}/patients/identify", json_body=who)
+    kiosk.headers[SESSION_HEADER] = found["session_token"]
+    return found
+
+
+def check_in_later(kiosk: CallerClient, registration_id: int, who: dict[str, Any]) -> str | None:
     """Check in a registration whose slot was too far ahead at registration; None when done, else allowed_from."""
+    identify(kiosk, who)
     try:
         kiosk.request("POST", f"{R}/registrations/{registration_id}/check-in",
                       json_body={"idempotency_key": new_idempotency_key()})

@@ -231,7 +231,7 @@ class Morning:
         kiosk = CallerClient(stack.base_url, DEMO_TOKENS["kiosk2"])
         triage = CallerClient(stack.base_url, DEMO_TOKENS["console_jz"])
         triage.login("zhouhs", "demo1234")
-        later: list[tuple[datetime, int]] = []  # (when the patient comes back to check in, registration id)
+        later: list[tuple[datetime, int, dict]] = []  # (when the patient comes back to check in, registration, who)
         try:
             for arrival in [a for a in self.arrivals if not a.via_kiosk]:
                 while stack.clock.wall_seconds_until(arrival.at) > 0:
@@ -245,11 +245,11 @@ class Morning:
                 if arrival.fault == MISSED:
                     self.desk.no_show.add(got["visit_id"])
                 self.ledger.patient(number=arrival.number, kind=arrival.kind, via="lan",
-                                    **{k: v for k, v in got.items() if k not in ("checked_in",)})
+                                    **{k: v for k, v in got.items() if k not in ("checked_in", "identify")})
                 if arrival.elderly:
                     self.desk.give_priority(got["area"], got["visit_id"])
                 if not got.get("checked_in", True) and got.get("registration_id"):
-                    later.append((stack.clock(), got["registration_id"]))
+                    later.append((stack.clock(), got["registration_id"], got["identify"]))
             while later and not self.stop_lan.is_set():
                 later = self._check_in_due(kiosk, later)
                 time.sleep(0.2)
@@ -261,15 +261,15 @@ class Morning:
             triage.close()
             self.lan_done.set()
 
-    def _check_in_due(self, kiosk: CallerClient, later: list[tuple[datetime, int]]) -> list[tuple[datetime, int]]:
+    def _check_in_due(self, kiosk: CallerClient, later: list[tuple[datetime, int, dict]]) -> list[tuple[datetime, int, dict]]:
         now, keep = self.stack.clock(), []
-        for when, reg_id in later:
+        for when, reg_id, who in later:
             if when > now:
-                keep.append((when, reg_id))
+                keep.append((when, reg_id, who))
                 continue
-            slot_start = check_in_later(kiosk, reg_id)
+            slot_start = check_in_later(kiosk, reg_id, who)
             if slot_start:  # the early check-in rule of the area: an hour before the slot
-                keep.append((datetime.fromisoformat(slot_start) - timedelta(minutes=59), reg_id))
+                keep.append((datetime.fromisoformat(slot_start) - timedelta(minutes=59), reg_id, who))
         return keep
 
     # ------------------------------------------------------------------ checks and summary

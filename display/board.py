@@ -22,16 +22,7 @@ from display.wire import (
     rooms_from_snapshot,
     snapshot_of,
 )
-
-
-def mask_name(name: str | None) -> str:
-    """张三 -> 张*, 王小明 -> 王*明, 欧阳娜娜 -> 欧**娜; already masked names are kept."""
-    name = (name or "").strip()
-    if "*" in name or len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+from privacy import mask_name
 
 
 @dataclass(frozen=True)

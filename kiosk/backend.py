@@ -32,6 +32,7 @@ from kiosk.models import (
 )
 
 R = "/records"
+SESSION_HEADER = "X-Patient-Session"
 
 PAID_STATES = {"paid"}
 FLAGS = {"H": "H", "L": "L", "↑": "H", "↓": "L", "high": "H", "low": "L"}  # result flags as the printer takes them
@@ -69,8 +70,12 @@ class Backend:
         self._hospital: dict | None = None
         self._departments: dict[str, Department] = {}
         self._lock = threading.Lock()
+        self._patient_left = False
+        self._timers: list[threading.Timer] = []
 
     def close(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
         self.client.close()
 
     def _get(self, path: str, **params: Any) -> Any:
@@ -136,11 +141,52 @@ class Backend:
                        gender=view.get("gender") or "", birth_date=view.get("birth_date") or "",
                        medical_card_no=view.get("medical_card_no") or "")
 
-    def identify(self, id_number: str | None = None, medical_card_no: str | None = None) -> Patient | None:
-        found = self._post(f"{R}/patients/identify", {"id_number": id_number, "medical_card_no": medical_card_no})
+    def identify(self, id_number: str | None = None, medical_card_no: str | None = None, *,
+                 card_name: str | None = None, phone_last4: str | None = None) -> Patient | None:
+        """The patient, or None when there is no record. Opens the kiosk's patient session at the service.
+
+        A typed ID number (no ``card_name`` from the reader) needs ``phone_last4``; without it (or with wrong
+        digits) this raises CallerError("second_factor_required") and the service reveals nothing.
+        """
+        self._fresh_session()
+        found = self._post(f"{R}/patients/identify", {"id_number": id_number, "medical_card_no": medical_card_no,
+                                                       "card_name": card_name, "phone_last4": phone_last4})
+        self._keep_session(found)
+        if found.get("second_factor_required"):
+            raise CallerError("second_factor_required", found.get("message_zh", ""), found.get("message_en", ""), 200)
         if not found.get("found"):
             return None
         return self._patient(found["patient"], id_number or "")
+
+    # ----- the patient session ---------------------------------------------------------------------
+    def _keep_session(self, answer: dict) -> None:
+        if answer.get("session_token"):
+            self.client.headers[SESSION_HEADER] = answer["session_token"]
+
+    def _fresh_session(self) -> None:
+        """Before identifying the next patient: never join the previous patient's session."""
+        if self._patient_left:
+            self.client.headers.pop(SESSION_HEADER, None)
+            self._patient_left = False
+
+    def patient_left(self, grace_s: float = 10.0) -> None:
+        """The patient is done (home, timeout). The next identification starts a new session; the service
+        ends this one after ``grace_s`` (time for a held slot or an open order to be given back with it)."""
+        token = self.client.headers.get(SESSION_HEADER)
+        self._patient_left = True
+        if token:
+            timer = threading.Timer(grace_s, self._end_session, args=(token,))
+            timer.daemon = True
+            self._timers = [t for t in self._timers if t.is_alive()] + [timer]
+            timer.start()
+
+    def _end_session(self, token: str) -> None:
+        try:  # names the session it ends: a next patient identified meanwhile keeps theirs
+            self.client.request("DELETE", f"{R}/session", headers={SESSION_HEADER: token})
+        except Exception:  # noqa: BLE001 - the service also ends idle sessions by itself
+            pass
+        if self.client.headers.get(SESSION_HEADER) == token:
+            self.client.headers.pop(SESSION_HEADER, None)
 
     def create_patient(self, card: CardData, phone: str, source: str, key: str) -> Patient:
         body: dict[str, Any] = {"idempotency_key": key, "phone": phone}
@@ -150,7 +196,9 @@ class Backend:
                                                   "address": card.address, "id_number": card.id_number}.items() if v}
         else:
             body.update(source="typed", id_number=card.id_number, name=card.name or None)
+        self._fresh_session()
         created = self._post(f"{R}/patients", body)
+        self._keep_session(created)
         return self._patient(created["patient"], card.id_number)
 
     # ----- schedule -----------------------------------------------------------------------------

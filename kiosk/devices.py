@@ -15,9 +15,7 @@ from PySide6.QtCore import QObject, Signal
 
 from caller.clock import HospitalClock
 from hardware.health import DeviceHealth, Health
-from privacy import mask_name
-
-from kiosk.idcheck import mask_id
+from privacy import mask_id_number, mask_name
 from kiosk.models import CardData
 
 log = logging.getLogger(__name__)
@@ -154,7 +152,7 @@ class KioskDevices(QObject):
 
     # ----- health ---------------------------------------------------------------------------------
     def _card(self, card: Any) -> None:
-        log.info("card read: %s", mask_id(getattr(card, "id_number", "")))
+        log.info("card read: %s", mask_id_number(getattr(card, "id_number", "")))
         self.card_read.emit(card if isinstance(card, CardData) else card_from_idcard(card))
 
     def _set_health(self, health: DeviceHealth) -> None:

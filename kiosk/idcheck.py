@@ -1,7 +1,10 @@
-"""Checks done at the kiosk before anything is sent: ID number (GB 11643) and phone number. Pure."""
+"""Checks done at the kiosk before anything is sent: ID number (GB 11643) and phone number. Pure.
+
+Masking is the ``privacy`` package's (``privacy.mask_name``, ``privacy.mask_id_number``).
+"""
 from __future__ import annotations
 
-from hardware.idcard.idnumber import mask_id_number, validate_id_number
+from hardware.idcard.idnumber import validate_id_number
 
 from kiosk.i18n import tr
 
@@ -9,11 +12,6 @@ from kiosk.i18n import tr
 def check_id_number(text: str) -> tuple[bool, str]:
     """(ok, reason in Chinese source form; pass it through tr() to show it)."""
     return validate_id_number(text)
-
-
-def mask_id(number: str) -> str:
-    """110101********803X: safe for screens and logs."""
-    return mask_id_number(number) if number else ""
 
 
 def check_phone(text: str) -> tuple[bool, str]:

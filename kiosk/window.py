@@ -199,6 +199,7 @@ class KioskWindow(QWidget):
         self.runner.new_generation()
         if reason != "start":
             self.flows.abandon()  # stop waiting for a payment, give a held slot back
+            self.backend.patient_left()  # the service forgets who stood here
         self.session = Session()
         self.history = []
         self.warning.hide()

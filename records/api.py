@@ -23,10 +23,6 @@ from records.models import (BillCreate, CancelRequest, CheckInRequest, HoldReque
 
 log = logging.getLogger("records.api")
 
-KIOSK = {"kiosk", "console"}
-STAFF = {"console"}
-
-
 class RecordsRoute(APIRoute):
     """Turns a RecordsError into the shared error JSON, whatever app mounts the router; audits as the request's actor."""
 
@@ -51,40 +47,54 @@ def backend(request: Request) -> RecordsBackend:
 
 
 def who(request: Request) -> Any:
-    """The caller service's principal for the bearer token (401 when missing or unknown)."""
-    header = request.headers.get("authorization") or ""
-    scheme, _, token = header.partition(" ")
-    principal = request.app.state.service.auth.resolve(token.strip() if scheme.lower() == "bearer" else None)
-    set_actor(principal.user, principal.device)
-    return principal
+    """The caller's principal. Which kinds of caller reach each route is caller/api/access.py's RULES table;
+    here the handlers limit a kiosk to its patient session and staff to their areas."""
+    from caller.api.deps import principal
+
+    found = request.scope.get("caller.principal")
+    if found is None:
+        found = request.app.state.service.auth.resolve_headers(request.headers)
+        request.scope["caller.principal"] = found
+    set_actor(found.user, found.device)
+    return found
 
 
-def allow(principal: Any, roles: set[str]) -> None:
-    """403 unless the token's role is one of `roles` (admin may do everything)."""
-    from caller.auth import forbidden
+def not_in_session() -> RecordsError:
+    return RecordsError("patient_not_in_session", "对不起，只能办理本次刷卡识别的患者（或其授权家属）的业务，请重新识别身份。",
+                        "This kiosk may only act for the patient identified here (and whom they may act for); "
+                        "please identify again.", status=403)
 
-    if principal.role == "admin" or principal.user_role == "admin":
+
+def for_patient(principal: Any, patient_id: int | None) -> None:
+    """403 unless the caller may act for this patient (a kiosk: only its session's patients)."""
+    if not principal.may_act_for(patient_id):
+        raise not_in_session()
+
+
+def owned(request: Request, principal: Any, kind: str, ident: int) -> None:
+    """A kiosk may touch a registration, bill, order or report only of its session's patients.
+
+    Something that does not exist is the backend's 404 as before; for a kiosk, another patient's thing is
+    refused the same way as a missing one would be for them: 403 patient_not_in_session.
+    """
+    if principal.role != "kiosk":
         return
-    if principal.role not in roles:
-        raise forbidden("此操作", "this records action")
+    for_patient(principal, backend(request).patient_of(kind, ident))
 
 
-def kiosk(request: Request) -> Any:
-    principal = who(request)
-    allow(principal, KIOSK)
-    return principal
+def open_session(request: Request, principal: Any, result: dict, card: str | None = None) -> dict:
+    """After an identification at a kiosk: the patient session (token in ``session_token``)."""
+    ids = {int(i) for i in result.pop("proven_ids", [])}
+    if principal.role != "kiosk":
+        return result
+    from caller.auth import SESSION_HEADER
 
-
-def staff(request: Request) -> Any:
-    principal = who(request)
-    allow(principal, STAFF)
-    return principal
-
-
-def admin(request: Request) -> Any:
-    principal = who(request)
-    allow(principal, set())
-    return principal
+    if not ids and not card:
+        return result
+    token = request.app.state.service.auth.kiosk_sessions.open(
+        principal.device, request.headers.get(SESSION_HEADER), ids, card)
+    result["session_token"] = token
+    return result
 
 
 # -- public ----------------------------------------------------------------------------------------------------
@@ -95,139 +105,186 @@ def prices(request: Request, category: str | None = None) -> dict:
 
 # -- patients ----------------------------------------------------------------------------------------------------
 @router.post("/patients/identify", summary="Identify by ID number or medical card number")
-def identify(body: Identify, request: Request, _: Any = Depends(kiosk)) -> dict:
-    return backend(request).identify(body)
+def identify(body: Identify, request: Request, principal: Any = Depends(who)) -> dict:
+    result = backend(request).identify(body, trusted=principal.role != "kiosk")
+    card = body.id_number if body.card_name and not result.get("second_factor_required") else None
+    return open_session(request, principal, result, card)
 
 
 @router.post("/patients", summary="Create a patient record (建档); a second create returns the existing record")
-def create_patient(body: PatientCreate, request: Request, _: Any = Depends(kiosk)) -> JSONResponse:
-    result = backend(request).create_patient(body)
+def create_patient(body: PatientCreate, request: Request, principal: Any = Depends(who)) -> JSONResponse:
+    result = backend(request).create_patient(body, trusted=principal.role != "kiosk")
+    card = body.id_card.id_number if body.source == "id_card" and body.id_card else None
+    result = open_session(request, principal, result, card)
     return JSONResponse(result, status_code=200 if result["returning"] else 201)
 
 
+@router.delete("/session", summary="The kiosk went home: end its patient session")
+def end_session(request: Request, principal: Any = Depends(who)) -> dict:
+    from caller.auth import SESSION_HEADER
+
+    ended = request.app.state.service.auth.kiosk_sessions.end(principal.device, request.headers.get(SESSION_HEADER))
+    return {"ended": ended}
+
+
 @router.get("/patients/{patient_id}")
-def get_patient(patient_id: int, request: Request, _: Any = Depends(kiosk)) -> dict:
+def get_patient(patient_id: int, request: Request, principal: Any = Depends(who)) -> dict:
+    for_patient(principal, patient_id)
     return backend(request).get_patient(patient_id)
 
 
 @router.post("/patients/{patient_id}/proxies", summary="Add a family member who may act for the patient (家属代办)")
-def add_proxy(patient_id: int, body: Proxy, request: Request, _: Any = Depends(kiosk)) -> dict:
+def add_proxy(patient_id: int, body: Proxy, request: Request, principal: Any = Depends(who)) -> dict:
+    """Staff add proxies; a kiosk only when both people's ID cards were read in this session."""
+    if principal.role == "kiosk":
+        for_patient(principal, patient_id)
+        from caller.auth import digest
+
+        own = backend(request).identity_number(patient_id)
+        if not (own and body.id_number and digest(own) in principal.cards and digest(body.id_number) in principal.cards):
+            raise RecordsError("cards_required", "添加代办家属需要在本机依次读取患者本人和家属的身份证，或请到服务台办理，谢谢。",
+                               "Adding a family proxy at a kiosk needs both people's ID cards read here; "
+                               "or ask at the service desk.", status=403)
     return backend(request).add_proxy(patient_id, body)
 
 
 # -- schedules ---------------------------------------------------------------------------------------------------
 @router.get("/departments", summary="Departments with remaining numbers and fees for a day")
-def departments(request: Request, date: str | None = None, _: Any = Depends(kiosk)) -> dict:
+def departments(request: Request, date: str | None = None, _: Any = Depends(who)) -> dict:
     return backend(request).list_departments(date)
 
 
 @router.get("/doctors", summary="Doctors of a department with their sessions for a day")
-def doctors(request: Request, department: str | None = None, date: str | None = None, _: Any = Depends(kiosk)) -> dict:
+def doctors(request: Request, department: str | None = None, date: str | None = None, _: Any = Depends(who)) -> dict:
     return backend(request).list_doctors(department, date)
 
 
 @router.get("/slots", summary="Sessions and slots with remaining counts and fees")
 def slots(request: Request, department: str | None = None, date: str | None = None, doctor: str | None = None,
-          session: str | None = Query(default=None, pattern="^(am|pm)$"), _: Any = Depends(kiosk)) -> dict:
+          session: str | None = Query(default=None, pattern="^(am|pm)$"), _: Any = Depends(who)) -> dict:
     return backend(request).list_slots(department, date, doctor, session)
 
 
 @router.get("/notices", summary="Stop-clinic notices (停诊) of a day")
-def notices(request: Request, date: str | None = None, _: Any = Depends(kiosk)) -> dict:
+def notices(request: Request, date: str | None = None, _: Any = Depends(who)) -> dict:
     return backend(request).notices(date)
 
 
 @router.post("/sessions/{session_id}/stop", summary="Stop a doctor's session (停诊)")
-def stop_clinic(session_id: int, body: StopClinic, request: Request, _: Any = Depends(staff)) -> dict:
+def stop_clinic(session_id: int, body: StopClinic, request: Request, principal: Any = Depends(who)) -> dict:
+    from caller.api.deps import require
+
+    department = backend(request).session_department(session_id)
+    if department is not None:
+        require(principal, {"console"}, request.app.state.service.area_of_department(department), user=True)
     return backend(request).stop_clinic(session_id, body.notice)
 
 
 # -- registrations -----------------------------------------------------------------------------------------------
 @router.post("/registrations", summary="Hold a slot (挂号/预约); final at once when the hospital takes payment at the visit")
-def hold(body: HoldRequest, request: Request, principal: Any = Depends(kiosk)) -> JSONResponse:
+def hold(body: HoldRequest, request: Request, principal: Any = Depends(who)) -> JSONResponse:
+    for_patient(principal, body.patient_id)
+    if body.extra and principal.role == "kiosk":
+        raise RecordsError("field_not_allowed", "对不起，加号只能由工作人员办理，请到分诊台咨询。",
+                           "Extra numbers (加号) are given by staff only.", status=403)
     may_add_extra = principal.role in ("console", "admin")
     return JSONResponse(backend(request).hold(body, may_add_extra=may_add_extra), status_code=201)
 
 
 @router.get("/registrations", summary="A patient's registrations and appointments (today and later)")
-def registrations(request: Request, patient_id: int, include_past: bool = False, _: Any = Depends(kiosk)) -> dict:
+def registrations(request: Request, patient_id: int, include_past: bool = False, principal: Any = Depends(who)) -> dict:
+    for_patient(principal, patient_id)
     return backend(request).list_registrations(patient_id, include_past)
 
 
 @router.get("/registrations/{registration_id}", summary="A registration and its place in the queue")
-def registration_status(registration_id: int, request: Request, _: Any = Depends(kiosk)) -> dict:
+def registration_status(registration_id: int, request: Request, principal: Any = Depends(who)) -> dict:
+    owned(request, principal, "registration", registration_id)
     return backend(request).registration_status(registration_id)
 
 
 @router.post("/registrations/{registration_id}/cancel", summary="Cancel; the slot goes back, a paid fee is refunded")
-def cancel(registration_id: int, request: Request, body: CancelRequest | None = None, _: Any = Depends(kiosk)) -> dict:
+def cancel(registration_id: int, request: Request, body: CancelRequest | None = None, principal: Any = Depends(who)) -> dict:
+    owned(request, principal, "registration", registration_id)
     return backend(request).cancel_registration(registration_id, body.idempotency_key if body else None)
 
 
 @router.post("/registrations/{registration_id}/check-in", summary="Check in (签到) under the early-check-in rule")
-def check_in(registration_id: int, request: Request, body: CheckInRequest | None = None, _: Any = Depends(kiosk)) -> dict:
+def check_in(registration_id: int, request: Request, body: CheckInRequest | None = None, principal: Any = Depends(who)) -> dict:
+    owned(request, principal, "registration", registration_id)
     return backend(request).check_in(registration_id, body.idempotency_key if body else None)
 
 
 # -- bills and payments ------------------------------------------------------------------------------------------
 @router.get("/bills", summary="A patient's bills (unpaid by default)")
-def bills(request: Request, patient_id: int, state: str | None = "unpaid", _: Any = Depends(kiosk)) -> dict:
+def bills(request: Request, patient_id: int, state: str | None = "unpaid", principal: Any = Depends(who)) -> dict:
+    for_patient(principal, patient_id)
     return backend(request).list_bills(patient_id, None if state == "all" else state)
 
 
 @router.post("/bills", summary="Add an itemised bill (clinic staff / HIS)")
-def create_bill(body: BillCreate, request: Request, _: Any = Depends(staff)) -> JSONResponse:
+def create_bill(body: BillCreate, request: Request, _: Any = Depends(who)) -> JSONResponse:
     return JSONResponse(backend(request).create_bill(body), status_code=201)
 
 
 @router.post("/payments", summary="Pay several bills at once: opens an order at the payment provider")
-def create_payment(body: PaymentCreate, request: Request, principal: Any = Depends(kiosk)) -> JSONResponse:
+def create_payment(body: PaymentCreate, request: Request, principal: Any = Depends(who)) -> JSONResponse:
+    for_patient(principal, body.patient_id)
+    for bill_id in body.bill_ids:
+        if principal.role == "kiosk" and backend(request).patient_of("bill", bill_id) not in (None, body.patient_id):
+            raise not_in_session()
     return JSONResponse(backend(request).create_payment(body, device=principal.device), status_code=201)
 
 
 @router.get("/payments/{order_id}")
-def get_payment(order_id: int, request: Request, _: Any = Depends(kiosk)) -> dict:
+def get_payment(order_id: int, request: Request, principal: Any = Depends(who)) -> dict:
+    owned(request, principal, "order", order_id)
     return backend(request).get_order(order_id)
 
 
 @router.post("/payments/{order_id}/confirm", summary="Ask the provider whether the order is paid; apply it")
-def confirm_payment(order_id: int, request: Request, _: Any = Depends(kiosk)) -> dict:
+def confirm_payment(order_id: int, request: Request, principal: Any = Depends(who)) -> dict:
+    owned(request, principal, "order", order_id)
     return backend(request).confirm_payment(order_id)
 
 
 @router.post("/payments/{order_id}/pay-code", summary="Charge a scanned payment code (付款码)")
-def pay_code(order_id: int, body: PayCode, request: Request, _: Any = Depends(kiosk)) -> dict:
+def pay_code(order_id: int, body: PayCode, request: Request, principal: Any = Depends(who)) -> dict:
+    owned(request, principal, "order", order_id)
     return backend(request).pay_with_code(order_id, body.code)
 
 
 @router.post("/payments/{order_id}/abandon", summary="The kiosk gives up: close the order, free held slots")
-def abandon_payment(order_id: int, request: Request, _: Any = Depends(kiosk)) -> dict:
+def abandon_payment(order_id: int, request: Request, principal: Any = Depends(who)) -> dict:
+    owned(request, principal, "order", order_id)
     return backend(request).abandon_payment(order_id)
 
 
 @router.post("/payments/notify", summary="The provider reports a change (late payment): re-read and apply")
-def payment_notice(body: PaymentNotice, request: Request, _: Any = Depends(admin)) -> dict:
+def payment_notice(body: PaymentNotice, request: Request, _: Any = Depends(who)) -> dict:
     return backend(request).payment_notice(body.order_id)
 
 
 @router.post("/payments/reconcile", summary="Daily reconciliation against the provider")
-def reconcile(body: ReconcileRequest, request: Request, _: Any = Depends(admin)) -> dict:
+def reconcile(body: ReconcileRequest, request: Request, _: Any = Depends(who)) -> dict:
     return backend(request).reconcile(body.date)
 
 
 # -- reports -----------------------------------------------------------------------------------------------------
 @router.get("/reports", summary="A patient's lab reports: released, or when they will be ready")
-def reports(request: Request, patient_id: int, _: Any = Depends(kiosk)) -> dict:
+def reports(request: Request, patient_id: int, principal: Any = Depends(who)) -> dict:
+    for_patient(principal, patient_id)
     return backend(request).list_reports(patient_id)
 
 
 @router.get("/reports/{report_id}", summary="A released report with its items")
-def report(report_id: int, request: Request, _: Any = Depends(kiosk)) -> dict:
+def report(report_id: int, request: Request, principal: Any = Depends(who)) -> dict:
+    owned(request, principal, "report", report_id)
     return backend(request).get_report(report_id)
 
 
 @router.post("/reports/{report_id}/verify", summary="One verification; the second by different staff releases it")
-def verify_report(report_id: int, request: Request, body: ReportVerify | None = None, principal: Any = Depends(staff)) -> dict:
+def verify_report(report_id: int, request: Request, body: ReportVerify | None = None, principal: Any = Depends(who)) -> dict:
     """The signer is the logged-in console user; an admin (laboratory system) token names the signer in staff_id."""
     from caller.auth import AuthError
 
@@ -240,18 +297,19 @@ def verify_report(report_id: int, request: Request, body: ReportVerify | None = 
 
 
 @router.post("/reports/{report_id}/print", summary="Count a print and return the report to print")
-def print_report(report_id: int, request: Request, body: ReportPrint | None = None, principal: Any = Depends(kiosk)) -> dict:
+def print_report(report_id: int, request: Request, body: ReportPrint | None = None, principal: Any = Depends(who)) -> dict:
+    owned(request, principal, "report", report_id)
     return backend(request).print_report(report_id, device=principal.device, idempotency_key=body.idempotency_key if body else None)
 
 
 # -- ratings -----------------------------------------------------------------------------------------------------
 @router.post("/ratings", summary="Rate the service (服务评价)")
-def rate(body: RatingCreate, request: Request, principal: Any = Depends(kiosk)) -> JSONResponse:
+def rate(body: RatingCreate, request: Request, principal: Any = Depends(who)) -> JSONResponse:
     return JSONResponse(backend(request).add_rating(body, device=principal.device), status_code=201)
 
 
 @router.get("/ratings/stats", summary="Rating statistics")
-def rating_stats(request: Request, since: str | None = None, _: Any = Depends(staff)) -> dict:
+def rating_stats(request: Request, since: str | None = None, _: Any = Depends(who)) -> dict:
     return backend(request).rating_stats(since)
 
 

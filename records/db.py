@@ -14,6 +14,7 @@ from typing import Any, Iterator
 import sqlite_utils
 
 from caller.store import ReadConnections
+from cockpit.rollups import SCHEMA as ROLLUP_SCHEMA
 from records.audit import AUDIT_TABLE
 
 SCHEMA = """
@@ -266,7 +267,7 @@ class RecordsDB:
         self.utils = sqlite_utils.Database(conn)
         self.readers = readers or ReadConnections(self.path, conn, self.lock)
         with self.lock:
-            conn.executescript(SCHEMA + AUDIT_TABLE)  # audit: the caller store's table, made here when records runs alone
+            conn.executescript(SCHEMA + AUDIT_TABLE + ROLLUP_SCHEMA)  # audit, rollups: made here when records runs alone
             migrate_proxies(conn)
 
     @classmethod

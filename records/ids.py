@@ -1,7 +1,6 @@
-"""ID numbers (GB 11643) and masking, for records.
+"""ID numbers (GB 11643) for records (masking is the `privacy` package's). Pure, no I/O.
 
-Uses `hardware.idcard.idnumber` (validate_id_number, mask_id_number, make_id_number) when it is installed;
-the same rules are kept here so records also stand alone. Pure functions, no I/O.
+Uses `hardware.idcard.idnumber` (validate_id_number) when it is installed.
 """
 from __future__ import annotations
 
@@ -53,27 +52,10 @@ def check_id_number(raw: str) -> str:
     return number
 
 
-def mask_id_number(number: str) -> str:
-    """110101199003078039 -> 110101********8039 (first 6 and last 4 kept)."""
-    if not number:
-        return ""
-    if len(number) <= 10:
-        return number[:2] + "*" * max(len(number) - 2, 0)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
-def mask_name(name: str) -> str:
-    """张三 -> 张*, 王小明 -> 王*明, 欧阳娜娜 -> 欧**娜."""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def mask_phone(phone: str) -> str:
-    """13812345678 -> 138****5678."""
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "*" * len(phone)
 
 
 def gender_from_id(number: str) -> str | None:
@@ -87,6 +69,6 @@ def birth_date_from_id(number: str) -> str | None:
 
 
 __all__ = [
-    "RecordsError", "check_char", "make_id_number", "check_id_number", "mask_id_number",
-    "mask_name", "mask_phone", "gender_from_id", "birth_date_from_id", "normalize_id_number",
+    "RecordsError", "check_char", "make_id_number", "check_id_number", "gender_from_id", "birth_date_from_id",
+    "normalize_id_number",
 ]

@@ -47,8 +47,15 @@ class PatientCreate(_Body):
 
 
 class Identify(_Body):
-    id_number: str | None = None
-    medical_card_no: str | None = None
+    """Who stands at the kiosk. A typed ID number needs a second factor: the last 4 digits of the phone on
+    record, or (card read) the name the ID card gives. Without it no name is revealed."""
+
+    id_number: str | None = Field(default=None, max_length=18)
+    medical_card_no: str | None = Field(default=None, max_length=40)
+    card_name: str | None = Field(default=None, min_length=1, max_length=60,
+                                  description="the name the ID card reader gave (a card was read)")
+    phone_last4: str | None = Field(default=None, pattern=r"^[0-9]{4}$",
+                                    description="second factor for a typed ID number")
 
 
 class HoldRequest(_Body):

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import base64
+import secrets
 import binascii
 from typing import Any
 
 from records.core import RecordsCore, iso
 from records.db import RowConn
 from records.errors import RecordsError, bad_request, not_found
-from records.ids import birth_date_from_id, check_id_number, gender_from_id, mask_id_number, mask_name, mask_phone
+from privacy import mask_id_number, mask_name, mask_phone
+from records.ids import birth_date_from_id, check_id_number, gender_from_id
 from records.models import Identify, PatientCreate, Proxy
 
 
@@ -32,6 +34,12 @@ def patient_view(row: dict[str, Any], proxies: list[dict[str, Any]]) -> dict[str
         ],
         "created_at": row["created_at"],
     }
+
+
+def _already_registered() -> RecordsError:
+    return RecordsError("already_registered", "您已有就诊档案，无需重复建档。请刷身份证，或输入身份证号和手机号后4位识别身份，谢谢。",
+                        "There is already a record for this ID number; identify with the ID card, or the ID number "
+                        "and the last 4 digits of the phone on record.", status=409)
 
 
 def _check_phone(phone: str | None) -> str:
@@ -62,40 +70,97 @@ class PatientsMixin(RecordsCore):
         with self.db.reading() as rc:
             return self._patient_view(rc, patient_id)
 
-    def identify(self, body: Identify) -> dict[str, Any]:
-        """By ID number or medical card number: the patient, or new_patient; plus patients this person may act for."""
+    def identify(self, body: Identify, trusted: bool = True) -> dict[str, Any]:
+        """By ID number or medical card number: the patient, or new_patient; plus patients this person may act for.
+
+        ``trusted`` (staff at a desk): the number alone is enough. At a kiosk a typed ID number must come with
+        the card's name (a card was read) or the last 4 digits of the phone on record; otherwise the answer
+        says a second factor is needed and reveals nothing. ``proven_ids``: whom the session may act for.
+        """
         if body.id_number:
             number = check_id_number(body.id_number)
             with self.db.reading() as rc:
                 row = rc.execute("SELECT * FROM rec_patients WHERE id_number = ?", (number,)).fetchone()
+                row = dict(row) if row else None
+                proven = trusted or self._second_factor(row, body) or (row is None and bool(body.card_name))
                 view = self._patient_view(rc, row["id"]) if row else None
                 acting_for = [self._patient_view(rc, r["patient_id"]) for r in rc.execute(
-                    "SELECT DISTINCT patient_id FROM rec_proxies WHERE id_number = ?", (number,)).fetchall()]
+                    "SELECT DISTINCT patient_id FROM rec_proxies WHERE id_number = ?", (number,)).fetchall()] if proven else []
         elif body.medical_card_no:
             with self.db.reading() as rc:
                 row = rc.execute("SELECT * FROM rec_patients WHERE medical_card_no = ?",
                                  (body.medical_card_no.strip(),)).fetchone()
+                row = dict(row) if row else None
                 view = self._patient_view(rc, row["id"]) if row else None
-            acting_for = []
+            proven, acting_for = True, []
         else:
             raise bad_request("missing_identity", "请放置身份证、扫描就诊卡二维码，或输入身份证号码。", "Place an ID card, scan a medical card QR code, or type an ID number.")
+        if row is not None and not proven:
+            with self.db.transaction() as conn:
+                self.audit(conn, "identify_second_factor_missing", patient_id=row["id"],
+                           by="id_number_wrong_factor" if (body.phone_last4 or body.card_name) else "id_number")
+            return {"found": False, "new_patient": False, "patient": None, "acting_for": [],
+                    "second_factor_required": True, "proven_ids": [],
+                    "message_zh": "为保护您的隐私，请输入您登记的手机号码后4位，或将身份证放在读卡区，谢谢。",
+                    "message_en": "To protect your privacy, type the last 4 digits of your phone number on record, "
+                                  "or place your ID card on the reader."}
         if row is not None:
             with self.db.transaction() as conn:
                 self.audit(conn, "patient_recognised", patient_id=row["id"],
                            by="id_number" if body.id_number else "medical_card")
+        proven_ids = ([row["id"]] if row is not None else []) + [p["patient_id"] for p in acting_for]
         if row is None:
             return {"found": False, "new_patient": True, "patient": None, "acting_for": acting_for,
+                    "second_factor_required": False, "proven_ids": proven_ids,
                     "message_zh": "您好，您还没有就诊档案，请先建档。", "message_en": "You have no patient record yet; please create one."}
         return {"found": True, "new_patient": False, "patient": view, "acting_for": acting_for,
+                "second_factor_required": False, "proven_ids": proven_ids,
                 "message_zh": f"您好，{mask_name(row['name'])}，欢迎回来。", "message_en": "Welcome back."}
 
-    def create_patient(self, body: PatientCreate) -> dict[str, Any]:
-        """One record per ID number: a second create returns the existing one with returning=True."""
+    @staticmethod
+    def _second_factor(row: dict[str, Any] | None, body: Identify) -> bool:
+        """The card's name matches the record, or the last 4 digits of the phone on record do."""
+        if row is None:
+            return False
+        if body.card_name and body.card_name.strip() == (row.get("name") or ""):
+            return True
+        phone = row.get("phone") or ""
+        return bool(body.phone_last4 and len(phone) >= 4 and secrets.compare_digest(phone[-4:], body.phone_last4))
+
+    def identity_number(self, patient_id: int) -> str | None:
+        """The patient's ID number (for checks inside the service; never sent to a kiosk)."""
+        row = self.db.one("SELECT id_number FROM rec_patients WHERE id = ?", (patient_id,))
+        if row is None:
+            raise not_found("该就诊档案", "The patient record")
+        return row["id_number"]
+
+    def session_department(self, session_id: int) -> str | None:
+        """The department of a doctor's session (for the area check of 停诊)."""
+        row = self.db.one("SELECT department_id FROM rec_sessions WHERE id = ?", (session_id,))
+        return None if row is None else row["department_id"]
+
+    def patient_of(self, kind: str, ident: int) -> int | None:
+        """The patient a registration, bill, payment order or report belongs to (None: no such thing)."""
+        table = {"registration": "rec_registrations", "bill": "rec_bills", "order": "rec_orders",
+                 "report": "rec_reports"}[kind]
+        row = self.db.one(f"SELECT patient_id FROM {table} WHERE id = ?", (ident,))
+        return None if row is None else int(row["patient_id"])
+
+    def create_patient(self, body: PatientCreate, trusted: bool = True) -> dict[str, Any]:
+        """One record per ID number: a second create returns the existing one with returning=True.
+
+        At a kiosk (not ``trusted``) the existing record is returned only when the new data proves the same
+        person (the card's name, or the phone on record); otherwise 409 already_registered, nothing revealed.
+        """
         fields = self._fields_for_create(body)
         with self.db.transaction() as conn:
             remembered = self.recall_key(conn, body.idempotency_key, "create_patient")
             if remembered:
-                return {"patient": self._patient_view(conn, remembered["id"]), "returning": remembered["returning"]}
+                row = self._patient_row(conn, remembered["id"])
+                if not trusted and not self._same_person(row, fields):
+                    raise _already_registered()
+                return {"patient": self._patient_view(conn, remembered["id"]), "returning": remembered["returning"],
+                        "proven_ids": [row["id"]]}
             existing = None
             if fields.get("id_number"):
                 existing = conn.execute("SELECT * FROM rec_patients WHERE id_number = ?", (fields["id_number"],)).fetchone()
@@ -103,11 +168,14 @@ class PatientsMixin(RecordsCore):
                 existing = conn.execute("SELECT * FROM rec_patients WHERE medical_card_no = ?", (fields["medical_card_no"],)).fetchone()
             if existing is not None:
                 existing = dict(existing)
+                if not trusted and not self._same_person(existing, fields):
+                    self.audit(conn, "create_patient_refused", patient_id=existing["id"], by="not_same_person")
+                    raise _already_registered()
                 if fields.get("medical_card_no") and not existing.get("medical_card_no"):
                     conn.execute("UPDATE rec_patients SET medical_card_no = ? WHERE id = ?", (fields["medical_card_no"], existing["id"]))
                 self.remember_key(conn, body.idempotency_key, "create_patient", {"id": existing["id"], "returning": True})
                 self.audit(conn, "patient_recognised", patient_id=existing["id"], by="create_patient")
-                return {"patient": self._patient_view(conn, existing["id"]), "returning": True,
+                return {"patient": self._patient_view(conn, existing["id"]), "returning": True, "proven_ids": [existing["id"]],
                         "message_zh": "您好，您已有就诊档案，无需重复建档。", "message_en": "You already have a record."}
             proxies = fields.pop("proxies")
             fields["created_at"] = iso(self.now())
@@ -118,8 +186,15 @@ class PatientsMixin(RecordsCore):
             self.remember_key(conn, body.idempotency_key, "create_patient", {"id": cur.lastrowid, "returning": False})
             self.audit(conn, "patient_created", after="created", patient_id=cur.lastrowid, source=fields["source"],
                        id_number_masked=mask_id_number(fields.get("id_number") or ""))
-            return {"patient": self._patient_view(conn, cur.lastrowid), "returning": False,
+            return {"patient": self._patient_view(conn, cur.lastrowid), "returning": False, "proven_ids": [cur.lastrowid],
                     "message_zh": "建档成功，谢谢。", "message_en": "Your record has been created."}
+
+    @staticmethod
+    def _same_person(row: dict[str, Any], fields: dict[str, Any]) -> bool:
+        """The data of a second create proves the person of the existing record (card name or phone)."""
+        if fields.get("source") == "id_card":
+            return fields.get("name") == row.get("name")
+        return bool(fields.get("phone")) and fields.get("phone") == row.get("phone")
 
     def add_proxy(self, patient_id: int, proxy: Proxy) -> dict[str, Any]:
         entry = self._proxy_entry(proxy)

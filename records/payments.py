@@ -12,6 +12,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
+from cockpit import rollups, sources
 from records.billing import BillingMixin
 from records.core import iso
 from records.db import RowConn
@@ -248,6 +249,8 @@ class PaymentsMixin(BillingMixin):
             outcome = ("refunded_late" if late else "refunded") if refund_reason else ("matched_late" if late else "paid")
             conn.execute("UPDATE rec_orders SET state = ?, outcome = ?, provider_ref = ?, paid_at = ? WHERE id = ?",
                          ("refund_pending" if refund_reason else "paid", outcome, provider_ref, paid_at or iso(self.now()), order_id))
+            if not refund_reason:
+                rollups.record(conn, *sources.payment(paid_at or iso(self.now()), amount_fen, order.get("device")))
             self.audit(conn, "payment_unapplied" if refund_reason else "payment_paid", before=order["state"],
                        after="refund_pending" if refund_reason else "paid", order_id=order_id, patient_id=order["patient_id"],
                        amount_fen=amount_fen, outcome=outcome, reason=refund_reason)

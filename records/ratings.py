@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cockpit import rollups, sources
 from records.core import iso
 from records.models import RatingCreate
 from records.reports import ReportsMixin
@@ -20,6 +21,7 @@ class RatingsMixin(ReportsMixin):
                 (body.stars, json.dumps(body.tags, ensure_ascii=False), body.transaction_kind, body.transaction_id, body.comment,
                  device, iso(self.now())))
             self.remember_key(conn, body.idempotency_key, "rating", {"id": cur.lastrowid})
+            rollups.record(conn, *sources.rating(iso(self.now()), body.stars, device))
             self.audit(conn, "rating_stored", rating_id=cur.lastrowid, stars=body.stars, transaction_kind=body.transaction_kind,
                        transaction_id=body.transaction_id)
         return {"rating_id": cur.lastrowid, "message_zh": "感谢您的评价，祝您健康！", "message_en": "Thank you for your feedback."}

@@ -8,7 +8,7 @@ from typing import Any
 from records.core import iso
 from records.db import RowConn
 from records.errors import RecordsError, not_found
-from records.ids import mask_name
+from privacy import mask_name
 from records.models import HoldRequest
 from records.patients import PatientsMixin
 from records.ports import VisitRequest

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from cockpit import rollups, sources
 from records.audit import Actor, current_actor
 from records.core import iso
 from records.db import RowConn
@@ -75,6 +76,7 @@ class ReportsMixin(PaymentsMixin):
                                    "The second verification must be by a different member of staff.")
             else:
                 conn.execute("UPDATE rec_reports SET verified_by_2 = ?, released_at = ? WHERE id = ?", (staff_id, iso(self.now()), report_id))
+                rollups.record(conn, *sources.report_released(r["sampled_at"], iso(self.now()), r["department_id"]))
                 self.audit(conn, "report_verified", before="verified_once", after="verified_twice", actor=signer,
                            report_id=report_id, patient_id=r["patient_id"], signature=2, verified_by=staff_id,
                            first_verified_by=r["verified_by_1"])
@@ -103,6 +105,8 @@ class ReportsMixin(PaymentsMixin):
                 return self._report_full(conn, r)
             self.remember_key(conn, idempotency_key, "print", {"id": report_id})
             conn.execute("INSERT INTO rec_report_prints (report_id, printed_at, device) VALUES (?, ?, ?)", (report_id, iso(self.now()), device))
+            if r["print_count"] == 0:
+                rollups.record(conn, *sources.report_first_print(r["released_at"], iso(self.now()), device))
             conn.execute("UPDATE rec_reports SET print_count = print_count + 1 WHERE id = ?", (report_id,))
             self.audit(conn, "report_printed", before=str(r["print_count"]), after=str(r["print_count"] + 1),
                        report_id=report_id, patient_id=r["patient_id"], print_count=r["print_count"] + 1)

@@ -22,8 +22,8 @@ CHROMIUM_ARGS = [
 def browser():
     """One headless Chromium per test module; each test opens its own context (cookies, viewport).
 
-    Module scope, not session: while Playwright's sync API is open its event loop counts as running in the main
-    thread, so a later module's ``asyncio.run`` would fail ("cannot be called from a running event loop").
+    Per module, not per session: while Playwright's sync API is open it keeps an asyncio loop running in the main
+    thread, and a later module's ``asyncio.run()`` would fail with "cannot be called from a running event loop".
     """
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed (scripts/setup.sh installs Debian's chromium)")

@@ -25,6 +25,14 @@ async def login(body: LoginBody, request: Request, who: Principal = Depends(prin
             "role": user.user_role, "areas": list(user.user_areas), "device": user.device}
 
 
+@router.post("/auth/logout", summary="End this console user's session (the user token stops working)")
+async def logout(request: Request, who: Principal = Depends(principal)) -> dict:
+    from caller.api.deps import bearer
+
+    service_of(request).auth.logout(bearer(request.headers.get("authorization")))
+    return {"ok": True, "user": who.user}
+
+
 @router.get("/auth/me", summary="Who this token is, with the device's settings from the hospital file")
 async def me(request: Request, who: Principal = Depends(principal)) -> dict:
     return {"role": who.role, "device": who.device, "area": who.area, "room": who.room,

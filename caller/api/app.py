@@ -11,11 +11,12 @@ from typing import Callable, Iterable
 
 from fastapi import APIRouter, FastAPI
 
-from caller.api import admin, events_ws, help_requests, notify, queue, ticket_page
+from caller.api import access, admin, events_ws, help_requests, notify, queue, ticket_page
 from caller.api.errors import install_error_handlers
 from caller.config import HospitalConfig
 from caller.service import CallerService
 from caller.ticket_feed import TicketFeed
+from cockpit import api as cockpit_api
 
 log = logging.getLogger("caller.api")
 API_PREFIX = "/api/v1"
@@ -95,6 +96,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.state.config = config
     app.state.ticket_feed = ticket_feed
     app.add_middleware(events_ws.RawSendMiddleware)
+    app.add_middleware(access.AccessGuard, fastapi_app=app)  # deny by default: caller/api/access.py RULES
     install_error_handlers(app)
     app.include_router(admin.monitor)
     app.include_router(ticket_page.router)
@@ -102,4 +104,5 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
         app.include_router(router, prefix=API_PREFIX)
     if records:
         _records_plugin(app, service)
+    cockpit_api.install(app)
     return app

@@ -21,9 +21,15 @@ def bearer(header: str | None) -> str | None:
 
 
 async def principal(request: Request) -> Principal:
-    """FastAPI dependency: the authenticated caller (401 when the token is missing or unknown)."""
-    token = bearer(request.headers.get("authorization"))
-    return request.app.state.service.auth.resolve(token)
+    """FastAPI dependency: the authenticated caller (401 when the token is missing or unknown).
+
+    The access guard (caller/api/access.py) has usually resolved it already for the route's rule.
+    """
+    who = request.scope.get("caller.principal")
+    if who is None:
+        who = request.app.state.service.auth.resolve_headers(request.headers)
+        request.scope["caller.principal"] = who
+    return who
 
 
 def need_login() -> AuthError:

@@ -33,7 +33,30 @@ def _visit_command(request: Request, who: Principal, visit_id: str, command: str
 async def register(body: RegisterBody, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, FRONT, service.area_of_department(body.department), user=True)
+    if who.role == "kiosk":
+        refuse_server_fields(body, who)
     return json_response(service.execute("register", who, idempotency_key=body.idempotency_key, body=body))
+
+
+SERVER_DECIDED = ("reg_seq", "triage_level", "slot", "session")
+
+
+def refuse_server_fields(body: RegisterBody, who: Principal) -> None:
+    """A kiosk registers walk-ins only: the queue decides sequence, source, kind, triage and slot (403 otherwise).
+
+    Appointments reach the queue from the records (with their slot); emergencies through triage by a nurse.
+    """
+    from caller.api.errors import ApiError
+
+    chosen = [name for name in SERVER_DECIDED if getattr(body, name) is not None]
+    if body.source != "onsite":
+        chosen.append("source")
+    if body.kind in ("extra", "emergency"):
+        chosen.append("kind")
+    if chosen:
+        raise ApiError(403, "field_not_allowed", "对不起，自助机不能指定号序、预约、加号、急诊分级或时段，请到分诊台咨询护士。",
+                       f"A kiosk may not set {', '.join(chosen)}; the service decides them.")
+
 
 
 @router.post("/visits/{visit_id}/check-in", summary="Check a visit in (签到)")

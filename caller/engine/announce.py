@@ -4,22 +4,19 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from caller.engine.model import Visit, mask_name, surname
+import privacy
+from caller.engine.model import Visit
 from caller.engine.rules import QueueRules
 
 
 def screen_name(name: str, rules: QueueRules) -> str:
-    """The name as public screens show it: masked, or nothing."""
-    return mask_name(name) if rules.screen_name == "masked" else ""
+    """The name as public screens show it: masked, or nothing (the privacy package's rule)."""
+    return privacy.screen_name(name, rules.screen_name)
 
 
 def speech_name(name: str, rules: QueueRules) -> str:
-    """The name as speakers say it: nothing, surname + 某某, or the full name."""
-    if rules.speech_name == "none" or not name:
-        return ""
-    if rules.speech_name == "surname":
-        return surname(name) + "某某"
-    return name
+    """The name as speakers say it: nothing, surname + 某某 (患者 without a surname), or the full name."""
+    return privacy.spoken_name(name, rules.speech_name)
 
 
 def render(template: str, **fields: str) -> str:

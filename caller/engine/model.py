@@ -29,27 +29,10 @@ class VisitState(str, Enum):
 
 FINAL_STATES = frozenset({VisitState.done, VisitState.cancelled})
 
-COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 令狐 长孙 宇文 司徒 夏侯 轩辕 端木 独孤 南宫 西门 百里 呼延 澹台 公羊 闻人 万俟".split()
-)
 
 
-def mask_name(name: str) -> str:
-    """Mask a name for public screens: 张三 -> 张*, 王小明 -> 王*明, 欧阳娜娜 -> 欧**娜; one character stays."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def surname(name: str) -> str:
-    """The family name: the first character, or two for a compound surname (欧阳娜娜 -> 欧阳)."""
-    name = (name or "").strip()
-    if len(name) > 2 and name[:2] in COMPOUND_SURNAMES:
-        return name[:2]
-    return name[:1]
 
 
 def _parse(kind: type, value: Any) -> Any:

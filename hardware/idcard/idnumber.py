@@ -78,14 +78,6 @@ def validate_id_number(text: str, today: date | None = None) -> tuple[bool, str]
     return True, ""
 
 
-def mask_id_number(text: str) -> str:
-    """Mask an ID number for logs and screens: 11010119900307803X -> 110101********803X."""
-    s = text.strip()
-    if len(s) <= 4:
-        return "*" * len(s)
-    if len(s) < 11:
-        return "*" * (len(s) - 4) + s[-4:]
-    return s[:6] + "*" * (len(s) - 10) + s[-4:]
 
 
 def make_id_number(area6: str, birth: date, seq3: int | str) -> str:

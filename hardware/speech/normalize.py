@@ -13,7 +13,8 @@ Rules for the speech text (each checked against ``espeak-ng -x``, no ``(en)``):
   e.g. ``A`` -> ``ei``), digits become Chinese digit characters (零 一 二 ...) so
   ``015`` is never read as a number;
 * names never carry ``*`` (espeak says "asterisk"): by setting they are dropped,
-  reduced to surname + 某某, or spoken in full when a full name is given;
+  reduced to surname + 某某 (患者 where no surname can be told), or spoken in full
+  when a full name is given (``privacy.spoken_name``);
 * Latin letters anywhere (rooms, departments, notices: ``VIP诊室``, ``CT室``, ``MRI室``) are spelled one
   capital at a time, exactly like ticket letters (``V I P 诊室``): a word in Latin letters would otherwise be
   read with English phonemes or as one mangled syllable;
@@ -24,30 +25,19 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Literal
-
-NameMode = Literal["none", "surname", "full"]
-NAME_MODES: tuple[str, ...] = ("none", "surname", "full")
+from privacy import SpeechNameMode as NameMode
+from privacy import mask_name, spoken_name  # names: the privacy package's rules
 
 DEFAULT_CALL_TEMPLATE = "请 {ticket} 号 {name} 到 {room} 就诊"
 
 CHINESE_DIGITS = "零一二三四五六七八九"
 
-# Two-character surnames; a full name starting with one keeps both characters.
-COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 轩辕 "
-    "端木 独孤 南宫 西门 百里 呼延 万俟 闻人 赫连 澹台 公羊 太史 申屠 钟离 宗政".split()
-)
 
 # Characters espeak reads aloud by name, or that mean nothing when spoken.
 _UNSPEAKABLE = re.compile(r"[*#_~^|<>\\/\[\]{}=+@&]")
 _SPACES = re.compile(r"\s+")
 _LATIN_RUN = re.compile(r"[A-Za-z]+")
 _ROOM_NUMBER = re.compile(r"(\d+)\s*(?:号)?\s*(?=诊室|诊间|诊台|窗口|室)")
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
 def digits_one_by_one(digits: str) -> str:
@@ -69,40 +59,8 @@ def spoken_ticket(ticket: str) -> str:
     return " ".join(parts)
 
 
-def surname_of(name: str) -> str:
-    """The surname of a full or masked Chinese name, or ``""`` if there is none.
-
-    ``"欧阳娜娜"`` -> ``"欧阳"``; ``"王*明"`` -> ``"王"``; ``"欧**娜"`` -> ``"欧"``
-    (a mask hides the second character, so only the first is known).
-    """
-    name = name.strip()
-    if not name or not _is_cjk(name[0]):
-        return ""
-    if "*" in name:
-        head = name.split("*", 1)[0]
-        return head if head and all(_is_cjk(c) for c in head) else ""
-    if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES:
-        return name[:2]
-    return name[0]
 
 
-def spoken_name(name: str | None, mode: NameMode = "surname") -> str:
-    """The name as spoken: ``""`` (mode none), ``"张某某"`` (surname) or the full name.
-
-    Mode ``"full"`` speaks the name only when it is a complete Chinese name;
-    given a masked name it falls back to surname + 某某. Non-Chinese names are
-    not spoken (the voice would read them as English letters); the ticket
-    identifies the patient.
-    """
-    if mode not in NAME_MODES:
-        raise ValueError(f"name_mode must be one of {NAME_MODES}, not {mode!r}")
-    name = (name or "").strip()
-    if mode == "none" or not name:
-        return ""
-    if mode == "full" and "*" not in name and all(_is_cjk(c) for c in name):
-        return name
-    surname = surname_of(name)
-    return f"{surname}某某" if surname else ""
 
 
 def spell_latin(text: str) -> str:
@@ -154,14 +112,6 @@ def call_text(
     return speakable(filled)
 
 
-def mask_name(name: str) -> str:
-    """Display mask: 张三 -> 张*, 王小明 -> 王*明, 欧阳娜娜 -> 欧**娜 (already masked: unchanged)."""
-    name = (name or "").strip()
-    if "*" in name or len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def display_text(template: str, ticket: str, name: str | None, room: str) -> str:

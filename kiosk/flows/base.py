@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from kiosk.i18n import pick, tr
 from kiosk.models import CardData, Patient
-from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, TypeIdScreen
+from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, PhoneLast4Screen, TypeIdScreen
 from kiosk.screens.result import MessageScreen, OutOfServiceScreen
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,31 @@ class FlowBase:
     def got_card(self, card: CardData, source: str) -> None:
         self.kiosk.session.card = card
         self._card_source = source
-        self.call(lambda: self.kiosk.backend.identify(id_number=card.id_number), lambda p: self._identified(p, card, ""))
+        name = card.name if source == "id_card" else None  # a card read proves the person; a typed number does not
+        self.call(lambda: self.kiosk.backend.identify(id_number=card.id_number, card_name=name),
+                  lambda p: self._identified(p, card, ""), self._second_factor(card))
+
+    def _second_factor(self, card: CardData) -> Callable[[BaseException], bool]:
+        """A typed number of an existing record: ask the last 4 digits of the phone on record, then identify."""
+        def on_error(exc: BaseException) -> bool:
+            if getattr(exc, "code", "") != "second_factor_required":
+                return False
+
+            def submit(digits: str) -> None:
+                self.call(lambda: self.kiosk.backend.identify(id_number=card.id_number, phone_last4=digits),
+                          lambda p: self._identified(p, card, ""), self._wrong_factor)
+
+            self.kiosk.show_screen(lambda: PhoneLast4Screen(self.kiosk, submit))
+            return True
+        return on_error
+
+    def _wrong_factor(self, exc: BaseException) -> bool:
+        if getattr(exc, "code", "") != "second_factor_required":
+            return False
+        screen = self.kiosk.current
+        if isinstance(screen, PhoneLast4Screen):
+            screen.wrong()
+        return True
 
     def _identified(self, patient: Patient | None, card: CardData | None, medical_card: str) -> None:
         if patient is not None:

@@ -48,6 +48,10 @@
         <translation>Specialist</translation>
     </message>
     <message>
+        <source>为保护您的隐私，请确认身份后再办理</source>
+        <translation>To protect your privacy, please confirm who you are first</translation>
+    </message>
+    <message>
         <source>为避免您缴费后拿不到凭条，本机暂停挂号缴费。请到人工窗口或其他自助机办理。</source>
         <translation>So that you are never left without a slip after paying, this kiosk is not taking payments now. Please go to the service desk or another kiosk.</translation>
     </message>
@@ -390,6 +394,10 @@
     <message>
         <source>手机号码</source>
         <translation>Mobile number</translation>
+    </message>
+    <message>
+        <source>手机号码后4位不正确，请重新输入，或将身份证放在读卡区。</source>
+        <translation>Those are not the last 4 digits on record. Please try again, or place your ID card on the reader.</translation>
     </message>
     <message>
         <source>打印完成</source>
@@ -750,6 +758,14 @@
     <message>
         <source>请输入11位手机号码，以1开头。</source>
         <translation>Please type an 11-digit mobile number starting with 1.</translation>
+    </message>
+    <message>
+        <source>请输入4位数字。</source>
+        <translation>Please type 4 digits.</translation>
+    </message>
+    <message>
+        <source>请输入您登记的手机号码后4位</source>
+        <translation>Please type the last 4 digits of your phone number on record</translation>
     </message>
     <message>
         <source>请输入管理密码</source>

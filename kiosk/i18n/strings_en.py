@@ -15,6 +15,11 @@ DYNAMIC = [
 ]
 
 EN: dict[str, str] = {
+    "请输入您登记的手机号码后4位": "Please type the last 4 digits of your phone number on record",
+    "为保护您的隐私，请确认身份后再办理": "To protect your privacy, please confirm who you are first",
+    "请输入4位数字。": "Please type 4 digits.",
+    "手机号码后4位不正确，请重新输入，或将身份证放在读卡区。":
+        "Those are not the last 4 digits on record. Please try again, or place your ID card on the reader.",
     # dynamic
     "请输入身份证号码。": "Please type the ID number.",
     "身份证号码应为18位，请核对后重新输入。": "An ID number has 18 characters. Please check it and type it again.",

@@ -8,7 +8,8 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from kiosk.i18n import tr
-from kiosk.idcheck import check_id_number, check_phone, mask_id
+from kiosk.idcheck import check_id_number, check_phone
+from privacy import mask_id_number
 from kiosk.models import CardData
 from kiosk.widgets import Card, Keypad, Screen, button, label
 
@@ -129,7 +130,7 @@ class NewPatientScreen(Screen):
         info = Card()
         if card.name:
             info.row(tr("姓名"), card.name)
-        info.row(tr("证件号码"), mask_id(card.id_number))
+        info.row(tr("证件号码"), mask_id_number(card.id_number))
         if card.gender:
             info.row(tr("性别"), tr(card.gender))
         self.edit = QLineEdit()
@@ -151,3 +152,36 @@ class NewPatientScreen(Screen):
             self.error.show()
             return
         self.on_submit(text)
+
+
+class PhoneLast4Screen(Screen):
+    """Second factor for a typed ID number: the last 4 digits of the phone number on record."""
+
+    name = "second_factor"
+
+    def __init__(self, kiosk, on_submit: Callable[[str], None]) -> None:
+        super().__init__(tr("请输入您登记的手机号码后4位"), tr("为保护您的隐私，请确认身份后再办理"), kiosk.elderly)
+        self.on_submit = on_submit
+        self.edit = QLineEdit()
+        self.edit.setReadOnly(True)
+        self.edit.setAlignment(Qt.AlignCenter)
+        self.edit.setFocusPolicy(Qt.NoFocus)
+        self.error = label("", "Error", align=Qt.AlignCenter)
+        self.error.hide()
+        self.keypad = Keypad(self.edit, 4)
+        self.keypad.submitted.connect(self.submit)
+        self.add_columns([self.edit, self.error], [self.keypad], side_by_side=not kiosk.settings.portrait)
+
+    def submit(self, text: str) -> None:
+        if len(text) != 4 or not text.isdigit():
+            self.error.setText(tr("请输入4位数字。"))
+            self.error.show()
+            return
+        self.error.hide()
+        self.on_submit(text)
+
+    def wrong(self) -> None:
+        """The digits did not match: say so and let the patient try again (or use the card)."""
+        self.edit.clear()
+        self.error.setText(tr("手机号码后4位不正确，请重新输入，或将身份证放在读卡区。"))
+        self.error.show()

@@ -1,7 +1,8 @@
 """Console panes built from a staff snapshot (pure)."""
 from datetime import datetime
 
-from caller_console.model import build_view, mask_id_number, matches, minutes_waited
+from caller_console.model import build_view, matches, minutes_waited
+from privacy import mask_id_number
 
 NOW = datetime(2026, 11, 23, 9, 30)
 

@@ -1,7 +1,8 @@
 """The area board: what the public screens show after each event (pure)."""
 from datetime import timedelta
 
-from display.board import AreaBoard, mask_name
+from display.board import AreaBoard
+from privacy import mask_name
 from display_events import NOON, broadcast, call, room, snapshot, visit
 
 

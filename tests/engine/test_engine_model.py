@@ -8,13 +8,14 @@ import pytest
 from pydantic import ValidationError
 
 from caller.config import ConfigError
-from caller.engine.model import RoomState, Visit, VisitState, mask_name, surname
+from caller.engine.model import RoomState, Visit, VisitState
+from privacy import mask_name, surname
 from caller.engine.rules import QueueRules
 from engine_clinic import build_hospital
 
 
 @pytest.mark.parametrize("name, masked", [
-    ("张三", "张*"), ("王小明", "王*明"), ("欧阳娜娜", "欧**娜"), ("李", "李"), ("", ""), ("司马相如", "司**如"),
+    ("张三", "张*"), ("王小明", "王*明"), ("欧阳娜娜", "欧**娜"), ("李", "*"), ("", ""), ("司马相如", "司**如"),
 ])
 def test_mask_name(name, masked):
     assert mask_name(name) == masked

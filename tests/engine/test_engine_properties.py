@@ -10,7 +10,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from caller.engine import ordering
 from caller.engine.engine import QueueEngine
-from caller.engine.model import RoomState, RuleError, Visit, VisitState, mask_name
+from caller.engine.model import RoomState, RuleError, Visit, VisitState
+from privacy import mask_name
 from engine_clinic import Clinic
 
 S = VisitState

@@ -20,7 +20,7 @@ def card_on_home(qtbot, kiosk, reader_sim, card):
 
 def book_afternoon(service, payment_sim, patient_id: str) -> dict:
     """An appointment for this afternoon, paid on the phone the day before."""
-    client = CallerClient(service, DEMO_TOKENS["kiosk"])
+    client = CallerClient(service, DEMO_TOKENS["admin"])  # booked the day before, at the desk
     dep = client.request("GET", "/records/departments")["departments"][0]["department_id"]
     sessions = client.request("GET", "/records/slots", params={"department": dep})["sessions"]
     slot = next(x for s in sessions if s["session"] == "pm" for x in s["slots"] if x["remaining"] > 0)

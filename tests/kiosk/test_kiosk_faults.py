@@ -66,7 +66,7 @@ def test_payment_timeout_charges_nothing_and_registers_nothing(qtbot, kiosk, rea
     assert orders(payment_sim, "paid") == []
     click(qtbot, screen.buttons[1])  # 返回首页
     wait_screen(qtbot, kiosk, "home")
-    records = CallerClient(service, DEMO_TOKENS["kiosk"])
+    records = CallerClient(service, DEMO_TOKENS["admin"])
     qtbot.waitUntil(lambda: records.request("GET", f"/records/registrations/{hold.id}")["registration"]["state"]
                     in ("released", "cancelled", "expired"), timeout=5000)
     records.close()
@@ -80,7 +80,7 @@ def test_walking_away_from_the_payment_closes_the_order_and_frees_the_slot(qtbot
     wait_screen(qtbot, kiosk, "home")
     qtbot.waitUntil(lambda: orders(payment_sim) and all(o.state.value == "cancelled" for o in orders(payment_sim)),
                     timeout=5000)
-    records = CallerClient(service, DEMO_TOKENS["kiosk"])
+    records = CallerClient(service, DEMO_TOKENS["admin"])
     qtbot.waitUntil(lambda: records.request("GET", f"/records/registrations/{hold.id}")["registration"]["state"]
                     in ("released", "cancelled"), timeout=5000)
     records.close()
@@ -106,8 +106,10 @@ def test_slot_taken_while_choosing_offers_the_free_slots(qtbot, kiosk, reader_si
     other = CallerClient(service, DEMO_TOKENS["kiosk2"])
     for n in range(slot.remaining):  # other patients take every remaining seat of that slot meanwhile
         number = make_id(n)
-        patient = other.request("POST", "/records/patients", json_body={
-            "source": "typed", "id_number": number, "name": f"测试{n}", "phone": "13900000000"})["patient"]
+        created = other.request("POST", "/records/patients", json_body={
+            "source": "typed", "id_number": number, "name": f"测试{n}", "phone": "13900000000"})
+        other.headers["X-Patient-Session"] = created["session_token"]  # that kiosk's patient session
+        patient = created["patient"]
         other.request("POST", "/records/registrations", json_body={
             "patient_id": patient["patient_id"], "slot_id": int(slot.id)})
     other.close()

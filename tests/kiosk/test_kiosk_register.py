@@ -71,7 +71,7 @@ def test_medical_card_qr_identifies_a_returning_patient(qtbot, kiosk, scanner_si
 
     from hardware.idcard import make_id_number
 
-    records = CallerClient(service, DEMO_TOKENS["kiosk"])
+    records = CallerClient(service, DEMO_TOKENS["admin"])
     records.request("POST", "/records/patients", json_body={
         "source": "typed", "id_number": make_id_number("110101", date(1950, 5, 6), 123), "name": "周桂兰",
         "phone": "13700000000", "medical_card_no": card_no})

@@ -85,7 +85,7 @@ def test_reports_print_released_and_say_when_the_others_are_ready(qtbot, kiosk, 
     assert f"姓名：{card.name}" in slip  # the patient's own medical document: full name
     assert "岁" in slip and "报告单号：JY" in slip and "采样时间：" in slip
     assert "检验者：李建华" in slip and "审核者：周雪梅" in slip and "lab-" not in slip  # names, not login ids
-    staff = CallerClient(service, DEMO_TOKENS["kiosk"])
+    staff = CallerClient(service, DEMO_TOKENS["admin"])
     assert staff.request("GET", f"/records/reports/{ready}")["print_count"] == 1
     staff.close()
 
@@ -93,7 +93,7 @@ def test_reports_print_released_and_say_when_the_others_are_ready(qtbot, kiosk, 
 def test_check_in_too_early_says_when_to_come_back_and_later_prints_the_ticket(qtbot, kiosk, reader_sim, service,
                                                                                 payment_sim, printer_sim, clock):
     card, patient_id = new_patient(qtbot, kiosk, reader_sim, seed=33)
-    records = CallerClient(service, DEMO_TOKENS["kiosk"])
+    records = CallerClient(service, DEMO_TOKENS["admin"])
     dep = records.request("GET", "/records/departments")["departments"][0]["department_id"]
     sessions = records.request("GET", "/records/slots", params={"department": dep})["sessions"]
     late = next(x for s in sessions if s["session"] == "pm" for x in s["slots"] if x["remaining"] > 0)
@@ -103,7 +103,7 @@ def test_check_in_too_early_says_when_to_come_back_and_later_prints_the_ticket(q
         "patient_id": int(patient_id), "bill_ids": [reg["bill_id"]], "amount_fen": reg["fee_fen"]})
     records.close()
     payment_sim.provider.patient_pays(order["payment"]["provider_order_id"])  # paid on the phone earlier
-    confirm = CallerClient(service, DEMO_TOKENS["kiosk"])
+    confirm = CallerClient(service, DEMO_TOKENS["admin"])
     assert confirm.request("POST", f"/records/payments/{order['order_id']}/confirm")["state"] == "paid"
     confirm.close()
     screen = identify_again(qtbot, kiosk, reader_sim, card, "checkin", "appointments")

@@ -34,6 +34,15 @@ def test_typed_id_of_a_known_patient_goes_on_to_departments(qtbot, kiosk, reader
     screen = wait_screen(qtbot, kiosk, "type_id")
     type_keys(qtbot, screen.keypad, card.id_number)
     click(qtbot, screen.keypad.ok)
+    # a typed number alone shows no name: the last 4 digits of the phone on record come first
+    factor = wait_screen(qtbot, kiosk, "second_factor")
+    assert kiosk.session.patient is None
+    type_keys(qtbot, factor.keypad, "0000")
+    click(qtbot, factor.keypad.ok)
+    qtbot.waitUntil(lambda: factor.error.isVisible() and "不正确" in factor.error.text())
+    assert kiosk.session.patient is None and kiosk.current is factor
+    type_keys(qtbot, factor.keypad, "5678")  # register_until's phone 13812345678
+    click(qtbot, factor.keypad.ok)
     wait_screen(qtbot, kiosk, "departments")
     assert kiosk.session.patient.name == card.name
 

@@ -9,7 +9,7 @@ import pytest
 from caller.testing import ManualClock
 from hardware.payment import Outcome, SimulatedProvider
 from records.testing import LiveRecords, serve_records
-from records_helpers import Api
+from records_helpers import Api, logged_in
 
 MONDAY_0820 = datetime(2026, 11, 23, 8, 20)
 
@@ -40,7 +40,8 @@ def kiosk(live) -> Iterator[Api]:
 
 @pytest.fixture
 def console(live) -> Iterator[Api]:
-    api = Api(live, "console")
+    """The NK nurse console with nurse wanghs logged in (staff actions need a user)."""
+    api = logged_in(live, "wanghs")
     yield api
     api.client.close()
 

@@ -20,11 +20,17 @@ class Api:
 
     def get(self, path: str, **params: Any) -> tuple[int, dict]:
         r = self.client.get(path, params={k: v for k, v in params.items() if v is not None})
-        return r.status_code, r.json()
+        return r.status_code, self._keep_session(r.json())
 
     def post(self, path: str, body: dict | None = None) -> tuple[int, dict]:
         r = self.client.post(path, json=body if body is not None else {})
-        return r.status_code, r.json()
+        return r.status_code, self._keep_session(r.json())
+
+    def _keep_session(self, data: Any) -> Any:
+        """Like the kiosk: send the patient session a successful identification opened with every request."""
+        if isinstance(data, dict) and data.get("session_token"):
+            self.client.headers["X-Patient-Session"] = data["session_token"]
+        return data
 
     def ok(self, method: str, path: str, body: dict | None = None, **params: Any) -> dict:
         status, data = self.get(path, **params) if method == "GET" else self.post(path, body)

@@ -149,7 +149,7 @@ def test_no_audit_row_holds_a_full_id_number_or_phone_number(live, kiosk, consol
     pid = created["patient"]["patient_id"]
     kiosk.ok("POST", "/records/patients", {"source": "typed", "id_number": number, "name": "欧阳娜娜", "phone": phone})
     kiosk.ok("POST", "/records/patients/identify", {"id_number": number})
-    kiosk.ok("POST", f"/records/patients/{pid}/proxies", {"name": "李四", "relation": "配偶", "phone": proxy_phone, "id_number": proxy_number})
+    console.ok("POST", f"/records/patients/{pid}/proxies", {"name": "李四", "relation": "配偶", "phone": proxy_phone, "id_number": proxy_number})
     slot = first_slot(kiosk, min_start="09:00")
     reg = kiosk.ok("POST", "/records/registrations", {"patient_id": pid, "slot_id": slot["slot_id"], "proxy_id_number": proxy_number})
     pay(kiosk, provider, pid, reg["bill_id"], reg["fee_fen"])

@@ -5,13 +5,13 @@ import threading
 
 import httpx
 
-from records_helpers import Api, new_patient
+from records_helpers import logged_in, new_patient
 from records.testing import serve_records
 
 
 def test_twenty_kiosks_five_seats_exactly_five_succeed(tmp_path, clock, provider):
     with serve_records(db_path=tmp_path / "h.db", clock=clock, payments=provider, quota_general=5) as live:
-        setup = Api(live)
+        setup = logged_in(live, "wanghs")  # twenty kiosks, one patient session each: staff headers stand in for them
         patients = [new_patient(setup, f"患者{i}") for i in range(20)]
         session = next(s for s in setup.ok("GET", "/records/slots", department="NK")["sessions"] if s["kind"] == "general")
         slot = next(x for x in session["slots"] if x["start"] >= "09:00")
@@ -21,7 +21,7 @@ def test_twenty_kiosks_five_seats_exactly_five_succeed(tmp_path, clock, provider
         lock = threading.Lock()
 
         def kiosk(patient_id: int) -> None:
-            with httpx.Client(base_url=live.url + "/api/v1", headers=live.kiosk_headers, timeout=30) as client:
+            with httpx.Client(base_url=live.url + "/api/v1", headers=dict(setup.client.headers), timeout=30) as client:
                 client.get("/records/departments")  # connection warm, then all press "confirm" together
                 barrier.wait()
                 r = client.post("/records/registrations", json={"patient_id": patient_id, "slot_id": slot["slot_id"]})

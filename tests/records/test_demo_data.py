@@ -49,5 +49,6 @@ def test_a_demo_patient_is_found_by_medical_card_and_sees_bills_and_appointments
         with httpx.Client(base_url=live.url + "/api/v1/records", headers=live.kiosk_headers) as client:
             found = client.post("/patients/identify", json={"medical_card_no": card_no}).json()
             assert found["found"] and found["patient"]["patient_id"] == patient_id
+            client.headers["X-Patient-Session"] = found["session_token"]  # the kiosk's patient session
             assert client.get("/bills", params={"patient_id": patient_id}).json()["bills"]
             assert client.get("/registrations", params={"patient_id": patient_id}).json()["registrations"]

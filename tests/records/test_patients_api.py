@@ -33,11 +33,15 @@ def test_id_card_record_keeps_every_field_and_the_photo_but_answers_masked(kiosk
 def test_second_create_for_the_same_number_returns_the_existing_record(kiosk, live):
     number = make_id_number("11010119580601002")
     first = kiosk.ok("POST", "/records/patients", {"source": "id_card", "id_card": card(number)})
-    status, again = kiosk.post("/records/patients", {"source": "typed", "id_number": number, "name": "李秀英", "phone": "13900001111"})
+    status, again = kiosk.post("/records/patients", {"source": "id_card", "id_card": card(number)})
     assert status == 200 and again["returning"] is True
     assert again["patient"]["patient_id"] == first["patient"]["patient_id"]
     assert "无需重复建档" in again["message_zh"]
     assert live.records.db.one("SELECT COUNT(*) AS n FROM rec_patients")["n"] == 1
+    # someone typing the same number with another phone learns nothing about the record
+    status, refused = kiosk.post("/records/patients", {"source": "typed", "id_number": number, "name": "某人", "phone": "13900001111"})
+    assert status == 409 and refused["error"]["code"] == "already_registered"
+    assert "李" not in str(refused) and "patient" not in refused
 
 
 def test_mistyped_number_is_refused_and_nothing_is_stored(kiosk, live):
@@ -58,7 +62,11 @@ def test_identify_by_number_and_by_medical_card(kiosk):
     kiosk.ok("POST", "/records/patients", {"source": "medical_card", "medical_card_no": "MC20260001", "name": "赵六",
                                          "phone": "13700000000", "id_number": number})
     by_card = kiosk.ok("POST", "/records/patients/identify", {"medical_card_no": "MC20260001"})
-    by_number = kiosk.ok("POST", "/records/patients/identify", {"id_number": number.lower()})
+    hidden = kiosk.ok("POST", "/records/patients/identify", {"id_number": number.lower()})
+    assert hidden["second_factor_required"] and hidden["patient"] is None and "赵" not in str(hidden)
+    wrong = kiosk.ok("POST", "/records/patients/identify", {"id_number": number, "phone_last4": "1234"})
+    assert wrong["second_factor_required"] and wrong["patient"] is None
+    by_number = kiosk.ok("POST", "/records/patients/identify", {"id_number": number.lower(), "phone_last4": "0000"})
     assert by_card["found"] and by_number["found"]
     assert by_card["patient"]["patient_id"] == by_number["patient"]["patient_id"]
     assert by_card["patient"]["name_masked"] == "赵*"
@@ -66,13 +74,13 @@ def test_identify_by_number_and_by_medical_card(kiosk):
     assert status == 200 and missing["new_patient"] is True
 
 
-def test_a_listed_family_member_may_act_for_the_patient_and_others_may_not(kiosk, clock):
+def test_a_listed_family_member_may_act_for_the_patient_and_others_may_not(kiosk, console, clock):
     son = make_id_number("11010119880808001")
     stranger = make_id_number("11010119880808003")
-    mother = new_patient(kiosk, "李秀英", "19500101")
-    kiosk.ok("POST", f"/records/patients/{mother['patient_id']}/proxies",
-             {"name": "王强", "relation": "儿子", "phone": "13911112222", "id_number": son})
-    seen = kiosk.ok("POST", "/records/patients/identify", {"id_number": son})
+    mother = new_patient(console, "李秀英", "19500101")
+    console.ok("POST", f"/records/patients/{mother['patient_id']}/proxies",
+               {"name": "王强", "relation": "儿子", "phone": "13911112222", "id_number": son})
+    seen = kiosk.ok("POST", "/records/patients/identify", {"id_number": son, "card_name": "王强"})  # the son's card
     assert seen["found"] is False  # the son has no record of his own
     assert [p["patient_id"] for p in seen["acting_for"]] == [mother["patient_id"]]
 

@@ -108,11 +108,11 @@ def test_a_working_morning_on_months_of_history_never_scans_a_history_table(live
     # a patient with a family member who may act for them; both identify at the kiosk
     child = new_patient(kiosk, "李小红")
     parent_number = make_id_number("11010119600101123")
-    kiosk.ok("POST", f"/records/patients/{child['patient_id']}/proxies",
+    nurse.ok("POST", f"/records/patients/{child['patient_id']}/proxies",
              {"name": "李建国", "relation": "父亲", "id_number": parent_number, "phone": "13900001111"})
-    parent = kiosk.ok("POST", "/records/patients/identify", {"id_number": parent_number})
+    parent = kiosk.ok("POST", "/records/patients/identify", {"id_number": parent_number, "card_name": "李建国"})
     assert [p["patient_id"] for p in parent["acting_for"]] == [child["patient_id"]]
-    kiosk.ok("POST", "/records/patients/identify", {"id_number": child["id_number"]})
+    kiosk.ok("POST", "/records/patients/identify", {"id_number": child["id_number"], "phone_last4": "5678"})
     kiosk.ok("GET", f"/records/patients/{child['patient_id']}")
     # register, pay, check in, see the queue
     slot = first_slot(kiosk, min_start="09:00")

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from records_helpers import logged_in, new_patient
+from records_helpers import Api, logged_in, new_patient
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_report_is_released_only_after_two_different_staff_verified_it(kiosk, co
     assert status == 409 and data["error"]["code"] == "report_not_ready"
     assert "预计11月23日 10:00可以打印" in data["error"]["message_zh"] and data["error"]["ready_at"] == "2026-11-23T10:00:00"
 
-    status, anonymous = console.post(f"/records/reports/{rid}/verify", {"staff_id": "lab01"})
+    status, anonymous = Api(live, "console").post(f"/records/reports/{rid}/verify", {"staff_id": "lab01"})
     assert status == 403 and anonymous["error"]["code"] == "login_required"  # a signature needs a person
     nurse.ok("POST", f"/records/reports/{rid}/verify", {"staff_id": "someone-else"})  # the login signs, not the body
     status, same = nurse.post(f"/records/reports/{rid}/verify")

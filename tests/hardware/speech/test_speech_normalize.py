@@ -19,8 +19,8 @@ from hardware.speech.normalize import (
     spoken_name,
     spoken_room,
     spoken_ticket,
-    surname_of,
 )
+from privacy import surname
 
 VOICE = "cmn-latn-pinyin"
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
@@ -54,7 +54,8 @@ def test_ticket_is_read_character_by_character(ticket: str, spoken: str) -> None
         ("张*", "none", ""),
         ("", "surname", ""),
         (None, "full", ""),
-        ("John Smith", "full", ""),
+        ("John Smith", "full", "患者"),  # no surname to tell: 患者 (privacy spec)
+        ("李", "surname", "患者"),
     ],
 )
 def test_names_are_spoken_per_setting(name: str | None, mode: str, spoken: str) -> None:
@@ -62,14 +63,14 @@ def test_names_are_spoken_per_setting(name: str | None, mode: str, spoken: str) 
 
 
 def test_unknown_name_mode_is_refused() -> None:
-    with pytest.raises(ValueError, match="name_mode"):
+    with pytest.raises(ValueError, match="speech_name"):
         spoken_name("张三", "initials")  # type: ignore[arg-type]
 
 
-def test_surname_of_masked_and_compound_names() -> None:
-    assert surname_of("司马*") == "司马"
-    assert surname_of("司马光") == "司马"
-    assert surname_of("司马") == "司"  # two characters: surname 司, given name 马
+def test_speech_uses_the_privacy_surname_of_compound_names() -> None:
+    assert surname("司马光") == "司马"
+    assert surname("司马") == "司"  # two characters: surname 司, given name 马
+    assert spoken_name("司马光") == "司马某某"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,335 @@
+"""Who may call which route: the one table of access rules, enforced before any handler runs.
+
+Deny by default. Every HTTP and WebSocket route of the app needs a line in :data:`RULES`; a request to a
+route without one is refused (403 ``no_access_rule``) and ``tests/service/test_access_matrix.py`` fails
+naming the route. To give a new route its rule, add one line here (see docs/security.md).
+
+A rule is the set of *principal kinds* that may reach the handler:
+
+=========  ======================================================================================
+anyone     no token needed (health, the public price list, the ticket page, API documentation)
+display    a wall or door screen's device token
+speaker    a speaker agent's device token
+kiosk      a kiosk's device token (no patient needed: schedules, help button, ratings, identify)
+patient    a kiosk token with an open patient session; handlers limit it to the session's patients
+console    a nurse console's device token, with or without a user logged in (its area only)
+staff      a console with a user logged in (nurse, doctor or admin); handlers limit it to the areas
+           of the user and of the console together
+admin      the hospital's admin token or an admin user: allowed on every rule (bearer tokens)
+manager    a web cockpit session (HttpOnly cookie ``cockpit_session``) of a manager or admin user; only
+           the cockpit's routes read that cookie
+=========  ======================================================================================
+
+The rule only lets a principal *reach* the handler; the handler then checks the data (which area, which
+patient). The access matrix in docs/security.md is generated from this table by ``python -m caller
+access-matrix``.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from fastapi import FastAPI
+
+from caller.auth import AuthError, Principal
+
+log = logging.getLogger("caller.access")
+
+ANYONE, DISPLAY, SPEAKER, KIOSK, PATIENT, CONSOLE, STAFF, ADMIN, MANAGER = (
+    "anyone", "display", "speaker", "kiosk", "patient", "console", "staff", "admin", "manager")
+KINDS = (ANYONE, DISPLAY, SPEAKER, KIOSK, PATIENT, CONSOLE, STAFF, ADMIN, MANAGER)
+COCKPIT_COOKIE = "cockpit_session"
+DEVICES = frozenset({DISPLAY, SPEAKER, KIOSK, CONSOLE})  # any device token
+
+V1 = "/api/v1"
+
+# (method, path template) -> kinds allowed. WS = WebSocket. One line per route; keep them grouped by router.
+RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
+    # monitoring and documentation
+    ("GET", "/healthz"): {ANYONE},
+    ("GET", "/openapi.json"): {ANYONE},
+    ("GET", "/docs"): {ANYONE},
+    ("GET", "/docs/oauth2-redirect"): {ANYONE},
+    ("GET", "/redoc"): {ANYONE},
+    # the live page a patient's phone opens from the ticket QR code: public, but reachable only with the link's
+    # unguessable token (caller/ticket_links.py); it shows what the wall shows (docs/phone.md)
+    ("GET", "/t/{token}"): {ANYONE},
+    ("GET", "/t/{token}/status"): {ANYONE},
+    ("GET", "/t/{token}/events"): {ANYONE},
+    ("GET", "/t/assets/{name}"): {ANYONE},
+    # notifications (docs/notifications.md): the patient opts in at the kiosk (their own visit) or through staff;
+    # the SMS gateway's delivery reports carry its signature, checked by the handler
+    ("POST", f"{V1}/visits/{{visit_id}}/notify"): {PATIENT, STAFF},
+    ("DELETE", f"{V1}/visits/{{visit_id}}/notify/{{channel}}"): {PATIENT, STAFF},
+    ("GET", f"{V1}/visits/{{visit_id}}/notify"): {PATIENT, STAFF},
+    ("POST", f"{V1}/notify/sms/status"): {ANYONE},
+    # queue commands
+    ("POST", f"{V1}/visits"): {KIOSK, STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/check-in"): {KIOSK, STAFF},
+    ("POST", f"{V1}/rooms/{{room_id}}/call-next"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/call-again"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/start"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/finish"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/missed"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/recall"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/away"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/back"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/move-up"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/priority"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/triage"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/assign-doctor"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/transfer"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/dispatch"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/cancel"): {STAFF},
+    ("POST", f"{V1}/rooms/{{room_id}}/pause"): {STAFF},
+    ("POST", f"{V1}/rooms/{{room_id}}/resume"): {STAFF},
+    ("POST", f"{V1}/rooms/{{room_id}}/doctor"): {STAFF},
+    ("POST", f"{V1}/areas/{{area_id}}/broadcast"): {STAFF},
+    # queue queries (public tokens get masked views)
+    ("GET", f"{V1}/areas/{{area_id}}/queue"): {DISPLAY, SPEAKER, KIOSK, CONSOLE},
+    ("GET", f"{V1}/rooms/{{room_id}}/queue"): {DISPLAY, SPEAKER, KIOSK, CONSOLE},
+    ("GET", f"{V1}/visits/{{visit_id}}/status"): {KIOSK, CONSOLE},
+    ("WS", f"{V1}/events"): {DISPLAY, SPEAKER, KIOSK, CONSOLE},
+    # login, structure, audit, statistics, devices
+    ("POST", f"{V1}/auth/login"): {CONSOLE},
+    ("POST", f"{V1}/auth/logout"): {STAFF},
+    ("GET", f"{V1}/auth/me"): DEVICES,
+    ("GET", f"{V1}/hospital"): DEVICES,
+    ("GET", f"{V1}/audit"): {STAFF},
+    ("GET", f"{V1}/stats/alerts"): {CONSOLE},
+    ("GET", f"{V1}/stats/summary"): {CONSOLE},
+    ("POST", f"{V1}/devices/health"): DEVICES,
+    ("GET", f"{V1}/devices"): {CONSOLE},
+    ("POST", f"{V1}/help"): {KIOSK},
+    # records: public price list and schedules
+    ("GET", f"{V1}/records/prices"): {ANYONE},
+    ("GET", f"{V1}/records/departments"): {KIOSK, CONSOLE},
+    ("GET", f"{V1}/records/doctors"): {KIOSK, CONSOLE},
+    ("GET", f"{V1}/records/slots"): {KIOSK, CONSOLE},
+    ("GET", f"{V1}/records/notices"): {KIOSK, CONSOLE},
+    ("POST", f"{V1}/records/sessions/{{session_id}}/stop"): {STAFF},
+    # records: identifying opens the kiosk's patient session; everything about a patient needs it
+    ("POST", f"{V1}/records/patients/identify"): {KIOSK, STAFF},
+    ("POST", f"{V1}/records/patients"): {KIOSK, STAFF},
+    ("DELETE", f"{V1}/records/session"): {KIOSK},
+    ("GET", f"{V1}/records/patients/{{patient_id}}"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/patients/{{patient_id}}/proxies"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/registrations"): {PATIENT, STAFF},
+    ("GET", f"{V1}/records/registrations"): {PATIENT, STAFF},
+    ("GET", f"{V1}/records/registrations/{{registration_id}}"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/registrations/{{registration_id}}/cancel"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/registrations/{{registration_id}}/check-in"): {PATIENT, STAFF},
+    ("GET", f"{V1}/records/bills"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/bills"): {STAFF},
+    ("POST", f"{V1}/records/payments"): {PATIENT, STAFF},
+    ("GET", f"{V1}/records/payments/{{order_id}}"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/payments/{{order_id}}/confirm"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/payments/{{order_id}}/pay-code"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/payments/{{order_id}}/abandon"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/payments/notify"): {ADMIN},
+    ("POST", f"{V1}/records/payments/reconcile"): {ADMIN},
+    ("GET", f"{V1}/records/reports"): {PATIENT, STAFF},
+    ("GET", f"{V1}/records/reports/{{report_id}}"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/reports/{{report_id}}/verify"): {STAFF},
+    ("POST", f"{V1}/records/reports/{{report_id}}/print"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/ratings"): {KIOSK},
+    ("GET", f"{V1}/records/ratings/stats"): {CONSOLE},
+    # the web cockpit (docs/cockpit.md): its pages and assets are public, its data needs a manager's session
+    ("GET", "/cockpit/"): {ANYONE},
+    ("GET", "/cockpit/static/{path:path}"): {ANYONE},
+    ("POST", "/cockpit/api/login"): {ANYONE},    # checks the password and the X-Cockpit header itself
+    ("POST", "/cockpit/api/logout"): {ANYONE},   # only forgets the cookie
+    ("GET", "/cockpit/pdca"): {ANYONE},          # checks the cookie itself and sends others to the login page
+    ("GET", "/cockpit/api/me"): {MANAGER},
+    ("GET", "/cockpit/api/view"): {MANAGER},
+    ("GET", "/cockpit/api/stream"): {MANAGER},
+    ("GET", "/cockpit/api/pdca"): {MANAGER},
+    ("GET", "/cockpit/export/pdca.xlsx"): {MANAGER},
+    ("GET", "/cockpit/export/pdca.csv"): {MANAGER},
+}.items()}
+
+
+def kinds_of(who: Principal) -> frozenset[str]:
+    """The principal kinds a resolved caller has (see the table in the module docstring)."""
+    if who.role == "cockpit":
+        return frozenset({MANAGER})
+    out = {who.role} if who.role in (DISPLAY, SPEAKER, KIOSK, CONSOLE) else set()
+    if who.role == KIOSK and who.patients:
+        out.add(PATIENT)
+    if who.user:
+        out.add(STAFF)
+    if who.is_admin:
+        out.add(ADMIN)
+    return frozenset(out)
+
+
+def allowed(rule: frozenset[str], who: Principal | None) -> bool:
+    if ANYONE in rule:
+        return True
+    if who is None:
+        return False
+    kinds = kinds_of(who)
+    return ADMIN in kinds or bool(rule & kinds)
+
+
+def refusal(rule: frozenset[str], who: Principal) -> AuthError:
+    """The 403 for a principal the rule does not admit, saying what would be needed."""
+    if PATIENT in rule and who.role == KIOSK:
+        return AuthError(403, "patient_session_required", "请先刷身份证或扫描就诊卡，确认您的身份后再办理，谢谢。",
+                         "Identify the patient at this kiosk first (ID card, medical card or ID number).")
+    if STAFF in rule and who.role == CONSOLE and not who.user:
+        return AuthError(403, "login_required", "请先用您的账号登录叫号台，谢谢。",
+                         "Please log in with your user account first.")
+    return AuthError(403, "forbidden", "对不起，本设备或账号无权进行此操作，请联系管理员。",
+                     "This device or user is not allowed to do this.")
+
+
+def no_rule() -> AuthError:
+    return AuthError(403, "no_access_rule", "对不起，此接口尚未配置访问规则，已拒绝。请联系信息科。",
+                     "This endpoint has no access rule yet, so it is refused (deny by default).")
+
+
+# ------------------------------------------------------------------------------------------- the routes
+def app_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path template) the app answers (HEAD folded into GET; WebSockets as "WS")."""
+    from fastapi import routing
+    from starlette.routing import Mount
+
+    out: list[tuple[str, str]] = []
+    for ctx in routing.iter_route_contexts(app.routes):
+        route = ctx.original_route
+        path = ctx.path_format
+        if isinstance(route, Mount):
+            out.append(("GET", getattr(route, "path", path).rstrip("/") + "/{path:path}"))
+        elif isinstance(route, (routing.APIWebSocketRoute,)) or type(route).__name__ == "WebSocketRoute":
+            out.append(("WS", path))
+        else:
+            for method in sorted((ctx.methods or set()) - {"HEAD"}):
+                out.append((method, path))
+    return out
+
+
+def missing_rules(app: FastAPI) -> list[tuple[str, str]]:
+    return [key for key in app_routes(app) if key not in RULES]
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    pattern = re.sub(r"\{[^}:]+:path\}", r".*", template)
+    pattern = re.sub(r"\{[^}]+\}", r"[^/]+", pattern)
+    return re.compile(f"^{pattern}$")
+
+
+class AccessGuard:
+    """Pure ASGI middleware: finds the route a request is for and applies its rule before the handler.
+
+    A request for a path the app does not have goes on (the router answers 404/405). The resolved
+    principal is kept in ``scope["caller.principal"]`` so handlers do not resolve the token twice.
+    """
+
+    def __init__(self, app, fastapi_app: FastAPI):
+        self.app = app
+        self.fastapi_app = fastapi_app
+        self._table: list[tuple[str, re.Pattern[str], tuple[str, str]]] | None = None
+
+    def table(self) -> list[tuple[str, re.Pattern[str], tuple[str, str]]]:
+        if self._table is None:
+            routes = app_routes(self.fastapi_app)
+            # literal paths before templates, so /payments/notify is not taken for /payments/{order_id}
+            routes.sort(key=lambda key: key[1].count("{"))
+            self._table = [(method, _compile(path), (method, path)) for method, path in routes]
+            for key in missing_rules(self.fastapi_app):
+                log.error("route %s %s has no access rule: every request to it is refused", *key)
+        return self._table
+
+    def match(self, method: str, path: str) -> tuple[str, str] | None:
+        method = "GET" if method == "HEAD" else method
+        for m, regex, key in self.table():
+            if m == method and regex.match(path):
+                return key
+        return None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        method = "WS" if scope["type"] == "websocket" else scope["method"]
+        key = self.match(method, scope["path"])
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        rule = RULES.get(key)
+        if scope["type"] == "websocket":  # the token may come in the first message: the handler checks
+            if rule is None:
+                await _close_ws(scope, receive, send, no_rule())
+                return
+            await self.app(scope, receive, send)
+            return
+        try:
+            if rule is None:
+                raise no_rule()
+            if ANYONE not in rule:
+                service = self.fastapi_app.state.service
+                headers = _headers(scope)
+                if MANAGER in rule:  # the cockpit's routes: its session cookie, never a bearer token
+                    who = service.auth.resolve(_cookie(headers, COCKPIT_COOKIE))
+                else:
+                    who = service.auth.resolve_headers(headers)
+                if not allowed(rule, who):
+                    raise refusal(rule, who)
+                scope["caller.principal"] = who
+        except AuthError as exc:
+            await _refuse_http(scope, receive, send, exc)
+            return
+        await self.app(scope, receive, send)
+
+
+def _cookie(headers: dict[str, str], name: str) -> str | None:
+    from http.cookies import SimpleCookie
+
+    jar = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie", ""))
+    except Exception:  # noqa: BLE001 - a malformed cookie header is no session
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+def _headers(scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+
+
+async def _refuse_http(scope, receive, send, exc: AuthError) -> None:
+    from caller.api.errors import error_response
+
+    resp = error_response(exc.status, exc.code, exc.message_zh, exc.message_en)
+    if exc.status == 401:
+        resp.headers["WWW-Authenticate"] = "Bearer"
+    await resp(scope, receive, send)
+
+
+async def _close_ws(scope, receive, send, exc: AuthError) -> None:
+    await send({"type": "websocket.close", "code": 4403, "reason": exc.code})
+
+
+MATRIX_BEGIN, MATRIX_END = "<!-- access-matrix: generated by `python -m caller access-matrix --write` -->", "<!-- /access-matrix -->"
+
+
+def matrix_markdown(app: FastAPI) -> str:
+    """The access matrix (route x principal kind) as a Markdown table, from RULES and the app's routes."""
+    head = "| method | route | " + " | ".join(KINDS) + " |"
+    lines = [head, "|---|---|" + "---|" * len(KINDS)]
+    for method, path in sorted(app_routes(app), key=lambda k: (k[1], k[0])):
+        rule = RULES.get((method, path))
+        if rule is None:
+            cells = ["**no rule: refused**"] + [""] * (len(KINDS) - 1)
+        else:
+            cells = ["✓" if (kind in rule or (kind == ADMIN and not rule & {ANYONE, MANAGER})) else ""
+                     for kind in KINDS]
+        lines.append(f"| {method} | `{path}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def replace_matrix(document: str, table: str) -> str:
+    """The document with the table between the matrix markers replaced."""
+    start, end = document.index(MATRIX_BEGIN) + len(MATRIX_BEGIN), document.index(MATRIX_END)
+    return document[:start] + "\n" + table + "\n" + document[end:]

@@ -1,0 +1,160 @@
+"""The web cockpit at /cockpit/: login (HttpOnly session cookie), the KPI views, the live stream, PDCA and exports.
+
+Only `manager` and `admin` users get in, through the console's login (caller.auth) from the cockpit's own
+pseudo device; the session token lives in an HttpOnly, SameSite=Strict cookie scoped to /cockpit. Requests that
+change anything (login, logout, what-if) must carry the `X-Cockpit: 1` header, which a page of another site cannot
+send without a CORS preflight this service never grants: CSRF-safe. Every read runs in a worker thread on a read
+connection, never under the queue's lock.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from caller.auth import COCKPIT, COCKPIT_USER_ROLES, AuthError, Principal, cockpit_device
+from cockpit import export, report
+from cockpit.report import Scope
+
+STATIC = Path(__file__).parent / "static"
+COOKIE = "cockpit_session"
+router = APIRouter(prefix="/cockpit", tags=["cockpit"])
+
+
+def _refuse_cross_site(request: Request) -> None:
+    if request.headers.get("x-cockpit") != "1":
+        raise AuthError(403, "csrf", "请从驾驶舱页面操作，谢谢。", "Use the cockpit page for this action.")
+
+
+def manager(request: Request) -> Principal:
+    """The logged-in manager or admin of this cookie (401 otherwise)."""
+    token = request.cookies.get(COOKIE)
+    who = request.app.state.service.auth.resolve(token)
+    if who.role != COCKPIT or who.user_role not in COCKPIT_USER_ROLES:
+        raise AuthError(401, "unauthorized", "请先登录服务效能驾驶舱。", "Please log in to the cockpit.")
+    return who
+
+
+@router.get("/", include_in_schema=False)
+async def index() -> FileResponse:
+    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/api/login", summary="Cockpit login (manager or admin): sets the HttpOnly session cookie")
+async def login(request: Request) -> JSONResponse:
+    _refuse_cross_site(request)
+    body = await request.json()
+    username, password = str(body.get("username", "")), str(body.get("password", ""))
+    auth = request.app.state.service.auth
+    token, who = await run_in_threadpool(auth.login, cockpit_device(), username, password)
+    response = JSONResponse({"user": who.user, "name": who.user_name, "role": who.user_role})
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/cockpit",
+                        secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/api/logout", summary="Cockpit logout: forgets the cookie")
+async def logout(request: Request) -> JSONResponse:
+    _refuse_cross_site(request)
+    response = JSONResponse({"ok": True})
+    response.delete_cookie(COOKIE, path="/cockpit")
+    return response
+
+
+@router.get("/api/me")
+async def me(who: Principal = Depends(manager)) -> dict:
+    return {"user": who.user, "name": who.user_name, "role": who.user_role}
+
+
+def _scope(level: str, key: str) -> Scope:
+    if level not in report.LEVELS:
+        raise AuthError(422, "invalid_request", "请求的层级不正确。", "Unknown level.")
+    return Scope(level, "" if level == "hospital" else key)
+
+
+@router.get("/api/view", summary="KPIs of a scope for a day, week or month, with children and the daily trend")
+def view(request: Request, period: str = Query("day", pattern="^(day|week|month)$"), day: str | None = None,
+         level: str = "hospital", key: str = "", who: Principal = Depends(manager)) -> dict:
+    service = request.app.state.service
+    when = date.fromisoformat(day) if day else service.clock().date()
+    first, last = report.period(period, when)
+    with service.store.read() as conn:
+        data = report.view(conn, service.config, _scope(level, key), first, last)
+    data["period"] = period
+    return data
+
+
+@router.get("/api/stream", summary="Server-sent events: `changed` whenever the queue published something")
+async def stream(request: Request, who: Principal = Depends(manager)) -> StreamingResponse:
+    hub = request.app.state.service.hub
+
+    async def changes():
+        seen = hub.seq
+        yield f"event: hello\ndata: {seen}\n\n"
+        quiet = 0
+        while not await request.is_disconnected():
+            await asyncio.sleep(1.0)
+            if hub.seq != seen:
+                seen = hub.seq
+                quiet = 0
+                yield f"event: changed\ndata: {seen}\n\n"
+            else:
+                quiet += 1
+                if quiet >= 15:
+                    quiet = 0
+                    yield ": keep-alive\n\n"
+
+    return StreamingResponse(changes(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+# ------------------------------------------------------------------------------------------------- PDCA
+def _pdca(request: Request, month: str, dept: str | None) -> dict:
+    service = request.app.state.service
+    with service.store.read() as conn:
+        return report.pdca(conn, service.config, month, dept or None)
+
+
+@router.get("/api/pdca", summary="The monthly PDCA review of a department (or the hospital)")
+def pdca_json(request: Request, month: str = Query(pattern=r"^\d{4}-\d{2}$"), dept: str | None = None,
+              who: Principal = Depends(manager)) -> dict:
+    return _pdca(request, month, dept)
+
+
+@router.get("/pdca", summary="The printable PDCA page", response_class=HTMLResponse)
+def pdca_page(request: Request, month: str = Query(pattern=r"^\d{4}-\d{2}$"), dept: str | None = None) -> Response:
+    try:
+        manager(request)
+    except AuthError:
+        return RedirectResponse("/cockpit/")
+    data = _pdca(request, month, dept)
+    return HTMLResponse(export.pdca_html(data, request.app.state.config.hospital.name))
+
+
+@router.get("/export/pdca.xlsx", summary="The PDCA table as XLSX (same figures as the page)")
+def pdca_xlsx(request: Request, month: str = Query(pattern=r"^\d{4}-\d{2}$"), dept: str | None = None,
+              who: Principal = Depends(manager)) -> Response:
+    data = _pdca(request, month, dept)
+    name = f"pdca-{month}-{data['scope']['key'] or 'hospital'}.xlsx"
+    return Response(export.pdca_xlsx(data), headers={"Content-Disposition": f'attachment; filename="{name}"'},
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@router.get("/export/pdca.csv", summary="The PDCA table as CSV (UTF-8 with BOM, opens in Excel)")
+def pdca_csv(request: Request, month: str = Query(pattern=r"^\d{4}-\d{2}$"), dept: str | None = None,
+             who: Principal = Depends(manager)) -> Response:
+    data = _pdca(request, month, dept)
+    name = f"pdca-{month}-{data['scope']['key'] or 'hospital'}.csv"
+    return Response(export.pdca_csv(data), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def install(app: Any) -> None:
+    """Mount the cockpit pages, its API and its static files (ECharts is vendored under static/vendor)."""
+    app.include_router(router)
+    app.mount("/cockpit/static", StaticFiles(directory=STATIC), name="cockpit-static")

@@ -1,0 +1,102 @@
+"""What each stored thing contributes to the daily rollups: pure functions of one visit row (or one event).
+
+A rollup is the sum of the facts of everything of that day, so an update is `facts(new) - facts(old)` for the
+visits a command changed, and a rebuild is the sum over every stored visit: both give the same numbers.
+"""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any, Iterable
+
+# (dim, key) pairs a fact is counted under; "hospital" has the key "".
+Dims = tuple[tuple[str, str], ...]
+# (measure, value, dims): value None for a plain count, a number to sum (minutes, stars, fen).
+Fact = tuple[str, float | None, Dims]
+
+HISTOGRAMS = frozenset({"wait", "service", "report_release", "report_print"})  # measures with quantiles
+HIST_MAX = 600  # minutes; longer values count in the last bucket
+PUNCTUAL_MINUTES = 10  # an appointment is on time when called within this many minutes of its slot start
+CHANNELS = ("kiosk", "window", "appointment", "phone")
+
+
+def _dt(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def _minutes(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return max(0.0, (end - start).total_seconds() / 60.0)
+
+
+def channel_of(source: str, device_role: str) -> str:
+    """How a visit was registered: an appointment, at a kiosk, at a window (staff console), or by phone."""
+    if source == "appointment":
+        return "appointment"
+    if device_role == "phone":
+        return "phone"
+    return "kiosk" if device_role == "kiosk" else "window"
+
+
+def visit_dims(v: dict[str, Any], *, with_room: bool = True) -> Dims:
+    dims = [("hospital", ""), ("area", v["area_id"]), ("dept", v["dept_id"])]
+    if with_room and v.get("room_id"):
+        dims.append(("room", v["room_id"]))
+    if with_room and v.get("doctor_id"):
+        dims.append(("doctor", v["doctor_id"]))
+    return tuple(dims)
+
+
+def visit_facts(v: dict[str, Any] | None) -> list[Fact]:
+    """Everything one visit (its stored row) adds to its day's rollups."""
+    if not v:
+        return []
+    dims = visit_dims(v)
+    place = visit_dims(v, with_room=False)
+    facts: list[Fact] = [("registered", None, place)]
+    channel = v.get("channel") or ("appointment" if v.get("source") == "appointment" else "window")
+    facts.append((f"reg_{channel}", None, place))
+    if v.get("reg_device"):
+        facts.append(("registered", None, (("kiosk", v["reg_device"]),)))
+    registered, checkin = _dt(v.get("registered_at")), _dt(v.get("checkin_at"))
+    called = _dt(v.get("first_called_at") or v.get("called_at"))
+    started, finished = _dt(v.get("started_at")), _dt(v.get("finished_at"))
+    wait = _minutes(checkin or registered, called)
+    if wait is not None:
+        facts.append(("wait", wait, dims))
+    service = _minutes(started, finished)
+    if service is not None:
+        facts.append(("service", service, dims))
+    state = v.get("state")
+    if state == "missed":
+        facts.append(("missed", None, dims))
+    if v.get("recalled"):
+        facts.append(("recalled", None, dims))
+    if state == "cancelled":
+        facts.append(("cancelled", None, place))
+    if v.get("source") == "appointment":
+        facts.append(("appt", None, place))
+        if checkin is not None:
+            facts.append(("appt_checked_in", None, place))
+        if called is not None:
+            facts.append(("appt_called", None, dims))
+            slot = v.get("slot_start")
+            if slot:
+                start = datetime.combine(datetime.fromisoformat(str(v["day"])[:10]).date(), time.fromisoformat(str(slot)))
+                if called <= start + timedelta(minutes=PUNCTUAL_MINUTES):
+                    facts.append(("appt_punctual", None, dims))
+    return facts
+
+
+def day_of(v: dict[str, Any]) -> str:
+    return str(v["day"])[:10]
+
+
+def diff(old: Iterable[Fact], new: Iterable[Fact]) -> list[tuple[str, float | None, Dims, int]]:
+    """(measure, value, dims, +1/-1): what changes when a visit's facts go from `old` to `new`."""
+    old_l, new_l = list(old), list(new)
+    removed = [f for f in old_l if f not in new_l]
+    added = [f for f in new_l if f not in old_l]
+    return [(m, val, d, -1) for m, val, d in removed] + [(m, val, d, +1) for m, val, d in added]

@@ -1,0 +1,174 @@
+"""What the cockpit pages show, computed from the rollups only: KPIs of a scope, of its children (drill-down),
+per day (trends), and the monthly PDCA table. Pure functions of (config, a read connection, the days)."""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from cockpit import rollups
+from cockpit.kpis import BY_ID, KPIS, evaluate, met
+
+LEVELS = ("hospital", "area", "dept", "room", "doctor")
+
+
+@dataclass(frozen=True)
+class Scope:
+    level: str  # hospital | area | dept | room | doctor
+    key: str = ""
+
+
+def period(kind: str, day: date) -> tuple[date, date]:
+    """The days of a period containing `day`: "day", "week" (Monday to Sunday) or "month"."""
+    if kind == "week":
+        first = day - timedelta(days=day.weekday())
+        return first, first + timedelta(days=6)
+    if kind == "month":
+        return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    return day, day
+
+
+def session_minutes(config: Any) -> float:
+    total = 0.0
+    for name in ("am", "pm"):
+        start, end = config.schedule.session_span(name)
+        total += (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    return total
+
+
+def rooms_in(config: Any, scope: Scope) -> list[str]:
+    rooms = [(a.id, r) for a in config.areas for r in a.rooms]
+    if scope.level == "hospital":
+        return [r.id for _a, r in rooms]
+    if scope.level == "area":
+        return [r.id for a, r in rooms if a == scope.key]
+    if scope.level == "dept":
+        return [r.id for _a, r in rooms if scope.key in r.departments]
+    if scope.level == "room":
+        return [scope.key]
+    if scope.level == "doctor":
+        try:
+            return [config.doctor(scope.key).room]
+        except KeyError:
+            return []
+    return []
+
+
+def children(config: Any, scope: Scope) -> list[tuple[Scope, str, str]]:
+    """(scope, name_zh, name_en) of the next level down."""
+    if scope.level == "hospital":
+        return [(Scope("area", a.id), a.name, a.name_en or a.id) for a in config.areas]
+    if scope.level == "area":
+        return [(Scope("dept", d.id), d.name, d.name_en or d.id) for d in config.departments if d.area == scope.key]
+    if scope.level == "dept":
+        rooms = [(Scope("room", r.id), r.name, r.name_en or r.id) for a in config.areas for r in a.rooms
+                 if scope.key in r.departments]
+        doctors = [(Scope("doctor", d.id), d.name, d.name) for d in config.doctors if d.department == scope.key]
+        return rooms + doctors
+    return []
+
+
+def scope_name(config: Any, scope: Scope) -> tuple[str, str]:
+    try:
+        if scope.level == "hospital":
+            return config.hospital.name, config.hospital.name_en or config.hospital.name
+        if scope.level == "area":
+            a = config.area(scope.key)
+            return a.name, a.name_en or a.id
+        if scope.level == "dept":
+            d = config.department(scope.key)
+            return d.name, d.name_en or d.id
+        if scope.level == "room":
+            r = config.room(scope.key)
+            return r.name, r.name_en or r.id
+        if scope.level == "doctor":
+            d = config.doctor(scope.key)
+            return d.name, d.name
+    except KeyError:
+        pass
+    return scope.key, scope.key
+
+
+def _open_minutes(conn: Any, config: Any, rooms: list[str], first: str, last: str, by_day: bool = False) -> dict[str, float]:
+    """Open room minutes: a room is open for its sessions on each day it served at least one visit."""
+    wanted = set(rooms)
+    per = session_minutes(config)
+    out: dict[str, float] = {}
+    for day, key, n in conn.execute(
+            "SELECT day, key, n FROM rollup WHERE dim = 'room' AND day >= ? AND day <= ? AND measure = 'service'",
+            (first, last)):
+        if key in wanted and n > 0:
+            slot = day if by_day else ""
+            out[slot] = out.get(slot, 0.0) + per
+    return out
+
+
+# registrations belong to a department (a visit is registered before any room or doctor is known)
+PLACE_ONLY = ("registrations", "reg_kiosk", "reg_window", "reg_appointment", "reg_phone", "missed_rate",
+              "recalled_rate", "no_show_rate")
+
+
+def kpis_of(level: str, totals: rollups.Totals, open_minutes: float) -> dict[str, float | None]:
+    values = evaluate(totals, open_minutes)
+    if level in ("room", "doctor"):
+        values.update({k: None for k in PLACE_ONLY})
+    return values
+
+
+def scope_kpis(conn: Any, config: Any, scope: Scope, first: date, last: date) -> dict[str, float | None]:
+    a, b = first.isoformat(), last.isoformat()
+    totals = rollups.totals(conn, scope.level, a, b, keys=[scope.key]).get(scope.key, rollups.Totals())
+    return kpis_of(scope.level, totals, _open_minutes(conn, config, rooms_in(config, scope), a, b).get("", 0.0))
+
+
+def view(conn: Any, config: Any, scope: Scope, first: date, last: date) -> dict[str, Any]:
+    """Everything one cockpit view shows: the scope's KPIs, its children's, and the days' trend."""
+    a, b = first.isoformat(), last.isoformat()
+    zh, en = scope_name(config, scope)
+    kids = children(config, scope)
+    kid_totals: dict[str, dict[str, rollups.Totals]] = {}
+    for level in {s.level for s, _z, _e in kids}:
+        kid_totals[level] = rollups.totals(conn, level, a, b, keys=[s.key for s, _z, _e in kids if s.level == level])
+    per_day = rollups.totals(conn, scope.level, a, b, keys=[scope.key], by="day")
+    open_by_day = _open_minutes(conn, config, rooms_in(config, scope), a, b, by_day=True)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return {
+        "scope": {"level": scope.level, "key": scope.key, "name_zh": zh, "name_en": en},
+        "from": a, "to": b,
+        "kpis": scope_kpis(conn, config, scope, first, last),
+        "children": [
+            {"level": s.level, "key": s.key, "name_zh": z, "name_en": e,
+             "kpis": kpis_of(s.level, kid_totals[s.level].get(s.key, rollups.Totals()),
+                              _open_minutes(conn, config, rooms_in(config, s), a, b).get("", 0.0))}
+            for s, z, e in kids
+        ],
+        "series": [{"day": d.isoformat(),
+                    "kpis": kpis_of(scope.level, per_day.get(d.isoformat(), rollups.Totals()),
+                                    open_by_day.get(d.isoformat(), 0.0))}
+                   for d in days],
+        "definitions": [{"id": k.id, "zh": k.zh, "en": k.en, "unit": k.unit} for k in KPIS],
+    }
+
+
+# ------------------------------------------------------------------------------------------------- PDCA
+PDCA_KPIS = ("registrations", "served", "wait_median", "wait_p90", "service_median", "missed_rate", "no_show_rate",
+             "appt_punctuality", "room_utilisation", "visits_per_room_hour", "wait_alerts")
+
+
+def pdca(conn: Any, config: Any, month: str, dept: str | None) -> dict[str, Any]:
+    """The monthly review of one department (or the hospital): each KPI with its target and whether it is met."""
+    first = date.fromisoformat(month + "-01")
+    first, last = period("month", first)
+    scope = Scope("dept", dept) if dept else Scope("hospital")
+    values = scope_kpis(conn, config, scope, first, last)
+    targets = config.cockpit.targets
+    rows = []
+    for kid in PDCA_KPIS:
+        k = BY_ID[kid]
+        target = targets.get(kid)
+        rows.append({"kpi": kid, "name_zh": k.zh, "name_en": k.en, "unit": k.unit, "value": values[kid],
+                     "target": target, "met": met(kid, values[kid], target)})
+    zh, en = scope_name(config, scope)
+    return {"month": month, "scope": {"level": scope.level, "key": scope.key, "name_zh": zh, "name_en": en},
+            "rows": rows}

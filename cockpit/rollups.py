@@ -1,0 +1,162 @@
+"""Daily rollups: counts, sums and minute histograms per day x (hospital | area | department | room | doctor | kiosk).
+
+Two plain tables (portable SQL): `rollup` (n, total per day/dim/key/measure) and `rollup_hist` (n per minute
+bucket, for medians and p90). They are updated inside the transaction of the command that changed the facts, and
+`rebuild()` recomputes them from the stored visits, records, audit and events (`python -m caller rollups rebuild`).
+No page reads raw history: every cockpit figure is a sum over these rows.
+"""
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from cockpit.facts import HIST_MAX, HISTOGRAMS, Dims, day_of, diff, visit_facts
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS rollup (
+    dim TEXT NOT NULL, day TEXT NOT NULL, key TEXT NOT NULL, measure TEXT NOT NULL,
+    n INTEGER NOT NULL DEFAULT 0, total REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (dim, day, key, measure)
+);
+CREATE TABLE IF NOT EXISTS rollup_hist (
+    dim TEXT NOT NULL, day TEXT NOT NULL, key TEXT NOT NULL, measure TEXT NOT NULL, bucket INTEGER NOT NULL,
+    n INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (dim, day, key, measure, bucket)
+);
+"""
+
+
+def create(conn: sqlite3.Connection) -> None:
+    conn.executescript(SCHEMA)
+
+
+def _bucket(value: float) -> int:
+    return min(HIST_MAX, int(value))
+
+
+def add(conn: Any, day: str, changes: Iterable[tuple[str, float | None, Dims, int]]) -> None:
+    """Add (+1) or take away (-1) facts of one day, inside the caller's open transaction."""
+    sums: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0, 0.0])
+    hist: dict[tuple[str, str, str, int], int] = defaultdict(int)
+    for measure, value, dims, sign in changes:
+        for dim, key in dims:
+            acc = sums[(dim, key, measure)]
+            acc[0] += sign
+            acc[1] += sign * (value or 0.0)
+            if value is not None and measure in HISTOGRAMS:
+                hist[(dim, key, measure, _bucket(value))] += sign
+    rows = [(dim, day, key, m, n, t) for (dim, key, m), (n, t) in sums.items() if n or t]
+    if rows:
+        conn.executemany(
+            "INSERT INTO rollup (dim, day, key, measure, n, total) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (dim, day, key, measure) DO UPDATE SET n = n + excluded.n, total = total + excluded.total",
+            rows)
+    hrows = [(dim, day, key, m, b, n) for (dim, key, m, b), n in hist.items() if n]
+    if hrows:
+        conn.executemany(
+            "INSERT INTO rollup_hist (dim, day, key, measure, bucket, n) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (dim, day, key, measure, bucket) DO UPDATE SET n = n + excluded.n", hrows)
+
+
+def record(conn: Any, day: str, measure: str, value: float | None, dims: Dims) -> None:
+    """One fact that is not a visit (a help request, a wait alert, a payment, a rating...)."""
+    add(conn, day, [(measure, value, dims, +1)])
+
+
+def apply_visits(conn: Any, visits: list[tuple[str, str, str, str, dict]], extra: dict[str, dict] | None = None) -> None:
+    """Before a command's visit rows are written: move each visit's facts from its stored row to its new one.
+
+    `extra` adds fields the engine does not keep (channel, registering device) to new visits; fields a stored
+    row has and the engine does not are carried over, so the stored row keeps them.
+    """
+    for vid, _day, _area, _state, data in visits:
+        old_row = conn.execute("SELECT data FROM visits WHERE id = ?", (vid,)).fetchone()
+        old = json.loads(old_row[0]) if old_row else None
+        if old:
+            for k in ("channel", "reg_device", "first_called_at", "estimate"):
+                if k in old and k not in data:
+                    data[k] = old[k]
+        if extra and vid in extra:
+            data.update(extra[vid])
+        if data.get("called_at") and not data.get("first_called_at"):  # the engine keeps the latest call only
+            data["first_called_at"] = (old or {}).get("first_called_at") or data["called_at"]
+        changes = diff(visit_facts(old), visit_facts(data))
+        if not changes:
+            continue
+        if old and day_of(old) != day_of(data):  # never happens today (a visit keeps its day); kept correct anyway
+            add(conn, day_of(old), [c for c in changes if c[3] < 0])
+            add(conn, day_of(data), [c for c in changes if c[3] > 0])
+        else:
+            add(conn, day_of(data), changes)
+
+
+# ------------------------------------------------------------------------------------------------- reading
+@dataclass
+class Totals:
+    """Summed rollups of one scope (dim, key) over a range of days."""
+
+    n: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    total: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    hist: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+
+    def quantile(self, measure: str, q: float) -> float | None:
+        """The q-quantile in whole minutes (the bucket holding the ceil(q*N)-th value); None without data."""
+        buckets = self.hist.get(measure)
+        count = sum(buckets.values()) if buckets else 0
+        if not count:
+            return None
+        rank = max(1, math.ceil(q * count - 1e-9))
+        seen = 0
+        for bucket in sorted(buckets):
+            seen += buckets[bucket]
+            if seen >= rank:
+                return float(bucket)
+        return float(max(buckets))
+
+
+def totals(conn: Any, dim: str, first: str, last: str, keys: Iterable[str] | None = None,
+           by: str = "scope") -> dict[str, Totals]:
+    """Totals of dim's keys over the days [first, last]: by "scope" (one per key) or by "day" (one per day)."""
+    wanted = set(keys) if keys is not None else None
+    out: dict[str, Totals] = defaultdict(Totals)
+    for day, key, measure, n, total in conn.execute(
+            "SELECT day, key, measure, n, total FROM rollup WHERE dim = ? AND day >= ? AND day <= ?", (dim, first, last)):
+        if wanted is not None and key not in wanted:
+            continue
+        t = out[key if by == "scope" else day]
+        t.n[measure] += n
+        t.total[measure] += total
+    for day, key, measure, bucket, n in conn.execute(
+            "SELECT day, key, measure, bucket, n FROM rollup_hist WHERE dim = ? AND day >= ? AND day <= ?",
+            (dim, first, last)):
+        if wanted is not None and key not in wanted:
+            continue
+        out[key if by == "scope" else day].hist[measure][bucket] += n
+    return out
+
+
+def rebuild(conn: sqlite3.Connection) -> int:
+    """Recompute every rollup from what is stored (visits; records payments, reports and ratings; help requests
+    in the audit trail; wait alerts in the events). Returns the number of visits read."""
+    from cockpit import sources
+
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("DELETE FROM rollup")
+        conn.execute("DELETE FROM rollup_hist")
+        count = 0
+        for (data,) in conn.execute("SELECT data FROM visits").fetchall():
+            v = json.loads(data)
+            add(conn, day_of(v), [(m, val, d, +1) for m, val, d in visit_facts(v)])
+            count += 1
+        for day, measure, value, dims in sources.stored_facts(conn):
+            record(conn, day, measure, value, dims)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return count

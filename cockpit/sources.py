@@ -1,0 +1,78 @@
+"""Facts that are not visits: payments, lab reports, ratings, help requests, wait alerts, device faults.
+
+Each kind has one function turning its stored fields into a fact; the live hooks (in the command's transaction)
+and `rollups.rebuild()` both use it, so a rebuilt rollup equals the incremental one.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import Iterator
+
+from cockpit.facts import Dims
+
+HOSPITAL: Dims = (("hospital", ""),)
+KEPT_ON_REBUILD = ("fault",)  # device faults come from health reports, which keep only the last state
+
+
+def _minutes(start: str | None, end: str | None) -> float | None:
+    if not start or not end:
+        return None
+    return max(0.0, (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 60.0)
+
+
+def payment(paid_at: str, amount_fen: int, device: str | None) -> tuple[str, str, float, Dims]:
+    dims = HOSPITAL + ((("kiosk", device),) if device else ())
+    return paid_at[:10], "revenue", float(amount_fen), dims
+
+
+def report_released(sampled_at: str, released_at: str, department_id: str | None) -> tuple[str, str, float | None, Dims]:
+    dims = HOSPITAL + ((("dept", department_id),) if department_id else ())
+    return released_at[:10], "report_release", _minutes(sampled_at, released_at), dims
+
+
+def report_first_print(released_at: str, printed_at: str, device: str | None) -> tuple[str, str, float | None, Dims]:
+    dims = HOSPITAL + ((("kiosk", device),) if device else ())
+    return printed_at[:10], "report_print", _minutes(released_at, printed_at), dims
+
+
+def rating(created_at: str, stars: int, device: str | None) -> tuple[str, str, float, Dims]:
+    dims = HOSPITAL + ((("kiosk", device),) if device else ())
+    return created_at[:10], "rating", float(stars), dims
+
+
+def help_request(ts: str, device: str, areas: list[str]) -> tuple[str, str, None, Dims]:
+    return ts[:10], "help", None, HOSPITAL + (("kiosk", device),) + tuple(("area", a) for a in areas)
+
+
+def wait_alert(ts: str, area: str, dept: str) -> tuple[str, str, None, Dims]:
+    return ts[:10], "wait_alert", None, HOSPITAL + (("area", area), ("dept", dept))
+
+
+def device_fault(ts: str, device: str) -> tuple[str, str, None, Dims]:
+    return ts[:10], "fault", None, HOSPITAL + (("kiosk", device.split("/")[0]),)
+
+
+def stored_facts(conn: sqlite3.Connection) -> Iterator[tuple[str, str, float | None, Dims]]:
+    """Every non-visit fact, recomputed from the tables (for a rebuild)."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "rec_orders" in tables:
+        for paid_at, amount, device in conn.execute(
+                "SELECT paid_at, amount_fen, device FROM rec_orders WHERE state IN ('paid', 'refunded') AND paid_at IS NOT NULL"):
+            yield payment(paid_at, amount, device)
+        for sampled, released, dept in conn.execute(
+                "SELECT sampled_at, released_at, department_id FROM rec_reports WHERE released_at IS NOT NULL"):
+            yield report_released(sampled, released, dept)
+        for released, printed, device in conn.execute(
+                "SELECT r.released_at, p.printed_at, p.device FROM rec_report_prints p JOIN rec_reports r ON r.id = p.report_id "
+                "WHERE p.id = (SELECT MIN(id) FROM rec_report_prints WHERE report_id = r.id) AND r.released_at IS NOT NULL"):
+            yield report_first_print(released, printed, device)
+        for created, stars, device in conn.execute("SELECT created_at, stars, device FROM rec_ratings"):
+            yield rating(created, stars, device)
+    for ts, device, detail in conn.execute("SELECT ts, device, detail FROM audit WHERE action = 'help'"):
+        yield help_request(ts, device, json.loads(detail or "{}").get("areas", []))
+    for ts, area, data in conn.execute("SELECT ts, area, data FROM events WHERE type = 'alert'"):
+        alert = json.loads(data)
+        if alert.get("kind", "wait") == "wait" and alert.get("active", True) and alert.get("dept_id"):
+            yield wait_alert(ts, area, alert["dept_id"])

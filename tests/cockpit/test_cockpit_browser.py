@@ -1,0 +1,120 @@
+"""The cockpit in real headless Chromium: a manager logs in, sees today live and the month, the charts are drawn,
+drills down hospital -> area -> department, opens the PDCA page and exports it; the XLSX holds the page's figures."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+import httpx
+import pytest
+from openpyxl import load_workbook
+
+from caller.testing import ManualClock, run_service
+from cockpit.screens import PAINTED, drill, login, show, wait_painted
+from cockpit_helpers import KIOSK, WINDOW, Day
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def live(tmp_path):
+    clock = ManualClock(datetime(2026, 11, 2, 8, 0))
+    with run_service(db_path=tmp_path / "hospital.db", clock=clock, records=False) as url:
+        day = Day(url.service, clock)
+        for d in (date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16), TODAY):  # four Mondays of the month
+            for n, dept in enumerate(("NK", "NK", "WK")):
+                v = day.at(f"08:{n:02d}", d).register(dept=dept, who=WINDOW if n == 1 else KIOSK)
+                day.do("check_in", visit_id=v)
+            room = {"NK": "NK3", "WK": "WK2"}
+            for dept in ("NK", "WK"):
+                called = day.at("08:25", d).call(room[dept])
+                if called:
+                    day.at("08:30", d).do("start", visit_id=called)
+                    day.at("08:41", d).do("finish", visit_id=called)
+        url.day, url.clock = day, clock
+        yield url
+
+
+def test_manager_sees_today_live_the_month_drills_down_and_exports_the_pdca(live, browser, tmp_path):
+    page = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True).new_page()
+    page.goto(live + "/cockpit/")
+    page.wait_for_selector("#login:not([hidden])")
+    page.fill("#login input[name=username]", "yuanzhang")
+    page.fill("#login input[name=password]", "wrong-password")
+    page.click("#login button[type=submit]")
+    page.wait_for_function("document.querySelector('#login-error').textContent.includes('不正确')")
+    login(page, live, "yuanzhang", "demo1234")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "cockpit_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert page.evaluate("document.cookie") == ""  # the page's script cannot read the session
+
+    card = "#cards .card[data-kpi=registrations] .v"
+    assert page.text_content(card).startswith("3")
+    assert page.evaluate(PAINTED, "#chart-trend") and page.evaluate(PAINTED, "#chart-channels")
+    page.screenshot(path=str(tmp_path / "cockpit-today.png"), full_page=True)
+
+    live.day.at("10:00", TODAY).register(dept="NK")  # a patient registers: the open page updates by itself
+    page.wait_for_function("(s) => document.querySelector(s).textContent.startsWith('4')", arg=card, timeout=15000)
+
+    show(page, "month")
+    assert page.text_content(card).startswith("13")
+    assert page.text_content("#crumbs a") == "仁和市第一人民医院"
+    drill(page, "内科诊区")
+    drill(page, "内科")
+    rows = page.locator("#children tbody td:first-child").all_text_contents()
+    assert "内科3诊室" in rows and any("医生" not in r for r in rows)  # rooms, then the department's doctors
+    nk3 = page.locator("#children tbody tr[data-key=NK3] td").all_text_contents()
+    assert nk3[1:3] == ["—", "4"]  # a room has no registrations of its own; served in NK3: one each Monday
+    page.click("#lang")
+    page.wait_for_function("document.querySelector('h1').textContent === 'Service cockpit'")
+    wait_painted(page)
+    page.screenshot(path=str(tmp_path / "cockpit-department-en.png"), full_page=True)
+
+    href = page.get_attribute("#pdca-link", "href")
+    assert href == "/cockpit/pdca?month=2026-11&dept=NK"
+    page.goto(live + href)
+    shown = [[c.strip() for c in row] for row in page.eval_on_selector_all(
+        "#pdca-table tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")]
+    with page.expect_download() as download:
+        page.click("#xlsx")
+    sheet = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
+    exported = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
+    assert len(exported) == len(shown) > 5
+    for page_row, xlsx_row in zip(shown, exported):
+        assert page_row[0] == xlsx_row[0]
+        for on_page, in_file in zip(page_row[2:4], xlsx_row[2:4]):  # actual and target
+            assert (on_page == "—") == (in_file is None)
+            if in_file is not None:
+                assert float(on_page) == pytest.approx(float(in_file), abs=0.005)
+    p90 = next(r for r in shown if r[0].startswith("候诊时长P90"))
+    assert p90[3] == "30"  # the target from the hospital file
+    csv_text = httpx.get(live + "/cockpit/export/pdca.csv?month=2026-11&dept=NK",
+                         cookies={"cockpit_session": cookie["value"]}).content.decode("utf-8-sig")
+    assert [row[2] for row in list(csv.reader(io.StringIO(csv_text)))[1:]] == [r[2] for r in shown]
+    page.context.close()
+
+
+def test_only_managers_and_admins_get_in_and_nothing_changes_from_another_site(live):
+    def login(user: str, headers: dict | None = None) -> httpx.Response:
+        return httpx.post(live + "/cockpit/api/login", json={"username": user, "password": "demo1234"},
+                          headers={"X-Cockpit": "1"} if headers is None else headers)
+
+    assert login("wanghs").status_code == 403  # a nurse works at a console, not in the cockpit
+    assert login("yuanzhang", headers={}).status_code == 403  # a form posted from another site has no X-Cockpit
+    ok = login("admin")
+    assert ok.status_code == 200
+    assert httpx.get(live + "/cockpit/api/view").status_code == 401
+    token = ok.cookies["cockpit_session"]
+    assert httpx.get(live + "/cockpit/api/view", cookies={"cockpit_session": token}).status_code == 200
+    manager = login("yuanzhang").cookies["cockpit_session"]
+    # the manager's session is no console token: no calling patients with it
+    r = httpx.post(live + "/api/v1/rooms/NK3/call-next", headers={"Authorization": f"Bearer {manager}"})
+    assert r.status_code == 403
+    console = httpx.post(live + "/api/v1/auth/login", json={"username": "yuanzhang", "password": "demo1234"},
+                         headers={"Authorization": "Bearer " + console_token(live)})
+    assert console.status_code == 403  # and a manager cannot log in at a nurse console
+
+
+def console_token(live) -> str:
+    return next(d.token for d in live.service.config.devices if d.role == "console")
