@@ -24,7 +24,7 @@ def wait_until(check, timeout: float = 10.0) -> None:
 def test_patient_is_told_when_three_are_ahead_and_when_called_once_each(live, kiosk, nurse, gateway):
     visits = waiting(kiosk, 5, name="王小明")
     mine = visits[4]
-    answer = kiosk.notify(mine["visit_id"], "sms", PHONE)
+    answer = nurse.notify(mine["visit_id"], "sms", PHONE)
     assert answer["to"] == "138****5678" and "已为您开通通知" in answer["message_zh"]
     assert gateway.stats()["delivered"] == 0  # four ahead: nothing yet
 
@@ -60,7 +60,7 @@ def test_gateway_down_for_a_while_delivers_everything_after_in_order_and_never_t
     phones = [f"139000000{i:02d}" for i in range(8)]
     gateway.fail_for(1.5)
     for visit, phone in zip(visits, phones):
-        kiosk.notify(visit["visit_id"], "sms", phone)
+        nurse.notify(visit["visit_id"], "sms", phone)
     for _ in range(6):
         nurse.call_next("NK3")
     assert gateway.stats()["delivered"] == 0
@@ -79,7 +79,7 @@ def test_gateway_down_for_a_while_delivers_everything_after_in_order_and_never_t
 def test_three_ahead_is_dropped_not_sent_late_once_the_patient_was_called(live, kiosk, nurse, gateway):
     visits = waiting(kiosk, 4)
     mine = visits[3]
-    kiosk.notify(mine["visit_id"], "sms", PHONE)
+    nurse.notify(mine["visit_id"], "sms", PHONE)
     gateway.fail_for(0.8)
     nurse.call_next("NK3")  # three ahead: the message waits for the gateway
     for _ in range(3):
@@ -95,15 +95,18 @@ def test_three_ahead_is_dropped_not_sent_late_once_the_patient_was_called(live, 
 
 def test_opt_in_refuses_a_wrong_number_in_chinese_and_english(live, kiosk, nurse):
     visit = waiting(kiosk, 1)[0]
+    with pytest.raises(CallerError) as err:  # a kiosk acts only for the patient identified at it
+        kiosk.notify(visit["visit_id"], "sms", PHONE)
+    assert err.value.status == 403 and err.value.code == "patient_session_required"
     with pytest.raises(CallerError) as err:
-        kiosk.notify(visit["visit_id"], "sms", "1381234")
+        nurse.notify(visit["visit_id"], "sms", "1381234")
     assert err.value.status == 422 and "11 位" in err.value.message_zh and "11 digits" in err.value.message_en
     with pytest.raises(CallerError) as err:
-        kiosk.notify(visit["visit_id"], "wechat", "o6_bmjrPTlm6_2sgVt7hMZOPfL2M")
+        nurse.notify(visit["visit_id"], "wechat", "o6_bmjrPTlm6_2sgVt7hMZOPfL2M")
     assert err.value.status == 409 and "暂未开通" in err.value.message_zh
     assert nurse.notifications(visit["visit_id"])["optins"] == []
-    kiosk.notify(visit["visit_id"], "sms", PHONE)
-    kiosk.stop_notify(visit["visit_id"], "sms")
+    nurse.notify(visit["visit_id"], "sms", PHONE)
+    nurse.stop_notify(visit["visit_id"], "sms")
     assert nurse.notifications(visit["visit_id"])["optins"] == []
 
 

@@ -44,11 +44,11 @@ def test_messages_survive_sigkill_and_are_delivered_exactly_once(tmp_path):
         with run_service_process(config, db, port=port) as service:
             kiosk = CallerClient(service.base_url, DEMO_TOKENS["kiosk"])
             nurse = CallerClient(service.base_url, DEMO_TOKENS["console_nk"])
-            nurse.login("wanghs", DEMO_PASSWORD)
+            nurse.login("wanghs", DEMO_PASSWORD)  # staff opt patients in (the kiosk does it for its own patient)
             for i in range(VISITS):
                 visit = kiosk.register("NK", name="王小明")["visit"]
                 kiosk.check_in(visit["visit_id"])
-                kiosk.notify(visit["visit_id"], "sms", f"1370000{i:04d}")
+                nurse.notify(visit["visit_id"], "sms", f"1370000{i:04d}")
             for _ in range(6):
                 nurse.call_next("NK3")
             assert gateway.wait_for(2, timeout=10)
