@@ -38,11 +38,13 @@ _STATUS_KEYS = ("ticket", "name", "state", "ahead", "position", "estimate_minute
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def phone_status(service: "CallerService", visit: "Visit") -> dict[str, Any]:
-    """What the phone page of ``visit`` shows; the same projection as the wall screen, plus places."""
+def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, float] | None = None) -> dict[str, Any]:
+    """What the phone page of ``visit`` shows; the same projection as the wall screen, plus places.
+
+    ``place``: the visit's (ahead, minutes) when already known (a batch of pages of one area)."""
     from caller.api import views
 
-    status = views.visit_status(service, visit, service.clock())
+    status = views.visit_status(service, visit, service.clock(), place)
     out = {key: status[key] for key in _STATUS_KEYS if key in status}
     cfg = service.config
     dept = next((d for d in cfg.departments if d.id == visit.dept_id), None)
@@ -183,6 +185,7 @@ class TicketFeed:
         service = self.service
         with service.lock:
             seq = service.hub.seq
+            places: dict[str, dict[str, tuple[int, float]]] = {}  # area -> visit -> (ahead, minutes), one pass each
             for visit_id, pages in list(self.pages.items()):
                 try:
                     visit = service.engine.visit(visit_id)
@@ -190,7 +193,10 @@ class TicketFeed:
                     continue
                 if visit.area_id not in areas and visit_id not in touched:
                     continue
-                text = _ENCODER.encode(phone_status(service, visit)).encode()
+                if visit.area_id not in places:
+                    places[visit.area_id] = service.engine.positions(visit.area_id)
+                place = places[visit.area_id].get(visit_id)  # None (not waiting): position() answers itself
+                text = _ENCODER.encode(phone_status(service, visit, place)).encode()
                 if text == self._last.get(visit_id):
                     continue
                 self._last[visit_id] = text

@@ -129,9 +129,12 @@ def room_snapshot(service: "CallerService", room_id: str, public: bool) -> dict:
     return {**room, "area_id": area_id}
 
 
-def visit_status(service: "CallerService", visit: Visit, now: datetime) -> dict:
-    """Where a patient is: position, visits ahead, estimate, room, state (for the kiosk and the ticket QR)."""
-    ahead, minutes = service.engine.position(visit.id)
+def visit_status(service: "CallerService", visit: Visit, now: datetime,
+                 place: tuple[int, float] | None = None) -> dict:
+    """Where a patient is: position, visits ahead, estimate, room, state (for the kiosk and the ticket QR).
+
+    ``place``: (ahead, minutes) when the caller already has it (``engine.positions`` of the area)."""
+    ahead, minutes = place if place is not None else service.engine.position(visit.id)
     out = summary(service, visit, public=True)
     queued = visit.state in (VisitState.waiting, VisitState.room_waiting, VisitState.registered)
     out.update({"ahead": ahead if queued else 0, "position": ahead + 1 if queued else None,
