@@ -80,6 +80,39 @@ class Notifications:
             return []
         return plan.plan_change(change, self._context(now))
 
+    def about_visit(self, conn, visit_id: str, event: str, key: str, params: dict[str, Any]) -> int:
+        """A message about a visit that is not a queue command (records' 停诊 of a doctor's session), written in
+        the caller's open transaction on the service's database. Returns how many were added."""
+        if not self.notifiers or visit_id not in self._optins:
+            return 0
+        return self._write(conn, [(self.service.engine.visit(visit_id), self._optins[visit_id])], event, key, params)
+
+    def about_patient(self, conn, patient_id: int | str, event: str, key: str, params: dict[str, Any]) -> int:
+        """A message about a patient (records' report released): to the numbers they gave for today's visits."""
+        if not self.notifiers:
+            return 0
+        targets = []
+        for visit_id, optins in list(self._optins.items()):
+            try:
+                visit = self.service.engine.visit(visit_id)
+            except Exception:
+                continue
+            if str(visit.patient_id) == str(patient_id) and visit.day == self.service.today():
+                targets.append((visit, optins))
+        return self._write(conn, targets[:1], event, key, params)  # one visit's numbers: one message each
+
+    def _write(self, conn, targets, event: str, key: str, params: dict[str, Any]) -> int:
+        raw = getattr(conn, "raw", conn)  # records hands its row-factory wrapper of the same connection
+        if raw is not self.service.store.conn or not targets:
+            return 0  # records on a database of their own: the outbox is not in that transaction
+        context = self._context(self.service.clock())
+        messages = [plan.message(context, visit, event, key, channel, to, **params)
+                    for visit, optins in targets for channel, to in optins]
+        added = self.outbox.enqueue(raw, messages, context.now)
+        if added:
+            self.sender.wake()
+        return added
+
     def enqueue(self, conn, messages: list[Message], now: datetime) -> int:
         return self.outbox.enqueue(conn, messages, now)
 

@@ -25,7 +25,7 @@ from caller.notify.texts import NEXT_STEPS, render
 
 QUEUED = (VisitState.registered, VisitState.waiting, VisitState.room_waiting)
 EXPIRES = {"ahead": timedelta(hours=2), "called": timedelta(minutes=10), "missed": timedelta(hours=2),
-           "recalled": timedelta(hours=2), "stopped": timedelta(hours=2)}
+           "recalled": timedelta(hours=2), "stopped": timedelta(hours=2), "report_ready": timedelta(hours=24)}
 
 
 @dataclass

@@ -19,9 +19,9 @@ TEMPLATES: dict[str, str] = {
     "report_ready": "【{hospital}】您好，您的{title}报告已出，可到门诊自助机打印。祝您健康！",
 }
 
+# What to do next after a 停诊 of a room (records say it for a doctor's whole session: refund or rebook).
 NEXT_STEPS = {
     "room": "您的 {ticket} 号仍在排队，将由其他诊室为您就诊，请留意叫号。",
-    "session": "请到挂号窗口或自助机改约其他医生或时段，已缴费用将全额退回。",
 }
 
 
