@@ -32,7 +32,7 @@ FEED_EVENTS = frozenset({"queue", "call", "room"})
 
 # Keys of views.visit_status that a phone page may show (display-safe: the name is already masked).
 _STATUS_KEYS = ("ticket", "name", "state", "ahead", "position", "estimate_minutes", "estimate_min",
-                "estimate_max", "call_count", "dept_name", "room_name", "doctor_name", "why_here", "late",
+                "estimate_max", "call_count", "dept_name", "room_name", "doctor_name", "why_zh", "why_en", "late",
                 "recalled", "number_kind")
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)

@@ -103,8 +103,9 @@
     setText("room", pick(s.room_name, s.room_name_en) || t("unassigned"));
     setText("location", s.location || pick(s.area_name, s.area_name_en) || "-");
     var why = $("why");
-    why.hidden = !s.why_here;
-    setText("why", s.why_here ? t("why", { why: s.why_here }) : "");
+    var reason = pick(s.why_zh, s.why_en);
+    why.hidden = !reason || !QUEUED[s.state];
+    setText("why", reason ? t("why", { why: reason }) : "");
     var paused = $("paused");
     paused.hidden = !(s.room_paused && QUEUED[s.state]);
     setText("paused", s.room_paused ? t("paused", { room: pick(s.room_name, s.room_name_en) || "" }) : "");
