@@ -29,6 +29,8 @@ HEARTBEAT_SECONDS = 15.0   # a "ping" to every page: proxies keep the connection
 RETRY_MS = 3000            # what browsers wait before reconnecting (the SSE ``retry`` field)
 PAGE_BACKLOG = 64          # a page this many messages behind is closed (the browser reconnects)
 FEED_EVENTS = frozenset({"queue", "call", "room"})
+WHY_FRESH_AHEAD = 30       # "why here" is recomputed after each change only this close to the head (it costs a
+                           # pass over the visits ahead); further back a page keeps the text it got on opening
 
 # Keys of views.visit_status that a phone page may show (display-safe: the name is already masked).
 _STATUS_KEYS = ("ticket", "name", "state", "ahead", "position", "estimate_minutes", "estimate_min",
@@ -38,13 +40,17 @@ _STATUS_KEYS = ("ticket", "name", "state", "ahead", "position", "estimate_minute
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, float] | None = None) -> dict[str, Any]:
+def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, float] | None = None,
+                 why: tuple[str, str] | None = None) -> dict[str, Any]:
     """What the phone page of ``visit`` shows; the same projection as the wall screen, plus places.
 
-    ``place``: the visit's (ahead, minutes) when already known (a batch of pages of one area)."""
+    ``place``: the visit's (ahead, minutes) when already known (a batch of pages of one area); ``why``: its
+    "why here" texts when already known."""
     from caller.api import views
 
-    status = views.visit_status(service, visit, service.clock(), place)
+    status = views.visit_status(service, visit, service.clock(), place, why=why is None)
+    if why is not None and status.get("position"):
+        status["why_zh"], status["why_en"] = why
     out = {key: status[key] for key in _STATUS_KEYS if key in status}
     cfg = service.config
     dept = next((d for d in cfg.departments if d.id == visit.dept_id), None)
@@ -111,6 +117,7 @@ class TicketFeed:
         self.heartbeat_seconds = heartbeat_seconds
         self.pages: dict[str, set[TicketPage]] = {}
         self._last: dict[str, bytes] = {}       # visit id -> the status JSON last sent to its pages
+        self._why: dict[str, tuple[str, str]] = {}  # visit id -> its last "why here" texts
         self._dirty_areas: set[str] = set()
         self._touched: set[str] = set()
         self._flush_scheduled = False
@@ -147,12 +154,15 @@ class TicketFeed:
             if not pages:
                 del self.pages[page.visit_id]
                 self._last.pop(page.visit_id, None)
+                self._why.pop(page.visit_id, None)
 
     def _status_message(self, visit_id: str) -> bytes:
         service = self.service
         with service.lock:
             status = phone_status(service, service.engine.visit(visit_id))
             seq = service.hub.seq
+            if "why_zh" in status:
+                self._why[visit_id] = (status["why_zh"], status["why_en"])
         text = _ENCODER.encode(status)
         self._last[visit_id] = text.encode()
         return f"id: {seq}\nevent: status\ndata: {text}\n\n".encode()
@@ -196,7 +206,11 @@ class TicketFeed:
                 if visit.area_id not in places:
                     places[visit.area_id] = service.engine.positions(visit.area_id)
                 place = places[visit.area_id].get(visit_id)  # None (not waiting): position() answers itself
-                text = _ENCODER.encode(phone_status(service, visit, place)).encode()
+                why = self._why.get(visit_id) if place is not None and place[0] > WHY_FRESH_AHEAD else None
+                status = phone_status(service, visit, place, why)
+                if why is None and "why_zh" in status:
+                    self._why[visit_id] = (status["why_zh"], status["why_en"])
+                text = _ENCODER.encode(status).encode()
                 if text == self._last.get(visit_id):
                     continue
                 self._last[visit_id] = text

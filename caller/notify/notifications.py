@@ -71,8 +71,16 @@ class Notifications:
         def optins(visit_ids) -> dict[str, list[tuple[str, str]]]:
             return {v: self._optins[v] for v in visit_ids if v in self._optins}
 
+        places: dict[str, dict[str, tuple[int, float]]] = {}  # area -> visit -> (ahead, minutes): one pass per area
+
+        def ahead(visit: Visit) -> int:
+            if visit.area_id not in places:
+                places[visit.area_id] = engine.positions(visit.area_id)
+            place = places[visit.area_id].get(visit.id)
+            return place[0] if place is not None else engine.position(visit.id)[0]
+
         return plan.Context(config=self.service.config, settings=self.settings, now=now, optins=optins,
-                            visit=engine.visit, ahead=lambda v: engine.position(v.id)[0], queued_in=queued_in)
+                            visit=engine.visit, ahead=ahead, queued_in=queued_in)
 
     def plan(self, change: Change, now: datetime) -> list[Message]:
         """The messages of one command (called under the service lock, before its transaction)."""

@@ -26,6 +26,7 @@ log = logging.getLogger("caller.notify")
 
 QUIET_EVENTS = frozenset({"reminder_day", "report_ready"})  # queue events are sent whenever they happen
 IDLE_SECONDS = 1.0
+BATCH = 20  # messages per commit pair towards an idempotent gateway
 
 
 def in_span(now: datetime, span) -> bool:
@@ -98,18 +99,31 @@ class Sender:
 
     # ------------------------------------------------------------------ work
     def run_once(self, limit: int = 100) -> int:
-        """Handle the messages due now; return how many were handled (sent, dropped, deferred or failed)."""
-        handled = 0
-        for message in self.outbox.due(self.clock(), limit):
-            if self._stop.is_set():
+        """Handle the messages due now; return how many were handled (sent, dropped, deferred or failed).
+
+        Drops and deferrals of a batch share one commit. Messages for a gateway that takes our idempotency key go
+        out in groups of BATCH: one commit marks the group ``sending``, one records the answers (a crash between
+        the two resends the group with the same keys, delivered once). Others go one at a time.
+        """
+        due = self.outbox.due(self.clock(), limit)
+        ready: list[Outgoing] = []
+        with self.outbox.store.transaction():
+            for message in due:
+                if self._settle(message) is None:
+                    ready.append(message)
+        handled = len(due) - len(ready)
+        while ready and not self._stop.is_set():
+            notifier = self.notifiers[ready[0].channel]
+            size = BATCH if notifier.idempotent else 1
+            group = [m for m in ready if m.channel == ready[0].channel][:size]
+            ready = [m for m in ready if m not in group]
+            handled += len(group)
+            if not self._send(notifier, group):
                 break
-            outcome = self._handle(message)
-            if outcome == "paused":
-                break
-            handled += 1
         return handled
 
-    def _handle(self, message: Outgoing) -> str:
+    def _settle(self, message: Outgoing) -> str | None:
+        """Drop, defer or fail a message that must not go now (inside the caller's transaction); None: send it."""
         now = self.clock()
         if message.expires_at and now.isoformat(timespec="milliseconds") > message.expires_at:
             self.outbox.set_state(message, "dropped", now, error="expired")
@@ -117,8 +131,7 @@ class Sender:
         if not self.still_true(message):
             self.outbox.set_state(message, "dropped", now, error="no longer true")
             return "dropped"
-        notifier = self.notifiers.get(message.channel)
-        if notifier is None:
+        if message.channel not in self.notifiers:
             self.outbox.set_state(message, "failed", now, error=f"no {message.channel} gateway configured")
             return "failed"
         quiet = self.settings.quiet
@@ -130,19 +143,41 @@ class Sender:
             self.outbox.set_state(message, "pending", now, next_at=now + window / self.settings.rate_limit,
                                   error="rate limit")
             return "deferred"
-        self.outbox.set_state(message, "sending", now, attempt=True)  # committed before the gateway sees it
-        try:
-            ref = notifier.send(message)
-        except DeliveryError as exc:
-            now = self.clock()
-            if not exc.retryable:
-                self.outbox.set_state(message, "failed", now, error=exc.reason)
-                return "failed"
-            delay = backoff(self.settings, message.attempts)
-            self.outbox.set_state(message, "pending", now, error=exc.reason, next_at=now + timedelta(seconds=delay))
+        return None
+
+    def _send(self, notifier: Notifier, group: list[Outgoing]) -> bool:
+        """Send a group; False when the gateway failed (the sender pauses, the rest waits in order)."""
+        with self.outbox.store.transaction():  # committed before the gateway sees any of them
+            for message in group:
+                self.outbox.set_state(message, "sending", self.clock(), attempt=True)
+        answers: list[tuple[Outgoing, str | DeliveryError | None]] = []
+        down = False
+        for message in group:
+            if down:
+                answers.append((message, None))  # not tried: the gateway just failed
+                continue
+            try:
+                answers.append((message, notifier.send(message)))
+            except DeliveryError as exc:
+                answers.append((message, exc))
+                down = exc.retryable
+        now = self.clock()
+        delay = 0.0
+        with self.outbox.store.transaction():
+            for message, answer in answers:
+                if isinstance(answer, str):
+                    self.outbox.set_state(message, "sent", now, ref=answer)
+                    self.sent += 1
+                elif answer is None:
+                    message.attempts -= 1
+                    self.outbox.set_state(message, "pending", now, error="not tried: gateway down")
+                elif not answer.retryable:
+                    self.outbox.set_state(message, "failed", now, error=answer.reason)
+                else:
+                    delay = backoff(self.settings, message.attempts)
+                    self.outbox.set_state(message, "pending", now, error=answer.reason,
+                                          next_at=now + timedelta(seconds=delay))
+        if down:
             self._paused_until = _time.monotonic() + delay
-            log.warning("gateway %s failed (%s); next try in %.1f s", message.channel, exc.reason, delay)
-            return "paused"
-        self.outbox.set_state(message, "sent", self.clock(), ref=ref)
-        self.sent += 1
-        return "sent"
+            log.warning("gateway %s failed; next try in %.1f s", notifier.channel, delay)
+        return not down

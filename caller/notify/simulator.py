@@ -124,6 +124,8 @@ class GatewaySimulator:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body written apart would wait for a delayed ACK (40 ms)
+            wbufsize = 65536                # ... so each answer goes out in one write when the request is done
 
             def log_message(self, *args) -> None:  # quiet
                 pass

@@ -79,9 +79,9 @@ def test_gateway_down_for_a_while_delivers_everything_after_in_order_and_never_t
 def test_three_ahead_is_dropped_not_sent_late_once_the_patient_was_called(live, kiosk, nurse, gateway):
     visits = waiting(kiosk, 4)
     mine = visits[3]
-    nurse.notify(mine["visit_id"], "sms", PHONE)
-    gateway.fail_for(0.8)
-    nurse.call_next("NK3")  # three ahead: the message waits for the gateway
+    gateway.fail_for(1.0)
+    nurse.notify(mine["visit_id"], "sms", PHONE)  # three ahead: the message waits for the gateway
+    nurse.call_next("NK3")
     for _ in range(3):
         nurse.call_next("NK3")
     assert kiosk.visit_status(mine["visit_id"])["state"] == "called"
