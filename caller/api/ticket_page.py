@@ -71,6 +71,12 @@ def render_page(status: dict) -> str:
     }
     for key, value in fields.items():
         html = html.replace("{{%s}}" % key, escape(str(value)))
+    estimate = ""
+    if ahead is not None and status.get("estimate_max"):
+        estimate = f"预计等候约 <b>{int(status['estimate_min'])}-{int(status['estimate_max'])}</b> 分钟"
+    elif ahead is not None:
+        estimate = f"预计等候约 <b>{round(float(status.get('estimate_minutes') or 0))}</b> 分钟"
+    html = html.replace("{{estimate_html}}", estimate)
     data = json.dumps(status, ensure_ascii=False).replace("<", "\\u003c")
     return html.replace("{{status_json}}", data)
 

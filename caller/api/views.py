@@ -137,11 +137,13 @@ def visit_status(service: "CallerService", visit: Visit, now: datetime,
 
     ``place``: (ahead, minutes) when the caller already has it (``engine.positions`` of the area); ``why``: False
     leaves out the "why here" text (the caller has it already)."""
-    ahead, minutes = place if place is not None else service.engine.position(visit.id)
+    ahead = place[0] if place is not None else service.engine.position(visit.id)[0]
     out = summary(service, visit, public=True)
     queued = visit.state in (VisitState.waiting, VisitState.room_waiting, VisitState.registered)
+    shown = service.estimate(visit.id, ahead if place is not None else None)
     out.update({"ahead": ahead if queued else 0, "position": ahead + 1 if queued else None,
-                "estimate_minutes": minutes if queued else 0,
+                "estimate_minutes": shown.minutes if queued else 0,
+                "estimate_min": shown.low if queued else 0, "estimate_max": shown.high if queued else 0,
                 "ticket_token": service.ticket_links.token(visit)})
     if queued and why:  # "why here", short, for the kiosk, the ticket page and the phone
         out["why_zh"], out["why_en"] = service.engine.why_here(visit.id)

@@ -10,7 +10,7 @@
       connecting: "正在连接…", live: "● 实时更新中", lost: "连接中断，正在重新连接…",
       footer: "本页会自动更新，无需刷新。链接仅当天有效；家人也可以打开同一链接查看。",
       ok: "我知道了", unassigned: "待分配", lang: "EN", expired: "本号票链接已过期（仅当天有效）。祝您健康！",
-      estimate: "预计等候 约 {m} 分钟", estimate_range: "预计等候 约 {a}–{b} 分钟", next: "马上就到您了，请留意叫号",
+      estimate: "预计等候约 {m} 分钟", estimate_range: "预计等候约 {a}-{b} 分钟", next: "马上就到您了，请留意叫号",
       go_to: "请到 {room} 就诊", go_to_no_room: "请尽快到诊室就诊", paused: "{room}暂停接诊，请留意叫号或咨询分诊台。",
       why: "排在这里的原因：{why}", unit: "号",
       states: {
@@ -27,7 +27,7 @@
       live: "● Live", lost: "Connection lost, reconnecting…",
       footer: "This page updates itself. The link works today only; family members may open the same link.",
       ok: "OK", unassigned: "not yet assigned", lang: "中文", expired: "This ticket link has expired (it works on the day of the visit only).",
-      estimate: "Estimated wait: about {m} min", estimate_range: "Estimated wait: about {a}–{b} min",
+      estimate: "Estimated wait: about {m} min", estimate_range: "Estimated wait: about {a}-{b} min",
       next: "You are next, please listen for your number", go_to: "Please go to {room}",
       go_to_no_room: "Please go to the consulting room now", paused: "{room} has paused; please listen for calls or ask at the triage desk.",
       why: "Why you are here in the queue: {why}", unit: "",
