@@ -73,8 +73,13 @@ def test_a_speaker_started_each_way_connects_and_ps_never_shows_its_token(tmp_pa
             token_file.rename(tmp_path / "token")
         proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            line = proc.stdout.readline()  # printed once the agent is subscribed to its area
-            assert "speaker agent for area NK running" in line, proc.stderr.read() if proc.poll() is not None else line
+            seen = []  # the agent prints a line once it is subscribed to its area; earlier lines may come first
+            for line in proc.stdout:
+                seen.append(line)
+                if "speaker agent for area NK running" in line:
+                    break
+            else:
+                pytest.fail(f"the speaker exited ({proc.wait(10)}) without connecting: {seen} {proc.stderr.read()}")
             cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().decode()
             assert SPEAKER not in cmdline
         finally:
