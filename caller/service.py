@@ -20,7 +20,7 @@ from caller.config import HospitalConfig
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, Change, EngineEvent, RoomState, RuleError, Visit
 from caller.events import EventHub
-from caller.store import AuditRow, ChangeRows, EventRow, Store
+from caller.store import AuditRow, ChangeRows, EventRow, Store, dumps
 from cockpit import rollups, sources
 from cockpit.facts import channel_of
 
@@ -38,6 +38,34 @@ def help_alert(device_id: str, name: str, screen: str = "") -> dict:
     """The ``alert`` event data of a help request from a device (a kiosk) called ``name``."""
     return {"kind": "help", "device": device_id, "name": name, "screen": screen,
             "message_zh": f"{name}：患者请求协助", "message_en": f"{device_id}: a patient asks for help"}
+
+
+def idempotency_scope(command: str, who: Principal, key: str | None) -> str | None:
+    """The stored key: the same client key from another device or user is another key (never its answer)."""
+    return f"{command}:{who.device}:{who.user or ''}:{key}" if key else None
+
+
+def request_hash(args: dict) -> str:
+    """SHA-256 of what a command was asked to do (the idempotency key itself left out)."""
+    import hashlib
+
+    def plain(value: Any) -> Any:
+        if hasattr(value, "model_dump"):
+            return {k: v for k, v in value.model_dump(mode="json").items() if k != "idempotency_key"}
+        return value
+
+    text = dumps({k: plain(v) for k, v in sorted(args.items())})
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def replay(stored: tuple[str, int, dict, str], body_hash: str) -> dict:
+    """The first answer again, or 409 idempotency_conflict when the key came with another request."""
+    if stored[3] and stored[3] != body_hash:
+        from caller.api.errors import ApiError
+
+        raise ApiError(409, "idempotency_conflict", "对不起，这个请求编号已用于另一项不同的操作，请刷新后重新操作。",
+                       "This idempotency key was already used with a different request body.")
+    return {**stored[2], "replayed": True}
 
 
 class CallerService:
@@ -93,16 +121,17 @@ class CallerService:
         their own rows atomically with the visit); if it raises, nothing is written and the engine
         is restored.
         """
-        key = f"{command}:{idempotency_key}" if idempotency_key else None
+        key = idempotency_scope(command, who, idempotency_key)
+        body_hash = request_hash(args) if key else ""
         if key:
             stored = self.store.idempotent_response(key)
             if stored is not None:
-                return {**stored[2], "replayed": True}
+                return replay(stored, body_hash)
         with self.lock:
             if key:
                 stored = self.store.idempotent_response(key)
                 if stored is not None:
-                    return {**stored[2], "replayed": True}
+                    return replay(stored, body_hash)
             now = self.clock()
             change = self._apply(command, who, now, args)  # RuleError: the engine undid itself
             try:
@@ -118,7 +147,7 @@ class CallerService:
                     if extra_writes is not None:
                         extra_writes(conn, response)
                     if key:
-                        self.store.save_idempotent(conn, key, who.actor, 200, response, now)
+                        self.store.save_idempotent(conn, key, who.actor, 200, response, now, body_hash)
             except BaseException:
                 log.exception("writing %s failed; rebuilding the engine from the store", command)
                 self.reload()
@@ -349,12 +378,13 @@ class CallerService:
         ``screen`` is what the device was showing (a screen name, never patient data). A retry with the
         same ``idempotency_key`` returns the first answer and alerts nobody twice.
         """
-        key = f"help:{idempotency_key}" if idempotency_key else None
+        key = idempotency_scope("help", who, idempotency_key)
+        body_hash = request_hash({"screen": screen}) if key else ""
         with self.lock:
             if key:
                 stored = self.store.idempotent_response(key)
                 if stored is not None:
-                    return {**stored[2], "replayed": True}
+                    return replay(stored, body_hash)
             ts = self.clock().isoformat(timespec="milliseconds")
             data = help_alert(who.device, self._device_name(who.device), screen)
             areas = self.help_areas(who.device)
@@ -370,7 +400,7 @@ class CallerService:
                 rollups.record(conn, *sources.help_request(ts, who.device, areas))
                 response["seq"] = events[-1].seq if events else self.hub.seq
                 if key:
-                    self.store.save_idempotent(conn, key, who.device, 200, response, self.clock())
+                    self.store.save_idempotent(conn, key, who.device, 200, response, self.clock(), body_hash)
             self.hub.publish(events)
         return response
 

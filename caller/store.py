@@ -90,7 +90,7 @@ _SCHEMA = {
          "before": str, "after": str, "detail": str},
         "id",
     ),
-    "idempotency": ({"key": str, "actor": str, "status": int, "response": str, "ts": str}, "key"),
+    "idempotency": ({"key": str, "actor": str, "status": int, "response": str, "ts": str, "body_hash": str}, "key"),
     "device_health": (
         {"device": str, "status": str, "reason_zh": str, "reason_en": str, "detail": str, "ts": str},
         "device",
@@ -179,6 +179,8 @@ class Store:
         self.db["audit"].create_index(["ts"], if_not_exists=True)
         self.db["events"].create_index(["ts"], if_not_exists=True)
         self.db["idempotency"].create_index(["ts"], if_not_exists=True)
+        if "body_hash" not in self.db["idempotency"].columns_dict:  # databases of earlier versions
+            self.db["idempotency"].add_column("body_hash", str)
 
     def close(self) -> None:
         self.read.close()
@@ -372,19 +374,19 @@ class Store:
                 return moved
 
     # ------------------------------------------------------------ idempotency
-    def idempotent_response(self, key: str) -> tuple[str, int, dict] | None:
-        """(actor, status, response) stored for this key, or None."""
+    def idempotent_response(self, key: str) -> tuple[str, int, dict, str] | None:
+        """(actor, status, response, body hash) stored for this key, or None."""
         with self.read() as conn:
             row = conn.execute(
-                "SELECT actor, status, response FROM idempotency WHERE key = ?", (key,)
+                "SELECT actor, status, response, body_hash FROM idempotency WHERE key = ?", (key,)
             ).fetchone()
-        return (row[0], int(row[1]), json.loads(row[2])) if row else None
+        return (row[0], int(row[1]), json.loads(row[2]), row[3] or "") if row else None
 
     def save_idempotent(self, conn: sqlite3.Connection, key: str, actor: str, status: int, response: dict,
-                        ts: datetime | None = None) -> None:
+                        ts: datetime | None = None, body_hash: str = "") -> None:
         conn.execute(
-            "INSERT OR REPLACE INTO idempotency(key, actor, status, response, ts) VALUES (?,?,?,?,?)",
-            (key, actor, status, dumps(response), (ts or self.clock()).isoformat(timespec="seconds")),
+            "INSERT OR REPLACE INTO idempotency(key, actor, status, response, ts, body_hash) VALUES (?,?,?,?,?,?)",
+            (key, actor, status, dumps(response), (ts or self.clock()).isoformat(timespec="seconds"), body_hash),
         )
 
     # ---------------------------------------------------------- device health
