@@ -33,7 +33,13 @@ def serve(args: argparse.Namespace) -> int:
     from caller.api.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(config, args.db)
+    from caller.store import StoreLocked
+
+    try:
+        app = create_app(config, args.db)
+    except StoreLocked as exc:
+        print(exc, file=sys.stderr)
+        return 3
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
                 loop="auto", http="auto", ws=os.environ.get("CALLER_WS_IMPL", "websockets-sansio"), ws_ping_interval=5.0, ws_ping_timeout=5.0, ws_per_message_deflate=False,
                 timeout_graceful_shutdown=3)

@@ -329,7 +329,15 @@ class CallerService:
         return views.hospital_public(self.config)
 
     def health(self) -> dict:
-        return {"status": "ok", "seq": self.hub.seq, "subscribers": self.hub.subscriber_count(),
+        """``status``: ok, or failed (database file gone or replaced; disk full) with the reason in zh and en."""
+        try:
+            self.store.check_writable()
+        except Exception:  # noqa: BLE001 - recorded in store.problem
+            pass
+        problem = self.store.problem
+        extra = {} if problem is None else {"problem": problem.code, "reason_zh": problem.message_zh,
+                                            "reason_en": problem.message_en}
+        return {"status": "ok" if problem is None else "failed", **extra, "seq": self.hub.seq, "subscribers": self.hub.subscriber_count(),
                 "started_at": self.started_at.isoformat(timespec="seconds"),
                 "time": self.now_aware().isoformat(timespec="milliseconds"), "timezone": self.config.hospital.timezone}
 
@@ -435,6 +443,11 @@ class CallerService:
                         "detail": report["detail"] if report else {}})
         for name, report in sorted(reports.items()):
             out.append({**report, "role": "part", "name": name, "area": None, "room": None})
+        health = self.health()  # the service's own storage first: nothing else matters while it fails
+        out.insert(0, {"device": "caller-service", "role": "service", "name": "叫号服务 / caller service",
+                       "area": None, "room": None, "status": "ok" if health["status"] == "ok" else "offline",
+                       "reason_zh": health.get("reason_zh", "数据存储正常"),
+                       "reason_en": health.get("reason_en", "storage ok"), "ts": health["time"], "detail": {}})
         return out
 
     def today(self) -> date:

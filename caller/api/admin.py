@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from caller.api.deps import principal, require, service_of
@@ -13,8 +14,10 @@ monitor = APIRouter(tags=["monitoring"])
 
 
 @monitor.get("/healthz", summary="Liveness for monitoring (no token needed)")
-async def healthz(request: Request) -> dict:
-    return service_of(request).health()
+async def healthz(request: Request) -> JSONResponse:
+    """200 with status ok; 503 with status failed and the reason when the service may not acknowledge writes."""
+    health = service_of(request).health()
+    return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
 
 
 @router.post("/auth/login", summary="Console user login with a console device token -> user token")

@@ -81,6 +81,12 @@ def install_error_handlers(app: FastAPI) -> None:
             resp.headers["WWW-Authenticate"] = "Bearer"
         return resp
 
+    from caller.store import StorageError
+
+    @app.exception_handler(StorageError)
+    async def _storage(request: Request, exc: StorageError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message_zh, exc.message_en)
+
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message_zh, exc.message_en)
