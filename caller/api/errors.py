@@ -79,6 +79,8 @@ def install_error_handlers(app: FastAPI) -> None:
         resp = error_response(exc.status, exc.code, exc.message_zh, exc.message_en)
         if exc.status == 401:
             resp.headers["WWW-Authenticate"] = "Bearer"
+        if getattr(exc, "retry_after", None):
+            resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
 
     from caller.store import StorageError
