@@ -32,6 +32,7 @@ ExtraWrites = Callable[[sqlite3.Connection, dict], None]
 ENGINE_METHODS = {"missed": "mark_missed", "away": "send_away", "back": "back_from_away",
                   "priority": "set_priority", "room_doctor": "set_room_doctor", "triage": "set_triage"}
 BROADCASTS_KEPT = 5
+SUB_DEVICES_MAX = 16  # parts (printer, reader, scanner, ...) one device may report health for
 
 
 def help_alert(device_id: str, name: str, screen: str = "") -> dict:
@@ -423,6 +424,12 @@ class CallerService:
         device = body.device or who.device
         if body.device and body.device != who.device:
             device = f"{who.device}/{body.device}"
+            known = {r["device"] for r in self.store.device_health() if r["device"].startswith(who.device + "/")}
+            if device not in known and len(known) >= SUB_DEVICES_MAX:
+                from caller.api.errors import ApiError
+
+                raise ApiError(422, "too_many_sub_devices", "对不起，本设备上报的部件过多，请联系信息科。",
+                               f"A device may report at most {SUB_DEVICES_MAX} parts.")
         ts = self.clock().isoformat(timespec="seconds")
         fault = sources.device_fault(ts, device) if body.status != "ok" else None
         self.store.record_health(device, body.status, body.reason_zh, body.reason_en, body.detail, ts,
