@@ -79,3 +79,28 @@ def test_health_detail_and_parts_are_bounded(client):
            422, "too_many_sub_devices")
     assert client.post("/api/v1/devices/health", headers=KIOSK,
                        json={"status": "degraded", "device": "part3"}).status_code == 200  # known parts still report
+
+
+def test_the_event_stream_takes_its_token_from_a_header_or_the_first_message(client):
+    import json
+
+    with client.websocket_connect("/api/v1/events?area=NK", headers={"Authorization": f"Bearer {DEMO_TOKENS['wall_nk']}"}) as ws:
+        assert json.loads(ws.receive_text())["type"] == "snapshot"
+    with client.websocket_connect("/api/v1/events?area=NK") as ws:
+        ws.send_text(json.dumps({"type": "auth", "token": DEMO_TOKENS["wall_nk"]}))
+        assert json.loads(ws.receive_text())["type"] == "snapshot"
+    with client.websocket_connect("/api/v1/events?area=NK") as ws:
+        ws.send_text(json.dumps({"type": "auth", "token": "guess"}))
+        refused = json.loads(ws.receive_text())
+        assert refused["type"] == "error" and refused["error"]["code"] == "unauthorized"
+
+
+def test_tokens_in_query_strings_never_reach_the_log():
+    import logging
+
+    from caller.__main__ import RedactTokens
+
+    record = logging.LogRecord("uvicorn.error", logging.INFO, "", 0, '%s - "WebSocket %s" [accepted]',
+                               ("127.0.0.1:5000", "/api/v1/events?area=NK&token=demo-wall-nk-4e1b8c6d2a93"), None)
+    RedactTokens().filter(record)
+    assert "demo-wall" not in record.getMessage() and "token=***" in record.getMessage()

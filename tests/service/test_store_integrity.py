@@ -41,7 +41,7 @@ def test_a_second_service_on_the_same_database_refuses_to_start_and_names_the_fi
     with run_service_process(DEMO_CONFIG, db) as first:
         second = subprocess.run(
             [sys.executable, "-m", "caller", "serve", "--config", str(DEMO_CONFIG), "--db", str(db),
-             "--host", "127.0.0.1", "--port", str(free_port())],
+             "--host", "127.0.0.1", "--port", str(free_port()), "--demo"],
             cwd=str(REPO), env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=60)
         assert second.returncode != 0
         assert f"pid {first.process.pid}" in second.stderr and "另一个进程" in second.stderr
