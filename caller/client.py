@@ -43,6 +43,7 @@ class CallerClient:
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 5.0):
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.timeout = timeout
         self.headers: dict[str, str] = {}  # sent with every request (a kiosk's X-Patient-Session)
         self._http = httpx.Client(base_url=self.base_url + "/api/v1", timeout=timeout)
 
@@ -57,7 +58,8 @@ class CallerClient:
 
     # ------------------------------------------------------------------ plumbing
     def request(self, method: str, path: str, *, json_body: dict | None = None,
-                params: dict | None = None, headers: dict[str, str] | None = None) -> Any:
+                params: dict | None = None, headers: dict[str, str] | None = None,
+                timeout: float | None = None) -> Any:
         """Send one request; return the decoded JSON body or raise CallerError. ``headers`` add to/override
         :attr:`headers` for this request only."""
         sent = {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -67,7 +69,8 @@ class CallerClient:
         if params:
             params = {k: v for k, v in params.items() if v is not None}
         try:
-            resp = self._http.request(method, path, json=json_body, params=params, headers=headers)
+            extra = {"timeout": timeout} if timeout is not None else {}
+            resp = self._http.request(method, path, json=json_body, params=params, headers=headers, **extra)
         except httpx.HTTPError as exc:
             raise CallerError("unreachable", UNREACHABLE_ZH, f"{UNREACHABLE_EN} ({type(exc).__name__})", 0) from exc
         if resp.status_code >= 400:
@@ -154,8 +157,13 @@ class CallerClient:
     def cancel(self, visit_id: str) -> dict:
         return self._command(f"/visits/{visit_id}/cancel")
 
-    def pause_room(self, room: str) -> dict:
-        return self._command(f"/rooms/{room}/pause")
+    def call_visit(self, visit_id: str, room: str, reason: str) -> dict:
+        """呼叫此号: call this waiting visit into ``room`` now, out of turn (``reason`` goes to the audit)."""
+        return self._command(f"/visits/{visit_id}/call", {"room": room, "reason": reason})
+
+    def pause_room(self, room: str, return_at: str | None = None) -> dict:
+        """停诊; ``return_at`` ("10:30") is shown on the door and wall screens."""
+        return self._command(f"/rooms/{room}/pause", {"return_at": return_at} if return_at else None)
 
     def resume_room(self, room: str) -> dict:
         return self._command(f"/rooms/{room}/resume")
@@ -194,15 +202,38 @@ class CallerClient:
         return self.request("GET", "/devices")
 
     def report_health(self, status: str, reason_zh: str = "", reason_en: str = "",
-                      detail: dict | None = None, device: str | None = None) -> dict:
-        """Report this device's health (status ok|degraded|offline); ``device`` names a sub-device."""
-        return self.request("POST", "/devices/health", json_body={
-            "status": status, "reason_zh": reason_zh, "reason_en": reason_en,
-            "detail": detail or {}, "device": device})
+                      detail: dict | None = None, device: str | None = None,
+                      parts: list[dict] | None = None) -> dict:
+        """Heartbeat / health report (status ok|warning|fault; a part's offline counts as a fault).
+
+        ``device`` names a sub-device; ``parts`` lists the device's parts in the same heartbeat
+        (``{"device": "printer", "status": ..., "reason_zh": ..., "reason_en": ...}``).
+        """
+        body = {"status": status, "reason_zh": reason_zh, "reason_en": reason_en, "detail": detail or {},
+                "device": device, "parts": parts or []}
+        return self.request("POST", "/devices/health", json_body=body)
 
     def request_help(self, screen: str = "", idempotency_key: str | None = None) -> dict:
         """A patient asks for staff (kiosk tokens): the consoles of the kiosk's areas get an alert."""
         return self._command("/help", {"screen": screen, "idempotency_key": idempotency_key or new_idempotency_key()})
+
+    def help_status(self, help_id: str, version: int = -1, wait: float = 0) -> dict:
+        """A help call; with ``wait`` the service answers as soon as a step newer than ``version`` happens."""
+        return self.request("GET", f"/help/{help_id}", params={"version": version, "wait": wait},
+                            timeout=wait + self.timeout)
+
+    def open_help_calls(self, area: str) -> list[dict]:
+        return self.request("GET", "/help", params={"area": area})
+
+    def acknowledge_help(self, help_id: str) -> dict:
+        return self.request("POST", f"/help/{help_id}/acknowledge")
+
+    def cancel_help(self, help_id: str) -> dict:
+        return self.request("POST", f"/help/{help_id}/cancel")
+
+    def close_help(self, help_id: str, outcome: str) -> dict:
+        """``outcome``: resolved | patient_gone."""
+        return self.request("POST", f"/help/{help_id}/close", json_body={"outcome": outcome})
 
     def healthz(self) -> dict:
         try:

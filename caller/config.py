@@ -222,6 +222,27 @@ class User(_Model):
         return value
 
 
+class HelpConfig(_Model):
+    """Where a kiosk's "呼叫工作人员" goes, and when an unanswered call goes wider."""
+
+    areas: list[str] = Field(default_factory=list, description="areas whose consoles answer help calls (the guide "
+                             "desk / lobby); a kiosk's settings.help_areas overrides; empty: the kiosk's own area, "
+                             "else every area")
+    escalate_after_s: int = Field(default=60, ge=5, le=3600, description="not acknowledged this long: escalate")
+    escalate_to: list[str] = Field(default_factory=list, description="areas added on escalation; empty: every area")
+
+
+class DeviceHealthConfig(_Model):
+    """How often devices send a heartbeat and how many may be missed before one counts as offline."""
+
+    heartbeat_s: float = Field(default=15.0, ge=0.05, le=600)
+    missed_heartbeats: int = Field(default=3, ge=2, le=100)
+
+    @property
+    def offline_after_s(self) -> float:
+        return self.heartbeat_s * self.missed_heartbeats
+
+
 class HospitalConfig(_Model):
     hospital: HospitalInfo
     rules: QueueRules
@@ -232,6 +253,8 @@ class HospitalConfig(_Model):
     doctors: list[Doctor] = Field(default_factory=list)
     devices: list[Device] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
+    help: HelpConfig = HelpConfig()
+    device_health: DeviceHealthConfig = DeviceHealthConfig()
     retention: RetentionConfig = RetentionConfig()
     cockpit: CockpitConfig = CockpitConfig()
 
@@ -296,6 +319,10 @@ class HospitalConfig(_Model):
                 problems.append(f"device {device.id!r}: settings.help_areas must list defined areas (got {help_areas!r})")
             if device.role in ("display", "speaker") and device.area is None:
                 problems.append(f"device {device.id!r}: a {device.role} needs an area")
+        for key in ("areas", "escalate_to"):
+            for area_id in getattr(self.help, key):
+                if area_id not in area_ids:
+                    problems.append(f"help.{key}: area {area_id!r} is not defined")
         for user in self.users:
             for area_id in user.areas:
                 if area_id not in area_ids:

@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from caller.clock import with_zone, zone as clock_zone
+from caller.queue_delta import queue_delta
 from caller.store import EventRow, Store
 
 PUBLIC = "public"
@@ -151,6 +152,8 @@ class EventHub:
         self._loop_thread: int | None = None
         self._heartbeat: asyncio.Task | None = None
         self._deferred: list[EventRow] | None = None  # events waiting behind a queue event (see _publish_now)
+        # area -> (version, staff snapshot) the staff subscribers hold: queue events reach them as deltas
+        self._staff_last: dict[str, tuple[int, dict]] = {}
 
     # ------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -232,17 +235,37 @@ class EventHub:
                 if frame is None:
                     frame = frames[sub.audience] = text_frame(text)
             sub.last_seq = ev.seq
-            if not sub.offer(text, replaceable=ev.type == "queue", frame=frame):
+            # a public queue message carries the whole state (a newer one replaces it); a staff delta builds
+            # on the one before, so it is never dropped
+            if not sub.offer(text, replaceable=ev.type == "queue" and sub.audience == PUBLIC, frame=frame):
                 subs.discard(sub)
 
-    def _message(self, ev: EventRow, audience: str, snapshots: dict[tuple[str, str], dict]) -> dict:
+    def _message(self, ev: EventRow, audience: str, snapshots: dict[tuple[str, str], dict],
+                 full: bool = False) -> dict:
         data = public_data(ev.data) if audience == PUBLIC else ev.data
         if ev.type == "queue":
             snap = snapshots.get((ev.area, audience))
             if snap is None:
                 snap = snapshots[(ev.area, audience)] = self.snapshot(ev.area, audience)
-            data = {**data, "queue": snap}
+            if audience != STAFF:
+                data = {**data, "queue": snap}
+            elif full or ev.area not in self._staff_last:
+                data = {**data, "queue": snap, "version": self._staff_version(ev.area, snap)}
+            else:
+                base, old = self._staff_last[ev.area]
+                self._staff_last[ev.area] = (base + 1, snap)
+                data = {**data, "delta": queue_delta(old, snap), "base": base, "version": base + 1}
         return wire(ev.seq, ev.type, ev.area, ev.ts, data)
+
+    def _staff_version(self, area: str, snap: dict) -> int:
+        """The version of a whole staff snapshot sent now; a different state than the last one is a new version
+        (staff peers holding the older one then see a gap in the next delta and ask for a snapshot)."""
+        last = self._staff_last.get(area)
+        if last is not None and last[1] == snap:
+            return last[0]
+        version = (last[0] if last else 0) + 1
+        self._staff_last[area] = (version, snap)
+        return version
 
     # ------------------------------------------------------------ subscribe
     def subscribe(self, area: str, audience: str, since: int | None) -> tuple[Subscriber, list[str]]:
@@ -255,7 +278,10 @@ class EventHub:
         first: list[str] = []
         if since is None or since > current or current - since > self.replay_limit:
             ts = self.clock().isoformat(timespec="milliseconds")
-            first.append(_dumps(wire(current, "snapshot", area, ts, self.snapshot(area, audience))))
+            snap = self.snapshot(area, audience)
+            if audience == STAFF:
+                snap = {**snap, "version": self._staff_version(area, snap)}
+            first.append(_dumps(wire(current, "snapshot", area, ts, snap)))
         else:
             first.extend(self._replay(area, audience, since))
         sub.last_seq = current
@@ -272,7 +298,7 @@ class EventHub:
         for i, ev in enumerate(missed):
             if ev.type == "queue" and i != last_queue:
                 continue  # only the latest queue state matters; it carries the current snapshot
-            out.append(_dumps(self._message(ev, audience, {})))
+            out.append(_dumps(self._message(ev, audience, {}, full=True)))
         return out
 
     def unsubscribe(self, sub: Subscriber) -> None:

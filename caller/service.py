@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
@@ -19,7 +20,9 @@ from caller.clock import HospitalClock, with_zone, zone
 from caller.config import HospitalConfig
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, Change, EngineEvent, RoomState, RuleError, Visit
+from caller.device_health import PART_ZH, PROBLEMS, HealthView, alert_data, evaluate
 from caller.events import EventHub
+from caller.help import HelpCall
 from caller.store import AuditRow, ChangeRows, EventRow, Store, dumps
 from cockpit import rollups, sources
 from cockpit.facts import channel_of
@@ -33,12 +36,6 @@ ENGINE_METHODS = {"missed": "mark_missed", "away": "send_away", "back": "back_fr
                   "priority": "set_priority", "room_doctor": "set_room_doctor", "triage": "set_triage"}
 BROADCASTS_KEPT = 5
 SUB_DEVICES_MAX = 16  # parts (printer, reader, scanner, ...) one device may report health for
-
-
-def help_alert(device_id: str, name: str, screen: str = "") -> dict:
-    """The ``alert`` event data of a help request from a device (a kiosk) called ``name``."""
-    return {"kind": "help", "device": device_id, "name": name, "screen": screen,
-            "message_zh": f"{name}：患者请求协助", "message_en": f"{device_id}: a patient asks for help"}
 
 
 def idempotency_scope(command: str, who: Principal, key: str | None) -> str | None:
@@ -93,6 +90,11 @@ class CallerService:
         self._area_ids = {a.id for a in config.areas}
         self._room_area = {r.id: a.id for a in config.areas for r in a.rooms}
         self._dept_area = {d.id: d.area for d in config.departments}
+        self._help = {row["id"]: HelpCall.from_row(row) for row in self.store.help_calls(open_only=True)}
+        self._help_closed: dict[str, HelpCall] = {}  # closed since start: the kiosk reads how its call ended
+        self._seen: dict[str, datetime] = {}  # device -> last request (any route) by the service clock
+        self._device_alerts: dict[str, dict] = {}  # device or part -> its view while at fault / offline
+        self._help_waiters: dict = {}  # help id -> asyncio.Event a waiting kiosk request is parked on
 
     # ------------------------------------------------------------------ engine <-> store
     def _build_engine(self) -> QueueEngine:
@@ -372,20 +374,57 @@ class CallerService:
         with self.lock:
             return views.stats_summary(self, self.clock())
 
-    # ------------------------------------------------------------------ help requests
+    # ------------------------------------------------------------------ help calls
     def help_areas(self, device_id: str) -> list[str]:
-        """The areas whose consoles hear a device's help requests: its ``settings.help_areas``, default all."""
+        """The areas whose consoles answer a device's help calls.
+
+        The device's ``settings.help_areas``, else ``[help].areas`` (the guide desk / lobby), else the
+        device's own area, else every area (a help call must reach someone).
+        """
         try:
-            chosen = self.config.device(device_id).settings.get("help_areas")
+            device = self.config.device(device_id)
         except KeyError:
-            chosen = None
+            device = None
+        chosen = (device.settings.get("help_areas") if device else None) or list(self.config.help.areas)
+        if not chosen and device is not None and device.area:
+            chosen = [device.area]
         return [a.id for a in self.config.areas if not chosen or a.id in chosen]
 
-    def request_help(self, who: Principal, screen: str = "", idempotency_key: str | None = None) -> dict:
-        """A patient pressed "呼叫工作人员": one audit row and an ``alert`` (kind "help") per help area.
+    def _help_call(self, help_id: str) -> HelpCall:
+        call = self._help.get(help_id)
+        if call is None:
+            from caller.api.errors import not_found
 
-        ``screen`` is what the device was showing (a screen name, never patient data). A retry with the
-        same ``idempotency_key`` returns the first answer and alerts nobody twice.
+            raise not_found("呼叫", "help call", help_id)
+        return call
+
+    def _save_help(self, call: HelpCall, areas: list[str], action: str, who: Principal, detail: dict) -> list[EventRow]:
+        """Store the call, audit the step and alert ``areas``; wakes a kiosk waiting on the call."""
+        ts = self.clock().isoformat(timespec="milliseconds")
+        data = call.alert()
+        rows = ChangeRows(events=[("alert", area, ts, data) for area in areas],
+                          audit=[AuditRow(ts=ts, user=who.user or "", device=who.device, action=action, visit_id=None,
+                                          before=None, after=call.state, detail={"help_id": call.id, **detail})])
+        with self.store.transaction() as conn:
+            events = self.store.write_change(conn, rows)
+            self.store.save_help(conn, call.to_row())
+            if action == "help":  # the cockpit counts help calls per kiosk and area
+                rollups.record(conn, *sources.help_request(ts, call.device, call.areas))
+        if call.state == "closed":
+            self._help.pop(call.id, None)
+            self._help_closed[call.id] = call
+        else:
+            self._help[call.id] = call
+        self.hub.publish(events)
+        self._wake_help(call.id)
+        return events
+
+    def request_help(self, who: Principal, screen: str = "", idempotency_key: str | None = None) -> dict:
+        """A patient pressed "呼叫工作人员": a help call alerting the consoles of the device's help areas.
+
+        ``screen`` is what the device was showing (a screen name, never patient data). Pressing again while
+        the kiosk's call is still open returns that call (nobody is alerted twice); so does a retry with the
+        same ``idempotency_key``.
         """
         key = idempotency_scope("help", who, idempotency_key)
         body_hash = request_hash({"screen": screen}) if key else ""
@@ -394,24 +433,114 @@ class CallerService:
                 stored = self.store.idempotent_response(key)
                 if stored is not None:
                     return replay(stored, body_hash)
-            ts = self.clock().isoformat(timespec="milliseconds")
-            data = help_alert(who.device, self._device_name(who.device), screen)
-            areas = self.help_areas(who.device)
-            rows = ChangeRows(
-                events=[("alert", area, ts, data) for area in areas],
-                audit=[AuditRow(ts=ts, user=who.user or "", device=who.device, action="help", visit_id=None,
-                                before=None, after=None, detail={"screen": screen, "areas": areas})])
-            response = {"device": who.device, "name": data["name"], "areas": areas,
-                        "message_zh": "已通知工作人员，请稍候，工作人员马上就到。",
-                        "message_en": "Staff have been told; someone will be with you shortly."}
-            with self.store.transaction() as conn:
-                events = self.store.write_change(conn, rows)
-                rollups.record(conn, *sources.help_request(ts, who.device, areas))
-                response["seq"] = events[-1].seq if events else self.hub.seq
-                if key:
+            existing = next((c for c in self._help.values() if c.device == who.device), None)
+            if existing is not None:
+                return self._help_response(existing, replayed=True)
+            now = self.clock()
+            call = HelpCall(id=f"H{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}", device=who.device,
+                            device_name=self._device_name(who.device), screen=screen,
+                            areas=self.help_areas(who.device), created_at=now.isoformat(timespec="milliseconds"))
+            events = self._save_help(call, call.areas, "help", who, {"screen": screen, "areas": call.areas})
+            response = self._help_response(call)
+            response["seq"] = events[-1].seq if events else self.hub.seq
+            if key:
+                with self.store.transaction() as conn:
                     self.store.save_idempotent(conn, key, who.device, 200, response, self.clock(), body_hash)
-            self.hub.publish(events)
         return response
+
+    def _help_response(self, call: HelpCall, replayed: bool = False) -> dict:
+        out = {"device": call.device, "name": call.device_name, "areas": list(call.areas), **call.kiosk_view()}
+        if replayed:
+            out["replayed"] = True
+        return out
+
+    def help_status(self, who: Principal, help_id: str) -> dict:
+        """The kiosk's view of its own call (consoles of the call's areas may read it too)."""
+        with self.lock:
+            call = self._help.get(help_id) or self._help_closed.get(help_id) or self._help_call(help_id)
+            self._check_help_reader(who, call)
+            return self._help_response(call)
+
+    def _check_help_reader(self, who: Principal, call: HelpCall) -> None:
+        from caller.auth import forbidden
+
+        if who.is_admin or (who.role == "kiosk" and who.device == call.device):
+            return
+        if who.role == "console" and any(who.may_see_area(a) for a in call.areas):
+            return
+        raise forbidden("查看这次呼叫", "reading this help call")
+
+    def open_help_calls(self, area: str) -> list[dict]:
+        """The calls still open or being handled that reached ``area`` (a console that starts loads these)."""
+        with self.lock:
+            return [c.alert() for c in self._help.values() if area in c.areas]
+
+    def acknowledge_help(self, who: Principal, help_id: str) -> dict:
+        """"我来处理": the kiosk learns who is coming; the other consoles drop the banner."""
+        with self.lock:
+            call = self._help_call(help_id)
+            self._check_help_reader(who, call)
+            ts = self.clock().isoformat(timespec="milliseconds")
+            call.acknowledge(ts, who.user or who.device, who.user_name or "", who.user_role or "",
+                             self._device_name(who.device))
+            self._save_help(call, call.areas, "help_ack", who, {"seconds": call.seconds_to_ack()})
+            return self._help_response(call)
+
+    def close_help(self, who: Principal, help_id: str, outcome: str) -> dict:
+        """Staff close the call (resolved / patient_gone); the kiosk's patient cancels it (cancelled)."""
+        with self.lock:
+            call = self._help_call(help_id)
+            self._check_help_reader(who, call)
+            if (outcome == "cancelled") != (who.role == "kiosk"):
+                from caller.auth import forbidden
+
+                raise forbidden("以此方式结束呼叫", "closing the call this way")
+            ts = self.clock().isoformat(timespec="milliseconds")
+            call.close(ts, who.user or who.device, outcome)  # type: ignore[arg-type]
+            self._save_help(call, call.areas, "help_cancel" if outcome == "cancelled" else "help_close", who,
+                            {"outcome": outcome, "seconds": call.seconds_to_close()})
+            return self._help_response(call)
+
+    def check_help_escalations(self) -> list[EventRow]:
+        """Calls nobody acknowledged within ``[help].escalate_after_s``: alert more areas, tell the kiosk."""
+        published: list[EventRow] = []
+        with self.lock:
+            now = self.clock()
+            limit = timedelta(seconds=self.config.help.escalate_after_s)
+            wider = list(self.config.help.escalate_to) or [a.id for a in self.config.areas]
+            for call in list(self._help.values()):
+                if call.state != "open" or call.escalated_at or now - datetime.fromisoformat(call.created_at) < limit:
+                    continue
+                added = call.escalate(now.isoformat(timespec="milliseconds"), wider)
+                system = Principal(role="admin", device="caller-service")
+                published += self._save_help(call, call.areas, "help_escalate", system, {"added": added})
+        return published
+
+    # -- a kiosk waits for the next step of its call (long poll, on the event loop)
+    async def wait_help(self, who: Principal, help_id: str, version: int, timeout: float) -> dict:
+        import asyncio
+
+        status = self.help_status(who, help_id)
+        if status["version"] != version or status["state"] == "closed":
+            return status
+        waiter = self._help_waiters.setdefault(help_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(waiter.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+        return self.help_status(who, help_id)
+
+    def _wake_help(self, help_id: str) -> None:
+        loop = self.hub.loop
+        if loop is None:
+            return
+
+        def wake() -> None:
+            waiter = self._help_waiters.pop(help_id, None)
+            if waiter is not None:
+                waiter.set()
+
+        loop.call_soon_threadsafe(wake)
 
     def _device_name(self, device_id: str) -> str:
         try:
@@ -420,42 +549,110 @@ class CallerService:
             return device_id
 
     # ------------------------------------------------------------------- device health
+    def note_seen(self, device_id: str) -> None:
+        """Any request from a device shows it is alive (a kiosk in use is never "未上报")."""
+        self._seen[device_id] = self.clock()
+
     def record_health(self, who: Principal, body: Any) -> dict:
+        """A heartbeat / health report: the device's own state and its parts'; raises or clears alerts."""
         device = body.device or who.device
         if body.device and body.device != who.device:
             device = f"{who.device}/{body.device}"
-            known = {r["device"] for r in self.store.device_health() if r["device"].startswith(who.device + "/")}
-            if device not in known and len(known) >= SUB_DEVICES_MAX:
-                from caller.api.errors import ApiError
-
-                raise ApiError(422, "too_many_sub_devices", "对不起，本设备上报的部件过多，请联系信息科。",
-                               f"A device may report at most {SUB_DEVICES_MAX} parts.")
-        ts = self.clock().isoformat(timespec="seconds")
-        fault = sources.device_fault(ts, device) if body.status != "ok" else None
-        self.store.record_health(device, body.status, body.reason_zh, body.reason_en, body.detail, ts,
-                                 on_new_fault=(lambda conn: rollups.record(conn, *fault)) if fault else None)
-        return {"device": device, "status": body.status, "ts": ts}
+            self._check_parts(who, [device])
+        self._check_parts(who, [f"{who.device}/{part.device}" for part in body.parts])
+        now = self.clock()
+        ts = now.isoformat(timespec="seconds")
+        self.note_seen(who.device)
+        self.store.record_health(device, body.status, body.reason_zh, body.reason_en, body.detail, ts)
+        for part in body.parts:
+            self.store.record_health(f"{who.device}/{part.device}", part.status, part.reason_zh, part.reason_en, {}, ts)
+        self.check_device_alerts()
+        return {"device": device, "status": body.status, "ts": ts, "heartbeat_s": self.config.device_health.heartbeat_s}
 
     def devices(self) -> list[dict]:
-        """Every configured device with its last health report (and any sub-devices it reported)."""
+        """Every configured device and its reported parts, with the state to show (see caller.device_health)."""
+        now = self.clock()
+        limit = self.config.device_health.offline_after_s
         reports = {r["device"]: r for r in self.store.device_health()}
         out = []
         for d in self.config.devices:
             report = reports.pop(d.id, None)
+            last = self._last_seen(d.id, report)
+            view = evaluate(report["status"] if report else "ok", report["reason_zh"] if report else "",
+                            report["reason_en"] if report else "", last, now, limit)
             out.append({"device": d.id, "role": d.role, "name": d.name, "area": d.area, "room": d.room,
-                        "status": report["status"] if report else "unknown",
-                        "reason_zh": report["reason_zh"] if report else "尚未上报",
-                        "reason_en": report["reason_en"] if report else "no report yet",
-                        "ts": report["ts"] if report else None,
-                        "detail": report["detail"] if report else {}})
-        for name, report in sorted(reports.items()):
-            out.append({**report, "role": "part", "name": name, "area": None, "room": None})
+                        "part": None, "status": view.state, "reason_zh": view.reason_zh, "reason_en": view.reason_en,
+                        "ts": last.isoformat(timespec="seconds") if last else None,
+                        "detail": report["detail"] if report else {}, "alert_areas": self._device_areas(d)})
+            parent_offline = view.state == "offline"
+            for key in sorted(k for k in reports if k.startswith(d.id + "/")):
+                part = reports.pop(key)
+                pview = view if parent_offline else evaluate(part["status"], part["reason_zh"], part["reason_en"],
+                                                             last, now, limit)
+                out.append({"device": key, "role": "part", "name": f"{d.name or d.id} · {PART_ZH.get(key.split('/', 1)[1], key.split('/', 1)[1])}",
+                            "area": d.area, "room": d.room, "part": key.split("/", 1)[1], "parent": d.id,
+                            "status": pview.state, "reason_zh": pview.reason_zh, "reason_en": pview.reason_en,
+                            "ts": part["ts"], "detail": part["detail"], "alert_areas": self._device_areas(d)})
         health = self.health()  # the service's own storage first: nothing else matters while it fails
         out.insert(0, {"device": "caller-service", "role": "service", "name": "叫号服务 / caller service",
-                       "area": None, "room": None, "status": "ok" if health["status"] == "ok" else "offline",
+                       "area": None, "room": None, "part": None,
+                       "status": "ok" if health["status"] == "ok" else "offline",
                        "reason_zh": health.get("reason_zh", "数据存储正常"),
-                       "reason_en": health.get("reason_en", "storage ok"), "ts": health["time"], "detail": {}})
+                       "reason_en": health.get("reason_en", "storage ok"), "ts": health["time"], "detail": {},
+                       "alert_areas": []})
         return out
+
+    def _check_parts(self, who: Principal, names: list[str]) -> None:
+        """422 when a device would report more than SUB_DEVICES_MAX parts (each part is a row kept for good)."""
+        names = [n for n in names if n.startswith(who.device + "/")]
+        if not names:
+            return
+        known = {r["device"] for r in self.store.device_health() if r["device"].startswith(who.device + "/")}
+        if len(known | set(names)) > SUB_DEVICES_MAX:
+            from caller.api.errors import ApiError
+
+            raise ApiError(422, "too_many_sub_devices", "对不起，本设备上报的部件过多，请联系信息科。",
+                           f"A device may report at most {SUB_DEVICES_MAX} parts.")
+
+    def _last_seen(self, device_id: str, report: dict | None) -> datetime | None:
+        seen = self._seen.get(device_id)
+        reported = datetime.fromisoformat(report["ts"]) if report and report.get("ts") else None
+        return max((t for t in (seen, reported) if t is not None), default=None)
+
+    def _device_areas(self, device) -> list[str]:
+        """Whose consoles hear about a device: its area, else (lobby kiosks) the areas that answer its help calls."""
+        if device.area:
+            return [device.area]
+        if device.room:
+            return [self._room_area[device.room]]
+        return self.help_areas(device.id)
+
+    def check_device_alerts(self) -> list[EventRow]:
+        """Publish an alert when a device or part turns faulty or offline, and when it is fine again."""
+        published: list[EventRow] = []
+        with self.lock:
+            views_now = {d["device"]: d for d in self.devices()}
+            return self._device_alerts_for(views_now, published)
+
+    def _device_alerts_for(self, views_now: dict[str, dict], published: list[EventRow]) -> list[EventRow]:
+        current = {k: d for k, d in views_now.items() if d["status"] in PROBLEMS}
+        for key, d in current.items():
+            old = self._device_alerts.get(key)
+            if old is None or old["status"] != d["status"]:
+                published += self._device_alert(d, active=True)
+        for key, old in list(self._device_alerts.items()):
+            if key not in current:
+                back = views_now.get(key, old)
+                published += self._device_alert({**old, "status": back["status"], "reason_zh": back["reason_zh"],
+                                                 "reason_en": back["reason_en"]}, active=False)
+        self._device_alerts = current
+        return published
+
+    def _device_alert(self, d: dict, active: bool) -> list[EventRow]:
+        parent = d.get("parent") or d["device"]
+        data = alert_data(parent, str(d["name"]).split(" · ")[0], d.get("part"),
+                          HealthView(d["status"], d["reason_zh"], d["reason_en"]), active)
+        return [self.publish_event("alert", area, data) for area in d["alert_areas"]]
 
     def today(self) -> date:
         return self.clock().date()

@@ -101,6 +101,8 @@ _SCHEMA = {
         "device",
     ),
     "user_sessions": ({"token": str, "username": str, "device": str, "ts": str}, "token"),  # token: SHA-256
+    # one row per help call: every step's time is in data (created/acked/escalated/closed) for response statistics
+    "help_calls": ({"id": str, "device": str, "state": str, "created_at": str, "data": str}, "id"),
 }
 
 
@@ -524,6 +526,18 @@ class Store:
              "detail": json.loads(r[4] or "{}"), "ts": r[5]}
             for r in rows
         ]
+
+    # ------------------------------------------------------------- help calls
+    def save_help(self, conn: sqlite3.Connection, row: dict) -> None:
+        conn.execute("INSERT OR REPLACE INTO help_calls(id, device, state, created_at, data) VALUES (?,?,?,?,?)",
+                     (row["id"], row["device"], row["state"], row["created_at"], dumps(row)))
+
+    def help_calls(self, *, open_only: bool = False, since: str = "") -> list[dict]:
+        """Help calls (oldest first): the open ones, or every one created at/after ``since``."""
+        sql = "SELECT data FROM help_calls WHERE created_at >= ?" + (" AND state != 'closed'" if open_only else "")
+        with self.lock:
+            rows = self.conn.execute(sql + " ORDER BY created_at, id", (since,)).fetchall()
+        return [json.loads(r[0]) for r in rows]
 
     # ------------------------------------------------------------ user tokens
     def save_session(self, token: str, username: str, device: str, ts: str) -> None:

@@ -14,10 +14,15 @@
 | F10          | 转诊 transfer                    | selected visit                                      |
 | F11          | 停诊 / 开诊 pause / resume room  | the chosen room                                     |
 | F12          | 广播 broadcast a notice          | the area                                            |
+| Ctrl+Enter   | 呼叫此号 call this one now       | selected waiting visit (asks the reason, audited)    |
 | Ctrl+D       | 分诊到本诊室 dispatch            | selected area-waiting visit                          |
 | Ctrl+E       | 去检查 away at exams             | selected called / in-service visit                  |
 | Ctrl+Delete  | 弃号 cancel                      | selected visit (asks first)                         |
 | Ctrl+F       | 搜索 search (type or swipe an ID card)                                              |
+| Ctrl+H       | 我来处理 take the oldest help call from a kiosk                                      |
+
+The whole map is shown at the foot of the console (``key_map_text``); results show as a toast next to
+the button that was used.
 """
 from __future__ import annotations
 
@@ -30,6 +35,11 @@ class ActionSpec:
     label: str
     shortcut: str
     tip: str
+
+    @property
+    def key_text(self) -> str:
+        """The shortcut as printed on the keyboard ("Ctrl+Enter")."""
+        return self.shortcut.replace("Return", "Enter").replace("Delete", "Del")
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -45,7 +55,17 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("transfer", "转诊", "F10", "转到其他科室或诊室"),
     ActionSpec("pause", "停诊/开诊", "F11", "暂停或恢复本诊室"),
     ActionSpec("broadcast", "广播", "F12", "向本诊区屏幕和音箱发送通知"),
+    ActionSpec("call_this", "呼叫此号", "Ctrl+Return", "立即呼叫选中的候诊患者到本诊室（需说明原因）"),
     ActionSpec("dispatch", "分诊到本诊室", "Ctrl+D", "把选中的候诊患者分到本诊室"),
     ActionSpec("away", "去检查", "Ctrl+E", "患者去做检查（检查中）"),
     ActionSpec("cancel", "弃号", "Ctrl+Delete", "取消选中的挂号（会先确认）"),
 )
+
+
+EXTRA_KEYS = (("Ctrl+H", "我来处理"), ("Ctrl+F", "搜索"))
+
+
+def key_map_text() -> str:
+    """One line for the foot of the console: every key and what it does."""
+    keys = [(a.key_text, a.label) for a in ACTIONS] + list(EXTRA_KEYS)
+    return "   ".join(f"{key} {label}" for key, label in keys)

@@ -5,11 +5,16 @@ A mixin of :class:`caller_console.window.ConsoleWindow` (it uses the window's ``
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from caller_console.model import Row
+
+
+RETURN_TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
+CALL_THIS_REASONS = ("复诊看结果", "行动不便", "医生指定", "急需处理", "其他")
 
 
 class ConsoleCommands:
@@ -25,6 +30,7 @@ class ConsoleCommands:
     def _need(self, row: Row | None, what_zh: str) -> Row | None:
         if row is None:
             self.statusBar().showMessage(f"请先选择{what_zh}", 8000)
+            self.toast.show_near(None, f"请先选择{what_zh}", ok=False)
         return row
 
     def _run(self, tag: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -39,6 +45,11 @@ class ConsoleCommands:
     def ask_text(self, title: str, label: str) -> str | None:
         text, ok = QInputDialog.getText(self, title, label)
         return text.strip() if ok and text.strip() else None
+
+    def ask_return_time(self) -> str | None:
+        """停诊: when the doctor is expected back ("10:30", "" when not known); None: do not pause."""
+        text, ok = QInputDialog.getText(self, "停诊", "医生预计几点回来？（例如 10:30，门口屏会显示；不知道可直接确定）")
+        return text.strip().replace("：", ":") if ok else None
 
     def confirm(self, title: str, question: str) -> bool:
         return QMessageBox.question(self, title, question) == QMessageBox.Yes
@@ -133,12 +144,32 @@ class ConsoleCommands:
         if room is not None and room.paused:
             self._run("resume", self.client.resume_room, self.room_id)
         else:
-            self._run("pause", self.client.pause_room, self.room_id)
+            back = self.ask_return_time()
+            if back is None:
+                return
+            if back and not RETURN_TIME.match(back):
+                self.statusBar().showMessage("时间请写成 10:30 这样的格式", 8000)
+                self.toast.show_near(self.buttons.get("pause"), "时间请写成 10:30 这样的格式", ok=False)
+                return
+            if back:
+                hour, minute = back.split(":")
+                back = f"{int(hour):02d}:{minute}"
+            self._run("pause", self.client.pause_room, self.room_id, back or None)
 
     def do_broadcast(self) -> None:
         text = self.ask_text("广播", "通知内容（将显示在大屏并语音播报）：")
         if text:
             self._run("broadcast", self.client.broadcast, self.area_id, text)
+
+    def do_call_this(self) -> None:
+        """呼叫此号: the selected waiting visit is called into this room now; the reason goes to the audit."""
+        row = self._need(self.target("waiting", "room_waiting"), "候诊患者")
+        if row is None:
+            return
+        reason = self.ask_item("呼叫此号", f"提前呼叫 {row.ticket} {row.name} 到{self.room_combo.currentText()}，原因：",
+                               list(CALL_THIS_REASONS))
+        if reason:
+            self._run("call_this", self.client.call_visit, row.visit_id, self.room_id, reason)
 
     def do_dispatch(self) -> None:
         row = self._need(self.target("waiting"), "诊区候诊患者")

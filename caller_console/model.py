@@ -7,9 +7,11 @@ recalled 召回, the special-patient kind (军人, 老年人 ...), the emergency
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Iterable
+
+from caller.engine.why import why_of_list
 
 TRIAGE_ZH = {1: "1级 濒危", 2: "2级 危重", 3: "3级 急症", 4: "4级 非急症"}
 STATE_ZH = {
@@ -40,6 +42,7 @@ class Row:
     triage_level: int | None = None
     priority_kind: str | None = None
     call_count: int = 0
+    why: str = ""  # why the visit waits here (caller.engine.why), e.g. 前面 3 位：1 位老年人优先，2 位先到
 
     @property
     def state_zh(self) -> str:
@@ -161,8 +164,14 @@ def build_view(snapshot: dict[str, Any], room_id: str, now: datetime,
     def rows(items: Any) -> list[Row]:
         return [row_of(i, now, kinds, room_names, doctor_names) for i in items or [] if isinstance(i, dict)]
 
+    def waiting_rows(items: Any) -> list[Row]:
+        """Waiting rows with their "why here" (each in its department-and-doctor line)."""
+        items = [i for i in items or [] if isinstance(i, dict)]
+        return [replace(row_of(i, now, kinds, room_names, doctor_names), why=zh)
+                for i, (zh, _en) in zip(items, why_of_list(items, kinds))]
+
     view = ConsoleView(area_id=str(snapshot.get("area_id") or ""), room_id=room_id)
-    view.waiting = rows(snapshot.get("waiting"))
+    view.waiting = waiting_rows(snapshot.get("waiting"))
     view.missed = rows(snapshot.get("missed"))
     view.away = rows(snapshot.get("away"))
     mine: list[Row] = []
@@ -172,7 +181,7 @@ def build_view(snapshot: dict[str, Any], room_id: str, now: datetime,
         view.rooms.append(RoomInfo(rid, room_names[rid], bool(raw.get("paused")), str(raw.get("doctor_name") or "")))
         called = rows(raw.get("called")) + rows(raw.get("in_service"))
         if rid == room_id:
-            view.room_queue = rows(raw.get("queue"))
+            view.room_queue = waiting_rows(raw.get("queue"))
             mine.extend(called)
         else:
             others.extend(called)

@@ -9,9 +9,10 @@ from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QHeaderView, QTableV
 
 from caller_console.model import Row
 
-COLUMNS = ("票号", "姓名", "标记", "等候", "诊室 / 医生", "状态")
+COLUMNS = ("票号", "姓名", "标记", "等候", "诊室 / 医生", "状态", "为何排在这里")
 _DISPLAY_ROLE = Qt.ItemDataRole.DisplayRole.value
 _FOREGROUND_ROLE = Qt.ItemDataRole.ForegroundRole.value
+_TOOLTIP_ROLE = Qt.ItemDataRole.ToolTipRole.value
 _ALERT_COLOR = QColor("#c1121f")
 
 
@@ -20,7 +21,7 @@ def row_cells(row: Row) -> tuple[str, ...]:
     where = " ".join(x for x in (row.room_name, row.doctor_name) if x)
     state = row.state_zh + (f" · 第{row.call_count}次呼叫" if row.state == "called" else "")
     return (row.ticket, row.name, " ".join(row.badges), "" if row.minutes is None else f"{row.minutes} 分钟",
-            where, state)
+            where, state, row.why)
 
 
 class RowsModel(QAbstractTableModel):
@@ -50,6 +51,8 @@ class RowsModel(QAbstractTableModel):
         # plain ints: comparing with Qt's enum members costs microseconds per cell and role
         if role == _DISPLAY_ROLE:
             return self._cells[index.row()][index.column()]
+        if role == _TOOLTIP_ROLE and index.column() == len(COLUMNS) - 1:
+            return self._cells[index.row()][index.column()] or None
         if role == _FOREGROUND_ROLE and index.column() == 2 and self.rows[index.row()].triage_level in (1, 2):
             return _ALERT_COLOR
         return None
@@ -80,6 +83,7 @@ class Pane(QGroupBox):
         for col, width in ((0, 72), (3, 84)):  # ticket and minutes are short
             header.setSectionResizeMode(col, QHeaderView.Fixed)
             header.resizeSection(col, width)
+        header.setSectionResizeMode(5, QHeaderView.ResizeToContents)  # the state is never cut ("已呼叫 · 第1次呼叫")
         self.table.selectionModel().selectionChanged.connect(self._on_pick)
         box = QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 6)

@@ -5,6 +5,9 @@
 * ``login.png``            the login dialog after a successful login (area and room to choose)
 * ``console-NK.png``       the internal-medicine console with patients waiting, called, missed
 * ``console-JZ-alert.png`` the emergency console right after a level-1 arrival (red banner)
+* ``console-DT-help.png``  the lobby guide desk: a kiosk's call for help (我来处理 Ctrl+H) and its printer out
+  of paper (alert and the devices pane)
+* ``console-DT-help-taken.png`` the same console after 我来处理: 已解决 / 患者已离开
 """
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from uikit.screens import screenshot_app, wait_until
 
 NK_CONSOLE = "demo-console-nk-9c2e47b1d3a6"
 JZ_CONSOLE = "demo-console-jz-2a7c5e8b1f40"
+DT_CONSOLE = "demo-console-dt-5e2b7a9c1d84"
+KIOSK = "demo-kiosk-2-53ab8e1f6c07"
 PASSWORD = "demo1234"
 
 
@@ -94,6 +99,25 @@ def write_screenshots(out_dir: Path, base_url: str, *, nk_token: str = NK_CONSOL
         client.register("JZ", name="孙丽", kind="emergency", triage_level=3)
     wait_until(app, lambda: window.alert_bar.isVisible() and len(window.view.waiting) >= 2)
     shot(window, "console-JZ-alert.png")
+    window.shutdown()
+    window.close()
+
+    window = open_console(base_url, DT_CONSOLE, "wangdy", PASSWORD, area="DT")
+    window.show()
+    wait_until(app, lambda: window.online)
+    with CallerClient(base_url, KIOSK) as kiosk:
+        kiosk.report_health("ok", parts=[{"device": "printer", "status": "offline", "reason_zh": "打印纸已用完",
+                                          "reason_en": "paper out"}])
+        call = kiosk.request_help("payment")
+        wait_until(app, lambda: call["help_id"] in window.help_calls and bool(window.device_alerts))
+        window.runner.submit("devices", window.client.devices)
+        wait_until(app, lambda: any(d.get("status") == "fault" for d in window.devices), timeout=3)
+        shot(window, "console-DT-help.png")
+        window.acknowledge_oldest_help()
+        wait_until(app, lambda: (call["help_id"], "resolved") in window.help_bar.buttons)
+        shot(window, "console-DT-help-taken.png")
+        window.close_help(call["help_id"], "resolved")
+        kiosk.report_health("ok", parts=[{"device": "printer", "status": "ok"}])
     window.shutdown()
     window.close()
     return written

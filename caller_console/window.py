@@ -20,12 +20,15 @@ from PySide6.QtWidgets import (
 
 from caller.client import CallerClient, CallerError
 from caller.clock import ServiceClock
-from caller_console.actions import ACTIONS
+from caller.queue_delta import apply_delta
+from caller_console.actions import ACTIONS, key_map_text
 from caller_console.commands import ConsoleCommands
-from caller_console.devices import DevicesTable, devices_of_area
+from caller_console.devices import HEALTH_ZH, DevicesTable, devices_of_area
+from caller_console.help_bar import ACK_KEY, HelpBar
 from caller_console.model import ID_NUMBER, ConsoleView, Row, build_view, matches
 from privacy import mask_id_number
 from caller_console.panes import Pane
+from caller_console.toast import Toast
 from display.wire import snapshot_of
 
 CHIME = Path(__file__).resolve().parent.parent / "assets" / "sounds" / "chime.wav"
@@ -51,17 +54,21 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.now = now or self.clock
         self._clock_warned = False
         self.snapshot: dict[str, Any] = {}
+        self.snapshot_version: int | None = None  # the staff snapshot version held (queue deltas build on it)
+        self.deltas_applied = self.deltas_refused = 0
         self.view = ConsoleView(area_id, room_id)
         self.online = False
         self.selected_visit: str | None = None
         self.emergency_alerts: dict[str, str] = {}
         self.wait_alerts: dict[str, str] = {}
-        self.help_alerts: dict[str, str] = {}  # kiosk device -> its latest help request
+        self.device_alerts: dict[str, str] = {}  # device or device/part -> its fault / offline message
+        self.help_calls: dict[str, dict[str, Any]] = {}  # help id -> latest alert data (open or being handled)
         self.alerts_sounded = 0
         self.devices: list[dict[str, Any]] = []
         self._doctor_names = {str(d["id"]): str(d.get("name") or "") for d in hospital.get("doctors") or []}
         self._id_patients: frozenset[str] = frozenset()
         self.link = None
+        self.closed = False  # shut down: late events queued to this window are ignored
         self.runner = Runner(self)
         self.runner.done.connect(self._on_done)
         self.runner.failed.connect(self._on_failed)
@@ -78,6 +85,11 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self._refresh_timer.setInterval(30_000)  # waiting minutes move on; devices change
         self._refresh_timer.timeout.connect(self._periodic)
         self._refresh_timer.start()
+        self._heartbeat_timer = QTimer(self)  # this console is a device too: it says it is here
+        heartbeat_s = float((hospital.get("device_health") or {}).get("heartbeat_s") or 15.0)
+        self._heartbeat_timer.setInterval(int(heartbeat_s * 1000))
+        self._heartbeat_timer.timeout.connect(lambda: self.runner.submit("heartbeat", self.client.report_health, "ok"))
+        self._heartbeat_timer.start()
         if start_link:
             self.start()
 
@@ -113,6 +125,13 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         bar.addWidget(self.alert_label, 1)
         bar.addWidget(self.alert_ack)
         self.alert_bar.hide()
+
+        self.help_bar = HelpBar(self.acknowledge_help, self.close_help)
+        take = QAction("我来处理", self)
+        take.setShortcut(QKeySequence(ACK_KEY))
+        take.setShortcutContext(Qt.WindowShortcut)
+        take.triggered.connect(self.acknowledge_oldest_help)
+        self.addAction(take)
 
         self.notice_label = QLabel("")
         self.notice_label.setStyleSheet("color: #8a5a00; font-size: 16px;")
@@ -156,7 +175,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             action.triggered.connect(getattr(self, f"do_{spec.key}"))
             self.addAction(action)
             self.actions_by_key[spec.key] = action
-            button = QPushButton(f"{spec.label}  {spec.shortcut}")
+            button = QPushButton(f"{spec.label}  {spec.key_text}")
             button.setMinimumHeight(44)
             button.setToolTip(spec.tip)
             button.clicked.connect(action.trigger)
@@ -174,13 +193,19 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         body.addLayout(side)
         page = QVBoxLayout()
         page.addLayout(top)
+        page.addWidget(self.help_bar)
         page.addWidget(self.alert_bar)
         page.addWidget(self.notice_label)
         page.addWidget(self.search)
         page.addLayout(body, 1)
+        self.key_map = QLabel(key_map_text())  # every key, always on screen
+        self.key_map.setWordWrap(True)
+        self.key_map.setStyleSheet("color: #334; background: #eef2f5; font-size: 14px; padding: 4px 8px;")
+        page.addWidget(self.key_map)
         central = QWidget()
         central.setLayout(page)
         self.setCentralWidget(central)
+        self.toast = Toast(central)
         self.set_online(False, "")
         self._show_who()
 
@@ -225,6 +250,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.link.start()
         self.runner.submit("alerts", self.client.wait_alerts)
         self.runner.submit("devices", self.client.devices)
+        self.runner.submit("help_calls", self.client.open_help_calls, self.area_id)
         self.sync_clock()
 
     def sync_clock(self) -> None:
@@ -245,6 +271,9 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self._clock_warned = warning is not None
 
     def shutdown(self) -> None:
+        self.closed = True
+        self._heartbeat_timer.stop()
+        self._refresh_timer.stop()
         if self.link is not None:
             self.link.stop()
             self.link = None
@@ -266,11 +295,17 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
 
     @Slot(object)
     def apply_event(self, event: dict[str, Any]) -> None:
+        if self.closed:
+            return
         kind = event.get("type")
-        if kind in ("snapshot", "queue"):
+        data = event.get("data") or {}
+        if kind == "queue" and "delta" in data:
+            self._queue_delta(data)
+        elif kind in ("snapshot", "queue"):
             snap = snapshot_of(event)
             if snap is not None:
                 self.snapshot = snap
+                self.snapshot_version = data.get("version")
                 self.online = True
                 self.set_online(True)
                 self._rebuild()
@@ -283,6 +318,21 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         elif kind == "broadcast":
             self.notice_label.setText(f"最近广播：{(event.get('data') or {}).get('text', '')}")
             self.notice_label.show()
+
+    def _queue_delta(self, data: dict[str, Any]) -> None:
+        """A staff queue change: only what changed, on top of the version this console holds.
+
+        A gap (a message this console never got) asks for a fresh snapshot instead of guessing.
+        """
+        if not self.snapshot or data.get("base") != self.snapshot_version:
+            self.deltas_refused += 1
+            if self.link is not None:
+                self.link.resync()
+            return
+        self.snapshot = apply_delta(self.snapshot, data["delta"])
+        self.snapshot_version = data.get("version")
+        self.deltas_applied += 1
+        self._rebuild()
 
     def _call_event(self, data: dict[str, Any]) -> None:
         """A call again changes no queue: bring its call count in (a first call's queue event follows)."""
@@ -304,8 +354,16 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             self.emergency_alerts[str(data.get("visit_id") or data.get("ticket"))] = str(data.get("message_zh") or "")
             self._sound_alert()
         elif kind == "help":
-            self.help_alerts[str(data.get("device") or "")] = str(data.get("message_zh") or data.get("name") or "")
-            self._sound_alert()
+            self._help_event(data)
+            return
+        elif kind == "device":
+            key = "/".join(x for x in (str(data.get("device") or ""), str(data.get("part") or "")) if x)
+            if data.get("active", True):
+                self.device_alerts[key] = str(data.get("message_zh") or "")
+                self._sound_alert()
+            else:
+                self.device_alerts.pop(key, None)
+            self.runner.submit("devices", self.client.devices)
         elif kind == "wait":
             dept = str(data.get("dept_id") or "")
             if data.get("active", True):
@@ -315,17 +373,50 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self._show_alerts()
 
     def _show_alerts(self) -> None:
-        lines = ([f"⚠ {m}" for m in self.emergency_alerts.values()] + [f"⚠ {m}" for m in self.help_alerts.values()]
+        lines = ([f"⚠ {m}" for m in self.emergency_alerts.values()] + [f"⚙ {m}" for m in self.device_alerts.values()]
                  + [f"⏱ {m}" for m in self.wait_alerts.values()])
         self.alert_label.setText("\n".join(lines))
         self.alert_bar.setVisible(bool(lines))
-        self.alert_ack.setVisible(bool(self.emergency_alerts or self.help_alerts))
+        self.alert_ack.setVisible(bool(self.emergency_alerts))
 
     def acknowledge_alerts(self) -> None:
-        """The nurse saw the emergency arrivals and help requests (wait alerts stay while the wait lasts)."""
+        """The nurse saw the emergency arrivals (wait alerts stay while the wait lasts)."""
         self.emergency_alerts.clear()
-        self.help_alerts.clear()
         self._show_alerts()
+
+    # ------------------------------------------------------------------ help calls
+    def _help_event(self, data: dict[str, Any]) -> None:
+        """A help call reached, changed or left this area: a new or escalated open call chimes."""
+        help_id = str(data.get("help_id") or "")
+        if not help_id:
+            return
+        before = self.help_calls.get(help_id)
+        if data.get("state") == "closed":
+            self.help_calls.pop(help_id, None)
+        else:
+            self.help_calls[help_id] = data
+            if data.get("state") == "open" and (before is None or (data.get("escalated") and not before.get("escalated"))):
+                self._sound_alert()
+        self._show_help()
+
+    def _show_help(self) -> None:
+        calls = sorted(self.help_calls.values(), key=lambda c: str(c.get("created_at")))
+        self.help_bar.show_calls(calls, str((self.login.get("user") or {}).get("username") or ""), self.now())
+
+    def acknowledge_help(self, help_id: str) -> None:
+        self._run("help_ack", self.client.acknowledge_help, help_id)
+
+    def acknowledge_oldest_help(self) -> None:
+        """Ctrl+H: take the call that has waited longest."""
+        waiting = sorted((c for c in self.help_calls.values() if c.get("state") == "open"),
+                         key=lambda c: str(c.get("created_at")))
+        if waiting:
+            self.acknowledge_help(str(waiting[0]["help_id"]))
+        else:
+            self.statusBar().showMessage("目前没有等待处理的呼叫", 5000)
+
+    def close_help(self, help_id: str, outcome: str) -> None:
+        self._run("help_close", self.client.close_help, help_id, outcome)
 
     def _sound_alert(self) -> None:
         self.alerts_sounded += 1
@@ -398,9 +489,11 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.snapshot = {}
         self._fill_rooms()
         self.emergency_alerts.clear()
-        self.help_alerts.clear()
+        self.help_calls.clear()
         self.wait_alerts.clear()
+        self.device_alerts.clear()
         self._show_alerts()
+        self._show_help()
         self._rebuild()
         self.start()
 
@@ -410,6 +503,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
 
     def _periodic(self) -> None:
         self._rebuild()
+        self._show_help()  # how long each call has waited
         self.sync_clock()
         self.runner.submit("devices", self.client.devices)
 
@@ -428,6 +522,23 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         if tag == "devices":
             self._show_devices(result or [])
             return
+        if tag == "heartbeat":
+            return
+        if tag == "help_calls":
+            for call in result or []:
+                self.help_calls.setdefault(str(call.get("help_id")), call)
+            self._show_help()
+            return
+        if tag in ("help_ack", "help_close"):
+            view = result or {}
+            if tag == "help_ack":
+                message = f"已接手：{view.get('name', '')}，请前往患者所在的自助机"
+            else:
+                message = f"呼叫已结束：{view.get('name', '')}"
+            self.statusBar().showMessage(message, 10000)
+            self.toast.show_near(self.help_bar, message)
+            self.commandDone.emit(tag, result)
+            return
         if tag == "identify":
             patient = (result or {}).get("patient") or {}
             patient_id = str(patient.get("patient_id") or patient.get("id") or "")
@@ -437,7 +548,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             self.statusBar().showMessage("已找到该患者" if found else "对不起，未找到该身份证今天的候诊记录", 8000)
             return
         visit = (result or {}).get("visit") if isinstance(result, dict) else None
-        if tag == "call_next":
+        if tag in ("call_next", "call_this"):
             message = (f"已呼叫 {visit['ticket']} {visit.get('patient_name') or visit.get('name', '')} "
                        f"到 {self.room_combo.currentText()}") if visit else "暂无候诊患者，请稍候再叫"
         else:
@@ -445,17 +556,27 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             who = f" {visit['ticket']}" if visit else ""
             message = f"{label}{who} 已完成"
         self.statusBar().showMessage(message, 10000)
+        self.toast.show_near(self.buttons.get(tag), message, ok=bool(visit) or tag != "call_next")
         self.commandDone.emit(tag, result)
 
     @Slot(str, object)
     def _on_failed(self, tag: str, error: CallerError) -> None:
         if error.code == "unreachable":
             self.set_online(False)
-        if tag in ("alerts", "devices", "clock", "clock_report"):
+        if tag in ("alerts", "devices", "clock", "clock_report", "help_calls", "heartbeat"):
             return
         self.statusBar().showMessage(error.message_zh, 15000)
+        anchor = self.help_bar if tag.startswith("help") else self.buttons.get(tag)
+        self.toast.show_near(anchor, error.message_zh, ok=False, seconds=8)
         self.commandFailed.emit(tag, error)
 
     def _show_devices(self, devices: list[dict[str, Any]]) -> None:
-        self.devices = devices_of_area(devices, self.area_id)
+        self.devices = devices_of_area(devices, self.area_id, everything=self.login.get("role") == "admin")
+        for d in self.devices:  # a console that starts after a fault still shows it
+            if d.get("status") in ("fault", "offline"):
+                key = d["device"]
+                self.device_alerts.setdefault(key, f"{d.get('name')}{HEALTH_ZH.get(d['status'], '')}：{d.get('reason_zh')}")
+            else:
+                self.device_alerts.pop(d["device"], None)
+        self._show_alerts()
         self.devices_table.show_devices(self.devices, self.now())

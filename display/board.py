@@ -45,6 +45,7 @@ class RoomBoard:
     room_id: str
     name: str
     paused: bool = False
+    return_at: str = ""  # while paused: when the doctor is expected back
     doctor_id: str = ""
     doctor_name: str = ""
     doctor_title: str = ""
@@ -215,7 +216,7 @@ class AreaBoard:
         if not room_id:
             return set()
         old = self.rooms.get(room_id) or RoomBoard(room_id, str(data.get("room_name") or room_id))
-        new = replace(old, paused=bool(data.get("paused", old.paused)))
+        new = replace(old, paused=bool(data.get("paused", old.paused)), return_at=str(data.get("return_at") or ""))
         if data.get("doctor_id"):
             card = self.doctors.get(str(data["doctor_id"]))
             if card is not None:
@@ -228,11 +229,13 @@ class AreaBoard:
 
     def _room_from_wire(self, raw: dict[str, Any]) -> RoomBoard:
         card = self.doctors.get(str(raw.get("doctor_id") or ""))
-        waiting = tuple(p for p in (_patient(v) for v in raw.get("queue") or raw.get("waiting") or []) if p)
+        upcoming = raw.get("next") or raw.get("queue") or raw.get("waiting") or []  # next: room queue, then area
+        waiting = tuple(p for p in (_patient(v) for v in upcoming) if p)
         return RoomBoard(
             room_id=str(raw.get("room_id") or raw.get("id") or ""),
             name=str(raw.get("name") or raw.get("room_id") or ""),
             paused=bool(raw.get("paused")),
+            return_at=str(raw.get("return_at") or ""),
             doctor_id=str(raw.get("doctor_id") or ""),
             doctor_name=str(raw.get("doctor_name") or (card.name if card else "")),
             doctor_title=card.title if card else "",

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from display.board import DoctorCard, RoomBoard
 from display.layout import ScreenLayout
 from display.screen import ScreenBase, local_now
+from display.wall import PAUSED_ZH
 from display.widgets import ACCENT, MUTED, PANEL, TEXT, FitLabel
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -112,15 +113,17 @@ class DoorDisplay(ScreenBase):
             self.department.setText(room.department)
         self._show_photo(room)
         if room.paused:
-            self.current.setText("暂停就诊")
+            self.current.setText(PAUSED_ZH)
             self.current.set_color("#ff9f9f")
-            self.next_caption.setText("本诊室暂停就诊，请留意叫号或咨询护士，谢谢")
+            self.next_caption.setText(f"医生预计 {room.return_at} 回来，请您稍候，谢谢" if room.return_at
+                                      else "请留意叫号或咨询护士，谢谢")
         else:
             self.current.setText(room.current.label(lay.show_names) if room.current else "请稍候")
             self.current.set_color(ACCENT if room.current else TEXT)
             self.next_caption.setText("请以下患者在门外稍候" if room.waiting else "")
         for i, label in enumerate(self.next_labels):
-            label.setText(room.waiting[i].label(lay.show_names) if i < len(room.waiting) else "")
+            shown = i < len(room.waiting) and not room.paused
+            label.setText(room.waiting[i].label(lay.show_names) if shown else "")
 
     def _show_photo(self, room: RoomBoard) -> None:
         if room.doctor_photo == self._photo_path:

@@ -9,8 +9,10 @@ Example (assets/demo-hospital.toml)::
     settings = { kind = "wall", rooms = ["NK1", "NK2"], rows = 6, next_count = 3, last_calls = 5,
                  font_scale = 1.0, speak = false }
 
-Font sizes may be given one by one (``font_title``, ``font_call``, ``font_row``) and are all
-multiplied by ``font_scale``; every label still shrinks its own text to fit, never clipping a name.
+Font sizes come from how far people sit and how big the panel is: ``viewing_distance_m`` and
+``screen_inches`` (defaults: a wall 5 m / 55", a door 2 m / 21.5"), see :mod:`display.legible`. They may
+still be given one by one (``font_title``, ``font_call``, ``font_row``); all are multiplied by
+``font_scale``. Lines that do not fit are shortened by whole items, never a ticket number.
 
 Unknown keys are ignored (other parts may keep their own settings there); a bad value falls back
 to the default and is reported in ``ScreenLayout.problems`` so the screen can still start.
@@ -19,6 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from typing import Any
+
+from display.legible import DEFAULT_SCREEN_INCHES, DEFAULT_VIEWING_DISTANCE_M, MM_PER_M, text_px
+
+DOOR_DISTANCE_M = 2.0
+DOOR_SCREEN_INCHES = 21.5
 
 
 @dataclass(frozen=True)
@@ -31,10 +38,12 @@ class ScreenLayout:
     rooms: tuple[str, ...] = ()  # empty: every room of the area, in the service's order
     rows: int = 6  # room rows on one page; more rooms page through every ``page_seconds``
     next_count: int = 3  # waiting patients shown per room
-    recent_calls: int = 5  # calls listed under the newest one
-    font_title: int = 44
-    font_call: int = 110
-    font_row: int = 52
+    recent_calls: int = 5  # calls listed under the newest one (as many as fit)
+    viewing_distance_m: float | None = None  # None: 5 m for a wall, 2 m for a door
+    screen_inches: float | None = None  # None: 55" for a wall, 21.5" for a door
+    font_title: int | None = None  # None: from the viewing distance (display.legible)
+    font_call: int | None = None
+    font_row: int | None = None
     flash_seconds: float = 6.0
     page_seconds: float = 10.0
     show_names: bool = True  # rule 16: masked names, or no name at all
@@ -55,6 +64,7 @@ class ScreenLayout:
             "recent_calls": (0, 10), "font_title": (12, 200), "font_call": (24, 300),
             "font_row": (12, 160), "flash_seconds": (0, 60), "page_seconds": (2, 120),
             "ticker_speed": (10, 1000), "font_scale": (0.3, 4.0),
+            "viewing_distance_m": (0.5, 40.0), "screen_inches": (7.0, 250.0),
         }
         for f in fields(cls):
             if f.name == "problems" or f.name not in settings:
@@ -76,7 +86,7 @@ class ScreenLayout:
                 else:
                     if isinstance(raw, bool):
                         raise ValueError("must be a number")
-                    as_float = f.name.endswith("seconds") or f.name == "font_scale"
+                    as_float = f.name.endswith(("seconds", "_m", "inches")) or f.name == "font_scale"
                     number = float(raw) if as_float else int(raw)
                     low, high = limits[f.name]
                     if not low <= number <= high:
@@ -86,6 +96,23 @@ class ScreenLayout:
                 problems.append(f"settings.{f.name}: {exc} (got {raw!r}); using the default")
         return cls(**values, problems=tuple(problems))
 
+    @property
+    def distance_m(self) -> float:
+        return self.viewing_distance_m or (DOOR_DISTANCE_M if self.kind == "door" else DEFAULT_VIEWING_DISTANCE_M)
+
+    @property
+    def inches(self) -> float:
+        return self.screen_inches or (DOOR_SCREEN_INCHES if self.kind == "door" else DEFAULT_SCREEN_INCHES)
+
     def font(self, name: str) -> int:
-        """A font size in pixels after ``font_scale`` (``name``: title, call or row)."""
-        return max(10, round(getattr(self, f"font_{name}") * self.font_scale))
+        """A font size in pixels after ``font_scale``.
+
+        ``name``: title, call, row (set in the file, else from the viewing distance), doctor, next, small
+        (always from the viewing distance, in step with row when ``font_row`` is set by hand).
+        """
+        given = getattr(self, f"font_{name}", None)
+        if given is None:
+            given = text_px(name, self.distance_m, self.inches, self.width, self.height)
+            if self.font_row is not None and name in ("doctor", "next", "small"):
+                given = round(self.font_row * MM_PER_M[name] / MM_PER_M["row"])
+        return max(10, round(given * self.font_scale))

@@ -57,8 +57,8 @@ class ScreenBase(QWidget):
         row.addWidget(self.title_label, 5)
         row.addWidget(self.clock_label, 4)
         self.header.setFixedHeight(int(layout.font("title") * 1.9))
-        self.connection_banner = Banner(int(layout.font("row") * 0.9), ALERT)
-        self.broadcast_banner = Banner(int(layout.font("row") * 0.95), ACCENT, color="#1b1b1b")
+        self.connection_banner = Banner(layout.font("next"), ALERT)
+        self.broadcast_banner = Banner(layout.font("next"), ACCENT, color="#1b1b1b")
 
         self._tick_timer = QTimer(self)
         self._tick_timer.setInterval(1000)

@@ -7,11 +7,14 @@ through the area's console when nobody was called yet), and writes:
 * ``wall-NK.png``          the area screen, 1920x1080, right after a call (flashing)
 * ``wall-NK-settled.png``  the same screen after the flash, with a broadcast banner
 * ``wall-NK-lost.png``     the same screen while the service cannot be reached
-* ``door-NK1.png``         the door screen of 内科1诊室
+* ``wall-NK-2160.png``     the same wall on a 2160-line (4K) panel: same physical letter sizes
+* ``door-NK1.png``         the door screen of 内科1诊室 with who is inside and the next three
 """
 from __future__ import annotations
 
 from pathlib import Path
+
+from dataclasses import replace
 
 from caller.client import CallerClient, CallerError
 from uikit.screens import screenshot_app, wait_until
@@ -26,24 +29,43 @@ DEMO_PATIENTS = (("王小明", "nk-zhang"), ("欧阳娜娜", "nk-zhang"), ("李�
 
 
 
+def _fill_door_room(client: CallerClient) -> None:
+    """Room NK1 (the door screen's) has someone inside and three waiting for 张建国."""
+    room = next(r for r in client.area_queue("NK").get("rooms", []) if r.get("room_id") == "NK1")
+    upcoming = room.get("next") or room.get("queue") or []
+    for i in range(max(0, 4 - len(upcoming))):
+        visit = client.register("NK", name=("孙丽", "周杰", "吴敏", "郑爽")[i], doctor="nk-zhang", kind="expert")["visit"]
+        if visit["state"] == "registered":
+            client.check_in(visit["visit_id"])
+    if not room.get("called") and not room.get("in_service"):
+        try:
+            client.call_next("NK1")
+        except CallerError:
+            pass
+
+
+def _call_a_few(client: CallerClient) -> None:
+    for name, doctor in DEMO_PATIENTS:
+        kwargs = {"doctor": doctor, "kind": "expert"} if doctor else {}
+        visit = client.register("NK", name=name, **kwargs)["visit"]
+        if visit["state"] == "registered":
+            client.check_in(visit["visit_id"])
+    for room in ("NK3", "NK4", "NK1", "NK3"):
+        try:
+            client.call_next(room)
+        except CallerError:
+            pass
+    client.broadcast("NK", "内科2诊室李医生临时会诊，预计 10:30 开诊，请您耐心等候，谢谢。")
+
+
 def populate(base_url: str, console_token: str = DEMO_CONSOLE) -> None:
     """Register and call a few demo patients in area NK unless someone is already called there."""
     with CallerClient(base_url, console_token) as client:
         client.login(DEMO_USER, DEMO_PASSWORD)
         snap = client.area_queue("NK")
-        if any(room.get("called") or room.get("in_service") for room in snap.get("rooms", [])):
-            return
-        for name, doctor in DEMO_PATIENTS:
-            kwargs = {"doctor": doctor, "kind": "expert"} if doctor else {}
-            visit = client.register("NK", name=name, **kwargs)["visit"]
-            if visit["state"] == "registered":
-                client.check_in(visit["visit_id"])
-        for room in ("NK3", "NK4", "NK1", "NK3"):
-            try:
-                client.call_next(room)
-            except CallerError:
-                pass
-        client.broadcast("NK", "内科2诊室李医生临时会诊，预计 10:30 开诊，请您耐心等候，谢谢。")
+        if not any(room.get("called") or room.get("in_service") for room in snap.get("rooms", [])):
+            _call_a_few(client)
+        _fill_door_room(client)
 
 
 def write_screenshots(out_dir: Path, base_url: str, *, wall_token: str = DEMO_WALL, door_token: str = DEMO_DOOR,
@@ -84,6 +106,14 @@ def write_screenshots(out_dir: Path, base_url: str, *, wall_token: str = DEMO_WA
         wait_until(app, lambda: not wall.call_panel.flashing(), timeout=wall.layout_settings.flash_seconds + 2)
         shot(wall, "wall-NK-settled.png")
         shot(door, "door-NK1.png")
+        big = make_wall(base_url, wall_token, layout=replace(wall.layout_settings, width=3840, height=2160))
+        try:
+            big.show()
+            wait_until(app, lambda: big.online and bool(big.board.rooms))
+            shot(big, "wall-NK-2160.png")
+        finally:
+            big.shutdown()
+            big.close()
         wall.link.stop()
         wall.set_online(False, "")
         shot(wall, "wall-NK-lost.png")

@@ -11,9 +11,10 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWi
 from display.board import DoctorCard, CallLine, RoomBoard
 from display.layout import ScreenLayout
 from display.screen import ScreenBase, local_now
-from display.widgets import ACCENT, MUTED, PANEL, TEXT, FitLabel, Ticker
+from display.widgets import ACCENT, MUTED, PANEL, TEXT, FitLabel, LineLabel, Ticker
 
-PAUSED_ZH = "暂停就诊"
+PAUSED_ZH = "暂停接诊"
+NEXT_ZH = "请准备："
 FLASH = "#c1121f"
 NOBODY_ZH = "—"
 
@@ -93,35 +94,56 @@ class CallPanel(QFrame):
             self.painted.emit(self._seq_shown)
 
 
-class RoomRow(QWidget):
-    """One line of the room table: room, doctor, current patient, the next ones."""
+class RoomRow(QFrame):
+    """One room, two lines at legible sizes: room and who is inside; doctor and who is next.
 
-    def __init__(self, px: int, parent=None):
+    ``内科1诊室        A001 王*明``
+    ``张建国 主任医师    请准备：A002 欧**娜   A006 陈*``
+    """
+
+    def __init__(self, layout: ScreenLayout, parent=None):
         super().__init__(parent)
-        self.room = FitLabel("", px, bold=True, color=ACCENT)
-        self.doctor = FitLabel("", int(px * 0.8), color=MUTED)
-        self.current = FitLabel("", px, bold=True)
-        self.waiting = FitLabel("", int(px * 0.85), color=TEXT)
-        grid = QHBoxLayout(self)
+        row_px = layout.font("row")
+        self.room = LineLabel(row_px, bold=True, color=ACCENT)
+        self.current = LineLabel(row_px, bold=True)
+        self.doctor = LineLabel(layout.font("doctor"), color=MUTED)
+        self.waiting = LineLabel(layout.font("next"), color=TEXT)
+        grid = QGridLayout(self)
         grid.setContentsMargins(16, 4, 16, 4)
-        grid.setSpacing(16)
-        for widget, stretch in ((self.room, 3), (self.doctor, 3), (self.current, 4), (self.waiting, 7)):
-            grid.addWidget(widget, stretch)
+        grid.setHorizontalSpacing(24)
+        grid.setVerticalSpacing(0)
+        grid.addWidget(self.room, 0, 0)
+        grid.addWidget(self.current, 0, 1)
+        grid.addWidget(self.doctor, 1, 0)
+        grid.addWidget(self.waiting, 1, 1)
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 3)
+        self.setStyleSheet("background: transparent;")
+        self.setFixedHeight(self.block_height(layout))
+
+    @staticmethod
+    def block_height(layout: ScreenLayout) -> int:
+        return int(layout.font("row") * 1.25 + layout.font("next") * 1.25 + 12)
 
     def show_room(self, room: RoomBoard | None, next_count: int, show_name: bool) -> None:
         if room is None:
-            for label in (self.room, self.doctor, self.current, self.waiting):
-                label.setText("")
+            for label in (self.room, self.doctor, self.current):
+                label.show_text()
+            self.waiting.show_patients([])
             return
-        self.room.setText(room.name)
-        self.doctor.setText(" ".join(x for x in (room.doctor_name, room.doctor_title) if x))
+        self.room.show_text(room.name)
+        self.doctor.show_text(" ".join(x for x in (room.doctor_name, room.doctor_title) if x), room.doctor_name)
         if room.paused:
-            self.current.setText(PAUSED_ZH)
+            self.current.show_text(f"{PAUSED_ZH} · {room.return_at} 回来" if room.return_at else PAUSED_ZH, PAUSED_ZH)
             self.current.set_color("#ff9f9f")
-        else:
-            self.current.setText(room.current.label(show_name) if room.current else NOBODY_ZH)
+        elif room.current:
+            self.current.show_patients([(room.current.ticket, room.current.name if show_name else "")])
             self.current.set_color(TEXT)
-        self.waiting.setText("   ".join(p.label(show_name) for p in room.waiting[:next_count]))
+        else:
+            self.current.show_text(NOBODY_ZH)
+            self.current.set_color(TEXT)
+        upcoming = [(p.ticket, p.name if show_name else "") for p in room.waiting[:next_count]]
+        self.waiting.show_patients(upcoming, NEXT_ZH if upcoming and not room.paused else "")
 
 
 class WallDisplay(ScreenBase):
@@ -132,42 +154,45 @@ class WallDisplay(ScreenBase):
                  doctors: dict[str, DoctorCard] | None = None, now: Callable[[], datetime] = local_now,
                  parent: QWidget | None = None):
         super().__init__(area_id, layout, doctors=doctors, title=title, now=now, parent=parent)
-        row_px = layout.font("row")
         self.call_panel = CallPanel(layout)
-        self.recent_title = FitLabel("最近呼叫", int(row_px * 0.62), color=MUTED)
-        self.recent_labels = [FitLabel("", int(row_px * 0.7)) for _ in range(layout.recent_calls)]
+        small = layout.font("doctor")
+        self.recent_title = LineLabel(layout.font("small"), color=MUTED)
+        self.recent_title.show_text("最近呼叫")
+        self.ticker = Ticker(int(layout.font("next") * 0.9), layout.ticker_speed)
+        body_h = self._body_height()
+        recent_fit = max(0, int(body_h * 0.42 // (small * 1.2)) - 1)
+        self.recent_labels = [LineLabel(small) for _ in range(min(layout.recent_calls, recent_fit))]
+        self.call_panel.setMaximumHeight(int(body_h - (len(self.recent_labels) + 1) * small * 1.2))
         left = QVBoxLayout()
-        left.addWidget(self.call_panel, 11)
-        left.addWidget(self.recent_title, 1)
+        left.setSpacing(0)
+        left.addWidget(self.call_panel, 1)
+        left.addWidget(self.recent_title)
         for label in self.recent_labels:
-            left.addWidget(label, 1)
+            left.addWidget(label)
 
-        head = RoomRow(int(row_px * 0.75))
-        for label, text in ((head.room, "诊室"), (head.doctor, "医生"), (head.current, "正在就诊"),
-                            (head.waiting, "请准备")):
-            label.setText(text)
-            label.set_color(MUTED)
-        self.room_rows = [RoomRow(row_px) for _ in range(layout.rows)]
+        self.rows_per_page = max(1, min(layout.rows, int((body_h - 24 - layout.font("small") * 1.3)
+                                                         // RoomRow.block_height(layout))))
+        self.room_rows = [RoomRow(layout) for _ in range(self.rows_per_page)]
         table = QFrame()
         table.setObjectName("roomTable")
         table.setStyleSheet(f"#roomTable {{ background: {PANEL}; border-radius: 12px; }}")
         right = QVBoxLayout(table)
         right.setContentsMargins(8, 8, 8, 8)
-        right.addWidget(head, 2)
+        right.setSpacing(0)
         for row in self.room_rows:
-            right.addWidget(row, 3)
-        self.page_label = FitLabel("", int(row_px * 0.6), color=MUTED, align=Qt.AlignRight | Qt.AlignVCenter)
-        right.addWidget(self.page_label, 1)
+            right.addWidget(row)
+        right.addStretch(1)
+        self.page_label = LineLabel(layout.font("small"), color=MUTED, align=Qt.AlignRight | Qt.AlignVCenter)
+        right.addWidget(self.page_label)
 
         body = QGridLayout()
         body.setContentsMargins(24, 8, 24, 8)
         body.setHorizontalSpacing(24)
         body.addLayout(left, 0, 0)
         body.addWidget(table, 0, 1)
-        body.setColumnStretch(0, 33)
-        body.setColumnStretch(1, 67)
+        body.setColumnStretch(0, 34)
+        body.setColumnStretch(1, 66)
 
-        self.ticker = Ticker(int(row_px * 0.8), layout.ticker_speed)
         self._configured_notices = list(notices or [])
         self._education = list(education or [])
         self.ticker.set_items(self._configured_notices + self._education)
@@ -188,11 +213,16 @@ class WallDisplay(ScreenBase):
         self._page_timer.start()
         self._redraw({"rooms", "calls", "banner", "notices"})
 
+    def _body_height(self) -> int:
+        """The height left for calls and rooms with a broadcast banner up (the rows must fit then too)."""
+        lay = self.layout_settings
+        return lay.height - self.header.height() - self.broadcast_banner.height() - self.ticker.height() - 16
+
     # -- drawing -----------------------------------------------------------------------------
     def rooms_shown(self) -> list[RoomBoard]:
         """The rooms of the current page, in configured order."""
         rooms = self.board.room_list(self.layout_settings.rooms or None)
-        rows = self.layout_settings.rows
+        rows = self.rows_per_page
         pages = max(1, -(-len(rooms) // rows))
         self._page %= pages
         return rooms[self._page * rows:(self._page + 1) * rows]
@@ -205,8 +235,12 @@ class WallDisplay(ScreenBase):
             older = self.board.calls[1:1 + len(self.recent_labels)]
             for i, label in enumerate(self.recent_labels):
                 line = older[i] if i < len(older) else None
-                label.setText("" if line is None else
-                              f"{line.ticket}  {line.name if lay.show_names else ''}  →  {line.room_name}")
+                if line is None:
+                    label.show_text()
+                else:
+                    name = f"{line.name}  " if lay.show_names and line.name else ""
+                    label.show_text(f"{line.ticket}  {name}→  {line.room_name}", f"{line.ticket}  →  {line.room_name}",
+                                    line.ticket)
         if "rooms" in changed:
             self._draw_rooms()
         if "banner" in changed:
@@ -224,9 +258,9 @@ class WallDisplay(ScreenBase):
         total = len(self.board.room_list(lay.rooms or None))
         for i, row in enumerate(self.room_rows):
             row.show_room(shown[i] if i < len(shown) else None, lay.next_count, lay.show_names)
-            row.setVisible(i < max(1, min(total, lay.rows)))
-        pages = max(1, -(-total // lay.rows))
-        self.page_label.setText(f"第 {self._page + 1}/{pages} 页" if pages > 1 else "")
+            row.setVisible(i < max(1, min(total, self.rows_per_page)))
+        pages = max(1, -(-total // self.rows_per_page))
+        self.page_label.show_text(f"第 {self._page + 1}/{pages} 页" if pages > 1 else "")
 
     def _next_page(self) -> None:
         self._page += 1

@@ -75,6 +75,54 @@ class FitLabel(QLabel):
         return metrics.horizontalAdvance(self.text()) <= self.contentsRect().width()
 
 
+class LineLabel(FitLabel):
+    """A label at one fixed, legible size: a text too long is shortened by whole items, never shrunk.
+
+    ``show_text(choice, shorter, ...)`` shows the first choice that fits (the last one loses its end to "…");
+    ``show_patients([(ticket, name)], prefix)`` drops names, then whole patients, never a ticket number
+    (:mod:`display.legible`).
+    """
+
+    def __init__(self, px: int, *, bold: bool = False, color: str = TEXT,
+                 align: Qt.AlignmentFlag = Qt.AlignLeft | Qt.AlignVCenter, parent=None):
+        super().__init__("", px, bold=bold, color=color, align=align, min_px=px, parent=parent)
+        self.setMinimumHeight(int(px * 1.15))
+        self._choices: list[str] = []
+        self._patients: list[tuple[str, str]] | None = None
+        self._prefix = ""
+
+    def show_text(self, *choices: str) -> None:
+        self._patients, self._choices = None, [c for c in choices if c]
+        self._refit()
+
+    def show_patients(self, patients: list[tuple[str, str]], prefix: str = "") -> None:
+        self._patients, self._prefix = list(patients), prefix
+        self._refit()
+
+    def _refit(self) -> None:
+        from display.legible import fit_patients, fit_text
+
+        font = QFont(self.font())
+        font.setBold(self._bold)
+        font.setPixelSize(self._max_px)
+        metrics = QFontMetricsF(font)
+        width = max(1, self.contentsRect().width() - 4)
+
+        def fits(text: str) -> bool:
+            return metrics.horizontalAdvance(text) <= width
+
+        if self._patients is not None:
+            shown = fit_patients(self._patients, lambda t: fits(self._prefix + t))
+            text = self._prefix + shown if shown else ""
+        else:
+            text = fit_text(self._choices, fits) if self._choices else ""
+        FitLabel.setText(self, text)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        QLabel.resizeEvent(self, event)
+        self._refit()
+
+
 class Ticker(QWidget):
     """A band scrolling its text from right to left, looping; notices and health education."""
 
@@ -85,7 +133,7 @@ class Ticker(QWidget):
         self._offset: float | None = None
         self._font = QFont()
         self._font.setPixelSize(px)
-        self.setFixedHeight(int(px * 1.8))
+        self.setFixedHeight(int(px * 1.6))
         self._clock = QElapsedTimer()
         self._clock.start()
         self._timer = QTimer(self)
@@ -132,7 +180,7 @@ class Banner(FitLabel):
         self.setAutoFillBackground(True)
         self.setStyleSheet(f"color: {color}; background: {background}; padding: 0 16px;")
         self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
-        self.setFixedHeight(int(px * 1.7))
+        self.setFixedHeight(int(px * 1.6))
         self.hide()
 
     def show_text(self, text: str) -> None:

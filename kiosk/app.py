@@ -53,6 +53,8 @@ def device_settings(config_path: str | None, token: str, settings: KioskSettings
         settings.confirm_check_in = bool(values["confirm_check_in"])
     if values.get("printer_profile"):
         settings.printer_profile = str(values["printer_profile"])
+    if values.get("a4_printer"):
+        settings.a4_printer = str(values["a4_printer"])
 
 
 def ticket_page_url(backend: Backend | None, service: str) -> str:
@@ -94,7 +96,7 @@ def build_kiosk(service: str, token: str, reader: str | None = None, printer: st
     service_up = settings_from_service(backend, settings, token)
     devices = KioskDevices(reader, printer, scanner, payment, speech=speech,
                            status_url=ticket_page_url(backend if service_up else None, service),
-                           printer_profile=settings.printer_profile, now=backend.clock)
+                           printer_profile=settings.printer_profile, now=backend.clock, a4_printer=settings.a4_printer)
     window = KioskWindow(backend, devices, settings)
     if not service_up:
         window.flows.out_of_service()

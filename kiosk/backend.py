@@ -130,9 +130,22 @@ class Backend:
         """One of this kiosk's devices (idcard, printer, scanner, payment) changed state."""
         self.client.report_health(status, reason_zh, reason_en, device=device)
 
+    def heartbeat(self, parts) -> dict:
+        """This kiosk is alive; ``parts`` (DeviceHealth of idcard, printer, scanner, payment) ride along."""
+        return self.client.report_health("ok", parts=[
+            {"device": p.device, "status": getattr(p.status, "value", p.status), "reason_zh": p.reason_zh,
+             "reason_en": p.reason_en} for p in parts])
+
     def call_staff(self, screen: str, key: str) -> dict:
         """Alert the consoles that a patient here needs staff; ``screen`` is what the kiosk was showing."""
         return self.client.request_help(screen, key)
+
+    def help_status(self, help_id: str, version: int, wait: float) -> dict:
+        """The call's next step (the service answers at once when there is one newer than ``version``)."""
+        return self.client.help_status(help_id, version, wait)
+
+    def cancel_help(self, help_id: str) -> dict:
+        return self.client.cancel_help(help_id)
 
     # ----- patients -----------------------------------------------------------------------------
     @staticmethod

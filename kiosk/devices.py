@@ -77,8 +77,11 @@ class KioskDevices(QObject):
                  scanner_url: str | None = None, payment_url: str | None = None,
                  speech: Any = None, printer: Any = None, status_url: str = "",
                  printer_profile: str = "generic-80-gbk", silent: bool = False,
-                 now: Callable[[], datetime] | None = None) -> None:
+                 now: Callable[[], datetime] | None = None, a4_printer: str = "") -> None:
         super().__init__()
+        self.a4_printer = a4_printer  # "queue" or "queue@host:port": lab reports on A4 through CUPS
+        self._a4 = None
+        self.a4_jobs: list[str] = []  # CUPS job ids accepted, newest last
         self.silent = silent  # never speak (a window only looked at, e.g. the layout check)
         self.now = now or HospitalClock()  # the kiosk passes the service's clock: slips print the service's time
         self.printer_profile = printer_profile
@@ -92,9 +95,12 @@ class KioskDevices(QObject):
         self._scanner = None
         self._payment = None
         self._health: dict[str, DeviceHealth] = {}
+        self.configured: set[str] = set()  # the parts this kiosk has (the others are never reported as faults)
         for device, url in (("idcard", reader_url), ("printer", printer_url or printer), ("scanner", scanner_url),
                             ("payment", payment_url)):
-            if not url:
+            if url:
+                self.configured.add(device)
+            else:
                 self._set_health(DeviceHealth(device, Health.OFFLINE, "未配置", "not configured"))
 
     # ----- lifecycle ------------------------------------------------------------------------------
@@ -159,7 +165,8 @@ class KioskDevices(QObject):
             self._set_health(health)
 
     def healths(self) -> list[DeviceHealth]:
-        return [self._health.get(d, DeviceHealth(d, Health.OK, "正常", "ok")) for d in ("idcard", "printer", "scanner", "payment")]
+        devices = ("idcard", "printer", "scanner", "payment") + (("a4printer",) if self.a4_printer else ())
+        return [self._health.get(d, DeviceHealth(d, Health.OK, "正常", "ok")) for d in devices]
 
     def reader_ok(self) -> bool:
         health = self._health.get("idcard")
@@ -244,19 +251,56 @@ class KioskDevices(QObject):
                          transaction_no=payment.transaction_no or payment.id, paid_at=self.now())
         return self._print(render_receipt(doc, self.printer().profile))
 
-    def print_report(self, patient, report, hospital: str) -> bytes:
+    def _report_doc(self, patient, report, hospital: str):
         """The patient's own lab report: their full name (read from their card), age with 岁, the signers' names."""
-        from hardware.printer import ReportDoc, ReportItem, render_report
+        from hardware.printer import ReportDoc, ReportItem
 
         extra = report.extra
         items = tuple(ReportItem(name, result, unit, ref, flag) for name, result, unit, ref, flag in report.lines)
-        doc = ReportDoc(hospital=hospital, title=report.title, patient_name=extra.get("patient_name") or patient.name,
-                        age=extra.get("age", ""), sex=extra.get("sex", ""), specimen=extra.get("specimen", ""),
-                        items=items, tested_by=extra.get("tested_by", ""), verified_by=extra.get("verified_by", ""),
-                        reported_at=_moment(extra.get("released_at")) or self.now(),
-                        print_count=max(1, report.printed_count), report_no=extra.get("report_no", ""),
-                        sampled_at=_moment(extra.get("sampled_at")))
-        return self._print(render_report(doc, self.printer().profile))
+        return ReportDoc(hospital=hospital, title=report.title, patient_name=extra.get("patient_name") or patient.name,
+                         age=extra.get("age", ""), sex=extra.get("sex", ""), specimen=extra.get("specimen", ""),
+                         items=items, tested_by=extra.get("tested_by", ""), verified_by=extra.get("verified_by", ""),
+                         reported_at=_moment(extra.get("released_at")) or self.now(),
+                         print_count=max(1, report.printed_count), report_no=extra.get("report_no", ""),
+                         sampled_at=_moment(extra.get("sampled_at")))
+
+    def print_report(self, patient, report, hospital: str) -> bytes:
+        """The lab report on the thermal printer."""
+        from hardware.printer import render_report
+
+        return self._print(render_report(self._report_doc(patient, report, hospital), self.printer().profile))
+
+    # ----- A4 printer through CUPS (called from workers) -------------------------------------------
+    def a4(self):
+        if self._a4 is None and self.a4_printer:
+            from hardware.a4 import CupsPrinter
+
+            queue, _, server = self.a4_printer.partition("@")
+            self._a4 = CupsPrinter(queue, server or None)
+        return self._a4
+
+    def a4_problem(self) -> str:
+        """"" when lab reports can go to the A4 printer now; else why not (Chinese source text for tr())."""
+        printer = self.a4()
+        if printer is None:
+            return "A4打印机未配置"
+        health = printer.check_ready()
+        self._set_health(health)
+        return "" if health.status == Health.OK else health.reason_zh
+
+    def print_report_a4(self, patient, report, hospital: str) -> str:
+        """The lab report as a PDF on the A4 printer; returns the CUPS job id once CUPS has accepted it."""
+        from hardware.a4 import A4PrinterError, report_pdf
+
+        doc = self._report_doc(patient, report, hospital)
+        try:
+            job = self.a4().print_pdf(report_pdf(doc), f"{doc.title} {doc.report_no}".strip())
+        except A4PrinterError as exc:
+            self._set_health(DeviceHealth("a4printer", Health.OFFLINE, exc.reason_zh, exc.reason_en))
+            raise
+        self.a4_jobs.append(job)
+        self._set_health(DeviceHealth("a4printer", Health.OK, "A4打印机正常", "A4 printer ready"))
+        return job
 
     # ----- scanner and payment code ---------------------------------------------------------------
     @staticmethod

@@ -77,6 +77,27 @@ class Tour:
         return False
 
 
+def _help_answered(window, t: "Tour") -> None:
+    """The guide desk takes the call: the kiosk shows who is coming (then the desk closes the call)."""
+    from caller.client import CallerClient, CallerError
+    from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
+    from uikit.screens import wait_until
+
+    help_id = window.flows._help_id
+    if not help_id:
+        return
+    with CallerClient(window.backend.client.base_url, DEMO_TOKENS["console_dt"]) as desk:
+        try:
+            desk.login("wangdy", DEMO_PASSWORD)
+            desk.acknowledge_help(help_id)
+            wait_until(QApplication.instance(), lambda: any(w in window.current.speech for w in ("正在赶来", "on the way")),
+                       timeout=5)
+            t.shot("help_coming")
+            desk.close_help(help_id, "resolved")
+        except CallerError:
+            log.exception("screenshot tour: the help call could not be answered")
+
+
 def _pay(window, payment_url: str | None) -> None:
     """The patient pays: on the phone through the gateway simulator when we know it, else with a payment code."""
     if payment_url:
@@ -156,15 +177,22 @@ def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None
 
     def staff() -> None:
         home()
-        t.step(flows.call_staff, "help")
+        if t.step(flows.call_staff, "help"):
+            _help_answered(window, t)
         if t.step(flows.admin, "admin_pin"):
             window.current.keypad.type_text(window.settings.admin_pin)
             t.step(lambda: window.current.keypad.ok.click(), "devices")
         t.step(flows.out_of_service, "out_of_service")
 
+    def day() -> None:
+        """Card first: the returning patient's medical card scanned on the home screen shows their day."""
+        if medical_card:
+            home()
+            t.step(lambda: devices.code_scanned.emit(medical_card), "day")
+
     home()
     t.shot("home")
-    sections = [register] + [lambda s=s, n=n: service(s, n) for s, n in (
+    sections = [register, day] + [lambda s=s, n=n: service(s, n) for s, n in (
         (flows.check_in, "appointments"), (flows.pay_bills, "bills"), (flows.reports, "reports"),
         (flows.my_queue, "my_queue"))] + [staff]
     for section in sections:
@@ -230,7 +258,51 @@ def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str 
             printer_sim.stop()
         if reader_sim is not None:
             reader_sim.stop()
+    written += write_all_modes(out_dir / "all-modes")
+    written += write_slips(out_dir / "slips")
     return written
+
+
+def write_all_modes(out_dir: Path) -> list[Path]:
+    """Every screen (sample data) in zh/en x normal/elderly x portrait/landscape, as the layout check sees it."""
+    from kiosk.layout_check import walk
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for window, name, mode in walk():
+        path = out_dir / f"{mode}-{name}.png"
+        window.grab().save(str(path))
+        written.append(path)
+    return written
+
+
+def write_slips(out_dir: Path) -> list[Path]:
+    """The slips (ticket, 挂号凭条, receipt, lab report at 58 and 80 mm) and the A4 lab report's pages, as PNG.
+
+    The A4 report goes through a private CUPS with cups-pdf when this machine can run one (as the kiosk prints
+    it); otherwise the PDF the kiosk would send is rendered directly.
+    """
+    import subprocess
+
+    from hardware.a4 import CupsPrinter, CupsServer, report_pdf
+    from hardware.a4.server import available
+    from hardware.printer.documents import sample_documents
+    from hardware.printer.samples import write_samples
+
+    written = write_samples(out_dir)
+    pdf_path = out_dir / "report-a4.pdf"
+    pdf = report_pdf(sample_documents().report)
+    if not available():
+        with CupsServer() as cups:
+            queue = f"LabA4_{cups.port}"
+            out = cups.add_pdf_queue(queue)  # in the scheduler's own temporary directory
+            CupsPrinter(queue, cups.address).print_pdf(pdf, "检验报告")
+            pdf_path.write_bytes(cups.wait_for_pdfs(out, 1)[0].read_bytes())
+    else:
+        pdf_path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "100", "-png", str(pdf_path), str(out_dir / "report-a4-page")], check=True,
+                   capture_output=True)
+    return written + sorted(out_dir.glob("report-a4-page*.png"))
 
 
 class _Silent:

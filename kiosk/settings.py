@@ -21,4 +21,5 @@ class KioskSettings:
     portrait: bool = True
     device_id: str = "kiosk"
     printer_profile: str = "generic-80-gbk"
+    a4_printer: str = ""  # CUPS queue for A4 lab reports, "LabA4" or "LabA4@host:port"; "" = thermal only
     confirm_check_in: bool = True  # False: a patient with exactly one appointment due is checked in as the card is read

@@ -69,6 +69,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("POST", f"{V1}/visits/{{visit_id}}/assign-doctor"): {STAFF},
     ("POST", f"{V1}/visits/{{visit_id}}/transfer"): {STAFF},
     ("POST", f"{V1}/visits/{{visit_id}}/dispatch"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/call"): {STAFF},            # 呼叫此号, with a reason
     ("POST", f"{V1}/visits/{{visit_id}}/cancel"): {STAFF},
     ("POST", f"{V1}/rooms/{{room_id}}/pause"): {STAFF},
     ("POST", f"{V1}/rooms/{{room_id}}/resume"): {STAFF},
@@ -90,6 +91,11 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("POST", f"{V1}/devices/health"): DEVICES,
     ("GET", f"{V1}/devices"): {CONSOLE},
     ("POST", f"{V1}/help"): {KIOSK},
+    ("GET", f"{V1}/help"): {CONSOLE},                               # the open calls of the console's area
+    ("GET", f"{V1}/help/{{help_id}}"): {KIOSK, CONSOLE},            # the kiosk that called; consoles of its areas
+    ("POST", f"{V1}/help/{{help_id}}/acknowledge"): {STAFF},
+    ("POST", f"{V1}/help/{{help_id}}/cancel"): {KIOSK},             # only the kiosk that called (handler checks)
+    ("POST", f"{V1}/help/{{help_id}}/close"): {STAFF},
     # records: public price list and schedules
     ("GET", f"{V1}/records/prices"): {ANYONE},
     ("GET", f"{V1}/records/departments"): {KIOSK, CONSOLE},

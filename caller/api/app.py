@@ -48,6 +48,27 @@ async def _watch_wait_alerts(service: CallerService, every: float = ALERT_CHECK_
             log.exception("checking wait alerts failed")
 
 
+async def _watch_help_calls(service: CallerService, every: float = 1.0) -> None:
+    """Escalate help calls nobody acknowledged in time."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            service.check_help_escalations()
+        except Exception:
+            log.exception("checking help calls failed")
+
+
+async def _watch_devices(service: CallerService) -> None:
+    """Notice devices whose heartbeats stopped (offline) and raise or clear their alerts."""
+    every = min(5.0, max(0.05, service.config.device_health.heartbeat_s / 3))
+    while True:
+        await asyncio.sleep(every)
+        try:
+            service.check_device_alerts()
+        except Exception:
+            log.exception("checking device health failed")
+
+
 async def _prune_history(service: CallerService) -> None:
     """Expire idempotency answers and archive old events and audit rows, in a worker thread, now and then."""
     every = service.config.retention.prune_minutes * 60.0
@@ -75,11 +96,15 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     async def lifespan(app: FastAPI):
         await service.hub.start()
         alerts = asyncio.create_task(_watch_wait_alerts(service))
+        helps = asyncio.create_task(_watch_help_calls(service))
+        devices = asyncio.create_task(_watch_devices(service))
         prune = asyncio.create_task(_prune_history(service))
         try:
             yield
         finally:
             alerts.cancel()
+            helps.cancel()
+            devices.cancel()
             prune.cancel()
             await service.hub.stop()
 

@@ -104,6 +104,16 @@ class RoomDoctorBody(Body):
     doctor: str | None = Field(default=None, min_length=1, max_length=64, description="null: no doctor")
 
 
+class PauseBody(Body):
+    return_at: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+                                  description="when the doctor is expected back, e.g. 10:30 (door and wall screens)")
+
+
+class CallVisitBody(Body):
+    room: str = Ident
+    reason: str = Field(min_length=1, max_length=100, description="why out of turn (kept in the audit)")
+
+
 class DispatchBody(Body):
     room: str = Ident
 
@@ -118,8 +128,22 @@ class LoginBody(Body):
     password: str = Field(min_length=1, max_length=200)
 
 
+class PartHealth(Body):
+    device: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$", description="printer, idcard, ...")
+    status: Literal["ok", "warning", "degraded", "fault", "offline"]
+    reason_zh: str = Field(default="", max_length=200)
+    reason_en: str = Field(default="", max_length=400)
+
+
 class HealthBody(Body):
-    status: Literal["ok", "degraded", "offline"]
+    """POST /devices/health: a heartbeat (every [device_health].heartbeat_s) or a change of state.
+
+    A part's "offline" (does not answer, paper out) shows as a fault; "offline" on the pane is the service's
+    own verdict after missed heartbeats.
+    """
+
+    status: Literal["ok", "warning", "degraded", "fault", "offline"]
+    parts: list[PartHealth] = Field(default_factory=list, max_length=16, description="the device's parts, same heartbeat")
     device: str | None = Field(default=None, min_length=1, max_length=64,
                                description="a sub-device (e.g. printer); default: the reporting device")
     reason_zh: str = Field(default="", max_length=200)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body as BodyParam, Depends, Request, Response
 
 from caller.api.deps import principal, require, service_of
 from caller.api.models import (
-    AssignDoctorBody, BroadcastBody, DispatchBody, MoveUpBody, PriorityBody, RegisterBody, RoomDoctorBody,
+    AssignDoctorBody, BroadcastBody, CallVisitBody, DispatchBody, MoveUpBody, PauseBody, PriorityBody, RegisterBody, RoomDoctorBody,
     TransferBody, TriageBody,
 )
 from caller.api.deps import json_response
@@ -139,6 +139,16 @@ async def transfer(visit_id: str, body: TransferBody, request: Request, who: Pri
                                         room_id=body.room, at_end=body.at_end))
 
 
+@router.post("/visits/{visit_id}/call", summary="Call this waiting visit into a room now, out of turn (呼叫此号)")
+async def call_visit(visit_id: str, body: CallVisitBody, request: Request, who: Principal = Depends(principal)) -> Response:
+    service = service_of(request)
+    if service.area_of_room(body.room) != service.area_of_visit(visit_id):
+        from caller.api.errors import ApiError
+
+        raise ApiError(409, "wrong_area", "对不起，该诊室不在这位患者的诊区。", "The room is in another area.")
+    return json_response(_visit_command(request, who, visit_id, "call_visit", room_id=body.room, reason=body.reason))
+
+
 @router.post("/visits/{visit_id}/dispatch", summary="Manual dispatch into a room's queue (分诊)")
 async def dispatch(visit_id: str, body: DispatchBody, request: Request, who: Principal = Depends(principal)) -> Response:
     require(who, STAFF, service_of(request).area_of_room(body.room), user=True)
@@ -151,10 +161,12 @@ async def cancel(visit_id: str, request: Request, who: Principal = Depends(princ
 
 
 @router.post("/rooms/{room_id}/pause", summary="Pause a room (停诊)")
-async def pause(room_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
+async def pause(room_id: str, request: Request, body: PauseBody | None = None,
+                who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, STAFF, service.area_of_room(room_id), user=True)
-    return json_response(service.execute("pause_room", who, room_id=room_id))
+    return_at = body.return_at if body is not None else None
+    return json_response(service.execute("pause_room", who, room_id=room_id, return_at=return_at))
 
 
 @router.post("/rooms/{room_id}/resume", summary="Resume a room (开诊)")

@@ -88,11 +88,13 @@ def _public_snapshot(service: "CallerService", area_id: str) -> dict:
         queue, queue_total = items(engine.room_queue(room.id), PUBLIC_LIST_MAX)
         rooms.append({
             "room_id": room.id, "name": room.name, "name_en": room.name_en,
-            "paused": engine.room_state(room.id).paused, "doctor_id": doctor_id,
+            "paused": engine.room_state(room.id).paused, "return_at": engine.room_state(room.id).return_at,
+            "doctor_id": doctor_id,
             "doctor_name": doctor.name if doctor else "",
             "called": room_called,
             "in_service": items([v for v in in_service if v.room_id == room.id], PUBLIC_LIST_MAX)[0],
             "queue": queue, "called_total": called_total, "queue_total": queue_total,
+            "next": items(engine.room_next(room.id), PUBLIC_LIST_MAX)[0],
         })
     snap: dict[str, Any] = {"area_id": area_id, "name": area.name, "name_en": area.name_en, "day": None}
     for key, visits in (("waiting", engine.area_queue(area_id)), ("called", called),
@@ -136,6 +138,8 @@ def visit_status(service: "CallerService", visit: Visit, now: datetime) -> dict:
     queued = visit.state in (VisitState.waiting, VisitState.room_waiting, VisitState.registered)
     out.update({"ahead": ahead if queued else 0, "position": ahead + 1 if queued else None,
                 "estimate_minutes": minutes if queued else 0})
+    if queued:  # "why here", short, for the kiosk, the ticket page and the phone
+        out["why_zh"], out["why_en"] = service.engine.why_here(visit.id)
     return out
 
 
@@ -222,4 +226,5 @@ def hospital_public(cfg: HospitalConfig) -> dict:
         "doctors": [d.model_dump() for d in cfg.doctors],
         "fees": cfg.fees.model_dump(),
         "schedule": cfg.schedule.model_dump(mode="json"),
+        "device_health": cfg.device_health.model_dump(),
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, time
 
-from caller.engine import ordering
+from caller.engine import fairness, ordering
 from caller.engine.model import FINAL_STATES, Change, RuleError, Visit, VisitState
 from caller.engine.placement import EnginePlacement
 from caller.engine.rules import NUMBER_KINDS
@@ -128,21 +128,71 @@ class QueueEngine(EnginePlacement):
             if rules.dispatch == "auto":
                 self._top_up(room_id, tx)
             queue = self.room_queue(room_id)
-            if not queue:
+            visit = queue[0] if queue else None
+            area_id = self._room_area[room_id]
+            if fairness.active(rules, area_id in self._emergency_areas):
+                visit = self._fair_choice(room_id, queue, rules, now, tx)
+            if visit is None:
                 return tx.change(None)
-            visit = queue[0]
             tx.touch(visit)
             before = visit.state.value
-            visit.state = S.called
-            visit.room_id = room_id
-            visit.called_at = now
-            visit.call_count = 1
-            self._announce(visit, tx)
-            tx.record(visit, "call", before, {"room_id": room_id, "call_count": 1})
-            tx.queue_changed(visit.area_id, "call", visit.id)
+            self._call_into(visit, room_id, before, {}, now, tx)
             if rules.dispatch == "auto":
                 self._top_up(room_id, tx)
             return tx.change(visit)
+
+    def call_visit(self, visit_id: str, room_id: str, reason: str, *, actor: str, now: datetime) -> Change:
+        """呼叫此号: call one chosen waiting visit into the room now, out of turn; the reason goes to the audit."""
+        cfg = self._room(room_id)
+        visit = self._visit(visit_id)
+        if self._rooms[room_id].paused:
+            raise RuleError("room_paused", f"{cfg.name}已停诊，请先开诊再叫号", f"{room_id} is paused; resume it first")
+        if visit.state not in (S.waiting, S.room_waiting):
+            raise self._wrong_state(visit, "呼叫此号", "call this visit")
+        if not reason.strip():
+            raise RuleError("bad_reason", "请说明提前呼叫的原因，谢谢", "Say why this visit is called out of turn")
+        self._check_room_fits(visit, room_id, now)
+        rules = self._area_rules(self._room_area[room_id])
+        with self._command(actor, now) as tx:
+            tx.touch(visit)
+            before = visit.state.value
+            self._call_into(visit, room_id, before, {"out_of_turn": True, "reason": reason.strip()}, now, tx)
+            if rules.dispatch == "auto":
+                self._top_up(room_id, tx)
+            return tx.change(visit)
+
+    def _call_into(self, visit: Visit, room_id: str, before: str, detail: dict, now: datetime, tx) -> None:
+        """The first call of ``visit`` into ``room_id``: state, announcement, audit, queue change."""
+        visit.state = S.called
+        visit.room_id = room_id
+        visit.called_at = now
+        visit.call_count = 1
+        self._announce(visit, tx)
+        tx.record(visit, "call", before, {"room_id": room_id, "call_count": 1, **detail})
+        tx.queue_changed(visit.area_id, "call", visit.id)
+
+    def _fair_choice(self, room_id: str, queue: list[Visit], rules, now: datetime, tx) -> Visit | None:
+        """The visit the room calls under priority_ratio / max_priority_delay_minutes (caller.engine.fairness).
+
+        Candidates: the room's queue, then (automatic dispatch) the area's waiting visits that fit the room,
+        so a normal visit can be called even when the room's queue holds only priority visits.
+        """
+        candidates = list(queue)
+        if rules.dispatch == "auto":
+            fits = self._fit_test(room_id)
+            candidates += [v for v in self.area_queue(self._room_area[room_id]) if fits(v)
+                           and (v.number_kind != "extra" or rules.extra_numbers_called)]
+        state = tx.touch_room(self._rooms[room_id])
+        visit = fairness.choose(candidates, state, rules, now)
+        if visit is None:
+            return None
+        normal_waiting = any(not fairness.is_priority(v) for v in candidates if v.id != visit.id)
+        fairness.after_call(state, visit, normal_waiting, now)
+        if visit.state == S.waiting:  # taken straight from the area queue
+            before = self._set_state(visit, S.room_waiting, tx)
+            visit.room_id = room_id
+            tx.record(visit, "dispatch", before, {"room_id": room_id, "auto": True, "fair": True})
+        return visit
 
     def call_again(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """重呼: repeat the announcement; counts towards the missed limit."""
@@ -402,12 +452,16 @@ class QueueEngine(EnginePlacement):
             tx.queue_changed(visit.area_id, "cancel", visit.id)
             return tx.change(visit)
 
-    def pause_room(self, room_id: str, *, actor: str, now: datetime) -> Change:
-        """停诊: the room gets nobody; its room queue goes back to the area queue in its places."""
+    def pause_room(self, room_id: str, return_at: str | None = None, *, actor: str, now: datetime) -> Change:
+        """停诊: the room gets nobody; its room queue goes back to the area queue in its places.
+
+        ``return_at`` ("10:30"): when the doctor is expected back, shown on the door and wall screens.
+        """
         self._room(room_id)
         with self._command(actor, now) as tx:
             state = tx.touch_room(self._rooms[room_id])
             state.paused = True
+            state.return_at = return_at
             for visit in self.room_queue(room_id):
                 before = self._set_state(visit, S.waiting, tx)
                 tx.record(visit, "undispatch", before, {"room_id": room_id, "reason": "room_paused"})
@@ -419,7 +473,8 @@ class QueueEngine(EnginePlacement):
         """开诊: the room receives visits again at its next call."""
         self._room(room_id)
         with self._command(actor, now) as tx:
-            tx.touch_room(self._rooms[room_id]).paused = False
+            state = tx.touch_room(self._rooms[room_id])
+            state.paused, state.return_at = False, None
             self._room_event(room_id, "resume_room", tx)
             return tx.change(None)
 

@@ -138,6 +138,11 @@ class RoomState:
     paused: bool = False
     doctor_id: str | None = None  # set by a nurse for one session (doctor_session); else the schedule decides
     doctor_session: str | None = None  # "2026-11-23/am": the session doctor_id was set for
+    # fair priority (caller.engine.fairness): normal calls since the room last called a priority visit
+    # (None: none yet), and since when priority calls have been passing a waiting normal visit
+    calls_since_priority: int | None = None
+    priority_passing_since: str | None = None
+    return_at: str | None = None  # while paused: when the doctor is expected back ("10:30"), for the door screen
 
     def to_row(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -145,7 +150,8 @@ class RoomState:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "RoomState":
         return cls(room_id=row["room_id"], paused=bool(row.get("paused", False)), doctor_id=row.get("doctor_id"),
-                   doctor_session=row.get("doctor_session"))
+                   doctor_session=row.get("doctor_session"), calls_since_priority=row.get("calls_since_priority"),
+                   priority_passing_since=row.get("priority_passing_since"), return_at=row.get("return_at"))
 
 
 @dataclass

@@ -207,7 +207,7 @@ class EnginePlacement(EngineQueries):
         doctor_id = self.room_doctor(room_id)
         tx.emit(EngineEvent("room", self._room_area[room_id], {
             "room_id": room_id, "room": self._room_cfg[room_id].name, "paused": state.paused,
-            "doctor_id": doctor_id, "action": action,
+            "return_at": state.return_at, "doctor_id": doctor_id, "action": action,
         }))
         tx.record(None, action, None, {"room_id": room_id, "paused": state.paused, "doctor_id": doctor_id})
 

@@ -5,6 +5,7 @@ import statistics
 from datetime import datetime
 from typing import Any
 
+from caller.engine import why
 from caller.engine.announce import screen_name, visit_item
 from caller.engine.index import QueueIndex
 from caller.engine.model import EngineEvent, Visit, VisitState
@@ -12,6 +13,7 @@ from caller.engine.rules import QueueRules
 from caller.engine.state import QUEUE_STATES, EngineState, _not_found
 
 S = VisitState
+NEXT_SHOWN = 3  # the patients a door screen and a wall row show as next
 
 
 class EngineQueries(EngineState):
@@ -29,6 +31,42 @@ class EngineQueries(EngineState):
 
     def away(self, area_id: str) -> list[Visit]:
         return self._listed(QueueIndex.state_list(self._day, S.away, area_id))
+
+    def line_ahead(self, visit_id: str) -> list[Visit]:
+        """The visits ahead of a waiting visit in its line (what :meth:`position` counts)."""
+        visit = self._visit(visit_id)
+        if visit.state == S.room_waiting:
+            queue = self.room_queue(visit.room_id)
+            return queue[:[v.id for v in queue].index(visit.id)]
+        if visit.state not in (S.waiting, S.registered):
+            return []
+        line = [v for v in self.area_queue(visit.area_id) if v.dept_id == visit.dept_id and v.doctor_id == visit.doctor_id]
+        ids = [v.id for v in line]
+        ahead = [v for room_id in self._room_cfg if self._room_area[room_id] == visit.area_id
+                 and self._fits(visit, room_id) for v in self.room_queue(room_id)]
+        return ahead + (line[:ids.index(visit.id)] if visit.id in ids else line)
+
+    def room_next(self, room_id: str, most: int = NEXT_SHOWN) -> list[Visit]:
+        """Who the room will call next, in order: its own queue, then (automatic dispatch) the area's waiting
+        visits that fit it. What a door screen shows as "请以下患者准备"."""
+        upcoming = list(self.room_queue(room_id))[:most]
+        area_id = self._room_area[room_id]
+        rules = self._area_rules(area_id)
+        if len(upcoming) < most and rules.dispatch == "auto" and not self._rooms[room_id].paused:
+            fits = self._fit_test(room_id)
+            for visit in self.area_queue(area_id):
+                if len(upcoming) >= most:
+                    break
+                if fits(visit) and (visit.number_kind != "extra" or rules.extra_numbers_called):
+                    upcoming.append(visit)
+        return upcoming
+
+    def why_here(self, visit_id: str) -> tuple[str, str]:
+        """Why the visit waits where it does, short, in Chinese and English (caller.engine.why)."""
+        visit = self._visit(visit_id)
+        rules = self._rules(visit)
+        names = {k.kind: k.name for k in rules.special_kinds}
+        return why.why_here(visit.to_row(), [v.to_row() for v in self.line_ahead(visit_id)], names)
 
     def position(self, visit_id: str) -> tuple[int, float]:
         """(visits ahead, estimated minutes): ahead x rolling median service time of its room or department."""
@@ -100,10 +138,11 @@ class EngineQueries(EngineState):
             doctor = self._doctors.get(doctor_id or "")
             rooms.append({
                 "room_id": room.id, "name": room.name, "name_en": getattr(room, "name_en", ""),
-                "paused": state.paused, "doctor_id": doctor_id, "doctor_name": doctor.name if doctor else "",
+                "paused": state.paused, "return_at": state.return_at, "doctor_id": doctor_id, "doctor_name": doctor.name if doctor else "",
                 "called": items([v for v in self.called(area_id) if v.room_id == room.id]),
                 "in_service": items([v for v in self.in_service(area_id) if v.room_id == room.id]),
                 "queue": items(self.room_queue(room.id)),
+                "next": items(self.room_next(room.id)),
             })
         return {
             "area_id": area_id, "name": area.name, "name_en": getattr(area, "name_en", ""),

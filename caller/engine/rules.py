@@ -75,6 +75,12 @@ class QueueRules(BaseModel):
     recall_interleave: int = Field(default=1, ge=0, le=1000)
     # 9. special patients
     special_kinds: list[SpecialKind] = Field(default_factory=lambda: list(DEFAULT_SPECIAL_KINDS))
+    # 9b. fair priority (defaults keep "priority always goes first")
+    priority_ratio: int = Field(default=1, ge=1, le=100,
+                                description="at most one priority visit per N calls of a room (1: no cap)")
+    max_priority_delay_minutes: int = Field(default=0, ge=0, le=24 * 60,
+                                            description="a normal visit passed by priority for this long is called "
+                                                        "next (0: no limit)")
     # 11. dispatch to rooms
     dispatch: Literal["manual", "auto"] = "auto"
     room_cap: int = Field(default=2, ge=1, le=100)

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from kiosk.flows.day import DayMixin
+from kiosk.flows.help import HelpMixin
 from kiosk.models import CardData
 from kiosk.screens.admin import DeviceStatusScreen, PinScreen
 
 
-class Flows(DayMixin):
+HEARTBEAT_S = 15.0  # until the service says its own [device_health].heartbeat_s
+
+
+class Flows(HelpMixin, DayMixin):
     """Home-screen actions and device events, routed to the flow that is on screen."""
 
     def __init__(self, kiosk) -> None:
@@ -15,12 +19,39 @@ class Flows(DayMixin):
         devices.card_read.connect(self.on_card)
         devices.code_scanned.connect(self.on_code)
         devices.health_changed.connect(self.report_health)
+        from PySide6.QtCore import QTimer
+
+        self._heartbeat = QTimer(kiosk)  # the kiosk and its parts, every [device_health].heartbeat_s
+        self._heartbeat.setInterval(int(HEARTBEAT_S * 1000))
+        self._heartbeat.timeout.connect(self.heartbeat)
+        self._heartbeat.start()
+        QTimer.singleShot(0, kiosk, self.heartbeat)
+
+    def heartbeat(self) -> None:
+        """Say "here, and this is how my printer, reader, scanner and payment are" (in the background)."""
+        if self.kiosk.closed:
+            return
+        backend, devices = self.kiosk.backend, self.kiosk.devices
+
+        def beat():
+            if devices.printer_url:
+                devices.printer_problem()  # a status query: paper out is noticed while the kiosk is idle too
+            return backend.heartbeat([h for h in devices.healths() if h.device in devices.configured])
+
+        def answered(reply) -> None:
+            interval = float((reply or {}).get("heartbeat_s") or HEARTBEAT_S)
+            if int(interval * 1000) != self._heartbeat.interval():
+                self._heartbeat.setInterval(int(interval * 1000))
+
+        self.kiosk.runner.run(beat, answered, lambda _e: None, busy=False)
 
     def report_health(self, health) -> None:
         """Tell the service about a device change, so the staff see it (in the background; failures ignored)."""
         current = self.kiosk.current
         if health.device == "idcard" and current is not None and current.name == "identify":
             current.set_reader_ok(self.kiosk.devices.reader_ok())  # say so at once if the reader fails now
+        if health.device not in self.kiosk.devices.configured:
+            return  # a part this kiosk does not have is no fault
         backend = self.kiosk.backend
         status = getattr(health.status, "value", health.status)
         self.kiosk.runner.run(lambda: backend.report_health(health.device, status, health.reason_zh, health.reason_en),

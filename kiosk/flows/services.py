@@ -1,7 +1,6 @@
 """签到, 缴费, 报告打印, 查询, 建档, 服务评价, 呼叫工作人员."""
 from __future__ import annotations
 
-import uuid
 
 from kiosk.flows.register import RegisterMixin
 from kiosk.i18n import tr
@@ -94,27 +93,53 @@ class ServicesMixin(RegisterMixin):
                   lambda reps: kiosk.show_screen(lambda: ReportsScreen(kiosk, reps, self._print_reports)))
 
     def _print_reports(self, reports: list[Report]) -> None:
+        """A4 through CUPS when this kiosk has one and it is ready, else (or when it fails) the thermal printer."""
         kiosk = self.kiosk
         patient, name = kiosk.session.patient, kiosk.settings.hospital_name
+        devices = kiosk.devices
 
-        def work() -> int:
-            problem = kiosk.devices.printer_problem()
-            if problem:
-                raise PrinterProblem(problem)
+        def work() -> tuple[int, str, str]:
+            from hardware.a4 import A4PrinterError
+
+            a4_problem = devices.a4_problem() if devices.a4_printer else "A4打印机未配置"
+            if a4_problem:
+                problem = devices.printer_problem()
+                if problem:
+                    raise PrinterProblem(problem)
+            on_a4 = 0
             for report in reports:
                 full = kiosk.backend.print_report(report, self.key(f"report:{report.id}:{report.printed_count}"))
-                kiosk.devices.print_report(patient, full, name)
-            return len(reports)
+                if not a4_problem:
+                    try:
+                        devices.print_report_a4(patient, full, name)
+                        on_a4 += 1
+                        continue
+                    except A4PrinterError as exc:
+                        a4_problem = exc.reason_zh  # the rest (and this one) on the thermal printer
+                devices.print_report(patient, full, name)
+            fell_back = a4_problem if devices.a4_printer else ""
+            return len(reports), "a4" if on_a4 == len(reports) else "thermal", fell_back
 
         def failed(exc: BaseException) -> bool:
-            if isinstance(exc, PrinterProblem) or getattr(exc, "code", "") == "printer":
+            if isinstance(exc, PrinterProblem) or getattr(exc, "code", "") == "printer" or hasattr(exc, "reason_zh"):
+                if hasattr(exc, "reason_zh"):  # the thermal printer failed while printing
+                    devices.note_print_failure(exc)
                 self.message(tr("对不起，打印机暂时无法使用"), tr("请到人工窗口或其他自助机打印报告。"))
                 return True
             return False
 
-        self.call(work, lambda n: self.message(tr("打印完成"), tr("已为您打印 {n} 份报告，请取走。祝您健康！").format(n=n),
-                                               [(tr("完成"), lambda: self.rate("report", None))], name="printed",
-                                               error=False), failed)
+        def done(result: tuple[int, str, str]) -> None:
+            n, where, fell_back = result
+            if where == "a4":
+                text = tr("已为您在A4打印机上打印 {n} 份报告，请在A4打印机出纸口取走。祝您健康！").format(n=n)
+            else:
+                text = tr("已为您打印 {n} 份报告，请取走。祝您健康！").format(n=n)
+                if fell_back:
+                    text = tr("A4打印机暂时无法使用，已改用小票打印。") + "\n" + text
+            self.message(tr("打印完成"), text, [(tr("完成"), lambda: self.rate("report", None))], name="printed",
+                         error=False)
+
+        self.call(work, done, failed)
 
     # ----- my queue -------------------------------------------------------------------------------
     def my_queue(self) -> None:
@@ -152,29 +177,6 @@ class ServicesMixin(RegisterMixin):
                          name="thanks", error=False, push=False, allow_back=False)
 
         kiosk.show_screen(lambda: RatingScreen(kiosk, submit, lambda: kiosk.go_home("done")), push=False)
-
-    # ----- help -----------------------------------------------------------------------------------
-    def call_staff(self) -> None:
-        """Alert the staff (off the GUI thread); say they are coming, or where to go when the service is down."""
-        kiosk = self.kiosk
-        backend, key = kiosk.backend, uuid.uuid4().hex
-        screen = kiosk.current.name if kiosk.current is not None else ""
-        back = kiosk.back if len(kiosk.history) > 0 else lambda: kiosk.go_home("home")
-        if screen in ("help", "help_failed"):
-            back = lambda: kiosk.go_home("home")  # noqa: E731 - pressing again: back leads home, not to the last answer
-        elif screen == "out_of_service":
-            back = kiosk.flows.out_of_service  # back to the out-of-service screen, which keeps retrying the service
-
-        def notified(_answer) -> None:
-            kiosk.devices.speak(tr("已通知工作人员，请稍候，工作人员马上就到。"))
-            self.message(tr("已通知工作人员"), tr("请稍候，工作人员马上就到。"), [(tr("返回"), back)],
-                         name="help", error=False)
-
-        def not_notified(_exc: BaseException) -> None:
-            self.message(tr("对不起，暂时无法通知工作人员"), tr("呼叫系统暂时无法连接，请到服务台咨询，谢谢。"),
-                         [(tr("返回"), back)], name="help_failed")
-
-        kiosk.runner.run(lambda: backend.call_staff(screen, key), notified, not_notified)
 
 
 class PrinterProblem(Exception):

@@ -4,6 +4,34 @@
 <context>
     <name>Kiosk</name>
     <message>
+        <source>A4打印机</source>
+        <translation>A4 printer</translation>
+    </message>
+    <message>
+        <source>A4打印机不存在</source>
+        <translation>The A4 printer does not exist</translation>
+    </message>
+    <message>
+        <source>A4打印机已暂停</source>
+        <translation>The A4 printer is paused</translation>
+    </message>
+    <message>
+        <source>A4打印机拒绝打印任务</source>
+        <translation>The A4 printer refuses print jobs</translation>
+    </message>
+    <message>
+        <source>A4打印机无法接收打印任务</source>
+        <translation>The A4 printer cannot take the job</translation>
+    </message>
+    <message>
+        <source>A4打印机暂时无法使用，已改用小票打印。</source>
+        <translation>The A4 printer is not available; your report was printed on the slip printer.</translation>
+    </message>
+    <message>
+        <source>A4打印机未配置</source>
+        <translation>No A4 printer configured</translation>
+    </message>
+    <message>
         <source>{fee} 元</source>
         <translation>¥{fee}</translation>
     </message>
@@ -140,6 +168,10 @@
         <translation>Pay</translation>
     </message>
     <message>
+        <source>取消呼叫</source>
+        <translation>Cancel the call</translation>
+    </message>
+    <message>
         <source>取消支付</source>
         <translation>Cancel payment</translation>
     </message>
@@ -162,6 +194,10 @@
     <message>
         <source>女</source>
         <translation>Female</translation>
+    </message>
+    <message>
+        <source>如还需要帮助，请再次点击“呼叫工作人员”。</source>
+        <translation>If you need help again, tap "Call staff" once more.</translation>
     </message>
     <message>
         <source>如需帮助，请点击“呼叫工作人员”，我们会尽快来到您身边。</source>
@@ -258,6 +294,14 @@
     <message>
         <source>工作人员登录</source>
         <translation>Staff sign-in</translation>
+    </message>
+    <message>
+        <source>已为您取消呼叫</source>
+        <translation>Your call for staff is cancelled</translation>
+    </message>
+    <message>
+        <source>已为您在A4打印机上打印 {n} 份报告，请在A4打印机出纸口取走。祝您健康！</source>
+        <translation>{n} report(s) printed on the A4 printer. Please collect them from the A4 printer. Stay well!</translation>
     </message>
     <message>
         <source>已为您打印 {n} 份报告，请取走。祝您健康！</source>
@@ -402,6 +446,14 @@
     <message>
         <source>打印完成</source>
         <translation>Printed</translation>
+    </message>
+    <message>
+        <source>打印服务无响应</source>
+        <translation>The print service does not answer</translation>
+    </message>
+    <message>
+        <source>打印服务无法连接</source>
+        <translation>The print service cannot be reached</translation>
     </message>
     <message>
         <source>打印机</source>

@@ -39,7 +39,7 @@ class DeviceStatusScreen(Screen):
 
     def __init__(self, kiosk, healths: Sequence, on_exit: Callable[[], None]) -> None:
         super().__init__(tr("设备状态"), tr("本机各设备的当前状态"), kiosk.elderly)
-        names = {"idcard": tr("身份证读卡器"), "printer": tr("打印机"), "scanner": tr("扫码器"),
+        names = {"idcard": tr("身份证读卡器"), "printer": tr("打印机"), "scanner": tr("扫码器"), "a4printer": tr("A4打印机"),
                  "payment": tr("支付"), "service": tr("叫号服务")}
         states = {"ok": tr("正常"), "degraded": tr("需要注意"), "offline": tr("离线")}
         card = Card()

@@ -68,6 +68,8 @@ def test_keys_call_again_missed_recall_finish(qtbot, console, front_desk):
 
     press(qtbot, console, Qt.Key_F2)  # call again
     qtbot.waitUntil(lambda: "第2次呼叫" in cell(console.called_pane, "A002", 5), timeout=6000)
+    status = console.called_pane.table  # the status column is wide enough for its whole text
+    assert status.columnWidth(5) >= status.fontMetrics().horizontalAdvance(cell(console.called_pane, "A002", 5))
     press(qtbot, console, Qt.Key_F3)  # missed
     qtbot.waitUntil(lambda: tickets(console.missed_pane) == ["A002"], timeout=6000)
     assert tickets(console.called_pane) == []
@@ -111,6 +113,8 @@ def test_priority_search_and_broadcast(qtbot, console, front_desk):
         press(qtbot, console, Qt.Key_F8)
     qtbot.waitUntil(lambda: tickets(console.waiting_pane)[:1] == ["A003"], timeout=6000)
     assert cell(console.waiting_pane, "A003", 2) == "老年人"
+    assert cell(console.waiting_pane, "A003", 6) == "老年人优先；排在最前"  # why here
+    assert cell(console.waiting_pane, "A002", 6) == "前面 2 位：1 位老年人优先，1 位先到"
 
     console.search.setText("小明")  # typed through the input method
     assert tickets(console.waiting_pane) == ["A002"]
@@ -147,13 +151,14 @@ def test_devices_pane_lists_the_areas_screens_and_speakers(qtbot, console, servi
     speaker = CallerClient(service, "demo-speaker-nk-5b0e9c3f7a12")
     speaker.report_health("degraded", "语音引擎出错，已改用备用引擎", "fallback engine")
     console._periodic()
-    qtbot.waitUntil(lambda: any(d["status"] == "degraded" for d in console.devices), timeout=6000)
+    qtbot.waitUntil(lambda: any(d["status"] == "warning" for d in console.devices), timeout=6000)
     names = [console.devices_table.item(i, 0).text() for i in range(console.devices_table.rowCount())]
     assert "内科候诊区大屏" in names and "内科候诊区广播" in names
     assert "外科眼科候诊区大屏" not in names
     row = names.index("内科候诊区广播")
-    assert console.devices_table.item(row, 2).text() == "异常"
-    assert "语音引擎出错" in console.devices_table.item(row, 3).text()
+    assert console.devices_table.item(row, 2).text() == "注意"  # degraded: a warning, not a red alarm
+    assert console.devices_table.item(row, 3).text().endswith("秒前")  # last heartbeat
+    assert "语音引擎出错" in console.devices_table.item(row, 4).text()
     speaker.close()
 
 
@@ -232,3 +237,53 @@ def test_move_up_assign_dispatch_transfer_away_back_cancel(qtbot, console, front
     console.confirm = lambda title, question: True
     act(Qt.Key_Delete, visit="A004", modifier=Qt.ControlModifier)  # cancel (弃号)
     qtbot.waitUntil(lambda: "A004" not in tickets(console.waiting_pane) + tickets(console.room_pane), timeout=6000)
+
+
+def test_call_this_one_now_in_one_action_with_the_reason_in_the_audit(qtbot, console, front_desk, service):
+    for name in ("张三", "王小明", "李四"):
+        register(front_desk, name)
+    qtbot.waitUntil(lambda: len(tickets(console.waiting_pane)) == 3, timeout=6000)
+    assert "Ctrl+Enter 呼叫此号" in console.key_map.text() and "F1 叫下一位" in console.key_map.text()
+    asked = []
+    console.ask_item = lambda title, label, items: asked.append(label) or "行动不便"
+    assert console.select(console.view.waiting[2].visit_id)
+    with qtbot.waitSignal(console.commandDone, timeout=6000):
+        qtbot.keyClick(console, Qt.Key_Return, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: tickets(console.called_pane) == ["A003"], timeout=6000)
+    assert "A003" in asked[0]
+    toast, button = console.toast, console.buttons["call_this"]
+    assert toast.isVisible() and toast.ok and "已呼叫 A003 李四" in toast.text()
+    assert abs(toast.geometry().center().y() - button.mapTo(toast.parentWidget(), button.rect().center()).y()) < 60
+    with CallerClient(service, "demo-admin-0a9b8c7d6e5f") as admin:
+        calls = [r for r in admin.audit() if r["action"] == "call"]
+    assert calls[-1]["detail"]["reason"] == "行动不便" and calls[-1]["detail"]["out_of_turn"] is True
+    assert calls[-1]["user"] == "wanghs"
+
+
+def test_queue_changes_arrive_as_deltas_and_a_gap_brings_a_fresh_snapshot(qtbot, console, front_desk):
+    for name in ("张三", "王小明", "李四", "赵六"):
+        register(front_desk, name)
+    qtbot.waitUntil(lambda: len(tickets(console.waiting_pane)) == 4, timeout=6000)
+    assert console.deltas_applied >= 3  # after the first snapshot only the changes came
+    front_desk.call_next("NK3")
+    server = front_desk.area_queue("NK")
+    qtbot.waitUntil(lambda: tickets(console.room_pane) == [v["ticket"] for v in server["rooms"][2]["queue"]],
+                    timeout=6000)
+    assert tickets(console.waiting_pane) == [v["ticket"] for v in server["waiting"]]
+    console.snapshot_version = -1  # as if a message had been lost
+    register(front_desk, "钱七")
+    qtbot.waitUntil(lambda: console.deltas_refused >= 1, timeout=6000)
+    qtbot.waitUntil(lambda: "A005" in tickets(console.waiting_pane) + tickets(console.room_pane), timeout=6000)
+    refused, applied = console.deltas_refused, console.deltas_applied
+    register(front_desk, "孙八")  # and deltas flow again on top of the fresh snapshot
+    qtbot.waitUntil(lambda: "A006" in tickets(console.waiting_pane) + tickets(console.room_pane), timeout=6000)
+    assert console.deltas_refused == refused and console.deltas_applied > applied
+
+
+def test_pause_with_the_doctors_return_time_for_the_door_screen(qtbot, console, front_desk):
+    console.ask_return_time = lambda: "9:30"
+    with qtbot.waitSignal(console.commandDone, timeout=6000):
+        qtbot.keyClick(console, Qt.Key_F11)
+    room = next(r for r in front_desk.area_queue("NK")["rooms"] if r["room_id"] == "NK3")
+    assert room["paused"] and room["return_at"] == "09:30"
+    qtbot.waitUntil(lambda: console.buttons["pause"].text().startswith("开诊"), timeout=6000)

@@ -66,16 +66,6 @@ def test_search_by_ticket_name_and_card():
     assert mask_id_number(card) == "110101********803X"
 
 
-def test_device_silent_for_a_minute_counts_as_offline():
-    from caller_console.devices import device_status
-
-    report = {"status": "ok", "reason_zh": "", "ts": "2026-11-23T09:29:30"}
-    assert device_status(report, NOW) == ("ok", "")
-    status, reason = device_status({**report, "ts": "2026-11-23T09:20:00"}, NOW)
-    assert status == "offline" and "未上报" in reason
-    assert device_status({"status": "unknown", "reason_zh": "尚未上报", "ts": None}, NOW) == ("unknown", "尚未上报")
-
-
 def test_wait_alert_shows_while_the_department_waits_too_long(qtbot):
     from caller.client import CallerClient
     from caller_console.window import ConsoleWindow

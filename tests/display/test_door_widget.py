@@ -37,9 +37,12 @@ def test_door_shows_room_doctor_current_and_next(qtbot):
 
 def test_door_of_a_paused_room_says_so_politely(qtbot):
     door = make_door(qtbot)
-    door.apply_event(snapshot(5, [room("NK1", "内科1诊室", paused=True)], NOON))
-    assert door.current.text() == "暂停就诊"
+    door.apply_event(snapshot(5, [room("NK1", "内科1诊室", paused=True, waiting=[visit("A002", "欧阳娜娜")])], NOON))
+    assert door.current.text() == "暂停接诊"
     assert "请留意叫号或咨询护士" in door.next_caption.text()
+    assert [label.text() for label in door.next_labels if label.text()] == []  # nobody is told to get ready
+    door.apply_event(snapshot(6, [{**room("NK1", "内科1诊室", paused=True), "return_at": "10:30"}], NOON))
+    assert door.next_caption.text() == "医生预计 10:30 回来，请您稍候，谢谢"
 
 
 def test_door_shows_the_doctors_photo_when_configured(qtbot, tmp_path):

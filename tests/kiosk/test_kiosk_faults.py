@@ -176,6 +176,6 @@ def test_silent_printer_shows_busy_then_refuses_before_paying(qtbot, kiosk, read
     assert "打印机无响应" in screen.text.text()
     assert orders(payment_sim) == []
     admin = CallerClient(service, DEMO_TOKENS["admin"])
-    qtbot.waitUntil(lambda: any(d["device"].endswith("/printer") and d["status"] == "offline" for d in admin.devices()),
+    qtbot.waitUntil(lambda: any(d["device"].endswith("/printer") and d["status"] == "fault" for d in admin.devices()),
                     timeout=5000)
     admin.close()

@@ -139,6 +139,8 @@ def world(tmp_path_factory):
             "/api/v1/visits/{visit_id}/assign-doctor": {"doctor": "wk-sun"},
             "/api/v1/visits/{visit_id}/transfer": {"room": "WK2"},
             "/api/v1/visits/{visit_id}/dispatch": {"room": "WK1"},
+            "/api/v1/visits/{visit_id}/call": {"room": "WK1", "reason": "行动不便"},
+            "/api/v1/help/{help_id}/close": {"outcome": "resolved"},
             "/api/v1/areas/{area_id}/broadcast": {"text": "请保持安静"},
             "/api/v1/auth/login": {"username": "wanghs", "password": DEMO_PASSWORD},
             "/api/v1/devices/health": {"status": "ok"},

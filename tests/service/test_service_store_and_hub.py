@@ -121,7 +121,7 @@ def test_commands_arriving_together_share_one_queue_snapshot_and_calls_still_go_
 
     def snapshot(area: str, audience: str) -> dict:
         built.append((area, audience))
-        return {"area_id": area, "waiting": [f"state {len(built)}"]}
+        return {"area_id": area, "waiting": [{"visit_id": f"v{len(built)}", "ticket": f"A{len(built):03d}"}]}
 
     async def scenario() -> tuple[list[dict], list[dict]]:
         hub = EventHub(Store(tmp_path / "h.db"), snapshot)

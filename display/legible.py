@@ -1,0 +1,66 @@
+"""Legible text on wall and door screens: sizes from the viewing distance, and shortening that never cuts a ticket.
+
+Sizes. A text read from ``d`` metres needs letters about ``k * d`` millimetres high (``k`` per kind of text,
+below; larger for what matters most, generous for elderly eyes). The screen's physical height comes from its
+diagonal (``screen_inches``) and its pixel shape, so the same file gives the same physical letter size on a
+1080-line and a 2160-line panel. With the defaults (5 m, 55") a 1080-line wall gets room rows of 75 px and
+doctor names of 47 px: measured ink, at least 60 px and 36 px.
+
+Shortening. A line that does not fit at its legible size is never shrunk below it: it is shortened by whole
+items. Patients: the names go first (tickets only), then the last patients, replaced by "…"; a ticket
+number is never cut. Other text (a doctor's title, a long room name) loses its end to "…".
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+ELLIPSIS = "…"
+# letter size in millimetres per metre of viewing distance
+MM_PER_M = {"call": 16.0, "row": 9.5, "next": 7.0, "doctor": 6.0, "title": 6.0, "small": 5.0}
+DEFAULT_VIEWING_DISTANCE_M = 5.0
+DEFAULT_SCREEN_INCHES = 55.0
+
+
+def screen_height_mm(screen_inches: float, width_px: int, height_px: int) -> float:
+    """The panel's visible height from its diagonal and its pixel shape (square pixels)."""
+    return screen_inches * 25.4 * height_px / math.hypot(width_px, height_px)
+
+
+def text_px(kind: str, viewing_distance_m: float, screen_inches: float, width_px: int, height_px: int) -> int:
+    """The font size in pixels for ``kind`` of text read from ``viewing_distance_m``."""
+    mm_per_px = screen_height_mm(screen_inches, width_px, height_px) / height_px
+    return max(10, round(MM_PER_M[kind] * viewing_distance_m / mm_per_px))
+
+
+def fit_patients(patients: Sequence[tuple[str, str]], fits: Callable[[str], bool], sep: str = "   ") -> str:
+    """The longest way of listing ``(ticket, masked name)`` that fits; tickets are never cut.
+
+    Every patient with name; else tickets only; else the first tickets and "…"; else the first ticket
+    alone (a screen shows at least who is next, even if it must overflow).
+    """
+    if not patients:
+        return ""
+    full = sep.join(f"{t} {n}".strip() for t, n in patients)
+    if fits(full):
+        return full
+    tickets = [t for t, _ in patients]
+    for count in range(len(tickets), 0, -1):
+        text = sep.join(tickets[:count]) + ("" if count == len(tickets) else f" {ELLIPSIS}")
+        if fits(text):
+            return text
+    return tickets[0]
+
+
+def fit_text(choices: Sequence[str], fits: Callable[[str], bool]) -> str:
+    """The first of ``choices`` that fits (longest first), else the last one cut at the end with "…"."""
+    choices = [c for c in choices if c] or [""]
+    for text in choices:
+        if fits(text):
+            return text
+    text = choices[-1]
+    for cut in range(len(text) - 1, 0, -1):
+        shorter = text[:cut].rstrip() + ELLIPSIS
+        if fits(shorter):
+            return shorter
+    return text[:1] + ELLIPSIS
