@@ -25,6 +25,7 @@ from caller.events import EventHub
 from caller.help import HelpCall
 from caller.store import AuditRow, ChangeRows, EventRow, Store, dumps
 from cockpit import rollups, sources
+from cockpit.estimate import Estimate, estimate
 from cockpit.facts import channel_of
 
 log = logging.getLogger("caller.service")
@@ -144,7 +145,7 @@ class CallerService:
                 audience = "staff" if command == "register" and not who.public else who.audience
                 response = views.command_response(self, command, change, audience)
                 with self.store.transaction() as conn:
-                    rollups.apply_visits(conn, rows.visits, self._registration_channel(command, who, change))
+                    rollups.apply_visits(conn, rows.visits, self._visit_extras(command, who, change))
                     events = self.store.write_change(conn, rows)
                     response["seq"] = events[-1].seq if events else self.hub.seq
                     if extra_writes is not None:
@@ -159,18 +160,34 @@ class CallerService:
             self._publish(events)
         return response
 
+    def _visit_extras(self, command: str, who: Principal, change: Change) -> dict[str, dict] | None:
+        """What the stored visit keeps beyond the engine's fields: how it was registered, and the estimate the
+        patient was shown when it entered the queue (the cockpit measures its accuracy)."""
+        extras = self._registration_channel(command, who, change) or {}
+        visit = change.result
+        if command in ("register", "check_in") and visit is not None and visit.state.value in ("waiting", "room_waiting"):
+            shown = self.estimate(visit.id)
+            extras.setdefault(visit.id, {})["estimate"] = {
+                "minutes": shown.minutes, "min": shown.low, "max": shown.high,
+                "old": self.engine.position(visit.id)[1]}
+        return extras or None
+
     def _registration_channel(self, command: str, who: Principal, change: Change) -> dict[str, dict] | None:
         """For a new visit: how it was registered (kiosk / window / appointment) and at which kiosk."""
         if command != "register" or change.result is None:
             return None
-        role = who.role
+        device = who.device
+        if device == "records":  # registered through the records API in this request: the device that asked
+            from records.audit import current_actor
+
+            device = current_actor().device
         try:
-            role = self.config.device(who.device).role
+            role = self.config.device(device).role
         except KeyError:
-            pass
+            role = who.role
         visit = change.result
         return {visit.id: {"channel": channel_of(visit.source, role),
-                           "reg_device": who.device if role == "kiosk" else None}}
+                           "reg_device": device if role == "kiosk" else None}}
 
     def _remember_broadcasts(self, events: list[EventRow]) -> None:
         for ev in events:
@@ -328,6 +345,12 @@ class CallerService:
         with self.lock:
             return views.visit_status(self, self.visit(visit_id), self.clock())
 
+    def estimate(self, visit_id: str) -> Estimate:
+        """The waiting-time estimate of a queued visit, with its range (cockpit/estimate.py)."""
+        now = self.clock()
+        opens = datetime.combine(now.date(), self.config.schedule.session_span("am")[0])
+        return estimate(*self.engine.estimate_inputs(visit_id), opens_in=(opens - now).total_seconds() / 60)
+
     def hospital_public(self) -> dict:
         return views.hospital_public(self.config)
 
@@ -410,6 +433,8 @@ class CallerService:
             self.store.save_help(conn, call.to_row())
             if action == "help":  # the cockpit counts help calls per kiosk and area
                 rollups.record(conn, *sources.help_request(ts, call.device, call.areas))
+            elif action == "help_ack" and call.seconds_to_ack() is not None:  # and how long they waited for staff
+                rollups.record(conn, *sources.help_acknowledged(ts, call.device, call.areas, call.seconds_to_ack()))
         if call.state == "closed":
             self._help.pop(call.id, None)
             self._help_closed[call.id] = call
@@ -640,6 +665,9 @@ class CallerService:
             old = self._device_alerts.get(key)
             if old is None or old["status"] != d["status"]:
                 published += self._device_alert(d, active=True)
+            if old is None:  # the cockpit counts each fault once, when it starts
+                with self.store.transaction() as conn:
+                    rollups.record(conn, *sources.device_fault(self.clock().isoformat(timespec="seconds"), key))
         for key, old in list(self._device_alerts.items()):
             if key not in current:
                 back = views_now.get(key, old)

@@ -275,6 +275,8 @@ class Store:
         self.db["audit"].create_index(["ts"], if_not_exists=True)
         self.db["events"].create_index(["ts"], if_not_exists=True)
         self.db["idempotency"].create_index(["ts"], if_not_exists=True)
+        self.db["help_calls"].create_index(["created_at"], if_not_exists=True)
+        self.db["help_calls"].create_index(["state"], if_not_exists=True)
         if "body_hash" not in self.db["idempotency"].columns_dict:  # databases of earlier versions
             self.db["idempotency"].add_column("body_hash", str)
 
@@ -503,13 +505,8 @@ class Store:
         )
 
     # ---------------------------------------------------------- device health
-    def record_health(self, device: str, status: str, reason_zh: str, reason_en: str, detail: dict, ts: str,
-                      on_new_fault: Any = None) -> None:
-        """Keep the device's last report; `on_new_fault(conn)` runs when it goes from ok (or unknown) to a fault."""
+    def record_health(self, device: str, status: str, reason_zh: str, reason_en: str, detail: dict, ts: str) -> None:
         with self.transaction() as conn:
-            before = conn.execute("SELECT status FROM device_health WHERE device = ?", (device,)).fetchone()
-            if on_new_fault is not None and (before is None or before[0] == "ok"):
-                on_new_fault(conn)
             conn.execute(
                 "INSERT OR REPLACE INTO device_health(device, status, reason_zh, reason_en, detail, ts) "
                 "VALUES (?,?,?,?,?,?)",

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -152,6 +152,28 @@ def pdca_csv(request: Request, month: str = Query(pattern=r"^\d{4}-\d{2}$"), dep
     name = f"pdca-{month}-{data['scope']['key'] or 'hospital'}.csv"
     return Response(export.pdca_csv(data), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# ------------------------------------------------------------------------------------------------ what-if
+@router.post("/api/simulate", summary="What-if: replay a stored day through the real engine with changes")
+def simulate_day(request: Request, body: dict = Body(...), who: Principal = Depends(manager)) -> dict:
+    from cockpit import simulate
+
+    _refuse_cross_site(request)
+    service = request.app.state.service
+    try:
+        day = date.fromisoformat(str(body.get("day") or service.clock().date().isoformat()))
+        changed = simulate.changed_config(service.config, [str(x) for x in body.get("set") or [] if str(x).strip()],
+                                          [str(x) for x in body.get("open_rooms") or [] if str(x).strip()])
+    except Exception as exc:  # noqa: BLE001 - any bad change is the user's to fix
+        raise AuthError(422, "invalid_request", f"模拟参数有误，请检查：{exc}", f"What-if parameters: {exc}") from None
+    with service.store.read() as conn:
+        arrivals, happened = simulate.stored_day(conn, day.isoformat())
+    if not arrivals:
+        raise AuthError(404, "not_found", f"{day} 没有就诊记录，请选择其他日期。", f"No visits stored for {day}.")
+    rows = simulate.compare(happened, simulate.replay(service.config, day, arrivals),
+                            simulate.replay(changed, day, arrivals))
+    return {"day": day.isoformat(), "rows": rows}
 
 
 def install(app: Any) -> None:

@@ -13,7 +13,7 @@ Dims = tuple[tuple[str, str], ...]
 # (measure, value, dims): value None for a plain count, a number to sum (minutes, stars, fen).
 Fact = tuple[str, float | None, Dims]
 
-HISTOGRAMS = frozenset({"wait", "service", "report_release", "report_print"})  # measures with quantiles
+HISTOGRAMS = frozenset({"wait", "service", "report_release", "report_print", "help_ack"})  # measures with quantiles
 HIST_MAX = 600  # minutes; longer values count in the last bucket
 PUNCTUAL_MINUTES = 10  # an appointment is on time when called within this many minutes of its slot start
 CHANNELS = ("kiosk", "window", "appointment", "phone")
@@ -66,6 +66,12 @@ def visit_facts(v: dict[str, Any] | None) -> list[Fact]:
     wait = _minutes(checkin or registered, called)
     if wait is not None:
         facts.append(("wait", wait, dims))
+        shown = v.get("estimate")
+        if shown:  # the estimate the patient saw when entering the queue, against what happened
+            facts.append(("est_error", abs(wait - shown["minutes"]), place))
+            facts.append(("est_error_old", abs(wait - shown.get("old", shown["minutes"])), place))
+            if shown["min"] <= wait <= shown["max"]:
+                facts.append(("est_in_range", None, place))
     service = _minutes(started, finished)
     if service is not None:
         facts.append(("service", service, dims))

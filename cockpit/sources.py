@@ -46,6 +46,10 @@ def help_request(ts: str, device: str, areas: list[str]) -> tuple[str, str, None
     return ts[:10], "help", None, HOSPITAL + (("kiosk", device),) + tuple(("area", a) for a in areas)
 
 
+def help_acknowledged(ts: str, device: str, areas: list[str], seconds: float) -> tuple[str, str, float, Dims]:
+    return ts[:10], "help_ack", seconds / 60.0, HOSPITAL + (("kiosk", device),) + tuple(("area", a) for a in areas)
+
+
 def wait_alert(ts: str, area: str, dept: str) -> tuple[str, str, None, Dims]:
     return ts[:10], "wait_alert", None, HOSPITAL + (("area", area), ("dept", dept))
 
@@ -70,8 +74,13 @@ def stored_facts(conn: sqlite3.Connection) -> Iterator[tuple[str, str, float | N
             yield report_first_print(released, printed, device)
         for created, stars, device in conn.execute("SELECT created_at, stars, device FROM rec_ratings"):
             yield rating(created, stars, device)
-    for ts, device, detail in conn.execute("SELECT ts, device, detail FROM audit WHERE action = 'help'"):
-        yield help_request(ts, device, json.loads(detail or "{}").get("areas", []))
+    if "help_calls" in tables:  # kept for good (the audit rows of old calls move to the archive)
+        for (data,) in conn.execute("SELECT data FROM help_calls"):
+            call = json.loads(data)
+            yield help_request(call["created_at"], call["device"], call.get("areas", []))
+            if call.get("acked_at"):
+                seconds = (datetime.fromisoformat(call["acked_at"]) - datetime.fromisoformat(call["created_at"])).total_seconds()
+                yield help_acknowledged(call["acked_at"], call["device"], call.get("areas", []), seconds)
     for ts, area, data in conn.execute("SELECT ts, area, data FROM events WHERE type = 'alert'"):
         alert = json.loads(data)
         if alert.get("kind", "wait") == "wait" and alert.get("active", True) and alert.get("dept_id"):

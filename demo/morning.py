@@ -280,16 +280,29 @@ class Morning:
         later = check_morning(self.ledger, self.out, self.arrivals, self.kiosk_results, self.door_seen,
                               lambda visit_id: self._admin().visit_status(visit_id).get("state"))
         printed = sorted((self.out / "printed").rglob("*.png"))
+        cockpit = self._cockpit_screens()
         summary = summarise(self.ledger, later_slots=later, arrivals=len(self.arrivals), wall_area="NK", artefacts={
             "screens": sorted(str(p.relative_to(self.out)) for p in (self.out / "screens").rglob("*.png")),
             "printed": [str(p.relative_to(self.out)) for p in printed],
             "speech_wav": len(list((self.out / "speech").glob("*.wav"))), "speech_dir": "speech/",
-            "database": "hospital.db",
+            "database": "hospital.db", "cockpit": cockpit,
         }, timing={"real_seconds": round(time.monotonic() - self.started, 1), "speed": self.plan.speed,
                    "simulated_from": self.arrivals[0].at.strftime("%H:%M") if self.arrivals else "",
                    "simulated_to": stack.clock().strftime("%H:%M")})
         (self.out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
         return summary
+
+    def _cockpit_screens(self) -> list[str]:
+        """The service cockpit of this morning as the hospital's manager sees it (out/demo/cockpit-*.png)."""
+        from cockpit.screens import tour
+
+        try:
+            shots = tour(self.stack.base_url, self.out, prefix="cockpit")
+        except Exception as exc:  # noqa: BLE001 - reported like any other problem of the morning
+            log.exception("cockpit screenshots")
+            self.ledger.problem(f"cockpit screenshots failed: {exc!r}")
+            return []
+        return [str(p.relative_to(self.out)) for p in shots]
 
     def close(self) -> None:
         if hasattr(self, "_admin_client"):

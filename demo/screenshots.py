@@ -3,7 +3,8 @@
     python -m demo.screenshots [--out out/screenshots]
 
 Starts the caller service (own process, demo records with the fixed seed, simulated payment gateway), then
-calls the kiosk's, the console's and the displays' ``write_screenshots`` into out/screenshots/{kiosk,console,display}/.
+calls the kiosk's, the console's and the displays' ``write_screenshots`` into out/screenshots/{kiosk,console,display}/,
+and drives the web cockpit in headless Chromium into out/screenshots/cockpit-*.png.
 Outside clinic hours the service runs on a simulated clock at 09:00 today so that morning numbers are on sale.
 """
 from __future__ import annotations
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             ("kiosk", lambda d: _kiosk(d, stack.base_url, DEMO_TOKENS["kiosk"], stack.payment.url, args.seed)),
             ("console", lambda d: _console(d, stack.base_url)),
             ("display", lambda d: _display(d, stack.base_url)),
+            ("cockpit", lambda d: _cockpit(d, stack.base_url)),
         )
         for name, tour in tours:
             try:
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stack.close()
     for name, count in counts.items():
-        print(f"{count:3d} screenshots in {out / name}/")
+        print(f"{count:3d} screenshots in {out if name == 'cockpit' else out / name}/")
     for name in failed:
         print(f"FAILED: the {name} screenshot tour (see the traceback above)")
     empty = [name for name, count in counts.items() if count == 0]
@@ -88,6 +90,15 @@ def _display(out: Path, base_url: str) -> list[Path]:
     from display.screenshots import write_screenshots
 
     return write_screenshots(out, base_url)
+
+
+def _cockpit(out: Path, base_url: str) -> list[Path]:
+    """The web cockpit in headless Chromium: out/screenshots/cockpit-*.png (next to the apps' folders)."""
+    from cockpit.screens import tour
+
+    for old in out.parent.glob("cockpit-*.png"):
+        old.unlink()
+    return tour(base_url, out.parent, prefix="cockpit")
 
 
 if __name__ == "__main__":

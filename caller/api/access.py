@@ -141,6 +141,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("GET", "/cockpit/api/pdca"): {MANAGER},
     ("GET", "/cockpit/export/pdca.xlsx"): {MANAGER},
     ("GET", "/cockpit/export/pdca.csv"): {MANAGER},
+    ("POST", "/cockpit/api/simulate"): {MANAGER},  # also needs the X-Cockpit header (checked by the handler)
 }.items()}
 
 

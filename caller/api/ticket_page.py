@@ -46,7 +46,7 @@ async def ticket_page(visit_id: str, request: Request) -> HTMLResponse:
     queue = ""
     if status.get("position"):
         queue = (f"<p>您前面还有 <b>{int(status['ahead'])}</b> 位，预计等候约 "
-                 f"<b>{round(float(status['estimate_minutes']))}</b> 分钟</p>")
+                 f"<b>{int(status['estimate_min'])}-{int(status['estimate_max'])}</b> 分钟</p>")
     if status.get("room_name"):
         queue += f"<p>诊室：{escape(status['room_name'])}</p>"
     return HTMLResponse(PAGE.format(

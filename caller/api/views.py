@@ -133,11 +133,13 @@ def room_snapshot(service: "CallerService", room_id: str, public: bool) -> dict:
 
 def visit_status(service: "CallerService", visit: Visit, now: datetime) -> dict:
     """Where a patient is: position, visits ahead, estimate, room, state (for the kiosk and the ticket QR)."""
-    ahead, minutes = service.engine.position(visit.id)
+    ahead, _old = service.engine.position(visit.id)
     out = summary(service, visit, public=True)
     queued = visit.state in (VisitState.waiting, VisitState.room_waiting, VisitState.registered)
+    shown = service.estimate(visit.id)
     out.update({"ahead": ahead if queued else 0, "position": ahead + 1 if queued else None,
-                "estimate_minutes": minutes if queued else 0})
+                "estimate_minutes": shown.minutes if queued else 0,
+                "estimate_min": shown.low if queued else 0, "estimate_max": shown.high if queued else 0})
     if queued:  # "why here", short, for the kiosk, the ticket page and the phone
         out["why_zh"], out["why_en"] = service.engine.why_here(visit.id)
     return out

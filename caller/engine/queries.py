@@ -85,6 +85,23 @@ class EngineQueries(EngineState):
             return 0, 0.0
         return ahead, round(ahead * self.service_minutes(visit.room_id, visit.dept_id, rules), 1)
 
+    def estimate_inputs(self, visit_id: str) -> tuple[int, int, list[float], float]:
+        """(visits ahead, rooms that may serve it now (open, fitting), recent service minutes of its department
+        or room, the default service minutes): what a waiting-time estimate with a range needs."""
+        visit = self._visit(visit_id)
+        ahead, _ = self.position(visit_id)
+        if visit.state == S.room_waiting:
+            rooms = 1
+        else:
+            rooms = sum(1 for room_id in self._room_cfg
+                        if self._room_area[room_id] == visit.area_id and self._fits(visit, room_id))
+        samples: list[float] = []
+        for key in (f"dept:{visit.dept_id}", f"room:{visit.room_id}" if visit.room_id else None):
+            if key and self._durations.get(key):
+                samples = list(self._durations[key])
+                break
+        return ahead, rooms, samples, self._rules(visit).default_service_minutes
+
     def service_minutes(self, room_id: str | None, dept_id: str, rules: QueueRules | None = None) -> float:
         """Rolling median of start->finish minutes of the room, else the department, else the default."""
         for key in (f"room:{room_id}" if room_id else None, f"dept:{dept_id}"):

@@ -5,12 +5,19 @@ const TEXT = {
   zh: { title: "服务效能驾驶舱", today: "今日", week: "本周", month: "本月", logout: "退出", login: "管理人员登录",
         username: "用户名", password: "密码", signin: "登录", drill: "下级明细（点击查看）", pdca: "本月 PDCA 分析",
         xlsx: "导出本月 XLSX", csv: "导出本月 CSV", live: "实时更新中", name: "名称", trend: "趋势", channels: "挂号渠道",
-        bad: "用户名或密码不正确，请重新输入。", lang: "English" },
+        bad: "用户名或密码不正确，请重新输入。", lang: "English", whatif: "模拟推演（按所选日期重放）",
+        changes: "规则调整（每行一条）", rooms: "加开诊室", run: "开始推演", happened: "实际", replayed: "原样重放",
+        changed: "调整后", measure: "指标", visits: "就诊人次", wait_median: "候诊中位数(分钟)",
+        wait_p90: "候诊P90(分钟)", wait_alerts: "超时告警", missed: "过号", unserved: "未接诊", room_utilisation: "诊室利用率(%)" },
   en: { title: "Service cockpit", today: "Today", week: "This week", month: "This month", logout: "Log out",
         login: "Manager login", username: "User name", password: "Password", signin: "Log in",
         drill: "Breakdown (click to drill down)", pdca: "PDCA review of the month", xlsx: "Export month as XLSX",
         csv: "Export month as CSV", live: "Updating live", name: "Name", trend: "Trend", channels: "Registration channels",
-        bad: "Wrong user name or password.", lang: "中文" },
+        bad: "Wrong user name or password.", lang: "中文", whatif: "What-if (replays the chosen day)",
+        changes: "Rule changes (one per line)", rooms: "Open extra rooms", run: "Run", happened: "Happened",
+        replayed: "Replayed as it was", changed: "What-if", measure: "Measure", visits: "Visits",
+        wait_median: "Median wait (min)", wait_p90: "P90 wait (min)", wait_alerts: "Wait alerts", missed: "Missed",
+        unserved: "Not served", room_utilisation: "Room utilisation (%)" },
 };
 const CARDS = ["registrations", "served", "wait_median", "wait_p90", "service_median", "missed_rate",
                "room_utilisation", "visits_per_room_hour", "no_show_rate", "wait_alerts", "help_requests", "satisfaction"];
@@ -61,7 +68,7 @@ async function load() {
   if (state.day) q.set("day", state.day);
   const r = await api("/cockpit/api/view?" + q);
   state.data = await r.json();
-  if (!state.day) $("day").value = state.data.to;
+  if (!state.day && state.period === "day") $("day").value = state.data.to;  // today, as the service counts it
   render(state.data);
   document.body.dataset.shown = state.period;  // what the page shows now (tests and screenshots wait for it)
 }
@@ -165,6 +172,25 @@ document.addEventListener("DOMContentLoaded", () => {
     };
   });
   $("day").onchange = () => { state.day = $("day").value || null; load(); };
+  $("whatif-form").onsubmit = async (ev) => {
+    ev.preventDefault();
+    const form = new FormData($("whatif-form"));
+    $("whatif-error").textContent = "";
+    const r = await api("/cockpit/api/simulate", { method: "POST", body: JSON.stringify({
+      day: $("day").value, set: String(form.get("set") || "").split("\n"),
+      open_rooms: String(form.get("open_rooms") || "").split(/[ ,，]+/) }) });
+    const data = await r.json();
+    if (r.status !== 200) {
+      $("whatif-error").textContent = state.lang === "zh" ? data.error.message_zh : data.error.message_en;
+      return;
+    }
+    const cols = ["happened", "replayed as it was", "what-if"];
+    $("whatif-table").querySelector("thead").innerHTML =
+      `<tr><th>${t("measure")}</th><th>${t("happened")}</th><th>${t("replayed")}</th><th>${t("changed")}</th></tr>`;
+    $("whatif-table").querySelector("tbody").innerHTML = data.rows.map((row) =>
+      `<tr data-measure="${row.measure}"><td>${t(row.measure)}</td>` + cols.map((c) => `<td>${fmt(row[c])}</td>`).join("") + "</tr>").join("");
+    $("whatif-table").hidden = false;
+  };
   window.addEventListener("resize", () => { trendChart && trendChart.resize(); channelChart && channelChart.resize(); });
   start();
 });

@@ -71,6 +71,13 @@ def test_manager_sees_today_live_the_month_drills_down_and_exports_the_pdca(live
     wait_painted(page)
     page.screenshot(path=str(tmp_path / "cockpit-department-en.png"), full_page=True)
 
+    page.fill("#whatif-form textarea[name=set]", "areas.NK.rules.room_cap=3")
+    page.fill("#whatif-form input[name=open_rooms]", "NK5")
+    page.click("#whatif-form button[type=submit]")
+    page.wait_for_selector("#whatif-table:not([hidden])")
+    visits = page.locator("#whatif-table tr[data-measure=visits] td").all_text_contents()
+    assert visits == ["Visits", "4", "4", "4"]  # today's four patients: as they happened, replayed, with the changes
+
     href = page.get_attribute("#pdca-link", "href")
     assert href == "/cockpit/pdca?month=2026-11&dept=NK"
     page.goto(live + href)

@@ -120,3 +120,19 @@ def test_every_kpi_is_documented_with_its_unit():
     doc = (Path(__file__).parents[2] / "docs" / "cockpit.md").read_text(encoding="utf-8")
     for k in KPIS:
         assert f"| `{k.id}` | {k.zh} / {k.en} | {k.unit} | {k.formula} | {k.source} |" in doc, k.id
+
+
+def test_help_calls_with_their_answer_time_and_device_faults_reach_the_cockpit(service, clock):
+    from caller.api.models import HealthBody
+    from caller.auth import Principal
+
+    kiosk = Principal(role="kiosk", device="kiosk-lobby-1")
+    desk = Principal(role="console", device="console-dt", area="DT", user="admin", user_role="admin")
+    call = service.request_help(kiosk, screen="home")
+    clock.advance(minutes=3)
+    service.acknowledge_help(desk, call["help_id"])
+    service.record_health(kiosk, HealthBody(status="fault", reason_zh="打印机缺纸", reason_en="paper out"))
+    service.record_health(kiosk, HealthBody(status="fault", reason_zh="打印机缺纸", reason_en="paper out"))  # same fault
+    k = kpis(service, MON)
+    assert (k["help_requests"], k["help_ack_median"], k["kiosk_faults"]) == (1, 3, 1)
+    assert kpis(service, MON, level="kiosk", key="kiosk-lobby-1")["kiosk_faults"] == 1

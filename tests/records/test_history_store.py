@@ -99,3 +99,30 @@ def test_proxies_kept_in_the_patient_row_by_older_versions_move_to_their_own_tab
     records = open_records(RecordsDB(path))  # a second start migrates nothing twice
     assert len(records.identify(Identify(id_number=parent))["acting_for"]) == 1
     records.db.close()
+
+
+def test_what_records_do_reaches_the_cockpit_rollups(live, kiosk, admin, provider):
+    """A kiosk registration through records counts for the kiosk channel; payment, report and rating are rolled up."""
+    from datetime import date
+
+    from cockpit.report import Scope, scope_kpis
+    from records_helpers import first_slot
+
+    p = new_patient(kiosk, "孙丽")
+    slot = first_slot(kiosk, min_start="09:00")
+    reg = kiosk.ok("POST", "/records/registrations", {"patient_id": p["patient_id"], "slot_id": slot["slot_id"]})
+    order = kiosk.ok("POST", "/records/payments", {"patient_id": p["patient_id"], "bill_ids": [reg["bill_id"]],
+                                                   "amount_fen": reg["fee_fen"]})
+    provider.patient_pays(order["payment"]["provider_order_id"])
+    kiosk.ok("POST", f"/records/payments/{order['order_id']}/confirm")
+    rid = live.records.add_report(p["patient_id"], "血常规", datetime(2026, 11, 23, 7, 20), datetime(2026, 11, 23, 8, 0), ITEMS, "NK")
+    admin.ok("POST", f"/records/reports/{rid}/verify", {"staff_id": "lab01"})
+    admin.ok("POST", f"/records/reports/{rid}/verify", {"staff_id": "lab02"})  # released at 08:20: 60 min
+    kiosk.ok("POST", f"/records/reports/{rid}/print")
+    kiosk.ok("POST", "/records/ratings", {"stars": 4, "tags": [], "transaction_kind": "registration"})
+    service = live.app.state.service
+    with service.store.read() as conn:
+        k = scope_kpis(conn, service.config, Scope("hospital"), date(2026, 11, 23), date(2026, 11, 23))
+    assert (k["reg_kiosk"], k["reg_window"]) == (1, 0)
+    assert k["revenue"] == reg["fee_fen"] / 100 and k["satisfaction"] == 4.0
+    assert (k["report_release_median"], k["report_print_median"]) == (60, 0)

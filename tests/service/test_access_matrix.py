@@ -59,7 +59,8 @@ OVERRIDES = {
 
 # routes whose handler answers every caller the same (the cockpit's login checks the password itself)
 ROUTE_EXPECT = {("POST", "/cockpit/api/login"): (401, 429)}  # wrong passwords, then the lockout
-EXTRA_HEADERS = {"/cockpit/api/login": {"X-Cockpit": "1"}, "/cockpit/api/logout": {"X-Cockpit": "1"}}
+EXTRA_HEADERS = {"/cockpit/api/login": {"X-Cockpit": "1"}, "/cockpit/api/logout": {"X-Cockpit": "1"},
+                 "/cockpit/api/simulate": {"X-Cockpit": "1"}}
 
 
 def expected(key: tuple[str, str], who: str) -> int | str | tuple[int, ...]:
@@ -157,6 +158,7 @@ def world(tmp_path_factory):
             "/api/v1/records/payments/reconcile": {"date": "2026-11-23"},
             "/api/v1/records/ratings": {"stars": 5, "transaction_kind": "other"},
             "/cockpit/api/login": {"username": "nobody", "password": "wrong"},
+            "/cockpit/api/simulate": {"day": "2026-11-23"},
         }
         query = {"/api/v1/records/registrations": {"patient_id": b}, "/api/v1/records/bills": {"patient_id": b},
                  "/api/v1/records/reports": {"patient_id": b}, "/api/v1/audit": {"visit": visit}}

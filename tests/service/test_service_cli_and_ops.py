@@ -1,6 +1,7 @@
 """The command line, device health, wait alerts and monitoring."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -103,6 +104,7 @@ def test_ticket_qr_page_shows_place_and_estimate_with_the_masked_name_only(live,
     assert page.status_code == 200
     assert visits[3]["ticket"] in page.text and "王*明" in page.text and "王小明" not in page.text
     assert "您前面还有 <b>3</b> 位" in page.text
+    assert re.search(r"预计等候约 <b>\d+-\d+</b> 分钟", page.text)  # a range, not a single figure
     assert httpx.get(f"{live}/t/nope").status_code == 404
 
 

@@ -1,0 +1,65 @@
+"""What-if: a stored morning replayed through the real engine, as it was and with an extra room."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date, datetime
+
+import pytest
+
+from caller.config import DEMO_CONFIG, load_hospital
+from caller.service import CallerService
+from caller.testing import ManualClock
+from cockpit import simulate
+from cockpit_helpers import Day
+
+
+@pytest.fixture
+def stored(tmp_path):
+    """A morning in internal medicine: 12 patients from 08:00, one room (NK3) seeing them 10 minutes each."""
+    clock = ManualClock(datetime(2026, 11, 23, 8, 0))
+    service = CallerService(load_hospital(DEMO_CONFIG), tmp_path / "hospital.db", clock=clock)
+    day = Day(service, clock)
+    visits = []
+    for n in range(12):
+        v = day.at(f"08:{n:02d}").register()
+        day.do("check_in", visit_id=v)
+        visits.append(v)
+    t = datetime(2026, 11, 23, 8, 15)
+    while True:
+        clock.set(t)
+        called = day.call("NK3")
+        if called is None:
+            break
+        day.do("start", visit_id=called)
+        t = t.replace(minute=t.minute + 10) if t.minute < 50 else t.replace(hour=t.hour + 1, minute=t.minute - 50)
+        clock.set(t)
+        day.do("finish", visit_id=called)
+    service.close()
+    return tmp_path / "hospital.db"
+
+
+def test_replay_as_it_was_and_with_another_room(stored):
+    import sqlite3
+
+    config = load_hospital(DEMO_CONFIG)
+    conn = sqlite3.connect(stored)
+    arrivals, happened = simulate.stored_day(conn, "2026-11-23")
+    conn.close()
+    assert len(arrivals) == 12 and happened.summary()["visits"] == 12
+    assert [a.service_minutes for a in arrivals] == [10.0] * 12
+    baseline = simulate.replay(config, date(2026, 11, 23), arrivals)
+    wider = simulate.replay(simulate.changed_config(config, [], ["NK5"]), date(2026, 11, 23), arrivals)
+    assert baseline.summary()["visits"] == wider.summary()["visits"] == 12
+    assert baseline.unserved == wider.unserved == 0
+    assert wider.summary()["wait_p90"] < baseline.summary()["wait_p90"]  # one more room: the last ones wait less
+    with pytest.raises(ValueError, match="no area"):
+        simulate.changed_config(config, ["areas.XX.rules.room_cap=3"])
+
+
+def test_the_command_line_prints_the_table_side_by_side(stored):
+    out = subprocess.run([sys.executable, "-m", "caller", "simulate", "--config", str(DEMO_CONFIG), "--db", str(stored),
+                          "--day", "2026-11-23", "--set", "areas.NK.rules.room_cap=3", "--open-room", "NK5"],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0].split() == ["measure", "happened", "replayed", "as", "it", "was", "what-if"]
+    assert out[1].split() == ["visits", "12", "12", "12"]
