@@ -67,7 +67,7 @@ def kiosk_taps() -> dict:
     try:
         with tempfile.TemporaryDirectory() as tmp, run_service(db_path=Path(tmp) / "h.db", clock=clock) as url:
             walk_in, booked = demo_card(seed=9700), demo_card(seed=9701)
-            client = CallerClient(url, DEMO_TOKENS["kiosk"])
+            client = CallerClient(url, DEMO_TOKENS["admin"])  # records made at the desk beforehand
             ids = {}
             for card in (walk_in, booked):
                 ids[card.id_number] = client.request("POST", "/records/patients", json_body={
@@ -167,7 +167,7 @@ def report_a4(runs: int = 5) -> dict:
             queue = f"LabA4_{cups.port}"
             cups.add_pdf_queue(queue, Path(tmp) / "pdf")
             cards = [demo_card(seed=9800 + n) for n in range(runs)]
-            client = CallerClient(url, DEMO_TOKENS["kiosk"])
+            client = CallerClient(url, DEMO_TOKENS["admin"])  # records made at the desk beforehand
             records = url.app.state.records  # the laboratory system's side: reports in, verified twice
             for card in cards:
                 pid = client.request("POST", "/records/patients", json_body={

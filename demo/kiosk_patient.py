@@ -130,6 +130,9 @@ class KioskPatient:
         index = next((i for i, d in enumerate(screen.departments) if d.id == arrival.department), 0)
         self.choose(screen, index)
         self.choose(self.wait("doctors"), 0)
+        confirm = self.wait("confirm")  # the earliest time is offered first; this patient picks theirs
+        if confirm.change_time_button is not None:
+            confirm.change_time_button.click()
         slots = self.wait("slots")
         self.choose(slots, self._slot_index(slots.slots))
         self.wait("confirm").confirm_button.click()

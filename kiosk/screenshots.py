@@ -153,9 +153,12 @@ def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None
         if not t.wait("departments"):
             return
         t.shot("departments")
-        for screen in ("doctors", "slots", "confirm"):
+        for screen in ("doctors", "confirm"):
             if not t.step(lambda: window.current.choices.button_for(0).click(), screen):
                 return
+        if window.current.change_time_button is not None:  # 换个时间: the slots, then the first one again
+            t.step(lambda: window.current.change_time_button.click(), "slots")
+            t.step(lambda: window.current.choices.button_for(0).click(), "confirm")
         if not t.step(lambda: window.current.confirm_button.click(), "payment"):
             return
         if not t.step(lambda: _pay(window, payment_url), "ticket"):

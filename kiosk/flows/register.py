@@ -7,6 +7,18 @@ from kiosk.models import Department, Doctor, Hold, Patient, Slot, Ticket
 from kiosk.screens.register import ConfirmScreen, DepartmentScreen, DoctorScreen, SlotScreen
 from kiosk.screens.result import TicketScreen
 
+def earliest_slot(slots: list[Slot], now_hhmm: str, margin_minutes: int = 10) -> Slot | None:
+    """The first slot with seats that does not end within margin_minutes; else the first with seats."""
+    def minutes(hhmm: str) -> int:
+        return int(hhmm[:2]) * 60 + int(hhmm[3:5])
+
+    open_slots = [x for x in slots if x.remaining > 0]
+    for x in open_slots:
+        if minutes(x.end) - minutes(now_hhmm) >= margin_minutes:
+            return x
+    return open_slots[0] if open_slots else None
+
+
 SLOT_GONE = {"slot_taken", "slot_full", "sold_out", "no_remaining", "slot_unavailable"}
 
 
@@ -26,9 +38,19 @@ class RegisterMixin(PaymentMixin):
                   lambda docs: kiosk.show_screen(lambda: DoctorScreen(kiosk, department, docs, self._doctor_chosen)))
 
     def _doctor_chosen(self, doctor: Doctor) -> None:
+        """The earliest time that still suits goes straight to the confirmation (换个时间 picks another)."""
         kiosk = self.kiosk
         kiosk.session.doctor = doctor
-        self._show_slots()
+        department = kiosk.session.department
+        self.call(lambda: kiosk.backend.slots(department.id, doctor), self._slots_ready)
+
+    def _slots_ready(self, slots: list[Slot]) -> None:
+        now = self.kiosk.backend.clock()
+        slot = earliest_slot(slots, f"{now:%H:%M}")
+        if slot is None:
+            self.kiosk.show_screen(lambda: SlotScreen(self.kiosk, slots, self._slot_chosen))  # says all are full
+            return
+        self._slot_chosen(slot, slots)
 
     def _show_slots(self, notice: str = "", push: bool = True) -> None:
         kiosk = self.kiosk
@@ -36,11 +58,15 @@ class RegisterMixin(PaymentMixin):
         self.call(lambda: kiosk.backend.slots(department.id, doctor),
                   lambda slots: kiosk.show_screen(lambda: SlotScreen(kiosk, slots, self._slot_chosen, notice), push))
 
-    def _slot_chosen(self, slot: Slot) -> None:
+    def _slot_chosen(self, slot: Slot, others: list[Slot] | None = None) -> None:
         kiosk = self.kiosk
         s = kiosk.session
         s.slot = slot
-        kiosk.show_screen(lambda: ConfirmScreen(kiosk, s.patient, s.department, s.doctor, slot, self._confirmed))
+        change = None
+        if others is not None and sum(1 for x in others if x.remaining > 0) > 1:
+            change = lambda: kiosk.show_screen(lambda: SlotScreen(kiosk, others, self._slot_chosen))  # noqa: E731
+        kiosk.show_screen(lambda: ConfirmScreen(kiosk, s.patient, s.department, s.doctor, slot, self._confirmed,
+                                                on_change_time=change))
 
     def _confirmed(self) -> None:
         """Printer first (no payment when the ticket cannot print), then hold the slot."""

@@ -524,6 +524,10 @@
         <translation>Clear directions</translation>
     </message>
     <message>
+        <source>换个时间</source>
+        <translation>Another time</translation>
+    </message>
+    <message>
         <source>排队与费用</source>
         <translation>Queue and fees</translation>
     </message>

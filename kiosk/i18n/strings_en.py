@@ -273,4 +273,5 @@ EN: dict[str, str] = {
     "打印服务无法连接": "The print service cannot be reached",
     "打印服务无响应": "The print service does not answer",
     "A4打印机": "A4 printer",
+    "换个时间": "Another time",
 }

@@ -79,7 +79,7 @@ class ConfirmScreen(Screen):
     name = "confirm"
 
     def __init__(self, kiosk, patient: Patient, department: Department, doctor: Doctor, slot: Slot,
-                 on_confirm: Callable[[], None]) -> None:
+                 on_confirm: Callable[[], None], on_change_time: Callable[[], None] | None = None) -> None:
         super().__init__(tr("请确认挂号信息"), tr("确认无误后请点击“确认并支付”"), kiosk.elderly)
         info = Card()
         info.row(tr("就诊人"), mask_name(patient.name))
@@ -93,3 +93,7 @@ class ConfirmScreen(Screen):
         self.add_stretch()
         self.confirm_button = button(tr("确认并支付"), "Primary", on_confirm)
         self.add_action(self.confirm_button)
+        self.change_time_button = None
+        if on_change_time is not None:  # the earliest time was chosen for the patient: another is one tap away
+            self.change_time_button = button(tr("换个时间"), "", on_change_time)
+            self.add_action(self.change_time_button)

@@ -66,10 +66,12 @@ def register_until(qtbot, kiosk, reader_sim, last: str = "payment", seed: int = 
     click(qtbot, screen.keypad.ok)
     choose(qtbot, wait_screen(qtbot, kiosk, "departments"), 0)
     choose(qtbot, wait_screen(qtbot, kiosk, "doctors"), doctor)
+    confirm = wait_screen(qtbot, kiosk, "confirm")  # the earliest time that suits, chosen for the patient
     if last == "slots":
+        if confirm.change_time_button is not None:
+            click(qtbot, confirm.change_time_button)
+            wait_screen(qtbot, kiosk, "slots")
         return card
-    choose(qtbot, wait_screen(qtbot, kiosk, "slots"), 0)
-    confirm = wait_screen(qtbot, kiosk, "confirm")
     if last == "confirm":
         return card
     click(qtbot, confirm.confirm_button)
