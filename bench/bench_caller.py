@@ -384,3 +384,84 @@ def throughput() -> dict:
 
 
 BENCHES = {"call_to_display": call_to_display, "call_with_console": call_with_console, "throughput": throughput}
+
+
+# --------------------------------------------------------------------------------------- login flood
+LOGIN_FLOOD_CLIENTS = 4
+LOGIN_FLOOD_SECONDS = 8.0
+
+
+def _flood_logins(base_url: str, clients: int, seconds: float, results) -> None:
+    """Child process: ``clients`` connections posting wrong logins (rotating user names) as fast as answered."""
+    host, port = base_url.removeprefix("http://").split(":")
+    consoles = [DEMO_TOKENS[k] for k in ("console_nk", "console_wy", "console_jz", "console_nk")]
+
+    async def one(i: int) -> dict:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        counts: dict[int, int] = {}
+        until = time.monotonic() + seconds
+        n = 0
+        while time.monotonic() < until:
+            n += 1
+            payload = json.dumps({"username": f"user{i}-{n % 50}", "password": f"guess-{n}"}).encode()
+            writer.write(f"POST /api/v1/auth/login HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer "
+                         f"{consoles[i % len(consoles)]}\r\nContent-Type: application/json\r\n"
+                         f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = next(int(line[15:]) for line in head.split(b"\r\n") if line[:15].lower() == b"content-length:")
+            await reader.readexactly(length)
+            counts[status] = counts.get(status, 0) + 1
+        writer.close()
+        return counts
+
+    async def main() -> dict:
+        total: dict[int, int] = {}
+        for counts in await asyncio.gather(*(one(i) for i in range(clients))):
+            for status, n in counts.items():
+                total[status] = total.get(status, 0) + n
+        return total
+
+    results.put(asyncio.run(main()))
+
+
+def _p99(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 1) if ordered else 0.0
+
+
+def login_flood() -> dict:
+    """/healthz and call-next latency while four clients flood the login with wrong passwords."""
+    with tempfile.TemporaryDirectory() as tmp, run_service_process(DEMO_CONFIG, Path(tmp) / "bench.db") as svc:
+        base = svc.base_url
+        nurse = _login(base)
+        _fill_queue(base, 400)
+        ctx = mp.get_context("spawn")
+        results = ctx.Queue()
+        flood = ctx.Process(target=_flood_logins, args=(base, LOGIN_FLOOD_CLIENTS, LOGIN_FLOOD_SECONDS, results))
+        flood.start()
+        health: list[float] = []
+        calls: list[float] = []
+        with httpx.Client(base_url=base, timeout=10) as http:
+            time.sleep(0.5)  # the flood is running
+            end = time.monotonic() + LOGIN_FLOOD_SECONDS - 1.0
+            i = 0
+            while time.monotonic() < end:
+                t0 = time.monotonic()
+                http.get("/healthz").raise_for_status()
+                health.append((time.monotonic() - t0) * 1000)
+                if i % 4 == 0:
+                    t0 = time.monotonic()
+                    _post(http, f"/rooms/{'NK3' if i % 8 else 'NK4'}/call-next", nurse)
+                    calls.append((time.monotonic() - t0) * 1000)
+                i += 1
+                time.sleep(0.02)
+        statuses = results.get(timeout=60)
+        flood.join(30)
+    return {"clients": LOGIN_FLOOD_CLIENTS, "seconds": LOGIN_FLOOD_SECONDS,
+            "logins": sum(statuses.values()), "refused_401": statuses.get(401, 0),
+            "locked_429": statuses.get(429, 0), "healthz_p99_ms": _p99(health), "call_next_p99_ms": _p99(calls),
+            "healthz_samples": len(health), "call_next_samples": len(calls)}
+
+
+BENCHES["login_flood"] = login_flood

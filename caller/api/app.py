@@ -128,4 +128,5 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     if records:
         _records_plugin(app, service)
     cockpit_api.install(app)
+    openapi.install(app)  # every status each operation answers, in the shared error shape
     return app
