@@ -16,7 +16,7 @@ demo: setup
 
 serve: setup
 	mkdir -p out
-	$(PY) -m caller serve --config assets/demo-hospital.toml --db out/hospital.db
+	$(PY) -m caller serve --demo --config assets/demo-hospital.toml --db out/hospital.db
 
 test: setup
 	$(OFFSCREEN) $(PY) -m pytest -q

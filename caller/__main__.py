@@ -19,6 +19,7 @@ import argparse
 import getpass
 import logging
 import os
+import re
 import sys
 
 from caller.config import ConfigError, load_hospital
@@ -33,15 +34,50 @@ def _load_or_exit(path: str):
         raise SystemExit(2) from None
 
 
+def _refuse_demo_secrets(config, path: str, demo: bool) -> int:
+    from caller.demo_secrets import demo_secrets, refusal
+
+    found = demo_secrets(config)
+    if found and not demo:
+        print(refusal(path, found), file=sys.stderr)
+        return 2
+    return 0
+
+
+class RedactTokens(logging.Filter):
+    """Access and WebSocket log lines never show a token (``token=...`` in a query string)."""
+
+    PATTERN = re.compile(r"(token=)[^&\s\"']+", re.IGNORECASE)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(self.PATTERN.sub(r"\1***", a) if isinstance(a, str) else a
+                                for a in (record.args if isinstance(record.args, tuple) else (record.args,)))
+        if isinstance(record.msg, str):
+            record.msg = self.PATTERN.sub(r"\1***", record.msg)
+        return True
+
+
 def serve(args: argparse.Namespace) -> int:
     config = _load_or_exit(args.config)  # validated before anything starts
+    if _refuse_demo_secrets(config, args.config, args.demo):
+        return 2
     import uvicorn
 
     from caller.api.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(config, args.db, config_path=args.config)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "caller", "records"):
+        logging.getLogger(name).addFilter(RedactTokens())
+    from caller.store import StoreLocked
+
+    try:
+        app = create_app(config, args.db, config_path=args.config)
+    except StoreLocked as exc:
+        print(exc, file=sys.stderr)
+        return 3
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                log_config=None, timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024,
                 loop="auto", http="auto", ws=os.environ.get("CALLER_WS_IMPL", "websockets-sansio"), ws_ping_interval=5.0, ws_ping_timeout=5.0, ws_per_message_deflate=False,
                 timeout_graceful_shutdown=3)
     return 0
@@ -49,6 +85,8 @@ def serve(args: argparse.Namespace) -> int:
 
 def check_config(args: argparse.Namespace) -> int:
     config = _load_or_exit(args.file)
+    if _refuse_demo_secrets(config, args.file, args.demo):
+        return 2
     rooms = sum(len(a.rooms) for a in config.areas)
     print(f"OK: {args.file}: {config.hospital.name}: {len(config.areas)} areas, {rooms} rooms, "
           f"{len(config.departments)} departments, {len(config.doctors)} doctors, "
@@ -271,9 +309,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=8700)
     p.add_argument("--log-level", default="info")
+    p.add_argument("--demo", action="store_true", help="accept the demo file's public tokens, passwords and PINs")
     p.set_defaults(fn=serve)
     p = sub.add_parser("check-config", help="validate a hospital TOML file")
     p.add_argument("file")
+    p.add_argument("--demo", action="store_true", help="accept the demo file's public tokens, passwords and PINs")
     p.set_defaults(fn=check_config)
     p = sub.add_parser("hash-password", help="print a password hash for [[users]] password_hash")
     p.add_argument("--password", help="(default: asked without echo)")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from caller.config import Device, HospitalConfig
-from caller.passwords import verify_password
+from caller.passwords import verify_password, verify_unknown_user
 from caller.store import Store
 
 PUBLIC_ROLES = frozenset({"display", "speaker"})
@@ -182,6 +182,51 @@ def cockpit_device() -> Principal:
     return Principal(role=COCKPIT, device=COCKPIT)
 
 
+USER_SESSION_IDLE_S = 2 * 3600.0     # a user token unused this long stops working ...
+USER_SESSION_MAX_S = 12 * 3600.0     # ... and every token after a shift's length
+LOCK_AFTER = {"user": 5, "device": 20}  # failed logins before a lockout (per user name, per device)
+LOCK_FIRST_S, LOCK_MAX_S = 30.0, 900.0  # the first lockout; each further failure doubles it up to the cap
+
+
+def too_many_attempts(retry_after: float) -> AuthError:
+    minutes = max(1, round(retry_after / 60))
+    exc = AuthError(429, "too_many_attempts", f"对不起，密码错误次数过多，请约{minutes}分钟后再试，或联系管理员。",
+                    f"Too many failed logins; try again in about {minutes} minute(s) or ask an administrator.")
+    exc.retry_after = int(retry_after) + 1
+    return exc
+
+
+class LoginThrottle:
+    """Failed logins per user name and per device: after LOCK_AFTER failures a lockout that doubles with every
+    further failure (30 s, 60 s, ... 15 min). While locked, nothing is hashed: floods cost nothing."""
+
+    def __init__(self) -> None:
+        self._failures: dict[tuple[str, str], list[float]] = {}  # key -> [count, locked until (monotonic)]
+        self._lock = threading.Lock()
+
+    def check(self, *keys: tuple[str, str]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            waits = [self._failures[k][1] - now for k in keys if k in self._failures and self._failures[k][1] > now]
+        if waits:
+            raise too_many_attempts(max(waits))
+
+    def failed(self, key: tuple[str, str]) -> int:
+        """Count a failure; the count when this failure started a lockout, else 0."""
+        with self._lock:
+            entry = self._failures.setdefault(key, [0, 0.0])
+            entry[0] += 1
+            over = int(entry[0]) - LOCK_AFTER[key[0]]
+            if over < 0:
+                return 0
+            entry[1] = time.monotonic() + min(LOCK_MAX_S, LOCK_FIRST_S * 2 ** over)
+            return int(entry[0])
+
+    def succeeded(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+
 class Authenticator:
     """Resolves tokens to principals and logs console users in."""
 
@@ -190,6 +235,8 @@ class Authenticator:
         self.store = store
         self._devices = {d.token: d for d in config.devices}
         self._sessions: dict[str, Principal] = {}  # user token digest -> principal
+        self._session_times: dict[str, list[float]] = {}  # digest -> [opened, last used] (monotonic)
+        self.throttle = LoginThrottle()
         self.kiosk_sessions = KioskSessions()
 
     def resolve_headers(self, headers: Mapping[str, str]) -> Principal:
@@ -226,6 +273,7 @@ class Authenticator:
             return self._device_principal(device)
         key = digest(token)
         principal = self._sessions.get(key)
+        now = time.monotonic()
         if principal is None:
             found = self.store.session(key)
             if found is None:
@@ -234,6 +282,15 @@ class Authenticator:
             if principal is None:
                 raise unauthorized()
             self._sessions[key] = principal
+            self._session_times.setdefault(key, [now, now])  # after a restart the clock starts again
+        times = self._session_times.setdefault(key, [now, now])
+        if now - times[1] > USER_SESSION_IDLE_S or now - times[0] > USER_SESSION_MAX_S:
+            self._sessions.pop(key, None)
+            self._session_times.pop(key, None)
+            self.store.delete_session(key)
+            raise AuthError(401, "session_expired", "登录已过期，请重新登录，谢谢。",
+                            "Your login has expired; please log in again.")
+        times[1] = now
         return principal
 
     def _user_principal(self, username: str, device_id: str) -> Principal | None:
@@ -257,16 +314,29 @@ class Authenticator:
             return False
         key = digest(token)
         self._sessions.pop(key, None)
+        self._session_times.pop(key, None)
         return self.store.delete_session(key)
 
     def login(self, device: Principal, username: str, password: str) -> tuple[str, Principal]:
         """Check a console user's password; return (user token, principal)."""
         if device.role not in ("console", "admin", COCKPIT) or device.user:
             raise forbidden("登录", "logging in from this device")
+        user_key, device_key = ("user", username), ("device", device.device)
+        self.throttle.check(user_key, device_key)  # locked: 429 before any hashing
         user = self.config.user(username)
-        if user is None or not verify_password(password, user.password_hash):
+        if user is None:  # the same work as for a real user: timing does not tell who exists
+            ok = verify_unknown_user(password, like=self._typical_hash())
+        else:
+            ok = verify_password(password, user.password_hash)
+        if not ok:
+            for key in (user_key, device_key):
+                locked_at = self.throttle.failed(key)
+                if locked_at:
+                    self._audit_lockout(device, username, key[0], locked_at)
             raise AuthError(401, "bad_login", "对不起，用户名或密码不正确，请重新输入。",
                             "Wrong user name or password; please try again.")
+        self.throttle.succeeded(user_key)
+        self.throttle.succeeded(device_key)
         if (device.role == COCKPIT) != (user.role == "manager") and user.role != "admin":
             # managers read the cockpit and nothing else; nurses and doctors work at consoles
             raise forbidden("用此账号在此登录", "logging in here with this account")
@@ -278,4 +348,22 @@ class Authenticator:
         self.store.save_session(digest(token), user.username, device.device,
                                 self.store.clock().isoformat(timespec="seconds"))
         self._sessions[digest(token)] = principal
+        now = time.monotonic()
+        self._session_times[digest(token)] = [now, now]
         return token, principal
+
+    def _typical_hash(self) -> str:
+        return next((u.password_hash for u in self.config.users), "")
+
+    def _audit_lockout(self, device: Principal, username: str, by: str, failures: int) -> None:
+        """One audit row per burst of failed logins (when a lockout starts), never the password."""
+        from caller.store import AuditRow, ChangeRows
+
+        ts = self.store.clock().isoformat(timespec="milliseconds")
+        row = AuditRow(ts=ts, user=username[:64], device=device.device, action="login_locked", visit_id=None,
+                       before=None, after=None, detail={"failures": failures, "by": by})
+        try:
+            with self.store.transaction() as conn:
+                self.store.write_change(conn, ChangeRows(audit=[row]))
+        except Exception:  # noqa: BLE001 - a full disk must not turn a refusal into an error
+            pass

@@ -26,7 +26,7 @@ from caller.events import EventHub
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
 from caller.help import HelpCall
-from caller.store import AuditRow, ChangeRows, EventRow, Store
+from caller.store import AuditRow, ChangeRows, EventRow, Store, dumps
 from caller.notify.notifications import Notifications
 from caller.ticket_links import TicketLinks, load_or_create_secret
 from cockpit import rollups, sources
@@ -41,6 +41,35 @@ ExtraWrites = Callable[[sqlite3.Connection, dict], None]
 ENGINE_METHODS = {"missed": "mark_missed", "away": "send_away", "back": "back_from_away",
                   "priority": "set_priority", "room_doctor": "set_room_doctor", "triage": "set_triage"}
 BROADCASTS_KEPT = 5
+SUB_DEVICES_MAX = 16  # parts (printer, reader, scanner, ...) one device may report health for
+
+
+def idempotency_scope(command: str, who: Principal, key: str | None) -> str | None:
+    """The stored key: the same client key from another device or user is another key (never its answer)."""
+    return f"{command}:{who.device}:{who.user or ''}:{key}" if key else None
+
+
+def request_hash(args: dict) -> str:
+    """SHA-256 of what a command was asked to do (the idempotency key itself left out)."""
+    import hashlib
+
+    def plain(value: Any) -> Any:
+        if hasattr(value, "model_dump"):
+            return {k: v for k, v in value.model_dump(mode="json").items() if k != "idempotency_key"}
+        return value
+
+    text = dumps({k: plain(v) for k, v in sorted(args.items())})
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def replay(stored: tuple[str, int, dict, str], body_hash: str) -> dict:
+    """The first answer again, or 409 idempotency_conflict when the key came with another request."""
+    if stored[3] and stored[3] != body_hash:
+        from caller.api.errors import ApiError
+
+        raise ApiError(409, "idempotency_conflict", "对不起，这个请求编号已用于另一项不同的操作，请刷新后重新操作。",
+                       "This idempotency key was already used with a different request body.")
+    return {**stored[2], "replayed": True}
 
 
 class CallerService:
@@ -189,16 +218,17 @@ class CallerService:
 
     def _execute(self, command: str, who: Principal, idempotency_key: str | None,
                  extra_writes: ExtraWrites | None, args: dict) -> dict:
-        key = f"{command}:{idempotency_key}" if idempotency_key else None
+        key = idempotency_scope(command, who, idempotency_key)
+        body_hash = request_hash(args) if key else ""
         if key:
             stored = self.store.idempotent_response(key)
             if stored is not None:
-                return {**stored[2], "replayed": True}
+                return replay(stored, body_hash)
         with self.lock:
             if key:
                 stored = self.store.idempotent_response(key)
                 if stored is not None:
-                    return {**stored[2], "replayed": True}
+                    return replay(stored, body_hash)
             now = self.clock()
             change = self._apply(command, who, now, args)  # RuleError: the engine undid itself
             try:
@@ -217,7 +247,7 @@ class CallerService:
                     if extra_writes is not None:
                         extra_writes(conn, response)
                     if key:
-                        self.store.save_idempotent(conn, key, who.actor, 200, response, now)
+                        self.store.save_idempotent(conn, key, who.actor, 200, response, now, body_hash)
             except BaseException:
                 log.exception("writing %s failed; rebuilding the engine from the store", command)
                 self.reload()
@@ -432,7 +462,15 @@ class CallerService:
         return views.hospital_public(self.config)
 
     def health(self) -> dict:
-        return {"status": "ok", "seq": self.hub.seq, "subscribers": self.hub.subscriber_count(),
+        """``status``: ok, or failed (database file gone or replaced; disk full) with the reason in zh and en."""
+        try:
+            self.store.check_writable()
+        except Exception:  # noqa: BLE001 - recorded in store.problem
+            pass
+        problem = self.store.problem
+        extra = {} if problem is None else {"problem": problem.code, "reason_zh": problem.message_zh,
+                                            "reason_en": problem.message_en}
+        return {"status": "ok" if problem is None else "failed", **extra, "seq": self.hub.seq, "subscribers": self.hub.subscriber_count(),
                 "started_at": self.started_at.isoformat(timespec="seconds"),
                 "time": self.now_aware().isoformat(timespec="milliseconds"), "timezone": self.config.hospital.timezone}
 
@@ -520,12 +558,13 @@ class CallerService:
         the kiosk's call is still open returns that call (nobody is alerted twice); so does a retry with the
         same ``idempotency_key``.
         """
-        key = f"help:{idempotency_key}" if idempotency_key else None
+        key = idempotency_scope("help", who, idempotency_key)
+        body_hash = request_hash({"screen": screen}) if key else ""
         with self.lock:
             if key:
                 stored = self.store.idempotent_response(key)
                 if stored is not None:
-                    return {**stored[2], "replayed": True}
+                    return replay(stored, body_hash)
             existing = next((c for c in self._help.values() if c.device == who.device), None)
             if existing is not None:
                 return self._help_response(existing, replayed=True)
@@ -538,7 +577,7 @@ class CallerService:
             response["seq"] = events[-1].seq if events else self.hub.seq
             if key:
                 with self.store.transaction() as conn:
-                    self.store.save_idempotent(conn, key, who.device, 200, response, self.clock())
+                    self.store.save_idempotent(conn, key, who.device, 200, response, self.clock(), body_hash)
         return response
 
     def _help_response(self, call: HelpCall, replayed: bool = False) -> dict:
@@ -651,6 +690,8 @@ class CallerService:
         device = body.device or who.device
         if body.device and body.device != who.device:
             device = f"{who.device}/{body.device}"
+            self._check_parts(who, [device])
+        self._check_parts(who, [f"{who.device}/{part.device}" for part in body.parts])
         now = self.clock()
         ts = now.isoformat(timespec="seconds")
         self.note_seen(who.device)
@@ -684,7 +725,26 @@ class CallerService:
                             "area": d.area, "room": d.room, "part": key.split("/", 1)[1], "parent": d.id,
                             "status": pview.state, "reason_zh": pview.reason_zh, "reason_en": pview.reason_en,
                             "ts": part["ts"], "detail": part["detail"], "alert_areas": self._device_areas(d)})
+        health = self.health()  # the service's own storage first: nothing else matters while it fails
+        out.insert(0, {"device": "caller-service", "role": "service", "name": "叫号服务 / caller service",
+                       "area": None, "room": None, "part": None,
+                       "status": "ok" if health["status"] == "ok" else "offline",
+                       "reason_zh": health.get("reason_zh", "数据存储正常"),
+                       "reason_en": health.get("reason_en", "storage ok"), "ts": health["time"], "detail": {},
+                       "alert_areas": []})
         return out
+
+    def _check_parts(self, who: Principal, names: list[str]) -> None:
+        """422 when a device would report more than SUB_DEVICES_MAX parts (each part is a row kept for good)."""
+        names = [n for n in names if n.startswith(who.device + "/")]
+        if not names:
+            return
+        known = {r["device"] for r in self.store.device_health() if r["device"].startswith(who.device + "/")}
+        if len(known | set(names)) > SUB_DEVICES_MAX:
+            from caller.api.errors import ApiError
+
+            raise ApiError(422, "too_many_sub_devices", "对不起，本设备上报的部件过多，请联系信息科。",
+                           f"A device may report at most {SUB_DEVICES_MAX} parts.")
 
     def _last_seen(self, device_id: str, report: dict | None) -> datetime | None:
         seen = self._seen.get(device_id)

@@ -4,17 +4,22 @@ The store knows rows, not rules. The service hands it, per command, the rows tha
 (visits, rooms, counters) plus the events and audit entries of that command, and the store
 writes them in ONE transaction; the events get their global, durable ``seq`` there.
 
-Durability choice: WAL with ``synchronous=NORMAL``. A commit is in the WAL file (in the OS page
-cache) before the command is acknowledged, so it survives a crash or SIGKILL of the process;
-only a power cut / kernel crash can lose the last few commits. Set ``synchronous="FULL"`` to
-fsync every commit when the machine has no UPS.
+Durability: WAL with ``synchronous=FULL``: every commit is fsynced before the command is acknowledged, so
+an acknowledged command survives a power cut or kernel crash too (``bench/run throughput`` shows the cost
+next to NORMAL; both are far above what a hospital needs).
+
+Integrity: one service per database file (an exclusive lock on ``<db>.lock`` naming the holder); the
+store notices its file deleted or replaced and a full disk, refuses writes with :class:`StorageError`
+(503/507, a clear message) instead of acknowledging them, and reports it in :attr:`Store.problem`.
 
 The public surface is the :class:`Store` class below; a PostgreSQL store would implement the
 same methods (it is the only thing the service and API call).
 """
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -90,7 +95,7 @@ _SCHEMA = {
          "before": str, "after": str, "detail": str},
         "id",
     ),
-    "idempotency": ({"key": str, "actor": str, "status": int, "response": str, "ts": str}, "key"),
+    "idempotency": ({"key": str, "actor": str, "status": int, "response": str, "ts": str, "body_hash": str}, "key"),
     "device_health": (
         {"device": str, "status": str, "reason_zh": str, "reason_en": str, "detail": str, "ts": str},
         "device",
@@ -152,14 +157,73 @@ class ReadConnections:
         self._local = threading.local()
 
 
+DURABLE_SYNCHRONOUS = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA; the store never runs below FULL
+
+
+class StorageError(Exception):
+    """Writes are refused: the database file is gone or replaced (503), or the disk is full (507)."""
+
+    def __init__(self, status: int, code: str, message_zh: str, message_en: str):
+        super().__init__(message_en)
+        self.status, self.code, self.message_zh, self.message_en = status, code, message_zh, message_en
+
+
+def storage_unavailable(what_en: str) -> StorageError:
+    return StorageError(503, "storage_unavailable",
+                        "对不起，叫号服务的数据文件不可用，操作未完成。请联系信息科，谢谢。",
+                        f"The database file was {what_en}; nothing is acknowledged until the service is restarted "
+                        "on the right file. Please call IT support.")
+
+
+def disk_full() -> StorageError:
+    return StorageError(507, "disk_full", "对不起，服务器磁盘已满，操作未完成，请稍候再试或联系信息科。",
+                        "The server's disk is full; nothing was changed. Free some space (it recovers by itself) "
+                        "or call IT support.")
+
+
+class StoreLocked(RuntimeError):
+    """Another process serves this database file."""
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.Error) and (
+        getattr(exc, "sqlite_errorcode", None) == getattr(sqlite3, "SQLITE_FULL", 13)
+        or "full" in str(exc).lower())
+
+
+def _take_lock(path: str):
+    """Hold ``<db>.lock`` exclusively for this process's life, or raise StoreLocked naming the holder."""
+    lock_path = path + ".lock"
+    handle = open(lock_path, "a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise StoreLocked(f"数据库 {path} 正由另一个进程使用（{holder}），本服务不能同时启动。"
+                          f" / The database {path} is in use by {holder}; a second service may not run on it.") from None
+    handle.seek(0)
+    handle.truncate()
+    import sys
+
+    handle.write(f"pid {os.getpid()}: {' '.join(sys.argv)[:200]}")
+    handle.flush()
+    return handle
+
+
 class Store:
     """SQLite store. Thread-safe: one writing connection guarded by a re-entrant lock, plus per-thread readers."""
 
-    def __init__(self, path: str | Path, synchronous: str = "NORMAL"):
+    def __init__(self, path: str | Path, synchronous: str = "FULL"):
         self.path = str(path)
         self.clock: Callable[[], datetime] = HospitalClock()  # the service sets its own (the hospital's zone)
+        self.problem: StorageError | None = None  # why writes are refused right now (None: they are not)
+        self._lock_file = None
+        self._identity: tuple[int, int] | None = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._lock_file = _take_lock(self.path)
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
@@ -170,6 +234,36 @@ class Store:
         conn.execute("PRAGMA busy_timeout=5000")
         self._create_tables()
         self.read = ReadConnections(self.path, conn, self.lock)
+        if self.path != ":memory:":
+            st = os.stat(self.path)
+            self._identity = (st.st_dev, st.st_ino)
+
+    # ------------------------------------------------------------------ integrity
+    def check_writable(self) -> None:
+        """StorageError when the file is gone or replaced (for good) or the disk was full at the last write."""
+        if self._identity is not None:
+            try:
+                st = os.stat(self.path)
+                if (st.st_dev, st.st_ino) != self._identity:
+                    self.problem = storage_unavailable("replaced by another file")
+            except FileNotFoundError:
+                self.problem = storage_unavailable("deleted")
+        if self.problem is not None and self.problem.code == "storage_unavailable":
+            raise self.problem
+
+    def note_failure(self, exc: BaseException) -> None:
+        """A write failed: remember a full disk (health says so); raise it as a StorageError."""
+        if _is_disk_full(exc):
+            self.problem = disk_full()
+            raise self.problem from exc
+
+    def note_success(self) -> None:
+        if self.problem is not None and self.problem.code == "disk_full":
+            self.problem = None  # space came back: the service recovered by itself
+
+    def synchronous_level(self) -> int:
+        with self.lock:
+            return int(self.conn.execute("PRAGMA synchronous").fetchone()[0])
 
     # ------------------------------------------------------------------ schema
     def _create_tables(self) -> None:
@@ -183,11 +277,16 @@ class Store:
         self.db["idempotency"].create_index(["ts"], if_not_exists=True)
         self.db["help_calls"].create_index(["created_at"], if_not_exists=True)
         self.db["help_calls"].create_index(["state"], if_not_exists=True)
+        if "body_hash" not in self.db["idempotency"].columns_dict:  # databases of earlier versions
+            self.db["idempotency"].add_column("body_hash", str)
 
     def close(self) -> None:
         self.read.close()
         with self.lock:
             self.conn.close()
+        if self._lock_file is not None:
+            self._lock_file.close()  # releases the lock
+            self._lock_file = None
 
     # ------------------------------------------------------------- transaction
     @contextmanager
@@ -201,17 +300,31 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
+            self.check_writable()
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                self.note_failure(exc)
+                raise
             self._depth = 1
             try:
                 yield self.conn
-            except BaseException:
+            except BaseException as exc:
                 self._depth = 0
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                self.note_failure(exc)
                 raise
             else:
                 self._depth = 0
-                self.conn.execute("COMMIT")
+                try:
+                    self.conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    self.note_failure(exc)
+                    raise
+                self.note_success()
 
     # --------------------------------------------------------------- commands
     def write_change(self, conn: sqlite3.Connection, rows: ChangeRows) -> list[EventRow]:
@@ -376,19 +489,19 @@ class Store:
                 return moved
 
     # ------------------------------------------------------------ idempotency
-    def idempotent_response(self, key: str) -> tuple[str, int, dict] | None:
-        """(actor, status, response) stored for this key, or None."""
+    def idempotent_response(self, key: str) -> tuple[str, int, dict, str] | None:
+        """(actor, status, response, body hash) stored for this key, or None."""
         with self.read() as conn:
             row = conn.execute(
-                "SELECT actor, status, response FROM idempotency WHERE key = ?", (key,)
+                "SELECT actor, status, response, body_hash FROM idempotency WHERE key = ?", (key,)
             ).fetchone()
-        return (row[0], int(row[1]), json.loads(row[2])) if row else None
+        return (row[0], int(row[1]), json.loads(row[2]), row[3] or "") if row else None
 
     def save_idempotent(self, conn: sqlite3.Connection, key: str, actor: str, status: int, response: dict,
-                        ts: datetime | None = None) -> None:
+                        ts: datetime | None = None, body_hash: str = "") -> None:
         conn.execute(
-            "INSERT OR REPLACE INTO idempotency(key, actor, status, response, ts) VALUES (?,?,?,?,?)",
-            (key, actor, status, dumps(response), (ts or self.clock()).isoformat(timespec="seconds")),
+            "INSERT OR REPLACE INTO idempotency(key, actor, status, response, ts, body_hash) VALUES (?,?,?,?,?,?)",
+            (key, actor, status, dumps(response), (ts or self.clock()).isoformat(timespec="seconds"), body_hash),
         )
 
     # ---------------------------------------------------------- device health

@@ -149,7 +149,7 @@ def run_service_process(config_path: str | Path = DEMO_CONFIG, db_path: str | Pa
     env = {**os.environ, "PYTHONPATH": str(REPO), **(extra_env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "caller", "serve", "--config", str(config_path), "--db", str(db_path),
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--demo"],
         cwd=str(REPO), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base_url = f"http://127.0.0.1:{port}"
     try:

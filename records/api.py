@@ -83,6 +83,17 @@ def owned(request: Request, principal: Any, kind: str, ident: int) -> None:
     for_patient(principal, backend(request).patient_of(kind, ident))
 
 
+def scoped(principal: Any, key: str | None) -> str | None:
+    """An idempotency key belongs to the device and user that sent it: another one's equal key is another key."""
+    return f"{principal.device}:{principal.user or ''}:{key}" if key else None
+
+
+def scope_body(principal: Any, body: Any) -> Any:
+    if getattr(body, "idempotency_key", None):
+        body.idempotency_key = scoped(principal, body.idempotency_key)
+    return body
+
+
 def open_session(request: Request, principal: Any, result: dict, card: str | None = None) -> dict:
     """After an identification at a kiosk: the patient session (token in ``session_token``)."""
     ids = {int(i) for i in result.pop("proven_ids", [])}
@@ -114,7 +125,7 @@ def identify(body: Identify, request: Request, principal: Any = Depends(who)) ->
 
 @router.post("/patients", summary="Create a patient record (建档); a second create returns the existing record")
 def create_patient(body: PatientCreate, request: Request, principal: Any = Depends(who)) -> JSONResponse:
-    result = backend(request).create_patient(body, trusted=principal.role != "kiosk")
+    result = backend(request).create_patient(scope_body(principal, body), trusted=principal.role != "kiosk")
     card = body.id_card.id_number if body.source == "id_card" and body.id_card else None
     result = open_session(request, principal, result, card)
     return JSONResponse(result, status_code=200 if result["returning"] else 201)
@@ -189,7 +200,7 @@ def hold(body: HoldRequest, request: Request, principal: Any = Depends(who)) -> 
         raise RecordsError("field_not_allowed", "对不起，加号只能由工作人员办理，请到分诊台咨询。",
                            "Extra numbers (加号) are given by staff only.", status=403)
     may_add_extra = principal.role in ("console", "admin")
-    return JSONResponse(backend(request).hold(body, may_add_extra=may_add_extra), status_code=201)
+    return JSONResponse(backend(request).hold(scope_body(principal, body), may_add_extra=may_add_extra), status_code=201)
 
 
 @router.get("/registrations", summary="A patient's registrations and appointments (today and later)")
@@ -207,13 +218,13 @@ def registration_status(registration_id: int, request: Request, principal: Any =
 @router.post("/registrations/{registration_id}/cancel", summary="Cancel; the slot goes back, a paid fee is refunded")
 def cancel(registration_id: int, request: Request, body: CancelRequest | None = None, principal: Any = Depends(who)) -> dict:
     owned(request, principal, "registration", registration_id)
-    return backend(request).cancel_registration(registration_id, body.idempotency_key if body else None)
+    return backend(request).cancel_registration(registration_id, scoped(principal, body.idempotency_key) if body else None)
 
 
 @router.post("/registrations/{registration_id}/check-in", summary="Check in (签到) under the early-check-in rule")
 def check_in(registration_id: int, request: Request, body: CheckInRequest | None = None, principal: Any = Depends(who)) -> dict:
     owned(request, principal, "registration", registration_id)
-    return backend(request).check_in(registration_id, body.idempotency_key if body else None)
+    return backend(request).check_in(registration_id, scoped(principal, body.idempotency_key) if body else None)
 
 
 # -- bills and payments ------------------------------------------------------------------------------------------
@@ -224,8 +235,8 @@ def bills(request: Request, patient_id: int, state: str | None = "unpaid", princ
 
 
 @router.post("/bills", summary="Add an itemised bill (clinic staff / HIS)")
-def create_bill(body: BillCreate, request: Request, _: Any = Depends(who)) -> JSONResponse:
-    return JSONResponse(backend(request).create_bill(body), status_code=201)
+def create_bill(body: BillCreate, request: Request, principal: Any = Depends(who)) -> JSONResponse:
+    return JSONResponse(backend(request).create_bill(scope_body(principal, body)), status_code=201)
 
 
 @router.post("/payments", summary="Pay several bills at once: opens an order at the payment provider")
@@ -234,7 +245,7 @@ def create_payment(body: PaymentCreate, request: Request, principal: Any = Depen
     for bill_id in body.bill_ids:
         if principal.role == "kiosk" and backend(request).patient_of("bill", bill_id) not in (None, body.patient_id):
             raise not_in_session()
-    return JSONResponse(backend(request).create_payment(body, device=principal.device), status_code=201)
+    return JSONResponse(backend(request).create_payment(scope_body(principal, body), device=principal.device), status_code=201)
 
 
 @router.get("/payments/{order_id}")
@@ -300,13 +311,13 @@ def verify_report(report_id: int, request: Request, body: ReportVerify | None = 
 @router.post("/reports/{report_id}/print", summary="Count a print and return the report to print")
 def print_report(report_id: int, request: Request, body: ReportPrint | None = None, principal: Any = Depends(who)) -> dict:
     owned(request, principal, "report", report_id)
-    return backend(request).print_report(report_id, device=principal.device, idempotency_key=body.idempotency_key if body else None)
+    return backend(request).print_report(report_id, device=principal.device, idempotency_key=scoped(principal, body.idempotency_key) if body else None)
 
 
 # -- ratings -----------------------------------------------------------------------------------------------------
 @router.post("/ratings", summary="Rate the service (服务评价)")
 def rate(body: RatingCreate, request: Request, principal: Any = Depends(who)) -> JSONResponse:
-    return JSONResponse(backend(request).add_rating(body, device=principal.device), status_code=201)
+    return JSONResponse(backend(request).add_rating(scope_body(principal, body), device=principal.device), status_code=201)
 
 
 @router.get("/ratings/stats", summary="Rating statistics")

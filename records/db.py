@@ -272,8 +272,10 @@ class RecordsDB:
 
     @classmethod
     def on_store(cls, store: Any) -> "RecordsDB":
-        """Share a caller.store.Store's connection and lock."""
-        return cls(store.path, conn=store.conn, lock=store.lock, readers=store.read)
+        """Share a caller.store.Store's connection and lock (and its integrity checks: a vanished file, a full disk)."""
+        db = cls(store.path, conn=store.conn, lock=store.lock, readers=store.read)
+        db.store = store
+        return db
 
     @contextmanager
     def transaction(self) -> Iterator[RowConn]:
@@ -282,14 +284,29 @@ class RecordsDB:
             if self.conn.in_transaction:
                 yield self.conn
                 return
+            store = getattr(self, "store", None)
+            if store is not None:
+                store.check_writable()
             self.conn.raw.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
-            except BaseException:
-                self.conn.raw.execute("ROLLBACK")
+            except BaseException as exc:
+                if self.conn.raw.in_transaction:
+                    self.conn.raw.execute("ROLLBACK")
+                if store is not None:
+                    store.note_failure(exc)
                 raise
             else:
-                self.conn.raw.execute("COMMIT")
+                try:
+                    self.conn.raw.execute("COMMIT")
+                except Exception as exc:
+                    if self.conn.raw.in_transaction:
+                        self.conn.raw.execute("ROLLBACK")
+                    if store is not None:
+                        store.note_failure(exc)
+                    raise
+                if store is not None:
+                    store.note_success()
 
     @contextmanager
     def reading(self) -> Iterator[RowConn]:

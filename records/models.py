@@ -1,13 +1,26 @@
 """Request bodies of the records API (pydantic v2). Responses are plain JSON dicts documented in docs/records.md."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from caller.api.models import no_control_characters
+
+ID_MAX = 2**63 - 1  # SQLite's integer range: larger ids are refused as 422, never a 500
 
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain(cls, value: Any) -> Any:
+        no_control_characters(value)
+        for number in (value if isinstance(value, list) else [value]):
+            if isinstance(number, int) and not isinstance(number, bool) and abs(number) > ID_MAX:
+                raise ValueError("number out of range")
+        return value
 
 
 class IdCardData(_Body):

@@ -1,7 +1,11 @@
 """Login, hospital structure, audit, statistics, device health, monitoring."""
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from caller.api.deps import principal, require, service_of
@@ -9,18 +13,27 @@ from caller.api.models import HealthBody, LoginBody
 from caller.auth import Principal
 
 router = APIRouter(tags=["admin"])
+_HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password-hashing")
+
+
+async def run_hashing(fn, *args):
+    """Password checks run off the event loop, one at a time: a login flood queues here and never stalls
+    calls, screens or /healthz (and locked-out attempts answer 429 without hashing)."""
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, fn, *args)
 monitor = APIRouter(tags=["monitoring"])
 
 
 @monitor.get("/healthz", summary="Liveness for monitoring (no token needed)")
-async def healthz(request: Request) -> dict:
-    return service_of(request).health()
+async def healthz(request: Request) -> JSONResponse:
+    """200 with status ok; 503 with status failed and the reason when the service may not acknowledge writes."""
+    health = service_of(request).health()
+    return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
 
 
 @router.post("/auth/login", summary="Console user login with a console device token -> user token")
 async def login(body: LoginBody, request: Request, who: Principal = Depends(principal)) -> dict:
     service = service_of(request)
-    token, user = service.auth.login(who, body.username, body.password)
+    token, user = await run_hashing(service.auth.login, who, body.username, body.password)
     return {"token": token, "user": {"username": user.user, "name": user.user_name},
             "role": user.user_role, "areas": list(user.user_areas), "device": user.device}
 

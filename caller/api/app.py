@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 
 from fastapi import APIRouter, FastAPI
 
-from caller.api import access, admin, events_ws, help_requests, notify, ops, queue, ticket_page
+from caller.api import access, admin, events_ws, help_requests, limits, notify, openapi, ops, queue, ticket_page
 from caller.api.errors import install_error_handlers
 from caller.config import HospitalConfig
 from caller.ops import runtime
@@ -86,7 +86,8 @@ async def _prune_history(service: CallerService) -> None:
 
 def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[], datetime] | None = None,
                extra_routers: Iterable[APIRouter] = (), records: bool = True,
-               service: CallerService | None = None, config_path: str | Path | None = None) -> FastAPI:
+               service: CallerService | None = None, config_path: str | Path | None = None,
+               max_body_bytes: int | None = None) -> FastAPI:
     """Build the app: one :class:`CallerService` (engine + store + event hub) in ``app.state.service``.
 
     ``extra_routers`` are mounted under /api/v1. With ``records=True`` the ``records.api`` package is
@@ -123,6 +124,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.state.ticket_feed = ticket_feed
     app.state.config_path = config_path
     app.add_middleware(events_ws.RawSendMiddleware)
+    app.add_middleware(limits.BodyLimits, max_body_bytes=max_body_bytes)  # 413 / 408 before anything is read
     app.add_middleware(access.AccessGuard, fastapi_app=app)  # deny by default: caller/api/access.py RULES
     install_error_handlers(app)
     app.include_router(admin.monitor)
@@ -134,4 +136,5 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     if records:
         _records_plugin(app, service)
     cockpit_api.install(app)
+    openapi.install(app)  # every status each operation answers, in the shared error shape
     return app

@@ -79,7 +79,15 @@ def install_error_handlers(app: FastAPI) -> None:
         resp = error_response(exc.status, exc.code, exc.message_zh, exc.message_en)
         if exc.status == 401:
             resp.headers["WWW-Authenticate"] = "Bearer"
+        if getattr(exc, "retry_after", None):
+            resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
+
+    from caller.store import StorageError
+
+    @app.exception_handler(StorageError)
+    async def _storage(request: Request, exc: StorageError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message_zh, exc.message_en)
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
@@ -96,7 +104,15 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             return error_response(405, "method_not_allowed", "对不起，此接口不支持这种请求方式。",
                                   f"{request.method} is not allowed on {request.url.path}")
+        if exc.status_code == 400:  # a body that is not JSON at all (optional bodies): the documented 422 shape
+            return error_response(422, "invalid_request", "对不起，提交的信息有误：请求内容不是有效的 JSON 对象。请核对后重新提交。",
+                                  f"body: {exc.detail}")
         return error_response(exc.status_code, "http_error", "对不起，请求无法处理。", str(exc.detail))
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        return error_response(422, "invalid_request", "对不起，提交的数字超出范围，请核对后重新提交。",
+                              "A number is out of range.")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -7,6 +7,7 @@ import json
 import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
 
 from caller.api.deps import bearer
 from caller.auth import AuthError
@@ -14,8 +15,12 @@ from caller.auth import AuthError
 router = APIRouter(tags=["events"])
 
 
+FIRST_MESSAGE_S = 5.0  # a client without a token header sends {"type": "auth", "token": "..."} first
+
+
 async def _refuse(ws: WebSocket, close_code: int, code: str, message_zh: str, message_en: str) -> None:
-    await ws.accept()
+    if ws.application_state == WebSocketState.CONNECTING:
+        await ws.accept()
     await ws.send_text(json.dumps({"type": "error", "error": {
         "code": code, "message_zh": message_zh, "message_en": message_en}}, ensure_ascii=False))
     await ws.close(code=close_code)
@@ -25,11 +30,21 @@ async def _refuse(ws: WebSocket, close_code: int, code: str, message_zh: str, me
 async def events(ws: WebSocket) -> None:
     service = ws.app.state.service
     params = ws.query_params
+    # the token: an Authorization header, else the first message; ?token= still works for older clients
+    # (the service's logs redact it) but puts the token in URLs: do not use it in new clients
     token = bearer(ws.headers.get("authorization")) or params.get("token")
+    if not token:
+        await ws.accept()
+        token = await _first_message_token(ws)
     try:
         who = service.auth.resolve(token)
     except AuthError as exc:
         await _refuse(ws, 4401, exc.code, exc.message_zh, exc.message_en)
+        return
+    from caller.api.access import RULES, allowed
+
+    if not allowed(RULES[("WS", "/api/v1/events")], who):
+        await _refuse(ws, 4403, "forbidden", "对不起，本设备或账号无权接收叫号消息。", "This token may not follow the events.")
         return
     area = params.get("area", "")
     if not service.has_area(area):
@@ -46,7 +61,8 @@ async def events(ws: WebSocket) -> None:
         await _refuse(ws, 4400, "invalid_request", "参数 since 应为整数。", "since must be an integer.")
         return
 
-    await ws.accept()
+    if ws.application_state == WebSocketState.CONNECTING:
+        await ws.accept()
     hub = service.hub
     sub, first = hub.subscribe(area, who.audience, since, role=who.role)
     sub.task = asyncio.current_task()
@@ -71,6 +87,17 @@ async def events(ws: WebSocket) -> None:
         reader.cancel()
         with contextlib.suppress(Exception):
             await ws.close()
+
+
+async def _first_message_token(ws: WebSocket) -> str | None:
+    try:
+        text = await asyncio.wait_for(ws.receive_text(), FIRST_MESSAGE_S)
+        message = json.loads(text)
+    except Exception:  # noqa: BLE001 - no, late or malformed first message: no token
+        return None
+    if isinstance(message, dict) and message.get("type") == "auth" and isinstance(message.get("token"), str):
+        return message["token"]
+    return None
 
 
 RAW_SEND = "caller.raw_send"

@@ -1,16 +1,43 @@
 """Request bodies of the queue API: validated, with limits, unknown fields refused."""
 from __future__ import annotations
 
+import json
+import re
 from datetime import time
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Ident = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
+# C0 controls except tab and newline, DEL, C1 controls, bidi embeddings/overrides/isolates and marks
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+HEALTH_DETAIL_MAX = 4096  # bytes of JSON a device may report as health detail
+
+
+def no_control_characters(value: Any) -> Any:
+    """Refuse text with control characters or bidi overrides (U+202E would turn 王小明 around on a screen);
+    checks strings inside lists and dicts too. Shared by every request body of the service and the records."""
+    if isinstance(value, str):
+        if CONTROL.search(value):
+            raise ValueError("must not contain control characters or bidirectional overrides")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            no_control_characters(k)
+            no_control_characters(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            no_control_characters(v)
+    return value
+
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        return no_control_characters(value)
 
 
 class IdempotentBody(Body):
@@ -121,7 +148,14 @@ class HealthBody(Body):
                                description="a sub-device (e.g. printer); default: the reporting device")
     reason_zh: str = Field(default="", max_length=200)
     reason_en: str = Field(default="", max_length=400)
-    detail: dict = Field(default_factory=dict)
+    detail: dict = Field(default_factory=dict, description=f"at most {HEALTH_DETAIL_MAX} bytes as JSON")
+
+    @field_validator("detail")
+    @classmethod
+    def _small_detail(cls, value: dict) -> dict:
+        if len(json.dumps(value, ensure_ascii=False, default=str).encode()) > HEALTH_DETAIL_MAX:
+            raise ValueError(f"at most {HEALTH_DETAIL_MAX} bytes")
+        return value
 
 
 class HelpBody(IdempotentBody):

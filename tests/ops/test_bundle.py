@@ -79,7 +79,7 @@ def test_a_bundle_installs_with_no_network_and_every_part_starts(tmp_path):
 
     try:
         service = start("caller", "serve", "--config", str(config), "--db", str(tmp_path / "h.db"),
-                        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning")
+                        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--demo")
         with CallerClient(url, DEMO_TOKENS["admin"], timeout=2) as admin:
             def healthy() -> bool:
                 try:

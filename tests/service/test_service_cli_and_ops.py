@@ -23,7 +23,7 @@ def _caller(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_check_config_accepts_the_demo_and_names_file_key_and_problem_of_a_bad_one(tmp_path):
-    ok = _caller("check-config", str(DEMO_CONFIG))
+    ok = _caller("check-config", "--demo", str(DEMO_CONFIG))
     assert ok.returncode == 0 and "OK" in ok.stdout
     bad = tmp_path / "bad.toml"
     bad.write_text(DEMO_CONFIG.read_text(encoding="utf-8").replace('room_cap = 2 ', 'room_cap = "two" ', 1),
@@ -31,6 +31,28 @@ def test_check_config_accepts_the_demo_and_names_file_key_and_problem_of_a_bad_o
     result = _caller("check-config", str(bad))
     assert result.returncode != 0
     assert str(bad) in result.stderr and "room_cap" in result.stderr
+
+
+def test_the_demo_files_public_secrets_are_refused_without_the_demo_flag(tmp_path):
+    checked = _caller("check-config", str(DEMO_CONFIG))
+    assert checked.returncode != 0 and "demo-kiosk" not in checked.stderr  # names keys, never the secret itself
+    assert "devices[id=kiosk-lobby-1].token" in checked.stderr and "users[username=wanghs].password_hash" in checked.stderr
+    assert "admin_pin" in checked.stderr and "演示" in checked.stderr and "--demo" in checked.stderr
+    served = _caller("serve", "--config", str(DEMO_CONFIG), "--db", str(tmp_path / "x.db"), "--port", "1")
+    assert served.returncode != 0 and "--demo" in served.stderr and not (tmp_path / "x.db").exists()
+    own = tmp_path / "own.toml"  # the same hospital with its own secrets passes
+    text = DEMO_CONFIG.read_text(encoding="utf-8")
+    import re
+    import secrets
+
+    from caller.passwords import hash_password
+
+    text = re.sub(r'token = "demo-[^"]+"', lambda m: f'token = "{secrets.token_urlsafe(24)}"', text)
+    fresh = hash_password("new-password-1")
+    text = re.sub(r'password_hash = "[^"]+"', f'password_hash = "{fresh}"', text)
+    text = text.replace('admin_pin = "2580"', 'admin_pin = "863417"')
+    own.write_text(text, encoding="utf-8")
+    assert _caller("check-config", str(own)).returncode == 0
 
 
 def test_serve_refuses_a_bad_config_before_starting(tmp_path):

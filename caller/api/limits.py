@@ -1,0 +1,92 @@
+"""Request limits before any handler runs: body size (413) and how long a body may take to arrive (408).
+
+Pure ASGI middleware, so a 50 MB body is refused from its Content-Length (or as soon as the bytes read pass
+the limit) and never held in memory; a client that stops sending half way is cut off after
+``BODY_TIMEOUT_S``. The limit is ``HOSPITAL_MAX_BODY_BYTES`` (default 64 KiB) or ``create_app(max_body_bytes=)``.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+
+from caller.api.errors import ApiError
+
+DEFAULT_MAX_BODY = 64 * 1024
+BODY_TIMEOUT_S = 10.0
+
+
+def max_body_from_env() -> int:
+    try:
+        return int(os.environ.get("HOSPITAL_MAX_BODY_BYTES", DEFAULT_MAX_BODY))
+    except ValueError:
+        return DEFAULT_MAX_BODY
+
+
+def too_large(limit: int) -> ApiError:
+    return ApiError(413, "body_too_large", "对不起，提交的内容过大，请联系信息科。",
+                    f"The request body is larger than {limit} bytes.")
+
+
+def too_slow() -> ApiError:
+    return ApiError(408, "request_timeout", "对不起，请求发送超时，请重试。",
+                    f"The request body did not arrive within {BODY_TIMEOUT_S:g} s.")
+
+
+class BodyLimits:
+    def __init__(self, app, max_body_bytes: int | None = None, timeout_s: float = BODY_TIMEOUT_S):
+        self.app = app
+        self.limit = max_body_bytes if max_body_bytes is not None else max_body_from_env()
+        self.timeout_s = timeout_s
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", ())).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            await _refuse(scope, receive, send, too_large(self.limit))
+            return
+        seen = 0
+        complete = refused = False
+        limit, timeout_s = self.limit, self.timeout_s
+
+        async def refuse(exc: ApiError) -> dict:
+            """Answer now and tell the app the client went away (its own answer, if any, is dropped)."""
+            nonlocal refused
+            if not refused:
+                refused = True
+                await _refuse(scope, receive, send, exc)
+            return {"type": "http.disconnect"}
+
+        async def limited_receive():
+            nonlocal seen, complete
+            if refused:
+                return {"type": "http.disconnect"}
+            if complete:  # after the body: a disconnect watcher may wait as long as it likes
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), timeout_s)
+            except asyncio.TimeoutError:
+                return await refuse(too_slow())
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    return await refuse(too_large(limit))
+                complete = not message.get("more_body", False)
+            return message
+
+        async def guarded_send(message):
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+
+
+async def _refuse(scope, receive, send, exc: ApiError) -> None:
+    from caller.api.errors import error_response
+
+    await error_response(exc.status, exc.code, exc.message_zh, exc.message_en)(scope, receive, send)

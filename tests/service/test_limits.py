@@ -1,0 +1,106 @@
+"""Limits: body size (413), text without control characters or bidi overrides, integers in range and malformed
+JSON (422 in the documented shape), health detail size and the number of parts a device reports."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from caller.api.app import create_app
+from caller.config import DEMO_CONFIG, load_hospital
+from caller.testing import DEMO_TOKENS, ManualClock, run_service
+
+ADMIN = {"Authorization": f"Bearer {DEMO_TOKENS['admin']}"}
+KIOSK = {"Authorization": f"Bearer {DEMO_TOKENS['kiosk']}"}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    app = create_app(load_hospital(DEMO_CONFIG), tmp_path_factory.mktemp("limits") / "h.db",
+                     clock=ManualClock(datetime(2026, 11, 23, 9, 0)))
+    with TestClient(app) as c:
+        yield c
+
+
+def _shape(resp: httpx.Response, status: int, code: str) -> dict:
+    assert resp.status_code == status, resp.text
+    error = resp.json()["error"]
+    assert error["code"] == code and error["message_zh"] and error["message_en"]
+    return error
+
+
+def test_a_body_over_64_kib_is_refused_before_it_is_read(tmp_path):
+    with run_service(DEMO_CONFIG, tmp_path / "h.db") as live:
+        big = b'{"department": "NK", "name": "' + b"x" * 100_000 + b'"}'
+        _shape(httpx.post(f"{live}/api/v1/visits", content=big, headers={**ADMIN, "Content-Type": "application/json"}),
+               413, "body_too_large")
+
+        def chunks():  # no Content-Length: counted as it arrives
+            for _ in range(20):
+                yield b"x" * 8192
+
+        _shape(httpx.post(f"{live}/api/v1/visits", content=chunks(), headers={**ADMIN, "Content-Type": "application/json"}),
+               413, "body_too_large")
+        assert httpx.get(f"{live}/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("name", ["王\x00明", "王小明\u202e", "\u2066李四", "张\x85三", "赵\x1b[31m六"])
+def test_names_with_control_characters_or_bidi_overrides_are_422(client, name):
+    error = _shape(client.post("/api/v1/visits", headers=ADMIN, json={"department": "NK", "name": name}),
+                   422, "invalid_request")
+    assert "name" in error["message_en"]
+
+
+def test_integers_out_of_range_are_422_never_500(client):
+    huge = 2**63
+    _shape(client.get(f"/api/v1/records/patients/{huge}", headers=ADMIN), 422, "invalid_request")
+    _shape(client.get(f"/api/v1/records/reports/{huge * 10}", headers=ADMIN), 422, "invalid_request")
+    _shape(client.post("/api/v1/records/registrations", headers=ADMIN, json={"patient_id": huge, "slot_id": 1}),
+           422, "invalid_request")
+    _shape(client.post("/api/v1/records/payments", headers=ADMIN,
+                       json={"patient_id": 1, "bill_ids": [huge], "amount_fen": 1}), 422, "invalid_request")
+
+
+def test_malformed_json_is_422_in_the_documented_shape(client):
+    for path in ("/api/v1/visits", "/api/v1/records/registrations/1/cancel", "/api/v1/records/patients"):
+        _shape(client.post(path, headers={**ADMIN, "Content-Type": "application/json"}, content=b'{"name": "x",'),
+               422, "invalid_request")
+
+
+def test_health_detail_and_parts_are_bounded(client):
+    _shape(client.post("/api/v1/devices/health", headers=KIOSK, json={"status": "ok", "detail": {"log": "x" * 5000}}),
+           422, "invalid_request")
+    for n in range(16):
+        assert client.post("/api/v1/devices/health", headers=KIOSK,
+                           json={"status": "ok", "device": f"part{n}"}).status_code == 200
+    _shape(client.post("/api/v1/devices/health", headers=KIOSK, json={"status": "ok", "device": "part16"}),
+           422, "too_many_sub_devices")
+    assert client.post("/api/v1/devices/health", headers=KIOSK,
+                       json={"status": "degraded", "device": "part3"}).status_code == 200  # known parts still report
+
+
+def test_the_event_stream_takes_its_token_from_a_header_or_the_first_message(client):
+    import json
+
+    with client.websocket_connect("/api/v1/events?area=NK", headers={"Authorization": f"Bearer {DEMO_TOKENS['wall_nk']}"}) as ws:
+        assert json.loads(ws.receive_text())["type"] == "snapshot"
+    with client.websocket_connect("/api/v1/events?area=NK") as ws:
+        ws.send_text(json.dumps({"type": "auth", "token": DEMO_TOKENS["wall_nk"]}))
+        assert json.loads(ws.receive_text())["type"] == "snapshot"
+    with client.websocket_connect("/api/v1/events?area=NK") as ws:
+        ws.send_text(json.dumps({"type": "auth", "token": "guess"}))
+        refused = json.loads(ws.receive_text())
+        assert refused["type"] == "error" and refused["error"]["code"] == "unauthorized"
+
+
+def test_tokens_in_query_strings_never_reach_the_log():
+    import logging
+
+    from caller.__main__ import RedactTokens
+
+    record = logging.LogRecord("uvicorn.error", logging.INFO, "", 0, '%s - "WebSocket %s" [accepted]',
+                               ("127.0.0.1:5000", "/api/v1/events?area=NK&token=demo-wall-nk-4e1b8c6d2a93"), None)
+    RedactTokens().filter(record)
+    assert "demo-wall" not in record.getMessage() and "token=***" in record.getMessage()

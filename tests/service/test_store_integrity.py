@@ -1,0 +1,99 @@
+"""The store never lies: one service per database file, a vanished or replaced file and a full disk stop the
+acknowledgements (with a clear answer and a failed health) instead of losing what was acknowledged, and every
+commit is fsynced (synchronous=FULL or above)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime
+
+from fastapi.testclient import TestClient
+
+from caller.api.app import create_app
+from caller.config import DEMO_CONFIG, load_hospital
+from caller.store import DURABLE_SYNCHRONOUS
+from caller.testing import DEMO_TOKENS, REPO, ManualClock, free_port, run_service_process
+
+ADMIN = {"Authorization": f"Bearer {DEMO_TOKENS['admin']}"}
+
+
+def _app(db):
+    return create_app(load_hospital(DEMO_CONFIG), db, clock=ManualClock(datetime(2026, 11, 23, 9, 0)))
+
+
+def _register(client, name="张三"):
+    return client.post("/api/v1/visits", headers=ADMIN, json={"department": "NK", "name": name})
+
+
+def test_every_commit_is_fsynced(tmp_path):
+    app = _app(tmp_path / "h.db")
+    try:
+        store = app.state.service.store
+        assert store.synchronous_level() >= DURABLE_SYNCHRONOUS, "the store commits below synchronous=FULL"
+        assert app.state.records.db.conn.raw is store.conn  # records commit on the same connection
+    finally:
+        app.state.service.close()
+
+
+def test_a_second_service_on_the_same_database_refuses_to_start_and_names_the_first(tmp_path):
+    db = tmp_path / "h.db"
+    with run_service_process(DEMO_CONFIG, db) as first:
+        second = subprocess.run(
+            [sys.executable, "-m", "caller", "serve", "--config", str(DEMO_CONFIG), "--db", str(db),
+             "--host", "127.0.0.1", "--port", str(free_port()), "--demo"],
+            cwd=str(REPO), env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=60)
+        assert second.returncode != 0
+        assert f"pid {first.process.pid}" in second.stderr and "另一个进程" in second.stderr
+        assert first.process.poll() is None  # the first one goes on serving
+
+
+def test_a_deleted_database_file_stops_the_acknowledgements(tmp_path):
+    db = tmp_path / "h.db"
+    with TestClient(_app(db)) as client:
+        assert _register(client).status_code == 200
+        os.remove(db)
+        refused = _register(client, "李四")
+        assert refused.status_code == 503 and refused.json()["error"]["code"] == "storage_unavailable"
+        assert "信息科" in refused.json()["error"]["message_zh"]
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json()["status"] == "failed"
+        assert health.json()["problem"] == "storage_unavailable"
+
+
+def test_a_replaced_database_file_stops_the_acknowledgements(tmp_path):
+    db = tmp_path / "h.db"
+    with TestClient(_app(db)) as client:
+        assert _register(client).status_code == 200
+        (tmp_path / "other.db").write_bytes(db.read_bytes())
+        os.replace(tmp_path / "other.db", db)
+        refused = client.post("/api/v1/records/patients", headers=ADMIN, json={
+            "source": "typed", "id_number": "11010119900307803X", "name": "王小明", "phone": "13800000000"})
+        assert refused.status_code == 503 and refused.json()["error"]["code"] == "storage_unavailable"
+        assert client.get("/healthz").json()["status"] == "failed"
+
+
+def test_a_full_disk_answers_507_says_so_in_health_and_recovers_by_itself(tmp_path):
+    db = tmp_path / "h.db"
+    with TestClient(_app(db)) as client:
+        store = client.app.state.service.store
+        assert _register(client).status_code == 200
+        with store.lock:
+            pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+            store.conn.execute(f"PRAGMA max_page_count={pages}")  # not one page more: the disk is full
+        names = [f"患者{i}" for i in range(60)]
+        answers = [_register(client, name) for name in names]
+        full = [a for a in answers if a.status_code != 200]
+        assert full and all(a.status_code == 507 and a.json()["error"]["code"] == "disk_full" for a in full)
+        assert "磁盘已满" in full[0].json()["error"]["message_zh"]
+        health = client.get("/healthz").json()
+        assert health["status"] == "failed" and health["problem"] == "disk_full"
+        pane = client.get("/api/v1/devices", headers=ADMIN).json()
+        assert pane[0]["device"] == "caller-service" and pane[0]["status"] == "offline"
+        acknowledged = [n for n, a in zip(names, answers) if a.status_code == 200]
+        with store.lock:
+            store.conn.execute("PRAGMA max_page_count=1073741823")  # space is back
+        assert _register(client, "王五").status_code == 200
+        assert client.get("/healthz").json()["status"] == "ok"
+        stored = {v.patient_name for v in client.app.state.service.engine.visits()}
+        assert set(acknowledged) <= stored and not ({n for n, a in zip(names, answers) if a.status_code == 507} & stored)
