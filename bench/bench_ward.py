@@ -2,7 +2,8 @@
 
 * ``help_loop``: the kiosk window's 呼叫工作人员 -> the guide desk console's help bar shows the call
   (``press_to_console_p99_ms``); the console's 我来处理 -> the kiosk shows who is coming (``ack_to_kiosk_p99_ms``).
-  The caller service runs as its own process; the kiosk and the console are the real windows in this process.
+  Three processes as in a hospital: the caller service, the kiosk (this module run as
+  ``python -m bench.bench_ward kiosk URL TOKEN``) and the console window in the benchmark process.
 * ``device_health``: the simulated printer runs out of paper, the kiosk's next status check (each heartbeat
   does one; so does every print) -> the console's alert bar shows it (``fault_to_alert_p99_ms``); and a
   10-minute simulated morning of heartbeats from every device, with the service's own offline check running,
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 import tempfile
 import time
 from datetime import datetime
@@ -54,44 +56,132 @@ def _apps():
     return app
 
 
-def help_loop(samples: int = SAMPLES) -> dict:
-    from caller.testing import run_service_process
-    from caller_console.app import open_console
+def _kiosk_process(url: str, token: str) -> int:
+    """Child: the real kiosk window. Reads commands (press, home) on stdin; prints what its help screen shows,
+    with the moment (``time.monotonic()``: one clock for every process of the machine)."""
+    import threading
+
+    from PySide6.QtCore import QObject, QTimer, Signal
+
     from kiosk.app import build_kiosk
 
     app = _apps()
+    kiosk = build_kiosk(url, token, start_devices=False)
+
+    def say(message: dict) -> None:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+
+    class Commands(QObject):
+        got = Signal(str)
+
+    commands = Commands()
+    state = {"last": ""}
+
+    def run(command: str) -> None:
+        if command == "press":
+            say({"pressed": time.monotonic()})
+            kiosk.flows.call_staff()
+        elif command == "home":
+            kiosk.go_home("home")
+        elif command == "quit":
+            app.quit()
+
+    def watch() -> None:
+        speech = getattr(kiosk.current, "speech", "") if kiosk.current is not None else ""
+        for word, kind in (("正在赶来", "coming"), ("已结束", "closed"), ("正在等待", "waiting")):
+            if word in speech and state["last"] != kind:
+                state["last"] = kind
+                say({kind: time.monotonic()})
+        if kiosk.current is not None and kiosk.current.name == "home":
+            state["last"] = ""
+
+    commands.got.connect(run)
+    watcher = QTimer()
+    watcher.timeout.connect(watch)
+    watcher.start(1)
+    threading.Thread(target=lambda: [commands.got.emit(line.strip()) for line in sys.stdin], daemon=True).start()
+    say({"ready": True})
+    app.exec()
+    kiosk.close()
+    return 0
+
+
+def help_loop(samples: int = SAMPLES) -> dict:
+    """The kiosk runs as its own process (as on the lobby PC); the console is the real window here."""
+    import os
+    import queue
+    import subprocess
+    import threading
+
+    from caller.testing import run_service_process
+    from caller_console.app import open_console
+
+    app = _apps()
     press, ack, lost = [], [], 0
+    repo = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as tmp, run_service_process(db_path=Path(tmp) / "bench.db") as service:
-        kiosk = build_kiosk(service.base_url, KIOSK, start_devices=False)
+        env = {**os.environ, "PYTHONPATH": str(repo), "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+        child = subprocess.Popen([sys.executable, "-m", "bench.bench_ward", "kiosk", service.base_url, KIOSK],
+                                 cwd=str(repo), env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True)
+        lines: queue.Queue[dict] = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(json.loads(line)) for line in child.stdout
+                                         if line.startswith("{")], daemon=True).start()
+
+        def send(command: str) -> None:
+            child.stdin.write(command + "\n")
+            child.stdin.flush()
+
+        def expect(key: str, timeout: float = 5.0) -> float | None:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                app.processEvents()
+                try:
+                    message = lines.get(timeout=0.001)
+                except queue.Empty:
+                    continue
+                if key in message:
+                    return message[key]
+            return None
+
         desk = open_console(service.base_url, DT_CONSOLE, "wangdy", PASSWORD, area="DT")
         desk.show()
         try:
             _until(app, lambda: desk.online, 10)
+            if expect("ready", 30) is None:
+                raise RuntimeError("the kiosk process did not start")
             for _ in range(samples):
                 before = set(desk.help_calls)
-                start = time.monotonic()
-                kiosk.flows.call_staff()
+                send("press")
+                pressed = expect("pressed")
                 shown = _until(app, lambda: bool(set(desk.help_calls) - before) and desk.help_bar.isVisible())
-                if shown is None:
+                if pressed is None or shown is None:
                     lost += 1
                     continue
-                press.append((shown - start) * 1000)
+                press.append((shown - pressed) * 1000)
                 help_id = next(iter(set(desk.help_calls) - before))
-                _until(app, lambda: kiosk.current is not None and kiosk.current.name == "help")
+                expect("waiting")
                 start = time.monotonic()
                 desk.acknowledge_help(help_id)
-                coming = _until(app, lambda: "正在赶来" in getattr(kiosk.current, "speech", ""))
+                coming = expect("coming")
                 if coming is None:
                     lost += 1
                 else:
                     ack.append((coming - start) * 1000)
                 desk.close_help(help_id, "resolved")
-                _until(app, lambda: help_id not in desk.help_calls and "已结束" in getattr(kiosk.current, "speech", ""))
-                kiosk.go_home("home")
+                expect("closed")
+                _until(app, lambda: help_id not in desk.help_calls)
+                send("home")
         finally:
             desk.shutdown()
             desk.close()
-            kiosk.close()
+            try:
+                send("quit")
+                child.stdin.close()
+                child.wait(10)
+            except (OSError, subprocess.TimeoutExpired):
+                child.kill()
     return {"samples": len(press), "lost": lost,
             "press_to_console_median_ms": round(statistics.median(press), 2) if press else None,
             "press_to_console_p99_ms": _p99(press),
@@ -205,3 +295,6 @@ def console_bytes() -> dict:
 
 
 BENCHES = {"help_loop": help_loop, "device_health": device_health, "console_bytes": console_bytes}
+
+if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "kiosk":
+    sys.exit(_kiosk_process(sys.argv[2], sys.argv[3]))
