@@ -6,7 +6,7 @@ PY := .venv/bin/python
 # and runs headless (offscreen) when there is none.
 OFFSCREEN := QT_QPA_PLATFORM=offscreen
 
-.PHONY: setup demo test bench screenshots serve clean lock
+.PHONY: setup demo test bench screenshots serve clean lock bundle
 
 setup:
 	@bash scripts/setup.sh
@@ -33,7 +33,13 @@ lock:
 	.venv/bin/pip install -q pip-tools
 	.venv/bin/pip-compile -q --generate-hashes --extra test --all-build-deps --allow-unsafe --strip-extras \
 	  --no-emit-index-url --no-emit-find-links $(LOCK_ARGS) -o requirements.lock pyproject.toml
+	.venv/bin/pip-compile -q --generate-hashes --all-build-deps --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links -c requirements.lock -o requirements-runtime.lock pyproject.toml
 	python3 scripts/lockcheck.py --stamp
+
+# One archive for machines without network: code, every wheel (PySide6 included), the .deb files (docs/operations.md).
+bundle: setup
+	bash scripts/bundle.sh $(BUNDLE_ARGS)
 
 clean:
 	rm -rf out .venv

@@ -3,6 +3,12 @@
     python -m caller serve --config FILE --db FILE [--host 0.0.0.0] [--port 8700]
     python -m caller check-config FILE
     python -m caller hash-password [--password TEXT]
+    python -m caller reload [--service URL] [--token-file PATH]       re-read the hospital file, no restart
+    python -m caller backup DIR [--db FILE] [--daily N] [--monthly M]  online backup, checked, with retention
+    python -m caller restore FILE [--db FILE]                          service stopped: put a backup in place
+    python -m caller new-device ROLE --area AREA [--room ROOM] [--config FILE]
+    python -m caller rotate-token DEVICE [--config FILE]
+    python -m caller install-unit ROLE [--print] [...]                 systemd units (docs/operations.md)
     python -m caller access-matrix [--write docs/security.md]
     python -m caller rollups --db FILE rebuild
     python -m caller simulate --config FILE --db FILE --day 2026-11-23 [--set PATH=VALUE] [--open-room ROOM]
@@ -34,7 +40,7 @@ def serve(args: argparse.Namespace) -> int:
     from caller.api.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(config, args.db)
+    app = create_app(config, args.db, config_path=args.config)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
                 loop="auto", http="auto", ws=os.environ.get("CALLER_WS_IMPL", "websockets-sansio"), ws_ping_interval=5.0, ws_ping_timeout=5.0, ws_per_message_deflate=False,
                 timeout_graceful_shutdown=3)
@@ -64,6 +70,129 @@ def hash_password_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_CONFIG = "/etc/hospital/hospital.toml"
+DEFAULT_DB = "/var/lib/hospital/hospital.db"
+
+
+def _hospital_now(config_path: str | None):
+    """Hospital time (the file's zone when it can be read, else the default zone)."""
+    from caller.clock import DEFAULT_TIMEZONE, HospitalClock
+
+    timezone = DEFAULT_TIMEZONE
+    if config_path and os.path.exists(config_path):
+        try:
+            timezone = load_hospital(config_path).hospital.timezone
+        except ConfigError:
+            pass
+    return HospitalClock(timezone)()
+
+
+def reload_cmd(args: argparse.Namespace) -> int:
+    from caller.client import CallerClient, CallerError
+    from caller.tokens import token_from_args
+
+    try:
+        with CallerClient(args.service, token_from_args(args), timeout=30) as client:
+            answer = client.request("POST", "/admin/reload")
+    except CallerError as exc:
+        print(f"{exc.message_zh}\n{exc.message_en}", file=sys.stderr)
+        return 2
+    print(f"已重新加载 / reloaded {answer.get('source')}: {answer.get('changes') or 'no changes'}")
+    return 0
+
+
+def backup_cmd(args: argparse.Namespace) -> int:
+    from caller.ops.backup import BackupError, backup
+
+    try:
+        result = backup(args.db, args.dir, _hospital_now(args.config), daily=args.daily, monthly=args.monthly)
+    except (BackupError, OSError) as exc:
+        print(f"备份失败 / backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"备份完成 / backup ok: {result.path} ({result.bytes / 1e6:.1f} MB, {result.seconds:.1f} s, "
+          f"integrity ok); removed by retention: {len(result.removed)}")
+    return 0
+
+
+def restore_cmd(args: argparse.Namespace) -> int:
+    from caller.ops.backup import BackupError, restore
+
+    try:
+        aside = restore(args.file, args.db, _hospital_now(args.config))
+    except (BackupError, OSError) as exc:
+        print(f"恢复失败 / restore refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"已恢复 / restored {args.file} -> {args.db}" + (f" (previous database kept as {aside})" if aside else ""))
+    print("现在可以启动服务 / now start the service: systemctl start hospital-service")
+    return 0
+
+
+def new_device_cmd(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from caller.ops.devices import add_device, install_snippet, write_atomically
+
+    path = Path(args.config)
+    try:
+        device = add_device(path.read_text(encoding="utf-8"), args.role, area=args.area, room=args.room,
+                            device_id=args.id, name=args.name or "", source=str(path))
+    except (ConfigError, ValueError, OSError) as exc:
+        print(f"未添加 / not added: {exc}", file=sys.stderr)
+        return 2
+    write_atomically(path, device.text)
+    print(f"已添加设备 / added device {device.id} ({device.role}) to {path}")
+    print(install_snippet(device, args.role, args.service))
+    return 0
+
+
+def rotate_token_cmd(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from caller.ops.devices import rotate_token, write_atomically
+
+    path = Path(args.config)
+    try:
+        text, token = rotate_token(path.read_text(encoding="utf-8"), args.device, source=str(path))
+    except (ConfigError, ValueError, OSError) as exc:
+        print(f"未更换 / not rotated: {exc}", file=sys.stderr)
+        return 2
+    write_atomically(path, text)
+    print(f"已更换 {args.device} 的令牌 / new token for {args.device} written to {path}")
+    print(f"printf '%s' '{token}' > /etc/hospital/credentials/<role>.token   # on the device, then restart its unit")
+    print("python -m caller reload   # on the service machine: the old token stops working now")
+    return 0
+
+
+def install_unit_cmd(args: argparse.Namespace) -> int:
+    import shlex
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from caller.ops.units import ROLES, UnitOptions, render_backup_units, render_unit, unit_name
+
+    options = UnitOptions(app_dir=args.app_dir, config=args.config, db=args.db, service_url=args.service,
+                          port=args.port, user=args.user or "", token_file=args.token_file or "",
+                          extra_args=tuple(shlex.split(args.extra)), backup_dir=args.backup_dir)
+    units = render_backup_units(options) if args.role == "backup" else {unit_name(args.role): render_unit(args.role, options)}
+    if args.print:
+        for name, text in units.items():
+            print(f"# ---- {name}\n{text}")
+        return 0
+    target = Path(args.unit_dir)
+    target.mkdir(parents=True, exist_ok=True)
+    for name, text in units.items():
+        (target / name).write_text(text, encoding="utf-8")
+        print(f"wrote {target / name}")
+    if args.role in ROLES and args.role != "service":
+        print(f"put this device's token in {options.token_for(args.role)} (chmod 600, root) before starting")
+    if shutil.which("systemctl") and target == Path("/etc/systemd/system"):
+        subprocess.run(["systemctl", "daemon-reload"], check=False)
+        first = next(iter(units)) if args.role != "backup" else "hospital-backup.timer"
+        print(f"then: systemctl enable --now {first}")
+    return 0
+
+
 def access_matrix(args: argparse.Namespace) -> int:
     """Print (or write into docs/security.md) the route x principal table generated from the access rules."""
     from pathlib import Path
@@ -78,6 +207,9 @@ def access_matrix(args: argparse.Namespace) -> int:
         path.write_text(replace_matrix(path.read_text(encoding="utf-8"), table), encoding="utf-8")
     else:
         print(table)
+    return 0
+
+
 def rollups_cmd(args: argparse.Namespace) -> int:
     """Recompute the cockpit's daily rollups from the stored history (the service may keep running)."""
     import sqlite3
@@ -142,6 +274,52 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("hash-password", help="print a password hash for [[users]] password_hash")
     p.add_argument("--password", help="(default: asked without echo)")
     p.set_defaults(fn=hash_password_cmd)
+    p = sub.add_parser("reload", help="re-read the hospital file in the running service (admin token)")
+    p.add_argument("--service", default="http://127.0.0.1:8700")
+    from caller.tokens import add_token_arguments
+
+    add_token_arguments(p)
+    p.set_defaults(fn=reload_cmd)
+    p = sub.add_parser("backup", help="online backup of the database into DIR (checked, with retention)")
+    p.add_argument("dir")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--config", default=DEFAULT_CONFIG, help="hospital file (its time zone names the backup)")
+    p.add_argument("--daily", type=int, default=14, help="keep the newest backup of each of the last N days")
+    p.add_argument("--monthly", type=int, default=12, help="and of each of the last M months")
+    p.set_defaults(fn=backup_cmd)
+    p = sub.add_parser("restore", help="put a backup in place of the database (the service must be stopped)")
+    p.add_argument("file")
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.set_defaults(fn=restore_cmd)
+    p = sub.add_parser("new-device", help="add a device with a fresh token to the hospital file")
+    p.add_argument("role", choices=("kiosk", "console", "wall", "door", "speaker", "admin", "monitor"))
+    p.add_argument("--area")
+    p.add_argument("--room")
+    p.add_argument("--id")
+    p.add_argument("--name")
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.add_argument("--service", default="http://SERVICE:8700", help="the service URL for the install snippet")
+    p.set_defaults(fn=new_device_cmd)
+    p = sub.add_parser("rotate-token", help="give a device a fresh token in the hospital file")
+    p.add_argument("device")
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.set_defaults(fn=rotate_token_cmd)
+    p = sub.add_parser("install-unit", help="write the systemd unit of a role (or the backup timer)")
+    p.add_argument("role", choices=("service", "kiosk", "console", "wall", "door", "speaker", "backup"))
+    p.add_argument("--print", action="store_true", help="print instead of writing")
+    p.add_argument("--unit-dir", default="/etc/systemd/system")
+    p.add_argument("--app-dir", default=str(__import__("pathlib").Path(__file__).resolve().parent.parent))
+    p.add_argument("--config", default=DEFAULT_CONFIG)
+    p.add_argument("--db", default=DEFAULT_DB)
+    p.add_argument("--service", default="http://SERVICE:8700")
+    p.add_argument("--port", type=int, default=8700)
+    p.add_argument("--user")
+    p.add_argument("--token-file", help="default /etc/hospital/credentials/ROLE.token")
+    p.add_argument("--backup-dir", default="/var/backups/hospital")
+    p.add_argument("--args", dest="extra", default="",
+                   help="more arguments for the program, one string (kiosk: '--reader /dev/idcard --printer ...')")
+    p.set_defaults(fn=install_unit_cmd)
     p = sub.add_parser("access-matrix", help="print the access matrix (route x principal) from the access rules")
     p.add_argument("--write", metavar="FILE", help="replace the table in FILE (docs/security.md) instead")
     p.set_defaults(fn=access_matrix)

@@ -204,6 +204,13 @@ class Authenticator:
                                 patients=frozenset(session.patients), cards=frozenset(session.cards))
         return who
 
+    def reconfigure(self, config: HospitalConfig) -> None:
+        """A reloaded hospital file: new device tokens work at once, removed or rotated ones stop; logged-in users
+        are looked up again, so a removed user or a changed area takes effect on their next request."""
+        self.config = config
+        self._devices = {d.token: d for d in config.devices}
+        self._sessions = {}
+
     def _device_principal(self, device: Device) -> Principal:
         area = device.area
         if area is None and device.room:

@@ -21,7 +21,7 @@ from caller.passwords import is_password_hash
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Session = Literal["am", "pm"]
-Role = Literal["kiosk", "console", "display", "speaker", "admin"]
+Role = Literal["kiosk", "console", "display", "speaker", "admin", "monitor"]  # monitor: reads /metrics only
 
 
 class ConfigError(Exception):

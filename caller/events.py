@@ -68,6 +68,7 @@ class Subscriber:
     def __init__(self, area: str, audience: str):
         self.area = area
         self.audience = audience
+        self.role = ""
         self.direct: Callable[[bytes], bool] | None = None  # writes a ready frame to the socket (see below)
         self.closed = False
         self.last_seq = 0
@@ -152,6 +153,8 @@ class EventHub:
         self._loop_thread: int | None = None
         self._heartbeat: asyncio.Task | None = None
         self._deferred: list[EventRow] | None = None  # events waiting behind a queue event (see _publish_now)
+        self.on_fan_out: Callable[[float], None] | None = None  # seconds from publish to every frame queued
+        self._published_at: dict[int, float] = {}
         # area -> (version, staff snapshot) the staff subscribers hold: queue events reach them as deltas
         self._staff_last: dict[str, tuple[int, dict]] = {}
 
@@ -173,6 +176,12 @@ class EventHub:
         """Fan out committed events (any thread). Recorded at once; sent from the loop in seq order."""
         if not events:
             return
+        if self.on_fan_out is not None:
+            if len(self._published_at) > 10_000:  # events nobody was subscribed to
+                self._published_at.clear()
+            now = time.perf_counter()
+            for ev in events:
+                self._published_at[ev.seq] = now
         if self.loop is None or threading.get_ident() == self._loop_thread:
             self._publish_now(events)
         else:
@@ -218,9 +227,17 @@ class EventHub:
             self._fan_out(ev, snapshots)
 
     def _fan_out(self, ev: EventRow, snapshots: dict[tuple[str, str], dict]) -> None:
+        published = self._published_at.pop(ev.seq, None)
         subs = self.subscribers.get(ev.area)
         if not subs:
             return
+        try:
+            self._send_to(subs, ev, snapshots)
+        finally:
+            if published is not None and self.on_fan_out is not None:
+                self.on_fan_out(time.perf_counter() - published)
+
+    def _send_to(self, subs: set[Subscriber], ev: EventRow, snapshots: dict[tuple[str, str], dict]) -> None:
         texts: dict[str, str] = {}
         frames: dict[str, bytes] = {}
         for sub in list(subs):
@@ -268,12 +285,13 @@ class EventHub:
         return version
 
     # ------------------------------------------------------------ subscribe
-    def subscribe(self, area: str, audience: str, since: int | None) -> tuple[Subscriber, list[str]]:
+    def subscribe(self, area: str, audience: str, since: int | None, role: str = "") -> tuple[Subscriber, list[str]]:
         """Register a subscriber and return the messages to send first (replay or snapshot).
 
         Runs synchronously on the loop, so no event can slip between the replay and the live feed.
         """
         sub = Subscriber(area, audience)
+        sub.role = role  # the device's role, for /metrics
         current = self.seq
         first: list[str] = []
         if since is None or since > current or current - since > self.replay_limit:

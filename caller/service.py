@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -22,6 +23,8 @@ from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, Change, EngineEvent, RoomState, RuleError, Visit
 from caller.device_health import PART_ZH, PROBLEMS, HealthView, alert_data, evaluate
 from caller.events import EventHub
+from caller.ops.backup import hold_service_lock
+from caller.ops.metrics import ServiceMetrics
 from caller.help import HelpCall
 from caller.store import AuditRow, ChangeRows, EventRow, Store
 from cockpit import rollups, sources
@@ -48,6 +51,7 @@ class CallerService:
         self.clock = clock or HospitalClock(config.hospital.timezone)  # naive hospital time, whatever the machine's zone
         self.store = db_path if isinstance(db_path, Store) else Store(db_path)
         self.store.clock = self.clock
+        self._running = hold_service_lock(self.store.path)  # `caller restore` refuses while this is held
         self.auth = Authenticator(config, self.store)
         # One lock for the engine and the store: a plug-in that runs a command inside its own store
         # transaction takes them in the same order as the API does, so the two can never deadlock.
@@ -56,12 +60,15 @@ class CallerService:
             rollups.create(self.store.conn)
         self.engine = self._build_engine()
         self.hub = EventHub(self.store, self.area_snapshot, clock=self.clock, zone=self.zone)
+        self.metrics = ServiceMetrics(self)
+        self.hub.on_fan_out = self.metrics.fanout_seconds.observe
         self.started_at = self.clock()
         self._alerts: dict[str, dict] = {}  # department -> active wait alert data
         self.broadcasts: dict[str, list[dict]] = {}  # area -> today's latest notices, newest first
         self._area_ids = {a.id for a in config.areas}
         self._room_area = {r.id: a.id for a in config.areas for r in a.rooms}
         self._dept_area = {d.id: d.area for d in config.departments}
+        self.reload_hooks: list[Callable[[HospitalConfig], None]] = []  # plug-ins that keep config (records)
         self._help = {row["id"]: HelpCall.from_row(row) for row in self.store.help_calls(open_only=True)}
         self._help_closed: dict[str, HelpCall] = {}  # closed since start: the kiosk reads how its call ended
         self._seen: dict[str, datetime] = {}  # device -> last request (any route) by the service clock
@@ -83,8 +90,75 @@ class CallerService:
         with self.lock:
             self.engine = self._build_engine()
 
+    def reload_file(self, path: str | Path, *, actor: str = "system") -> dict:
+        """Re-read the hospital file and apply it (see :meth:`apply_config`); a bad file is refused as a whole,
+        audited, and the running configuration kept (ConfigError)."""
+        from caller.config import ConfigError, load_hospital
+
+        try:
+            return self.apply_config(load_hospital(path), actor=actor, source=str(path))
+        except ConfigError as exc:
+            self._audit_system("config_reload_refused", actor,
+                               {"source": str(path), "problems": [f"{k}: {m}" if k else m for k, m in exc.problems]})
+            log.error("hospital file %s refused, the running configuration is kept:\n%s", path, exc)
+            raise
+
+    def _audit_system(self, action: str, actor: str, detail: dict) -> None:
+        with self.lock:
+            ts = self.clock().isoformat(timespec="milliseconds")
+            user, _, device = actor.rpartition("@")
+            rows = ChangeRows(audit=[AuditRow(ts=ts, user=user, device=device or "system", action=action,
+                                              visit_id=None, before=None, after=None, detail=detail)])
+            with self.store.transaction() as conn:
+                self.store.write_change(conn, rows)
+
+    def apply_config(self, new: HospitalConfig, *, actor: str = "system", source: str = "") -> dict:
+        """Put a new (already validated) hospital file into service without dropping a connection or a queue.
+
+        Refused (ConfigError, nothing changed) when it would orphan today's queued patients or change the time
+        zone. Devices, users, rules, notices, schedules and fees apply at once; every reload is audited.
+        """
+        from caller.config import ConfigError
+        from caller.engine.model import FINAL_STATES
+        from caller.ops.reload import config_changes, reload_problems
+
+        with self.lock:
+            today = self.clock().date()
+            live = [v for v in self.engine.visits() if v.day == today and v.state not in FINAL_STATES]
+            problems = reload_problems(self.config, new, live)
+            if problems:
+                raise ConfigError(source or "hospital file", problems)
+            changes = config_changes(self.config, new)
+            old_config, old_engine = self.config, self.engine
+            self.config = new
+            try:
+                self.engine = self._build_engine()
+            except BaseException:
+                self.config, self.engine = old_config, old_engine
+                raise
+            self.auth.reconfigure(new)
+            self._area_ids = {a.id for a in new.areas}
+            self._room_area = {r.id: a.id for a in new.areas for r in a.rooms}
+            self._dept_area = {d.id: d.area for d in new.departments}
+            for hook in self.reload_hooks:
+                hook(new)
+            ts = self.clock().isoformat(timespec="milliseconds")
+            user, _, device = actor.rpartition("@")
+            rows = ChangeRows(
+                events=[("queue", area.id, ts, {"reason": "config_reload"}) for area in new.areas],
+                audit=[AuditRow(ts=ts, user=user, device=device or "system", action="config_reload", visit_id=None,
+                                before=None, after=None, detail={"source": source, **changes})])
+            with self.store.transaction() as conn:
+                events = self.store.write_change(conn, rows)
+            self.hub.publish(events)  # screens get a fresh snapshot (notices, rooms) on the links they have
+            log.info("hospital file reloaded from %s by %s: %s", source or "-", actor, changes or "no changes")
+            return {"status": "reloaded", "source": source, "changes": changes}
+
     def close(self) -> None:
         self.store.close()
+        if self._running is not None:
+            self._running.close()
+            self._running = None
 
     # ------------------------------------------------------------------------ commands
     def execute(self, command: str, who: Principal, *, idempotency_key: str | None = None,
@@ -94,8 +168,22 @@ class CallerService:
         ``idempotency_key``: a retry with the same key returns the stored first response.
         ``extra_writes(conn, response)`` runs inside the same transaction (records use it to write
         their own rows atomically with the visit); if it raises, nothing is written and the engine
-        is restored.
+        is restored. Counted in /metrics by command and result.
         """
+        started = time.perf_counter()
+        try:
+            response = self._execute(command, who, idempotency_key, extra_writes, args)
+        except RuleError:
+            self.metrics.command(command, "refused", time.perf_counter() - started)
+            raise
+        except BaseException:
+            self.metrics.command(command, "error", time.perf_counter() - started)
+            raise
+        self.metrics.command(command, "ok", time.perf_counter() - started)
+        return response
+
+    def _execute(self, command: str, who: Principal, idempotency_key: str | None,
+                 extra_writes: ExtraWrites | None, args: dict) -> dict:
         key = f"{command}:{idempotency_key}" if idempotency_key else None
         if key:
             stored = self.store.idempotent_response(key)

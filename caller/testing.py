@@ -87,7 +87,8 @@ def run_service(config: str | Path | HospitalConfig = DEMO_CONFIG, db_path: str 
     from caller.api.app import create_app
 
     cfg = config if isinstance(config, HospitalConfig) else load_hospital(config)
-    app = create_app(cfg, db_path, clock=clock, records=records)
+    app = create_app(cfg, db_path, clock=clock, records=records,
+                     config_path=None if isinstance(config, HospitalConfig) else config)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
                                            access_log=False, ws=ws, lifespan="on",
                                            ws_per_message_deflate=False))

@@ -29,7 +29,7 @@ def settings_from_service(backend: Backend, settings: KioskSettings, token: str)
     settings.hospital_name = info.get("name") or settings.hospital_name
     settings.hospital_name_en = info.get("name_en") or settings.hospital_name_en
     device = hospital.get("device") or {}
-    for key in ("admin_pin", "timeout_s", "elderly_timeout_s", "payment_timeout_s"):
+    for key in ("admin_pin", "admin_pin_hash", "timeout_s", "elderly_timeout_s", "payment_timeout_s"):
         if device.get(key):
             setattr(settings, key, type(getattr(settings, key))(device[key]))
     return True
@@ -46,7 +46,7 @@ def device_settings(config_path: str | None, token: str, settings: KioskSettings
         return
     values = dict(getattr(device, "settings", None) or {})
     settings.device_id = device.id
-    for key in ("admin_pin", "timeout_s", "elderly_timeout_s", "payment_timeout_s"):
+    for key in ("admin_pin", "admin_pin_hash", "timeout_s", "elderly_timeout_s", "payment_timeout_s"):
         if key in values:
             setattr(settings, key, type(getattr(settings, key))(values[key]))
     if "confirm_check_in" in values:

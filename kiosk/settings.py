@@ -13,6 +13,7 @@ class KioskSettings:
     warn_s: int = 10
     tick_ms: int = 1000
     admin_pin: str = "000000"
+    admin_pin_hash: str = ""  # from the hospital file (python -m caller new-device); when set, admin_pin is unused
     per_page: int = 6
     elderly_per_page: int = 6
     elderly_scale: float = 1.5
@@ -23,3 +24,11 @@ class KioskSettings:
     printer_profile: str = "generic-80-gbk"
     a4_printer: str = ""  # CUPS queue for A4 lab reports, "LabA4" or "LabA4@host:port"; "" = thermal only
     confirm_check_in: bool = True  # False: a patient with exactly one appointment due is checked in as the card is read
+
+    def pin_matches(self, pin: str) -> bool:
+        """The staff PIN typed on the keypad: checked against its hash when the file has one (never stored plain)."""
+        if self.admin_pin_hash:
+            from caller.passwords import verify_password
+
+            return verify_password(pin, self.admin_pin_hash)
+        return pin == self.admin_pin

@@ -20,6 +20,7 @@ from records.errors import RecordsError
 from records.models import (BillCreate, CancelRequest, CheckInRequest, HoldRequest, Identify, PatientCreate, PayCode,
                             PaymentCreate, PaymentNotice, Proxy, RatingCreate, ReconcileRequest, ReportPrint, ReportVerify,
                             StopClinic)
+from records.settings import settings_from_config
 
 log = logging.getLogger("records.api")
 
@@ -329,4 +330,10 @@ def install(app: Any, service: Any, *, payments: Any = None, **overrides: Any) -
     records = open_records(RecordsDB.on_store(service.store), service.config, clock=service.clock,
                            queue=ServiceQueueLink(service), payments=payments or default_payments(), **overrides)
     app.state.records = records
+
+    def reconfigure(config: Any) -> None:  # a reloaded hospital file: schedules, fees and rules from now on
+        records.config = config
+        records.settings = settings_from_config(config, **overrides)
+
+    service.reload_hooks.append(reconfigure)
     return records

@@ -1,7 +1,10 @@
 """Does requirements.lock belong to pyproject.toml? (stdlib only: runs before any virtual environment exists)
 
     python3 scripts/lockcheck.py            # exit 0 when they agree, 1 (with what to do) when not
-    python3 scripts/lockcheck.py --stamp    # after pip-compile: write the fingerprint line into the lock
+    python3 scripts/lockcheck.py --stamp    # after pip-compile: write the fingerprint line into the locks
+
+Two locks, compiled together by `make lock`: requirements.lock (everything, tests included: CI, development) and
+requirements-runtime.lock (what the hospital's machines run, at the same versions: the offline bundle).
 
 The lock's first line is ``# pyproject-dependencies-sha256: <hex>``: a hash of what pyproject.toml asks for
 (requires-python, dependencies, optional dependencies, build requirements). Editing anything else in
@@ -18,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "pyproject.toml"
 LOCK = ROOT / "requirements.lock"
+LOCKS = (LOCK, ROOT / "requirements-runtime.lock")
 MARK = "# pyproject-dependencies-sha256: "
 
 
@@ -47,12 +51,14 @@ def stamp(lock: Path = LOCK, pyproject: Path = PYPROJECT) -> None:
 
 def main(argv: list[str]) -> int:
     if "--stamp" in argv:
-        stamp()
+        for lock in LOCKS:
+            stamp(lock)
         return 0
-    if stamped() == fingerprint():
+    wrong = [lock for lock in LOCKS if stamped(lock) != fingerprint()]
+    if not wrong:
         return 0
-    print("setup: requirements.lock does not match the dependencies in pyproject.toml "
-          f"({'no lock file' if not LOCK.exists() else 'a dependency was added or changed'}).\n"
+    print(f"setup: {' and '.join(lock.name for lock in wrong)} do not match the dependencies in pyproject.toml "
+          f"({'no lock file' if not all(lock.exists() for lock in wrong) else 'a dependency was added or changed'}).\n"
           "setup: run `make lock` (pip-compile --generate-hashes), check the versions it picked and commit "
           "requirements.lock with pyproject.toml.", file=sys.stderr)
     return 1

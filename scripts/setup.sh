@@ -34,15 +34,41 @@ check_platform() {
 check_platform
 if [ "${1:-}" = "--check-platform" ]; then echo "setup: platform ok"; exit 0; fi
 
+# --offline BUNDLE: everything comes from the archive `make bundle` built (a .tar.gz or its unpacked directory):
+# .deb files from its debs/, Python wheels from its wheels/ (pip --no-index), checked against its lock's hashes.
+OFFLINE=""
+LOCK=requirements.lock
+if [ "${1:-}" = "--offline" ]; then
+  bundle=${2:?"setup: --offline needs the bundle: scripts/setup.sh --offline hospital-queue-bundle.tar.gz"}
+  if [ -f "$bundle" ]; then
+    OFFLINE=$(mktemp -d)
+    trap 'rm -rf "$OFFLINE"' EXIT
+    tar -xzf "$bundle" -C "$OFFLINE"
+    OFFLINE="$OFFLINE/hospital-queue"
+  elif [ -d "$bundle" ]; then
+    OFFLINE=$(cd "$bundle" && pwd)
+  else
+    echo "setup: no bundle at $bundle" >&2; exit 5
+  fi
+  [ -f "$OFFLINE/BUNDLE.txt" ] || { echo "setup: $bundle is not a bundle made by \`make bundle\` (no BUNDLE.txt)" >&2; exit 5; }
+  LOCK="$OFFLINE/$(sed -n 's/^lock=//p' "$OFFLINE/BUNDLE.txt")"
+  echo "setup: installing offline from $bundle ($(sed -n 's/^built=//p' "$OFFLINE/BUNDLE.txt"))"
+fi
+
 DEBS="tzdata espeak-ng libespeak-ng1 fonts-wqy-microhei sox alsa-utils libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0
-  chromium cups cups-client printer-driver-cups-pdf poppler-utils"
+  chromium cups cups-client printer-driver-cups-pdf poppler-utils cage xwayland"
+if [ "${1:-}" = "--print-debs" ]; then echo $DEBS; exit 0; fi
 missing=""
 for p in $DEBS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  if [ -n "$OFFLINE" ] && [ "$(id -u)" = 0 ] && ls "$OFFLINE"/debs/*.deb >/dev/null 2>&1; then
+    echo "setup: installing Debian packages from the bundle:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends --no-download "$OFFLINE"/debs/*.deb >/dev/null
+  elif [ -z "$OFFLINE" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup: installing Debian packages:$missing"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
@@ -63,7 +89,12 @@ fi
 # A lock that does not match pyproject.toml stops setup here: run `make lock` and commit both files.
 "$PY" scripts/lockcheck.py || exit 4
 stamp=.venv/.installed
-if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ -n "$OFFLINE" ]; then
+  echo "setup: installing Python packages from the bundle's wheels ($(basename "$LOCK"), no network)"
+  .venv/bin/pip install -q --no-index --find-links "$OFFLINE/wheels" --require-hashes --no-deps -r "$LOCK"
+  .venv/bin/pip install -q --no-deps --no-build-isolation --no-index -e .
+  touch "$stamp"
+elif [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing Python packages from requirements.lock"
   .venv/bin/pip install -q --require-hashes --no-deps -r requirements.lock
   .venv/bin/pip install -q --no-deps --no-build-isolation --no-index -e .

@@ -15,6 +15,7 @@ patient    a kiosk token with an open patient session; handlers limit it to the 
 console    a nurse console's device token, with or without a user logged in (its area only)
 staff      a console with a user logged in (nurse, doctor or admin); handlers limit it to the areas
            of the user and of the console together
+monitor    a monitoring device token (Prometheus): /metrics only
 admin      the hospital's admin token or an admin user: allowed on every rule (bearer tokens)
 manager    a web cockpit session (HttpOnly cookie ``cockpit_session``) of a manager or admin user; only
            the cockpit's routes read that cookie
@@ -34,9 +35,9 @@ from caller.auth import AuthError, Principal
 
 log = logging.getLogger("caller.access")
 
-ANYONE, DISPLAY, SPEAKER, KIOSK, PATIENT, CONSOLE, STAFF, ADMIN, MANAGER = (
-    "anyone", "display", "speaker", "kiosk", "patient", "console", "staff", "admin", "manager")
-KINDS = (ANYONE, DISPLAY, SPEAKER, KIOSK, PATIENT, CONSOLE, STAFF, ADMIN, MANAGER)
+ANYONE, DISPLAY, SPEAKER, KIOSK, PATIENT, CONSOLE, STAFF, MONITOR, ADMIN, MANAGER = (
+    "anyone", "display", "speaker", "kiosk", "patient", "console", "staff", "monitor", "admin", "manager")
+KINDS = (ANYONE, DISPLAY, SPEAKER, KIOSK, PATIENT, CONSOLE, STAFF, MONITOR, ADMIN, MANAGER)
 COCKPIT_COOKIE = "cockpit_session"
 DEVICES = frozenset({DISPLAY, SPEAKER, KIOSK, CONSOLE})  # any device token
 
@@ -46,6 +47,7 @@ V1 = "/api/v1"
 RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     # monitoring and documentation
     ("GET", "/healthz"): {ANYONE},
+    ("GET", "/metrics"): {MONITOR},  # Prometheus (docs/operations.md); counts only, no patient data
     ("GET", "/openapi.json"): {ANYONE},
     ("GET", "/docs"): {ANYONE},
     ("GET", "/docs/oauth2-redirect"): {ANYONE},
@@ -91,6 +93,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("POST", f"{V1}/devices/health"): DEVICES,
     ("GET", f"{V1}/devices"): {CONSOLE},
     ("POST", f"{V1}/help"): {KIOSK},
+    ("POST", f"{V1}/admin/reload"): {ADMIN},  # re-read the hospital file (docs/operations.md)
     ("GET", f"{V1}/help"): {CONSOLE},                               # the open calls of the console's area
     ("GET", f"{V1}/help/{{help_id}}"): {KIOSK, CONSOLE},            # the kiosk that called; consoles of its areas
     ("POST", f"{V1}/help/{{help_id}}/acknowledge"): {STAFF},
@@ -149,7 +152,7 @@ def kinds_of(who: Principal) -> frozenset[str]:
     """The principal kinds a resolved caller has (see the table in the module docstring)."""
     if who.role == "cockpit":
         return frozenset({MANAGER})
-    out = {who.role} if who.role in (DISPLAY, SPEAKER, KIOSK, CONSOLE) else set()
+    out = {who.role} if who.role in (DISPLAY, SPEAKER, KIOSK, CONSOLE, MONITOR) else set()
     if who.role == KIOSK and who.patients:
         out.add(PATIENT)
     if who.user:

@@ -11,9 +11,10 @@ from typing import Callable, Iterable
 
 from fastapi import APIRouter, FastAPI
 
-from caller.api import access, admin, events_ws, help_requests, queue, ticket_page
+from caller.api import access, admin, events_ws, help_requests, ops, queue, ticket_page
 from caller.api.errors import install_error_handlers
 from caller.config import HospitalConfig
+from caller.ops import runtime
 from caller.service import CallerService
 from cockpit import api as cockpit_api
 
@@ -84,11 +85,12 @@ async def _prune_history(service: CallerService) -> None:
 
 def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[], datetime] | None = None,
                extra_routers: Iterable[APIRouter] = (), records: bool = True,
-               service: CallerService | None = None) -> FastAPI:
+               service: CallerService | None = None, config_path: str | Path | None = None) -> FastAPI:
     """Build the app: one :class:`CallerService` (engine + store + event hub) in ``app.state.service``.
 
     ``extra_routers`` are mounted under /api/v1. With ``records=True`` the ``records.api`` package is
-    mounted too when present (see docs/api.md, "Plugging in").
+    mounted too when present (see docs/api.md, "Plugging in"). ``config_path``: the hospital file that
+    ``POST /api/v1/admin/reload`` and SIGHUP re-read.
     """
     service = service or CallerService(config, db_path, clock=clock)
 
@@ -99,13 +101,12 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
         helps = asyncio.create_task(_watch_help_calls(service))
         devices = asyncio.create_task(_watch_devices(service))
         prune = asyncio.create_task(_prune_history(service))
+        ops_tasks = runtime.start(service, config_path)  # systemd: READY=1, watchdog, reload on SIGHUP
         try:
             yield
         finally:
-            alerts.cancel()
-            helps.cancel()
-            devices.cancel()
-            prune.cancel()
+            for task in (alerts, helps, devices, prune, *ops_tasks):
+                task.cancel()
             await service.hub.stop()
 
     app = FastAPI(title="Caller service", version="1", lifespan=lifespan,
@@ -113,12 +114,14 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
                               "Errors: {\"error\": {code, message_zh, message_en}}.")
     app.state.service = service
     app.state.config = config
+    app.state.config_path = config_path
     app.add_middleware(events_ws.RawSendMiddleware)
     app.add_middleware(access.AccessGuard, fastapi_app=app)  # deny by default: caller/api/access.py RULES
     install_error_handlers(app)
     app.include_router(admin.monitor)
+    app.include_router(ops.metrics_router)
     app.include_router(ticket_page.router)
-    for router in (queue.router, admin.router, help_requests.router, events_ws.router, *extra_routers):
+    for router in (queue.router, admin.router, help_requests.router, events_ws.router, ops.router, *extra_routers):
         app.include_router(router, prefix=API_PREFIX)
     if records:
         _records_plugin(app, service)

@@ -48,7 +48,7 @@ async def events(ws: WebSocket) -> None:
 
     await ws.accept()
     hub = service.hub
-    sub, first = hub.subscribe(area, who.audience, since)
+    sub, first = hub.subscribe(area, who.audience, since, role=who.role)
     sub.task = asyncio.current_task()
     reader = asyncio.create_task(_read_until_closed(ws, sub))
     writer = direct_writer(ws)

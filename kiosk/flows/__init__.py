@@ -92,7 +92,7 @@ class Flows(HelpMixin, DayMixin):
         kiosk.history = []
 
         def check(pin: str) -> None:
-            if pin == kiosk.settings.admin_pin:
+            if kiosk.settings.pin_matches(pin):
                 self.device_page()
             else:
                 screen = kiosk.current

@@ -32,7 +32,7 @@ def test_every_locked_package_has_an_exact_version_and_hashes():
 
 
 def test_a_new_dependency_without_a_new_lock_stops_setup_with_what_to_do(tmp_path):
-    for name in ("pyproject.toml", "requirements.lock"):
+    for name in ("pyproject.toml", "requirements.lock", "requirements-runtime.lock"):
         shutil.copy(REPO / name, tmp_path / name)
     (tmp_path / "scripts").mkdir()
     shutil.copy(REPO / "scripts" / "lockcheck.py", tmp_path / "scripts" / "lockcheck.py")
@@ -42,7 +42,7 @@ def test_a_new_dependency_without_a_new_lock_stops_setup_with_what_to_do(tmp_pat
     pyproject.write_text(pyproject.read_text().replace('"pillow>=10",', '"pillow>=10",\n  "left-pad>=1",'))
     result = subprocess.run(check, capture_output=True, text=True)
     assert result.returncode == 1
-    assert "make lock" in result.stderr and "requirements.lock does not match" in result.stderr
+    assert "make lock" in result.stderr and "requirements.lock and requirements-runtime.lock do not match" in result.stderr
     pyproject.write_text(pyproject.read_text().replace('timeout = 120', 'timeout = 90'))  # not a dependency
     subprocess.run([*check, "--stamp"], check=True)
     assert subprocess.run(check, capture_output=True).returncode == 0
@@ -64,3 +64,14 @@ def test_setup_runs_only_on_debian_12_and_ubuntu_24_04(tmp_path, os_id, version,
         assert f"unsupported platform: {os_id} {version}" in result.stderr
         assert "Debian 12" in result.stderr and "Ubuntu 24.04" in result.stderr
 
+
+
+def test_every_package_of_the_repository_is_installed():
+    """A package missing from pyproject's list works from the checkout but not where setup installed it."""
+    import fnmatch
+    import tomllib
+
+    include = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = [p.name for p in REPO.iterdir() if (p / "__init__.py").exists() and p.name not in ("bench", "tests")]
+    missing = [name for name in packages if not any(fnmatch.fnmatch(name, pattern) for pattern in include)]
+    assert missing == [], f"add {missing} to [tool.setuptools.packages.find] include in pyproject.toml"

@@ -1,0 +1,1 @@
+"""Running the system in a hospital: systemd units and notifications, device tokens, backups (see docs/operations.md)."""
