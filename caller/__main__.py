@@ -53,6 +53,10 @@ def check_config(args: argparse.Namespace) -> int:
     print(f"OK: {args.file}: {config.hospital.name}: {len(config.areas)} areas, {rooms} rooms, "
           f"{len(config.departments)} departments, {len(config.doctors)} doctors, "
           f"{len(config.devices)} devices, {len(config.users)} users")
+    for device in config.devices:
+        if "admin_pin" in device.settings and "admin_pin_hash" not in device.settings:
+            print(f"注意 / warning: device {device.id!r}: settings.admin_pin is stored in plain text; "
+                  f"replace it with admin_pin_hash = \"<python -m caller hash-password>\"", file=sys.stderr)
     return 0
 
 

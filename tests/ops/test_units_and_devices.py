@@ -152,3 +152,10 @@ def test_the_kiosk_starts_full_screen_inside_cage_as_an_unprivileged_user(tmp_pa
                 proc.wait(5)
             proc.stdout.close()
             short.cleanup()
+
+
+def test_check_config_warns_about_a_staff_pin_kept_in_plain_text():
+    answer = caller_cli("check-config", str(DEMO_CONFIG))  # the demo file keeps its PIN readable on purpose
+    assert answer.returncode == 0
+    assert "'kiosk-lobby-1': settings.admin_pin is stored in plain text" in answer.stderr
+    assert "admin_pin_hash" in answer.stderr
