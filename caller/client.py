@@ -189,6 +189,17 @@ class CallerClient:
     def visit_status(self, visit_id: str) -> dict:
         return self.request("GET", f"/visits/{visit_id}/status")
 
+    def notify(self, visit_id: str, channel: str, to: str) -> dict:
+        """The patient opts in to messages (channel sms|wechat, to: mobile number or openid)."""
+        return self._command(f"/visits/{visit_id}/notify", {"channel": channel, "to": to})
+
+    def stop_notify(self, visit_id: str, channel: str) -> dict:
+        return self.request("DELETE", f"/visits/{visit_id}/notify/{channel}")
+
+    def notifications(self, visit_id: str) -> dict:
+        """A visit's opt-ins and messages with their delivery states (recipients masked)."""
+        return self.request("GET", f"/visits/{visit_id}/notify")
+
     def audit(self, visit: str | None = None, limit: int = 500) -> list[dict]:
         return self.request("GET", "/audit", params={"visit": visit, "limit": limit})
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from caller.clock import DEFAULT_TIMEZONE, zone
 from caller.engine.rules import QueueRules
+from caller.notify.settings import NotifySettings
 from caller.passwords import is_password_hash
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -45,8 +46,9 @@ class HospitalInfo(_Model):
     phone: str = ""
     ticket_url: str = Field(
         default="",
-        description="What the QR code on a ticket opens ({visit_id} is replaced); empty: the service's own "
-        "ticket page at the address the kiosk uses. Set it when phones reach the service by another name.",
+        description="What the QR code on a ticket opens ({token}, the visit's unguessable page key, is "
+        "replaced); empty: the service's own ticket page at the address the kiosk uses. Set it when phones "
+        "reach the service by another name.",
     )
 
     timezone: str = Field(
@@ -64,8 +66,11 @@ class HospitalInfo(_Model):
     @field_validator("ticket_url")
     @classmethod
     def _ticket_url(cls, value: str) -> str:
-        if value and (not value.startswith(("http://", "https://")) or "{visit_id}" not in value):
-            raise ValueError("must be an http(s) URL containing {visit_id}, e.g. https://queue.example.org/t/{visit_id}")
+        if value and "{visit_id}" in value:
+            raise ValueError("{visit_id} made ticket links guessable and is no longer accepted: use {token}, "
+                             "e.g. https://queue.example.org/t/{token}")
+        if value and (not value.startswith(("http://", "https://")) or "{token}" not in value):
+            raise ValueError("must be an http(s) URL containing {token}, e.g. https://queue.example.org/t/{token}")
         return value
 
 
@@ -257,6 +262,7 @@ class HospitalConfig(_Model):
     device_health: DeviceHealthConfig = DeviceHealthConfig()
     retention: RetentionConfig = RetentionConfig()
     cockpit: CockpitConfig = CockpitConfig()
+    notify: NotifySettings = NotifySettings()
 
     @model_validator(mode="after")
     def _cross_references(self) -> "HospitalConfig":

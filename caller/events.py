@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import time
 from collections import deque
@@ -19,6 +20,8 @@ from zoneinfo import ZoneInfo
 from caller.clock import with_zone, zone as clock_zone
 from caller.queue_delta import queue_delta
 from caller.store import EventRow, Store
+
+log = logging.getLogger("caller.events")
 
 PUBLIC = "public"
 STAFF = "staff"
@@ -157,6 +160,8 @@ class EventHub:
         self._published_at: dict[int, float] = {}
         # area -> (version, staff snapshot) the staff subscribers hold: queue events reach them as deltas
         self._staff_last: dict[str, tuple[int, dict]] = {}
+        # Called on the loop with each batch of newly recorded events (the phone ticket feed listens here).
+        self.listeners: list[Callable[[list[EventRow]], None]] = []
 
     # ------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -202,6 +207,11 @@ class EventHub:
             self.seq = ev.seq
         if len(self.ring) == self.ring.maxlen:
             self.ring_floor = self.ring[0].seq - 1
+        for listener in self.listeners:
+            try:
+                listener(fresh)
+            except Exception:
+                log.exception("an event listener failed")
         flush_scheduled = self._deferred is not None
         pending = _latest_queue_only(self._deferred + fresh if self._deferred else fresh)
         self._deferred = None

@@ -27,6 +27,8 @@ from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
 from caller.help import HelpCall
 from caller.store import AuditRow, ChangeRows, EventRow, Store
+from caller.notify.notifications import Notifications
+from caller.ticket_links import TicketLinks, load_or_create_secret
 from cockpit import rollups, sources
 from cockpit.estimate import Estimate, estimate
 from cockpit.facts import channel_of
@@ -60,6 +62,9 @@ class CallerService:
             rollups.create(self.store.conn)
         self.engine = self._build_engine()
         self.hub = EventHub(self.store, self.area_snapshot, clock=self.clock, zone=self.zone)
+        with self.store.transaction() as conn:
+            self.ticket_links = TicketLinks(load_or_create_secret(conn))
+        self.notify = Notifications(self)  # the sender starts with the app (caller/api/app.py)
         self.metrics = ServiceMetrics(self)
         self.hub.on_fan_out = self.metrics.fanout_seconds.observe
         self.started_at = self.clock()
@@ -198,6 +203,7 @@ class CallerService:
             change = self._apply(command, who, now, args)  # RuleError: the engine undid itself
             try:
                 rows = self._rows(change, command, who, now)
+                messages = self.notify.plan(change, now)  # to patients who opted in, written with the command
                 # a kiosk sees in full only the visit it registered itself (it typed the name); a check-in of
                 # any other visit answers what a wall screen shows
                 audience = "staff" if command == "register" and not who.public else who.audience
@@ -205,6 +211,8 @@ class CallerService:
                 with self.store.transaction() as conn:
                     rollups.apply_visits(conn, rows.visits, self._visit_extras(command, who, change))
                     events = self.store.write_change(conn, rows)
+                    if messages:
+                        self.notify.enqueue(conn, messages, now)
                     response["seq"] = events[-1].seq if events else self.hub.seq
                     if extra_writes is not None:
                         extra_writes(conn, response)
@@ -216,6 +224,8 @@ class CallerService:
                 raise
             self._remember_broadcasts(events)
             self._publish(events)
+        if messages:
+            self.notify.sender.wake()
         return response
 
     def _visit_extras(self, command: str, who: Principal, change: Change) -> dict[str, dict] | None:
@@ -403,11 +413,20 @@ class CallerService:
         with self.lock:
             return views.visit_status(self, self.visit(visit_id), self.clock())
 
-    def estimate(self, visit_id: str) -> Estimate:
-        """The waiting-time estimate of a queued visit, with its range (cockpit/estimate.py)."""
+    def ticket_token(self, visit_id: str) -> str:
+        """The token of the visit's public ticket page ``/t/<token>`` (see caller/ticket_links.py)."""
+        return self.ticket_links.token(self.visit(visit_id))
+
+    def visit_of_ticket_token(self, token: str) -> str | None:
+        """The visit a ticket page token opens, if it is a visit of today; None for any other token."""
+        with self.lock:
+            return self.ticket_links.visit_id(token, self.engine.visits, self.today())
+
+    def estimate(self, visit_id: str, ahead: int | None = None) -> Estimate:
+        """The waiting-time estimate of a queued visit, with its range (cockpit/estimate.py); ``ahead`` when known."""
         now = self.clock()
         opens = datetime.combine(now.date(), self.config.schedule.session_span("am")[0])
-        return estimate(*self.engine.estimate_inputs(visit_id), opens_in=(opens - now).total_seconds() / 60)
+        return estimate(*self.engine.estimate_inputs(visit_id, ahead), opens_in=(opens - now).total_seconds() / 60)
 
     def hospital_public(self) -> dict:
         return views.hospital_public(self.config)

@@ -77,7 +77,7 @@ class LiveService(str):
 @contextmanager
 def run_service(config: str | Path | HospitalConfig = DEMO_CONFIG, db_path: str | Path = ":memory:", *,
                 clock: Callable[[], datetime] | None = None, records: bool = True,
-                startup_timeout: float = 15.0, ws: str = "websockets-sansio") -> Iterator[LiveService]:
+                startup_timeout: float = 15.0, ws: str = "websockets-sansio", port: int = 0) -> Iterator[LiveService]:
     """Serve the caller app on 127.0.0.1 (free port) in a thread; yield its base URL ("http://127.0.0.1:PORT").
 
     The yielded URL also has ``.app`` and ``.service`` (the :class:`caller.service.CallerService`).
@@ -89,7 +89,7 @@ def run_service(config: str | Path | HospitalConfig = DEMO_CONFIG, db_path: str 
     cfg = config if isinstance(config, HospitalConfig) else load_hospital(config)
     app = create_app(cfg, db_path, clock=clock, records=records,
                      config_path=None if isinstance(config, HospitalConfig) else config)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False, ws=ws, lifespan="on",
                                            ws_per_message_deflate=False))
     thread = threading.Thread(target=server.run, name="caller-service", daemon=True)

@@ -81,6 +81,9 @@ class Morning:
         self.stack.door.boardChanged.connect(self._door_changed)
         wait_for(lambda: self.stack.wall.online and self.stack.door.online and self.stack.console.online, 15)
         self.desk = NurseDesk(self.stack.base_url, clock, self.ledger, seed=self.plan.seed)
+        from demo.phone import PhoneFollower
+
+        self.phone = PhoneFollower(self.out / "phone", self.stack.base_url).start()  # a patient's phone
 
     def _wall_changed(self, changed: Any) -> None:
         if "calls" in changed:
@@ -277,6 +280,10 @@ class Morning:
         """Check what a person would notice, then write summary.json."""
         stack = self.stack
         stack.speech.wait_idle(60)
+        self.phone.close()
+        (self.out / "messages.json").write_text(json.dumps(  # what the patients' phones received
+            [{"to": d.to, "template": d.template, "text": d.text} for d in stack.gateway.delivered],
+            ensure_ascii=False, indent=2), encoding="utf-8")
         later = check_morning(self.ledger, self.out, self.arrivals, self.kiosk_results, self.door_seen,
                               lambda visit_id: self._admin().visit_status(visit_id).get("state"))
         printed = sorted((self.out / "printed").rglob("*.png"))
@@ -286,6 +293,7 @@ class Morning:
             "printed": [str(p.relative_to(self.out)) for p in printed],
             "speech_wav": len(list((self.out / "speech").glob("*.wav"))), "speech_dir": "speech/",
             "database": "hospital.db", "cockpit": cockpit,
+            "phone": [str(p.relative_to(self.out)) for p in self.phone.shots], "messages": "messages.json",
         }, timing={"real_seconds": round(time.monotonic() - self.started, 1), "speed": self.plan.speed,
                    "simulated_from": self.arrivals[0].at.strftime("%H:%M") if self.arrivals else "",
                    "simulated_to": stack.clock().strftime("%H:%M")})
@@ -305,6 +313,8 @@ class Morning:
         return [str(p.relative_to(self.out)) for p in shots]
 
     def close(self) -> None:
+        if getattr(self, "phone", None) is not None:
+            self.phone.close()
         if hasattr(self, "_admin_client"):
             self._admin_client.close()
         if self.desk is not None and self.desk.is_alive():

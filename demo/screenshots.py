@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             ("console", lambda d: _console(d, stack.base_url)),
             ("display", lambda d: _display(d, stack.base_url)),
             ("cockpit", lambda d: _cockpit(d, stack.base_url)),
+            ("phone", lambda d: _phone(out, stack.base_url)),  # last: it calls patients; out/screenshots/phone-*.png
         )
         for name, tour in tours:
             try:
@@ -99,6 +100,14 @@ def _cockpit(out: Path, base_url: str) -> list[Path]:
     for old in out.parent.glob("cockpit-*.png"):
         old.unlink()
     return tour(base_url, out.parent, prefix="cockpit")
+
+
+def _phone(out: Path, base_url: str) -> list[Path]:
+    from demo.phone import write_phone_screenshots
+
+    for old in out.glob("phone-*.png"):
+        old.unlink()
+    return write_phone_screenshots(out, base_url)
 
 
 if __name__ == "__main__":

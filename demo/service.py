@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import datetime
 
@@ -34,7 +35,15 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     clock = SimClock(args.sim_start, args.wall_anchor, args.speed)
-    app = create_app(load_hospital(args.config), args.db, clock=clock)
+    hospital = load_hospital(args.config)
+    gateway = os.environ.get("HOSPITAL_NOTIFY_URL")  # the demo's simulated SMS gateway (caller/notify/simulator.py)
+    if gateway:
+        from caller.notify.settings import NotifySettings, SmsSettings
+
+        sms = SmsSettings(url=gateway, secret=os.environ.get("HOSPITAL_NOTIFY_SECRET", ""),
+                          callback_url=f"http://{args.host}:{args.port}/api/v1/notify/sms/status")
+        hospital = hospital.model_copy(update={"notify": NotifySettings(sms=sms)})
+    app = create_app(hospital, args.db, clock=clock)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
                 ws="websockets-sansio", ws_ping_interval=5.0, ws_ping_timeout=5.0, timeout_graceful_shutdown=3)
     return 0

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 CONFIG = REPO / "assets" / "demo-hospital.toml"
 KIOSK_TOKENS = (DEMO_TOKENS["kiosk"], DEMO_TOKENS["kiosk2"])
+NOTIFY_SECRET = "demo-sms-gateway-secret"  # shared by the demo service and its simulated SMS gateway
 KIOSK_PROFILES = ("generic-80-gbk", "generic-58-gbk")  # as in the hospital file's kiosk settings
 
 
@@ -55,6 +56,7 @@ class Stack:
     base_url: str = ""
     service: subprocess.Popen | None = None
     payment: Any = None
+    gateway: Any = None
     kiosks: list[KioskRig] = field(default_factory=list)
     console: Any = None
     wall: Any = None
@@ -69,9 +71,13 @@ class Stack:
 
         # orders wait for the patient (QR scanned on the phone, or a payment code at the scanner)
         self.payment = SimulatorServer(SimulatedProvider(Outcome.no_answer())).start()
+        from caller.notify.simulator import GatewaySimulator
+
+        self.gateway = GatewaySimulator(NOTIFY_SECRET).start()  # SMS to patients who opt in land here
         port = port or free_port()
         self.base_url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "PYTHONPATH": str(REPO), "HOSPITAL_PAYMENT_URL": self.payment.url}
+        env = {**os.environ, "PYTHONPATH": str(REPO), "HOSPITAL_PAYMENT_URL": self.payment.url,
+               "HOSPITAL_NOTIFY_URL": self.gateway.url, "HOSPITAL_NOTIFY_SECRET": NOTIFY_SECRET}
         log_file = open(self.out / "service.log", "wb")
         self.service = subprocess.Popen(
             [sys.executable, "-m", "demo.service", "--config", str(CONFIG), "--db", str(db), "--port", str(port),
@@ -139,6 +145,8 @@ class Stack:
                 _quietly(part.stop)
         if self.payment is not None:
             _quietly(self.payment.close)
+        if self.gateway is not None:
+            _quietly(self.gateway.stop)
         if self.service is not None and self.service.poll() is None:
             self.service.terminate()
             try:

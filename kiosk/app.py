@@ -65,7 +65,7 @@ def ticket_page_url(backend: Backend | None, service: str) -> str:
             configured = backend.hospital().get("hospital", {}).get("ticket_url", "")
         except Exception:  # the service answered a moment ago; fall back to its own address
             configured = ""
-    return configured or f"{service.rstrip('/')}/t/{{visit_id}}"
+    return configured or f"{service.rstrip('/')}/t/{{token}}"
 
 
 def build_kiosk(service: str, token: str, reader: str | None = None, printer: str | None = None,

@@ -320,7 +320,8 @@ class Backend:
                       reprint_code=f"R{registration_id}", room=room, kind=reg.get("kind") or "",
                       doctor_title=self.doctor_title(reg.get("doctor_id")) if doctor else "", date=reg.get("date") or "",
                       estimate_min=visit.get("estimate_min"), estimate_max=visit.get("estimate_max"),
-                      registration_id=str(registration_id))
+                      registration_id=str(registration_id),
+                      ticket_token=str(visit.get("ticket_token") or ""))
 
     def doctor_title(self, doctor_id: str | None) -> str:
         """主任医师 etc. from the hospital's doctor list."""
@@ -443,7 +444,7 @@ class Backend:
                                    department_en=t.department_en, state=state.get("state", ""), ahead=t.ahead,
                                    estimate_minutes=t.estimate_minutes, location=t.location, location_en=t.location_en,
                                    registration_id=str(r["registration_id"]), estimate_min=t.estimate_min,
-                                   estimate_max=t.estimate_max))
+                                   estimate_max=t.estimate_max, ticket_token=t.ticket_token))
         return out
 
     def rate(self, patient: Patient | None, stars: int, tags: list[str], kind: str, transaction_id: str | None,

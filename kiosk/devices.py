@@ -52,6 +52,12 @@ def card_from_idcard(card: Any) -> CardData:
     )
 
 
+def ticket_link(template: str, ticket: Any) -> str:
+    """What the ticket's QR opens: the page address with the visit's unguessable token; empty without a token."""
+    token = getattr(ticket, "ticket_token", "")
+    return template.replace("{token}", token) if template and token else ""
+
+
 def open_printer(url: str, default_profile: str = "generic-80-gbk"):
     """tcp://host:port -> network printer; anything else a pyserial URL or a pty path. ?profile=NAME."""
     from hardware.printer import Printer, SerialTransport, TcpTransport, profile_named
@@ -86,7 +92,7 @@ class KioskDevices(QObject):
         self.now = now or HospitalClock()  # the kiosk passes the service's clock: slips print the service's time
         self.printer_profile = printer_profile
         self.reader_url, self.printer_url, self.scanner_url, self.payment_url = reader_url, printer_url, scanner_url, payment_url
-        self.status_url = status_url  # e.g. "http://10.0.0.5:8700/t/{visit_id}"
+        self.status_url = status_url  # e.g. "http://10.0.0.5:8700/t/{token}"
         self._printer = printer
         self._printer_lock = threading.Lock()
         self._speech = speech
@@ -216,7 +222,7 @@ class KioskDevices(QObject):
                         room=ticket.room or "-", location=ticket.location or "-",
                         masked_name=mask_name(ticket.patient_name) if ticket.patient_name else "-",
                         ahead=ticket.ahead, wait_minutes=ticket.estimate_minutes, printed_at=self.now(),
-                        status_url=self.status_url.format(visit_id=ticket.visit_id),
+                        status_url=ticket_link(self.status_url, ticket),
                         slot=f"{ticket.date} {ticket.slot}".strip(), kind=KINDS.get(ticket.kind, ""),
                         doctor=f"{ticket.doctor} {ticket.doctor_title}".strip(), wait_range=wait_range)
         return self._print(render_ticket(doc, self.printer().profile))

@@ -92,6 +92,7 @@ class Ticket:
     registered_at: str = ""
     reprint_code: str = ""
     room: str = ""
+    ticket_token: str = ""   # the key of the phone ticket page /t/<token> (the QR code)
     kind: str = ""  # "general" 普通号 | "expert" 专家号
     doctor_title: str = ""
     date: str = ""  # the visit day, "2026-11-27"
@@ -152,6 +153,7 @@ class VisitStatus:
     estimate_minutes: int = 0
     location: str = ""
     location_en: str = ""
+    ticket_token: str = ""
     registration_id: str = ""
     estimate_min: int | None = None  # the service's wait range, when it gives one
     estimate_max: int | None = None

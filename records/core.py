@@ -40,6 +40,12 @@ class RecordsCore:
     def now(self) -> datetime:
         return self.clock().replace(microsecond=0)
 
+    def tell(self, conn: RowConn, how: str, *args: Any, **params: Any) -> None:
+        """Ask the queue to text a patient who opted in (``notify_visit`` / ``notify_patient``), in this transaction."""
+        send = getattr(self.queue, how, None)
+        if send is not None:
+            send(conn, *args, **params)
+
     def audit(self, conn: RowConn, action: str, *, before: str | None = None, after: str | None = None,
               visit_id: str | None = None, actor: Actor | None = None, **detail: Any) -> None:
         """Record `records.<action>` by the current actor, inside the open transaction on `conn`."""

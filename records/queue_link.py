@@ -54,5 +54,13 @@ class ServiceQueueLink:
                 raise RecordsError(getattr(exc, "code", "not_found"), exc.message_zh, exc.message_en, status=404) from exc
             raise
 
+    def notify_visit(self, conn: Any, visit_id: str, event: str, key: str, **params: Any) -> int:
+        """Tell the patient of a visit (if they opted in), in records' open transaction (docs/notifications.md)."""
+        return self.service.notify.about_visit(conn, visit_id, event, key, params)
+
+    def notify_patient(self, conn: Any, patient_id: int, event: str, key: str, **params: Any) -> int:
+        """Tell a patient who opted in for one of today's visits."""
+        return self.service.notify.about_patient(conn, patient_id, event, key, params)
+
     def cancel_visit(self, visit_id: str, idempotency_key: str) -> None:
         self._run("cancel", idempotency_key=idempotency_key, visit_id=visit_id)

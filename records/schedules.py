@@ -11,6 +11,8 @@ from records.holds import HoldsMixin
 from records.schedule import is_released, plan_day, release_moment, slot_has_ended
 from records.settings import KIND_NAMES_ZH, SESSION_NAMES_ZH
 
+SESSION_NEXT_STEPS = "请到挂号窗口或自助机改约其他医生或时段，已缴费用将全额退回。"  # 停诊: what the patient does next
+
 
 def parse_day(value: str | date | None, today: date) -> date:
     if value is None or value == "":
@@ -153,8 +155,14 @@ class SchedulesMixin(HoldsMixin):
                 raise not_found("该出诊时段", "The session")
             conn.execute("UPDATE rec_sessions SET status = 'stopped', stop_notice = ? WHERE id = ?", (notice, session_id))
             affected = conn.execute(
-                "SELECT id, patient_id, state FROM rec_registrations WHERE session_id = ? AND state IN ('held', 'final')",
+                "SELECT id, patient_id, state, visit_id FROM rec_registrations WHERE session_id = ? AND state IN ('held', 'final')",
                 (session_id,)).fetchall()
+            doctor = _attr(self.doctor(row["doctor_id"]), "name", "")
+            what = f"{doctor}医生{SESSION_NAMES_ZH[row['session']]}" if doctor else f"本{SESSION_NAMES_ZH[row['session']]}"
+            for reg in affected:
+                if reg["visit_id"]:
+                    self.tell(conn, "notify_visit", reg["visit_id"], "stopped", f"{reg['visit_id']}:stopped:session:{session_id}",
+                              what=what, next=SESSION_NEXT_STEPS)
             self.audit(conn, "clinic_stopped", before=row["status"], after="stopped", session_id=session_id,
                        doctor_id=row["doctor_id"], date=row["date"], session=row["session"], notice=notice,
                        affected_registration_ids=[r["id"] for r in affected])

@@ -52,8 +52,18 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("GET", "/docs"): {ANYONE},
     ("GET", "/docs/oauth2-redirect"): {ANYONE},
     ("GET", "/redoc"): {ANYONE},
-    # the page a patient's phone opens from the ticket QR code (shows what the wall shows)
-    ("GET", "/t/{visit_id}"): {ANYONE},
+    # the live page a patient's phone opens from the ticket QR code: public, but reachable only with the link's
+    # unguessable token (caller/ticket_links.py); it shows what the wall shows (docs/phone.md)
+    ("GET", "/t/{token}"): {ANYONE},
+    ("GET", "/t/{token}/status"): {ANYONE},
+    ("GET", "/t/{token}/events"): {ANYONE},
+    ("GET", "/t/assets/{name}"): {ANYONE},
+    # notifications (docs/notifications.md): the patient opts in at the kiosk (their own visit) or through staff;
+    # the SMS gateway's delivery reports carry its signature, checked by the handler
+    ("POST", f"{V1}/visits/{{visit_id}}/notify"): {PATIENT, STAFF},
+    ("DELETE", f"{V1}/visits/{{visit_id}}/notify/{{channel}}"): {PATIENT, STAFF},
+    ("GET", f"{V1}/visits/{{visit_id}}/notify"): {PATIENT, STAFF},
+    ("POST", f"{V1}/notify/sms/status"): {ANYONE},
     # queue commands
     ("POST", f"{V1}/visits"): {KIOSK, STAFF},
     ("POST", f"{V1}/visits/{{visit_id}}/check-in"): {KIOSK, STAFF},

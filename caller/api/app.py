@@ -11,11 +11,12 @@ from typing import Callable, Iterable
 
 from fastapi import APIRouter, FastAPI
 
-from caller.api import access, admin, events_ws, help_requests, ops, queue, ticket_page
+from caller.api import access, admin, events_ws, help_requests, notify, ops, queue, ticket_page
 from caller.api.errors import install_error_handlers
 from caller.config import HospitalConfig
 from caller.ops import runtime
 from caller.service import CallerService
+from caller.ticket_feed import TicketFeed
 from cockpit import api as cockpit_api
 
 log = logging.getLogger("caller.api")
@@ -93,10 +94,13 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     ``POST /api/v1/admin/reload`` and SIGHUP re-read.
     """
     service = service or CallerService(config, db_path, clock=clock)
+    ticket_feed = TicketFeed(service)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await service.hub.start()
+        await ticket_feed.start()
+        service.notify.start()
         alerts = asyncio.create_task(_watch_wait_alerts(service))
         helps = asyncio.create_task(_watch_help_calls(service))
         devices = asyncio.create_task(_watch_devices(service))
@@ -107,6 +111,8 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
         finally:
             for task in (alerts, helps, devices, prune, *ops_tasks):
                 task.cancel()
+            await ticket_feed.stop()
+            service.notify.stop()
             await service.hub.stop()
 
     app = FastAPI(title="Caller service", version="1", lifespan=lifespan,
@@ -114,6 +120,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
                               "Errors: {\"error\": {code, message_zh, message_en}}.")
     app.state.service = service
     app.state.config = config
+    app.state.ticket_feed = ticket_feed
     app.state.config_path = config_path
     app.add_middleware(events_ws.RawSendMiddleware)
     app.add_middleware(access.AccessGuard, fastapi_app=app)  # deny by default: caller/api/access.py RULES
@@ -121,7 +128,8 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.include_router(admin.monitor)
     app.include_router(ops.metrics_router)
     app.include_router(ticket_page.router)
-    for router in (queue.router, admin.router, help_requests.router, events_ws.router, ops.router, *extra_routers):
+    for router in (queue.router, admin.router, help_requests.router, events_ws.router, ops.router, notify.router,
+                   *extra_routers):
         app.include_router(router, prefix=API_PREFIX)
     if records:
         _records_plugin(app, service)

@@ -1,18 +1,34 @@
-"""GET /t/{visit_id}: the page a patient's phone opens from the QR code on the ticket (no token).
+"""The patient's phone: the live ticket page that the ticket's QR code opens (public, reachable only with the token).
 
-Shows only what the wall screen shows anyway (ticket, masked name, state, place in the queue, estimate)
-and refreshes itself every 30 seconds.
+- ``GET /t/{token}``: the page (plain HTML/CSS/JS from ``caller/web/ticket/``, the current status inlined so it
+  shows at once, also without JavaScript);
+- ``GET /t/{token}/status``: the same status as JSON;
+- ``GET /t/{token}/events``: Server-Sent Events (``status`` when something the page shows changed, ``ping``
+  heartbeats, ``expired`` at the end of the day); resumes with ``Last-Event-ID`` (or ``?last=``);
+- ``GET /t/assets/{name}``: the page's script, style sheet and chime (no patient data).
+
+A token that is malformed, guessed, or of another day answers 404 with the same page of advice.
+Nothing here needs or accepts a device token; the link itself is the key (caller/ticket_links.py).
 """
 from __future__ import annotations
 
+import json
 from html import escape
+from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 
-from caller.api.errors import ApiError
+from caller.ticket_feed import RETRY_MS, phone_status
 
 router = APIRouter(tags=["ticket"])
+
+WEB = Path(__file__).resolve().parent.parent / "web" / "ticket"
+CHIME = Path(__file__).resolve().parents[2] / "assets" / "sounds" / "chime.wav"
+ASSETS = {"ticket.js": (WEB / "ticket.js", "text/javascript; charset=utf-8"),
+          "ticket.css": (WEB / "ticket.css", "text/css; charset=utf-8"),
+          "chime.wav": (CHIME, "audio/wav")}
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 STATE_TEXT = {
     "registered": "已挂号，请到诊区自助机或分诊台签到",
@@ -26,30 +42,98 @@ STATE_TEXT = {
     "cancelled": "已弃号",
 }
 
-PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><meta http-equiv="refresh" content="30">
-<title>{ticket} 号 候诊信息</title>
-<style>body{{font-family:sans-serif;margin:1.5em;font-size:1.2em}}h1{{font-size:2.4em;margin:.2em 0}}
-.s{{font-size:1.3em;color:#0a5}}p{{margin:.5em 0}}small{{color:#666}}</style></head><body>
-<p>{hospital}</p><h1>{ticket}</h1><p>{name} {dept}</p><p class="s">{state}</p>{queue}
-<p><small>本页每 30 秒自动刷新。This page refreshes every 30 s.</small></p></body></html>"""
+NOT_FOUND = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>号票链接无效 Link not valid</title>
+<link rel="stylesheet" href="/t/assets/ticket.css"></head><body><main class="card gone">
+<h1>对不起，没有找到这张号票</h1><p>号票链接只在就诊当天有效。请核对链接，或到分诊台咨询，谢谢。</p>
+<p class="en">Sorry, this ticket link is not valid. Ticket links work on the day of the visit only;
+please ask at the triage desk.</p></main></body></html>"""
 
 
-@router.get("/t/{visit_id}", response_class=HTMLResponse, summary="Ticket QR page: place in the queue")
-async def ticket_page(visit_id: str, request: Request) -> HTMLResponse:
+def _not_found() -> HTMLResponse:
+    return HTMLResponse(NOT_FOUND, status_code=404, headers=NO_STORE)
+
+
+def _visit_id(request: Request, token: str) -> str | None:
+    return request.app.state.service.visit_of_ticket_token(token)
+
+
+def render_page(status: dict) -> str:
+    """The page with the current status filled in (the script keeps it current)."""
+    html = (WEB / "index.html").read_text(encoding="utf-8")
+    ahead = status.get("ahead") if status.get("position") else None
+    fields = {
+        "hospital": status.get("hospital", ""), "ticket": status.get("ticket", ""),
+        "name": status.get("name", ""), "dept": status.get("dept_name", ""),
+        "state": STATE_TEXT.get(status.get("state", ""), status.get("state", "")),
+        "ahead": "-" if ahead is None else str(ahead), "room": status.get("room_name") or "待分配",
+        "location": status.get("location") or "-",
+    }
+    for key, value in fields.items():
+        html = html.replace("{{%s}}" % key, escape(str(value)))
+    estimate = ""
+    if ahead is not None and status.get("estimate_max"):
+        estimate = f"预计等候约 <b>{int(status['estimate_min'])}-{int(status['estimate_max'])}</b> 分钟"
+    elif ahead is not None:
+        estimate = f"预计等候约 <b>{round(float(status.get('estimate_minutes') or 0))}</b> 分钟"
+    html = html.replace("{{estimate_html}}", estimate)
+    data = json.dumps(status, ensure_ascii=False).replace("<", "\\u003c")
+    return html.replace("{{status_json}}", data)
+
+
+@router.get("/t/assets/{name}", include_in_schema=False)
+async def ticket_asset(name: str) -> Response:
+    found = ASSETS.get(name)
+    if found is None:
+        return Response(status_code=404)
+    path, media = found
+    return FileResponse(path, media_type=media, headers={"Cache-Control": "public, max-age=3600"})
+
+
+def _status(request: Request, token: str) -> dict | None:
+    """The page's status for a valid token of today, else None."""
     service = request.app.state.service
-    try:
-        status = service.visit_status(visit_id)
-    except ApiError:
-        return HTMLResponse("<!doctype html><meta charset='utf-8'><p>对不起，没有找到这张号票，请咨询分诊台。</p>",
-                            status_code=404)
-    queue = ""
-    if status.get("position"):
-        queue = (f"<p>您前面还有 <b>{int(status['ahead'])}</b> 位，预计等候约 "
-                 f"<b>{int(status['estimate_min'])}-{int(status['estimate_max'])}</b> 分钟</p>")
-    if status.get("room_name"):
-        queue += f"<p>诊室：{escape(status['room_name'])}</p>"
-    return HTMLResponse(PAGE.format(
-        hospital=escape(service.config.hospital.name), ticket=escape(status["ticket"]),
-        name=escape(status.get("name") or ""), dept=escape(status.get("dept_name") or ""),
-        state=escape(STATE_TEXT.get(status["state"], status["state"])), queue=queue))
+    visit_id = _visit_id(request, token)
+    if visit_id is None:
+        return None
+    with service.lock:
+        return phone_status(service, service.engine.visit(visit_id))
+
+
+@router.get("/t/{token}", response_class=HTMLResponse, summary="Phone ticket page: live place in the queue")
+async def ticket_page(token: str, request: Request) -> HTMLResponse:
+    status = _status(request, token)
+    if status is None:
+        return _not_found()
+    return HTMLResponse(render_page(status), headers=NO_STORE)
+
+
+@router.get("/t/{token}/status", summary="Phone ticket page: the status as JSON")
+async def ticket_status(token: str, request: Request) -> Response:
+    status = _status(request, token)
+    if status is None:
+        return _not_found()
+    return Response(json.dumps(status, ensure_ascii=False), media_type="application/json", headers=NO_STORE)
+
+
+@router.get("/t/{token}/events", summary="Phone ticket page: live status (Server-Sent Events)")
+async def ticket_events(token: str, request: Request) -> Response:
+    visit_id = _visit_id(request, token)
+    if visit_id is None:
+        return _not_found()
+    feed = request.app.state.ticket_feed
+    page, first = feed.open(visit_id)  # a page resuming (Last-Event-ID) gets the current status: it is whole
+
+    async def stream():
+        try:
+            yield b"retry: %d\n\n" % RETRY_MS + first
+            while True:
+                message = await page.next()
+                if message is None:
+                    break
+                yield message
+        finally:
+            feed.close(page)
+
+    headers = {**NO_STORE, "X-Accel-Buffering": "no", "Connection": "keep-alive"}
+    return StreamingResponse(stream(), media_type="text/event-stream; charset=utf-8", headers=headers)

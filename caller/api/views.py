@@ -131,16 +131,21 @@ def room_snapshot(service: "CallerService", room_id: str, public: bool) -> dict:
     return {**room, "area_id": area_id}
 
 
-def visit_status(service: "CallerService", visit: Visit, now: datetime) -> dict:
-    """Where a patient is: position, visits ahead, estimate, room, state (for the kiosk and the ticket QR)."""
-    ahead, _old = service.engine.position(visit.id)
+def visit_status(service: "CallerService", visit: Visit, now: datetime,
+                 place: tuple[int, float] | None = None, why: bool = True) -> dict:
+    """Where a patient is: position, visits ahead, estimate, room, state (for the kiosk and the ticket QR).
+
+    ``place``: (ahead, minutes) when the caller already has it (``engine.positions`` of the area); ``why``: False
+    leaves out the "why here" text (the caller has it already)."""
+    ahead = place[0] if place is not None else service.engine.position(visit.id)[0]
     out = summary(service, visit, public=True)
     queued = visit.state in (VisitState.waiting, VisitState.room_waiting, VisitState.registered)
-    shown = service.estimate(visit.id)
+    shown = service.estimate(visit.id, ahead if place is not None else None)
     out.update({"ahead": ahead if queued else 0, "position": ahead + 1 if queued else None,
                 "estimate_minutes": shown.minutes if queued else 0,
-                "estimate_min": shown.low if queued else 0, "estimate_max": shown.high if queued else 0})
-    if queued:  # "why here", short, for the kiosk, the ticket page and the phone
+                "estimate_min": shown.low if queued else 0, "estimate_max": shown.high if queued else 0,
+                "ticket_token": service.ticket_links.token(visit)})
+    if queued and why:  # "why here", short, for the kiosk, the ticket page and the phone
         out["why_zh"], out["why_en"] = service.engine.why_here(visit.id)
     return out
 

@@ -85,11 +85,37 @@ class EngineQueries(EngineState):
             return 0, 0.0
         return ahead, round(ahead * self.service_minutes(visit.room_id, visit.dept_id, rules), 1)
 
-    def estimate_inputs(self, visit_id: str) -> tuple[int, int, list[float], float]:
+    def positions(self, area_id: str) -> dict[str, tuple[int, float]]:
+        """:meth:`position` of every waiting visit of an area, in one pass over its queues (the phone pages of a
+        thousand patients are refreshed after each call; one ``position`` each would cost n^2)."""
+        out: dict[str, tuple[int, float]] = {}
+        rooms = [room_id for room_id in self._room_cfg if self._room_area[room_id] == area_id]
+        lengths = {}
+        for room_id in rooms:
+            queue = self.room_queue(room_id)
+            lengths[room_id] = len(queue)
+            for ahead, visit in enumerate(queue):
+                minutes = self.service_minutes(visit.room_id, visit.dept_id, self._rules(visit))
+                out[visit.id] = (ahead, round(ahead * minutes, 1))
+        fits = {room_id: self._fit_test(room_id) for room_id in rooms}
+        in_line: dict[tuple[str, str | None], int] = {}
+        for visit in self.area_queue(area_id):
+            line = (visit.dept_id, visit.doctor_id)
+            ahead = in_line.get(line, 0)
+            in_line[line] = ahead + 1
+            ahead += sum(lengths[room_id] for room_id in rooms if fits[room_id](visit))
+            minutes = self.service_minutes(visit.room_id, visit.dept_id, self._rules(visit))
+            out[visit.id] = (ahead, round(ahead * minutes, 1))
+        return out
+
+    def estimate_inputs(self, visit_id: str, ahead: int | None = None) -> tuple[int, int, list[float], float]:
         """(visits ahead, rooms that may serve it now (open, fitting), recent service minutes of its department
-        or room, the default service minutes): what a waiting-time estimate with a range needs."""
+        or room, the default service minutes): what a waiting-time estimate with a range needs.
+
+        ``ahead``: the visit's place when the caller has it already (from :meth:`positions`)."""
         visit = self._visit(visit_id)
-        ahead, _ = self.position(visit_id)
+        if ahead is None:
+            ahead, _ = self.position(visit_id)
         if visit.state == S.room_waiting:
             rooms = 1
         else:

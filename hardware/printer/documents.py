@@ -165,8 +165,9 @@ def render_ticket(doc: TicketDoc, profile: PrinterProfile) -> bytes:
     w.text(f"预计等候约 {low_high[0]}-{low_high[1]} 分钟" if low_high else f"预计等候约 {doc.wait_minutes} 分钟")
     w.labelled("取号时间：", doc.printed_at.strftime(TIME_FORMAT))
     w.blank()
-    w.qr(doc.status_url)
-    w.text("扫码查看排队进度", "center")
+    if doc.status_url:  # no link (the service did not give the page's key): no QR rather than a dead one
+        w.qr(doc.status_url)
+        w.text("扫码查看排队进度", "center")
     _footer(w, doc.footer)
     return w.finish()
 

@@ -202,6 +202,17 @@ class QueueMachine(RuleBasedStateMachine):
         assert set(listed) == in_queue
 
     @invariant()
+    def positions_of_an_area_in_one_pass_equal_each_position(self):
+        """The phone pages read every waiting visit's place at once; it must be what ``position`` says."""
+        if not hasattr(self, "engine"):
+            return
+        batch = self.engine.positions("OPD")
+        waiting = [v for v in self.engine.visits() if v.state in (S.waiting, S.room_waiting) and v.area_id == "OPD"]
+        assert set(batch) == {v.id for v in waiting}
+        for visit in waiting:
+            assert batch[visit.id] == self.engine.position(visit.id), visit.id
+
+    @invariant()
     def kept_lists_equal_a_full_sort_of_the_day(self):
         """The engine keeps its lists in order between commands; they must match sorting everything afresh."""
         if not hasattr(self, "engine"):

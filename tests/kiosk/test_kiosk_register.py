@@ -34,7 +34,7 @@ def test_card_register_pay_ticket_printed_and_queued(qtbot, kiosk, reader_sim, p
     assert card.name not in receipt and "姓名：" + card.name[0] in receipt  # masked
     qr = [e for e in decode_for(printer_sim.core.profile, ticket_job.data) if isinstance(e, QRCode)]
     url = qr[0].payload.decode("ascii") if qr else ""
-    assert url == f"{service}/t/{kiosk.session.ticket.visit_id}"
+    assert url == f"{service}/t/{kiosk.session.ticket.ticket_token}" and kiosk.session.ticket.visit_id not in url
     page = httpx.get(url, timeout=5)  # what the patient's phone opens from the QR code
     assert page.status_code == 200 and number in page.text and card.name not in page.text
 

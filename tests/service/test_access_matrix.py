@@ -58,7 +58,8 @@ OVERRIDES = {
 
 
 # routes whose handler answers every caller the same (the cockpit's login checks the password itself)
-ROUTE_EXPECT = {("POST", "/cockpit/api/login"): 401}
+ROUTE_EXPECT = {("POST", "/cockpit/api/login"): 401,
+                ("POST", "/api/v1/notify/sms/status"): 403}  # only the SMS gateway's signature opens it
 EXTRA_HEADERS = {"/cockpit/api/login": {"X-Cockpit": "1"}, "/cockpit/api/logout": {"X-Cockpit": "1"},
                  "/cockpit/api/simulate": {"X-Cockpit": "1"}}
 
@@ -133,7 +134,8 @@ def world(tmp_path_factory):
         }
         params = {"path:path": "cockpit.js", "visit_id": visit, "room_id": "WK1", "area_id": "WY", "patient_id": str(b),
                   "registration_id": str(reg["registration_id"]), "order_id": str(order["order_id"]),
-                  "report_id": str(report), "session_id": str(session["session_id"])}
+                  "report_id": str(report), "session_id": str(session["session_id"]),
+                  "token": "A" * 24, "name": "ticket.js", "channel": "sms"}  # (a live page's stream never ends)
         bodies = {
             "/api/v1/visits": {"department": "WK", "name": "测试"},
             "/api/v1/visits/{visit_id}/triage": {"level": 3},
@@ -143,6 +145,7 @@ def world(tmp_path_factory):
             "/api/v1/visits/{visit_id}/call": {"room": "WK1", "reason": "行动不便"},
             "/api/v1/help/{help_id}/close": {"outcome": "resolved"},
             "/api/v1/areas/{area_id}/broadcast": {"text": "请保持安静"},
+            "/api/v1/visits/{visit_id}/notify": {"channel": "sms", "to": "13800001111"},
             "/api/v1/auth/login": {"username": "wanghs", "password": DEMO_PASSWORD},
             "/api/v1/devices/health": {"status": "ok"},
             "/api/v1/records/patients/identify": {"id_number": B_NUMBER},

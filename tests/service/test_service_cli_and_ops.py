@@ -78,12 +78,14 @@ def test_healthz_needs_no_token(live):
 
 def test_ticket_qr_page_shows_place_and_estimate_with_the_masked_name_only(live, kiosk, register_waiting):
     visits = register_waiting(4, name="王小明")
-    page = httpx.get(f"{live}/t/{visits[3]['visit_id']}")
+    token = kiosk.visit_status(visits[3]["visit_id"])["ticket_token"]
+    page = httpx.get(f"{live}/t/{token}")
     assert page.status_code == 200
     assert visits[3]["ticket"] in page.text and "王*明" in page.text and "王小明" not in page.text
-    assert "您前面还有 <b>3</b> 位" in page.text
+    assert '<b id="ahead">3</b>' in page.text
     assert re.search(r"预计等候约 <b>\d+-\d+</b> 分钟", page.text)  # a range, not a single figure
     assert httpx.get(f"{live}/t/nope").status_code == 404
+    assert httpx.get(f"{live}/t/{visits[3]['visit_id']}").status_code == 404  # a visit id is no link
 
 
 def test_client_says_unreachable_in_chinese_when_the_service_is_down():

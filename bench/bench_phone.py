@@ -1,0 +1,203 @@
+"""The patient's phone: live ticket pages and the notification outbox, the service as its own process on loopback.
+
+call_to_phone: 1,000 live ticket pages (Server-Sent Events, a lean asyncio load client in 2 processes, not 1,000
+    browsers), each following its own waiting visit, plus 200 wall displays (WebSocket, as in call_to_display);
+    a console calls 200 patients at 10 per second. Latency of one call = from sending the HTTP command to the
+    called patient's page receiving its "called" status. lost = called patients whose page never showed it.
+    rss_mb = the service's resident memory with every page and wall connected.
+notify_outbox: 500 patients opted in to SMS; while the gateway simulator is down, the nurse calls them all (each
+    call writes its messages to the outbox in the command's transaction: "3 ahead" and "called"); then the gateway
+    comes back and the sender drains the outbox over HTTP. per_s = messages delivered per second from the gateway's
+    return to the outbox being empty ("3 ahead" of patients already called are dropped on the way, not sent);
+    duplicates = keys the simulator delivered twice (0); lost = messages the outbox counts as sent that the
+    simulator never got, plus messages still waiting at the end.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import sqlite3
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.bench_caller import _display_process, _fill_queue, _login, _post
+from caller.config import DEMO_CONFIG
+from caller.testing import DEMO_TOKENS, free_port, run_service_process
+
+PAGES = int(os.environ.get("BENCH_PAGES", 1000))
+PAGE_PROCS = 2
+WALL_PROCS, WALLS_PER_PROC = 4, 50
+CALLS = int(os.environ.get("BENCH_PHONE_CALLS", 200))
+CALL_RATE = 10.0
+OPTED_IN = int(os.environ.get("BENCH_OPTED_IN", 500))
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def _waiting_ids(base_url: str, n: int) -> list[str]:
+    queue = httpx.get(f"{base_url}/api/v1/areas/NK/queue", headers={"Authorization": f"Bearer {DEMO_TOKENS['admin']}"},
+                      timeout=30).json()
+    return [v["visit_id"] for v in queue["waiting"]][:n]
+
+
+def _tokens(base_url: str, visit_ids: list[str]) -> list[str]:
+    headers = {"Authorization": f"Bearer {DEMO_TOKENS['admin']}"}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as http:
+        return [http.get(f"/api/v1/visits/{v}/status").json()["ticket_token"] for v in visit_ids]
+
+
+def _page_process(base_url: str, tokens: list[str], ready, stop, results) -> None:
+    """Open one SSE connection per token; record when each page first showed "called"."""
+    host, port = base_url.removeprefix("http://").split(":")
+    called: dict[str, float] = {}
+    messages = 0
+    connected = 0
+
+    async def page(token: str) -> None:
+        nonlocal messages, connected
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(f"GET /t/{token}/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n".encode())
+        await reader.readuntil(b"\r\n\r\n")
+        first = True
+        while True:
+            line = await reader.readline()
+            if not line:
+                return
+            if line.startswith(b"data: {"):  # (chunked framing lines are skipped)
+                messages += 1
+                if first:
+                    first = False
+                    connected += 1
+                    if connected == len(tokens):
+                        ready.set()
+                if b'"state":"called"' in line and token not in called:
+                    called[token] = time.monotonic()
+
+    async def main() -> None:
+        tasks = [asyncio.create_task(page(t)) for t in tokens]
+        while not stop.is_set():
+            await asyncio.sleep(0.1)
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(main())
+    results.put((called, messages))
+
+
+def call_to_phone() -> dict:
+    with tempfile.TemporaryDirectory() as tmp, run_service_process(DEMO_CONFIG, Path(tmp) / "bench.db") as svc:
+        base_url = svc.base_url
+        _fill_queue(base_url, PAGES + 50)
+        visit_ids = _waiting_ids(base_url, PAGES)
+        tokens = _tokens(base_url, visit_ids)
+        token_of = dict(zip(visit_ids, tokens))
+        ctx = mp.get_context("spawn")
+        stop, results, wall_results = ctx.Event(), ctx.Queue(), ctx.Queue()
+        page_ready = [ctx.Event() for _ in range(PAGE_PROCS)]
+        wall_ready = [ctx.Event() for _ in range(WALL_PROCS)]
+        share = len(tokens) // PAGE_PROCS + 1
+        procs = [ctx.Process(target=_page_process, args=(base_url, tokens[i * share:(i + 1) * share], page_ready[i],
+                                                         stop, results)) for i in range(PAGE_PROCS)]
+        walls = [ctx.Process(target=_display_process, args=(base_url, DEMO_TOKENS["wall_nk"], WALLS_PER_PROC,
+                                                            wall_ready[i], stop, wall_results)) for i in range(WALL_PROCS)]
+        for p in procs + walls:
+            p.start()
+        for event in page_ready + wall_ready:
+            if not event.wait(120):
+                raise RuntimeError("pages or walls did not connect")
+        rss = _rss_mb(svc.process.pid)
+        token = _login(base_url)
+        sent: dict[str, float] = {}
+        with httpx.Client(base_url=base_url, timeout=10) as http:
+            start = time.monotonic()
+            for i in range(CALLS):
+                delay = start + i / CALL_RATE - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                t0 = time.monotonic()
+                visit = _post(http, f"/rooms/{'NK3' if i % 2 else 'NK4'}/call-next", token)["visit"]
+                if visit["visit_id"] in token_of:
+                    sent[token_of[visit["visit_id"]]] = t0
+        time.sleep(1.5)
+        rss = max(rss, _rss_mb(svc.process.pid))
+        stop.set()
+        called: dict[str, float] = {}
+        messages = 0
+        for _ in procs:
+            got, count = results.get(timeout=60)
+            called.update(got)
+            messages += count
+        for p in procs + walls:
+            p.join(10)
+    latencies = sorted((called[t] - t0) * 1000 for t, t0 in sent.items() if t in called)
+    return {"pages": len(tokens), "walls": WALL_PROCS * WALLS_PER_PROC, "calls": len(sent),
+            "p50_ms": round(statistics.median(latencies), 1), "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 1),
+            "max_ms": round(latencies[-1], 1), "lost": sum(1 for t in sent if t not in called), "rss_mb": rss,
+            "page_messages": messages}
+
+
+def notify_outbox() -> dict:
+    from caller.notify.simulator import GatewaySimulator
+
+    with tempfile.TemporaryDirectory() as tmp, GatewaySimulator("bench-secret") as gateway:
+        port = free_port()
+        config = Path(tmp) / "hospital.toml"
+        config.write_text(DEMO_CONFIG.read_text(encoding="utf-8") + f"""
+[notify]
+rate_limit = 100
+retry_base_seconds = 0.05
+retry_max_seconds = 0.2
+[notify.sms]
+url = "{gateway.url}"
+secret = "bench-secret"
+""", encoding="utf-8")
+        db = Path(tmp) / "bench.db"
+        with run_service_process(config, db, port=port) as svc:
+            base_url = svc.base_url
+            _fill_queue(base_url, OPTED_IN)
+            visit_ids = _waiting_ids(base_url, OPTED_IN)
+            admin = {"Authorization": f"Bearer {DEMO_TOKENS['admin']}"}
+            with httpx.Client(base_url=base_url, headers=admin, timeout=30) as http:
+                for i, visit_id in enumerate(visit_ids):
+                    http.post(f"/api/v1/visits/{visit_id}/notify", json={"channel": "sms", "to": f"1390000{i:04d}"})
+            gateway.wait_for(3, timeout=30)  # the first three were already within three of the head
+            before = len(gateway.delivered)
+            gateway.fail_for(3600)
+            token = _login(base_url)
+            with httpx.Client(base_url=base_url, timeout=30) as http:
+                for i in range(len(visit_ids)):
+                    _post(http, f"/rooms/{'NK3' if i % 2 else 'NK4'}/call-next", token)
+            gateway.fail_for(0)
+            start = time.monotonic()
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+                    open_ = conn.execute("SELECT COUNT(*) FROM notify_outbox WHERE state IN ('pending','sending')").fetchone()[0]
+                if not open_:
+                    break
+                time.sleep(0.1)
+            elapsed = time.monotonic() - start
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+                rows = conn.execute("SELECT key, state FROM notify_outbox").fetchall()
+    keys = [d.key for d in gateway.delivered]
+    sent = {k for k, state in rows if state in ("sent", "delivered")}
+    waiting = sum(1 for _, state in rows if state in ("pending", "sending"))
+    return {"messages": len(rows), "delivered": len(keys), "dropped": sum(1 for _, s in rows if s == "dropped"),
+            "per_s": round((len(keys) - before) / elapsed, 1), "duplicates": len(keys) - len(set(keys)),
+            "lost": len(sent - set(keys)) + waiting, "resent_same_key": gateway.stats()["duplicates"]}
+
+
+BENCHES = {"call_to_phone": call_to_phone, "notify_outbox": notify_outbox}

@@ -1,0 +1,246 @@
+"""The live feed of the phone ticket pages (``/t/<token>/events``, Server-Sent Events).
+
+Each open page follows one visit. What a page shows is one small public status (:func:`phone_status`:
+ticket, masked name, department, room and where it is, visits ahead, estimate, state). The feed listens to
+the event hub: after each batch of committed events it recomputes the status of every followed visit of the
+areas those events touched, once per visit however many pages follow it (a family may open the same link),
+and sends it only when it changed. A status carries the whole state, so a page that reconnects (with
+``Last-Event-ID``) simply gets the current one; messages are numbered with the event seq that produced them.
+
+Everything here runs on the server's event loop, like the hub.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from caller.store import EventRow
+
+if TYPE_CHECKING:
+    from caller.engine.model import Visit
+    from caller.service import CallerService
+
+log = logging.getLogger("caller.ticket_feed")
+
+HEARTBEAT_SECONDS = 15.0   # a "ping" to every page: proxies keep the connection, pages notice a dead one
+RETRY_MS = 3000            # what browsers wait before reconnecting (the SSE ``retry`` field)
+PAGE_BACKLOG = 64          # a page this many messages behind is closed (the browser reconnects)
+FEED_EVENTS = frozenset({"queue", "call", "room"})
+WHY_FRESH_AHEAD = 30       # "why here" is recomputed after each change only this close to the head (it costs a
+                           # pass over the visits ahead); further back a page keeps the text it got on opening
+
+# Keys of views.visit_status that a phone page may show (display-safe: the name is already masked).
+_STATUS_KEYS = ("ticket", "name", "state", "ahead", "position", "estimate_minutes", "estimate_min",
+                "estimate_max", "call_count", "dept_name", "room_name", "doctor_name", "why_zh", "why_en", "late",
+                "recalled", "number_kind")
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, float] | None = None,
+                 why: tuple[str, str] | None = None) -> dict[str, Any]:
+    """What the phone page of ``visit`` shows; the same projection as the wall screen, plus places.
+
+    ``place``: the visit's (ahead, minutes) when already known (a batch of pages of one area); ``why``: its
+    "why here" texts when already known."""
+    from caller.api import views
+
+    status = views.visit_status(service, visit, service.clock(), place, why=why is None)
+    if why is not None and status.get("position"):
+        status["why_zh"], status["why_en"] = why
+    out = {key: status[key] for key in _STATUS_KEYS if key in status}
+    cfg = service.config
+    dept = next((d for d in cfg.departments if d.id == visit.dept_id), None)
+    area = cfg.area(visit.area_id)
+    room = next((r for r in area.rooms if r.id == visit.room_id), None) if visit.room_id else None
+    out.update({
+        "dept_name_en": dept.name_en if dept else "",
+        "room_name_en": room.name_en if room else "",
+        "room_location": room.location if room else "",
+        "area_name": area.name, "area_name_en": area.name_en,
+        "location": (room.location if room and room.location else "") or (dept.location if dept else "")
+        or area.location,
+        "room_paused": bool(room and service.engine.room_state(room.id).paused),
+        "hospital": cfg.hospital.name, "hospital_en": cfg.hospital.name_en,
+        "day": visit.day.isoformat(),
+    })
+    return out
+
+
+def sse(event: str, data: dict | None = None, seq: int | None = None) -> bytes:
+    """One Server-Sent Events message."""
+    head = f"id: {seq}\n" if seq is not None else ""
+    return f"{head}event: {event}\ndata: {_ENCODER.encode(data or {})}\n\n".encode()
+
+
+class TicketPage:
+    """One open page (one SSE connection) following one visit."""
+
+    def __init__(self, visit_id: str):
+        self.visit_id = visit_id
+        self.closed = False
+        self._pending: deque[bytes] = deque()
+        self._ready = asyncio.Event()
+
+    def offer(self, message: bytes) -> bool:
+        if self.closed:
+            return False
+        if len(self._pending) >= PAGE_BACKLOG:
+            self.close()
+            return False
+        self._pending.append(message)
+        self._ready.set()
+        return True
+
+    async def next(self) -> bytes | None:
+        """The next message to send, or None once closed (after what was queued before closing)."""
+        while not self._pending:
+            if self.closed:
+                return None
+            self._ready.clear()
+            await self._ready.wait()
+        return self._pending.popleft()
+
+    def close(self) -> None:
+        self.closed = True
+        self._ready.set()
+
+
+class TicketFeed:
+    """Open ticket pages by visit, fed from the event hub."""
+
+    def __init__(self, service: "CallerService", heartbeat_seconds: float = HEARTBEAT_SECONDS):
+        self.service = service
+        self.heartbeat_seconds = heartbeat_seconds
+        self.pages: dict[str, set[TicketPage]] = {}
+        self._last: dict[str, bytes] = {}       # visit id -> the status JSON last sent to its pages
+        self._why: dict[str, tuple[str, str]] = {}  # visit id -> its last "why here" texts
+        self._dirty_areas: set[str] = set()
+        self._touched: set[str] = set()
+        self._flush_scheduled = False
+        self._task: asyncio.Task | None = None
+        service.hub.listeners.append(self.on_events)
+
+    # ------------------------------------------------------------- lifecycle
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._heartbeat_loop())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+        for pages in list(self.pages.values()):
+            for page in list(pages):
+                page.close()
+
+    def page_count(self) -> int:
+        return sum(len(p) for p in self.pages.values())
+
+    # ----------------------------------------------------------------- pages
+    def open(self, visit_id: str) -> tuple[TicketPage, bytes]:
+        """Follow a visit: the page and its first message (the current status)."""
+        page = TicketPage(visit_id)
+        first = self._status_message(visit_id)
+        self.pages.setdefault(visit_id, set()).add(page)
+        return page, first
+
+    def close(self, page: TicketPage) -> None:
+        page.close()
+        pages = self.pages.get(page.visit_id)
+        if pages is not None:
+            pages.discard(page)
+            if not pages:
+                del self.pages[page.visit_id]
+                self._last.pop(page.visit_id, None)
+                self._why.pop(page.visit_id, None)
+
+    def _status_message(self, visit_id: str) -> bytes:
+        service = self.service
+        with service.lock:
+            status = phone_status(service, service.engine.visit(visit_id))
+            seq = service.hub.seq
+            if "why_zh" in status:
+                self._why[visit_id] = (status["why_zh"], status["why_en"])
+        text = _ENCODER.encode(status)
+        self._last[visit_id] = text.encode()
+        return f"id: {seq}\nevent: status\ndata: {text}\n\n".encode()
+
+    # ------------------------------------------------------------ hub events
+    def on_events(self, events: list[EventRow]) -> None:
+        """Hub listener (on the loop): note what changed; recompute once this loop turn is done."""
+        for ev in events:
+            if ev.type not in FEED_EVENTS:
+                continue
+            self._dirty_areas.add(ev.area)
+            visit_id = ev.data.get("visit_id")
+            if visit_id:
+                self._touched.add(visit_id)
+        if (self._dirty_areas or self._touched) and not self._flush_scheduled and self.pages:
+            self._flush_scheduled = True
+            loop = self.service.hub.loop
+            if loop is None:
+                self.flush()
+            else:
+                loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Send the new status of every followed visit of the touched areas whose status changed."""
+        self._flush_scheduled = False
+        areas, touched = self._dirty_areas, self._touched
+        self._dirty_areas, self._touched = set(), set()
+        if not self.pages:
+            return
+        service = self.service
+        with service.lock:
+            seq = service.hub.seq
+            places: dict[str, dict[str, tuple[int, float]]] = {}  # area -> visit -> (ahead, minutes), one pass each
+            for visit_id, pages in list(self.pages.items()):
+                try:
+                    visit = service.engine.visit(visit_id)
+                except Exception:
+                    continue
+                if visit.area_id not in areas and visit_id not in touched:
+                    continue
+                if visit.area_id not in places:
+                    places[visit.area_id] = service.engine.positions(visit.area_id)
+                place = places[visit.area_id].get(visit_id)  # None (not waiting): position() answers itself
+                why = self._why.get(visit_id) if place is not None and place[0] > WHY_FRESH_AHEAD else None
+                status = phone_status(service, visit, place, why)
+                if why is None and "why_zh" in status:
+                    self._why[visit_id] = (status["why_zh"], status["why_en"])
+                text = _ENCODER.encode(status).encode()
+                if text == self._last.get(visit_id):
+                    continue
+                self._last[visit_id] = text
+                message = b"id: %d\nevent: status\ndata: %s\n\n" % (seq, text)
+                for page in list(pages):
+                    if not page.offer(message):
+                        self.close(page)
+
+    # ------------------------------------------------------------- heartbeat
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            try:
+                self.heartbeat()
+            except Exception:
+                log.exception("ticket page heartbeat failed")
+
+    def heartbeat(self) -> None:
+        """A ``ping`` to every page; pages of a visit whose day is over get ``expired`` and are closed."""
+        service = self.service
+        today = service.today()
+        ping = sse("ping", {"seq": service.hub.seq, "ts": service.clock().isoformat(timespec="seconds")})
+        for visit_id, pages in list(self.pages.items()):
+            try:
+                expired = service.engine.visit(visit_id).day != today
+            except Exception:
+                expired = True
+            for page in list(pages):
+                if expired:
+                    page.offer(sse("expired", {}))
+                    self.close(page)
+                elif not page.offer(ping):
+                    self.close(page)
