@@ -170,6 +170,8 @@ class TicketFeed:
     # ------------------------------------------------------------ hub events
     def on_events(self, events: list[EventRow]) -> None:
         """Hub listener (on the loop): note what changed; recompute once this loop turn is done."""
+        if not self.pages:
+            return  # nobody follows a visit: nothing to remember
         for ev in events:
             if ev.type not in FEED_EVENTS:
                 continue
