@@ -139,7 +139,7 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
     from hardware.health import DeviceHealth, Health
     from kiosk.models import CardData
     from kiosk.screens.admin import DeviceStatusScreen, PinScreen
-    from kiosk.screens.day import DayScreen
+    from kiosk.screens.day import CancelScreen, DayScreen
     from kiosk.screens.home import HomeScreen
     from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, TypeIdScreen
     from kiosk.screens.pay import PaymentScreen
@@ -157,7 +157,9 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
         ("identify", lambda: IdentifyScreen(k, nothing, reader_ok=False)),
         ("type_id", lambda: TypeIdScreen(k, nothing)),
         ("new_patient", lambda: NewPatientScreen(k, card, nothing)),
-        ("day", lambda: DayScreen(k, d["day"], nothing, nothing, nothing, nothing, nothing)),
+        ("day", lambda: DayScreen(k, d["day"], nothing, nothing, nothing, nothing, nothing, on_cancel=nothing)),
+        ("cancel", lambda: CancelScreen(k, [("7", "A015  内科", "前面还有 5 人"), ("8", "内科  张建国", "今天 14:00-14:30")],
+                                        nothing)),
         ("departments", lambda: DepartmentScreen(k, d["departments"], nothing)),
         ("doctors", lambda: DoctorScreen(k, d["departments"][0], d["doctors"], nothing)),
         ("slots", lambda: SlotScreen(k, d["slots"], nothing)),

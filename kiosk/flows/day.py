@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from kiosk.flows.services import ServicesMixin
 from kiosk.models import Patient, PatientDay
-from kiosk.screens.day import DayScreen
+from kiosk.i18n import pick, tr
+from kiosk.screens.day import CancelScreen, DayScreen
 from kiosk.screens.services import BillsScreen, ReportsScreen
 
 
@@ -31,4 +32,31 @@ class DayMixin(ServicesMixin):
             on_reports=lambda: kiosk.show_screen(lambda: ReportsScreen(
                 kiosk, list(day.reports + day.reports_pending), self._print_reports)),
             on_register=lambda: self._choose_department(patient),
-            on_queue=lambda: self._show_queue(patient)))
+            on_queue=lambda: self._show_queue(patient), on_cancel=lambda: self._cancel_choices(day)))
+
+    # ----- 退号 ------------------------------------------------------------------------------------
+    def _cancel_choices(self, day: PatientDay) -> None:
+        kiosk = self.kiosk
+        choices = [(a.id, pick(a.department, a.department_en) + (f"  {a.doctor}" if a.doctor else ""),
+                    tr("今天") + f" {a.slot}") for a in day.appointments]
+        choices += [(v.registration_id, f"{v.ticket}  {pick(v.department, v.department_en)}",
+                     tr("前面还有 {n} 人").format(n=v.ahead)) for v in day.visits if v.registration_id]
+        kiosk.show_screen(lambda: CancelScreen(kiosk, choices, self._cancel_chosen))
+
+    def _cancel_chosen(self, registration_id: str) -> None:
+        self.message(tr("确认退号"),
+                     tr("退号后，已付的挂号费将原路退回您的付款账户，一般1至7个工作日到账；这个号会让给其他患者。确认退号吗？"),
+                     [(tr("确认退号"), lambda: self._cancel(registration_id)), (tr("不退了"), self.kiosk.back)],
+                     name="cancel_confirm", error=False)
+
+    def _cancel(self, registration_id: str) -> None:
+        kiosk = self.kiosk
+
+        def done(fee_state: str) -> None:
+            money = (tr("挂号费将原路退回您的付款账户，一般1至7个工作日到账，无需再办理。") if fee_state in ("refund_pending", "refunded")
+                     else tr("这个号没有缴费，没有产生费用。"))
+            self.message(tr("已退号"), money, [(tr("完成"), lambda: kiosk.go_home("done"))], name="cancelled",
+                         error=False, push=False, allow_back=False)
+
+        self.call(lambda: kiosk.backend.refund_registration(registration_id, self.key(f"cancel:{registration_id}")),
+                  done)

@@ -72,6 +72,10 @@
         <translation>Not sure which department? Tap "Call staff".</translation>
     </message>
     <message>
+        <source>不退了</source>
+        <translation>Keep my number</translation>
+    </message>
+    <message>
         <source>专家号</source>
         <translation>Specialist</translation>
     </message>
@@ -340,6 +344,10 @@
         <translation>Missed; please ask at the triage desk</translation>
     </message>
     <message>
+        <source>已退号</source>
+        <translation>Number cancelled</translation>
+    </message>
+    <message>
         <source>已通知工作人员</source>
         <translation>Staff have been called</translation>
     </message>
@@ -520,6 +528,10 @@
         <translation>Fee ¥{fee}</translation>
     </message>
     <message>
+        <source>挂号费将原路退回您的付款账户，一般1至7个工作日到账，无需再办理。</source>
+        <translation>The fee goes back to the account you paid from, usually within 1 to 7 working days. Nothing more to do.</translation>
+    </message>
+    <message>
         <source>指引明白</source>
         <translation>Clear directions</translation>
     </message>
@@ -678,6 +690,10 @@
     <message>
         <source>确认无误后请点击“确认并支付”</source>
         <translation>If everything is right, tap "Confirm and pay".</translation>
+    </message>
+    <message>
+        <source>确认退号</source>
+        <translation>Cancel this number</translation>
     </message>
     <message>
         <source>祝您健康！</source>
@@ -860,6 +876,10 @@
         <translation>Please choose the appointment to check in</translation>
     </message>
     <message>
+        <source>请选择要退的号。退号后挂号费原路退回，号源让给其他患者。</source>
+        <translation>Choose the number to cancel. The fee goes back to how you paid; the place goes to another patient.</translation>
+    </message>
+    <message>
         <source>读卡区</source>
         <translation>Card reader</translation>
     </message>
@@ -916,6 +936,10 @@
         <translation>It is too early to check in</translation>
     </message>
     <message>
+        <source>这个号没有缴费，没有产生费用。</source>
+        <translation>This number was not paid; nothing was charged.</translation>
+    </message>
+    <message>
         <source>这是您今天可以办理的事项，请点击</source>
         <translation>Here is what you can do today. Please tap one.</translation>
     </message>
@@ -926,6 +950,14 @@
     <message>
         <source>退出长辈模式</source>
         <translation>Leave senior mode</translation>
+    </message>
+    <message>
+        <source>退号</source>
+        <translation>Cancel a number</translation>
+    </message>
+    <message>
+        <source>退号后，已付的挂号费将原路退回您的付款账户，一般1至7个工作日到账；这个号会让给其他患者。确认退号吗？</source>
+        <translation>If you cancel, the fee you paid goes back to the account you paid from, usually within 1 to 7 working days, and your place goes to another patient. Cancel this number?</translation>
     </message>
     <message>
         <source>速度快</source>

@@ -274,4 +274,16 @@ EN: dict[str, str] = {
     "打印服务无响应": "The print service does not answer",
     "A4打印机": "A4 printer",
     "换个时间": "Another time",
+    "退号": "Cancel a number",
+    "请选择要退的号。退号后挂号费原路退回，号源让给其他患者。":
+        "Choose the number to cancel. The fee goes back to how you paid; the place goes to another patient.",
+    "确认退号": "Cancel this number",
+    "退号后，已付的挂号费将原路退回您的付款账户，一般1至7个工作日到账；这个号会让给其他患者。确认退号吗？":
+        "If you cancel, the fee you paid goes back to the account you paid from, usually within 1 to 7 working days, "
+        "and your place goes to another patient. Cancel this number?",
+    "不退了": "Keep my number",
+    "挂号费将原路退回您的付款账户，一般1至7个工作日到账，无需再办理。":
+        "The fee goes back to the account you paid from, usually within 1 to 7 working days. Nothing more to do.",
+    "这个号没有缴费，没有产生费用。": "This number was not paid; nothing was charged.",
+    "已退号": "Number cancelled",
 }

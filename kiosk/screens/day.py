@@ -10,7 +10,7 @@ from privacy import screen_name
 
 from kiosk.i18n import pick, tr
 from kiosk.models import Appointment, PatientDay, yuan
-from kiosk.widgets import Card, RichButton, Screen, button, label
+from kiosk.widgets import Card, ChoiceList, RichButton, Screen, button, label
 
 
 def wait_text(minutes: int, low: int | None = None, high: int | None = None) -> str:
@@ -27,7 +27,7 @@ class DayScreen(Screen):
 
     def __init__(self, kiosk, day: PatientDay, on_check_in: Callable[[Appointment], None],
                  on_bills: Callable[[], None], on_reports: Callable[[], None], on_register: Callable[[], None],
-                 on_queue: Callable[[], None]) -> None:
+                 on_queue: Callable[[], None], on_cancel: Callable[[], None] | None = None) -> None:
         who = screen_name(day.patient.name)
         hint = tr("这是您今天可以办理的事项，请点击") if kiosk.settings.portrait else ""  # landscape: no height to spare
         super().__init__(tr("您好，{name}").format(name=who), hint, kiosk.elderly)
@@ -84,5 +84,23 @@ class DayScreen(Screen):
             self.check_in_button = button(tr("立即签到") + f"  {appt.slot}", "Primary", lambda: on_check_in(appt))
             self.add_action(self.check_in_button)
             self.speech = tr("您今天有一个预约，请点击下方“立即签到”。")
+        self.cancel_button = None
+        if on_cancel is not None and (day.appointments or day.visits):  # 退号: a secondary action, never in the way
+            self.cancel_button = button(tr("退号"), "", on_cancel)
+            self.add_action(self.cancel_button)
         if not day.appointments and not day.bills and not day.reports:
             self.add(label(tr("如需看病，请点击“挂号”。"), "Subtitle", align=Qt.AlignCenter))
+
+
+class CancelScreen(Screen):
+    """退号: which of today's registrations; what happens to the money is said before anything is done."""
+
+    name = "cancel"
+
+    def __init__(self, kiosk, choices: list[tuple[str, str, str]], on_choose: Callable[[str], None]) -> None:
+        super().__init__(tr("退号"), tr("请选择要退的号。退号后挂号费原路退回，号源让给其他患者。"), kiosk.elderly)
+        self.registration_ids = [c[0] for c in choices]
+        self.choices = ChoiceList([(title, detail, tr("退号")) for _id, title, detail in choices], kiosk.per_page,
+                                  kiosk.choice_columns)
+        self.choices.chosen.connect(lambda i: on_choose(self.registration_ids[i]))
+        self.add(self.choices, 1)

@@ -106,3 +106,30 @@ def test_age_on_a_report_says_years_months_or_days():
     assert age_text("2026-03-30", today) == "7个月"
     assert age_text("2026-11-15", today) == "12天"
     assert age_text("", today) == ""
+
+
+def test_cancel_from_the_day_page_refunds_the_fee_and_frees_the_seat(qtbot, kiosk, reader_sim, payment_sim, service):
+    from tests.kiosk.kiosk_driver import choose, orders, pay_current_order, register_until
+
+    card = register_until(qtbot, kiosk, reader_sim, seed=44)
+    pay_current_order(payment_sim)
+    number = wait_screen(qtbot, kiosk, "ticket").number.text()
+    registration_id = kiosk.session.ticket.registration_id
+    kiosk.go_home("home")
+    card_on_home(qtbot, kiosk, reader_sim, card)
+    day = wait_screen(qtbot, kiosk, "day")
+    assert day.queue_card is not None and day.cancel_button is not None
+    click(qtbot, day.cancel_button)
+    screen = wait_screen(qtbot, kiosk, "cancel")
+    assert number in screen.choices.buttons[0].text()
+    choose(qtbot, screen, 0)
+    confirm = wait_screen(qtbot, kiosk, "cancel_confirm")
+    assert "原路退回" in confirm.text.text()  # what happens to the money is said before anything is done
+    click(qtbot, confirm.buttons[0])
+    done = wait_screen(qtbot, kiosk, "cancelled")
+    assert "原路退回" in done.text.text()
+    admin = CallerClient(service, DEMO_TOKENS["admin"])
+    reg = admin.request("GET", f"/records/registrations/{registration_id}")["registration"]
+    admin.close()
+    assert reg["state"] == "cancelled" and reg["bill_state"] in ("refund_pending", "refunded")
+    qtbot.waitUntil(lambda: any(o.refunded_fen for o in orders(payment_sim)), timeout=5000)
