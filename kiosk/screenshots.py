@@ -243,7 +243,8 @@ def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str 
             variants += [("zh", False, True), ("zh", True, True)]
         for n, (lang, elderly, wide) in enumerate(variants):
             window = build_kiosk(base_url, token, reader=reader, printer=printer, payment=payment, app=app,
-                                 settings=KioskSettings(), start_devices=reader_sim is not None, speech=_Silent(),
+                                 settings=KioskSettings(admin_pin="2580"),  # the demo kiosks' staff PIN
+                                 start_devices=reader_sim is not None, speech=_Silent(),
                                  landscape=wide)
             try:
                 window.set_language(lang)

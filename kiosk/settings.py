@@ -12,7 +12,7 @@ class KioskSettings:
     elderly_timeout_s: int = 150
     warn_s: int = 10
     tick_ms: int = 1000
-    admin_pin: str = "000000"
+    admin_pin: str = ""  # from the hospital file; none configured: the staff page stays closed (never a default PIN)
     admin_pin_hash: str = ""  # from the hospital file (python -m caller new-device); when set, admin_pin is unused
     per_page: int = 6
     elderly_per_page: int = 6
@@ -31,4 +31,4 @@ class KioskSettings:
             from caller.passwords import verify_password
 
             return verify_password(pin, self.admin_pin_hash)
-        return pin == self.admin_pin
+        return bool(self.admin_pin) and pin == self.admin_pin

@@ -5,6 +5,8 @@ caller service's: device tokens and console user tokens. Endpoints and JSON are 
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 from typing import Any, Callable
@@ -83,14 +85,20 @@ def owned(request: Request, principal: Any, kind: str, ident: int) -> None:
     for_patient(principal, backend(request).patient_of(kind, ident))
 
 
-def scoped(principal: Any, key: str | None) -> str | None:
-    """An idempotency key belongs to the device and user that sent it: another one's equal key is another key."""
-    return f"{principal.device}:{principal.user or ''}:{key}" if key else None
+def scoped(principal: Any, key: str | None, body: Any = None) -> str | None:
+    """An idempotency key belongs to the device and user that sent it (another one's equal key is another key), and
+    is bound to the request it came with: ``device:user:key#hash``. The same key with another request answers 409
+    ``idempotency_conflict`` (see :meth:`records.core.RecordsCore.recall_key`)."""
+    if not key:
+        return None
+    fields = body.model_dump(mode="json", exclude={"idempotency_key"}) if body is not None else {}
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    return f"{principal.device}:{principal.user or ''}:{key}#{digest}"
 
 
 def scope_body(principal: Any, body: Any) -> Any:
     if getattr(body, "idempotency_key", None):
-        body.idempotency_key = scoped(principal, body.idempotency_key)
+        body.idempotency_key = scoped(principal, body.idempotency_key, body)
     return body
 
 
@@ -218,13 +226,13 @@ def registration_status(registration_id: int, request: Request, principal: Any =
 @router.post("/registrations/{registration_id}/cancel", summary="Cancel; the slot goes back, a paid fee is refunded")
 def cancel(registration_id: int, request: Request, body: CancelRequest | None = None, principal: Any = Depends(who)) -> dict:
     owned(request, principal, "registration", registration_id)
-    return backend(request).cancel_registration(registration_id, scoped(principal, body.idempotency_key) if body else None)
+    return backend(request).cancel_registration(registration_id, scoped(principal, body.idempotency_key, body) if body else None)
 
 
 @router.post("/registrations/{registration_id}/check-in", summary="Check in (签到) under the early-check-in rule")
 def check_in(registration_id: int, request: Request, body: CheckInRequest | None = None, principal: Any = Depends(who)) -> dict:
     owned(request, principal, "registration", registration_id)
-    return backend(request).check_in(registration_id, scoped(principal, body.idempotency_key) if body else None)
+    return backend(request).check_in(registration_id, scoped(principal, body.idempotency_key, body) if body else None)
 
 
 # -- bills and payments ------------------------------------------------------------------------------------------
@@ -311,7 +319,7 @@ def verify_report(report_id: int, request: Request, body: ReportVerify | None = 
 @router.post("/reports/{report_id}/print", summary="Count a print and return the report to print")
 def print_report(report_id: int, request: Request, body: ReportPrint | None = None, principal: Any = Depends(who)) -> dict:
     owned(request, principal, "report", report_id)
-    return backend(request).print_report(report_id, device=principal.device, idempotency_key=scoped(principal, body.idempotency_key) if body else None)
+    return backend(request).print_report(report_id, device=principal.device, idempotency_key=scoped(principal, body.idempotency_key, body) if body else None)
 
 
 # -- ratings -----------------------------------------------------------------------------------------------------

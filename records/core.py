@@ -8,6 +8,7 @@ from typing import Any, Callable
 from caller.clock import DEFAULT_TIMEZONE, HospitalClock, zone
 from records.audit import Actor, write_audit
 from records.db import RecordsDB, RowConn
+from records.errors import RecordsError
 from records.ports import QueueLink
 from records.settings import RecordsSettings
 
@@ -56,7 +57,15 @@ class RecordsCore:
     def recall_key(self, conn: RowConn, key: str | None, operation: str) -> Any:
         if not key:
             return None
-        row = conn.execute("SELECT operation, response FROM rec_idempotency WHERE key = ?", (key,)).fetchone()
+        scope, bound, _ = key.rpartition("#")
+        if not bound:  # an unbound key (in-process callers): exact match
+            row = conn.execute("SELECT key, response FROM rec_idempotency WHERE key = ?", (key,)).fetchone()
+        else:  # the same key sent with another request body is a conflict, never the first answer
+            row = conn.execute("SELECT key, response FROM rec_idempotency WHERE key >= ? AND key < ? LIMIT 1",
+                               (scope + "#", scope + "$")).fetchone()
+            if row is not None and row["key"] != key:
+                raise RecordsError("idempotency_conflict", "对不起，这个请求编号已用于另一项不同的操作，请返回首页重新操作。",
+                                   "This idempotency key was already used with a different request.", status=409)
         if row is None:
             return None
         return json.loads(row["response"])

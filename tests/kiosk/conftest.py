@@ -65,7 +65,7 @@ def printer_sim():
 
 @pytest.fixture
 def settings():
-    return KioskSettings(payment_timeout_s=20)
+    return KioskSettings(payment_timeout_s=20, admin_pin="2580")  # the demo kiosks' PIN (the hospital file)
 
 
 @pytest.fixture

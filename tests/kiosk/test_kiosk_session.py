@@ -180,3 +180,9 @@ def test_survives_a_long_day_of_qt_calls(qtbot, kiosk):
     for n in range(20000):  # a few minutes of the card animation and countdown
         label.setText(str(n))
     assert label.text() == "19999"
+
+
+def test_a_kiosk_without_a_configured_pin_has_no_default_pin():
+    assert not KioskSettings().pin_matches("000000")
+    assert not KioskSettings().pin_matches("")
+    assert KioskSettings(admin_pin="2580").pin_matches("2580")

@@ -24,6 +24,10 @@ def test_patient_pays_several_itemised_bills_at_once(kiosk, console, provider):
     again = kiosk.ok("POST", "/records/payments", {"idempotency_key": "pay-k-0001", "patient_id": p["patient_id"],
                                                    "bill_ids": [exams["bill_id"], drugs["bill_id"]], "amount_fen": 11000})
     assert again["order_id"] == order["order_id"]
+    status, other = kiosk.post("/records/payments", {"idempotency_key": "pay-k-0001", "patient_id": p["patient_id"],
+                                                     "bill_ids": [exams["bill_id"]], "amount_fen": 7300})
+    assert status == 409 and other["error"]["code"] == "idempotency_conflict"  # the key came with another request
+    assert "order_id" not in other["error"]
     assert again["payment"]["provider_order_id"] == order["payment"]["provider_order_id"]
     assert kiosk.ok("POST", f"/records/payments/{order['order_id']}/confirm")["state"] == "pending"
     provider.patient_pays(order["payment"]["provider_order_id"])
