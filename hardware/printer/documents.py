@@ -370,7 +370,7 @@ def sample_documents(now: datetime | None = None) -> _Samples:
         print_count=2,
     )
     registration = RegistrationReceiptDoc(
-        hospital="市第一人民医院", masked_name="王*明", masked_card_no="MC2600***128", department="内科",
+        hospital="市第一人民医院", masked_name="王*明", masked_card_no="MC26***128", department="内科",
         doctor="张建国 主任医师", kind="专家号", visit_date="2026-11-23", slot="09:30-09:45", fee_fen=5000,
         payment_method="微信支付", transaction_no="4200001234202611230987654321", kiosk_id="kiosk-1", paid_at=now,
         ticket_no="A015")
