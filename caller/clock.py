@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -119,3 +119,22 @@ class ServiceClock:
         way_zh, way_en = ("慢", "behind") if self.offset > 0 else ("快", "ahead of")
         return (f"本机时钟比服务器{way_zh} {seconds} 秒，已按服务器时间显示；请检查时间同步（NTP）",
                 f"this machine's clock is {seconds} s {way_en} the service; showing the service's time, check NTP")
+
+class ManualClock:
+    """A clock tests can move: ``clock.now`` is returned, ``clock.advance(minutes=5)`` moves it."""
+
+    def __init__(self, now: datetime | None = None):
+        self.now = now or datetime(2026, 11, 23, 9, 0, 0)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self.now
+
+    def set(self, now: datetime) -> None:
+        with self._lock:
+            self.now = now
+
+    def advance(self, **delta: float) -> None:
+        with self._lock:
+            self.now = self.now + timedelta(**delta)

@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterator
 
 import httpx
 
+from caller.clock import ManualClock  # tests import the movable clock from here too
 from caller.config import DEMO_CONFIG, HospitalConfig, load_hospital
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,27 +45,6 @@ DEMO_TOKENS = {
 }
 DEMO_PASSWORD = "demo1234"  # every demo console user (wanghs: NK nurse, zhangys: NK doctor, lihs: WY+FE, zhouhs: JZ, wangdy: the lobby guide desk DT)
 
-
-class ManualClock:
-    """A clock tests can move: ``clock.now`` is returned, ``clock.advance(minutes=5)`` moves it."""
-
-    def __init__(self, now: datetime | None = None):
-        self.now = now or datetime(2026, 11, 23, 9, 0, 0)
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self.now
-
-    def set(self, now: datetime) -> None:
-        with self._lock:
-            self.now = now
-
-    def advance(self, **delta: float) -> None:
-        from datetime import timedelta
-
-        with self._lock:
-            self.now = self.now + timedelta(**delta)
 
 
 class LiveService(str):

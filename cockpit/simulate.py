@@ -155,7 +155,7 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, with_estimates: b
     from caller.auth import Principal
     from caller.engine.model import RuleError
     from caller.service import CallerService
-    from caller.testing import ManualClock
+    from caller.clock import ManualClock
 
     depts = {a.dept for a in arrivals}
     rooms = [r.id for a in config.areas for r in a.rooms if set(r.departments) & depts]

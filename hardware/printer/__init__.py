@@ -1,5 +1,6 @@
 """ESC/POS thermal receipt printer: profiles, Chinese slip builders, transports, decoder and simulators."""
-from .decode import decode, decode_for, render_png
+from .decode import decode, decode_for
+from .render import render_png
 from .documents import (
     ReceiptDoc,
     ReceiptLine,

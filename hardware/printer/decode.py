@@ -317,10 +317,3 @@ def describe(elements: list[Element]) -> str:
     if current:
         flush()
     return "\n".join(out) + "\n"
-
-
-def render_png(elements: list[Element], width_dots: int, path):
-    """Draw the slip to scale with the CJK font and save a PNG (see hardware.printer.render)."""
-    from .render import render_png as _render_png
-
-    return _render_png(elements, width_dots, path)
