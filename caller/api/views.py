@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from statistics import median
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from caller.config import HospitalConfig
 from caller.engine.announce import plain, visit_item
 from caller.engine.model import Change, EngineEvent, Visit, VisitState
 
-if TYPE_CHECKING:
-    from caller.service import CallerService
+CallerService = Any  # caller.service.CallerService; not imported, because the service imports this module
 
 PUBLIC_EVENT_KEYS_DROPPED = ("patient_name", "patient_id", "id_number", "full_name")
 

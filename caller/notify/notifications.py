@@ -15,7 +15,8 @@ from caller.store import AuditRow, ChangeRows
 
 if TYPE_CHECKING:
     from caller.auth import Principal
-    from caller.service import CallerService
+
+CallerService = Any  # caller.service.CallerService; not imported, because the service imports this module
 
 PHONE = re.compile(r"^1\d{10}$")
 OPENID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
