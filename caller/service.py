@@ -501,8 +501,16 @@ class CallerService:
         return published
 
     def stats_summary(self) -> dict:
+        """Today's figures per department. Under the lock only what is live: the queues and the alerts (today's
+        open visits); the day's counts and medians come from the rollups the commands keep, read without it."""
         with self.lock:
-            return views.stats_summary(self, self.clock())
+            now = self.clock()
+            waiting = self.engine.waiting_by_department()
+            alerts = views.wait_alerts(self, now)
+        day = now.date().isoformat()
+        with self.store.read() as conn:
+            today = rollups.totals(conn, "dept", day, day)
+        return views.stats_summary(self.config, now, waiting, today, alerts)
 
     # ------------------------------------------------------------------ help calls
     def help_areas(self, device_id: str) -> list[str]:

@@ -136,3 +136,13 @@ def test_help_calls_with_their_answer_time_and_device_faults_reach_the_cockpit(s
     k = kpis(service, MON)
     assert (k["help_requests"], k["help_ack_median"], k["kiosk_faults"]) == (1, 3, 1)
     assert kpis(service, MON, level="kiosk", key="kiosk-lobby-1")["kiosk_faults"] == 1
+
+
+def test_todays_statistics_on_the_console_are_the_cockpits_figures(service, clock):
+    morning(Day(service, clock))
+    summary = {d["department"]: d for d in service.stats_summary()["departments"]}
+    nk, wk = summary["NK"], summary["WK"]
+    assert (nk["registered"], nk["waiting"], nk["done"], nk["missed"], nk["cancelled"]) == (2, 0, 2, 0, 0)
+    assert (wk["registered"], wk["waiting"], wk["done"]) == (1, 1, 0)  # C, transferred, waits in WK
+    cockpit = kpis(service, MON, level="dept", key="NK")
+    assert (nk["median_wait_minutes"], nk["median_service_minutes"]) == (cockpit["wait_median"], cockpit["service_median"]) == (10, 10)
