@@ -61,9 +61,11 @@ async def login(request: Request) -> JSONResponse:
     return response
 
 
-@router.post("/api/logout", summary="Cockpit logout: forgets the cookie")
+@router.post("/api/logout", summary="Cockpit logout: ends the session on the server and forgets the cookie")
 async def logout(request: Request) -> JSONResponse:
     _refuse_cross_site(request)
+    # the session ends on the server too: a copy of the cookie (another browser tab, a shared PC) no longer works
+    await run_in_threadpool(request.app.state.service.auth.logout, request.cookies.get(COOKIE))
     response = JSONResponse({"ok": True})
     response.delete_cookie(COOKIE, path="/cockpit")
     return response
