@@ -102,6 +102,8 @@ _SCHEMA = {
         "device",
     ),
     "user_sessions": ({"token": str, "username": str, "device": str, "ts": str}, "token"),  # token: SHA-256
+    # the history of device health: one row each time a device or part goes down (fault / offline) or back up
+    "device_states": ({"id": int, "device": str, "state": str, "ts": str, "detail": str}, "id"),
     # one row per help call: every step's time is in data (created/acked/escalated/closed) for response statistics
     "help_calls": ({"id": str, "device": str, "state": str, "created_at": str, "data": str}, "id"),
 }
@@ -335,6 +337,7 @@ class Store:
         self.db["idempotency"].create_index(["ts"], if_not_exists=True)
         self.db["help_calls"].create_index(["created_at"], if_not_exists=True)
         self.db["help_calls"].create_index(["state"], if_not_exists=True)
+        self.db["device_states"].create_index(["device", "id"], if_not_exists=True)
         if "body_hash" not in self.db["idempotency"].columns_dict:  # databases of earlier versions
             self.db["idempotency"].add_column("body_hash", str)
 
@@ -581,6 +584,19 @@ class Store:
              "detail": json.loads(r[4] or "{}"), "ts": r[5]}
             for r in rows
         ]
+
+    def log_device_state(self, conn: sqlite3.Connection, device: str, state: str, ts: str,
+                         detail: dict | None = None) -> None:
+        """A device or part went down (fault / offline) or came back up ("ok"), inside an open transaction."""
+        conn.execute("INSERT INTO device_states(device, state, ts, detail) VALUES (?,?,?,?)",
+                     (device, state, ts, dumps(detail or {})))
+
+    def last_device_states(self) -> dict[str, tuple[str, str]]:
+        """(state, since) of every device or part in the history: its latest change."""
+        with self.read() as conn:
+            rows = conn.execute("SELECT device, state, ts FROM device_states WHERE id IN "
+                                "(SELECT MAX(id) FROM device_states GROUP BY device)").fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
 
     # ------------------------------------------------------------- help calls
     def save_help(self, conn: sqlite3.Connection, row: dict) -> None:
