@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterator
 import sqlite_utils
 
 from caller.clock import HospitalClock
+from refusal import Refusal
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per call
@@ -160,25 +161,23 @@ class ReadConnections:
 DURABLE_SYNCHRONOUS = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA; the store never runs below FULL
 
 
-class StorageError(Exception):
+class StorageError(Refusal):
     """Writes are refused: the database file is gone or replaced (503), or the disk is full (507)."""
 
-    def __init__(self, status: int, code: str, message_zh: str, message_en: str):
-        super().__init__(message_en)
-        self.status, self.code, self.message_zh, self.message_en = status, code, message_zh, message_en
+    status = 503
 
 
 def storage_unavailable(what_en: str) -> StorageError:
-    return StorageError(503, "storage_unavailable",
+    return StorageError("storage_unavailable",
                         "对不起，叫号服务的数据文件不可用，操作未完成。请联系信息科，谢谢。",
                         f"The database file was {what_en}; nothing is acknowledged until the service is restarted "
                         "on the right file. Please call IT support.")
 
 
 def disk_full() -> StorageError:
-    return StorageError(507, "disk_full", "对不起，服务器磁盘已满，操作未完成，请稍候再试或联系信息科。",
+    return StorageError("disk_full", "对不起，服务器磁盘已满，操作未完成，请稍候再试或联系信息科。",
                         "The server's disk is full; nothing was changed. Free some space (it recovers by itself) "
-                        "or call IT support.")
+                        "or call IT support.", status=507)
 
 
 class StoreLocked(RuntimeError):

@@ -83,7 +83,7 @@ class RecordsCore:
             return None
         try:
             return self.config.department(department_id)
-        except Exception:  # noqa: BLE001 - unknown id
+        except KeyError:  # unknown id
             return None
 
     def doctor(self, doctor_id: str) -> Any:
@@ -91,7 +91,7 @@ class RecordsCore:
             return None
         try:
             return self.config.doctor(doctor_id)
-        except Exception:  # noqa: BLE001 - unknown id
+        except KeyError:  # unknown id
             return None
 
     def doctors(self) -> list[Any]:
@@ -108,7 +108,7 @@ class RecordsCore:
             return None
         try:
             return self.config.rules_for_area(dep.area)
-        except Exception:  # noqa: BLE001 - unknown area
+        except KeyError:  # unknown area
             return None
 
     def departments(self) -> list[Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from privacy import mask_phone
 from records.core import RecordsCore, iso
-from records.errors import RecordsError
+from records.errors import RecordsError, not_found
 
 PHONE = re.compile(r"^1\d{10}$")
 OPENID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -30,7 +30,7 @@ class RemindersMixin(RecordsCore):
         """The patient's reminder opt-ins and the phone on record, numbers masked (what a kiosk may show)."""
         patient = self.db.one("SELECT phone FROM rec_patients WHERE id = ?", (patient_id,))
         if patient is None:
-            raise RecordsError("not_found", "对不起，没有找到该就诊档案。", "The patient record was not found.", status=404)
+            raise not_found("该就诊档案", "The patient record")
         rows = self.db.all("SELECT channel, recipient, ts FROM rec_reminder_optin WHERE patient_id = ? ORDER BY channel",
                            (patient_id,))
         phone = patient["phone"] or ""
@@ -44,7 +44,7 @@ class RemindersMixin(RecordsCore):
         with self.db.transaction() as conn:
             row = conn.execute("SELECT phone FROM rec_patients WHERE id = ?", (patient_id,)).fetchone()
             if row is None:
-                raise RecordsError("not_found", "对不起，没有找到该就诊档案。", "The patient record was not found.", status=404)
+                raise not_found("该就诊档案", "The patient record")
             if channel == "sms":
                 recipient = recipient or (row["phone"] or "")
                 if not PHONE.match(recipient):
