@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from caller.client import CallerClient, CallerError
 from caller.clock import ServiceClock
 from caller.queue_delta import apply_delta
+from caller.wire import snapshot_of
 from caller_console.actions import ACTIONS, key_map_text
 from caller_console.commands import ConsoleCommands
 from caller_console.devices import HEALTH_ZH, DevicesTable, devices_of_area
@@ -29,7 +30,6 @@ from caller_console.model import ID_NUMBER, ConsoleView, Row, build_view, matche
 from privacy import mask_id_number
 from caller_console.panes import Pane
 from caller_console.toast import Toast
-from display.wire import snapshot_of
 
 CHIME = Path(__file__).resolve().parent.parent / "assets" / "sounds" / "chime.wav"
 ROLE_ZH = {"nurse": "护士", "doctor": "医生", "admin": "管理员"}

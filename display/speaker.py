@@ -19,7 +19,7 @@ from typing import Any, Callable, Protocol
 
 from caller.client import CallerClient, CallerError, EventSubscriber
 from caller.clock import ServiceClock
-from display.announce import Announcement, AnnouncementPlanner, NameMode
+from display.announce import Announcement, AnnouncementPlanner
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,6 @@ class SpeakerAgent:
     area: str
     speech: Speech
     state_file: Path | None = None
-    name_mode: NameMode = "surname"
     max_age: timedelta = timedelta(minutes=1)
     clock: ServiceClock = field(default_factory=ServiceClock)  # set by the service's time with every health report
     now: Callable[[], datetime] | None = None  # aware; default: ``clock.aware``
@@ -83,7 +82,7 @@ class SpeakerAgent:
         if self.now is None:
             self.now = self.clock.aware
         last = load_last_seq(self.state_file)
-        self.planner = AnnouncementPlanner(last_seq=last, max_age=self.max_age, name_mode=self.name_mode)
+        self.planner = AnnouncementPlanner(last_seq=last, max_age=self.max_age)
         self._lock = threading.Lock()
         self._announced_cv = threading.Condition(self._lock)
         self._stop = threading.Event()
