@@ -4,17 +4,20 @@ A reader subclasses :class:`SerialReaderThread` and writes only ``_run`` (its lo
 ``_stop`` is set) and what it does with the bytes. Here: ``start()`` / ``stop()`` (idempotent; stop joins
 the thread and closes the port), ``with reader:``, ``close()`` of a port that may already be gone, and
 ``health``: unknown (shown as offline) until the first change, then the last :class:`DeviceHealth`;
-``_change_health`` returns the new health only when it differs, so a reader emits each change once.
+``_change_health`` returns the new health only when it differs, so a reader emits each change once (through
+its own signals: a reader's ``health_changed`` and what else it announces are its own).
 """
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
 import serial
 
 from hardware.health import DeviceHealth, Health
-from hardware.idcard.signals import Signal
+
+log = logging.getLogger(__name__)
 
 
 class SerialReaderThread:
@@ -24,7 +27,6 @@ class SerialReaderThread:
 
     def __init__(self, url: str, baudrate: int, device: str) -> None:
         self.url, self.baudrate, self.device = url, baudrate, device
-        self.health_changed = Signal("health_changed")
         self._port: serial.SerialBase | None = None
         self._health: DeviceHealth | None = None
         self._state_lock = threading.Lock()
@@ -54,8 +56,8 @@ class SerialReaderThread:
         if self._port is not None:
             try:
                 self._port.close()
-            except Exception:  # noqa: BLE001 - the device was unplugged; nothing is left to close
-                pass
+            except Exception as exc:  # noqa: BLE001 - a vanished device may fail to close; it is gone either way
+                log.debug("closing the %s: %s", self.device, exc)
             self._port = None
 
     def __enter__(self) -> Any:

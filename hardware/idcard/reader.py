@@ -92,6 +92,7 @@ class CardReader(SerialReaderThread):
         self.fingerprint = fingerprint
         self.card_read = Signal("card_read")
         self.card_removed = Signal("card_removed")
+        self.health_changed = Signal("health_changed")
         self.read_failed = Signal("read_failed")
         for signal, slot in ((self.card_read, on_card), (self.card_removed, on_removed),
                              (self.health_changed, on_health), (self.read_failed, on_read_failed)):

@@ -49,6 +49,7 @@ class ScannerReader(SerialReaderThread):
         super().__init__(url, baudrate, device)
         self.reopen_interval = reopen_interval
         self.scanned = Signal("scanned")
+        self.health_changed = Signal("health_changed")
         if on_code is not None:
             self.scanned.connect(on_code)
         if on_health is not None:
