@@ -175,8 +175,10 @@ def simulate_day(request: Request, body: dict = Body(...), who: Principal = Depe
         arrivals, happened = simulate.stored_day(conn, day.isoformat())
     if not arrivals:
         raise ApiError("not_found", f"{day} 没有就诊记录，请选择其他日期。", f"No visits stored for {day}.", status=404)
-    rows = simulate.compare(happened, simulate.replay(service.config, day, arrivals),
-                            simulate.replay(changed, day, arrivals))
+    opened = [str(x) for x in body.get("open_rooms") or [] if str(x).strip()]
+    rooms = happened.rooms or None  # the rooms that saw patients that day, and those the what-if opens
+    rows = simulate.compare(happened, simulate.replay(service.config, day, arrivals, rooms=rooms),
+                            simulate.replay(changed, day, arrivals, rooms=rooms and rooms + opened))
     return {"day": day.isoformat(), "rows": rows}
 
 
