@@ -254,11 +254,10 @@ def access_matrix(args: argparse.Namespace) -> int:
 
 def rollups_cmd(args: argparse.Namespace) -> int:
     """Recompute the cockpit's daily rollups from the stored history (the service may keep running)."""
-    import sqlite3
-
+    from caller.store import plain_connection
     from cockpit import rollups
 
-    conn = sqlite3.connect(args.db, isolation_level=None, timeout=30)
+    conn = plain_connection(args.db)
     rollups.create(conn)
     count = rollups.rebuild(conn)
     conn.close()
@@ -305,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="run the service")
     p.add_argument("--config", required=True, help="hospital TOML file")
-    p.add_argument("--db", required=True, help="SQLite database file (created when missing)")
+    p.add_argument("--db", required=True, help="SQLite database file (created when missing), or a PostgreSQL URL "
+                   "postgresql://user@host/database (docs/high-availability.md)")
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=8700)
     p.add_argument("--log-level", default="info")

@@ -21,7 +21,7 @@ from privacy import mask_id_number, mask_phone
 
 AUDIT_TABLE = """
 CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY, ts TEXT, user TEXT, device TEXT, action TEXT, visit_id TEXT,
+    id INTEGER PRIMARY KEY, ts TEXT, "user" TEXT, device TEXT, action TEXT, visit_id TEXT,
     before TEXT, after TEXT, detail TEXT
 );
 """
@@ -90,6 +90,6 @@ def write_audit(conn: Any, ts: str, action: str, *, before: str | None = None, a
     """One `audit` row on `conn` (inside the caller's open transaction). `action` gets the `records.` prefix."""
     who = actor or current_actor()
     conn.execute(
-        "INSERT INTO audit (ts, user, device, action, visit_id, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        'INSERT INTO audit (ts, "user", device, action, visit_id, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         (ts, who.user, who.device, f"records.{action}", visit_id, before, after,
          json.dumps(scrub(detail), ensure_ascii=False, separators=(",", ":"), default=str)))

@@ -22,15 +22,15 @@ class BillingMixin(RegistrationsMixin):
                 return self._bill_view(conn, remembered["id"])
             self._patient_row(conn, body.patient_id)
             total = sum(i.quantity * i.unit_fen for i in body.items)
-            cur = conn.execute("INSERT INTO rec_bills (patient_id, kind, title, total_fen, created_at) VALUES (?, ?, ?, ?, ?)",
-                               (body.patient_id, body.kind, body.title, total, iso(self.now())))
+            bill_id = conn.execute("INSERT INTO rec_bills (patient_id, kind, title, total_fen, created_at) VALUES (?, ?, ?, ?, ?) "
+                                   "RETURNING id", (body.patient_id, body.kind, body.title, total, iso(self.now()))).fetchone()[0]
             conn.executemany(
                 "INSERT INTO rec_bill_items (bill_id, name, quantity, unit, unit_fen, amount_fen) VALUES (?, ?, ?, ?, ?, ?)",
-                [(cur.lastrowid, i.name, i.quantity, i.unit, i.unit_fen, i.quantity * i.unit_fen) for i in body.items])
-            self.remember_key(conn, body.idempotency_key, "bill", {"id": cur.lastrowid})
-            self.audit(conn, "bill_added", after="unpaid", bill_id=cur.lastrowid, patient_id=body.patient_id, kind=body.kind,
+                [(bill_id, i.name, i.quantity, i.unit, i.unit_fen, i.quantity * i.unit_fen) for i in body.items])
+            self.remember_key(conn, body.idempotency_key, "bill", {"id": bill_id})
+            self.audit(conn, "bill_added", after="unpaid", bill_id=bill_id, patient_id=body.patient_id, kind=body.kind,
                        total_fen=total, items=len(body.items))
-            return self._bill_view(conn, cur.lastrowid)
+            return self._bill_view(conn, bill_id)
 
     def list_bills(self, patient_id: int, state: str | None = "unpaid") -> dict[str, Any]:
         self.expire_holds()
@@ -64,7 +64,9 @@ class BillingMixin(RegistrationsMixin):
 
     def set_prices(self, prices: list[dict[str, Any]]) -> None:
         with self.db.transaction() as conn:
-            conn.executemany("INSERT OR REPLACE INTO rec_prices (code, name, category, unit, unit_fen) VALUES (:code, :name, :category, :unit, :unit_fen)", prices)
+            conn.executemany("INSERT INTO rec_prices (code, name, category, unit, unit_fen) VALUES (:code, :name, :category, :unit, :unit_fen) "
+                             "ON CONFLICT (code) DO UPDATE SET name = excluded.name, category = excluded.category, "
+                             "unit = excluded.unit, unit_fen = excluded.unit_fen", prices)
 
     def price_list(self, category: str | None = None) -> dict[str, Any]:
         sql, params = "SELECT code, name, category, unit, unit_fen FROM rec_prices", ()

@@ -181,12 +181,13 @@ class PatientsMixin(RecordsCore):
             fields["created_at"] = iso(self.now())
             columns = ", ".join(fields)
             marks = ", ".join("?" for _ in fields)
-            cur = conn.execute(f"INSERT INTO rec_patients ({columns}) VALUES ({marks})", tuple(fields.values()))
-            self._save_proxies(conn, cur.lastrowid, proxies)
-            self.remember_key(conn, body.idempotency_key, "create_patient", {"id": cur.lastrowid, "returning": False})
-            self.audit(conn, "patient_created", after="created", patient_id=cur.lastrowid, source=fields["source"],
+            patient_id = conn.execute(f"INSERT INTO rec_patients ({columns}) VALUES ({marks}) RETURNING id",
+                                      tuple(fields.values())).fetchone()[0]
+            self._save_proxies(conn, patient_id, proxies)
+            self.remember_key(conn, body.idempotency_key, "create_patient", {"id": patient_id, "returning": False})
+            self.audit(conn, "patient_created", after="created", patient_id=patient_id, source=fields["source"],
                        id_number_masked=mask_id_number(fields.get("id_number") or ""))
-            return {"patient": self._patient_view(conn, cur.lastrowid), "returning": False, "proven_ids": [cur.lastrowid],
+            return {"patient": self._patient_view(conn, patient_id), "returning": False, "proven_ids": [patient_id],
                     "message_zh": "建档成功，谢谢。", "message_en": "Your record has been created."}
 
     @staticmethod

@@ -116,13 +116,14 @@ class PaymentsMixin(BillingMixin):
                                status=422, expected_fen=total)
         if total <= 0:
             raise RecordsError("nothing_to_pay", "这些账单无需缴费，谢谢。", "Nothing to pay for these bills.", status=422)
-        cur = conn.execute(
+        order_id = conn.execute(
             "INSERT INTO rec_orders (patient_id, bill_ids, amount_fen, method, state, created_at, device, provider_key)"
-            " VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
-            (body.patient_id, json.dumps(bill_ids), total, body.method, iso(self.now()), device, f"rec-{uuid.uuid4().hex}"))
-        self.audit(conn, "payment_created", after="pending", order_id=cur.lastrowid, patient_id=body.patient_id,
+            " VALUES (?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING id",
+            (body.patient_id, json.dumps(bill_ids), total, body.method, iso(self.now()), device, f"rec-{uuid.uuid4().hex}"),
+        ).fetchone()[0]
+        self.audit(conn, "payment_created", after="pending", order_id=order_id, patient_id=body.patient_id,
                    bill_ids=bill_ids, amount_fen=total, method=body.method)
-        return cur.lastrowid
+        return order_id
 
     def _open_at_provider(self, order: dict[str, Any]) -> None:
         try:

@@ -82,25 +82,24 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
                 fee = session["fee_fen"]
             day = date.fromisoformat(session["date"])
             final = self.settings.pay_at_visit or fee == 0
-            cur = conn.execute(
+            reg_id = conn.execute(
                 "INSERT INTO rec_registrations (patient_id, slot_id, session_id, date, kind, fee_fen, source, state,"
-                " hold_expires_at, proxy_name, created_at, final_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " hold_expires_at, proxy_name, created_at, final_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (body.patient_id, slot["id"], session["id"], session["date"], kind, fee,
                  "onsite" if day == now.date() else "appointment", "final" if final else "held",
                  None if final else iso(now + timedelta(minutes=self.settings.hold_minutes)), proxy_name, iso(now),
-                 iso(now) if final else None))
-            reg_id = cur.lastrowid
+                 iso(now) if final else None)).fetchone()[0]
             title = f"挂号费 {KIND_NAMES_ZH[kind]}"
-            bill = conn.execute(
-                "INSERT INTO rec_bills (patient_id, kind, title, total_fen, registration_id, created_at) VALUES (?, 'registration', ?, ?, ?, ?)",
-                (body.patient_id, title, fee, reg_id, iso(now)))
+            bill_id = conn.execute(
+                "INSERT INTO rec_bills (patient_id, kind, title, total_fen, registration_id, created_at) VALUES (?, 'registration', ?, ?, ?, ?) "
+                "RETURNING id", (body.patient_id, title, fee, reg_id, iso(now))).fetchone()[0]
             conn.execute("INSERT INTO rec_bill_items (bill_id, name, quantity, unit, unit_fen, amount_fen) VALUES (?, ?, 1, '次', ?, ?)",
-                         (bill.lastrowid, title, fee, fee))
-            conn.execute("UPDATE rec_registrations SET bill_id = ? WHERE id = ?", (bill.lastrowid, reg_id))
+                         (bill_id, title, fee, fee))
+            conn.execute("UPDATE rec_registrations SET bill_id = ? WHERE id = ?", (bill_id, reg_id))
             self.remember_key(conn, body.idempotency_key, "hold", {"id": reg_id})
             self.audit(conn, "registration_final" if final else "slot_held", after="final" if final else "held",
                        registration_id=reg_id, patient_id=body.patient_id, slot_id=slot["id"], session_id=session["id"],
-                       bill_id=bill.lastrowid, fee_fen=fee, kind=kind, proxy_name_masked=mask_name(proxy_name) if proxy_name else None)
+                       bill_id=bill_id, fee_fen=fee, kind=kind, proxy_name_masked=mask_name(proxy_name) if proxy_name else None)
         if final:
             self.enter_queue(reg_id, at_kiosk=True)
         with self.db.reading() as rc:

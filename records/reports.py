@@ -50,15 +50,17 @@ class ReportsMixin(PaymentsMixin):
         """Store a report from the lab; flags are computed from the reference ranges when not given."""
         with self.db.transaction() as conn:
             self._patient_row(conn, patient_id)
-            cur = conn.execute("INSERT INTO rec_reports (patient_id, title, department_id, specimen, sampled_at, ready_at)"
-                               " VALUES (?, ?, ?, ?, ?, ?)", (patient_id, title, department_id, specimen, iso(sampled_at), iso(ready_at)))
+            report_id = conn.execute(
+                "INSERT INTO rec_reports (patient_id, title, department_id, specimen, sampled_at, ready_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                (patient_id, title, department_id, specimen, iso(sampled_at), iso(ready_at))).fetchone()[0]
             conn.executemany(
                 "INSERT INTO rec_report_items (report_id, seq, code, name, result, unit, ref_low, ref_high, ref_text, flag)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(cur.lastrowid, n, i.get("code"), i["name"], str(i["result"]), i.get("unit"), i.get("ref_low"), i.get("ref_high"),
+                [(report_id, n, i.get("code"), i["name"], str(i["result"]), i.get("unit"), i.get("ref_low"), i.get("ref_high"),
                   i.get("ref_text"), i.get("flag", flag_for(str(i["result"]), i.get("ref_low"), i.get("ref_high"))))
                  for n, i in enumerate(items, 1)])
-            return cur.lastrowid
+            return report_id
 
     def verify_report(self, report_id: int, staff_id: str) -> dict[str, Any]:
         """One signature; the second by a different person releases the report."""

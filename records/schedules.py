@@ -43,13 +43,14 @@ class SchedulesMixin(HoldsMixin):
             if conn.execute("SELECT 1 FROM rec_sessions WHERE date = ? LIMIT 1", (day.isoformat(),)).fetchone():
                 return
             for p in planned:
-                cur = conn.execute(
+                session_id = conn.execute(
                     "INSERT INTO rec_sessions (date, session, doctor_id, department_id, room_id, kind, fee_fen, starts, ends)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (day.isoformat(), p.session, p.doctor_id, p.department_id, p.room_id, p.kind, p.fee_fen, p.starts, p.ends))
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (day.isoformat(), p.session, p.doctor_id, p.department_id, p.room_id, p.kind, p.fee_fen, p.starts, p.ends),
+                ).fetchone()[0]
                 conn.executemany(
                     "INSERT INTO rec_slots (session_id, date, starts, ends, quota) VALUES (?, ?, ?, ?, ?)",
-                    [(cur.lastrowid, day.isoformat(), s, e, q) for s, e, q in p.slots])
+                    [(session_id, day.isoformat(), s, e, q) for s, e, q in p.slots])
 
     def _release_info(self, day: date, now: datetime) -> dict[str, Any]:
         released = is_released(day, now, self.settings)
