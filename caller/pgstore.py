@@ -41,7 +41,7 @@ _DURABLE_COMMIT = ("on", "remote_write", "remote_apply", "local")  # 'local': th
 
 
 def unreachable() -> StorageError:
-    return StorageError(503, "storage_unavailable",
+    return StorageError("storage_unavailable",
                         "对不起，叫号服务暂时连不上数据库，操作未完成，请稍候再试或联系信息科。",
                         "The PostgreSQL server cannot be reached; nothing was changed. It is retried by itself; "
                         "please call IT support if this lasts.")
@@ -139,9 +139,9 @@ class PostgresStore(Store):
             self.problem = unreachable()  # the commit's fate is unknown: the service rebuilds from the database
             raise self.problem from exc
         if isinstance(exc, psycopg.errors.DiskFull):
-            self.problem = StorageError(507, "disk_full", "对不起，数据库服务器磁盘已满，操作未完成，请联系信息科。",
+            self.problem = StorageError("disk_full", "对不起，数据库服务器磁盘已满，操作未完成，请联系信息科。",
                                         "The database server's disk is full; nothing was changed. Please call IT "
-                                        "support.")
+                                        "support.", status=507)
             raise self.problem from exc
 
     def note_success(self) -> None:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from caller.store import ReadConnections, Store, is_postgres_url
+from caller.store import GroupCommit, ReadConnections, Store, is_postgres_url
 from cockpit.rollups import SCHEMA as ROLLUP_SCHEMA
 from records.audit import AUDIT_TABLE
 
@@ -282,6 +282,7 @@ class RecordsDB:
         self.conn = named(conn)
         self.lock = lock or threading.RLock()
         self.readers = readers or ReadConnections(self.path, conn, self.lock)
+        self.trail = GroupCommit(self.transaction, self.lock)  # audit rows of reads, many per transaction
         with self.lock:
             if self.dialect == "sqlite":  # (sqlite3's executescript commits first: never inside a transaction)
                 conn.executescript(SCHEMA + AUDIT_TABLE + ROLLUP_SCHEMA)  # audit, rollups: made here when records runs alone

@@ -98,7 +98,7 @@ def test_a_fencing_hook_refuses_a_new_writer_connection(pg_url):
 
     def leader_only(conn):  # what a leadership object does: hold an advisory lock on the writer, or refuse
         if not conn.execute("SELECT pg_try_advisory_lock(4711)").fetchone()[0]:
-            raise StorageError(503, "standby", "本服务为备用服务。", "This service is the standby.")
+            raise StorageError("standby", "本服务为备用服务。", "This service is the standby.")
         held.append(conn)
 
     first = Store(pg_url, on_connect=leader_only)
