@@ -24,10 +24,9 @@ import logging
 import re
 import threading
 import time
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import psycopg
 
@@ -171,46 +170,18 @@ class PostgresStore(Store):
         with self.lock:
             self.conn.raw.close()
 
-    # ------------------------------------------------------------------ transaction
-    @contextmanager
-    def transaction(self) -> Iterator[PgConnection]:
-        """``BEGIN`` ... ``COMMIT`` on the writer (rollback on error). Nested calls join the outer one."""
-        with self.lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield self.conn
-                finally:
-                    self._depth -= 1
-                return
-            self.check_writable()
-            if self.before_write is not None:
-                self.before_write(self.conn.raw)
-            try:
-                self.conn.execute("BEGIN")
-            except psycopg.OperationalError:  # the server restarted since the last command: one new connection
-                self._reconnect()             # (through on_connect: fencing holds), nothing was sent yet
-                self.conn.execute("BEGIN")
-            except psycopg.Error as exc:
-                self.note_failure(exc)
-                raise
-            self._depth = 1
-            try:
-                yield self.conn
-            except BaseException as exc:
-                self._depth = 0
-                self._rollback()
-                self.note_failure(exc)
-                raise
-            else:
-                self._depth = 0
-                try:
-                    self.conn.execute("COMMIT")
-                except psycopg.Error as exc:
-                    self._rollback()
-                    self.note_failure(exc)
-                    raise
-                self.note_success()
+    # ------------------------------------------------------------------ transaction (Store.transaction's steps)
+    driver_error = psycopg.Error
+
+    def _begin(self) -> None:
+        if self.before_write is not None:  # fencing: the leadership object may refuse here
+            self.before_write(self.conn.raw)
+        try:
+            self.conn.execute("BEGIN")
+        except psycopg.OperationalError:  # the server restarted since the last command: one new connection
+            self._reconnect()             # (through on_connect: fencing holds), nothing was sent yet
+            self.conn.execute("BEGIN")
+        self._used = time.monotonic()
 
     def _rollback(self) -> None:
         try:

@@ -413,7 +413,8 @@ class Store:
     # ------------------------------------------------------------- transaction
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rollback on error). Nested calls join the outer one."""
+        """``BEGIN`` ... ``COMMIT`` (rollback on error). Nested calls join the outer one. The store acknowledges
+        nothing that did not commit: every failure is rolled back and noted (see :meth:`note_failure`)."""
         with self.lock:
             if self._depth:
                 self._depth += 1
@@ -424,8 +425,8 @@ class Store:
                 return
             self.check_writable()
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
+                self._begin()
+            except self.driver_error as exc:
                 self.note_failure(exc)
                 raise
             self._depth = 1
@@ -433,20 +434,27 @@ class Store:
                 yield self.conn
             except BaseException as exc:
                 self._depth = 0
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                self._rollback()
                 self.note_failure(exc)
                 raise
             else:
                 self._depth = 0
                 try:
                     self.conn.execute("COMMIT")
-                except sqlite3.Error as exc:
-                    if self.conn.in_transaction:
-                        self.conn.execute("ROLLBACK")
+                except self.driver_error as exc:
+                    self._rollback()
                     self.note_failure(exc)
                     raise
                 self.note_success()
+
+    driver_error: type[Exception] = sqlite3.Error
+
+    def _begin(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")  # the write lock at once: a check-then-change is atomic
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     # --------------------------------------------------------------- commands
     def write_change(self, conn: sqlite3.Connection, rows: ChangeRows) -> list[EventRow]:
