@@ -151,6 +151,10 @@ class PostgresCluster:
         return self.start()
 
     def __exit__(self, *exc) -> None:
+        self.remove()
+
+    def remove(self) -> None:
+        """Stop the server at once and delete the cluster's directory."""
         self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -167,6 +171,25 @@ class PostgresCluster:
         conninfo = f"'host={self.run} port={self.port} user={SUPERUSER} application_name={name}'"
         replica.configure(primary_conninfo=conninfo)
         return replica.start()
+
+    def wait_replayed(self, replica: "PostgresCluster", timeout: float = 30.0) -> None:
+        """Until `replica` has replayed everything this primary has written so far."""
+        target = self.psql("SELECT pg_current_wal_lsn()")[0][0]
+        self._wait(lambda: replica.psql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn")[0][0], timeout,
+                   f"the replica did not replay up to {target}")
+
+    def wait_synchronous(self, name: str, timeout: float = 30.0) -> None:
+        """Until the standby `name` is attached as this primary's synchronous standby."""
+        self._wait(lambda: self.psql(f"SELECT 1 FROM pg_stat_replication WHERE application_name = '{name}' "
+                                     "AND sync_state = 'sync'"), timeout, f"{name} is not a synchronous standby")
+
+    @staticmethod
+    def _wait(condition, timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError(what)
+            time.sleep(0.05)
 
     # ----------------------------------------------------------------- databases and URLs
     def url(self, database: str = "postgres") -> str:
