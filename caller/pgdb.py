@@ -192,13 +192,33 @@ class PgConnection:
         return PgConnection(self.raw, named=True)
 
 
+class RetryOnce(PgConnection):
+    """A connection for statements outside any transaction (reads): one that fails because the connection is gone
+    (the server restarted, or failed over to its replica) is sent once more on a new connection from ``reopen()``.
+    Safe: nothing of a failed autocommit read was done."""
+
+    def __init__(self, raw: psycopg.Connection, reopen: Any, named: bool = False) -> None:
+        super().__init__(raw, named)
+        self.reopen = reopen
+
+    def execute(self, sql: str, params: Any = ()) -> psycopg.Cursor:
+        try:
+            return super().execute(sql, params)
+        except psycopg.OperationalError:
+            self.raw = self.reopen()
+            return super().execute(sql, params)
+
+    def with_names(self) -> "RetryOnce":
+        return RetryOnce(self.raw, self.reopen, named=True)
+
+
 class PgReaders:
     """Connections for reads that are not part of a command: a small pool (at most `size` open), autocommit, each
     read sees the last committed state. Inside a command (this thread holds the writer's lock) reads go to the writer,
     so a command reads its own uncommitted rows."""
 
     shared = False
-    PING_AFTER_S = 5.0
+    PING_AFTER_S = 5.0  # a connection idle longer is checked first: the server may have restarted or failed over
 
     def __init__(self, url: str, writer: Any, lock: threading.RLock, lost: Any, size: int = 4) -> None:
         self.url = url
@@ -225,7 +245,7 @@ class PgReaders:
             self.lost(exc)
         broken = False
         try:
-            yield conn
+            yield RetryOnce(conn.raw, lambda: self._refresh(conn))
         except psycopg.OperationalError as exc:
             broken = True
             self._drop_idle()  # the server went away for every one of them
@@ -238,6 +258,21 @@ class PgReaders:
                     conn.raw.rollback()
                 conn.idle_since = time.monotonic()
                 self._idle.put(conn)
+
+    def _refresh(self, conn: PgConnection) -> psycopg.Connection:
+        """A new server connection for a pooled one whose connection is gone (the other idle ones are dropped)."""
+        self._drop_idle()
+        try:
+            conn.raw.close()
+        except psycopg.Error:
+            pass
+        conn.raw = self._open().raw
+        return conn.raw
+
+    def _open(self) -> PgConnection:
+        conn = PgConnection(connect(self.url, application_name="hospital-caller-reader"))
+        conn.raw.execute("SET default_transaction_read_only = on")
+        return conn
 
     def _forget(self, conn: PgConnection) -> None:
         with self._guard:
@@ -267,8 +302,7 @@ class PgReaders:
                 self._forget(conn)
         with self._guard:
             if len(self._opened) < self.size:
-                conn = PgConnection(connect(self.url, application_name="hospital-caller-reader"))
-                conn.raw.execute("SET default_transaction_read_only = on")
+                conn = self._open()
                 self._opened.append(conn)
                 return conn
         return self._idle.get(timeout=30)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -31,7 +30,7 @@ from typing import Any, Callable
 import psycopg
 
 from caller.clock import HospitalClock
-from caller.pgdb import PgConnection, PgReaders, connect
+from caller.pgdb import PgConnection, PgReaders, RetryOnce, connect
 from caller.store import DURABLE_SYNCHRONOUS, MIGRATIONS, SCHEMA, StorageError, Store
 
 log = logging.getLogger("caller.store")
@@ -72,19 +71,20 @@ class PostgresStore(Store):
         self.db = None  # no sqlite-utils here
         self._create_tables()
         self.read = PgReaders(self.path, self._live_writer, self.lock, self._lost)
-        self._used = time.monotonic()
 
     def _live_writer(self) -> PgConnection:
-        """The writer for a read inside the lock: a new one when the last failed, pinged when idle a while."""
+        """The writer for a read inside the lock. Inside a transaction: as it is (a lost connection fails the
+        transaction). Outside: a new one when the last failed, and a read that finds it gone is sent once more on a
+        new writer connection (made through on_connect: fencing holds)."""
+        if self._depth:
+            return self.conn
         if self.problem is not None or self.conn.raw.closed or self.conn.raw.broken:
             self._reconnect()
-        elif not self._depth and time.monotonic() - self._used > PgReaders.PING_AFTER_S:
-            try:
-                self.conn.raw.execute("SELECT 1")
-            except psycopg.OperationalError:
-                self._reconnect()
-        self._used = time.monotonic()
-        return self.conn
+        return RetryOnce(self.conn.raw, self._reopen_writer)
+
+    def _reopen_writer(self) -> psycopg.Connection:
+        self._reconnect()
+        return self.conn.raw
 
     def _lost(self, exc: BaseException) -> None:
         """A statement failed because the server is out of reach: refuse (503) until a connection works again."""
@@ -181,7 +181,6 @@ class PostgresStore(Store):
         except psycopg.OperationalError:  # the server restarted since the last command: one new connection
             self._reconnect()             # (through on_connect: fencing holds), nothing was sent yet
             self.conn.execute("BEGIN")
-        self._used = time.monotonic()
 
     def _rollback(self) -> None:
         try:
