@@ -19,6 +19,7 @@ from records.payments import Payments
 from records.ports import QueueLink
 from records.ratings import Ratings
 from records.registrations import Registrations
+from records.reminders import Reminders
 from records.reports import Reports
 from records.schedules import Schedules
 from records.settings import RecordsSettings, settings_from_config
@@ -66,6 +67,10 @@ class RecordsBackend(Protocol):
     def get_report(self, report_id: int) -> Json: ...
     def verify_report(self, report_id: int, staff_id: str) -> Json: ...
     def print_report(self, report_id: int, device: str | None = None, idempotency_key: str | None = None) -> Json: ...
+    # appointment reminders
+    def reminder_view(self, patient_id: int) -> Json: ...
+    def set_reminders(self, patient_id: int, channel: str, to: str | None, by: str) -> Json: ...
+    def stop_reminders(self, patient_id: int, channel: str) -> Json: ...
     # ratings
     def add_rating(self, body: RatingCreate, device: str | None = None) -> Json: ...
     def rating_stats(self, since: str | None = None) -> Json: ...
@@ -88,7 +93,7 @@ class served_by:
 
 
 PARTS = {"patients": Patients, "seats": Seats, "schedules": Schedules, "registrations": Registrations,
-         "billing": Billing, "payments": Payments, "reports": Reports, "ratings": Ratings}
+         "billing": Billing, "payments": Payments, "reports": Reports, "reminders": Reminders, "ratings": Ratings}
 
 
 class Records:
@@ -107,6 +112,7 @@ class Records:
         self.payments = Payments(core, self.patients, self.registrations, self.seats)
         self.registrations.payments = self.payments  # a cancelled, paid registration is refunded
         self.reports = Reports(core, self.patients)
+        self.reminders = Reminders(core)
         self.ratings = Ratings(core)
 
     # shared state, read and replaced through the core (a reloaded hospital file sets config and settings)
@@ -163,6 +169,11 @@ class Records:
     get_report = served_by("reports")
     verify_report = served_by("reports")
     print_report = served_by("reports")
+    # appointment reminders
+    reminder_view = served_by("reminders")
+    set_reminders = served_by("reminders")
+    stop_reminders = served_by("reminders")
+    reminder_bookings = served_by("reminders")
     # ratings
     add_rating = served_by("ratings")
     rating_stats = served_by("ratings")
