@@ -27,8 +27,8 @@ def clock():
 
 
 @pytest.fixture
-def service(hospital, clock, tmp_path):
-    svc = CallerService(hospital, tmp_path / "hospital.db", clock=clock)
+def service(hospital, clock, store_url):
+    svc = CallerService(hospital, store_url, clock=clock)
     yield svc
     svc.close()
 
@@ -108,7 +108,7 @@ def test_rebuild_gives_the_same_rollups_as_the_commands(service, clock):
 
 def _rollup_rows(service) -> list[tuple]:
     with service.store.read() as conn:
-        return (sorted(conn.execute("SELECT dim, day, key, measure, n, round(total, 3) FROM rollup WHERE n != 0 OR total != 0"))
+        return (sorted(conn.execute("SELECT dim, day, key, measure, n, round(CAST(total AS NUMERIC), 3) FROM rollup WHERE n != 0 OR total != 0"))
                 + sorted(conn.execute("SELECT dim, day, key, measure, bucket, n FROM rollup_hist WHERE n != 0")))
 
 
@@ -184,18 +184,18 @@ def test_time_from_a_wait_alert_to_the_first_staff_action_on_it(service, clock):
     _rebuilt_equal(service)
 
 
-def test_kiosk_uptime_from_the_history_of_its_health_even_across_a_restart(hospital, clock, tmp_path):
+def test_kiosk_uptime_from_the_history_of_its_health_even_across_a_restart(hospital, clock, store_url):
     from caller.api.models import HealthBody
     from caller.auth import Principal
 
     kiosk = Principal(role="kiosk", device="kiosk-lobby-1")
-    svc = CallerService(hospital, tmp_path / "hospital.db", clock=clock)
+    svc = CallerService(hospital, store_url, clock=clock)
     Day(svc, clock).at("08:30").register()  # the hospital is open that day
     clock.set(datetime(2026, 11, 23, 9, 0))
     svc.record_health(kiosk, HealthBody(status="fault", reason_zh="读卡器故障", reason_en="card reader fault"))
     svc.close()
     clock.set(datetime(2026, 11, 23, 9, 20))
-    svc = CallerService(hospital, tmp_path / "hospital.db", clock=clock)  # the service restarts meanwhile
+    svc = CallerService(hospital, store_url, clock=clock)  # the service restarts meanwhile
     svc.record_health(kiosk, HealthBody(status="fault", reason_zh="读卡器故障", reason_en="card reader fault"))
     clock.set(datetime(2026, 11, 23, 9, 30))
     svc.record_health(kiosk, HealthBody(status="ok"))
