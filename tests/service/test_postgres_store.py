@@ -1,6 +1,7 @@
 """The PostgreSQL store keeps the SQLite store's promises: the same tables, commits that wait for the disk, event
 numbers from the database that go on after a restart, no acknowledgement while the server is out of reach (and
-service again by itself when it is back), and a writer connection that a fencing hook can refuse."""
+service again by itself when it is back), a writer connection that a fencing hook can refuse, and databases of
+earlier versions migrated on both."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -110,3 +111,16 @@ def test_a_fencing_hook_refuses_a_new_writer_connection(pg_url):
     second = Store(pg_url, on_connect=leader_only)
     assert len(held) == 2
     second.close()
+
+
+def test_a_database_of_an_earlier_version_gets_the_new_columns_on_both_stores(store_url):
+    with connect_db(store_url) as conn:  # the idempotency table as the first versions made it (no body_hash)
+        conn.execute("CREATE TABLE idempotency (key TEXT PRIMARY KEY, actor TEXT, status INTEGER, response TEXT, ts TEXT)")
+        conn.execute("INSERT INTO idempotency VALUES ('register:k1', 'kiosk', 200, '{\"ok\": true}', '2026-11-22T09:00:00')")
+    store = Store(store_url)
+    try:
+        assert "body_hash" in store.columns("idempotency")
+        assert store.idempotent_response("register:k1") == ("kiosk", 200, {"ok": True}, "")  # kept, still answered
+    finally:
+        store.close()
+    Store(store_url).close()  # a second start adds nothing twice
