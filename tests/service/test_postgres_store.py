@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from caller.api.app import create_app
+from caller.client import CallerClient
 from caller.config import DEMO_CONFIG, load_hospital
 from caller.pgcluster import PostgresCluster, available
 from caller.store import DURABLE_SYNCHRONOUS, StorageError, Store
-from caller.testing import DEMO_TOKENS, ManualClock
+from caller.testing import DEMO_TOKENS, ManualClock, run_service_process
 from tests.pg_fixture import connect_db
 
 ADMIN = {"Authorization": f"Bearer {DEMO_TOKENS['admin']}"}
@@ -124,3 +126,14 @@ def test_a_database_of_an_earlier_version_gets_the_new_columns_on_both_stores(st
     finally:
         store.close()
     Store(store_url).close()  # a second start adds nothing twice
+
+
+def test_caller_serve_with_a_postgresql_url_serves_the_queue_and_records_from_it(pg_url):
+    with run_service_process(DEMO_CONFIG, pg_url) as proc, CallerClient(proc.base_url, DEMO_TOKENS["kiosk"]) as kiosk:
+        visit = kiosk.register("NK", name="王小明")["visit"]
+        departments = httpx.get(proc.base_url + "/api/v1/records/departments",
+                                headers={"Authorization": f"Bearer {DEMO_TOKENS['kiosk']}"}, timeout=10)
+        assert departments.status_code == 200 and departments.json()["departments"]
+    with connect_db(pg_url) as conn:  # in PostgreSQL, where the command was acknowledged
+        assert conn.execute("SELECT state FROM visits WHERE id = ?", (visit["visit_id"],)).fetchone() == ("registered",)
+        assert conn.execute("SELECT COUNT(*) FROM rec_sessions").fetchone()[0] > 0
