@@ -177,6 +177,7 @@ class RegistrationsMixin(SchedulesMixin, PatientsMixin):
         with self.db.transaction() as conn:
             conn.execute("UPDATE rec_registrations SET visit_id = ?, ticket = ? WHERE id = ?", (ref.visit_id, ref.ticket, reg["id"]))
         reg.update(visit_id=ref.visit_id, ticket=ref.ticket)
+        self.follow_visit(ref.visit_id, patient_id=reg["patient_id"])  # asked for reminders: the queue's texts too
         return reg
 
     def check_in(self, reg_id: int, idempotency_key: str | None = None) -> dict[str, Any]:
