@@ -305,11 +305,12 @@ class CallerService:
 
     def _alerts_answered(self, command: str, who: Principal, change: Change) -> list[str]:
         """Departments with an unanswered wait alert that this staff command acts on: it calls, starts, moves or
-        transfers one of their visits, changes one of their rooms, or makes an announcement in their area.
+        transfers (in or out) one of their visits, changes one of their rooms, or makes an announcement in their area.
         Registering and checking in patients is no answer."""
         if not self._unanswered or not who.user or command in ("register", "check_in"):
             return []
         depts = {v.dept_id for v in change.visits}
+        depts.update(a.detail["from_dept"] for a in change.audit if a.action == "transfer" and a.detail.get("from_dept"))
         for room in change.rooms:
             try:
                 depts.update(self.config.room(room.room_id).departments)

@@ -184,6 +184,16 @@ def test_time_from_a_wait_alert_to_the_first_staff_action_on_it(service, clock):
     _rebuilt_equal(service)
 
 
+def test_sending_a_waiting_patient_to_another_department_answers_the_alert(service, clock):
+    day = Day(service, clock)
+    first = day.at("08:00").register()
+    day.do("check_in", visit_id=first)
+    clock.set(datetime(2026, 11, 23, 8, 40))
+    assert [e.data["dept_id"] for e in service.check_wait_alerts()] == ["NK"]
+    day.at("08:52").do("transfer", visit_id=first, dept_id="WK")  # moved out of NK: NK's alert is answered
+    assert kpis(service, MON, level="dept", key="NK")["alert_response_median"] == 12
+
+
 def test_kiosk_uptime_from_the_history_of_its_health_even_across_a_restart(hospital, clock, store_url):
     from caller.api.models import HealthBody
     from caller.auth import Principal
