@@ -149,10 +149,11 @@ class Backend:
 
     # ----- patients -----------------------------------------------------------------------------
     @staticmethod
-    def _patient(view: dict, id_number: str = "") -> Patient:
+    def _patient(view: dict, id_number: str = "", family: list[dict] | None = None) -> Patient:
         return Patient(id=str(view["patient_id"]), name=view.get("name", ""), id_number=id_number,
                        gender=view.get("gender") or "", birth_date=view.get("birth_date") or "",
-                       medical_card_no=view.get("medical_card_no") or "")
+                       medical_card_no=view.get("medical_card_no") or "", relation=view.get("relation") or "",
+                       family=tuple(Backend._patient(m) for m in family or ()))
 
     def identify(self, id_number: str | None = None, medical_card_no: str | None = None, *,
                  card_name: str | None = None, phone_last4: str | None = None) -> Patient | None:
@@ -169,7 +170,22 @@ class Backend:
             raise CallerError("second_factor_required", found.get("message_zh", ""), found.get("message_en", ""), 200)
         if not found.get("found"):
             return None
-        return self._patient(found["patient"], id_number or "")
+        return self._patient(found["patient"], id_number or "", found.get("acting_for"))
+
+    def add_family_proxy(self, member: Patient, guardian: Patient, relation: str = "子女") -> None:
+        """Both ID cards were read here: the guardian becomes the member's family proxy (家属代办)."""
+        self._post(f"{R}/patients/{member.id}/proxies", {"name": guardian.name, "relation": relation,
+                                                         "id_number": guardian.id_number})
+
+    def create_family_member(self, guardian: Patient, name: str, key: str, *, relation: str = "父母",
+                             id_number: str = "", gender: str = "", birth_date: str = "") -> Patient:
+        """为家人建档: a child's record (ID number from the household register, or none for a newborn: then sex
+        and birth date), linked to the guardian as family proxy; the child joins this patient session."""
+        created = self._post(f"{R}/patients/{guardian.id}/family", {
+            "idempotency_key": key, "name": name, "relation": relation, "id_number": id_number or None,
+            "gender": gender or None, "birth_date": birth_date or None})
+        self._keep_session(created)
+        return self._patient({**created["patient"], "relation": relation})
 
     # ----- the patient session ---------------------------------------------------------------------
     def _keep_session(self, answer: dict) -> None:

@@ -10,6 +10,7 @@ benchmark use the same code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -116,7 +117,9 @@ def sample_data():
                fee_fen=5000, remaining=n % 7) for n, d in enumerate(hospital.doctors_of(first.id)) if d.expert]
     slots = [Slot(id=str(n), start=f"{8 + n // 2:02d}:{30 * (n % 2):02d}", end=f"{8 + (n + 1) // 2:02d}:{30 * ((n + 1) % 2):02d}",
                   remaining=5, session="am" if n < 8 else "pm") for n in range(16)]
-    patient = Patient(id="1", name="欧阳娜娜", gender="女", birth_date="1981-04-02")
+    family = (Patient(id="2", name="欧阳小雨", gender="女", birth_date="2024-03-15", relation="母亲"),
+              Patient(id="3", name="欧阳建国", gender="男", birth_date="1949-12-31", relation="女儿"))
+    patient = Patient(id="1", name="欧阳娜娜", gender="女", birth_date="1981-04-02", family=family)
     bills = [Bill(id="1", title="西药费", total_fen=4700, items=(BillItem("阿莫西林胶囊（0.25g×24粒）", 2, 2350),)),
              Bill(id="2", title="检验费", total_fen=2000, items=(BillItem("血常规（五分类）", 1, 2000),))]
     reports = [Report(id="1", title="血常规", released=True, printed_count=1),
@@ -140,6 +143,7 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
     from kiosk.models import CardData
     from kiosk.screens.admin import DeviceStatusScreen, PinScreen
     from kiosk.screens.day import CancelScreen, DayScreen
+    from kiosk.screens.family import ChildBirthScreen, ChildIdScreen, ChildNameScreen, FamilyScreen
     from kiosk.screens.home import HomeScreen
     from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, TypeIdScreen
     from kiosk.screens.pay import PaymentScreen
@@ -157,10 +161,16 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
         ("identify", lambda: IdentifyScreen(k, nothing, reader_ok=False)),
         ("type_id", lambda: TypeIdScreen(k, nothing)),
         ("new_patient", lambda: NewPatientScreen(k, card, nothing)),
-        ("day", lambda: DayScreen(k, d["day"], nothing, nothing, nothing, nothing, nothing, on_cancel=nothing)),
+        ("day", lambda: DayScreen(k, d["day"], nothing, nothing, nothing, nothing, nothing, on_cancel=nothing,
+                                  on_family=nothing)),
+        ("family", lambda: FamilyScreen(k, d["patient"].family, date(2026, 11, 27), nothing, nothing)),
+        ("family_empty", lambda: FamilyScreen(k, (), date(2026, 11, 27), nothing, nothing)),
+        ("child_id", lambda: ChildIdScreen(k, nothing)),
+        ("child_birth", lambda: ChildBirthScreen(k, date(2026, 11, 27), nothing)),
+        ("child_name", lambda: ChildNameScreen(k, d["patient"], "", "2024-03-15", "女", nothing)),
         ("cancel", lambda: CancelScreen(k, [("7", "A015  内科", "前面还有 5 人"), ("8", "内科  张建国", "今天 14:00-14:30")],
                                         nothing)),
-        ("departments", lambda: DepartmentScreen(k, d["departments"], nothing)),
+        ("departments", lambda: DepartmentScreen(k, d["departments"], nothing, on_family=nothing)),
         ("doctors", lambda: DoctorScreen(k, d["departments"][0], d["doctors"], nothing)),
         ("slots", lambda: SlotScreen(k, d["slots"], nothing)),
         ("confirm", lambda: ConfirmScreen(k, d["patient"], d["departments"][0], d["doctors"][1], d["slots"][0], nothing,

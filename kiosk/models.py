@@ -13,6 +13,8 @@ class Patient:
     gender: str = ""
     birth_date: str = ""
     medical_card_no: str = ""
+    relation: str = ""  # a family member's relation to the patient at the kiosk (子女, 父母, ...)
+    family: tuple["Patient", ...] = ()  # whom this patient may act for (为家人办理), from the service
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ class Session:
     ticket: Ticket | None = None
     bills: list[Bill] = field(default_factory=list)
     payment: Payment | None = None  # the paid registration fee, for the 挂号凭条
+    guardian: Patient | None = None  # the patient at the kiosk, while acting for a family member (``patient``)
     idempotency: dict[str, str] = field(default_factory=dict)
 
 

@@ -19,7 +19,7 @@ from records.audit import actor_scope, set_actor
 from records.backend import RecordsBackend, open_records
 from records.db import RecordsDB
 from records.errors import RecordsError
-from records.models import (BillCreate, CancelRequest, CheckInRequest, HoldRequest, Identify, PatientCreate, PayCode,
+from records.models import (BillCreate, CancelRequest, FamilyMemberCreate, CheckInRequest, HoldRequest, Identify, PatientCreate, PayCode,
                             PaymentCreate, PaymentNotice, Proxy, RatingCreate, ReconcileRequest, ReportPrint, ReportVerify,
                             StopClinic)
 from records.settings import settings_from_config
@@ -58,7 +58,7 @@ def who(request: Request) -> Any:
     if found is None:
         found = request.app.state.service.auth.resolve_headers(request.headers)
         request.scope["caller.principal"] = found
-    set_actor(found.user, found.device)
+    set_actor(found.user, found.device, getattr(found, "holder", None))
     return found
 
 
@@ -72,6 +72,17 @@ def for_patient(principal: Any, patient_id: int | None) -> None:
     """403 unless the caller may act for this patient (a kiosk: only its session's patients)."""
     if not principal.may_act_for(patient_id):
         raise not_in_session()
+
+
+def acting_for_family(request: Request, principal: Any, body: Any) -> None:
+    """At a kiosk, the patient identified in person acting for a family member is that member's proxy: the
+    registration and payment name them (their ID number never leaves the service)."""
+    holder = getattr(principal, "holder", None)
+    if principal.role != "kiosk" or holder is None or holder == body.patient_id or body.proxy_id_number:
+        return
+    records = backend(request)
+    if any(member["patient_id"] == body.patient_id for member in records.family_of(holder)):
+        body.proxy_id_number = records.identity_number(holder)
 
 
 def owned(request: Request, principal: Any, kind: str, ident: int) -> None:
@@ -111,8 +122,9 @@ def open_session(request: Request, principal: Any, result: dict, card: str | Non
 
     if not ids and not card:
         return result
+    holder = (result.get("patient") or {}).get("patient_id") if result.get("found", True) else None
     token = request.app.state.service.auth.kiosk_sessions.open(
-        principal.device, request.headers.get(SESSION_HEADER), ids, card)
+        principal.device, request.headers.get(SESSION_HEADER), ids, card, holder=holder)
     result["session_token"] = token
     return result
 
@@ -168,6 +180,20 @@ def add_proxy(patient_id: int, body: Proxy, request: Request, principal: Any = D
     return backend(request).add_proxy(patient_id, body)
 
 
+@router.post("/patients/{patient_id}/family", summary="为家人建档: a child's record from the guardian's session")
+def create_family_member(patient_id: int, body: FamilyMemberCreate, request: Request,
+                         principal: Any = Depends(who)) -> JSONResponse:
+    """The guardian (``patient_id``) links the new record to themselves as family proxy. At a kiosk only the
+    patient identified in person there may do it, never someone they act for."""
+    if principal.role == "kiosk":
+        for_patient(principal, patient_id)
+        if principal.holder != patient_id:
+            raise not_in_session()
+    result = backend(request).create_family_member(patient_id, scope_body(principal, body))
+    result = open_session(request, principal, result)
+    return JSONResponse(result, status_code=200 if result["returning"] else 201)
+
+
 # -- schedules ---------------------------------------------------------------------------------------------------
 @router.get("/departments", summary="Departments with remaining numbers and fees for a day")
 def departments(request: Request, date: str | None = None, _: Any = Depends(who)) -> dict:
@@ -204,6 +230,7 @@ def stop_clinic(session_id: int, body: StopClinic, request: Request, principal: 
 @router.post("/registrations", summary="Hold a slot (挂号/预约); final at once when the hospital takes payment at the visit")
 def hold(body: HoldRequest, request: Request, principal: Any = Depends(who)) -> JSONResponse:
     for_patient(principal, body.patient_id)
+    acting_for_family(request, principal, body)
     if body.extra and principal.role == "kiosk":
         raise RecordsError("field_not_allowed", "对不起，加号只能由工作人员办理，请到分诊台咨询。",
                            "Extra numbers (加号) are given by staff only.", status=403)
@@ -250,6 +277,7 @@ def create_bill(body: BillCreate, request: Request, principal: Any = Depends(who
 @router.post("/payments", summary="Pay several bills at once: opens an order at the payment provider")
 def create_payment(body: PaymentCreate, request: Request, principal: Any = Depends(who)) -> JSONResponse:
     for_patient(principal, body.patient_id)
+    acting_for_family(request, principal, body)
     for bill_id in body.bill_ids:
         if principal.role == "kiosk" and backend(request).patient_of("bill", bill_id) not in (None, body.patient_id):
             raise not_in_session()

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from records.db import RecordsDB
-from records.models import BillCreate, HoldRequest, Identify, PatientCreate, PaymentCreate, Proxy, RatingCreate
+from records.family import FamilyMixin
+from records.models import BillCreate, FamilyMemberCreate, HoldRequest, Identify, PatientCreate, PaymentCreate, Proxy, RatingCreate
 from records.ports import QueueLink
 from records.ratings import RatingsMixin
 from records.settings import RecordsSettings, settings_from_config
@@ -29,6 +30,8 @@ class RecordsBackend(Protocol):
     def session_department(self, session_id: int) -> str | None: ...
     def get_patient(self, patient_id: int) -> Json: ...
     def add_proxy(self, patient_id: int, proxy: Proxy) -> Json: ...
+    def create_family_member(self, guardian_id: int, body: FamilyMemberCreate) -> Json: ...
+    def family_of(self, guardian_id: int) -> list[Json]: ...
     # schedules
     def list_departments(self, day: str | None = None) -> Json: ...
     def list_doctors(self, department_id: str | None, day: str | None = None) -> Json: ...
@@ -63,7 +66,7 @@ class RecordsBackend(Protocol):
     def rating_stats(self, since: str | None = None) -> Json: ...
 
 
-class SqliteRecords(RatingsMixin):
+class SqliteRecords(FamilyMixin, RatingsMixin):
     """The embedded backend: records tables in the hospital SQLite file (see records/db.py for the tables)."""
 
 

@@ -122,6 +122,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("DELETE", f"{V1}/records/session"): {KIOSK},
     ("GET", f"{V1}/records/patients/{{patient_id}}"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/patients/{{patient_id}}/proxies"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/patients/{{patient_id}}/family"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/registrations"): {PATIENT, STAFF},
     ("GET", f"{V1}/records/registrations"): {PATIENT, STAFF},
     ("GET", f"{V1}/records/registrations/{{registration_id}}"): {PATIENT, STAFF},

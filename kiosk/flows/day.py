@@ -1,14 +1,14 @@
 """Card first: the card read on the home screen identifies the patient and shows their day."""
 from __future__ import annotations
 
-from kiosk.flows.services import ServicesMixin
+from kiosk.flows.family import FamilyMixin
 from kiosk.models import Patient, PatientDay
 from kiosk.i18n import pick, tr
 from kiosk.screens.day import CancelScreen, DayScreen
 from kiosk.screens.services import BillsScreen, ReportsScreen
 
 
-class DayMixin(ServicesMixin):
+class DayMixin(FamilyMixin):
     def my_day(self) -> None:
         """识别身份: identify, then the patient's day (nothing due today: straight to the departments)."""
         self.identify(self._show_day)
@@ -20,7 +20,8 @@ class DayMixin(ServicesMixin):
     def _day_ready(self, day: PatientDay) -> None:
         kiosk = self.kiosk
         patient = day.patient
-        if day.empty:
+        may_add_family = not self.acting_for_family()  # the patient at the kiosk: 为家人办理 on their day page
+        if day.empty and not (may_add_family and patient.family):
             self._choose_department(patient)
             return
         if len(day.appointments) == 1 and not kiosk.settings.confirm_check_in:
@@ -32,7 +33,9 @@ class DayMixin(ServicesMixin):
             on_reports=lambda: kiosk.show_screen(lambda: ReportsScreen(
                 kiosk, list(day.reports + day.reports_pending), self._print_reports)),
             on_register=lambda: self._choose_department(patient),
-            on_queue=lambda: self._show_queue(patient), on_cancel=lambda: self._cancel_choices(day)))
+            on_queue=lambda: self._show_queue(patient), on_cancel=lambda: self._cancel_choices(day),
+            on_family=self.family if may_add_family else None,
+            acting_for=kiosk.session.guardian is not None and kiosk.session.guardian.id != patient.id))
 
     # ----- 退号 ------------------------------------------------------------------------------------
     def _cancel_choices(self, day: PatientDay) -> None:

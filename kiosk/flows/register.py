@@ -28,8 +28,10 @@ class RegisterMixin(PaymentMixin):
 
     def _choose_department(self, _patient: Patient) -> None:
         kiosk = self.kiosk
-        self.call(kiosk.backend.departments,
-                  lambda deps: kiosk.show_screen(lambda: DepartmentScreen(kiosk, deps, self._department_chosen)))
+        # the patient at the kiosk (not yet acting for someone) may register a child or parent instead
+        on_family = getattr(self, "family", None) if kiosk.session.guardian is None else None
+        self.call(kiosk.backend.departments, lambda deps: kiosk.show_screen(
+            lambda: DepartmentScreen(kiosk, deps, self._department_chosen, on_family=on_family)))
 
     def _department_chosen(self, department: Department) -> None:
         kiosk = self.kiosk

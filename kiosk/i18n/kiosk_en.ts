@@ -52,12 +52,28 @@
         <translation>Returning to the home screen in {n} s. Touch the screen to continue.</translation>
     </message>
     <message>
+        <source>{n}个月</source>
+        <translation>{n} months</translation>
+    </message>
+    <message>
+        <source>{n}天</source>
+        <translation>{n} days</translation>
+    </message>
+    <message>
+        <source>{n}岁</source>
+        <translation>{n} yrs</translation>
+    </message>
+    <message>
         <source>上一页</source>
         <translation>Previous page</translation>
     </message>
     <message>
         <source>上午</source>
         <translation>Morning</translation>
+    </message>
+    <message>
+        <source>下一步</source>
+        <translation>Next</translation>
     </message>
     <message>
         <source>下一页</source>
@@ -80,8 +96,28 @@
         <translation>Specialist</translation>
     </message>
     <message>
+        <source>为TA办理</source>
+        <translation>Act for them</translation>
+    </message>
+    <message>
         <source>为保护您的隐私，请确认身份后再办理</source>
         <translation>To protect your privacy, please confirm who you are first</translation>
+    </message>
+    <message>
+        <source>为孩子建档</source>
+        <translation>New record for a child</translation>
+    </message>
+    <message>
+        <source>为孩子建档、挂号、缴费、打印报告</source>
+        <translation>A child's record, registration, bills and reports</translation>
+    </message>
+    <message>
+        <source>为家人办理</source>
+        <translation>For a family member</translation>
+    </message>
+    <message>
+        <source>为家人挂号</source>
+        <translation>For family</translation>
     </message>
     <message>
         <source>为避免您缴费后拿不到凭条，本机暂停挂号缴费。请到人工窗口或其他自助机办理。</source>
@@ -120,8 +156,16 @@
         <translation>Resident Physician</translation>
     </message>
     <message>
+        <source>例如 20240315</source>
+        <translation>e.g. 20240315</translation>
+    </message>
+    <message>
         <source>全部打印</source>
         <translation>Print all</translation>
+    </message>
+    <message>
+        <source>其他亲属</source>
+        <translation>Other relative</translation>
     </message>
     <message>
         <source>再挂一个今天的号</source>
@@ -130,6 +174,14 @@
     <message>
         <source>凭条没有打印出来，您的缴费已成功，无需重复缴费。如需凭条请到人工窗口补打，补打码 {code}。</source>
         <translation>The receipt did not print, but your payment went through; do not pay again. For a receipt, please go to the service desk with reprint code {code}.</translation>
+    </message>
+    <message>
+        <source>出生日期</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <source>出生日期不正确，请按“年月日”8位数字输入，例如 20240315。</source>
+        <translation>That date of birth is not valid. Please type 8 digits, year month day, e.g. 20240315.</translation>
     </message>
     <message>
         <source>前面还有</source>
@@ -154,6 +206,10 @@
     <message>
         <source>医生</source>
         <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>去办理</source>
+        <translation>Go</translation>
     </message>
     <message>
         <source>去打印</source>
@@ -182,6 +238,10 @@
     <message>
         <source>叫号服务</source>
         <translation>Queue service</translation>
+    </message>
+    <message>
+        <source>号码在户口本上；新生儿还没有号码，请点击“没有身份证号码”</source>
+        <translation>It is in the household register; a newborn has none yet: tap "No ID number"</translation>
     </message>
     <message>
         <source>合计：{fee} 元</source>
@@ -216,12 +276,36 @@
         <translation>Name</translation>
     </message>
     <message>
+        <source>子女</source>
+        <translation>Child</translation>
+    </message>
+    <message>
         <source>字大清楚</source>
         <translation>Large, clear text</translation>
     </message>
     <message>
+        <source>孙子女</source>
+        <translation>Grandchild</translation>
+    </message>
+    <message>
+        <source>孩子的姓名</source>
+        <translation>Child's name</translation>
+    </message>
+    <message>
+        <source>孩子的身份证号码</source>
+        <translation>Child's ID number</translation>
+    </message>
+    <message>
+        <source>孩子第一次来看病，请先为孩子建档</source>
+        <translation>A child here for the first time needs a record first</translation>
+    </message>
+    <message>
         <source>完成</source>
         <translation>Done</translation>
+    </message>
+    <message>
+        <source>家人</source>
+        <translation>Family</translation>
     </message>
     <message>
         <source>密码不正确，请重新输入。</source>
@@ -364,6 +448,10 @@
         <translation>New patient</translation>
     </message>
     <message>
+        <source>建立孩子的档案</source>
+        <translation>Create the child's record</translation>
+    </message>
+    <message>
         <source>待缴费用</source>
         <translation>Bills to pay</translation>
     </message>
@@ -402,6 +490,10 @@
     <message>
         <source>您好，请先建立就诊档案</source>
         <translation>Hello, please create your patient record first</translation>
+    </message>
+    <message>
+        <source>您是孩子的：</source>
+        <translation>You are the child's:</translation>
     </message>
     <message>
         <source>您的就诊档案已建好</source>
@@ -536,6 +628,10 @@
         <translation>Clear directions</translation>
     </message>
     <message>
+        <source>按年月日输入8位数字，例如 20240315，并选择性别</source>
+        <translation>Type 8 digits, year month day (e.g. 20240315), and choose the sex</translation>
+    </message>
+    <message>
         <source>换个时间</source>
         <translation>Another time</translation>
     </message>
@@ -570,6 +666,10 @@
     <message>
         <source>放身份证或扫就诊卡，查看您今天要办的事</source>
         <translation>Place your ID card or scan your medical card to see your day</translation>
+    </message>
+    <message>
+        <source>新生儿还没有起名的，可以输入“{s}宝宝”</source>
+        <translation>A newborn without a name yet may be entered as "{s}宝宝"</translation>
     </message>
     <message>
         <source>时间</source>
@@ -644,6 +744,10 @@
         <translation>Test and exam reports</translation>
     </message>
     <message>
+        <source>正在为家人办理：{name}</source>
+        <translation>Acting for family: {name}</translation>
+    </message>
+    <message>
         <source>正在叫您，请马上到诊室</source>
         <translation>You are being called; please go to the room now</translation>
     </message>
@@ -656,12 +760,20 @@
         <translation>We could not find your patient record. Please place your ID card on the reader to create one, or go to the service desk.</translation>
     </message>
     <message>
+        <source>没有身份证号码</source>
+        <translation>No ID number</translation>
+    </message>
+    <message>
         <source>清空</source>
         <translation>Clear</translation>
     </message>
     <message>
         <source>点击签到</source>
         <translation>Tap to check in</translation>
+    </message>
+    <message>
+        <source>父母</source>
+        <translation>Parent</translation>
     </message>
     <message>
         <source>状态</source>
@@ -694,6 +806,10 @@
     <message>
         <source>确认退号</source>
         <translation>Cancel this number</translation>
+    </message>
+    <message>
+        <source>祖父母</source>
+        <translation>Grandparent</translation>
     </message>
     <message>
         <source>祝您健康！</source>
@@ -746,6 +862,10 @@
     <message>
         <source>缴费成功</source>
         <translation>Payment complete</translation>
+    </message>
+    <message>
+        <source>老人有身份证的，请将老人的身份证放在读卡区，即可为老人办理。</source>
+        <translation>For an elderly family member with an ID card, place their card on the reader.</translation>
     </message>
     <message>
         <source>设备状态</source>
@@ -836,6 +956,22 @@
         <translation>Please type 4 digits.</translation>
     </message>
     <message>
+        <source>请输入孩子的出生日期</source>
+        <translation>Please type the child's date of birth</translation>
+    </message>
+    <message>
+        <source>请输入孩子的姓名</source>
+        <translation>Please type the child's name</translation>
+    </message>
+    <message>
+        <source>请输入孩子的姓名。</source>
+        <translation>Please type the child's name.</translation>
+    </message>
+    <message>
+        <source>请输入孩子的身份证号码</source>
+        <translation>Please type the child's ID number</translation>
+    </message>
+    <message>
         <source>请输入您登记的手机号码后4位</source>
         <translation>Please type the last 4 digits of your phone number on record</translation>
     </message>
@@ -860,12 +996,20 @@
         <translation>Please choose the kind of visit and doctor</translation>
     </message>
     <message>
+        <source>请选择孩子的性别。</source>
+        <translation>Please choose the child's sex.</translation>
+    </message>
+    <message>
         <source>请选择就诊时间段</source>
         <translation>Please choose a time</translation>
     </message>
     <message>
         <source>请选择科室</source>
         <translation>Please choose a department</translation>
+    </message>
+    <message>
+        <source>请选择要为哪位家人办理</source>
+        <translation>Please choose the family member</translation>
     </message>
     <message>
         <source>请选择要打印的报告</source>
@@ -940,6 +1084,10 @@
         <translation>This number was not paid; nothing was charged.</translation>
     </message>
     <message>
+        <source>这位家人还没有就诊档案。请先用家人的身份证在首页“建档”，再为其办理。</source>
+        <translation>This family member has no record yet. Please create one with their ID card ("New record" on the home screen) first.</translation>
+    </message>
+    <message>
         <source>这是您今天可以办理的事项，请点击</source>
         <translation>Here is what you can do today. Please tap one.</translation>
     </message>
@@ -962,6 +1110,10 @@
     <message>
         <source>速度快</source>
         <translation>Quick</translation>
+    </message>
+    <message>
+        <source>配偶</source>
+        <translation>Spouse</translation>
     </message>
     <message>
         <source>重新支付</source>

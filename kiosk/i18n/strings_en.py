@@ -12,6 +12,7 @@ DYNAMIC = [
     "打印服务无法连接", "打印服务无响应",
     "打印机无响应", "打印机盖未关好", "打印纸已用完", "打印机故障", "打印机离线", "打印机未连接",
     "男", "女", "未知", "未说明",
+    "子女", "孙子女", "父母", "祖父母", "其他亲属", "配偶", "家人",
     "主任医师", "副主任医师", "主治医师", "医师", "住院医师",
     "操作简单", "速度快", "字大清楚", "指引明白", "等候太久", "操作复杂",
 ]
@@ -286,4 +287,40 @@ EN: dict[str, str] = {
         "The fee goes back to the account you paid from, usually within 1 to 7 working days. Nothing more to do.",
     "这个号没有缴费，没有产生费用。": "This number was not paid; nothing was charged.",
     "已退号": "Number cancelled",
+    # 为家人办理
+    "子女": "Child", "孙子女": "Grandchild", "父母": "Parent", "祖父母": "Grandparent", "其他亲属": "Other relative",
+    "配偶": "Spouse", "家人": "Family",
+    "{n}个月": "{n} months", "{n}天": "{n} days", "{n}岁": "{n} yrs",
+    "下一步": "Next",
+    "建立孩子的档案": "Create the child's record",
+    "为TA办理": "Act for them",
+    "为孩子建档": "New record for a child",
+    "为孩子建档、挂号、缴费、打印报告": "A child's record, registration, bills and reports",
+    "为家人办理": "For a family member",
+    "为家人挂号": "For family",
+    "例如 20240315": "e.g. 20240315",
+    "出生日期": "Date of birth",
+    "出生日期不正确，请按“年月日”8位数字输入，例如 20240315。":
+        "That date of birth is not valid. Please type 8 digits, year month day, e.g. 20240315.",
+    "去办理": "Go",
+    "号码在户口本上；新生儿还没有号码，请点击“没有身份证号码”":
+        "It is in the household register; a newborn has none yet: tap \"No ID number\"",
+    "孩子的姓名": "Child's name",
+    "孩子的身份证号码": "Child's ID number",
+    "孩子第一次来看病，请先为孩子建档": "A child here for the first time needs a record first",
+    "您是孩子的：": "You are the child's:",
+    "按年月日输入8位数字，例如 20240315，并选择性别": "Type 8 digits, year month day (e.g. 20240315), and choose the sex",
+    "新生儿还没有起名的，可以输入“{s}宝宝”": "A newborn without a name yet may be entered as \"{s}宝宝\"",
+    "正在为家人办理：{name}": "Acting for family: {name}",
+    "没有身份证号码": "No ID number",
+    "老人有身份证的，请将老人的身份证放在读卡区，即可为老人办理。":
+        "For an elderly family member with an ID card, place their card on the reader.",
+    "请输入孩子的出生日期": "Please type the child's date of birth",
+    "请输入孩子的姓名": "Please type the child's name",
+    "请输入孩子的姓名。": "Please type the child's name.",
+    "请输入孩子的身份证号码": "Please type the child's ID number",
+    "请选择孩子的性别。": "Please choose the child's sex.",
+    "请选择要为哪位家人办理": "Please choose the family member",
+    "这位家人还没有就诊档案。请先用家人的身份证在首页“建档”，再为其办理。":
+        "This family member has no record yet. Please create one with their ID card (\"New record\" on the home screen) first.",
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
 
 from privacy import screen_name
 
@@ -27,10 +27,12 @@ class DayScreen(Screen):
 
     def __init__(self, kiosk, day: PatientDay, on_check_in: Callable[[Appointment], None],
                  on_bills: Callable[[], None], on_reports: Callable[[], None], on_register: Callable[[], None],
-                 on_queue: Callable[[], None], on_cancel: Callable[[], None] | None = None) -> None:
+                 on_queue: Callable[[], None], on_cancel: Callable[[], None] | None = None,
+                 on_family: Callable[[], None] | None = None, acting_for: bool = False) -> None:
         who = screen_name(day.patient.name)
         hint = tr("这是您今天可以办理的事项，请点击") if kiosk.settings.portrait else ""  # landscape: no height to spare
-        super().__init__(tr("您好，{name}").format(name=who), hint, kiosk.elderly)
+        title = tr("正在为家人办理：{name}") if acting_for else tr("您好，{name}")
+        super().__init__(title.format(name=who), hint, kiosk.elderly)
         self.day = day
         items: list[QWidget] = []
         self.check_in_buttons: list[RichButton] = []
@@ -69,11 +71,24 @@ class DayScreen(Screen):
         self.register_button = RichButton(tr("挂号"), tr("再挂一个今天的号") if not day.empty else tr("今日挂号"),
                                           tr("去挂号"), on_click=on_register)
         items.append(self.register_button)
+        self.family_button = None
+        if on_family is not None:  # 为家人办理: children without an ID card, elderly parents
+            names = "、".join(screen_name(m.name) for m in day.patient.family[:3])
+            self.family_button = RichButton(tr("为家人办理"), names or tr("为孩子建档、挂号、缴费、打印报告"),
+                                            tr("去办理"), on_click=on_family)
+            items.append(self.family_button)
         grid = QGridLayout()
         grid.setSpacing(16)
         columns = 1 if kiosk.settings.portrait else 2
-        for i, widget in enumerate(items):
+        pair = columns == 1 and self.family_button is not None  # portrait: 挂号 and 为家人办理 share the last row
+        for i, widget in enumerate(items[:-2] if pair else items):
             grid.addWidget(widget, i // columns, i % columns)
+        if pair:
+            row = QHBoxLayout()
+            row.setSpacing(16)
+            row.addWidget(self.register_button)
+            row.addWidget(self.family_button)
+            grid.addLayout(row, len(items) - 2, 0)
         holder = QWidget()
         holder.setLayout(grid)
         self.add(holder)

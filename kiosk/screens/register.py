@@ -14,13 +14,19 @@ from kiosk.widgets import Card, ChoiceList, Screen, button, label
 class DepartmentScreen(Screen):
     name = "departments"
 
-    def __init__(self, kiosk, departments: Sequence[Department], on_choose: Callable[[Department], None]) -> None:
-        super().__init__(tr("请选择科室"), tr("不确定挂哪个科？可以点击“呼叫工作人员”"), kiosk.elderly)
+    def __init__(self, kiosk, departments: Sequence[Department], on_choose: Callable[[Department], None],
+                 on_family: Callable[[], None] | None = None) -> None:
+        roomy = kiosk.settings.portrait or on_family is None  # landscape with an action bar: no height for the hint
+        super().__init__(tr("请选择科室"), tr("不确定挂哪个科？可以点击“呼叫工作人员”") if roomy else "", kiosk.elderly)
         self.departments = list(departments)
         items = [(pick(d.name, d.name_en), pick(d.description, d.description_en, strict=True), "") for d in self.departments]
         self.choices = ChoiceList(items, kiosk.per_page, kiosk.choice_columns)
         self.choices.chosen.connect(lambda i: on_choose(self.departments[i]))
         self.add(self.choices, 1)
+        self.family_button = None
+        if on_family is not None:  # a parent with a child who has no card: 为家人挂号
+            self.family_button = button(tr("为家人挂号"), "", on_family)
+            self.add_action(self.family_button)
 
 
 def doctor_item(doctor: Doctor) -> tuple[str, str, str]:
