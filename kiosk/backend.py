@@ -26,6 +26,7 @@ from kiosk.models import (
     PatientDay,
     Payment,
     Report,
+    Reprintable,
     Slot,
     Ticket,
     VisitStatus,
@@ -492,3 +493,37 @@ class Backend:
                               "Please ask at the desk.")
         reg = self._post(f"{R}/registrations/{registration_id}/cancel", {"idempotency_key": key, "reason": "kiosk_patient"})
         return reg.get("bill_state") or ""
+
+    # ----- 补打 -----------------------------------------------------------------------------------------
+    def reprintables(self, patient: Patient) -> list[Reprintable]:
+        """The last queue ticket, the last 挂号凭条 and the last printed lab report of the patient."""
+        regs = [r for r in self._registrations(patient) if r.get("state") == "final"]
+        out = []
+        with_ticket = [r for r in regs if r.get("ticket")]
+        if with_ticket:
+            r = with_ticket[-1]
+            out.append(Reprintable("ticket", str(r["registration_id"]), f"{r['ticket']}  {r.get('department_name') or ''}",
+                                   f"{r.get('date', '')} {r.get('start', '')}-{r.get('end', '')}"))
+        paid = [r for r in regs if r.get("bill_state") == "paid"]
+        if paid:
+            r = paid[-1]
+            out.append(Reprintable("receipt", str(r["registration_id"]), r.get("department_name") or "",
+                                   f"{r.get('date', '')} {r.get('start', '')}-{r.get('end', '')}"))
+        printed = [x for x in self.reports(patient) if x.released and x.printed_count > 0]
+        if printed:
+            report = max(printed, key=lambda x: int(x.id))
+            out.append(Reprintable("report", report.id, report.title, report.extra.get("report_no", ""), report))
+        return out
+
+    def reprint(self, slip: Reprintable, key: str) -> tuple[Ticket, Payment | None, str, int]:
+        """Count and audit one reprint at the service (it refuses beyond the hospital's limit); return what to print:
+        (ticket, payment for a 挂号凭条, the time it was paid, reprints left)."""
+        done = self._post(f"{R}/registrations/{slip.ref}/reprint", {"kind": slip.kind, "idempotency_key": key})
+        ticket = self.registration_ticket(slip.ref)
+        order = done.get("order") or None
+        payment = None
+        if order:
+            payment = Payment(id=str(order["order_id"]), amount_fen=ticket.fee_fen, status="paid",
+                              transaction_no=order.get("provider_order_id") or str(order["order_id"]),
+                              method=order.get("method") or "qr")
+        return ticket, payment, (order or {}).get("paid_at") or "", int(done.get("reprints_left", 0))

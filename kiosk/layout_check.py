@@ -101,7 +101,7 @@ def check_window(window, screen: str = "", mode: str = "") -> list[LayoutProblem
 def sample_data():
     """Departments and doctors of the demo hospital, and one patient's day."""
     from caller.config import load_hospital
-    from kiosk.models import (Appointment, Bill, BillItem, Department, Doctor, Patient, PatientDay, Report, Slot,
+    from kiosk.models import (Appointment, Bill, BillItem, Department, Doctor, Patient, PatientDay, Report, Reprintable, Slot,
                               Ticket, VisitStatus)
 
     hospital = load_hospital(DEMO_HOSPITAL)
@@ -133,7 +133,10 @@ def sample_data():
     ticket = Ticket(visit_id="v1", ticket="A015", department=first.name, department_en=first.name_en, doctor="张建国",
                     location=first.location, location_en=first.location_en, slot="09:00-09:30", ahead=5,
                     estimate_minutes=25, fee_fen=1000, patient_name="欧*娜", room="3诊室")
-    return dict(departments=departments, doctors=doctors, slots=slots, patient=patient, bills=bills, reports=reports,
+    reprintables = [Reprintable("ticket", "7", f"A015  {first.name}", "2026-11-27 09:00-09:30"),
+                    Reprintable("receipt", "7", first.name, "2026-11-27 09:00-09:30"),
+                    Reprintable("report", "1", "血常规", "JY20261127-1", reports[0])]
+    return dict(reprintables=reprintables, departments=departments, doctors=doctors, slots=slots, patient=patient, bills=bills, reports=reports,
                 appointments=[appointment], visits=visits, day=day, ticket=ticket)
 
 
@@ -142,7 +145,7 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
     from hardware.health import DeviceHealth, Health
     from kiosk.models import CardData
     from kiosk.screens.admin import DeviceStatusScreen, PinScreen
-    from kiosk.screens.day import CancelScreen, DayScreen
+    from kiosk.screens.day import CancelScreen, DayScreen, ReprintScreen
     from kiosk.screens.family import ChildBirthScreen, ChildIdScreen, ChildNameScreen, FamilyScreen
     from kiosk.screens.home import HomeScreen
     from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, TypeIdScreen
@@ -162,7 +165,8 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
         ("type_id", lambda: TypeIdScreen(k, nothing)),
         ("new_patient", lambda: NewPatientScreen(k, card, nothing)),
         ("day", lambda: DayScreen(k, d["day"], nothing, nothing, nothing, nothing, nothing, on_cancel=nothing,
-                                  on_family=nothing)),
+                                  on_family=nothing, on_reprint=nothing)),
+        ("reprint", lambda: ReprintScreen(k, d["reprintables"], nothing)),
         ("family", lambda: FamilyScreen(k, d["patient"].family, date(2026, 11, 27), nothing, nothing)),
         ("family_empty", lambda: FamilyScreen(k, (), date(2026, 11, 27), nothing, nothing)),
         ("child_id", lambda: ChildIdScreen(k, nothing)),

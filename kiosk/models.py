@@ -215,3 +215,14 @@ class PatientDay:
     def empty(self) -> bool:
         """Nothing waits for this patient today: they most likely came to register."""
         return not (self.appointments or self.bills or self.reports or self.reports_pending or self.visits)
+
+
+@dataclass(frozen=True)
+class Reprintable:
+    """补打: one of the patient's last slips that can be printed again."""
+
+    kind: str  # "ticket" 排队凭条 | "receipt" 挂号凭条 | "report" 检验报告单
+    ref: str  # the registration id (ticket, receipt) or the report id
+    title: str  # e.g. "A015  内科"
+    detail: str = ""  # e.g. "2026-11-28 09:00-09:30"
+    report: Report | None = None

@@ -19,7 +19,7 @@ from records.audit import actor_scope, set_actor
 from records.backend import RecordsBackend, open_records
 from records.db import RecordsDB
 from records.errors import RecordsError
-from records.models import (BillCreate, CancelRequest, FamilyMemberCreate, CheckInRequest, HoldRequest, Identify, PatientCreate, PayCode,
+from records.models import (BillCreate, CancelRequest, FamilyMemberCreate, ReprintRequest, CheckInRequest, HoldRequest, Identify, PatientCreate, PayCode,
                             PaymentCreate, PaymentNotice, Proxy, RatingCreate, ReconcileRequest, ReportPrint, ReportVerify,
                             StopClinic)
 from records.settings import settings_from_config
@@ -260,6 +260,12 @@ def cancel(registration_id: int, request: Request, body: CancelRequest | None = 
 def check_in(registration_id: int, request: Request, body: CheckInRequest | None = None, principal: Any = Depends(who)) -> dict:
     owned(request, principal, "registration", registration_id)
     return backend(request).check_in(registration_id, scoped(principal, body.idempotency_key, body) if body else None)
+
+
+@router.post("/registrations/{registration_id}/reprint", summary="补打 the queue ticket or the 挂号凭条 (counted, limited)")
+def reprint(registration_id: int, body: ReprintRequest, request: Request, principal: Any = Depends(who)) -> dict:
+    owned(request, principal, "registration", registration_id)
+    return backend(request).reprint_slip(registration_id, scope_body(principal, body), device=principal.device)
 
 
 # -- bills and payments ------------------------------------------------------------------------------------------

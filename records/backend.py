@@ -11,7 +11,8 @@ from typing import Any, Callable, Protocol
 
 from records.db import RecordsDB
 from records.family import FamilyMixin
-from records.models import BillCreate, FamilyMemberCreate, HoldRequest, Identify, PatientCreate, PaymentCreate, Proxy, RatingCreate
+from records.reprints import ReprintsMixin
+from records.models import BillCreate, FamilyMemberCreate, HoldRequest, ReprintRequest, Identify, PatientCreate, PaymentCreate, Proxy, RatingCreate
 from records.ports import QueueLink
 from records.ratings import RatingsMixin
 from records.settings import RecordsSettings, settings_from_config
@@ -43,6 +44,7 @@ class RecordsBackend(Protocol):
     def hold(self, body: HoldRequest, may_add_extra: bool = False) -> Json: ...
     def cancel_registration(self, reg_id: int, idempotency_key: str | None = None) -> Json: ...
     def check_in(self, reg_id: int, idempotency_key: str | None = None) -> Json: ...
+    def reprint_slip(self, reg_id: int, body: ReprintRequest, device: str | None = None) -> Json: ...
     def registration_status(self, reg_id: int) -> Json: ...
     def list_registrations(self, patient_id: int, include_past: bool = False) -> Json: ...
     # bills and payments
@@ -66,7 +68,7 @@ class RecordsBackend(Protocol):
     def rating_stats(self, since: str | None = None) -> Json: ...
 
 
-class SqliteRecords(FamilyMixin, RatingsMixin):
+class SqliteRecords(FamilyMixin, ReprintsMixin, RatingsMixin):
     """The embedded backend: records tables in the hospital SQLite file (see records/db.py for the tables)."""
 
 

@@ -144,6 +144,13 @@ class ReportVerify(_Body):
     staff_id: str | None = Field(default=None, min_length=1, max_length=40, description="only for admin/LIS tokens; console: the logged-in user")
 
 
+class ReprintRequest(_Body):
+    """补打 of a registration's slip: the queue ticket or the 挂号凭条."""
+
+    idempotency_key: str | None = None
+    kind: Literal["ticket", "receipt"]
+
+
 class ReportPrint(_Body):
     idempotency_key: str | None = None
 

@@ -31,6 +31,7 @@ class RecordsSettings:
     extra_quota: int = 5  # extra numbers (加号) per doctor per session
     check_in_mode: bool = True
     early_check_in_minutes: int | None = 30  # None: any time; 0: not before the slot starts
+    reprint_limit: int = 3  # 补打: reprints of one slip at a kiosk, then the desk
 
     def __post_init__(self) -> None:
         hh, mm = (int(x) for x in self.release_time.split(":"))

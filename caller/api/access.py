@@ -128,6 +128,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("GET", f"{V1}/records/registrations/{{registration_id}}"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/registrations/{{registration_id}}/cancel"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/registrations/{{registration_id}}/check-in"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/registrations/{{registration_id}}/reprint"): {PATIENT, STAFF},
     ("GET", f"{V1}/records/bills"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/bills"): {STAFF},
     ("POST", f"{V1}/records/payments"): {PATIENT, STAFF},

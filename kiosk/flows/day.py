@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from kiosk.flows.family import FamilyMixin
-from kiosk.models import Patient, PatientDay
+from kiosk.models import Patient, PatientDay, Reprintable
 from kiosk.i18n import pick, tr
-from kiosk.screens.day import CancelScreen, DayScreen
+from kiosk.screens.day import CancelScreen, DayScreen, ReprintScreen
 from kiosk.screens.services import BillsScreen, ReportsScreen
 
 
@@ -34,7 +34,7 @@ class DayMixin(FamilyMixin):
                 kiosk, list(day.reports + day.reports_pending), self._print_reports)),
             on_register=lambda: self._choose_department(patient),
             on_queue=lambda: self._show_queue(patient), on_cancel=lambda: self._cancel_choices(day),
-            on_family=self.family if may_add_family else None,
+            on_family=self.family if may_add_family else None, on_reprint=lambda: self._reprint_choices(patient),
             acting_for=kiosk.session.guardian is not None and kiosk.session.guardian.id != patient.id))
 
     # ----- 退号 ------------------------------------------------------------------------------------
@@ -63,3 +63,53 @@ class DayMixin(FamilyMixin):
 
         self.call(lambda: kiosk.backend.refund_registration(registration_id, self.key(f"cancel:{registration_id}")),
                   done)
+
+    # ----- 补打 ------------------------------------------------------------------------------------
+    def _reprint_choices(self, patient: Patient) -> None:
+        kiosk = self.kiosk
+        self.call(lambda: kiosk.backend.reprintables(patient),
+                  lambda slips: kiosk.show_screen(lambda: ReprintScreen(kiosk, slips, self._reprint)))
+
+    def _reprint(self, slip: Reprintable) -> None:
+        """Printer first; the service counts the reprint (and refuses past the limit); then print it, marked 补打."""
+        kiosk = self.kiosk
+        if slip.kind == "report":  # a report print is counted and audited by the report's own print count
+            self._print_reports([slip.report])
+            return
+        devices, name, patient = kiosk.devices, kiosk.settings.hospital_name, kiosk.session.patient
+        attempts = kiosk.session.idempotency
+        counter = f"reprint-attempt:{slip.kind}:{slip.ref}"
+        attempt = attempts.get(counter, "0")  # a retry of this reprint reuses its key; the next one is a new reprint
+
+        def work() -> int:
+            from kiosk.flows.services import PrinterProblem
+
+            problem = devices.printer_problem()
+            if problem:
+                raise PrinterProblem(problem)
+            ticket, payment, paid_at, left = kiosk.backend.reprint(slip, self.key(f"reprint:{slip.kind}:{slip.ref}:{attempt}"))
+            if slip.kind == "ticket":
+                devices.print_ticket(ticket, name, title="排队凭条（补打）")
+            else:
+                from datetime import datetime
+
+                devices.print_registration_receipt(ticket, patient, payment, name, kiosk.settings.device_id,
+                                                   title="挂号凭条（补打）",
+                                                   paid_at=datetime.fromisoformat(paid_at) if paid_at else None)
+            return left
+
+        def failed(exc: BaseException) -> bool:
+            if hasattr(exc, "message_zh"):
+                return False  # the service's refusal (limit reached), said as it is
+            if hasattr(exc, "reason_zh"):
+                devices.note_print_failure(exc)
+            self.message(tr("对不起，打印机暂时无法使用"), tr("请到人工窗口或其他自助机补打。"))
+            return True
+
+        def done(left: int) -> None:
+            attempts[counter] = str(int(attempt) + 1)
+            text = tr("已为您补打，请取走。") + "\n" + tr("这张凭条还可以在自助机补打 {n} 次。").format(n=left)
+            self.message(tr("补打完成"), text, [(tr("完成"), lambda: kiosk.go_home("done"))], name="reprinted",
+                         error=False)
+
+        self.call(work, done, failed)

@@ -396,6 +396,10 @@
         <translation>{n} report(s) printed. Please take them. Stay well!</translation>
     </message>
     <message>
+        <source>已为您补打，请取走。</source>
+        <translation>Printed again; please take it.</translation>
+    </message>
+    <message>
         <source>已取消</source>
         <translation>Cancelled</translation>
     </message>
@@ -608,6 +612,10 @@
         <translation>Register</translation>
     </message>
     <message>
+        <source>挂号凭条</source>
+        <translation>Registration receipt</translation>
+    </message>
+    <message>
         <source>挂号成功</source>
         <translation>You are registered</translation>
     </message>
@@ -638,6 +646,10 @@
     <message>
         <source>排队与费用</source>
         <translation>Queue and fees</translation>
+    </message>
+    <message>
+        <source>排队凭条</source>
+        <translation>Queue ticket</translation>
     </message>
     <message>
         <source>提交评价</source>
@@ -744,6 +756,10 @@
         <translation>Test and exam reports</translation>
     </message>
     <message>
+        <source>检验报告单</source>
+        <translation>Lab report</translation>
+    </message>
+    <message>
         <source>正在为家人办理：{name}</source>
         <translation>Acting for family: {name}</translation>
     </message>
@@ -754,6 +770,10 @@
     <message>
         <source>正常</source>
         <translation>OK</translation>
+    </message>
+    <message>
+        <source>没有可以补打的凭条或报告。</source>
+        <translation>There is no slip or report to print again.</translation>
     </message>
     <message>
         <source>没有找到您的就诊档案。请将身份证放在读卡区建档，或到人工窗口办理。</source>
@@ -868,6 +888,14 @@
         <translation>For an elderly family member with an ID card, place their card on the reader.</translation>
     </message>
     <message>
+        <source>补打</source>
+        <translation>Reprint</translation>
+    </message>
+    <message>
+        <source>补打完成</source>
+        <translation>Reprinted</translation>
+    </message>
+    <message>
         <source>设备状态</source>
         <translation>Device status</translation>
     </message>
@@ -894,6 +922,10 @@
     <message>
         <source>请到人工窗口或其他自助机打印报告。</source>
         <translation>Please print your reports at the service desk or another kiosk.</translation>
+    </message>
+    <message>
+        <source>请到人工窗口或其他自助机补打。</source>
+        <translation>Please ask at the desk or use another kiosk to reprint.</translation>
     </message>
     <message>
         <source>请勾选要缴的费用，然后点击“去支付”</source>
@@ -1020,6 +1052,10 @@
         <translation>Please choose the appointment to check in</translation>
     </message>
     <message>
+        <source>请选择要补打的凭条或报告</source>
+        <translation>Please choose the slip or report to print again</translation>
+    </message>
+    <message>
         <source>请选择要退的号。退号后挂号费原路退回，号源让给其他患者。</source>
         <translation>Choose the number to cancel. The fee goes back to how you paid; the place goes to another patient.</translation>
     </message>
@@ -1086,6 +1122,10 @@
     <message>
         <source>这位家人还没有就诊档案。请先用家人的身份证在首页“建档”，再为其办理。</source>
         <translation>This family member has no record yet. Please create one with their ID card ("New record" on the home screen) first.</translation>
+    </message>
+    <message>
+        <source>这张凭条还可以在自助机补打 {n} 次。</source>
+        <translation>This slip can be reprinted {n} more time(s) at a kiosk.</translation>
     </message>
     <message>
         <source>这是您今天可以办理的事项，请点击</source>

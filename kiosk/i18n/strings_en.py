@@ -323,4 +323,13 @@ EN: dict[str, str] = {
     "请选择要为哪位家人办理": "Please choose the family member",
     "这位家人还没有就诊档案。请先用家人的身份证在首页“建档”，再为其办理。":
         "This family member has no record yet. Please create one with their ID card (\"New record\" on the home screen) first.",
+    # 补打
+    "补打": "Reprint",
+    "补打完成": "Reprinted",
+    "请选择要补打的凭条或报告": "Please choose the slip or report to print again",
+    "没有可以补打的凭条或报告。": "There is no slip or report to print again.",
+    "排队凭条": "Queue ticket", "挂号凭条": "Registration receipt", "检验报告单": "Lab report",
+    "已为您补打，请取走。": "Printed again; please take it.",
+    "这张凭条还可以在自助机补打 {n} 次。": "This slip can be reprinted {n} more time(s) at a kiosk.",
+    "请到人工窗口或其他自助机补打。": "Please ask at the desk or use another kiosk to reprint.",
 }

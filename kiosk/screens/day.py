@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
 from privacy import screen_name
 
 from kiosk.i18n import pick, tr
-from kiosk.models import Appointment, PatientDay, yuan
+from kiosk.models import Appointment, PatientDay, Reprintable, yuan
 from kiosk.widgets import Card, ChoiceList, RichButton, Screen, button, label
 
 
@@ -28,7 +28,8 @@ class DayScreen(Screen):
     def __init__(self, kiosk, day: PatientDay, on_check_in: Callable[[Appointment], None],
                  on_bills: Callable[[], None], on_reports: Callable[[], None], on_register: Callable[[], None],
                  on_queue: Callable[[], None], on_cancel: Callable[[], None] | None = None,
-                 on_family: Callable[[], None] | None = None, acting_for: bool = False) -> None:
+                 on_family: Callable[[], None] | None = None, acting_for: bool = False,
+                 on_reprint: Callable[[], None] | None = None) -> None:
         who = screen_name(day.patient.name)
         hint = tr("这是您今天可以办理的事项，请点击") if kiosk.settings.portrait else ""  # landscape: no height to spare
         title = tr("正在为家人办理：{name}") if acting_for else tr("您好，{name}")
@@ -103,6 +104,10 @@ class DayScreen(Screen):
         if on_cancel is not None and (day.appointments or day.visits):  # 退号: a secondary action, never in the way
             self.cancel_button = button(tr("退号"), "", on_cancel)
             self.add_action(self.cancel_button)
+        self.reprint_button = None
+        if on_reprint is not None and (day.visits or day.reports):  # 补打: the last ticket, receipt or report
+            self.reprint_button = button(tr("补打"), "", on_reprint)
+            self.add_action(self.reprint_button)
         if not day.appointments and not day.bills and not day.reports:
             self.add(label(tr("如需看病，请点击“挂号”。"), "Subtitle", align=Qt.AlignCenter))
 
@@ -118,4 +123,20 @@ class CancelScreen(Screen):
         self.choices = ChoiceList([(title, detail, tr("退号")) for _id, title, detail in choices], kiosk.per_page,
                                   kiosk.choice_columns)
         self.choices.chosen.connect(lambda i: on_choose(self.registration_ids[i]))
+        self.add(self.choices, 1)
+
+
+class ReprintScreen(Screen):
+    """补打: the patient's last queue ticket, 挂号凭条 and lab report; each reprint is counted by the service."""
+
+    name = "reprint"
+
+    def __init__(self, kiosk, slips: list[Reprintable], on_choose: Callable[[Reprintable], None]) -> None:
+        super().__init__(tr("补打"), tr("请选择要补打的凭条或报告") if slips else tr("没有可以补打的凭条或报告。"),
+                         kiosk.elderly)
+        self.slips = slips
+        names = {"ticket": tr("排队凭条"), "receipt": tr("挂号凭条"), "report": tr("检验报告单")}
+        self.choices = ChoiceList([(names[s.kind] + "  " + s.title, s.detail, tr("补打")) for s in slips],
+                                  kiosk.per_page, kiosk.choice_columns)
+        self.choices.chosen.connect(lambda i: on_choose(self.slips[i]))
         self.add(self.choices, 1)
