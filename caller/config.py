@@ -95,6 +95,8 @@ class ScheduleConfig(_Model):
     book_days_ahead: int = Field(default=7, ge=0, le=60)
     hold_minutes: int = Field(default=5, ge=1, le=60, description="how long a chosen slot is held unpaid")
     pay_at_visit: bool = False
+    cancel_until: Literal["called", "slot_start"] = Field(
+        default="called", description="退号 by the patient: until the number is called, or until the slot starts")
 
     @field_validator("am", "pm")
     @classmethod

@@ -483,14 +483,9 @@ class Backend:
 
     # ----- 退号 -----------------------------------------------------------------------------------------
     def refund_registration(self, registration_id: str, key: str) -> str:
-        """Cancel a registration not yet started (not called, not seen): the seat goes back, a paid fee is refunded
-        to the original payment. Returns the fee's state afterwards ("refund_pending", "refunded", or "" unpaid)."""
-        status = self._get(f"{R}/registrations/{registration_id}")
-        visit = status.get("visit") or {}
-        if visit.get("state") in ("called", "serving", "done", "missed"):
-            raise CallerError("too_late_to_cancel", "您已被叫号或已就诊，不能在自助机退号。如需帮助请到人工窗口。",
-                              "You have been called or seen already; this number cannot be cancelled here. "
-                              "Please ask at the desk.")
+        """Cancel a registration not yet started: the seat goes back, a paid fee is refunded to the original payment.
+        The service applies the hospital's rule (before being called, or before the slot) and refuses with
+        too_late_to_cancel. Returns the fee's state afterwards ("refund_pending", "refunded", or "" unpaid)."""
         reg = self._post(f"{R}/registrations/{registration_id}/cancel", {"idempotency_key": key, "reason": "kiosk_patient"})
         return reg.get("bill_state") or ""
 

@@ -253,6 +253,8 @@ def registration_status(registration_id: int, request: Request, principal: Any =
 @router.post("/registrations/{registration_id}/cancel", summary="Cancel; the slot goes back, a paid fee is refunded")
 def cancel(registration_id: int, request: Request, body: CancelRequest | None = None, principal: Any = Depends(who)) -> dict:
     owned(request, principal, "registration", registration_id)
+    if principal.role == "kiosk":  # the patient's own 退号: the hospital's rule (the desk may still cancel)
+        backend(request).refuse_unless_cancellable(registration_id)
     return backend(request).cancel_registration(registration_id, scoped(principal, body.idempotency_key, body) if body else None)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from records.db import RecordsDB
+from records.cancel_rule import CancelRuleMixin
 from records.family import FamilyMixin
 from records.reprints import ReprintsMixin
 from records.models import BillCreate, FamilyMemberCreate, HoldRequest, ReprintRequest, Identify, PatientCreate, PaymentCreate, Proxy, RatingCreate
@@ -43,6 +44,7 @@ class RecordsBackend(Protocol):
     # registrations
     def hold(self, body: HoldRequest, may_add_extra: bool = False) -> Json: ...
     def cancel_registration(self, reg_id: int, idempotency_key: str | None = None) -> Json: ...
+    def refuse_unless_cancellable(self, reg_id: int) -> None: ...
     def check_in(self, reg_id: int, idempotency_key: str | None = None) -> Json: ...
     def reprint_slip(self, reg_id: int, body: ReprintRequest, device: str | None = None) -> Json: ...
     def registration_status(self, reg_id: int) -> Json: ...
@@ -68,7 +70,7 @@ class RecordsBackend(Protocol):
     def rating_stats(self, since: str | None = None) -> Json: ...
 
 
-class SqliteRecords(FamilyMixin, ReprintsMixin, RatingsMixin):
+class SqliteRecords(FamilyMixin, ReprintsMixin, CancelRuleMixin, RatingsMixin):
     """The embedded backend: records tables in the hospital SQLite file (see records/db.py for the tables)."""
 
 
