@@ -7,7 +7,7 @@ Errors are CallerError(code, message_zh, message_en, status); code "unreachable"
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from caller.client import CallerClient, CallerError
@@ -17,6 +17,7 @@ from hardware.health import DeviceHealth, Health
 from kiosk.models import (
     Appointment,
     Bill,
+    BookingDay,
     BillItem,
     CardData,
     Department,
@@ -247,9 +248,25 @@ class Backend:
                 out.append(dep)
         return out
 
-    def doctors(self, department_id: str) -> list[Doctor]:
-        """The general number (one option) first, then each expert with an open session today."""
-        rows = self._get(f"{R}/doctors", department=department_id)["doctors"]
+    def booking_days(self, department_id: str, limit: int = 14) -> list[BookingDay]:
+        """The days after today the department can be booked (the hospital's book_days_ahead), and the first day
+        not yet released (with when it opens), with the numbers left on each."""
+        today = self.clock.today()
+        out = []
+        for n in range(1, limit + 1):
+            day = (today + timedelta(days=n)).isoformat()
+            answer = self._get(f"{R}/doctors", department=department_id, date=day)
+            left = sum(s.get("remaining", 0) for d in answer.get("doctors", []) for s in d.get("sessions", [])
+                       if s.get("status", "open") == "open")
+            if not answer.get("released", True):
+                out.append(BookingDay(day, 0, False, short_time(answer.get("release_at") or "")))
+                break
+            out.append(BookingDay(day, left))
+        return out
+
+    def doctors(self, department_id: str, day: str = "") -> list[Doctor]:
+        """The general number (one option) first, then each expert with an open session that day (today: "")."""
+        rows = self._get(f"{R}/doctors", department=department_id, **({"date": day} if day else {}))["doctors"]
         general_fee, general_left, experts = None, 0, []
         for d in rows:
             for s in d.get("sessions", []):
@@ -272,9 +289,9 @@ class Backend:
             options.insert(0, Doctor(id="", name="普通号", kind="general", fee_fen=general_fee, remaining=general_left))
         return options
 
-    def slots(self, department_id: str, doctor: Doctor) -> list[Slot]:
-        """Today's slots; general numbers of all doctors merged by time (the seat of any of them will do)."""
-        params = {"department": department_id}
+    def slots(self, department_id: str, doctor: Doctor, day: str = "") -> list[Slot]:
+        """The day's slots (today: ""); general numbers of all doctors merged by time (any of their seats will do)."""
+        params = {"department": department_id, **({"date": day} if day else {})}
         if doctor.kind == "expert":
             params["doctor"] = doctor.id
         sessions = self._get(f"{R}/slots", **params)["sessions"]
@@ -315,6 +332,8 @@ class Backend:
         yet (the queue did not answer) is reported as not_queued, never as a ticket without a number.
         """
         ticket = self.registration_ticket(hold.id)
+        if not ticket.ticket and ticket.date and ticket.date != self.clock.today().isoformat():
+            return ticket  # booked ahead (预约): the queue number is given when the patient checks in that day
         if not ticket.ticket:
             raise CallerError("not_queued", "您的挂号已成功，排队号正在生成，请到分诊台领取排队号，无需重复缴费。",
                               "You are registered; your queue number is being issued. Please collect it at the "

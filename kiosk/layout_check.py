@@ -101,7 +101,7 @@ def check_window(window, screen: str = "", mode: str = "") -> list[LayoutProblem
 def sample_data():
     """Departments and doctors of the demo hospital, and one patient's day."""
     from caller.config import load_hospital
-    from kiosk.models import (Appointment, Bill, BillItem, Department, Doctor, Patient, PatientDay, Report, Reprintable, Slot,
+    from kiosk.models import (Appointment, Bill, BillItem, BookingDay, Department, Doctor, Patient, PatientDay, Report, Reprintable, Slot,
                               Ticket, VisitStatus)
 
     hospital = load_hospital(DEMO_HOSPITAL)
@@ -136,7 +136,9 @@ def sample_data():
     reprintables = [Reprintable("ticket", "7", f"A015  {first.name}", "2026-11-27 09:00-09:30"),
                     Reprintable("receipt", "7", first.name, "2026-11-27 09:00-09:30"),
                     Reprintable("report", "1", "血常规", "JY20261127-1", reports[0])]
-    return dict(reprintables=reprintables, departments=departments, doctors=doctors, slots=slots, patient=patient, bills=bills, reports=reports,
+    booking_days = [BookingDay(f"2026-11-{n:02d}", (n * 7) % 40) for n in range(28, 31)] + [
+        BookingDay("2026-12-01", 0, False, "11-24 08:00")]
+    return dict(booking_days=booking_days, reprintables=reprintables, departments=departments, doctors=doctors, slots=slots, patient=patient, bills=bills, reports=reports,
                 appointments=[appointment], visits=visits, day=day, ticket=ticket)
 
 
@@ -151,7 +153,7 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
     from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, TypeIdScreen
     from kiosk.screens.pay import PaymentScreen
     from kiosk.screens.rating import RatingScreen
-    from kiosk.screens.register import ConfirmScreen, DepartmentScreen, DoctorScreen, SlotScreen
+    from kiosk.screens.register import BookDayScreen, ConfirmScreen, DepartmentScreen, DoctorScreen, SlotScreen
     from kiosk.screens.result import MessageScreen, OutOfServiceScreen, TicketScreen
     from kiosk.screens.services import AppointmentsScreen, BillsScreen, QueueStatusScreen, ReportsScreen
 
@@ -175,10 +177,14 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
         ("cancel", lambda: CancelScreen(k, [("7", "A015  内科", "前面还有 5 人"), ("8", "内科  张建国", "今天 14:00-14:30")],
                                         nothing)),
         ("departments", lambda: DepartmentScreen(k, d["departments"], nothing, on_family=nothing)),
-        ("doctors", lambda: DoctorScreen(k, d["departments"][0], d["doctors"], nothing)),
+        ("doctors", lambda: DoctorScreen(k, d["departments"][0], d["doctors"], nothing, on_other_day=nothing)),
+        ("book_day", lambda: BookDayScreen(k, d["departments"][0], d["booking_days"], nothing)),
+        ("doctors_later_day", lambda: DoctorScreen(k, d["departments"][0], d["doctors"], nothing, day="2026-11-30")),
         ("slots", lambda: SlotScreen(k, d["slots"], nothing)),
         ("confirm", lambda: ConfirmScreen(k, d["patient"], d["departments"][0], d["doctors"][1], d["slots"][0], nothing,
                                           on_change_time=nothing)),
+        ("confirm_later_day", lambda: ConfirmScreen(k, d["patient"], d["departments"][0], d["doctors"][1], d["slots"][0],
+                                                    nothing, day="2026-11-30")),
         ("payment", lambda: PaymentScreen(k, 5000, "weixin://wxpay/bizpayurl?pr=demo", 120, nothing, "挂号费")),
         ("ticket", lambda: TicketScreen(k, d["ticket"], True, nothing)),
         ("ticket_not_printed", lambda: TicketScreen(k, d["ticket"], False, nothing, reprint_code="R12")),

@@ -188,6 +188,7 @@ class Session:
     bills: list[Bill] = field(default_factory=list)
     payment: Payment | None = None  # the paid registration fee, for the 挂号凭条
     guardian: Patient | None = None  # the patient at the kiosk, while acting for a family member (``patient``)
+    day: str = ""  # the visit day booked ahead ("2026-11-30"); "" = today
     idempotency: dict[str, str] = field(default_factory=dict)
 
 
@@ -226,3 +227,13 @@ class Reprintable:
     title: str  # e.g. "A015  内科"
     detail: str = ""  # e.g. "2026-11-28 09:00-09:30"
     report: Report | None = None
+
+
+@dataclass(frozen=True)
+class BookingDay:
+    """A day the patient may book ahead (预约), with what the chosen department has left."""
+
+    date: str  # "2026-11-30"
+    remaining: int = 0
+    released: bool = True
+    release_at: str = ""  # when an unreleased day opens, "11-23 08:00"

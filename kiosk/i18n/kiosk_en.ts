@@ -36,6 +36,10 @@
         <translation>¥{fee}</translation>
     </message>
     <message>
+        <source>{m}月{d}日</source>
+        <translation>{m}/{d}</translation>
+    </message>
+    <message>
         <source>{n} 人</source>
         <translation>{n} people</translation>
     </message>
@@ -62,6 +66,10 @@
     <message>
         <source>{n}岁</source>
         <translation>{n} yrs</translation>
+    </message>
+    <message>
+        <source>{when} 开放预约</source>
+        <translation>Opens {when}</translation>
     </message>
     <message>
         <source>上一页</source>
@@ -174,6 +182,10 @@
     <message>
         <source>凭条没有打印出来，您的缴费已成功，无需重复缴费。如需凭条请到人工窗口补打，补打码 {code}。</source>
         <translation>The receipt did not print, but your payment went through; do not pay again. For a receipt, please go to the service desk with reprint code {code}.</translation>
+    </message>
+    <message>
+        <source>凭条没有打印出来，预约已成功，不影响就诊。</source>
+        <translation>The receipt did not print; you are booked all the same.</translation>
     </message>
     <message>
         <source>出生日期</source>
@@ -496,6 +508,10 @@
         <translation>Hello, please create your patient record first</translation>
     </message>
     <message>
+        <source>您已预约 {when} {department}。请于就诊当天到自助机签到，领取排队号。</source>
+        <translation>You are booked for {when}, {department}. On that day, check in at a kiosk to get your queue number.</translation>
+    </message>
+    <message>
         <source>您是孩子的：</source>
         <translation>You are the child's:</translation>
     </message>
@@ -616,6 +632,10 @@
         <translation>Registration receipt</translation>
     </message>
     <message>
+        <source>挂号凭条已打印，请取走。</source>
+        <translation>Your registration receipt is printed; please take it.</translation>
+    </message>
+    <message>
         <source>挂号成功</source>
         <translation>You are registered</translation>
     </message>
@@ -718,6 +738,10 @@
     <message>
         <source>普通号</source>
         <translation>General</translation>
+    </message>
+    <message>
+        <source>未开放</source>
+        <translation>Not open yet</translation>
     </message>
     <message>
         <source>未打印</source>
@@ -1024,12 +1048,20 @@
         <translation>Please choose a time that still has places</translation>
     </message>
     <message>
+        <source>请选择医生</source>
+        <translation>choose a doctor</translation>
+    </message>
+    <message>
         <source>请选择号别和医生</source>
         <translation>Please choose the kind of visit and doctor</translation>
     </message>
     <message>
         <source>请选择孩子的性别。</source>
         <translation>Please choose the child's sex.</translation>
+    </message>
+    <message>
+        <source>请选择就诊日期</source>
+        <translation>Please choose the day</translation>
     </message>
     <message>
         <source>请选择就诊时间段</source>
@@ -1170,6 +1202,14 @@
     <message>
         <source>需要注意</source>
         <translation>Needs attention</translation>
+    </message>
+    <message>
+        <source>预约其他日期</source>
+        <translation>Another day</translation>
+    </message>
+    <message>
+        <source>预约成功</source>
+        <translation>Booked</translation>
     </message>
     <message>
         <source>预约签到</source>

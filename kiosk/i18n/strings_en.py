@@ -332,4 +332,16 @@ EN: dict[str, str] = {
     "已为您补打，请取走。": "Printed again; please take it.",
     "这张凭条还可以在自助机补打 {n} 次。": "This slip can be reprinted {n} more time(s) at a kiosk.",
     "请到人工窗口或其他自助机补打。": "Please ask at the desk or use another kiosk to reprint.",
+    # 预约
+    "预约其他日期": "Another day",
+    "请选择医生": "choose a doctor",
+    "请选择就诊日期": "Please choose the day",
+    "{m}月{d}日": "{m}/{d}",
+    "{when} 开放预约": "Opens {when}",
+    "未开放": "Not open yet",
+    "预约成功": "Booked",
+    "您已预约 {when} {department}。请于就诊当天到自助机签到，领取排队号。":
+        "You are booked for {when}, {department}. On that day, check in at a kiosk to get your queue number.",
+    "挂号凭条已打印，请取走。": "Your registration receipt is printed; please take it.",
+    "凭条没有打印出来，预约已成功，不影响就诊。": "The receipt did not print; you are booked all the same.",
 }
