@@ -151,6 +151,7 @@ class Room(_Model):
     name_en: str = ""
     departments: list[str] = Field(default_factory=list)
     location: str = ""
+    location_en: str = ""
     door_screen: bool = False
     triage_levels: list[int] = Field(default_factory=list)
 
@@ -168,6 +169,7 @@ class Area(_Model):
     name: str = Field(min_length=1)
     name_en: str = ""
     location: str = ""
+    location_en: str = ""
     emergency: bool = False
     rules: QueueRules
     rooms: list[Room] = Field(min_length=1)
@@ -183,11 +185,13 @@ class Department(_Model):
     description: str = ""
     description_en: str = ""
     location: str = ""
+    location_en: str = ""
 
 
 class Doctor(_Model):
     id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
     name: str = Field(min_length=1)
+    name_en: str = Field(default="", description="the name in pinyin as the doctor writes it, e.g. Zhang Jianguo")
     title: str = ""
     title_en: str = ""
     department: str

@@ -124,7 +124,8 @@ class Backend:
                 if room.get("id") == room_id:
                     where = area.get("location") or area.get("floor") or ""
                     zh = " ".join(x for x in (where, area.get("name", ""), room.get("name", "")) if x)
-                    en = " ".join(x for x in (area.get("name_en", ""), room.get("name_en", "")) if x)
+                    en = ", ".join(x for x in (area.get("location_en", ""), area.get("name_en", ""),
+                                               room.get("name_en", "")) if x)
                     return zh, en or zh, room.get("name", room_id)
         return room_id, room_id, room_id
 
@@ -242,7 +243,7 @@ class Backend:
             dep = Department(id=str(d["department_id"]), name=d.get("name", ""), name_en=d.get("name_en") or "",
                              description=d.get("description") or "", description_en=d.get("description_en") or "",
                              location=d.get("location") or area.get("location") or "",
-                             location_en=d.get("location_en") or area.get("name_en") or "")
+                             location_en=d.get("location_en") or area.get("location_en") or area.get("name_en") or "")
             self._departments[dep.id] = dep
             if d.get("area") not in self.emergency_areas():
                 out.append(dep)
@@ -273,7 +274,8 @@ class Backend:
                 if s.get("status", "open") != "open":
                     continue
                 if s["kind"] == "expert":
-                    experts.append(Doctor(id=str(d["doctor_id"]), name=d.get("name", ""), title=d.get("title") or "",
+                    experts.append(Doctor(id=str(d["doctor_id"]), name=d.get("name", ""), name_en=d.get("name_en") or "",
+                                          title=d.get("title") or "",
                                           specialty=d.get("specialty") or "", kind="expert", fee_fen=s["fee_fen"],
                                           remaining=s.get("remaining", 0)))
                 else:
@@ -356,7 +358,7 @@ class Backend:
                       reprint_code=f"R{registration_id}", room=room, kind=reg.get("kind") or "",
                       doctor_title=self.doctor_title(reg.get("doctor_id")) if doctor else "", date=reg.get("date") or "",
                       estimate_min=visit.get("estimate_min"), estimate_max=visit.get("estimate_max"),
-                      registration_id=str(registration_id),
+                      registration_id=str(registration_id), doctor_en=(reg.get("doctor_name_en") or "") if doctor else "",
                       ticket_token=str(visit.get("ticket_token") or ""))
 
     def doctor_title(self, doctor_id: str | None) -> str:
@@ -429,8 +431,11 @@ class Backend:
         for r in self._registrations(patient):
             if r.get("state") != "final" or r.get("date") != today:
                 continue
+            expert = r.get("kind") == "expert"
             out.append(Appointment(id=str(r["registration_id"]), department=r.get("department_name") or "",
-                                   doctor=r.get("doctor_name") if r.get("kind") == "expert" else "",
+                                   department_en=r.get("department_name_en") or "",
+                                   doctor=r.get("doctor_name") if expert else "",
+                                   doctor_en=(r.get("doctor_name_en") or "") if expert else "",
                                    slot=f"{r.get('start', '')}-{r.get('end', '')}", checked_in=bool(r.get("checked_in_at"))))
         return out
 

@@ -112,7 +112,7 @@ def sample_data():
                    for d in hospital.departments if not getattr(areas.get(d.area), "emergency", False)]
     first = departments[0]
     doctors = [Doctor(id="", name="普通号", kind="general", fee_fen=1000, remaining=38)] + [
-        Doctor(id=d.id, name=d.name, title=d.title or "", title_en=getattr(d, "title_en", "") or "",
+        Doctor(id=d.id, name=d.name, name_en=d.name_en, title=d.title or "", title_en=getattr(d, "title_en", "") or "",
                specialty=d.specialty or "", specialty_en=getattr(d, "specialty_en", "") or "", kind="expert",
                fee_fen=5000, remaining=n % 7) for n, d in enumerate(hospital.doctors_of(first.id)) if d.expert]
     slots = [Slot(id=str(n), start=f"{8 + n // 2:02d}:{30 * (n % 2):02d}", end=f"{8 + (n + 1) // 2:02d}:{30 * ((n + 1) % 2):02d}",

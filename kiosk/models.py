@@ -101,6 +101,7 @@ class Ticket:
     estimate_min: int | None = None  # the service's wait range, when it gives one
     estimate_max: int | None = None
     registration_id: str = ""
+    doctor_en: str = ""  # the doctor's name in pinyin (hospital file name_en)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class Appointment:
     department: str
     department_en: str = ""
     doctor: str = ""
+    doctor_en: str = ""
     slot: str = ""
     checked_in: bool = False
     check_in_from: str = ""  # earliest check-in time "08:30"

@@ -109,6 +109,7 @@ class SchedulesMixin(HoldsMixin):
             out.append({
                 "department_id": dep_id, "name": _attr(dep, "name"), "name_en": _attr(dep, "name_en"),
                 "description": _attr(dep, "description"), "location": _attr(dep, "location"), "area": _attr(dep, "area"),
+                "description_en": _attr(dep, "description_en"), "location_en": _attr(dep, "location_en"),
                 "remaining": sum(s["remaining"] for s in mine),
                 "fees_fen": sorted({s["fee_fen"] for s in mine}),
                 "open_sessions": sorted({s["session"] for s in mine if s["status"] == "open"}),
@@ -126,7 +127,8 @@ class SchedulesMixin(HoldsMixin):
             mine = [{k: s[k] for k in ("session_id", "session", "session_zh", "kind", "kind_zh", "fee_fen", "status", "stop_notice", "remaining")}
                     for s in sessions if s["doctor_id"] == str(_attr(doc, "id"))]
             doctors.append({
-                "doctor_id": str(_attr(doc, "id")), "name": _attr(doc, "name"), "title": _attr(doc, "title"),
+                "doctor_id": str(_attr(doc, "id")), "name": _attr(doc, "name"), "name_en": _attr(doc, "name_en"),
+                "title": _attr(doc, "title"),
                 "department_id": str(_attr(doc, "department")), "specialty": _attr(doc, "specialty"),
                 "expert": bool(_attr(doc, "expert", False)), "room_id": _attr(doc, "room"), "sessions": mine,
             })

@@ -38,7 +38,7 @@ class DayScreen(Screen):
         items: list[QWidget] = []
         self.check_in_buttons: list[RichButton] = []
         for appt in day.appointments[:3]:
-            doctor = f"  {appt.doctor}" if appt.doctor else ""
+            doctor = f"  {pick(appt.doctor, appt.doctor_en)}" if appt.doctor else ""
             btn = RichButton(tr("预约签到") + "  " + pick(appt.department, appt.department_en) + doctor,
                              tr("今天") + f" {appt.slot}", tr("点击签到"), on_click=lambda a=appt: on_check_in(a))
             self.check_in_buttons.append(btn)
