@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from kiosk.flows.family import FamilyMixin
+from refusal import Refusal
 from kiosk.models import Patient, PatientDay, Reprintable
 from kiosk.i18n import pick, tr
 from kiosk.screens.day import CancelScreen, DayScreen, ReprintScreen
@@ -99,7 +100,7 @@ class DayMixin(FamilyMixin):
             return left
 
         def failed(exc: BaseException) -> bool:
-            if hasattr(exc, "message_zh"):
+            if isinstance(exc, Refusal):
                 return False  # the service's refusal (limit reached), said as it is
             if hasattr(exc, "reason_zh"):
                 devices.note_print_failure(exc)
