@@ -2,6 +2,8 @@
 "called" (default) until the number is called, "slot_start" until the booked slot starts; the desk may still cancel."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from caller.testing import ManualClock
@@ -9,7 +11,6 @@ from hardware.payment import Outcome, SimulatedProvider
 from records.testing import serve_records
 from records_helpers import Api, first_slot, logged_in, new_patient
 
-from conftest import MONDAY_0820
 
 
 def pay(kiosk, provider, patient_id: int, reg: dict) -> None:
@@ -48,7 +49,7 @@ def test_under_the_called_rule_a_started_slot_not_yet_called_can_be_cancelled(ki
 
 
 def test_slot_start_rule_refuses_once_the_slot_has_started(tmp_path):
-    clock = ManualClock(MONDAY_0820)
+    clock = ManualClock(datetime(2026, 11, 23, 8, 20))  # a Monday morning, like the other records tests
     provider = SimulatedProvider(Outcome.no_answer(), clock=lambda: clock().timestamp(), expires_after_s=900)
     with serve_records(db_path=tmp_path / "h.db", clock=clock, payments=provider, cancel_until="slot_start") as live:
         kiosk = Api(live, "kiosk")
