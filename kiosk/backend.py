@@ -246,7 +246,8 @@ class Backend:
             dep = Department(id=str(d["department_id"]), name=d.get("name", ""), name_en=d.get("name_en") or "",
                              description=d.get("description") or "", description_en=d.get("description_en") or "",
                              location=d.get("location") or area.get("location") or "",
-                             location_en=d.get("location_en") or area.get("location_en") or area.get("name_en") or "")
+                             location_en=d.get("location_en") or area.get("location_en") or area.get("name_en") or "",
+                             taken_today=int(d.get("taken") or 0))
             self._departments[dep.id] = dep
             if d.get("area") not in self.emergency_areas():
                 out.append(dep)

@@ -37,6 +37,7 @@ class Department:
     description_en: str = ""
     location: str = ""
     location_en: str = ""
+    taken_today: int = 0  # numbers taken today: elderly mode lists the most used departments first
 
 
 @dataclass(frozen=True)

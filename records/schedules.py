@@ -102,6 +102,9 @@ class SchedulesMixin(HoldsMixin):
         now = self.now()
         d = parse_day(day, now.date())
         sessions = self._sessions(d)
+        used = {r["department_id"]: r["n"] for r in self.db.all(  # numbers taken that day: elderly mode lists by use
+            "SELECT s.department_id, SUM(x.taken) AS n FROM rec_slots x JOIN rec_sessions s ON s.id = x.session_id"
+            " WHERE s.date = ? GROUP BY s.department_id", (d.isoformat(),))}
         out = []
         for dep in self.departments():
             dep_id = str(_attr(dep, "id"))
@@ -110,7 +113,7 @@ class SchedulesMixin(HoldsMixin):
                 "department_id": dep_id, "name": _attr(dep, "name"), "name_en": _attr(dep, "name_en"),
                 "description": _attr(dep, "description"), "location": _attr(dep, "location"), "area": _attr(dep, "area"),
                 "description_en": _attr(dep, "description_en"), "location_en": _attr(dep, "location_en"),
-                "remaining": sum(s["remaining"] for s in mine),
+                "remaining": sum(s["remaining"] for s in mine), "taken": int(used.get(dep_id) or 0),
                 "fees_fen": sorted({s["fee_fen"] for s in mine}),
                 "open_sessions": sorted({s["session"] for s in mine if s["status"] == "open"}),
             })

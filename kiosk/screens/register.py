@@ -29,6 +29,8 @@ class DepartmentScreen(Screen):
         roomy = kiosk.settings.portrait or on_family is None  # landscape with an action bar: no height for the hint
         super().__init__(tr("请选择科室"), tr("不确定挂哪个科？可以点击“呼叫工作人员”") if roomy else "", kiosk.elderly)
         self.departments = list(departments)
+        if kiosk.elderly:  # fewer items a page: today's busiest departments first, so most find theirs on page 1
+            self.departments.sort(key=lambda d: -d.taken_today)
         items = [(pick(d.name, d.name_en), pick(d.description, d.description_en, strict=True), "") for d in self.departments]
         self.choices = ChoiceList(items, kiosk.per_page, kiosk.choice_columns)
         self.choices.chosen.connect(lambda i: on_choose(self.departments[i]))
