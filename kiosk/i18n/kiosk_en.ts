@@ -1049,7 +1049,7 @@
     </message>
     <message>
         <source>请选择医生</source>
-        <translation>choose a doctor</translation>
+        <translation>Choose a doctor</translation>
     </message>
     <message>
         <source>请选择号别和医生</source>

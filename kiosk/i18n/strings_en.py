@@ -334,7 +334,7 @@ EN: dict[str, str] = {
     "请到人工窗口或其他自助机补打。": "Please ask at the desk or use another kiosk to reprint.",
     # 预约
     "预约其他日期": "Another day",
-    "请选择医生": "choose a doctor",
+    "请选择医生": "Choose a doctor",
     "请选择就诊日期": "Please choose the day",
     "{m}月{d}日": "{m}/{d}",
     "{when} 开放预约": "Opens {when}",

@@ -61,7 +61,7 @@ class DoctorScreen(Screen):
         when = day_words(day) + "  " if day else ""
         title = tr("请选择号别和医生")
         if on_other_day is not None and not kiosk.settings.portrait:  # landscape with an action bar: one line for both
-            super().__init__(pick(department.name, department.name_en) + "  " + tr("请选择医生"), "", kiosk.elderly)
+            super().__init__(pick(department.name, department.name_en) + " · " + tr("请选择医生"), "", kiosk.elderly)
         else:
             super().__init__(title, when + pick(department.name, department.name_en), kiosk.elderly)
         self.doctors = list(doctors)
