@@ -97,6 +97,7 @@ class ScheduleConfig(_Model):
     pay_at_visit: bool = False
     cancel_until: Literal["called", "slot_start"] = Field(
         default="called", description="退号 by the patient: until the number is called, or until the slot starts")
+    reprint_limit: int = Field(default=3, ge=0, le=20, description="补打: reprints of one slip at a kiosk")
 
     @field_validator("am", "pm")
     @classmethod

@@ -61,6 +61,7 @@ def settings_from_config(cfg: Any, **overrides: Any) -> RecordsSettings:
                       advance_days=schedule.book_days_ahead, release_time=f"{schedule.release_hour:02d}:00",
                       pay_at_visit=schedule.pay_at_visit)
         values["cancel_until"] = getattr(schedule, "cancel_until", "called")
+        values["reprint_limit"] = getattr(schedule, "reprint_limit", 3)
     fees = getattr(cfg, "fees", None)
     if fees is not None:
         values["fees_fen"] = {kind: int(getattr(fees, kind)) for kind in NUMBER_KINDS if hasattr(fees, kind)}

@@ -69,5 +69,7 @@ def test_the_rule_is_read_from_the_hospital_file(value):
     from records.settings import settings_from_config
 
     config = load_hospital(DEMO_HOSPITAL)
-    config = config.model_copy(update={"schedule": config.schedule.model_copy(update={"cancel_until": value})})
+    config = config.model_copy(update={"schedule": config.schedule.model_copy(update={"cancel_until": value,
+                                                                                        "reprint_limit": 5})})
     assert settings_from_config(config).cancel_until == value
+    assert settings_from_config(config).reprint_limit == 5  # 补打's limit sits beside it
