@@ -429,18 +429,20 @@ class Backend:
     def _registrations(self, patient: Patient) -> list[dict]:
         return self._get(f"{R}/registrations", patient_id=int(patient.id))["registrations"]
 
-    def appointments(self, patient: Patient) -> list[Appointment]:
+    def appointments(self, patient: Patient, later: bool = False) -> list[Appointment]:
+        """Today's paid registrations (``later``: those booked for a later day)."""
         today = self.clock.today().isoformat()
         out = []
         for r in self._registrations(patient):
-            if r.get("state") != "final" or r.get("date") != today:
+            if r.get("state") != "final" or ((r.get("date") or "") > today) != later or (r.get("date") or "") < today:
                 continue
             expert = r.get("kind") == "expert"
             out.append(Appointment(id=str(r["registration_id"]), department=r.get("department_name") or "",
                                    department_en=r.get("department_name_en") or "",
                                    doctor=r.get("doctor_name") if expert else "",
                                    doctor_en=(r.get("doctor_name_en") or "") if expert else "",
-                                   slot=f"{r.get('start', '')}-{r.get('end', '')}", checked_in=bool(r.get("checked_in_at"))))
+                                   slot=f"{r.get('start', '')}-{r.get('end', '')}", checked_in=bool(r.get("checked_in_at")),
+                                   date=r.get("date") or ""))
         return out
 
     def check_in(self, appt: Appointment, key: str) -> Ticket:
@@ -506,6 +508,7 @@ class Backend:
                        and v.registration_id not in waiting)
         reports = self.reports(patient)
         return PatientDay(patient=patient, appointments=appointments, bills=tuple(self.bills(patient)),
+                          upcoming=tuple(self.appointments(patient, later=True)),
                           reports=tuple(r for r in reports if r.released),
                           reports_pending=tuple(r for r in reports if not r.released), visits=visits)
 

@@ -115,6 +115,7 @@ class Appointment:
     slot: str = ""
     checked_in: bool = False
     check_in_from: str = ""  # earliest check-in time "08:30"
+    date: str = ""  # "2026-11-30"
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ class PatientDay:
     reports: tuple[Report, ...] = ()  # released: can be printed now
     reports_pending: tuple[Report, ...] = ()  # not ready yet
     visits: tuple[VisitStatus, ...] = ()  # in the queue today
+    upcoming: tuple[Appointment, ...] = ()  # booked for a later day (can be cancelled: 退号)
 
     @property
     def unpaid_fen(self) -> int:
@@ -218,7 +220,8 @@ class PatientDay:
     @property
     def empty(self) -> bool:
         """Nothing waits for this patient today: they most likely came to register."""
-        return not (self.appointments or self.bills or self.reports or self.reports_pending or self.visits)
+        return not (self.appointments or self.bills or self.reports or self.reports_pending or self.visits
+                    or self.upcoming)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from refusal import Refusal
 from kiosk.models import Patient, PatientDay, Reprintable
 from kiosk.i18n import pick, tr
 from kiosk.screens.day import CancelScreen, DayScreen, ReprintScreen
+from kiosk.screens.register import day_words
 from kiosk.screens.services import BillsScreen, ReportsScreen
 
 
@@ -45,6 +46,8 @@ class DayMixin(FamilyMixin):
                     tr("今天") + f" {a.slot}") for a in day.appointments]
         choices += [(v.registration_id, f"{v.ticket}  {pick(v.department, v.department_en)}",
                      tr("前面还有 {n} 人").format(n=v.ahead)) for v in day.visits if v.registration_id]
+        choices += [(a.id, pick(a.department, a.department_en) + (f"  {pick(a.doctor, a.doctor_en)}" if a.doctor else ""),
+                     day_words(a.date) + f" {a.slot}") for a in day.upcoming]  # booked for a later day
         kiosk.show_screen(lambda: CancelScreen(kiosk, choices, self._cancel_chosen))
 
     def _cancel_chosen(self, registration_id: str) -> None:

@@ -101,7 +101,7 @@ class DayScreen(Screen):
             self.add_action(self.check_in_button)
             self.speech = tr("您今天有一个预约，请点击下方“立即签到”。")
         self.cancel_button = None
-        if on_cancel is not None and (day.appointments or day.visits):  # 退号: a secondary action, never in the way
+        if on_cancel is not None and (day.appointments or day.visits or day.upcoming):  # 退号: a secondary action, never in the way
             self.cancel_button = button(tr("退号"), "", on_cancel)
             self.add_action(self.cancel_button)
         self.reprint_button = None

@@ -48,6 +48,13 @@ def test_book_a_later_day_then_check_in_on_that_day(qtbot, kiosk, reader_sim, pa
     assert not reg["ticket"]
 
     kiosk.go_home("done")
+    card_on_home(qtbot, kiosk, reader_sim, card)  # the same day: the booking can be cancelled from the day page
+    day = wait_screen(qtbot, kiosk, "day")
+    click(qtbot, day.cancel_button)
+    cancel = wait_screen(qtbot, kiosk, "cancel")
+    assert cancel.registration_ids == [registration_id]
+    assert f"{int(booked_day[5:7])}月{int(booked_day[8:10])}日" in cancel.choices.buttons[0].text()
+    kiosk.go_home("done")
     clock.set(clock() + timedelta(days=pick + 1))  # that day, at 09:00
     kiosk.backend.ping()  # the kiosk sets its clock by the service's (once a minute on its own)
     card_on_home(qtbot, kiosk, reader_sim, card)
