@@ -214,6 +214,14 @@ CREATE TABLE IF NOT EXISTS rec_reprints (
 );
 CREATE INDEX IF NOT EXISTS rec_reprints_registration ON rec_reprints (registration_id, kind);
 CREATE TABLE IF NOT EXISTS rec_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rec_reminder_optin (
+    patient_id INTEGER NOT NULL REFERENCES rec_patients(id),
+    channel TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    by TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    PRIMARY KEY (patient_id, channel)
+);
 """
 
 
