@@ -8,11 +8,11 @@ from datetime import date
 from typing import Any
 
 from privacy import mask_id_number, mask_name
-from records.core import iso
+from records.core import RecordsCore, iso
 from records.errors import RecordsError, bad_request
 from records.ids import birth_date_from_id, check_id_number, gender_from_id
 from records.models import FamilyMemberCreate
-from records.patients import PatientsMixin
+from records.patients import Patients
 
 
 def _no_guardian_id() -> RecordsError:
@@ -27,19 +27,23 @@ def _not_same_child() -> RecordsError:
                         "at the service desk.", status=409)
 
 
-class FamilyMixin(PatientsMixin):
+class Family:
     """Family members a guardian may act for, and new records created from the guardian's session."""
+
+    def __init__(self, core: RecordsCore, patients: Patients) -> None:
+        self.core = core
+        self.patients = patients
 
     def create_family_member(self, guardian_id: int, body: FamilyMemberCreate) -> dict[str, Any]:
         """A new record for the guardian's family member, the guardian linked as proxy; the same person again
         (same ID number, or same name and birth date among the guardian's family) returns the existing one."""
         fields = self._family_fields(body)
-        with self.db.transaction() as conn:
-            remembered = self.recall_key(conn, body.idempotency_key, "create_family_member")
+        with self.core.db.transaction() as conn:
+            remembered = self.core.recall_key(conn, body.idempotency_key, "create_family_member")
             if remembered:
-                return {"patient": self._patient_view(conn, remembered["id"]), "returning": remembered["returning"],
+                return {"patient": self.patients._patient_view(conn, remembered["id"]), "returning": remembered["returning"],
                         "proven_ids": [remembered["id"]]}
-            guardian = self._patient_row(conn, guardian_id)
+            guardian = self.patients.row(conn, guardian_id)
             if not guardian.get("id_number"):
                 raise _no_guardian_id()
             existing = None
@@ -48,7 +52,7 @@ class FamilyMixin(PatientsMixin):
                 if existing is not None and not conn.execute(
                         "SELECT 1 FROM rec_proxies WHERE patient_id = ? AND id_number = ?",
                         (existing["id"], guardian["id_number"])).fetchone():
-                    self.audit(conn, "family_member_refused", patient_id=existing["id"], guardian_patient_id=guardian_id,
+                    self.core.audit(conn, "family_member_refused", patient_id=existing["id"], guardian_patient_id=guardian_id,
                                by="not_linked")
                     raise _not_same_child()
             else:
@@ -57,23 +61,22 @@ class FamilyMixin(PatientsMixin):
                     " WHERE x.id_number = ? AND p.name = ? AND p.birth_date = ? LIMIT 1",
                     (guardian["id_number"], fields["name"], fields["birth_date"])).fetchone()
             if existing is not None:
-                self.remember_key(conn, body.idempotency_key, "create_family_member", {"id": existing["id"], "returning": True})
-                return {"patient": self._patient_view(conn, existing["id"]), "returning": True,
+                self.core.remember_key(conn, body.idempotency_key, "create_family_member", {"id": existing["id"], "returning": True})
+                return {"patient": self.patients._patient_view(conn, existing["id"]), "returning": True,
                         "proven_ids": [existing["id"]],
                         "message_zh": "您的家人已有就诊档案，无需重复建档。", "message_en": "Your family member already has a record."}
-            cur = conn.execute(
+            member_id = conn.execute(
                 "INSERT INTO rec_patients (id_number, id_kind, name, gender, birth_date, phone, source, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'family', ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, 'family', ?) RETURNING id",
                 (fields["id_number"], "resident" if fields["id_number"] else None, fields["name"], fields["gender"],
-                 fields["birth_date"], guardian.get("phone"), iso(self.now())))
-            member_id = cur.lastrowid
-            self._save_proxies(conn, member_id, [{"id_number": guardian["id_number"], "name": guardian["name"],
+                 fields["birth_date"], guardian.get("phone"), iso(self.core.now()))).fetchone()[0]
+            self.patients._save_proxies(conn, member_id, [{"id_number": guardian["id_number"], "name": guardian["name"],
                                                   "relation": body.relation, "phone": guardian.get("phone")}])
-            self.remember_key(conn, body.idempotency_key, "create_family_member", {"id": member_id, "returning": False})
-            self.audit(conn, "family_member_created", after="created", patient_id=member_id,
+            self.core.remember_key(conn, body.idempotency_key, "create_family_member", {"id": member_id, "returning": False})
+            self.core.audit(conn, "family_member_created", after="created", patient_id=member_id,
                        guardian_patient_id=guardian_id, guardian_name_masked=mask_name(guardian["name"]),
                        relation=body.relation, id_number_masked=mask_id_number(fields["id_number"] or ""))
-            return {"patient": self._patient_view(conn, member_id), "returning": False, "proven_ids": [member_id],
+            return {"patient": self.patients._patient_view(conn, member_id), "returning": False, "proven_ids": [member_id],
                     "message_zh": "已为您的家人建档，谢谢。", "message_en": "Your family member's record has been created."}
 
     def _family_fields(self, body: FamilyMemberCreate) -> dict[str, Any]:
@@ -89,7 +92,7 @@ class FamilyMixin(PatientsMixin):
         except ValueError:
             raise bad_request("invalid_birth_date", "出生日期不正确，请按“年月日”8位数字输入，例如 20240315。",
                               "The date of birth is not valid; type 8 digits, year month day, e.g. 20240315.") from None
-        if born > self.now().date() or born.year < 1900:
+        if born > self.core.now().date() or born.year < 1900:
             raise bad_request("invalid_birth_date", "出生日期不正确，请核对后重新输入。",
                               "The date of birth is not valid; please check it.")
         if gender not in ("男", "女"):
@@ -98,8 +101,8 @@ class FamilyMixin(PatientsMixin):
 
     def family_of(self, guardian_id: int) -> list[dict[str, Any]]:
         """Everyone whose record names this patient (by ID number) as a family proxy."""
-        with self.db.reading() as rc:
-            row = self._patient_row(rc, guardian_id)
+        with self.core.db.reading() as rc:
+            row = self.patients.row(rc, guardian_id)
             if not row.get("id_number"):
                 return []
             ids = [r["patient_id"] for r in rc.execute(
@@ -108,7 +111,7 @@ class FamilyMixin(PatientsMixin):
             return [self._family_view(rc, i, row["id_number"]) for i in ids]
 
     def _family_view(self, conn: Any, patient_id: int, guardian_number: str) -> dict[str, Any]:
-        view = self._patient_view(conn, patient_id)
+        view = self.patients._patient_view(conn, patient_id)
         relation = conn.execute("SELECT relation FROM rec_proxies WHERE patient_id = ? AND id_number = ? LIMIT 1",
                                 (patient_id, guardian_number)).fetchone()
         view["relation"] = relation["relation"] if relation else ""
@@ -117,7 +120,7 @@ class FamilyMixin(PatientsMixin):
     def identify(self, body: Any, trusted: bool = True) -> dict[str, Any]:
         """Identification also offers the family members this patient may act for (by ID card, typed number with
         its second factor, or medical card): they join the patient session."""
-        result = super().identify(body, trusted)
+        result = self.patients.identify(body, trusted)
         patient = result.get("patient")
         if result.get("found") and patient:
             family = self.family_of(int(patient["patient_id"]))

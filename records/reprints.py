@@ -5,22 +5,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from records.core import iso
+from records.core import RecordsCore, iso
 from records.errors import RecordsError
 from records.models import ReprintRequest
-from records.patients import PatientsMixin
 
 SLIP_NAMES = {"ticket": ("排队凭条", "queue ticket"), "receipt": ("挂号凭条", "registration receipt")}
 
 
-class ReprintsMixin(PatientsMixin):
+class Reprints:
     """Counted, audited reprints of a registration's slips."""
+
+    def __init__(self, core: RecordsCore) -> None:
+        self.core = core
 
     def reprint_slip(self, reg_id: int, body: ReprintRequest, device: str | None = None) -> dict[str, Any]:
         zh, en = SLIP_NAMES[body.kind]
-        limit = self.settings.reprint_limit
-        with self.db.transaction() as conn:
-            remembered = self.recall_key(conn, body.idempotency_key, "reprint")
+        limit = self.core.settings.reprint_limit
+        with self.core.db.transaction() as conn:
+            remembered = self.core.recall_key(conn, body.idempotency_key, "reprint")
             if remembered:
                 return remembered
             reg = conn.execute("SELECT * FROM rec_registrations WHERE id = ?", (reg_id,)).fetchone()
@@ -38,13 +40,13 @@ class ReprintsMixin(PatientsMixin):
             done = conn.execute("SELECT COUNT(*) FROM rec_reprints WHERE registration_id = ? AND kind = ?",
                                 (reg_id, body.kind)).fetchone()[0]
             if done >= limit:
-                self.audit(conn, "slip_reprint_refused", registration_id=reg_id, patient_id=reg["patient_id"],
+                self.core.audit(conn, "slip_reprint_refused", registration_id=reg_id, patient_id=reg["patient_id"],
                            kind=body.kind, reprints=done)
                 raise RecordsError("reprint_limit", f"这张{zh}已补打{done}次，不能再在自助机补打。请到人工窗口办理，谢谢。",
                                    f"This {en} has been reprinted {done} times already; please ask at the desk.",
                                    status=409)
             conn.execute("INSERT INTO rec_reprints (registration_id, kind, patient_id, device, printed_at)"
-                         " VALUES (?, ?, ?, ?, ?)", (reg_id, body.kind, reg["patient_id"], device, iso(self.now())))
+                         " VALUES (?, ?, ?, ?, ?)", (reg_id, body.kind, reg["patient_id"], device, iso(self.core.now())))
             order = None
             if body.kind == "receipt" and bill["order_id"] is not None:
                 row = conn.execute("SELECT method, payload, paid_at FROM rec_orders WHERE id = ?", (bill["order_id"],)).fetchone()
@@ -53,7 +55,7 @@ class ReprintsMixin(PatientsMixin):
                          "provider_order_id": payload.get("provider_order_id"), "paid_at": row["paid_at"] if row else None}
             result = {"registration_id": reg_id, "kind": body.kind, "reprint_count": done + 1,
                       "reprints_left": limit - done - 1, "order": order}
-            self.remember_key(conn, body.idempotency_key, "reprint", result)
-            self.audit(conn, "slip_reprinted", before=str(done), after=str(done + 1), visit_id=reg["visit_id"],
+            self.core.remember_key(conn, body.idempotency_key, "reprint", result)
+            self.core.audit(conn, "slip_reprinted", before=str(done), after=str(done + 1), visit_id=reg["visit_id"],
                        registration_id=reg_id, patient_id=reg["patient_id"], kind=body.kind, reprint_count=done + 1)
             return result
