@@ -122,6 +122,7 @@ class Records:
         self.registrations.payments = self.payments  # a cancelled, paid registration is refunded
         self.reports = Reports(core, self.patients)
         self.reminders = Reminders(core)
+        self.registrations.reminders = self.reminders  # a visit of a patient who asked for reminders is followed
         self.ratings = Ratings(core)
         self.family = Family(core, self.patients)  # 为家人办理: records made from a guardian's session
         self.reprints = Reprints(core)  # 补打 of a registration's slips, counted and limited

@@ -166,4 +166,5 @@ def hospital_public(cfg: HospitalConfig) -> dict:
         "fees": cfg.fees.model_dump(),
         "schedule": cfg.schedule.model_dump(mode="json"),
         "device_health": cfg.device_health.model_dump(),
+        "notify_channels": list(cfg.notify.channels),  # the kiosk offers text reminders when "sms" is here
     }

@@ -164,7 +164,21 @@ class RegisterMixin(PaymentMixin):
             return
         self.print_ticket(ticket, lambda printed, code: kiosk.show_screen(
             lambda: TicketScreen(kiosk, ticket, printed, lambda: self.rate("registration", ticket.visit_id),
-                                 reprint_code=code), push=False), with_receipt=True)
+                                 reprint_code=code, **self.reminder_offer()), push=False), with_receipt=True)
+
+    def reminder_offer(self) -> dict:
+        """The ticket screen's "短信提醒我" (when the hospital sends texts and the patient has a phone on record)."""
+        kiosk = self.kiosk
+        patient = kiosk.session.patient
+        if not kiosk.settings.sms_reminders or patient is None or not patient.phone_masked:
+            return {}
+
+        def done(phone: str) -> None:
+            if isinstance(kiosk.current, TicketScreen):
+                kiosk.current.reminded(phone)
+
+        return {"phone": patient.phone_masked,
+                "remind": lambda: self.call(lambda: kiosk.backend.remind_me(patient), done)}
 
     def _booked(self, ticket: Ticket) -> None:
         kiosk = self.kiosk
@@ -179,8 +193,15 @@ class RegisterMixin(PaymentMixin):
             text = tr("您已预约 {when} {department}。请于就诊当天到自助机签到，领取排队号。").format(
                 when=when, department=pick(ticket.department, ticket.department_en))
             text += "\n" + (tr("挂号凭条已打印，请取走。") if printed else tr("凭条没有打印出来，预约已成功，不影响就诊。"))
-            self.message(tr("预约成功"), text, [(tr("完成"), lambda: self.rate("registration", ticket.registration_id))],
-                         name="booked", error=False, push=False, allow_back=False)
+            finish = (tr("完成"), lambda: self.rate("registration", ticket.registration_id))
+            actions = [finish]
+            if self.reminder_offer():  # a reminder matters most for a visit days ahead: the same opt-in as the ticket's
+                def reminded(phone: str) -> None:
+                    self.message(tr("预约成功"), text + "\n" + tr("已开通短信提醒，就诊前会发短信到 {phone}。").format(phone=phone),
+                                 [finish], name="booked", error=False, push=False, allow_back=False)
+
+                actions.append((tr("短信提醒我"), lambda: self.call(lambda: kiosk.backend.remind_me(patient), reminded)))
+            self.message(tr("预约成功"), text, actions, name="booked", error=False, push=False, allow_back=False)
 
         def failed(exc: BaseException) -> bool:
             kiosk.devices.note_print_failure(exc)

@@ -340,8 +340,15 @@ EN: dict[str, str] = {
     "{when} 开放预约": "Opens {when}",
     "未开放": "Not open yet",
     "预约成功": "Booked",
+    "已开通短信提醒，就诊前会发短信到 {phone}。": "Text reminders are on: we will text {phone} before your visit.",
     "您已预约 {when} {department}。请于就诊当天到自助机签到，领取排队号。":
         "You are booked for {when}, {department}. On that day, check in at a kiosk to get your queue number.",
     "挂号凭条已打印，请取走。": "Your registration receipt is printed; please take it.",
     "凭条没有打印出来，预约已成功，不影响就诊。": "The receipt did not print; you are booked all the same.",
+    "需要短信提醒吗？快到您时，以及预约就诊前，发短信到 {phone}。":
+        "Text reminders? We text {phone} when your turn is near and before appointments.",
+    "短信提醒我": "Text me",
+    "已开通短信提醒，快到您时会发短信到 {phone}。": "Text reminders are on: we will text {phone} when your turn is near.",
+    "已开通短信提醒": "Reminders on",
+    "手机扫码\n随时看排队": "Scan to follow\nyour queue",
 }

@@ -60,3 +60,18 @@ def test_book_a_later_day_then_check_in_on_that_day(qtbot, kiosk, reader_sim, pa
     card_on_home(qtbot, kiosk, reader_sim, card)
     day = wait_screen(qtbot, kiosk, "day")
     assert len(day.check_in_buttons) == 1
+
+
+def book_a_later_day(qtbot, kiosk, reader_sim, payment_sim, seed: int):
+    """Card -> record -> department -> 预约其他日期 -> the first open day after tomorrow -> doctor -> time -> pay."""
+    register_until(qtbot, kiosk, reader_sim, last="confirm", seed=seed)
+    kiosk.back()
+    click(qtbot, wait_screen(qtbot, kiosk, "doctors").other_day_button)
+    days = wait_screen(qtbot, kiosk, "book_day")
+    choose(qtbot, days, next(i for i, d in enumerate(days.days) if d.released and d.remaining > 0 and i >= 1))
+    choose(qtbot, wait_screen(qtbot, kiosk, "doctors"), 0)
+    choose(qtbot, wait_screen(qtbot, kiosk, "slots"), 0)
+    click(qtbot, wait_screen(qtbot, kiosk, "confirm").confirm_button)
+    wait_screen(qtbot, kiosk, "payment")
+    pay_current_order(payment_sim)
+    return wait_screen(qtbot, kiosk, "booked")
