@@ -196,7 +196,7 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, with_estimates: b
             elif kind == "arrive":
                 body = RegisterBody(department=data.dept, name="模拟患者", source=data.source, kind=data.kind,
                                     doctor=data.doctor)
-                vid = service.execute("register", who, body=body)["visit"]["id"]
+                vid = service.execute("register", who, body=body)["visit"]["visit_id"]
                 if data.checkin_at and service.config.rules_for_area(service.area_of_department(data.dept)).check_in_mode:
                     push(max(at, data.checkin_at), "checkin", (vid, data))
                 else:
