@@ -216,23 +216,23 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, with_estimates: b
                     called = service.execute("call_next", who, room_id=data)["visit"]
                 except RuleError:
                     called = None
-                if called is None or called["id"] not in waiting:
+                if called is None or called["visit_id"] not in waiting:
                     idle.add(data)
                     continue
-                arrival, queued, est = waiting.pop(called["id"])
+                arrival, queued, est = waiting.pop(called["visit_id"])
                 wait = (at - queued).total_seconds() / 60
                 out.waits.append(wait)
                 if est is not None:
                     out.estimates.append((wait, *est))
                 if not arrival.comes_when_called:
-                    push(at + NO_SHOW_AFTER, "no_show", (data, called["id"]))
+                    push(at + NO_SHOW_AFTER, "no_show", (data, called["visit_id"]))
                     continue
                 minutes = arrival.service_minutes or 8.0
-                service.execute("start", who, visit_id=called["id"])
+                service.execute("start", who, visit_id=called["visit_id"])
                 end = at + WALK_IN + timedelta(minutes=minutes)
                 out.busy_minutes += minutes
                 busy_until = max(busy_until, end)
-                push(end, "finish", (data, called["id"]))
+                push(end, "finish", (data, called["visit_id"]))
             elif kind == "no_show":
                 room, vid = data
                 _miss(service, who, vid)
