@@ -23,6 +23,7 @@ import re
 import sys
 
 from caller.config import ConfigError, load_hospital
+from caller.device_settings import KioskSettings
 from caller.passwords import hash_password
 
 
@@ -92,7 +93,7 @@ def check_config(args: argparse.Namespace) -> int:
           f"{len(config.departments)} departments, {len(config.doctors)} doctors, "
           f"{len(config.devices)} devices, {len(config.users)} users")
     for device in config.devices:
-        if "admin_pin" in device.settings and "admin_pin_hash" not in device.settings:
+        if isinstance(device.settings, KioskSettings) and device.settings.admin_pin and not device.settings.admin_pin_hash:
             print(f"注意 / warning: device {device.id!r}: settings.admin_pin is stored in plain text; "
                   f"replace it with admin_pin_hash = \"<python -m caller hash-password>\"", file=sys.stderr)
     return 0

@@ -178,6 +178,11 @@ class CallerClient:
             "text": text, "text_en": text_en, "idempotency_key": idempotency_key or new_idempotency_key()})
 
     # ------------------------------------------------------------------- queries
+    def me(self) -> dict:
+        """Who this token is: role, device, area, room, the user when logged in, and the device's own ``settings``
+        from the hospital file (checked when the service loaded it; docs/settings.md)."""
+        return self.request("GET", "/auth/me")
+
     def hospital(self) -> dict:
         return self.request("GET", "/hospital")
 

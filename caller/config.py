@@ -12,9 +12,10 @@ from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from caller.clock import DEFAULT_TIMEZONE, zone
+from caller.device_settings import DeviceSettings, KioskSettings, model_for
 from caller.engine.rules import QueueRules
 from caller.notify.settings import NotifySettings
 from caller.passwords import is_password_hash
@@ -209,7 +210,17 @@ class Device(_Model):
     name: str = ""
     area: str | None = None
     room: str | None = None
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: DeviceSettings = Field(default=None, validate_default=True,  # type: ignore[arg-type]
+                                     description="the role's settings (caller/device_settings.py, docs/settings.md)")
+
+    @field_validator("settings", mode="before")
+    @classmethod
+    def _role_settings(cls, raw: Any, info: ValidationInfo) -> DeviceSettings:
+        """Checked by the model of the device's role: an unknown key or a bad value is reported with its path."""
+        if isinstance(raw, DeviceSettings):
+            return raw
+        model = model_for(str(info.data.get("role", "")), raw, info.data.get("room"))
+        return model.model_validate({} if raw is None else raw)
 
 
 class User(_Model):
@@ -319,9 +330,8 @@ class HospitalConfig(_Model):
                     problems.append(f"device {device.id!r}: room {device.room!r} is not defined")
                 elif device.area is not None and room_area[device.room] != device.area:
                     problems.append(f"device {device.id!r}: room {device.room!r} is not in area {device.area!r}")
-            help_areas = device.settings.get("help_areas")
-            if help_areas is not None and (not isinstance(help_areas, list) or not help_areas
-                                           or any(a not in area_ids for a in help_areas)):
+            help_areas = device.settings.help_areas if isinstance(device.settings, KioskSettings) else None
+            if help_areas is not None and any(a not in area_ids for a in help_areas):
                 problems.append(f"device {device.id!r}: settings.help_areas must list defined areas (got {help_areas!r})")
             if device.role in ("display", "speaker") and device.area is None:
                 problems.append(f"device {device.id!r}: a {device.role} needs an area")

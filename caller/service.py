@@ -19,6 +19,7 @@ from caller.api import views
 from caller.auth import Authenticator, Principal
 from caller.clock import HospitalClock, with_zone, zone
 from caller.config import HospitalConfig
+from caller.device_settings import KioskSettings
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, RoomState, RuleError, Visit
 from caller.device_health import PART_ZH, PROBLEMS, HealthView, alert_data, evaluate
@@ -515,7 +516,8 @@ class CallerService:
             device = self.config.device(device_id)
         except KeyError:
             device = None
-        chosen = (device.settings.get("help_areas") if device else None) or list(self.config.help.areas)
+        own = device.settings.help_areas if device and isinstance(device.settings, KioskSettings) else None
+        chosen = own or list(self.config.help.areas)
         if not chosen and device is not None and device.area:
             chosen = [device.area]
         return [a.id for a in self.config.areas if not chosen or a.id in chosen]

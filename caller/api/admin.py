@@ -54,9 +54,10 @@ async def me(request: Request, who: Principal = Depends(principal)) -> dict:
 
 
 def _device_settings(service, device_id: str) -> dict:
-    """The device's own ``settings`` table (layout, rows, font scale, speak...); {} for unknown devices."""
+    """The device's own ``settings`` table (layout, rows, font scale, speak...), checked at load; {} for unknown
+    devices (docs/settings.md)."""
     try:
-        return dict(service.config.device(device_id).settings)
+        return service.config.device(device_id).settings.served()
     except KeyError:
         return {}
 
