@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from caller.clock import DEFAULT_TIMEZONE, HospitalClock, zone
-from records.audit import Actor, write_audit
+from records.audit import INSERT_AUDIT, Actor, audit_row, write_audit
 from records.db import RecordsDB, RowConn
 from records.errors import RecordsError
 from records.ports import QueueLink
@@ -52,6 +52,11 @@ class RecordsCore:
         """Record `records.<action>` by the current actor, inside the open transaction on `conn`."""
         write_audit(conn, self.clock().isoformat(timespec="milliseconds"), action, before=before, after=after,
                     visit_id=visit_id, actor=actor, **detail)
+
+    def audit_read(self, action: str, **detail: Any) -> None:
+        """Record `records.<action>` for something that changed nothing (a patient identified at a kiosk): committed
+        before this returns, in one short transaction with the other reads of the moment (`RecordsDB.trail`)."""
+        self.db.trail.write(INSERT_AUDIT, audit_row(self.clock().isoformat(timespec="milliseconds"), action, **detail))
 
     # -- idempotency: a key maps to the id of what the first call made; retries re-read it
     def recall_key(self, conn: RowConn, key: str | None, operation: str) -> Any:

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
-from caller.store import ReadConnections
+from caller.store import GroupCommit, ReadConnections
 from cockpit.rollups import SCHEMA as ROLLUP_SCHEMA
 from records.audit import AUDIT_TABLE
 
@@ -204,6 +204,14 @@ CREATE TABLE IF NOT EXISTS rec_proxies (
 CREATE INDEX IF NOT EXISTS rec_proxies_id_number ON rec_proxies (id_number);
 CREATE INDEX IF NOT EXISTS rec_proxies_patient ON rec_proxies (patient_id);
 CREATE TABLE IF NOT EXISTS rec_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rec_reminder_optin (
+    patient_id INTEGER NOT NULL REFERENCES rec_patients(id),
+    channel TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    by TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    PRIMARY KEY (patient_id, channel)
+);
 """
 
 
@@ -266,6 +274,7 @@ class RecordsDB:
         self.lock = lock or threading.RLock()
         self.utils = sqlite_utils.Database(conn)
         self.readers = readers or ReadConnections(self.path, conn, self.lock)
+        self.trail = GroupCommit(self.transaction, self.lock)  # audit rows of reads, many per transaction
         with self.lock:
             conn.executescript(SCHEMA + AUDIT_TABLE + ROLLUP_SCHEMA)  # audit, rollups: made here when records runs alone
             migrate_proxies(conn)
