@@ -303,7 +303,7 @@ def simulate_cmd(args: argparse.Namespace) -> int:
     from datetime import date
 
     from caller.store import is_postgres_url, plain_connection
-    from cockpit import simulate
+    from caller import simulate
 
     config = _load_or_exit(args.config)
     day = date.fromisoformat(args.day)

@@ -107,6 +107,9 @@ class CallerService:
         self._room_area = {r.id: a.id for a in config.areas for r in a.rooms}
         self._dept_area = {d.id: d.area for d in config.departments}
         self.reload_hooks: list[Callable[[HospitalConfig], None]] = []  # plug-ins that keep config (records)
+        # set by the records part (records.api.install): the device behind the records request being served, so a
+        # visit it registers is counted for the kiosk that asked (the service never imports records)
+        self.records_device: Callable[[], str] | None = None
         self._help = {row["id"]: HelpCall.from_row(row) for row in self.store.help_calls(open_only=True)}
         self._help_closed: dict[str, HelpCall] = {}  # closed since start: the kiosk reads how its call ended
         self._seen: dict[str, datetime] = {}  # device -> last request (any route) by the service clock
@@ -290,10 +293,8 @@ class CallerService:
         if command != "register" or change.result is None:
             return None
         device = who.device
-        if device == "records":  # registered through the records API in this request: the device that asked
-            from records.audit import current_actor
-
-            device = current_actor().device
+        if device == "records" and self.records_device is not None:  # through the records API: who asked
+            device = self.records_device()
         try:
             role = self.config.device(device).role
         except KeyError:

@@ -10,8 +10,8 @@ import sqlite3
 from datetime import datetime
 from typing import Iterator
 
-from caller.store import has_table
 from cockpit.facts import Dims
+from sqldialect import has_table
 
 HOSPITAL: Dims = (("hospital", ""),)
 KEPT_ON_REBUILD = ("fault",)  # device faults come from health reports, which keep only the last state

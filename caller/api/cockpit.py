@@ -1,5 +1,8 @@
 """The web cockpit at /cockpit/: login (HttpOnly session cookie), the KPI views, the live stream, PDCA and exports.
 
+These routes present the cockpit's figures (the `cockpit` package: rollups, KPIs, reports, exports, pages) through
+the service's logins, so they live above both, in the service's API (the `cockpit` package never imports `caller`).
+
 Only `manager` and `admin` users get in, through the console's login (caller.auth) from the cockpit's own
 pseudo device; the session token lives in an HttpOnly, SameSite=Strict cookie scoped to /cockpit. Requests that
 change anything (login, logout, what-if) must carry the `X-Cockpit: 1` header, which a page of another site cannot
@@ -21,10 +24,12 @@ from starlette.concurrency import run_in_threadpool
 from caller.api.errors import ApiError
 from caller.auth import COCKPIT, COCKPIT_USER_ROLES, AuthError, Principal, cockpit_device
 from caller.config import ConfigError
+import cockpit
+from caller import simulate
 from cockpit import export, report
 from cockpit.report import Scope
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(cockpit.__file__).parent / "static"  # the pages live with the cockpit's figures
 COOKIE = "cockpit_session"
 router = APIRouter(prefix="/cockpit", tags=["cockpit"])
 
@@ -159,8 +164,6 @@ def pdca_csv(request: Request, month: str = Query(pattern=r"^\d{4}-\d{2}$"), dep
 # ------------------------------------------------------------------------------------------------ what-if
 @router.post("/api/simulate", summary="What-if: replay a stored day through the real engine with changes")
 def simulate_day(request: Request, body: dict = Body(...), who: Principal = Depends(manager)) -> dict:
-    from cockpit import simulate
-
     _refuse_cross_site(request)
     service = request.app.state.service
     try:
