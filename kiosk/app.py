@@ -35,6 +35,7 @@ def settings_from_service(backend: Backend, settings: KioskSettings, token: str)
     info = hospital.get("hospital", hospital)
     settings.hospital_name = info.get("name") or settings.hospital_name
     settings.hospital_name_en = info.get("name_en") or settings.hospital_name_en
+    settings.sms_reminders = "sms" in (hospital.get("notify_channels") or [])
     settings.device_id = str(me.get("device") or settings.device_id)
     apply_device_settings(settings, me.get("settings"))
     return True
