@@ -106,7 +106,8 @@ class CallerService:
         self._area_ids = {a.id for a in config.areas}
         self._room_area = {r.id: a.id for a in config.areas for r in a.rooms}
         self._dept_area = {d.id: d.area for d in config.departments}
-        self.reload_hooks: list[Callable[[HospitalConfig], None]] = []  # plug-ins that keep config (records)
+        # parts that keep config: notifications' gateways and limits, plug-ins (records)
+        self.reload_hooks: list[Callable[[HospitalConfig], None]] = [self.notify.reconfigure]
         # set by the records part (records.api.install): the device behind the records request being served, so a
         # visit it registers is counted for the kiosk that asked (the service never imports records)
         self.records_device: Callable[[], str] | None = None
