@@ -2,37 +2,74 @@
 commands, and cut an active from the database (docs/high-availability.md)."""
 from __future__ import annotations
 
+import json
 import threading
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import psycopg
 import pytest
 
 from caller.client import CallerClient, CallerError, EventSubscriber
 from caller.ha.processes import ServiceProcess
-from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
+from caller.config import DEMO_CONFIG
+from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, free_port
 from display.speaker import SpeakerAgent
 from hardware.speech import SpeechWorker
-from tests.pg_fixture import pg_cluster, pg_url  # noqa: F401 - fixtures
+from tests.pg_fixture import pg_cluster  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.timeout(180)
 
 
-@pytest.fixture
-def pair(pg_url, tmp_path):
-    """Two services on one database: the first active, the second standby."""
-    started: list[ServiceProcess] = []
+@dataclass
+class Site:
+    """One hospital on one PostgreSQL database, its hospital file naming both service addresses."""
+
+    db: str
+    config: Path
+    logs: Path
+    ports: list[int]
+    processes: list[ServiceProcess | None] = field(default_factory=lambda: [None, None])
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.ports]
+
+
+@pytest.fixture(scope="module")
+def site(pg_cluster, tmp_path_factory):
+    root = tmp_path_factory.mktemp("ha")
+    ports = [free_port(), free_port()]
+    config = root / "hospital.toml"
+    services = json.dumps([f"http://127.0.0.1:{port}" for port in ports])
+    config.write_text(Path(DEMO_CONFIG).read_text(encoding="utf-8").replace(
+        "[hospital]\n", f"[hospital]\nservices = {services}\n", 1), encoding="utf-8")
+    site = Site(pg_cluster.create_database(f"ha_{root.name}"), config, root, ports)
     try:
-        active = ServiceProcess.start(pg_url, tmp_path, name="a")
-        started.append(active)
-        active.wait_role("active")
-        standby = ServiceProcess.start(pg_url, tmp_path, name="b")
-        started.append(standby)
-        standby.wait_role("standby")
-        yield active, standby
+        yield site
     finally:
-        for process in started:
-            process.kill()
+        for process in site.processes:
+            if process is not None:
+                process.kill()
+
+
+@pytest.fixture
+def pair(site):
+    """(active, standby): the two services of the site, a dead one started again at its address."""
+    for i, process in enumerate(site.processes):
+        if process is None or process.process.poll() is not None:
+            site.processes[i] = ServiceProcess.start(site.db, site.logs, config=site.config, port=site.ports[i],
+                                                     name=f"{i}-{time.monotonic():.0f}")
+    deadline = time.monotonic() + 60
+    while True:
+        roles = {(p.health() or {}).get("role"): p for p in site.processes}
+        if set(roles) == {"active", "standby"}:
+            return roles["active"], roles["standby"]
+        for process in site.processes:
+            if process.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{process.url}: {roles}\n{process.tail()}")
+        time.sleep(0.05)
 
 
 class Wall:
@@ -163,7 +200,7 @@ def test_sigkill_of_the_active_mid_stream_loses_nothing_and_says_nothing_twice(p
         client.close()
 
 
-def test_an_active_cut_from_the_database_stops_acknowledging_before_the_standby_serves(pair, pg_url):
+def test_an_active_cut_from_the_database_stops_acknowledging_before_the_standby_serves(pair, site):
     active, standby = pair
     wall = Wall(f"{active.url},{standby.url}")
     wall.link.start()
@@ -188,7 +225,7 @@ def test_an_active_cut_from_the_database_stops_acknowledging_before_the_standby_
     thread.start()
     try:
         time.sleep(0.3)
-        with psycopg.connect(pg_url, autocommit=True) as conn:  # the database ends the active's session
+        with psycopg.connect(site.db, autocommit=True) as conn:  # the database ends the active's session
             backend = conn.execute("SELECT backend_pid FROM service_active").fetchone()[0]
             assert conn.execute("SELECT pg_terminate_backend(%s)", (backend,)).fetchone()[0]
         cut = time.monotonic()
@@ -225,3 +262,28 @@ def test_an_active_cut_from_the_database_stops_acknowledging_before_the_standby_
     assert wall.wait(lambda w: visit["visit_id"] in w.called_visits())
     wall.link.stop()
     only_active.close()
+
+
+def test_the_phone_ticket_page_moves_to_the_new_active_service(pair, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    active, standby = pair
+    both = f"{active.url},{standby.url}"
+    with CallerClient(both, DEMO_TOKENS["kiosk"]) as kiosk:
+        visit = kiosk.register("NK", name="王小明")["visit"]
+        kiosk.check_in(visit["visit_id"])
+        status = kiosk.visit_status(visit["visit_id"])
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{active.url}/t/{status['ticket_token']}")  # the QR code names the service that printed it
+    expect(page.locator("#conn")).to_contain_text("实时更新")
+    active.kill()
+    standby.wait_role("active", 15)
+    with CallerClient(both, DEMO_TOKENS["console_nk"]) as nurse:
+        nurse.login("wanghs", DEMO_PASSWORD)
+        nurse.call_visit(visit["visit_id"], "NK3", "测试：主备切换后叫号")
+    expect(page.locator("#called")).to_be_visible(timeout=20_000)  # told by the new active one
+    expect(page.locator("#called-ticket")).to_have_text(status["ticket"])
+    expect(page.locator("#conn")).to_contain_text("实时更新")
+    page.screenshot(path=str(tmp_path / "phone-after-failover.png"))
+    context.close()
