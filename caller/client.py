@@ -200,7 +200,7 @@ class CallerClient:
             tried.add(address)
             if self.addresses.failed(address, hint) in tried:  # each one tried: a takeover takes a few seconds
                 time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
-                pause = min(pause * 2, 1.0)
+                pause = min(pause * 2, 0.3)
                 tried.clear()
 
     def _command(self, path: str, body: dict | None = None) -> dict:

@@ -33,4 +33,11 @@ def serving_app(config: Any, url: str, advertise: str, *, config_path: str | Pat
         service = CallerService(current, store)
         return create_app(current, store, service=service, config_path=config_path, max_body_bytes=max_body_bytes)
 
-    return ServiceSwitch(url, advertise, build)
+    def prepare() -> None:
+        """While standing by: import and build the whole app once (on a throw-away in-memory database), so that
+        taking over costs only reading today's queues from PostgreSQL (~0.5 s instead of ~2 s)."""
+        from caller.api.app import create_app
+
+        create_app(config, ":memory:").state.service.close()
+
+    return ServiceSwitch(url, advertise, build, prepare=prepare)

@@ -105,7 +105,8 @@ class Election:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop campaigning; an active process's lock goes with its connection when the service closes."""
         self._stop.set()
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
     def alive(self) -> bool:
         return self._thread.is_alive()

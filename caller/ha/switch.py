@@ -39,15 +39,17 @@ class ServiceSwitch:
     store; the switch enters and leaves the app's lifespan itself."""
 
     def __init__(self, url: str, advertise: str, build: Callable[[Any], Any],
-                 open_store: Callable[[str, Callable], Any] | None = None):
+                 open_store: Callable[[str, Callable], Any] | None = None, prepare: Callable[[], None] | None = None):
         self.advertise = advertise
         self.build = build
+        self.prepare = prepare  # runs once at start, before campaigning (warms what build() needs)
         self.app: Any = None  # the caller app while this process is active
         self.election = Election(url, advertise, open_store=open_store or _open_postgres_store,
                                  on_elected=self._elected, on_deposed=self._deposed)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._lifespan: Any = None
         self._watchdog: asyncio.Task | None = None
+        self._starting: asyncio.Task | None = None
 
     # ------------------------------------------------------------------------------------------- ASGI
     async def __call__(self, scope, receive, send) -> None:
@@ -101,17 +103,27 @@ class ServiceSwitch:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.loop = asyncio.get_running_loop()
-                self.election.start()
+                self._starting = asyncio.create_task(self._start())
                 self._watchdog = asyncio.create_task(self._watchdog_while_standby())
                 notify("READY=1")
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._starting is not None:
+                    self._starting.cancel()
                 if self._watchdog is not None:
                     self._watchdog.cancel()
                 await asyncio.to_thread(self.election.stop)
                 await self._leave()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _start(self) -> None:
+        if self.prepare is not None:
+            try:
+                await asyncio.to_thread(self.prepare)
+            except Exception:  # noqa: BLE001 - only a head start: building when elected reports a real problem
+                log.exception("preparing the service while standing by failed")
+        self.election.start()
 
     async def _watchdog_while_standby(self) -> None:
         """systemd's watchdog while not active (the active app pings its own, checking its database)."""
