@@ -91,14 +91,19 @@ def scope_name(config: Any, scope: Scope) -> tuple[str, str]:
 
 
 def _open_minutes(conn: Any, config: Any, rooms: list[str], first: str, last: str, by_day: bool = False) -> dict[str, float]:
-    """Open room minutes: a room is open for its sessions on each day it served at least one visit."""
-    wanted = set(rooms)
-    per = session_minutes(config)
+    return open_minutes(conn, session_minutes(config), rooms, first, last, by_day)
+
+
+def open_minutes(conn: Any, per: float, rooms: list[str] | None, first: str, last: str,
+                 by_day: bool = False) -> dict[str, float]:
+    """Open room minutes: a room (of `rooms`; None: every room) is open for its sessions (`per` minutes a day) on
+    each day it served at least one visit."""
+    wanted = set(rooms) if rooms is not None else None
     out: dict[str, float] = {}
     for day, key, n in conn.execute(
             "SELECT day, key, n FROM rollup WHERE dim = 'room' AND day >= ? AND day <= ? AND measure = 'service'",
             (first, last)):
-        if key in wanted and n > 0:
+        if (wanted is None or key in wanted) and n > 0:
             slot = day if by_day else ""
             out[slot] = out.get(slot, 0.0) + per
     return out

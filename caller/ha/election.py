@@ -158,11 +158,21 @@ class Election:
 
     def _campaign(self, conn) -> None:
         """On the store's new writer connection: wait for the lock (a standby meanwhile), then claim the role."""
+        import psycopg
+
         for name, value in SERVER_SETTINGS.items():  # also when a pooler did not pass the URL's options on
             conn.execute(f"SET {name} = {value}")
         database, schema = conn.execute("SELECT current_database(), current_schema()").fetchone()
-        if schema is None:
-            raise RuntimeError(f"no schema of the search_path exists in {database}")
+        if schema is None:  # a new campus (options=-csearch_path=NAME): its schema is made on first start
+            from psycopg import sql
+
+            wanted = next(p.strip().strip('"') for p in conn.execute("SHOW search_path").fetchone()[0].split(",")
+                          if p.strip() and p.strip() != '"$user"')
+            try:
+                conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(wanted)))
+            except psycopg.errors.UniqueViolation:  # the other service of the pair made it at the same moment
+                pass
+            schema = conn.execute("SELECT current_schema()").fetchone()[0]
         key = lock_key(database, schema)
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (key + 1,))  # two first starts create it once
