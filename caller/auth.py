@@ -7,6 +7,7 @@ turns :class:`AuthError` into 401/403 responses.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import threading
 import time
@@ -16,6 +17,9 @@ from typing import Mapping
 from caller.config import Device, HospitalConfig
 from caller.passwords import verify_password, verify_unknown_user
 from caller.store import Store
+from refusal import Refusal
+
+log = logging.getLogger("caller.auth")
 
 PUBLIC_ROLES = frozenset({"display", "speaker"})
 COCKPIT = "cockpit"  # the pseudo device of the web cockpit: its sessions may only read the cockpit
@@ -23,22 +27,27 @@ COCKPIT_USER_ROLES = frozenset({"manager", "admin"})
 STAFF_ROLES = frozenset({"console", "admin"})
 
 
-class AuthError(Exception):
-    """401 (who are you?) or 403 (not allowed here)."""
+class AuthError(Refusal):
+    """Who are you (401), or not allowed here (403, passed as ``status=``), or too many tries (429)."""
 
-    def __init__(self, status: int, code: str, message_zh: str, message_en: str):
-        super().__init__(message_en)
-        self.status, self.code, self.message_zh, self.message_en = status, code, message_zh, message_en
+    status = 401
+    retry_after: int | None = None  # seconds, sent as Retry-After
+
+    def headers(self) -> dict[str, str]:
+        headers = super().headers()
+        if self.retry_after:
+            headers["Retry-After"] = str(self.retry_after)
+        return headers
 
 
 def unauthorized() -> AuthError:
-    return AuthError(401, "unauthorized", "对不起，身份验证失败，请检查设备令牌或重新登录。",
+    return AuthError("unauthorized", "对不起，身份验证失败，请检查设备令牌或重新登录。",
                      "Missing or unknown token; check the device token or log in again.")
 
 
 def forbidden(what_zh: str = "此操作", what_en: str = "this action") -> AuthError:
-    return AuthError(403, "forbidden", f"对不起，本设备或账号无权进行{what_zh}，请联系管理员。",
-                     f"This device or user is not allowed to do {what_en}.")
+    return AuthError("forbidden", f"对不起，本设备或账号无权进行{what_zh}，请联系管理员。",
+                     f"This device or user is not allowed to do {what_en}.", status=403)
 
 
 @dataclass(frozen=True)
@@ -190,8 +199,8 @@ LOCK_FIRST_S, LOCK_MAX_S = 30.0, 900.0  # the first lockout; each further failur
 
 def too_many_attempts(retry_after: float) -> AuthError:
     minutes = max(1, round(retry_after / 60))
-    exc = AuthError(429, "too_many_attempts", f"对不起，密码错误次数过多，请约{minutes}分钟后再试，或联系管理员。",
-                    f"Too many failed logins; try again in about {minutes} minute(s) or ask an administrator.")
+    exc = AuthError("too_many_attempts", f"对不起，密码错误次数过多，请约{minutes}分钟后再试，或联系管理员。",
+                    f"Too many failed logins; try again in about {minutes} minute(s) or ask an administrator.", status=429)
     exc.retry_after = int(retry_after) + 1
     return exc
 
@@ -288,7 +297,7 @@ class Authenticator:
             self._sessions.pop(key, None)
             self._session_times.pop(key, None)
             self.store.delete_session(key)
-            raise AuthError(401, "session_expired", "登录已过期，请重新登录，谢谢。",
+            raise AuthError("session_expired", "登录已过期，请重新登录，谢谢。",
                             "Your login has expired; please log in again.")
         times[1] = now
         return principal
@@ -333,7 +342,7 @@ class Authenticator:
                 locked_at = self.throttle.failed(key)
                 if locked_at:
                     self._audit_lockout(device, username, key[0], locked_at)
-            raise AuthError(401, "bad_login", "对不起，用户名或密码不正确，请重新输入。",
+            raise AuthError("bad_login", "对不起，用户名或密码不正确，请重新输入。",
                             "Wrong user name or password; please try again.")
         self.throttle.succeeded(user_key)
         self.throttle.succeeded(device_key)
@@ -365,5 +374,5 @@ class Authenticator:
         try:
             with self.store.transaction() as conn:
                 self.store.write_change(conn, ChangeRows(audit=[row]))
-        except Exception:  # noqa: BLE001 - a full disk must not turn a refusal into an error
-            pass
+        except Exception as exc:  # noqa: BLE001 - a full disk must not turn a refusal into an error
+            log.warning("the lockout of %r could not be audited: %s", username[:64], exc)

@@ -21,18 +21,19 @@ from typing import Any, Callable, Iterable
 
 import httpx
 
+from refusal import Refusal
+
 log = logging.getLogger(__name__)
 
 UNREACHABLE_ZH = "对不起，暂时无法连接叫号服务，请稍候再试或联系工作人员。"
 UNREACHABLE_EN = "The caller service cannot be reached; please try again shortly or ask the staff."
 
 
-class CallerError(Exception):
-    """A refused or failed call. ``code`` is machine-readable; the messages can be shown as they are."""
+class CallerError(Refusal):
+    """A refusal the service sent (its code, messages and HTTP status), or ``unreachable`` (status 0) when no
+    answer came. The messages can be shown as they are."""
 
-    def __init__(self, code: str, message_zh: str, message_en: str, status: int = 0):
-        super().__init__(f"{code}: {message_en}")
-        self.code, self.message_zh, self.message_en, self.status = code, message_zh, message_en, status
+    status = 0
 
 
 def new_idempotency_key() -> str:
@@ -167,10 +168,10 @@ class CallerClient:
         if resp.status_code >= 400:
             try:
                 err = resp.json()["error"]
-                raise CallerError(err["code"], err["message_zh"], err["message_en"], resp.status_code)
+                raise CallerError(err["code"], err["message_zh"], err["message_en"], status=resp.status_code)
             except (ValueError, KeyError, TypeError):
                 raise CallerError("http_error", "对不起，服务暂时出现问题，请稍候再试。",
-                                  f"HTTP {resp.status_code}: {resp.text[:200]}", resp.status_code) from None
+                                  f"HTTP {resp.status_code}: {resp.text[:200]}", status=resp.status_code) from None
         return resp.json() if resp.content else None
 
     def _send(self, method: str, path: str, *, json_body: dict | None = None, **kwargs: Any) -> httpx.Response:
@@ -187,7 +188,7 @@ class CallerClient:
                 if len(self.addresses) == 1 or not (resend or isinstance(exc, _NOT_SENT)) \
                         or time.monotonic() >= deadline:
                     raise CallerError("unreachable", UNREACHABLE_ZH, f"{UNREACHABLE_EN} ({type(exc).__name__})",
-                                      0) from exc
+                                      status=0) from exc
                 log.info("%s did not answer (%s); trying the next service address", address, type(exc).__name__)
                 hint = None
             else:
@@ -372,7 +373,7 @@ class CallerClient:
         try:
             resp = self._http.get(self.addresses.current + "/healthz")
         except httpx.HTTPError as exc:
-            raise CallerError("unreachable", UNREACHABLE_ZH, UNREACHABLE_EN, 0) from exc
+            raise CallerError("unreachable", UNREACHABLE_ZH, UNREACHABLE_EN, status=0) from exc
         return resp.json()
 
 
@@ -422,8 +423,8 @@ class EventSubscriber:
         if ws is not None:
             try:
                 ws.close()
-            except Exception:
-                pass
+            except Exception as exc:  # noqa: BLE001 - a connection that is already broken; the loop ends anyway
+                log.debug("closing the events connection: %s", exc)
         self._thread.join(timeout)
 
     def __enter__(self) -> "EventSubscriber":
@@ -437,8 +438,8 @@ class EventSubscriber:
             self.status = status
             try:
                 self.on_status(status)
-            except Exception:
-                pass
+            except Exception:  # a listener's bug must not stop the subscriber
+                log.exception("on_status failed for %s", status)
 
     @property
     def base_url(self) -> str:
@@ -449,6 +450,7 @@ class EventSubscriber:
 
         backoff = 0.2
         tried: set[str] = set()
+        failures = 0  # in a row: the first is a warning, the rest (the service is still away) debug lines
         while not self._stop.is_set():
             address = self.addresses.current
             self._standby_hint = None
@@ -465,6 +467,7 @@ class EventSubscriber:
                     if first is None or not self._standby(first):
                         self.addresses.served(address)
                         backoff = 0.2
+                        failures = 0
                         tried.clear()
                         self._set_status("connected")
                         if first is not None:
@@ -474,8 +477,12 @@ class EventSubscriber:
                             if self._standby(message):  # demoted: it lost the database
                                 break
                             self._handle(message)
-            except Exception:
-                pass
+            except Exception as exc:  # noqa: BLE001 - refused, unreachable, silent or cut: reconnect after a pause
+                if not self._stop.is_set():
+                    failures += 1
+                    (log.warning if failures == 1 else log.debug)(
+                        "events of area %s at %s: connection lost or refused (%s: %s); reconnecting (try %d)",
+                        self.area, address, type(exc).__name__, exc, failures)
             finally:
                 self._ws = None
             if self._stop.is_set():

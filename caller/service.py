@@ -20,13 +20,13 @@ from caller.auth import Authenticator, Principal
 from caller.clock import HospitalClock, with_zone, zone
 from caller.config import HospitalConfig
 from caller.engine.engine import QueueEngine
-from caller.engine.model import AuditEntry, Change, EngineEvent, RoomState, RuleError, Visit
+from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, RoomState, RuleError, Visit
 from caller.device_health import PART_ZH, PROBLEMS, HealthView, alert_data, evaluate
 from caller.events import EventHub
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
 from caller.help import HelpCall
-from caller.store import AuditRow, ChangeRows, EventRow, Store, dumps
+from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store, dumps
 from caller.notify.notifications import Notifications
 from caller.ticket_links import TicketLinks, load_or_create_secret
 from cockpit import rollups, sources
@@ -67,8 +67,8 @@ def replay(stored: tuple[str, int, dict, str], body_hash: str) -> dict:
     if stored[3] and stored[3] != body_hash:
         from caller.api.errors import ApiError
 
-        raise ApiError(409, "idempotency_conflict", "对不起，这个请求编号已用于另一项不同的操作，请刷新后重新操作。",
-                       "This idempotency key was already used with a different request body.")
+        raise ApiError("idempotency_conflict", "对不起，这个请求编号已用于另一项不同的操作，请刷新后重新操作。",
+                       "This idempotency key was already used with a different request body.", status=409)
     return {**stored[2], "replayed": True}
 
 
@@ -306,7 +306,7 @@ class CallerService:
             args = {"visit_id": args["visit_id"], "before_visit_id": args.get("before")}
         method = getattr(self.engine, ENGINE_METHODS.get(command, command), None)
         if method is None:
-            raise RuleError("unknown_command", "对不起，不支持这个操作。", f"Unknown command {command!r}.")
+            raise BadCommand("unknown_command", "对不起，不支持这个操作。", f"Unknown command {command!r}.")
         return method(**args, now=now, actor=actor)
 
     def _register(self, body: Any, now: datetime, actor: str) -> Change:
@@ -465,7 +465,7 @@ class CallerService:
         """``status``: ok, or failed (database file gone or replaced; disk full) with the reason in zh and en."""
         try:
             self.store.check_writable()
-        except Exception:  # noqa: BLE001 - recorded in store.problem
+        except StorageError:  # recorded in store.problem, reported below
             pass
         problem = self.store.problem
         extra = {} if problem is None else {"problem": problem.code, "reason_zh": problem.message_zh,
@@ -743,8 +743,8 @@ class CallerService:
         if len(known | set(names)) > SUB_DEVICES_MAX:
             from caller.api.errors import ApiError
 
-            raise ApiError(422, "too_many_sub_devices", "对不起，本设备上报的部件过多，请联系信息科。",
-                           f"A device may report at most {SUB_DEVICES_MAX} parts.")
+            raise ApiError("too_many_sub_devices", "对不起，本设备上报的部件过多，请联系信息科。",
+                           f"A device may report at most {SUB_DEVICES_MAX} parts.", status=422)
 
     def _last_seen(self, device_id: str, report: dict | None) -> datetime | None:
         seen = self._seen.get(device_id)

@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterator
 import sqlite_utils
 
 from caller.clock import HospitalClock
+from refusal import Refusal
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per call
@@ -157,28 +158,85 @@ class ReadConnections:
         self._local = threading.local()
 
 
+class _Pending:
+    __slots__ = ("sql", "params", "done", "error")
+
+    def __init__(self, sql: str, params: tuple):
+        self.sql, self.params = sql, params
+        self.done = False
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """Rows that belong to no command (the audit trail of a read, such as a card identified at a kiosk), written
+    durably, many in one short transaction.
+
+    `write(sql, params)` returns once its row is committed (or raises what the commit raised), so nothing is lost.
+    The first waiting thread commits every row queued so far in one transaction; the others wait for it and do
+    not queue up for the write lock one by one. While four kiosks read cards, a queue command then waits for at
+    most one such transaction instead of one per card read. A thread already inside a transaction writes its row
+    there (it commits or rolls back with that command).
+    """
+
+    def __init__(self, transaction: Callable[[], Any], lock: Any):
+        self._transaction = transaction
+        self._lock = lock
+        self._cond = threading.Condition(threading.Lock())
+        self._queued: list[_Pending] = []
+        self._leading = False
+
+    def write(self, sql: str, params: tuple) -> None:
+        if self._lock._is_owned():
+            with self._transaction() as conn:
+                conn.execute(sql, params)
+            return
+        mine = _Pending(sql, params)
+        with self._cond:
+            self._queued.append(mine)
+            while not mine.done and self._leading:
+                self._cond.wait()
+            if mine.done:
+                if mine.error is not None:
+                    raise mine.error
+                return
+            self._leading = True
+            batch, self._queued = self._queued, []
+        error: BaseException | None = None
+        try:
+            with self._transaction() as conn:
+                for row in batch:
+                    conn.execute(row.sql, row.params)
+        except BaseException as exc:  # every row of the batch gets the error: none of them is committed
+            error = exc
+        with self._cond:
+            for row in batch:
+                row.done, row.error = True, error
+            self._leading = False
+            self._cond.notify_all()
+        if error is not None:
+            raise error
+
+
 DURABLE_SYNCHRONOUS = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA; the store never runs below FULL
 
 
-class StorageError(Exception):
+class StorageError(Refusal):
     """Writes are refused: the database file is gone or replaced (503), or the disk is full (507)."""
 
-    def __init__(self, status: int, code: str, message_zh: str, message_en: str):
-        super().__init__(message_en)
-        self.status, self.code, self.message_zh, self.message_en = status, code, message_zh, message_en
+    status = 503
 
 
 def storage_unavailable(what_en: str) -> StorageError:
-    return StorageError(503, "storage_unavailable",
+    return StorageError("storage_unavailable",
                         "对不起，叫号服务的数据文件不可用，操作未完成。请联系信息科，谢谢。",
                         f"The database file was {what_en}; nothing is acknowledged until the service is restarted "
                         "on the right file. Please call IT support.")
 
 
 def disk_full() -> StorageError:
-    return StorageError(507, "disk_full", "对不起，服务器磁盘已满，操作未完成，请稍候再试或联系信息科。",
+    return StorageError("disk_full", "对不起，服务器磁盘已满，操作未完成，请稍候再试或联系信息科。",
                         "The server's disk is full; nothing was changed. Free some space (it recovers by itself) "
-                        "or call IT support.")
+                        "or call IT support.", status=507)
 
 
 class StoreLocked(RuntimeError):

@@ -17,6 +17,7 @@ import logging
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from caller.engine.model import UnknownThing
 from caller.store import EventRow
 
 if TYPE_CHECKING:
@@ -201,7 +202,7 @@ class TicketFeed:
             for visit_id, pages in list(self.pages.items()):
                 try:
                     visit = service.engine.visit(visit_id)
-                except Exception:
+                except UnknownThing:  # a visit of an older day, unloaded
                     continue
                 if visit.area_id not in areas and visit_id not in touched:
                     continue
@@ -238,7 +239,7 @@ class TicketFeed:
         for visit_id, pages in list(self.pages.items()):
             try:
                 expired = service.engine.visit(visit_id).day != today
-            except Exception:
+            except UnknownThing:  # no longer loaded: its day is over
                 expired = True
             for page in list(pages):
                 if expired:

@@ -29,10 +29,10 @@ def choose_place(login: dict[str, Any], hospital: dict[str, Any], area: str | No
     areas = [a for a in hospital.get("areas") or [] if a["id"] in (login.get("areas") or [])
              or login.get("role") == "admin"]
     if not areas:
-        raise CallerError("forbidden", "对不起，您的账号没有可用的诊区，请联系管理员。", "No area for this user.", 403)
+        raise CallerError("forbidden", "对不起，您的账号没有可用的诊区，请联系管理员。", "No area for this user.", status=403)
     chosen = next((a for a in areas if a["id"] == area), None)
     if area is not None and chosen is None:
-        raise CallerError("forbidden", "对不起，您无权打开该诊区，请选择您负责的诊区。", "Not one of your areas.", 403)
+        raise CallerError("forbidden", "对不起，您无权打开该诊区，请选择您负责的诊区。", "Not one of your areas.", status=403)
     chosen = chosen or areas[0]
     rooms = [r["id"] for r in chosen.get("rooms") or []]
     return chosen["id"], room if room in rooms else (rooms[0] if rooms else "")

@@ -49,7 +49,7 @@ class Runner(QObject):
             self._finish(self.failed, tag, exc)
         except Exception as exc:  # a bug must not kill the worker: show it as a failed command
             log.exception("console command %s failed", tag)
-            self._finish(self.failed, tag, CallerError("internal", f"对不起，操作失败：{exc}", str(exc), 0))
+            self._finish(self.failed, tag, CallerError("internal", f"对不起，操作失败：{exc}", str(exc), status=0))
         else:
             self._finish(self.done, tag, result)
 

@@ -18,7 +18,9 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from caller.api.errors import ApiError
 from caller.auth import COCKPIT, COCKPIT_USER_ROLES, AuthError, Principal, cockpit_device
+from caller.config import ConfigError
 from cockpit import export, report
 from cockpit.report import Scope
 
@@ -29,7 +31,7 @@ router = APIRouter(prefix="/cockpit", tags=["cockpit"])
 
 def _refuse_cross_site(request: Request) -> None:
     if request.headers.get("x-cockpit") != "1":
-        raise AuthError(403, "csrf", "请从驾驶舱页面操作，谢谢。", "Use the cockpit page for this action.")
+        raise AuthError("csrf", "请从驾驶舱页面操作，谢谢。", "Use the cockpit page for this action.", status=403)
 
 
 def manager(request: Request) -> Principal:
@@ -37,7 +39,7 @@ def manager(request: Request) -> Principal:
     token = request.cookies.get(COOKIE)
     who = request.app.state.service.auth.resolve(token)
     if who.role != COCKPIT or who.user_role not in COCKPIT_USER_ROLES:
-        raise AuthError(401, "unauthorized", "请先登录服务效能驾驶舱。", "Please log in to the cockpit.")
+        raise AuthError("unauthorized", "请先登录服务效能驾驶舱。", "Please log in to the cockpit.")
     return who
 
 
@@ -85,7 +87,7 @@ def _campus_count(request: Request) -> int:
 
 def _scope(level: str, key: str) -> Scope:
     if level not in report.LEVELS:
-        raise AuthError(422, "invalid_request", "请求的层级不正确。", "Unknown level.")
+        raise ApiError("invalid_request", "请求的层级不正确。", "Unknown level.", status=422)
     return Scope(level, "" if level == "hospital" else key)
 
 
@@ -180,12 +182,12 @@ def simulate_day(request: Request, body: dict = Body(...), who: Principal = Depe
         day = date.fromisoformat(str(body.get("day") or service.clock().date().isoformat()))
         changed = simulate.changed_config(service.config, [str(x) for x in body.get("set") or [] if str(x).strip()],
                                           [str(x) for x in body.get("open_rooms") or [] if str(x).strip()])
-    except Exception as exc:  # noqa: BLE001 - any bad change is the user's to fix
-        raise AuthError(422, "invalid_request", f"模拟参数有误，请检查：{exc}", f"What-if parameters: {exc}") from None
+    except (ValueError, LookupError, TypeError, ConfigError) as exc:  # a bad day, path or value: the user's to fix
+        raise ApiError("invalid_request", f"模拟参数有误，请检查：{exc}", f"What-if parameters: {exc}", status=422) from None
     with service.store.read() as conn:
         arrivals, happened = simulate.stored_day(conn, day.isoformat())
     if not arrivals:
-        raise AuthError(404, "not_found", f"{day} 没有就诊记录，请选择其他日期。", f"No visits stored for {day}.")
+        raise ApiError("not_found", f"{day} 没有就诊记录，请选择其他日期。", f"No visits stored for {day}.", status=404)
     rows = simulate.compare(happened, simulate.replay(service.config, day, arrivals),
                             simulate.replay(changed, day, arrivals))
     return {"day": day.isoformat(), "rows": rows}
@@ -195,13 +197,15 @@ def _group_view(request: Request, level: str, key: str, first: date, last: date)
     from cockpit import group
 
     service = request.app.state.service
+    from caller.api.errors import not_found
+
     if getattr(request.app.state, "campus", None) is None:
-        raise AuthError(404, "not_found", "本院区不属于集团，没有集团视图。", "This hospital is not part of a group.")
+        raise not_found("集团视图", "group view", "本院区不与其他院区共用数据库")
     try:
         with group.reading(service.store.url) as conn:
             return group.view(conn, level, key, first, last)
     except KeyError:
-        raise AuthError(404, "not_found", "没有这个院区。", f"No campus {key!r}.") from None
+        raise not_found("院区", "campus", key) from None
 
 
 def install(app: Any) -> None:

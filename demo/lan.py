@@ -47,13 +47,13 @@ def register_today(client: CallerClient, provider: Any, patient_id: int, departm
     """Hold the earliest free slot, pay, and return the final registration (with visit id and ticket)."""
     slot = first_free_slot(client, department)
     if slot is None:
-        raise CallerError("no_slot", "对不起，今日号源已满。", "no free slot today", 409)
+        raise CallerError("no_slot", "对不起，今日号源已满。", "no free slot today", status=409)
     reg = client.request("POST", f"{R}/registrations", json_body={
         "patient_id": patient_id, "slot_id": slot["slot_id"], "idempotency_key": new_idempotency_key()})
     if reg["state"] == "held":
         order = pay_and_wait(client, provider, patient_id, reg["bill_id"], reg["fee_fen"])
         if order["state"] != "paid":
-            raise CallerError("not_paid", "支付没有完成", f"order {order['order_id']} is {order['state']}", 0)
+            raise CallerError("not_paid", "支付没有完成", f"order {order['order_id']} is {order['state']}", status=0)
     return client.request("GET", f"{R}/registrations/{reg['registration_id']}")["registration"]
 
 
@@ -89,7 +89,7 @@ def arrive_over_lan(arrival: Arrival, kiosk: CallerClient, triage: CallerClient,
     else:
         raise ValueError(f"{arrival.kind} arrivals use a kiosk window")
     if not reg.get("visit_id"):
-        raise CallerError("not_queued", "没有进入排队", f"registration {reg.get('registration_id')} has no visit", 0)
+        raise CallerError("not_queued", "没有进入排队", f"registration {reg.get('registration_id')} has no visit", status=0)
     return {"visit_id": reg["visit_id"], "ticket": reg["ticket"], "area": area_of(reg["department_id"]),
             "name": reg.get("patient_name_masked", ""), "registration_id": reg["registration_id"],
             "checked_in": bool(reg.get("checked_in_at")), "identify": who}

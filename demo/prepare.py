@@ -39,6 +39,7 @@ def prepare(config: Any, db: str | Path, *, seed: int, today: date, appointments
     """Generate the records and book ``appointments`` NK appointments for this morning (one at 08:00-08:30)."""
     from records.backend import open_records
     from records.demo_data import generate
+    from records.errors import RecordsError
     from records.models import HoldRequest
 
     generate(config, db, seed=seed, today=today)
@@ -68,7 +69,7 @@ def prepare(config: Any, db: str | Path, *, seed: int, today: date, appointments
                 patient = free.pop(0)
                 try:
                     reg = records.hold(HoldRequest(patient_id=patient.patient_id, slot_id=slot["id"]))
-                except Exception:  # noqa: BLE001 - slot filled meanwhile: try the next one
+                except RecordsError:  # slot filled meanwhile: try the next one
                     continue
                 per_start[slot["starts"]] = per_start.get(slot["starts"], 0) + 1
                 booked.append(Appointment(reg["registration_id"], patient, "NK", slot["starts"], slot["ends"]))

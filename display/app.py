@@ -77,7 +77,7 @@ def _from_config(token: str, path: Path) -> tuple[dict[str, Any], dict[str, Any]
     device = cfg.device_by_token(token)
     if device is None:
         raise CallerError("unauthorized", "对不起，设备令牌不在医院配置文件中，请联系管理员。",
-                          f"token not found in {path}", 401)
+                          f"token not found in {path}", status=401)
     me = {"role": device.role, "device": device.id, "area": device.area, "room": device.room,
           "settings": dict(device.settings)}
     return me, hospital_public(cfg)

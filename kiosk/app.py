@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
+from caller.client import CallerError
 from kiosk.backend import Backend
 from kiosk.devices import KioskDevices
 from kiosk.i18n import set_language
@@ -63,7 +64,7 @@ def ticket_page_url(backend: Backend | None, service: str) -> str:
     if backend is not None:
         try:
             configured = backend.hospital().get("hospital", {}).get("ticket_url", "")
-        except Exception:  # the service answered a moment ago; fall back to its own address
+        except CallerError:  # the service answered a moment ago; fall back to its own address
             configured = ""
     return configured or f"{service.rstrip('/')}/t/{{token}}"
 

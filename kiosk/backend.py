@@ -6,6 +6,7 @@ Errors are CallerError(code, message_zh, message_en, status); code "unreachable"
 """
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import date
 from typing import Any
@@ -30,6 +31,8 @@ from kiosk.models import (
     Ticket,
     VisitStatus,
 )
+
+log = logging.getLogger(__name__)
 
 R = "/records"
 SESSION_HEADER = "X-Patient-Session"
@@ -166,7 +169,7 @@ class Backend:
                                                        "card_name": card_name, "phone_last4": phone_last4})
         self._keep_session(found)
         if found.get("second_factor_required"):
-            raise CallerError("second_factor_required", found.get("message_zh", ""), found.get("message_en", ""), 200)
+            raise CallerError("second_factor_required", found.get("message_zh", ""), found.get("message_en", ""), status=200)
         if not found.get("found"):
             return None
         return self._patient(found["patient"], id_number or "")
@@ -196,8 +199,8 @@ class Backend:
     def _end_session(self, token: str) -> None:
         try:  # names the session it ends: a next patient identified meanwhile keeps theirs
             self.client.request("DELETE", f"{R}/session", headers={SESSION_HEADER: token})
-        except Exception:  # noqa: BLE001 - the service also ends idle sessions by itself
-            pass
+        except CallerError as exc:  # the service also ends idle sessions by itself
+            log.info("patient session not ended at the service (%s); it ends by itself", exc.code)
         if self.client.headers.get(SESSION_HEADER) == token:
             self.client.headers.pop(SESSION_HEADER, None)
 

@@ -146,13 +146,13 @@ class KioskDevices(QObject):
             if dev is not None:
                 try:
                     dev.stop()
-                except Exception:  # noqa: BLE001
-                    pass
+                except Exception as exc:  # noqa: BLE001 - shutting down: stop the others anyway
+                    log.debug("stopping %s: %s", type(dev).__name__, exc)
         if self._printer is not None:
             try:
                 self._printer.close()
-            except Exception:  # noqa: BLE001
-                pass
+            except Exception as exc:  # noqa: BLE001 - shutting down: a gone printer is closed anyway
+                log.debug("closing the printer: %s", exc)
         if self._speech is not None and hasattr(self._speech, "stop"):
             self._speech.stop(timeout=1.0)
 
@@ -192,7 +192,8 @@ class KioskDevices(QObject):
         with self._printer_lock:
             try:
                 health = printer.check_ready()
-            except Exception:  # noqa: BLE001 - a link failure is "not answering"
+            except Exception as exc:  # noqa: BLE001 - a link failure is "not answering"
+                log.debug("printer status not read: %s", exc)
                 health = DeviceHealth("printer", Health.OFFLINE, "打印机无响应", "printer not responding")
         self._set_health(health)
         return "" if health.status != Health.OFFLINE else health.reason_zh

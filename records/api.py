@@ -27,17 +27,14 @@ from records.settings import settings_from_config
 log = logging.getLogger("records.api")
 
 class RecordsRoute(APIRoute):
-    """Turns a RecordsError into the shared error JSON, whatever app mounts the router; audits as the request's actor."""
+    """Audits as the request's actor. A RecordsError is a refusal: the app's one handler sends it."""
 
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Any:
             with actor_scope():  # `who` names the actor; the worker threads of this request see it
-                try:
-                    return await handler(request)
-                except RecordsError as exc:
-                    return JSONResponse(exc.to_json(), status_code=exc.status)
+                return await handler(request)
 
         return route
 
@@ -309,7 +306,7 @@ def verify_report(report_id: int, request: Request, body: ReportVerify | None = 
     from caller.auth import AuthError
 
     if principal.role == "console" and not principal.user:
-        raise AuthError(403, "login_required", "请先用您的账号登录，再进行报告审核签字，谢谢。", "Log in with your own account to sign a report.")
+        raise AuthError("login_required", "请先用您的账号登录，再进行报告审核签字，谢谢。", "Log in with your own account to sign a report.", status=403)
     signer = principal.user or (body.staff_id if body else None)
     if not signer:
         raise RecordsError("missing_staff", "请注明审核人。", "Name the verifying member of staff (staff_id).", status=422)

@@ -85,11 +85,18 @@ def scrub(value: Any) -> Any:
     return value
 
 
-def write_audit(conn: Any, ts: str, action: str, *, before: str | None = None, after: str | None = None,
-                visit_id: str | None = None, actor: Actor | None = None, **detail: Any) -> None:
-    """One `audit` row on `conn` (inside the caller's open transaction). `action` gets the `records.` prefix."""
+INSERT_AUDIT = ("INSERT INTO audit (ts, user, device, action, visit_id, before, after, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def audit_row(ts: str, action: str, *, before: str | None = None, after: str | None = None,
+              visit_id: str | None = None, actor: Actor | None = None, **detail: Any) -> tuple:
+    """The values of one `audit` row (for INSERT_AUDIT). `action` gets the `records.` prefix."""
     who = actor or current_actor()
-    conn.execute(
-        "INSERT INTO audit (ts, user, device, action, visit_id, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (ts, who.user, who.device, f"records.{action}", visit_id, before, after,
-         json.dumps(scrub(detail), ensure_ascii=False, separators=(",", ":"), default=str)))
+    return (ts, who.user, who.device, f"records.{action}", visit_id, before, after,
+            json.dumps(scrub(detail), ensure_ascii=False, separators=(",", ":"), default=str))
+
+
+def write_audit(conn: Any, ts: str, action: str, **fields: Any) -> None:
+    """One `audit` row on `conn` (inside the caller's open transaction)."""
+    conn.execute(INSERT_AUDIT, audit_row(ts, action, **fields))

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from caller.clock import DEFAULT_TIMEZONE, HospitalClock, zone
-from records.audit import Actor, write_audit
+from records.audit import INSERT_AUDIT, Actor, audit_row, write_audit
 from records.db import RecordsDB, RowConn
 from records.errors import RecordsError
 from records.ports import QueueLink
@@ -53,6 +53,11 @@ class RecordsCore:
         write_audit(conn, self.clock().isoformat(timespec="milliseconds"), action, before=before, after=after,
                     visit_id=visit_id, actor=actor, **detail)
 
+    def audit_read(self, action: str, **detail: Any) -> None:
+        """Record `records.<action>` for something that changed nothing (a patient identified at a kiosk): committed
+        before this returns, in one short transaction with the other reads of the moment (`RecordsDB.trail`)."""
+        self.db.trail.write(INSERT_AUDIT, audit_row(self.clock().isoformat(timespec="milliseconds"), action, **detail))
+
     # -- idempotency: a key maps to the id of what the first call made; retries re-read it
     def recall_key(self, conn: RowConn, key: str | None, operation: str) -> Any:
         if not key:
@@ -83,7 +88,7 @@ class RecordsCore:
             return None
         try:
             return self.config.department(department_id)
-        except Exception:  # noqa: BLE001 - unknown id
+        except KeyError:  # unknown id
             return None
 
     def doctor(self, doctor_id: str) -> Any:
@@ -91,7 +96,7 @@ class RecordsCore:
             return None
         try:
             return self.config.doctor(doctor_id)
-        except Exception:  # noqa: BLE001 - unknown id
+        except KeyError:  # unknown id
             return None
 
     def doctors(self) -> list[Any]:
@@ -108,7 +113,7 @@ class RecordsCore:
             return None
         try:
             return self.config.rules_for_area(dep.area)
-        except Exception:  # noqa: BLE001 - unknown area
+        except KeyError:  # unknown area
             return None
 
     def departments(self) -> list[Any]:

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
-from caller.store import ReadConnections
+from caller.store import GroupCommit, ReadConnections
 from cockpit.rollups import SCHEMA as ROLLUP_SCHEMA
 from records.audit import AUDIT_TABLE
 
@@ -266,6 +266,7 @@ class RecordsDB:
         self.lock = lock or threading.RLock()
         self.utils = sqlite_utils.Database(conn)
         self.readers = readers or ReadConnections(self.path, conn, self.lock)
+        self.trail = GroupCommit(self.transaction, self.lock)  # audit rows of reads, many per transaction
         with self.lock:
             conn.executescript(SCHEMA + AUDIT_TABLE + ROLLUP_SCHEMA)  # audit, rollups: made here when records runs alone
             migrate_proxies(conn)

@@ -15,6 +15,7 @@ from typing import Any
 from caller.clock import HospitalClock
 from records.backend import SqliteRecords, open_records
 from records.core import iso
+from records.errors import RecordsError
 from records.ids import make_id_number
 from records.models import BillCreate, BillItemIn, HoldRequest, PatientCreate
 
@@ -79,7 +80,7 @@ def _book(records: SqliteRecords, patient_id: int, slot_id: int) -> int | None:
     """An appointment made through another channel (app, phone) and paid there: final, bill paid."""
     try:
         reg = records.hold(HoldRequest(patient_id=patient_id, slot_id=slot_id))
-    except Exception:  # noqa: BLE001 - full, already booked: pick another next time
+    except RecordsError:  # full, already booked: pick another next time
         return None
     with records.db.transaction() as conn:
         records.finalise(conn, reg["registration_id"])

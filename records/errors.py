@@ -1,25 +1,18 @@
 """Errors of the records part: a code, a polite Chinese message that says what to do next, and English.
 
-The router turns a RecordsError into `{"error": {"code", "message_zh", "message_en", ...extra}}` with its status.
+RecordsError is a `refusal.Refusal`: the service's one handler sends it as
+`{"error": {"code", "message_zh", "message_en", ...extra}}` with its status.
 """
 from __future__ import annotations
 
-from typing import Any
+from refusal import Refusal
 
 
-class RecordsError(Exception):
-    """A refused records operation. Nothing was changed when this is raised."""
+class RecordsError(Refusal):
+    """A refused records operation (409 unless stated). Nothing was changed when this is raised. Extra keyword
+    arguments (``bill_id``, ``ready_at``, ...) are sent inside the error object."""
 
-    def __init__(self, code: str, message_zh: str, message_en: str, status: int = 409, **extra: Any) -> None:
-        super().__init__(f"{code}: {message_en}")
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
-        self.status = status
-        self.extra = extra
-
-    def to_json(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message_zh": self.message_zh, "message_en": self.message_en, **self.extra}}
+    status = 409
 
 
 def invalid_id_number(reason_zh: str, reason_en: str) -> RecordsError:

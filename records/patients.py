@@ -96,18 +96,16 @@ class PatientsMixin(RecordsCore):
         else:
             raise bad_request("missing_identity", "请放置身份证、扫描就诊卡二维码，或输入身份证号码。", "Place an ID card, scan a medical card QR code, or type an ID number.")
         if row is not None and not proven:
-            with self.db.transaction() as conn:
-                self.audit(conn, "identify_second_factor_missing", patient_id=row["id"],
-                           by="id_number_wrong_factor" if (body.phone_last4 or body.card_name) else "id_number")
+            self.audit_read("identify_second_factor_missing", patient_id=row["id"],
+                            by="id_number_wrong_factor" if (body.phone_last4 or body.card_name) else "id_number")
             return {"found": False, "new_patient": False, "patient": None, "acting_for": [],
                     "second_factor_required": True, "proven_ids": [],
                     "message_zh": "为保护您的隐私，请输入您登记的手机号码后4位，或将身份证放在读卡区，谢谢。",
                     "message_en": "To protect your privacy, type the last 4 digits of your phone number on record, "
                                   "or place your ID card on the reader."}
         if row is not None:
-            with self.db.transaction() as conn:
-                self.audit(conn, "patient_recognised", patient_id=row["id"],
-                           by="id_number" if body.id_number else "medical_card")
+            self.audit_read("patient_recognised", patient_id=row["id"],
+                            by="id_number" if body.id_number else "medical_card")
         proven_ids = ([row["id"]] if row is not None else []) + [p["patient_id"] for p in acting_for]
         if row is None:
             return {"found": False, "new_patient": True, "patient": None, "acting_for": acting_for,

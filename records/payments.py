@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from cockpit import rollups, sources
+from hardware.payment.model import GatewayUnavailable, PaymentError
 from records.billing import BillingMixin
 from records.core import iso
 from records.db import RowConn
@@ -42,6 +43,11 @@ def _provider_time(value: float | None, tz: Any) -> str | None:
     return iso(datetime.fromtimestamp(value, tz).replace(tzinfo=None)) if value else None
 
 
+def _provider_unreachable() -> RecordsError:
+    return RecordsError("payment_unavailable", "对不起，支付服务暂时不可用，请稍后重试或到人工窗口缴费。",
+                        "The payment service is not reachable; please try again or pay at the counter.", status=503)
+
+
 class PaymentsMixin(BillingMixin):
     """Orders against bills, settled through the payment provider."""
 
@@ -54,14 +60,14 @@ class PaymentsMixin(BillingMixin):
             return call(self.payments)
         except RecordsError:
             raise
-        except Exception as exc:  # noqa: BLE001 - hardware.payment.PaymentError or transport trouble
-            code = getattr(exc, "code", "")
-            log.warning("payment provider refused or failed: %s", code or type(exc).__name__)
-            if code and code != "gateway_unavailable":
-                raise RecordsError("payment_refused", getattr(exc, "message_zh", "支付出现问题，请到人工窗口办理，谢谢。"),
-                                   getattr(exc, "message_en", str(exc)), status=409) from exc
-            raise RecordsError("payment_unavailable", "对不起，支付服务暂时不可用，请稍后重试或到人工窗口缴费。",
-                               "The payment service is not reachable; please try again or pay at the counter.", status=503) from exc
+        except PaymentError as exc:
+            log.warning("payment provider refused or failed: %s", exc.code)
+            if not isinstance(exc, GatewayUnavailable):
+                raise RecordsError("payment_refused", exc.message_zh, exc.message_en, status=409) from exc
+            raise _provider_unreachable() from exc
+        except Exception as exc:  # noqa: BLE001 - a provider's own failure, not a refusal: the patient pays at the counter
+            log.exception("payment provider failed")
+            raise _provider_unreachable() from exc
 
     def _order_row(self, conn: RowConn, order_id: int) -> dict[str, Any]:
         row = conn.execute("SELECT * FROM rec_orders WHERE id = ?", (order_id,)).fetchone()

@@ -9,6 +9,7 @@ from typing import Any
 
 from records.errors import RecordsError
 from records.ports import VisitRef, VisitRequest
+from refusal import Refusal
 
 
 class ServiceQueueLink:
@@ -25,12 +26,10 @@ class ServiceQueueLink:
 
         try:
             return self.service.execute(command, self.who, **args)
-        except RuleError as exc:
+        except RuleError as exc:  # every rule refusal reaches the kiosk as a conflict of its registration
             raise RecordsError(exc.code, exc.message_zh, exc.message_en, status=409) from exc
-        except Exception as exc:  # noqa: BLE001 - ApiError/AuthError of the service carry the same fields
-            if hasattr(exc, "message_zh") and hasattr(exc, "code"):
-                raise RecordsError(exc.code, exc.message_zh, exc.message_en, status=getattr(exc, "status", 409)) from exc
-            raise
+        except Refusal as exc:
+            raise RecordsError(exc.code, exc.message_zh, exc.message_en, status=exc.status) from exc
 
     def register_visit(self, request: VisitRequest) -> VisitRef:
         from caller.api.models import RegisterBody
@@ -49,10 +48,8 @@ class ServiceQueueLink:
     def visit_status(self, visit_id: str) -> dict[str, Any]:
         try:
             return self.service.visit_status(visit_id)
-        except Exception as exc:  # noqa: BLE001 - not found etc.
-            if hasattr(exc, "message_zh"):
-                raise RecordsError(getattr(exc, "code", "not_found"), exc.message_zh, exc.message_en, status=404) from exc
-            raise
+        except Refusal as exc:  # the visit is not (or no longer) known
+            raise RecordsError(exc.code, exc.message_zh, exc.message_en, status=404) from exc
 
     def notify_visit(self, conn: Any, visit_id: str, event: str, key: str, **params: Any) -> int:
         """Tell the patient of a visit (if they opted in), in records' open transaction (docs/notifications.md)."""

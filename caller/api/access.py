@@ -29,8 +29,11 @@ from __future__ import annotations
 
 import logging
 import re
+from http.cookies import CookieError, SimpleCookie
+
 from fastapi import FastAPI
 
+from caller.api.errors import refusal_response
 from caller.auth import AuthError, Principal
 
 log = logging.getLogger("caller.access")
@@ -185,18 +188,18 @@ def allowed(rule: frozenset[str], who: Principal | None) -> bool:
 def refusal(rule: frozenset[str], who: Principal) -> AuthError:
     """The 403 for a principal the rule does not admit, saying what would be needed."""
     if PATIENT in rule and who.role == KIOSK:
-        return AuthError(403, "patient_session_required", "请先刷身份证或扫描就诊卡，确认您的身份后再办理，谢谢。",
-                         "Identify the patient at this kiosk first (ID card, medical card or ID number).")
+        return AuthError("patient_session_required", "请先刷身份证或扫描就诊卡，确认您的身份后再办理，谢谢。",
+                         "Identify the patient at this kiosk first (ID card, medical card or ID number).", status=403)
     if STAFF in rule and who.role == CONSOLE and not who.user:
-        return AuthError(403, "login_required", "请先用您的账号登录叫号台，谢谢。",
-                         "Please log in with your user account first.")
-    return AuthError(403, "forbidden", "对不起，本设备或账号无权进行此操作，请联系管理员。",
-                     "This device or user is not allowed to do this.")
+        return AuthError("login_required", "请先用您的账号登录叫号台，谢谢。",
+                         "Please log in with your user account first.", status=403)
+    return AuthError("forbidden", "对不起，本设备或账号无权进行此操作，请联系管理员。",
+                     "This device or user is not allowed to do this.", status=403)
 
 
 def no_rule() -> AuthError:
-    return AuthError(403, "no_access_rule", "对不起，此接口尚未配置访问规则，已拒绝。请联系信息科。",
-                     "This endpoint has no access rule yet, so it is refused (deny by default).")
+    return AuthError("no_access_rule", "对不起，此接口尚未配置访问规则，已拒绝。请联系信息科。",
+                     "This endpoint has no access rule yet, so it is refused (deny by default).", status=403)
 
 
 # ------------------------------------------------------------------------------------------- the routes
@@ -294,12 +297,10 @@ class AccessGuard:
 
 
 def _cookie(headers: dict[str, str], name: str) -> str | None:
-    from http.cookies import SimpleCookie
-
     jar = SimpleCookie()
     try:
         jar.load(headers.get("cookie", ""))
-    except Exception:  # noqa: BLE001 - a malformed cookie header is no session
+    except CookieError:  # a malformed cookie header is no session
         return None
     morsel = jar.get(name)
     return morsel.value if morsel else None
@@ -310,12 +311,7 @@ def _headers(scope) -> dict[str, str]:
 
 
 async def _refuse_http(scope, receive, send, exc: AuthError) -> None:
-    from caller.api.errors import error_response
-
-    resp = error_response(exc.status, exc.code, exc.message_zh, exc.message_en)
-    if exc.status == 401:
-        resp.headers["WWW-Authenticate"] = "Bearer"
-    await resp(scope, receive, send)
+    await refusal_response(exc)(scope, receive, send)
 
 
 async def _close_ws(scope, receive, send, exc: AuthError) -> None:

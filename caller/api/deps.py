@@ -34,8 +34,8 @@ async def principal(request: Request) -> Principal:
 
 
 def need_login() -> AuthError:
-    return AuthError(403, "login_required", "请先用您的账号登录叫号台，谢谢。",
-                     "Please log in with your user account first.")
+    return AuthError("login_required", "请先用您的账号登录叫号台，谢谢。",
+                     "Please log in with your user account first.", status=403)
 
 
 def require(who: Principal, roles: set[str], area: str | None = None, *, user: bool = False) -> None:

@@ -1,4 +1,7 @@
-"""One error shape for every refusal: ``{"error": {"code", "message_zh", "message_en"}}``."""
+"""One error shape for every refusal: ``{"error": {"code", "message_zh", "message_en"}}``.
+
+Every refusal of the project is a :class:`refusal.Refusal` and goes through the one handler below with the status
+its class (or its raiser) states; FastAPI's own validation and routing errors are put in the same shape."""
 from __future__ import annotations
 
 import logging
@@ -8,17 +11,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from caller.auth import AuthError
+from refusal import Refusal
 
 log = logging.getLogger("caller.api")
 
 
-class ApiError(Exception):
-    """A refusal raised by the API layer itself (unknown area, visit not visible, ...)."""
+class ApiError(Refusal):
+    """A refusal raised by the API layer itself (unknown area, visit not visible, ...); each states its status."""
 
-    def __init__(self, status: int, code: str, message_zh: str, message_en: str):
-        super().__init__(message_en)
-        self.status, self.code, self.message_zh, self.message_en = status, code, message_zh, message_en
+    status = 400
 
 
 def error_body(code: str, message_zh: str, message_en: str) -> dict:
@@ -30,17 +31,8 @@ def error_response(status: int, code: str, message_zh: str, message_en: str) -> 
 
 
 def not_found(what_zh: str, what_en: str, ident: str) -> ApiError:
-    return ApiError(404, "not_found", f"对不起，没有找到{what_zh}“{ident}”，请核对后再试。",
-                    f"No {what_en} {ident!r}; please check and try again.")
-
-
-def rule_status(code: str) -> int:
-    """HTTP status of an engine refusal: unknown things are 404, everything else a 409 conflict."""
-    if code.endswith("not_found"):
-        return 404
-    if code.startswith("bad_") or code.startswith("invalid") or code == "unknown_command":
-        return 400
-    return 409
+    return ApiError("not_found", f"对不起，没有找到{what_zh}“{ident}”，请核对后再试。",
+                    f"No {what_en} {ident!r}; please check and try again.", status=404)
 
 
 def _field(loc: tuple) -> str:
@@ -66,36 +58,21 @@ def _validation_messages(exc: RequestValidationError) -> tuple[str, str]:
     return ("对不起，提交的信息有误：" + "；".join(zh) + "。请核对后重新提交。", "; ".join(en))
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    from caller.engine.model import RuleError
 
+def refusal_response(exc: Refusal) -> JSONResponse:
+    """The response of every refusal, from the API's handler and from the access middleware alike."""
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
+
+
+def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         zh, en = _validation_messages(exc)
         return error_response(422, "invalid_request", zh, en)
 
-    @app.exception_handler(AuthError)
-    async def _auth(request: Request, exc: AuthError) -> JSONResponse:
-        resp = error_response(exc.status, exc.code, exc.message_zh, exc.message_en)
-        if exc.status == 401:
-            resp.headers["WWW-Authenticate"] = "Bearer"
-        if getattr(exc, "retry_after", None):
-            resp.headers["Retry-After"] = str(exc.retry_after)
-        return resp
-
-    from caller.store import StorageError
-
-    @app.exception_handler(StorageError)
-    async def _storage(request: Request, exc: StorageError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message_zh, exc.message_en)
-
-    @app.exception_handler(ApiError)
-    async def _api(request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message_zh, exc.message_en)
-
-    @app.exception_handler(RuleError)
-    async def _rule(request: Request, exc: RuleError) -> JSONResponse:
-        return error_response(rule_status(exc.code), exc.code, exc.message_zh, exc.message_en)
+    @app.exception_handler(Refusal)
+    async def _refused(request: Request, exc: Refusal) -> JSONResponse:
+        return refusal_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -11,6 +12,8 @@ from starlette.websockets import WebSocketState
 
 from caller.api.deps import bearer
 from caller.auth import AuthError
+
+log = logging.getLogger("caller.events")
 
 router = APIRouter(tags=["events"])
 
@@ -93,7 +96,8 @@ async def _first_message_token(ws: WebSocket) -> str | None:
     try:
         text = await asyncio.wait_for(ws.receive_text(), FIRST_MESSAGE_S)
         message = json.loads(text)
-    except Exception:  # noqa: BLE001 - no, late or malformed first message: no token
+    except Exception as exc:  # noqa: BLE001 - no, late or malformed first message: no token (refused 4401)
+        log.debug("no auth message on the events socket: %s", type(exc).__name__)
         return None
     if isinstance(message, dict) and message.get("type") == "auth" and isinstance(message.get("token"), str):
         return message["token"]
@@ -156,6 +160,6 @@ async def _read_until_closed(ws: WebSocket, sub) -> None:
             msg = await ws.receive()
             if msg["type"] == "websocket.disconnect":
                 break
-    except Exception:
-        pass
+    except Exception as exc:  # noqa: BLE001 - the socket broke: the subscription ends either way
+        log.debug("events socket closed: %s", exc)
     sub.close()

@@ -7,9 +7,12 @@ the limit) and never held in memory; a client that stops sending half way is cut
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 
-from caller.api.errors import ApiError
+from caller.api.errors import ApiError, refusal_response
+
+log = logging.getLogger("caller.api")
 
 DEFAULT_MAX_BODY = 64 * 1024
 BODY_TIMEOUT_S = 10.0
@@ -23,13 +26,13 @@ def max_body_from_env() -> int:
 
 
 def too_large(limit: int) -> ApiError:
-    return ApiError(413, "body_too_large", "对不起，提交的内容过大，请联系信息科。",
-                    f"The request body is larger than {limit} bytes.")
+    return ApiError("body_too_large", "对不起，提交的内容过大，请联系信息科。",
+                    f"The request body is larger than {limit} bytes.", status=413)
 
 
 def too_slow() -> ApiError:
-    return ApiError(408, "request_timeout", "对不起，请求发送超时，请重试。",
-                    f"The request body did not arrive within {BODY_TIMEOUT_S:g} s.")
+    return ApiError("request_timeout", "对不起，请求发送超时，请重试。",
+                    f"The request body did not arrive within {BODY_TIMEOUT_S:g} s.", status=408)
 
 
 class BodyLimits:
@@ -81,12 +84,11 @@ class BodyLimits:
 
         try:
             await self.app(scope, limited_receive, guarded_send)
-        except Exception:
+        except Exception as exc:  # noqa: BLE001 - the handler failed on the body we cut off: it was refused already
             if not refused:
                 raise
+            log.debug("after a refused body: %s", exc)
 
 
 async def _refuse(scope, receive, send, exc: ApiError) -> None:
-    from caller.api.errors import error_response
-
-    await error_response(exc.status, exc.code, exc.message_zh, exc.message_en)(scope, receive, send)
+    await refusal_response(exc)(scope, receive, send)

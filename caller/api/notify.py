@@ -19,7 +19,6 @@ from caller.api.errors import ApiError
 from caller.api.models import Body
 from caller.auth import Principal, forbidden
 from caller.notify.adapters import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from caller.notify.notifications import NotifyError
 
 router = APIRouter(tags=["notify"])
 FRONT = {"console", "kiosk"}
@@ -28,10 +27,6 @@ FRONT = {"console", "kiosk"}
 class OptInBody(Body):
     channel: Literal["sms", "wechat"]
     to: str = Field(min_length=1, max_length=64, description="mobile number (sms) or WeChat openid")
-
-
-def _refused(exc: NotifyError) -> ApiError:
-    return ApiError(exc.status, exc.code, exc.message_zh, exc.message_en)
 
 
 def _check(request: Request, who: Principal, visit_id: str, *, user: bool) -> None:
@@ -50,10 +45,7 @@ def _check(request: Request, who: Principal, visit_id: str, *, user: bool) -> No
 async def opt_in(visit_id: str, body: OptInBody, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     _check(request, who, visit_id, user=True)
-    try:
-        return json_response(service.notify.opt_in(who, visit_id, body.channel, body.to))
-    except NotifyError as exc:
-        raise _refused(exc) from None
+    return json_response(service.notify.opt_in(who, visit_id, body.channel, body.to))
 
 
 @router.delete("/visits/{visit_id}/notify/{channel}", summary="The patient opts out of one channel")
@@ -76,14 +68,14 @@ async def sms_status(request: Request) -> Response:
     raw = await request.body()
     if sms is None or not sms.key or not verify(sms.key, request.headers.get(TIMESTAMP_HEADER, ""), raw,
                                                 request.headers.get(SIGNATURE_HEADER, "")):
-        raise ApiError(403, "forbidden", "对不起，回执签名无效。", "Missing or invalid signature.")
+        raise ApiError("forbidden", "对不起，回执签名无效。", "Missing or invalid signature.", status=403)
     try:
         import json
 
         report = json.loads(raw)
         state = {"delivered": "delivered", "failed": "failed"}[str(report.get("status"))]
     except (ValueError, KeyError, AttributeError):
-        raise ApiError(422, "invalid_request", "回执格式不正确。", "status must be delivered or failed") from None
+        raise ApiError("invalid_request", "回执格式不正确。", "status must be delivered or failed", status=422) from None
     known = service.notify.outbox.gateway_status(str(report.get("message_id") or ""), str(report.get("client_ref") or ""),
                                                  state, str(report.get("error") or ""), service.clock())
     return json_response({"ok": True, "known": known})

@@ -29,12 +29,12 @@ async def reload_config(request: Request, who: Principal = Depends(principal)) -
         raise forbidden()
     path = getattr(request.app.state, "config_path", None)
     if not path:
-        raise ApiError(409, "no_config_file", "服务未从配置文件启动，无法重新加载。",
-                       "The service was not started from a hospital file; nothing to reload.")
+        raise ApiError("no_config_file", "服务未从配置文件启动，无法重新加载。",
+                       "The service was not started from a hospital file; nothing to reload.", status=409)
     service = service_of(request)
     try:
         actor = f"{who.user}@{who.device}" if who.user else who.device
         return await run_in_threadpool(service.reload_file, path, actor=actor)
     except ConfigError as exc:
-        raise ApiError(422, "config_refused", "新的配置文件有误，未生效，仍按原配置运行：" + str(exc),
-                       "The new hospital file was refused; the running configuration is kept:\n" + str(exc)) from None
+        raise ApiError("config_refused", "新的配置文件有误，未生效，仍按原配置运行：" + str(exc),
+                       "The new hospital file was refused; the running configuration is kept:\n" + str(exc), status=422) from None

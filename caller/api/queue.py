@@ -54,8 +54,8 @@ def refuse_server_fields(body: RegisterBody, who: Principal) -> None:
     if body.kind in ("extra", "emergency"):
         chosen.append("kind")
     if chosen:
-        raise ApiError(403, "field_not_allowed", "对不起，自助机不能指定号序、预约、加号、急诊分级或时段，请到分诊台咨询护士。",
-                       f"A kiosk may not set {', '.join(chosen)}; the service decides them.")
+        raise ApiError("field_not_allowed", "对不起，自助机不能指定号序、预约、加号、急诊分级或时段，请到分诊台咨询护士。",
+                       f"A kiosk may not set {', '.join(chosen)}; the service decides them.", status=403)
 
 
 
@@ -145,7 +145,7 @@ async def call_visit(visit_id: str, body: CallVisitBody, request: Request, who: 
     if service.area_of_room(body.room) != service.area_of_visit(visit_id):
         from caller.api.errors import ApiError
 
-        raise ApiError(409, "wrong_area", "对不起，该诊室不在这位患者的诊区。", "The room is in another area.")
+        raise ApiError("wrong_area", "对不起，该诊室不在这位患者的诊区。", "The room is in another area.", status=409)
     return json_response(_visit_command(request, who, visit_id, "call_visit", room_id=body.room, reason=body.reason))
 
 

@@ -10,7 +10,7 @@ import dataclasses
 from datetime import datetime, time
 
 from caller.engine import fairness, ordering
-from caller.engine.model import FINAL_STATES, Change, RuleError, Visit, VisitState
+from caller.engine.model import FINAL_STATES, BadCommand, Change, RuleError, Visit, VisitState
 from caller.engine.placement import EnginePlacement
 from caller.engine.rules import NUMBER_KINDS
 from caller.engine.state import QUEUE_STATES, _not_found
@@ -43,15 +43,15 @@ class QueueEngine(EnginePlacement):
         if dept is None:
             raise _not_found("科室", "department", dept_id)
         if number_kind not in NUMBER_KINDS:
-            raise RuleError("bad_number_kind", "对不起，号别不正确，请重新选择", f"Unknown number kind {number_kind!r}")
+            raise BadCommand("bad_number_kind", "对不起，号别不正确，请重新选择", f"Unknown number kind {number_kind!r}")
         if source not in ("appointment", "onsite"):
-            raise RuleError("bad_source", "对不起，来源不正确", f"Source must be appointment or onsite, not {source!r}")
+            raise BadCommand("bad_source", "对不起，来源不正确", f"Source must be appointment or onsite, not {source!r}")
         if session not in ordering.SESSION_INDEX:
-            raise RuleError("bad_session", "对不起，时段不正确，请选择上午或下午", f"Session must be am or pm, not {session!r}")
+            raise BadCommand("bad_session", "对不起，时段不正确，请选择上午或下午", f"Session must be am or pm, not {session!r}")
         if triage_level is not None and triage_level not in (1, 2, 3, 4):
-            raise RuleError("bad_triage_level", "分诊级别应为 1-4 级", f"Triage level must be 1-4, not {triage_level}")
+            raise BadCommand("bad_triage_level", "分诊级别应为 1-4 级", f"Triage level must be 1-4, not {triage_level}")
         if slot_start and slot_end and slot_end <= slot_start:
-            raise RuleError("bad_slot", "对不起，预约时段不正确", "The slot ends before it starts")
+            raise BadCommand("bad_slot", "对不起，预约时段不正确", "The slot ends before it starts")
         if number_kind == "expert":
             doctor = self._doctors.get(doctor_id or "")
             if doctor is None or doctor.department != dept_id or not doctor.expert:
@@ -150,7 +150,7 @@ class QueueEngine(EnginePlacement):
         if visit.state not in (S.waiting, S.room_waiting):
             raise self._wrong_state(visit, "呼叫此号", "call this visit")
         if not reason.strip():
-            raise RuleError("bad_reason", "请说明提前呼叫的原因，谢谢", "Say why this visit is called out of turn")
+            raise BadCommand("bad_reason", "请说明提前呼叫的原因，谢谢", "Say why this visit is called out of turn")
         self._check_room_fits(visit, room_id, now)
         rules = self._area_rules(self._room_area[room_id])
         with self._command(actor, now) as tx:
@@ -338,7 +338,7 @@ class QueueEngine(EnginePlacement):
         """分诊级别 of an emergency visit (1 濒危 .. 4 非急症); levels 1-2 raise an alert at once."""
         visit = self._visit(visit_id)
         if level not in (1, 2, 3, 4):
-            raise RuleError("bad_triage_level", "分诊级别应为 1-4 级", f"Triage level must be 1-4, not {level}")
+            raise BadCommand("bad_triage_level", "分诊级别应为 1-4 级", f"Triage level must be 1-4, not {level}")
         if visit.state in FINAL_STATES:
             raise self._wrong_state(visit, "分诊定级", "set the triage level")
         with self._command(actor, now) as tx:

@@ -12,6 +12,8 @@ from datetime import date, datetime, time
 from enum import Enum
 from typing import Any, ClassVar
 
+from refusal import Refusal
+
 
 class VisitState(str, Enum):
     """Where a visit is in its day (see spec: States of a visit)."""
@@ -187,11 +189,19 @@ class Change:
     audit: list[AuditEntry] = field(default_factory=list)
 
 
-class RuleError(Exception):
-    """A command the rules refuse. message_zh is shown to patients and nurses; code is stable."""
+class RuleError(Refusal):
+    """A command the rules refuse (409 conflict). message_zh is shown to patients and nurses; code is stable."""
 
-    def __init__(self, code: str, message_zh: str, message_en: str):
-        super().__init__(f"{code}: {message_en}")
-        self.code = code
-        self.message_zh = message_zh
-        self.message_en = message_en
+    status = 409
+
+
+class UnknownThing(RuleError):
+    """The command names a visit, room, department or doctor the hospital does not have (404)."""
+
+    status = 404
+
+
+class BadCommand(RuleError):
+    """The command itself is malformed: an unknown number kind, session, triage level, reason missing (400)."""
+
+    status = 400

@@ -8,7 +8,7 @@ from typing import Any, Iterable, Iterator
 
 from caller.engine import ordering
 from caller.engine.index import QueueIndex
-from caller.engine.model import FINAL_STATES, RoomState, RuleError, Visit, VisitState
+from caller.engine.model import FINAL_STATES, RoomState, RuleError, UnknownThing, Visit, VisitState
 from caller.engine.rules import QueueRules
 from caller.engine.transaction import Transaction
 
@@ -21,7 +21,7 @@ CLOCK_EPOCH = datetime(2000, 1, 1)
 
 
 def _not_found(what_zh: str, what_en: str, ident: str) -> RuleError:
-    return RuleError("not_found", f"对不起，找不到{what_zh} {ident}，请核对后再试", f"No {what_en} {ident}")
+    return UnknownThing("not_found", f"对不起，找不到{what_zh} {ident}，请核对后再试", f"No {what_en} {ident}")
 
 
 class EngineState:

@@ -71,7 +71,7 @@ class Stopped(Exception):
 def refused_connection() -> Exception:
     from caller.store import StorageError
 
-    return StorageError(503, "standby", "对不起，本服务与数据库的连接已断开，已转为备用，请稍候，设备会自动连接主用服务。",
+    return StorageError("standby", "对不起，本服务与数据库的连接已断开，已转为备用，请稍候，设备会自动连接主用服务。",
                         "This service lost its database connection and stepped down to standby; devices switch "
                         "to the active one by themselves.")
 

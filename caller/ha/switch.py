@@ -17,6 +17,7 @@ import time
 from typing import Any, Callable
 
 from caller.ha.election import Election
+from refusal import Refusal
 from caller.ops.sdnotify import notify, watchdog_interval
 
 log = logging.getLogger("caller.ha")
@@ -26,12 +27,16 @@ STANDBY_EN = "This caller service is the standby; devices switch to the active o
 LEAVE_TIMEOUT_S = 10.0
 
 
-def standby_error(active: str | None) -> dict:
-    """The refusal a standby gives (HTTP 503 body, or the first WebSocket message): who is active."""
+class Standby(Refusal):
+    """What a standby answers to everything but its health: 503, naming the active one (``active``)."""
+
+    status = 503
+
+
+def standby_refusal(active: str | None) -> Standby:
     where_zh = f"主用服务：{active}" if active else "主用服务正在切换，请稍候"
     where_en = f"the active one is {active}" if active else "the active one is being elected, please wait"
-    return {"code": "standby", "message_zh": f"{STANDBY_ZH}（{where_zh}）", "message_en": f"{STANDBY_EN} ({where_en})",
-            "active": active}
+    return Standby("standby", f"{STANDBY_ZH}（{where_zh}）", f"{STANDBY_EN} ({where_en})", active=active)
 
 
 class ServiceSwitch:
@@ -81,7 +86,8 @@ class ServiceSwitch:
         elif path == "/readyz":  # not ready to take traffic: a load balancer skips it
             body, status = self.status(), 503
         else:
-            body, status = {"error": standby_error(self.election.active_address)}, 503
+            refusal = standby_refusal(self.election.active_address)
+            body, status = refusal.body(), refusal.status
         data = json.dumps(body, ensure_ascii=False).encode()
         await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(data)).encode()),
@@ -94,7 +100,7 @@ class ServiceSwitch:
         if message["type"] != "websocket.connect":
             return
         await send({"type": "websocket.accept"})
-        text = json.dumps({"type": "error", "error": standby_error(self.election.active_address)}, ensure_ascii=False)
+        text = json.dumps({"type": "error", **standby_refusal(self.election.active_address).body()}, ensure_ascii=False)
         await send({"type": "websocket.send", "text": text})
         await send({"type": "websocket.close", "code": 1013, "reason": "standby"})
 

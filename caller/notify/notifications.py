@@ -5,13 +5,14 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from caller.engine.model import Change, Visit
+from caller.engine.model import Change, UnknownThing, Visit
 from caller.notify import plan
 from caller.notify.adapters import notifiers as make_notifiers
 from caller.notify.model import CHANNELS, Message, Notifier, Outgoing
 from caller.notify.outbox import Outbox
 from caller.notify.sender import Sender
 from caller.store import AuditRow, ChangeRows
+from refusal import Refusal
 
 if TYPE_CHECKING:
     from caller.auth import Principal
@@ -22,12 +23,10 @@ PHONE = re.compile(r"^1\d{10}$")
 OPENID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-class NotifyError(Exception):
-    """A refused opt-in: status, code and a Chinese and English message."""
+class NotifyError(Refusal):
+    """A refused opt-in: a bad phone number or openid (422), a channel the hospital has not opened (409)."""
 
-    def __init__(self, status: int, code: str, message_zh: str, message_en: str):
-        super().__init__(message_en)
-        self.status, self.code, self.message_zh, self.message_en = status, code, message_zh, message_en
+    status = 422
 
 
 class Notifications:
@@ -62,7 +61,7 @@ class Notifications:
             for visit_id in list(self._optins):
                 try:
                     visit = engine.visit(visit_id)
-                except Exception:
+                except UnknownThing:
                     self._optins.pop(visit_id, None)  # a visit of an older day
                     continue
                 if visit.area_id == area and visit.state in plan.QUEUED:
@@ -104,7 +103,7 @@ class Notifications:
         for visit_id, optins in list(self._optins.items()):
             try:
                 visit = self.service.engine.visit(visit_id)
-            except Exception:
+            except UnknownThing:  # a visit of an older day
                 continue
             if str(visit.patient_id) == str(patient_id) and visit.day == self.service.today():
                 targets.append((visit, optins))
@@ -130,7 +129,7 @@ class Notifications:
         if message.visit_id:
             try:
                 visit = self.service.engine.visit(message.visit_id)
-            except Exception:
+            except UnknownThing:
                 return False  # a visit of an older day: its messages are stale
         return plan.still_true(message.event, visit, message.params)
 
@@ -139,15 +138,15 @@ class Notifications:
         """A patient asks to be told (at the kiosk or through staff): one channel, one address."""
         recipient = (recipient or "").strip()
         if channel not in CHANNELS:
-            raise NotifyError(422, "invalid_request", "通知方式只能是短信或微信。", "channel must be sms or wechat")
+            raise NotifyError("invalid_request", "通知方式只能是短信或微信。", "channel must be sms or wechat")
         if channel not in self.notifiers:
-            raise NotifyError(409, "channel_unavailable", "对不起，本院暂未开通这种通知方式，请留意叫号屏和手机上的排队页面。",
-                              f"The hospital has no {channel} gateway configured.")
+            raise NotifyError("channel_unavailable", "对不起，本院暂未开通这种通知方式，请留意叫号屏和手机上的排队页面。",
+                              f"The hospital has no {channel} gateway configured.", status=409)
         if channel == "sms" and not PHONE.match(recipient):
-            raise NotifyError(422, "invalid_phone", "手机号码应为 11 位数字，请核对后重新输入。",
+            raise NotifyError("invalid_phone", "手机号码应为 11 位数字，请核对后重新输入。",
                               "A mobile number has 11 digits starting with 1.")
         if channel == "wechat" and not OPENID.match(recipient):
-            raise NotifyError(422, "invalid_openid", "微信账号无效，请重新关注后再试。", "Not a WeChat openid.")
+            raise NotifyError("invalid_openid", "微信账号无效，请重新关注后再试。", "Not a WeChat openid.")
         service = self.service
         with service.lock:
             visit = service.visit(visit_id)

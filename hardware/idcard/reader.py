@@ -154,8 +154,8 @@ class CardReader:
             if self._port is not None:
                 try:
                     self._port.close()
-                except Exception:  # closing a vanished device may fail; it is gone either way
-                    pass
+                except Exception as exc:  # noqa: BLE001 - closing a vanished device may fail; it is gone either way
+                    log.debug("closing the ID card reader: %s", exc)
                 self._port = None
 
     def __enter__(self) -> "CardReader":

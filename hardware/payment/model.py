@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 from typing import Any, Literal
 
+from refusal import Refusal
+
 Method = Literal["qr", "code", "card"]
 METHODS: tuple[str, ...] = ("qr", "code", "card")
 
@@ -33,16 +35,15 @@ class OrderState(str, Enum):
         return self is not OrderState.PENDING
 
 
-class PaymentError(Exception):
-    """Base of payment errors; ``message_zh`` is fit to show a patient or nurse."""
+class PaymentError(Refusal):
+    """Base of payment errors (a refusal: code and status on the class); ``message_zh`` is fit to show a patient
+    or nurse."""
 
     code = "payment_error"
-    http_status = 400
+    status = 400
 
     def __init__(self, message_en: str, message_zh: str = "支付出现问题，请到人工窗口办理，谢谢。") -> None:
-        super().__init__(message_en)
-        self.message_en = message_en
-        self.message_zh = message_zh
+        super().__init__(type(self).code, message_zh, message_en)
 
 
 class InvalidRequest(PaymentError):
@@ -53,26 +54,26 @@ class IdempotencyConflict(PaymentError):
     """The same idempotency key was used for a different amount, method or subject."""
 
     code = "idempotency_conflict"
-    http_status = 409
+    status = 409
 
 
 class OrderNotFound(PaymentError):
     code = "order_not_found"
-    http_status = 404
+    status = 404
 
 
 class InvalidTransition(PaymentError):
     """The operation does not apply to the order's current state (e.g. refund an unpaid order)."""
 
     code = "invalid_transition"
-    http_status = 409
+    status = 409
 
 
 class GatewayUnavailable(PaymentError):
     """The payment gateway could not be reached or did not answer."""
 
     code = "gateway_unavailable"
-    http_status = 503
+    status = 503
 
 
 ERRORS: dict[str, type[PaymentError]] = {

@@ -77,7 +77,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self._send(HTTPStatus.OK, action())
         except PaymentError as exc:
-            self._send(exc.http_status, {"error": exc.code, "message_en": exc.message_en, "message_zh": exc.message_zh})
+            self._send(exc.status, {"error": exc.code, "message_en": exc.message_en, "message_zh": exc.message_zh})
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             self._send(400, {"error": InvalidRequest.code, "message_en": f"bad request: {exc}", "message_zh": "请求不完整。"})
         except Exception as exc:  # noqa: BLE001 - a caller gets an answer, never a dropped connection

@@ -6,6 +6,7 @@ import threading
 import serial
 
 from hardware.health import DeviceHealth, Health
+from refusal import Refusal
 
 from .documents import ReceiptDoc, ReportDoc, TicketDoc, render_receipt, render_report, render_ticket
 from .profiles import PrinterProfile
@@ -38,15 +39,17 @@ def readiness(status: PrinterStatus, device: str = "printer") -> DeviceHealth:
     return DeviceHealth(device, Health.OK, "打印机正常", "printer ready")
 
 
-class PrinterError(Exception):
-    """A job did not print (completely). message_zh is what the patient sees; partial says paper may have come out."""
+class PrinterError(Refusal):
+    """A job did not print (completely): code ``printer``. message_zh is what the patient sees; partial says paper
+    may have come out; ``printer_status`` is the printer's last status, when one was read."""
 
     def __init__(self, reason_zh: str, reason_en: str, *, partial: bool, status: PrinterStatus | None = None) -> None:
-        self.reason_zh, self.reason_en, self.partial, self.status = reason_zh, reason_en, partial, status
         what = "凭条未能完整打印" if partial else "暂时无法打印凭条"
-        self.message_zh = f"对不起，{what}（{reason_zh}）。请凭补打码到服务台补打，或联系工作人员，谢谢。"
-        self.message_en = f"Sorry, the slip {'was not printed completely' if partial else 'cannot be printed now'} ({reason_en})."
-        super().__init__(self.message_zh)
+        super().__init__("printer", f"对不起，{what}（{reason_zh}）。请凭补打码到服务台补打，或联系工作人员，谢谢。",
+                         f"Sorry, the slip {'was not printed completely' if partial else 'cannot be printed now'} ({reason_en}).",
+                         status=503)
+        self.reason_zh, self.reason_en, self.partial, self.printer_status = reason_zh, reason_en, partial, status
+        self.args = (self.message_zh,)  # str() is what the patient sees
 
 
 class Printer:

@@ -5,6 +5,7 @@ timeout is PrinterStatus.unknown(), never "ready" (python-escpos reports OK on s
 """
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from typing import Callable, Protocol
@@ -13,6 +14,8 @@ import serial
 
 from .commands import STATUS_OFFLINE_CAUSE, STATUS_PAPER, STATUS_PRINTER, status_query
 from .status import PrinterStatus, parse_status
+
+log = logging.getLogger(__name__)
 
 STATUS_QUERIES = (STATUS_PRINTER, STATUS_OFFLINE_CAUSE, STATUS_PAPER)
 
@@ -169,7 +172,8 @@ class EscposTransport:
                 if not reply:
                     return PrinterStatus.unknown()
                 replies.append(reply[-1])
-        except Exception:  # NotImplementedError (no read path), USB timeouts, unplugged device
+        except Exception as exc:  # noqa: BLE001 - NotImplementedError (no read path), USB timeouts, unplugged device
+            log.debug("printer status not read: %s", exc)
             return PrinterStatus.unknown()
         return parse_status(*replies)
 

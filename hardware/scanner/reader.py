@@ -88,8 +88,8 @@ class ScannerReader:
         if self._port is not None:
             try:
                 self._port.close()
-            except Exception:  # a vanished device may fail to close; it is gone either way
-                pass
+            except Exception as exc:  # noqa: BLE001 - a vanished device may fail to close; it is gone either way
+                log.debug("closing the scanner: %s", exc)
             self._port = None
         self._decoder.reset()
 

@@ -9,6 +9,7 @@ from kiosk.i18n import pick, tr
 from kiosk.models import CardData, Patient
 from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, PhoneLast4Screen, TypeIdScreen
 from kiosk.screens.result import MessageScreen, OutOfServiceScreen
+from refusal import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +22,8 @@ def error_code(exc: BaseException) -> str:
 
 def error_text(exc: BaseException) -> str:
     """The service's own polite message in the current language, or a general one."""
-    zh, en = getattr(exc, "message_zh", ""), getattr(exc, "message_en", "")
-    if zh or en:
-        return pick(zh, en)
+    if isinstance(exc, Refusal) and (exc.message_zh or exc.message_en):
+        return pick(exc.message_zh, exc.message_en)
     return tr("对不起，操作没有成功，请稍候再试，或点击“呼叫工作人员”。")
 
 
@@ -51,7 +51,7 @@ class FlowBase:
         if code in UNREACHABLE or isinstance(exc, (ConnectionError, TimeoutError, OSError)):
             self.out_of_service()
             return
-        if hasattr(exc, "message_zh"):
+        if isinstance(exc, Refusal):
             log.warning("kiosk action refused: %s", code)
         else:
             log.error("kiosk action failed", exc_info=exc)

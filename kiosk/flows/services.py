@@ -1,7 +1,7 @@
 """签到, 缴费, 报告打印, 查询, 建档, 服务评价, 呼叫工作人员."""
 from __future__ import annotations
 
-
+from hardware.printer import PrinterError
 from kiosk.flows.register import RegisterMixin
 from kiosk.i18n import tr
 from kiosk.models import Appointment, Bill, Patient, Report, Ticket, yuan
@@ -121,8 +121,8 @@ class ServicesMixin(RegisterMixin):
             return len(reports), "a4" if on_a4 == len(reports) else "thermal", fell_back
 
         def failed(exc: BaseException) -> bool:
-            if isinstance(exc, PrinterProblem) or getattr(exc, "code", "") == "printer" or hasattr(exc, "reason_zh"):
-                if hasattr(exc, "reason_zh"):  # the thermal printer failed while printing
+            if isinstance(exc, (PrinterProblem, PrinterError)):
+                if isinstance(exc, PrinterError):  # the thermal printer failed while printing
                     devices.note_print_failure(exc)
                 self.message(tr("对不起，打印机暂时无法使用"), tr("请到人工窗口或其他自助机打印报告。"))
                 return True

@@ -46,3 +46,35 @@ def test_twenty_kiosks_five_seats_exactly_five_succeed(tmp_path, clock, provider
         after = next(x for s in setup.ok("GET", "/records/slots", department="NK")["sessions"] for x in s["slots"] if x["slot_id"] == slot["slot_id"])
         assert after["remaining"] == 0
         setup.client.close()
+
+
+def test_card_reads_at_two_kiosks_at_once_each_leave_their_audit_row_naming_the_kiosk(live, kiosk):
+    """Eight card reads at a time (four at each of two kiosks), six rounds: the audit rows of reads are committed
+    in shared transactions, yet every read has its own row with its own kiosk and patient, none lost."""
+    patients = [new_patient(kiosk, f"患者{i}") for i in range(8)]
+    first, second = [d for d in live.config.devices if d.role == "kiosk"][:2]
+    tokens = [first.token] * 4 + [second.token] * 4
+    barrier = threading.Barrier(8, timeout=30)
+    failures: list[str] = []
+
+    def reader(k: int) -> None:
+        p = patients[k]
+        with httpx.Client(base_url=live.url + "/api/v1", headers={"Authorization": f"Bearer {tokens[k]}"},
+                          timeout=30) as client:
+            for _ in range(6):
+                barrier.wait()
+                r = client.post("/records/patients/identify", json={"id_number": p["id_number"], "card_name": p["name"]})
+                if r.status_code != 200 or not r.json()["found"]:
+                    failures.append(r.text)
+
+    threads = [threading.Thread(target=reader, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert failures == []
+    rows = [r for r in live.app.state.service.store.audit(limit=5000) if r["action"] == "records.patient_recognised"]
+    by_reader = {(r["device"], r["detail"]["patient_id"]) for r in rows}
+    assert len(rows) == 48
+    assert by_reader == {(first.id if k < 4 else second.id, patients[k]["patient_id"]) for k in range(8)}
+    assert all(sum(1 for r in rows if r["detail"]["patient_id"] == p["patient_id"]) == 6 for p in patients)
