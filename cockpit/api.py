@@ -197,10 +197,11 @@ def _group_view(request: Request, level: str, key: str, first: date, last: date)
     from cockpit import group
 
     service = request.app.state.service
-    from caller.api.errors import not_found
+    from caller.api.errors import ApiError, not_found
 
     if getattr(request.app.state, "campus", None) is None:
-        raise not_found("集团视图", "group view", "本院区不与其他院区共用数据库")
+        raise ApiError("not_found", "本院区不与其他院区共用数据库，没有集团视图。",
+                       "This hospital shares its database with no other campus: there is no group view.", status=404)
     try:
         with group.reading(service.store.url) as conn:
             return group.view(conn, level, key, first, last)
