@@ -31,7 +31,7 @@ def _until_reachable(make, done: threading.Event):
         try:
             return make()
         except CallerError as exc:
-            if exc.code != "unreachable":
+            if exc.code not in ("unreachable", "standby"):  # standby: a takeover is under way
                 raise
             logging.getLogger("display").warning("叫号服务暂时无法连接，2 秒后重试 (%s)", exc.message_en)
             if done.wait(2):
