@@ -85,6 +85,9 @@ class ServiceSwitch:
             body, status = self.status(), 200 if not self.election.problem else 503
         elif path == "/readyz":  # not ready to take traffic: a load balancer skips it
             body, status = self.status(), 503
+        elif path.startswith("/t/") and scope.get("method") in ("GET", "HEAD") and self.election.active_address:
+            await self._redirect(scope, send)  # a phone opening a ticket link printed with this address
+            return
         else:
             refusal = standby_refusal(self.election.active_address)
             body, status = refusal.body(), refusal.status
@@ -93,6 +96,14 @@ class ServiceSwitch:
             (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(data)).encode()),
             (b"retry-after", b"1"), (b"cache-control", b"no-store")]})
         await send({"type": "http.response.body", "body": data})
+
+    async def _redirect(self, scope, send) -> None:
+        target = self.election.active_address + scope["path"]
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        await send({"type": "http.response.start", "status": 307, "headers": [
+            (b"location", target.encode("latin-1")), (b"content-length", b"0"), (b"cache-control", b"no-store")]})
+        await send({"type": "http.response.body", "body": b""})
 
     async def _websocket(self, receive, send) -> None:
         """Accept, say who is active, close: the client goes there (its last seq is the database's)."""

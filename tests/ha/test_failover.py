@@ -275,7 +275,9 @@ def test_the_phone_ticket_page_moves_to_the_new_active_service(pair, browser, tm
         status = kiosk.visit_status(visit["visit_id"])
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{active.url}/t/{status['ticket_token']}")  # the QR code names the service that printed it
+    # the QR code names the address the kiosk used: a standby's sends the phone on to the active one
+    page.goto(f"{standby.url}/t/{status['ticket_token']}")
+    assert page.url.startswith(active.url + "/t/")
     expect(page.locator("#conn")).to_contain_text("实时更新")
     active.kill()
     standby.wait_role("active", 15)
