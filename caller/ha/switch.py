@@ -134,7 +134,19 @@ class ServiceSwitch:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
+    def _sighup_while_standby(self) -> None:
+        """``systemctl reload`` on a standby: nothing to reload (the file is read when it becomes active); the
+        active app's own handler (caller/ops/runtime.py) replaces this one while it serves."""
+        import signal
+
+        try:
+            self.loop.add_signal_handler(signal.SIGHUP, lambda: log.info(
+                "standby: the hospital file is read again when this process becomes active"))
+        except (RuntimeError, ValueError, NotImplementedError):
+            pass  # not in the main thread (tests)
+
     async def _start(self) -> None:
+        self._sighup_while_standby()
         if self.prepare is not None:
             try:
                 await asyncio.to_thread(self.prepare)
@@ -177,6 +189,7 @@ class ServiceSwitch:
             if lifespan is not None:
                 await lifespan.__aexit__(None, None, None)  # event streams end: clients go to the new active one
         finally:
+            self._sighup_while_standby()
             await asyncio.to_thread(app.state.service.close)
 
 
