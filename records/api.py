@@ -20,8 +20,8 @@ from records.backend import RecordsBackend, open_records
 from records.db import RecordsDB
 from records.errors import RecordsError
 from records.models import (BillCreate, CancelRequest, CheckInRequest, HoldRequest, Identify, PatientCreate, PayCode,
-                            PaymentCreate, PaymentNotice, Proxy, RatingCreate, ReconcileRequest, ReportPrint, ReportVerify,
-                            StopClinic)
+                            PaymentCreate, PaymentNotice, Proxy, RatingCreate, ReconcileRequest, ReminderOptIn, ReportPrint,
+                            ReportVerify, StopClinic)
 from records.settings import settings_from_config
 
 log = logging.getLogger("records.api")
@@ -197,6 +197,25 @@ def stop_clinic(session_id: int, body: StopClinic, request: Request, principal: 
     return backend(request).stop_clinic(session_id, body.notice)
 
 
+# -- appointment reminders (docs/notifications.md) ----------------------------------------------------------------
+@router.get("/patients/{patient_id}/reminders", summary="The patient's appointment reminders (numbers masked)")
+def reminders(patient_id: int, request: Request, principal: Any = Depends(who)) -> dict:
+    for_patient(principal, patient_id)
+    return backend(request).reminder_view(patient_id)
+
+
+@router.post("/patients/{patient_id}/reminders", summary="Remind the patient of appointments (SMS to the phone on record by default)")
+def set_reminders(patient_id: int, body: ReminderOptIn, request: Request, principal: Any = Depends(who)) -> dict:
+    for_patient(principal, patient_id)
+    return backend(request).set_reminders(patient_id, body.channel, body.to, principal.actor)
+
+
+@router.delete("/patients/{patient_id}/reminders/{channel}", summary="No more appointment reminders on that channel")
+def stop_reminders(patient_id: int, channel: str, request: Request, principal: Any = Depends(who)) -> dict:
+    for_patient(principal, patient_id)
+    return backend(request).stop_reminders(patient_id, channel)
+
+
 # -- registrations -----------------------------------------------------------------------------------------------
 @router.post("/registrations", summary="Hold a slot (挂号/预约); final at once when the hospital takes payment at the visit")
 def hold(body: HoldRequest, request: Request, principal: Any = Depends(who)) -> JSONResponse:
@@ -346,6 +365,7 @@ def install(app: Any, service: Any, *, payments: Any = None, **overrides: Any) -
     records = open_records(RecordsDB.on_store(service.store), service.config, clock=service.clock,
                            queue=ServiceQueueLink(service), payments=payments or default_payments(), **overrides)
     app.state.records = records
+    service.notify.reminders.attach(records.reminder_bookings)  # appointment reminders (caller/notify/reminders.py)
 
     def reconfigure(config: Any) -> None:  # a reloaded hospital file: schedules, fees and rules from now on
         records.config = config

@@ -204,6 +204,14 @@ CREATE TABLE IF NOT EXISTS rec_proxies (
 CREATE INDEX IF NOT EXISTS rec_proxies_id_number ON rec_proxies (id_number);
 CREATE INDEX IF NOT EXISTS rec_proxies_patient ON rec_proxies (patient_id);
 CREATE TABLE IF NOT EXISTS rec_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rec_reminder_optin (
+    patient_id INTEGER NOT NULL REFERENCES rec_patients(id),
+    channel TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    by TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    PRIMARY KEY (patient_id, channel)
+);
 """
 
 

@@ -143,3 +143,10 @@ class RatingCreate(_Body):
     transaction_kind: Literal["registration", "check_in", "payment", "report", "record", "visit", "other"]
     transaction_id: str | None = Field(default=None, max_length=40)
     comment: str | None = Field(default=None, max_length=500)
+
+
+class ReminderOptIn(_Body):
+    """Appointment reminders for a patient: SMS to the phone on record unless ``to`` gives another number."""
+
+    channel: Literal["sms", "wechat"] = "sms"
+    to: str | None = Field(default=None, max_length=64, description="mobile number (sms) or WeChat openid")

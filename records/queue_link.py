@@ -59,5 +59,14 @@ class ServiceQueueLink:
         """Tell a patient who opted in for one of today's visits."""
         return self.service.notify.about_patient(conn, patient_id, event, key, params)
 
+    def notify_recipients(self, conn: Any, recipients: list[tuple[str, str]], event: str, key: str, **params: Any) -> int:
+        """Tell these addresses (a patient's appointment reminder opt-ins), in records' open transaction."""
+        return self.service.notify.to_recipients(conn, recipients, event, key, params)
+
+    def reminders_changed(self) -> None:
+        """A reminder opt-in changed: the service plans appointment reminders at once (docs/notifications.md)."""
+        self.service.notify.reminders.changed()
+        self.service.notify.sender.wake()
+
     def cancel_visit(self, visit_id: str, idempotency_key: str) -> None:
         self._run("cancel", idempotency_key=idempotency_key, visit_id=visit_id)

@@ -94,7 +94,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     # queue queries (public tokens get masked views)
     ("GET", f"{V1}/areas/{{area_id}}/queue"): {DISPLAY, SPEAKER, KIOSK, CONSOLE},
     ("GET", f"{V1}/rooms/{{room_id}}/queue"): {DISPLAY, SPEAKER, KIOSK, CONSOLE},
-    ("GET", f"{V1}/visits/{{visit_id}}/status"): {KIOSK, CONSOLE},
+    ("GET", f"{V1}/visits/{{visit_id}}/status"): {PATIENT, STAFF},  # carries the ticket page token (docs/phone.md)
     ("WS", f"{V1}/events"): {DISPLAY, SPEAKER, KIOSK, CONSOLE},
     # login, structure, audit, statistics, devices
     ("POST", f"{V1}/auth/login"): {CONSOLE},
@@ -126,6 +126,9 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("DELETE", f"{V1}/records/session"): {KIOSK},
     ("GET", f"{V1}/records/patients/{{patient_id}}"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/patients/{{patient_id}}/proxies"): {PATIENT, STAFF},
+    ("GET", f"{V1}/records/patients/{{patient_id}}/reminders"): {PATIENT, STAFF},        # appointment reminders
+    ("POST", f"{V1}/records/patients/{{patient_id}}/reminders"): {PATIENT, STAFF},
+    ("DELETE", f"{V1}/records/patients/{{patient_id}}/reminders/{{channel}}"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/registrations"): {PATIENT, STAFF},
     ("GET", f"{V1}/records/registrations"): {PATIENT, STAFF},
     ("GET", f"{V1}/records/registrations/{{registration_id}}"): {PATIENT, STAFF},

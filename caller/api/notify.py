@@ -29,14 +29,14 @@ class OptInBody(Body):
     to: str = Field(min_length=1, max_length=64, description="mobile number (sms) or WeChat openid")
 
 
-def _check(request: Request, who: Principal, visit_id: str, *, user: bool) -> None:
+def patient_or_staff(request: Request, who: Principal, visit_id: str, *, user: bool = True) -> None:
     """Staff of the visit's area; a kiosk only for the visits of the patients of its open patient session."""
     service = service_of(request)
     area = service.area_of_visit(visit_id)
     if who.role == "kiosk" and not who.is_admin:
         patient = service.visit(visit_id).patient_id
         if not who.may_act_for(int(patient) if str(patient).isdigit() else None):
-            raise forbidden("为其他患者设置通知", "notifications for another patient")
+            raise forbidden("查看或设置其他患者的就诊信息", "another patient's visit")
         return
     require(who, FRONT, area, user=user)
 
@@ -44,20 +44,20 @@ def _check(request: Request, who: Principal, visit_id: str, *, user: bool) -> No
 @router.post("/visits/{visit_id}/notify", summary="The patient opts in to messages on one channel")
 async def opt_in(visit_id: str, body: OptInBody, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
-    _check(request, who, visit_id, user=True)
+    patient_or_staff(request, who, visit_id)
     return json_response(service.notify.opt_in(who, visit_id, body.channel, body.to))
 
 
 @router.delete("/visits/{visit_id}/notify/{channel}", summary="The patient opts out of one channel")
 async def opt_out(visit_id: str, channel: Literal["sms", "wechat"], request: Request,
                   who: Principal = Depends(principal)) -> Response:
-    _check(request, who, visit_id, user=True)
+    patient_or_staff(request, who, visit_id)
     return json_response(service_of(request).notify.opt_out(who, visit_id, channel))
 
 
 @router.get("/visits/{visit_id}/notify", summary="Opt-ins and messages of a visit with their delivery states")
 async def visit_messages(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    _check(request, who, visit_id, user=True)
+    patient_or_staff(request, who, visit_id)
     return json_response(service_of(request).notify.visit_view(visit_id))
 
 

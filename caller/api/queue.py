@@ -208,6 +208,7 @@ async def room_queue(room_id: str, request: Request, who: Principal = Depends(pr
 
 @router.get("/visits/{visit_id}/status", summary="Position, visits ahead, estimate, room, state")
 async def visit_status(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    service = service_of(request)
-    require(who, {"console", "kiosk"}, service.area_of_visit(visit_id) if who.role == "console" else None)
-    return json_response(service.visit_status(visit_id))
+    from caller.api.notify import patient_or_staff
+
+    patient_or_staff(request, who, visit_id)  # it carries the ticket page's token: only the patient's kiosk or staff
+    return json_response(service_of(request).visit_status(visit_id))

@@ -10,7 +10,9 @@ from caller.notify import plan
 from caller.notify.adapters import notifiers as make_notifiers
 from caller.notify.model import CHANNELS, Message, Notifier, Outgoing
 from caller.notify.outbox import Outbox
+from caller.notify.reminders import EVENTS as REMINDERS, ReminderScheduler
 from caller.notify.sender import Sender
+from caller.notify.texts import render
 from caller.store import AuditRow, ChangeRows
 from refusal import Refusal
 
@@ -37,7 +39,10 @@ class Notifications:
         self.settings = service.config.notify
         self.outbox = Outbox(service.store)
         self.notifiers = notifiers if notifiers is not None else make_notifiers(self.settings, service.config.hospital.name)
-        self.sender = Sender(self.outbox, self.notifiers, self.settings, service.clock, self.still_true)
+        self.reminders = ReminderScheduler(lambda: self.service.config, lambda: self.settings, self._enqueue_now,
+                                           lambda: self.notifiers.keys())
+        self.sender = Sender(self.outbox, self.notifiers, self.settings, service.clock, self.still_true,
+                             plan=self.reminders.tick)
         self._started = False
         self._optins: dict[str, list[tuple[str, str]]] = self.outbox.optins()  # visit id -> [(channel, to)]
 
@@ -109,6 +114,24 @@ class Notifications:
                 targets.append((visit, optins))
         return self._write(conn, targets[:1], event, key, params)  # one visit's numbers: one message each
 
+    def to_recipients(self, conn, recipients: list[tuple[str, str]], event: str, key: str,
+                      params: dict[str, Any]) -> int:
+        """A message to addresses records keep (a patient's appointment reminder opt-ins) about no visit: the
+        停诊 of a session the patient booked, written in records' open transaction on the service's database."""
+        raw = getattr(conn, "raw", conn)
+        if raw is not self.service.store.conn or not self.notifiers:
+            return 0
+        now = self.service.clock()
+        values = {"hospital": self.service.config.hospital.name, **params}
+        messages = [Message(key=f"{key}:{channel}", event=event, channel=channel, recipient=to, template=event,
+                            params=values, text=render(event, values), visit_id=None, due_at=now,
+                            expires_at=now + plan.EXPIRES[event])
+                    for channel, to in recipients if channel in self.notifiers]
+        added = self.outbox.enqueue(raw, messages, now)
+        if added:
+            self.sender.wake()
+        return added
+
     def _write(self, conn, targets, event: str, key: str, params: dict[str, Any]) -> int:
         raw = getattr(conn, "raw", conn)  # records hands its row-factory wrapper of the same connection
         if raw is not self.service.store.conn or not targets:
@@ -124,7 +147,13 @@ class Notifications:
     def enqueue(self, conn, messages: list[Message], now: datetime) -> int:
         return self.outbox.enqueue(conn, messages, now)
 
+    def _enqueue_now(self, messages: list[Message], now: datetime) -> int:
+        with self.service.store.transaction() as conn:
+            return self.outbox.enqueue(conn, messages, now)
+
     def still_true(self, message: Outgoing) -> bool:
+        if message.event in REMINDERS:
+            return self.reminders.still_true(message)
         visit = None
         if message.visit_id:
             try:

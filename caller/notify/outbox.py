@@ -105,13 +105,14 @@ class Outbox:
     def due(self, now: datetime, limit: int = 100) -> list[Outgoing]:
         """Open messages whose time has come, oldest first, at most one per recipient: the oldest open one.
 
-        A recipient's later messages wait behind an earlier one that is being retried, so they arrive in order.
+        A recipient's later messages wait behind an earlier one that is being retried, so they arrive in order;
+        a message planned for later (an appointment reminder) or waiting for the end of quiet hours holds nobody up.
         """
         sql = (f"SELECT {_COLUMNS} FROM notify_outbox o WHERE state IN ('pending', 'sending') AND next_at <= ? "
                "AND id = (SELECT MIN(id) FROM notify_outbox p WHERE p.recipient = o.recipient "
-               "AND p.state IN ('pending', 'sending')) ORDER BY id LIMIT ?")
+               "AND p.state IN ('pending', 'sending') AND (p.next_at <= ? OR p.attempts > 0)) ORDER BY id LIMIT ?")
         with self.store.lock:
-            rows = self.store.conn.execute(sql, (_ts(now), limit)).fetchall()
+            rows = self.store.conn.execute(sql, (_ts(now), _ts(now), limit)).fetchall()
         return [_row(r) for r in rows]
 
     def next_due_at(self) -> str | None:

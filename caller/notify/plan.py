@@ -108,7 +108,7 @@ def plan_ahead(ctx: Context, visit: Visit, optins: list[tuple[str, str]]) -> lis
 def still_true(event: str, visit: Visit | None, params: dict) -> bool:
     """Whether a message is still worth sending (dropped otherwise): '3 ahead' after the call is not."""
     if visit is None:
-        return event not in EXPIRES  # records' messages (reminders, reports) do not depend on a visit
+        return True  # about no visit (a booked session's 停诊): nothing in the queue can make it untrue
     if event in ("ahead", "recalled"):
         return visit.state in QUEUED
     if event == "called":

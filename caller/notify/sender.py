@@ -48,12 +48,14 @@ class Sender:
     """Sends due outbox messages through the configured notifiers, in its own thread."""
 
     def __init__(self, outbox: Outbox, notifiers: dict[str, Notifier], settings: NotifySettings,
-                 clock: Callable[[], datetime], still_true: Callable[[Outgoing], bool] = lambda m: True):
+                 clock: Callable[[], datetime], still_true: Callable[[Outgoing], bool] = lambda m: True,
+                 plan: Callable[[datetime], object] | None = None):
         self.outbox = outbox
         self.notifiers = notifiers
         self.settings = settings
         self.clock = clock
         self.still_true = still_true
+        self.plan = plan  # planning that depends on time (appointment reminders), before each round
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -105,6 +107,11 @@ class Sender:
         out in groups of BATCH: one commit marks the group ``sending``, one records the answers (a crash between
         the two resends the group with the same keys, delivered once). Others go one at a time.
         """
+        if self.plan is not None:
+            try:
+                self.plan(self.clock())
+            except Exception:
+                log.exception("planning reminders failed; sending what is due anyway")
         due = self.outbox.due(self.clock(), limit)
         ready: list[Outgoing] = []
         with self.outbox.store.transaction():

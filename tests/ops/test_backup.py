@@ -73,9 +73,9 @@ def test_backup_under_load_then_restore_on_a_spare_keeps_every_acknowledged_comm
 
     restored = caller_cli("restore", str(files[0]), "--db", str(spare))
     assert restored.returncode == 0, restored.stderr
-    with run_service_process(db_path=spare) as proc, CallerClient(proc.base_url, KIOSKS[0]) as kiosk:
+    with run_service_process(db_path=spare) as proc, CallerClient(proc.base_url, DEMO_TOKENS["admin"]) as admin:
         for visit_id, ticket in before:
-            assert kiosk.visit_status(visit_id)["ticket"] == ticket
+            assert admin.visit_status(visit_id)["ticket"] == ticket
 
 
 def test_restore_checks_the_file_first(tmp_path):

@@ -120,7 +120,7 @@ def test_reload_applies_notices_and_devices_keeps_queues_and_links_and_refuses_a
             assert wall.status == "connected"
             with CallerClient(live, "fresh-kiosk-token-0123456789") as new_kiosk:
                 assert new_kiosk.request("GET", "/auth/me")["device"] == "kiosk-new"
-            assert kiosk.visit_status(before["id"])["ticket"] == before["ticket"]  # the queue is intact
+            assert admin.visit_status(before["id"])["ticket"] == before["ticket"]  # the queue is intact
 
             config.write_text(original.replace('late_mode = "', 'late_mode = "whenever', 1), encoding="utf-8")
             with pytest.raises(CallerError) as refused:

@@ -84,7 +84,7 @@ def test_three_ahead_is_dropped_not_sent_late_once_the_patient_was_called(live, 
     nurse.call_next("NK3")
     for _ in range(3):
         nurse.call_next("NK3")
-    assert kiosk.visit_status(mine["visit_id"])["state"] == "called"
+    assert nurse.visit_status(mine["visit_id"])["state"] == "called"
     assert gateway.wait_for(1, timeout=10)
     wait_until(lambda: all(m["state"] not in ("pending", "sending")
                            for m in nurse.notifications(mine["visit_id"])["messages"]))

@@ -32,7 +32,7 @@ def printed_qr_url(service: str, status: dict) -> str:
 
 def test_phone_follows_the_queue_live_and_shows_the_call_full_screen(live, kiosk, nurse, phone, tmp_path):
     visits = waiting(kiosk, 4)
-    mine = kiosk.visit_status(visits[3]["visit_id"])
+    mine = nurse.visit_status(visits[3]["visit_id"])
     url = printed_qr_url(live, mine)
     assert re.fullmatch(rf"{live}/t/[A-Za-z0-9_-]{{24}}", url) and mine["visit_id"] not in url
 
@@ -75,9 +75,9 @@ def test_phone_follows_the_queue_live_and_shows_the_call_full_screen(live, kiosk
     expect(page.locator("#state")).to_contain_text("正在叫您的号")
 
 
-def test_page_switches_to_english_and_fits_a_narrow_phone(live, kiosk, phone):
+def test_page_switches_to_english_and_fits_a_narrow_phone(live, kiosk, nurse, phone):
     visits = waiting(kiosk, 2)
-    status = kiosk.visit_status(visits[1]["visit_id"])
+    status = nurse.visit_status(visits[1]["visit_id"])
     page = phone()
     page.goto(f"{live}/t/{status['ticket_token']}")
     page.locator("#lang").click()
@@ -88,9 +88,9 @@ def test_page_switches_to_english_and_fits_a_narrow_phone(live, kiosk, phone):
     expect(page.locator("#lang")).to_have_text("中文")
 
 
-def test_guessed_old_or_malformed_links_find_nothing(live, kiosk, clock):
+def test_guessed_old_or_malformed_links_find_nothing(live, kiosk, nurse, clock):
     visit = waiting(kiosk, 1)[0]
-    token = kiosk.visit_status(visit["visit_id"])["ticket_token"]
+    token = nurse.visit_status(visit["visit_id"])["ticket_token"]
     assert httpx.get(f"{live}/t/{token}").status_code == 200
     for guess in (visit["visit_id"], "A" * 24, token[:-1] + ("A" if token[-1] != "A" else "B"), "x"):
         answer = httpx.get(f"{live}/t/{guess}")
@@ -107,9 +107,9 @@ def test_link_survives_a_restart_of_the_service(hospital, tmp_path, clock):
 
     db = tmp_path / "hospital.db"
     with run_service(hospital, db, clock=clock, records=False) as live:
-        with CallerClient(live, DEMO_TOKENS["kiosk"]) as kiosk:
+        with CallerClient(live, DEMO_TOKENS["kiosk"]) as kiosk, CallerClient(live, DEMO_TOKENS["admin"]) as admin:
             visit = waiting(kiosk, 1)[0]
-            token = kiosk.visit_status(visit["visit_id"])["ticket_token"]
+            token = admin.visit_status(visit["visit_id"])["ticket_token"]
     with run_service(hospital, db, clock=clock, records=False) as live:
         status = httpx.get(f"{live}/t/{token}/status").json()
     assert status["ticket"] == visit["ticket"] and "visit_id" not in status and "ticket_token" not in status
@@ -117,7 +117,7 @@ def test_link_survives_a_restart_of_the_service(hospital, tmp_path, clock):
 
 def test_event_stream_resumes_with_the_current_status_and_sends_heartbeats(live, kiosk, nurse):
     visits = waiting(kiosk, 3)
-    token = kiosk.visit_status(visits[2]["visit_id"])["ticket_token"]
+    token = nurse.visit_status(visits[2]["visit_id"])["ticket_token"]
     nurse.call_next("NK3")
     feed = live.app.state.ticket_feed
     with httpx.stream("GET", f"{live}/t/{token}/events", headers={"Last-Event-ID": "1"}, timeout=10) as stream:

@@ -98,9 +98,9 @@ def test_healthz_needs_no_token(live):
     assert httpx.get(f"{live}/openapi.json").json()["paths"]["/api/v1/rooms/{room_id}/call-next"]
 
 
-def test_ticket_qr_page_shows_place_and_estimate_with_the_masked_name_only(live, kiosk, register_waiting):
+def test_ticket_qr_page_shows_place_and_estimate_with_the_masked_name_only(live, nurse, register_waiting):
     visits = register_waiting(4, name="王小明")
-    token = kiosk.visit_status(visits[3]["visit_id"])["ticket_token"]
+    token = nurse.visit_status(visits[3]["visit_id"])["ticket_token"]
     page = httpx.get(f"{live}/t/{token}")
     assert page.status_code == 200
     assert visits[3]["ticket"] in page.text and "王*明" in page.text and "王小明" not in page.text
