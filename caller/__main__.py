@@ -10,6 +10,7 @@
     python -m caller rotate-token DEVICE [--config FILE]
     python -m caller install-unit ROLE [--print] [...]                 systemd units (docs/operations.md)
     python -m caller access-matrix [--write docs/security.md]
+    python -m caller events-doc [--write docs/events.md]
     python -m caller rollups --db FILE rebuild
     python -m caller simulate --config FILE --db FILE --day 2026-11-23 [--set PATH=VALUE] [--open-room ROOM]
 """
@@ -258,6 +259,21 @@ def access_matrix(args: argparse.Namespace) -> int:
     return 0
 
 
+def events_doc(args: argparse.Namespace) -> int:
+    """Print (or write into docs/events.md) the event examples and field tables made from caller/wire.py."""
+    from pathlib import Path
+
+    from caller.events_doc import EXAMPLES, block, render
+
+    if args.write:
+        path = Path(args.write)
+        path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        for name in EXAMPLES:
+            print(f"<!-- wire:{name} -->\n{block(name)}<!-- /wire:{name} -->\n")
+    return 0
+
+
 def rollups_cmd(args: argparse.Namespace) -> int:
     """Recompute the cockpit's daily rollups from the stored history (the service may keep running)."""
     import sqlite3
@@ -376,6 +392,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("access-matrix", help="print the access matrix (route x principal) from the access rules")
     p.add_argument("--write", metavar="FILE", help="replace the table in FILE (docs/security.md) instead")
     p.set_defaults(fn=access_matrix)
+    p = sub.add_parser("events-doc", help="print the event examples and fields (caller/wire.py) for docs/events.md")
+    p.add_argument("--write", metavar="FILE", help="replace the generated blocks in FILE (docs/events.md) instead")
+    p.set_defaults(fn=events_doc)
     p = sub.add_parser("rollups", help="the cockpit's daily rollups: rebuild them from the stored history")
     p.add_argument("--db", required=True, help="SQLite database file")
     p.add_argument("action", choices=["rebuild"])

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from caller.wire import DeviceAlert
+
 STATES = ("ok", "warning", "fault", "offline", "unknown")
 STATE_ZH = {"ok": "正常", "warning": "注意", "fault": "故障", "offline": "离线", "unknown": "未上报"}
 STATE_EN = {"ok": "ok", "warning": "warning", "fault": "fault", "offline": "offline", "unknown": "no report yet"}
@@ -55,8 +57,8 @@ def alert_data(device: str, name: str, part: str | None, view: HealthView, activ
         zh, en = f"{what}{STATE_ZH[view.state]}：{view.reason_zh}", f"{what_en} {view.state}: {view.reason_en}"
     else:
         zh, en = f"{what}已恢复正常", f"{what_en} is back to normal"
-    return {"kind": "device", "device": device, "part": part, "state": view.state, "active": active,
-            "message_zh": zh, "message_en": en}
+    return DeviceAlert(device=device, part=part, state=view.state, active=active, message_zh=zh,
+                       message_en=en).model_dump()
 
 
 PART_ZH = {"printer": "打印机", "idcard": "身份证读卡器", "scanner": "扫码器", "payment": "支付", "speech": "语音",

@@ -3,7 +3,8 @@
 Everything here runs on the server's asyncio loop. :meth:`EventHub.publish` may be called from
 any thread; it hops onto the loop. Each event is serialised once per audience ("public" for
 display/speaker tokens, "staff" for consoles/kiosks/admin) and the same text is queued to every
-subscriber of the area. The wire format is documented in docs/events.md.
+subscriber of the area. The messages are the models of caller/wire.py (docs/events.md); what each
+audience may see of an event is :func:`caller.wire.project`.
 """
 from __future__ import annotations
 
@@ -20,11 +21,10 @@ from zoneinfo import ZoneInfo
 from caller.clock import with_zone, zone as clock_zone
 from caller.queue_delta import queue_delta
 from caller.store import EventRow, Store
+from caller.wire import PUBLIC, STAFF, Heartbeat, project
 
 log = logging.getLogger("caller.events")
 
-PUBLIC = "public"
-STAFF = "staff"
 HEARTBEAT_SECONDS = 2.0
 REPLAY_LIMIT = 1000        # more missed (global seq distance) -> snapshot instead of replay
 RING_SIZE = 5000           # recent events kept in memory for fast replay
@@ -39,13 +39,6 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=s
 
 def _dumps(value: dict) -> str:
     return _ENCODER.encode(value)
-
-
-def public_data(data: dict) -> dict:
-    """The event data a public screen/speaker may see: the ``staff`` part removed."""
-    if "staff" not in data:
-        return data
-    return {k: v for k, v in data.items() if k != "staff"}
 
 
 def _latest_queue_only(events: list[EventRow]) -> list[EventRow]:
@@ -269,7 +262,7 @@ class EventHub:
 
     def _message(self, ev: EventRow, audience: str, snapshots: dict[tuple[str, str], dict],
                  full: bool = False) -> dict:
-        data = public_data(ev.data) if audience == PUBLIC else ev.data
+        data = project(ev.type, ev.data, audience)
         if ev.type == "queue":
             snap = snapshots.get((ev.area, audience))
             if snap is None:
@@ -347,8 +340,8 @@ class EventHub:
     def heartbeat(self) -> None:
         """Queue a heartbeat to everyone; drop peers stuck in one send for longer than SEND_TIMEOUT."""
         service_now = self.clock()
-        text = _dumps({"type": "heartbeat", "seq": self.seq, "ts": service_now.isoformat(timespec="milliseconds"),
-                       "time": with_zone(service_now, self.zone).isoformat(timespec="milliseconds")})
+        text = Heartbeat(seq=self.seq, ts=service_now.isoformat(timespec="milliseconds"),
+                         time=with_zone(service_now, self.zone).isoformat(timespec="milliseconds")).model_dump_json()
         frame = text_frame(text)
         now = time.monotonic()
         for subs in self.subscribers.values():

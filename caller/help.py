@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from caller.engine.model import RuleError
+from caller.wire import HelpAlert
 from privacy import surname
 
 HelpState = Literal["open", "acknowledged", "closed"]
@@ -129,10 +130,10 @@ class HelpCall:
         else:
             zh = f"{name}：呼叫已结束（{OUTCOME_ZH.get(self.outcome or '', '')}）"
             en = f"{self.device}: help call closed ({OUTCOME_EN.get(self.outcome or '', '')})"
-        return {"kind": "help", "help_id": self.id, "state": self.state, "device": self.device, "name": name,
-                "screen": self.screen, "created_at": self.created_at, "escalated": self.escalated_at is not None,
-                "acked_by": self.acked_by, "outcome": self.outcome,
-                "active": self.state != "closed", "message_zh": zh, "message_en": en}
+        return HelpAlert(help_id=self.id, state=self.state, device=self.device, name=name, screen=self.screen,
+                         created_at=self.created_at, escalated=self.escalated_at is not None, acked_by=self.acked_by,
+                         outcome=self.outcome, active=self.state != "closed", message_zh=zh,
+                         message_en=en).model_dump()
 
     def to_row(self) -> dict:
         return asdict(self)

@@ -27,6 +27,8 @@ from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
 from caller.help import HelpCall
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store, dumps
+from caller.wire import BroadcastData
+from hardware.speech.normalize import speakable
 from caller.notify.notifications import Notifications
 from caller.ticket_links import TicketLinks, load_or_create_secret
 from cockpit import rollups, sources
@@ -346,7 +348,7 @@ class CallerService:
         return ids[max(0, ids.index(visit_id) - steps)]
 
     def _broadcast(self, area_id: str, text: str, text_en: str, actor: str) -> Change:
-        data = {"text": text, "text_en": text_en, "speech_text": text}
+        data = BroadcastData(text=text, text_en=text_en, speech=speakable(text)).model_dump()
         return Change(events=[EngineEvent("broadcast", area_id, data)],
                       audit=[AuditEntry(None, "broadcast", actor, None, None, {"area_id": area_id, "text": text})])
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from caller.client import CallerClient, CallerError
 from caller.clock import ServiceClock
 from caller.queue_delta import apply_delta
+from caller.wire import CallData, RoomData, snapshot_of
 from caller_console.actions import ACTIONS, key_map_text
 from caller_console.commands import ConsoleCommands
 from caller_console.devices import HEALTH_ZH, DevicesTable, devices_of_area
@@ -29,7 +30,6 @@ from caller_console.model import ID_NUMBER, ConsoleView, Row, build_view, matche
 from privacy import mask_id_number
 from caller_console.panes import Pane
 from caller_console.toast import Toast
-from display.wire import snapshot_of
 
 CHIME = Path(__file__).resolve().parent.parent / "assets" / "sounds" / "chime.wav"
 ROLE_ZH = {"nurse": "护士", "doctor": "医生", "admin": "管理员"}
@@ -310,9 +310,9 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
                 self.set_online(True)
                 self._rebuild()
         elif kind == "call":
-            self._call_event(event.get("data") or {})
+            self._call_event(CallData.model_validate(data))
         elif kind == "room":
-            self._room_event(event.get("data") or {})
+            self._room_event(RoomData.model_validate(data))
         elif kind == "alert":
             self._alert_event(event.get("data") or {})
         elif kind == "broadcast":
@@ -334,17 +334,17 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.deltas_applied += 1
         self._rebuild()
 
-    def _call_event(self, data: dict[str, Any]) -> None:
+    def _call_event(self, call: CallData) -> None:
         """A call again changes no queue: bring its call count in (a first call's queue event follows)."""
-        item = self._item_of(str(data.get("visit_id") or ""))
-        if item and data.get("call_count"):
-            item["call_count"] = int(data["call_count"])
+        item = self._item_of(call.visit_id)
+        if item and call.call_count:
+            item["call_count"] = call.call_count
             self._rebuild()
 
-    def _room_event(self, data: dict[str, Any]) -> None:
+    def _room_event(self, room_event: RoomData) -> None:
         for room in self.snapshot.get("rooms") or []:
-            if room.get("room_id") == data.get("room_id"):
-                room["paused"] = bool(data.get("paused", room.get("paused")))
+            if room.get("room_id") == room_event.room_id:
+                room["paused"] = room_event.paused
         self._rebuild()
 
     # ------------------------------------------------------------------ alerts

@@ -145,9 +145,7 @@ def make_speaker(base_url: str, token: str, *, wav_dir: str | Path | None = None
     speech = speech or make_speech(wav_dir, info.settings)
     if state_file is None:
         state_file = Path.home() / ".cache" / "hospital-queue" / f"speaker-{info.device or info.area}.json"
-    agent = SpeakerAgent(base_url, token, info.area, speech, state_file=Path(state_file),
-                         name_mode=str(info.settings.get("name_mode", "surname")),  # type: ignore[arg-type]
-                         owns_speech=owns_speech)
+    agent = SpeakerAgent(base_url, token, info.area, speech, state_file=Path(state_file), owns_speech=owns_speech)
     return agent.start() if start else agent
 
 

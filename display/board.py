@@ -1,7 +1,7 @@
 """What an area or door screen shows, kept up to date from live events (pure, no I/O, no clock).
 
 The service sends a ``snapshot`` (or a ``queue`` event carrying one) and then ``call``, ``broadcast``
-and ``room`` events. :class:`AreaBoard` folds them into plain data the Qt screens draw:
+and ``room`` events, read here with their models (caller/wire.py). :class:`AreaBoard` folds them into plain data the Qt screens draw:
 each room with its current patient and the next ones, the last calls (the newest one flashing),
 the notice band and a broadcast banner. Time is always passed in.
 
@@ -10,19 +10,26 @@ if a snapshot carried one by mistake.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable
 
-from display.wire import (
-    call_from_event,
-    call_goes_to,
-    current_of_room,
-    parse_ts,
-    rooms_from_snapshot,
+from pydantic import ValidationError
+
+from caller.wire import (
+    BroadcastData,
+    CallData,
+    PublicSnapshot,
+    RoomData,
+    RoomSnapshot,
+    VisitItem,
+    event_time,
     snapshot_of,
 )
 from privacy import mask_name
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,6 @@ class RoomBoard:
     doctor_name: str = ""
     doctor_title: str = ""
     doctor_photo: str = ""
-    department: str = ""
     current: Patient | None = None
     waiting: tuple[Patient, ...] = ()
 
@@ -113,15 +119,21 @@ class AreaBoard:
         if kind != "snapshot" and seq and seq <= self.last_seq:
             return set()
         changed = self.roll_day(now)
-        snap = snapshot_of(event) if kind in ("snapshot", "queue") else None
-        if snap is not None:
-            changed |= self._take_snapshot(snap, now)
-        elif kind == "call":
-            changed |= self._take_call(event, now)
-        elif kind == "broadcast":
-            changed |= self._take_broadcast(event.get("data") or {}, parse_ts(event.get("ts"), now.tzinfo) or now, now)
-        elif kind == "room":
-            changed |= self._take_room(event.get("data") or {})
+        data = event.get("data") or {}
+        try:
+            snap = snapshot_of(event) if kind in ("snapshot", "queue") else None
+            if snap is not None:
+                changed |= self._take_snapshot(PublicSnapshot.model_validate(snap), now)
+            elif kind == "call":
+                changed |= self._take_call(CallData.model_validate(data), event_time(event.get("ts"), now.tzinfo),
+                                           seq, now)
+            elif kind == "broadcast":
+                changed |= self._take_broadcast(BroadcastData.model_validate(data),
+                                                event_time(event.get("ts"), now.tzinfo) or now, now)
+            elif kind == "room":
+                changed |= self._take_room(RoomData.model_validate(data))
+        except ValidationError as exc:
+            log.warning("ignored a %s event this screen cannot read (seq %s): %s", kind, seq, exc)
         if seq:
             self.last_seq = seq if kind == "snapshot" else max(self.last_seq, seq)
         return changed
@@ -160,42 +172,34 @@ class AreaBoard:
         return [self.rooms[r] for r in room_ids if r in self.rooms]
 
     # -- internals ---------------------------------------------------------------------------
-    def _take_snapshot(self, snap: dict[str, Any], now: datetime) -> set[str]:
-        fresh = {board.room_id: board for board in (self._room_from_wire(r) for r in rooms_from_snapshot(snap))}
+    def _take_snapshot(self, snap: PublicSnapshot, now: datetime) -> set[str]:
+        fresh = {board.room_id: board for board in (self._room_from_wire(r) for r in snap.rooms)}
         changed = {"rooms"} if fresh != self.rooms else set()
         self.rooms = fresh
-        notices = snap.get("notices")
-        if isinstance(notices, list) and [str(n) for n in notices] != self.notices:
-            self.notices = [str(n) for n in notices]
+        if snap.notices != self.notices:
+            self.notices = list(snap.notices)
             changed.add("notices")
         if not self.calls:  # after a (re)start: the visits called and not yet in, latest first
             names = {b.room_id: b.name for b in fresh.values()}
-            for item in snap.get("called") or []:
+            for item in snap.called[:self.recent_limit]:
                 patient = _patient(item)
-                if patient is None or len(self.calls) >= self.recent_limit:
-                    continue
-                room_id = str(item.get("room_id") or "")
+                room_id = item.room_id or ""
                 self.calls.append(CallLine(0, patient.ticket, patient.name, room_id, names.get(room_id, room_id),
                                            "", now, patient.visit_id))
             if self.calls:
                 changed.add("calls")
-        if not self.banner:  # after a (re)start: a notice sent minutes ago still shows
-            for item in snap.get("broadcasts") or []:
-                if isinstance(item, dict):
-                    changed |= self._take_broadcast(item, parse_ts(item.get("ts"), now.tzinfo) or now, now)
-                    break
+        if not self.banner and snap.broadcasts:  # after a (re)start: a notice sent minutes ago still shows
+            sent = snap.broadcasts[0]
+            changed |= self._take_broadcast(sent, event_time(sent.ts, now.tzinfo) or now, now)
         return changed
 
-    def _take_call(self, event: dict[str, Any], now: datetime) -> set[str]:
-        call = call_from_event(event)
-        if not call.get("ticket") or not call_goes_to(call, self.target):
+    def _take_call(self, call: CallData, at: datetime | None, seq: int, now: datetime) -> set[str]:
+        if self.target not in call.targets:
             return set()
-        at = parse_ts(call.get("ts"), now.tzinfo) or now
-        line = CallLine(seq=int(call.get("seq") or 0), ticket=str(call["ticket"]), name=mask_name(call.get("name")),
-                        room_id=call["room_id"], room_name=call["room_name"], text=call["text"], at=at,
-                        visit_id=str(call.get("visit_id") or ""))
+        line = CallLine(seq=seq, ticket=call.ticket, name=mask_name(call.name), room_id=call.room_id,
+                        room_name=call.room_name, text=call.text, at=at or now, visit_id=call.visit_id)
         # a call again of the same visit moves it to the top instead of listing it twice
-        self.calls = [line] + [c for c in self.calls if not (line.visit_id and c.visit_id == line.visit_id)]
+        self.calls = [line] + [c for c in self.calls if c.visit_id != line.visit_id]
         del self.calls[self.recent_limit:]
         patient = Patient(line.ticket, line.name, line.visit_id)
         room = self.rooms.get(line.room_id) or RoomBoard(line.room_id, line.room_name)
@@ -203,54 +207,44 @@ class AreaBoard:
         self.rooms[line.room_id] = replace(room, current=patient, waiting=waiting)
         return {"calls", "rooms", "call"}  # "call": a live call arrived (the screen flashes)
 
-    def _take_broadcast(self, data: dict[str, Any], sent: datetime, now: datetime) -> set[str]:
-        text = str(data.get("text") or "").strip()
+    def _take_broadcast(self, data: BroadcastData, sent: datetime, now: datetime) -> set[str]:
+        text = data.text.strip()
         until = sent + timedelta(seconds=self.banner_seconds)
         if not text or now >= until:
             return set()
         self.banner, self.banner_until = text, until
         return {"banner"}
 
-    def _take_room(self, data: dict[str, Any]) -> set[str]:
-        room_id = str(data.get("room_id") or "")
-        if not room_id:
-            return set()
-        old = self.rooms.get(room_id) or RoomBoard(room_id, str(data.get("room_name") or room_id))
-        new = replace(old, paused=bool(data.get("paused", old.paused)), return_at=str(data.get("return_at") or ""))
-        if data.get("doctor_id"):
-            card = self.doctors.get(str(data["doctor_id"]))
+    def _take_room(self, data: RoomData) -> set[str]:
+        old = self.rooms.get(data.room_id) or RoomBoard(data.room_id, data.room_name)
+        new = replace(old, paused=data.paused, return_at=data.return_at or "")
+        if data.doctor_id:
+            card = self.doctors.get(data.doctor_id)
             if card is not None:
-                new = replace(new, doctor_id=str(data["doctor_id"]), doctor_name=card.name, doctor_title=card.title,
+                new = replace(new, doctor_id=data.doctor_id, doctor_name=card.name, doctor_title=card.title,
                               doctor_photo=card.photo)
         if new == old:
             return set()
-        self.rooms[room_id] = new
+        self.rooms[data.room_id] = new
         return {"rooms"}
 
-    def _room_from_wire(self, raw: dict[str, Any]) -> RoomBoard:
-        card = self.doctors.get(str(raw.get("doctor_id") or ""))
-        upcoming = raw.get("next") or raw.get("queue") or raw.get("waiting") or []  # next: room queue, then area
-        waiting = tuple(p for p in (_patient(v) for v in upcoming) if p)
+    def _room_from_wire(self, raw: RoomSnapshot) -> RoomBoard:
+        card = self.doctors.get(raw.doctor_id or "")
+        current = (raw.called or raw.in_service or [None])[0]  # the latest called visit, else the one inside
         return RoomBoard(
-            room_id=str(raw.get("room_id") or raw.get("id") or ""),
-            name=str(raw.get("name") or raw.get("room_id") or ""),
-            paused=bool(raw.get("paused")),
-            return_at=str(raw.get("return_at") or ""),
-            doctor_id=str(raw.get("doctor_id") or ""),
-            doctor_name=str(raw.get("doctor_name") or (card.name if card else "")),
+            room_id=raw.room_id,
+            name=raw.name or raw.room_id,
+            paused=raw.paused,
+            return_at=raw.return_at or "",
+            doctor_id=raw.doctor_id or "",
+            doctor_name=raw.doctor_name or (card.name if card else ""),
             doctor_title=card.title if card else "",
             doctor_photo=card.photo if card else "",
-            department=str(raw.get("dept_name") or ""),
-            current=_patient(current_of_room(raw)),
-            waiting=waiting,
+            current=_patient(current) if current is not None else None,
+            waiting=tuple(_patient(v) for v in raw.next),  # next: the room's queue, then fitting area visits
         )
 
 
-def _patient(raw: Any) -> Patient | None:
-    if not isinstance(raw, dict):
-        return None
-    ticket = str(raw.get("ticket") or "").strip()
-    if not ticket:
-        return None
-    badge = "召回" if raw.get("recalled") else "迟到" if raw.get("late") else ""
-    return Patient(ticket, mask_name(raw.get("name")), str(raw.get("visit_id") or ""), badge)
+def _patient(item: VisitItem) -> Patient:
+    badge = "召回" if item.recalled else "迟到" if item.late else ""
+    return Patient(item.ticket, mask_name(item.name), item.visit_id, badge)

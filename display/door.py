@@ -109,8 +109,6 @@ class DoorDisplay(ScreenBase):
         self.doctor_title.setText(room.doctor_title)
         card = self.board.doctors.get(room.doctor_id)
         self.specialty.setText(f"擅长：{card.specialty}" if card and card.specialty else "")
-        if room.department:
-            self.department.setText(room.department)
         self._show_photo(room)
         if room.paused:
             self.current.setText(PAUSED_ZH)

@@ -5,15 +5,12 @@ re-emits each callback as a Qt signal, which Qt queues to the receiver's (GUI) t
 """
 from __future__ import annotations
 
-import logging
-import threading
-
 from PySide6.QtCore import QObject, Signal
 
-from caller.client import CallerClient, CallerError, EventSubscriber
+from caller.client import EventSubscriber
 from caller.clock import ServiceClock
+from display.health import HealthLoop, HealthState
 
-log = logging.getLogger(__name__)
 HEALTH_INTERVAL_S = 15.0
 
 
@@ -31,19 +28,16 @@ class EventLink(QObject):
         self.online = False
         self._since = since
         self._subscriber: EventSubscriber | None = None
-        self._report_health = report_health
-        self._health_stop = threading.Event()
-        self._health_thread: threading.Thread | None = None
+        self._health = HealthLoop(base_url, token, self.clock, self._health_state, HEALTH_INTERVAL_S,
+                                  name=f"health-{area}") if report_health else None
 
     def start(self) -> "EventLink":
         if self._subscriber is None:
             self._subscriber = EventSubscriber(self.base_url, self.token, self.area, self._on_event,
                                                self._on_status, since=self._since)
             self._subscriber.start()
-        if self._report_health and self._health_thread is None:
-            self._health_stop.clear()
-            self._health_thread = threading.Thread(target=self._health_loop, name=f"health-{self.area}", daemon=True)
-            self._health_thread.start()
+        if self._health is not None:
+            self._health.start()
         return self
 
     def stop(self) -> None:
@@ -51,10 +45,8 @@ class EventLink(QObject):
         if subscriber is not None:
             self._since = subscriber.last_seq
             subscriber.stop()
-        health, self._health_thread = self._health_thread, None
-        if health is not None:
-            self._health_stop.set()
-            health.join(3)
+        if self._health is not None:
+            self._health.stop()
 
     def resync(self) -> None:
         """Reconnect without ``since``: the service answers with a fresh snapshot."""
@@ -78,27 +70,12 @@ class EventLink(QObject):
         online = status == "connected"
         self.online = online
         self.status.emit(online, "")  # the screen words the lost-connection banner itself
-        if online and self._report_health:
-            self._send_health()
+        if online and self._health is not None:
+            self._health.report()
 
-    # health reports run on their own thread (never the GUI thread)
-    def _health_loop(self) -> None:
-        while not self._health_stop.wait(HEALTH_INTERVAL_S):
-            self._send_health()
-
-    def _send_health(self) -> None:
+    def _health_state(self) -> HealthState:
         subscriber = self._subscriber
         detail = {"last_seq": subscriber.last_seq if subscriber else None}
-        try:
-            with CallerClient(self.base_url, self.token, timeout=3.0) as client:
-                self.clock.sync(client)
-                drift = self.clock.drift_warning()
-                if self.online and drift is not None:
-                    client.report_health("degraded", *drift, detail=detail)
-                elif self.online:
-                    client.report_health("ok", "", "", detail=detail)
-                else:
-                    client.report_health("degraded", "实时连接中断，正在重连", "live link lost, reconnecting",
-                                         detail=detail)
-        except CallerError as exc:
-            log.info("health report not delivered: %s", exc)
+        if self.online:
+            return "ok", "", "", detail
+        return "degraded", "实时连接中断，正在重连", "live link lost, reconnecting", detail

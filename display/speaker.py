@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from caller.client import CallerClient, CallerError, EventSubscriber
+from caller.client import EventSubscriber
 from caller.clock import ServiceClock
-from display.announce import Announcement, AnnouncementPlanner, NameMode
+from display.announce import Announcement, AnnouncementPlanner
+from display.health import HealthLoop, HealthState
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,6 @@ class SpeakerAgent:
     area: str
     speech: Speech
     state_file: Path | None = None
-    name_mode: NameMode = "surname"
     max_age: timedelta = timedelta(minutes=1)
     clock: ServiceClock = field(default_factory=ServiceClock)  # set by the service's time with every health report
     now: Callable[[], datetime] | None = None  # aware; default: ``clock.aware``
@@ -83,12 +83,12 @@ class SpeakerAgent:
         if self.now is None:
             self.now = self.clock.aware
         last = load_last_seq(self.state_file)
-        self.planner = AnnouncementPlanner(last_seq=last, max_age=self.max_age, name_mode=self.name_mode)
+        self.planner = AnnouncementPlanner(last_seq=last, max_age=self.max_age)
         self._lock = threading.Lock()
         self._announced_cv = threading.Condition(self._lock)
-        self._stop = threading.Event()
         self._subscriber: EventSubscriber | None = None
-        self._health_thread: threading.Thread | None = None
+        self._health = HealthLoop(self.base_url, self.token, self.clock, self._health_state, self.health_interval,
+                                  name=f"speaker-health-{self.area}")
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> "SpeakerAgent":
@@ -96,17 +96,13 @@ class SpeakerAgent:
         self._subscriber = EventSubscriber(self.base_url, self.token, self.area, self.handle_event,
                                            self._on_status, since=since)
         self._subscriber.start()
-        self._health_thread = threading.Thread(target=self._health_loop, name=f"speaker-health-{self.area}",
-                                               daemon=True)
-        self._health_thread.start()
+        self._health.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
         if self._subscriber is not None:
             self._subscriber.stop()
-        if self._health_thread is not None:
-            self._health_thread.join(3)
+        self._health.stop()
         if self.owns_speech:
             self.speech.stop()
 
@@ -138,25 +134,11 @@ class SpeakerAgent:
     def _on_status(self, status: str) -> None:
         self.online = status == "connected"
         if self.online:
-            self._report_health()
+            self._health.report()
 
     # -- health ------------------------------------------------------------------------------
-    def _health_loop(self) -> None:
-        while not self._stop.wait(self.health_interval):
-            self._report_health()
-
-    def _report_health(self) -> None:
+    def _health_state(self) -> HealthState:
         health = self.speech.health()
         status = getattr(getattr(health, "status", None), "value", None) or str(getattr(health, "status", "ok"))
-        try:
-            with CallerClient(self.base_url, self.token, timeout=3.0) as client:
-                self.clock.sync(client)
-                drift = self.clock.drift_warning()
-                if drift is not None and status == "ok":
-                    status, reason = "degraded", drift
-                else:
-                    reason = (getattr(health, "reason_zh", ""), getattr(health, "reason_en", ""))
-                client.report_health(status, *reason,
-                                     detail={"last_seq": self.planner.last_seq, "spoken": len(self.announced)})
-        except CallerError as exc:
-            log.info("health report not delivered: %s", exc)
+        return (status, getattr(health, "reason_zh", ""), getattr(health, "reason_en", ""),
+                {"last_seq": self.planner.last_seq, "spoken": len(self.announced)})

@@ -12,6 +12,7 @@ from starlette.websockets import WebSocketState
 
 from caller.api.deps import bearer
 from caller.auth import AuthError
+from caller.wire import ErrorBody, RefusedSubscription
 
 log = logging.getLogger("caller.events")
 
@@ -24,8 +25,8 @@ FIRST_MESSAGE_S = 5.0  # a client without a token header sends {"type": "auth", 
 async def _refuse(ws: WebSocket, close_code: int, code: str, message_zh: str, message_en: str) -> None:
     if ws.application_state == WebSocketState.CONNECTING:
         await ws.accept()
-    await ws.send_text(json.dumps({"type": "error", "error": {
-        "code": code, "message_zh": message_zh, "message_en": message_en}}, ensure_ascii=False))
+    refusal = RefusedSubscription(error=ErrorBody(code=code, message_zh=message_zh, message_en=message_en))
+    await ws.send_text(refusal.model_dump_json())
     await ws.close(code=close_code)
 
 

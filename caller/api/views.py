@@ -1,7 +1,7 @@
 """What the API and the events show: visit summaries, area/room snapshots, call data, statistics.
 
 Public views (display/speaker tokens) are display-safe: masked names only, never an ID number or patient id.
-Shapes are documented in docs/events.md.
+The shapes are the models of caller/wire.py (docs/events.md is generated from them).
 """
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ from statistics import median
 from typing import Any
 
 from caller.config import HospitalConfig
-from caller.engine.announce import plain, visit_item
 from caller.engine.model import Change, EngineEvent, Visit, VisitState
+from caller.wire import PUBLIC, STAFF, visit_item
 
 CallerService = Any  # caller.service.CallerService; not imported, because the service imports this module
-
-PUBLIC_EVENT_KEYS_DROPPED = ("patient_name", "patient_id", "id_number", "full_name")
 
 
 def _names(service: "CallerService") -> dict[str, dict[str, Any]]:
@@ -39,11 +37,10 @@ def visit_row(visit: Visit) -> dict[str, Any]:
 
 
 def summary(service: "CallerService", visit: Visit, public: bool, position: int | None = None) -> dict:
-    """One visit for a list: the engine's display-safe item plus names of department, room, doctor."""
+    """One visit for a list (:class:`caller.wire.VisitSummary`, staff: ``StaffVisitSummary``): the visit's
+    item for the audience plus the names of its department, room and doctor."""
     rules = service.config.rules_for_area(visit.area_id)
-    item = visit_item(visit, rules, True)
-    if not public:
-        item.update({key: plain(value) for key, value in visit_row(visit).items() if key not in item})
+    item = visit_item(visit, rules.screen_name, PUBLIC if public else STAFF)
     names = _names(service)
     room = names["room"].get(visit.room_id) if visit.room_id else None
     doctor = names["doctor"].get(visit.doctor_id) if visit.doctor_id else None
@@ -52,9 +49,6 @@ def summary(service: "CallerService", visit: Visit, public: bool, position: int 
     item["doctor_name"] = doctor.name if doctor else None
     item["priority_kind"] = visit.priority_kind
     item["position"] = position
-    if public:
-        for key in PUBLIC_EVENT_KEYS_DROPPED:
-            item.pop(key, None)
     return item
 
 
@@ -62,52 +56,11 @@ PUBLIC_LIST_MAX = 10   # public lists are cut to their head (``*_total`` keeps t
 PUBLIC_ROOM_CALLED_MAX = 3
 
 
-def _public_snapshot(service: "CallerService", area_id: str) -> dict:
-    """``engine.snapshot(area, public=True)`` with every list cut to its head *before* building items.
-
-    Same shape (a test compares the two); wall screens follow it on every queue change, so it must stay
-    cheap however many visits the day has.
-    """
-    engine = service.engine
-    area = service.config.area(area_id)
-    rules = area.rules
-    doctors = _names(service)["doctor"]
-
-    def items(visits: list[Visit], most: int) -> tuple[list[dict], int]:
-        shown = [v for v in visits if not (v.number_kind == "extra" and not rules.extra_numbers_called)]
-        return [visit_item(v, rules, True) for v in shown[:most]], len(shown)
-
-    called = engine.called(area_id)
-    in_service = engine.in_service(area_id)
-    rooms = []
-    for room in area.rooms:
-        doctor_id = engine.room_doctor(room.id)
-        doctor = doctors.get(doctor_id or "")
-        room_called, called_total = items([v for v in called if v.room_id == room.id], PUBLIC_ROOM_CALLED_MAX)
-        queue, queue_total = items(engine.room_queue(room.id), PUBLIC_LIST_MAX)
-        rooms.append({
-            "room_id": room.id, "name": room.name, "name_en": room.name_en,
-            "paused": engine.room_state(room.id).paused, "return_at": engine.room_state(room.id).return_at,
-            "doctor_id": doctor_id,
-            "doctor_name": doctor.name if doctor else "",
-            "called": room_called,
-            "in_service": items([v for v in in_service if v.room_id == room.id], PUBLIC_LIST_MAX)[0],
-            "queue": queue, "called_total": called_total, "queue_total": queue_total,
-            "next": items(engine.room_next(room.id), PUBLIC_LIST_MAX)[0],
-        })
-    snap: dict[str, Any] = {"area_id": area_id, "name": area.name, "name_en": area.name_en, "day": None}
-    for key, visits in (("waiting", engine.area_queue(area_id)), ("called", called),
-                        ("missed", engine.missed(area_id)), ("away", engine.away(area_id))):
-        snap[key], snap[f"{key}_total"] = items(visits, PUBLIC_LIST_MAX)
-    snap["rooms"] = rooms
-    return snap
-
-
 def area_snapshot(service: "CallerService", area_id: str, public: bool) -> dict:
-    """The engine's area snapshot plus notices and broadcasts; public lists cut to their head."""
+    """The engine's area snapshot (:class:`caller.wire.AreaSnapshot`) plus notices and broadcasts; public
+    lists cut to their head."""
     if public:
-        snap = _public_snapshot(service, area_id)
-        snap["day"] = _engine_day(service)
+        snap = service.engine.snapshot(area_id, True, most=PUBLIC_LIST_MAX, room_called_most=PUBLIC_ROOM_CALLED_MAX)
     else:
         snap = service.engine.snapshot(area_id, False)
     area = service.config.area(area_id)
@@ -116,11 +69,6 @@ def area_snapshot(service: "CallerService", area_id: str, public: bool) -> dict:
     snap["notices"] = list(area.notices)
     snap["broadcasts"] = list(service.broadcasts.get(area_id, ()))
     return snap
-
-
-def _engine_day(service: "CallerService") -> str | None:
-    day = getattr(service.engine, "_day", None)
-    return day.isoformat() if day else None
 
 
 def room_snapshot(service: "CallerService", room_id: str, public: bool) -> dict:
@@ -149,32 +97,17 @@ def visit_status(service: "CallerService", visit: Visit, now: datetime,
     return out
 
 
-def call_data(service: "CallerService", event: EngineEvent) -> dict:
-    """The display-safe call event; the engine already rendered the texts with the masked/speech names."""
-    data = dict(event.data)
-    staff = {k: data.pop(k) for k in list(data) if k in PUBLIC_EVENT_KEYS_DROPPED}
-    room = _names(service)["room"].get(data.get("room_id") or "")
-    if room is not None:
-        data.setdefault("room_name", room.name)
-        data.setdefault("room_name_en", room.name_en)
-    if staff:
-        data["staff"] = staff
-    return data
-
-
 def event_data(service: "CallerService", event: EngineEvent, command: str) -> dict:
-    """Turn an engine event into the stored/published data (docs/events.md)."""
-    data = dict(event.data)
-    if event.type == "queue":
-        ids = data.get("visit_ids", [])
-        visits = [service.engine.visit(i) for i in ids]
-        out = {"reason": data.get("reason", command), "reasons": data.get("reasons", [command]),
-               "changed": [summary(service, v, public=True) for v in visits]}
-        full = {v.id: v.patient_name for v in visits}
-        if full:
-            out["staff"] = {"names": full}
-        return out
-    return call_data(service, event)
+    """The stored data of an engine event (the models of caller/wire.py; caller.wire.project makes each
+    audience's view of it when it is sent). Only ``queue`` events are completed here."""
+    if event.type != "queue":
+        return event.data
+    visits = [service.engine.visit(i) for i in event.data.get("visit_ids", [])]
+    out = {"reason": event.data.get("reason", command), "reasons": event.data.get("reasons", [command]),
+           "changed": [summary(service, v, public=True) for v in visits]}
+    if visits:
+        out["names"] = {v.id: v.patient_name for v in visits}
+    return out
 
 
 def command_response(service: "CallerService", command: str, change: Change, audience: str) -> dict:
@@ -190,7 +123,7 @@ def command_response(service: "CallerService", command: str, change: Change, aud
 
 def wait_alerts(service: "CallerService", now: datetime) -> list[dict]:
     """Departments whose longest current wait passes the area's threshold (the engine decides)."""
-    return [{**e.data, "area": e.area_id, "active": True} for e in service.engine.wait_alerts(now)]
+    return [e.data for e in service.engine.wait_alerts(now)]
 
 
 def stats_summary(service: "CallerService", now: datetime) -> dict:

@@ -9,6 +9,7 @@ from caller.engine.announce import call_texts, screen_name
 from caller.engine.model import EngineEvent, RuleError, Visit, VisitState
 from caller.engine.queries import EngineQueries
 from caller.engine.transaction import Transaction
+from caller.wire import CallData, EmergencyAlert, RoomData
 
 S = VisitState
 
@@ -27,12 +28,12 @@ class EnginePlacement(EngineQueries):
     def _arrival_alert(self, visit: Visit, tx: Transaction) -> None:
         """Emergency level 1-2 arrivals raise an alert on the console at once."""
         if self._emergency(visit) and visit.triage_level in (1, 2):
-            tx.emit(EngineEvent("alert", visit.area_id, {
-                "kind": "emergency", "visit_id": visit.id, "ticket": visit.ticket, "triage_level": visit.triage_level,
-                "dept_id": visit.dept_id, "name": screen_name(visit.patient_name, self._rules(visit)),
-                "message_zh": f"{visit.triage_level} 级患者 {visit.ticket} 到达，请立即处理",
-                "message_en": f"Triage level {visit.triage_level} patient {visit.ticket} arrived",
-            }))
+            tx.emit(EngineEvent("alert", visit.area_id, EmergencyAlert(
+                visit_id=visit.id, ticket=visit.ticket, triage_level=visit.triage_level, dept_id=visit.dept_id,
+                name=screen_name(visit.patient_name, self._rules(visit)),
+                message_zh=f"{visit.triage_level} 级患者 {visit.ticket} 到达，请立即处理",
+                message_en=f"Triage level {visit.triage_level} patient {visit.ticket} arrived",
+            ).model_dump()))
 
     def _line(self, visit: Visit) -> tuple[list[Visit], list[Visit]]:
         """(the area's non-priority queued visits, those of the visit's department), without the visit."""
@@ -195,19 +196,20 @@ class EnginePlacement(EngineQueries):
         targets = list(rules.call_targets)
         if visit.number_kind == "extra" and not rules.extra_numbers_called:
             targets = [t for t in targets if t == "room_screen"]
-        tx.emit(EngineEvent("call", visit.area_id, {
-            "visit_id": visit.id, "ticket": visit.ticket, "name": screen_name(visit.patient_name, rules),
-            "room_id": room.id, "room": room.name, "room_en": getattr(room, "name_en", ""), "dept_id": dept.id,
-            "number_kind": visit.number_kind, "text": display, "speech": speech, "repeat": rules.call_repeat,
-            "call_count": visit.call_count, "targets": targets,
-        }))
+        tx.emit(EngineEvent("call", visit.area_id, CallData(
+            visit_id=visit.id, ticket=visit.ticket, name=screen_name(visit.patient_name, rules),
+            room_id=room.id, room_name=room.name, room_name_en=getattr(room, "name_en", ""), dept_id=dept.id,
+            number_kind=visit.number_kind, text=display, speech=speech, repeat=rules.call_repeat,
+            call_count=visit.call_count, targets=targets,
+        ).model_dump()))
 
     def _room_event(self, room_id: str, action: str, tx: Transaction) -> None:
         state = self._rooms[room_id]
         doctor_id = self.room_doctor(room_id)
-        tx.emit(EngineEvent("room", self._room_area[room_id], {
-            "room_id": room_id, "room": self._room_cfg[room_id].name, "paused": state.paused,
-            "return_at": state.return_at, "doctor_id": doctor_id, "action": action,
-        }))
+        room = self._room_cfg[room_id]
+        tx.emit(EngineEvent("room", self._room_area[room_id], RoomData(
+            room_id=room_id, room_name=room.name, room_name_en=getattr(room, "name_en", ""), paused=state.paused,
+            return_at=state.return_at, doctor_id=doctor_id, action=action,
+        ).model_dump()))
         tx.record(None, action, None, {"room_id": room_id, "paused": state.paused, "doctor_id": doctor_id})
 

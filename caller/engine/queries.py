@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from caller.engine import why
-from caller.engine.announce import screen_name, visit_item
 from caller.engine.index import QueueIndex
 from caller.engine.model import EngineEvent, Visit, VisitState
 from caller.engine.rules import QueueRules
 from caller.engine.state import QUEUE_STATES, EngineState, _not_found
+from caller.wire import PUBLIC, STAFF, WaitAlert, visit_item
 
 S = VisitState
 NEXT_SHOWN = 3  # the patients a door screen and a wall row show as next
@@ -147,50 +147,67 @@ class EngineQueries(EngineState):
             since = min(v.waiting_since or v.checkin_at or v.registered_at for v in queued)
             waited = (now - since).total_seconds() / 60
             if waited > rules.wait_alert_minutes:
-                alerts.append(EngineEvent("alert", dept.area, {
-                    "kind": "wait", "dept_id": dept.id, "dept": dept.name, "wait_minutes": round(waited, 1),
-                    "threshold_minutes": rules.wait_alert_minutes, "waiting": len(queued),
-                    "message_zh": f"{dept.name}已有患者等候 {int(waited)} 分钟，超过 {rules.wait_alert_minutes} 分钟",
-                    "message_en": f"{dept.id}: a patient has waited {int(waited)} min (threshold {rules.wait_alert_minutes})",
-                }))
+                alerts.append(EngineEvent("alert", dept.area, WaitAlert(
+                    dept_id=dept.id, dept=dept.name, wait_minutes=round(waited, 1),
+                    threshold_minutes=rules.wait_alert_minutes, waiting=len(queued), active=True, area=dept.area,
+                    message_zh=f"{dept.name}已有患者等候 {int(waited)} 分钟，超过 {rules.wait_alert_minutes} 分钟",
+                    message_en=f"{dept.id}: a patient has waited {int(waited)} min (threshold {rules.wait_alert_minutes})",
+                ).model_dump()))
         return alerts
 
-    def snapshot(self, area_id: str, public: bool) -> dict[str, Any]:
-        """The area's queues as JSON-able data. Public: masked names per screen_name, no patient ids."""
+    def snapshot(self, area_id: str, public: bool, most: int | None = None,
+                 room_called_most: int | None = None) -> dict[str, Any]:
+        """The area's queues as a :class:`caller.wire.AreaSnapshot` (public: masked names, no patient ids).
+
+        ``most``: cut every list to its head (a room's ``called`` to ``room_called_most``) *before* building
+        items, and give each cut list's full count as ``*_total`` (what public screens get: they follow it on
+        every change, so it must stay cheap however many visits the day has)."""
         area = self._areas.get(area_id)
         if area is None:
             raise _not_found("诊区", "area", area_id)
         rules = area.rules
-
+        audience = PUBLIC if public else STAFF
         kept = self._items
+        hide_extra = public and not rules.extra_numbers_called
 
         def item(visit: Visit) -> dict:
             cached = kept.get((visit.id, public))
             if cached is None:
-                cached = kept[(visit.id, public)] = visit_item(visit, rules, public)
+                cached = kept[(visit.id, public)] = visit_item(visit, rules.screen_name, audience)
             return dict(cached)
 
-        def items(visits: list[Visit]) -> list[dict]:
-            shown = [v for v in visits if not (public and v.number_kind == "extra" and not rules.extra_numbers_called)]
-            return [item(v) for v in shown]
+        def items(visits: list[Visit], limit: int | None = None) -> tuple[list[dict], int]:
+            shown = [v for v in visits if not (hide_extra and v.number_kind == "extra")] if hide_extra else visits
+            return [item(v) for v in (shown if limit is None else shown[:limit])], len(shown)
 
+        called = self.called(area_id)
+        in_service = self.in_service(area_id)
         rooms = []
         for room in area.rooms:
             state = self._rooms[room.id]
             doctor_id = self.room_doctor(room.id)
             doctor = self._doctors.get(doctor_id or "")
-            rooms.append({
+            room_called, called_total = items([v for v in called if v.room_id == room.id],
+                                              room_called_most if most is not None else None)
+            queue, queue_total = items(self.room_queue(room.id), most)
+            entry = {
                 "room_id": room.id, "name": room.name, "name_en": getattr(room, "name_en", ""),
-                "paused": state.paused, "return_at": state.return_at, "doctor_id": doctor_id, "doctor_name": doctor.name if doctor else "",
-                "called": items([v for v in self.called(area_id) if v.room_id == room.id]),
-                "in_service": items([v for v in self.in_service(area_id) if v.room_id == room.id]),
-                "queue": items(self.room_queue(room.id)),
-                "next": items(self.room_next(room.id)),
-            })
-        return {
-            "area_id": area_id, "name": area.name, "name_en": getattr(area, "name_en", ""),
-            "day": self._day.isoformat() if self._day else None,
-            "waiting": items(self.area_queue(area_id)), "called": items(self.called(area_id)),
-            "missed": items(self.missed(area_id)), "away": items(self.away(area_id)), "rooms": rooms,
-        }
-
+                "paused": state.paused, "return_at": state.return_at, "doctor_id": doctor_id,
+                "doctor_name": doctor.name if doctor else "",
+                "called": room_called,
+                "in_service": items([v for v in in_service if v.room_id == room.id], most)[0],
+                "queue": queue,
+                "next": items(self.room_next(room.id), most)[0],
+            }
+            if most is not None:
+                entry["called_total"], entry["queue_total"] = called_total, queue_total
+            rooms.append(entry)
+        snap: dict[str, Any] = {"area_id": area_id, "name": area.name, "name_en": getattr(area, "name_en", ""),
+                                "day": self._day.isoformat() if self._day else None}
+        for key, visits in (("waiting", self.area_queue(area_id)), ("called", called),
+                            ("missed", self.missed(area_id)), ("away", self.away(area_id))):
+            snap[key], total = items(visits, most)
+            if most is not None:
+                snap[f"{key}_total"] = total
+        snap["rooms"] = rooms
+        return snap

@@ -28,6 +28,7 @@ from hardware.idcard.codec import (
     decode_address,
 )
 from hardware.idcard.signals import Signal
+from hardware.reader_thread import SerialReaderThread
 from hardware.idcard.tables import (
     DEVICE_FAULTS, SW_CARD_FOUND, SW_READ_FAILED, SW_SUCCESS, StatusInfo, status_info,
 )
@@ -75,8 +76,10 @@ def _card_error(status: StatusInfo) -> CardReadError:
     return CardReadError(MSG_READ_FAILED_ZH, f"card could not be read ({status.en})", status)
 
 
-class CardReader:
+class CardReader(SerialReaderThread):
     """Polls a GA 467 reader: find -> select -> read, one card_read per card placed."""
+
+    offline_message = MSG_OFFLINE
 
     def __init__(self, url: str, baudrate: int = 115200, *, poll_interval: float = 0.2,
                  response_timeout: float = 0.5, reopen_interval: float = 0.5,
@@ -84,10 +87,9 @@ class CardReader:
                  on_card: Callable[[IdCard], Any] | None = None, on_removed: Callable[[], Any] | None = None,
                  on_health: Callable[[DeviceHealth], Any] | None = None,
                  on_read_failed: Callable[[StatusInfo], Any] | None = None) -> None:
-        self.url, self.baudrate = url, baudrate
+        super().__init__(url, baudrate, device)
         self.poll_interval, self.response_timeout, self.reopen_interval = poll_interval, response_timeout, reopen_interval
         self.fingerprint = fingerprint
-        self.device = device
         self.card_read = Signal("card_read")
         self.card_removed = Signal("card_removed")
         self.health_changed = Signal("health_changed")
@@ -97,25 +99,15 @@ class CardReader:
             if slot is not None:
                 signal.connect(slot)
         self._io_lock = threading.RLock()
-        self._state_lock = threading.Lock()
-        self._port: serial.SerialBase | None = None
         self._parser = FrameParser()
-        self._health: DeviceHealth | None = None  # unknown until the first poll; then every change is emitted
         self._current: IdCard | None = None
         self._failed_shown = False
         self._silent_polls = 0
         self._cycles = 0
         self._cycle_done = threading.Condition()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._outbox: list[tuple[Signal, tuple[Any, ...]]] = []  # callbacks run after the port is released
 
     # ---------------------------------------------------------------- public state
-    @property
-    def health(self) -> DeviceHealth:
-        with self._state_lock:
-            return self._health or DeviceHealth(self.device, Health.OFFLINE, *MSG_OFFLINE)
-
     @property
     def current_card(self) -> IdCard | None:
         """The card lying on the reader (as far as the last poll knows)."""
@@ -134,36 +126,10 @@ class CardReader:
             target = self._cycles + count
             return self._cycle_done.wait_for(lambda: self._cycles >= target, timeout)
 
-    # ---------------------------------------------------------------- thread
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"{self.device}-reader", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-        self.close()
-
+    # ---------------------------------------------------------------- thread (start/stop: SerialReaderThread)
     def close(self) -> None:
         with self._io_lock:
-            if self._port is not None:
-                try:
-                    self._port.close()
-                except Exception as exc:  # noqa: BLE001 - closing a vanished device may fail; it is gone either way
-                    log.debug("closing the ID card reader: %s", exc)
-                self._port = None
-
-    def __enter__(self) -> "CardReader":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+            super().close()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -241,11 +207,9 @@ class CardReader:
             self._replace_card(None)
 
     def _set_health(self, status: Health, reason_zh: str = "", reason_en: str = "") -> None:
-        health = DeviceHealth(self.device, status, reason_zh, reason_en)
-        with self._state_lock:
-            if health == self._health:
-                return
-            self._health = health
+        health = self._change_health(status, reason_zh, reason_en)
+        if health is None:
+            return
         log.info("ID card reader health: %s %s", status.value, reason_en)
         self._outbox.append((self.health_changed, (health,)))
 

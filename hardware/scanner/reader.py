@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import termios
-import threading
 import time
 from typing import Any, Callable
 
@@ -15,6 +14,7 @@ import serial
 
 from hardware.health import DeviceHealth, Health
 from hardware.idcard.signals import Signal
+from hardware.reader_thread import SerialReaderThread
 from hardware.scanner.lines import IDLE_GAP_S, LineDecoder
 
 log = logging.getLogger(__name__)
@@ -37,14 +37,17 @@ class RepeatGuard:
         return not repeated
 
 
-class ScannerReader:
+class ScannerReader(SerialReaderThread):
     """Reads codes from a serial scanner; re-opens the port by itself when the device comes back."""
+
+    offline_message = MSG_OFFLINE
 
     def __init__(self, url: str, baudrate: int = 9600, *, reopen_interval: float = 0.5,
                  repeat_window: float = 1.0, idle_gap_s: float = IDLE_GAP_S, device: str = DEVICE,
                  on_code: Callable[[str], Any] | None = None,
                  on_health: Callable[[DeviceHealth], Any] | None = None) -> None:
-        self.url, self.baudrate, self.reopen_interval, self.device = url, baudrate, reopen_interval, device
+        super().__init__(url, baudrate, device)
+        self.reopen_interval = reopen_interval
         self.scanned = Signal("scanned")
         self.health_changed = Signal("health_changed")
         if on_code is not None:
@@ -53,53 +56,15 @@ class ScannerReader:
             self.health_changed.connect(on_health)
         self._guard = RepeatGuard(repeat_window)
         self._decoder = LineDecoder(idle_gap_s=idle_gap_s)
-        self._port: serial.SerialBase | None = None
-        self._health: DeviceHealth | None = None
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    @property
-    def health(self) -> DeviceHealth:
-        with self._lock:
-            return self._health or DeviceHealth(self.device, Health.OFFLINE, *MSG_OFFLINE)
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name=f"{self.device}-reader", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._close()
-
-    def __enter__(self) -> "ScannerReader":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _close(self) -> None:
-        if self._port is not None:
-            try:
-                self._port.close()
-            except Exception as exc:  # noqa: BLE001 - a vanished device may fail to close; it is gone either way
-                log.debug("closing the scanner: %s", exc)
-            self._port = None
+    def close(self) -> None:
+        super().close()
         self._decoder.reset()
 
     def _set_health(self, status: Health, reason_zh: str = "", reason_en: str = "") -> None:
-        health = DeviceHealth(self.device, status, reason_zh, reason_en)
-        with self._lock:
-            if health == self._health:
-                return
-            self._health = health
-        self.health_changed.emit(health)
+        health = self._change_health(status, reason_zh, reason_en)
+        if health is not None:
+            self.health_changed.emit(health)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -116,7 +81,7 @@ class ScannerReader:
             try:
                 data = self._port.read(self._port.in_waiting or 1)
             except (serial.SerialException, OSError, termios.error):
-                self._close()
+                self.close()
                 self._set_health(Health.OFFLINE, *MSG_OFFLINE)
                 continue
             codes = self._decoder.feed(data)

@@ -1,30 +1,24 @@
-"""What the speaker says for each event (pure planner)."""
+"""What the speaker says for each event (pure planner): exactly the service's words, once per event."""
 from datetime import timedelta
 
 from display.announce import AnnouncementPlanner
 from display_events import NOON, broadcast, call, snapshot
 
 
-def test_call_without_service_text_is_built_with_surname_and_digits():
+def test_the_service_speech_is_said_as_given_repeat_times():
     planner = AnnouncementPlanner()
-    item = planner.plan(call(6, "A015", "张*", "NK3", "3诊室", NOON, repeat=3), NOON)
+    item = planner.plan(call(6, "A015", "张*", "NK3", "3诊室", NOON, repeat=3,
+                             speech="请 A 零 一 五 号 到 3号诊室 就诊"), NOON)
     assert item.kind == "call"
-    assert item.text == "请 A 零 一 五 号 张某某 到 3号诊室 就诊"
+    assert item.text == "请 A 零 一 五 号 到 3号诊室 就诊"  # the speaker adds nothing and changes nothing
     assert item.repeat == 3
-    assert "*" not in item.text
 
 
-def test_service_speech_text_is_used_as_given():
+def test_a_call_not_meant_for_speakers_is_silent():
     planner = AnnouncementPlanner()
-    item = planner.plan(call(6, "A015", "张*", "NK3", "3诊室", NOON,
-                             speech_text="请 A015 号 到 3诊室 就诊"), NOON)
-    assert item.text == "请 A 零 一 五 号 到 3号诊室 就诊"
-
-
-def test_name_mode_none_says_no_name():
-    planner = AnnouncementPlanner(name_mode="none")
-    item = planner.plan(call(6, "B002", "欧**娜", "NK1", "1诊室", NOON), NOON)
-    assert item.text == "请 B 零 零 二 号 到 1号诊室 就诊"
+    event = call(6, "A015", "张*", "NK3", "3诊室", NOON)
+    event["data"]["targets"] = ["room_screen"]  # an extra number, called on its door screen only
+    assert planner.plan(event, NOON) is None
 
 
 def test_already_spoken_and_stale_calls_are_skipped():
@@ -43,3 +37,9 @@ def test_broadcast_is_said_once_and_snapshots_are_silent():
     item = planner.plan(broadcast(4, "李医生*临时会诊，请稍候", NOON), NOON)
     assert item.kind == "broadcast" and item.repeat == 1
     assert item.text == "李医生 临时会诊，请稍候"
+
+
+def test_a_message_it_cannot_read_is_skipped_not_fatal():
+    planner = AnnouncementPlanner()
+    assert planner.plan({"seq": 5, "type": "call", "ts": NOON.isoformat(), "data": {"ticket": "A001"}}, NOON) is None
+    assert planner.plan(call(6, "A002", "李*", "NK1", "1诊室", NOON), NOON) is not None

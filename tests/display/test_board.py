@@ -83,5 +83,6 @@ def test_room_event_pauses_room():
     board = AreaBoard("NK")
     board.apply(snapshot(5, [room("NK1", "内科1诊室")], NOON), NOON)
     board.apply({"seq": 6, "type": "room", "area": "NK", "ts": NOON.isoformat(),
-                 "data": {"room_id": "NK1", "room": "内科1诊室", "paused": True, "action": "pause_room"}}, NOON)
+                 "data": {"room_id": "NK1", "room_name": "内科1诊室", "paused": True, "doctor_id": None,
+                          "action": "pause_room"}}, NOON)
     assert board.rooms["NK1"].paused

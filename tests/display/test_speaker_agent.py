@@ -21,7 +21,7 @@ def agent(speech, state):
 
 def test_calls_and_broadcasts_become_wav_files_in_order(tmp_path, speech):
     speaker = agent(speech, tmp_path / "state.json")
-    speaker.handle_event(call(10, "A015", "张*", "NK3", "内科3诊室", NOON, speech_text="请 A015 号 张某某 到 内科3诊室 就诊"))
+    speaker.handle_event(call(10, "A015", "张*", "NK3", "内科3诊室", NOON, speech="请 A 零 一 五 号 张某某 到 内科3号诊室 就诊"))
     speaker.handle_event(broadcast(11, "王医生临时会诊，请您稍候。", NOON))
     assert speech.wait_idle(20)
     assert [a.text for a in speaker.announced] == ["请 A 零 一 五 号 张某某 到 内科3号诊室 就诊",

@@ -372,9 +372,9 @@ def test_extra_numbers_not_called_like_others():
 
 # ---- calls, privacy ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("speech_name, spoken", [
-    ("none", "请 A001 号 到 1诊室 就诊"),
-    ("surname", "请 A001 号 欧阳某某 到 1诊室 就诊"),
-    ("full", "请 A001 号 欧阳娜娜 到 1诊室 就诊"),
+    ("none", "请 A 零 零 一 号 到 1号诊室 就诊"),   # what the speaker says, word for word
+    ("surname", "请 A 零 零 一 号 欧阳某某 到 1号诊室 就诊"),
+    ("full", "请 A 零 零 一 号 欧阳娜娜 到 1号诊室 就诊"),
 ])
 def test_call_text_per_speech_name(speech_name, spoken):
     c = Clinic({"speech_name": speech_name, "call_repeat": 3}, rooms=ONE_ROOM, doctors=[])
