@@ -150,9 +150,22 @@ def reload_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse_postgres(db: str, what: str) -> bool:
+    from caller.store import is_postgres_url
+
+    if is_postgres_url(db):
+        print(f"`caller {what}` 只用于 SQLite 数据库文件；PostgreSQL 请用 pg_dump / pg_basebackup（见 docs/high-availability.md）。\n"
+              f"`caller {what}` is for a SQLite database file; back up PostgreSQL with pg_dump or pg_basebackup "
+              "(docs/high-availability.md).", file=sys.stderr)
+        return True
+    return False
+
+
 def backup_cmd(args: argparse.Namespace) -> int:
     from caller.ops.backup import BackupError, backup
 
+    if _refuse_postgres(args.db, "backup"):
+        return 2
     try:
         result = backup(args.db, args.dir, _hospital_now(args.config), daily=args.daily, monthly=args.monthly)
     except (BackupError, OSError) as exc:
@@ -166,6 +179,8 @@ def backup_cmd(args: argparse.Namespace) -> int:
 def restore_cmd(args: argparse.Namespace) -> int:
     from caller.ops.backup import BackupError, restore
 
+    if _refuse_postgres(args.db, "restore"):
+        return 2
     try:
         aside = restore(args.file, args.db, _hospital_now(args.config))
     except (BackupError, OSError) as exc:
@@ -276,11 +291,10 @@ def events_doc(args: argparse.Namespace) -> int:
 
 def rollups_cmd(args: argparse.Namespace) -> int:
     """Recompute the cockpit's daily rollups from the stored history (the service may keep running)."""
-    import sqlite3
-
+    from caller.store import plain_connection
     from cockpit import rollups
 
-    conn = sqlite3.connect(args.db, isolation_level=None, timeout=30)
+    conn = plain_connection(args.db)
     rollups.create(conn)
     count = rollups.rebuild(conn)
     conn.close()
@@ -293,6 +307,7 @@ def simulate_cmd(args: argparse.Namespace) -> int:
     import sqlite3
     from datetime import date
 
+    from caller.store import is_postgres_url, plain_connection
     from cockpit import simulate
 
     config = _load_or_exit(args.config)
@@ -308,7 +323,7 @@ def simulate_cmd(args: argparse.Namespace) -> int:
         if not args.db:
             print("请给出 --db（或用 --synthetic N）/ give --db, or --synthetic N", file=sys.stderr)
             return 2
-        conn = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+        conn = plain_connection(args.db) if is_postgres_url(args.db) else sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
         arrivals, happened = simulate.stored_day(conn, args.day)
         conn.close()
         if not arrivals:
@@ -327,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="run the service")
     p.add_argument("--config", required=True, help="hospital TOML file")
-    p.add_argument("--db", required=True, help="SQLite database file (created when missing)")
+    p.add_argument("--db", required=True, help="SQLite database file (created when missing), or a PostgreSQL URL "
+                   "postgresql://user@host/database (docs/high-availability.md)")
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=8700)
     p.add_argument("--advertise", metavar="URL",

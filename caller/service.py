@@ -84,11 +84,12 @@ class CallerService:
         self.clock = clock or HospitalClock(config.hospital.timezone)  # naive hospital time, whatever the machine's zone
         self.store = db_path if isinstance(db_path, Store) else Store(db_path)
         self.store.clock = self.clock
-        self._running = hold_service_lock(self.store.path)  # `caller restore` refuses while this is held
+        self._running = hold_service_lock(self.store.local_file) if self.store.local_file else None  # `caller restore` refuses while this is held
         self.auth = Authenticator(config, self.store)
         # One lock for the engine and the store: a plug-in that runs a command inside its own store
         # transaction takes them in the same order as the API does, so the two can never deadlock.
         self.lock = self.store.lock
+        self._engine_stale = False
         with self.lock:
             rollups.create(self.store.conn)
         self.engine = self._build_engine()
@@ -122,9 +123,15 @@ class CallerService:
         return engine
 
     def reload(self) -> None:
-        """Rebuild the engine from the store (after a failed write)."""
+        """Rebuild the engine from the store (after a failed write). While the database cannot be read (a
+        PostgreSQL server out of reach) the engine is marked stale and rebuilt before the next command."""
         with self.lock:
-            self.engine = self._build_engine()
+            try:
+                self.engine = self._build_engine()
+            except StorageError:
+                self._engine_stale = True
+                raise
+            self._engine_stale = False
 
     def reload_file(self, path: str | Path, *, actor: str = "system") -> dict:
         """Re-read the hospital file and apply it (see :meth:`apply_config`); a bad file is refused as a whole,
@@ -227,6 +234,8 @@ class CallerService:
             if stored is not None:
                 return replay(stored, body_hash)
         with self.lock:
+            if self._engine_stale:  # a write failed with the database out of reach: memory may be ahead of it
+                self.reload()
             if key:
                 stored = self.store.idempotent_response(key)
                 if stored is not None:
@@ -252,7 +261,10 @@ class CallerService:
                         self.store.save_idempotent(conn, key, who.actor, 200, response, now, body_hash)
             except BaseException:
                 log.exception("writing %s failed; rebuilding the engine from the store", command)
-                self.reload()
+                try:
+                    self.reload()
+                except StorageError:
+                    log.error("the store cannot be read either; the engine is rebuilt before the next command")
                 raise
             self._remember_broadcasts(events)
             self._publish(events)

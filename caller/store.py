@@ -86,25 +86,77 @@ class LoadedState:
     last_seq: int
 
 
-_SCHEMA = {
-    "visits": ({"id": str, "date": str, "area": str, "state": str, "data": str}, "id"),
-    "rooms": ({"id": str, "data": str}, "id"),
-    "counters": ({"key": str, "value": int}, "key"),
-    "events": ({"seq": int, "ts": str, "type": str, "area": str, "data": str}, "seq"),
-    "audit": (
-        {"id": int, "ts": str, "user": str, "device": str, "action": str, "visit_id": str,
-         "before": str, "after": str, "detail": str},
-        "id",
-    ),
-    "idempotency": ({"key": str, "actor": str, "status": int, "response": str, "ts": str, "body_hash": str}, "key"),
-    "device_health": (
-        {"device": str, "status": str, "reason_zh": str, "reason_en": str, "detail": str, "ts": str},
-        "device",
-    ),
-    "user_sessions": ({"token": str, "username": str, "device": str, "ts": str}, "token"),  # token: SHA-256
-    # one row per help call: every step's time is in data (created/acked/escalated/closed) for response statistics
-    "help_calls": ({"id": str, "device": str, "state": str, "created_at": str, "data": str}, "id"),
-}
+# The schema, written once in SQLite's type names; caller/pgdb.py renders the same text for PostgreSQL.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS visits (id TEXT PRIMARY KEY, date TEXT, area TEXT, state TEXT, data TEXT);
+CREATE TABLE IF NOT EXISTS rooms (id TEXT PRIMARY KEY, data TEXT);
+CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER);
+CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, ts TEXT, type TEXT, area TEXT, data TEXT);
+CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY, ts TEXT, "user" TEXT, device TEXT, action TEXT,
+                                  visit_id TEXT, before TEXT, after TEXT, detail TEXT);
+CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, actor TEXT, status INTEGER, response TEXT, ts TEXT,
+                                        body_hash TEXT);
+CREATE TABLE IF NOT EXISTS device_health (device TEXT PRIMARY KEY, status TEXT, reason_zh TEXT, reason_en TEXT,
+                                          detail TEXT, ts TEXT);
+CREATE TABLE IF NOT EXISTS user_sessions (token TEXT PRIMARY KEY, username TEXT, device TEXT, ts TEXT);
+CREATE TABLE IF NOT EXISTS help_calls (id TEXT PRIMARY KEY, device TEXT, state TEXT, created_at TEXT, data TEXT);
+CREATE INDEX IF NOT EXISTS idx_visits_date_area ON visits (date, area);
+CREATE INDEX IF NOT EXISTS idx_events_area_seq ON events (area, seq);
+CREATE INDEX IF NOT EXISTS idx_audit_visit_id ON audit (visit_id);
+CREATE INDEX IF NOT EXISTS idx_audit_ts ON audit (ts);
+CREATE INDEX IF NOT EXISTS idx_events_ts ON events (ts);
+CREATE INDEX IF NOT EXISTS idx_idempotency_ts ON idempotency (ts);
+CREATE INDEX IF NOT EXISTS idx_help_calls_created_at ON help_calls (created_at);
+CREATE INDEX IF NOT EXISTS idx_help_calls_state ON help_calls (state)
+"""
+# Columns added after a table first shipped: (table, column, type); added to older databases at start (both stores).
+MIGRATIONS = [("idempotency", "body_hash", "TEXT")]
+# user_sessions.token is the SHA-256 of the token; help_calls.data holds every step's time (created/acked/...).
+
+
+def upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
+    """INSERT ... ON CONFLICT (key) DO UPDATE: SQLite's INSERT OR REPLACE in the SQL both databases speak."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
+    action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    return (f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))}) "
+            f"ON CONFLICT ({', '.join(key)}) {action}")
+
+
+_UPSERT_VISIT = upsert("visits", ("id", "date", "area", "state", "data"), ("id",))
+_UPSERT_ROOM = upsert("rooms", ("id", "data"), ("id",))
+_UPSERT_COUNTER = upsert("counters", ("key", "value"), ("key",))
+_UPSERT_IDEMPOTENCY = upsert("idempotency", ("key", "actor", "status", "response", "ts", "body_hash"), ("key",))
+_UPSERT_HEALTH = upsert("device_health", ("device", "status", "reason_zh", "reason_en", "detail", "ts"), ("device",))
+_UPSERT_HELP = upsert("help_calls", ("id", "device", "state", "created_at", "data"), ("id",))
+_UPSERT_SESSION = upsert("user_sessions", ("token", "username", "device", "ts"), ("token",))
+
+
+def has_table(conn: Any, name: str) -> bool:
+    """Whether the database behind `conn` (either store's connection, or records' wrapper of it) has table `name`."""
+    raw = getattr(conn, "raw", conn)
+    if isinstance(raw, sqlite3.Connection):
+        return raw.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+    return bool(conn.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0])
+
+
+def is_postgres_url(path: Any) -> bool:
+    return isinstance(path, str) and path.startswith(("postgresql://", "postgres://"))
+
+
+def plain_connection(where: str | Path) -> Any:
+    """One connection to either store's database, outside any service (command-line tools): a sqlite3 connection
+    (autocommit) or the PostgreSQL one with the same calling shape. Close it after use."""
+    if is_postgres_url(str(where)):
+        from caller.pgdb import PgConnection, connect
+
+        return PgConnection(connect(str(where), application_name="hospital-caller-tool"))
+    return sqlite3.connect(str(where), isolation_level=None, timeout=30)
+
+
+def begin_write(conn: Any) -> None:
+    """Start a write transaction on a plain connection: SQLite takes the write lock at once (IMMEDIATE)."""
+    conn.execute("BEGIN IMMEDIATE" if isinstance(getattr(conn, "raw", conn), sqlite3.Connection) else "BEGIN")
 
 
 class ReadConnections:
@@ -271,7 +323,19 @@ def _take_lock(path: str):
 
 
 class Store:
-    """SQLite store. Thread-safe: one writing connection guarded by a re-entrant lock, plus per-thread readers."""
+    """SQLite store. Thread-safe: one writing connection guarded by a re-entrant lock, plus per-thread readers.
+
+    ``Store("postgresql://...")`` gives the PostgreSQL store (caller/pgstore.py), with the same methods.
+    """
+
+    dialect = "sqlite"
+
+    def __new__(cls, path: Any = ":memory:", *args: Any, **kwargs: Any) -> "Store":
+        if cls is Store and is_postgres_url(str(path)):
+            from caller.pgstore import PostgresStore
+
+            return super().__new__(PostgresStore)
+        return super().__new__(cls)
 
     def __init__(self, path: str | Path, synchronous: str = "FULL"):
         self.path = str(path)
@@ -319,24 +383,24 @@ class Store:
         if self.problem is not None and self.problem.code == "disk_full":
             self.problem = None  # space came back: the service recovered by itself
 
+    @property
+    def local_file(self) -> str | None:
+        """The database file on this machine (None: in memory, or a database server)."""
+        return None if self.path == ":memory:" else self.path
+
     def synchronous_level(self) -> int:
         with self.lock:
             return int(self.conn.execute("PRAGMA synchronous").fetchone()[0])
 
     # ------------------------------------------------------------------ schema
     def _create_tables(self) -> None:
-        for name, (columns, pk) in _SCHEMA.items():
-            self.db[name].create(columns, pk=pk, if_not_exists=True)
-        self.db["visits"].create_index(["date", "area"], if_not_exists=True)
-        self.db["events"].create_index(["area", "seq"], if_not_exists=True)
-        self.db["audit"].create_index(["visit_id"], if_not_exists=True)
-        self.db["audit"].create_index(["ts"], if_not_exists=True)
-        self.db["events"].create_index(["ts"], if_not_exists=True)
-        self.db["idempotency"].create_index(["ts"], if_not_exists=True)
-        self.db["help_calls"].create_index(["created_at"], if_not_exists=True)
-        self.db["help_calls"].create_index(["state"], if_not_exists=True)
-        if "body_hash" not in self.db["idempotency"].columns_dict:  # databases of earlier versions
-            self.db["idempotency"].add_column("body_hash", str)
+        self.conn.executescript(SCHEMA)
+        for table, column, kind in MIGRATIONS:  # databases of earlier versions
+            if column not in self.columns(table):
+                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+    def columns(self, table: str) -> list[str]:
+        return [r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")]
 
     def close(self) -> None:
         self.read.close()
@@ -349,7 +413,8 @@ class Store:
     # ------------------------------------------------------------- transaction
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rollback on error). Nested calls join the outer one."""
+        """``BEGIN`` ... ``COMMIT`` (rollback on error). Nested calls join the outer one. The store acknowledges
+        nothing that did not commit: every failure is rolled back and noted (see :meth:`note_failure`)."""
         with self.lock:
             if self._depth:
                 self._depth += 1
@@ -360,8 +425,8 @@ class Store:
                 return
             self.check_writable()
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
+                self._begin()
+            except self.driver_error as exc:
                 self.note_failure(exc)
                 raise
             self._depth = 1
@@ -369,51 +434,52 @@ class Store:
                 yield self.conn
             except BaseException as exc:
                 self._depth = 0
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                self._rollback()
                 self.note_failure(exc)
                 raise
             else:
                 self._depth = 0
                 try:
                     self.conn.execute("COMMIT")
-                except sqlite3.Error as exc:
-                    if self.conn.in_transaction:
-                        self.conn.execute("ROLLBACK")
+                except self.driver_error as exc:
+                    self._rollback()
                     self.note_failure(exc)
                     raise
                 self.note_success()
+
+    driver_error: type[Exception] = sqlite3.Error
+
+    def _begin(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")  # the write lock at once: a check-then-change is atomic
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     # --------------------------------------------------------------- commands
     def write_change(self, conn: sqlite3.Connection, rows: ChangeRows) -> list[EventRow]:
         """Write one command's rows inside an open transaction; return events with their seq."""
         if rows.visits:
             conn.executemany(
-                "INSERT OR REPLACE INTO visits(id, date, area, state, data) VALUES (?,?,?,?,?)",
-                [(vid, day, area, state, dumps(data)) for vid, day, area, state, data in rows.visits],
+                _UPSERT_VISIT, [(vid, day, area, state, dumps(data)) for vid, day, area, state, data in rows.visits],
             )
         if rows.rooms:
-            conn.executemany(
-                "INSERT OR REPLACE INTO rooms(id, data) VALUES (?,?)",
-                [(rid, dumps(r)) for rid, r in rows.rooms.items()],
-            )
+            conn.executemany(_UPSERT_ROOM, [(rid, dumps(r)) for rid, r in rows.rooms.items()])
         if rows.counters:
-            conn.executemany(
-                "INSERT OR REPLACE INTO counters(key, value) VALUES (?,?)", list(rows.counters.items())
-            )
+            conn.executemany(_UPSERT_COUNTER, list(rows.counters.items()))
         if rows.audit:
             conn.executemany(
-                "INSERT INTO audit(ts, user, device, action, visit_id, before, after, detail) "
+                'INSERT INTO audit(ts, "user", device, action, visit_id, before, after, detail) '
                 "VALUES (?,?,?,?,?,?,?,?)",
                 [(a.ts, a.user, a.device, a.action, a.visit_id, a.before, a.after, dumps(a.detail))
                  for a in rows.audit],
             )
         out: list[EventRow] = []
         for etype, area, ts, data in rows.events:
-            cur = conn.execute(
-                "INSERT INTO events(ts, type, area, data) VALUES (?,?,?,?)", (ts, etype, area, dumps(data))
-            )
-            out.append(EventRow(int(cur.lastrowid), etype, area, ts, data))
+            seq = conn.execute(  # the database numbers the events
+                "INSERT INTO events(ts, type, area, data) VALUES (?,?,?,?) RETURNING seq", (ts, etype, area, dumps(data))
+            ).fetchone()[0]
+            out.append(EventRow(int(seq), etype, area, ts, data))
         return out
 
     def load(self, since_day: str = "") -> LoadedState:
@@ -442,11 +508,11 @@ class Store:
     def audit(self, visit_id: str | None = None, limit: int = 500) -> list[dict]:
         """The newest `limit` entries (of one visit, or of all), oldest first; archived months are read too."""
         if visit_id:
-            sql = ("SELECT id, ts, user, device, action, visit_id, before, after, detail FROM audit "
+            sql = ('SELECT id, ts, "user", device, action, visit_id, before, after, detail FROM audit '
                    "WHERE visit_id = ? ORDER BY id DESC LIMIT ?")
             params: tuple = (visit_id, limit)
         else:  # ids are dense (rows are only ever appended), so the newest N are the last N ids
-            sql = ("SELECT id, ts, user, device, action, visit_id, before, after, detail FROM audit "
+            sql = ('SELECT id, ts, "user", device, action, visit_id, before, after, detail FROM audit '
                    "WHERE id > (SELECT MAX(id) FROM audit) - ? ORDER BY id DESC")
             params = (limit,)
         with self.read() as conn:
@@ -456,7 +522,7 @@ class Store:
                 break
             if not visit_id:
                 params = (limit - len(rows), )
-                sql_a = ("SELECT id, ts, user, device, action, visit_id, before, after, detail FROM audit "
+                sql_a = ('SELECT id, ts, "user", device, action, visit_id, before, after, detail FROM audit '
                          "ORDER BY id DESC LIMIT ?")
             else:
                 params = (visit_id, limit - len(rows))
@@ -516,12 +582,11 @@ class Store:
         return int(self.conn.execute("SELECT MAX(id) FROM audit").fetchone()[0] or 0)
 
     def _has_table(self, name: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                 (name,)).fetchone() is not None
+        return has_table(self.conn, name)
 
     def _archive(self, table: str, pk: str, where: str, params: tuple, batch: int) -> int:
         moved = 0
-        columns = [r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")]
+        columns = self.columns(table)
         names = ", ".join(columns)
         while True:
             with self.transaction() as conn:
@@ -558,7 +623,7 @@ class Store:
     def save_idempotent(self, conn: sqlite3.Connection, key: str, actor: str, status: int, response: dict,
                         ts: datetime | None = None, body_hash: str = "") -> None:
         conn.execute(
-            "INSERT OR REPLACE INTO idempotency(key, actor, status, response, ts, body_hash) VALUES (?,?,?,?,?,?)",
+            _UPSERT_IDEMPOTENCY,
             (key, actor, status, dumps(response), (ts or self.clock()).isoformat(timespec="seconds"), body_hash),
         )
 
@@ -566,8 +631,7 @@ class Store:
     def record_health(self, device: str, status: str, reason_zh: str, reason_en: str, detail: dict, ts: str) -> None:
         with self.transaction() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO device_health(device, status, reason_zh, reason_en, detail, ts) "
-                "VALUES (?,?,?,?,?,?)",
+                _UPSERT_HEALTH,
                 (device, status, reason_zh, reason_en, dumps(detail), ts),
             )
 
@@ -584,7 +648,7 @@ class Store:
 
     # ------------------------------------------------------------- help calls
     def save_help(self, conn: sqlite3.Connection, row: dict) -> None:
-        conn.execute("INSERT OR REPLACE INTO help_calls(id, device, state, created_at, data) VALUES (?,?,?,?,?)",
+        conn.execute(_UPSERT_HELP,
                      (row["id"], row["device"], row["state"], row["created_at"], dumps(row)))
 
     def help_calls(self, *, open_only: bool = False, since: str = "") -> list[dict]:
@@ -598,7 +662,7 @@ class Store:
     def save_session(self, token: str, username: str, device: str, ts: str) -> None:
         with self.transaction() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO user_sessions(token, username, device, ts) VALUES (?,?,?,?)",
+                _UPSERT_SESSION,
                 (token, username, device, ts),
             )
 

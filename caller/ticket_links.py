@@ -46,7 +46,8 @@ def looks_like_token(text: str) -> bool:
 def load_or_create_secret(conn: sqlite3.Connection) -> bytes:
     """The server's link secret, created (random, 256 bits) on the first start and kept in the database."""
     conn.execute(f"CREATE TABLE IF NOT EXISTS {_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), secret BLOB NOT NULL)")
-    conn.execute(f"INSERT OR IGNORE INTO {_TABLE}(id, secret) VALUES (1, ?)", (secrets.token_bytes(SECRET_BYTES),))
+    conn.execute(f"INSERT INTO {_TABLE}(id, secret) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
+                 (secrets.token_bytes(SECRET_BYTES),))
     row = conn.execute(f"SELECT secret FROM {_TABLE} WHERE id = 1").fetchone()
     return bytes(row[0])
 

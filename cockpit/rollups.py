@@ -53,13 +53,13 @@ def add(conn: Any, day: str, changes: Iterable[tuple[str, float | None, Dims, in
     if rows:
         conn.executemany(
             "INSERT INTO rollup (dim, day, key, measure, n, total) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (dim, day, key, measure) DO UPDATE SET n = n + excluded.n, total = total + excluded.total",
+            "ON CONFLICT (dim, day, key, measure) DO UPDATE SET n = rollup.n + excluded.n, total = rollup.total + excluded.total",
             rows)
     hrows = [(dim, day, key, m, b, n) for (dim, key, m, b), n in hist.items() if n]
     if hrows:
         conn.executemany(
             "INSERT INTO rollup_hist (dim, day, key, measure, bucket, n) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (dim, day, key, measure, bucket) DO UPDATE SET n = n + excluded.n", hrows)
+            "ON CONFLICT (dim, day, key, measure, bucket) DO UPDATE SET n = rollup_hist.n + excluded.n", hrows)
 
 
 def record(conn: Any, day: str, measure: str, value: float | None, dims: Dims) -> None:
@@ -142,9 +142,10 @@ def totals(conn: Any, dim: str, first: str, last: str, keys: Iterable[str] | Non
 def rebuild(conn: sqlite3.Connection) -> int:
     """Recompute every rollup from what is stored (visits; records payments, reports and ratings; help requests
     in the audit trail; wait alerts in the events). Returns the number of visits read."""
+    from caller.store import begin_write
     from cockpit import sources
 
-    conn.execute("BEGIN IMMEDIATE")
+    begin_write(conn)
     try:
         conn.execute("DELETE FROM rollup")
         conn.execute("DELETE FROM rollup_hist")

@@ -10,6 +10,7 @@ import sqlite3
 from datetime import datetime
 from typing import Iterator
 
+from caller.store import has_table
 from cockpit.facts import Dims
 
 HOSPITAL: Dims = (("hospital", ""),)
@@ -60,8 +61,7 @@ def device_fault(ts: str, device: str) -> tuple[str, str, None, Dims]:
 
 def stored_facts(conn: sqlite3.Connection) -> Iterator[tuple[str, str, float | None, Dims]]:
     """Every non-visit fact, recomputed from the tables (for a rebuild)."""
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if "rec_orders" in tables:
+    if has_table(conn, "rec_orders"):
         for paid_at, amount, device in conn.execute(
                 "SELECT paid_at, amount_fen, device FROM rec_orders WHERE state IN ('paid', 'refunded') AND paid_at IS NOT NULL"):
             yield payment(paid_at, amount, device)
@@ -74,7 +74,7 @@ def stored_facts(conn: sqlite3.Connection) -> Iterator[tuple[str, str, float | N
             yield report_first_print(released, printed, device)
         for created, stars, device in conn.execute("SELECT created_at, stars, device FROM rec_ratings"):
             yield rating(created, stars, device)
-    if "help_calls" in tables:  # kept for good (the audit rows of old calls move to the archive)
+    if has_table(conn, "help_calls"):  # kept for good (the audit rows of old calls move to the archive)
         for (data,) in conn.execute("SELECT data FROM help_calls"):
             call = json.loads(data)
             yield help_request(call["created_at"], call["device"], call.get("areas", []))

@@ -21,7 +21,7 @@ from privacy import mask_id_number, mask_phone
 
 AUDIT_TABLE = """
 CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY, ts TEXT, user TEXT, device TEXT, action TEXT, visit_id TEXT,
+    id INTEGER PRIMARY KEY, ts TEXT, "user" TEXT, device TEXT, action TEXT, visit_id TEXT,
     before TEXT, after TEXT, detail TEXT
 );
 """
@@ -85,7 +85,7 @@ def scrub(value: Any) -> Any:
     return value
 
 
-INSERT_AUDIT = ("INSERT INTO audit (ts, user, device, action, visit_id, before, after, detail) "
+INSERT_AUDIT = ('INSERT INTO audit (ts, "user", device, action, visit_id, before, after, detail) '
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
 

@@ -1,4 +1,4 @@
-"""The records interface (`RecordsBackend`) and its embedded SQLite implementation (`SqliteRecords`).
+"""The records interface (`RecordsBackend`) and its embedded implementation (`Records`, built from parts).
 
 The router only calls the protocol, so a hospital information system (HIS) adapter with the same methods can
 replace the embedded store without touching the kiosk or the API.
@@ -9,11 +9,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
+from records.billing import Billing
+from records.core import RecordsCore
 from records.db import RecordsDB
+from records.holds import Seats
 from records.models import BillCreate, HoldRequest, Identify, PatientCreate, PaymentCreate, Proxy, RatingCreate
+from records.patients import Patients
+from records.payments import Payments
 from records.ports import QueueLink
-from records.ratings import RatingsMixin
-from records.reminders import RemindersMixin
+from records.ratings import Ratings
+from records.registrations import Registrations
+from records.reminders import Reminders
+from records.reports import Reports
+from records.schedules import Schedules
 from records.settings import RecordsSettings, settings_from_config
 
 Json = dict[str, Any]
@@ -68,14 +76,114 @@ class RecordsBackend(Protocol):
     def rating_stats(self, since: str | None = None) -> Json: ...
 
 
-class SqliteRecords(RemindersMixin, RatingsMixin):
-    """The embedded backend: records tables in the hospital SQLite file (see records/db.py for the tables)."""
+class served_by:
+    """``identify = served_by("patients")``: the operation is the part's method of the same name (one line says
+    which part answers it; no mixin chain to search)."""
+
+    def __init__(self, part: str) -> None:
+        self.part = part
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, records: Any, owner: type) -> Any:
+        if records is None:  # on the class: the part's function (signature checks read it)
+            return getattr(PARTS[self.part], self.name)
+        return getattr(getattr(records, self.part), self.name)
+
+
+PARTS = {"patients": Patients, "seats": Seats, "schedules": Schedules, "registrations": Registrations,
+         "billing": Billing, "payments": Payments, "reports": Reports, "reminders": Reminders, "ratings": Ratings}
+
+
+class Records:
+    """The embedded backend: parts that share one small core (records/core.py: clock, idempotency keys, audit,
+    config lookups) and one database (records/db.py: SQLite or PostgreSQL, the transaction). Each part owns its
+    tables; a part that needs another is handed it here, so every dependency is written down once."""
+
+    def __init__(self, db: RecordsDB, settings: RecordsSettings, config: Any = None,
+                 clock: Callable[[], datetime] | None = None, queue: QueueLink | None = None, payments: Any = None):
+        self.core = core = RecordsCore(db, settings, config=config, clock=clock, queue=queue, payments=payments)
+        self.patients = Patients(core)
+        self.seats = Seats(core)
+        self.schedules = Schedules(core, self.seats)
+        self.registrations = Registrations(core, self.patients, self.schedules, self.seats)
+        self.billing = Billing(core, self.patients, self.seats)
+        self.payments = Payments(core, self.patients, self.registrations, self.seats)
+        self.registrations.payments = self.payments  # a cancelled, paid registration is refunded
+        self.reports = Reports(core, self.patients)
+        self.reminders = Reminders(core)
+        self.ratings = Ratings(core)
+
+    # shared state, read and replaced through the core (a reloaded hospital file sets config and settings)
+    db = property(lambda self: self.core.db)
+    clock = property(lambda self: self.core.clock)
+    config = property(lambda self: self.core.config, lambda self, value: setattr(self.core, "config", value))
+    settings = property(lambda self: self.core.settings, lambda self, value: setattr(self.core, "settings", value))
+
+    def now(self) -> datetime:
+        return self.core.now()
+
+    # patients
+    identify = served_by("patients")
+    create_patient = served_by("patients")
+    patient_of = served_by("patients")
+    identity_number = served_by("patients")
+    session_department = served_by("patients")
+    get_patient = served_by("patients")
+    add_proxy = served_by("patients")
+    # schedules and seats
+    ensure_day = served_by("schedules")
+    list_departments = served_by("schedules")
+    list_doctors = served_by("schedules")
+    list_slots = served_by("schedules")
+    stop_clinic = served_by("schedules")
+    notices = served_by("schedules")
+    expire_holds = served_by("seats")
+    # registrations
+    hold = served_by("registrations")
+    finalise = served_by("registrations")
+    cancel_registration = served_by("registrations")
+    check_in = served_by("registrations")
+    registration_status = served_by("registrations")
+    list_registrations = served_by("registrations")
+    # bills and payments
+    create_bill = served_by("billing")
+    list_bills = served_by("billing")
+    get_bill = served_by("billing")
+    set_prices = served_by("billing")
+    price_list = served_by("billing")
+    create_payment = served_by("payments")
+    get_order = served_by("payments")
+    confirm_payment = served_by("payments")
+    pay_with_code = served_by("payments")
+    abandon_payment = served_by("payments")
+    payment_notice = served_by("payments")
+    apply_provider_order = served_by("payments")
+    settle = served_by("payments")
+    refund_bill = served_by("payments")
+    reconcile = served_by("payments")
+    # reports
+    add_report = served_by("reports")
+    list_reports = served_by("reports")
+    get_report = served_by("reports")
+    verify_report = served_by("reports")
+    print_report = served_by("reports")
+    # appointment reminders
+    reminder_view = served_by("reminders")
+    set_reminders = served_by("reminders")
+    stop_reminders = served_by("reminders")
+    reminder_bookings = served_by("reminders")
+    # ratings
+    add_rating = served_by("ratings")
+    rating_stats = served_by("ratings")
 
 
 def open_records(db: RecordsDB | str | Path, config: Any = None, *, clock: Callable[[], datetime] | None = None,
                  queue: QueueLink | None = None, payments: Any = None, settings: RecordsSettings | None = None,
-                 **overrides: Any) -> SqliteRecords:
-    """Build the embedded backend. Settings come from the config ([schedule], [fees], [rules]) plus overrides."""
+                 **overrides: Any) -> Records:
+    """Build the embedded backend on a RecordsDB (or a SQLite path / PostgreSQL URL). Settings come from the config
+    ([schedule], [fees], [rules]) plus overrides."""
     database = db if isinstance(db, RecordsDB) else RecordsDB(db)
     settings = settings or settings_from_config(config, **overrides)
-    return SqliteRecords(database, settings, config=config, clock=clock, queue=queue, payments=payments)
+    return Records(database, settings, config=config, clock=clock, queue=queue, payments=payments)

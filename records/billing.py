@@ -1,41 +1,51 @@
 """Bills (缴费): itemised charges in integer fen, and the public price list."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from records.core import iso
+from records.core import RecordsCore, iso
 from records.db import RowConn
 from records.errors import not_found
 from records.models import BillCreate
-from records.registrations import RegistrationsMixin
+
+if TYPE_CHECKING:  # the parts it works with (Records wires them)
+    from records.patients import Patients
+    from records.holds import Seats
+
 
 BILL_KINDS_ZH = {"registration": "挂号费", "visit": "诊疗费", "drug": "药品费", "exam": "检查检验费"}
 
 
-class BillingMixin(RegistrationsMixin):
+class Billing:
     """Bills and prices."""
 
+    def __init__(self, core: RecordsCore, patients: Patients, seats: Seats) -> None:
+        self.core = core
+        self.patients = patients
+        self.seats = seats
+
+
     def create_bill(self, body: BillCreate) -> dict[str, Any]:
-        with self.db.transaction() as conn:
-            remembered = self.recall_key(conn, body.idempotency_key, "bill")
+        with self.core.db.transaction() as conn:
+            remembered = self.core.recall_key(conn, body.idempotency_key, "bill")
             if remembered:
                 return self._bill_view(conn, remembered["id"])
-            self._patient_row(conn, body.patient_id)
+            self.patients.row(conn, body.patient_id)
             total = sum(i.quantity * i.unit_fen for i in body.items)
-            cur = conn.execute("INSERT INTO rec_bills (patient_id, kind, title, total_fen, created_at) VALUES (?, ?, ?, ?, ?)",
-                               (body.patient_id, body.kind, body.title, total, iso(self.now())))
+            bill_id = conn.execute("INSERT INTO rec_bills (patient_id, kind, title, total_fen, created_at) VALUES (?, ?, ?, ?, ?) "
+                                   "RETURNING id", (body.patient_id, body.kind, body.title, total, iso(self.core.now()))).fetchone()[0]
             conn.executemany(
                 "INSERT INTO rec_bill_items (bill_id, name, quantity, unit, unit_fen, amount_fen) VALUES (?, ?, ?, ?, ?, ?)",
-                [(cur.lastrowid, i.name, i.quantity, i.unit, i.unit_fen, i.quantity * i.unit_fen) for i in body.items])
-            self.remember_key(conn, body.idempotency_key, "bill", {"id": cur.lastrowid})
-            self.audit(conn, "bill_added", after="unpaid", bill_id=cur.lastrowid, patient_id=body.patient_id, kind=body.kind,
+                [(bill_id, i.name, i.quantity, i.unit, i.unit_fen, i.quantity * i.unit_fen) for i in body.items])
+            self.core.remember_key(conn, body.idempotency_key, "bill", {"id": bill_id})
+            self.core.audit(conn, "bill_added", after="unpaid", bill_id=bill_id, patient_id=body.patient_id, kind=body.kind,
                        total_fen=total, items=len(body.items))
-            return self._bill_view(conn, cur.lastrowid)
+            return self._bill_view(conn, bill_id)
 
     def list_bills(self, patient_id: int, state: str | None = "unpaid") -> dict[str, Any]:
-        self.expire_holds()
-        with self.db.transaction() as conn:
-            self._patient_row(conn, patient_id)
+        self.seats.expire_holds()
+        with self.core.db.transaction() as conn:
+            self.patients.row(conn, patient_id)
             sql, params = "SELECT id FROM rec_bills WHERE patient_id = ?", [patient_id]
             if state:
                 sql += " AND state = ?"
@@ -44,7 +54,7 @@ class BillingMixin(RegistrationsMixin):
         return {"bills": bills, "total_fen": sum(b["total_fen"] for b in bills)}
 
     def get_bill(self, bill_id: int) -> dict[str, Any]:
-        with self.db.reading() as rc:
+        with self.core.db.reading() as rc:
             return self._bill_view(rc, bill_id)
 
     def _bill_view(self, conn: RowConn, bill_id: int) -> dict[str, Any]:
@@ -63,11 +73,13 @@ class BillingMixin(RegistrationsMixin):
                 "created_at": bill["created_at"], "paid_at": bill["paid_at"]}
 
     def set_prices(self, prices: list[dict[str, Any]]) -> None:
-        with self.db.transaction() as conn:
-            conn.executemany("INSERT OR REPLACE INTO rec_prices (code, name, category, unit, unit_fen) VALUES (:code, :name, :category, :unit, :unit_fen)", prices)
+        with self.core.db.transaction() as conn:
+            conn.executemany("INSERT INTO rec_prices (code, name, category, unit, unit_fen) VALUES (:code, :name, :category, :unit, :unit_fen) "
+                             "ON CONFLICT (code) DO UPDATE SET name = excluded.name, category = excluded.category, "
+                             "unit = excluded.unit, unit_fen = excluded.unit_fen", prices)
 
     def price_list(self, category: str | None = None) -> dict[str, Any]:
         sql, params = "SELECT code, name, category, unit, unit_fen FROM rec_prices", ()
         if category:
             sql, params = sql + " WHERE category = ?", (category,)
-        return {"prices": self.db.all(sql + " ORDER BY category, code", params)}
+        return {"prices": self.core.db.all(sql + " ORDER BY category, code", params)}

@@ -27,7 +27,7 @@ class RecordsCore:
         config: Any = None,
         clock: Callable[[], datetime] | None = None,
         queue: QueueLink | None = None,
-        payments: Any = None  # hardware.payment.PaymentProvider,
+        payments: Any = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -36,7 +36,7 @@ class RecordsCore:
         self.zone = zone(timezone)  # the hospital's: the payment gateway's instants are shown in it
         self.clock = clock or HospitalClock(timezone)
         self.queue = queue
-        self.payments = payments
+        self.provider = payments  # hardware.payment.PaymentProvider
 
     def now(self) -> datetime:
         return self.clock().replace(microsecond=0)

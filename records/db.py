@@ -11,9 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-import sqlite_utils
-
-from caller.store import GroupCommit, ReadConnections
+from caller.store import GroupCommit, ReadConnections, Store, is_postgres_url
 from cockpit.rollups import SCHEMA as ROLLUP_SCHEMA
 from records.audit import AUDIT_TABLE
 
@@ -208,7 +206,7 @@ CREATE TABLE IF NOT EXISTS rec_reminder_optin (
     patient_id INTEGER NOT NULL REFERENCES rec_patients(id),
     channel TEXT NOT NULL,
     recipient TEXT NOT NULL,
-    by TEXT NOT NULL,
+    "by" TEXT NOT NULL,
     ts TEXT NOT NULL,
     PRIMARY KEY (patient_id, channel)
 );
@@ -250,16 +248,34 @@ class RowConn:
         return self.raw.in_transaction
 
 
+def named(conn: Any) -> Any:
+    """`conn` (either store's) giving rows readable by column name."""
+    if isinstance(conn, (RowConn,)) or getattr(conn, "named", False):
+        return conn
+    return conn.with_names() if hasattr(conn, "with_names") else RowConn(conn)
+
+
 class RecordsDB:
     """The records tables, on their own connection or on the caller store's (same lock, same transactions).
 
-    `RecordsDB(path)` opens the file; `RecordsDB.on_store(store)` shares `caller.store.Store`'s connection and lock,
-    so records and queue writes never wait on each other's locks and can commit together.
+    `RecordsDB(path)` opens the file (or, for a ``postgresql://`` URL, a PostgreSQL store of its own);
+    `RecordsDB.on_store(store)` shares `caller.store.Store`'s connection and lock, so records and queue writes never
+    wait on each other's locks and can commit together. Either way every write goes through `transaction()`.
     """
 
     def __init__(self, path: str | Path | None = None, *, conn: sqlite3.Connection | None = None,
-                 lock: threading.RLock | None = None, readers: ReadConnections | None = None) -> None:
-        if conn is None:
+                 lock: threading.RLock | None = None, readers: ReadConnections | None = None,
+                 store: Any = None) -> None:
+        self.store = store
+        self.owns_store = False
+        if conn is None and store is None and is_postgres_url(str(path)):
+            store = self.store = Store(str(path))
+            self.owns_store = True
+        if store is not None:
+            self.path = store.path
+            conn, lock, readers = store.conn, store.lock, store.read
+            self.owns_connection = False
+        elif conn is None:
             self.path = str(path)
             conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
             conn.execute("PRAGMA busy_timeout = 30000")
@@ -270,71 +286,76 @@ class RecordsDB:
         else:
             self.path = str(path or "")
             self.owns_connection = False
-        self.conn = RowConn(conn)
+        self.dialect = getattr(store, "dialect", "sqlite")
+        self.conn = named(conn)
         self.lock = lock or threading.RLock()
-        self.utils = sqlite_utils.Database(conn)
         self.readers = readers or ReadConnections(self.path, conn, self.lock)
         self.trail = GroupCommit(self.transaction, self.lock)  # audit rows of reads, many per transaction
         with self.lock:
-            conn.executescript(SCHEMA + AUDIT_TABLE + ROLLUP_SCHEMA)  # audit, rollups: made here when records runs alone
-            migrate_proxies(conn)
+            if self.dialect == "sqlite":  # (sqlite3's executescript commits first: never inside a transaction)
+                conn.executescript(SCHEMA + AUDIT_TABLE + ROLLUP_SCHEMA)  # audit, rollups: made here when records runs alone
+                migrate_proxies(conn)
+            else:
+                with self.store.transaction() as writer:
+                    writer.executescript(SCHEMA + AUDIT_TABLE + ROLLUP_SCHEMA)
 
     @classmethod
     def on_store(cls, store: Any) -> "RecordsDB":
         """Share a caller.store.Store's connection and lock (and its integrity checks: a vanished file, a full disk)."""
-        db = cls(store.path, conn=store.conn, lock=store.lock, readers=store.read)
-        db.store = store
-        return db
+        return cls(store=store)
 
     @contextmanager
-    def transaction(self) -> Iterator[RowConn]:
-        """BEGIN IMMEDIATE ... COMMIT; rolled back on any exception. Joins a transaction already open on the connection."""
+    def transaction(self) -> Iterator[Any]:
+        """One write transaction (the store's when on one: BEGIN [IMMEDIATE] ... COMMIT, rolled back on any exception).
+        Joins a transaction already open on the connection."""
+        if self.store is not None:
+            with self.store.transaction() as conn:
+                yield named(conn)
+            return
         with self.lock:
             if self.conn.in_transaction:
                 yield self.conn
                 return
-            store = getattr(self, "store", None)
-            if store is not None:
-                store.check_writable()
             self.conn.raw.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
-            except BaseException as exc:
+            except BaseException:
                 if self.conn.raw.in_transaction:
                     self.conn.raw.execute("ROLLBACK")
-                if store is not None:
-                    store.note_failure(exc)
                 raise
             else:
                 try:
                     self.conn.raw.execute("COMMIT")
-                except Exception as exc:
+                except Exception:
                     if self.conn.raw.in_transaction:
                         self.conn.raw.execute("ROLLBACK")
-                    if store is not None:
-                        store.note_failure(exc)
                     raise
-                if store is not None:
-                    store.note_success()
 
     @contextmanager
-    def reading(self) -> Iterator[RowConn]:
+    def reading(self) -> Iterator[Any]:
         """A connection for reads that are not part of a command: this thread's own read-only connection
         (it never takes the lock the queue commands need), or the writer inside a transaction."""
         with self.readers() as conn:
-            yield RowConn(conn)
+            yield named(conn)
 
     def one(self, sql: str, params: tuple | dict = ()) -> dict[str, Any] | None:
         with self.reading() as conn:
             row = conn.execute(sql, params).fetchone()
-        return dict(row) if row else None
+        return as_dict(row) if row else None
 
     def all(self, sql: str, params: tuple | dict = ()) -> list[dict[str, Any]]:
         with self.reading() as conn:
-            return [dict(r) for r in conn.execute(sql, params).fetchall()]
+            return [as_dict(r) for r in conn.execute(sql, params).fetchall()]
 
     def close(self) -> None:
-        if self.owns_connection:
+        if self.owns_store:
+            self.store.close()
+        elif self.owns_connection:
             self.readers.close()
             with self.lock:
                 self.conn.raw.close()
+
+
+def as_dict(row: Any) -> dict[str, Any]:
+    """A row (sqlite3.Row, or the PostgreSQL store's named row) as a plain dict."""
+    return {k: row[k] for k in row.keys()}

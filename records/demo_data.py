@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from caller.clock import HospitalClock
-from records.backend import SqliteRecords, open_records
+from records.backend import Records, open_records
 from records.core import iso
 from records.errors import RecordsError
 from records.ids import make_id_number
@@ -76,7 +76,7 @@ def _patient(rng: random.Random, serial: int, today: date) -> PatientCreate:
     })
 
 
-def _book(records: SqliteRecords, patient_id: int, slot_id: int) -> int | None:
+def _book(records: Records, patient_id: int, slot_id: int) -> int | None:
     """An appointment made through another channel (app, phone) and paid there: final, bill paid."""
     try:
         reg = records.hold(HoldRequest(patient_id=patient_id, slot_id=slot_id))

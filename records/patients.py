@@ -49,10 +49,14 @@ def _check_phone(phone: str | None) -> str:
     return digits
 
 
-class PatientsMixin(RecordsCore):
+class Patients:
     """Create, identify and read patient records."""
 
-    def _patient_row(self, conn: RowConn, patient_id: int) -> dict[str, Any]:
+    def __init__(self, core: RecordsCore) -> None:
+        self.core = core
+
+
+    def row(self, conn: RowConn, patient_id: int) -> dict[str, Any]:
         row = conn.execute("SELECT * FROM rec_patients WHERE id = ?", (patient_id,)).fetchone()
         if row is None:
             raise not_found("该就诊档案", "The patient record")
@@ -64,10 +68,10 @@ class PatientsMixin(RecordsCore):
             "SELECT name, relation, phone, id_number FROM rec_proxies WHERE patient_id = ? ORDER BY id", (patient_id,))]
 
     def _patient_view(self, conn: RowConn, patient_id: int) -> dict[str, Any]:
-        return patient_view(self._patient_row(conn, patient_id), self._proxies(conn, patient_id))
+        return patient_view(self.row(conn, patient_id), self._proxies(conn, patient_id))
 
     def get_patient(self, patient_id: int) -> dict[str, Any]:
-        with self.db.reading() as rc:
+        with self.core.db.reading() as rc:
             return self._patient_view(rc, patient_id)
 
     def identify(self, body: Identify, trusted: bool = True) -> dict[str, Any]:
@@ -79,7 +83,7 @@ class PatientsMixin(RecordsCore):
         """
         if body.id_number:
             number = check_id_number(body.id_number)
-            with self.db.reading() as rc:
+            with self.core.db.reading() as rc:
                 row = rc.execute("SELECT * FROM rec_patients WHERE id_number = ?", (number,)).fetchone()
                 row = dict(row) if row else None
                 proven = trusted or self._second_factor(row, body) or (row is None and bool(body.card_name))
@@ -87,7 +91,7 @@ class PatientsMixin(RecordsCore):
                 acting_for = [self._patient_view(rc, r["patient_id"]) for r in rc.execute(
                     "SELECT DISTINCT patient_id FROM rec_proxies WHERE id_number = ?", (number,)).fetchall()] if proven else []
         elif body.medical_card_no:
-            with self.db.reading() as rc:
+            with self.core.db.reading() as rc:
                 row = rc.execute("SELECT * FROM rec_patients WHERE medical_card_no = ?",
                                  (body.medical_card_no.strip(),)).fetchone()
                 row = dict(row) if row else None
@@ -96,7 +100,7 @@ class PatientsMixin(RecordsCore):
         else:
             raise bad_request("missing_identity", "请放置身份证、扫描就诊卡二维码，或输入身份证号码。", "Place an ID card, scan a medical card QR code, or type an ID number.")
         if row is not None and not proven:
-            self.audit_read("identify_second_factor_missing", patient_id=row["id"],
+            self.core.audit_read("identify_second_factor_missing", patient_id=row["id"],
                             by="id_number_wrong_factor" if (body.phone_last4 or body.card_name) else "id_number")
             return {"found": False, "new_patient": False, "patient": None, "acting_for": [],
                     "second_factor_required": True, "proven_ids": [],
@@ -104,7 +108,7 @@ class PatientsMixin(RecordsCore):
                     "message_en": "To protect your privacy, type the last 4 digits of your phone number on record, "
                                   "or place your ID card on the reader."}
         if row is not None:
-            self.audit_read("patient_recognised", patient_id=row["id"],
+            self.core.audit_read("patient_recognised", patient_id=row["id"],
                             by="id_number" if body.id_number else "medical_card")
         proven_ids = ([row["id"]] if row is not None else []) + [p["patient_id"] for p in acting_for]
         if row is None:
@@ -127,21 +131,21 @@ class PatientsMixin(RecordsCore):
 
     def identity_number(self, patient_id: int) -> str | None:
         """The patient's ID number (for checks inside the service; never sent to a kiosk)."""
-        row = self.db.one("SELECT id_number FROM rec_patients WHERE id = ?", (patient_id,))
+        row = self.core.db.one("SELECT id_number FROM rec_patients WHERE id = ?", (patient_id,))
         if row is None:
             raise not_found("该就诊档案", "The patient record")
         return row["id_number"]
 
     def session_department(self, session_id: int) -> str | None:
         """The department of a doctor's session (for the area check of 停诊)."""
-        row = self.db.one("SELECT department_id FROM rec_sessions WHERE id = ?", (session_id,))
+        row = self.core.db.one("SELECT department_id FROM rec_sessions WHERE id = ?", (session_id,))
         return None if row is None else row["department_id"]
 
     def patient_of(self, kind: str, ident: int) -> int | None:
         """The patient a registration, bill, payment order or report belongs to (None: no such thing)."""
         table = {"registration": "rec_registrations", "bill": "rec_bills", "order": "rec_orders",
                  "report": "rec_reports"}[kind]
-        row = self.db.one(f"SELECT patient_id FROM {table} WHERE id = ?", (ident,))
+        row = self.core.db.one(f"SELECT patient_id FROM {table} WHERE id = ?", (ident,))
         return None if row is None else int(row["patient_id"])
 
     def create_patient(self, body: PatientCreate, trusted: bool = True) -> dict[str, Any]:
@@ -151,10 +155,10 @@ class PatientsMixin(RecordsCore):
         person (the card's name, or the phone on record); otherwise 409 already_registered, nothing revealed.
         """
         fields = self._fields_for_create(body)
-        with self.db.transaction() as conn:
-            remembered = self.recall_key(conn, body.idempotency_key, "create_patient")
+        with self.core.db.transaction() as conn:
+            remembered = self.core.recall_key(conn, body.idempotency_key, "create_patient")
             if remembered:
-                row = self._patient_row(conn, remembered["id"])
+                row = self.row(conn, remembered["id"])
                 if not trusted and not self._same_person(row, fields):
                     raise _already_registered()
                 return {"patient": self._patient_view(conn, remembered["id"]), "returning": remembered["returning"],
@@ -167,24 +171,25 @@ class PatientsMixin(RecordsCore):
             if existing is not None:
                 existing = dict(existing)
                 if not trusted and not self._same_person(existing, fields):
-                    self.audit(conn, "create_patient_refused", patient_id=existing["id"], by="not_same_person")
+                    self.core.audit(conn, "create_patient_refused", patient_id=existing["id"], by="not_same_person")
                     raise _already_registered()
                 if fields.get("medical_card_no") and not existing.get("medical_card_no"):
                     conn.execute("UPDATE rec_patients SET medical_card_no = ? WHERE id = ?", (fields["medical_card_no"], existing["id"]))
-                self.remember_key(conn, body.idempotency_key, "create_patient", {"id": existing["id"], "returning": True})
-                self.audit(conn, "patient_recognised", patient_id=existing["id"], by="create_patient")
+                self.core.remember_key(conn, body.idempotency_key, "create_patient", {"id": existing["id"], "returning": True})
+                self.core.audit(conn, "patient_recognised", patient_id=existing["id"], by="create_patient")
                 return {"patient": self._patient_view(conn, existing["id"]), "returning": True, "proven_ids": [existing["id"]],
                         "message_zh": "您好，您已有就诊档案，无需重复建档。", "message_en": "You already have a record."}
             proxies = fields.pop("proxies")
-            fields["created_at"] = iso(self.now())
+            fields["created_at"] = iso(self.core.now())
             columns = ", ".join(fields)
             marks = ", ".join("?" for _ in fields)
-            cur = conn.execute(f"INSERT INTO rec_patients ({columns}) VALUES ({marks})", tuple(fields.values()))
-            self._save_proxies(conn, cur.lastrowid, proxies)
-            self.remember_key(conn, body.idempotency_key, "create_patient", {"id": cur.lastrowid, "returning": False})
-            self.audit(conn, "patient_created", after="created", patient_id=cur.lastrowid, source=fields["source"],
+            patient_id = conn.execute(f"INSERT INTO rec_patients ({columns}) VALUES ({marks}) RETURNING id",
+                                      tuple(fields.values())).fetchone()[0]
+            self._save_proxies(conn, patient_id, proxies)
+            self.core.remember_key(conn, body.idempotency_key, "create_patient", {"id": patient_id, "returning": False})
+            self.core.audit(conn, "patient_created", after="created", patient_id=patient_id, source=fields["source"],
                        id_number_masked=mask_id_number(fields.get("id_number") or ""))
-            return {"patient": self._patient_view(conn, cur.lastrowid), "returning": False, "proven_ids": [cur.lastrowid],
+            return {"patient": self._patient_view(conn, patient_id), "returning": False, "proven_ids": [patient_id],
                     "message_zh": "建档成功，谢谢。", "message_en": "Your record has been created."}
 
     @staticmethod
@@ -196,13 +201,13 @@ class PatientsMixin(RecordsCore):
 
     def add_proxy(self, patient_id: int, proxy: Proxy) -> dict[str, Any]:
         entry = self._proxy_entry(proxy)
-        with self.db.transaction() as conn:
-            self._patient_row(conn, patient_id)
+        with self.core.db.transaction() as conn:
+            self.row(conn, patient_id)
             if entry.get("id_number"):  # the same person again replaces the earlier entry
                 conn.execute("DELETE FROM rec_proxies WHERE patient_id = ? AND id_number = ?", (patient_id, entry["id_number"]))
             self._save_proxies(conn, patient_id, [entry])
             count = len(self._proxies(conn, patient_id))
-            self.audit(conn, "proxy_added", before=str(count - 1), after=str(count), patient_id=patient_id,
+            self.core.audit(conn, "proxy_added", before=str(count - 1), after=str(count), patient_id=patient_id,
                        proxy_name_masked=mask_name(entry["name"]), relation=entry["relation"],
                        proxy_id_number_masked=mask_id_number(entry.get("id_number") or ""))
             return self._patient_view(conn, patient_id)
@@ -217,7 +222,7 @@ class PatientsMixin(RecordsCore):
         if not proxy_id_number:
             return None
         number = check_id_number(proxy_id_number)
-        row = self._patient_row(conn, patient_id)
+        row = self.row(conn, patient_id)
         if row.get("id_number") == number:
             return None
         proxy = conn.execute("SELECT name FROM rec_proxies WHERE patient_id = ? AND id_number = ? LIMIT 1",

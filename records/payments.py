@@ -10,15 +10,20 @@ import json
 import logging
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from cockpit import rollups, sources
 from hardware.payment.model import GatewayUnavailable, PaymentError
-from records.billing import BillingMixin
-from records.core import iso
+from records.core import RecordsCore, iso
 from records.db import RowConn
 from records.errors import RecordsError, not_found
 from records.models import PaymentCreate
+
+if TYPE_CHECKING:  # the parts it works with (Records wires them)
+    from records.patients import Patients
+    from records.registrations import Registrations
+    from records.holds import Seats
+
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +53,23 @@ def _provider_unreachable() -> RecordsError:
                         "The payment service is not reachable; please try again or pay at the counter.", status=503)
 
 
-class PaymentsMixin(BillingMixin):
+class Payments:
     """Orders against bills, settled through the payment provider."""
+
+    def __init__(self, core: RecordsCore, patients: Patients, registrations: Registrations, seats: Seats) -> None:
+        self.core = core
+        self.patients = patients
+        self.registrations = registrations
+        self.seats = seats
+
 
     # -- provider calls, with its errors turned into ours
     def _provider(self, call: Callable[[Any], Any]) -> Any:
-        if self.payments is None:
+        if self.core.provider is None:
             raise RecordsError("payment_unavailable", "对不起，自助缴费暂不可用，请到人工窗口缴费。",
                                "Self-service payment is not available; please pay at the counter.", status=503)
         try:
-            return call(self.payments)
+            return call(self.core.provider)
         except RecordsError:
             raise
         except PaymentError as exc:
@@ -88,26 +100,26 @@ class PaymentsMixin(BillingMixin):
                 "message_zh": zh, "message_en": en}
 
     def get_order(self, order_id: int) -> dict[str, Any]:
-        with self.db.reading() as rc:
+        with self.core.db.reading() as rc:
             return self._order_view(rc, order_id)
 
     def create_payment(self, body: PaymentCreate, device: str | None = None) -> dict[str, Any]:
         """Check the bills and the amount, open an order, and open it at the provider (QR code / card / payment code)."""
-        self.expire_holds()
-        with self.db.transaction() as conn:
-            remembered = self.recall_key(conn, body.idempotency_key, "payment")
+        self.seats.expire_holds()
+        with self.core.db.transaction() as conn:
+            remembered = self.core.recall_key(conn, body.idempotency_key, "payment")
             order_id = remembered["id"] if remembered else None
             if order_id is None:
                 order_id = self._new_order(conn, body, device)
-                self.remember_key(conn, body.idempotency_key, "payment", {"id": order_id})
+                self.core.remember_key(conn, body.idempotency_key, "payment", {"id": order_id})
             order = self._order_row(conn, order_id)
         if order["provider_order_id"] is None and order["state"] == "pending":
             self._open_at_provider(order)
         return self.get_order(order_id)
 
     def _new_order(self, conn: RowConn, body: PaymentCreate, device: str | None) -> int:
-        self._patient_row(conn, body.patient_id)
-        self.check_proxy(conn, body.patient_id, body.proxy_id_number)
+        self.patients.row(conn, body.patient_id)
+        self.patients.check_proxy(conn, body.patient_id, body.proxy_id_number)
         bill_ids = list(dict.fromkeys(body.bill_ids))
         total = 0
         for bill_id in bill_ids:
@@ -122,26 +134,27 @@ class PaymentsMixin(BillingMixin):
                                status=422, expected_fen=total)
         if total <= 0:
             raise RecordsError("nothing_to_pay", "这些账单无需缴费，谢谢。", "Nothing to pay for these bills.", status=422)
-        cur = conn.execute(
+        order_id = conn.execute(
             "INSERT INTO rec_orders (patient_id, bill_ids, amount_fen, method, state, created_at, device, provider_key)"
-            " VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
-            (body.patient_id, json.dumps(bill_ids), total, body.method, iso(self.now()), device, f"rec-{uuid.uuid4().hex}"))
-        self.audit(conn, "payment_created", after="pending", order_id=cur.lastrowid, patient_id=body.patient_id,
+            " VALUES (?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING id",
+            (body.patient_id, json.dumps(bill_ids), total, body.method, iso(self.core.now()), device, f"rec-{uuid.uuid4().hex}"),
+        ).fetchone()[0]
+        self.core.audit(conn, "payment_created", after="pending", order_id=order_id, patient_id=body.patient_id,
                    bill_ids=bill_ids, amount_fen=total, method=body.method)
-        return cur.lastrowid
+        return order_id
 
     def _open_at_provider(self, order: dict[str, Any]) -> None:
         try:
             placed = self._provider(lambda p: p.create_order(order["amount_fen"], "门诊缴费", order["method"], order["provider_key"]))
         except RecordsError:
-            with self.db.transaction() as conn:
+            with self.core.db.transaction() as conn:
                 if conn.execute("UPDATE rec_orders SET state = 'failed' WHERE id = ? AND state = 'pending'", (order["id"],)).rowcount:
-                    self.audit(conn, "payment_failed", before="pending", after="failed", order_id=order["id"],
+                    self.core.audit(conn, "payment_failed", before="pending", after="failed", order_id=order["id"],
                                amount_fen=order["amount_fen"])
             raise
         payload = {"provider_order_id": placed.order_id, "method": placed.method, "code_url": placed.code_url,
-                   "expires_at": _provider_time(placed.expires_at, self.zone)}
-        with self.db.transaction() as conn:
+                   "expires_at": _provider_time(placed.expires_at, self.core.zone)}
+        with self.core.db.transaction() as conn:
             conn.execute("UPDATE rec_orders SET provider_order_id = ?, payload = ? WHERE id = ?",
                          (placed.order_id, json.dumps(payload, ensure_ascii=False), order["id"]))
 
@@ -151,8 +164,8 @@ class PaymentsMixin(BillingMixin):
         if bill["registration_id"]:
             reg = conn.execute("SELECT state FROM rec_registrations WHERE id = ?", (bill["registration_id"],)).fetchone()
             if reg["state"] in ("expired", "released"):
-                raise RecordsError("hold_expired", f"对不起，号源保留已超时（{self.settings.hold_minutes}分钟内未缴费），号源已释放，请重新挂号。",
-                                   f"The hold on your number expired after {self.settings.hold_minutes} minutes and was released; please register again.",
+                raise RecordsError("hold_expired", f"对不起，号源保留已超时（{self.core.settings.hold_minutes}分钟内未缴费），号源已释放，请重新挂号。",
+                                   f"The hold on your number expired after {self.core.settings.hold_minutes} minutes and was released; please register again.",
                                    bill_id=bill["id"], registration_id=bill["registration_id"])
         if bill["state"] != "unpaid":
             raise RecordsError("bill_not_payable", "该账单已取消或已退费，无需缴费。如有疑问请到人工窗口咨询。",
@@ -169,7 +182,7 @@ class PaymentsMixin(BillingMixin):
     # -- confirmation paths: the kiosk polls, the provider notifies, reconciliation finds it
     def confirm_payment(self, order_id: int) -> dict[str, Any]:
         """Ask the provider and apply what it says. Safe to repeat any number of times."""
-        with self.db.reading() as rc:
+        with self.core.db.reading() as rc:
             order = self._order_row(rc, order_id)
         if order["state"] in OPEN_STATES and order["provider_order_id"]:
             self.apply_provider_order(order_id, self._provider(lambda p: p.query(order["provider_order_id"])))
@@ -177,7 +190,7 @@ class PaymentsMixin(BillingMixin):
 
     def abandon_payment(self, order_id: int) -> dict[str, Any]:
         """The kiosk gave up (timeout, patient left): stop the charge, free held seats, unless it turns out paid."""
-        with self.db.reading() as rc:
+        with self.core.db.reading() as rc:
             order = self._order_row(rc, order_id)
         if order["state"] not in ("pending", "declined", "failed"):
             return self.get_order(order_id)
@@ -186,10 +199,10 @@ class PaymentsMixin(BillingMixin):
             if _state(seen) == "pending":  # pending -> cancelled; a payment racing this is refunded by the provider
                 seen = self._provider(lambda p: p.cancel(order["provider_order_id"]))
             self.apply_provider_order(order_id, seen)
-            with self.db.reading() as rc:
+            with self.core.db.reading() as rc:
                 if self._order_row(rc, order_id)["state"] not in OPEN_STATES:
                     return self.get_order(order_id)
-        with self.db.transaction() as conn:
+        with self.core.db.transaction() as conn:
             if self._order_row(conn, order_id)["state"] in OPEN_STATES:
                 self._close_order(conn, order_id, "abandoned")
             return self._order_view(conn, order_id)
@@ -203,43 +216,43 @@ class PaymentsMixin(BillingMixin):
         before = self._order_row(conn, order_id)
         action = {"refunded": "late_payment_refunded", "abandoned": "payment_timed_out" if outcome == "expired" else "payment_abandoned"}
         if before["state"] != state:  # abandon_payment may close an order the provider's answer already closed
-            self.audit(conn, action.get(state, f"payment_{state}"), before=before["state"], after=state, order_id=order_id,
+            self.core.audit(conn, action.get(state, f"payment_{state}"), before=before["state"], after=state, order_id=order_id,
                        amount_fen=before["amount_fen"], outcome=outcome or before["outcome"])
         conn.execute("UPDATE rec_orders SET state = ?, outcome = COALESCE(?, outcome), abandoned_at = ? WHERE id = ?",
-                     (state, outcome, iso(self.now()), order_id))
+                     (state, outcome, iso(self.core.now()), order_id))
         order = self._order_row(conn, order_id)
         for bill_id in json.loads(order["bill_ids"]):
             reg = conn.execute("SELECT r.* FROM rec_registrations r JOIN rec_bills b ON b.registration_id = r.id"
                                " WHERE b.id = ? AND r.state = 'held'", (bill_id,)).fetchone()
             if reg is not None:
-                self._release(conn, dict(reg), "released")
+                self.seats.release(conn, dict(reg), "released")
 
     def apply_provider_order(self, order_id: int, seen: Any) -> str:
         """Bring our order in line with the provider's (a hardware.payment.Order). Returns our state afterwards."""
         state = _state(seen)
         if state == "paid":
-            return self.settle(order_id, seen.amount_fen, seen.order_id, _provider_time(seen.paid_at, self.zone))
-        with self.db.transaction() as conn:
+            return self.settle(order_id, seen.amount_fen, seen.order_id, _provider_time(seen.paid_at, self.core.zone))
+        with self.core.db.transaction() as conn:
             order = self._order_row(conn, order_id)
             if order["state"] not in OPEN_STATES:
                 return order["state"]
             if state == "declined":
                 conn.execute("UPDATE rec_orders SET state = 'declined', outcome = ? WHERE id = ?", (seen.decline_reason or "declined", order_id))
                 if order["state"] != "declined":
-                    self.audit(conn, "payment_declined", before=order["state"], after="declined", order_id=order_id,
+                    self.core.audit(conn, "payment_declined", before=order["state"], after="declined", order_id=order_id,
                                amount_fen=order["amount_fen"], reason=seen.decline_reason or "declined")
             elif state in ("cancelled", "expired"):
                 self._close_order(conn, order_id, "abandoned", state)
             elif state == "refunded":  # money landed after we cancelled: the provider gave it back
                 self._close_order(conn, order_id, "refunded", "refunded_by_provider")
                 conn.execute("UPDATE rec_orders SET refunded_fen = ?, paid_at = ? WHERE id = ?",
-                             (seen.refunded_fen, _provider_time(seen.paid_at, self.zone), order_id))
+                             (seen.refunded_fen, _provider_time(seen.paid_at, self.core.zone), order_id))
             return self._order_row(conn, order_id)["state"]
 
     def settle(self, order_id: int, amount_fen: int, provider_ref: str | None, paid_at: str | None) -> str:
         """Apply a confirmed payment: bills paid and holds final; or, when nothing is left to pay for, a refund."""
         refund_reason = None
-        with self.db.transaction() as conn:
+        with self.core.db.transaction() as conn:
             order = self._order_row(conn, order_id)
             if order["state"] not in OPEN_STATES:
                 return order["state"]
@@ -254,10 +267,10 @@ class PaymentsMixin(BillingMixin):
                 conn.execute("RELEASE settle")
             outcome = ("refunded_late" if late else "refunded") if refund_reason else ("matched_late" if late else "paid")
             conn.execute("UPDATE rec_orders SET state = ?, outcome = ?, provider_ref = ?, paid_at = ? WHERE id = ?",
-                         ("refund_pending" if refund_reason else "paid", outcome, provider_ref, paid_at or iso(self.now()), order_id))
+                         ("refund_pending" if refund_reason else "paid", outcome, provider_ref, paid_at or iso(self.core.now()), order_id))
             if not refund_reason:
-                rollups.record(conn, *sources.payment(paid_at or iso(self.now()), amount_fen, order.get("device")))
-            self.audit(conn, "payment_unapplied" if refund_reason else "payment_paid", before=order["state"],
+                rollups.record(conn, *sources.payment(paid_at or iso(self.core.now()), amount_fen, order.get("device")))
+            self.core.audit(conn, "payment_unapplied" if refund_reason else "payment_paid", before=order["state"],
                        after="refund_pending" if refund_reason else "paid", order_id=order_id, patient_id=order["patient_id"],
                        amount_fen=amount_fen, outcome=outcome, reason=refund_reason)
         if refund_reason:
@@ -266,59 +279,59 @@ class PaymentsMixin(BillingMixin):
             return self.get_order(order_id)["state"]
         for reg_id in self.get_order(order_id)["registration_ids"]:
             try:
-                self.enter_queue(reg_id, at_kiosk=not late)
+                self.registrations.enter_queue(reg_id, at_kiosk=not late)
             except RecordsError as exc:  # the registration stands; the visit is created at check-in
                 log.warning("registration %s paid but not queued yet: %s", reg_id, exc.code)
         return "paid"
 
     def _apply_to_bills(self, conn: RowConn, order: dict[str, Any]) -> str | None:
         """Mark every bill paid; a reason string when one cannot be (the caller then rolls back)."""
-        now = iso(self.now())
+        now = iso(self.core.now())
         for bill_id in json.loads(order["bill_ids"]):
             bill = dict(conn.execute("SELECT * FROM rec_bills WHERE id = ?", (bill_id,)).fetchone())
             if bill["state"] in ("paid", "refunded", "refund_pending"):
                 return f"账单{bill_id}已由其他订单缴费"
             if bill["registration_id"]:
-                if not self.finalise(conn, bill["registration_id"]):
+                if not self.registrations.finalise(conn, bill["registration_id"]):
                     return f"挂号{bill['registration_id']}的号源已不可用"
             elif bill["state"] != "unpaid":
                 return f"账单{bill_id}已取消"
             conn.execute("UPDATE rec_bills SET state = 'paid', order_id = ?, paid_at = ? WHERE id = ?", (order["id"], now, bill_id))
-            self.audit(conn, "bill_paid", before=bill["state"], after="paid", bill_id=bill_id, order_id=order["id"],
+            self.core.audit(conn, "bill_paid", before=bill["state"], after="paid", bill_id=bill_id, order_id=order["id"],
                        registration_id=bill["registration_id"], amount_fen=bill["total_fen"])
         return None
 
     def _refund_order(self, order_id: int, amount_fen: int | None, reason: str) -> bool:
-        with self.db.reading() as rc:
+        with self.core.db.reading() as rc:
             order = self._order_row(rc, order_id)
         try:
             seen = self._provider(lambda p: p.refund(order["provider_order_id"], amount_fen, reason))
         except RecordsError:
             log.warning("refund of order %s failed; reconciliation will retry", order_id)
             return False
-        with self.db.transaction() as conn:
+        with self.core.db.transaction() as conn:
             before = self._order_row(conn, order_id)
             conn.execute("UPDATE rec_orders SET state = 'refunded', refunded_fen = ?, refunded_at = ? WHERE id = ?",
-                         (seen.refunded_fen, iso(self.now()), order_id))
-            self.audit(conn, "late_payment_refunded" if before["outcome"] == "refunded_late" else "payment_refunded",
+                         (seen.refunded_fen, iso(self.core.now()), order_id))
+            self.core.audit(conn, "late_payment_refunded" if before["outcome"] == "refunded_late" else "payment_refunded",
                        before=before["state"], after="refunded", order_id=order_id, amount_fen=seen.refunded_fen, reason=reason)
         return True
 
     def refund_bill(self, order_id: int, bill_id: int, amount_fen: int, reason: str) -> bool:
         """Refund one bill of a paid order (a cancelled registration). The bill stays refund_pending if the provider fails."""
-        with self.db.reading() as rc:
+        with self.core.db.reading() as rc:
             order = self._order_row(rc, order_id)
         try:
             seen = self._provider(lambda p: p.refund(order["provider_order_id"], amount_fen, reason))
         except RecordsError:
             log.warning("refund of bill %s failed; reconciliation will retry", bill_id)
             return False
-        with self.db.transaction() as conn:
+        with self.core.db.transaction() as conn:
             before = conn.execute("SELECT state FROM rec_bills WHERE id = ?", (bill_id,)).fetchone()
             conn.execute("UPDATE rec_bills SET state = 'refunded' WHERE id = ?", (bill_id,))
-            self.audit(conn, "bill_refunded", before=before["state"] if before else None, after="refunded", bill_id=bill_id,
+            self.core.audit(conn, "bill_refunded", before=before["state"] if before else None, after="refunded", bill_id=bill_id,
                        order_id=order_id, amount_fen=amount_fen, reason=reason)
-            conn.execute("UPDATE rec_orders SET refunded_fen = ?, refunded_at = ? WHERE id = ?", (seen.refunded_fen, iso(self.now()), order_id))
+            conn.execute("UPDATE rec_orders SET refunded_fen = ?, refunded_at = ? WHERE id = ?", (seen.refunded_fen, iso(self.core.now()), order_id))
         return True
 
     def reconcile(self, day: str) -> dict[str, Any]:
@@ -333,7 +346,7 @@ class PaymentsMixin(BillingMixin):
         seen_ids = set()
         for seen in theirs:
             seen_ids.add(seen.order_id)
-            row = self.db.one("SELECT * FROM rec_orders WHERE provider_order_id = ?", (seen.order_id,))
+            row = self.core.db.one("SELECT * FROM rec_orders WHERE provider_order_id = ?", (seen.order_id,))
             if row is None:
                 report["unknown_at_provider"].append(seen.order_id)
                 continue
@@ -354,12 +367,12 @@ class PaymentsMixin(BillingMixin):
                                              "ours_net_fen": net_ours, "provider_net_fen": seen.net_fen})
             else:
                 report["agreed"] += 1
-        for row in self.db.all("SELECT id, provider_order_id, amount_fen FROM rec_orders WHERE state = 'paid' AND created_at >= ? AND created_at < ?",
+        for row in self.core.db.all("SELECT id, provider_order_id, amount_fen FROM rec_orders WHERE state = 'paid' AND created_at >= ? AND created_at < ?",
                                (day, day_after(day))):
             if row["provider_order_id"] not in seen_ids:
                 report["mismatches"].append({"order_id": row["id"], "provider_order_id": row["provider_order_id"],
                                              "ours_net_fen": row["amount_fen"], "provider_net_fen": None})
-        for bill in self.db.all("SELECT id, order_id, total_fen FROM rec_bills WHERE state = 'refund_pending' AND order_id IS NOT NULL"):
+        for bill in self.core.db.all("SELECT id, order_id, total_fen FROM rec_bills WHERE state = 'refund_pending' AND order_id IS NOT NULL"):
             report["refunds_retried"] += int(self.refund_bill(bill["order_id"], bill["id"], bill["total_fen"], "对账补退"))
         return report
 

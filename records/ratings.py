@@ -5,29 +5,32 @@ import json
 from typing import Any
 
 from cockpit import rollups, sources
-from records.core import iso
+from records.core import RecordsCore, iso
 from records.models import RatingCreate
-from records.reports import ReportsMixin
 
 
-class RatingsMixin(ReportsMixin):
+class Ratings:
+
+    def __init__(self, core: RecordsCore) -> None:
+        self.core = core
+
     def add_rating(self, body: RatingCreate, device: str | None = None) -> dict[str, Any]:
-        with self.db.transaction() as conn:
-            remembered = self.recall_key(conn, body.idempotency_key, "rating")
+        with self.core.db.transaction() as conn:
+            remembered = self.core.recall_key(conn, body.idempotency_key, "rating")
             if remembered:
                 return {"rating_id": remembered["id"], "message_zh": "感谢您的评价，祝您健康！", "message_en": "Thank you for your feedback."}
-            cur = conn.execute(
-                "INSERT INTO rec_ratings (stars, tags, transaction_kind, transaction_id, comment, device, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rating_id = conn.execute(
+                "INSERT INTO rec_ratings (stars, tags, transaction_kind, transaction_id, comment, device, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (body.stars, json.dumps(body.tags, ensure_ascii=False), body.transaction_kind, body.transaction_id, body.comment,
-                 device, iso(self.now())))
-            self.remember_key(conn, body.idempotency_key, "rating", {"id": cur.lastrowid})
-            rollups.record(conn, *sources.rating(iso(self.now()), body.stars, device))
-            self.audit(conn, "rating_stored", rating_id=cur.lastrowid, stars=body.stars, transaction_kind=body.transaction_kind,
+                 device, iso(self.core.now()))).fetchone()[0]
+            self.core.remember_key(conn, body.idempotency_key, "rating", {"id": rating_id})
+            rollups.record(conn, *sources.rating(iso(self.core.now()), body.stars, device))
+            self.core.audit(conn, "rating_stored", rating_id=rating_id, stars=body.stars, transaction_kind=body.transaction_kind,
                        transaction_id=body.transaction_id)
-        return {"rating_id": cur.lastrowid, "message_zh": "感谢您的评价，祝您健康！", "message_en": "Thank you for your feedback."}
+        return {"rating_id": rating_id, "message_zh": "感谢您的评价，祝您健康！", "message_en": "Thank you for your feedback."}
 
     def rating_stats(self, since: str | None = None) -> dict[str, Any]:
-        rows = self.db.all("SELECT stars, tags, transaction_kind FROM rec_ratings WHERE created_at >= ?", (since or "",))
+        rows = self.core.db.all("SELECT stars, tags, transaction_kind FROM rec_ratings WHERE created_at >= ?", (since or "",))
         by_star = {str(s): 0 for s in range(1, 6)}
         tags: dict[str, int] = {}
         kinds: dict[str, int] = {}

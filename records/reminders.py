@@ -3,7 +3,7 @@
 The opt-in belongs to the patient (not to one booking): a patient who says "yes, text me" at the kiosk is
 reminded of every appointment they have from then on, until they opt out. By default the text goes to the phone
 on record, so the kiosk never needs to see the full number. The caller service's reminder scheduler reads
-:meth:`RemindersMixin.reminder_bookings` and plans the messages in its outbox (caller/notify/reminders.py). The table is
+:meth:`Reminders.reminder_bookings` and plans the messages in its outbox (caller/notify/reminders.py). The table is
 ``rec_reminder_optin`` (records/db.py).
 """
 from __future__ import annotations
@@ -23,15 +23,18 @@ def masked(channel: str, recipient: str) -> str:
     return mask_phone(recipient) if channel == "sms" else recipient[:4] + "…"
 
 
-class RemindersMixin(RecordsCore):
+class Reminders:
     """A patient's reminder opt-ins, and the appointments the reminder scheduler must know about."""
+
+    def __init__(self, core: RecordsCore) -> None:
+        self.core = core
 
     def reminder_view(self, patient_id: int) -> dict[str, Any]:
         """The patient's reminder opt-ins and the phone on record, numbers masked (what a kiosk may show)."""
-        patient = self.db.one("SELECT phone FROM rec_patients WHERE id = ?", (patient_id,))
+        patient = self.core.db.one("SELECT phone FROM rec_patients WHERE id = ?", (patient_id,))
         if patient is None:
             raise not_found("该就诊档案", "The patient record")
-        rows = self.db.all("SELECT channel, recipient, ts FROM rec_reminder_optin WHERE patient_id = ? ORDER BY channel",
+        rows = self.core.db.all("SELECT channel, recipient, ts FROM rec_reminder_optin WHERE patient_id = ? ORDER BY channel",
                            (patient_id,))
         phone = patient["phone"] or ""
         return {"patient_id": patient_id, "phone_masked": mask_phone(phone) if PHONE.match(phone) else None,
@@ -41,7 +44,7 @@ class RemindersMixin(RecordsCore):
     def set_reminders(self, patient_id: int, channel: str, to: str | None, by: str) -> dict[str, Any]:
         """Opt in to appointment reminders on one channel; an SMS without a number goes to the phone on record."""
         recipient = (to or "").strip().replace(" ", "").replace("-", "")
-        with self.db.transaction() as conn:
+        with self.core.db.transaction() as conn:
             row = conn.execute("SELECT phone FROM rec_patients WHERE id = ?", (patient_id,)).fetchone()
             if row is None:
                 raise not_found("该就诊档案", "The patient record")
@@ -55,26 +58,27 @@ class RemindersMixin(RecordsCore):
                     raise RecordsError("invalid_openid", "微信账号无效，请重新关注后再试。", "Not a WeChat openid.", status=422)
             else:
                 raise RecordsError("invalid_request", "通知方式只能是短信或微信。", "channel must be sms or wechat", status=422)
-            conn.execute("INSERT OR REPLACE INTO rec_reminder_optin (patient_id, channel, recipient, by, ts) "
-                         "VALUES (?, ?, ?, ?, ?)", (patient_id, channel, recipient, by, iso(self.now())))
-            self.audit(conn, "reminder_optin", patient_id=patient_id, channel=channel, to=masked(channel, recipient))
+            conn.execute('INSERT INTO rec_reminder_optin (patient_id, channel, recipient, "by", ts) VALUES (?, ?, ?, ?, ?) '
+                         'ON CONFLICT (patient_id, channel) DO UPDATE SET recipient = excluded.recipient, '
+                         '"by" = excluded."by", ts = excluded.ts', (patient_id, channel, recipient, by, iso(self.core.now())))
+            self.core.audit(conn, "reminder_optin", patient_id=patient_id, channel=channel, to=masked(channel, recipient))
         self.tell_scheduler()
         return {**self.reminder_view(patient_id),
                 "message_zh": "已为您开通预约提醒：就诊前一天和就诊前会给您发短信。",
                 "message_en": "You will be reminded the day before and shortly before each appointment."}
 
     def stop_reminders(self, patient_id: int, channel: str) -> dict[str, Any]:
-        with self.db.transaction() as conn:
+        with self.core.db.transaction() as conn:
             removed = conn.execute("DELETE FROM rec_reminder_optin WHERE patient_id = ? AND channel = ?",
                                    (patient_id, channel)).rowcount > 0
             if removed:
-                self.audit(conn, "reminder_optout", patient_id=patient_id, channel=channel)
+                self.core.audit(conn, "reminder_optout", patient_id=patient_id, channel=channel)
         return {**self.reminder_view(patient_id), "removed": removed}
 
     def tell_scheduler(self) -> None:
         """Something reminders depend on changed (an opt-in, a booking): the service plans at once, not at its
         next periodic look."""
-        wake = getattr(self.queue, "reminders_changed", None)
+        wake = getattr(self.core.queue, "reminders_changed", None)
         if wake is not None:
             wake()
 
@@ -94,4 +98,4 @@ class RemindersMixin(RecordsCore):
                 return []
             sql += f" AND r.id IN ({','.join('?' * len(registration_ids))})"
             params += registration_ids
-        return self.db.all(sql + " ORDER BY r.date, x.starts, r.id, o.channel", tuple(params))
+        return self.core.db.all(sql + " ORDER BY r.date, x.starts, r.id, o.channel", tuple(params))

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from records.core import iso
+from records.core import RecordsCore, iso
 from records.db import RowConn
 from records.errors import RecordsError, bad_request, not_found
-from records.holds import HoldsMixin
 from records.schedule import is_released, plan_day, release_moment, slot_has_ended
 from records.settings import KIND_NAMES_ZH, SESSION_NAMES_ZH
+
+if TYPE_CHECKING:  # the parts it works with (Records wires them)
+    from records.holds import Seats
+
 
 SESSION_NEXT_STEPS = "请到挂号窗口或自助机改约其他医生或时段，已缴费用将全额退回。"  # 停诊: what the patient does next
 
@@ -29,31 +32,37 @@ def _attr(obj: Any, name: str, default: Any = None) -> Any:
     return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
 
 
-class SchedulesMixin(HoldsMixin):
+class Schedules:
     """Builds each day's sessions and slots from the config on first use, and answers schedule questions."""
+
+    def __init__(self, core: RecordsCore, seats: Seats) -> None:
+        self.core = core
+        self.seats = seats
+
 
     def ensure_day(self, day: date) -> None:
         """Create the sessions and slots of `day` once (idempotent)."""
-        if self.db.one("SELECT 1 AS x FROM rec_sessions WHERE date = ? LIMIT 1", (day.isoformat(),)):
+        if self.core.db.one("SELECT 1 AS x FROM rec_sessions WHERE date = ? LIMIT 1", (day.isoformat(),)):
             return
-        planned = plan_day(self.doctors(), day, self.settings, self.emergency_departments())
+        planned = plan_day(self.core.doctors(), day, self.core.settings, self.core.emergency_departments())
         if not planned:
             return
-        with self.db.transaction() as conn:
+        with self.core.db.transaction() as conn:
             if conn.execute("SELECT 1 FROM rec_sessions WHERE date = ? LIMIT 1", (day.isoformat(),)).fetchone():
                 return
             for p in planned:
-                cur = conn.execute(
+                session_id = conn.execute(
                     "INSERT INTO rec_sessions (date, session, doctor_id, department_id, room_id, kind, fee_fen, starts, ends)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (day.isoformat(), p.session, p.doctor_id, p.department_id, p.room_id, p.kind, p.fee_fen, p.starts, p.ends))
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (day.isoformat(), p.session, p.doctor_id, p.department_id, p.room_id, p.kind, p.fee_fen, p.starts, p.ends),
+                ).fetchone()[0]
                 conn.executemany(
                     "INSERT INTO rec_slots (session_id, date, starts, ends, quota) VALUES (?, ?, ?, ?, ?)",
-                    [(cur.lastrowid, day.isoformat(), s, e, q) for s, e, q in p.slots])
+                    [(session_id, day.isoformat(), s, e, q) for s, e, q in p.slots])
 
     def _release_info(self, day: date, now: datetime) -> dict[str, Any]:
-        released = is_released(day, now, self.settings)
-        moment = release_moment(day, self.settings)
+        released = is_released(day, now, self.core.settings)
+        moment = release_moment(day, self.core.settings)
         info: dict[str, Any] = {"date": day.isoformat(), "released": released, "release_at": iso(moment) if day >= now.date() else None}
         if not released and day >= now.date():
             info["message_zh"] = f"{day.month}月{day.day}日的号源将于{moment.month}月{moment.day}日 {moment:%H:%M} 开放预约，请届时再来。"
@@ -61,7 +70,7 @@ class SchedulesMixin(HoldsMixin):
         return info
 
     def _session_view(self, s: dict[str, Any], slots: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
-        doctor = self.doctor(s["doctor_id"])
+        doctor = self.core.doctor(s["doctor_id"])
         day = date.fromisoformat(s["date"])
         open_ = s["status"] == "open"
         slot_views = [{
@@ -79,7 +88,7 @@ class SchedulesMixin(HoldsMixin):
     def _sessions(self, day: date, department_id: str | None = None, doctor_id: str | None = None,
                   session_id: int | None = None) -> list[dict[str, Any]]:
         self.ensure_day(day)
-        self.expire_holds()
+        self.seats.expire_holds()
         where, params = ["s.date = ?"], [day.isoformat()]
         if department_id:
             where.append("s.department_id = ?"); params.append(department_id)
@@ -87,23 +96,23 @@ class SchedulesMixin(HoldsMixin):
             where.append("s.doctor_id = ?"); params.append(doctor_id)
         if session_id:
             where.append("s.id = ?"); params.append(session_id)
-        sessions = self.db.all(f"SELECT * FROM rec_sessions s WHERE {' AND '.join(where)} ORDER BY s.session, s.kind DESC, s.doctor_id", tuple(params))
+        sessions = self.core.db.all(f"SELECT * FROM rec_sessions s WHERE {' AND '.join(where)} ORDER BY s.session, s.kind DESC, s.doctor_id", tuple(params))
         if not sessions:
             return []
         ids = tuple(s["id"] for s in sessions)
-        slots = self.db.all(f"SELECT * FROM rec_slots WHERE session_id IN ({','.join('?' * len(ids))}) ORDER BY starts", ids)
+        slots = self.core.db.all(f"SELECT * FROM rec_slots WHERE session_id IN ({','.join('?' * len(ids))}) ORDER BY starts", ids)
         by_session: dict[int, list[dict[str, Any]]] = {}
         for x in slots:
             by_session.setdefault(x["session_id"], []).append(x)
-        now = self.now()
+        now = self.core.now()
         return [self._session_view(s, by_session.get(s["id"], []), now) for s in sessions]
 
     def list_departments(self, day: str | None = None) -> dict[str, Any]:
-        now = self.now()
+        now = self.core.now()
         d = parse_day(day, now.date())
         sessions = self._sessions(d)
         out = []
-        for dep in self.departments():
+        for dep in self.core.departments():
             dep_id = str(_attr(dep, "id"))
             mine = [s for s in sessions if s["department_id"] == dep_id]
             out.append({
@@ -116,11 +125,11 @@ class SchedulesMixin(HoldsMixin):
         return {**self._release_info(d, now), "departments": out}
 
     def list_doctors(self, department_id: str | None, day: str | None = None) -> dict[str, Any]:
-        now = self.now()
+        now = self.core.now()
         d = parse_day(day, now.date())
         sessions = self._sessions(d, department_id=department_id)
         doctors = []
-        for doc in self.doctors():
+        for doc in self.core.doctors():
             if department_id and str(_attr(doc, "department")) != department_id:
                 continue
             mine = [{k: s[k] for k in ("session_id", "session", "session_zh", "kind", "kind_zh", "fee_fen", "status", "stop_notice", "remaining")}
@@ -134,9 +143,9 @@ class SchedulesMixin(HoldsMixin):
 
     def list_slots(self, department_id: str | None, day: str | None = None, doctor_id: str | None = None,
                    session: str | None = None) -> dict[str, Any]:
-        now = self.now()
+        now = self.core.now()
         d = parse_day(day, now.date())
-        if department_id and self.config is not None and self.department(department_id) is None:
+        if department_id and self.core.config is not None and self.core.department(department_id) is None:
             raise not_found("该科室", "The department")
         sessions = [s for s in self._sessions(d, department_id=department_id, doctor_id=doctor_id) if not session or s["session"] == session]
         info = self._release_info(d, now)
@@ -149,7 +158,7 @@ class SchedulesMixin(HoldsMixin):
 
     def stop_clinic(self, session_id: int, notice: str) -> dict[str, Any]:
         """停诊: no more numbers are sold; registrations already made are listed so staff can call the patients."""
-        with self.db.transaction() as conn:
+        with self.core.db.transaction() as conn:
             row = conn.execute("SELECT * FROM rec_sessions WHERE id = ?", (session_id,)).fetchone()
             if row is None:
                 raise not_found("该出诊时段", "The session")
@@ -157,45 +166,45 @@ class SchedulesMixin(HoldsMixin):
             affected = conn.execute(
                 "SELECT id, patient_id, state, visit_id FROM rec_registrations WHERE session_id = ? AND state IN ('held', 'final')",
                 (session_id,)).fetchall()
-            doctor = _attr(self.doctor(row["doctor_id"]), "name", "")
+            doctor = _attr(self.core.doctor(row["doctor_id"]), "name", "")
             what = f"{doctor}医生{SESSION_NAMES_ZH[row['session']]}" if doctor else f"本{SESSION_NAMES_ZH[row['session']]}"
             for reg in affected:
                 if reg["visit_id"]:
-                    self.tell(conn, "notify_visit", reg["visit_id"], "stopped", f"{reg['visit_id']}:stopped:session:{session_id}",
+                    self.core.tell(conn, "notify_visit", reg["visit_id"], "stopped", f"{reg['visit_id']}:stopped:session:{session_id}",
                               what=what, next=SESSION_NEXT_STEPS)
                 else:  # booked, not here yet: the addresses the patient gave for appointment reminders
                     to = [(r["channel"], r["recipient"]) for r in conn.execute(
                         "SELECT channel, recipient FROM rec_reminder_optin WHERE patient_id = ?", (reg["patient_id"],))]
                     if to:
-                        self.tell(conn, "notify_recipients", to, "stopped", f"booking:{reg['id']}:stopped:session:{session_id}",
+                        self.core.tell(conn, "notify_recipients", to, "stopped", f"booking:{reg['id']}:stopped:session:{session_id}",
                                   what=what, next=SESSION_NEXT_STEPS)
-            self.audit(conn, "clinic_stopped", before=row["status"], after="stopped", session_id=session_id,
+            self.core.audit(conn, "clinic_stopped", before=row["status"], after="stopped", session_id=session_id,
                        doctor_id=row["doctor_id"], date=row["date"], session=row["session"], notice=notice,
                        affected_registration_ids=[r["id"] for r in affected])
         return {"session_id": session_id, "status": "stopped", "stop_notice": notice,
                 "affected_registrations": [dict(r) for r in affected]}
 
     def notices(self, day: str | None = None) -> dict[str, Any]:
-        d = parse_day(day, self.now().date())
-        rows = self.db.all("SELECT * FROM rec_sessions WHERE date = ? AND status = 'stopped'", (d.isoformat(),))
+        d = parse_day(day, self.core.now().date())
+        rows = self.core.db.all("SELECT * FROM rec_sessions WHERE date = ? AND status = 'stopped'", (d.isoformat(),))
         return {"date": d.isoformat(), "notices": [{
-            "session_id": r["id"], "doctor_id": r["doctor_id"], "doctor_name": _attr(self.doctor(r["doctor_id"]), "name", r["doctor_id"]),
+            "session_id": r["id"], "doctor_id": r["doctor_id"], "doctor_name": _attr(self.core.doctor(r["doctor_id"]), "name", r["doctor_id"]),
             "department_id": r["department_id"], "session": r["session"], "session_zh": SESSION_NAMES_ZH[r["session"]],
             "notice": r["stop_notice"]} for r in rows]}
 
-    def _session_row(self, conn: RowConn, session_id: int) -> dict[str, Any]:
+    def session_row(self, conn: RowConn, session_id: int) -> dict[str, Any]:
         row = conn.execute("SELECT * FROM rec_sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
             raise not_found("该出诊时段", "The session")
         return dict(row)
 
-    def _refuse_unless_bookable(self, session: dict[str, Any], slot: dict[str, Any], now: datetime) -> None:
+    def refuse_unless_bookable(self, session: dict[str, Any], slot: dict[str, Any], now: datetime) -> None:
         day = date.fromisoformat(session["date"])
         if session["status"] != "open":
             raise RecordsError("clinic_stopped", f"对不起，该医生本时段已停诊（{session['stop_notice'] or '临时停诊'}），请选择其他医生或时段。",
                                "The doctor's session is stopped; please choose another doctor or time.")
         if day < now.date() or slot_has_ended(day, slot["ends"], now):
             raise RecordsError("slot_past", "对不起，该时段已结束，请选择其他时段。", "That time has passed; please choose another.")
-        if not is_released(day, now, self.settings):
+        if not is_released(day, now, self.core.settings):
             info = self._release_info(day, now)
             raise RecordsError("not_released", info["message_zh"], info["message_en"], release_at=info["release_at"])

@@ -133,13 +133,13 @@ class Notifications:
         return added
 
     def _write(self, conn, targets, event: str, key: str, params: dict[str, Any]) -> int:
-        raw = getattr(conn, "raw", conn)  # records hands its row-factory wrapper of the same connection
-        if raw is not self.service.store.conn or not targets:
+        writer = self.service.store.conn  # records hands its row-factory wrapper of the same connection
+        if getattr(conn, "raw", conn) is not getattr(writer, "raw", writer) or not targets:
             return 0  # records on a database of their own: the outbox is not in that transaction
         context = self._context(self.service.clock())
         messages = [plan.message(context, visit, event, key, channel, to, **params)
                     for visit, optins in targets for channel, to in optins]
-        added = self.outbox.enqueue(raw, messages, context.now)
+        added = self.outbox.enqueue(writer, messages, context.now)
         if added:
             self.sender.wake()
         return added

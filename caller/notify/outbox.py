@@ -34,7 +34,7 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS notify_outbox_visit ON notify_outbox(visit_id)",
     "CREATE INDEX IF NOT EXISTS notify_outbox_ref ON notify_outbox(gateway_ref)",
     """CREATE TABLE IF NOT EXISTS notify_optin (
-        visit_id TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL, by TEXT NOT NULL, ts TEXT NOT NULL,
+        visit_id TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL, "by" TEXT NOT NULL, ts TEXT NOT NULL,
         PRIMARY KEY (visit_id, channel))""",
 )
 
@@ -64,7 +64,9 @@ class Outbox:
 
     # ------------------------------------------------------------------ opt-ins
     def opt_in(self, conn: sqlite3.Connection, visit_id: str, channel: str, recipient: str, by: str, now: datetime) -> None:
-        conn.execute("INSERT OR REPLACE INTO notify_optin(visit_id, channel, recipient, by, ts) VALUES (?,?,?,?,?)",
+        conn.execute('INSERT INTO notify_optin(visit_id, channel, recipient, "by", ts) VALUES (?,?,?,?,?) '
+                     'ON CONFLICT (visit_id, channel) DO UPDATE SET recipient = excluded.recipient, '
+                     '"by" = excluded."by", ts = excluded.ts',
                      (visit_id, channel, recipient, by, _ts(now)))
 
     def opt_out(self, conn: sqlite3.Connection, visit_id: str, channel: str) -> bool:
@@ -96,11 +98,13 @@ class Outbox:
                  _ts(m.due_at), _ts(m.expires_at) if m.expires_at else None, _ts(m.due_at)) for m in messages]
         if not rows:
             return 0
-        before = conn.total_changes
-        conn.executemany(
-            "INSERT OR IGNORE INTO notify_outbox(key, event, channel, recipient, template, params, text, visit_id, "
-            "created_at, due_at, expires_at, next_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        return conn.total_changes - before
+        added = 0
+        for row in rows:  # a key already in the outbox is the same message: kept once
+            added += len(conn.execute(
+                "INSERT INTO notify_outbox(key, event, channel, recipient, template, params, text, visit_id, "
+                "created_at, due_at, expires_at, next_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT (key) DO NOTHING RETURNING id", row).fetchall())
+        return added
 
     def due(self, now: datetime, limit: int = 100) -> list[Outgoing]:
         """Open messages whose time has come, oldest first, at most one per recipient: the oldest open one.

@@ -97,8 +97,8 @@ class _StateCollector(Collector):
             devices.add_metric([d["device"], str(d.get("role") or ""), str(d.get("status") or "unknown")], 1)
         yield devices
 
-        path = service.store.path
-        if path != ":memory:":
+        path = service.store.local_file
+        if path is not None:
             size = GaugeMetricFamily("hospital_database_bytes", "Size of the database file", labels=["file"])
             for name, file in (("db", path), ("wal", f"{path}-wal")):
                 try:

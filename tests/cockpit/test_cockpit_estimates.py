@@ -27,9 +27,9 @@ def test_the_estimate_by_hand():
 
 
 @pytest.fixture
-def service(tmp_path):
+def service(store_url):
     clock = ManualClock(datetime(2026, 11, 23, 8, 0))
-    svc = CallerService(load_hospital(DEMO_CONFIG), tmp_path / "hospital.db", clock=clock)
+    svc = CallerService(load_hospital(DEMO_CONFIG), store_url, clock=clock)
     svc.test_clock = clock
     yield svc
     svc.close()

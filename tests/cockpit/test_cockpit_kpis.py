@@ -27,8 +27,8 @@ def clock():
 
 
 @pytest.fixture
-def service(hospital, clock, tmp_path):
-    svc = CallerService(hospital, tmp_path / "hospital.db", clock=clock)
+def service(hospital, clock, store_url):
+    svc = CallerService(hospital, store_url, clock=clock)
     yield svc
     svc.close()
 
@@ -108,7 +108,7 @@ def test_rebuild_gives_the_same_rollups_as_the_commands(service, clock):
 
 def _rollup_rows(service) -> list[tuple]:
     with service.store.read() as conn:
-        return (sorted(conn.execute("SELECT dim, day, key, measure, n, round(total, 3) FROM rollup WHERE n != 0 OR total != 0"))
+        return (sorted(conn.execute("SELECT dim, day, key, measure, n, round(CAST(total AS NUMERIC), 3) FROM rollup WHERE n != 0 OR total != 0"))
                 + sorted(conn.execute("SELECT dim, day, key, measure, bucket, n FROM rollup_hist WHERE n != 0")))
 
 

@@ -12,6 +12,7 @@ from caller.config import DEMO_CONFIG, load_hospital
 from caller.notify.settings import NotifySettings, SmsSettings
 from caller.notify.simulator import GatewaySimulator
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, free_port, run_service
+from tests.pg_fixture import pg_cluster, pg_url, store_url  # noqa: F401 - fixtures
 
 SECRET = "test-gateway-secret"
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True,
@@ -73,10 +74,10 @@ def clock() -> RunningClock:
 
 
 @pytest.fixture
-def live(hospital, gateway, tmp_path, clock):
+def live(hospital, gateway, store_url, clock):
     port = free_port()
     settings = notify_settings(gateway.url, f"http://127.0.0.1:{port}/api/v1/notify/sms/status")
-    with run_service(hospital.model_copy(update={"notify": settings}), tmp_path / "hospital.db", clock=clock,
+    with run_service(hospital.model_copy(update={"notify": settings}), store_url, clock=clock,
                      records=False, port=port) as url:
         yield url
 

@@ -10,6 +10,7 @@ from caller.testing import ManualClock
 from hardware.payment import Outcome, SimulatedProvider
 from records.testing import LiveRecords, serve_records
 from records_helpers import Api, logged_in
+from tests.pg_fixture import pg_cluster, pg_url, store_url  # noqa: F401 - fixtures
 
 MONDAY_0820 = datetime(2026, 11, 23, 8, 20)
 
@@ -26,8 +27,8 @@ def provider(clock: ManualClock) -> SimulatedProvider:
 
 
 @pytest.fixture
-def live(tmp_path, clock, provider) -> Iterator[LiveRecords]:
-    with serve_records(db_path=tmp_path / "hospital.db", clock=clock, payments=provider) as service:
+def live(store_url, clock, provider) -> Iterator[LiveRecords]:
+    with serve_records(db_path=store_url, clock=clock, payments=provider) as service:
         yield service
 
 

@@ -13,6 +13,7 @@ from records.ids import make_id_number
 from records.models import Identify
 from records.backend import open_records
 from records_helpers import logged_in, new_patient
+from tests.pg_fixture import connect_db
 
 ITEMS = [{"code": "WBC", "name": "白细胞计数", "result": "11.2", "unit": "10^9/L", "ref_low": 3.5, "ref_high": 9.5}]
 
@@ -60,9 +61,9 @@ def test_old_audit_and_events_move_to_a_monthly_archive_and_the_audit_query_stil
     moved = service.prune()
     assert moved["audit"] >= 2 and moved["idempotency"] >= 1
     path = service.store.path
-    archive = service.store.archive_path("2026-11")
-    assert archive.exists()
-    with sqlite3.connect(path) as conn:
+    if service.store.dialect == "sqlite":  # PostgreSQL keeps archived rows in audit_archive / events_archive
+        assert service.store.archive_path("2026-11").exists()
+    with connect_db(path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM audit WHERE visit_id = ?", (visit["id"],)).fetchone()[0] == 0
         assert conn.execute("SELECT COUNT(*) FROM idempotency WHERE key = 'register:old-visit'").fetchone()[0] == 0
         assert conn.execute("SELECT COUNT(*) FROM audit WHERE ts >= '2027-01-01'").fetchone()[0] == 3

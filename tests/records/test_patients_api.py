@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import base64
-import sqlite3
 
 from records_helpers import new_patient
 from records.ids import make_id_number
+from tests.pg_fixture import connect_db
 
 PHOTO = bytes(range(256)) * 4  # the reader's 1024 opaque bytes
 
@@ -24,7 +24,7 @@ def test_id_card_record_keeps_every_field_and_the_photo_but_answers_masked(kiosk
     assert patient["name"] == "李秀英" and patient["has_photo"] is True
     assert patient["id_number_masked"] == number[:6] + "********" + number[-4:]
     assert number not in str(data)
-    with sqlite3.connect(live.records.db.path) as db:
+    with connect_db(live.records.db.path) as db:
         row = db.execute("SELECT id_number, address, authority, valid_to, photo FROM rec_patients WHERE id = ?",
                          (patient["patient_id"],)).fetchone()
     assert row == (number, "北京市东城区东华门街道1号", "北京市公安局东城分局", "长期", PHOTO)

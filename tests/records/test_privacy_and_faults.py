@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from records_helpers import first_slot
 from records.ids import make_id_number
+from tests.pg_fixture import connect_db
 
 
 def test_id_numbers_never_appear_in_responses_logs_or_queue_events(kiosk, provider, live, caplog):
@@ -25,7 +25,7 @@ def test_id_numbers_never_appear_in_responses_logs_or_queue_events(kiosk, provid
     assert all(number not in str(r) for r in responses)
     assert number[:6] + "********" + number[-4:] in str(responses[0])
     assert all(number not in rec.getMessage() for rec in caplog.records)
-    with sqlite3.connect(live.records.db.path) as db:
+    with connect_db(live.records.db.path) as db:
         events = " ".join(row[0] for row in db.execute("SELECT data FROM events"))
         audit = " ".join(str(row) for row in db.execute("SELECT * FROM audit"))
     assert events and number not in events and number not in audit

@@ -85,6 +85,12 @@ def full_scans(path: str, statements: set[str]) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
+def store_url(tmp_path) -> str:
+    """SQLite only: these tests read SQLite's own query plans (PostgreSQL plans on the same indexes)."""
+    return str(tmp_path / "hospital.db")
+
+
+@pytest.fixture
 def traced(live):
     """Every statement the service runs from now on, on its writing connection and on every reader."""
     seed_history(live.records.db.path)

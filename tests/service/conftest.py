@@ -10,6 +10,7 @@ from caller.config import DEMO_CONFIG, load_hospital
 from caller.testing import DEMO_PASSWORD as PASSWORD
 from caller.testing import DEMO_TOKENS as T
 from caller.testing import ManualClock, run_service
+from tests.pg_fixture import pg_cluster, pg_url, store_url  # noqa: F401 - fixtures
 
 KIOSK = T["kiosk"]
 CONSOLE_NK = T["console_nk"]
@@ -26,9 +27,9 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def live(hospital, tmp_path, clock):
-    """The service on a fresh database with a movable clock; a str base URL with .service."""
-    with run_service(hospital, tmp_path / "hospital.db", clock=clock, records=False) as url:
+def live(hospital, store_url, clock):
+    """The service on a fresh database (SQLite, then PostgreSQL) with a movable clock; a str base URL with .service."""
+    with run_service(hospital, store_url, clock=clock, records=False) as url:
         yield url
 
 

@@ -1,0 +1,234 @@
+"""The PostgreSQL store: the same methods, schema and promise as the SQLite one (caller/store.py), on a server.
+
+``caller serve --db postgresql://user@host/hospital`` (or ``Store("postgresql://...")``) selects it; records share it.
+
+Writes: ONE writer connection (autocommit off by our own ``BEGIN`` ... ``COMMIT``), guarded by the store's lock,
+exactly like the SQLite writer. A command is acknowledged only after ``COMMIT`` returned, and the store insists on
+``synchronous_commit`` at least ``on`` (``off`` is raised to ``on`` for our session; ``remote_apply`` and friends,
+set for synchronous replication, are kept): an acknowledged command is on the primary's disk, and on the synchronous
+standby's too when one is configured (docs/high-availability.md). Event ``seq`` comes from an identity column.
+
+The writer connection is the unit of fencing. :attr:`PostgresStore.on_connect` (when set) runs on every new writer
+connection before it writes anything; :attr:`before_write` before every transaction. A leadership object takes a
+session-level advisory lock in ``on_connect`` (raising to refuse), so every write goes through the connection that
+holds the lock: when that connection is lost the lock is gone with it, the store refuses writes (503
+``storage_unavailable``) and reconnects only through ``on_connect`` again (notes in docs/high-availability.md).
+
+Reads that are not part of a command use a small pool of read-only connections (caller/pgdb.py).
+Retention: old events and audit rows move into ``events_archive`` / ``audit_archive`` tables of the same database
+(SQLite moves them into monthly files).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import psycopg
+
+from caller.clock import HospitalClock
+from caller.pgdb import PgConnection, PgReaders, RetryOnce, connect
+from caller.store import DURABLE_SYNCHRONOUS, MIGRATIONS, SCHEMA, StorageError, Store
+
+log = logging.getLogger("caller.store")
+
+_DURABLE_COMMIT = ("on", "remote_write", "remote_apply", "local")  # 'local': this server's disk, no standby wait
+
+
+def unreachable() -> StorageError:
+    return StorageError("storage_unavailable",
+                        "对不起，叫号服务暂时连不上数据库，操作未完成，请稍候再试或联系信息科。",
+                        "The PostgreSQL server cannot be reached; nothing was changed. It is retried by itself; "
+                        "please call IT support if this lasts.")
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password (for logs and /healthz)."""
+    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
+
+
+class PostgresStore(Store):
+    """Store on PostgreSQL. Thread-safe: one writer connection under a re-entrant lock, plus a reader pool."""
+
+    dialect = "postgresql"
+
+    def __init__(self, path: str, synchronous: str = "FULL",
+                 on_connect: Callable[[psycopg.Connection], None] | None = None):
+        self.path = str(path)
+        self.url = self.path
+        self.clock: Callable[[], datetime] = HospitalClock()
+        self.problem: StorageError | None = None
+        self._lock_file = None
+        self._identity = None
+        self.lock = threading.RLock()
+        self._depth = 0
+        self.on_connect = on_connect  # fencing hook: runs on each new writer connection (may raise to refuse)
+        self.before_write: Callable[[psycopg.Connection], None] | None = None  # runs before every transaction
+        self.conn: PgConnection = self._open_writer()
+        self.db = None  # no sqlite-utils here
+        self._create_tables()
+        self.read = PgReaders(self.path, self._live_writer, self.lock, self._lost)
+
+    def _live_writer(self) -> PgConnection:
+        """The writer for a read inside the lock. Inside a transaction: as it is (a lost connection fails the
+        transaction). Outside: a new one when the last failed, and a read that finds it gone is sent once more on a
+        new writer connection (made through on_connect: fencing holds)."""
+        if self._depth:
+            return self.conn
+        if self.problem is not None or self.conn.raw.closed or self.conn.raw.broken:
+            self._reconnect()
+        return RetryOnce(self.conn.raw, self._reopen_writer)
+
+    def _reopen_writer(self) -> psycopg.Connection:
+        self._reconnect()
+        return self.conn.raw
+
+    def _lost(self, exc: BaseException) -> None:
+        """A statement failed because the server is out of reach: refuse (503) until a connection works again."""
+        self.problem = unreachable()
+        raise self.problem from exc
+
+    # ------------------------------------------------------------------ the writer connection
+    def _open_writer(self) -> PgConnection:
+        raw = connect(self.path, application_name="hospital-caller-writer")
+        setting = raw.execute("SHOW synchronous_commit").fetchone()[0]
+        if setting not in _DURABLE_COMMIT:  # 'off' would acknowledge commits that a crash can lose
+            raw.execute("SET synchronous_commit = on")
+        if self.on_connect is not None:
+            try:
+                self.on_connect(raw)
+            except BaseException:
+                raw.close()
+                raise
+        return PgConnection(raw)
+
+    def writer_connection(self) -> psycopg.Connection:
+        """The raw psycopg connection every write goes through (hold :attr:`lock` while using it)."""
+        return self.conn.raw
+
+    def _reconnect(self) -> None:
+        try:
+            self.conn.raw.close()
+        except psycopg.Error:
+            pass
+        try:
+            self.conn = self._open_writer()
+        except psycopg.OperationalError as exc:
+            self.problem = unreachable()
+            raise self.problem from exc
+        self.problem = None
+        log.warning("PostgreSQL writer connection re-established (%s)", safe_url(self.path))
+
+    @property
+    def local_file(self) -> str | None:
+        return None
+
+    # ------------------------------------------------------------------ integrity
+    def check_writable(self) -> None:
+        """StorageError while the database cannot be reached (a new writer connection is tried first)."""
+        with self.lock:
+            if self.problem is not None or self.conn.raw.closed or self.conn.raw.broken:
+                self._reconnect()
+
+    def note_failure(self, exc: BaseException) -> None:
+        if isinstance(exc, psycopg.OperationalError) or self.conn.raw.broken or self.conn.raw.closed:
+            self.problem = unreachable()  # the commit's fate is unknown: the service rebuilds from the database
+            raise self.problem from exc
+        if isinstance(exc, psycopg.errors.DiskFull):
+            self.problem = StorageError("disk_full", "对不起，数据库服务器磁盘已满，操作未完成，请联系信息科。",
+                                        "The database server's disk is full; nothing was changed. Please call IT "
+                                        "support.", status=507)
+            raise self.problem from exc
+
+    def note_success(self) -> None:
+        self.problem = None
+
+    def synchronous_level(self) -> int:
+        """2 (as SQLite's FULL) when commits wait for the disk, 0 when they do not."""
+        with self.lock:
+            setting = self.conn.execute("SHOW synchronous_commit").fetchone()[0]
+        return DURABLE_SYNCHRONOUS if setting in _DURABLE_COMMIT else 0
+
+    # ------------------------------------------------------------------ schema
+    def _create_tables(self) -> None:
+        with self.transaction() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(724)")  # two services creating the schema at once
+            conn.executescript(SCHEMA)
+            for table, column, kind in MIGRATIONS:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+
+    def columns(self, table: str) -> list[str]:
+        rows = self.conn.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                                 "current_schema() AND table_name = ? ORDER BY ordinal_position", (table,)).fetchall()
+        return [r[0] for r in rows]
+
+    def close(self) -> None:
+        self.read.close()
+        with self.lock:
+            self.conn.raw.close()
+
+    # ------------------------------------------------------------------ transaction (Store.transaction's steps)
+    driver_error = psycopg.Error
+
+    def _begin(self) -> None:
+        if self.before_write is not None:  # fencing: the leadership object may refuse here
+            self.before_write(self.conn.raw)
+        try:
+            self.conn.execute("BEGIN")
+        except psycopg.OperationalError:  # the server restarted since the last command: one new connection
+            self._reconnect()             # (through on_connect: fencing holds), nothing was sent yet
+            self.conn.execute("BEGIN")
+
+    def _rollback(self) -> None:
+        try:
+            if not self.conn.raw.closed and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        except psycopg.Error:
+            pass
+
+    def load(self, since_day: str = ""):
+        self.check_writable()
+        return super().load(since_day)
+
+    # ------------------------------------------------------------------ retention
+    def archives(self) -> list[Path]:
+        return []  # archived rows stay in this database (audit() reads audit_archive)
+
+    def archive_path(self, month: str) -> Path:
+        raise NotImplementedError("PostgreSQL keeps archived rows in the *_archive tables")
+
+    def _archive(self, table: str, pk: str, where: str, params: tuple, batch: int) -> int:
+        moved = 0
+        with self.transaction() as conn:
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {table}_archive (LIKE {table} INCLUDING ALL)")
+        names = ", ".join(f'"{c}"' for c in self.columns(table))
+        while True:
+            with self.transaction() as conn:
+                ids = [r[0] for r in conn.execute(f"SELECT {pk} FROM {table} WHERE {where} ORDER BY {pk} LIMIT ?",
+                                                  params + (batch,)).fetchall()]
+                if not ids:
+                    return moved
+                conn.execute(f"INSERT INTO {table}_archive ({names}) SELECT {names} FROM {table} "
+                             f"WHERE {pk} BETWEEN ? AND ? AND {where} ON CONFLICT DO NOTHING",
+                             (ids[0], ids[-1]) + params)
+                conn.execute(f"DELETE FROM {table} WHERE {pk} BETWEEN ? AND ? AND {where}", (ids[0], ids[-1]) + params)
+                moved += len(ids)
+            if len(ids) < batch:
+                return moved
+
+    def audit(self, visit_id: str | None = None, limit: int = 500) -> list[dict]:
+        rows = super().audit(visit_id, limit)
+        if len(rows) >= limit or not self._has_table("audit_archive"):
+            return rows
+        where, params = ("WHERE visit_id = ?", (visit_id,)) if visit_id else ("", ())
+        with self.read() as conn:
+            older = conn.execute('SELECT ts, "user", device, action, visit_id, before, after, detail FROM '
+                                 f"audit_archive {where} ORDER BY id DESC LIMIT ?",
+                                 params + (limit - len(rows),)).fetchall()
+        import json
+
+        keys = ("ts", "user", "device", "action", "visit_id", "before", "after", "detail")
+        return [dict(zip(keys, r[:7] + (json.loads(r[7] or "{}"),))) for r in older[::-1]] + rows
