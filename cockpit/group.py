@@ -2,7 +2,7 @@
 
 Each campus is one schema of the same database, with its own hospital file and its own services
 (``--db "postgresql://.../hospital?options=-csearch_path%3Deast"``). Every service registers its campus in
-``public.campuses`` (schema, names, session minutes) when it starts; the group view reads each registered campus's
+``hospital_group.campuses`` (schema, names, session minutes) when it starts; the group view reads each registered campus's
 rollups (counts, sums and minute histograms: they add up exactly) and sums them. No campus reads another's visits,
 only its daily rollups; on SQLite there is no group.
 """
@@ -17,9 +17,11 @@ from cockpit import rollups
 from cockpit.kpis import KPIS
 from cockpit.report import kpis_of, open_minutes, session_minutes
 
-REGISTRY = """CREATE TABLE IF NOT EXISTS public.campuses (
+# the group's own schema (no campus's): which campuses there are
+REGISTRY = ("CREATE SCHEMA IF NOT EXISTS hospital_group",
+            """CREATE TABLE IF NOT EXISTS hospital_group.campuses (
     schema_name TEXT PRIMARY KEY, name TEXT NOT NULL, name_en TEXT NOT NULL, session_minutes REAL NOT NULL,
-    updated_at TEXT NOT NULL)"""
+    updated_at TEXT NOT NULL)""")
 GROUP_ZH, GROUP_EN = "集团（全部院区）", "Group (all campuses)"
 
 
@@ -37,11 +39,21 @@ def is_group_store(store: Any) -> bool:
 
 def register(store: Any, config: Any, now: str) -> str:
     """Record this service's campus (its schema) in the group's registry; the schema's name."""
+    import psycopg
+
+    try:
+        return _register(store, config, now)
+    except psycopg.errors.UniqueViolation:  # another campus created the registry at the same moment
+        return _register(store, config, now)
+
+
+def _register(store: Any, config: Any, now: str) -> str:
     with store.transaction() as conn:
-        conn.execute(REGISTRY)
+        for statement in REGISTRY:
+            conn.execute(statement)
         schema = conn.execute("SELECT current_schema()").fetchone()[0]
         conn.execute(
-            "INSERT INTO public.campuses (schema_name, name, name_en, session_minutes, updated_at) "
+            "INSERT INTO hospital_group.campuses (schema_name, name, name_en, session_minutes, updated_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (schema_name) DO UPDATE SET name = excluded.name, "
             "name_en = excluded.name_en, session_minutes = excluded.session_minutes, updated_at = excluded.updated_at",
             (schema, config.hospital.name, config.hospital.name_en or config.hospital.name,
@@ -51,9 +63,10 @@ def register(store: Any, config: Any, now: str) -> str:
 
 def campuses(conn: Any) -> list[Campus]:
     """The registered campuses, by name (none before the first service registered)."""
-    if conn.execute("SELECT to_regclass('public.campuses')").fetchone()[0] is None:
+    if conn.execute("SELECT to_regclass('hospital_group.campuses')").fetchone()[0] is None:
         return []
-    rows = conn.execute("SELECT schema_name, name, name_en, session_minutes FROM public.campuses ORDER BY name")
+    rows = conn.execute("SELECT schema_name, name, name_en, session_minutes FROM hospital_group.campuses "
+                        "ORDER BY name")
     return [Campus(r[0], r[1], r[2], float(r[3])) for r in rows.fetchall()]
 
 
