@@ -12,8 +12,9 @@ Integrity: one service per database file (an exclusive lock on ``<db>.lock`` nam
 store notices its file deleted or replaced and a full disk, refuses writes with :class:`StorageError`
 (503/507, a clear message) instead of acknowledging them, and reports it in :attr:`Store.problem`.
 
-The public surface is the :class:`Store` class below; a PostgreSQL store would implement the
-same methods (it is the only thing the service and API call).
+The public surface is the :class:`Store` class below (it is the only thing the service and API call);
+``Store("postgresql://...")`` gives the PostgreSQL store with the same methods, schema and promise
+(caller/pgstore.py, docs/high-availability.md).
 """
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""The records tables in the hospital SQLite file (shared with the caller service), and a write transaction.
+"""The records tables in the hospital database (shared with the caller service), and a write transaction.
 
-All writes go through `RecordsDB.transaction()`: one connection guarded by a lock, BEGIN IMMEDIATE, so a
-check-then-change (like taking the last seat of a slot) is atomic against other threads and processes.
+All writes go through `RecordsDB.transaction()`: on the caller store's one writing connection (SQLite: BEGIN
+IMMEDIATE; PostgreSQL: the store's writer, caller/pgstore.py) guarded by its lock, so a check-then-change (like
+taking the last seat of a slot) is atomic against other threads, and records and queue rows commit together. The
+SQL is written once, in what both databases run (caller/pgdb.py translates placeholders and types).
 """
 from __future__ import annotations
 

@@ -3,6 +3,7 @@ replica promoted. With synchronous replication every command the service acknowl
 with asynchronous replication what the replica had not received is lost (docs/high-availability.md)."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 import pytest
@@ -87,4 +88,37 @@ def test_an_asynchronous_replica_loses_what_it_had_not_received(primary):
         assert not {a["id"] for a in after} & visits  # acknowledged, and gone: what asynchronous mode can lose
     finally:
         replica.stop("immediate")
+        replica.remove()
+
+
+def test_with_the_synchronous_replica_down_a_command_waits_and_is_acknowledged_only_once_it_is_replicated(primary):
+    replica = primary.start_replica(name="standby1")
+    try:
+        primary.configure(synchronous_standby_names="'FIRST 1 (standby1)'", synchronous_commit="on")
+        primary.reload()
+        primary.wait_synchronous("standby1")
+        url = primary.create_database("hospital")
+        with _serve(url) as live, CallerClient(live, DEMO_TOKENS["kiosk"]) as kiosk:
+            kiosk.register("NK", name="王小明")
+            replica.stop("fast")  # the only synchronous standby goes down
+            answered = threading.Event()
+            answers: list[dict] = []
+
+            def register() -> None:
+                with CallerClient(live, DEMO_TOKENS["kiosk"], timeout=60) as other:
+                    answers.append(_ack(other.register("NK", name="李秀英")))
+                answered.set()
+
+            worker = threading.Thread(target=register)
+            worker.start()
+            assert not answered.wait(3)  # not acknowledged while no standby has it (kiosks see 请稍候)
+            replica.start()  # back: it catches up, the commit returns, the kiosk gets its answer
+            assert answered.wait(60)
+            worker.join()
+        primary.stop("immediate")
+        replica.promote()
+        replica.wait_ready()
+        visits, _ = _stored(replica.url("hospital"))
+        assert answers[0]["id"] in visits
+    finally:
         replica.remove()

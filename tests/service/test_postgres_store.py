@@ -1,18 +1,21 @@
 """The PostgreSQL store keeps the SQLite store's promises: the same tables, commits that wait for the disk, event
 numbers from the database that go on after a restart, no acknowledgement while the server is out of reach (and
-service again by itself when it is back), and a writer connection that a fencing hook can refuse."""
+service again by itself when it is back), a writer connection that a fencing hook can refuse, and databases of
+earlier versions migrated on both."""
 from __future__ import annotations
 
 from datetime import datetime
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from caller.api.app import create_app
+from caller.client import CallerClient
 from caller.config import DEMO_CONFIG, load_hospital
 from caller.pgcluster import PostgresCluster, available
 from caller.store import DURABLE_SYNCHRONOUS, StorageError, Store
-from caller.testing import DEMO_TOKENS, ManualClock
+from caller.testing import DEMO_TOKENS, ManualClock, run_service_process
 from tests.pg_fixture import connect_db
 
 ADMIN = {"Authorization": f"Bearer {DEMO_TOKENS['admin']}"}
@@ -110,3 +113,27 @@ def test_a_fencing_hook_refuses_a_new_writer_connection(pg_url):
     second = Store(pg_url, on_connect=leader_only)
     assert len(held) == 2
     second.close()
+
+
+def test_a_database_of_an_earlier_version_gets_the_new_columns_on_both_stores(store_url):
+    with connect_db(store_url) as conn:  # the idempotency table as the first versions made it (no body_hash)
+        conn.execute("CREATE TABLE idempotency (key TEXT PRIMARY KEY, actor TEXT, status INTEGER, response TEXT, ts TEXT)")
+        conn.execute("INSERT INTO idempotency VALUES ('register:k1', 'kiosk', 200, '{\"ok\": true}', '2026-11-22T09:00:00')")
+    store = Store(store_url)
+    try:
+        assert "body_hash" in store.columns("idempotency")
+        assert store.idempotent_response("register:k1") == ("kiosk", 200, {"ok": True}, "")  # kept, still answered
+    finally:
+        store.close()
+    Store(store_url).close()  # a second start adds nothing twice
+
+
+def test_caller_serve_with_a_postgresql_url_serves_the_queue_and_records_from_it(pg_url):
+    with run_service_process(DEMO_CONFIG, pg_url) as proc, CallerClient(proc.base_url, DEMO_TOKENS["kiosk"]) as kiosk:
+        visit = kiosk.register("NK", name="王小明")["visit"]
+        departments = httpx.get(proc.base_url + "/api/v1/records/departments",
+                                headers={"Authorization": f"Bearer {DEMO_TOKENS['kiosk']}"}, timeout=10)
+        assert departments.status_code == 200 and departments.json()["departments"]
+    with connect_db(pg_url) as conn:  # in PostgreSQL, where the command was acknowledged
+        assert conn.execute("SELECT state FROM visits WHERE id = ?", (visit["visit_id"],)).fetchone() == ("registered",)
+        assert conn.execute("SELECT COUNT(*) FROM rec_sessions").fetchone()[0] > 0
