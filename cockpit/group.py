@@ -2,9 +2,9 @@
 
 Each campus is one schema of the same database, with its own hospital file and its own services
 (``--db "postgresql://.../hospital?options=-csearch_path%3Deast"``). Every service registers its campus in
-``hospital_group.campuses`` (schema, names, session minutes) when it starts; the group view reads each registered campus's
-rollups (counts, sums and minute histograms: they add up exactly) and sums them. No campus reads another's visits,
-only its daily rollups; on SQLite there is no group.
+``hospital_group.campuses`` (schema, names, session minutes) when it starts; the group view reads each registered
+campus's rollups (counts, sums and minute histograms: they add up exactly) and sums them. No campus reads another's
+visits, only its daily rollups; on SQLite there is no group.
 """
 from __future__ import annotations
 
