@@ -329,7 +329,9 @@ def simulate_cmd(args: argparse.Namespace) -> int:
         if not arrivals:
             print(f"{args.day} 没有就诊记录 / no visits stored for {args.day}", file=sys.stderr)
             return 1
-    rows = simulate.compare(happened, simulate.replay(config, day, arrivals), simulate.replay(changed, day, arrivals))
+    rooms = happened.rooms if happened is not None and happened.rooms else None
+    rows = simulate.compare(happened, simulate.replay(config, day, arrivals, rooms=rooms),
+                            simulate.replay(changed, day, arrivals, rooms=rooms and rooms + (args.open_room or [])))
     names = ("measure", "happened", "replayed as it was", "what-if")
     print("  ".join(f"{n:>20}" for n in names))
     for row in rows:

@@ -110,6 +110,10 @@ class CallerService:
         self._help_closed: dict[str, HelpCall] = {}  # closed since start: the kiosk reads how its call ended
         self._seen: dict[str, datetime] = {}  # device -> last request (any route) by the service clock
         self._device_alerts: dict[str, dict] = {}  # device or part -> its view while at fault / offline
+        # device or part -> since when it is at fault or offline, from the kept history (survives a restart)
+        self._down_since: dict[str, str] = {d: ts for d, (state, ts) in self.store.last_device_states().items()
+                                            if state in PROBLEMS}
+        self._unanswered: dict[str, dict] = {}  # department -> its wait alert no staff has acted on yet
         self._help_waiters: dict = {}  # help id -> asyncio.Event a waiting kiosk request is parked on
 
     # ------------------------------------------------------------------ engine <-> store
@@ -251,6 +255,7 @@ class CallerService:
                 response = views.command_response(self, command, change, audience)
                 with self.store.transaction() as conn:
                     rollups.apply_visits(conn, rows.visits, self._visit_extras(command, who, change))
+                    answered = self._cockpit_facts(conn, rows, command, who, change, now)
                     events = self.store.write_change(conn, rows)
                     if messages:
                         self.notify.enqueue(conn, messages, now)
@@ -266,11 +271,52 @@ class CallerService:
                 except StorageError:
                     log.error("the store cannot be read either; the engine is rebuilt before the next command")
                 raise
+            for dept in answered:
+                self._unanswered.pop(dept, None)
             self._remember_broadcasts(events)
             self._publish(events)
         if messages:
             self.notify.sender.wake()
         return response
+
+    def _sessions(self) -> list:
+        """The opening sessions of a day (schedule am and pm): the hours the cockpit counts open time in."""
+        return [self.config.schedule.session_span(name) for name in ("am", "pm")]
+
+    def _cockpit_facts(self, conn: sqlite3.Connection, rows: ChangeRows, command: str, who: Principal,
+                       change: Change, now: datetime) -> list[str]:
+        """What a command adds to the cockpit besides its visits: a room's paused minutes when it opens again
+        (kept in the resume's audit row too, for a rebuild), and the first staff action on a department whose
+        wait alert is unanswered (its time to response, with an audit row). Returns those departments."""
+        ts = now.isoformat(timespec="milliseconds")
+        if rows.rooms:
+            resumed = rollups.apply_rooms(conn, rows.rooms, ts, self._sessions())
+            for entry in rows.audit:
+                if entry.action == "resume_room" and entry.detail.get("room_id") in resumed:
+                    entry.detail["paused_minutes"] = resumed[entry.detail["room_id"]]
+        answered = self._alerts_answered(command, who, change)
+        for dept in answered:
+            alert = self._unanswered[dept]
+            rollups.record(conn, *sources.alert_answered(alert["raised_at"], ts, alert["area"], dept))
+            rows.audit.append(AuditRow(ts=ts, user=who.user or "", device=who.device, action="wait_alert_answered",
+                                       detail={"dept_id": dept, "area": alert["area"], "raised_at": alert["raised_at"],
+                                               "by": command}))
+        return answered
+
+    def _alerts_answered(self, command: str, who: Principal, change: Change) -> list[str]:
+        """Departments with an unanswered wait alert that this staff command acts on: it calls, starts, moves or
+        transfers one of their visits, changes one of their rooms, or makes an announcement in their area.
+        Registering and checking in patients is no answer."""
+        if not self._unanswered or not who.user or command in ("register", "check_in"):
+            return []
+        depts = {v.dept_id for v in change.visits}
+        for room in change.rooms:
+            try:
+                depts.update(self.config.room(room.room_id).departments)
+            except KeyError:
+                pass
+        areas = {e.area_id for e in change.events if e.type == "broadcast"}
+        return [d for d, alert in self._unanswered.items() if d in depts or alert["area"] in areas]
 
     def _visit_extras(self, command: str, who: Principal, change: Change) -> dict[str, dict] | None:
         """What the stored visit keeps beyond the engine's fields: how it was registered, and the estimate the
@@ -501,22 +547,33 @@ class CallerService:
     def check_wait_alerts(self) -> list[EventRow]:
         """Publish an ``alert`` when a department passes its threshold, and when it falls back."""
         published = []
-        current = {a["dept_id"]: a for a in self.wait_alerts()}
-        for dept, alert in current.items():
-            if dept not in self._alerts:
-                published.append(self.publish_event("alert", alert["area"], alert))
-        for dept, old in list(self._alerts.items()):
-            if dept not in current:
-                ended = {**old, "active": False,
-                         "message_zh": f"{old['dept']}候诊时间已恢复正常",
-                         "message_en": f"Waiting time in {old['dept_id']} is back under the threshold"}
-                published.append(self.publish_event("alert", old["area"], ended))
-        self._alerts = current
+        with self.lock:
+            current = {a["dept_id"]: a for a in self.wait_alerts()}
+            for dept, alert in current.items():
+                if dept not in self._alerts:
+                    published.append(self.publish_event("alert", alert["area"], alert))
+                    self._unanswered[dept] = {"raised_at": published[-1].ts, "area": alert["area"]}
+            for dept, old in list(self._alerts.items()):
+                if dept not in current:
+                    ended = {**old, "active": False,
+                             "message_zh": f"{old['dept']}候诊时间已恢复正常",
+                             "message_en": f"Waiting time in {old['dept_id']} is back under the threshold"}
+                    published.append(self.publish_event("alert", old["area"], ended))
+                    self._unanswered.pop(dept, None)  # over before anyone acted: no time to response
+            self._alerts = current
         return published
 
     def stats_summary(self) -> dict:
+        """Today's figures per department. Under the lock only what is live: the queues and the alerts (today's
+        open visits); the day's counts and medians come from the rollups the commands keep, read without it."""
         with self.lock:
-            return views.stats_summary(self, self.clock())
+            now = self.clock()
+            waiting = self.engine.waiting_by_department()
+            alerts = views.wait_alerts(self, now)
+        day = now.date().isoformat()
+        with self.store.read() as conn:
+            today = rollups.totals(conn, "dept", day, day)
+        return views.stats_summary(self.config, now, waiting, today, alerts)
 
     # ------------------------------------------------------------------ help calls
     def help_areas(self, device_id: str) -> list[str]:
@@ -782,13 +839,23 @@ class CallerService:
 
     def _device_alerts_for(self, views_now: dict[str, dict], published: list[EventRow]) -> list[EventRow]:
         current = {k: d for k, d in views_now.items() if d["status"] in PROBLEMS}
+        ts = self.clock().isoformat(timespec="seconds")
         for key, d in current.items():
             old = self._device_alerts.get(key)
             if old is None or old["status"] != d["status"]:
                 published += self._device_alert(d, active=True)
-            if old is None:  # the cockpit counts each fault once, when it starts
+            if key not in self._down_since:  # the cockpit counts each fault once, when it starts
                 with self.store.transaction() as conn:
-                    rollups.record(conn, *sources.device_fault(self.clock().isoformat(timespec="seconds"), key))
+                    self.store.log_device_state(conn, key, d["status"], ts)
+                    rollups.record(conn, *sources.device_fault(ts, key))
+                self._down_since[key] = ts
+        for key in [k for k in self._down_since if k not in current]:  # back up: its down time, kiosks' uptime
+            down = sources.within_sessions(self._down_since[key], ts, self._sessions()) if self._is_kiosk(key) else {}
+            with self.store.transaction() as conn:
+                self.store.log_device_state(conn, key, "ok", ts, {"down_minutes": down} if down else {})
+                for fact in sources.kiosk_down(key, down):
+                    rollups.record(conn, *fact)
+            del self._down_since[key]
         for key, old in list(self._device_alerts.items()):
             if key not in current:
                 back = views_now.get(key, old)
@@ -796,6 +863,13 @@ class CallerService:
                                                  "reason_en": back["reason_en"]}, active=False)
         self._device_alerts = current
         return published
+
+    def _is_kiosk(self, device: str) -> bool:
+        """A kiosk itself (not one of its parts): its time at fault or offline counts against kiosk uptime."""
+        try:
+            return "/" not in device and self.config.device(device).role == "kiosk"
+        except KeyError:
+            return False
 
     def _device_alert(self, d: dict, active: bool) -> list[EventRow]:
         parent = d.get("parent") or d["device"]

@@ -101,6 +101,7 @@ CREATE TABLE IF NOT EXISTS device_health (device TEXT PRIMARY KEY, status TEXT, 
                                           detail TEXT, ts TEXT);
 CREATE TABLE IF NOT EXISTS user_sessions (token TEXT PRIMARY KEY, username TEXT, device TEXT, ts TEXT);
 CREATE TABLE IF NOT EXISTS help_calls (id TEXT PRIMARY KEY, device TEXT, state TEXT, created_at TEXT, data TEXT);
+CREATE TABLE IF NOT EXISTS device_states (id INTEGER PRIMARY KEY, device TEXT, state TEXT, ts TEXT, detail TEXT);
 CREATE INDEX IF NOT EXISTS idx_visits_date_area ON visits (date, area);
 CREATE INDEX IF NOT EXISTS idx_events_area_seq ON events (area, seq);
 CREATE INDEX IF NOT EXISTS idx_audit_visit_id ON audit (visit_id);
@@ -108,11 +109,13 @@ CREATE INDEX IF NOT EXISTS idx_audit_ts ON audit (ts);
 CREATE INDEX IF NOT EXISTS idx_events_ts ON events (ts);
 CREATE INDEX IF NOT EXISTS idx_idempotency_ts ON idempotency (ts);
 CREATE INDEX IF NOT EXISTS idx_help_calls_created_at ON help_calls (created_at);
-CREATE INDEX IF NOT EXISTS idx_help_calls_state ON help_calls (state)
+CREATE INDEX IF NOT EXISTS idx_help_calls_state ON help_calls (state);
+CREATE INDEX IF NOT EXISTS idx_device_states_device ON device_states (device, id)
 """
 # Columns added after a table first shipped: (table, column, type); added to older databases at start (both stores).
 MIGRATIONS = [("idempotency", "body_hash", "TEXT")]
-# user_sessions.token is the SHA-256 of the token; help_calls.data holds every step's time (created/acked/...).
+# user_sessions.token is the SHA-256 of the token; help_calls.data holds every step's time (created/acked/...);
+# device_states is the history of device health: a row each time a device or part goes down (fault / offline) or up.
 
 
 def upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
@@ -646,6 +649,19 @@ class Store:
              "detail": json.loads(r[4] or "{}"), "ts": r[5]}
             for r in rows
         ]
+
+    def log_device_state(self, conn: sqlite3.Connection, device: str, state: str, ts: str,
+                         detail: dict | None = None) -> None:
+        """A device or part went down (fault / offline) or came back up ("ok"), inside an open transaction."""
+        conn.execute("INSERT INTO device_states(device, state, ts, detail) VALUES (?,?,?,?)",
+                     (device, state, ts, dumps(detail or {})))
+
+    def last_device_states(self) -> dict[str, tuple[str, str]]:
+        """(state, since) of every device or part in the history: its latest change."""
+        with self.read() as conn:
+            rows = conn.execute("SELECT device, state, ts FROM device_states WHERE id IN "
+                                "(SELECT MAX(id) FROM device_states GROUP BY device)").fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
 
     # ------------------------------------------------------------- help calls
     def save_help(self, conn: sqlite3.Connection, row: dict) -> None:

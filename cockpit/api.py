@@ -61,9 +61,11 @@ async def login(request: Request) -> JSONResponse:
     return response
 
 
-@router.post("/api/logout", summary="Cockpit logout: forgets the cookie")
+@router.post("/api/logout", summary="Cockpit logout: ends the session on the server and forgets the cookie")
 async def logout(request: Request) -> JSONResponse:
     _refuse_cross_site(request)
+    # the session ends on the server too: a copy of the cookie (another browser tab, a shared PC) no longer works
+    await run_in_threadpool(request.app.state.service.auth.logout, request.cookies.get(COOKIE))
     response = JSONResponse({"ok": True})
     response.delete_cookie(COOKIE, path="/cockpit")
     return response
@@ -188,8 +190,10 @@ def simulate_day(request: Request, body: dict = Body(...), who: Principal = Depe
         arrivals, happened = simulate.stored_day(conn, day.isoformat())
     if not arrivals:
         raise ApiError("not_found", f"{day} 没有就诊记录，请选择其他日期。", f"No visits stored for {day}.", status=404)
-    rows = simulate.compare(happened, simulate.replay(service.config, day, arrivals),
-                            simulate.replay(changed, day, arrivals))
+    opened = [str(x) for x in body.get("open_rooms") or [] if str(x).strip()]
+    rooms = happened.rooms or None  # the rooms that saw patients that day, and those the what-if opens
+    rows = simulate.compare(happened, simulate.replay(service.config, day, arrivals, rooms=rooms),
+                            simulate.replay(changed, day, arrivals, rooms=rooms and rooms + opened))
     return {"day": day.isoformat(), "rows": rows}
 
 

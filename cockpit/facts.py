@@ -13,7 +13,7 @@ Dims = tuple[tuple[str, str], ...]
 # (measure, value, dims): value None for a plain count, a number to sum (minutes, stars, fen).
 Fact = tuple[str, float | None, Dims]
 
-HISTOGRAMS = frozenset({"wait", "service", "report_release", "report_print", "help_ack"})  # measures with quantiles
+HISTOGRAMS = frozenset({"wait", "service", "report_release", "report_print", "help_ack", "alert_response"})  # measures with quantiles
 HIST_MAX = 600  # minutes; longer values count in the last bucket
 PUNCTUAL_MINUTES = 10  # an appointment is on time when called within this many minutes of its slot start
 CHANNELS = ("kiosk", "window", "appointment", "phone")

@@ -14,14 +14,14 @@ from datetime import date, timedelta
 from typing import Any, Iterator
 
 from cockpit import rollups
-from cockpit.kpis import KPIS
-from cockpit.report import kpis_of, open_minutes, session_minutes
+from cockpit.kpis import KPIS, Capacity
+from cockpit.report import Scope, kiosk_minutes, kiosks_in, kpis_of, open_minutes, session_minutes
 
 # the group's own schema (no campus's): which campuses there are
 REGISTRY = ("CREATE SCHEMA IF NOT EXISTS hospital_group",
             """CREATE TABLE IF NOT EXISTS hospital_group.campuses (
     schema_name TEXT PRIMARY KEY, name TEXT NOT NULL, name_en TEXT NOT NULL, session_minutes REAL NOT NULL,
-    updated_at TEXT NOT NULL)""")
+    kiosks INTEGER NOT NULL, updated_at TEXT NOT NULL)""")
 GROUP_ZH, GROUP_EN = "集团（全部院区）", "Group (all campuses)"
 
 
@@ -31,6 +31,7 @@ class Campus:
     name_zh: str
     name_en: str
     session_minutes: float
+    kiosks: int
 
 
 def is_group_store(store: Any) -> bool:
@@ -53,11 +54,12 @@ def _register(store: Any, config: Any, now: str) -> str:
             conn.execute(statement)
         schema = conn.execute("SELECT current_schema()").fetchone()[0]
         conn.execute(
-            "INSERT INTO hospital_group.campuses (schema_name, name, name_en, session_minutes, updated_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (schema_name) DO UPDATE SET name = excluded.name, "
-            "name_en = excluded.name_en, session_minutes = excluded.session_minutes, updated_at = excluded.updated_at",
+            "INSERT INTO hospital_group.campuses (schema_name, name, name_en, session_minutes, kiosks, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (schema_name) DO UPDATE SET name = excluded.name, "
+            "name_en = excluded.name_en, session_minutes = excluded.session_minutes, kiosks = excluded.kiosks, "
+            "updated_at = excluded.updated_at",
             (schema, config.hospital.name, config.hospital.name_en or config.hospital.name,
-             session_minutes(config), now))
+             session_minutes(config), kiosks_in(config, Scope("hospital")), now))
     return schema
 
 
@@ -65,9 +67,9 @@ def campuses(conn: Any) -> list[Campus]:
     """The registered campuses, by name (none before the first service registered)."""
     if conn.execute("SELECT to_regclass('hospital_group.campuses')").fetchone()[0] is None:
         return []
-    rows = conn.execute("SELECT schema_name, name, name_en, session_minutes FROM hospital_group.campuses "
+    rows = conn.execute("SELECT schema_name, name, name_en, session_minutes, kiosks FROM hospital_group.campuses "
                         "ORDER BY name")
-    return [Campus(r[0], r[1], r[2], float(r[3])) for r in rows.fetchall()]
+    return [Campus(r[0], r[1], r[2], float(r[3]), int(r[4])) for r in rows.fetchall()]
 
 
 @contextmanager
@@ -102,17 +104,23 @@ def _merge(into: rollups.Totals, more: rollups.Totals) -> None:
 @dataclass
 class _Figures:
     totals: rollups.Totals
-    open_minutes: float
-    days: dict[str, tuple[rollups.Totals, float]]
+    capacity: Capacity
+    days: dict[str, tuple[rollups.Totals, Capacity]]
+
+
+def _add(a: Capacity, b: Capacity) -> Capacity:
+    return Capacity(a.room_minutes + b.room_minutes, a.kiosk_minutes + b.kiosk_minutes)
 
 
 def _campus_figures(conn: Any, campus: Campus, first: str, last: str) -> _Figures:
     _in_schema(conn, campus.schema)
     whole = rollups.totals(conn, "hospital", first, last, keys=[""]).get("", rollups.Totals())
     per_day = rollups.totals(conn, "hospital", first, last, keys=[""], by="day")
-    opened = open_minutes(conn, campus.session_minutes, None, first, last, by_day=True)
-    days = {d: (t, opened.get(d, 0.0)) for d, t in per_day.items()}
-    return _Figures(whole, sum(opened.values()), days)
+    rooms = open_minutes(conn, campus.session_minutes, None, first, last, by_day=True)
+    kiosks = kiosk_minutes(conn, campus.session_minutes * campus.kiosks, first, last, by_day=True) \
+        if campus.kiosks else {}
+    days = {d: (t, Capacity(rooms.get(d, 0.0), kiosks.get(d, 0.0))) for d, t in per_day.items()}
+    return _Figures(whole, Capacity(sum(rooms.values()), sum(kiosks.values())), days)
 
 
 def view(conn: Any, scope_level: str, scope_key: str, first: date, last: date) -> dict[str, Any]:
@@ -123,30 +131,30 @@ def view(conn: Any, scope_level: str, scope_key: str, first: date, last: date) -
     if not chosen:
         raise KeyError(scope_key)
     figures = {c.schema: _campus_figures(conn, c, a, b) for c in chosen}
-    total, minutes = rollups.Totals(), 0.0
-    by_day: dict[str, tuple[rollups.Totals, float]] = {}
+    total, capacity = rollups.Totals(), Capacity()
+    by_day: dict[str, tuple[rollups.Totals, Capacity]] = {}
     for fig in figures.values():
         _merge(total, fig.totals)
-        minutes += fig.open_minutes
-        for d, (t, m) in fig.days.items():
-            day_total, day_minutes = by_day.get(d, (rollups.Totals(), 0.0))
+        capacity = _add(capacity, fig.capacity)
+        for d, (t, c) in fig.days.items():
+            day_total, day_capacity = by_day.get(d, (rollups.Totals(), Capacity()))
             _merge(day_total, t)
-            by_day[d] = (day_total, day_minutes + m)
+            by_day[d] = (day_total, _add(day_capacity, c))
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     if scope_level == "group":
         name_zh, name_en = GROUP_ZH, GROUP_EN
         children = [{"level": "campus", "key": c.schema, "name_zh": c.name_zh, "name_en": c.name_en,
-                     "kpis": kpis_of("hospital", figures[c.schema].totals, figures[c.schema].open_minutes)}
+                     "kpis": kpis_of("hospital", figures[c.schema].totals, figures[c.schema].capacity)}
                     for c in chosen]
     else:
         name_zh, name_en = chosen[0].name_zh, chosen[0].name_en
         children = []
-    empty = (rollups.Totals(), 0.0)
+    empty = (rollups.Totals(), Capacity())
     return {
         "scope": {"level": scope_level, "key": scope_key if scope_level == "campus" else "",
                   "name_zh": name_zh, "name_en": name_en},
         "from": a, "to": b,
-        "kpis": kpis_of("hospital", total, minutes),
+        "kpis": kpis_of("hospital", total, capacity),
         "children": children,
         "series": [{"day": d.isoformat(), "kpis": kpis_of("hospital", *by_day.get(d.isoformat(), empty))}
                    for d in days],

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from cockpit import rollups
-from cockpit.kpis import BY_ID, KPIS, evaluate, met
+from cockpit.kpis import BY_ID, KPIS, Capacity, evaluate, met
 
 LEVELS = ("hospital", "area", "dept", "room", "doctor")
 
@@ -97,16 +97,54 @@ def _open_minutes(conn: Any, config: Any, rooms: list[str], first: str, last: st
 def open_minutes(conn: Any, per: float, rooms: list[str] | None, first: str, last: str,
                  by_day: bool = False) -> dict[str, float]:
     """Open room minutes: a room (of `rooms`; None: every room) is open for its sessions (`per` minutes a day) on
-    each day it served at least one visit."""
+    each day it served at least one visit, less the minutes it was paused (停诊) within them."""
     wanted = set(rooms) if rooms is not None else None
+    served: set[tuple[str, str]] = set()
+    paused: dict[tuple[str, str], float] = {}
+    for day, key, measure, n, total in conn.execute(
+            "SELECT day, key, measure, n, total FROM rollup WHERE dim = 'room' AND day >= ? AND day <= ? "
+            "AND measure IN ('service', 'paused')", (first, last)):
+        if wanted is not None and key not in wanted:
+            continue
+        if measure == "service" and n > 0:
+            served.add((day, key))
+        elif measure == "paused":
+            paused[(day, key)] = paused.get((day, key), 0.0) + total
     out: dict[str, float] = {}
-    for day, key, n in conn.execute(
-            "SELECT day, key, n FROM rollup WHERE dim = 'room' AND day >= ? AND day <= ? AND measure = 'service'",
-            (first, last)):
-        if (wanted is None or key in wanted) and n > 0:
-            slot = day if by_day else ""
-            out[slot] = out.get(slot, 0.0) + per
+    for day, key in served:
+        slot = day if by_day else ""
+        out[slot] = out.get(slot, 0.0) + max(0.0, per - paused.get((day, key), 0.0))
     return out
+
+
+def kiosks_in(config: Any, scope: Scope) -> int:
+    """How many kiosks a scope has: every kiosk for the hospital, the one for a kiosk's own scope."""
+    if scope.level == "hospital":
+        return sum(1 for d in config.devices if d.role == "kiosk")
+    return 1 if scope.level == "kiosk" else 0
+
+
+def _kiosk_minutes(conn: Any, config: Any, scope: Scope, first: str, last: str, by_day: bool = False) -> dict[str, float]:
+    """Opening minutes of the scope's kiosks on the days the hospital was open (anyone registered)."""
+    kiosks = kiosks_in(config, scope)
+    if not kiosks:
+        return {}
+    return kiosk_minutes(conn, session_minutes(config) * kiosks, first, last, by_day)
+
+
+def kiosk_minutes(conn: Any, per: float, first: str, last: str, by_day: bool = False) -> dict[str, float]:
+    """`per` (the kiosks' minutes of one open day) for every day the hospital was open (anyone registered)."""
+    out: dict[str, float] = {}
+    for (day,) in conn.execute("SELECT day FROM rollup WHERE dim = 'hospital' AND day >= ? AND day <= ? AND key = '' "
+                               "AND measure = 'registered' AND n > 0", (first, last)):
+        slot = day if by_day else ""
+        out[slot] = out.get(slot, 0.0) + per
+    return out
+
+
+def capacity(conn: Any, config: Any, scope: Scope, first: str, last: str) -> Capacity:
+    return Capacity(_open_minutes(conn, config, rooms_in(config, scope), first, last).get("", 0.0),
+                    _kiosk_minutes(conn, config, scope, first, last).get("", 0.0))
 
 
 # registrations belong to a department (a visit is registered before any room or doctor is known)
@@ -114,8 +152,8 @@ PLACE_ONLY = ("registrations", "reg_kiosk", "reg_window", "reg_appointment", "re
               "recalled_rate", "no_show_rate")
 
 
-def kpis_of(level: str, totals: rollups.Totals, open_minutes: float) -> dict[str, float | None]:
-    values = evaluate(totals, open_minutes)
+def kpis_of(level: str, totals: rollups.Totals, capacity: Capacity) -> dict[str, float | None]:
+    values = evaluate(totals, capacity)
     if level in ("room", "doctor"):
         values.update({k: None for k in PLACE_ONLY})
     return values
@@ -124,7 +162,7 @@ def kpis_of(level: str, totals: rollups.Totals, open_minutes: float) -> dict[str
 def scope_kpis(conn: Any, config: Any, scope: Scope, first: date, last: date) -> dict[str, float | None]:
     a, b = first.isoformat(), last.isoformat()
     totals = rollups.totals(conn, scope.level, a, b, keys=[scope.key]).get(scope.key, rollups.Totals())
-    return kpis_of(scope.level, totals, _open_minutes(conn, config, rooms_in(config, scope), a, b).get("", 0.0))
+    return kpis_of(scope.level, totals, capacity(conn, config, scope, a, b))
 
 
 def view(conn: Any, config: Any, scope: Scope, first: date, last: date) -> dict[str, Any]:
@@ -137,6 +175,7 @@ def view(conn: Any, config: Any, scope: Scope, first: date, last: date) -> dict[
         kid_totals[level] = rollups.totals(conn, level, a, b, keys=[s.key for s, _z, _e in kids if s.level == level])
     per_day = rollups.totals(conn, scope.level, a, b, keys=[scope.key], by="day")
     open_by_day = _open_minutes(conn, config, rooms_in(config, scope), a, b, by_day=True)
+    kiosk_by_day = _kiosk_minutes(conn, config, scope, a, b, by_day=True)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     return {
         "scope": {"level": scope.level, "key": scope.key, "name_zh": zh, "name_en": en},
@@ -144,13 +183,12 @@ def view(conn: Any, config: Any, scope: Scope, first: date, last: date) -> dict[
         "kpis": scope_kpis(conn, config, scope, first, last),
         "children": [
             {"level": s.level, "key": s.key, "name_zh": z, "name_en": e,
-             "kpis": kpis_of(s.level, kid_totals[s.level].get(s.key, rollups.Totals()),
-                              _open_minutes(conn, config, rooms_in(config, s), a, b).get("", 0.0))}
+             "kpis": kpis_of(s.level, kid_totals[s.level].get(s.key, rollups.Totals()), capacity(conn, config, s, a, b))}
             for s, z, e in kids
         ],
         "series": [{"day": d.isoformat(),
                     "kpis": kpis_of(scope.level, per_day.get(d.isoformat(), rollups.Totals()),
-                                    open_by_day.get(d.isoformat(), 0.0))}
+                                    Capacity(open_by_day.get(d.isoformat(), 0.0), kiosk_by_day.get(d.isoformat(), 0.0)))}
                    for d in days],
         "definitions": [{"id": k.id, "zh": k.zh, "en": k.en, "unit": k.unit} for k in KPIS],
     }

@@ -3,11 +3,16 @@
     python -m caller simulate --config hospital.toml --db hospital.db --day 2026-11-23 \\
         --set areas.NK.rules.room_cap=3 --open-room NK5
 
-Each patient arrives, registers and checks in when they did; rooms call the next visit whenever they are free
-(from the morning session's start), the patient walks in a minute later and is seen for as long as they were that
-day; a patient who was missed (过号) that day does not come when called. Wait alerts are checked every 5 minutes
-as the service does. The result sits side by side with what happened: median and p90 wait, wait alerts, missed,
-unserved and room use. Simplifications, honestly: no lunch break, no transfers or recalls, rooms all open.
+Each patient arrives, registers and checks in when they did; the rooms that saw patients that day (plus any the
+what-if opens; every room of the department for a synthetic day) call the next visit whenever they are free, from
+the morning session's start; after the morning session they finish the morning's patients, then call nobody until
+the afternoon session (the lunch break between the schedule's am and pm sessions); the patient
+walks in a minute later and is seen for as long as they were that day. A patient missed (过号) for good that day
+does not come when called; one who was missed and recalled that day comes back RECALL_AFTER later, is recalled
+and waits again (their wait is to the first call, as the cockpit counts it). Wait alerts are checked every 5
+minutes as the service does. The result sits side by side with what happened: median and p90 wait, wait alerts,
+missed, unserved and room use (busy minutes over the rooms' open minutes within the sessions). Simplification,
+honestly: a transferred visit is replayed in the department it ended in.
 """
 from __future__ import annotations
 
@@ -16,13 +21,14 @@ import json
 import math
 import random
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from cockpit.estimate import estimate
 
 WALK_IN = timedelta(minutes=1)
+RECALL_AFTER = timedelta(minutes=15)  # a missed patient who was recalled that day comes back this much later
 NO_SHOW_AFTER = timedelta(minutes=3)
 ALERT_EVERY = timedelta(minutes=5)
 
@@ -37,6 +43,7 @@ class Arrival:
     doctor: str | None = None
     service_minutes: float | None = None
     comes_when_called: bool = True
+    recalled: bool = False  # missed at a call, then came back and was recalled
 
 
 @dataclass
@@ -49,6 +56,7 @@ class Outcome:
     unserved: int = 0
     busy_minutes: float = 0.0
     open_minutes: float = 0.0
+    rooms: list[str] = field(default_factory=list)  # the rooms that saw patients
     estimates: list[tuple[float, float, int, int, float]] = field(default_factory=list)  # actual, old, low, high, new
 
     def summary(self) -> dict[str, Any]:
@@ -88,7 +96,8 @@ def stored_day(conn: Any, day: str) -> tuple[list[Arrival], Outcome]:
             checkin_at=datetime.fromisoformat(v["checkin_at"]) if v.get("checkin_at") else None,
             source=v.get("source", "onsite"), kind=v.get("number_kind"),
             doctor=v.get("doctor_id") if v.get("number_kind") == "expert" else None,
-            service_minutes=service, comes_when_called=v.get("state") != "missed"))
+            service_minutes=service, comes_when_called=v.get("state") != "missed" and not v.get("recalled"),
+            recalled=bool(v.get("recalled")) and v.get("state") != "missed"))
         called = v.get("first_called_at") or v.get("called_at")
         if called:
             start = v.get("checkin_at") or v["registered_at"]
@@ -98,6 +107,8 @@ def stored_day(conn: Any, day: str) -> tuple[list[Arrival], Outcome]:
         actual.missed += v.get("state") == "missed"
         if service and v.get("started_at"):
             actual.busy_minutes += service
+            if v.get("room_id") and v["room_id"] not in actual.rooms:
+                actual.rooms.append(v["room_id"])
     row = conn.execute("SELECT n FROM rollup WHERE dim = 'hospital' AND day = ? AND key = '' AND measure = 'wait_alert'",
                        (day,)).fetchone()
     actual.alerts = int(row[0]) if row else 0
@@ -149,8 +160,11 @@ def changed_config(config: Any, sets: list[str] = (), open_rooms: list[str] = ()
 
 
 # -------------------------------------------------------------------------------------------------- replay
-def replay(config: Any, day: date, arrivals: list[Arrival], *, with_estimates: bool = False) -> Outcome:
-    """Run the day through a fresh in-memory caller service (the real engine, rules and placement)."""
+def replay(config: Any, day: date, arrivals: list[Arrival], *, rooms: list[str] | None = None,
+           with_estimates: bool = False) -> Outcome:
+    """Run the day through a fresh in-memory caller service (the real engine, rules and placement). `rooms`: the
+    rooms that work (None: every room of the arrivals' departments)."""
+    from cockpit.sources import within_sessions
     from caller.api.models import RegisterBody
     from caller.auth import Principal
     from caller.engine.model import RuleError
@@ -158,9 +172,12 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, with_estimates: b
     from caller.clock import ManualClock
 
     depts = {a.dept for a in arrivals}
-    rooms = [r.id for a in config.areas for r in a.rooms if set(r.departments) & depts]
-    am_start, _ = config.schedule.session_span("am")
+    fitting = [r.id for a in config.areas for r in a.rooms if set(r.departments) & depts]
+    rooms = [r for r in fitting if r in rooms] if rooms else fitting
+    am_start, am_end = config.schedule.session_span("am")
+    pm_start, _pm_end = config.schedule.session_span("pm")
     opening = datetime.combine(day, am_start)
+    lunch = (datetime.combine(day, am_end), datetime.combine(day, pm_start))
     clock = ManualClock(min([opening] + [a.registered_at for a in arrivals]))
     service = CallerService(config, ":memory:", clock=clock)
     who = Principal(role="admin", device="simulator")
@@ -184,6 +201,7 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, with_estimates: b
         t += ALERT_EVERY
     idle: set[str] = set()
     waiting: dict[str, tuple[Arrival, datetime, tuple | None]] = {}  # visit id -> (arrival, queued at, estimate)
+    called_once: set[str] = set()  # its wait is counted (a recalled visit waits again, uncounted)
     busy_until: datetime = opening
     try:
         while events:
@@ -212,6 +230,10 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, with_estimates: b
                 waiting[vid] = (arrival, at, _estimates(service, vid) if with_estimates else None)
                 _wake(idle, push, at)
             elif kind == "free":
+                morning_left = any(a.registered_at < lunch[0] for a, _q, _e in waiting.values())
+                if lunch[0] <= at < lunch[1] and not morning_left:  # the morning's patients seen: lunch break
+                    push(lunch[1], "free", data)
+                    continue
                 try:
                     called = service.execute("call_next", who, room_id=data)["visit"]
                 except RuleError:
@@ -221,11 +243,13 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, with_estimates: b
                     continue
                 arrival, queued, est = waiting.pop(called["id"])
                 wait = (at - queued).total_seconds() / 60
-                out.waits.append(wait)
-                if est is not None:
-                    out.estimates.append((wait, *est))
+                if called["id"] not in called_once:
+                    called_once.add(called["id"])
+                    out.waits.append(wait)
+                    if est is not None:
+                        out.estimates.append((wait, *est))
                 if not arrival.comes_when_called:
-                    push(at + NO_SHOW_AFTER, "no_show", (data, called["id"]))
+                    push(at + NO_SHOW_AFTER, "no_show", (data, called["id"], arrival))
                     continue
                 minutes = arrival.service_minutes or 8.0
                 service.execute("start", who, visit_id=called["id"])
@@ -234,10 +258,22 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, with_estimates: b
                 busy_until = max(busy_until, end)
                 push(end, "finish", (data, called["id"]))
             elif kind == "no_show":
-                room, vid = data
+                room, vid, arrival = data
                 _miss(service, who, vid)
-                out.missed += 1
+                if arrival.recalled:  # comes back later and is recalled into the queue
+                    push(at + RECALL_AFTER, "recall", (vid, arrival))
+                else:
+                    out.missed += 1
                 push(at, "free", room)
+            elif kind == "recall":
+                vid, arrival = data
+                try:
+                    service.execute("recall", who, visit_id=vid)
+                except RuleError:
+                    out.missed += 1
+                    continue
+                waiting[vid] = (replace(arrival, comes_when_called=True, recalled=False), at, None)
+                _wake(idle, push, at)
             elif kind == "finish":
                 room, vid = data
                 service.execute("finish", who, visit_id=vid)
@@ -245,8 +281,17 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, with_estimates: b
     finally:
         service.close()
     out.unserved += len(waiting)
-    out.open_minutes = len(rooms) * max(0.0, (busy_until - opening).total_seconds() / 60)
+    open_each = sum(within_sessions(opening.isoformat(), busy_until.isoformat(), [(am_start, am_end), lunch_pm(config)]).values()) \
+        if busy_until > opening else 0.0
+    out.open_minutes = len(rooms) * open_each
+    out.rooms = rooms
     return out
+
+
+def lunch_pm(config: Any) -> tuple[time, time]:
+    """The afternoon session, extended to midnight: a long day's replay keeps its rooms open after it."""
+    start, _end = config.schedule.session_span("pm")
+    return start, time(23, 59, 59)
 
 
 def _wake(idle: set[str], push: Any, at: datetime) -> None:

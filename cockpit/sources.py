@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Iterator
 
 from caller.store import has_table
 from cockpit.facts import Dims
 
 HOSPITAL: Dims = (("hospital", ""),)
-KEPT_ON_REBUILD = ("fault",)  # device faults come from health reports, which keep only the last state
+Sessions = list[tuple[time, time]]  # the opening sessions of a day (schedule am and pm), start and end
 
 
 def _minutes(start: str | None, end: str | None) -> float | None:
@@ -59,6 +59,35 @@ def device_fault(ts: str, device: str) -> tuple[str, str, None, Dims]:
     return ts[:10], "fault", None, HOSPITAL + (("kiosk", device.split("/")[0]),)
 
 
+def within_sessions(start: str, end: str, sessions: Sessions) -> dict[str, float]:
+    """Minutes of [start, end) that fall within the opening sessions, per day (a span over midnight is split)."""
+    a, b = datetime.fromisoformat(start), datetime.fromisoformat(end)
+    out: dict[str, float] = {}
+    day = a.date()
+    while day <= b.date():
+        for opens, closes in sessions:
+            lo, hi = max(a, datetime.combine(day, opens)), min(b, datetime.combine(day, closes))
+            if hi > lo:
+                out[day.isoformat()] = round(out.get(day.isoformat(), 0.0) + (hi - lo).total_seconds() / 60.0, 3)
+        day += timedelta(days=1)
+    return out
+
+
+def room_paused(room: str, minutes_by_day: dict[str, float]) -> list[tuple[str, str, float, Dims]]:
+    """A pause (停诊) of a room, in minutes within opening hours per day: taken off the room's open time."""
+    return [(day, "paused", minutes, (("room", room),)) for day, minutes in minutes_by_day.items()]
+
+
+def kiosk_down(device: str, minutes_by_day: dict[str, float]) -> list[tuple[str, str, float, Dims]]:
+    """A kiosk at fault or offline, in minutes within opening hours per day (its uptime's loss)."""
+    return [(day, "kiosk_down", minutes, HOSPITAL + (("kiosk", device),)) for day, minutes in minutes_by_day.items()]
+
+
+def alert_answered(raised_at: str, answered_at: str, area: str, dept: str) -> tuple[str, str, float | None, Dims]:
+    """The first staff action on a department after its wait alert was raised (counted on the alert's day)."""
+    return raised_at[:10], "alert_response", _minutes(raised_at, answered_at), HOSPITAL + (("area", area), ("dept", dept))
+
+
 def stored_facts(conn: sqlite3.Connection) -> Iterator[tuple[str, str, float | None, Dims]]:
     """Every non-visit fact, recomputed from the tables (for a rebuild)."""
     if has_table(conn, "rec_orders"):
@@ -85,3 +114,16 @@ def stored_facts(conn: sqlite3.Connection) -> Iterator[tuple[str, str, float | N
         alert = json.loads(data)
         if alert.get("kind", "wait") == "wait" and alert.get("active", True) and alert.get("dept_id"):
             yield wait_alert(ts, area, alert["dept_id"])
+    for ts, action, detail in conn.execute(
+            "SELECT ts, action, detail FROM audit WHERE action IN ('resume_room', 'wait_alert_answered') ORDER BY id"):
+        d = json.loads(detail or "{}")
+        if action == "resume_room" and d.get("paused_minutes"):
+            yield from room_paused(d["room_id"], d["paused_minutes"])
+        elif action == "wait_alert_answered":
+            yield alert_answered(d["raised_at"], ts, d["area"], d["dept_id"])
+    if has_table(conn, "device_states"):  # the history of device health (kept for good: a row per change)
+        for ts, device, state, detail in conn.execute("SELECT ts, device, state, detail FROM device_states ORDER BY id"):
+            if state in ("fault", "offline"):
+                yield device_fault(ts, device)
+            else:
+                yield from kiosk_down(device, json.loads(detail or "{}").get("down_minutes", {}))

@@ -29,6 +29,7 @@ def settings_from_service(backend: Backend, settings: KioskSettings, token: str)
     info = hospital.get("hospital", hospital)
     settings.hospital_name = info.get("name") or settings.hospital_name
     settings.hospital_name_en = info.get("name_en") or settings.hospital_name_en
+    settings.sms_reminders = "sms" in (hospital.get("notify_channels") or [])
     device = hospital.get("device") or {}
     for key in ("admin_pin", "admin_pin_hash", "timeout_s", "elderly_timeout_s", "payment_timeout_s"):
         if device.get(key):

@@ -155,7 +155,7 @@ class Backend:
     def _patient(view: dict, id_number: str = "") -> Patient:
         return Patient(id=str(view["patient_id"]), name=view.get("name", ""), id_number=id_number,
                        gender=view.get("gender") or "", birth_date=view.get("birth_date") or "",
-                       medical_card_no=view.get("medical_card_no") or "")
+                       medical_card_no=view.get("medical_card_no") or "", phone_masked=view.get("phone_masked") or "")
 
     def identify(self, id_number: str | None = None, medical_card_no: str | None = None, *,
                  card_name: str | None = None, phone_last4: str | None = None) -> Patient | None:
@@ -432,6 +432,11 @@ class Backend:
     def print_report(self, report: Report, key: str) -> Report:
         """Count one print at the service and get the full report to print."""
         return self._report(self._post(f"{R}/reports/{report.id}/print", {"idempotency_key": key}))
+
+    def remind_me(self, patient: Patient) -> str:
+        """Text this patient about their queue today and their appointments, at the phone on record; the masked number."""
+        answer = self._post(f"{R}/patients/{patient.id}/reminders", {"channel": "sms"})
+        return next((r["to"] for r in answer.get("reminders", []) if r["channel"] == "sms"), patient.phone_masked)
 
     def my_visits(self, patient: Patient) -> list[VisitStatus]:
         out = []

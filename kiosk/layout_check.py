@@ -124,7 +124,8 @@ def sample_data():
     appointment = Appointment(id="7", department=first.name, department_en=first.name_en, doctor="张建国",
                               slot="14:00-14:30")
     visits = [VisitStatus(visit_id="v1", ticket="A015", department=first.name, department_en=first.name_en, ahead=5,
-                          estimate_minutes=25, location=first.location, location_en=first.location_en)]
+                          estimate_minutes=25, location=first.location, location_en=first.location_en,
+                          ticket_token="Qm9va2luZ1Rva2VuLTAwMDE")]
     day = PatientDay(patient=patient, appointments=(appointment,), bills=tuple(bills), reports=(reports[0],),
                      reports_pending=(reports[1],), visits=tuple(visits))
     ticket = Ticket(visit_id="v1", ticket="A015", department=first.name, department_en=first.name_en, doctor="张建国",
@@ -168,6 +169,7 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
         ("payment", lambda: PaymentScreen(k, 5000, "weixin://wxpay/bizpayurl?pr=demo", 120, nothing, "挂号费")),
         ("ticket", lambda: TicketScreen(k, d["ticket"], True, nothing)),
         ("ticket_not_printed", lambda: TicketScreen(k, d["ticket"], False, nothing, reprint_code="R12")),
+        ("ticket_remind", lambda: TicketScreen(k, d["ticket"], True, nothing, remind=nothing, phone="138****5678")),
         ("message", lambda: MessageScreen(k, "对不起，支付没有成功", "本次没有扣费，挂号没有办理。请换一种支付方式重新支付。",
                                           [("重新支付", nothing), ("返回首页", nothing)], error=True)),
         ("appointments", lambda: AppointmentsScreen(k, d["appointments"], nothing)),
@@ -196,7 +198,8 @@ def offline_window(portrait: bool = True):
 
     settings = KioskSettings(portrait=portrait, hospital_name="仁和市第一人民医院",
                              hospital_name_en="Renhe First People's Hospital")
-    window = KioskWindow(Backend("http://127.0.0.1:9", "none", timeout=0.2), KioskDevices(silent=True), settings)
+    devices = KioskDevices(silent=True, status_url="http://queue.example-hospital.cn/t/{token}")  # QR codes shown
+    window = KioskWindow(Backend("http://127.0.0.1:9", "none", timeout=0.2), devices, settings)
     window.tick_timer.stop()  # no countdown: the checker looks, it does not wait
     return window
 

@@ -13,6 +13,7 @@ class Patient:
     gender: str = ""
     birth_date: str = ""
     medical_card_no: str = ""
+    phone_masked: str = ""  # the phone on record as the service shows it (138****5678)
 
 
 @dataclass(frozen=True)

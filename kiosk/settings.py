@@ -23,6 +23,7 @@ class KioskSettings:
     device_id: str = "kiosk"
     printer_profile: str = "generic-80-gbk"
     a4_printer: str = ""  # CUPS queue for A4 lab reports, "LabA4" or "LabA4@host:port"; "" = thermal only
+    sms_reminders: bool = False  # the hospital has an SMS gateway: the ticket screen offers text reminders
     confirm_check_in: bool = True  # False: a patient with exactly one appointment due is checked in as the card is read
 
     def pin_matches(self, pin: str) -> bool:

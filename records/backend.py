@@ -113,6 +113,7 @@ class Records:
         self.registrations.payments = self.payments  # a cancelled, paid registration is refunded
         self.reports = Reports(core, self.patients)
         self.reminders = Reminders(core)
+        self.registrations.reminders = self.reminders  # a visit of a patient who asked for reminders is followed
         self.ratings = Ratings(core)
 
     # shared state, read and replaced through the core (a reloaded hospital file sets config and settings)

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import logging
+
 from records.errors import RecordsError
 from records.ports import VisitRef, VisitRequest
+
+log = logging.getLogger(__name__)
 from refusal import Refusal
 
 
@@ -62,6 +66,18 @@ class ServiceQueueLink:
     def notify_recipients(self, conn: Any, recipients: list[tuple[str, str]], event: str, key: str, **params: Any) -> int:
         """Tell these addresses (a patient's appointment reminder opt-ins), in records' open transaction."""
         return self.service.notify.to_recipients(conn, recipients, event, key, params)
+
+    def notify_channels(self) -> tuple[str, ...]:
+        return tuple(self.service.notify.notifiers)
+
+    def follow_visit(self, visit_id: str, channel: str, recipient: str) -> None:
+        """Opt a visit in for the queue's messages (a patient who asked records for reminders)."""
+        from caller.notify.notifications import NotifyError
+
+        try:
+            self.service.notify.opt_in(self.who, visit_id, channel, recipient)
+        except NotifyError as exc:  # a channel gone from the hospital file since: reminders only
+            log.warning("visit %s not opted in for %s: %s", visit_id, channel, exc.code)
 
     def reminders_changed(self) -> None:
         """A reminder opt-in changed: the service plans appointment reminders at once (docs/notifications.md)."""

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the parts it works with (Records wires them)
     from records.schedules import Schedules
     from records.holds import Seats
     from records.payments import Payments
+    from records.reminders import Reminders
 
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ LIVE = ("held", "final")
 class Registrations:
     """Holds, final registrations, cancellation, check-in and visit status."""
     payments: "Payments"  # set by Records: a cancelled, paid registration is refunded
+    reminders: "Reminders | None" = None  # set by Records: a patient who asked for reminders gets the queue's texts
 
     def __init__(self, core: RecordsCore, patients: Patients, schedules: Schedules, seats: Seats) -> None:
         self.core = core
@@ -189,6 +191,8 @@ class Registrations:
         with self.core.db.transaction() as conn:
             conn.execute("UPDATE rec_registrations SET visit_id = ?, ticket = ? WHERE id = ?", (ref.visit_id, ref.ticket, reg["id"]))
         reg.update(visit_id=ref.visit_id, ticket=ref.ticket)
+        if self.reminders is not None:  # asked for reminders: the queue's texts too
+            self.reminders.follow_visit(ref.visit_id, patient_id=reg["patient_id"])
         return reg
 
     def check_in(self, reg_id: int, idempotency_key: str | None = None) -> dict[str, Any]:

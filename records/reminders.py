@@ -58,11 +58,18 @@ class Reminders:
                     raise RecordsError("invalid_openid", "微信账号无效，请重新关注后再试。", "Not a WeChat openid.", status=422)
             else:
                 raise RecordsError("invalid_request", "通知方式只能是短信或微信。", "channel must be sms or wechat", status=422)
+            if channel not in self.notify_channels():
+                raise RecordsError("channel_unavailable", "对不起，本院暂未开通这种通知方式，请留意叫号屏和手机上的排队页面。",
+                                   f"The hospital has no {channel} gateway configured.", status=409)
             conn.execute('INSERT INTO rec_reminder_optin (patient_id, channel, recipient, "by", ts) VALUES (?, ?, ?, ?, ?) '
                          'ON CONFLICT (patient_id, channel) DO UPDATE SET recipient = excluded.recipient, '
                          '"by" = excluded."by", ts = excluded.ts', (patient_id, channel, recipient, by, iso(self.core.now())))
             self.core.audit(conn, "reminder_optin", patient_id=patient_id, channel=channel, to=masked(channel, recipient))
         self.tell_scheduler()
+        today = self.core.now().date().isoformat()
+        for row in self.core.db.all("SELECT visit_id FROM rec_registrations WHERE patient_id = ? AND date = ? "
+                               "AND state = 'final' AND visit_id IS NOT NULL", (patient_id, today)):
+            self.follow_visit(row["visit_id"], [(channel, recipient)])  # today's queue too: "快到您时"
         return {**self.reminder_view(patient_id),
                 "message_zh": "已为您开通预约提醒：就诊前一天和就诊前会给您发短信。",
                 "message_en": "You will be reminded the day before and shortly before each appointment."}
@@ -74,6 +81,21 @@ class Reminders:
             if removed:
                 self.core.audit(conn, "reminder_optout", patient_id=patient_id, channel=channel)
         return {**self.reminder_view(patient_id), "removed": removed}
+
+    def notify_channels(self) -> tuple[str, ...]:
+        """The channels the hospital has a gateway for (none without a queue that sends)."""
+        channels = getattr(self.core.queue, "notify_channels", None)
+        return tuple(channels()) if channels is not None else ()
+
+    def follow_visit(self, visit_id: str, recipients: list[tuple[str, str]] | None = None,
+                     patient_id: int | None = None) -> None:
+        """A visit of a patient who asked for reminders gets the queue's messages too (to the same addresses)."""
+        if recipients is None:
+            recipients = [(r["channel"], r["recipient"]) for r in self.core.db.all(
+                "SELECT channel, recipient FROM rec_reminder_optin WHERE patient_id = ?", (patient_id,))]
+        follow = getattr(self.core.queue, "follow_visit", None)
+        for channel, recipient in recipients if follow is not None else ():
+            follow(visit_id, channel, recipient)
 
     def tell_scheduler(self) -> None:
         """Something reminders depend on changed (an opt-in, a booking): the service plans at once, not at its

@@ -153,7 +153,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("GET", "/cockpit/"): {ANYONE},
     ("GET", "/cockpit/static/{path:path}"): {ANYONE},
     ("POST", "/cockpit/api/login"): {ANYONE},    # checks the password and the X-Cockpit header itself
-    ("POST", "/cockpit/api/logout"): {ANYONE},   # only forgets the cookie
+    ("POST", "/cockpit/api/logout"): {ANYONE},   # ends the session of the cookie it carries, if any
     ("GET", "/cockpit/pdca"): {ANYONE},          # checks the cookie itself and sends others to the login page
     ("GET", "/cockpit/api/me"): {MANAGER},
     ("GET", "/cockpit/api/view"): {MANAGER},

@@ -93,7 +93,7 @@ async def alerts(request: Request, who: Principal = Depends(principal)) -> list[
 
 
 @router.get("/stats/summary", summary="Today's waiting, served, missed and median times per department")
-async def summary(request: Request, who: Principal = Depends(principal)) -> dict:
+def summary(request: Request, who: Principal = Depends(principal)) -> dict:  # a worker thread: never holds up the loop
     require(who, {"console"})
     return service_of(request).stats_summary()
 

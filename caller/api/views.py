@@ -126,27 +126,25 @@ def wait_alerts(service: "CallerService", now: datetime) -> list[dict]:
     return [e.data for e in service.engine.wait_alerts(now)]
 
 
-def stats_summary(service: "CallerService", now: datetime) -> dict:
-    today = now.date()
+def stats_summary(config: HospitalConfig, now: datetime, waiting: dict[str, int], today: dict[str, Any],
+                  alerts: list[dict]) -> dict:
+    """Today's figures per department: `waiting` (the queues now, counted under the service lock) and `today`,
+    the departments' rollup totals of the day (cockpit.rollups.Totals, read without the lock). Medians are
+    whole minutes, from the same minute histograms as the cockpit's wait_median and service_median."""
     per_dept = []
-    all_today = [v for v in service.engine.visits() if v.day == today]
-    for dept in service.config.departments:
-        visits = [v for v in all_today if v.dept_id == dept.id]
-        waits = [(v.called_at - (v.checkin_at or v.registered_at)).total_seconds() / 60
-                 for v in visits if v.called_at and (v.checkin_at or v.registered_at)]
-        services = [(v.finished_at - v.started_at).total_seconds() / 60
-                    for v in visits if v.finished_at and v.started_at]
+    for dept in config.departments:
+        t = today.get(dept.id)
         per_dept.append({
             "department": dept.id, "name": dept.name, "area": dept.area,
-            "registered": len(visits),
-            "waiting": sum(1 for v in visits if v.in_queue),
-            "done": sum(1 for v in visits if v.state is VisitState.done),
-            "missed": sum(1 for v in visits if v.state is VisitState.missed),
-            "cancelled": sum(1 for v in visits if v.state is VisitState.cancelled),
-            "median_wait_minutes": round(median(waits), 1) if waits else None,
-            "median_service_minutes": round(median(services), 1) if services else None,
+            "registered": t.n["registered"] if t else 0,
+            "waiting": waiting.get(dept.id, 0),
+            "done": t.n["service"] if t else 0,
+            "missed": t.n["missed"] if t else 0,
+            "cancelled": t.n["cancelled"] if t else 0,
+            "median_wait_minutes": t.quantile("wait", 0.5) if t else None,
+            "median_service_minutes": t.quantile("service", 0.5) if t else None,
         })
-    return {"day": today.isoformat(), "departments": per_dept, "alerts": wait_alerts(service, now)}
+    return {"day": now.date().isoformat(), "departments": per_dept, "alerts": alerts}
 
 
 def hospital_public(cfg: HospitalConfig) -> dict:
@@ -166,4 +164,5 @@ def hospital_public(cfg: HospitalConfig) -> dict:
         "fees": cfg.fees.model_dump(),
         "schedule": cfg.schedule.model_dump(mode="json"),
         "device_health": cfg.device_health.model_dump(),
+        "notify_channels": list(cfg.notify.channels),  # the kiosk offers text reminders when "sms" is here
     }

@@ -139,8 +139,12 @@ class EngineQueries(EngineState):
     def wait_alerts(self, now: datetime) -> list[EngineEvent]:
         """An "alert" event per department whose longest current wait passes wait_alert_minutes."""
         alerts: list[EngineEvent] = []
+        by_dept: dict[str, list[Visit]] = {}
+        for v in self._today():  # one pass over today's open visits
+            if v.state in QUEUE_STATES:
+                by_dept.setdefault(v.dept_id, []).append(v)
         for dept in self._depts.values():
-            queued = [v for v in self._today() if v.dept_id == dept.id and v.state in QUEUE_STATES]
+            queued = by_dept.get(dept.id)
             if not queued:
                 continue
             rules = self._area_rules(dept.area)

@@ -102,6 +102,14 @@ class EngineState:
         """Every visit the engine holds (all days loaded), in issue order."""
         return sorted(self._visits.values(), key=lambda v: v.serial)
 
+    def waiting_by_department(self) -> dict[str, int]:
+        """How many of today's visits wait in a queue, per department (today's open visits only)."""
+        counts: dict[str, int] = {}
+        for visit in self._today():
+            if visit.state in QUEUE_STATES:
+                counts[visit.dept_id] = counts.get(visit.dept_id, 0) + 1
+        return counts
+
     def room_state(self, room_id: str) -> RoomState:
         self._room(room_id)
         return self._rooms[room_id]

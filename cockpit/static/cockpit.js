@@ -20,7 +20,8 @@ const TEXT = {
         unserved: "Not served", room_utilisation: "Room utilisation (%)" },
 };
 const CARDS = ["registrations", "served", "wait_median", "wait_p90", "service_median", "missed_rate",
-               "room_utilisation", "visits_per_room_hour", "no_show_rate", "wait_alerts", "help_requests", "satisfaction"];
+               "room_utilisation", "visits_per_room_hour", "no_show_rate", "wait_alerts", "alert_response_median",
+               "help_requests", "kiosk_uptime", "satisfaction"];
 const COLUMNS = ["registrations", "served", "wait_median", "wait_p90", "missed_rate", "room_utilisation"];
 const UNIT = { zh: { min: "分钟", "%": "%", count: "", per_hour: "", stars: "星", yuan: "元" },
                en: { min: " min", "%": "%", count: "", per_hour: "", stars: "★", yuan: " yuan" } };
@@ -135,13 +136,15 @@ function drawCharts(data) {
     ],
   }, true);
   const channels = ["reg_kiosk", "reg_window", "reg_appointment", "reg_phone"];
+  const colours = { reg_kiosk: "#0b5c8a", reg_window: "#ffc857", reg_appointment: "#81b29a", reg_phone: "#e07a5f" };
+  const used = channels.filter((c) => data.kpis[c] > 0);  // no slice for a channel nobody used
   channelChart.setOption({
     animation: false,
-    title: { text: t("channels"), left: 8, top: 4, textStyle: { fontSize: 14 } },
+    title: { text: t("channels"), left: 8, top: 4, textStyle: { fontSize: 14 },
+             subtext: used.length ? "" : (state.lang === "zh" ? "暂无挂号" : "no registrations") },
     tooltip: { trigger: "item" },
     series: [{ type: "pie", radius: ["35%", "65%"], top: 20,
-               data: channels.map((c) => ({ name: label(c), value: data.kpis[c] || 0 })),
-               color: ["#0b5c8a", "#ffc857", "#81b29a", "#e07a5f"] }],
+               data: used.map((c) => ({ name: label(c), value: data.kpis[c], itemStyle: { color: colours[c] } })) }],
   }, true);
 }
 

@@ -141,7 +141,21 @@ class RegisterMixin(PaymentMixin):
         kiosk.session.ticket = ticket
         self.print_ticket(ticket, lambda printed, code: kiosk.show_screen(
             lambda: TicketScreen(kiosk, ticket, printed, lambda: self.rate("registration", ticket.visit_id),
-                                 reprint_code=code), push=False), with_receipt=True)
+                                 reprint_code=code, **self.reminder_offer()), push=False), with_receipt=True)
+
+    def reminder_offer(self) -> dict:
+        """The ticket screen's "短信提醒我" (when the hospital sends texts and the patient has a phone on record)."""
+        kiosk = self.kiosk
+        patient = kiosk.session.patient
+        if not kiosk.settings.sms_reminders or patient is None or not patient.phone_masked:
+            return {}
+
+        def done(phone: str) -> None:
+            if isinstance(kiosk.current, TicketScreen):
+                kiosk.current.reminded(phone)
+
+        return {"phone": patient.phone_masked,
+                "remind": lambda: self.call(lambda: kiosk.backend.remind_me(patient), done)}
 
     def print_ticket(self, ticket: Ticket, then, with_receipt: bool = False) -> None:
         """Print the ticket (and after a paid registration the 挂号凭条); then(printed, reprint_code).

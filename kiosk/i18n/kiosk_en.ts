@@ -324,6 +324,14 @@
         <translation>Seen</translation>
     </message>
     <message>
+        <source>已开通短信提醒</source>
+        <translation>Reminders on</translation>
+    </message>
+    <message>
+        <source>已开通短信提醒，快到您时会发短信到 {phone}。</source>
+        <translation>Text reminders are on: we will text {phone} when your turn is near.</translation>
+    </message>
+    <message>
         <source>已打印 {n} 次</source>
         <translation>Printed {n} time(s)</translation>
     </message>
@@ -450,6 +458,12 @@
     <message>
         <source>手机号码后4位不正确，请重新输入，或将身份证放在读卡区。</source>
         <translation>Those are not the last 4 digits on record. Please try again, or place your ID card on the reader.</translation>
+    </message>
+    <message>
+        <source>手机扫码
+随时看排队</source>
+        <translation>Scan to follow
+your queue</translation>
     </message>
     <message>
         <source>打印完成</source>
@@ -674,6 +688,10 @@
     <message>
         <source>男</source>
         <translation>Male</translation>
+    </message>
+    <message>
+        <source>短信提醒我</source>
+        <translation>Text me</translation>
     </message>
     <message>
         <source>确定</source>
@@ -978,6 +996,10 @@
     <message>
         <source>需要注意</source>
         <translation>Needs attention</translation>
+    </message>
+    <message>
+        <source>需要短信提醒吗？快到您时，以及预约就诊前，发短信到 {phone}。</source>
+        <translation>Text reminders? We text {phone} when your turn is near and before appointments.</translation>
     </message>
     <message>
         <source>预约签到</source>

@@ -286,4 +286,10 @@ EN: dict[str, str] = {
         "The fee goes back to the account you paid from, usually within 1 to 7 working days. Nothing more to do.",
     "这个号没有缴费，没有产生费用。": "This number was not paid; nothing was charged.",
     "已退号": "Number cancelled",
+    "需要短信提醒吗？快到您时，以及预约就诊前，发短信到 {phone}。":
+        "Text reminders? We text {phone} when your turn is near and before appointments.",
+    "短信提醒我": "Text me",
+    "已开通短信提醒，快到您时会发短信到 {phone}。": "Text reminders are on: we will text {phone} when your turn is near.",
+    "已开通短信提醒": "Reminders on",
+    "手机扫码\n随时看排队": "Scan to follow\nyour queue",
 }

@@ -18,7 +18,8 @@ class TicketScreen(Screen):
     allow_back = False
 
     def __init__(self, kiosk, ticket: Ticket, printed: bool, on_done: Callable[[], None],
-                 title: str = "", reprint_code: str = "") -> None:
+                 title: str = "", reprint_code: str = "", remind: Callable[[], None] | None = None,
+                 phone: str = "") -> None:
         super().__init__(title or tr("挂号成功"), "", kiosk.elderly)
         caption = label(tr("您的排队号"), "Subtitle", align=Qt.AlignCenter)
         self.number = label(ticket.ticket, "Huge", align=Qt.AlignCenter)
@@ -38,14 +39,30 @@ class TicketScreen(Screen):
                 tr("对不起，凭条没有打印出来，但您的挂号已成功，费用已支付，无需重复缴费。请凭补打码 {code} 到人工窗口补打凭条。")
                 .format(code=reprint_code or ticket.reprint_code or ticket.visit_id),
                 "Error", align=Qt.AlignCenter)
-        self.add_columns([caption, self.number, self.print_note], [info], side_by_side=not kiosk.settings.portrait)
+        self.remind_note = self.remind_button = None
+        left = [caption, self.number, self.print_note]
+        if remind is not None and phone:  # opt-in, never on by itself: one tap, the number already on record
+            self.remind_note = label(tr("需要短信提醒吗？快到您时，以及预约就诊前，发短信到 {phone}。").format(phone=phone),
+                                     "Subtitle", align=Qt.AlignCenter)
+            left.append(self.remind_note)
+            self.remind_button = button(tr("短信提醒我"), "", remind)
+        self.add_columns(left, [info], side_by_side=not kiosk.settings.portrait)
         from hardware.speech import spoken_ticket
 
         self.speech = tr("您的排队号是 {ticket}，请到 {place} 候诊。").format(
             ticket=spoken_ticket(ticket.ticket), place=pick(ticket.location, ticket.location_en))
         self.add_stretch()
+        if self.remind_button is not None:
+            self.add_action(self.remind_button)
         self.done_button = button(tr("完成"), "Primary", on_done)
         self.add_action(self.done_button)
+
+    def reminded(self, phone: str) -> None:
+        """The service took the opt-in: say so where the question was."""
+        if self.remind_note is not None:
+            self.remind_note.setText(tr("已开通短信提醒，快到您时会发短信到 {phone}。").format(phone=phone))
+            self.remind_button.setText(tr("已开通短信提醒"))
+            self.remind_button.setEnabled(False)
 
 
 class MessageScreen(Screen):

@@ -4,7 +4,9 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from kiosk.devices import ticket_link
 
 from kiosk.i18n import pick, tr
 from kiosk.models import Appointment, Bill, Report, VisitStatus, yuan
@@ -121,11 +123,36 @@ class ReportsScreen(Screen):
         self.add_action(self.all_button)
 
 
+def with_qr(card: QWidget, link: str, codes: list[QLabel]) -> QWidget:
+    """The visit's card with the QR code of its live ticket page beside it (the same link as on the ticket)."""
+    from kiosk.screens.pay import qr_pixmap
+
+    code = QLabel()
+    code.setObjectName("TicketQr")
+    code.setAlignment(Qt.AlignCenter)
+    code.setPixmap(qr_pixmap(link, 170))
+    codes.append(code)
+    side = QVBoxLayout()
+    side.setSpacing(4)
+    side.addWidget(code)
+    side.addWidget(label(tr("手机扫码\n随时看排队"), "CardKey", align=Qt.AlignCenter))
+    row = QHBoxLayout()
+    row.setSpacing(16)
+    row.addWidget(card, 1)
+    row.addLayout(side)
+    holder = QWidget()
+    holder.setLayout(row)
+    row.setContentsMargins(0, 0, 0, 0)
+    return holder
+
+
 class QueueStatusScreen(Screen):
     name = "my_queue"
 
     def __init__(self, kiosk, visits: Sequence[VisitStatus], unpaid_fen: int = 0) -> None:
         super().__init__(tr("我的排队"), tr("今天的就诊排队情况"), kiosk.elderly)
+        self.qr_codes: list[QLabel] = []
+        self.links: list[str] = []  # what each QR code opens: the visit's live ticket page
         for v in list(visits)[: kiosk.per_page]:
             card = Card()
             card.row(pick(v.department, v.department_en), v.ticket, big=True)
@@ -138,7 +165,10 @@ class QueueStatusScreen(Screen):
                 card.row(tr("预计等候"), wait_text(v.estimate_minutes, v.estimate_min, v.estimate_max))
             if v.location:
                 card.row(tr("请到"), pick(v.location, v.location_en))
-            self.add(card)
+            link = ticket_link(kiosk.devices.status_url, v) if v.state not in ("done", "cancelled") else ""
+            if link:
+                self.links.append(link)
+            self.add(with_qr(card, link, self.qr_codes) if link else card)
         if not visits:
             self.add_stretch()
             self.add(label(tr("您今天还没有挂号。"), "Message", align=Qt.AlignCenter))

@@ -99,6 +99,16 @@ def test_manager_sees_today_live_the_month_drills_down_and_exports_the_pdca(live
     csv_text = httpx.get(live + "/cockpit/export/pdca.csv?month=2026-11&dept=NK",
                          cookies={"cockpit_session": cookie["value"]}).content.decode("utf-8-sig")
     assert [row[2] for row in list(csv.reader(io.StringIO(csv_text)))[1:]] == [r[2] for r in shown]
+
+    page.goto(live + "/cockpit/")
+    page.wait_for_selector("#logout:not([hidden])")
+    page.click("#logout")
+    page.wait_for_selector("#login:not([hidden])")
+    # logging out ended the session on the server: a copy of the old cookie opens nothing any more
+    stolen = httpx.get(live + "/cockpit/api/view", cookies={"cockpit_session": cookie["value"]})
+    assert stolen.status_code == 401
+    assert httpx.get(live + "/cockpit/pdca?month=2026-11", cookies={"cockpit_session": cookie["value"]},
+                     follow_redirects=False).headers["location"] == "/cockpit/"
     page.context.close()
 
 

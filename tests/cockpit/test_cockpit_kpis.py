@@ -136,3 +136,84 @@ def test_help_calls_with_their_answer_time_and_device_faults_reach_the_cockpit(s
     k = kpis(service, MON)
     assert (k["help_requests"], k["help_ack_median"], k["kiosk_faults"]) == (1, 3, 1)
     assert kpis(service, MON, level="kiosk", key="kiosk-lobby-1")["kiosk_faults"] == 1
+
+
+def test_todays_statistics_on_the_console_are_the_cockpits_figures(service, clock):
+    morning(Day(service, clock))
+    summary = {d["department"]: d for d in service.stats_summary()["departments"]}
+    nk, wk = summary["NK"], summary["WK"]
+    assert (nk["registered"], nk["waiting"], nk["done"], nk["missed"], nk["cancelled"]) == (2, 0, 2, 0, 0)
+    assert (wk["registered"], wk["waiting"], wk["done"]) == (1, 1, 0)  # C, transferred, waits in WK
+    cockpit = kpis(service, MON, level="dept", key="NK")
+    assert (nk["median_wait_minutes"], nk["median_service_minutes"]) == (cockpit["wait_median"], cockpit["service_median"]) == (10, 10)
+
+
+def test_a_paused_room_is_not_counted_as_open_and_the_rebuild_agrees(service, clock):
+    day = Day(service, clock)
+    a = day.at("08:00").register()
+    day.do("check_in", visit_id=a)
+    assert day.at("08:10").call("NK3") == a
+    day.do("start", visit_id=a)
+    day.at("08:20").do("finish", visit_id=a)
+    day.at("09:00").do("pause_room", room_id="NK3")
+    day.at("09:30").do("resume_room", room_id="NK3")
+    day.at("11:30").do("pause_room", room_id="NK3")  # over lunch: 30 min of the morning, 60 of the afternoon
+    day.at("14:30").do("resume_room", room_id="NK3")
+    k = kpis(service, MON, level="room", key="NK3")
+    assert k["room_utilisation"] == pytest.approx(round(100 * 10 / (480 - 120), 1))  # 8 h open less 2 h paused
+    assert k["visits_per_room_hour"] == pytest.approx(round(1 / 6, 2))
+    _rebuilt_equal(service)
+
+
+def test_time_from_a_wait_alert_to_the_first_staff_action_on_it(service, clock):
+    day = Day(service, clock)
+    first = day.at("08:00").register()
+    day.do("check_in", visit_id=first)
+    clock.set(datetime(2026, 11, 23, 8, 40))
+    assert [e.data["dept_id"] for e in service.check_wait_alerts()] == ["NK"]  # waited 40 min > 30
+    late = day.at("08:43").register()  # a kiosk registering someone else is no answer
+    day.do("check_in", visit_id=late)
+    assert kpis(service, MON, level="dept", key="NK")["alert_response_median"] is None
+    assert day.at("08:47").call("NK3") == first  # the nurse acts: 7 minutes after the alert
+    day.at("08:50").call("NK4")  # a second action answers nothing more
+    k = kpis(service, MON, level="dept", key="NK")
+    assert (k["wait_alerts"], k["alert_response_median"]) == (1, 7)
+    assert kpis(service, MON)["alert_response_median"] == 7
+    trail = [r for r in service.store.audit() if r["action"] == "wait_alert_answered"]
+    assert [(r["user"], r["detail"]["dept_id"], r["detail"]["by"]) for r in trail] == [("wanghs", "NK", "call_next")]
+    _rebuilt_equal(service)
+
+
+def test_kiosk_uptime_from_the_history_of_its_health_even_across_a_restart(hospital, clock, store_url):
+    from caller.api.models import HealthBody
+    from caller.auth import Principal
+
+    kiosk = Principal(role="kiosk", device="kiosk-lobby-1")
+    svc = CallerService(hospital, store_url, clock=clock)
+    Day(svc, clock).at("08:30").register()  # the hospital is open that day
+    clock.set(datetime(2026, 11, 23, 9, 0))
+    svc.record_health(kiosk, HealthBody(status="fault", reason_zh="读卡器故障", reason_en="card reader fault"))
+    svc.close()
+    clock.set(datetime(2026, 11, 23, 9, 20))
+    svc = CallerService(hospital, store_url, clock=clock)  # the service restarts meanwhile
+    svc.record_health(kiosk, HealthBody(status="fault", reason_zh="读卡器故障", reason_en="card reader fault"))
+    clock.set(datetime(2026, 11, 23, 9, 30))
+    svc.record_health(kiosk, HealthBody(status="ok"))
+    try:
+        hospital_k, one = kpis(svc, MON), kpis(svc, MON, level="kiosk", key="kiosk-lobby-1")
+        assert hospital_k["kiosk_faults"] == 1  # one fault, not one per restart
+        assert hospital_k["kiosk_uptime"] == pytest.approx(round(100 * (1 - 30 / (2 * 480)), 1))  # two kiosks
+        assert one["kiosk_uptime"] == pytest.approx(round(100 * (1 - 30 / 480), 1))
+        assert kpis(svc, TUE)["kiosk_uptime"] is None  # nobody registered: the hospital was not open
+        _rebuilt_equal(svc)
+    finally:
+        svc.close()
+
+
+def _rebuilt_equal(service) -> None:
+    before = _rollup_rows(service)
+    with service.store.lock:
+        from cockpit import rollups
+
+        rollups.rebuild(service.store.conn)
+    assert _rollup_rows(service) == before

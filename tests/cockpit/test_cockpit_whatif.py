@@ -63,3 +63,46 @@ def test_the_command_line_prints_the_table_side_by_side(stored):
                          capture_output=True, text=True, check=True).stdout.splitlines()
     assert out[0].split() == ["measure", "happened", "replayed", "as", "it", "was", "what-if"]
     assert out[1].split() == ["visits", "12", "12", "12"]
+
+
+def test_the_replay_keeps_the_lunch_break_the_rooms_that_worked_and_recalled_patients(tmp_path):
+    """One room (NK3) works; a patient arriving over lunch waits for the afternoon session; a patient missed at
+    the first call comes back, is recalled and seen: missed for nobody."""
+    clock = ManualClock(datetime(2026, 11, 23, 11, 40))
+    service = CallerService(load_hospital(DEMO_CONFIG), tmp_path / "hospital.db", clock=clock)
+    day = Day(service, clock)
+    first = day.at("11:40").register()
+    day.do("check_in", visit_id=first)
+    assert day.at("11:45").call("NK3") == first
+    day.do("start", visit_id=first)
+    day.at("11:55").do("finish", visit_id=first)
+    lunch = day.at("12:05").register()
+    day.do("check_in", visit_id=lunch)
+    away = day.at("13:00").register()
+    day.do("check_in", visit_id=away)
+    assert day.at("13:30").call("NK3") == lunch
+    day.do("start", visit_id=lunch)
+    day.at("13:40").do("finish", visit_id=lunch)
+    assert day.call("NK3") == away
+    day.at("13:45").miss(away)
+    day.at("14:00").do("recall", visit_id=away)
+    assert day.at("14:05").call("NK3") == away
+    day.do("start", visit_id=away)
+    day.at("14:15").do("finish", visit_id=away)
+    service.close()
+
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "hospital.db")
+    arrivals, happened = simulate.stored_day(conn, "2026-11-23")
+    conn.close()
+    assert happened.rooms == ["NK3"] and happened.missed == 0
+    assert [a.recalled for a in arrivals] == [False, False, True]
+    config = load_hospital(DEMO_CONFIG)
+    replayed = simulate.replay(config, date(2026, 11, 23), arrivals, rooms=happened.rooms)
+    assert replayed.rooms == ["NK3"]  # not every internal-medicine room: only the one that worked
+    assert (replayed.missed, replayed.unserved, len(replayed.waits)) == (0, 0, 3)  # the recalled patient was seen
+    waits = sorted(replayed.waits)
+    assert waits[0] == 0 and waits[-1] >= 85  # arrived 12:05, called when the afternoon opens at 13:30
+    opened = simulate.replay(config, date(2026, 11, 23), arrivals, rooms=happened.rooms + ["NK4"])
+    assert opened.rooms == ["NK3", "NK4"]

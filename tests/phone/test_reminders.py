@@ -118,6 +118,9 @@ def test_a_patient_who_opted_in_is_reminded_the_day_before_and_15_minutes_before
         assert soon.text == (f"【{HOSPITAL}】您好，您预约的内科 王志强医生将于 09:00 开始，请到门诊楼 2 层东侧 内科诊区"
                              "自助机签到，谢谢。")
         assert [d.key for d in gateway.delivered] == [k for k, _ in outbox(db)]
+        checked = kiosk.call("POST", f"/records/registrations/{booking['registration_id']}/check-in", {})
+        optins = kiosk.call("GET", f"/visits/{checked['visit_id']}/notify")["optins"]
+        assert optins == [{"channel": "sms", "to": "138****5678"}]  # and now the queue's texts ("快到您时")
         kiosk.close()
 
 
