@@ -28,8 +28,7 @@ def failover(rounds: int = ROUNDS) -> dict:
     from caller.pgcluster import PostgresCluster
     from caller.testing import DEMO_TOKENS
 
-    with tempfile.TemporaryDirectory(prefix="bench-failover-") as tmp, \
-            PostgresCluster(Path(tmp) / "pg") as cluster:
+    with tempfile.TemporaryDirectory(prefix="bench-failover-") as tmp, PostgresCluster(fsync=True) as cluster:
         url = cluster.create_database("hospital")
         services = [ServiceProcess.start(url, Path(tmp), name="a")]
         services[0].wait_role("active")
