@@ -102,6 +102,10 @@ def check_config(args: argparse.Namespace) -> int:
         if "admin_pin" in device.settings and "admin_pin_hash" not in device.settings:
             print(f"注意 / warning: device {device.id!r}: settings.admin_pin is stored in plain text; "
                   f"replace it with admin_pin_hash = \"<python -m caller hash-password>\"", file=sys.stderr)
+    from caller.english import missing_english
+
+    for line in missing_english(config):
+        print(line, file=sys.stderr)
     return 0
 
 

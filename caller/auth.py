@@ -64,6 +64,7 @@ class Principal:
     user_areas: tuple[str, ...] = ()
     patients: frozenset[int] = frozenset()  # kiosk: the patients of its open patient session
     cards: frozenset[str] = frozenset()     # kiosk: digests of the ID cards read in that session
+    holder: int | None = None               # kiosk: the patient identified in person (acting for the others)
 
     @property
     def public(self) -> bool:
@@ -120,6 +121,7 @@ class KioskSession:
     token_digest: str
     patients: set[int] = field(default_factory=set)
     cards: set[str] = field(default_factory=set)
+    holder: int | None = None  # the patient identified in person; the others are whom they act for
     opened: float = field(default_factory=time.monotonic)
     last_used: float = field(default_factory=time.monotonic)
 
@@ -160,8 +162,10 @@ class KioskSessions:
                 session.last_used = now
             return session
 
-    def open(self, device: str, token: str | None, patient_ids: set[int], card: str | None = None) -> str:
-        """Add patients (and a card read) to the live session named by ``token``, or start a new one."""
+    def open(self, device: str, token: str | None, patient_ids: set[int], card: str | None = None,
+             holder: int | None = None) -> str:
+        """Add patients (and a card read) to the live session named by ``token``, or start a new one; the first
+        ``holder`` (the patient identified in person) stays the one who acts for the others."""
         with self._lock:
             now = time.monotonic()
             session = self._live(device, token, now)
@@ -173,6 +177,8 @@ class KioskSessions:
                 session = sessions[digest(token)] = KioskSession(digest(token))
             session.last_used = now
             session.patients |= patient_ids
+            if session.holder is None and holder is not None:
+                session.holder = holder
             if card:
                 session.cards.add(digest(card))
             assert token is not None
@@ -257,7 +263,8 @@ class Authenticator:
             session = self.kiosk_sessions.current(who.device, headers.get(SESSION_HEADER))
             if session is not None:
                 who = Principal(role=who.role, device=who.device, area=who.area, room=who.room,
-                                patients=frozenset(session.patients), cards=frozenset(session.cards))
+                                patients=frozenset(session.patients), cards=frozenset(session.cards),
+                                holder=session.holder)
         return who
 
     def reconfigure(self, config: HospitalConfig) -> None:

@@ -115,6 +115,9 @@ class ScheduleConfig(_Model):
     book_days_ahead: int = Field(default=7, ge=0, le=60)
     hold_minutes: int = Field(default=5, ge=1, le=60, description="how long a chosen slot is held unpaid")
     pay_at_visit: bool = False
+    cancel_until: Literal["called", "slot_start"] = Field(
+        default="called", description="退号 by the patient: until the number is called, or until the slot starts")
+    reprint_limit: int = Field(default=3, ge=0, le=20, description="补打: reprints of one slip at a kiosk")
 
     @field_validator("am", "pm")
     @classmethod
@@ -169,6 +172,7 @@ class Room(_Model):
     name_en: str = ""
     departments: list[str] = Field(default_factory=list)
     location: str = ""
+    location_en: str = ""
     door_screen: bool = False
     triage_levels: list[int] = Field(default_factory=list)
 
@@ -186,6 +190,7 @@ class Area(_Model):
     name: str = Field(min_length=1)
     name_en: str = ""
     location: str = ""
+    location_en: str = ""
     emergency: bool = False
     rules: QueueRules
     rooms: list[Room] = Field(min_length=1)
@@ -201,11 +206,13 @@ class Department(_Model):
     description: str = ""
     description_en: str = ""
     location: str = ""
+    location_en: str = ""
 
 
 class Doctor(_Model):
     id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
     name: str = Field(min_length=1)
+    name_en: str = Field(default="", description="the name in pinyin as the doctor writes it, e.g. Zhang Jianguo")
     title: str = ""
     title_en: str = ""
     department: str

@@ -19,7 +19,7 @@ from caller import wire
 _ITEM = {"visit_id": "20261123-NK-0007", "ticket": "A007", "name": "王*明", "dept_id": "NK", "doctor_id": None,
          "number_kind": "general", "state": "room_waiting", "room_id": "NK3", "late": False, "recalled": False,
          "priority": False, "triage_level": None, "call_count": 0}
-_STAFF_ITEM = {**_ITEM, "id": "20261123-NK-0007", "patient_name": "王小明", "patient_id": "P000123",
+_STAFF_ITEM = {**_ITEM, "patient_name": "王小明", "patient_id": "P000123",
                "area_id": "NK", "day": "2026-11-23", "session": "am", "source": "onsite", "reg_seq": 7,
                "registered_at": "2026-11-23T08:41:09.120", "ticket_no": 7, "serial": 31, "slot_start": None,
                "slot_end": None, "checkin_seq": 7, "checkin_at": "2026-11-23T08:41:09.120", "called_at": None,

@@ -189,10 +189,6 @@ class PostgresStore(Store):
         except psycopg.Error:
             pass
 
-    def load(self, since_day: str = ""):
-        self.check_writable()
-        return super().load(since_day)
-
     # ------------------------------------------------------------------ retention
     def archives(self) -> list[Path]:
         return []  # archived rows stay in this database (audit() reads audit_archive)

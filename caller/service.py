@@ -105,7 +105,8 @@ class CallerService:
         self._area_ids = {a.id for a in config.areas}
         self._room_area = {r.id: a.id for a in config.areas for r in a.rooms}
         self._dept_area = {d.id: d.area for d in config.departments}
-        self.reload_hooks: list[Callable[[HospitalConfig], None]] = []  # plug-ins that keep config (records)
+        # parts that keep config: notifications' gateways and limits, plug-ins (records)
+        self.reload_hooks: list[Callable[[HospitalConfig], None]] = [self.notify.reconfigure]
         self._help = {row["id"]: HelpCall.from_row(row) for row in self.store.help_calls(open_only=True)}
         self._help_closed: dict[str, HelpCall] = {}  # closed since start: the kiosk reads how its call ended
         self._seen: dict[str, datetime] = {}  # device -> last request (any route) by the service clock

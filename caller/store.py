@@ -488,16 +488,16 @@ class Store:
 
     def load(self, since_day: str = "") -> LoadedState:
         """Everything the engine needs to rebuild itself after a restart (visits of ``since_day`` on)."""
-        with self.lock:
+        with self.lock, self.read() as conn:  # under the lock: the writer's view (a database out of reach: 503)
             visits = [json.loads(r[0]) for r in
-                      self.conn.execute("SELECT data FROM visits WHERE date >= ?", (since_day,))]
-            rooms = [json.loads(r[0]) for r in self.conn.execute("SELECT data FROM rooms")]
-            counters = dict(self.conn.execute("SELECT key, value FROM counters").fetchall())
+                      conn.execute("SELECT data FROM visits WHERE date >= ?", (since_day,)).fetchall()]
+            rooms = [json.loads(r[0]) for r in conn.execute("SELECT data FROM rooms").fetchall()]
+            counters = dict(conn.execute("SELECT key, value FROM counters").fetchall())
             return LoadedState(visits, rooms, counters, self.last_seq())
 
     def last_seq(self) -> int:
-        with self.lock:
-            row = self.conn.execute("SELECT MAX(seq) FROM events").fetchone()
+        with self.lock, self.read() as conn:
+            row = conn.execute("SELECT MAX(seq) FROM events").fetchone()
             return int(row[0] or 0)
 
     def events_since(self, area: str, since: int, limit: int = 10_000) -> list[EventRow]:
@@ -671,8 +671,8 @@ class Store:
     def help_calls(self, *, open_only: bool = False, since: str = "") -> list[dict]:
         """Help calls (oldest first): the open ones, or every one created at/after ``since``."""
         sql = "SELECT data FROM help_calls WHERE created_at >= ?" + (" AND state != 'closed'" if open_only else "")
-        with self.lock:
-            rows = self.conn.execute(sql + " ORDER BY created_at, id", (since,)).fetchall()
+        with self.lock, self.read() as conn:
+            rows = conn.execute(sql + " ORDER BY created_at, id", (since,)).fetchall()
         return [json.loads(r[0]) for r in rows]
 
     # ------------------------------------------------------------ user tokens

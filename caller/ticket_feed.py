@@ -7,6 +7,10 @@ areas those events touched, once per visit however many pages follow it (a famil
 and sends it only when it changed. A status carries the whole state, so a page that reconnects (with
 ``Last-Event-ID``) simply gets the current one; messages are numbered with the event seq that produced them.
 
+The visits an event names (the patient just called) are sent first, in the loop turn right after the command;
+the other pages of the touched areas ("ahead" went down by one) follow, nearest the head first, in chunks of
+:data:`CHUNK` visits, one chunk per loop turn, so a thousand open pages never hold up the next call or the called patient's own page.
+
 Everything here runs on the server's event loop, like the hub.
 """
 from __future__ import annotations
@@ -30,6 +34,7 @@ HEARTBEAT_SECONDS = 15.0   # a "ping" to every page: proxies keep the connection
 RETRY_MS = 3000            # what browsers wait before reconnecting (the SSE ``retry`` field)
 PAGE_BACKLOG = 64          # a page this many messages behind is closed (the browser reconnects)
 FEED_EVENTS = frozenset({"queue", "call", "room"})
+CHUNK = 100                # pages' statuses recomputed per loop turn after the named visits went out
 WHY_FRESH_AHEAD = 30       # "why here" is recomputed after each change only this close to the head (it costs a
                            # pass over the visits ahead); further back a page keeps the text it got on opening
 
@@ -122,6 +127,9 @@ class TicketFeed:
         self._dirty_areas: set[str] = set()
         self._touched: set[str] = set()
         self._flush_scheduled = False
+        self._later: dict[str, None] = {}      # visit ids still to recompute after a flush (ordered, unique)
+        self._drain_scheduled = False
+        self._places: dict[str, tuple[int, dict[str, tuple[int, float]]]] = {}  # area -> (seq, positions)
         self._task: asyncio.Task | None = None
         service.hub.listeners.append(self.on_events)
 
@@ -138,6 +146,10 @@ class TicketFeed:
 
     def page_count(self) -> int:
         return sum(len(p) for p in self.pages.values())
+
+    def backlog(self) -> int:
+        """Followed visits whose new status is still to be computed (sent over the next loop turns)."""
+        return len(self._later)
 
     # ----------------------------------------------------------------- pages
     def open(self, visit_id: str) -> tuple[TicketPage, bytes]:
@@ -189,38 +201,86 @@ class TicketFeed:
                 loop.call_soon(self.flush)
 
     def flush(self) -> None:
-        """Send the new status of every followed visit of the touched areas whose status changed."""
+        """Send the visits the events named at once; queue the other followed visits of the touched areas."""
         self._flush_scheduled = False
         areas, touched = self._dirty_areas, self._touched
         self._dirty_areas, self._touched = set(), set()
         if not self.pages:
             return
         service = self.service
+        first = [v for v in touched if v in self.pages]
         with service.lock:
-            seq = service.hub.seq
-            places: dict[str, dict[str, tuple[int, float]]] = {}  # area -> visit -> (ahead, minutes), one pass each
-            for visit_id, pages in list(self.pages.items()):
-                try:
-                    visit = service.engine.visit(visit_id)
-                except UnknownThing:  # a visit of an older day, unloaded
-                    continue
-                if visit.area_id not in areas and visit_id not in touched:
-                    continue
-                if visit.area_id not in places:
-                    places[visit.area_id] = service.engine.positions(visit.area_id)
-                place = places[visit.area_id].get(visit_id)  # None (not waiting): position() answers itself
-                why = self._why.get(visit_id) if place is not None and place[0] > WHY_FRESH_AHEAD else None
-                status = phone_status(service, visit, place, why)
-                if why is None and "why_zh" in status:
-                    self._why[visit_id] = (status["why_zh"], status["why_en"])
-                text = _ENCODER.encode(status).encode()
-                if text == self._last.get(visit_id):
-                    continue
-                self._last[visit_id] = text
-                message = b"id: %d\nevent: status\ndata: %s\n\n" % (seq, text)
-                for page in list(pages):
-                    if not page.offer(message):
-                        self.close(page)
+            self._send(first)
+            seq, later = service.hub.seq, []
+            for visit_id in self.pages:
+                area = self._area_of(visit_id)
+                if visit_id not in touched and area in areas:
+                    later.append((self._positions(area, seq).get(visit_id, (0, 0.0))[0], visit_id))
+            for _, visit_id in sorted(later):  # the patients nearest their turn first
+                self._later[visit_id] = None
+        if self._later and not self._drain_scheduled:
+            self._drain_scheduled = True
+            loop = service.hub.loop
+            if loop is None:
+                self.drain()
+            else:
+                loop.call_soon(self.drain)
+
+    def drain(self) -> None:
+        """Recompute the next :data:`CHUNK` queued visits; again in the next loop turn while some are left."""
+        loop = self.service.hub.loop
+        while True:
+            chunk = list(self._later)[:CHUNK]
+            for visit_id in chunk:
+                del self._later[visit_id]
+            with self.service.lock:
+                self._send([v for v in chunk if v in self.pages])
+            if not self._later:
+                self._drain_scheduled = False
+                return
+            if loop is not None:
+                loop.call_soon(self.drain)
+                return
+
+    def _area_of(self, visit_id: str) -> str | None:
+        try:
+            return self.service.engine.visit(visit_id).area_id
+        except UnknownThing:  # a visit of an older day, unloaded
+            return None
+
+    def _positions(self, area_id: str, seq: int) -> dict[str, tuple[int, float]]:
+        """Every waiting visit's (ahead, minutes) in the area, computed once per event seq."""
+        known = self._places.get(area_id)
+        if known is None or known[0] != seq:
+            known = (seq, self.service.engine.positions(area_id))
+            self._places[area_id] = known
+        return known[1]
+
+    def _send(self, visit_ids: list[str]) -> None:
+        """The current status of these visits to their pages, when it changed (under the service lock)."""
+        service = self.service
+        seq = service.hub.seq
+        for visit_id in visit_ids:
+            pages = self.pages.get(visit_id)
+            try:
+                visit = service.engine.visit(visit_id)
+            except UnknownThing:  # a visit of an older day, unloaded
+                continue
+            if not pages:
+                continue
+            place = self._positions(visit.area_id, seq).get(visit_id)  # None (not waiting): position() answers
+            why = self._why.get(visit_id) if place is not None and place[0] > WHY_FRESH_AHEAD else None
+            status = phone_status(service, visit, place, why)
+            if why is None and "why_zh" in status:
+                self._why[visit_id] = (status["why_zh"], status["why_en"])
+            text = _ENCODER.encode(status).encode()
+            if text == self._last.get(visit_id):
+                continue
+            self._last[visit_id] = text
+            message = b"id: %d\nevent: status\ndata: %s\n\n" % (seq, text)
+            for page in list(pages):
+                if not page.offer(message):
+                    self.close(page)
 
     # ------------------------------------------------------------- heartbeat
     async def _heartbeat_loop(self) -> None:

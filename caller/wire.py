@@ -82,7 +82,6 @@ class VisitItem(WireModel):
 class StaffVisitItem(VisitItem):
     """The staff item: the public item plus every stored field of the visit (full name included)."""
 
-    id: str = Field(description="the same as visit_id (the stored row's key)")
     patient_name: str = Field(description="the full name")
     patient_id: str = Field(description="the records' patient id")
     area_id: str
@@ -156,7 +155,7 @@ def visit_item(visit: Any, screen_name_rule: str, audience: Audience) -> dict[st
         "call_count": visit.call_count,
     }
     if audience == STAFF:
-        item.update({key: plain(value) for key, value in visit.__dict__.items() if key not in item})
+        item.update({key: plain(value) for key, value in visit.__dict__.items() if key not in item and key != "id"})
     return item
 
 

@@ -133,7 +133,7 @@ def row_of(item: dict[str, Any], now: datetime, kind_names: dict[str, str], room
     room_id = str(item.get("room_id") or "")
     doctor_id = str(item.get("doctor_id") or "")
     return Row(
-        visit_id=str(item.get("visit_id") or item.get("id") or ""),
+        visit_id=str(item.get("visit_id") or ""),
         ticket=str(item.get("ticket") or ""),
         name=str(item.get("patient_name") or item.get("name") or ""),
         state=str(item.get("state") or ""),

@@ -214,7 +214,7 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, rooms: list[str] 
             elif kind == "arrive":
                 body = RegisterBody(department=data.dept, name="模拟患者", source=data.source, kind=data.kind,
                                     doctor=data.doctor)
-                vid = service.execute("register", who, body=body)["visit"]["id"]
+                vid = service.execute("register", who, body=body)["visit"]["visit_id"]
                 if data.checkin_at and service.config.rules_for_area(service.area_of_department(data.dept)).check_in_mode:
                     push(max(at, data.checkin_at), "checkin", (vid, data))
                 else:
@@ -238,25 +238,25 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, rooms: list[str] 
                     called = service.execute("call_next", who, room_id=data)["visit"]
                 except RuleError:
                     called = None
-                if called is None or called["id"] not in waiting:
+                if called is None or called["visit_id"] not in waiting:
                     idle.add(data)
                     continue
-                arrival, queued, est = waiting.pop(called["id"])
+                arrival, queued, est = waiting.pop(called["visit_id"])
                 wait = (at - queued).total_seconds() / 60
-                if called["id"] not in called_once:
-                    called_once.add(called["id"])
+                if called["visit_id"] not in called_once:
+                    called_once.add(called["visit_id"])
                     out.waits.append(wait)
                     if est is not None:
                         out.estimates.append((wait, *est))
                 if not arrival.comes_when_called:
-                    push(at + NO_SHOW_AFTER, "no_show", (data, called["id"], arrival))
+                    push(at + NO_SHOW_AFTER, "no_show", (data, called["visit_id"], arrival))
                     continue
                 minutes = arrival.service_minutes or 8.0
-                service.execute("start", who, visit_id=called["id"])
+                service.execute("start", who, visit_id=called["visit_id"])
                 end = at + WALK_IN + timedelta(minutes=minutes)
                 out.busy_minutes += minutes
                 busy_until = max(busy_until, end)
-                push(end, "finish", (data, called["id"]))
+                push(end, "finish", (data, called["visit_id"]))
             elif kind == "no_show":
                 room, vid, arrival = data
                 _miss(service, who, vid)

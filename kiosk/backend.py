@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from caller.client import CallerClient, CallerError
@@ -18,6 +18,7 @@ from hardware.health import DeviceHealth, Health
 from kiosk.models import (
     Appointment,
     Bill,
+    BookingDay,
     BillItem,
     CardData,
     Department,
@@ -27,6 +28,7 @@ from kiosk.models import (
     PatientDay,
     Payment,
     Report,
+    Reprintable,
     Slot,
     Ticket,
     VisitStatus,
@@ -125,7 +127,8 @@ class Backend:
                 if room.get("id") == room_id:
                     where = area.get("location") or area.get("floor") or ""
                     zh = " ".join(x for x in (where, area.get("name", ""), room.get("name", "")) if x)
-                    en = " ".join(x for x in (area.get("name_en", ""), room.get("name_en", "")) if x)
+                    en = ", ".join(x for x in (area.get("location_en", ""), area.get("name_en", ""),
+                                               room.get("name_en", "")) if x)
                     return zh, en or zh, room.get("name", room_id)
         return room_id, room_id, room_id
 
@@ -152,10 +155,11 @@ class Backend:
 
     # ----- patients -----------------------------------------------------------------------------
     @staticmethod
-    def _patient(view: dict, id_number: str = "") -> Patient:
+    def _patient(view: dict, id_number: str = "", family: list[dict] | None = None) -> Patient:
         return Patient(id=str(view["patient_id"]), name=view.get("name", ""), id_number=id_number,
                        gender=view.get("gender") or "", birth_date=view.get("birth_date") or "",
-                       medical_card_no=view.get("medical_card_no") or "", phone_masked=view.get("phone_masked") or "")
+                       medical_card_no=view.get("medical_card_no") or "", phone_masked=view.get("phone_masked") or "",
+                       relation=view.get("relation") or "", family=tuple(Backend._patient(m) for m in family or ()))
 
     def identify(self, id_number: str | None = None, medical_card_no: str | None = None, *,
                  card_name: str | None = None, phone_last4: str | None = None) -> Patient | None:
@@ -172,7 +176,22 @@ class Backend:
             raise CallerError("second_factor_required", found.get("message_zh", ""), found.get("message_en", ""), status=200)
         if not found.get("found"):
             return None
-        return self._patient(found["patient"], id_number or "")
+        return self._patient(found["patient"], id_number or "", found.get("acting_for"))
+
+    def add_family_proxy(self, member: Patient, guardian: Patient, relation: str = "子女") -> None:
+        """Both ID cards were read here: the guardian becomes the member's family proxy (家属代办)."""
+        self._post(f"{R}/patients/{member.id}/proxies", {"name": guardian.name, "relation": relation,
+                                                         "id_number": guardian.id_number})
+
+    def create_family_member(self, guardian: Patient, name: str, key: str, *, relation: str = "父母",
+                             id_number: str = "", gender: str = "", birth_date: str = "") -> Patient:
+        """为家人建档: a child's record (ID number from the household register, or none for a newborn: then sex
+        and birth date), linked to the guardian as family proxy; the child joins this patient session."""
+        created = self._post(f"{R}/patients/{guardian.id}/family", {
+            "idempotency_key": key, "name": name, "relation": relation, "id_number": id_number or None,
+            "gender": gender or None, "birth_date": birth_date or None})
+        self._keep_session(created)
+        return self._patient({**created["patient"], "relation": relation})
 
     # ----- the patient session ---------------------------------------------------------------------
     def _keep_session(self, answer: dict) -> None:
@@ -227,22 +246,40 @@ class Backend:
             dep = Department(id=str(d["department_id"]), name=d.get("name", ""), name_en=d.get("name_en") or "",
                              description=d.get("description") or "", description_en=d.get("description_en") or "",
                              location=d.get("location") or area.get("location") or "",
-                             location_en=d.get("location_en") or area.get("name_en") or "")
+                             location_en=d.get("location_en") or area.get("location_en") or area.get("name_en") or "",
+                             taken_today=int(d.get("taken") or 0))
             self._departments[dep.id] = dep
             if d.get("area") not in self.emergency_areas():
                 out.append(dep)
         return out
 
-    def doctors(self, department_id: str) -> list[Doctor]:
-        """The general number (one option) first, then each expert with an open session today."""
-        rows = self._get(f"{R}/doctors", department=department_id)["doctors"]
+    def booking_days(self, department_id: str, limit: int = 14) -> list[BookingDay]:
+        """The days after today the department can be booked (the hospital's book_days_ahead), and the first day
+        not yet released (with when it opens), with the numbers left on each."""
+        today = self.clock.today()
+        out = []
+        for n in range(1, limit + 1):
+            day = (today + timedelta(days=n)).isoformat()
+            answer = self._get(f"{R}/doctors", department=department_id, date=day)
+            left = sum(s.get("remaining", 0) for d in answer.get("doctors", []) for s in d.get("sessions", [])
+                       if s.get("status", "open") == "open")
+            if not answer.get("released", True):
+                out.append(BookingDay(day, 0, False, short_time(answer.get("release_at") or "")))
+                break
+            out.append(BookingDay(day, left))
+        return out
+
+    def doctors(self, department_id: str, day: str = "") -> list[Doctor]:
+        """The general number (one option) first, then each expert with an open session that day (today: "")."""
+        rows = self._get(f"{R}/doctors", department=department_id, **({"date": day} if day else {}))["doctors"]
         general_fee, general_left, experts = None, 0, []
         for d in rows:
             for s in d.get("sessions", []):
                 if s.get("status", "open") != "open":
                     continue
                 if s["kind"] == "expert":
-                    experts.append(Doctor(id=str(d["doctor_id"]), name=d.get("name", ""), title=d.get("title") or "",
+                    experts.append(Doctor(id=str(d["doctor_id"]), name=d.get("name", ""), name_en=d.get("name_en") or "",
+                                          title=d.get("title") or "",
                                           specialty=d.get("specialty") or "", kind="expert", fee_fen=s["fee_fen"],
                                           remaining=s.get("remaining", 0)))
                 else:
@@ -258,9 +295,9 @@ class Backend:
             options.insert(0, Doctor(id="", name="普通号", kind="general", fee_fen=general_fee, remaining=general_left))
         return options
 
-    def slots(self, department_id: str, doctor: Doctor) -> list[Slot]:
-        """Today's slots; general numbers of all doctors merged by time (the seat of any of them will do)."""
-        params = {"department": department_id}
+    def slots(self, department_id: str, doctor: Doctor, day: str = "") -> list[Slot]:
+        """The day's slots (today: ""); general numbers of all doctors merged by time (any of their seats will do)."""
+        params = {"department": department_id, **({"date": day} if day else {})}
         if doctor.kind == "expert":
             params["doctor"] = doctor.id
         sessions = self._get(f"{R}/slots", **params)["sessions"]
@@ -301,6 +338,8 @@ class Backend:
         yet (the queue did not answer) is reported as not_queued, never as a ticket without a number.
         """
         ticket = self.registration_ticket(hold.id)
+        if not ticket.ticket and ticket.date and ticket.date != self.clock.today().isoformat():
+            return ticket  # booked ahead (预约): the queue number is given when the patient checks in that day
         if not ticket.ticket:
             raise CallerError("not_queued", "您的挂号已成功，排队号正在生成，请到分诊台领取排队号，无需重复缴费。",
                               "You are registered; your queue number is being issued. Please collect it at the "
@@ -323,7 +362,7 @@ class Backend:
                       reprint_code=f"R{registration_id}", room=room, kind=reg.get("kind") or "",
                       doctor_title=self.doctor_title(reg.get("doctor_id")) if doctor else "", date=reg.get("date") or "",
                       estimate_min=visit.get("estimate_min"), estimate_max=visit.get("estimate_max"),
-                      registration_id=str(registration_id),
+                      registration_id=str(registration_id), doctor_en=(reg.get("doctor_name_en") or "") if doctor else "",
                       ticket_token=str(visit.get("ticket_token") or ""))
 
     def doctor_title(self, doctor_id: str | None) -> str:
@@ -390,15 +429,20 @@ class Backend:
     def _registrations(self, patient: Patient) -> list[dict]:
         return self._get(f"{R}/registrations", patient_id=int(patient.id))["registrations"]
 
-    def appointments(self, patient: Patient) -> list[Appointment]:
+    def appointments(self, patient: Patient, later: bool = False) -> list[Appointment]:
+        """Today's paid registrations (``later``: those booked for a later day)."""
         today = self.clock.today().isoformat()
         out = []
         for r in self._registrations(patient):
-            if r.get("state") != "final" or r.get("date") != today:
+            if r.get("state") != "final" or ((r.get("date") or "") > today) != later or (r.get("date") or "") < today:
                 continue
+            expert = r.get("kind") == "expert"
             out.append(Appointment(id=str(r["registration_id"]), department=r.get("department_name") or "",
-                                   doctor=r.get("doctor_name") if r.get("kind") == "expert" else "",
-                                   slot=f"{r.get('start', '')}-{r.get('end', '')}", checked_in=bool(r.get("checked_in_at"))))
+                                   department_en=r.get("department_name_en") or "",
+                                   doctor=r.get("doctor_name") if expert else "",
+                                   doctor_en=(r.get("doctor_name_en") or "") if expert else "",
+                                   slot=f"{r.get('start', '')}-{r.get('end', '')}", checked_in=bool(r.get("checked_in_at")),
+                                   date=r.get("date") or ""))
         return out
 
     def check_in(self, appt: Appointment, key: str) -> Ticket:
@@ -469,18 +513,48 @@ class Backend:
                        and v.registration_id not in waiting)
         reports = self.reports(patient)
         return PatientDay(patient=patient, appointments=appointments, bills=tuple(self.bills(patient)),
+                          upcoming=tuple(self.appointments(patient, later=True)),
                           reports=tuple(r for r in reports if r.released),
                           reports_pending=tuple(r for r in reports if not r.released), visits=visits)
 
     # ----- 退号 -----------------------------------------------------------------------------------------
     def refund_registration(self, registration_id: str, key: str) -> str:
-        """Cancel a registration not yet started (not called, not seen): the seat goes back, a paid fee is refunded
-        to the original payment. Returns the fee's state afterwards ("refund_pending", "refunded", or "" unpaid)."""
-        status = self._get(f"{R}/registrations/{registration_id}")
-        visit = status.get("visit") or {}
-        if visit.get("state") in ("called", "serving", "done", "missed"):
-            raise CallerError("too_late_to_cancel", "您已被叫号或已就诊，不能在自助机退号。如需帮助请到人工窗口。",
-                              "You have been called or seen already; this number cannot be cancelled here. "
-                              "Please ask at the desk.")
+        """Cancel a registration not yet started: the seat goes back, a paid fee is refunded to the original payment.
+        The service applies the hospital's rule (before being called, or before the slot) and refuses with
+        too_late_to_cancel. Returns the fee's state afterwards ("refund_pending", "refunded", or "" unpaid)."""
         reg = self._post(f"{R}/registrations/{registration_id}/cancel", {"idempotency_key": key, "reason": "kiosk_patient"})
         return reg.get("bill_state") or ""
+
+    # ----- 补打 -----------------------------------------------------------------------------------------
+    def reprintables(self, patient: Patient) -> list[Reprintable]:
+        """The last queue ticket, the last 挂号凭条 and the last printed lab report of the patient."""
+        regs = [r for r in self._registrations(patient) if r.get("state") == "final"]
+        out = []
+        with_ticket = [r for r in regs if r.get("ticket")]
+        if with_ticket:
+            r = with_ticket[-1]
+            out.append(Reprintable("ticket", str(r["registration_id"]), f"{r['ticket']}  {r.get('department_name') or ''}",
+                                   f"{r.get('date', '')} {r.get('start', '')}-{r.get('end', '')}"))
+        paid = [r for r in regs if r.get("bill_state") == "paid"]
+        if paid:
+            r = paid[-1]
+            out.append(Reprintable("receipt", str(r["registration_id"]), r.get("department_name") or "",
+                                   f"{r.get('date', '')} {r.get('start', '')}-{r.get('end', '')}"))
+        printed = [x for x in self.reports(patient) if x.released and x.printed_count > 0]
+        if printed:
+            report = max(printed, key=lambda x: int(x.id))
+            out.append(Reprintable("report", report.id, report.title, report.extra.get("report_no", ""), report))
+        return out
+
+    def reprint(self, slip: Reprintable, key: str) -> tuple[Ticket, Payment | None, str, int]:
+        """Count and audit one reprint at the service (it refuses beyond the hospital's limit); return what to print:
+        (ticket, payment for a 挂号凭条, the time it was paid, reprints left)."""
+        done = self._post(f"{R}/registrations/{slip.ref}/reprint", {"kind": slip.kind, "idempotency_key": key})
+        ticket = self.registration_ticket(slip.ref)
+        order = done.get("order") or None
+        payment = None
+        if order:
+            payment = Payment(id=str(order["order_id"]), amount_fen=ticket.fee_fen, status="paid",
+                              transaction_no=order.get("provider_order_id") or str(order["order_id"]),
+                              method=order.get("method") or "qr")
+        return ticket, payment, (order or {}).get("paid_at") or "", int(done.get("reprints_left", 0))

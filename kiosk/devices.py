@@ -213,7 +213,7 @@ class KioskDevices(QObject):
         self._set_health(DeviceHealth("printer", Health.OFFLINE, getattr(exc, "reason_zh", "打印失败"),
                                       getattr(exc, "reason_en", "print failed")))
 
-    def print_ticket(self, ticket, hospital: str) -> bytes:
+    def print_ticket(self, ticket, hospital: str, title: str = "排队凭条") -> bytes:
         from hardware.printer import TicketDoc, render_ticket
 
         wait_range = None
@@ -225,10 +225,11 @@ class KioskDevices(QObject):
                         ahead=ticket.ahead, wait_minutes=ticket.estimate_minutes, printed_at=self.now(),
                         status_url=ticket_link(self.status_url, ticket),
                         slot=f"{ticket.date} {ticket.slot}".strip(), kind=KINDS.get(ticket.kind, ""),
-                        doctor=f"{ticket.doctor} {ticket.doctor_title}".strip(), wait_range=wait_range)
+                        doctor=f"{ticket.doctor} {ticket.doctor_title}".strip(), wait_range=wait_range, title=title)
         return self._print(render_ticket(doc, self.printer().profile))
 
-    def print_registration_receipt(self, ticket, patient, payment, hospital: str, kiosk_id: str) -> bytes:
+    def print_registration_receipt(self, ticket, patient, payment, hospital: str, kiosk_id: str,
+                                   title: str = "挂号凭条", paid_at: datetime | None = None) -> bytes:
         """挂号凭条: masked name and card number, what was bought, when, how it was paid, at which kiosk."""
         from privacy import mask_card_number
 
@@ -239,8 +240,8 @@ class KioskDevices(QObject):
             department=ticket.department, doctor=f"{ticket.doctor} {ticket.doctor_title}".strip(),
             kind=KINDS.get(ticket.kind, "普通号"), visit_date=ticket.date, slot=ticket.slot, fee_fen=ticket.fee_fen,
             payment_method=PAYMENT_METHODS.get(payment.method, "扫码支付"),
-            transaction_no=payment.transaction_no or payment.id, kiosk_id=kiosk_id, paid_at=self.now(),
-            ticket_no=ticket.ticket)
+            transaction_no=payment.transaction_no or payment.id, kiosk_id=kiosk_id, paid_at=paid_at or self.now(),
+            ticket_no=ticket.ticket, title=title)
         return self._print(render_registration_receipt(doc, self.printer().profile))
 
     def print_receipt(self, patient, bills, payment, hospital: str) -> bytes:

@@ -10,6 +10,7 @@ benchmark use the same code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -100,7 +101,7 @@ def check_window(window, screen: str = "", mode: str = "") -> list[LayoutProblem
 def sample_data():
     """Departments and doctors of the demo hospital, and one patient's day."""
     from caller.config import load_hospital
-    from kiosk.models import (Appointment, Bill, BillItem, Department, Doctor, Patient, PatientDay, Report, Slot,
+    from kiosk.models import (Appointment, Bill, BillItem, BookingDay, Department, Doctor, Patient, PatientDay, Report, Reprintable, Slot,
                               Ticket, VisitStatus)
 
     hospital = load_hospital(DEMO_HOSPITAL)
@@ -111,12 +112,14 @@ def sample_data():
                    for d in hospital.departments if not getattr(areas.get(d.area), "emergency", False)]
     first = departments[0]
     doctors = [Doctor(id="", name="普通号", kind="general", fee_fen=1000, remaining=38)] + [
-        Doctor(id=d.id, name=d.name, title=d.title or "", title_en=getattr(d, "title_en", "") or "",
+        Doctor(id=d.id, name=d.name, name_en=d.name_en, title=d.title or "", title_en=getattr(d, "title_en", "") or "",
                specialty=d.specialty or "", specialty_en=getattr(d, "specialty_en", "") or "", kind="expert",
                fee_fen=5000, remaining=n % 7) for n, d in enumerate(hospital.doctors_of(first.id)) if d.expert]
     slots = [Slot(id=str(n), start=f"{8 + n // 2:02d}:{30 * (n % 2):02d}", end=f"{8 + (n + 1) // 2:02d}:{30 * ((n + 1) % 2):02d}",
                   remaining=5, session="am" if n < 8 else "pm") for n in range(16)]
-    patient = Patient(id="1", name="欧阳娜娜", gender="女", birth_date="1981-04-02")
+    family = (Patient(id="2", name="欧阳小雨", gender="女", birth_date="2024-03-15", relation="母亲"),
+              Patient(id="3", name="欧阳建国", gender="男", birth_date="1949-12-31", relation="女儿"))
+    patient = Patient(id="1", name="欧阳娜娜", gender="女", birth_date="1981-04-02", family=family)
     bills = [Bill(id="1", title="西药费", total_fen=4700, items=(BillItem("阿莫西林胶囊（0.25g×24粒）", 2, 2350),)),
              Bill(id="2", title="检验费", total_fen=2000, items=(BillItem("血常规（五分类）", 1, 2000),))]
     reports = [Report(id="1", title="血常规", released=True, printed_count=1),
@@ -131,7 +134,12 @@ def sample_data():
     ticket = Ticket(visit_id="v1", ticket="A015", department=first.name, department_en=first.name_en, doctor="张建国",
                     location=first.location, location_en=first.location_en, slot="09:00-09:30", ahead=5,
                     estimate_minutes=25, fee_fen=1000, patient_name="欧*娜", room="3诊室")
-    return dict(departments=departments, doctors=doctors, slots=slots, patient=patient, bills=bills, reports=reports,
+    reprintables = [Reprintable("ticket", "7", f"A015  {first.name}", "2026-11-27 09:00-09:30"),
+                    Reprintable("receipt", "7", first.name, "2026-11-27 09:00-09:30"),
+                    Reprintable("report", "1", "血常规", "JY20261127-1", reports[0])]
+    booking_days = [BookingDay(f"2026-11-{n:02d}", (n * 7) % 40) for n in range(28, 31)] + [
+        BookingDay("2026-12-01", 0, False, "11-24 08:00")]
+    return dict(booking_days=booking_days, reprintables=reprintables, departments=departments, doctors=doctors, slots=slots, patient=patient, bills=bills, reports=reports,
                 appointments=[appointment], visits=visits, day=day, ticket=ticket)
 
 
@@ -140,12 +148,13 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
     from hardware.health import DeviceHealth, Health
     from kiosk.models import CardData
     from kiosk.screens.admin import DeviceStatusScreen, PinScreen
-    from kiosk.screens.day import CancelScreen, DayScreen
+    from kiosk.screens.day import CancelScreen, DayScreen, ReprintScreen
+    from kiosk.screens.family import ChildBirthScreen, ChildIdScreen, ChildNameScreen, FamilyScreen
     from kiosk.screens.home import HomeScreen
     from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, TypeIdScreen
     from kiosk.screens.pay import PaymentScreen
     from kiosk.screens.rating import RatingScreen
-    from kiosk.screens.register import ConfirmScreen, DepartmentScreen, DoctorScreen, SlotScreen
+    from kiosk.screens.register import BookDayScreen, ConfirmScreen, DepartmentScreen, DoctorScreen, SlotScreen
     from kiosk.screens.result import MessageScreen, OutOfServiceScreen, TicketScreen
     from kiosk.screens.services import AppointmentsScreen, BillsScreen, QueueStatusScreen, ReportsScreen
 
@@ -158,14 +167,25 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
         ("identify", lambda: IdentifyScreen(k, nothing, reader_ok=False)),
         ("type_id", lambda: TypeIdScreen(k, nothing)),
         ("new_patient", lambda: NewPatientScreen(k, card, nothing)),
-        ("day", lambda: DayScreen(k, d["day"], nothing, nothing, nothing, nothing, nothing, on_cancel=nothing)),
+        ("day", lambda: DayScreen(k, d["day"], nothing, nothing, nothing, nothing, nothing, on_cancel=nothing,
+                                  on_family=nothing, on_reprint=nothing)),
+        ("reprint", lambda: ReprintScreen(k, d["reprintables"], nothing)),
+        ("family", lambda: FamilyScreen(k, d["patient"].family, date(2026, 11, 27), nothing, nothing)),
+        ("family_empty", lambda: FamilyScreen(k, (), date(2026, 11, 27), nothing, nothing)),
+        ("child_id", lambda: ChildIdScreen(k, nothing)),
+        ("child_birth", lambda: ChildBirthScreen(k, date(2026, 11, 27), nothing)),
+        ("child_name", lambda: ChildNameScreen(k, d["patient"], "", "2024-03-15", "女", nothing)),
         ("cancel", lambda: CancelScreen(k, [("7", "A015  内科", "前面还有 5 人"), ("8", "内科  张建国", "今天 14:00-14:30")],
                                         nothing)),
-        ("departments", lambda: DepartmentScreen(k, d["departments"], nothing)),
-        ("doctors", lambda: DoctorScreen(k, d["departments"][0], d["doctors"], nothing)),
+        ("departments", lambda: DepartmentScreen(k, d["departments"], nothing, on_family=nothing)),
+        ("doctors", lambda: DoctorScreen(k, d["departments"][0], d["doctors"], nothing, on_other_day=nothing)),
+        ("book_day", lambda: BookDayScreen(k, d["departments"][0], d["booking_days"], nothing)),
+        ("doctors_later_day", lambda: DoctorScreen(k, d["departments"][0], d["doctors"], nothing, day="2026-11-30")),
         ("slots", lambda: SlotScreen(k, d["slots"], nothing)),
         ("confirm", lambda: ConfirmScreen(k, d["patient"], d["departments"][0], d["doctors"][1], d["slots"][0], nothing,
                                           on_change_time=nothing)),
+        ("confirm_later_day", lambda: ConfirmScreen(k, d["patient"], d["departments"][0], d["doctors"][1], d["slots"][0],
+                                                    nothing, day="2026-11-30")),
         ("payment", lambda: PaymentScreen(k, 5000, "weixin://wxpay/bizpayurl?pr=demo", 120, nothing, "挂号费")),
         ("ticket", lambda: TicketScreen(k, d["ticket"], True, nothing)),
         ("ticket_not_printed", lambda: TicketScreen(k, d["ticket"], False, nothing, reprint_code="R12")),

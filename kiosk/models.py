@@ -13,6 +13,8 @@ class Patient:
     gender: str = ""
     birth_date: str = ""
     medical_card_no: str = ""
+    relation: str = ""  # a family member's relation to the patient at the kiosk (子女, 父母, ...)
+    family: tuple["Patient", ...] = ()  # whom this patient may act for (为家人办理), from the service
     phone_masked: str = ""  # the phone on record as the service shows it (138****5678)
 
 
@@ -36,6 +38,7 @@ class Department:
     description_en: str = ""
     location: str = ""
     location_en: str = ""
+    taken_today: int = 0  # numbers taken today: elderly mode lists the most used departments first
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class Ticket:
     estimate_min: int | None = None  # the service's wait range, when it gives one
     estimate_max: int | None = None
     registration_id: str = ""
+    doctor_en: str = ""  # the doctor's name in pinyin (hospital file name_en)
 
 
 @dataclass(frozen=True)
@@ -108,9 +112,11 @@ class Appointment:
     department: str
     department_en: str = ""
     doctor: str = ""
+    doctor_en: str = ""
     slot: str = ""
     checked_in: bool = False
     check_in_from: str = ""  # earliest check-in time "08:30"
+    date: str = ""  # "2026-11-30"
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,8 @@ class Session:
     ticket: Ticket | None = None
     bills: list[Bill] = field(default_factory=list)
     payment: Payment | None = None  # the paid registration fee, for the 挂号凭条
+    guardian: Patient | None = None  # the patient at the kiosk, while acting for a family member (``patient``)
+    day: str = ""  # the visit day booked ahead ("2026-11-30"); "" = today
     idempotency: dict[str, str] = field(default_factory=dict)
 
 
@@ -204,6 +212,7 @@ class PatientDay:
     reports: tuple[Report, ...] = ()  # released: can be printed now
     reports_pending: tuple[Report, ...] = ()  # not ready yet
     visits: tuple[VisitStatus, ...] = ()  # in the queue today
+    upcoming: tuple[Appointment, ...] = ()  # booked for a later day (can be cancelled: 退号)
 
     @property
     def unpaid_fen(self) -> int:
@@ -212,4 +221,26 @@ class PatientDay:
     @property
     def empty(self) -> bool:
         """Nothing waits for this patient today: they most likely came to register."""
-        return not (self.appointments or self.bills or self.reports or self.reports_pending or self.visits)
+        return not (self.appointments or self.bills or self.reports or self.reports_pending or self.visits
+                    or self.upcoming)
+
+
+@dataclass(frozen=True)
+class Reprintable:
+    """补打: one of the patient's last slips that can be printed again."""
+
+    kind: str  # "ticket" 排队凭条 | "receipt" 挂号凭条 | "report" 检验报告单
+    ref: str  # the registration id (ticket, receipt) or the report id
+    title: str  # e.g. "A015  内科"
+    detail: str = ""  # e.g. "2026-11-28 09:00-09:30"
+    report: Report | None = None
+
+
+@dataclass(frozen=True)
+class BookingDay:
+    """A day the patient may book ahead (预约), with what the chosen department has left."""
+
+    date: str  # "2026-11-30"
+    remaining: int = 0
+    released: bool = True
+    release_at: str = ""  # when an unreleased day opens, "11-23 08:00"

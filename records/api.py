@@ -19,9 +19,9 @@ from records.audit import actor_scope, set_actor
 from records.backend import RecordsBackend, open_records
 from records.db import RecordsDB
 from records.errors import RecordsError
-from records.models import (BillCreate, CancelRequest, CheckInRequest, HoldRequest, Identify, PatientCreate, PayCode,
-                            PaymentCreate, PaymentNotice, Proxy, RatingCreate, ReconcileRequest, ReminderOptIn, ReportPrint,
-                            ReportVerify, StopClinic)
+from records.models import (BillCreate, CancelRequest, CheckInRequest, FamilyMemberCreate, HoldRequest, Identify,
+                            PatientCreate, PayCode, PaymentCreate, PaymentNotice, Proxy, RatingCreate, ReconcileRequest,
+                            ReminderOptIn, ReportPrint, ReportVerify, ReprintRequest, StopClinic)
 from records.settings import settings_from_config
 
 log = logging.getLogger("records.api")
@@ -55,7 +55,7 @@ def who(request: Request) -> Any:
     if found is None:
         found = request.app.state.service.auth.resolve_headers(request.headers)
         request.scope["caller.principal"] = found
-    set_actor(found.user, found.device)
+    set_actor(found.user, found.device, getattr(found, "holder", None))
     return found
 
 
@@ -69,6 +69,17 @@ def for_patient(principal: Any, patient_id: int | None) -> None:
     """403 unless the caller may act for this patient (a kiosk: only its session's patients)."""
     if not principal.may_act_for(patient_id):
         raise not_in_session()
+
+
+def acting_for_family(request: Request, principal: Any, body: Any) -> None:
+    """At a kiosk, the patient identified in person acting for a family member is that member's proxy: the
+    registration and payment name them (their ID number never leaves the service)."""
+    holder = getattr(principal, "holder", None)
+    if principal.role != "kiosk" or holder is None or holder == body.patient_id or body.proxy_id_number:
+        return
+    records = backend(request)
+    if any(member["patient_id"] == body.patient_id for member in records.family_of(holder)):
+        body.proxy_id_number = records.identity_number(holder)
 
 
 def owned(request: Request, principal: Any, kind: str, ident: int) -> None:
@@ -108,8 +119,9 @@ def open_session(request: Request, principal: Any, result: dict, card: str | Non
 
     if not ids and not card:
         return result
+    holder = (result.get("patient") or {}).get("patient_id") if result.get("found", True) else None
     token = request.app.state.service.auth.kiosk_sessions.open(
-        principal.device, request.headers.get(SESSION_HEADER), ids, card)
+        principal.device, request.headers.get(SESSION_HEADER), ids, card, holder=holder)
     result["session_token"] = token
     return result
 
@@ -163,6 +175,20 @@ def add_proxy(patient_id: int, body: Proxy, request: Request, principal: Any = D
                                "Adding a family proxy at a kiosk needs both people's ID cards read here; "
                                "or ask at the service desk.", status=403)
     return backend(request).add_proxy(patient_id, body)
+
+
+@router.post("/patients/{patient_id}/family", summary="为家人建档: a child's record from the guardian's session")
+def create_family_member(patient_id: int, body: FamilyMemberCreate, request: Request,
+                         principal: Any = Depends(who)) -> JSONResponse:
+    """The guardian (``patient_id``) links the new record to themselves as family proxy. At a kiosk only the
+    patient identified in person there may do it, never someone they act for."""
+    if principal.role == "kiosk":
+        for_patient(principal, patient_id)
+        if principal.holder != patient_id:
+            raise not_in_session()
+    result = backend(request).create_family_member(patient_id, scope_body(principal, body))
+    result = open_session(request, principal, result)
+    return JSONResponse(result, status_code=200 if result["returning"] else 201)
 
 
 # -- schedules ---------------------------------------------------------------------------------------------------
@@ -220,6 +246,7 @@ def stop_reminders(patient_id: int, channel: str, request: Request, principal: A
 @router.post("/registrations", summary="Hold a slot (挂号/预约); final at once when the hospital takes payment at the visit")
 def hold(body: HoldRequest, request: Request, principal: Any = Depends(who)) -> JSONResponse:
     for_patient(principal, body.patient_id)
+    acting_for_family(request, principal, body)
     if body.extra and principal.role == "kiosk":
         raise RecordsError("field_not_allowed", "对不起，加号只能由工作人员办理，请到分诊台咨询。",
                            "Extra numbers (加号) are given by staff only.", status=403)
@@ -242,6 +269,8 @@ def registration_status(registration_id: int, request: Request, principal: Any =
 @router.post("/registrations/{registration_id}/cancel", summary="Cancel; the slot goes back, a paid fee is refunded")
 def cancel(registration_id: int, request: Request, body: CancelRequest | None = None, principal: Any = Depends(who)) -> dict:
     owned(request, principal, "registration", registration_id)
+    if principal.role == "kiosk":  # the patient's own 退号: the hospital's rule (the desk may still cancel)
+        backend(request).refuse_unless_cancellable(registration_id)
     return backend(request).cancel_registration(registration_id, scoped(principal, body.idempotency_key, body) if body else None)
 
 
@@ -249,6 +278,12 @@ def cancel(registration_id: int, request: Request, body: CancelRequest | None = 
 def check_in(registration_id: int, request: Request, body: CheckInRequest | None = None, principal: Any = Depends(who)) -> dict:
     owned(request, principal, "registration", registration_id)
     return backend(request).check_in(registration_id, scoped(principal, body.idempotency_key, body) if body else None)
+
+
+@router.post("/registrations/{registration_id}/reprint", summary="补打 the queue ticket or the 挂号凭条 (counted, limited)")
+def reprint(registration_id: int, body: ReprintRequest, request: Request, principal: Any = Depends(who)) -> dict:
+    owned(request, principal, "registration", registration_id)
+    return backend(request).reprint_slip(registration_id, scope_body(principal, body), device=principal.device)
 
 
 # -- bills and payments ------------------------------------------------------------------------------------------
@@ -266,6 +301,7 @@ def create_bill(body: BillCreate, request: Request, principal: Any = Depends(who
 @router.post("/payments", summary="Pay several bills at once: opens an order at the payment provider")
 def create_payment(body: PaymentCreate, request: Request, principal: Any = Depends(who)) -> JSONResponse:
     for_patient(principal, body.patient_id)
+    acting_for_family(request, principal, body)
     for bill_id in body.bill_ids:
         if principal.role == "kiosk" and backend(request).patient_of("bill", bill_id) not in (None, body.patient_id):
             raise not_in_session()

@@ -31,10 +31,12 @@ _PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: the logged-in console user ('' for a device token) and the device id."""
+    """Who acts: the logged-in console user ('' for a device token) and the device id; at a kiosk, the patient
+    identified there in person (``holder``), who may act for family members (为家人办理)."""
 
     user: str
     device: str
+    holder: int | None = None
 
 
 SYSTEM = Actor(user="", device="system")
@@ -61,11 +63,11 @@ def actor_scope(actor: Actor | None = None) -> Iterator[None]:
         _CURRENT.reset(token)
 
 
-def set_actor(user: str | None, device: str) -> None:
+def set_actor(user: str | None, device: str, holder: int | None = None) -> None:
     """Name the actor of the current scope (no-op outside one)."""
     slot = _CURRENT.get()
     if slot is not None:
-        slot.actor = Actor(user or "", device)
+        slot.actor = Actor(user or "", device, holder)
 
 
 def current_actor() -> Actor:
@@ -93,6 +95,9 @@ def audit_row(ts: str, action: str, *, before: str | None = None, after: str | N
               visit_id: str | None = None, actor: Actor | None = None, **detail: Any) -> tuple:
     """The values of one `audit` row (for INSERT_AUDIT). `action` gets the `records.` prefix."""
     who = actor or current_actor()
+    patient = detail.get("patient_id")
+    if who.holder is not None and patient is not None and int(patient) != who.holder:
+        detail["proxy_patient_id"] = who.holder  # a family member acted for this patient (为家人办理)
     return (ts, who.user, who.device, f"records.{action}", visit_id, before, after,
             json.dumps(scrub(detail), ensure_ascii=False, separators=(",", ":"), default=str))
 

@@ -12,8 +12,12 @@ from typing import Any, Callable, Protocol
 from records.billing import Billing
 from records.core import RecordsCore
 from records.db import RecordsDB
+from records.cancel_rule import CancelRule
+from records.family import Family
 from records.holds import Seats
-from records.models import BillCreate, HoldRequest, Identify, PatientCreate, PaymentCreate, Proxy, RatingCreate
+from records.reprints import Reprints
+from records.models import (BillCreate, FamilyMemberCreate, HoldRequest, Identify, PatientCreate, PaymentCreate, Proxy,
+                            RatingCreate, ReprintRequest)
 from records.patients import Patients
 from records.payments import Payments
 from records.ports import QueueLink
@@ -38,6 +42,8 @@ class RecordsBackend(Protocol):
     def session_department(self, session_id: int) -> str | None: ...
     def get_patient(self, patient_id: int) -> Json: ...
     def add_proxy(self, patient_id: int, proxy: Proxy) -> Json: ...
+    def create_family_member(self, guardian_id: int, body: FamilyMemberCreate) -> Json: ...
+    def family_of(self, guardian_id: int) -> list[Json]: ...
     # schedules
     def list_departments(self, day: str | None = None) -> Json: ...
     def list_doctors(self, department_id: str | None, day: str | None = None) -> Json: ...
@@ -48,7 +54,9 @@ class RecordsBackend(Protocol):
     # registrations
     def hold(self, body: HoldRequest, may_add_extra: bool = False) -> Json: ...
     def cancel_registration(self, reg_id: int, idempotency_key: str | None = None) -> Json: ...
+    def refuse_unless_cancellable(self, reg_id: int) -> None: ...
     def check_in(self, reg_id: int, idempotency_key: str | None = None) -> Json: ...
+    def reprint_slip(self, reg_id: int, body: ReprintRequest, device: str | None = None) -> Json: ...
     def registration_status(self, reg_id: int) -> Json: ...
     def list_registrations(self, patient_id: int, include_past: bool = False) -> Json: ...
     # bills and payments
@@ -93,7 +101,8 @@ class served_by:
 
 
 PARTS = {"patients": Patients, "seats": Seats, "schedules": Schedules, "registrations": Registrations,
-         "billing": Billing, "payments": Payments, "reports": Reports, "reminders": Reminders, "ratings": Ratings}
+         "billing": Billing, "payments": Payments, "reports": Reports, "reminders": Reminders, "ratings": Ratings,
+         "family": Family, "reprints": Reprints, "cancel_rule": CancelRule}
 
 
 class Records:
@@ -115,6 +124,9 @@ class Records:
         self.reminders = Reminders(core)
         self.registrations.reminders = self.reminders  # a visit of a patient who asked for reminders is followed
         self.ratings = Ratings(core)
+        self.family = Family(core, self.patients)  # 为家人办理: records made from a guardian's session
+        self.reprints = Reprints(core)  # 补打 of a registration's slips, counted and limited
+        self.cancel_rule = CancelRule(core)  # 退号 by the patient: the hospital's rule
 
     # shared state, read and replaced through the core (a reloaded hospital file sets config and settings)
     db = property(lambda self: self.core.db)
@@ -125,14 +137,16 @@ class Records:
     def now(self) -> datetime:
         return self.core.now()
 
-    # patients
-    identify = served_by("patients")
+    # patients (identification also lists the family a patient may act for)
+    identify = served_by("family")
     create_patient = served_by("patients")
     patient_of = served_by("patients")
     identity_number = served_by("patients")
     session_department = served_by("patients")
     get_patient = served_by("patients")
     add_proxy = served_by("patients")
+    create_family_member = served_by("family")
+    family_of = served_by("family")
     # schedules and seats
     ensure_day = served_by("schedules")
     list_departments = served_by("schedules")
@@ -145,6 +159,8 @@ class Records:
     hold = served_by("registrations")
     finalise = served_by("registrations")
     cancel_registration = served_by("registrations")
+    refuse_unless_cancellable = served_by("cancel_rule")
+    reprint_slip = served_by("reprints")
     check_in = served_by("registrations")
     registration_status = served_by("registrations")
     list_registrations = served_by("registrations")

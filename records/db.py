@@ -203,6 +203,16 @@ CREATE TABLE IF NOT EXISTS rec_proxies (
 );
 CREATE INDEX IF NOT EXISTS rec_proxies_id_number ON rec_proxies (id_number);
 CREATE INDEX IF NOT EXISTS rec_proxies_patient ON rec_proxies (patient_id);
+-- 补打: each reprint of a registration's slip at a kiosk (counted against the hospital's limit)
+CREATE TABLE IF NOT EXISTS rec_reprints (
+    id INTEGER PRIMARY KEY,
+    registration_id INTEGER NOT NULL REFERENCES rec_registrations(id),
+    kind TEXT NOT NULL,
+    patient_id INTEGER NOT NULL,
+    device TEXT,
+    printed_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rec_reprints_registration ON rec_reprints (registration_id, kind);
 CREATE TABLE IF NOT EXISTS rec_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rec_reminder_optin (
     patient_id INTEGER NOT NULL REFERENCES rec_patients(id),

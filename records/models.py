@@ -48,6 +48,18 @@ class Proxy(_Body):
     id_number: str | None = None
 
 
+class FamilyMemberCreate(_Body):
+    """为家人建档: a child (or other family member) created from the guardian's session. With an ID number (from the
+    household register) sex and birth date come from it; a newborn has none: sex and birth date are given."""
+
+    idempotency_key: str | None = None
+    name: str = Field(min_length=1, max_length=60)
+    relation: str = Field(default="父母", min_length=1, max_length=20, description="the guardian to the child")
+    id_number: str | None = Field(default=None, max_length=18)
+    gender: Literal["男", "女"] | None = None
+    birth_date: str | None = Field(default=None, max_length=10, description="YYYY-MM-DD")
+
+
 class PatientCreate(_Body):
     idempotency_key: str | None = None
     source: Literal["id_card", "medical_card", "typed"]
@@ -130,6 +142,13 @@ class ReconcileRequest(_Body):
 
 class ReportVerify(_Body):
     staff_id: str | None = Field(default=None, min_length=1, max_length=40, description="only for admin/LIS tokens; console: the logged-in user")
+
+
+class ReprintRequest(_Body):
+    """补打 of a registration's slip: the queue ticket or the 挂号凭条."""
+
+    idempotency_key: str | None = None
+    kind: Literal["ticket", "receipt"]
 
 
 class ReportPrint(_Body):

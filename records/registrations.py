@@ -277,6 +277,8 @@ class Registrations:
             "slot_id": reg["slot_id"], "department_id": session["department_id"],
             "department_name": getattr(department, "name", None), "doctor_id": session["doctor_id"],
             "doctor_name": getattr(doctor, "name", None), "room_id": session["room_id"],
+            "doctor_name_en": getattr(doctor, "name_en", None) or None,
+            "department_name_en": getattr(department, "name_en", None) or None,
             "kind": reg["kind"], "kind_zh": KIND_NAMES_ZH[reg["kind"]], "fee_fen": reg["fee_fen"],
             "bill_id": reg["bill_id"], "bill_state": bill_state["state"] if bill_state else None,
             "hold_expires_at": reg["hold_expires_at"], "visit_id": reg["visit_id"], "ticket": reg["ticket"],

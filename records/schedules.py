@@ -111,6 +111,9 @@ class Schedules:
         now = self.core.now()
         d = parse_day(day, now.date())
         sessions = self._sessions(d)
+        used = {r["department_id"]: r["n"] for r in self.core.db.all(  # numbers taken that day: elderly mode lists by use
+            "SELECT s.department_id, SUM(x.taken) AS n FROM rec_slots x JOIN rec_sessions s ON s.id = x.session_id"
+            " WHERE s.date = ? GROUP BY s.department_id", (d.isoformat(),))}
         out = []
         for dep in self.core.departments():
             dep_id = str(_attr(dep, "id"))
@@ -118,7 +121,8 @@ class Schedules:
             out.append({
                 "department_id": dep_id, "name": _attr(dep, "name"), "name_en": _attr(dep, "name_en"),
                 "description": _attr(dep, "description"), "location": _attr(dep, "location"), "area": _attr(dep, "area"),
-                "remaining": sum(s["remaining"] for s in mine),
+                "description_en": _attr(dep, "description_en"), "location_en": _attr(dep, "location_en"),
+                "remaining": sum(s["remaining"] for s in mine), "taken": int(used.get(dep_id) or 0),
                 "fees_fen": sorted({s["fee_fen"] for s in mine}),
                 "open_sessions": sorted({s["session"] for s in mine if s["status"] == "open"}),
             })
@@ -135,7 +139,8 @@ class Schedules:
             mine = [{k: s[k] for k in ("session_id", "session", "session_zh", "kind", "kind_zh", "fee_fen", "status", "stop_notice", "remaining")}
                     for s in sessions if s["doctor_id"] == str(_attr(doc, "id"))]
             doctors.append({
-                "doctor_id": str(_attr(doc, "id")), "name": _attr(doc, "name"), "title": _attr(doc, "title"),
+                "doctor_id": str(_attr(doc, "id")), "name": _attr(doc, "name"), "name_en": _attr(doc, "name_en"),
+                "title": _attr(doc, "title"),
                 "department_id": str(_attr(doc, "department")), "specialty": _attr(doc, "specialty"),
                 "expert": bool(_attr(doc, "expert", False)), "room_id": _attr(doc, "room"), "sessions": mine,
             })

@@ -31,6 +31,8 @@ class RecordsSettings:
     extra_quota: int = 5  # extra numbers (加号) per doctor per session
     check_in_mode: bool = True
     early_check_in_minutes: int | None = 30  # None: any time; 0: not before the slot starts
+    reprint_limit: int = 3  # 补打: reprints of one slip at a kiosk, then the desk
+    cancel_until: str = "called"  # 退号 by the patient: "called" (until called) or "slot_start" (until the slot starts)
 
     def __post_init__(self) -> None:
         hh, mm = (int(x) for x in self.release_time.split(":"))
@@ -58,6 +60,8 @@ def settings_from_config(cfg: Any, **overrides: Any) -> RecordsSettings:
                       extra_quota=schedule.extra_quota, hold_minutes=schedule.hold_minutes,
                       advance_days=schedule.book_days_ahead, release_time=f"{schedule.release_hour:02d}:00",
                       pay_at_visit=schedule.pay_at_visit)
+        values["cancel_until"] = getattr(schedule, "cancel_until", "called")
+        values["reprint_limit"] = getattr(schedule, "reprint_limit", 3)
     fees = getattr(cfg, "fees", None)
     if fees is not None:
         values["fees_fen"] = {kind: int(getattr(fees, kind)) for kind in NUMBER_KINDS if hasattr(fees, kind)}

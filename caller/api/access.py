@@ -126,6 +126,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("DELETE", f"{V1}/records/session"): {KIOSK},
     ("GET", f"{V1}/records/patients/{{patient_id}}"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/patients/{{patient_id}}/proxies"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/patients/{{patient_id}}/family"): {PATIENT, STAFF},
     ("GET", f"{V1}/records/patients/{{patient_id}}/reminders"): {PATIENT, STAFF},        # appointment reminders
     ("POST", f"{V1}/records/patients/{{patient_id}}/reminders"): {PATIENT, STAFF},
     ("DELETE", f"{V1}/records/patients/{{patient_id}}/reminders/{{channel}}"): {PATIENT, STAFF},
@@ -134,6 +135,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("GET", f"{V1}/records/registrations/{{registration_id}}"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/registrations/{{registration_id}}/cancel"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/registrations/{{registration_id}}/check-in"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/registrations/{{registration_id}}/reprint"): {PATIENT, STAFF},
     ("GET", f"{V1}/records/bills"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/bills"): {STAFF},
     ("POST", f"{V1}/records/payments"): {PATIENT, STAFF},

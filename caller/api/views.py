@@ -151,7 +151,7 @@ def hospital_public(cfg: HospitalConfig) -> dict:
     """The hospital's structure as apps need it (no tokens, no users, no password hashes)."""
     return {
         "hospital": cfg.hospital.model_dump(),
-        "areas": [{"id": a.id, "name": a.name, "name_en": a.name_en, "location": a.location,
+        "areas": [{"id": a.id, "name": a.name, "name_en": a.name_en, "location": a.location, "location_en": a.location_en,
                    "emergency": a.emergency, "notices": list(a.notices),
                    "rooms": [r.model_dump() for r in a.rooms],
                    "rules": {"check_in_mode": a.rules.check_in_mode, "call_repeat": a.rules.call_repeat,

@@ -1,6 +1,7 @@
 """Notifications inside the caller service: opt-ins, planning per command, the outbox and its sender."""
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,8 @@ from refusal import Refusal
 
 if TYPE_CHECKING:
     from caller.auth import Principal
+
+log = logging.getLogger("caller.notify")
 
 CallerService = Any  # caller.service.CallerService; not imported, because the service imports this module
 
@@ -56,6 +59,21 @@ class Notifications:
         if self._started:
             self._started = False
             self.sender.stop()
+
+    def reconfigure(self, config) -> None:
+        """A reloaded hospital file: new ``[notify]`` gateways and limits for the running sender. Queued messages
+        stay in the outbox and go through the new gateways; nothing is lost or sent twice."""
+        if config.notify == self.settings and config.hospital.name == self.service.config.hospital.name:
+            self.settings = config.notify
+            return
+        try:
+            notifiers = make_notifiers(config.notify, config.hospital.name)
+        except ValueError as exc:  # e.g. a secret_file that cannot be read: keep sending as before
+            log.error("[notify] of the reloaded file not applied, the running gateways are kept: %s", exc)
+            return
+        self.sender.reconfigure(notifiers, config.notify)
+        self.notifiers, self.settings = notifiers, config.notify
+        log.info("notifications reconfigured: channels %s", sorted(notifiers) or "none")
 
     # -------------------------------------------------------------- planning
     def _context(self, now: datetime) -> plan.Context:

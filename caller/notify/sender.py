@@ -60,6 +60,7 @@ class Sender:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._paused_until = 0.0  # monotonic: the gateway failed, wait before trying anything again
+        self._retired: list[Notifier] = []  # gateways replaced by a reload, closed by the sender's next round
         self.sent = 0
 
     # ------------------------------------------------------------- lifecycle
@@ -75,10 +76,19 @@ class Sender:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
-        for notifier in self.notifiers.values():
+        for notifier in [*self.notifiers.values(), *self._retired]:
             close = getattr(notifier, "close", None)
             if close:
                 close()
+
+    def reconfigure(self, notifiers: dict[str, Notifier], settings: NotifySettings) -> dict[str, Notifier]:
+        """New gateways and limits (a reloaded hospital file) from the next message on: a message on its way
+        finishes with the gateway it started with, which the sender closes at its next round."""
+        old, self.notifiers, self.settings = self.notifiers, notifiers, settings
+        self._retired += old.values()
+        self._paused_until = 0.0  # a new gateway is tried at once
+        self.wake()
+        return old
 
     def wake(self) -> None:
         """New messages were committed: look now rather than at the next poll."""
@@ -107,6 +117,10 @@ class Sender:
         out in groups of BATCH: one commit marks the group ``sending``, one records the answers (a crash between
         the two resends the group with the same keys, delivered once). Others go one at a time.
         """
+        while self._retired:
+            close = getattr(self._retired.pop(), "close", None)
+            if close:
+                close()
         if self.plan is not None:
             try:
                 self.plan(self.clock())
@@ -120,7 +134,9 @@ class Sender:
                     ready.append(message)
         handled = len(due) - len(ready)
         while ready and not self._stop.is_set():
-            notifier = self.notifiers[ready[0].channel]
+            notifier = self.notifiers.get(ready[0].channel)
+            if notifier is None:  # its gateway was removed by a reload during this round: next round decides
+                break
             size = BATCH if notifier.idempotent else 1
             group = [m for m in ready if m.channel == ready[0].channel][:size]
             ready = [m for m in ready if m not in group]
@@ -138,9 +154,10 @@ class Sender:
         if not self.still_true(message):
             self.outbox.set_state(message, "dropped", now, error="no longer true")
             return "dropped"
-        if message.channel not in self.notifiers:
-            self.outbox.set_state(message, "failed", now, error=f"no {message.channel} gateway configured")
-            return "failed"
+        if message.channel not in self.notifiers:  # (removed by a reload): waits until expiry or the gateway's return
+            self.outbox.set_state(message, "pending", now, next_at=now + timedelta(minutes=1),
+                                  error=f"no {message.channel} gateway configured")
+            return "deferred"
         quiet = self.settings.quiet
         if message.event in QUIET_EVENTS and quiet and in_span(now, quiet):
             self.outbox.set_state(message, "pending", now, next_at=span_end(now, quiet), error="quiet hours")

@@ -42,7 +42,7 @@ def config_changes(old: HospitalConfig, new: HospitalConfig) -> dict[str, Any]:
     rules = sorted(a.id for a in new.areas if a.id in old_areas and a.rules != old_areas[a.id].rules)
     if rules:
         out["rules_changed"] = rules
-    for section in ("hospital", "schedule", "fees"):
+    for section in ("hospital", "schedule", "fees", "notify"):
         if getattr(old, section) != getattr(new, section):
             out[f"{section}_changed"] = True
     return out

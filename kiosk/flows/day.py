@@ -1,14 +1,16 @@
 """Card first: the card read on the home screen identifies the patient and shows their day."""
 from __future__ import annotations
 
-from kiosk.flows.services import ServicesMixin
-from kiosk.models import Patient, PatientDay
+from kiosk.flows.family import FamilyMixin
+from refusal import Refusal
+from kiosk.models import Patient, PatientDay, Reprintable
 from kiosk.i18n import pick, tr
-from kiosk.screens.day import CancelScreen, DayScreen
+from kiosk.screens.day import CancelScreen, DayScreen, ReprintScreen
+from kiosk.screens.register import day_words
 from kiosk.screens.services import BillsScreen, ReportsScreen
 
 
-class DayMixin(ServicesMixin):
+class DayMixin(FamilyMixin):
     def my_day(self) -> None:
         """识别身份: identify, then the patient's day (nothing due today: straight to the departments)."""
         self.identify(self._show_day)
@@ -20,7 +22,8 @@ class DayMixin(ServicesMixin):
     def _day_ready(self, day: PatientDay) -> None:
         kiosk = self.kiosk
         patient = day.patient
-        if day.empty:
+        may_add_family = not self.acting_for_family()  # the patient at the kiosk: 为家人办理 on their day page
+        if day.empty and not (may_add_family and patient.family):
             self._choose_department(patient)
             return
         if len(day.appointments) == 1 and not kiosk.settings.confirm_check_in:
@@ -32,7 +35,9 @@ class DayMixin(ServicesMixin):
             on_reports=lambda: kiosk.show_screen(lambda: ReportsScreen(
                 kiosk, list(day.reports + day.reports_pending), self._print_reports)),
             on_register=lambda: self._choose_department(patient),
-            on_queue=lambda: self._show_queue(patient), on_cancel=lambda: self._cancel_choices(day)))
+            on_queue=lambda: self._show_queue(patient), on_cancel=lambda: self._cancel_choices(day),
+            on_family=self.family if may_add_family else None, on_reprint=lambda: self._reprint_choices(patient),
+            acting_for=kiosk.session.guardian is not None and kiosk.session.guardian.id != patient.id))
 
     # ----- 退号 ------------------------------------------------------------------------------------
     def _cancel_choices(self, day: PatientDay) -> None:
@@ -41,6 +46,8 @@ class DayMixin(ServicesMixin):
                     tr("今天") + f" {a.slot}") for a in day.appointments]
         choices += [(v.registration_id, f"{v.ticket}  {pick(v.department, v.department_en)}",
                      tr("前面还有 {n} 人").format(n=v.ahead)) for v in day.visits if v.registration_id]
+        choices += [(a.id, pick(a.department, a.department_en) + (f"  {pick(a.doctor, a.doctor_en)}" if a.doctor else ""),
+                     day_words(a.date) + f" {a.slot}") for a in day.upcoming]  # booked for a later day
         kiosk.show_screen(lambda: CancelScreen(kiosk, choices, self._cancel_chosen))
 
     def _cancel_chosen(self, registration_id: str) -> None:
@@ -60,3 +67,53 @@ class DayMixin(ServicesMixin):
 
         self.call(lambda: kiosk.backend.refund_registration(registration_id, self.key(f"cancel:{registration_id}")),
                   done)
+
+    # ----- 补打 ------------------------------------------------------------------------------------
+    def _reprint_choices(self, patient: Patient) -> None:
+        kiosk = self.kiosk
+        self.call(lambda: kiosk.backend.reprintables(patient),
+                  lambda slips: kiosk.show_screen(lambda: ReprintScreen(kiosk, slips, self._reprint)))
+
+    def _reprint(self, slip: Reprintable) -> None:
+        """Printer first; the service counts the reprint (and refuses past the limit); then print it, marked 补打."""
+        kiosk = self.kiosk
+        if slip.kind == "report":  # a report print is counted and audited by the report's own print count
+            self._print_reports([slip.report])
+            return
+        devices, name, patient = kiosk.devices, kiosk.settings.hospital_name, kiosk.session.patient
+        attempts = kiosk.session.idempotency
+        counter = f"reprint-attempt:{slip.kind}:{slip.ref}"
+        attempt = attempts.get(counter, "0")  # a retry of this reprint reuses its key; the next one is a new reprint
+
+        def work() -> int:
+            from kiosk.flows.services import PrinterProblem
+
+            problem = devices.printer_problem()
+            if problem:
+                raise PrinterProblem(problem)
+            ticket, payment, paid_at, left = kiosk.backend.reprint(slip, self.key(f"reprint:{slip.kind}:{slip.ref}:{attempt}"))
+            if slip.kind == "ticket":
+                devices.print_ticket(ticket, name, title="排队凭条（补打）")
+            else:
+                from datetime import datetime
+
+                devices.print_registration_receipt(ticket, patient, payment, name, kiosk.settings.device_id,
+                                                   title="挂号凭条（补打）",
+                                                   paid_at=datetime.fromisoformat(paid_at) if paid_at else None)
+            return left
+
+        def failed(exc: BaseException) -> bool:
+            if isinstance(exc, Refusal):
+                return False  # the service's refusal (limit reached), said as it is
+            if hasattr(exc, "reason_zh"):
+                devices.note_print_failure(exc)
+            self.message(tr("对不起，打印机暂时无法使用"), tr("请到人工窗口或其他自助机补打。"))
+            return True
+
+        def done(left: int) -> None:
+            attempts[counter] = str(int(attempt) + 1)
+            text = tr("已为您补打，请取走。") + "\n" + tr("这张凭条还可以在自助机补打 {n} 次。").format(n=left)
+            self.message(tr("补打完成"), text, [(tr("完成"), lambda: kiosk.go_home("done"))], name="reprinted",
+                         error=False)
+
+        self.call(work, done, failed)

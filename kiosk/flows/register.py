@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from kiosk.flows.payment import PaymentMixin
-from kiosk.i18n import tr
-from kiosk.models import Department, Doctor, Hold, Patient, Slot, Ticket
-from kiosk.screens.register import ConfirmScreen, DepartmentScreen, DoctorScreen, SlotScreen
+from kiosk.i18n import pick, tr
+from kiosk.models import BookingDay, Department, Doctor, Hold, Patient, Slot, Ticket
+from kiosk.screens.register import BookDayScreen, ConfirmScreen, DepartmentScreen, DoctorScreen, SlotScreen, day_words
 from kiosk.screens.result import TicketScreen
 
 def earliest_slot(slots: list[Slot], now_hhmm: str, margin_minutes: int = 10) -> Slot | None:
@@ -28,20 +28,40 @@ class RegisterMixin(PaymentMixin):
 
     def _choose_department(self, _patient: Patient) -> None:
         kiosk = self.kiosk
-        self.call(kiosk.backend.departments,
-                  lambda deps: kiosk.show_screen(lambda: DepartmentScreen(kiosk, deps, self._department_chosen)))
+        # the patient at the kiosk (not yet acting for someone) may register a child or parent instead
+        on_family = getattr(self, "family", None) if kiosk.session.guardian is None else None
+        self.call(kiosk.backend.departments, lambda deps: kiosk.show_screen(
+            lambda: DepartmentScreen(kiosk, deps, self._department_chosen, on_family=on_family)))
 
     def _department_chosen(self, department: Department) -> None:
         kiosk = self.kiosk
         kiosk.session.department = department
-        self.call(lambda: kiosk.backend.doctors(department.id),
-                  lambda docs: kiosk.show_screen(lambda: DoctorScreen(kiosk, department, docs, self._doctor_chosen)))
+        kiosk.session.day = ""
+        self.call(lambda: kiosk.backend.doctors(department.id), lambda docs: kiosk.show_screen(
+            lambda: DoctorScreen(kiosk, department, docs, self._doctor_chosen, on_other_day=self._other_days)))
+
+    # ----- 预约: another day ------------------------------------------------------------------------
+    def _other_days(self) -> None:
+        kiosk = self.kiosk
+        department = kiosk.session.department
+        self.call(lambda: kiosk.backend.booking_days(department.id),
+                  lambda days: kiosk.show_screen(lambda: BookDayScreen(kiosk, department, days, self._day_chosen)))
+
+    def _day_chosen(self, day: BookingDay) -> None:
+        kiosk = self.kiosk
+        department = kiosk.session.department
+        kiosk.session.day = day.date
+        self.call(lambda: kiosk.backend.doctors(department.id, day.date), lambda docs: kiosk.show_screen(
+            lambda: DoctorScreen(kiosk, department, docs, self._doctor_chosen, day=day.date)))
 
     def _doctor_chosen(self, doctor: Doctor) -> None:
         """The earliest time that still suits goes straight to the confirmation (换个时间 picks another)."""
         kiosk = self.kiosk
         kiosk.session.doctor = doctor
-        department = kiosk.session.department
+        department, day = kiosk.session.department, kiosk.session.day
+        if day:  # booking ahead: the patient picks the time
+            self._show_slots()
+            return
         self.call(lambda: kiosk.backend.slots(department.id, doctor), self._slots_ready)
 
     def _slots_ready(self, slots: list[Slot]) -> None:
@@ -54,8 +74,8 @@ class RegisterMixin(PaymentMixin):
 
     def _show_slots(self, notice: str = "", push: bool = True) -> None:
         kiosk = self.kiosk
-        department, doctor = kiosk.session.department, kiosk.session.doctor
-        self.call(lambda: kiosk.backend.slots(department.id, doctor),
+        department, doctor, day = kiosk.session.department, kiosk.session.doctor, kiosk.session.day
+        self.call(lambda: kiosk.backend.slots(department.id, doctor, day),
                   lambda slots: kiosk.show_screen(lambda: SlotScreen(kiosk, slots, self._slot_chosen, notice), push))
 
     def _slot_chosen(self, slot: Slot, others: list[Slot] | None = None) -> None:
@@ -66,7 +86,7 @@ class RegisterMixin(PaymentMixin):
         if others is not None and sum(1 for x in others if x.remaining > 0) > 1:
             change = lambda: kiosk.show_screen(lambda: SlotScreen(kiosk, others, self._slot_chosen))  # noqa: E731
         kiosk.show_screen(lambda: ConfirmScreen(kiosk, s.patient, s.department, s.doctor, slot, self._confirmed,
-                                                on_change_time=change))
+                                                on_change_time=change, day=s.day))
 
     def _confirmed(self) -> None:
         """Printer first (no payment when the ticket cannot print), then hold the slot."""
@@ -139,6 +159,9 @@ class RegisterMixin(PaymentMixin):
     def _registered(self, ticket: Ticket) -> None:
         kiosk = self.kiosk
         kiosk.session.ticket = ticket
+        if not ticket.ticket:  # booked ahead: the 挂号凭条 now, the queue number at check-in that day
+            self._booked(ticket)
+            return
         self.print_ticket(ticket, lambda printed, code: kiosk.show_screen(
             lambda: TicketScreen(kiosk, ticket, printed, lambda: self.rate("registration", ticket.visit_id),
                                  reprint_code=code, **self.reminder_offer()), push=False), with_receipt=True)
@@ -156,6 +179,36 @@ class RegisterMixin(PaymentMixin):
 
         return {"phone": patient.phone_masked,
                 "remind": lambda: self.call(lambda: kiosk.backend.remind_me(patient), done)}
+
+    def _booked(self, ticket: Ticket) -> None:
+        kiosk = self.kiosk
+        patient, payment = kiosk.session.patient, kiosk.session.payment
+        when = day_words(ticket.date) + f" {ticket.slot}"
+
+        def work() -> None:
+            kiosk.devices.print_registration_receipt(ticket, patient, payment, kiosk.settings.hospital_name,
+                                                     kiosk.settings.device_id)
+
+        def said(printed: bool) -> None:
+            text = tr("您已预约 {when} {department}。请于就诊当天到自助机签到，领取排队号。").format(
+                when=when, department=pick(ticket.department, ticket.department_en))
+            text += "\n" + (tr("挂号凭条已打印，请取走。") if printed else tr("凭条没有打印出来，预约已成功，不影响就诊。"))
+            finish = (tr("完成"), lambda: self.rate("registration", ticket.registration_id))
+            actions = [finish]
+            if self.reminder_offer():  # a reminder matters most for a visit days ahead: the same opt-in as the ticket's
+                def reminded(phone: str) -> None:
+                    self.message(tr("预约成功"), text + "\n" + tr("已开通短信提醒，就诊前会发短信到 {phone}。").format(phone=phone),
+                                 [finish], name="booked", error=False, push=False, allow_back=False)
+
+                actions.append((tr("短信提醒我"), lambda: self.call(lambda: kiosk.backend.remind_me(patient), reminded)))
+            self.message(tr("预约成功"), text, actions, name="booked", error=False, push=False, allow_back=False)
+
+        def failed(exc: BaseException) -> bool:
+            kiosk.devices.note_print_failure(exc)
+            said(False)
+            return True
+
+        self.call(work, lambda _r: said(True), failed)
 
     def print_ticket(self, ticket: Ticket, then, with_receipt: bool = False) -> None:
         """Print the ticket (and after a paid registration the 挂号凭条); then(printed, reprint_code).

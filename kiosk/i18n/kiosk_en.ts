@@ -36,6 +36,10 @@
         <translation>¥{fee}</translation>
     </message>
     <message>
+        <source>{m}月{d}日</source>
+        <translation>{m}/{d}</translation>
+    </message>
+    <message>
         <source>{n} 人</source>
         <translation>{n} people</translation>
     </message>
@@ -52,12 +56,32 @@
         <translation>Returning to the home screen in {n} s. Touch the screen to continue.</translation>
     </message>
     <message>
+        <source>{n}个月</source>
+        <translation>{n} months</translation>
+    </message>
+    <message>
+        <source>{n}天</source>
+        <translation>{n} days</translation>
+    </message>
+    <message>
+        <source>{n}岁</source>
+        <translation>{n} yrs</translation>
+    </message>
+    <message>
+        <source>{when} 开放预约</source>
+        <translation>Opens {when}</translation>
+    </message>
+    <message>
         <source>上一页</source>
         <translation>Previous page</translation>
     </message>
     <message>
         <source>上午</source>
         <translation>Morning</translation>
+    </message>
+    <message>
+        <source>下一步</source>
+        <translation>Next</translation>
     </message>
     <message>
         <source>下一页</source>
@@ -80,8 +104,28 @@
         <translation>Specialist</translation>
     </message>
     <message>
+        <source>为TA办理</source>
+        <translation>Act for them</translation>
+    </message>
+    <message>
         <source>为保护您的隐私，请确认身份后再办理</source>
         <translation>To protect your privacy, please confirm who you are first</translation>
+    </message>
+    <message>
+        <source>为孩子建档</source>
+        <translation>New record for a child</translation>
+    </message>
+    <message>
+        <source>为孩子建档、挂号、缴费、打印报告</source>
+        <translation>A child's record, registration, bills and reports</translation>
+    </message>
+    <message>
+        <source>为家人办理</source>
+        <translation>For a family member</translation>
+    </message>
+    <message>
+        <source>为家人挂号</source>
+        <translation>For family</translation>
     </message>
     <message>
         <source>为避免您缴费后拿不到凭条，本机暂停挂号缴费。请到人工窗口或其他自助机办理。</source>
@@ -120,8 +164,16 @@
         <translation>Resident Physician</translation>
     </message>
     <message>
+        <source>例如 20240315</source>
+        <translation>e.g. 20240315</translation>
+    </message>
+    <message>
         <source>全部打印</source>
         <translation>Print all</translation>
+    </message>
+    <message>
+        <source>其他亲属</source>
+        <translation>Other relative</translation>
     </message>
     <message>
         <source>再挂一个今天的号</source>
@@ -130,6 +182,18 @@
     <message>
         <source>凭条没有打印出来，您的缴费已成功，无需重复缴费。如需凭条请到人工窗口补打，补打码 {code}。</source>
         <translation>The receipt did not print, but your payment went through; do not pay again. For a receipt, please go to the service desk with reprint code {code}.</translation>
+    </message>
+    <message>
+        <source>凭条没有打印出来，预约已成功，不影响就诊。</source>
+        <translation>The receipt did not print; you are booked all the same.</translation>
+    </message>
+    <message>
+        <source>出生日期</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <source>出生日期不正确，请按“年月日”8位数字输入，例如 20240315。</source>
+        <translation>That date of birth is not valid. Please type 8 digits, year month day, e.g. 20240315.</translation>
     </message>
     <message>
         <source>前面还有</source>
@@ -154,6 +218,10 @@
     <message>
         <source>医生</source>
         <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>去办理</source>
+        <translation>Go</translation>
     </message>
     <message>
         <source>去打印</source>
@@ -182,6 +250,10 @@
     <message>
         <source>叫号服务</source>
         <translation>Queue service</translation>
+    </message>
+    <message>
+        <source>号码在户口本上；新生儿还没有号码，请点击“没有身份证号码”</source>
+        <translation>It is in the household register; a newborn has none yet: tap "No ID number"</translation>
     </message>
     <message>
         <source>合计：{fee} 元</source>
@@ -216,12 +288,36 @@
         <translation>Name</translation>
     </message>
     <message>
+        <source>子女</source>
+        <translation>Child</translation>
+    </message>
+    <message>
         <source>字大清楚</source>
         <translation>Large, clear text</translation>
     </message>
     <message>
+        <source>孙子女</source>
+        <translation>Grandchild</translation>
+    </message>
+    <message>
+        <source>孩子的姓名</source>
+        <translation>Child's name</translation>
+    </message>
+    <message>
+        <source>孩子的身份证号码</source>
+        <translation>Child's ID number</translation>
+    </message>
+    <message>
+        <source>孩子第一次来看病，请先为孩子建档</source>
+        <translation>A child here for the first time needs a record first</translation>
+    </message>
+    <message>
         <source>完成</source>
         <translation>Done</translation>
+    </message>
+    <message>
+        <source>家人</source>
+        <translation>Family</translation>
     </message>
     <message>
         <source>密码不正确，请重新输入。</source>
@@ -312,6 +408,10 @@
         <translation>{n} report(s) printed. Please take them. Stay well!</translation>
     </message>
     <message>
+        <source>已为您补打，请取走。</source>
+        <translation>Printed again; please take it.</translation>
+    </message>
+    <message>
         <source>已取消</source>
         <translation>Cancelled</translation>
     </message>
@@ -326,6 +426,10 @@
     <message>
         <source>已开通短信提醒</source>
         <translation>Reminders on</translation>
+    </message>
+    <message>
+        <source>已开通短信提醒，就诊前会发短信到 {phone}。</source>
+        <translation>Text reminders are on: we will text {phone} before your visit.</translation>
     </message>
     <message>
         <source>已开通短信提醒，快到您时会发短信到 {phone}。</source>
@@ -372,6 +476,10 @@
         <translation>New patient</translation>
     </message>
     <message>
+        <source>建立孩子的档案</source>
+        <translation>Create the child's record</translation>
+    </message>
+    <message>
         <source>待缴费用</source>
         <translation>Bills to pay</translation>
     </message>
@@ -410,6 +518,14 @@
     <message>
         <source>您好，请先建立就诊档案</source>
         <translation>Hello, please create your patient record first</translation>
+    </message>
+    <message>
+        <source>您已预约 {when} {department}。请于就诊当天到自助机签到，领取排队号。</source>
+        <translation>You are booked for {when}, {department}. On that day, check in at a kiosk to get your queue number.</translation>
+    </message>
+    <message>
+        <source>您是孩子的：</source>
+        <translation>You are the child's:</translation>
     </message>
     <message>
         <source>您的就诊档案已建好</source>
@@ -530,6 +646,14 @@ your queue</translation>
         <translation>Register</translation>
     </message>
     <message>
+        <source>挂号凭条</source>
+        <translation>Registration receipt</translation>
+    </message>
+    <message>
+        <source>挂号凭条已打印，请取走。</source>
+        <translation>Your registration receipt is printed; please take it.</translation>
+    </message>
+    <message>
         <source>挂号成功</source>
         <translation>You are registered</translation>
     </message>
@@ -550,12 +674,20 @@ your queue</translation>
         <translation>Clear directions</translation>
     </message>
     <message>
+        <source>按年月日输入8位数字，例如 20240315，并选择性别</source>
+        <translation>Type 8 digits, year month day (e.g. 20240315), and choose the sex</translation>
+    </message>
+    <message>
         <source>换个时间</source>
         <translation>Another time</translation>
     </message>
     <message>
         <source>排队与费用</source>
         <translation>Queue and fees</translation>
+    </message>
+    <message>
+        <source>排队凭条</source>
+        <translation>Queue ticket</translation>
     </message>
     <message>
         <source>提交评价</source>
@@ -584,6 +716,10 @@ your queue</translation>
     <message>
         <source>放身份证或扫就诊卡，查看您今天要办的事</source>
         <translation>Place your ID card or scan your medical card to see your day</translation>
+    </message>
+    <message>
+        <source>新生儿还没有起名的，可以输入“{s}宝宝”</source>
+        <translation>A newborn without a name yet may be entered as "{s}宝宝"</translation>
     </message>
     <message>
         <source>时间</source>
@@ -622,6 +758,10 @@ your queue</translation>
         <translation>General</translation>
     </message>
     <message>
+        <source>未开放</source>
+        <translation>Not open yet</translation>
+    </message>
+    <message>
         <source>未打印</source>
         <translation>Not printed yet</translation>
     </message>
@@ -658,6 +798,14 @@ your queue</translation>
         <translation>Test and exam reports</translation>
     </message>
     <message>
+        <source>检验报告单</source>
+        <translation>Lab report</translation>
+    </message>
+    <message>
+        <source>正在为家人办理：{name}</source>
+        <translation>Acting for family: {name}</translation>
+    </message>
+    <message>
         <source>正在叫您，请马上到诊室</source>
         <translation>You are being called; please go to the room now</translation>
     </message>
@@ -666,8 +814,16 @@ your queue</translation>
         <translation>OK</translation>
     </message>
     <message>
+        <source>没有可以补打的凭条或报告。</source>
+        <translation>There is no slip or report to print again.</translation>
+    </message>
+    <message>
         <source>没有找到您的就诊档案。请将身份证放在读卡区建档，或到人工窗口办理。</source>
         <translation>We could not find your patient record. Please place your ID card on the reader to create one, or go to the service desk.</translation>
+    </message>
+    <message>
+        <source>没有身份证号码</source>
+        <translation>No ID number</translation>
     </message>
     <message>
         <source>清空</source>
@@ -676,6 +832,10 @@ your queue</translation>
     <message>
         <source>点击签到</source>
         <translation>Tap to check in</translation>
+    </message>
+    <message>
+        <source>父母</source>
+        <translation>Parent</translation>
     </message>
     <message>
         <source>状态</source>
@@ -712,6 +872,10 @@ your queue</translation>
     <message>
         <source>确认退号</source>
         <translation>Cancel this number</translation>
+    </message>
+    <message>
+        <source>祖父母</source>
+        <translation>Grandparent</translation>
     </message>
     <message>
         <source>祝您健康！</source>
@@ -766,6 +930,18 @@ your queue</translation>
         <translation>Payment complete</translation>
     </message>
     <message>
+        <source>老人有身份证的，请将老人的身份证放在读卡区，即可为老人办理。</source>
+        <translation>For an elderly family member with an ID card, place their card on the reader.</translation>
+    </message>
+    <message>
+        <source>补打</source>
+        <translation>Reprint</translation>
+    </message>
+    <message>
+        <source>补打完成</source>
+        <translation>Reprinted</translation>
+    </message>
+    <message>
         <source>设备状态</source>
         <translation>Device status</translation>
     </message>
@@ -792,6 +968,10 @@ your queue</translation>
     <message>
         <source>请到人工窗口或其他自助机打印报告。</source>
         <translation>Please print your reports at the service desk or another kiosk.</translation>
+    </message>
+    <message>
+        <source>请到人工窗口或其他自助机补打。</source>
+        <translation>Please ask at the desk or use another kiosk to reprint.</translation>
     </message>
     <message>
         <source>请勾选要缴的费用，然后点击“去支付”</source>
@@ -854,6 +1034,22 @@ your queue</translation>
         <translation>Please type 4 digits.</translation>
     </message>
     <message>
+        <source>请输入孩子的出生日期</source>
+        <translation>Please type the child's date of birth</translation>
+    </message>
+    <message>
+        <source>请输入孩子的姓名</source>
+        <translation>Please type the child's name</translation>
+    </message>
+    <message>
+        <source>请输入孩子的姓名。</source>
+        <translation>Please type the child's name.</translation>
+    </message>
+    <message>
+        <source>请输入孩子的身份证号码</source>
+        <translation>Please type the child's ID number</translation>
+    </message>
+    <message>
         <source>请输入您登记的手机号码后4位</source>
         <translation>Please type the last 4 digits of your phone number on record</translation>
     </message>
@@ -874,8 +1070,20 @@ your queue</translation>
         <translation>Please choose a time that still has places</translation>
     </message>
     <message>
+        <source>请选择医生</source>
+        <translation>Choose a doctor</translation>
+    </message>
+    <message>
         <source>请选择号别和医生</source>
         <translation>Please choose the kind of visit and doctor</translation>
+    </message>
+    <message>
+        <source>请选择孩子的性别。</source>
+        <translation>Please choose the child's sex.</translation>
+    </message>
+    <message>
+        <source>请选择就诊日期</source>
+        <translation>Please choose the day</translation>
     </message>
     <message>
         <source>请选择就诊时间段</source>
@@ -886,12 +1094,20 @@ your queue</translation>
         <translation>Please choose a department</translation>
     </message>
     <message>
+        <source>请选择要为哪位家人办理</source>
+        <translation>Please choose the family member</translation>
+    </message>
+    <message>
         <source>请选择要打印的报告</source>
         <translation>Please choose the reports to print</translation>
     </message>
     <message>
         <source>请选择要签到的预约</source>
         <translation>Please choose the appointment to check in</translation>
+    </message>
+    <message>
+        <source>请选择要补打的凭条或报告</source>
+        <translation>Please choose the slip or report to print again</translation>
     </message>
     <message>
         <source>请选择要退的号。退号后挂号费原路退回，号源让给其他患者。</source>
@@ -958,6 +1174,14 @@ your queue</translation>
         <translation>This number was not paid; nothing was charged.</translation>
     </message>
     <message>
+        <source>这位家人还没有就诊档案。请先用家人的身份证在首页“建档”，再为其办理。</source>
+        <translation>This family member has no record yet. Please create one with their ID card ("New record" on the home screen) first.</translation>
+    </message>
+    <message>
+        <source>这张凭条还可以在自助机补打 {n} 次。</source>
+        <translation>This slip can be reprinted {n} more time(s) at a kiosk.</translation>
+    </message>
+    <message>
         <source>这是您今天可以办理的事项，请点击</source>
         <translation>Here is what you can do today. Please tap one.</translation>
     </message>
@@ -982,6 +1206,10 @@ your queue</translation>
         <translation>Quick</translation>
     </message>
     <message>
+        <source>配偶</source>
+        <translation>Spouse</translation>
+    </message>
+    <message>
         <source>重新支付</source>
         <translation>Pay again</translation>
     </message>
@@ -1000,6 +1228,14 @@ your queue</translation>
     <message>
         <source>需要短信提醒吗？快到您时，以及预约就诊前，发短信到 {phone}。</source>
         <translation>Text reminders? We text {phone} when your turn is near and before appointments.</translation>
+    </message>
+    <message>
+        <source>预约其他日期</source>
+        <translation>Another day</translation>
+    </message>
+    <message>
+        <source>预约成功</source>
+        <translation>Booked</translation>
     </message>
     <message>
         <source>预约签到</source>

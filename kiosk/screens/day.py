@@ -4,12 +4,12 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
 
 from privacy import screen_name
 
 from kiosk.i18n import pick, tr
-from kiosk.models import Appointment, PatientDay, yuan
+from kiosk.models import Appointment, PatientDay, Reprintable, yuan
 from kiosk.widgets import Card, ChoiceList, RichButton, Screen, button, label
 
 
@@ -27,15 +27,18 @@ class DayScreen(Screen):
 
     def __init__(self, kiosk, day: PatientDay, on_check_in: Callable[[Appointment], None],
                  on_bills: Callable[[], None], on_reports: Callable[[], None], on_register: Callable[[], None],
-                 on_queue: Callable[[], None], on_cancel: Callable[[], None] | None = None) -> None:
+                 on_queue: Callable[[], None], on_cancel: Callable[[], None] | None = None,
+                 on_family: Callable[[], None] | None = None, acting_for: bool = False,
+                 on_reprint: Callable[[], None] | None = None) -> None:
         who = screen_name(day.patient.name)
         hint = tr("这是您今天可以办理的事项，请点击") if kiosk.settings.portrait else ""  # landscape: no height to spare
-        super().__init__(tr("您好，{name}").format(name=who), hint, kiosk.elderly)
+        title = tr("正在为家人办理：{name}") if acting_for else tr("您好，{name}")
+        super().__init__(title.format(name=who), hint, kiosk.elderly)
         self.day = day
         items: list[QWidget] = []
         self.check_in_buttons: list[RichButton] = []
         for appt in day.appointments[:3]:
-            doctor = f"  {appt.doctor}" if appt.doctor else ""
+            doctor = f"  {pick(appt.doctor, appt.doctor_en)}" if appt.doctor else ""
             btn = RichButton(tr("预约签到") + "  " + pick(appt.department, appt.department_en) + doctor,
                              tr("今天") + f" {appt.slot}", tr("点击签到"), on_click=lambda a=appt: on_check_in(a))
             self.check_in_buttons.append(btn)
@@ -69,11 +72,24 @@ class DayScreen(Screen):
         self.register_button = RichButton(tr("挂号"), tr("再挂一个今天的号") if not day.empty else tr("今日挂号"),
                                           tr("去挂号"), on_click=on_register)
         items.append(self.register_button)
+        self.family_button = None
+        if on_family is not None:  # 为家人办理: children without an ID card, elderly parents
+            names = "、".join(screen_name(m.name) for m in day.patient.family[:3])
+            self.family_button = RichButton(tr("为家人办理"), names or tr("为孩子建档、挂号、缴费、打印报告"),
+                                            tr("去办理"), on_click=on_family)
+            items.append(self.family_button)
         grid = QGridLayout()
         grid.setSpacing(16)
         columns = 1 if kiosk.settings.portrait else 2
-        for i, widget in enumerate(items):
+        pair = columns == 1 and self.family_button is not None  # portrait: 挂号 and 为家人办理 share the last row
+        for i, widget in enumerate(items[:-2] if pair else items):
             grid.addWidget(widget, i // columns, i % columns)
+        if pair:
+            row = QHBoxLayout()
+            row.setSpacing(16)
+            row.addWidget(self.register_button)
+            row.addWidget(self.family_button)
+            grid.addLayout(row, len(items) - 2, 0)
         holder = QWidget()
         holder.setLayout(grid)
         self.add(holder)
@@ -85,9 +101,13 @@ class DayScreen(Screen):
             self.add_action(self.check_in_button)
             self.speech = tr("您今天有一个预约，请点击下方“立即签到”。")
         self.cancel_button = None
-        if on_cancel is not None and (day.appointments or day.visits):  # 退号: a secondary action, never in the way
+        if on_cancel is not None and (day.appointments or day.visits or day.upcoming):  # 退号: a secondary action, never in the way
             self.cancel_button = button(tr("退号"), "", on_cancel)
             self.add_action(self.cancel_button)
+        self.reprint_button = None
+        if on_reprint is not None and (day.visits or day.reports):  # 补打: the last ticket, receipt or report
+            self.reprint_button = button(tr("补打"), "", on_reprint)
+            self.add_action(self.reprint_button)
         if not day.appointments and not day.bills and not day.reports:
             self.add(label(tr("如需看病，请点击“挂号”。"), "Subtitle", align=Qt.AlignCenter))
 
@@ -103,4 +123,20 @@ class CancelScreen(Screen):
         self.choices = ChoiceList([(title, detail, tr("退号")) for _id, title, detail in choices], kiosk.per_page,
                                   kiosk.choice_columns)
         self.choices.chosen.connect(lambda i: on_choose(self.registration_ids[i]))
+        self.add(self.choices, 1)
+
+
+class ReprintScreen(Screen):
+    """补打: the patient's last queue ticket, 挂号凭条 and lab report; each reprint is counted by the service."""
+
+    name = "reprint"
+
+    def __init__(self, kiosk, slips: list[Reprintable], on_choose: Callable[[Reprintable], None]) -> None:
+        super().__init__(tr("补打"), tr("请选择要补打的凭条或报告") if slips else tr("没有可以补打的凭条或报告。"),
+                         kiosk.elderly)
+        self.slips = slips
+        names = {"ticket": tr("排队凭条"), "receipt": tr("挂号凭条"), "report": tr("检验报告单")}
+        self.choices = ChoiceList([(names[s.kind] + "  " + s.title, s.detail, tr("补打")) for s in slips],
+                                  kiosk.per_page, kiosk.choice_columns)
+        self.choices.chosen.connect(lambda i: on_choose(self.slips[i]))
         self.add(self.choices, 1)

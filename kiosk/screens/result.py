@@ -26,7 +26,7 @@ class TicketScreen(Screen):
         info = Card()
         info.row(tr("科室"), pick(ticket.department, ticket.department_en))
         if ticket.doctor:
-            info.row(tr("医生"), ticket.doctor)
+            info.row(tr("医生"), pick(ticket.doctor, ticket.doctor_en))
         if ticket.slot.strip("-"):
             info.row(tr("就诊时段"), ticket.slot)
         info.row(tr("请到"), pick(ticket.location, ticket.location_en) or "-")

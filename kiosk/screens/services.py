@@ -23,7 +23,7 @@ class AppointmentsScreen(Screen):
         items = []
         for a in self.appointments:
             state = tr("已签到") if a.checked_in else tr("点击签到")
-            items.append((f"{pick(a.department, a.department_en)}  {a.doctor}", f"{tr('今天')} {a.slot}", state))
+            items.append((f"{pick(a.department, a.department_en)}  {pick(a.doctor, a.doctor_en)}", f"{tr('今天')} {a.slot}", state))
         self.choices = ChoiceList(items, kiosk.per_page, kiosk.choice_columns)
         self.choices.chosen.connect(lambda i: on_choose(self.appointments[i]))
         if self.appointments:

@@ -29,14 +29,14 @@ class Day:
     def register(self, dept: str = "NK", who: Principal = KIOSK, source: str = "onsite", **kw) -> str:
         self._keys += 1
         body = RegisterBody(department=dept, name="王小明", source=source, idempotency_key=f"key-{self._keys:06d}", **kw)
-        return self.service.execute("register", who, idempotency_key=body.idempotency_key, body=body)["visit"]["id"]
+        return self.service.execute("register", who, idempotency_key=body.idempotency_key, body=body)["visit"]["visit_id"]
 
     def do(self, command: str, **args) -> dict:
         return self.service.execute(command, WINDOW, **args)
 
     def call(self, room: str) -> str | None:
         visit = self.do("call_next", room_id=room)["visit"]
-        return visit["id"] if visit else None
+        return visit["visit_id"] if visit else None
 
     def miss(self, visit_id: str) -> None:
         while True:

@@ -88,3 +88,14 @@ def visible_texts(widget) -> list[str]:
         if child.isVisibleTo(widget) and child.text():
             out.append(child.text())
     return out
+
+
+def input_method_types(edit, text: str) -> None:
+    """What the kiosk's input method (pinyin or handwriting) does when the patient picks characters: it commits
+    them to the focused field."""
+    from PySide6.QtGui import QInputMethodEvent
+    from PySide6.QtWidgets import QApplication
+
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(edit, event)

@@ -35,7 +35,7 @@ def test_backup_under_load_then_restore_on_a_spare_keeps_every_acknowledged_comm
                 while not stop.is_set():
                     visit = kiosk.register(department, name="张三")["visit"]
                     with lock:
-                        acknowledged.append((time.monotonic(), visit["id"], visit["ticket"]))
+                        acknowledged.append((time.monotonic(), visit["visit_id"], visit["ticket"]))
         except BaseException as exc:  # noqa: BLE001 - reported by the test below
             failures.append(exc)
             stop.set()

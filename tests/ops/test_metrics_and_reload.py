@@ -49,9 +49,9 @@ def test_metrics_count_commands_queues_subscribers_and_the_database(tmp_path):
         wall = EventSubscriber(live, WALL, "NK", seen.append).start()
         try:
             visits = [kiosk.register("NK", name=name)["visit"] for name in ("李四", "王五", "赵六")]
-            kiosk.check_in(visits[0]["id"])
+            kiosk.check_in(visits[0]["visit_id"])
             with pytest.raises(CallerError):
-                kiosk.check_in(visits[0]["id"])  # refused by the rules: already checked in
+                kiosk.check_in(visits[0]["visit_id"])  # refused by the rules: already checked in
             wait_for(lambda: wall.status == "connected")
             samples = scrape(live, ADMIN)
             waiting = len(kiosk.area_queue("NK")["waiting"])
@@ -120,7 +120,7 @@ def test_reload_applies_notices_and_devices_keeps_queues_and_links_and_refuses_a
             assert wall.status == "connected"
             with CallerClient(live, "fresh-kiosk-token-0123456789") as new_kiosk:
                 assert new_kiosk.request("GET", "/auth/me")["device"] == "kiosk-new"
-            assert admin.visit_status(before["id"])["ticket"] == before["ticket"]  # the queue is intact
+            assert admin.visit_status(before["visit_id"])["ticket"] == before["ticket"]  # the queue is intact
 
             config.write_text(original.replace('late_mode = "', 'late_mode = "whenever', 1), encoding="utf-8")
             with pytest.raises(CallerError) as refused:

@@ -42,7 +42,7 @@ def test_a_database_of_the_previous_release_opens_migrates_and_keeps_every_visit
         with CallerClient(f"http://127.0.0.1:{port}", DEMO_TOKENS["kiosk"]) as kiosk:
             visits = [kiosk.register(dept, name=name)["visit"] for dept, name in
                       (("NK", "李四"), ("NK", "王五"), ("WK", "赵六"))]
-            kiosk.check_in(visits[0]["id"])
+            kiosk.check_in(visits[0]["visit_id"])
     finally:
         previous.terminate()
         previous.wait(15)
@@ -51,7 +51,7 @@ def test_a_database_of_the_previous_release_opens_migrates_and_keeps_every_visit
     with run_service_process(db_path=db, extra_env={"TZ": "Asia/Shanghai"}) as proc, CallerClient(proc.base_url, DEMO_TOKENS["kiosk"]) as kiosk:
         with CallerClient(proc.base_url, DEMO_TOKENS["admin"]) as admin:  # a visit's status is staff's (or its patient's)
             for visit in visits:
-                assert admin.visit_status(visit["id"])["ticket"] == visit["ticket"]
+                assert admin.visit_status(visit["visit_id"])["ticket"] == visit["ticket"]
         next_one = kiosk.register("NK", name="钱七")["visit"]  # numbering goes on where the old release stopped
         assert next_one["ticket"] == "A003"
         assert next_one["day"] == visits[0]["day"]

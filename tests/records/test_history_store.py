@@ -47,9 +47,9 @@ def test_old_audit_and_events_move_to_a_monthly_archive_and_the_audit_query_stil
     service = live.app.state.service
     nurse = logged_in(live, "wanghs")
     visit = kiosk.ok("POST", "/visits", {"department": "NK", "name": "王小明", "idempotency_key": "old-visit"})["visit"]
-    kiosk.ok("POST", f"/visits/{visit['id']}/check-in")
-    assert nurse.ok("POST", "/rooms/NK3/call-next")["visit"]["id"] == visit["id"]
-    trail = nurse.ok("GET", "/audit", visit=visit["id"])
+    kiosk.ok("POST", f"/visits/{visit['visit_id']}/check-in")
+    assert nurse.ok("POST", "/rooms/NK3/call-next")["visit"]["visit_id"] == visit["visit_id"]
+    trail = nurse.ok("GET", "/audit", visit=visit["visit_id"])
     actions = [a["action"] for a in trail]
     assert actions[0] == "register" and actions[-1] == "call"
     events_before = service.store.last_seq()
@@ -64,18 +64,18 @@ def test_old_audit_and_events_move_to_a_monthly_archive_and_the_audit_query_stil
     if service.store.dialect == "sqlite":  # PostgreSQL keeps archived rows in audit_archive / events_archive
         assert service.store.archive_path("2026-11").exists()
     with connect_db(path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM audit WHERE visit_id = ?", (visit["id"],)).fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM audit WHERE visit_id = ?", (visit["visit_id"],)).fetchone()[0] == 0
         assert conn.execute("SELECT COUNT(*) FROM idempotency WHERE key = 'register:old-visit'").fetchone()[0] == 0
         assert conn.execute("SELECT COUNT(*) FROM audit WHERE ts >= '2027-01-01'").fetchone()[0] == 3
         # the replay window (the last 1000 events) stays live; nothing in it is archived
         assert conn.execute("SELECT MIN(seq) FROM events").fetchone()[0] <= max(1, service.store.last_seq() - 1000 + 1)
     assert service.store.last_seq() > events_before
 
-    trail = nurse.ok("GET", "/audit", visit=visit["id"])  # a visit 40 days old: its trail from the archive
+    trail = nurse.ok("GET", "/audit", visit=visit["visit_id"])  # a visit 40 days old: its trail from the archive
     assert [a["action"] for a in trail] == actions and trail[-1]["user"] == "wanghs"
     # a retried register of 40 days ago is no longer remembered; a new key registers a new visit
     again = kiosk.ok("POST", "/visits", {"department": "NK", "name": "王小明", "idempotency_key": "old-visit"})
-    assert again["visit"]["id"] != visit["id"] and not again.get("replayed")
+    assert again["visit"]["visit_id"] != visit["visit_id"] and not again.get("replayed")
     nurse.client.close()
 
 

@@ -147,7 +147,7 @@ def test_a_working_morning_on_months_of_history_never_scans_a_history_table(live
     # the queue: an on-site visit, called, started, finished; audit of it
     visit = kiosk.ok("POST", "/visits", {"department": "NK", "name": "王小明", "idempotency_key": "plan-visit"})
     nurse.ok("POST", "/rooms/NK3/call-next")
-    nurse.ok("GET", "/audit", visit=visit["visit"]["id"])
+    nurse.ok("GET", "/audit", visit=visit["visit"]["visit_id"])
     admin.ok("GET", "/audit", limit=50)
     # stop a clinic, the notices, the day's reconciliation
     console.ok("POST", f"/records/sessions/{slot['session']['session_id']}/stop", {"notice": "临时停诊"})

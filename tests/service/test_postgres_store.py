@@ -91,7 +91,7 @@ def test_a_database_out_of_reach_stops_the_acknowledgements_and_service_comes_ba
             assert client.get("/healthz").json()["status"] == "ok"
             tickets = [v["ticket"] for v in client.get("/api/v1/areas/NK/queue", headers=ADMIN).json().get("waiting", [])]
             visits = client.app.state.service.engine.visits()
-            assert sorted(v.id for v in visits) == sorted({first.json()["visit"]["id"], again.json()["visit"]["id"]})
+            assert sorted(v.id for v in visits) == sorted({first.json()["visit"]["visit_id"], again.json()["visit"]["visit_id"]})
             assert len(set(v.ticket for v in visits)) == 2, tickets
             client.app.state.service.close()
 
