@@ -414,8 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("access-matrix", help="print the access matrix (route x principal) from the access rules")
     p.add_argument("--write", metavar="FILE", help="replace the table in FILE (docs/security.md) instead")
     p.set_defaults(fn=access_matrix)
-    p = sub.add_parser("events-doc", help="print the event examples and fields (caller/wire.py) for docs/events.md")
-    p.add_argument("--write", metavar="FILE", help="replace the generated blocks in FILE (docs/events.md) instead")
+    p = sub.add_parser("events-doc", help="print the message examples and fields of caller/wire.py (docs/events.md)")
+    p.add_argument("--write", metavar="FILE",
+                   help="replace the generated blocks in FILE (docs/events.md, docs/phone.md) instead")
     p.set_defaults(fn=events_doc)
     p = sub.add_parser("rollups", help="the cockpit's daily rollups: rebuild them from the stored history")
     p.add_argument("--db", required=True, help="SQLite database file")

@@ -100,6 +100,11 @@ def build_kiosk(service: str, token: str, reader: str | None = None, printer: st
     settings.portrait = not landscape
     device_settings(config, token, settings)
     service_up = settings_from_service(backend, settings, token)
+    if service_up:
+        try:
+            backend.ping()  # the service's time before the first screen: slots, tickets and slips follow it from the start
+        except CallerError as exc:
+            log.warning("clock not set by the service yet: %s", exc.code)
     devices = KioskDevices(reader, printer, scanner, payment, speech=speech,
                            status_url=ticket_page_url(backend if service_up else None, service),
                            printer_profile=settings.printer_profile, now=backend.clock, a4_printer=settings.a4_printer)
