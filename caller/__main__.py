@@ -73,11 +73,17 @@ def serve(args: argparse.Namespace) -> int:
         logging.getLogger(name).addFilter(RedactTokens())
     from caller.store import StoreLocked
 
-    try:
-        app = create_app(config, args.db, config_path=args.config)
-    except StoreLocked as exc:
-        print(exc, file=sys.stderr)
-        return 3
+    if args.db.startswith(("postgresql://", "postgres://")):  # active/standby (docs/high-availability.md)
+        from caller.ha import default_advertise, serving_app
+
+        app = serving_app(config, args.db, args.advertise or default_advertise(args.host, args.port),
+                          config_path=args.config)
+    else:
+        try:
+            app = create_app(config, args.db, config_path=args.config)
+        except StoreLocked as exc:
+            print(exc, file=sys.stderr)
+            return 3
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
                 log_config=None, timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024,
                 loop="auto", http="auto", ws=os.environ.get("CALLER_WS_IMPL", "websockets-sansio"), ws_ping_interval=5.0, ws_ping_timeout=5.0, ws_per_message_deflate=False,
@@ -347,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
                    "postgresql://user@host/database (docs/high-availability.md)")
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=8700)
+    p.add_argument("--advertise", metavar="URL",
+                   help="with a postgresql:// --db: this process's address as the clients reach it, named by the "
+                        "standbys (default http://<this machine's name>:<port>)")
     p.add_argument("--log-level", default="info")
     p.add_argument("--demo", action="store_true", help="accept the demo file's public tokens, passwords and PINs")
     p.set_defaults(fn=serve)
@@ -406,8 +415,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("access-matrix", help="print the access matrix (route x principal) from the access rules")
     p.add_argument("--write", metavar="FILE", help="replace the table in FILE (docs/security.md) instead")
     p.set_defaults(fn=access_matrix)
-    p = sub.add_parser("events-doc", help="print the event examples and fields (caller/wire.py) for docs/events.md")
-    p.add_argument("--write", metavar="FILE", help="replace the generated blocks in FILE (docs/events.md) instead")
+    p = sub.add_parser("events-doc", help="print the message examples and fields of caller/wire.py (docs/events.md)")
+    p.add_argument("--write", metavar="FILE",
+                   help="replace the generated blocks in FILE (docs/events.md, docs/phone.md) instead")
     p.set_defaults(fn=events_doc)
     p = sub.add_parser("rollups", help="the cockpit's daily rollups: rebuild them from the stored history")
     p.add_argument("--db", required=True, help="SQLite database file")

@@ -52,6 +52,18 @@ class HospitalInfo(_Model):
         "reach the service by another name.",
     )
 
+    services: list[str] = Field(
+        default_factory=list,
+        description="The caller service's addresses when it runs active/standby on PostgreSQL, e.g. "
+        "[\"http://10.0.0.5:8700\", \"http://10.0.0.6:8700\"]: what the phone ticket pages and devices started "
+        "with --config but no --service follow (docs/high-availability.md)",
+    )
+    campus: str = Field(
+        default="",
+        description="Campus id when several hospital files share one PostgreSQL (one schema each): how the "
+        "cockpit's group view names this campus (docs/high-availability.md)",
+    )
+
     timezone: str = Field(
         default=DEFAULT_TIMEZONE,
         description="IANA time zone of the hospital: days, slots, sessions and ticket numbers follow it, "
@@ -63,6 +75,14 @@ class HospitalInfo(_Model):
     def _timezone(cls, value: str) -> str:
         zone(value)
         return value
+
+    @field_validator("services")
+    @classmethod
+    def _services(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not address.startswith(("http://", "https://")) or "," in address:
+                raise ValueError(f"{address!r}: each must be one http(s) address, e.g. http://10.0.0.5:8700")
+        return [address.rstrip("/") for address in value]
 
     @field_validator("ticket_url")
     @classmethod

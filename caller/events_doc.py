@@ -71,6 +71,14 @@ EXAMPLES: dict[str, tuple[Any, dict, str | None]] = {
     "DeviceAlert": (wire.DeviceAlert, {"device": "kiosk-lobby-1", "part": "printer", "state": "fault",
                                        "active": True, "message_zh": "门诊大厅自助机 1 号 · 打印机故障：缺纸",
                                        "message_en": "kiosk-lobby-1/printer fault: paper out"}, "alert"),
+    "PhoneStatus": (wire.PhoneStatus, {
+        "ticket": "A004", "name": "王*明", "state": "room_waiting", "ahead": 2, "position": 3, "estimate_minutes": 16,
+        "estimate_min": 10, "estimate_max": 20, "call_count": 0, "dept_name": "内科", "dept_name_en": "Internal Medicine",
+        "room_name": "内科3诊室", "room_name_en": "Room 3", "room_location": "2 层东侧 203", "location": "2 层东侧 203",
+        "area_name": "内科诊区", "area_name_en": "Internal Medicine", "room_paused": False, "doctor_name": "王志强",
+        "why_zh": "前面 2 位：先到", "why_en": "2 ahead: arrived earlier", "late": False, "recalled": False,
+        "number_kind": "general", "hospital": "仁和市第一人民医院", "hospital_en": "Renhe No.1 People's Hospital",
+        "day": "2026-11-23"}, None),
     "Heartbeat": (wire.Heartbeat, {"seq": 1290, "ts": "2026-11-23T09:15:02.000",
                                    "time": "2026-11-23T09:15:02.000+08:00"}, None),
     "RefusedSubscription": (wire.RefusedSubscription, {"error": {

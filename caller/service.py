@@ -533,7 +533,7 @@ class CallerService:
         problem = self.store.problem
         extra = {} if problem is None else {"problem": problem.code, "reason_zh": problem.message_zh,
                                             "reason_en": problem.message_en}
-        return {"status": "ok" if problem is None else "failed", **extra, "seq": self.hub.seq, "subscribers": self.hub.subscriber_count(),
+        return {"status": "ok" if problem is None else "failed", "role": "active", **extra, "seq": self.hub.seq, "subscribers": self.hub.subscriber_count(),
                 "started_at": self.started_at.isoformat(timespec="seconds"),
                 "time": self.now_aware().isoformat(timespec="milliseconds"), "timezone": self.config.hospital.timezone}
 

@@ -1,7 +1,8 @@
 """The live feed of the phone ticket pages (``/t/<token>/events``, Server-Sent Events).
 
-Each open page follows one visit. What a page shows is one small public status (:func:`phone_status`:
-ticket, masked name, department, room and where it is, visits ahead, estimate, state). The feed listens to
+Each open page follows one visit. What a page shows is one small public status (:func:`phone_status`, the
+model ``caller.wire.PhoneStatus``: ticket, masked name, department, room and where it is, visits ahead,
+estimate, state). The feed listens to
 the event hub: after each batch of committed events it recomputes the status of every followed visit of the
 areas those events touched, once per visit however many pages follow it (a family may open the same link),
 and sends it only when it changed. A status carries the whole state, so a page that reconnects (with

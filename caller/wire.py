@@ -340,6 +340,39 @@ class DeviceAlert(WireModel):
     message_en: str
 
 
+class PhoneStatus(WireModel):
+    """What a patient's phone ticket page shows (``GET /t/{token}/status``, the ``status`` Server-Sent Event):
+    the visit as a wall screen may show it, plus its place and where to go. Display-safe: the masked name only."""
+
+    ticket: str
+    name: str = Field(description="masked name, as on the wall screen")
+    state: VisitStateName
+    ahead: int = Field(description="visits ahead (0 when not waiting)")
+    position: int | None = Field(description="ahead + 1 while waiting, else null")
+    estimate_minutes: float
+    estimate_min: float = Field(description="the estimate's range (0 when not waiting)")
+    estimate_max: float
+    call_count: int
+    dept_name: str
+    dept_name_en: str
+    room_name: str | None = Field(description="null until dispatched (the page says 待分配)")
+    room_name_en: str
+    room_location: str
+    location: str = Field(description="the room's location, else the department's, else the area's")
+    area_name: str
+    area_name_en: str
+    room_paused: bool
+    doctor_name: str | None
+    why_zh: str | None = Field(default=None, description="while waiting: why the visit waits where it does")
+    why_en: str | None = None
+    late: bool
+    recalled: bool
+    number_kind: str
+    hospital: str
+    hospital_en: str
+    day: str
+
+
 AlertData = Annotated[Union[EmergencyAlert, WaitAlert, HelpAlert, DeviceAlert], Field(discriminator="kind")]
 ALERT = TypeAdapter(AlertData)
 

@@ -60,7 +60,7 @@ def describe_device(base_url: str, token: str, config: str | Path | None = None)
             except CallerError:
                 hospital = {}
     except CallerError as exc:
-        if exc.code != "unreachable" or config is None:
+        if exc.code not in ("unreachable", "standby") or config is None:
             raise
         me, hospital = _from_config(token, Path(config))
     info = _device_info(me, hospital)

@@ -77,8 +77,19 @@ async def logout(request: Request) -> JSONResponse:
 
 
 @router.get("/api/me")
-async def me(who: Principal = Depends(manager)) -> dict:
-    return {"user": who.user, "name": who.user_name, "role": who.user_role}
+async def me(request: Request, who: Principal = Depends(manager)) -> dict:
+    """Who is logged in; ``group``: this campus shares its PostgreSQL with other campuses (the group view exists),
+    ``campus``: this campus's key in the group view."""
+    campus = getattr(request.app.state, "campus", None)
+    return {"user": who.user, "name": who.user_name, "role": who.user_role,
+            "group": campus is not None and await run_in_threadpool(_campus_count, request) > 1, "campus": campus}
+
+
+def _campus_count(request: Request) -> int:
+    from cockpit import group
+
+    with group.reading(request.app.state.service.store.url) as conn:
+        return len(group.campuses(conn))
 
 
 def _scope(level: str, key: str) -> Scope:
@@ -93,6 +104,10 @@ def view(request: Request, period: str = Query("day", pattern="^(day|week|month)
     service = request.app.state.service
     when = date.fromisoformat(day) if day else service.clock().date()
     first, last = report.period(period, when)
+    if level in ("group", "campus"):  # several campuses on one PostgreSQL (cockpit/group.py)
+        data = _group_view(request, level, key, first, last)
+        data["period"] = period
+        return data
     with service.store.read() as conn:
         data = report.view(conn, service.config, _scope(level, key), first, last)
     data["period"] = period
@@ -185,7 +200,31 @@ def simulate_day(request: Request, body: dict = Body(...), who: Principal = Depe
     return {"day": day.isoformat(), "rows": rows}
 
 
+def _group_view(request: Request, level: str, key: str, first: date, last: date) -> dict:
+    from cockpit import group
+
+    service = request.app.state.service
+    from caller.api.errors import ApiError, not_found
+
+    if getattr(request.app.state, "campus", None) is None:
+        raise ApiError("not_found", "本院区不与其他院区共用数据库，没有集团视图。",
+                       "This hospital shares its database with no other campus: there is no group view.", status=404)
+    try:
+        with group.reading(service.store.url) as conn:
+            return group.view(conn, level, key, first, last)
+    except KeyError:
+        raise not_found("院区", "campus", key) from None
+
+
 def install(app: Any) -> None:
-    """Mount the cockpit pages, its API and its static files (ECharts is vendored under static/vendor)."""
+    """Mount the cockpit pages, its API and its static files (ECharts is vendored under static/vendor).
+
+    On PostgreSQL the service's campus is registered for the group view (cockpit/group.py)."""
+    from cockpit import group
+
+    service = app.state.service
+    app.state.campus = None
+    if group.is_group_store(service.store):
+        app.state.campus = group.register(service.store, service.config, service.clock().isoformat())
     app.include_router(router)
     app.mount("/cockpit/static", StaticFiles(directory=STATIC), name="cockpit-static")

@@ -12,12 +12,13 @@ from caller import wire
 from caller.events_doc import render
 from caller.testing import DEMO_TOKENS as T
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "events.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-def test_docs_events_md_is_what_the_models_make():
-    doc = DOC.read_text(encoding="utf-8")
-    assert render(doc) == doc, "run: python -m caller events-doc --write docs/events.md"
+def test_docs_events_md_and_phone_md_are_what_the_models_make():
+    for name in ("events.md", "phone.md"):
+        doc = (DOCS / name).read_text(encoding="utf-8")
+        assert render(doc) == doc, f"run: python -m caller events-doc --write docs/{name}"
 
 
 def _keys_of(model: type[BaseModel], data: dict, audience: str) -> None:
@@ -79,6 +80,16 @@ def test_every_message_a_wall_and_a_console_receive_is_its_model_exactly(live, k
     call = next(m for m in _follow(live, T["speaker_nk"], last) if m["type"] == "call")["data"]
     assert call["room_name"] == "内科3诊室" and call["name"] == "王*明"
     assert call["speech"] == "请 A 零 零 一 号 王某某 到 内科3号诊室 就诊"  # what the speaker says, word for word
+
+
+def test_a_phone_ticket_page_gets_exactly_its_model(live, kiosk, register_waiting):
+    from caller.ticket_feed import phone_status
+
+    visit = register_waiting(2, name="欧阳娜娜")[1]
+    service = live.service
+    status = phone_status(service, service.engine.visit(visit["visit_id"]))
+    wire.PhoneStatus.model_validate(status)
+    assert set(status) <= set(wire.PhoneStatus.model_fields) and status["name"] == "欧**娜"
 
 
 def test_public_projection_drops_staff_only_and_unknown_keys():
