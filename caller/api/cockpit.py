@@ -86,7 +86,7 @@ async def me(request: Request, who: Principal = Depends(manager)) -> dict:
 
 
 def _campus_count(request: Request) -> int:
-    from cockpit import group
+    from caller import cockpit_group as group
 
     with group.reading(request.app.state.service.store.url) as conn:
         return len(group.campuses(conn))
@@ -104,7 +104,7 @@ def view(request: Request, period: str = Query("day", pattern="^(day|week|month)
     service = request.app.state.service
     when = date.fromisoformat(day) if day else service.clock().date()
     first, last = report.period(period, when)
-    if level in ("group", "campus"):  # several campuses on one PostgreSQL (cockpit/group.py)
+    if level in ("group", "campus"):  # several campuses on one PostgreSQL (caller/cockpit_group.py)
         data = _group_view(request, level, key, first, last)
         data["period"] = period
         return data
@@ -201,7 +201,7 @@ def simulate_day(request: Request, body: dict = Body(...), who: Principal = Depe
 
 
 def _group_view(request: Request, level: str, key: str, first: date, last: date) -> dict:
-    from cockpit import group
+    from caller import cockpit_group as group
 
     service = request.app.state.service
     from caller.api.errors import ApiError, not_found
@@ -219,8 +219,8 @@ def _group_view(request: Request, level: str, key: str, first: date, last: date)
 def install(app: Any) -> None:
     """Mount the cockpit pages, its API and its static files (ECharts is vendored under static/vendor).
 
-    On PostgreSQL the service's campus is registered for the group view (cockpit/group.py)."""
-    from cockpit import group
+    On PostgreSQL the service's campus is registered for the group view (caller/cockpit_group.py)."""
+    from caller import cockpit_group as group
 
     service = app.state.service
     app.state.campus = None
