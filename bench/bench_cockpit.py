@@ -20,7 +20,7 @@ from datetime import date
 
 def wait_estimate() -> dict:
     from caller.config import DEMO_CONFIG, load_hospital
-    from cockpit.simulate import replay, synthetic_day
+    from caller.simulate import replay, synthetic_day
 
     config = load_hospital(DEMO_CONFIG)
     rows = []

@@ -24,6 +24,7 @@ import re
 import sys
 
 from caller.config import ConfigError, load_hospital
+from caller.device_settings import KioskSettings
 from caller.passwords import hash_password
 
 
@@ -72,11 +73,17 @@ def serve(args: argparse.Namespace) -> int:
         logging.getLogger(name).addFilter(RedactTokens())
     from caller.store import StoreLocked
 
-    try:
-        app = create_app(config, args.db, config_path=args.config)
-    except StoreLocked as exc:
-        print(exc, file=sys.stderr)
-        return 3
+    if args.db.startswith(("postgresql://", "postgres://")):  # active/standby (docs/high-availability.md)
+        from caller.ha import default_advertise, serving_app
+
+        app = serving_app(config, args.db, args.advertise or default_advertise(args.host, args.port),
+                          config_path=args.config)
+    else:
+        try:
+            app = create_app(config, args.db, config_path=args.config)
+        except StoreLocked as exc:
+            print(exc, file=sys.stderr)
+            return 3
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
                 log_config=None, timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024,
                 loop="auto", http="auto", ws=os.environ.get("CALLER_WS_IMPL", "websockets-sansio"), ws_ping_interval=5.0, ws_ping_timeout=5.0, ws_per_message_deflate=False,
@@ -93,7 +100,7 @@ def check_config(args: argparse.Namespace) -> int:
           f"{len(config.departments)} departments, {len(config.doctors)} doctors, "
           f"{len(config.devices)} devices, {len(config.users)} users")
     for device in config.devices:
-        if "admin_pin" in device.settings and "admin_pin_hash" not in device.settings:
+        if isinstance(device.settings, KioskSettings) and device.settings.admin_pin and not device.settings.admin_pin_hash:
             print(f"注意 / warning: device {device.id!r}: settings.admin_pin is stored in plain text; "
                   f"replace it with admin_pin_hash = \"<python -m caller hash-password>\"", file=sys.stderr)
     from caller.english import missing_english
@@ -306,7 +313,7 @@ def simulate_cmd(args: argparse.Namespace) -> int:
     from datetime import date
 
     from caller.store import is_postgres_url, plain_connection
-    from cockpit import simulate
+    from caller import simulate
 
     config = _load_or_exit(args.config)
     day = date.fromisoformat(args.day)
@@ -346,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
                    "postgresql://user@host/database (docs/high-availability.md)")
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=8700)
+    p.add_argument("--advertise", metavar="URL",
+                   help="with a postgresql:// --db: this process's address as the clients reach it, named by the "
+                        "standbys (default http://<this machine's name>:<port>)")
     p.add_argument("--log-level", default="info")
     p.add_argument("--demo", action="store_true", help="accept the demo file's public tokens, passwords and PINs")
     p.set_defaults(fn=serve)

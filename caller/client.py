@@ -3,6 +3,8 @@
 * :class:`CallerClient` — synchronous (httpx), one method per command/query; raises :class:`CallerError`.
 * :class:`EventSubscriber` — a background thread holding the WebSocket of one area: resumes from the
   last seq after a reconnect, reports "connected"/"lost", calls ``on_event(message_dict)``.
+* :class:`ServiceAddresses` — the service's addresses when it runs active/standby
+  (``"http://a:8700,http://b:8700"``): both follow the active one (docs/high-availability.md).
 
 Both are safe to use from a Qt application: callbacks run on the subscriber's thread, so hand them to
 the GUI thread (e.g. emit a Qt signal) rather than touching widgets directly.
@@ -13,8 +15,9 @@ import json
 import logging
 import random
 import threading
+import time
 import uuid
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import httpx
 
@@ -38,15 +41,106 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
-class CallerClient:
-    """``CallerClient(base_url, token)``; base_url like ``http://10.0.0.5:8700``."""
+STANDBY = "standby"  # the error code of a standby service (503): it names the active one in ``active``
+FAILOVER_WAIT_S = 12.0  # how long a client with several addresses keeps looking for the active one
+STANDBY_ANSWERS_S = 0.5  # a standby refuses an event stream at once, with its first message
 
-    def __init__(self, base_url: str, token: str | None = None, timeout: float = 5.0):
-        self.base_url = base_url.rstrip("/")
+
+class ServiceAddresses:
+    """The caller service's addresses, the one believed active first. Thread-safe; share one between a
+    client and its event subscribers so that what one learns the others use.
+
+    Built from ``"http://a:8700"``, ``"http://a:8700,http://b:8700"`` or a list. A standby's answer names the
+    active one; only addresses of this list are ever followed (a client never sends its token elsewhere).
+    """
+
+    def __init__(self, addresses: "str | Iterable[str] | ServiceAddresses"):
+        if isinstance(addresses, ServiceAddresses):
+            addresses = addresses.all()
+        if isinstance(addresses, str):
+            addresses = addresses.split(",")
+        self._all = [a.strip().rstrip("/") for a in addresses if a and a.strip()]
+        if not self._all:
+            raise ValueError("no service address given")
+        self._current = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def __str__(self) -> str:
+        """The list as one string, the current address first (what ``--service`` accepts)."""
+        return ",".join(self.all())
+
+    @property
+    def current(self) -> str:
+        with self._lock:
+            return self._all[self._current]
+
+    def all(self) -> list[str]:
+        """Every address, the current one first."""
+        with self._lock:
+            return self._all[self._current:] + self._all[:self._current]
+
+    def failed(self, address: str, active_hint: str | None = None) -> str:
+        """``address`` did not serve (down, or a standby naming ``active_hint``): move on; return the next one."""
+        with self._lock:
+            if self._all[self._current] == address:
+                hint = (active_hint or "").rstrip("/")
+                if hint in self._all and hint != address:
+                    self._current = self._all.index(hint)
+                else:
+                    self._current = (self._current + 1) % len(self._all)
+            return self._all[self._current]
+
+    def served(self, address: str) -> None:
+        """``address`` answered as the active service: keep using it."""
+        with self._lock:
+            if address in self._all:
+                self._current = self._all.index(address)
+
+
+def _standby_hint(resp: httpx.Response) -> tuple[bool, str | None]:
+    """(True, the active one's address) when ``resp`` is a standby's refusal."""
+    if resp.status_code != 503:
+        return False, None
+    try:
+        err = resp.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        return False, None
+    if not isinstance(err, dict) or err.get("code") != STANDBY:
+        return False, None
+    return True, err.get("active") or None
+
+
+# A request that reached a service which then failed may have been applied: only these are sent again elsewhere.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class CallerClient:
+    """``CallerClient(base_url, token)``; base_url like ``http://10.0.0.5:8700``, or several addresses
+    (``"http://a:8700,http://b:8700"`` or a :class:`ServiceAddresses`) when the service runs active/standby.
+
+    With several addresses a request that finds a service down or on standby goes to the next one (the one a
+    standby names first) for up to ``failover_wait`` seconds. A request that may have been applied by a
+    service that then died (the answer was lost) is sent again only when that cannot apply it twice: reads,
+    and commands with an ``idempotency_key``.
+    """
+
+    def __init__(self, base_url: "str | Iterable[str] | ServiceAddresses", token: str | None = None,
+                 timeout: float = 5.0, failover_wait: float | None = None):
+        self.addresses = base_url if isinstance(base_url, ServiceAddresses) else ServiceAddresses(base_url)
         self.token = token
         self.timeout = timeout
+        self.failover_wait = (FAILOVER_WAIT_S if len(self.addresses) > 1 else 0.0) if failover_wait is None \
+            else failover_wait
         self.headers: dict[str, str] = {}  # sent with every request (a kiosk's X-Patient-Session)
-        self._http = httpx.Client(base_url=self.base_url + "/api/v1", timeout=timeout)
+        self._http = httpx.Client(timeout=timeout)
+
+    @property
+    def base_url(self) -> str:
+        """The service's address, or its addresses (the active one first) when there are several."""
+        return str(self.addresses)
 
     def close(self) -> None:
         self._http.close()
@@ -69,11 +163,8 @@ class CallerClient:
         headers = sent
         if params:
             params = {k: v for k, v in params.items() if v is not None}
-        try:
-            extra = {"timeout": timeout} if timeout is not None else {}
-            resp = self._http.request(method, path, json=json_body, params=params, headers=headers, **extra)
-        except httpx.HTTPError as exc:
-            raise CallerError("unreachable", UNREACHABLE_ZH, f"{UNREACHABLE_EN} ({type(exc).__name__})", status=0) from exc
+        extra = {"timeout": timeout} if timeout is not None else {}
+        resp = self._send(method, "/api/v1" + path, json_body=json_body, params=params, headers=headers, **extra)
         if resp.status_code >= 400:
             try:
                 err = resp.json()["error"]
@@ -82,6 +173,36 @@ class CallerClient:
                 raise CallerError("http_error", "对不起，服务暂时出现问题，请稍候再试。",
                                   f"HTTP {resp.status_code}: {resp.text[:200]}", status=resp.status_code) from None
         return resp.json() if resp.content else None
+
+    def _send(self, method: str, path: str, *, json_body: dict | None = None, **kwargs: Any) -> httpx.Response:
+        """Send to the active service: the next address after one that is down or on standby (see the class)."""
+        resend = method == "GET" or bool(json_body and json_body.get("idempotency_key"))
+        deadline = time.monotonic() + self.failover_wait
+        pause = 0.1
+        tried: set[str] = set()
+        while True:
+            address = self.addresses.current
+            try:
+                resp = self._http.request(method, address + path, json=json_body, **kwargs)
+            except httpx.HTTPError as exc:
+                if len(self.addresses) == 1 or not (resend or isinstance(exc, _NOT_SENT)) \
+                        or time.monotonic() >= deadline:
+                    raise CallerError("unreachable", UNREACHABLE_ZH, f"{UNREACHABLE_EN} ({type(exc).__name__})",
+                                      status=0) from exc
+                log.info("%s did not answer (%s); trying the next service address", address, type(exc).__name__)
+                hint = None
+            else:
+                standby, hint = _standby_hint(resp)
+                if not standby:
+                    self.addresses.served(address)
+                    return resp
+                if len(self.addresses) == 1 or time.monotonic() >= deadline:
+                    return resp  # the standby's own refusal says what is happening
+            tried.add(address)
+            if self.addresses.failed(address, hint) in tried:  # each one tried: a takeover takes a few seconds
+                time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+                pause = min(pause * 2, 0.3)
+                tried.clear()
 
     def _command(self, path: str, body: dict | None = None) -> dict:
         return self.request("POST", path, json_body={k: v for k, v in (body or {}).items() if v is not None})
@@ -178,6 +299,11 @@ class CallerClient:
             "text": text, "text_en": text_en, "idempotency_key": idempotency_key or new_idempotency_key()})
 
     # ------------------------------------------------------------------- queries
+    def me(self) -> dict:
+        """Who this token is: role, device, area, room, the user when logged in, and the device's own ``settings``
+        from the hospital file (checked when the service loaded it; docs/settings.md)."""
+        return self.request("GET", "/auth/me")
+
     def hospital(self) -> dict:
         return self.request("GET", "/hospital")
 
@@ -248,8 +374,9 @@ class CallerClient:
         return self.request("POST", f"/help/{help_id}/close", json_body={"outcome": outcome})
 
     def healthz(self) -> dict:
+        """The current address's /healthz (``role``: active or standby when the service runs active/standby)."""
         try:
-            resp = self._http.get(self.base_url + "/healthz")
+            resp = self._http.get(self.addresses.current + "/healthz")
         except httpx.HTTPError as exc:
             raise CallerError("unreachable", UNREACHABLE_ZH, UNREACHABLE_EN, status=0) from exc
         return resp.json()
@@ -270,18 +397,23 @@ class EventSubscriber:
     ``on_event(msg)`` gets every message except heartbeats (snapshot, queue, call, broadcast, room,
     alert). ``on_status(status)`` gets "connected" or "lost" (lost is reported after ``silence``
     seconds without any message, or when the connection fails). The subscriber reconnects with
-    exponential backoff (0.2 s doubling up to 3 s) and resumes from the last seq it saw.
+    exponential backoff (0.2 s doubling up to 3 s) and resumes from the last seq it saw. With several
+    service addresses it goes to the next one (the active one a standby names first) at once, and only
+    backs off after trying each: the seq is the database's, so the new active replays what was missed.
     """
 
-    def __init__(self, base_url: str, token: str, area: str, on_event: Callable[[dict], None],
+    def __init__(self, base_url: "str | Iterable[str] | ServiceAddresses", token: str, area: str,
+                 on_event: Callable[[dict], None],
                  on_status: Callable[[str], None] | None = None, since: int | None = None,
                  silence: float = 6.0):
-        self.base_url, self.token, self.area = base_url, token, area
+        self.addresses = base_url if isinstance(base_url, ServiceAddresses) else ServiceAddresses(base_url)
+        self.token, self.area = token, area
         self.on_event = on_event
         self.on_status = on_status or (lambda status: None)
         self.last_seq = since
         self.silence = silence
         self.status = "connecting"
+        self._standby_hint: str | None = None
         self._stop = threading.Event()
         self._ws = None
         self._thread = threading.Thread(target=self._run, name=f"events-{area}", daemon=True)
@@ -314,37 +446,67 @@ class EventSubscriber:
             except Exception:  # a listener's bug must not stop the subscriber
                 log.exception("on_status failed for %s", status)
 
+    @property
+    def base_url(self) -> str:
+        return str(self.addresses)
+
     def _run(self) -> None:
         from websockets.sync.client import connect
 
         backoff = 0.2
+        tried: set[str] = set()
         failures = 0  # in a row: the first is a warning, the rest (the service is still away) debug lines
         while not self._stop.is_set():
+            address = self.addresses.current
+            self._standby_hint = None
             try:
-                with connect(events_url(self.base_url, self.area, self.last_seq),
+                with connect(events_url(address, self.area, self.last_seq),
                              additional_headers={"Authorization": f"Bearer {self.token}"},
                              open_timeout=self.silence, close_timeout=1, max_size=2 ** 24,
                              compression=None) as ws:
                     self._ws = ws
-                    backoff = 0.2
-                    failures = 0
-                    self._set_status("connected")
-                    while not self._stop.is_set():
-                        text = ws.recv(timeout=self.silence)
-                        self._handle(json.loads(text))
+                    try:
+                        first: dict | None = json.loads(ws.recv(timeout=STANDBY_ANSWERS_S))
+                    except TimeoutError:  # a standby refuses at once; the active may have nothing to send yet
+                        first = None
+                    if first is None or not self._standby(first):
+                        self.addresses.served(address)
+                        backoff = 0.2
+                        failures = 0
+                        tried.clear()
+                        self._set_status("connected")
+                        if first is not None:
+                            self._handle(first)
+                        while not self._stop.is_set():
+                            message = json.loads(ws.recv(timeout=self.silence))
+                            if self._standby(message):  # demoted: it lost the database
+                                break
+                            self._handle(message)
             except Exception as exc:  # noqa: BLE001 - refused, unreachable, silent or cut: reconnect after a pause
                 if not self._stop.is_set():
                     failures += 1
                     (log.warning if failures == 1 else log.debug)(
-                        "events of area %s: connection lost or refused (%s: %s); reconnecting (try %d)",
-                        self.area, type(exc).__name__, exc, failures)
+                        "events of area %s at %s: connection lost or refused (%s: %s); reconnecting (try %d)",
+                        self.area, address, type(exc).__name__, exc, failures)
             finally:
                 self._ws = None
             if self._stop.is_set():
                 break
             self._set_status("lost")
+            tried.add(address)
+            if len(self.addresses) > 1 and self.addresses.failed(address, self._standby_hint) not in tried:
+                continue  # another address not tried yet: at once
+            tried.clear()
             self._stop.wait(backoff * (0.8 + 0.4 * random.random()))
             backoff = min(backoff * 2, 3.0)
+
+    def _standby(self, msg: dict) -> bool:
+        """True for a standby's refusal; it names the active one (kept in ``_standby_hint``)."""
+        err = msg.get("error") if msg.get("type") == "error" else None
+        if not isinstance(err, dict) or err.get("code") != STANDBY:
+            return False
+        self._standby_hint = err.get("active") or ""
+        return True
 
     def _handle(self, msg: dict) -> None:
         seq = msg.get("seq")
@@ -356,3 +518,35 @@ class EventSubscriber:
             self.on_event(msg)
         except Exception:
             log.exception("on_event failed for %s", msg.get("type"))
+
+
+# ---------------------------------------------------------------------------------- command lines
+SERVICE_ENV = "HOSPITAL_SERVICE"
+
+
+def add_service_argument(parser: Any) -> None:
+    """``--service URL[,URL...]`` (repeatable): the caller service, or each of its active/standby addresses."""
+    parser.add_argument("--service", action="append", metavar="URL[,URL...]",
+                        help="caller service address, e.g. http://10.0.0.5:8700; with an active/standby pair give "
+                             "both (http://10.0.0.5:8700,http://10.0.0.6:8700): the device follows the active one. "
+                             f"Default: ${SERVICE_ENV}, else [hospital] services of the hospital file (--config)")
+
+
+def service_from_args(args: Any, environ: dict[str, str] | None = None) -> str:
+    """The addresses from ``--service``, else ``$HOSPITAL_SERVICE``, else the hospital file's ``services``."""
+    import os
+
+    env = os.environ if environ is None else environ
+    given = ",".join(getattr(args, "service", None) or []) or env.get(SERVICE_ENV, "")
+    config = getattr(args, "config", None) or env.get("HOSPITAL_CONFIG")
+    if not given.strip(",") and config:
+        from caller.config import ConfigError, load_hospital
+
+        try:
+            given = ",".join(load_hospital(config).hospital.services)
+        except ConfigError as exc:
+            raise SystemExit(f"配置文件有误 / configuration error:\n{exc}") from None
+    if not given.strip(","):
+        raise SystemExit("请用 --service 给出叫号服务地址 / give the caller service's address with --service URL "
+                         f"(or ${SERVICE_ENV}, or [hospital] services in the hospital file given with --config)")
+    return str(ServiceAddresses(given))

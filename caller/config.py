@@ -12,9 +12,10 @@ from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from caller.clock import DEFAULT_TIMEZONE, zone
+from caller.device_settings import DeviceSettings, KioskSettings, model_for
 from caller.engine.rules import QueueRules
 from caller.notify.settings import NotifySettings
 from caller.passwords import is_password_hash
@@ -51,6 +52,18 @@ class HospitalInfo(_Model):
         "reach the service by another name.",
     )
 
+    services: list[str] = Field(
+        default_factory=list,
+        description="The caller service's addresses when it runs active/standby on PostgreSQL, e.g. "
+        "[\"http://10.0.0.5:8700\", \"http://10.0.0.6:8700\"]: what the phone ticket pages and devices started "
+        "with --config but no --service follow (docs/high-availability.md)",
+    )
+    campus: str = Field(
+        default="",
+        description="Campus id when several hospital files share one PostgreSQL (one schema each): how the "
+        "cockpit's group view names this campus (docs/high-availability.md)",
+    )
+
     timezone: str = Field(
         default=DEFAULT_TIMEZONE,
         description="IANA time zone of the hospital: days, slots, sessions and ticket numbers follow it, "
@@ -62,6 +75,14 @@ class HospitalInfo(_Model):
     def _timezone(cls, value: str) -> str:
         zone(value)
         return value
+
+    @field_validator("services")
+    @classmethod
+    def _services(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not address.startswith(("http://", "https://")) or "," in address:
+                raise ValueError(f"{address!r}: each must be one http(s) address, e.g. http://10.0.0.5:8700")
+        return [address.rstrip("/") for address in value]
 
     @field_validator("ticket_url")
     @classmethod
@@ -216,7 +237,17 @@ class Device(_Model):
     name: str = ""
     area: str | None = None
     room: str | None = None
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: DeviceSettings = Field(default=None, validate_default=True,  # type: ignore[arg-type]
+                                     description="the role's settings (caller/device_settings.py, docs/settings.md)")
+
+    @field_validator("settings", mode="before")
+    @classmethod
+    def _role_settings(cls, raw: Any, info: ValidationInfo) -> DeviceSettings:
+        """Checked by the model of the device's role: an unknown key or a bad value is reported with its path."""
+        if isinstance(raw, DeviceSettings):
+            return raw
+        model = model_for(str(info.data.get("role", "")), raw, info.data.get("room"))
+        return model.model_validate({} if raw is None else raw)
 
 
 class User(_Model):
@@ -326,9 +357,8 @@ class HospitalConfig(_Model):
                     problems.append(f"device {device.id!r}: room {device.room!r} is not defined")
                 elif device.area is not None and room_area[device.room] != device.area:
                     problems.append(f"device {device.id!r}: room {device.room!r} is not in area {device.area!r}")
-            help_areas = device.settings.get("help_areas")
-            if help_areas is not None and (not isinstance(help_areas, list) or not help_areas
-                                           or any(a not in area_ids for a in help_areas)):
+            help_areas = device.settings.help_areas if isinstance(device.settings, KioskSettings) else None
+            if help_areas is not None and any(a not in area_ids for a in help_areas):
                 problems.append(f"device {device.id!r}: settings.help_areas must list defined areas (got {help_areas!r})")
             if device.role in ("display", "speaker") and device.area is None:
                 problems.append(f"device {device.id!r}: a {device.role} needs an area")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from caller.config import DEMO_CONFIG, HospitalConfig, load_hospital
+from caller.config import DEMO_CONFIG, Device, HospitalConfig, load_hospital
+from caller.device_settings import KioskSettings
 
 WEAK_PINS = frozenset({"000000", "123456", "0000", "1234"})
 
@@ -18,7 +19,7 @@ def _demo() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     demo = load_hospital(DEMO_CONFIG)
     tokens = frozenset(d.token for d in demo.devices)
     hashes = frozenset(u.password_hash for u in demo.users)
-    pins = frozenset(str(d.settings["admin_pin"]) for d in demo.devices if "admin_pin" in d.settings)
+    pins = frozenset(_pin(d) for d in demo.devices if _pin(d))
     return tokens, hashes, pins
 
 
@@ -28,8 +29,13 @@ def demo_secrets(config: HospitalConfig) -> list[str]:
     found = [f"devices[id={d.id}].token" for d in config.devices if d.token in tokens]
     found += [f"users[username={u.username}].password_hash" for u in config.users if u.password_hash in hashes]
     found += [f"devices[id={d.id}].settings.admin_pin" for d in config.devices
-              if "admin_pin" in d.settings and str(d.settings["admin_pin"]) in pins | WEAK_PINS]
+              if _pin(d) and _pin(d) in pins | WEAK_PINS]
     return found
+
+
+def _pin(device: Device) -> str:
+    """A kiosk's staff PIN in plain text ("" when none or only its hash is set)."""
+    return device.settings.admin_pin if isinstance(device.settings, KioskSettings) else ""
 
 
 def refusal(path: str, found: list[str]) -> str:

@@ -19,6 +19,7 @@ from caller.api import views
 from caller.auth import Authenticator, Principal
 from caller.clock import HospitalClock, with_zone, zone
 from caller.config import HospitalConfig
+from caller.device_settings import KioskSettings
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, RoomState, RuleError, Visit
 from caller.device_health import PART_ZH, PROBLEMS, HealthView, alert_data, evaluate
@@ -107,6 +108,9 @@ class CallerService:
         self._dept_area = {d.id: d.area for d in config.departments}
         # parts that keep config: notifications' gateways and limits, plug-ins (records)
         self.reload_hooks: list[Callable[[HospitalConfig], None]] = [self.notify.reconfigure]
+        # set by the records part (records.api.install): the device behind the records request being served, so a
+        # visit it registers is counted for the kiosk that asked (the service never imports records)
+        self.records_device: Callable[[], str] | None = None
         self._help = {row["id"]: HelpCall.from_row(row) for row in self.store.help_calls(open_only=True)}
         self._help_closed: dict[str, HelpCall] = {}  # closed since start: the kiosk reads how its call ended
         self._seen: dict[str, datetime] = {}  # device -> last request (any route) by the service clock
@@ -337,10 +341,8 @@ class CallerService:
         if command != "register" or change.result is None:
             return None
         device = who.device
-        if device == "records":  # registered through the records API in this request: the device that asked
-            from records.audit import current_actor
-
-            device = current_actor().device
+        if device == "records" and self.records_device is not None:  # through the records API: who asked
+            device = self.records_device()
         try:
             role = self.config.device(device).role
         except KeyError:
@@ -532,7 +534,7 @@ class CallerService:
         problem = self.store.problem
         extra = {} if problem is None else {"problem": problem.code, "reason_zh": problem.message_zh,
                                             "reason_en": problem.message_en}
-        return {"status": "ok" if problem is None else "failed", **extra, "seq": self.hub.seq, "subscribers": self.hub.subscriber_count(),
+        return {"status": "ok" if problem is None else "failed", "role": "active", **extra, "seq": self.hub.seq, "subscribers": self.hub.subscriber_count(),
                 "started_at": self.started_at.isoformat(timespec="seconds"),
                 "time": self.now_aware().isoformat(timespec="milliseconds"), "timezone": self.config.hospital.timezone}
 
@@ -588,7 +590,8 @@ class CallerService:
             device = self.config.device(device_id)
         except KeyError:
             device = None
-        chosen = (device.settings.get("help_areas") if device else None) or list(self.config.help.areas)
+        own = device.settings.help_areas if device and isinstance(device.settings, KioskSettings) else None
+        chosen = own or list(self.config.help.areas)
         if not chosen and device is not None and device.area:
             chosen = [device.area]
         return [a.id for a in self.config.areas if not chosen or a.id in chosen]

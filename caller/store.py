@@ -33,6 +33,7 @@ import sqlite_utils
 
 from caller.clock import HospitalClock
 from refusal import Refusal
+from sqldialect import begin_write, has_table
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per call
@@ -136,14 +137,6 @@ _UPSERT_HELP = upsert("help_calls", ("id", "device", "state", "created_at", "dat
 _UPSERT_SESSION = upsert("user_sessions", ("token", "username", "device", "ts"), ("token",))
 
 
-def has_table(conn: Any, name: str) -> bool:
-    """Whether the database behind `conn` (either store's connection, or records' wrapper of it) has table `name`."""
-    raw = getattr(conn, "raw", conn)
-    if isinstance(raw, sqlite3.Connection):
-        return raw.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
-    return bool(conn.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0])
-
-
 def is_postgres_url(path: Any) -> bool:
     return isinstance(path, str) and path.startswith(("postgresql://", "postgres://"))
 
@@ -156,11 +149,6 @@ def plain_connection(where: str | Path) -> Any:
 
         return PgConnection(connect(str(where), application_name="hospital-caller-tool"))
     return sqlite3.connect(str(where), isolation_level=None, timeout=30)
-
-
-def begin_write(conn: Any) -> None:
-    """Start a write transaction on a plain connection: SQLite takes the write lock at once (IMMEDIATE)."""
-    conn.execute("BEGIN IMMEDIATE" if isinstance(getattr(conn, "raw", conn), sqlite3.Connection) else "BEGIN")
 
 
 class ReadConnections:

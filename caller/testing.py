@@ -108,14 +108,17 @@ class ServiceProcess:
 
 
 def wait_healthy(base_url: str, timeout: float = 20.0, process: subprocess.Popen | None = None) -> None:
+    """Until the service answers /healthz with 200 as the active one (on PostgreSQL it is a standby until elected;
+    older versions say no role)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"the caller service exited with {process.returncode}")
         try:
-            if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
+            answer = httpx.get(base_url + "/healthz", timeout=1)
+            if answer.status_code == 200 and answer.json().get("role", "active") == "active":
                 return
-        except httpx.HTTPError:
+        except (httpx.HTTPError, ValueError):
             pass
         time.sleep(0.05)
     raise RuntimeError("the caller service did not become healthy")

@@ -5,14 +5,16 @@ import argparse
 import signal
 import sys
 
+from caller.client import add_service_argument, service_from_args
 from caller.tokens import add_token_arguments, token_from_args
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m caller_console", description="Nurse call console")
-    parser.add_argument("--service", required=True, help="caller service URL, e.g. http://127.0.0.1:8700")
+    add_service_argument(parser)  # one address, or the active/standby pair: it follows the active one
     add_token_arguments(parser)  # --token-file, $HOSPITAL_TOKEN or the systemd credential "token"
     args = parser.parse_args(argv)
+    args.service = service_from_args(args)
     token = token_from_args(args)
 
     from PySide6.QtCore import QTimer

@@ -561,7 +561,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
 
     @Slot(str, object)
     def _on_failed(self, tag: str, error: CallerError) -> None:
-        if error.code == "unreachable":
+        if error.code in ("unreachable", "standby"):  # standby: a takeover is under way
             self.set_online(False)
         if tag in ("alerts", "devices", "clock", "clock_report", "help_calls", "heartbeat"):
             return

@@ -91,16 +91,20 @@ def scope_name(config: Any, scope: Scope) -> tuple[str, str]:
 
 
 def _open_minutes(conn: Any, config: Any, rooms: list[str], first: str, last: str, by_day: bool = False) -> dict[str, float]:
-    """Open room minutes: a room is open for its sessions on each day it served at least one visit, less the
-    minutes it was paused (停诊) within them."""
-    wanted = set(rooms)
-    per = session_minutes(config)
+    return open_minutes(conn, session_minutes(config), rooms, first, last, by_day)
+
+
+def open_minutes(conn: Any, per: float, rooms: list[str] | None, first: str, last: str,
+                 by_day: bool = False) -> dict[str, float]:
+    """Open room minutes: a room (of `rooms`; None: every room) is open for its sessions (`per` minutes a day) on
+    each day it served at least one visit, less the minutes it was paused (停诊) within them."""
+    wanted = set(rooms) if rooms is not None else None
     served: set[tuple[str, str]] = set()
     paused: dict[tuple[str, str], float] = {}
     for day, key, measure, n, total in conn.execute(
             "SELECT day, key, measure, n, total FROM rollup WHERE dim = 'room' AND day >= ? AND day <= ? "
             "AND measure IN ('service', 'paused')", (first, last)):
-        if key not in wanted:
+        if wanted is not None and key not in wanted:
             continue
         if measure == "service" and n > 0:
             served.add((day, key))
@@ -125,7 +129,11 @@ def _kiosk_minutes(conn: Any, config: Any, scope: Scope, first: str, last: str, 
     kiosks = kiosks_in(config, scope)
     if not kiosks:
         return {}
-    per = session_minutes(config) * kiosks
+    return kiosk_minutes(conn, session_minutes(config) * kiosks, first, last, by_day)
+
+
+def kiosk_minutes(conn: Any, per: float, first: str, last: str, by_day: bool = False) -> dict[str, float]:
+    """`per` (the kiosks' minutes of one open day) for every day the hospital was open (anyone registered)."""
     out: dict[str, float] = {}
     for (day,) in conn.execute("SELECT day FROM rollup WHERE dim = 'hospital' AND day >= ? AND day <= ? AND key = '' "
                                "AND measure = 'registered' AND n > 0", (first, last)):

@@ -14,7 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from cockpit import sources
 from cockpit.facts import HIST_MAX, HISTOGRAMS, Dims, day_of, diff, visit_facts
+from sqldialect import begin_write
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rollup (
@@ -162,9 +164,6 @@ def totals(conn: Any, dim: str, first: str, last: str, keys: Iterable[str] | Non
 def rebuild(conn: sqlite3.Connection) -> int:
     """Recompute every rollup from what is stored (visits; records payments, reports and ratings; help requests
     in the audit trail; wait alerts in the events). Returns the number of visits read."""
-    from caller.store import begin_write
-    from cockpit import sources
-
     begin_write(conn)
     try:
         conn.execute("DELETE FROM rollup")

@@ -7,13 +7,14 @@ import signal
 import sys
 import threading
 
+from caller.client import add_service_argument, service_from_args
 from caller.tokens import add_token_arguments, token_from_args
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m display", description="Wall screen, door screen, speaker agent")
     parser.add_argument("kind", choices=("wall", "door", "speaker"))
-    parser.add_argument("--service", required=True, help="caller service URL, e.g. http://127.0.0.1:8700")
+    add_service_argument(parser)  # one address, or the active/standby pair: it follows the active one
     add_token_arguments(parser)  # --token-file, $HOSPITAL_TOKEN or the systemd credential "token"
     parser.add_argument("--config", help="hospital TOML with this device's layout settings (default: $HOSPITAL_CONFIG)")
     parser.add_argument("--wav-dir", help="write announcements as WAV files here instead of playing them")
@@ -30,7 +31,7 @@ def _until_reachable(make, done: threading.Event):
         try:
             return make()
         except CallerError as exc:
-            if exc.code != "unreachable":
+            if exc.code not in ("unreachable", "standby"):  # standby: a takeover is under way
                 raise
             logging.getLogger("display").warning("叫号服务暂时无法连接，2 秒后重试 (%s)", exc.message_en)
             if done.wait(2):
@@ -89,6 +90,7 @@ def _run_screen(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
+    args.service = service_from_args(args)
     args.token_value = token_from_args(args)
     return _run_speaker(args) if args.kind == "speaker" else _run_screen(args)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from caller.client import CallerClient, CallerError
 from caller.clock import ServiceClock
+from caller.device_settings import DOOR_PANEL
 from display.board import DoctorCard
 from display.layout import ScreenLayout
 
@@ -59,7 +60,7 @@ def describe_device(base_url: str, token: str, config: str | Path | None = None)
             except CallerError:
                 hospital = {}
     except CallerError as exc:
-        if exc.code != "unreachable" or config is None:
+        if exc.code not in ("unreachable", "standby") or config is None:
             raise
         me, hospital = _from_config(token, Path(config))
     info = _device_info(me, hospital)
@@ -79,7 +80,7 @@ def _from_config(token: str, path: Path) -> tuple[dict[str, Any], dict[str, Any]
         raise CallerError("unauthorized", "对不起，设备令牌不在医院配置文件中，请联系管理员。",
                           f"token not found in {path}", status=401)
     me = {"role": device.role, "device": device.id, "area": device.area, "room": device.room,
-          "settings": dict(device.settings)}
+          "settings": device.settings.served()}
     return me, hospital_public(cfg)
 
 
@@ -113,7 +114,7 @@ def _fill_from_config(info: DeviceInfo, path: Path) -> None:
         device = cfg.device(info.device)
     except KeyError:
         return
-    info.settings = {**device.settings, **info.settings}
+    info.settings = {**device.settings.served(), **info.settings}
     area = cfg.area(info.area)
     info.area_name = info.area_name if info.area_name != info.area else area.name
     info.area_location = info.area_location or area.location
@@ -180,8 +181,7 @@ def make_door(base_url: str, token: str, *, config: str | Path | None = None, la
     info = describe_device(base_url, token, config)
     if not info.room:
         raise ValueError(f"device {info.device!r} has no room: a door screen needs `room = ...` in the hospital file")
-    layout = layout or ScreenLayout.from_settings({"kind": "door", "width": 1280, "height": 800,
-                                                   "font_call": 150, "font_row": 40, **info.settings})
+    layout = layout or ScreenLayout.from_settings({"kind": "door", **DOOR_PANEL, **info.settings})
     clock = ServiceClock()  # the screen shows the service's time
     screen = DoorDisplay(info.area, info.room, layout, room_name=info.room_name,
                          subtitle=info.room_subtitle, doctors=info.doctors, now=clock.aware)

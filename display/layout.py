@@ -14,14 +14,16 @@ Font sizes come from how far people sit and how big the panel is: ``viewing_dist
 still be given one by one (``font_title``, ``font_call``, ``font_row``); all are multiplied by
 ``font_scale``. Lines that do not fit are shortened by whole items, never a ticket number.
 
-Unknown keys are ignored (other parts may keep their own settings there); a bad value falls back
-to the default and is reported in ``ScreenLayout.problems`` so the screen can still start.
+The keys, their bounds and defaults are the models of caller/device_settings.py (docs/settings.md): the hospital
+file is checked with them when it is loaded, and a layout built from a hand-made table here too: a bad value falls
+back to the default and is reported in ``ScreenLayout.problems`` so the screen can still start.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from caller.device_settings import SCREENS, WallSettings, lenient
 from display.legible import DEFAULT_SCREEN_INCHES, DEFAULT_VIEWING_DISTANCE_M, MM_PER_M, text_px
 
 DOOR_DISTANCE_M = 2.0
@@ -54,47 +56,15 @@ class ScreenLayout:
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any] | None) -> "ScreenLayout":
-        settings = dict(settings or {})
-        if "last_calls" in settings and "recent_calls" not in settings:
-            settings["recent_calls"] = settings["last_calls"]
-        values: dict[str, Any] = {}
-        problems: list[str] = []
-        limits = {
-            "width": (320, 7680), "height": (240, 4320), "rows": (1, 20), "next_count": (0, 5),
-            "recent_calls": (0, 10), "font_title": (12, 200), "font_call": (24, 300),
-            "font_row": (12, 160), "flash_seconds": (0, 60), "page_seconds": (2, 120),
-            "ticker_speed": (10, 1000), "font_scale": (0.3, 4.0),
-            "viewing_distance_m": (0.5, 40.0), "screen_inches": (7.0, 250.0),
-        }
-        for f in fields(cls):
-            if f.name == "problems" or f.name not in settings:
-                continue
-            raw = settings[f.name]
-            try:
-                if f.name == "kind":
-                    if raw not in ("wall", "door"):
-                        raise ValueError("must be 'wall' or 'door'")
-                    values["kind"] = raw
-                elif f.name == "rooms":
-                    if not isinstance(raw, list) or not all(isinstance(r, str) for r in raw):
-                        raise ValueError("must be a list of room ids")
-                    values["rooms"] = tuple(raw)
-                elif f.name in ("show_names", "speak"):
-                    if not isinstance(raw, bool):
-                        raise ValueError("must be true or false")
-                    values[f.name] = raw
-                else:
-                    if isinstance(raw, bool):
-                        raise ValueError("must be a number")
-                    as_float = f.name.endswith(("seconds", "_m", "inches")) or f.name == "font_scale"
-                    number = float(raw) if as_float else int(raw)
-                    low, high = limits[f.name]
-                    if not low <= number <= high:
-                        raise ValueError(f"must be between {low} and {high}")
-                    values[f.name] = number
-            except (TypeError, ValueError) as exc:
-                problems.append(f"settings.{f.name}: {exc} (got {raw!r}); using the default")
-        return cls(**values, problems=tuple(problems))
+        """The layout from a screen's settings, checked by the same models as the hospital file
+        (caller/device_settings.py). A bad value falls back to the default and is listed in ``problems``."""
+        raw = dict(settings or {})
+        checked, problems = lenient(SCREENS.get(str(raw.get("kind")), WallSettings), raw)
+        values = checked.model_dump()
+        mine = {f.name: values[f.name] for f in fields(cls) if f.name in values}
+        if "rooms" in mine:
+            mine["rooms"] = tuple(mine["rooms"])
+        return cls(**mine, problems=tuple(problems))
 
     @property
     def distance_m(self) -> float:

@@ -7,13 +7,14 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
+from caller.client import add_service_argument, service_from_args
 from caller.tokens import add_token_arguments, token_from_args
 from kiosk.app import build_kiosk
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kiosk", description="Hospital self-service kiosk")
-    parser.add_argument("--service", required=True, help="caller service base URL, e.g. http://10.0.0.5:8700")
+    add_service_argument(parser)  # one address, or the active/standby pair: it follows the active one
     add_token_arguments(parser)  # --token-file, $HOSPITAL_TOKEN or the systemd credential "token"
     parser.add_argument("--reader", help="ID card reader serial URL or pty path")
     parser.add_argument("--printer", help="printer: tcp://host:9100 or a serial URL / pty path (?profile=NAME)")
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", help="hospital TOML: this kiosk's device settings (staff PIN, timeouts)")
     parser.add_argument("--landscape", action="store_true", help="1920x1080 screen")
     args = parser.parse_args(argv)
+    args.service = service_from_args(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     token = token_from_args(args)
     app = QApplication(sys.argv[:1])

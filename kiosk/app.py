@@ -67,6 +67,10 @@ def ticket_page_url(backend: Backend | None, service: str) -> str:
             configured = backend.hospital().get("hospital", {}).get("ticket_url", "")
         except CallerError:  # the service answered a moment ago; fall back to its own address
             configured = ""
+    if not configured:  # the service's own page; with an active/standby pair, the address in use
+        from caller.client import ServiceAddresses
+
+        service = ServiceAddresses(service).current
     return configured or f"{service.rstrip('/')}/t/{{token}}"
 
 

@@ -411,7 +411,7 @@ class Backend:
                 if current.status != "pending":
                     return current
             except CallerError as exc:
-                if exc.code != "payment_unavailable" and exc.code != "unreachable":
+                if exc.code not in ("payment_unavailable", "unreachable", "standby"):
                     raise
             left = deadline - time.monotonic()
             if left <= 0 or stop.wait(min(poll_s, left)):

@@ -15,14 +15,18 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from records.audit import actor_scope, set_actor
+from records.audit import actor_scope, current_actor, set_actor
 from records.backend import RecordsBackend, open_records
 from records.db import RecordsDB
 from records.errors import RecordsError
 from records.models import (BillCreate, CancelRequest, CheckInRequest, FamilyMemberCreate, HoldRequest, Identify,
                             PatientCreate, PayCode, PaymentCreate, PaymentNotice, Proxy, RatingCreate, ReconcileRequest,
                             ReminderOptIn, ReportPrint, ReportVerify, ReprintRequest, StopClinic)
+from records.queue_link import ServiceQueueLink
 from records.settings import settings_from_config
+from caller.api.deps import principal, require
+from caller.auth import AuthError, SESSION_HEADER
+from hardware.payment import HttpProvider, Outcome, SimulatedProvider
 
 log = logging.getLogger("records.api")
 
@@ -49,8 +53,6 @@ def backend(request: Request) -> RecordsBackend:
 def who(request: Request) -> Any:
     """The caller's principal. Which kinds of caller reach each route is caller/api/access.py's RULES table;
     here the handlers limit a kiosk to its patient session and staff to their areas."""
-    from caller.api.deps import principal
-
     found = request.scope.get("caller.principal")
     if found is None:
         found = request.app.state.service.auth.resolve_headers(request.headers)
@@ -115,7 +117,6 @@ def open_session(request: Request, principal: Any, result: dict, card: str | Non
     ids = {int(i) for i in result.pop("proven_ids", [])}
     if principal.role != "kiosk":
         return result
-    from caller.auth import SESSION_HEADER
 
     if not ids and not card:
         return result
@@ -150,8 +151,6 @@ def create_patient(body: PatientCreate, request: Request, principal: Any = Depen
 
 @router.delete("/session", summary="The kiosk went home: end its patient session")
 def end_session(request: Request, principal: Any = Depends(who)) -> dict:
-    from caller.auth import SESSION_HEADER
-
     ended = request.app.state.service.auth.kiosk_sessions.end(principal.device, request.headers.get(SESSION_HEADER))
     return {"ended": ended}
 
@@ -215,8 +214,6 @@ def notices(request: Request, date: str | None = None, _: Any = Depends(who)) ->
 
 @router.post("/sessions/{session_id}/stop", summary="Stop a doctor's session (停诊)")
 def stop_clinic(session_id: int, body: StopClinic, request: Request, principal: Any = Depends(who)) -> dict:
-    from caller.api.deps import require
-
     department = backend(request).session_department(session_id)
     if department is not None:
         require(principal, {"console"}, request.app.state.service.area_of_department(department), user=True)
@@ -358,8 +355,6 @@ def report(report_id: int, request: Request, principal: Any = Depends(who)) -> d
 @router.post("/reports/{report_id}/verify", summary="One verification; the second by different staff releases it")
 def verify_report(report_id: int, request: Request, body: ReportVerify | None = None, principal: Any = Depends(who)) -> dict:
     """The signer is the logged-in console user; an admin (laboratory system) token names the signer in staff_id."""
-    from caller.auth import AuthError
-
     if principal.role == "console" and not principal.user:
         raise AuthError("login_required", "请先用您的账号登录，再进行报告审核签字，谢谢。", "Log in with your own account to sign a report.", status=403)
     signer = principal.user or (body.staff_id if body else None)
@@ -388,19 +383,16 @@ def rating_stats(request: Request, since: str | None = None, _: Any = Depends(wh
 # -- mounting ----------------------------------------------------------------------------------------------------
 def default_payments() -> Any:
     """The payment provider: HttpProvider when HOSPITAL_PAYMENT_URL is set, else the simulated gateway."""
-    from hardware.payment import HttpProvider, Outcome, SimulatedProvider
-
     url = os.environ.get("HOSPITAL_PAYMENT_URL")
     return HttpProvider(url) if url else SimulatedProvider(Outcome.approve(2.0))
 
 
 def install(app: Any, service: Any, *, payments: Any = None, **overrides: Any) -> RecordsBackend:
     """Put the embedded backend on `app.state.records`, sharing the caller store's SQLite connection and the queue."""
-    from records.queue_link import ServiceQueueLink
-
     records = open_records(RecordsDB.on_store(service.store), service.config, clock=service.clock,
                            queue=ServiceQueueLink(service), payments=payments or default_payments(), **overrides)
     app.state.records = records
+    service.records_device = lambda: current_actor().device  # which kiosk a visit registered through records came from
     service.notify.reminders.attach(records.reminder_bookings)  # appointment reminders (caller/notify/reminders.py)
 
     def reconfigure(config: Any) -> None:  # a reloaded hospital file: schedules, fees and rules from now on

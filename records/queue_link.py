@@ -14,20 +14,19 @@ from records.ports import VisitRef, VisitRequest
 
 log = logging.getLogger(__name__)
 from refusal import Refusal
+from caller.api.models import RegisterBody
+from caller.auth import Principal
+from caller.engine.model import RuleError
 
 
 class ServiceQueueLink:
     """QueueLink over an in-process caller.service.CallerService."""
 
     def __init__(self, service: Any, device: str = "records") -> None:
-        from caller.auth import Principal
-
         self.service = service
         self.who = Principal(role="admin", device=device)
 
     def _run(self, command: str, **args: Any) -> dict[str, Any]:
-        from caller.engine.model import RuleError
-
         try:
             return self.service.execute(command, self.who, **args)
         except RuleError as exc:  # every rule refusal reaches the kiosk as a conflict of its registration
@@ -36,8 +35,6 @@ class ServiceQueueLink:
             raise RecordsError(exc.code, exc.message_zh, exc.message_en, status=exc.status) from exc
 
     def register_visit(self, request: VisitRequest) -> VisitRef:
-        from caller.api.models import RegisterBody
-
         body = RegisterBody(
             idempotency_key=request.idempotency_key, department=request.department_id, name=request.patient_name,
             patient_id=request.patient_ref, doctor=request.doctor_id, source=request.source, kind=request.kind,

@@ -50,6 +50,7 @@ V1 = "/api/v1"
 RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     # monitoring and documentation
     ("GET", "/healthz"): {ANYONE},
+    ("GET", "/readyz"): {ANYONE},  # 200 on the active service only (load balancer, keepalived)
     ("GET", "/metrics"): {MONITOR},  # Prometheus (docs/operations.md); counts only, no patient data
     ("GET", "/openapi.json"): {ANYONE},
     ("GET", "/docs"): {ANYONE},

@@ -30,6 +30,14 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
 
 
+@monitor.get("/readyz", summary="Readiness for a load balancer or keepalived: 200 on the active service only")
+async def readyz(request: Request) -> JSONResponse:
+    """200 while this service takes traffic (it is the active one and may acknowledge writes); a standby answers
+    503 with ``role: standby`` and the active one's address (docs/high-availability.md)."""
+    health = service_of(request).health()
+    return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
+
+
 @router.post("/auth/login", summary="Console user login with a console device token -> user token")
 async def login(body: LoginBody, request: Request, who: Principal = Depends(principal)) -> dict:
     service = service_of(request)
@@ -54,9 +62,10 @@ async def me(request: Request, who: Principal = Depends(principal)) -> dict:
 
 
 def _device_settings(service, device_id: str) -> dict:
-    """The device's own ``settings`` table (layout, rows, font scale, speak...); {} for unknown devices."""
+    """The device's own ``settings`` table (layout, rows, font scale, speak...), checked at load; {} for unknown
+    devices (docs/settings.md)."""
     try:
-        return dict(service.config.device(device_id).settings)
+        return service.config.device(device_id).settings.served()
     except KeyError:
         return {}
 

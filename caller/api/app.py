@@ -12,12 +12,12 @@ from typing import Callable, Iterable
 from fastapi import APIRouter, FastAPI
 
 from caller.api import access, admin, events_ws, help_requests, limits, notify, openapi, ops, queue, ticket_page
+from caller.api import cockpit as cockpit_api
 from caller.api.errors import install_error_handlers
 from caller.config import HospitalConfig
 from caller.ops import runtime
 from caller.service import CallerService
 from caller.ticket_feed import TicketFeed
-from cockpit import api as cockpit_api
 
 log = logging.getLogger("caller.api")
 API_PREFIX = "/api/v1"

@@ -58,9 +58,11 @@ def _visit_id(request: Request, token: str) -> str | None:
     return request.app.state.service.visit_of_ticket_token(token)
 
 
-def render_page(status: dict) -> str:
-    """The page with the current status filled in (the script keeps it current)."""
+def render_page(status: dict, services: list[str] | tuple[str, ...] = ()) -> str:
+    """The page with the current status filled in (the script keeps it current). ``services``: the active/standby
+    addresses the script moves to when the one it follows stops answering (docs/high-availability.md)."""
     html = (WEB / "index.html").read_text(encoding="utf-8")
+    html = html.replace("{{services_json}}", json.dumps(list(services)).replace("<", "\\u003c"))
     ahead = status.get("ahead") if status.get("position") else None
     fields = {
         "hospital": status.get("hospital", ""), "ticket": status.get("ticket", ""),
@@ -105,7 +107,15 @@ async def ticket_page(token: str, request: Request) -> HTMLResponse:
     status = _status(request, token)
     if status is None:
         return _not_found()
-    return HTMLResponse(render_page(status), headers=NO_STORE)
+    return HTMLResponse(render_page(status, request.app.state.service.config.hospital.services), headers=NO_STORE)
+
+
+def _peer_origin(request: Request) -> dict[str, str]:
+    """CORS for a page served by the other service of the active/standby pair (``[hospital] services``)."""
+    origin = request.headers.get("origin", "")
+    if origin and origin in request.app.state.service.config.hospital.services:
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return {}
 
 
 @router.get("/t/{token}/status", summary="Phone ticket page: the status as JSON")
@@ -113,7 +123,8 @@ async def ticket_status(token: str, request: Request) -> Response:
     status = _status(request, token)
     if status is None:
         return _not_found()
-    return Response(json.dumps(status, ensure_ascii=False), media_type="application/json", headers=NO_STORE)
+    return Response(json.dumps(status, ensure_ascii=False), media_type="application/json",
+                    headers={**NO_STORE, **_peer_origin(request)})
 
 
 @router.get("/t/{token}/events", summary="Phone ticket page: live status (Server-Sent Events)")
@@ -135,5 +146,5 @@ async def ticket_events(token: str, request: Request) -> Response:
         finally:
             feed.close(page)
 
-    headers = {**NO_STORE, "X-Accel-Buffering": "no", "Connection": "keep-alive"}
+    headers = {**NO_STORE, "X-Accel-Buffering": "no", "Connection": "keep-alive", **_peer_origin(request)}
     return StreamingResponse(stream(), media_type="text/event-stream; charset=utf-8", headers=headers)

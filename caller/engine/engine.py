@@ -86,10 +86,9 @@ class QueueEngine(EnginePlacement):
         """签到: a registered visit starts waiting (late arrivals placed by the late rule)."""
         visit = self._visit(visit_id)
         rules = self._rules(visit)
-        if visit.state != S.registered:
-            if visit.state in QUEUE_STATES:
-                raise RuleError("already_checked_in", "您已签到，请留意叫号，谢谢", "Already checked in")
-            raise self._wrong_state(visit, "签到", "check in")
+        if visit.state in QUEUE_STATES:
+            raise RuleError("already_checked_in", "您已签到，请留意叫号，谢谢", "Already checked in")
+        self._allow(visit, "check_in")
         if visit.day != now.date():
             raise RuleError("wrong_day", f"对不起，您的挂号日期是 {visit.day:%m月%d日}，请在当天签到",
                             f"This registration is for {visit.day.isoformat()}")
@@ -147,8 +146,7 @@ class QueueEngine(EnginePlacement):
         visit = self._visit(visit_id)
         if self._rooms[room_id].paused:
             raise RuleError("room_paused", f"{cfg.name}已停诊，请先开诊再叫号", f"{room_id} is paused; resume it first")
-        if visit.state not in (S.waiting, S.room_waiting):
-            raise self._wrong_state(visit, "呼叫此号", "call this visit")
+        self._allow(visit, "call_visit")
         if not reason.strip():
             raise BadCommand("bad_reason", "请说明提前呼叫的原因，谢谢", "Say why this visit is called out of turn")
         self._check_room_fits(visit, room_id, now)
@@ -197,8 +195,7 @@ class QueueEngine(EnginePlacement):
     def call_again(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """重呼: repeat the announcement; counts towards the missed limit."""
         visit = self._visit(visit_id)
-        if visit.state != S.called:
-            raise self._wrong_state(visit, "重呼", "call again")
+        self._allow(visit, "call_again")
         with self._command(actor, now) as tx:
             tx.touch(visit)
             visit.call_count += 1
@@ -210,8 +207,7 @@ class QueueEngine(EnginePlacement):
     def start(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """The patient came in: called (or waiting in the room) -> in service."""
         visit = self._visit(visit_id)
-        if visit.state not in (S.called, S.room_waiting):
-            raise self._wrong_state(visit, "开始就诊", "start")
+        self._allow(visit, "start")
         with self._command(actor, now) as tx:
             before = self._set_state(visit, S.in_service, tx)
             visit.started_at = now
@@ -222,8 +218,7 @@ class QueueEngine(EnginePlacement):
     def finish(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """就诊结束: in service -> done; its duration feeds the rolling median."""
         visit = self._visit(visit_id)
-        if visit.state != S.in_service:
-            raise self._wrong_state(visit, "结束就诊", "finish")
+        self._allow(visit, "finish")
         with self._command(actor, now) as tx:
             before = self._set_state(visit, S.done, tx)
             visit.finished_at = now
@@ -235,8 +230,7 @@ class QueueEngine(EnginePlacement):
     def mark_missed(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """过号: only after the visit was called K times (missed_after_calls)."""
         visit = self._visit(visit_id)
-        if visit.state != S.called:
-            raise self._wrong_state(visit, "过号", "mark missed")
+        self._allow(visit, "mark_missed")
         needed = self._rules(visit).missed_after_calls
         if visit.call_count < needed:
             more = needed - visit.call_count
@@ -251,8 +245,7 @@ class QueueEngine(EnginePlacement):
     def recall(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """召回 a missed visit: placed by the recall rule."""
         visit = self._visit(visit_id)
-        if visit.state != S.missed:
-            raise self._wrong_state(visit, "召回", "recall")
+        self._allow(visit, "recall")
         with self._command(actor, now) as tx:
             self._return_recalled(visit, "recall", tx)
             return tx.change(visit)
@@ -260,8 +253,7 @@ class QueueEngine(EnginePlacement):
     def send_away(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """检查中: the patient goes to exams/labs and leaves the queue until back."""
         visit = self._visit(visit_id)
-        if visit.state not in (S.waiting, S.room_waiting, S.called, S.in_service):
-            raise self._wrong_state(visit, "去检查", "send away")
+        self._allow(visit, "send_away")
         with self._command(actor, now) as tx:
             before = self._set_state(visit, S.away, tx)
             tx.record(visit, "away", before, {"room_id": visit.room_id})
@@ -271,8 +263,7 @@ class QueueEngine(EnginePlacement):
     def back_from_away(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """Back from exams: waits again, placed by the recall rule."""
         visit = self._visit(visit_id)
-        if visit.state != S.away:
-            raise self._wrong_state(visit, "检查回来", "come back")
+        self._allow(visit, "back_from_away")
         with self._command(actor, now) as tx:
             self._return_recalled(visit, "back", tx)
             return tx.change(visit)
@@ -284,8 +275,7 @@ class QueueEngine(EnginePlacement):
         triage level): it stops at the head of its group.
         """
         visit = self._visit(visit_id)
-        if visit.state not in QUEUE_STATES:
-            raise self._wrong_state(visit, "调整队列", "move up")
+        self._allow(visit, "move_up")
         queue = self.room_queue(visit.room_id) if visit.state == S.room_waiting else self.area_queue(visit.area_id)
         emergency = self._emergency(visit)
         group = [v for v in queue if ordering.group_of(v, emergency) == ordering.group_of(visit, emergency)]
@@ -313,8 +303,7 @@ class QueueEngine(EnginePlacement):
     def set_priority(self, visit_id: str, kind: str | None, *, actor: str, now: datetime) -> Change:
         """Give (kind) or remove (None) special-patient priority."""
         visit = self._visit(visit_id)
-        if visit.state in FINAL_STATES:
-            raise self._wrong_state(visit, "设置优先", "set priority")
+        self._allow(visit, "set_priority")
         rules = self._rules(visit)
         special = rules.special_kind(kind) if kind is not None else None
         if kind is not None and special is None:
@@ -339,8 +328,7 @@ class QueueEngine(EnginePlacement):
         visit = self._visit(visit_id)
         if level not in (1, 2, 3, 4):
             raise BadCommand("bad_triage_level", "分诊级别应为 1-4 级", f"Triage level must be 1-4, not {level}")
-        if visit.state in FINAL_STATES:
-            raise self._wrong_state(visit, "分诊定级", "set the triage level")
+        self._allow(visit, "set_triage")
         with self._command(actor, now) as tx:
             if level != visit.triage_level:
                 tx.touch(visit)
@@ -360,8 +348,7 @@ class QueueEngine(EnginePlacement):
         visit = self._visit(visit_id)
         if visit.number_kind == "expert":
             raise RuleError("expert_has_doctor", "专家号已指定医生，不能更改", "An expert number already names its doctor")
-        if visit.state not in (S.registered, S.waiting, S.room_waiting):
-            raise self._wrong_state(visit, "指定医生", "assign a doctor")
+        self._allow(visit, "assign_doctor")
         if doctor_id is not None:
             self._check_doctor_of(doctor_id, visit.dept_id)
         with self._command(actor, now) as tx:
@@ -381,8 +368,7 @@ class QueueEngine(EnginePlacement):
         A general visit sent to a room (or another department) loses its assigned doctor: the room is the choice.
         """
         visit = self._visit(visit_id)
-        if visit.state not in (S.waiting, S.room_waiting, S.called, S.in_service, S.missed, S.away):
-            raise self._wrong_state(visit, "转诊", "transfer")
+        self._allow(visit, "transfer")
         if dept_id is None and room_id is None:
             raise RuleError("transfer_where", "请选择转往的科室或诊室", "Name a department or a room to transfer to")
         if room_id is not None:
@@ -431,8 +417,7 @@ class QueueEngine(EnginePlacement):
     def dispatch(self, visit_id: str, room_id: str, *, actor: str, now: datetime) -> Change:
         """分诊 (manual): move a waiting visit into a room's queue."""
         visit = self._visit(visit_id)
-        if visit.state not in QUEUE_STATES:
-            raise self._wrong_state(visit, "分诊", "dispatch")
+        self._allow(visit, "dispatch")
         self._check_room_fits(visit, room_id, now)
         with self._command(actor, now) as tx:
             before = self._set_state(visit, S.room_waiting, tx)
@@ -444,8 +429,7 @@ class QueueEngine(EnginePlacement):
     def cancel(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """弃号: the visit leaves for good; its ticket number is never reused."""
         visit = self._visit(visit_id)
-        if visit.state in FINAL_STATES:
-            raise self._wrong_state(visit, "弃号", "cancel")
+        self._allow(visit, "cancel")
         with self._command(actor, now) as tx:
             before = self._set_state(visit, S.cancelled, tx)
             tx.record(visit, "cancel", before)

@@ -30,6 +30,47 @@ class VisitState(str, Enum):
 
 
 FINAL_STATES = frozenset({VisitState.done, VisitState.cancelled})
+QUEUED = frozenset({VisitState.waiting, VisitState.room_waiting})
+_OPEN = frozenset(VisitState) - FINAL_STATES
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """One command on a visit: the states it may start from, the states it leaves the visit in, and its name in
+    the refusal a nurse reads when the visit is elsewhere ("A003 号当前已呼叫，不能签到")."""
+
+    start: frozenset[VisitState]
+    end: frozenset[VisitState]
+    name_zh: str
+    name_en: str
+
+
+_S = VisitState
+# Every allowed state change of a visit, in one table: the engine checks a command against it before anything
+# else of the visit (EngineState._allow), and the property test (tests/engine/test_engine_properties.py) drives
+# random commands from it and checks both columns. Room commands (call next, pause, resume) move visits between
+# the queues too: waiting -> room_waiting -> called, and back to waiting when a room pauses.
+STATE_CHANGES: dict[str, StateChange] = {
+    "check_in": StateChange(frozenset({_S.registered}), QUEUED, "签到", "check in"),
+    "call_visit": StateChange(QUEUED, frozenset({_S.called}), "呼叫此号", "call this visit"),
+    "call_again": StateChange(frozenset({_S.called}), frozenset({_S.called}), "重呼", "call again"),
+    "start": StateChange(frozenset({_S.called, _S.room_waiting}), frozenset({_S.in_service}), "开始就诊", "start"),
+    "finish": StateChange(frozenset({_S.in_service}), frozenset({_S.done}), "结束就诊", "finish"),
+    "mark_missed": StateChange(frozenset({_S.called}), frozenset({_S.missed}), "过号", "mark missed"),
+    "recall": StateChange(frozenset({_S.missed}), QUEUED, "召回", "recall"),
+    "send_away": StateChange(frozenset({_S.waiting, _S.room_waiting, _S.called, _S.in_service}),
+                             frozenset({_S.away}), "去检查", "send away"),
+    "back_from_away": StateChange(frozenset({_S.away}), QUEUED, "检查回来", "come back"),
+    "move_up": StateChange(QUEUED, QUEUED, "调整队列", "move up"),
+    "set_priority": StateChange(_OPEN, _OPEN, "设置优先", "set priority"),
+    "set_triage": StateChange(_OPEN, _OPEN, "分诊定级", "set the triage level"),
+    "assign_doctor": StateChange(frozenset({_S.registered, _S.waiting, _S.room_waiting}),
+                                 frozenset({_S.registered, _S.waiting, _S.room_waiting}), "指定医生", "assign a doctor"),
+    "transfer": StateChange(frozenset({_S.waiting, _S.room_waiting, _S.called, _S.in_service, _S.missed, _S.away}),
+                            QUEUED, "转诊", "transfer"),
+    "dispatch": StateChange(QUEUED, frozenset({_S.room_waiting}), "分诊", "dispatch"),
+    "cancel": StateChange(_OPEN, frozenset({_S.cancelled}), "弃号", "cancel"),
+}
 
 
 

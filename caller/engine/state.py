@@ -8,13 +8,14 @@ from typing import Any, Iterable, Iterator
 
 from caller.engine import ordering
 from caller.engine.index import QueueIndex
-from caller.engine.model import FINAL_STATES, RoomState, RuleError, UnknownThing, Visit, VisitState
+from caller.engine.model import (FINAL_STATES, QUEUED, STATE_CHANGES, RoomState, RuleError, UnknownThing, Visit,
+                                 VisitState)
 from caller.engine.rules import QueueRules
 from caller.engine.transaction import Transaction
 
 S = VisitState
 ROLLING_WINDOW = 20  # finished visits in the rolling median of service time
-QUEUE_STATES = (S.waiting, S.room_waiting)
+QUEUE_STATES = QUEUED  # in the area's or a room's queue
 DAY_COUNTER = "day"  # the current day (date ordinal): queues hold that day's visits
 CLOCK_COUNTER = "clock"  # seconds since CLOCK_EPOCH of the latest command: which session queries see
 CLOCK_EPOCH = datetime(2000, 1, 1)
@@ -288,11 +289,18 @@ class EngineState:
         return f"ticket:{dept_id}:{day.isoformat()}"
 
     @staticmethod
-    def _wrong_state(visit: Visit, action_zh: str, action_en: str) -> RuleError:
-        names = {
-            "registered": "未签到", "waiting": "候诊中", "room_waiting": "诊室候诊中", "called": "已呼叫",
-            "in_service": "就诊中", "done": "已就诊", "missed": "已过号", "away": "检查中", "cancelled": "已弃号",
-        }
-        return RuleError("wrong_state", f"{visit.ticket} 号当前{names[visit.state.value]}，不能{action_zh}",
-                         f"{visit.ticket} is {visit.state.value}; cannot {action_en}")
+    def _allow(visit: Visit, command: str) -> None:
+        """Refuse (wrong_state) a command the visit's state does not allow: the table STATE_CHANGES decides."""
+        change = STATE_CHANGES[command]
+        if visit.state not in change.start:
+            raise _wrong_state(visit, change.name_zh, change.name_en)
+
+
+def _wrong_state(visit: Visit, action_zh: str, action_en: str) -> RuleError:
+    names = {
+        "registered": "未签到", "waiting": "候诊中", "room_waiting": "诊室候诊中", "called": "已呼叫",
+        "in_service": "就诊中", "done": "已就诊", "missed": "已过号", "away": "检查中", "cancelled": "已弃号",
+    }
+    return RuleError("wrong_state", f"{visit.ticket} 号当前{names[visit.state.value]}，不能{action_zh}",
+                     f"{visit.ticket} is {visit.state.value}; cannot {action_en}")
 

@@ -52,7 +52,7 @@ def _command(role: str, o: UnitOptions) -> list[str]:
     py = _python(o)
     if role == "service":
         return [py, "-m", "caller", "serve", "--config", o.config, "--db", o.db, "--host", "0.0.0.0",
-                "--port", str(o.port)]
+                "--port", str(o.port), *o.extra_args]  # e.g. --advertise http://10.0.0.5:8700 (active/standby)
     if role == "kiosk":
         return [py, "-m", "kiosk", "--service", o.service_url, "--fullscreen", *o.extra_args]
     if role == "console":

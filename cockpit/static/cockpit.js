@@ -58,6 +58,8 @@ async function start() {
   if (r.status !== 200) { showLogin(); return; }
   const me = await r.json();
   $("who").textContent = me.name;
+  state.campus = me.campus;
+  if (me.group) state.trail = [{ level: "group", key: "" }];  // several campuses on one database: the group first
   $("login").hidden = true; $("board").hidden = false; $("periods").hidden = false; $("logout").hidden = false;
   await load();
   listen();
@@ -100,7 +102,9 @@ function render(data) {
     tr.dataset.level = c.level; tr.dataset.key = c.key;
     tr.innerHTML = `<td>${name(c)}</td>` + COLUMNS.map((k) => `<td>${fmt(c.kpis[k])}</td>`).join("");
     if (c.level !== "room" && c.level !== "doctor") {
-      tr.onclick = () => { state.trail.push({ level: c.level, key: c.key, name: name(c) }); load(); };
+      // this campus opens as the hospital (areas, departments...); another campus shows its own figures
+      const next = c.level === "campus" && c.key === state.campus ? { level: "hospital", key: "" } : { level: c.level, key: c.key };
+      tr.onclick = () => { state.trail.push({ ...next, name: name(c) }); load(); };
     }
     body.appendChild(tr);
   });

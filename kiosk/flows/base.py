@@ -13,7 +13,7 @@ from refusal import Refusal
 
 log = logging.getLogger(__name__)
 
-UNREACHABLE = {"unreachable", "http_error", "unavailable"}
+UNREACHABLE = {"unreachable", "http_error", "unavailable", "standby"}  # standby: a takeover is under way
 
 
 def error_code(exc: BaseException) -> str:

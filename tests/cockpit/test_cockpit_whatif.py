@@ -10,7 +10,7 @@ import pytest
 from caller.config import DEMO_CONFIG, load_hospital
 from caller.service import CallerService
 from caller.testing import ManualClock
-from cockpit import simulate
+from caller import simulate
 from cockpit_helpers import Day
 
 

@@ -105,4 +105,4 @@ def test_kiosk_help_areas_must_be_defined_areas(raw):
     kiosk.setdefault("settings", {})["help_areas"] = ["NK", "XX"]
     assert "settings.help_areas must list defined areas" in _problems(raw)
     kiosk["settings"]["help_areas"] = ["NK", "JZ"]
-    assert hospital_from_dict(raw).device(kiosk["id"]).settings["help_areas"] == ["NK", "JZ"]
+    assert hospital_from_dict(raw).device(kiosk["id"]).settings.help_areas == ["NK", "JZ"]

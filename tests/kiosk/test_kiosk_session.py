@@ -186,3 +186,4 @@ def test_a_kiosk_without_a_configured_pin_has_no_default_pin():
     assert not KioskSettings().pin_matches("000000")
     assert not KioskSettings().pin_matches("")
     assert KioskSettings(admin_pin="2580").pin_matches("2580")
+

@@ -80,8 +80,8 @@ def test_new_device_and_rotate_token_take_effect_on_reload(tmp_path):
         device = next(d for d in load_hospital(config).devices if d.id == "kiosk-nk-1")
         assert device.token in added.stdout and "install-unit kiosk" in added.stdout
         pin = added.stdout.split("file keeps its hash): ")[1].split()[0]
-        assert pin not in config.read_text() and device.settings["admin_pin_hash"].startswith(("pbkdf2", "$argon2id$"))
-        assert KioskSettings(admin_pin_hash=device.settings["admin_pin_hash"]).pin_matches(pin)
+        assert pin not in config.read_text() and device.settings.admin_pin_hash.startswith(("pbkdf2", "$argon2id$"))
+        assert KioskSettings(admin_pin_hash=device.settings.admin_pin_hash).pin_matches(pin)
         assert oct(config.stat().st_mode & 0o777) == "0o640"  # the file keeps its mode
         assert "# ---- Queue rules" in config.read_text()  # and its comments
         admin.request("POST", "/admin/reload")

@@ -103,8 +103,8 @@ def test_emergency_triage_level_1_raises_an_alert_for_the_emergency_console(live
 def test_me_gives_each_screen_its_own_settings_from_the_hospital_file(live, hospital):
     wall = httpx.get(f"{live}/api/v1/auth/me", headers={"Authorization": f"Bearer {T['wall_nk']}"}).json()
     door = httpx.get(f"{live}/api/v1/auth/me", headers={"Authorization": f"Bearer {T['door_nk1']}"}).json()
-    assert wall["device"] == "wall-nk" and wall["settings"] == hospital.device("wall-nk").settings
+    assert wall["device"] == "wall-nk" and wall["settings"] == hospital.device("wall-nk").settings.served()
     assert wall["settings"]["kind"] == "wall" and wall["settings"]["rooms"] == ["NK1", "NK2", "NK3", "NK4"]
     assert door["settings"]["kind"] == "door" and door["room"] == "NK1"
     speaker = httpx.get(f"{live}/api/v1/auth/me", headers={"Authorization": f"Bearer {T['speaker_nk']}"}).json()
-    assert speaker["settings"] == hospital.device(speaker["device"]).settings
+    assert speaker["settings"] == hospital.device(speaker["device"]).settings.served()

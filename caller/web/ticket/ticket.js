@@ -53,6 +53,10 @@
   var source = null;
   var lastHeard = 0;
   var expired = false;
+  // active/standby: the service addresses to move to when the one followed stops answering (a standby refuses)
+  var services = [];
+  try { services = JSON.parse(($("services") || {}).textContent || "[]"); } catch (e) { services = []; }
+  var serviceAt = services.indexOf(location.origin);  // -1: the page's own address first
 
   function pickLanguage() {
     var saved = null;
@@ -209,7 +213,8 @@
 
   function connect() {
     if (!window.EventSource || expired) { return; }
-    var url = base + "/events" + (page.lastEventId ? "?last=" + encodeURIComponent(page.lastEventId) : "");
+    var root = serviceAt < 0 ? "" : services[serviceAt];
+    var url = root + base + "/events" + (page.lastEventId ? "?last=" + encodeURIComponent(page.lastEventId) : "");
     source = new EventSource(url);
     source.addEventListener("status", function (e) {
       heard();
@@ -225,7 +230,11 @@
     });
     source.onerror = function () {
       setConnected(false);
-      if (source.readyState === 2) { setTimeout(reconnect, 3000); }  // closed for good (e.g. a 404): try again later
+      if (services.length > 1) {  // the next service address (the new active one after a failover)
+        source.close();
+        serviceAt = (serviceAt + 1) % services.length;
+        setTimeout(reconnect, 1000);
+      } else if (source.readyState === 2) { setTimeout(reconnect, 3000); }  // closed for good (e.g. a 404): later
     };
     lastHeard = Date.now();
   }

@@ -1,5 +1,8 @@
 """The web cockpit at /cockpit/: login (HttpOnly session cookie), the KPI views, the live stream, PDCA and exports.
 
+These routes present the cockpit's figures (the `cockpit` package: rollups, KPIs, reports, exports, pages) through
+the service's logins, so they live above both, in the service's API (the `cockpit` package never imports `caller`).
+
 Only `manager` and `admin` users get in, through the console's login (caller.auth) from the cockpit's own
 pseudo device; the session token lives in an HttpOnly, SameSite=Strict cookie scoped to /cockpit. Requests that
 change anything (login, logout, what-if) must carry the `X-Cockpit: 1` header, which a page of another site cannot
@@ -21,10 +24,12 @@ from starlette.concurrency import run_in_threadpool
 from caller.api.errors import ApiError
 from caller.auth import COCKPIT, COCKPIT_USER_ROLES, AuthError, Principal, cockpit_device
 from caller.config import ConfigError
+import cockpit
+from caller import simulate
 from cockpit import export, report
 from cockpit.report import Scope
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(cockpit.__file__).parent / "static"  # the pages live with the cockpit's figures
 COOKIE = "cockpit_session"
 router = APIRouter(prefix="/cockpit", tags=["cockpit"])
 
@@ -72,8 +77,19 @@ async def logout(request: Request) -> JSONResponse:
 
 
 @router.get("/api/me")
-async def me(who: Principal = Depends(manager)) -> dict:
-    return {"user": who.user, "name": who.user_name, "role": who.user_role}
+async def me(request: Request, who: Principal = Depends(manager)) -> dict:
+    """Who is logged in; ``group``: this campus shares its PostgreSQL with other campuses (the group view exists),
+    ``campus``: this campus's key in the group view."""
+    campus = getattr(request.app.state, "campus", None)
+    return {"user": who.user, "name": who.user_name, "role": who.user_role,
+            "group": campus is not None and await run_in_threadpool(_campus_count, request) > 1, "campus": campus}
+
+
+def _campus_count(request: Request) -> int:
+    from caller import cockpit_group as group
+
+    with group.reading(request.app.state.service.store.url) as conn:
+        return len(group.campuses(conn))
 
 
 def _scope(level: str, key: str) -> Scope:
@@ -88,6 +104,10 @@ def view(request: Request, period: str = Query("day", pattern="^(day|week|month)
     service = request.app.state.service
     when = date.fromisoformat(day) if day else service.clock().date()
     first, last = report.period(period, when)
+    if level in ("group", "campus"):  # several campuses on one PostgreSQL (caller/cockpit_group.py)
+        data = _group_view(request, level, key, first, last)
+        data["period"] = period
+        return data
     with service.store.read() as conn:
         data = report.view(conn, service.config, _scope(level, key), first, last)
     data["period"] = period
@@ -161,8 +181,6 @@ def pdca_csv(request: Request, month: str = Query(pattern=r"^\d{4}-\d{2}$"), dep
 # ------------------------------------------------------------------------------------------------ what-if
 @router.post("/api/simulate", summary="What-if: replay a stored day through the real engine with changes")
 def simulate_day(request: Request, body: dict = Body(...), who: Principal = Depends(manager)) -> dict:
-    from cockpit import simulate
-
     _refuse_cross_site(request)
     service = request.app.state.service
     try:
@@ -182,7 +200,31 @@ def simulate_day(request: Request, body: dict = Body(...), who: Principal = Depe
     return {"day": day.isoformat(), "rows": rows}
 
 
+def _group_view(request: Request, level: str, key: str, first: date, last: date) -> dict:
+    from caller import cockpit_group as group
+
+    service = request.app.state.service
+    from caller.api.errors import ApiError, not_found
+
+    if getattr(request.app.state, "campus", None) is None:
+        raise ApiError("not_found", "本院区不与其他院区共用数据库，没有集团视图。",
+                       "This hospital shares its database with no other campus: there is no group view.", status=404)
+    try:
+        with group.reading(service.store.url) as conn:
+            return group.view(conn, level, key, first, last)
+    except KeyError:
+        raise not_found("院区", "campus", key) from None
+
+
 def install(app: Any) -> None:
-    """Mount the cockpit pages, its API and its static files (ECharts is vendored under static/vendor)."""
+    """Mount the cockpit pages, its API and its static files (ECharts is vendored under static/vendor).
+
+    On PostgreSQL the service's campus is registered for the group view (caller/cockpit_group.py)."""
+    from caller import cockpit_group as group
+
+    service = app.state.service
+    app.state.campus = None
+    if group.is_group_store(service.store):
+        app.state.campus = group.register(service.store, service.config, service.clock().isoformat())
     app.include_router(router)
     app.mount("/cockpit/static", StaticFiles(directory=STATIC), name="cockpit-static")
