@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import fields
 from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
 from caller.client import CallerError
+from caller.config import load_hospital
+from caller.device_settings import KioskSettings as KioskFileSettings
+from caller.device_settings import lenient
 from kiosk.backend import Backend
 from kiosk.devices import KioskDevices
 from kiosk.i18n import set_language
@@ -20,43 +24,42 @@ LANDSCAPE = (1920, 1080)
 
 
 def settings_from_service(backend: Backend, settings: KioskSettings, token: str) -> bool:
-    """Hospital name and this kiosk's device settings (admin PIN, timeouts) from the service; False if it is down."""
+    """Hospital name (GET /hospital) and this kiosk's own settings (GET /auth/me: PIN, timeouts, printer profile,
+    A4 printer); False if the service is down."""
     try:
         hospital = backend.hospital()
-    except Exception as exc:  # noqa: BLE001 - the kiosk starts anyway and shows out-of-service
-        log.warning("hospital structure not available yet: %s", getattr(exc, "code", type(exc).__name__))
+        me = backend.me()
+    except CallerError as exc:  # the kiosk starts anyway and shows out-of-service
+        log.warning("hospital structure not available yet: %s", exc.code)
         return False
     info = hospital.get("hospital", hospital)
     settings.hospital_name = info.get("name") or settings.hospital_name
     settings.hospital_name_en = info.get("name_en") or settings.hospital_name_en
     settings.sms_reminders = "sms" in (hospital.get("notify_channels") or [])
-    device = hospital.get("device") or {}
-    for key in ("admin_pin", "admin_pin_hash", "timeout_s", "elderly_timeout_s", "payment_timeout_s"):
-        if device.get(key):
-            setattr(settings, key, type(getattr(settings, key))(device[key]))
+    settings.device_id = str(me.get("device") or settings.device_id)
+    apply_device_settings(settings, me.get("settings"))
     return True
 
 
 def device_settings(config_path: str | None, token: str, settings: KioskSettings) -> None:
-    """This kiosk's entry of the hospital TOML (admin PIN, timeouts, printer profile), when the file is given."""
+    """This kiosk's entry of the hospital TOML, when the file is given (the service's answer overrides it)."""
     if not config_path:
         return
-    from caller.config import load_hospital
-
     device = load_hospital(config_path).device_by_token(token)
     if device is None:
         return
-    values = dict(getattr(device, "settings", None) or {})
     settings.device_id = device.id
-    for key in ("admin_pin", "admin_pin_hash", "timeout_s", "elderly_timeout_s", "payment_timeout_s"):
-        if key in values:
-            setattr(settings, key, type(getattr(settings, key))(values[key]))
-    if "confirm_check_in" in values:
-        settings.confirm_check_in = bool(values["confirm_check_in"])
-    if values.get("printer_profile"):
-        settings.printer_profile = str(values["printer_profile"])
-    if values.get("a4_printer"):
-        settings.a4_printer = str(values["a4_printer"])
+    apply_device_settings(settings, device.settings.served())
+
+
+def apply_device_settings(settings: KioskSettings, served: dict[str, Any] | None) -> None:
+    """The keys the hospital file sets for this kiosk onto its running settings, checked by the same model as
+    the file (caller/device_settings.py); a value this kiosk cannot use is logged and the default stays."""
+    checked, problems = lenient(KioskFileSettings, served)
+    for problem in problems:
+        log.warning("kiosk setting ignored: %s", problem)
+    for key in checked.model_fields_set & {f.name for f in fields(KioskSettings)}:
+        setattr(settings, key, getattr(checked, key))
 
 
 def ticket_page_url(backend: Backend | None, service: str) -> str:

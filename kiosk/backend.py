@@ -102,6 +102,10 @@ class Backend:
             return DeviceHealth("clock", Health.OK, "时钟正常", "clock in step with the service")
         return DeviceHealth("clock", Health.DEGRADED, *warning)
 
+    def me(self) -> dict:
+        """This kiosk as the service knows it: its device id and its own settings from the hospital file."""
+        return self._get("/auth/me")
+
     def hospital(self) -> dict:
         with self._lock:
             if self._hospital is None:

@@ -187,3 +187,10 @@ def test_a_kiosk_without_a_configured_pin_has_no_default_pin():
     assert not KioskSettings().pin_matches("")
     assert KioskSettings(admin_pin="2580").pin_matches("2580")
 
+
+def test_the_kiosk_takes_its_timeouts_from_its_entry_in_the_hospital_file_through_the_service(kiosk):
+    """kiosk-lobby-1 says timeout_s = 90, elderly_timeout_s = 180 in the hospital file; the kiosk was built without
+    the file, so it has them from GET /auth/me (the built-in defaults are 60 and 150)."""
+    assert KioskSettings().timeout_s == 60 and KioskSettings().elderly_timeout_s == 150
+    assert kiosk.settings.timeout_s == 90 and kiosk.settings.elderly_timeout_s == 180
+    assert kiosk.settings.device_id == "kiosk-lobby-1"
