@@ -1,6 +1,6 @@
 """The PostgreSQL store: the same methods, schema and promise as the SQLite one (caller/store.py), on a server.
 
-``caller serve --db postgresql://user@host/hospital`` (or ``Store("postgresql://...")``) selects it; records share it.
+``caller serve --db postgresql://user@host/hospital`` (or ``open_store("postgresql://...")``) selects it; records share it.
 
 Writes: ONE writer connection (autocommit off by our own ``BEGIN`` ... ``COMMIT``), guarded by the store's lock,
 exactly like the SQLite writer. A command is acknowledged only after ``COMMIT`` returned, and the store insists on
@@ -31,7 +31,7 @@ import psycopg
 
 from caller.clock import HospitalClock
 from caller.pgdb import PgConnection, PgReaders, RetryOnce, connect
-from caller.store import DURABLE_SYNCHRONOUS, MIGRATIONS, SCHEMA, StorageError, Store
+from caller.store import DURABLE_SYNCHRONOUS, MIGRATIONS, SCHEMA, StorageError, Store, is_postgres_url
 
 log = logging.getLogger("caller.store")
 
@@ -228,3 +228,8 @@ class PostgresStore(Store):
 
         keys = ("ts", "user", "device", "action", "visit_id", "before", "after", "detail")
         return [dict(zip(keys, r[:7] + (json.loads(r[7] or "{}"),))) for r in older[::-1]] + rows
+
+
+def open_store(path: Any = ":memory:", **kwargs: Any) -> Store:
+    """The store a ``--db`` names: PostgreSQL for a ``postgresql://`` URL, else the SQLite file at that path."""
+    return PostgresStore(path, **kwargs) if is_postgres_url(str(path)) else Store(path, **kwargs)

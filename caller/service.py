@@ -27,6 +27,7 @@ from caller.events import EventHub
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
 from caller.help import HelpCall
+from caller.pgstore import open_store
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store, dumps
 from caller.wire import BroadcastData
 from hardware.speech.normalize import speakable
@@ -83,7 +84,7 @@ class CallerService:
         self.config = config
         self.zone = zone(config.hospital.timezone)
         self.clock = clock or HospitalClock(config.hospital.timezone)  # naive hospital time, whatever the machine's zone
-        self.store = db_path if isinstance(db_path, Store) else Store(db_path)
+        self.store = db_path if isinstance(db_path, Store) else open_store(db_path)
         self.store.clock = self.clock
         self._running = hold_service_lock(self.store.local_file) if self.store.local_file else None  # `caller restore` refuses while this is held
         self.auth = Authenticator(config, self.store)

@@ -13,7 +13,7 @@ store notices its file deleted or replaced and a full disk, refuses writes with 
 (503/507, a clear message) instead of acknowledging them, and reports it in :attr:`Store.problem`.
 
 The public surface is the :class:`Store` class below (it is the only thing the service and API call);
-``Store("postgresql://...")`` gives the PostgreSQL store with the same methods, schema and promise
+``caller.pgstore.open_store("postgresql://...")`` gives the PostgreSQL store with the same methods, schema and promise
 (caller/pgstore.py, docs/high-availability.md).
 """
 from __future__ import annotations
@@ -317,17 +317,10 @@ def _take_lock(path: str):
 class Store:
     """SQLite store. Thread-safe: one writing connection guarded by a re-entrant lock, plus per-thread readers.
 
-    ``Store("postgresql://...")`` gives the PostgreSQL store (caller/pgstore.py), with the same methods.
+    ``caller.pgstore.open_store(path_or_url)`` gives this store or the PostgreSQL one (same methods).
     """
 
     dialect = "sqlite"
-
-    def __new__(cls, path: Any = ":memory:", *args: Any, **kwargs: Any) -> "Store":
-        if cls is Store and is_postgres_url(str(path)):
-            from caller.pgstore import PostgresStore
-
-            return super().__new__(PostgresStore)
-        return super().__new__(cls)
 
     def __init__(self, path: str | Path, synchronous: str = "FULL"):
         self.path = str(path)

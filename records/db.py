@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from caller.pgstore import open_store
 from caller.store import GroupCommit, ReadConnections, Store, is_postgres_url
 from cockpit.rollups import SCHEMA as ROLLUP_SCHEMA
 from records.audit import AUDIT_TABLE
@@ -281,7 +282,7 @@ class RecordsDB:
         self.store = store
         self.owns_store = False
         if conn is None and store is None and is_postgres_url(str(path)):
-            store = self.store = Store(str(path))
+            store = self.store = open_store(str(path))
             self.owns_store = True
         if store is not None:
             self.path = store.path

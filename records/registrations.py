@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from records.core import RecordsCore, iso
 from records.db import RowConn
@@ -18,7 +18,6 @@ if TYPE_CHECKING:  # the parts it works with (Records wires them)
     from records.patients import Patients
     from records.schedules import Schedules
     from records.holds import Seats
-    from records.payments import Payments
     from records.reminders import Reminders
 
 
@@ -26,9 +25,16 @@ log = logging.getLogger(__name__)
 LIVE = ("held", "final")
 
 
+class Refunds(Protocol):
+    """What a cancellation needs of the payments part (records.payments.Payments), named here so that the two
+    parts do not import each other."""
+
+    def refund_bill(self, order_id: Any, bill_id: int, amount_fen: int, reason: str) -> Any: ...
+
+
 class Registrations:
     """Holds, final registrations, cancellation, check-in and visit status."""
-    payments: "Payments"  # set by Records: a cancelled, paid registration is refunded
+    payments: Refunds  # set by Records: a cancelled, paid registration is refunded
     reminders: "Reminders | None" = None  # set by Records: a patient who asked for reminders gets the queue's texts
 
     def __init__(self, core: RecordsCore, patients: Patients, schedules: Schedules, seats: Seats) -> None:

@@ -14,6 +14,7 @@ from caller.api.app import create_app
 from caller.client import CallerClient
 from caller.config import DEMO_CONFIG, load_hospital
 from caller.pgcluster import PostgresCluster, available
+from caller.pgstore import open_store
 from caller.store import DURABLE_SYNCHRONOUS, StorageError, Store
 from caller.testing import DEMO_TOKENS, ManualClock, run_service_process
 from tests.pg_fixture import connect_db
@@ -104,13 +105,13 @@ def test_a_fencing_hook_refuses_a_new_writer_connection(pg_url):
             raise StorageError("standby", "本服务为备用服务。", "This service is the standby.")
         held.append(conn)
 
-    first = Store(pg_url, on_connect=leader_only)
+    first = open_store(pg_url, on_connect=leader_only)
     assert len(held) == 1
     with pytest.raises(StorageError) as refused:
-        Store(pg_url, on_connect=leader_only)
+        open_store(pg_url, on_connect=leader_only)
     assert refused.value.code == "standby"
     first.close()  # the connection (and its lock) goes: another may lead
-    second = Store(pg_url, on_connect=leader_only)
+    second = open_store(pg_url, on_connect=leader_only)
     assert len(held) == 2
     second.close()
 
@@ -119,13 +120,13 @@ def test_a_database_of_an_earlier_version_gets_the_new_columns_on_both_stores(st
     with connect_db(store_url) as conn:  # the idempotency table as the first versions made it (no body_hash)
         conn.execute("CREATE TABLE idempotency (key TEXT PRIMARY KEY, actor TEXT, status INTEGER, response TEXT, ts TEXT)")
         conn.execute("INSERT INTO idempotency VALUES ('register:k1', 'kiosk', 200, '{\"ok\": true}', '2026-11-22T09:00:00')")
-    store = Store(store_url)
+    store = open_store(store_url)
     try:
         assert "body_hash" in store.columns("idempotency")
         assert store.idempotent_response("register:k1") == ("kiosk", 200, {"ok": True}, "")  # kept, still answered
     finally:
         store.close()
-    Store(store_url).close()  # a second start adds nothing twice
+    open_store(store_url).close()  # a second start adds nothing twice
 
 
 def test_caller_serve_with_a_postgresql_url_serves_the_queue_and_records_from_it(pg_url):
