@@ -23,16 +23,9 @@ from pathlib import Path
 import httpx
 
 from caller.config import DEMO_CONFIG
+from caller.testing import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -44,7 +37,7 @@ class ServiceProcess:
     @classmethod
     def start(cls, db_url: str, log_dir: Path, *, config: str | Path = DEMO_CONFIG, port: int | None = None,
               name: str | None = None) -> "ServiceProcess":
-        port = port or _free_port()
+        port = port or free_port()
         log = Path(log_dir) / f"service-{name or port}.log"
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         with open(log, "ab") as out:
