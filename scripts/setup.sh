@@ -57,7 +57,7 @@ fi
 
 DEBS="tzdata espeak-ng libespeak-ng1 fonts-wqy-microhei sox alsa-utils libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0
-  chromium cups cups-client printer-driver-cups-pdf poppler-utils cage xwayland postgresql"
+  chromium cups cups-client printer-driver-cups-pdf poppler-utils cage xwayland postgresql ffmpeg nodejs"
 if [ "${1:-}" = "--print-debs" ]; then echo $DEBS; exit 0; fi
 missing=""
 for p in $DEBS; do
