@@ -115,7 +115,7 @@ def keyboard_types(qtbot, kiosk, name: str) -> None:
         typed = keyboard.target().text()
         try:
             qtbot.waitUntil(lambda: ch in keyboard.candidates(), timeout=10000)
-        except Exception:
+        except qtbot.TimeoutError:
             raise AssertionError(f"{ch} not offered for {PINYIN[ch]}: {keyboard.candidates()[:10]}") from None
         seen: list = []
 
