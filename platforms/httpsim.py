@@ -20,9 +20,10 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +71,14 @@ class Faults:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
     protocol_version = "HTTP/1.1"
 
     def setup(self) -> None:
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
     def _send(self, status: int, payload: Any) -> None:
@@ -117,7 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.delay_s)
         try:
             status, payload = sim.handle(method, path, body)
-        except Exception:  # noqa: BLE001 - a caller gets an answer, never a dropped connection (unless asked for)
+        except Exception:
             log.exception("platform simulator failed on %s", path)
             status, payload = 500, {"error": "internal", "message": "simulator error"}
         if fault is not None and fault.mode == "lose_answer":
@@ -129,20 +130,20 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(status, payload)
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+    def do_GET(self) -> None:
         self._serve("GET")
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+    def do_POST(self) -> None:
         self._serve("POST")
 
-    def do_DELETE(self) -> None:  # noqa: N802 - stdlib name
+    def do_DELETE(self) -> None:
         self._serve("DELETE")
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], sim: "JsonServer") -> None:
+    def __init__(self, address: tuple[str, int], sim: JsonServer) -> None:
         super().__init__(address, _Handler)
         self.sim = sim
 
@@ -173,7 +174,7 @@ class JsonServer:
         return 500, {"error": "simulated_error", "message": "the platform refused (simulated fault)"}
 
     # -- lifecycle
-    def start(self) -> "JsonServer":
+    def start(self) -> JsonServer:
         self._thread.start()
         return self
 
@@ -190,7 +191,7 @@ class JsonServer:
         finally:
             self._server.server_close()
 
-    def __enter__(self) -> "JsonServer":
+    def __enter__(self) -> JsonServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

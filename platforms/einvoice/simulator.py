@@ -62,7 +62,7 @@ class EInvoiceSimulator(JsonServer):
                     "billQRCode": f"{self.url}/einvoice/v1/view?code={self.batch_code}&no={number}&check={check}"
                                   f"&amt={total:.2f}",
                     "createTime": datetime.now().strftime("%Y%m%d%H%M%S"), "totalAmt": f"{total:.2f}",
-                    "payer": body["payer"]}
+                    "payer": body["payer"], "payMode": body.get("payMode") or []}
             return {"result": "S0000", "message": self.invoices[bus_no]}
 
     def handle(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:

@@ -88,4 +88,4 @@ def to_yuan(fen: int) -> float:
 
 def to_fen(yuan: Any) -> int:
     """12.34 / "12.34" -> 1234, rounded half up to the fen."""
-    return int((Decimal(str(yuan)) * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    return int((Decimal(str(yuan)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -31,8 +31,16 @@ from datetime import datetime
 from typing import Any
 
 from platforms.httpsim import JsonServer
-from platforms.medins.envelope import (CERT_ID_CARD, CERT_QR, CERT_SSC, OTP_SETTLE, Answer, Request, to_fen,
-                                       to_yuan)
+from platforms.medins.envelope import (
+    CERT_ID_CARD,
+    CERT_QR,
+    CERT_SSC,
+    OTP_SETTLE,
+    Answer,
+    Request,
+    to_fen,
+    to_yuan,
+)
 
 PATH = "/fsi/api/rsfComIfsService/callService"
 FUND_RATIO = {"310": 0.70, "390": 0.50}

@@ -13,14 +13,22 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from records.api import RecordsRoute, backend, for_patient, not_in_session, open_session, scoped, who
+from platforms.medins.envelope import CERT_QR, PERSON_INFO
+from records.api import (
+    RecordsRoute,
+    backend,
+    for_patient,
+    not_in_session,
+    open_session,
+    scoped,
+    who,
+)
 from records.errors import RecordsError
 from records.insurance.claims import Claims
 from records.insurance.ehealth import EHealthClient
 from records.insurance.einvoice import Invoices, InvoiceSender, ReversalSender
 from records.insurance.medins_client import MedInsClient, MedInsError, self_service
 from records.models import Identify, _Body
-from platforms.medins.envelope import CERT_QR, PERSON_INFO
 
 router = APIRouter(prefix="/records", tags=["insurance"], route_class=RecordsRoute)
 

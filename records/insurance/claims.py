@@ -24,15 +24,38 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from platforms.medins.envelope import (CERT_ID_CARD, CERT_QR, CERT_SSC, CERT_TYPES, INSUTYPES, MED_TYPE_OUTPATIENT,
-                                       OTP_FEE_UPLOAD, OTP_PRESETTLE, OTP_REGISTER, OTP_REGISTER_CANCEL, OTP_SETTLE,
-                                       OTP_SETTLE_CANCEL, OTP_VISIT_UPLOAD, PERSON_INFO, REVERSE, to_fen, to_yuan)
+from platforms.medins.envelope import (
+    CERT_ID_CARD,
+    CERT_QR,
+    CERT_SSC,
+    CERT_TYPES,
+    INSUTYPES,
+    MED_TYPE_OUTPATIENT,
+    OTP_FEE_UPLOAD,
+    OTP_PRESETTLE,
+    OTP_REGISTER,
+    OTP_REGISTER_CANCEL,
+    OTP_SETTLE,
+    OTP_SETTLE_CANCEL,
+    OTP_VISIT_UPLOAD,
+    PERSON_INFO,
+    REVERSE,
+    to_fen,
+    to_yuan,
+)
 from records.audit import SYSTEM, current_actor
 from records.core import RecordsCore, iso
 from records.db import RowConn
 from records.errors import RecordsError, not_found
-from records.insurance.medins_client import (MedInsClient, MedInsError, MedInsNoAnswer, MedInsRefused,
-                                             MedInsUnreachable, Operator, self_service)
+from records.insurance.medins_client import (
+    MedInsClient,
+    MedInsError,
+    MedInsNoAnswer,
+    MedInsRefused,
+    MedInsUnreachable,
+    Operator,
+    self_service,
+)
 
 if TYPE_CHECKING:
     from records.payments import Payments
@@ -78,7 +101,7 @@ def insurance_error(code: str, zh: str, en: str, status: int = 409, **extra: Any
 class Claims:
     """Claims against the national platform; a hook of records.payments (its 自付 orders, bills no one pays twice)."""
 
-    def __init__(self, core: RecordsCore, payments: "Payments", client: MedInsClient | None, outbox: Any = None,
+    def __init__(self, core: RecordsCore, payments: Payments, client: MedInsClient | None, outbox: Any = None,
                  invoices: Any = None) -> None:
         self.core = core
         self.payments = payments
@@ -258,7 +281,7 @@ class Claims:
 
     def _fail(self, claim_id: int, exc: MedInsError, who: Operator) -> None:
         """Nothing was settled: the claim fails with what to tell the patient; the platform's visit is cancelled."""
-        if isinstance(exc, MedInsUnreachable) or isinstance(exc, MedInsNoAnswer):
+        if isinstance(exc, (MedInsUnreachable, MedInsNoAnswer)):
             zh, en = UNREACHABLE
         elif exc.reason == "not_the_patient":
             zh, en = ("对不起，该医保凭证不是本次缴费患者本人的。请出示患者本人的医保电子凭证、身份证或社保卡，或选择自费支付。",
@@ -341,7 +364,7 @@ class Claims:
         self.core.audit(conn, "insurance_claim_complete", before="settled", after="complete", claim_id=claim_id,
                         patient_id=c["patient_id"], order_id=order_id)
         if self.invoices is not None:
-            self.invoices.request_for_claim(conn, claim_id)
+            self.invoices.request_for_claim(conn, claim_id, order_id)
 
     # ------------------------------------------------------------------------------------------ undoing
     def cancel(self, claim_id: int, device: str | None = None) -> dict[str, Any]:

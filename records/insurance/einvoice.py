@@ -53,13 +53,12 @@ class Invoices:
         self._request(conn, f"ORD{order_id:010d}", order["patient_id"], order["amount_fen"],
                       {"cash": order["amount_fen"]}, json.loads(order["bill_ids"]), order_id=order_id)
 
-    def request_for_claim(self, conn: RowConn, claim_id: int) -> None:
+    def request_for_claim(self, conn: RowConn, claim_id: int, order_id: int | None = None) -> None:
+        """One invoice for the whole claim (its 自付 ``order_id`` included), the split as its payment modes."""
         c = dict(conn.execute("SELECT * FROM rec_ins_claims WHERE id = ?", (claim_id,)).fetchone())
-        order = conn.execute("SELECT order_id FROM rec_ins_orders o JOIN rec_orders r ON r.id = o.order_id "
-                             "WHERE o.claim_id = ? AND r.state = 'paid'", (claim_id,)).fetchone()
         modes = {k: v for k, v in (("fund", c["fund_fen"]), ("acct", c["acct_fen"]), ("cash", c["cash_fen"])) if v}
         self._request(conn, f"CLM{claim_id:010d}", c["patient_id"], c["total_fen"], modes, json.loads(c["bill_ids"]),
-                      order_id=order[0] if order else None, claim_id=claim_id)
+                      order_id=order_id, claim_id=claim_id)
 
     def _request(self, conn: RowConn, bus_no: str, patient_id: int, total: int, modes: dict[str, int],
                  bill_ids: list[int], order_id: int | None = None, claim_id: int | None = None) -> None:

@@ -2,8 +2,8 @@
 platforms and to the payment gateway simulator; a kiosk's and staff's view of the API."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Iterator
 
 import pytest
 

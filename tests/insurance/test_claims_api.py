@@ -9,9 +9,6 @@ import pytest
 
 from tests.records.records_helpers import new_patient
 
-STAFF_HEADERS = {}
-
-
 def exam_bill(admin, patient_id: int) -> dict:
     return admin.ok("POST", "/records/bills", {
         "patient_id": patient_id, "kind": "exam", "title": "检验费",
@@ -244,4 +241,4 @@ def test_nothing_of_the_insurance_data_reaches_the_log(kiosk, admin, medins, cap
 def test_a_missing_or_unknown_certificate_is_refused_plainly(kiosk, admin, medins, cert):
     p, _person, bill = insured(kiosk, admin, medins)
     s, data = start(kiosk, p, bill, *cert)
-    assert s == 422
+    assert s == 422 and "请核对后重新提交" in data["error"]["message_zh"]  # nothing started
