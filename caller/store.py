@@ -23,6 +23,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -264,6 +265,9 @@ class GroupCommit:
 DURABLE_SYNCHRONOUS = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA; the store never runs below FULL
 
 
+FILE_CHECK_S = 1.0  # how often a transaction looks whether the database file is still the one opened
+
+
 class StorageError(Refusal):
     """Writes are refused: the database file is gone or replaced (503), or the disk is full (507)."""
 
@@ -328,6 +332,7 @@ class Store:
         self.problem: StorageError | None = None  # why writes are refused right now (None: they are not)
         self._lock_file = None
         self._identity: tuple[int, int] | None = None
+        self._next_file_check = 0.0
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._lock_file = _take_lock(self.path)
@@ -358,8 +363,25 @@ class Store:
         if self.problem is not None and self.problem.code == "storage_unavailable":
             raise self.problem
 
+    def _watch_file(self) -> None:
+        """Before a transaction: refuse while the file is known to be gone; look at the file again (the
+        :meth:`check_writable` check) at most every ``FILE_CHECK_S`` seconds, not on every transaction.
+        A failed write looks at once (:meth:`note_failure`), and so does /healthz."""
+        problem = self.problem
+        if problem is not None and problem.code == "storage_unavailable":
+            raise problem
+        now = time.monotonic()
+        if now >= self._next_file_check:
+            self._next_file_check = now + FILE_CHECK_S
+            self.check_writable()
+
     def note_failure(self, exc: BaseException) -> None:
         """A write failed: remember a full disk (health says so); raise it as a StorageError."""
+        if self._identity is not None:
+            try:
+                self.check_writable()  # the file may be the reason
+            except StorageError as gone:
+                raise gone from exc
         if _is_disk_full(exc):
             self.problem = disk_full()
             raise self.problem from exc
@@ -408,7 +430,7 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self.check_writable()
+            self._watch_file()
             try:
                 self._begin()
             except self.driver_error as exc:
