@@ -138,6 +138,9 @@ _UPSERT_HELP = upsert("help_calls", ("id", "device", "state", "created_at", "dat
 _UPSERT_SESSION = upsert("user_sessions", ("token", "username", "device", "ts"), ("token",))
 
 
+_INSERT_EVENTS: dict[int, str] = {}  # events of one command -> its INSERT statement (the same text every time)
+
+
 def is_postgres_url(path: Any) -> bool:
     return isinstance(path, str) and path.startswith(("postgresql://", "postgres://"))
 
@@ -481,13 +484,20 @@ class Store:
                 [(a.ts, a.user, a.device, a.action, a.visit_id, a.before, a.after, dumps(a.detail))
                  for a in rows.audit],
             )
-        out: list[EventRow] = []
+        if not rows.events:
+            return []
+        # one statement for all the command's events (one round trip on PostgreSQL); the database numbers them in
+        # the order of the VALUES, so the numbers, sorted, go to the events in order
+        params: list[Any] = []
         for etype, area, ts, data in rows.events:
-            seq = conn.execute(  # the database numbers the events
-                "INSERT INTO events(ts, type, area, data) VALUES (?,?,?,?) RETURNING seq", (ts, etype, area, dumps(data))
-            ).fetchone()[0]
-            out.append(EventRow(int(seq), etype, area, ts, data))
-        return out
+            params += (ts, etype, area, dumps(data))
+        sql = _INSERT_EVENTS.get(len(rows.events))
+        if sql is None:
+            sql = _INSERT_EVENTS[len(rows.events)] = (
+                "INSERT INTO events(ts, type, area, data) VALUES "
+                + ", ".join(["(?,?,?,?)"] * len(rows.events)) + " RETURNING seq")
+        seqs = sorted(int(r[0]) for r in conn.execute(sql, tuple(params)).fetchall())
+        return [EventRow(seq, etype, area, ts, data) for seq, (etype, area, ts, data) in zip(seqs, rows.events)]
 
     def load(self, since_day: str = "") -> LoadedState:
         """Everything the engine needs to rebuild itself after a restart (visits of ``since_day`` on)."""
