@@ -178,8 +178,8 @@ def test_patient_leaving_before_the_own_part_reverses_the_settlement(qtbot, kios
     wait_screen(qtbot, kiosk, "payment")
     assert len(medins.platform.settled()) == 1
     kiosk.go_home("timeout")  # walked away
-    qtbot.waitUntil(lambda: medins.platform.settled() == [], timeout=10000)
-    assert [c[0] for c in medins.platform.calls][-2:] == ["2208", "2202"]
+    qtbot.waitUntil(lambda: [c[0] for c in medins.platform.calls][-2:] == ["2208", "2202"], timeout=10000)
+    assert medins.platform.settled() == [] and len(medins.platform.settlements) == 1  # 2208 undid it
 
 
 def test_e_health_card_identifies_at_the_kiosk(qtbot, kiosk, reader_sim, scanner_sim, ehealth, service):
