@@ -151,6 +151,19 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("POST", f"{V1}/records/reports/{{report_id}}/print"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/ratings"): {KIOSK},
     ("GET", f"{V1}/records/ratings/stats"): {CONSOLE},
+    # 医保 settlement, e-health cards, e-invoices (docs/his.md): identifying by a platform's QR opens the patient
+    # session like a card read; claims and invoices are the session patient's only
+    ("GET", f"{V1}/records/insurance/status"): {KIOSK, CONSOLE},
+    ("POST", f"{V1}/records/insurance/identify"): {KIOSK, STAFF},
+    ("POST", f"{V1}/records/ehealth/identify"): {KIOSK, STAFF},
+    ("POST", f"{V1}/records/insurance/claims"): {PATIENT, STAFF},
+    ("GET", f"{V1}/records/insurance/claims/{{claim_id}}"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/insurance/claims/{{claim_id}}/settle"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/insurance/claims/{{claim_id}}/cancel"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/insurance/reconcile"): {ADMIN},
+    ("GET", f"{V1}/records/einvoices"): {PATIENT, STAFF},
+    ("GET", f"{V1}/records/einvoices/{{invoice_id}}"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/einvoices/{{invoice_id}}/print"): {PATIENT, STAFF},
     # the web cockpit (docs/cockpit.md): its pages and assets are public, its data needs a manager's session
     ("GET", "/cockpit/"): {ANYONE},
     ("GET", "/cockpit/static/{path:path}"): {ANYONE},
