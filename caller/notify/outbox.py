@@ -48,10 +48,13 @@ def _ts(value: datetime) -> str:
 
 
 def _channels(channels: Iterable[str] | None, column: str = "channel") -> tuple[str, tuple]:
-    """An ``AND channel IN (...)`` clause and its parameters ('' for every channel)."""
+    """An ``AND channel [NOT] IN (...)`` clause and its parameters ('' for every channel). ``channels`` names the
+    channels to take, or with a leading "-" each, the channels to leave (another sender's): ("-his",)."""
     if channels is None:
         return "", ()
     names = tuple(channels)
+    if names and all(n.startswith("-") for n in names):
+        return f" AND {column} NOT IN ({','.join('?' * len(names))})", tuple(n[1:] for n in names)
     return f" AND {column} IN ({','.join('?' * len(names))})", names
 
 
