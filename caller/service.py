@@ -327,7 +327,7 @@ class CallerService:
                 for item in pending:
                     item.error = None
                 try:
-                    with self.store.transaction() as conn:
+                    with self.store.transaction() as conn, self.store.pipeline():
                         for item in pending:
                             try:
                                 staged.append((item, self._stage(conn, item)))
