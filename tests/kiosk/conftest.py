@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from caller.clock import hospital_now
+from common.clock import hospital_now
 from caller.testing import DEMO_TOKENS, ManualClock, run_service
 from hardware.idcard.simulator import CardReaderSimulator
 from hardware.payment import Outcome, SimulatedProvider
