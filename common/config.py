@@ -18,6 +18,7 @@ from common.clock import DEFAULT_TIMEZONE, zone
 from common.device_settings import DeviceSettings, KioskSettings, model_for
 from common.queue_rules import QueueRules
 from common.notify_settings import NotifySettings
+from common.his_settings import HisSettings
 from common.passwords import is_password_hash
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -291,6 +292,7 @@ class HospitalConfig(_Model):
     retention: RetentionConfig = RetentionConfig()
     cockpit: CockpitConfig = CockpitConfig()
     notify: NotifySettings = NotifySettings()
+    his: HisSettings = HisSettings()  # records from the service itself or the hospital's HIS (docs/his.md)
 
     @model_validator(mode="after")
     def _cross_references(self) -> "HospitalConfig":
