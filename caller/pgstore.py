@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import psycopg
 
-from caller.clock import HospitalClock
+from common.clock import HospitalClock
 from caller.pgdb import PgConnection, PgReaders, RetryOnce, connect
 from caller.store import DURABLE_SYNCHRONOUS, MIGRATIONS, SCHEMA, StorageError, Store, is_postgres_url
 

@@ -32,9 +32,9 @@ from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
-from caller.clock import HospitalClock
-from refusal import Refusal
-from sqldialect import begin_write, has_table
+from common.clock import HospitalClock
+from common.refusal import Refusal
+from common.sqldialect import begin_write, has_table
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per call

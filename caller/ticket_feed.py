@@ -1,7 +1,7 @@
 """The live feed of the phone ticket pages (``/t/<token>/events``, Server-Sent Events).
 
 Each open page follows one visit. What a page shows is one small public status (:func:`phone_status`, the
-model ``caller.wire.PhoneStatus``: ticket, masked name, department, room and where it is, visits ahead,
+model ``common.wire.PhoneStatus``: ticket, masked name, department, room and where it is, visits ahead,
 estimate, state). The feed listens to
 the event hub: after each batch of committed events it recomputes the status of every followed visit of the
 areas those events touched, once per visit however many pages follow it (a family may open the same link),
@@ -52,7 +52,7 @@ def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, flo
 
     ``place``: the visit's (ahead, minutes) when already known (a batch of pages of one area); ``why``: its
     "why here" texts when already known."""
-    from caller.api import views
+    from caller import views
 
     status = views.visit_status(service, visit, service.clock(), place, why=why is None)
     if why is not None and status.get("position"):

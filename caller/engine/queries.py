@@ -5,12 +5,12 @@ import statistics
 from datetime import datetime
 from typing import Any
 
-from caller.engine import why
+from common import why
 from caller.engine.index import QueueIndex
 from caller.engine.model import EngineEvent, Visit, VisitState
-from caller.engine.rules import QueueRules
+from common.queue_rules import QueueRules
 from caller.engine.state import QUEUE_STATES, EngineState, _not_found
-from caller.wire import PUBLIC, STAFF, WaitAlert, visit_item
+from common.wire import PUBLIC, STAFF, WaitAlert, visit_item
 
 S = VisitState
 NEXT_SHOWN = 3  # the patients a door screen and a wall row show as next
@@ -62,7 +62,7 @@ class EngineQueries(EngineState):
         return upcoming
 
     def why_here(self, visit_id: str) -> tuple[str, str]:
-        """Why the visit waits where it does, short, in Chinese and English (caller.engine.why)."""
+        """Why the visit waits where it does, short, in Chinese and English (common.why)."""
         visit = self._visit(visit_id)
         rules = self._rules(visit)
         names = {k.kind: k.name for k in rules.special_kinds}
@@ -190,7 +190,7 @@ class EngineQueries(EngineState):
 
     def snapshot(self, area_id: str, public: bool, most: int | None = None,
                  room_called_most: int | None = None) -> dict[str, Any]:
-        """The area's queues as a :class:`caller.wire.AreaSnapshot` (public: masked names, no patient ids).
+        """The area's queues as a :class:`common.wire.AreaSnapshot` (public: masked names, no patient ids).
 
         ``most``: cut every list to its head (a room's ``called`` to ``room_called_most``) *before* building
         items, and give each cut list's full count as ``*_total`` (what public screens get: they follow it on

@@ -12,7 +12,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from caller.engine import ordering
 from caller.engine.engine import QueueEngine
 from caller.engine.model import STATE_CHANGES, RoomState, RuleError, Visit, VisitState
-from privacy import mask_name
+from common.privacy import mask_name
 from engine_clinic import Clinic
 
 S = VisitState

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from websockets.sync.client import connect
 
-from caller.client import CallerClient
-from caller.device_health import evaluate
+from client.http import CallerClient
+from common.device_health import evaluate
 from caller.testing import DEMO_PASSWORD
 from caller.testing import DEMO_TOKENS as T
 
