@@ -15,7 +15,7 @@ from caller.notify.reminders import EVENTS as REMINDERS, ReminderScheduler
 from caller.notify.sender import Sender
 from caller.notify.texts import render
 from caller.store import AuditRow, ChangeRows
-from refusal import Refusal
+from common.refusal import Refusal
 
 if TYPE_CHECKING:
     from caller.auth import Principal
@@ -245,7 +245,7 @@ class Notifications:
 
     @staticmethod
     def masked(channel: str, recipient: str) -> str:
-        from privacy import mask_phone
+        from common.privacy import mask_phone
 
         return mask_phone(recipient) if channel == "sms" else recipient[:4] + "…"
 
