@@ -32,9 +32,7 @@ def kiosk_view(status: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/status", summary="The HIS link: plain words for a kiosk, state and backlog for staff")
 def his_status(request: Request) -> dict[str, Any]:
-    from records.api import who
-
-    principal = who(request)
+    principal = request.scope.get("caller.principal") or request.app.state.service.auth.resolve_headers(request.headers)
     link = request.app.state.his
     status = link.status()
     if principal.role == "kiosk":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from caller.config import DEMO_CONFIG, load_hospital
+from common.config import DEMO_CONFIG, load_hospital
 from caller.testing import free_port, run_service
 from hardware.idcard.demo_cards import demo_card
 from records.his.testing import Hl7Peer, with_his
