@@ -18,7 +18,9 @@ serve: setup
 	mkdir -p out
 	$(PY) -m caller serve --demo --config assets/demo-hospital.toml --db out/hospital.db
 
+# Lint and import order first (ruff, configured in pyproject.toml), then the tests.
 test: setup
+	$(PY) -m ruff check .
 	$(OFFSCREEN) $(PY) -m pytest -q
 
 bench: setup

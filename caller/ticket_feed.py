@@ -17,13 +17,12 @@ Everything here runs on the server's event loop, like the hub.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from caller.engine.model import UnknownThing
-from caller.store import EventRow
+from caller.store import EventRow, dumps
 
 if TYPE_CHECKING:
     from caller.engine.model import Visit
@@ -44,7 +43,6 @@ _STATUS_KEYS = ("ticket", "name", "state", "ahead", "position", "estimate_minute
                 "estimate_max", "call_count", "dept_name", "room_name", "doctor_name", "why_zh", "why_en", "late",
                 "recalled", "number_kind")
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, float] | None = None,
@@ -80,7 +78,7 @@ def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, flo
 def sse(event: str, data: dict | None = None, seq: int | None = None) -> bytes:
     """One Server-Sent Events message."""
     head = f"id: {seq}\n" if seq is not None else ""
-    return f"{head}event: {event}\ndata: {_ENCODER.encode(data or {})}\n\n".encode()
+    return f"{head}event: {event}\ndata: {dumps(data or {})}\n\n".encode()
 
 
 class TicketPage:
@@ -177,7 +175,7 @@ class TicketFeed:
             seq = service.hub.seq
             if "why_zh" in status:
                 self._why[visit_id] = (status["why_zh"], status["why_en"])
-        text = _ENCODER.encode(status)
+        text = dumps(status)
         self._last[visit_id] = text.encode()
         return f"id: {seq}\nevent: status\ndata: {text}\n\n".encode()
 
@@ -274,7 +272,7 @@ class TicketFeed:
             status = phone_status(service, visit, place, why)
             if why is None and "why_zh" in status:
                 self._why[visit_id] = (status["why_zh"], status["why_en"])
-            text = _ENCODER.encode(status).encode()
+            text = dumps(status).encode()
             if text == self._last.get(visit_id):
                 continue
             self._last[visit_id] = text

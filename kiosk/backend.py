@@ -14,13 +14,11 @@ from typing import Any
 from client.http import CallerClient, CallerError
 from common.clock import ServiceClock
 from hardware.health import DeviceHealth, Health
-from kiosk.platforms import PlatformCalls
-
 from kiosk.models import (
     Appointment,
     Bill,
-    BookingDay,
     BillItem,
+    BookingDay,
     CardData,
     Department,
     Doctor,
@@ -35,6 +33,7 @@ from kiosk.models import (
     VisitStatus,
     yuan,
 )
+from kiosk.platforms import PlatformCalls
 
 log = logging.getLogger(__name__)
 
