@@ -53,6 +53,14 @@ def card_from_idcard(card: Any) -> CardData:
     )
 
 
+def late_slip_words(ticket: Any) -> str:
+    """The slip's line for a late check-in (slips are printed in Chinese): late, and who is ahead, in words."""
+    if not getattr(ticket, "late", False):
+        return ""
+    ahead = getattr(ticket, "why_zh", "") or f"前面还有 {ticket.ahead} 人"
+    return f"迟到：预约时段 {ticket.slot} 已过，已按迟到规则重新排队；{ahead}"
+
+
 def ticket_link(template: str, ticket: Any) -> str:
     """What the ticket's QR opens: the page address with the visit's unguessable token; empty without a token."""
     token = getattr(ticket, "ticket_token", "")
@@ -226,7 +234,8 @@ class KioskDevices(QObject):
                         ahead=ticket.ahead, wait_minutes=ticket.estimate_minutes, printed_at=self.now(),
                         status_url=ticket_link(self.status_url, ticket),
                         slot=f"{ticket.date} {ticket.slot}".strip(), kind=KINDS.get(ticket.kind, ""),
-                        doctor=f"{ticket.doctor} {ticket.doctor_title}".strip(), wait_range=wait_range, title=title)
+                        doctor=f"{ticket.doctor} {ticket.doctor_title}".strip(), wait_range=wait_range, title=title,
+                        late_note=late_slip_words(ticket))
         return self._print(render_ticket(doc, self.printer().profile))
 
     def print_registration_receipt(self, ticket, patient, payment, hospital: str, kiosk_id: str,
