@@ -16,8 +16,8 @@ from pathlib import Path
 import hl7.client
 import httpx
 
-from common.config import DEMO_CONFIG, load_hospital
 from caller.testing import DEMO_TOKENS, ManualClock, free_port
+from common.config import DEMO_CONFIG, load_hospital
 from records.his.testing import FhirPeer, Hl7Peer, with_his
 from records.ids import make_id_number
 from records.testing import serve_records

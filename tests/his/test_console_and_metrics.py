@@ -4,12 +4,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from client.http import CallerClient
-from common.config import DEMO_CONFIG, load_hospital
 from caller.testing import DEMO_TOKENS, free_port, run_service
 from caller_console.app import open_console
-from records.his.testing import Hl7Peer, with_his
+from client.http import CallerClient
+from common.config import DEMO_CONFIG, load_hospital
 from common.fonts import load_cjk_font
+from records.his.testing import Hl7Peer, with_his
 
 NK_CONSOLE = DEMO_TOKENS["console_nk"]
 

@@ -3,16 +3,14 @@ HIS is away the home screen says plainly (zh, then en) what still works and what
 from __future__ import annotations
 
 import pytest
+from his_helpers import ack_of, adt, oru, pid, send, settled
 
-from common.config import DEMO_CONFIG, load_hospital
 from caller.testing import free_port, run_service
+from common.config import DEMO_CONFIG, load_hospital
 from hardware.idcard.demo_cards import demo_card
 from records.his.testing import Hl7Peer, with_his
-from tests.kiosk.conftest import (clock, payment_sim, printer_sim, reader_sim, scanner_sim,  # noqa: F401 - fixtures
-                                  settings, kiosk)
+from tests.kiosk.conftest import clock, kiosk, payment_sim, printer_sim, reader_sim, scanner_sim, settings  # noqa: F401 - fixtures
 from tests.kiosk.kiosk_driver import click, visible_texts, wait_screen
-
-from his_helpers import ack_of, adt, oru, pid, send, settled
 
 
 @pytest.fixture
@@ -61,8 +59,8 @@ def test_a_report_the_lis_sent_is_printed_at_the_kiosk(qtbot, kiosk, reader_sim,
 
 
 def test_while_the_his_is_away_the_kiosk_says_what_still_works(qtbot, kiosk, service):
-    from tests.records.records_helpers import Api
     from records.testing import LiveRecords
+    from tests.records.records_helpers import Api
 
     live = LiveRecords(service, service.app, service.app.state.records, service.app.state.config)
     staff = Api(live, "admin")
