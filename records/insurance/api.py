@@ -92,10 +92,9 @@ def insurance_status(request: Request, _: Any = Depends(who)) -> dict:
 
 # -- identification by a platform's QR code (counts as the card read)
 def _identify_as_card(request: Request, principal: Any, name: str, id_number: str) -> dict:
-    result = backend(request).identify(Identify(id_number=id_number, card_name=name or None),
-                                       trusted=principal.role != "kiosk")
-    card = id_number if name and not result.get("second_factor_required") else None
-    return open_session(request, principal, result, card)
+    """What POST /records/patients/identify answers for an ID card read with this number and name: the platform's
+    verified answer stands for the card, under the very same rules (that handler is called, not copied)."""
+    return identify_by_card(Identify(id_number=id_number, card_name=name or None), request, principal)
 
 
 @router.post("/ehealth/identify", summary="Identify by the national e-health card QR (电子健康卡), verified by its platform")
