@@ -19,10 +19,10 @@ from records.api import (
     backend,
     for_patient,
     not_in_session,
-    open_session,
     scoped,
     who,
 )
+from records.api import identify as identify_by_card
 from records.errors import RecordsError
 from records.insurance.claims import Claims
 from records.insurance.ehealth import EHealthClient
@@ -209,6 +209,8 @@ def install(app: Any, service: Any, records: Any = None, *, medins_url: str | No
             outbox.attach(InvoiceSender(invoices, einvoice_url))
         if medins is not None:
             outbox.attach(ReversalSender(claims))
+        if medins is not None:  # claims left behind are found by the sender's rounds
+            outbox.sender.plan = lambda _now: claims.sweep()
         hooks = getattr(app.state, "lifespan_hooks", None)
         if hooks is not None:  # the platforms' sender runs while the service does
             hooks.append(outbox.running)
