@@ -9,6 +9,7 @@ import pytest
 
 from tests.records.records_helpers import new_patient
 
+
 def exam_bill(admin, patient_id: int) -> dict:
     return admin.ok("POST", "/records/bills", {
         "patient_id": patient_id, "kind": "exam", "title": "检验费",
