@@ -17,7 +17,9 @@ demo: setup
 serve: setup
 	$(PY) -m demo.serve --db out/serve/hospital.db
 
+# Lint and import order first (ruff, configured in pyproject.toml), then the tests.
 test: setup
+	$(PY) -m ruff check .
 	$(OFFSCREEN) $(PY) -m pytest -q
 
 bench: setup

@@ -21,8 +21,8 @@ HISTORY_DEPTS = ("NK", "WK")  # the departments whose past mornings are played
 
 def fill_history(config, db: str, days: int, today: date, seed: int = 7) -> int:
     """Play ``days`` past mornings through the engine; returns how many visits were seen."""
-    from caller.auth import Principal
     from caller.api.models import RegisterBody
+    from caller.auth import Principal
     from caller.engine.model import RuleError
     from caller.service import CallerService
     from common.clock import ManualClock

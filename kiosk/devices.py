@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlparse
 from PySide6.QtCore import QObject, Signal
 
 from common.clock import HospitalClock
-from hardware.health import DeviceHealth, Health
 from common.privacy import mask_id_number, mask_name
+from hardware.health import DeviceHealth, Health
 from kiosk.models import CardData
 
 log = logging.getLogger(__name__)
@@ -242,7 +242,6 @@ class KioskDevices(QObject):
                                    title: str = "挂号凭条", paid_at: datetime | None = None) -> bytes:
         """挂号凭条: masked name and card number, what was bought, when, how it was paid, at which kiosk."""
         from common.privacy import mask_card_number
-
         from hardware.printer import RegistrationReceiptDoc, render_registration_receipt
 
         doc = RegistrationReceiptDoc(

@@ -1,12 +1,13 @@
 """Slip documents (ticket, payment receipt, lab report): plain data in, ESC/POS bytes out. Chinese first."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from .layout import format_fen, text_columns
 from common.printer_profiles import PrinterProfile
+
+from .layout import format_fen, text_columns
 from .slip import SlipWriter
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"

@@ -7,7 +7,6 @@ from kiosk.flows.triage import TriageMixin
 from kiosk.models import CardData
 from kiosk.screens.admin import DeviceStatusScreen, PinScreen
 
-
 HEARTBEAT_S = 15.0  # until the service says its own [device_health].heartbeat_s
 
 

@@ -3,13 +3,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from client.http import CallerClient
 from caller.testing import DEMO_TOKENS
+from client.http import CallerClient
 from hardware.printer import decode_for
 from hardware.printer.decode import text_lines
-
-from tests.kiosk.kiosk_driver import (choose, click, orders, pay_current_order, register_until,
-                                      visible_texts, wait_screen)
+from tests.kiosk.kiosk_driver import (
+    choose,
+    click,
+    orders,
+    pay_current_order,
+    register_until,
+    visible_texts,
+    wait_screen,
+)
 
 
 def new_patient(qtbot, kiosk, reader_sim, seed: int) -> tuple[object, str]:
