@@ -150,6 +150,9 @@ _UPSERT_KIOSK_SESSION = upsert("kiosk_sessions", ("token", "device", "holder", "
 _UPSERT_SESSION = upsert("user_sessions", ("token", "username", "device", "ts"), ("token",))
 
 
+_INSERT_EVENTS: dict[int, str] = {}  # events of one command -> its INSERT statement (the same text every time)
+
+
 def is_postgres_url(path: Any) -> bool:
     return isinstance(path, str) and path.startswith(("postgresql://", "postgres://"))
 
@@ -279,6 +282,9 @@ CHECKPOINT_EVERY = 500  # commits between the store's own WAL checkpoints (SQLit
 DURABLE_SYNCHRONOUS = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA; the store never runs below FULL
 
 
+FILE_CHECK_S = 1.0  # how often a transaction looks whether the database file is still the one opened
+
+
 class StorageError(Refusal):
     """Writes are refused: the database file is gone or replaced (503), or the disk is full (507)."""
 
@@ -344,6 +350,7 @@ class Store:
         self.clock: Callable[[], datetime] = HospitalClock()  # the service sets its own (the hospital's zone)
         self.problem: StorageError | None = None  # why writes are refused right now (None: they are not)
         self._lock_file = None
+        self._next_file_check = 0.0
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._lock_file = _take_lock(self.path)
@@ -434,8 +441,25 @@ class Store:
         if self.problem is not None and self.problem.code == "storage_unavailable":
             raise self.problem
 
+    def _watch_file(self) -> None:
+        """Before a transaction: refuse while the file is known to be gone; look at the file again (the
+        :meth:`check_writable` check) at most every ``FILE_CHECK_S`` seconds, not on every transaction.
+        A failed write looks at once (:meth:`note_failure`), and so does /healthz."""
+        problem = self.problem
+        if problem is not None and problem.code == "storage_unavailable":
+            raise problem
+        now = time.monotonic()
+        if now >= self._next_file_check:
+            self._next_file_check = now + FILE_CHECK_S
+            self.check_writable()
+
     def note_failure(self, exc: BaseException) -> None:
         """A write failed: remember a full disk (health says so); raise it as a StorageError."""
+        if self._file is not None:
+            try:
+                self.check_writable()  # the file may be the reason
+            except StorageError as gone:
+                raise gone from exc
         if _is_disk_full(exc):
             self.problem = disk_full()
             raise self.problem from exc
@@ -488,7 +512,7 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self.check_writable()
+            self._watch_file()
             try:
                 self._begin()
             except self.driver_error as exc:
@@ -515,6 +539,13 @@ class Store:
 
     driver_error: type[Exception] = sqlite3.Error
 
+    def pipeline(self) -> Any:
+        """Inside a transaction: the statements of several commands sent without waiting for each answer where the
+        database supports it (PostgreSQL); SQLite runs in this process, so there is nothing to wait for."""
+        from contextlib import nullcontext
+
+        return nullcontext()
+
     def _begin(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")  # the write lock at once: a check-then-change is atomic
 
@@ -540,13 +571,20 @@ class Store:
                 [(a.ts, a.user, a.device, a.action, a.visit_id, a.before, a.after, dumps(a.detail))
                  for a in rows.audit],
             )
-        out: list[EventRow] = []
+        if not rows.events:
+            return []
+        # one statement for all the command's events (one round trip on PostgreSQL); the database numbers them in
+        # the order of the VALUES, so the numbers, sorted, go to the events in order
+        params: list[Any] = []
         for etype, area, ts, data in rows.events:
-            seq = conn.execute(  # the database numbers the events
-                "INSERT INTO events(ts, type, area, data) VALUES (?,?,?,?) RETURNING seq", (ts, etype, area, dumps(data))
-            ).fetchone()[0]
-            out.append(EventRow(int(seq), etype, area, ts, data))
-        return out
+            params += (ts, etype, area, dumps(data))
+        sql = _INSERT_EVENTS.get(len(rows.events))
+        if sql is None:
+            sql = _INSERT_EVENTS[len(rows.events)] = (
+                "INSERT INTO events(ts, type, area, data) VALUES "
+                + ", ".join(["(?,?,?,?)"] * len(rows.events)) + " RETURNING seq")
+        seqs = sorted(int(r[0]) for r in conn.execute(sql, tuple(params)).fetchall())
+        return [EventRow(seq, etype, area, ts, data) for seq, (etype, area, ts, data) in zip(seqs, rows.events)]
 
     def load(self, since_day: str = "") -> LoadedState:
         """Everything the engine needs to rebuild itself after a restart (visits of ``since_day`` on)."""
