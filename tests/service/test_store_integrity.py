@@ -103,7 +103,7 @@ def test_a_database_overwritten_in_place_stops_the_acknowledgements_and_the_rest
             live.write(restored.read())
             live.truncate()
         assert os.stat(db).st_ino == inode
-        refused = _register(client, "李四")
+        refused = _until_refused(lambda: _register(client, "李四"))
         assert refused.status_code == 503 and refused.json()["error"]["code"] == "storage_unavailable"
         assert "overwritten" in refused.json()["error"]["message_en"]
         health = client.get("/healthz")
