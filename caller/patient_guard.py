@@ -23,7 +23,7 @@ from collections import deque
 from typing import Callable
 
 from caller.auth import device_suspended, factor_locked
-from caller.config import SecurityConfig
+from common.config import SecurityConfig
 from caller.store import AuditRow, ChangeRows, Store
 
 FACTOR_WINDOW_S = 3600.0

@@ -1,5 +1,5 @@
 """The kiosk's view of the service: records (patients, schedules, bills, payments, reports, ratings) and the
-queue, over HTTP through caller.client.CallerClient. Every method blocks: call it from a worker.
+queue, over HTTP through client.http.CallerClient. Every method blocks: call it from a worker.
 
 JSON is mapped into kiosk.models here and nowhere else, so the screens never depend on the wire format.
 Errors are CallerError(code, message_zh, message_en, status); code "unreachable" means the service is down.
@@ -11,8 +11,8 @@ import threading
 from datetime import date, timedelta
 from typing import Any
 
-from caller.client import CallerClient, CallerError
-from caller.clock import ServiceClock
+from client.http import CallerClient, CallerError
+from common.clock import ServiceClock
 from hardware.health import DeviceHealth, Health
 from kiosk.platforms import PlatformCalls
 

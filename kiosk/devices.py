@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlparse
 
 from PySide6.QtCore import QObject, Signal
 
-from caller.clock import HospitalClock
+from common.clock import HospitalClock
 from hardware.health import DeviceHealth, Health
-from privacy import mask_id_number, mask_name
+from common.privacy import mask_id_number, mask_name
 from kiosk.models import CardData
 
 log = logging.getLogger(__name__)
@@ -232,7 +232,7 @@ class KioskDevices(QObject):
     def print_registration_receipt(self, ticket, patient, payment, hospital: str, kiosk_id: str,
                                    title: str = "挂号凭条", paid_at: datetime | None = None) -> bytes:
         """挂号凭条: masked name and card number, what was bought, when, how it was paid, at which kiosk."""
-        from privacy import mask_card_number
+        from common.privacy import mask_card_number
 
         from hardware.printer import RegistrationReceiptDoc, render_registration_receipt
 

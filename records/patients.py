@@ -11,7 +11,7 @@ from records.cardcode import card_qr_text, new_card_code
 from records.core import RecordsCore, iso
 from records.db import RowConn
 from records.errors import RecordsError, bad_request, not_found
-from privacy import mask_id_number, mask_name, mask_phone
+from common.privacy import mask_id_number, mask_name, mask_phone
 from records.ids import birth_date_from_id, check_id_number, gender_from_id
 from records.models import Identify, PatientCreate, Proxy
 

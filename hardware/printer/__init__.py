@@ -18,7 +18,7 @@ from .documents import (
 )
 from .layout import format_fen, format_fen_yuan
 from .printer import Printer, PrinterError, readiness
-from .profiles import PROFILES, PrinterProfile, profile_named
+from common.printer_profiles import PROFILES, PrinterProfile, profile_named
 from .status import PrinterStatus
 from .transport import EscposTransport, SerialTransport, TcpTransport, file_transport, usb_transport
 

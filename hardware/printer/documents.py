@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from .layout import format_fen, text_columns
-from .profiles import PrinterProfile
+from common.printer_profiles import PrinterProfile
 from .slip import SlipWriter
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"

@@ -9,7 +9,7 @@ from kiosk.i18n import pick, tr
 from kiosk.models import CardData, Patient
 from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, PhoneLast4Screen, TypeIdScreen
 from kiosk.screens.result import MessageScreen, OutOfServiceScreen, SuspendedScreen
-from refusal import Refusal
+from common.refusal import Refusal
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kiosk.flows.family import FamilyMixin
-from refusal import Refusal
+from common.refusal import Refusal
 from kiosk.models import Patient, PatientDay, Reprintable
 from kiosk.i18n import pick, tr
 from kiosk.screens.day import CancelScreen, DayScreen, ReprintScreen

@@ -7,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from caller.config import DEMO_CONFIG, load_hospital
+from common.config import DEMO_CONFIG, load_hospital
 from caller.testing import ManualClock
 from hardware.payment import Outcome, SimulatedProvider
 from records.his.testing import Hl7Peer, with_his

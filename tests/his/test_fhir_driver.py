@@ -113,7 +113,7 @@ def test_identify_book_pay_call_and_print_through_the_his(fhir_live, fhir_peer, 
 
 
 def test_identify_goes_on_from_the_local_records_while_the_his_is_away(tmp_path, clock, provider):
-    from caller.config import DEMO_CONFIG, load_hospital
+    from common.config import DEMO_CONFIG, load_hospital
     from records.his.testing import with_his
     from records.testing import serve_records
     from caller.testing import free_port

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from caller.config import DEMO_CONFIG, load_hospital
+from common.config import DEMO_CONFIG, load_hospital
 from records.his.testing import Hl7Peer, with_his
 from records.testing import serve_records
 from tests.records.records_helpers import Api

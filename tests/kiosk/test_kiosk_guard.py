@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from caller.config import SecurityConfig
+from common.config import SecurityConfig
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
 
 from tests.kiosk.kiosk_driver import click, place_card, register_until, type_keys, visible_texts, wait_screen

@@ -7,7 +7,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from caller.client import CallerClient
+from client.http import CallerClient
 from caller.testing import DEMO_TOKENS, run_service
 from hardware.printer import decode_for
 from hardware.printer.decode import text_lines

@@ -5,7 +5,7 @@ import threading
 
 import httpx
 
-from caller.config import SecurityConfig
+from common.config import SecurityConfig
 
 from records_helpers import logged_in, new_patient
 from records.testing import serve_records

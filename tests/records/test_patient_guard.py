@@ -8,7 +8,7 @@ import sqlite3
 import httpx
 
 from caller.auth import digest
-from caller.config import SecurityConfig
+from common.config import SecurityConfig
 from records.testing import serve_records
 from records_helpers import Api, logged_in, new_patient
 
