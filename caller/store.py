@@ -36,8 +36,7 @@ import sqlite_utils
 from caller.dbfile import DbFile, look, what_changed
 from common.clock import HospitalClock
 from common.refusal import Refusal
-from common.sqldialect import begin_write, has_table
-
+from common.sqldialect import has_table
 
 log = logging.getLogger("caller.store")
 

@@ -6,8 +6,8 @@ import threading
 import httpx
 
 from common.config import SecurityConfig
-
 from records_helpers import logged_in, new_patient
+
 from records.testing import serve_records
 
 
