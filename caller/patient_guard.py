@@ -23,8 +23,8 @@ from collections import deque
 from typing import Callable
 
 from caller.auth import device_suspended, factor_locked
-from common.config import SecurityConfig
 from caller.store import AuditRow, ChangeRows, Store
+from common.config import SecurityConfig
 
 FACTOR_WINDOW_S = 3600.0
 SECURITY_PART = "security"  # the kiosk's pseudo part whose fault the consoles show

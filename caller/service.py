@@ -17,7 +17,6 @@ from typing import Any, Callable
 
 from caller import views
 from caller.auth import Authenticator, Principal
-from caller.patient_guard import SECURITY_PART, PatientGuard
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, RoomState, RuleError, Visit
 from caller.events import EventHub
@@ -25,6 +24,7 @@ from caller.help import HelpCall
 from caller.notify.notifications import Notifications
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
+from caller.patient_guard import SECURITY_PART, PatientGuard
 from caller.pgstore import open_store
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store, dumps
 from caller.ticket_links import TicketLinks, load_or_create_secret

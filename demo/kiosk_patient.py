@@ -10,8 +10,8 @@ from typing import Any, Callable
 from PySide6.QtCore import QEventLoop, QTimer
 
 from common.clock import HospitalClock
-from records.cardcode import card_qr_text
 from demo.script import APPOINTMENT, BILLS, NEW, PAPER_OUT, PAYMENT_TIMEOUT, REPORTS, RETURNING, Arrival
+from records.cardcode import card_qr_text
 
 PHONE = "13812345678"
 

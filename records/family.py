@@ -8,11 +8,11 @@ from datetime import date
 from typing import Any
 
 from common.privacy import mask_id_number, mask_name
+from records.cardcode import new_card_code
 from records.core import RecordsCore, iso
 from records.errors import RecordsError, bad_request
 from records.ids import birth_date_from_id, check_id_number, gender_from_id
 from records.models import FamilyMemberCreate
-from records.cardcode import new_card_code
 from records.patients import Patients, valid_proxy
 
 

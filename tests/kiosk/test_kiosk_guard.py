@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from common.config import SecurityConfig
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
-
+from common.config import SecurityConfig
 from tests.kiosk.kiosk_driver import click, place_card, register_until, type_keys, visible_texts, wait_screen
 
 

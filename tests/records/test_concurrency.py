@@ -4,10 +4,9 @@ from __future__ import annotations
 import threading
 
 import httpx
-
-from common.config import SecurityConfig
 from records_helpers import logged_in, new_patient
 
+from common.config import SecurityConfig
 from records.testing import serve_records
 
 

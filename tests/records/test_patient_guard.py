@@ -6,11 +6,11 @@ from __future__ import annotations
 import sqlite3
 
 import httpx
+from records_helpers import Api, logged_in, new_patient
 
 from caller.auth import digest
 from common.config import SecurityConfig
 from records.testing import serve_records
-from records_helpers import Api, logged_in, new_patient
 
 
 def second_kiosk(live) -> Api:
