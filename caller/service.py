@@ -151,6 +151,7 @@ class CallerService:
         state = self.store.load(since_day=since)
         # the visit rows as stored, by id: the cockpit's rollups take a visit's previous facts from here
         self._stored_visits = {v["id"]: v for v in state.visits if "id" in v}
+        self._stored_rooms = {r["room_id"]: r for r in state.rooms if "room_id" in r}
         engine = QueueEngine(self.config)
         engine.load(visits=[Visit.from_row(v) for v in state.visits],
                     rooms=[RoomState.from_row(r) for r in state.rooms],
@@ -424,7 +425,7 @@ class CallerService:
         wait alert is unanswered (its time to response, with an audit row). Returns those departments."""
         ts = now.isoformat(timespec="milliseconds")
         if rows.rooms:
-            resumed = rollups.apply_rooms(conn, rows.rooms, ts, self._sessions())
+            resumed = rollups.apply_rooms(conn, rows.rooms, ts, self._sessions(), self._stored_rooms)
             for entry in rows.audit:
                 if entry.action == "resume_room" and entry.detail.get("room_id") in resumed:
                     entry.detail["paused_minutes"] = resumed[entry.detail["room_id"]]
