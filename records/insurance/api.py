@@ -19,15 +19,16 @@ from records.api import (
     backend,
     for_patient,
     not_in_session,
-    open_session,
     scoped,
     who,
 )
+from records.api import identify as identify_by_card
 from records.errors import RecordsError
 from records.insurance.claims import Claims
 from records.insurance.ehealth import EHealthClient
 from records.insurance.einvoice import Invoices, InvoiceSender, ReversalSender
 from records.insurance.medins_client import MedInsClient, MedInsError, self_service
+from records.insurance.sending import PlatformOutbox
 from records.models import Identify, _Body
 
 router = APIRouter(prefix="/records", tags=["insurance"], route_class=RecordsRoute)
@@ -57,6 +58,7 @@ class Platforms:
     invoices: Invoices
     ehealth: EHealthClient | None
     medins: MedInsClient | None
+    outbox: PlatformOutbox | None
 
 
 def platforms(request: Request) -> Platforms:
@@ -90,10 +92,9 @@ def insurance_status(request: Request, _: Any = Depends(who)) -> dict:
 
 # -- identification by a platform's QR code (counts as the card read)
 def _identify_as_card(request: Request, principal: Any, name: str, id_number: str) -> dict:
-    result = backend(request).identify(Identify(id_number=id_number, card_name=name or None),
-                                       trusted=principal.role != "kiosk")
-    card = id_number if name and not result.get("second_factor_required") else None
-    return open_session(request, principal, result, card)
+    """What POST /records/patients/identify answers for an ID card read with this number and name: the platform's
+    verified answer stands for the card, under the very same rules (that handler is called, not copied)."""
+    return identify_by_card(Identify(id_number=id_number, card_name=name or None), request, principal)
 
 
 @router.post("/ehealth/identify", summary="Identify by the national e-health card QR (电子健康卡), verified by its platform")
@@ -197,16 +198,22 @@ def install(app: Any, service: Any, records: Any = None, *, medins_url: str | No
     einvoice_url = einvoice_url or env.get("HOSPITAL_EINVOICE_URL")
     hospital = service.config.hospital.name
     notify = getattr(service, "notify", None)
+    outbox = PlatformOutbox(notify, service.clock) if notify is not None else None
     medins = MedInsClient(medins_url, env.get("HOSPITAL_MEDINS_CODE", "H11010100001"), hospital,
                           env.get("HOSPITAL_MEDINS_ADMVS", "110100")) if medins_url else None
-    invoices = Invoices(records.core, notify if einvoice_url else None)
-    claims = Claims(records.core, records.payments, medins, notify, invoices)
+    invoices = Invoices(records.core, outbox if einvoice_url else None)
+    claims = Claims(records.core, records.payments, medins, outbox, invoices)
     records.payments.claims, records.payments.invoices = claims, invoices
-    if notify is not None:
+    if outbox is not None:
         if einvoice_url:
-            notify.attach(InvoiceSender(invoices, einvoice_url))
+            outbox.attach(InvoiceSender(invoices, einvoice_url))
         if medins is not None:
-            notify.attach(ReversalSender(claims))
+            outbox.attach(ReversalSender(claims))
+        if medins is not None:  # claims left behind are found by the sender's rounds
+            outbox.sender.plan = lambda _now: claims.sweep()
+        hooks = getattr(app.state, "lifespan_hooks", None)
+        if hooks is not None:  # the platforms' sender runs while the service does
+            hooks.append(outbox.running)
     ehealth = EHealthClient(ehealth_url, env.get("HOSPITAL_EHEALTH_ORG", "H11010100001")) if ehealth_url else None
-    app.state.insurance = found = Platforms(claims, invoices, ehealth, medins)
+    app.state.insurance = found = Platforms(claims, invoices, ehealth, medins, outbox)
     return found
