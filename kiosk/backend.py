@@ -14,6 +14,7 @@ from typing import Any
 from client.http import CallerClient, CallerError
 from common.clock import ServiceClock
 from hardware.health import DeviceHealth, Health
+from kiosk.his import HisCalls
 from kiosk.models import (
     Appointment,
     Bill,
@@ -65,7 +66,7 @@ def age_text(birth: str | None, today: date) -> str:
     return f"{months}个月" if months >= 1 else f"{max(0, (today - born).days)}天"
 
 
-class Backend(PlatformCalls):
+class Backend(PlatformCalls, HisCalls):
     """``Backend(base_url, token)``; ``payment_provider`` (hardware.payment) charges scanned payment codes."""
 
     def __init__(self, base_url: str, token: str, payment_provider: Any = None, timeout: float = 5.0) -> None:
