@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
@@ -24,20 +24,25 @@ API_PREFIX = "/api/v1"
 ALERT_CHECK_SECONDS = 30.0
 
 
+RECORDS_PLUGINS = ("records.api", "records.insurance.api")  # records, then its links to 医保 / e-invoice platforms
+
+
 def _records_plugin(app: FastAPI, service: CallerService) -> None:
-    """Mount ``records.api`` when that package provides it (router, and optionally install(app, service))."""
-    try:
-        module = importlib.import_module("records.api")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("records.api", "records"):
-            return
-        raise
-    install = getattr(module, "install", None)
-    if callable(install):
-        install(app, service)
-    router = getattr(module, "router", None)
-    if router is not None:
-        app.include_router(router, prefix=API_PREFIX)
+    """Mount ``records.api`` (and the parts built on it) when that package provides it (router, and optionally
+    install(app, service))."""
+    for name in RECORDS_PLUGINS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name in (name, "records"):
+                return
+            raise
+        install = getattr(module, "install", None)
+        if callable(install):
+            install(app, service)
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router, prefix=API_PREFIX)
 
 
 async def _watch_wait_alerts(service: CallerService, every: float = ALERT_CHECK_SECONDS) -> None:
@@ -107,9 +112,13 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
         devices = asyncio.create_task(_watch_devices(service))
         prune = asyncio.create_task(_prune_history(service))
         ops_tasks = runtime.start(service, config_path)  # systemd: READY=1, watchdog, reload on SIGHUP
+        plugins = AsyncExitStack()  # what plug-ins run beside the service (the HIS link), stopped first
         try:
+            for hook in app.state.lifespan_hooks:
+                await plugins.enter_async_context(hook())
             yield
         finally:
+            await plugins.aclose()
             for task in (alerts, helps, devices, prune, *ops_tasks):
                 task.cancel()
             await ticket_feed.stop()
@@ -123,6 +132,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.state.config = config
     app.state.ticket_feed = ticket_feed
     app.state.config_path = config_path
+    app.state.lifespan_hooks = []  # plug-ins' async context managers, entered while the app runs
     app.add_middleware(events_ws.RawSendMiddleware)
     app.add_middleware(limits.BodyLimits, max_body_bytes=max_body_bytes)  # 413 / 408 before anything is read
     app.add_middleware(access.AccessGuard, fastapi_app=app)  # deny by default: caller/api/access.py RULES
