@@ -339,6 +339,10 @@ class CallerClient:
         return self._command(f"/visits/{visit_id}/prep", {"fasting_since": fasting_since, "water_at": water_at,
                                                           "consent": consent})
 
+    def labels(self, visit_id: str) -> list[dict]:
+        """Print the specimen labels of a lab step (audited): the labels to send to the label printer."""
+        return self._command(f"/visits/{visit_id}/labels")["labels"]
+
     def report_ready(self, visit_id: str) -> dict:
         return self._command(f"/visits/{visit_id}/report-ready")
 

@@ -130,3 +130,19 @@ def journey_status(engine: Any, config: Any, visit_id: str, now: datetime) -> di
     return JourneyStatus(journey_id=root.id, ticket=root.ticket,
                          name=privacy.screen_name(root.patient_name, rules.screen_name), steps=out,
                          next_text=next_zh, next_text_en=next_en).model_dump()
+
+
+def specimen_labels(engine: Any, config: Any, visit_id: str, now: datetime) -> list[dict]:
+    """The labels of a lab step's tubes, for the draw window's label printer (staff: the full name, which a
+    specimen needs beside its number). Keys are those of :class:`hardware.label.SpecimenLabel`."""
+    from caller.config import TUBES
+
+    step = engine.visit(visit_id)
+    out = []
+    for barcode, codes in engine.specimens(visit_id):
+        panels = [config.catalog.find("lab", code) for code in codes]
+        tube = panels[0].tube
+        out.append({"barcode": barcode, "name": step.patient_name, "ticket": step.ticket,
+                    "tests": [p.name for p in panels], "tube": TUBES[tube][0], "tube_en": TUBES[tube][1],
+                    "drawn_at": now.strftime("%m-%d %H:%M")})
+    return out

@@ -29,7 +29,7 @@ from caller.ops.metrics import ServiceMetrics
 from caller.help import HelpCall
 from caller.pgstore import open_store
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store, dumps
-from caller.journey_view import journey_status
+from caller.journey_view import journey_status, specimen_labels
 from caller.wire import BroadcastData, Order
 from caller.writer import CommandWriter, Queued
 from hardware.speech.normalize import speakable
@@ -653,6 +653,11 @@ class CallerService:
         with self.lock:
             self.visit(visit_id)
             return journey_status(self.engine, self.config, visit_id, self.clock())
+
+    def specimen_labels(self, visit_id: str) -> list[dict]:
+        """The tube labels of a lab step (staff only: they carry the full name)."""
+        with self.lock:
+            return specimen_labels(self.engine, self.config, self.visit(visit_id).id, self.clock())
 
     def journey_of_code(self, code: str) -> str:
         """The journey (clinic visit id) a scanned or typed code names: the ticket QR's page key, the guide slip's

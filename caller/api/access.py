@@ -100,6 +100,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("POST", f"{V1}/visits/{{visit_id}}/collect"): {STAFF},
     ("POST", f"{V1}/visits/{{visit_id}}/settle"): {STAFF},
     ("POST", f"{V1}/visits/{{visit_id}}/prep"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/labels"): {STAFF},          # the full name: the tube needs it
     ("POST", f"{V1}/visits/{{visit_id}}/report-ready"): {STAFF},
     ("POST", f"{V1}/areas/{{area_id}}/check-in"): {STAFF},
     # queue queries (public tokens get masked views)

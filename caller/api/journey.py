@@ -85,6 +85,13 @@ async def prep(visit_id: str, body: PrepBody, request: Request, who: Principal =
                                        water_at=_moment(body.water_at, today), consent=body.consent))
 
 
+@router.post("/visits/{visit_id}/labels", summary="Lab: print the specimen labels (audited); returns them")
+async def labels(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
+    answer = _step_command(request, who, visit_id, "print_labels")
+    answer["labels"] = service_of(request).specimen_labels(visit_id)
+    return json_response(answer)
+
+
 @router.post("/visits/{visit_id}/report-ready", summary="Lab: the report is ready (turnaround recorded)")
 async def report_ready(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
     return json_response(_step_command(request, who, visit_id, "report_ready"))

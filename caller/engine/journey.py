@@ -221,6 +221,27 @@ class JourneySteps(EnginePlacement):
             tx.queue_changed(step.area_id, "set_gate", step.id)
             return tx.change(step)
 
+    def print_labels(self, visit_id: str, *, actor: str, now: datetime) -> Change:
+        """打印标签 at the draw window (the patient is there: called or in service); audited with the barcodes."""
+        step = self._step(visit_id, "lab")
+        self._allow(step, "print_labels")
+        with self._command(actor, now) as tx:
+            tx.record(step, "print_labels", step.state.value, {"room_id": step.room_id,
+                                                               "barcodes": [b for b, _ in self.specimens(step.id)]})
+            return tx.change(step)
+
+    def specimens(self, visit_id: str) -> list[tuple[str, list[str]]]:
+        """A lab step's tubes: (specimen barcode, the panel codes drawn into it), one per tube colour."""
+        step = self._step(visit_id, "lab")
+        catalog = self.hospital.catalog
+        tubes: dict[str, list[str]] = {}
+        for code in step_items(step):
+            panel = catalog.find("lab", code.split("x")[0])
+            if panel is not None:
+                tubes.setdefault(panel.tube, []).append(panel.code)
+        base = step.id.replace("-", "")[2:]
+        return [(f"{base}{n}", codes) for n, codes in enumerate(tubes.values(), start=1)]
+
     def report_ready(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """检验报告已出: the lab step's turnaround ends (采血 -> report); phones and kiosks are told."""
         step = self._step(visit_id, "lab")

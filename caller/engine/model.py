@@ -79,6 +79,8 @@ STATE_CHANGES: dict[str, StateChange] = {
     "collect": StateChange(frozenset({_S.called, _S.in_service}), frozenset({_S.done}), "确认取药", "confirm collection"),
     "set_gate": StateChange(frozenset({_S.registered, _S.waiting, _S.room_waiting}),
                             frozenset({_S.registered, _S.waiting, _S.room_waiting}), "登记检查准备", "record preparation"),
+    "print_labels": StateChange(frozenset({_S.called, _S.in_service}), frozenset({_S.called, _S.in_service}),
+                                "打印标签", "print the specimen labels"),
     "report_ready": StateChange(frozenset({_S.done}), frozenset({_S.done}), "报告完成", "mark the report ready"),
 }
 

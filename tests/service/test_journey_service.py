@@ -152,3 +152,75 @@ def _walk_in():
     from caller.api.models import RegisterBody
 
     return RegisterBody(department="NK", name="赵六", source="onsite")
+
+
+def test_lab_check_in_by_code_labels_decoded_by_the_printer_and_turnaround(live, seen_patient, clock, tmp_path):
+    from hardware.label import SpecimenLabel, TcpLabelTransport, encode
+    from hardware.label.render import render_png
+    from hardware.label.simulator import LabelPrinterServer, SimulatedLabelPrinter
+    import zxingcpp
+
+    visit, doctor = seen_patient
+    step_id = doctor.orders(visit["visit_id"], [{"kind": "lab", "paid": True, "items": [
+        {"code": "CBC"}, {"code": "GLU"}, {"code": "LFT"}]}], flags=["elderly"])["visit"]["visit_id"]
+    doctor.finish(visit["visit_id"])
+    code = doctor.visit_status(visit["visit_id"])["ticket_token"]  # the QR on the ticket and the guide slip
+    lab = staff(live, T["console_jy"], "caixue-wu")
+    checked = lab.check_in_code("JY", code)
+    assert checked["visit"]["visit_id"] == step_id and checked["visit"]["priority_kind"] == "elderly"
+    with pytest.raises(CallerError) as refused:
+        lab.check_in_code("JY", code)
+    assert refused.value.code == "already_checked_in"
+    assert lab.call_next("JY1")["visit"]["visit_id"] == step_id
+    lab.start(step_id)
+    labels = lab.labels(step_id)
+    assert [(lbl["tube"], lbl["tests"]) for lbl in labels] == [("紫帽管", ["血常规"]), ("灰帽管", ["空腹血糖"]),
+                                                                ("黄帽管", ["肝功能"])]
+    printer = SimulatedLabelPrinter(tmp_path / "labels")
+    with LabelPrinterServer(printer) as server:
+        transport = TcpLabelTransport("127.0.0.1", server.port)
+        assert transport.status().ready
+        transport.write(encode([SpecimenLabel(l["barcode"], l["name"], l["ticket"], tuple(l["tests"]), l["tube"],
+                                              l["drawn_at"]) for l in labels]))
+        assert printer.wait_labels(3, 10)
+        transport.close()
+    printed = printer.labels
+    assert [p.barcodes[0][3] for p in printed] == [l["barcode"] for l in labels]
+    assert len({p.barcodes[0][3] for p in printed}) == 3  # one number per tube
+    assert "王小明" in printed[0].text and visit["ticket"] in printed[0].text and "紫帽管" in printed[0].text
+    scanned = zxingcpp.read_barcodes(render_png(printed[1]))  # what the LIS scanner reads off the tube
+    assert [s.text for s in scanned] == [labels[1]["barcode"]]
+    clock.advance(minutes=3)
+    assert lab.finish(step_id)["visit"]["state"] == "done"
+    clock.advance(minutes=50)
+    lab.report_ready(step_id)
+    trail = {row["action"]: row for row in lab.audit(step_id)}
+    assert trail["print_labels"]["detail"]["barcodes"] == [l["barcode"] for l in labels]
+    assert trail["report_ready"]["detail"]["turnaround_minutes"] == 50.0
+    step = next(s for s in doctor.journey(visit["visit_id"])["steps"] if s["kind"] == "lab")
+    assert step["stage"] == "reported" and "报告已出" in step["text"]
+    lab.close()
+
+
+def test_imaging_preparation_holds_the_call_until_met(live, seen_patient, clock):
+    visit, doctor = seen_patient
+    step_id = doctor.orders(visit["visit_id"], [{"kind": "imaging", "paid": True, "slot_start": "09:15",
+                                                 "items": [{"code": "US-PELV"}]}])["visit"]["visit_id"]
+    doctor.finish(visit["visit_id"])
+    desk = staff(live, T["console_yx"], "jishi-sun")
+    desk.check_in_code("YX", visit["ticket"])
+    assert desk.call_next("US1")["visit"] is None  # 憋尿 not recorded yet: held, not skipped
+    step = next(s for s in doctor.journey(visit["visit_id"])["steps"] if s["kind"] == "imaging")
+    assert "憋尿" in step["text"] and "500-800" in step["prepare"]
+    desk.prep(step_id, water_at="09:00")
+    clock.advance(minutes=20)
+    step = next(s for s in doctor.journey(visit["visit_id"])["steps"] if s["kind"] == "imaging")
+    assert step["gate_seconds"] == 25 * 60 and "25 分钟" in step["text"]
+    assert desk.call_next("US1")["visit"] is None
+    with pytest.raises(CallerError) as refused:
+        desk.call_visit(step_id, "US1", "家属要求")
+    assert refused.value.code == "preparation_pending"
+    clock.advance(minutes=25)
+    called = desk.call_next("US1")["visit"]
+    assert called["visit_id"] == step_id and called["name"] == "王*明"
+    desk.close()
