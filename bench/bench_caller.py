@@ -35,7 +35,7 @@ from pathlib import Path
 
 import httpx
 
-from caller.config import DEMO_CONFIG
+from common.config import DEMO_CONFIG
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, run_service_process
 
 DISPLAY_PROCS = int(os.environ.get("BENCH_DISPLAY_PROCS", 4))

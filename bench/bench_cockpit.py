@@ -19,7 +19,7 @@ from datetime import date
 
 
 def wait_estimate() -> dict:
-    from caller.config import DEMO_CONFIG, load_hospital
+    from common.config import DEMO_CONFIG, load_hospital
     from caller.simulate import replay, synthetic_day
 
     config = load_hospital(DEMO_CONFIG)
@@ -49,7 +49,7 @@ def _busy_day(path, config, day, visits: int) -> None:
     import sqlite3
     from datetime import datetime, time as clock_time, timedelta
 
-    from caller.api.views import visit_row
+    from caller.views import visit_row
     from caller.engine.model import Visit, VisitState
     from caller.service import CallerService
     from caller.store import dumps
@@ -137,8 +137,8 @@ def cockpit_browsing() -> dict:
     from pathlib import Path
 
     from bench.bench_caller import _fill_queue, _login
-    from caller.clock import HospitalClock
-    from caller.config import DEMO_CONFIG, load_hospital
+    from common.clock import HospitalClock
+    from common.config import DEMO_CONFIG, load_hospital
     from caller.testing import DEMO_PASSWORD, run_service_process
 
     config = load_hospital(DEMO_CONFIG)

@@ -11,7 +11,7 @@ import statistics
 import time as clock
 from datetime import datetime, time, timedelta
 
-from caller.config import DEMO_CONFIG, load_hospital
+from common.config import DEMO_CONFIG, load_hospital
 from caller.engine.engine import QueueEngine
 
 VISITS = 1000

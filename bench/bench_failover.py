@@ -23,7 +23,7 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def failover(rounds: int = ROUNDS) -> dict:
-    from caller.client import CallerClient, CallerError
+    from client.http import CallerClient, CallerError
     from caller.ha.processes import ServiceProcess
     from caller.pgcluster import PostgresCluster
     from caller.testing import DEMO_TOKENS

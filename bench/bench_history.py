@@ -300,7 +300,7 @@ def measure(path: Path, config, label: str, visits: int, patients: int, sample_i
 
 
 def history_year() -> list[dict]:
-    from caller.config import DEMO_CONFIG, load_hospital
+    from common.config import DEMO_CONFIG, load_hospital
 
     config = load_hospital(DEMO_CONFIG)
     scale = float(os.environ.get("HISTORY_YEAR_SCALE", "1"))

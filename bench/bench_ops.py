@@ -59,7 +59,7 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def backup_under_load() -> dict:
-    from caller.client import CallerClient
+    from client.http import CallerClient
     from caller.testing import DEMO_TOKENS, REPO, run_service_process
 
     tokens = (DEMO_TOKENS["kiosk"], DEMO_TOKENS["kiosk2"])

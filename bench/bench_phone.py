@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 
 from bench.bench_caller import _display_process, _fill_queue, _login, _post, service_split, stop_children
-from caller.config import DEMO_CONFIG
+from common.config import DEMO_CONFIG
 from caller.testing import DEMO_TOKENS, free_port, run_service_process
 
 PAGES = int(os.environ.get("BENCH_PAGES", 5000))

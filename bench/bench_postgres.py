@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from bench.bench_caller import THROUGHPUT_CLIENTS, THROUGHPUT_SECONDS, _login, _mixed_load
-from caller.config import DEMO_CONFIG
+from common.config import DEMO_CONFIG
 from caller.pgcluster import PostgresCluster, available
 from caller.testing import run_service_process
 

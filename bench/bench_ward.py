@@ -49,7 +49,7 @@ def _until(app, condition, timeout: float = 5.0) -> float | None:
 def _apps():
     from PySide6.QtWidgets import QApplication
 
-    from uikit.fonts import load_cjk_font
+    from common.fonts import load_cjk_font
 
     app = QApplication.instance() or QApplication([])
     load_cjk_font(app)
@@ -234,7 +234,7 @@ def _healthy_morning(minutes: int = 10) -> int:
 
     from caller.api.models import HealthBody
     from caller.auth import Principal
-    from caller.config import DEMO_CONFIG, load_hospital
+    from common.config import DEMO_CONFIG, load_hospital
     from caller.service import CallerService
     from caller.testing import ManualClock
 
@@ -265,7 +265,7 @@ def console_bytes() -> dict:
     """Bytes of the staff queue message one console receives for one change, at 50 and 500 waiting."""
     from websockets.sync.client import connect
 
-    from caller.client import CallerClient
+    from client.http import CallerClient
     from caller.testing import run_service
 
     out = {}

@@ -3,8 +3,8 @@
 Everything here runs on the server's asyncio loop. :meth:`EventHub.publish` may be called from
 any thread; it hops onto the loop. Each event is serialised once per audience ("public" for
 display/speaker tokens, "staff" for consoles/kiosks/admin) and the same text is queued to every
-subscriber of the area. The messages are the models of caller/wire.py (docs/events.md); what each
-audience may see of an event is :func:`caller.wire.project`.
+subscriber of the area. The messages are the models of common/wire.py (docs/events.md); what each
+audience may see of an event is :func:`common.wire.project`.
 """
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from datetime import datetime
 from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from caller.clock import with_zone, zone as clock_zone
-from caller.queue_delta import queue_delta
+from common.clock import with_zone, zone as clock_zone
+from common.queue_delta import queue_delta
 from caller.store import EventRow, Store
-from caller.wire import PUBLIC, STAFF, Heartbeat, project
+from common.wire import PUBLIC, STAFF, Heartbeat, project
 
 log = logging.getLogger("caller.events")
 

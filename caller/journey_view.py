@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import privacy
+from common import privacy
 from caller.engine import steps
 from caller.engine.journey import step_items
 from caller.engine.model import Visit, VisitState
-from caller.wire import JourneyStatus, StepStatus
+from common.wire import JourneyStatus, StepStatus
 
 S = VisitState
 TITLE = {"clinic": ("就诊", "Consultation"), "pharmacy": ("取药", "Pharmacy"), "lab": ("采血", "Blood draw"),
@@ -96,7 +96,7 @@ def _line(visit: Visit, kind: str, room_name: str, room_en: str, ahead: int | No
 
 
 def journey_status(engine: Any, config: Any, visit_id: str, now: datetime) -> dict:
-    """The :class:`caller.wire.JourneyStatus` of the journey holding ``visit_id`` (any of its visits)."""
+    """The :class:`common.wire.JourneyStatus` of the journey holding ``visit_id`` (any of its visits)."""
     members = engine.journey(visit_id)
     root = members[0]
     rules = config.rules_for_area(root.area_id)
@@ -135,7 +135,7 @@ def journey_status(engine: Any, config: Any, visit_id: str, now: datetime) -> di
 def specimen_labels(engine: Any, config: Any, visit_id: str, now: datetime) -> list[dict]:
     """The labels of a lab step's tubes, for the draw window's label printer (staff: the full name, which a
     specimen needs beside its number). Keys are those of :class:`hardware.label.SpecimenLabel`."""
-    from caller.config import TUBES
+    from common.config import TUBES
 
     step = engine.visit(visit_id)
     out = []

@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import psycopg
 
-from caller.clock import HospitalClock
+from common.clock import HospitalClock
 from caller.pgdb import PgConnection, PgReaders, RetryOnce, connect
 from caller.store import DURABLE_SYNCHRONOUS, MIGRATIONS, SCHEMA, StorageError, Store, is_postgres_url
 
@@ -65,6 +65,7 @@ class PostgresStore(Store):
         self._identity = None
         self.lock = threading.RLock()
         self._depth = 0
+        self._next_seq: int | None = None
         self.on_connect = on_connect  # fencing hook: runs on each new writer connection (may raise to refuse)
         self.before_write: Callable[[psycopg.Connection], None] | None = None  # runs before every transaction
         self.conn: PgConnection = self._open_writer()
@@ -94,6 +95,7 @@ class PostgresStore(Store):
     # ------------------------------------------------------------------ the writer connection
     def _open_writer(self) -> PgConnection:
         raw = connect(self.path, application_name="hospital-caller-writer")
+        raw.prepare_threshold = 0  # the writer's few statements are prepared on first use, each parsed once
         setting = raw.execute("SHOW synchronous_commit").fetchone()[0]
         if setting not in _DURABLE_COMMIT:  # 'off' would acknowledge commits that a crash can lose
             raw.execute("SET synchronous_commit = on")
@@ -184,6 +186,16 @@ class PostgresStore(Store):
         except psycopg.OperationalError:  # the server restarted since the last command: one new connection
             self._reconnect()             # (through on_connect: fencing holds), nothing was sent yet
             self.conn.execute("BEGIN")
+
+    def _numbered(self, conn: Any, last: int) -> None:
+        """The identity's own counter follows the numbers given (a row inserted without one never collides)."""
+        conn.execute("SELECT setval(pg_get_serial_sequence('events', 'seq'), ?)", (last,))
+
+    def pipeline(self) -> Any:
+        """psycopg's pipeline mode: a batch's statements go out back to back; the client waits only where it reads
+        a result (an event's seq), not after every write. An error surfaces at the next point it waits, which may be
+        a later command's: the batch is then rolled back as a whole."""
+        return self.conn.raw.pipeline()
 
     def _rollback(self) -> None:
         try:

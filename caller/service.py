@@ -15,22 +15,23 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
-from caller.api import views
+from caller import views
 from caller.auth import Authenticator, Principal
-from caller.clock import HospitalClock, with_zone, zone
-from caller.config import HospitalConfig
-from caller.device_settings import KioskSettings
+from common.clock import HospitalClock, with_zone, zone
+from common.config import HospitalConfig, hospital_public
+from common.device_settings import KioskSettings
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, RoomState, RuleError, Visit
-from caller.device_health import PART_ZH, PROBLEMS, HealthView, alert_data, evaluate
+from common.device_health import PART_ZH, PROBLEMS, HealthView, alert_data, evaluate
 from caller.events import EventHub
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
 from caller.help import HelpCall
 from caller.pgstore import open_store
+from common.refusal import Refusal, not_found
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store, dumps
 from caller.journey_view import journey_status, specimen_labels
-from caller.wire import BroadcastData, Order
+from common.wire import BroadcastData, Order
 from caller.writer import CommandWriter, Queued
 from hardware.speech.normalize import speakable
 from caller.notify.notifications import Notifications
@@ -38,6 +39,7 @@ from caller.ticket_links import TicketLinks, load_or_create_secret
 from cockpit import rollups, sources
 from cockpit.estimate import Estimate, estimate
 from cockpit.facts import channel_of
+from cockpit.kpis import target_problems
 
 log = logging.getLogger("caller.service")
 
@@ -72,10 +74,8 @@ def request_hash(args: dict) -> str:
 def replay(stored: tuple[str, int, dict, str], body_hash: str) -> dict:
     """The first answer again, or 409 idempotency_conflict when the key came with another request."""
     if stored[3] and stored[3] != body_hash:
-        from caller.api.errors import ApiError
-
-        raise ApiError("idempotency_conflict", "对不起，这个请求编号已用于另一项不同的操作，请刷新后重新操作。",
-                       "This idempotency key was already used with a different request body.", status=409)
+        raise Refusal("idempotency_conflict", "对不起，这个请求编号已用于另一项不同的操作，请刷新后重新操作。",
+                      "This idempotency key was already used with a different request body.", status=409)
     return {**stored[2], "replayed": True}
 
 
@@ -172,7 +172,7 @@ class CallerService:
     def reload_file(self, path: str | Path, *, actor: str = "system") -> dict:
         """Re-read the hospital file and apply it (see :meth:`apply_config`); a bad file is refused as a whole,
         audited, and the running configuration kept (ConfigError)."""
-        from caller.config import ConfigError, load_hospital
+        from common.config import ConfigError, load_hospital
 
         try:
             return self.apply_config(load_hospital(path), actor=actor, source=str(path))
@@ -197,14 +197,14 @@ class CallerService:
         Refused (ConfigError, nothing changed) when it would orphan today's queued patients or change the time
         zone. Devices, users, rules, notices, schedules and fees apply at once; every reload is audited.
         """
-        from caller.config import ConfigError
+        from common.config import ConfigError
         from caller.engine.model import FINAL_STATES
         from caller.ops.reload import config_changes, reload_problems
 
         with self.lock:
             today = self.clock().date()
             live = [v for v in self.engine.visits() if v.day == today and v.state not in FINAL_STATES]
-            problems = reload_problems(self.config, new, live)
+            problems = reload_problems(self.config, new, live) + target_problems(new.cockpit.targets)
             if problems:
                 raise ConfigError(source or "hospital file", problems)
             changes = config_changes(self.config, new)
@@ -328,7 +328,7 @@ class CallerService:
                 for item in pending:
                     item.error = None
                 try:
-                    with self.store.transaction() as conn:
+                    with self.store.transaction() as conn, self.store.pipeline():
                         for item in pending:
                             try:
                                 staged.append((item, self._stage(conn, item)))
@@ -578,31 +578,23 @@ class CallerService:
         return area_id in self._area_ids
 
     def check_area(self, area_id: str) -> str:
-        from caller.api.errors import not_found
-
         if area_id not in self._area_ids:
             raise not_found("诊区", "area", area_id)
         return area_id
 
     def area_of_room(self, room_id: str) -> str:
-        from caller.api.errors import not_found
-
         try:
             return self._room_area[room_id]
         except KeyError:
             raise not_found("诊室", "room", room_id) from None
 
     def area_of_department(self, dept_id: str) -> str:
-        from caller.api.errors import not_found
-
         try:
             return self._dept_area[dept_id]
         except KeyError:
             raise not_found("科室", "department", dept_id) from None
 
     def visit(self, visit_id: str) -> Visit:
-        from caller.api.errors import not_found
-
         try:
             return self.engine.visit(visit_id)
         except RuleError:
@@ -613,8 +605,6 @@ class CallerService:
 
     def area_of_stored_visit(self, visit_id: str) -> str:
         """The area of a visit of any day (the engine holds only today and yesterday)."""
-        from caller.api.errors import not_found
-
         area = self.store.visit_area(visit_id)
         if area is None:
             raise not_found("就诊记录", "visit", visit_id)
@@ -649,7 +639,7 @@ class CallerService:
                             flags=tuple(flags), pay_at_window=pay_at_window)
 
     def journey_status(self, visit_id: str) -> dict:
-        """The whole journey of a visit (any of its steps), display-safe (:class:`caller.wire.JourneyStatus`)."""
+        """The whole journey of a visit (any of its steps), display-safe (:class:`common.wire.JourneyStatus`)."""
         with self.lock:
             self.visit(visit_id)
             return journey_status(self.engine, self.config, visit_id, self.clock())
@@ -705,7 +695,7 @@ class CallerService:
         return estimate(*self.engine.estimate_inputs(visit_id, ahead), opens_in=(opens - now).total_seconds() / 60)
 
     def hospital_public(self) -> dict:
-        return views.hospital_public(self.config)
+        return hospital_public(self.config)
 
     def health(self) -> dict:
         """``status``: ok, or failed (database file gone or replaced; disk full) with the reason in zh and en."""
@@ -718,7 +708,13 @@ class CallerService:
                                             "reason_en": problem.message_en}
         return {"status": "ok" if problem is None else "failed", "role": "active", **extra, "seq": self.hub.seq, "subscribers": self.hub.subscriber_count(),
                 "started_at": self.started_at.isoformat(timespec="seconds"),
-                "time": self.now_aware().isoformat(timespec="milliseconds"), "timezone": self.config.hospital.timezone}
+                "time": self.now_aware().isoformat(timespec="milliseconds"), "timezone": self.config.hospital.timezone,
+                **({"rate": self.clock_rate} if self.clock_rate != 1.0 else {})}
+
+    @property
+    def clock_rate(self) -> float:
+        """Service seconds per real second: 1, except on a demo's simulated clock (``speed``) that runs fast."""
+        return float(getattr(self.clock, "speed", 1.0) or 1.0)
 
     def now_aware(self) -> datetime:
         """The service's time with the hospital's zone (what clients set their displayed clocks by)."""
@@ -781,9 +777,7 @@ class CallerService:
     def _help_call(self, help_id: str) -> HelpCall:
         call = self._help.get(help_id)
         if call is None:
-            from caller.api.errors import not_found
-
-            raise not_found("呼叫", "help call", help_id)
+                raise not_found("呼叫", "help call", help_id)
         return call
 
     def _save_help(self, call: HelpCall, areas: list[str], action: str, who: Principal, detail: dict) -> list[EventRow]:
@@ -960,9 +954,10 @@ class CallerService:
         return {"device": device, "status": body.status, "ts": ts, "heartbeat_s": self.config.device_health.heartbeat_s}
 
     def devices(self) -> list[dict]:
-        """Every configured device and its reported parts, with the state to show (see caller.device_health)."""
+        """Every configured device and its reported parts, with the state to show (see common.device_health)."""
         now = self.clock()
-        limit = self.config.device_health.offline_after_s
+        # devices beat every heartbeat_s real seconds; on a demo's fast clock that many seconds of its time pass
+        limit = self.config.device_health.offline_after_s * self.clock_rate
         reports = {r["device"]: r for r in self.store.device_health()}
         out = []
         for d in self.config.devices:
@@ -999,10 +994,8 @@ class CallerService:
             return
         known = {r["device"] for r in self.store.device_health() if r["device"].startswith(who.device + "/")}
         if len(known | set(names)) > SUB_DEVICES_MAX:
-            from caller.api.errors import ApiError
-
-            raise ApiError("too_many_sub_devices", "对不起，本设备上报的部件过多，请联系信息科。",
-                           f"A device may report at most {SUB_DEVICES_MAX} parts.", status=422)
+            raise Refusal("too_many_sub_devices", "对不起，本设备上报的部件过多，请联系信息科。",
+                          f"A device may report at most {SUB_DEVICES_MAX} parts.", status=422)
 
     def _last_seen(self, device_id: str, report: dict | None) -> datetime | None:
         seen = self._seen.get(device_id)

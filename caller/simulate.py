@@ -132,7 +132,7 @@ def synthetic_day(config: Any, day: date, visits: int, seed: int = 1, depts: tup
 # ---------------------------------------------------------------------------------------------- the config
 def changed_config(config: Any, sets: list[str] = (), open_rooms: list[str] = ()) -> Any:
     """The hospital with `path=value` changes (rules.X, areas.<id>.rules.X) and extra rooms opened."""
-    from caller.config import hospital_from_dict
+    from common.config import hospital_from_dict
 
     raw = config.model_dump(mode="json")
     for item in sets:
@@ -169,7 +169,7 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, rooms: list[str] 
     from caller.auth import Principal
     from caller.engine.model import RuleError
     from caller.service import CallerService
-    from caller.clock import ManualClock
+    from common.clock import ManualClock
 
     depts = {a.dept for a in arrivals}
     fitting = [r.id for a in config.areas for r in a.rooms if set(r.departments) & depts]

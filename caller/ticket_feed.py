@@ -1,7 +1,7 @@
 """The live feed of the phone ticket pages (``/t/<token>/events``, Server-Sent Events).
 
 Each open page follows one visit. What a page shows is one small public status (:func:`phone_status`, the
-model ``caller.wire.PhoneStatus``: ticket, masked name, department, room and where it is, visits ahead,
+model ``common.wire.PhoneStatus``: ticket, masked name, department, room and where it is, visits ahead,
 estimate, state). The feed listens to
 the event hub: after each batch of committed events it recomputes the status of every followed visit of the
 areas those events touched, once per visit however many pages follow it (a family may open the same link),
@@ -20,6 +20,7 @@ import asyncio
 import json
 import logging
 from collections import deque
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from caller.engine.model import UnknownThing
@@ -35,9 +36,7 @@ HEARTBEAT_SECONDS = 15.0   # a "ping" to every page: proxies keep the connection
 RETRY_MS = 3000            # what browsers wait before reconnecting (the SSE ``retry`` field)
 PAGE_BACKLOG = 64          # a page this many messages behind is closed (the browser reconnects)
 FEED_EVENTS = frozenset({"queue", "call", "room"})
-CHUNK = 100                # pages' statuses recomputed per loop turn after the named visits went out
-WHY_FRESH_AHEAD = 30       # "why here" is recomputed after each change only this close to the head (it costs a
-                           # pass over the visits ahead); further back a page keeps the text it got on opening
+CHUNK = 25                 # pages' statuses recomputed per loop turn after the named visits went out
 
 # Keys of views.visit_status that a phone page may show (display-safe: the name is already masked).
 _STATUS_KEYS = ("ticket", "name", "state", "ahead", "position", "estimate_minutes", "estimate_min",
@@ -53,7 +52,7 @@ def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, flo
 
     ``place``: the visit's (ahead, minutes) when already known (a batch of pages of one area); ``why``: its
     "why here" texts when already known."""
-    from caller.api import views
+    from caller import views
 
     status = views.visit_status(service, visit, service.clock(), place, why=why is None)
     if why is not None and status.get("position"):
@@ -124,13 +123,13 @@ class TicketFeed:
         self.heartbeat_seconds = heartbeat_seconds
         self.pages: dict[str, set[TicketPage]] = {}
         self._last: dict[str, bytes] = {}       # visit id -> the status JSON last sent to its pages
-        self._why: dict[str, tuple[str, str]] = {}  # visit id -> its last "why here" texts
         self._dirty_areas: set[str] = set()
         self._touched: set[str] = set()
         self._flush_scheduled = False
         self._later: dict[str, None] = {}      # visit ids still to recompute after a flush (ordered, unique)
         self._drain_scheduled = False
         self._places: dict[str, tuple[int, dict[str, tuple[int, float]]]] = {}  # area -> (seq, positions)
+        self._whys: dict[str, tuple[int, dict[str, tuple[str, str]]]] = {}  # area -> (seq, why-here texts)
         self._task: asyncio.Task | None = None
         service.hub.listeners.append(self.on_events)
 
@@ -168,15 +167,14 @@ class TicketFeed:
             if not pages:
                 del self.pages[page.visit_id]
                 self._last.pop(page.visit_id, None)
-                self._why.pop(page.visit_id, None)
 
     def _status_message(self, visit_id: str) -> bytes:
         service = self.service
         with service.lock:
-            status = phone_status(service, service.engine.visit(visit_id))
-            seq = service.hub.seq
-            if "why_zh" in status:
-                self._why[visit_id] = (status["why_zh"], status["why_en"])
+            visit, seq = service.engine.visit(visit_id), service.hub.seq
+            place = self._positions(visit.area_id, seq).get(visit_id)  # an area's pages share one pass
+            why = self._area_whys(visit.area_id, seq).get(visit_id) if place is not None else None
+            status = phone_status(service, visit, place, why)
         text = _ENCODER.encode(status)
         self._last[visit_id] = text.encode()
         return f"id: {seq}\nevent: status\ndata: {text}\n\n".encode()
@@ -231,7 +229,7 @@ class TicketFeed:
         """Recompute the next :data:`CHUNK` queued visits; again in the next loop turn while some are left."""
         loop = self.service.hub.loop
         while True:
-            chunk = list(self._later)[:CHUNK]
+            chunk = list(islice(self._later, CHUNK))
             for visit_id in chunk:
                 del self._later[visit_id]
             with self.service.lock:
@@ -257,6 +255,14 @@ class TicketFeed:
             self._places[area_id] = known
         return known[1]
 
+    def _area_whys(self, area_id: str, seq: int) -> dict[str, tuple[str, str]]:
+        """Every waiting visit's "why here" texts in the area, computed once per event seq (one pass)."""
+        known = self._whys.get(area_id)
+        if known is None or known[0] != seq:
+            known = (seq, self.service.engine.whys(area_id))
+            self._whys[area_id] = known
+        return known[1]
+
     def _send(self, visit_ids: list[str]) -> None:
         """The current status of these visits to their pages, when it changed (under the service lock)."""
         service = self.service
@@ -270,10 +276,8 @@ class TicketFeed:
             if not pages:
                 continue
             place = self._positions(visit.area_id, seq).get(visit_id)  # None (not waiting): position() answers
-            why = self._why.get(visit_id) if place is not None and place[0] > WHY_FRESH_AHEAD else None
+            why = self._area_whys(visit.area_id, seq).get(visit_id) if place is not None else None
             status = phone_status(service, visit, place, why)
-            if why is None and "why_zh" in status:
-                self._why[visit_id] = (status["why_zh"], status["why_en"])
             text = _ENCODER.encode(status).encode()
             if text == self._last.get(visit_id):
                 continue

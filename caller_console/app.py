@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QComboBox, QDialog, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
-from caller.client import CallerClient, CallerError
+from client.http import CallerClient, CallerError
 from caller_console.runner import Runner
 from caller_console.window import ConsoleWindow
 

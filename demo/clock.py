@@ -12,7 +12,7 @@ from datetime import datetime, time as dtime, timedelta
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from caller.clock import DEFAULT_TIMEZONE, HospitalClock
+from common.clock import DEFAULT_TIMEZONE, HospitalClock
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
                                QWidget)
 
-from caller.clock import HospitalClock
+from common.clock import HospitalClock
 from demo.kiosk_patient import medical_card_qr
 
 PAYMENT_CODE = "134567890123456789"  # a WeChat-style 付款码 from the patient's phone

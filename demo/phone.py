@@ -30,7 +30,7 @@ def _waiting_visit(admin, nurse) -> dict:
 def write_phone_screenshots(out: Path, base_url: str, prefix: str = "phone-", calls: int = 40) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
-    from caller.client import CallerClient
+    from client.http import CallerClient
     from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
 
     out.mkdir(parents=True, exist_ok=True)
@@ -111,7 +111,7 @@ class PhoneFollower:
     def _follow(self) -> None:
         from playwright.sync_api import sync_playwright
 
-        from caller.client import CallerClient
+        from client.http import CallerClient
         from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
 
         with CallerClient(self.base_url, DEMO_TOKENS["admin"]) as admin, \

@@ -147,7 +147,7 @@ class RoomRow(QFrame):
 
 
 class WallDisplay(ScreenBase):
-    """The area screen. Feed it events with ``apply_event`` (from :class:`display.link.EventLink`)."""
+    """The area screen. Feed it events with ``apply_event`` (from :class:`client.link.EventLink`)."""
 
     def __init__(self, area_id: str, layout: ScreenLayout, *, title: str = "", notices: list[str] | None = None,
                  education: list[str] | None = None,

@@ -13,7 +13,7 @@ from records.errors import RecordsError
 from records.ports import VisitRef, VisitRequest
 
 log = logging.getLogger(__name__)
-from refusal import Refusal
+from common.refusal import Refusal
 from caller.api.models import RegisterBody
 from caller.auth import Principal
 from caller.engine.model import RuleError

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from records.core import RecordsCore, iso
 from records.db import RowConn
 from records.errors import RecordsError, not_found
-from privacy import mask_name
+from common.privacy import mask_name
 from records.models import HoldRequest
 from records.ports import VisitRequest
 from records.schedule import check_in_opens_at, slot_has_ended

@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI
 from caller.api import access, admin, events_ws, help_requests, journey, limits, notify, openapi, ops, queue, ticket_page
 from caller.api import cockpit as cockpit_api
 from caller.api.errors import install_error_handlers
-from caller.config import HospitalConfig
+from common.config import HospitalConfig
 from caller.ops import runtime
 from caller.service import CallerService
 from caller.ticket_feed import TicketFeed

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from caller.wire import Order
+from common.wire import Order
 
 Ident = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
@@ -169,7 +169,7 @@ class HelpBody(IdempotentBody):
 
 # ------------------------------------------------------------------------------------ journey (docs/journey.md)
 class OrdersBody(Body):
-    """开单: the doctor's orders for the visit (caller.wire.Order), the patient's flags for the services'
+    """开单: the doctor's orders for the visit (common.wire.Order), the patient's flags for the services'
     ``auto_priority``, and whether the patient pays at a cashier window."""
 
     orders: list[Order] = Field(min_length=1, max_length=20)

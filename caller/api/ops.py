@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from caller.api.deps import principal, service_of
 from caller.api.errors import ApiError
 from caller.auth import Principal, forbidden
-from caller.config import ConfigError
+from common.config import ConfigError
 from caller.ops.metrics import CONTENT_TYPE
 
 metrics_router = APIRouter(tags=["monitoring"])

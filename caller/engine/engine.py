@@ -12,14 +12,14 @@ from datetime import datetime, time
 from caller.engine import fairness, ordering
 from caller.engine.model import FINAL_STATES, BadCommand, Change, RuleError, Visit, VisitState
 from caller.engine.journey import JourneySteps
-from caller.engine.rules import NUMBER_KINDS
+from common.queue_rules import NUMBER_KINDS
 from caller.engine.state import QUEUE_STATES, _not_found
 
 S = VisitState
 
 
 class QueueEngine(JourneySteps):
-    """All queues of one hospital. Construct from caller.config.HospitalConfig: `QueueEngine(hospital)`."""
+    """All queues of one hospital. Construct from common.config.HospitalConfig: `QueueEngine(hospital)`."""
 
     def register(
         self,

@@ -31,7 +31,7 @@ from caller.engine.announce import screen_name
 from caller.engine.model import BadCommand, Change, EngineEvent, RuleError, Visit, VisitState
 from caller.engine.placement import EnginePlacement
 from caller.engine.state import _not_found
-from caller.wire import Order, ReadyData
+from common.wire import Order, ReadyData
 
 S = VisitState
 OPENED_STAGE = {"pharmacy": "pending", "lab": "open", "imaging": "booked", "cashier": ""}

@@ -10,7 +10,7 @@ from caller.engine import ordering, steps
 from caller.engine.index import QueueIndex
 from caller.engine.model import (FINAL_STATES, QUEUED, STATE_CHANGES, RoomState, RuleError, UnknownThing, Visit,
                                  VisitState)
-from caller.engine.rules import QueueRules
+from common.queue_rules import QueueRules
 from caller.engine.transaction import Transaction
 
 S = VisitState

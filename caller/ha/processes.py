@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from caller.config import DEMO_CONFIG
+from common.config import DEMO_CONFIG
 from caller.testing import free_port
 
 REPO = Path(__file__).resolve().parents[2]

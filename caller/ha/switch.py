@@ -17,7 +17,7 @@ import time
 from typing import Any, Callable
 
 from caller.ha.election import Election
-from refusal import Refusal
+from common.refusal import Refusal
 from caller.ops.sdnotify import notify, watchdog_interval
 
 log = logging.getLogger("caller.ha")

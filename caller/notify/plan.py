@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
-from caller.config import HospitalConfig
+from common.config import HospitalConfig
 from caller.engine.model import Change, Visit, VisitState
 from caller.notify.model import Message
-from caller.notify.settings import NotifySettings
+from common.notify_settings import NotifySettings
 from caller.notify.texts import NEXT_STEPS, render
 
 QUEUED = (VisitState.registered, VisitState.waiting, VisitState.room_waiting)

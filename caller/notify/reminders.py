@@ -21,9 +21,9 @@ import threading
 from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, Iterable
 
-from caller.config import HospitalConfig
+from common.config import HospitalConfig
 from caller.notify.model import Message, Outgoing
-from caller.notify.settings import NotifySettings
+from common.notify_settings import NotifySettings
 from caller.notify.texts import render
 
 log = logging.getLogger("caller.notify")

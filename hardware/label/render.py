@@ -12,7 +12,7 @@ NARROW = 2  # dots per Code 128 module (the BARCODE command's narrow width)
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    from uikit.fonts import cjk_font_path
+    from common.fonts import cjk_font_path
 
     return ImageFont.truetype(str(cjk_font_path()), size)
 

@@ -6,10 +6,10 @@ import threading
 import serial
 
 from hardware.health import DeviceHealth, Health
-from refusal import Refusal
+from common.refusal import Refusal
 
 from .documents import ReceiptDoc, ReportDoc, TicketDoc, render_receipt, render_report, render_ticket
-from .profiles import PrinterProfile
+from common.printer_profiles import PrinterProfile
 from .status import PrinterStatus
 from .transport import Transport
 

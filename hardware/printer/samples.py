@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .decode import decode_for
 from .documents import render_receipt, render_registration_receipt, render_report, render_ticket, sample_documents
-from .profiles import GENERIC_58_GBK, GENERIC_80_GBK, RASTER_QR_58_GBK
+from common.printer_profiles import GENERIC_58_GBK, GENERIC_80_GBK, RASTER_QR_58_GBK
 from .render import render_png
 
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "out" / "printer-samples"

@@ -7,7 +7,7 @@ from typing import Callable, Sequence
 from PySide6.QtCore import Qt
 
 from kiosk.i18n import pick, tr
-from privacy import mask_name
+from common.privacy import mask_name
 from kiosk.models import BookingDay, Department, Doctor, Patient, Slot, yuan
 from kiosk.widgets import Card, ChoiceList, Screen, button, label
 

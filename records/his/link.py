@@ -25,7 +25,7 @@ from typing import Any, AsyncIterator, Callable, Iterable
 from caller.notify.model import Message
 from caller.notify.outbox import Outbox
 from caller.notify.sender import Sender
-from caller.notify.settings import NotifySettings
+from common.notify_settings import NotifySettings
 from records.audit import current_actor
 
 log = logging.getLogger("records.his")
@@ -317,6 +317,8 @@ class HisLink:
                 self.outbound.sender.stop()
             if self.listener is not None:
                 await self.listener.stop()
+            if self.driver is not None:
+                self.driver.close()
 
     def status(self) -> dict[str, Any]:
         """The link as the console and /metrics see it."""
@@ -334,6 +336,10 @@ def install(app: Any, service: Any, records: Any) -> HisLink:
     """Start the driver the hospital file names ([his]); `app.state.his` is the link (also for `local`)."""
     link = HisLink(service, records, service.config.his)
     app.state.his = link
+    if link.driver is not None:  # a HIS that answers questions: asked first, then the local records answer
+        from records.his.backend import HisRecords
+
+        app.state.records = HisRecords(records, link.driver)
     hooks = getattr(app.state, "lifespan_hooks", None)
     if hooks is not None:
         hooks.append(link.running)

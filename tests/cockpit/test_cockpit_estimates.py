@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from caller.config import DEMO_CONFIG, load_hospital
+from common.config import DEMO_CONFIG, load_hospital
 from caller.service import CallerService
 from caller.testing import ManualClock
 from cockpit.estimate import estimate

@@ -1,8 +1,8 @@
 import pytest
 
-from caller.client import CallerClient
+from client.http import CallerClient
 from caller.testing import run_service
-from uikit.fonts import load_cjk_font
+from common.fonts import load_cjk_font
 
 from console_helpers import NK_CONSOLE, PASSWORD
 

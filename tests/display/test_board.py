@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from display.board import AreaBoard
-from privacy import mask_name
+from common.privacy import mask_name
 from display_events import NOON, broadcast, call, room, snapshot, visit
 
 

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from display.board import AreaBoard
-from privacy import mask_name
+from common.privacy import mask_name
 from display_events import NOON, call, room, snapshot, visit
 
 names = st.text(alphabet="张王李赵欧阳司马娜明小建国红", min_size=2, max_size=4)

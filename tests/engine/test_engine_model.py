@@ -7,10 +7,10 @@ from datetime import date, datetime
 import pytest
 from pydantic import ValidationError
 
-from caller.config import ConfigError
+from common.config import ConfigError
 from caller.engine.model import RoomState, Visit, VisitState
-from privacy import mask_name, surname
-from caller.engine.rules import QueueRules
+from common.privacy import mask_name, surname
+from common.queue_rules import QueueRules
 from engine_clinic import build_hospital
 
 

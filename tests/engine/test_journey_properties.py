@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from caller.config import hospital_from_dict
+from common.config import hospital_from_dict
 from caller.engine import ordering
 from caller.engine.engine import QueueEngine
 from caller.engine.model import RoomState, RuleError, Visit, VisitState

@@ -72,7 +72,7 @@ def oru(charset: str, patient: str, filler: str, status: str = "F", wbc: str = "
                    f"ORC|RE|{filler}|{filler}",
                    f"OBR|1|{filler}|{filler}|CBC^血常规^L|||20261123073000||||||||^静脉血|||||||20261123081500|||{status}"
                    f"|||||||lab02&周&雪梅||lab01&李&建华",
-                   f"OBX|1|NM|WBC^白细胞计数^L||{wbc}|10^9/L|3.5-9.5|H|||{status}",
+                   f"OBX|1|NM|WBC^白细胞计数^L||{wbc}|10\\S\\9/L|3.5-9.5|H|||{status}",
                    f"OBX|2|NM|HGB^血红蛋白^L||135|g/L|130-175|N|||{status}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from caller.config import DEMO_CONFIG, load_hospital
+from common.config import DEMO_CONFIG, load_hospital
 from records.his.testing import Hl7Peer, with_his
 from records.testing import serve_records
 

@@ -161,10 +161,10 @@ def test_a_reversal_the_platform_cannot_take_now_is_retried_from_the_outbox(kios
     s, refused = kiosk.post("/records/payments", {"patient_id": p["patient_id"], "bill_ids": [bill["bill_id"]],
                                                   "amount_fen": 10000})
     assert s == 409 and refused["error"]["code"] == "bill_in_settlement"  # never paid twice meanwhile
-    outbox = live.app.state.service.notify.outbox
+    outbox = live.app.state.insurance.outbox
     for _ in range(6):  # the sender retries with backoff; time moves on until the platform takes it
         clock.advance(seconds=120)
-        live.app.state.service.notify.sender.wake()
+        live.app.state.insurance.outbox.wake()
         if kiosk.ok("GET", f"/records/insurance/claims/{claim['claim_id']}")["state"] == "reversed":
             break
         import time

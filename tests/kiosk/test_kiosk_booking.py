@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from caller.client import CallerClient
+from client.http import CallerClient
 from caller.testing import DEMO_TOKENS
 
 from tests.kiosk.kiosk_driver import choose, click, pay_current_order, register_until, wait_screen

@@ -1,7 +1,7 @@
 """Elderly mode lists departments by today's use: the busiest first, so fewer items a page still means page 1."""
 from __future__ import annotations
 
-from caller.client import CallerClient
+from client.http import CallerClient
 from caller.testing import DEMO_TOKENS
 from records.ids import make_id_number
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from caller.client import CallerClient
+from client.http import CallerClient
 from caller.testing import DEMO_TOKENS
 
 from tests.kiosk.kiosk_driver import choose, click, input_method_types, pay_current_order, type_keys, visible_texts, wait_screen
@@ -27,8 +27,7 @@ def add_newborn(qtbot, kiosk, name: str = "李小雨") -> None:
     type_keys(qtbot, birth.keypad, "20240315")
     click(qtbot, birth.keypad.ok)
     assert "性别" in birth.error.text()  # nothing chosen yet: said, nothing sent
-    click(qtbot, birth.sex_buttons[1])
-    click(qtbot, birth.keypad.ok)
+    click(qtbot, birth.sex_buttons[1])  # the date typed: choosing the sex goes on by itself
     named = wait_screen(qtbot, kiosk, "child_name")
     input_method_types(named.edit, name)
     click(qtbot, named.confirm_button)
@@ -125,7 +124,7 @@ def test_a_kiosk_may_not_create_family_for_someone_it_acts_for(service):
     child = kiosk.request("POST", f"/records/patients/{parent_id}/family",
                           json_body={"name": "张小宝", "gender": "男", "birth_date": "2025-01-02"})
     child_id = child["patient"]["patient_id"]
-    from caller.client import CallerError
+    from client.http import CallerError
     import pytest
 
     with pytest.raises(CallerError) as refused:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from caller.client import CallerClient
+from client.http import CallerClient
 from caller.testing import DEMO_TOKENS, free_port, run_service_process
 from hardware.payment import Outcome
 

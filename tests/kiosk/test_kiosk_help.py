@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from caller.client import CallerClient
+from client.http import CallerClient
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, free_port
 from caller_console.app import open_console
 from kiosk.backend import Backend

@@ -4,7 +4,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from caller.client import CallerClient
+from client.http import CallerClient
 from caller.testing import DEMO_TOKENS
 from hardware.printer import decode_for
 from hardware.printer.decode import QRCode, text_lines

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from caller.client import CallerClient, CallerError
-from caller.config import DEMO_CONFIG, load_hospital
-from caller.notify.settings import NotifySettings, SmsSettings
+from client.http import CallerClient, CallerError
+from common.config import DEMO_CONFIG, load_hospital
+from common.notify_settings import NotifySettings, SmsSettings
 from caller.notify.simulator import GatewaySimulator
 from caller.testing import DEMO_TOKENS, run_service
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from caller.client import CallerClient, CallerError
+from client.http import CallerClient, CallerError
 from caller.testing import DEMO_TOKENS
 
 from tests.kiosk.kiosk_driver import choose, click, pay_current_order, register_until, wait_screen

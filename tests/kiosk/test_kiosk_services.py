@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from caller.client import CallerClient
+from client.http import CallerClient
 from caller.testing import DEMO_TOKENS
 from hardware.printer import decode_for
 from hardware.printer.decode import text_lines

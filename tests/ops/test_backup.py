@@ -9,7 +9,7 @@ import time
 
 import httpx
 
-from caller.client import CallerClient
+from client.http import CallerClient
 from caller.ops.backup import keep
 from caller.testing import DEMO_TOKENS, REPO, run_service_process
 

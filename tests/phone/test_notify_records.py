@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from caller.client import CallerClient
+from client.http import CallerClient
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, free_port, run_service
 from records.ids import make_id_number
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from caller.client import CallerError
+from client.http import CallerError
 from caller.testing import DEMO_TOKENS
 
 from tests.phone.conftest import waiting

@@ -4,8 +4,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from caller.client import CallerClient
-from caller.config import DEMO_CONFIG
+from client.http import CallerClient
+from common.config import DEMO_CONFIG
 from caller.notify.simulator import GatewaySimulator
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, free_port, run_service_process
 

@@ -9,8 +9,8 @@ from datetime import datetime
 
 import pytest
 
-from caller.client import CallerClient, CallerError
-from caller.notify.settings import WeChatSettings
+from client.http import CallerClient, CallerError
+from common.notify_settings import WeChatSettings
 from caller.testing import DEMO_TOKENS, ManualClock, run_service
 from records.ids import make_id_number
 

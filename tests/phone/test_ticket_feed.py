@@ -9,7 +9,7 @@ from datetime import datetime
 from caller.api.app import create_app
 from caller.api.models import RegisterBody
 from caller.auth import Principal
-from caller.config import DEMO_CONFIG, load_hospital
+from common.config import DEMO_CONFIG, load_hospital
 from caller.testing import ManualClock
 from caller.ticket_feed import CHUNK
 

@@ -102,7 +102,7 @@ def test_guessed_old_or_malformed_links_find_nothing(live, kiosk, nurse, clock):
 
 
 def test_link_survives_a_restart_of_the_service(hospital, tmp_path, clock):
-    from caller.client import CallerClient
+    from client.http import CallerClient
     from caller.testing import DEMO_TOKENS, run_service
 
     db = tmp_path / "hospital.db"

@@ -3,7 +3,7 @@ name hypothesis can make."""
 import pytest
 from hypothesis import given, strategies as st
 
-import privacy
+from common import privacy
 
 NAMES = [
     ("李", "*", "患者"),

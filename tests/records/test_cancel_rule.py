@@ -64,7 +64,7 @@ def test_slot_start_rule_refuses_once_the_slot_has_started(tmp_path):
 
 @pytest.mark.parametrize("value", ["called", "slot_start"])
 def test_the_rule_is_read_from_the_hospital_file(value):
-    from caller.config import load_hospital
+    from common.config import load_hospital
     from kiosk.layout_check import DEMO_HOSPITAL
     from records.settings import settings_from_config
 

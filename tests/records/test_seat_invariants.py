@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from caller.config import DEMO_CONFIG, load_hospital
+from common.config import DEMO_CONFIG, load_hospital
 from caller.testing import ManualClock
 from records.backend import open_records
 from records.errors import RecordsError

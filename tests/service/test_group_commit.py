@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from caller.api.models import RegisterBody
 from caller.auth import Principal
-from caller.config import DEMO_CONFIG, load_hospital
+from common.config import DEMO_CONFIG, load_hospital
 from caller.engine.engine import QueueEngine
 from caller.service import CallerService
 from caller.store import StorageError

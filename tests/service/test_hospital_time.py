@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from caller.client import CallerClient
-from caller.clock import HospitalClock, ServiceClock
+from client.http import CallerClient
+from common.clock import HospitalClock, ServiceClock
 from caller.testing import DEMO_TOKENS, run_service, run_service_process, wait_healthy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -81,7 +81,7 @@ def test_the_service_process_on_a_utc_machine_serves_hospital_time(tmp_path):
 
 
 def test_a_screen_with_a_fast_clock_shows_the_services_time_and_reports_the_drift(qtbot, tmp_path):
-    from display.link import EventLink
+    from client.link import EventLink
 
     fast = ServiceClock(local=lambda: time.time() + 42.0)  # this screen's clock is 42 s ahead
     with run_service(db_path=tmp_path / "h.db") as live, CallerClient(live, DEMO_TOKENS["admin"]) as admin:
@@ -113,7 +113,7 @@ def test_a_kiosk_slip_prints_the_services_time_not_its_own(tmp_path):
 
 
 def test_no_part_reads_the_machines_local_clock():
-    """Every day, slot and printed time goes through caller.clock; a stray datetime.now() would bring the bug back."""
+    """Every day, slot and printed time goes through common.clock; a stray datetime.now() would bring the bug back."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     offenders = []
     for package in ("caller", "records", "kiosk", "caller_console", "display", "demo", "uikit", "bench", "cockpit"):
@@ -128,3 +128,23 @@ def test_no_part_reads_the_machines_local_clock():
                                                        "QDateTime.currentDateTime(", "time.localtime(")):
                             offenders.append(f"{os.path.relpath(path, root)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_a_kiosk_keeps_step_with_a_demo_service_whose_clock_runs_fast(tmp_path):
+    """The demo's service runs 40 times faster than the wall: between two measures the kiosk's clock (and so its
+    screens and slips) runs as fast, instead of falling 35 minutes behind in the minute between measures."""
+    from demo.clock import SimClock
+    from kiosk.backend import Backend
+
+    start = datetime(2026, 11, 23, 8, 0, 0)
+    wall = [1_000_000.0]
+    sim = SimClock(start, wall[0], 40.0, wall=lambda: wall[0])
+    with run_service(db_path=tmp_path / "h.db", clock=sim) as live:
+        backend = Backend(live, DEMO_TOKENS["kiosk"])
+        backend.clock.local = lambda: wall[0]
+        health = backend.check_clock()
+        assert backend.clock.rate == 40.0 and health.status.value == "ok"  # a demo's clock is no NTP fault
+        wall[0] += 60  # a real minute later, before the next measure
+        shown = backend.clock()
+        backend.close()
+    assert abs((shown - sim()).total_seconds()) < 5 and shown.strftime("%H:%M") == "08:40"

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from caller.client import CallerError
-from caller.client import CallerClient, EventSubscriber
+from client.http import CallerError
+from client.http import CallerClient, EventSubscriber
 from caller.engine.model import RuleError
 from caller.testing import DEMO_PASSWORD as PASSWORD
 from caller.testing import DEMO_TOKENS as T
@@ -127,7 +127,7 @@ def test_window_staff_work_only_their_own_area(live, seen_patient):
 def test_the_seam_keeps_orders_through_a_restart(hospital, tmp_path, clock):
     """HIS orders through CallerService.open_steps: durable, and the same order number opens once."""
     from caller.auth import Principal
-    from caller.wire import Order
+    from common.wire import Order
 
     db = tmp_path / "caller.db"
     his = Principal(role="admin", device="his", user=None)

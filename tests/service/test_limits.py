@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from caller.api.app import create_app
-from caller.config import DEMO_CONFIG, load_hospital
+from common.config import DEMO_CONFIG, load_hospital
 from caller.testing import DEMO_TOKENS, ManualClock, run_service
 
 ADMIN = {"Authorization": f"Bearer {DEMO_TOKENS['admin']}"}

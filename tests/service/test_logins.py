@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 import caller.auth
-from caller.client import CallerClient, CallerError
-from caller.passwords import hash_password, verify_password
+from client.http import CallerClient, CallerError
+from common.passwords import hash_password, verify_password
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS as T
 
 

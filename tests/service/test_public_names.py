@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caller.api.app import create_app
-from caller.config import DEMO_CONFIG, load_hospital
+from common.config import DEMO_CONFIG, load_hospital
 from caller.testing import DEMO_TOKENS, ManualClock
 
 RARE = "鑫淼焱垚犇骉羴舙龘靐齉鱻猋麤毳"

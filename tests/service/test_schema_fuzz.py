@@ -14,7 +14,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
 
 from caller.api.app import create_app
-from caller.config import DEMO_CONFIG, load_hospital
+from common.config import DEMO_CONFIG, load_hospital
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, ManualClock
 
 EXAMPLES_PER_OPERATION = 2

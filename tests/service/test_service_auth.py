@@ -7,7 +7,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from caller.client import CallerClient, CallerError
+from client.http import CallerClient, CallerError
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS as T
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from caller.client import CallerClient
+from client.http import CallerClient
 from caller.testing import DEMO_PASSWORD as PASSWORD
 from caller.testing import DEMO_TOKENS as T
 

@@ -8,7 +8,7 @@ import time
 import httpx
 from websockets.sync.client import connect
 
-from caller.client import EventSubscriber
+from client.http import EventSubscriber
 from caller.testing import DEMO_TOKENS as T
 
 

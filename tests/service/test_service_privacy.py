@@ -6,7 +6,7 @@ import re
 
 from websockets.sync.client import connect
 
-from caller.client import CallerClient
+from client.http import CallerClient
 from caller.testing import DEMO_TOKENS as T
 
 ID_NUMBER = "11010519491231002X"

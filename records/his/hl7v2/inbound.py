@@ -29,6 +29,7 @@ import hl7
 
 from records.audit import Actor, actor_scope
 from records.errors import RecordsError
+from records.his import local as local_store
 from records.his.hl7v2 import codec
 from records.his.hl7v2.codec import Hl7Reject, components, repeats, seg_field, segments
 from records.ids import birth_date_from_id, check_id_number, gender_from_id
@@ -219,48 +220,17 @@ class Inbound:
             except RecordsError:
                 raise Hl7Reject("AE", f"PID-3 resident ID number {ids['id_number'][:6]}… is not valid (GB 11643)",
                                 "102") from None
-        local = None
-        if ids.get("his"):
-            row = conn.execute("SELECT local_id FROM his_ids WHERE kind = 'patient' AND his_id = ?",
-                               (ids["his"],)).fetchone()
-            local = int(row[0]) if row else None
-        if local is None and number:
-            row = conn.execute("SELECT id FROM rec_patients WHERE id_number = ?", (number,)).fetchone()
-            local = int(row[0]) if row else None
-        if local is None and ids.get("card"):
-            row = conn.execute("SELECT id FROM rec_patients WHERE medical_card_no = ?", (ids["card"],)).fetchone()
-            local = int(row[0]) if row else None
         fields = self._patient_fields(pid)
         if number:
             fields["gender"] = fields["gender"] or gender_from_id(number)
             fields["birth_date"] = fields["birth_date"] or birth_date_from_id(number)
+        if not create and local_store.find_patient(conn, ids.get("his"), number, ids.get("card")) is None:
+            raise Hl7Reject("AE", f"patient {ids.get('his') or ids.get('card')} is not known here", "204")
+        local = local_store.save_patient(conn, self.records, self.clock(), ids.get("his"), number, ids.get("card"),
+                                         fields, update)
         if local is None:
-            if not create:
-                raise Hl7Reject("AE", f"patient {ids.get('his') or ids.get('card')} is not known here", "204")
-            if not fields["name"]:
-                raise Hl7Reject("AE", "PID-5 (patient name) is empty", "101")
-            local = conn.execute(
-                "INSERT INTO rec_patients (id_number, id_kind, name, gender, birth_date, address, phone, "
-                "medical_card_no, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'his', ?) RETURNING id",
-                (number, "resident" if number else None, fields["name"], fields["gender"], fields["birth_date"],
-                 fields["address"], fields["phone"], ids.get("card"), _iso(self.clock()))).fetchone()[0]
-            self.records.core.audit(conn, "patient_created", after="created", patient_id=local, source="his",
-                                    his_id=ids.get("his"))
-        elif update:
-            changes = {k: v for k, v in fields.items() if v}
-            if number:
-                changes["id_number"] = number
-            if ids.get("card"):
-                changes["medical_card_no"] = ids["card"]
-            if changes:
-                conn.execute(f"UPDATE rec_patients SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
-                             (*changes.values(), local))
-                self.records.core.audit(conn, "patient_updated", patient_id=local, source="his",
-                                        fields=sorted(changes))
-        if ids.get("his"):
-            conn.execute("INSERT INTO his_ids (kind, his_id, local_id) VALUES ('patient', ?, ?) "
-                         "ON CONFLICT (kind, his_id) DO UPDATE SET local_id = excluded.local_id", (ids["his"], local))
-        return int(local)
+            raise Hl7Reject("AE", "PID-5 (patient name) is empty", "101")
+        return local
 
     def _adt_register(self, conn: Any, message: hl7.Message) -> Applied:
         patient = self.patient(conn, message, update=True)
@@ -508,30 +478,8 @@ class Inbound:
             items.append(item)
         if not items:
             raise Hl7Reject("AE", f"report {key} has no OBX results", "100")
-        known = conn.execute("SELECT local_id FROM his_ids WHERE kind = 'report' AND his_id = ?", (key,)).fetchone()
-        if known is not None:  # corrected results: the items are replaced
-            report = int(known[0])
-            conn.execute("DELETE FROM rec_report_items WHERE report_id = ?", (report,))
-            conn.execute("UPDATE rec_reports SET title = ?, sampled_at = ?, ready_at = ? WHERE id = ?",
-                         (title, _iso(sampled), _iso(ready), report))
-            from records.reports import flag_for
-            conn.executemany(
-                "INSERT INTO rec_report_items (report_id, seq, code, name, result, unit, ref_low, ref_high, ref_text, flag)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(report, n, i["code"], i["name"], i["result"], i["unit"], i["ref_low"], i["ref_high"], i["ref_text"],
-                  i.get("flag", flag_for(i["result"], i["ref_low"], i["ref_high"]))) for n, i in enumerate(items, 1)])
-        else:
-            report = self.records.add_report(patient, title, sampled, ready, items, specimen=specimen)
-            conn.execute("INSERT INTO his_ids (kind, his_id, local_id) VALUES ('report', ?, ?)", (key, report))
-        if status in ("F", "C"):
-            row = conn.execute("SELECT released_at FROM rec_reports WHERE id = ?", (report,)).fetchone()
-            if not row[0]:
-                conn.execute("UPDATE rec_reports SET verified_by_1 = ?, verified_by_2 = ?, released_at = ? WHERE id = ?",
-                             (tester, verifier, _iso(now), report))
-                self.records.core.audit(conn, "report_released", before="pending", after="released", report_id=report,
-                                        patient_id=patient, source="his", his_id=key)
-                self.records.core.tell(conn, "notify_patient", patient, "report_ready", f"report:{report}", title=title)
-        return report
+        return local_store.save_report(conn, self.records, self.clock, patient, key, title, sampled, ready, items,
+                                       specimen, status in ("F", "C"), tester, verifier)
 
     # ------------------------------------------------------------------------------------------ charges
     KINDS = {"DRUG": "drug", "RX": "drug", "MED": "drug", "EXAM": "exam", "LAB": "exam", "RAD": "exam"}

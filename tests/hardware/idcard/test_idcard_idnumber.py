@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from privacy import mask_id_number
+from common.privacy import mask_id_number
 from hardware.idcard.idnumber import (
     MSG_AREA, MSG_BIRTH, MSG_CHARS, MSG_CHECK, MSG_EMPTY, MSG_LENGTH,
     check_char, make_id_number, validate_id_number,

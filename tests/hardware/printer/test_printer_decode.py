@@ -17,7 +17,7 @@ from hardware.printer.decode import (
     scan,
 )
 from hardware.printer.documents import render_report, render_ticket, sample_documents
-from hardware.printer.profiles import GENERIC_58_GBK, RASTER_QR_58_GBK
+from common.printer_profiles import GENERIC_58_GBK, RASTER_QR_58_GBK
 from hardware.printer.simulator import SimulatedPrinter
 from hardware.printer.status import parse_status, status_reply
 

@@ -20,7 +20,7 @@ from hardware.printer import (
     render_ticket,
 )
 from hardware.printer.decode import QRCode, RasterImage, text_lines
-from hardware.printer.profiles import GENERIC_58_GBK, RASTER_QR_58_GBK
+from common.printer_profiles import GENERIC_58_GBK, RASTER_QR_58_GBK
 from hardware.printer.simulator import SimulatedPrinter, TcpPrinterSimulator
 
 ROOT = Path(__file__).resolve().parents[3]

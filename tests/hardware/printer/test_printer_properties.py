@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hardware.printer.decode import Cut, LineFeed, QRCode, RasterImage, Text, decode_for, text_lines
 from hardware.printer.documents import ReceiptLine, render_receipt, render_ticket
 from hardware.printer.layout import format_fen, text_columns
-from hardware.printer.profiles import GB18030_80_NATIVE_QR, GENERIC_58_GBK, GENERIC_80_GBK
+from common.printer_profiles import GB18030_80_NATIVE_QR, GENERIC_58_GBK, GENERIC_80_GBK
 
 CHINESE = st.text(alphabet=st.sampled_from(list("门诊楼住院部内外科儿妇产眼耳鼻喉口腔皮肤层号室区东西南北侧电梯右转左")),
                   min_size=1, max_size=30)

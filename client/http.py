@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable
 
 import httpx
 
-from refusal import Refusal
+from common.refusal import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -310,13 +310,13 @@ class CallerClient:
     # ------------------------------------------------------------- journeys (docs/journey.md)
     def orders(self, visit_id: str, orders: list[dict], *, flags: list[str] | None = None,
                pay_at_window: bool = False, idempotency_key: str | None = None) -> dict:
-        """开单: open the steps of ``orders`` (caller.wire.Order as dicts) on the visit's journey."""
+        """开单: open the steps of ``orders`` (common.wire.Order as dicts) on the visit's journey."""
         return self._command(f"/visits/{visit_id}/orders", {
             "orders": orders, "flags": flags or [], "pay_at_window": pay_at_window,
             "idempotency_key": idempotency_key or new_idempotency_key()})
 
     def journey(self, visit_id: str) -> dict:
-        """The whole journey (caller.wire.JourneyStatus) of a visit or any of its steps."""
+        """The whole journey (common.wire.JourneyStatus) of a visit or any of its steps."""
         return self.request("GET", f"/visits/{visit_id}/journey")
 
     def pay_step(self, visit_id: str) -> dict:
@@ -583,7 +583,7 @@ def service_from_args(args: Any, environ: dict[str, str] | None = None) -> str:
     given = ",".join(getattr(args, "service", None) or []) or env.get(SERVICE_ENV, "")
     config = getattr(args, "config", None) or env.get("HOSPITAL_CONFIG")
     if not given.strip(",") and config:
-        from caller.config import ConfigError, load_hospital
+        from common.config import ConfigError, load_hospital
 
         try:
             given = ",".join(load_hospital(config).hospital.services)
