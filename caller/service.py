@@ -652,8 +652,6 @@ class CallerService:
     def journey_of_code(self, code: str) -> str:
         """The journey (clinic visit id) a scanned or typed code names: the ticket QR's page key, the guide slip's
         code (the same key), or today's ticket number (A015). 404 when it names nothing of today."""
-        from caller.api.errors import not_found
-
         code = code.strip()
         token = code.rsplit("/t/", 1)[-1]
         with self.lock:
