@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
-import statistics
 import tempfile
 import threading
 import time

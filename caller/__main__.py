@@ -318,8 +318,8 @@ def simulate_cmd(args: argparse.Namespace) -> int:
     import sqlite3
     from datetime import date
 
-    from caller.store import is_postgres_url, plain_connection
     from caller import simulate
+    from caller.store import is_postgres_url, plain_connection
 
     config = _load_or_exit(args.config)
     day = date.fromisoformat(args.day)

@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from caller.store import Store
 from common.config import Device, HospitalConfig
 from common.passwords import verify_password, verify_unknown_user
-from caller.store import Store
 from common.refusal import Refusal
 
 log = logging.getLogger("caller.auth")

@@ -29,9 +29,9 @@ from typing import Any, Callable
 
 import psycopg
 
-from common.clock import HospitalClock
 from caller.pgdb import PgConnection, PgReaders, RetryOnce, connect
 from caller.store import DURABLE_SYNCHRONOUS, MIGRATIONS, SCHEMA, StorageError, Store, is_postgres_url
+from common.clock import HospitalClock
 
 log = logging.getLogger("caller.store")
 

@@ -17,29 +17,29 @@ from typing import Any, Callable
 
 from caller import views
 from caller.auth import Authenticator, Principal
-from common.clock import HospitalClock, with_zone, zone
-from common.config import HospitalConfig, hospital_public
-from common.device_settings import KioskSettings
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, RoomState, RuleError, Visit
-from common.device_health import PART_ZH, PROBLEMS, HealthView, alert_data, evaluate
 from caller.events import EventHub
+from caller.help import HelpCall
+from caller.notify.notifications import Notifications
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
-from caller.help import HelpCall
 from caller.pgstore import open_store
-from common.refusal import Refusal, not_found
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store, dumps
 from caller.journey_view import journey_status, specimen_labels
-from common.wire import BroadcastData, Order
-from caller.writer import CommandWriter, Queued
-from hardware.speech.normalize import speakable
-from caller.notify.notifications import Notifications
 from caller.ticket_links import TicketLinks, load_or_create_secret
+from caller.writer import CommandWriter, Queued
 from cockpit import rollups, sources
 from cockpit.estimate import Estimate, estimate
 from cockpit.facts import channel_of
 from cockpit.kpis import target_problems
+from common.clock import HospitalClock, with_zone, zone
+from common.config import HospitalConfig, hospital_public
+from common.device_health import PART_ZH, PROBLEMS, HealthView, alert_data, evaluate
+from common.device_settings import KioskSettings
+from common.refusal import Refusal, not_found
+from common.wire import BroadcastData, Order
+from hardware.speech.normalize import speakable
 
 log = logging.getLogger("caller.service")
 
@@ -197,9 +197,9 @@ class CallerService:
         Refused (ConfigError, nothing changed) when it would orphan today's queued patients or change the time
         zone. Devices, users, rules, notices, schedules and fees apply at once; every reload is audited.
         """
-        from common.config import ConfigError
         from caller.engine.model import FINAL_STATES
         from caller.ops.reload import config_changes, reload_problems
+        from common.config import ConfigError
 
         with self.lock:
             today = self.clock().date()

@@ -25,8 +25,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from cockpit.estimate import estimate
-
 WALK_IN = timedelta(minutes=1)
 RECALL_AFTER = timedelta(minutes=15)  # a missed patient who was recalled that day comes back this much later
 NO_SHOW_AFTER = timedelta(minutes=3)
@@ -164,11 +162,11 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, rooms: list[str] 
            with_estimates: bool = False) -> Outcome:
     """Run the day through a fresh in-memory caller service (the real engine, rules and placement). `rooms`: the
     rooms that work (None: every room of the arrivals' departments)."""
-    from cockpit.sources import within_sessions
     from caller.api.models import RegisterBody
     from caller.auth import Principal
     from caller.engine.model import RuleError
     from caller.service import CallerService
+    from cockpit.sources import within_sessions
     from common.clock import ManualClock
 
     depts = {a.dept for a in arrivals}

@@ -34,8 +34,7 @@ import sqlite_utils
 
 from common.clock import HospitalClock
 from common.refusal import Refusal
-from common.sqldialect import begin_write, has_table
-
+from common.sqldialect import has_table
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per call
 

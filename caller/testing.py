@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator
 
 import httpx
 
-from common.clock import ManualClock  # tests import the movable clock from here too
+from common.clock import ManualClock  # noqa: F401 (tests import the movable clock from here too)
 from common.config import DEMO_CONFIG, HospitalConfig, load_hospital
 from common.demo_accounts import DEMO_PASSWORD, DEMO_TOKENS  # noqa: F401 (tests import them from here too)
 

@@ -17,14 +17,13 @@ Everything here runs on the server's event loop, like the hub.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import deque
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from caller.engine.model import UnknownThing
-from caller.store import EventRow
+from caller.store import EventRow, dumps
 
 if TYPE_CHECKING:
     from caller.engine.model import Visit
@@ -43,7 +42,6 @@ _STATUS_KEYS = ("ticket", "name", "state", "ahead", "position", "estimate_minute
                 "estimate_max", "call_count", "dept_name", "room_name", "doctor_name", "why_zh", "why_en", "late",
                 "recalled", "number_kind")
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, float] | None = None,
@@ -79,7 +77,7 @@ def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, flo
 def sse(event: str, data: dict | None = None, seq: int | None = None) -> bytes:
     """One Server-Sent Events message."""
     head = f"id: {seq}\n" if seq is not None else ""
-    return f"{head}event: {event}\ndata: {_ENCODER.encode(data or {})}\n\n".encode()
+    return f"{head}event: {event}\ndata: {dumps(data or {})}\n\n".encode()
 
 
 class TicketPage:
@@ -175,7 +173,7 @@ class TicketFeed:
             place = self._positions(visit.area_id, seq).get(visit_id)  # an area's pages share one pass
             why = self._area_whys(visit.area_id, seq).get(visit_id) if place is not None else None
             status = phone_status(service, visit, place, why)
-        text = _ENCODER.encode(status)
+        text = dumps(status)
         self._last[visit_id] = text.encode()
         return f"id: {seq}\nevent: status\ndata: {text}\n\n".encode()
 
@@ -278,7 +276,7 @@ class TicketFeed:
             place = self._positions(visit.area_id, seq).get(visit_id)  # None (not waiting): position() answers
             why = self._area_whys(visit.area_id, seq).get(visit_id) if place is not None else None
             status = phone_status(service, visit, place, why)
-            text = _ENCODER.encode(status).encode()
+            text = dumps(status).encode()
             if text == self._last.get(visit_id):
                 continue
             self._last[visit_id] = text

@@ -6,11 +6,10 @@ The shapes are the models of common/wire.py (docs/events.md is generated from th
 from __future__ import annotations
 
 from datetime import datetime
-from statistics import median
 from typing import Any
 
-from common.config import HospitalConfig
 from caller.engine.model import Change, EngineEvent, Visit, VisitState
+from common.config import HospitalConfig
 from common.wire import PUBLIC, STAFF, visit_item
 
 CallerService = Any  # caller.service.CallerService; not imported, because the service imports this module

@@ -14,22 +14,31 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMainWindow,
-    QPushButton, QVBoxLayout, QWidget,
+    QApplication,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
-from client.http import CallerClient, CallerError
-from common.clock import ServiceClock
-from common.queue_delta import apply_delta
-from common.wire import CallData, RoomData, snapshot_of
 from caller_console.actions import ACTIONS, key_map_text
 from caller_console.commands import ConsoleCommands
 from caller_console.devices import HEALTH_ZH, DevicesTable, devices_of_area
 from caller_console.help_bar import ACK_KEY, HelpBar
 from caller_console.model import ID_NUMBER, ConsoleView, Row, build_view, matches
-from common.privacy import mask_id_number
 from caller_console.panes import Pane
 from caller_console.toast import Toast
+from client.http import CallerClient, CallerError
+from common.clock import ServiceClock
+from common.privacy import mask_id_number
+from common.queue_delta import apply_delta
+from common.wire import CallData, RoomData, snapshot_of
 
 CHIME = Path(__file__).resolve().parent.parent / "assets" / "sounds" / "chime.wav"
 ROLE_ZH = {"nurse": "护士", "doctor": "医生", "admin": "管理员"}
@@ -100,6 +109,8 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.area_combo = QComboBox()
         self.room_combo = QComboBox()
         self.link_label = QLabel()
+        self.his_label = QLabel()  # the hospital's HIS: its link and backlog (hidden with local records)
+        self.his_label.hide()
         for area in self._my_areas():
             self.area_combo.addItem(area["name"], area["id"])
         self.area_combo.setCurrentIndex(max(0, self.area_combo.findData(self.area_id)))
@@ -112,6 +123,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         top.addWidget(self.area_combo)
         top.addWidget(QLabel("诊室"))
         top.addWidget(self.room_combo)
+        top.addWidget(self.his_label)
         top.addWidget(self.link_label)
 
         self.alert_label = QLabel()
@@ -251,6 +263,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.runner.submit("alerts", self.client.wait_alerts)
         self.runner.submit("devices", self.client.devices)
         self.runner.submit("help_calls", self.client.open_help_calls, self.area_id)
+        self.runner.submit("his", self.client.request, "GET", "/records/his/status")
         self.sync_clock()
 
     def sync_clock(self) -> None:
@@ -506,6 +519,27 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self._show_help()  # how long each call has waited
         self.sync_clock()
         self.runner.submit("devices", self.client.devices)
+        self.runner.submit("his", self.client.request, "GET", "/records/his/status")
+
+    def show_his(self, status: dict[str, Any]) -> None:
+        """The HIS link in the top bar: normal, or away with its backlog, oldest message and errors."""
+        if status.get("driver", "local") == "local":
+            self.his_label.hide()
+            return
+        backlog = status.get("backlog") or {}
+        waiting = int(backlog.get("waiting") or 0)
+        errors = sum(int(n) for n in (status.get("errors") or {}).values())
+        if status.get("away"):
+            oldest = str(backlog.get("oldest_waiting") or "")[11:16]
+            text = f"HIS 连接中断：待发 {waiting} 条" + (f"（最早 {oldest}）" if oldest else "") + f"，错误 {errors}"
+            style = "background: #c1121f; color: white; font-weight: bold; padding: 4px;"
+        else:
+            text = f"HIS 正常：待发 {waiting} 条，错误 {errors}"
+            style = "color: #1b5e20; padding: 4px;"
+        self.his_label.setText(text)
+        self.his_label.setToolTip(str(status.get("last_error") or ""))
+        self.his_label.setStyleSheet(style)
+        self.his_label.show()
 
     # ------------------------------------------------------------------ answers
     @Slot(str, object)
@@ -523,6 +557,9 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             self._show_devices(result or [])
             return
         if tag == "heartbeat":
+            return
+        if tag == "his":
+            self.show_his(result or {})
             return
         if tag == "help_calls":
             for call in result or []:
@@ -563,7 +600,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
     def _on_failed(self, tag: str, error: CallerError) -> None:
         if error.code in ("unreachable", "standby"):  # standby: a takeover is under way
             self.set_online(False)
-        if tag in ("alerts", "devices", "clock", "clock_report", "help_calls", "heartbeat"):
+        if tag in ("alerts", "devices", "clock", "clock_report", "help_calls", "heartbeat", "his"):
             return
         self.statusBar().showMessage(error.message_zh, 15000)
         anchor = self.help_bar if tag.startswith("help") else self.buttons.get(tag)

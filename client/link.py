@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from client.health import HealthLoop, HealthState
 from client.http import EventSubscriber
 from common.clock import ServiceClock
-from client.health import HealthLoop, HealthState
 
 HEALTH_INTERVAL_S = 15.0
 

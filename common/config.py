@@ -16,10 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from common.clock import DEFAULT_TIMEZONE, zone
 from common.device_settings import DeviceSettings, KioskSettings, model_for
-from common.queue_rules import QueueRules
-from common.notify_settings import NotifySettings
 from common.his_settings import HisSettings
+from common.notify_settings import NotifySettings
 from common.passwords import is_password_hash
+from common.queue_rules import QueueRules
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

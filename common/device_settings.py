@@ -14,8 +14,16 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import (AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError,
-                      field_validator)
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    field_validator,
+)
 
 from common.passwords import is_password_hash
 from common.printer_profiles import PROFILES

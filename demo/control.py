@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from common.clock import HospitalClock
 from demo.kiosk_patient import medical_card_qr
@@ -105,7 +104,6 @@ class ControlWindow(QWidget):
         return group
 
     def _pending(self):
-        from datetime import date
 
         pending = [o for o in self.stack.payment.provider.reconciliation(HospitalClock().today()) if o.state.value == "pending"]
         return pending[-1] if pending else None

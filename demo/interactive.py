@@ -19,11 +19,11 @@ def run_interactive(out: Path, seed: int = 7) -> int:
     from PySide6.QtWidgets import QApplication
 
     from common.config import load_hospital
+    from common.fonts import load_cjk_font
     from demo.clock import clinic_clock
     from demo.control import ControlWindow
     from demo.prepare import prepare
     from demo.stack import CONFIG, Stack
-    from common.fonts import load_cjk_font
 
     if out.exists():
         shutil.rmtree(out)

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common.clock import HospitalClock
-from client.http import CallerClient, CallerError
 from caller.testing import DEMO_TOKENS
+from client.http import CallerClient, CallerError
+from common.clock import HospitalClock
 from demo.checks import check_morning
 from demo.clock import SimClock
 from demo.desk import NurseDesk
@@ -60,8 +60,8 @@ class Morning:
         from PySide6.QtWidgets import QApplication
 
         from common.config import load_hospital
-        from demo.prepare import prepare
         from common.fonts import load_cjk_font
+        from demo.prepare import prepare
 
         if self.out.exists():
             shutil.rmtree(self.out)

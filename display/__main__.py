@@ -58,8 +58,8 @@ def _run_screen(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from display.app import make_door, make_wall
     from common.fonts import load_cjk_font
+    from display.app import make_door, make_wall
 
     app = QApplication(sys.argv[:1])
     load_cjk_font(app)

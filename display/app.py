@@ -174,8 +174,8 @@ def make_wall(base_url: str, token: str, *, config: str | Path | None = None, la
 def make_door(base_url: str, token: str, *, config: str | Path | None = None, layout: ScreenLayout | None = None,
               start: bool = True):
     """A door screen for the token's room. Returns the widget (``widget.link`` is its event link)."""
-    from display.door import DoorDisplay
     from client.link import EventLink
+    from display.door import DoorDisplay
 
     info = describe_device(base_url, token, config)
     if not info.room:

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from pydantic import ValidationError
 
+from common.privacy import mask_name
 from common.wire import (
     BroadcastData,
     CallData,
@@ -27,7 +28,6 @@ from common.wire import (
     event_time,
     snapshot_of,
 )
-from common.privacy import mask_name
 
 log = logging.getLogger(__name__)
 

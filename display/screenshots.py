@@ -12,9 +12,8 @@ through the area's console when nobody was called yet), and writes:
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from dataclasses import replace
+from pathlib import Path
 
 from client.http import CallerClient, CallerError
 from common.demo_accounts import DEMO_PASSWORD, DEMO_TOKENS

@@ -14,13 +14,12 @@ from typing import Any
 from client.http import CallerClient, CallerError
 from common.clock import ServiceClock
 from hardware.health import DeviceHealth, Health
-from kiosk.platforms import PlatformCalls
-
+from kiosk.his import HisCalls
 from kiosk.models import (
     Appointment,
     Bill,
-    BookingDay,
     BillItem,
+    BookingDay,
     CardData,
     Department,
     Doctor,
@@ -35,6 +34,7 @@ from kiosk.models import (
     VisitStatus,
     yuan,
 )
+from kiosk.platforms import PlatformCalls
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def age_text(birth: str | None, today: date) -> str:
     return f"{months}个月" if months >= 1 else f"{max(0, (today - born).days)}天"
 
 
-class Backend(PlatformCalls):
+class Backend(PlatformCalls, HisCalls):
     """``Backend(base_url, token)``; ``payment_provider`` (hardware.payment) charges scanned payment codes."""
 
     def __init__(self, base_url: str, token: str, payment_provider: Any = None, timeout: float = 5.0) -> None:
@@ -369,7 +369,8 @@ class Backend(PlatformCalls):
                       doctor_title=self.doctor_title(reg.get("doctor_id")) if doctor else "", date=reg.get("date") or "",
                       estimate_min=visit.get("estimate_min"), estimate_max=visit.get("estimate_max"),
                       registration_id=str(registration_id), doctor_en=(reg.get("doctor_name_en") or "") if doctor else "",
-                      ticket_token=str(visit.get("ticket_token") or ""))
+                      ticket_token=str(visit.get("ticket_token") or ""), late=bool(visit.get("late")),
+                      why_zh=visit.get("why_zh") or "", why_en=visit.get("why_en") or "")
 
     def doctor_title(self, doctor_id: str | None) -> str:
         """主任医师 etc. from the hospital's doctor list."""

@@ -48,8 +48,8 @@ class KeyboardPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from PySide6.QtWidgets import QHBoxLayout
         from PySide6.QtQuickWidgets import QQuickWidget
+        from PySide6.QtWidgets import QHBoxLayout
 
         self.setObjectName("Keyboard")
         self.setAttribute(Qt.WA_StyledBackground, True)

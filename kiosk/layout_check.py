@@ -101,8 +101,21 @@ def check_window(window, screen: str = "", mode: str = "") -> list[LayoutProblem
 def sample_data():
     """Departments and doctors of the demo hospital, and one patient's day."""
     from common.config import load_hospital
-    from kiosk.models import (Appointment, Bill, BillItem, BookingDay, Department, Doctor, Patient, PatientDay, Report, Reprintable, Slot,
-                              Ticket, VisitStatus)
+    from kiosk.models import (
+        Appointment,
+        Bill,
+        BillItem,
+        BookingDay,
+        Department,
+        Doctor,
+        Patient,
+        PatientDay,
+        Report,
+        Reprintable,
+        Slot,
+        Ticket,
+        VisitStatus,
+    )
 
     hospital = load_hospital(DEMO_HOSPITAL)
     areas = {a.id: a for a in hospital.areas}

@@ -166,6 +166,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     # 医保 settlement, e-health cards, e-invoices (docs/his.md): identifying by a platform's QR opens the patient
     # session like a card read; claims and invoices are the session patient's only
     ("GET", f"{V1}/records/insurance/status"): {KIOSK, CONSOLE},
+    ("GET", f"{V1}/records/his/status"): {KIOSK, CONSOLE},
     ("POST", f"{V1}/records/insurance/identify"): {KIOSK, STAFF},
     ("POST", f"{V1}/records/ehealth/identify"): {KIOSK, STAFF},
     ("POST", f"{V1}/records/insurance/claims"): {PATIENT, STAFF},

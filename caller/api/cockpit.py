@@ -21,13 +21,13 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from caller.api.errors import ApiError
-from caller.auth import COCKPIT, COCKPIT_USER_ROLES, AuthError, Principal, cockpit_device
-from common.config import ConfigError
 import cockpit
 from caller import simulate
+from caller.api.errors import ApiError
+from caller.auth import COCKPIT, COCKPIT_USER_ROLES, AuthError, Principal, cockpit_device
 from cockpit import export, report
 from cockpit.report import Scope
+from common.config import ConfigError
 
 STATIC = Path(cockpit.__file__).parent / "static"  # the pages live with the cockpit's figures
 COOKIE = "cockpit_session"

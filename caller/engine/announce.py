@@ -1,8 +1,8 @@
 """What a call says: display text and speech text (visit items for lists: common.wire.visit_item)."""
 from __future__ import annotations
 
-from common import privacy
 from caller.engine.model import Visit
+from common import privacy
 from common.queue_rules import QueueRules
 from hardware.speech.normalize import speakable, spoken_room, spoken_ticket
 

@@ -10,10 +10,10 @@ import dataclasses
 from datetime import datetime, time
 
 from caller.engine import fairness, ordering
-from caller.engine.model import FINAL_STATES, BadCommand, Change, RuleError, Visit, VisitState
+from caller.engine.model import BadCommand, Change, RuleError, Visit, VisitState
 from caller.engine.journey import JourneySteps
-from common.queue_rules import NUMBER_KINDS
 from caller.engine.state import QUEUE_STATES, _not_found
+from common.queue_rules import NUMBER_KINDS
 
 S = VisitState
 

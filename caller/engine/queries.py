@@ -5,11 +5,11 @@ import statistics
 from datetime import datetime
 from typing import Any
 
-from common import why
 from caller.engine.index import QueueIndex
 from caller.engine.model import EngineEvent, Visit, VisitState
-from common.queue_rules import QueueRules
 from caller.engine.state import QUEUE_STATES, EngineState, _not_found
+from common import why
+from common.queue_rules import QueueRules
 from common.wire import PUBLIC, STAFF, WaitAlert, visit_item
 
 S = VisitState

@@ -26,8 +26,8 @@ def serving_app(config: Any, url: str, advertise: str, *, config_path: str | Pat
 
     def build(store: Any) -> Any:
         from caller.api.app import create_app
-        from common.config import load_hospital
         from caller.service import CallerService
+        from common.config import load_hospital
 
         current = load_hospital(config_path) if config_path else config  # the file as it is now on disk
         service = CallerService(current, store)

@@ -11,7 +11,8 @@ from caller.notify import plan
 from caller.notify.adapters import notifiers as make_notifiers
 from caller.notify.model import CHANNELS, Message, Notifier, Outgoing
 from caller.notify.outbox import Outbox
-from caller.notify.reminders import EVENTS as REMINDERS, ReminderScheduler
+from caller.notify.reminders import EVENTS as REMINDERS
+from caller.notify.reminders import ReminderScheduler
 from caller.notify.sender import Sender
 from caller.notify.texts import render
 from caller.store import AuditRow, ChangeRows

@@ -5,11 +5,11 @@ import threading
 
 import serial
 
-from hardware.health import DeviceHealth, Health
+from common.printer_profiles import PrinterProfile
 from common.refusal import Refusal
+from hardware.health import DeviceHealth, Health
 
 from .documents import ReceiptDoc, ReportDoc, TicketDoc, render_receipt, render_report, render_ticket
-from common.printer_profiles import PrinterProfile
 from .status import PrinterStatus
 from .transport import Transport
 

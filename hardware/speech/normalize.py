@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import string
+
 from common.privacy import SpeechNameMode as NameMode
 from common.privacy import mask_name, spoken_name  # names: the privacy package's rules
 

@@ -7,7 +7,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
 
 from common.privacy import screen_name
-
 from kiosk.i18n import pick, tr
 from kiosk.models import Appointment, PatientDay, Reprintable, yuan
 from kiosk.widgets import Card, ChoiceList, RichButton, Screen, button, label

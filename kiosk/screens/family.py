@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QWidget
 
 from common.privacy import mask_id_number, screen_name, surname
-
 from kiosk.i18n import tr
 from kiosk.idcheck import check_id_number
 from kiosk.models import Patient

@@ -20,7 +20,7 @@ import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, AsyncIterator, Callable, Iterable
+from typing import Any, AsyncIterator, Callable, Iterable, Iterator
 
 from caller.notify.model import Message
 from caller.notify.outbox import Outbox
@@ -332,10 +332,51 @@ class HisLink:
                 "listen_port": getattr(self.listener, "port", None)}
 
 
+class HisCollector:
+    """/metrics: the HIS link's state, backlog and errors (read at scrape time)."""
+
+    def __init__(self, link: HisLink):
+        self.link = link
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        status = self.link.status()
+        driver = status["driver"]
+        up = GaugeMetricFamily("hospital_his_link_up", "1 while the HIS answers (or the driver is local), 0 while away",
+                               labels=["driver"])
+        up.add_metric([driver], 0 if status["away"] else 1)
+        yield up
+        backlog = GaugeMetricFamily("hospital_his_backlog_messages", "Messages for the HIS waiting in the outbox")
+        backlog.add_metric([], status["backlog"]["waiting"])
+        yield backlog
+        oldest = GaugeMetricFamily("hospital_his_oldest_waiting_seconds", "Age of the oldest message waiting for the HIS")
+        since = status["backlog"]["oldest_waiting"]
+        age = (self.link.service.clock() - datetime.fromisoformat(since)).total_seconds() if since else 0.0
+        oldest.add_metric([], max(0.0, age))
+        yield oldest
+        errors = CounterMetricFamily("hospital_his_errors", "HIS link errors: outage (no answer), refused (our "
+                                     "message AE/AR), inbound_ae / inbound_ar (theirs)", labels=["kind"])
+        for kind in ("outage", "refused", "inbound_ae", "inbound_ar"):
+            errors.add_metric([kind], status["errors"].get(kind, 0))
+        yield errors
+        inbound = CounterMetricFamily("hospital_his_inbound_messages", "Messages from the HIS by our ACK", labels=["ack"])
+        for code, n in sorted(status["inbound"].items()):
+            inbound.add_metric([code], n)
+        yield inbound
+
+
 def install(app: Any, service: Any, records: Any) -> HisLink:
     """Start the driver the hospital file names ([his]); `app.state.his` is the link (also for `local`)."""
+    from caller.api.app import API_PREFIX
+    from records.his.api import router
+
     link = HisLink(service, records, service.config.his)
     app.state.his = link
+    app.include_router(router, prefix=API_PREFIX)
+    metrics = getattr(service, "metrics", None)
+    if metrics is not None:
+        metrics.registry.register(HisCollector(link))
     if link.driver is not None:  # a HIS that answers questions: asked first, then the local records answer
         from records.his.backend import HisRecords
 

@@ -10,8 +10,14 @@ import pytest
 
 from caller.__main__ import main
 from common.config import DEMO_CONFIG, ConfigError, Device, hospital_from_dict, load_hospital
-from common.device_settings import (DeviceSettings, DoorSettings, KioskSettings, SpeakerSettings, WallSettings,
-                                    settings_table)
+from common.device_settings import (
+    DeviceSettings,
+    DoorSettings,
+    KioskSettings,
+    SpeakerSettings,
+    WallSettings,
+    settings_table,
+)
 from display.layout import ScreenLayout
 
 REPO = pathlib.Path(__file__).resolve().parents[2]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from client.http import CallerClient
 from caller.testing import free_port, run_service_process
+from client.http import CallerClient
 from display.app import make_door, make_speaker, make_wall
 from display.layout import ScreenLayout
 from hardware.speech import SpeechWorker

@@ -10,9 +10,9 @@ import itertools
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from common.config import hospital_from_dict
 from caller.engine.engine import QueueEngine
 from caller.engine.model import Visit
+from common.config import hospital_from_dict
 
 DAY = date(2026, 11, 23)
 

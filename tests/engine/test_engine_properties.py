@@ -5,6 +5,7 @@ import inspect
 import json
 from collections import defaultdict
 
+from engine_clinic import Clinic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -13,7 +14,6 @@ from caller.engine import ordering
 from caller.engine.engine import QueueEngine
 from caller.engine.model import STATE_CHANGES, RoomState, RuleError, Visit, VisitState
 from common.privacy import mask_name
-from engine_clinic import Clinic
 
 S = VisitState
 ROOMS = ["R1", "R2", "R3", "R4"]

@@ -5,8 +5,8 @@ import argparse
 
 import pytest
 
-from client.http import ServiceAddresses, add_service_argument, service_from_args
 from caller.ha.election import lock_key, with_keepalives
+from client.http import ServiceAddresses, add_service_argument, service_from_args
 
 A, B, C = "http://10.0.0.5:8700", "http://10.0.0.6:8700", "http://10.0.0.7:8700"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from client.http import CallerClient, CallerError, EventSubscriber
 from caller.ha.processes import ServiceProcess
-from common.config import DEMO_CONFIG
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, free_port
+from client.http import CallerClient, CallerError, EventSubscriber
+from common.config import DEMO_CONFIG
 from display.speaker import SpeakerAgent
 from hardware.speech import SpeechWorker
 from tests.pg_fixture import pg_cluster  # noqa: F401 - fixture

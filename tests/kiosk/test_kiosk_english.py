@@ -7,7 +7,6 @@ import sys
 
 from common.english import english_name, missing_english
 from kiosk.layout_check import DEMO_HOSPITAL
-
 from tests.kiosk.kiosk_driver import choose, click, place_card, type_keys, visible_texts, wait_screen
 
 

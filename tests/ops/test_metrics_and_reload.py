@@ -12,9 +12,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from caller.testing import DEMO_TOKENS, REPO, run_service, run_service_process
 from client.http import CallerClient, CallerError, EventSubscriber
 from common.config import DEMO_CONFIG
-from caller.testing import DEMO_TOKENS, REPO, run_service, run_service_process
 
 ADMIN, KIOSK, WALL = DEMO_TOKENS["admin"], DEMO_TOKENS["kiosk"], DEMO_TOKENS["wall_nk"]
 

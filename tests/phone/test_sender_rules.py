@@ -11,7 +11,6 @@ from caller.notify.simulator import GatewaySimulator
 from caller.notify.texts import render
 from caller.store import Store
 from caller.testing import ManualClock
-
 from tests.phone.conftest import SECRET, notify_settings
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from records_helpers import Api, first_slot, logged_in, new_patient
 
 from caller.testing import ManualClock
 from hardware.payment import Outcome, SimulatedProvider
 from records.testing import serve_records
-from records_helpers import Api, first_slot, logged_in, new_patient
-
 
 
 def pay(kiosk, provider, patient_id: int, reg: dict) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 from pydantic import BaseModel
 from websockets.sync.client import connect
 
-from common import wire
 from caller.events_doc import render
 from caller.testing import DEMO_TOKENS as T
+from common import wire
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

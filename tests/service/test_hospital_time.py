@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from caller.testing import DEMO_TOKENS, run_service, run_service_process, wait_healthy
 from client.http import CallerClient
 from common.clock import HospitalClock, ServiceClock
-from caller.testing import DEMO_TOKENS, run_service, run_service_process, wait_healthy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from caller.testing import DEMO_TOKENS as T
 from client.http import CallerClient, CallerError
 from common.config import DEMO_CONFIG
 from common.passwords import verify_password
-from caller.testing import DEMO_TOKENS as T
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,8 +1,8 @@
 """A retried create command with the same idempotency key returns the first result and creates nothing."""
 from __future__ import annotations
 
-from client.http import CallerClient
 from caller.testing import DEMO_TOKENS as T
+from client.http import CallerClient
 
 
 def test_retry_of_register_returns_the_first_ticket(live, kiosk):

@@ -1,7 +1,7 @@
 """The layers you see in the folders (docs/architecture.md), kept by the code and not only by the page:
 
 - `common` imports nothing of the project but itself;
-- `client` imports only `common`;
+- `client`, `uikit` and `hardware` import only `common`;
 - the apps (`kiosk`, `display`, `caller_console`, `cockpit`) import only `common`, `client`, `uikit` and `hardware`
   (and their own package): never the server `caller`, never another app;
 - `caller/service.py` imports nothing of the HTTP layer `caller/api`.
@@ -20,6 +20,8 @@ APPS = ("kiosk", "display", "caller_console", "cockpit")
 MAY_IMPORT = {
     "common": set(),
     "client": {"common"},
+    "uikit": {"common"},
+    "hardware": {"common"},
     **{app: {"common", "client", "uikit", "hardware"} for app in APPS},
 }
 

@@ -4,9 +4,6 @@ from dataclasses import replace
 import pytest
 import zxingcpp
 
-from hardware.printer.decode import ChineseMode, Cut, LineFeed, QRCode, RasterImage, Text, decode_for, text_lines
-from hardware.printer.documents import render_receipt, render_report, render_ticket
-from hardware.printer.layout import text_columns
 from common.printer_profiles import (
     CHINESE_FIRMWARE_80_GBK,
     GB18030_80_NATIVE_QR,
@@ -14,6 +11,9 @@ from common.printer_profiles import (
     RASTER_QR_58_GBK,
     RASTER_QR_80_GBK,
 )
+from hardware.printer.decode import ChineseMode, Cut, LineFeed, QRCode, RasterImage, Text, decode_for, text_lines
+from hardware.printer.documents import render_receipt, render_report, render_ticket
+from hardware.printer.layout import text_columns
 
 
 def texts(elements):

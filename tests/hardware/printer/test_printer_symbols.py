@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from common.printer_profiles import PROFILES
 from hardware.printer.decode import RasterImage, decode_for, text_lines
 from hardware.printer.layout import encodable, printable, text_columns, wrap
-from common.printer_profiles import PROFILES
 from hardware.printer.slip import SlipWriter
 
 COMMON_UNITS = [

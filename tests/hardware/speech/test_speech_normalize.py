@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.privacy import surname
 from hardware.speech.normalize import (
     DEFAULT_CALL_TEMPLATE,
     call_text,
@@ -20,7 +21,6 @@ from hardware.speech.normalize import (
     spoken_room,
     spoken_ticket,
 )
-from common.privacy import surname
 
 VOICE = "cmn-latn-pinyin"
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
