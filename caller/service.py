@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from caller import views
 from caller.auth import Authenticator, Principal
+from caller.commands import COMMANDS
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, RoomState, RuleError, Visit
 from caller.events import EventHub
@@ -46,8 +47,6 @@ log = logging.getLogger("caller.service")
 ExtraWrites = Callable[[sqlite3.Connection, dict], None]
 
 # API command name -> engine method (the others have the same name)
-ENGINE_METHODS = {"missed": "mark_missed", "away": "send_away", "back": "back_from_away",
-                  "priority": "set_priority", "room_doctor": "set_room_doctor", "triage": "set_triage"}
 BROADCASTS_KEPT = 5
 STORED_VISITS_MAX = 100_000  # visit rows kept in memory for the rollups before older days are let go
 SUB_DEVICES_MAX = 16  # parts (printer, reader, scanner, ...) one device may report health for
@@ -498,10 +497,10 @@ class CallerService:
             args = {"visit_id": args["visit_id"], "before_visit_id": self._steps_ahead(args["visit_id"], args["steps"])}
         elif command == "move_up":
             args = {"visit_id": args["visit_id"], "before_visit_id": args.get("before")}
-        method = getattr(self.engine, ENGINE_METHODS.get(command, command), None)
-        if method is None:
+        spec = COMMANDS.get(command)
+        if spec is None or spec.engine is None:
             raise BadCommand("unknown_command", "对不起，不支持这个操作。", f"Unknown command {command!r}.")
-        return method(**args, now=now, actor=actor)
+        return spec.run(self.engine, args, now=now, actor=actor)
 
     def _register(self, body: Any, now: datetime, actor: str) -> Change:
         dept = self.config.department(body.department)

@@ -184,7 +184,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             action.setShortcut(QKeySequence(spec.shortcut))
             action.setShortcutContext(Qt.WindowShortcut)
             action.setToolTip(spec.tip)
-            action.triggered.connect(getattr(self, f"do_{spec.key}"))
+            action.triggered.connect(lambda _checked=False, run=spec.run: run(self))
             self.addAction(action)
             self.actions_by_key[spec.key] = action
             button = QPushButton(f"{spec.label}  {spec.key_text}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,8 +38,9 @@ QUEUED = ("waiting", "room_waiting")
 def rows(conn: Any, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
     """Rows as dicts on either connection (records' sqlite3.Row cursor or the store's tuples)."""
     cursor = conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, tuple(r))) for r in cursor.fetchall()]
+    found = cursor.fetchall()  # first: in PostgreSQL's pipeline mode the description comes with the result
+    names = [d[0] for d in cursor.description or ()]
+    return [dict(r) if isinstance(r, Mapping) else dict(zip(names, tuple(r))) for r in found]
 
 
 def one(conn: Any, sql: str, params: tuple = ()) -> dict[str, Any] | None:
@@ -213,8 +215,8 @@ class Outbound:
         messages = [Message(key=f"his:{key}{suffix}", event=kind, channel=HIS_CHANNEL, recipient=f"patient:{patient_id}",
                             template=label, params={"patient_id": patient_id}, text=text, visit_id=None, due_at=now)
                     for suffix, label, text in self.compose(kind, facts, now)]
-        raw = getattr(conn, "raw", conn)
-        if self.outbox.enqueue(raw, messages, now):
+        # the store's own connection (records share it, and this transaction): it speaks PostgreSQL too
+        if self.outbox.enqueue(self.service.store.conn, messages, now):
             self.sender.wake()
 
     # ----------------------------------------------------------------------------------------- state
