@@ -1,7 +1,9 @@
-"""Journey routes (一票到底, docs/journey.md): orders open steps; window staff dispense, call, confirm collection,
-check patients in by their code, record preparation and report turnaround; patients read their whole journey.
+"""Journey routes (一票到底, docs/journey.md) that take more than the visit: orders open steps; window staff mark
+medicine ready at a window, confirm collection by the patient's code, check patients in by their code, record
+preparation, print labels; patients read their whole journey.
 
-Calls, recalls, missed and the rest are the queue routes (caller/api/queue.py): a step is a visit."""
+The journey commands that take nothing but the visit (dispense, settle, report-ready) get their routes from
+caller/commands.py, and calls, recalls, missed and the rest are the queue routes: a step is a visit."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,18 +19,19 @@ router = APIRouter(tags=["journey"])
 STAFF = {"console"}
 
 
-def _step_command(request: Request, who: Principal, visit_id: str, command: str, **args) -> dict:
+async def _step_command(request: Request, who: Principal, visit_id: str, command: str, **args) -> dict:
     service = service_of(request)
     require(who, STAFF, service.area_of_visit(visit_id), user=True)
-    return service.execute(command, who, visit_id=visit_id, **args)
+    return await service.submit(command, who, visit_id=visit_id, **args)
 
 
 @router.post("/visits/{visit_id}/orders", summary="开单: open the steps of the doctor's orders (idempotent)")
 async def orders(visit_id: str, body: OrdersBody, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, STAFF, service.area_of_visit(visit_id), user=True)
-    return json_response(service.open_steps(visit_id, body.orders, who, flags=tuple(body.flags),
-                                            pay_at_window=body.pay_at_window, idempotency_key=body.idempotency_key))
+    return json_response(await service.submit("open_steps", who, idempotency_key=body.idempotency_key,
+                                              visit_id=visit_id, orders=list(body.orders), flags=tuple(body.flags),
+                                              pay_at_window=body.pay_at_window))
 
 
 @router.get("/visits/{visit_id}/journey", summary="The whole journey of a visit: every step, where, what next")
@@ -50,18 +53,13 @@ async def pay(visit_id: str, request: Request, who: Principal = Depends(principa
     require(who, STAFF, None, user=True)
     if not who.may_see_area(area) and not any(who.may_see_area(a) for a in cashier):
         require(who, STAFF, area, user=True)  # the refusal names the area
-    return json_response(service.execute("pay_step", who, visit_id=visit_id))
-
-
-@router.post("/visits/{visit_id}/dispense", summary="Pharmacy: 配药中")
-async def dispense(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(_step_command(request, who, visit_id, "start_dispensing"))
+    return json_response(await service.submit("pay_step", who, visit_id=visit_id))
 
 
 @router.post("/visits/{visit_id}/ready", summary="Pharmacy: 已配好 (the patient joins the window's list)")
 async def ready(visit_id: str, request: Request, body: ReadyBody | None = None,
                 who: Principal = Depends(principal)) -> Response:
-    return json_response(_step_command(request, who, visit_id, "mark_ready", room_id=body.room if body else None))
+    return json_response(await _step_command(request, who, visit_id, "mark_ready", room_id=body.room if body else None))
 
 
 @router.post("/visits/{visit_id}/collect", summary="Pharmacy: 已取药, confirmed by scanning the patient's code")
@@ -69,32 +67,22 @@ async def collect(visit_id: str, body: CodeBody, request: Request, who: Principa
     service = service_of(request)
     require(who, STAFF, service.area_of_visit(visit_id), user=True)
     scanned = service.journey_of_code(body.code)
-    return json_response(service.execute("collect", who, visit_id=visit_id, scanned_journey=scanned))
-
-
-@router.post("/visits/{visit_id}/settle", summary="Cashier: paid at the window (the orders' steps open)")
-async def settle(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(_step_command(request, who, visit_id, "settle"))
+    return json_response(await service.submit("collect", who, visit_id=visit_id, scanned_journey=scanned))
 
 
 @router.post("/visits/{visit_id}/prep", summary="Imaging: record the preparation (fasting since, water, consent)")
 async def prep(visit_id: str, body: PrepBody, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     today = service.clock().date()
-    return json_response(_step_command(request, who, visit_id, "set_gate", fasting_since=_moment(body.fasting_since, today),
+    return json_response(await _step_command(request, who, visit_id, "set_gate", fasting_since=_moment(body.fasting_since, today),
                                        water_at=_moment(body.water_at, today), consent=body.consent))
 
 
 @router.post("/visits/{visit_id}/labels", summary="Lab: print the specimen labels (audited); returns them")
 async def labels(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    answer = _step_command(request, who, visit_id, "print_labels")
+    answer = await _step_command(request, who, visit_id, "print_labels")
     answer["labels"] = service_of(request).specimen_labels(visit_id)
     return json_response(answer)
-
-
-@router.post("/visits/{visit_id}/report-ready", summary="Lab: the report is ready (turnaround recorded)")
-async def report_ready(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(_step_command(request, who, visit_id, "report_ready"))
 
 
 @router.post("/areas/{area_id}/check-in", summary="Check a patient in at a service point by card, QR or slip code")
@@ -103,7 +91,7 @@ async def check_in_code(area_id: str, body: CodeBody, request: Request, who: Pri
     require(who, STAFF, service.check_area(area_id), user=True)
     journey_id = service.journey_of_code(body.code)
     step = service.step_to_check_in(journey_id, area_id)
-    return json_response(service.execute("check_in", who, visit_id=step))
+    return json_response(await service.submit("check_in", who, visit_id=step))
 
 
 def _moment(value: str | None, today) -> datetime | None:
