@@ -151,6 +151,9 @@ class CallerService:
         state = self.store.load(since_day=since)
         # the visit rows as stored, by id: the cockpit's rollups take a visit's previous facts from here
         self._stored_visits = {v["id"]: v for v in state.visits if "id" in v}
+        self._stored_rooms = {r["room_id"]: r for r in state.rooms if "room_id" in r}
+        self._version = getattr(self, "_version", 0) + 1  # what was computed from the engine before is stale
+        self._whys: dict[str, tuple[tuple[int, int], dict[str, tuple[str, str]]]] = {}  # area -> (version, texts)
         engine = QueueEngine(self.config)
         engine.load(visits=[Visit.from_row(v) for v in state.visits],
                     rooms=[RoomState.from_row(r) for r in state.rooms],
@@ -404,6 +407,7 @@ class CallerService:
 
     def _finish(self, item: Queued, done: "_Staged", later: bool) -> None:
         """After the commit: the command's answer, and its events to the screens."""
+        self._version += 1
         for dept in done.answered:
             self._unanswered.pop(dept, None)
         if done.events:
@@ -424,7 +428,7 @@ class CallerService:
         wait alert is unanswered (its time to response, with an audit row). Returns those departments."""
         ts = now.isoformat(timespec="milliseconds")
         if rows.rooms:
-            resumed = rollups.apply_rooms(conn, rows.rooms, ts, self._sessions())
+            resumed = rollups.apply_rooms(conn, rows.rooms, ts, self._sessions(), self._stored_rooms)
             for entry in rows.audit:
                 if entry.action == "resume_room" and entry.detail.get("room_id") in resumed:
                     entry.detail["paused_minutes"] = resumed[entry.detail["room_id"]]
@@ -675,6 +679,16 @@ class CallerService:
         if any(v.state.value in ("waiting", "room_waiting") for v in members):
             raise RuleError("already_checked_in", "您已签到，请留意叫号，谢谢", "Already checked in")
         raise RuleError("no_step_here", "您今天没有在这里的检查或检验项目，请核对导诊单", "No step of this patient here today")
+
+    def why_here(self, visit: Visit) -> tuple[str, str]:
+        """The visit's "why here" texts (under the lock). Those of its whole area are computed in one pass and kept
+        until the next command or engine rebuild: a kiosk or phone asking for status after status costs O(1)."""
+        key = (id(self.engine), self._version)
+        known = self._whys.get(visit.area_id)
+        if known is None or known[0] != key:
+            known = self._whys[visit.area_id] = (key, self.engine.whys(visit.area_id))
+        found = known[1].get(visit.id)
+        return found if found is not None else self.engine.why_here(visit.id)
 
     def ticket_token(self, visit_id: str) -> str:
         """The token of the visit's public ticket page ``/t/<token>`` (see caller/ticket_links.py)."""
