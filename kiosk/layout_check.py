@@ -165,7 +165,9 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
     from kiosk.screens.family import ChildBirthScreen, ChildIdScreen, ChildNameScreen, FamilyScreen
     from kiosk.screens.home import HomeScreen
     from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, TypeIdScreen
+    from kiosk.screens.insurance import InsuranceCertScreen, InsuranceSplitScreen, PayChoiceScreen
     from kiosk.screens.pay import PaymentScreen
+    from kiosk.platforms import Claim, InsuranceStatus
     from kiosk.screens.rating import RatingScreen
     from kiosk.screens.register import BookDayScreen, ConfirmScreen, DepartmentScreen, DoctorScreen, SlotScreen
     from kiosk.screens.result import MessageScreen, OutOfServiceScreen, TicketScreen
@@ -175,6 +177,10 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
     nothing = lambda *_a: None  # noqa: E731 - the checker never presses anything
     card = CardData("11010519491231002X", "欧阳娜娜", "女", "1949-12-31")
     healths = [DeviceHealth("printer", Health.OFFLINE, "打印纸已用完", "paper out")]
+    insurance = InsuranceStatus(True, True, True, "可以使用医保。请出示医保电子凭证二维码，或刷身份证、社保卡：医保统筹和个人账户支付后，"
+                                "剩余的自付部分再扫码支付。", "Yes: show your medical insurance QR code or read your ID / "
+                                "social security card; you pay only your own part.")
+    claim = Claim("3", "presettled", 12850, 8995, 1285, 2570, insutype_zh="职工基本医疗保险")
     return [
         ("home", lambda: HomeScreen(k)),
         ("identify", lambda: IdentifyScreen(k, nothing, reader_ok=False)),
@@ -200,6 +206,11 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
         ("confirm_later_day", lambda: ConfirmScreen(k, d["patient"], d["departments"][0], d["doctors"][1], d["slots"][0],
                                                     nothing, day="2026-11-30")),
         ("payment", lambda: PaymentScreen(k, 5000, "weixin://wxpay/bizpayurl?pr=demo", 120, nothing, "挂号费")),
+        ("pay_choice", lambda: PayChoiceScreen(k, 12850, insurance, nothing, nothing)),
+        ("insurance_cert", lambda: InsuranceCertScreen(k, nothing)),
+        ("insurance_split", lambda: InsuranceSplitScreen(k, claim, nothing, nothing)),
+        ("payment_own_part", lambda: PaymentScreen(k, 2570, "weixin://wxpay/bizpayurl?pr=demo", 120, nothing,
+                                                   "医保已支付 102.80 元，请支付自付部分")),
         ("ticket", lambda: TicketScreen(k, d["ticket"], True, nothing)),
         ("ticket_not_printed", lambda: TicketScreen(k, d["ticket"], False, nothing, reprint_code="R12")),
         ("ticket_remind", lambda: TicketScreen(k, d["ticket"], True, nothing, remind=nothing, phone="138********")),
