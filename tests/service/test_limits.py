@@ -132,3 +132,19 @@ def test_a_silent_connection_is_closed_once_the_header_deadline_passes(monkeypat
         with socket.create_connection((host, int(port)), timeout=20) as prompt:
             prompt.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             assert prompt.recv(1024).startswith(b"HTTP/1.1 200")
+
+
+def test_an_events_socket_closed_before_it_authenticates_is_one_log_line(caplog):
+    """Anyone may open the events socket and drop it before sending a token: no traceback each time."""
+    import logging
+
+    from websockets.sync.client import connect
+
+    caplog.set_level(logging.INFO)
+    with run_service(records=False) as live:
+        for _ in range(3):
+            connect(live.replace("http://", "ws://") + "/api/v1/events?area=NK").close()
+        with connect(live.replace("http://", "ws://") + "/api/v1/events?area=NK") as ws:  # still serving
+            ws.send('{"type": "auth", "token": "%s"}' % DEMO_TOKENS["wall_nk"])
+            assert '"type"' in ws.recv(timeout=10)
+    assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
