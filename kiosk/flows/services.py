@@ -165,7 +165,8 @@ class ServicesMixin(InsuranceMixin):
             unpaid = sum(b.total_fen for b in kiosk.backend.bills(patient))
             return visits, unpaid
 
-        self.call(work, lambda r: kiosk.show_screen(lambda: QueueStatusScreen(kiosk, r[0], r[1])))
+        self.call(work, lambda r: kiosk.show_screen(lambda: QueueStatusScreen(
+            kiosk, r[0], r[1], on_pay=lambda: self._list_bills(patient))))
 
     # ----- new patient ----------------------------------------------------------------------------
     def new_patient(self) -> None:

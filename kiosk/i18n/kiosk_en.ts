@@ -1058,6 +1058,10 @@ your queue</translation>
         <translation>Pay</translation>
     </message>
     <message>
+        <source>缴费 {fee} 元</source>
+        <translation>Pay ¥{fee}</translation>
+    </message>
+    <message>
         <source>缴费成功</source>
         <translation>Payment complete</translation>
     </message>

@@ -19,6 +19,7 @@ DYNAMIC = [
 ]
 
 EN: dict[str, str] = {
+    "缴费 {fee} 元": "Pay ¥{fee}",
     "智能导诊": "Which department?",
     "哪里不舒服？": "Where does it hurt?",
     "请点一下身体不舒服的地方，再点您的感觉": "Tap where it hurts, then what you feel",

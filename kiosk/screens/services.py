@@ -148,8 +148,10 @@ def with_qr(card: QWidget, link: str, codes: list[QLabel]) -> QWidget:
 class QueueStatusScreen(Screen):
     name = "my_queue"
 
-    def __init__(self, kiosk, visits: Sequence[VisitStatus], unpaid_fen: int = 0) -> None:
+    def __init__(self, kiosk, visits: Sequence[VisitStatus], unpaid_fen: int = 0,
+                 on_pay: Callable[[], None] | None = None) -> None:
         super().__init__(tr("我的排队"), tr("今天的就诊排队情况"), kiosk.elderly)
+        self.pay_button = None
         self.qr_codes: list[QLabel] = []
         self.links: list[str] = []  # what each QR code opens: the visit's live ticket page
         for v in list(visits)[: kiosk.per_page]:
@@ -171,9 +173,12 @@ class QueueStatusScreen(Screen):
         if not visits:
             self.add_stretch()
             self.add(label(tr("您今天还没有挂号。"), "Message", align=Qt.AlignCenter))
-        if unpaid_fen:
+        if unpaid_fen and on_pay is not None:  # a bill is due: paid from here, the patient already identified
+            self.pay_button = button(tr("缴费 {fee} 元").format(fee=yuan(unpaid_fen)), "Primary", on_pay)
+            self.add_action(self.pay_button)
+        elif unpaid_fen:
             self.add(label(tr("您还有待缴费用 {fee} 元，可在首页点击“缴费”。").format(fee=yuan(unpaid_fen)), "Error",
                            align=Qt.AlignCenter))
         self.add_stretch()
-        self.done_button = button(tr("完成"), "Primary", lambda: kiosk.go_home("done"))
+        self.done_button = button(tr("完成"), "" if self.pay_button else "Primary", lambda: kiosk.go_home("done"))
         self.add_action(self.done_button)

@@ -177,3 +177,16 @@ def test_a_late_check_in_says_it_is_late_and_where_the_patient_now_is(qtbot, kio
     assert printer_sim.core.wait_for_jobs(1, timeout=5)
     slip = printed_text(printer_sim)
     assert "迟到：" in slip and "排在最前" in slip
+
+
+def test_my_queue_offers_to_pay_a_bill_that_is_due(qtbot, kiosk, reader_sim, service):
+    card, patient_id = new_patient(qtbot, kiosk, reader_sim, seed=36)
+    staff = CallerClient(service, DEMO_TOKENS["admin"])
+    staff.request("POST", "/records/bills", json_body={"patient_id": int(patient_id), "kind": "drug", "title": "西药费",
+                                                       "items": [{"name": "阿莫西林胶囊", "quantity": 1, "unit_fen": 2350}]})
+    staff.close()
+    queue = identify_again(qtbot, kiosk, reader_sim, card, "queue", "my_queue")
+    assert queue.pay_button is not None and "23.50" in queue.pay_button.text()  # a button, not a line sending home
+    click(qtbot, queue.pay_button)
+    bills = wait_screen(qtbot, kiosk, "bills")  # already identified: straight to the bills
+    assert bills is kiosk.current
