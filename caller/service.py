@@ -26,6 +26,7 @@ from caller.idempotency import idempotency_scope, replay, request_hash
 from caller.notify.notifications import Notifications
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
+from caller.patient_guard import SECURITY_PART, PatientGuard
 from caller.pgstore import open_store
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store
 from caller.ticket_links import TicketLinks, load_or_create_secret
@@ -81,6 +82,7 @@ class CallerService:
         self.store.clock = self.clock
         self._running = hold_service_lock(self.store.local_file) if self.store.local_file else None  # `caller restore` refuses while this is held
         self.auth = Authenticator(config, self.store)
+        self.guard = PatientGuard(self.store, config.security, alert=self.security_alert)  # second factors, sessions
         # One lock for the engine and the store: a plug-in that runs a command inside its own store
         # transaction takes them in the same order as the API does, so the two can never deadlock.
         self.lock = self.store.lock
@@ -192,6 +194,7 @@ class CallerService:
                 self.config, self.engine = old_config, old_engine
                 raise
             self.auth.reconfigure(new)
+            self.guard.limits = new.security
             self._area_ids = {a.id for a in new.areas}
             self._room_area = {r.id: a.id for a in new.areas for r in a.rooms}
             self._dept_area = {d.id: d.area for d in new.departments}
@@ -887,6 +890,15 @@ class CallerService:
             self.store.record_health(f"{who.device}/{part.device}", part.status, part.reason_zh, part.reason_en, {}, ts)
         self.check_device_alerts()
         return {"device": device, "status": body.status, "ts": ts, "heartbeat_s": self.config.device_health.heartbeat_s}
+
+    def security_alert(self, device: str, status: str, reason_zh: str, reason_en: str) -> None:
+        """A kiosk suspended or a patient's second factor locked there (or lifted): shown on the consoles as the
+        state of the kiosk's ``security`` part, through the device alerts they already show."""
+        ts = self.clock().isoformat(timespec="seconds")
+        if status != "ok":
+            self.note_seen(device)  # it is the one asking: alive
+        self.store.record_health(f"{device}/{SECURITY_PART}", status, reason_zh, reason_en, {}, ts)
+        self.check_device_alerts()
 
     def devices(self) -> list[dict]:
         """Every configured device and its reported parts, with the state to show (see common.device_health)."""

@@ -20,6 +20,7 @@ from common.his_settings import HisSettings
 from common.notify_settings import NotifySettings
 from common.passwords import is_password_hash
 from common.queue_rules import QueueRules
+from common.triage import TriageConfig
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -277,6 +278,21 @@ class DeviceHealthConfig(_Model):
         return self.heartbeat_s * self.missed_heartbeats
 
 
+class SecurityConfig(_Model):
+    """Caps on what one kiosk token or one ticket link can do (docs/security.md)."""
+
+    kiosk_sessions_per_minute: int = Field(default=10, ge=1, le=1000, description="patient sessions one kiosk may "
+                                           "open in 60 s; more suspends the kiosk until staff reinstate it")
+    second_factor_tries: int = Field(default=5, ge=1, le=100, description="wrong second factors for one patient "
+                                     "before that patient's second factor is locked (staff unlock)")
+    kiosk_second_factor_tries: int = Field(default=10, ge=1, le=1000, description="wrong second factors at one "
+                                           "kiosk within an hour before the kiosk is suspended")
+    ticket_link_connections: int = Field(default=5, ge=1, le=100, description="live connections one ticket link "
+                                         "may hold (more: 503 with Retry-After)")
+    phone_connections: int = Field(default=300, ge=1, le=20000, description="live connections of all ticket links "
+                                   "together (more: 503 with Retry-After)")
+
+
 class HospitalConfig(_Model):
     hospital: HospitalInfo
     rules: QueueRules
@@ -292,7 +308,9 @@ class HospitalConfig(_Model):
     retention: RetentionConfig = RetentionConfig()
     cockpit: CockpitConfig = CockpitConfig()
     notify: NotifySettings = NotifySettings()
+    security: SecurityConfig = SecurityConfig()
     his: HisSettings = HisSettings()  # records from the service itself or the hospital's HIS (docs/his.md)
+    triage: TriageConfig = TriageConfig()  # 智能导诊 at the kiosk: regions, symptoms, red flags (docs/kiosk.md)
 
     @model_validator(mode="after")
     def _cross_references(self) -> "HospitalConfig":
@@ -306,6 +324,7 @@ class HospitalConfig(_Model):
                 seen.add(value)
 
         rooms = [room for area in self.areas for room in area.rooms]
+        problems += self.triage.problems({d.id for d in self.departments})
         unique("area id", [a.id for a in self.areas])
         unique("room id", [r.id for r in rooms])
         unique("department id", [d.id for d in self.departments])
@@ -501,6 +520,7 @@ def hospital_public(cfg: HospitalConfig) -> dict:
         "schedule": cfg.schedule.model_dump(mode="json"),
         "device_health": cfg.device_health.model_dump(),
         "notify_channels": list(cfg.notify.channels),  # the kiosk offers text reminders when "sms" is here
+        "triage": cfg.triage.model_dump(),  # 智能导诊: the kiosk's body map, symptoms and red flags
     }
 
 

@@ -168,15 +168,19 @@ class Backend(PlatformCalls, HisCalls):
                        relation=view.get("relation") or "", family=tuple(Backend._patient(m) for m in family or ()))
 
     def identify(self, id_number: str | None = None, medical_card_no: str | None = None, *,
-                 card_name: str | None = None, phone_last4: str | None = None) -> Patient | None:
+                 card_code: str | None = None, card_name: str | None = None,
+                 phone_last4: str | None = None) -> Patient | None:
         """The patient, or None when there is no record. Opens the kiosk's patient session at the service.
 
-        A typed ID number (no ``card_name`` from the reader) needs ``phone_last4``; without it (or with wrong
-        digits) this raises CallerError("second_factor_required") and the service reveals nothing.
+        ``card_code``: what a medical card's QR code carries (proof by itself when it is a card code; the number of
+        an older card needs the phone digits too). A typed ID number (no ``card_name`` from the reader) needs
+        ``phone_last4``; without it (or with wrong digits) this raises CallerError("second_factor_required") and
+        the service reveals nothing.
         """
         self._fresh_session()
         found = self._post(f"{R}/patients/identify", {"id_number": id_number, "medical_card_no": medical_card_no,
-                                                       "card_name": card_name, "phone_last4": phone_last4})
+                                                       "card_code": card_code, "card_name": card_name,
+                                                       "phone_last4": phone_last4})
         self._keep_session(found)
         if found.get("second_factor_required"):
             raise CallerError("second_factor_required", found.get("message_zh", ""), found.get("message_en", ""), status=200)

@@ -19,6 +19,15 @@ DYNAMIC = [
 ]
 
 EN: dict[str, str] = {
+    "智能导诊": "Which department?",
+    "哪里不舒服？": "Where does it hurt?",
+    "请点一下身体不舒服的地方，再点您的感觉": "Tap where it hurts, then what you feel",
+    "我自己选科室": "I will choose the department",
+    "请马上到急诊": "Please go to the emergency department now",
+    "您说的情况可能是急症，工作人员马上过来帮您，请稍候": "This may be an emergency: a member of staff is coming to help you, please wait",
+    "建议您挂这个科": "We suggest this department",
+    "这只是建议：如果不对，可以自己选科室": "This is only a suggestion: you can choose another department",
+    "挂{name}": "Register for {name}",
     "您已迟到（预约时段 {slot} 已过），已按本院迟到规则为您重新排队。迟到：{ahead}，请在候诊区留意叫号。":
         "You are late (your time {slot} has passed) and have been placed by the hospital's rule for late arrivals. "
         "Late: {ahead}. Please wait in the waiting area and listen for your number.",
@@ -100,6 +109,10 @@ EN: dict[str, str] = {
     "对不起，支付已超时": "Sorry, the payment timed out",
     "对不起，支付没有成功": "Sorry, the payment did not go through",
     "对不起，自助机暂停服务": "Sorry, this kiosk is out of service",
+    "对不起，本机暂停服务": "Sorry, this kiosk is suspended",
+    "工作人员正在核查本机。请到其他自助机或人工窗口办理，谢谢。":
+        "Staff are reviewing this kiosk. Please use another kiosk or the service desk. Thank you.",
+    "核查完成后本机会自动恢复。": "The kiosk will be ready again by itself once staff have reviewed it.",
     "付款码支付没有成功，本次没有扣费。请刷新付款码再试，或扫描屏幕上的二维码。":
         "The payment code did not go through and nothing was charged. Refresh the code and try again, or scan the QR code on screen.",
     "对不起，该科室今天的号已经挂完了，请选择其他科室。":
