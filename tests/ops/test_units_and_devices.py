@@ -123,21 +123,32 @@ def test_the_kiosk_starts_full_screen_inside_cage_as_an_unprivileged_user(tmp_pa
     os.chown(runtime, user.pw_uid, user.pw_gid)
     runtime.chmod(0o700)
     tmp_path.chmod(0o755)
-    # the unprivileged user may not reach this venv's interpreter (it may live under /root): use the system's
-    # Python of the same version with this venv's packages, as the kiosk machine's own venv would have them
+    # the unprivileged user may not reach this clone or its venv (a clone in root's home, or under `mktemp -d`):
+    # run a copy of the code from a readable directory, the system's Python of the same version, and this venv's
+    # packages bind-mounted there in a mount namespace of the kiosk's own (as the kiosk machine's venv would be)
     python = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
-    if not os.path.exists(python):
-        pytest.skip(f"{python} is not installed")
+    if not os.path.exists(python) or not shutil.which("unshare"):
+        pytest.skip(f"{python} or unshare is not installed")
     packages = next(p for p in sys.path if p.endswith("site-packages") and p.startswith(sys.prefix))
+    reachable = Path(tempfile.mkdtemp(prefix="kiosk-app-"))  # /tmp: every user may enter it
+    reachable.chmod(0o755)
+    app = reachable / "app"
+    shutil.copytree(REPO, app, ignore=shutil.ignore_patterns(".git", ".venv", "tests", "bench", "__pycache__", "*.db",
+                                                             "out", "node_modules"))
+    (reachable / "site-packages").mkdir()
+    for path in [reachable, *reachable.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
     env = {"PATH": "/usr/bin:/bin", "XDG_RUNTIME_DIR": str(runtime), "HOME": str(runtime),
            "WLR_BACKENDS": "headless", "WLR_LIBINPUT_NO_DEVICES": "1", "WLR_RENDERER": "pixman",
            "QT_QPA_PLATFORM": "wayland", "HOSPITAL_TOKEN": DEMO_TOKENS["kiosk"],
-           "PYTHONPATH": f"{REPO}:{packages}"}
+           "PYTHONPATH": f"{app}:{reachable / 'site-packages'}"}
     with run_service(db_path=tmp_path / "h.db") as live, CallerClient(live, DEMO_TOKENS["admin"]) as admin:
-        command = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
+        command = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+                   'mount --bind "$1" "$2" && shift 2 && exec "$@"', "sh", packages, str(reachable / "site-packages"),
+                   "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
                    "cage", "-d", "--", python, "-m", "kiosk", "--service", live, "--fullscreen",
-                   "--reader", str(tmp_path / "no-reader-here")]
-        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                   "--reader", str(reachable / "no-reader-here")]
+        proc = subprocess.Popen(command, cwd=app, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 45
             reported = []
@@ -156,6 +167,7 @@ def test_the_kiosk_starts_full_screen_inside_cage_as_an_unprivileged_user(tmp_pa
                 proc.wait(5)
             proc.stdout.close()
             short.cleanup()
+            shutil.rmtree(reachable, ignore_errors=True)
 
 
 def test_check_config_warns_about_a_staff_pin_kept_in_plain_text():
