@@ -175,3 +175,33 @@ def test_check_config_warns_about_a_staff_pin_kept_in_plain_text():
     assert answer.returncode == 0
     assert "'kiosk-lobby-1': settings.admin_pin is stored in plain text" in answer.stderr
     assert "admin_pin_hash" in answer.stderr
+
+
+def test_new_device_can_issue_a_client_certificate_that_verifies_against_the_ca(tmp_path):
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    config = tmp_path / "hospital.toml"
+    config.write_text(DEMO_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    ca_dir = tmp_path / "ca"
+    made = caller_cli("new-device", "kiosk", "--area", "NK", "--id", "kiosk-nk-9", "--config", str(config),
+                      "--certificates", str(ca_dir))
+    assert made.returncode == 0, made.stderr
+    ca = x509.load_pem_x509_certificate((ca_dir / "ca.crt").read_bytes())
+    cert = x509.load_pem_x509_certificate((ca_dir / "kiosk-nk-9.crt").read_bytes())
+    assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "kiosk-nk-9"
+    assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)[0].value == "kiosk"
+    usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(usage) == [ExtendedKeyUsageOID.CLIENT_AUTH]
+    assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+    cert.verify_directly_issued_by(ca)  # raises unless the CA signed it
+    other_ca = tmp_path / "other"
+    from caller.ops.certificates import ensure_ca
+
+    stranger, _ = ensure_ca(other_ca)
+    with pytest.raises((ValueError, InvalidSignature)):  # another CA (another name, another key) did not sign it
+        cert.verify_directly_issued_by(stranger)
+    assert (ca_dir / "kiosk-nk-9.key").stat().st_mode & 0o077 == 0 and (ca_dir / "ca.key").stat().st_mode & 0o077 == 0
+    assert isinstance(cert.public_key(), ec.EllipticCurvePublicKey)
