@@ -52,6 +52,7 @@ class ScreenLayout:
     speak: bool = False  # a display with a speaker also speaks its area's calls
     ticker_speed: int = 120  # band scroll speed, pixels per second
     font_scale: float = 1.0
+    media: str = "none"  # web screens: the playlist in a zone beside the calls, full screen between calls, or none
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod

@@ -12,10 +12,12 @@ from typing import Callable, Iterable
 from fastapi import APIRouter, FastAPI
 
 from caller.api import access, admin, events_ws, help_requests, limits, notify, openapi, ops, queue, ticket_page
+from caller.api import screens as screens_api
 from caller.api import cockpit as cockpit_api
 from caller.api.errors import install_error_handlers
 from caller.config import HospitalConfig
 from caller.ops import runtime
+from caller.screens.live import ScreenHub
 from caller.service import CallerService
 from caller.ticket_feed import TicketFeed
 
@@ -96,11 +98,14 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     """
     service = service or CallerService(config, db_path, clock=clock)
     ticket_feed = TicketFeed(service)
+    screens = ScreenHub(service, config_path=config_path)  # web screens at /screen/ (docs/screens.md)
+    service.reload_hooks.append(lambda _config: screens.reconfigure())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await service.hub.start()
         await ticket_feed.start()
+        await screens.start()
         service.notify.start()
         alerts = asyncio.create_task(_watch_wait_alerts(service))
         helps = asyncio.create_task(_watch_help_calls(service))
@@ -112,6 +117,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
         finally:
             for task in (alerts, helps, devices, prune, *ops_tasks):
                 task.cancel()
+            await screens.stop()
             await ticket_feed.stop()
             service.notify.stop()
             await service.hub.stop()
@@ -122,6 +128,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.state.service = service
     app.state.config = config
     app.state.ticket_feed = ticket_feed
+    app.state.screens = screens
     app.state.config_path = config_path
     app.add_middleware(events_ws.RawSendMiddleware)
     app.add_middleware(limits.BodyLimits, max_body_bytes=max_body_bytes)  # 413 / 408 before anything is read
@@ -130,8 +137,9 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.include_router(admin.monitor)
     app.include_router(ops.metrics_router)
     app.include_router(ticket_page.router)
+    app.include_router(screens_api.pages)
     for router in (queue.router, admin.router, help_requests.router, events_ws.router, ops.router, notify.router,
-                   *extra_routers):
+                   screens_api.router, *extra_routers):
         app.include_router(router, prefix=API_PREFIX)
     if records:
         _records_plugin(app, service)
