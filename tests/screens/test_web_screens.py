@@ -11,7 +11,7 @@ import json
 import httpx
 import pytest
 
-from caller.testing import run_service
+from caller.testing import free_port, run_service, run_service_process
 from screen_helpers import (ADMIN, FULL_NAMES, SCREENSHOTS, expert_visit, frames_of, hospital_file,
                                           make_media, nurse, pair)
 
@@ -213,3 +213,52 @@ def test_emergency_notice_on_chosen_screens_audited_and_taken_down(browser, tmp_
         console.request("DELETE", "/screens/wall-nk")
         wall.wait_for_function("!document.getElementById('pairing').hidden")
         context.close()
+
+
+@pytest.mark.timeout(180)  # the service is killed and started again (two process starts) while the page plays
+def test_keeps_playing_from_its_cache_while_the_service_is_away_and_repeats_no_call(browser, tmp_path, media):
+    items = ITEMS.replace('file = "broken.mp4"', 'file = "masks.png"')
+    config = hospital_file(tmp_path, media_folder=media, wall=WALL_MEDIA, items=items)
+    db, port = tmp_path / "h.db", free_port()
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    with run_service_process(config, db, port=port) as service:
+        console = nurse(service.base_url)
+        first = expert_visit(console, "王小明")
+        second = expert_visit(console, "欧阳娜娜")
+        pair(page, service.base_url, client=console)
+        page.mouse.click(960, 540)
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+        page.wait_for_function("window.__screen.state.cache.items > 0 && "
+                               "window.__screen.state.cache.cached === window.__screen.state.cache.items",
+                               timeout=30000)
+        console.call_next("NK1")
+        page.wait_for_function(f"window.__screen.painted.some(function(p){{return p.ticket === '{first}';}})")
+        page.wait_for_function("window.__screen.played.length === 1 && window.__screen.state.current === null",
+                               timeout=30000)
+        service.kill()
+    page.wait_for_function("!document.getElementById('lost').hidden", timeout=15000)
+    assert "连接中断" in page.text_content("#lost")
+    seen = set()
+    for _ in range(3):  # the playlist goes on from the page's own cache: slide after slide, videos included
+        page.wait_for_function("window.__screen.playing && window.__screen.playing.at > %f" %
+                               page.evaluate("window.__screen.playing.at"), timeout=30000)
+        seen.add(page.evaluate("window.__screen.playing.id"))
+    assert len(seen) >= 2
+    page.reload()  # even a reload while the service is down: the page from the service worker, media from IndexedDB
+    page.wait_for_function("!document.getElementById('screen').hidden && "
+                           "document.getElementById('call-ticket').textContent.length >= 0 && "
+                           "window.__screen.state.view !== null", timeout=15000)
+    page.wait_for_function("window.__screen.playing && window.__screen.playing.type", timeout=30000)
+    assert first in page.inner_text("#rooms")
+    painted_before = page.evaluate("window.__screen.painted.length")
+    with run_service_process(config, db, port=port) as service:
+        page.wait_for_function("document.getElementById('lost').hidden", timeout=20000)
+        page.wait_for_timeout(1500)  # anything replayed on reconnect would show by now (asserted just below)
+        assert page.evaluate("window.__screen.painted.length") == painted_before  # no call said twice
+        nurse(service.base_url).call_next("NK1")
+        page.wait_for_function(f"window.__screen.painted.some(function(p){{return p.ticket === '{second}';}})",
+                               timeout=15000)
+        tickets = page.evaluate("window.__screen.painted.map(function(p){return p.ticket;})")
+        assert tickets.count(first) <= 1 and tickets.count(second) == 1
+    context.close()
