@@ -20,6 +20,7 @@ from starlette.websockets import WebSocketState
 
 from caller.api.deps import principal, require
 from caller.api.errors import ApiError
+from caller.api.events_ws import direct_writer
 from caller.auth import AuthError, Principal
 
 log = logging.getLogger("caller.screens")
@@ -149,7 +150,7 @@ async def live(ws: WebSocket) -> None:
         return
     await ws.accept()
     try:
-        await hub.serve(ws, who)
+        await hub.serve(ws, who, direct_writer(ws))
     finally:
         if ws.application_state != WebSocketState.DISCONNECTED:
             try:

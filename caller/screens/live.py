@@ -24,13 +24,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from caller.auth import Principal
 from caller.screens.clips import CallClips
 from caller.screens.media import MediaFile, MediaLibrary
 from caller.screens.pairing import Pairings
 from caller.screens import playlist
+from caller.events import text_frame
 from caller.store import AuditRow, ChangeRows
 from caller.wire import PUBLIC, CallData, BroadcastData
 from display.board import AreaBoard, DoctorCard
@@ -69,18 +70,38 @@ class Page:
     last_view: str = ""
     last_call: int = 0
     closed: bool = False
+    # writes a ready WebSocket frame straight to the socket (caller/api/events_ws.direct_writer), once the first
+    # messages went through the queue: fan-out to hundreds of screens then costs one write per page
+    direct_writer: Callable[[bytes], bool] | None = None
+    direct: Callable[[bytes], bool] | None = None
+    gone: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def target(self) -> str:
         return "room_screen" if self.kind == "door" else "area_screen"
 
-    def send(self, text: str) -> None:
+    def send(self, text: str, frame: bytes | None = None) -> None:
         if self.closed:
+            return
+        if self.direct is not None:
+            if not self.direct(frame if frame is not None else text_frame(text)):
+                self.close()
             return
         try:
             self.queue.put_nowait(text)
         except asyncio.QueueFull:  # a page this far behind reconnects and gets the whole state again
-            self.closed = True
+            self.close()
+
+    def close(self) -> None:
+        self.closed = True
+        self.gone.set()
+
+
+def fan_out(pages: Iterable[Page], text: str) -> None:
+    """The same message to many pages: its frame is made once."""
+    frame = text_frame(text)
+    for page in list(pages):
+        page.send(text, frame)
 
 
 class AreaFeed:
@@ -167,9 +188,10 @@ class AreaFeed:
                     continue
                 key = (target, page.layout.show_names)
                 if key not in sent:
-                    sent[key] = _dumps({"type": "call", **call_line(line, page.layout.show_names),
-                                        "clip": clip, "server_ms": time.time() * 1000})
-                page.send(sent[key])
+                    text = _dumps({"type": "call", **call_line(line, page.layout.show_names),
+                                   "clip": clip, "server_ms": time.time() * 1000})
+                    sent[key] = (text, text_frame(text))
+                page.send(*sent[key])
                 page.last_call = max(page.last_call, seq)
 
     def _broadcast(self, event: dict[str, Any], seq: int) -> None:
@@ -180,9 +202,7 @@ class AreaFeed:
         clip = f"b{seq}"
         if any(p.speak for p in self.pages):
             self.hub.clip(clip, self.area, data.speech, 1)
-        text = _dumps({"type": "broadcast", "seq": seq, "text": data.text, "clip": clip})
-        for page in list(self.pages):
-            page.send(text)
+        fan_out(self.pages, _dumps({"type": "broadcast", "seq": seq, "text": data.text, "clip": clip}))
 
     def view_text(self, page: Page, cache: dict | None = None) -> str:
         key = (page.kind, page.room, page.layout, page.title)
@@ -202,11 +222,15 @@ class AreaFeed:
 
     def push_views(self) -> None:
         cache: dict = {}
+        frames: dict[str, bytes] = {}
         for page in list(self.pages):
             text = self.view_text(page, cache)
             if text != page.last_view:
                 page.last_view = text
-                page.send(text)
+                frame = frames.get(text)
+                if frame is None:
+                    frame = frames[text] = text_frame(text)
+                page.send(text, frame)
 
     def tick(self, now: datetime) -> None:
         changed = [board.tick(now) for board in self.boards.values()]
@@ -306,11 +330,8 @@ class ScreenHub:
             task.cancel()
         for feed in list(self.feeds.values()):
             await feed.stop()
-        for feed in self.feeds.values():
-            for page in list(feed.pages):
-                page.closed = True
-                with contextlib.suppress(asyncio.QueueFull):
-                    page.queue.put_nowait(None)
+        for page in self.pages():
+            page.close()
         self.library.close()
         if self._clips is not None:
             await asyncio.to_thread(self._clips.close)
@@ -426,28 +447,22 @@ class ScreenHub:
         feed = self.feeds.get(area)
         if feed is None:
             return
-        text = _dumps({"type": "clip", "id": clip_id, "url": f"/screen/api/clips/{clip_id}",
-                       "server_ms": time.time() * 1000})
-        for page in list(feed.pages):
-            if page.speak:
-                page.send(text)
+        fan_out([p for p in feed.pages if p.speak], _dumps({"type": "clip", "id": clip_id,
+                                                             "url": f"/screen/api/clips/{clip_id}",
+                                                             "server_ms": time.time() * 1000}))
 
     # ------------------------------------------------------------------ overrides
     def put_override(self, who: Principal, text: str, text_en: str, title: str, devices: list[str],
                      areas: list[str]) -> dict:
         item = self.overrides.put(who, text, text_en, title, devices, areas, self._now_iso())
-        message = _dumps({"type": "override", **item, "server_ms": time.time() * 1000})
-        for page in self.pages():
-            if Overrides.covers(item, page):
-                page.send(message)
+        fan_out([p for p in self.pages() if Overrides.covers(item, p)],
+                _dumps({"type": "override", **item, "server_ms": time.time() * 1000}))
         return item
 
     def end_override(self, who: Principal, override_id: str) -> dict | None:
         item = self.overrides.end(who, override_id, self._now_iso())
         if item is not None:
-            message = _dumps({"type": "override_end", "id": override_id})
-            for page in self.pages():
-                page.send(message)
+            fan_out(self.pages(), _dumps({"type": "override_end", "id": override_id}))
         return item
 
     def pages(self) -> list[Page]:
@@ -458,9 +473,7 @@ class ScreenHub:
         for page in self.pages():
             if page.device == device:
                 page.send(_dumps({"type": "revoked"}))
-                page.closed = True
-                with contextlib.suppress(asyncio.QueueFull):
-                    page.queue.put_nowait(None)
+                page.close()
 
     # ------------------------------------------------------------------ health
     def record_health(self, page: Page, report: dict[str, Any]) -> None:
@@ -499,9 +512,10 @@ class ScreenHub:
             feed.start()
         return feed
 
-    async def serve(self, ws: Any, who: Principal) -> None:
-        """One page, until it goes away."""
+    async def serve(self, ws: Any, who: Principal, direct: Callable[[bytes], bool] | None = None) -> None:
+        """One page, until it goes away. ``direct``: writes a frame straight to its socket (or None)."""
         page = self.page_for(ws, who)
+        page.direct_writer = direct
         try:
             first = json.loads(await asyncio.wait_for(ws.receive_text(), 10.0))
         except Exception as exc:  # noqa: BLE001 - no hello: the page gets the current state, from no call on
@@ -537,7 +551,7 @@ class ScreenHub:
         except Exception as exc:  # noqa: BLE001 - the page went away (or sent garbage): end its session
             log.debug("web screen %s left: %s", page.device, type(exc).__name__)
         finally:
-            page.closed = True
+            page.close()
             feed.pages.discard(page)
             self._playlists.pop(id(page), None)
             writer.cancel()
@@ -545,14 +559,23 @@ class ScreenHub:
                 await writer
 
     async def _write(self, page: Page) -> None:
+        """Send what is queued; then, when the socket allows it, hand the page over to direct frame writes."""
         try:
-            while True:
-                text = await page.queue.get()
-                if text is None or (page.closed and page.queue.full()):
+            while not page.closed:
+                if page.direct_writer is not None and page.queue.empty():
+                    page.direct = page.direct_writer  # no await between the check and this: nothing is reordered
+                    await page.gone.wait()
                     break
-                await page.ws.send_text(text)
+                getter = asyncio.ensure_future(page.queue.get())
+                gone = asyncio.ensure_future(page.gone.wait())
+                done, _ = await asyncio.wait({getter, gone}, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    break
+                gone.cancel()
+                await page.ws.send_text(getter.result())
         finally:
-            page.closed = True
+            page.close()
             with contextlib.suppress(Exception):
                 await page.ws.close()
 
@@ -575,9 +598,7 @@ class ScreenHub:
                 beat += 1.0
                 if beat >= HEARTBEAT_S:
                     beat = 0.0
-                    text = _dumps({"type": "heartbeat", **self._clock()})
-                    for page in self.pages():
-                        page.send(text)
+                    fan_out(self.pages(), _dumps({"type": "heartbeat", **self._clock()}))
             except Exception:  # noqa: BLE001
                 log.exception("web screens tick failed")
 
