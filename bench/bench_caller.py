@@ -5,6 +5,10 @@ call_to_display: 200 wall displays (4 processes x 50 asyncio WebSocket clients) 
     of one call = from sending the HTTP command to the LAST display receiving its `call` event.
     lost = (call, display) pairs never received. Every call is followed by a `queue` message (area
     snapshot) to all 200 displays too, so the service writes 400 WebSocket messages per call.
+    Where the time goes: ``http_p50_ms`` is the command's answer (apply, commit with its fsync, answer);
+    ``service_command_ms`` the same inside the service; ``service_fanout_ms`` the service writing one event's
+    frames to the 200 sockets (after the answer); the rest of ``p50_ms`` is the displays' side (4 processes
+    sharing the machine's cores with the service).
 call_with_console: 300 visits waiting in NK, one wall screen (public) and one staff console subscribed; a console
     sends 200 "call next" at 20 per second. http = the command's round trip; console = from sending the command
     to the console receiving the `queue` message (full staff snapshot) that includes it (seq >= the answer's seq).
@@ -193,23 +197,59 @@ def call_to_display() -> dict:
         return _call_to_display(svc.base_url)
 
 
+def stop_children(procs: list, stop) -> None:
+    """End the load processes whatever happened: ask, wait a little, then terminate (a benchmark always ends)."""
+    stop.set()
+    for p in procs:
+        p.join(10)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+            p.join(5)
+
+
+def service_split(base_url: str, command: str) -> dict:
+    """The service's own mean times from its /metrics: applying, committing and answering one ``command``
+    (``service_command_ms``), and writing each event's frames to every subscriber's socket (``service_fanout_ms``)."""
+    try:
+        text = httpx.get(f"{base_url}/metrics", headers={"Authorization": f"Bearer {DEMO_TOKENS['admin']}"},
+                         timeout=10).text
+    except httpx.HTTPError:
+        return {}
+    values: dict[str, float] = {}
+    for line in text.splitlines():
+        for name in (f'hospital_command_seconds_sum{{command="{command}"}}',
+                     f'hospital_command_seconds_count{{command="{command}"}}',
+                     "hospital_event_fanout_seconds_sum", "hospital_event_fanout_seconds_count"):
+            if line.startswith(name + " "):
+                values[name.split("{")[0]] = float(line.split()[-1])
+    out = {}
+    if values.get("hospital_command_seconds_count"):
+        out["service_command_ms"] = round(1000 * values["hospital_command_seconds_sum"]
+                                          / values["hospital_command_seconds_count"], 2)
+    if values.get("hospital_event_fanout_seconds_count"):
+        out["service_fanout_ms"] = round(1000 * values["hospital_event_fanout_seconds_sum"]
+                                         / values["hospital_event_fanout_seconds_count"], 2)
+    return out
+
+
 def _call_to_display(base_url: str) -> dict:
-    if True:
-        _fill_queue(base_url, CALLS)
-        ctx = mp.get_context("spawn")
-        stop, results = ctx.Event(), ctx.Queue()
-        readies = [ctx.Event() for _ in range(DISPLAY_PROCS)]
-        procs = [ctx.Process(target=_display_process,
-                             args=(base_url, DEMO_TOKENS["wall_nk"], DISPLAYS_PER_PROC, readies[i], stop, results))
-                 for i in range(DISPLAY_PROCS)]
+    _fill_queue(base_url, CALLS)
+    ctx = mp.get_context("spawn")
+    stop, results = ctx.Event(), ctx.Queue()
+    readies = [ctx.Event() for _ in range(DISPLAY_PROCS)]
+    procs = [ctx.Process(target=_display_process,
+                         args=(base_url, DEMO_TOKENS["wall_nk"], DISPLAYS_PER_PROC, readies[i], stop, results))
+             for i in range(DISPLAY_PROCS)]
+    sent: dict[str, float] = {}
+    answered: list[float] = []
+    try:
         for p in procs:
             p.start()
         for r in readies:
             if not r.wait(60):
                 raise RuntimeError("displays did not connect")
         token = _login(base_url)
-        sent: dict[str, float] = {}
-        answered: list[float] = []
         interval = 1.0 / CALL_RATE
         with httpx.Client(base_url=base_url, timeout=10) as http:
             start = time.monotonic()
@@ -227,8 +267,8 @@ def _call_to_display(base_url: str) -> dict:
         time.sleep(1.0)  # let the last events arrive
         stop.set()
         per_proc = [results.get(timeout=30) for _ in procs]
-        for p in procs:
-            p.join(10)
+    finally:
+        stop_children(procs, stop)
     latencies, lost = [], 0
     displays = DISPLAY_PROCS * DISPLAYS_PER_PROC
     for ticket, t0 in sent.items():
@@ -246,6 +286,7 @@ def _call_to_display(base_url: str) -> dict:
         "max_ms": round(latencies[-1], 2), "lost": lost, "rate_per_s": CALL_RATE,
         "http_p50_ms": round(statistics.median(answered), 2),
         "http_p99_ms": round(answered[int(len(answered) * 0.99) - 1], 2),
+        **service_split(base_url, "call_next"),
     }
 
 
@@ -337,9 +378,9 @@ async def _mixed_load(base_url: str, nurse: str, clients: int, seconds: float) -
     host, port = base_url.removeprefix("http://").split(":")
     start = time.monotonic()
     until = start + seconds
-    done = await asyncio.gather(*(
+    done = await asyncio.wait_for(asyncio.gather(*(  # a service that stops answering ends the run too
         _mixed_client(host, int(port), DEMO_TOKENS["kiosk"], nurse, "NK3" if i % 2 else "NK4", until)
-        for i in range(clients)))
+        for i in range(clients))), seconds + 60)
     return sum(done), time.monotonic() - start
 
 

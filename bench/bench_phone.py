@@ -1,7 +1,7 @@
 """The patient's phone: live ticket pages and the notification outbox, the service as its own process on loopback.
 
-call_to_phone: 1,000 live ticket pages (Server-Sent Events, a lean asyncio load client in 2 processes, not 1,000
-    browsers), each following its own waiting visit, plus 200 wall displays (WebSocket, as in call_to_display);
+call_to_phone: 5,000 live ticket pages (Server-Sent Events, a lean asyncio load client in 2 processes, not 5,000
+    browsers; BENCH_PAGES to change), each following its own waiting visit, plus 200 wall displays (WebSocket, as in call_to_display);
     a console calls 200 patients at 10 per second. Latency of one call = from sending the HTTP command to the
     called patient's page receiving its "called" status. lost = called patients whose page never showed it.
     rss_mb = the service's resident memory with every page and wall connected.
@@ -26,11 +26,11 @@ from pathlib import Path
 
 import httpx
 
-from bench.bench_caller import _display_process, _fill_queue, _login, _post
+from bench.bench_caller import _display_process, _fill_queue, _login, _post, service_split, stop_children
 from caller.config import DEMO_CONFIG
 from caller.testing import DEMO_TOKENS, free_port, run_service_process
 
-PAGES = int(os.environ.get("BENCH_PAGES", 1000))
+PAGES = int(os.environ.get("BENCH_PAGES", 5000))
 PAGE_PROCS = 2
 WALL_PROCS, WALLS_PER_PROC = 4, 50
 CALLS = int(os.environ.get("BENCH_PHONE_CALLS", 200))
@@ -113,40 +113,44 @@ def call_to_phone() -> dict:
                                                          stop, results)) for i in range(PAGE_PROCS)]
         walls = [ctx.Process(target=_display_process, args=(base_url, DEMO_TOKENS["wall_nk"], WALLS_PER_PROC,
                                                             wall_ready[i], stop, wall_results)) for i in range(WALL_PROCS)]
-        for p in procs + walls:
-            p.start()
-        for event in page_ready + wall_ready:
-            if not event.wait(120):
-                raise RuntimeError("pages or walls did not connect")
-        rss = _rss_mb(svc.process.pid)
-        token = _login(base_url)
-        sent: dict[str, float] = {}
-        with httpx.Client(base_url=base_url, timeout=10) as http:
-            start = time.monotonic()
-            for i in range(CALLS):
-                delay = start + i / CALL_RATE - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-                t0 = time.monotonic()
-                visit = _post(http, f"/rooms/{'NK3' if i % 2 else 'NK4'}/call-next", token)["visit"]
-                if visit["visit_id"] in token_of:
-                    sent[token_of[visit["visit_id"]]] = t0
-        time.sleep(1.5)
-        rss = max(rss, _rss_mb(svc.process.pid))
-        stop.set()
         called: dict[str, float] = {}
         messages = 0
-        for _ in procs:
-            got, count = results.get(timeout=60)
-            called.update(got)
-            messages += count
-        for p in procs + walls:
-            p.join(10)
+        sent: dict[str, float] = {}
+        try:
+            for p in procs + walls:
+                p.start()
+            for event in page_ready + wall_ready:
+                if not event.wait(300):
+                    raise RuntimeError("pages or walls did not connect")
+            rss = _rss_mb(svc.process.pid)
+            token = _login(base_url)
+            with httpx.Client(base_url=base_url, timeout=10) as http:
+                start = time.monotonic()
+                for i in range(CALLS):
+                    delay = start + i / CALL_RATE - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                    t0 = time.monotonic()
+                    visit = _post(http, f"/rooms/{'NK3' if i % 2 else 'NK4'}/call-next", token)["visit"]
+                    if visit["visit_id"] in token_of:
+                        sent[token_of[visit["visit_id"]]] = t0
+            time.sleep(1.5)
+            rss = max(rss, _rss_mb(svc.process.pid))
+            split = service_split(base_url, "call_next")
+            stop.set()
+            for _ in procs:
+                got, count = results.get(timeout=60)
+                called.update(got)
+                messages += count
+            for _ in walls:
+                wall_results.get(timeout=60)
+        finally:
+            stop_children(procs + walls, stop)
     latencies = sorted((called[t] - t0) * 1000 for t, t0 in sent.items() if t in called)
     return {"pages": len(tokens), "walls": WALL_PROCS * WALLS_PER_PROC, "calls": len(sent),
             "p50_ms": round(statistics.median(latencies), 1), "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 1),
             "max_ms": round(latencies[-1], 1), "lost": sum(1 for t in sent if t not in called), "rss_mb": rss,
-            "page_messages": messages}
+            "page_messages": messages, **split}
 
 
 def notify_outbox() -> dict:

@@ -155,6 +155,9 @@ class EventHub:
         self._staff_last: dict[str, tuple[int, dict]] = {}
         # Called on the loop with each batch of newly recorded events (the phone ticket feed listens here).
         self.listeners: list[Callable[[list[EventRow]], None]] = []
+        self._inbox: list[EventRow] = []  # committed events not yet recorded here (publish -> drain)
+        self._inbox_lock = threading.Lock()
+        self._drain_scheduled = False
 
     # ------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -170,8 +173,15 @@ class EventHub:
                 sub.close()
 
     # -------------------------------------------------------------- publish
-    def publish(self, events: list[EventRow]) -> None:
-        """Fan out committed events (any thread). Recorded at once; sent from the loop in seq order."""
+    def publish(self, events: list[EventRow], *, later: bool = False) -> None:
+        """Fan out committed events (any thread). Recorded at once; sent from the loop in seq order.
+
+        Callers publish under the store's lock, right after their commit, so the order of calls is the seq
+        order. Events from any thread go through one inbox that the loop drains in that order (an event
+        published on the loop never overtakes one committed earlier on another thread). ``later``: only put
+        them in the inbox; the caller has the loop drain it (:meth:`drain`) once the commands' answers are
+        on their way (the group-commit writer does this).
+        """
         if not events:
             return
         if self.on_fan_out is not None:
@@ -180,10 +190,27 @@ class EventHub:
             now = time.perf_counter()
             for ev in events:
                 self._published_at[ev.seq] = now
-        if self.loop is None or threading.get_ident() == self._loop_thread:
-            self._publish_now(events)
+        with self._inbox_lock:
+            self._inbox.extend(events)
+            if later:
+                return
+            on_loop = self.loop is None or threading.get_ident() == self._loop_thread
+            if not on_loop:
+                if self._drain_scheduled:
+                    return
+                self._drain_scheduled = True
+        if on_loop:
+            self.drain()
         else:
-            self.loop.call_soon_threadsafe(self._publish_now, events)
+            self.loop.call_soon_threadsafe(self.drain)
+
+    def drain(self) -> None:
+        """Send what waits in the inbox, in seq order (on the loop, or anywhere while there is no loop)."""
+        with self._inbox_lock:
+            events, self._inbox = self._inbox, []
+            self._drain_scheduled = False
+        if events:
+            self._publish_now(events)
 
     def _publish_now(self, events: list[EventRow]) -> None:
         """Record the events; send up to the first ``queue`` event now, defer the rest to the next loop turn.

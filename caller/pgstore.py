@@ -133,6 +133,9 @@ class PostgresStore(Store):
             if self.problem is not None or self.conn.raw.closed or self.conn.raw.broken:
                 self._reconnect()
 
+    def _watch_file(self) -> None:
+        self.check_writable()  # no file here: a look at the connection, every transaction (no system call)
+
     def note_failure(self, exc: BaseException) -> None:
         if isinstance(exc, psycopg.OperationalError) or self.conn.raw.broken or self.conn.raw.closed:
             self.problem = unreachable()  # the commit's fate is unknown: the service rebuilds from the database

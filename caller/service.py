@@ -30,6 +30,7 @@ from caller.help import HelpCall
 from caller.pgstore import open_store
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store, dumps
 from caller.wire import BroadcastData
+from caller.writer import CommandWriter, Queued
 from hardware.speech.normalize import speakable
 from caller.notify.notifications import Notifications
 from caller.ticket_links import TicketLinks, load_or_create_secret
@@ -45,6 +46,7 @@ ExtraWrites = Callable[[sqlite3.Connection, dict], None]
 ENGINE_METHODS = {"missed": "mark_missed", "away": "send_away", "back": "back_from_away",
                   "priority": "set_priority", "room_doctor": "set_room_doctor", "triage": "set_triage"}
 BROADCASTS_KEPT = 5
+STORED_VISITS_MAX = 100_000  # visit rows kept in memory for the rollups before older days are let go
 SUB_DEVICES_MAX = 16  # parts (printer, reader, scanner, ...) one device may report health for
 
 
@@ -76,6 +78,23 @@ def replay(stored: tuple[str, int, dict, str], body_hash: str) -> dict:
     return {**stored[2], "replayed": True}
 
 
+class _Refused(Exception):
+    """A command refused before it changed anything (the rules said no, a conflicting retry): ``error``."""
+
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+class _Staged:
+    """A command applied and written, waiting for its transaction's commit."""
+
+    __slots__ = ("response", "events", "messages", "answered")
+
+    def __init__(self, response: dict, events: list[EventRow] | None = None, messages: bool = False,
+                 answered: list[str] | None = None):
+        self.response, self.events, self.messages, self.answered = response, events or [], messages, answered or []
+
+
 class CallerService:
     """One per process. Thread-safe; API handlers call it on the event loop."""
 
@@ -96,6 +115,7 @@ class CallerService:
             rollups.create(self.store.conn)
         self.engine = self._build_engine()
         self.hub = EventHub(self.store, self.area_snapshot, clock=self.clock, zone=self.zone)
+        self.writer = CommandWriter(self._run_batch, after=self.hub.drain)  # group commit for the API's commands
         with self.store.transaction() as conn:
             self.ticket_links = TicketLinks(load_or_create_secret(conn))
         self.notify = Notifications(self)  # the sender starts with the app (caller/api/app.py)
@@ -126,6 +146,8 @@ class CallerService:
     def _build_engine(self) -> QueueEngine:
         since = (self.clock().date() - timedelta(days=1)).isoformat()
         state = self.store.load(since_day=since)
+        # the visit rows as stored, by id: the cockpit's rollups take a visit's previous facts from here
+        self._stored_visits = {v["id"]: v for v in state.visits if "id" in v}
         engine = QueueEngine(self.config)
         engine.load(visits=[Visit.from_row(v) for v in state.visits],
                     rooms=[RoomState.from_row(r) for r in state.rooms],
@@ -208,6 +230,7 @@ class CallerService:
             return {"status": "reloaded", "source": source, "changes": changes}
 
     def close(self) -> None:
+        self.writer.stop()
         self.store.close()
         if self._running is not None:
             self._running.close()
@@ -222,68 +245,168 @@ class CallerService:
         ``extra_writes(conn, response)`` runs inside the same transaction (records use it to write
         their own rows atomically with the visit); if it raises, nothing is written and the engine
         is restored. Counted in /metrics by command and result.
+
+        This runs the command on the calling thread, in a transaction of its own. The API's handlers use
+        :meth:`submit` instead, which shares transactions between commands arriving together.
         """
         started = time.perf_counter()
         try:
-            response = self._execute(command, who, idempotency_key, extra_writes, args)
-        except RuleError:
-            self.metrics.command(command, "refused", time.perf_counter() - started)
+            item = self._queued(command, who, idempotency_key, extra_writes, args, started)
+            if item.result is None:
+                self._run_batch([item], later=False)
+            if item.error is not None:
+                raise item.error
+        except BaseException as exc:
+            self._count(command, started, exc)
             raise
-        except BaseException:
-            self.metrics.command(command, "error", time.perf_counter() - started)
-            raise
-        self.metrics.command(command, "ok", time.perf_counter() - started)
-        return response
+        self._count(command, started, None)
+        return item.result
 
-    def _execute(self, command: str, who: Principal, idempotency_key: str | None,
-                 extra_writes: ExtraWrites | None, args: dict) -> dict:
+    async def submit(self, command: str, who: Principal, *, idempotency_key: str | None = None,
+                     extra_writes: ExtraWrites | None = None, **args: Any) -> dict:
+        """:meth:`execute` through the group-commit writer (caller/writer.py), without holding the event loop.
+
+        The command is applied in arrival order on the writer thread, with the others queued meanwhile, in one
+        transaction; the answer comes once that transaction committed (a failed commit fails every command of
+        it, with the store's error: 507 disk full, 503 database gone). Its events go out after the answers.
+        """
+        import asyncio
+
+        started = time.perf_counter()
+        try:
+            item = self._queued(command, who, idempotency_key, extra_writes, args, started)
+            if item.result is None:
+                item.future = asyncio.get_running_loop().create_future()
+                self.writer.submit(item)
+                await item.future
+        except BaseException as exc:
+            self._count(command, started, exc)
+            raise
+        self._count(command, started, None)
+        return item.result
+
+    def _count(self, command: str, started: float, error: BaseException | None) -> None:
+        result = "ok" if error is None else "refused" if isinstance(error, RuleError) else "error"
+        self.metrics.command(command, result, time.perf_counter() - started)
+
+    def _queued(self, command: str, who: Principal, idempotency_key: str | None, extra_writes: ExtraWrites | None,
+                args: dict, started: float) -> Queued:
+        """The command to run; already answered (``result``) when it is the retry of a stored one."""
         key = idempotency_scope(command, who, idempotency_key)
-        body_hash = request_hash(args) if key else ""
+        item = Queued(command, who, key, request_hash(args) if key else "", extra_writes, args, started=started)
         if key:
             stored = self.store.idempotent_response(key)
             if stored is not None:
-                return replay(stored, body_hash)
+                item.result = replay(stored, item.body_hash)
+        return item
+
+    def _run_batch(self, batch: list[Queued], later: bool = True) -> None:
+        """Apply the commands in order and commit them in one transaction; set each one's result or error.
+
+        A command refused by the rules changes nothing and the others go on. A command that fails after the
+        engine changed (its extra writes raised) is taken out: the transaction is rolled back, the engine rebuilt
+        from the store and the others run again, unacknowledged as they still are. A failed commit (or a store
+        that refuses writes) fails every command of the batch with the store's error. Results are set, and
+        events published, only after the commit.
+        """
         with self.lock:
             if self._engine_stale:  # a write failed with the database out of reach: memory may be ahead of it
-                self.reload()
-            if key:
-                stored = self.store.idempotent_response(key)
-                if stored is not None:
-                    return replay(stored, body_hash)
-            now = self.clock()
-            change = self._apply(command, who, now, args)  # RuleError: the engine undid itself
-            try:
-                rows = self._rows(change, command, who, now)
-                messages = self.notify.plan(change, now)  # to patients who opted in, written with the command
-                # a kiosk sees in full only the visit it registered itself (it typed the name); a check-in of
-                # any other visit answers what a wall screen shows
-                audience = "staff" if command == "register" and not who.public else who.audience
-                response = views.command_response(self, command, change, audience)
-                with self.store.transaction() as conn:
-                    rollups.apply_visits(conn, rows.visits, self._visit_extras(command, who, change))
-                    answered = self._cockpit_facts(conn, rows, command, who, change, now)
-                    events = self.store.write_change(conn, rows)
-                    if messages:
-                        self.notify.enqueue(conn, messages, now)
-                    response["seq"] = events[-1].seq if events else self.hub.seq
-                    if extra_writes is not None:
-                        extra_writes(conn, response)
-                    if key:
-                        self.store.save_idempotent(conn, key, who.actor, 200, response, now, body_hash)
-            except BaseException:
-                log.exception("writing %s failed; rebuilding the engine from the store", command)
                 try:
                     self.reload()
-                except StorageError:
-                    log.error("the store cannot be read either; the engine is rebuilt before the next command")
-                raise
-            for dept in answered:
-                self._unanswered.pop(dept, None)
-            self._remember_broadcasts(events)
-            self._publish(events)
+                except BaseException as exc:  # noqa: BLE001 - every command gets the reason
+                    for item in batch:
+                        item.error = exc
+                    return
+            pending = batch
+            while pending:
+                staged: list[tuple[Queued, _Staged]] = []
+                failing: Queued | None = None
+                for item in pending:
+                    item.error = None
+                try:
+                    with self.store.transaction() as conn:
+                        for item in pending:
+                            try:
+                                staged.append((item, self._stage(conn, item)))
+                            except _Refused as refused:
+                                item.error = refused.error
+                            except BaseException:
+                                failing = item
+                                raise
+                except BaseException as exc:  # noqa: BLE001 - rolled back; handed to the commands below
+                    if failing is not None or staged:
+                        log.exception("writing %s failed; rebuilding the engine from the store",
+                                      ", ".join(i.command for i in pending))
+                        self._recover()
+                    if failing is not None and not isinstance(exc, StorageError):
+                        failing.error = exc
+                        pending = [i for i in pending if i is not failing]
+                        continue
+                    for item in pending:  # the commit failed: none of them is acknowledged
+                        if item.error is None or any(item is i for i, _ in staged):
+                            item.error = exc
+                    return
+                for item, done in staged:
+                    self._finish(item, done, later)
+                if len(self._stored_visits) > STORED_VISITS_MAX:
+                    self._forget_old_visits()
+                return
+
+    def _forget_old_visits(self) -> None:
+        """Keep the stored-row copies of today's and yesterday's visits only (the engine's days)."""
+        since = (self.clock().date() - timedelta(days=1)).isoformat()
+        self._stored_visits = {vid: row for vid, row in self._stored_visits.items() if str(row.get("day", "")) >= since}
+
+    def _recover(self) -> None:
+        try:
+            self.reload()
+        except StorageError:
+            log.error("the store cannot be read either; the engine is rebuilt before the next command")
+
+    def _stage(self, conn: sqlite3.Connection, item: Queued) -> "_Staged":
+        """One command inside the open transaction: apply it to the engine and write its rows.
+
+        Raises :class:`_Refused` when it is refused before anything changed; anything else means the engine
+        changed and the transaction must be rolled back.
+        """
+        command, who, args = item.command, item.who, item.args
+        try:
+            if item.key:
+                stored = self.store.idempotent_response(item.key)  # one queued twice: the first one's answer
+                if stored is not None:
+                    return _Staged(replay(stored, item.body_hash))
+            now = self.clock()
+            change = self._apply(command, who, now, args)  # RuleError: the engine undid itself
+        except BaseException as exc:
+            raise _Refused(exc) from None
+        rows = self._rows(change, command, who, now)
+        messages = self.notify.plan(change, now)  # to patients who opted in, written with the command
+        # a kiosk sees in full only the visit it registered itself (it typed the name); a check-in of
+        # any other visit answers what a wall screen shows
+        audience = "staff" if command == "register" and not who.public else who.audience
+        response = views.command_response(self, command, change, audience)
+        rollups.apply_visits(conn, rows.visits, self._visit_extras(command, who, change), self._stored_visits)
+        answered = self._cockpit_facts(conn, rows, command, who, change, now)
+        events = self.store.write_change(conn, rows)
         if messages:
+            self.notify.enqueue(conn, messages, now)
+        response["seq"] = events[-1].seq if events else self.hub.seq
+        if item.extra_writes is not None:
+            item.extra_writes(conn, response)
+        if item.key:
+            self.store.save_idempotent(conn, item.key, who.actor, 200, response, now, item.body_hash)
+        return _Staged(response, events, bool(messages), answered)
+
+    def _finish(self, item: Queued, done: "_Staged", later: bool) -> None:
+        """After the commit: the command's answer, and its events to the screens."""
+        for dept in done.answered:
+            self._unanswered.pop(dept, None)
+        if done.events:
+            self._remember_broadcasts(done.events)
+            self.hub.publish(done.events, later=later)
+        if done.messages:
             self.notify.sender.wake()
-        return response
+        item.result = done.response
 
     def _sessions(self) -> list:
         """The opening sessions of a day (schedule am and pm): the hours the cockpit counts open time in."""

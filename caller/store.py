@@ -23,6 +23,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -135,6 +136,9 @@ _UPSERT_IDEMPOTENCY = upsert("idempotency", ("key", "actor", "status", "response
 _UPSERT_HEALTH = upsert("device_health", ("device", "status", "reason_zh", "reason_en", "detail", "ts"), ("device",))
 _UPSERT_HELP = upsert("help_calls", ("id", "device", "state", "created_at", "data"), ("id",))
 _UPSERT_SESSION = upsert("user_sessions", ("token", "username", "device", "ts"), ("token",))
+
+
+_INSERT_EVENTS: dict[int, str] = {}  # events of one command -> its INSERT statement (the same text every time)
 
 
 def is_postgres_url(path: Any) -> bool:
@@ -264,6 +268,9 @@ class GroupCommit:
 DURABLE_SYNCHRONOUS = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA; the store never runs below FULL
 
 
+FILE_CHECK_S = 1.0  # how often a transaction looks whether the database file is still the one opened
+
+
 class StorageError(Refusal):
     """Writes are refused: the database file is gone or replaced (503), or the disk is full (507)."""
 
@@ -328,6 +335,7 @@ class Store:
         self.problem: StorageError | None = None  # why writes are refused right now (None: they are not)
         self._lock_file = None
         self._identity: tuple[int, int] | None = None
+        self._next_file_check = 0.0
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._lock_file = _take_lock(self.path)
@@ -358,8 +366,25 @@ class Store:
         if self.problem is not None and self.problem.code == "storage_unavailable":
             raise self.problem
 
+    def _watch_file(self) -> None:
+        """Before a transaction: refuse while the file is known to be gone; look at the file again (the
+        :meth:`check_writable` check) at most every ``FILE_CHECK_S`` seconds, not on every transaction.
+        A failed write looks at once (:meth:`note_failure`), and so does /healthz."""
+        problem = self.problem
+        if problem is not None and problem.code == "storage_unavailable":
+            raise problem
+        now = time.monotonic()
+        if now >= self._next_file_check:
+            self._next_file_check = now + FILE_CHECK_S
+            self.check_writable()
+
     def note_failure(self, exc: BaseException) -> None:
         """A write failed: remember a full disk (health says so); raise it as a StorageError."""
+        if self._identity is not None:
+            try:
+                self.check_writable()  # the file may be the reason
+            except StorageError as gone:
+                raise gone from exc
         if _is_disk_full(exc):
             self.problem = disk_full()
             raise self.problem from exc
@@ -408,7 +433,7 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self.check_writable()
+            self._watch_file()
             try:
                 self._begin()
             except self.driver_error as exc:
@@ -459,13 +484,20 @@ class Store:
                 [(a.ts, a.user, a.device, a.action, a.visit_id, a.before, a.after, dumps(a.detail))
                  for a in rows.audit],
             )
-        out: list[EventRow] = []
+        if not rows.events:
+            return []
+        # one statement for all the command's events (one round trip on PostgreSQL); the database numbers them in
+        # the order of the VALUES, so the numbers, sorted, go to the events in order
+        params: list[Any] = []
         for etype, area, ts, data in rows.events:
-            seq = conn.execute(  # the database numbers the events
-                "INSERT INTO events(ts, type, area, data) VALUES (?,?,?,?) RETURNING seq", (ts, etype, area, dumps(data))
-            ).fetchone()[0]
-            out.append(EventRow(int(seq), etype, area, ts, data))
-        return out
+            params += (ts, etype, area, dumps(data))
+        sql = _INSERT_EVENTS.get(len(rows.events))
+        if sql is None:
+            sql = _INSERT_EVENTS[len(rows.events)] = (
+                "INSERT INTO events(ts, type, area, data) VALUES "
+                + ", ".join(["(?,?,?,?)"] * len(rows.events)) + " RETURNING seq")
+        seqs = sorted(int(r[0]) for r in conn.execute(sql, tuple(params)).fetchall())
+        return [EventRow(seq, etype, area, ts, data) for seq, (etype, area, ts, data) in zip(seqs, rows.events)]
 
     def load(self, since_day: str = "") -> LoadedState:
         """Everything the engine needs to rebuild itself after a restart (visits of ``since_day`` on)."""

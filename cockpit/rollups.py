@@ -69,15 +69,22 @@ def record(conn: Any, day: str, measure: str, value: float | None, dims: Dims) -
     add(conn, day, [(measure, value, dims, +1)])
 
 
-def apply_visits(conn: Any, visits: list[tuple[str, str, str, str, dict]], extra: dict[str, dict] | None = None) -> None:
+def apply_visits(conn: Any, visits: list[tuple[str, str, str, str, dict]], extra: dict[str, dict] | None = None,
+                 stored: dict[str, dict] | None = None) -> None:
     """Before a command's visit rows are written: move each visit's facts from its stored row to its new one.
 
     `extra` adds fields the engine does not keep (channel, registering device) to new visits; fields a stored
     row has and the engine does not are carried over, so the stored row keeps them.
+    `stored`: the rows as last written, kept in memory by the caller (visit id -> row); a visit found there is
+    not read back from the database, and the new row replaces it there. A visit not there is read.
     """
     for vid, _day, _area, _state, data in visits:
-        old_row = conn.execute("SELECT data FROM visits WHERE id = ?", (vid,)).fetchone()
-        old = json.loads(old_row[0]) if old_row else None
+        old = stored.get(vid) if stored is not None else None
+        if old is None:
+            old_row = conn.execute("SELECT data FROM visits WHERE id = ?", (vid,)).fetchone()
+            old = json.loads(old_row[0]) if old_row else None
+        if stored is not None:
+            stored[vid] = data
         if old:
             for k in ("channel", "reg_device", "first_called_at", "estimate"):
                 if k in old and k not in data:

@@ -126,6 +126,7 @@ class PaymentCreate(_Body):
     amount_fen: int = Field(ge=0)
     method: Literal["qr", "code", "card"] = "qr"
     proxy_id_number: str | None = None
+    insurance_claim_id: int | None = Field(default=None, description="the 医保 claim whose 自付 part this pays")
 
 
 class PaymentNotice(_Body):

@@ -61,7 +61,8 @@ class Payments:
         self.patients = patients
         self.registrations = registrations
         self.seats = seats
-
+        self.claims: Any = None  # records.insurance.claims.Claims: 医保 claims own their bills and 自付 orders
+        self.invoices: Any = None  # records.insurance.einvoice.Invoices: an e-invoice for every payment
 
     # -- provider calls, with its errors turned into ours
     def _provider(self, call: Callable[[Any], Any]) -> Any:
@@ -128,6 +129,8 @@ class Payments:
                 raise not_found(f"账单（编号{bill_id}）", f"Bill {bill_id}")
             self._refuse_unpayable(conn, dict(bill))
             total += bill["total_fen"]
+        if self.claims is not None:  # a 医保 claim's 自付 order is for the patient's part only
+            total = self.claims.expected_fen(conn, body, total)
         if body.amount_fen != total:
             raise RecordsError("amount_mismatch", f"对不起，支付金额与账单不符：应缴{yuan(total)}，请刷新账单后重新缴费。",
                                f"The amount does not match the bills: {yuan(total)} is due. Please reload the bills and pay again.",
@@ -141,6 +144,8 @@ class Payments:
         ).fetchone()[0]
         self.core.audit(conn, "payment_created", after="pending", order_id=order_id, patient_id=body.patient_id,
                    bill_ids=bill_ids, amount_fen=total, method=body.method)
+        if self.claims is not None:
+            self.claims.order_created(conn, order_id, body)
         return order_id
 
     def _open_at_provider(self, order: dict[str, Any]) -> None:
@@ -287,6 +292,9 @@ class Payments:
     def _apply_to_bills(self, conn: RowConn, order: dict[str, Any]) -> str | None:
         """Mark every bill paid; a reason string when one cannot be (the caller then rolls back)."""
         now = iso(self.core.now())
+        held = self.claims.before_apply(conn, order) if self.claims is not None else None
+        if held:  # a 医保 claim holds the bills (or this 自付 order's claim was reversed)
+            return held
         for bill_id in json.loads(order["bill_ids"]):
             bill = dict(conn.execute("SELECT * FROM rec_bills WHERE id = ?", (bill_id,)).fetchone())
             if bill["state"] in ("paid", "refunded", "refund_pending"):
@@ -299,6 +307,9 @@ class Payments:
             conn.execute("UPDATE rec_bills SET state = 'paid', order_id = ?, paid_at = ? WHERE id = ?", (order["id"], now, bill_id))
             self.core.audit(conn, "bill_paid", before=bill["state"], after="paid", bill_id=bill_id, order_id=order["id"],
                        registration_id=bill["registration_id"], amount_fen=bill["total_fen"])
+        covered = self.claims.paid(conn, order) if self.claims is not None else False  # the claim's invoice covers it
+        if self.invoices is not None and not covered:
+            self.invoices.request_for_order(conn, order["id"])
         return None
 
     def _refund_order(self, order_id: int, amount_fen: int | None, reason: str) -> bool:

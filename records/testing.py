@@ -47,6 +47,10 @@ def serve_records(config: Any = None, db_path: str | Path = ":memory:", *, clock
     app = create_app(cfg, db_path, clock=clock, records=False)
     records = install(app, app.state.service, payments=payments, **overrides)
     app.include_router(router, prefix=API_PREFIX)
+    from records.insurance import api as platforms  # 医保, e-health cards, e-invoices: from HOSPITAL_*_URL
+
+    platforms.install(app, app.state.service)
+    app.include_router(platforms.router, prefix=API_PREFIX)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False,
                                            lifespan="on"))
     thread = threading.Thread(target=server.run, name="records-service", daemon=True)

@@ -154,6 +154,19 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("POST", f"{V1}/records/reports/{{report_id}}/print"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/ratings"): {KIOSK},
     ("GET", f"{V1}/records/ratings/stats"): {CONSOLE},
+    # 医保 settlement, e-health cards, e-invoices (docs/his.md): identifying by a platform's QR opens the patient
+    # session like a card read; claims and invoices are the session patient's only
+    ("GET", f"{V1}/records/insurance/status"): {KIOSK, CONSOLE},
+    ("POST", f"{V1}/records/insurance/identify"): {KIOSK, STAFF},
+    ("POST", f"{V1}/records/ehealth/identify"): {KIOSK, STAFF},
+    ("POST", f"{V1}/records/insurance/claims"): {PATIENT, STAFF},
+    ("GET", f"{V1}/records/insurance/claims/{{claim_id}}"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/insurance/claims/{{claim_id}}/settle"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/insurance/claims/{{claim_id}}/cancel"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/insurance/reconcile"): {ADMIN},
+    ("GET", f"{V1}/records/einvoices"): {PATIENT, STAFF},
+    ("GET", f"{V1}/records/einvoices/{{invoice_id}}"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/einvoices/{{invoice_id}}/print"): {PATIENT, STAFF},
     # web screens (docs/screens.md): the page and pairing are public; the rest needs the paired screen's cookie
     ("GET", "/screen/"): {ANYONE},
     ("GET", "/screen/sw.js"): {ANYONE},
@@ -270,21 +283,44 @@ class AccessGuard:
         self.app = app
         self.fastapi_app = fastapi_app
         self._table: list[tuple[str, re.Pattern[str], tuple[str, str]]] | None = None
+        # built with the table: literal paths by (method, path); templates by (method, number of segments)
+        self._literal: dict[tuple[str, str], tuple[str, str]] = {}
+        self._templates: dict[tuple[str, int], list[tuple[re.Pattern[str], tuple[str, str]]]] = {}
+        self._open_ended: dict[str, list[tuple[re.Pattern[str], tuple[str, str]]]] = {}  # {x:path} templates
 
     def table(self) -> list[tuple[str, re.Pattern[str], tuple[str, str]]]:
         if self._table is None:
             routes = app_routes(self.fastapi_app)
             # literal paths before templates, so /payments/notify is not taken for /payments/{order_id}
             routes.sort(key=lambda key: key[1].count("{"))
-            self._table = [(method, _compile(path), (method, path)) for method, path in routes]
+            table = [(method, _compile(path), (method, path)) for method, path in routes]
+            for method, regex, key in table:
+                path = key[1]
+                if "{" not in path:
+                    self._literal.setdefault((method, path), key)
+                elif ":path}" in path:
+                    self._open_ended.setdefault(method, []).append((regex, key))
+                else:
+                    self._templates.setdefault((method, path.count("/")), []).append((regex, key))
+            self._table = table
             for key in missing_rules(self.fastapi_app):
                 log.error("route %s %s has no access rule: every request to it is refused", *key)
         return self._table
 
     def match(self, method: str, path: str) -> tuple[str, str] | None:
+        """The route a request is for: a dictionary look-up for literal paths; otherwise only the templates
+        with as many segments are tried (then the few ending in a ``{...:path}``), literal before template."""
+        if self._table is None:
+            self.table()
         method = "GET" if method == "HEAD" else method
-        for m, regex, key in self.table():
-            if m == method and regex.match(path):
+        key = self._literal.get((method, path))
+        if key is not None:
+            return key
+        for regex, key in self._templates.get((method, path.count("/")), ()):
+            if regex.match(path):
+                return key
+        for regex, key in self._open_ended.get(method, ()):
+            if regex.match(path):
                 return key
         return None
 

@@ -26,20 +26,25 @@ API_PREFIX = "/api/v1"
 ALERT_CHECK_SECONDS = 30.0
 
 
+RECORDS_PLUGINS = ("records.api", "records.insurance.api")  # records, then its links to 医保 / e-invoice platforms
+
+
 def _records_plugin(app: FastAPI, service: CallerService) -> None:
-    """Mount ``records.api`` when that package provides it (router, and optionally install(app, service))."""
-    try:
-        module = importlib.import_module("records.api")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("records.api", "records"):
-            return
-        raise
-    install = getattr(module, "install", None)
-    if callable(install):
-        install(app, service)
-    router = getattr(module, "router", None)
-    if router is not None:
-        app.include_router(router, prefix=API_PREFIX)
+    """Mount ``records.api`` (and the parts built on it) when that package provides it (router, and optionally
+    install(app, service))."""
+    for name in RECORDS_PLUGINS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name in (name, "records"):
+                return
+            raise
+        install = getattr(module, "install", None)
+        if callable(install):
+            install(app, service)
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router, prefix=API_PREFIX)
 
 
 async def _watch_wait_alerts(service: CallerService, every: float = ALERT_CHECK_SECONDS) -> None:

@@ -68,8 +68,9 @@ class BodyLimits:
             if complete:  # after the body: a disconnect watcher may wait as long as it likes
                 return await receive()
             try:
-                message = await asyncio.wait_for(receive(), timeout_s)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(timeout_s):  # a timer on this task, not a task per read (wait_for)
+                    message = await receive()
+            except TimeoutError:
                 return await refuse(too_slow())
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))

@@ -1,7 +1,7 @@
 """Queue commands and queries (/api/v1/visits, /rooms, /areas).
 
-Handlers are ``async`` and call the service directly on the event loop: commands are serialised anyway
-(one engine in memory), a WAL commit takes well under a millisecond, and events go out in commit order.
+Handlers are ``async``: a command goes to the service's group-commit writer (``service.submit``, caller/writer.py)
+and the handler waits for its commit without holding the event loop; events go out in commit order.
 """
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ STAFF = {"console"}
 FRONT = {"console", "kiosk"}
 
 
-def _visit_command(request: Request, who: Principal, visit_id: str, command: str,
-                   roles: set[str] = STAFF, **args) -> dict:
+async def _visit_command(request: Request, who: Principal, visit_id: str, command: str,
+                         roles: set[str] = STAFF, **args) -> dict:
     service = service_of(request)
     require(who, roles, service.area_of_visit(visit_id), user=True)
-    return service.execute(command, who, visit_id=visit_id, **args)
+    return await service.submit(command, who, visit_id=visit_id, **args)
 
 
 # ---------------------------------------------------------------------------------- commands
@@ -35,7 +35,7 @@ async def register(body: RegisterBody, request: Request, who: Principal = Depend
     require(who, FRONT, service.area_of_department(body.department), user=True)
     if who.role == "kiosk":
         refuse_server_fields(body, who)
-    return json_response(service.execute("register", who, idempotency_key=body.idempotency_key, body=body))
+    return json_response(await service.submit("register", who, idempotency_key=body.idempotency_key, body=body))
 
 
 SERVER_DECIDED = ("reg_seq", "triage_level", "slot", "session")
@@ -61,71 +61,71 @@ def refuse_server_fields(body: RegisterBody, who: Principal) -> None:
 
 @router.post("/visits/{visit_id}/check-in", summary="Check a visit in (签到)")
 async def check_in(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(_visit_command(request, who, visit_id, "check_in", FRONT))
+    return json_response(await _visit_command(request, who, visit_id, "check_in", FRONT))
 
 
 @router.post("/rooms/{room_id}/call-next", summary="Call the next visit to a room")
 async def call_next(room_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, STAFF, service.area_of_room(room_id), user=True)
-    return json_response(service.execute("call_next", who, room_id=room_id))
+    return json_response(await service.submit("call_next", who, room_id=room_id))
 
 
 @router.post("/visits/{visit_id}/call-again", summary="Call again (重呼)")
 async def call_again(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(_visit_command(request, who, visit_id, "call_again"))
+    return json_response(await _visit_command(request, who, visit_id, "call_again"))
 
 
 @router.post("/visits/{visit_id}/start", summary="The patient came in: start the consultation")
 async def start(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(_visit_command(request, who, visit_id, "start"))
+    return json_response(await _visit_command(request, who, visit_id, "start"))
 
 
 @router.post("/visits/{visit_id}/finish", summary="Finish the consultation")
 async def finish(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(_visit_command(request, who, visit_id, "finish"))
+    return json_response(await _visit_command(request, who, visit_id, "finish"))
 
 
 @router.post("/visits/{visit_id}/missed", summary="Mark missed (过号)")
 async def missed(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(_visit_command(request, who, visit_id, "missed"))
+    return json_response(await _visit_command(request, who, visit_id, "missed"))
 
 
 @router.post("/visits/{visit_id}/recall", summary="Recall a missed or returned visit (召回)")
 async def recall(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(_visit_command(request, who, visit_id, "recall"))
+    return json_response(await _visit_command(request, who, visit_id, "recall"))
 
 
 @router.post("/visits/{visit_id}/away", summary="Sent to exams/labs (检查中)")
 async def away(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(_visit_command(request, who, visit_id, "away"))
+    return json_response(await _visit_command(request, who, visit_id, "away"))
 
 
 @router.post("/visits/{visit_id}/back", summary="Back from exams (re-enters the queue as a recall)")
 async def back(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(_visit_command(request, who, visit_id, "back"))
+    return json_response(await _visit_command(request, who, visit_id, "back"))
 
 
 @router.post("/visits/{visit_id}/move-up", summary="Move a waiting visit forward")
 async def move_up(visit_id: str, request: Request, body: MoveUpBody = BodyParam(default_factory=MoveUpBody),
                   who: Principal = Depends(principal)) -> Response:
-    return json_response(_visit_command(request, who, visit_id, "move_up", before=body.before, steps=body.steps))
+    return json_response(await _visit_command(request, who, visit_id, "move_up", before=body.before, steps=body.steps))
 
 
 @router.post("/visits/{visit_id}/priority", summary="Give (kind) or remove (null) priority")
 async def priority(visit_id: str, body: PriorityBody, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(_visit_command(request, who, visit_id, "priority", kind=body.kind))
+    return json_response(await _visit_command(request, who, visit_id, "priority", kind=body.kind))
 
 
 @router.post("/visits/{visit_id}/triage", summary="Emergency: set or change the triage level (1-2 alert)")
 async def triage(visit_id: str, body: TriageBody, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(_visit_command(request, who, visit_id, "triage", level=body.level))
+    return json_response(await _visit_command(request, who, visit_id, "triage", level=body.level))
 
 
 @router.post("/visits/{visit_id}/assign-doctor", summary="Bind a general visit to one doctor")
 async def assign_doctor(visit_id: str, body: AssignDoctorBody, request: Request,
                         who: Principal = Depends(principal)) -> Response:
-    return json_response(_visit_command(request, who, visit_id, "assign_doctor", doctor_id=body.doctor))
+    return json_response(await _visit_command(request, who, visit_id, "assign_doctor", doctor_id=body.doctor))
 
 
 @router.post("/visits/{visit_id}/transfer", summary="Transfer to another department or room (转诊)")
@@ -135,7 +135,7 @@ async def transfer(visit_id: str, body: TransferBody, request: Request, who: Pri
         require(who, STAFF, service.area_of_department(body.department), user=True)
     if body.room:
         require(who, STAFF, service.area_of_room(body.room), user=True)
-    return json_response(_visit_command(request, who, visit_id, "transfer", dept_id=body.department,
+    return json_response(await _visit_command(request, who, visit_id, "transfer", dept_id=body.department,
                                         room_id=body.room, at_end=body.at_end))
 
 
@@ -146,18 +146,18 @@ async def call_visit(visit_id: str, body: CallVisitBody, request: Request, who: 
         from caller.api.errors import ApiError
 
         raise ApiError("wrong_area", "对不起，该诊室不在这位患者的诊区。", "The room is in another area.", status=409)
-    return json_response(_visit_command(request, who, visit_id, "call_visit", room_id=body.room, reason=body.reason))
+    return json_response(await _visit_command(request, who, visit_id, "call_visit", room_id=body.room, reason=body.reason))
 
 
 @router.post("/visits/{visit_id}/dispatch", summary="Manual dispatch into a room's queue (分诊)")
 async def dispatch(visit_id: str, body: DispatchBody, request: Request, who: Principal = Depends(principal)) -> Response:
     require(who, STAFF, service_of(request).area_of_room(body.room), user=True)
-    return json_response(_visit_command(request, who, visit_id, "dispatch", room_id=body.room))
+    return json_response(await _visit_command(request, who, visit_id, "dispatch", room_id=body.room))
 
 
 @router.post("/visits/{visit_id}/cancel", summary="Cancel the visit (弃号)")
 async def cancel(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(_visit_command(request, who, visit_id, "cancel"))
+    return json_response(await _visit_command(request, who, visit_id, "cancel"))
 
 
 @router.post("/rooms/{room_id}/pause", summary="Pause a room (停诊)")
@@ -166,28 +166,28 @@ async def pause(room_id: str, request: Request, body: PauseBody | None = None,
     service = service_of(request)
     require(who, STAFF, service.area_of_room(room_id), user=True)
     return_at = body.return_at if body is not None else None
-    return json_response(service.execute("pause_room", who, room_id=room_id, return_at=return_at))
+    return json_response(await service.submit("pause_room", who, room_id=room_id, return_at=return_at))
 
 
 @router.post("/rooms/{room_id}/resume", summary="Resume a room (开诊)")
 async def resume(room_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, STAFF, service.area_of_room(room_id), user=True)
-    return json_response(service.execute("resume_room", who, room_id=room_id))
+    return json_response(await service.submit("resume_room", who, room_id=room_id))
 
 
 @router.post("/rooms/{room_id}/doctor", summary="Who sits in the room this session")
 async def room_doctor(room_id: str, body: RoomDoctorBody, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, STAFF, service.area_of_room(room_id), user=True)
-    return json_response(service.execute("room_doctor", who, room_id=room_id, doctor_id=body.doctor))
+    return json_response(await service.submit("room_doctor", who, room_id=room_id, doctor_id=body.doctor))
 
 
 @router.post("/areas/{area_id}/broadcast", summary="Send a notice to an area's screens and speakers")
 async def broadcast(area_id: str, body: BroadcastBody, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, STAFF, service.check_area(area_id), user=True)
-    return json_response(service.execute("broadcast", who, idempotency_key=body.idempotency_key,
+    return json_response(await service.submit("broadcast", who, idempotency_key=body.idempotency_key,
                                          area_id=area_id, text=body.text, text_en=body.text_en))
 
 

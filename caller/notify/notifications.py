@@ -48,6 +48,14 @@ class Notifications:
                              plan=self.reminders.tick)
         self._started = False
         self._optins: dict[str, list[tuple[str, str]]] = self.outbox.optins()  # visit id -> [(channel, to)]
+        self.platforms: dict[str, Notifier] = {}  # outbox channels of other parts (e-invoices, 医保 reversals)
+
+    def attach(self, notifier: Notifier) -> None:
+        """Another part's channel through the same durable outbox and sender (records' e-invoice requests and
+        医保 reversals): kept across reloads of the hospital file."""
+        self.platforms[notifier.channel] = notifier
+        self.notifiers[notifier.channel] = notifier
+        self.sender.notifiers[notifier.channel] = notifier
 
     # ------------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -67,7 +75,7 @@ class Notifications:
             self.settings = config.notify
             return
         try:
-            notifiers = make_notifiers(config.notify, config.hospital.name)
+            notifiers = {**make_notifiers(config.notify, config.hospital.name), **self.platforms}
         except ValueError as exc:  # e.g. a secret_file that cannot be read: keep sending as before
             log.error("[notify] of the reloaded file not applied, the running gateways are kept: %s", exc)
             return

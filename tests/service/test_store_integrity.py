@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import datetime
 
 from fastapi.testclient import TestClient
 
 from caller.api.app import create_app
 from caller.config import DEMO_CONFIG, load_hospital
-from caller.store import DURABLE_SYNCHRONOUS
+from caller.store import DURABLE_SYNCHRONOUS, FILE_CHECK_S
 from caller.testing import DEMO_TOKENS, REPO, ManualClock, free_port, run_service_process
 
 ADMIN = {"Authorization": f"Bearer {DEMO_TOKENS['admin']}"}
@@ -48,12 +49,21 @@ def test_a_second_service_on_the_same_database_refuses_to_start_and_names_the_fi
         assert first.process.poll() is None  # the first one goes on serving
 
 
+def _until_refused(send, timeout: float = 10 * FILE_CHECK_S):
+    """Send until the service refuses: it looks at its file again within FILE_CHECK_S (not on every commit)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = send()
+        if answer.status_code != 200 or time.monotonic() > deadline:
+            return answer
+
+
 def test_a_deleted_database_file_stops_the_acknowledgements(tmp_path):
     db = tmp_path / "h.db"
     with TestClient(_app(db)) as client:
         assert _register(client).status_code == 200
         os.remove(db)
-        refused = _register(client, "李四")
+        refused = _until_refused(lambda: _register(client, "李四"))
         assert refused.status_code == 503 and refused.json()["error"]["code"] == "storage_unavailable"
         assert "信息科" in refused.json()["error"]["message_zh"]
         health = client.get("/healthz")
@@ -67,6 +77,7 @@ def test_a_replaced_database_file_stops_the_acknowledgements(tmp_path):
         assert _register(client).status_code == 200
         (tmp_path / "other.db").write_bytes(db.read_bytes())
         os.replace(tmp_path / "other.db", db)
+        assert _until_refused(lambda: _register(client, "李四")).status_code == 503
         refused = client.post("/api/v1/records/patients", headers=ADMIN, json={
             "source": "typed", "id_number": "11010119900307803X", "name": "王小明", "phone": "13800000000"})
         assert refused.status_code == 503 and refused.json()["error"]["code"] == "storage_unavailable"

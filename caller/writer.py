@@ -1,0 +1,113 @@
+"""Group commit: the one thread that applies queued commands and commits them, many to a transaction.
+
+The API's handlers put their command in :class:`CommandWriter`'s queue and wait for its answer without holding
+the event loop. The writer thread takes every command queued so far, in arrival order, and hands them as one
+batch to the service (``run_batch``), which applies them in that order and writes them in ONE transaction: one
+commit, one fsync for the batch. Commands that arrive while that commit is in flight wait for the next batch.
+So under load each fsync carries many commands, and a quiet service still commits each command at once.
+
+Nothing is acknowledged before its commit: ``run_batch`` fills each command's result (or error) only after the
+transaction holding it committed (or failed: then every command of the batch gets the error). The answers go
+back to the loop in one call, and the batch's events are sent right after them (see ``EventHub.publish``).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import deque
+from typing import Any, Callable
+
+log = logging.getLogger("caller.writer")
+
+BATCH_MAX = 256  # commands in one transaction at most (a burst of more is committed in several)
+
+
+class Queued:
+    """One command waiting for the writer: what to run, and where its answer goes."""
+
+    __slots__ = ("command", "who", "key", "body_hash", "extra_writes", "args", "future", "result", "error",
+                 "started")
+
+    def __init__(self, command: str, who: Any, key: str | None, body_hash: str, extra_writes: Any, args: dict,
+                 future: asyncio.Future | None = None, started: float = 0.0):
+        self.command, self.who, self.key, self.body_hash = command, who, key, body_hash
+        self.extra_writes, self.args, self.future, self.started = extra_writes, args, future, started
+        self.result: dict | None = None
+        self.error: BaseException | None = None
+
+
+class CommandWriter:
+    """A daemon thread running ``run_batch(list[Queued])`` on whatever is queued; answers go to the loop."""
+
+    def __init__(self, run_batch: Callable[[list[Queued]], None], after: Callable[[], None] | None = None):
+        self._run_batch = run_batch
+        self._after = after  # on the loop, after a batch's answers were handed out (the hub sends its events)
+        self._queue: deque[Queued] = deque()
+        self._cond = threading.Condition(threading.Lock())
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    def submit(self, item: Queued) -> None:
+        """Queue a command whose ``future`` belongs to the running loop; its answer is set there."""
+        with self._cond:
+            if self._stopping:
+                raise RuntimeError("the service is stopping")
+            self._queue.append(item)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="caller-writer", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def waiting(self) -> int:
+        """Commands queued and not yet taken into a batch."""
+        with self._cond:
+            return len(self._queue)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish what is queued, then end the thread."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._stopping:
+                    self._cond.wait()
+                if not self._queue:
+                    return
+                n = min(len(self._queue), BATCH_MAX)
+                batch = [self._queue.popleft() for _ in range(n)]
+            try:
+                self._run_batch(batch)
+            except BaseException as exc:  # noqa: BLE001 - a bug in the batch runner fails its commands, not the thread
+                log.exception("a batch of %d commands failed", len(batch))
+                for item in batch:
+                    if item.result is None and item.error is None:
+                        item.error = exc
+            by_loop: dict[asyncio.AbstractEventLoop, list[Queued]] = {}
+            for item in batch:
+                if item.future is not None:
+                    by_loop.setdefault(item.future.get_loop(), []).append(item)
+            for loop, items in by_loop.items():
+                try:
+                    loop.call_soon_threadsafe(self._deliver, items)
+                except RuntimeError:  # that loop is closed: nobody waits for these answers any more
+                    pass
+
+    def _deliver(self, batch: list[Queued]) -> None:
+        for item in batch:
+            future = item.future
+            if future is None or future.done():
+                continue
+            if item.error is not None:
+                future.set_exception(item.error)
+            else:
+                future.set_result(item.result)
+        if self._after is not None:
+            # scheduled, not called: the handlers woken above write their answers first, then the frames go out
+            asyncio.get_running_loop().call_soon(self._after)
