@@ -426,10 +426,13 @@ class ScreenHub:
                     page.send(_dumps(plan.as_message()))
 
     # ------------------------------------------------------------------ clips
-    def clip(self, clip_id: str, area: str, text: str, repeat: int) -> None:
+    def _clip_maker(self) -> CallClips:
         if self._clips is None:
             self._clips = CallClips(self.clip_dir, self._clip_ready_threadsafe)
-        self._clips.render(clip_id, area, text, repeat)
+        return self._clips
+
+    def clip(self, clip_id: str, area: str, text: str, repeat: int) -> None:
+        self._clip_maker().render(clip_id, area, text, repeat)
 
     def clips_made(self, clip_id: str) -> bool:
         return self._clips is not None and self._clips.path(clip_id) is not None
@@ -523,6 +526,8 @@ class ScreenHub:
             first = {}
         since = int(first.get("last_call") or 0) if isinstance(first, dict) else 0
         feed = self.feed(page.area)
+        if page.speak and self._clips is None:
+            await asyncio.to_thread(self._clip_maker)  # the voice ready before this screen's first call
         await asyncio.wait_for(feed.ready.wait(), 10.0)
         hello = {"type": "hello", "device": page.device, "kind": page.kind, "area": page.area, "room": page.room,
                  "speak": page.speak, "media": page.layout.media, "layout": layout_view(page.layout),
