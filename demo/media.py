@@ -43,6 +43,7 @@ def hospital_file(tmp: Path, *, media_folder: Path | None = None, wall: str = ""
         text = text.replace(WALL_LINE, "settings = { " + wall + " }")
     assert "\ncall_repeat = 2" in text
     text = text.replace("\ncall_repeat = 2", f"\ncall_repeat = {repeat}", 1)
+    text = text.split("\n[media]\n")[0]  # the demo's own [media] table is the file's last: replaced here
     folder = f'folder = "{media_folder.as_posix()}"\n' if media_folder else ""
     text += f"\n[media]\n{folder}education_share = {share}\nslide_seconds = 3\n{keys}\n{items}\n"
     path = tmp / name

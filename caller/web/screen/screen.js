@@ -167,7 +167,8 @@
     var speed = (state.layout && state.layout.ticker_speed) || 120;
     var seconds = Math.max(5, (el.scrollWidth + $("ticker").clientWidth) / speed);
     void el.offsetWidth;
-    el.style.animation = "ticker " + seconds + "s linear infinite";
+    var lead = $("ticker").clientWidth / speed;  // start with the text already in view, not an empty band
+    el.style.animation = "ticker " + seconds + "s linear -" + lead.toFixed(2) + "s infinite";
   }
 
   function drawDoor(v) {
@@ -640,6 +641,7 @@
         localStorage.setItem("screen.hello", JSON.stringify(msg));
         setClock(msg);
         applyLayout();
+        fitSize($("clock"), clockText(), Math.round(state.layout.fonts.title * 0.8));
         setOnline(true);
         showTapHint();
         reportSoon();
