@@ -736,9 +736,14 @@
     connect();
   }
 
-  setInterval(function () {  // rooms that do not fit page through
-    if (state.view && state.view.kind === "wall" && state.layout) { state.page += 1; drawRooms(state.view); }
-  }, 10000);
+  var pagedAt = Date.now();
+  setInterval(function () {  // rooms that do not fit page through, every page_seconds
+    if (!state.view || state.view.kind !== "wall" || !state.layout) return;
+    if (Date.now() - pagedAt < (state.layout.page_seconds || 10) * 1000) return;
+    pagedAt = Date.now();
+    state.page += 1;
+    drawRooms(state.view);
+  }, 500);
 
   if ("serviceWorker" in navigator && window.isSecureContext) {
     navigator.serviceWorker.register("/screen/sw.js", { scope: "/screen/" }).catch(function () { /* optional */ });
