@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import httpx
+from PySide6.QtCore import Qt
 import pytest
 
 from caller.testing import free_port, run_service, run_service_process
@@ -261,3 +262,36 @@ def test_keeps_playing_from_its_cache_while_the_service_is_away_and_repeats_no_c
         tickets = page.evaluate("window.__screen.painted.map(function(p){return p.ticket;})")
         assert tickets.count(first) <= 1 and tickets.count(second) == 1
     context.close()
+
+
+def test_a_nurse_pairs_the_tv_from_the_console_and_sees_its_health(browser, qtbot, tmp_path):
+    from caller_console.app import open_console
+
+    with run_service(hospital_file(tmp_path), tmp_path / "h.db") as url:
+        window = open_console(url, "demo-console-nk-9c2e47b1d3a6", "wanghs", "demo1234", area="NK", room="NK1")
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: window.screen_pairing.display.findData("wall-nk-tv") >= 0, timeout=10000)
+        context = browser.new_context(viewport={"width": 1920, "height": 1080})
+        page = context.new_page()
+        page.goto(url + "/screen/")
+        page.wait_for_function("/^\\d{6}$/.test(document.getElementById('pair-code').textContent)")
+        pairing = window.screen_pairing
+        pairing.display.setCurrentIndex(pairing.display.findData("wall-nk-tv"))
+        qtbot.keyClicks(pairing.code, page.text_content("#pair-code"))
+        assert pairing.button.isEnabled()
+        qtbot.mouseClick(pairing.button, Qt.LeftButton)
+        page.wait_for_function("window.__screen.state.view !== null", timeout=15000)
+        qtbot.waitUntil(lambda: pairing.code.text() == "", timeout=5000)
+        window.runner.submit("devices", window.client.devices)
+
+        def shown() -> bool:
+            row = next((d for d in window.devices if d["device"] == "wall-nk-tv"), {})
+            if "网页屏" not in row.get("reason_zh", ""):
+                window.runner.submit("devices", window.client.devices)
+                return False
+            return True
+
+        qtbot.waitUntil(shown, timeout=20000)  # the TV's heartbeat, in the device pane
+        context.close()
+        window.shutdown()
