@@ -18,6 +18,7 @@ from caller.clock import DEFAULT_TIMEZONE, zone
 from caller.device_settings import DeviceSettings, KioskSettings, model_for
 from caller.engine.rules import QueueRules
 from caller.notify.settings import NotifySettings
+from caller.his_settings import HisSettings
 from caller.passwords import is_password_hash
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -342,6 +343,7 @@ class HospitalConfig(_Model):
     cockpit: CockpitConfig = CockpitConfig()
     notify: NotifySettings = NotifySettings()
     media: MediaConfig = MediaConfig()
+    his: HisSettings = HisSettings()  # records from the service itself or the hospital's HIS (docs/his.md)
 
     @model_validator(mode="after")
     def _cross_references(self) -> "HospitalConfig":

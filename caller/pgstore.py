@@ -94,6 +94,7 @@ class PostgresStore(Store):
     # ------------------------------------------------------------------ the writer connection
     def _open_writer(self) -> PgConnection:
         raw = connect(self.path, application_name="hospital-caller-writer")
+        raw.prepare_threshold = 0  # the writer's few statements are prepared on first use, each parsed once
         setting = raw.execute("SHOW synchronous_commit").fetchone()[0]
         if setting not in _DURABLE_COMMIT:  # 'off' would acknowledge commits that a crash can lose
             raw.execute("SET synchronous_commit = on")
@@ -184,6 +185,12 @@ class PostgresStore(Store):
         except psycopg.OperationalError:  # the server restarted since the last command: one new connection
             self._reconnect()             # (through on_connect: fencing holds), nothing was sent yet
             self.conn.execute("BEGIN")
+
+    def pipeline(self) -> Any:
+        """psycopg's pipeline mode: a batch's statements go out back to back; the client waits only where it reads
+        a result (an event's seq), not after every write. An error surfaces at the next point it waits, which may be
+        a later command's: the batch is then rolled back as a whole."""
+        return self.conn.raw.pipeline()
 
     def _rollback(self) -> None:
         try:

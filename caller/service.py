@@ -132,6 +132,9 @@ class CallerService:
         # set by the records part (records.api.install): the device behind the records request being served, so a
         # visit it registers is counted for the kiosk that asked (the service never imports records)
         self.records_device: Callable[[], str] | None = None
+        # told of every command inside its transaction, after its rows are written: (conn, command, change, now);
+        # the HIS link writes the queue events the HIS wants into the outbox there (records/his/outbound.py)
+        self.change_observers: list[Callable[[sqlite3.Connection, str, Change, datetime], None]] = []
         self._help = {row["id"]: HelpCall.from_row(row) for row in self.store.help_calls(open_only=True)}
         self._help_closed: dict[str, HelpCall] = {}  # closed since start: the kiosk reads how its call ended
         self._seen: dict[str, datetime] = {}  # device -> last request (any route) by the service clock
@@ -324,7 +327,7 @@ class CallerService:
                 for item in pending:
                     item.error = None
                 try:
-                    with self.store.transaction() as conn:
+                    with self.store.transaction() as conn, self.store.pipeline():
                         for item in pending:
                             try:
                                 staged.append((item, self._stage(conn, item)))
@@ -390,6 +393,8 @@ class CallerService:
         events = self.store.write_change(conn, rows)
         if messages:
             self.notify.enqueue(conn, messages, now)
+        for observe in self.change_observers:
+            observe(conn, command, change, now)
         response["seq"] = events[-1].seq if events else self.hub.seq
         if item.extra_writes is not None:
             item.extra_writes(conn, response)

@@ -459,6 +459,13 @@ class Store:
 
     driver_error: type[Exception] = sqlite3.Error
 
+    def pipeline(self) -> Any:
+        """Inside a transaction: the statements of several commands sent without waiting for each answer where the
+        database supports it (PostgreSQL); SQLite runs in this process, so there is nothing to wait for."""
+        from contextlib import nullcontext
+
+        return nullcontext()
+
     def _begin(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")  # the write lock at once: a check-then-change is atomic
 

@@ -107,7 +107,7 @@ class ServiceProcess:
         self.process.wait(10)
 
 
-def wait_healthy(base_url: str, timeout: float = 20.0, process: subprocess.Popen | None = None) -> None:
+def wait_healthy(base_url: str, timeout: float = 60.0, process: subprocess.Popen | None = None) -> None:
     """Until the service answers /healthz with 200 as the active one (on PostgreSQL it is a standby until elected;
     older versions say no role)."""
     deadline = time.monotonic() + timeout

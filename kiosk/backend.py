@@ -14,6 +14,7 @@ from typing import Any
 from caller.client import CallerClient, CallerError
 from caller.clock import ServiceClock
 from hardware.health import DeviceHealth, Health
+from kiosk.platforms import PlatformCalls
 
 from kiosk.models import (
     Appointment,
@@ -32,6 +33,7 @@ from kiosk.models import (
     Slot,
     Ticket,
     VisitStatus,
+    yuan,
 )
 
 log = logging.getLogger(__name__)
@@ -64,7 +66,7 @@ def age_text(birth: str | None, today: date) -> str:
     return f"{months}个月" if months >= 1 else f"{max(0, (today - born).days)}天"
 
 
-class Backend:
+class Backend(PlatformCalls):
     """``Backend(base_url, token)``; ``payment_provider`` (hardware.payment) charges scanned payment codes."""
 
     def __init__(self, base_url: str, token: str, payment_provider: Any = None, timeout: float = 5.0) -> None:
@@ -395,10 +397,12 @@ class Backend:
                        method=payload.get("method") or order.get("method") or "qr")
 
     def start_payment(self, patient: Patient, bill_ids: list[str], amount_fen: int, key: str,
-                      method: str = "qr") -> Payment:
-        """Open an order for the bills: "qr" (shown on screen) or "code" (the payer's 付款码 at the scanner)."""
+                      method: str = "qr", claim_id: str = "") -> Payment:
+        """Open an order for the bills: "qr" (shown on screen) or "code" (the payer's 付款码 at the scanner);
+        with ``claim_id``, for the 自付 part of that 医保 claim."""
         order = self._post(f"{R}/payments", {"patient_id": int(patient.id), "bill_ids": [int(b) for b in bill_ids],
-                                             "amount_fen": amount_fen, "method": method, "idempotency_key": key})
+                                             "amount_fen": amount_fen, "method": method, "idempotency_key": key,
+                                             "insurance_claim_id": int(claim_id) if claim_id else None})
         return self._payment(order)
 
     def payment_status(self, payment: Payment) -> Payment:
@@ -519,7 +523,8 @@ class Backend:
         return PatientDay(patient=patient, appointments=appointments, bills=tuple(self.bills(patient)),
                           upcoming=tuple(self.appointments(patient, later=True)),
                           reports=tuple(r for r in reports if r.released),
-                          reports_pending=tuple(r for r in reports if not r.released), visits=visits)
+                          reports_pending=tuple(r for r in reports if not r.released), visits=visits,
+                          invoices=tuple(i for i in self.invoices(patient) if i.issued))
 
     # ----- 退号 -----------------------------------------------------------------------------------------
     def refund_registration(self, registration_id: str, key: str) -> str:
@@ -544,6 +549,11 @@ class Backend:
             r = paid[-1]
             out.append(Reprintable("receipt", str(r["registration_id"]), r.get("department_name") or "",
                                    f"{r.get('date', '')} {r.get('start', '')}-{r.get('end', '')}"))
+        issued = [i for i in self.invoices(patient) if i.issued]
+        if issued:  # the last e-invoice (电子票据)
+            invoice = issued[0]
+            out.append(Reprintable("einvoice", invoice.id, f"{yuan(invoice.total_fen)}元",
+                                   f"{invoice.batch_code} {invoice.bill_no}", invoice=invoice))
         printed = [x for x in self.reports(patient) if x.released and x.printed_count > 0]
         if printed:
             report = max(printed, key=lambda x: int(x.id))

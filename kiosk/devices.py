@@ -24,12 +24,13 @@ PAYMENT_METHODS = {"qr": "扫码支付", "code": "付款码支付", "card": "银
 KINDS = {"general": "普通号", "expert": "专家号"}
 
 def classify_code(code: str) -> tuple[str, str]:
-    """(kind, value) of a scanned code: kind "payment" (付款码), "medical_card", "id_number" or "unknown"."""
+    """(kind, value) of a scanned code: kind "payment" (付款码), "medical_card", "id_number", "ehealth" (电子健康卡),
+    "insurance" (医保电子凭证) or "unknown"."""
     from hardware.scanner import parse_code
 
     parsed = parse_code(code)
-    kind = {"payment_code": "payment", "medical_card": "medical_card", "id_number": "id_number"}.get(
-        parsed.kind.value, "unknown")
+    kind = {"payment_code": "payment", "medical_card": "medical_card", "id_number": "id_number",
+            "health_code": "ehealth", "insurance_qr": "insurance"}.get(parsed.kind.value, "unknown")
     return kind, parsed.value
 
 
@@ -244,8 +245,10 @@ class KioskDevices(QObject):
             ticket_no=ticket.ticket, title=title)
         return self._print(render_registration_receipt(doc, self.printer().profile))
 
-    def print_receipt(self, patient, bills, payment, hospital: str) -> bytes:
-        from hardware.printer import ReceiptDoc, ReceiptLine, render_receipt
+    def print_receipt(self, patient, bills, payment, hospital: str, claim=None, invoice=None) -> bytes:
+        """The payment receipt; with a 医保 ``claim`` its split (统筹支付, 个人账户, 自付), and the e-invoice (or a line
+        saying it is on its way: ``invoice`` None while a platform is connected)."""
+        from hardware.printer import EInvoiceInfo, ReceiptDoc, ReceiptLine, render_receipt
 
         lines = []
         for bill in bills:
@@ -254,10 +257,29 @@ class KioskDevices(QObject):
                 lines.append(ReceiptLine(item.name, qty, item.amount_fen // qty))
             if not bill.items:
                 lines.append(ReceiptLine(bill.title, 1, bill.total_fen))
+        split = ((("统筹支付", claim.fund_fen), ("个人账户", claim.acct_fen), ("自付", claim.cash_fen))
+                 if claim is not None else ())
+        method = PAYMENT_METHODS.get(payment.method, "扫码支付") if payment is not None else "医保结算"
         doc = ReceiptDoc(hospital=hospital, masked_name=mask_name(patient.name), lines=tuple(lines),
-                         payment_method=PAYMENT_METHODS.get(payment.method, "扫码支付"),
-                         transaction_no=payment.transaction_no or payment.id, paid_at=self.now())
+                         payment_method=method if claim is None or payment is None else f"医保结算+{method}",
+                         transaction_no=(payment.transaction_no or payment.id) if payment is not None else claim.setl_id,
+                         paid_at=self.now(), split=split, settlement_no=claim.setl_id if claim is not None else "",
+                         invoice=EInvoiceInfo(invoice.batch_code, invoice.bill_no, invoice.check_code, invoice.qr)
+                         if invoice is not None else None, invoice_pending=invoice is None and self.einvoice_expected)
         return self._print(render_receipt(doc, self.printer().profile))
+
+    einvoice_expected = False  # set when the service says e-invoices are issued (the receipt then says one is coming)
+
+    def print_einvoice(self, patient, invoice, hospital: str) -> bytes:
+        """补打 of an e-invoice: total, how it was paid, code, number, check code and QR."""
+        from hardware.printer import EInvoiceDoc, EInvoiceInfo, render_einvoice
+
+        names = {"fund": "统筹支付", "acct": "个人账户", "cash": "自付"}
+        issued = _moment(invoice.issued_at) or self.now()
+        doc = EInvoiceDoc(hospital=hospital, masked_name=mask_name(patient.name), total_fen=invoice.total_fen,
+                          split=tuple((names.get(k, k), v) for k, v in invoice.pay_modes), issued_at=issued,
+                          invoice=EInvoiceInfo(invoice.batch_code, invoice.bill_no, invoice.check_code, invoice.qr))
+        return self._print(render_einvoice(doc, self.printer().profile))
 
     def _report_doc(self, patient, report, hospital: str):
         """The patient's own lab report: their full name (read from their card), age with 岁, the signers' names."""

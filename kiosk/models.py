@@ -213,6 +213,7 @@ class PatientDay:
     reports_pending: tuple[Report, ...] = ()  # not ready yet
     visits: tuple[VisitStatus, ...] = ()  # in the queue today
     upcoming: tuple[Appointment, ...] = ()  # booked for a later day (can be cancelled: 退号)
+    invoices: tuple = ()  # issued e-invoices (kiosk.platforms.Invoice), newest first: can be printed again
 
     @property
     def unpaid_fen(self) -> int:
@@ -222,18 +223,19 @@ class PatientDay:
     def empty(self) -> bool:
         """Nothing waits for this patient today: they most likely came to register."""
         return not (self.appointments or self.bills or self.reports or self.reports_pending or self.visits
-                    or self.upcoming)
+                    or self.upcoming or self.invoices)
 
 
 @dataclass(frozen=True)
 class Reprintable:
     """补打: one of the patient's last slips that can be printed again."""
 
-    kind: str  # "ticket" 排队凭条 | "receipt" 挂号凭条 | "report" 检验报告单
-    ref: str  # the registration id (ticket, receipt) or the report id
+    kind: str  # "ticket" 排队凭条 | "receipt" 挂号凭条 | "report" 检验报告单 | "einvoice" 电子票据
+    ref: str  # the registration id (ticket, receipt), the report id or the invoice id
     title: str  # e.g. "A015  内科"
     detail: str = ""  # e.g. "2026-11-28 09:00-09:30"
     report: Report | None = None
+    invoice: object = None  # kiosk.platforms.Invoice of an "einvoice"
 
 
 @dataclass(frozen=True)

@@ -400,4 +400,7 @@ def install(app: Any, service: Any, *, payments: Any = None, **overrides: Any) -
         records.settings = settings_from_config(config, **overrides)
 
     service.reload_hooks.append(reconfigure)
+    from records.his.link import install as install_his
+
+    install_his(app, service, records)  # [his]: local records, or the hospital's HIS over HL7 v2 or FHIR
     return records

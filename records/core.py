@@ -37,6 +37,9 @@ class RecordsCore:
         self.clock = clock or HospitalClock(timezone)
         self.queue = queue
         self.provider = payments  # hardware.payment.PaymentProvider
+        # told of every audited action inside its transaction: (conn, action, detail); the HIS link turns some of
+        # them into messages for the HIS, written in the same transaction (records/his/outbound.py)
+        self.observers: list[Callable[[RowConn, str, dict[str, Any]], None]] = []
 
     def now(self) -> datetime:
         return self.clock().replace(microsecond=0)
@@ -52,6 +55,8 @@ class RecordsCore:
         """Record `records.<action>` by the current actor, inside the open transaction on `conn`."""
         write_audit(conn, self.clock().isoformat(timespec="milliseconds"), action, before=before, after=after,
                     visit_id=visit_id, actor=actor, **detail)
+        for observe in self.observers:
+            observe(conn, action, detail)
 
     def audit_read(self, action: str, **detail: Any) -> None:
         """Record `records.<action>` for something that changed nothing (a patient identified at a kiosk): committed

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
@@ -117,9 +117,13 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
         devices = asyncio.create_task(_watch_devices(service))
         prune = asyncio.create_task(_prune_history(service))
         ops_tasks = runtime.start(service, config_path)  # systemd: READY=1, watchdog, reload on SIGHUP
+        plugins = AsyncExitStack()  # what plug-ins run beside the service (the HIS link), stopped first
         try:
+            for hook in app.state.lifespan_hooks:
+                await plugins.enter_async_context(hook())
             yield
         finally:
+            await plugins.aclose()
             for task in (alerts, helps, devices, prune, *ops_tasks):
                 task.cancel()
             await screens.stop()
@@ -135,6 +139,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.state.ticket_feed = ticket_feed
     app.state.screens = screens
     app.state.config_path = config_path
+    app.state.lifespan_hooks = []  # plug-ins' async context managers, entered while the app runs
     app.add_middleware(events_ws.RawSendMiddleware)
     app.add_middleware(limits.BodyLimits, max_body_bytes=max_body_bytes)  # 413 / 408 before anything is read
     app.add_middleware(access.AccessGuard, fastapi_app=app)  # deny by default: caller/api/access.py RULES

@@ -45,7 +45,7 @@ class Notifications:
         self.reminders = ReminderScheduler(lambda: self.service.config, lambda: self.settings, self._enqueue_now,
                                            lambda: self.notifiers.keys())
         self.sender = Sender(self.outbox, self.notifiers, self.settings, service.clock, self.still_true,
-                             plan=self.reminders.tick)
+                             plan=self.reminders.tick, channels=("-his",))  # the HIS link sends its own
         self._started = False
         self._optins: dict[str, list[tuple[str, str]]] = self.outbox.optins()  # visit id -> [(channel, to)]
         self.platforms: dict[str, Notifier] = {}  # outbox channels of other parts (e-invoices, 医保 reversals)

@@ -47,6 +47,17 @@ def _ts(value: datetime) -> str:
     return value.isoformat(timespec="milliseconds")
 
 
+def _channels(channels: Iterable[str] | None, column: str = "channel") -> tuple[str, tuple]:
+    """An ``AND channel [NOT] IN (...)`` clause and its parameters ('' for every channel). ``channels`` names the
+    channels to take, or with a leading "-" each, the channels to leave (another sender's): ("-his",)."""
+    if channels is None:
+        return "", ()
+    names = tuple(channels)
+    if names and all(n.startswith("-") for n in names):
+        return f" AND {column} NOT IN ({','.join('?' * len(names))})", tuple(n[1:] for n in names)
+    return f" AND {column} IN ({','.join('?' * len(names))})", names
+
+
 def _row(r: tuple) -> Outgoing:
     return Outgoing(id=r[0], key=r[1], event=r[2], channel=r[3], recipient=r[4], template=r[5],
                     params=json.loads(r[6]), text=r[7], visit_id=r[8], due_at=r[9], expires_at=r[10], state=r[11],
@@ -106,17 +117,19 @@ class Outbox:
                 "ON CONFLICT (key) DO NOTHING RETURNING id", row).fetchall())
         return added
 
-    def due(self, now: datetime, limit: int = 100) -> list[Outgoing]:
+    def due(self, now: datetime, limit: int = 100, channels: Iterable[str] | None = None) -> list[Outgoing]:
         """Open messages whose time has come, oldest first, at most one per recipient: the oldest open one.
 
         A recipient's later messages wait behind an earlier one that is being retried, so they arrive in order;
         a message planned for later (an appointment reminder) or waiting for the end of quiet hours holds nobody up.
+        ``channels``: only these (each sender reads its own channels of the one outbox).
         """
-        sql = (f"SELECT {_COLUMNS} FROM notify_outbox o WHERE state IN ('pending', 'sending') AND next_at <= ? "
+        only, params = _channels(channels)
+        sql = (f"SELECT {_COLUMNS} FROM notify_outbox o WHERE state IN ('pending', 'sending') AND next_at <= ?{only} "
                "AND id = (SELECT MIN(id) FROM notify_outbox p WHERE p.recipient = o.recipient "
                "AND p.state IN ('pending', 'sending') AND (p.next_at <= ? OR p.attempts > 0)) ORDER BY id LIMIT ?")
         with self.store.lock:
-            rows = self.store.conn.execute(sql, (_ts(now), _ts(now), limit)).fetchall()
+            rows = self.store.conn.execute(sql, (_ts(now), *params, _ts(now), limit)).fetchall()
         return [_row(r) for r in rows]
 
     def next_due_at(self) -> str | None:
@@ -176,12 +189,16 @@ class Outbox:
             ts=_ts(now), user="", device="notify", action=f"notify_{state}", visit_id=message.visit_id,
             before=None, after=None, detail=detail)]))
 
-    def recover(self, idempotent: dict[str, bool], now: datetime) -> dict[str, int]:
+    def recover(self, idempotent: dict[str, bool], now: datetime,
+                channels: Iterable[str] | None = None) -> dict[str, int]:
         """After a restart: messages caught in ``sending`` go back to ``pending`` when their gateway takes our
-        idempotency key (it will not deliver them twice), else become ``unknown`` (never sent again)."""
+        idempotency key (it will not deliver them twice), else become ``unknown`` (never sent again).
+        ``channels``: only these (another sender recovers its own)."""
         counts = {"resend": 0, "unknown": 0}
+        only, params = _channels(channels)
         with self.store.transaction() as conn:
-            rows = conn.execute(f"SELECT {_COLUMNS} FROM notify_outbox WHERE state = 'sending'").fetchall()
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM notify_outbox WHERE state = 'sending'{only}",
+                                params).fetchall()
             for row in rows:
                 message = _row(row)
                 if idempotent.get(message.channel, False):
@@ -207,7 +224,10 @@ class Outbox:
             rows = self.store.conn.execute(sql + " ORDER BY id DESC LIMIT ?", params + (limit,)).fetchall()
         return [_row(r).__dict__ for r in rows[::-1]]
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, channels: Iterable[str] | None = None) -> dict[str, int]:
+        only, params = _channels(channels)
+        where = f" WHERE 1 = 1{only}" if only else ""
         with self.store.lock:
-            rows = self.store.conn.execute("SELECT state, COUNT(*) FROM notify_outbox GROUP BY state").fetchall()
+            rows = self.store.conn.execute(f"SELECT state, COUNT(*) FROM notify_outbox{where} GROUP BY state",
+                                           params).fetchall()
         return {state: n for state, n in rows}

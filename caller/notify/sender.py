@@ -49,8 +49,11 @@ class Sender:
 
     def __init__(self, outbox: Outbox, notifiers: dict[str, Notifier], settings: NotifySettings,
                  clock: Callable[[], datetime], still_true: Callable[[Outgoing], bool] = lambda m: True,
-                 plan: Callable[[datetime], object] | None = None):
+                 plan: Callable[[datetime], object] | None = None, channels: tuple[str, ...] | None = None,
+                 name: str = "notify-sender"):
         self.outbox = outbox
+        self.channels = channels  # the outbox's channels this sender owns (None: all)
+        self.name = name
         self.notifiers = notifiers
         self.settings = settings
         self.clock = clock
@@ -65,10 +68,11 @@ class Sender:
 
     # ------------------------------------------------------------- lifecycle
     def start(self) -> None:
-        recovered = self.outbox.recover({c: n.idempotent for c, n in self.notifiers.items()}, self.clock())
+        recovered = self.outbox.recover({c: n.idempotent for c, n in self.notifiers.items()}, self.clock(),
+                                        self.channels)
         if any(recovered.values()):
             log.warning("outbox after restart: %s", recovered)
-        self._thread = threading.Thread(target=self._run, name="notify-sender", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -126,7 +130,7 @@ class Sender:
                 self.plan(self.clock())
             except Exception:
                 log.exception("planning reminders failed; sending what is due anyway")
-        due = self.outbox.due(self.clock(), limit)
+        due = self.outbox.due(self.clock(), limit, self.channels)
         ready: list[Outgoing] = []
         with self.outbox.store.transaction():
             for message in due:

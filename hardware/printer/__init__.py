@@ -2,12 +2,15 @@
 from .decode import decode, decode_for
 from .render import render_png
 from .documents import (
+    EInvoiceDoc,
+    EInvoiceInfo,
     ReceiptDoc,
     ReceiptLine,
     RegistrationReceiptDoc,
     ReportDoc,
     ReportItem,
     TicketDoc,
+    render_einvoice,
     render_receipt,
     render_registration_receipt,
     render_report,
@@ -23,6 +26,7 @@ __all__ = [
     "decode", "decode_for", "render_png",
     "ReceiptDoc", "ReceiptLine", "RegistrationReceiptDoc", "ReportDoc", "ReportItem", "TicketDoc",
     "render_receipt", "render_registration_receipt", "render_report", "render_ticket",
+    "EInvoiceDoc", "EInvoiceInfo", "render_einvoice",
     "format_fen", "format_fen_yuan",
     "Printer", "PrinterError", "readiness",
     "PROFILES", "PrinterProfile", "profile_named",

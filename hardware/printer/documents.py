@@ -70,8 +70,19 @@ class ReceiptLine:
 
 
 @dataclass(frozen=True)
+class EInvoiceInfo:
+    """A fiscal e-invoice (财政电子票据) as the platform issued it: printed with its QR for checking it."""
+
+    batch_code: str  # 票据代码
+    bill_no: str  # 票据号码
+    check_code: str  # 校验码
+    qr: str
+
+
+@dataclass(frozen=True)
 class ReceiptDoc:
-    """A payment receipt; money in integer fen."""
+    """A payment receipt; money in integer fen. ``split``: how a 医保 settlement paid it, e.g.
+    (("统筹支付", 7000), ("个人账户", 1000), ("自付", 2000)); ``invoice``: its e-invoice once issued."""
 
     hospital: str
     masked_name: str
@@ -81,6 +92,10 @@ class ReceiptDoc:
     paid_at: datetime
     title: str = "门诊缴费凭条"
     footer: tuple[str, ...] = ("请妥善保管本凭条", "谢谢，祝您健康")
+    split: tuple[tuple[str, int], ...] = ()
+    settlement_no: str = ""
+    invoice: EInvoiceInfo | None = None
+    invoice_pending: bool = False
 
     @property
     def total_fen(self) -> int:
@@ -209,9 +224,56 @@ def render_receipt(doc: ReceiptDoc, profile: PrinterProfile) -> bytes:
     total = format_fen(doc.total_fen)
     double = text_columns("合计：" + total, profile.encoding) + 1 <= profile.columns // 2
     w.pair("合计：", total, bold=True, width=2 if double else 1, height=2)
+    for label, fen in doc.split:  # 医保: 统筹支付, 个人账户, 自付
+        w.pair(f"{label}：", format_fen(fen), bold=label == "自付")
+    if doc.settlement_no:
+        w.pair("医保结算号：", doc.settlement_no)
     w.pair("支付方式：", doc.payment_method)
     w.pair("交易号：", doc.transaction_no)
     w.pair("缴费时间：", doc.paid_at.strftime("%Y-%m-%d %H:%M:%S"))
+    if doc.invoice is not None:
+        _einvoice(w, doc.invoice)
+    elif doc.invoice_pending:
+        w.rule()
+        w.text("电子票据正在开具，可稍后在自助机“补打”中打印", "center")
+    _footer(w, doc.footer)
+    return w.finish()
+
+
+def _einvoice(w: SlipWriter, invoice: EInvoiceInfo) -> None:
+    w.rule()
+    w.text("财政电子票据", "center", bold=True)
+    w.pair("票据代码：", invoice.batch_code)
+    w.pair("票据号码：", invoice.bill_no)
+    w.pair("校验码：", invoice.check_code)
+    if invoice.qr:
+        w.qr(invoice.qr)
+        w.text("扫码查验电子票据", "center")
+
+
+@dataclass(frozen=True)
+class EInvoiceDoc:
+    """An e-invoice printed again (补打): total, how it was paid, and the invoice with its QR."""
+
+    hospital: str
+    masked_name: str
+    total_fen: int
+    split: tuple[tuple[str, int], ...]
+    invoice: EInvoiceInfo
+    issued_at: datetime
+    title: str = "电子票据（补打）"
+    footer: tuple[str, ...] = ("请妥善保管本凭条", "谢谢，祝您健康")
+
+
+def render_einvoice(doc: EInvoiceDoc, profile: PrinterProfile) -> bytes:
+    w = SlipWriter(profile)
+    _header(w, doc.hospital, doc.title)
+    w.labelled("交款人：", doc.masked_name)
+    w.pair("金额合计：", format_fen(doc.total_fen), bold=True)
+    for label, fen in doc.split:
+        w.pair(f"{label}：", format_fen(fen))
+    w.pair("开票时间：", doc.issued_at.strftime("%Y-%m-%d %H:%M:%S"))
+    _einvoice(w, doc.invoice)
     _footer(w, doc.footer)
     return w.finish()
 

@@ -6,6 +6,8 @@ Rules (our convention where no standard fixes the content):
 - ID number: an 18-character number that passes the GB 11643 check;
 - e-health card (电子健康卡): 64 hexadecimal characters (the card id), optionally followed by
   ":"-separated fields, or the same after an "EHC:" prefix;
+- medical-insurance QR (医保电子凭证): "YBEC:" followed by 16-128 letters, digits, "-" or "_" (the token the
+  national insurance app shows; the value keeps the prefix, as the platform takes the whole text);
 - medical card (就诊卡): "MC:" or "JZK" followed by 6-20 letters/digits, the card number as the hospital prints it
   ("MC" and 6-18 digits, e.g. MC26000123), or a plain 8-12 digit barcode;
 - anything else: unknown.
@@ -22,6 +24,7 @@ from hardware.idcard.idnumber import validate_id_number
 class CodeKind(str, Enum):
     MEDICAL_CARD = "medical_card"
     HEALTH_CODE = "health_code"
+    INSURANCE_QR = "insurance_qr"
     PAYMENT_CODE = "payment_code"
     ID_NUMBER = "id_number"
     UNKNOWN = "unknown"
@@ -38,6 +41,7 @@ class ScannedCode:
 
 _PAYMENT = re.compile(r"1[0-5]\d{16}|(?:2[5-9]|30)\d{14,22}|62\d{17}")
 _HEALTH = re.compile(r"(?:EHC:)?([0-9A-Fa-f]{64})(?::.*)?", re.DOTALL)
+_INSURANCE = re.compile(r"YBEC:[0-9A-Za-z_-]{16,128}")
 _MEDICAL = re.compile(r"(?:MC:|JZK)([0-9A-Za-z]{6,20})|(MC\d{6,18})|(\d{8,12})")
 
 
@@ -48,6 +52,8 @@ def parse_code(text: str) -> ScannedCode:
         return ScannedCode(CodeKind.ID_NUMBER, code.upper(), text)
     if _PAYMENT.fullmatch(code):
         return ScannedCode(CodeKind.PAYMENT_CODE, code, text)
+    if _INSURANCE.fullmatch(code):
+        return ScannedCode(CodeKind.INSURANCE_QR, code, text)
     health = _HEALTH.fullmatch(code)
     if health:
         return ScannedCode(CodeKind.HEALTH_CODE, health.group(1).upper(), text)

@@ -63,6 +63,13 @@ class Flows(HelpMixin, DayMixin):
         kind, value = self.kiosk.devices.classify(code)
         if current == "payment" and kind == "payment":
             self.on_payment_code(value)
+        elif current == "insurance_cert" and kind == "insurance":  # 医保电子凭证 (mdtrt_cert_type 01)
+            self.on_insurance_code(value)
+        elif current in ("identify", "type_id") and kind in ("ehealth", "insurance"):  # verified by its platform
+            self.on_platform_code(kind, code.strip())
+        elif current == "home" and kind in ("ehealth", "insurance"):
+            self.my_day()
+            self.on_platform_code(kind, code.strip())
         elif current in ("identify", "type_id") and kind in ("medical_card", "unknown"):
             self.on_medical_card(value, code.strip())  # a card number in a format the scanner does not know
         elif current == "home" and kind in ("medical_card", "unknown"):  # card first: the patient's day
@@ -74,6 +81,7 @@ class Flows(HelpMixin, DayMixin):
     def abandon(self) -> None:
         """The session is ending: stop waiting for payment, release a held slot."""
         self.abandon_payment()
+        self.abandon_claim()
         if self.kiosk.session.hold is not None and self.kiosk.session.ticket is None:
             self._release_hold()
         # forget the callbacks that closed over this patient's data

@@ -110,6 +110,8 @@ class FlowBase:
         """The reader read a card (already in the GUI thread)."""
         if self.kiosk.current is not None and self.kiosk.current.name in ("identify", "type_id"):
             self.got_card(card, "id_card")
+        elif self.kiosk.current is not None and self.kiosk.current.name == "insurance_cert":
+            self.kiosk.flows.on_insurance_card(card)  # 医保 by ID card (mdtrt_cert_type 02)
         elif self.kiosk.current is not None and self.kiosk.current.name == "family":
             self.kiosk.flows.family_card(card)  # an elderly parent's card: act for them
         elif self.kiosk.current is not None and self.kiosk.current.name == "home":

@@ -74,11 +74,44 @@ class DayMixin(FamilyMixin):
         self.call(lambda: kiosk.backend.reprintables(patient),
                   lambda slips: kiosk.show_screen(lambda: ReprintScreen(kiosk, slips, self._reprint)))
 
+    def _reprint_invoice(self, slip: Reprintable) -> None:
+        kiosk = self.kiosk
+        devices, name, patient = kiosk.devices, kiosk.settings.hospital_name, kiosk.session.patient
+        counter = f"reprint-attempt:einvoice:{slip.ref}"
+        attempt = kiosk.session.idempotency.get(counter, "0")
+
+        def work() -> None:
+            from kiosk.flows.services import PrinterProblem
+
+            problem = devices.printer_problem()
+            if problem:
+                raise PrinterProblem(problem)
+            invoice = kiosk.backend.print_invoice(slip.invoice, self.key(f"reprint:einvoice:{slip.ref}:{attempt}"))
+            devices.print_einvoice(patient, invoice, name)
+
+        def failed(exc: BaseException) -> bool:
+            if isinstance(exc, Refusal):
+                return False
+            if hasattr(exc, "reason_zh"):
+                devices.note_print_failure(exc)
+            self.message(tr("对不起，打印机暂时无法使用"), tr("请到人工窗口或其他自助机补打。"))
+            return True
+
+        def done(_r: None) -> None:
+            kiosk.session.idempotency[counter] = str(int(attempt) + 1)
+            self.message(tr("补打完成"), tr("已为您补打电子票据，请取走。"), [(tr("完成"), lambda: kiosk.go_home("done"))],
+                         name="reprinted", error=False)
+
+        self.call(work, done, failed)
+
     def _reprint(self, slip: Reprintable) -> None:
         """Printer first; the service counts the reprint (and refuses past the limit); then print it, marked 补打."""
         kiosk = self.kiosk
         if slip.kind == "report":  # a report print is counted and audited by the report's own print count
             self._print_reports([slip.report])
+            return
+        if slip.kind == "einvoice":  # counted and audited by the invoice's own print count
+            self._reprint_invoice(slip)
             return
         devices, name, patient = kiosk.devices, kiosk.settings.hospital_name, kiosk.session.patient
         attempts = kiosk.session.idempotency

@@ -15,18 +15,20 @@ class PaymentMixin(FlowBase):
     _payment_stop: threading.Event | None = None
 
     def start_payment(self, bill_ids: list[str], amount_fen: int, what: str, on_paid: Callable[[Payment], None],
-                      on_abandon: Callable[[], None], ref: str, on_retry: Callable[[], None] | None = None) -> None:
+                      on_abandon: Callable[[], None], ref: str, on_retry: Callable[[], None] | None = None,
+                      claim_id: str = "") -> None:
         """Create the order at the service, show its QR and wait for the result in a worker.
 
-        on_retry starts over after a failed payment (default: a new order for the same bills).
+        on_retry starts over after a failed payment (default: a new order for the same bills). ``claim_id``: the
+        order pays the 自付 part of that 医保 claim (``amount_fen`` is that part).
         """
         kiosk = self.kiosk
         self._on_paid, self._on_abandon, self._pay_args = on_paid, on_abandon, (bill_ids, amount_fen, what, ref)
-        self._on_retry = on_retry
+        self._on_retry, self._pay_claim = on_retry, claim_id
         attempt = kiosk.session.idempotency.get(f"attempt:{ref}", "0")
         key = self.key(f"pay:{ref}:{attempt}")
         patient = kiosk.session.patient
-        self.call(lambda: kiosk.backend.start_payment(patient, bill_ids, amount_fen, key),
+        self.call(lambda: kiosk.backend.start_payment(patient, bill_ids, amount_fen, key, claim_id=claim_id),
                   lambda payment: self._show_payment(payment, what), self._payment_refused)
 
     def _payment_refused(self, exc: BaseException) -> bool:
@@ -61,8 +63,10 @@ class PaymentMixin(FlowBase):
         key = self.key(f"code:{qr.id}:{code[-6:]}")
         stop = self._payment_stop
 
+        claim_id = getattr(self, "_pay_claim", "")
+
         def work():
-            order = backend.start_payment(patient, bill_ids, amount_fen, key, method="code")
+            order = backend.start_payment(patient, bill_ids, amount_fen, key, method="code", claim_id=claim_id)
             result = backend.pay_with_code(order, code)
             if result.status == "pending":
                 result = backend.wait_payment(result, 30, stop or threading.Event())
@@ -159,7 +163,8 @@ class PaymentMixin(FlowBase):
             kiosk.go_home("done")
 
         on_paid, on_abandon, on_retry, args = self._on_paid, self._on_abandon, self._on_retry, self._pay_args
-        retry = on_retry or (lambda: self.start_payment(*args[:3], on_paid, on_abandon, ref))
+        claim_id = getattr(self, "_pay_claim", "")
+        retry = on_retry or (lambda: self.start_payment(*args[:3], on_paid, on_abandon, ref, claim_id=claim_id))
         self.message(title, text, [(tr("重新支付"), retry), (tr("返回首页"), give_up)],
                      name="payment_failed", push=False, allow_back=False)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from hardware.printer import PrinterError
-from kiosk.flows.register import RegisterMixin
+from kiosk.flows.insurance import InsuranceMixin
 from kiosk.i18n import tr
 from kiosk.models import Appointment, Bill, Patient, Report, Ticket, yuan
 from kiosk.screens.rating import RatingScreen
@@ -10,7 +10,7 @@ from kiosk.screens.result import TicketScreen
 from kiosk.screens.services import AppointmentsScreen, BillsScreen, QueueStatusScreen, ReportsScreen
 
 
-class ServicesMixin(RegisterMixin):
+class ServicesMixin(InsuranceMixin):
     # ----- check in -------------------------------------------------------------------------------
     def check_in(self) -> None:
         self.identify(self._list_appointments, allow_create=False)
@@ -63,24 +63,36 @@ class ServicesMixin(RegisterMixin):
         ref = "bills:" + ",".join(sorted(b.id for b in bills))
         what = tr("门诊缴费") + ("\n" + tr("打印机暂时无法使用，本次不打印凭条。") if problem else "")
         self._receipt_possible = not problem
-        self.start_payment([b.id for b in bills], total, what, on_paid=self._bills_paid, on_abandon=lambda: None, ref=ref)
+        self.choose_how_to_pay(bills, total, what, ref)  # 医保 or 自费 (kiosk/flows/insurance.py)
 
     def _bills_paid(self, payment) -> None:
+        """Paid: by the payment (``payment``), by a 医保 claim and its 自付 payment, or by the claim alone (None)."""
         kiosk = self.kiosk
         bills, name = kiosk.session.bills, kiosk.settings.hospital_name
         patient = kiosk.session.patient
+        claim = self.paid_claim()
+        ref = payment.id if payment is not None else f"C{claim.id}"
 
         def shown(printed: bool) -> None:
-            text = tr("已支付 {fee} 元，谢谢。").format(fee=yuan(payment.amount_fen))
+            if claim is not None:
+                text = tr("医保结算成功：统筹支付 {fund} 元，个人账户 {acct} 元，自付 {own} 元，谢谢。").format(
+                    fund=yuan(claim.fund_fen), acct=yuan(claim.acct_fen), own=yuan(claim.cash_fen))
+            else:
+                text = tr("已支付 {fee} 元，谢谢。").format(fee=yuan(payment.amount_fen))
             text += "\n" + (tr("请取走缴费凭条。祝您健康！") if printed else
-                            tr("凭条没有打印出来，您的缴费已成功，无需重复缴费。如需凭条请到人工窗口补打，补打码 {code}。").format(code=payment.id))
-            self.message(tr("缴费成功"), text, [(tr("完成"), lambda: self.rate("payment", payment.id))],
+                            tr("凭条没有打印出来，您的缴费已成功，无需重复缴费。如需凭条请到人工窗口补打，补打码 {code}。").format(code=ref))
+            self.message(tr("缴费成功"), text, [(tr("完成"), lambda: self.rate("payment", ref))],
                          name="paid", error=not printed, push=False, allow_back=False)
 
         if not getattr(self, "_receipt_possible", True):
             shown(False)
             return
-        self.call(lambda: kiosk.devices.print_receipt(patient, bills, payment, name), lambda _r: shown(True),
+
+        def work() -> bytes:
+            invoice = self.receipt_invoice(patient, payment, claim)
+            return kiosk.devices.print_receipt(patient, bills, payment, name, claim, invoice)
+
+        self.call(work, lambda _r: shown(True),
                   lambda exc: (kiosk.devices.note_print_failure(exc), shown(False), True)[-1])
 
     # ----- reports --------------------------------------------------------------------------------

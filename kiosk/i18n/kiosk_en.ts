@@ -104,6 +104,10 @@
         <translation>Specialist</translation>
     </message>
     <message>
+        <source>个人账户</source>
+        <translation>Personal account</translation>
+    </message>
+    <message>
         <source>为TA办理</source>
         <translation>Act for them</translation>
     </message>
@@ -212,12 +216,44 @@
         <translation>Associate Chief Physician</translation>
     </message>
     <message>
+        <source>医保已全部支付，您无需再付款。</source>
+        <translation>The insurance pays it all; you pay nothing more.</translation>
+    </message>
+    <message>
+        <source>医保已支付 {paid} 元，请支付自付部分</source>
+        <translation>The insurance paid {paid} yuan; please pay your own part</translation>
+    </message>
+    <message>
+        <source>医保支付</source>
+        <translation>Pay with medical insurance</translation>
+    </message>
+    <message>
+        <source>医保结算</source>
+        <translation>Medical insurance settlement</translation>
+    </message>
+    <message>
+        <source>医保结算成功：统筹支付 {fund} 元，个人账户 {acct} 元，自付 {own} 元，谢谢。</source>
+        <translation>Insurance settled: fund {fund} yuan, personal account {acct} yuan, your own part {own} yuan. Thank you.</translation>
+    </message>
+    <message>
+        <source>医保结算没有成功，本次没有扣费。</source>
+        <translation>The insurance settlement did not succeed; nothing was charged.</translation>
+    </message>
+    <message>
+        <source>医保统筹支付 {fund} 元，个人账户支付 {acct} 元，您需自付 {own} 元。</source>
+        <translation>The insurance fund pays {fund} yuan, your personal account {acct} yuan; you pay {own} yuan.</translation>
+    </message>
+    <message>
         <source>医师</source>
         <translation>Physician</translation>
     </message>
     <message>
         <source>医生</source>
         <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>医疗费总额</source>
+        <translation>Total medical costs</translation>
     </message>
     <message>
         <source>去办理</source>
@@ -238,6 +274,10 @@
     <message>
         <source>去缴费</source>
         <translation>Pay</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
     </message>
     <message>
         <source>取消呼叫</source>
@@ -266,6 +306,10 @@
     <message>
         <source>呼叫系统暂时无法连接，请到服务台咨询，谢谢。</source>
         <translation>The call system cannot be reached. Please ask at the information desk. Thank you.</translation>
+    </message>
+    <message>
+        <source>城乡居民基本医疗保险</source>
+        <translation>Urban and rural resident medical insurance</translation>
     </message>
     <message>
         <source>女</source>
@@ -340,6 +384,10 @@
         <translation>Sorry, the slip did not print. Your registration is done and paid; do not pay again. Please take reprint code {code} to the service desk for a new slip.</translation>
     </message>
     <message>
+        <source>对不起，医保结算没有成功</source>
+        <translation>Sorry, the insurance settlement did not succeed</translation>
+    </message>
+    <message>
         <source>对不起，您选的时间段刚刚被约满了，请选择下面仍有号源的时间段。</source>
         <translation>Sorry, the time you chose has just been taken. Please choose one of the free times below.</translation>
     </message>
@@ -406,6 +454,10 @@
     <message>
         <source>已为您打印 {n} 份报告，请取走。祝您健康！</source>
         <translation>{n} report(s) printed. Please take them. Stay well!</translation>
+    </message>
+    <message>
+        <source>已为您补打电子票据，请取走。</source>
+        <translation>Your e-invoice has been printed again; please take it.</translation>
     </message>
     <message>
         <source>已为您补打，请取走。</source>
@@ -626,6 +678,10 @@ your queue</translation>
         <translation>The printer is out of paper.</translation>
     </message>
     <message>
+        <source>打开“国家医保服务平台”APP或微信、支付宝中的医保电子凭证，出示二维码。</source>
+        <translation>Open the medical insurance QR code in the National Medical Insurance app, WeChat or Alipay.</translation>
+    </message>
+    <message>
         <source>扫码器</source>
         <translation>Scanner</translation>
     </message>
@@ -714,6 +770,10 @@ your queue</translation>
         <translation>The payment was not completed and nothing was charged. If your phone shows a charge, please go to the service desk and we will check it for you.</translation>
     </message>
     <message>
+        <source>改用自费支付</source>
+        <translation>Pay myself instead</translation>
+    </message>
+    <message>
         <source>放身份证或扫就诊卡，查看您今天要办的事</source>
         <translation>Place your ID card or scan your medical card to see your day</translation>
     </message>
@@ -758,6 +818,10 @@ your queue</translation>
         <translation>General</translation>
     </message>
     <message>
+        <source>暂时无法确认医保结算是否可用，请选择自费支付，或到人工窗口办理。</source>
+        <translation>We cannot check medical insurance right now; please pay yourself or go to the counter.</translation>
+    </message>
+    <message>
         <source>未开放</source>
         <translation>Not open yet</translation>
     </message>
@@ -780,6 +844,14 @@ your queue</translation>
     <message>
         <source>本机各设备的当前状态</source>
         <translation>The state of each device of this kiosk</translation>
+    </message>
+    <message>
+        <source>本机暂未开通医保结算，请选择自费支付。</source>
+        <translation>This kiosk cannot settle medical insurance; please pay yourself.</translation>
+    </message>
+    <message>
+        <source>本次应缴 {fee} 元</source>
+        <translation>{fee} yuan to pay</translation>
     </message>
     <message>
         <source>本次没有扣费，挂号没有办理。您可以重新支付，或返回首页。</source>
@@ -846,6 +918,10 @@ your queue</translation>
         <translation>Seen by a doctor of this department</translation>
     </message>
     <message>
+        <source>电子票据</source>
+        <translation>E-invoice</translation>
+    </message>
+    <message>
         <source>男</source>
         <translation>Male</translation>
     </message>
@@ -858,6 +934,10 @@ your queue</translation>
         <translation>OK</translation>
     </message>
     <message>
+        <source>确认后，请扫码支付自付部分 {fee} 元。</source>
+        <translation>After confirming, scan to pay your own part of {fee} yuan.</translation>
+    </message>
+    <message>
         <source>确认并支付</source>
         <translation>Confirm and pay</translation>
     </message>
@@ -868,6 +948,10 @@ your queue</translation>
     <message>
         <source>确认无误后请点击“确认并支付”</source>
         <translation>If everything is right, tap "Confirm and pay".</translation>
+    </message>
+    <message>
+        <source>确认结算</source>
+        <translation>Confirm settlement</translation>
     </message>
     <message>
         <source>确认退号</source>
@@ -922,6 +1006,10 @@ your queue</translation>
         <translation>About {m} min</translation>
     </message>
     <message>
+        <source>统筹支付</source>
+        <translation>Insurance fund</translation>
+    </message>
+    <message>
         <source>缴费</source>
         <translation>Pay</translation>
     </message>
@@ -932,6 +1020,22 @@ your queue</translation>
     <message>
         <source>老人有身份证的，请将老人的身份证放在读卡区，即可为老人办理。</source>
         <translation>For an elderly family member with an ID card, place their card on the reader.</translation>
+    </message>
+    <message>
+        <source>职工基本医疗保险</source>
+        <translation>Employee basic medical insurance</translation>
+    </message>
+    <message>
+        <source>能用医保吗？</source>
+        <translation>Can I use medical insurance?</translation>
+    </message>
+    <message>
+        <source>自付</source>
+        <translation>Your own part</translation>
+    </message>
+    <message>
+        <source>自费支付</source>
+        <translation>Pay myself</translation>
     </message>
     <message>
         <source>补打</source>
@@ -956,6 +1060,10 @@ your queue</translation>
     <message>
         <source>请为本次服务评价</source>
         <translation>Please rate this service</translation>
+    </message>
+    <message>
+        <source>请出示医保凭证</source>
+        <translation>Show your medical insurance</translation>
     </message>
     <message>
         <source>请出示您的身份证件</source>
@@ -994,6 +1102,10 @@ your queue</translation>
         <translation>Please come back to check in after {when}. Thank you.</translation>
     </message>
     <message>
+        <source>请将手机上的医保电子凭证二维码对准扫码口，或将身份证放在读卡区</source>
+        <translation>Hold the medical insurance QR code on your phone to the scanner, or place your ID card on the reader</translation>
+    </message>
+    <message>
         <source>请将身份证放在下方读卡区，或扫描就诊卡二维码</source>
         <translation>Place your ID card on the reader below, or scan your medical card QR code</translation>
     </message>
@@ -1004,6 +1116,10 @@ your queue</translation>
     <message>
         <source>请核对您的信息，并输入手机号码</source>
         <translation>Please check your details and type your mobile number</translation>
+    </message>
+    <message>
+        <source>请核对金额，确认后进行医保结算</source>
+        <translation>Please check the amounts, then confirm the settlement</translation>
     </message>
     <message>
         <source>请点击您要办理的业务</source>
@@ -1088,6 +1204,10 @@ your queue</translation>
     <message>
         <source>请选择就诊时间段</source>
         <translation>Please choose a time</translation>
+    </message>
+    <message>
+        <source>请选择支付方式</source>
+        <translation>How would you like to pay?</translation>
     </message>
     <message>
         <source>请选择科室</source>
@@ -1220,6 +1340,10 @@ your queue</translation>
     <message>
         <source>门诊缴费</source>
         <translation>Outpatient payment</translation>
+    </message>
+    <message>
+        <source>险种</source>
+        <translation>Insurance</translation>
     </message>
     <message>
         <source>需要注意</source>

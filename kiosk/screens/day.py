@@ -105,7 +105,7 @@ class DayScreen(Screen):
             self.cancel_button = button(tr("退号"), "", on_cancel)
             self.add_action(self.cancel_button)
         self.reprint_button = None
-        if on_reprint is not None and (day.visits or day.reports):  # 补打: the last ticket, receipt or report
+        if on_reprint is not None and (day.visits or day.reports or day.invoices):  # 补打: ticket, receipt, report, e-invoice
             self.reprint_button = button(tr("补打"), "", on_reprint)
             self.add_action(self.reprint_button)
         if not day.appointments and not day.bills and not day.reports:
@@ -135,7 +135,7 @@ class ReprintScreen(Screen):
         super().__init__(tr("补打"), tr("请选择要补打的凭条或报告") if slips else tr("没有可以补打的凭条或报告。"),
                          kiosk.elderly)
         self.slips = slips
-        names = {"ticket": tr("排队凭条"), "receipt": tr("挂号凭条"), "report": tr("检验报告单")}
+        names = {"ticket": tr("排队凭条"), "receipt": tr("挂号凭条"), "report": tr("检验报告单"), "einvoice": tr("电子票据")}
         self.choices = ChoiceList([(names[s.kind] + "  " + s.title, s.detail, tr("补打")) for s in slips],
                                   kiosk.per_page, kiosk.choice_columns)
         self.choices.chosen.connect(lambda i: on_choose(self.slips[i]))
