@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 import sys
 import traceback
@@ -24,7 +25,18 @@ def discover() -> dict:
     return found
 
 
+def json_only_stdout():
+    """Standard output for the JSON lines alone: whatever else writes to file descriptor 1 (Qt's messages, a
+    child process, a C library) goes to standard error from here on."""
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    sys.stdout.flush()
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return out
+
+
 def main(argv: list[str]) -> int:
+    out = json_only_stdout()
     benches = discover()
     names = argv or [n for n in benches if n not in EXPLICIT_ONLY]
     unknown = [n for n in names if n not in benches]
@@ -40,7 +52,7 @@ def main(argv: list[str]) -> int:
             result = {"error": f"{type(exc).__name__}: {exc}"}
             failed += 1
         for row in result if isinstance(result, list) else [result]:
-            print(json.dumps({"bench": name, **row}, ensure_ascii=False), flush=True)
+            print(json.dumps({"bench": name, **row}, ensure_ascii=False), file=out, flush=True)
     return 1 if failed else 0
 
 

@@ -21,11 +21,19 @@ def kiosk_layout() -> dict:
             "problems": [str(p) for p in problems[:10]]}
 
 
+PINYIN = {"王": "wang", "小": "xiao", "明": "ming"}
+
+
 def kiosk_taps() -> dict:
     """Taps from card placed (on the idle home screen) to ticket printed, pressed on the real widgets:
-    a returning patient's walk-in registration (first choice on each page, paying with a payment code) and an
-    appointment check-in with one appointment due."""
+    a returning patient's walk-in registration (first choice on each page, paying with a payment code), an
+    appointment check-in with one appointment due, a new patient's first registration (phone number typed), and a
+    parent's card to their newborn's record (name 王小明 typed in pinyin on the on-screen keyboard). Taps on keys
+    that type characters (keypad digits, the on-screen keyboard's letters and candidates) are not counted."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from kiosk.keyboard import enable_input_method
+
+    enable_input_method()
     from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QAbstractButton, QApplication
@@ -47,7 +55,8 @@ def kiosk_taps() -> dict:
             self.count = 0
 
         def eventFilter(self, obj, event):  # noqa: N802 - Qt name
-            if event.type() == QEvent.MouseButtonPress and isinstance(obj, QAbstractButton):
+            if event.type() == QEvent.MouseButtonPress and isinstance(obj, QAbstractButton) \
+                    and not obj.property("typing"):
                 self.count += 1
             return False
 
@@ -66,10 +75,11 @@ def kiosk_taps() -> dict:
     taps = Taps()
     try:
         with tempfile.TemporaryDirectory() as tmp, run_service(db_path=Path(tmp) / "h.db", clock=clock) as url:
-            walk_in, booked = demo_card(seed=9700), demo_card(seed=9701)
+            walk_in, booked, newcomer, parent = (demo_card(seed=9700), demo_card(seed=9701), demo_card(seed=9702),
+                                                 demo_card(seed=9703))
             client = CallerClient(url, DEMO_TOKENS["admin"])  # records made at the desk beforehand
             ids = {}
-            for card in (walk_in, booked):
+            for card in (walk_in, booked, parent):
                 ids[card.id_number] = client.request("POST", "/records/patients", json_body={
                     "source": "id_card", "phone": "13800000000",
                     "id_card": {"name": card.name, "id_number": card.id_number, "gender": card.gender}})["patient"]["patient_id"]
@@ -89,34 +99,91 @@ def kiosk_taps() -> dict:
                      "slots": lambda s: s.choices.buttons[0], "confirm": lambda s: s.confirm_button,
                      "day": lambda s: s.check_in_button}
 
-            def card_to_ticket(card) -> int:
+            def wait_until(condition, ms: int = 10000) -> bool:
+                deadline = time.monotonic() + ms / 1000
+                while not condition():
+                    if time.monotonic() > deadline:
+                        return False
+                    pump(10)
+                return True
+
+            def type_phone(screen):
+                for digit in "13800000000":
+                    QTest.mouseClick(screen.keypad.buttons[digit], Qt.LeftButton)
+                return screen.keypad.ok
+
+            def type_birth(screen):
+                for digit in "20240315":
+                    QTest.mouseClick(screen.keypad.buttons[digit], Qt.LeftButton)
+                return screen.sex_buttons[0]
+
+            def type_name(screen):
+                """王小明 in pinyin on the on-screen keyboard: letters, then the character in the candidate bar."""
+                keyboard = window.keyboard
+                for ch in "王小明":
+                    for letter in PINYIN[ch]:
+                        wait_until(lambda: keyboard.target() is not None and keyboard.key_point(letter) is not None)
+                        QTest.mouseClick(keyboard.view, Qt.LeftButton, Qt.NoModifier, keyboard.key_point(letter))
+                    typed = screen.edit.text()
+                    seen: list = []
+                    wait_until(lambda: seen.append(keyboard.candidate_point(ch)) or (
+                        len(seen) > 1 and seen[-1] is not None and seen[-1] == seen[-2]))
+                    QTest.mouseClick(keyboard.view, Qt.LeftButton, Qt.NoModifier, keyboard.candidate_point(ch))
+                    wait_until(lambda: screen.edit.text() == typed + ch, 5000)
+                typed_name["name"] = screen.edit.text()
+                return screen.confirm_button
+
+            typed_name = {"name": ""}
+            seen_screens: list[str] = []
+            first_visit = {**press, "new_patient": type_phone}
+            for_child = {"departments": lambda s: s.family_button, "family": lambda s: s.add_button,
+                         "child_id": lambda s: s.none_button, "child_birth": type_birth, "child_name": type_name}
+
+            def card_to(card, steps, done) -> int:
                 window.go_home("home")
                 jobs, pressed = len(printer.core.jobs), set()
+                seen_screens.clear()
                 app.installEventFilter(taps)
                 taps.count = 0
                 reader.place_card(card)
-                deadline = time.monotonic() + 30
-                while len(printer.core.jobs) <= jobs and time.monotonic() < deadline:
+                deadline = time.monotonic() + 60
+                while not done(jobs) and time.monotonic() < deadline:
                     pump(20)
                     screen = window.current
-                    if screen is None or window.runner.busy or id(screen) in pressed:
+                    if screen is None or window.runner.busy or (id(screen), screen.name) in pressed:
                         continue
+                    if not seen_screens or seen_screens[-1] != screen.name:
+                        seen_screens.append(screen.name)
                     if screen.name == "payment":
-                        pressed.add(id(screen))
+                        pressed.add((id(screen), screen.name))
                         window.devices.code_scanned.emit("134567890123456789")  # a payment code: no tap
-                    elif screen.name in press and press[screen.name](screen) is not None:
-                        pressed.add(id(screen))
-                        QTest.mouseClick(press[screen.name](screen), Qt.LeftButton)
+                    elif screen.name in steps:
+                        target = steps[screen.name](screen)  # may type first (phone, birth date, name)
+                        if target is not None:
+                            pressed.add((id(screen), screen.name))
+                            QTest.mouseClick(target, Qt.LeftButton)
                 app.removeEventFilter(taps)
-                if len(printer.core.jobs) <= jobs:
-                    raise RuntimeError(f"no ticket printed (screen {window.current.name})")
+                if not done(jobs):
+                    patient = window.session.patient
+                    raise RuntimeError(f"flow did not end (screen {window.current.name}, screens {seen_screens}, "
+                                       f"patient {patient.name if patient else None}, typed {typed_name})")
                 reader.remove_card()
                 pump(400)
                 return taps.count
 
-            register_taps = card_to_ticket(walk_in)
+            def printed(jobs: int) -> bool:
+                return len(printer.core.jobs) > jobs
+
+            def child_recorded(_jobs: int) -> bool:  # the child's own department list: the record exists
+                patient = window.session.patient
+                return patient is not None and patient.name == "王小明" and window.current.name == "departments"
+
+            register_taps = card_to(walk_in, press, printed)
+            new_patient_taps = card_to(newcomer, first_visit, printed)
+            child_taps = card_to(parent, for_child, child_recorded)
+            child_name_typed = typed_name["name"] == "王小明" and window.session.patient.name == "王小明"
             clock.set(clock().replace(hour=int(slot["start"][:2]), minute=int(slot["start"][3:5])))
-            checkin_taps = card_to_ticket(booked)
+            checkin_taps = card_to(booked, press, printed)
             window.admin_exit()
             window.backend.close()
     finally:
@@ -127,7 +194,9 @@ def kiosk_taps() -> dict:
         printer.stop()
         reader.stop()
         pay_sim.close()
-    return {"register_taps": register_taps, "checkin_taps": checkin_taps, "register_target": 3, "checkin_target": 1}
+    return {"register_taps": register_taps, "checkin_taps": checkin_taps, "new_patient_taps": new_patient_taps,
+            "child_taps": child_taps, "child_name_typed": child_name_typed, "register_target": 3,
+            "checkin_target": 1, "new_patient_target": 4, "child_target": 6}
 
 
 def report_a4(runs: int = 5) -> dict:
@@ -192,11 +261,11 @@ def report_a4(runs: int = 5) -> dict:
                 while len(window.devices.a4_jobs) <= jobs and time.monotonic() < deadline:
                     pump(2)
                     screen = window.current
-                    if screen is None or window.runner.busy or id(screen) in pressed:
+                    if screen is None or window.runner.busy or (id(screen), screen.name) in pressed:
                         continue
                     target = {"day": lambda s: s.reports_button, "reports": lambda s: s.print_buttons[0]}.get(screen.name)
                     if target is not None:
-                        pressed.add(id(screen))
+                        pressed.add((id(screen), screen.name))
                         QTest.mouseClick(target(screen), Qt.LeftButton)
                 if len(window.devices.a4_jobs) <= jobs:
                     raise RuntimeError(f"no PDF accepted by CUPS (screen {window.current.name})")

@@ -71,7 +71,9 @@ class ServiceClock:
     def __init__(self, timezone: str = DEFAULT_TIMEZONE, local: Callable[[], float] = time.time):
         self.zone = zone(timezone)
         self.local = local
-        self.offset = 0.0  # service minus this machine, seconds
+        self.offset = 0.0  # service minus this machine, seconds, at the last measure
+        self.rate = 1.0  # service seconds per second of this machine: 1, except on a demo's fast clock
+        self._measured_at = 0.0  # this machine's time of the last measure
         self.synced = False
         self._lock = threading.Lock()
 
@@ -80,20 +82,26 @@ class ServiceClock:
 
     def aware(self) -> datetime:
         with self._lock:
-            offset, tz = self.offset, self.zone
-        return datetime.fromtimestamp(self.local() + offset, tz)
+            offset, tz, rate, at = self.offset, self.zone, self.rate, self._measured_at
+        now = self.local()
+        return datetime.fromtimestamp(now + offset + (now - at) * (rate - 1.0) if rate != 1.0 else now + offset, tz)
 
     def today(self) -> date:
         return self().date()
 
-    def observe(self, service_time: str, timezone: str | None, sent: float, received: float) -> float:
-        """Take the service's ``time`` (ISO 8601 with offset) seen between ``sent`` and ``received``."""
+    def observe(self, service_time: str, timezone: str | None, sent: float, received: float,
+                rate: float | None = None) -> float:
+        """Take the service's ``time`` (ISO 8601 with offset) seen between ``sent`` and ``received``; ``rate``
+        (service seconds per real second, said by a demo service whose clock runs fast) keeps the clock in step
+        between two measures."""
         when = datetime.fromisoformat(service_time)
         tz = zone(timezone) if timezone else self.zone
         if when.tzinfo is None:
             when = when.replace(tzinfo=tz)
         with self._lock:
-            self.offset = when.timestamp() - (sent + received) / 2
+            self._measured_at = (sent + received) / 2
+            self.offset = when.timestamp() - self._measured_at
+            self.rate = rate if rate and rate > 0 else 1.0
             self.zone = tz
             self.synced = True
         return self.offset
@@ -107,13 +115,14 @@ class ServiceClock:
         if not isinstance(health, dict) or not health.get("time"):
             return None
         try:
-            return self.observe(str(health["time"]), health.get("timezone"), sent, received)
+            return self.observe(str(health["time"]), health.get("timezone"), sent, received,
+                                float(health.get("rate") or 1.0))
         except ValueError:
             return None
 
     def drift_warning(self) -> tuple[str, str] | None:
         """(Chinese, English) warning when this machine's clock is off by more than a few seconds."""
-        if not self.synced or abs(self.offset) <= DRIFT_WARNING_S:
+        if not self.synced or abs(self.offset) <= DRIFT_WARNING_S or self.rate != 1.0:  # a demo's clock: no NTP fault
             return None
         seconds = round(abs(self.offset))
         way_zh, way_en = ("慢", "behind") if self.offset > 0 else ("快", "ahead of")

@@ -665,7 +665,13 @@ class CallerService:
                                             "reason_en": problem.message_en}
         return {"status": "ok" if problem is None else "failed", "role": "active", **extra, "seq": self.hub.seq, "subscribers": self.hub.subscriber_count(),
                 "started_at": self.started_at.isoformat(timespec="seconds"),
-                "time": self.now_aware().isoformat(timespec="milliseconds"), "timezone": self.config.hospital.timezone}
+                "time": self.now_aware().isoformat(timespec="milliseconds"), "timezone": self.config.hospital.timezone,
+                **({"rate": self.clock_rate} if self.clock_rate != 1.0 else {})}
+
+    @property
+    def clock_rate(self) -> float:
+        """Service seconds per real second: 1, except on a demo's simulated clock (``speed``) that runs fast."""
+        return float(getattr(self.clock, "speed", 1.0) or 1.0)
 
     def now_aware(self) -> datetime:
         """The service's time with the hospital's zone (what clients set their displayed clocks by)."""
@@ -909,7 +915,8 @@ class CallerService:
     def devices(self) -> list[dict]:
         """Every configured device and its reported parts, with the state to show (see caller.device_health)."""
         now = self.clock()
-        limit = self.config.device_health.offline_after_s
+        # devices beat every heartbeat_s real seconds; on a demo's fast clock that many seconds of its time pass
+        limit = self.config.device_health.offline_after_s * self.clock_rate
         reports = {r["device"]: r for r in self.store.device_health()}
         out = []
         for d in self.config.devices:

@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     args.service = service_from_args(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     token = token_from_args(args)
+    from kiosk.keyboard import enable_input_method
+
+    enable_input_method()  # Qt Virtual Keyboard (pinyin, English) for the text fields, set before the app exists
     app = QApplication(sys.argv[:1])
     window = build_kiosk(args.service, token, args.reader, args.printer, args.scanner, args.payment,
                          fullscreen=args.fullscreen, landscape=args.landscape, app=app,

@@ -88,6 +88,10 @@ def build_kiosk(service: str, token: str, reader: str | None = None, printer: st
     settings such as the staff PIN. Returns the window; ``window.devices`` and ``window.backend`` give access
     to the parts.
     """
+    if app is None and QApplication.instance() is None:
+        from kiosk.keyboard import enable_input_method
+
+        enable_input_method()
     app = app or QApplication.instance() or QApplication([])
     from uikit.fonts import load_cjk_font
 

@@ -184,6 +184,7 @@ class Keypad(QWidget):
             if not key:
                 continue
             btn = button(key, "Key", lambda k=key: self.press(k))
+            btn.setProperty("typing", True)  # a key that types (not a step of the flow: the tap counts leave it out)
             self.buttons[key] = btn
             grid.addWidget(btn, i // 3, i % 3)
         clear = button(tr("清空"), "Key", lambda: self.edit.clear())

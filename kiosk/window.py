@@ -86,6 +86,12 @@ class KioskWindow(QWidget):
         outer.addWidget(self.warning)
         self.stack = QStackedWidget()
         outer.addWidget(self.stack, 1)
+        self.keyboard = None  # Qt Virtual Keyboard (pinyin, English) while a text field is being typed into
+        from kiosk.keyboard import KeyboardPanel, input_method_ready
+
+        if input_method_ready():
+            self.keyboard = KeyboardPanel(self)
+            outer.addWidget(self.keyboard)
         self.action_bar = QWidget()  # the screen's main actions, fixed above the footer: never scrolled away
         self.action_bar.setObjectName("ActionBar")
         self.action_bar.setAttribute(Qt.WA_StyledBackground, True)
@@ -113,11 +119,15 @@ class KioskWindow(QWidget):
         self.back_button.setText(tr("返回上一步"))
         self.home_button.setText(tr("返回首页"))
         self.help_button.setText(tr("呼叫工作人员"))
+        if self.keyboard is not None:
+            self.keyboard.set_language(language())
         self._update_clock()
 
     def apply_style(self) -> None:
         scale = self.settings.elderly_scale if self.elderly else 1.0
         self.setStyleSheet(style.stylesheet(scale, landscape=not self.settings.portrait))
+        if self.keyboard is not None:
+            self.keyboard.set_mode(elderly=self.elderly, portrait=self.settings.portrait)
         self.retranslate_chrome()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
@@ -161,6 +171,8 @@ class KioskWindow(QWidget):
             self.stack.removeWidget(old)
             old.deleteLater()
         self._show_actions(screen)
+        if self.keyboard is not None:
+            self.keyboard.open_for(screen)
         at_home = screen.name == "home"
         self.back_button.setVisible(not at_home and len(self.history) > 1 and screen.allow_back)
         self.home_button.setVisible(not at_home)

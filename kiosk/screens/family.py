@@ -127,6 +127,8 @@ class ChildBirthScreen(Screen):
         self.error.hide()
         self.keypad = Keypad(self.edit, 8, ok_text=tr("下一步"))
         self.keypad.submitted.connect(self.submit)
+        for sex_button in self.sex_buttons:  # the date typed, a tap on 男 or 女 is the last step: no 下一步 needed
+            sex_button.clicked.connect(lambda _checked=False: len(self.edit.text()) == 8 and self.submit(self.edit.text()))
         self.add_columns([self.edit, self.sex_row, self.error], [self.keypad], side_by_side=not kiosk.settings.portrait)
 
     def submit(self, text: str) -> None:
@@ -157,7 +159,9 @@ class ChildNameScreen(Screen):
     def __init__(self, kiosk, guardian: Patient, id_number: str, birth_date: str, sex: str,
                  on_submit: Callable[[str, str], None]) -> None:
         family_name = surname(guardian.name)
-        super().__init__(tr("请输入孩子的姓名"), tr("新生儿还没有起名的，可以输入“{s}宝宝”").format(s=family_name), kiosk.elderly)
+        hint = tr("新生儿还没有起名的，可以输入“{s}宝宝”").format(s=family_name)
+        portrait = kiosk.settings.portrait
+        super().__init__(tr("请输入孩子的姓名"), hint if portrait else "", kiosk.elderly)
         self.on_submit = on_submit
         info = Card()
         if id_number:
@@ -172,12 +176,13 @@ class ChildNameScreen(Screen):
         self.relation_row, self.relation_buttons = _toggles(RELATIONS, 0)
         self.error = label("", "Error", align=Qt.AlignCenter)
         self.error.hide()
-        self.add(info)
-        self.add(label(tr("您是孩子的："), "Subtitle", align=Qt.AlignCenter))  # 父母 / 祖父母 / 其他亲属
-        self.add(self.relation_row)
-        self.add(self.edit)
-        self.add(self.error)
-        self.add_stretch()
+        relation = label(tr("您是孩子的："), "Subtitle", align=Qt.AlignCenter)  # 父母 / 祖父母 / 其他亲属
+        # the on-screen keyboard takes the lower part of the screen: on a landscape screen the name sits beside the
+        # relation, and the birth date and sex just typed are not repeated, so that nothing scrolls away while typing
+        self.add_columns([self.edit, self.error] + ([info] if portrait else []), [relation, self.relation_row],
+                         side_by_side=not portrait)
+        if portrait:
+            self.add_stretch()
         self.confirm_button = button(tr("建立孩子的档案"), "Primary", self.submit)
         self.add_action(self.confirm_button)
         self.edit.setFocus()

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.keyboard import enable_input_method
+
+enable_input_method()  # the kiosk's on-screen keyboard, as in production: before pytest-qt makes the QApplication
+
 from caller.clock import hospital_now
 from caller.testing import DEMO_TOKENS, ManualClock, run_service
 from hardware.idcard.simulator import CardReaderSimulator

@@ -90,9 +90,47 @@ def visible_texts(widget) -> list[str]:
     return out
 
 
+PINYIN = {"王": "wang", "小": "xiao", "明": "ming", "李": "li", "雨": "yu", "张": "zhang", "乐": "le"}
+
+
+def tap_key(qtbot, kiosk, text: str = "", key=None) -> None:
+    """Touch one key of the on-screen keyboard (Qt Virtual Keyboard), like a finger: the key typing ``text``, or
+    the one with Qt key code ``key`` (Qt.Key_Backspace...)."""
+    keyboard = kiosk.keyboard
+    qtbot.waitUntil(lambda: keyboard.target() is not None and keyboard.key_point(text, key) is not None, timeout=10000)
+    qtbot.mouseClick(keyboard.view, Qt.LeftButton, pos=keyboard.key_point(text, key))
+
+
+def keyboard_types(qtbot, kiosk, name: str) -> None:
+    """Type a Chinese name on the kiosk's keyboard in pinyin: the letters of each character's reading, then the
+    character in the candidate bar (PINYIN gives the readings the tests use); letters and digits type as such."""
+    keyboard = kiosk.keyboard
+    assert keyboard is not None and keyboard.isVisible(), "the on-screen keyboard is not shown"
+    for ch in name:
+        if ch not in PINYIN:
+            tap_key(qtbot, kiosk, ch)
+            continue
+        for letter in PINYIN[ch]:
+            tap_key(qtbot, kiosk, letter)
+        typed = keyboard.target().text()
+        try:
+            qtbot.waitUntil(lambda: ch in keyboard.candidates(), timeout=10000)
+        except qtbot.TimeoutError:
+            raise AssertionError(f"{ch} not offered for {PINYIN[ch]}: {keyboard.candidates()[:10]}") from None
+        seen: list = []
+
+        def settled() -> bool:  # the candidate bar stops moving before a finger picks from it
+            seen.append(keyboard.candidate_point(ch))
+            return len(seen) > 1 and seen[-1] == seen[-2] and seen[-1] is not None
+
+        qtbot.waitUntil(settled, timeout=10000)
+        qtbot.mouseClick(keyboard.view, Qt.LeftButton, pos=keyboard.candidate_point(ch))
+        qtbot.waitUntil(lambda: keyboard.target() is not None and keyboard.target().text() == typed + ch, timeout=10000)
+
+
 def input_method_types(edit, text: str) -> None:
-    """What the kiosk's input method (pinyin or handwriting) does when the patient picks characters: it commits
-    them to the focused field."""
+    """What an input method does when the patient picks characters: it commits them to the focused field (for the
+    screens' own tests; tests of typing itself use ``keyboard_types``)."""
     from PySide6.QtGui import QInputMethodEvent
     from PySide6.QtWidgets import QApplication
 

@@ -27,8 +27,7 @@ def add_newborn(qtbot, kiosk, name: str = "李小雨") -> None:
     type_keys(qtbot, birth.keypad, "20240315")
     click(qtbot, birth.keypad.ok)
     assert "性别" in birth.error.text()  # nothing chosen yet: said, nothing sent
-    click(qtbot, birth.sex_buttons[1])
-    click(qtbot, birth.keypad.ok)
+    click(qtbot, birth.sex_buttons[1])  # the date typed: choosing the sex goes on by itself
     named = wait_screen(qtbot, kiosk, "child_name")
     input_method_types(named.edit, name)
     click(qtbot, named.confirm_button)

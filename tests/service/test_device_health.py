@@ -99,3 +99,28 @@ def test_a_healthy_morning_has_no_false_offline(live, clock, kiosk, nurse):
     finally:
         for client in clients:
             client.close()
+
+
+def test_heartbeats_on_a_demo_clock_that_runs_fast_are_not_late(tmp_path):
+    """The demo's clock runs 40 times faster than the wall; devices beat every 15 real seconds (10 demo
+    minutes): nobody is shown offline while they all beat."""
+    from demo.clock import SimClock
+    from caller.testing import run_service
+
+    wall = [1_000_000.0]
+    sim = SimClock(datetime(2026, 11, 23, 8, 0, 0), wall[0], 40.0, wall=lambda: wall[0])
+    with run_service(db_path=tmp_path / "h.db", clock=sim, records=False) as live:
+        clients = {name: CallerClient(live, T[name]) for name in ("wall_nk", "speaker_nk", "door_nk1")}
+        try:
+            for _beat in range(8):
+                for client in clients.values():
+                    client.report_health("ok")
+                wall[0] += 15 + 3  # 15 s apart, each a little late
+                live.service.check_device_alerts()
+            states = {d["device"]: d["status"] for d in live.service.devices()}
+            assert all(states[d] == "ok" for d in ("wall-nk", "speaker-nk", "door-nk1")), states
+            wall[0] += 15 * 3 + 5  # then they stop: offline after three missed beats, as on a real clock
+            assert {d["device"]: d["status"] for d in live.service.devices()}["wall-nk"] == "offline"
+        finally:
+            for client in clients.values():
+                client.close()

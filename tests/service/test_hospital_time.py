@@ -128,3 +128,23 @@ def test_no_part_reads_the_machines_local_clock():
                                                        "QDateTime.currentDateTime(", "time.localtime(")):
                             offenders.append(f"{os.path.relpath(path, root)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_a_kiosk_keeps_step_with_a_demo_service_whose_clock_runs_fast(tmp_path):
+    """The demo's service runs 40 times faster than the wall: between two measures the kiosk's clock (and so its
+    screens and slips) runs as fast, instead of falling 35 minutes behind in the minute between measures."""
+    from demo.clock import SimClock
+    from kiosk.backend import Backend
+
+    start = datetime(2026, 11, 23, 8, 0, 0)
+    wall = [1_000_000.0]
+    sim = SimClock(start, wall[0], 40.0, wall=lambda: wall[0])
+    with run_service(db_path=tmp_path / "h.db", clock=sim) as live:
+        backend = Backend(live, DEMO_TOKENS["kiosk"])
+        backend.clock.local = lambda: wall[0]
+        health = backend.check_clock()
+        assert backend.clock.rate == 40.0 and health.status.value == "ok"  # a demo's clock is no NTP fault
+        wall[0] += 60  # a real minute later, before the next measure
+        shown = backend.clock()
+        backend.close()
+    assert abs((shown - sim()).total_seconds()) < 5 and shown.strftime("%H:%M") == "08:40"
