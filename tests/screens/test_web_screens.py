@@ -7,12 +7,13 @@ Screenshots at 1080 and 2160 lines go to out/screenshots/web-*.png.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import httpx
 from PySide6.QtCore import Qt
 import pytest
 
-from caller.testing import free_port, run_service, run_service_process
+from caller.testing import ManualClock, free_port, run_service, run_service_process
 from screen_helpers import (ADMIN, FULL_NAMES, SCREENSHOTS, expert_visit, frames_of, hospital_file,
                                           make_media, nurse, pair)
 
@@ -295,3 +296,22 @@ def test_a_nurse_pairs_the_tv_from_the_console_and_sees_its_health(browser, qtbo
         qtbot.waitUntil(shown, timeout=20000)  # the TV's heartbeat, in the device pane
         context.close()
         window.shutdown()
+
+
+def test_midnight_clears_yesterdays_calls(browser, tmp_path):
+    clock = ManualClock(datetime(2026, 11, 23, 23, 58, 0))
+    with run_service(hospital_file(tmp_path), tmp_path / "h.db", clock=clock) as url:
+        console = nurse(url)
+        ticket = expert_visit(console, "王小明")
+        context = browser.new_context(viewport={"width": 1920, "height": 1080})
+        page = context.new_page()
+        pair(page, url, client=console)
+        console.call_next("NK1")
+        page.wait_for_function(f"document.getElementById('call-ticket').textContent === '{ticket}'")
+        page.wait_for_function("window.__screen.state.current === null", timeout=20000)
+        clock.set(datetime(2026, 11, 24, 0, 0, 5))  # the service's tick rolls the board to the new day
+        page.wait_for_function("window.__screen.state.view && window.__screen.state.view.newest === null",
+                               timeout=15000)
+        assert ticket not in page.inner_text("#left")  # the call panel and the recent calls (rooms: the snapshot)
+        assert page.text_content("#call-name") == "请留意叫号"
+        context.close()
