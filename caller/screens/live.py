@@ -416,14 +416,19 @@ class ScreenHub:
             self.loop.call_soon_threadsafe(self._push_playlists)
 
     def _push_playlists(self) -> None:
+        plans: dict[tuple[str, str], tuple[playlist.Playlist, str]] = {}  # one build per screen, not per page
         for feed in self.feeds.values():
             for page in list(feed.pages):
                 if page.layout.media == "none":
                     continue
-                plan = self.playlist(page)
+                key = (page.area, page.device)
+                if key not in plans:
+                    plan = self.playlist(page)
+                    plans[key] = (plan, _dumps(plan.as_message()))
+                plan, text = plans[key]
                 if self._playlists.get(id(page)) != plan.version:
                     self._playlists[id(page)] = plan.version
-                    page.send(_dumps(plan.as_message()))
+                    page.send(text)
 
     # ------------------------------------------------------------------ clips
     def _clip_maker(self) -> CallClips:
