@@ -651,6 +651,7 @@
         localStorage.setItem("screen.view", JSON.stringify(msg.view));
         redraw();
         afterPaint(function (t) { probe.lastView = { seq: msg.view.seq, t: t }; });
+        if (probe.onView) probe.onView(msg.view);
         break;
       case "call": takeCall(msg); break;
       case "broadcast": takeBroadcastSound(msg); break;
