@@ -15,10 +15,11 @@ demo: setup
 	$(PY) -m demo
 
 serve: setup
-	mkdir -p out
-	$(PY) -m caller serve --demo --config assets/demo-hospital.toml --db out/hospital.db
+	$(PY) -m demo.serve --db out/serve/hospital.db
 
+# Lint and import order first (ruff, configured in pyproject.toml), then the tests.
 test: setup
+	$(PY) -m ruff check .
 	$(OFFSCREEN) $(PY) -m pytest -q
 
 bench: setup

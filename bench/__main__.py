@@ -9,7 +9,6 @@ import sys
 import traceback
 from pathlib import Path
 
-
 EXPLICIT_ONLY = {"history_year"}  # builds a multi-GB year once (cached): runs only when named
 
 

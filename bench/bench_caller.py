@@ -35,8 +35,8 @@ from pathlib import Path
 
 import httpx
 
-from caller.config import DEMO_CONFIG
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, run_service_process
+from common.config import DEMO_CONFIG
 
 DISPLAY_PROCS = int(os.environ.get("BENCH_DISPLAY_PROCS", 4))
 DISPLAYS_PER_PROC = int(os.environ.get("BENCH_DISPLAYS_PER_PROC", 50))

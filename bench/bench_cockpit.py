@@ -19,8 +19,8 @@ from datetime import date
 
 
 def wait_estimate() -> dict:
-    from caller.config import DEMO_CONFIG, load_hospital
     from caller.simulate import replay, synthetic_day
+    from common.config import DEMO_CONFIG, load_hospital
 
     config = load_hospital(DEMO_CONFIG)
     rows = []
@@ -47,12 +47,13 @@ def _busy_day(path, config, day, visits: int) -> None:
     """`visits` finished visits of `day` over every department (done, some missed or cancelled), stored as the
     service stores them, and their rollups: what a day's queue and cockpit hold by the afternoon."""
     import sqlite3
-    from datetime import datetime, time as clock_time, timedelta
+    from datetime import datetime, timedelta
+    from datetime import time as clock_time
 
-    from caller.api.views import visit_row
     from caller.engine.model import Visit, VisitState
     from caller.service import CallerService
     from caller.store import dumps
+    from caller.views import visit_row
     from cockpit import rollups
 
     CallerService(config, path).close()  # the schema
@@ -137,9 +138,9 @@ def cockpit_browsing() -> dict:
     from pathlib import Path
 
     from bench.bench_caller import _fill_queue, _login
-    from caller.clock import HospitalClock
-    from caller.config import DEMO_CONFIG, load_hospital
     from caller.testing import DEMO_PASSWORD, run_service_process
+    from common.clock import HospitalClock
+    from common.config import DEMO_CONFIG, load_hospital
 
     config = load_hospital(DEMO_CONFIG)
     today = HospitalClock(config.hospital.timezone)().date()

@@ -37,8 +37,8 @@ def _wall_process(url: str, token: str) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from common.fonts import load_cjk_font
     from display.app import make_wall
-    from uikit.fonts import load_cjk_font
 
     app = QApplication([])
     load_cjk_font(app)
@@ -73,10 +73,10 @@ def _wall_process(url: str, token: str) -> int:
 def call_to_screen(calls: int = CALLS) -> dict:
     from PySide6.QtWidgets import QApplication
 
-    from caller.client import CallerClient
     from caller.testing import run_service_process
     from caller_console.app import open_console
-    from uikit.fonts import load_cjk_font
+    from client.http import CallerClient
+    from common.fonts import load_cjk_font
 
     app = QApplication.instance() or QApplication([])
     load_cjk_font(app)

@@ -11,8 +11,8 @@ import statistics
 import time as clock
 from datetime import datetime, time, timedelta
 
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.engine.engine import QueueEngine
+from common.config import DEMO_CONFIG, load_hospital
 
 VISITS = 1000
 

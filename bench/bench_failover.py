@@ -23,10 +23,10 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def failover(rounds: int = ROUNDS) -> dict:
-    from caller.client import CallerClient, CallerError
     from caller.ha.processes import ServiceProcess
     from caller.pgcluster import PostgresCluster
     from caller.testing import DEMO_TOKENS
+    from client.http import CallerClient, CallerError
 
     with tempfile.TemporaryDirectory(prefix="bench-failover-") as tmp, PostgresCluster(fsync=True) as cluster:
         url = cluster.create_database("hospital")

@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
-import statistics
 import tempfile
 import threading
 import time
@@ -300,7 +299,7 @@ def measure(path: Path, config, label: str, visits: int, patients: int, sample_i
 
 
 def history_year() -> list[dict]:
-    from caller.config import DEMO_CONFIG, load_hospital
+    from common.config import DEMO_CONFIG, load_hospital
 
     config = load_hospital(DEMO_CONFIG)
     scale = float(os.environ.get("HISTORY_YEAR_SCALE", "1"))

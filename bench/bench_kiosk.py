@@ -57,9 +57,9 @@ def kiosk_register_flow(runs: int = 10) -> dict:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from caller.client import CallerClient
-    from caller.clock import hospital_now
     from caller.testing import DEMO_TOKENS, ManualClock, run_service
+    from client.http import CallerClient
+    from common.clock import hospital_now
     from hardware.idcard.demo_cards import demo_card
     from hardware.idcard.simulator import CardReaderSimulator
     from hardware.payment import Outcome, SimulatedProvider

@@ -38,9 +38,9 @@ def kiosk_taps() -> dict:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QAbstractButton, QApplication
 
-    from caller.client import CallerClient
-    from caller.clock import hospital_now
     from caller.testing import DEMO_TOKENS, ManualClock, run_service
+    from client.http import CallerClient
+    from common.clock import hospital_now
     from hardware.idcard.demo_cards import demo_card
     from hardware.idcard.simulator import CardReaderSimulator
     from hardware.payment import Outcome, SimulatedProvider
@@ -210,9 +210,9 @@ def report_a4(runs: int = 5) -> dict:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from caller.client import CallerClient
-    from caller.clock import hospital_now
     from caller.testing import DEMO_TOKENS, ManualClock, run_service
+    from client.http import CallerClient
+    from common.clock import hospital_now
     from hardware.a4 import CupsServer
     from hardware.idcard.demo_cards import demo_card
     from hardware.idcard.simulator import CardReaderSimulator

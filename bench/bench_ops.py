@@ -59,8 +59,8 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def backup_under_load() -> dict:
-    from caller.client import CallerClient
     from caller.testing import DEMO_TOKENS, REPO, run_service_process
+    from client.http import CallerClient
 
     tokens = (DEMO_TOKENS["kiosk"], DEMO_TOKENS["kiosk2"])
     with tempfile.TemporaryDirectory(prefix="bench-backup-") as tmp:

@@ -15,7 +15,6 @@ notify_outbox: 500 patients opted in to SMS; while the gateway simulator is down
 from __future__ import annotations
 
 import asyncio
-import json
 import multiprocessing as mp
 import os
 import sqlite3
@@ -27,8 +26,8 @@ from pathlib import Path
 import httpx
 
 from bench.bench_caller import _display_process, _fill_queue, _login, _post, service_split, stop_children
-from caller.config import DEMO_CONFIG
 from caller.testing import DEMO_TOKENS, free_port, run_service_process
+from common.config import DEMO_CONFIG
 
 PAGES = int(os.environ.get("BENCH_PAGES", 5000))
 PAGE_PROCS = 2

@@ -13,9 +13,9 @@ import tempfile
 from pathlib import Path
 
 from bench.bench_caller import THROUGHPUT_CLIENTS, THROUGHPUT_SECONDS, _login, _mixed_load
-from caller.config import DEMO_CONFIG
 from caller.pgcluster import PostgresCluster, available
 from caller.testing import run_service_process
+from common.config import DEMO_CONFIG
 
 
 def _ops_per_s(db: str) -> tuple[float, int]:

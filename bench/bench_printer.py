@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import time
 
+from common.printer_profiles import GENERIC_58_GBK, GENERIC_80_GBK, RASTER_QR_58_GBK, RASTER_QR_80_GBK
 from hardware.printer.documents import render_ticket, sample_documents
-from hardware.printer.profiles import GENERIC_58_GBK, GENERIC_80_GBK, RASTER_QR_58_GBK, RASTER_QR_80_GBK
 
 BITS_PER_BYTE_8N1 = 10  # start bit + 8 data bits + stop bit
 

@@ -23,14 +23,20 @@ import os
 import re
 import sys
 
-from caller.config import ConfigError, load_hospital
-from caller.device_settings import KioskSettings
-from caller.passwords import hash_password
+from common.config import ConfigError, load_hospital
+from common.device_settings import KioskSettings
+from common.passwords import hash_password
 
 
 def _load_or_exit(path: str):
+    from cockpit.kpis import target_problems  # the KPI ids are the cockpit's; common/config.py cannot check them
+
     try:
-        return load_hospital(path)
+        config = load_hospital(path)
+        problems = target_problems(config.cockpit.targets)
+        if problems:
+            raise ConfigError(path, problems)
+        return config
     except ConfigError as exc:
         print(f"配置文件有误 / configuration error:\n{exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -103,7 +109,7 @@ def check_config(args: argparse.Namespace) -> int:
         if isinstance(device.settings, KioskSettings) and device.settings.admin_pin and not device.settings.admin_pin_hash:
             print(f"注意 / warning: device {device.id!r}: settings.admin_pin is stored in plain text; "
                   f"replace it with admin_pin_hash = \"<python -m caller hash-password>\"", file=sys.stderr)
-    from caller.english import missing_english
+    from common.english import missing_english
 
     for line in missing_english(config):
         print(line, file=sys.stderr)
@@ -130,7 +136,7 @@ DEFAULT_DB = "/var/lib/hospital/hospital.db"
 
 def _hospital_now(config_path: str | None):
     """Hospital time (the file's zone when it can be read, else the default zone)."""
-    from caller.clock import DEFAULT_TIMEZONE, HospitalClock
+    from common.clock import DEFAULT_TIMEZONE, HospitalClock
 
     timezone = DEFAULT_TIMEZONE
     if config_path and os.path.exists(config_path):
@@ -142,8 +148,8 @@ def _hospital_now(config_path: str | None):
 
 
 def reload_cmd(args: argparse.Namespace) -> int:
-    from caller.client import CallerClient, CallerError
-    from caller.tokens import token_from_args
+    from client.http import CallerClient, CallerError
+    from client.tokens import token_from_args
 
     try:
         with CallerClient(args.service, token_from_args(args), timeout=30) as client:
@@ -268,7 +274,7 @@ def access_matrix(args: argparse.Namespace) -> int:
 
     from caller.api.access import matrix_markdown, replace_matrix
     from caller.api.app import create_app
-    from caller.config import DEMO_CONFIG
+    from common.config import DEMO_CONFIG
 
     table = matrix_markdown(create_app(load_hospital(DEMO_CONFIG), ":memory:"))
     if args.write:
@@ -280,7 +286,7 @@ def access_matrix(args: argparse.Namespace) -> int:
 
 
 def events_doc(args: argparse.Namespace) -> int:
-    """Print (or write into docs/events.md) the event examples and field tables made from caller/wire.py."""
+    """Print (or write into docs/events.md) the event examples and field tables made from common/wire.py."""
     from pathlib import Path
 
     from caller.events_doc import EXAMPLES, block, render
@@ -312,8 +318,8 @@ def simulate_cmd(args: argparse.Namespace) -> int:
     import sqlite3
     from datetime import date
 
-    from caller.store import is_postgres_url, plain_connection
     from caller import simulate
+    from caller.store import is_postgres_url, plain_connection
 
     config = _load_or_exit(args.config)
     day = date.fromisoformat(args.day)
@@ -368,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(fn=hash_password_cmd)
     p = sub.add_parser("reload", help="re-read the hospital file in the running service (admin token)")
     p.add_argument("--service", default="http://127.0.0.1:8700")
-    from caller.tokens import add_token_arguments
+    from client.tokens import add_token_arguments
 
     add_token_arguments(p)
     p.set_defaults(fn=reload_cmd)
@@ -415,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("access-matrix", help="print the access matrix (route x principal) from the access rules")
     p.add_argument("--write", metavar="FILE", help="replace the table in FILE (docs/security.md) instead")
     p.set_defaults(fn=access_matrix)
-    p = sub.add_parser("events-doc", help="print the message examples and fields of caller/wire.py (docs/events.md)")
+    p = sub.add_parser("events-doc", help="print the message examples and fields of common/wire.py (docs/events.md)")
     p.add_argument("--write", metavar="FILE",
                    help="replace the generated blocks in FILE (docs/events.md, docs/phone.md) instead")
     p.set_defaults(fn=events_doc)

@@ -14,10 +14,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from caller.config import Device, HospitalConfig
-from caller.passwords import verify_password, verify_unknown_user
 from caller.store import Store
-from refusal import Refusal
+from common.config import Device, HospitalConfig
+from common.passwords import verify_password, verify_unknown_user
+from common.refusal import Refusal
 
 log = logging.getLogger("caller.auth")
 

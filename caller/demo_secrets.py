@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from caller.config import DEMO_CONFIG, Device, HospitalConfig, load_hospital
-from caller.device_settings import KioskSettings
+from common.config import DEMO_CONFIG, Device, HospitalConfig, load_hospital
+from common.device_settings import KioskSettings
 
 WEAK_PINS = frozenset({"000000", "123456", "0000", "1234"})
 

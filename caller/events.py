@@ -3,13 +3,12 @@
 Everything here runs on the server's asyncio loop. :meth:`EventHub.publish` may be called from
 any thread; it hops onto the loop. Each event is serialised once per audience ("public" for
 display/speaker tokens, "staff" for consoles/kiosks/admin) and the same text is queued to every
-subscriber of the area. The messages are the models of caller/wire.py (docs/events.md); what each
-audience may see of an event is :func:`caller.wire.project`.
+subscriber of the area. The messages are the models of common/wire.py (docs/events.md); what each
+audience may see of an event is :func:`common.wire.project`.
 """
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 import time
@@ -18,10 +17,11 @@ from datetime import datetime
 from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from caller.clock import with_zone, zone as clock_zone
-from caller.queue_delta import queue_delta
-from caller.store import EventRow, Store
-from caller.wire import PUBLIC, STAFF, Heartbeat, project
+from caller.store import EventRow, Store, dumps
+from common.clock import with_zone
+from common.clock import zone as clock_zone
+from common.queue_delta import queue_delta
+from common.wire import PUBLIC, STAFF, Heartbeat, project
 
 log = logging.getLogger("caller.events")
 
@@ -34,11 +34,6 @@ QUEUE_MAX = 2000           # a subscriber this many messages behind is dropped (
 SnapshotFn = Callable[[str, str], dict]  # (area, audience) -> area snapshot
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per call
-
-
-def _dumps(value: dict) -> str:
-    return _ENCODER.encode(value)
 
 
 def _latest_queue_only(events: list[EventRow]) -> list[EventRow]:
@@ -275,7 +270,7 @@ class EventHub:
                 continue  # subscribed after this event: its replay already had it
             text = texts.get(sub.audience)
             if text is None:
-                text = texts[sub.audience] = _dumps(self._message(ev, sub.audience, snapshots))
+                text = texts[sub.audience] = dumps(self._message(ev, sub.audience, snapshots))
             frame = None
             if sub.direct is not None:
                 frame = frames.get(sub.audience)
@@ -329,7 +324,7 @@ class EventHub:
             snap = self.snapshot(area, audience)
             if audience == STAFF:
                 snap = {**snap, "version": self._staff_version(area, snap)}
-            first.append(_dumps(wire(current, "snapshot", area, ts, snap)))
+            first.append(dumps(wire(current, "snapshot", area, ts, snap)))
         else:
             first.extend(self._replay(area, audience, since))
         sub.last_seq = current
@@ -346,7 +341,7 @@ class EventHub:
         for i, ev in enumerate(missed):
             if ev.type == "queue" and i != last_queue:
                 continue  # only the latest queue state matters; it carries the current snapshot
-            out.append(_dumps(self._message(ev, audience, {}, full=True)))
+            out.append(dumps(self._message(ev, audience, {}, full=True)))
         return out
 
     def unsubscribe(self, sub: Subscriber) -> None:

@@ -1,4 +1,4 @@
-"""docs/events.md's examples and field tables, generated from the models of caller/wire.py.
+"""docs/events.md's examples and field tables, generated from the models of common/wire.py.
 
 ``python -m caller events-doc --write docs/events.md`` replaces every block between
 ``<!-- wire:NAME -->`` and ``<!-- /wire:NAME -->`` with NAME's example (validated by its model, so it
@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from caller import wire
+from common import wire
 
 _ITEM = {"visit_id": "20261123-NK-0007", "ticket": "A007", "name": "王*明", "dept_id": "NK", "doctor_id": None,
          "number_kind": "general", "state": "room_waiting", "room_id": "NK3", "late": False, "recalled": False,

@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Literal
 
 from caller.engine.model import RuleError
-from caller.wire import HelpAlert
-from privacy import surname
+from common.privacy import surname
+from common.wire import HelpAlert
 
 HelpState = Literal["open", "acknowledged", "closed"]
 Outcome = Literal["resolved", "patient_gone", "cancelled"]

@@ -29,9 +29,9 @@ from typing import Any, Callable
 
 import psycopg
 
-from caller.clock import HospitalClock
 from caller.pgdb import PgConnection, PgReaders, RetryOnce, connect
 from caller.store import DURABLE_SYNCHRONOUS, MIGRATIONS, SCHEMA, StorageError, Store, is_postgres_url
+from common.clock import HospitalClock
 
 log = logging.getLogger("caller.store")
 
@@ -65,6 +65,7 @@ class PostgresStore(Store):
         self._identity = None
         self.lock = threading.RLock()
         self._depth = 0
+        self._next_seq: int | None = None
         self.on_connect = on_connect  # fencing hook: runs on each new writer connection (may raise to refuse)
         self.before_write: Callable[[psycopg.Connection], None] | None = None  # runs before every transaction
         self.conn: PgConnection = self._open_writer()
@@ -185,6 +186,10 @@ class PostgresStore(Store):
         except psycopg.OperationalError:  # the server restarted since the last command: one new connection
             self._reconnect()             # (through on_connect: fencing holds), nothing was sent yet
             self.conn.execute("BEGIN")
+
+    def _numbered(self, conn: Any, last: int) -> None:
+        """The identity's own counter follows the numbers given (a row inserted without one never collides)."""
+        conn.execute("SELECT setval(pg_get_serial_sequence('events', 'seq'), ?)", (last,))
 
     def pipeline(self) -> Any:
         """psycopg's pipeline mode: a batch's statements go out back to back; the client waits only where it reads

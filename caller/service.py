@@ -15,28 +15,30 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
-from caller.api import views
+from caller import views
 from caller.auth import Authenticator, Principal
-from caller.clock import HospitalClock, with_zone, zone
-from caller.config import HospitalConfig
-from caller.device_settings import KioskSettings
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, RoomState, RuleError, Visit
-from caller.device_health import PART_ZH, PROBLEMS, HealthView, alert_data, evaluate
 from caller.events import EventHub
+from caller.help import HelpCall
+from caller.notify.notifications import Notifications
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
-from caller.help import HelpCall
 from caller.pgstore import open_store
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store, dumps
-from caller.wire import BroadcastData
-from caller.writer import CommandWriter, Queued
-from hardware.speech.normalize import speakable
-from caller.notify.notifications import Notifications
 from caller.ticket_links import TicketLinks, load_or_create_secret
+from caller.writer import CommandWriter, Queued
 from cockpit import rollups, sources
 from cockpit.estimate import Estimate, estimate
 from cockpit.facts import channel_of
+from cockpit.kpis import target_problems
+from common.clock import HospitalClock, with_zone, zone
+from common.config import HospitalConfig, hospital_public
+from common.device_health import PART_ZH, PROBLEMS, HealthView, alert_data, evaluate
+from common.device_settings import KioskSettings
+from common.refusal import Refusal, not_found
+from common.wire import BroadcastData
+from hardware.speech.normalize import speakable
 
 log = logging.getLogger("caller.service")
 
@@ -71,10 +73,8 @@ def request_hash(args: dict) -> str:
 def replay(stored: tuple[str, int, dict, str], body_hash: str) -> dict:
     """The first answer again, or 409 idempotency_conflict when the key came with another request."""
     if stored[3] and stored[3] != body_hash:
-        from caller.api.errors import ApiError
-
-        raise ApiError("idempotency_conflict", "对不起，这个请求编号已用于另一项不同的操作，请刷新后重新操作。",
-                       "This idempotency key was already used with a different request body.", status=409)
+        raise Refusal("idempotency_conflict", "对不起，这个请求编号已用于另一项不同的操作，请刷新后重新操作。",
+                      "This idempotency key was already used with a different request body.", status=409)
     return {**stored[2], "replayed": True}
 
 
@@ -171,7 +171,7 @@ class CallerService:
     def reload_file(self, path: str | Path, *, actor: str = "system") -> dict:
         """Re-read the hospital file and apply it (see :meth:`apply_config`); a bad file is refused as a whole,
         audited, and the running configuration kept (ConfigError)."""
-        from caller.config import ConfigError, load_hospital
+        from common.config import ConfigError, load_hospital
 
         try:
             return self.apply_config(load_hospital(path), actor=actor, source=str(path))
@@ -196,14 +196,14 @@ class CallerService:
         Refused (ConfigError, nothing changed) when it would orphan today's queued patients or change the time
         zone. Devices, users, rules, notices, schedules and fees apply at once; every reload is audited.
         """
-        from caller.config import ConfigError
         from caller.engine.model import FINAL_STATES
         from caller.ops.reload import config_changes, reload_problems
+        from common.config import ConfigError
 
         with self.lock:
             today = self.clock().date()
             live = [v for v in self.engine.visits() if v.day == today and v.state not in FINAL_STATES]
-            problems = reload_problems(self.config, new, live)
+            problems = reload_problems(self.config, new, live) + target_problems(new.cockpit.targets)
             if problems:
                 raise ConfigError(source or "hospital file", problems)
             changes = config_changes(self.config, new)
@@ -577,31 +577,23 @@ class CallerService:
         return area_id in self._area_ids
 
     def check_area(self, area_id: str) -> str:
-        from caller.api.errors import not_found
-
         if area_id not in self._area_ids:
             raise not_found("诊区", "area", area_id)
         return area_id
 
     def area_of_room(self, room_id: str) -> str:
-        from caller.api.errors import not_found
-
         try:
             return self._room_area[room_id]
         except KeyError:
             raise not_found("诊室", "room", room_id) from None
 
     def area_of_department(self, dept_id: str) -> str:
-        from caller.api.errors import not_found
-
         try:
             return self._dept_area[dept_id]
         except KeyError:
             raise not_found("科室", "department", dept_id) from None
 
     def visit(self, visit_id: str) -> Visit:
-        from caller.api.errors import not_found
-
         try:
             return self.engine.visit(visit_id)
         except RuleError:
@@ -612,8 +604,6 @@ class CallerService:
 
     def area_of_stored_visit(self, visit_id: str) -> str:
         """The area of a visit of any day (the engine holds only today and yesterday)."""
-        from caller.api.errors import not_found
-
         area = self.store.visit_area(visit_id)
         if area is None:
             raise not_found("就诊记录", "visit", visit_id)
@@ -652,7 +642,7 @@ class CallerService:
         return estimate(*self.engine.estimate_inputs(visit_id, ahead), opens_in=(opens - now).total_seconds() / 60)
 
     def hospital_public(self) -> dict:
-        return views.hospital_public(self.config)
+        return hospital_public(self.config)
 
     def health(self) -> dict:
         """``status``: ok, or failed (database file gone or replaced; disk full) with the reason in zh and en."""
@@ -734,9 +724,7 @@ class CallerService:
     def _help_call(self, help_id: str) -> HelpCall:
         call = self._help.get(help_id)
         if call is None:
-            from caller.api.errors import not_found
-
-            raise not_found("呼叫", "help call", help_id)
+                raise not_found("呼叫", "help call", help_id)
         return call
 
     def _save_help(self, call: HelpCall, areas: list[str], action: str, who: Principal, detail: dict) -> list[EventRow]:
@@ -913,7 +901,7 @@ class CallerService:
         return {"device": device, "status": body.status, "ts": ts, "heartbeat_s": self.config.device_health.heartbeat_s}
 
     def devices(self) -> list[dict]:
-        """Every configured device and its reported parts, with the state to show (see caller.device_health)."""
+        """Every configured device and its reported parts, with the state to show (see common.device_health)."""
         now = self.clock()
         # devices beat every heartbeat_s real seconds; on a demo's fast clock that many seconds of its time pass
         limit = self.config.device_health.offline_after_s * self.clock_rate
@@ -953,10 +941,8 @@ class CallerService:
             return
         known = {r["device"] for r in self.store.device_health() if r["device"].startswith(who.device + "/")}
         if len(known | set(names)) > SUB_DEVICES_MAX:
-            from caller.api.errors import ApiError
-
-            raise ApiError("too_many_sub_devices", "对不起，本设备上报的部件过多，请联系信息科。",
-                           f"A device may report at most {SUB_DEVICES_MAX} parts.", status=422)
+            raise Refusal("too_many_sub_devices", "对不起，本设备上报的部件过多，请联系信息科。",
+                          f"A device may report at most {SUB_DEVICES_MAX} parts.", status=422)
 
     def _last_seen(self, device_id: str, report: dict | None) -> datetime | None:
         seen = self._seen.get(device_id)

@@ -25,8 +25,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from cockpit.estimate import estimate
-
 WALK_IN = timedelta(minutes=1)
 RECALL_AFTER = timedelta(minutes=15)  # a missed patient who was recalled that day comes back this much later
 NO_SHOW_AFTER = timedelta(minutes=3)
@@ -132,7 +130,7 @@ def synthetic_day(config: Any, day: date, visits: int, seed: int = 1, depts: tup
 # ---------------------------------------------------------------------------------------------- the config
 def changed_config(config: Any, sets: list[str] = (), open_rooms: list[str] = ()) -> Any:
     """The hospital with `path=value` changes (rules.X, areas.<id>.rules.X) and extra rooms opened."""
-    from caller.config import hospital_from_dict
+    from common.config import hospital_from_dict
 
     raw = config.model_dump(mode="json")
     for item in sets:
@@ -164,12 +162,12 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, rooms: list[str] 
            with_estimates: bool = False) -> Outcome:
     """Run the day through a fresh in-memory caller service (the real engine, rules and placement). `rooms`: the
     rooms that work (None: every room of the arrivals' departments)."""
-    from cockpit.sources import within_sessions
     from caller.api.models import RegisterBody
     from caller.auth import Principal
     from caller.engine.model import RuleError
     from caller.service import CallerService
-    from caller.clock import ManualClock
+    from cockpit.sources import within_sessions
+    from common.clock import ManualClock
 
     depts = {a.dept for a in arrivals}
     fitting = [r.id for a in config.areas for r in a.rooms if set(r.departments) & depts]

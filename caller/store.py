@@ -32,10 +32,9 @@ from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
-from caller.clock import HospitalClock
-from refusal import Refusal
-from sqldialect import begin_write, has_table
-
+from common.clock import HospitalClock
+from common.refusal import Refusal
+from common.sqldialect import has_table
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per call
 
@@ -136,9 +135,6 @@ _UPSERT_IDEMPOTENCY = upsert("idempotency", ("key", "actor", "status", "response
 _UPSERT_HEALTH = upsert("device_health", ("device", "status", "reason_zh", "reason_en", "detail", "ts"), ("device",))
 _UPSERT_HELP = upsert("help_calls", ("id", "device", "state", "created_at", "data"), ("id",))
 _UPSERT_SESSION = upsert("user_sessions", ("token", "username", "device", "ts"), ("token",))
-
-
-_INSERT_EVENTS: dict[int, str] = {}  # events of one command -> its INSERT statement (the same text every time)
 
 
 def is_postgres_url(path: Any) -> bool:
@@ -336,6 +332,7 @@ class Store:
         self._lock_file = None
         self._identity: tuple[int, int] | None = None
         self._next_file_check = 0.0
+        self._next_seq: int | None = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._lock_file = _take_lock(self.path)
@@ -440,6 +437,7 @@ class Store:
                 self.note_failure(exc)
                 raise
             self._depth = 1
+            self._next_seq = None  # read again in each transaction (see write_change)
             try:
                 yield self.conn
             except BaseException as exc:
@@ -493,18 +491,21 @@ class Store:
             )
         if not rows.events:
             return []
-        # one statement for all the command's events (one round trip on PostgreSQL); the database numbers them in
-        # the order of the VALUES, so the numbers, sorted, go to the events in order
-        params: list[Any] = []
-        for etype, area, ts, data in rows.events:
-            params += (ts, etype, area, dumps(data))
-        sql = _INSERT_EVENTS.get(len(rows.events))
-        if sql is None:
-            sql = _INSERT_EVENTS[len(rows.events)] = (
-                "INSERT INTO events(ts, type, area, data) VALUES "
-                + ", ".join(["(?,?,?,?)"] * len(rows.events)) + " RETURNING seq")
-        seqs = sorted(int(r[0]) for r in conn.execute(sql, tuple(params)).fetchall())
-        return [EventRow(seq, etype, area, ts, data) for seq, (etype, area, ts, data) in zip(seqs, rows.events)]
+        # The events are numbered here, not by the database: the next number is read once per transaction (the
+        # store is the only writer) and the rows go out with theirs, so nothing waits for the database to answer
+        # an INSERT (PostgreSQL's pipeline mode sends a whole batch of commands without waiting).
+        if self._next_seq is None:
+            self._next_seq = int(conn.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0) + 1
+        first = self._next_seq
+        self._next_seq += len(rows.events)
+        out = [EventRow(first + i, etype, area, ts, data) for i, (etype, area, ts, data) in enumerate(rows.events)]
+        conn.executemany("INSERT INTO events(seq, ts, type, area, data) VALUES (?,?,?,?,?)",
+                         [(ev.seq, ev.ts, ev.type, ev.area, dumps(ev.data)) for ev in out])
+        self._numbered(conn, out[-1].seq)
+        return out
+
+    def _numbered(self, conn: Any, last: int) -> None:
+        """After events were inserted with their numbers (PostgreSQL keeps its own counter in step)."""
 
     def load(self, since_day: str = "") -> LoadedState:
         """Everything the engine needs to rebuild itself after a restart (visits of ``since_day`` on)."""

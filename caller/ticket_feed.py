@@ -1,7 +1,7 @@
 """The live feed of the phone ticket pages (``/t/<token>/events``, Server-Sent Events).
 
 Each open page follows one visit. What a page shows is one small public status (:func:`phone_status`, the
-model ``caller.wire.PhoneStatus``: ticket, masked name, department, room and where it is, visits ahead,
+model ``common.wire.PhoneStatus``: ticket, masked name, department, room and where it is, visits ahead,
 estimate, state). The feed listens to
 the event hub: after each batch of committed events it recomputes the status of every followed visit of the
 areas those events touched, once per visit however many pages follow it (a family may open the same link),
@@ -17,13 +17,13 @@ Everything here runs on the server's event loop, like the hub.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import deque
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from caller.engine.model import UnknownThing
-from caller.store import EventRow
+from caller.store import EventRow, dumps
 
 if TYPE_CHECKING:
     from caller.engine.model import Visit
@@ -35,16 +35,13 @@ HEARTBEAT_SECONDS = 15.0   # a "ping" to every page: proxies keep the connection
 RETRY_MS = 3000            # what browsers wait before reconnecting (the SSE ``retry`` field)
 PAGE_BACKLOG = 64          # a page this many messages behind is closed (the browser reconnects)
 FEED_EVENTS = frozenset({"queue", "call", "room"})
-CHUNK = 100                # pages' statuses recomputed per loop turn after the named visits went out
-WHY_FRESH_AHEAD = 30       # "why here" is recomputed after each change only this close to the head (it costs a
-                           # pass over the visits ahead); further back a page keeps the text it got on opening
+CHUNK = 25                 # pages' statuses recomputed per loop turn after the named visits went out
 
 # Keys of views.visit_status that a phone page may show (display-safe: the name is already masked).
 _STATUS_KEYS = ("ticket", "name", "state", "ahead", "position", "estimate_minutes", "estimate_min",
                 "estimate_max", "call_count", "dept_name", "room_name", "doctor_name", "why_zh", "why_en", "late",
                 "recalled", "number_kind")
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, float] | None = None,
@@ -53,7 +50,7 @@ def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, flo
 
     ``place``: the visit's (ahead, minutes) when already known (a batch of pages of one area); ``why``: its
     "why here" texts when already known."""
-    from caller.api import views
+    from caller import views
 
     status = views.visit_status(service, visit, service.clock(), place, why=why is None)
     if why is not None and status.get("position"):
@@ -80,7 +77,7 @@ def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, flo
 def sse(event: str, data: dict | None = None, seq: int | None = None) -> bytes:
     """One Server-Sent Events message."""
     head = f"id: {seq}\n" if seq is not None else ""
-    return f"{head}event: {event}\ndata: {_ENCODER.encode(data or {})}\n\n".encode()
+    return f"{head}event: {event}\ndata: {dumps(data or {})}\n\n".encode()
 
 
 class TicketPage:
@@ -124,13 +121,13 @@ class TicketFeed:
         self.heartbeat_seconds = heartbeat_seconds
         self.pages: dict[str, set[TicketPage]] = {}
         self._last: dict[str, bytes] = {}       # visit id -> the status JSON last sent to its pages
-        self._why: dict[str, tuple[str, str]] = {}  # visit id -> its last "why here" texts
         self._dirty_areas: set[str] = set()
         self._touched: set[str] = set()
         self._flush_scheduled = False
         self._later: dict[str, None] = {}      # visit ids still to recompute after a flush (ordered, unique)
         self._drain_scheduled = False
         self._places: dict[str, tuple[int, dict[str, tuple[int, float]]]] = {}  # area -> (seq, positions)
+        self._whys: dict[str, tuple[int, dict[str, tuple[str, str]]]] = {}  # area -> (seq, why-here texts)
         self._task: asyncio.Task | None = None
         service.hub.listeners.append(self.on_events)
 
@@ -168,16 +165,15 @@ class TicketFeed:
             if not pages:
                 del self.pages[page.visit_id]
                 self._last.pop(page.visit_id, None)
-                self._why.pop(page.visit_id, None)
 
     def _status_message(self, visit_id: str) -> bytes:
         service = self.service
         with service.lock:
-            status = phone_status(service, service.engine.visit(visit_id))
-            seq = service.hub.seq
-            if "why_zh" in status:
-                self._why[visit_id] = (status["why_zh"], status["why_en"])
-        text = _ENCODER.encode(status)
+            visit, seq = service.engine.visit(visit_id), service.hub.seq
+            place = self._positions(visit.area_id, seq).get(visit_id)  # an area's pages share one pass
+            why = self._area_whys(visit.area_id, seq).get(visit_id) if place is not None else None
+            status = phone_status(service, visit, place, why)
+        text = dumps(status)
         self._last[visit_id] = text.encode()
         return f"id: {seq}\nevent: status\ndata: {text}\n\n".encode()
 
@@ -231,7 +227,7 @@ class TicketFeed:
         """Recompute the next :data:`CHUNK` queued visits; again in the next loop turn while some are left."""
         loop = self.service.hub.loop
         while True:
-            chunk = list(self._later)[:CHUNK]
+            chunk = list(islice(self._later, CHUNK))
             for visit_id in chunk:
                 del self._later[visit_id]
             with self.service.lock:
@@ -257,6 +253,14 @@ class TicketFeed:
             self._places[area_id] = known
         return known[1]
 
+    def _area_whys(self, area_id: str, seq: int) -> dict[str, tuple[str, str]]:
+        """Every waiting visit's "why here" texts in the area, computed once per event seq (one pass)."""
+        known = self._whys.get(area_id)
+        if known is None or known[0] != seq:
+            known = (seq, self.service.engine.whys(area_id))
+            self._whys[area_id] = known
+        return known[1]
+
     def _send(self, visit_ids: list[str]) -> None:
         """The current status of these visits to their pages, when it changed (under the service lock)."""
         service = self.service
@@ -270,11 +274,9 @@ class TicketFeed:
             if not pages:
                 continue
             place = self._positions(visit.area_id, seq).get(visit_id)  # None (not waiting): position() answers
-            why = self._why.get(visit_id) if place is not None and place[0] > WHY_FRESH_AHEAD else None
+            why = self._area_whys(visit.area_id, seq).get(visit_id) if place is not None else None
             status = phone_status(service, visit, place, why)
-            if why is None and "why_zh" in status:
-                self._why[visit_id] = (status["why_zh"], status["why_en"])
-            text = _ENCODER.encode(status).encode()
+            text = dumps(status).encode()
             if text == self._last.get(visit_id):
                 continue
             self._last[visit_id] = text

@@ -5,8 +5,8 @@ import argparse
 import signal
 import sys
 
-from caller.client import add_service_argument, service_from_args
-from caller.tokens import add_token_arguments, token_from_args
+from client.http import add_service_argument, service_from_args
+from client.tokens import add_token_arguments, token_from_args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QDialog
 
     from caller_console.app import LoginDialog
-    from uikit.fonts import load_cjk_font
+    from common.fonts import load_cjk_font
 
     app = QApplication(sys.argv[:1])
     load_cjk_font(app)

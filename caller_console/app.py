@@ -5,12 +5,19 @@ from typing import Any
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
-from caller.client import CallerClient, CallerError
 from caller_console.runner import Runner
 from caller_console.window import ConsoleWindow
+from client.http import CallerClient, CallerError
 
 
 def open_console(base_url: str, device_token: str, username: str, password: str, *, area: str | None = None,

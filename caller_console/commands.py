@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from caller_console.model import Row
 
-
 RETURN_TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
 CALL_THIS_REASONS = ("复诊看结果", "行动不便", "医生指定", "急需处理", "其他")
 

@@ -1,6 +1,6 @@
 """The devices pane: this area's screens, speakers, consoles and kiosks (with their parts), state and last heartbeat.
 
-The service decides the state (caller.device_health): ok / warning / fault, offline only after missed
+The service decides the state (common.device_health): ok / warning / fault, offline only after missed
 heartbeats. The pane shows it as it is; an IT administrator sees every device.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from caller.device_health import STATE_ZH
+from common.device_health import STATE_ZH
 
 DEVICE_ROLE_ZH = {"display": "显示屏", "speaker": "音箱", "kiosk": "自助机", "console": "分诊台", "part": "部件",
                   "admin": "管理终端"}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Iterable
 
-from caller.engine.why import why_of_list
+from common.why import why_of_list
 
 TRIAGE_ZH = {1: "1级 濒危", 2: "2级 危重", 3: "3级 急症", 4: "4级 非急症"}
 STATE_ZH = {
@@ -42,7 +42,7 @@ class Row:
     triage_level: int | None = None
     priority_kind: str | None = None
     call_count: int = 0
-    why: str = ""  # why the visit waits here (caller.engine.why), e.g. 前面 3 位：1 位老年人优先，2 位先到
+    why: str = ""  # why the visit waits here (common.why), e.g. 前面 3 位：1 位老年人优先，2 位先到
 
     @property
     def state_zh(self) -> str:

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from caller.client import CallerError
+from client.http import CallerError
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from caller.client import CallerClient, CallerError
+from client.http import CallerClient, CallerError
 from uikit.screens import screenshot_app, wait_until
 
 NK_CONSOLE = "demo-console-nk-9c2e47b1d3a6"

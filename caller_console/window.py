@@ -1,7 +1,7 @@
 """The nurse call console: panes of the area's queue, one-click actions, alerts, devices.
 
 Every service call runs on the :class:`Runner` thread; live events arrive through an
-:class:`display.link.EventLink`, so a second console acting on the same area shows up here at once.
+:class:`client.link.EventLink`, so a second console acting on the same area shows up here at once.
 """
 from __future__ import annotations
 
@@ -14,23 +14,32 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMainWindow,
-    QPushButton, QVBoxLayout, QWidget,
+    QApplication,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
-from caller.client import CallerClient, CallerError
-from caller.clock import ServiceClock
-from caller.queue_delta import apply_delta
-from caller.wire import CallData, RoomData, snapshot_of
 from caller_console.actions import ACTIONS, key_map_text
 from caller_console.commands import ConsoleCommands
 from caller_console.devices import HEALTH_ZH, DevicesTable, devices_of_area
 from caller_console.help_bar import ACK_KEY, HelpBar
 from caller_console.model import ID_NUMBER, ConsoleView, Row, build_view, matches
-from privacy import mask_id_number
 from caller_console.panes import Pane
 from caller_console.screen_pairing import ScreenPairing
 from caller_console.toast import Toast
+from client.http import CallerClient, CallerError
+from common.clock import ServiceClock
+from common.privacy import mask_id_number
+from common.queue_delta import apply_delta
+from common.wire import CallData, RoomData, snapshot_of
 
 CHIME = Path(__file__).resolve().parent.parent / "assets" / "sounds" / "chime.wav"
 ROLE_ZH = {"nurse": "护士", "doctor": "医生", "admin": "管理员"}
@@ -244,7 +253,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
     # ------------------------------------------------------------------ live link
     def start(self) -> None:
         """Follow the area's events and load alerts and devices."""
-        from display.link import EventLink
+        from client.link import EventLink
 
         if self.link is not None:
             self.link.stop()

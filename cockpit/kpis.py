@@ -125,6 +125,14 @@ KPIS: tuple[Kpi, ...] = (
 BY_ID = {k.id: k for k in KPIS}
 
 
+def target_problems(targets: dict[str, float]) -> list[tuple[str, str]]:
+    """Targets in the hospital file ([cockpit] targets) naming no KPI, as ConfigError problems (empty when fine)."""
+    unknown = sorted(set(targets) - set(BY_ID))
+    if not unknown:
+        return []
+    return [("cockpit.targets", f"unknown KPI {', '.join(unknown)}; known: {', '.join(BY_ID)}")]
+
+
 def evaluate(totals: Totals, capacity: Capacity = Capacity()) -> dict[str, float | None]:
     """Every KPI of one scope."""
     return {k.id: k.value(totals, capacity) for k in KPIS}

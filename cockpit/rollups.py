@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from cockpit import sources
 from cockpit.facts import HIST_MAX, HISTOGRAMS, Dims, day_of, diff, visit_facts
-from sqldialect import begin_write
+from common.sqldialect import begin_write
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rollup (

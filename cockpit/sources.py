@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Iterator
 
 from cockpit.facts import Dims
-from sqldialect import has_table
+from common.sqldialect import has_table
 
 HOSPITAL: Dims = (("hospital", ""),)
 Sessions = list[tuple[time, time]]  # the opening sessions of a day (schedule am and pm), start and end

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, time as dtime, timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from caller.clock import DEFAULT_TIMEZONE, HospitalClock
+from common.clock import DEFAULT_TIMEZONE, HospitalClock
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from caller.clock import HospitalClock
+from common.clock import HospitalClock
 from demo.kiosk_patient import medical_card_qr
 
 PAYMENT_CODE = "134567890123456789"  # a WeChat-style 付款码 from the patient's phone
@@ -105,7 +104,6 @@ class ControlWindow(QWidget):
         return group
 
     def _pending(self):
-        from datetime import date
 
         pending = [o for o in self.stack.payment.provider.reconciliation(HospitalClock().today()) if o.state.value == "pending"]
         return pending[-1] if pending else None

@@ -13,8 +13,8 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from caller.client import CallerClient, CallerError
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
+from client.http import CallerClient, CallerError
 from demo.clock import SimClock
 from demo.ledger import CallRecord, Ledger
 

@@ -13,19 +13,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-from caller.clock import HospitalClock
+from common.clock import HospitalClock
 
 
 def run_interactive(out: Path, seed: int = 7) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from caller.config import load_hospital
+    from common.config import load_hospital
+    from common.fonts import load_cjk_font
     from demo.clock import clinic_clock
     from demo.control import ControlWindow
     from demo.prepare import prepare
     from demo.stack import CONFIG, Stack
-    from uikit.fonts import load_cjk_font
 
     if out.exists():
         shutil.rmtree(out)

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QEventLoop, QTimer
 
-from caller.clock import HospitalClock
+from common.clock import HospitalClock
 from demo.script import APPOINTMENT, BILLS, NEW, PAPER_OUT, PAYMENT_TIMEOUT, REPORTS, RETURNING, Arrival
 
 PHONE = "13812345678"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from caller.client import CallerClient, CallerError, new_idempotency_key
+from client.http import CallerClient, CallerError, new_idempotency_key
 from demo.script import APPOINTMENT, EMERGENCY, NEW, RETURNING, Arrival
 
 R = "/records"

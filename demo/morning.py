@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from caller.clock import HospitalClock
-from caller.client import CallerClient, CallerError
 from caller.testing import DEMO_TOKENS
+from client.http import CallerClient, CallerError
+from common.clock import HospitalClock
 from demo.checks import check_morning
 from demo.clock import SimClock
 from demo.desk import NurseDesk
@@ -59,9 +59,9 @@ class Morning:
     def setup(self) -> None:
         from PySide6.QtWidgets import QApplication
 
-        from caller.config import load_hospital
+        from common.config import load_hospital
+        from common.fonts import load_cjk_font
         from demo.prepare import prepare
-        from uikit.fonts import load_cjk_font
 
         if self.out.exists():
             shutil.rmtree(self.out)

@@ -30,8 +30,8 @@ def _waiting_visit(admin, nurse) -> dict:
 def write_phone_screenshots(out: Path, base_url: str, prefix: str = "phone-", calls: int = 40) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
-    from caller.client import CallerClient
     from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
+    from client.http import CallerClient
 
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -111,8 +111,8 @@ class PhoneFollower:
     def _follow(self) -> None:
         from playwright.sync_api import sync_playwright
 
-        from caller.client import CallerClient
         from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
+        from client.http import CallerClient
 
         with CallerClient(self.base_url, DEMO_TOKENS["admin"]) as admin, \
                 CallerClient(self.base_url, DEMO_TOKENS["console_nk"]) as nurse:

@@ -16,7 +16,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from caller.clock import HospitalClock
+from common.clock import HospitalClock
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,12 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     quiet_qt()
     from PySide6.QtWidgets import QApplication
 
-    from caller.config import load_hospital
     from caller.testing import DEMO_TOKENS
+    from common.config import load_hospital
+    from common.fonts import load_cjk_font
     from demo.clock import clinic_clock
     from demo.prepare import prepare
     from demo.stack import CONFIG, Stack
-    from uikit.fonts import load_cjk_font
 
     out: Path = args.out
     for part in ("kiosk", "console", "display"):

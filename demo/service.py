@@ -31,14 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from caller.api.app import create_app
-    from caller.config import load_hospital
+    from common.config import load_hospital
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     clock = SimClock(args.sim_start, args.wall_anchor, args.speed)
     hospital = load_hospital(args.config)
     gateway = os.environ.get("HOSPITAL_NOTIFY_URL")  # the demo's simulated SMS gateway (caller/notify/simulator.py)
     if gateway:
-        from caller.notify.settings import NotifySettings, SmsSettings
+        from common.notify_settings import NotifySettings, SmsSettings
 
         sms = SmsSettings(url=gateway, secret=os.environ.get("HOSPITAL_NOTIFY_SECRET", ""),
                           callback_url=f"http://{args.host}:{args.port}/api/v1/notify/sms/status")

@@ -7,8 +7,8 @@ import signal
 import sys
 import threading
 
-from caller.client import add_service_argument, service_from_args
-from caller.tokens import add_token_arguments, token_from_args
+from client.http import add_service_argument, service_from_args
+from client.tokens import add_token_arguments, token_from_args
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _until_reachable(make, done: threading.Event):
     """Build the device; while the service cannot be reached (and no hospital file says who we are), retry."""
-    from caller.client import CallerError
+    from client.http import CallerError
 
     while True:
         try:
@@ -58,8 +58,8 @@ def _run_screen(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from common.fonts import load_cjk_font
     from display.app import make_door, make_wall
-    from uikit.fonts import load_cjk_font
 
     app = QApplication(sys.argv[:1])
     load_cjk_font(app)

@@ -1,6 +1,6 @@
 """Which events a speaker says (pure, no I/O, no clock).
 
-The service renders every word once (caller/wire.py ``CallData.speech``, ``BroadcastData.speech``:
+The service renders every word once (common/wire.py ``CallData.speech``, ``BroadcastData.speech``:
 the area's call template, the spoken name by the privacy rules, tickets read one character at a
 time, room numbers with 号); the speaker only decides *whether* to say it: calls meant for the
 speaker, repeated ``repeat`` times; broadcasts once; nothing at or below the last seq already
@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from caller.wire import BroadcastData, CallData, event_time
+from common.wire import BroadcastData, CallData, event_time
 
 log = logging.getLogger(__name__)
 

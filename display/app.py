@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from caller.client import CallerClient, CallerError
-from caller.clock import ServiceClock
-from caller.device_settings import DOOR_PANEL
+from client.http import CallerClient, CallerError
+from common.clock import ServiceClock
+from common.device_settings import DOOR_PANEL
 from display.board import DoctorCard
 from display.layout import ScreenLayout
 
@@ -71,8 +71,7 @@ def describe_device(base_url: str, token: str, config: str | Path | None = None)
 
 def _from_config(token: str, path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """What /auth/me and /hospital would say, read from the hospital file."""
-    from caller.api.views import hospital_public
-    from caller.config import load_hospital
+    from common.config import hospital_public, load_hospital
 
     cfg = load_hospital(path)
     device = cfg.device_by_token(token)
@@ -107,7 +106,7 @@ def _device_info(me: dict[str, Any], hospital: dict[str, Any]) -> DeviceInfo:
 
 def _fill_from_config(info: DeviceInfo, path: Path) -> None:
     """Settings (and anything the service left out) from the hospital file."""
-    from caller.config import load_hospital
+    from common.config import load_hospital
 
     cfg = load_hospital(path)
     try:
@@ -156,7 +155,7 @@ def make_wall(base_url: str, token: str, *, config: str | Path | None = None, la
 
     The widget owns its event link (``widget.link``) and, when speaking, ``widget.speaker``.
     """
-    from display.link import EventLink
+    from client.link import EventLink
     from display.wall import WallDisplay
 
     info = describe_device(base_url, token, config)
@@ -175,8 +174,8 @@ def make_wall(base_url: str, token: str, *, config: str | Path | None = None, la
 def make_door(base_url: str, token: str, *, config: str | Path | None = None, layout: ScreenLayout | None = None,
               start: bool = True):
     """A door screen for the token's room. Returns the widget (``widget.link`` is its event link)."""
+    from client.link import EventLink
     from display.door import DoorDisplay
-    from display.link import EventLink
 
     info = describe_device(base_url, token, config)
     if not info.room:

@@ -1,7 +1,7 @@
 """What an area or door screen shows, kept up to date from live events (pure, no I/O, no clock).
 
 The service sends a ``snapshot`` (or a ``queue`` event carrying one) and then ``call``, ``broadcast``
-and ``room`` events, read here with their models (caller/wire.py). :class:`AreaBoard` folds them into plain data the Qt screens draw:
+and ``room`` events, read here with their models (common/wire.py). :class:`AreaBoard` folds them into plain data the Qt screens draw:
 each room with its current patient and the next ones, the last calls (the newest one flashing),
 the notice band and a broadcast banner. Time is always passed in.
 
@@ -17,7 +17,8 @@ from typing import Any, Iterable
 
 from pydantic import ValidationError
 
-from caller.wire import (
+from common.privacy import mask_name
+from common.wire import (
     BroadcastData,
     CallData,
     PublicSnapshot,
@@ -27,7 +28,6 @@ from caller.wire import (
     event_time,
     snapshot_of,
 )
-from privacy import mask_name
 
 log = logging.getLogger(__name__)
 

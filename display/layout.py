@@ -14,7 +14,7 @@ Font sizes come from how far people sit and how big the panel is: ``viewing_dist
 still be given one by one (``font_title``, ``font_call``, ``font_row``); all are multiplied by
 ``font_scale``. Lines that do not fit are shortened by whole items, never a ticket number.
 
-The keys, their bounds and defaults are the models of caller/device_settings.py (docs/settings.md): the hospital
+The keys, their bounds and defaults are the models of common/device_settings.py (docs/settings.md): the hospital
 file is checked with them when it is loaded, and a layout built from a hand-made table here too: a bad value falls
 back to the default and is reported in ``ScreenLayout.problems`` so the screen can still start.
 """
@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from caller.device_settings import SCREENS, WallSettings, lenient
+from common.device_settings import SCREENS, WallSettings, lenient
 from display.legible import DEFAULT_SCREEN_INCHES, DEFAULT_VIEWING_DISTANCE_M, MM_PER_M, text_px
 
 DOOR_DISTANCE_M = 2.0
@@ -58,7 +58,7 @@ class ScreenLayout:
     @classmethod
     def from_settings(cls, settings: dict[str, Any] | None) -> "ScreenLayout":
         """The layout from a screen's settings, checked by the same models as the hospital file
-        (caller/device_settings.py). A bad value falls back to the default and is listed in ``problems``."""
+        (common/device_settings.py). A bad value falls back to the default and is listed in ``problems``."""
         raw = dict(settings or {})
         checked, problems = lenient(SCREENS.get(str(raw.get("kind")), WallSettings), raw)
         values = checked.model_dump()

@@ -7,7 +7,7 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-from caller.clock import HospitalClock
+from common.clock import HospitalClock
 from display.board import AreaBoard, DoctorCard
 from display.layout import ScreenLayout
 from display.widgets import ACCENT, ALERT, BG, MUTED, Banner, FitLabel

@@ -12,17 +12,17 @@ through the area's console when nobody was called yet), and writes:
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from dataclasses import replace
-
-from caller.client import CallerClient, CallerError
+from client.http import CallerClient, CallerError
+from common.demo_accounts import DEMO_PASSWORD, DEMO_TOKENS
 from uikit.screens import screenshot_app, wait_until
 
-DEMO_WALL = "demo-wall-nk-4e1b8c6d2a93"
-DEMO_DOOR = "demo-door-nk1-8a5d2f7e0c16"
-DEMO_CONSOLE = "demo-console-nk-9c2e47b1d3a6"
-DEMO_USER, DEMO_PASSWORD = "wanghs", "demo1234"
+DEMO_WALL = DEMO_TOKENS["wall_nk"]
+DEMO_DOOR = DEMO_TOKENS["door_nk1"]
+DEMO_CONSOLE = DEMO_TOKENS["console_nk"]
+DEMO_USER = "wanghs"  # the NK nurse of the demo hospital
 DEMO_PATIENTS = (("王小明", "nk-zhang"), ("欧阳娜娜", "nk-zhang"), ("李秀英", None), ("张伟", None),
                  ("司马相如", None), ("陈静", "nk-zhang"), ("刘洋", None), ("赵敏", None))
 

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from caller.client import EventSubscriber
-from caller.clock import ServiceClock
+from client.health import HealthLoop, HealthState
+from client.http import EventSubscriber
+from common.clock import ServiceClock
 from display.announce import Announcement, AnnouncementPlanner
-from display.health import HealthLoop, HealthState
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from typing import Callable
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QVBoxLayout, QWidget
 
-from display.board import DoctorCard, CallLine, RoomBoard
+from display.board import CallLine, DoctorCard, RoomBoard
 from display.layout import ScreenLayout
 from display.screen import ScreenBase, local_now
 from display.widgets import ACCENT, MUTED, PANEL, TEXT, FitLabel, LineLabel, Ticker
@@ -147,7 +147,7 @@ class RoomRow(QFrame):
 
 
 class WallDisplay(ScreenBase):
-    """The area screen. Feed it events with ``apply_event`` (from :class:`display.link.EventLink`)."""
+    """The area screen. Feed it events with ``apply_event`` (from :class:`client.link.EventLink`)."""
 
     def __init__(self, area_id: str, layout: ScreenLayout, *, title: str = "", notices: list[str] | None = None,
                  education: list[str] | None = None,

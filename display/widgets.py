@@ -1,7 +1,7 @@
 """Small Qt widgets the wall and door screens share: text that fits, a scrolling band, banners."""
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, QTimer, QElapsedTimer
+from PySide6.QtCore import QElapsedTimer, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 

@@ -7,8 +7,8 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from caller.client import add_service_argument, service_from_args
-from caller.tokens import add_token_arguments, token_from_args
+from client.http import add_service_argument, service_from_args
+from client.tokens import add_token_arguments, token_from_args
 from kiosk.app import build_kiosk
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
-from caller.client import CallerError
-from caller.config import load_hospital
-from caller.device_settings import KioskSettings as KioskFileSettings
-from caller.device_settings import lenient
+from client.http import CallerError
+from common.config import load_hospital
+from common.device_settings import KioskSettings as KioskFileSettings
+from common.device_settings import lenient
 from kiosk.backend import Backend
 from kiosk.devices import KioskDevices
 from kiosk.i18n import set_language
@@ -54,7 +54,7 @@ def device_settings(config_path: str | None, token: str, settings: KioskSettings
 
 def apply_device_settings(settings: KioskSettings, served: dict[str, Any] | None) -> None:
     """The keys the hospital file sets for this kiosk onto its running settings, checked by the same model as
-    the file (caller/device_settings.py); a value this kiosk cannot use is logged and the default stays."""
+    the file (common/device_settings.py); a value this kiosk cannot use is logged and the default stays."""
     checked, problems = lenient(KioskFileSettings, served)
     for problem in problems:
         log.warning("kiosk setting ignored: %s", problem)
@@ -71,7 +71,7 @@ def ticket_page_url(backend: Backend | None, service: str) -> str:
         except CallerError:  # the service answered a moment ago; fall back to its own address
             configured = ""
     if not configured:  # the service's own page; with an active/standby pair, the address in use
-        from caller.client import ServiceAddresses
+        from client.http import ServiceAddresses
 
         service = ServiceAddresses(service).current
     return configured or f"{service.rstrip('/')}/t/{{token}}"
@@ -93,7 +93,7 @@ def build_kiosk(service: str, token: str, reader: str | None = None, printer: st
 
         enable_input_method()
     app = app or QApplication.instance() or QApplication([])
-    from uikit.fonts import load_cjk_font
+    from common.fonts import load_cjk_font
 
     load_cjk_font(app)
     set_language("zh")

@@ -1,5 +1,5 @@
 """The kiosk's view of the service: records (patients, schedules, bills, payments, reports, ratings) and the
-queue, over HTTP through caller.client.CallerClient. Every method blocks: call it from a worker.
+queue, over HTTP through client.http.CallerClient. Every method blocks: call it from a worker.
 
 JSON is mapped into kiosk.models here and nowhere else, so the screens never depend on the wire format.
 Errors are CallerError(code, message_zh, message_en, status); code "unreachable" means the service is down.
@@ -11,16 +11,14 @@ import threading
 from datetime import date, timedelta
 from typing import Any
 
-from caller.client import CallerClient, CallerError
-from caller.clock import ServiceClock
+from client.http import CallerClient, CallerError
+from common.clock import ServiceClock
 from hardware.health import DeviceHealth, Health
-from kiosk.platforms import PlatformCalls
-
 from kiosk.models import (
     Appointment,
     Bill,
-    BookingDay,
     BillItem,
+    BookingDay,
     CardData,
     Department,
     Doctor,
@@ -35,6 +33,7 @@ from kiosk.models import (
     VisitStatus,
     yuan,
 )
+from kiosk.platforms import PlatformCalls
 
 log = logging.getLogger(__name__)
 
@@ -369,7 +368,8 @@ class Backend(PlatformCalls):
                       doctor_title=self.doctor_title(reg.get("doctor_id")) if doctor else "", date=reg.get("date") or "",
                       estimate_min=visit.get("estimate_min"), estimate_max=visit.get("estimate_max"),
                       registration_id=str(registration_id), doctor_en=(reg.get("doctor_name_en") or "") if doctor else "",
-                      ticket_token=str(visit.get("ticket_token") or ""))
+                      ticket_token=str(visit.get("ticket_token") or ""), late=bool(visit.get("late")),
+                      why_zh=visit.get("why_zh") or "", why_en=visit.get("why_en") or "")
 
     def doctor_title(self, doctor_id: str | None) -> str:
         """主任医师 etc. from the hospital's doctor list."""

@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlparse
 
 from PySide6.QtCore import QObject, Signal
 
-from caller.clock import HospitalClock
+from common.clock import HospitalClock
+from common.privacy import mask_id_number, mask_name
 from hardware.health import DeviceHealth, Health
-from privacy import mask_id_number, mask_name
 from kiosk.models import CardData
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,14 @@ def card_from_idcard(card: Any) -> CardData:
         birth_date=birth.isoformat() if birth else "",
         address=getattr(card, "address", ""),
     )
+
+
+def late_slip_words(ticket: Any) -> str:
+    """The slip's line for a late check-in (slips are printed in Chinese): late, and who is ahead, in words."""
+    if not getattr(ticket, "late", False):
+        return ""
+    ahead = getattr(ticket, "why_zh", "") or f"前面还有 {ticket.ahead} 人"
+    return f"迟到：预约时段 {ticket.slot} 已过，已按迟到规则重新排队；{ahead}"
 
 
 def ticket_link(template: str, ticket: Any) -> str:
@@ -226,14 +234,14 @@ class KioskDevices(QObject):
                         ahead=ticket.ahead, wait_minutes=ticket.estimate_minutes, printed_at=self.now(),
                         status_url=ticket_link(self.status_url, ticket),
                         slot=f"{ticket.date} {ticket.slot}".strip(), kind=KINDS.get(ticket.kind, ""),
-                        doctor=f"{ticket.doctor} {ticket.doctor_title}".strip(), wait_range=wait_range, title=title)
+                        doctor=f"{ticket.doctor} {ticket.doctor_title}".strip(), wait_range=wait_range, title=title,
+                        late_note=late_slip_words(ticket))
         return self._print(render_ticket(doc, self.printer().profile))
 
     def print_registration_receipt(self, ticket, patient, payment, hospital: str, kiosk_id: str,
                                    title: str = "挂号凭条", paid_at: datetime | None = None) -> bytes:
         """挂号凭条: masked name and card number, what was bought, when, how it was paid, at which kiosk."""
-        from privacy import mask_card_number
-
+        from common.privacy import mask_card_number
         from hardware.printer import RegistrationReceiptDoc, render_registration_receipt
 
         doc = RegistrationReceiptDoc(

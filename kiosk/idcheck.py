@@ -5,7 +5,6 @@ Masking is the ``privacy`` package's (``privacy.mask_name``, ``privacy.mask_id_n
 from __future__ import annotations
 
 from hardware.idcard.idnumber import validate_id_number
-
 from kiosk.i18n import tr
 
 

@@ -48,8 +48,8 @@ class KeyboardPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from PySide6.QtWidgets import QHBoxLayout
         from PySide6.QtQuickWidgets import QQuickWidget
+        from PySide6.QtWidgets import QHBoxLayout
 
         self.setObjectName("Keyboard")
         self.setAttribute(Qt.WA_StyledBackground, True)
@@ -58,7 +58,7 @@ class KeyboardPanel(QWidget):
         self.view = QQuickWidget(self)
         self.view.setFocusPolicy(Qt.NoFocus)  # a tap on a key leaves the focus in the text field
         self.view.setAttribute(Qt.WA_AcceptTouchEvents, True)
-        self.view.setResizeMode(QQuickWidget.SizeRootObjectToView)
+        self.view.setResizeMode(QQuickWidget.SizeViewToRootObject)  # the keys' height follows their width
         self.view.setClearColor(Qt.transparent)
         # Loading the keyboard's QML logs from Qt's loader thread while this thread waits for it without letting
         # Python run: a Qt message handler written in Python (pytest-qt's, the demo's) would then wait for this
@@ -71,6 +71,8 @@ class KeyboardPanel(QWidget):
                 qInstallMessageHandler(previous)
         self.panel = self.view.rootObject()
         self.ready = self.panel is not None and input_method_ready()
+        if self.panel is not None:
+            self.panel.heightChanged.connect(self._fit)  # the candidate bar comes and goes above the keys
         if self.panel is None:
             log.warning("on-screen keyboard not available: %s", [e.toString() for e in self.view.errors()])
         row.addStretch(1)
@@ -126,10 +128,8 @@ class KeyboardPanel(QWidget):
             keys = min(width, int(LANDSCAPE_WIDTH * (1.15 if self.elderly else 1.0)))
         if not self.ready:
             return
-        self.view.setFixedWidth(keys)
         self.panel.setWidth(keys)
-        height = int(self.panel.height()) or keys // 3
-        self.view.setFixedHeight(height)
+        self.view.setFixedSize(keys, int(self.panel.height()) or keys // 3)
 
     # ----- where things are (for the tests, the benchmark and the screenshots) ---------------
     def _items(self):

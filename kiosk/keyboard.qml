@@ -9,6 +9,8 @@ InputPanel {
     property string kioskLocale: "zh_CN"
     readonly property bool kioskSettled: active && !InputContext.animating  // shown and no longer sliding in
     onKioskLocaleChanged: VirtualKeyboardSettings.locale = kioskLocale
+    // no sliding: the candidate bar and the keys stand still where a finger (or a test) taps them
+    Binding { target: panel.keyboard; property: "noAnimations"; value: true }
     Component.onCompleted: {
         VirtualKeyboardSettings.activeLocales = ["zh_CN", "en_US"]
         VirtualKeyboardSettings.locale = kioskLocale

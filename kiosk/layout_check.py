@@ -100,9 +100,22 @@ def check_window(window, screen: str = "", mode: str = "") -> list[LayoutProblem
 # ----- the screens, with sample data ---------------------------------------------------------------------
 def sample_data():
     """Departments and doctors of the demo hospital, and one patient's day."""
-    from caller.config import load_hospital
-    from kiosk.models import (Appointment, Bill, BillItem, BookingDay, Department, Doctor, Patient, PatientDay, Report, Reprintable, Slot,
-                              Ticket, VisitStatus)
+    from common.config import load_hospital
+    from kiosk.models import (
+        Appointment,
+        Bill,
+        BillItem,
+        BookingDay,
+        Department,
+        Doctor,
+        Patient,
+        PatientDay,
+        Report,
+        Reprintable,
+        Slot,
+        Ticket,
+        VisitStatus,
+    )
 
     hospital = load_hospital(DEMO_HOSPITAL)
     areas = {a.id: a for a in hospital.areas}
@@ -229,7 +242,7 @@ def walk(modes=MODES) -> Iterator[tuple[object, str, str]]:
     from kiosk.app import LANDSCAPE, PORTRAIT
 
     app = QApplication.instance() or QApplication([])
-    from uikit.fonts import load_cjk_font
+    from common.fonts import load_cjk_font
 
     load_cjk_font(app)
     data = sample_data()

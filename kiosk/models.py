@@ -104,6 +104,9 @@ class Ticket:
     estimate_max: int | None = None
     registration_id: str = ""
     doctor_en: str = ""  # the doctor's name in pinyin (hospital file name_en)
+    late: bool = False  # checked in after the booked slot ended: placed by the hospital's late rule
+    why_zh: str = ""  # who is ahead and why, in words ("前面 3 位：1 位老年人优先，2 位先到")
+    why_en: str = ""
 
 
 @dataclass(frozen=True)

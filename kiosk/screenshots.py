@@ -79,8 +79,8 @@ class Tour:
 
 def _help_answered(window, t: "Tour") -> None:
     """The guide desk takes the call: the kiosk shows who is coming (then the desk closes the call)."""
-    from caller.client import CallerClient, CallerError
-    from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
+    from client.http import CallerClient, CallerError
+    from common.demo_accounts import DEMO_PASSWORD, DEMO_TOKENS
     from uikit.screens import wait_until
 
     help_id = window.flows._help_id

@@ -29,7 +29,7 @@ class KioskSettings:
     def pin_matches(self, pin: str) -> bool:
         """The staff PIN typed on the keypad: checked against its hash when the file has one (never stored plain)."""
         if self.admin_pin_hash:
-            from caller.passwords import verify_password
+            from common.passwords import verify_password
 
             return verify_password(pin, self.admin_pin_hash)
         return bool(self.admin_pin) and pin == self.admin_pin

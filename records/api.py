@@ -15,18 +15,35 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
+from caller.api.deps import require
+from caller.auth import SESSION_HEADER, AuthError
+from hardware.payment import HttpProvider, Outcome, SimulatedProvider
 from records.audit import actor_scope, current_actor, set_actor
 from records.backend import RecordsBackend, open_records
 from records.db import RecordsDB
 from records.errors import RecordsError
-from records.models import (BillCreate, CancelRequest, CheckInRequest, FamilyMemberCreate, HoldRequest, Identify,
-                            PatientCreate, PayCode, PaymentCreate, PaymentNotice, Proxy, RatingCreate, ReconcileRequest,
-                            ReminderOptIn, ReportPrint, ReportVerify, ReprintRequest, StopClinic)
+from records.models import (
+    BillCreate,
+    CancelRequest,
+    CheckInRequest,
+    FamilyMemberCreate,
+    HoldRequest,
+    Identify,
+    PatientCreate,
+    PayCode,
+    PaymentCreate,
+    PaymentNotice,
+    Proxy,
+    RatingCreate,
+    ReconcileRequest,
+    ReminderOptIn,
+    ReportPrint,
+    ReportVerify,
+    ReprintRequest,
+    StopClinic,
+)
 from records.queue_link import ServiceQueueLink
 from records.settings import settings_from_config
-from caller.api.deps import principal, require
-from caller.auth import AuthError, SESSION_HEADER
-from hardware.payment import HttpProvider, Outcome, SimulatedProvider
 
 log = logging.getLogger("records.api")
 

@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from privacy import mask_id_number, mask_phone
+from common.privacy import mask_id_number, mask_phone
 
 AUDIT_TABLE = """
 CREATE TABLE IF NOT EXISTS audit (

@@ -10,14 +10,22 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from records.billing import Billing
+from records.cancel_rule import CancelRule
 from records.core import RecordsCore
 from records.db import RecordsDB
-from records.cancel_rule import CancelRule
 from records.family import Family
 from records.holds import Seats
-from records.reprints import Reprints
-from records.models import (BillCreate, FamilyMemberCreate, HoldRequest, Identify, PatientCreate, PaymentCreate, Proxy,
-                            RatingCreate, ReprintRequest)
+from records.models import (
+    BillCreate,
+    FamilyMemberCreate,
+    HoldRequest,
+    Identify,
+    PatientCreate,
+    PaymentCreate,
+    Proxy,
+    RatingCreate,
+    ReprintRequest,
+)
 from records.patients import Patients
 from records.payments import Payments
 from records.ports import QueueLink
@@ -25,6 +33,7 @@ from records.ratings import Ratings
 from records.registrations import Registrations
 from records.reminders import Reminders
 from records.reports import Reports
+from records.reprints import Reprints
 from records.schedules import Schedules
 from records.settings import RecordsSettings, settings_from_config
 

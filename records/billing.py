@@ -9,8 +9,8 @@ from records.errors import not_found
 from records.models import BillCreate
 
 if TYPE_CHECKING:  # the parts it works with (Records wires them)
-    from records.patients import Patients
     from records.holds import Seats
+    from records.patients import Patients
 
 
 BILL_KINDS_ZH = {"registration": "挂号费", "visit": "诊疗费", "drug": "药品费", "exam": "检查检验费"}

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from records.errors import RecordsError
 from records.core import RecordsCore
+from records.errors import RecordsError
 
 STARTED = ("called", "serving", "done", "missed")
 

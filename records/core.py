@@ -5,7 +5,7 @@ import json
 from datetime import datetime
 from typing import Any, Callable
 
-from caller.clock import DEFAULT_TIMEZONE, HospitalClock, zone
+from common.clock import DEFAULT_TIMEZONE, HospitalClock, zone
 from records.audit import INSERT_AUDIT, Actor, audit_row, write_audit
 from records.db import RecordsDB, RowConn
 from records.errors import RecordsError

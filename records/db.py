@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from caller.pgstore import open_store
-from caller.store import GroupCommit, ReadConnections, Store, is_postgres_url
+from caller.store import GroupCommit, ReadConnections, is_postgres_url
 from cockpit.rollups import SCHEMA as ROLLUP_SCHEMA
 from records.audit import AUDIT_TABLE
 

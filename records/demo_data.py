@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from caller.clock import HospitalClock
+from common.clock import HospitalClock
 from records.backend import Records, open_records
 from records.core import iso
 from records.errors import RecordsError
@@ -141,7 +141,7 @@ def _proxy(rng: random.Random, relative: PatientCreate) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from caller.config import load_hospital
+    from common.config import load_hospital
 
     parser = argparse.ArgumentParser(prog="python -m records.demo_data", description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="assets/demo-hospital.toml")

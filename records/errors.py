@@ -5,7 +5,7 @@ RecordsError is a `refusal.Refusal`: the service's one handler sends it as
 """
 from __future__ import annotations
 
-from refusal import Refusal
+from common.refusal import Refusal
 
 
 class RecordsError(Refusal):

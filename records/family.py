@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from privacy import mask_id_number, mask_name
+from common.privacy import mask_id_number, mask_name
 from records.core import RecordsCore, iso
 from records.errors import RecordsError, bad_request
 from records.ids import birth_date_from_id, check_id_number, gender_from_id

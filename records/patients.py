@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import base64
-import secrets
 import binascii
+import secrets
 from typing import Any
 
+from common.privacy import mask_id_number, mask_name, mask_phone
 from records.core import RecordsCore, iso
 from records.db import RowConn
 from records.errors import RecordsError, bad_request, not_found
-from privacy import mask_id_number, mask_name, mask_phone
 from records.ids import birth_date_from_id, check_id_number, gender_from_id
 from records.models import Identify, PatientCreate, Proxy
 

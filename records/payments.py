@@ -20,9 +20,9 @@ from records.errors import RecordsError, not_found
 from records.models import PaymentCreate
 
 if TYPE_CHECKING:  # the parts it works with (Records wires them)
+    from records.holds import Seats
     from records.patients import Patients
     from records.registrations import Registrations
-    from records.holds import Seats
 
 
 log = logging.getLogger(__name__)

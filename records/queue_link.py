@@ -5,18 +5,17 @@ Runs in the same process as the service (the records router is mounted by the ca
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-import logging
-
+from caller.api.models import RegisterBody
+from caller.auth import Principal
+from caller.engine.model import RuleError
+from common.refusal import Refusal
 from records.errors import RecordsError
 from records.ports import VisitRef, VisitRequest
 
 log = logging.getLogger(__name__)
-from refusal import Refusal
-from caller.api.models import RegisterBody
-from caller.auth import Principal
-from caller.engine.model import RuleError
 
 
 class ServiceQueueLink:

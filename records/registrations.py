@@ -5,20 +5,20 @@ import logging
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from common.privacy import mask_name
 from records.core import RecordsCore, iso
 from records.db import RowConn
 from records.errors import RecordsError, not_found
-from privacy import mask_name
 from records.models import HoldRequest
 from records.ports import VisitRequest
 from records.schedule import check_in_opens_at, slot_has_ended
 from records.settings import KIND_NAMES_ZH, SESSION_NAMES_ZH, early_minutes
 
 if TYPE_CHECKING:  # the parts it works with (Records wires them)
-    from records.patients import Patients
-    from records.schedules import Schedules
     from records.holds import Seats
+    from records.patients import Patients
     from records.reminders import Reminders
+    from records.schedules import Schedules
 
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from privacy import mask_phone
+from common.privacy import mask_phone
 from records.core import RecordsCore, iso
 from records.errors import RecordsError, not_found
 

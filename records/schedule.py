@@ -54,7 +54,7 @@ def doctor_sessions_on(doctor: Any, day: date) -> list[str]:
     Accepts the shapes a hospital file uses: a mapping weekday -> ["am", "pm"] (keys mon/monday/1/周一),
     a list of seven lists (Monday first), or a plain list ["am", "pm"] meaning every weekday.
     """
-    if hasattr(doctor, "works"):  # caller.config.Doctor: days + sessions
+    if hasattr(doctor, "works"):  # common.config.Doctor: days + sessions
         return [s for s in ("am", "pm") if doctor.works(day.weekday(), s)]
     sessions = getattr(doctor, "sessions", None)
     if sessions is None and isinstance(doctor, dict):

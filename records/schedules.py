@@ -91,11 +91,14 @@ class Schedules:
         self.seats.expire_holds()
         where, params = ["s.date = ?"], [day.isoformat()]
         if department_id:
-            where.append("s.department_id = ?"); params.append(department_id)
+            where.append("s.department_id = ?")
+            params.append(department_id)
         if doctor_id:
-            where.append("s.doctor_id = ?"); params.append(doctor_id)
+            where.append("s.doctor_id = ?")
+            params.append(doctor_id)
         if session_id:
-            where.append("s.id = ?"); params.append(session_id)
+            where.append("s.id = ?")
+            params.append(session_id)
         sessions = self.core.db.all(f"SELECT * FROM rec_sessions s WHERE {' AND '.join(where)} ORDER BY s.session, s.kind DESC, s.doctor_id", tuple(params))
         if not sessions:
             return []

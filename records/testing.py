@@ -41,7 +41,7 @@ def serve_records(config: Any = None, db_path: str | Path = ":memory:", *, clock
     import uvicorn
 
     from caller.api.app import API_PREFIX, create_app
-    from caller.config import DEMO_CONFIG, HospitalConfig, load_hospital
+    from common.config import DEMO_CONFIG, HospitalConfig, load_hospital
 
     cfg = config if isinstance(config, HospitalConfig) else load_hospital(config or DEMO_CONFIG)
     app = create_app(cfg, db_path, clock=clock, records=False)

@@ -9,7 +9,7 @@ def screenshot_app():
     """The QApplication (created when missing) with the shipped CJK font loaded."""
     from PySide6.QtWidgets import QApplication
 
-    from uikit.fonts import load_cjk_font
+    from common.fonts import load_cjk_font
 
     app = QApplication.instance() or QApplication([])
     load_cjk_font(app)

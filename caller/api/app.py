@@ -7,7 +7,7 @@ import logging
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from fastapi import APIRouter, FastAPI
 
@@ -15,11 +15,11 @@ from caller.api import access, admin, events_ws, help_requests, limits, notify, 
 from caller.api import screens as screens_api
 from caller.api import cockpit as cockpit_api
 from caller.api.errors import install_error_handlers
-from caller.config import HospitalConfig
 from caller.ops import runtime
 from caller.screens.live import ScreenHub
 from caller.service import CallerService
 from caller.ticket_feed import TicketFeed
+from common.config import HospitalConfig
 
 log = logging.getLogger("caller.api")
 API_PREFIX = "/api/v1"
@@ -47,35 +47,23 @@ def _records_plugin(app: FastAPI, service: CallerService) -> None:
             app.include_router(router, prefix=API_PREFIX)
 
 
-async def _watch_wait_alerts(service: CallerService, every: float = ALERT_CHECK_SECONDS) -> None:
-    """Publish wait alerts as departments pass (or fall back under) their threshold."""
+async def _every(seconds: float, check: Callable[[], Any], what: str) -> None:
+    """Run ``check`` every ``seconds`` for the life of the app; a failure is logged and the next round runs."""
     while True:
-        await asyncio.sleep(every)
+        await asyncio.sleep(seconds)
         try:
-            service.check_wait_alerts()
+            check()
         except Exception:
-            log.exception("checking wait alerts failed")
+            log.exception("%s failed", what)
 
 
-async def _watch_help_calls(service: CallerService, every: float = 1.0) -> None:
-    """Escalate help calls nobody acknowledged in time."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            service.check_help_escalations()
-        except Exception:
-            log.exception("checking help calls failed")
-
-
-async def _watch_devices(service: CallerService) -> None:
-    """Notice devices whose heartbeats stopped (offline) and raise or clear their alerts."""
-    every = min(5.0, max(0.05, service.config.device_health.heartbeat_s / 3))
-    while True:
-        await asyncio.sleep(every)
-        try:
-            service.check_device_alerts()
-        except Exception:
-            log.exception("checking device health failed")
+def _watchers(service: CallerService) -> list[tuple[float, Callable[[], Any], str]]:
+    """What the service checks on its own, how often: wait alerts as departments pass (or fall back under) their
+    threshold; help calls nobody acknowledged in time; devices whose heartbeats stopped (offline)."""
+    device_every = min(5.0, max(0.05, service.config.device_health.heartbeat_s / 3))
+    return [(ALERT_CHECK_SECONDS, service.check_wait_alerts, "checking wait alerts"),
+            (1.0, service.check_help_escalations, "checking help calls"),
+            (device_every, service.check_device_alerts, "checking device health")]
 
 
 async def _prune_history(service: CallerService) -> None:
@@ -112,9 +100,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
         await ticket_feed.start()
         await screens.start()
         service.notify.start()
-        alerts = asyncio.create_task(_watch_wait_alerts(service))
-        helps = asyncio.create_task(_watch_help_calls(service))
-        devices = asyncio.create_task(_watch_devices(service))
+        watchers = [asyncio.create_task(_every(*watch)) for watch in _watchers(service)]
         prune = asyncio.create_task(_prune_history(service))
         ops_tasks = runtime.start(service, config_path)  # systemd: READY=1, watchdog, reload on SIGHUP
         plugins = AsyncExitStack()  # what plug-ins run beside the service (the HIS link), stopped first
@@ -124,7 +110,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
             yield
         finally:
             await plugins.aclose()
-            for task in (alerts, helps, devices, prune, *ops_tasks):
+            for task in (*watchers, prune, *ops_tasks):
                 task.cancel()
             await screens.stop()
             await ticket_feed.stop()

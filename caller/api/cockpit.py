@@ -21,13 +21,13 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from caller.api.errors import ApiError
-from caller.auth import COCKPIT, COCKPIT_USER_ROLES, AuthError, Principal, cockpit_device
-from caller.config import ConfigError
 import cockpit
 from caller import simulate
+from caller.api.errors import ApiError
+from caller.auth import COCKPIT, COCKPIT_USER_ROLES, AuthError, Principal, cockpit_device
 from cockpit import export, report
 from cockpit.report import Scope
+from common.config import ConfigError
 
 STATIC = Path(cockpit.__file__).parent / "static"  # the pages live with the cockpit's figures
 COOKIE = "cockpit_session"
@@ -204,7 +204,8 @@ def _group_view(request: Request, level: str, key: str, first: date, last: date)
     from caller import cockpit_group as group
 
     service = request.app.state.service
-    from caller.api.errors import ApiError, not_found
+    from caller.api.errors import ApiError
+    from common.refusal import not_found
 
     if getattr(request.app.state, "campus", None) is None:
         raise ApiError("not_found", "本院区不与其他院区共用数据库，没有集团视图。",

@@ -1,12 +1,11 @@
 """Request plumbing shared by the routers: the service, the caller's principal, permission checks."""
 from __future__ import annotations
 
-import json
-
 from fastapi import Request, Response
 
 from caller.auth import AuthError, Principal, forbidden
 from caller.service import CallerService
+from caller.store import dumps
 
 
 def service_of(request: Request) -> CallerService:
@@ -50,9 +49,8 @@ def require(who: Principal, roles: set[str], area: str | None = None, *, user: b
         raise forbidden("其他诊区的操作", "actions in another area")
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per call
 
 
 def json_response(body: object) -> Response:
     """Serialise once with the standard library (skips FastAPI's response-model pass over plain dicts)."""
-    return Response(_ENCODER.encode(body).encode(), media_type="application/json")
+    return Response(dumps(body).encode(), media_type="application/json")

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from refusal import Refusal
+from common.refusal import Refusal
 
 log = logging.getLogger("caller.api")
 
@@ -28,11 +28,6 @@ def error_body(code: str, message_zh: str, message_en: str) -> dict:
 
 def error_response(status: int, code: str, message_zh: str, message_en: str) -> JSONResponse:
     return JSONResponse(error_body(code, message_zh, message_en), status_code=status)
-
-
-def not_found(what_zh: str, what_en: str, ident: str) -> ApiError:
-    return ApiError("not_found", f"对不起，没有找到{what_zh}“{ident}”，请核对后再试。",
-                    f"No {what_en} {ident!r}; please check and try again.", status=404)
 
 
 def _field(loc: tuple) -> str:

@@ -12,7 +12,7 @@ from starlette.websockets import WebSocketState
 
 from caller.api.deps import bearer
 from caller.auth import AuthError
-from caller.wire import ErrorBody, RefusedSubscription
+from common.wire import ErrorBody, RefusedSubscription
 
 log = logging.getLogger("caller.events")
 

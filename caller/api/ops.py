@@ -7,8 +7,8 @@ from starlette.concurrency import run_in_threadpool
 from caller.api.deps import principal, service_of
 from caller.api.errors import ApiError
 from caller.auth import Principal, forbidden
-from caller.config import ConfigError
 from caller.ops.metrics import CONTENT_TYPE
+from common.config import ConfigError
 
 metrics_router = APIRouter(tags=["monitoring"])
 router = APIRouter(tags=["admin"])

@@ -5,14 +5,23 @@ and the handler waits for its commit without holding the event loop; events go o
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Body as BodyParam, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Body as BodyParam
 
-from caller.api.deps import principal, require, service_of
+from caller.api.deps import json_response, principal, require, service_of
 from caller.api.models import (
-    AssignDoctorBody, BroadcastBody, CallVisitBody, DispatchBody, MoveUpBody, PauseBody, PriorityBody, RegisterBody, RoomDoctorBody,
-    TransferBody, TriageBody,
+    AssignDoctorBody,
+    BroadcastBody,
+    CallVisitBody,
+    DispatchBody,
+    MoveUpBody,
+    PauseBody,
+    PriorityBody,
+    RegisterBody,
+    RoomDoctorBody,
+    TransferBody,
+    TriageBody,
 )
-from caller.api.deps import json_response
 from caller.auth import Principal
 
 router = APIRouter(tags=["queue"])

@@ -1,9 +1,9 @@
-"""What a call says: display text and speech text (visit items for lists: caller.wire.visit_item)."""
+"""What a call says: display text and speech text (visit items for lists: common.wire.visit_item)."""
 from __future__ import annotations
 
-import privacy
 from caller.engine.model import Visit
-from caller.engine.rules import QueueRules
+from common import privacy
+from common.queue_rules import QueueRules
 from hardware.speech.normalize import speakable, spoken_room, spoken_ticket
 
 

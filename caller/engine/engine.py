@@ -10,16 +10,16 @@ import dataclasses
 from datetime import datetime, time
 
 from caller.engine import fairness, ordering
-from caller.engine.model import FINAL_STATES, BadCommand, Change, RuleError, Visit, VisitState
+from caller.engine.model import BadCommand, Change, RuleError, Visit, VisitState
 from caller.engine.placement import EnginePlacement
-from caller.engine.rules import NUMBER_KINDS
 from caller.engine.state import QUEUE_STATES, _not_found
+from common.queue_rules import NUMBER_KINDS
 
 S = VisitState
 
 
 class QueueEngine(EnginePlacement):
-    """All queues of one hospital. Construct from caller.config.HospitalConfig: `QueueEngine(hospital)`."""
+    """All queues of one hospital. Construct from common.config.HospitalConfig: `QueueEngine(hospital)`."""
 
     def register(
         self,

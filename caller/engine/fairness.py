@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Sequence
 
 from caller.engine.model import RoomState, Visit
-from caller.engine.rules import QueueRules
+from common.queue_rules import QueueRules
 
 
 def is_priority(visit: Visit) -> bool:

@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from enum import Enum
 from typing import Any, ClassVar
 
-from refusal import Refusal
+from common.refusal import Refusal
 
 
 class VisitState(str, Enum):

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Callable, Sequence
 
 from caller.engine.model import Visit
-from caller.engine.rules import QueueRules
+from common.queue_rules import QueueRules
 
 Key = tuple[int, ...]
 SESSION_INDEX = {"am": 0, "pm": 1}

@@ -9,7 +9,7 @@ from caller.engine.announce import call_texts, screen_name
 from caller.engine.model import EngineEvent, RuleError, Visit, VisitState
 from caller.engine.queries import EngineQueries
 from caller.engine.transaction import Transaction
-from caller.wire import CallData, EmergencyAlert, RoomData
+from common.wire import CallData, EmergencyAlert, RoomData
 
 S = VisitState
 

@@ -5,12 +5,12 @@ import statistics
 from datetime import datetime
 from typing import Any
 
-from caller.engine import why
 from caller.engine.index import QueueIndex
 from caller.engine.model import EngineEvent, Visit, VisitState
-from caller.engine.rules import QueueRules
 from caller.engine.state import QUEUE_STATES, EngineState, _not_found
-from caller.wire import PUBLIC, STAFF, WaitAlert, visit_item
+from common import why
+from common.queue_rules import QueueRules
+from common.wire import PUBLIC, STAFF, WaitAlert, visit_item
 
 S = VisitState
 NEXT_SHOWN = 3  # the patients a door screen and a wall row show as next
@@ -62,11 +62,40 @@ class EngineQueries(EngineState):
         return upcoming
 
     def why_here(self, visit_id: str) -> tuple[str, str]:
-        """Why the visit waits where it does, short, in Chinese and English (caller.engine.why)."""
+        """Why the visit waits where it does, short, in Chinese and English (common.why)."""
         visit = self._visit(visit_id)
         rules = self._rules(visit)
         names = {k.kind: k.name for k in rules.special_kinds}
-        return why.why_here(visit.to_row(), [v.to_row() for v in self.line_ahead(visit_id)], names)
+        # a visit's own attributes carry the keys why.py reads (no row copied per visit ahead)
+        return why.why_here(vars(visit), [vars(v) for v in self.line_ahead(visit_id)], names)
+
+    def whys(self, area_id: str) -> dict[str, tuple[str, str]]:
+        """:meth:`why_here` of every waiting visit of an area in one pass over its queues (as :meth:`positions`:
+        a thousand phone pages opened or refreshed must not cost n^2). Same answers as :meth:`why_here`."""
+        names = {k.kind: k.name for k in self._area_rules(area_id).special_kinds}
+        rooms = [room_id for room_id in self._room_cfg if self._room_area[room_id] == area_id]
+        out: dict[str, tuple[str, str]] = {}
+        room_counts: dict[str, why.Line] = {}
+        for room_id in rooms:
+            line = why.Line(names)
+            for visit in self.room_queue(room_id):
+                if visit.state == S.room_waiting:
+                    out[visit.id] = line.why(vars(visit))
+                line.add(vars(visit))
+            room_counts[room_id] = line
+        fits = {room_id: self._fit_test(room_id) for room_id in rooms}
+        lines: dict[tuple[str, str | None], why.Line] = {}
+        for visit in self.area_queue(area_id):
+            own = lines.setdefault((visit.dept_id, visit.doctor_id), why.Line(names))
+            if visit.state in (S.waiting, S.registered):
+                merged = why.Line(names)
+                for room_id in rooms:
+                    if fits[room_id](visit):
+                        merged.merge(room_counts[room_id])
+                merged.merge(own)
+                out[visit.id] = merged.why(vars(visit))
+            own.add(vars(visit))
+        return out
 
     def position(self, visit_id: str) -> tuple[int, float]:
         """(visits ahead, estimated minutes): ahead x rolling median service time of its room or department."""
@@ -161,7 +190,7 @@ class EngineQueries(EngineState):
 
     def snapshot(self, area_id: str, public: bool, most: int | None = None,
                  room_called_most: int | None = None) -> dict[str, Any]:
-        """The area's queues as a :class:`caller.wire.AreaSnapshot` (public: masked names, no patient ids).
+        """The area's queues as a :class:`common.wire.AreaSnapshot` (public: masked names, no patient ids).
 
         ``most``: cut every list to its head (a room's ``called`` to ``room_called_most``) *before* building
         items, and give each cut list's full count as ``*_total`` (what public screens get: they follow it on

@@ -8,10 +8,18 @@ from typing import Any, Iterable, Iterator
 
 from caller.engine import ordering
 from caller.engine.index import QueueIndex
-from caller.engine.model import (FINAL_STATES, QUEUED, STATE_CHANGES, RoomState, RuleError, UnknownThing, Visit,
-                                 VisitState)
-from caller.engine.rules import QueueRules
+from caller.engine.model import (
+    FINAL_STATES,
+    QUEUED,
+    STATE_CHANGES,
+    RoomState,
+    RuleError,
+    UnknownThing,
+    Visit,
+    VisitState,
+)
 from caller.engine.transaction import Transaction
+from common.queue_rules import QueueRules
 
 S = VisitState
 ROLLING_WINDOW = 20  # finished visits in the rolling median of service time

@@ -4,7 +4,7 @@
 * :mod:`caller.ha.switch` — the ASGI app uvicorn runs: a standby's refusals (503 ``standby``, naming the active
   one) until elected, then the caller service, rebuilt from the database.
 
-The clients' side (a list of addresses, following the active one, resuming event streams) is in caller/client.py.
+The clients' side (a list of addresses, following the active one, resuming event streams) is in client/http.py.
 """
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ def serving_app(config: Any, url: str, advertise: str, *, config_path: str | Pat
 
     def build(store: Any) -> Any:
         from caller.api.app import create_app
-        from caller.config import load_hospital
         from caller.service import CallerService
+        from common.config import load_hospital
 
         current = load_hospital(config_path) if config_path else config  # the file as it is now on disk
         service = CallerService(current, store)

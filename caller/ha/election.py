@@ -118,7 +118,7 @@ class Election:
         while not self._stop.is_set():
             campaigned: list[bool] = []
 
-            def on_connect(raw) -> None:
+            def on_connect(raw, campaigned: list[bool] = campaigned) -> None:
                 if campaigned:  # the store lost its writer: never a second connection behind the election
                     raise refused_connection()
                 campaigned.append(True)

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import httpx
 
-from caller.config import DEMO_CONFIG
 from caller.testing import free_port
+from common.config import DEMO_CONFIG
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -17,8 +17,8 @@ import time
 from typing import Any, Callable
 
 from caller.ha.election import Election
-from refusal import Refusal
 from caller.ops.sdnotify import notify, watchdog_interval
+from common.refusal import Refusal
 
 log = logging.getLogger("caller.ha")
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from caller.notify.model import DeliveryError, Notifier, Outgoing
-from caller.notify.settings import NotifySettings, SmsSettings, WeChatSettings
+from common.notify_settings import NotifySettings, SmsSettings, WeChatSettings
 
 SIGNATURE_HEADER = "X-Signature"
 TIMESTAMP_HEADER = "X-Timestamp"

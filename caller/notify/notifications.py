@@ -11,11 +11,12 @@ from caller.notify import plan
 from caller.notify.adapters import notifiers as make_notifiers
 from caller.notify.model import CHANNELS, Message, Notifier, Outgoing
 from caller.notify.outbox import Outbox
-from caller.notify.reminders import EVENTS as REMINDERS, ReminderScheduler
+from caller.notify.reminders import EVENTS as REMINDERS
+from caller.notify.reminders import ReminderScheduler
 from caller.notify.sender import Sender
 from caller.notify.texts import render
 from caller.store import AuditRow, ChangeRows
-from refusal import Refusal
+from common.refusal import Refusal
 
 if TYPE_CHECKING:
     from caller.auth import Principal
@@ -45,17 +46,10 @@ class Notifications:
         self.reminders = ReminderScheduler(lambda: self.service.config, lambda: self.settings, self._enqueue_now,
                                            lambda: self.notifiers.keys())
         self.sender = Sender(self.outbox, self.notifiers, self.settings, service.clock, self.still_true,
-                             plan=self.reminders.tick, channels=("-his",))  # the HIS link sends its own
+                             plan=self.reminders.tick, channels=("-his", "-einvoice", "-medins"))
+        # the HIS link sends its own channel, the platforms' sender theirs (records/insurance/sending.py)
         self._started = False
         self._optins: dict[str, list[tuple[str, str]]] = self.outbox.optins()  # visit id -> [(channel, to)]
-        self.platforms: dict[str, Notifier] = {}  # outbox channels of other parts (e-invoices, 医保 reversals)
-
-    def attach(self, notifier: Notifier) -> None:
-        """Another part's channel through the same durable outbox and sender (records' e-invoice requests and
-        医保 reversals): kept across reloads of the hospital file."""
-        self.platforms[notifier.channel] = notifier
-        self.notifiers[notifier.channel] = notifier
-        self.sender.notifiers[notifier.channel] = notifier
 
     # ------------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -75,7 +69,7 @@ class Notifications:
             self.settings = config.notify
             return
         try:
-            notifiers = {**make_notifiers(config.notify, config.hospital.name), **self.platforms}
+            notifiers = make_notifiers(config.notify, config.hospital.name)
         except ValueError as exc:  # e.g. a secret_file that cannot be read: keep sending as before
             log.error("[notify] of the reloaded file not applied, the running gateways are kept: %s", exc)
             return
@@ -245,7 +239,7 @@ class Notifications:
 
     @staticmethod
     def masked(channel: str, recipient: str) -> str:
-        from privacy import mask_phone
+        from common.privacy import mask_phone
 
         return mask_phone(recipient) if channel == "sms" else recipient[:4] + "…"
 

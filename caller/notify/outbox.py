@@ -179,7 +179,7 @@ class Outbox:
 
     def _audit(self, conn: sqlite3.Connection, message: Outgoing, state: str, now: datetime, error: str,
                attempts: int) -> None:
-        from privacy import mask_phone
+        from common.privacy import mask_phone
 
         to = mask_phone(message.recipient) if message.channel == "sms" else message.recipient[:4] + "…"
         detail: dict[str, Any] = {"event": message.event, "channel": message.channel, "to": to, "attempts": attempts}

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
-from caller.config import HospitalConfig
 from caller.engine.model import Change, Visit, VisitState
 from caller.notify.model import Message
-from caller.notify.settings import NotifySettings
 from caller.notify.texts import NEXT_STEPS, render
+from common.config import HospitalConfig
+from common.notify_settings import NotifySettings
 
 QUEUED = (VisitState.registered, VisitState.waiting, VisitState.room_waiting)
 EXPIRES = {"ahead": timedelta(hours=2), "called": timedelta(minutes=10), "missed": timedelta(hours=2),

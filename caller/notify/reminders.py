@@ -21,10 +21,10 @@ import threading
 from datetime import date, datetime, time, timedelta
 from typing import Any, Callable, Iterable
 
-from caller.config import HospitalConfig
 from caller.notify.model import Message, Outgoing
-from caller.notify.settings import NotifySettings
 from caller.notify.texts import render
+from common.config import HospitalConfig
+from common.notify_settings import NotifySettings
 
 log = logging.getLogger("caller.notify")
 

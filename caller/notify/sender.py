@@ -20,7 +20,7 @@ from typing import Callable
 
 from caller.notify.model import DeliveryError, Notifier, Outgoing
 from caller.notify.outbox import Outbox
-from caller.notify.settings import NotifySettings
+from common.notify_settings import NotifySettings
 
 log = logging.getLogger("caller.notify")
 

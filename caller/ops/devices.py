@@ -17,8 +17,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from caller.config import HospitalConfig, hospital_from_dict
-from caller.passwords import hash_password
+from common.config import HospitalConfig, hospital_from_dict
+from common.passwords import hash_password
 
 ROLE_OF = {"kiosk": "kiosk", "console": "console", "wall": "display", "door": "display", "speaker": "speaker",
            "admin": "admin", "monitor": "monitor"}

@@ -1,14 +1,14 @@
 """Reloading the hospital file into a running service (pure: what changed, and what a new file may not do).
 
 ``python -m caller reload`` (or ``systemctl reload hospital-service``, i.e. SIGHUP) re-reads the file; the service
-validates it as a whole (:func:`caller.config.load_hospital`), then checks it against the live queues here, and only
+validates it as a whole (:func:`common.config.load_hospital`), then checks it against the live queues here, and only
 then applies it: notices, rules, devices, users, schedules and fees, with no connection or queue dropped.
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-from caller.config import HospitalConfig
+from common.config import HospitalConfig
 
 
 def _ids(items: Iterable[Any], key: str = "id") -> set[str]:

@@ -3,7 +3,7 @@
     python -m caller install-unit service|kiosk|console|wall|door|speaker [--print] [options]
 
 Every unit: ``Restart=always``, output to the journal (``journalctl -u hospital-ROLE``), the device token handed
-over as the systemd credential ``token`` (``LoadCredential=``, read by :mod:`caller.tokens`), never on a command
+over as the systemd credential ``token`` (``LoadCredential=``, read by :mod:`client.tokens`), never on a command
 line. The service has a watchdog (``Type=notify``, ``WatchdogSec=``: it pings while its loop and database answer)
 and reloads its hospital file on ``systemctl reload``. Screens (kiosk, console, wall, door) run full screen inside
 ``cage``, a Wayland kiosk compositor, on their own virtual terminal as a locked-down user: no desktop, no

@@ -14,7 +14,7 @@ def _register_font() -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    from uikit.fonts import cjk_font_path
+    from common.fonts import cjk_font_path
 
     pdfmetrics.registerFont(TTFont(FONT, str(cjk_font_path()), subfontIndex=0))
     return FONT

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
-from privacy import mask_id_number
+from common.privacy import mask_id_number
 from hardware.idcard.tables import GENDERS, NATIONS
 
 

@@ -24,14 +24,26 @@ import serial
 from hardware.health import DeviceHealth, Health
 from hardware.idcard.card import IdCard
 from hardware.idcard.codec import (
-    BAUD_COMMANDS, Command, Frame, FrameParser, Rejected, RejectReason, build_request, card_from_reply,
+    BAUD_COMMANDS,
+    Command,
+    Frame,
+    FrameParser,
+    Rejected,
+    RejectReason,
+    build_request,
+    card_from_reply,
     decode_address,
 )
 from hardware.idcard.signals import Signal
-from hardware.reader_thread import SerialReaderThread
 from hardware.idcard.tables import (
-    DEVICE_FAULTS, SW_CARD_FOUND, SW_READ_FAILED, SW_SUCCESS, StatusInfo, status_info,
+    DEVICE_FAULTS,
+    SW_CARD_FOUND,
+    SW_READ_FAILED,
+    SW_SUCCESS,
+    StatusInfo,
+    status_info,
 )
+from hardware.reader_thread import SerialReaderThread
 
 log = logging.getLogger(__name__)
 

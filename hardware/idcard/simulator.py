@@ -19,14 +19,27 @@ from dataclasses import dataclass
 
 from hardware.idcard.card import CardKind, IdCard
 from hardware.idcard.codec import (
-    ADDRESS_SIZE, Command, Frame, FrameParser, RejectReason, Rejected, build_response,
-    card_response, encode_address,
+    ADDRESS_SIZE,
+    Command,
+    Frame,
+    FrameParser,
+    Rejected,
+    RejectReason,
+    build_response,
+    card_response,
+    encode_address,
 )
 from hardware.idcard.demo_cards import demo_card
 from hardware.idcard.sim_ports import SimulatedDevice
 from hardware.idcard.tables import (
-    SW_CARD_FOUND, SW_CHECKSUM_ERROR, SW_COMMAND_ERROR, SW_LENGTH_ERROR, SW_NO_CARD,
-    SW_READ_FAILED, SW_SELECT_FAILED, SW_SUCCESS,
+    SW_CARD_FOUND,
+    SW_CHECKSUM_ERROR,
+    SW_COMMAND_ERROR,
+    SW_LENGTH_ERROR,
+    SW_NO_CARD,
+    SW_READ_FAILED,
+    SW_SELECT_FAILED,
+    SW_SUCCESS,
 )
 
 _BAUDS = {Command.SET_BAUD_115200: 115200, Command.SET_BAUD_57600: 57600, Command.SET_BAUD_38400: 38400,

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 from typing import Any, Literal
 
-from refusal import Refusal
+from common.refusal import Refusal
 
 Method = Literal["qr", "code", "card"]
 METHODS: tuple[str, ...] = ("qr", "code", "card")

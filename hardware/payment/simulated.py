@@ -82,7 +82,7 @@ class SimulatedProvider(PaymentProvider):
 
     def __init__(
         self,
-        default: Outcome = Outcome.approve(1.0),
+        default: Outcome = Outcome.approve(1.0),  # noqa: B008 (a frozen dataclass, shared safely)
         *,
         clock: Callable[[], float] = time.time,
         expires_after_s: float = 300.0,

@@ -1,6 +1,7 @@
 """ESC/POS thermal receipt printer: profiles, Chinese slip builders, transports, decoder and simulators."""
+from common.printer_profiles import PROFILES, PrinterProfile, profile_named
+
 from .decode import decode, decode_for
-from .render import render_png
 from .documents import (
     EInvoiceDoc,
     EInvoiceInfo,
@@ -18,7 +19,7 @@ from .documents import (
 )
 from .layout import format_fen, format_fen_yuan
 from .printer import Printer, PrinterError, readiness
-from .profiles import PROFILES, PrinterProfile, profile_named
+from .render import render_png
 from .status import PrinterStatus
 from .transport import EscposTransport, SerialTransport, TcpTransport, file_transport, usb_transport
 

@@ -1,12 +1,13 @@
 """Slip documents (ticket, payment receipt, lab report): plain data in, ESC/POS bytes out. Chinese first."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from common.printer_profiles import PrinterProfile
+
 from .layout import format_fen, text_columns
-from .profiles import PrinterProfile
 from .slip import SlipWriter
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -32,6 +33,7 @@ class TicketDoc:
     doctor: str = ""  # "张建国 主任医师" (专家号), "" for a general number
     kind: str = ""  # 号别: "普通号" | "专家号"
     wait_range: tuple[int, int] | None = None  # (12, 20) minutes when the service gives a range
+    late_note: str = ""  # a late check-in, in words: "迟到：前面 3 位：2 位先到…" printed first
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,8 @@ def render_ticket(doc: TicketDoc, profile: PrinterProfile) -> bytes:
     w.text(doc.ticket_no, "center", mult, mult, bold=True)
     w.text(doc.department, "center", 2, 2, bold=True)
     w.blank()
+    if doc.late_note:
+        w.text(doc.late_note, bold=True)
     if doc.kind:
         w.labelled("号别：", doc.kind)
     if doc.doctor:

@@ -146,7 +146,7 @@ def columns_row(cells: list[tuple[str, int, Align]], encoding: str = "gbk", gap:
     lines = []
     for i in range(height):
         parts = []
-        for (text, width, how), lines_of_cell in zip(cells, wrapped):
+        for (_text, width, how), lines_of_cell in zip(cells, wrapped):
             piece = lines_of_cell[i] if i < len(lines_of_cell) else ""
             parts.append(fit(piece, width, how, encoding))
         lines.append((" " * gap).join(parts).rstrip(" "))

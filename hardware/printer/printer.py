@@ -5,11 +5,11 @@ import threading
 
 import serial
 
+from common.printer_profiles import PrinterProfile
+from common.refusal import Refusal
 from hardware.health import DeviceHealth, Health
-from refusal import Refusal
 
 from .documents import ReceiptDoc, ReportDoc, TicketDoc, render_receipt, render_report, render_ticket
-from .profiles import PrinterProfile
 from .status import PrinterStatus
 from .transport import Transport
 

@@ -15,7 +15,7 @@ EMPTY_LINE = CELL_H + LINE_GAP
 
 
 def _font_path() -> Path:
-    from uikit.fonts import cjk_font_path
+    from common.fonts import cjk_font_path
 
     return cjk_font_path()
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from common.printer_profiles import GENERIC_58_GBK, GENERIC_80_GBK, RASTER_QR_58_GBK
+
 from .decode import decode_for
 from .documents import render_receipt, render_registration_receipt, render_report, render_ticket, sample_documents
-from .profiles import GENERIC_58_GBK, GENERIC_80_GBK, RASTER_QR_58_GBK
 from .render import render_png
 
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "out" / "printer-samples"

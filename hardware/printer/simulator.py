@@ -18,8 +18,9 @@ import tty
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.printer_profiles import GENERIC_80_GBK, PROFILES, PrinterProfile, profile_named
+
 from .decode import Element, decode_for, describe, is_cut, is_status_query, scan
-from .profiles import GENERIC_80_GBK, PROFILES, PrinterProfile, profile_named
 from .render import render_png
 from .status import status_reply
 

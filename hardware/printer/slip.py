@@ -1,9 +1,10 @@
 """SlipWriter: builds the ESC/POS bytes of one slip, owning the text path (encoding, Chinese mode, sizes)."""
 from __future__ import annotations
 
+from common.printer_profiles import PrinterProfile
+
 from . import commands
 from .layout import Align, char_columns, columns_row, label_value, printable, text_columns, wrap
-from .profiles import PrinterProfile
 from .qr import qr_command
 
 _ALIGN = {"left": commands.ALIGN_LEFT, "center": commands.ALIGN_CENTER, "right": commands.ALIGN_RIGHT}

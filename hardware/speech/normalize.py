@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import re
 import string
-from privacy import SpeechNameMode as NameMode
-from privacy import mask_name, spoken_name  # names: the privacy package's rules
+
+from common.privacy import SpeechNameMode as NameMode
+from common.privacy import mask_name, spoken_name  # names: the privacy package's rules
 
 DEFAULT_CALL_TEMPLATE = "请 {ticket} 号 {name} 到 {room} 就诊"
 

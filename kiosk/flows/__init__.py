@@ -6,7 +6,6 @@ from kiosk.flows.help import HelpMixin
 from kiosk.models import CardData
 from kiosk.screens.admin import DeviceStatusScreen, PinScreen
 
-
 HEARTBEAT_S = 15.0  # until the service says its own [device_health].heartbeat_s
 
 

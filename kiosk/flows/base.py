@@ -5,11 +5,11 @@ import logging
 import uuid
 from typing import Any, Callable
 
+from common.refusal import Refusal
 from kiosk.i18n import pick, tr
 from kiosk.models import CardData, Patient
 from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, PhoneLast4Screen, TypeIdScreen
 from kiosk.screens.result import MessageScreen, OutOfServiceScreen
-from refusal import Refusal
 
 log = logging.getLogger(__name__)
 

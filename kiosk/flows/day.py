@@ -1,10 +1,10 @@
 """Card first: the card read on the home screen identifies the patient and shows their day."""
 from __future__ import annotations
 
+from common.refusal import Refusal
 from kiosk.flows.family import FamilyMixin
-from refusal import Refusal
-from kiosk.models import Patient, PatientDay, Reprintable
 from kiosk.i18n import pick, tr
+from kiosk.models import Patient, PatientDay, Reprintable
 from kiosk.screens.day import CancelScreen, DayScreen, ReprintScreen
 from kiosk.screens.register import day_words
 from kiosk.screens.services import BillsScreen, ReportsScreen

@@ -7,6 +7,7 @@ from kiosk.models import BookingDay, Department, Doctor, Hold, Patient, Slot, Ti
 from kiosk.screens.register import BookDayScreen, ConfirmScreen, DepartmentScreen, DoctorScreen, SlotScreen, day_words
 from kiosk.screens.result import TicketScreen
 
+
 def earliest_slot(slots: list[Slot], now_hhmm: str, margin_minutes: int = 10) -> Slot | None:
     """The first slot with seats that does not end within margin_minutes; else the first with seats."""
     def minutes(hhmm: str) -> int:

@@ -41,7 +41,7 @@ class ServicesMixin(InsuranceMixin):
         kiosk = self.kiosk
         self.print_ticket(ticket, lambda printed, code: kiosk.show_screen(
             lambda: TicketScreen(kiosk, ticket, printed, lambda: self.rate("check_in", ticket.visit_id),
-                                 title=tr("签到成功"), reprint_code=code, **self.reminder_offer()), push=False))
+                                 title=tr("签到成功（迟到）") if ticket.late else tr("签到成功"), reprint_code=code, **self.reminder_offer()), push=False))
 
     # ----- pay bills ------------------------------------------------------------------------------
     def pay_bills(self) -> None:

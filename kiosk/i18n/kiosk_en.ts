@@ -572,6 +572,10 @@
         <translation>Hello, please create your patient record first</translation>
     </message>
     <message>
+        <source>您已迟到（预约时段 {slot} 已过），已按本院迟到规则为您重新排队。迟到：{ahead}，请在候诊区留意叫号。</source>
+        <translation>You are late (your time {slot} has passed) and have been placed by the hospital's rule for late arrivals. Late: {ahead}. Please wait in the waiting area and listen for your number.</translation>
+    </message>
+    <message>
         <source>您已预约 {when} {department}。请于就诊当天到自助机签到，领取排队号。</source>
         <translation>You are booked for {when}, {department}. On that day, check in at a kiosk to get your queue number.</translation>
     </message>
@@ -992,6 +996,10 @@ your queue</translation>
     <message>
         <source>签到成功</source>
         <translation>You are checked in</translation>
+    </message>
+    <message>
+        <source>签到成功（迟到）</source>
+        <translation>Checked in (late)</translation>
     </message>
     <message>
         <source>系统正在恢复，请稍候。您也可以到人工窗口办理，或点击“呼叫工作人员”。</source>

@@ -19,6 +19,10 @@ DYNAMIC = [
 ]
 
 EN: dict[str, str] = {
+    "您已迟到（预约时段 {slot} 已过），已按本院迟到规则为您重新排队。迟到：{ahead}，请在候诊区留意叫号。":
+        "You are late (your time {slot} has passed) and have been placed by the hospital's rule for late arrivals. "
+        "Late: {ahead}. Please wait in the waiting area and listen for your number.",
+    "签到成功（迟到）": "Checked in (late)",
     "请输入您登记的手机号码后4位": "Please type the last 4 digits of your phone number on record",
     "为保护您的隐私，请确认身份后再办理": "To protect your privacy, please confirm who you are first",
     "请输入4位数字。": "Please type 4 digits.",

@@ -6,8 +6,7 @@ from typing import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
 
-from privacy import screen_name
-
+from common.privacy import screen_name
 from kiosk.i18n import pick, tr
 from kiosk.models import Appointment, PatientDay, Reprintable, yuan
 from kiosk.widgets import Card, ChoiceList, RichButton, Screen, button, label

@@ -8,8 +8,7 @@ from typing import Callable, Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QWidget
 
-from privacy import mask_id_number, screen_name, surname
-
+from common.privacy import mask_id_number, screen_name, surname
 from kiosk.i18n import tr
 from kiosk.idcheck import check_id_number
 from kiosk.models import Patient

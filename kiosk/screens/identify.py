@@ -7,9 +7,9 @@ from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QLineEdit, QWidget
 
+from common.privacy import mask_id_number
 from kiosk.i18n import tr
 from kiosk.idcheck import check_id_number, check_phone
-from privacy import mask_id_number
 from kiosk.models import CardData
 from kiosk.widgets import Card, Keypad, Screen, button, label
 

@@ -6,11 +6,10 @@ from typing import Callable, Sequence
 
 from PySide6.QtCore import Qt
 
+from common.privacy import mask_name
 from kiosk.i18n import pick, tr
-from privacy import mask_name
 from kiosk.models import BookingDay, Department, Doctor, Patient, Slot, yuan
 from kiosk.widgets import Card, ChoiceList, Screen, button, label
-
 
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 

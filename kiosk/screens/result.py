@@ -11,6 +11,14 @@ from kiosk.screens.day import wait_text
 from kiosk.widgets import Card, Screen, button, label
 
 
+def late_words(ticket: Ticket) -> str:
+    """The late check-in told plainly: late for the slot, placed by the hospital's rule, and who is ahead."""
+    why = pick(ticket.why_zh, ticket.why_en)
+    ahead = why or tr("前面还有 {n} 人").format(n=ticket.ahead)
+    return tr("您已迟到（预约时段 {slot} 已过），已按本院迟到规则为您重新排队。迟到：{ahead}，请在候诊区留意叫号。").format(
+        slot=ticket.slot, ahead=ahead)
+
+
 class TicketScreen(Screen):
     """After registration or check-in: ticket number, where to go, how many ahead, estimated wait."""
 
@@ -21,6 +29,10 @@ class TicketScreen(Screen):
                  title: str = "", reprint_code: str = "", remind: Callable[[], None] | None = None,
                  phone: str = "") -> None:
         super().__init__(title or tr("挂号成功"), "", kiosk.elderly)
+        self.late_note = None
+        if ticket.late:  # said first, in words: that it is late, and where that puts the patient
+            self.late_note = label(late_words(ticket), "Warning", align=Qt.AlignCenter)
+            self.add(self.late_note)
         caption = label(tr("您的排队号"), "Subtitle", align=Qt.AlignCenter)
         self.number = label(ticket.ticket, "Huge", align=Qt.AlignCenter)
         info = Card()

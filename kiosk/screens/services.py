@@ -7,7 +7,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.devices import ticket_link
-
 from kiosk.i18n import pick, tr
 from kiosk.models import Appointment, Bill, Report, VisitStatus, yuan
 from kiosk.screens.day import wait_text

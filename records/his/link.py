@@ -25,7 +25,7 @@ from typing import Any, AsyncIterator, Callable, Iterable
 from caller.notify.model import Message
 from caller.notify.outbox import Outbox
 from caller.notify.sender import Sender
-from caller.notify.settings import NotifySettings
+from common.notify_settings import NotifySettings
 from records.audit import current_actor
 
 log = logging.getLogger("records.his")

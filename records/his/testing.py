@@ -21,7 +21,7 @@ from typing import Any
 import hl7
 import hl7.mllp
 
-from caller.his_settings import FhirSettings, HisSettings, Hl7Settings
+from common.his_settings import FhirSettings, HisSettings, Hl7Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 FHIR_PEER = ROOT / "tools" / "fhir-peer"

@@ -28,6 +28,7 @@ from records.insurance.claims import Claims
 from records.insurance.ehealth import EHealthClient
 from records.insurance.einvoice import Invoices, InvoiceSender, ReversalSender
 from records.insurance.medins_client import MedInsClient, MedInsError, self_service
+from records.insurance.sending import PlatformOutbox
 from records.models import Identify, _Body
 
 router = APIRouter(prefix="/records", tags=["insurance"], route_class=RecordsRoute)
@@ -57,6 +58,7 @@ class Platforms:
     invoices: Invoices
     ehealth: EHealthClient | None
     medins: MedInsClient | None
+    outbox: PlatformOutbox | None
 
 
 def platforms(request: Request) -> Platforms:
@@ -197,16 +199,20 @@ def install(app: Any, service: Any, records: Any = None, *, medins_url: str | No
     einvoice_url = einvoice_url or env.get("HOSPITAL_EINVOICE_URL")
     hospital = service.config.hospital.name
     notify = getattr(service, "notify", None)
+    outbox = PlatformOutbox(notify, service.clock) if notify is not None else None
     medins = MedInsClient(medins_url, env.get("HOSPITAL_MEDINS_CODE", "H11010100001"), hospital,
                           env.get("HOSPITAL_MEDINS_ADMVS", "110100")) if medins_url else None
-    invoices = Invoices(records.core, notify if einvoice_url else None)
-    claims = Claims(records.core, records.payments, medins, notify, invoices)
+    invoices = Invoices(records.core, outbox if einvoice_url else None)
+    claims = Claims(records.core, records.payments, medins, outbox, invoices)
     records.payments.claims, records.payments.invoices = claims, invoices
-    if notify is not None:
+    if outbox is not None:
         if einvoice_url:
-            notify.attach(InvoiceSender(invoices, einvoice_url))
+            outbox.attach(InvoiceSender(invoices, einvoice_url))
         if medins is not None:
-            notify.attach(ReversalSender(claims))
+            outbox.attach(ReversalSender(claims))
+        hooks = getattr(app.state, "lifespan_hooks", None)
+        if hooks is not None:  # the platforms' sender runs while the service does
+            hooks.append(outbox.running)
     ehealth = EHealthClient(ehealth_url, env.get("HOSPITAL_EHEALTH_ORG", "H11010100001")) if ehealth_url else None
-    app.state.insurance = found = Platforms(claims, invoices, ehealth, medins)
+    app.state.insurance = found = Platforms(claims, invoices, ehealth, medins, outbox)
     return found

@@ -106,7 +106,7 @@ class Claims:
         self.core = core
         self.payments = payments
         self.client = client
-        self.outbox = outbox  # caller.notify.notifications.Notifications (its durable outbox), or None
+        self.outbox = outbox  # records.insurance.sending.PlatformOutbox, or None
         self.invoices = invoices
         self._reversing = threading.Lock()
         with core.db.transaction() as conn:
@@ -411,7 +411,7 @@ class Claims:
                                                    template="medins_reverse", params={"claim_id": claim_id},
                                                    text="", visit_id=None, due_at=now)], now)
         if self.outbox is not None:
-            self.outbox.sender.wake()
+            self.outbox.wake()
 
     def perform_reversal(self, claim_id: int) -> bool:
         """Send the claim's reversal (2208 with its setl_id, or 2601 with the 2207's msgid); True once reversed.

@@ -41,7 +41,7 @@ class Invoices:
 
     def __init__(self, core: RecordsCore, outbox: Any = None, place_code: str = "001") -> None:
         self.core = core
-        self.outbox = outbox  # caller.notify.notifications.Notifications, or None: nothing is requested
+        self.outbox = outbox  # records.insurance.sending.PlatformOutbox, or None: nothing is requested
         self.place_code = place_code
         with core.db.transaction() as conn:
             for statement in SCHEMA:
@@ -79,7 +79,7 @@ class Invoices:
                                            params={"bus_no": bus_no}, text="", visit_id=None, due_at=now)], now)
         self.core.audit(conn, "einvoice_requested", after="requested", invoice_id=added[0][0], bus_no=bus_no,
                         patient_id=patient_id, order_id=order_id, claim_id=claim_id, amount_fen=total)
-        self.outbox.sender.wake()
+        self.outbox.wake()
 
     # --------------------------------------------------------------------------------- the platform's answer
     def issue_request(self, bus_no: str) -> dict[str, Any] | None:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import httpx
 import pytest
+from cockpit_helpers import KIOSK, WINDOW, Day
 from openpyxl import load_workbook
 
 from caller.testing import ManualClock, run_service
 from cockpit.screens import PAINTED, drill, login, show, wait_painted
-from cockpit_helpers import KIOSK, WINDOW, Day
 
 TODAY = date(2026, 11, 23)
 

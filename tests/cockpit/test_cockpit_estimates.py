@@ -6,12 +6,12 @@ import json
 from datetime import date, datetime
 
 import pytest
+from cockpit_helpers import Day, kpis
 
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.service import CallerService
 from caller.testing import ManualClock
 from cockpit.estimate import estimate
-from cockpit_helpers import Day, kpis
+from common.config import DEMO_CONFIG, load_hospital
 
 
 def test_the_estimate_by_hand():
@@ -42,7 +42,7 @@ def test_status_and_ticket_page_show_a_range_and_the_cockpit_measures_it(service
         v = day.at(f"08:0{n}").register()
         day.do("check_in", visit_id=v)
         timed.append((v, minutes))
-    for v, minutes in timed:
+    for _ in timed:
         called = day.at("08:05").call("NK3") or day.call("NK4")
         day.do("start", visit_id=called)
     for (v, _m), end in zip(timed, ("08:15", "08:25")):

@@ -7,11 +7,11 @@ import sys
 from datetime import date, datetime
 
 import pytest
+from cockpit_helpers import WINDOW, Day, kpis
 
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.service import CallerService
 from caller.testing import ManualClock
-from cockpit_helpers import WINDOW, Day, kpis
+from common.config import DEMO_CONFIG, load_hospital
 
 MON, TUE, WED = date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25)
 

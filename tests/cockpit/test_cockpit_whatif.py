@@ -6,12 +6,12 @@ import sys
 from datetime import date, datetime
 
 import pytest
+from cockpit_helpers import Day
 
-from caller.config import DEMO_CONFIG, load_hospital
+from caller import simulate
 from caller.service import CallerService
 from caller.testing import ManualClock
-from caller import simulate
-from cockpit_helpers import Day
+from common.config import DEMO_CONFIG, load_hospital
 
 
 @pytest.fixture

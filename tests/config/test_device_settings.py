@@ -9,9 +9,15 @@ import tomllib
 import pytest
 
 from caller.__main__ import main
-from caller.config import DEMO_CONFIG, ConfigError, Device, hospital_from_dict, load_hospital
-from caller.device_settings import (DeviceSettings, DoorSettings, KioskSettings, SpeakerSettings, WallSettings,
-                                    settings_table)
+from common.config import DEMO_CONFIG, ConfigError, Device, hospital_from_dict, load_hospital
+from common.device_settings import (
+    DeviceSettings,
+    DoorSettings,
+    KioskSettings,
+    SpeakerSettings,
+    WallSettings,
+    settings_table,
+)
 from display.layout import ScreenLayout
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -73,7 +79,7 @@ def test_a_screen_lays_itself_out_with_what_the_service_serves():
 
 def test_docs_list_every_setting_of_the_models():
     doc = (REPO / "docs" / "settings.md").read_text(encoding="utf-8")
-    begin, end = "<!-- settings-table: generated from caller/device_settings.py (settings_table) -->\n", \
+    begin, end = "<!-- settings-table: generated from common/device_settings.py (settings_table) -->\n", \
         "<!-- /settings-table -->"
     assert doc[doc.index(begin) + len(begin):doc.index(end)] == settings_table(), \
-        "docs/settings.md: paste caller.device_settings.settings_table() between the markers"
+        "docs/settings.md: paste common.device_settings.settings_table() between the markers"

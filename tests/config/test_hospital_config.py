@@ -5,8 +5,8 @@ import tomllib
 
 import pytest
 
-from caller.config import DEMO_CONFIG, ConfigError, hospital_from_dict, load_hospital
-from caller.passwords import hash_password, verify_password
+from common.config import DEMO_CONFIG, ConfigError, hospital_from_dict, load_hospital
+from common.passwords import hash_password, verify_password
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,9 @@
 import pytest
-
-from caller.client import CallerClient
-from caller.testing import run_service
-from uikit.fonts import load_cjk_font
-
 from console_helpers import NK_CONSOLE, PASSWORD
+
+from caller.testing import run_service
+from client.http import CallerClient
+from common.fonts import load_cjk_font
 
 
 @pytest.fixture(autouse=True)

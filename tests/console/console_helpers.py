@@ -1,7 +1,7 @@
 """Tokens and a registration helper for the console tests (the demo hospital's)."""
 from __future__ import annotations
 
-from caller.client import CallerClient
+from client.http import CallerClient
 
 NK_CONSOLE = "demo-console-nk-9c2e47b1d3a6"
 JZ_CONSOLE = "demo-console-jz-2a7c5e8b1f40"

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from console_helpers import JZ_CONSOLE, NK_CONSOLE, PASSWORD, register
 from PySide6.QtCore import Qt
 
-from caller.client import CallerClient
 from caller_console.app import LoginDialog, open_console
-from console_helpers import JZ_CONSOLE, NK_CONSOLE, PASSWORD, register
+from client.http import CallerClient
 
 
 @pytest.fixture

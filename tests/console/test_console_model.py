@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from caller_console.model import build_view, matches, minutes_waited
-from privacy import mask_id_number
+from common.privacy import mask_id_number
 
 NOW = datetime(2026, 11, 23, 9, 30)
 
@@ -67,8 +67,8 @@ def test_search_by_ticket_name_and_card():
 
 
 def test_wait_alert_shows_while_the_department_waits_too_long(qtbot):
-    from caller.client import CallerClient
     from caller_console.window import ConsoleWindow
+    from client.http import CallerClient
 
     hospital = {"areas": [{"id": "NK", "name": "内科诊区", "rooms": [{"id": "NK3", "name": "内科3诊室"}]}]}
     login = {"user": {"name": "王护士长"}, "role": "nurse", "areas": ["NK"]}
@@ -93,8 +93,8 @@ def test_waiting_minutes_follow_the_service_clock(qtbot):
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 
-    from caller.client import CallerClient
     from caller_console.window import ConsoleWindow
+    from client.http import CallerClient
 
     hospital = {"areas": [{"id": "NK", "name": "内科诊区", "rooms": [{"id": "NK3", "name": "内科3诊室"}]}]}
     login = {"user": {"name": "王护士长"}, "role": "nurse", "areas": ["NK"]}

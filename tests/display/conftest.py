@@ -1,6 +1,6 @@
 import pytest
 
-from uikit.fonts import load_cjk_font
+from common.fonts import load_cjk_font
 
 
 @pytest.fixture(autouse=True)

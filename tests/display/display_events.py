@@ -1,11 +1,11 @@
-"""Event messages shaped as the service sends them (the models of caller/wire.py), for the display tests."""
+"""Event messages shaped as the service sends them (the models of common/wire.py), for the display tests."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from caller.wire import BroadcastData, CallData, PublicSnapshot, RoomSnapshot, VisitItem
+from common.privacy import spoken_name
+from common.wire import BroadcastData, CallData, PublicSnapshot, RoomSnapshot, VisitItem
 from hardware.speech.normalize import speakable, spoken_room, spoken_ticket
-from privacy import spoken_name
 
 
 def iso(ts: datetime) -> str:

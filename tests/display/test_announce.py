@@ -1,8 +1,9 @@
 """What the speaker says for each event (pure planner): exactly the service's words, once per event."""
 from datetime import timedelta
 
-from display.announce import AnnouncementPlanner
 from display_events import NOON, broadcast, call, snapshot
+
+from display.announce import AnnouncementPlanner
 
 
 def test_the_service_speech_is_said_as_given_repeat_times():

@@ -1,9 +1,10 @@
 """The area board: what the public screens show after each event (pure)."""
 from datetime import timedelta
 
-from display.board import AreaBoard
-from privacy import mask_name
 from display_events import NOON, broadcast, call, room, snapshot, visit
+
+from common.privacy import mask_name
+from display.board import AreaBoard
 
 
 def test_masks_names_even_when_sent_in_full():

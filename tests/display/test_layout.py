@@ -1,7 +1,7 @@
 """Screen layout settings from the hospital TOML."""
 from pathlib import Path
 
-from caller.config import load_hospital
+from common.config import load_hospital
 from display.layout import ScreenLayout
 
 DEMO = Path(__file__).resolve().parents[2] / "assets" / "demo-hospital.toml"

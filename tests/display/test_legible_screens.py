@@ -3,6 +3,7 @@ shortening rule that never cuts a ticket number."""
 from __future__ import annotations
 
 import pytest
+from display_events import NOON, room, snapshot, visit
 from hypothesis import given
 from hypothesis import strategies as st
 from PySide6.QtCore import QPoint
@@ -13,7 +14,6 @@ from display.door import DoorDisplay
 from display.layout import ScreenLayout
 from display.legible import ELLIPSIS, fit_patients
 from display.wall import WallDisplay
-from display_events import NOON, room, snapshot, visit
 
 tickets = st.from_regex(r"[A-Z]{1,2}[0-9]{3,4}", fullmatch=True)
 names = st.text(alphabet="王李欧阳娜明*", max_size=4)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from caller.client import CallerClient
 from caller.testing import free_port, run_service_process
+from client.http import CallerClient
 from display.app import make_door, make_speaker, make_wall
 from display.layout import ScreenLayout
 from hardware.speech import SpeechWorker
@@ -91,7 +91,7 @@ def test_call_reaches_all_three_and_survives_a_service_restart(qtbot, tmp_path, 
 
 
 def test_wall_started_before_the_service_connects_when_it_comes_up(qtbot, tmp_path):
-    from caller.config import DEMO_CONFIG
+    from common.config import DEMO_CONFIG
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"

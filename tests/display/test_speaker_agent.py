@@ -2,9 +2,9 @@
 from datetime import timedelta
 
 import pytest
+from display_events import NOON, broadcast, call
 
 from display.speaker import SpeakerAgent, load_last_seq
-from display_events import NOON, broadcast, call
 from hardware.speech import SpeechWorker
 
 

@@ -1,7 +1,7 @@
 """A wall screen whose settings say ``speak = true`` (the emergency area's) also speaks its calls."""
-from caller.client import CallerClient
-from caller.config import DEMO_CONFIG
 from caller.testing import run_service
+from client.http import CallerClient
+from common.config import DEMO_CONFIG
 from display.app import make_wall
 from hardware.speech import SpeechWorker
 

@@ -1,13 +1,13 @@
 """The wall screen widget, driven with event messages; checked by what it shows."""
 from datetime import timedelta
 
+from display_events import NOON, broadcast, call, room, snapshot, visit
 from PySide6.QtGui import QColor
 
 from display.board import DoctorCard
 from display.layout import ScreenLayout
 from display.wall import WallDisplay
 from display.widgets import FitLabel
-from display_events import NOON, broadcast, call, room, snapshot, visit
 
 
 class Clock:

@@ -1,4 +1,4 @@
-"""A tiny hospital (through caller.config.hospital_from_dict) and a clinic helper for the queue engine tests.
+"""A tiny hospital (through common.config.hospital_from_dict) and a clinic helper for the queue engine tests.
 
 Area OPD (rooms R1 R2: general doctors of department X; R3: the expert of X; R4: department Y) and an
 emergency area ER (E1 takes triage levels 1-2, E2 levels 3-4). Visits are named by their patient
@@ -10,9 +10,9 @@ import itertools
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from caller.config import hospital_from_dict
 from caller.engine.engine import QueueEngine
 from caller.engine.model import Visit
+from common.config import hospital_from_dict
 
 DAY = date(2026, 11, 23)
 

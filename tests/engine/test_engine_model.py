@@ -5,13 +5,13 @@ import json
 from datetime import date, datetime
 
 import pytest
+from engine_clinic import build_hospital
 from pydantic import ValidationError
 
-from caller.config import ConfigError
 from caller.engine.model import RoomState, Visit, VisitState
-from privacy import mask_name, surname
-from caller.engine.rules import QueueRules
-from engine_clinic import build_hospital
+from common.config import ConfigError
+from common.privacy import mask_name, surname
+from common.queue_rules import QueueRules
 
 
 @pytest.mark.parametrize("name, masked", [

@@ -5,6 +5,7 @@ import inspect
 import json
 from collections import defaultdict
 
+from engine_clinic import Clinic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -12,8 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from caller.engine import ordering
 from caller.engine.engine import QueueEngine
 from caller.engine.model import STATE_CHANGES, RoomState, RuleError, Visit, VisitState
-from privacy import mask_name
-from engine_clinic import Clinic
+from common.privacy import mask_name
 
 S = VisitState
 ROOMS = ["R1", "R2", "R3", "R4"]
@@ -216,6 +216,17 @@ class QueueMachine(RuleBasedStateMachine):
         assert set(batch) == {v.id for v in waiting}
         for visit in waiting:
             assert batch[visit.id] == self.engine.position(visit.id), visit.id
+
+    @invariant()
+    def why_here_of_an_area_in_one_pass_equals_each_why_here(self):
+        """The phone pages read every waiting visit's "why here" at once; it must be what ``why_here`` says."""
+        if not hasattr(self, "engine"):
+            return
+        batch = self.engine.whys("OPD")
+        waiting = [v for v in self.engine.visits() if v.state in (S.waiting, S.room_waiting) and v.area_id == "OPD"]
+        assert set(batch) == {v.id for v in waiting}
+        for visit in waiting:
+            assert batch[visit.id] == self.engine.why_here(visit.id), visit.id
 
     @invariant()
     def kept_lists_equal_a_full_sort_of_the_day(self):

@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
+from engine_clinic import Clinic
 
 from caller.engine.model import RuleError, VisitState
-from engine_clinic import Clinic
 
 ONE_ROOM = [{"id": "R1", "name": "1诊室", "departments": ["X"]}]
 

@@ -5,10 +5,9 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
+from engine_clinic import DAY, Clinic
 
 from caller.engine.model import RuleError, VisitState
-
-from engine_clinic import DAY, Clinic
 
 
 def test_scenario_1_interleave_late_n2():

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from engine_clinic import Clinic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caller.engine.fairness import is_priority
-from engine_clinic import Clinic
 
 # a morning: each step a normal or an elderly patient arrives, or room R1 calls and finishes (minutes pass)
 steps = st.lists(st.tuples(st.sampled_from(["normal", "elderly", "call", "call"]), st.integers(1, 12)),

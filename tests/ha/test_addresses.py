@@ -5,8 +5,8 @@ import argparse
 
 import pytest
 
-from caller.client import ServiceAddresses, add_service_argument, service_from_args
 from caller.ha.election import lock_key, with_keepalives
+from client.http import ServiceAddresses, add_service_argument, service_from_args
 
 A, B, C = "http://10.0.0.5:8700", "http://10.0.0.6:8700", "http://10.0.0.7:8700"
 
@@ -34,7 +34,7 @@ def test_service_addresses_come_from_the_command_line_then_the_environment_then_
     parser.add_argument("--config")
     assert service_from_args(parser.parse_args(["--service", A, "--service", B]), {}) == f"{A},{B}"
     assert service_from_args(parser.parse_args([]), {"HOSPITAL_SERVICE": f"{B},{A}"}) == f"{B},{A}"
-    from caller.config import DEMO_CONFIG
+    from common.config import DEMO_CONFIG
 
     config = tmp_path / "h.toml"
     config.write_text(open(DEMO_CONFIG, encoding="utf-8").read().replace(

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from caller.client import CallerClient
-from caller.config import DEMO_CONFIG
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, run_service
+from client.http import CallerClient
 from cockpit.screens import login
+from common.config import DEMO_CONFIG
 from tests.pg_fixture import pg_cluster  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.timeout(120)

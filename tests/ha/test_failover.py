@@ -11,10 +11,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from caller.client import CallerClient, CallerError, EventSubscriber
 from caller.ha.processes import ServiceProcess
-from caller.config import DEMO_CONFIG
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, free_port
+from client.http import CallerClient, CallerError, EventSubscriber
+from common.config import DEMO_CONFIG
 from display.speaker import SpeakerAgent
 from hardware.speech import SpeechWorker
 from tests.pg_fixture import pg_cluster  # noqa: F401 - fixture
@@ -73,7 +73,7 @@ def pair(site):
 
 
 class Wall:
-    """A wall screen's event link (the same subscriber display/link.py runs), recording what it is sent."""
+    """A wall screen's event link (the same subscriber client/link.py runs), recording what it is sent."""
 
     def __init__(self, addresses: str):
         self.messages: list[dict] = []

@@ -7,8 +7,8 @@ from typing import Iterator
 
 import pytest
 
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.testing import ManualClock
+from common.config import DEMO_CONFIG, load_hospital
 from hardware.payment import Outcome, SimulatedProvider
 from records.his.testing import Hl7Peer, with_his
 from records.testing import LiveRecords, serve_records

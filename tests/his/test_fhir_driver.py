@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import httpx
 from fhir.resources.R4B import get_fhir_model_class
+from his_helpers import id_number, settled
 
 from records.his.fhir.resources import check
 from tests.records.records_helpers import Api, first_slot
-
-from his_helpers import id_number, settled
 
 ID_SYSTEM = "urn:oid:2.16.156.10011.1.3"
 
@@ -113,10 +112,10 @@ def test_identify_book_pay_call_and_print_through_the_his(fhir_live, fhir_peer, 
 
 
 def test_identify_goes_on_from_the_local_records_while_the_his_is_away(tmp_path, clock, provider):
-    from caller.config import DEMO_CONFIG, load_hospital
+    from caller.testing import free_port
+    from common.config import DEMO_CONFIG, load_hospital
     from records.his.testing import with_his
     from records.testing import serve_records
-    from caller.testing import free_port
 
     config = with_his(load_hospital(DEMO_CONFIG), "fhir", base_url=f"http://127.0.0.1:{free_port()}",
                       timeout_seconds=1)

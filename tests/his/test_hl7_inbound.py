@@ -3,9 +3,9 @@ UTF-8: every kind is ACKed with the right code and reason, and does what it says
 from __future__ import annotations
 
 import pytest
+from his_helpers import ack_of, adt, dft, id_number, orm, oru, pid, rde, send, siu
 
 from tests.records.records_helpers import Api
-from his_helpers import ack_of, adt, dft, id_number, oru, orm, pid, rde, send, siu
 
 
 def port_of(live) -> int:

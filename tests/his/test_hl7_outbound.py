@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from caller.config import DEMO_CONFIG, load_hospital
+from his_helpers import journey, settled
+
+from common.config import DEMO_CONFIG, load_hospital
 from records.his.testing import Hl7Peer, with_his
 from records.testing import serve_records
-
-from his_helpers import journey, settled
 
 JOURNEY = ["ADT^A04", "SIU^S12", "DFT^P03", "ADT^A10", "ADT^A10", "ADT^A09"]
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from his_helpers import journey, settled
 
-from caller.config import DEMO_CONFIG, load_hospital
+from common.config import DEMO_CONFIG, load_hospital
 from records.his.testing import Hl7Peer, with_his
 from records.testing import serve_records
 from tests.records.records_helpers import Api
-
-from his_helpers import journey, settled
 
 
 @pytest.fixture(params=["local", "hl7v2", "fhir"])

@@ -9,6 +9,7 @@ import pytest
 
 from tests.records.records_helpers import new_patient
 
+
 def exam_bill(admin, patient_id: int) -> dict:
     return admin.ok("POST", "/records/bills", {
         "patient_id": patient_id, "kind": "exam", "title": "检验费",
@@ -161,10 +162,10 @@ def test_a_reversal_the_platform_cannot_take_now_is_retried_from_the_outbox(kios
     s, refused = kiosk.post("/records/payments", {"patient_id": p["patient_id"], "bill_ids": [bill["bill_id"]],
                                                   "amount_fen": 10000})
     assert s == 409 and refused["error"]["code"] == "bill_in_settlement"  # never paid twice meanwhile
-    outbox = live.app.state.service.notify.outbox
+    outbox = live.app.state.insurance.outbox
     for _ in range(6):  # the sender retries with backoff; time moves on until the platform takes it
         clock.advance(seconds=120)
-        live.app.state.service.notify.sender.wake()
+        live.app.state.insurance.outbox.wake()
         if kiosk.ok("GET", f"/records/insurance/claims/{claim['claim_id']}")["state"] == "reversed":
             break
         import time

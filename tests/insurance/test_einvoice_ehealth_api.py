@@ -16,7 +16,7 @@ def wait_issued(kiosk, live, clock, patient_id: int, **which) -> dict:
         if found and found[0]["state"] == "issued":
             return found[0]
         clock.advance(seconds=30)
-        live.app.state.service.notify.sender.wake()
+        live.app.state.insurance.outbox.wake()
         time.sleep(0.2)
     raise AssertionError(f"no invoice issued: {found}")
 

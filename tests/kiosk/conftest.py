@@ -8,8 +8,8 @@ from kiosk.keyboard import enable_input_method
 
 enable_input_method()  # the kiosk's on-screen keyboard, as in production: before pytest-qt makes the QApplication
 
-from caller.clock import hospital_now
 from caller.testing import DEMO_TOKENS, ManualClock, run_service
+from common.clock import hospital_now
 from hardware.idcard.simulator import CardReaderSimulator
 from hardware.payment import Outcome, SimulatedProvider
 from hardware.payment.simulator import SimulatorServer

@@ -125,7 +125,13 @@ def keyboard_types(qtbot, kiosk, name: str) -> None:
 
         qtbot.waitUntil(settled, timeout=10000)
         qtbot.mouseClick(keyboard.view, Qt.LeftButton, pos=keyboard.candidate_point(ch))
-        qtbot.waitUntil(lambda: keyboard.target() is not None and keyboard.target().text() == typed + ch, timeout=10000)
+        try:
+            qtbot.waitUntil(lambda: keyboard.target() is not None and keyboard.target().text() == typed + ch,
+                            timeout=10000)
+        except qtbot.TimeoutError:
+            field = keyboard.target()
+            raise AssertionError(f"picked {ch}: the field has {field.text() if field else None!r}, "
+                                 f"offered {keyboard.candidates()[:8]}") from None
 
 
 def input_method_types(edit, text: str) -> None:

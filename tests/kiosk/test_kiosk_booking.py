@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS
-
+from client.http import CallerClient
 from tests.kiosk.kiosk_driver import choose, click, pay_current_order, register_until, wait_screen
 from tests.kiosk.test_kiosk_day import card_on_home
 from tests.kiosk.test_kiosk_services import printed_text

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS
-
+from client.http import CallerClient
 from tests.kiosk.kiosk_driver import click, visible_texts, wait_screen
 from tests.kiosk.test_kiosk_services import new_patient, printed_text
 

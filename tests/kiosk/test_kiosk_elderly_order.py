@@ -1,10 +1,9 @@
 """Elderly mode lists departments by today's use: the busiest first, so fewer items a page still means page 1."""
 from __future__ import annotations
 
-from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS
+from client.http import CallerClient
 from records.ids import make_id_number
-
 from tests.kiosk.kiosk_driver import click, place_card, type_keys, wait_screen
 
 

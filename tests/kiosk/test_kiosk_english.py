@@ -5,14 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from caller.english import english_name, missing_english
+from common.english import english_name, missing_english
 from kiosk.layout_check import DEMO_HOSPITAL
-
 from tests.kiosk.kiosk_driver import choose, click, place_card, type_keys, visible_texts, wait_screen
 
 
 def test_the_fallback_rule_and_the_warnings_for_what_is_missing(tmp_path):
-    from caller.config import load_hospital
+    from common.config import load_hospital
 
     assert english_name("张建国", "Zhang Jianguo") == "Zhang Jianguo"
     assert english_name("张建国", "") == "张建国" and english_name("张建国", None) == "张建国"
@@ -52,6 +51,6 @@ def test_english_screens_show_doctors_in_pinyin_and_locations_in_english(qtbot, 
 
 
 def confirm_masked_name(kiosk) -> str:
-    from privacy import mask_name
+    from common.privacy import mask_name
 
     return mask_name(kiosk.session.patient.name)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 
-from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS
-
-from tests.kiosk.kiosk_driver import choose, click, input_method_types, pay_current_order, type_keys, visible_texts, wait_screen
+from client.http import CallerClient
+from tests.kiosk.kiosk_driver import (
+    choose,
+    click,
+    input_method_types,
+    pay_current_order,
+    type_keys,
+    visible_texts,
+    wait_screen,
+)
 from tests.kiosk.test_kiosk_day import card_on_home
 from tests.kiosk.test_kiosk_services import new_patient
 
@@ -124,8 +131,9 @@ def test_a_kiosk_may_not_create_family_for_someone_it_acts_for(service):
     child = kiosk.request("POST", f"/records/patients/{parent_id}/family",
                           json_body={"name": "张小宝", "gender": "男", "birth_date": "2025-01-02"})
     child_id = child["patient"]["patient_id"]
-    from caller.client import CallerError
     import pytest
+
+    from client.http import CallerError
 
     with pytest.raises(CallerError) as refused:
         kiosk.request("POST", f"/records/patients/{child_id}/family",

@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import pytest
 
-from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS, free_port, run_service_process
+from client.http import CallerClient
 from hardware.payment import Outcome
-
-from tests.kiosk.kiosk_driver import (click, orders, pay_current_order, place_card, register_until, type_keys,
-                                      wait_screen)
+from tests.kiosk.kiosk_driver import (
+    click,
+    orders,
+    pay_current_order,
+    place_card,
+    register_until,
+    type_keys,
+    wait_screen,
+)
 
 
 def test_printer_out_of_paper_is_found_before_paying(qtbot, kiosk, reader_sim, printer_sim, payment_sim):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from caller.client import CallerClient
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, free_port
 from caller_console.app import open_console
+from client.http import CallerClient
 from kiosk.backend import Backend
 from tests.kiosk.kiosk_driver import click, visible_texts, wait_screen
 

@@ -7,8 +7,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS, run_service
+from client.http import CallerClient
 from hardware.printer import decode_for
 from hardware.printer.decode import text_lines
 from hardware.printer.simulator import SimulatedPrinter, TcpPrinterSimulator

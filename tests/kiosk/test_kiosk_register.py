@@ -4,11 +4,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS
+from client.http import CallerClient
 from hardware.printer import decode_for
 from hardware.printer.decode import QRCode, text_lines
-
 from tests.kiosk.kiosk_driver import click, orders, pay_current_order, register_until, wait_screen
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from caller.client import CallerClient, CallerError
-from caller.config import DEMO_CONFIG, load_hospital
-from caller.notify.settings import NotifySettings, SmsSettings
 from caller.notify.simulator import GatewaySimulator
 from caller.testing import DEMO_TOKENS, run_service
-
+from client.http import CallerClient, CallerError
+from common.config import DEMO_CONFIG, load_hospital
+from common.notify_settings import NotifySettings, SmsSettings
 from tests.kiosk.kiosk_driver import click, pay_current_order, register_until, visible_texts, wait_screen
 
 PHONE = "13812345678"  # what register_until types as the patient's phone

@@ -5,9 +5,8 @@ import json
 
 import pytest
 
-from caller.client import CallerClient, CallerError
 from caller.testing import DEMO_TOKENS
-
+from client.http import CallerClient, CallerError
 from tests.kiosk.kiosk_driver import choose, click, pay_current_order, register_until, wait_screen
 from tests.kiosk.test_kiosk_day import card_on_home
 from tests.kiosk.test_kiosk_services import printed_text

@@ -3,13 +3,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS
+from client.http import CallerClient
 from hardware.printer import decode_for
 from hardware.printer.decode import text_lines
-
-from tests.kiosk.kiosk_driver import (choose, click, orders, pay_current_order, register_until,
-                                      visible_texts, wait_screen)
+from tests.kiosk.kiosk_driver import (
+    choose,
+    click,
+    orders,
+    pay_current_order,
+    register_until,
+    visible_texts,
+    wait_screen,
+)
 
 
 def new_patient(qtbot, kiosk, reader_sim, seed: int) -> tuple[object, str]:
@@ -144,3 +150,30 @@ def test_my_queue_shows_position_and_wait_then_rating_is_stored(qtbot, kiosk, re
     texts = visible_texts(screen)
     assert number in texts
     assert any("人" in t for t in texts) and any("分钟" in t for t in texts)
+
+
+def test_a_late_check_in_says_it_is_late_and_where_the_patient_now_is(qtbot, kiosk, reader_sim, service,
+                                                                      payment_sim, printer_sim, clock):
+    card, patient_id = new_patient(qtbot, kiosk, reader_sim, seed=35)
+    records = CallerClient(service, DEMO_TOKENS["admin"])
+    dep = records.request("GET", "/records/departments")["departments"][0]["department_id"]
+    sessions = records.request("GET", "/records/slots", params={"department": dep})["sessions"]
+    slot = next(x for s in sessions if s["session"] == "pm" for x in s["slots"] if x["remaining"] > 0)
+    reg = records.request("POST", "/records/registrations", json_body={"patient_id": int(patient_id),
+                                                                       "slot_id": slot["slot_id"]})
+    order = records.request("POST", "/records/payments", json_body={
+        "patient_id": int(patient_id), "bill_ids": [reg["bill_id"]], "amount_fen": reg["fee_fen"]})
+    payment_sim.provider.patient_pays(order["payment"]["provider_order_id"])
+    assert records.request("POST", f"/records/payments/{order['order_id']}/confirm")["state"] == "paid"
+    records.close()
+    end_h, end_m = int(slot["end"][:2]), int(slot["end"][3:5])
+    clock.set(clock().replace(hour=end_h, minute=end_m) + timedelta(minutes=20))  # 20 minutes after the slot ended
+    screen = identify_again(qtbot, kiosk, reader_sim, card, "checkin", "appointments")
+    choose(qtbot, screen, 0)
+    ticket = wait_screen(qtbot, kiosk, "ticket")
+    assert "迟到" in ticket.title_label.text()
+    words = ticket.late_note.text()
+    assert "您已迟到" in words and slot["start"] in words and "迟到：排在最前" in words  # late, when, where now
+    assert printer_sim.core.wait_for_jobs(1, timeout=5)
+    slip = printed_text(printer_sim)
+    assert "迟到：" in slip and "排在最前" in slip

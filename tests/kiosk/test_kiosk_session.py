@@ -7,7 +7,6 @@ from hardware.idcard.idnumber import MSG_CHECK
 from kiosk.i18n.build import source_strings
 from kiosk.i18n.strings_en import DYNAMIC, EN
 from kiosk.settings import KioskSettings
-
 from tests.kiosk.kiosk_driver import click, place_card, register_until, type_keys, visible_texts, wait_screen
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -99,8 +98,8 @@ class RecordedSpeech:
 
 
 def test_elderly_mode_bigger_text_a_full_page_longer_timeout_and_spoken_steps(qtbot, service, tmp_path):
-    from kiosk.app import build_kiosk
     from caller.testing import DEMO_TOKENS
+    from kiosk.app import build_kiosk
 
     speech = RecordedSpeech(tmp_path / "speech")
     window = build_kiosk(service, DEMO_TOKENS["kiosk"], settings=KioskSettings(), speech=speech)

@@ -9,9 +9,9 @@ import time
 
 import httpx
 
-from caller.client import CallerClient
 from caller.ops.backup import keep
 from caller.testing import DEMO_TOKENS, REPO, run_service_process
+from client.http import CallerClient
 
 KIOSKS = (DEMO_TOKENS["kiosk"], DEMO_TOKENS["kiosk2"])
 

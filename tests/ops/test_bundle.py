@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS, REPO, free_port
+from client.http import CallerClient
 
 NO_NETWORK = {"PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_EXTRA_INDEX_URL": "", "PIP_FIND_LINKS": "",
               "PIP_CONFIG_FILE": "/dev/null", "PIP_NO_INDEX": "1", "http_proxy": "http://127.0.0.1:9",

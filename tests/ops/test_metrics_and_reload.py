@@ -12,9 +12,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from caller.client import CallerClient, CallerError, EventSubscriber
-from caller.config import DEMO_CONFIG
 from caller.testing import DEMO_TOKENS, REPO, run_service, run_service_process
+from client.http import CallerClient, CallerError, EventSubscriber
+from common.config import DEMO_CONFIG
 
 ADMIN, KIOSK, WALL = DEMO_TOKENS["admin"], DEMO_TOKENS["kiosk"], DEMO_TOKENS["wall_nk"]
 
@@ -75,7 +75,7 @@ def test_metrics_count_commands_queues_subscribers_and_the_database(tmp_path):
 def test_metrics_need_a_monitor_or_admin_token_and_a_monitor_token_reads_nothing_else(tmp_path):
     import tomllib
 
-    from caller.config import hospital_from_dict
+    from common.config import hospital_from_dict
 
     raw = tomllib.loads(DEMO_CONFIG.read_text(encoding="utf-8"))
     monitor = "prometheus-token-0123456789"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from caller.testing import DEMO_TOKENS, REPO, run_service
-from caller.tokens import TokenError, read_token
+from client.tokens import TokenError, read_token
 
 SPEAKER = DEMO_TOKENS["speaker_nk"]
 
@@ -29,7 +29,7 @@ def test_the_token_file_comes_first_then_the_environment_then_the_systemd_creden
 
 
 def test_a_token_on_the_command_line_still_works_but_warns(caplog):
-    with caplog.at_level(logging.WARNING, logger="caller.tokens"):
+    with caplog.at_level(logging.WARNING, logger="client.tokens"):
         assert read_token(None, "old-style-token-1234", environ={}) == "old-style-token-1234"
     assert "ps" in caplog.text and "--token-file" in caplog.text
 
@@ -49,7 +49,7 @@ def test_a_token_file_others_can_read_is_warned_about(tmp_path, caplog):
     loose = tmp_path / "loose.token"
     loose.write_text(SPEAKER)
     loose.chmod(0o644)
-    with caplog.at_level(logging.WARNING, logger="caller.tokens"):
+    with caplog.at_level(logging.WARNING, logger="client.tokens"):
         assert read_token(str(loose), environ={}) == SPEAKER
     assert "chmod 600" in caplog.text
 

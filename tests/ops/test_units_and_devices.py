@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from caller.client import CallerClient, CallerError
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.ops.units import ROLES, SCREEN_ROLES, UnitOptions, parse_unit, render_backup_units, render_unit, unit_name
 from caller.testing import DEMO_TOKENS, REPO, run_service
+from client.http import CallerClient, CallerError
+from common.config import DEMO_CONFIG, load_hospital
 from kiosk.settings import KioskSettings
 
 OPTIONS = UnitOptions(app_dir=str(REPO))

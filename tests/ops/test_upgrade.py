@@ -10,8 +10,8 @@ import tarfile
 
 import pytest
 
-from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS, REPO, free_port, run_service_process, wait_healthy
+from client.http import CallerClient
 
 PREVIOUS_RELEASE = "21c7f12"  # the last release hospitals run before this one
 

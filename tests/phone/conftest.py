@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from caller.client import CallerClient
-from caller.config import DEMO_CONFIG, load_hospital
-from caller.notify.settings import NotifySettings, SmsSettings
 from caller.notify.simulator import GatewaySimulator
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, free_port, run_service
+from client.http import CallerClient
+from common.config import DEMO_CONFIG, load_hospital
+from common.notify_settings import NotifySettings, SmsSettings
 from tests.pg_fixture import pg_cluster, pg_url, store_url  # noqa: F401 - fixtures
 
 SECRET = "test-gateway-secret"

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from caller.client import CallerClient
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, free_port, run_service
+from client.http import CallerClient
 from records.ids import make_id_number
-
 from tests.phone.conftest import notify_settings
 
 PHONE = "13812345678"

@@ -5,9 +5,8 @@ import time
 
 import pytest
 
-from caller.client import CallerError
 from caller.testing import DEMO_TOKENS
-
+from client.http import CallerError
 from tests.phone.conftest import waiting
 
 PHONE = "13812345678"

@@ -4,11 +4,10 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from caller.client import CallerClient
-from caller.config import DEMO_CONFIG
 from caller.notify.simulator import GatewaySimulator
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, free_port, run_service_process
-
+from client.http import CallerClient
+from common.config import DEMO_CONFIG
 from tests.phone.conftest import SECRET
 
 VISITS = 10

@@ -9,11 +9,10 @@ from datetime import datetime
 
 import pytest
 
-from caller.client import CallerClient, CallerError
-from caller.notify.settings import WeChatSettings
 from caller.testing import DEMO_TOKENS, ManualClock, run_service
+from client.http import CallerClient, CallerError
+from common.notify_settings import WeChatSettings
 from records.ids import make_id_number
-
 from tests.phone.conftest import notify_settings
 
 PHONE = "13812345678"

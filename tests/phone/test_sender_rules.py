@@ -11,7 +11,6 @@ from caller.notify.simulator import GatewaySimulator
 from caller.notify.texts import render
 from caller.store import Store
 from caller.testing import ManualClock
-
 from tests.phone.conftest import SECRET, notify_settings
 
 
@@ -100,7 +99,7 @@ def test_a_message_interrupted_mid_send_is_resent_only_to_an_idempotent_gateway(
 def test_wechat_subscribe_message_in_the_official_shape_with_a_fresh_token(tmp_path):
     from caller.notify.adapters import WeChatGateway
     from caller.notify.model import Outgoing
-    from caller.notify.settings import WeChatSettings
+    from common.notify_settings import WeChatSettings
 
     with GatewaySimulator() as gateway:
         settings = WeChatSettings(api=gateway.url, app_id="wx0123456789abcdef", app_secret="s",

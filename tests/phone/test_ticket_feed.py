@@ -9,9 +9,9 @@ from datetime import datetime
 from caller.api.app import create_app
 from caller.api.models import RegisterBody
 from caller.auth import Principal
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.testing import ManualClock
 from caller.ticket_feed import CHUNK
+from common.config import DEMO_CONFIG, load_hospital
 
 PAGES = CHUNK + 30
 

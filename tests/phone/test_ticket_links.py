@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from caller.config import ConfigError, DEMO_CONFIG, load_hospital
 from caller.ticket_links import TicketLinks, load_or_create_secret, make_token
+from common.config import DEMO_CONFIG, ConfigError, load_hospital
 
 
 @dataclass

@@ -12,7 +12,6 @@ from hardware.printer.decode import QRCode
 from kiosk.app import ticket_page_url
 from kiosk.devices import ticket_link
 from kiosk.models import Ticket
-
 from tests.phone.conftest import waiting
 
 
@@ -102,8 +101,8 @@ def test_guessed_old_or_malformed_links_find_nothing(live, kiosk, nurse, clock):
 
 
 def test_link_survives_a_restart_of_the_service(hospital, tmp_path, clock):
-    from caller.client import CallerClient
     from caller.testing import DEMO_TOKENS, run_service
+    from client.http import CallerClient
 
     db = tmp_path / "hospital.db"
     with run_service(hospital, db, clock=clock, records=False) as live:

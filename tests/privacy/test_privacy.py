@@ -1,9 +1,10 @@
 """The privacy rules, with the normative examples of the hospital's privacy specification and properties over any
 name hypothesis can make."""
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-import privacy
+from common import privacy
 
 NAMES = [
     ("李", "*", "患者"),

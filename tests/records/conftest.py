@@ -5,11 +5,11 @@ from datetime import datetime
 from typing import Iterator
 
 import pytest
+from records_helpers import Api, logged_in
 
 from caller.testing import ManualClock
 from hardware.payment import Outcome, SimulatedProvider
 from records.testing import LiveRecords, serve_records
-from records_helpers import Api, logged_in
 from tests.pg_fixture import pg_cluster, pg_url, store_url  # noqa: F401 - fixtures
 
 MONDAY_0820 = datetime(2026, 11, 23, 8, 20)

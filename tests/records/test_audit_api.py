@@ -6,10 +6,10 @@ import re
 from datetime import datetime
 
 import pytest
+from records_helpers import Api, first_slot, logged_in, new_patient
 
 from records.audit import scrub
 from records.ids import make_id_number
-from records_helpers import Api, first_slot, logged_in, new_patient
 
 FULL_ID = re.compile(r"\d{17}[\dXx]")
 FULL_PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import inspect
 
-from records.backend import RecordsBackend, Records
+from records.backend import Records, RecordsBackend
 
 
 def test_sqlite_backend_has_every_protocol_operation_with_the_same_parameters():

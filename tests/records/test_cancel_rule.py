@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from records_helpers import Api, first_slot, logged_in, new_patient
 
 from caller.testing import ManualClock
 from hardware.payment import Outcome, SimulatedProvider
 from records.testing import serve_records
-from records_helpers import Api, first_slot, logged_in, new_patient
-
 
 
 def pay(kiosk, provider, patient_id: int, reg: dict) -> None:
@@ -64,7 +63,7 @@ def test_slot_start_rule_refuses_once_the_slot_has_started(tmp_path):
 
 @pytest.mark.parametrize("value", ["called", "slot_start"])
 def test_the_rule_is_read_from_the_hospital_file(value):
-    from caller.config import load_hospital
+    from common.config import load_hospital
     from kiosk.layout_check import DEMO_HOSPITAL
     from records.settings import settings_from_config
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import threading
 
 import httpx
-
 from records_helpers import logged_in, new_patient
+
 from records.testing import serve_records
 
 

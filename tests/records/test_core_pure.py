@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from common.privacy import mask_id_number, mask_name
 from records.errors import RecordsError
-from privacy import mask_id_number, mask_name
 from records.ids import check_id_number, make_id_number
 from records.reports import flag_for
 from records.schedule import check_in_opens_at, is_released, release_moment, slot_times

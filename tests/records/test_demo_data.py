@@ -6,7 +6,7 @@ from datetime import date
 
 import httpx
 
-from caller.config import DEMO_CONFIG, load_hospital
+from common.config import DEMO_CONFIG, load_hospital
 from records.demo_data import generate
 from records.ids import check_id_number
 from records.testing import serve_records

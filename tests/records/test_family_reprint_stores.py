@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from records_helpers import Api, first_slot
+
 from caller.testing import ManualClock
 from hardware.idcard.demo_cards import demo_card
 from hardware.payment import Outcome, SimulatedProvider
 from records.testing import serve_records
-from records_helpers import Api, first_slot
-
 from tests.pg_fixture import pg_cluster, pg_url, store_url  # noqa: F401  (fixtures)
 
 

@@ -8,11 +8,12 @@ import sqlite3
 import threading
 from datetime import datetime
 
+from records_helpers import logged_in, new_patient
+
+from records.backend import open_records
 from records.db import RecordsDB
 from records.ids import make_id_number
 from records.models import Identify
-from records.backend import open_records
-from records_helpers import logged_in, new_patient
 from tests.pg_fixture import connect_db
 
 ITEMS = [{"code": "WBC", "name": "白细胞计数", "result": "11.2", "unit": "10^9/L", "ref_low": 3.5, "ref_high": 9.5}]
@@ -106,8 +107,9 @@ def test_what_records_do_reaches_the_cockpit_rollups(live, kiosk, admin, provide
     """A kiosk registration through records counts for the kiosk channel; payment, report and rating are rolled up."""
     from datetime import date
 
-    from cockpit.report import Scope, scope_kpis
     from records_helpers import first_slot
+
+    from cockpit.report import Scope, scope_kpis
 
     p = new_patient(kiosk, "孙丽")
     slot = first_slot(kiosk, min_start="09:00")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 
 from records_helpers import new_patient
+
 from records.ids import make_id_number
 from tests.pg_fixture import connect_db
 

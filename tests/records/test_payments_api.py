@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import httpx
-
 from records_helpers import first_slot, new_patient
 
 
@@ -82,6 +81,7 @@ def test_late_payment_is_matched_when_the_seat_is_still_free(kiosk, admin, provi
 
 def test_late_payment_is_refunded_when_the_seat_went_to_someone_else(tmp_path, clock, provider):
     from records_helpers import Api
+
     from records.testing import serve_records
 
     with serve_records(db_path=tmp_path / "h.db", clock=clock, payments=provider, quota_general=1) as live:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from records_helpers import first_slot
+
 from records.ids import make_id_number
 from tests.pg_fixture import connect_db
 

@@ -10,9 +10,9 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
+from records_helpers import first_slot, logged_in, new_patient
 
 from records.ids import make_id_number
-from records_helpers import first_slot, logged_in, new_patient
 
 # Tables that grow with every visit, payment, report, day: a full scan of one of these is a request that slows down
 # a little more every day.

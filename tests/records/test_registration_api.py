@@ -45,7 +45,7 @@ def test_registration_for_today_is_held_paid_final_and_queued_with_a_ticket(kios
 
 def test_slot_taken_between_choosing_and_confirming_offers_the_next_free_slots(kiosk, live):
     slot = first_slot(kiosk, min_start="09:00")
-    for n in range(slot["remaining"]):
+    for _ in range(slot["remaining"]):
         other = new_patient(kiosk, "李四")
         kiosk.ok("POST", "/records/registrations", {"patient_id": other["patient_id"], "slot_id": slot["slot_id"]})
     late = new_patient(kiosk, "张三")
@@ -141,6 +141,7 @@ def test_stopped_session_sells_nothing_and_shows_a_notice(kiosk, console):
 
 def test_pay_at_visit_makes_the_registration_final_at_once(tmp_path, clock, provider):
     from records_helpers import Api
+
     from records.testing import serve_records
 
     with serve_records(db_path=tmp_path / "h2.db", clock=clock, payments=provider, pay_at_visit=True) as live:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-
 from records_helpers import Api, logged_in, new_patient
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.testing import ManualClock
+from common.config import DEMO_CONFIG, load_hospital
 from records.backend import open_records
 from records.errors import RecordsError
 from records.ids import make_id_number

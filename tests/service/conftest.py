@@ -5,11 +5,11 @@ from datetime import datetime
 
 import pytest
 
-from caller.client import CallerClient
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.testing import DEMO_PASSWORD as PASSWORD
 from caller.testing import DEMO_TOKENS as T
 from caller.testing import ManualClock, run_service
+from client.http import CallerClient
+from common.config import DEMO_CONFIG, load_hospital
 from tests.pg_fixture import pg_cluster, pg_url, store_url  # noqa: F401 - fixtures
 
 KIOSK = T["kiosk"]

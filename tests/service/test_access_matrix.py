@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from caller.api.access import ANYONE, KIOSK, MANAGER, PATIENT, RULES, SCREEN, allowed, app_routes, missing_rules
 from caller.api.app import create_app
 from caller.auth import Principal
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, ManualClock
+from common.config import DEMO_CONFIG, load_hospital
 from records.ids import make_id_number
 
 A_NUMBER = make_id_number("11010119700101001")

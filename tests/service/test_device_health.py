@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from websockets.sync.client import connect
 
-from caller.client import CallerClient
-from caller.device_health import evaluate
 from caller.testing import DEMO_PASSWORD
 from caller.testing import DEMO_TOKENS as T
+from client.http import CallerClient
+from common.device_health import evaluate
 
 NOW = datetime(2026, 11, 23, 9, 30, 0)
 
@@ -104,8 +104,8 @@ def test_a_healthy_morning_has_no_false_offline(live, clock, kiosk, nurse):
 def test_heartbeats_on_a_demo_clock_that_runs_fast_are_not_late(tmp_path):
     """The demo's clock runs 40 times faster than the wall; devices beat every 15 real seconds (10 demo
     minutes): nobody is shown offline while they all beat."""
-    from demo.clock import SimClock
     from caller.testing import run_service
+    from demo.clock import SimClock
 
     wall = [1_000_000.0]
     sim = SimClock(datetime(2026, 11, 23, 8, 0, 0), wall[0], 40.0, wall=lambda: wall[0])

@@ -1,4 +1,4 @@
-"""One shape per message: what the service sends is exactly the models of caller/wire.py, and docs/events.md
+"""One shape per message: what the service sends is exactly the models of common/wire.py, and docs/events.md
 shows those models (generated, never drifting)."""
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 from pydantic import BaseModel
 from websockets.sync.client import connect
 
-from caller import wire
 from caller.events_doc import render
 from caller.testing import DEMO_TOKENS as T
+from common import wire
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

@@ -7,15 +7,16 @@ import asyncio
 import time
 from datetime import datetime
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from caller.api.models import RegisterBody
 from caller.auth import Principal
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.engine.engine import QueueEngine
 from caller.service import CallerService
 from caller.store import StorageError
 from caller.testing import ManualClock
+from common.config import DEMO_CONFIG, load_hospital
 
 KIOSK = Principal(role="kiosk", device="kiosk-lobby-1")
 NURSE = Principal(role="console", device="console-nk", area="NK", user="wanghs", user_name="王护士",

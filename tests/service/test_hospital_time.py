@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from caller.client import CallerClient
-from caller.clock import HospitalClock, ServiceClock
 from caller.testing import DEMO_TOKENS, run_service, run_service_process, wait_healthy
+from client.http import CallerClient
+from common.clock import HospitalClock, ServiceClock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -81,7 +81,7 @@ def test_the_service_process_on_a_utc_machine_serves_hospital_time(tmp_path):
 
 
 def test_a_screen_with_a_fast_clock_shows_the_services_time_and_reports_the_drift(qtbot, tmp_path):
-    from display.link import EventLink
+    from client.link import EventLink
 
     fast = ServiceClock(local=lambda: time.time() + 42.0)  # this screen's clock is 42 s ahead
     with run_service(db_path=tmp_path / "h.db") as live, CallerClient(live, DEMO_TOKENS["admin"]) as admin:
@@ -113,7 +113,7 @@ def test_a_kiosk_slip_prints_the_services_time_not_its_own(tmp_path):
 
 
 def test_no_part_reads_the_machines_local_clock():
-    """Every day, slot and printed time goes through caller.clock; a stray datetime.now() would bring the bug back."""
+    """Every day, slot and printed time goes through common.clock; a stray datetime.now() would bring the bug back."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     offenders = []
     for package in ("caller", "records", "kiosk", "caller_console", "display", "demo", "uikit", "bench", "cockpit"):

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from caller.api.app import create_app
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.testing import DEMO_TOKENS, ManualClock, run_service
+from common.config import DEMO_CONFIG, load_hospital
 
 ADMIN = {"Authorization": f"Bearer {DEMO_TOKENS['admin']}"}
 KIOSK = {"Authorization": f"Bearer {DEMO_TOKENS['kiosk']}"}

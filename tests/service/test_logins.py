@@ -6,9 +6,10 @@ import httpx
 import pytest
 
 import caller.auth
-from caller.client import CallerClient, CallerError
-from caller.passwords import hash_password, verify_password
-from caller.testing import DEMO_PASSWORD, DEMO_TOKENS as T
+from caller.testing import DEMO_PASSWORD
+from caller.testing import DEMO_TOKENS as T
+from client.http import CallerClient, CallerError
+from common.passwords import hash_password, verify_password
 
 
 def _login(live, username: str, password: str, token: str = T["console_nk"]) -> httpx.Response:

@@ -8,10 +8,10 @@ from datetime import datetime
 
 import pytest
 
-from caller.client import CallerClient
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.pgcluster import PostgresCluster, available
 from caller.testing import DEMO_TOKENS, ManualClock, run_service
+from client.http import CallerClient
+from common.config import DEMO_CONFIG, load_hospital
 
 pytestmark = pytest.mark.skipif(bool(available()), reason=available() or "-")
 

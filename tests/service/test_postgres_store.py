@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from caller.api.app import create_app
-from caller.client import CallerClient
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.pgcluster import PostgresCluster, available
 from caller.pgstore import open_store
-from caller.store import DURABLE_SYNCHRONOUS, StorageError, Store
+from caller.store import DURABLE_SYNCHRONOUS, StorageError
 from caller.testing import DEMO_TOKENS, ManualClock, run_service_process
+from client.http import CallerClient
+from common.config import DEMO_CONFIG, load_hospital
 from tests.pg_fixture import connect_db
 
 ADMIN = {"Authorization": f"Bearer {DEMO_TOKENS['admin']}"}

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caller.api.app import create_app
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.testing import DEMO_TOKENS, ManualClock
+from common.config import DEMO_CONFIG, load_hospital
 
 RARE = "鑫淼焱垚犇骉羴舙龘靐齉鱻猋麤毳"
 COMPOUND = ["", "", "司马", "欧阳"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caller.queue_delta import apply_delta, queue_delta
+from common.queue_delta import apply_delta, queue_delta
 
 ids = st.lists(st.sampled_from([f"v{i}" for i in range(30)]), unique=True, max_size=12)
 

@@ -7,8 +7,9 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from caller.client import CallerClient, CallerError
-from caller.testing import DEMO_PASSWORD, DEMO_TOKENS as T
+from caller.testing import DEMO_PASSWORD
+from caller.testing import DEMO_TOKENS as T
+from client.http import CallerClient, CallerError
 
 
 def _status(fn, *args, **kwargs) -> tuple[int, str]:

@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from caller.client import CallerClient, CallerError
-from caller.config import DEMO_CONFIG
-from caller.passwords import verify_password
 from caller.testing import DEMO_TOKENS as T
+from client.http import CallerClient, CallerError
+from common.config import DEMO_CONFIG
+from common.passwords import verify_password
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,7 +45,7 @@ def test_the_demo_files_public_secrets_are_refused_without_the_demo_flag(tmp_pat
     import re
     import secrets
 
-    from caller.passwords import hash_password
+    from common.passwords import hash_password
 
     text = re.sub(r'token = "demo-[^"]+"', lambda m: f'token = "{secrets.token_urlsafe(24)}"', text)
     fresh = hash_password("new-password-1")

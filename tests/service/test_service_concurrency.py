@@ -4,9 +4,9 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from caller.client import CallerClient
 from caller.testing import DEMO_PASSWORD as PASSWORD
 from caller.testing import DEMO_TOKENS as T
+from client.http import CallerClient
 
 CONSOLE_NK, KIOSK, KIOSK_2 = T["console_nk"], T["kiosk"], T["kiosk2"]
 

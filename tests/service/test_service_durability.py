@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import threading
 
-from caller.clock import hospital_now
-from caller.client import CallerClient, CallerError
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.engine.engine import QueueEngine
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, run_service_process
+from client.http import CallerClient, CallerError
+from common.clock import hospital_now
+from common.config import DEMO_CONFIG, load_hospital
 
 
 def _queues(snapshot: dict) -> dict:
@@ -115,8 +115,8 @@ def test_sigkill_mid_stream_then_restart_keeps_every_acknowledged_command(tmp_pa
 def test_a_display_follows_the_service_through_a_crash_and_restart(tmp_path):
     import queue
 
-    from caller.client import EventSubscriber
     from caller.testing import free_port
+    from client.http import EventSubscriber
 
     db, port = tmp_path / "hospital.db", free_port()
     events: queue.Queue = queue.Queue()

@@ -8,8 +8,8 @@ import time
 import httpx
 from websockets.sync.client import connect
 
-from caller.client import EventSubscriber
 from caller.testing import DEMO_TOKENS as T
+from client.http import EventSubscriber
 
 
 def _ws(live, token: str, since: int | None = None, area: str = "NK"):

@@ -9,11 +9,10 @@ import tomllib
 import pytest
 from websockets.sync.client import connect
 
-from caller.client import CallerClient, CallerError
-from caller.config import DEMO_CONFIG, hospital_from_dict
-from caller.testing import DEMO_PASSWORD
+from caller.testing import DEMO_PASSWORD, run_service
 from caller.testing import DEMO_TOKENS as T
-from caller.testing import run_service
+from client.http import CallerClient, CallerError
+from common.config import DEMO_CONFIG, hospital_from_dict
 
 
 def _next_alert(ws) -> dict:

@@ -1,8 +1,8 @@
 """A retried create command with the same idempotency key returns the first result and creates nothing."""
 from __future__ import annotations
 
-from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS as T
+from client.http import CallerClient
 
 
 def test_retry_of_register_returns_the_first_ticket(live, kiosk):
@@ -35,7 +35,7 @@ def test_a_key_is_the_senders_own_and_bound_to_its_body(live, kiosk):
     # the same sender reusing the key for another request: 409, nothing registered
     import pytest
 
-    from caller.client import CallerError
+    from client.http import CallerError
 
     with pytest.raises(CallerError) as refused:
         kiosk.register("NK", name="王五", idempotency_key="shared-key-0001")

@@ -6,8 +6,8 @@ import re
 
 from websockets.sync.client import connect
 
-from caller.client import CallerClient
 from caller.testing import DEMO_TOKENS as T
+from client.http import CallerClient
 
 ID_NUMBER = "11010519491231002X"
 FULL_NAMES = ("王小明", "欧阳娜娜", "张三")

@@ -12,9 +12,9 @@ from websockets.sync.server import serve
 
 from caller.api.models import RegisterBody
 from caller.auth import Principal
-from caller.client import EventSubscriber
 from caller.events import Subscriber
 from caller.testing import DEMO_TOKENS as T
+from client.http import EventSubscriber
 
 KIOSK = Principal(role="kiosk", device="kiosk-lobby-1")
 
@@ -90,8 +90,8 @@ def test_subscriber_reports_lost_when_a_connected_server_goes_silent():
 def test_events_also_flow_through_plain_asgi_when_frames_cannot_be_written_directly(hospital, tmp_path, clock):
     import warnings
 
-    from caller.client import CallerClient
     from caller.testing import DEMO_PASSWORD, run_service
+    from client.http import CallerClient
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -12,9 +12,9 @@ from datetime import datetime
 from fastapi.testclient import TestClient
 
 from caller.api.app import create_app
-from caller.config import DEMO_CONFIG, load_hospital
 from caller.store import DURABLE_SYNCHRONOUS, FILE_CHECK_S
 from caller.testing import DEMO_TOKENS, REPO, ManualClock, free_port, run_service_process
+from common.config import DEMO_CONFIG, load_hospital
 
 ADMIN = {"Authorization": f"Bearer {DEMO_TOKENS['admin']}"}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import pathlib
 
-import refusal
+from common import refusal
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SKIP = {"tests", "bench", ".venv", ".git", "out", "build", "dist"}

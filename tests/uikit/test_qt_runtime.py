@@ -7,7 +7,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel
 
-from uikit.fonts import load_cjk_font
+from common.fonts import load_cjk_font
 
 
 class _Emitter(QObject):

@@ -49,7 +49,7 @@ def _when(value: str | None, default: datetime) -> datetime:
     except ValueError:
         return default
     if moment.tzinfo is not None:  # hospital time, naive
-        from caller.clock import zone
+        from common.clock import zone
 
         moment = moment.astimezone(zone("Asia/Shanghai")).replace(tzinfo=None)
     return moment

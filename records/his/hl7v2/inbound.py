@@ -20,7 +20,8 @@ docs/his.md has the field-by-field table.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable

@@ -11,7 +11,6 @@ from PIL import Image
 from hardware.a4 import A4PrinterError, CupsPrinter, report_pdf
 from hardware.health import Health
 from hardware.printer.documents import sample_documents
-
 from tests.cups_fixture import a4_queue, cups_server  # noqa: F401 - fixtures
 
 REPORT = sample_documents().report

@@ -3,12 +3,25 @@ from __future__ import annotations
 
 import pytest
 
-from hardware.idcard.codec import (
-    Command, Frame, FrameParser, RejectReason, Rejected, build_read_response, build_request,
-    build_response, card_from_reply, card_response, checksum, decode_address, encode_address,
-    parse_read_reply, set_baud_request, ReplyError,
-)
 from hardware.idcard.card import CardKind
+from hardware.idcard.codec import (
+    Command,
+    Frame,
+    FrameParser,
+    Rejected,
+    RejectReason,
+    ReplyError,
+    build_read_response,
+    build_request,
+    build_response,
+    card_from_reply,
+    card_response,
+    checksum,
+    decode_address,
+    encode_address,
+    parse_read_reply,
+    set_baud_request,
+)
 from hardware.idcard.demo_cards import demo_card
 from hardware.idcard.tables import STATUSES, status_info
 

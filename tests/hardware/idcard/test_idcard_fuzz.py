@@ -1,10 +1,11 @@
 """Property tests: the parser never raises, and a corrupted read reply never yields a card."""
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hardware.idcard.card import CardKind
-from hardware.idcard.codec import Frame, FrameParser, build_frame, card_from_reply, checksum, card_response
+from hardware.idcard.codec import Frame, FrameParser, build_frame, card_from_reply, card_response, checksum
 from hardware.idcard.demo_cards import demo_card
 from hardware.idcard.layouts import CardDecodeError, decode_text
 

@@ -5,10 +5,17 @@ from datetime import date
 
 import pytest
 
-from privacy import mask_id_number
+from common.privacy import mask_id_number
 from hardware.idcard.idnumber import (
-    MSG_AREA, MSG_BIRTH, MSG_CHARS, MSG_CHECK, MSG_EMPTY, MSG_LENGTH,
-    check_char, make_id_number, validate_id_number,
+    MSG_AREA,
+    MSG_BIRTH,
+    MSG_CHARS,
+    MSG_CHECK,
+    MSG_EMPTY,
+    MSG_LENGTH,
+    check_char,
+    make_id_number,
+    validate_id_number,
 )
 
 
@@ -74,7 +81,8 @@ def test_make_id_number_is_valid_and_encodes_sex_in_sequence():
         make_id_number("4401", date(2001, 1, 1), 7)
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 areas = st.sampled_from(["110101", "310104", "440106", "650102", "810000", "830000"])
 births = st.dates(min_value=date(1900, 1, 1), max_value=date(2025, 12, 31))

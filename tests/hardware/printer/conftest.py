@@ -1,7 +1,7 @@
 import pytest
 
+from common.printer_profiles import GENERIC_58_GBK, GENERIC_80_GBK
 from hardware.printer.documents import sample_documents
-from hardware.printer.profiles import GENERIC_58_GBK, GENERIC_80_GBK
 from hardware.printer.simulator import PtyPrinterSimulator, SimulatedPrinter, TcpPrinterSimulator
 
 

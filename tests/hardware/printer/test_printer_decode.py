@@ -2,6 +2,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.printer_profiles import GENERIC_58_GBK, RASTER_QR_58_GBK
 from hardware.printer import commands
 from hardware.printer.decode import (
     ChineseMode,
@@ -17,7 +18,6 @@ from hardware.printer.decode import (
     scan,
 )
 from hardware.printer.documents import render_report, render_ticket, sample_documents
-from hardware.printer.profiles import GENERIC_58_GBK, RASTER_QR_58_GBK
 from hardware.printer.simulator import SimulatedPrinter
 from hardware.printer.status import parse_status, status_reply
 

@@ -4,16 +4,16 @@ from dataclasses import replace
 import pytest
 import zxingcpp
 
-from hardware.printer.decode import ChineseMode, Cut, LineFeed, QRCode, RasterImage, Text, decode_for, text_lines
-from hardware.printer.documents import render_receipt, render_report, render_ticket
-from hardware.printer.layout import text_columns
-from hardware.printer.profiles import (
+from common.printer_profiles import (
     CHINESE_FIRMWARE_80_GBK,
     GB18030_80_NATIVE_QR,
     GENERIC_58_GBK,
     RASTER_QR_58_GBK,
     RASTER_QR_80_GBK,
 )
+from hardware.printer.decode import ChineseMode, Cut, LineFeed, QRCode, RasterImage, Text, decode_for, text_lines
+from hardware.printer.documents import render_receipt, render_report, render_ticket
+from hardware.printer.layout import text_columns
 
 
 def texts(elements):

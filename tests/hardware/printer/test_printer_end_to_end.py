@@ -9,6 +9,7 @@ import zxingcpp
 from escpos.printer import Dummy
 from PIL import Image
 
+from common.printer_profiles import GENERIC_58_GBK, RASTER_QR_58_GBK
 from hardware.health import Health
 from hardware.printer import (
     EscposTransport,
@@ -20,7 +21,6 @@ from hardware.printer import (
     render_ticket,
 )
 from hardware.printer.decode import QRCode, RasterImage, text_lines
-from hardware.printer.profiles import GENERIC_58_GBK, RASTER_QR_58_GBK
 from hardware.printer.simulator import SimulatedPrinter, TcpPrinterSimulator
 
 ROOT = Path(__file__).resolve().parents[3]

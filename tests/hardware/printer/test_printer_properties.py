@@ -4,10 +4,10 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from common.printer_profiles import GB18030_80_NATIVE_QR, GENERIC_58_GBK, GENERIC_80_GBK
 from hardware.printer.decode import Cut, LineFeed, QRCode, RasterImage, Text, decode_for, text_lines
 from hardware.printer.documents import ReceiptLine, render_receipt, render_ticket
 from hardware.printer.layout import format_fen, text_columns
-from hardware.printer.profiles import GB18030_80_NATIVE_QR, GENERIC_58_GBK, GENERIC_80_GBK
 
 CHINESE = st.text(alphabet=st.sampled_from(list("门诊楼住院部内外科儿妇产眼耳鼻喉口腔皮肤层号室区东西南北侧电梯右转左")),
                   min_size=1, max_size=30)
@@ -47,7 +47,7 @@ def test_receipt_amounts_and_total_are_exact(docs, items, profile):
     assert widest_line(elements) <= profile.columns
     lines = text_lines(elements)
     flat = "".join(lines)
-    for name, qty, fen in items:
+    for _name, qty, fen in items:
         assert format_fen(qty * fen) in flat and format_fen(fen) in flat
     total = next(line for line in lines if line.startswith("合计："))
     assert total.endswith(format_fen(sum(q * f for _, q, f in items)))

@@ -1,5 +1,4 @@
 """Rendered slips are to scale and draw real Chinese glyphs, never boxes; samples are written for people."""
-import pytest
 from PIL import Image
 
 from hardware.printer.decode import Text, decode_for

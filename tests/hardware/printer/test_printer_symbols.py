@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from common.printer_profiles import PROFILES
 from hardware.printer.decode import RasterImage, decode_for, text_lines
 from hardware.printer.layout import encodable, printable, text_columns, wrap
-from hardware.printer.profiles import PROFILES
 from hardware.printer.slip import SlipWriter
 
 COMMON_UNITS = [
@@ -20,7 +20,7 @@ COMMON_UNITS = [
 
 def demo_strings() -> list[str]:
     """Every text of the demo data a slip can carry: lab items and units, prices, the hospital file's names."""
-    from caller.config import load_hospital
+    from common.config import load_hospital
     from records.demo_data import LABS, PRICES
 
     out = []

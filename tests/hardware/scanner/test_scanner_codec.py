@@ -117,7 +117,8 @@ def test_wedge_uses_its_clock_when_no_time_given():
     assert wedge.feed("\n") == "QR-7788"
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 codes = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Zs", "Cf", "Co", "Cn")), min_size=1, max_size=40)
 

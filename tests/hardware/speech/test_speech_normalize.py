@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.privacy import surname
 from hardware.speech.normalize import (
     DEFAULT_CALL_TEMPLATE,
     call_text,
@@ -20,7 +21,6 @@ from hardware.speech.normalize import (
     spoken_room,
     spoken_ticket,
 )
-from privacy import surname
 
 VOICE = "cmn-latn-pinyin"
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
@@ -159,7 +159,7 @@ def test_latin_letters_are_spelled_like_ticket_letters(text: str, spoken: str) -
 
 def demo_hospital_names() -> list[str]:
     """Every room, area and department name of the demo hospital, and names hospitals do use with Latin letters."""
-    from caller.config import load_hospital
+    from common.config import load_hospital
 
     hospital = load_hospital(Path(__file__).resolve().parents[3] / "assets" / "demo-hospital.toml")
     names = [d.name for d in hospital.departments]

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from hardware.health import Health
-from hardware.speech.sounds import DEFAULT_CHIME
 from hardware.speech.normalize import DEFAULT_CALL_TEMPLATE, call_text
 from hardware.speech.pcm import Pcm
+from hardware.speech.sounds import DEFAULT_CHIME
 from hardware.speech.synth import EspeakCli, SynthesisError
 from hardware.speech.worker import GAP_BETWEEN_REPEATS_S, SpeechEvent, SpeechWorker
 

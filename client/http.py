@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable
 
 import httpx
 
-from refusal import Refusal
+from common.refusal import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -540,7 +540,7 @@ def service_from_args(args: Any, environ: dict[str, str] | None = None) -> str:
     given = ",".join(getattr(args, "service", None) or []) or env.get(SERVICE_ENV, "")
     config = getattr(args, "config", None) or env.get("HOSPITAL_CONFIG")
     if not given.strip(",") and config:
-        from caller.config import ConfigError, load_hospital
+        from common.config import ConfigError, load_hospital
 
         try:
             given = ",".join(load_hospital(config).hospital.services)

@@ -48,6 +48,11 @@ class Line:
         self.counts[(rank, zh)] += 1
         self.labels[(rank, zh)] = (zh, en)
 
+    def merge(self, other: "Line") -> None:
+        """Add the visits another line counted (the visits of a room's queue ahead of this one, say)."""
+        self.counts.update(other.counts)
+        self.labels.update(other.labels)
+
     def why(self, visit: Mapping[str, Any]) -> tuple[str, str]:
         """(zh, en) for ``visit`` standing right after every visit added so far."""
         own_zh = own_en = ""

@@ -14,12 +14,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from caller.clock import DEFAULT_TIMEZONE, zone
-from caller.device_settings import DeviceSettings, KioskSettings, model_for
-from caller.engine.rules import QueueRules
-from caller.notify.settings import NotifySettings
-from caller.his_settings import HisSettings
-from caller.passwords import is_password_hash
+from common.clock import DEFAULT_TIMEZONE, zone
+from common.device_settings import DeviceSettings, KioskSettings, model_for
+from common.his_settings import HisSettings
+from common.notify_settings import NotifySettings
+from common.passwords import is_password_hash
+from common.queue_rules import QueueRules
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -143,17 +143,7 @@ class RetentionConfig(_Model):
 class CockpitConfig(_Model):
     """The service cockpit: monthly targets per KPI id (docs/cockpit.md), e.g. wait_p90 = 30 (minutes)."""
 
-    targets: dict[str, float] = Field(default_factory=dict)
-
-    @field_validator("targets")
-    @classmethod
-    def _known_kpis(cls, targets: dict[str, float]) -> dict[str, float]:
-        from cockpit.kpis import BY_ID
-
-        unknown = sorted(set(targets) - set(BY_ID))
-        if unknown:
-            raise ValueError(f"unknown KPI {', '.join(unknown)}; known: {', '.join(BY_ID)}")
-        return targets
+    targets: dict[str, float] = Field(default_factory=dict)  # KPI ids checked by the service (cockpit.kpis)
 
 
 class Fees(_Model):
@@ -239,7 +229,7 @@ class Device(_Model):
     area: str | None = None
     room: str | None = None
     settings: DeviceSettings = Field(default=None, validate_default=True,  # type: ignore[arg-type]
-                                     description="the role's settings (caller/device_settings.py, docs/settings.md)")
+                                     description="the role's settings (common/device_settings.py, docs/settings.md)")
 
     @field_validator("settings", mode="before")
     @classmethod
@@ -536,6 +526,27 @@ def hospital_from_dict(raw: dict, source: str = "<config>") -> HospitalConfig:
                 message = f"{message} (got {err['input']!r})"
             problems.append((_key_path(merged, loc), message.removeprefix("Value error, ")))
         raise ConfigError(source, problems) from None
+
+
+def hospital_public(cfg: HospitalConfig) -> dict:
+    """The hospital's structure as apps need it (no tokens, no users, no password hashes)."""
+    return {
+        "hospital": cfg.hospital.model_dump(),
+        "areas": [{"id": a.id, "name": a.name, "name_en": a.name_en, "location": a.location, "location_en": a.location_en,
+                   "emergency": a.emergency, "notices": list(a.notices),
+                   "rooms": [r.model_dump() for r in a.rooms],
+                   "rules": {"check_in_mode": a.rules.check_in_mode, "call_repeat": a.rules.call_repeat,
+                             "call_targets": list(a.rules.call_targets), "screen_name": a.rules.screen_name,
+                             "speech_name": a.rules.speech_name, "missed_after_calls": a.rules.missed_after_calls,
+                             "special_kinds": [k.model_dump() for k in a.rules.special_kinds]}}
+                  for a in cfg.areas],
+        "departments": [d.model_dump() for d in cfg.departments],
+        "doctors": [d.model_dump() for d in cfg.doctors],
+        "fees": cfg.fees.model_dump(),
+        "schedule": cfg.schedule.model_dump(mode="json"),
+        "device_health": cfg.device_health.model_dump(),
+        "notify_channels": list(cfg.notify.channels),  # the kiosk offers text reminders when "sms" is here
+    }
 
 
 def load_hospital(path: str | Path) -> HospitalConfig:

@@ -1,17 +1,16 @@
 """What the API and the events show: visit summaries, area/room snapshots, call data, statistics.
 
 Public views (display/speaker tokens) are display-safe: masked names only, never an ID number or patient id.
-The shapes are the models of caller/wire.py (docs/events.md is generated from them).
+The shapes are the models of common/wire.py (docs/events.md is generated from them).
 """
 from __future__ import annotations
 
 from datetime import datetime
-from statistics import median
 from typing import Any
 
-from caller.config import HospitalConfig
 from caller.engine.model import Change, EngineEvent, Visit, VisitState
-from caller.wire import PUBLIC, STAFF, visit_item
+from common.config import HospitalConfig
+from common.wire import PUBLIC, STAFF, visit_item
 
 CallerService = Any  # caller.service.CallerService; not imported, because the service imports this module
 
@@ -37,7 +36,7 @@ def visit_row(visit: Visit) -> dict[str, Any]:
 
 
 def summary(service: "CallerService", visit: Visit, public: bool, position: int | None = None) -> dict:
-    """One visit for a list (:class:`caller.wire.VisitSummary`, staff: ``StaffVisitSummary``): the visit's
+    """One visit for a list (:class:`common.wire.VisitSummary`, staff: ``StaffVisitSummary``): the visit's
     item for the audience plus the names of its department, room and doctor."""
     rules = service.config.rules_for_area(visit.area_id)
     item = visit_item(visit, rules.screen_name, PUBLIC if public else STAFF)
@@ -57,7 +56,7 @@ PUBLIC_ROOM_CALLED_MAX = 3
 
 
 def area_snapshot(service: "CallerService", area_id: str, public: bool) -> dict:
-    """The engine's area snapshot (:class:`caller.wire.AreaSnapshot`) plus notices and broadcasts; public
+    """The engine's area snapshot (:class:`common.wire.AreaSnapshot`) plus notices and broadcasts; public
     lists cut to their head."""
     if public:
         snap = service.engine.snapshot(area_id, True, most=PUBLIC_LIST_MAX, room_called_most=PUBLIC_ROOM_CALLED_MAX)
@@ -98,7 +97,7 @@ def visit_status(service: "CallerService", visit: Visit, now: datetime,
 
 
 def event_data(service: "CallerService", event: EngineEvent, command: str) -> dict:
-    """The stored data of an engine event (the models of caller/wire.py; caller.wire.project makes each
+    """The stored data of an engine event (the models of common/wire.py; common.wire.project makes each
     audience's view of it when it is sent). Only ``queue`` events are completed here."""
     if event.type != "queue":
         return event.data
@@ -145,24 +144,3 @@ def stats_summary(config: HospitalConfig, now: datetime, waiting: dict[str, int]
             "median_service_minutes": t.quantile("service", 0.5) if t else None,
         })
     return {"day": now.date().isoformat(), "departments": per_dept, "alerts": alerts}
-
-
-def hospital_public(cfg: HospitalConfig) -> dict:
-    """The hospital's structure as apps need it (no tokens, no users, no password hashes)."""
-    return {
-        "hospital": cfg.hospital.model_dump(),
-        "areas": [{"id": a.id, "name": a.name, "name_en": a.name_en, "location": a.location, "location_en": a.location_en,
-                   "emergency": a.emergency, "notices": list(a.notices),
-                   "rooms": [r.model_dump() for r in a.rooms],
-                   "rules": {"check_in_mode": a.rules.check_in_mode, "call_repeat": a.rules.call_repeat,
-                             "call_targets": list(a.rules.call_targets), "screen_name": a.rules.screen_name,
-                             "speech_name": a.rules.speech_name, "missed_after_calls": a.rules.missed_after_calls,
-                             "special_kinds": [k.model_dump() for k in a.rules.special_kinds]}}
-                  for a in cfg.areas],
-        "departments": [d.model_dump() for d in cfg.departments],
-        "doctors": [d.model_dump() for d in cfg.doctors],
-        "fees": cfg.fees.model_dump(),
-        "schedule": cfg.schedule.model_dump(mode="json"),
-        "device_health": cfg.device_health.model_dump(),
-        "notify_channels": list(cfg.notify.channels),  # the kiosk offers text reminders when "sms" is here
-    }

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from caller.wire import DeviceAlert
+from common.wire import DeviceAlert
 
 STATES = ("ok", "warning", "fault", "offline", "unknown")
 STATE_ZH = {"ok": "正常", "warning": "注意", "fault": "故障", "offline": "离线", "unknown": "未上报"}

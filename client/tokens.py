@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 from typing import Mapping
 
-log = logging.getLogger("caller.tokens")
+log = logging.getLogger("client.tokens")
 TOKEN_ENV = "HOSPITAL_TOKEN"
 CREDENTIAL_NAME = "token"
 

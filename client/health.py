@@ -11,8 +11,8 @@ import logging
 import threading
 from typing import Any, Callable
 
-from caller.client import CallerClient, CallerError
-from caller.clock import ServiceClock
+from client.http import CallerClient, CallerError
+from common.clock import ServiceClock
 
 log = logging.getLogger(__name__)
 

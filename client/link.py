@@ -1,15 +1,15 @@
 """Bring one area's live events onto the Qt GUI thread.
 
-:class:`caller.client.EventSubscriber` runs in its own thread and calls back there; ``EventLink``
+:class:`client.http.EventSubscriber` runs in its own thread and calls back there; ``EventLink``
 re-emits each callback as a Qt signal, which Qt queues to the receiver's (GUI) thread.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from caller.client import EventSubscriber
-from caller.clock import ServiceClock
-from display.health import HealthLoop, HealthState
+from client.health import HealthLoop, HealthState
+from client.http import EventSubscriber
+from common.clock import ServiceClock
 
 HEALTH_INTERVAL_S = 15.0
 

@@ -39,7 +39,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-import privacy
+from common import privacy
 
 PUBLIC = "public"
 STAFF = "staff"
@@ -265,7 +265,7 @@ class QueueData(WireModel):
     """``queue``: the area's queue changed. A public screen can replace its whole state with ``queue``.
 
     Staff peers get ``delta`` (built on ``base``, giving ``version``) instead of ``queue`` once they hold a
-    snapshot (caller/queue_delta.py)."""
+    snapshot (common/queue_delta.py)."""
 
     reason: str = Field(description="the first of reasons")
     reasons: list[str] = Field(default_factory=list, description="what happened: register check_in call dispatch "
@@ -278,7 +278,7 @@ class QueueData(WireModel):
     names: dict[str, str] | None = _staff_only("staff only: the changed visits' full names by visit id")
     base: int | None = _staff_only("staff only: the snapshot version the delta builds on")
     version: int | None = _staff_only("staff only: the version after the delta")
-    delta: dict[str, Any] | None = _staff_only("staff only: the change (caller/queue_delta.py)")
+    delta: dict[str, Any] | None = _staff_only("staff only: the change (common/queue_delta.py)")
 
 
 class EmergencyAlert(WireModel):

@@ -14,12 +14,20 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import (AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError,
-                      field_validator)
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    field_validator,
+)
 
-from caller.passwords import is_password_hash
-from hardware.printer.profiles import PROFILES
-from privacy import SpeechNameMode
+from common.passwords import is_password_hash
+from common.printer_profiles import PROFILES
+from common.privacy import SpeechNameMode
 
 
 def _not_a_flag(value: Any) -> Any:

@@ -4,7 +4,7 @@ the HTTP status.
 Every part of the system that says "no" to a person raises a subclass of :class:`Refusal`: the queue engine's
 rules (``caller.engine.model.RuleError``), tokens and logins (``caller.auth.AuthError``), the API layer
 (``caller.api.errors.ApiError``), the records part (``records.errors.RecordsError``), notifications, storage and
-the Python client (``caller.client.CallerError``, which carries a refusal the service sent). The service has one
+the Python client (``client.http.CallerError``, which carries a refusal the service sent). The service has one
 exception handler for all of them (caller/api/errors.py); the body is always
 
     {"error": {"code": ..., "message_zh": ..., "message_en": ...}}
@@ -48,4 +48,10 @@ class Refusal(Exception):
         return {"WWW-Authenticate": "Bearer"} if self.status == 401 else {}
 
 
-__all__ = ["Refusal"]
+def not_found(what_zh: str, what_en: str, ident: str) -> Refusal:
+    """404: the area, room, visit... named in the request does not exist (or is not visible to its caller)."""
+    return Refusal("not_found", f"对不起，没有找到{what_zh}“{ident}”，请核对后再试。",
+                   f"No {what_en} {ident!r}; please check and try again.", status=404)
+
+
+__all__ = ["Refusal", "not_found"]

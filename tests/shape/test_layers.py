@@ -1,0 +1,67 @@
+"""The layers you see in the folders (docs/architecture.md), kept by the code and not only by the page:
+
+- `common` imports nothing of the project but itself;
+- `client`, `uikit` and `hardware` import only `common`;
+- the apps (`kiosk`, `display`, `caller_console`, `cockpit`) import only `common`, `client`, `uikit` and `hardware`
+  (and their own package): never the server `caller`, never another app;
+- `caller/service.py` imports nothing of the HTTP layer `caller/api`.
+
+Every import counts, also those inside functions (the same dependency, only later).
+"""
+from __future__ import annotations
+
+import ast
+import pathlib
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SKIP = {"tests", ".venv", ".git", "out", "build", "dist"}
+PROJECT = {p.name for p in REPO.iterdir() if p.is_dir() and p.name not in SKIP and (p / "__init__.py").exists()}
+APPS = ("kiosk", "display", "caller_console", "cockpit")
+MAY_IMPORT = {
+    "common": set(),
+    "client": {"common"},
+    "uikit": {"common"},
+    "hardware": {"common"},
+    **{app: {"common", "client", "uikit", "hardware"} for app in APPS},
+}
+
+
+def imported_modules(source: str) -> list[str]:
+    """Absolute module names a source file imports (relative imports stay inside their package)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append(node.module)
+    return found
+
+
+def wrong_imports(package: str, allowed: set[str], files: dict[str, str]) -> list[str]:
+    """'file: module' for every import of a project package that `package` may not use."""
+    return [f"{name}: {module}" for name, source in sorted(files.items()) for module in imported_modules(source)
+            if module.split(".")[0] in PROJECT - {package} - allowed]
+
+
+def sources(package: str) -> dict[str, str]:
+    return {str(p.relative_to(REPO)): p.read_text(encoding="utf-8") for p in sorted((REPO / package).rglob("*.py"))}
+
+
+def test_the_layer_folders_exist():
+    assert {"common", "client", "caller", *APPS} <= PROJECT
+
+
+def test_each_layer_imports_only_the_layers_below_it():
+    wrong = {pkg: wrong_imports(pkg, allowed, sources(pkg)) for pkg, allowed in MAY_IMPORT.items()}
+    assert not any(wrong.values()), {pkg: found for pkg, found in wrong.items() if found}
+
+
+def test_the_service_does_not_import_its_http_layer():
+    service = (REPO / "caller" / "service.py").read_text(encoding="utf-8")
+    assert [m for m in imported_modules(service) if m == "caller.api" or m.startswith("caller.api.")] == []
+
+
+def test_the_check_sees_a_wrong_import():
+    files = {"kiosk/x.py": "import os\nfrom common.wire import CallData\n\ndef f():\n    from caller.engine.model import Visit\n"}
+    assert wrong_imports("kiosk", MAY_IMPORT["kiosk"], files) == ["kiosk/x.py: caller.engine.model"]
+    assert wrong_imports("common", set(), {"common/y.py": "import hardware.printer\n"}) == ["common/y.py: hardware.printer"]
