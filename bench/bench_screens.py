@@ -23,8 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from caller.client import CallerClient, CallerError
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, REPO, free_port, wait_healthy
+from client.http import CallerClient, CallerError
 from demo.media import hospital_file, make_media
 
 PAGES = 3

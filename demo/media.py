@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from caller.config import DEMO_CONFIG
+from common.config import DEMO_CONFIG
 
 
 def ffmpeg(*args: str) -> None:

@@ -9,12 +9,11 @@ docs/screens.md describes it for the hospital's IT.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-import logging
-
 from fastapi import APIRouter, Depends, Request, WebSocket
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.websockets import WebSocketState
 

@@ -2,8 +2,8 @@
 every paired browser as what it shows.
 
 Per area with a web screen, :class:`AreaFeed` subscribes to the event hub like a wall screen does (public audience:
-masked names only) and folds each event into :class:`display.board.AreaBoard` (one for the area's walls, one for
-its door screens). After each change every page gets the view of its layout (display/boardview.py, computed once
+masked names only) and folds each event into :class:`common.board.AreaBoard` (one for the area's walls, one for
+its door screens). After each change every page gets the view of its layout (common/boardview.py, computed once
 per layout and sent as the same text to every page that shares it). A ``call`` goes out first, as its own message,
 before the view: the page shows calls one by one, none dropped, and plays its clip in order when the screen
 speaks. Emergency notices (:class:`Overrides`) and playlists (caller/screens/playlist.py) go to the screens they
@@ -27,17 +27,17 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from caller.auth import Principal
+from caller.events import text_frame
+from caller.screens import playlist
 from caller.screens.clips import CallClips
 from caller.screens.media import MediaFile, MediaLibrary
 from caller.screens.pairing import Pairings
-from caller.screens import playlist
-from caller.events import text_frame
 from caller.store import AuditRow, ChangeRows
-from caller.wire import PUBLIC, CallData, BroadcastData
-from display.board import AreaBoard, DoctorCard
-from display.boardview import call_line, door_view, layout_view, wall_view
-from display.layout import ScreenLayout
-from caller.device_settings import DOOR_PANEL
+from common.board import AreaBoard, DoctorCard
+from common.boardview import call_line, door_view, layout_view, wall_view
+from common.device_settings import DOOR_PANEL
+from common.screen_layout import ScreenLayout
+from common.wire import PUBLIC, BroadcastData, CallData
 
 log = logging.getLogger("caller.screens")
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from caller.auth import AuthError, Principal, digest
 from caller.store import AuditRow, ChangeRows
-from refusal import Refusal
+from common.refusal import Refusal
 
 CODE_TTL_S = 600.0
 PENDING_MAX = 200  # codes waiting at once (each is a few bytes; the oldest goes first)

@@ -1,12 +1,13 @@
-"""The web screens' view of the board (display/boardview.py): the same board and layout rules as the Qt screens."""
+"""The web screens' view of the board (common/boardview.py): the same board and layout rules as the Qt screens."""
 from __future__ import annotations
 
 from datetime import timedelta
 
-from display.board import AreaBoard, DoctorCard
-from display.boardview import door_view, layout_view, wall_view
-from display.layout import ScreenLayout
 from display_events import NOON, broadcast, call, room, snapshot, visit
+
+from common.board import AreaBoard, DoctorCard
+from common.boardview import door_view, layout_view, wall_view
+from common.screen_layout import ScreenLayout
 
 
 def board_with_calls() -> AreaBoard:

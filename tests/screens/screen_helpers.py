@@ -5,8 +5,8 @@ from pathlib import Path
 
 import httpx
 
-from caller.client import CallerClient
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
+from client.http import CallerClient
 from demo.media import hospital_file, make_media  # noqa: F401 - the tests' media and hospital, as the demo's
 
 REPO = Path(__file__).resolve().parents[2]

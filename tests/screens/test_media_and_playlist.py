@@ -6,11 +6,11 @@ import json
 import subprocess
 
 import pytest
+from screen_helpers import hospital_file, make_media
 
-from caller.config import load_hospital
 from caller.screens import playlist
 from caller.screens.media import MediaLibrary
-from screen_helpers import hospital_file, make_media
+from common.config import load_hospital
 
 ITEMS = """
 [[media.items]]

@@ -10,12 +10,21 @@ import json
 from datetime import datetime
 
 import httpx
-from PySide6.QtCore import Qt
 import pytest
+from PySide6.QtCore import Qt
+from screen_helpers import (
+    ADMIN,
+    FULL_NAMES,
+    SCREENSHOTS,
+    expert_visit,
+    frames_of,
+    hospital_file,
+    make_media,
+    nurse,
+    pair,
+)
 
 from caller.testing import ManualClock, free_port, run_service, run_service_process
-from screen_helpers import (ADMIN, FULL_NAMES, SCREENSHOTS, expert_visit, frames_of, hospital_file,
-                                          make_media, nurse, pair)
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -1,9 +1,9 @@
-"""What a wall, door or window screen shows, as plain data: the board (display/board.py) laid out by the screen's
-layout (display/layout.py, display/legible.py), for screens that draw it themselves (the web screens at /screen/).
+"""What a wall, door or window screen shows, as plain data: the board (common/board.py) laid out by the screen's
+layout (common/screen_layout.py, common/legible.py), for screens that draw it themselves (the web screens at /screen/).
 
 Pure: no Qt, no I/O, no clock. The Qt screens and the web screens read the same board and the same layout, so a
 rule of what is listed where, and at what size, is kept in one place. Lines that must fit come as a list of
-choices, longest first (:func:`display.legible.patient_choices`): the page takes the first that fits at the
+choices, longest first (:func:`common.legible.patient_choices`): the page takes the first that fits at the
 legible size, as the Qt labels do.
 
 Names here are the board's, already masked (the board masks again whatever it is given).
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from display.board import AreaBoard, CallLine, RoomBoard
-from display.layout import ScreenLayout
-from display.legible import patient_choices
+from common.board import AreaBoard, CallLine, RoomBoard
+from common.legible import patient_choices
+from common.screen_layout import ScreenLayout
 
 PAUSED_ZH = "暂停接诊"
 NEXT_ZH = "请准备："
