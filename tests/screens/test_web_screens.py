@@ -320,7 +320,8 @@ def test_midnight_clears_yesterdays_calls(browser, tmp_path):
         page.wait_for_function("window.__screen.state.current === null", timeout=20000)
         page.evaluate("window.__views = []; window.__screen.onView = function (v) { window.__views.push(v); };")
         clock.set(datetime(2026, 11, 24, 0, 0, 5))  # the service's tick rolls the board to the new day
-        page.wait_for_function("window.__views.some(function (v) { return v.newest === null; })", timeout=15000)
+        page.wait_for_function("window.__views.some(function (v) { return v && v.kind === 'wall' && !v.newest; })",
+                               timeout=15000)
         # yesterday's call is gone from the call panel and the recent calls, and is not announced again
         assert page.evaluate("window.__screen.painted.length") == 1
         context.close()
