@@ -287,8 +287,12 @@ class Morning:
         later = check_morning(self.ledger, self.out, self.arrivals, self.kiosk_results, self.door_seen,
                               lambda visit_id: self._admin().visit_status(visit_id).get("state"))
         printed = sorted((self.out / "printed").rglob("*.png"))
+        web_shots: list[list[str]] = []  # the TV's screenshots are taken while the cockpit's are
+        web_thread = threading.Thread(target=lambda: web_shots.append(self._web_wall_screens()), name="web-wall")
+        web_thread.start()
         cockpit = self._cockpit_screens()
-        web_wall = self._web_wall_screens()
+        web_thread.join(120)
+        web_wall = web_shots[0] if web_shots else []
         summary = summarise(self.ledger, later_slots=later, arrivals=len(self.arrivals), wall_area="NK", artefacts={
             "screens": sorted(str(p.relative_to(self.out)) for p in (self.out / "screens").rglob("*.png")),
             "printed": [str(p.relative_to(self.out)) for p in printed],
