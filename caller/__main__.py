@@ -73,6 +73,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from caller.api.app import create_app
+    from caller.ops.http_protocol import HeaderDeadlineProtocol
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "caller", "records"):
@@ -92,7 +93,7 @@ def serve(args: argparse.Namespace) -> int:
             return 3
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
                 log_config=None, timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024,
-                loop="auto", http="auto", ws=os.environ.get("CALLER_WS_IMPL", "websockets-sansio"), ws_ping_interval=5.0, ws_ping_timeout=5.0, ws_per_message_deflate=False,
+                loop="auto", http=HeaderDeadlineProtocol, ws=os.environ.get("CALLER_WS_IMPL", "websockets-sansio"), ws_ping_interval=5.0, ws_ping_timeout=5.0, ws_per_message_deflate=False,
                 timeout_graceful_shutdown=3)
     return 0
 

@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Callable, Mapping
 
 from caller.store import Store
 from common.config import Device, HospitalConfig
@@ -38,6 +38,21 @@ class AuthError(Refusal):
         if self.retry_after:
             headers["Retry-After"] = str(self.retry_after)
         return headers
+
+
+def factor_locked() -> AuthError:
+    return AuthError("second_factor_locked",
+                     "为保护您的信息安全，手机号后4位输错次数过多，已暂停用此方式识别。请将身份证放在读卡区，"
+                     "或到服务台出示身份证由工作人员解锁，谢谢。",
+                     "Too many wrong second factors for this record: identify with your ID card on the reader, "
+                     "or ask at the service desk (staff lift the lock).", status=403)
+
+
+def device_suspended() -> AuthError:
+    return AuthError("device_suspended",
+                     "对不起，本自助机暂停服务，工作人员正在核查。请到其他自助机或人工窗口办理，谢谢。",
+                     "This kiosk is suspended while staff review it; please use another kiosk or the desk.",
+                     status=403)
 
 
 def unauthorized() -> AuthError:
@@ -119,68 +134,107 @@ class KioskSession:
     """The patient standing at one kiosk: who was identified there, and whom they may act for."""
 
     token_digest: str
+    device: str
     patients: set[int] = field(default_factory=set)
     cards: set[str] = field(default_factory=set)
     holder: int | None = None  # the patient identified in person; the others are whom they act for
-    opened: float = field(default_factory=time.monotonic)
-    last_used: float = field(default_factory=time.monotonic)
+    opened: float = field(default_factory=time.time)     # wall-clock seconds: the store keeps them across a restart
+    last_used: float = field(default_factory=time.time)
+    saved_use: float = 0.0                                # last_used as the store has it
 
     def alive(self, now: float, idle_s: float, max_s: float) -> bool:
         return now - self.last_used <= idle_s and now - self.opened <= max_s
 
 
+SESSION_SAVE_EVERY_S = 30.0  # how stale the store's "last used" of a session may get (an idle end comes that much later)
+
+
 class KioskSessions:
-    """Patient sessions of the kiosks, in memory (after a restart the patient identifies again).
+    """Patient sessions of the kiosks, kept in the store (hashed) so they outlive a restart and a takeover.
 
     The kiosk gets a session token when a patient is identified and sends it as ``X-Patient-Session``; a copied
-    kiosk device token alone reaches no patient's records. A session is bound to the kiosk's device token (a
-    session token sent with another device's token is nobody's). A kiosk holds at most
-    ``KIOSK_SESSIONS_KEPT`` sessions at once (the oldest is ended first); the kiosk ends its session when it
-    goes home.
+    kiosk device token alone reaches no patient's records. The raw token stays on the kiosk: the store keeps its
+    SHA-256. A session is bound to the kiosk's device token (a session token sent with another device's token is
+    nobody's). A kiosk holds at most ``KIOSK_SESSIONS_KEPT`` sessions at once (the oldest is ended first); the
+    kiosk ends its session when it goes home.
     """
 
-    def __init__(self, idle_s: float = KIOSK_SESSION_IDLE_S, max_s: float = KIOSK_SESSION_MAX_S):
+    def __init__(self, store: Store | None = None, idle_s: float = KIOSK_SESSION_IDLE_S,
+                 max_s: float = KIOSK_SESSION_MAX_S, clock: Callable[[], float] = time.time):
+        self.store = store
         self.idle_s, self.max_s = idle_s, max_s
+        self.clock = clock
         self._by_device: dict[str, dict[str, KioskSession]] = {}  # device -> token digest -> session
         self._lock = threading.Lock()
 
     def _live(self, device: str, token: str | None, now: float) -> KioskSession | None:
-        sessions = self._by_device.get(device, {})
-        for key, session in list(sessions.items()):
-            if not session.alive(now, self.idle_s, self.max_s):
-                del sessions[key]
-        return sessions.get(digest(token)) if token else None
+        sessions = self._by_device.setdefault(device, {})
+        ended = [key for key, session in sessions.items() if not session.alive(now, self.idle_s, self.max_s)]
+        for key in ended:
+            del sessions[key]
+        if ended and self.store is not None:
+            self.store.delete_kiosk_sessions(ended)
+        if not token:
+            return None
+        key = digest(token)
+        session = sessions.get(key)
+        if session is None and self.store is not None:  # opened before a restart, or by the service we took over from
+            row = self.store.kiosk_session(key)
+            if row is not None and row[0] == device:
+                _, holder, patients, cards, opened, last_used = row
+                found = KioskSession(key, device, set(patients), set(cards), holder, opened, last_used, last_used)
+                if found.alive(now, self.idle_s, self.max_s):
+                    sessions[key] = session = found
+        return session
+
+    def _save(self, session: KioskSession) -> None:
+        session.saved_use = session.last_used
+        if self.store is not None:
+            self.store.save_kiosk_session(session.token_digest, session.device, session.holder,
+                                          list(session.patients), list(session.cards), session.opened,
+                                          session.last_used)
 
     def current(self, device: str, token: str | None) -> KioskSession | None:
         """The kiosk's live session named by ``token`` (refreshes its idle timer)."""
         if not token:
             return None
         with self._lock:
-            now = time.monotonic()
+            now = self.clock()
             session = self._live(device, token, now)
             if session is not None:
                 session.last_used = now
+                if now - session.saved_use >= SESSION_SAVE_EVERY_S:
+                    self._save(session)
             return session
+
+    def is_new(self, device: str, token: str | None) -> bool:
+        """Would :meth:`open` with this token start a new session (none live under it)?"""
+        with self._lock:
+            return self._live(device, token, self.clock()) is None
 
     def open(self, device: str, token: str | None, patient_ids: set[int], card: str | None = None,
              holder: int | None = None) -> str:
         """Add patients (and a card read) to the live session named by ``token``, or start a new one; the first
         ``holder`` (the patient identified in person) stays the one who acts for the others."""
         with self._lock:
-            now = time.monotonic()
+            now = self.clock()
             session = self._live(device, token, now)
             if session is None:
                 token = secrets.token_urlsafe(24)
                 sessions = self._by_device.setdefault(device, {})
                 while len(sessions) >= KIOSK_SESSIONS_KEPT:
-                    del sessions[min(sessions, key=lambda k: sessions[k].last_used)]
-                session = sessions[digest(token)] = KioskSession(digest(token))
+                    oldest = min(sessions, key=lambda k: sessions[k].last_used)
+                    del sessions[oldest]
+                    if self.store is not None:
+                        self.store.delete_kiosk_sessions([oldest])
+                session = sessions[digest(token)] = KioskSession(digest(token), device, opened=now)
             session.last_used = now
             session.patients |= patient_ids
             if session.holder is None and holder is not None:
                 session.holder = holder
             if card:
                 session.cards.add(digest(card))
+            self._save(session)
             assert token is not None
             return token
 
@@ -189,7 +243,13 @@ class KioskSessions:
         if not token:
             return False
         with self._lock:
-            return self._by_device.get(device, {}).pop(digest(token), None) is not None
+            session = self._live(device, token, self.clock())
+            if session is None:
+                return False
+            self._by_device.get(device, {}).pop(session.token_digest, None)
+            if self.store is not None:
+                self.store.delete_kiosk_sessions([session.token_digest], older_than=self.clock() - self.max_s)
+            return True
 
 
 def cockpit_device() -> Principal:
@@ -252,7 +312,7 @@ class Authenticator:
         self._sessions: dict[str, Principal] = {}  # user token digest -> principal
         self._session_times: dict[str, list[float]] = {}  # digest -> [opened, last used] (monotonic)
         self.throttle = LoginThrottle()
-        self.kiosk_sessions = KioskSessions()
+        self.kiosk_sessions = KioskSessions(store)
 
     def resolve_headers(self, headers: Mapping[str, str]) -> Principal:
         """The principal of a request's headers: bearer token, plus a kiosk's patient session."""

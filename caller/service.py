@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from caller import views
 from caller.auth import Authenticator, Principal
+from caller.commands import COMMANDS
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, RoomState, RuleError, Visit
 from caller.events import EventHub
@@ -24,6 +25,7 @@ from caller.help import HelpCall
 from caller.notify.notifications import Notifications
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
+from caller.patient_guard import SECURITY_PART, PatientGuard
 from caller.pgstore import open_store
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store, dumps
 from caller.ticket_links import TicketLinks, load_or_create_secret
@@ -45,8 +47,6 @@ log = logging.getLogger("caller.service")
 ExtraWrites = Callable[[sqlite3.Connection, dict], None]
 
 # API command name -> engine method (the others have the same name)
-ENGINE_METHODS = {"missed": "mark_missed", "away": "send_away", "back": "back_from_away",
-                  "priority": "set_priority", "room_doctor": "set_room_doctor", "triage": "set_triage"}
 BROADCASTS_KEPT = 5
 STORED_VISITS_MAX = 100_000  # visit rows kept in memory for the rollups before older days are let go
 SUB_DEVICES_MAX = 16  # parts (printer, reader, scanner, ...) one device may report health for
@@ -107,6 +107,7 @@ class CallerService:
         self.store.clock = self.clock
         self._running = hold_service_lock(self.store.local_file) if self.store.local_file else None  # `caller restore` refuses while this is held
         self.auth = Authenticator(config, self.store)
+        self.guard = PatientGuard(self.store, config.security, alert=self.security_alert)  # second factors, sessions
         # One lock for the engine and the store: a plug-in that runs a command inside its own store
         # transaction takes them in the same order as the API does, so the two can never deadlock.
         self.lock = self.store.lock
@@ -151,6 +152,9 @@ class CallerService:
         state = self.store.load(since_day=since)
         # the visit rows as stored, by id: the cockpit's rollups take a visit's previous facts from here
         self._stored_visits = {v["id"]: v for v in state.visits if "id" in v}
+        self._stored_rooms = {r["room_id"]: r for r in state.rooms if "room_id" in r}
+        self._version = getattr(self, "_version", 0) + 1  # what was computed from the engine before is stale
+        self._whys: dict[str, tuple[tuple[int, int], dict[str, tuple[str, str]]]] = {}  # area -> (version, texts)
         engine = QueueEngine(self.config)
         engine.load(visits=[Visit.from_row(v) for v in state.visits],
                     rooms=[RoomState.from_row(r) for r in state.rooms],
@@ -215,6 +219,7 @@ class CallerService:
                 self.config, self.engine = old_config, old_engine
                 raise
             self.auth.reconfigure(new)
+            self.guard.limits = new.security
             self._area_ids = {a.id for a in new.areas}
             self._room_area = {r.id: a.id for a in new.areas for r in a.rooms}
             self._dept_area = {d.id: d.area for d in new.departments}
@@ -404,6 +409,7 @@ class CallerService:
 
     def _finish(self, item: Queued, done: "_Staged", later: bool) -> None:
         """After the commit: the command's answer, and its events to the screens."""
+        self._version += 1
         for dept in done.answered:
             self._unanswered.pop(dept, None)
         if done.events:
@@ -424,7 +430,7 @@ class CallerService:
         wait alert is unanswered (its time to response, with an audit row). Returns those departments."""
         ts = now.isoformat(timespec="milliseconds")
         if rows.rooms:
-            resumed = rollups.apply_rooms(conn, rows.rooms, ts, self._sessions())
+            resumed = rollups.apply_rooms(conn, rows.rooms, ts, self._sessions(), self._stored_rooms)
             for entry in rows.audit:
                 if entry.action == "resume_room" and entry.detail.get("room_id") in resumed:
                     entry.detail["paused_minutes"] = resumed[entry.detail["room_id"]]
@@ -497,10 +503,10 @@ class CallerService:
             args = {"visit_id": args["visit_id"], "before_visit_id": self._steps_ahead(args["visit_id"], args["steps"])}
         elif command == "move_up":
             args = {"visit_id": args["visit_id"], "before_visit_id": args.get("before")}
-        method = getattr(self.engine, ENGINE_METHODS.get(command, command), None)
-        if method is None:
+        spec = COMMANDS.get(command)
+        if spec is None or spec.engine is None:
             raise BadCommand("unknown_command", "对不起，不支持这个操作。", f"Unknown command {command!r}.")
-        return method(**args, now=now, actor=actor)
+        return spec.run(self.engine, args, now=now, actor=actor)
 
     def _register(self, body: Any, now: datetime, actor: str) -> Change:
         dept = self.config.department(body.department)
@@ -625,6 +631,16 @@ class CallerService:
     def visit_status(self, visit_id: str) -> dict:
         with self.lock:
             return views.visit_status(self, self.visit(visit_id), self.clock())
+
+    def why_here(self, visit: Visit) -> tuple[str, str]:
+        """The visit's "why here" texts (under the lock). Those of its whole area are computed in one pass and kept
+        until the next command or engine rebuild: a kiosk or phone asking for status after status costs O(1)."""
+        key = (id(self.engine), self._version)
+        known = self._whys.get(visit.area_id)
+        if known is None or known[0] != key:
+            known = self._whys[visit.area_id] = (key, self.engine.whys(visit.area_id))
+        found = known[1].get(visit.id)
+        return found if found is not None else self.engine.why_here(visit.id)
 
     def ticket_token(self, visit_id: str) -> str:
         """The token of the visit's public ticket page ``/t/<token>`` (see caller/ticket_links.py)."""
@@ -899,6 +915,15 @@ class CallerService:
             self.store.record_health(f"{who.device}/{part.device}", part.status, part.reason_zh, part.reason_en, {}, ts)
         self.check_device_alerts()
         return {"device": device, "status": body.status, "ts": ts, "heartbeat_s": self.config.device_health.heartbeat_s}
+
+    def security_alert(self, device: str, status: str, reason_zh: str, reason_en: str) -> None:
+        """A kiosk suspended or a patient's second factor locked there (or lifted): shown on the consoles as the
+        state of the kiosk's ``security`` part, through the device alerts they already show."""
+        ts = self.clock().isoformat(timespec="seconds")
+        if status != "ok":
+            self.note_seen(device)  # it is the one asking: alive
+        self.store.record_health(f"{device}/{SECURITY_PART}", status, reason_zh, reason_en, {}, ts)
+        self.check_device_alerts()
 
     def devices(self) -> list[dict]:
         """Every configured device and its reported parts, with the state to show (see common.device_health)."""

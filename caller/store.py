@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -32,9 +33,12 @@ from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
+from caller.dbfile import DbFile, look, what_changed
 from common.clock import HospitalClock
 from common.refusal import Refusal
 from common.sqldialect import has_table
+
+log = logging.getLogger("caller.store")
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per call
 
@@ -103,6 +107,9 @@ CREATE TABLE IF NOT EXISTS device_health (device TEXT PRIMARY KEY, status TEXT, 
 CREATE TABLE IF NOT EXISTS user_sessions (token TEXT PRIMARY KEY, username TEXT, device TEXT, ts TEXT);
 CREATE TABLE IF NOT EXISTS help_calls (id TEXT PRIMARY KEY, device TEXT, state TEXT, created_at TEXT, data TEXT);
 CREATE TABLE IF NOT EXISTS device_states (id INTEGER PRIMARY KEY, device TEXT, state TEXT, ts TEXT, detail TEXT);
+CREATE TABLE IF NOT EXISTS guard_locks (kind TEXT, key TEXT, ts TEXT, detail TEXT, PRIMARY KEY (kind, key));
+CREATE TABLE IF NOT EXISTS kiosk_sessions (token TEXT PRIMARY KEY, device TEXT, holder INTEGER, patients TEXT,
+                                           cards TEXT, opened REAL, last_used REAL);
 CREATE INDEX IF NOT EXISTS idx_visits_date_area ON visits (date, area);
 CREATE INDEX IF NOT EXISTS idx_events_area_seq ON events (area, seq);
 CREATE INDEX IF NOT EXISTS idx_audit_visit_id ON audit (visit_id);
@@ -115,6 +122,8 @@ CREATE INDEX IF NOT EXISTS idx_device_states_device ON device_states (device, id
 """
 # Columns added after a table first shipped: (table, column, type); added to older databases at start (both stores).
 MIGRATIONS = [("idempotency", "body_hash", "TEXT")]
+# guard_locks: a patient's second factor locked, or a kiosk suspended, until staff lift it (caller/patient_guard.py);
+# kiosk_sessions.token is the SHA-256 of a kiosk's patient-session token (the raw token stays on the kiosk);
 # user_sessions.token is the SHA-256 of the token; help_calls.data holds every step's time (created/acked/...);
 # device_states is the history of device health: a row each time a device or part goes down (fault / offline) or up.
 
@@ -134,6 +143,9 @@ _UPSERT_COUNTER = upsert("counters", ("key", "value"), ("key",))
 _UPSERT_IDEMPOTENCY = upsert("idempotency", ("key", "actor", "status", "response", "ts", "body_hash"), ("key",))
 _UPSERT_HEALTH = upsert("device_health", ("device", "status", "reason_zh", "reason_en", "detail", "ts"), ("device",))
 _UPSERT_HELP = upsert("help_calls", ("id", "device", "state", "created_at", "data"), ("id",))
+_UPSERT_LOCK = upsert("guard_locks", ("kind", "key", "ts", "detail"), ("kind", "key"))
+_UPSERT_KIOSK_SESSION = upsert("kiosk_sessions", ("token", "device", "holder", "patients", "cards", "opened", "last_used"),
+                               ("token",))
 _UPSERT_SESSION = upsert("user_sessions", ("token", "username", "device", "ts"), ("token",))
 
 
@@ -261,6 +273,8 @@ class GroupCommit:
             raise error
 
 
+CHECKPOINT_SETTLE_S = 2.0  # how long a changed file may wait for the checkpoint that explains it (caller/dbfile.py)
+CHECKPOINT_EVERY = 500  # commits between the store's own WAL checkpoints (SQLite's automatic ones are off)
 DURABLE_SYNCHRONOUS = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA; the store never runs below FULL
 
 
@@ -324,13 +338,14 @@ class Store:
     """
 
     dialect = "sqlite"
+    _file: DbFile | None = None  # the database file as this store last wrote it (None: in memory, or a server)
+    _commits = 0                 # commits since the store's last checkpoint
 
     def __init__(self, path: str | Path, synchronous: str = "FULL"):
         self.path = str(path)
         self.clock: Callable[[], datetime] = HospitalClock()  # the service sets its own (the hospital's zone)
         self.problem: StorageError | None = None  # why writes are refused right now (None: they are not)
         self._lock_file = None
-        self._identity: tuple[int, int] | None = None
         self._next_file_check = 0.0
         self._next_seq: int | None = None
         if self.path != ":memory:":
@@ -344,22 +359,82 @@ class Store:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={synchronous}")
         conn.execute("PRAGMA busy_timeout=5000")
+        if self.path != ":memory:":
+            # the main file is written only by checkpoints, and only the store's own (verify_file): so any other
+            # change of the file is someone else's (caller/dbfile.py)
+            conn.execute("PRAGMA wal_autocheckpoint=0")
         self._create_tables()
         self.read = ReadConnections(self.path, conn, self.lock)
         if self.path != ":memory:":
-            st = os.stat(self.path)
-            self._identity = (st.st_dev, st.st_ino)
+            self._checkpoint()
 
     # ------------------------------------------------------------------ integrity
+    def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the main file, then record the file as the store wrote it."""
+        with self.lock:
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self._commits = 0
+            self._file = look(self.path)
+
+    def verify_file(self) -> None:
+        """Notice a database file deleted, replaced or overwritten in place since the store last wrote it (then
+        :attr:`problem` says so for good: writes are refused until a restart), and run the store's checkpoint
+        when enough commits wait in the log. Cheap (one stat and a 100-byte read); call it from a timer, after a
+        failed write, or before a write."""
+        if self._file is None:
+            return
+        with self.lock:
+            if self.problem is not None and self.problem.code == "storage_unavailable":
+                return
+            now = look(self.path)
+            why = what_changed(self._file, now)
+            settle = time.monotonic() + CHECKPOINT_SETTLE_S
+            while why is not None and now is not None and time.monotonic() < settle:
+                # another connection's checkpoint in progress says so only when it ends: give it that long
+                time.sleep(0.02)
+                now = look(self.path)
+                why = what_changed(self._file, now)
+            if why is not None:
+                self.problem = storage_unavailable(why)
+            elif self._commits >= CHECKPOINT_EVERY and not self._depth:
+                self._checkpoint()
+            elif now != self._file:  # another SQLite connection checkpointed: the file as it is now is ours
+                self._file = now
+
+    def _overwritten(self) -> bool:
+        return (self._file is not None and self.problem is not None and self.problem.code == "storage_unavailable"
+                and "overwritten" in self.problem.message_en)
+
+    def _guard_overwritten_file(self) -> sqlite3.Connection | None:
+        """A file overwritten in place (a restore) must not get this store's log written over it at close: SQLite
+        checkpoints when the last connection closes, so a read-only connection stays open until after the writer
+        closed (a read-only connection never checkpoints)."""
+        if not self._overwritten():
+            return None
+        try:
+            guard = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+            guard.execute("PRAGMA schema_version").fetchone()
+            return guard
+        except sqlite3.Error as exc:
+            log.error("the overwritten database %s could not be guarded at close: %s", self.path, exc)
+            return None
+
+    def _set_aside_log(self) -> None:
+        """Keep the log of the file that was overwritten beside it under another name, so that the next start
+        does not apply it to the restored file."""
+        stamp = self.clock().strftime("%Y%m%d-%H%M%S")
+        for suffix in ("-wal", "-shm"):
+            old = Path(self.path + suffix)
+            if old.exists():
+                new = Path(f"{self.path}{suffix}.not-applied-{stamp}")
+                os.replace(old, new)
+                log.error("the database %s was overwritten while the service ran; its log is kept as %s, "
+                          "not applied", self.path, new)
+
     def check_writable(self) -> None:
-        """StorageError when the file is gone or replaced (for good) or the disk was full at the last write."""
-        if self._identity is not None:
-            try:
-                st = os.stat(self.path)
-                if (st.st_dev, st.st_ino) != self._identity:
-                    self.problem = storage_unavailable("replaced by another file")
-            except FileNotFoundError:
-                self.problem = storage_unavailable("deleted")
+        """StorageError when the file is gone, replaced or overwritten (for good) or the disk was full at the last
+        write."""
+        self.verify_file()
         if self.problem is not None and self.problem.code == "storage_unavailable":
             raise self.problem
 
@@ -377,7 +452,7 @@ class Store:
 
     def note_failure(self, exc: BaseException) -> None:
         """A write failed: remember a full disk (health says so); raise it as a StorageError."""
-        if self._identity is not None:
+        if self._file is not None:
             try:
                 self.check_writable()  # the file may be the reason
             except StorageError as gone:
@@ -412,7 +487,11 @@ class Store:
     def close(self) -> None:
         self.read.close()
         with self.lock:
+            guard = self._guard_overwritten_file()
             self.conn.close()
+            if guard is not None:
+                guard.close()
+                self._set_aside_log()
         if self._lock_file is not None:
             self._lock_file.close()  # releases the lock
             self._lock_file = None
@@ -453,6 +532,7 @@ class Store:
                     self._rollback()
                     self.note_failure(exc)
                     raise
+                self._commits += 1
                 self.note_success()
 
     driver_error: type[Exception] = sqlite3.Error
@@ -707,6 +787,42 @@ class Store:
     def delete_session(self, token: str) -> bool:
         with self.transaction() as conn:
             return conn.execute("DELETE FROM user_sessions WHERE token = ?", (token,)).rowcount > 0
+
+    # ------------------------------------------------------------ guard locks and kiosk patient sessions
+    def guard_locks(self) -> list[tuple[str, str, str, dict]]:
+        """(kind, key, since, detail) of every lock staff have not lifted yet."""
+        with self.read() as conn:
+            rows = conn.execute("SELECT kind, key, ts, detail FROM guard_locks ORDER BY ts").fetchall()
+        return [(r[0], r[1], r[2], json.loads(r[3] or "{}")) for r in rows]
+
+    def save_guard_lock(self, conn: Any, kind: str, key: str, ts: str, detail: dict) -> None:
+        conn.execute(_UPSERT_LOCK, (kind, key, ts, dumps(detail)))
+
+    def delete_guard_lock(self, conn: Any, kind: str, key: str) -> bool:
+        return conn.execute("DELETE FROM guard_locks WHERE kind = ? AND key = ?", (kind, key)).rowcount > 0
+
+    def save_kiosk_session(self, token: str, device: str, holder: int | None, patients: list[int], cards: list[str],
+                           opened: float, last_used: float) -> None:
+        with self.transaction() as conn:
+            conn.execute(_UPSERT_KIOSK_SESSION, (token, device, holder, dumps(sorted(patients)), dumps(sorted(cards)),
+                                                 opened, last_used))
+
+    def kiosk_session(self, token: str) -> tuple[str, int | None, list[int], list[str], float, float] | None:
+        """(device, holder, patients, cards, opened, last used) of a kiosk patient session (token: its digest)."""
+        with self.read() as conn:
+            row = conn.execute("SELECT device, holder, patients, cards, opened, last_used FROM kiosk_sessions "
+                               "WHERE token = ?", (token,)).fetchone()
+        if row is None:
+            return None
+        return (row[0], row[1], json.loads(row[2]), json.loads(row[3]), float(row[4]), float(row[5]))
+
+    def delete_kiosk_sessions(self, tokens: list[str], older_than: float | None = None) -> None:
+        """End these sessions, and (``older_than``, wall-clock seconds) every session last used before then."""
+        with self.transaction() as conn:
+            if tokens:
+                conn.executemany("DELETE FROM kiosk_sessions WHERE token = ?", [(t,) for t in tokens])
+            if older_than is not None:
+                conn.execute("DELETE FROM kiosk_sessions WHERE last_used < ?", (older_than,))
 
     def session(self, token: str) -> tuple[str, str] | None:
         """(username, device) of a logged-in console user token."""

@@ -51,12 +51,13 @@ def run_service(config: str | Path | HospitalConfig = DEMO_CONFIG, db_path: str 
     import uvicorn
 
     from caller.api.app import create_app
+    from caller.ops.http_protocol import HeaderDeadlineProtocol
 
     cfg = config if isinstance(config, HospitalConfig) else load_hospital(config)
     app = create_app(cfg, db_path, clock=clock, records=records,
                      config_path=None if isinstance(config, HospitalConfig) else config)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False, ws=ws, lifespan="on",
+                                           access_log=False, ws=ws, lifespan="on", http=HeaderDeadlineProtocol,
                                            ws_per_message_deflate=False))
     thread = threading.Thread(target=server.run, name="caller-service", daemon=True)
     thread.start()

@@ -92,7 +92,7 @@ def visit_status(service: "CallerService", visit: Visit, now: datetime,
                 "estimate_min": shown.low if queued else 0, "estimate_max": shown.high if queued else 0,
                 "ticket_token": service.ticket_links.token(visit)})
     if queued and why:  # "why here", short, for the kiosk, the ticket page and the phone
-        out["why_zh"], out["why_en"] = service.engine.why_here(visit.id)
+        out["why_zh"], out["why_en"] = service.why_here(visit)
     return out
 
 

@@ -110,6 +110,8 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.area_combo = QComboBox()
         self.room_combo = QComboBox()
         self.link_label = QLabel()
+        self.his_label = QLabel()  # the hospital's HIS: its link and backlog (hidden with local records)
+        self.his_label.hide()
         for area in self._my_areas():
             self.area_combo.addItem(area["name"], area["id"])
         self.area_combo.setCurrentIndex(max(0, self.area_combo.findData(self.area_id)))
@@ -122,6 +124,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         top.addWidget(self.area_combo)
         top.addWidget(QLabel("诊室"))
         top.addWidget(self.room_combo)
+        top.addWidget(self.his_label)
         top.addWidget(self.link_label)
 
         self.alert_label = QLabel()
@@ -186,7 +189,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             action.setShortcut(QKeySequence(spec.shortcut))
             action.setShortcutContext(Qt.WindowShortcut)
             action.setToolTip(spec.tip)
-            action.triggered.connect(getattr(self, f"do_{spec.key}"))
+            action.triggered.connect(lambda _checked=False, run=spec.run: run(self))
             self.addAction(action)
             self.actions_by_key[spec.key] = action
             button = QPushButton(f"{spec.label}  {spec.key_text}")
@@ -265,6 +268,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.runner.submit("alerts", self.client.wait_alerts)
         self.runner.submit("devices", self.client.devices)
         self.runner.submit("help_calls", self.client.open_help_calls, self.area_id)
+        self.runner.submit("his", self.client.request, "GET", "/records/his/status")
         self.sync_clock()
 
     def sync_clock(self) -> None:
@@ -520,6 +524,27 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self._show_help()  # how long each call has waited
         self.sync_clock()
         self.runner.submit("devices", self.client.devices)
+        self.runner.submit("his", self.client.request, "GET", "/records/his/status")
+
+    def show_his(self, status: dict[str, Any]) -> None:
+        """The HIS link in the top bar: normal, or away with its backlog, oldest message and errors."""
+        if status.get("driver", "local") == "local":
+            self.his_label.hide()
+            return
+        backlog = status.get("backlog") or {}
+        waiting = int(backlog.get("waiting") or 0)
+        errors = sum(int(n) for n in (status.get("errors") or {}).values())
+        if status.get("away"):
+            oldest = str(backlog.get("oldest_waiting") or "")[11:16]
+            text = f"HIS 连接中断：待发 {waiting} 条" + (f"（最早 {oldest}）" if oldest else "") + f"，错误 {errors}"
+            style = "background: #c1121f; color: white; font-weight: bold; padding: 4px;"
+        else:
+            text = f"HIS 正常：待发 {waiting} 条，错误 {errors}"
+            style = "color: #1b5e20; padding: 4px;"
+        self.his_label.setText(text)
+        self.his_label.setToolTip(str(status.get("last_error") or ""))
+        self.his_label.setStyleSheet(style)
+        self.his_label.show()
 
     # ------------------------------------------------------------------ answers
     @Slot(str, object)
@@ -542,6 +567,9 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             self.runner.submit("devices", self.client.devices)
             return
         if tag == "heartbeat":
+            return
+        if tag == "his":
+            self.show_his(result or {})
             return
         if tag == "help_calls":
             for call in result or []:
@@ -582,7 +610,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
     def _on_failed(self, tag: str, error: CallerError) -> None:
         if error.code in ("unreachable", "standby"):  # standby: a takeover is under way
             self.set_online(False)
-        if tag in ("alerts", "devices", "clock", "clock_report", "help_calls", "heartbeat"):
+        if tag in ("alerts", "devices", "clock", "clock_report", "help_calls", "heartbeat", "his"):
             return
         self.statusBar().showMessage(error.message_zh, 15000)
         anchor = (self.help_bar if tag.startswith("help") else self.screen_pairing if tag == "pair_screen"

@@ -103,16 +103,22 @@ def apply_visits(conn: Any, visits: list[tuple[str, str, str, str, dict]], extra
             add(conn, day_of(data), changes)
 
 
-def apply_rooms(conn: Any, rooms: dict[str, dict], ts: str, sessions: list) -> dict[str, dict[str, float]]:
+def apply_rooms(conn: Any, rooms: dict[str, dict], ts: str, sessions: list,
+                stored: dict[str, dict] | None = None) -> dict[str, dict[str, float]]:
     """Before a command's room rows are written: a room that pauses keeps since when (`paused_at` in its stored
     row); a room that opens again adds its paused minutes within opening hours to the day's rollups (room
-    utilisation leaves them out). Returns the paused minutes per day of each room that opened again."""
+    utilisation leaves them out). Returns the paused minutes per day of each room that opened again.
+    `stored`: the rows as last written, kept in memory by the caller (as for :func:`apply_visits`)."""
     from cockpit import sources
 
     resumed: dict[str, dict[str, float]] = {}
     for room_id, data in rooms.items():
-        old_row = conn.execute("SELECT data FROM rooms WHERE id = ?", (room_id,)).fetchone()
-        old = json.loads(old_row[0]) if old_row else {}
+        old = stored.get(room_id) if stored is not None else None
+        if old is None:
+            old_row = conn.execute("SELECT data FROM rooms WHERE id = ?", (room_id,)).fetchone()
+            old = json.loads(old_row[0]) if old_row else {}
+        if stored is not None:
+            stored[room_id] = data
         if data.get("paused"):
             data["paused_at"] = old.get("paused_at") if old.get("paused") and old.get("paused_at") else ts
         elif old.get("paused") and old.get("paused_at"):

@@ -317,6 +317,21 @@ class MediaConfig(_Model):
     items: list[MediaItem] = Field(default_factory=list)
 
 
+class SecurityConfig(_Model):
+    """Caps on what one kiosk token or one ticket link can do (docs/security.md)."""
+
+    kiosk_sessions_per_minute: int = Field(default=10, ge=1, le=1000, description="patient sessions one kiosk may "
+                                           "open in 60 s; more suspends the kiosk until staff reinstate it")
+    second_factor_tries: int = Field(default=5, ge=1, le=100, description="wrong second factors for one patient "
+                                     "before that patient's second factor is locked (staff unlock)")
+    kiosk_second_factor_tries: int = Field(default=10, ge=1, le=1000, description="wrong second factors at one "
+                                           "kiosk within an hour before the kiosk is suspended")
+    ticket_link_connections: int = Field(default=5, ge=1, le=100, description="live connections one ticket link "
+                                         "may hold (more: 503 with Retry-After)")
+    phone_connections: int = Field(default=300, ge=1, le=20000, description="live connections of all ticket links "
+                                   "together (more: 503 with Retry-After)")
+
+
 class HospitalConfig(_Model):
     hospital: HospitalInfo
     rules: QueueRules
@@ -333,6 +348,7 @@ class HospitalConfig(_Model):
     cockpit: CockpitConfig = CockpitConfig()
     notify: NotifySettings = NotifySettings()
     media: MediaConfig = MediaConfig()
+    security: SecurityConfig = SecurityConfig()
     his: HisSettings = HisSettings()  # records from the service itself or the hospital's HIS (docs/his.md)
 
     @model_validator(mode="after")

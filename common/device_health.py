@@ -62,4 +62,4 @@ def alert_data(device: str, name: str, part: str | None, view: HealthView, activ
 
 
 PART_ZH = {"printer": "打印机", "idcard": "身份证读卡器", "scanner": "扫码器", "payment": "支付", "speech": "语音",
-           "clock": "时钟"}
+           "clock": "时钟", "security": "安全"}

@@ -10,7 +10,10 @@ privacy specification):
 - spoken names are the surname + 某某 where a surname can be told (compound surnames included); a one-character
   name, a name with a separator or in Latin letters is spoken as 患者.
 - resident ID numbers keep the first 6 and the last 4 characters, other documents the first 1 and last 2 with at
-  least half masked; phones the first 3 and last 4; medical cards the prefix and the last 3.
+  least half masked; phones the first 3 only (their last four digits are a second factor); medical cards the
+  prefix and the last 3.
+- a mask hides what it hides from every answer at once: a masked resident ID number is never sent beside the
+  birth date (its hidden digits), and the phone's last four digits appear nowhere.
 
 Pure functions, no I/O, no imports from the rest of the project, so that any package may use them.
 """
@@ -152,13 +155,15 @@ def mask_id_number(number: str | None) -> str:
 
 
 def mask_phone(phone: str | None) -> str:
-    """``13812345678`` -> ``138****5678``; other numbers keep at most the first 3 and last 4, half masked."""
+    """``13812345678`` -> ``138********``: the first 3 digits only. The last four digits of the phone on record
+    are the second factor of a patient session (a typed ID or card number), so no screen, slip or answer shows
+    them, not even in part; other numbers keep at most the first 3, at least half masked."""
     phone = (phone or "").strip()
     if not phone:
         return ""
     if _MOBILE.match(phone):
-        return phone[:3] + "****" + phone[-4:]
-    return _mask_keep(phone, 3, 4)
+        return phone[:3] + "*" * 8
+    return _mask_keep(phone, 3, 0)
 
 
 def mask_card_number(card: str | None) -> str:

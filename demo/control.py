@@ -35,10 +35,10 @@ class ControlWindow(QWidget):
         self.patients = QComboBox()
         for appt in appointments:
             self.patients.addItem(f"预约 {appt.start}-{appt.end} {appt.patient.name} {appt.patient.medical_card_no}",
-                                  appt.patient.medical_card_no)
+                                  appt.patient.card_code)
         for patient in known[:30]:
             extra = "（有待缴费）" if patient.has_bill else "（有报告）" if patient.has_report else ""
-            self.patients.addItem(f"老患者 {patient.name} {patient.medical_card_no}{extra}", patient.medical_card_no)
+            self.patients.addItem(f"老患者 {patient.name} {patient.medical_card_no}{extra}", patient.card_code)
         row = QHBoxLayout()
         row.addWidget(QLabel("就诊卡："))
         row.addWidget(self.patients, 1)

@@ -11,13 +11,14 @@ from PySide6.QtCore import QEventLoop, QTimer
 
 from common.clock import HospitalClock
 from demo.script import APPOINTMENT, BILLS, NEW, PAPER_OUT, PAYMENT_TIMEOUT, REPORTS, RETURNING, Arrival
+from records.cardcode import card_qr_text
 
 PHONE = "13812345678"
 
 
-def medical_card_qr(number: str) -> str:
-    """The text of the QR code printed on a medical card (就诊卡)."""
-    return f"MC:{number}"
+def medical_card_qr(code: str) -> str:
+    """The text of the QR code printed on a medical card (就诊卡): its card code, not the card number."""
+    return card_qr_text(code)
 
 
 class KioskStuck(Exception):
@@ -94,9 +95,8 @@ class KioskPatient:
             return self.wait(next_screen)
         assert arrival.known is not None or arrival.appointment is not None
         known = arrival.known or arrival.appointment.patient
-        # the medical card's QR code under the scanner; the card QR says "MC:<number>" (a bare MC26000123 is
-        # not recognised as a medical card by the scanner's classifier)
-        self.rig.scanner.scan(medical_card_qr(known.medical_card_no))
+        # the medical card's QR code under the scanner: "MC:<card code>" (records/cardcode.py)
+        self.rig.scanner.scan(medical_card_qr(known.card_code))
         return self.wait(next_screen)
 
     def pay_on_phone(self) -> None:

@@ -77,12 +77,12 @@ def arrive_over_lan(arrival: Arrival, kiosk: CallerClient, triage: CallerClient,
         reg = register_today(kiosk, provider, created["patient"]["patient_id"], arrival.department)
     elif arrival.kind == RETURNING:
         assert arrival.known is not None
-        who = {"medical_card_no": arrival.known.medical_card_no}
+        who = {"card_code": arrival.known.card_code}
         found = identify(kiosk, who)
         reg = register_today(kiosk, provider, found["patient"]["patient_id"], arrival.department)
     elif arrival.kind == APPOINTMENT:
         assert arrival.appointment is not None
-        who = {"medical_card_no": arrival.appointment.patient.medical_card_no}
+        who = {"card_code": arrival.appointment.patient.card_code}
         identify(kiosk, who)
         reg = kiosk.request("POST", f"{R}/registrations/{arrival.appointment.registration_id}/check-in",
                             json_body={"idempotency_key": new_idempotency_key()})

@@ -14,6 +14,7 @@ from typing import Any
 from client.http import CallerClient, CallerError
 from common.clock import ServiceClock
 from hardware.health import DeviceHealth, Health
+from kiosk.his import HisCalls
 from kiosk.models import (
     Appointment,
     Bill,
@@ -65,7 +66,7 @@ def age_text(birth: str | None, today: date) -> str:
     return f"{months}个月" if months >= 1 else f"{max(0, (today - born).days)}天"
 
 
-class Backend(PlatformCalls):
+class Backend(PlatformCalls, HisCalls):
     """``Backend(base_url, token)``; ``payment_provider`` (hardware.payment) charges scanned payment codes."""
 
     def __init__(self, base_url: str, token: str, payment_provider: Any = None, timeout: float = 5.0) -> None:
@@ -167,15 +168,19 @@ class Backend(PlatformCalls):
                        relation=view.get("relation") or "", family=tuple(Backend._patient(m) for m in family or ()))
 
     def identify(self, id_number: str | None = None, medical_card_no: str | None = None, *,
-                 card_name: str | None = None, phone_last4: str | None = None) -> Patient | None:
+                 card_code: str | None = None, card_name: str | None = None,
+                 phone_last4: str | None = None) -> Patient | None:
         """The patient, or None when there is no record. Opens the kiosk's patient session at the service.
 
-        A typed ID number (no ``card_name`` from the reader) needs ``phone_last4``; without it (or with wrong
-        digits) this raises CallerError("second_factor_required") and the service reveals nothing.
+        ``card_code``: what a medical card's QR code carries (proof by itself when it is a card code; the number of
+        an older card needs the phone digits too). A typed ID number (no ``card_name`` from the reader) needs
+        ``phone_last4``; without it (or with wrong digits) this raises CallerError("second_factor_required") and
+        the service reveals nothing.
         """
         self._fresh_session()
         found = self._post(f"{R}/patients/identify", {"id_number": id_number, "medical_card_no": medical_card_no,
-                                                       "card_name": card_name, "phone_last4": phone_last4})
+                                                       "card_code": card_code, "card_name": card_name,
+                                                       "phone_last4": phone_last4})
         self._keep_session(found)
         if found.get("second_factor_required"):
             raise CallerError("second_factor_required", found.get("message_zh", ""), found.get("message_en", ""), status=200)

@@ -202,7 +202,7 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
         ("payment", lambda: PaymentScreen(k, 5000, "weixin://wxpay/bizpayurl?pr=demo", 120, nothing, "挂号费")),
         ("ticket", lambda: TicketScreen(k, d["ticket"], True, nothing)),
         ("ticket_not_printed", lambda: TicketScreen(k, d["ticket"], False, nothing, reprint_code="R12")),
-        ("ticket_remind", lambda: TicketScreen(k, d["ticket"], True, nothing, remind=nothing, phone="138****5678")),
+        ("ticket_remind", lambda: TicketScreen(k, d["ticket"], True, nothing, remind=nothing, phone="138********")),
         ("message", lambda: MessageScreen(k, "对不起，支付没有成功", "本次没有扣费，挂号没有办理。请换一种支付方式重新支付。",
                                           [("重新支付", nothing), ("返回首页", nothing)], error=True)),
         ("appointments", lambda: AppointmentsScreen(k, d["appointments"], nothing)),

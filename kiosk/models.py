@@ -15,7 +15,7 @@ class Patient:
     medical_card_no: str = ""
     relation: str = ""  # a family member's relation to the patient at the kiosk (子女, 父母, ...)
     family: tuple["Patient", ...] = ()  # whom this patient may act for (为家人办理), from the service
-    phone_masked: str = ""  # the phone on record as the service shows it (138****5678)
+    phone_masked: str = ""  # the phone on record as the service shows it (138********)
 
 
 @dataclass(frozen=True)

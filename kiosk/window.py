@@ -40,6 +40,7 @@ class KioskWindow(QWidget):
         self.devices = devices
         self.settings = settings or KioskSettings()
         self.runner = Runner(self)
+        self.his = None  # kiosk.his.HisStatus: the HIS away -> the home screen says what still works
         self.session = Session()
         self.elderly = False
         self.history: list[ScreenFactory] = []
@@ -280,8 +281,22 @@ class KioskWindow(QWidget):
             self.warning.show()
 
     def check_clock(self) -> None:
-        """Set the shown clock by the service's, in the background; a drifting clock becomes a device warning."""
+        """Set the shown clock by the service's, in the background; a drifting clock becomes a device warning.
+        Also asks whether the hospital's HIS answers (the home screen says what works while it does not)."""
         self.runner.run(self.backend.check_clock, self.devices.note_clock, lambda _e: None, busy=False)
+        self.check_his()
+
+    def check_his(self) -> None:
+        self.runner.run(self.backend.his_status, self._his_seen, lambda _e: None, busy=False)
+
+    def _his_seen(self, status) -> None:
+        changed = (self.his is not None and self.his.away) != status.away
+        self.his = status
+        if changed and self.current is not None and self.current.name == "home":
+            from kiosk.screens.home import HomeScreen
+
+            self.history = []
+            self.show_screen(lambda: HomeScreen(self))
 
     def _update_clock(self) -> None:
         now = self.backend.clock()  # the service's time, in the hospital's zone

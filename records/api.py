@@ -130,16 +130,21 @@ def scope_body(principal: Any, body: Any) -> Any:
 
 
 def open_session(request: Request, principal: Any, result: dict, card: str | None = None) -> dict:
-    """After an identification at a kiosk: the patient session (token in ``session_token``)."""
+    """After an identification at a kiosk: the patient session (token in ``session_token``). A kiosk opening
+    sessions faster than a lobby could is suspended (caller/patient_guard.py)."""
     ids = {int(i) for i in result.pop("proven_ids", [])}
+    result.pop("factor_patient_id", None)
     if principal.role != "kiosk":
         return result
 
     if not ids and not card:
         return result
     holder = (result.get("patient") or {}).get("patient_id") if result.get("found", True) else None
-    token = request.app.state.service.auth.kiosk_sessions.open(
-        principal.device, request.headers.get(SESSION_HEADER), ids, card, holder=holder)
+    service = request.app.state.service
+    sessions, presented = service.auth.kiosk_sessions, request.headers.get(SESSION_HEADER)
+    if sessions.is_new(principal.device, presented):
+        service.guard.session_opened(principal.device)
+    token = sessions.open(principal.device, presented, ids, card, holder=holder)
     result["session_token"] = token
     return result
 
@@ -153,9 +158,29 @@ def prices(request: Request, category: str | None = None) -> dict:
 # -- patients ----------------------------------------------------------------------------------------------------
 @router.post("/patients/identify", summary="Identify by ID number or medical card number")
 def identify(body: Identify, request: Request, principal: Any = Depends(who)) -> dict:
+    """At a kiosk a wrong second factor counts against the patient and the kiosk; a locked patient's second
+    factor is refused even when right (caller/patient_guard.py)."""
     result = backend(request).identify(body, trusted=principal.role != "kiosk")
+    tried = result.get("factor_patient_id")
+    if principal.role == "kiosk" and tried is not None:
+        guard = request.app.state.service.guard
+        if body.phone_last4:  # a locked record opens only with the card on the reader (or at the desk)
+            guard.check_patient(int(tried))
+        if result.get("second_factor_required"):
+            guard.factor_failed(principal.device, int(tried))
+        else:
+            guard.factor_passed(int(tried))
     card = body.id_number if body.card_name and not result.get("second_factor_required") else None
     return open_session(request, principal, result, card)
+
+
+@router.post("/patients/{patient_id}/unlock", summary="Staff lift a patient's second-factor lock (audited)")
+def unlock(patient_id: int, request: Request, principal: Any = Depends(who)) -> dict:
+    require(principal, {"console"}, user=True)
+    if not request.app.state.service.guard.lift("patient", str(patient_id), principal.user or "", principal.device):
+        raise RecordsError("not_locked", "该患者的识别没有被锁定。", "This patient's second factor is not locked.",
+                           status=404)
+    return {"patient_id": patient_id, "locked": False}
 
 
 @router.post("/patients", summary="Create a patient record (建档); a second create returns the existing record")
@@ -180,7 +205,8 @@ def get_patient(patient_id: int, request: Request, principal: Any = Depends(who)
 
 @router.post("/patients/{patient_id}/proxies", summary="Add a family member who may act for the patient (家属代办)")
 def add_proxy(patient_id: int, body: Proxy, request: Request, principal: Any = Depends(who)) -> dict:
-    """Staff add proxies; a kiosk only when both people's ID cards were read in this session."""
+    """Staff add (or confirm) proxies for good; a kiosk only when both people's ID cards were read in this
+    session, and then for this kiosk and today only, until staff confirm it at the desk."""
     if principal.role == "kiosk":
         for_patient(principal, patient_id)
         from caller.auth import digest
@@ -190,6 +216,7 @@ def add_proxy(patient_id: int, body: Proxy, request: Request, principal: Any = D
             raise RecordsError("cards_required", "添加代办家属需要在本机依次读取患者本人和家属的身份证，或请到服务台办理，谢谢。",
                                "Adding a family proxy at a kiosk needs both people's ID cards read here; "
                                "or ask at the service desk.", status=403)
+        return backend(request).add_proxy(patient_id, body, at_kiosk=principal.device)
     return backend(request).add_proxy(patient_id, body)
 
 

@@ -76,7 +76,7 @@ def current_actor() -> Actor:
 
 
 def scrub(value: Any) -> Any:
-    """The value with every ID number and mobile number inside masked (110101********803X, 138****5678)."""
+    """The value with every ID number and mobile number inside masked (110101********803X, 138********)."""
     if isinstance(value, str):
         value = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0).upper()), value)
         return _PHONE.sub(lambda m: mask_phone(m.group(0)), value)

@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS rec_patients (
     medical_card_no TEXT UNIQUE,
     source TEXT NOT NULL,
     proxies TEXT NOT NULL DEFAULT '[]',
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    card_code TEXT
 );
 CREATE TABLE IF NOT EXISTS rec_sessions (
     id INTEGER PRIMARY KEY,
@@ -200,7 +201,9 @@ CREATE TABLE IF NOT EXISTS rec_proxies (
     id_number TEXT,
     name TEXT NOT NULL,
     relation TEXT NOT NULL,
-    phone TEXT
+    phone TEXT,
+    kiosk TEXT,
+    day TEXT
 );
 CREATE INDEX IF NOT EXISTS rec_proxies_id_number ON rec_proxies (id_number);
 CREATE INDEX IF NOT EXISTS rec_proxies_patient ON rec_proxies (patient_id);
@@ -224,6 +227,33 @@ CREATE TABLE IF NOT EXISTS rec_reminder_optin (
     PRIMARY KEY (patient_id, channel)
 );
 """
+
+
+# Columns added after a table first shipped: (table, column, type); added to older databases at start. A proxy added
+# at a kiosk from two card reads names that kiosk and day (valid there and then only, until staff confirm it).
+MIGRATIONS = [("rec_patients", "card_code", "TEXT"), ("rec_proxies", "kiosk", "TEXT"), ("rec_proxies", "day", "TEXT")]
+INDEXES = "CREATE UNIQUE INDEX IF NOT EXISTS rec_patients_card_code ON rec_patients (card_code);"
+
+
+def migrate_columns(conn: Any, dialect: str) -> None:
+    """Add the columns of MIGRATIONS that an older database lacks, and the indexes on them."""
+    for table, column, kind in MIGRATIONS:
+        if dialect == "sqlite":
+            if column not in [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        else:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+    conn.executescript(INDEXES)
+
+
+def backfill_card_codes(conn: Any) -> None:
+    """Records made before card codes existed get one (their cards' QR codes still carry the number, which now
+    needs a second factor; a card printed from now on carries the code)."""
+    from records.cardcode import new_card_code
+
+    missing = [r[0] for r in conn.execute("SELECT id FROM rec_patients WHERE card_code IS NULL").fetchall()]
+    if missing:
+        conn.executemany("UPDATE rec_patients SET card_code = ? WHERE id = ?", [(new_card_code(), i) for i in missing])
 
 
 def migrate_proxies(conn: sqlite3.Connection) -> None:
@@ -307,10 +337,16 @@ class RecordsDB:
         with self.lock:
             if self.dialect == "sqlite":  # (sqlite3's executescript commits first: never inside a transaction)
                 conn.executescript(SCHEMA + AUDIT_TABLE + ROLLUP_SCHEMA)  # audit, rollups: made here when records runs alone
+                migrate_columns(conn, "sqlite")
                 migrate_proxies(conn)
+                conn.execute("BEGIN IMMEDIATE")
+                backfill_card_codes(conn)
+                conn.execute("COMMIT")
             else:
                 with self.store.transaction() as writer:
                     writer.executescript(SCHEMA + AUDIT_TABLE + ROLLUP_SCHEMA)
+                    migrate_columns(writer, "postgresql")
+                    backfill_card_codes(writer)
 
     @classmethod
     def on_store(cls, store: Any) -> "RecordsDB":

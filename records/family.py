@@ -8,11 +8,12 @@ from datetime import date
 from typing import Any
 
 from common.privacy import mask_id_number, mask_name
+from records.cardcode import new_card_code
 from records.core import RecordsCore, iso
 from records.errors import RecordsError, bad_request
 from records.ids import birth_date_from_id, check_id_number, gender_from_id
 from records.models import FamilyMemberCreate
-from records.patients import Patients
+from records.patients import Patients, valid_proxy
 
 
 def _no_guardian_id() -> RecordsError:
@@ -66,10 +67,10 @@ class Family:
                         "proven_ids": [existing["id"]],
                         "message_zh": "您的家人已有就诊档案，无需重复建档。", "message_en": "Your family member already has a record."}
             member_id = conn.execute(
-                "INSERT INTO rec_patients (id_number, id_kind, name, gender, birth_date, phone, source, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'family', ?) RETURNING id",
+                "INSERT INTO rec_patients (id_number, id_kind, name, gender, birth_date, phone, source, created_at,"
+                " card_code) VALUES (?, ?, ?, ?, ?, ?, 'family', ?, ?) RETURNING id",
                 (fields["id_number"], "resident" if fields["id_number"] else None, fields["name"], fields["gender"],
-                 fields["birth_date"], guardian.get("phone"), iso(self.core.now()))).fetchone()[0]
+                 fields["birth_date"], guardian.get("phone"), iso(self.core.now()), new_card_code())).fetchone()[0]
             self.patients._save_proxies(conn, member_id, [{"id_number": guardian["id_number"], "name": guardian["name"],
                                                   "relation": body.relation, "phone": guardian.get("phone")}])
             self.core.remember_key(conn, body.idempotency_key, "create_family_member", {"id": member_id, "returning": False})
@@ -105,9 +106,10 @@ class Family:
             row = self.patients.row(rc, guardian_id)
             if not row.get("id_number"):
                 return []
+            where, params = valid_proxy(self.core)
             ids = [r["patient_id"] for r in rc.execute(
-                "SELECT DISTINCT patient_id FROM rec_proxies WHERE id_number = ? AND patient_id <> ? ORDER BY patient_id",
-                (row["id_number"], guardian_id))]
+                f"SELECT DISTINCT patient_id FROM rec_proxies WHERE id_number = ? AND patient_id <> ? AND {where} "
+                "ORDER BY patient_id", (row["id_number"], guardian_id, *params))]
             return [self._family_view(rc, i, row["id_number"]) for i in ids]
 
     def _family_view(self, conn: Any, patient_id: int, guardian_number: str) -> dict[str, Any]:

@@ -76,11 +76,14 @@ class Identify(_Body):
     record, or (card read) the name the ID card gives. Without it no name is revealed."""
 
     id_number: str | None = Field(default=None, max_length=18)
-    medical_card_no: str | None = Field(default=None, max_length=40)
+    card_code: str | None = Field(default=None, max_length=40,
+                                  description="what a medical card's QR code carries (MC:<code>): proof by itself")
+    medical_card_no: str | None = Field(default=None, max_length=40,
+                                        description="the printed card number: needs phone_last4 at a kiosk")
     card_name: str | None = Field(default=None, min_length=1, max_length=60,
                                   description="the name the ID card reader gave (a card was read)")
     phone_last4: str | None = Field(default=None, pattern=r"^[0-9]{4}$",
-                                    description="second factor for a typed ID number")
+                                    description="second factor for a typed ID number or card number")
 
 
 class HoldRequest(_Body):

@@ -7,6 +7,8 @@ import secrets
 from typing import Any
 
 from common.privacy import mask_id_number, mask_name, mask_phone
+from records.audit import current_actor
+from records.cardcode import card_qr_text, new_card_code
 from records.core import RecordsCore, iso
 from records.db import RowConn
 from records.errors import RecordsError, bad_request, not_found
@@ -16,20 +18,23 @@ from records.models import Identify, PatientCreate, Proxy
 
 def patient_view(row: dict[str, Any], proxies: list[dict[str, Any]]) -> dict[str, Any]:
     """What a kiosk is shown of a patient (with the family members who may act for them, from rec_proxies):
-    never the full ID number, never the photo."""
+    never the ID number, not even masked (its hidden digits are the birth date shown here), never the photo,
+    and the phone without its last four digits (they are the second factor). ``card_qr``: the text of the medical
+    card's QR code (records/cardcode.py), to print on the patient's slip."""
     return {
         "patient_id": row["id"],
         "name": row["name"],
         "name_masked": mask_name(row["name"]),
         "gender": row.get("gender"),
         "birth_date": row.get("birth_date"),
-        "id_number_masked": mask_id_number(row.get("id_number") or ""),
         "medical_card_no": row.get("medical_card_no"),
+        "card_qr": card_qr_text(row["card_code"]) if row.get("card_code") else None,
         "phone_masked": mask_phone(row.get("phone") or "") if row.get("phone") else None,
         "has_photo": row.get("photo") is not None,
         "source": row["source"],
         "proxies": [
-            {"name": p["name"], "relation": p["relation"], "phone_masked": mask_phone(p["phone"]) if p.get("phone") else None}
+            {"name": p["name"], "relation": p["relation"], "phone_masked": mask_phone(p["phone"]) if p.get("phone") else None,
+             "confirmed": not p.get("kiosk")}
             for p in proxies
         ],
         "created_at": row["created_at"],
@@ -49,6 +54,12 @@ def _check_phone(phone: str | None) -> str:
     return digits
 
 
+def valid_proxy(core: RecordsCore) -> tuple[str, tuple[str, str]]:
+    """SQL (on rec_proxies) and its parameters: the proxies that count for the current actor now. One added at a
+    kiosk from two card reads counts at that kiosk on that day only, until staff confirm it at the desk."""
+    return "(kiosk IS NULL OR (kiosk = ? AND day = ?))", (current_actor().device, core.now().date().isoformat())
+
+
 class Patients:
     """Create, identify and read patient records."""
 
@@ -65,7 +76,7 @@ class Patients:
     @staticmethod
     def _proxies(conn: RowConn, patient_id: int) -> list[dict[str, Any]]:
         return [dict(r) for r in conn.execute(
-            "SELECT name, relation, phone, id_number FROM rec_proxies WHERE patient_id = ? ORDER BY id", (patient_id,))]
+            "SELECT name, relation, phone, id_number, kiosk FROM rec_proxies WHERE patient_id = ? ORDER BY id", (patient_id,))]
 
     def _patient_view(self, conn: RowConn, patient_id: int) -> dict[str, Any]:
         return patient_view(self.row(conn, patient_id), self._proxies(conn, patient_id))
@@ -75,12 +86,18 @@ class Patients:
             return self._patient_view(rc, patient_id)
 
     def identify(self, body: Identify, trusted: bool = True) -> dict[str, Any]:
-        """By ID number or medical card number: the patient, or new_patient; plus patients this person may act for.
+        """By ID number, medical card code or number: the patient, or new_patient; plus patients this person may
+        act for.
 
         ``trusted`` (staff at a desk): the number alone is enough. At a kiosk a typed ID number must come with
-        the card's name (a card was read) or the last 4 digits of the phone on record; otherwise the answer
-        says a second factor is needed and reveals nothing. ``proven_ids``: whom the session may act for.
+        the card's name (a card was read) or the last 4 digits of the phone on record; a medical card's code
+        (its QR, records/cardcode.py) is proof by itself, its printed number is not: it needs the phone digits
+        too. Otherwise the answer says a second factor is needed and reveals nothing. ``proven_ids``: whom the
+        session may act for; ``factor_patient_id``: the record whose second factor was tried (right or wrong),
+        for the caller's throttle.
         """
+        factor_tried = bool(body.phone_last4 or body.card_name)
+        acting_for: list[dict[str, Any]] = []
         if body.id_number:
             number = check_id_number(body.id_number)
             with self.core.db.reading() as rc:
@@ -88,35 +105,46 @@ class Patients:
                 row = dict(row) if row else None
                 proven = trusted or self._second_factor(row, body) or (row is None and bool(body.card_name))
                 view = self._patient_view(rc, row["id"]) if row else None
-                acting_for = [self._patient_view(rc, r["patient_id"]) for r in rc.execute(
-                    "SELECT DISTINCT patient_id FROM rec_proxies WHERE id_number = ?", (number,)).fetchall()] if proven else []
-        elif body.medical_card_no:
+                if proven:
+                    where, params = valid_proxy(self.core)
+                    acting_for = [self._patient_view(rc, r["patient_id"]) for r in rc.execute(
+                        f"SELECT DISTINCT patient_id FROM rec_proxies WHERE id_number = ? AND {where}",
+                        (number, *params)).fetchall()]
+            by = "id_number"
+        elif body.card_code or body.medical_card_no:
+            code = (body.card_code or "").strip().upper()
             with self.core.db.reading() as rc:
-                row = rc.execute("SELECT * FROM rec_patients WHERE medical_card_no = ?",
-                                 (body.medical_card_no.strip(),)).fetchone()
+                row = rc.execute("SELECT * FROM rec_patients WHERE card_code = ?", (code,)).fetchone() if code else None
+                proven = row is not None
+                if row is None:  # a card number (typed, or the QR of a card printed before card codes)
+                    number = (body.medical_card_no or body.card_code or "").strip()
+                    row = rc.execute("SELECT * FROM rec_patients WHERE medical_card_no = ?", (number,)).fetchone()
+                    proven = trusted or self._second_factor(dict(row) if row else None, body)
+                else:
+                    factor_tried = False
                 row = dict(row) if row else None
                 view = self._patient_view(rc, row["id"]) if row else None
-            proven, acting_for = True, []
+            by = "medical_card_code" if proven and row and not factor_tried and code else "medical_card"
         else:
             raise bad_request("missing_identity", "请放置身份证、扫描就诊卡二维码，或输入身份证号码。", "Place an ID card, scan a medical card QR code, or type an ID number.")
+        factor_patient = row["id"] if row is not None and factor_tried and not trusted else None
         if row is not None and not proven:
             self.core.audit_read("identify_second_factor_missing", patient_id=row["id"],
-                            by="id_number_wrong_factor" if (body.phone_last4 or body.card_name) else "id_number")
+                                 by=f"{by}_wrong_factor" if factor_tried else by)
             return {"found": False, "new_patient": False, "patient": None, "acting_for": [],
-                    "second_factor_required": True, "proven_ids": [],
+                    "second_factor_required": True, "proven_ids": [], "factor_patient_id": factor_patient,
                     "message_zh": "为保护您的隐私，请输入您登记的手机号码后4位，或将身份证放在读卡区，谢谢。",
                     "message_en": "To protect your privacy, type the last 4 digits of your phone number on record, "
                                   "or place your ID card on the reader."}
         if row is not None:
-            self.core.audit_read("patient_recognised", patient_id=row["id"],
-                            by="id_number" if body.id_number else "medical_card")
+            self.core.audit_read("patient_recognised", patient_id=row["id"], by=by)
         proven_ids = ([row["id"]] if row is not None else []) + [p["patient_id"] for p in acting_for]
         if row is None:
             return {"found": False, "new_patient": True, "patient": None, "acting_for": acting_for,
-                    "second_factor_required": False, "proven_ids": proven_ids,
+                    "second_factor_required": False, "proven_ids": proven_ids, "factor_patient_id": None,
                     "message_zh": "您好，您还没有就诊档案，请先建档。", "message_en": "You have no patient record yet; please create one."}
         return {"found": True, "new_patient": False, "patient": view, "acting_for": acting_for,
-                "second_factor_required": False, "proven_ids": proven_ids,
+                "second_factor_required": False, "proven_ids": proven_ids, "factor_patient_id": factor_patient,
                 "message_zh": f"您好，{mask_name(row['name'])}，欢迎回来。", "message_en": "Welcome back."}
 
     @staticmethod
@@ -124,7 +152,7 @@ class Patients:
         """The card's name matches the record, or the last 4 digits of the phone on record do."""
         if row is None:
             return False
-        if body.card_name and body.card_name.strip() == (row.get("name") or ""):
+        if body.card_name and body.id_number and body.card_name.strip() == (row.get("name") or ""):
             return True
         phone = row.get("phone") or ""
         return bool(body.phone_last4 and len(phone) >= 4 and secrets.compare_digest(phone[-4:], body.phone_last4))
@@ -181,6 +209,7 @@ class Patients:
                         "message_zh": "您好，您已有就诊档案，无需重复建档。", "message_en": "You already have a record."}
             proxies = fields.pop("proxies")
             fields["created_at"] = iso(self.core.now())
+            fields["card_code"] = new_card_code()
             columns = ", ".join(fields)
             marks = ", ".join("?" for _ in fields)
             patient_id = conn.execute(f"INSERT INTO rec_patients ({columns}) VALUES ({marks}) RETURNING id",
@@ -199,23 +228,33 @@ class Patients:
             return fields.get("name") == row.get("name")
         return bool(fields.get("phone")) and fields.get("phone") == row.get("phone")
 
-    def add_proxy(self, patient_id: int, proxy: Proxy) -> dict[str, Any]:
+    def add_proxy(self, patient_id: int, proxy: Proxy, at_kiosk: str | None = None) -> dict[str, Any]:
+        """Staff add (or confirm) a family proxy for good. ``at_kiosk``: added at that kiosk from two card reads;
+        it counts there, today, until staff confirm it (a confirmed one is never downgraded)."""
         entry = self._proxy_entry(proxy)
+        if at_kiosk:
+            entry["kiosk"], entry["day"] = at_kiosk, self.core.now().date().isoformat()
         with self.core.db.transaction() as conn:
             self.row(conn, patient_id)
             if entry.get("id_number"):  # the same person again replaces the earlier entry
+                if at_kiosk and conn.execute("SELECT 1 FROM rec_proxies WHERE patient_id = ? AND id_number = ? AND "
+                                             "kiosk IS NULL", (patient_id, entry["id_number"])).fetchone():
+                    return self._patient_view(conn, patient_id)
                 conn.execute("DELETE FROM rec_proxies WHERE patient_id = ? AND id_number = ?", (patient_id, entry["id_number"]))
             self._save_proxies(conn, patient_id, [entry])
             count = len(self._proxies(conn, patient_id))
             self.core.audit(conn, "proxy_added", before=str(count - 1), after=str(count), patient_id=patient_id,
                        proxy_name_masked=mask_name(entry["name"]), relation=entry["relation"],
-                       proxy_id_number_masked=mask_id_number(entry.get("id_number") or ""))
+                       proxy_id_number_masked=mask_id_number(entry.get("id_number") or ""),
+                       until="confirmed" if not at_kiosk else f"{entry['day']}@{at_kiosk}")
             return self._patient_view(conn, patient_id)
 
     @staticmethod
     def _save_proxies(conn: RowConn, patient_id: int, entries: list[dict[str, Any]]) -> None:
-        conn.executemany("INSERT INTO rec_proxies (patient_id, id_number, name, relation, phone) VALUES (?, ?, ?, ?, ?)",
-                         [(patient_id, e.get("id_number"), e["name"], e["relation"], e.get("phone")) for e in entries])
+        conn.executemany("INSERT INTO rec_proxies (patient_id, id_number, name, relation, phone, kiosk, day) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         [(patient_id, e.get("id_number"), e["name"], e["relation"], e.get("phone"), e.get("kiosk"),
+                           e.get("day")) for e in entries])
 
     def check_proxy(self, conn: RowConn, patient_id: int, proxy_id_number: str | None) -> str | None:
         """The proxy's name when proxy_id_number may act for the patient; None when the patient acts."""
@@ -225,8 +264,9 @@ class Patients:
         row = self.row(conn, patient_id)
         if row.get("id_number") == number:
             return None
-        proxy = conn.execute("SELECT name FROM rec_proxies WHERE patient_id = ? AND id_number = ? LIMIT 1",
-                             (patient_id, number)).fetchone()
+        where, params = valid_proxy(self.core)
+        proxy = conn.execute(f"SELECT name FROM rec_proxies WHERE patient_id = ? AND id_number = ? AND {where} LIMIT 1",
+                             (patient_id, number, *params)).fetchone()
         if proxy is not None:
             return proxy["name"]
         raise RecordsError("proxy_not_allowed", "对不起，该患者档案中没有登记您为代办家属，请到服务台办理代办登记。",

@@ -36,7 +36,7 @@ from http.cookies import CookieError, SimpleCookie
 from fastapi import FastAPI
 
 from caller.api.errors import refusal_response
-from caller.auth import AuthError, Principal
+from caller.auth import AuthError, Principal, device_suspended
 
 log = logging.getLogger("caller.access")
 
@@ -109,6 +109,8 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("GET", f"{V1}/stats/summary"): {CONSOLE},
     ("POST", f"{V1}/devices/health"): DEVICES,
     ("GET", f"{V1}/devices"): {CONSOLE},
+    ("GET", f"{V1}/devices/locks"): {STAFF},                          # suspended kiosks, locked second factors
+    ("POST", f"{V1}/devices/{{device_id}}/reinstate"): {STAFF},       # staff reviewed a suspended kiosk
     ("POST", f"{V1}/help"): {KIOSK},
     ("POST", f"{V1}/admin/reload"): {ADMIN},  # re-read the hospital file (docs/operations.md)
     ("GET", f"{V1}/help"): {CONSOLE},                               # the open calls of the console's area
@@ -130,6 +132,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("GET", f"{V1}/records/patients/{{patient_id}}"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/patients/{{patient_id}}/proxies"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/patients/{{patient_id}}/family"): {PATIENT, STAFF},
+    ("POST", f"{V1}/records/patients/{{patient_id}}/unlock"): {STAFF},  # lift a second-factor lock
     ("GET", f"{V1}/records/patients/{{patient_id}}/reminders"): {PATIENT, STAFF},        # appointment reminders
     ("POST", f"{V1}/records/patients/{{patient_id}}/reminders"): {PATIENT, STAFF},
     ("DELETE", f"{V1}/records/patients/{{patient_id}}/reminders/{{channel}}"): {PATIENT, STAFF},
@@ -157,6 +160,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     # 医保 settlement, e-health cards, e-invoices (docs/his.md): identifying by a platform's QR opens the patient
     # session like a card read; claims and invoices are the session patient's only
     ("GET", f"{V1}/records/insurance/status"): {KIOSK, CONSOLE},
+    ("GET", f"{V1}/records/his/status"): {KIOSK, CONSOLE},
     ("POST", f"{V1}/records/insurance/identify"): {KIOSK, STAFF},
     ("POST", f"{V1}/records/ehealth/identify"): {KIOSK, STAFF},
     ("POST", f"{V1}/records/insurance/claims"): {PATIENT, STAFF},
@@ -198,6 +202,10 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("GET", "/cockpit/export/pdca.csv"): {MANAGER},
     ("POST", "/cockpit/api/simulate"): {MANAGER},  # also needs the X-Cockpit header (checked by the handler)
 }.items()}
+
+
+# what a suspended kiosk (caller/patient_guard.py) may still do: report its health (so the consoles see it is up)
+WHILE_SUSPENDED = frozenset({("POST", "/api/v1/devices/health")})
 
 
 def kinds_of(who: Principal) -> frozenset[str]:
@@ -354,6 +362,8 @@ class AccessGuard:
                     who = service.auth.resolve_headers(headers)
                 if not allowed(rule, who):
                     raise refusal(rule, who)
+                if who.role == "kiosk" and key not in WHILE_SUSPENDED and service.guard.suspended(who.device):
+                    raise device_suspended()
                 scope["caller.principal"] = who
         except AuthError as exc:
             await _refuse_http(scope, receive, send, exc)

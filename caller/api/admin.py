@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from caller.api.deps import principal, require, service_of
+from caller.api.errors import ApiError
 from caller.api.models import HealthBody, LoginBody
 from caller.auth import Principal
 
@@ -102,6 +103,21 @@ def summary(request: Request, who: Principal = Depends(principal)) -> dict:  # a
 @router.post("/devices/health", summary="A device reports its health")
 async def report_health(body: HealthBody, request: Request, who: Principal = Depends(principal)) -> dict:
     return service_of(request).record_health(who, body)
+
+
+@router.get("/devices/locks", summary="Suspended kiosks and locked second factors, for staff to review")
+def guard_locks(request: Request, who: Principal = Depends(principal)) -> list[dict]:
+    require(who, {"console"}, user=True)
+    return service_of(request).guard.locks()
+
+
+@router.post("/devices/{device_id}/reinstate", summary="Staff reviewed a suspended kiosk: it serves again (audited)")
+def reinstate(device_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
+    require(who, {"console"}, user=True)
+    service = service_of(request)
+    if not service.guard.lift("kiosk", device_id, who.user or "", who.device):
+        raise ApiError("not_suspended", "该自助机没有被暂停。", "This kiosk is not suspended.", status=404)
+    return {"device": device_id, "suspended": False}
 
 
 @router.get("/devices", summary="Last health report of every device")

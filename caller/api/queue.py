@@ -23,11 +23,10 @@ from caller.api.models import (
     TriageBody,
 )
 from caller.auth import Principal
+from caller.commands import COMMANDS, FRONT, STAFF, Command
 
 router = APIRouter(tags=["queue"])
 
-STAFF = {"console"}
-FRONT = {"console", "kiosk"}
 
 
 async def _visit_command(request: Request, who: Principal, visit_id: str, command: str,
@@ -38,6 +37,22 @@ async def _visit_command(request: Request, who: Principal, visit_id: str, comman
 
 
 # ---------------------------------------------------------------------------------- commands
+def _one_visit_route(command: Command):
+    """The handler of a command that takes nothing but the visit: who may send it, then the service runs it."""
+
+    async def handler(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
+        return json_response(await _visit_command(request, who, visit_id, command.name, set(command.roles)))
+
+    handler.__name__ = handler.__qualname__ = command.name
+    return handler
+
+
+for _command in COMMANDS.values():  # check-in, call-again, start, finish, missed, recall, away, back, cancel
+    if _command.path is not None:
+        router.add_api_route(_command.path, _one_visit_route(_command), methods=["POST"], summary=_command.summary,
+                             name=_command.name)
+
+
 @router.post("/visits", summary="Register a visit and issue its ticket (idempotent)")
 async def register(body: RegisterBody, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
@@ -68,51 +83,11 @@ def refuse_server_fields(body: RegisterBody, who: Principal) -> None:
 
 
 
-@router.post("/visits/{visit_id}/check-in", summary="Check a visit in (签到)")
-async def check_in(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(await _visit_command(request, who, visit_id, "check_in", FRONT))
-
-
 @router.post("/rooms/{room_id}/call-next", summary="Call the next visit to a room")
 async def call_next(room_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, STAFF, service.area_of_room(room_id), user=True)
     return json_response(await service.submit("call_next", who, room_id=room_id))
-
-
-@router.post("/visits/{visit_id}/call-again", summary="Call again (重呼)")
-async def call_again(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(await _visit_command(request, who, visit_id, "call_again"))
-
-
-@router.post("/visits/{visit_id}/start", summary="The patient came in: start the consultation")
-async def start(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(await _visit_command(request, who, visit_id, "start"))
-
-
-@router.post("/visits/{visit_id}/finish", summary="Finish the consultation")
-async def finish(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(await _visit_command(request, who, visit_id, "finish"))
-
-
-@router.post("/visits/{visit_id}/missed", summary="Mark missed (过号)")
-async def missed(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(await _visit_command(request, who, visit_id, "missed"))
-
-
-@router.post("/visits/{visit_id}/recall", summary="Recall a missed or returned visit (召回)")
-async def recall(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(await _visit_command(request, who, visit_id, "recall"))
-
-
-@router.post("/visits/{visit_id}/away", summary="Sent to exams/labs (检查中)")
-async def away(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(await _visit_command(request, who, visit_id, "away"))
-
-
-@router.post("/visits/{visit_id}/back", summary="Back from exams (re-enters the queue as a recall)")
-async def back(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(await _visit_command(request, who, visit_id, "back"))
 
 
 @router.post("/visits/{visit_id}/move-up", summary="Move a waiting visit forward")
@@ -162,11 +137,6 @@ async def call_visit(visit_id: str, body: CallVisitBody, request: Request, who: 
 async def dispatch(visit_id: str, body: DispatchBody, request: Request, who: Principal = Depends(principal)) -> Response:
     require(who, STAFF, service_of(request).area_of_room(body.room), user=True)
     return json_response(await _visit_command(request, who, visit_id, "dispatch", room_id=body.room))
-
-
-@router.post("/visits/{visit_id}/cancel", summary="Cancel the visit (弃号)")
-async def cancel(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    return json_response(await _visit_command(request, who, visit_id, "cancel"))
 
 
 @router.post("/rooms/{room_id}/pause", summary="Pause a room (停诊)")

@@ -127,12 +127,28 @@ async def ticket_status(token: str, request: Request) -> Response:
                     headers={**NO_STORE, **_peer_origin(request)})
 
 
+BUSY_RETRY_S = 30  # a phone refused for too many connections tries again this much later (Retry-After)
+
+
+def _busy(why: str) -> Response:
+    """503 with Retry-After: the phone page backs off (ticket.js), and the service keeps its file descriptors."""
+    body = {"error": {"code": "too_many_connections", "message_zh": "对不起，连接过多，请稍候刷新页面，谢谢。",
+                      "message_en": f"Too many live connections ({why}); try again later."}}
+    return Response(json.dumps(body, ensure_ascii=False), status_code=503, media_type="application/json",
+                    headers={**NO_STORE, "Retry-After": str(BUSY_RETRY_S)})
+
+
 @router.get("/t/{token}/events", summary="Phone ticket page: live status (Server-Sent Events)")
 async def ticket_events(token: str, request: Request) -> Response:
     visit_id = _visit_id(request, token)
     if visit_id is None:
         return _not_found()
     feed = request.app.state.ticket_feed
+    limits = request.app.state.service.config.security  # one link, and every phone together (docs/security.md)
+    if len(feed.pages.get(visit_id, ())) >= limits.ticket_link_connections:
+        return _busy("this ticket link")
+    if feed.page_count() >= limits.phone_connections:
+        return _busy("all ticket links")
     page, first = feed.open(visit_id)  # a page resuming (Last-Event-ID) gets the current status: it is whole
 
     async def stream():

@@ -10,7 +10,7 @@ import dataclasses
 from datetime import datetime, time
 
 from caller.engine import fairness, ordering
-from caller.engine.model import BadCommand, Change, RuleError, Visit, VisitState
+from caller.engine.model import QUEUED, STATE_CHANGES, BadCommand, Change, RuleError, Visit, VisitState
 from caller.engine.placement import EnginePlacement
 from caller.engine.state import QUEUE_STATES, _not_found
 from common.queue_rules import NUMBER_KINDS
@@ -206,67 +206,61 @@ class QueueEngine(EnginePlacement):
 
     def start(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """The patient came in: called (or waiting in the room) -> in service."""
-        visit = self._visit(visit_id)
-        self._allow(visit, "start")
-        with self._command(actor, now) as tx:
-            before = self._set_state(visit, S.in_service, tx)
-            visit.started_at = now
-            tx.record(visit, "start", before, {"room_id": visit.room_id})
-            tx.queue_changed(visit.area_id, "start", visit.id)
-            return tx.change(visit)
+        return self._move("start", visit_id, actor=actor, now=now)
 
     def finish(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """就诊结束: in service -> done; its duration feeds the rolling median."""
-        visit = self._visit(visit_id)
-        self._allow(visit, "finish")
-        with self._command(actor, now) as tx:
-            before = self._set_state(visit, S.done, tx)
-            visit.finished_at = now
-            self._record_duration(visit)
-            tx.record(visit, "finish", before, {"room_id": visit.room_id})
-            tx.queue_changed(visit.area_id, "finish", visit.id)
-            return tx.change(visit)
+        return self._move("finish", visit_id, actor=actor, now=now)
 
     def mark_missed(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """过号: only after the visit was called K times (missed_after_calls)."""
+        return self._move("mark_missed", visit_id, actor=actor, now=now)
+
+    def recall(self, visit_id: str, *, actor: str, now: datetime) -> Change:
+        """召回 a missed visit: placed by the recall rule."""
+        return self._move("recall", visit_id, actor=actor, now=now)
+
+    def send_away(self, visit_id: str, *, actor: str, now: datetime) -> Change:
+        """检查中: the patient goes to exams/labs and leaves the queue until back."""
+        return self._move("send_away", visit_id, actor=actor, now=now)
+
+    def back_from_away(self, visit_id: str, *, actor: str, now: datetime) -> Change:
+        """Back from exams: waits again, placed by the recall rule."""
+        return self._move("back_from_away", visit_id, actor=actor, now=now)
+
+    def _move(self, command: str, visit_id: str, *, actor: str, now: datetime) -> Change:
+        """One visit moves along its row of STATE_CHANGES: into the row's one end state, or (a row ending in the
+        queue) back into the queue by the recall rule. The row's ``action`` is audited and published."""
+        change = STATE_CHANGES[command]
         visit = self._visit(visit_id)
-        self._allow(visit, "mark_missed")
+        self._allow(visit, command)
+        if command == "mark_missed":
+            self._called_enough(visit)
+        with self._command(actor, now) as tx:
+            if change.end == QUEUED:
+                self._return_recalled(visit, change.action, tx)
+                return tx.change(visit)
+            (target,) = change.end
+            before = self._set_state(visit, target, tx)
+            detail = {"room_id": visit.room_id}
+            if target == S.in_service:
+                visit.started_at = now
+            elif target == S.done:
+                visit.finished_at = now
+                self._record_duration(visit)
+            elif target == S.missed:
+                detail["call_count"] = visit.call_count
+            tx.record(visit, change.action, before, detail)
+            tx.queue_changed(visit.area_id, change.action, visit.id)
+            return tx.change(visit)
+
+    def _called_enough(self, visit: Visit) -> None:
+        """过号 only after missed_after_calls calls (RuleError not_called_enough otherwise)."""
         needed = self._rules(visit).missed_after_calls
         if visit.call_count < needed:
             more = needed - visit.call_count
             raise RuleError("not_called_enough", f"请再呼叫 {more} 次后再过号",
                             f"Call {more} more time(s) before marking missed ({needed} calls needed)")
-        with self._command(actor, now) as tx:
-            before = self._set_state(visit, S.missed, tx)
-            tx.record(visit, "missed", before, {"room_id": visit.room_id, "call_count": visit.call_count})
-            tx.queue_changed(visit.area_id, "missed", visit.id)
-            return tx.change(visit)
-
-    def recall(self, visit_id: str, *, actor: str, now: datetime) -> Change:
-        """召回 a missed visit: placed by the recall rule."""
-        visit = self._visit(visit_id)
-        self._allow(visit, "recall")
-        with self._command(actor, now) as tx:
-            self._return_recalled(visit, "recall", tx)
-            return tx.change(visit)
-
-    def send_away(self, visit_id: str, *, actor: str, now: datetime) -> Change:
-        """检查中: the patient goes to exams/labs and leaves the queue until back."""
-        visit = self._visit(visit_id)
-        self._allow(visit, "send_away")
-        with self._command(actor, now) as tx:
-            before = self._set_state(visit, S.away, tx)
-            tx.record(visit, "away", before, {"room_id": visit.room_id})
-            tx.queue_changed(visit.area_id, "away", visit.id)
-            return tx.change(visit)
-
-    def back_from_away(self, visit_id: str, *, actor: str, now: datetime) -> Change:
-        """Back from exams: waits again, placed by the recall rule."""
-        visit = self._visit(visit_id)
-        self._allow(visit, "back_from_away")
-        with self._command(actor, now) as tx:
-            self._return_recalled(visit, "back", tx)
-            return tx.change(visit)
 
     def move_up(self, visit_id: str, before_visit_id: str | None = None, *, actor: str, now: datetime) -> Change:
         """队列调整: move a waiting visit forward, before `before_visit_id` (None: to the head).

@@ -43,6 +43,7 @@ class StateChange:
     end: frozenset[VisitState]
     name_zh: str
     name_en: str
+    action: str = ""  # a plain move (QueueEngine._move): its audit action and queue event; "" for the others
 
 
 _S = VisitState
@@ -54,13 +55,14 @@ STATE_CHANGES: dict[str, StateChange] = {
     "check_in": StateChange(frozenset({_S.registered}), QUEUED, "签到", "check in"),
     "call_visit": StateChange(QUEUED, frozenset({_S.called}), "呼叫此号", "call this visit"),
     "call_again": StateChange(frozenset({_S.called}), frozenset({_S.called}), "重呼", "call again"),
-    "start": StateChange(frozenset({_S.called, _S.room_waiting}), frozenset({_S.in_service}), "开始就诊", "start"),
-    "finish": StateChange(frozenset({_S.in_service}), frozenset({_S.done}), "结束就诊", "finish"),
-    "mark_missed": StateChange(frozenset({_S.called}), frozenset({_S.missed}), "过号", "mark missed"),
-    "recall": StateChange(frozenset({_S.missed}), QUEUED, "召回", "recall"),
+    "start": StateChange(frozenset({_S.called, _S.room_waiting}), frozenset({_S.in_service}), "开始就诊", "start",
+                         "start"),
+    "finish": StateChange(frozenset({_S.in_service}), frozenset({_S.done}), "结束就诊", "finish", "finish"),
+    "mark_missed": StateChange(frozenset({_S.called}), frozenset({_S.missed}), "过号", "mark missed", "missed"),
+    "recall": StateChange(frozenset({_S.missed}), QUEUED, "召回", "recall", "recall"),
     "send_away": StateChange(frozenset({_S.waiting, _S.room_waiting, _S.called, _S.in_service}),
-                             frozenset({_S.away}), "去检查", "send away"),
-    "back_from_away": StateChange(frozenset({_S.away}), QUEUED, "检查回来", "come back"),
+                             frozenset({_S.away}), "去检查", "send away", "away"),
+    "back_from_away": StateChange(frozenset({_S.away}), QUEUED, "检查回来", "come back", "back"),
     "move_up": StateChange(QUEUED, QUEUED, "调整队列", "move up"),
     "set_priority": StateChange(_OPEN, _OPEN, "设置优先", "set priority"),
     "set_triage": StateChange(_OPEN, _OPEN, "分诊定级", "set the triage level"),

@@ -66,6 +66,9 @@ def _exec(args: list[str]) -> str:
     return " ".join(shlex.quote(a) for a in args)
 
 
+SERVICE_FILES = 65536  # LimitNOFILE of the service: a connection is a file; phones and screens hold many
+DEVICE_FILES = 4096    # LimitNOFILE of a kiosk, screen, speaker or the backup
+
 HARDENING = """NoNewPrivileges=yes
 ProtectSystem=strict
 ProtectHome=read-only
@@ -101,6 +104,7 @@ Restart=always
 RestartSec=2
 WatchdogSec={o.watchdog_s}
 TimeoutStopSec=15
+LimitNOFILE={SERVICE_FILES}
 StateDirectory=hospital
 StateDirectoryMode=0750
 ReadWritePaths={_parent(o.db)} {o.backup_dir}
@@ -126,6 +130,7 @@ WorkingDirectory={o.app_dir}
 ExecStart={_exec(_command(role, o))}
 Restart=always
 RestartSec=2
+LimitNOFILE={DEVICE_FILES}
 StateDirectory=hospital-speaker
 Environment=HOME=/var/lib/hospital-speaker
 StandardOutput=journal
@@ -162,6 +167,7 @@ ExecStart={_exec(cage)}
 ExecStartPost=+/bin/sh -c "chvt {o.tty} 2>/dev/null || true"
 Restart=always
 RestartSec=2
+LimitNOFILE={DEVICE_FILES}
 StandardOutput=journal
 StandardError=journal
 SyslogIdentifier=hospital-{role}
@@ -189,6 +195,7 @@ ExecStart={_exec(command)}
 ReadWritePaths={o.backup_dir} {_parent(o.db)}
 Nice=10
 IOSchedulingClass=idle
+LimitNOFILE={DEVICE_FILES}
 StandardOutput=journal
 StandardError=journal
 SyslogIdentifier=hospital-backup

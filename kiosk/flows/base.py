@@ -9,7 +9,7 @@ from common.refusal import Refusal
 from kiosk.i18n import pick, tr
 from kiosk.models import CardData, Patient
 from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, PhoneLast4Screen, TypeIdScreen
-from kiosk.screens.result import MessageScreen, OutOfServiceScreen
+from kiosk.screens.result import MessageScreen, OutOfServiceScreen, SuspendedScreen
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +51,16 @@ class FlowBase:
         if code in UNREACHABLE or isinstance(exc, (ConnectionError, TimeoutError, OSError)):
             self.out_of_service()
             return
+        if code == "device_suspended":
+            self.suspended()
+            return
         if isinstance(exc, Refusal):
             log.warning("kiosk action refused: %s", code)
         else:
             log.error("kiosk action failed", exc_info=exc)
+        if code == "second_factor_locked":  # the service says what to do: the ID card, or the desk
+            self.message(tr("对不起"), error_text(exc), name="factor_locked")
+            return
         self.message(tr("对不起"), error_text(exc))
 
     def message(self, title: str, text: str, actions=None, name: str = "message", error: bool = True,
@@ -79,6 +85,27 @@ class FlowBase:
         kiosk.history = []
         kiosk.show_screen(lambda: OutOfServiceScreen(kiosk))
         self._retry_service()
+
+    def suspended(self) -> None:
+        """Staff suspended this kiosk (too many sessions or wrong second factors): wipe the session, say so, and
+        come back by itself once staff reinstated it."""
+        kiosk = self.kiosk
+        kiosk.runner.new_generation()
+        kiosk.session = type(kiosk.session)()
+        kiosk.history = []
+        kiosk.show_screen(lambda: SuspendedScreen(kiosk))
+        self._retry_reinstated()
+
+    def _retry_reinstated(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        def probe() -> None:
+            if self.kiosk.closed or self.kiosk.current is None or self.kiosk.current.name != "suspended":
+                return
+            self.kiosk.runner.run(self.kiosk.backend.me, lambda _r: self.kiosk.go_home("reinstated"),
+                                  lambda _e: self._retry_reinstated(), busy=False)
+
+        QTimer.singleShot(self.kiosk.settings.out_of_service_retry_ms, self.kiosk, probe)
 
     def _retry_service(self) -> None:
         from PySide6.QtCore import QTimer
@@ -119,17 +146,29 @@ class FlowBase:
             self.got_card(card, "id_card")
 
     def on_medical_card(self, number: str, raw: str = "") -> None:
-        """A medical card QR was scanned: look the patient up by its number (or, failing that, the raw text)."""
+        """A medical card QR was scanned: look the patient up by what it carries (or, failing that, the raw text).
+        A card code is proof by itself; an older card's number needs the phone digits as well."""
         self.kiosk.session.card = None
         backend = self.kiosk.backend
 
         def lookup():
-            found = backend.identify(medical_card_no=number)
+            found = backend.identify(card_code=number)
             if found is None and raw and raw != number:
-                found = backend.identify(medical_card_no=raw)
+                found = backend.identify(card_code=raw)
             return found
 
-        self.call(lookup, lambda p: self._identified(p, None, number))
+        def ask_phone(exc: BaseException) -> bool:
+            if getattr(exc, "code", "") != "second_factor_required":
+                return False
+
+            def submit(digits: str) -> None:
+                self.call(lambda: backend.identify(card_code=number, phone_last4=digits),
+                          lambda p: self._identified(p, None, number), self._wrong_factor)
+
+            self.kiosk.show_screen(lambda: PhoneLast4Screen(self.kiosk, submit))
+            return True
+
+        self.call(lookup, lambda p: self._identified(p, None, number), ask_phone)
 
     def got_card(self, card: CardData, source: str) -> None:
         self.kiosk.session.card = card

@@ -412,6 +412,10 @@
         <translation>Sorry, we cannot call staff right now</translation>
     </message>
     <message>
+        <source>对不起，本机暂停服务</source>
+        <translation>Sorry, this kiosk is suspended</translation>
+    </message>
+    <message>
         <source>对不起，自助机暂停服务</source>
         <translation>Sorry, this kiosk is out of service</translation>
     </message>
@@ -438,6 +442,10 @@
     <message>
         <source>就诊时段</source>
         <translation>Time</translation>
+    </message>
+    <message>
+        <source>工作人员正在核查本机。请到其他自助机或人工窗口办理，谢谢。</source>
+        <translation>Staff are reviewing this kiosk. Please use another kiosk or the service desk. Thank you.</translation>
     </message>
     <message>
         <source>工作人员登录</source>
@@ -868,6 +876,10 @@ your queue</translation>
     <message>
         <source>查询</source>
         <translation>My queue</translation>
+    </message>
+    <message>
+        <source>核查完成后本机会自动恢复。</source>
+        <translation>The kiosk will be ready again by itself once staff have reviewed it.</translation>
     </message>
     <message>
         <source>检查检验报告</source>

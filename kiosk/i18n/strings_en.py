@@ -100,6 +100,10 @@ EN: dict[str, str] = {
     "对不起，支付已超时": "Sorry, the payment timed out",
     "对不起，支付没有成功": "Sorry, the payment did not go through",
     "对不起，自助机暂停服务": "Sorry, this kiosk is out of service",
+    "对不起，本机暂停服务": "Sorry, this kiosk is suspended",
+    "工作人员正在核查本机。请到其他自助机或人工窗口办理，谢谢。":
+        "Staff are reviewing this kiosk. Please use another kiosk or the service desk. Thank you.",
+    "核查完成后本机会自动恢复。": "The kiosk will be ready again by itself once staff have reviewed it.",
     "付款码支付没有成功，本次没有扣费。请刷新付款码再试，或扫描屏幕上的二维码。":
         "The payment code did not go through and nothing was charged. Refresh the code and try again, or scan the QR code on screen.",
     "对不起，该科室今天的号已经挂完了，请选择其他科室。":

@@ -50,6 +50,17 @@ class HomeScreen(Screen):
             btn = tile(title, hint, action)
             self.tiles[key] = btn
             grid.addWidget(btn, 1 + i // columns, i % columns)
+        self.his_notice = None
+        his = getattr(kiosk, "his", None)
+        if his is not None and his.away:  # the HIS is away: say what still works; the tiles that need it wait
+            from kiosk.his import NEEDS_HIS
+
+            text = his.message_en if language() == "en" else his.message_zh
+            self.his_notice = label(text, "Warning", align=Qt.AlignCenter)
+            self.his_notice.setWordWrap(True)
+            self.add(self.his_notice)
+            for key in NEEDS_HIS:
+                self.tiles[key].setEnabled(False)
         holder = QWidget()
         holder.setLayout(grid)
         self.add(holder, 1)

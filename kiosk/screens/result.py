@@ -99,6 +99,20 @@ class MessageScreen(Screen):
             self.add_action(btn)
 
 
+class SuspendedScreen(Screen):
+    """Staff suspended this kiosk for review: no patient is served here until they reinstate it."""
+
+    name = "suspended"
+    timeout_s = 0
+
+    def __init__(self, kiosk) -> None:
+        super().__init__(tr("对不起，本机暂停服务"), "", kiosk.elderly)
+        self.add_stretch()
+        self.add(label(tr("工作人员正在核查本机。请到其他自助机或人工窗口办理，谢谢。"), "Message", align=Qt.AlignCenter))
+        self.add(label(tr("核查完成后本机会自动恢复。"), "Subtitle", align=Qt.AlignCenter))
+        self.add_stretch()
+
+
 class OutOfServiceScreen(Screen):
     """The service cannot be reached: say so in plain words and keep retrying by itself."""
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, AsyncIterator, Callable, Iterable
+from typing import Any, AsyncIterator, Callable, Iterable, Iterator
 
 from caller.notify.model import Message
 from caller.notify.outbox import Outbox
@@ -37,8 +38,9 @@ QUEUED = ("waiting", "room_waiting")
 def rows(conn: Any, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
     """Rows as dicts on either connection (records' sqlite3.Row cursor or the store's tuples)."""
     cursor = conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, tuple(r))) for r in cursor.fetchall()]
+    found = cursor.fetchall()  # first: in PostgreSQL's pipeline mode the description comes with the result
+    names = [d[0] for d in cursor.description or ()]
+    return [dict(r) if isinstance(r, Mapping) else dict(zip(names, tuple(r))) for r in found]
 
 
 def one(conn: Any, sql: str, params: tuple = ()) -> dict[str, Any] | None:
@@ -213,8 +215,8 @@ class Outbound:
         messages = [Message(key=f"his:{key}{suffix}", event=kind, channel=HIS_CHANNEL, recipient=f"patient:{patient_id}",
                             template=label, params={"patient_id": patient_id}, text=text, visit_id=None, due_at=now)
                     for suffix, label, text in self.compose(kind, facts, now)]
-        raw = getattr(conn, "raw", conn)
-        if self.outbox.enqueue(raw, messages, now):
+        # the store's own connection (records share it, and this transaction): it speaks PostgreSQL too
+        if self.outbox.enqueue(self.service.store.conn, messages, now):
             self.sender.wake()
 
     # ----------------------------------------------------------------------------------------- state
@@ -332,10 +334,51 @@ class HisLink:
                 "listen_port": getattr(self.listener, "port", None)}
 
 
+class HisCollector:
+    """/metrics: the HIS link's state, backlog and errors (read at scrape time)."""
+
+    def __init__(self, link: HisLink):
+        self.link = link
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        status = self.link.status()
+        driver = status["driver"]
+        up = GaugeMetricFamily("hospital_his_link_up", "1 while the HIS answers (or the driver is local), 0 while away",
+                               labels=["driver"])
+        up.add_metric([driver], 0 if status["away"] else 1)
+        yield up
+        backlog = GaugeMetricFamily("hospital_his_backlog_messages", "Messages for the HIS waiting in the outbox")
+        backlog.add_metric([], status["backlog"]["waiting"])
+        yield backlog
+        oldest = GaugeMetricFamily("hospital_his_oldest_waiting_seconds", "Age of the oldest message waiting for the HIS")
+        since = status["backlog"]["oldest_waiting"]
+        age = (self.link.service.clock() - datetime.fromisoformat(since)).total_seconds() if since else 0.0
+        oldest.add_metric([], max(0.0, age))
+        yield oldest
+        errors = CounterMetricFamily("hospital_his_errors", "HIS link errors: outage (no answer), refused (our "
+                                     "message AE/AR), inbound_ae / inbound_ar (theirs)", labels=["kind"])
+        for kind in ("outage", "refused", "inbound_ae", "inbound_ar"):
+            errors.add_metric([kind], status["errors"].get(kind, 0))
+        yield errors
+        inbound = CounterMetricFamily("hospital_his_inbound_messages", "Messages from the HIS by our ACK", labels=["ack"])
+        for code, n in sorted(status["inbound"].items()):
+            inbound.add_metric([code], n)
+        yield inbound
+
+
 def install(app: Any, service: Any, records: Any) -> HisLink:
     """Start the driver the hospital file names ([his]); `app.state.his` is the link (also for `local`)."""
+    from caller.api.app import API_PREFIX
+    from records.his.api import router
+
     link = HisLink(service, records, service.config.his)
     app.state.his = link
+    app.include_router(router, prefix=API_PREFIX)
+    metrics = getattr(service, "metrics", None)
+    if metrics is not None:
+        metrics.registry.register(HisCollector(link))
     if link.driver is not None:  # a HIS that answers questions: asked first, then the local records answer
         from records.his.backend import HisRecords
 

@@ -55,11 +55,13 @@ def save_patient(conn: Any, records: Any, now: datetime, his_id: str | None, num
              fields.get("address"), fields.get("phone"), card, _iso(now))).fetchone()[0]
         records.core.audit(conn, "patient_created", after="created", patient_id=local, source="his", his_id=his_id)
     elif update:
-        changes = {k: v for k, v in fields.items() if v}
+        wanted = {k: v for k, v in fields.items() if v}
         if number:
-            changes["id_number"] = number
+            wanted["id_number"] = number
         if card:
-            changes["medical_card_no"] = card
+            wanted["medical_card_no"] = card
+        row = conn.execute(f"SELECT {', '.join(wanted) or 'id'} FROM rec_patients WHERE id = ?", (local,)).fetchone()
+        changes = {k: v for k, v in wanted.items() if row is None or row[k] != v}  # only what the HIS changed
         if changes:
             conn.execute(f"UPDATE rec_patients SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
                          (*changes.values(), local))

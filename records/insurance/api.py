@@ -19,10 +19,10 @@ from records.api import (
     backend,
     for_patient,
     not_in_session,
-    open_session,
     scoped,
     who,
 )
+from records.api import identify as identify_by_card
 from records.errors import RecordsError
 from records.insurance.claims import Claims
 from records.insurance.ehealth import EHealthClient
@@ -92,10 +92,9 @@ def insurance_status(request: Request, _: Any = Depends(who)) -> dict:
 
 # -- identification by a platform's QR code (counts as the card read)
 def _identify_as_card(request: Request, principal: Any, name: str, id_number: str) -> dict:
-    result = backend(request).identify(Identify(id_number=id_number, card_name=name or None),
-                                       trusted=principal.role != "kiosk")
-    card = id_number if name and not result.get("second_factor_required") else None
-    return open_session(request, principal, result, card)
+    """What POST /records/patients/identify answers for an ID card read with this number and name: the platform's
+    verified answer stands for the card, under the very same rules (that handler is called, not copied)."""
+    return identify_by_card(Identify(id_number=id_number, card_name=name or None), request, principal)
 
 
 @router.post("/ehealth/identify", summary="Identify by the national e-health card QR (电子健康卡), verified by its platform")
@@ -210,6 +209,8 @@ def install(app: Any, service: Any, records: Any = None, *, medins_url: str | No
             outbox.attach(InvoiceSender(invoices, einvoice_url))
         if medins is not None:
             outbox.attach(ReversalSender(claims))
+        if medins is not None:  # claims left behind are found by the sender's rounds
+            outbox.sender.plan = lambda _now: claims.sweep()
         hooks = getattr(app.state, "lifespan_hooks", None)
         if hooks is not None:  # the platforms' sender runs while the service does
             hooks.append(outbox.running)

@@ -68,13 +68,15 @@ SCHEMA = (
         cert_type TEXT NOT NULL, cert_no TEXT NOT NULL, psn_no TEXT, insutype TEXT, mdtrt_id TEXT,
         state TEXT NOT NULL, fund_fen INTEGER NOT NULL DEFAULT 0, acct_fen INTEGER NOT NULL DEFAULT 0,
         cash_fen INTEGER NOT NULL DEFAULT 0, balance_fen INTEGER, setl_id TEXT, settle_msgid TEXT,
-        reason_zh TEXT, reason_en TEXT, device TEXT, created_at TEXT NOT NULL, settled_at TEXT, closed_at TEXT)""",
+        reason_zh TEXT, reason_en TEXT, device TEXT, created_at TEXT NOT NULL, settling_at TEXT, settled_at TEXT,
+        closed_at TEXT)""",
     "CREATE INDEX IF NOT EXISTS rec_ins_claims_state ON rec_ins_claims (state, created_at)",
     "CREATE TABLE IF NOT EXISTS rec_ins_claim_bills (bill_id INTEGER NOT NULL, claim_id INTEGER NOT NULL, "
     "PRIMARY KEY (bill_id, claim_id))",
     "CREATE TABLE IF NOT EXISTS rec_ins_orders (order_id INTEGER PRIMARY KEY, claim_id INTEGER NOT NULL)",
 )
 OPEN = ("presettled", "settling", "settled", "reversing")
+SETTLING_MINUTES = 5  # a 2207 unanswered for this long was interrupted (the client gives up after seconds)
 CHANNEL = "medins"  # the outbox channel of reversals
 
 MESSAGES = {
@@ -322,8 +324,8 @@ class Claims:
             c = self._row(conn, claim_id)
             if c["state"] != "presettled":
                 return self.view(claim_id)
-            conn.execute("UPDATE rec_ins_claims SET state = 'settling', settle_msgid = ? WHERE id = ? "
-                         "AND state = 'presettled'", (msgid, claim_id))
+            conn.execute("UPDATE rec_ins_claims SET state = 'settling', settle_msgid = ?, settling_at = ? WHERE id = ? "
+                         "AND state = 'presettled'", (msgid, iso(self.core.now()), claim_id))
             self.core.audit(conn, "insurance_settling", before="presettled", after="settling", claim_id=claim_id,
                             patient_id=c["patient_id"], opter_type=who.opter_type)
         try:
@@ -339,9 +341,10 @@ class Claims:
         fund, acct, cash, balance = self._amounts(answer)
         setl_id = (answer.get("setlinfo") or {}).get("setl_id", "")
         with self.core.db.transaction() as conn:
-            conn.execute("UPDATE rec_ins_claims SET state = 'settled', setl_id = ?, fund_fen = ?, acct_fen = ?, "
-                         "cash_fen = ?, balance_fen = ?, settled_at = ? WHERE id = ?",
-                         (setl_id, fund, acct, cash, balance, iso(self.core.now()), claim_id))
+            if not conn.execute("UPDATE rec_ins_claims SET state = 'settled', setl_id = ?, fund_fen = ?, acct_fen = ?, "
+                                "cash_fen = ?, balance_fen = ?, settled_at = ? WHERE id = ? AND state = 'settling'",
+                                (setl_id, fund, acct, cash, balance, iso(self.core.now()), claim_id)).rowcount:
+                return self.view(claim_id)  # given up for lost meanwhile (see sweep): its 2601 undoes this one
             self.core.audit(conn, "insurance_settled", before="settling", after="settled", claim_id=claim_id,
                             patient_id=c["patient_id"], setl_id=setl_id, total_fen=c["total_fen"], fund_fen=fund,
                             acct_fen=acct, cash_fen=cash, opter_type=who.opter_type)
@@ -452,13 +455,19 @@ class Claims:
             self._cancel_visit(claim_id, who)
         return True
 
-    def sweep(self, older_than_minutes: int | None = None) -> int:
-        """Claims the kiosk left settled without paying 自付 (it crashed, the patient went): reversed once the hold
-        time has passed. Returns how many were sent to reversal."""
-        minutes = older_than_minutes if older_than_minutes is not None else self.core.settings.hold_minutes
+    def sweep(self, older_than_minutes: int | None = None, now: Any = None) -> int:
+        """Claims left behind: settled without their 自付 paid (the kiosk crashed, the patient went) once the hold
+        time has passed, and settlements whose answer never came back because the service stopped while 2207 was on
+        its way (``settling`` for over ``SETTLING_MINUTES``): all sent to reversal. Returns how many.
+        The platforms' sender runs it before each round."""
         from datetime import timedelta
 
-        limit = iso(self.core.now() - timedelta(minutes=minutes))
+        minutes = older_than_minutes if older_than_minutes is not None else self.core.settings.hold_minutes
+        now = self.core.now()
+        limit = iso(now - timedelta(minutes=minutes))
+        for row in self.core.db.all("SELECT id FROM rec_ins_claims WHERE state = 'settling' AND settling_at < ?",
+                                    (iso(now - timedelta(minutes=SETTLING_MINUTES)),)):
+            self._reverse(row["id"], "service_restarted")
         stale = self.core.db.all("SELECT id FROM rec_ins_claims WHERE state = 'settled' AND settled_at < ?", (limit,))
         for row in stale:
             with self.core.db.reading() as rc:

@@ -125,3 +125,22 @@ def test_corrected_results_replace_the_report(hl7_live):
     rows = hl7_live.records.db.all("SELECT r.id, r.released_at, i.result FROM rec_reports r JOIN rec_report_items i "
                                    "ON i.report_id = r.id WHERE i.name = '白细胞计数'")
     assert len(rows) == 1 and rows[0]["id"] == report["id"] and rows[0]["released_at"] and rows[0]["result"] == "8.1"
+
+
+def test_mllp_send_from_the_command_line(hl7_live, tmp_path):
+    """What an interface engineer does first: python-hl7's `mllp_send` with a file of messages (UTF-8)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    patient = pid("HIS-9201", "上官婉儿", id_number(), sex="F")
+    messages = tmp_path / "messages.hl7"
+    messages.write_text((adt("A04", "utf-8", patient) + oru("utf-8", patient, "LAB-92")).replace("\r", "\n"),
+                        encoding="utf-8")
+    mllp_send = Path(sys.executable).with_name("mllp_send")
+    done = subprocess.run([str(mllp_send), "--loose", "-f", str(messages), "-p", str(port_of(hl7_live)), "127.0.0.1"],
+                          capture_output=True, timeout=60)
+    acks = done.stdout.decode("utf-8").split("MSA|")[1:]
+    assert done.returncode == 0 and [a[:2] for a in acks] == ["AA", "AA"], done.stderr
+    row = hl7_live.records.db.one("SELECT name FROM rec_patients")
+    assert row["name"] == "上官婉儿"

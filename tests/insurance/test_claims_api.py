@@ -243,3 +243,23 @@ def test_a_missing_or_unknown_certificate_is_refused_plainly(kiosk, admin, medin
     p, _person, bill = insured(kiosk, admin, medins)
     s, data = start(kiosk, p, bill, *cert)
     assert s == 422 and "请核对后重新提交" in data["error"]["message_zh"]  # nothing started
+
+
+def test_settlement_interrupted_by_a_stop_of_the_service_is_undone_later(kiosk, admin, live, medins, clock):
+    """The service stopped while 2207 was on its way: the claim stays ``settling``; minutes later the platforms'
+    sender finds it and undoes whatever the platform did (2601)."""
+    p, person, bill = insured(kiosk, admin, medins)
+    claim = start(kiosk, p, bill, "01", person.qr)[1]
+    claims = live.app.state.insurance.claims
+    with claims.core.db.transaction() as conn:  # as left by a stop between the two: sent, answer never read
+        conn.execute("UPDATE rec_ins_claims SET state = 'settling', settle_msgid = ?, settling_at = ? WHERE id = ?",
+                     ("H110101000012026112308200001", "2026-11-23T08:20:00", claim["claim_id"]))
+    assert claims.sweep() == 0  # not yet: it may still be answered
+    clock.advance(minutes=10)
+    live.app.state.insurance.outbox.wake()
+    import time
+    deadline = time.monotonic() + 10
+    while kiosk.ok("GET", f"/records/insurance/claims/{claim['claim_id']}")["state"] != "reversed":
+        assert time.monotonic() < deadline, "the interrupted settlement was not undone"
+        time.sleep(0.2)
+    assert [c[0] for c in medins.platform.calls][-2:] == ["2601", "2202"]

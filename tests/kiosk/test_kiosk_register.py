@@ -8,7 +8,7 @@ from caller.testing import DEMO_TOKENS
 from client.http import CallerClient
 from hardware.printer import decode_for
 from hardware.printer.decode import QRCode, text_lines
-from tests.kiosk.kiosk_driver import click, orders, pay_current_order, register_until, wait_screen
+from tests.kiosk.kiosk_driver import click, orders, pay_current_order, register_until, type_keys, wait_screen
 
 
 def test_card_register_pay_ticket_printed_and_queued(qtbot, kiosk, reader_sim, printer_sim, payment_sim, service):
@@ -71,12 +71,22 @@ def test_medical_card_qr_identifies_a_returning_patient(qtbot, kiosk, scanner_si
     from hardware.idcard import make_id_number
 
     records = CallerClient(service, DEMO_TOKENS["admin"])
-    records.request("POST", "/records/patients", json_body={
+    created = records.request("POST", "/records/patients", json_body={
         "source": "typed", "id_number": make_id_number("110101", date(1950, 5, 6), 123), "name": "周桂兰",
         "phone": "13700000000", "medical_card_no": card_no})
     records.close()
     click(qtbot, kiosk.current.tiles["register"])
     wait_screen(qtbot, kiosk, "identify")
-    scanner_sim.scan(card_no)
+    scanner_sim.scan(card_no)  # the printed number (or an old card's QR): the phone digits as well
+    factor = wait_screen(qtbot, kiosk, "second_factor")
+    assert kiosk.session.patient is None
+    type_keys(qtbot, factor.keypad, "0000")
+    click(qtbot, factor.keypad.ok)
+    wait_screen(qtbot, kiosk, "departments")
+    assert kiosk.session.patient.name == "周桂兰"
+    kiosk.go_home("home")
+    click(qtbot, wait_screen(qtbot, kiosk, "home").tiles["register"])
+    wait_screen(qtbot, kiosk, "identify")
+    scanner_sim.scan(created["patient"]["card_qr"])  # the card code on a card printed now: proof by itself
     wait_screen(qtbot, kiosk, "departments")
     assert kiosk.session.patient.name == "周桂兰"

@@ -33,6 +33,8 @@ def test_every_role_restarts_logs_to_the_journal_and_never_puts_a_token_on_its_c
     assert service["Restart"] == ["always"]
     assert service["StandardOutput"] == ["journal"] and service["StandardError"] == ["journal"]
     assert "--token" not in " ".join(service["ExecStart"])
+    # a file limit in every unit: the service's connections are files, and 1,024 is the default
+    assert int(service["LimitNOFILE"][0]) >= (65536 if role == "service" else 4096)
     if role == "service":
         assert service["Type"] == ["notify"] and int(service["WatchdogSec"][0]) > 0
         assert service["ExecReload"] == ["/bin/kill -HUP $MAINPID"]
@@ -51,6 +53,8 @@ def test_systemd_accepts_every_unit_and_the_backup_timer(tmp_path):
         (tmp_path / unit_name(role)).write_text(render_unit(role, OPTIONS))
     for name, text in render_backup_units(OPTIONS).items():
         (tmp_path / name).write_text(text)
+    backup = parse_unit(render_backup_units(OPTIONS)["hospital-backup.service"])
+    assert int(backup["Service"]["LimitNOFILE"][0]) >= 4096
     files = sorted(str(p) for p in tmp_path.iterdir())
     result = subprocess.run(["systemd-analyze", "verify", "--man=no", *files], capture_output=True, text=True,
                             timeout=60)

@@ -24,7 +24,7 @@ def test_patient_is_told_when_three_are_ahead_and_when_called_once_each(live, ki
     visits = waiting(kiosk, 5, name="王小明")
     mine = visits[4]
     answer = nurse.notify(mine["visit_id"], "sms", PHONE)
-    assert answer["to"] == "138****5678" and "已为您开通通知" in answer["message_zh"]
+    assert answer["to"] == "138********" and "已为您开通通知" in answer["message_zh"]
     assert gateway.stats()["delivered"] == 0  # four ahead: nothing yet
 
     nurse.call_next("NK3")
@@ -48,7 +48,7 @@ def test_patient_is_told_when_three_are_ahead_and_when_called_once_each(live, ki
     # the console's visit audit shows who opted in and each message's delivery (reports come back signed)
     wait_until(lambda: [m["state"] for m in nurse.notifications(mine["visit_id"])["messages"]].count("delivered") == 4)
     view = nurse.notifications(mine["visit_id"])
-    assert view["optins"] == [{"channel": "sms", "to": "138****5678"}]
+    assert view["optins"] == [{"channel": "sms", "to": "138********"}]
     audit = [a["action"] for a in nurse.audit(visit=mine["visit_id"])]
     assert "notify_optin" in audit and audit.count("notify_sent") == 4 and audit.count("notify_delivered") == 4
     assert PHONE not in str(nurse.audit(visit=mine["visit_id"]))

@@ -95,9 +95,9 @@ def test_a_patient_who_opted_in_is_reminded_the_day_before_and_15_minutes_before
         booking = kiosk.book(patient, "2026-11-24", "09:00")
         assert booking["state"] == "final"
         view = kiosk.call("GET", f"/records/patients/{patient}/reminders")
-        assert view["phone_masked"] == "138****5678" and view["reminders"] == []
+        assert view["phone_masked"] == "138********" and view["reminders"] == []
         answer = kiosk.call("POST", f"/records/patients/{patient}/reminders", {"channel": "sms"})
-        assert answer["reminders"] == [{"channel": "sms", "to": "138****5678", "since": "2026-11-23T10:00:00"}]
+        assert answer["reminders"] == [{"channel": "sms", "to": "138********", "since": "2026-11-23T10:00:00"}]
         assert PHONE not in str(answer)  # the kiosk never sees the full number on record
 
         assert [state for _, state in planned(db, 2)] == ["pending", "pending"]
@@ -119,7 +119,7 @@ def test_a_patient_who_opted_in_is_reminded_the_day_before_and_15_minutes_before
         assert [d.key for d in gateway.delivered] == [k for k, _ in outbox(db)]
         checked = kiosk.call("POST", f"/records/registrations/{booking['registration_id']}/check-in", {})
         optins = kiosk.call("GET", f"/visits/{checked['visit_id']}/notify")["optins"]
-        assert optins == [{"channel": "sms", "to": "138****5678"}]  # and now the queue's texts ("快到您时")
+        assert optins == [{"channel": "sms", "to": "138********"}]  # and now the queue's texts ("快到您时")
         kiosk.close()
 
 

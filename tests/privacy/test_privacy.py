@@ -52,7 +52,7 @@ def test_id_numbers(number, shown):
 
 
 def test_phone_and_card():
-    assert privacy.mask_phone("13812345678") == "138****5678"
+    assert privacy.mask_phone("13812345678") == "138********"
     assert privacy.mask_card_number("MC26000123") == "MC26***123"
 
 

@@ -42,12 +42,12 @@ def test_a_demo_patient_is_found_by_medical_card_and_sees_bills_and_appointments
     db = tmp_path / "demo.db"
     generate(load_hospital(DEMO_CONFIG), db, seed=7, today=TODAY)
     with sqlite3.connect(db) as conn:
-        card_no, patient_id = conn.execute(
-            "SELECT p.medical_card_no, p.id FROM rec_patients p JOIN rec_registrations r ON r.patient_id = p.id"
+        card_code, patient_id = conn.execute(
+            "SELECT p.card_code, p.id FROM rec_patients p JOIN rec_registrations r ON r.patient_id = p.id"
             " JOIN rec_bills b ON b.patient_id = p.id AND b.state = 'unpaid' ORDER BY p.id LIMIT 1").fetchone()
     with serve_records(db_path=db, clock=clock, payments=provider) as live:
         with httpx.Client(base_url=live.url + "/api/v1/records", headers=live.kiosk_headers) as client:
-            found = client.post("/patients/identify", json={"medical_card_no": card_no}).json()
+            found = client.post("/patients/identify", json={"card_code": card_code}).json()  # the card's QR
             assert found["found"] and found["patient"]["patient_id"] == patient_id
             client.headers["X-Patient-Session"] = found["session_token"]  # the kiosk's patient session
             assert client.get("/bills", params={"patient_id": patient_id}).json()["bills"]

@@ -96,7 +96,8 @@ def test_proxies_kept_in_the_patient_row_by_older_versions_move_to_their_own_tab
     records = open_records(RecordsDB(path))
     found = records.identify(Identify(id_number=parent))
     assert found["new_patient"] and [p["patient_id"] for p in found["acting_for"]] == [7]
-    assert found["acting_for"][0]["proxies"] == [{"name": "李建国", "relation": "父亲", "phone_masked": "139****1111"}]
+    assert found["acting_for"][0]["proxies"] == [{"name": "李建国", "relation": "父亲", "phone_masked": "139********",
+                                                  "confirmed": True}]
     records.db.close()
     records = open_records(RecordsDB(path))  # a second start migrates nothing twice
     assert len(records.identify(Identify(id_number=parent))["acting_for"]) == 1

@@ -23,8 +23,9 @@ def test_id_card_record_keeps_every_field_and_the_photo_but_answers_masked(kiosk
     assert status == 201 and data["returning"] is False
     patient = data["patient"]
     assert patient["name"] == "李秀英" and patient["has_photo"] is True
-    assert patient["id_number_masked"] == number[:6] + "********" + number[-4:]
-    assert number not in str(data)
+    assert patient["birth_date"] == "1958-06-01" and "id_number_masked" not in patient  # a mask beside its hidden
+    assert number not in str(data) and number[-4:] not in str(data)                   # digits would hide nothing
+    assert patient["phone_masked"] == "139********" and "1111" not in str(data)       # the second factor: nowhere
     with connect_db(live.records.db.path) as db:
         row = db.execute("SELECT id_number, address, authority, valid_to, photo FROM rec_patients WHERE id = ?",
                          (patient["patient_id"],)).fetchone()
@@ -60,9 +61,17 @@ def test_identify_by_number_and_by_medical_card(kiosk):
     status, unknown = kiosk.post("/records/patients/identify", {"id_number": number})
     assert status == 200 and unknown["found"] is False and unknown["new_patient"] is True
     assert "请先建档" in unknown["message_zh"]
-    kiosk.ok("POST", "/records/patients", {"source": "medical_card", "medical_card_no": "MC20260001", "name": "赵六",
-                                         "phone": "13700000000", "id_number": number})
-    by_card = kiosk.ok("POST", "/records/patients/identify", {"medical_card_no": "MC20260001"})
+    created = kiosk.ok("POST", "/records/patients", {"source": "medical_card", "medical_card_no": "MC20260001",
+                                                     "name": "赵六", "phone": "13700000000", "id_number": number})
+    qr = created["patient"]["card_qr"]  # what the card's QR code carries: a random code, not the number
+    assert qr.startswith("MC:") and "MC20260001" not in qr and len(qr) == 23
+    by_card = kiosk.ok("POST", "/records/patients/identify", {"card_code": qr.removeprefix("MC:")})
+    for typed in ({"medical_card_no": "MC20260001"}, {"card_code": "MC20260001"}):  # the number alone: no one
+        alone = kiosk.ok("POST", "/records/patients/identify", typed)
+        assert alone["second_factor_required"] and alone["patient"] is None and "赵" not in str(alone)
+        assert "session_token" not in alone
+    with_phone = kiosk.ok("POST", "/records/patients/identify", {"medical_card_no": "MC20260001", "phone_last4": "0000"})
+    assert with_phone["found"] and with_phone["patient"]["patient_id"] == created["patient"]["patient_id"]
     hidden = kiosk.ok("POST", "/records/patients/identify", {"id_number": number.lower()})
     assert hidden["second_factor_required"] and hidden["patient"] is None and "赵" not in str(hidden)
     wrong = kiosk.ok("POST", "/records/patients/identify", {"id_number": number, "phone_last4": "1234"})

@@ -4,6 +4,7 @@ commit is fsynced (synchronous=FULL or above)."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -82,6 +83,39 @@ def test_a_replaced_database_file_stops_the_acknowledgements(tmp_path):
             "source": "typed", "id_number": "11010119900307803X", "name": "王小明", "phone": "13800000000"})
         assert refused.status_code == 503 and refused.json()["error"]["code"] == "storage_unavailable"
         assert client.get("/healthz").json()["status"] == "failed"
+
+
+def test_a_database_overwritten_in_place_stops_the_acknowledgements_and_the_restore_stays(tmp_path):
+    """A restore copied over the file while the service runs (same inode, other bytes) is noticed like a deleted
+    file: 503, health failed, and the service does not write its own pages back over the restored file."""
+    db = tmp_path / "h.db"
+    with TestClient(_app(db)) as client:
+        assert _register(client).status_code == 200
+        backup = tmp_path / "backup.db"
+        source, target = sqlite3.connect(db), sqlite3.connect(backup)
+        source.backup(target)
+        source.close()
+        target.close()
+        for n in range(3):  # the day goes on after the backup
+            assert _register(client, f"王{n}").status_code == 200
+        inode = os.stat(db).st_ino
+        with open(backup, "rb") as restored, open(db, "r+b") as live:  # cp backup.db h.db: same inode
+            live.write(restored.read())
+            live.truncate()
+        assert os.stat(db).st_ino == inode
+        refused = _until_refused(lambda: _register(client, "李四"))
+        assert refused.status_code == 503 and refused.json()["error"]["code"] == "storage_unavailable"
+        assert "overwritten" in refused.json()["error"]["message_en"]
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json()["problem"] == "storage_unavailable"
+        client.app.state.service.close()  # the service stops: its log is not written over the restore
+    assert db.read_bytes() == backup.read_bytes()
+    reopened = subprocess.run(  # as the next start would: the restored day, not the lost one, no log applied
+        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+         "print([r[0] for r in c.execute('SELECT data FROM visits')])", str(db)],
+        capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "王0" not in reopened and "张三" in reopened
+    assert list(tmp_path.glob("h.db-wal.not-applied-*"))
 
 
 def test_a_full_disk_answers_507_says_so_in_health_and_recovers_by_itself(tmp_path):

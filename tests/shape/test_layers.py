@@ -65,3 +65,14 @@ def test_the_check_sees_a_wrong_import():
     files = {"kiosk/x.py": "import os\nfrom common.wire import CallData\n\ndef f():\n    from caller.engine.model import Visit\n"}
     assert wrong_imports("kiosk", MAY_IMPORT["kiosk"], files) == ["kiosk/x.py: caller.engine.model"]
     assert wrong_imports("common", set(), {"common/y.py": "import hardware.printer\n"}) == ["common/y.py: hardware.printer"]
+
+
+DISPATCH_BY_NAME = ("ENGINE_METHODS", "getattr(self.engine", 'getattr(self, f"do_', "getattr(service.engine")
+
+
+def test_commands_are_not_found_by_their_name():
+    """A command is a row of caller/commands.py (and a console action carries its own handler): nothing picks the
+    code to run by building its name at run time."""
+    found = [f"{path}: {pattern}" for package in ("caller", "caller_console", "records")
+             for path, source in sources(package).items() for pattern in DISPATCH_BY_NAME if pattern in source]
+    assert found == []

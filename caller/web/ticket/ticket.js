@@ -52,6 +52,8 @@
   var chimeBuffer = null;
   var source = null;
   var lastHeard = 0;
+  var failures = 0;        // connection attempts refused in a row (503 too many connections, 404, no network)
+  var retryTimer = null;   // the next attempt, while backing off
   var expired = false;
   // active/standby: the service addresses to move to when the one followed stops answering (a standby refuses)
   var services = [];
@@ -209,7 +211,17 @@
     setText("conn", expired ? "" : t(ok ? "live" : "lost"));
   }
 
-  function heard() { lastHeard = Date.now(); if (!page.connected) { setConnected(true); } }
+  function heard() { lastHeard = Date.now(); failures = 0; if (!page.connected) { setConnected(true); } }
+
+  // Refused connections back off: 5 s, 10 s, 20 s ... up to 2 minutes, each with up to half again at random, so
+  // that a thousand phones refused together (503 with Retry-After) do not come back together.
+  function retryLater(firstMs) {
+    if (retryTimer) { return; }
+    var delay = Math.min(120000, firstMs * Math.pow(2, failures));
+    failures += 1;
+    delay += Math.floor(Math.random() * delay / 2);
+    retryTimer = setTimeout(function () { retryTimer = null; reconnect(); }, delay);
+  }
 
   function connect() {
     if (!window.EventSource || expired) { return; }
@@ -233,8 +245,11 @@
       if (services.length > 1) {  // the next service address (the new active one after a failover)
         source.close();
         serviceAt = (serviceAt + 1) % services.length;
-        setTimeout(reconnect, 1000);
-      } else if (source.readyState === 2) { setTimeout(reconnect, 3000); }  // closed for good (e.g. a 404): later
+        if (failures < services.length) {  // each address once, quickly; then back off
+          failures += 1;
+          if (!retryTimer) { retryTimer = setTimeout(function () { retryTimer = null; reconnect(); }, 1000); }
+        } else { retryLater(5000); }
+      } else if (source.readyState === 2) { retryLater(5000); }  // refused (503 busy, 404): later, backing off
     };
     lastHeard = Date.now();
   }
@@ -245,7 +260,7 @@
   }
 
   setInterval(function () {  // a connection that went silent (no heartbeat) is replaced
-    if (!expired && Date.now() - lastHeard > HEARTBEAT_GRACE_MS) { setConnected(false); reconnect(); }
+    if (!expired && !retryTimer && Date.now() - lastHeard > HEARTBEAT_GRACE_MS) { setConnected(false); reconnect(); }
   }, 5000);
 
   $("sound").addEventListener("click", function () { unlockSound(true); });

@@ -1,0 +1,77 @@
+"""Every queue command, named once: its route, the engine call that does it, the body it takes, the name it is
+audited and published under, and (through STATE_CHANGES) the states a visit may be in before and after.
+
+The service runs a command by looking it up here (``COMMANDS[name].run``), the API builds the routes of the
+commands that take nothing but the visit from ``Command.path``, and docs/api.md lists the same routes. A new
+command is one line here plus its engine method; nothing is found by its name at run time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from caller.engine.engine import QueueEngine
+from caller.engine.model import STATE_CHANGES, Change, StateChange
+
+STAFF = frozenset({"console"})
+FRONT = frozenset({"console", "kiosk"})
+
+
+@dataclass(frozen=True)
+class Command:
+    """One queue command. ``engine``: the QueueEngine method that does it, called with the command's arguments and
+    ``now`` and ``actor``. ``path``: its route under /api/v1 when the route is built from this table (a command
+    that takes nothing but the visit); None when its handler in caller/api/queue.py checks more (a body, a second
+    area). ``states``: the key of its row in STATE_CHANGES (None: it moves no visit between states itself)."""
+
+    name: str  # the service's command name, its audit action and idempotency scope
+    engine: Callable[..., Change] | None  # None: the service builds it (register, broadcast)
+    path: str | None = None
+    summary: str = ""
+    roles: frozenset[str] = STAFF
+    states: str | None = None
+
+    @property
+    def state_change(self) -> StateChange | None:
+        return STATE_CHANGES[self.states] if self.states else None
+
+    def run(self, engine: QueueEngine, args: dict[str, Any], *, now: Any, actor: str) -> Change:
+        assert self.engine is not None, f"{self.name} is run by the service"
+        return self.engine(engine, **args, now=now, actor=actor)
+
+
+_V = "/visits/{visit_id}"
+_COMMANDS = (
+    Command("register", None, summary="Register a visit and issue its ticket (idempotent)", roles=FRONT),
+    Command("check_in", QueueEngine.check_in, f"{_V}/check-in", "Check a visit in (签到)", FRONT, "check_in"),
+    Command("call_next", QueueEngine.call_next, summary="Call the next visit to a room"),
+    Command("call_visit", QueueEngine.call_visit, summary="Call this waiting visit into a room now, out of turn",
+            states="call_visit"),
+    Command("call_again", QueueEngine.call_again, f"{_V}/call-again", "Call again (重呼)", states="call_again"),
+    Command("start", QueueEngine.start, f"{_V}/start", "The patient came in: start the consultation",
+            states="start"),
+    Command("finish", QueueEngine.finish, f"{_V}/finish", "Finish the consultation", states="finish"),
+    Command("missed", QueueEngine.mark_missed, f"{_V}/missed", "Mark missed (过号)", states="mark_missed"),
+    Command("recall", QueueEngine.recall, f"{_V}/recall", "Recall a missed or returned visit (召回)",
+            states="recall"),
+    Command("away", QueueEngine.send_away, f"{_V}/away", "Sent to exams/labs (检查中)", states="send_away"),
+    Command("back", QueueEngine.back_from_away, f"{_V}/back", "Back from exams (re-enters the queue as a recall)",
+            states="back_from_away"),
+    Command("move_up", QueueEngine.move_up, summary="Move a waiting visit forward", states="move_up"),
+    Command("priority", QueueEngine.set_priority, summary="Give (kind) or remove (null) priority",
+            states="set_priority"),
+    Command("triage", QueueEngine.set_triage, summary="Emergency: set or change the triage level (1-2 alert)",
+            states="set_triage"),
+    Command("assign_doctor", QueueEngine.assign_doctor, summary="Bind a general visit to one doctor",
+            states="assign_doctor"),
+    Command("transfer", QueueEngine.transfer, summary="Transfer to another department or room (转诊)",
+            states="transfer"),
+    Command("dispatch", QueueEngine.dispatch, summary="Manual dispatch into a room's queue (分诊)", states="dispatch"),
+    Command("cancel", QueueEngine.cancel, f"{_V}/cancel", "Cancel the visit (弃号)", states="cancel"),
+    Command("pause_room", QueueEngine.pause_room, summary="Pause a room (停诊)"),
+    Command("resume_room", QueueEngine.resume_room, summary="Resume a room (开诊)"),
+    Command("room_doctor", QueueEngine.set_room_doctor, summary="Who sits in the room this session"),
+    Command("broadcast", None, summary="Send a notice to an area's screens and speakers"),
+)
+COMMANDS: dict[str, Command] = {c.name: c for c in _COMMANDS}
+assert len(COMMANDS) == len(_COMMANDS), "a command is named twice"
