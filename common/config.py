@@ -20,6 +20,7 @@ from common.his_settings import HisSettings
 from common.notify_settings import NotifySettings
 from common.passwords import is_password_hash
 from common.queue_rules import QueueRules
+from common.triage import TriageConfig
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -350,6 +351,7 @@ class HospitalConfig(_Model):
     media: MediaConfig = MediaConfig()
     security: SecurityConfig = SecurityConfig()
     his: HisSettings = HisSettings()  # records from the service itself or the hospital's HIS (docs/his.md)
+    triage: TriageConfig = TriageConfig()  # 智能导诊 at the kiosk: regions, symptoms, red flags (docs/kiosk.md)
 
     @model_validator(mode="after")
     def _cross_references(self) -> "HospitalConfig":
@@ -363,6 +365,7 @@ class HospitalConfig(_Model):
                 seen.add(value)
 
         rooms = [room for area in self.areas for room in area.rooms]
+        problems += self.triage.problems({d.id for d in self.departments})
         unique("area id", [a.id for a in self.areas])
         unique("room id", [r.id for r in rooms])
         unique("department id", [d.id for d in self.departments])
@@ -562,6 +565,7 @@ def hospital_public(cfg: HospitalConfig) -> dict:
         "schedule": cfg.schedule.model_dump(mode="json"),
         "device_health": cfg.device_health.model_dump(),
         "notify_channels": list(cfg.notify.channels),  # the kiosk offers text reminders when "sms" is here
+        "triage": cfg.triage.model_dump(),  # 智能导诊: the kiosk's body map, symptoms and red flags
     }
 
 
