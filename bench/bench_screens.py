@@ -119,7 +119,7 @@ def call_to_web_wall(pages: int = PAGES, load_clients: int = LOAD_CLIENTS, calls
                 console.check_in(visit["visit_id"])
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                context = browser.new_context(viewport={"width": 1920, "height": 1080})
+                context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
                 first = context.new_page()
                 first.goto(url + "/screen/")
                 first.wait_for_function("/^\\d{6}$/.test(document.getElementById('pair-code').textContent)")

@@ -57,9 +57,17 @@ def _set_cookie(response: Response, request: Request, name: str, value: str, max
 
 
 # ---------------------------------------------------------------------------------------------- the pages
+# the service's policy (caller/api/limits.py) plus what a screen needs: media it plays from its own cache (blob:),
+# the silent clip that turns sound on (data:), and its service worker
+SCREEN_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+              "media-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; frame-ancestors 'none'; "
+              "base-uri 'none'; form-action 'self'; object-src 'none'")
+
+
 @pages.get("/screen/")
 async def screen_page() -> FileResponse:
-    return FileResponse(WEB / "index.html", media_type="text/html; charset=utf-8", headers=NO_STORE)
+    return FileResponse(WEB / "index.html", media_type="text/html; charset=utf-8",
+                        headers={**NO_STORE, "Content-Security-Policy": SCREEN_CSP})
 
 
 @pages.get("/screen/sw.js")

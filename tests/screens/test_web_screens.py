@@ -60,7 +60,7 @@ def test_pair_call_broadcast_and_no_full_name_in_any_frame(browser, tmp_path):
     config = hospital_file(tmp_path, wall=WALL_MEDIA.replace('media = "zone"', 'media = "none"'))
     with run_service(config, tmp_path / "h.db") as url:
         console = nurse(url)
-        context = browser.new_context(viewport={"width": 1920, "height": 1080})
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
         page = context.new_page()
         frames = frames_of(page)
         page.goto(url + "/screen/")
@@ -94,7 +94,7 @@ def test_pair_call_broadcast_and_no_full_name_in_any_frame(browser, tmp_path):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "web-wall-1080.png"))
 
-        big = browser.new_context(viewport={"width": 3840, "height": 2160})
+        big = browser.new_context(viewport={"width": 3840, "height": 2160}, bypass_csp=True)
         big.add_cookies([{**cookies["screen_device"]}])
         page2 = big.new_page()
         page2.goto(url + "/screen/")
@@ -115,7 +115,7 @@ def test_pair_call_broadcast_and_no_full_name_in_any_frame(browser, tmp_path):
 def test_door_screen_and_portrait(browser, tmp_path):
     with run_service(hospital_file(tmp_path), tmp_path / "h.db") as url:
         console = nurse(url)
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
         page = context.new_page()
         pair(page, url, device="door-nk1", client=console)
         ticket = expert_visit(console, "司马相如")
@@ -131,7 +131,7 @@ def test_door_screen_and_portrait(browser, tmp_path):
         portrait = hospital_file(tmp_path, wall=WALL_MEDIA.replace('media = "zone"', 'media = "none"')
                                  + ", width = 1080, height = 1920")
     with run_service(portrait, tmp_path / "p.db") as url:
-        context = browser.new_context(viewport={"width": 1080, "height": 1920})
+        context = browser.new_context(viewport={"width": 1080, "height": 1920}, bypass_csp=True)
         page = context.new_page()
         pair(page, url)
         assert page.evaluate("document.getElementById('stage').classList.contains('portrait')")
@@ -149,7 +149,7 @@ def test_video_interrupted_by_calls_burst_said_in_order(browser, tmp_path, media
     with run_service(config, tmp_path / "h.db") as url:
         console = nurse(url)
         tickets = [expert_visit(console, n) for n in ("王小明", "欧阳娜娜", "司马相如")]
-        context = browser.new_context(viewport={"width": 1920, "height": 1080})
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
         page = context.new_page()
         pair(page, url, client=console)
         page.mouse.click(960, 540)  # the one tap that allows sound
@@ -200,8 +200,8 @@ def test_video_interrupted_by_calls_burst_said_in_order(browser, tmp_path, media
 def test_emergency_notice_on_chosen_screens_audited_and_taken_down(browser, tmp_path):
     with run_service(hospital_file(tmp_path), tmp_path / "h.db") as url:
         console = nurse(url)
-        context = browser.new_context(viewport={"width": 1920, "height": 1080})
-        wall, door = context.new_page(), browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
+        wall, door = context.new_page(), browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True).new_page()
         pair(wall, url, client=console)
         pair(door, url, device="door-nk1", client=console)
         notice = console.request("POST", "/screens/overrides", json_body={
@@ -231,7 +231,7 @@ def test_keeps_playing_from_its_cache_while_the_service_is_away_and_repeats_no_c
     items = ITEMS.replace('file = "broken.mp4"', 'file = "masks.png"')
     config = hospital_file(tmp_path, media_folder=media, wall=WALL_MEDIA, items=items)
     db, port = tmp_path / "h.db", free_port()
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
     page = context.new_page()
     with run_service_process(config, db, port=port) as service:
         console = nurse(service.base_url)
@@ -282,7 +282,7 @@ def test_a_nurse_pairs_the_tv_from_the_console_and_sees_its_health(browser, qtbo
         qtbot.addWidget(window)
         window.show()
         qtbot.waitUntil(lambda: window.screen_pairing.display.findData("wall-nk-tv") >= 0, timeout=10000)
-        context = browser.new_context(viewport={"width": 1920, "height": 1080})
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
         page = context.new_page()
         page.goto(url + "/screen/")
         page.wait_for_function("/^\\d{6}$/.test(document.getElementById('pair-code').textContent)")
@@ -312,7 +312,7 @@ def test_midnight_clears_yesterdays_calls(browser, tmp_path):
     with run_service(hospital_file(tmp_path), tmp_path / "h.db", clock=clock) as url:
         console = nurse(url)
         ticket = expert_visit(console, "王小明")
-        context = browser.new_context(viewport={"width": 1920, "height": 1080})
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
         page = context.new_page()
         pair(page, url, client=console)
         console.call_next("NK1")
