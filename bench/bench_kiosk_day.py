@@ -184,6 +184,21 @@ def kiosk_taps() -> dict:
             child_name_typed = typed_name["name"] == "王小明" and window.session.patient.name == "王小明"
             clock.set(clock().replace(hour=int(slot["start"][:2]), minute=int(slot["start"][3:5])))
             checkin_taps = card_to(booked, press, printed)
+
+            # 智能导诊: from the home screen, where it hurts and what is felt, to the suggested department taken
+            window.go_home("home")
+            pump(200)
+            app.installEventFilter(taps)
+            taps.count = 0
+            QTest.mouseClick(window.current.tiles["triage"], Qt.LeftButton)
+            wait_until(lambda: window.current.name == "triage" and not window.runner.busy)
+            QTest.mouseClick(window.current.region_buttons["head"], Qt.LeftButton)
+            QTest.mouseClick(window.current.symptom_buttons["headache"], Qt.LeftButton)
+            wait_until(lambda: window.current.name == "triage_advice")
+            QTest.mouseClick(next(iter(window.current.department_buttons.values())), Qt.LeftButton)
+            triage_done = wait_until(lambda: window.current.name == "identify")
+            app.removeEventFilter(taps)
+            triage_taps = taps.count if triage_done else None
             window.admin_exit()
             window.backend.close()
     finally:
@@ -195,8 +210,8 @@ def kiosk_taps() -> dict:
         reader.stop()
         pay_sim.close()
     return {"register_taps": register_taps, "checkin_taps": checkin_taps, "new_patient_taps": new_patient_taps,
-            "child_taps": child_taps, "child_name_typed": child_name_typed, "register_target": 3,
-            "checkin_target": 1, "new_patient_target": 4, "child_target": 6}
+            "child_taps": child_taps, "child_name_typed": child_name_typed, "triage_taps": triage_taps,
+            "register_target": 3, "checkin_target": 1, "new_patient_target": 4, "child_target": 6, "triage_target": 4}
 
 
 def report_a4(runs: int = 5) -> dict:

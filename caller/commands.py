@@ -72,6 +72,24 @@ _COMMANDS = (
     Command("resume_room", QueueEngine.resume_room, summary="Resume a room (开诊)"),
     Command("room_doctor", QueueEngine.set_room_doctor, summary="Who sits in the room this session"),
     Command("broadcast", None, summary="Send a notice to an area's screens and speakers"),
+    # journeys (caller/engine/journey.py, docs/journey.md): the steps after the consulting room
+    Command("open_steps", QueueEngine.open_steps, summary="开单: open the steps of the doctor's orders (idempotent)"),
+    Command("pay_step", QueueEngine.pay_step, summary="The step's order was paid at a window (the step opens)",
+            states="pay_step"),
+    Command("start_dispensing", QueueEngine.start_dispensing, f"{_V}/dispense", "Pharmacy: 配药中",
+            states="start_dispensing"),
+    Command("mark_ready", QueueEngine.mark_ready, summary="Pharmacy: 已配好 (the patient joins the window's list)",
+            states="mark_ready"),
+    Command("collect", QueueEngine.collect, summary="Pharmacy: 已取药, confirmed by scanning the patient's code",
+            states="collect"),
+    Command("settle", QueueEngine.settle, f"{_V}/settle", "Cashier: paid at the window (the orders' steps open)",
+            states="collect"),
+    Command("set_gate", QueueEngine.set_gate, summary="Imaging: record the preparation (fasting, water, consent)",
+            states="set_gate"),
+    Command("print_labels", QueueEngine.print_labels, summary="Lab: print the specimen labels (audited)",
+            states="print_labels"),
+    Command("report_ready", QueueEngine.report_ready, f"{_V}/report-ready",
+            "Lab: the report is ready (turnaround recorded)", states="report_ready"),
 )
 COMMANDS: dict[str, Command] = {c.name: c for c in _COMMANDS}
 assert len(COMMANDS) == len(_COMMANDS), "a command is named twice"

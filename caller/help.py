@@ -124,6 +124,9 @@ class HelpCall:
         if self.state == "open":
             zh = f"{name}：患者请求协助" + ("（已超时未响应，已扩大通知）" if self.escalated_at else "")
             en = f"{self.device}: a patient asks for help" + (" (not answered in time: escalated)" if self.escalated_at else "")
+            if self.screen.startswith("triage.red_flag."):  # 智能导诊 found a red flag: someone must come now
+                zh = f"{name}：导诊发现急症信号，患者需立即到急诊，请马上到场确认" + ("（已扩大通知）" if self.escalated_at else "")
+                en = f"{self.device}: triage red flag, the patient must go to emergency now: please come and confirm"
         elif self.state == "acknowledged":
             zh = f"{name}：{self.responder_zh()}正在处理"
             en = f"{self.device}: {self.responder_en()} is handling it"

@@ -28,6 +28,7 @@ from caller.ops.metrics import ServiceMetrics
 from caller.patient_guard import SECURITY_PART, PatientGuard
 from caller.pgstore import open_store
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store, dumps
+from caller.journey_view import journey_status, specimen_labels
 from caller.ticket_links import TicketLinks, load_or_create_secret
 from caller.writer import CommandWriter, Queued
 from cockpit import rollups, sources
@@ -39,7 +40,7 @@ from common.config import HospitalConfig, hospital_public
 from common.device_health import PART_ZH, PROBLEMS, HealthView, alert_data, evaluate
 from common.device_settings import KioskSettings
 from common.refusal import Refusal, not_found
-from common.wire import BroadcastData
+from common.wire import BroadcastData, Order
 from hardware.speech.normalize import speakable
 
 log = logging.getLogger("caller.service")
@@ -631,6 +632,56 @@ class CallerService:
     def visit_status(self, visit_id: str) -> dict:
         with self.lock:
             return views.visit_status(self, self.visit(visit_id), self.clock())
+
+    # ------------------------------------------------------------------------- journey (一票到底)
+    def open_steps(self, visit_id: str, orders: list[Order], who: Principal, *, flags: tuple[str, ...] = (),
+                   pay_at_window: bool = False, idempotency_key: str | None = None) -> dict:
+        """Open the steps of a visit's orders: THE seam every order source calls (the console's doctor view through
+        ``POST /api/v1/visits/{id}/orders``, the HIS drivers for HL7 ORM^O01 / RDE^O11 and FHIR ServiceRequest /
+        MedicationRequest). One durable command: the steps, their audit and events, or nothing. An order sent
+        again with the same ``order_id`` opens nothing new. Refusals are :class:`caller.engine.model.RuleError`."""
+        return self.execute("open_steps", who, idempotency_key=idempotency_key, visit_id=visit_id,
+                            orders=[o if isinstance(o, Order) else Order.model_validate(o) for o in orders],
+                            flags=tuple(flags), pay_at_window=pay_at_window)
+
+    def journey_status(self, visit_id: str) -> dict:
+        """The whole journey of a visit (any of its steps), display-safe (:class:`common.wire.JourneyStatus`)."""
+        with self.lock:
+            self.visit(visit_id)
+            return journey_status(self.engine, self.config, visit_id, self.clock())
+
+    def specimen_labels(self, visit_id: str) -> list[dict]:
+        """The tube labels of a lab step (staff only: they carry the full name)."""
+        with self.lock:
+            return specimen_labels(self.engine, self.config, self.visit(visit_id).id, self.clock())
+
+    def journey_of_code(self, code: str) -> str:
+        """The journey (clinic visit id) a scanned or typed code names: the ticket QR's page key, the guide slip's
+        code (the same key), or today's ticket number (A015). 404 when it names nothing of today."""
+        code = code.strip()
+        token = code.rsplit("/t/", 1)[-1]
+        with self.lock:
+            visit_id = self.ticket_links.visit_id(token, self.engine.visits, self.today())
+            if visit_id is None:
+                root = self.engine.journey_of_ticket(code.upper())
+                visit_id = root.id if root is not None else None
+            if visit_id is None:
+                raise not_found("就诊码", "visit code", "")
+            visit = self.engine.visit(visit_id)
+            return visit.journey_id or visit.id
+
+    def step_to_check_in(self, journey_id: str, area_id: str) -> str:
+        """The journey's step that checks in at ``area_id`` now (paid, not yet waiting); a clear refusal if none."""
+        with self.lock:
+            members = [v for v in self.engine.journey(journey_id)[1:] if v.area_id == area_id]
+        ready = [v for v in members if v.state.value == "registered" and v.stage != "unpaid"]
+        if ready:
+            return ready[0].id
+        if any(v.stage == "unpaid" for v in members):
+            raise RuleError("not_paid", "该项目尚未缴费，请先到自助机或收费窗口缴费，谢谢", "Not paid yet; please pay first")
+        if any(v.state.value in ("waiting", "room_waiting") for v in members):
+            raise RuleError("already_checked_in", "您已签到，请留意叫号，谢谢", "Already checked in")
+        raise RuleError("no_step_here", "您今天没有在这里的检查或检验项目，请核对导诊单", "No step of this patient here today")
 
     def why_here(self, visit: Visit) -> tuple[str, str]:
         """The visit's "why here" texts (under the lock). Those of its whole area are computed in one pass and kept

@@ -307,6 +307,49 @@ class CallerClient:
     def hospital(self) -> dict:
         return self.request("GET", "/hospital")
 
+    # ------------------------------------------------------------- journeys (docs/journey.md)
+    def orders(self, visit_id: str, orders: list[dict], *, flags: list[str] | None = None,
+               pay_at_window: bool = False, idempotency_key: str | None = None) -> dict:
+        """开单: open the steps of ``orders`` (common.wire.Order as dicts) on the visit's journey."""
+        return self._command(f"/visits/{visit_id}/orders", {
+            "orders": orders, "flags": flags or [], "pay_at_window": pay_at_window,
+            "idempotency_key": idempotency_key or new_idempotency_key()})
+
+    def journey(self, visit_id: str) -> dict:
+        """The whole journey (common.wire.JourneyStatus) of a visit or any of its steps."""
+        return self.request("GET", f"/visits/{visit_id}/journey")
+
+    def pay_step(self, visit_id: str) -> dict:
+        return self._command(f"/visits/{visit_id}/pay")
+
+    def dispense(self, visit_id: str) -> dict:
+        return self._command(f"/visits/{visit_id}/dispense")
+
+    def ready(self, visit_id: str, room: str | None = None) -> dict:
+        return self._command(f"/visits/{visit_id}/ready", {"room": room})
+
+    def collect(self, visit_id: str, code: str) -> dict:
+        return self._command(f"/visits/{visit_id}/collect", {"code": code})
+
+    def settle(self, visit_id: str) -> dict:
+        return self._command(f"/visits/{visit_id}/settle")
+
+    def prep(self, visit_id: str, *, fasting_since: str | None = None, water_at: str | None = None,
+             consent: bool = False) -> dict:
+        return self._command(f"/visits/{visit_id}/prep", {"fasting_since": fasting_since, "water_at": water_at,
+                                                          "consent": consent})
+
+    def labels(self, visit_id: str) -> list[dict]:
+        """Print the specimen labels of a lab step (audited): the labels to send to the label printer."""
+        return self._command(f"/visits/{visit_id}/labels")["labels"]
+
+    def report_ready(self, visit_id: str) -> dict:
+        return self._command(f"/visits/{visit_id}/report-ready")
+
+    def check_in_code(self, area: str, code: str) -> dict:
+        """Check a patient in at a service point by the scanned card, QR or guide slip code (or ticket number)."""
+        return self._command(f"/areas/{area}/check-in", {"code": code})
+
     def area_queue(self, area: str) -> dict:
         return self.request("GET", f"/areas/{area}/queue")
 

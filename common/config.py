@@ -20,6 +20,7 @@ from common.his_settings import HisSettings
 from common.notify_settings import NotifySettings
 from common.passwords import is_password_hash
 from common.queue_rules import QueueRules
+from common.triage import TriageConfig
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -189,16 +190,75 @@ class Area(_Model):
     notices: list[str] = Field(default_factory=list, description="health education lines for the wall screen band")
 
 
+ServiceKind = Literal["clinic", "pharmacy", "lab", "imaging", "cashier"]
+
+
 class Department(_Model):
     id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
     name: str = Field(min_length=1)
     name_en: str = ""
     prefix: str = Field(pattern=r"^[A-Z]{1,2}$", description="ticket prefix, e.g. A -> A001")
     area: str
+    service: ServiceKind = Field(default="clinic", description="what its rooms are: clinic rooms, pharmacy windows, "
+                                 "lab draw stations, imaging rooms (one department per modality) or cashier windows")
     description: str = ""
     description_en: str = ""
     location: str = ""
     location_en: str = ""
+
+
+# Tube colours of the specimen labels (the cap colour of the vacuum tube a lab panel needs)
+TUBES: dict[str, tuple[str, str]] = {
+    "purple": ("紫帽管", "purple top (EDTA)"), "yellow": ("黄帽管", "yellow top (serum)"),
+    "grey": ("灰帽管", "grey top (fluoride)"), "blue": ("蓝帽管", "blue top (citrate)"),
+    "red": ("红帽管", "red top (plain)"), "green": ("绿帽管", "green top (heparin)"),
+}
+
+
+class CatalogItem(_Model):
+    code: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    price: int = Field(ge=0, description="fen (1 元 = 100 分)")
+    department: str | None = Field(default=None, description="the service department that serves it; default: "
+                                   "the only department of its service")
+
+
+class Drug(CatalogItem):
+    spec: str = Field(default="", description="规格, e.g. 0.25g×24粒")
+    unit: str = "盒"
+
+
+class LabPanel(CatalogItem):
+    tube: Literal["purple", "yellow", "grey", "blue", "red", "green"]
+    fasting: bool = Field(default=False, description="needs the patient fasting (空腹): fasting patients go first "
+                          "where the lab's auto_priority lists \"fasting\"")
+    report_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60, description="usual turnaround 采血 -> report")
+
+
+class ImagingExam(CatalogItem):
+    fasting_hours: float = Field(default=0, ge=0, le=24, description="空腹: hours without food before the exam")
+    water_minutes: int = Field(default=0, ge=0, le=240, description="憋尿: minutes after drinking water before "
+                               "the exam (0: none)")
+    contrast: bool = Field(default=False, description="needs the signed contrast consent (增强检查知情同意)")
+    slot_minutes: int = Field(default=15, ge=5, le=240)
+    prepare: str = Field(default="", description="what to bring or do, shown on the guide slip")
+    prepare_en: str = ""
+
+
+class Catalog(_Model):
+    """What a doctor can order (开单), with prices and preparation: the demo's drug list, lab panels, exams."""
+
+    drugs: list[Drug] = Field(default_factory=list)
+    lab_panels: list[LabPanel] = Field(default_factory=list)
+    imaging_exams: list[ImagingExam] = Field(default_factory=list)
+
+    def find(self, kind: str, code: str) -> CatalogItem | None:
+        items = {"drug": self.drugs, "lab": self.lab_panels, "imaging": self.imaging_exams}.get(kind, [])
+        return next((item for item in items if item.code == code), None)
+
+
+ORDER_SERVICE = {"drug": "pharmacy", "lab": "lab", "imaging": "imaging"}
 
 
 class Doctor(_Model):
@@ -307,8 +367,10 @@ class HospitalConfig(_Model):
     retention: RetentionConfig = RetentionConfig()
     cockpit: CockpitConfig = CockpitConfig()
     notify: NotifySettings = NotifySettings()
+    catalog: Catalog = Catalog()
     security: SecurityConfig = SecurityConfig()
     his: HisSettings = HisSettings()  # records from the service itself or the hospital's HIS (docs/his.md)
+    triage: TriageConfig = TriageConfig()  # 智能导诊 at the kiosk: regions, symptoms, red flags (docs/kiosk.md)
 
     @model_validator(mode="after")
     def _cross_references(self) -> "HospitalConfig":
@@ -322,6 +384,7 @@ class HospitalConfig(_Model):
                 seen.add(value)
 
         rooms = [room for area in self.areas for room in area.rooms]
+        problems += self.triage.problems({d.id for d in self.departments})
         unique("area id", [a.id for a in self.areas])
         unique("room id", [r.id for r in rooms])
         unique("department id", [d.id for d in self.departments])
@@ -378,9 +441,57 @@ class HospitalConfig(_Model):
             for area_id in user.areas:
                 if area_id not in area_ids:
                     problems.append(f"user {user.username!r}: area {area_id!r} is not defined")
+        problems += self._catalog_problems(dept_by_id)
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _catalog_problems(self, dept_by_id: dict[str, "Department"]) -> list[str]:
+        """Every catalog item has one service department of its kind to go to; codes are unique per list."""
+        problems: list[str] = []
+        by_service: dict[str, list[str]] = {}
+        for dept in self.departments:
+            by_service.setdefault(dept.service, []).append(dept.id)
+        for key, kind in (("drugs", "drug"), ("lab_panels", "lab"), ("imaging_exams", "imaging")):
+            service = ORDER_SERVICE[kind]
+            seen: set[str] = set()
+            for item in getattr(self.catalog, key):
+                where = f"catalog.{key}(code={item.code})"
+                if item.code in seen:
+                    problems.append(f"{where}: the code appears twice")
+                seen.add(item.code)
+                if item.department is not None:
+                    dept = dept_by_id.get(item.department)
+                    if dept is None:
+                        problems.append(f"{where}: department {item.department!r} is not defined")
+                    elif dept.service != service:
+                        problems.append(f"{where}: department {item.department!r} is a {dept.service} department, "
+                                        f"not {service}")
+                elif len(by_service.get(service, [])) != 1:
+                    found = by_service.get(service, [])
+                    problems.append(f"{where}: name its department (there are {len(found)} {service} departments"
+                                    f"{': ' + ', '.join(found) if found else ''})")
+        for area in self.areas:
+            services = {dept_by_id[d].service for room in area.rooms for d in room.departments if d in dept_by_id}
+            if len(services) > 1:
+                problems.append(f"area {area.id!r} mixes services {sorted(services)}: one kind of service point per area")
+            kinds = {k.kind for k in area.rules.special_kinds}
+            for flag in area.rules.auto_priority:
+                if flag not in kinds:
+                    problems.append(f"area {area.id!r}: rules.auto_priority lists {flag!r}, which is not one of its "
+                                    f"special_kinds {sorted(kinds)}")
+        return problems
+
+    def service_department(self, kind: str, code: str | None = None) -> "Department":
+        """The department an order of ``kind`` (drug, lab, imaging) with catalog ``code`` goes to (KeyError)."""
+        item = self.catalog.find(kind, code) if code else None
+        if item is not None and item.department:
+            return self.department(item.department)
+        service = ORDER_SERVICE.get(kind, kind)
+        found = [d for d in self.departments if d.service == service]
+        if len(found) != 1:
+            raise KeyError(kind)
+        return found[0]
 
     # ---- look-ups -------------------------------------------------------------------------------
     def area(self, area_id: str) -> Area:
@@ -517,6 +628,7 @@ def hospital_public(cfg: HospitalConfig) -> dict:
         "schedule": cfg.schedule.model_dump(mode="json"),
         "device_health": cfg.device_health.model_dump(),
         "notify_channels": list(cfg.notify.channels),  # the kiosk offers text reminders when "sms" is here
+        "triage": cfg.triage.model_dump(),  # 智能导诊: the kiosk's body map, symptoms and red flags
     }
 
 

@@ -16,5 +16,13 @@ DEMO_TOKENS = {
     "wall_jz": "demo-wall-jz-3d8b6e1a4c75",
     "speaker_nk": "demo-speaker-nk-5b0e9c3f7a12",
     "admin": "demo-admin-0a9b8c7d6e5f",
+    "console_yf": "demo-console-yf-3d8a1f6c2e07",
+    "console_jy": "demo-console-jy-8b2e5c9f1a46",
+    "console_yx": "demo-console-yx-1f7c3a9e5d28",
+    "console_sf": "demo-console-sf-6e0d4b8a2c93",
+    "wall_yf": "demo-wall-yf-9a3c7e1b5f20",
+    "wall_jy": "demo-wall-jy-4c8e2a6f0b19",
+    "speaker_yf": "demo-speaker-yf-5f9b3d7a1c84",
+    "speaker_jy": "demo-speaker-jy-0a4e8c2f6b17",
 }
 DEMO_PASSWORD = "demo1234"  # every demo console user (wanghs: NK nurse, zhangys: NK doctor, lihs: WY+FE, zhouhs: JZ, wangdy: the lobby guide desk DT)

@@ -75,6 +75,9 @@ class QueueRules(BaseModel):
     recall_interleave: int = Field(default=1, ge=0, le=1000)
     # 9. special patients
     special_kinds: list[SpecialKind] = Field(default_factory=lambda: list(DEFAULT_SPECIAL_KINDS))
+    # 9a. special kinds a journey step gets by itself from the patient's flags when it opens (a lab may put
+    # fasting patients first, a pharmacy the elderly): kinds of special_kinds, e.g. ["elderly", "child", "fasting"]
+    auto_priority: list[str] = Field(default_factory=list)
     # 9b. fair priority (defaults keep "priority always goes first")
     priority_ratio: int = Field(default=1, ge=1, le=100,
                                 description="at most one priority visit per N calls of a room (1: no cap)")

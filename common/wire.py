@@ -11,6 +11,7 @@ Start here to learn what a device receives. Each live event of an area is an :cl
 ``call``       :class:`CallData`                      wall and door screens (``text``), speakers (``speech``)
 ``broadcast``  :class:`BroadcastData`                 screens (``text``), speakers (``speech``)
 ``room``       :class:`RoomData`                      screens (paused / doctor changed)
+``ready``      :class:`ReadyData`                     pharmacy walls (请以下患者取药), phones and kiosks
 ``alert``      :class:`EmergencyAlert` |              consoles (screens ignore it)
                :class:`WaitAlert` | :class:`HelpAlert`
                | :class:`DeviceAlert`
@@ -105,6 +106,16 @@ class StaffVisitItem(VisitItem):
     priority_level: int | None
     priority_seq: int | None
     order_key: str
+    journey_id: str | None = Field(default=None, description="a journey step: the clinic visit it belongs to")
+    step_kind: str = Field(default="", description="\"\" (clinic visit), pharmacy, lab, imaging or cashier")
+    stage: str = Field(default="", description="a step's stage: unpaid, pending, dispensing, ready, booked, ...")
+    order_id: str | None = None
+    items: str = Field(default="[]", description="JSON list of the catalog codes the step serves")
+    amount: int = Field(default=0, description="fen")
+    paid_at: str | None = None
+    ready_at: str | None = Field(default=None, description="pharmacy: dispensed; lab: report ready")
+    prep: str = Field(default="{}", description="JSON: what the exam needs (fasting_hours, water_minutes, contrast)")
+    gates: str = Field(default="{}", description="JSON: what the patient has done of it")
 
 
 class VisitSummary(VisitItem):
@@ -373,6 +384,87 @@ class PhoneStatus(WireModel):
     day: str
 
 
+# ----------------------------------------------------------------------------------------- journey (一票到底)
+OrderKind = Literal["drug", "lab", "imaging"]
+StepKind = Literal["clinic", "pharmacy", "lab", "imaging", "cashier"]
+
+
+class OrderLine(BaseModel):
+    """One line of an order: a catalog code (drug, lab panel, imaging exam) and how many."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+    quantity: int = Field(default=1, ge=1, le=99)
+
+
+class Order(BaseModel):
+    """A doctor's order (开单) for a visit: a prescription, lab panels or an imaging exam. The one typed shape every
+    source gives the service (the console's doctor view, the HIS through HL7 ORM^O01 / RDE^O11 or FHIR
+    ServiceRequest / MedicationRequest): ``CallerService.open_steps(visit_id, orders, who)`` opens the steps.
+
+    ``order_id``: the order's number at its source (the HIS placer number); the same order sent twice opens its
+    step once. ``paid``: already paid elsewhere (the step opens at once); else paying it opens it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: OrderKind
+    items: list[OrderLine] = Field(min_length=1, max_length=50)
+    order_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    paid: bool = False
+    slot_start: time | None = Field(default=None, description="imaging: the booked slot today (HH:MM)")
+
+
+class ReadyData(WireModel):
+    """``ready``: a pharmacy step is dispensed (已配好: the patient goes on the window's list and the pharmacy wall's
+    请以下患者取药), or a lab step's report is ready (kind ``report``: phones and kiosks say so). Masked name only."""
+
+    kind: Literal["medicine", "report"]
+    visit_id: str = Field(description="the step's id")
+    journey_id: str = Field(description="the clinic visit the step belongs to")
+    ticket: str
+    name: str = Field(description="masked name; \"\" when the area's screen_name is \"none\"")
+    room_id: str | None = Field(description="medicine: the window it waits at")
+    room_name: str | None = None
+    room_name_en: str = ""
+    text: str = Field(description="what a wall shows (请 A015 号 王*明 到 3号窗口取药 / 检验报告已出)")
+    text_en: str = ""
+
+
+class StepStatus(WireModel):
+    """One step of a journey as the patient's phone, the kiosk and the guide slip (导诊单) show it."""
+
+    visit_id: str
+    kind: StepKind
+    stage: str = Field(description="unpaid, pending (待配药), dispensing (配药中), ready (已配好), booked, drawn, "
+                                   "reported, collected, or \"\"")
+    state: VisitStateName
+    ticket: str
+    title: str = Field(description="what the step is (取药, 采血: 血常规, 检查: 腹部彩超)")
+    title_en: str = ""
+    place: str = Field(description="where: the room or window when known, else the department, with the floor")
+    place_en: str = ""
+    ahead: int | None = Field(description="places ahead while waiting, else null")
+    text: str = Field(description="one line for the patient: 药已配好，可到 3号窗口取药")
+    text_en: str = ""
+    prepare: str = Field(default="", description="what to bring or do before (空腹 8 小时, 带上导诊单)")
+    prepare_en: str = ""
+    gate_seconds: int | None = Field(default=None, description="preparation timer: seconds left, null when none")
+    amount: int = Field(default=0, description="fen")
+    paid: bool = True
+
+
+class JourneyStatus(WireModel):
+    """A patient's whole journey (一票到底): the clinic visit and every step, in order, display-safe."""
+
+    journey_id: str
+    ticket: str
+    name: str = Field(description="masked name")
+    steps: list[StepStatus]
+    next_text: str = Field(description="the patient's next move in one line")
+    next_text_en: str = ""
+
+
 AlertData = Annotated[Union[EmergencyAlert, WaitAlert, HelpAlert, DeviceAlert], Field(discriminator="kind")]
 ALERT = TypeAdapter(AlertData)
 
@@ -381,7 +473,7 @@ class Envelope(WireModel):
     """Every event message: ``data`` is the model of its ``type``."""
 
     seq: int = Field(description="global, strictly increasing, durable; a per-area subscriber sees gaps")
-    type: Literal["snapshot", "queue", "call", "broadcast", "room", "alert"]
+    type: Literal["snapshot", "queue", "call", "broadcast", "room", "alert", "ready"]
     area: str
     ts: str = Field(description="local hospital time, ISO 8601")
     data: dict[str, Any]
@@ -411,7 +503,7 @@ class RefusedSubscription(WireModel):
 
 EVENT_DATA: dict[str, Any] = {
     "snapshot": AreaSnapshot[VisitItem], "queue": QueueData, "call": CallData, "broadcast": BroadcastData,
-    "room": RoomData,
+    "room": RoomData, "ready": ReadyData,
 }
 
 

@@ -36,6 +36,7 @@ def settings_from_service(backend: Backend, settings: KioskSettings, token: str)
     settings.hospital_name = info.get("name") or settings.hospital_name
     settings.hospital_name_en = info.get("name_en") or settings.hospital_name_en
     settings.sms_reminders = "sms" in (hospital.get("notify_channels") or [])
+    settings.triage = bool((hospital.get("triage") or {}).get("symptoms"))
     settings.device_id = str(me.get("device") or settings.device_id)
     apply_device_settings(settings, me.get("settings"))
     return True

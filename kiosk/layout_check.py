@@ -165,18 +165,41 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
     from kiosk.screens.family import ChildBirthScreen, ChildIdScreen, ChildNameScreen, FamilyScreen
     from kiosk.screens.home import HomeScreen
     from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, TypeIdScreen
+    from kiosk.screens.insurance import InsuranceCertScreen, InsuranceSplitScreen, PayChoiceScreen
     from kiosk.screens.pay import PaymentScreen
+    from kiosk.platforms import Claim, InsuranceStatus
     from kiosk.screens.rating import RatingScreen
     from kiosk.screens.register import BookDayScreen, ConfirmScreen, DepartmentScreen, DoctorScreen, SlotScreen
     from kiosk.screens.result import MessageScreen, OutOfServiceScreen, TicketScreen
     from kiosk.screens.services import AppointmentsScreen, BillsScreen, QueueStatusScreen, ReportsScreen
 
+    from common.config import DEMO_CONFIG, load_hospital
+    from common.triage import advise
+    from kiosk.screens.triage import TriageAdviceScreen, TriageScreen
+
     k, d = window, data
     nothing = lambda *_a: None  # noqa: E731 - the checker never presses anything
+    hospital = load_hospital(DEMO_CONFIG)
+    rules = hospital.triage
+    names = {x.id: (x.name, x.name_en) for x in hospital.departments}
+
+    def triage(region: str) -> QWidget:
+        screen = TriageScreen(k, rules, nothing, nothing)
+        screen.show_region(region)
+        return screen
+
     card = CardData("11010519491231002X", "欧阳娜娜", "女", "1949-12-31")
     healths = [DeviceHealth("printer", Health.OFFLINE, "打印纸已用完", "paper out")]
+    insurance = InsuranceStatus(True, True, True, "可以使用医保。请出示医保电子凭证二维码，或刷身份证、社保卡：医保统筹和个人账户支付后，"
+                                "剩余的自付部分再扫码支付。", "Yes: show your medical insurance QR code or read your ID / "
+                                "social security card; you pay only your own part.")
+    claim = Claim("3", "presettled", 12850, 8995, 1285, 2570, insutype_zh="职工基本医疗保险")
     return [
         ("home", lambda: HomeScreen(k)),
+        ("triage", lambda: triage("whole")),
+        ("triage_belly", lambda: triage("belly")),
+        ("triage_advice", lambda: TriageAdviceScreen(k, advise(rules, ["belly_pain"]), names, nothing, nothing)),
+        ("triage_red_flag", lambda: TriageAdviceScreen(k, advise(rules, ["chest_pain"]), names, nothing, nothing)),
         ("identify", lambda: IdentifyScreen(k, nothing, reader_ok=False)),
         ("type_id", lambda: TypeIdScreen(k, nothing)),
         ("new_patient", lambda: NewPatientScreen(k, card, nothing)),
@@ -200,6 +223,11 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
         ("confirm_later_day", lambda: ConfirmScreen(k, d["patient"], d["departments"][0], d["doctors"][1], d["slots"][0],
                                                     nothing, day="2026-11-30")),
         ("payment", lambda: PaymentScreen(k, 5000, "weixin://wxpay/bizpayurl?pr=demo", 120, nothing, "挂号费")),
+        ("pay_choice", lambda: PayChoiceScreen(k, 12850, insurance, nothing, nothing)),
+        ("insurance_cert", lambda: InsuranceCertScreen(k, nothing)),
+        ("insurance_split", lambda: InsuranceSplitScreen(k, claim, nothing, nothing)),
+        ("payment_own_part", lambda: PaymentScreen(k, 2570, "weixin://wxpay/bizpayurl?pr=demo", 120, nothing,
+                                                   "医保已支付 102.80 元，请支付自付部分")),
         ("ticket", lambda: TicketScreen(k, d["ticket"], True, nothing)),
         ("ticket_not_printed", lambda: TicketScreen(k, d["ticket"], False, nothing, reprint_code="R12")),
         ("ticket_remind", lambda: TicketScreen(k, d["ticket"], True, nothing, remind=nothing, phone="138********")),
@@ -230,7 +258,7 @@ def offline_window(portrait: bool = True):
     from kiosk.window import KioskWindow
 
     settings = KioskSettings(portrait=portrait, hospital_name="仁和市第一人民医院",
-                             hospital_name_en="Renhe First People's Hospital")
+                             hospital_name_en="Renhe First People's Hospital", triage=True)
     devices = KioskDevices(silent=True, status_url="http://queue.example-hospital.cn/t/{token}")  # QR codes shown
     window = KioskWindow(Backend("http://127.0.0.1:9", "none", timeout=0.2), devices, settings)
     window.tick_timer.stop()  # no countdown: the checker looks, it does not wait

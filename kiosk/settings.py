@@ -24,6 +24,7 @@ class KioskSettings:
     printer_profile: str = "generic-80-gbk"
     a4_printer: str = ""  # CUPS queue for A4 lab reports, "LabA4" or "LabA4@host:port"; "" = thermal only
     sms_reminders: bool = False  # the hospital has an SMS gateway: the ticket screen offers text reminders
+    triage: bool = False  # the hospital file has [triage] symptoms: the home screen offers 智能导诊
     confirm_check_in: bool = True  # False: a patient with exactly one appointment due is checked in as the card is read
 
     def pin_matches(self, pin: str) -> bool:

@@ -62,6 +62,7 @@ def stylesheet(scale: float = 1.0, landscape: bool = False) -> str:
     QPushButton#Key {{ font-size: {f(44)}px; font-weight: bold; min-height: {px(96 * tall, 1.0)}px; min-width: {f(96)}px;
                      padding: {f(6)}px; }}
     QPushButton#Help {{ background: #FFF3E0; border: 2px solid #FFB74D; color: #8A4B00; font-weight: bold; }}
+    QPushButton#RedFlag {{ background: #FFEBEE; border: 3px solid #E57373; color: #B71C1C; font-weight: bold; }}
     QPushButton#Nav {{ min-height: {f(72 * tall)}px; font-size: {f(28)}px; }}
     QPushButton#Star {{ font-size: {f(60)}px; color: #B0BEC5; border: none; background: transparent; }}
     QPushButton#Star:checked {{ color: #F9A825; }}

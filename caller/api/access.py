@@ -91,6 +91,18 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("POST", f"{V1}/rooms/{{room_id}}/resume"): {STAFF},
     ("POST", f"{V1}/rooms/{{room_id}}/doctor"): {STAFF},
     ("POST", f"{V1}/areas/{{area_id}}/broadcast"): {STAFF},
+    # journeys (docs/journey.md): orders open steps; window staff work them; the patient reads the whole journey
+    ("POST", f"{V1}/visits/{{visit_id}}/orders"): {STAFF},
+    ("GET", f"{V1}/visits/{{visit_id}}/journey"): {PATIENT, STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/pay"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/dispense"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/ready"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/collect"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/settle"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/prep"): {STAFF},
+    ("POST", f"{V1}/visits/{{visit_id}}/labels"): {STAFF},          # the full name: the tube needs it
+    ("POST", f"{V1}/visits/{{visit_id}}/report-ready"): {STAFF},
+    ("POST", f"{V1}/areas/{{area_id}}/check-in"): {STAFF},
     # queue queries (public tokens get masked views)
     ("GET", f"{V1}/areas/{{area_id}}/queue"): {DISPLAY, SPEAKER, KIOSK, CONSOLE},
     ("GET", f"{V1}/rooms/{{room_id}}/queue"): {DISPLAY, SPEAKER, KIOSK, CONSOLE},

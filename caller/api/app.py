@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable
 
 from fastapi import APIRouter, FastAPI
 
-from caller.api import access, admin, events_ws, help_requests, limits, notify, openapi, ops, queue, ticket_page
+from caller.api import access, admin, events_ws, help_requests, journey, limits, notify, openapi, ops, queue, ticket_page
 from caller.api import cockpit as cockpit_api
 from caller.api.errors import install_error_handlers
 from caller.ops import runtime
@@ -126,7 +126,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.include_router(admin.monitor)
     app.include_router(ops.metrics_router)
     app.include_router(ticket_page.router)
-    for router in (queue.router, admin.router, help_requests.router, events_ws.router, ops.router, notify.router,
+    for router in (queue.router, journey.router, admin.router, help_requests.router, events_ws.router, ops.router, notify.router,
                    *extra_routers):
         app.include_router(router, prefix=API_PREFIX)
     if records:

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from common.wire import Order
+
 Ident = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 # C0 controls except tab and newline, DEL, C1 controls, bidi embeddings/overrides/isolates and marks
@@ -163,3 +165,30 @@ class HelpBody(IdempotentBody):
 
     screen: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.:-]*$",
                         description="the screen the kiosk was showing (never patient data)")
+
+
+# ------------------------------------------------------------------------------------ journey (docs/journey.md)
+class OrdersBody(Body):
+    """开单: the doctor's orders for the visit (common.wire.Order), the patient's flags for the services'
+    ``auto_priority``, and whether the patient pays at a cashier window."""
+
+    orders: list[Order] = Field(min_length=1, max_length=20)
+    flags: list[Literal["elderly", "child", "pregnant", "disabled", "military"]] = Field(default_factory=list)
+    pay_at_window: bool = False
+    idempotency_key: str | None = Field(default=None, min_length=8, max_length=128)
+
+
+class ReadyBody(Body):
+    room: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
+                             description="the window the medicine waits at (default: the shortest list)")
+
+
+class CodeBody(Body):
+    code: str = Field(min_length=1, max_length=256, description="what was scanned or typed: the ticket QR, the guide "
+                      "slip's code, or today's ticket number")
+
+
+class PrepBody(Body):
+    fasting_since: str | None = Field(default=None, description="when the patient last ate (HH:MM today, or ISO)")
+    water_at: str | None = Field(default=None, description="when the patient drank the water (HH:MM or ISO)")
+    consent: bool = False

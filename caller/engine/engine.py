@@ -11,14 +11,14 @@ from datetime import datetime, time
 
 from caller.engine import fairness, ordering
 from caller.engine.model import QUEUED, STATE_CHANGES, BadCommand, Change, RuleError, Visit, VisitState
-from caller.engine.placement import EnginePlacement
+from caller.engine.journey import JourneySteps
 from caller.engine.state import QUEUE_STATES, _not_found
 from common.queue_rules import NUMBER_KINDS
 
 S = VisitState
 
 
-class QueueEngine(EnginePlacement):
+class QueueEngine(JourneySteps):
     """All queues of one hospital. Construct from common.config.HospitalConfig: `QueueEngine(hospital)`."""
 
     def register(
@@ -89,6 +89,7 @@ class QueueEngine(EnginePlacement):
         if visit.state in QUEUE_STATES:
             raise RuleError("already_checked_in", "您已签到，请留意叫号，谢谢", "Already checked in")
         self._allow(visit, "check_in")
+        self._check_step_checks_in(visit)
         if visit.day != now.date():
             raise RuleError("wrong_day", f"对不起，您的挂号日期是 {visit.day:%m月%d日}，请在当天签到",
                             f"This registration is for {visit.day.isoformat()}")
@@ -126,7 +127,7 @@ class QueueEngine(EnginePlacement):
             self._refit(room_id, "call_next", tx)
             if rules.dispatch == "auto":
                 self._top_up(room_id, tx)
-            queue = self.room_queue(room_id)
+            queue = [v for v in self.room_queue(room_id) if self._may_call(v)]  # elsewhere / held: place kept
             visit = queue[0] if queue else None
             area_id = self._room_area[room_id]
             if fairness.active(rules, area_id in self._emergency_areas):
@@ -150,6 +151,7 @@ class QueueEngine(EnginePlacement):
         if not reason.strip():
             raise BadCommand("bad_reason", "请说明提前呼叫的原因，谢谢", "Say why this visit is called out of turn")
         self._check_room_fits(visit, room_id, now)
+        self._check_may_call(visit, now)
         rules = self._area_rules(self._room_area[room_id])
         with self._command(actor, now) as tx:
             tx.touch(visit)
@@ -180,6 +182,7 @@ class QueueEngine(EnginePlacement):
             fits = self._fit_test(room_id)
             candidates += [v for v in self.area_queue(self._room_area[room_id]) if fits(v)
                            and (v.number_kind != "extra" or rules.extra_numbers_called)]
+        candidates = [v for v in candidates if self._may_call(v)]
         state = tx.touch_room(self._rooms[room_id])
         visit = fairness.choose(candidates, state, rules, now)
         if visit is None:
@@ -236,6 +239,8 @@ class QueueEngine(EnginePlacement):
         self._allow(visit, command)
         if command == "mark_missed":
             self._called_enough(visit)
+        if command == "start" and visit.state != S.called:  # straight from a room queue: not while elsewhere
+            self._check_may_call(visit, now)
         with self._command(actor, now) as tx:
             if change.end == QUEUED:
                 self._return_recalled(visit, change.action, tx)
@@ -378,6 +383,9 @@ class QueueEngine(EnginePlacement):
         dept = self._depts.get(dept_id)
         if dept is None:
             raise _not_found("科室", "department", dept_id)
+        if visit.journey_id and dept_id != visit.dept_id:
+            raise RuleError("step_transfer", "该患者只能转到本服务的其他窗口，请重新选择",
+                            "A journey step moves between the windows of its own service only")
         if dept_id != visit.dept_id and visit.number_kind == "expert":
             raise RuleError("expert_transfer", "专家号不能转往其他科室，请重新挂号", "An expert number cannot move to another department")
         keeps_doctor = visit.number_kind == "expert" or (dept_id == visit.dept_id and room_id is None)

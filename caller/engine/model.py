@@ -72,6 +72,18 @@ STATE_CHANGES: dict[str, StateChange] = {
                             QUEUED, "转诊", "transfer"),
     "dispatch": StateChange(QUEUED, frozenset({_S.room_waiting}), "分诊", "dispatch"),
     "cancel": StateChange(_OPEN, frozenset({_S.cancelled}), "弃号", "cancel"),
+    # journey steps (caller/engine/journey.py): a step is a visit at a service point (pharmacy window, lab draw
+    # station, imaging room, cashier window) with the same states; these are the commands only steps have
+    "pay_step": StateChange(frozenset({_S.registered}), frozenset({_S.registered, _S.waiting}), "缴费开单", "pay"),
+    "start_dispensing": StateChange(frozenset({_S.registered}), frozenset({_S.registered}), "开始配药",
+                                    "start dispensing"),
+    "mark_ready": StateChange(frozenset({_S.registered}), QUEUED, "配药完成", "mark ready"),
+    "collect": StateChange(frozenset({_S.called, _S.in_service}), frozenset({_S.done}), "确认取药", "confirm collection"),
+    "set_gate": StateChange(frozenset({_S.registered, _S.waiting, _S.room_waiting}),
+                            frozenset({_S.registered, _S.waiting, _S.room_waiting}), "登记检查准备", "record preparation"),
+    "print_labels": StateChange(frozenset({_S.called, _S.in_service}), frozenset({_S.called, _S.in_service}),
+                                "打印标签", "print the specimen labels"),
+    "report_ready": StateChange(frozenset({_S.done}), frozenset({_S.done}), "报告完成", "mark the report ready"),
 }
 
 
@@ -133,9 +145,22 @@ class Visit:
     priority_level: int | None = None
     priority_seq: int | None = None
     order_key: str = "[]"  # JSON list of ints: the persisted place in the waiting order
+    # journey (一票到底): a step is a visit at a service point that belongs to the clinic visit `journey_id`
+    # and carries its ticket; a clinic visit has journey_id None and step_kind "" (caller/engine/journey.py)
+    journey_id: str | None = None
+    step_kind: str = ""  # "" (clinic) | pharmacy | lab | imaging | cashier
+    stage: str = ""  # within a state: unpaid, pending (待配药), dispensing (配药中), ready, booked, drawn, reported
+    order_id: str | None = None  # the order this step serves (the HIS order number when it came from the HIS)
+    items: str = "[]"  # JSON list of catalog codes (drugs, lab panels, the imaging exam)
+    amount: int = 0  # fen
+    paid_at: datetime | None = None
+    ready_at: datetime | None = None  # pharmacy: 已配好; lab: report ready
+    prep: str = "{}"  # JSON: what the step needs before a call (fasting_hours, water_minutes, contrast)
+    gates: str = "{}"  # JSON: what the patient has done of it (fasting_since, water_at, consent_at: ISO times)
 
     _DATETIMES: ClassVar[tuple[str, ...]] = (
-        "registered_at", "checkin_at", "called_at", "started_at", "finished_at", "waiting_since",
+        "registered_at", "checkin_at", "called_at", "started_at", "finished_at", "waiting_since", "paid_at",
+        "ready_at",
     )
 
     def to_row(self) -> dict[str, Any]:

@@ -118,7 +118,7 @@ class EnginePlacement(EngineQueries):
                 break
             if visit.number_kind == "extra" and not rules.extra_numbers_called:
                 continue  # extra numbers not called like others: a nurse dispatches them by hand
-            if fits(visit):
+            if fits(visit) and self._may_call(visit):  # at another point / held: stays in its place
                 before = self._set_state(visit, S.room_waiting, tx)
                 visit.room_id = room_id
                 tx.record(visit, "dispatch", before, {"room_id": room_id, "auto": True})

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable, Iterator
 
-from caller.engine import ordering
+from caller.engine import ordering, steps
 from caller.engine.index import QueueIndex
 from caller.engine.model import (
     FINAL_STATES,
@@ -57,6 +57,7 @@ class EngineState:
         schedule = getattr(hospital, "schedule", None)
         self._am_end: time = schedule.session_span("am")[1] if schedule is not None else time(12, 0)
         self._scheduled: dict[tuple[str, int, str], str | None] = {}
+        self._journeys: dict[str, set[str]] = {}  # journey (clinic visit) id -> its steps' ids (caller/engine/journey.py)
 
     # =============================================================================================
     # restart
@@ -73,6 +74,10 @@ class EngineState:
             visit = item if isinstance(item, Visit) else Visit.from_row(item)
             self._visits[visit.id] = visit
         self._open = {vid for vid, visit in self._visits.items() if visit.state not in FINAL_STATES}
+        self._journeys = {}
+        for visit in self._visits.values():
+            if visit.journey_id is not None:
+                self._journeys.setdefault(visit.journey_id, set()).add(visit.id)
         self._index.rebuild(self._visits.values())
         self._items = {}
         for item in rooms:
@@ -214,6 +219,11 @@ class EngineState:
         for vid in visit_ids:
             visit = self._visits.get(vid)
             self._refile(vid, visit)
+            if visit is not None and visit.journey_id is not None:
+                self._journeys.setdefault(visit.journey_id, set()).add(vid)
+            elif visit is None:  # a new step of a command rolled back
+                for members in self._journeys.values():
+                    members.discard(vid)
             if visit is None or visit.state in FINAL_STATES:
                 self._open.discard(vid)
             else:
@@ -233,6 +243,42 @@ class EngineState:
             visit.room_id = None
         visit.state = state
         return before
+
+    # ---- journeys: one patient, several queues (caller/engine/journey.py) ------------------------------
+    def _journey_ids(self, visit: Visit) -> list[str]:
+        """Every visit of the visit's journey: the clinic visit and its steps (the visit itself included)."""
+        root = visit.journey_id or visit.id
+        return [root, *sorted(self._journeys.get(root, ()))]
+
+    def _busy_elsewhere(self, visit: Visit) -> Visit | None:
+        """Another visit of the same journey that is called or in service now (the patient is there)."""
+        visits = self._visits
+        for vid in self._journey_ids(visit):
+            other = visits.get(vid)
+            if other is not None and other.id != visit.id and other.state in (S.called, S.in_service):
+                return other
+        return None
+
+    def _may_call(self, visit: Visit) -> bool:
+        """Call next takes it now: the patient is at no other service point, and its preparation is met.
+        A visit that may not be called keeps its place: the call passes it over, once."""
+        if visit.journey_id is None and visit.id not in self._journeys:
+            return True
+        if self._busy_elsewhere(visit) is not None:
+            return False
+        return not visit.prep or visit.prep == "{}" or steps.gate(visit, self._now or visit.registered_at).met
+
+    def _check_may_call(self, visit: Visit, now: datetime) -> None:
+        """Refuse to call (or start) a visit whose patient is at another service point, or whose step is held."""
+        other = self._busy_elsewhere(visit)
+        if other is not None:
+            where = self._room_cfg[other.room_id].name if other.room_id in self._room_cfg else other.area_id
+            raise RuleError("busy_elsewhere", f"{visit.ticket} 号患者正在{where}，请稍候再呼叫，其排队位置保留",
+                            f"{visit.ticket} is at {other.room_id or other.area_id} now; the place is kept")
+        gate = steps.gate(visit, now)
+        if not gate.met:
+            zh, en = steps.gate_text(gate, now)
+            raise RuleError("preparation_pending", f"{visit.ticket} 号：{zh}", f"{visit.ticket}: {en}")
 
     def _today(self) -> Iterator[Visit]:
         """Today's visits that are not done or cancelled (every queue is made of these)."""

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from kiosk.flows.day import DayMixin
 from kiosk.flows.help import HelpMixin
+from kiosk.flows.triage import TriageMixin
 from kiosk.models import CardData
 from kiosk.screens.admin import DeviceStatusScreen, PinScreen
 
 HEARTBEAT_S = 15.0  # until the service says its own [device_health].heartbeat_s
 
 
-class Flows(HelpMixin, DayMixin):
+class Flows(HelpMixin, TriageMixin, DayMixin):
     """Home-screen actions and device events, routed to the flow that is on screen."""
 
     def __init__(self, kiosk) -> None:

@@ -308,6 +308,10 @@
         <translation>The call system cannot be reached. Please ask at the information desk. Thank you.</translation>
     </message>
     <message>
+        <source>哪里不舒服？</source>
+        <translation>Where does it hurt?</translation>
+    </message>
+    <message>
         <source>城乡居民基本医疗保险</source>
         <translation>Urban and rural resident medical insurance</translation>
     </message>
@@ -540,6 +544,10 @@
         <translation>Create the child's record</translation>
     </message>
     <message>
+        <source>建议您挂这个科</source>
+        <translation>We suggest this department</translation>
+    </message>
+    <message>
         <source>待缴费用</source>
         <translation>Bills to pay</translation>
     </message>
@@ -620,12 +628,20 @@
         <translation>You have nothing to pay.</translation>
     </message>
     <message>
+        <source>您说的情况可能是急症，工作人员马上过来帮您，请稍候</source>
+        <translation>This may be an emergency: a member of staff is coming to help you, please wait</translation>
+    </message>
+    <message>
         <source>您还有待缴费用 {fee} 元，可在首页点击“缴费”。</source>
         <translation>You have ¥{fee} to pay; tap "Pay" on the home screen.</translation>
     </message>
     <message>
         <source>我的排队</source>
         <translation>My queue</translation>
+    </message>
+    <message>
+        <source>我自己选科室</source>
+        <translation>I will choose the department</translation>
     </message>
     <message>
         <source>手动输入身份证号码</source>
@@ -708,6 +724,10 @@ your queue</translation>
     <message>
         <source>报告还没出来，预计 {when} 可以打印。</source>
         <translation>not ready yet; expected {when}.</translation>
+    </message>
+    <message>
+        <source>挂{name}</source>
+        <translation>Register for {name}</translation>
     </message>
     <message>
         <source>挂号</source>
@@ -828,6 +848,10 @@ your queue</translation>
     <message>
         <source>普通号</source>
         <translation>General</translation>
+    </message>
+    <message>
+        <source>智能导诊</source>
+        <translation>Which department?</translation>
     </message>
     <message>
         <source>暂时无法确认医保结算是否可用，请选择自费支付，或到人工窗口办理。</source>
@@ -1142,6 +1166,10 @@ your queue</translation>
         <translation>Please check the amounts, then confirm the settlement</translation>
     </message>
     <message>
+        <source>请点一下身体不舒服的地方，再点您的感觉</source>
+        <translation>Tap where it hurts, then what you feel</translation>
+    </message>
+    <message>
         <source>请点击您要办理的业务</source>
         <translation>Please tap what you would like to do</translation>
     </message>
@@ -1254,6 +1282,10 @@ your queue</translation>
         <translation>Choose the number to cancel. The fee goes back to how you paid; the place goes to another patient.</translation>
     </message>
     <message>
+        <source>请马上到急诊</source>
+        <translation>Please go to the emergency department now</translation>
+    </message>
+    <message>
         <source>读卡区</source>
         <translation>Card reader</translation>
     </message>
@@ -1316,6 +1348,10 @@ your queue</translation>
     <message>
         <source>这位家人还没有就诊档案。请先用家人的身份证在首页“建档”，再为其办理。</source>
         <translation>This family member has no record yet. Please create one with their ID card ("New record" on the home screen) first.</translation>
+    </message>
+    <message>
+        <source>这只是建议：如果不对，可以自己选科室</source>
+        <translation>This is only a suggestion: you can choose another department</translation>
     </message>
     <message>
         <source>这张凭条还可以在自助机补打 {n} 次。</source>

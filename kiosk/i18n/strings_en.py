@@ -19,6 +19,15 @@ DYNAMIC = [
 ]
 
 EN: dict[str, str] = {
+    "智能导诊": "Which department?",
+    "哪里不舒服？": "Where does it hurt?",
+    "请点一下身体不舒服的地方，再点您的感觉": "Tap where it hurts, then what you feel",
+    "我自己选科室": "I will choose the department",
+    "请马上到急诊": "Please go to the emergency department now",
+    "您说的情况可能是急症，工作人员马上过来帮您，请稍候": "This may be an emergency: a member of staff is coming to help you, please wait",
+    "建议您挂这个科": "We suggest this department",
+    "这只是建议：如果不对，可以自己选科室": "This is only a suggestion: you can choose another department",
+    "挂{name}": "Register for {name}",
     "您已迟到（预约时段 {slot} 已过），已按本院迟到规则为您重新排队。迟到：{ahead}，请在候诊区留意叫号。":
         "You are late (your time {slot} has passed) and have been placed by the hospital's rule for late arrivals. "
         "Late: {ahead}. Please wait in the waiting area and listen for your number.",

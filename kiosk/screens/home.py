@@ -40,6 +40,7 @@ class HomeScreen(Screen):
             ("queue", tr("查询"), tr("排队与费用"), flows.my_queue),
             ("new_patient", tr("建档"), tr("首次就诊建档"), flows.new_patient),
         ]
+
         grid = QGridLayout()
         grid.setSpacing(28)
         self.tiles = {}
@@ -71,6 +72,9 @@ class HomeScreen(Screen):
         lang_text = "中文" if language() == "en" else "English"
         self.language_button = button(lang_text, "", lambda: kiosk.set_language("zh" if language() == "en" else "en"))
         row.addWidget(self.elderly_button)
+        if kiosk.settings.triage:  # the hospital file has 智能导诊 rules: "which department?" in one tap
+            self.tiles["triage"] = button(tr("智能导诊"), "Accent", flows.triage)
+            row.addWidget(self.tiles["triage"])
         row.addWidget(self.language_button)
         self.root.addLayout(row)
         self.help_button = button(tr("呼叫工作人员"), "Help", flows.call_staff)

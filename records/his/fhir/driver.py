@@ -183,9 +183,23 @@ class FhirDriver:
             fields["birth_date"] = fields["birth_date"] or birth_date_from_id(number)
         card = card or next((i.get("value") for i in patient.get("identifier", [])
                              if i.get("system") == self.cfg.medical_card_system), None)
+        if self._unchanged(patient["id"], number, card, fields):
+            return  # the usual case at a kiosk: nothing to write
         with self.records.db.transaction() as conn:
             local_store.save_patient(conn, self.records, self.service.clock(), patient["id"], number, card, fields,
                                      update=True)
+
+    def _unchanged(self, his_id: str, number: str | None, card: str | None, fields: dict[str, Any]) -> bool:
+        """The patient is here already, under this HIS id, with these values (read without the write lock)."""
+        with self.records.db.reading() as rc:
+            local = local_store.mapped(rc, "patient", his_id)
+            if local is None:
+                return False
+            row = rc.execute("SELECT * FROM rec_patients WHERE id = ?", (local,)).fetchone()
+        if row is None:
+            return False
+        wanted = {k: v for k, v in {**fields, "id_number": number, "medical_card_no": card}.items() if v}
+        return all(row[k] == v for k, v in wanted.items())
 
     @staticmethod
     def _patient_fields(patient: dict[str, Any]) -> dict[str, Any]:
