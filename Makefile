@@ -20,7 +20,7 @@ serve: setup
 # Lint and import order first (ruff, configured in pyproject.toml), then the tests.
 test: setup
 	$(PY) -m ruff check .
-	$(OFFSCREEN) $(PY) -m pytest -q
+	$(OFFSCREEN) $(PY) -m pytest -q -n 2   # pytest-xdist: one worker per core (tests take free ports and their own temp dirs)
 
 bench: setup
 	bench/run

@@ -113,8 +113,8 @@ class Principal:
             return True
         if self.area is not None and self.area != area:
             return False
-        if self.user_areas and area not in self.user_areas:
-            return False
+        if self.user is not None and area not in self.user_areas:
+            return False  # a user's areas are where they work: none listed is none (never every area)
         return True
 
 
@@ -397,7 +397,8 @@ class Authenticator:
         """Check a console user's password; return (user token, principal)."""
         if device.role not in ("console", "admin", COCKPIT) or device.user:
             raise forbidden("登录", "logging in from this device")
-        user_key, device_key = ("user", username), ("device", device.device)
+        # a user is locked out at this console only: someone guessing at one desk cannot lock a nurse out of all
+        user_key, device_key = ("user", f"{device.device}:{username}"), ("device", device.device)
         self.throttle.check(user_key, device_key)  # locked: 429 before any hashing
         user = self.config.user(username)
         if user is None:  # the same work as for a real user: timing does not tell who exists

@@ -37,10 +37,11 @@ def pdca_html(data: dict[str, Any], hospital: str) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in HEADER)
     q = f"month={data['month']}&dept={data['scope']['key']}"
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<title>{html.escape(title(data))}</title><link rel="stylesheet" href="/cockpit/static/cockpit.css"></head>
+<title>{html.escape(title(data))}</title><link rel="stylesheet" href="/cockpit/static/cockpit.css">
+<script src="/cockpit/static/print.js" defer></script></head>
 <body class="pdca"><h1>{html.escape(hospital)} · {html.escape(title(data))}</h1>
 <p class="noprint"><a href="/cockpit/">← 驾驶舱 Cockpit</a> · <a id="xlsx" href="/cockpit/export/pdca.xlsx?{q}">导出 XLSX</a>
- · <a id="csv" href="/cockpit/export/pdca.csv?{q}">导出 CSV</a> · <a href="javascript:print()">打印 Print</a></p>
+ · <a id="csv" href="/cockpit/export/pdca.csv?{q}">导出 CSV</a> · <a id="print" href="#">打印 Print</a></p>
 <table id="pdca-table"><thead><tr>{head}</tr></thead><tbody>
 {rows}
 </tbody></table>

@@ -312,7 +312,7 @@ class User(_Model):
     @classmethod
     def _hashed(cls, value: str) -> str:
         if not is_password_hash(value):
-            raise ValueError("must be a pbkdf2_sha256 hash (make one with: python -m caller hash-password)")
+            raise ValueError("must be a password hash (argon2id; make one with: python -m caller hash-password)")
         return value
 
 

@@ -122,6 +122,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.add_middleware(events_ws.RawSendMiddleware)
     app.add_middleware(limits.BodyLimits, max_body_bytes=max_body_bytes)  # 413 / 408 before anything is read
     app.add_middleware(access.AccessGuard, fastapi_app=app)  # deny by default: caller/api/access.py RULES
+    app.add_middleware(limits.SecurityHeaders, peers=tuple(config.hospital.services))  # CSP, frames, referrer
     install_error_handlers(app)
     app.include_router(admin.monitor)
     app.include_router(ops.metrics_router)

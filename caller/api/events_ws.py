@@ -23,11 +23,17 @@ FIRST_MESSAGE_S = 5.0  # a client without a token header sends {"type": "auth", 
 
 
 async def _refuse(ws: WebSocket, close_code: int, code: str, message_zh: str, message_en: str) -> None:
-    if ws.application_state == WebSocketState.CONNECTING:
-        await ws.accept()
-    refusal = RefusedSubscription(error=ErrorBody(code=code, message_zh=message_zh, message_en=message_en))
-    await ws.send_text(refusal.model_dump_json())
-    await ws.close(code=close_code)
+    """Say why, then close. A client already gone (it closed before authenticating) is one log line, never a
+    traceback: anyone may open and drop sockets, and the log must not grow by a page each time."""
+    try:
+        if ws.application_state == WebSocketState.CONNECTING:
+            await ws.accept()
+        refusal = RefusedSubscription(error=ErrorBody(code=code, message_zh=message_zh, message_en=message_en))
+        await ws.send_text(refusal.model_dump_json())
+        await ws.close(code=close_code)
+    except (WebSocketDisconnect, RuntimeError, OSError) as exc:
+        client = ws.client.host if ws.client else "?"
+        log.info("events socket from %s closed before it was refused (%s): %s", client, code, type(exc).__name__)
 
 
 @router.websocket("/events")

@@ -93,3 +93,39 @@ class BodyLimits:
 
 async def _refuse(scope, receive, send, exc: ApiError) -> None:
     await refusal_response(exc)(scope, receive, send)
+
+
+class SecurityHeaders:
+    """Every page the service serves (the phone ticket page, the cockpit, the error pages) says what a browser may
+    do with it: only this service's scripts and styles (and its active/standby peers for the live feed), never
+    inside another site's frame, no referrer (a ticket link is a key), no guessing of content types. The API's
+    generated documentation pages (/docs, /redoc) are left as FastAPI makes them."""
+
+    EXEMPT = ("/docs", "/redoc")
+
+    def __init__(self, app, peers: tuple[str, ...] = ()):
+        self.app = app
+        connect = " ".join(("'self'", *peers))
+        self.headers = [
+            (b"content-security-policy",
+             (f"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+              f"media-src 'self'; connect-src {connect}; frame-ancestors 'none'; base-uri 'none'; "
+              f"form-action 'self'; object-src 'none'").encode()),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-content-type-options", b"nosniff"),
+        ]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"].startswith(self.EXEMPT):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []),
+                                      *(h for h in self.headers if h[0] not in present)]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -101,8 +101,8 @@ def _identify_as_card(request: Request, principal: Any, name: str, id_number: st
 def ehealth_identify(body: PlatformIdentify, request: Request, principal: Any = Depends(who)) -> dict:
     client = platforms(request).ehealth
     if client is None:
-        raise RecordsError("ehealth_unavailable", "对不起，本院暂未开通电子健康卡，请将身份证放在读卡区，或扫描就诊卡，谢谢。",
-                           "E-health cards are not accepted here; please use your ID card.", status=503)
+        raise RecordsError("ehealth_not_offered", "对不起，本院暂未开通电子健康卡，请将身份证放在读卡区，或扫描就诊卡，谢谢。",
+                           "E-health cards are not accepted here; please use your ID card.", status=409)
     holder = client.verify(body.qr, principal.device)
     return _identify_as_card(request, principal, holder.name, holder.id_number)
 
@@ -111,8 +111,8 @@ def ehealth_identify(body: PlatformIdentify, request: Request, principal: Any = 
 def medins_identify(body: PlatformIdentify, request: Request, principal: Any = Depends(who)) -> dict:
     client = platforms(request).medins
     if client is None:
-        raise RecordsError("insurance_unavailable", "对不起，本院暂未开通医保电子凭证，请将身份证放在读卡区，谢谢。",
-                           "Medical insurance QR codes are not accepted here; please use your ID card.", status=503)
+        raise RecordsError("insurance_not_offered", "对不起，本院暂未开通医保电子凭证，请将身份证放在读卡区，谢谢。",
+                           "Medical insurance QR codes are not accepted here; please use your ID card.", status=409)
     try:
         info = client.call(PERSON_INFO, {"data": {"mdtrt_cert_type": CERT_QR, "mdtrt_cert_no": body.qr.strip(),
                                                   "psn_cert_type": "01", "certno": "", "psn_name": ""}},
@@ -200,7 +200,7 @@ def install(app: Any, service: Any, records: Any = None, *, medins_url: str | No
     notify = getattr(service, "notify", None)
     outbox = PlatformOutbox(notify, service.clock) if notify is not None else None
     medins = MedInsClient(medins_url, env.get("HOSPITAL_MEDINS_CODE", "H11010100001"), hospital,
-                          env.get("HOSPITAL_MEDINS_ADMVS", "110100")) if medins_url else None
+                          env.get("HOSPITAL_MEDINS_ADMVS", "110100"), clock=service.clock) if medins_url else None
     invoices = Invoices(records.core, outbox if einvoice_url else None)
     claims = Claims(records.core, records.payments, medins, outbox, invoices)
     records.payments.claims, records.payments.invoices = claims, invoices

@@ -163,9 +163,9 @@ class Claims:
               idempotency_key: str | None = None, device: str | None = None) -> dict[str, Any]:
         """Identify the insured person, register the visit, upload the fees and pre-settle: the split to show."""
         if self.client is None:
-            raise insurance_error("insurance_unavailable", "对不起，本院暂未开通自助机医保结算，请选择自费支付，或到人工窗口使用医保结算。",
+            raise insurance_error("insurance_not_offered", "对不起，本院暂未开通自助机医保结算，请选择自费支付，或到人工窗口使用医保结算。",
                                   "Medical insurance settlement is not available at this kiosk; please pay yourself "
-                                  "or use the counter.", status=503)
+                                  "or use the counter.", status=409)
         if cert_type not in (CERT_QR, CERT_ID_CARD, CERT_SSC) or not (cert_no or "").strip():
             raise insurance_error("invalid_certificate", "请出示医保电子凭证二维码，或刷身份证、社保卡。",
                                   "Show the medical insurance QR code, or read your ID card or social security card.",

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from common.clock import hospital_now
 from platforms.medins.envelope import OPTER_SELF_SERVICE, Answer, Request
 
 log = logging.getLogger("records.insurance")
@@ -63,7 +64,7 @@ class MedInsClient:
     """``MedInsClient(url, fixmedins_code, fixmedins_name, admvs)``; thread-safe."""
 
     def __init__(self, url: str, fixmedins_code: str, fixmedins_name: str, admvs: str = "110100",
-                 timeout_s: float = 10.0, clock: Callable[[], datetime] = datetime.now) -> None:
+                 timeout_s: float = 10.0, clock: Callable[[], datetime] = hospital_now) -> None:
         if len(fixmedins_code) != 12:
             raise ValueError("fixmedins_code (定点医药机构编号) has 12 characters, e.g. H11010100001")
         self.url = url.rstrip("/")

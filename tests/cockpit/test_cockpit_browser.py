@@ -37,7 +37,10 @@ def live(tmp_path):
 
 
 def test_manager_sees_today_live_the_month_drills_down_and_exports_the_pdca(live, browser, tmp_path):
-    page = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True).new_page()
+    # bypass_csp: this test's wait_for_function strings are evaluated as JavaScript, which the page's own
+    # policy (script-src 'self') rightly forbids; the page's scripts are files and need no exception
+    page = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True,
+                               bypass_csp=True).new_page()
     page.goto(live + "/cockpit/")
     page.wait_for_selector("#login:not([hidden])")
     page.fill("#login input[name=username]", "yuanzhang")

@@ -132,3 +132,29 @@ def test_event_stream_resumes_with_the_current_status_and_sends_heartbeats(live,
     assert seen[0] == "retry: 3000"
     status_at = seen.index("event: status")
     assert seen[status_at - 1].startswith("id: ") and '"ahead":1' in seen[status_at + 1]
+
+
+def test_one_link_holds_a_handful_of_live_connections_and_all_phones_a_cap(live, kiosk, nurse):
+    """One ticket link cannot take the service's file descriptors: the sixth live connection gets 503 with
+    Retry-After (the page backs off), while the link's other pages, other links and the service go on."""
+    from contextlib import ExitStack
+
+    from common.config import SecurityConfig
+
+    first, second = waiting(kiosk, 2)
+    token = nurse.visit_status(first["visit_id"])["ticket_token"]
+    other = nurse.visit_status(second["visit_id"])["ticket_token"]
+    with ExitStack() as held:
+        for _ in range(5):
+            stream = held.enter_context(httpx.stream("GET", f"{live}/t/{token}/events", timeout=10))
+            assert stream.status_code == 200
+        refused = httpx.get(f"{live}/t/{token}/events", timeout=10)
+        assert refused.status_code == 503 and int(refused.headers["retry-after"]) > 0
+        assert refused.json()["error"]["code"] == "too_many_connections"
+        assert httpx.get(f"{live}/t/{token}", timeout=10).status_code == 200  # the page itself still opens
+        assert httpx.get(f"{live}/healthz", timeout=10).status_code == 200
+        config = live.service.config  # every phone together have a cap too
+        live.service.config = config.model_copy(update={"security": SecurityConfig(phone_connections=6)})
+        with httpx.stream("GET", f"{live}/t/{other}/events", timeout=10) as sixth:
+            assert sixth.status_code == 200
+            assert httpx.get(f"{live}/t/{other}/events", timeout=10).status_code == 503

@@ -104,3 +104,47 @@ def test_tokens_in_query_strings_never_reach_the_log():
                                ("127.0.0.1:5000", "/api/v1/events?area=NK&token=demo-wall-nk-4e1b8c6d2a93"), None)
     RedactTokens().filter(record)
     assert "demo-wall" not in record.getMessage() and "token=***" in record.getMessage()
+
+
+def test_every_page_says_what_a_browser_may_do_with_it(client):
+    """The phone's ticket page (its not-found page here), the cockpit and the PDCA login redirect: a policy that runs
+    only the service's own scripts, no framing by another site, no referrer (a ticket link is a key)."""
+    for path in ("/t/not-a-real-ticket-token", "/cockpit/", "/t/assets/ticket.js"):
+        resp = client.get(path)
+        policy = resp.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy, path
+        assert resp.headers["x-frame-options"] == "DENY" and resp.headers["referrer-policy"] == "no-referrer"
+        assert resp.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_silent_connection_is_closed_once_the_header_deadline_passes(monkeypatch):
+    """uvicorn waited for ever on a client that connects and sends its headers slowly (or never)."""
+    import socket
+
+    from caller.ops import http_protocol
+
+    monkeypatch.setattr(http_protocol.HeaderDeadlineProtocol, "header_timeout_s", 1.0)
+    with run_service(records=False) as live:
+        host, port = live.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=20) as slow:
+            slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # ... and the rest never comes
+            assert slow.recv(1024) == b""  # closed by the service (recv would time out after 20 s otherwise)
+        with socket.create_connection((host, int(port)), timeout=20) as prompt:
+            prompt.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert prompt.recv(1024).startswith(b"HTTP/1.1 200")
+
+
+def test_an_events_socket_closed_before_it_authenticates_is_one_log_line(caplog):
+    """Anyone may open the events socket and drop it before sending a token: no traceback each time."""
+    import logging
+
+    from websockets.sync.client import connect
+
+    caplog.set_level(logging.INFO)
+    with run_service(records=False) as live:
+        for _ in range(3):
+            connect(live.replace("http://", "ws://") + "/api/v1/events?area=NK").close()
+        with connect(live.replace("http://", "ws://") + "/api/v1/events?area=NK") as ws:  # still serving
+            ws.send('{"type": "auth", "token": "%s"}' % DEMO_TOKENS["wall_nk"])
+            assert '"type"' in ws.recv(timeout=10)
+    assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]

@@ -29,8 +29,9 @@ def test_five_wrong_passwords_lock_the_user_out_even_with_the_right_one_and_audi
     locked = _login(live, "wanghs", DEMO_PASSWORD)
     assert locked.status_code == 429 and locked.json()["error"]["code"] == "too_many_attempts"
     assert int(locked.headers["Retry-After"]) >= 30 and "分钟后再试" in locked.json()["error"]["message_zh"]
-    # another user at the same console is not locked out
+    # another user at the same console is not locked out, nor this nurse at another console
     assert _login(live, "zhangys", DEMO_PASSWORD).status_code == 200
+    assert _login(live, "wanghs", DEMO_PASSWORD, T["admin"]).status_code == 200
     trail = live.service.store.audit(None, 50)
     burst = [a for a in trail if a["action"] == "login_locked"]
     assert len(burst) == 1 and burst[0]["user"] == "wanghs" and burst[0]["device"] == "console-nk"

@@ -50,6 +50,14 @@ def test_roles_and_places_are_enforced_with_403(live, kiosk, register_waiting):
         assert _status(other.login, "wanghs", DEMO_PASSWORD) == (403, "forbidden")  # NK nurse at the WY desk
 
 
+def test_a_user_with_no_areas_commands_no_area(live, register_waiting):
+    """The laboratory's doctors sign reports and have no clinic area: that means no area, not every area."""
+    register_waiting(1)
+    with CallerClient(live, T["console_nk"]) as console:
+        console.login("lab-li", DEMO_PASSWORD)
+        assert _status(console.call_next, "NK3") == (403, "forbidden")
+
+
 def test_display_token_may_not_follow_another_area(live):
     with connect(f"{live.replace('http', 'ws')}/api/v1/events?area=JZ",
                  additional_headers={"Authorization": f"Bearer {T['wall_nk']}"}) as ws:
