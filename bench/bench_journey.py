@@ -16,7 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from caller.engine import ordering
@@ -44,8 +44,8 @@ def journey_day() -> dict:
     budget = float(os.environ.get("JOURNEY_DAY_MAX_S", "1200"))
     hospital = load_hospital(DEMO_CONFIG)
     clock = ManualClock(datetime(2026, 12, 7, 7, 30))
-    from caller.auth import Principal
     from caller.api.models import RegisterBody
+    from caller.auth import Principal
 
     who = Principal(role="admin", device="bench")
     stats = {"double_called": 0, "order_violations": 0, "visits": 0, "steps": 0, "commands": 0}
@@ -123,7 +123,7 @@ def journey_day() -> dict:
                 run("check_in", visit_id=answer["visit"]["visit_id"])
                 batch.append(answer["visit"]["visit_id"])
                 stats["visits"] += 1
-            for dept, rooms in CLINIC:
+            for _dept, rooms in CLINIC:
                 drain(rooms, clinic_serve)
             for n, visit_id in enumerate(batch):
                 orders = [{"kind": "drug", "items": [{"code": "AMOX"}], "paid": True},

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from common import privacy
 from caller.engine import steps
 from caller.engine.journey import step_items
 from caller.engine.model import Visit, VisitState
+from common import privacy
 from common.wire import JourneyStatus, StepStatus
 
 S = VisitState

@@ -22,13 +22,14 @@ from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, RoomState, RuleError, Visit
 from caller.events import EventHub
 from caller.help import HelpCall
+from caller.idempotency import idempotency_scope, replay, request_hash
+from caller.journey_view import journey_status, specimen_labels
 from caller.notify.notifications import Notifications
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
 from caller.patient_guard import SECURITY_PART, PatientGuard
 from caller.pgstore import open_store
-from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store, dumps
-from caller.journey_view import journey_status, specimen_labels
+from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store
 from caller.ticket_links import TicketLinks, load_or_create_secret
 from caller.writer import CommandWriter, Queued
 from cockpit import rollups, sources
@@ -51,32 +52,6 @@ ExtraWrites = Callable[[sqlite3.Connection, dict], None]
 BROADCASTS_KEPT = 5
 STORED_VISITS_MAX = 100_000  # visit rows kept in memory for the rollups before older days are let go
 SUB_DEVICES_MAX = 16  # parts (printer, reader, scanner, ...) one device may report health for
-
-
-def idempotency_scope(command: str, who: Principal, key: str | None) -> str | None:
-    """The stored key: the same client key from another device or user is another key (never its answer)."""
-    return f"{command}:{who.device}:{who.user or ''}:{key}" if key else None
-
-
-def request_hash(args: dict) -> str:
-    """SHA-256 of what a command was asked to do (the idempotency key itself left out)."""
-    import hashlib
-
-    def plain(value: Any) -> Any:
-        if hasattr(value, "model_dump"):
-            return {k: v for k, v in value.model_dump(mode="json").items() if k != "idempotency_key"}
-        return value
-
-    text = dumps({k: plain(v) for k, v in sorted(args.items())})
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def replay(stored: tuple[str, int, dict, str], body_hash: str) -> dict:
-    """The first answer again, or 409 idempotency_conflict when the key came with another request."""
-    if stored[3] and stored[3] != body_hash:
-        raise Refusal("idempotency_conflict", "对不起，这个请求编号已用于另一项不同的操作，请刷新后重新操作。",
-                      "This idempotency key was already used with a different request body.", status=409)
-    return {**stored[2], "replayed": True}
 
 
 class _Refused(Exception):

@@ -40,6 +40,7 @@ class Patient:
     name: str = ""  # masked
     visit_id: str = ""
     badge: str = ""  # e.g. 预约 / 召回; empty when none
+    room_id: str = ""  # the room it waits for; "" for a visit of the area queue (any fitting room may take it)
 
     def label(self, show_name: bool = True) -> str:
         return f"{self.ticket} {self.name}".strip() if show_name else self.ticket
@@ -166,10 +167,25 @@ class AreaBoard:
         return self.calls[0] if self.calls else None
 
     def room_list(self, room_ids: Iterable[str] | None = None) -> list[RoomBoard]:
-        """Rooms in configured order (``room_ids``) or in the service's order."""
-        if room_ids is None:
-            return list(self.rooms.values())
-        return [self.rooms[r] for r in room_ids if r in self.rooms]
+        """Rooms in configured order (``room_ids``) or in the service's order; on a screen of several rooms each
+        waiting visit is listed once: under the room it waits for, and a visit of the area queue (which several
+        rooms would take) under the first room listing it."""
+        rooms = list(self.rooms.values()) if room_ids is None else [self.rooms[r] for r in room_ids if r in self.rooms]
+        if len(rooms) < 2:
+            return rooms
+        shown = {p.visit_id or p.ticket for room in rooms for p in room.waiting if p.room_id == room.room_id}
+        out = []
+        for room in rooms:
+            keep = []
+            for p in room.waiting:
+                key = p.visit_id or p.ticket
+                if p.room_id == room.room_id:
+                    keep.append(p)
+                elif key not in shown and (not p.room_id or p.room_id not in self.rooms):
+                    shown.add(key)
+                    keep.append(p)
+            out.append(replace(room, waiting=tuple(keep)) if len(keep) != len(room.waiting) else room)
+        return out
 
     # -- internals ---------------------------------------------------------------------------
     def _take_snapshot(self, snap: PublicSnapshot, now: datetime) -> set[str]:
@@ -247,4 +263,4 @@ class AreaBoard:
 
 def _patient(item: VisitItem) -> Patient:
     badge = "召回" if item.recalled else "迟到" if item.late else ""
-    return Patient(item.ticket, mask_name(item.name), item.visit_id, badge)
+    return Patient(item.ticket, mask_name(item.name), item.visit_id, badge, item.room_id or "")

@@ -4,7 +4,7 @@ Sizes. A text read from ``d`` metres needs letters about ``k * d`` millimetres h
 below; larger for what matters most, generous for elderly eyes). The screen's physical height comes from its
 diagonal (``screen_inches``) and its pixel shape, so the same file gives the same physical letter size on a
 1080-line and a 2160-line panel. With the defaults (5 m, 55") a 1080-line wall gets room rows of 75 px and
-doctor names of 47 px: measured ink, at least 60 px and 36 px.
+doctor names and the last calls of 59 px: measured ink, at least 60 px and 44 px.
 
 Shortening. A line that does not fit at its legible size is never shrunk below it: it is shortened by whole
 items. Patients: the names go first (tickets only), then the last patients, replaced by "…"; a ticket
@@ -17,7 +17,9 @@ from typing import Callable, Sequence
 
 ELLIPSIS = "…"
 # letter size in millimetres per metre of viewing distance
-MM_PER_M = {"call": 16.0, "row": 9.5, "next": 7.0, "doctor": 6.0, "title": 6.0, "small": 5.0}
+# "doctor" is also the size of the last-calls list: 7.5 mm per metre, near the signage rule of about one inch of letter
+# height per ten feet of distance: a doctor's name and the last calls are read from the back of the room too.
+MM_PER_M = {"call": 16.0, "row": 9.5, "next": 7.0, "doctor": 7.5, "title": 6.0, "small": 5.0}
 DEFAULT_VIEWING_DISTANCE_M = 5.0
 DEFAULT_SCREEN_INCHES = 55.0
 

@@ -158,8 +158,11 @@ def sample_data():
 
 def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
     """(name, factory) of every kiosk screen."""
+    from common.config import DEMO_CONFIG, load_hospital
+    from common.triage import advise
     from hardware.health import DeviceHealth, Health
     from kiosk.models import CardData
+    from kiosk.platforms import Claim, InsuranceStatus
     from kiosk.screens.admin import DeviceStatusScreen, PinScreen
     from kiosk.screens.day import CancelScreen, DayScreen, ReprintScreen
     from kiosk.screens.family import ChildBirthScreen, ChildIdScreen, ChildNameScreen, FamilyScreen
@@ -167,14 +170,10 @@ def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
     from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, TypeIdScreen
     from kiosk.screens.insurance import InsuranceCertScreen, InsuranceSplitScreen, PayChoiceScreen
     from kiosk.screens.pay import PaymentScreen
-    from kiosk.platforms import Claim, InsuranceStatus
     from kiosk.screens.rating import RatingScreen
     from kiosk.screens.register import BookDayScreen, ConfirmScreen, DepartmentScreen, DoctorScreen, SlotScreen
     from kiosk.screens.result import MessageScreen, OutOfServiceScreen, TicketScreen
     from kiosk.screens.services import AppointmentsScreen, BillsScreen, QueueStatusScreen, ReportsScreen
-
-    from common.config import DEMO_CONFIG, load_hospital
-    from common.triage import advise
     from kiosk.screens.triage import TriageAdviceScreen, TriageScreen
 
     k, d = window, data

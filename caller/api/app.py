@@ -11,7 +11,19 @@ from typing import Any, Callable, Iterable
 
 from fastapi import APIRouter, FastAPI
 
-from caller.api import access, admin, events_ws, help_requests, journey, limits, notify, openapi, ops, queue, ticket_page
+from caller.api import (
+    access,
+    admin,
+    events_ws,
+    help_requests,
+    journey,
+    limits,
+    notify,
+    openapi,
+    ops,
+    queue,
+    ticket_page,
+)
 from caller.api import cockpit as cockpit_api
 from caller.api.errors import install_error_handlers
 from caller.ops import runtime

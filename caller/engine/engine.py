@@ -10,8 +10,8 @@ import dataclasses
 from datetime import datetime, time
 
 from caller.engine import fairness, ordering
-from caller.engine.model import QUEUED, STATE_CHANGES, BadCommand, Change, RuleError, Visit, VisitState
 from caller.engine.journey import JourneySteps
+from caller.engine.model import QUEUED, STATE_CHANGES, BadCommand, Change, RuleError, Visit, VisitState
 from caller.engine.state import QUEUE_STATES, _not_found
 from common.queue_rules import NUMBER_KINDS
 

@@ -30,7 +30,6 @@ from caller.engine import ordering, steps
 from caller.engine.announce import screen_name
 from caller.engine.model import BadCommand, Change, EngineEvent, RuleError, Visit, VisitState
 from caller.engine.placement import EnginePlacement
-from caller.engine.state import _not_found
 from common.wire import Order, ReadyData
 
 S = VisitState

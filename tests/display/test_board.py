@@ -87,3 +87,18 @@ def test_room_event_pauses_room():
                  "data": {"room_id": "NK1", "room_name": "内科1诊室", "paused": True, "doctor_id": None,
                           "action": "pause_room"}}, NOON)
     assert board.rooms["NK1"].paused
+
+
+def test_each_waiting_ticket_is_on_a_wall_once():
+    """The service lists an area visit under every room that could take it (A006 under NK1 and NK2): a wall of
+    several rooms shows it once, and a visit waiting for a room only under that room."""
+    own = {**visit("A005", "李*"), "room_id": "NK2"}
+    board = AreaBoard("NK")
+    board.apply(snapshot(5, [room("NK1", "内科1诊室", waiting=[visit("A006", "张*"), own]),
+                             room("NK2", "内科2诊室", waiting=[own, visit("A006", "张*"), visit("A007", "王*")])],
+                         NOON), NOON)
+    rooms = board.room_list(["NK1", "NK2"])
+    listed = [p.ticket for r in rooms for p in r.waiting]
+    assert sorted(listed) == ["A005", "A006", "A007"]  # nobody twice
+    assert [p.ticket for p in rooms[0].waiting] == ["A006"] and [p.ticket for p in rooms[1].waiting] == ["A005", "A007"]
+    assert [p.ticket for p in board.room_list(["NK2"])[0].waiting] == ["A005", "A006", "A007"]  # a door: its whole line

@@ -52,7 +52,7 @@ def _rooms():
     ], NOON)
 
 
-@pytest.mark.parametrize("lines, room_min, doctor_min", [(1080, 60, 36), (2160, 120, 72)])
+@pytest.mark.parametrize("lines, room_min, doctor_min", [(1080, 60, 44), (2160, 120, 88)])
 def test_wall_rows_and_doctor_names_are_tall_enough(qtbot, lines, room_min, doctor_min):
     layout = ScreenLayout.from_settings({"kind": "wall", "width": lines * 16 // 9, "height": lines})
     wall = WallDisplay("NK", layout, title="内科诊区", now=lambda: NOON,

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from common.config import hospital_from_dict
 from caller.engine import ordering
 from caller.engine.engine import QueueEngine
 from caller.engine.model import RoomState, RuleError, Visit, VisitState
+from common.config import hospital_from_dict
 
 S = VisitState
 DAY = date(2026, 12, 7)

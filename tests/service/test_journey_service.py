@@ -6,12 +6,11 @@ from datetime import datetime
 
 import pytest
 
-from client.http import CallerError
-from client.http import CallerClient, EventSubscriber
 from caller.engine.model import RuleError
 from caller.testing import DEMO_PASSWORD as PASSWORD
 from caller.testing import DEMO_TOKENS as T
 from caller.testing import run_service
+from client.http import CallerClient, CallerError, EventSubscriber
 
 
 def staff(url: str, token: str, user: str) -> CallerClient:
@@ -155,10 +154,11 @@ def _walk_in():
 
 
 def test_lab_check_in_by_code_labels_decoded_by_the_printer_and_turnaround(live, seen_patient, clock, tmp_path):
+    import zxingcpp
+
     from hardware.label import SpecimenLabel, TcpLabelTransport, encode
     from hardware.label.render import render_png
     from hardware.label.simulator import LabelPrinterServer, SimulatedLabelPrinter
-    import zxingcpp
 
     visit, doctor = seen_patient
     step_id = doctor.orders(visit["visit_id"], [{"kind": "lab", "paid": True, "items": [
@@ -180,12 +180,12 @@ def test_lab_check_in_by_code_labels_decoded_by_the_printer_and_turnaround(live,
     with LabelPrinterServer(printer) as server:
         transport = TcpLabelTransport("127.0.0.1", server.port)
         assert transport.status().ready
-        transport.write(encode([SpecimenLabel(l["barcode"], l["name"], l["ticket"], tuple(l["tests"]), l["tube"],
-                                              l["drawn_at"]) for l in labels]))
+        transport.write(encode([SpecimenLabel(label["barcode"], label["name"], label["ticket"], tuple(label["tests"]), label["tube"],
+                                              label["drawn_at"]) for label in labels]))
         assert printer.wait_labels(3, 10)
         transport.close()
     printed = printer.labels
-    assert [p.barcodes[0][3] for p in printed] == [l["barcode"] for l in labels]
+    assert [p.barcodes[0][3] for p in printed] == [label["barcode"] for label in labels]
     assert len({p.barcodes[0][3] for p in printed}) == 3  # one number per tube
     assert "王小明" in printed[0].text and visit["ticket"] in printed[0].text and "紫帽管" in printed[0].text
     scanned = zxingcpp.read_barcodes(render_png(printed[1]))  # what the LIS scanner reads off the tube
@@ -195,7 +195,7 @@ def test_lab_check_in_by_code_labels_decoded_by_the_printer_and_turnaround(live,
     clock.advance(minutes=50)
     lab.report_ready(step_id)
     trail = {row["action"]: row for row in lab.audit(step_id)}
-    assert trail["print_labels"]["detail"]["barcodes"] == [l["barcode"] for l in labels]
+    assert trail["print_labels"]["detail"]["barcodes"] == [label["barcode"] for label in labels]
     assert trail["report_ready"]["detail"]["turnaround_minutes"] == 50.0
     step = next(s for s in doctor.journey(visit["visit_id"])["steps"] if s["kind"] == "lab")
     assert step["stage"] == "reported" and "报告已出" in step["text"]
