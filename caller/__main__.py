@@ -218,6 +218,11 @@ def new_device_cmd(args: argparse.Namespace) -> int:
     write_atomically(path, device.text)
     print(f"已添加设备 / added device {device.id} ({device.role}) to {path}")
     print(install_snippet(device, args.role, args.service))
+    if args.certificates:  # a client certificate for the reverse proxy's ssl_verify_client (docs/operations.md)
+        from caller.ops.certificates import issue_device_certificate
+
+        cert, key = issue_device_certificate(Path(args.certificates), device.id, args.role)
+        print(f"设备证书 / device certificate: {cert} (key {key}: copy both to the device, then delete the key here)")
     return 0
 
 
@@ -399,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name")
     p.add_argument("--config", default=DEFAULT_CONFIG)
     p.add_argument("--service", default="http://SERVICE:8700", help="the service URL for the install snippet")
+    p.add_argument("--certificates", metavar="DIR", help="also issue a client certificate, signed by the CA kept "
+                   "in DIR (made on first use), e.g. /var/lib/hospital/ca")
     p.set_defaults(fn=new_device_cmd)
     p = sub.add_parser("rotate-token", help="give a device a fresh token in the hospital file")
     p.add_argument("device")

@@ -391,7 +391,12 @@ class HospitalConfig(_Model):
         unique("ticket prefix", [d.prefix for d in self.departments])
         unique("doctor id", [d.id for d in self.doctors])
         unique("device id", [d.id for d in self.devices])
-        unique("device token", [d.token for d in self.devices])
+        by_token: dict[str, str] = {}
+        for d in self.devices:  # a token is a secret: the message names the devices, never the token
+            if d.token in by_token:
+                problems.append(f"devices {by_token[d.token]!r} and {d.id!r} have the same token; give each its own "
+                                "(python -m caller new-device)")
+            by_token.setdefault(d.token, d.id)
         unique("username", [u.username for u in self.users])
 
         area_ids = {a.id for a in self.areas}
@@ -638,6 +643,10 @@ def load_hospital(path: str | Path) -> HospitalConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(str(path), [("", f"cannot read the file: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise ConfigError(str(path), [("", f"line {line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save the "
+                                           "file as UTF-8 (a file saved as GBK by an editor on Windows is not)")]) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -94,6 +94,21 @@ def test_syntax_error_names_the_file(tmp_path):
     assert str(path) in str(info.value) and "TOML syntax error" in str(info.value)
 
 
+def test_a_file_that_is_not_utf8_says_which_line_and_what_to_do(tmp_path):
+    path = tmp_path / "gbk.toml"
+    path.write_bytes('[hospital]\nname = "仁和医院"\n'.encode("gbk"))
+    with pytest.raises(ConfigError) as info:
+        load_hospital(path)
+    assert "line 2: not UTF-8" in str(info.value) and "UTF-8" in str(info.value)
+
+
+def test_a_shared_device_token_is_named_by_its_devices_never_printed(raw):
+    token = raw["devices"][0]["token"]
+    raw["devices"][1]["token"] = token
+    problems = _problems(raw)
+    assert raw["devices"][0]["id"] in problems and raw["devices"][1]["id"] in problems and token not in problems
+
+
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_hospital(tmp_path / "nope.toml")

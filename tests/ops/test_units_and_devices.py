@@ -123,21 +123,32 @@ def test_the_kiosk_starts_full_screen_inside_cage_as_an_unprivileged_user(tmp_pa
     os.chown(runtime, user.pw_uid, user.pw_gid)
     runtime.chmod(0o700)
     tmp_path.chmod(0o755)
-    # the unprivileged user may not reach this venv's interpreter (it may live under /root): use the system's
-    # Python of the same version with this venv's packages, as the kiosk machine's own venv would have them
+    # the unprivileged user may not reach this clone or its venv (a clone in root's home, or under `mktemp -d`):
+    # run a copy of the code from a readable directory, the system's Python of the same version, and this venv's
+    # packages bind-mounted there in a mount namespace of the kiosk's own (as the kiosk machine's venv would be)
     python = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
-    if not os.path.exists(python):
-        pytest.skip(f"{python} is not installed")
+    if not os.path.exists(python) or not shutil.which("unshare"):
+        pytest.skip(f"{python} or unshare is not installed")
     packages = next(p for p in sys.path if p.endswith("site-packages") and p.startswith(sys.prefix))
+    reachable = Path(tempfile.mkdtemp(prefix="kiosk-app-"))  # /tmp: every user may enter it
+    reachable.chmod(0o755)
+    app = reachable / "app"
+    shutil.copytree(REPO, app, ignore=shutil.ignore_patterns(".git", ".venv", "tests", "bench", "__pycache__", "*.db",
+                                                             "out", "node_modules"))
+    (reachable / "site-packages").mkdir()
+    for path in [reachable, *reachable.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
     env = {"PATH": "/usr/bin:/bin", "XDG_RUNTIME_DIR": str(runtime), "HOME": str(runtime),
            "WLR_BACKENDS": "headless", "WLR_LIBINPUT_NO_DEVICES": "1", "WLR_RENDERER": "pixman",
            "QT_QPA_PLATFORM": "wayland", "HOSPITAL_TOKEN": DEMO_TOKENS["kiosk"],
-           "PYTHONPATH": f"{REPO}:{packages}"}
+           "PYTHONPATH": f"{app}:{reachable / 'site-packages'}"}
     with run_service(db_path=tmp_path / "h.db") as live, CallerClient(live, DEMO_TOKENS["admin"]) as admin:
-        command = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
+        command = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+                   'mount --bind "$1" "$2" && shift 2 && exec "$@"', "sh", packages, str(reachable / "site-packages"),
+                   "setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
                    "cage", "-d", "--", python, "-m", "kiosk", "--service", live, "--fullscreen",
-                   "--reader", str(tmp_path / "no-reader-here")]
-        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                   "--reader", str(reachable / "no-reader-here")]
+        proc = subprocess.Popen(command, cwd=app, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 45
             reported = []
@@ -156,6 +167,7 @@ def test_the_kiosk_starts_full_screen_inside_cage_as_an_unprivileged_user(tmp_pa
                 proc.wait(5)
             proc.stdout.close()
             short.cleanup()
+            shutil.rmtree(reachable, ignore_errors=True)
 
 
 def test_check_config_warns_about_a_staff_pin_kept_in_plain_text():
@@ -163,3 +175,33 @@ def test_check_config_warns_about_a_staff_pin_kept_in_plain_text():
     assert answer.returncode == 0
     assert "'kiosk-lobby-1': settings.admin_pin is stored in plain text" in answer.stderr
     assert "admin_pin_hash" in answer.stderr
+
+
+def test_new_device_can_issue_a_client_certificate_that_verifies_against_the_ca(tmp_path):
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    config = tmp_path / "hospital.toml"
+    config.write_text(DEMO_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    ca_dir = tmp_path / "ca"
+    made = caller_cli("new-device", "kiosk", "--area", "NK", "--id", "kiosk-nk-9", "--config", str(config),
+                      "--certificates", str(ca_dir))
+    assert made.returncode == 0, made.stderr
+    ca = x509.load_pem_x509_certificate((ca_dir / "ca.crt").read_bytes())
+    cert = x509.load_pem_x509_certificate((ca_dir / "kiosk-nk-9.crt").read_bytes())
+    assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "kiosk-nk-9"
+    assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)[0].value == "kiosk"
+    usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(usage) == [ExtendedKeyUsageOID.CLIENT_AUTH]
+    assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+    cert.verify_directly_issued_by(ca)  # raises unless the CA signed it
+    other_ca = tmp_path / "other"
+    from caller.ops.certificates import ensure_ca
+
+    stranger, _ = ensure_ca(other_ca)
+    with pytest.raises((ValueError, InvalidSignature)):  # another CA (another name, another key) did not sign it
+        cert.verify_directly_issued_by(stranger)
+    assert (ca_dir / "kiosk-nk-9.key").stat().st_mode & 0o077 == 0 and (ca_dir / "ca.key").stat().st_mode & 0o077 == 0
+    assert isinstance(cert.public_key(), ec.EllipticCurvePublicKey)
