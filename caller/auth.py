@@ -21,7 +21,7 @@ from common.refusal import Refusal
 
 log = logging.getLogger("caller.auth")
 
-PUBLIC_ROLES = frozenset({"display", "speaker"})
+PUBLIC_ROLES = frozenset({"display", "speaker", "screen"})  # screen: a paired web screen (cookie)
 COCKPIT = "cockpit"  # the pseudo device of the web cockpit: its sessions may only read the cockpit
 COCKPIT_USER_ROLES = frozenset({"manager", "admin"})
 STAFF_ROLES = frozenset({"console", "admin"})

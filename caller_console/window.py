@@ -33,6 +33,7 @@ from caller_console.devices import HEALTH_ZH, DevicesTable, devices_of_area
 from caller_console.help_bar import ACK_KEY, HelpBar
 from caller_console.model import ID_NUMBER, ConsoleView, Row, build_view, matches
 from caller_console.panes import Pane
+from caller_console.screen_pairing import ScreenPairing
 from caller_console.toast import Toast
 from client.http import CallerClient, CallerError
 from common.clock import ServiceClock
@@ -162,8 +163,12 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         for pane in self.panes:
             pane.picked.connect(self._picked)
         self.devices_table = DevicesTable()
+        self.screen_pairing = ScreenPairing()  # a TV showing a pairing code becomes one of the area's displays
+        self.screen_pairing.pair.connect(self._pair_screen)
         devices_box = QGroupBox("本诊区设备")
-        QVBoxLayout(devices_box).addWidget(self.devices_table)
+        devices_column = QVBoxLayout(devices_box)
+        devices_column.addWidget(self.devices_table)
+        devices_column.addWidget(self.screen_pairing)
 
         grid = QGridLayout()
         grid.addWidget(self.called_pane, 0, 0)
@@ -556,6 +561,11 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         if tag == "devices":
             self._show_devices(result or [])
             return
+        if tag == "pair_screen":
+            self.screen_pairing.paired()
+            self.toast.show_near(self.screen_pairing, f"已配对：{result.get('device')}", ok=True)
+            self.runner.submit("devices", self.client.devices)
+            return
         if tag == "heartbeat":
             return
         if tag == "his":
@@ -603,9 +613,14 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         if tag in ("alerts", "devices", "clock", "clock_report", "help_calls", "heartbeat", "his"):
             return
         self.statusBar().showMessage(error.message_zh, 15000)
-        anchor = self.help_bar if tag.startswith("help") else self.buttons.get(tag)
+        anchor = (self.help_bar if tag.startswith("help") else self.screen_pairing if tag == "pair_screen"
+                  else self.buttons.get(tag))
         self.toast.show_near(anchor, error.message_zh, ok=False, seconds=8)
         self.commandFailed.emit(tag, error)
+
+    def _pair_screen(self, code: str, device: str) -> None:
+        self.runner.submit("pair_screen", self.client.request, "POST", "/screens/pair",
+                           json_body={"code": code, "device": device})
 
     def _show_devices(self, devices: list[dict[str, Any]]) -> None:
         self.devices = devices_of_area(devices, self.area_id, everything=self.login.get("role") == "admin")
@@ -617,3 +632,4 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
                 self.device_alerts.pop(d["device"], None)
         self._show_alerts()
         self.devices_table.show_devices(self.devices, self.now())
+        self.screen_pairing.set_displays(self.devices)

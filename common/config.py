@@ -337,6 +337,46 @@ class DeviceHealthConfig(_Model):
         return self.heartbeat_s * self.missed_heartbeats
 
 
+class MediaItem(_Model):
+    """One item of the waiting-room screens' playlist: a file of the media folder, or a text slide."""
+
+    file: str = Field(default="", description="an image or video in the media folder (png, jpg, webp, mp4, webm, mkv, mov)")
+    title: str = Field(default="", description="a text slide's title (or a caption for a file)")
+    text: str = Field(default="", description="a text slide's text (when no file is given)")
+    kind: Literal["education", "notice", "general"] = Field(
+        default="education", description="education items get the guaranteed share of each hour (media.education_share)")
+    areas: list[str] = Field(default_factory=list, description="areas whose screens play it (default: every area)")
+    screens: list[str] = Field(default_factory=list, description="display device ids that play it (default: every "
+                               "screen of those areas)")
+    hours: str = Field(default="", description='when it plays, e.g. "07:00-10:00" (default: all day)')
+    seconds: float = Field(default=12.0, ge=2, le=600, description="how long an image or text stays (a video plays "
+                           "to its end)")
+
+    @model_validator(mode="after")
+    def _file_or_text(self) -> "MediaItem":
+        if not self.file and not self.text:
+            raise ValueError("give a file or a text")
+        if self.file and (Path(self.file).name != self.file or self.file.startswith(".")):
+            raise ValueError(f"file {self.file!r}: a file name inside the media folder, without a path")
+        if self.hours:
+            _parse_span(self.hours)
+        return self
+
+
+class MediaConfig(_Model):
+    """Health education, notices and the hospital's own slides on the web screens (docs/screens.md)."""
+
+    folder: str = Field(default="", description="the media folder (relative to the hospital file); files are "
+                        "checked with ffprobe and, where browsers cannot play them, transcoded with ffmpeg")
+    education_share: float = Field(default=0.25, ge=0, le=1, description="at least this share of each hour of a "
+                                   "screen's playlist goes to health-education items")
+    doctor_slides: bool = Field(default=True, description="a slide per doctor of the area (name, title, specialty, "
+                                "room), from [[doctors]]")
+    price_slides: bool = Field(default=True, description="a slide of registration fees, from [fees]")
+    slide_seconds: float = Field(default=10.0, ge=2, le=120, description="how long a generated slide stays")
+    items: list[MediaItem] = Field(default_factory=list)
+
+
 class SecurityConfig(_Model):
     """Caps on what one kiosk token or one ticket link can do (docs/security.md)."""
 
@@ -367,6 +407,7 @@ class HospitalConfig(_Model):
     retention: RetentionConfig = RetentionConfig()
     cockpit: CockpitConfig = CockpitConfig()
     notify: NotifySettings = NotifySettings()
+    media: MediaConfig = MediaConfig()
     catalog: Catalog = Catalog()
     security: SecurityConfig = SecurityConfig()
     his: HisSettings = HisSettings()  # records from the service itself or the hospital's HIS (docs/his.md)
@@ -438,6 +479,10 @@ class HospitalConfig(_Model):
                 problems.append(f"device {device.id!r}: settings.help_areas must list defined areas (got {help_areas!r})")
             if device.role in ("display", "speaker") and device.area is None:
                 problems.append(f"device {device.id!r}: a {device.role} needs an area")
+        for item in self.media.items:
+            for area_id in item.areas:
+                if area_id not in area_ids:
+                    problems.append(f"media item {item.file or item.title!r}: area {area_id!r} is not defined")
         for key in ("areas", "escalate_to"):
             for area_id in getattr(self.help, key):
                 if area_id not in area_ids:

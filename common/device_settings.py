@@ -103,6 +103,9 @@ class _Screen(DeviceSettings):
     page_seconds: Real = Field(10.0, ge=2, le=120, description="seconds per page when rooms do not fit")
     show_names: Flag = Field(True, description="masked names, or no name at all")
     ticker_speed: Int = Field(120, ge=10, le=1000, description="notice band speed, pixels per second")
+    media: Literal["none", "zone", "full"] = Field("none", description="web screens (/screen/): the playlist of "
+                                                   "[media] in a zone beside the calls, full screen between calls, "
+                                                   "or none")
 
 
 class WallSettings(_Screen):

@@ -1,13 +1,15 @@
 """The demo with a screen: every window opens and a person plays patient and nurse.
 
-Two kiosks, the nurse console (logged in as 王护士长), the internal-medicine wall screen, the door screen of
-内科1诊室, the speaker agent (speaking aloud) and the control window for the simulated devices.
+Two kiosks, the nurse console (logged in as 王护士长), the internal-medicine wall screen and, beside it, the same
+area's TV as a web screen in Chromium (paired as ``wall-nk-tv``), the door screen of 内科1诊室, the speaker agent
+(speaking aloud) and the control window for the simulated devices.
 Closing the control window ends the demo.
 """
 from __future__ import annotations
 
 import shutil
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -32,6 +34,7 @@ def run_interactive(out: Path, seed: int = 7) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     load_cjk_font(app)
     stack = Stack(out, clinic_clock())
+    web_wall = None
     try:
         stack.start_service(out / "hospital.db")
         stack.start_devices()
@@ -40,6 +43,7 @@ def run_interactive(out: Path, seed: int = 7) -> int:
             rig.window.resize(540, 960)  # half size, so that both fit beside the other windows
         stack.wall.resize(1280, 720)
         stack.door.resize(800, 500)
+        web_wall = subprocess.Popen([sys.executable, "-m", "demo.webwall", "open", stack.base_url])  # the TV
         control = ControlWindow(stack, known, appointments)
         control.show()
         app.setQuitOnLastWindowClosed(False)
@@ -52,4 +56,7 @@ def run_interactive(out: Path, seed: int = 7) -> int:
         print(f"演示系统已启动 / demo running: service {stack.base_url}; close the control window to stop.", flush=True)
         return app.exec()
     finally:
+        if web_wall is not None and web_wall.poll() is None:
+            web_wall.terminate()
+            web_wall.wait(10)
         stack.close()

@@ -287,18 +287,35 @@ class Morning:
         later = check_morning(self.ledger, self.out, self.arrivals, self.kiosk_results, self.door_seen,
                               lambda visit_id: self._admin().visit_status(visit_id).get("state"))
         printed = sorted((self.out / "printed").rglob("*.png"))
+        web_shots: list[list[str]] = []  # the TV's screenshots are taken while the cockpit's are
+        web_thread = threading.Thread(target=lambda: web_shots.append(self._web_wall_screens()), name="web-wall")
+        web_thread.start()
         cockpit = self._cockpit_screens()
+        web_thread.join(120)
+        web_wall = web_shots[0] if web_shots else []
         summary = summarise(self.ledger, later_slots=later, arrivals=len(self.arrivals), wall_area="NK", artefacts={
             "screens": sorted(str(p.relative_to(self.out)) for p in (self.out / "screens").rglob("*.png")),
             "printed": [str(p.relative_to(self.out)) for p in printed],
             "speech_wav": len(list((self.out / "speech").glob("*.wav"))), "speech_dir": "speech/",
-            "database": "hospital.db", "cockpit": cockpit,
+            "database": "hospital.db", "cockpit": cockpit, "web_wall": web_wall,
             "phone": [str(p.relative_to(self.out)) for p in self.phone.shots], "messages": "messages.json",
         }, timing={"real_seconds": round(time.monotonic() - self.started, 1), "speed": self.plan.speed,
                    "simulated_from": self.arrivals[0].at.strftime("%H:%M") if self.arrivals else "",
                    "simulated_to": stack.clock().strftime("%H:%M")})
         (self.out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
         return summary
+
+    def _web_wall_screens(self) -> list[str]:
+        """The internal-medicine TV (a paired web screen) at the end of the morning (out/demo/web-wall-*.png)."""
+        from demo import webwall
+
+        try:
+            shots = webwall.screenshots(self.stack.base_url, self.out)
+        except Exception as exc:  # noqa: BLE001 - reported like any other problem of the morning
+            log.exception("web wall screenshots")
+            self.ledger.problem(f"web wall screenshots failed: {exc!r}")
+            return []
+        return [str(p.relative_to(self.out)) for p in shots]
 
     def _cockpit_screens(self) -> list[str]:
         """The service cockpit of this morning as the hospital's manager sees it (out/demo/cockpit-*.png)."""

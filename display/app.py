@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from client.http import CallerClient, CallerError
+from common.board import DoctorCard
 from common.clock import ServiceClock
 from common.device_settings import DOOR_PANEL
-from display.board import DoctorCard
-from display.layout import ScreenLayout
+from common.screen_layout import ScreenLayout
 
 
 @dataclass

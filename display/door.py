@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from display.board import DoctorCard, RoomBoard
-from display.layout import ScreenLayout
+from common.board import DoctorCard, RoomBoard
+from common.screen_layout import ScreenLayout
 from display.screen import ScreenBase, local_now
 from display.wall import PAUSED_ZH
 from display.widgets import ACCENT, MUTED, PANEL, TEXT, FitLabel

@@ -7,9 +7,9 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from common.board import AreaBoard, DoctorCard
 from common.clock import HospitalClock
-from display.board import AreaBoard, DoctorCard
-from display.layout import ScreenLayout
+from common.screen_layout import ScreenLayout
 from display.widgets import ACCENT, ALERT, BG, MUTED, Banner, FitLabel
 
 WEEKDAYS_ZH = "一二三四五六日"

@@ -8,8 +8,8 @@ from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QVBoxLayout, QWidget
 
-from display.board import CallLine, DoctorCard, RoomBoard
-from display.layout import ScreenLayout
+from common.board import CallLine, DoctorCard, RoomBoard
+from common.screen_layout import ScreenLayout
 from display.screen import ScreenBase, local_now
 from display.widgets import ACCENT, MUTED, PANEL, TEXT, FitLabel, LineLabel, Ticker
 

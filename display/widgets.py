@@ -80,7 +80,7 @@ class LineLabel(FitLabel):
 
     ``show_text(choice, shorter, ...)`` shows the first choice that fits (the last one loses its end to "…");
     ``show_patients([(ticket, name)], prefix)`` drops names, then whole patients, never a ticket number
-    (:mod:`display.legible`).
+    (:mod:`common.legible`).
     """
 
     def __init__(self, px: int, *, bold: bool = False, color: str = TEXT,
@@ -100,7 +100,7 @@ class LineLabel(FitLabel):
         self._refit()
 
     def _refit(self) -> None:
-        from display.legible import fit_patients, fit_text
+        from common.legible import fit_patients, fit_text
 
         font = QFont(self.font())
         font.setBold(self._bold)

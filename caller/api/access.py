@@ -19,6 +19,8 @@ monitor    a monitoring device token (Prometheus): /metrics only
 admin      the hospital's admin token or an admin user: allowed on every rule (bearer tokens)
 manager    a web cockpit session (HttpOnly cookie ``cockpit_session``) of a manager or admin user; only
            the cockpit's routes read that cookie
+screen     a paired web screen (HttpOnly cookie ``screen_device``, caller/screens/pairing.py); only the
+           /screen/ routes read that cookie
 =========  ======================================================================================
 
 The rule only lets a principal *reach* the handler; the handler then checks the data (which area, which
@@ -38,10 +40,11 @@ from caller.auth import AuthError, Principal, device_suspended
 
 log = logging.getLogger("caller.access")
 
-ANYONE, DISPLAY, SPEAKER, KIOSK, PATIENT, CONSOLE, STAFF, MONITOR, ADMIN, MANAGER = (
-    "anyone", "display", "speaker", "kiosk", "patient", "console", "staff", "monitor", "admin", "manager")
-KINDS = (ANYONE, DISPLAY, SPEAKER, KIOSK, PATIENT, CONSOLE, STAFF, MONITOR, ADMIN, MANAGER)
+ANYONE, DISPLAY, SPEAKER, KIOSK, PATIENT, CONSOLE, STAFF, MONITOR, ADMIN, MANAGER, SCREEN = (
+    "anyone", "display", "speaker", "kiosk", "patient", "console", "staff", "monitor", "admin", "manager", "screen")
+KINDS = (ANYONE, DISPLAY, SPEAKER, KIOSK, PATIENT, CONSOLE, STAFF, MONITOR, ADMIN, MANAGER, SCREEN)
 COCKPIT_COOKIE = "cockpit_session"
+SCREEN_COOKIE = "screen_device"
 DEVICES = frozenset({DISPLAY, SPEAKER, KIOSK, CONSOLE})  # any device token
 
 V1 = "/api/v1"
@@ -180,6 +183,23 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("GET", f"{V1}/records/einvoices"): {PATIENT, STAFF},
     ("GET", f"{V1}/records/einvoices/{{invoice_id}}"): {PATIENT, STAFF},
     ("POST", f"{V1}/records/einvoices/{{invoice_id}}/print"): {PATIENT, STAFF},
+    # web screens (docs/screens.md): the page and pairing are public; the rest needs the paired screen's cookie
+    ("GET", "/screen/"): {ANYONE},
+    ("GET", "/screen/sw.js"): {ANYONE},
+    ("GET", "/screen/static/{name}"): {ANYONE},
+    ("POST", "/screen/api/pair"): {ANYONE},     # a code to show; needs the X-Screen header (checked by the handler)
+    ("GET", "/screen/api/pair"): {ANYONE},      # whether this browser's code was paired (its own cookie)
+    ("GET", "/screen/api/me"): {SCREEN},
+    ("GET", "/screen/api/media/{name}"): {SCREEN},
+    ("GET", "/screen/api/clips/{clip_id}"): {SCREEN},
+    ("GET", "/screen/api/photos/{doctor_id}"): {SCREEN},
+    ("WS", "/screen/api/live"): {SCREEN},
+    ("POST", f"{V1}/screens/pair"): {STAFF},            # a nurse of the device's area, or an admin (handler checks)
+    ("GET", f"{V1}/screens"): {CONSOLE},
+    ("DELETE", f"{V1}/screens/{{device}}"): {STAFF},     # revoke: a nurse of its area, or an admin
+    ("POST", f"{V1}/screens/overrides"): {STAFF},       # emergency notice: nurses of the areas, or an admin
+    ("DELETE", f"{V1}/screens/overrides/{{override_id}}"): {STAFF},
+    ("POST", f"{V1}/screens/media/rescan"): {ADMIN},
     # the web cockpit (docs/cockpit.md): its pages and assets are public, its data needs a manager's session
     ("GET", "/cockpit/"): {ANYONE},
     ("GET", "/cockpit/static/{path:path}"): {ANYONE},
@@ -204,6 +224,8 @@ def kinds_of(who: Principal) -> frozenset[str]:
     """The principal kinds a resolved caller has (see the table in the module docstring)."""
     if who.role == "cockpit":
         return frozenset({MANAGER})
+    if who.role == SCREEN:
+        return frozenset({SCREEN})
     out = {who.role} if who.role in (DISPLAY, SPEAKER, KIOSK, CONSOLE, MONITOR) else set()
     if who.role == KIOSK and who.patients:
         out.add(PATIENT)
@@ -346,6 +368,8 @@ class AccessGuard:
                 headers = _headers(scope)
                 if MANAGER in rule:  # the cockpit's routes: its session cookie, never a bearer token
                     who = service.auth.resolve(_cookie(headers, COCKPIT_COOKIE))
+                elif SCREEN in rule:  # a paired web screen's routes: its credential cookie, never a bearer token
+                    who = self.fastapi_app.state.screens.pairings.principal(_cookie(headers, SCREEN_COOKIE))
                 else:
                     who = service.auth.resolve_headers(headers)
                 if not allowed(rule, who):
@@ -393,7 +417,7 @@ def matrix_markdown(app: FastAPI) -> str:
         if rule is None:
             cells = ["**no rule: refused**"] + [""] * (len(KINDS) - 1)
         else:
-            cells = ["✓" if (kind in rule or (kind == ADMIN and not rule & {ANYONE, MANAGER})) else ""
+            cells = ["✓" if (kind in rule or (kind == ADMIN and not rule & {ANYONE, MANAGER, SCREEN})) else ""
                      for kind in KINDS]
         lines.append(f"| {method} | `{path}` | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -25,8 +25,10 @@ from caller.api import (
     ticket_page,
 )
 from caller.api import cockpit as cockpit_api
+from caller.api import screens as screens_api
 from caller.api.errors import install_error_handlers
 from caller.ops import runtime
+from caller.screens.live import ScreenHub
 from caller.service import CallerService
 from caller.ticket_feed import TicketFeed
 from common.config import HospitalConfig
@@ -101,11 +103,14 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     """
     service = service or CallerService(config, db_path, clock=clock)
     ticket_feed = TicketFeed(service)
+    screens = ScreenHub(service, config_path=config_path)  # web screens at /screen/ (docs/screens.md)
+    service.reload_hooks.append(lambda _config: screens.reconfigure())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await service.hub.start()
         await ticket_feed.start()
+        await screens.start()
         service.notify.start()
         watchers = [asyncio.create_task(_every(*watch)) for watch in _watchers(service)]
         prune = asyncio.create_task(_prune_history(service))
@@ -119,6 +124,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
             await plugins.aclose()
             for task in (*watchers, prune, *ops_tasks):
                 task.cancel()
+            await screens.stop()
             await ticket_feed.stop()
             service.notify.stop()
             await service.hub.stop()
@@ -129,6 +135,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.state.service = service
     app.state.config = config
     app.state.ticket_feed = ticket_feed
+    app.state.screens = screens
     app.state.config_path = config_path
     app.state.lifespan_hooks = []  # plug-ins' async context managers, entered while the app runs
     app.add_middleware(events_ws.RawSendMiddleware)
@@ -139,8 +146,9 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.include_router(admin.monitor)
     app.include_router(ops.metrics_router)
     app.include_router(ticket_page.router)
-    for router in (queue.router, journey.router, admin.router, help_requests.router, events_ws.router, ops.router, notify.router,
-                   *extra_routers):
+    app.include_router(screens_api.pages)
+    for router in (queue.router, journey.router, admin.router, help_requests.router, events_ws.router, ops.router,
+                   notify.router, screens_api.router, *extra_routers):
         app.include_router(router, prefix=API_PREFIX)
     if records:
         _records_plugin(app, service)

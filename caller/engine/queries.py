@@ -170,14 +170,16 @@ class EngineQueries(EngineState):
         alerts: list[EngineEvent] = []
         by_dept: dict[str, list[Visit]] = {}
         for v in self._today():  # one pass over today's open visits
-            if v.state in QUEUE_STATES:
+            if v.state in QUEUE_STATES or (v.step_kind == "pharmacy" and v.stage in ("pending", "dispensing")):
                 by_dept.setdefault(v.dept_id, []).append(v)
         for dept in self._depts.values():
             queued = by_dept.get(dept.id)
             if not queued:
                 continue
             rules = self._area_rules(dept.area)
-            since = min(v.waiting_since or v.checkin_at or v.registered_at for v in queued)
+            # a prescription's patient waits from payment (待配药 and 配药中 included), every other visit from its queue
+            since = min((v.paid_at if v.step_kind == "pharmacy" and v.paid_at else None)
+                        or v.waiting_since or v.checkin_at or v.registered_at for v in queued)
             waited = (now - since).total_seconds() / 60
             if waited > rules.wait_alert_minutes:
                 alerts.append(EngineEvent("alert", dept.area, WaitAlert(

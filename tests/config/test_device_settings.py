@@ -18,7 +18,7 @@ from common.device_settings import (
     WallSettings,
     settings_table,
 )
-from display.layout import ScreenLayout
+from common.screen_layout import ScreenLayout
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 RAW = tomllib.loads(DEMO_CONFIG.read_text(encoding="utf-8"))

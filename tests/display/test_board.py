@@ -3,8 +3,8 @@ from datetime import timedelta
 
 from display_events import NOON, broadcast, call, room, snapshot, visit
 
+from common.board import AreaBoard
 from common.privacy import mask_name
-from display.board import AreaBoard
 
 
 def test_masks_names_even_when_sent_in_full():

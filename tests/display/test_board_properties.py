@@ -5,8 +5,8 @@ from display_events import NOON, call, room, snapshot, visit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.board import AreaBoard
 from common.privacy import mask_name
-from display.board import AreaBoard
 
 names = st.text(alphabet="张王李赵欧阳司马娜明小建国红", min_size=2, max_size=4)
 tickets = st.builds(lambda n: f"A{n:03d}", st.integers(1, 999))

@@ -1,9 +1,9 @@
 """The door screen widget, driven with event messages; checked by what it shows."""
 from display_events import NOON, call, room, snapshot, visit
 
-from display.board import DoctorCard
+from common.board import DoctorCard
+from common.screen_layout import ScreenLayout
 from display.door import DoorDisplay
-from display.layout import ScreenLayout
 
 DOCTORS = {"nk-zhang": DoctorCard("张建国", "主任医师", "", "心血管")}
 

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from common.config import load_hospital
-from display.layout import ScreenLayout
+from common.screen_layout import ScreenLayout
 
 DEMO = Path(__file__).resolve().parents[2] / "assets" / "demo-hospital.toml"
 

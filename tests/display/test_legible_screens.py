@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor
 
-from display.board import DoctorCard
+from common.board import DoctorCard
+from common.legible import ELLIPSIS, fit_patients
+from common.screen_layout import ScreenLayout
 from display.door import DoorDisplay
-from display.layout import ScreenLayout
-from display.legible import ELLIPSIS, fit_patients
 from display.wall import WallDisplay
 
 tickets = st.from_regex(r"[A-Z]{1,2}[0-9]{3,4}", fullmatch=True)

@@ -6,8 +6,8 @@ import pytest
 
 from caller.testing import free_port, run_service_process
 from client.http import CallerClient
+from common.screen_layout import ScreenLayout
 from display.app import make_door, make_speaker, make_wall
-from display.layout import ScreenLayout
 from hardware.speech import SpeechWorker
 
 CONSOLE = "demo-console-nk-9c2e47b1d3a6"

@@ -4,8 +4,8 @@ from datetime import timedelta
 from display_events import NOON, broadcast, call, room, snapshot, visit
 from PySide6.QtGui import QColor
 
-from display.board import DoctorCard
-from display.layout import ScreenLayout
+from common.board import DoctorCard
+from common.screen_layout import ScreenLayout
 from display.wall import WallDisplay
 from display.widgets import FitLabel
 

@@ -381,3 +381,17 @@ def test_the_same_order_sent_twice_opens_once_and_bad_codes_are_refused(engine):
     with pytest.raises(RuleError) as refused:
         engine.open_steps(a.id, [{"kind": "drug", "items": [{"code": "NOPE"}]}], actor="d", now=at("08:07"))
     assert refused.value.code == "unknown_item" and "NOPE" in refused.value.message_zh
+
+
+def test_the_wait_alert_works_per_step_and_a_prescription_waits_from_payment(engine):
+    a = patient(engine, "张三", "08:00")
+    engine.open_steps(a.id, [{"kind": "drug", "items": [{"code": "AMOX"}], "paid": True},
+                             {"kind": "lab", "items": [{"code": "CBC"}], "paid": True}], actor="d", now=at("08:05"))
+    drug, lab = engine.journey(a.id)[1:]
+    engine.check_in(lab.id, actor="lab", now=at("08:20"))
+    engine.start_dispensing(drug.id, actor="ph", now=at("08:30"))
+    alerts = {e.data["dept_id"]: e.data for e in engine.wait_alerts(at("08:40"))}
+    assert "P" in alerts and alerts["P"]["wait_minutes"] == 35.0  # paid at 08:05, still 配药中
+    assert "L" not in alerts  # 20 minutes at the lab: under the 30 minutes of the rules
+    assert "L" in {e.data["dept_id"] for e in engine.wait_alerts(at("08:51"))}
+    assert alerts["P"]["message_zh"].startswith("药房已有患者等候 35 分钟")

@@ -14,7 +14,7 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from caller.api.access import ANYONE, KIOSK, MANAGER, PATIENT, RULES, allowed, app_routes, missing_rules
+from caller.api.access import ANYONE, KIOSK, MANAGER, PATIENT, RULES, SCREEN, allowed, app_routes, missing_rules
 from caller.api.app import create_app
 from caller.auth import Principal
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, ManualClock
@@ -55,6 +55,9 @@ def area_scoped(path: str) -> bool:
 OVERRIDES = {
     (("POST", "/api/v1/auth/login"), "nurse_NK"): 403,   # already logged in
     (("POST", "/api/v1/auth/login"), "doctor"): 403,
+    (("POST", "/api/v1/screens/pair"), "doctor"): 403,  # pairing, revoking, notices: nurses and admins only
+    (("DELETE", "/api/v1/screens/{device}"), "doctor"): 403,
+    (("POST", "/api/v1/screens/overrides"), "doctor"): 403,
 }
 
 
@@ -62,6 +65,7 @@ OVERRIDES = {
 ROUTE_EXPECT = {("POST", "/cockpit/api/login"): (401, 429),  # wrong passwords, then the lockout
                 ("POST", "/api/v1/notify/sms/status"): 403}  # only the SMS gateway's signature opens it
 EXTRA_HEADERS = {"/cockpit/api/login": {"X-Cockpit": "1"}, "/cockpit/api/logout": {"X-Cockpit": "1"},
+                 "/screen/api/pair": {"X-Screen": "1"},
                  "/cockpit/api/simulate": {"X-Cockpit": "1"}}
 
 
@@ -73,7 +77,7 @@ def expected(key: tuple[str, str], who: str) -> int | str | tuple[int, ...]:
     if ANYONE in rule:
         return "ok"
     principal = PRINCIPALS[who]
-    if principal is None or MANAGER in rule:  # the cockpit reads its session cookie, never a bearer token
+    if principal is None or MANAGER in rule or SCREEN in rule:  # cockpit and web screens read their cookies only
         return 401
     if not allowed(rule, principal):
         return 403
@@ -136,7 +140,8 @@ def world(tmp_path_factory):
         params = {"path:path": "cockpit.js", "visit_id": visit, "room_id": "WK1", "area_id": "WY", "patient_id": str(b),
                   "registration_id": str(reg["registration_id"]), "order_id": str(order["order_id"]),
                   "report_id": str(report), "session_id": str(session["session_id"]),
-                  "token": "A" * 24, "name": "ticket.js", "channel": "sms"}  # (a live page's stream never ends)
+                  "token": "A" * 24, "name": "ticket.js", "channel": "sms", "device": "wall-nk", "clip_id": "c1",
+                  "doctor_id": "nk-zhang", "override_id": "none"}  # (a live page's stream never ends)
         bodies = {
             "/api/v1/visits": {"department": "WK", "name": "测试"},
             "/api/v1/visits/{visit_id}/triage": {"level": 3},
@@ -166,6 +171,8 @@ def world(tmp_path_factory):
             "/api/v1/records/ratings": {"stars": 5, "transaction_kind": "other"},
             "/cockpit/api/login": {"username": "nobody", "password": "wrong"},
             "/cockpit/api/simulate": {"day": "2026-11-23"},
+            "/api/v1/screens/pair": {"code": "000000", "device": "wall-nk"},
+            "/api/v1/screens/overrides": {"text": "测试通知", "devices": ["wall-nk"]},
         }
         query = {"/api/v1/records/registrations": {"patient_id": b}, "/api/v1/records/bills": {"patient_id": b},
                  "/api/v1/records/reports": {"patient_id": b}, "/api/v1/audit": {"visit": visit}}

@@ -10,7 +10,7 @@ Example (assets/demo-hospital.toml)::
                  font_scale = 1.0, speak = false }
 
 Font sizes come from how far people sit and how big the panel is: ``viewing_distance_m`` and
-``screen_inches`` (defaults: a wall 5 m / 55", a door 2 m / 21.5"), see :mod:`display.legible`. They may
+``screen_inches`` (defaults: a wall 5 m / 55", a door 2 m / 21.5"), see :mod:`common.legible`. They may
 still be given one by one (``font_title``, ``font_call``, ``font_row``); all are multiplied by
 ``font_scale``. Lines that do not fit are shortened by whole items, never a ticket number.
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from common.device_settings import SCREENS, WallSettings, lenient
-from display.legible import DEFAULT_SCREEN_INCHES, DEFAULT_VIEWING_DISTANCE_M, MM_PER_M, text_px
+from common.legible import DEFAULT_SCREEN_INCHES, DEFAULT_VIEWING_DISTANCE_M, MM_PER_M, text_px
 
 DOOR_DISTANCE_M = 2.0
 DOOR_SCREEN_INCHES = 21.5
@@ -43,7 +43,7 @@ class ScreenLayout:
     recent_calls: int = 5  # calls listed under the newest one (as many as fit)
     viewing_distance_m: float | None = None  # None: 5 m for a wall, 2 m for a door
     screen_inches: float | None = None  # None: 55" for a wall, 21.5" for a door
-    font_title: int | None = None  # None: from the viewing distance (display.legible)
+    font_title: int | None = None  # None: from the viewing distance (common.legible)
     font_call: int | None = None
     font_row: int | None = None
     flash_seconds: float = 6.0
@@ -52,6 +52,7 @@ class ScreenLayout:
     speak: bool = False  # a display with a speaker also speaks its area's calls
     ticker_speed: int = 120  # band scroll speed, pixels per second
     font_scale: float = 1.0
+    media: str = "none"  # web screens: the playlist in a zone beside the calls, full screen between calls, or none
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod

@@ -35,23 +35,36 @@ def text_px(kind: str, viewing_distance_m: float, screen_inches: float, width_px
     return max(10, round(MM_PER_M[kind] * viewing_distance_m / mm_per_px))
 
 
+def patient_choices(patients: Sequence[tuple[str, str]], sep: str = "   ") -> list[str]:
+    """The ways of listing ``(ticket, masked name)``, longest first; tickets are never cut.
+
+    Every patient with name; then tickets only; then the first tickets and "…"; last the first ticket alone.
+    The Qt screens take the first that fits (:func:`fit_patients`); the web screens get the list and do the same.
+    """
+    if not patients:
+        return []
+    choices = [sep.join(f"{t} {n}".strip() for t, n in patients)]
+    tickets = [t for t, _ in patients]
+    for count in range(len(tickets), 0, -1):
+        text = sep.join(tickets[:count]) + ("" if count == len(tickets) else f" {ELLIPSIS}")
+        if text not in choices:
+            choices.append(text)
+    return choices
+
+
 def fit_patients(patients: Sequence[tuple[str, str]], fits: Callable[[str], bool], sep: str = "   ") -> str:
     """The longest way of listing ``(ticket, masked name)`` that fits; tickets are never cut.
 
     Every patient with name; else tickets only; else the first tickets and "…"; else the first ticket
     alone (a screen shows at least who is next, even if it must overflow).
     """
-    if not patients:
+    choices = patient_choices(patients, sep)
+    if not choices:
         return ""
-    full = sep.join(f"{t} {n}".strip() for t, n in patients)
-    if fits(full):
-        return full
-    tickets = [t for t, _ in patients]
-    for count in range(len(tickets), 0, -1):
-        text = sep.join(tickets[:count]) + ("" if count == len(tickets) else f" {ELLIPSIS}")
+    for text in choices:
         if fits(text):
             return text
-    return tickets[0]
+    return choices[-1]
 
 
 def fit_text(choices: Sequence[str], fits: Callable[[str], bool]) -> str:

@@ -1,0 +1,1 @@
+"""Web screens (/screen/): pairing, the live boards, media, playlists, call clips (docs/screens.md)."""
