@@ -122,7 +122,8 @@ def sample_data():
     departments = [Department(id=d.id, name=d.name, name_en=d.name_en or "", description=d.description or "",
                               description_en=d.description_en or "", location=d.location or "",
                               location_en=getattr(areas.get(d.area), "name_en", "") or "")
-                   for d in hospital.departments if not getattr(areas.get(d.area), "emergency", False)]
+                   for d in hospital.departments
+                   if not getattr(areas.get(d.area), "emergency", False) and d.service == "clinic"]
     first = departments[0]
     doctors = [Doctor(id="", name="普通号", kind="general", fee_fen=1000, remaining=38)] + [
         Doctor(id=d.id, name=d.name, name_en=d.name_en, title=d.title or "", title_en=getattr(d, "title_en", "") or "",

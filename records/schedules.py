@@ -119,6 +119,8 @@ class Schedules:
             " WHERE s.date = ? GROUP BY s.department_id", (d.isoformat(),))}
         out = []
         for dep in self.core.departments():
+            if (_attr(dep, "service") or "clinic") != "clinic":  # pharmacy, lab, imaging, cashier: reached by orders
+                continue
             dep_id = str(_attr(dep, "id"))
             mine = [s for s in sessions if s["department_id"] == dep_id]
             out.append({
