@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
-from caller.dbfile import DbFile, look, what_changed
+from caller.dbfile import DbFile, forget, look, what_changed
 from common.clock import HospitalClock
 from common.refusal import Refusal
 from common.sqldialect import has_table
@@ -492,6 +492,8 @@ class Store:
             if guard is not None:
                 guard.close()
                 self._set_aside_log()
+            if self._file is not None:
+                forget(self.path)
         if self._lock_file is not None:
             self._lock_file.close()  # releases the lock
             self._lock_file = None

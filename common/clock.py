@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -147,3 +147,9 @@ class ManualClock:
     def advance(self, **delta: float) -> None:
         with self._lock:
             self.now = self.now + timedelta(**delta)
+
+
+def utc_now() -> datetime:
+    """This machine's time in UTC (aware), for what the outside world dates in UTC rather than in the hospital's
+    wall-clock time: the validity of a certificate."""
+    return datetime.now(UTC)

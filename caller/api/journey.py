@@ -103,4 +103,4 @@ def _moment(value: str | None, today) -> datetime | None:
             return datetime(today.year, today.month, today.day, int(hour), int(minute))
         return datetime.fromisoformat(value)
     except ValueError:
-        raise ApiError("bad_time", "时间格式不正确，请填写如 07:30", f"Bad time {value!r}; use HH:MM", status=400) from None
+        raise ApiError("bad_time", "时间格式不正确，请填写如 07:30", f"Bad time {value!r}; use HH:MM", status=422) from None

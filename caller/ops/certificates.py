@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from common.clock import utc_now
+
 CA_DAYS = 3650
 DEVICE_DAYS = 825
 
@@ -45,7 +47,7 @@ def ensure_ca(directory: Path, hospital: str = "Hospital queue system") -> tuple
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, hospital),
                       x509.NameAttribute(NameOID.COMMON_NAME, "device CA")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = utc_now()
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
             .not_valid_after(now + dt.timedelta(days=CA_DAYS))
@@ -63,7 +65,7 @@ def issue_device_certificate(directory: Path, device_id: str, role: str) -> tupl
     """A client certificate for ``device_id`` signed by the CA of ``directory``: (certificate path, key path)."""
     ca_cert, ca_key = ensure_ca(directory)
     key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.timezone.utc)
+    now = utc_now()
     cert = (x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, role),
                                      x509.NameAttribute(NameOID.COMMON_NAME, device_id)]))
