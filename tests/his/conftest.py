@@ -2,28 +2,14 @@
 movable clock."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Iterator
 
 import pytest
 
-from caller.testing import ManualClock
 from common.config import DEMO_CONFIG, load_hospital
-from hardware.payment import Outcome, SimulatedProvider
 from records.his.testing import Hl7Peer, with_his
 from records.testing import LiveRecords, serve_records
-
-MONDAY_0820 = datetime(2026, 11, 23, 8, 20)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(MONDAY_0820)
-
-
-@pytest.fixture
-def provider(clock: ManualClock) -> SimulatedProvider:
-    return SimulatedProvider(Outcome.no_answer(), clock=lambda: clock().timestamp(), expires_after_s=900)
+from tests.records_fixtures import clock, provider  # noqa: F401 - fixtures
 
 
 @pytest.fixture

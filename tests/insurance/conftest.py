@@ -3,30 +3,15 @@ platforms and to the payment gateway simulator; a kiosk's and staff's view of th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 
 import pytest
 
-from caller.testing import ManualClock
-from hardware.payment import Outcome, SimulatedProvider
 from platforms.ehealth.simulator import EHealthSimulator
 from platforms.einvoice.simulator import EInvoiceSimulator
 from platforms.medins.simulator import MedInsSimulator
 from records.testing import LiveRecords, serve_records
 from tests.records.records_helpers import Api
-
-MONDAY_0820 = datetime(2026, 11, 23, 8, 20)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(MONDAY_0820)
-
-
-@pytest.fixture
-def provider(clock: ManualClock) -> SimulatedProvider:
-    """Nobody pays unless a test says so (provider.patient_pays)."""
-    return SimulatedProvider(Outcome.no_answer(), clock=lambda: clock().timestamp(), expires_after_s=900)
+from tests.records_fixtures import clock, provider  # noqa: F401 - fixtures
 
 
 @pytest.fixture

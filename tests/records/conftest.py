@@ -1,29 +1,14 @@
 """Fixtures: a live caller service with records mounted, a movable clock, a scriptable payment gateway."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Iterator
 
 import pytest
 from records_helpers import Api, logged_in
 
-from caller.testing import ManualClock
-from hardware.payment import Outcome, SimulatedProvider
 from records.testing import LiveRecords, serve_records
 from tests.pg_fixture import pg_cluster, pg_url, store_url  # noqa: F401 - fixtures
-
-MONDAY_0820 = datetime(2026, 11, 23, 8, 20)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(MONDAY_0820)
-
-
-@pytest.fixture
-def provider(clock: ManualClock) -> SimulatedProvider:
-    """Nobody pays unless a test says so (provider.patient_pays / script_next)."""
-    return SimulatedProvider(Outcome.no_answer(), clock=lambda: clock().timestamp(), expires_after_s=900)
+from tests.records_fixtures import clock, provider  # noqa: F401 - fixtures
 
 
 @pytest.fixture
