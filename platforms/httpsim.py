@@ -196,3 +196,18 @@ class JsonServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def serve_main(factory: Callable[[str, int], JsonServer], argv: list[str] | None, *, prog: str, description: str,
+               port: int, what: str) -> int:
+    """The command line every platform simulator has: ``python -m platforms.X.simulator [--host H] [--port P]``."""
+    import argparse  # only the command line needs it
+
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=port)
+    args = parser.parse_args(argv)
+    sim = factory(args.host, args.port)
+    print(f"{what} simulator listening on {sim.url}", flush=True)
+    sim.serve_forever()
+    return 0

@@ -14,7 +14,6 @@ For tests and the demo: ``POST /sim/cards {name, id_no, gender?}`` -> ``{"ehc_id
 """
 from __future__ import annotations
 
-import argparse
 import re
 import secrets
 import sys
@@ -24,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from platforms.httpsim import JsonServer
+from platforms.httpsim import JsonServer, serve_main
 
 VERIFY = "/ehc/v1/verify"
 _QR = re.compile(r"^(?:EHC:)?([0-9A-Fa-f]{64})(?::(\d+))?$")
@@ -98,14 +97,8 @@ class EHealthSimulator(JsonServer):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m platforms.ehealth.simulator", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8767)
-    args = parser.parse_args(argv)
-    sim = EHealthSimulator(args.host, args.port)
-    print(f"e-health card platform simulator listening on {sim.url}", flush=True)
-    sim.serve_forever()
-    return 0
+    return serve_main(lambda host, port: EHealthSimulator(host, port), argv, prog="python -m platforms.ehealth.simulator",
+                      description=__doc__.splitlines()[0], port=8767, what="e-health card platform")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ For tests: ``GET /sim/invoices`` and ``/sim/faults`` (platforms.httpsim) with ``
 """
 from __future__ import annotations
 
-import argparse
 import itertools
 import secrets
 import sys
@@ -23,7 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from platforms.httpsim import JsonServer
+from platforms.httpsim import JsonServer, serve_main
 
 ISSUE, QUERY = "/einvoice/v1/issue", "/einvoice/v1/query"
 BILL_NAME = "医疗门诊收费票据（电子）"
@@ -80,14 +79,8 @@ class EInvoiceSimulator(JsonServer):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m platforms.einvoice.simulator", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8768)
-    args = parser.parse_args(argv)
-    sim = EInvoiceSimulator(args.host, args.port)
-    print(f"e-invoice platform simulator listening on {sim.url}", flush=True)
-    sim.serve_forever()
-    return 0
+    return serve_main(lambda host, port: EInvoiceSimulator(host, port), argv, prog="python -m platforms.einvoice.simulator",
+                      description=__doc__.splitlines()[0], port=8768, what="e-invoice platform")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ of a 城乡居民 (390) one; the personal account (个人账户, 职工 only) pa
 """
 from __future__ import annotations
 
-import argparse
 import itertools
 import secrets
 import sys
@@ -30,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from platforms.httpsim import JsonServer
+from platforms.httpsim import JsonServer, serve_main
 from platforms.medins.envelope import (
     CERT_ID_CARD,
     CERT_QR,
@@ -299,14 +298,8 @@ class MedInsSimulator(JsonServer):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m platforms.medins.simulator", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8766)
-    args = parser.parse_args(argv)
-    sim = MedInsSimulator(host=args.host, port=args.port)
-    print(f"medical-insurance platform simulator listening on {sim.url}", flush=True)
-    sim.serve_forever()
-    return 0
+    return serve_main(lambda host, port: MedInsSimulator(host=host, port=port), argv, prog="python -m platforms.medins.simulator",
+                      description=__doc__.splitlines()[0], port=8766, what="medical-insurance platform")
 
 
 if __name__ == "__main__":
