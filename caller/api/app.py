@@ -73,9 +73,9 @@ def _watchers(service: CallerService) -> list[tuple[float, Callable[[], Any], st
     """What the service checks on its own, how often: wait alerts as departments pass (or fall back under) their
     threshold; help calls nobody acknowledged in time; devices whose heartbeats stopped (offline)."""
     device_every = min(5.0, max(0.05, service.config.device_health.heartbeat_s / 3))
-    return [(ALERT_CHECK_SECONDS, service.check_wait_alerts, "checking wait alerts"),
-            (1.0, service.check_help_escalations, "checking help calls"),
-            (device_every, service.check_device_alerts, "checking device health")]
+    return [(ALERT_CHECK_SECONDS, service.wait_alerts.check, "checking wait alerts"),
+            (1.0, service.help_desk.check_escalations, "checking help calls"),
+            (device_every, service.device_watch.check_alerts, "checking device health")]
 
 
 async def _prune_history(service: CallerService) -> None:
