@@ -30,6 +30,7 @@ from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
 from caller.patient_guard import PatientGuard
 from caller.pgstore import open_store
+from caller.plugins import ServiceHooks
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store
 from caller.ticket_links import TicketLinks, load_or_create_secret
 from caller.wait_alerts import WaitAlerts
@@ -72,8 +73,10 @@ class CallerService:
     """One per process. Thread-safe; API handlers call it on the event loop."""
 
     def __init__(self, config: HospitalConfig, db_path: str | Path | Store, *,
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Callable[[], datetime] | None = None, hooks: ServiceHooks | None = None):
+        """``hooks``: what plug-ins hook into the service (caller/plugins.py); they fill it when they are installed."""
         self.config = config
+        self.hooks = hooks if hooks is not None else ServiceHooks()
         self.zone = zone(config.hospital.timezone)
         self.clock = clock or HospitalClock(config.hospital.timezone)  # naive hospital time, whatever the machine's zone
         self.store = db_path if isinstance(db_path, Store) else open_store(db_path)
@@ -95,7 +98,7 @@ class CallerService:
         self.wait_alerts = WaitAlerts(config, lambda: self.engine, self.clock, self.lock, publish=self.publish_event)
         self.cockpit_feed = CockpitFeed(config, lambda: self.engine, self.store, self.clock, self.lock,
                                         estimate=self.estimate, wait_alerts=self.wait_alerts,
-                                        request_device=self._request_device)
+                                        request_device=self.hooks.device_of_request)
         self.engine = self._build_engine()
         self.writer = CommandWriter(self._run_batch, after=self.hub.drain)  # group commit for the API's commands
         with self.store.transaction() as conn:
@@ -108,17 +111,6 @@ class CallerService:
         self._area_ids = {a.id for a in config.areas}
         self._room_area = {r.id: a.id for a in config.areas for r in a.rooms}
         self._dept_area = {d.id: d.area for d in config.departments}
-        # parts that keep config: notifications' gateways and limits, plug-ins (records)
-        self.reload_hooks: list[Callable[[HospitalConfig], None]] = [self.notify.reconfigure]
-        # set by the records part (records.api.install): the device behind the records request being served, so a
-        # visit it registers is counted for the kiosk that asked (the service never imports records)
-        self.records_device: Callable[[], str] | None = None
-        # told of every command inside its transaction, after its rows are written: (conn, command, change, now);
-        # the HIS link writes the queue events the HIS wants into the outbox there (records/his/outbound.py)
-        self.change_observers: list[Callable[[sqlite3.Connection, str, Change, datetime], None]] = []
-
-    def _request_device(self) -> str | None:
-        return self.records_device() if self.records_device is not None else None
 
     # ------------------------------------------------------------------ engine <-> store
     def _build_engine(self) -> QueueEngine:
@@ -192,12 +184,12 @@ class CallerService:
                 raise
             self.auth.reconfigure(new)
             self.guard.limits = new.security
-            for part in (self.help_desk, self.device_watch, self.wait_alerts, self.cockpit_feed):
+            for part in (self.help_desk, self.device_watch, self.wait_alerts, self.cockpit_feed, self.notify):
                 part.reconfigure(new)
             self._area_ids = {a.id for a in new.areas}
             self._room_area = {r.id: a.id for a in new.areas for r in a.rooms}
             self._dept_area = {d.id: d.area for d in new.departments}
-            for hook in self.reload_hooks:
+            for hook in self.hooks.reload:  # plug-ins and the app's parts (web screens)
                 hook(new)
             ts = self.clock().isoformat(timespec="milliseconds")
             user, _, device = actor.rpartition("@")
@@ -360,12 +352,12 @@ class CallerService:
         # a kiosk sees in full only the visit it registered itself (it typed the name); a check-in of
         # any other visit answers what a wall screen shows
         audience = "staff" if command == "register" and not who.public else who.audience
-        response = views.command_response(self, command, change, audience)
+        response = views.command_response(self.config, command, change, audience)
         answered = self.cockpit_feed.record(conn, rows, command, who, change, now)
         events = self.store.write_change(conn, rows)
         if messages:
             self.notify.enqueue(conn, messages, now)
-        for observe in self.change_observers:
+        for observe in self.hooks.changes:
             observe(conn, command, change, now)
         response["seq"] = events[-1].seq if events else self.hub.seq
         if item.extra_writes is not None:
@@ -454,7 +446,7 @@ class CallerService:
         rows.visits = [(v.id, v.day.isoformat(), v.area_id, v.state.value, views.visit_row(v)) for v in change.visits]
         rows.rooms = {r.room_id: r.to_row() for r in change.rooms}
         rows.counters = dict(change.counters)
-        rows.events = [(e.type, e.area_id, ts, views.event_data(self, e, command)) for e in change.events]
+        rows.events = [(e.type, e.area_id, ts, views.event_data(self.engine, self.config, e, command)) for e in change.events]
         rows.audit = [
             AuditRow(ts=ts, user=who.user or "", device=who.device, action=a.action, visit_id=a.visit_id,
                      before=a.before_state, after=a.after_state, detail=a.detail)
@@ -521,15 +513,25 @@ class CallerService:
     # ------------------------------------------------------------------------- queries
     def area_snapshot(self, area_id: str, audience: str = "public") -> dict:
         with self.lock:
-            return views.area_snapshot(self, area_id, audience == "public")
+            return views.area_snapshot(self.engine, self.config, area_id, audience == "public",
+                                       self.broadcasts.get(area_id, []))
 
     def room_snapshot(self, room_id: str, audience: str = "public") -> dict:
         with self.lock:
-            return views.room_snapshot(self, room_id, audience == "public")
+            return views.room_snapshot(self.area_snapshot(self.area_of_room(room_id), audience), room_id)
 
     def visit_status(self, visit_id: str) -> dict:
         with self.lock:
-            return views.visit_status(self, self.visit(visit_id), self.clock())
+            return self.status_of(self.visit(visit_id))
+
+    def status_of(self, visit: Visit, place: tuple[int, float] | None = None, why: bool = True) -> dict:
+        """:func:`caller.views.visit_status` of ``visit`` (under the lock). ``place``: its (ahead, minutes) when the
+        caller already has it (``engine.positions`` of the area); ``why``: False leaves out the "why here" texts."""
+        ahead = place[0] if place is not None else self.engine.position(visit.id)[0]
+        shown = self.estimate(visit.id, ahead if place is not None else None)
+        queued = visit.state.value in ("waiting", "room_waiting", "registered")
+        return views.visit_status(self.config, visit, ahead, shown, self.ticket_links.token(visit),
+                                  self.why_here(visit) if why and queued else None)
 
     # ------------------------------------------------------------------------- journey (一票到底)
     def open_steps(self, visit_id: str, orders: list[Order], who: Principal, *, flags: tuple[str, ...] = (),
