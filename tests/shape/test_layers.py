@@ -133,3 +133,14 @@ def test_plug_ins_are_named_in_a_list_not_loaded_by_a_name():
     app = (REPO / "caller" / "api" / "app.py").read_text(encoding="utf-8")
     assert not [m for m in imported_modules(app) if m == "importlib" or m.startswith("importlib.")]
     assert "import_module" not in app
+
+
+COLLABORATORS = ("help_desk", "device_watch", "wait_alerts", "cockpit_feed", "idempotency")
+
+
+def test_the_collaborators_know_neither_the_service_nor_the_http_layer():
+    """They are given what they need (docs/architecture.md, "The service and its collaborators")."""
+    wrong = {name: [m for m in imported_modules((REPO / "caller" / f"{name}.py").read_text(encoding="utf-8"))
+                    if m == "caller.service" or m == "caller.api" or m.startswith("caller.api.")]
+             for name in COLLABORATORS}
+    assert not any(wrong.values()), wrong
