@@ -24,7 +24,7 @@ from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, Roo
 from caller.events import EventHub
 from caller.help_desk import HelpDesk
 from caller.idempotency import idempotency_scope, replay, request_hash
-from caller.journey_view import journey_status, specimen_labels
+from caller.journey_view import journey_status, specimen_labels, station_step
 from caller.notify.notifications import Notifications
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
@@ -35,7 +35,7 @@ from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store
 from caller.ticket_links import TicketLinks, load_or_create_secret
 from caller.wait_alerts import WaitAlerts
 from caller.writer import CommandWriter, Queued
-from cockpit import rollups, sources
+from cockpit import pdca, rollups, sources
 from cockpit.estimate import Estimate, estimate
 from cockpit.kpis import target_problems
 from common.clock import HospitalClock, clock_rate, with_zone, zone
@@ -89,6 +89,7 @@ class CallerService:
         self._engine_stale = False
         with self.lock:
             rollups.create(self.store.conn)
+            pdca.create(self.store.conn)  # the cockpit's monthly PDCA records
         self.hub = EventHub(self.store, self.area_snapshot, clock=self.clock, zone=self.zone)
         # the collaborators, each given what it needs; they keep config and are told of a reload (apply_config)
         self.help_desk = HelpDesk(config, self.store, self.hub, self.clock, self.lock)
@@ -513,6 +514,7 @@ class CallerService:
     # ------------------------------------------------------------------------- queries
     def area_snapshot(self, area_id: str, audience: str = "public") -> dict:
         with self.lock:
+            self.engine.see_day(self.clock())  # always of the service's day, also before the day's first command
             return views.area_snapshot(self.engine, self.config, area_id, audience == "public",
                                        self.broadcasts.get(area_id, []))
 
@@ -549,6 +551,13 @@ class CallerService:
         with self.lock:
             self.visit(visit_id)
             return journey_status(self.engine, self.config, visit_id, self.clock())
+
+    def area_steps(self, area_id: str) -> list[dict]:
+        """The open steps of an area's service points for its window staff (:class:`common.wire.StationStep`)."""
+        with self.lock:
+            now = self.clock()
+            return [station_step(self.config, v, now, views.summary(self.config, v, public=False))
+                    for v in self.engine.area_steps(area_id)]
 
     def specimen_labels(self, visit_id: str) -> list[dict]:
         """The tube labels of a lab step (staff only: they carry the full name)."""

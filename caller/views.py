@@ -64,7 +64,8 @@ PUBLIC_ROOM_CALLED_MAX = 3
 def area_snapshot(engine: QueueEngine, config: HospitalConfig, area_id: str, public: bool,
                   broadcasts: list[dict]) -> dict:
     """The engine's area snapshot (:class:`common.wire.AreaSnapshot`) plus notices and ``broadcasts`` (today's
-    latest announcements in the area); public lists cut to their head."""
+    latest announcements in the area); public lists cut to their head. The caller has the engine see the day first
+    (``QueueEngine.see_day``): after midnight, before any command, an empty day."""
     if public:
         snap = engine.snapshot(area_id, True, most=PUBLIC_LIST_MAX, room_called_most=PUBLIC_ROOM_CALLED_MAX)
     else:

@@ -24,21 +24,21 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from common.device_settings import SCREENS, WallSettings, lenient
+from common.device_settings import SCREENS, WallSettings, WindowSettings, lenient
 from common.legible import DEFAULT_SCREEN_INCHES, DEFAULT_VIEWING_DISTANCE_M, MM_PER_M, text_px
 
 DOOR_DISTANCE_M = 2.0
 DOOR_SCREEN_INCHES = 21.5
 
 
-class ScreenLayout(WallSettings):
-    """How one wall or door screen is laid out: the screen settings of the hospital file (one shape: the keys, bounds
-    and defaults are those of common/device_settings.py) with what a screen works out from them. Sizes are pixels.
-    A door has a wall's room keys at their defaults."""
+class ScreenLayout(WindowSettings):
+    """How one wall, door or window screen is laid out: the screen settings of the hospital file (one shape: the
+    keys, bounds and defaults are those of common/device_settings.py) with what a screen works out from them. Sizes
+    are pixels. A door has the room keys of a wall at their defaults, a wall or door the window's ``ready_count``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: Literal["wall", "door"] = "wall"
+    kind: Literal["wall", "door", "window"] = "wall"
     problems: tuple[str, ...] = Field((), exclude=True)  # settings that fell back to their default, and why
 
     @classmethod
