@@ -2,19 +2,16 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import fields
 from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
 from client.http import CallerError
 from common.config import load_hospital
-from common.device_settings import KioskSettings as KioskFileSettings
-from common.device_settings import lenient
+from common.device_settings import KioskSettings, lenient
 from kiosk.backend import Backend
 from kiosk.devices import KioskDevices
 from kiosk.i18n import set_language
-from kiosk.settings import KioskSettings
 from kiosk.window import KioskWindow
 
 log = logging.getLogger(__name__)
@@ -56,10 +53,10 @@ def device_settings(config_path: str | None, token: str, settings: KioskSettings
 def apply_device_settings(settings: KioskSettings, served: dict[str, Any] | None) -> None:
     """The keys the hospital file sets for this kiosk onto its running settings, checked by the same model as
     the file (common/device_settings.py); a value this kiosk cannot use is logged and the default stays."""
-    checked, problems = lenient(KioskFileSettings, served)
+    checked, problems = lenient(KioskSettings, served)
     for problem in problems:
         log.warning("kiosk setting ignored: %s", problem)
-    for key in checked.model_fields_set & {f.name for f in fields(KioskSettings)}:
+    for key in checked.model_fields_set:
         setattr(settings, key, getattr(checked, key))
 
 

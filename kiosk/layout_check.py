@@ -110,6 +110,7 @@ def sample_data():
         Doctor,
         Patient,
         PatientDay,
+        PatientId,
         Report,
         Reprintable,
         Slot,
@@ -131,9 +132,9 @@ def sample_data():
                fee_fen=5000, remaining=n % 7) for n, d in enumerate(hospital.doctors_of(first.id)) if d.expert]
     slots = [Slot(id=str(n), start=f"{8 + n // 2:02d}:{30 * (n % 2):02d}", end=f"{8 + (n + 1) // 2:02d}:{30 * ((n + 1) % 2):02d}",
                   remaining=5, session="am" if n < 8 else "pm") for n in range(16)]
-    family = (Patient(id="2", name="欧阳小雨", gender="女", birth_date="2024-03-15", relation="母亲"),
-              Patient(id="3", name="欧阳建国", gender="男", birth_date="1949-12-31", relation="女儿"))
-    patient = Patient(id="1", name="欧阳娜娜", gender="女", birth_date="1981-04-02", family=family)
+    family = (Patient(id=PatientId(2), name="欧阳小雨", gender="女", birth_date="2024-03-15", relation="母亲"),
+              Patient(id=PatientId(3), name="欧阳建国", gender="男", birth_date="1949-12-31", relation="女儿"))
+    patient = Patient(id=PatientId(1), name="欧阳娜娜", gender="女", birth_date="1981-04-02", family=family)
     bills = [Bill(id="1", title="西药费", total_fen=4700, items=(BillItem("阿莫西林胶囊（0.25g×24粒）", 2, 2350),)),
              Bill(id="2", title="检验费", total_fen=2000, items=(BillItem("血常规（五分类）", 1, 2000),))]
     reports = [Report(id="1", title="血常规", released=True, printed_count=1),
@@ -252,9 +253,9 @@ def _pump(ms: int = 0) -> None:
 
 def offline_window(portrait: bool = True):
     """A kiosk window with no service and no devices, only for looking at its screens."""
+    from common.device_settings import KioskSettings
     from kiosk.backend import Backend
     from kiosk.devices import KioskDevices
-    from kiosk.settings import KioskSettings
     from kiosk.window import KioskWindow
 
     settings = KioskSettings(portrait=portrait, hospital_name="仁和市第一人民医院",

@@ -15,9 +15,9 @@ from typing import Callable
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
+from common.device_settings import KioskSettings
 from kiosk.devices import card_from_idcard
 from kiosk.i18n import set_language
-from kiosk.settings import KioskSettings
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def _help_answered(window, t: "Tour") -> None:
     from common.demo_accounts import DEMO_PASSWORD, DEMO_TOKENS
     from uikit.screens import wait_until
 
-    help_id = window.flows._help_id
+    help_id = window.flows.help.help_id
     if not help_id:
         return
     with CallerClient(window.backend.client.base_url, DEMO_TOKENS["console_dt"]) as desk:
@@ -103,7 +103,7 @@ def _pay(window, payment_url: str | None) -> None:
     if payment_url:
         from hardware.payment import HttpProvider
 
-        order = window.flows._payment
+        order = window.flows.payment.order
         with HttpProvider(payment_url) as provider:
             provider.patient_pays(order.qr_text.rsplit("/", 1)[-1])
     else:
@@ -138,7 +138,7 @@ def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None
     def register() -> None:
         """挂号: identify (typed number refused), new record, choices, confirm, pay, ticket, rating."""
         t.step(flows.register, "identify")
-        if t.step(flows._type_id, "type_id"):
+        if t.step(flows.identify.type_id, "type_id"):
             window.current.keypad.type_text("110101199003078031")
             window.current.keypad.ok.click()
             t.shot("type_id-error")
