@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -416,8 +417,6 @@ class Backend(PlatformCalls, HisCalls):
 
     def wait_payment(self, payment: Payment, timeout_s: float, stop: threading.Event, poll_s: float = 0.5) -> Payment:
         """Poll until paid or closed, the stop event, or the timeout (then status "timeout")."""
-        import time
-
         deadline = time.monotonic() + timeout_s
         while True:
             try:

@@ -16,7 +16,9 @@ from kiosk import style
 from kiosk.busy import BusyOverlay
 from kiosk.flows import Flows
 from kiosk.i18n import language, pick, set_language, tr
+from kiosk.keyboard import KeyboardPanel, input_method_ready
 from kiosk.models import Session
+from kiosk.screens.home import HomeScreen
 from kiosk.widgets import Screen, button, label
 from kiosk.worker import Runner
 
@@ -87,8 +89,6 @@ class KioskWindow(QWidget):
         self.stack = QStackedWidget()
         outer.addWidget(self.stack, 1)
         self.keyboard = None  # Qt Virtual Keyboard (pinyin, English) while a text field is being typed into
-        from kiosk.keyboard import KeyboardPanel, input_method_ready
-
         if input_method_ready():
             self.keyboard = KeyboardPanel(self)
             outer.addWidget(self.keyboard)
@@ -219,8 +219,6 @@ class KioskWindow(QWidget):
             set_language("zh")  # the next patient starts in Chinese, normal mode
             self.elderly = False
             self.apply_style()
-        from kiosk.screens.home import HomeScreen
-
         self.show_screen(lambda: HomeScreen(self))
         self.went_home.emit(reason)
 
@@ -292,8 +290,6 @@ class KioskWindow(QWidget):
         changed = (self.his is not None and self.his.away) != status.away
         self.his = status
         if changed and self.current is not None and self.current.name == "home":
-            from kiosk.screens.home import HomeScreen
-
             self.history = []
             self.show_screen(lambda: HomeScreen(self))
 
