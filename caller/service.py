@@ -33,7 +33,7 @@ from caller.phone_desk import PatientDesk
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store
 from caller.ticket_links import TicketLinks, load_or_create_secret
 from caller.writer import CommandWriter, Queued
-from cockpit import rollups, sources
+from cockpit import pdca, rollups, sources
 from cockpit.estimate import Estimate, estimate
 from cockpit.facts import channel_of
 from cockpit.kpis import target_problems
@@ -91,6 +91,7 @@ class CallerService:
         self._engine_stale = False
         with self.lock:
             rollups.create(self.store.conn)
+            pdca.create(self.store.conn)  # the cockpit's monthly PDCA records
         self.engine = self._build_engine()
         self.hub = EventHub(self.store, self.area_snapshot, clock=self.clock, zone=self.zone)
         self.writer = CommandWriter(self._run_batch, after=self.hub.drain)  # group commit for the API's commands

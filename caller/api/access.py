@@ -215,8 +215,10 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("GET", "/cockpit/api/view"): {MANAGER},
     ("GET", "/cockpit/api/stream"): {MANAGER},
     ("GET", "/cockpit/api/pdca"): {MANAGER},
+    ("PUT", "/cockpit/api/pdca"): {MANAGER},  # also needs the X-Cockpit header (checked by the handler)
     ("GET", "/cockpit/export/pdca.xlsx"): {MANAGER},
     ("GET", "/cockpit/export/pdca.csv"): {MANAGER},
+    ("GET", "/cockpit/api/whatif/options"): {MANAGER},
     ("POST", "/cockpit/api/simulate"): {MANAGER},  # also needs the X-Cockpit header (checked by the handler)
 }.items()}
 
