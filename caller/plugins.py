@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from caller.engine.model import Change
+from caller.phone_desk import PatientDesk
 from common.config import HospitalConfig
 
 if TYPE_CHECKING:
@@ -38,6 +39,9 @@ class ServiceHooks:
     # what a plug-in runs beside the service while the app runs (the HIS link, the platforms' sender): async
     # context managers, entered after the service's own tasks started and left before they stop
     lifespan: list[Callable[[], AbstractAsyncContextManager]] = field(default_factory=list)
+    # a visit's booked seat, paid fee and medical card, for the phone page's 我不排了 and card QR (records installs
+    # one, caller/phone_desk.py); None: a service that only runs queues
+    patient_desk: PatientDesk | None = None
 
     def device_of_request(self) -> str | None:
         for ask in self.request_device:
