@@ -18,7 +18,8 @@
     page: 0, calls: [], current: null, clips: {}, holdUntil: 0, overrides: [], playlist: null,
     failed: [], playing: "", cache: { items: 0, cached: 0, bytes: 0 }
   };
-  var probe = window.__screen = { painted: [], overrides: [], played: [], clips: [], calls: [], state: state };
+  var probe = window.__screen = { painted: [], overrides: [], played: [], ended: [], clips: [], calls: [],
+    state: state };
 
   function now() { return performance.timeOrigin + performance.now(); }
   function afterPaint(fn) { requestAnimationFrame(function () { requestAnimationFrame(function () { fn(now()); }); }); }
@@ -363,21 +364,24 @@
       probe.clips.push({ id: id, ready: now(), playing: state.sound });
       if (!state.sound) return null;
       return new Promise(function (resolve) {
-        var guard = setTimeout(function () { done(); }, 30000);
-        var done = function () {
+        var guard = setTimeout(function () { done("guard"); }, 30000), over = false;
+        var done = function (how) {
           clearTimeout(guard);
+          if (over) return;
+          over = true;
           player.onended = player.onerror = player.onloadedmetadata = null;
+          probe.ended.push({ id: id, t: now(), how: how, duration: player.duration });
           resolve();
         };
-        player.onended = done;
-        player.onerror = done;
+        player.onended = function () { done("ended"); };
+        player.onerror = function () { done("error"); };
         player.onloadedmetadata = function () {  // a sink that never ends the clip must not stop the calls
           clearTimeout(guard);
-          guard = setTimeout(done, ((isFinite(player.duration) ? player.duration : 20) + 1.5) * 1000);
+          guard = setTimeout(function () { done("guard"); }, ((isFinite(player.duration) ? player.duration : 20) + 1.5) * 1000);
         };
         player.src = url;
         var p = player.play();
-        if (p && p.catch) p.catch(function () { state.sound = false; showTapHint(); done(); });
+        if (p && p.catch) p.catch(function () { state.sound = false; showTapHint(); done("refused"); });
         probe.played.push({ id: id, t: now() });
       });
     });
