@@ -23,7 +23,7 @@ from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, Roo
 from caller.events import EventHub
 from caller.help import HelpCall
 from caller.idempotency import idempotency_scope, replay, request_hash
-from caller.journey_view import journey_status, specimen_labels
+from caller.journey_view import journey_status, specimen_labels, station_step
 from caller.notify.notifications import Notifications
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
@@ -32,7 +32,7 @@ from caller.pgstore import open_store
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store
 from caller.ticket_links import TicketLinks, load_or_create_secret
 from caller.writer import CommandWriter, Queued
-from cockpit import rollups, sources
+from cockpit import pdca, rollups, sources
 from cockpit.estimate import Estimate, estimate
 from cockpit.facts import channel_of
 from cockpit.kpis import target_problems
@@ -90,6 +90,7 @@ class CallerService:
         self._engine_stale = False
         with self.lock:
             rollups.create(self.store.conn)
+            pdca.create(self.store.conn)  # the cockpit's monthly PDCA records
         self.engine = self._build_engine()
         self.hub = EventHub(self.store, self.area_snapshot, clock=self.clock, zone=self.zone)
         self.writer = CommandWriter(self._run_batch, after=self.hub.drain)  # group commit for the API's commands
@@ -639,6 +640,13 @@ class CallerService:
         with self.lock:
             self.visit(visit_id)
             return journey_status(self.engine, self.config, visit_id, self.clock())
+
+    def area_steps(self, area_id: str) -> list[dict]:
+        """The open steps of an area's service points for its window staff (:class:`common.wire.StationStep`)."""
+        with self.lock:
+            now = self.clock()
+            return [station_step(self.config, v, now, views.summary(self, v, public=False))
+                    for v in self.engine.area_steps(area_id)]
 
     def specimen_labels(self, visit_id: str) -> list[dict]:
         """The tube labels of a lab step (staff only: they carry the full name)."""
