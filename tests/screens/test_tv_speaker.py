@@ -35,7 +35,7 @@ def test_a_broadcast_is_said_on_the_tv_after_the_tap_and_between_calls(browser, 
         assert page.is_visible("#tap") and "开启叫号声音" in page.text_content("#tap")
         console.broadcast("NK", "各位患者请注意，内科3诊室医生临时外出，预计十点回来，请耐心等候，谢谢。")
         page.wait_for_function("window.__screen.clips.some(function (c) { return c.id.charAt(0) === 'b' && "
-                               "c.playing === false; })", timeout=30000)
+                               "c.arrived; })", timeout=30000)
         assert page.evaluate("window.__screen.played.length") == 0
 
         page.mouse.click(960, 540)  # the one tap that allows sound
