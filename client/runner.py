@@ -63,6 +63,7 @@ class Runner(QObject):
         self.generation = 0
         self._pending: set[_Relay] = set()
         self._busy_count = 0
+        self._open = 0  # tasks started and not answered yet
 
     @property
     def busy(self) -> bool:
@@ -79,6 +80,7 @@ class Runner(QObject):
         relay = _Relay()
         generation = self.generation
         self._pending.add(relay)
+        self._open += 1
         if busy:
             self._set_busy(+1)
 
@@ -87,6 +89,7 @@ class Runner(QObject):
                 return  # the window was closed while this task ran
             # Drop the relay only after its signal has been delivered (never from inside its own emission).
             QTimer.singleShot(0, self, lambda: self._pending.discard(relay))
+            self._open -= 1
             if busy:
                 self._set_busy(-1)
             if generation == self.generation and callback is not None:
@@ -107,6 +110,10 @@ class Runner(QObject):
             self.failed.emit(tag, exc)
 
         self.run(functools.partial(fn, *args, **kwargs), lambda result: self.done.emit(tag, result), failed)
+
+    def pending(self) -> int:
+        """Tasks started and not answered yet."""
+        return self._open
 
     def new_generation(self) -> None:
         """Forget every running task's result (the patient left)."""
