@@ -246,6 +246,19 @@ class CallerService:
         self._count(command, started, None)
         return item.result
 
+    def execute_batch(self, who: Principal, calls: list[tuple[str, dict[str, Any]]]) -> list[dict | BaseException]:
+        """Apply several commands in order in ONE transaction, as the group-commit writer does with commands that
+        arrive together (a replay or an import of a day): one commit for all. Each answer is its response, or the
+        refusal or error it got; a refused command changes nothing and the others go on."""
+        started = time.perf_counter()
+        items = [self._queued(command, who, None, None, args, started) for command, args in calls]
+        self._run_batch([i for i in items if i.result is None], later=False)
+        out: list[dict | BaseException] = []
+        for (command, _args), item in zip(calls, items):
+            self._count(command, started, item.error)
+            out.append(item.error if item.error is not None else item.result)
+        return out
+
     async def submit(self, command: str, who: Principal, *, idempotency_key: str | None = None,
                      extra_writes: ExtraWrites | None = None, **args: Any) -> dict:
         """:meth:`execute` through the group-commit writer (caller/writer.py), without holding the event loop.
