@@ -11,7 +11,7 @@ from caller.engine import steps
 from caller.engine.journey import step_items
 from caller.engine.model import Visit, VisitState
 from common import privacy
-from common.wire import JourneyStatus, StepStatus
+from common.wire import JourneyStatus, StationStep, StepStatus
 
 S = VisitState
 TITLE = {"clinic": ("就诊", "Consultation"), "pharmacy": ("取药", "Pharmacy"), "lab": ("采血", "Blood draw"),
@@ -146,3 +146,24 @@ def specimen_labels(engine: Any, config: Any, visit_id: str, now: datetime) -> l
                     "tests": [p.name for p in panels], "tube": TUBES[tube][0], "tube_en": TUBES[tube][1],
                     "drawn_at": now.strftime("%m-%d %H:%M")})
     return out
+
+
+def station_step(config: Any, visit: Visit, now: datetime, summary: dict) -> dict:
+    """One open step as its window staff see it (:class:`common.wire.StationStep`): ``summary`` is the visit's staff
+    summary (caller.views.summary); added: what it serves and, for an exam, its preparation gates."""
+    kind = visit.step_kind or "clinic"
+    order_kind = {"lab": "lab", "imaging": "imaging", "pharmacy": "drug"}.get(kind)
+    parts = []
+    for code in step_items(visit):
+        base, _, quantity = code.partition("x")
+        item = config.catalog.find(order_kind, base) if order_kind else None
+        name = item.name if item is not None else base
+        parts.append(f"{name}×{quantity}" if quantity else name)
+    if kind == "cashier":
+        parts = [f"待缴 {visit.amount / 100:.2f} 元"]
+    gate = steps.gate(visit, now)
+    return StationStep.model_validate({
+        **summary, "title": "、".join(parts), "gate_met": gate.met,
+        "gate_ready_at": gate.ready_at.isoformat(timespec="seconds") if gate.ready_at and not gate.met else None,
+        "gate_text": "" if gate.met else steps.gate_text(gate, now)[0],
+    }).model_dump()

@@ -23,7 +23,7 @@ from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, Roo
 from caller.events import EventHub
 from caller.help import HelpCall
 from caller.idempotency import idempotency_scope, replay, request_hash
-from caller.journey_view import journey_status, specimen_labels
+from caller.journey_view import journey_status, specimen_labels, station_step
 from caller.notify.notifications import Notifications
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
@@ -637,6 +637,13 @@ class CallerService:
         with self.lock:
             self.visit(visit_id)
             return journey_status(self.engine, self.config, visit_id, self.clock())
+
+    def area_steps(self, area_id: str) -> list[dict]:
+        """The open steps of an area's service points for its window staff (:class:`common.wire.StationStep`)."""
+        with self.lock:
+            now = self.clock()
+            return [station_step(self.config, v, now, views.summary(self, v, public=False))
+                    for v in self.engine.area_steps(area_id)]
 
     def specimen_labels(self, visit_id: str) -> list[dict]:
         """The tube labels of a lab step (staff only: they carry the full name)."""

@@ -43,6 +43,7 @@ class Row:
     priority_kind: str | None = None
     call_count: int = 0
     why: str = ""  # why the visit waits here (common.why), e.g. 前面 3 位：1 位老年人优先，2 位先到
+    stage: str = ""  # a journey step's stage as window staff say it (待配药, 配药中, 已配好); "" for clinic visits
 
     @property
     def state_zh(self) -> str:

@@ -454,6 +454,16 @@ class StepStatus(WireModel):
     paid: bool = True
 
 
+class StationStep(StaffVisitSummary):
+    """One open step of a service point's area as its window staff see it (``GET /areas/{area}/steps``): the staff
+    visit plus what the step is and, for a held exam, its preparation. Staff only (full name)."""
+
+    title: str = Field(description="what the step serves: 阿莫西林胶囊×1、布洛芬缓释胶囊×2 / 血常规、空腹血糖 / 盆腔彩超")
+    gate_met: bool = Field(default=True, description="imaging: every preparation gate is met (else held)")
+    gate_ready_at: str | None = Field(default=None, description="held by time only: when it may be called (ISO)")
+    gate_text: str = Field(default="", description="the held step's line (检查准备中（憋尿），还需约 25 分钟)")
+
+
 class JourneyStatus(WireModel):
     """A patient's whole journey (一票到底): the clinic visit and every step, in order, display-safe."""
 

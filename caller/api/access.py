@@ -106,6 +106,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("POST", f"{V1}/visits/{{visit_id}}/labels"): {STAFF},          # the full name: the tube needs it
     ("POST", f"{V1}/visits/{{visit_id}}/report-ready"): {STAFF},
     ("POST", f"{V1}/areas/{{area_id}}/check-in"): {STAFF},
+    ("GET", f"{V1}/areas/{{area_id}}/steps"): {STAFF},            # window staff's lists: full names
     # queue queries (public tokens get masked views)
     ("GET", f"{V1}/areas/{{area_id}}/queue"): {DISPLAY, SPEAKER, KIOSK, CONSOLE},
     ("GET", f"{V1}/rooms/{{room_id}}/queue"): {DISPLAY, SPEAKER, KIOSK, CONSOLE},
