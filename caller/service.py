@@ -636,7 +636,7 @@ class CallerService:
         """The whole journey of a visit (any of its steps), display-safe (:class:`common.wire.JourneyStatus`)."""
         with self.lock:
             self.visit(visit_id)
-            return journey_status(self.engine, self.config, visit_id, self.clock())
+            return journey_status(self.engine, self.config, visit_id, self.clock(), code_of=self.ticket_links.token)
 
     def area_steps(self, area_id: str) -> list[dict]:
         """The open steps of an area's service points for its window staff (:class:`common.wire.StationStep`)."""
@@ -668,8 +668,11 @@ class CallerService:
     def step_to_check_in(self, journey_id: str, area_id: str) -> str:
         """The journey's step that checks in at ``area_id`` now (paid, not yet waiting); a clear refusal if none."""
         with self.lock:
-            members = [v for v in self.engine.journey(journey_id)[1:] if v.area_id == area_id]
-        ready = [v for v in members if v.state.value == "registered" and v.stage != "unpaid"]
+            today = self.today()
+            members = [v for v in self.engine.journey(journey_id) if v.journey_id and v.area_id == area_id]
+        # today's first; an exam of another day is refused by the check-in with its booked day and time
+        ready = sorted((v for v in members if v.state.value == "registered" and v.stage != "unpaid"),
+                       key=lambda v: v.day != today)
         if ready:
             return ready[0].id
         if any(v.stage == "unpaid" for v in members):
