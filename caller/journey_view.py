@@ -154,8 +154,13 @@ def journey_status(engine: Any, config: Any, visit_id: str, now: datetime,
         next_zh, next_en = "今天的就诊已全部完成，祝您健康", "All done for today. Take care"
     else:
         rest = [s for s in open_steps if s is not first]
-        next_zh = first["text"] + (f"；下一步：{rest[0]['place']}{rest[0]['title']}" if rest else "")
-        next_en = first["text_en"] + (f"; next: {rest[0]['title_en']}" if rest else "")
+        next_zh, next_en = first["text"], first["text_en"]
+        if rest:
+            after = rest[0]
+            ahead = after["ahead"] if after["ahead"] is not None and after["paid"] else None
+            next_zh += f"；下一步：{after['place']} {after['title']}" + (f"，前面 {ahead} 人" if ahead is not None else "")
+            next_en += f"; next: {after['title_en']}, {after['place_en']}" + (
+                f", {ahead} ahead" if ahead is not None else "")
     return JourneyStatus(journey_id=root.id, ticket=root.ticket,
                          name=privacy.screen_name(root.patient_name, rules.screen_name), steps=out,
                          next_text=next_zh, next_text_en=next_en).model_dump()
