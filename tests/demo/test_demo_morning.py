@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 import wave
 
+import pytest
+
 from demo.morning import MorningPlan, run_morning
 
 
+# a whole morning in one test: the service process, two kiosks, the platform simulators, the screens and the web
+# wall's and cockpit's browser screenshots; about a minute on a quiet machine, several on a loaded one
+@pytest.mark.timeout(420)
 def test_short_morning_serves_everyone_and_handles_every_fault(tmp_path, qapp):
     out = tmp_path / "demo"
     summary, code = run_morning(out, MorningPlan(patients=9, start="08:25", minutes=12, speed=60, drain_timeout=40))
