@@ -101,11 +101,11 @@ class KioskPatient:
 
     def pay_on_phone(self) -> None:
         """The patient scans the QR code on the screen with their phone and pays."""
-        qr = self.window.flows._payment.qr_text
+        qr = self.window.flows.payment.order.qr_text
         self.provider.patient_pays(qr.rsplit("/", 1)[-1])
 
     def order_id(self) -> str:
-        return self.window.flows._payment.qr_text.rsplit("/", 1)[-1]
+        return self.window.flows.payment.order.qr_text.rsplit("/", 1)[-1]
 
     # ------------------------------------------------------------------ the visits
     def run(self, arrival: Arrival) -> dict[str, Any]:

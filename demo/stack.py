@@ -98,10 +98,10 @@ class Stack:
     # ---------------------------------------------------------------- apps (in this process, Qt)
     def start_apps(self, app: Any, *, headless: bool) -> None:
         from caller_console.app import open_console
+        from common.device_settings import KioskSettings
         from display.app import describe_device, make_door, make_speech, make_wall
         from display.speaker import SpeakerAgent
         from kiosk.app import build_kiosk
-        from kiosk.settings import KioskSettings
 
         for rig, token in zip(self.kiosks, KIOSK_TOKENS):
             rig.window = build_kiosk(self.base_url, token, reader=rig.reader.url, printer=rig.printer_url,
