@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from caller import views
-from caller.auth import Authenticator, Principal
+from caller.auth import Authenticator, AuthError, Principal
 from caller.commands import COMMANDS
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, RoomState, RuleError, Visit
@@ -240,6 +240,7 @@ class CallerService:
         """
         started = time.perf_counter()
         try:
+            self._check_room_bound(who, args)
             item = self._queued(command, who, idempotency_key, extra_writes, args, started)
             if item.result is None:
                 self._run_batch([item], later=False)
@@ -263,6 +264,7 @@ class CallerService:
 
         started = time.perf_counter()
         try:
+            self._check_room_bound(who, args)
             item = self._queued(command, who, idempotency_key, extra_writes, args, started)
             if item.result is None:
                 item.future = asyncio.get_running_loop().create_future()
@@ -273,6 +275,19 @@ class CallerService:
             raise
         self._count(command, started, None)
         return item.result
+
+    def _check_room_bound(self, who: Principal, args: dict) -> None:
+        """The doctor's caller (a console with a room) acts for its room only: the room a command names, or the
+        room its visit is called to or waits for."""
+        if who.role != "console" or not who.room:
+            return
+        room = args.get("room_id")
+        if room is None and args.get("visit_id"):
+            with self.lock:
+                room = self.visit(args["visit_id"]).room_id or ""  # a visit of the area queue is no room's yet
+        if not who.may_use_room(room):
+            raise AuthError("other_room", f"对不起，本呼叫器只能为{self.config.room(who.room).name}叫号。",
+                            f"This caller works for room {who.room} only.", status=403)
 
     def _count(self, command: str, started: float, error: BaseException | None) -> None:
         result = "ok" if error is None else "refused" if isinstance(error, RuleError) else "error"
