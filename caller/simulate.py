@@ -312,7 +312,7 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, rooms: list[str] 
                 break
             clock.set(at)
             if kind == "tick":
-                out.alerts += sum(1 for e in service.check_wait_alerts() if e.data.get("active", True))
+                out.alerts += sum(1 for e in service.wait_alerts.check() if e.data.get("active", True))
             elif kind == "arrive":
                 body = RegisterBody(department=data.dept, name="模拟患者", source=data.source, kind=data.kind,
                                     doctor=data.doctor)
