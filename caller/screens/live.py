@@ -178,8 +178,6 @@ class AreaFeed:
         except ValueError:
             return
         clip = f"c{seq}" if "speaker" in call.targets else ""
-        if clip and any(p.speak for p in self.pages):
-            self.hub.clip(clip, self.area, call.speech, call.repeat)
         sent: dict[tuple[str, bool], str] = {}
         for target, board in self.boards.items():
             line = board.newest_call()
@@ -195,6 +193,8 @@ class AreaFeed:
                     sent[key] = (text, text_frame(text))
                 page.send(*sent[key])
                 page.last_call = max(page.last_call, seq)
+        if clip and any(p.speak for p in self.pages):  # after the pages have the call: calls first
+            self.hub.clip(clip, self.area, call.speech, call.repeat)
 
     def _broadcast(self, event: dict[str, Any], seq: int) -> None:
         try:
