@@ -252,6 +252,19 @@ class CallerService:
         self._count(command, started, None)
         return item.result
 
+    def execute_batch(self, who: Principal, calls: list[tuple[str, dict[str, Any]]]) -> list[dict | BaseException]:
+        """Apply several commands in order in ONE transaction, as the group-commit writer does with commands that
+        arrive together (a replay or an import of a day): one commit for all. Each answer is its response, or the
+        refusal or error it got; a refused command changes nothing and the others go on."""
+        started = time.perf_counter()
+        items = [self._queued(command, who, None, None, args, started) for command, args in calls]
+        self._run_batch([i for i in items if i.result is None], later=False)
+        out: list[dict | BaseException] = []
+        for (command, _args), item in zip(calls, items):
+            self._count(command, started, item.error)
+            out.append(item.error if item.error is not None else item.result)
+        return out
+
     async def submit(self, command: str, who: Principal, *, idempotency_key: str | None = None,
                      extra_writes: ExtraWrites | None = None, **args: Any) -> dict:
         """:meth:`execute` through the group-commit writer (caller/writer.py), without holding the event loop.
@@ -643,7 +656,7 @@ class CallerService:
         """The whole journey of a visit (any of its steps), display-safe (:class:`common.wire.JourneyStatus`)."""
         with self.lock:
             self.visit(visit_id)
-            return journey_status(self.engine, self.config, visit_id, self.clock())
+            return journey_status(self.engine, self.config, visit_id, self.clock(), code_of=self.ticket_links.token)
 
     def area_steps(self, area_id: str) -> list[dict]:
         """The open steps of an area's service points for its window staff (:class:`common.wire.StationStep`)."""
@@ -675,8 +688,11 @@ class CallerService:
     def step_to_check_in(self, journey_id: str, area_id: str) -> str:
         """The journey's step that checks in at ``area_id`` now (paid, not yet waiting); a clear refusal if none."""
         with self.lock:
-            members = [v for v in self.engine.journey(journey_id)[1:] if v.area_id == area_id]
-        ready = [v for v in members if v.state.value == "registered" and v.stage != "unpaid"]
+            today = self.today()
+            members = [v for v in self.engine.journey(journey_id) if v.journey_id and v.area_id == area_id]
+        # today's first; an exam of another day is refused by the check-in with its booked day and time
+        ready = sorted((v for v in members if v.state.value == "registered" and v.stage != "unpaid"),
+                       key=lambda v: v.day != today)
         if ready:
             return ready[0].id
         if any(v.stage == "unpaid" for v in members):
