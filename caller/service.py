@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from caller import views
-from caller.auth import Authenticator, Principal
+from caller.auth import Authenticator, AuthError, Principal
 from caller.commands import COMMANDS
 from caller.engine.engine import QueueEngine
 from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, RoomState, RuleError, Visit
@@ -240,6 +240,7 @@ class CallerService:
         """
         started = time.perf_counter()
         try:
+            self._check_room_bound(who, args)
             item = self._queued(command, who, idempotency_key, extra_writes, args, started)
             if item.result is None:
                 self._run_batch([item], later=False)
@@ -250,6 +251,19 @@ class CallerService:
             raise
         self._count(command, started, None)
         return item.result
+
+    def execute_batch(self, who: Principal, calls: list[tuple[str, dict[str, Any]]]) -> list[dict | BaseException]:
+        """Apply several commands in order in ONE transaction, as the group-commit writer does with commands that
+        arrive together (a replay or an import of a day): one commit for all. Each answer is its response, or the
+        refusal or error it got; a refused command changes nothing and the others go on."""
+        started = time.perf_counter()
+        items = [self._queued(command, who, None, None, args, started) for command, args in calls]
+        self._run_batch([i for i in items if i.result is None], later=False)
+        out: list[dict | BaseException] = []
+        for (command, _args), item in zip(calls, items):
+            self._count(command, started, item.error)
+            out.append(item.error if item.error is not None else item.result)
+        return out
 
     async def submit(self, command: str, who: Principal, *, idempotency_key: str | None = None,
                      extra_writes: ExtraWrites | None = None, **args: Any) -> dict:
@@ -263,6 +277,7 @@ class CallerService:
 
         started = time.perf_counter()
         try:
+            self._check_room_bound(who, args)
             item = self._queued(command, who, idempotency_key, extra_writes, args, started)
             if item.result is None:
                 item.future = asyncio.get_running_loop().create_future()
@@ -273,6 +288,19 @@ class CallerService:
             raise
         self._count(command, started, None)
         return item.result
+
+    def _check_room_bound(self, who: Principal, args: dict) -> None:
+        """The doctor's caller (a console with a room) acts for its room only: the room a command names, or the
+        room its visit is called to or waits for."""
+        if who.role != "console" or not who.room:
+            return
+        room = args.get("room_id")
+        if room is None and args.get("visit_id"):
+            with self.lock:
+                room = self.visit(args["visit_id"]).room_id or ""  # a visit of the area queue is no room's yet
+        if not who.may_use_room(room):
+            raise AuthError("other_room", f"对不起，本呼叫器只能为{self.config.room(who.room).name}叫号。",
+                            f"This caller works for room {who.room} only.", status=403)
 
     def _count(self, command: str, started: float, error: BaseException | None) -> None:
         result = "ok" if error is None else "refused" if isinstance(error, RuleError) else "error"
@@ -628,7 +656,7 @@ class CallerService:
         """The whole journey of a visit (any of its steps), display-safe (:class:`common.wire.JourneyStatus`)."""
         with self.lock:
             self.visit(visit_id)
-            return journey_status(self.engine, self.config, visit_id, self.clock())
+            return journey_status(self.engine, self.config, visit_id, self.clock(), code_of=self.ticket_links.token)
 
     def area_steps(self, area_id: str) -> list[dict]:
         """The open steps of an area's service points for its window staff (:class:`common.wire.StationStep`)."""
@@ -660,8 +688,11 @@ class CallerService:
     def step_to_check_in(self, journey_id: str, area_id: str) -> str:
         """The journey's step that checks in at ``area_id`` now (paid, not yet waiting); a clear refusal if none."""
         with self.lock:
-            members = [v for v in self.engine.journey(journey_id)[1:] if v.area_id == area_id]
-        ready = [v for v in members if v.state.value == "registered" and v.stage != "unpaid"]
+            today = self.today()
+            members = [v for v in self.engine.journey(journey_id) if v.journey_id and v.area_id == area_id]
+        # today's first; an exam of another day is refused by the check-in with its booked day and time
+        ready = sorted((v for v in members if v.state.value == "registered" and v.stage != "unpaid"),
+                       key=lambda v: v.day != today)
         if ready:
             return ready[0].id
         if any(v.stage == "unpaid" for v in members):

@@ -50,10 +50,10 @@ SPLIT = {"fund": "统筹支付", "acct": "个人账户", "cash": "自付"}  # ho
 
 def classify_code(code: str) -> tuple[str, str]:
     """(kind, value) of a scanned code: kind "payment" (付款码), "medical_card", "id_number", "ehealth" (电子健康卡),
-    "insurance" (医保电子凭证) or "unknown"."""
+    "insurance" (医保电子凭证), "ssc" (社保卡 at the card reader) or "unknown"."""
     parsed = parse_code(code)
     kind = {"payment_code": "payment", "medical_card": "medical_card", "id_number": "id_number",
-            "health_code": "ehealth", "insurance_qr": "insurance"}.get(parsed.kind.value, "unknown")
+            "health_code": "ehealth", "insurance_qr": "insurance", "ssc_card": "ssc"}.get(parsed.kind.value, "unknown")
     return kind, parsed.value
 
 

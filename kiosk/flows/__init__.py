@@ -120,14 +120,16 @@ class Flows:
             self.payment.on_payment_code(value)
         elif current == "insurance_cert" and kind == "insurance":  # 医保电子凭证 (mdtrt_cert_type 01)
             self.insurance.on_insurance_code(value)
+        elif current == "insurance_cert" and kind == "ssc":  # 社保卡 at the card reader (mdtrt_cert_type 03)
+            self.insurance.on_social_security_card(value)
         elif current in ("identify", "type_id") and kind in ("ehealth", "insurance"):  # verified by its platform
             self.identify.on_platform_code(kind, code.strip())
         elif current == "home" and kind in ("ehealth", "insurance"):
             self.day.my_day()
             self.identify.on_platform_code(kind, code.strip())
-        elif current in ("identify", "type_id") and kind in ("medical_card", "unknown"):
+        elif current in ("identify", "type_id") and kind in ("medical_card", "ssc", "unknown"):
             self.identify.on_medical_card(value, code.strip())  # a card number in a format the scanner does not know
-        elif current == "home" and kind in ("medical_card", "unknown"):  # card first: the patient's day
+        elif current == "home" and kind in ("medical_card", "ssc", "unknown"):  # card first: the patient's day
             self.day.my_day()
             self.identify.on_medical_card(value, code.strip())
         elif current in ("identify", "type_id") and kind == "id_number":

@@ -1,5 +1,5 @@
 """医保 at the kiosk: the choice between 医保 and 自费 (saying plainly whether 医保 works here), the insurance
-certificate (医保电子凭证 QR or ID card), the split, the settlement, then the patient's own part (自付) paid like any
+certificate (医保电子凭证 QR, ID card or 社保卡), the split, the settlement, then the patient's own part (自付) paid like any
 payment. Also identification by an e-health card or 医保电子凭证 QR on the identify screen.
 
 A claim the patient does not finish (cancel, time-out, walking away) is cancelled or reversed at the service; the
@@ -68,12 +68,16 @@ class InsuranceFlow(Flow):
         kiosk = self.kiosk
         kiosk.show_screen(lambda: InsuranceCertScreen(kiosk, self._self_pay))
 
-    # ----- the certificate: 医保电子凭证 QR (01) or ID card (02) ------------------------------------------
+    # ----- the certificate: 医保电子凭证 QR (01), ID card (02) or social-security card (03) ---------------------
     def on_insurance_code(self, qr: str) -> None:
         self._presettle("01", qr)
 
     def on_insurance_card(self, card: CardData) -> None:
         self._presettle("02", card.id_number)
+
+    def on_social_security_card(self, number: str) -> None:
+        """社保卡 at the card reader: its card number (the platform finds the insured by it)."""
+        self._presettle("03", number)
 
     def _presettle(self, cert_type: str, cert_no: str) -> None:
         kiosk = self.kiosk
