@@ -21,9 +21,9 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from caller_console.runner import Runner
 from client.desk import KEYS, LABELS, DeskAnswer, DeskCaller, DeskState
 from client.http import CallerClient, CallerError
+from client.runner import Runner
 from client.tokens import add_token_arguments, token_from_args
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class DoctorCaller(QWidget):
         layout.addLayout(grid)
         layout.addWidget(self.message)
         self.setFixedWidth(300)
-        self.runner = Runner(self)
+        self.runner = Runner(self, threads=1)  # one at a time, in the order they were pressed
         self.runner.done.connect(self._done)
         self.runner.failed.connect(self._failed)
         self.keypad_key.connect(self.press)

@@ -339,7 +339,9 @@ def pdca(conn: Any, config: Any, month: str, dept: str | None) -> dict[str, Any]
     values = scope_kpis(conn, config, scope, first, last)
     targets = config.cockpit.targets
     rows = []
-    for kid in PDCA_KPIS + tuple(k for k in targets if k not in PDCA_KPIS and k in BY_ID):  # every target: the plan
+    # the usual figures, then every other target of the file (the plan) this scope has a figure for
+    for kid in PDCA_KPIS + tuple(k for k in targets if k not in PDCA_KPIS and k in BY_ID
+                                 and (scope.level == "hospital" or values.get(k) is not None)):
         k = BY_ID[kid]
         target = targets.get(kid)
         rows.append({"kpi": kid, "name_zh": k.zh, "name_en": k.en, "unit": k.unit, "value": values[kid],

@@ -36,7 +36,7 @@ def create(conn: sqlite3.Connection) -> None:
     conn.executescript(SCHEMA)
 
 
-def _bucket(measure: str, value: float) -> int:
+def _bucket(value: float, measure: str = "") -> int:
     width = BUCKET_MINUTES.get(measure, 1)
     return min(HIST_MAX, int(value) // width * width)
 
@@ -51,7 +51,7 @@ def add(conn: Any, day: str, changes: Iterable[tuple[str, float | None, Dims, in
             acc[0] += sign
             acc[1] += sign * (value or 0.0)
             if value is not None and measure in HISTOGRAMS:
-                hist[(dim, key, measure, _bucket(measure, value))] += sign
+                hist[(dim, key, measure, _bucket(value, measure))] += sign
     rows = [(dim, day, key, m, n, t) for (dim, key, m), (n, t) in sums.items() if n or t]
     if rows:
         conn.executemany(
