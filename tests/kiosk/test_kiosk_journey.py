@@ -107,3 +107,32 @@ def test_guide_slip_after_payment_and_the_journey_live_on_my_queue(qtbot, kiosk,
     assert [line for line in slip.splitlines() if HAN.search(line)] == ["Name: " + status["name"]]  # no Chinese else
     assert codes == [f"{service}/t/{status['ticket_token']}"]
     admin.close()
+
+
+def test_an_exam_booked_into_a_later_day_on_my_queue_and_the_guide_slip(qtbot, kiosk, reader_sim, printer_sim,
+                                                                       payment_sim, service, clock):
+    """我的排队 and the 导诊单 say the exam's booked day and time."""
+    from datetime import timedelta
+
+    card = register_until(qtbot, kiosk, reader_sim, seed=52)
+    pay_current_order(payment_sim)
+    wait_screen(qtbot, kiosk, "ticket")
+    patient_id = kiosk.session.patient.id
+    kiosk.go_home("home")
+    wait_screen(qtbot, kiosk, "home")
+    admin = CallerClient(service, DEMO_TOKENS["admin"])
+    status, _medicine = seen_with_orders(admin, patient_id)
+    later = clock().date() + timedelta(days=1)
+    admin.orders(status["visit_id"], [{"kind": "imaging", "paid": True, "items": [{"code": "CT-CHEST"}],
+                                       "slot_start": "10:20", "slot_day": later.isoformat()}])
+    booked = f"已预约{later.month}月{later.day}日（周{'一二三四五六日'[later.weekday()]}） 10:20 检查"
+    queue = identify_again(qtbot, kiosk, reader_sim, card, "queue", "my_queue")
+    lines = [w.text() for w in queue.journey_labels[status["visit_id"]]]
+    assert any(booked in line for line in lines), lines
+    jobs = len(printer_sim.core.jobs)
+    click(qtbot, queue.guide_button)
+    wait_screen(qtbot, kiosk, "guide_printed")
+    assert printer_sim.core.wait_for_jobs(jobs + 1, timeout=10)
+    slip, _codes = slip_of(printer_sim, printer_sim.core.jobs[-1])
+    assert flat(booked) in flat(slip)
+    admin.close()
