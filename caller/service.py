@@ -83,7 +83,10 @@ class CallerService:
         self.store.clock = self.clock
         self._running = hold_service_lock(self.store.local_file) if self.store.local_file else None  # `caller restore` refuses while this is held
         self.auth = Authenticator(config, self.store)
-        self.guard = PatientGuard(self.store, config.security, alert=self.security_alert)  # second factors, sessions
+        # second factors and sessions per minute, counted on the service's clock (a demo's fast clock counts in its
+        # own minutes: sixty patients in an hour of the demo's morning are not a script at one kiosk)
+        self.guard = PatientGuard(self.store, config.security, alert=self.security_alert,
+                                  clock=lambda: (self.clock() - datetime(2000, 1, 1)).total_seconds())
         # One lock for the engine and the store: a plug-in that runs a command inside its own store
         # transaction takes them in the same order as the API does, so the two can never deadlock.
         self.lock = self.store.lock
