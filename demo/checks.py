@@ -63,6 +63,11 @@ def human_summary(summary: dict[str, Any], out: Path) -> str:
         lines.append(f"  journeys: {journeys['visits_with_orders']} of {journeys['visits_seen']} visits ordered for, "
                      f"{journeys['steps']} steps ({journeys['steps_per_visit']} per visit, the clinic included), "
                      f"{journeys['labels_printed']} specimen labels")
+    insurance = summary.get("insurance") or {}
+    if insurance.get("split"):
+        split = insurance["split"]
+        lines.append(f"  医保 paid at a kiosk: 统筹支付 {split.get('fund')}, 个人账户 {split.get('account')}, 自付 "
+                     f"{split.get('own')}; e-invoices issued {len(insurance.get('einvoices', []))}")
     for f in summary["failures_handled"]:
         lines.append(f"  [{'ok' if f['handled'] else 'FAILED'}] {f['case']}: {f['how']}")
     for p in summary["problems"]:

@@ -28,7 +28,7 @@ async def principal(request: Request) -> Principal:
     if who is None:
         who = request.app.state.service.auth.resolve_headers(request.headers)
         request.scope["caller.principal"] = who
-    request.app.state.service.note_seen(who.device)  # a device in use is never "未上报"
+    request.app.state.service.device_watch.note_seen(who.device)  # a device in use is never "未上报"
     return who
 
 
@@ -46,7 +46,7 @@ def require(who: Principal, roles: set[str], area: str | None = None, *, user: b
     if user and who.role == "console" and not who.user:
         raise need_login()
     if area is not None and not who.may_see_area(area):
-        raise forbidden("其他诊区的操作", "actions in another area")
+        raise forbidden("操作其他诊区", "actions in another area")
 
 
 

@@ -68,3 +68,12 @@ def test_orders_from_the_ordering_screen_are_typed_and_bad_input_is_refused_in_c
         with pytest.raises(Refusal) as refused:
             build_orders(choice, catalog)
         assert zh in refused.value.message_zh
+
+
+def test_an_exam_shows_its_booked_time_at_the_desk():
+    snapshot = {"rooms": [{"room_id": "US1", "name": "超声1室", "queue": [], "called": [], "in_service": []}],
+                "waiting": [], "missed": []}
+    steps = [item("x1", "A007", "registered", dept_id="US", stage="booked", title="腹部彩超（肝胆胰脾）",
+                  booked_at="2026-11-23T10:00", gate_met=True, prep='{"fasting_hours":8}')]
+    view = build_station_view("imaging", snapshot, steps, "US1", NOW)
+    assert station_cells(view.lists["arriving"][0])[6] == "腹部彩超（肝胆胰脾）；预约 10:00；准备完成"
