@@ -113,7 +113,8 @@ def build_station_view(service: str, snapshot: dict[str, Any], steps: list[dict[
             detail = "；".join(x for x in (detail, f"预约 {booked[11:16]}") if x)
         if service == "imaging" and base.state in ("registered", "waiting", "room_waiting"):
             prepared = prep_text(step, now)
-            detail = "；".join(x for x in (prepared, detail) if x)  # the countdown first: it is what the desk watches
+            held = (prepared, detail) if not step.get("gate_met", True) else (detail, prepared)
+            detail = "；".join(x for x in held if x)  # a held exam's countdown first: it is what the desk watches
         state = STAGE_ZH.get(stage, "") if base.state == "registered" else ""
         if not state and stage == "ready" and base.state in ("waiting", "room_waiting"):
             state = "已配好"
