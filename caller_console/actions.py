@@ -18,6 +18,7 @@
 | Ctrl+D       | 分诊到本诊室 dispatch            | selected area-waiting visit                          |
 | Ctrl+E       | 去检查 away at exams             | selected called / in-service visit                  |
 | Ctrl+Delete  | 弃号 cancel                      | selected visit (asks first)                         |
+| Ctrl+O       | 开单 orders (drugs, labs, exams)  | selected called / in-service visit, else the room's current one |
 | Ctrl+F       | 搜索 search (type or swipe an ID card)                                              |
 | Ctrl+H       | 我来处理 take the oldest help call from a kiosk                                      |
 
@@ -64,6 +65,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("dispatch", "分诊到本诊室", "Ctrl+D", "把选中的候诊患者分到本诊室", Do.do_dispatch),
     ActionSpec("away", "去检查", "Ctrl+E", "患者去做检查（检查中）", Do.do_away),
     ActionSpec("cancel", "弃号", "Ctrl+Delete", "取消选中的挂号（会先确认）", Do.do_cancel),
+    ActionSpec("orders", "开单", "Ctrl+O", "为就诊中的患者开药品、检验、检查（缴费后进入取药、采血、检查队列）",
+               Do.do_orders),
 )
 
 

@@ -185,6 +185,29 @@ class ConsoleCommands:
         if row and self.confirm("弃号", f"确定取消 {row.ticket} {row.name} 的挂号吗？此操作不能撤销。"):
             self._run("cancel", self.client.cancel, row.visit_id)
 
+    def do_orders(self) -> None:
+        """开单: the ordering screen for the selected (or this room's current) patient; sent as typed orders."""
+        from caller_console.ordering import OrderDialog, total_of
+
+        row = self._need(self.current_target() or self.target("waiting", "room_waiting"), "就诊中的患者")
+        if row is None:
+            return
+        catalog = self.hospital.get("catalog") or {}
+        if not any(catalog.get(k) for k in ("drugs", "lab_panels", "imaging_exams")):
+            self.statusBar().showMessage("本院尚未配置开单目录（[catalog]），请联系信息科", 10000)
+            return
+        client = self.client
+
+        def send(orders: list, flags: list[str], pay_at_window: bool) -> None:
+            self.order_total = total_of(dialog.choice(), catalog)
+            self._run("orders", client.orders, row.visit_id, [o.model_dump(mode="json", exclude_none=True) for o in orders],
+                      flags=flags, pay_at_window=pay_at_window)
+
+        dialog = OrderDialog({"ticket": row.ticket, "patient_name": row.name, "visit_id": row.visit_id}, catalog, send,
+                             self)
+        self.order_dialog = dialog
+        dialog.open()
+
     def _item_of(self, visit_id: str) -> dict[str, Any]:
         lists = [self.snapshot.get(k) or [] for k in ("waiting", "missed", "away")]
         for room in self.snapshot.get("rooms") or []:

@@ -21,7 +21,8 @@ SERVICE_ZH = {"pharmacy": "药房", "lab": "采血", "imaging": "检查", "cashi
 POINT_ZH = {"pharmacy": "取药窗口", "lab": "采血窗口", "imaging": "检查室", "cashier": "收费窗口"}
 STAGE_ZH = {"unpaid": "未缴费", "pending": "待配药", "dispensing": "配药中", "ready": "已配好", "open": "待签到",
             "booked": "已预约"}
-STATION_COLUMNS = ("票号", "姓名", "标记", "等候", "窗口", "状态", "项目 / 准备")
+STATION_COLUMNS = ("票号", "姓名", "标记", "等候", "窗口 / 科室", "状态", "项目 / 准备")
+STATE_AT_WINDOW_ZH = {"room_waiting": "窗口候诊", "in_service": "办理中", "waiting": "候诊"}
 
 
 def service_of_area(hospital: dict[str, Any], area_id: str) -> str:
@@ -86,13 +87,18 @@ def prep_text(step: dict[str, Any], now: datetime) -> str:
         text = str(step.get("gate_text") or "")
         what = text[text.find("（"):text.find("）") + 1] if "（" in text else ""
         return f"准备中{what}，还需 {(left + 59) // 60} 分钟（{ready_at:%H:%M} 可叫）"
-    return str(step.get("gate_text") or "检查准备未完成")
+    text = str(step.get("gate_text") or "")  # 请先完成检查准备：空腹，并告知登记台，谢谢
+    missing = text.split("：", 1)[1].split("，", 1)[0] if "：" in text else "检查准备"
+    return f"未登记准备：{missing}（F5 登记）"
 
 
 def build_station_view(service: str, snapshot: dict[str, Any], steps: list[dict[str, Any]], room_id: str,
-                       now: datetime, kind_names: dict[str, str] | None = None) -> StationView:
-    """The lists of ``service``'s point ``room_id`` from the area's staff snapshot and open steps."""
+                       now: datetime, kind_names: dict[str, str] | None = None,
+                       dept_names: dict[str, str] | None = None) -> StationView:
+    """The lists of ``service``'s point ``room_id`` from the area's staff snapshot and open steps; a step not yet at
+    a window shows its department (超声科, CT室) from ``dept_names``."""
     kinds = kind_names or {}
+    depts = dept_names or {}
     rooms_raw = [r for r in snapshot.get("rooms") or [] if isinstance(r, dict)]
     room_names = {str(r.get("room_id")): str(r.get("name") or r.get("room_id")) for r in rooms_raw}
     by_id = {str(s.get("visit_id")): s for s in steps}
@@ -107,11 +113,14 @@ def build_station_view(service: str, snapshot: dict[str, Any], steps: list[dict[
             detail = "；".join(x for x in (detail, f"预约 {booked[11:16]}") if x)
         if service == "imaging" and base.state in ("registered", "waiting", "room_waiting"):
             prepared = prep_text(step, now)
-            detail = "；".join(x for x in (detail, prepared) if x)
+            held = (prepared, detail) if not step.get("gate_met", True) else (detail, prepared)
+            detail = "；".join(x for x in held if x)  # a held exam's countdown first: it is what the desk watches
         state = STAGE_ZH.get(stage, "") if base.state == "registered" else ""
         if not state and stage == "ready" and base.state in ("waiting", "room_waiting"):
             state = "已配好"
-        return replace(base, why=detail, stage=state or base.state_zh)
+        where = base.room_name or depts.get(base.dept_id, "")
+        return replace(base, why=detail, stage=state or STATE_AT_WINDOW_ZH.get(base.state, base.state_zh),
+                       room_name=where)
 
     def mine_first(rows: list[Row]) -> list[Row]:
         return [r for r in rows if r.room_id == room_id] + [r for r in rows if r.room_id != room_id]

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -90,6 +91,8 @@ class ConsoleWindow(ConsoleCommands, StationCommands, QMainWindow):
         self.steps_by_id: dict[str, dict[str, Any]] = {}
         self._steps_asked = self._steps_again = False
         self.label_printer = label_printer
+        self.order_dialog: Any = None  # the ordering screen (开单) open now, if any
+        self.order_total = 0
         self.online = False
         self.selected_visit: str | None = None
         self.emergency_alerts: dict[str, str] = {}
@@ -303,9 +306,14 @@ class ConsoleWindow(ConsoleCommands, StationCommands, QMainWindow):
         lists = STATION_LISTS[mode]
         for index, (key, title) in enumerate(lists):
             pane = Pane(title, columns=STATION_COLUMNS, cells=station_cells)
+            header = pane.table.horizontalHeader()
+            for col in range(1, len(STATION_COLUMNS) - 1):  # what the step serves gets the room left over
+                header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+            header.setSectionResizeMode(len(STATION_COLUMNS) - 1, QHeaderView.Stretch)
             pane.picked.connect(self._picked)
             self.station_panes[key] = pane
-            grid.addWidget(pane, index // 2, index % 2)
+            last_alone = index == len(lists) - 1 and index % 2 == 0
+            grid.addWidget(pane, index // 2, index % 2, 1, 2 if last_alone else 1)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         side = QVBoxLayout()
@@ -586,7 +594,8 @@ class ConsoleWindow(ConsoleCommands, StationCommands, QMainWindow):
 
         keep = self.selected_visit
         if self.mode != "clinic":
-            self.view = build_station_view(self.mode, self.snapshot, self.steps, self.room_id, self.now(), kinds)
+            depts = {str(d["id"]): str(d.get("name") or d["id"]) for d in self.hospital.get("departments") or []}
+            self.view = build_station_view(self.mode, self.snapshot, self.steps, self.room_id, self.now(), kinds, depts)
             for key, pane in self.station_panes.items():
                 pane.show_rows(shown(self.view.lists.get(key, [])), keep)
             self._show_who()
@@ -744,6 +753,10 @@ class ConsoleWindow(ConsoleCommands, StationCommands, QMainWindow):
             message = f"已签到：{who}，请留意叫号"
         elif tag == "collect":
             message = f"已取药：{who}，谢谢"
+        elif tag == "orders":
+            message = (f"已为 {self.order_dialog.visit.get('ticket', '')} 开单，合计 ￥{self.order_total / 100:.2f}；"
+                       "请患者在自助机或收费窗口缴费，缴费后按导诊单前往")
+            self.order_dialog.sent()
         elif tag == "ready":
             message = f"已配好：{who}，在 {self.room_combo.currentText()} 等候取药"
         else:
@@ -762,6 +775,8 @@ class ConsoleWindow(ConsoleCommands, StationCommands, QMainWindow):
             return
         if tag in ("alerts", "devices", "clock", "clock_report", "help_calls", "heartbeat", "his"):
             return
+        if tag == "orders" and self.order_dialog is not None:
+            self.order_dialog.refused(error)  # said in the ordering screen, which stays open
         self.statusBar().showMessage(error.message_zh, 15000)
         anchor = (self.help_bar if tag.startswith("help") else self.screen_pairing if tag == "pair_screen"
                   else self.buttons.get(tag))

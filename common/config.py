@@ -668,6 +668,7 @@ def hospital_public(cfg: HospitalConfig) -> dict:
                    "emergency": a.emergency, "notices": list(a.notices),
                    "rooms": [r.model_dump() for r in a.rooms],
                    "rules": {"check_in_mode": a.rules.check_in_mode, "call_repeat": a.rules.call_repeat,
+                             "call_template": a.rules.call_template,
                              "call_targets": list(a.rules.call_targets), "screen_name": a.rules.screen_name,
                              "speech_name": a.rules.speech_name, "missed_after_calls": a.rules.missed_after_calls,
                              "special_kinds": [k.model_dump() for k in a.rules.special_kinds]}}

@@ -58,6 +58,11 @@ def human_summary(summary: dict[str, Any], out: Path) -> str:
         f"over {lat.get('count')} calls",
         f"  missed {len(summary['no_shows']['missed'])}, recalled {len(summary['no_shows']['recalled'])}",
     ]
+    journeys = summary.get("journeys") or {}
+    if journeys:
+        lines.append(f"  journeys: {journeys['visits_with_orders']} of {journeys['visits_seen']} visits ordered for, "
+                     f"{journeys['steps']} steps ({journeys['steps_per_visit']} per visit, the clinic included), "
+                     f"{journeys['labels_printed']} specimen labels")
     insurance = summary.get("insurance") or {}
     if insurance.get("split"):
         split = insurance["split"]
@@ -67,7 +72,8 @@ def human_summary(summary: dict[str, Any], out: Path) -> str:
         lines.append(f"  [{'ok' if f['handled'] else 'FAILED'}] {f['case']}: {f['how']}")
     for p in summary["problems"]:
         lines.append(f"  PROBLEM: {p}")
-    lines += [f"  look at: {out}/summary.json, {out}/screens/ (kiosk, console, wall, door), {out}/printed/ "
+    lines += [f"  look at: {out}/summary.json, {out}/screens/ (kiosk, console, wall, door, the pharmacy's and the lab's "
+              f"window consoles and walls), {out}/labels/ (specimen labels), {out}/printed/ "
               f"({len(summary['artefacts']['printed'])} slips), {out}/speech/ ({summary['artefacts']['speech_wav']} WAV)",
               "  RESULT: " + ("OK" if summary["ok"] else "SOMETHING WENT WRONG (see PROBLEM lines)")]
     return "\n".join(lines)

@@ -51,6 +51,7 @@ class NurseDesk(threading.Thread):
         self.back_at: dict[str, datetime] = {}      # missed -> when the patient is back at the desk
         self.idle_rounds = 0
         self.load: dict[str, int] = {}              # area -> patients waiting (area queue + room queues)
+        self.on_finish = None  # the doctor's orders at the end of a consultation: on_finish(client, visit item)
 
     def give_priority(self, area: str, visit_id: str, kind: str = "elderly") -> None:
         self.clients[area].priority(visit_id, kind)
@@ -99,6 +100,11 @@ class NurseDesk(threading.Thread):
                 vid = item["visit_id"]
                 due = self.done_at.setdefault(vid, now + timedelta(minutes=self.rng.uniform(2, 5)))
                 if due <= now:
+                    if self.on_finish is not None:
+                        try:
+                            self.on_finish(client, item)
+                        except CallerError as exc:  # the orders refused: said, and the consultation still ends
+                            self.ledger.problem(f"orders refused for {item['ticket']}: {exc.code} {exc.message_en}")
                     client.finish(vid)
                     with self.ledger.lock:
                         self.ledger.served.add(vid)

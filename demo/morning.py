@@ -38,6 +38,9 @@ class MorningPlan:
     speed: float = 40.0        # simulated seconds per real second
     seed: int = 7
     drain_timeout: float = 60.0  # real seconds to let the nurses empty the queues after the last arrival
+    journey_timeout: float = 10.0  # real seconds, after the cockpit's and the TV's screenshots (the journeys go on
+    # meanwhile), for the last patients' pharmacy, lab and imaging steps; then what is left counts as in progress
+    stuck_minutes: float = 60.0    # simulated minutes a step may stay open before the end counts it as stuck
 
 
 class Morning:
@@ -54,6 +57,10 @@ class Morning:
         self.shots: list[Path] = []
         self.peak_load, self.peak_shot_at = 0, 0.0
         self.door_seen: set[str] = set()  # visits the door screen of NK1 showed as called
+        self.journeys = None  # demo.journeys.JourneyDesk: orders, payment and the window staff after the clinic
+        self.label_server = None
+        self.peak_journeys, self.journey_shot_at = 0, 0.0
+        self.marks: dict[str, datetime] = {}  # simulated times the clinic's and the journeys' queues emptied
         self.insurance: dict[str, Any] = {}  # the 医保 payer's split and e-invoice
 
     # ------------------------------------------------------------------ setup
@@ -87,6 +94,14 @@ class Morning:
         self.stack.door.boardChanged.connect(self._door_changed)
         wait_for(lambda: self.stack.wall.online and self.stack.door.online and self.stack.console.online, 15)
         self.desk = NurseDesk(self.stack.base_url, clock, self.ledger, seed=self.plan.seed)
+        from demo.journeys import JourneyDesk
+        from hardware.label.simulator import LabelPrinterServer, SimulatedLabelPrinter
+
+        # the draw windows' label printer: the simulator decodes each TSPL label and draws it to labels/label-NNN.png
+        self.label_server = LabelPrinterServer(SimulatedLabelPrinter(self.out / "labels")).__enter__()
+        self.journeys = JourneyDesk(self.stack.base_url, clock, self.ledger, seed=self.plan.seed,
+                                    label_printer=f"tcp://127.0.0.1:{self.label_server.port}")
+        self.desk.on_finish = self.journeys.order
         from demo.phone import PhoneFollower
 
         self.phone = PhoneFollower(self.out / "phone", self.stack.base_url).start()  # a patient's phone
@@ -104,6 +119,7 @@ class Morning:
     # ------------------------------------------------------------------ the morning
     def run(self) -> None:
         self.desk.start()
+        self.journeys.start()
         threading.Thread(target=self._lan_arrivals, name="lan-arrivals", daemon=True).start()
         taken: set[str] = set()
         for arrival in [a for a in self.arrivals if a.via_kiosk]:
@@ -112,11 +128,12 @@ class Morning:
         last = self.arrivals[-1].at if self.arrivals else self.stack.clock()
         self._meanwhile(lambda: self.stack.clock.wall_seconds_until(last) <= 0, 600, taken)
         self._meanwhile(self._all_seen, self.plan.drain_timeout, taken)
+        self.marks["clinic_drained"] = self.stack.clock()
         self.stop_lan.set()
         wait_for(self.lan_done.is_set, 30)
         pump(500)
         self._screens("end")
-        self.desk.close()
+        self.desk.close()  # the journeys go on while finish() takes the cockpit's and the TV's screenshots
 
     def _meanwhile(self, condition, timeout: float, taken: set[str]) -> bool:
         """Keep the screens running (and photographed at key moments) until condition() or timeout."""
@@ -140,6 +157,13 @@ class Morning:
         self._last_seen_check = time.monotonic()
         return all(self._admin().visit_status(v).get("state") == "registered" for v in waiting)
 
+    def _journeys_done(self) -> bool:
+        """Every step of the morning's journeys is done (asked at most once a second)."""
+        if time.monotonic() - getattr(self, "_last_journey_check", 0.0) < 1.0:
+            return False
+        self._last_journey_check = time.monotonic()
+        return self.journeys.open_steps() == 0
+
     def _moment_shots(self, taken: set[str]) -> None:
         nk_calls = [c for c in self.ledger.calls if c.area == "NK"]
         if nk_calls and "first-call" not in taken:
@@ -150,11 +174,20 @@ class Morning:
         if load >= 3 and load > self.peak_load and time.monotonic() - self.peak_shot_at > 3.0:
             self.peak_load, self.peak_shot_at = load, time.monotonic()
             self._screens("busy")
+        pharmacy = self.stack.stations["YF"].view  # the pharmacy's busiest moment: its window console and wall
+        lists = getattr(pharmacy, "lists", {})
+        load = sum(len(rows) for rows in lists.values())
+        if load >= 3 and lists.get("ready") and load > self.peak_journeys and \
+                time.monotonic() - self.journey_shot_at > 3.0:
+            self.peak_journeys, self.journey_shot_at = load, time.monotonic()
+            self._screens("journeys-busy")
 
     def _screens(self, moment: str) -> None:
         stack = self.stack
         pump(50)
-        for name, widget in (("console", stack.console), ("wall", stack.wall), ("door", stack.door)):
+        for name, widget in (("console", stack.console), ("wall", stack.wall), ("door", stack.door),
+                             ("console-pharmacy", stack.stations["YF"]), ("console-lab", stack.stations["JY"]),
+                             ("wall-pharmacy", stack.walls["YF"]), ("wall-lab", stack.walls["JY"])):
             path = self.out / "screens" / name / f"{moment}.png"
             path.parent.mkdir(parents=True, exist_ok=True)
             widget.grab().save(str(path))
@@ -317,18 +350,41 @@ class Morning:
         cockpit = self._cockpit_screens()
         web_thread.join(120)
         web_wall = web_shots[0] if web_shots else []
+        wait_for(self._journeys_done, self.plan.journey_timeout)  # what is left of the last patients' journeys
+        self.marks["journeys_ended"] = stack.clock()
+        left = self.journeys.still_open()
+        journeys = self.journeys.summary(self._admin())
+        journeys["in_progress_at_end"] = left
+        self.journeys.close()
+        labels = sorted((self.out / "labels").glob("label-*.png"))
+        self._check_journeys(journeys, labels)
         summary = summarise(self.ledger, later_slots=later, arrivals=len(self.arrivals), wall_area="NK", artefacts={
             "screens": sorted(str(p.relative_to(self.out)) for p in (self.out / "screens").rglob("*.png")),
             "printed": [str(p.relative_to(self.out)) for p in printed],
             "speech_wav": len(list((self.out / "speech").glob("*.wav"))), "speech_dir": "speech/",
             "database": "hospital.db", "cockpit": cockpit, "web_wall": web_wall,
             "phone": [str(p.relative_to(self.out)) for p in self.phone.shots], "messages": "messages.json",
+            "labels": [str(p.relative_to(self.out)) for p in labels],
         }, timing={"real_seconds": round(time.monotonic() - self.started, 1), "speed": self.plan.speed,
                    "simulated_from": self.arrivals[0].at.strftime("%H:%M") if self.arrivals else "",
-                   "simulated_to": stack.clock().strftime("%H:%M")})
+                   "simulated_to": stack.clock().strftime("%H:%M"),
+                   **{f"{mark}_at": when.strftime("%H:%M") for mark, when in self.marks.items()}})
+        summary["journeys"] = journeys
         summary["insurance"] = self.insurance
         (self.out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
         return summary
+
+    def _check_journeys(self, journeys: dict[str, Any], labels: list[Path]) -> None:
+        """What a person would notice of the journeys: enough steps per visit, every step done, each label drawn."""
+        led = self.ledger
+        if journeys["steps_per_visit"] < 3:
+            led.problem(f"{journeys['steps_per_visit']} steps per visit (clinic included), fewer than 3")
+        stuck = [f"{s['ticket']} {s['kind']} {s['stage'] or s['state']} ({s['open_minutes']} min)"
+                 for s in journeys["in_progress_at_end"] if s["open_minutes"] > self.plan.stuck_minutes]
+        if stuck:  # a patient still in the lab's queue when the morning ends is not stuck; one left for an hour is
+            led.problem(f"journey steps open over {self.plan.stuck_minutes:g} simulated minutes: {stuck}")
+        if journeys["labels_printed"] == 0 or len(labels) != journeys["labels_printed"]:
+            led.problem(f"{journeys['labels_printed']} specimen labels printed, {len(labels)} drawn by the printer")
 
     def _web_wall_screens(self) -> list[str]:
         """The internal-medicine TV (a paired web screen) at the end of the morning (out/demo/web-wall-*.png)."""
@@ -361,6 +417,10 @@ class Morning:
             self._admin_client.close()
         if self.desk is not None and self.desk.is_alive():
             self.desk.close()
+        if self.journeys is not None and self.journeys.is_alive():
+            self.journeys.close()
+        if self.label_server is not None:
+            self.label_server.__exit__(None, None, None)
         if self.stack is not None:
             self.stack.close()
 

@@ -62,6 +62,8 @@ class Stack:
     console: Any = None
     wall: Any = None
     door: Any = None
+    walls: dict[str, Any] = field(default_factory=dict)     # the pharmacy's and the lab's walls (YF, JY)
+    stations: dict[str, Any] = field(default_factory=dict)  # window consoles of the pharmacy and the lab
     speaker: Any = None
     speech: Any = None
     medins: Any = None  # the platform simulators (platforms/): 医保, e-health cards, e-invoices
@@ -133,6 +135,17 @@ class Stack:
         for screen in (self.wall, self.door):
             screen.now = self.clock.aware
             screen.show()
+        for area, room, user in (("YF", "YF1", "yaoshi-chen"), ("JY", "JY1", "caixue-wu")):
+            wall = make_wall(self.base_url, DEMO_TOKENS[f"wall_{area.lower()}"], config=str(CONFIG))
+            wall.now = self.clock.aware
+            wall.show()
+            self.walls[area] = wall
+            station = open_console(self.base_url, DEMO_TOKENS[f"console_{area.lower()}"], user, DEMO_PASSWORD,
+                                   area=area, room=room)
+            station.now = self.clock
+            station.resize(1600, 960)
+            station.show()
+            self.stations[area] = station
         info = describe_device(self.base_url, DEMO_TOKENS["speaker_nk"], CONFIG)
         self.speech = make_speech(self.out / "speech" if headless else None, info.settings)
         self.speaker = SpeakerAgent(self.base_url, DEMO_TOKENS["speaker_nk"], info.area, self.speech,
@@ -144,11 +157,12 @@ class Stack:
             if rig.window is not None:
                 _quietly(rig.window.admin_exit)
                 _quietly(rig.window.backend.close)
-        for screen in (self.wall, self.door):
+        for screen in (self.wall, self.door, *self.walls.values()):
             if screen is not None:
                 _quietly(screen.shutdown)
-        if self.console is not None:
-            _quietly(self.console.shutdown)
+        for console in (self.console, *self.stations.values()):
+            if console is not None:
+                _quietly(console.shutdown)
         if self.speaker is not None:
             _quietly(self.speaker.stop)
         if self.speech is not None:

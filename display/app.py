@@ -13,6 +13,7 @@ from typing import Any
 
 from client.http import CallerClient, CallerError
 from common.board import DoctorCard
+from common.boardview import verb_of
 from common.clock import ServiceClock
 from common.device_settings import DOOR_PANEL
 from common.screen_layout import ScreenLayout
@@ -34,6 +35,7 @@ class DeviceInfo:
     settings: dict[str, Any] = field(default_factory=dict)
     doctors: dict[str, DoctorCard] = field(default_factory=dict)
     education: list[str] = field(default_factory=list)  # plain-language lines about the area's departments
+    verb: str = "就诊"  # what a call asks there (就诊, 取药, 采血, 检查), from the area's call template
 
 
 def _find(items: Any, key: str, value: str) -> dict:
@@ -91,6 +93,7 @@ def _device_info(me: dict[str, Any], hospital: dict[str, Any]) -> DeviceInfo:
     info.area_name = str(area.get("name") or area_id)
     info.area_location = str(area.get("location") or "")
     info.notices = [str(n) for n in area.get("notices") or []]
+    info.verb = verb_of(str((area.get("rules") or {}).get("call_template") or ""))
     info.education = [f"{d['name']}主要诊治：{d['description']}" for d in hospital.get("departments") or []
                       if isinstance(d, dict) and d.get("area") == area_id and d.get("description")]
     info.doctors = {str(d["id"]): DoctorCard(str(d.get("name") or ""), str(d.get("title") or ""),
@@ -163,7 +166,7 @@ def make_wall(base_url: str, token: str, *, config: str | Path | None = None, la
     title = " ".join(x for x in (info.area_name, info.area_location) if x)
     clock = ServiceClock()  # the screen shows the service's time
     screen = WallDisplay(info.area, layout, title=title, notices=info.notices, education=info.education,
-                         doctors=info.doctors, now=clock.aware)
+                         doctors=info.doctors, now=clock.aware, verb=info.verb)
     _attach(screen, EventLink(base_url, token, info.area, report_health=True, clock=clock, parent=screen), start)
     screen.speaker = None
     if layout.speak:

@@ -27,10 +27,11 @@ class CallPanel(QFrame):
 
     painted = Signal(int)
 
-    def __init__(self, layout: ScreenLayout, parent=None):
+    def __init__(self, layout: ScreenLayout, parent=None, verb: str = "就诊"):
         super().__init__(parent)
         big = layout.font("call")
-        self.caption = FitLabel("请以下患者就诊", int(layout.font("row") * 0.9), color=MUTED, align=Qt.AlignCenter)
+        self.verb = verb  # 就诊, or 取药 / 采血 / 检查 at a service point's wall
+        self.caption = FitLabel(f"请以下患者{verb}", int(layout.font("row") * 0.9), color=MUTED, align=Qt.AlignCenter)
         self.ticket = FitLabel("", big, bold=True, color=ACCENT, align=Qt.AlignCenter)
         self.name = FitLabel("", int(big * 0.7), bold=True, align=Qt.AlignCenter)
         self.room = FitLabel("", int(big * 0.7), bold=True, align=Qt.AlignCenter)
@@ -58,7 +59,7 @@ class CallPanel(QFrame):
             return
         self.ticket.setText(call.ticket)
         self.name.setText(call.name if show_name else "")
-        self.room.setText(f"请到 {call.room_name} 就诊")
+        self.room.setText(f"请到 {call.room_name} {self.verb}")
         self._seq_pending = call.seq
         if flash:
             self._flash_left = self._flash_ticks
@@ -152,9 +153,9 @@ class WallDisplay(ScreenBase):
     def __init__(self, area_id: str, layout: ScreenLayout, *, title: str = "", notices: list[str] | None = None,
                  education: list[str] | None = None,
                  doctors: dict[str, DoctorCard] | None = None, now: Callable[[], datetime] = local_now,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, verb: str = "就诊"):
         super().__init__(area_id, layout, doctors=doctors, title=title, now=now, parent=parent)
-        self.call_panel = CallPanel(layout)
+        self.call_panel = CallPanel(layout, verb=verb)
         small = layout.font("doctor")
         self.recent_title = LineLabel(layout.font("small"), color=MUTED)
         self.recent_title.show_text("最近呼叫")

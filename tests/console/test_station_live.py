@@ -226,7 +226,7 @@ def test_imaging_desk_sees_the_preparation_countdown_and_the_step_is_held_until_
         with qtbot.waitSignal(window.commandDone, timeout=5000, check_params_cb=tagged("check_in")):
             qtbot.keyClick(window.scan, Qt.Key_Return)
         qtbot.waitUntil(lambda: visit["ticket"] in tickets(queue), timeout=5000)
-        assert "请先完成检查准备：憋尿" in row_text(queue, visit["ticket"])
+        assert "未登记准备：憋尿（F5 登记）" in row_text(queue, visit["ticket"])
 
         with qtbot.waitSignal(window.commandDone, timeout=5000, check_params_cb=tagged("call_next")):
             act(qtbot, window, Qt.Key_F1)
@@ -257,3 +257,93 @@ def test_imaging_desk_sees_the_preparation_countdown_and_the_step_is_held_until_
         window.shutdown()
         client.close()
         desk_nurse.close()
+
+
+def test_doctor_orders_on_the_ordering_screen_and_the_steps_open_after_payment(qtbot, service, front_desk):
+    from caller_console.ordering import OrderDialog
+
+    pharmacy = station(qtbot, service, T["console_yf"], "yaoshi-chen", "YF", "YF1")  # another desk's screen
+    doctor = open_console(service, NK_CONSOLE, "zhangys", PASSWORD, area="NK", room="NK3")
+    qtbot.addWidget(doctor)
+    doctor.show()
+    doctor.activateWindow()  # the doctor's keys go to the doctor's window
+    try:
+        qtbot.waitUntil(lambda: doctor.online, timeout=5000)
+        visit = register(front_desk, "王秀英")
+        front_desk.dispatch(visit["visit_id"], "NK3")
+        with qtbot.waitSignal(doctor.commandDone, timeout=5000, check_params_cb=tagged("call_next")):
+            qtbot.keyClick(doctor, Qt.Key_F1)
+        qtbot.waitUntil(lambda: doctor.view.current_of_room() is not None, timeout=5000)
+        qtbot.keyClick(doctor, Qt.Key_O, Qt.ControlModifier)  # 开单
+        dialog: OrderDialog = doctor.order_dialog
+        assert dialog.isVisible() and dialog.heading.text() == f"开单：{visit['ticket']} 王秀英"
+
+        qtbot.mouseClick(dialog.send_button, Qt.LeftButton)  # nothing chosen
+        assert dialog.message.text() == "请至少选择一项药品、检验或检查，谢谢" and dialog.isVisible()
+        dialog.tick("imaging", "US-ABD")
+        dialog.slots["US-ABD"].setText("十点半")  # as a pinyin input method would give it
+        qtbot.mouseClick(dialog.send_button, Qt.LeftButton)
+        assert "请写成 09:30 这样的格式" in dialog.message.text() and dialog.isVisible()
+        dialog.slots["US-ABD"].clear()
+        qtbot.keyClicks(dialog.slots["US-ABD"], "10:30")
+        dialog.tick("drug", "AMOX")
+        dialog.quantities["AMOX"].setValue(2)
+        dialog.tick("lab", "CBC")
+        dialog.tick("lab", "GLU")
+        dialog.flags["elderly"].setChecked(True)
+        assert "合计 ￥250.00" in dialog.summary.text() and "阿莫西林胶囊×2" in dialog.summary.text()
+        with qtbot.waitSignal(doctor.commandDone, timeout=5000, check_params_cb=tagged("orders")):
+            qtbot.mouseClick(dialog.send_button, Qt.LeftButton)
+        assert not dialog.isVisible()
+        assert "合计 ￥250.00" in doctor.statusBar().currentMessage()
+
+        journey = front_desk.journey(visit["visit_id"])
+        steps = {s["kind"]: s for s in journey["steps"]}
+        assert list(steps) == ["clinic", "pharmacy", "lab", "imaging"]
+        assert [steps[k]["paid"] for k in ("pharmacy", "lab", "imaging")] == [False, False, False]
+        assert steps["pharmacy"]["amount"] == 3700 and steps["imaging"]["amount"] == 18000
+        pending = pharmacy.station_panes["pending"]
+        assert visit["ticket"] not in tickets(pending)  # unpaid: not the pharmacy's work yet
+
+        cashier = CallerClient(service, T["console_sf"])
+        cashier.login("shoufei-he", PASSWORD)
+        for kind in ("pharmacy", "lab"):
+            cashier.pay_step(steps[kind]["visit_id"])
+        qtbot.waitUntil(lambda: visit["ticket"] in tickets(pending), timeout=5000)
+        assert "阿莫西林胶囊×2" in row_text(pending, visit["ticket"])
+        lab = CallerClient(service, T["console_jy"])
+        lab.login("caixue-wu", PASSWORD)
+        lab_step = next(s for s in lab.area_steps("JY") if s["visit_id"] == steps["lab"]["visit_id"])
+        assert lab_step["stage"] == "open" and lab_step["title"] == "血常规、空腹血糖"
+        assert lab_step["priority_kind"] == "elderly"  # the flag the doctor ticked
+        imaging = next(s for s in front_desk.journey(visit["visit_id"])["steps"] if s["kind"] == "imaging")
+        assert not imaging["paid"]
+        actions = [(r["action"], r["user"]) for r in lab.audit(steps["lab"]["visit_id"])]
+        assert ("open_step", "zhangys") in actions and ("pay", "shoufei-he") in actions
+        cashier.close()
+        lab.close()
+    finally:
+        doctor.shutdown()
+        pharmacy.shutdown()
+
+
+def test_the_service_refusal_stays_on_the_ordering_screen(qtbot, service, front_desk):
+    doctor = open_console(service, NK_CONSOLE, "zhangys", PASSWORD, area="NK", room="NK3")
+    qtbot.addWidget(doctor)
+    doctor.show()
+    try:
+        qtbot.waitUntil(lambda: doctor.online, timeout=5000)
+        visit = register(front_desk, "张三")
+        qtbot.waitUntil(lambda: doctor.view.find(visit["visit_id"]) is not None, timeout=5000)
+        doctor.select(visit["visit_id"])
+        qtbot.keyClick(doctor, Qt.Key_O, Qt.ControlModifier)
+        dialog = doctor.order_dialog
+        dialog.tick("drug", "IBU")
+        front_desk.cancel(visit["visit_id"])  # 弃号 at the desk meanwhile
+        with qtbot.waitSignal(doctor.commandFailed, timeout=5000, check_params_cb=tagged("orders")):
+            qtbot.mouseClick(dialog.send_button, Qt.LeftButton)
+        assert dialog.isVisible() and "已弃号，不能开单" in dialog.message.text()
+        assert dialog.send_button.isEnabled()
+        assert [s["kind"] for s in front_desk.journey(visit["visit_id"])["steps"]] == ["clinic"]
+    finally:
+        doctor.shutdown()

@@ -45,9 +45,29 @@ def test_preparation_countdown_and_what_is_missing():
             "gate_text": "检查准备中（憋尿），还需约 25 分钟，请稍候"}
     assert prep_text(held, NOW) == "准备中（憋尿），还需 25 分钟（09:45 可叫）"
     unknown = {"gate_met": False, "gate_ready_at": None, "gate_text": "请先完成检查准备：增强知情同意，并告知登记台，谢谢"}
-    assert prep_text(unknown, NOW).startswith("请先完成检查准备：增强知情同意")
+    assert prep_text(unknown, NOW) == "未登记准备：增强知情同意（F5 登记）"
     assert prep_text({"gate_met": True, "prep": '{"fasting_hours":8}'}, NOW) == "准备完成"
     assert prep_text({"gate_met": True, "prep": "{}"}, NOW) == ""
+
+
+def test_orders_from_the_ordering_screen_are_typed_and_bad_input_is_refused_in_chinese():
+    import pytest
+
+    from caller_console.ordering import Choice, build_orders, total_of
+    from common.refusal import Refusal
+
+    catalog = hospital_public(load_hospital(DEMO_CONFIG))["catalog"]
+    orders = build_orders(Choice(drugs={"AMOX": 2}, labs=["CBC"], exams={"US-PELV": "9：45", "ECG": ""}), catalog)
+    assert [(o.kind, [(i.code, i.quantity) for i in o.items]) for o in orders] == [
+        ("drug", [("AMOX", 2)]), ("lab", [("CBC", 1)]), ("imaging", [("US-PELV", 1)]), ("imaging", [("ECG", 1)])]
+    assert [o.slot_start.isoformat() if o.slot_start else None for o in orders[2:]] == ["09:45:00", None]
+    assert total_of(Choice(drugs={"AMOX": 2}, labs=["CBC"]), catalog) == 2 * 1850 + 2500
+    for choice, zh in ((Choice(), "请至少选择一项"), (Choice(labs=["XYZ"]), "目录中没有 XYZ"),
+                       (Choice(drugs={"AMOX": 0}), "数量请填写 1 到 99"),
+                       (Choice(exams={"ECG": "25:00"}), "请写成 09:30 这样的格式")):
+        with pytest.raises(Refusal) as refused:
+            build_orders(choice, catalog)
+        assert zh in refused.value.message_zh
 
 
 def test_an_exam_shows_its_booked_time_at_the_desk():

@@ -15,7 +15,8 @@ from demo.morning import MorningPlan, run_morning
 @pytest.mark.timeout(420)
 def test_short_morning_serves_everyone_and_handles_every_fault(tmp_path, qapp):
     out = tmp_path / "demo"
-    summary, code = run_morning(out, MorningPlan(patients=9, start="08:25", minutes=12, speed=60, drain_timeout=40))
+    summary, code = run_morning(out, MorningPlan(patients=9, start="08:25", minutes=12, speed=60, drain_timeout=40,
+                                                 journey_timeout=40))
 
     assert code == 0, summary["problems"]
     on_disk = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -47,6 +48,21 @@ def test_short_morning_serves_everyone_and_handles_every_fault(tmp_path, qapp):
         assert (out / "screens" / app / "end.png").stat().st_size > 10_000
     assert list((out / "screens" / "kiosk").rglob("*-ticket.png"))
 
+    # journeys: every patient seen was ordered for, paid, and went through the pharmacy, the lab and imaging
+    journeys = summary["journeys"]
+    assert journeys["visits_with_orders"] == journeys["visits_seen"] == 7
+    assert journeys["steps_per_visit"] >= 3
+    assert journeys["in_progress_at_end"] == []
+    for kind, states in journeys["by_kind_and_state"].items():
+        assert set(states) == {"done"}, (kind, states)
+    assert {"pharmacy", "lab", "imaging"} <= set(journeys["by_kind_and_state"])
+    # the lab's tube labels went to the TSPL printer, which decoded each and drew it
+    labels = sorted((out / "labels").glob("label-*.png"))
+    assert len(labels) == journeys["labels_printed"] > 0
+    transcript = (out / "labels" / "label-001.txt").read_text(encoding="utf-8")
+    assert transcript.startswith("barcode ") and "帽管" in transcript
+    for app in ("console-pharmacy", "console-lab", "wall-pharmacy", "wall-lab"):
+        assert (out / "screens" / app / "end.png").stat().st_size > 10_000
     # the bill paid with 医保: the split on the kiosk, one settlement, the receipt with the split and its e-invoice
     insurance = on_disk["insurance"]
     assert insurance["settlements"] == 1 and insurance["split"]["fund"].endswith("元") and insurance["einvoices"]
