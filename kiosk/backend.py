@@ -14,6 +14,7 @@ from typing import Any
 
 from client.http import CallerClient, CallerError
 from common.clock import ServiceClock
+from common.wire import JourneyStatus
 from hardware.health import DeviceHealth, Health
 from kiosk.his import HisCalls
 from kiosk.models import (
@@ -509,8 +510,18 @@ class Backend(PlatformCalls, HisCalls):
                                    department_en=t.department_en, state=state.get("state", ""), ahead=t.ahead,
                                    estimate_minutes=t.estimate_minutes, location=t.location, location_en=t.location_en,
                                    registration_id=str(r["registration_id"]), estimate_min=t.estimate_min,
-                                   estimate_max=t.estimate_max, ticket_token=t.ticket_token))
+                                   estimate_max=t.estimate_max, ticket_token=t.ticket_token,
+                                   journey=self.journey(t.visit_id)))
         return out
+
+    def journey(self, visit_id: str) -> JourneyStatus | None:
+        """The visit's whole journey (一票到底, docs/journey.md) once the doctor ordered anything; else None."""
+        try:
+            found = JourneyStatus.model_validate(self.client.journey(visit_id))
+        except CallerError as exc:  # the journey is extra: the place in the queue still shows
+            log.warning("journey of %s not read: %s", visit_id, exc.code)
+            return None
+        return found if len(found.steps) > 1 else None
 
     def rate(self, patient: Patient | None, stars: int, tags: list[str], kind: str, transaction_id: str | None,
              key: str) -> None:

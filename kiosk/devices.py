@@ -21,6 +21,7 @@ from hardware.idcard.reader import CardReader
 from hardware.printer import (
     EInvoiceDoc,
     EInvoiceInfo,
+    GuideSlipDoc,
     Printer,
     PrinterError,
     ReceiptDoc,
@@ -33,6 +34,7 @@ from hardware.printer import (
     TicketDoc,
     profile_named,
     render_einvoice,
+    render_guide_slip,
     render_receipt,
     render_registration_receipt,
     render_report,
@@ -282,6 +284,15 @@ class KioskDevices(QObject):
                          invoice=EInvoiceInfo(invoice.batch_code, invoice.bill_no, invoice.check_code, invoice.qr)
                          if invoice is not None else None, invoice_pending=invoice is None and self.einvoice_expected)
         return self._print(render_receipt(doc, self.printer().profile))
+
+    def print_guide_slip(self, visit, hospital: str, hospital_en: str = "") -> bytes:
+        """导诊单 of a visit's journey (``visit.journey``, kiosk.models.VisitStatus): every step, where, what to
+        prepare, places ahead, in the screen's language; its QR is the ticket page (the lab and pharmacy scan it)."""
+        lang = "en" if language() == "en" else "zh"
+        doc = GuideSlipDoc.from_journey(visit.journey.model_dump(), hospital=(hospital_en or hospital) if lang == "en"
+                                        else hospital, code_url=ticket_link(self.status_url, visit),
+                                        printed_at=self.now(), lang=lang)
+        return self._print(render_guide_slip(doc, self.printer().profile))
 
     einvoice_expected = False  # set when the service says e-invoices are issued (the receipt then says one is coming)
 

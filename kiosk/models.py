@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from common.wire import JourneyStatus
+
 
 class PatientId(int):
     """The service's number for a patient: the one type and the one name (``Patient.id``) a patient has at the
@@ -179,6 +181,12 @@ class VisitStatus:
     registration_id: str = ""
     estimate_min: int | None = None  # the service's wait range, when it gives one
     estimate_max: int | None = None
+    journey: JourneyStatus | None = None  # the steps after the consulting room (一票到底), once ordered
+
+    @property
+    def journey_open(self) -> bool:
+        """Steps still to do after the consulting room (what a guide slip 导诊单 is printed for)."""
+        return self.journey is not None and any(s.state not in ("done", "cancelled") for s in self.journey.steps[1:])
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,10 @@
         <translation>Register for another clinic today</translation>
     </message>
     <message>
+        <source>准备：{what}</source>
+        <translation>Prepare: {what}</translation>
+    </message>
+    <message>
         <source>凭条没有打印出来，您的缴费已成功，无需重复缴费。如需凭条请到人工窗口补打，补打码 {code}。</source>
         <translation>The receipt did not print, but your payment went through; do not pay again. For a receipt, please go to the service desk with reprint code {code}.</translation>
     </message>
@@ -316,6 +320,10 @@
         <translation>Where does it hurt?</translation>
     </message>
     <message>
+        <source>地点：{place}</source>
+        <translation>Where: {place}</translation>
+    </message>
+    <message>
         <source>城乡居民基本医疗保险</source>
         <translation>Urban and rural resident medical insurance</translation>
     </message>
@@ -434,6 +442,14 @@
     <message>
         <source>对不起，读卡器暂时无法使用。请输入身份证号码，或扫描就诊卡二维码。</source>
         <translation>Sorry, the card reader is not working. Please type your ID number or scan your medical card QR code.</translation>
+    </message>
+    <message>
+        <source>导诊单已打印</source>
+        <translation>Guide slip printed</translation>
+    </message>
+    <message>
+        <source>导诊单没有打印出来：可在“我的排队”查看就诊流程，或扫码在手机上查看。</source>
+        <translation>The guide slip did not print: see your steps under “My queue”, or scan the code to follow them on your phone.</translation>
     </message>
     <message>
         <source>就诊人</source>
@@ -668,6 +684,10 @@ your queue</translation>
     <message>
         <source>打印完成</source>
         <translation>Printed</translation>
+    </message>
+    <message>
+        <source>打印导诊单</source>
+        <translation>Print my guide slip</translation>
     </message>
     <message>
         <source>打印服务无响应</source>
@@ -1110,6 +1130,10 @@ your queue</translation>
         <translation>Identify me</translation>
     </message>
     <message>
+        <source>请一并取走导诊单，按上面的顺序前往各处，留意叫号。</source>
+        <translation>Please also take the guide slip: go to each place in its order and listen for your number.</translation>
+    </message>
+    <message>
         <source>请为本次服务评价</source>
         <translation>Please rate this service</translation>
     </message>
@@ -1138,6 +1162,10 @@ your queue</translation>
         <translation>Tick the bills to pay, then tap "Pay".</translation>
     </message>
     <message>
+        <source>请取走导诊单，按上面的顺序前往各处，留意叫号。</source>
+        <translation>Please take the guide slip: go to each place in its order and listen for your number.</translation>
+    </message>
+    <message>
         <source>请取走打印的排队凭条，留意叫号。祝您健康！</source>
         <translation>Please take your printed slip and listen for your number. Stay well!</translation>
     </message>
@@ -1160,6 +1188,10 @@ your queue</translation>
     <message>
         <source>请将身份证放在下方读卡区，或扫描就诊卡二维码</source>
         <translation>Place your ID card on the reader below, or scan your medical card QR code</translation>
+    </message>
+    <message>
+        <source>请扫描屏幕上的二维码，在手机上查看就诊流程。</source>
+        <translation>Please scan the code on the screen to follow your steps on your phone.</translation>
     </message>
     <message>
         <source>请支付 {amount} 元</source>

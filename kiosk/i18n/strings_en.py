@@ -19,6 +19,17 @@ DYNAMIC = [
 ]
 
 EN: dict[str, str] = {
+    "准备：{what}": "Prepare: {what}",
+    "地点：{place}": "Where: {place}",
+    "导诊单已打印": "Guide slip printed",
+    "导诊单没有打印出来：可在“我的排队”查看就诊流程，或扫码在手机上查看。":
+        "The guide slip did not print: see your steps under “My queue”, or scan the code to follow them on your phone.",
+    "打印导诊单": "Print my guide slip",
+    "请一并取走导诊单，按上面的顺序前往各处，留意叫号。":
+        "Please also take the guide slip: go to each place in its order and listen for your number.",
+    "请取走导诊单，按上面的顺序前往各处，留意叫号。":
+        "Please take the guide slip: go to each place in its order and listen for your number.",
+    "请扫描屏幕上的二维码，在手机上查看就诊流程。": "Please scan the code on the screen to follow your steps on your phone.",
     "缴费 {fee} 元": "Pay ¥{fee}",
     "智能导诊": "Which department?",
     "哪里不舒服？": "Where does it hurt?",

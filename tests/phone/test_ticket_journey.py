@@ -3,6 +3,7 @@ what to prepare and the places ahead, live as the pharmacy and the lab work; in 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
@@ -98,3 +99,19 @@ def test_a_visit_without_orders_shows_no_journey_and_english_places(live, kiosk,
     page.locator("#lang").click()
     expect(page.locator("#location")).to_have_text("Floor 2 East, Room 203")
     expect(page.locator("#room")).to_have_text("Room 3")
+
+
+def test_an_exam_booked_into_a_later_day_shows_its_day_and_time(live, kiosk, phone, clock):
+    doctor = staff(live, "console_nk", "zhangys")
+    later = clock().date() + timedelta(days=2)
+    ct = {"kind": "imaging", "paid": True, "items": [{"code": "CT-CHEST"}], "slot_start": "10:40",
+          "slot_day": later.isoformat()}
+    mine, (exam,) = seen_with_orders(kiosk, doctor, "王小明", [ct])
+    page = phone()
+    page.goto(f"{live}/t/{doctor.visit_status(mine['visit_id'])['ticket_token']}")
+    step = page.locator("#journey-steps li").nth(1)
+    expect(step).to_contain_text(f"已预约{later.month}月{later.day}日（周{'一二三四五六日'[later.weekday()]}） 10:40 检查，"
+                                 "请提前 30 分钟到检查登记台签到")
+    page.locator("#lang").click()
+    expect(step).to_contain_text(f"Booked {later:%a %d %b} at 10:40")
+    doctor.close()
