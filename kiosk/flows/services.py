@@ -89,7 +89,7 @@ class BillsFlow(Flow):
     def _bills_paid(self, payment) -> None:
         """Paid: by the payment (``payment``), by a 医保 claim and its 自付 payment, or by the claim alone (None)."""
         kiosk = self.kiosk
-        bills, name = self.session.bills, kiosk.settings.hospital_name
+        bills, name = self.session.bills, self.slip_hospital()
         patient = self.session.patient
         claim = self.insurance.paid_claim()
         ref = payment.id if payment is not None else f"C{claim.id}"

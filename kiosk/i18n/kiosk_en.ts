@@ -92,6 +92,10 @@
         <translation>Afternoon</translation>
     </message>
     <message>
+        <source>不用了，谢谢</source>
+        <translation>No, thank you</translation>
+    </message>
+    <message>
         <source>不确定挂哪个科？可以点击“呼叫工作人员”</source>
         <translation>Not sure which department? Tap "Call staff".</translation>
     </message>
@@ -158,6 +162,10 @@
     <message>
         <source>今日挂号</source>
         <translation>Register for today</translation>
+    </message>
+    <message>
+        <source>付款码支付</source>
+        <translation>Payment code</translation>
     </message>
     <message>
         <source>付款码支付没有成功，本次没有扣费。请刷新付款码再试，或扫描屏幕上的二维码。</source>
@@ -608,6 +616,10 @@
         <translation>Hello, please create your patient record first</translation>
     </message>
     <message>
+        <source>您好，需要把字放大一些吗？</source>
+        <translation>Hello, would you like larger text?</translation>
+    </message>
+    <message>
         <source>您已迟到（预约时段 {slot} 已过），已按本院迟到规则为您重新排队。迟到：{ahead}，请在候诊区留意叫号。</source>
         <translation>You are late (your time {slot} has passed) and have been placed by the hospital's rule for late arrivals. Late: {ahead}. Please wait in the waiting area and listen for your number.</translation>
     </message>
@@ -736,6 +748,10 @@ your queue</translation>
     <message>
         <source>扫码器</source>
         <translation>Scanner</translation>
+    </message>
+    <message>
+        <source>扫码支付</source>
+        <translation>QR code payment</translation>
     </message>
     <message>
         <source>报告已出，可以打印</source>
@@ -1428,6 +1444,10 @@ your queue</translation>
     <message>
         <source>重新支付</source>
         <translation>Pay again</translation>
+    </message>
+    <message>
+        <source>银行卡支付</source>
+        <translation>Bank card</translation>
     </message>
     <message>
         <source>长辈模式</source>

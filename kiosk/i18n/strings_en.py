@@ -15,6 +15,7 @@ DYNAMIC = [
     "职工基本医疗保险", "城乡居民基本医疗保险",
     "子女", "孙子女", "父母", "祖父母", "其他亲属", "配偶", "家人",
     "主任医师", "副主任医师", "主治医师", "医师", "住院医师",
+    "扫码支付", "付款码支付", "银行卡支付", "医保结算", "普通号", "专家号",  # the words kiosk/devices.py puts on slips
     "操作简单", "速度快", "字大清楚", "指引明白", "等候太久", "操作复杂",
 ]
 
@@ -419,4 +420,9 @@ EN: dict[str, str] = {
     "已为您补打电子票据，请取走。": "Your e-invoice has been printed again; please take it.",
     "职工基本医疗保险": "Employee basic medical insurance",
     "城乡居民基本医疗保险": "Urban and rural resident medical insurance",
+    "您好，需要把字放大一些吗？": "Hello, would you like larger text?",
+    "不用了，谢谢": "No, thank you",
+    "扫码支付": "QR code payment",
+    "付款码支付": "Payment code",
+    "银行卡支付": "Bank card",
 }
