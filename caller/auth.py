@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-from caller.store import Store
+from caller.store import AuditRow, ChangeRows, Store
 from common.config import Device, HospitalConfig
 from common.passwords import verify_password, verify_unknown_user
 from common.refusal import Refusal
@@ -449,7 +449,6 @@ class Authenticator:
 
     def _audit_lockout(self, device: Principal, username: str, by: str, failures: int) -> None:
         """One audit row per burst of failed logins (when a lockout starts), never the password."""
-        from caller.store import AuditRow, ChangeRows
 
         ts = self.store.clock().isoformat(timespec="milliseconds")
         row = AuditRow(ts=ts, user=username[:64], device=device.device, action="login_locked", visit_id=None,

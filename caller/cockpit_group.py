@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterator
 
+from caller.pgdb import PgConnection, connect
 from cockpit import rollups
 from cockpit.kpis import KPIS, Capacity
 from cockpit.report import Scope, kiosk_minutes, kiosks_in, kpis_of, open_minutes, session_minutes
@@ -40,7 +41,7 @@ def is_group_store(store: Any) -> bool:
 
 def register(store: Any, config: Any, now: str) -> str:
     """Record this service's campus (its schema) in the group's registry; the schema's name."""
-    import psycopg
+    import psycopg  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
     try:
         return _register(store, config, now)
@@ -75,7 +76,6 @@ def campuses(conn: Any) -> list[Campus]:
 @contextmanager
 def reading(url: str) -> Iterator[Any]:
     """A read-only connection to the group's database (the cockpit's views switch it from schema to schema)."""
-    from caller.pgdb import PgConnection, connect
 
     raw = connect(url, application_name="hospital-cockpit-group")
     try:
@@ -86,7 +86,7 @@ def reading(url: str) -> Iterator[Any]:
 
 
 def _in_schema(conn: Any, schema: str) -> None:
-    from psycopg import sql
+    from psycopg import sql  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
     conn.raw.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
 

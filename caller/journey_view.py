@@ -11,6 +11,7 @@ from caller.engine import steps
 from caller.engine.journey import step_items
 from caller.engine.model import Visit, VisitState
 from common import privacy
+from common.config import TUBES
 from common.wire import JourneyStatus, StationStep, StepStatus
 
 S = VisitState
@@ -169,7 +170,6 @@ def journey_status(engine: Any, config: Any, visit_id: str, now: datetime,
 def specimen_labels(engine: Any, config: Any, visit_id: str, now: datetime) -> list[dict]:
     """The labels of a lab step's tubes, for the draw window's label printer (staff: the full name, which a
     specimen needs beside its number). Keys are those of :class:`hardware.label.SpecimenLabel`."""
-    from common.config import TUBES
 
     step = engine.visit(visit_id)
     out = []

@@ -197,7 +197,7 @@ class PostgresCluster:
         return f"postgresql://{SUPERUSER}@/{database}?host={quote(str(self.run), safe='')}&port={self.port}"
 
     def psql(self, sql: str, database: str = "postgres") -> list[tuple]:
-        import psycopg
+        import psycopg  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
         with psycopg.connect(self.url(database), autocommit=True) as conn:
             cur = conn.execute(sql)
@@ -210,7 +210,7 @@ class PostgresCluster:
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Until a connection succeeds (after a start or promote)."""
-        import psycopg
+        import psycopg  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
         deadline = time.monotonic() + timeout
         while True:

@@ -20,6 +20,7 @@ Retention: old events and audit rows move into ``events_archive`` / ``audit_arch
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -239,7 +240,6 @@ class PostgresStore(Store):
             older = conn.execute('SELECT ts, "user", device, action, visit_id, before, after, detail FROM '
                                  f"audit_archive {where} ORDER BY id DESC LIMIT ?",
                                  params + (limit - len(rows),)).fetchall()
-        import json
 
         keys = ("ts", "user", "device", "action", "visit_id", "before", "after", "detail")
         return [dict(zip(keys, r[:7] + (json.loads(r[7] or "{}"),))) for r in older[::-1]] + rows

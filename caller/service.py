@@ -7,6 +7,7 @@ engine is rebuilt from the store, so memory never runs ahead of the disk.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import time
@@ -20,7 +21,7 @@ from caller.cockpit_feed import CockpitFeed
 from caller.commands import COMMANDS
 from caller.device_watch import DeviceWatch
 from caller.engine.engine import QueueEngine
-from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, RoomState, RuleError, Visit
+from caller.engine.model import FINAL_STATES, AuditEntry, BadCommand, Change, EngineEvent, RoomState, RuleError, Visit
 from caller.events import EventHub
 from caller.help_desk import HelpDesk
 from caller.idempotency import idempotency_scope, replay, request_hash
@@ -28,6 +29,7 @@ from caller.journey_view import journey_status, specimen_labels, station_step
 from caller.notify.notifications import Notifications
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
+from caller.ops.reload import config_changes, reload_problems
 from caller.patient_guard import PatientGuard
 from caller.pgstore import open_store
 from caller.plugins import ServiceHooks
@@ -39,7 +41,7 @@ from cockpit import pdca, rollups, sources
 from cockpit.estimate import Estimate, estimate
 from cockpit.kpis import target_problems
 from common.clock import HospitalClock, clock_rate, with_zone, zone
-from common.config import HospitalConfig, hospital_public
+from common.config import ConfigError, HospitalConfig, hospital_public, load_hospital
 from common.refusal import not_found
 from common.wire import BroadcastData, Order
 from hardware.speech.normalize import speakable
@@ -143,7 +145,6 @@ class CallerService:
     def reload_file(self, path: str | Path, *, actor: str = "system") -> dict:
         """Re-read the hospital file and apply it (see :meth:`apply_config`); a bad file is refused as a whole,
         audited, and the running configuration kept (ConfigError)."""
-        from common.config import ConfigError, load_hospital
 
         try:
             return self.apply_config(load_hospital(path), actor=actor, source=str(path))
@@ -168,9 +169,6 @@ class CallerService:
         Refused (ConfigError, nothing changed) when it would orphan today's queued patients or change the time
         zone. Devices, users, rules, notices, schedules and fees apply at once; every reload is audited.
         """
-        from caller.engine.model import FINAL_STATES
-        from caller.ops.reload import config_changes, reload_problems
-        from common.config import ConfigError
 
         with self.lock:
             today = self.clock().date()
@@ -262,7 +260,6 @@ class CallerService:
         transaction; the answer comes once that transaction committed (a failed commit fails every command of
         it, with the store's error: 507 disk full, 503 database gone). Its events go out after the answers.
         """
-        import asyncio
 
         started = time.perf_counter()
         try:

@@ -27,8 +27,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from caller.api.models import RegisterBody
+from caller.auth import Principal
+from caller.engine.model import RuleError
+from caller.service import CallerService
 from cockpit.kpis import room_use
 from cockpit.report import open_minutes, session_minutes
+from common.clock import ManualClock
+from common.config import hospital_from_dict
 
 WALK_IN = timedelta(minutes=1)
 RECALL_AFTER = timedelta(minutes=15)  # a missed patient who was recalled that day comes back this much later
@@ -232,7 +238,6 @@ def from_choices(config: Any, choices: dict[str, Any]) -> tuple[Any, list[str]]:
 # ---------------------------------------------------------------------------------------------- the config
 def changed_config(config: Any, sets: list[str] = (), open_rooms: list[str] = ()) -> Any:
     """The hospital with `path=value` changes (rules.X, areas.<id>.rules.X) and extra rooms opened."""
-    from common.config import hospital_from_dict
 
     raw = config.model_dump(mode="json")
     for item in sets:
@@ -267,11 +272,6 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, rooms: list[str] 
            with_estimates: bool = False) -> Outcome:
     """Run the day through a fresh in-memory caller service (the real engine, rules and placement). `rooms`: the
     rooms that work (None: every room of the arrivals' departments)."""
-    from caller.api.models import RegisterBody
-    from caller.auth import Principal
-    from caller.engine.model import RuleError
-    from caller.service import CallerService
-    from common.clock import ManualClock
 
     depts = {a.dept for a in arrivals}
     fitting = [r.id for a in config.areas for r in a.rooms if set(r.departments) & depts]
@@ -395,8 +395,6 @@ def _wake(idle: set[str], push: Any, at: datetime) -> None:
 
 
 def _miss(service: Any, who: Any, vid: str) -> None:
-    from caller.engine.model import RuleError
-
     for _ in range(10):
         try:
             service.execute("missed", who, visit_id=vid)

@@ -23,9 +23,10 @@ import json
 import logging
 import os
 import sqlite3
+import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,6 +35,7 @@ from typing import Any, Callable, Iterator
 import sqlite_utils
 
 from caller.dbfile import DbFile, forget, look, what_changed
+from caller.pgdb import PgConnection, connect
 from common.clock import HospitalClock
 from common.refusal import Refusal
 from common.sqldialect import has_table
@@ -157,8 +159,6 @@ def plain_connection(where: str | Path) -> Any:
     """One connection to either store's database, outside any service (command-line tools): a sqlite3 connection
     (autocommit) or the PostgreSQL one with the same calling shape. Close it after use."""
     if is_postgres_url(str(where)):
-        from caller.pgdb import PgConnection, connect
-
         return PgConnection(connect(str(where), application_name="hospital-caller-tool"))
     return sqlite3.connect(str(where), isolation_level=None, timeout=30)
 
@@ -324,7 +324,6 @@ def _take_lock(path: str):
                           f" / The database {path} is in use by {holder}; a second service may not run on it.") from None
     handle.seek(0)
     handle.truncate()
-    import sys
 
     handle.write(f"pid {os.getpid()}: {' '.join(sys.argv)[:200]}")
     handle.flush()
@@ -542,7 +541,6 @@ class Store:
     def pipeline(self) -> Any:
         """Inside a transaction: the statements of several commands sent without waiting for each answer where the
         database supports it (PostgreSQL); SQLite runs in this process, so there is nothing to wait for."""
-        from contextlib import nullcontext
 
         return nullcontext()
 

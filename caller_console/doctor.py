@@ -25,6 +25,7 @@ from client.desk import KEYS, LABELS, DeskAnswer, DeskCaller, DeskState
 from client.http import CallerClient, CallerError
 from client.runner import Runner
 from client.tokens import add_token_arguments, token_from_args
+from hardware.keypad import KeypadPort
 
 log = logging.getLogger(__name__)
 
@@ -179,8 +180,6 @@ def main(argv: list[str] | None = None) -> int:
     window = open_doctor_caller(args.service, token_from_args(args), args.user, getpass.getpass("密码 Password: "))
     keypad = None
     if args.keypad:
-        from hardware.keypad import KeypadPort
-
         keypad = KeypadPort(args.keypad, on_health=lambda h: log.warning("keypad: %s %s", h.status, h.reason_zh))
         window.attach_keypad(keypad)
         keypad.start()

@@ -5,6 +5,7 @@ step is a visit). Every call goes through ``_run`` onto the worker thread.
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -120,8 +121,6 @@ class StationCommands:
         self._run("prep", self.client.prep, row.visit_id, **answer)
 
     def _prep_needs(self, visit_id: str) -> dict[str, Any]:
-        import json
-
         try:
             needs = json.loads((self.steps_by_id.get(visit_id) or {}).get("prep") or "{}")
         except ValueError:

@@ -49,6 +49,8 @@ from caller_console.station_model import (
 )
 from caller_console.toast import Toast
 from client.http import CallerClient, CallerError
+from client.link import EventLink
+from client.runner import Runner
 from common.clock import ServiceClock
 from common.privacy import mask_id_number
 from common.queue_delta import apply_delta
@@ -75,7 +77,6 @@ class ConsoleWindow(ConsoleCommands, StationCommands, QMainWindow):
                  room_id: str, *, now: Callable[[], datetime] | None = None, start_link: bool = True,
                  label_printer: Any = None, parent: QWidget | None = None):
         super().__init__(parent)
-        from client.runner import Runner
 
         self.client, self.login, self.hospital = client, login, hospital
         self.area_id, self.room_id = area_id, room_id
@@ -362,7 +363,6 @@ class ConsoleWindow(ConsoleCommands, StationCommands, QMainWindow):
     # ------------------------------------------------------------------ live link
     def start(self) -> None:
         """Follow the area's events and load alerts and devices."""
-        from client.link import EventLink
 
         if self.link is not None:
             self.link.stop()

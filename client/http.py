@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import threading
 import time
@@ -498,7 +499,7 @@ class EventSubscriber:
         return str(self.addresses)
 
     def _run(self) -> None:
-        from websockets.sync.client import connect
+        from websockets.sync.client import connect  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
         backoff = 0.2
         tried: set[str] = set()
@@ -581,13 +582,12 @@ def add_service_argument(parser: Any) -> None:
 
 def service_from_args(args: Any, environ: dict[str, str] | None = None) -> str:
     """The addresses from ``--service``, else ``$HOSPITAL_SERVICE``, else the hospital file's ``services``."""
-    import os
 
     env = os.environ if environ is None else environ
     given = ",".join(getattr(args, "service", None) or []) or env.get(SERVICE_ENV, "")
     config = getattr(args, "config", None) or env.get("HOSPITAL_CONFIG")
     if not given.strip(",") and config:
-        from common.config import ConfigError, load_hospital
+        from common.config import ConfigError, load_hospital  # noqa: PLC0415 - the hospital file's models (pydantic, argon2) load only when a file is read
 
         try:
             given = ",".join(load_hospital(config).hospital.services)

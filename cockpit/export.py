@@ -6,6 +6,8 @@ import html
 import io
 from typing import Any
 
+from cockpit.pdca import decision_text
+
 UNIT_ZH = {"count": "人次", "min": "分钟", "%": "%", "per_hour": "人次/小时", "stars": "星", "yuan": "元"}
 HEADER = ("指标 KPI", "单位 Unit", "实际 Actual", "目标 Target", "达标 Met")
 
@@ -29,7 +31,6 @@ def table(data: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
 
 def record_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
     """The entered part of the record (P's plan, D's actions, A's decision), as (section, text) lines, zh/en."""
-    from cockpit.pdca import decision_text
 
     rec = data.get("record") or {}
     targets = "；".join(f"{r['name_zh']} {figure(r['target'])}" for r in data["rows"] if r["target"] is not None)
@@ -84,7 +85,7 @@ def pdca_html(data: dict[str, Any], hospital: str) -> str:
 
 
 def pdca_xlsx(data: dict[str, Any]) -> bytes:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
     wb = Workbook()
     ws = wb.active

@@ -139,7 +139,6 @@ def apply_rooms(conn: Any, rooms: dict[str, dict], ts: str, sessions: list,
     row); a room that opens again adds its paused minutes within opening hours to the day's rollups (room
     utilisation leaves them out). Returns the paused minutes per day of each room that opened again.
     `stored`: the rows as last written, kept in memory by the caller (as for :func:`apply_visits`)."""
-    from cockpit import sources
 
     resumed: dict[str, dict[str, float]] = {}
     for room_id, data in rooms.items():

@@ -57,7 +57,7 @@ def tour(base_url: str, out: Path, prefix: str = "cockpit", username: str = "yua
          password: str = "demo1234", month: str | None = None) -> list[Path]:
     """Screenshots of today, the month, an area and a department, the PDCA page, the English view and the wall
     mode (大屏)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
     out.mkdir(parents=True, exist_ok=True)
     shots: list[Path] = []

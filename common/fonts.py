@@ -21,8 +21,8 @@ def load_cjk_font(app=None) -> str:
     Call after the QApplication exists. Returns the family name in use.
     """
     global _loaded_family
-    from PySide6.QtGui import QFont, QFontDatabase
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtGui import QFont, QFontDatabase  # noqa: PLC0415 - a heavy library, loaded only when this runs
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
     if _loaded_family is None:
         font_id = QFontDatabase.addApplicationFont(str(CJK_FONT_FILE))

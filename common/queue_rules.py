@@ -6,6 +6,7 @@ hospital's merged with its overrides (`QueueRules.merged`).
 """
 from __future__ import annotations
 
+import string
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -35,7 +36,6 @@ DEFAULT_SPECIAL_KINDS: tuple[SpecialKind, ...] = (
 
 def _check_template(template: str) -> str:
     """A call template may only use the known {fields}; a typo must not crash the first call."""
-    import string
 
     try:
         fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]

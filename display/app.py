@@ -73,7 +73,7 @@ def describe_device(base_url: str, token: str, config: str | Path | None = None)
 
 def _from_config(token: str, path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """What /auth/me and /hospital would say, read from the hospital file."""
-    from common.config import hospital_public, load_hospital
+    from common.config import hospital_public, load_hospital  # noqa: PLC0415 - the hospital file's models (pydantic, argon2) load only when a file is read
 
     cfg = load_hospital(path)
     device = cfg.device_by_token(token)
@@ -109,7 +109,7 @@ def _device_info(me: dict[str, Any], hospital: dict[str, Any]) -> DeviceInfo:
 
 def _fill_from_config(info: DeviceInfo, path: Path) -> None:
     """Settings (and anything the service left out) from the hospital file."""
-    from common.config import load_hospital
+    from common.config import load_hospital  # noqa: PLC0415 - the hospital file's models (pydantic, argon2) load only when a file is read
 
     cfg = load_hospital(path)
     try:
@@ -127,7 +127,7 @@ def _fill_from_config(info: DeviceInfo, path: Path) -> None:
 
 def make_speech(wav_dir: str | Path | None = None, settings: dict[str, Any] | None = None):
     """The speech worker for a speaker (WAV files in ``wav_dir`` instead of the sound card when given)."""
-    from hardware.speech import SpeechWorker
+    from hardware.speech import SpeechWorker  # noqa: PLC0415 - a display process runs one role and loads only that role's parts
 
     settings = settings or {}
     kwargs: dict[str, Any] = {}
@@ -141,7 +141,7 @@ def make_speech(wav_dir: str | Path | None = None, settings: dict[str, Any] | No
 def make_speaker(base_url: str, token: str, *, wav_dir: str | Path | None = None, state_file: str | Path | None = None,
                  config: str | Path | None = None, speech=None, start: bool = True):
     """A speaker agent for the token's area. ``state_file`` keeps the last seq spoken across restarts."""
-    from display.speaker import SpeakerAgent
+    from display.speaker import SpeakerAgent  # noqa: PLC0415 - a display process runs one role and loads only that role's parts
 
     info = describe_device(base_url, token, config)
     owns_speech = speech is None
@@ -158,8 +158,8 @@ def make_wall(base_url: str, token: str, *, config: str | Path | None = None, la
 
     The widget owns its event link (``widget.link``) and, when speaking, ``widget.speaker``.
     """
-    from client.link import EventLink
-    from display.wall import WallDisplay
+    from client.link import EventLink  # noqa: PLC0415 - a display process runs one role and loads only that role's parts
+    from display.wall import WallDisplay  # noqa: PLC0415 - a display process runs one role and loads only that role's parts
 
     info = describe_device(base_url, token, config)
     layout = layout or ScreenLayout.from_settings({"kind": "wall", **info.settings})
@@ -177,8 +177,8 @@ def make_wall(base_url: str, token: str, *, config: str | Path | None = None, la
 def make_door(base_url: str, token: str, *, config: str | Path | None = None, layout: ScreenLayout | None = None,
               start: bool = True):
     """A door screen for the token's room. Returns the widget (``widget.link`` is its event link)."""
-    from client.link import EventLink
-    from display.door import DoorDisplay
+    from client.link import EventLink  # noqa: PLC0415 - a display process runs one role and loads only that role's parts
+    from display.door import DoorDisplay  # noqa: PLC0415 - a display process runs one role and loads only that role's parts
 
     info = describe_device(base_url, token, config)
     if not info.room:

@@ -5,6 +5,8 @@ from PySide6.QtCore import QElapsedTimer, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from common.legible import fit_patients, fit_text
+
 BG = "#0b2545"
 PANEL = "#13315c"
 ACCENT = "#ffd166"
@@ -100,8 +102,6 @@ class LineLabel(FitLabel):
         self._refit()
 
     def _refit(self) -> None:
-        from common.legible import fit_patients, fit_text
-
         font = QFont(self.font())
         font.setBold(self._bold)
         font.setPixelSize(self._max_px)

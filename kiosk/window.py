@@ -11,6 +11,7 @@ from typing import Callable
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
+from client.runner import Runner
 from common.device_settings import KioskSettings
 from kiosk import style
 from kiosk.busy import BusyOverlay
@@ -20,7 +21,6 @@ from kiosk.keyboard import KeyboardPanel, input_method_ready
 from kiosk.models import Session
 from kiosk.screens.home import HomeScreen
 from kiosk.widgets import Screen, button, label
-from kiosk.worker import Runner
 
 ScreenFactory = Callable[[], Screen]
 

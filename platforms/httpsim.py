@@ -15,6 +15,7 @@ Modes:
 """
 from __future__ import annotations
 
+import argparse  # only the command line needs it
 import json
 import logging
 import socket
@@ -201,7 +202,6 @@ class JsonServer:
 def serve_main(factory: Callable[[str, int], JsonServer], argv: list[str] | None, *, prog: str, description: str,
                port: int, what: str) -> int:
     """The command line every platform simulator has: ``python -m platforms.X.simulator [--host H] [--port P]``."""
-    import argparse  # only the command line needs it
 
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--host", default="127.0.0.1")

@@ -16,13 +16,14 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from caller.api.deps import require
-from caller.auth import SESSION_HEADER, AuthError
+from caller.auth import SESSION_HEADER, AuthError, digest
 from caller.plugins import ServiceHooks
 from hardware.payment import HttpProvider, Outcome, SimulatedProvider
 from records.audit import actor_scope, current_actor, set_actor
 from records.backend import RecordsBackend, open_records
 from records.db import RecordsDB
 from records.errors import RecordsError
+from records.his.link import install as install_his
 from records.models import (
     BillCreate,
     CancelRequest,
@@ -211,7 +212,6 @@ def add_proxy(patient_id: int, body: Proxy, request: Request, principal: Any = D
     session, and then for this kiosk and today only, until staff confirm it at the desk."""
     if principal.role == "kiosk":
         for_patient(principal, patient_id)
-        from caller.auth import digest
 
         own = backend(request).identity_number(patient_id)
         if not (own and body.id_number and digest(own) in principal.cards and digest(body.id_number) in principal.cards):
@@ -447,7 +447,6 @@ def install(app: Any, service: Any, hooks: ServiceHooks, *, payments: Any = None
         records.settings = settings_from_config(config, **overrides)
 
     hooks.reload.append(reconfigure)
-    from records.his.link import install as install_his
 
     install_his(app, service, records, hooks)  # [his]: local records, or the hospital's HIS over HL7 v2 or FHIR
     return records

@@ -17,6 +17,7 @@ from caller.pgstore import open_store
 from caller.store import GroupCommit, ReadConnections, is_postgres_url
 from cockpit.rollups import SCHEMA as ROLLUP_SCHEMA
 from records.audit import AUDIT_TABLE
+from records.cardcode import new_card_code
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rec_patients (
@@ -249,7 +250,6 @@ def migrate_columns(conn: Any, dialect: str) -> None:
 def backfill_card_codes(conn: Any) -> None:
     """Records made before card codes existed get one (their cards' QR codes still carry the number, which now
     needs a second factor; a card printed from now on carries the code)."""
-    from records.cardcode import new_card_code
 
     missing = [r[0] for r in conn.execute("SELECT id FROM rec_patients WHERE card_code IS NULL").fetchall()]
     if missing:

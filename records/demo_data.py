@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from common.clock import HospitalClock
+from common.config import load_hospital
 from records.backend import Records, open_records
 from records.core import iso
 from records.errors import RecordsError
 from records.ids import make_id_number
-from records.models import BillCreate, BillItemIn, HoldRequest, PatientCreate
+from records.models import BillCreate, BillItemIn, HoldRequest, PatientCreate, Proxy
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官")
@@ -134,15 +135,11 @@ def generate(config: Any, db: str | Path, *, seed: int = 7, today: date | None =
 
 
 def _proxy(rng: random.Random, relative: PatientCreate) -> Any:
-    from records.models import Proxy
-
     card = relative.id_card
     return Proxy(name=card.name, relation=rng.choice(RELATIONS), phone=relative.phone, id_number=card.id_number)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from common.config import load_hospital
-
     parser = argparse.ArgumentParser(prog="python -m records.demo_data", description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="assets/demo-hospital.toml")
     parser.add_argument("--db", required=True)

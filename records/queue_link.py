@@ -11,6 +11,7 @@ from typing import Any
 from caller.api.models import RegisterBody
 from caller.auth import Principal
 from caller.engine.model import RuleError
+from caller.notify.notifications import NotifyError
 from common.refusal import Refusal
 from common.wire import Order
 from records.audit import current_actor
@@ -70,7 +71,6 @@ class ServiceQueueLink:
 
     def follow_visit(self, visit_id: str, channel: str, recipient: str) -> None:
         """Opt a visit in for the queue's messages (a patient who asked records for reminders)."""
-        from caller.notify.notifications import NotifyError
 
         try:
             self.service.notify.opt_in(self.who, visit_id, channel, recipient)

@@ -4,12 +4,12 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from common.fonts import load_cjk_font
+
 
 def screenshot_app():
     """The QApplication (created when missing) with the shipped CJK font loaded."""
-    from PySide6.QtWidgets import QApplication
-
-    from common.fonts import load_cjk_font
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
     app = QApplication.instance() or QApplication([])
     load_cjk_font(app)

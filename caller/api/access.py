@@ -33,7 +33,8 @@ import logging
 import re
 from http.cookies import CookieError, SimpleCookie
 
-from fastapi import FastAPI
+from fastapi import FastAPI, routing
+from starlette.routing import Mount
 
 from caller.api.errors import refusal_response
 from caller.auth import AuthError, Principal, device_suspended
@@ -272,9 +273,6 @@ def no_rule() -> AuthError:
 # ------------------------------------------------------------------------------------------- the routes
 def app_routes(app: FastAPI) -> list[tuple[str, str]]:
     """Every (method, path template) the app answers (HEAD folded into GET; WebSockets as "WS")."""
-    from fastapi import routing
-    from starlette.routing import Mount
-
     out: list[tuple[str, str]] = []
     for ctx in routing.iter_route_contexts(app.routes):
         route = ctx.original_route

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from caller.api.deps import principal, require, service_of
+from caller.api.deps import bearer, principal, require, service_of
 from caller.api.errors import ApiError
 from caller.api.models import HealthBody, LoginBody
 from caller.auth import Principal
@@ -49,8 +49,6 @@ async def login(body: LoginBody, request: Request, who: Principal = Depends(prin
 
 @router.post("/auth/logout", summary="End this console user's session (the user token stops working)")
 async def logout(request: Request, who: Principal = Depends(principal)) -> dict:
-    from caller.api.deps import bearer
-
     service_of(request).auth.logout(bearer(request.headers.get("authorization")))
     return {"ok": True, "user": who.user}
 

@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 import cockpit
+from caller import cockpit_group as group
 from caller import simulate
 from caller.api.errors import ApiError
 from caller.auth import COCKPIT, COCKPIT_USER_ROLES, AuthError, Principal, cockpit_device
@@ -90,8 +91,6 @@ async def me(request: Request, who: Principal = Depends(manager)) -> dict:
 
 
 def _campus_count(request: Request) -> int:
-    from caller import cockpit_group as group
-
     with group.reading(request.app.state.service.store.url) as conn:
         return len(group.campuses(conn))
 
@@ -256,8 +255,6 @@ def simulate_day(request: Request, body: dict = Body(...), who: Principal = Depe
 
 
 def _group_view(request: Request, level: str, key: str, first: date, last: date) -> dict:
-    from caller import cockpit_group as group
-
     service = request.app.state.service
 
     if getattr(request.app.state, "campus", None) is None:
@@ -274,7 +271,6 @@ def install(app: Any) -> None:
     """Mount the cockpit pages, its API and its static files (ECharts is vendored under static/vendor).
 
     On PostgreSQL the service's campus is registered for the group view (caller/cockpit_group.py)."""
-    from caller import cockpit_group as group
 
     service = app.state.service
     app.state.campus = None

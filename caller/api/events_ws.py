@@ -10,6 +10,7 @@ import time
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
+from caller.api.access import RULES, allowed
 from caller.api.deps import bearer
 from caller.auth import AuthError
 from common.wire import ErrorBody, RefusedSubscription
@@ -51,7 +52,6 @@ async def events(ws: WebSocket) -> None:
     except AuthError as exc:
         await _refuse(ws, 4401, exc.code, exc.message_zh, exc.message_en)
         return
-    from caller.api.access import RULES, allowed
 
     if not allowed(RULES[("WS", "/api/v1/events")], who):
         await _refuse(ws, 4403, "forbidden", "对不起，本设备或账号无权接收叫号消息。", "This token may not follow the events.")

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from caller.api.deps import json_response, principal, require, service_of
 from caller.api.errors import ApiError
 from caller.api.models import CodeBody, OrdersBody, PrepBody, ReadyBody
+from caller.api.notify import patient_or_staff
 from caller.auth import Principal
 from common.refusal import Refusal
 
@@ -37,8 +38,6 @@ async def orders(visit_id: str, body: OrdersBody, request: Request, who: Princip
 
 @router.get("/visits/{visit_id}/journey", summary="The whole journey of a visit: every step, where, what next")
 async def journey(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    from caller.api.notify import patient_or_staff
-
     service = service_of(request)
     root = service.visit(visit_id).journey_id or visit_id
     try:

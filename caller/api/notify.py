@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -70,8 +71,6 @@ async def sms_status(request: Request) -> Response:
                                                 request.headers.get(SIGNATURE_HEADER, "")):
         raise ApiError("forbidden", "对不起，回执签名无效。", "Missing or invalid signature.", status=403)
     try:
-        import json
-
         report = json.loads(raw)
         state = {"delivered": "delivered", "failed": "failed"}[str(report.get("status"))]
     except (ValueError, KeyError, AttributeError):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Body as BodyParam
 
 from caller.api.deps import json_response, principal, require, service_of
+from caller.api.errors import ApiError
 from caller.api.models import (
     AssignDoctorBody,
     BroadcastBody,
@@ -22,6 +23,7 @@ from caller.api.models import (
     TransferBody,
     TriageBody,
 )
+from caller.api.notify import patient_or_staff
 from caller.auth import Principal
 from caller.commands import COMMANDS, FRONT, STAFF, Command
 
@@ -70,7 +72,6 @@ def refuse_server_fields(body: RegisterBody, who: Principal) -> None:
 
     Appointments reach the queue from the records (with their slot); emergencies through triage by a nurse.
     """
-    from caller.api.errors import ApiError
 
     chosen = [name for name in SERVER_DECIDED if getattr(body, name) is not None]
     if body.source != "onsite":
@@ -127,8 +128,6 @@ async def transfer(visit_id: str, body: TransferBody, request: Request, who: Pri
 async def call_visit(visit_id: str, body: CallVisitBody, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     if service.area_of_room(body.room) != service.area_of_visit(visit_id):
-        from caller.api.errors import ApiError
-
         raise ApiError("wrong_area", "对不起，该诊室不在这位患者的诊区。", "The room is in another area.", status=409)
     return json_response(await _visit_command(request, who, visit_id, "call_visit", room_id=body.room, reason=body.reason))
 
@@ -187,7 +186,5 @@ async def room_queue(room_id: str, request: Request, who: Principal = Depends(pr
 
 @router.get("/visits/{visit_id}/status", summary="Position, visits ahead, estimate, room, state")
 async def visit_status(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
-    from caller.api.notify import patient_or_staff
-
     patient_or_staff(request, who, visit_id)  # it carries the ticket page's token: only the patient's kiosk or staff
     return json_response(service_of(request).visit_status(visit_id))

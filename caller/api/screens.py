@@ -9,6 +9,7 @@ docs/screens.md describes it for the hospital's IT.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -261,7 +262,6 @@ async def end_override(override_id: str, request: Request, who: Principal = Depe
 async def rescan(request: Request, who: Principal = Depends(principal)) -> dict:
     require(who, set())
     hub = hub_of(request)
-    import asyncio
 
     await asyncio.to_thread(hub.library.rescan, True)
     hub.reconfigure()

@@ -23,12 +23,12 @@ def serving_app(config: Any, url: str, advertise: str, *, config_path: str | Pat
                 max_body_bytes: int | None = None, plugins: Sequence[Any] = ()) -> Any:
     """The ASGI app of ``caller serve --db postgresql://...``: standby until elected, then the service with its
     ``plugins`` (caller/plugins.py)."""
-    from caller.ha.switch import ServiceSwitch
+    from caller.ha.switch import ServiceSwitch  # noqa: PLC0415 - a standby answers at once; the app is imported in prepare(), in the background
 
     def build(store: Any) -> Any:
-        from caller.api.app import create_app
-        from caller.service import CallerService
-        from common.config import load_hospital
+        from caller.api.app import create_app  # noqa: PLC0415 - a standby answers at once; the app is imported in prepare(), in the background
+        from caller.service import CallerService  # noqa: PLC0415 - a standby answers at once; the app is imported in prepare(), in the background
+        from common.config import load_hospital  # noqa: PLC0415 - a standby answers at once; the app is imported in prepare(), in the background
 
         current = load_hospital(config_path) if config_path else config  # the file as it is now on disk
         service = CallerService(current, store)
@@ -38,7 +38,7 @@ def serving_app(config: Any, url: str, advertise: str, *, config_path: str | Pat
     def prepare() -> None:
         """While standing by: import and build the whole app once (on a throw-away in-memory database), so that
         taking over costs only reading today's queues from PostgreSQL (~0.5 s instead of ~2 s)."""
-        from caller.api.app import create_app
+        from caller.api.app import create_app  # noqa: PLC0415 - a standby answers at once; the app is imported in prepare(), in the background
 
         create_app(config, ":memory:", plugins=plugins).state.service.close()
 

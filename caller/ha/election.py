@@ -24,6 +24,8 @@ import time
 from typing import Any, Callable
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from caller.store import StorageError
+
 log = logging.getLogger("caller.ha")
 
 # The client notices a dead server within ~3 s (keepalives, unacknowledged data); the server ends the backend of a
@@ -69,8 +71,6 @@ class Stopped(Exception):
 
 
 def refused_connection() -> Exception:
-    from caller.store import StorageError
-
     return StorageError("standby", "对不起，本服务与数据库的连接已断开，已转为备用，请稍候，设备会自动连接主用服务。",
                         "This service lost its database connection and stepped down to standby; devices switch "
                         "to the active one by themselves.")
@@ -113,7 +113,7 @@ class Election:
 
     # ------------------------------------------------------------------------------------------ the thread
     def _run(self) -> None:
-        import psycopg
+        import psycopg  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
         while not self._stop.is_set():
             campaigned: list[bool] = []
@@ -158,13 +158,13 @@ class Election:
 
     def _campaign(self, conn) -> None:
         """On the store's new writer connection: wait for the lock (a standby meanwhile), then claim the role."""
-        import psycopg
+        import psycopg  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
         for name, value in SERVER_SETTINGS.items():  # also when a pooler did not pass the URL's options on
             conn.execute(f"SET {name} = {value}")
         database, schema = conn.execute("SELECT current_database(), current_schema()").fetchone()
         if schema is None:  # a new campus (options=-csearch_path=NAME): its schema is made on first start
-            from psycopg import sql
+            from psycopg import sql  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
             wanted = next(p.strip().strip('"') for p in conn.execute("SHOW search_path").fetchone()[0].split(",")
                           if p.strip() and p.strip() != '"$user"')

@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import time
 from typing import Any, Callable
 
 from caller.ha.election import Election
 from caller.ops.sdnotify import notify, watchdog_interval
+from caller.pgstore import PostgresStore
 from common.refusal import Refusal
 
 log = logging.getLogger("caller.ha")
@@ -137,7 +139,6 @@ class ServiceSwitch:
     def _sighup_while_standby(self) -> None:
         """``systemctl reload`` on a standby: nothing to reload (the file is read when it becomes active); the
         active app's own handler (caller/ops/runtime.py) replaces this one while it serves."""
-        import signal
 
         try:
             self.loop.add_signal_handler(signal.SIGHUP, lambda: log.info(
@@ -194,6 +195,4 @@ class ServiceSwitch:
 
 
 def _open_postgres_store(url: str, on_connect: Callable) -> Any:
-    from caller.pgstore import PostgresStore
-
     return PostgresStore(url, on_connect=on_connect)

@@ -16,6 +16,7 @@ from caller.notify.reminders import ReminderScheduler
 from caller.notify.sender import Sender
 from caller.notify.texts import render
 from caller.store import AuditRow, ChangeRows
+from common.privacy import mask_phone
 from common.refusal import Refusal
 
 if TYPE_CHECKING:
@@ -239,8 +240,6 @@ class Notifications:
 
     @staticmethod
     def masked(channel: str, recipient: str) -> str:
-        from common.privacy import mask_phone
-
         return mask_phone(recipient) if channel == "sms" else recipient[:4] + "…"
 
     def _audit(self, conn, who: "Principal", visit_id: str, action: str, channel: str, recipient: str,

@@ -21,6 +21,7 @@ from typing import Any, Iterable
 
 from caller.notify.model import Message, Outgoing
 from caller.store import AuditRow, ChangeRows, Store, dumps
+from common.privacy import mask_phone
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS notify_outbox (
@@ -179,8 +180,6 @@ class Outbox:
 
     def _audit(self, conn: sqlite3.Connection, message: Outgoing, state: str, now: datetime, error: str,
                attempts: int) -> None:
-        from common.privacy import mask_phone
-
         to = mask_phone(message.recipient) if message.channel == "sms" else message.recipient[:4] + "…"
         detail: dict[str, Any] = {"event": message.event, "channel": message.channel, "to": to, "attempts": attempts}
         if error:

@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import secrets
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -655,6 +656,5 @@ def _data_dir(service: Any) -> Path:
     local = getattr(service.store, "local_file", None)
     if local:
         return Path(local).resolve().parent / "screens"
-    import tempfile
 
     return Path(tempfile.mkdtemp(prefix="screens-"))

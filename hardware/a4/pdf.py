@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 
+from common.fonts import cjk_font_path
 from hardware.printer.documents import FLAG_MARK, TIME_FORMAT, ReportDoc
 
 FONT = "WenQuanYiMicroHei"
@@ -11,10 +12,8 @@ FONT = "WenQuanYiMicroHei"
 
 @lru_cache(maxsize=1)
 def _register_font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    from common.fonts import cjk_font_path
+    from reportlab.pdfbase import pdfmetrics  # noqa: PLC0415 - a heavy library, loaded only when this runs
+    from reportlab.pdfbase.ttfonts import TTFont  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
     pdfmetrics.registerFont(TTFont(FONT, str(cjk_font_path()), subfontIndex=0))
     return FONT
@@ -22,11 +21,11 @@ def _register_font() -> str:
 
 def report_pdf(doc: ReportDoc) -> bytes:
     """One A4 page (more for a long report): header, patient, results with ↑/↓, signers, print count."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.lib import colors  # noqa: PLC0415 - a heavy library, loaded only when this runs
+    from reportlab.lib.pagesizes import A4  # noqa: PLC0415 - a heavy library, loaded only when this runs
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 - a heavy library, loaded only when this runs
+    from reportlab.lib.units import mm  # noqa: PLC0415 - a heavy library, loaded only when this runs
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
     font = _register_font()
     style = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=15, wordWrap="CJK")

@@ -31,8 +31,8 @@ MSG_CHECK = "身份证号码最后一位校验码不正确，请核对后重新�
 
 
 def normalize_id_number(text: str) -> str:
-    """Strip spaces and upper-case a typed number (x -> X)."""
-    return "".join(text.split()).upper()
+    """Strip spaces and upper-case a typed number (x -> X; a full-width Ｘ too)."""
+    return "".join(text.split()).replace("Ｘ", "X").upper()
 
 
 def check_char(first17: str) -> str:

@@ -6,20 +6,20 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from common.fonts import cjk_font_path
+
 from .tspl import DOTS_PER_MM, PrintedLabel
 
 NARROW = 2  # dots per Code 128 module (the BARCODE command's narrow width)
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    from common.fonts import cjk_font_path
-
     return ImageFont.truetype(str(cjk_font_path()), size)
 
 
 def code128_modules(content: str) -> str:
     """The bar pattern of ``content`` as '1' (bar) and '0' (space) modules, quiet zones excluded."""
-    from barcode import Code128  # python-barcode, which python-escpos brings
+    from barcode import Code128  # python-barcode, which python-escpos brings  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
     return Code128(content).build()[0]
 

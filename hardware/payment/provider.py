@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 
-from hardware.payment.model import Method, Order
+from hardware.payment.model import InvalidRequest, Method, Order
 
 
 class PaymentProvider(ABC):
@@ -42,6 +42,4 @@ def day_string(day: dt.date | str) -> str:
     try:
         return dt.date.fromisoformat(day).isoformat()
     except ValueError as exc:
-        from hardware.payment.model import InvalidRequest
-
         raise InvalidRequest(f"day must be YYYY-MM-DD, got {day!r}", "日期格式不正确。") from exc

@@ -61,7 +61,7 @@ class RasterImage:
 
     def to_image(self):
         """The image as a Pillow '1'-mode picture (black on white), scaled as the printer would."""
-        from PIL import Image, ImageOps
+        from PIL import Image, ImageOps  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
         width_bytes = (self.width_dots + 7) // 8
         picture = Image.frombytes("1", (width_bytes * 8, self.height), self.bits)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from common.fonts import cjk_font_path
+
 from .decode import Cut, Element, LineFeed, QRCode, RasterImage, Text
 from .qr import qr_matrix
 
@@ -15,8 +17,6 @@ EMPTY_LINE = CELL_H + LINE_GAP
 
 
 def _font_path() -> Path:
-    from common.fonts import cjk_font_path
-
     return cjk_font_path()
 
 

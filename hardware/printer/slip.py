@@ -106,9 +106,9 @@ class SlipWriter:
 
 def raster_line(line: str, encoding: str, bold: bool = False, width: int = 1, height: int = 1) -> bytes:
     """GS v 0 image of one text line, each character in the cell the printer's own font would give it."""
-    from PIL import Image
+    from PIL import Image  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
-    from .render import LINE_GAP, _glyph
+    from .render import LINE_GAP, _glyph  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
     glyphs = [_glyph(ch, char_columns(ch, encoding), bold, width, height) for ch in line]
     dots_w = sum(g.width for g in glyphs) or 8

@@ -183,13 +183,13 @@ class EscposTransport:
 
 def usb_transport(id_vendor: int, id_product: int, **usb_options) -> EscposTransport:
     """A USB printer through python-escpos (needs pyusb and access to the device)."""
-    from escpos.printer import Usb
+    from escpos.printer import Usb  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
     return EscposTransport(Usb(id_vendor, id_product, **usb_options))
 
 
 def file_transport(path: str) -> EscposTransport:
     """A printer device file (/dev/usb/lp0) or any file, through python-escpos."""
-    from escpos.printer import File
+    from escpos.printer import File  # noqa: PLC0415 - a heavy library, loaded only when this runs
 
     return EscposTransport(File(path))

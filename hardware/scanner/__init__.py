@@ -2,6 +2,7 @@
 from hardware.scanner.classify import CodeKind, ScannedCode, classify_code, parse_code
 from hardware.scanner.lines import LineDecoder, encode_line
 from hardware.scanner.reader import ScannerReader
+from hardware.scanner.simulator import ScannerSimulator
 from hardware.scanner.wedge import KeyboardWedge
 
 __all__ = ["CodeKind", "KeyboardWedge", "LineDecoder", "ScannedCode", "ScannerReader",
@@ -10,7 +11,5 @@ __all__ = ["CodeKind", "KeyboardWedge", "LineDecoder", "ScannedCode", "ScannerRe
 
 def __getattr__(name: str):  # the simulator on demand (it pulls in the pty plumbing)
     if name == "ScannerSimulator":
-        from hardware.scanner.simulator import ScannerSimulator
-
         return ScannerSimulator
     raise AttributeError(name)

@@ -23,12 +23,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, AsyncIterator, Callable, Iterable, Iterator
 
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from caller.api.app import API_PREFIX
 from caller.notify.model import Message
 from caller.notify.outbox import Outbox
 from caller.notify.sender import Sender
 from caller.plugins import ServiceHooks
 from common.notify_settings import NotifySettings
 from records.audit import current_actor
+from records.his.api import router
+from records.his.backend import HisRecords
 
 log = logging.getLogger("records.his")
 
@@ -257,10 +262,10 @@ class HisLink:
             self._fhir()
 
     def _hl7v2(self) -> None:
-        from records.his.hl7v2 import messages
-        from records.his.hl7v2.codec import Header
-        from records.his.hl7v2.inbound import Inbound
-        from records.his.hl7v2.mllp import MllpListener, MllpNotifier
+        from records.his.hl7v2 import messages  # noqa: PLC0415 - the HL7 v2 driver loads only when [his] names it
+        from records.his.hl7v2.codec import Header  # noqa: PLC0415 - the HL7 v2 driver loads only when [his] names it
+        from records.his.hl7v2.inbound import Inbound  # noqa: PLC0415 - the HL7 v2 driver loads only when [his] names it
+        from records.his.hl7v2.mllp import MllpListener, MllpNotifier  # noqa: PLC0415 - the HL7 v2 driver loads only when [his] names it
 
         cfg = self.settings.hl7v2
         header = Header(cfg.sending_application, cfg.sending_facility, cfg.receiving_application,
@@ -290,7 +295,7 @@ class HisLink:
                                  self.settings.retry_max_seconds, on_refused=self._refused)
 
     def _fhir(self) -> None:
-        from records.his.fhir.driver import FhirDriver
+        from records.his.fhir.driver import FhirDriver  # noqa: PLC0415 - the FHIR driver (fhir.resources) loads only when [his] names it
 
         self.driver = FhirDriver(self.service, self.records, self.settings, self.state)
         self.outbound = Outbound(self.service, self.records, self.driver.compose, self.driver.notifier,
@@ -345,8 +350,6 @@ class HisCollector:
         self.link = link
 
     def collect(self) -> Iterator[Any]:
-        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-
         status = self.link.status()
         driver = status["driver"]
         up = GaugeMetricFamily("hospital_his_link_up", "1 while the HIS answers (or the driver is local), 0 while away",
@@ -374,8 +377,6 @@ class HisCollector:
 
 def install(app: Any, service: Any, records: Any, hooks: ServiceHooks) -> HisLink:
     """Start the driver the hospital file names ([his]); `app.state.his` is the link (also for `local`)."""
-    from caller.api.app import API_PREFIX
-    from records.his.api import router
 
     link = HisLink(service, records, service.config.his)
     app.state.his = link
@@ -384,7 +385,6 @@ def install(app: Any, service: Any, records: Any, hooks: ServiceHooks) -> HisLin
     if metrics is not None:
         metrics.registry.register(HisCollector(link))
     if link.driver is not None:  # a HIS that answers questions: asked first, then the local records answer
-        from records.his.backend import HisRecords
 
         app.state.records = HisRecords(records, link.driver)
     if link.outbound is not None:  # told of every queue command inside its transaction

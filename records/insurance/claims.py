@@ -22,8 +22,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from caller.notify.model import Message
 from platforms.medins.envelope import (
     CERT_ID_CARD,
     CERT_QR,
@@ -406,8 +408,6 @@ class Claims:
                             claim_id=claim_id, patient_id=c["patient_id"], reason=why,
                             transaction=OTP_SETTLE_CANCEL if c["setl_id"] else REVERSE)
             if self.outbox is not None:
-                from caller.notify.model import Message
-
                 now = self.core.clock()
                 self.outbox.enqueue(conn, [Message(key=f"medins:reverse:{claim_id}", event="medins_reverse",
                                                    channel=CHANNEL, recipient=f"medins:claim:{claim_id}",
@@ -460,7 +460,6 @@ class Claims:
         time has passed, and settlements whose answer never came back because the service stopped while 2207 was on
         its way (``settling`` for over ``SETTLING_MINUTES``): all sent to reversal. Returns how many.
         The platforms' sender runs it before each round."""
-        from datetime import timedelta
 
         minutes = older_than_minutes if older_than_minutes is not None else self.core.settings.hold_minutes
         now = self.core.now()

@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from caller.notify.model import DeliveryError, Message
+from records.audit import SYSTEM
 from records.core import RecordsCore, iso
 from records.db import RowConn
 from records.errors import RecordsError, not_found
@@ -71,7 +73,6 @@ class Invoices:
              iso(self.core.now()))).fetchall()
         if not added:
             return
-        from caller.notify.model import Message
 
         now = self.core.clock()
         self.outbox.enqueue(conn, [Message(key=f"einvoice:{bus_no}", event="einvoice", channel=CHANNEL,
@@ -164,8 +165,6 @@ class Invoices:
 
 
 def _system():
-    from records.audit import SYSTEM
-
     return SYSTEM
 
 
@@ -181,8 +180,6 @@ class InvoiceSender:
         self.client = httpx.Client(timeout=timeout_s)
 
     def send(self, message: Any) -> str:
-        from caller.notify.model import DeliveryError
-
         bus_no = message.params.get("bus_no", "")
         body = self.invoices.issue_request(bus_no)
         if body is None:
@@ -220,8 +217,6 @@ class ReversalSender:
         self.claims = claims
 
     def send(self, message: Any) -> str:
-        from caller.notify.model import DeliveryError
-
         claim_id = int(message.params.get("claim_id", 0))
         if not self.claims.perform_reversal(claim_id):
             raise DeliveryError("reversal not confirmed yet")

@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from caller.notify.model import DeliveryError, Outgoing
+from common.clock import zone
 from records.audit import Actor, actor_scope
 from records.errors import RecordsError
 from records.his import local as local_store
@@ -33,6 +34,7 @@ from records.his import orders
 from records.his.fhir import resources
 from records.his.hl7v2.inbound import create_tables
 from records.ids import birth_date_from_id, check_id_number, gender_from_id
+from records.models import BillCreate, BillItemIn
 
 log = logging.getLogger("records.his.fhir")
 
@@ -52,7 +54,6 @@ def _when(value: str | None, default: datetime) -> datetime:
     except ValueError:
         return default
     if moment.tzinfo is not None:  # hospital time, naive
-        from common.clock import zone
 
         moment = moment.astimezone(zone("Asia/Shanghai")).replace(tzinfo=None)
     return moment
@@ -239,7 +240,6 @@ class FhirDriver:
         invoices = self._search("Invoice", subject=f"Patient/{his}", status="issued")
         orders = (self._search("ServiceRequest", subject=f"Patient/{his}", status="active")
                   + self._search("MedicationRequest", subject=f"Patient/{his}", status="active"))
-        from records.models import BillCreate, BillItemIn
 
         for invoice in invoices:
             with self.records.db.transaction() as conn:

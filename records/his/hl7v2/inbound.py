@@ -35,6 +35,7 @@ from records.his import orders
 from records.his.hl7v2 import codec
 from records.his.hl7v2.codec import Hl7Reject, components, repeats, seg_field, segments
 from records.ids import birth_date_from_id, check_id_number, gender_from_id
+from records.models import BillCreate, BillItemIn
 
 log = logging.getLogger("records.his.hl7v2")
 
@@ -558,7 +559,6 @@ class Inbound:
             raise Hl7Reject("AE", "DFT^P03 has no charge (FT1 with FT1-6 = CG)", "100")
         kind = kinds.pop() if len(kinds) == 1 else "visit"
         title = items[0]["name"] + (f" 等{len(items)}项" if len(items) > 1 else "")
-        from records.models import BillCreate, BillItemIn
 
         bill = self.records.create_bill(BillCreate(
             idempotency_key=f"his:dft:{codec.field(message, 'MSH.F10')}", patient_id=patient, kind=kind, title=title,
