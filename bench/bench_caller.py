@@ -17,6 +17,10 @@ throughput: 20 concurrent clients (one asyncio process, raw keep-alive HTTP) sen
     SQLite transactions writing the same rows (a visit row, a counter, an event, an audit row) with the
     same settings as the store (WAL, synchronous=FULL: fsynced before the answer) on the same machine and file
     system, and the same with synchronous=NORMAL (what a power cut could cost: ``sqlite_tx_per_s_normal``).
+    From the service's counters (see :class:`WriteSplit`): ``commands_per_commit`` (group commit at work),
+    ``commit_ms`` (one COMMIT with its fsync, against ``bare_commit_ms``), ``writer_cpu_us_per_command`` and
+    ``service_cpu_us_per_command`` (the whole process: HTTP, the writer, everything). The service runs Python
+    code on one core at a time, so ``1e6 / service_cpu_us_per_command`` is the most it can do whatever the disk.
 
 Environment overrides for exploring: BENCH_DISPLAY_PROCS, BENCH_DISPLAYS_PER_PROC, BENCH_CALLS, BENCH_CALL_RATE.
 """
@@ -233,6 +237,60 @@ def service_split(base_url: str, command: str) -> dict:
     return out
 
 
+def _metrics(base_url: str) -> dict[str, float]:
+    """The service's unlabelled counters from /metrics (name -> value); {} when it does not answer."""
+    try:
+        text = httpx.get(f"{base_url}/metrics", headers={"Authorization": f"Bearer {DEMO_TOKENS['admin']}"},
+                         timeout=10).text
+    except httpx.HTTPError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("hospital_") and "{" not in line and " " in line:
+            name, value = line.split(" ", 1)
+            try:
+                out[name] = float(value)
+            except ValueError:
+                pass
+    return out
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+class WriteSplit:
+    """Where a run's commands spent the service's time, from its counters (any machine load): how many commands
+    each commit carried, the COMMIT (fsync) time, the writer thread's CPU and the whole process's CPU per
+    command. On a busy machine wall-clock rates fall with the CPU share the service gets; these do not."""
+
+    def __init__(self, base_url: str, pid: int):
+        self.base_url, self.pid = base_url, pid
+        self.before = _metrics(base_url)
+        self.cpu_before = _cpu_seconds(pid)
+
+    def result(self) -> dict:
+        after, cpu = _metrics(self.base_url), _cpu_seconds(self.pid) - self.cpu_before
+
+        def delta(name: str) -> float:
+            return after.get(name, 0.0) - self.before.get(name, 0.0)
+
+        batches, commands = delta("hospital_write_batches_total"), delta("hospital_write_batch_commands_total")
+        if not batches or not commands:
+            return {}
+        return {"commands_per_commit": round(commands / batches, 2),
+                "commit_ms": round(1000 * delta("hospital_store_commit_seconds_total") / batches, 3),
+                "writer_busy_us_per_command": round(1e6 * delta("hospital_write_batch_seconds_total") / commands, 1),
+                "writer_cpu_us_per_command": round(1e6 * delta("hospital_write_batch_cpu_seconds_total") / commands, 1),
+                "service_cpu_us_per_command": round(1e6 * cpu / commands, 1)}
+
+
 def _call_to_display(base_url: str) -> dict:
     _fill_queue(base_url, CALLS)
     ctx = mp.get_context("spawn")
@@ -415,13 +473,16 @@ def _bare_sqlite_rate(path: Path, seconds: float = 3.0, synchronous: str = "FULL
 def throughput() -> dict:
     with tempfile.TemporaryDirectory() as tmp, run_service_process(DEMO_CONFIG, Path(tmp) / "bench.db") as svc:
         nurse = _login(svc.base_url)
+        split = WriteSplit(svc.base_url, svc.process.pid)
         total, elapsed = asyncio.run(_mixed_load(svc.base_url, nurse, THROUGHPUT_CLIENTS, THROUGHPUT_SECONDS))
         ops = total / elapsed
+        counters = split.result()
         sqlite_rate = _bare_sqlite_rate(Path(tmp) / "bare.db")
         normal_rate = _bare_sqlite_rate(Path(tmp) / "bare-normal.db", synchronous="NORMAL")
     return {"clients": THROUGHPUT_CLIENTS, "seconds": round(elapsed, 1), "ops": total, "synchronous": "FULL",
             "ops_per_s": round(ops, 1), "sqlite_tx_per_s": round(sqlite_rate, 1),
-            "sqlite_tx_per_s_normal": round(normal_rate, 1), "ratio": round(ops / sqlite_rate, 3)}
+            "sqlite_tx_per_s_normal": round(normal_rate, 1), "ratio": round(ops / sqlite_rate, 3),
+            "bare_commit_ms": round(1000 / sqlite_rate, 3), "load_average": os.getloadavg()[0], **counters}
 
 
 BENCHES = {"call_to_display": call_to_display, "call_with_console": call_with_console, "throughput": throughput}

@@ -187,7 +187,13 @@ class EventHub:
                 self._published_at[ev.seq] = now
         with self._inbox_lock:
             self._inbox.extend(events)
-            if later:
+        if not later:
+            self.drain_soon()
+
+    def drain_soon(self) -> None:
+        """Have the loop drain the inbox (any thread; at once when called on the loop or while there is none)."""
+        with self._inbox_lock:
+            if not self._inbox:
                 return
             on_loop = self.loop is None or threading.get_ident() == self._loop_thread
             if not on_loop:

@@ -92,7 +92,8 @@ class CallerService:
             rollups.create(self.store.conn)
         self.engine = self._build_engine()
         self.hub = EventHub(self.store, self.area_snapshot, clock=self.clock, zone=self.zone)
-        self.writer = CommandWriter(self._run_batch, after=self.hub.drain)  # group commit for the API's commands
+        # group commit for every command (caller/writer.py); the hub sends a batch's events after its answers
+        self.writer = CommandWriter(self._run_batch, after=self.hub.drain, after_elsewhere=self.hub.drain_soon)
         with self.store.transaction() as conn:
             self.ticket_links = TicketLinks(load_or_create_secret(conn))
         self.notify = Notifications(self)  # the sender starts with the app (caller/api/app.py)
@@ -230,14 +231,17 @@ class CallerService:
         their own rows atomically with the visit); if it raises, nothing is written and the engine
         is restored. Counted in /metrics by command and result.
 
-        This runs the command on the calling thread, in a transaction of its own. The API's handlers use
-        :meth:`submit` instead, which shares transactions between commands arriving together.
+        The command goes through the group-commit writer like the API's (:meth:`submit`), and the calling thread
+        waits for its commit. Called from inside a batch (a change observer) or with the store's lock held (a
+        plug-in's own transaction), it runs on the calling thread instead, inside that transaction.
         """
         started = time.perf_counter()
         try:
             item = self._queued(command, who, idempotency_key, extra_writes, args, started)
-            if item.result is None:
+            if item.result is None and (self.writer.on_writer() or self.lock._is_owned()):
                 self._run_batch([item], later=False)
+            elif item.result is None:
+                self.writer.run(item)
             if item.error is not None:
                 raise item.error
         except BaseException as exc:
@@ -307,16 +311,18 @@ class CallerService:
                 failing: Queued | None = None
                 for item in pending:
                     item.error = None
+                deltas = rollups.Deltas()  # the batch's rollup changes, written once before its commit
                 try:
                     with self.store.transaction() as conn, self.store.pipeline():
                         for item in pending:
                             try:
-                                staged.append((item, self._stage(conn, item)))
+                                staged.append((item, self._stage(conn, item, deltas)))
                             except _Refused as refused:
                                 item.error = refused.error
                             except BaseException:
                                 failing = item
                                 raise
+                        deltas.write(conn)
                 except BaseException as exc:  # noqa: BLE001 - rolled back; handed to the commands below
                     if failing is not None or staged:
                         log.exception("writing %s failed; rebuilding the engine from the store",
@@ -347,7 +353,7 @@ class CallerService:
         except StorageError:
             log.error("the store cannot be read either; the engine is rebuilt before the next command")
 
-    def _stage(self, conn: sqlite3.Connection, item: Queued) -> "_Staged":
+    def _stage(self, conn: sqlite3.Connection, item: Queued, deltas: rollups.Deltas) -> "_Staged":
         """One command inside the open transaction: apply it to the engine and write its rows.
 
         Raises :class:`_Refused` when it is refused before anything changed; anything else means the engine
@@ -369,7 +375,7 @@ class CallerService:
         # any other visit answers what a wall screen shows
         audience = "staff" if command == "register" and not who.public else who.audience
         response = views.command_response(self, command, change, audience)
-        rollups.apply_visits(conn, rows.visits, self._visit_extras(command, who, change), self._stored_visits)
+        rollups.apply_visits(conn, rows.visits, self._visit_extras(command, who, change), self._stored_visits, deltas)
         answered = self._cockpit_facts(conn, rows, command, who, change, now)
         events = self.store.write_change(conn, rows)
         if messages:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 CallerService = Any  # caller.service.CallerService; not imported, because the service imports this module
@@ -65,6 +65,21 @@ class _StateCollector(Collector):
         for (role, area), n in sorted(counts.items()):
             subs.add_metric([role, area], n)
         yield subs
+
+        writer = service.writer  # group commit (caller/writer.py): commands per transaction = commands / batches
+        yield CounterMetricFamily("hospital_write_batches", "Transactions the command writer committed (or failed)",
+                                  value=writer.batches)
+        yield CounterMetricFamily("hospital_write_batch_commands", "Commands in those transactions",
+                                  value=writer.commands)
+        yield CounterMetricFamily("hospital_write_batch_seconds",
+                                  "Time the writer spent applying and committing them (fsync included)",
+                                  value=writer.batch_ns / 1e9)
+        yield CounterMetricFamily("hospital_write_batch_cpu_seconds", "The writer thread's CPU time in those",
+                                  value=writer.cpu_ns / 1e9)
+        yield CounterMetricFamily("hospital_store_commit_seconds", "Time in COMMIT (the fsync) in all",
+                                  value=service.store.commit_ns / 1e9)
+        yield CounterMetricFamily("hospital_store_begin_seconds", "Time in BEGIN in all",
+                                  value=service.store.begin_ns / 1e9)
 
         length = GaugeMetricFamily("hospital_queue_length", "Patients waiting in an area (area and room queues)",
                                    labels=["area"])
