@@ -6,9 +6,11 @@ call_to_display: 200 wall displays (4 processes x 50 asyncio WebSocket clients) 
     lost = (call, display) pairs never received. Every call is followed by a `queue` message (area
     snapshot) to all 200 displays too, so the service writes 400 WebSocket messages per call.
     Where the time goes: ``http_p50_ms`` is the command's answer (apply, commit with its fsync, answer);
-    ``service_command_ms`` the same inside the service; ``service_fanout_ms`` the service writing one event's
-    frames to the 200 sockets (after the answer); the rest of ``p50_ms`` is the displays' side (4 processes
-    sharing the machine's cores with the service).
+    ``service_command_ms`` the same inside the service; ``service_fanout_ms`` from an event's commit to its
+    frames written to the 200 sockets (after the answer); ``call_frames_ms`` the loop's own time writing a call's
+    frame to the 200 sockets (the sockets' share), ``queue_frames_ms`` the same for a queue message (snapshot
+    included); the rest of ``p50_ms`` is the displays' side (4 processes sharing the machine's cores with the
+    service).
 call_with_console: 300 visits waiting in NK, one wall screen (public) and one staff console subscribed; a console
     sends 200 "call next" at 20 per second. http = the command's round trip; console = from sending the command
     to the console receiving the `queue` message (full staff snapshot) that includes it (seq >= the answer's seq).
@@ -214,26 +216,31 @@ def stop_children(procs: list, stop) -> None:
 
 def service_split(base_url: str, command: str) -> dict:
     """The service's own mean times from its /metrics: applying, committing and answering one ``command``
-    (``service_command_ms``), and writing each event's frames to every subscriber's socket (``service_fanout_ms``)."""
+    (``service_command_ms``); from an event committed to its frames written to every subscriber's socket
+    (``service_fanout_ms``, waiting for the loop included); and the loop's own work writing one event's frames
+    to every socket: ``call_frames_ms`` for a ``call`` (the same bytes to each), ``queue_frames_ms`` for a
+    ``queue`` (the area snapshot serialised once per audience, then written)."""
     try:
         text = httpx.get(f"{base_url}/metrics", headers={"Authorization": f"Bearer {DEMO_TOKENS['admin']}"},
                          timeout=10).text
     except httpx.HTTPError:
         return {}
+    names = {f'hospital_command_seconds_sum{{command="{command}"}}': "command_sum",
+             f'hospital_command_seconds_count{{command="{command}"}}': "command_count",
+             "hospital_event_fanout_seconds_sum": "fanout_sum", "hospital_event_fanout_seconds_count": "fanout_count"}
+    for etype in ("call", "queue"):
+        names[f'hospital_event_frames_seconds_sum{{type="{etype}"}}'] = f"{etype}_sum"
+        names[f'hospital_event_frames_seconds_count{{type="{etype}"}}'] = f"{etype}_count"
     values: dict[str, float] = {}
     for line in text.splitlines():
-        for name in (f'hospital_command_seconds_sum{{command="{command}"}}',
-                     f'hospital_command_seconds_count{{command="{command}"}}',
-                     "hospital_event_fanout_seconds_sum", "hospital_event_fanout_seconds_count"):
-            if line.startswith(name + " "):
-                values[name.split("{")[0]] = float(line.split()[-1])
+        name, _, value = line.rpartition(" ")
+        if name in names:
+            values[names[name]] = float(value)
     out = {}
-    if values.get("hospital_command_seconds_count"):
-        out["service_command_ms"] = round(1000 * values["hospital_command_seconds_sum"]
-                                          / values["hospital_command_seconds_count"], 2)
-    if values.get("hospital_event_fanout_seconds_count"):
-        out["service_fanout_ms"] = round(1000 * values["hospital_event_fanout_seconds_sum"]
-                                         / values["hospital_event_fanout_seconds_count"], 2)
+    for key, what in (("service_command_ms", "command"), ("service_fanout_ms", "fanout"),
+                      ("call_frames_ms", "call"), ("queue_frames_ms", "queue")):
+        if values.get(f"{what}_count"):
+            out[key] = round(1000 * values[f"{what}_sum"] / values[f"{what}_count"], 2)
     return out
 
 

@@ -99,6 +99,7 @@ class CallerService:
         self.notify = Notifications(self)  # the sender starts with the app (caller/api/app.py)
         self.metrics = ServiceMetrics(self)
         self.hub.on_fan_out = self.metrics.fanout_seconds.observe
+        self.hub.on_frames = self.metrics.frames
         self.started_at = self.clock()
         self._alerts: dict[str, dict] = {}  # department -> active wait alert data
         self.broadcasts: dict[str, list[dict]] = {}  # area -> today's latest notices, newest first
@@ -242,6 +243,7 @@ class CallerService:
                 self._run_batch([item], later=False)
             elif item.result is None:
                 self.writer.run(item)
+                self.hub.drain_soon()  # on the loop's own thread: its events go out now, as the answer returns
             if item.error is not None:
                 raise item.error
         except BaseException as exc:

@@ -39,11 +39,18 @@ class ServiceMetrics:
         self.fanout_seconds = Histogram("hospital_event_fanout_seconds",
                                         "Time from a committed event to its frames queued for every subscriber",
                                         buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.frames_seconds = Histogram("hospital_event_frames_seconds",
+                                        "Time serialising one event (its snapshot included) and writing its frames to "
+                                        "every subscriber of its area", ["type"], buckets=LATENCY_BUCKETS,
+                                        registry=self.registry)
         self.registry.register(_StateCollector(service))
 
     def command(self, command: str, result: str, seconds: float) -> None:
         self.commands.labels(command, result).inc()
         self.command_seconds.labels(command).observe(seconds)
+
+    def frames(self, event_type: str, seconds: float) -> None:
+        self.frames_seconds.labels(event_type).observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
