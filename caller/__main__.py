@@ -341,7 +341,7 @@ def simulate_cmd(args: argparse.Namespace) -> int:
             print("请给出 --db（或用 --synthetic N）/ give --db, or --synthetic N", file=sys.stderr)
             return 2
         conn = plain_connection(args.db) if is_postgres_url(args.db) else sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
-        arrivals, happened = simulate.stored_day(conn, args.day)
+        arrivals, happened = simulate.stored_day(conn, args.day, config)
         conn.close()
         if not arrivals:
             print(f"{args.day} 没有就诊记录 / no visits stored for {args.day}", file=sys.stderr)

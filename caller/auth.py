@@ -60,8 +60,9 @@ def unauthorized() -> AuthError:
                      "Missing or unknown token; check the device token or log in again.")
 
 
-def forbidden(what_zh: str = "此操作", what_en: str = "this action") -> AuthError:
-    return AuthError("forbidden", f"对不起，本设备或账号无权进行{what_zh}，请联系管理员。",
+def forbidden(what_zh: str = "进行此操作", what_en: str = "this action") -> AuthError:
+    """403. ``what_zh`` is a verb phrase that follows 无权 (查看这次呼叫, 在本诊区登录)."""
+    return AuthError("forbidden", f"对不起，本设备或账号无权{what_zh}，请联系管理员。",
                      f"This device or user is not allowed to do {what_en}.", status=403)
 
 
@@ -396,7 +397,7 @@ class Authenticator:
     def login(self, device: Principal, username: str, password: str) -> tuple[str, Principal]:
         """Check a console user's password; return (user token, principal)."""
         if device.role not in ("console", "admin", COCKPIT) or device.user:
-            raise forbidden("登录", "logging in from this device")
+            raise forbidden("在此设备登录", "logging in from this device")
         # a user is locked out at this console only: someone guessing at one desk cannot lock a nurse out of all
         user_key, device_key = ("user", f"{device.device}:{username}"), ("device", device.device)
         self.throttle.check(user_key, device_key)  # locked: 429 before any hashing
@@ -416,7 +417,13 @@ class Authenticator:
         self.throttle.succeeded(device_key)
         if (device.role == COCKPIT) != (user.role == "manager") and user.role != "admin":
             # managers read the cockpit and nothing else; nurses and doctors work at consoles
-            raise forbidden("用此账号在此登录", "logging in here with this account")
+            if device.role == COCKPIT:
+                raise AuthError("forbidden", "对不起，服务效能驾驶舱只供管理人员使用；护士和医生请在叫号工作站登录，谢谢。",
+                                "The cockpit is for managers; nurses and doctors please log in at a console.",
+                                status=403)
+            raise AuthError("forbidden", "对不起，管理人员账号只能登录服务效能驾驶舱，请在浏览器中打开驾驶舱，谢谢。",
+                            "Manager accounts log in to the cockpit only; please open the cockpit in a browser.",
+                            status=403)
         principal = self._user_principal(user.username, device.device)
         assert principal is not None
         if device.area and user.areas and device.area not in user.areas and user.role != "admin":

@@ -15,6 +15,7 @@ from caller.engine.model import STATE_CHANGES, Change, StateChange
 
 STAFF = frozenset({"console"})
 FRONT = frozenset({"console", "kiosk"})
+PATIENT_PAGE = frozenset({"phone"})  # the patient's phone ticket page: the link's token is the key (docs/phone.md)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ _COMMANDS = (
             states="transfer"),
     Command("dispatch", QueueEngine.dispatch, summary="Manual dispatch into a room's queue (分诊)", states="dispatch"),
     Command("cancel", QueueEngine.cancel, f"{_V}/cancel", "Cancel the visit (弃号)", states="cancel"),
+    Command("leave_queue", QueueEngine.leave_queue, summary="Phone page: 我不排了 (the seat and a held slot go back)",
+            roles=PATIENT_PAGE, states="leave_queue"),
+    Command("on_my_way", QueueEngine.on_my_way, summary="Phone page: 我马上到 (shown to the nurse beside the ticket)",
+            roles=PATIENT_PAGE, states="on_my_way"),
     Command("pause_room", QueueEngine.pause_room, summary="Pause a room (停诊)"),
     Command("resume_room", QueueEngine.resume_room, summary="Resume a room (开诊)"),
     Command("room_doctor", QueueEngine.set_room_doctor, summary="Who sits in the room this session"),

@@ -11,7 +11,7 @@ from caller.engine import steps
 from caller.engine.journey import step_items
 from caller.engine.model import Visit, VisitState
 from common import privacy
-from common.wire import JourneyStatus, StepStatus
+from common.wire import JourneyStatus, StationStep, StepStatus
 
 S = VisitState
 TITLE = {"clinic": ("就诊", "Consultation"), "pharmacy": ("取药", "Pharmacy"), "lab": ("采血", "Blood draw"),
@@ -125,8 +125,13 @@ def journey_status(engine: Any, config: Any, visit_id: str, now: datetime) -> di
         next_zh, next_en = "今天的就诊已全部完成，祝您健康", "All done for today. Take care"
     else:
         rest = [s for s in open_steps if s is not first]
-        next_zh = first["text"] + (f"；下一步：{rest[0]['place']}{rest[0]['title']}" if rest else "")
-        next_en = first["text_en"] + (f"; next: {rest[0]['title_en']}" if rest else "")
+        next_zh, next_en = first["text"], first["text_en"]
+        if rest:
+            after = rest[0]
+            ahead = after["ahead"] if after["ahead"] is not None and after["paid"] else None
+            next_zh += f"；下一步：{after['place']} {after['title']}" + (f"，前面 {ahead} 人" if ahead is not None else "")
+            next_en += f"; next: {after['title_en']}, {after['place_en']}" + (
+                f", {ahead} ahead" if ahead is not None else "")
     return JourneyStatus(journey_id=root.id, ticket=root.ticket,
                          name=privacy.screen_name(root.patient_name, rules.screen_name), steps=out,
                          next_text=next_zh, next_text_en=next_en).model_dump()
@@ -146,3 +151,24 @@ def specimen_labels(engine: Any, config: Any, visit_id: str, now: datetime) -> l
                     "tests": [p.name for p in panels], "tube": TUBES[tube][0], "tube_en": TUBES[tube][1],
                     "drawn_at": now.strftime("%m-%d %H:%M")})
     return out
+
+
+def station_step(config: Any, visit: Visit, now: datetime, summary: dict) -> dict:
+    """One open step as its window staff see it (:class:`common.wire.StationStep`): ``summary`` is the visit's staff
+    summary (caller.views.summary); added: what it serves and, for an exam, its preparation gates."""
+    kind = visit.step_kind or "clinic"
+    order_kind = {"lab": "lab", "imaging": "imaging", "pharmacy": "drug"}.get(kind)
+    parts = []
+    for code in step_items(visit):
+        base, _, quantity = code.partition("x")
+        item = config.catalog.find(order_kind, base) if order_kind else None
+        name = item.name if item is not None else base
+        parts.append(f"{name}×{quantity}" if quantity else name)
+    if kind == "cashier":
+        parts = [f"待缴 {visit.amount / 100:.2f} 元"]
+    gate = steps.gate(visit, now)
+    return StationStep.model_validate({
+        **summary, "title": "、".join(parts), "gate_met": gate.met,
+        "gate_ready_at": gate.ready_at.isoformat(timespec="seconds") if gate.ready_at and not gate.met else None,
+        "gate_text": "" if gate.met else steps.gate_text(gate, now)[0],
+    }).model_dump()

@@ -23,16 +23,17 @@ from caller.engine.model import AuditEntry, BadCommand, Change, EngineEvent, Roo
 from caller.events import EventHub
 from caller.help import HelpCall
 from caller.idempotency import idempotency_scope, replay, request_hash
-from caller.journey_view import journey_status, specimen_labels
+from caller.journey_view import journey_status, specimen_labels, station_step
 from caller.notify.notifications import Notifications
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
 from caller.patient_guard import SECURITY_PART, PatientGuard
 from caller.pgstore import open_store
+from caller.phone_desk import PatientDesk
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store
 from caller.ticket_links import TicketLinks, load_or_create_secret
 from caller.writer import CommandWriter, Queued
-from cockpit import rollups, sources
+from cockpit import pdca, rollups, sources
 from cockpit.estimate import Estimate, estimate
 from cockpit.facts import channel_of
 from cockpit.kpis import target_problems
@@ -90,6 +91,7 @@ class CallerService:
         self._engine_stale = False
         with self.lock:
             rollups.create(self.store.conn)
+            pdca.create(self.store.conn)  # the cockpit's monthly PDCA records
         self.engine = self._build_engine()
         self.hub = EventHub(self.store, self.area_snapshot, clock=self.clock, zone=self.zone)
         # group commit for every command (caller/writer.py); the hub sends a batch's events after its answers
@@ -111,6 +113,9 @@ class CallerService:
         # set by the records part (records.api.install): the device behind the records request being served, so a
         # visit it registers is counted for the kiosk that asked (the service never imports records)
         self.records_device: Callable[[], str] | None = None
+        # set by the records part too: a visit's booked seat, paid fee and medical card, for the phone page's
+        # 我不排了 and card QR (caller/phone_desk.py)
+        self.patient_desk: PatientDesk | None = None
         # told of every command inside its transaction, after its rows are written: (conn, command, change, now);
         # the HIS link writes the queue events the HIS wants into the outbox there (records/his/outbound.py)
         self.change_observers: list[Callable[[sqlite3.Connection, str, Change, datetime], None]] = []
@@ -632,6 +637,13 @@ class CallerService:
         with self.lock:
             self.visit(visit_id)
             return journey_status(self.engine, self.config, visit_id, self.clock())
+
+    def area_steps(self, area_id: str) -> list[dict]:
+        """The open steps of an area's service points for its window staff (:class:`common.wire.StationStep`)."""
+        with self.lock:
+            now = self.clock()
+            return [station_step(self.config, v, now, views.summary(self, v, public=False))
+                    for v in self.engine.area_steps(area_id)]
 
     def specimen_labels(self, visit_id: str) -> list[dict]:
         """The tube labels of a lab step (staff only: they carry the full name)."""

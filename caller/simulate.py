@@ -11,8 +11,10 @@ walks in a minute later and is seen for as long as they were that day. A patient
 does not come when called; one who was missed and recalled that day comes back RECALL_AFTER later, is recalled
 and waits again (their wait is to the first call, as the cockpit counts it). Wait alerts are checked every 5
 minutes as the service does. The result sits side by side with what happened: median and p90 wait, wait alerts,
-missed, unserved and room use (busy minutes over the rooms' open minutes within the sessions). Simplification,
-honestly: a transferred visit is replayed in the department it ended in.
+missed, unserved and room use, as the cockpit defines it (cockpit.kpis.room_use: minutes with a patient over the
+open minutes of the rooms that saw anyone, both sessions of the schedule each; what happened less the rooms'
+pauses, exactly the cockpit's figure of that day). Simplification, honestly: a transferred visit is replayed in the
+department it ended in.
 """
 from __future__ import annotations
 
@@ -24,6 +26,9 @@ import statistics
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
+
+from cockpit.kpis import room_use
+from cockpit.report import open_minutes, session_minutes
 
 WALK_IN = timedelta(minutes=1)
 RECALL_AFTER = timedelta(minutes=15)  # a missed patient who was recalled that day comes back this much later
@@ -61,7 +66,7 @@ class Outcome:
         return {"visits": len(self.waits) + self.unserved, "wait_median": _q(self.waits, 0.5),
                 "wait_p90": _q(self.waits, 0.9), "wait_alerts": self.alerts, "missed": self.missed,
                 "unserved": self.unserved,
-                "room_utilisation": round(100 * self.busy_minutes / self.open_minutes, 1) if self.open_minutes else None}
+                "room_utilisation": room_use(self.busy_minutes, self.open_minutes)}
 
 
 def _q(values: list[float], q: float) -> float | None:
@@ -72,11 +77,14 @@ def _q(values: list[float], q: float) -> float | None:
 
 
 # ------------------------------------------------------------------------------------------- the day's input
-def stored_day(conn: Any, day: str) -> tuple[list[Arrival], Outcome]:
-    """The arrivals of a stored day and what actually happened (from the visits table, by its date index)."""
+def stored_day(conn: Any, day: str, config: Any = None, area: str | None = None) -> tuple[list[Arrival], Outcome]:
+    """The arrivals of a stored day and what actually happened (from the visits table, by its date index); of one
+    area only when `area` is given. With `config`, the rooms' open minutes of that day as the cockpit counts them
+    (their room use: the same figure as the cockpit's card of that day and scope)."""
     arrivals, actual = [], Outcome()
     durations: dict[str, list[float]] = {}
-    rows = [json.loads(r[0]) for r in conn.execute("SELECT data FROM visits WHERE date = ?", (day,))]
+    rows = [v for v in (json.loads(r[0]) for r in conn.execute("SELECT data FROM visits WHERE date = ?", (day,)))
+            if not v.get("step_kind") and (area is None or v.get("area_id") == area)]  # a journey's steps are not replayed
     for v in rows:
         if v.get("started_at") and v.get("finished_at"):
             minutes = (datetime.fromisoformat(v["finished_at"]) - datetime.fromisoformat(v["started_at"])).total_seconds() / 60
@@ -107,9 +115,13 @@ def stored_day(conn: Any, day: str) -> tuple[list[Arrival], Outcome]:
             actual.busy_minutes += service
             if v.get("room_id") and v["room_id"] not in actual.rooms:
                 actual.rooms.append(v["room_id"])
-    row = conn.execute("SELECT n FROM rollup WHERE dim = 'hospital' AND day = ? AND key = '' AND measure = 'wait_alert'",
-                       (day,)).fetchone()
+    dim, key = ("area", area) if area else ("hospital", "")
+    row = conn.execute("SELECT n FROM rollup WHERE dim = ? AND day = ? AND key = ? AND measure = 'wait_alert'",
+                       (dim, day, key)).fetchone()
     actual.alerts = int(row[0]) if row else 0
+    if config is not None:
+        rooms = [r.id for r in config.area(area).rooms] if area else None
+        actual.open_minutes = open_minutes(conn, session_minutes(config), rooms, day, day).get("", 0.0)
     return arrivals, actual
 
 
@@ -125,6 +137,96 @@ def synthetic_day(config: Any, day: date, visits: int, seed: int = 1, depts: tup
                            dept=rng.choice(depts), service_minutes=round(service, 1),
                            comes_when_called=rng.random() > 0.03))
     return sorted(out, key=lambda a: a.registered_at)
+
+
+# ------------------------------------------------------------------------------------ the cockpit's form
+CAPS = (1, 2, 3, 4, 5, 6)  # room_cap choices (how many patients a room's own list holds)
+NEW_ROOMS = (0, 1, 2, 3)  # extra rooms the what-if may open beyond those in the hospital file
+
+
+class ChoiceError(ValueError):
+    """A what-if choice that is not one of the form's (zh and en, for the manager)."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _mins(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def session_choices(config: Any) -> dict[str, list[str]]:
+    """Morning sessions starting up to an hour earlier or half an hour later, afternoons ending up to an hour later
+    or half an hour earlier (the file's own first)."""
+    am_start, am_end = config.schedule.session_span("am")
+    pm_start, pm_end = config.schedule.session_span("pm")
+    am = [config.schedule.am] + [f"{_hhmm(_mins(am_start) + d)}-{_hhmm(_mins(am_end))}" for d in (-60, -30, 30)]
+    pm = [config.schedule.pm] + [f"{_hhmm(_mins(pm_start))}-{_hhmm(_mins(pm_end) + d)}" for d in (30, 60, -30)]
+    return {"am": am, "pm": pm}
+
+
+def clinic_areas(config: Any) -> list[Any]:
+    clinic = {d.area for d in config.departments if getattr(d, "service", "clinic") == "clinic"}
+    return [a for a in config.areas if a.id in clinic]
+
+
+def whatif_options(config: Any, worked: set[str] = frozenset()) -> dict[str, Any]:
+    """What the cockpit's what-if form offers: the clinic areas with their rooms (``worked``: saw patients that
+    day) and room cap, the caps, extra rooms and sessions to choose from."""
+    return {
+        "areas": [{"id": a.id, "name_zh": a.name, "name_en": a.name_en or a.id,
+                   "room_cap": config.rules_for_area(a.id).room_cap,
+                   "rooms": [{"id": r.id, "name_zh": r.name, "name_en": r.name_en or r.id, "worked": r.id in worked}
+                             for r in a.rooms]}
+                  for a in clinic_areas(config)],
+        "caps": list(CAPS), "new_rooms": list(NEW_ROOMS), "sessions": session_choices(config),
+    }
+
+
+def from_choices(config: Any, choices: dict[str, Any]) -> tuple[Any, list[str]]:
+    """The hospital under the form's choices, and the rooms it opens: ``area`` (a clinic area's id), ``room_cap``
+    (one of CAPS, or none: unchanged), ``open_rooms`` (rooms of that area), ``new_rooms`` (one of NEW_ROOMS),
+    ``am`` / ``pm`` (one of the session choices). Anything else is refused with what to choose instead."""
+    areas = {a.id: a for a in clinic_areas(config)}
+    area = areas.get(str(choices.get("area") or ""))
+    if area is None:
+        raise ChoiceError("请从列表中选择一个诊区。", "Choose an area from the list.")
+    sets = []
+    cap = choices.get("room_cap")
+    if cap not in (None, ""):
+        if not isinstance(cap, int) or isinstance(cap, bool) or cap not in CAPS:
+            raise ChoiceError(f"每诊室候诊人数请在 {CAPS[0]}-{CAPS[-1]} 之间选择。",
+                              f"Choose a room cap from {CAPS[0]} to {CAPS[-1]}.")
+        sets.append(f"areas.{area.id}.rules.room_cap={cap}")
+    rooms = {r.id for r in area.rooms}
+    opened = [str(r) for r in choices.get("open_rooms") or []]
+    stray = [r for r in opened if r not in rooms]
+    if stray:
+        raise ChoiceError(f"诊室 {'、'.join(stray)} 不属于{area.name}，请从列表中选择。",
+                          f"Room {', '.join(stray)} is not in {area.name_en or area.id}; choose from the list.")
+    new = choices.get("new_rooms") or 0
+    if not isinstance(new, int) or isinstance(new, bool) or new not in NEW_ROOMS:
+        raise ChoiceError(f"加开新诊室请在 0-{NEW_ROOMS[-1]} 间之间选择。", f"Choose 0 to {NEW_ROOMS[-1]} new rooms.")
+    opened += [f"{area.id}-SIM{n}" for n in range(1, new + 1)]
+    sessions = session_choices(config)
+    changed = changed_config(config, sets, opened)
+    schedule = {}
+    for name in ("am", "pm"):
+        value = choices.get(name)
+        if value in (None, ""):
+            continue
+        if value not in sessions[name]:
+            label = "上午" if name == "am" else "下午"
+            raise ChoiceError(f"{label}出诊时间请从列表中选择。", f"Choose the {name} session from the list.")
+        schedule[name] = value
+    if schedule:
+        changed = changed.model_copy(update={"schedule": changed.schedule.model_copy(update=schedule)})
+    return changed, opened
 
 
 # ---------------------------------------------------------------------------------------------- the config
@@ -150,7 +252,10 @@ def changed_config(config: Any, sets: list[str] = (), open_rooms: list[str] = ()
             area["rules"][parts[3]] = value
         else:
             raise ValueError(f"--set {item}: use rules.KEY=VALUE or areas.AREA.rules.KEY=VALUE")
+    known = {r["id"] for a in raw["areas"] for r in a["rooms"]}
     for room_id in open_rooms:
+        if room_id in known:  # a room of the file that did not work that day: it works in the what-if
+            continue
         area = next((a for a in raw["areas"] if room_id.startswith(a["id"])), raw["areas"][0])
         model = next((r for r in area["rooms"] if not r.get("triage_levels")), area["rooms"][0])
         area["rooms"].append({**model, "id": room_id, "name": f"{room_id} (模拟 simulated)", "door_screen": False})
@@ -166,7 +271,6 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, rooms: list[str] 
     from caller.auth import Principal
     from caller.engine.model import RuleError
     from caller.service import CallerService
-    from cockpit.sources import within_sessions
     from common.clock import ManualClock
 
     depts = {a.dept for a in arrivals}
@@ -200,7 +304,7 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, rooms: list[str] 
     idle: set[str] = set()
     waiting: dict[str, tuple[Arrival, datetime, tuple | None]] = {}  # visit id -> (arrival, queued at, estimate)
     called_once: set[str] = set()  # its wait is counted (a recalled visit waits again, uncounted)
-    busy_until: datetime = opening
+    served: set[str] = set()  # the rooms that saw anyone: open for the day's sessions, as the cockpit counts
     try:
         while events:
             at, _s, kind, data = heapq.heappop(events)
@@ -253,7 +357,7 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, rooms: list[str] 
                 service.execute("start", who, visit_id=called["visit_id"])
                 end = at + WALK_IN + timedelta(minutes=minutes)
                 out.busy_minutes += minutes
-                busy_until = max(busy_until, end)
+                served.add(data)
                 push(end, "finish", (data, called["visit_id"]))
             elif kind == "no_show":
                 room, vid, arrival = data
@@ -279,17 +383,9 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, rooms: list[str] 
     finally:
         service.close()
     out.unserved += len(waiting)
-    open_each = sum(within_sessions(opening.isoformat(), busy_until.isoformat(), [(am_start, am_end), lunch_pm(config)]).values()) \
-        if busy_until > opening else 0.0
-    out.open_minutes = len(rooms) * open_each
+    out.open_minutes = len(served) * session_minutes(config)
     out.rooms = rooms
     return out
-
-
-def lunch_pm(config: Any) -> tuple[time, time]:
-    """The afternoon session, extended to midnight: a long day's replay keeps its rooms open after it."""
-    start, _end = config.schedule.session_span("pm")
-    return start, time(23, 59, 59)
 
 
 def _wake(idle: set[str], push: Any, at: datetime) -> None:

@@ -23,6 +23,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from caller.engine.model import UnknownThing
+from caller.journey_view import journey_status
 from caller.store import EventRow, dumps
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ log = logging.getLogger("caller.ticket_feed")
 HEARTBEAT_SECONDS = 15.0   # a "ping" to every page: proxies keep the connection, pages notice a dead one
 RETRY_MS = 3000            # what browsers wait before reconnecting (the SSE ``retry`` field)
 PAGE_BACKLOG = 64          # a page this many messages behind is closed (the browser reconnects)
-FEED_EVENTS = frozenset({"queue", "call", "room"})
+FEED_EVENTS = frozenset({"queue", "call", "room", "ready"})  # ready: medicine or a lab report (journey steps)
 CHUNK = 25                 # pages' statuses recomputed per loop turn after the named visits went out
 
 # Keys of views.visit_status that a phone page may show (display-safe: the name is already masked).
@@ -60,18 +61,32 @@ def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, flo
     dept = next((d for d in cfg.departments if d.id == visit.dept_id), None)
     area = cfg.area(visit.area_id)
     room = next((r for r in area.rooms if r.id == visit.room_id), None) if visit.room_id else None
+    where = room if room and room.location else dept if dept and dept.location else area
+    members = service.engine.journey(visit.id)
     out.update({
         "dept_name_en": dept.name_en if dept else "",
         "room_name_en": room.name_en if room else "",
         "room_location": room.location if room else "",
+        "room_location_en": room.location_en if room else "",
         "area_name": area.name, "area_name_en": area.name_en,
-        "location": (room.location if room and room.location else "") or (dept.location if dept else "")
-        or area.location,
+        "location": where.location, "location_en": where.location_en,
         "room_paused": bool(room and service.engine.room_state(room.id).paused),
+        "on_way_at": visit.on_way_at.strftime("%H:%M") if visit.on_way_at else None,
+        "may_leave": visit.state.value in ("registered", "waiting", "room_waiting"),
         "hospital": cfg.hospital.name, "hospital_en": cfg.hospital.name_en,
         "day": visit.day.isoformat(),
+        # the steps after the consulting room (一票到底, docs/journey.md), once the doctor ordered any
+        "journey": journey_status(service.engine, cfg, visit.id, service.clock()) if len(members) > 1 else None,
     })
     return out
+
+
+def journey_areas(service: "CallerService", visit_id: str) -> set[str]:
+    """The areas of every step of a visit's journey (a plain visit: its own area)."""
+    try:
+        return {v.area_id for v in service.engine.journey(visit_id)}
+    except UnknownThing:  # a visit of an older day, unloaded
+        return set()
 
 
 def sse(event: str, data: dict | None = None, seq: int | None = None) -> bytes:
@@ -186,9 +201,9 @@ class TicketFeed:
             if ev.type not in FEED_EVENTS:
                 continue
             self._dirty_areas.add(ev.area)
-            visit_id = ev.data.get("visit_id")
-            if visit_id:
-                self._touched.add(visit_id)
+            for key in ("visit_id", "journey_id"):  # a step's page is its journey's (the clinic visit's)
+                if ev.data.get(key):
+                    self._touched.add(ev.data[key])
         if (self._dirty_areas or self._touched) and not self._flush_scheduled and self.pages:
             self._flush_scheduled = True
             loop = self.service.hub.loop
@@ -205,13 +220,13 @@ class TicketFeed:
         if not self.pages:
             return
         service = self.service
-        first = [v for v in touched if v in self.pages]
         with service.lock:
-            self._send(first)
+            touched |= {v.journey_id for v in map(self._visit_or_none, touched) if v is not None and v.journey_id}
+            self._send([v for v in touched if v in self.pages])
             seq, later = service.hub.seq, []
             for visit_id in self.pages:
                 area = self._area_of(visit_id)
-                if visit_id not in touched and area in areas:
+                if visit_id not in touched and (area in areas or journey_areas(service, visit_id) & areas):
                     later.append((self._positions(area, seq).get(visit_id, (0, 0.0))[0], visit_id))
             for _, visit_id in sorted(later):  # the patients nearest their turn first
                 self._later[visit_id] = None
@@ -238,6 +253,12 @@ class TicketFeed:
             if loop is not None:
                 loop.call_soon(self.drain)
                 return
+
+    def _visit_or_none(self, visit_id: str) -> "Visit | None":
+        try:
+            return self.service.engine.visit(visit_id)
+        except UnknownThing:
+            return None
 
     def _area_of(self, visit_id: str) -> str | None:
         try:

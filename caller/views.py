@@ -57,7 +57,8 @@ PUBLIC_ROOM_CALLED_MAX = 3
 
 def area_snapshot(service: "CallerService", area_id: str, public: bool) -> dict:
     """The engine's area snapshot (:class:`common.wire.AreaSnapshot`) plus notices and broadcasts; public
-    lists cut to their head."""
+    lists cut to their head. Always of the service's day: after midnight, before any command, an empty day."""
+    service.engine.see_day(service.clock())
     if public:
         snap = service.engine.snapshot(area_id, True, most=PUBLIC_LIST_MAX, room_called_most=PUBLIC_ROOM_CALLED_MAX)
     else:

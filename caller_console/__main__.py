@@ -13,6 +13,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m caller_console", description="Nurse call console")
     add_service_argument(parser)  # one address, or the active/standby pair: it follows the active one
     add_token_arguments(parser)  # --token-file, $HOSPITAL_TOKEN or the systemd credential "token"
+    parser.add_argument("--label-printer", metavar="tcp://HOST[:PORT] | /dev/usb/lp0",
+                        help="the draw window's specimen label printer (TSPL), for 打印标签 in window mode")
     args = parser.parse_args(argv)
     args.service = service_from_args(args)
     token = token_from_args(args)
@@ -25,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication(sys.argv[:1])
     load_cjk_font(app)
-    dialog = LoginDialog(args.service, token)
+    dialog = LoginDialog(args.service, token, label_printer=args.label_printer)
     if dialog.exec() != QDialog.Accepted:
         return 1
     window = dialog.window()

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from caller_console.commands import ConsoleCommands as Do
+from caller_console.station_commands import StationCommands as St
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,43 @@ ACTIONS: tuple[ActionSpec, ...] = (
 
 EXTRA_KEYS = (("Ctrl+H", "我来处理"), ("Ctrl+F", "搜索"))
 
+# Window/station mode (pharmacy, lab, imaging, cashier windows): the same keys for the same moves, plus each
+# service's own. The scanner types into the scan field and ends with Enter: 已取药 at a pharmacy window, else 签到.
+_CALL = (
+    ActionSpec("call_next", "叫下一位", "F1", "呼叫本窗口下一位患者", Do.do_call_next),
+    ActionSpec("call_again", "重呼", "F2", "再次呼叫选中（或本窗口当前）的患者", Do.do_call_again),
+    ActionSpec("missed", "过号", "F3", "患者未到，标记过号", Do.do_missed),
+    ActionSpec("recall", "召回", "F6", "召回过号患者（保留原来的位置）", Do.do_recall),
+)
+_BROADCAST = ActionSpec("broadcast", "广播", "F12", "向本区域屏幕和音箱发送通知", Do.do_broadcast)
+STATION_ACTIONS: dict[str, tuple[ActionSpec, ...]] = {
+    "pharmacy": _CALL + (
+        ActionSpec("collect", "已取药（扫码）", "F4", "扫描患者就诊码，确认本窗口患者已取药", St.do_collect),
+        ActionSpec("dispense", "开始配药", "F5", "选中的待配药处方：配药中", St.do_dispense),
+        ActionSpec("ready", "已配好", "F7", "选中的处方已配好，放到本窗口等候取药（上大屏）", St.do_ready),
+        _BROADCAST),
+    "lab": _CALL + (
+        ActionSpec("done", "采血完成", "F4", "本窗口患者采血完成", St.do_done),
+        ActionSpec("labels", "打印标签", "F8", "为本窗口患者打印试管标签", St.do_labels),
+        ActionSpec("check_in", "签到（扫码）", "F9", "扫描患者就诊码或导诊单签到", St.do_check_in_code),
+        _BROADCAST),
+    "imaging": _CALL + (
+        ActionSpec("done", "检查完成", "F4", "本检查室患者检查完成", St.do_done),
+        ActionSpec("prep", "登记准备", "F5", "登记空腹、饮水憋尿、增强知情同意", St.do_prep),
+        ActionSpec("check_in", "签到（扫码）", "F9", "扫描患者就诊码或导诊单签到", St.do_check_in_code),
+        _BROADCAST),
+    "cashier": _CALL + (
+        ActionSpec("done", "收费完成", "F4", "本窗口患者缴费完成，其检查检验随即开放", St.do_done),
+        _BROADCAST),
+}
 
-def key_map_text() -> str:
+
+def actions_of(mode: str) -> tuple[ActionSpec, ...]:
+    """The actions of a console mode: "clinic" (the nurse's) or a service point's."""
+    return STATION_ACTIONS.get(mode, ACTIONS)
+
+
+def key_map_text(mode: str = "clinic") -> str:
     """One line for the foot of the console: every key and what it does."""
-    keys = [(a.key_text, a.label) for a in ACTIONS] + list(EXTRA_KEYS)
+    keys = [(a.key_text, a.label) for a in actions_of(mode)] + list(EXTRA_KEYS)
     return "   ".join(f"{key} {label}" for key, label in keys)

@@ -15,19 +15,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caller_console.label_printer import LabelPrinter
 from caller_console.runner import Runner
 from caller_console.window import ConsoleWindow
 from client.http import CallerClient, CallerError
 
 
 def open_console(base_url: str, device_token: str, username: str, password: str, *, area: str | None = None,
-                 room: str | None = None, start_link: bool = True) -> ConsoleWindow:
-    """Log in (blocking; for the demo and tests) and return the console window for ``area``/``room``."""
+                 room: str | None = None, start_link: bool = True, label_printer: str | None = None) -> ConsoleWindow:
+    """Log in (blocking; for the demo and tests) and return the console window for ``area``/``room`` (a service
+    point's area opens in window/station mode; ``label_printer``: tcp://HOST:PORT or a device file, for 打印标签)."""
     client = CallerClient(base_url, device_token)
     login = client.login(username, password)
     hospital = client.hospital()
     area_id, room_id = choose_place(login, hospital, area, room)
-    return ConsoleWindow(client, login, hospital, area_id, room_id, start_link=start_link)
+    return ConsoleWindow(client, login, hospital, area_id, room_id, start_link=start_link,
+                         label_printer=LabelPrinter(label_printer) if label_printer else None)
 
 
 def choose_place(login: dict[str, Any], hospital: dict[str, Any], area: str | None,
@@ -48,8 +51,10 @@ def choose_place(login: dict[str, Any], hospital: dict[str, Any], area: str | No
 class LoginDialog(QDialog):
     """User name and password, checked by the service; then the area (only the user's) and room."""
 
-    def __init__(self, base_url: str, device_token: str, parent: QWidget | None = None):
+    def __init__(self, base_url: str, device_token: str, parent: QWidget | None = None, *,
+                 label_printer: str | None = None):
         super().__init__(parent)
+        self.label_printer = label_printer
         self.setWindowTitle("分诊叫号台 登录")
         self.client = CallerClient(base_url, device_token)
         self.login: dict[str, Any] | None = None
@@ -75,8 +80,8 @@ class LoginDialog(QDialog):
         form = QFormLayout()
         form.addRow("工号", self.username)
         form.addRow("密码", self.password)
-        form.addRow("诊区", self.area)
-        form.addRow("诊室", self.room)
+        form.addRow("诊区 / 区域", self.area)
+        form.addRow("诊室 / 窗口", self.room)
         title = QLabel("分诊叫号台")
         title.setStyleSheet("font-size: 22px; font-weight: bold;")
         box = QVBoxLayout(self)
@@ -135,7 +140,8 @@ class LoginDialog(QDialog):
     def window(self) -> ConsoleWindow:
         """The console for the chosen place (after the dialog was accepted)."""
         assert self.login is not None
-        return ConsoleWindow(self.client, self.login, self.hospital, self.area.currentData(), self.room.currentData())
+        return ConsoleWindow(self.client, self.login, self.hospital, self.area.currentData(), self.room.currentData(),
+                             label_printer=LabelPrinter(self.label_printer) if self.label_printer else None)
 
     def done(self, result: int) -> None:  # noqa: D401 (Qt override)
         self.runner.shutdown()

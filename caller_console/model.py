@@ -2,7 +2,7 @@
 
 Panes: the area's waiting list, the chosen room's queue, called / in service, missed (过号) and
 away at exams (检查中). Each row carries the badges a nurse scans for: appointment 预约, late 迟到,
-recalled 召回, the special-patient kind (军人, 老年人 ...), the emergency level, expert 专家 / extra 加号.
+recalled 召回, 马上到 (the patient said "on my way" on the phone page), the special-patient kind (军人, 老年人 ...), the emergency level, expert 专家 / extra 加号.
 """
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ class Row:
     priority_kind: str | None = None
     call_count: int = 0
     why: str = ""  # why the visit waits here (common.why), e.g. 前面 3 位：1 位老年人优先，2 位先到
+    stage: str = ""  # a journey step's stage as window staff say it (待配药, 配药中, 已配好); "" for clinic visits
 
     @property
     def state_zh(self) -> str:
@@ -109,6 +110,9 @@ def badges_of(item: dict[str, Any], kind_names: dict[str, str]) -> tuple[str, ..
         out.append("迟到")
     if item.get("recalled"):
         out.append("召回")
+    on_way = _parse(item.get("on_way_at"))
+    if on_way is not None and item.get("state") in ("registered", "waiting", "room_waiting"):
+        out.append(f"马上到 {on_way:%H:%M}")  # said on the patient's phone page (docs/phone.md)
     if item.get("number_kind") == "expert":
         out.append("专家")
     elif item.get("number_kind") == "extra":

@@ -1,7 +1,7 @@
 """The console's lists of visits: a table model (the view asks only for the cells it paints) in a titled box."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QColor
@@ -27,13 +27,15 @@ def row_cells(row: Row) -> tuple[str, ...]:
 class RowsModel(QAbstractTableModel):
     """Rows of visits for a table view; the view asks only for the cells it paints."""
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None, columns: tuple[str, ...] = COLUMNS,
+                 cells: Callable[[Row], tuple[str, ...]] = row_cells):
         super().__init__(parent)
+        self.columns, self.cells_of = columns, cells
         self.rows: list[Row] = []
         self._cells: list[tuple[str, ...]] = []
 
     def set_rows(self, rows: list[Row]) -> None:
-        cells = [row_cells(r) for r in rows]
+        cells = [self.cells_of(r) for r in rows]
         if cells == self._cells and [r.visit_id for r in rows] == [r.visit_id for r in self.rows]:
             self.rows = rows
             return
@@ -45,13 +47,13 @@ class RowsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: QModelIndex, role: int = 0) -> Any:
         # plain ints: comparing with Qt's enum members costs microseconds per cell and role
         if role == _DISPLAY_ROLE:
             return self._cells[index.row()][index.column()]
-        if role == _TOOLTIP_ROLE and index.column() == len(COLUMNS) - 1:
+        if role == _TOOLTIP_ROLE and index.column() == len(self.columns) - 1:
             return self._cells[index.row()][index.column()] or None
         if role == _FOREGROUND_ROLE and index.column() == 2 and self.rows[index.row()].triage_level in (1, 2):
             return _ALERT_COLOR
@@ -59,7 +61,7 @@ class RowsModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
         if role == _DISPLAY_ROLE and orientation == Qt.Horizontal:
-            return COLUMNS[section]
+            return self.columns[section]
         return None
 
 
@@ -68,10 +70,11 @@ class Pane(QGroupBox):
 
     picked = Signal(str)  # visit id
 
-    def __init__(self, title: str, parent: QWidget | None = None):
+    def __init__(self, title: str, parent: QWidget | None = None, *, columns: tuple[str, ...] = COLUMNS,
+                 cells: Callable[[Row], tuple[str, ...]] = row_cells):
         super().__init__(title, parent)
         self.base_title = title
-        self.model = RowsModel(self)
+        self.model = RowsModel(self, columns, cells)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
@@ -95,7 +98,7 @@ class Pane(QGroupBox):
 
     def cell(self, row: int, column: int) -> str:
         """The text shown in one cell (what the nurse reads); "" outside the table."""
-        if not (0 <= row < self.model.rowCount() and 0 <= column < len(COLUMNS)):
+        if not (0 <= row < self.model.rowCount() and 0 <= column < len(self.model.columns)):
             return ""
         return str(self.model.data(self.model.index(row, column)) or "")
 

@@ -23,17 +23,29 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from caller_console.actions import ACTIONS, key_map_text
+from caller_console.actions import ACTIONS, ActionSpec, actions_of, key_map_text
 from caller_console.commands import ConsoleCommands
 from caller_console.devices import HEALTH_ZH, DevicesTable, devices_of_area
 from caller_console.help_bar import ACK_KEY, HelpBar
 from caller_console.model import ID_NUMBER, ConsoleView, Row, build_view, matches
 from caller_console.panes import Pane
 from caller_console.screen_pairing import ScreenPairing
+from caller_console.station_commands import StationCommands
+from caller_console.station_model import (
+    POINT_ZH,
+    SERVICE_ZH,
+    STATION_COLUMNS,
+    STATION_LISTS,
+    StationView,
+    build_station_view,
+    service_of_area,
+    station_cells,
+)
 from caller_console.toast import Toast
 from client.http import CallerClient, CallerError
 from common.clock import ServiceClock
@@ -45,8 +57,14 @@ CHIME = Path(__file__).resolve().parent.parent / "assets" / "sounds" / "chime.wa
 ROLE_ZH = {"nurse": "护士", "doctor": "医生", "admin": "管理员"}
 
 
-class ConsoleWindow(ConsoleCommands, QMainWindow):
-    """``ConsoleWindow(client, login, hospital, area_id, room_id)``; ``client`` holds the user token."""
+class ConsoleWindow(ConsoleCommands, StationCommands, QMainWindow):
+    """``ConsoleWindow(client, login, hospital, area_id, room_id)``; ``client`` holds the user token.
+
+    The area decides the mode: a clinic area gets the nurse's panes and keys; a service point's area (pharmacy,
+    lab, imaging, cashier: its departments' ``service``) gets the window/station mode, with that service's lists,
+    keys and the scan field (caller_console/station_model.py). ``label_printer``: the draw window's
+    (caller_console.label_printer.LabelPrinter), for 打印标签.
+    """
 
     viewChanged = Signal()
     commandDone = Signal(str, object)
@@ -54,7 +72,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
 
     def __init__(self, client: CallerClient, login: dict[str, Any], hospital: dict[str, Any], area_id: str,
                  room_id: str, *, now: Callable[[], datetime] | None = None, start_link: bool = True,
-                 parent: QWidget | None = None):
+                 label_printer: Any = None, parent: QWidget | None = None):
         super().__init__(parent)
         from caller_console.runner import Runner
 
@@ -66,7 +84,12 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.snapshot: dict[str, Any] = {}
         self.snapshot_version: int | None = None  # the staff snapshot version held (queue deltas build on it)
         self.deltas_applied = self.deltas_refused = 0
-        self.view = ConsoleView(area_id, room_id)
+        self.mode = service_of_area(hospital, area_id)  # "clinic", or the service point's service
+        self.view: ConsoleView | StationView = ConsoleView(area_id, room_id)
+        self.steps: list[dict[str, Any]] = []  # station mode: the area's open steps (GET /areas/{area}/steps)
+        self.steps_by_id: dict[str, dict[str, Any]] = {}
+        self._steps_asked = self._steps_again = False
+        self.label_printer = label_printer
         self.online = False
         self.selected_visit: str | None = None
         self.emergency_alerts: dict[str, str] = {}
@@ -82,7 +105,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.runner = Runner(self)
         self.runner.done.connect(self._on_done)
         self.runner.failed.connect(self._on_failed)
-        self.setWindowTitle("分诊叫号台")
+        self.setWindowTitle("分诊叫号台" if self.mode == "clinic" else "窗口叫号台")
         self.setStyleSheet("QTableWidget { font-size: 16px; } QGroupBox { font-size: 15px; } "
                            "QPushButton { font-size: 15px; }")
         self.resize(1600, 960)
@@ -120,9 +143,10 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.room_combo.currentIndexChanged.connect(self._room_chosen)
         top = QHBoxLayout()
         top.addWidget(self.who_label, 1)
-        top.addWidget(QLabel("诊区"))
+        self.area_caption, self.room_caption = QLabel("诊区"), QLabel("诊室")
+        top.addWidget(self.area_caption)
         top.addWidget(self.area_combo)
-        top.addWidget(QLabel("诊室"))
+        top.addWidget(self.room_caption)
         top.addWidget(self.room_combo)
         top.addWidget(self.his_label)
         top.addWidget(self.link_label)
@@ -154,13 +178,20 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.search.textChanged.connect(self._search_changed)
         self.search.returnPressed.connect(self._search_entered)
 
+        self.scan = QLineEdit()  # a barcode scanner types here and ends with Enter (station mode)
+        self.scan.setPlaceholderText("扫码：患者就诊码 / 导诊单二维码，或输入票号后回车")
+        self.scan.setStyleSheet("font-size: 18px; padding: 6px; border: 2px solid #2a9d8f;")
+        self.scan.returnPressed.connect(self.scan_entered)
+
         self.called_pane = Pane("已呼叫 / 就诊中")
         self.room_pane = Pane("本诊室候诊")
         self.waiting_pane = Pane("诊区候诊")
         self.missed_pane = Pane("过号")
         self.away_pane = Pane("检查中")
-        self.panes = (self.called_pane, self.room_pane, self.waiting_pane, self.missed_pane, self.away_pane)
-        for pane in self.panes:
+        self.nurse_panes = (self.called_pane, self.room_pane, self.waiting_pane, self.missed_pane, self.away_pane)
+        self.panes: tuple[Pane, ...] = self.nurse_panes
+        self.station_panes: dict[str, Pane] = {}
+        for pane in self.nurse_panes:
             pane.picked.connect(self._picked)
         self.devices_table = DevicesTable()
         self.screen_pairing = ScreenPairing()  # a TV showing a pairing code becomes one of the area's displays
@@ -181,40 +212,34 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         grid.setColumnStretch(1, 2)
         grid.setRowStretch(2, 2)
 
-        self.buttons: dict[str, QPushButton] = {}
-        self.actions_by_key: dict[str, QAction] = {}
+        self.nurse_buttons: dict[str, QPushButton] = {}
+        self.nurse_actions: dict[str, QAction] = {}
         side = QVBoxLayout()
-        for spec in ACTIONS:
-            action = QAction(spec.label, self)
-            action.setShortcut(QKeySequence(spec.shortcut))
-            action.setShortcutContext(Qt.WindowShortcut)
-            action.setToolTip(spec.tip)
-            action.triggered.connect(lambda _checked=False, run=spec.run: run(self))
-            self.addAction(action)
-            self.actions_by_key[spec.key] = action
-            button = QPushButton(f"{spec.label}  {spec.key_text}")
-            button.setMinimumHeight(44)
-            button.setToolTip(spec.tip)
-            button.clicked.connect(action.trigger)
-            side.addWidget(button)
-            self.buttons[spec.key] = button
-        self.buttons["call_next"].setStyleSheet("font-size: 20px; font-weight: bold; background: #2a9d8f; color: white;")
+        self._add_actions(ACTIONS, side, self.nurse_buttons, self.nurse_actions)
+        side.addStretch(1)
         find = QAction("搜索", self)
         find.setShortcut(QKeySequence("Ctrl+F"))
         find.triggered.connect(self.search.setFocus)
         self.addAction(find)
-        side.addStretch(1)
 
-        body = QHBoxLayout()
+        nurse_page = QWidget()
+        body = QHBoxLayout(nurse_page)
+        body.setContentsMargins(0, 0, 0, 0)
         body.addLayout(grid, 1)
         body.addLayout(side)
+        self.bodies = QStackedWidget()  # page 0: the nurse's panes; page 1: the station's (built per service)
+        self.bodies.addWidget(nurse_page)
+        self.station_page: QWidget | None = None
+        self.station_buttons: dict[str, QPushButton] = {}
+        self.station_actions: dict[str, QAction] = {}
         page = QVBoxLayout()
         page.addLayout(top)
         page.addWidget(self.help_bar)
         page.addWidget(self.alert_bar)
         page.addWidget(self.notice_label)
+        page.addWidget(self.scan)
         page.addWidget(self.search)
-        page.addLayout(body, 1)
+        page.addWidget(self.bodies, 1)
         self.key_map = QLabel(key_map_text())  # every key, always on screen
         self.key_map.setWordWrap(True)
         self.key_map.setStyleSheet("color: #334; background: #eef2f5; font-size: 14px; padding: 4px 8px;")
@@ -223,8 +248,80 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         central.setLayout(page)
         self.setCentralWidget(central)
         self.toast = Toast(central)
+        self.buttons = self.nurse_buttons
+        self.actions_by_key = self.nurse_actions
+        self._set_mode(self.mode)
         self.set_online(False, "")
         self._show_who()
+
+    def _add_actions(self, specs: tuple[ActionSpec, ...], side: QVBoxLayout, buttons: dict[str, QPushButton],
+                     actions: dict[str, QAction]) -> None:
+        """One QAction (its key) and one button per row of the command table (caller_console/actions.py)."""
+        for spec in specs:
+            action = QAction(spec.label, self)
+            action.setShortcut(QKeySequence(spec.shortcut))
+            action.setShortcutContext(Qt.WindowShortcut)
+            action.setToolTip(spec.tip)
+            action.triggered.connect(lambda _checked=False, run=spec.run: run(self))
+            self.addAction(action)
+            actions[spec.key] = action
+            button = QPushButton(f"{spec.label}  {spec.key_text}")
+            button.setMinimumHeight(44)
+            button.setToolTip(spec.tip)
+            button.clicked.connect(action.trigger)
+            side.addWidget(button)
+            buttons[spec.key] = button
+        buttons["call_next"].setStyleSheet("font-size: 20px; font-weight: bold; background: #2a9d8f; color: white;")
+
+    def _set_mode(self, mode: str) -> None:
+        """Show the nurse's panes and keys, or build the station's for ``mode`` (pharmacy, lab, imaging, cashier)."""
+        self.mode = mode
+        for action in list(self.station_actions.values()):
+            self.removeAction(action)
+            action.deleteLater()
+        self.station_actions, self.station_buttons, self.station_panes = {}, {}, {}
+        if self.station_page is not None:
+            self.bodies.removeWidget(self.station_page)
+            self.station_page.deleteLater()
+            self.station_page = None
+        station = mode != "clinic"
+        for action in self.nurse_actions.values():
+            action.setEnabled(not station)
+        self.scan.setVisible(station)
+        self.area_caption.setText("区域" if station else "诊区")
+        self.room_caption.setText(POINT_ZH.get(mode, "诊室"))
+        self.setWindowTitle(f"{SERVICE_ZH[mode]}窗口叫号台" if station else "分诊叫号台")
+        self.key_map.setText(key_map_text(mode))
+        if not station:
+            self.bodies.setCurrentIndex(0)
+            self.buttons, self.actions_by_key, self.panes = self.nurse_buttons, self.nurse_actions, self.nurse_panes
+            return
+        self.station_page = QWidget()
+        body = QHBoxLayout(self.station_page)
+        body.setContentsMargins(0, 0, 0, 0)
+        grid = QGridLayout()
+        lists = STATION_LISTS[mode]
+        for index, (key, title) in enumerate(lists):
+            pane = Pane(title, columns=STATION_COLUMNS, cells=station_cells)
+            pane.picked.connect(self._picked)
+            self.station_panes[key] = pane
+            grid.addWidget(pane, index // 2, index % 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        side = QVBoxLayout()
+        self._add_actions(actions_of(mode), side, self.station_buttons, self.station_actions)
+        side.addStretch(1)
+        body.addLayout(grid, 1)
+        body.addLayout(side)
+        self.bodies.addWidget(self.station_page)
+        self.bodies.setCurrentWidget(self.station_page)
+        self.buttons, self.actions_by_key = self.station_buttons, self.station_actions
+        self.panes = tuple(self.station_panes.values())
+
+    def _tell(self, message: str, *, ok: bool, anchor: str | None = None) -> None:
+        """A line in the status bar and a toast next to the action's button."""
+        self.statusBar().showMessage(message, 10000)
+        self.toast.show_near(self.buttons.get(anchor or ""), message, ok=ok)
 
     def _my_areas(self) -> list[dict[str, Any]]:
         mine = set(self.login.get("areas") or [])
@@ -250,8 +347,9 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         user = self.login.get("user") or {}
         room = self.view.room()
         paused = "（停诊中）" if room and room.paused else ""
+        role = ROLE_ZH.get(self.login.get('role', ''), '') if self.mode == "clinic" else f"{SERVICE_ZH[self.mode]}窗口"
         self.who_label.setText(f"{self._area().get('name', self.area_id)} · {self.room_combo.currentText()}{paused} · "
-                               f"{user.get('name', '')}（{ROLE_ZH.get(self.login.get('role', ''), '')}）")
+                               f"{user.get('name', '')}（{role}）")
 
     # ------------------------------------------------------------------ live link
     def start(self) -> None:
@@ -290,6 +388,8 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
 
     def shutdown(self) -> None:
         self.closed = True
+        if self.label_printer is not None:
+            self.label_printer.close()
         self._heartbeat_timer.stop()
         self._refresh_timer.stop()
         if self.link is not None:
@@ -326,7 +426,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
                 self.snapshot_version = data.get("version")
                 self.online = True
                 self.set_online(True)
-                self._rebuild()
+                self._area_moved()
         elif kind == "call":
             self._call_event(CallData.model_validate(data))
         elif kind == "room":
@@ -350,7 +450,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.snapshot = apply_delta(self.snapshot, data["delta"])
         self.snapshot_version = data.get("version")
         self.deltas_applied += 1
-        self._rebuild()
+        self._area_moved()
 
     def _call_event(self, call: CallData) -> None:
         """A call again changes no queue: bring its call count in (a first call's queue event follows)."""
@@ -453,15 +553,46 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         if not self._rebuild_timer.isActive():
             self._rebuild_timer.start()
 
+    def _area_moved(self) -> None:
+        """The area's queue changed: redraw, and in station mode fetch the steps again (stages change too)."""
+        self._rebuild()
+        self._refresh_steps()
+
+    def _refresh_steps(self) -> None:
+        """Station mode: ask for the area's open steps (one request at a time; one more if the area moved since)."""
+        if self.mode == "clinic" or self.closed:
+            return
+        if self._steps_asked:
+            self._steps_again = True
+            return
+        self._steps_asked, self._steps_again = True, False
+        self.runner.submit("steps", self.client.area_steps, self.area_id)
+
+    def _steps_arrived(self, steps: list[dict[str, Any]] | None) -> None:
+        self._steps_asked = False
+        if steps is not None:
+            self.steps = steps
+            self.steps_by_id = {str(s.get("visit_id")): s for s in steps}
+        if self._steps_again:
+            self._refresh_steps()
+        self.rebuild_now()
+
     def rebuild_now(self) -> None:
         kinds = {k.get("kind"): k.get("name") for k in (self._area().get("rules") or {}).get("special_kinds") or []}
-        self.view = build_view(self.snapshot, self.room_id, self.now(), kinds, self._doctor_names)
         query = self.search.text()
 
         def shown(rows: list[Row]) -> list[Row]:
             return [r for r in rows if matches(r, query, self._id_patients)]
 
         keep = self.selected_visit
+        if self.mode != "clinic":
+            self.view = build_station_view(self.mode, self.snapshot, self.steps, self.room_id, self.now(), kinds)
+            for key, pane in self.station_panes.items():
+                pane.show_rows(shown(self.view.lists.get(key, [])), keep)
+            self._show_who()
+            self.viewChanged.emit()
+            return
+        self.view = build_view(self.snapshot, self.room_id, self.now(), kinds, self._doctor_names)
         self.called_pane.show_rows(shown(self.view.called), keep)
         self.room_pane.show_rows(shown(self.view.room_queue), keep)
         self.waiting_pane.show_rows(shown(self.view.waiting), keep)
@@ -505,6 +636,11 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
     def _area_chosen(self) -> None:
         self.area_id = self.area_combo.currentData()
         self.snapshot = {}
+        self.steps, self.steps_by_id = [], {}
+        self.selected_visit = None
+        mode = service_of_area(self.hospital, self.area_id)
+        if mode != self.mode or mode != "clinic":
+            self._set_mode(mode)
         self._fill_rooms()
         self.emergency_alerts.clear()
         self.help_calls.clear()
@@ -520,7 +656,7 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
         self.rebuild_now()
 
     def _periodic(self) -> None:
-        self._rebuild()
+        self._area_moved()  # waiting minutes and preparation countdowns move on
         self._show_help()  # how long each call has waited
         self.sync_clock()
         self.runner.submit("devices", self.client.devices)
@@ -553,6 +689,9 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             self._clock_synced()
             return
         if tag == "clock_report":
+            return
+        if tag == "steps":
+            self._steps_arrived(result or [])
             return
         if tag == "alerts":
             for alert in result or []:
@@ -595,13 +734,21 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
             self.statusBar().showMessage("已找到该患者" if found else "对不起，未找到该身份证今天的候诊记录", 8000)
             return
         visit = (result or {}).get("visit") if isinstance(result, dict) else None
+        who = f"{visit['ticket']} {visit.get('patient_name') or visit.get('name', '')}" if visit else ""
         if tag in ("call_next", "call_this"):
-            message = (f"已呼叫 {visit['ticket']} {visit.get('patient_name') or visit.get('name', '')} "
-                       f"到 {self.room_combo.currentText()}") if visit else "暂无候诊患者，请稍候再叫"
+            message = f"已呼叫 {who} 到 {self.room_combo.currentText()}" if visit else "暂无候诊患者，请稍候再叫"
+        elif tag == "labels":
+            labels = result or []
+            message = f"已打印 {len(labels)} 张试管标签：" + "、".join(f"{lbl['tube']}" for lbl in labels)
+        elif tag == "check_in":
+            message = f"已签到：{who}，请留意叫号"
+        elif tag == "collect":
+            message = f"已取药：{who}，谢谢"
+        elif tag == "ready":
+            message = f"已配好：{who}，在 {self.room_combo.currentText()} 等候取药"
         else:
-            label = next((s.label for s in ACTIONS if s.key == tag), tag)
-            who = f" {visit['ticket']}" if visit else ""
-            message = f"{label}{who} 已完成"
+            label = next((s.label for s in actions_of(self.mode) if s.key == tag), tag)
+            message = f"{label} {visit['ticket'] if visit else ''} 已完成".replace("  ", " ")
         self.statusBar().showMessage(message, 10000)
         self.toast.show_near(self.buttons.get(tag), message, ok=bool(visit) or tag != "call_next")
         self.commandDone.emit(tag, result)
@@ -610,6 +757,9 @@ class ConsoleWindow(ConsoleCommands, QMainWindow):
     def _on_failed(self, tag: str, error: CallerError) -> None:
         if error.code in ("unreachable", "standby"):  # standby: a takeover is under way
             self.set_online(False)
+        if tag == "steps":
+            self._steps_arrived(None)
+            return
         if tag in ("alerts", "devices", "clock", "clock_report", "help_calls", "heartbeat", "his"):
             return
         self.statusBar().showMessage(error.message_zh, 15000)

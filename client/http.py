@@ -350,6 +350,10 @@ class CallerClient:
         """Check a patient in at a service point by the scanned card, QR or guide slip code (or ticket number)."""
         return self._command(f"/areas/{area}/check-in", {"code": code})
 
+    def area_steps(self, area: str) -> list[dict]:
+        """The open steps of an area's service points (common.wire.StationStep): 待配药, 配药中, 已配好, held exams."""
+        return self.request("GET", f"/areas/{area}/steps")
+
     def area_queue(self, area: str) -> dict:
         return self.request("GET", f"/areas/{area}/queue")
 

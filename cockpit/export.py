@@ -27,6 +27,29 @@ def table(data: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
              figure(r["target"]), _met(r["met"])) for r in data["rows"]]
 
 
+def record_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The entered part of the record (P's plan, D's actions, A's decision), as (section, text) lines, zh/en."""
+    from cockpit.pdca import decision_text
+
+    rec = data.get("record") or {}
+    targets = "；".join(f"{r['name_zh']} {figure(r['target'])}" for r in data["rows"] if r["target"] is not None)
+    lines = [("P 计划 Plan", f"目标 Targets: {targets or '—'}")]
+    if rec.get("plan"):
+        lines.append(("P 计划 Plan", rec["plan"]))
+    for a in rec.get("do") or []:
+        lines.append(("D 执行 Do", f"{a['date']} {a['action']}" + (f"（{a['by']}）" if a.get("by") else "")))
+    unmet = [r["name_zh"] for r in data["rows"] if r["met"] is False]
+    lines.append(("C 检查 Check", f"未达标 Not met: {'、'.join(unmet) or '无 none'}"))
+    act = rec.get("act") or {}
+    if act.get("decision"):
+        lines.append(("A 处理 Act", f"{decision_text(act['decision'])} / {decision_text(act['decision'], 'en')}"))
+    if act.get("note"):
+        lines.append(("A 处理 Act", act["note"]))
+    if rec.get("updated_by"):
+        lines.append(("记录 Saved", f"{rec['updated_by']} {rec['updated_at']}"))
+    return lines
+
+
 def title(data: dict[str, Any]) -> str:
     return f"{data['month']} {data['scope']['name_zh']} PDCA 月度分析"
 
@@ -36,6 +59,13 @@ def pdca_html(data: dict[str, Any], hospital: str) -> str:
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in table(data))
     head = "".join(f"<th>{html.escape(h)}</th>" for h in HEADER)
     q = f"month={data['month']}&dept={data['scope']['key']}"
+    sections, last = [], None
+    for section, text in record_lines(data):
+        if section != last:
+            sections.append(f'<h2>{html.escape(section)}</h2>')
+            last = section
+        sections.append(f'<p class="entry">{html.escape(text)}</p>')
+    sections = "\n".join(sections)
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>{html.escape(title(data))}</title><link rel="stylesheet" href="/cockpit/static/cockpit.css">
 <script src="/cockpit/static/print.js" defer></script></head>
@@ -45,9 +75,7 @@ def pdca_html(data: dict[str, Any], hospital: str) -> str:
 <table id="pdca-table"><thead><tr>{head}</tr></thead><tbody>
 {rows}
 </tbody></table>
-<h2>P 计划 Plan</h2><p class="blank">目标见上表（医院配置文件 [cockpit.targets]）。</p>
-<h2>D 执行 Do</h2><p class="blank"></p><h2>C 检查 Check</h2><p class="blank">未达标项：{html.escape('、'.join(r['name_zh'] for r in data['rows'] if r['met'] is False) or '无')}</p>
-<h2>A 处理 Act</h2><p class="blank"></p>
+{sections}
 </body></html>"""
 
 
@@ -62,6 +90,11 @@ def pdca_xlsx(data: dict[str, Any]) -> bytes:
     for r, row in zip(data["rows"], table(data)):
         ws.append([row[0], row[1], r["value"], r["target"], row[4]])
     ws.column_dimensions["A"].width = 40
+    rec = wb.create_sheet("记录 Record")  # the entered part: plan, actions done, decision
+    for section, text in record_lines(data):
+        rec.append([section, text])
+    rec.column_dimensions["A"].width = 16
+    rec.column_dimensions["B"].width = 80
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -72,4 +105,6 @@ def pdca_csv(data: dict[str, Any]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(HEADER)
     writer.writerows(table(data))
+    writer.writerow([])  # then the entered part: plan, actions done, decision
+    writer.writerows(record_lines(data))
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from cockpit.facts import CHANNELS, PUNCTUAL_MINUTES
+from cockpit.facts import CHANNELS, PUNCTUAL_MINUTES, STEP_KINDS
 from cockpit.rollups import Totals
 
 
@@ -56,14 +56,29 @@ def _per_room_hour(t: Totals, c: Capacity) -> float | None:
     return round(t.n["service"] / (c.room_minutes / 60.0), 2) if c.room_minutes else None
 
 
+# Room use (诊室利用率), defined here once: the cockpit's card, its breakdown, the PDCA table and the what-if replay
+# (caller/simulate.py) all call room_use() with open minutes counted the same way (cockpit.report.open_minutes).
+ROOM_USE_ZH = ("诊室利用率 = 接诊分钟 ÷ 开诊分钟。开诊分钟：当天接诊过患者的诊室，按排班的上午和下午出诊时长计，"
+               "扣除停诊时间；接诊分钟：每位患者从开始接诊到结束。今日的数字随出诊进行而上升，下班后为全天数。")
+ROOM_USE_EN = ("Room use = minutes with a patient / open room minutes. Open minutes: a room that saw anyone that day "
+               "counts its morning and afternoon sessions of the schedule, less its pauses (停诊); minutes with a "
+               "patient: from the start of each consultation to its end. Today's figure rises through the day.")
+
+
+def room_use(service_minutes: float, open_minutes: float) -> float | None:
+    """Room use in %, one decimal (None when no room was open)."""
+    return round(100.0 * service_minutes / open_minutes, 1) if open_minutes else None
+
+
 def _utilisation(t: Totals, c: Capacity) -> float | None:
-    return round(100.0 * t.total["service"] / c.room_minutes, 1) if c.room_minutes else None
+    return room_use(t.total["service"], c.room_minutes)
 
 
 def _uptime(t: Totals, c: Capacity) -> float | None:
     return round(100.0 * max(0.0, 1.0 - t.total["kiosk_down"] / c.kiosk_minutes), 1) if c.kiosk_minutes else None
 
 
+_STEP_ZH = {"pharmacy": "取药", "lab": "采血", "imaging": "检查", "cashier": "收费窗口"}
 _CHANNEL_ZH = {"kiosk": "自助机", "window": "窗口", "appointment": "预约", "phone": "电话"}
 
 KPIS: tuple[Kpi, ...] = (
@@ -121,6 +136,30 @@ KPIS: tuple[Kpi, ...] = (
         "higher"),
     Kpi("revenue", "收费金额", "Revenue", "yuan", "sum of paid orders (gross, before refunds), in yuan", "rec_orders",
         lambda t, _c: round(t.total["revenue"] / 100.0, 2), "higher"),
+    # the journey after the clinic room (docs/journey.md): each step kind's waits, dispensing, lab turnaround, whole
+    *(k for kind in STEP_KINDS for k in (
+        Kpi(f"{kind}_steps", f"{_STEP_ZH[kind]}人次", f"{kind.capitalize()} steps", "count",
+            f"{kind} steps opened (ordered) that day", "visits (steps)", _count(f"step:{kind}"), "higher"),
+        Kpi(f"{kind}_wait_median", f"{_STEP_ZH[kind]}等候中位数", f"{kind.capitalize()} wait, median", "min",
+            f"median of (first call at the {kind} - joined its list: check-in"
+            + (", or ready (已配好)" if kind == "pharmacy" else "") + ", else payment)", "visits (steps)",
+            _q(f"step_wait:{kind}", 0.5)),
+        Kpi(f"{kind}_wait_p90", f"{_STEP_ZH[kind]}等候P90", f"{kind.capitalize()} wait, 90th percentile", "min",
+            "90th percentile of the same waits", "visits (steps)", _q(f"step_wait:{kind}", 0.9)),
+    )),
+    Kpi("dispense_median", "配药时长中位数", "Pharmacy dispensing time, median", "min",
+        "median of (ready 已配好 - paid), prescriptions", "visits (pharmacy steps)", _q("dispense", 0.5)),
+    Kpi("dispense_p90", "配药时长P90", "Pharmacy dispensing time, 90th percentile", "min",
+        "90th percentile of the same", "visits (pharmacy steps)", _q("dispense", 0.9)),
+    Kpi("lab_tat_median", "检验周转中位数", "Lab turnaround (draw to report), median", "min",
+        "median of (report ready - draw done), lab steps", "visits (lab steps)", _q("lab_tat", 0.5)),
+    Kpi("lab_tat_p90", "检验周转P90", "Lab turnaround (draw to report), 90th percentile", "min",
+        "90th percentile of the same", "visits (lab steps)", _q("lab_tat", 0.9)),
+    Kpi("journey_median", "全程时长中位数", "Whole journey, median", "min",
+        "median of (last step done - registration), journeys with at least one step and none open",
+        "visits (clinic visit and its steps)", _q("journey", 0.5)),
+    Kpi("journey_p90", "全程时长P90", "Whole journey, 90th percentile", "min", "90th percentile of the same",
+        "visits (clinic visit and its steps)", _q("journey", 0.9)),
 )
 BY_ID = {k.id: k for k in KPIS}
 
@@ -131,6 +170,32 @@ def target_problems(targets: dict[str, float]) -> list[tuple[str, str]]:
     if not unknown:
         return []
     return [("cockpit.targets", f"unknown KPI {', '.join(unknown)}; known: {', '.join(BY_ID)}")]
+
+
+def targets_table() -> str:
+    """The keys of [cockpit.targets] as Markdown (docs/settings.md carries it; a test keeps the two the same)."""
+    lines = ["| key | KPI | unit | a target is met when the figure is |", "|---|---|---|---|"]
+    for k in KPIS:
+        lines.append(f"| `{k.id}` | {k.zh} / {k.en} | {k.unit} | {'at most' if k.better == 'lower' else 'at least'} "
+                     "the target |")
+    return "\n".join(lines) + "\n"
+
+
+def change(kpi_id: str, now: float | None, before: float | None) -> dict | None:
+    """How a figure moved against an earlier period (环比 / 同比): `delta` in percentage points for rates (unit %),
+    in per cent of the earlier figure for the others; `better`: True when it moved the good way, None when flat.
+    None when either figure is missing (or the earlier one is 0 for a relative change)."""
+    if now is None or before is None:
+        return None
+    kpi = BY_ID[kpi_id]
+    if kpi.unit == "%":
+        delta, kind = round(now - before, 1), "pp"
+    elif before == 0:
+        return None
+    else:
+        delta, kind = round(100.0 * (now - before) / abs(before), 1), "pct"
+    better = None if delta == 0 else (delta < 0) == (kpi.better == "lower")
+    return {"before": before, "delta": delta, "kind": kind, "better": better}
 
 
 def evaluate(totals: Totals, capacity: Capacity = Capacity()) -> dict[str, float | None]:

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from cockpit import pdca as pdca_record
 from cockpit import rollups
-from cockpit.kpis import BY_ID, KPIS, Capacity, evaluate, met
+from cockpit.facts import HOURLY, STEP_KINDS
+from cockpit.kpis import BY_ID, KPIS, ROOM_USE_EN, ROOM_USE_ZH, Capacity, change, evaluate, met
 
 LEVELS = ("hospital", "area", "dept", "room", "doctor")
 
@@ -95,7 +97,7 @@ def _open_minutes(conn: Any, config: Any, rooms: list[str], first: str, last: st
 
 
 def open_minutes(conn: Any, per: float, rooms: list[str] | None, first: str, last: str,
-                 by_day: bool = False) -> dict[str, float]:
+                 by_day: bool = False, by_room: bool = False) -> dict[str, float]:
     """Open room minutes: a room (of `rooms`; None: every room) is open for its sessions (`per` minutes a day) on
     each day it served at least one visit, less the minutes it was paused (停诊) within them."""
     wanted = set(rooms) if rooms is not None else None
@@ -112,7 +114,7 @@ def open_minutes(conn: Any, per: float, rooms: list[str] | None, first: str, las
             paused[(day, key)] = paused.get((day, key), 0.0) + total
     out: dict[str, float] = {}
     for day, key in served:
-        slot = day if by_day else ""
+        slot = key if by_room else day if by_day else ""
         out[slot] = out.get(slot, 0.0) + max(0.0, per - paused.get((day, key), 0.0))
     return out
 
@@ -165,8 +167,78 @@ def scope_kpis(conn: Any, config: Any, scope: Scope, first: date, last: date) ->
     return kpis_of(scope.level, totals, capacity(conn, config, scope, a, b))
 
 
-def view(conn: Any, config: Any, scope: Scope, first: date, last: date) -> dict[str, Any]:
-    """Everything one cockpit view shows: the scope's KPIs, its children's, and the days' trend."""
+def earlier(kind: str, first: date, last: date, today: date | None = None) -> dict[str, tuple[date, date]]:
+    """The periods a view is compared with: ``mom`` (环比, the period before) and ``yoy`` (同比, the same period a
+    year before: 52 weeks back for a day or a week, so a Monday meets a Monday; the same month for a month).
+    A period still under way (it holds `today`) meets the same number of days of the others."""
+    if kind == "month":
+        prev_first = (first - timedelta(days=1)).replace(day=1)
+        ly_first = first.replace(year=first.year - 1)
+        spans = {"mom": period("month", prev_first), "yoy": period("month", ly_first)}
+    else:
+        step = timedelta(days=7 if kind == "week" else 1)
+        spans = {"mom": (first - step, last - step), "yoy": (first - timedelta(weeks=52), last - timedelta(weeks=52))}
+    if today is not None and first <= today <= last:
+        elapsed = today - first
+        spans = {k: (a, min(b, a + elapsed)) for k, (a, b) in spans.items()}
+    return spans
+
+
+def hours(totals: rollups.Totals) -> dict[str, list[dict[str, Any]]]:
+    """Each hourly measure (facts.HOURLY) by the hour of the day it began: how many and their mean, in minutes."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for measure in HOURLY:
+        rows = []
+        for h in range(24):
+            n = totals.n.get(f"{measure}@{h:02d}", 0)
+            if n:
+                rows.append({"hour": h, "n": n, "mean": round(totals.total[f"{measure}@{h:02d}"] / n, 1)})
+        out[measure] = rows
+    return out
+
+
+RANKED = ("wait_median", "wait_p90", "registrations", "served", "missed_rate", "room_utilisation")
+
+
+def ranking(conn: Any, config: Any, scope: Scope, a: str, b: str, targets: dict[str, float]) -> list[dict[str, Any]]:
+    """The clinic departments of a hospital or area scope, longest median wait first (ties: p90, then more
+    registrations first), each with its figures and whether they meet the hospital's targets."""
+    if scope.level not in ("hospital", "area"):
+        return []
+    depts = [d for d in config.departments if getattr(d, "service", "clinic") == "clinic"
+             and (scope.level == "hospital" or d.area == scope.key)]
+    found = rollups.totals(conn, "dept", a, b, keys=[d.id for d in depts])
+    per_room = open_minutes(conn, session_minutes(config), None, a, b, by_room=True)  # one read for every room
+    rows = []
+    for d in depts:
+        opened = sum(per_room.get(r, 0.0) for r in rooms_in(config, Scope("dept", d.id)))
+        values = kpis_of("dept", found.get(d.id, rollups.Totals()), Capacity(opened))
+        if not values["registrations"]:
+            continue
+        rows.append({"key": d.id, "name_zh": d.name, "name_en": d.name_en or d.id,
+                     "kpis": {k: values[k] for k in RANKED},
+                     "met": {k: met(k, values[k], targets.get(k)) for k in RANKED}})
+    rows.sort(key=lambda r: (-(r["kpis"]["wait_median"] or -1), -(r["kpis"]["wait_p90"] or -1),
+                             -(r["kpis"]["registrations"] or 0), r["key"]))
+    for n, row in enumerate(rows, 1):
+        row["rank"] = n
+    return rows
+
+
+STEP_FIGURES = {kind: (f"{kind}_steps", f"{kind}_wait_median", f"{kind}_wait_p90") for kind in STEP_KINDS}
+STEP_EXTRA = {"pharmacy": ("dispense_median", "dispense_p90"), "lab": ("lab_tat_median", "lab_tat_p90")}
+
+
+def steps(values: dict[str, float | None]) -> list[dict[str, Any]]:
+    """The journey's figures of a scope: each step kind with its count, waits (and dispensing or lab turnaround)."""
+    return [{"kind": kind, "kpis": {k: values[k] for k in STEP_FIGURES[kind] + STEP_EXTRA.get(kind, ())}}
+            for kind in STEP_KINDS]
+
+
+def view(conn: Any, config: Any, scope: Scope, first: date, last: date, kind: str = "day",
+         today: date | None = None) -> dict[str, Any]:
+    """Everything one cockpit view shows: the scope's KPIs with their targets and their 环比 / 同比, its children's,
+    the days' trend, waits by hour of day, the departments ranked and the journey's steps."""
     a, b = first.isoformat(), last.isoformat()
     zh, en = scope_name(config, scope)
     kids = children(config, scope)
@@ -177,10 +249,25 @@ def view(conn: Any, config: Any, scope: Scope, first: date, last: date) -> dict[
     open_by_day = _open_minutes(conn, config, rooms_in(config, scope), a, b, by_day=True)
     kiosk_by_day = _kiosk_minutes(conn, config, scope, a, b, by_day=True)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    whole = rollups.totals(conn, scope.level, a, b, keys=[scope.key]).get(scope.key, rollups.Totals())
+    values = kpis_of(scope.level, whole, capacity(conn, config, scope, a, b))
+    targets = dict(config.cockpit.targets)
+    compare = {}
+    for name, (x, y) in earlier(kind, first, last, today).items():
+        before = scope_kpis(conn, config, scope, x, y)
+        compare[name] = {"from": x.isoformat(), "to": y.isoformat(), "kpis": before,
+                         "change": {k: change(k, values[k], before[k]) for k in values}}
     return {
         "scope": {"level": scope.level, "key": scope.key, "name_zh": zh, "name_en": en},
         "from": a, "to": b,
-        "kpis": scope_kpis(conn, config, scope, first, last),
+        "kpis": values,
+        "targets": targets,
+        "met": {k: met(k, values[k], targets.get(k)) for k in targets if k in values},
+        "compare": compare,
+        "hours": hours(whole),
+        "ranking": ranking(conn, config, scope, a, b, targets),
+        "steps": steps(values),
+        "room_use": {"zh": ROOM_USE_ZH, "en": ROOM_USE_EN},
         "children": [
             {"level": s.level, "key": s.key, "name_zh": z, "name_en": e,
              "kpis": kpis_of(s.level, kid_totals[s.level].get(s.key, rollups.Totals()), capacity(conn, config, s, a, b))}
@@ -190,7 +277,7 @@ def view(conn: Any, config: Any, scope: Scope, first: date, last: date) -> dict[
                     "kpis": kpis_of(scope.level, per_day.get(d.isoformat(), rollups.Totals()),
                                     Capacity(open_by_day.get(d.isoformat(), 0.0), kiosk_by_day.get(d.isoformat(), 0.0)))}
                    for d in days],
-        "definitions": [{"id": k.id, "zh": k.zh, "en": k.en, "unit": k.unit} for k in KPIS],
+        "definitions": [{"id": k.id, "zh": k.zh, "en": k.en, "unit": k.unit, "better": k.better} for k in KPIS],
     }
 
 
@@ -207,11 +294,11 @@ def pdca(conn: Any, config: Any, month: str, dept: str | None) -> dict[str, Any]
     values = scope_kpis(conn, config, scope, first, last)
     targets = config.cockpit.targets
     rows = []
-    for kid in PDCA_KPIS:
+    for kid in PDCA_KPIS + tuple(k for k in targets if k not in PDCA_KPIS and k in BY_ID):  # every target: the plan
         k = BY_ID[kid]
         target = targets.get(kid)
         rows.append({"kpi": kid, "name_zh": k.zh, "name_en": k.en, "unit": k.unit, "value": values[kid],
                      "target": target, "met": met(kid, values[kid], target)})
     zh, en = scope_name(config, scope)
     return {"month": month, "scope": {"level": scope.level, "key": scope.key, "name_zh": zh, "name_en": en},
-            "rows": rows}
+            "rows": rows, "record": pdca_record.load(conn, dept, month)}

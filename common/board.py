@@ -1,7 +1,7 @@
 """What an area or door screen shows, kept up to date from live events (pure, no I/O, no clock).
 
-The service sends a ``snapshot`` (or a ``queue`` event carrying one) and then ``call``, ``broadcast``
-and ``room`` events, read here with their models (common/wire.py). :class:`AreaBoard` folds them into plain data the Qt screens draw:
+The service sends a ``snapshot`` (or a ``queue`` event carrying one) and then ``call``, ``broadcast``,
+``room`` and ``ready`` events, read here with their models (common/wire.py). :class:`AreaBoard` folds them into plain data the Qt screens draw:
 each room with its current patient and the next ones, the last calls (the newest one flashing),
 the notice band and a broadcast banner. Time is always passed in.
 
@@ -22,6 +22,7 @@ from common.wire import (
     BroadcastData,
     CallData,
     PublicSnapshot,
+    ReadyData,
     RoomData,
     RoomSnapshot,
     VisitItem,
@@ -77,6 +78,17 @@ class CallLine:
 
 
 @dataclass(frozen=True)
+class ReadyLine:
+    """One patient on a pharmacy or lab window screen's list (请以下患者取药 / 检验报告已出)."""
+
+    ticket: str
+    name: str  # masked
+    visit_id: str
+    room_id: str = ""  # medicine: the window it waits at
+    room_name: str = ""
+
+
+@dataclass(frozen=True)
 class DoctorCard:
     """What a door screen shows of a doctor (from GET /hospital)."""
 
@@ -92,6 +104,11 @@ class AreaBoard:
 
     ``target`` is the output this board feeds (``area_screen`` or ``room_screen``): a call whose
     ``targets`` do not list it is not shown. ``doctors`` maps doctor ids to their cards.
+
+    ``ready_kind``: a pharmacy's board (``medicine``) or a lab's (``report``) also keeps the area's ready list from
+    the journey's ``ready`` events of that kind. A pharmacy's list is the medicine dispensed and not yet called:
+    a call takes the patient off it, and each snapshot keeps it true to the windows' queues (who collected or
+    left goes; after a restart the queues fill it). A lab's list is the newest reports of the day.
     """
 
     area_id: str
@@ -106,6 +123,10 @@ class AreaBoard:
     banner: str = ""
     banner_until: datetime | None = None
     notices: list[str] = field(default_factory=list)
+    ready_kind: str = ""  # "", medicine (pharmacy) or report (lab)
+    ready: list[ReadyLine] = field(default_factory=list)  # in the order they became ready
+    ready_more: int = 0  # ready at a window whose queue came cut (public lists carry their head): counted only
+    ready_limit: int = 60
 
     # -- events ------------------------------------------------------------------------------
     def apply(self, event: dict[str, Any], now: datetime) -> set[str]:
@@ -133,6 +154,8 @@ class AreaBoard:
                                                 event_time(event.get("ts"), now.tzinfo) or now, now)
             elif kind == "room":
                 changed |= self._take_room(RoomData.model_validate(data))
+            elif kind == "ready" and self.ready_kind:
+                changed |= self._take_ready(ReadyData.model_validate(data))
         except ValidationError as exc:
             log.warning("ignored a %s event this screen cannot read (seq %s): %s", kind, seq, exc)
         if seq:
@@ -151,6 +174,9 @@ class AreaBoard:
         changed = {"calls"} if kept != self.calls else set()
         if self.day is not None:
             changed.add("day")
+            if self.ready:
+                self.ready = []
+                changed.add("ready")
         self.calls, self.day = kept, today
         return changed
 
@@ -192,6 +218,8 @@ class AreaBoard:
         fresh = {board.room_id: board for board in (self._room_from_wire(r) for r in snap.rooms)}
         changed = {"rooms"} if fresh != self.rooms else set()
         self.rooms = fresh
+        if self.ready_kind == "medicine":
+            changed |= self._ready_from_queues(snap)
         if snap.notices != self.notices:
             self.notices = list(snap.notices)
             changed.add("notices")
@@ -221,7 +249,41 @@ class AreaBoard:
         room = self.rooms.get(line.room_id) or RoomBoard(line.room_id, line.room_name)
         waiting = tuple(p for p in room.waiting if p.ticket != line.ticket)
         self.rooms[line.room_id] = replace(room, current=patient, waiting=waiting)
-        return {"calls", "rooms", "call"}  # "call": a live call arrived (the screen flashes)
+        changed = {"calls", "rooms", "call"}  # "call": a live call arrived (the screen flashes)
+        if self.ready_kind == "medicine" and any(r.visit_id == call.visit_id for r in self.ready):
+            self.ready = [r for r in self.ready if r.visit_id != call.visit_id]  # called: at the window now
+            changed.add("ready")
+        return changed
+
+    def _take_ready(self, data: ReadyData) -> set[str]:
+        if data.kind != self.ready_kind or any(r.visit_id == data.visit_id for r in self.ready):
+            return set()
+        self.ready.append(ReadyLine(data.ticket, mask_name(data.name), data.visit_id, data.room_id or "",
+                                    data.room_name or ""))
+        del self.ready[:-self.ready_limit]
+        return {"ready"}
+
+    def _ready_from_queues(self, snap: PublicSnapshot) -> set[str]:
+        """A pharmacy's windows' queues are its dispensed medicine waiting to be called: the list keeps who is
+        still there (a window whose queue came cut keeps its lines) and adds who is missing, in queue order."""
+        queued: dict[str, ReadyLine] = {}
+        cut: set[str] = set()
+        total = sum(raw.queue_total if raw.queue_total is not None else len(raw.queue) for raw in snap.rooms)
+        for raw in snap.rooms:
+            if raw.queue_total is not None and raw.queue_total > len(raw.queue):
+                cut.add(raw.room_id)
+            for item in raw.queue:
+                queued[item.visit_id] = ReadyLine(item.ticket, mask_name(item.name), item.visit_id, raw.room_id,
+                                                  raw.name or raw.room_id)
+        kept = [r for r in self.ready if r.visit_id in queued or (r.room_id in cut and r.room_id)]
+        known = {r.visit_id for r in kept}
+        kept += [line for vid, line in queued.items() if vid not in known]
+        del kept[:-self.ready_limit]
+        more = max(0, total - len(kept))
+        if kept == self.ready and more == self.ready_more:
+            return set()
+        self.ready, self.ready_more = kept, more
+        return {"ready"}
 
     def _take_broadcast(self, data: BroadcastData, sent: datetime, now: datetime) -> set[str]:
         text = data.text.strip()

@@ -24,6 +24,10 @@ IDLE_ZH = "请留意叫号"
 RECENT_ZH = "最近呼叫"
 DOOR_CURRENT_ZH = "正在就诊"
 DOOR_NEXT_ZH = "请以下患者在门外稍候"
+READY_ZH = {"medicine": "请以下患者取药", "report": "以下患者的检验报告已出，请到自助机打印或用手机查看"}
+WINDOW_IDLE_ZH = "请留意叫号"
+WINDOW_CALL_ZH = "正在呼叫"
+WINDOW_PAUSED_ZH = "暂停服务"
 FONTS = ("title", "call", "row", "doctor", "next", "small")
 
 
@@ -40,12 +44,18 @@ def layout_view(layout: ScreenLayout) -> dict[str, Any]:
     }
 
 
-def call_line(call: CallLine, show_names: bool) -> dict[str, Any]:
+def verb_of(call_template: str) -> str:
+    """What a call asks the patient to do there, from the area's call template: 就诊, 取药, 采血 ..."""
+    tail = call_template.split("{room}")[-1].strip() if "{room}" in call_template else ""
+    return tail if 0 < len(tail) <= 6 and "{" not in tail else "就诊"
+
+
+def call_line(call: CallLine, show_names: bool, verb: str = "就诊") -> dict[str, Any]:
     """One call as the page lists and announces it (never the spoken text: pages get clips for that)."""
     name = call.name if show_names else ""
     return {"seq": call.seq, "ticket": call.ticket, "name": name, "room": call.room_name, "room_id": call.room_id,
             "at": call.at.isoformat(timespec="seconds"), "visit_id": call.visit_id,
-            "room_text": f"请到 {call.room_name} 就诊",
+            "room_text": f"请到 {call.room_name} {verb}",
             "line": [f"{call.ticket}  {name}  →  {call.room_name}" if name else f"{call.ticket}  →  {call.room_name}",
                      f"{call.ticket}  →  {call.room_name}", call.ticket]}
 
@@ -74,7 +84,7 @@ def room_view(room: RoomBoard, next_count: int, show_names: bool) -> dict[str, A
 
 
 def wall_view(board: AreaBoard, layout: ScreenLayout, *, title: str = "", notices: list[str] | None = None,
-              education: list[str] | None = None) -> dict[str, Any]:
+              education: list[str] | None = None, verb: str = "就诊") -> dict[str, Any]:
     """The whole wall: the newest call, the recent calls, every room in the configured order, banner, band."""
     newest = board.newest_call()
     rooms = board.room_list(layout.rooms or None)
@@ -82,11 +92,52 @@ def wall_view(board: AreaBoard, layout: ScreenLayout, *, title: str = "", notice
     return {
         "kind": "wall", "title": title, "seq": board.last_seq,
         "caption": CALL_CAPTION_ZH, "idle": IDLE_ZH, "recent_title": RECENT_ZH,
-        "newest": call_line(newest, layout.show_names) if newest else None,
-        "recent": [call_line(c, layout.show_names) for c in board.calls[1:1 + layout.recent_calls]],
+        "newest": call_line(newest, layout.show_names, verb) if newest else None,
+        "recent": [call_line(c, layout.show_names, verb) for c in board.calls[1:1 + layout.recent_calls]],
         "rooms": [room_view(r, layout.next_count, layout.show_names) for r in rooms],
         "banner": f"通知：{board.banner}" if board.banner else "",
         "notices": band,
+    }
+
+
+def window_call(ticket: str, name: str, room_name: str, verb: str) -> list[str]:
+    """A window's current call as a sentence, longest first: 请 A015 号 王*明 到 3号窗口 取药."""
+    long = f"请 {ticket} 号 {name} 到 {room_name} {verb}" if name else ""
+    return [c for c in (long, f"请 {ticket} 号 到 {room_name} {verb}", f"{ticket} → {room_name}", ticket) if c]
+
+
+def window_view(board: AreaBoard, layout: ScreenLayout, *, title: str = "", verb: str = "取药",
+                notices: list[str] | None = None) -> dict[str, Any]:
+    """A pharmacy or lab window area: the newest call large, each window's current call, and the ready list
+    (请以下患者取药 / 检验报告已出), each ticket once: on the list until called, then at its window."""
+    names = layout.show_names
+    newest = board.newest_call()
+    windows = []
+    for room in board.room_list(layout.rooms or None):
+        if room.paused:
+            current = [f"{WINDOW_PAUSED_ZH} · {room.return_at} 回来", WINDOW_PAUSED_ZH] if room.return_at \
+                else [WINDOW_PAUSED_ZH]
+        elif room.current:
+            current = window_call(room.current.ticket, room.current.name if names else "", room.name, verb)
+        else:
+            current = [NOBODY_ZH]
+        windows.append({"id": room.room_id, "name": room.name, "paused": room.paused, "current": current,
+                        "busy": room.current is not None and not room.paused})
+    ready = board.ready[-layout.ready_count:] if board.ready_kind == "report" else board.ready[:layout.ready_count]
+    if board.ready_kind == "report":
+        ready = ready[::-1]  # the newest report first
+    return {
+        "kind": "window", "title": title, "seq": board.last_seq,
+        "caption": WINDOW_CALL_ZH, "idle": WINDOW_IDLE_ZH, "recent_title": RECENT_ZH,
+        "newest": call_line(newest, names, verb) if newest else None,
+        "recent": [call_line(c, names, verb) for c in board.calls[1:1 + layout.recent_calls]],
+        "windows": windows,
+        "ready_caption": READY_ZH.get(board.ready_kind, ""),
+        "ready": [{"ticket": r.ticket, "name": r.name if names else "", "visit_id": r.visit_id,
+                   "room": r.room_name} for r in ready],
+        "ready_total": len(board.ready) + board.ready_more,
+        "banner": f"通知：{board.banner}" if board.banner else "",
+        "notices": list(board.notices or notices or []),
     }
 
 

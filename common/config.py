@@ -679,6 +679,7 @@ def hospital_public(cfg: HospitalConfig) -> dict:
         "device_health": cfg.device_health.model_dump(),
         "notify_channels": list(cfg.notify.channels),  # the kiosk offers text reminders when "sms" is here
         "triage": cfg.triage.model_dump(),  # 智能导诊: the kiosk's body map, symptoms and red flags
+        "catalog": cfg.catalog.model_dump(),  # what a doctor orders (开单), with prices and preparation
     }
 
 

@@ -129,6 +129,15 @@ class DoorSettings(_Screen):
     kind: Literal["door"] = "door"
 
 
+class WindowSettings(WallSettings):
+    """A web screen over a pharmacy's or lab's windows (/screen/): the newest call, each window's current call and
+    the ready list (请以下患者取药; the lab: reports ready), from the journey's ready events. Each ticket is listed
+    once: on the ready list until it is called, then at its window."""
+
+    kind: Literal["window"] = "window"  # type: ignore[assignment]
+    ready_count: Int = Field(24, ge=0, le=60, description="patients listed as ready (as many as fit are shown)")
+
+
 DOOR_PANEL: dict[str, Any] = {"width": 1280, "height": 800, "font_call": 150, "font_row": 40}  # a door's small panel
 
 
@@ -148,7 +157,7 @@ class NoSettings(DeviceSettings):
     """Admin and monitor tokens: no settings."""
 
 
-SCREENS: dict[str, type[_Screen]] = {"wall": WallSettings, "door": DoorSettings}
+SCREENS: dict[str, type[_Screen]] = {"wall": WallSettings, "door": DoorSettings, "window": WindowSettings}
 BY_ROLE: dict[str, type[DeviceSettings]] = {"kiosk": KioskSettings, "speaker": SpeakerSettings,
                                             "console": ConsoleSettings, "admin": NoSettings, "monitor": NoSettings}
 
@@ -189,6 +198,7 @@ def settings_table() -> str:
     for title, model in (("Kiosk (`role = \"kiosk\"`)", KioskSettings),
                          ("Wall screen (`role = \"display\"`, `kind = \"wall\"`)", WallSettings),
                          ("Door screen (`role = \"display\"`, `kind = \"door\"`)", DoorSettings),
+                         ("Window screen, web only (`role = \"display\"`, `kind = \"window\"`)", WindowSettings),
                          ("Speaker (`role = \"speaker\"`)", SpeakerSettings)):
         lines += [f"### {title}", "", "| key | type | default | what |", "|---|---|---|---|"]
         for name, info in model.model_fields.items():

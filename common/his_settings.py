@@ -45,6 +45,10 @@ class FhirSettings(_Model):
     record_system: str = Field(default="urn:hospital:kiosk",
                                description="Identifier.system of what the service itself numbers (patients, "
                                            "registrations, visits, bills, payments)")
+    orders_poll_seconds: float = Field(default=10.0, ge=0, le=3600,
+                                       description="how often to look for the HIS's new orders (ServiceRequest, "
+                                                   "MedicationRequest) to open their journey steps; 0: only when "
+                                                   "the kiosk reads the patient's bills")
 
 
 class HisSettings(_Model):

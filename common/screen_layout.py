@@ -34,7 +34,7 @@ DOOR_SCREEN_INCHES = 21.5
 class ScreenLayout:
     """How one wall or door screen is laid out. Sizes are pixels."""
 
-    kind: str = "wall"  # wall | door
+    kind: str = "wall"  # wall | door | window (a pharmacy's or lab's windows, web screens)
     width: int = 1920
     height: int = 1080
     rooms: tuple[str, ...] = ()  # empty: every room of the area, in the service's order
@@ -52,6 +52,7 @@ class ScreenLayout:
     speak: bool = False  # a display with a speaker also speaks its area's calls
     ticker_speed: int = 120  # band scroll speed, pixels per second
     font_scale: float = 1.0
+    ready_count: int = 24  # window screens: patients listed as ready (请以下患者取药)
     media: str = "none"  # web screens: the playlist in a zone beside the calls, full screen between calls, or none
     problems: tuple[str, ...] = field(default=(), compare=False)
 

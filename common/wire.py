@@ -116,6 +116,7 @@ class StaffVisitItem(VisitItem):
     ready_at: str | None = Field(default=None, description="pharmacy: dispensed; lab: report ready")
     prep: str = Field(default="{}", description="JSON: what the exam needs (fasting_hours, water_minutes, contrast)")
     gates: str = Field(default="{}", description="JSON: what the patient has done of it")
+    on_way_at: str | None = Field(default=None, description="when the patient said 我马上到 on the phone page")
 
 
 class VisitSummary(VisitItem):
@@ -369,10 +370,14 @@ class PhoneStatus(WireModel):
     room_name: str | None = Field(description="null until dispatched (the page says 待分配)")
     room_name_en: str
     room_location: str
+    room_location_en: str = ""
     location: str = Field(description="the room's location, else the department's, else the area's")
+    location_en: str = Field(default="", description="the same place in English (the English page shows only it)")
     area_name: str
     area_name_en: str
     room_paused: bool
+    on_way_at: str | None = Field(default=None, description="HH:MM the patient said 我马上到 on this page")
+    may_leave: bool = Field(default=False, description="我不排了 and 我马上到 are offered (not yet called)")
     doctor_name: str | None
     why_zh: str | None = Field(default=None, description="while waiting: why the visit waits where it does")
     why_en: str | None = None
@@ -382,6 +387,18 @@ class PhoneStatus(WireModel):
     hospital: str
     hospital_en: str
     day: str
+    journey: "JourneyStatus | None" = Field(default=None, description="the steps after the consulting room "
+                                            "(pharmacy, lab, imaging, cashier), once ordered; else null")
+
+
+class LeaveTerms(WireModel):
+    """我不排了 on the phone page: what leaving the queue does to the seat and the fee, told before the patient
+    confirms (``GET /t/{token}/leave``) and answered again once done (``POST /t/{token}/leave``)."""
+
+    refund_fen: int = Field(default=0, description="the registration fee paid back to where it came from")
+    refund: bool = Field(default=False, description="the hospital's rule refunds the fee now")
+    text: str = Field(description="the rule in one or two sentences, for the confirmation")
+    text_en: str = ""
 
 
 # ----------------------------------------------------------------------------------------- journey (一票到底)
@@ -454,6 +471,16 @@ class StepStatus(WireModel):
     paid: bool = True
 
 
+class StationStep(StaffVisitSummary):
+    """One open step of a service point's area as its window staff see it (``GET /areas/{area}/steps``): the staff
+    visit plus what the step is and, for a held exam, its preparation. Staff only (full name)."""
+
+    title: str = Field(description="what the step serves: 阿莫西林胶囊×1、布洛芬缓释胶囊×2 / 血常规、空腹血糖 / 盆腔彩超")
+    gate_met: bool = Field(default=True, description="imaging: every preparation gate is met (else held)")
+    gate_ready_at: str | None = Field(default=None, description="held by time only: when it may be called (ISO)")
+    gate_text: str = Field(default="", description="the held step's line (检查准备中（憋尿），还需约 25 分钟)")
+
+
 class JourneyStatus(WireModel):
     """A patient's whole journey (一票到底): the clinic visit and every step, in order, display-safe."""
 
@@ -463,6 +490,9 @@ class JourneyStatus(WireModel):
     steps: list[StepStatus]
     next_text: str = Field(description="the patient's next move in one line")
     next_text_en: str = ""
+
+
+PhoneStatus.model_rebuild()
 
 
 AlertData = Annotated[Union[EmergencyAlert, WaitAlert, HelpAlert, DeviceAlert], Field(discriminator="kind")]

@@ -42,6 +42,7 @@ from records.models import (
     ReprintRequest,
     StopClinic,
 )
+from records.phone_desk import PhoneDesk
 from records.queue_link import ServiceQueueLink
 from records.settings import settings_from_config
 
@@ -438,6 +439,7 @@ def install(app: Any, service: Any, *, payments: Any = None, **overrides: Any) -
     app.state.records = records
     service.records_device = lambda: current_actor().device  # which kiosk a visit registered through records came from
     service.notify.reminders.attach(records.reminder_bookings)  # appointment reminders (caller/notify/reminders.py)
+    service.patient_desk = PhoneDesk(records)  # the phone page's 我不排了 (seat, refund rule) and card QR
 
     def reconfigure(config: Any) -> None:  # a reloaded hospital file: schedules, fees and rules from now on
         records.config = config

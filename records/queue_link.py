@@ -12,6 +12,8 @@ from caller.api.models import RegisterBody
 from caller.auth import Principal
 from caller.engine.model import RuleError
 from common.refusal import Refusal
+from common.wire import Order
+from records.audit import current_actor
 from records.errors import RecordsError
 from records.ports import VisitRef, VisitRequest
 
@@ -82,3 +84,15 @@ class ServiceQueueLink:
 
     def cancel_visit(self, visit_id: str, idempotency_key: str) -> None:
         self._run("cancel", idempotency_key=idempotency_key, visit_id=visit_id)
+
+    def open_steps(self, visit_id: str, orders: list[Order], idempotency_key: str) -> list[str]:
+        """The HIS's orders open the journey's steps through the service's one seam (``CallerService.open_steps``),
+        audited as done by the records' current actor (``his`` for the HIS's messages)."""
+        who = Principal(role="admin", device=current_actor().device or self.who.device)
+        try:
+            answer = self.service.open_steps(visit_id, orders, who, idempotency_key=idempotency_key)
+        except RuleError as exc:
+            raise RecordsError(exc.code, exc.message_zh, exc.message_en, status=409) from exc
+        except Refusal as exc:
+            raise RecordsError(exc.code, exc.message_zh, exc.message_en, status=exc.status) from exc
+        return [vid for vid in answer.get("changed", []) if vid != visit_id]

@@ -146,8 +146,10 @@ class Registrations:
                    patient_id=reg["patient_id"], slot_id=reg["slot_id"], bill_id=reg["bill_id"], fee_fen=reg["fee_fen"])
         return True
 
-    def cancel_registration(self, reg_id: int, idempotency_key: str | None = None) -> dict[str, Any]:
-        """弃号/取消: the seat goes back; a paid fee is refunded through the provider; a queued visit is cancelled."""
+    def cancel_registration(self, reg_id: int, idempotency_key: str | None = None,
+                            queue_done: bool = False) -> dict[str, Any]:
+        """弃号/取消: the seat goes back; a paid fee is refunded through the provider; a queued visit is cancelled
+        (``queue_done``: the queue already let it go, e.g. 我不排了 on the phone page)."""
         refund: dict[str, Any] | None = None
         with self.core.db.transaction() as conn:
             reg = self._reg_row(conn, reg_id)
@@ -161,7 +163,7 @@ class Registrations:
                 self.core.audit(conn, "bill_refund_pending", before="paid", after="refund_pending", registration_id=reg_id, **refund)
         if refund and refund["order_id"] is not None:
             self.payments.refund_bill(refund["order_id"], refund["bill_id"], refund["amount_fen"], "取消挂号退费")
-        if reg.get("visit_id") and self.core.queue is not None:
+        if reg.get("visit_id") and self.core.queue is not None and not queue_done:
             try:
                 self.core.queue.cancel_visit(reg["visit_id"], f"reg-{reg_id}-cancel")
             except RecordsError as exc:

@@ -65,6 +65,10 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("GET", "/t/{token}/status"): {ANYONE},
     ("GET", "/t/{token}/events"): {ANYONE},
     ("GET", "/t/assets/{name}"): {ANYONE},
+    ("GET", "/t/{token}/leave"): {ANYONE},        # the refund rule, told before 我不排了 is confirmed
+    ("POST", "/t/{token}/leave"): {ANYONE},       # 我不排了: refused once called (caller/commands.py leave_queue)
+    ("POST", "/t/{token}/on-my-way"): {ANYONE},   # 我马上到: shown to the nurse beside the ticket
+    ("GET", "/t/{token}/card.svg"): {ANYONE},     # the medical card's QR (records/cardcode.py), when records runs
     # notifications (docs/notifications.md): the patient opts in at the kiosk (their own visit) or through staff;
     # the SMS gateway's delivery reports carry its signature, checked by the handler
     ("POST", f"{V1}/visits/{{visit_id}}/notify"): {PATIENT, STAFF},
@@ -106,6 +110,7 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("POST", f"{V1}/visits/{{visit_id}}/labels"): {STAFF},          # the full name: the tube needs it
     ("POST", f"{V1}/visits/{{visit_id}}/report-ready"): {STAFF},
     ("POST", f"{V1}/areas/{{area_id}}/check-in"): {STAFF},
+    ("GET", f"{V1}/areas/{{area_id}}/steps"): {STAFF},            # window staff's lists: full names
     # queue queries (public tokens get masked views)
     ("GET", f"{V1}/areas/{{area_id}}/queue"): {DISPLAY, SPEAKER, KIOSK, CONSOLE},
     ("GET", f"{V1}/rooms/{{room_id}}/queue"): {DISPLAY, SPEAKER, KIOSK, CONSOLE},
@@ -210,8 +215,10 @@ RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
     ("GET", "/cockpit/api/view"): {MANAGER},
     ("GET", "/cockpit/api/stream"): {MANAGER},
     ("GET", "/cockpit/api/pdca"): {MANAGER},
+    ("PUT", "/cockpit/api/pdca"): {MANAGER},  # also needs the X-Cockpit header (checked by the handler)
     ("GET", "/cockpit/export/pdca.xlsx"): {MANAGER},
     ("GET", "/cockpit/export/pdca.csv"): {MANAGER},
+    ("GET", "/cockpit/api/whatif/options"): {MANAGER},
     ("POST", "/cockpit/api/simulate"): {MANAGER},  # also needs the X-Cockpit header (checked by the handler)
 }.items()}
 

@@ -25,9 +25,13 @@ import cockpit
 from caller import simulate
 from caller.api.errors import ApiError
 from caller.auth import COCKPIT, COCKPIT_USER_ROLES, AuthError, Principal, cockpit_device
+from caller.store import AuditRow, ChangeRows
 from cockpit import export, report
+from cockpit import pdca as pdca_record
+from cockpit.kpis import ROOM_USE_EN, ROOM_USE_ZH
 from cockpit.report import Scope
 from common.config import ConfigError
+from common.refusal import not_found
 
 STATIC = Path(cockpit.__file__).parent / "static"  # the pages live with the cockpit's figures
 COOKIE = "cockpit_session"
@@ -102,14 +106,13 @@ def _scope(level: str, key: str) -> Scope:
 def view(request: Request, period: str = Query("day", pattern="^(day|week|month)$"), day: str | None = None,
          level: str = "hospital", key: str = "", who: Principal = Depends(manager)) -> dict:
     service = request.app.state.service
-    when = date.fromisoformat(day) if day else service.clock().date()
-    first, last = report.period(period, when)
+    first, last = report.period(period, _day(day, service))
     if level in ("group", "campus"):  # several campuses on one PostgreSQL (caller/cockpit_group.py)
         data = _group_view(request, level, key, first, last)
         data["period"] = period
         return data
     with service.store.read() as conn:
-        data = report.view(conn, service.config, _scope(level, key), first, last)
+        data = report.view(conn, service.config, _scope(level, key), first, last, period, service.clock().date())
     data["period"] = period
     return data
 
@@ -150,6 +153,32 @@ def pdca_json(request: Request, month: str = Query(pattern=r"^\d{4}-\d{2}$"), de
     return _pdca(request, month, dept)
 
 
+@router.put("/api/pdca", summary="Save the month's PDCA record (plan, actions done, decision); audited")
+def pdca_save(request: Request, month: str = Query(pattern=r"^\d{4}-\d{2}$"), dept: str | None = None,
+              body: dict = Body(...), who: Principal = Depends(manager)) -> dict:
+    """The manager's part of the record (cockpit.pdca.checked); the check is the measured figures, never typed.
+    One audit row (``pdca_saved``) names who saved it."""
+    _refuse_cross_site(request)
+    service = request.app.state.service
+    if dept:
+        try:
+            service.config.department(dept)
+        except KeyError:
+            raise not_found("科室", "department", dept) from None
+    try:
+        record = pdca_record.checked(body, month)
+    except pdca_record.PdcaError as exc:
+        raise ApiError("invalid_request", exc.zh, exc.en, status=422) from None
+    ts = service.clock().isoformat(timespec="seconds")
+    with service.lock, service.store.transaction() as conn:
+        pdca_record.save(conn, dept or None, month, record, who.user or "", ts)
+        service.store.write_change(conn, ChangeRows(audit=[AuditRow(
+            ts=ts, user=who.user or "", device=who.device, action="pdca_saved", visit_id=None,
+            detail={"month": month, "dept": dept or "", "actions": len(record["do"]),
+                    "decision": record["act"]["decision"]})]))
+    return _pdca(request, month, dept)
+
+
 @router.get("/pdca", summary="The printable PDCA page", response_class=HTMLResponse)
 def pdca_page(request: Request, month: str = Query(pattern=r"^\d{4}-\d{2}$"), dept: str | None = None) -> Response:
     try:
@@ -179,33 +208,54 @@ def pdca_csv(request: Request, month: str = Query(pattern=r"^\d{4}-\d{2}$"), dep
 
 
 # ------------------------------------------------------------------------------------------------ what-if
-@router.post("/api/simulate", summary="What-if: replay a stored day through the real engine with changes")
+@router.get("/api/whatif/options", summary="What the what-if form offers: areas, rooms, caps, sessions")
+def whatif_options(request: Request, day: str | None = None, who: Principal = Depends(manager)) -> dict:
+    service = request.app.state.service
+    when = _day(day, service)
+    with service.store.read() as conn:
+        worked = {key for (key,) in conn.execute(
+            "SELECT key FROM rollup WHERE dim = 'room' AND day = ? AND measure = 'service' AND n > 0",
+            (when.isoformat(),))}
+    return {"day": when.isoformat(), **simulate.whatif_options(service.config, worked)}
+
+
+def _day(day: str | None, service: Any) -> date:
+    try:
+        return date.fromisoformat(day) if day else service.clock().date()
+    except ValueError:
+        raise ApiError("invalid_request", "日期格式不正确，请从日历中选择日期。", "Choose the day from the calendar.",
+                       status=422) from None
+
+
+@router.post("/api/simulate", summary="What-if: replay a stored day through the real engine with the form's choices")
 def simulate_day(request: Request, body: dict = Body(...), who: Principal = Depends(manager)) -> dict:
+    """The form's choices (``area``, ``room_cap``, ``open_rooms``, ``new_rooms``, ``am``, ``pm``: see
+    caller.simulate.from_choices); a choice not on the form's lists is refused with what to choose instead."""
     _refuse_cross_site(request)
     service = request.app.state.service
+    day = _day(body.get("day"), service)
     try:
-        day = date.fromisoformat(str(body.get("day") or service.clock().date().isoformat()))
-        changed = simulate.changed_config(service.config, [str(x) for x in body.get("set") or [] if str(x).strip()],
-                                          [str(x) for x in body.get("open_rooms") or [] if str(x).strip()])
-    except (ValueError, LookupError, TypeError, ConfigError) as exc:  # a bad day, path or value: the user's to fix
-        raise ApiError("invalid_request", f"模拟参数有误，请检查：{exc}", f"What-if parameters: {exc}", status=422) from None
+        changed, opened = simulate.from_choices(service.config, body)
+    except simulate.ChoiceError as exc:
+        raise ApiError("invalid_request", exc.zh, exc.en, status=422) from None
+    except (ValueError, ConfigError) as exc:  # the changed hospital does not hold together
+        raise ApiError("invalid_request", f"这样调整后配置不成立，请换一种选择：{exc}",
+                       f"These choices do not make a valid hospital: {exc}", status=422) from None
     with service.store.read() as conn:
-        arrivals, happened = simulate.stored_day(conn, day.isoformat())
+        arrivals, happened = simulate.stored_day(conn, day.isoformat(), service.config, area=body["area"])
     if not arrivals:
-        raise ApiError("not_found", f"{day} 没有就诊记录，请选择其他日期。", f"No visits stored for {day}.", status=404)
-    opened = [str(x) for x in body.get("open_rooms") or [] if str(x).strip()]
+        raise ApiError("not_found", f"{day} 该诊区没有就诊记录，请选择其他日期或诊区。",
+                       f"No visits stored for {day} in this area; choose another day or area.", status=404)
     rooms = happened.rooms or None  # the rooms that saw patients that day, and those the what-if opens
     rows = simulate.compare(happened, simulate.replay(service.config, day, arrivals, rooms=rooms),
                             simulate.replay(changed, day, arrivals, rooms=rooms and rooms + opened))
-    return {"day": day.isoformat(), "rows": rows}
+    return {"day": day.isoformat(), "rows": rows, "room_use": {"zh": ROOM_USE_ZH, "en": ROOM_USE_EN}}
 
 
 def _group_view(request: Request, level: str, key: str, first: date, last: date) -> dict:
     from caller import cockpit_group as group
 
     service = request.app.state.service
-    from caller.api.errors import ApiError
-    from common.refusal import not_found
 
     if getattr(request.app.state, "campus", None) is None:
         raise ApiError("not_found", "本院区不与其他院区共用数据库，没有集团视图。",

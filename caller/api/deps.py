@@ -46,7 +46,7 @@ def require(who: Principal, roles: set[str], area: str | None = None, *, user: b
     if user and who.role == "console" and not who.user:
         raise need_login()
     if area is not None and not who.may_see_area(area):
-        raise forbidden("其他诊区的操作", "actions in another area")
+        raise forbidden("操作其他诊区", "actions in another area")
 
 
 

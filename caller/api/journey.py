@@ -44,6 +44,14 @@ async def journey(visit_id: str, request: Request, who: Principal = Depends(prin
     return json_response(service.journey_status(visit_id))
 
 
+@router.get("/areas/{area_id}/steps", summary="The open steps of an area's service points, for its window staff")
+async def area_steps(area_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
+    """待配药, 配药中, 已配好, checked in or not, held by preparation: every open step of the area (staff of the area)."""
+    service = service_of(request)
+    require(who, STAFF, service.check_area(area_id), user=True)
+    return json_response(service.area_steps(area_id))
+
+
 @router.post("/visits/{visit_id}/pay", summary="The step's order was paid at a window (the step opens)")
 async def pay(visit_id: str, request: Request, who: Principal = Depends(principal)) -> Response:
     """Staff of the step's area, or of a cashier area (收费处 takes payment for every service)."""

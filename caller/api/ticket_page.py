@@ -5,7 +5,14 @@
 - ``GET /t/{token}/status``: the same status as JSON;
 - ``GET /t/{token}/events``: Server-Sent Events (``status`` when something the page shows changed, ``ping``
   heartbeats, ``expired`` at the end of the day); resumes with ``Last-Event-ID`` (or ``?last=``);
-- ``GET /t/assets/{name}``: the page's script, style sheet and chime (no patient data).
+- ``GET /t/assets/{name}``: the page's script, style sheet and chime (no patient data);
+- ``GET /t/{token}/leave``: what 我不排了 would do (the seat, the fee: the hospital's refund rule), told before the
+  patient confirms; ``POST /t/{token}/leave``: leave the queue (the seat and a held slot go back);
+- ``POST /t/{token}/on-my-way``: 我马上到, shown to the nurse beside the ticket;
+- ``GET /t/{token}/card.svg``: the medical card's QR code (the unguessable card code, records/cardcode.py).
+
+The two commands are the queue's (``leave_queue``, ``on_my_way`` in caller/commands.py), audited with the ticket
+page as who did it, and refused once the patient is called (409 with a message for the patient).
 
 A token that is malformed, guessed, or of another day answers 404 with the same page of advice.
 Nothing here needs or accepts a device token; the link itself is the key (caller/ticket_links.py).
@@ -16,10 +23,16 @@ import json
 from html import escape
 from pathlib import Path
 
+import qrcode
+import qrcode.image.svg
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
+from caller.auth import Principal
+from caller.phone_desk import PLAIN_TERMS
 from caller.ticket_feed import RETRY_MS, phone_status
+from common.wire import LeaveTerms
 
 router = APIRouter(tags=["ticket"])
 
@@ -164,3 +177,59 @@ async def ticket_events(token: str, request: Request) -> Response:
 
     headers = {**NO_STORE, "X-Accel-Buffering": "no", "Connection": "keep-alive", **_peer_origin(request)}
     return StreamingResponse(stream(), media_type="text/event-stream; charset=utf-8", headers=headers)
+
+
+# Who the audit names for what the patient did on their phone page: the ticket page (the visit is in the row).
+TICKET_PAGE = Principal(role="phone", device="ticket-page")
+
+
+def _json(data: dict, status: int = 200) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False), status_code=status, media_type="application/json",
+                    headers=NO_STORE)
+
+
+async def _terms(request: Request, visit_id: str) -> LeaveTerms:
+    desk = request.app.state.service.patient_desk
+    found = await run_in_threadpool(desk.leave_terms, visit_id) if desk is not None else None
+    return found or PLAIN_TERMS
+
+
+@router.get("/t/{token}/leave", summary="Phone ticket page: what 我不排了 would do (seat, fee, refund rule)")
+async def leave_terms(token: str, request: Request) -> Response:
+    visit_id = _visit_id(request, token)
+    if visit_id is None:
+        return _not_found()
+    return _json((await _terms(request, visit_id)).model_dump())
+
+
+@router.post("/t/{token}/leave", summary="Phone ticket page: 我不排了 (leave the queue; the seat goes back)")
+async def leave(token: str, request: Request) -> Response:
+    visit_id = _visit_id(request, token)
+    if visit_id is None:
+        return _not_found()
+    service = request.app.state.service
+    told = await _terms(request, visit_id)
+    await service.submit("leave_queue", TICKET_PAGE, visit_id=visit_id)  # refused once called: 409, nothing done
+    desk = service.patient_desk
+    done = await run_in_threadpool(desk.release, visit_id) if desk is not None else None
+    return _json({"state": "cancelled", "terms": (done or told).model_dump()})
+
+
+@router.post("/t/{token}/on-my-way", summary="Phone ticket page: 我马上到 (shown to the nurse beside the ticket)")
+async def on_my_way(token: str, request: Request) -> Response:
+    visit_id = _visit_id(request, token)
+    if visit_id is None:
+        return _not_found()
+    answer = await request.app.state.service.submit("on_my_way", TICKET_PAGE, visit_id=visit_id)
+    return _json({"state": answer["visit"]["state"], "on_way": True})
+
+
+@router.get("/t/{token}/card.svg", summary="Phone ticket page: the medical card's QR code (the card code)")
+async def card_qr(token: str, request: Request) -> Response:
+    visit_id = _visit_id(request, token)
+    desk = request.app.state.service.patient_desk
+    text = await run_in_threadpool(desk.card_qr, visit_id) if visit_id is not None and desk is not None else None
+    if not text:
+        return Response(status_code=404, headers=NO_STORE)
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    return Response(image.to_string(encoding="unicode"), media_type="image/svg+xml", headers=NO_STORE)

@@ -438,6 +438,42 @@ class QueueEngine(JourneySteps):
             tx.queue_changed(visit.area_id, "cancel", visit.id)
             return tx.change(visit)
 
+    def leave_queue(self, visit_id: str, *, actor: str, now: datetime) -> Change:
+        """我不排了, from the patient's phone page: the visit leaves for good, as a 弃号, until it is called."""
+        visit = self._visit(visit_id)
+        self._allow_patient(visit, "leave_queue")
+        with self._command(actor, now) as tx:
+            before = self._set_state(visit, S.cancelled, tx)
+            tx.record(visit, "leave_queue", before, {"room_id": visit.room_id})
+            tx.queue_changed(visit.area_id, "leave_queue", visit.id)
+            return tx.change(visit)
+
+    def on_my_way(self, visit_id: str, *, actor: str, now: datetime) -> Change:
+        """我马上到, from the patient's phone page: the nurse sees it beside the ticket. Its place does not change."""
+        visit = self._visit(visit_id)
+        self._allow_patient(visit, "on_my_way")
+        with self._command(actor, now) as tx:
+            tx.touch(visit)
+            visit.on_way_at = now
+            tx.record(visit, "on_my_way", visit.state.value)
+            tx.queue_changed(visit.area_id, "on_my_way", visit.id)
+            return tx.change(visit)
+
+    @staticmethod
+    def _allow_patient(visit: Visit, command: str) -> None:
+        """The patient's own commands stop once they are called: then the nurse decides, and the page says so."""
+        if visit.state in STATE_CHANGES[command].start:
+            return
+        if visit.state in (S.called, S.in_service):
+            raise RuleError("already_called", "您好，您的号已被呼叫，手机上不能再操作。请直接到诊室，或到分诊台找护士，谢谢。",
+                            "Your number has been called; the page can no longer change it. Please go to the room or "
+                            "ask the nurse at the triage desk.")
+        if visit.state == S.missed:
+            raise RuleError("already_called", "您好，您的号已过号，手机上不能再操作。请到分诊台找护士，谢谢。",
+                            "Your number was called and missed; please ask the nurse at the triage desk.")
+        raise RuleError("wrong_state", "您好，这张号票已结束或已取消，手机上不能再操作。如有疑问请到分诊台咨询，谢谢。",
+                        "This ticket is finished or cancelled; please ask at the triage desk.")
+
     def pause_room(self, room_id: str, return_at: str | None = None, *, actor: str, now: datetime) -> Change:
         """停诊: the room gets nobody; its room queue goes back to the area queue in its places.
 

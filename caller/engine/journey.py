@@ -54,6 +54,14 @@ class JourneySteps(EnginePlacement):
         """The visit of the same patient called or in service at another point now, if any."""
         return self._busy_elsewhere(self._visit(visit_id))
 
+    def area_steps(self, area_id: str) -> list[Visit]:
+        """Today's open steps (not done nor cancelled) at an area's service points, oldest first: what its window
+        staff work on, 待配药 and 配药中 included (those wait nowhere until 已配好)."""
+        found = [self._visits[vid] for vid in self._open
+                 if self._visits[vid].area_id == area_id and self._visits[vid].journey_id is not None
+                 and self._visits[vid].day == self._day]
+        return sorted(found, key=lambda v: (v.serial, v.id))
+
     def journey_of_ticket(self, ticket: str) -> Visit | None:
         """Today's clinic visit (journey) holding a ticket number, for a scanned slip or typed number."""
         for vid in self._open:

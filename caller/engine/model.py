@@ -72,6 +72,11 @@ STATE_CHANGES: dict[str, StateChange] = {
                             QUEUED, "转诊", "transfer"),
     "dispatch": StateChange(QUEUED, frozenset({_S.room_waiting}), "分诊", "dispatch"),
     "cancel": StateChange(_OPEN, frozenset({_S.cancelled}), "弃号", "cancel"),
+    # the patient's own phone page (caller/api/ticket_page.py): only while nobody has called them yet
+    "leave_queue": StateChange(frozenset({_S.registered, _S.waiting, _S.room_waiting}), frozenset({_S.cancelled}),
+                               "退出排队", "leave the queue"),
+    "on_my_way": StateChange(frozenset({_S.registered, _S.waiting, _S.room_waiting}),
+                             frozenset({_S.registered, _S.waiting, _S.room_waiting}), "告知马上到", "say on my way"),
     # journey steps (caller/engine/journey.py): a step is a visit at a service point (pharmacy window, lab draw
     # station, imaging room, cashier window) with the same states; these are the commands only steps have
     "pay_step": StateChange(frozenset({_S.registered}), frozenset({_S.registered, _S.waiting}), "缴费开单", "pay"),
@@ -157,10 +162,11 @@ class Visit:
     ready_at: datetime | None = None  # pharmacy: 已配好; lab: report ready
     prep: str = "{}"  # JSON: what the step needs before a call (fasting_hours, water_minutes, contrast)
     gates: str = "{}"  # JSON: what the patient has done of it (fasting_since, water_at, consent_at: ISO times)
+    on_way_at: datetime | None = None  # the patient said 我马上到 on the phone page (shown to the nurse)
 
     _DATETIMES: ClassVar[tuple[str, ...]] = (
         "registered_at", "checkin_at", "called_at", "started_at", "finished_at", "waiting_since", "paid_at",
-        "ready_at",
+        "ready_at", "on_way_at",
     )
 
     def to_row(self) -> dict[str, Any]:

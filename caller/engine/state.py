@@ -187,6 +187,12 @@ class EngineState:
         """"am" before the end of the morning session (schedule.am, default 12:00), else "pm"."""
         return "am" if now.time() < self._am_end else "pm"
 
+    def see_day(self, now: datetime) -> None:
+        """The clock passed midnight before any command of the new day: queries (snapshots, lists) read the new
+        day from now on, so no screen shows yesterday's called visits. Stored with the next command."""
+        if self._tx is None and (self._day is None or now.date() > self._day):
+            self._day = now.date()
+
     def _session_key(self, now: datetime) -> str:
         return f"{now.date().isoformat()}/{self._session_of(now)}"
 
@@ -202,6 +208,7 @@ class EngineState:
         self._now = now
         if self._day is None or now.date() > self._day:
             self._day = now.date()
+        if self._counters.get(DAY_COUNTER) != self._day.toordinal():  # also a day first seen by see_day
             tx.set_counter(DAY_COUNTER, self._day.toordinal())
         tx.set_counter(CLOCK_COUNTER, int((now - CLOCK_EPOCH).total_seconds()))
         try:

@@ -34,7 +34,7 @@ from caller.screens.media import MediaFile, MediaLibrary
 from caller.screens.pairing import Pairings
 from caller.store import AuditRow, ChangeRows
 from common.board import AreaBoard, DoctorCard
-from common.boardview import call_line, door_view, layout_view, wall_view
+from common.boardview import call_line, door_view, layout_view, verb_of, wall_view, window_view
 from common.device_settings import DOOR_PANEL
 from common.screen_layout import ScreenLayout
 from common.wire import PUBLIC, BroadcastData, CallData
@@ -61,7 +61,7 @@ class Page:
     device: str
     area: str
     room: str | None
-    kind: str  # wall | door
+    kind: str  # wall | door | window
     layout: ScreenLayout
     speak: bool
     title: str = ""
@@ -110,7 +110,9 @@ class AreaFeed:
     def __init__(self, hub: "ScreenHub", area: str):
         self.hub, self.area = hub, area
         doctors = hub.doctor_cards()
-        self.boards = {"area_screen": AreaBoard(area, recent_limit=11, target="area_screen", doctors=doctors),
+        ready_kind = hub.ready_kind(area)
+        self.boards = {"area_screen": AreaBoard(area, recent_limit=11, target="area_screen", doctors=doctors,
+                                                ready_kind=ready_kind),
                        "room_screen": AreaBoard(area, recent_limit=11, target="room_screen", doctors=doctors)}
         self.pages: set[Page] = set()
         self.task: asyncio.Task | None = None
@@ -188,7 +190,7 @@ class AreaFeed:
                     continue
                 key = (target, page.layout.show_names)
                 if key not in sent:
-                    text = _dumps({"type": "call", **call_line(line, page.layout.show_names),
+                    text = _dumps({"type": "call", **call_line(line, page.layout.show_names, self.hub.verb(self.area)),
                                    "clip": clip, "server_ms": time.time() * 1000})
                     sent[key] = (text, text_frame(text))
                 page.send(*sent[key])
@@ -212,9 +214,12 @@ class AreaFeed:
         if page.kind == "door":
             view = door_view(board, page.layout, page.room or "", room_name=page.title, subtitle=page.subtitle,
                              photo_url=self.hub.photo_url(board.rooms.get(page.room or "")))
+        elif page.kind == "window":
+            view = window_view(board, page.layout, title=page.title, verb=self.hub.verb(self.area),
+                               notices=self.hub.notices(self.area))
         else:
             view = wall_view(board, page.layout, title=page.title, notices=self.hub.notices(self.area),
-                             education=self.hub.education(self.area))
+                             education=self.hub.education(self.area), verb=self.hub.verb(self.area))
         text = _dumps({"type": "view", "view": view})
         if cache is not None:
             cache[key] = text
@@ -249,7 +254,8 @@ class AreaFeed:
             if page.kind == "door" and line.room_id != page.room:
                 continue
             clip = f"c{line.seq}" if self.hub.clips_made(f"c{line.seq}") else ""
-            out.append(_dumps({"type": "call", **call_line(line, page.layout.show_names), "clip": clip,
+            out.append(_dumps({"type": "call", **call_line(line, page.layout.show_names, self.hub.verb(self.area)),
+                               "clip": clip,
                                "replayed": True}))
         return out
 
@@ -363,6 +369,14 @@ class ScreenHub:
     def doctor_cards(self) -> dict[str, DoctorCard]:
         return {d.id: DoctorCard(d.name, d.title, d.photo, d.specialty) for d in self.service.config.doctors}
 
+    def ready_kind(self, area: str) -> str:
+        """What a window screen of the area lists as ready: a pharmacy its medicine, a lab its reports."""
+        services = {d.service for d in self.service.config.departments if d.area == area}
+        return "medicine" if "pharmacy" in services else "report" if "lab" in services else ""
+
+    def verb(self, area: str) -> str:
+        return verb_of(self.service.config.area(area).rules.call_template)
+
     def notices(self, area: str) -> list[str]:
         return list(self.service.config.area(area).notices)
 
@@ -391,7 +405,8 @@ class ScreenHub:
         config = self.service.config
         device = config.device(who.device)
         settings = device.settings.served()
-        kind = "door" if settings.get("kind") == "door" or (device.room and "kind" not in settings) else "wall"
+        kind = settings.get("kind") if settings.get("kind") in ("door", "window") else \
+            "door" if device.room and "kind" not in settings else "wall"
         layout = ScreenLayout.from_settings({"kind": kind, **(DOOR_PANEL if kind == "door" else {}), **settings})
         area = config.area(who.area or "")
         if kind == "door" and device.room:

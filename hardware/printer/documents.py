@@ -372,6 +372,89 @@ def render_registration_receipt(doc: RegistrationReceiptDoc, profile: PrinterPro
 
 
 @dataclass(frozen=True)
+class GuideStep:
+    """One step of the guide slip, in the slip's language (common.wire.StepStatus as the patient reads it)."""
+
+    title: str  # 取药 / 采血：血常规 / Blood draw: Complete blood count
+    place: str  # floor, building, room or window
+    text: str  # its state in one line: 药已配好，可到 3号窗口取药，前面 0 人
+    prepare: str = ""  # what to bring or do before (空腹 8 小时, 带上导诊单)
+    done: bool = False
+
+
+GUIDE_LABELS = {
+    "zh": {"title": "导诊单", "ticket": "排队号：", "name": "姓名：", "next": "当前：", "place": "地点：",
+           "prepare": "准备：", "done": "（已完成）", "scan": "扫码查看实时进度，采血、取药时请出示此码",
+           "printed": "打印时间：", "footer": ("请按顺序前往，留意各处叫号", "祝您早日康复")},
+    "en": {"title": "Guide slip", "ticket": "Number: ", "name": "Name: ", "next": "Now: ", "place": "Where: ",
+           "prepare": "Prepare: ", "done": " (done)", "scan": "Scan for live progress; show this code at the lab "
+           "and the pharmacy", "printed": "Printed: ", "footer": ("Go in this order and listen for your number",
+                                                                   "Get well soon")},
+}
+
+
+@dataclass(frozen=True)
+class GuideSlipDoc:
+    """导诊单, printed after payment: every step of the patient's journey (一票到底) in order, where it is, what to
+    prepare, places ahead; the ticket number the whole journey keeps and the code the lab and pharmacy scan. In the
+    language of the kiosk screen (``lang``); masked_name must already be masked."""
+
+    hospital: str
+    ticket_no: str
+    masked_name: str
+    next_text: str
+    steps: tuple[GuideStep, ...]
+    printed_at: datetime
+    code_url: str  # the ticket page link: the phone shows the journey live, the lab and pharmacy scan it
+    lang: Literal["zh", "en"] = "zh"
+
+    @classmethod
+    def from_journey(cls, journey: dict, *, hospital: str, code_url: str, printed_at: datetime,
+                     lang: Literal["zh", "en"] = "zh") -> "GuideSlipDoc":
+        """The slip of a journey as the service gives it (``common.wire.JourneyStatus``), in one language."""
+        en = lang == "en"
+
+        def pick(item: dict, key: str) -> str:
+            return (item.get(f"{key}_en") or "") if en else (item.get(key) or "")
+
+        steps = tuple(GuideStep(title=pick(s, "title"), place=pick(s, "place"), text=pick(s, "text"),
+                                prepare=pick(s, "prepare"), done=s["state"] in ("done", "cancelled"))
+                      for s in journey["steps"])
+        return cls(hospital=hospital, ticket_no=journey["ticket"], masked_name=journey["name"],
+                   next_text=pick(journey, "next_text"), steps=steps, printed_at=printed_at, code_url=code_url,
+                   lang=lang)
+
+
+def render_guide_slip(doc: GuideSlipDoc, profile: PrinterProfile) -> bytes:
+    """导诊单: the number large, the next move in bold, then each step (numbered) with where and what to prepare."""
+    label = GUIDE_LABELS[doc.lang]
+    w = SlipWriter(profile)
+    _header(w, doc.hospital, label["title"])
+    mult = ticket_number_size(doc.ticket_no, profile, largest=4)
+    w.text(doc.ticket_no, "center", mult, mult, bold=True)
+    if doc.masked_name:
+        w.labelled(label["name"], doc.masked_name)
+    w.rule()
+    w.labelled(label["next"], doc.next_text, bold=True)
+    w.rule()
+    for number, step in enumerate(doc.steps, 1):
+        w.text(f"{number}. {step.title}{label['done'] if step.done else ''}", bold=not step.done)
+        if step.place:
+            w.labelled(label["place"], step.place)
+        if not step.done:
+            w.text(step.text)
+            if step.prepare:
+                w.labelled(label["prepare"], step.prepare)
+        w.blank()
+    if doc.code_url:
+        w.qr(doc.code_url)
+        w.text(label["scan"], "center")
+    w.labelled(label["printed"], doc.printed_at.strftime(TIME_FORMAT))
+    _footer(w, label["footer"])
+    return w.finish()
+
+
+@dataclass(frozen=True)
 class _Samples:
     """Sample documents for the demo, the benchmark and the sample slips."""
 

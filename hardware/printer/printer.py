@@ -9,7 +9,16 @@ from common.printer_profiles import PrinterProfile
 from common.refusal import Refusal
 from hardware.health import DeviceHealth, Health
 
-from .documents import ReceiptDoc, ReportDoc, TicketDoc, render_receipt, render_report, render_ticket
+from .documents import (
+    GuideSlipDoc,
+    ReceiptDoc,
+    ReportDoc,
+    TicketDoc,
+    render_guide_slip,
+    render_receipt,
+    render_report,
+    render_ticket,
+)
 from .status import PrinterStatus
 from .transport import Transport
 
@@ -98,6 +107,9 @@ class Printer:
 
     def print_report(self, doc: ReportDoc) -> None:
         self.print_job(render_report(doc, self.profile))
+
+    def print_guide_slip(self, doc: GuideSlipDoc) -> None:
+        self.print_job(render_guide_slip(doc, self.profile))
 
     def close(self) -> None:
         self.transport.close()

@@ -312,9 +312,13 @@ class HisLink:
             await self.listener.start()
         if self.outbound is not None:
             self.outbound.sender.start()
+        if self.driver is not None:
+            self.driver.start()
         try:
             yield
         finally:
+            if self.driver is not None:
+                self.driver.stop()
             if self.outbound is not None:
                 self.outbound.sender.stop()
             if self.listener is not None:

@@ -63,7 +63,7 @@ def orm(charset: str, patient: str, placer: str) -> str:
 def rde(charset: str, patient: str, placer: str) -> str:
     return message(msh("RDE^O11^RDE_O11", charset), patient, "PV1|1|O",
                    f"ORC|NW|{placer}|||||||20261123082000||||||||NK",
-                   "RXE|^^^20261123|A001^阿莫西林胶囊^DRUG||||||||2|盒")
+                   "RXE|^^^20261123|AMOX^阿莫西林胶囊^DRUG||||||||2|盒")
 
 
 def oru(charset: str, patient: str, filler: str, status: str = "F", wbc: str = "11.2",

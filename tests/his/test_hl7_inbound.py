@@ -144,3 +144,35 @@ def test_mllp_send_from_the_command_line(hl7_live, tmp_path):
     assert done.returncode == 0 and [a[:2] for a in acks] == ["AA", "AA"], done.stderr
     row = hl7_live.records.db.one("SELECT name FROM rec_patients")
     assert row["name"] == "上官婉儿"
+
+
+def test_orders_open_steps_once_and_unknown_items_are_refused(hl7_live, provider):
+    """ORM^O01 on the patient's visit of today (no PV1-19: the visit of the ordering department), the same order
+    under a new MSH-10 opens nothing new, an item the catalog lacks is AE and keeps nothing, and an order of a
+    patient with no visit today is kept without a step."""
+    from his_helpers import journey, message, msh
+
+    port = port_of(hl7_live)
+    made = journey(hl7_live, provider, name="薛宝钗", seed=21)
+    wang = pid("HIS-8001", "薛宝钗", made["patient"]["id_number"], sex="F", birth="19700101")
+    exam = ("ORC|NW|EX-1|||||||20261123082000||||||||NK", "OBR|1|EX-1||ECG^常规心电图|||20261123082000||||||||||||||||||||||||||||||20261123100000")
+    for control in ("HIS-EX-1", "HIS-EX-1-AGAIN"):
+        code, reason = ack_of(send(port, message(msh("ORM^O01^ORM_O01", "utf-8", control), wang, "PV1|1|O", *exam),
+                                   "utf-8"))
+        assert code == "AA" and f"steps opened on visit {made['visit']}" in reason
+    admin = Api(hl7_live, "admin")
+    steps = admin.ok("GET", f"/visits/{made['visit']}/journey")["steps"]
+    assert [(s["kind"], s["stage"]) for s in steps] == [("clinic", ""), ("imaging", "unpaid")]
+
+    before = counts(hl7_live)
+    code, reason = ack_of(send(port, message(msh("RDE^O11^RDE_O11", "utf-8"), wang, "PV1|1|O",
+                                             "ORC|NW|RX-9|||||||20261123082000||||||||NK",
+                                             "RXE|^^^20261123|X999^不在目录的药^DRUG||||||||1|盒"), "utf-8"))
+    assert code == "AE" and "X999" in reason and "catalog" in reason
+    assert counts(hl7_live) == before
+
+    stranger = pid("HIS-8002", "贾探春", id_number("19880808"), sex="F")
+    code, reason = ack_of(send(port, orm("utf-8", stranger, "LAB-9"), "utf-8"))
+    assert code == "AA" and "no visit of the patient today" in reason
+    assert hl7_live.records.db.one("SELECT state FROM his_orders WHERE placer = 'LAB-9'")["state"] == "open"
+    admin.client.close()

@@ -67,3 +67,20 @@ def first_slot(api: Api, department: str = "NK", date: str | None = None, kind: 
             if slot["remaining"] > 0 and slot["start"] >= min_start:
                 return {**slot, "session": session}
     raise AssertionError("no free slot")
+
+
+def pay(kiosk, provider, patient_id: int, reg: dict) -> None:
+    """Pay a registration's bill at the kiosk through the payment simulator."""
+    order = kiosk.ok("POST", "/records/payments", {"patient_id": patient_id, "bill_ids": [reg["bill_id"]],
+                                                   "amount_fen": reg["fee_fen"]})
+    provider.patient_pays(order["payment"]["provider_order_id"])
+    kiosk.ok("POST", f"/records/payments/{order['order_id']}/confirm")
+
+
+def paid_registration(kiosk, provider, min_start: str) -> dict:
+    """A new patient's registration in the first free slot from ``min_start``, paid: final and in the queue."""
+    p = new_patient(kiosk)
+    slot = first_slot(kiosk, min_start=min_start)
+    reg = kiosk.ok("POST", "/records/registrations", {"patient_id": p["patient_id"], "slot_id": slot["slot_id"]})
+    pay(kiosk, provider, p["patient_id"], reg)
+    return kiosk.ok("GET", f"/records/registrations/{reg['registration_id']}")["registration"]

@@ -5,26 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from records_helpers import Api, first_slot, logged_in, new_patient
+from records_helpers import Api, logged_in, paid_registration
 
 from caller.testing import ManualClock
 from hardware.payment import Outcome, SimulatedProvider
 from records.testing import serve_records
-
-
-def pay(kiosk, provider, patient_id: int, reg: dict) -> None:
-    order = kiosk.ok("POST", "/records/payments", {"patient_id": patient_id, "bill_ids": [reg["bill_id"]],
-                                                   "amount_fen": reg["fee_fen"]})
-    provider.patient_pays(order["payment"]["provider_order_id"])
-    kiosk.ok("POST", f"/records/payments/{order['order_id']}/confirm")
-
-
-def paid_registration(kiosk, provider, min_start: str) -> dict:
-    p = new_patient(kiosk)
-    slot = first_slot(kiosk, min_start=min_start)
-    reg = kiosk.ok("POST", "/records/registrations", {"patient_id": p["patient_id"], "slot_id": slot["slot_id"]})
-    pay(kiosk, provider, p["patient_id"], reg)
-    return kiosk.ok("GET", f"/records/registrations/{reg['registration_id']}")["registration"]
 
 
 def test_a_called_number_cannot_be_cancelled_by_the_patient_but_the_desk_can(kiosk, provider, clock, live):

@@ -308,6 +308,9 @@ def test_a_nurse_pairs_the_tv_from_the_console_and_sees_its_health(browser, qtbo
 
 
 def test_midnight_clears_yesterdays_calls(browser, tmp_path):
+    """The service's clock crosses midnight with no command after it: the wall drops yesterday's called visit from
+    the call panel, the recent calls and its room, and the fresh snapshot it takes for the new day (the engine's)
+    does not bring it back."""
     clock = ManualClock(datetime(2026, 11, 23, 23, 58, 0))
     with run_service(hospital_file(tmp_path), tmp_path / "h.db", clock=clock) as url:
         console = nurse(url)
@@ -318,10 +321,20 @@ def test_midnight_clears_yesterdays_calls(browser, tmp_path):
         console.call_next("NK1")
         page.wait_for_function(f"document.getElementById('call-ticket').textContent === '{ticket}'")
         page.wait_for_function("window.__screen.state.current === null", timeout=20000)
+        assert "王*明" in page.inner_text(".room[data-room='NK1']")
         page.evaluate("window.__views = []; window.__screen.onView = function (v) { window.__views.push(v); };")
         clock.set(datetime(2026, 11, 24, 0, 0, 5))  # the service's tick rolls the board to the new day
-        page.wait_for_function("window.__views.some(function (v) { return v && v.kind === 'wall' && !v.newest; })",
-                               timeout=15000)
-        # yesterday's call is gone from the call panel and the recent calls, and is not announced again
-        assert page.evaluate("window.__screen.painted.length") == 1
+        # the last view the page got shows nothing of yesterday: no newest call, no recent call, an empty room
+        page.wait_for_function("(function () { var v = window.__views[window.__views.length - 1];"
+                               "return v && v.kind === 'wall' && !v.newest && !v.recent.length && "
+                               "JSON.stringify(v.rooms).indexOf('王*明') < 0; })()", timeout=15000)
+        # the engine's own snapshot is of the new day (what every screen subscribing now starts from)
+        snap = httpx.get(url + "/api/v1/areas/NK/queue", headers=ADMIN).json()
+        assert snap["day"] == "2026-11-24" and snap["called"] == []
+        assert all(not r["called"] for r in snap["rooms"])
+        # the resubscription for the new day has been made and has brought nothing of yesterday back
+        page.wait_for_function("window.__screen.state.view && !window.__screen.state.view.newest && "
+                               "document.getElementById('rooms').innerText.indexOf('王*明') < 0")
+        assert "王*明" not in page.inner_text("#screen")
+        assert page.evaluate("window.__screen.painted.length") == 1  # not announced again
         context.close()

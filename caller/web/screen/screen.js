@@ -71,9 +71,13 @@
     $("ticker").style.lineHeight = Math.round(f.next * 0.9 * 1.6) + "px";
     $("recent-title").style.fontSize = f.small + "px";
     $("room-page").style.fontSize = f.small + "px";
-    $("wall").hidden = state.kind !== "wall";
+    $("wall").hidden = state.kind !== "wall" && state.kind !== "window";
+    $("ready").hidden = state.kind !== "window";
+    stage.classList.toggle("window", state.kind === "window");
+    $("ready-caption").style.fontSize = f.row + "px";
+    $("ready-more").style.fontSize = f.small + "px";
     $("door").hidden = state.kind !== "door";
-    var zone = state.kind === "wall" && state.media === "zone";
+    var zone = state.kind !== "door" && state.media === "zone";
     $("zone").hidden = !zone;
     $("recent").hidden = zone;
     $("full").hidden = !(state.media === "full");
@@ -114,8 +118,56 @@
       lines.appendChild(d);
       fitChoices(d, c.line);
     });
-    drawRooms(v);
+    if (v.kind === "window") drawWindows(v); else drawRooms(v);
     setTicker(v.notices || []);
+  }
+
+  // a pharmacy's or lab's windows: each window's current call, then the ready list (as many as fit)
+  function drawWindows(v) {
+    var lay = state.layout, f = lay.fonts, host = $("room-rows");
+    host.innerHTML = "";
+    v.windows.forEach(function (w) {
+      var row = document.createElement("div");
+      row.className = "window-row";
+      row.dataset.room = w.id;
+      row.style.height = Math.round(f.row * 1.6) + "px";
+      var name = cell(row, "name", f.row);
+      var current = cell(row, "current" + (w.paused ? " paused" : (w.busy ? "" : " idle")), f.row);
+      host.appendChild(row);
+      fitChoices(name, [w.name]);
+      fitChoices(current, w.current);
+    });
+    $("room-page").textContent = "";
+    fitSize($("ready-caption"), v.ready_caption + (v.ready_total ? "（" + v.ready_total + " 人）" : ""), f.row);
+    var grid = $("ready-grid"), px = f.next;
+    grid.innerHTML = "";
+    var colWidth = Math.round(px * 7.5), cols = Math.max(1, Math.floor((grid.clientWidth + 24) / (colWidth + 24)));
+    grid.style.gridTemplateColumns = "repeat(" + cols + ", 1fr)";
+    var rowH = Math.round(px * 1.45) + 4;
+    var fit = cols * Math.max(1, Math.floor((grid.clientHeight + 4) / rowH));
+    var shown = v.ready.slice(0, fit);
+    if (!shown.length) {
+      var none = document.createElement("div");
+      none.className = "muted";
+      none.style.fontSize = px + "px";
+      none.style.background = "none";
+      none.textContent = "—";
+      grid.appendChild(none);
+    }
+    shown.forEach(function (r) {
+      var d = document.createElement("div");
+      d.style.fontSize = px + "px";
+      d.style.lineHeight = "1.45";
+      d.dataset.visit = r.visit_id;
+      var t = document.createElement("span");
+      t.className = "t";
+      t.textContent = r.ticket;
+      d.appendChild(t);
+      d.appendChild(document.createTextNode(r.name));
+      grid.appendChild(d);
+    });
+    var more = v.ready_total - shown.length;
+    $("ready-more").textContent = more > 0 ? "另有 " + more + " 位，请留意叫号" : "";
   }
 
   function rowsPerPage() {
@@ -290,7 +342,7 @@
     if (state.media === "full") {
       setTimeout(function () { if (!state.current) $("overlay").hidden = true; }, 200);
     }
-    if (state.view && state.view.kind === "wall") showCallPanel(state.view.newest, false);
+    if (state.view && state.view.kind !== "door") showCallPanel(state.view.newest, false);
   }
 
   // ------------------------------------------------------------------------------------------------ sound

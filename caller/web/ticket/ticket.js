@@ -13,6 +13,13 @@
       estimate: "预计等候约 {m} 分钟", estimate_range: "预计等候约 {a}-{b} 分钟", next: "马上就到您了，请留意叫号",
       go_to: "请到 {room} 就诊", go_to_no_room: "请尽快到诊室就诊", paused: "{room}暂停接诊，请留意叫号或咨询分诊台。",
       why: "排在这里的原因：{why}", unit: "号",
+      onway: "我马上到", leave: "我不排了", onway_note: "已告诉护士您马上到（{t}）",
+      onway_sent: "已告诉护士您马上到，请尽快到诊区候诊。", leave_title: "确定不排了吗？", leave_yes: "确认退出排队",
+      leave_no: "再想想", left: "您已退出排队。{terms}", busy: "请稍候…",
+      offline: "对不起，网络不通，操作没有完成。请稍后再试，或到分诊台咨询，谢谢。",
+      journey: "今天的就诊流程", prepare: "请准备：{p}", done_more: "诊室就诊已结束，请按下面的流程继续",
+      card_show: "出示就诊卡二维码", card_hide: "收起二维码",
+      card_hint: "在自助机扫描此码即可取号、缴费，无需再带身份证。请勿转发给他人。",
       states: {
         registered: "已挂号，请到诊区自助机或分诊台签到", waiting: "候诊中，请留意叫号",
         room_waiting: "已分配诊室，请在诊室门口候诊", called: "正在叫您的号，请尽快到诊室就诊", in_service: "就诊中",
@@ -31,6 +38,15 @@
       next: "You are next, please listen for your number", go_to: "Please go to {room}",
       go_to_no_room: "Please go to the consulting room now", paused: "{room} has paused; please listen for calls or ask at the triage desk.",
       why: "Why you are here in the queue: {why}", unit: "",
+      onway: "I'm on my way", leave: "Leave the queue", onway_note: "The nurse knows you are on your way ({t})",
+      onway_sent: "The nurse knows you are on your way; please come to the waiting area soon.",
+      leave_title: "Leave the queue?", leave_yes: "Yes, leave the queue", leave_no: "Keep my place",
+      left: "You have left the queue. {terms}", busy: "Please wait…",
+      offline: "Sorry, the network did not answer and nothing was done. Please try again, or ask at the triage desk.",
+      journey: "Today's steps", prepare: "To bring or prepare: {p}",
+      done_more: "The consultation is over; please go on with the steps below",
+      card_show: "Show my medical card QR code", card_hide: "Hide the QR code",
+      card_hint: "Scan this code at a kiosk to register or pay without your ID card. Do not share it.",
       states: {
         registered: "Registered: please check in at a kiosk or the triage desk", waiting: "Waiting: please listen for your number",
         room_waiting: "Assigned to a room: please wait at its door", called: "You are being called: please go to the room now",
@@ -79,6 +95,9 @@
 
   function pick(zh, en) { return lang === "en" && en ? en : zh; }
 
+  // a place in the page's one language: an English page never shows a Chinese location ("" when none in English)
+  function place(zh, en) { return lang === "en" ? (en || "") : (zh || ""); }
+
   function setText(id, text) { var el = $(id); if (el && el.textContent !== text) { el.textContent = text; } }
 
   function translateStatic() {
@@ -101,13 +120,14 @@
     setText("dept", pick(s.dept_name, s.dept_name_en) || "");
     var state = $("state");
     state.setAttribute("data-state", s.state);
-    setText("state", expired ? t("expired") : (TEXT[lang].states[s.state] || s.state));
+    var more = s.state === "done" && s.journey && openSteps(s.journey) > 0;
+    setText("state", expired ? t("expired") : more ? t("done_more") : (TEXT[lang].states[s.state] || s.state));
     var queued = !!QUEUED[s.state] && s.position;
     $("ahead-box").hidden = !queued;
     setText("ahead", queued ? String(s.ahead) : "-");
     setText("estimate", queued ? estimateText(s) : "");
     setText("room", pick(s.room_name, s.room_name_en) || t("unassigned"));
-    setText("location", s.location || pick(s.area_name, s.area_name_en) || "-");
+    setText("location", place(s.location, s.location_en) || pick(s.area_name, s.area_name_en) || "-");
     var why = $("why");
     var reason = pick(s.why_zh, s.why_en);
     why.hidden = !reason || !QUEUED[s.state];
@@ -115,8 +135,124 @@
     var paused = $("paused");
     paused.hidden = !(s.room_paused && QUEUED[s.state]);
     setText("paused", s.room_paused ? t("paused", { room: pick(s.room_name, s.room_name_en) || "" }) : "");
+    var mayAct = !!s.may_leave && !expired;
+    $("actions").hidden = !mayAct;
+    $("onway-note").hidden = !(s.on_way_at && mayAct);
+    setText("onway-note", s.on_way_at ? t("onway_note", { t: s.on_way_at }) : "");
+    if (!mayAct) { $("leave-sheet").hidden = true; }
+    renderJourney(s.journey);
     renderCalled(s);
   }
+
+  // ---- the whole journey (一票到底): every open step, where, what to prepare, places ahead -----------------
+  function renderJourney(j) {
+    var box = $("journey");
+    box.hidden = !j;
+    if (!j) { return; }
+    setText("journey-next", pick(j.next_text, j.next_text_en));
+    var list = $("journey-steps");
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    for (var i = 0; i < j.steps.length; i++) {
+      var step = j.steps[i];
+      var li = document.createElement("li");
+      li.className = "step " + step.state + (step.stage === "unpaid" ? " unpaid" : "");
+      li.setAttribute("data-kind", step.kind);
+      appendLine(li, "step-title", pick(step.title, step.title_en));
+      appendLine(li, "step-place", place(step.place, step.place_en));
+      appendLine(li, "step-text", pick(step.text, step.text_en));
+      var prep = pick(step.prepare, step.prepare_en);
+      if (prep && step.state !== "done" && step.state !== "cancelled") { appendLine(li, "step-prep", t("prepare", { p: prep })); }
+      list.appendChild(li);
+    }
+  }
+
+  function openSteps(j) {
+    var n = 0;
+    for (var i = 0; i < j.steps.length; i++) { if (j.steps[i].state !== "done" && j.steps[i].state !== "cancelled") { n += 1; } }
+    return n;
+  }
+
+  function appendLine(parent, cls, text) {
+    if (!text) { return; }
+    var p = document.createElement("p");
+    p.className = cls;
+    p.textContent = text;
+    parent.appendChild(p);
+  }
+
+  // ---- the page talks back: 我马上到 and 我不排了 (refused by the service once the patient is called) ---------
+  function request(method, path, done) {
+    var xhr = new XMLHttpRequest();
+    xhr.open(method, base + path, true);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.onload = function () {
+      var body = null;
+      try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+      done(xhr.status, body);
+    };
+    xhr.onerror = function () { done(0, null); };
+    xhr.send();
+  }
+
+  function say(text, bad) {
+    var msg = $("act-msg");
+    msg.className = bad ? "actmsg bad" : "actmsg";
+    msg.hidden = !text;
+    setText("act-msg", text || "");
+  }
+
+  function refusal(status, body) {
+    var err = body && body.error;
+    return err ? pick(err.message_zh, err.message_en) : t("offline");
+  }
+
+  function busy(button, on) { button.disabled = on; }
+
+  $("onway").addEventListener("click", function () {
+    var button = $("onway");
+    busy(button, true);
+    say(t("busy"), false);
+    request("POST", "/on-my-way", function (status, body) {
+      busy(button, false);
+      if (status === 200) { say(t("onway_sent"), false); page.onWay = (page.onWay || 0) + 1; }
+      else { say(refusal(status, body), true); }
+    });
+  });
+
+  $("leave").addEventListener("click", function () {
+    say(t("busy"), false);
+    request("GET", "/leave", function (status, body) {  // the refund rule first, then the patient decides
+      if (status !== 200 || !body) { say(refusal(status, body), true); return; }
+      say("", false);
+      setText("leave-terms", pick(body.text, body.text_en));
+      $("leave-sheet").hidden = false;
+    });
+  });
+
+  $("leave-no").addEventListener("click", function () { $("leave-sheet").hidden = true; });
+
+  $("leave-yes").addEventListener("click", function () {
+    var button = $("leave-yes");
+    busy(button, true);
+    request("POST", "/leave", function (status, body) {
+      busy(button, false);
+      $("leave-sheet").hidden = true;
+      if (status === 200 && body) {
+        say(t("left", { terms: pick(body.terms.text, body.terms.text_en) }), false);
+        page.left = true;
+      } else { say(refusal(status, body), true); }
+    });
+  });
+
+  // ---- the medical card's QR (only when the hospital keeps the patient's record here) --------------------
+  var cardImage = $("medcard-qr");
+  cardImage.onload = function () { $("medcard").hidden = false; };
+  cardImage.onerror = function () { $("medcard").hidden = true; };
+  $("medcard-show").addEventListener("click", function () {
+    var box = $("medcard-box");
+    box.hidden = !box.hidden;
+    setText("medcard-show", t(box.hidden ? "card_show" : "card_hide"));
+  });
 
   function estimateText(s) {
     if (!s.ahead) { return t("next"); }
@@ -133,7 +269,7 @@
     var room = pick(s.room_name, s.room_name_en);
     setText("called-ticket", s.ticket);
     setText("called-text", room ? t("go_to", { room: room }) : t("go_to_no_room"));
-    setText("called-where", s.room_location || s.location || "");
+    setText("called-where", place(s.room_location, s.room_location_en) || place(s.location, s.location_en));
     if ((s.call_count || 1) > alertedCalls) {
       alertedCalls = s.call_count || 1;
       overlay.hidden = false;
@@ -273,6 +409,7 @@
     render(page.status);
   });
 
+  cardImage.src = base + "/card.svg";
   var initial = JSON.parse($("initial").textContent);
   if (initial.state === "called") { alertedCalls = 0; }
   translateStatic();

@@ -6,7 +6,8 @@ Reads (`pull_*`, called by `records.his.backend.HisRecords` before the local ans
 | kiosk step | FHIR search | becomes |
 |---|---|---|
 | identify (ID card, typed number, medical card) | ``Patient?identifier=<system>|<number>`` | the patient's record here |
-| bills (缴费) | ``Invoice?subject=Patient/<id>&status=issued``, ``ServiceRequest`` / ``MedicationRequest?subject=..&status=active`` | bills, open orders |
+| bills (缴费) | ``Invoice?subject=Patient/<id>&status=issued``, ``ServiceRequest`` / ``MedicationRequest?subject=..&status=active`` | bills, open orders (and their journey steps) |
+| every ``orders_poll_seconds`` | ``ServiceRequest`` / ``MedicationRequest?status=active&_lastUpdated=ge<last seen>`` | the orders' journey steps on the patient's visit of today |
 | reports (报告打印) | ``DiagnosticReport?subject=Patient/<id>&_include=DiagnosticReport:result`` | reports (final ones released) |
 
 A read that fails (timeout, 5xx, refused connection) marks the link away and the kiosk goes on with what the service
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from caller.notify.model import DeliveryError, Outgoing
 from records.audit import Actor, actor_scope
 from records.errors import RecordsError
 from records.his import local as local_store
+from records.his import orders
 from records.his.fhir import resources
 from records.his.hl7v2.inbound import create_tables
 from records.ids import birth_date_from_id, check_id_number, gender_from_id
@@ -114,7 +117,11 @@ class FhirDriver:
         self.reads = httpx.Client(base_url=base, timeout=self.cfg.timeout_seconds, headers=headers)
         self.writes = httpx.Client(base_url=base, timeout=self.cfg.timeout_seconds, headers=headers)
         self.notifier = FhirNotifier(self.writes, on_result=self._exchanged)
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
         create_tables(records.db)
+        with records.db.transaction() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS his_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
     def close(self) -> None:
         self.reads.close()
@@ -254,17 +261,163 @@ class FhirDriver:
                                                            patient_id=patient_id, kind="visit", title=title, items=items))
                 local_store.map_id(conn, "bill", invoice["id"], bill["bill_id"])
         if orders:
+            self.take_orders(orders)
+
+    # -------------------------------------------------------------------------------------- orders
+    def poll_orders(self) -> int:
+        """The HIS's orders changed since the last look (``_lastUpdated``), for every patient: each is kept and
+        opens its steps on the patient's visit of today (records.his.orders). The number of orders seen."""
+        with self.records.db.reading() as rc:
+            row = rc.execute("SELECT value FROM his_meta WHERE key = 'orders_since'").fetchone()
+        since = row[0] if row else None
+        started = self.service.clock()
+        found: list[dict[str, Any]] = []
+        for kind in ("ServiceRequest", "MedicationRequest"):
+            params = {"status": "active", "_count": "1000", "_sort": "_lastUpdated"}
+            if since:
+                params["_lastUpdated"] = f"ge{since}"
+            found += self._search(kind, **params)
+        self.take_orders(found)
+        newest = max((r.get("meta", {}).get("lastUpdated", "") for r in found), default="") or since
+        if newest and newest != since:
             with self.records.db.transaction() as conn:
-                for order in orders:
-                    kind = "drug" if order["resourceType"] == "MedicationRequest" else "exam"
-                    code = order.get("medicationCodeableConcept") or order.get("code") or {}
-                    name = code.get("text") or next((c.get("display") for c in code.get("coding", [])), None) or kind
-                    conn.execute(
-                        "INSERT INTO his_orders (patient_id, placer, filler, kind, code, name, state, received_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, 'open', ?) ON CONFLICT (placer) DO NOTHING",
-                        (patient_id, f"{order['resourceType']}/{order['id']}", order["id"], kind,
-                         next((c.get("code") for c in code.get("coding", [])), None), name,
-                         self.service.clock().replace(microsecond=0).isoformat()))
+                conn.execute("INSERT INTO his_meta (key, value) VALUES ('orders_since', ?) ON CONFLICT (key) "
+                             "DO UPDATE SET value = excluded.value", (newest,))
+        log.debug("polled %d orders from the HIS in %.0f ms", len(found),
+                  (self.service.clock() - started).total_seconds() * 1000)
+        return len(found)
+
+    def _order_of(self, resource: dict[str, Any]) -> orders.HisOrder | None:
+        """A ServiceRequest / MedicationRequest as an order the queue can open (None: no catalog code in it)."""
+        drug = resource["resourceType"] == "MedicationRequest"
+        concept = resource.get("medicationCodeableConcept") if drug else resource.get("code")
+        codes = [c.get("code") for c in (concept or {}).get("coding", []) if c.get("code")]
+        kinds = ["drug"] if drug else ["lab", "imaging"]
+        catalog = getattr(self.service.config, "catalog", None)
+        for code in codes:
+            kind = next((k for k in kinds if catalog is not None and catalog.find(k, code) is not None), None)
+            if kind is None:
+                continue
+            amount = ((resource.get("dispenseRequest") or {}).get("quantity") if drug
+                      else resource.get("quantityQuantity")) or {}
+            slot = None
+            when = resource.get("occurrenceDateTime")
+            if when and not drug:
+                moment = _when(when, self.service.clock())
+                if moment.date() == self.service.clock().date():
+                    slot = moment.time().replace(second=0, microsecond=0)
+            order = orders.HisOrder(f"{resource['resourceType']}:{resource['id']}", kind, code,
+                                    min(99, max(1, int(float(amount.get("value") or 1)))), slot_start=slot)
+            try:
+                orders.check(self.service.config, order)
+            except orders.UnknownItem as exc:
+                log.warning("the HIS's %s/%s cannot open a step: %s", resource["resourceType"], resource["id"], exc)
+                return None
+            return order
+        return None
+
+    def _visit_named(self, resource: dict[str, Any]) -> str | None:
+        """Our visit number of the order's Encounter (one we wrote: ``visit-<visit>``), if it names one."""
+        ref = resource.get("encounter") or {}
+        identifier = ref.get("identifier") or {}
+        if not identifier and str(ref.get("reference", "")).startswith("Encounter/"):
+            try:
+                answer = self.reads.get(ref["reference"])
+            except httpx.HTTPError:
+                return None
+            if answer.status_code != 200:
+                return None
+            identifier = next((i for i in answer.json().get("identifier", [])
+                               if i.get("system") == self.cfg.record_system), {})
+        value = str(identifier.get("value", ""))
+        return value.removeprefix("visit-") if value.startswith("visit-") else None
+
+    def _local_patients(self, found: list[dict[str, Any]]) -> dict[str, int]:
+        """The HIS's Patient ids of these orders -> our patients: mapped already, or read once and found by our
+        record number (a Patient we wrote: ``patient-<n>``) or the resident ID number, then mapped."""
+        out: dict[str, int] = {}
+        for his in {str((r.get("subject") or {}).get("reference", "")).removeprefix("Patient/") for r in found}:
+            if not his or "/" in his:
+                continue
+            with self.records.db.reading() as rc:
+                local = local_store.mapped(rc, "patient", his)
+            if local is None:
+                answer = self.reads.get(f"Patient/{his}")
+                if answer.status_code != 200:
+                    continue
+                ids = {i.get("system"): str(i.get("value", "")) for i in answer.json().get("identifier", [])}
+                ours = ids.get(self.cfg.record_system, "")
+                with self.records.db.transaction() as conn:
+                    if ours.startswith("patient-") and ours[8:].isdigit() and conn.execute(
+                            "SELECT 1 FROM rec_patients WHERE id = ?", (int(ours[8:]),)).fetchone() is not None:
+                        local = int(ours[8:])
+                    else:
+                        local = local_store.find_patient(conn, None, ids.get(self.cfg.id_number_system),
+                                                         ids.get(self.cfg.medical_card_system))
+                    if local is not None:
+                        local_store.map_id(conn, "patient", his, local)
+            if local is not None:
+                out[his] = local
+        return out
+
+    def take_orders(self, found: list[dict[str, Any]]) -> None:
+        """Keep the HIS's orders (``his_orders``) and open the steps of the new ones on each patient's visit."""
+        now = self.service.clock()
+        try:
+            patients = self._local_patients(found)
+        except httpx.HTTPError as exc:
+            raise HisUnavailable(f"FHIR server not reachable: {type(exc).__name__}") from None
+        work = []
+        with self.records.db.transaction() as conn:
+            for resource in found:
+                subject = str((resource.get("subject") or {}).get("reference", ""))
+                patient = patients.get(subject.removeprefix("Patient/"))
+                if patient is None:
+                    continue  # a patient who has not been here: nothing to open
+                drug = resource["resourceType"] == "MedicationRequest"
+                concept = (resource.get("medicationCodeableConcept") if drug else resource.get("code")) or {}
+                name = concept.get("text") or next((c.get("display") for c in concept.get("coding", [])), None) \
+                    or ("drug" if drug else "exam")
+                order = self._order_of(resource)
+                placer = f"{resource['resourceType']}:{resource['id']}"
+                conn.execute(
+                    "INSERT INTO his_orders (patient_id, placer, filler, kind, code, name, state, received_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, 'open', ?) ON CONFLICT (placer) DO NOTHING",
+                    (patient, placer, resource["id"], "drug" if drug else (order.kind if order else "exam"),
+                     next((c.get("code") for c in concept.get("coding", [])), None), name,
+                     now.replace(microsecond=0).isoformat()))
+                if order is None or conn.execute("SELECT 1 FROM his_order_steps WHERE placer = ?",
+                                                 (placer,)).fetchone() is not None:
+                    continue
+                visit = orders.today_visit(conn, patient, now.date().isoformat(), visit=self._visit_named(resource))
+                if visit is not None:
+                    work.append((visit, order))
+        by_visit: dict[str, list[orders.HisOrder]] = {}
+        for visit, order in work:
+            by_visit.setdefault(visit, []).append(order)
+        for visit, opened in by_visit.items():
+            orders.opener(self.records, visit, opened, self.service.clock)()
+
+    # -------------------------------------------------------------------------------------- polling
+    def start(self) -> None:
+        """Look for the HIS's new orders every ``orders_poll_seconds`` (0: only when the kiosk reads the bills)."""
+        every = self.cfg.orders_poll_seconds
+        if not every or self._poller is not None:
+            return
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.wait(every):
+                self.pulled("orders", self.poll_orders)
+
+        self._poller = threading.Thread(target=loop, name="his-orders", daemon=True)
+        self._poller.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join(timeout=10)
+            self._poller = None
 
     def pull_reports(self, patient_id: int) -> None:
         his = self._his_patient(patient_id)

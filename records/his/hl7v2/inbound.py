@@ -11,7 +11,7 @@ for today's appointment, a cancelled visit) runs after the commit and is itself 
 | SIU^S12 | books the appointment (a final registration the kiosk checks in) |
 | SIU^S13, SIU^S14 | moves or changes it |
 | SIU^S15 | cancels it; without a PID segment: 停诊 of the doctor's session (AIP, AIS) |
-| ORM^O01, RDE^O11 | keeps the order (ORC/OBR, ORC/RXE) as an open order of the patient |
+| ORM^O01, RDE^O11 | keeps the order (ORC/OBR, ORC/RXE) and opens its journey step on the patient's visit today |
 | ORU^R01 | stores the results (OBR/OBX) as a report; final (F) or corrected (C) results are released to print |
 | DFT^P03 | the charges (FT1) become one bill the patient can pay at the kiosk |
 
@@ -31,6 +31,7 @@ import hl7
 from records.audit import Actor, actor_scope
 from records.errors import RecordsError
 from records.his import local as local_store
+from records.his import orders
 from records.his.hl7v2 import codec
 from records.his.hl7v2.codec import Hl7Reject, components, repeats, seg_field, segments
 from records.ids import birth_date_from_id, check_id_number, gender_from_id
@@ -62,6 +63,15 @@ def create_tables(db: Any) -> None:
     with db.transaction() as conn:
         for statement in SCHEMA:
             conn.execute(statement)
+        orders.create_tables(conn)
+
+
+def _count(text: str) -> int:
+    """RXE-10 (dispense amount) as the number of packs, 1 to 99."""
+    try:
+        return min(99, max(1, int(Decimal(text or "1"))))
+    except InvalidOperation:
+        raise Hl7Reject("AE", f"RXE-10 amount {text!r} is not a number", "102") from None
 
 
 @dataclass
@@ -397,10 +407,15 @@ class Inbound:
 
     # ------------------------------------------------------------------------------------------ orders
     def _order(self, conn: Any, message: hl7.Message) -> Applied:
+        """ORM^O01 / RDE^O11: the orders are kept, and open the journey's steps on the patient's visit of today
+        (records.his.orders says which visit)."""
         patient = self.patient(conn, message)
         kind, _ = codec.message_type(message)
         details = segments(message, "RXE") if kind == "RDE" else segments(message, "OBR")
         stored = 0
+        opening: list[orders.HisOrder] = []
+        departments: list[str] = []
+        today = self.clock().date()
         for n, orc in enumerate(segments(message, "ORC")):
             control = seg_field(orc, 1).upper() or "NW"
             placer = seg_field(orc, 2) or seg_field(orc, 3)
@@ -411,17 +426,31 @@ class Inbound:
                 conn.execute("UPDATE his_orders SET state = 'cancelled' WHERE placer = ?", (placer,))
                 stored += 1
                 continue
+            slot = None
             if kind == "RDE":
                 code = seg_field(detail, 2, 1, 1) if detail else ""
                 name = seg_field(detail, 2, 1, 2) if detail else ""
                 quantity = f"{seg_field(detail, 10)}{seg_field(detail, 11, 1, 2) or seg_field(detail, 11)}" if detail else ""
-                order_kind = "drug"
+                order_kind = step_kind = "drug"
+                count = _count(seg_field(detail, 10) if detail else "")
             else:
                 code = seg_field(detail, 4, 1, 1) if detail else ""
                 name = seg_field(detail, 4, 1, 2) if detail else ""
                 quantity = ""
                 section = (seg_field(detail, 24) if detail else "").upper()
                 order_kind = "lab" if section in ("LAB", "HM", "CH", "MB", "SR") else "exam"
+                step_kind = orders.kind_of(self.records.core.config, code, "lab" if order_kind == "lab" else "imaging")
+                count = 1
+                booked = codec.parse_ts(seg_field(detail, 36)) if detail else None  # OBR-36 scheduled date/time
+                if booked is not None and booked.date() == today:
+                    slot = booked.time().replace(second=0, microsecond=0)
+            if not code:
+                raise Hl7Reject("AE", f"order {placer} names no item ({'RXE-2' if kind == 'RDE' else 'OBR-4'})", "101")
+            wanted = orders.HisOrder(placer, step_kind, code, count, slot_start=slot)
+            try:
+                orders.check(self.records.core.config, wanted)
+            except orders.UnknownItem as exc:
+                raise Hl7Reject("AE", f"order {placer}: {exc}", "103") from None
             department = seg_field(orc, 17) or None
             conn.execute(
                 "INSERT INTO his_orders (patient_id, placer, filler, kind, code, name, department_id, quantity, state, "
@@ -429,11 +458,23 @@ class Inbound:
                 "filler = excluded.filler, code = excluded.code, name = excluded.name, state = 'open'",
                 (patient, placer, seg_field(orc, 3) or None, order_kind, code or None, name or code or placer,
                  department, quantity or None, _iso(self.clock())))
+            opening.append(wanted)
+            departments += [department] if department else []
             stored += 1
         if not stored:
             raise Hl7Reject("AE", "the order message has no ORC segment", "100")
         self.records.core.audit(conn, "orders_received", patient_id=patient, source="his", count=stored)
-        return Applied(f"{stored} order(s) of patient {patient} kept", patient)
+        if not opening:
+            return Applied(f"{stored} order(s) of patient {patient} kept", patient)
+        pv1 = segments(message, "PV1")
+        number = seg_field(pv1[0], 19) if pv1 else ""  # PV1-19: our visit number, or the HIS's appointment
+        visit = orders.today_visit(conn, patient, today.isoformat(), visit=number or None, appointment=number or None,
+                                   department=departments[0] if departments else None)
+        if visit is None:
+            return Applied(f"{stored} order(s) of patient {patient} kept; no visit of the patient today, "
+                           "no step opened", patient)
+        return Applied(f"{stored} order(s) of patient {patient} kept; steps opened on visit {visit}", patient,
+                       [orders.opener(self.records, visit, opening, self.clock)])
 
     # ------------------------------------------------------------------------------------------ results
     def _results(self, conn: Any, message: hl7.Message) -> Applied:

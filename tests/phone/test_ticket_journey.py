@@ -1,0 +1,100 @@
+"""The whole journey on the phone page (一票到底): after the consulting room the page lists every step, where it is,
+what to prepare and the places ahead, live as the pharmacy and the lab work; in English it shows no Chinese place."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
+from client.http import CallerClient
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def staff(url: str, token: str, user: str) -> CallerClient:
+    client = CallerClient(url, DEMO_TOKENS[token])
+    client.login(user, DEMO_PASSWORD)
+    return client
+
+
+def seen_with_orders(kiosk, doctor, name: str, orders: list[dict]) -> tuple[dict, list[str]]:
+    """A walk-in called, seen and given orders (paid) by the doctor: (visit, the step ids)."""
+    visit = kiosk.register("NK", name=name)["visit"]
+    kiosk.check_in(visit["visit_id"])
+    called = next(c for c in (doctor.call_next(room)["visit"] for room in ("NK1", "NK2", "NK3", "NK4")) if c)
+    assert called["visit_id"] == visit["visit_id"]
+    doctor.start(visit["visit_id"])
+    steps = [doctor.orders(visit["visit_id"], [order])["visit"]["visit_id"] for order in orders]
+    doctor.finish(visit["visit_id"])
+    return visit, steps
+
+
+def test_phone_shows_every_step_live_with_where_and_places_ahead(live, kiosk, phone, tmp_path):
+    doctor = staff(live, "console_nk", "zhangys")
+    pharmacist = staff(live, "console_yf", "yaoshi-chen")
+    lab = staff(live, "console_jy", "caixue-wu")
+    blood = {"kind": "lab", "paid": True, "items": [{"code": "CBC"}]}
+    for name in ("李四", "赵六"):  # two patients checked in at the lab before ours
+        other, (other_lab,) = seen_with_orders(kiosk, doctor, name, [blood])
+        lab.check_in_code("JY", other["ticket"])
+    mine, (medicine, draw) = seen_with_orders(kiosk, doctor, "王小明", [
+        {"kind": "drug", "paid": True, "items": [{"code": "AMOX"}]}, blood])
+    lab.check_in_code("JY", mine["ticket"])
+    token = doctor.visit_status(mine["visit_id"])["ticket_token"]
+
+    page = phone()
+    page.goto(f"{live}/t/{token}")
+    journey = page.locator("#journey")
+    expect(journey).to_be_visible()
+    expect(page.locator("#journey-steps li")).to_have_count(3)  # the consultation, the pharmacy, the lab
+    expect(page.locator("#state")).to_have_text("诊室就诊已结束，请按下面的流程继续")
+    expect(page.locator("#journey-steps li").nth(1)).to_contain_text("药房正在配药")
+    lab_step = page.locator("#journey-steps li").nth(2)
+    expect(lab_step).to_contain_text("采血：血常规")
+    expect(lab_step).to_contain_text("前面 2 人")
+    expect(lab_step).to_contain_text("检验科")  # where it is: floor and place from the hospital file
+
+    pharmacist.dispense(medicine)
+    pharmacist.ready(medicine, room="YF3")  # live: the pharmacy's event reaches the clinic visit's page
+    nxt = page.locator("#journey-next")
+    expect(nxt).to_contain_text("药已配好，可到 3号窗口取药，前面 0 人；下一步：")
+    expect(nxt).to_contain_text("采血：血常规，前面 2 人")
+    expect(page.locator("#journey-steps li").nth(1)).to_contain_text("取药时请出示导诊单或就诊码")  # what to bring
+    assert "王小明" not in page.content() and "王*明" in page.locator("#name").inner_text()
+    page.screenshot(path=str(tmp_path / "phone-journey-zh.png"), full_page=True)
+
+    page.locator("#lang").click()  # one language per page: no Chinese place in English
+    expect(nxt).to_contain_text("Medicine ready at Window 3; 0 ahead; next: Blood draw")
+    assert not HAN.search(page.locator("#journey").inner_text()), page.locator("#journey").inner_text()
+    assert not HAN.search(page.locator("#location").inner_text())
+    page.screenshot(path=str(tmp_path / "phone-journey-en.png"), full_page=True)
+    page.locator("#lang").click()
+
+    for _ in range(3):  # the lab draws the two ahead, then ours; the report comes later
+        drawn = lab.call_next("JY1")["visit"]["visit_id"]
+        lab.start(drawn)
+        lab.finish(drawn)
+    lab.report_ready(draw)
+    expect(page.locator("#journey-steps li").nth(2)).to_contain_text("检验报告已出")
+    assert pharmacist.call_next("YF3")["visit"]["visit_id"] == medicine
+    pharmacist.collect(medicine, mine["ticket"])
+    expect(nxt).to_have_text("今天的就诊已全部完成，祝您健康")
+    expect(page.locator("#state")).to_have_text("就诊已结束，祝您健康")
+    for client in (doctor, pharmacist, lab):
+        client.close()
+
+
+def test_a_visit_without_orders_shows_no_journey_and_english_places(live, kiosk, nurse, phone):
+    visit = kiosk.register("NK", name="王小明")["visit"]
+    kiosk.check_in(visit["visit_id"])
+    nurse.call_next("NK3")
+    page = phone()
+    page.goto(f"{live}/t/{nurse.visit_status(visit['visit_id'])['ticket_token']}")
+    expect(page.locator("#called")).to_be_visible()
+    expect(page.locator("#called-where")).to_have_text("2 层东侧 203")
+    expect(page.locator("#journey")).to_be_hidden()
+    page.locator("#called-ok").click()
+    page.locator("#lang").click()
+    expect(page.locator("#location")).to_have_text("Floor 2 East, Room 203")
+    expect(page.locator("#room")).to_have_text("Room 3")
