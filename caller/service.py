@@ -135,6 +135,7 @@ class CallerService:
         state = self.store.load(since_day=since)
         # the visit rows as stored, by id: the cockpit's rollups take a visit's previous facts from here
         self._stored_visits = {v["id"]: v for v in state.visits if "id" in v}
+        self._stored_since = since  # every stored visit of this day on is in _stored_visits
         self._stored_rooms = {r["room_id"]: r for r in state.rooms if "room_id" in r}
         self._version = getattr(self, "_version", 0) + 1  # what was computed from the engine before is stale
         self._whys: dict[str, tuple[tuple[int, int], dict[str, tuple[str, str]]]] = {}  # area -> (version, texts)
@@ -323,7 +324,7 @@ class CallerService:
                     with self.store.transaction() as conn, self.store.pipeline():
                         for item in pending:
                             try:
-                                staged.append((item, self._stage(conn, item, deltas)))
+                                staged.append((item, item.context.run(self._stage, conn, item, deltas)))
                             except _Refused as refused:
                                 item.error = refused.error
                             except BaseException:
@@ -353,6 +354,7 @@ class CallerService:
         """Keep the stored-row copies of today's and yesterday's visits only (the engine's days)."""
         since = (self.clock().date() - timedelta(days=1)).isoformat()
         self._stored_visits = {vid: row for vid, row in self._stored_visits.items() if str(row.get("day", "")) >= since}
+        self._stored_since = since
 
     def _recover(self) -> None:
         try:
@@ -382,7 +384,8 @@ class CallerService:
         # any other visit answers what a wall screen shows
         audience = "staff" if command == "register" and not who.public else who.audience
         response = views.command_response(self, command, change, audience)
-        rollups.apply_visits(conn, rows.visits, self._visit_extras(command, who, change), self._stored_visits, deltas)
+        rollups.apply_visits(conn, rows.visits, self._visit_extras(command, who, change), self._stored_visits, deltas,
+                             self._stored_since)
         answered = self._cockpit_facts(conn, rows, command, who, change, now)
         events = self.store.write_change(conn, rows)
         if messages:
@@ -454,10 +457,10 @@ class CallerService:
         extras = self._registration_channel(command, who, change) or {}
         visit = change.result
         if command in ("register", "check_in") and visit is not None and visit.state.value in ("waiting", "room_waiting"):
-            shown = self.estimate(visit.id)
+            ahead, minutes = self.engine.position(visit.id)  # once: it walks the area's queue
+            shown = self.estimate(visit.id, ahead)
             extras.setdefault(visit.id, {})["estimate"] = {
-                "minutes": shown.minutes, "min": shown.low, "max": shown.high,
-                "old": self.engine.position(visit.id)[1]}
+                "minutes": shown.minutes, "min": shown.low, "max": shown.high, "old": minutes}
         return extras or None
 
     def _registration_channel(self, command: str, who: Principal, change: Change) -> dict[str, dict] | None:
@@ -697,11 +700,13 @@ class CallerService:
         with self.lock:
             return self.ticket_links.visit_id(token, self.engine.visits, self.today())
 
-    def estimate(self, visit_id: str, ahead: int | None = None) -> Estimate:
-        """The waiting-time estimate of a queued visit, with its range (cockpit/estimate.py); ``ahead`` when known."""
+    def estimate(self, visit_id: str, ahead: int | None = None, rooms: int | None = None) -> Estimate:
+        """The waiting-time estimate of a queued visit, with its range (cockpit/estimate.py); ``ahead`` and the
+        ``rooms`` that may serve it when known."""
         now = self.clock()
         opens = datetime.combine(now.date(), self.config.schedule.session_span("am")[0])
-        return estimate(*self.engine.estimate_inputs(visit_id, ahead), opens_in=(opens - now).total_seconds() / 60)
+        return estimate(*self.engine.estimate_inputs(visit_id, ahead, rooms),
+                        opens_in=(opens - now).total_seconds() / 60)
 
     def hospital_public(self) -> dict:
         return hospital_public(self.config)

@@ -79,15 +79,16 @@ def room_snapshot(service: "CallerService", room_id: str, public: bool) -> dict:
 
 
 def visit_status(service: "CallerService", visit: Visit, now: datetime,
-                 place: tuple[int, float] | None = None, why: bool = True) -> dict:
+                 place: tuple[int, float] | None = None, why: bool = True, rooms: int | None = None) -> dict:
     """Where a patient is: position, visits ahead, estimate, room, state (for the kiosk and the ticket QR).
 
     ``place``: (ahead, minutes) when the caller already has it (``engine.positions`` of the area); ``why``: False
-    leaves out the "why here" text (the caller has it already)."""
+    leaves out the "why here" text (the caller has it already); ``rooms``: the rooms that may serve it, when the
+    caller has them (``engine.serving_rooms`` of the area)."""
     ahead = place[0] if place is not None else service.engine.position(visit.id)[0]
     out = summary(service, visit, public=True)
     queued = visit.state in (VisitState.waiting, VisitState.room_waiting, VisitState.registered)
-    shown = service.estimate(visit.id, ahead if place is not None else None)
+    shown = service.estimate(visit.id, ahead if place is not None else None, rooms if place is not None else None)
     out.update({"ahead": ahead if queued else 0, "position": ahead + 1 if queued else None,
                 "estimate_minutes": shown.minutes if queued else 0,
                 "estimate_min": shown.low if queued else 0, "estimate_max": shown.high if queued else 0,

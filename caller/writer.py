@@ -13,6 +13,7 @@ back to the loop in one call, and the batch's events are sent right after them (
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import threading
 import time
@@ -28,7 +29,7 @@ class Queued:
     """One command waiting for the writer: what to run, and where its answer goes."""
 
     __slots__ = ("command", "who", "key", "body_hash", "extra_writes", "args", "future", "result", "error",
-                 "started", "done")
+                 "started", "done", "context")
 
     def __init__(self, command: str, who: Any, key: str | None, body_hash: str, extra_writes: Any, args: dict,
                  future: asyncio.Future | None = None, started: float = 0.0):
@@ -37,6 +38,8 @@ class Queued:
         self.result: dict | None = None
         self.error: BaseException | None = None
         self.done: threading.Event | None = None  # set once answered, for a caller waiting on a thread (no loop)
+        # the submitter's context variables (who is asking, for a plug-in's audit): the command runs in them
+        self.context = contextvars.copy_context()
 
 
 class CommandWriter:
