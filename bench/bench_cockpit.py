@@ -181,3 +181,117 @@ def _p(values: list[float], q: float) -> float | None:
 
 
 BENCHES["cockpit_browsing"] = cockpit_browsing
+
+
+# ------------------------------------------------------------------------------------------------ cockpit_year
+YEAR_VISITS_PER_DAY = 400  # synthetic visits a day whose facts fill the rollups (every dimension and bucket used)
+YEAR_VIEWS = 3  # rounds over the views
+
+
+def _year_of_rollups(path, config, last_day, days: int, per_day: int) -> int:
+    """`days` days up to `last_day` of rollups, each from `per_day` synthetic visits (clinic visits with waits and
+    service times, a third with a journey of pharmacy and lab steps) through the real facts and rollup code:
+    what a year of history leaves in the two tables the cockpit reads (it reads nothing else)."""
+    import random
+    import sqlite3
+    from datetime import datetime, timedelta
+    from datetime import time as clock_time
+
+    from caller.service import CallerService
+    from cockpit import rollups
+    from cockpit.facts import visit_facts
+
+    try:
+        from cockpit.facts import journey_end
+    except ImportError:  # a version before the journey's figures (the "before" of a comparison)
+        def journey_end(rows):
+            return None
+
+    CallerService(config, path).close()  # the schema
+    rng = random.Random(5)
+    clinic = [d for d in config.departments if d.service == "clinic" and not config.area(d.area).emergency]
+    rooms = {d.id: [r.id for a in config.areas for r in a.rooms if d.id in r.departments] for d in clinic}
+    step_dept = {d.service: d for d in config.departments if d.service in ("pharmacy", "lab")}
+    conn = sqlite3.connect(path)
+    for back in range(days - 1, -1, -1):
+        day = last_day - timedelta(days=back)
+        changes = []
+        for n in range(per_day):
+            dept = rng.choice(clinic)
+            reg = datetime.combine(day, clock_time(7, 30)) + timedelta(minutes=rng.uniform(0, 540))
+            called = reg + timedelta(minutes=rng.lognormvariate(2.7, 0.6))
+            done = called + timedelta(minutes=rng.uniform(3, 18))
+            v = {"id": f"{day}-{n}", "day": day.isoformat(), "area_id": dept.area, "dept_id": dept.id,
+                 "room_id": rng.choice(rooms[dept.id] or [None]), "state": "done", "source": "onsite",
+                 "channel": rng.choice(("kiosk", "window", "appointment")), "registered_at": reg.isoformat(),
+                 "checkin_at": reg.isoformat(), "called_at": called.isoformat(), "started_at": called.isoformat(),
+                 "finished_at": done.isoformat()}
+            rows = [v]
+            if n % 3 == 0:
+                for kind in ("pharmacy", "lab"):
+                    sd = step_dept[kind]
+                    paid = done + timedelta(minutes=rng.uniform(2, 15))
+                    ready = paid + timedelta(minutes=rng.uniform(5, 40))
+                    call = ready + timedelta(minutes=rng.uniform(0, 20))
+                    fin = call + timedelta(minutes=rng.uniform(1, 5))
+                    rows.append({"id": f"{v['id']}-{kind}", "day": v["day"], "area_id": sd.area, "dept_id": sd.id,
+                                 "state": "done", "step_kind": kind, "journey_id": v["id"],
+                                 "stage": "reported" if kind == "lab" else "collected",
+                                 "paid_at": paid.isoformat(), "checkin_at": (ready if kind == "pharmacy" else paid).isoformat(),
+                                 "ready_at": (ready if kind == "pharmacy" else fin + timedelta(minutes=60)).isoformat(),
+                                 "called_at": call.isoformat(), "started_at": call.isoformat(),
+                                 "finished_at": fin.isoformat()})
+                v["journey_end"] = journey_end(rows)
+            for row in rows:
+                changes.extend((m, val, dims, +1) for m, val, dims in visit_facts(row))
+        rollups.add(conn, day.isoformat(), changes)
+        conn.commit()
+    count = conn.execute("SELECT (SELECT COUNT(*) FROM rollup) + (SELECT COUNT(*) FROM rollup_hist)").fetchone()[0]
+    conn.close()
+    return count
+
+
+def cockpit_year() -> dict:
+    """The cockpit's views over a year of rollups: day, week and month x hospital, area and department (each view
+    now also has its 环比 and 同比 periods, read once and kept a few minutes as the service does, the ranking and
+    the hourly figures), YEAR_VIEWS rounds. p50 / p95 in ms, in process."""
+    import inspect
+    import tempfile
+    import time as wall
+    from datetime import date
+    from pathlib import Path
+
+    from caller.store import Store
+    from cockpit import report
+    from cockpit.report import Scope
+    from common.config import DEMO_CONFIG, load_hospital
+
+    config = load_hospital(DEMO_CONFIG)
+    today = date(2026, 11, 25)
+    with tempfile.TemporaryDirectory(prefix="cockpit-year-") as tmp:
+        path = str(Path(tmp) / "hospital.db")
+        rows = _year_of_rollups(path, config, today, 372, YEAR_VISITS_PER_DAY)
+        store = Store(path)
+        with_kind = "kind" in inspect.signature(report.view).parameters
+        kept = report.EarlierKept() if with_kind else None  # as the service keeps past periods' figures
+        times: list[float] = []
+        try:
+            for _ in range(YEAR_VIEWS):
+                for kind in ("day", "week", "month"):
+                    first, last = report.period(kind, today)
+                    for scope in (Scope("hospital"), Scope("area", "NK"), Scope("dept", "NK")):
+                        t0 = wall.perf_counter()
+                        with store.read() as conn:
+                            if with_kind:
+                                report.view(conn, config, scope, first, last, kind, today,
+                                            before=kept.reader(conn, config, today))
+                            else:
+                                report.view(conn, config, scope, first, last)
+                        times.append((wall.perf_counter() - t0) * 1000)
+        finally:
+            store.close()
+    return {"rollup_rows": rows, "days": 372, "views": len(times), "view_p50_ms": _p(times, 0.5),
+            "view_p95_ms": _p(times, 0.95), "view_max_ms": round(max(times), 1)}
+
+
+BENCHES["cockpit_year"] = cockpit_year

@@ -60,13 +60,13 @@ def kiosk_register_flow(runs: int = 10) -> dict:
     from caller.testing import DEMO_TOKENS, ManualClock, run_service
     from client.http import CallerClient
     from common.clock import hospital_now
+    from common.device_settings import KioskSettings
     from hardware.idcard.demo_cards import demo_card
     from hardware.idcard.simulator import CardReaderSimulator
     from hardware.payment import Outcome, SimulatedProvider
     from hardware.payment.simulator import SimulatorServer
     from hardware.printer.simulator import SimulatedPrinter, TcpPrinterSimulator
     from kiosk.app import build_kiosk
-    from kiosk.settings import KioskSettings
 
     app = QApplication.instance() or QApplication([])
     pay_sim = SimulatorServer(SimulatedProvider(Outcome.approve(0.0))).start()

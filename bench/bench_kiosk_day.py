@@ -41,13 +41,13 @@ def kiosk_taps() -> dict:
     from caller.testing import DEMO_TOKENS, ManualClock, run_service
     from client.http import CallerClient
     from common.clock import hospital_now
+    from common.device_settings import KioskSettings
     from hardware.idcard.demo_cards import demo_card
     from hardware.idcard.simulator import CardReaderSimulator
     from hardware.payment import Outcome, SimulatedProvider
     from hardware.payment.simulator import SimulatorServer
     from hardware.printer.simulator import SimulatedPrinter, TcpPrinterSimulator
     from kiosk.app import build_kiosk
-    from kiosk.settings import KioskSettings
 
     class Taps(QObject):
         def __init__(self) -> None:
@@ -228,12 +228,12 @@ def report_a4(runs: int = 5) -> dict:
     from caller.testing import DEMO_TOKENS, ManualClock, run_service
     from client.http import CallerClient
     from common.clock import hospital_now
+    from common.device_settings import KioskSettings
     from hardware.a4 import CupsServer
     from hardware.idcard.demo_cards import demo_card
     from hardware.idcard.simulator import CardReaderSimulator
     from hardware.printer.simulator import SimulatedPrinter, TcpPrinterSimulator
     from kiosk.app import build_kiosk
-    from kiosk.settings import KioskSettings
 
     def pump(ms: int) -> None:
         loop = QEventLoop()

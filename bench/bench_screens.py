@@ -8,7 +8,11 @@ with the same paired credential). Each page notes, against the machine's clock (
 performance.now()``, the same clock as the console's ``time.time()``), when it painted each call, when each call's
 clip was there to play, and when an emergency notice covered it.
 
-Fields: ``p99_ms`` (console call sent -> painted, every page), ``lost`` (calls some page or load client never got),
+Fields: ``p99_ms`` (console call sent -> painted, every page), and where that time goes, per call and page on the
+same clock: ``service_*`` (sent -> the service made the page's call message: command, commit, publish),
+``socket_*`` (-> the page's handler got it: fan-out to every screen, the socket, the page's event loop), ``page_*``
+(-> the frame showing it painted), ``answer_*`` (the console's answer), ``queued_calls`` (calls that found the
+page still showing the one before: they wait their turn, by design); ``lost`` (calls some page or load client never got),
 ``clip_p99_ms`` (call sent -> its clip ready in the page), ``override_p99_ms`` (notice sent -> painted on every page
 and received by every load client). Everything is bounded in time: the benchmark ends even when the service refuses.
 """
@@ -141,6 +145,7 @@ def call_to_web_wall(pages: int = PAGES, load_clients: int = LOAD_CLIENTS, calls
                 _log(f"call_to_web_wall: {len(tabs)} pages, {ready} load clients")
 
                 sent: dict[str, float] = {}
+                answered: list[float] = []
                 for _ in range(calls):
                     t0 = time.time() * 1000
                     try:
@@ -151,6 +156,7 @@ def call_to_web_wall(pages: int = PAGES, load_clients: int = LOAD_CLIENTS, calls
                     if answer.get("visit"):
                         called = answer["visit"]["ticket"]
                         sent[called] = t0
+                        answered.append(time.time() * 1000 - t0)
                     time.sleep(max(0.0, CALL_GAP_S - (time.time() * 1000 - t0) / 1000))
                 deadline = time.monotonic() + 30
                 while time.monotonic() < deadline:  # every page shows the last call (bounded wait)
@@ -174,11 +180,21 @@ def call_to_web_wall(pages: int = PAGES, load_clients: int = LOAD_CLIENTS, calls
                     time.sleep(1.0)
 
                 paint, clip, over, lost = [], [], [], 0
+                stages: dict[str, list[float]] = {"service": [], "socket": [], "page": []}
+                queued = 0
                 for tab in tabs:
                     probe = tab.evaluate("JSON.stringify({p: window.__screen.painted, c: window.__screen.clips,"
-                                         " o: window.__screen.overrides})")
+                                         " o: window.__screen.overrides, k: window.__screen.calls})")
                     probe = json.loads(probe)
                     painted = {p["ticket"]: p["t"] for p in probe["p"]}
+                    queued += sum(1 for k in probe["k"] if k.get("queued"))
+                    for p in probe["p"]:  # where the time goes, per call: the same machine clock throughout
+                        t0 = sent.get(p["ticket"])
+                        if t0 is None or not p.get("server_ms") or not p.get("at"):
+                            continue
+                        stages["service"].append(p["server_ms"] - t0)  # command, commit, publish: message made
+                        stages["socket"].append(p["at"] - p["server_ms"])  # fan-out, socket, the page's handler
+                        stages["page"].append(p["t"] - p["at"])  # drawing and the frame painted
                     for ticket, t0 in sent.items():
                         if ticket in painted:
                             paint.append(painted[ticket] - t0)
@@ -208,6 +224,10 @@ def call_to_web_wall(pages: int = PAGES, load_clients: int = LOAD_CLIENTS, calls
                     "p99_ms": _p(paint, 0.99), "max_ms": _p(paint, 1.0), "lost": lost + load_lost,
                     "clip_p50_ms": _p(clip, 0.5), "clip_p99_ms": _p(clip, 0.99), "clips": len(clip),
                     "override_p99_ms": _p(over, 0.99), "overrides": len(override_sent),
+                    "answer_p50_ms": _p(answered, 0.5), "answer_p99_ms": _p(answered, 0.99),
+                    **{f"{name}_{q}_ms": _p(values, v) for name, values in stages.items()
+                       for q, v in (("p50", 0.5), ("p99", 0.99))},
+                    "queued_calls": queued,
                     "load_avg": round(os.getloadavg()[0], 1)}
         finally:
             if load is not None and load.poll() is None:

@@ -253,10 +253,10 @@ def _healthy_morning(minutes: int = 10) -> int:
                 if tick >= due[d.id]:
                     who = Principal(role=d.role, device=d.id)
                     parts = [{"device": p, "status": "ok"} for p in ("idcard", "printer", "scanner")] if d.role == "kiosk" else []
-                    service.record_health(who, HealthBody(status="ok", parts=parts))
+                    service.device_watch.record_health(who, HealthBody(status="ok", parts=parts))
                     due[d.id] = tick + every + rng.uniform(0, 3)
-            service.check_device_alerts()
-            offline |= {v["device"] for v in service.devices() if v["status"] == "offline"}
+            service.device_watch.check_alerts()
+            offline |= {v["device"] for v in service.device_watch.devices() if v["status"] == "offline"}
         service.close()
     return len(offline)
 

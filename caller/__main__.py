@@ -74,6 +74,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from caller.api.app import create_app
     from caller.ops.http_protocol import HeaderDeadlineProtocol
+    from records.plugins import PLUGINS  # the program names the service's plug-ins (caller/plugins.py)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "caller", "records"):
@@ -84,10 +85,10 @@ def serve(args: argparse.Namespace) -> int:
         from caller.ha import default_advertise, serving_app
 
         app = serving_app(config, args.db, args.advertise or default_advertise(args.host, args.port),
-                          config_path=args.config)
+                          config_path=args.config, plugins=PLUGINS)
     else:
         try:
-            app = create_app(config, args.db, config_path=args.config)
+            app = create_app(config, args.db, config_path=args.config, plugins=PLUGINS)
         except StoreLocked as exc:
             print(exc, file=sys.stderr)
             return 3
@@ -281,8 +282,9 @@ def access_matrix(args: argparse.Namespace) -> int:
     from caller.api.access import matrix_markdown, replace_matrix
     from caller.api.app import create_app
     from common.config import DEMO_CONFIG
+    from records.plugins import PLUGINS
 
-    table = matrix_markdown(create_app(load_hospital(DEMO_CONFIG), ":memory:"))
+    table = matrix_markdown(create_app(load_hospital(DEMO_CONFIG), ":memory:", plugins=PLUGINS))
     if args.write:
         path = Path(args.write)
         path.write_text(replace_matrix(path.read_text(encoding="utf-8"), table), encoding="utf-8")

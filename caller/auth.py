@@ -109,6 +109,10 @@ class Principal:
             return True
         return patient_id is not None and int(patient_id) in self.patients
 
+    def may_use_room(self, room_id: str | None) -> bool:
+        """A console bound to a room (the doctor's caller on the doctor's desk) acts for that room only."""
+        return self.role != "console" or not self.room or room_id is None or room_id == self.room
+
     def may_see_area(self, area: str) -> bool:
         if self.is_admin:
             return True
@@ -424,6 +428,10 @@ class Authenticator:
             raise AuthError("forbidden", "对不起，管理人员账号只能登录服务效能驾驶舱，请在浏览器中打开驾驶舱，谢谢。",
                             "Manager accounts log in to the cockpit only; please open the cockpit in a browser.",
                             status=403)
+        if device.role == "console" and device.room and user.role not in ("doctor", "admin"):
+            # the doctor's caller (a console bound to a room) is the doctor's: a nurse works at the area's console
+            raise AuthError("doctor_only", "对不起，医生呼叫器只能用医生账号登录，请用您的医生账号登录。",
+                            "The doctor's caller takes doctor accounts only.", status=403)
         principal = self._user_principal(user.username, device.device)
         assert principal is not None
         if device.area and user.areas and device.area not in user.areas and user.role != "admin":

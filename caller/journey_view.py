@@ -5,7 +5,7 @@ slip (导诊单) read it. A presenter: it takes the engine and the hospital file
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from caller.engine import steps
 from caller.engine.journey import step_items
@@ -58,8 +58,31 @@ def _prepare(config: Any, visit: Visit, kind: str) -> tuple[str, str]:
     return "", ""
 
 
+WEEKDAYS = "一二三四五六日"
+
+
+def booked_at(visit: Visit) -> str | None:
+    """An exam's booked slot (``2026-12-08T10:00``), else None."""
+    if visit.step_kind != "imaging" or visit.slot_start is None:
+        return None
+    return f"{visit.day.isoformat()}T{visit.slot_start:%H:%M}"
+
+
+def booked_line(visit: Visit, now: datetime, minutes_before: int | None) -> tuple[str, str]:
+    """An exam not checked in yet: its booked day and time, and when to come to the desk."""
+    if visit.slot_start is None:
+        return "请按预约时间到检查登记台签到", "Please check in at the exam desk at your booked time"
+    day = visit.day
+    when = "今天" if day == now.date() else f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"
+    when_en = "today" if day == now.date() else f"{day:%a %d %b}"
+    early = f"请提前 {minutes_before} 分钟" if minutes_before else "请按时"
+    early_en = f"{minutes_before} minutes before" if minutes_before else "on time"
+    return (f"已预约{when} {visit.slot_start:%H:%M} 检查，{early}到检查登记台签到",
+            f"Booked {when_en} at {visit.slot_start:%H:%M}: check in at the exam desk {early_en}")
+
+
 def _line(visit: Visit, kind: str, room_name: str, room_en: str, ahead: int | None, gate: steps.Gate,
-          now: datetime) -> tuple[str, str]:
+          now: datetime, minutes_before: int | None = None) -> tuple[str, str]:
     """The one line a patient reads about a step."""
     state, stage = visit.state, visit.stage
     if stage == "unpaid":
@@ -88,15 +111,17 @@ def _line(visit: Visit, kind: str, room_name: str, room_en: str, ahead: int | No
                 f"Medicine ready{' at ' + (room_en or room_name) if room_name else ''}; {ahead or 0} ahead")
     if state == S.registered:
         if kind == "imaging":
-            return "请按预约时间到检查登记台签到", "Please check in at the exam desk at your booked time"
+            return booked_line(visit, now, minutes_before)
         return "请到采血处签到（刷卡、扫码或扫导诊单）", "Please check in at the lab (card, code or guide slip)"
     if not gate.met:
         return steps.gate_text(gate, now)
     return f"排队中，前面 {ahead or 0} 人", f"Waiting: {ahead or 0} ahead"
 
 
-def journey_status(engine: Any, config: Any, visit_id: str, now: datetime) -> dict:
-    """The :class:`common.wire.JourneyStatus` of the journey holding ``visit_id`` (any of its visits)."""
+def journey_status(engine: Any, config: Any, visit_id: str, now: datetime,
+                   code_of: Callable[[Visit], str] | None = None) -> dict:
+    """The :class:`common.wire.JourneyStatus` of the journey holding ``visit_id`` (any of its visits). ``code_of``
+    gives an exam booked into a later day its own code (the step's page key), which the desk scans on that day."""
     members = engine.journey(visit_id)
     root = members[0]
     rules = config.rules_for_area(root.area_id)
@@ -108,7 +133,10 @@ def journey_status(engine: Any, config: Any, visit_id: str, now: datetime) -> di
         if kind == "pharmacy" and visit.stage in ("pending", "dispensing"):
             ahead = None
         gate = steps.gate(visit, now)
-        text, text_en = _line(visit, kind, room.name if room else "", room.name_en if room else "", ahead, gate, now)
+        area_rules = config.rules_for_area(visit.area_id)
+        minutes_before = area_rules.early_check_in_minutes if area_rules.early_check_in == "minutes_before" else None
+        text, text_en = _line(visit, kind, room.name if room else "", room.name_en if room else "", ahead, gate, now,
+                              minutes_before)
         title, title_en = _names(config, visit, kind)
         place, place_en = _place(config, visit)
         prepare, prepare_en = _prepare(config, visit, kind)
@@ -116,7 +144,8 @@ def journey_status(engine: Any, config: Any, visit_id: str, now: datetime) -> di
             visit_id=visit.id, kind=kind, stage=visit.stage, state=visit.state.value, ticket=visit.ticket,
             title=title, title_en=title_en, place=place, place_en=place_en, ahead=ahead, text=text, text_en=text_en,
             prepare=prepare, prepare_en=prepare_en, gate_seconds=gate.seconds_left(now), amount=visit.amount,
-            paid=visit.stage != "unpaid",
+            paid=visit.stage != "unpaid", booked_at=booked_at(visit),
+            booked_code=code_of(visit) if code_of is not None and visit.day != root.day else None,
         ).model_dump())
     open_steps = [s for s in out if s["state"] not in ("done", "cancelled")]
     first = next((s for s in open_steps if s["state"] in ("called", "in_service")), None) or \
@@ -168,7 +197,7 @@ def station_step(config: Any, visit: Visit, now: datetime, summary: dict) -> dic
         parts = [f"待缴 {visit.amount / 100:.2f} 元"]
     gate = steps.gate(visit, now)
     return StationStep.model_validate({
-        **summary, "title": "、".join(parts), "gate_met": gate.met,
+        **summary, "title": "、".join(parts), "gate_met": gate.met, "booked_at": booked_at(visit),
         "gate_ready_at": gate.ready_at.isoformat(timespec="seconds") if gate.ready_at and not gate.met else None,
         "gate_text": "" if gate.met else steps.gate_text(gate, now)[0],
     }).model_dump()

@@ -2,7 +2,8 @@
 
 The queue itself is the service's (the ``leave_queue`` and ``on_my_way`` commands of caller/commands.py). A booked
 seat, a paid registration fee and the medical card belong to the records part, which the service never imports:
-records installs a :class:`PatientDesk` on ``CallerService.patient_desk`` (records/phone_desk.py). Without it
+records puts a :class:`PatientDesk` in the service's hooks, ``ServiceHooks.patient_desk`` (caller/plugins.py,
+records/phone_desk.py). Without it
 (a service that only runs queues) leaving tells the general rule and frees the number only.
 """
 from __future__ import annotations

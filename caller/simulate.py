@@ -200,7 +200,7 @@ def from_choices(config: Any, choices: dict[str, Any]) -> tuple[Any, list[str]]:
     cap = choices.get("room_cap")
     if cap not in (None, ""):
         if not isinstance(cap, int) or isinstance(cap, bool) or cap not in CAPS:
-            raise ChoiceError(f"每诊室候诊人数请在 {CAPS[0]}-{CAPS[-1]} 之间选择。",
+            raise ChoiceError(f"每诊室候诊人数请在 {CAPS[0]} 到 {CAPS[-1]} 之间选择。",
                               f"Choose a room cap from {CAPS[0]} to {CAPS[-1]}.")
         sets.append(f"areas.{area.id}.rules.room_cap={cap}")
     rooms = {r.id for r in area.rooms}
@@ -211,7 +211,7 @@ def from_choices(config: Any, choices: dict[str, Any]) -> tuple[Any, list[str]]:
                           f"Room {', '.join(stray)} is not in {area.name_en or area.id}; choose from the list.")
     new = choices.get("new_rooms") or 0
     if not isinstance(new, int) or isinstance(new, bool) or new not in NEW_ROOMS:
-        raise ChoiceError(f"加开新诊室请在 0-{NEW_ROOMS[-1]} 间之间选择。", f"Choose 0 to {NEW_ROOMS[-1]} new rooms.")
+        raise ChoiceError(f"另开新诊室的数量请在 0 到 {NEW_ROOMS[-1]} 之间选择。", f"Choose 0 to {NEW_ROOMS[-1]} new rooms.")
     opened += [f"{area.id}-SIM{n}" for n in range(1, new + 1)]
     sessions = session_choices(config)
     changed = changed_config(config, sets, opened)
@@ -312,7 +312,7 @@ def replay(config: Any, day: date, arrivals: list[Arrival], *, rooms: list[str] 
                 break
             clock.set(at)
             if kind == "tick":
-                out.alerts += sum(1 for e in service.check_wait_alerts() if e.data.get("active", True))
+                out.alerts += sum(1 for e in service.wait_alerts.check() if e.data.get("active", True))
             elif kind == "arrive":
                 body = RegisterBody(department=data.dept, name="模拟患者", source=data.source, kind=data.kind,
                                     doctor=data.doctor)

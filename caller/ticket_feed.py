@@ -51,9 +51,7 @@ def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, flo
 
     ``place``: the visit's (ahead, minutes) when already known (a batch of pages of one area); ``why``: its
     "why here" texts, ``rooms`` the rooms that may serve it, when already known."""
-    from caller import views
-
-    status = views.visit_status(service, visit, service.clock(), place, why=why is None, rooms=rooms)
+    status = service.status_of(visit, place, why=why is None, rooms=rooms)
     if why is not None and status.get("position"):
         status["why_zh"], status["why_en"] = why
     out = {key: status[key] for key in _STATUS_KEYS if key in status}

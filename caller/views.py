@@ -1,31 +1,37 @@
 """What the API and the events show: visit summaries, area/room snapshots, call data, statistics.
 
-Public views (display/speaker tokens) are display-safe: masked names only, never an ID number or patient id.
-The shapes are the models of common/wire.py (docs/events.md is generated from them).
+Presenters: they take the engine and the hospital file (and the few facts the service keeps beside the engine,
+passed as values), never the service. Public views (display/speaker tokens) are display-safe: masked names only,
+never an ID number or patient id. The shapes are the models of common/wire.py (docs/events.md is generated from
+them).
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from caller.engine.engine import QueueEngine
 from caller.engine.model import Change, EngineEvent, Visit, VisitState
+from cockpit.estimate import Estimate
 from common.config import HospitalConfig
 from common.wire import PUBLIC, STAFF, visit_item
 
-CallerService = Any  # caller.service.CallerService; not imported, because the service imports this module
+_NAMES_KEPT = 4  # hospital files whose names are kept (a reload makes a new one; tests run several services)
+_names_of: dict[int, tuple[HospitalConfig, dict[str, dict[str, Any]]]] = {}
 
 
-def _names(service: "CallerService") -> dict[str, dict[str, Any]]:
-    cached = getattr(service, "_view_names", None)
-    if cached is None:
-        cfg = service.config
-        cached = {
-            "dept": {d.id: d.name for d in cfg.departments},
-            "room": {r.id: r for a in cfg.areas for r in a.rooms},
-            "doctor": {d.id: d for d in cfg.doctors},
-        }
-        service._view_names = cached
-    return cached
+def _names(config: HospitalConfig) -> dict[str, dict[str, Any]]:
+    """Departments', rooms' and doctors' names by id, made once per hospital file (kept with the file it is of)."""
+    known = _names_of.get(id(config))
+    if known is None or known[0] is not config:
+        if len(_names_of) >= _NAMES_KEPT:
+            _names_of.pop(next(iter(_names_of)))
+        known = _names_of[id(config)] = (config, {
+            "dept": {d.id: d.name for d in config.departments},
+            "room": {r.id: r for a in config.areas for r in a.rooms},
+            "doctor": {d.id: d for d in config.doctors},
+        })
+    return known[1]
 
 
 def visit_row(visit: Visit) -> dict[str, Any]:
@@ -35,12 +41,12 @@ def visit_row(visit: Visit) -> dict[str, Any]:
     return row
 
 
-def summary(service: "CallerService", visit: Visit, public: bool, position: int | None = None) -> dict:
+def summary(config: HospitalConfig, visit: Visit, public: bool, position: int | None = None) -> dict:
     """One visit for a list (:class:`common.wire.VisitSummary`, staff: ``StaffVisitSummary``): the visit's
     item for the audience plus the names of its department, room and doctor."""
-    rules = service.config.rules_for_area(visit.area_id)
+    rules = config.rules_for_area(visit.area_id)
     item = visit_item(visit, rules.screen_name, PUBLIC if public else STAFF)
-    names = _names(service)
+    names = _names(config)
     room = names["room"].get(visit.room_id) if visit.room_id else None
     doctor = names["doctor"].get(visit.doctor_id) if visit.doctor_id else None
     item["dept_name"] = names["dept"].get(visit.dept_id, visit.dept_id)
@@ -55,76 +61,68 @@ PUBLIC_LIST_MAX = 10   # public lists are cut to their head (``*_total`` keeps t
 PUBLIC_ROOM_CALLED_MAX = 3
 
 
-def area_snapshot(service: "CallerService", area_id: str, public: bool) -> dict:
-    """The engine's area snapshot (:class:`common.wire.AreaSnapshot`) plus notices and broadcasts; public
-    lists cut to their head. Always of the service's day: after midnight, before any command, an empty day."""
-    service.engine.see_day(service.clock())
+def area_snapshot(engine: QueueEngine, config: HospitalConfig, area_id: str, public: bool,
+                  broadcasts: list[dict]) -> dict:
+    """The engine's area snapshot (:class:`common.wire.AreaSnapshot`) plus notices and ``broadcasts`` (today's
+    latest announcements in the area); public lists cut to their head. The caller has the engine see the day first
+    (``QueueEngine.see_day``): after midnight, before any command, an empty day."""
     if public:
-        snap = service.engine.snapshot(area_id, True, most=PUBLIC_LIST_MAX, room_called_most=PUBLIC_ROOM_CALLED_MAX)
+        snap = engine.snapshot(area_id, True, most=PUBLIC_LIST_MAX, room_called_most=PUBLIC_ROOM_CALLED_MAX)
     else:
-        snap = service.engine.snapshot(area_id, False)
-    area = service.config.area(area_id)
+        snap = engine.snapshot(area_id, False)
+    area = config.area(area_id)
     snap["emergency"] = area.emergency
     snap["location"] = area.location
     snap["notices"] = list(area.notices)
-    snap["broadcasts"] = list(service.broadcasts.get(area_id, ()))
+    snap["broadcasts"] = list(broadcasts)
     return snap
 
 
-def room_snapshot(service: "CallerService", room_id: str, public: bool) -> dict:
-    area_id = service.area_of_room(room_id)
-    snap = area_snapshot(service, area_id, public)
-    room = next(r for r in snap["rooms"] if r["room_id"] == room_id)
-    return {**room, "area_id": area_id}
+def room_snapshot(area: dict, room_id: str) -> dict:
+    """One room of its area's snapshot (:func:`area_snapshot`)."""
+    room = next(r for r in area["rooms"] if r["room_id"] == room_id)
+    return {**room, "area_id": area["area_id"]}
 
 
-def visit_status(service: "CallerService", visit: Visit, now: datetime,
-                 place: tuple[int, float] | None = None, why: bool = True, rooms: int | None = None) -> dict:
+def visit_status(config: HospitalConfig, visit: Visit, ahead: int, shown: Estimate, ticket_token: str,
+                 why: tuple[str, str] | None) -> dict:
     """Where a patient is: position, visits ahead, estimate, room, state (for the kiosk and the ticket QR).
 
-    ``place``: (ahead, minutes) when the caller already has it (``engine.positions`` of the area); ``why``: False
-    leaves out the "why here" text (the caller has it already); ``rooms``: the rooms that may serve it, when the
-    caller has them (``engine.serving_rooms`` of the area)."""
-    ahead = place[0] if place is not None else service.engine.position(visit.id)[0]
-    out = summary(service, visit, public=True)
+    ``ahead``: the visits ahead of it; ``shown``: its waiting-time estimate; ``why``: its "why here" texts, or None
+    to leave them out (the caller has them already)."""
+    out = summary(config, visit, public=True)
     queued = visit.state in (VisitState.waiting, VisitState.room_waiting, VisitState.registered)
-    shown = service.estimate(visit.id, ahead if place is not None else None, rooms if place is not None else None)
     out.update({"ahead": ahead if queued else 0, "position": ahead + 1 if queued else None,
                 "estimate_minutes": shown.minutes if queued else 0,
                 "estimate_min": shown.low if queued else 0, "estimate_max": shown.high if queued else 0,
-                "ticket_token": service.ticket_links.token(visit)})
-    if queued and why:  # "why here", short, for the kiosk, the ticket page and the phone
-        out["why_zh"], out["why_en"] = service.why_here(visit)
+                "ticket_token": ticket_token})
+    if queued and why is not None:  # "why here", short, for the kiosk, the ticket page and the phone
+        out["why_zh"], out["why_en"] = why
     return out
 
 
-def event_data(service: "CallerService", event: EngineEvent, command: str) -> dict:
+def event_data(engine: QueueEngine, config: HospitalConfig, event: EngineEvent, command: str) -> dict:
     """The stored data of an engine event (the models of common/wire.py; common.wire.project makes each
     audience's view of it when it is sent). Only ``queue`` events are completed here."""
     if event.type != "queue":
         return event.data
-    visits = [service.engine.visit(i) for i in event.data.get("visit_ids", [])]
+    visits = [engine.visit(i) for i in event.data.get("visit_ids", [])]
     out = {"reason": event.data.get("reason", command), "reasons": event.data.get("reasons", [command]),
-           "changed": [summary(service, v, public=True) for v in visits]}
+           "changed": [summary(config, v, public=True) for v in visits]}
     if visits:
         out["names"] = {v.id: v.patient_name for v in visits}
     return out
 
 
-def command_response(service: "CallerService", command: str, change: Change, audience: str) -> dict:
+def command_response(config: HospitalConfig, command: str, change: Change, audience: str) -> dict:
     """The HTTP answer of a command: the visit it is about (staff view) and what changed."""
     result = change.result
     return {
         "ok": True,
         "command": command,
-        "visit": summary(service, result, public=audience == "public") if result is not None else None,
+        "visit": summary(config, result, public=audience == "public") if result is not None else None,
         "changed": [v.id for v in change.visits],
     }
-
-
-def wait_alerts(service: "CallerService", now: datetime) -> list[dict]:
-    """Departments whose longest current wait passes the area's threshold (the engine decides)."""
-    return [e.data for e in service.engine.wait_alerts(now)]
 
 
 def stats_summary(config: HospitalConfig, now: datetime, waiting: dict[str, int], today: dict[str, Any],

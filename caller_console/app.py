@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from caller_console.label_printer import LabelPrinter
-from caller_console.runner import Runner
 from caller_console.window import ConsoleWindow
 from client.http import CallerClient, CallerError
+from client.runner import Runner
 
 
 def open_console(base_url: str, device_token: str, username: str, password: str, *, area: str | None = None,
@@ -59,7 +59,7 @@ class LoginDialog(QDialog):
         self.client = CallerClient(base_url, device_token)
         self.login: dict[str, Any] | None = None
         self.hospital: dict[str, Any] = {}
-        self.runner = Runner(self)
+        self.runner = Runner(self, threads=1)  # one at a time, in the order the nurse gave them
         self.runner.done.connect(self._done)
         self.runner.failed.connect(self._failed)
 

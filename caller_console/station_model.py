@@ -102,6 +102,9 @@ def build_station_view(service: str, snapshot: dict[str, Any], steps: list[dict[
         base = row_of(step, now, kinds, room_names)
         stage = str(step.get("stage") or "")
         detail = str(step.get("title") or "")
+        booked = str(step.get("booked_at") or "")
+        if service == "imaging" and len(booked) >= 16:  # the exam's booked slot (its day is today's list)
+            detail = "；".join(x for x in (detail, f"预约 {booked[11:16]}") if x)
         if service == "imaging" and base.state in ("registered", "waiting", "room_waiting"):
             prepared = prep_text(step, now)
             detail = "；".join(x for x in (detail, prepared) if x)

@@ -74,7 +74,7 @@ class ConsoleWindow(ConsoleCommands, StationCommands, QMainWindow):
                  room_id: str, *, now: Callable[[], datetime] | None = None, start_link: bool = True,
                  label_printer: Any = None, parent: QWidget | None = None):
         super().__init__(parent)
-        from caller_console.runner import Runner
+        from client.runner import Runner
 
         self.client, self.login, self.hospital = client, login, hospital
         self.area_id, self.room_id = area_id, room_id
@@ -102,7 +102,7 @@ class ConsoleWindow(ConsoleCommands, StationCommands, QMainWindow):
         self._id_patients: frozenset[str] = frozenset()
         self.link = None
         self.closed = False  # shut down: late events queued to this window are ignored
-        self.runner = Runner(self)
+        self.runner = Runner(self, threads=1)  # one at a time, in the order the nurse gave them
         self.runner.done.connect(self._on_done)
         self.runner.failed.connect(self._on_failed)
         self.setWindowTitle("分诊叫号台" if self.mode == "clinic" else "窗口叫号台")

@@ -38,6 +38,8 @@ def record_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
         lines.append(("P 计划 Plan", rec["plan"]))
     for a in rec.get("do") or []:
         lines.append(("D 执行 Do", f"{a['date']} {a['action']}" + (f"（{a['by']}）" if a.get("by") else "")))
+    if not rec.get("do"):
+        lines.append(("D 执行 Do", "尚无记录 None recorded yet"))
     unmet = [r["name_zh"] for r in data["rows"] if r["met"] is False]
     lines.append(("C 检查 Check", f"未达标 Not met: {'、'.join(unmet) or '无 none'}"))
     act = rec.get("act") or {}
@@ -45,6 +47,8 @@ def record_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
         lines.append(("A 处理 Act", f"{decision_text(act['decision'])} / {decision_text(act['decision'], 'en')}"))
     if act.get("note"):
         lines.append(("A 处理 Act", act["note"]))
+    if not act.get("decision") and not act.get("note"):
+        lines.append(("A 处理 Act", "尚未决定 Not decided yet"))
     if rec.get("updated_by"):
         lines.append(("记录 Saved", f"{rec['updated_by']} {rec['updated_at']}"))
     return lines

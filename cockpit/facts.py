@@ -20,6 +20,9 @@ HISTOGRAMS = frozenset({"wait", "service", "report_release", "report_print", "he
 # measures also counted per hour of the day they began (n and total only: a mean per hour), as "<measure>@HH"
 HOURLY = ("wait", *(f"step_wait:{k}" for k in STEP_KINDS), "dispense", "lab_tat", "journey")
 HIST_MAX = 600  # minutes; longer values count in the last bucket
+# the long measures (a whole journey, a lab report) in 5-minute buckets: their quantiles to 5 minutes, and a day's
+# histogram a fifth of the rows; every other measure in 1-minute buckets
+BUCKET_MINUTES = {"journey": 5, "lab_tat": 5}
 PUNCTUAL_MINUTES = 10  # an appointment is on time when called within this many minutes of its slot start
 CHANNELS = ("kiosk", "window", "appointment", "phone")
 

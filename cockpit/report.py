@@ -3,9 +3,10 @@ per day (trends), and the monthly PDCA table. Pure functions of (config, a read 
 from __future__ import annotations
 
 import calendar
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from cockpit import pdca as pdca_record
 from cockpit import rollups
@@ -184,6 +185,10 @@ def earlier(kind: str, first: date, last: date, today: date | None = None) -> di
     return spans
 
 
+# figures that grow through a day (counts, sums, open time filled): today's are not set against whole days
+GROWING = frozenset(k.id for k in KPIS if k.unit in ("count", "yuan")) | {"room_utilisation", "visits_per_room_hour"}
+
+
 def hours(totals: rollups.Totals) -> dict[str, list[dict[str, Any]]]:
     """Each hourly measure (facts.HOURLY) by the hour of the day it began: how many and their mean, in minutes."""
     out: dict[str, list[dict[str, Any]]] = {}
@@ -198,17 +203,22 @@ def hours(totals: rollups.Totals) -> dict[str, list[dict[str, Any]]]:
 
 
 RANKED = ("wait_median", "wait_p90", "registrations", "served", "missed_rate", "room_utilisation")
+RANKED_MEASURES = ("registered", "wait", "service", "missed")  # all the RANKED figures are made of
 
 
-def ranking(conn: Any, config: Any, scope: Scope, a: str, b: str, targets: dict[str, float]) -> list[dict[str, Any]]:
+def ranking(conn: Any, config: Any, scope: Scope, a: str, b: str, targets: dict[str, float],
+            per_room: dict[str, float] | None = None, known: dict[str, rollups.Totals] | None = None) -> list[dict[str, Any]]:
     """The clinic departments of a hospital or area scope, longest median wait first (ties: p90, then more
-    registrations first), each with its figures and whether they meet the hospital's targets."""
+    registrations first), each with its figures and whether they meet the hospital's targets. `per_room`: open
+    minutes by room, `known`: the departments' totals, when the caller read them already."""
     if scope.level not in ("hospital", "area"):
         return []
     depts = [d for d in config.departments if getattr(d, "service", "clinic") == "clinic"
              and (scope.level == "hospital" or d.area == scope.key)]
-    found = rollups.totals(conn, "dept", a, b, keys=[d.id for d in depts])
-    per_room = open_minutes(conn, session_minutes(config), None, a, b, by_room=True)  # one read for every room
+    found = known if known is not None else rollups.totals(conn, "dept", a, b, keys=[d.id for d in depts],
+                                                           measures=RANKED_MEASURES)
+    if per_room is None:
+        per_room = open_minutes(conn, session_minutes(config), None, a, b, by_room=True)
     rows = []
     for d in depts:
         opened = sum(per_room.get(r, 0.0) for r in rooms_in(config, Scope("dept", d.id)))
@@ -235,28 +245,62 @@ def steps(values: dict[str, float | None]) -> list[dict[str, Any]]:
             for kind in STEP_KINDS]
 
 
+class EarlierKept:
+    """The KPIs of periods that are over (环比 / 同比 of a view), kept `seconds` (their rollups hardly change: a visit
+    of that day finishing after midnight, a rebuild), so the comparisons of a view read nothing most of the time."""
+
+    def __init__(self, seconds: float = 300.0, most: int = 2000, clock: Callable[[], float] = time.monotonic):
+        self.seconds, self.most, self.clock = seconds, most, clock
+        self._kept: dict[tuple, tuple[float, dict]] = {}
+
+    def reader(self, conn: Any, config: Any, today: date) -> Callable[[Scope, date, date], dict]:
+        def before(scope: Scope, first: date, last: date) -> dict:
+            key = (scope.level, scope.key, first, last)
+            now = self.clock()
+            hit = self._kept.get(key)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+            values = scope_kpis(conn, config, scope, first, last)
+            if last < today:  # over: kept; a period still under way is read each time
+                if len(self._kept) >= self.most:
+                    self._kept.clear()
+                self._kept[key] = (now + self.seconds, values)
+            return values
+
+        return before
+
+
 def view(conn: Any, config: Any, scope: Scope, first: date, last: date, kind: str = "day",
-         today: date | None = None) -> dict[str, Any]:
+         today: date | None = None, before: Callable[[Scope, date, date], dict] | None = None) -> dict[str, Any]:
     """Everything one cockpit view shows: the scope's KPIs with their targets and their 环比 / 同比, its children's,
-    the days' trend, waits by hour of day, the departments ranked and the journey's steps."""
+    the days' trend, waits by hour of day, the departments ranked and the journey's steps. `before(scope, first,
+    last)`: the KPIs of an earlier period (default: read here; the service keeps past periods' for a while)."""
     a, b = first.isoformat(), last.isoformat()
     zh, en = scope_name(config, scope)
     kids = children(config, scope)
     kid_totals: dict[str, dict[str, rollups.Totals]] = {}
     for level in {s.level for s, _z, _e in kids}:
         kid_totals[level] = rollups.totals(conn, level, a, b, keys=[s.key for s, _z, _e in kids if s.level == level])
-    per_day = rollups.totals(conn, scope.level, a, b, keys=[scope.key], by="day")
+    per_day = rollups.totals(conn, scope.level, a, b, keys=[scope.key], by="day")  # read once: the days and the whole
+    per_room = open_minutes(conn, session_minutes(config), None, a, b, by_room=True)  # one read for every room
     open_by_day = _open_minutes(conn, config, rooms_in(config, scope), a, b, by_day=True)
     kiosk_by_day = _kiosk_minutes(conn, config, scope, a, b, by_day=True)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    whole = rollups.totals(conn, scope.level, a, b, keys=[scope.key]).get(scope.key, rollups.Totals())
-    values = kpis_of(scope.level, whole, capacity(conn, config, scope, a, b))
+    whole = rollups.merged(per_day.values())
+    values = kpis_of(scope.level, whole, Capacity(sum(open_by_day.values()), sum(kiosk_by_day.values())))
+
+    def kid_capacity(s: Scope) -> Capacity:  # rooms, departments and areas have no kiosks of their own
+        return Capacity(sum(per_room.get(r, 0.0) for r in rooms_in(config, s)))
+
     targets = dict(config.cockpit.targets)
     compare = {}
+    # a day under way holds part of a day: its counts (and the open time they fill) meet whole days only later
+    partial = kind == "day" and today == first
     for name, (x, y) in earlier(kind, first, last, today).items():
-        before = scope_kpis(conn, config, scope, x, y)
-        compare[name] = {"from": x.isoformat(), "to": y.isoformat(), "kpis": before,
-                         "change": {k: change(k, values[k], before[k]) for k in values}}
+        earlier_kpis = before(scope, x, y) if before is not None else scope_kpis(conn, config, scope, x, y)
+        compare[name] = {"from": x.isoformat(), "to": y.isoformat(), "kpis": earlier_kpis,
+                         "change": {k: None if partial and k in GROWING else change(k, values[k], earlier_kpis[k])
+                                    for k in values}}
     return {
         "scope": {"level": scope.level, "key": scope.key, "name_zh": zh, "name_en": en},
         "from": a, "to": b,
@@ -264,13 +308,14 @@ def view(conn: Any, config: Any, scope: Scope, first: date, last: date, kind: st
         "targets": targets,
         "met": {k: met(k, values[k], targets.get(k)) for k in targets if k in values},
         "compare": compare,
+        "partial": partial,
         "hours": hours(whole),
-        "ranking": ranking(conn, config, scope, a, b, targets),
+        "ranking": ranking(conn, config, scope, a, b, targets, per_room, kid_totals.get("dept")),
         "steps": steps(values),
         "room_use": {"zh": ROOM_USE_ZH, "en": ROOM_USE_EN},
         "children": [
             {"level": s.level, "key": s.key, "name_zh": z, "name_en": e,
-             "kpis": kpis_of(s.level, kid_totals[s.level].get(s.key, rollups.Totals()), capacity(conn, config, s, a, b))}
+             "kpis": kpis_of(s.level, kid_totals[s.level].get(s.key, rollups.Totals()), kid_capacity(s))}
             for s, z, e in kids
         ],
         "series": [{"day": d.isoformat(),
@@ -294,7 +339,9 @@ def pdca(conn: Any, config: Any, month: str, dept: str | None) -> dict[str, Any]
     values = scope_kpis(conn, config, scope, first, last)
     targets = config.cockpit.targets
     rows = []
-    for kid in PDCA_KPIS + tuple(k for k in targets if k not in PDCA_KPIS and k in BY_ID):  # every target: the plan
+    # the usual figures, then every other target of the file (the plan) this scope has a figure for
+    for kid in PDCA_KPIS + tuple(k for k in targets if k not in PDCA_KPIS and k in BY_ID
+                                 and (scope.level == "hospital" or values.get(k) is not None)):
         k = BY_ID[kid]
         target = targets.get(kid)
         rows.append({"kpi": kid, "name_zh": k.zh, "name_en": k.en, "unit": k.unit, "value": values[kid],

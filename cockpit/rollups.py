@@ -12,10 +12,10 @@ import math
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from cockpit import sources
-from cockpit.facts import HIST_MAX, HISTOGRAMS, Dims, day_of, diff, visit_facts
+from cockpit.facts import BUCKET_MINUTES, HIST_MAX, HISTOGRAMS, Dims, day_of, diff, journey_end, visit_facts
 from common.sqldialect import begin_write
 
 SCHEMA = """
@@ -36,8 +36,9 @@ def create(conn: sqlite3.Connection) -> None:
     conn.executescript(SCHEMA)
 
 
-def _bucket(value: float) -> int:
-    return min(HIST_MAX, int(value))
+def _bucket(value: float, measure: str = "") -> int:
+    width = BUCKET_MINUTES.get(measure, 1)
+    return min(HIST_MAX, int(value) // width * width)
 
 
 class Deltas:
@@ -57,7 +58,7 @@ class Deltas:
                 acc[0] += sign
                 acc[1] += sign * (value or 0.0)
                 if value is not None and measure in HISTOGRAMS:
-                    hist[(dim, day, key, measure, _bucket(value))] += sign
+                    hist[(dim, day, key, measure, _bucket(value, measure))] += sign
 
     def write(self, conn: Any) -> None:
         """Add what was gathered to the tables, inside the caller's open transaction; then start empty again."""
@@ -111,7 +112,7 @@ def apply_visits(conn: Any, visits: list[tuple[str, str, str, str, dict]], extra
         if stored is not None:
             stored[vid] = data
         if old:
-            for k in ("channel", "reg_device", "first_called_at", "estimate"):
+            for k in ("channel", "reg_device", "first_called_at", "estimate", "journey_end"):
                 if k in old and k not in data:
                     data[k] = old[k]
         if extra and vid in extra:
@@ -128,6 +129,35 @@ def apply_visits(conn: Any, visits: list[tuple[str, str, str, str, dict]], extra
             deltas.add(day_of(data), changes)
     if own:
         deltas.write(conn)
+
+
+def journey_ends(conn: Any, visits: list[tuple[str, str, str, str, dict]], members: Callable[[str], list[dict]],
+                 stored: dict[str, dict] | None = None) -> None:
+    """Before :func:`apply_visits`: when a command ends a journey (its last open step is done) or opens it again (a
+    new order), the clinic visit's row gets its ``journey_end`` (the whole journey's measure is counted on it), and
+    is added to the command's rows if the command did not change it itself. `members(visit_id)`: the journey of a
+    visit as the engine holds it now, the clinic visit first ({id, state, finished_at} each; a visit without steps:
+    itself only), so nothing is read back from the database per command."""
+    changed = {vid: data for vid, _d, _a, _s, data in visits}
+    roots: dict[str, list[dict]] = {}
+    for vid, data in changed.items():
+        root = data.get("journey_id") or vid
+        if root not in roots:
+            found = members(root)
+            if len(found) > 1:
+                roots[root] = found
+    for root, found in roots.items():
+        end = journey_end(found)
+        if root in changed:
+            changed[root]["journey_end"] = end
+            continue
+        old = stored.get(root) if stored is not None else None
+        if old is None:
+            row = conn.execute("SELECT data FROM visits WHERE id = ?", (root,)).fetchone()
+            old = json.loads(row[0]) if row else None
+        if old is None or old.get("journey_end") == end:
+            continue
+        visits.append((root, str(old["day"])[:10], old["area_id"], old["state"], {**old, "journey_end": end}))
 
 
 def apply_rooms(conn: Any, rooms: dict[str, dict], ts: str, sessions: list,
@@ -181,23 +211,46 @@ class Totals:
 
 
 def totals(conn: Any, dim: str, first: str, last: str, keys: Iterable[str] | None = None,
-           by: str = "scope") -> dict[str, Totals]:
-    """Totals of dim's keys over the days [first, last]: by "scope" (one per key) or by "day" (one per day)."""
+           by: str = "scope", measures: Iterable[str] | None = None) -> dict[str, Totals]:
+    """Totals of dim's keys over the days [first, last]: by "scope" (one per key) or by "day" (one per day);
+    of the given `measures` only, when named."""
     wanted = set(keys) if keys is not None else None
     out: dict[str, Totals] = defaultdict(Totals)
-    for day, key, measure, n, total in conn.execute(
-            "SELECT day, key, measure, n, total FROM rollup WHERE dim = ? AND day >= ? AND day <= ?", (dim, first, last)):
+    where, params = "dim = ? AND day >= ? AND day <= ?", [dim, first, last]
+    if wanted is not None and len(wanted) <= 32:  # the few keys asked: only their rows are read from the tables
+        where += f" AND key IN ({', '.join('?' * len(wanted))})"
+        params += sorted(wanted)
+    if measures is not None:
+        chosen = sorted(set(measures))
+        where += f" AND measure IN ({', '.join('?' * len(chosen))})"
+        params += chosen
+    for day, key, measure, n, total in conn.execute(f"SELECT day, key, measure, n, total FROM rollup WHERE {where}",
+                                                    params):
         if wanted is not None and key not in wanted:
             continue
         t = out[key if by == "scope" else day]
         t.n[measure] += n
         t.total[measure] += total
     for day, key, measure, bucket, n in conn.execute(
-            "SELECT day, key, measure, bucket, n FROM rollup_hist WHERE dim = ? AND day >= ? AND day <= ?",
-            (dim, first, last)):
+            f"SELECT day, key, measure, bucket, n FROM rollup_hist WHERE {where}", params):
         if wanted is not None and key not in wanted:
             continue
         out[key if by == "scope" else day].hist[measure][bucket] += n
+    return out
+
+
+def merged(parts: Iterable[Totals]) -> Totals:
+    """One Totals of several (the days of a period read by day, summed)."""
+    out = Totals()
+    for part in parts:
+        for measure, n in part.n.items():
+            out.n[measure] += n
+        for measure, total in part.total.items():
+            out.total[measure] += total
+        for measure, buckets in part.hist.items():
+            into = out.hist[measure]
+            for bucket, n in buckets.items():
+                into[bucket] += n
     return out
 
 

@@ -30,9 +30,12 @@ def login(page: Any, base_url: str, username: str, password: str) -> None:
     wait_painted(page)
 
 
-def wait_painted(page: Any) -> None:
-    page.wait_for_function(PAINTED, arg="#chart-trend")
-    page.wait_for_function(PAINTED, arg="#chart-channels")
+def wait_painted(page: Any, charts: tuple[str, ...] = ("#chart-trend", "#chart-channels")) -> None:
+    for chart in charts:
+        page.wait_for_function(PAINTED, arg=chart)
+
+
+WALL_CHARTS = ("#chart-hours",)  # the wall mode shows no daily trend and no channels
 
 
 def show(page: Any, period: str) -> None:
@@ -52,7 +55,8 @@ def drill(page: Any, name: str) -> None:
 
 def tour(base_url: str, out: Path, prefix: str = "cockpit", username: str = "yuanzhang",
          password: str = "demo1234", month: str | None = None) -> list[Path]:
-    """Screenshots of today, the month, an area and a department, the PDCA page, and the English view."""
+    """Screenshots of today, the month, an area and a department, the PDCA page, the English view and the wall
+    mode (大屏)."""
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -84,6 +88,14 @@ def tour(base_url: str, out: Path, prefix: str = "cockpit", username: str = "yua
             page.goto(base_url + page.locator("#pdca-link").get_attribute("href"))
             page.wait_for_selector("#pdca-table")
             shot("pdca")
+            wall = page.context.new_page()  # 大屏: the director's office wall, 1920 x 1080
+            wall.set_viewport_size({"width": 1920, "height": 1080})
+            wall.goto(base_url + "/cockpit/?wall=1")
+            wall.wait_for_selector("#cards .card")
+            wait_painted(wall, WALL_CHARTS)
+            path = out / f"{prefix}-wall.png"
+            wall.screenshot(path=str(path))
+            shots.append(path)
         finally:
             browser.close()
     return shots

@@ -61,6 +61,11 @@ def with_zone(naive: datetime, tz: ZoneInfo) -> datetime:
     return naive if naive.tzinfo else naive.replace(tzinfo=tz)
 
 
+def clock_rate(clock: object) -> float:
+    """Clock seconds per real second: 1, except on a demo's simulated clock (its ``speed``) that runs fast."""
+    return float(getattr(clock, "speed", 1.0) or 1.0)
+
+
 class ServiceClock:
     """The service's time on a client. ``clock()`` naive hospital time, ``clock.aware()`` with its zone.
 

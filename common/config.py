@@ -298,7 +298,7 @@ class Device(_Model):
         if isinstance(raw, DeviceSettings):
             return raw
         model = model_for(str(info.data.get("role", "")), raw, info.data.get("room"))
-        return model.model_validate({} if raw is None else raw)
+        return model.from_file(raw)
 
 
 class User(_Model):

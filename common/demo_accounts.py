@@ -8,6 +8,7 @@ DEMO_TOKENS = {
     "kiosk": "demo-kiosk-1-7d41c0e9a2b8",
     "kiosk2": "demo-kiosk-2-53ab8e1f6c07",
     "console_nk": "demo-console-nk-9c2e47b1d3a6",
+    "caller_nk1": "demo-caller-nk1-6c1f0a9e3b72",
     "console_wy": "demo-console-wy-0f8d6a2c4e91",
     "console_jz": "demo-console-jz-2a7c5e8b1f40",
     "console_dt": "demo-console-dt-5e2b7a9c1d84",

@@ -25,7 +25,7 @@ from pydantic import (
     field_validator,
 )
 
-from common.passwords import is_password_hash
+from common.passwords import is_password_hash, verify_password
 from common.printer_profiles import PROFILES
 from common.privacy import SpeechNameMode
 
@@ -51,11 +51,27 @@ class DeviceSettings(BaseModel):
         defaults for the rest)."""
         return self.model_dump(mode="json", exclude_unset=True)
 
+    @classmethod
+    def from_file(cls, raw: Any) -> DeviceSettings:
+        """``raw`` as the hospital file (or the service) gives it. A field marked ``exclude`` is a value the
+        device keeps for itself while running: the file may not set it, so it is refused as an unknown key."""
+        if not isinstance(raw, dict):
+            return cls.model_validate({} if raw is None else raw)
+        running = [key for key in raw if key in cls.model_fields and cls.model_fields[key].exclude]
+        if running:
+            raise ValidationError.from_exception_data(cls.__name__, [
+                {"type": "extra_forbidden", "loc": (key,), "input": raw[key]} for key in running])
+        return cls.model_validate(raw)
+
 
 class KioskSettings(DeviceSettings):
-    """A self-service kiosk (kiosk/settings.py holds the running values; these come from the hospital file)."""
+    """A self-service kiosk: the keys of its entry in the hospital file, and (``exclude``: never from the file, never
+    served) the values the running kiosk sets for itself from the service's answers and its command line.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", coerce_numbers_to_str=True)
+    The one settings object of a kiosk: the window reads it, and tests and the demo change it in place (so it is
+    not frozen and an assignment is not checked again)."""
+
+    model_config = ConfigDict(frozen=False, extra="forbid", coerce_numbers_to_str=True)
 
     admin_pin: str = Field("", description="staff PIN of the kiosk's maintenance page, in plain text (prefer "
                            "admin_pin_hash); none: the page stays closed")
@@ -70,6 +86,21 @@ class KioskSettings(DeviceSettings):
     help_areas: list[str] | None = Field(None, min_length=1, description="areas whose consoles answer this "
                                          "kiosk's 呼叫工作人员 (default: [help].areas)")
 
+
+    # the running kiosk's own values (GET /hospital, GET /auth/me, the command line), not keys of the file
+    hospital_name: str = Field("市第一人民医院", exclude=True)
+    hospital_name_en: str = Field("First People's Hospital", exclude=True)
+    device_id: str = Field("kiosk", exclude=True)
+    portrait: bool = Field(True, exclude=True)
+    warn_s: int = Field(10, exclude=True)  # the "returning home" warning, seconds before the countdown ends
+    tick_ms: int = Field(1000, exclude=True)
+    per_page: int = Field(6, exclude=True)
+    elderly_per_page: int = Field(6, exclude=True)
+    elderly_scale: float = Field(1.5, exclude=True)
+    out_of_service_retry_ms: int = Field(5000, exclude=True)
+    sms_reminders: bool = Field(False, exclude=True)  # the hospital has an SMS gateway: the ticket offers reminders
+    triage: bool = Field(False, exclude=True)  # the hospital file has [triage] symptoms: the home offers 智能导诊
+
     @field_validator("admin_pin_hash")
     @classmethod
     def _hashed(cls, value: str) -> str:
@@ -83,6 +114,12 @@ class KioskSettings(DeviceSettings):
         if value not in PROFILES:
             raise ValueError(f"unknown printer profile {value!r}; known: {', '.join(PROFILES)}")
         return value
+
+    def pin_matches(self, pin: str) -> bool:
+        """The staff PIN typed on the keypad: checked against its hash when the file has one (never stored plain)."""
+        if self.admin_pin_hash:
+            return verify_password(pin, self.admin_pin_hash)
+        return bool(self.admin_pin) and pin == self.admin_pin
 
 
 class _Screen(DeviceSettings):
@@ -178,7 +215,7 @@ def lenient(model: type[DeviceSettings], raw: dict[str, Any] | None) -> tuple[De
     problems: list[str] = []
     while True:
         try:
-            return model.model_validate(raw), problems
+            return model.from_file(raw), problems
         except ValidationError as exc:
             for err in exc.errors():
                 key = str(err["loc"][0]) if err["loc"] else ""
@@ -202,6 +239,8 @@ def settings_table() -> str:
                          ("Speaker (`role = \"speaker\"`)", SpeakerSettings)):
         lines += [f"### {title}", "", "| key | type | default | what |", "|---|---|---|---|"]
         for name, info in model.model_fields.items():
+            if info.exclude:
+                continue  # a running value of the device, not a key of the file
             default = info.get_default(call_default_factory=True)
             shown = "none" if default is None else json.dumps(default, ensure_ascii=False)
             lines.append(f"| `{name}` | {_type_name(info.annotation)} | {shown} | {info.description or ''} |")

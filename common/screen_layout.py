@@ -20,41 +20,26 @@ back to the default and is reported in ``ScreenLayout.problems`` so the screen c
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Literal
 
-from common.device_settings import SCREENS, WallSettings, lenient
+from pydantic import ConfigDict, Field
+
+from common.device_settings import SCREENS, WallSettings, WindowSettings, lenient
 from common.legible import DEFAULT_SCREEN_INCHES, DEFAULT_VIEWING_DISTANCE_M, MM_PER_M, text_px
 
 DOOR_DISTANCE_M = 2.0
 DOOR_SCREEN_INCHES = 21.5
 
 
-@dataclass(frozen=True)
-class ScreenLayout:
-    """How one wall or door screen is laid out. Sizes are pixels."""
+class ScreenLayout(WindowSettings):
+    """How one wall, door or window screen is laid out: the screen settings of the hospital file (one shape: the
+    keys, bounds and defaults are those of common/device_settings.py) with what a screen works out from them. Sizes
+    are pixels. A door has the room keys of a wall at their defaults, a wall or door the window's ``ready_count``."""
 
-    kind: str = "wall"  # wall | door | window (a pharmacy's or lab's windows, web screens)
-    width: int = 1920
-    height: int = 1080
-    rooms: tuple[str, ...] = ()  # empty: every room of the area, in the service's order
-    rows: int = 6  # room rows on one page; more rooms page through every ``page_seconds``
-    next_count: int = 3  # waiting patients shown per room
-    recent_calls: int = 5  # calls listed under the newest one (as many as fit)
-    viewing_distance_m: float | None = None  # None: 5 m for a wall, 2 m for a door
-    screen_inches: float | None = None  # None: 55" for a wall, 21.5" for a door
-    font_title: int | None = None  # None: from the viewing distance (common.legible)
-    font_call: int | None = None
-    font_row: int | None = None
-    flash_seconds: float = 6.0
-    page_seconds: float = 10.0
-    show_names: bool = True  # rule 16: masked names, or no name at all
-    speak: bool = False  # a display with a speaker also speaks its area's calls
-    ticker_speed: int = 120  # band scroll speed, pixels per second
-    font_scale: float = 1.0
-    ready_count: int = 24  # window screens: patients listed as ready (请以下患者取药)
-    media: str = "none"  # web screens: the playlist in a zone beside the calls, full screen between calls, or none
-    problems: tuple[str, ...] = field(default=(), compare=False)
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["wall", "door", "window"] = "wall"
+    problems: tuple[str, ...] = Field((), exclude=True)  # settings that fell back to their default, and why
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any] | None) -> "ScreenLayout":
@@ -62,11 +47,7 @@ class ScreenLayout:
         (common/device_settings.py). A bad value falls back to the default and is listed in ``problems``."""
         raw = dict(settings or {})
         checked, problems = lenient(SCREENS.get(str(raw.get("kind")), WallSettings), raw)
-        values = checked.model_dump()
-        mine = {f.name: values[f.name] for f in fields(cls) if f.name in values}
-        if "rooms" in mine:
-            mine["rooms"] = tuple(mine["rooms"])
-        return cls(**mine, problems=tuple(problems))
+        return cls(**checked.model_dump(), problems=tuple(problems))
 
     @property
     def distance_m(self) -> float:

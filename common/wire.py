@@ -429,7 +429,9 @@ class Order(BaseModel):
     items: list[OrderLine] = Field(min_length=1, max_length=50)
     order_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     paid: bool = False
-    slot_start: time | None = Field(default=None, description="imaging: the booked slot today (HH:MM)")
+    slot_start: time | None = Field(default=None, description="imaging: the booked slot's start (HH:MM)")
+    slot_day: date | None = Field(default=None, description="imaging: the day of the booked slot, today or later "
+                                  "(null: today); a later day's exam is checked in and called on that day")
 
 
 class ReadyData(WireModel):
@@ -469,6 +471,9 @@ class StepStatus(WireModel):
     gate_seconds: int | None = Field(default=None, description="preparation timer: seconds left, null when none")
     amount: int = Field(default=0, description="fen")
     paid: bool = True
+    booked_at: str | None = Field(default=None, description="an exam's booked slot, day and time (2026-12-08T10:00)")
+    booked_code: str | None = Field(default=None, description="an exam booked into a later day: its own code, which "
+                                    "the exam desk scans that day (the ticket's code is of the visit's day)")
 
 
 class StationStep(StaffVisitSummary):
@@ -479,6 +484,7 @@ class StationStep(StaffVisitSummary):
     gate_met: bool = Field(default=True, description="imaging: every preparation gate is met (else held)")
     gate_ready_at: str | None = Field(default=None, description="held by time only: when it may be called (ISO)")
     gate_text: str = Field(default="", description="the held step's line (检查准备中（憋尿），还需约 25 分钟)")
+    booked_at: str | None = Field(default=None, description="an exam's booked slot, day and time (2026-12-08T10:00)")
 
 
 class JourneyStatus(WireModel):

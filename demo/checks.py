@@ -58,6 +58,11 @@ def human_summary(summary: dict[str, Any], out: Path) -> str:
         f"over {lat.get('count')} calls",
         f"  missed {len(summary['no_shows']['missed'])}, recalled {len(summary['no_shows']['recalled'])}",
     ]
+    insurance = summary.get("insurance") or {}
+    if insurance.get("split"):
+        split = insurance["split"]
+        lines.append(f"  医保 paid at a kiosk: 统筹支付 {split.get('fund')}, 个人账户 {split.get('account')}, 自付 "
+                     f"{split.get('own')}; e-invoices issued {len(insurance.get('einvoices', []))}")
     for f in summary["failures_handled"]:
         lines.append(f"  [{'ok' if f['handled'] else 'FAILED'}] {f['case']}: {f['how']}")
     for p in summary["problems"]:

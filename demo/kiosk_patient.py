@@ -70,6 +70,15 @@ class KioskPatient:
             self.window.grab().save(str(self.shots / f"{len(self.screens):02d}-{name}.png"))
         return window.current
 
+    def wait_any(self, names: tuple[str, ...], timeout: float = 12.0) -> str:
+        """Which of these screens the kiosk reaches first (then waited for as by :meth:`wait`)."""
+        window = self.window
+        wait_for(lambda: window.current is not None and window.current.name in names and not window.runner.busy,
+                 timeout)
+        name = window.current.name if window.current is not None and window.current.name in names else names[0]
+        self.wait(name, timeout)
+        return name
+
     def choose(self, screen, index: int) -> None:
         screen.choices.button_for(index).click()
 
@@ -101,11 +110,11 @@ class KioskPatient:
 
     def pay_on_phone(self) -> None:
         """The patient scans the QR code on the screen with their phone and pays."""
-        qr = self.window.flows._payment.qr_text
+        qr = self.window.flows.payment.order.qr_text
         self.provider.patient_pays(qr.rsplit("/", 1)[-1])
 
     def order_id(self) -> str:
-        return self.window.flows._payment.qr_text.rsplit("/", 1)[-1]
+        return self.window.flows.payment.order.qr_text.rsplit("/", 1)[-1]
 
     # ------------------------------------------------------------------ the visits
     def run(self, arrival: Arrival) -> dict[str, Any]:
@@ -187,12 +196,24 @@ class KioskPatient:
         return result
 
     def _bills(self, arrival: Arrival) -> dict[str, Any]:
+        """Pays the bills; with a 医保电子凭证 QR by 医保 (the split on screen, then only 自付 on the phone)."""
         screen = self.identify(arrival, "pay", "bills")
         screen.pay_button.click()
-        self.wait("payment")
-        self.pay_on_phone()
+        choice = self.wait("pay_choice")  # 能用医保吗: answered where the patient pays
+        split: dict[str, str] = {}
+        if arrival.insurance_qr and choice.insurance_button is not None:
+            choice.insurance_button.click()
+            self.wait("insurance_cert")
+            self.rig.scanner.scan(arrival.insurance_qr)
+            shown = self.wait("insurance_split", timeout=20)
+            split = {"fund": shown.fund.text(), "account": shown.account.text(), "own": shown.own.text()}
+            shown.confirm_button.click()
+        else:
+            choice.self_pay_button.click()
+        if self.wait_any(("payment", "paid"), timeout=20) == "payment":  # nothing to pay when 医保 paid it all
+            self.pay_on_phone()
         paid = self.wait("paid", timeout=20)
-        result = {"text": paid.text.text()}
+        result = {"text": paid.text.text(), "insurance_split": split}
         paid.buttons[0].click()
         rating = self.wait("rating")
         rating.skip_button.click()

@@ -54,6 +54,7 @@ class Morning:
         self.shots: list[Path] = []
         self.peak_load, self.peak_shot_at = 0, 0.0
         self.door_seen: set[str] = set()  # visits the door screen of NK1 showed as called
+        self.insurance: dict[str, Any] = {}  # the 医保 payer's split and e-invoice
 
     # ------------------------------------------------------------------ setup
     def setup(self) -> None:
@@ -73,6 +74,11 @@ class Morning:
         clock = SimClock(first - timedelta(minutes=2), time.time() + 6.0, self.plan.speed)  # ~6 s to start up
         self.stack = Stack(self.out, clock)
         self.stack.start_service(self.out / "hospital.db")
+        for arrival in self.arrivals:  # the patient who pays bills is insured: pays with 医保 at the kiosk
+            if arrival.kind == BILLS and arrival.known is not None and arrival.known.id_number:
+                person = self.stack.medins.platform.add_person(arrival.known.name, arrival.known.id_number,
+                                                               balc_fen=3000)
+                arrival.insurance_qr = person.qr
         self.stack.start_devices()
         app = QApplication.instance() or QApplication([])
         load_cjk_font(app)
@@ -183,6 +189,8 @@ class Morning:
             return
         if arrival.kind in (BILLS, REPORTS):
             led.patient(number=arrival.number, kind=arrival.kind, via="kiosk", outcome=result.get("text", ""))
+            if arrival.insurance_qr:
+                self._check_insurance(arrival, result)
             return
         if not result.get("visit_id") and result.get("registration_id"):
             reg = self._admin().request("GET", f"/records/registrations/{result['registration_id']}")["registration"]
@@ -206,6 +214,22 @@ class Morning:
             led.fault("late", arrival.label, late,
                       f"appointment {arrival.appointment.start}-{arrival.appointment.end} checked in late; "
                       f"queued as {result['ticket']} (late={late}, placed by the late rule)")
+
+    def _check_insurance(self, arrival: Arrival, result: dict[str, Any]) -> None:
+        """The 医保 payer: settled once at the platform, the split on the screen, an e-invoice issued for it."""
+        stack = self.stack
+        settled = stack.medins.platform.settled()
+        split = result.get("insurance_split") or {}
+        def claims() -> list[dict[str, Any]]:  # the e-invoice of the claim (busNo CLM...; orders are ORD...)
+            return [i for bus, i in list(stack.einvoice.invoices.items()) if bus.startswith("CLM")]
+
+        wait_for(lambda: bool(claims()), 10)
+        ok = len(settled) == 1 and "统筹支付" in result.get("text", "") and bool(split) and bool(claims())
+        self.insurance = {"split": split, "paid_text": result.get("text", ""), "settlements": len(settled),
+                          "einvoices": [{"batch_code": i.get("billBatchCode"), "bill_no": i.get("billNo")}
+                                        for i in claims()], "einvoices_all_payments": len(stack.einvoice.invoices)}
+        if not ok:
+            self.ledger.problem(f"{arrival.label}: 医保 payment not as expected: {self.insurance}")
 
     def _check_payment_timeout(self, arrival: Arrival, result: dict[str, Any]) -> None:
         provider = self.stack.payment.provider
@@ -302,6 +326,7 @@ class Morning:
         }, timing={"real_seconds": round(time.monotonic() - self.started, 1), "speed": self.plan.speed,
                    "simulated_from": self.arrivals[0].at.strftime("%H:%M") if self.arrivals else "",
                    "simulated_to": stack.clock().strftime("%H:%M")})
+        summary["insurance"] = self.insurance
         (self.out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
         return summary
 

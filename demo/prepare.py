@@ -22,6 +22,7 @@ class KnownPatient:
     has_bill: bool = False
     has_report: bool = False
     card_code: str = ""  # what the card's QR code carries (records/cardcode.py)
+    id_number: str = ""  # the resident ID number on file (the 医保 platform knows the insured by it)
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,10 @@ def prepare(config: Any, db: str | Path, *, seed: int, today: date, appointments
             "SELECT patient_id FROM rec_registrations WHERE date = ? AND state IN ('held', 'final')", (today.isoformat(),))}
         billed = {r["patient_id"] for r in db_.all("SELECT patient_id FROM rec_bills WHERE state = 'unpaid'")}
         reported = {r["patient_id"] for r in db_.all("SELECT patient_id FROM rec_reports WHERE released_at IS NOT NULL")}
-        rows = db_.all("SELECT id, name, medical_card_no, birth_date, card_code FROM rec_patients ORDER BY id")
+        rows = db_.all("SELECT id, name, medical_card_no, birth_date, card_code, id_number FROM rec_patients "
+                       "ORDER BY id")
         known = [KnownPatient(r["id"], r["name"], r["medical_card_no"], r["birth_date"] or "",
-                              r["id"] in billed, r["id"] in reported, r["card_code"] or "")
+                              r["id"] in billed, r["id"] in reported, r["card_code"] or "", r["id_number"] or "")
                  for r in rows if r["id"] not in busy]
         slots = db_.all(
             "SELECT x.id, x.starts, x.ends, x.quota - x.taken AS free, s.department_id FROM rec_slots x"

@@ -47,6 +47,7 @@ class Arrival:
     known: KnownPatient | None = None
     appointment: Appointment | None = None
     triage_level: int | None = None
+    insurance_qr: str = ""       # bills: pays with 医保 by this 医保电子凭证 QR (the platform simulator's person)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -92,7 +93,7 @@ def morning_script(patients: int, start: datetime, minutes: float, known: list[K
     add(NEW, False, card_seed=seed * 1000 + 4, fault=MISSED)
     if late_appts:
         add(APPOINTMENT, True, kiosk=1, appointment=late_appts[0], fault=LATE)
-    if patients >= 20 and billed:
+    if patients >= 9 and billed:  # pays with 医保 (the platform simulators): the split, the e-invoice
         add(BILLS, True, kiosk=0, known=billed.pop(0))
     if patients >= 20 and reported:
         add(REPORTS, True, kiosk=1, known=reported.pop(0))

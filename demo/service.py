@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from caller.api.app import create_app
     from common.config import load_hospital
+    from records.plugins import PLUGINS
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     clock = SimClock(args.sim_start, args.wall_anchor, args.speed)
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         sms = SmsSettings(url=gateway, secret=os.environ.get("HOSPITAL_NOTIFY_SECRET", ""),
                           callback_url=f"http://{args.host}:{args.port}/api/v1/notify/sms/status")
         hospital = hospital.model_copy(update={"notify": NotifySettings(sms=sms)})
-    app = create_app(hospital, args.db, clock=clock)
+    app = create_app(hospital, args.db, clock=clock, plugins=PLUGINS)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
                 ws="websockets-sansio", ws_ping_interval=5.0, ws_ping_timeout=5.0, timeout_graceful_shutdown=3)
     return 0

@@ -1,4 +1,5 @@
-"""Start the whole demo system: the caller service (own process), the payment gateway simulator, two kiosks
+"""Start the whole demo system: the caller service (own process), the payment gateway simulator, the 医保, e-health
+card and e-invoice platform simulators, two kiosks
 with their simulated card reader, scanner and printer, the nurse console, the area and door displays and the
 speaker agent. Everything talks over loopback HTTP/WebSocket as it would over the LAN.
 """
@@ -63,6 +64,9 @@ class Stack:
     door: Any = None
     speaker: Any = None
     speech: Any = None
+    medins: Any = None  # the platform simulators (platforms/): 医保, e-health cards, e-invoices
+    ehealth: Any = None
+    einvoice: Any = None
 
     # ---------------------------------------------------------------- service and devices
     def start_service(self, db: Path, port: int | None = None) -> None:
@@ -74,10 +78,19 @@ class Stack:
         from caller.notify.simulator import GatewaySimulator
 
         self.gateway = GatewaySimulator(NOTIFY_SECRET).start()  # SMS to patients who opt in land here
+        from platforms.ehealth.simulator import EHealthSimulator
+        from platforms.einvoice.simulator import EInvoiceSimulator
+        from platforms.medins.simulator import MedInsSimulator
+
+        # the national 医保 platform, the e-health card platform and the fiscal e-invoice platform, simulated
+        self.medins, self.ehealth, self.einvoice = (MedInsSimulator().start(), EHealthSimulator().start(),
+                                                    EInvoiceSimulator().start())
         port = port or free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "PYTHONPATH": str(REPO), "HOSPITAL_PAYMENT_URL": self.payment.url,
-               "HOSPITAL_NOTIFY_URL": self.gateway.url, "HOSPITAL_NOTIFY_SECRET": NOTIFY_SECRET}
+               "HOSPITAL_NOTIFY_URL": self.gateway.url, "HOSPITAL_NOTIFY_SECRET": NOTIFY_SECRET,
+               "HOSPITAL_MEDINS_URL": self.medins.url, "HOSPITAL_EHEALTH_URL": self.ehealth.url,
+               "HOSPITAL_EINVOICE_URL": self.einvoice.url}
         log_file = open(self.out / "service.log", "wb")
         self.service = subprocess.Popen(
             [sys.executable, "-m", "demo.service", "--config", str(CONFIG), "--db", str(db), "--port", str(port),
@@ -98,10 +111,10 @@ class Stack:
     # ---------------------------------------------------------------- apps (in this process, Qt)
     def start_apps(self, app: Any, *, headless: bool) -> None:
         from caller_console.app import open_console
+        from common.device_settings import KioskSettings
         from display.app import describe_device, make_door, make_speech, make_wall
         from display.speaker import SpeakerAgent
         from kiosk.app import build_kiosk
-        from kiosk.settings import KioskSettings
 
         for rig, token in zip(self.kiosks, KIOSK_TOKENS):
             rig.window = build_kiosk(self.base_url, token, reader=rig.reader.url, printer=rig.printer_url,
@@ -147,6 +160,9 @@ class Stack:
             _quietly(self.payment.close)
         if self.gateway is not None:
             _quietly(self.gateway.stop)
+        for sim in (self.medins, self.ehealth, self.einvoice):
+            if sim is not None:
+                _quietly(sim.close)
         if self.service is not None and self.service.poll() is None:
             self.service.terminate()
             try:

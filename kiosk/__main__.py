@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 from client.http import add_service_argument, service_from_args
 from client.tokens import add_token_arguments, token_from_args
 from kiosk.app import build_kiosk
+from kiosk.keyboard import enable_input_method
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,8 +28,6 @@ def main(argv: list[str] | None = None) -> int:
     args.service = service_from_args(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     token = token_from_args(args)
-    from kiosk.keyboard import enable_input_method
-
     enable_input_method()  # Qt Virtual Keyboard (pinyin, English) for the text fields, set before the app exists
     app = QApplication(sys.argv[:1])
     window = build_kiosk(args.service, token, args.reader, args.printer, args.scanner, args.payment,

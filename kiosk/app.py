@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import fields
 from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
-from client.http import CallerError
+from client.http import CallerError, ServiceAddresses
 from common.config import load_hospital
-from common.device_settings import KioskSettings as KioskFileSettings
-from common.device_settings import lenient
+from common.device_settings import KioskSettings, lenient
+from common.fonts import load_cjk_font
 from kiosk.backend import Backend
 from kiosk.devices import KioskDevices
 from kiosk.i18n import set_language
-from kiosk.settings import KioskSettings
+from kiosk.keyboard import enable_input_method
 from kiosk.window import KioskWindow
 
 log = logging.getLogger(__name__)
@@ -56,10 +55,10 @@ def device_settings(config_path: str | None, token: str, settings: KioskSettings
 def apply_device_settings(settings: KioskSettings, served: dict[str, Any] | None) -> None:
     """The keys the hospital file sets for this kiosk onto its running settings, checked by the same model as
     the file (common/device_settings.py); a value this kiosk cannot use is logged and the default stays."""
-    checked, problems = lenient(KioskFileSettings, served)
+    checked, problems = lenient(KioskSettings, served)
     for problem in problems:
         log.warning("kiosk setting ignored: %s", problem)
-    for key in checked.model_fields_set & {f.name for f in fields(KioskSettings)}:
+    for key in checked.model_fields_set:
         setattr(settings, key, getattr(checked, key))
 
 
@@ -72,8 +71,6 @@ def ticket_page_url(backend: Backend | None, service: str) -> str:
         except CallerError:  # the service answered a moment ago; fall back to its own address
             configured = ""
     if not configured:  # the service's own page; with an active/standby pair, the address in use
-        from client.http import ServiceAddresses
-
         service = ServiceAddresses(service).current
     return configured or f"{service.rstrip('/')}/t/{{token}}"
 
@@ -90,17 +87,13 @@ def build_kiosk(service: str, token: str, reader: str | None = None, printer: st
     to the parts.
     """
     if app is None and QApplication.instance() is None:
-        from kiosk.keyboard import enable_input_method
-
         enable_input_method()
     app = app or QApplication.instance() or QApplication([])
-    from common.fonts import load_cjk_font
-
     load_cjk_font(app)
     set_language("zh")
     provider = None
     if payment:
-        from hardware.payment import HttpProvider
+        from hardware.payment import HttpProvider  # noqa: PLC0415 - httpx and qrcode, only with a payment terminal
 
         provider = HttpProvider(payment)
     backend = Backend(service, token, payment_provider=provider)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from kiosk.models import (
     Hold,
     Patient,
     PatientDay,
+    PatientId,
     Payment,
     Report,
     Reprintable,
@@ -162,7 +164,7 @@ class Backend(PlatformCalls, HisCalls):
     # ----- patients -----------------------------------------------------------------------------
     @staticmethod
     def _patient(view: dict, id_number: str = "", family: list[dict] | None = None) -> Patient:
-        return Patient(id=str(view["patient_id"]), name=view.get("name", ""), id_number=id_number,
+        return Patient(id=PatientId(view["patient_id"]), name=view.get("name", ""), id_number=id_number,
                        gender=view.get("gender") or "", birth_date=view.get("birth_date") or "",
                        medical_card_no=view.get("medical_card_no") or "", phone_masked=view.get("phone_masked") or "",
                        relation=view.get("relation") or "", family=tuple(Backend._patient(m) for m in family or ()))
@@ -329,7 +331,7 @@ class Backend(PlatformCalls, HisCalls):
         """Hold a seat; for a general number another doctor's seat at the same time will do."""
         for n, slot_id in enumerate((slot.id, *slot.alternatives)):
             try:
-                reg = self._post(f"{R}/registrations", {"patient_id": int(patient.id), "slot_id": int(slot_id),
+                reg = self._post(f"{R}/registrations", {"patient_id": patient.id, "slot_id": int(slot_id),
                                                          "idempotency_key": f"{key}:{n}"})
                 break
             except CallerError as exc:
@@ -405,7 +407,7 @@ class Backend(PlatformCalls, HisCalls):
                       method: str = "qr", claim_id: str = "") -> Payment:
         """Open an order for the bills: "qr" (shown on screen) or "code" (the payer's 付款码 at the scanner);
         with ``claim_id``, for the 自付 part of that 医保 claim."""
-        order = self._post(f"{R}/payments", {"patient_id": int(patient.id), "bill_ids": [int(b) for b in bill_ids],
+        order = self._post(f"{R}/payments", {"patient_id": patient.id, "bill_ids": [int(b) for b in bill_ids],
                                              "amount_fen": amount_fen, "method": method, "idempotency_key": key,
                                              "insurance_claim_id": int(claim_id) if claim_id else None})
         return self._payment(order)
@@ -415,8 +417,6 @@ class Backend(PlatformCalls, HisCalls):
 
     def wait_payment(self, payment: Payment, timeout_s: float, stop: threading.Event, poll_s: float = 0.5) -> Payment:
         """Poll until paid or closed, the stop event, or the timeout (then status "timeout")."""
-        import time
-
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -440,7 +440,7 @@ class Backend(PlatformCalls, HisCalls):
 
     # ----- check-in, bills, reports, visits, ratings ----------------------------------------------
     def _registrations(self, patient: Patient) -> list[dict]:
-        return self._get(f"{R}/registrations", patient_id=int(patient.id))["registrations"]
+        return self._get(f"{R}/registrations", patient_id=patient.id)["registrations"]
 
     def appointments(self, patient: Patient, later: bool = False) -> list[Appointment]:
         """Today's paid registrations (``later``: those booked for a later day)."""
@@ -463,13 +463,13 @@ class Backend(PlatformCalls, HisCalls):
         return self.registration_ticket(appt.id)
 
     def bills(self, patient: Patient) -> list[Bill]:
-        rows = self._get(f"{R}/bills", patient_id=int(patient.id))["bills"]
+        rows = self._get(f"{R}/bills", patient_id=patient.id)["bills"]
         return [Bill(id=str(b["bill_id"]), title=b.get("title", ""), total_fen=b["total_fen"],
                      items=tuple(BillItem(i["name"], i.get("quantity", 1), i.get("amount_fen", 0)) for i in b.get("items", [])),
                      created_at=b.get("created_at", "")) for b in rows]
 
     def reports(self, patient: Patient) -> list[Report]:
-        rows = self._get(f"{R}/reports", patient_id=int(patient.id))["reports"]
+        rows = self._get(f"{R}/reports", patient_id=patient.id)["reports"]
         return [self._report(r) for r in rows]
 
     def _report(self, r: dict) -> Report:

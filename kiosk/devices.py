@@ -14,8 +14,32 @@ from urllib.parse import parse_qs, urlparse
 from PySide6.QtCore import QObject, Signal
 
 from common.clock import HospitalClock
-from common.privacy import mask_id_number, mask_name
+from common.privacy import mask_card_number, mask_id_number, mask_name
+from hardware.a4 import A4PrinterError, CupsPrinter, report_pdf
 from hardware.health import DeviceHealth, Health
+from hardware.idcard.reader import CardReader
+from hardware.printer import (
+    EInvoiceDoc,
+    EInvoiceInfo,
+    Printer,
+    PrinterError,
+    ReceiptDoc,
+    ReceiptLine,
+    RegistrationReceiptDoc,
+    ReportDoc,
+    ReportItem,
+    SerialTransport,
+    TcpTransport,
+    TicketDoc,
+    profile_named,
+    render_einvoice,
+    render_receipt,
+    render_registration_receipt,
+    render_report,
+    render_ticket,
+)
+from hardware.scanner import ScannerReader, parse_code
+from kiosk.i18n import language
 from kiosk.models import CardData
 
 log = logging.getLogger(__name__)
@@ -25,12 +49,10 @@ KINDS = {"general": "普通号", "expert": "专家号"}
 
 def classify_code(code: str) -> tuple[str, str]:
     """(kind, value) of a scanned code: kind "payment" (付款码), "medical_card", "id_number", "ehealth" (电子健康卡),
-    "insurance" (医保电子凭证) or "unknown"."""
-    from hardware.scanner import parse_code
-
+    "insurance" (医保电子凭证), "ssc" (社保卡 at the card reader) or "unknown"."""
     parsed = parse_code(code)
     kind = {"payment_code": "payment", "medical_card": "medical_card", "id_number": "id_number",
-            "health_code": "ehealth", "insurance_qr": "insurance"}.get(parsed.kind.value, "unknown")
+            "health_code": "ehealth", "insurance_qr": "insurance", "ssc_card": "ssc"}.get(parsed.kind.value, "unknown")
     return kind, parsed.value
 
 
@@ -69,8 +91,6 @@ def ticket_link(template: str, ticket: Any) -> str:
 
 def open_printer(url: str, default_profile: str = "generic-80-gbk"):
     """tcp://host:port -> network printer; anything else a pyserial URL or a pty path. ?profile=NAME."""
-    from hardware.printer import Printer, SerialTransport, TcpTransport, profile_named
-
     parsed = urlparse(url)
     profile = profile_named(parse_qs(parsed.query).get("profile", [default_profile])[0])
     if parsed.scheme == "tcp":
@@ -128,8 +148,6 @@ class KioskDevices(QObject):
 
     def _start_reader(self) -> None:
         try:
-            from hardware.idcard.reader import CardReader
-
             self._reader = CardReader(self.reader_url)
             self._reader.card_read.connect(self._card)
             self._reader.card_removed.connect(lambda *_a: self.card_removed.emit())
@@ -142,8 +160,6 @@ class KioskDevices(QObject):
 
     def _start_scanner(self) -> None:
         try:
-            from hardware.scanner import ScannerReader
-
             self._scanner = ScannerReader(self.scanner_url, on_code=self.code_scanned.emit, on_health=self._set_health)
             self._scanner.start()
         except Exception as exc:  # noqa: BLE001
@@ -210,8 +226,6 @@ class KioskDevices(QObject):
     def _print(self, data: bytes) -> bytes:
         printer = self.printer()
         if printer is None:
-            from hardware.printer import PrinterError
-
             raise PrinterError("打印机未连接", "no printer", partial=False)
         with self._printer_lock:
             printer.print_job(data)
@@ -223,8 +237,6 @@ class KioskDevices(QObject):
                                       getattr(exc, "reason_en", "print failed")))
 
     def print_ticket(self, ticket, hospital: str, title: str = "排队凭条") -> bytes:
-        from hardware.printer import TicketDoc, render_ticket
-
         wait_range = None
         if ticket.estimate_min is not None and ticket.estimate_max is not None and ticket.estimate_max > ticket.estimate_min:
             wait_range = (ticket.estimate_min, ticket.estimate_max)
@@ -241,9 +253,6 @@ class KioskDevices(QObject):
     def print_registration_receipt(self, ticket, patient, payment, hospital: str, kiosk_id: str,
                                    title: str = "挂号凭条", paid_at: datetime | None = None) -> bytes:
         """挂号凭条: masked name and card number, what was bought, when, how it was paid, at which kiosk."""
-        from common.privacy import mask_card_number
-        from hardware.printer import RegistrationReceiptDoc, render_registration_receipt
-
         doc = RegistrationReceiptDoc(
             hospital=hospital, masked_name=mask_name(patient.name), masked_card_no=mask_card_number(patient.medical_card_no),
             department=ticket.department, doctor=f"{ticket.doctor} {ticket.doctor_title}".strip(),
@@ -256,8 +265,6 @@ class KioskDevices(QObject):
     def print_receipt(self, patient, bills, payment, hospital: str, claim=None, invoice=None) -> bytes:
         """The payment receipt; with a 医保 ``claim`` its split (统筹支付, 个人账户, 自付), and the e-invoice (or a line
         saying it is on its way: ``invoice`` None while a platform is connected)."""
-        from hardware.printer import EInvoiceInfo, ReceiptDoc, ReceiptLine, render_receipt
-
         lines = []
         for bill in bills:
             for item in bill.items or ():
@@ -280,8 +287,6 @@ class KioskDevices(QObject):
 
     def print_einvoice(self, patient, invoice, hospital: str) -> bytes:
         """补打 of an e-invoice: total, how it was paid, code, number, check code and QR."""
-        from hardware.printer import EInvoiceDoc, EInvoiceInfo, render_einvoice
-
         names = {"fund": "统筹支付", "acct": "个人账户", "cash": "自付"}
         issued = _moment(invoice.issued_at) or self.now()
         doc = EInvoiceDoc(hospital=hospital, masked_name=mask_name(patient.name), total_fen=invoice.total_fen,
@@ -291,8 +296,6 @@ class KioskDevices(QObject):
 
     def _report_doc(self, patient, report, hospital: str):
         """The patient's own lab report: their full name (read from their card), age with 岁, the signers' names."""
-        from hardware.printer import ReportDoc, ReportItem
-
         extra = report.extra
         items = tuple(ReportItem(name, result, unit, ref, flag) for name, result, unit, ref, flag in report.lines)
         return ReportDoc(hospital=hospital, title=report.title, patient_name=extra.get("patient_name") or patient.name,
@@ -304,15 +307,11 @@ class KioskDevices(QObject):
 
     def print_report(self, patient, report, hospital: str) -> bytes:
         """The lab report on the thermal printer."""
-        from hardware.printer import render_report
-
         return self._print(render_report(self._report_doc(patient, report, hospital), self.printer().profile))
 
     # ----- A4 printer through CUPS (called from workers) -------------------------------------------
     def a4(self):
         if self._a4 is None and self.a4_printer:
-            from hardware.a4 import CupsPrinter
-
             queue, _, server = self.a4_printer.partition("@")
             self._a4 = CupsPrinter(queue, server or None)
         return self._a4
@@ -328,8 +327,6 @@ class KioskDevices(QObject):
 
     def print_report_a4(self, patient, report, hospital: str) -> str:
         """The lab report as a PDF on the A4 printer; returns the CUPS job id once CUPS has accepted it."""
-        from hardware.a4 import A4PrinterError, report_pdf
-
         doc = self._report_doc(patient, report, hospital)
         try:
             job = self.a4().print_pdf(report_pdf(doc), f"{doc.title} {doc.report_no}".strip())
@@ -347,7 +344,7 @@ class KioskDevices(QObject):
 
     def payment_provider(self):
         if self._payment is None and self.payment_url:
-            from hardware.payment import HttpProvider
+            from hardware.payment import HttpProvider  # noqa: PLC0415 - httpx and qrcode, only on a kiosk with a payment terminal
 
             self._payment = HttpProvider(self.payment_url)
         return self._payment
@@ -355,13 +352,11 @@ class KioskDevices(QObject):
     # ----- speech ---------------------------------------------------------------------------------
     def speak(self, text: str) -> None:
         """Say a step aloud (elderly mode). Mandarin only; never blocks."""
-        from kiosk.i18n import language
-
         if language() != "zh" or not text or self.silent:
             return
         try:
             if self._speech is None:
-                from hardware.speech import SpeechWorker
+                from hardware.speech import SpeechWorker  # noqa: PLC0415 - the speech engine, only once elderly mode speaks
 
                 self._speech = SpeechWorker(chime=None)
             self._speech.announce_broadcast(text)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, QPointF, Qt, QUrl, qInstallMessageHandler
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLineEdit, QWidget
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,7 @@ class KeyboardPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from PySide6.QtQuickWidgets import QQuickWidget
-        from PySide6.QtWidgets import QHBoxLayout
+        from PySide6.QtQuickWidgets import QQuickWidget  # noqa: PLC0415 - Qt Quick, only when the keyboard is on
 
         self.setObjectName("Keyboard")
         self.setAttribute(Qt.WA_StyledBackground, True)
@@ -133,7 +132,7 @@ class KeyboardPanel(QWidget):
 
     # ----- where things are (for the tests, the benchmark and the screenshots) ---------------
     def _items(self):
-        from PySide6.QtQuick import QQuickItem
+        from PySide6.QtQuick import QQuickItem  # noqa: PLC0415 - Qt Quick, only when the keyboard is on
 
         return self.panel.findChildren(QQuickItem) if self.ready else []
 
@@ -156,7 +155,7 @@ class KeyboardPanel(QWidget):
         return next((self._centre(item) for t, item in self._candidate_items() if t == text), None)
 
     def _candidate_items(self):
-        from PySide6.QtQuick import QQuickItem
+        from PySide6.QtQuick import QQuickItem  # noqa: PLC0415 - Qt Quick, only when the keyboard is on
 
         found = []
         for item in self._items():

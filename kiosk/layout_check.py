@@ -17,6 +17,47 @@ from typing import Callable, Iterator
 from PySide6.QtCore import QEventLoop, QRect, QTimer
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QScrollArea, QWidget
 
+from common.config import DEMO_CONFIG, load_hospital
+from common.device_settings import KioskSettings
+from common.fonts import load_cjk_font
+from common.triage import advise
+from hardware.health import DeviceHealth, Health
+from kiosk.app import LANDSCAPE, PORTRAIT
+from kiosk.backend import Backend
+from kiosk.devices import KioskDevices
+from kiosk.i18n import set_language
+from kiosk.models import (
+    Appointment,
+    Bill,
+    BillItem,
+    BookingDay,
+    CardData,
+    Department,
+    Doctor,
+    Patient,
+    PatientDay,
+    PatientId,
+    Report,
+    Reprintable,
+    Slot,
+    Ticket,
+    VisitStatus,
+)
+from kiosk.platforms import Claim, InsuranceStatus
+from kiosk.screens.admin import DeviceStatusScreen, PinScreen
+from kiosk.screens.day import CancelScreen, DayScreen, ReprintScreen
+from kiosk.screens.family import ChildBirthScreen, ChildIdScreen, ChildNameScreen, FamilyScreen
+from kiosk.screens.home import HomeScreen
+from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, TypeIdScreen
+from kiosk.screens.insurance import InsuranceCertScreen, InsuranceSplitScreen, PayChoiceScreen
+from kiosk.screens.pay import PaymentScreen
+from kiosk.screens.rating import RatingScreen
+from kiosk.screens.register import BookDayScreen, ConfirmScreen, DepartmentScreen, DoctorScreen, SlotScreen
+from kiosk.screens.result import MessageScreen, OutOfServiceScreen, TicketScreen
+from kiosk.screens.services import AppointmentsScreen, BillsScreen, QueueStatusScreen, ReportsScreen
+from kiosk.screens.triage import TriageAdviceScreen, TriageScreen
+from kiosk.window import KioskWindow
+
 REPO = Path(__file__).resolve().parent.parent
 DEMO_HOSPITAL = REPO / "assets" / "demo-hospital.toml"
 MODES = [(lang, elderly, portrait) for lang in ("zh", "en") for elderly in (False, True) for portrait in (True, False)]
@@ -100,23 +141,6 @@ def check_window(window, screen: str = "", mode: str = "") -> list[LayoutProblem
 # ----- the screens, with sample data ---------------------------------------------------------------------
 def sample_data():
     """Departments and doctors of the demo hospital, and one patient's day."""
-    from common.config import load_hospital
-    from kiosk.models import (
-        Appointment,
-        Bill,
-        BillItem,
-        BookingDay,
-        Department,
-        Doctor,
-        Patient,
-        PatientDay,
-        Report,
-        Reprintable,
-        Slot,
-        Ticket,
-        VisitStatus,
-    )
-
     hospital = load_hospital(DEMO_HOSPITAL)
     areas = {a.id: a for a in hospital.areas}
     departments = [Department(id=d.id, name=d.name, name_en=d.name_en or "", description=d.description or "",
@@ -131,9 +155,9 @@ def sample_data():
                fee_fen=5000, remaining=n % 7) for n, d in enumerate(hospital.doctors_of(first.id)) if d.expert]
     slots = [Slot(id=str(n), start=f"{8 + n // 2:02d}:{30 * (n % 2):02d}", end=f"{8 + (n + 1) // 2:02d}:{30 * ((n + 1) % 2):02d}",
                   remaining=5, session="am" if n < 8 else "pm") for n in range(16)]
-    family = (Patient(id="2", name="欧阳小雨", gender="女", birth_date="2024-03-15", relation="母亲"),
-              Patient(id="3", name="欧阳建国", gender="男", birth_date="1949-12-31", relation="女儿"))
-    patient = Patient(id="1", name="欧阳娜娜", gender="女", birth_date="1981-04-02", family=family)
+    family = (Patient(id=PatientId(2), name="欧阳小雨", gender="女", birth_date="2024-03-15", relation="母亲"),
+              Patient(id=PatientId(3), name="欧阳建国", gender="男", birth_date="1949-12-31", relation="女儿"))
+    patient = Patient(id=PatientId(1), name="欧阳娜娜", gender="女", birth_date="1981-04-02", family=family)
     bills = [Bill(id="1", title="西药费", total_fen=4700, items=(BillItem("阿莫西林胶囊（0.25g×24粒）", 2, 2350),)),
              Bill(id="2", title="检验费", total_fen=2000, items=(BillItem("血常规（五分类）", 1, 2000),))]
     reports = [Report(id="1", title="血常规", released=True, printed_count=1),
@@ -159,24 +183,6 @@ def sample_data():
 
 def screens(window, data) -> list[tuple[str, Callable[[], QWidget]]]:
     """(name, factory) of every kiosk screen."""
-    from common.config import DEMO_CONFIG, load_hospital
-    from common.triage import advise
-    from hardware.health import DeviceHealth, Health
-    from kiosk.models import CardData
-    from kiosk.platforms import Claim, InsuranceStatus
-    from kiosk.screens.admin import DeviceStatusScreen, PinScreen
-    from kiosk.screens.day import CancelScreen, DayScreen, ReprintScreen
-    from kiosk.screens.family import ChildBirthScreen, ChildIdScreen, ChildNameScreen, FamilyScreen
-    from kiosk.screens.home import HomeScreen
-    from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, TypeIdScreen
-    from kiosk.screens.insurance import InsuranceCertScreen, InsuranceSplitScreen, PayChoiceScreen
-    from kiosk.screens.pay import PaymentScreen
-    from kiosk.screens.rating import RatingScreen
-    from kiosk.screens.register import BookDayScreen, ConfirmScreen, DepartmentScreen, DoctorScreen, SlotScreen
-    from kiosk.screens.result import MessageScreen, OutOfServiceScreen, TicketScreen
-    from kiosk.screens.services import AppointmentsScreen, BillsScreen, QueueStatusScreen, ReportsScreen
-    from kiosk.screens.triage import TriageAdviceScreen, TriageScreen
-
     k, d = window, data
     nothing = lambda *_a: None  # noqa: E731 - the checker never presses anything
     hospital = load_hospital(DEMO_CONFIG)
@@ -252,11 +258,6 @@ def _pump(ms: int = 0) -> None:
 
 def offline_window(portrait: bool = True):
     """A kiosk window with no service and no devices, only for looking at its screens."""
-    from kiosk.backend import Backend
-    from kiosk.devices import KioskDevices
-    from kiosk.settings import KioskSettings
-    from kiosk.window import KioskWindow
-
     settings = KioskSettings(portrait=portrait, hospital_name="仁和市第一人民医院",
                              hospital_name_en="Renhe First People's Hospital", triage=True)
     devices = KioskDevices(silent=True, status_url="http://queue.example-hospital.cn/t/{token}")  # QR codes shown
@@ -267,11 +268,7 @@ def offline_window(portrait: bool = True):
 
 def walk(modes=MODES) -> Iterator[tuple[object, str, str]]:
     """Show every screen in every mode; yield (window, screen name, mode) while it is on display."""
-    from kiosk.app import LANDSCAPE, PORTRAIT
-
     app = QApplication.instance() or QApplication([])
-    from common.fonts import load_cjk_font
-
     load_cjk_font(app)
     data = sample_data()
     windows = {}
@@ -291,8 +288,6 @@ def walk(modes=MODES) -> Iterator[tuple[object, str, str]]:
                 _pump()
                 yield window, name, mode
     finally:
-        from kiosk.i18n import set_language
-
         set_language("zh")
         for window in windows.values():
             window.admin_exit()

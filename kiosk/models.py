@@ -4,9 +4,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+class PatientId(int):
+    """The service's number for a patient: the one type and the one name (``Patient.id``) a patient has at the
+    kiosk, from the card read to the ticket. The wire carries it as the integer ``patient_id``; a path or JSON
+    string of digits ("12") is read into it once, in the backend."""
+
+    def __new__(cls, value: int | str) -> "PatientId":
+        number = int(value)
+        if number <= 0:
+            raise ValueError(f"a patient id is a positive number, not {value!r}")
+        return super().__new__(cls, number)
+
+
 @dataclass(frozen=True)
 class Patient:
-    id: str
+    id: PatientId
     name: str
     id_number: str = ""
     phone: str = ""
@@ -198,6 +210,20 @@ class Session:
     guardian: Patient | None = None  # the patient at the kiosk, while acting for a family member (``patient``)
     day: str = ""  # the visit day booked ahead ("2026-11-30"); "" = today
     idempotency: dict[str, str] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        """The patient finished or walked away: forget everything about them (the flows keep this one object)."""
+        for name, value in vars(Session()).items():
+            setattr(self, name, value)
+
+    @property
+    def in_person(self) -> Patient | None:
+        """The patient identified in person at this kiosk (who may act for their family), or None."""
+        return self.guardian or self.patient
+
+    @property
+    def acting_for_family(self) -> bool:
+        return self.guardian is not None and self.patient is not None and self.guardian.id != self.patient.id
 
 
 def yuan(fen: int) -> str:

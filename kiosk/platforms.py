@@ -89,7 +89,7 @@ class PlatformCalls:
 
     def start_claim(self, patient, bill_ids: list[str], cert_type: str, cert_no: str, key: str) -> Claim:
         return _claim(self._post("/records/insurance/claims", {
-            "idempotency_key": key, "patient_id": int(patient.id), "bill_ids": [int(b) for b in bill_ids],
+            "idempotency_key": key, "patient_id": patient.id, "bill_ids": [int(b) for b in bill_ids],
             "cert_type": cert_type, "cert_no": cert_no}))
 
     def settle_claim(self, claim: Claim) -> Claim:
@@ -99,7 +99,7 @@ class PlatformCalls:
         return _claim(self._post(f"/records/insurance/claims/{claim.id}/cancel"))
 
     def invoices(self, patient, order_id: str = "", claim_id: str = "") -> list[Invoice]:
-        params: dict[str, Any] = {"patient_id": int(patient.id)}
+        params: dict[str, Any] = {"patient_id": patient.id}
         if claim_id:
             params["claim_id"] = int(claim_id)
         elif order_id:

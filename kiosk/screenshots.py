@@ -8,6 +8,7 @@ started for the tour. Each variant uses its own demo patient, so the tour can ru
 from __future__ import annotations
 
 import logging
+import subprocess
 import time
 from pathlib import Path
 from typing import Callable
@@ -15,9 +16,22 @@ from typing import Callable
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
+from client.http import CallerClient, CallerError
+from common.demo_accounts import DEMO_PASSWORD, DEMO_TOKENS
+from common.device_settings import KioskSettings
+from hardware.a4 import CupsPrinter, CupsServer, report_pdf
+from hardware.a4.server import available
+from hardware.idcard.demo_cards import demo_card
+from hardware.idcard.simulator import CardReaderSimulator
+from hardware.payment import HttpProvider
+from hardware.printer.documents import sample_documents
+from hardware.printer.samples import write_samples
+from hardware.printer.simulator import SimulatedPrinter, TcpPrinterSimulator
+from kiosk.app import build_kiosk
 from kiosk.devices import card_from_idcard
 from kiosk.i18n import set_language
-from kiosk.settings import KioskSettings
+from kiosk.layout_check import walk
+from uikit.screens import wait_until
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +93,7 @@ class Tour:
 
 def _help_answered(window, t: "Tour") -> None:
     """The guide desk takes the call: the kiosk shows who is coming (then the desk closes the call)."""
-    from client.http import CallerClient, CallerError
-    from common.demo_accounts import DEMO_PASSWORD, DEMO_TOKENS
-    from uikit.screens import wait_until
-
-    help_id = window.flows._help_id
+    help_id = window.flows.help.help_id
     if not help_id:
         return
     with CallerClient(window.backend.client.base_url, DEMO_TOKENS["console_dt"]) as desk:
@@ -101,9 +111,7 @@ def _help_answered(window, t: "Tour") -> None:
 def _pay(window, payment_url: str | None) -> None:
     """The patient pays: on the phone through the gateway simulator when we know it, else with a payment code."""
     if payment_url:
-        from hardware.payment import HttpProvider
-
-        order = window.flows._payment
+        order = window.flows.payment.order
         with HttpProvider(payment_url) as provider:
             provider.patient_pays(order.qr_text.rsplit("/", 1)[-1])
     else:
@@ -112,8 +120,6 @@ def _pay(window, payment_url: str | None) -> None:
 
 def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None = None,
           reader_sim=None, medical_card: str | None = None) -> list[Path]:
-    from hardware.idcard.demo_cards import demo_card
-
     t = Tour(window, out_dir, prefix)
     flows, devices = window.flows, window.devices
     id_card = demo_card(seed=500000 + seed)  # far from the seeds demo data uses: a person new to the hospital
@@ -138,7 +144,7 @@ def _tour(window, out_dir: Path, prefix: str, seed: int, payment_url: str | None
     def register() -> None:
         """挂号: identify (typed number refused), new record, choices, confirm, pay, ticket, rating."""
         t.step(flows.register, "identify")
-        if t.step(flows._type_id, "type_id"):
+        if t.step(flows.identify.type_id, "type_id"):
             window.current.keypad.type_text("110101199003078031")
             window.current.keypad.ok.click()
             t.shot("type_id-error")
@@ -219,20 +225,14 @@ def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str 
     with bills and reports, shown on the check-in, bills, reports and queue screens (else the new patient).
     ``landscape`` adds the Chinese tours on a 1920x1080 screen ({zh}-{normal,elderly}-landscape-{screen}.png).
     """
-    from kiosk.app import build_kiosk
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
     printer_sim = reader_sim = None
     if reader is None:
-        from hardware.idcard.simulator import CardReaderSimulator
-
         reader_sim = CardReaderSimulator("pty").start()
         reader = reader_sim.url
     if printer is None:
-        from hardware.printer.simulator import SimulatedPrinter, TcpPrinterSimulator
-
         printer_sim = TcpPrinterSimulator(SimulatedPrinter()).start()
         printer = f"tcp://{printer_sim.host}:{printer_sim.port}"
     base_seed = seed if seed is not None else int(time.time()) % 100000 * 10
@@ -269,8 +269,6 @@ def write_screenshots(out_dir: Path, base_url: str, token: str, *, printer: str 
 
 def write_all_modes(out_dir: Path) -> list[Path]:
     """Every screen (sample data) in zh/en x normal/elderly x portrait/landscape, as the layout check sees it."""
-    from kiosk.layout_check import walk
-
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for window, name, mode in walk():
@@ -286,13 +284,6 @@ def write_slips(out_dir: Path) -> list[Path]:
     The A4 report goes through a private CUPS with cups-pdf when this machine can run one (as the kiosk prints
     it); otherwise the PDF the kiosk would send is rendered directly.
     """
-    import subprocess
-
-    from hardware.a4 import CupsPrinter, CupsServer, report_pdf
-    from hardware.a4.server import available
-    from hardware.printer.documents import sample_documents
-    from hardware.printer.samples import write_samples
-
     written = write_samples(out_dir)
     pdf_path = out_dir / "report-a4.pdf"
     pdf = report_pdf(sample_documents().report)

@@ -1,6 +1,6 @@
 """The kiosk window: header (hospital, clock, countdown), one screen at a time, footer (back, home, help).
 
-It owns the patient session and its end: on timeout or when a flow finishes, the session object is replaced,
+It owns the patient session and its end: on timeout or when a flow finishes, the session is cleared,
 every pending result for it is dropped and the screens that showed it are destroyed.
 """
 from __future__ import annotations
@@ -11,11 +11,14 @@ from typing import Callable
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
+from common.device_settings import KioskSettings
 from kiosk import style
 from kiosk.busy import BusyOverlay
+from kiosk.flows import Flows
 from kiosk.i18n import language, pick, set_language, tr
+from kiosk.keyboard import KeyboardPanel, input_method_ready
 from kiosk.models import Session
-from kiosk.settings import KioskSettings
+from kiosk.screens.home import HomeScreen
 from kiosk.widgets import Screen, button, label
 from kiosk.worker import Runner
 
@@ -59,9 +62,7 @@ class KioskWindow(QWidget):
         self.tick_timer.start()
         QApplication.instance().installEventFilter(self)
         self.apply_style()
-        from kiosk.flows import Flows
-
-        self.flows = Flows(self)
+        self.flows = Flows(self, self.session)
         self.go_home("start")
 
     # ----- chrome -------------------------------------------------------------------------------
@@ -88,8 +89,6 @@ class KioskWindow(QWidget):
         self.stack = QStackedWidget()
         outer.addWidget(self.stack, 1)
         self.keyboard = None  # Qt Virtual Keyboard (pinyin, English) while a text field is being typed into
-        from kiosk.keyboard import KeyboardPanel, input_method_ready
-
         if input_method_ready():
             self.keyboard = KeyboardPanel(self)
             outer.addWidget(self.keyboard)
@@ -213,15 +212,13 @@ class KioskWindow(QWidget):
         if reason != "start":
             self.flows.abandon()  # stop waiting for a payment, give a held slot back
             self.backend.patient_left()  # the service forgets who stood here
-        self.session = Session()
+        self.session.clear()
         self.history = []
         self.warning.hide()
         if reason in NEXT_PATIENT and (self.elderly or language() != "zh"):
             set_language("zh")  # the next patient starts in Chinese, normal mode
             self.elderly = False
             self.apply_style()
-        from kiosk.screens.home import HomeScreen
-
         self.show_screen(lambda: HomeScreen(self))
         self.went_home.emit(reason)
 
@@ -293,8 +290,6 @@ class KioskWindow(QWidget):
         changed = (self.his is not None and self.his.away) != status.away
         self.his = status
         if changed and self.current is not None and self.current.name == "home":
-            from kiosk.screens.home import HomeScreen
-
             self.history = []
             self.show_screen(lambda: HomeScreen(self))
 

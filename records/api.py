@@ -1,6 +1,6 @@
 """The records LAN API: a FastAPI router under /api/v1/records that calls a RecordsBackend.
 
-The caller app mounts it (`caller.api.app._records_plugin`: `install(app, service)`, then `router`). Auth is the
+The caller app mounts it as a plug-in (records/plugins.py: `install(app, service, hooks)`, then `router`). Auth is the
 caller service's: device tokens and console user tokens. Endpoints and JSON are documented in docs/records.md.
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 
 from caller.api.deps import require
 from caller.auth import SESSION_HEADER, AuthError
+from caller.plugins import ServiceHooks
 from hardware.payment import HttpProvider, Outcome, SimulatedProvider
 from records.audit import actor_scope, current_actor, set_actor
 from records.backend import RecordsBackend, open_records
@@ -432,21 +433,21 @@ def default_payments() -> Any:
     return HttpProvider(url) if url else SimulatedProvider(Outcome.approve(2.0))
 
 
-def install(app: Any, service: Any, *, payments: Any = None, **overrides: Any) -> RecordsBackend:
+def install(app: Any, service: Any, hooks: ServiceHooks, *, payments: Any = None, **overrides: Any) -> RecordsBackend:
     """Put the embedded backend on `app.state.records`, sharing the caller store's SQLite connection and the queue."""
     records = open_records(RecordsDB.on_store(service.store), service.config, clock=service.clock,
                            queue=ServiceQueueLink(service), payments=payments or default_payments(), **overrides)
     app.state.records = records
-    service.records_device = lambda: current_actor().device  # which kiosk a visit registered through records came from
+    hooks.request_device.append(lambda: current_actor().device)  # which kiosk a visit registered through records came from
     service.notify.reminders.attach(records.reminder_bookings)  # appointment reminders (caller/notify/reminders.py)
-    service.patient_desk = PhoneDesk(records)  # the phone page's 我不排了 (seat, refund rule) and card QR
+    hooks.patient_desk = PhoneDesk(records)  # the phone page's 我不排了 (seat, refund rule) and card QR
 
     def reconfigure(config: Any) -> None:  # a reloaded hospital file: schedules, fees and rules from now on
         records.config = config
         records.settings = settings_from_config(config, **overrides)
 
-    service.reload_hooks.append(reconfigure)
+    hooks.reload.append(reconfigure)
     from records.his.link import install as install_his
 
-    install_his(app, service, records)  # [his]: local records, or the hospital's HIS over HL7 v2 or FHIR
+    install_his(app, service, records, hooks)  # [his]: local records, or the hospital's HIS over HL7 v2 or FHIR
     return records

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from records.api import install, router
+from records.plugins import PlatformsPlugin, RecordsPlugin
 
 
 @dataclass
@@ -40,17 +40,14 @@ def serve_records(config: Any = None, db_path: str | Path = ":memory:", *, clock
     """Serve the caller app with records (own payment provider and settings overrides) on 127.0.0.1."""
     import uvicorn
 
-    from caller.api.app import API_PREFIX, create_app
+    from caller.api.app import create_app
     from common.config import DEMO_CONFIG, HospitalConfig, load_hospital
 
     cfg = config if isinstance(config, HospitalConfig) else load_hospital(config or DEMO_CONFIG)
-    app = create_app(cfg, db_path, clock=clock, records=False)
-    records = install(app, app.state.service, payments=payments, **overrides)
-    app.include_router(router, prefix=API_PREFIX)
-    from records.insurance import api as platforms  # 医保, e-health cards, e-invoices: from HOSPITAL_*_URL
-
-    platforms.install(app, app.state.service)
-    app.include_router(platforms.router, prefix=API_PREFIX)
+    plugin = RecordsPlugin(payments=payments, **overrides)
+    # 医保, e-health cards, e-invoices: from HOSPITAL_*_URL
+    app = create_app(cfg, db_path, clock=clock, plugins=(plugin, PlatformsPlugin()))
+    records = plugin.backend
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False,
                                            lifespan="on"))
     thread = threading.Thread(target=server.run, name="records-service", daemon=True)

@@ -91,18 +91,18 @@ async def audit(request: Request, visit: str | None = Query(default=None, max_le
 async def alerts(request: Request, who: Principal = Depends(principal)) -> list[dict]:
     require(who, {"console"})
     service = service_of(request)
-    return [a for a in service.wait_alerts() if who.may_see_area(a["area"])]
+    return [a for a in service.wait_alerts.current() if who.may_see_area(a["area"])]
 
 
 @router.get("/stats/summary", summary="Today's waiting, served, missed and median times per department")
 def summary(request: Request, who: Principal = Depends(principal)) -> dict:  # a worker thread: never holds up the loop
     require(who, {"console"})
-    return service_of(request).stats_summary()
+    return service_of(request).cockpit_feed.stats_summary()
 
 
 @router.post("/devices/health", summary="A device reports its health")
 async def report_health(body: HealthBody, request: Request, who: Principal = Depends(principal)) -> dict:
-    return service_of(request).record_health(who, body)
+    return service_of(request).device_watch.record_health(who, body)
 
 
 @router.get("/devices/locks", summary="Suspended kiosks and locked second factors, for staff to review")
@@ -123,4 +123,4 @@ def reinstate(device_id: str, request: Request, who: Principal = Depends(princip
 @router.get("/devices", summary="Last health report of every device")
 async def devices(request: Request, who: Principal = Depends(principal)) -> list[dict]:
     require(who, {"console"})
-    return service_of(request).devices()
+    return service_of(request).device_watch.devices()

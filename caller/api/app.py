@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from fastapi import APIRouter, FastAPI
 
@@ -28,6 +27,7 @@ from caller.api import cockpit as cockpit_api
 from caller.api import screens as screens_api
 from caller.api.errors import install_error_handlers
 from caller.ops import runtime
+from caller.plugins import Plugin, ServiceHooks
 from caller.screens.live import ScreenHub
 from caller.service import CallerService
 from caller.ticket_feed import TicketFeed
@@ -36,27 +36,6 @@ from common.config import HospitalConfig
 log = logging.getLogger("caller.api")
 API_PREFIX = "/api/v1"
 ALERT_CHECK_SECONDS = 30.0
-
-
-RECORDS_PLUGINS = ("records.api", "records.insurance.api")  # records, then its links to 医保 / e-invoice platforms
-
-
-def _records_plugin(app: FastAPI, service: CallerService) -> None:
-    """Mount ``records.api`` (and the parts built on it) when that package provides it (router, and optionally
-    install(app, service))."""
-    for name in RECORDS_PLUGINS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name in (name, "records"):
-                return
-            raise
-        install = getattr(module, "install", None)
-        if callable(install):
-            install(app, service)
-        router = getattr(module, "router", None)
-        if router is not None:
-            app.include_router(router, prefix=API_PREFIX)
 
 
 async def _every(seconds: float, check: Callable[[], Any], what: str) -> None:
@@ -73,9 +52,9 @@ def _watchers(service: CallerService) -> list[tuple[float, Callable[[], Any], st
     """What the service checks on its own, how often: wait alerts as departments pass (or fall back under) their
     threshold; help calls nobody acknowledged in time; devices whose heartbeats stopped (offline)."""
     device_every = min(5.0, max(0.05, service.config.device_health.heartbeat_s / 3))
-    return [(ALERT_CHECK_SECONDS, service.check_wait_alerts, "checking wait alerts"),
-            (1.0, service.check_help_escalations, "checking help calls"),
-            (device_every, service.check_device_alerts, "checking device health")]
+    return [(ALERT_CHECK_SECONDS, service.wait_alerts.check, "checking wait alerts"),
+            (1.0, service.help_desk.check_escalations, "checking help calls"),
+            (device_every, service.device_watch.check_alerts, "checking device health")]
 
 
 async def _prune_history(service: CallerService) -> None:
@@ -92,19 +71,21 @@ async def _prune_history(service: CallerService) -> None:
 
 
 def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[], datetime] | None = None,
-               extra_routers: Iterable[APIRouter] = (), records: bool = True,
+               extra_routers: Iterable[APIRouter] = (), plugins: Sequence[Plugin] = (),
                service: CallerService | None = None, config_path: str | Path | None = None,
                max_body_bytes: int | None = None) -> FastAPI:
     """Build the app: one :class:`CallerService` (engine + store + event hub) in ``app.state.service``.
 
-    ``extra_routers`` are mounted under /api/v1. With ``records=True`` the ``records.api`` package is
-    mounted too when present (see docs/api.md, "Plugging in"). ``config_path``: the hospital file that
-    ``POST /api/v1/admin/reload`` and SIGHUP re-read.
+    ``extra_routers`` are mounted under /api/v1. ``plugins`` are installed in their order, each given the
+    service's :class:`caller.plugins.ServiceHooks` (records: ``records.plugins.PLUGINS``; see docs/api.md,
+    "Plugging in"). ``config_path``: the hospital file that ``POST /api/v1/admin/reload`` and SIGHUP re-read.
     """
-    service = service or CallerService(config, db_path, clock=clock)
+    if service is None:
+        service = CallerService(config, db_path, clock=clock, hooks=ServiceHooks())
+    hooks = service.hooks
     ticket_feed = TicketFeed(service)
     screens = ScreenHub(service, config_path=config_path)  # web screens at /screen/ (docs/screens.md)
-    service.reload_hooks.append(lambda _config: screens.reconfigure())
+    hooks.reload.append(lambda _config: screens.reconfigure())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -117,7 +98,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
         ops_tasks = runtime.start(service, config_path)  # systemd: READY=1, watchdog, reload on SIGHUP
         plugins = AsyncExitStack()  # what plug-ins run beside the service (the HIS link), stopped first
         try:
-            for hook in app.state.lifespan_hooks:
+            for hook in hooks.lifespan:
                 await plugins.enter_async_context(hook())
             yield
         finally:
@@ -140,7 +121,6 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.state.ticket_feed = ticket_feed
     app.state.screens = screens
     app.state.config_path = config_path
-    app.state.lifespan_hooks = []  # plug-ins' async context managers, entered while the app runs
     app.add_middleware(events_ws.RawSendMiddleware)
     app.add_middleware(limits.BodyLimits, max_body_bytes=max_body_bytes)  # 413 / 408 before anything is read
     app.add_middleware(access.AccessGuard, fastapi_app=app)  # deny by default: caller/api/access.py RULES
@@ -153,8 +133,8 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     for router in (queue.router, journey.router, admin.router, help_requests.router, events_ws.router, ops.router,
                    notify.router, screens_api.router, *extra_routers):
         app.include_router(router, prefix=API_PREFIX)
-    if records:
-        _records_plugin(app, service)
+    for plugin in plugins:
+        plugin.install(app, service, hooks)
     cockpit_api.install(app)
     openapi.install(app)  # every status each operation answers, in the shared error shape
     return app

@@ -111,9 +111,12 @@ def view(request: Request, period: str = Query("day", pattern="^(day|week|month)
         data = _group_view(request, level, key, first, last)
         data["period"] = period
         return data
+    today = service.clock().date()
     with service.store.read() as conn:
-        data = report.view(conn, service.config, _scope(level, key), first, last, period, service.clock().date())
+        data = report.view(conn, service.config, _scope(level, key), first, last, period, today,
+                           before=request.app.state.cockpit_earlier.reader(conn, service.config, today))
     data["period"] = period
+    data["now"] = service.clock().isoformat(timespec="seconds")  # the wall's clock keeps the service's time
     return data
 
 
@@ -275,6 +278,7 @@ def install(app: Any) -> None:
 
     service = app.state.service
     app.state.campus = None
+    app.state.cockpit_earlier = report.EarlierKept()  # past periods' figures for 环比 / 同比, kept a few minutes
     if group.is_group_store(service.store):
         app.state.campus = group.register(service.store, service.config, service.clock().isoformat())
     app.include_router(router)

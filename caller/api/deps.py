@@ -28,7 +28,7 @@ async def principal(request: Request) -> Principal:
     if who is None:
         who = request.app.state.service.auth.resolve_headers(request.headers)
         request.scope["caller.principal"] = who
-    request.app.state.service.note_seen(who.device)  # a device in use is never "未上报"
+    request.app.state.service.device_watch.note_seen(who.device)  # a device in use is never "未上报"
     return who
 
 

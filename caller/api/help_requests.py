@@ -29,7 +29,7 @@ class CloseHelpBody(Body):
 @router.post("/help", summary="A patient at a kiosk asks for staff (alert to the help areas' consoles, idempotent)")
 async def request_help(body: HelpBody, request: Request, who: Principal = Depends(principal)) -> dict:
     require(who, {"kiosk"})
-    return service_of(request).request_help(who, body.screen, body.idempotency_key)
+    return service_of(request).help_desk.request(who, body.screen, body.idempotency_key)
 
 
 @router.get("/help", summary="Help calls still open or being handled in an area")
@@ -37,7 +37,7 @@ async def open_help(request: Request, area: str = Query(min_length=1, max_length
                     who: Principal = Depends(principal)) -> list[dict]:
     service = service_of(request)
     require(who, {"console"}, service.check_area(area))
-    return service.open_help_calls(area)
+    return service.help_desk.open_calls(area)
 
 
 @router.get("/help/{help_id}", summary="One help call; waits up to `wait` seconds for a step newer than `version`")
@@ -46,23 +46,23 @@ async def help_status(help_id: str, request: Request, version: int = Query(defau
     require(who, {"kiosk", "console"})
     service = service_of(request)
     if wait <= 0:
-        return service.help_status(who, help_id)
-    return await service.wait_help(who, help_id, version, wait)
+        return service.help_desk.status(who, help_id)
+    return await service.help_desk.wait(who, help_id, version, wait)
 
 
 @router.post("/help/{help_id}/acknowledge", summary="A console user takes the call (我来处理)")
 async def acknowledge(help_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
     require(who, {"console"}, user=True)
-    return service_of(request).acknowledge_help(who, help_id)
+    return service_of(request).help_desk.acknowledge(who, help_id)
 
 
 @router.post("/help/{help_id}/cancel", summary="The patient at the kiosk cancels the call")
 async def cancel(help_id: str, request: Request, who: Principal = Depends(principal)) -> dict:
     require(who, {"kiosk"})
-    return service_of(request).close_help(who, help_id, "cancelled")
+    return service_of(request).help_desk.close(who, help_id, "cancelled")
 
 
 @router.post("/help/{help_id}/close", summary="Staff close the call: resolved or patient_gone")
 async def close(help_id: str, body: CloseHelpBody, request: Request, who: Principal = Depends(principal)) -> dict:
     require(who, {"console"}, user=True)
-    return service_of(request).close_help(who, help_id, body.outcome)
+    return service_of(request).help_desk.close(who, help_id, body.outcome)

@@ -14,6 +14,7 @@ from caller.api.deps import json_response, principal, require, service_of
 from caller.api.errors import ApiError
 from caller.api.models import CodeBody, OrdersBody, PrepBody, ReadyBody
 from caller.auth import Principal
+from common.refusal import Refusal
 
 router = APIRouter(tags=["journey"])
 STAFF = {"console"}
@@ -40,6 +41,10 @@ async def journey(visit_id: str, request: Request, who: Principal = Depends(prin
 
     service = service_of(request)
     root = service.visit(visit_id).journey_id or visit_id
+    try:
+        service.visit(root)
+    except Refusal:  # an exam of a later day: the clinic visit of its earlier day is no longer held
+        root = visit_id
     patient_or_staff(request, who, root, user=False)
     return json_response(service.journey_status(visit_id))
 

@@ -42,7 +42,7 @@ def hub_of(request: Request):
 def screen_of(request: Request) -> Principal:
     """The paired screen of this request's cookie (401 otherwise)."""
     who = hub_of(request).pairings.principal(request.cookies.get(DEVICE_COOKIE))
-    request.app.state.service.note_seen(who.device)
+    request.app.state.service.device_watch.note_seen(who.device)
     return who
 
 

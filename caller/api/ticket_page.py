@@ -189,7 +189,7 @@ def _json(data: dict, status: int = 200) -> Response:
 
 
 async def _terms(request: Request, visit_id: str) -> LeaveTerms:
-    desk = request.app.state.service.patient_desk
+    desk = request.app.state.service.hooks.patient_desk
     found = await run_in_threadpool(desk.leave_terms, visit_id) if desk is not None else None
     return found or PLAIN_TERMS
 
@@ -210,7 +210,7 @@ async def leave(token: str, request: Request) -> Response:
     service = request.app.state.service
     told = await _terms(request, visit_id)
     await service.submit("leave_queue", TICKET_PAGE, visit_id=visit_id)  # refused once called: 409, nothing done
-    desk = service.patient_desk
+    desk = service.hooks.patient_desk
     done = await run_in_threadpool(desk.release, visit_id) if desk is not None else None
     return _json({"state": "cancelled", "terms": (done or told).model_dump()})
 
@@ -227,7 +227,7 @@ async def on_my_way(token: str, request: Request) -> Response:
 @router.get("/t/{token}/card.svg", summary="Phone ticket page: the medical card's QR code (the card code)")
 async def card_qr(token: str, request: Request) -> Response:
     visit_id = _visit_id(request, token)
-    desk = request.app.state.service.patient_desk
+    desk = request.app.state.service.hooks.patient_desk
     text = await run_in_threadpool(desk.card_qr, visit_id) if visit_id is not None and desk is not None else None
     if not text:
         return Response(status_code=404, headers=NO_STORE)

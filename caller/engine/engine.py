@@ -91,6 +91,13 @@ class QueueEngine(JourneySteps):
         self._allow(visit, "check_in")
         self._check_step_checks_in(visit)
         if visit.day != now.date():
+            if visit.journey_id is not None and visit.slot_start is not None:  # an exam booked into another day
+                opens = self._check_in_opens(visit, rules)
+                raise RuleError("wrong_day", f"您好，您的检查预约在 {visit.day.month}月{visit.day.day}日 "
+                                f"{visit.slot_start:%H:%M}，请当天{opens:%H:%M}后到登记台签到，谢谢" if opens else
+                                f"您好，您的检查预约在 {visit.day.month}月{visit.day.day}日，请当天到登记台签到，谢谢",
+                                f"This exam is booked for {visit.day.isoformat()} {visit.slot_start:%H:%M}; "
+                                "please check in on that day")
             raise RuleError("wrong_day", f"对不起，您的挂号日期是 {visit.day:%m月%d日}，请在当天签到",
                             f"This registration is for {visit.day.isoformat()}")
         allowed = self._check_in_opens(visit, rules)

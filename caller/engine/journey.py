@@ -42,7 +42,11 @@ class JourneySteps(EnginePlacement):
 
     # ============================================================================================ queries
     def journey(self, visit_id: str) -> list[Visit]:
-        """The clinic visit, then its steps in the order they were opened (any member's id may be given)."""
+        """The clinic visit, then its steps in the order they were opened (any member's id may be given). An exam
+        booked into a later day is held with its own day: on that day the clinic visit of an earlier day may no
+        longer be held, and the journey is its steps."""
+        if visit_id not in self._visits and visit_id in self._journeys:
+            return [self._visits[vid] for vid in sorted(self._journeys[visit_id]) if vid in self._visits]
         visit = self._visit(visit_id)
         return [self._visits[vid] for vid in self._journey_ids(visit) if vid in self._visits]
 
@@ -90,6 +94,10 @@ class JourneySteps(EnginePlacement):
         parsed = [o if isinstance(o, Order) else Order.model_validate(o) for o in orders]
         if not parsed:
             raise BadCommand("no_orders", "请至少开一项医嘱，谢谢", "Give at least one order")
+        for order in parsed:
+            if order.slot_day is not None and (order.kind != "imaging" or order.slot_day < now.date()):
+                raise BadCommand("bad_slot_day", "检查预约日期须为今天或以后，且只有检查项目可以预约，请核对",
+                                 "Only an imaging exam is booked into a day, today or later")
         known = {(v.order_id, v.dept_id, v.items) for v in self.journey(root.id) if v.order_id}
         planned = [plan for order in parsed for plan in self._plan(order, known)]
         flags = set(flags)
@@ -325,9 +333,12 @@ class JourneySteps(EnginePlacement):
             slot_start = order.slot_start
             end_minutes = min(ordering.minutes(slot_start) + item.slot_minutes, 23 * 60 + 59)
             slot_end = slot_start.replace(hour=end_minutes // 60, minute=end_minutes % 60)
+        # an exam booked into a later day's slot is a visit of that day: it waits, is checked in and called then
+        day = order.slot_day if order.kind == "imaging" and order.slot_day and order.slot_day > root.day else root.day
+        at = slot_start if day != root.day and slot_start is not None else now.time()
         step = Visit(
-            id=f"{root.id}-{number:02d}", ticket=root.ticket, dept_id=dept_id, area_id=dept.area, day=root.day,
-            session="am" if now.time() < self._am_end else "pm", number_kind="general",
+            id=f"{root.id}-{number:02d}", ticket=root.ticket, dept_id=dept_id, area_id=dept.area, day=day,
+            session="am" if at < self._am_end else "pm", number_kind="general",
             source="appointment" if slot_start else "onsite", reg_seq=root.reg_seq, patient_id=root.patient_id,
             patient_name=root.patient_name, registered_at=now, ticket_no=root.ticket_no,
             serial=tx.next_counter("serial"), slot_start=slot_start, slot_end=slot_end,
@@ -369,7 +380,8 @@ class JourneySteps(EnginePlacement):
         step.stage = OPENED_STAGE.get(step.step_kind, "")
         tx.record(step, action, step.state.value, {"amount": step.amount, "stage": step.stage})
         tx.queue_changed(step.area_id, action, step.id)
-        if not self._rules(step).check_in_mode and step.step_kind in ("lab", "imaging"):
+        if not self._rules(step).check_in_mode and step.step_kind in ("lab", "imaging") \
+                and step.day <= tx.now.date():  # an exam of a later day waits for its day
             self._check_in_step(step, tx)
 
     def _check_in_step(self, step: Visit, tx) -> None:

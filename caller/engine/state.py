@@ -98,7 +98,7 @@ class EngineState:
         )
         for visit in finished:
             self._record_duration(visit)
-        days = [v.day for v in self._visits.values()]
+        days = [v.day for v in self._visits.values() if v.journey_id is None]  # a step may be of a later day
         if DAY_COUNTER in self._counters:
             days.append(date.fromordinal(self._counters[DAY_COUNTER]))
         if now is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 
 def default_advertise(host: str, port: int) -> str:
@@ -20,8 +20,9 @@ def default_advertise(host: str, port: int) -> str:
 
 
 def serving_app(config: Any, url: str, advertise: str, *, config_path: str | Path | None = None,
-                max_body_bytes: int | None = None) -> Any:
-    """The ASGI app of ``caller serve --db postgresql://...``: standby until elected, then the service."""
+                max_body_bytes: int | None = None, plugins: Sequence[Any] = ()) -> Any:
+    """The ASGI app of ``caller serve --db postgresql://...``: standby until elected, then the service with its
+    ``plugins`` (caller/plugins.py)."""
     from caller.ha.switch import ServiceSwitch
 
     def build(store: Any) -> Any:
@@ -31,13 +32,14 @@ def serving_app(config: Any, url: str, advertise: str, *, config_path: str | Pat
 
         current = load_hospital(config_path) if config_path else config  # the file as it is now on disk
         service = CallerService(current, store)
-        return create_app(current, store, service=service, config_path=config_path, max_body_bytes=max_body_bytes)
+        return create_app(current, store, service=service, config_path=config_path, max_body_bytes=max_body_bytes,
+                          plugins=plugins)
 
     def prepare() -> None:
         """While standing by: import and build the whole app once (on a throw-away in-memory database), so that
         taking over costs only reading today's queues from PostgreSQL (~0.5 s instead of ~2 s)."""
         from caller.api.app import create_app
 
-        create_app(config, ":memory:").state.service.close()
+        create_app(config, ":memory:", plugins=plugins).state.service.close()
 
     return ServiceSwitch(url, advertise, build, prepare=prepare)

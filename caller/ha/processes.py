@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from caller.testing import free_port
+from caller.pgcluster import free_port
 from common.config import DEMO_CONFIG
 
 REPO = Path(__file__).resolve().parents[2]

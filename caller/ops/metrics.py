@@ -115,7 +115,7 @@ class _StateCollector(Collector):
 
         devices = GaugeMetricFamily("hospital_device_status", "1 for each device's last reported status",
                                     labels=["device", "role", "status"])
-        for d in service.devices():
+        for d in service.device_watch.devices():
             devices.add_metric([d["device"], str(d.get("role") or ""), str(d.get("status") or "unknown")], 1)
         yield devices
 

@@ -525,7 +525,7 @@ class ScreenHub:
                   "user_agent": str(report.get("agent") or "")[:120]}
         body = _HealthBody(status=status, reason_zh=reason_zh, reason_en=reason_en, detail=detail)
         who = Principal(role="display", device=page.device, area=page.area, room=page.room)
-        self.service.record_health(who, body)
+        self.service.device_watch.record_health(who, body)
 
     # ------------------------------------------------------------------ a page's session
     def feed(self, area: str) -> AreaFeed:
@@ -565,12 +565,12 @@ class ScreenHub:
         for text in feed.missed_calls(page, since, self.service.now_aware()):
             page.send(text)
         feed.pages.add(page)
-        self.service.note_seen(page.device)
+        self.service.device_watch.note_seen(page.device)
         writer = asyncio.create_task(self._write(page))
         try:
             while not page.closed:
                 message = json.loads(await ws.receive_text())
-                self.service.note_seen(page.device)
+                self.service.device_watch.note_seen(page.device)
                 if isinstance(message, dict) and message.get("type") == "health":
                     await asyncio.to_thread(self.record_health, page, message)
         except Exception as exc:  # noqa: BLE001 - the page went away (or sent garbage): end its session

@@ -14,7 +14,8 @@ const TEXT = {
         worked: "当日已出诊", wall: "大屏模式", mom: "环比", yoy: "同比", target: "目标", pp: "个百分点",
         legend_met: "达标", legend_unmet: "未达标",
         legend_compare: "环比：与上一期相比；同比：与去年同期相比（日、周按 52 周前的同一天）",
-        hours: "按时段的平均等候（分钟，按开始等候的钟点）", clinic_wait: "门诊候诊", ranking: "科室排名（候诊中位数由长到短）",
+        hours: "按时段的平均等候（分钟）", hours_sub: "按开始等候的钟点统计",
+        partial: "今日尚未结束：人次、金额和诊室利用率等累计数不作环比、同比。", clinic_wait: "门诊候诊", ranking: "科室排名（候诊中位数由长到短）",
         rank: "名次", dept: "科室", journey: "一票到底：各环节等候与周转", step: "环节", count: "人次",
         wait_med: "等候中位数", wait_90: "等候P90", turnaround: "配药/检验周转中位数", whole: "全程（挂号到最后一步完成）",
         pharmacy: "取药", lab: "采血", imaging: "检查", cashier: "收费窗口", dispense: "配药时长", lab_tat: "检验周转",
@@ -35,7 +36,8 @@ const TEXT = {
         mom: "vs last period", yoy: "vs last year", target: "target", pp: " pp", legend_met: "target met",
         legend_unmet: "target missed",
         legend_compare: "vs last period: the period before; vs last year: the same period a year before (days and weeks: 52 weeks back)",
-        hours: "Mean wait by hour of day (minutes, by the hour the wait began)", clinic_wait: "Clinic wait",
+        hours: "Mean wait by hour of day (min)", hours_sub: "by the hour the wait began", clinic_wait: "Clinic wait",
+        partial: "Today is not over: counts, revenue and room use are not set against whole days.",
         ranking: "Departments ranked (longest median wait first)", rank: "#", dept: "Department",
         journey: "The whole journey: each step's waits and turnaround", step: "Step", count: "Count",
         wait_med: "Median wait", wait_90: "P90 wait", turnaround: "Dispensing / lab turnaround, median",
@@ -165,6 +167,10 @@ function render(data) {
   state.trail[state.trail.length - 1].name = name(data.scope);
   $("cards").innerHTML = (WALL ? WALL_CARDS : CARDS).filter((id) => id in data.kpis).map((id) => card(data, id)).join("");
   $("room-use-explained").textContent = data.room_use ? data.room_use[state.lang] : "";
+  $("partial-note").textContent = data.partial ? t("partial") : "";
+  if (data.now) state.offset = new Date(data.now).getTime() - Date.now();  // the service's clock, for the wall
+  if (WALL) tick();
+  $("wall-name").textContent = name(data.scope);
   const head = `<tr><th>${t("name")}</th>` + COLUMNS.map((c) => `<th>${esc(label(c))}</th>`).join("") + "</tr>";
   $("children").querySelector("thead").innerHTML = data.children.length ? head : "";
   const body = $("children").querySelector("tbody");
@@ -212,7 +218,8 @@ function renderSteps(data) {
   const extra = { pharmacy: "dispense_median", lab: "lab_tat_median" };
   $("steps").querySelector("thead").innerHTML = `<tr><th>${t("step")}</th><th>${t("count")}</th><th>${t("wait_med")}</th>` +
     `<th>${t("wait_90")}</th><th>${t("turnaround")}</th></tr>`;
-  $("steps").querySelector("tbody").innerHTML = steps.map((s) => {
+  // the wall lists the steps that had patients; the page lists every kind
+  $("steps").querySelector("tbody").innerHTML = steps.filter((s) => !WALL || s.kpis[`${s.kind}_steps`] > 0).map((s) => {
     const k = s.kpis;
     return `<tr data-kind="${s.kind}"><td>${t(s.kind)}</td><td>${fmt(k[s.kind + "_steps"])}</td>` +
       `<td>${fmt(k[s.kind + "_wait_median"])}</td><td>${fmt(k[s.kind + "_wait_p90"])}</td>` +
@@ -258,7 +265,7 @@ function drawCharts(data) {
   hoursChart.setOption({
     animation: false, backgroundColor: "transparent",
     title: { text: t("hours"), left: 8, top: 4, textStyle: { fontSize },
-             subtext: Object.keys(clinic).length ? "" : (state.lang === "zh" ? "暂无数据" : "no data yet") },
+             subtext: Object.keys(clinic).length ? t("hours_sub") : (state.lang === "zh" ? "暂无数据" : "no data yet") },
     tooltip: { trigger: "axis" }, legend: { top: 28, right: 8 },
     grid: { left: 48, right: 48, top: 72, bottom: 30 },
     xAxis: { type: "category", data: hoursAxis.map((h) => `${String(h).padStart(2, "0")}:00`) },
@@ -273,7 +280,7 @@ function drawCharts(data) {
                      ["lab_tat", "lab_tat", "#9c6644"]];
   stepsChart.setOption({
     animation: false, backgroundColor: "transparent",
-    title: { text: t("hours"), left: 8, top: 4, textStyle: { fontSize: WALL ? 18 : 12 } },
+    title: { text: t("hours"), left: 8, top: 4, textStyle: { fontSize: WALL ? 18 : 12 }, subtext: t("hours_sub") },
     tooltip: { trigger: "axis" }, legend: { top: 28, right: 8 },
     grid: { left: 48, right: 24, top: 72, bottom: 30 },
     xAxis: { type: "category", data: hoursAxis.map((h) => `${String(h).padStart(2, "0")}:00`) },
@@ -423,7 +430,7 @@ async function runWhatif(ev) {
 
 // ------------------------------------------------------------------------------------------------ wall
 function tick() {
-  const now = new Date();
+  const now = new Date(Date.now() + (state.offset || 0));
   $("clock").textContent = now.toLocaleString(state.lang === "zh" ? "zh-CN" : "en-GB",
     { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }

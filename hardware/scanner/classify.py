@@ -8,6 +8,8 @@ Rules (our convention where no standard fixes the content):
   ":"-separated fields, or the same after an "EHC:" prefix;
 - medical-insurance QR (医保电子凭证): "YBEC:" followed by 16-128 letters, digits, "-" or "_" (the token the
   national insurance app shows; the value keeps the prefix, as the platform takes the whole text);
+- social-security card (社会保障卡) at a card reader in keyboard mode: its 9-character card number, a capital letter
+  and 8 digits (e.g. A00000001), optionally after "SSC:";
 - medical card (就诊卡): "MC:" or "JZK" followed by 6-20 letters/digits, the card number as the hospital prints it
   ("MC" and 6-18 digits, e.g. MC26000123), or a plain 8-12 digit barcode;
 - anything else: unknown.
@@ -25,6 +27,7 @@ class CodeKind(str, Enum):
     MEDICAL_CARD = "medical_card"
     HEALTH_CODE = "health_code"
     INSURANCE_QR = "insurance_qr"
+    SSC_CARD = "ssc_card"
     PAYMENT_CODE = "payment_code"
     ID_NUMBER = "id_number"
     UNKNOWN = "unknown"
@@ -42,6 +45,7 @@ class ScannedCode:
 _PAYMENT = re.compile(r"1[0-5]\d{16}|(?:2[5-9]|30)\d{14,22}|62\d{17}")
 _HEALTH = re.compile(r"(?:EHC:)?([0-9A-Fa-f]{64})(?::.*)?", re.DOTALL)
 _INSURANCE = re.compile(r"YBEC:[0-9A-Za-z_-]{16,128}")
+_SSC = re.compile(r"(?:SSC:)?([A-Z][0-9]{8})")
 _MEDICAL = re.compile(r"(?:MC:|JZK)([0-9A-Za-z]{6,20})|(MC\d{6,18})|(\d{8,12})")
 
 
@@ -57,6 +61,9 @@ def parse_code(text: str) -> ScannedCode:
     health = _HEALTH.fullmatch(code)
     if health:
         return ScannedCode(CodeKind.HEALTH_CODE, health.group(1).upper(), text)
+    ssc = _SSC.fullmatch(code)
+    if ssc:
+        return ScannedCode(CodeKind.SSC_CARD, ssc.group(1), text)
     medical = _MEDICAL.fullmatch(code)
     if medical:
         value = next(group for group in medical.groups() if group)

@@ -1,43 +1,58 @@
 """Card first: the card read on the home screen identifies the patient and shows their day."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Callable
+
 from common.refusal import Refusal
-from kiosk.flows.family import FamilyMixin
+from kiosk.flows.base import Flow
+from kiosk.flows.identify import IdentifyFlow
+from kiosk.flows.register import RegisterFlow
+from kiosk.flows.services import BillsFlow, CheckInFlow, PrinterProblem, QueueFlow, ReportsFlow
 from kiosk.i18n import pick, tr
-from kiosk.models import Patient, PatientDay, Reprintable
+from kiosk.models import Patient, PatientDay, Reprintable, Session
 from kiosk.screens.day import CancelScreen, DayScreen, ReprintScreen
 from kiosk.screens.register import day_words
 from kiosk.screens.services import BillsScreen, ReportsScreen
 
 
-class DayMixin(FamilyMixin):
+class DayFlow(Flow):
+    """识别身份 and the patient's day: every service of the day starts from here. ``family`` opens 为家人办理."""
+
+    def __init__(self, kiosk, session: Session, identify: IdentifyFlow, register: RegisterFlow,
+                 check_in: CheckInFlow, bills: BillsFlow, reports: ReportsFlow, queue: QueueFlow,
+                 family: Callable[[], None]) -> None:
+        super().__init__(kiosk, session)
+        self.identify, self.register, self.check_in = identify, register, check_in
+        self.bills, self.reports, self.queue, self.family = bills, reports, queue, family
+
     def my_day(self) -> None:
         """识别身份: identify, then the patient's day (nothing due today: straight to the departments)."""
-        self.identify(self._show_day)
+        self.identify.identify(self.show)
 
-    def _show_day(self, patient: Patient) -> None:
+    def show(self, patient: Patient) -> None:
         kiosk = self.kiosk
         self.call(lambda: kiosk.backend.day(patient), self._day_ready)
 
     def _day_ready(self, day: PatientDay) -> None:
         kiosk = self.kiosk
         patient = day.patient
-        may_add_family = not self.acting_for_family()  # the patient at the kiosk: 为家人办理 on their day page
+        may_add_family = not self.session.acting_for_family  # the patient at the kiosk: 为家人办理 on their day page
         if day.empty and not (may_add_family and patient.family):
-            self._choose_department(patient)
+            self.register.choose_department(patient)
             return
         if len(day.appointments) == 1 and not kiosk.settings.confirm_check_in:
-            self._check_in_one(day.appointments[0])  # the hospital asks for no confirmation: checked in at once
+            self.check_in.check_in_one(day.appointments[0])  # the hospital asks for no confirmation: checked in at once
             return
         kiosk.show_screen(lambda: DayScreen(
-            kiosk, day, self._check_in_one,
-            on_bills=lambda: kiosk.show_screen(lambda: BillsScreen(kiosk, list(day.bills), self._pay_chosen)),
+            kiosk, day, self.check_in.check_in_one,
+            on_bills=lambda: kiosk.show_screen(lambda: BillsScreen(kiosk, list(day.bills), self.bills.pay_chosen)),
             on_reports=lambda: kiosk.show_screen(lambda: ReportsScreen(
-                kiosk, list(day.reports + day.reports_pending), self._print_reports)),
-            on_register=lambda: self._choose_department(patient),
-            on_queue=lambda: self._show_queue(patient), on_cancel=lambda: self._cancel_choices(day),
+                kiosk, list(day.reports + day.reports_pending), self.reports.print_reports)),
+            on_register=lambda: self.register.choose_department(patient),
+            on_queue=lambda: self.queue.show_queue(patient), on_cancel=lambda: self._cancel_choices(day),
             on_family=self.family if may_add_family else None, on_reprint=lambda: self._reprint_choices(patient),
-            acting_for=kiosk.session.guardian is not None and kiosk.session.guardian.id != patient.id))
+            acting_for=self.session.guardian is not None and self.session.guardian.id != patient.id))
 
     # ----- 退号 ------------------------------------------------------------------------------------
     def _cancel_choices(self, day: PatientDay) -> None:
@@ -76,13 +91,11 @@ class DayMixin(FamilyMixin):
 
     def _reprint_invoice(self, slip: Reprintable) -> None:
         kiosk = self.kiosk
-        devices, name, patient = kiosk.devices, kiosk.settings.hospital_name, kiosk.session.patient
+        devices, name, patient = kiosk.devices, kiosk.settings.hospital_name, self.session.patient
         counter = f"reprint-attempt:einvoice:{slip.ref}"
-        attempt = kiosk.session.idempotency.get(counter, "0")
+        attempt = self.session.idempotency.get(counter, "0")
 
         def work() -> None:
-            from kiosk.flows.services import PrinterProblem
-
             problem = devices.printer_problem()
             if problem:
                 raise PrinterProblem(problem)
@@ -98,7 +111,7 @@ class DayMixin(FamilyMixin):
             return True
 
         def done(_r: None) -> None:
-            kiosk.session.idempotency[counter] = str(int(attempt) + 1)
+            self.session.idempotency[counter] = str(int(attempt) + 1)
             self.message(tr("补打完成"), tr("已为您补打电子票据，请取走。"), [(tr("完成"), lambda: kiosk.go_home("done"))],
                          name="reprinted", error=False)
 
@@ -108,19 +121,17 @@ class DayMixin(FamilyMixin):
         """Printer first; the service counts the reprint (and refuses past the limit); then print it, marked 补打."""
         kiosk = self.kiosk
         if slip.kind == "report":  # a report print is counted and audited by the report's own print count
-            self._print_reports([slip.report])
+            self.reports.print_reports([slip.report])
             return
         if slip.kind == "einvoice":  # counted and audited by the invoice's own print count
             self._reprint_invoice(slip)
             return
-        devices, name, patient = kiosk.devices, kiosk.settings.hospital_name, kiosk.session.patient
-        attempts = kiosk.session.idempotency
+        devices, name, patient = kiosk.devices, kiosk.settings.hospital_name, self.session.patient
+        attempts = self.session.idempotency
         counter = f"reprint-attempt:{slip.kind}:{slip.ref}"
         attempt = attempts.get(counter, "0")  # a retry of this reprint reuses its key; the next one is a new reprint
 
         def work() -> int:
-            from kiosk.flows.services import PrinterProblem
-
             problem = devices.printer_problem()
             if problem:
                 raise PrinterProblem(problem)
@@ -128,8 +139,6 @@ class DayMixin(FamilyMixin):
             if slip.kind == "ticket":
                 devices.print_ticket(ticket, name, title="排队凭条（补打）")
             else:
-                from datetime import datetime
-
                 devices.print_registration_receipt(ticket, patient, payment, name, kiosk.settings.device_id,
                                                    title="挂号凭条（补打）",
                                                    paid_at=datetime.fromisoformat(paid_at) if paid_at else None)

@@ -3,22 +3,23 @@ payment, check-in, reports and slips then work for that person; the service name
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Callable
 
-from kiosk.flows.services import ServicesMixin
+from kiosk.flows.base import Flow
 from kiosk.i18n import tr
-from kiosk.models import Patient
+from kiosk.models import CardData, Patient, Session
 from kiosk.screens.family import ChildBirthScreen, ChildIdScreen, ChildNameScreen, FamilyScreen
 
 
-class FamilyMixin(ServicesMixin):
-    def guardian(self) -> Patient | None:
-        """The patient identified in person at this kiosk (who may act for their family), or None."""
-        s = self.kiosk.session
-        return s.guardian or s.patient
+class FamilyFlow(Flow):
+    """``show_day(patient)`` shows the day of the person the session now acts for."""
 
-    def acting_for_family(self) -> bool:
-        s = self.kiosk.session
-        return s.guardian is not None and s.patient is not None and s.guardian.id != s.patient.id
+    def __init__(self, kiosk, session: Session, show_day: Callable[[Patient], None]) -> None:
+        super().__init__(kiosk, session)
+        self.show_day = show_day
+
+    def guardian(self) -> Patient | None:
+        return self.session.in_person
 
     def family(self) -> None:
         """The people this patient may act for, and 为孩子建档."""
@@ -31,12 +32,12 @@ class FamilyMixin(ServicesMixin):
 
     def act_for(self, member: Patient) -> None:
         """From now on this session's registration, payment, check-in and reports are the member's."""
-        s = self.kiosk.session
+        s = self.session
         s.guardian = self.guardian()
         s.patient = member
-        self._show_day(member)
+        self.show_day(member)
 
-    def family_card(self, card) -> None:
+    def family_card(self, card: CardData) -> None:
         """An elderly parent's ID card placed on the family page: identified in this session, the guardian (whose
         own card was read) registered as their family proxy, then acting for them."""
         kiosk = self.kiosk
@@ -57,7 +58,7 @@ class FamilyMixin(ServicesMixin):
             if member.id == guardian.id:
                 return
             member = replace(member, relation="子女", family=())
-            s = kiosk.session
+            s = self.session
             s.guardian = replace(guardian, family=tuple(m for m in guardian.family if m.id != member.id) + (member,))
             self.act_for(member)
 
@@ -89,10 +90,10 @@ class FamilyMixin(ServicesMixin):
         key = self.key(f"family:{id_number or birth_date}:{name}")
 
         def created(child: Patient) -> None:
-            s = kiosk.session
+            s = self.session
             s.guardian = replace(guardian, family=tuple(m for m in guardian.family if m.id != child.id) + (child,))
             s.patient = child
-            self._show_day(child)
+            self.show_day(child)
 
         self.call(lambda: kiosk.backend.create_family_member(guardian, name, key, relation=relation,
                                                              id_number=id_number, gender=sex, birth_date=birth_date),

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import uuid
 
+from PySide6.QtCore import QTimer
+
+from kiosk.flows.base import Flow
 from kiosk.i18n import pick, tr
 
 WAIT_S = 15.0  # one long poll; the kiosk asks again while the help screen is up
 
 
-class HelpMixin:
-    _help_id: str | None = None
+class HelpFlow(Flow):
+    """``help_id``: the call this kiosk is following (None when there is none)."""
+
+    help_id: str | None = None
     _help_back = None
 
     def call_staff(self) -> None:
@@ -25,7 +30,7 @@ class HelpMixin:
         if screen in ("help", "help_failed"):
             back = lambda: kiosk.go_home("home")  # noqa: E731 - pressing again: back leads home, not to the last answer
         elif screen == "out_of_service":
-            back = kiosk.flows.out_of_service  # back to the out-of-service screen, which keeps retrying the service
+            back = self.out_of_service  # back to the out-of-service screen, which keeps retrying the service
         self._help_back = back
 
         def not_notified(_exc: BaseException) -> None:
@@ -37,12 +42,12 @@ class HelpMixin:
     def _show_help_call(self, view: dict) -> None:
         """Show the call as the service sees it, then wait for its next step."""
         kiosk = self.kiosk
-        first = self._help_id != view.get("help_id") or kiosk.current is None or kiosk.current.name != "help"
-        self._help_id = view.get("help_id")
+        first = self.help_id != view.get("help_id") or kiosk.current is None or kiosk.current.name != "help"
+        self.help_id = view.get("help_id")
         back = self._help_back or (lambda: kiosk.go_home("home"))
         title, text = pick(view.get("title_zh"), view.get("title_en")), pick(view.get("message_zh"), view.get("message_en"))
         if view.get("state") == "closed":
-            self._help_id = None
+            self.help_id = None
             actions = [(tr("返回"), back)]
         else:
             actions = [(tr("取消呼叫"), self.cancel_help), (tr("返回"), back)]
@@ -57,7 +62,7 @@ class HelpMixin:
         backend = kiosk.backend
 
         def still_showing() -> bool:
-            return (self._help_id == help_id and not kiosk.closed and kiosk.current is not None
+            return (self.help_id == help_id and not kiosk.closed and kiosk.current is not None
                     and kiosk.current.name == "help")
 
         def answered(view: dict) -> None:
@@ -70,8 +75,6 @@ class HelpMixin:
 
         def lost(_exc: BaseException) -> None:
             if still_showing():  # the service went away for a moment: ask again shortly
-                from PySide6.QtCore import QTimer
-
                 QTimer.singleShot(2000, kiosk, lambda: still_showing() and self._follow_help_call(help_id, version))
 
         kiosk.runner.run(lambda: backend.help_status(help_id, version, WAIT_S), answered, lost, busy=False)
@@ -79,14 +82,14 @@ class HelpMixin:
     def cancel_help(self) -> None:
         """The patient no longer needs help: the consoles drop the call."""
         kiosk = self.kiosk
-        help_id, backend = self._help_id, kiosk.backend
+        help_id, backend = self.help_id, kiosk.backend
         back = self._help_back or (lambda: kiosk.go_home("home"))
         if not help_id:
             back()
             return
 
         def cancelled(_view: dict) -> None:
-            self._help_id = None
+            self.help_id = None
             self.message(tr("已为您取消呼叫"), tr("如还需要帮助，请再次点击“呼叫工作人员”。"), [(tr("返回"), back)],
                          name="help_cancelled", error=False, push=False)
 

@@ -1,5 +1,5 @@
 """医保 at the kiosk: the choice between 医保 and 自费 (saying plainly whether 医保 works here), the insurance
-certificate (医保电子凭证 QR or ID card), the split, the settlement, then the patient's own part (自付) paid like any
+certificate (医保电子凭证 QR, ID card or 社保卡), the split, the settlement, then the patient's own part (自付) paid like any
 payment. Also identification by an e-health card or 医保电子凭证 QR on the identify screen.
 
 A claim the patient does not finish (cancel, time-out, walking away) is cancelled or reversed at the service; the
@@ -7,27 +7,38 @@ kiosk never settles twice (one idempotency key per attempt, and the service sett
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
-from kiosk.flows.base import error_text
-from kiosk.flows.register import RegisterMixin
+from kiosk.flows.base import UNREACHABLE, Flow, error_code, error_text
+from kiosk.flows.payment import PaymentFlow
 from kiosk.i18n import pick, tr
-from kiosk.models import Bill, CardData, yuan
+from kiosk.models import Bill, CardData, Payment, Session, yuan
 from kiosk.platforms import Claim, InsuranceStatus
 from kiosk.screens.insurance import InsuranceCertScreen, InsuranceSplitScreen, PayChoiceScreen
 
 NO_ANSWER = InsuranceStatus(False, False, False, "", "")
 
 
-class InsuranceMixin(RegisterMixin):
+class InsuranceFlow(Flow):
+    """Paying bills by 医保 or 自费; ``on_paid(payment)`` once they are paid (payment None: the claim paid it all)."""
+
     _claim: Claim | None = None
     _claim_args: Any = None
+    _claim_busy = False
+    _on_paid: Callable[[Payment | None], None] | None = None
+
+    def __init__(self, kiosk, session: Session, payment: PaymentFlow) -> None:
+        super().__init__(kiosk, session)
+        self.payment = payment
 
     # ----- how to pay ------------------------------------------------------------------------------
-    def choose_how_to_pay(self, bills: list[Bill], total: int, what: str, ref: str) -> None:
+    def choose_how_to_pay(self, bills: list[Bill], total: int, what: str, ref: str,
+                          on_paid: Callable[[Payment | None], None] | None = None) -> None:
         """The pay screen: 医保 or 自费, with the service's answer to "能用医保吗"."""
         kiosk = self.kiosk
         self._claim, self._claim_args = None, (bills, total, what, ref)
+        if on_paid is not None:
+            self._on_paid = on_paid
 
         def show(status: InsuranceStatus) -> None:
             kiosk.devices.einvoice_expected = status.einvoice
@@ -40,8 +51,6 @@ class InsuranceMixin(RegisterMixin):
             kiosk.show_screen(lambda: PayChoiceScreen(kiosk, total, status, self._ask_certificate, self._self_pay))
 
         def unknown(exc: BaseException) -> bool:
-            from kiosk.flows.base import UNREACHABLE, error_code
-
             if error_code(exc) in UNREACHABLE:
                 return False
             show(NO_ANSWER)
@@ -52,32 +61,37 @@ class InsuranceMixin(RegisterMixin):
     def _self_pay(self) -> None:
         bills, total, what, ref = self._claim_args
         self._claim = None
-        self.start_payment([b.id for b in bills], total, what, on_paid=self._bills_paid, on_abandon=lambda: None, ref=ref)
+        self.payment.start_payment([b.id for b in bills], total, what, on_paid=self._paid, on_abandon=lambda: None,
+                                   ref=ref)
 
     def _ask_certificate(self) -> None:
         kiosk = self.kiosk
         kiosk.show_screen(lambda: InsuranceCertScreen(kiosk, self._self_pay))
 
-    # ----- the certificate: 医保电子凭证 QR (01) or ID card (02) ------------------------------------------
+    # ----- the certificate: 医保电子凭证 QR (01), ID card (02) or social-security card (03) ---------------------
     def on_insurance_code(self, qr: str) -> None:
         self._presettle("01", qr)
 
     def on_insurance_card(self, card: CardData) -> None:
         self._presettle("02", card.id_number)
 
+    def on_social_security_card(self, number: str) -> None:
+        """社保卡 at the card reader: its card number (the platform finds the insured by it)."""
+        self._presettle("03", number)
+
     def _presettle(self, cert_type: str, cert_no: str) -> None:
         kiosk = self.kiosk
-        if getattr(self, "_claim_busy", False) or self._claim_args is None:
+        if self._claim_busy or self._claim_args is None:
             return
         self._claim_busy = True
         bills, _total, _what, ref = self._claim_args
-        attempt = kiosk.session.idempotency.get(f"claim-attempt:{ref}", "0")
+        attempt = self.session.idempotency.get(f"claim-attempt:{ref}", "0")
         key = self.key(f"claim:{ref}:{attempt}")
-        backend, patient = kiosk.backend, kiosk.session.patient
+        backend, patient = kiosk.backend, self.session.patient
 
         def done(claim: Claim) -> None:
             self._claim_busy = False
-            kiosk.session.idempotency[f"claim-attempt:{ref}"] = str(int(attempt) + 1)  # a next try is a new claim
+            self.session.idempotency[f"claim-attempt:{ref}"] = str(int(attempt) + 1)  # a next try is a new claim
             if claim.state != "presettled":
                 self._claim_failed(claim)
                 return
@@ -111,12 +125,12 @@ class InsuranceMixin(RegisterMixin):
     def _settled(self, claim: Claim) -> None:
         self._claim = claim
         if claim.state == "complete":  # the fund and the account paid it all
-            self._bills_paid(None)
+            self._paid(None)
         elif claim.state == "settled":
             bills, _total, _what, _ref = self._claim_args
             what = tr("医保已支付 {paid} 元，请支付自付部分").format(paid=yuan(claim.fund_fen + claim.acct_fen))
-            self.start_payment([b.id for b in bills], claim.cash_fen, what, on_paid=self._bills_paid,
-                               on_abandon=self.abandon_claim, ref=f"claim:{claim.id}", claim_id=claim.id)
+            self.payment.start_payment([b.id for b in bills], claim.cash_fen, what, on_paid=self._paid,
+                                       on_abandon=self.abandon_claim, ref=f"claim:{claim.id}", claim_id=claim.id)
         else:
             self._claim_failed(claim)
 
@@ -125,6 +139,15 @@ class InsuranceMixin(RegisterMixin):
         self.abandon_claim()
         bills, total, what, ref = self._claim_args
         self.choose_how_to_pay(bills, total, what, ref)
+
+    def _paid(self, payment: Payment | None) -> None:
+        if self._on_paid is not None:
+            self._on_paid(payment)
+
+    def abandon(self) -> None:
+        self.abandon_claim()
+        self._claim_args = self._on_paid = None  # they closed over this patient's bills
+        self._claim_busy = False
 
     def abandon_claim(self) -> None:
         """The patient left before the claim completed: cancel it, or reverse its settlement (in the background)."""
@@ -151,19 +174,3 @@ class InsuranceMixin(RegisterMixin):
         if invoice is None:
             return None
         return backend.print_invoice(invoice, self.key(f"einvoice:{invoice.id}"))
-
-    # ----- identifying by a platform's QR ------------------------------------------------------------
-    def on_platform_code(self, kind: str, raw: str) -> None:
-        """An e-health card or 医保电子凭证 QR on the identify screen: the platform says whose it is."""
-        kiosk = self.kiosk
-        kiosk.session.card = None
-        backend = kiosk.backend
-
-        def refused(exc: BaseException) -> bool:
-            screen = kiosk.current
-            if getattr(exc, "status", 0) in (422, 503) and screen is not None and hasattr(screen, "show_error"):
-                screen.show_error(error_text(exc))
-                return True
-            return False
-
-        self.call(lambda: backend.identify_by_platform(kind, raw), lambda p: self._identified(p, None, ""), refused)

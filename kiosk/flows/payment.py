@@ -4,15 +4,20 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from kiosk.flows.base import FlowBase
+from kiosk.flows.base import Flow, error_text
 from kiosk.i18n import tr
 from kiosk.models import Payment
 from kiosk.screens.pay import PaymentScreen
 
 
-class PaymentMixin(FlowBase):
-    _payment: Payment | None = None
+class PaymentFlow(Flow):
+    """One payment at a time: ``order`` is the QR order on screen (None when no payment is under way)."""
+
+    order: Payment | None = None
     _payment_stop: threading.Event | None = None
+    _code_busy = False
+    _pay_claim = ""
+    _pay_args = _on_paid = _on_abandon = _on_retry = None
 
     def start_payment(self, bill_ids: list[str], amount_fen: int, what: str, on_paid: Callable[[Payment], None],
                       on_abandon: Callable[[], None], ref: str, on_retry: Callable[[], None] | None = None,
@@ -25,9 +30,9 @@ class PaymentMixin(FlowBase):
         kiosk = self.kiosk
         self._on_paid, self._on_abandon, self._pay_args = on_paid, on_abandon, (bill_ids, amount_fen, what, ref)
         self._on_retry, self._pay_claim = on_retry, claim_id
-        attempt = kiosk.session.idempotency.get(f"attempt:{ref}", "0")
+        attempt = self.session.idempotency.get(f"attempt:{ref}", "0")
         key = self.key(f"pay:{ref}:{attempt}")
-        patient = kiosk.session.patient
+        patient = self.session.patient
         self.call(lambda: kiosk.backend.start_payment(patient, bill_ids, amount_fen, key, claim_id=claim_id),
                   lambda payment: self._show_payment(payment, what), self._payment_refused)
 
@@ -37,7 +42,7 @@ class PaymentMixin(FlowBase):
 
     def _show_payment(self, payment: Payment, what: str) -> None:
         kiosk = self.kiosk
-        self._payment = payment
+        self.order = payment
         seconds = kiosk.settings.payment_timeout_s
         kiosk.show_screen(lambda: PaymentScreen(kiosk, payment.amount_fen, payment.qr_text, seconds,
                                                 self.cancel_payment, what), push=False)
@@ -53,17 +58,17 @@ class PaymentMixin(FlowBase):
         The QR order stays open until the code order is paid (closing it first would free the held slot);
         should both be paid, the service refunds the second.
         """
-        qr = self._payment
-        if qr is None or getattr(self, "_code_busy", False):
+        qr = self.order
+        if qr is None or self._code_busy:
             return
         self._code_busy = True
         kiosk = self.kiosk
-        backend, patient = kiosk.backend, kiosk.session.patient
+        backend, patient = kiosk.backend, self.session.patient
         bill_ids, amount_fen = self._pay_args[0], self._pay_args[1]
         key = self.key(f"code:{qr.id}:{code[-6:]}")
         stop = self._payment_stop
 
-        claim_id = getattr(self, "_pay_claim", "")
+        claim_id = self._pay_claim
 
         def work():
             order = backend.start_payment(patient, bill_ids, amount_fen, key, method="code", claim_id=claim_id)
@@ -76,16 +81,14 @@ class PaymentMixin(FlowBase):
 
         def done(result: Payment) -> None:
             self._code_busy = False
-            if result.status == "paid" and self._payment is not None:
+            if result.status == "paid" and self.order is not None:
                 self._switch_to(result)
-            elif self._payment is not None and kiosk.current is not None and kiosk.current.name == "payment":
+            elif self.order is not None and kiosk.current is not None and kiosk.current.name == "payment":
                 kiosk.current.show_status(tr("付款码支付没有成功，本次没有扣费。请刷新付款码再试，或扫描屏幕上的二维码。"))
 
         def failed(exc: BaseException) -> bool:
             self._code_busy = False
             if kiosk.current is not None and kiosk.current.name == "payment":
-                from kiosk.flows.base import error_text
-
                 kiosk.current.show_status(error_text(exc))
                 return True
             return False
@@ -94,7 +97,7 @@ class PaymentMixin(FlowBase):
 
     def _switch_to(self, paid: Payment) -> None:
         """The code order was paid: stop waiting for the QR order and close it (nothing is held by it now)."""
-        qr, self._payment = self._payment, None
+        qr, self.order = self.order, None
         if self._payment_stop:
             self._payment_stop.set()
         backend = self.kiosk.backend
@@ -102,10 +105,10 @@ class PaymentMixin(FlowBase):
         self._on_paid(paid)
 
     def _payment_result(self, payment: Payment) -> None:
-        if self._payment is None or payment.id != self._payment.id:
+        if self.order is None or payment.id != self.order.id:
             return  # a late answer for an order already settled
         if payment.status == "paid":
-            self._payment = None
+            self.order = None
             if self._payment_stop:
                 self._payment_stop.set()
             self._on_paid(payment)
@@ -113,7 +116,7 @@ class PaymentMixin(FlowBase):
             self._close_order(payment, declined=payment.status == "declined")
 
     def _payment_wait_failed(self, exc: BaseException) -> bool:
-        payment = self._payment
+        payment = self.order
         if payment is not None:
             self._close_order(payment, declined=False)
             return True
@@ -121,7 +124,7 @@ class PaymentMixin(FlowBase):
 
     def cancel_payment(self) -> None:
         """The patient pressed cancel: close the order (if it was paid meanwhile, it counts as paid)."""
-        payment = self._payment
+        payment = self.order
         if payment is not None:
             self._close_order(payment, declined=False, by_patient=True)
 
@@ -132,14 +135,14 @@ class PaymentMixin(FlowBase):
 
         def closed(final: Payment) -> None:
             if final.status == "paid":
-                self._payment = None
+                self.order = None
                 self._on_paid(final)
                 return
-            self._payment = None
+            self.order = None
             self._offer_retry(declined, by_patient)
 
         def close_failed(_exc: BaseException) -> bool:
-            self._payment = None
+            self.order = None
             self._on_abandon()
             self.message(tr("对不起"), tr("支付没有完成，本次没有扣费。如手机显示已扣款，请到人工窗口处理，我们会为您核实。"))
             return True
@@ -149,8 +152,8 @@ class PaymentMixin(FlowBase):
     def _offer_retry(self, declined: bool, by_patient: bool) -> None:
         kiosk = self.kiosk
         ref = self._pay_args[3]
-        n = int(kiosk.session.idempotency.get(f"attempt:{ref}", "0")) + 1
-        kiosk.session.idempotency[f"attempt:{ref}"] = str(n)
+        n = int(self.session.idempotency.get(f"attempt:{ref}", "0")) + 1
+        self.session.idempotency[f"attempt:{ref}"] = str(n)
         if by_patient:
             title, text = tr("已取消支付"), tr("本次没有扣费，挂号没有办理。您可以重新支付，或返回首页。")
         elif declined:
@@ -163,7 +166,7 @@ class PaymentMixin(FlowBase):
             kiosk.go_home("done")
 
         on_paid, on_abandon, on_retry, args = self._on_paid, self._on_abandon, self._on_retry, self._pay_args
-        claim_id = getattr(self, "_pay_claim", "")
+        claim_id = self._pay_claim
         retry = on_retry or (lambda: self.start_payment(*args[:3], on_paid, on_abandon, ref, claim_id=claim_id))
         self.message(title, text, [(tr("重新支付"), retry), (tr("返回首页"), give_up)],
                      name="payment_failed", push=False, allow_back=False)
@@ -172,7 +175,10 @@ class PaymentMixin(FlowBase):
         """The patient walked away: stop waiting; close the order in the background."""
         if self._payment_stop:
             self._payment_stop.set()
-        payment, self._payment = self._payment, None
+        payment, self.order = self.order, None
+        # forget the callbacks that closed over this patient's data
+        self._pay_args = self._on_paid = self._on_abandon = self._on_retry = None
+        self._code_busy, self._pay_claim = False, ""
         if payment is not None:
             backend = self.kiosk.backend
             self.kiosk.runner.run(lambda: backend.cancel_payment(payment), None, lambda _e: None, busy=False)

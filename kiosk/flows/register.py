@@ -1,11 +1,16 @@
 """挂号: identify -> department -> doctor -> slot -> confirm -> (printer checked) hold -> pay -> ticket printed."""
 from __future__ import annotations
 
-from kiosk.flows.payment import PaymentMixin
+from typing import Callable
+
+from kiosk.flows.base import Flow, error_text
+from kiosk.flows.identify import IdentifyFlow
+from kiosk.flows.payment import PaymentFlow
+from kiosk.flows.rating import RatingFlow
+from kiosk.flows.tickets import TicketFlow
 from kiosk.i18n import pick, tr
-from kiosk.models import BookingDay, Department, Doctor, Hold, Patient, Slot, Ticket
+from kiosk.models import BookingDay, Department, Doctor, Hold, Patient, Session, Slot, Ticket
 from kiosk.screens.register import BookDayScreen, ConfirmScreen, DepartmentScreen, DoctorScreen, SlotScreen, day_words
-from kiosk.screens.result import TicketScreen
 
 
 def earliest_slot(slots: list[Slot], now_hhmm: str, margin_minutes: int = 10) -> Slot | None:
@@ -23,43 +28,51 @@ def earliest_slot(slots: list[Slot], now_hhmm: str, margin_minutes: int = 10) ->
 SLOT_GONE = {"slot_taken", "slot_full", "sold_out", "no_remaining", "slot_unavailable"}
 
 
-class RegisterMixin(PaymentMixin):
-    def register(self) -> None:
-        self.identify(self._choose_department)
+class RegisterFlow(Flow):
+    """``family`` opens 为家人办理 (the department list offers it to the patient at the kiosk)."""
 
-    def _choose_department(self, _patient: Patient) -> None:
+    def __init__(self, kiosk, session: Session, identify: IdentifyFlow, payment: PaymentFlow, tickets: TicketFlow,
+                 rating: RatingFlow, family: Callable[[], None]) -> None:
+        super().__init__(kiosk, session)
+        self.identify, self.payment, self.tickets, self.rating = identify, payment, tickets, rating
+        self.family = family
+
+    def register(self) -> None:
+        self.identify.identify(self.choose_department)
+
+    def choose_department(self, _patient: Patient) -> None:
         kiosk = self.kiosk
         # the patient at the kiosk (not yet acting for someone) may register a child or parent instead
-        on_family = getattr(self, "family", None) if kiosk.session.guardian is None else None
+        on_family = self.family if self.session.guardian is None else None
         self.call(kiosk.backend.departments, lambda deps: kiosk.show_screen(
-            lambda: DepartmentScreen(kiosk, deps, self._department_chosen, on_family=on_family)))
+            lambda: DepartmentScreen(kiosk, deps, self.department_chosen, on_family=on_family)))
 
-    def _department_chosen(self, department: Department) -> None:
+    def department_chosen(self, department: Department) -> None:
         kiosk = self.kiosk
-        kiosk.session.department = department
-        kiosk.session.day = ""
+        self.session.department = department
+        self.session.day = ""
         self.call(lambda: kiosk.backend.doctors(department.id), lambda docs: kiosk.show_screen(
             lambda: DoctorScreen(kiosk, department, docs, self._doctor_chosen, on_other_day=self._other_days)))
 
     # ----- 预约: another day ------------------------------------------------------------------------
     def _other_days(self) -> None:
         kiosk = self.kiosk
-        department = kiosk.session.department
+        department = self.session.department
         self.call(lambda: kiosk.backend.booking_days(department.id),
                   lambda days: kiosk.show_screen(lambda: BookDayScreen(kiosk, department, days, self._day_chosen)))
 
     def _day_chosen(self, day: BookingDay) -> None:
         kiosk = self.kiosk
-        department = kiosk.session.department
-        kiosk.session.day = day.date
+        department = self.session.department
+        self.session.day = day.date
         self.call(lambda: kiosk.backend.doctors(department.id, day.date), lambda docs: kiosk.show_screen(
             lambda: DoctorScreen(kiosk, department, docs, self._doctor_chosen, day=day.date)))
 
     def _doctor_chosen(self, doctor: Doctor) -> None:
         """The earliest time that still suits goes straight to the confirmation (换个时间 picks another)."""
         kiosk = self.kiosk
-        kiosk.session.doctor = doctor
-        department, day = kiosk.session.department, kiosk.session.day
+        self.session.doctor = doctor
+        department, day = self.session.department, self.session.day
         if day:  # booking ahead: the patient picks the time
             self._show_slots()
             return
@@ -75,13 +88,13 @@ class RegisterMixin(PaymentMixin):
 
     def _show_slots(self, notice: str = "", push: bool = True) -> None:
         kiosk = self.kiosk
-        department, doctor, day = kiosk.session.department, kiosk.session.doctor, kiosk.session.day
+        department, doctor, day = self.session.department, self.session.doctor, self.session.day
         self.call(lambda: kiosk.backend.slots(department.id, doctor, day),
                   lambda slots: kiosk.show_screen(lambda: SlotScreen(kiosk, slots, self._slot_chosen, notice), push))
 
     def _slot_chosen(self, slot: Slot, others: list[Slot] | None = None) -> None:
         kiosk = self.kiosk
-        s = kiosk.session
+        s = self.session
         s.slot = slot
         change = None
         if others is not None and sum(1 for x in others if x.remaining > 0) > 1:
@@ -104,14 +117,14 @@ class RegisterMixin(PaymentMixin):
     def _hold(self) -> None:
         """Hold the chosen slot; each attempt (after a failed payment the hold is gone) has its own key."""
         kiosk = self.kiosk
-        s = kiosk.session
+        s = self.session
         slot = s.slot
         attempt = s.idempotency.get(f"hold-attempt:{slot.id}", "0")
         self.call(lambda: kiosk.backend.hold(s.patient, s.doctor, slot, self.key(f"hold:{slot.id}:{attempt}")),
                   self._held, self._hold_failed)
 
     def _retry_registration(self) -> None:
-        s = self.kiosk.session
+        s = self.session
         self._release_hold()
         key = f"hold-attempt:{s.slot.id}"
         s.idempotency[key] = str(int(s.idempotency.get(key, "0")) + 1)
@@ -124,32 +137,34 @@ class RegisterMixin(PaymentMixin):
         return False
 
     def _held(self, hold: Hold) -> None:
-        kiosk = self.kiosk
-        kiosk.session.hold = hold
+        self.session.hold = hold
         what = tr("挂号费")
-        self.start_payment([hold.bill_id] if hold.bill_id else [], hold.amount_fen, what,
-                           on_paid=self._paid, on_abandon=self._release_hold, ref=f"hold:{hold.id}",
-                           on_retry=self._retry_registration)
+        self.payment.start_payment([hold.bill_id] if hold.bill_id else [], hold.amount_fen, what,
+                                   on_paid=self._paid, on_abandon=self._release_hold, ref=f"hold:{hold.id}",
+                                   on_retry=self._retry_registration)
+
+    def abandon(self) -> None:
+        """The patient left: a held slot they did not pay for goes back."""
+        if self.session.hold is not None and self.session.ticket is None:
+            self._release_hold()
 
     def _release_hold(self) -> None:
-        hold = self.kiosk.session.hold
+        hold = self.session.hold
         if hold is not None:
             backend = self.kiosk.backend
             self.kiosk.runner.run(lambda: backend.release(hold), None, lambda _e: None, busy=False)
-            self.kiosk.session.hold = None
+            self.session.hold = None
 
     def _paid(self, payment) -> None:
         kiosk = self.kiosk
-        kiosk.session.payment = payment  # for the 挂号凭条
-        hold = kiosk.session.hold
+        self.session.payment = payment  # for the 挂号凭条
+        hold = self.session.hold
         self.call(lambda: kiosk.backend.finish_registration(hold, payment, self.key(f"finish:{hold.id}")),
                   self._registered, self._finish_failed)
 
     def _finish_failed(self, exc: BaseException) -> bool:
         """Paid but the service did not answer: the payment is recorded there; never pay again."""
         if getattr(exc, "code", "") == "not_queued":
-            from kiosk.flows.base import error_text
-
             self.message(tr("挂号成功"), error_text(exc), allow_back=False)
             return True
         self.message(tr("对不起让您久等了"),
@@ -158,32 +173,15 @@ class RegisterMixin(PaymentMixin):
         return True
 
     def _registered(self, ticket: Ticket) -> None:
-        kiosk = self.kiosk
-        kiosk.session.ticket = ticket
+        self.session.ticket = ticket
         if not ticket.ticket:  # booked ahead: the 挂号凭条 now, the queue number at check-in that day
             self._booked(ticket)
             return
-        self.print_ticket(ticket, lambda printed, code: kiosk.show_screen(
-            lambda: TicketScreen(kiosk, ticket, printed, lambda: self.rate("registration", ticket.visit_id),
-                                 reprint_code=code, **self.reminder_offer()), push=False), with_receipt=True)
-
-    def reminder_offer(self) -> dict:
-        """The ticket screen's "短信提醒我" (when the hospital sends texts and the patient has a phone on record)."""
-        kiosk = self.kiosk
-        patient = kiosk.session.patient
-        if not kiosk.settings.sms_reminders or patient is None or not patient.phone_masked:
-            return {}
-
-        def done(phone: str) -> None:
-            if isinstance(kiosk.current, TicketScreen):
-                kiosk.current.reminded(phone)
-
-        return {"phone": patient.phone_masked,
-                "remind": lambda: self.call(lambda: kiosk.backend.remind_me(patient), done)}
+        self.tickets.issue(ticket, "registration", ticket.visit_id, with_receipt=True)
 
     def _booked(self, ticket: Ticket) -> None:
         kiosk = self.kiosk
-        patient, payment = kiosk.session.patient, kiosk.session.payment
+        patient, payment = self.session.patient, self.session.payment
         when = day_words(ticket.date) + f" {ticket.slot}"
 
         def work() -> None:
@@ -194,9 +192,9 @@ class RegisterMixin(PaymentMixin):
             text = tr("您已预约 {when} {department}。请于就诊当天到自助机签到，领取排队号。").format(
                 when=when, department=pick(ticket.department, ticket.department_en))
             text += "\n" + (tr("挂号凭条已打印，请取走。") if printed else tr("凭条没有打印出来，预约已成功，不影响就诊。"))
-            finish = (tr("完成"), lambda: self.rate("registration", ticket.registration_id))
+            finish = (tr("完成"), lambda: self.rating.rate("registration", ticket.registration_id))
             actions = [finish]
-            if self.reminder_offer():  # a reminder matters most for a visit days ahead: the same opt-in as the ticket's
+            if self.tickets.reminder_offer():  # a reminder matters most for a visit days ahead: the same opt-in as the ticket's
                 def reminded(phone: str) -> None:
                     self.message(tr("预约成功"), text + "\n" + tr("已开通短信提醒，就诊前会发短信到 {phone}。").format(phone=phone),
                                  [finish], name="booked", error=False, push=False, allow_back=False)
@@ -210,28 +208,3 @@ class RegisterMixin(PaymentMixin):
             return True
 
         self.call(work, lambda _r: said(True), failed)
-
-    def print_ticket(self, ticket: Ticket, then, with_receipt: bool = False) -> None:
-        """Print the ticket (and after a paid registration the 挂号凭条); then(printed, reprint_code).
-        A failure never undoes the registration."""
-        kiosk = self.kiosk
-        name = kiosk.settings.hospital_name
-        patient, payment = kiosk.session.patient, kiosk.session.payment
-
-        def work():
-            kiosk.devices.print_ticket(ticket, name)
-            if with_receipt and payment is not None and patient is not None:
-                try:
-                    kiosk.devices.print_registration_receipt(ticket, patient, payment, name, kiosk.settings.device_id)
-                except Exception as exc:  # noqa: BLE001 - the ticket is out; the staff see the printer's state
-                    kiosk.devices.note_print_failure(exc)
-
-        def done(_sent) -> None:
-            then(True, "")
-
-        def failed(exc: BaseException) -> bool:
-            kiosk.devices.note_print_failure(exc)
-            then(False, ticket.reprint_code or ticket.visit_id)
-            return True
-
-        self.call(work, done, failed)

@@ -1,60 +1,74 @@
-"""签到, 缴费, 报告打印, 查询, 建档, 服务评价, 呼叫工作人员."""
+"""签到, 缴费, 报告打印, 查询, 建档: the home screen's services besides 挂号."""
 from __future__ import annotations
 
+from hardware.a4 import A4PrinterError
 from hardware.printer import PrinterError
-from kiosk.flows.insurance import InsuranceMixin
+from kiosk.flows.base import Flow, error_text
+from kiosk.flows.identify import IdentifyFlow
+from kiosk.flows.insurance import InsuranceFlow
+from kiosk.flows.rating import RatingFlow
+from kiosk.flows.register import RegisterFlow
+from kiosk.flows.tickets import TicketFlow
 from kiosk.i18n import tr
-from kiosk.models import Appointment, Bill, Patient, Report, Ticket, yuan
-from kiosk.screens.rating import RatingScreen
-from kiosk.screens.result import TicketScreen
+from kiosk.models import Appointment, Bill, Patient, Report, Session, Ticket, yuan
 from kiosk.screens.services import AppointmentsScreen, BillsScreen, QueueStatusScreen, ReportsScreen
 
 
-class ServicesMixin(InsuranceMixin):
+class PrinterProblem(Exception):
+    """The printer is not ready (paper out, cover open, not answering)."""
+
+
+class CheckInFlow(Flow):
+    def __init__(self, kiosk, session: Session, identify: IdentifyFlow, tickets: TicketFlow) -> None:
+        super().__init__(kiosk, session)
+        self.identify, self.tickets = identify, tickets
+
     # ----- check in -------------------------------------------------------------------------------
     def check_in(self) -> None:
-        self.identify(self._list_appointments, allow_create=False)
+        self.identify.identify(self._list_appointments, allow_create=False)
 
     def _list_appointments(self, patient: Patient) -> None:
         kiosk = self.kiosk
         self.call(lambda: kiosk.backend.appointments(patient),
-                  lambda appts: kiosk.show_screen(lambda: AppointmentsScreen(kiosk, appts, self._check_in_one)))
+                  lambda appts: kiosk.show_screen(lambda: AppointmentsScreen(kiosk, appts, self.check_in_one)))
 
-    def _check_in_one(self, appt: Appointment) -> None:
+    def check_in_one(self, appt: Appointment) -> None:
         kiosk = self.kiosk
 
         def refused(exc: BaseException) -> bool:
             if getattr(exc, "code", "") in ("too_early", "check_in_too_early", "not_yet"):
                 self.message(tr("还没到签到时间"), tr("请在 {when} 以后再来签到，谢谢。").format(when=appt.check_in_from or tr("就诊前"))
-                             + "\n" + self._error_detail(exc))
+                             + "\n" + error_text(exc))
                 return True
             return False
 
         self.call(lambda: kiosk.backend.check_in(appt, self.key(f"checkin:{appt.id}")), self._checked_in, refused)
 
-    def _error_detail(self, exc: BaseException) -> str:
-        from kiosk.flows.base import error_text
-
-        return error_text(exc)
-
     def _checked_in(self, ticket: Ticket) -> None:
-        kiosk = self.kiosk
-        self.print_ticket(ticket, lambda printed, code: kiosk.show_screen(
-            lambda: TicketScreen(kiosk, ticket, printed, lambda: self.rate("check_in", ticket.visit_id),
-                                 title=tr("签到成功（迟到）") if ticket.late else tr("签到成功"), reprint_code=code, **self.reminder_offer()), push=False))
+        self.tickets.issue(ticket, "check_in", ticket.visit_id,
+                           title=tr("签到成功（迟到）") if ticket.late else tr("签到成功"))
+
+
+class BillsFlow(Flow):
+    _receipt_possible = True
+
+    def __init__(self, kiosk, session: Session, identify: IdentifyFlow, insurance: InsuranceFlow,
+                 rating: RatingFlow) -> None:
+        super().__init__(kiosk, session)
+        self.identify, self.insurance, self.rating = identify, insurance, rating
 
     # ----- pay bills ------------------------------------------------------------------------------
     def pay_bills(self) -> None:
-        self.identify(self._list_bills, allow_create=False)
+        self.identify.identify(self.list_bills, allow_create=False)
 
-    def _list_bills(self, patient: Patient) -> None:
+    def list_bills(self, patient: Patient) -> None:
         kiosk = self.kiosk
         self.call(lambda: kiosk.backend.bills(patient),
-                  lambda bills: kiosk.show_screen(lambda: BillsScreen(kiosk, bills, self._pay_chosen)))
+                  lambda bills: kiosk.show_screen(lambda: BillsScreen(kiosk, bills, self.pay_chosen)))
 
-    def _pay_chosen(self, bills: list[Bill]) -> None:
+    def pay_chosen(self, bills: list[Bill]) -> None:
         kiosk = self.kiosk
-        kiosk.session.bills = bills
+        self.session.bills = bills
         self.call(kiosk.devices.printer_problem, lambda problem: self._bills_printer_checked(bills, problem))
 
     def _bills_printer_checked(self, bills: list[Bill], problem: str) -> None:
@@ -63,14 +77,14 @@ class ServicesMixin(InsuranceMixin):
         ref = "bills:" + ",".join(sorted(b.id for b in bills))
         what = tr("门诊缴费") + ("\n" + tr("打印机暂时无法使用，本次不打印凭条。") if problem else "")
         self._receipt_possible = not problem
-        self.choose_how_to_pay(bills, total, what, ref)  # 医保 or 自费 (kiosk/flows/insurance.py)
+        self.insurance.choose_how_to_pay(bills, total, what, ref, self._bills_paid)  # 医保 or 自费
 
     def _bills_paid(self, payment) -> None:
         """Paid: by the payment (``payment``), by a 医保 claim and its 自付 payment, or by the claim alone (None)."""
         kiosk = self.kiosk
-        bills, name = kiosk.session.bills, kiosk.settings.hospital_name
-        patient = kiosk.session.patient
-        claim = self.paid_claim()
+        bills, name = self.session.bills, kiosk.settings.hospital_name
+        patient = self.session.patient
+        claim = self.insurance.paid_claim()
         ref = payment.id if payment is not None else f"C{claim.id}"
 
         def shown(printed: bool) -> None:
@@ -81,38 +95,42 @@ class ServicesMixin(InsuranceMixin):
                 text = tr("已支付 {fee} 元，谢谢。").format(fee=yuan(payment.amount_fen))
             text += "\n" + (tr("请取走缴费凭条。祝您健康！") if printed else
                             tr("凭条没有打印出来，您的缴费已成功，无需重复缴费。如需凭条请到人工窗口补打，补打码 {code}。").format(code=ref))
-            self.message(tr("缴费成功"), text, [(tr("完成"), lambda: self.rate("payment", ref))],
+            self.message(tr("缴费成功"), text, [(tr("完成"), lambda: self.rating.rate("payment", ref))],
                          name="paid", error=not printed, push=False, allow_back=False)
 
-        if not getattr(self, "_receipt_possible", True):
+        if not self._receipt_possible:
             shown(False)
             return
 
         def work() -> bytes:
-            invoice = self.receipt_invoice(patient, payment, claim)
+            invoice = self.insurance.receipt_invoice(patient, payment, claim)
             return kiosk.devices.print_receipt(patient, bills, payment, name, claim, invoice)
 
         self.call(work, lambda _r: shown(True),
                   lambda exc: (kiosk.devices.note_print_failure(exc), shown(False), True)[-1])
 
+
+class ReportsFlow(Flow):
+    def __init__(self, kiosk, session: Session, identify: IdentifyFlow, rating: RatingFlow) -> None:
+        super().__init__(kiosk, session)
+        self.identify, self.rating = identify, rating
+
     # ----- reports --------------------------------------------------------------------------------
     def reports(self) -> None:
-        self.identify(self._list_reports, allow_create=False)
+        self.identify.identify(self._list_reports, allow_create=False)
 
     def _list_reports(self, patient: Patient) -> None:
         kiosk = self.kiosk
         self.call(lambda: kiosk.backend.reports(patient),
-                  lambda reps: kiosk.show_screen(lambda: ReportsScreen(kiosk, reps, self._print_reports)))
+                  lambda reps: kiosk.show_screen(lambda: ReportsScreen(kiosk, reps, self.print_reports)))
 
-    def _print_reports(self, reports: list[Report]) -> None:
+    def print_reports(self, reports: list[Report]) -> None:
         """A4 through CUPS when this kiosk has one and it is ready, else (or when it fails) the thermal printer."""
         kiosk = self.kiosk
-        patient, name = kiosk.session.patient, kiosk.settings.hospital_name
+        patient, name = self.session.patient, kiosk.settings.hospital_name
         devices = kiosk.devices
 
         def work() -> tuple[int, str, str]:
-            from hardware.a4 import A4PrinterError
-
             a4_problem = devices.a4_problem() if devices.a4_printer else "A4打印机未配置"
             if a4_problem:
                 problem = devices.printer_problem()
@@ -148,16 +166,24 @@ class ServicesMixin(InsuranceMixin):
                 text = tr("已为您打印 {n} 份报告，请取走。祝您健康！").format(n=n)
                 if fell_back:
                     text = tr("A4打印机暂时无法使用，已改用小票打印。") + "\n" + text
-            self.message(tr("打印完成"), text, [(tr("完成"), lambda: self.rate("report", None))], name="printed",
+            self.message(tr("打印完成"), text, [(tr("完成"), lambda: self.rating.rate("report", None))], name="printed",
                          error=False)
 
         self.call(work, done, failed)
 
+
+class QueueFlow(Flow):
+    """查询: the patient's place in the queues today, with a pay button when a bill is due."""
+
+    def __init__(self, kiosk, session: Session, identify: IdentifyFlow, bills: BillsFlow) -> None:
+        super().__init__(kiosk, session)
+        self.identify, self.bills = identify, bills
+
     # ----- my queue -------------------------------------------------------------------------------
     def my_queue(self) -> None:
-        self.identify(self._show_queue, allow_create=False)
+        self.identify.identify(self.show_queue, allow_create=False)
 
-    def _show_queue(self, patient: Patient) -> None:
+    def show_queue(self, patient: Patient) -> None:
         kiosk = self.kiosk
 
         def work():
@@ -166,31 +192,21 @@ class ServicesMixin(InsuranceMixin):
             return visits, unpaid
 
         self.call(work, lambda r: kiosk.show_screen(lambda: QueueStatusScreen(
-            kiosk, r[0], r[1], on_pay=lambda: self._list_bills(patient))))
+            kiosk, r[0], r[1], on_pay=lambda: self.bills.list_bills(patient))))
+
+
+class NewPatientFlow(Flow):
+    """建档: the record is made while identifying; then 去挂号."""
+
+    def __init__(self, kiosk, session: Session, identify: IdentifyFlow, register: RegisterFlow) -> None:
+        super().__init__(kiosk, session)
+        self.identify, self.register = identify, register
 
     # ----- new patient ----------------------------------------------------------------------------
     def new_patient(self) -> None:
-        self.identify(self._record_ready)
+        self.identify.identify(self._record_ready)
 
     def _record_ready(self, patient: Patient) -> None:
         self.message(tr("您的就诊档案已建好"), tr("您好，现在可以挂号、缴费和打印报告了。"),
-                     [(tr("去挂号"), lambda: self._choose_department(patient)),
+                     [(tr("去挂号"), lambda: self.register.choose_department(patient)),
                       (tr("返回首页"), lambda: self.kiosk.go_home("done"))], name="record_ready", error=False)
-
-    # ----- rating ---------------------------------------------------------------------------------
-    def rate(self, kind: str, transaction_id: str | None) -> None:
-        kiosk = self.kiosk
-        patient = kiosk.session.patient
-
-        def submit(stars: int, tags: list[str]) -> None:
-            backend, key = kiosk.backend, self.key(f"rate:{kind}:{transaction_id}")
-            kiosk.runner.run(lambda: backend.rate(patient, stars, tags, kind, transaction_id, key), None,
-                             lambda _e: None, busy=False)
-            self.message(tr("谢谢您的评价"), tr("祝您健康！"), [(tr("返回首页"), lambda: kiosk.go_home("done"))],
-                         name="thanks", error=False, push=False, allow_back=False)
-
-        kiosk.show_screen(lambda: RatingScreen(kiosk, submit, lambda: kiosk.go_home("done")), push=False)
-
-
-class PrinterProblem(Exception):
-    """The printer is not ready (paper out, cover open, not answering)."""

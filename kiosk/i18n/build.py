@@ -12,6 +12,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from kiosk.i18n import CONTEXT, HERE, QM_FILE
+from kiosk.i18n.strings_en import EN
 
 KIOSK = HERE.parent
 TS_FILE = HERE / "kiosk_en.ts"
@@ -45,8 +46,6 @@ def lrelease() -> str | None:
 
 def build() -> list[str]:
     """Write .ts and .qm; return the source strings still missing an English translation."""
-    from kiosk.i18n.strings_en import EN
-
     TS_FILE.write_text(ts_text(EN), encoding="utf-8")
     tool = lrelease()
     if tool:

@@ -144,6 +144,10 @@
         <translation>Attending Physician</translation>
     </message>
     <message>
+        <source>也可以刷社保卡：请将社保卡插入读卡口。</source>
+        <translation>Or use your social security card: insert it into the card slot.</translation>
+    </message>
+    <message>
         <source>今天</source>
         <translation>Today</translation>
     </message>

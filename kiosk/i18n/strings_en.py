@@ -387,6 +387,7 @@ EN: dict[str, str] = {
     "打开“国家医保服务平台”APP或微信、支付宝中的医保电子凭证，出示二维码。":
         "Open the medical insurance QR code in the National Medical Insurance app, WeChat or Alipay.",
     "改用自费支付": "Pay myself instead",
+    "也可以刷社保卡：请将社保卡插入读卡口。": "Or use your social security card: insert it into the card slot.",
     "暂时无法确认医保结算是否可用，请选择自费支付，或到人工窗口办理。":
         "We cannot check medical insurance right now; please pay yourself or go to the counter.",
     "本机暂未开通医保结算，请选择自费支付。": "This kiosk cannot settle medical insurance; please pay yourself.",

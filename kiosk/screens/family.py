@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QWidget
 
 from common.privacy import mask_id_number, screen_name, surname
+from kiosk.backend import age_text
 from kiosk.i18n import tr
 from kiosk.idcheck import check_id_number
 from kiosk.models import Patient
@@ -22,8 +23,6 @@ MEMBER_IS = {"父亲": "子女", "母亲": "子女", "父母": "子女", "祖父
 
 def age_words(birth: str, today: date) -> str:
     """3岁 / 8个月 / 12天 for the family list (the report's own age rule)."""
-    from kiosk.backend import age_text
-
     text = age_text(birth, today)
     units = {"个月": tr("{n}个月"), "岁": tr("{n}岁"), "天": tr("{n}天")}
     for unit, words in units.items():

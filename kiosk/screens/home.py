@@ -4,6 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from kiosk.his import NEEDS_HIS
 from kiosk.i18n import language, tr
 from kiosk.widgets import Screen, button, label
 
@@ -54,8 +55,6 @@ class HomeScreen(Screen):
         self.his_notice = None
         his = getattr(kiosk, "his", None)
         if his is not None and his.away:  # the HIS is away: say what still works; the tiles that need it wait
-            from kiosk.his import NEEDS_HIS
-
             text = his.message_en if language() == "en" else his.message_zh
             self.his_notice = label(text, "Warning", align=Qt.AlignCenter)
             self.his_notice.setWordWrap(True)

@@ -38,7 +38,8 @@ class PayChoiceScreen(Screen):
 
 
 class InsuranceCertScreen(Screen):
-    """Waits for the 医保电子凭证 QR at the scanner or the ID card on the reader; the flow feeds them in."""
+    """Waits for the 医保电子凭证 QR at the scanner, the ID card on the reader or the 社保卡 at the card reader; the
+    flow feeds them in."""
 
     name = "insurance_cert"
 
@@ -48,6 +49,8 @@ class InsuranceCertScreen(Screen):
         self.add_stretch()
         self.add(label(tr("打开“国家医保服务平台”APP或微信、支付宝中的医保电子凭证，出示二维码。"), "Message",
                        align=Qt.AlignCenter))
+        self.ssc_hint = label(tr("也可以刷社保卡：请将社保卡插入读卡口。"), "Message", align=Qt.AlignCenter)
+        self.add(self.ssc_hint)
         self.error = label("", "Error", align=Qt.AlignCenter)
         self.error.hide()
         self.add(self.error)

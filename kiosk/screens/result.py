@@ -59,7 +59,7 @@ class TicketScreen(Screen):
             left.append(self.remind_note)
             self.remind_button = button(tr("短信提醒我"), "", remind)
         self.add_columns(left, [info], side_by_side=not kiosk.settings.portrait)
-        from hardware.speech import spoken_ticket
+        from hardware.speech import spoken_ticket  # noqa: PLC0415 - the speech package loads its engine; only with a ticket
 
         self.speech = tr("您的排队号是 {ticket}，请到 {place} 候诊。").format(
             ticket=spoken_ticket(ticket.ticket), place=pick(ticket.location, ticket.location_en))

@@ -10,6 +10,7 @@ from kiosk.devices import ticket_link
 from kiosk.i18n import pick, tr
 from kiosk.models import Appointment, Bill, Report, VisitStatus, yuan
 from kiosk.screens.day import wait_text
+from kiosk.screens.pay import qr_pixmap
 from kiosk.widgets import Card, ChoiceList, RichButton, Screen, button, label
 
 
@@ -124,8 +125,6 @@ class ReportsScreen(Screen):
 
 def with_qr(card: QWidget, link: str, codes: list[QLabel]) -> QWidget:
     """The visit's card with the QR code of its live ticket page beside it (the same link as on the ticket)."""
-    from kiosk.screens.pay import qr_pixmap
-
     code = QLabel()
     code.setObjectName("TicketQr")
     code.setAlignment(Qt.AlignCenter)

@@ -1,6 +1,6 @@
 """The HIS link inside the caller service: the chosen driver, what goes out through the outbox, and its state.
 
-`install(app, service, records)` is called by `records.api.install`. With ``[his] driver = "local"`` nothing starts
+`install(app, service, records, hooks)` is called by `records.api.install`. With ``[his] driver = "local"`` nothing starts
 and nothing leaves the hospital. Otherwise:
 
 * what the service does that the HIS wants (a new record, a booking or its cancellation, a payment, a queue step)
@@ -26,6 +26,7 @@ from typing import Any, AsyncIterator, Callable, Iterable, Iterator
 from caller.notify.model import Message
 from caller.notify.outbox import Outbox
 from caller.notify.sender import Sender
+from caller.plugins import ServiceHooks
 from common.notify_settings import NotifySettings
 from records.audit import current_actor
 
@@ -125,7 +126,6 @@ class Outbound:
         self.sender = Sender(self.outbox, {HIS_CHANNEL: notifier}, settings, service.clock,
                              channels=(HIS_CHANNEL,), name="his-sender")
         records.core.observers.append(self.on_records)
-        service.change_observers.append(self.on_change)
 
     # ----------------------------------------------------------------------------------------- observing
     def on_records(self, conn: Any, action: str, detail: dict[str, Any]) -> None:
@@ -372,7 +372,7 @@ class HisCollector:
         yield inbound
 
 
-def install(app: Any, service: Any, records: Any) -> HisLink:
+def install(app: Any, service: Any, records: Any, hooks: ServiceHooks) -> HisLink:
     """Start the driver the hospital file names ([his]); `app.state.his` is the link (also for `local`)."""
     from caller.api.app import API_PREFIX
     from records.his.api import router
@@ -387,7 +387,7 @@ def install(app: Any, service: Any, records: Any) -> HisLink:
         from records.his.backend import HisRecords
 
         app.state.records = HisRecords(records, link.driver)
-    hooks = getattr(app.state, "lifespan_hooks", None)
-    if hooks is not None:
-        hooks.append(link.running)
+    if link.outbound is not None:  # told of every queue command inside its transaction
+        hooks.changes.append(link.outbound.on_change)
+    hooks.lifespan.append(link.running)
     return link

@@ -21,7 +21,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any, Callable
 
 from common.wire import Order
@@ -48,10 +48,18 @@ class HisOrder:
     quantity: int = 1
     paid: bool = False
     slot_start: time | None = None
+    slot_day: date | None = None  # an exam booked into a later day's slot
 
     def order(self) -> Order:
         return Order(kind=self.kind, items=[{"code": self.code, "quantity": self.quantity}], order_id=self.placer,
-                     paid=self.paid, slot_start=self.slot_start)
+                     paid=self.paid, slot_start=self.slot_start, slot_day=self.slot_day)
+
+
+def booked(moment: datetime | None, today: date) -> tuple[time | None, date | None]:
+    """An exam's booked time (OBR-36, occurrenceDateTime) as (slot start, day when later than today)."""
+    if moment is None or moment.date() < today:
+        return None, None
+    return moment.time().replace(second=0, microsecond=0), moment.date() if moment.date() > today else None
 
 
 class UnknownItem(ValueError):

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
+from caller.plugins import ServiceHooks
 from platforms.medins.envelope import CERT_QR, PERSON_INFO
 from records.api import (
     RecordsRoute,
@@ -186,7 +187,7 @@ def print_invoice(invoice_id: int, request: Request, body: Print | None = None, 
 
 
 # -- mounting
-def install(app: Any, service: Any, records: Any = None, *, medins_url: str | None = None, ehealth_url: str | None = None,
+def install(app: Any, service: Any, hooks: ServiceHooks, records: Any = None, *, medins_url: str | None = None, ehealth_url: str | None = None,
             einvoice_url: str | None = None) -> Platforms:
     """Connect the platforms named by the arguments or by ``HOSPITAL_MEDINS_URL``, ``HOSPITAL_EHEALTH_URL`` and
     ``HOSPITAL_EINVOICE_URL`` (a platform without an address is not offered); hook claims and invoices into the
@@ -211,9 +212,7 @@ def install(app: Any, service: Any, records: Any = None, *, medins_url: str | No
             outbox.attach(ReversalSender(claims))
         if medins is not None:  # claims left behind are found by the sender's rounds
             outbox.sender.plan = lambda _now: claims.sweep()
-        hooks = getattr(app.state, "lifespan_hooks", None)
-        if hooks is not None:  # the platforms' sender runs while the service does
-            hooks.append(outbox.running)
+        hooks.lifespan.append(outbox.running)  # the platforms' sender runs while the service does
     ehealth = EHealthClient(ehealth_url, env.get("HOSPITAL_EHEALTH_ORG", "H11010100001")) if ehealth_url else None
     app.state.insurance = found = Platforms(claims, invoices, ehealth, medins, outbox)
     return found

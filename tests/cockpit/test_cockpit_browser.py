@@ -12,7 +12,7 @@ from cockpit_helpers import KIOSK, WINDOW, Day
 from openpyxl import load_workbook
 
 from caller.testing import ManualClock, run_service
-from cockpit.screens import PAINTED, drill, login, show, wait_painted
+from cockpit.screens import PAINTED, WALL_CHARTS, drill, login, show, wait_painted
 
 TODAY = date(2026, 11, 23)
 
@@ -214,7 +214,7 @@ def test_the_pdca_record_is_kept_audited_and_exported_and_the_wall_updates_live(
     wall.set_viewport_size({"width": 1920, "height": 1080})
     wall.goto(live + "/cockpit/?wall=1")
     wall.wait_for_selector("#cards .card[data-kpi=registrations]")
-    wait_painted(wall)
+    wait_painted(wall, WALL_CHARTS)
     assert wall.evaluate("document.body.classList.contains('wall')")
     assert wall.is_hidden("#pdca") and wall.is_hidden("#whatif") and wall.is_hidden("#periods")
     assert wall.text_content("#cards .card[data-kpi=registrations] .v").startswith("3")

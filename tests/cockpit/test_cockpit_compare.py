@@ -81,6 +81,10 @@ def test_each_figure_beside_the_period_before_and_the_same_period_last_year(serv
     assert v["kpis"]["room_utilisation"] == room_use(36, 2 * 480) == 3.8  # NK3 and WK2 saw patients: two rooms
     assert mom["change"]["room_utilisation"] == {"before": 2.5, "delta": 1.3, "kind": "pp", "better": True}
     assert change("wait_median", 12, None) is None and change("registrations", 5, 0) is None
+    under_way = view(service, MON, today=MON)  # a day not over: its counts are not set against whole days
+    assert under_way["partial"] and under_way["compare"]["mom"]["change"]["registrations"] is None
+    assert under_way["compare"]["mom"]["change"]["room_utilisation"] is None
+    assert under_way["compare"]["yoy"]["change"]["wait_median"]["delta"] == -50.0  # a median is fair at any hour
 
 
 def test_a_period_under_way_meets_as_many_days_of_the_others(service, history):

@@ -128,11 +128,11 @@ def test_help_calls_with_their_answer_time_and_device_faults_reach_the_cockpit(s
 
     kiosk = Principal(role="kiosk", device="kiosk-lobby-1")
     desk = Principal(role="console", device="console-dt", area="DT", user="admin", user_role="admin")
-    call = service.request_help(kiosk, screen="home")
+    call = service.help_desk.request(kiosk, screen="home")
     clock.advance(minutes=3)
-    service.acknowledge_help(desk, call["help_id"])
-    service.record_health(kiosk, HealthBody(status="fault", reason_zh="打印机缺纸", reason_en="paper out"))
-    service.record_health(kiosk, HealthBody(status="fault", reason_zh="打印机缺纸", reason_en="paper out"))  # same fault
+    service.help_desk.acknowledge(desk, call["help_id"])
+    service.device_watch.record_health(kiosk, HealthBody(status="fault", reason_zh="打印机缺纸", reason_en="paper out"))
+    service.device_watch.record_health(kiosk, HealthBody(status="fault", reason_zh="打印机缺纸", reason_en="paper out"))  # same fault
     k = kpis(service, MON)
     assert (k["help_requests"], k["help_ack_median"], k["kiosk_faults"]) == (1, 3, 1)
     assert kpis(service, MON, level="kiosk", key="kiosk-lobby-1")["kiosk_faults"] == 1
@@ -140,7 +140,7 @@ def test_help_calls_with_their_answer_time_and_device_faults_reach_the_cockpit(s
 
 def test_todays_statistics_on_the_console_are_the_cockpits_figures(service, clock):
     morning(Day(service, clock))
-    summary = {d["department"]: d for d in service.stats_summary()["departments"]}
+    summary = {d["department"]: d for d in service.cockpit_feed.stats_summary()["departments"]}
     nk, wk = summary["NK"], summary["WK"]
     assert (nk["registered"], nk["waiting"], nk["done"], nk["missed"], nk["cancelled"]) == (2, 0, 2, 0, 0)
     assert (wk["registered"], wk["waiting"], wk["done"]) == (1, 1, 0)  # C, transferred, waits in WK
@@ -170,7 +170,7 @@ def test_time_from_a_wait_alert_to_the_first_staff_action_on_it(service, clock):
     first = day.at("08:00").register()
     day.do("check_in", visit_id=first)
     clock.set(datetime(2026, 11, 23, 8, 40))
-    assert [e.data["dept_id"] for e in service.check_wait_alerts()] == ["NK"]  # waited 40 min > 30
+    assert [e.data["dept_id"] for e in service.wait_alerts.check()] == ["NK"]  # waited 40 min > 30
     late = day.at("08:43").register()  # a kiosk registering someone else is no answer
     day.do("check_in", visit_id=late)
     assert kpis(service, MON, level="dept", key="NK")["alert_response_median"] is None
@@ -189,7 +189,7 @@ def test_sending_a_waiting_patient_to_another_department_answers_the_alert(servi
     first = day.at("08:00").register()
     day.do("check_in", visit_id=first)
     clock.set(datetime(2026, 11, 23, 8, 40))
-    assert [e.data["dept_id"] for e in service.check_wait_alerts()] == ["NK"]
+    assert [e.data["dept_id"] for e in service.wait_alerts.check()] == ["NK"]
     day.at("08:52").do("transfer", visit_id=first, dept_id="WK")  # moved out of NK: NK's alert is answered
     assert kpis(service, MON, level="dept", key="NK")["alert_response_median"] == 12
 
@@ -202,13 +202,13 @@ def test_kiosk_uptime_from_the_history_of_its_health_even_across_a_restart(hospi
     svc = CallerService(hospital, store_url, clock=clock)
     Day(svc, clock).at("08:30").register()  # the hospital is open that day
     clock.set(datetime(2026, 11, 23, 9, 0))
-    svc.record_health(kiosk, HealthBody(status="fault", reason_zh="读卡器故障", reason_en="card reader fault"))
+    svc.device_watch.record_health(kiosk, HealthBody(status="fault", reason_zh="读卡器故障", reason_en="card reader fault"))
     svc.close()
     clock.set(datetime(2026, 11, 23, 9, 20))
     svc = CallerService(hospital, store_url, clock=clock)  # the service restarts meanwhile
-    svc.record_health(kiosk, HealthBody(status="fault", reason_zh="读卡器故障", reason_en="card reader fault"))
+    svc.device_watch.record_health(kiosk, HealthBody(status="fault", reason_zh="读卡器故障", reason_en="card reader fault"))
     clock.set(datetime(2026, 11, 23, 9, 30))
-    svc.record_health(kiosk, HealthBody(status="ok"))
+    svc.device_watch.record_health(kiosk, HealthBody(status="ok"))
     try:
         hospital_k, one = kpis(svc, MON), kpis(svc, MON, level="kiosk", key="kiosk-lobby-1")
         assert hospital_k["kiosk_faults"] == 1  # one fault, not one per restart

@@ -106,3 +106,24 @@ def test_the_replay_keeps_the_lunch_break_the_rooms_that_worked_and_recalled_pat
     assert waits[0] == 0 and waits[-1] >= 85  # arrived 12:05, called when the afternoon opens at 13:30
     opened = simulate.replay(config, date(2026, 11, 23), arrivals, rooms=happened.rooms + ["NK4"])
     assert opened.rooms == ["NK3", "NK4"]
+
+
+def test_the_forms_choices_become_the_what_if_and_anything_else_is_refused_plainly():
+    config = load_hospital(DEMO_CONFIG)
+    options = simulate.whatif_options(config, worked={"NK3"})
+    nk = next(a for a in options["areas"] if a["id"] == "NK")
+    assert [r["id"] for r in nk["rooms"] if r["worked"]] == ["NK3"]
+    assert "YF" not in [a["id"] for a in options["areas"]]  # a pharmacy is no clinic area: no what-if of it
+    am = options["sessions"]["am"]
+    assert am[0] == config.schedule.am and am[2] == "07:30-12:00"
+    changed, opened = simulate.from_choices(config, {"area": "NK", "room_cap": 3, "open_rooms": ["NK4"],
+                                                     "new_rooms": 1, "am": am[2]})
+    assert changed.rules_for_area("NK").room_cap == 3 and changed.schedule.am == "07:30-12:00"
+    assert opened == ["NK4", "NK-SIM1"] and "NK-SIM1" in [r.id for r in changed.area("NK").rooms]
+    for bad, zh in (({"area": "XX"}, "请从列表中选择一个诊区。"),
+                    ({"area": "NK", "room_cap": 99}, "每诊室候诊人数请在 1 到 6 之间选择。"),
+                    ({"area": "NK", "open_rooms": ["WK2"]}, "诊室 WK2 不属于内科诊区，请从列表中选择。"),
+                    ({"area": "NK", "am": "06:00-12:00"}, "上午出诊时间请从列表中选择。")):
+        with pytest.raises(simulate.ChoiceError) as refused:
+            simulate.from_choices(config, bad)
+        assert refused.value.zh == zh

@@ -74,7 +74,7 @@ def test_a_screen_lays_itself_out_with_what_the_service_serves():
     served = wall.served()
     assert served["recent_calls"] == 5 and "last_calls" not in served and "rows" not in served  # only what is set
     layout = ScreenLayout.from_settings(served)
-    assert layout.rooms == ("NK1", "NK2", "NK3", "NK4") and layout.recent_calls == 5 and layout.problems == ()
+    assert layout.rooms == ["NK1", "NK2", "NK3", "NK4"] and layout.recent_calls == 5 and layout.problems == ()
 
 
 def test_docs_list_every_setting_of_the_models():

@@ -48,3 +48,12 @@ def test_preparation_countdown_and_what_is_missing():
     assert prep_text(unknown, NOW).startswith("请先完成检查准备：增强知情同意")
     assert prep_text({"gate_met": True, "prep": '{"fasting_hours":8}'}, NOW) == "准备完成"
     assert prep_text({"gate_met": True, "prep": "{}"}, NOW) == ""
+
+
+def test_an_exam_shows_its_booked_time_at_the_desk():
+    snapshot = {"rooms": [{"room_id": "US1", "name": "超声1室", "queue": [], "called": [], "in_service": []}],
+                "waiting": [], "missed": []}
+    steps = [item("x1", "A007", "registered", dept_id="US", stage="booked", title="腹部彩超（肝胆胰脾）",
+                  booked_at="2026-11-23T10:00", gate_met=True, prep='{"fasting_hours":8}')]
+    view = build_station_view("imaging", snapshot, steps, "US1", NOW)
+    assert station_cells(view.lists["arriving"][0])[6] == "腹部彩超（肝胆胰脾）；预约 10:00；准备完成"

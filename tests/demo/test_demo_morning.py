@@ -1,20 +1,25 @@
-"""A short scripted morning (8 patients, every fault case) end to end: service process, kiosks, nurses,
-wall/door screens, speaker; then what a person would check in out/demo."""
+"""A short scripted morning (9 patients: every fault case and a bill paid with 医保) end to end: service process,
+platform simulators, kiosks, nurses, wall/door screens, speaker; then what a person would check in out/demo."""
 from __future__ import annotations
 
 import json
 import wave
 
+import pytest
+
 from demo.morning import MorningPlan, run_morning
 
 
+# a whole morning in one test: the service process, two kiosks, the platform simulators, the screens and the web
+# wall's and cockpit's browser screenshots; about a minute on a quiet machine, several on a loaded one
+@pytest.mark.timeout(420)
 def test_short_morning_serves_everyone_and_handles_every_fault(tmp_path, qapp):
     out = tmp_path / "demo"
-    summary, code = run_morning(out, MorningPlan(patients=8, start="08:25", minutes=12, speed=60, drain_timeout=40))
+    summary, code = run_morning(out, MorningPlan(patients=9, start="08:25", minutes=12, speed=60, drain_timeout=40))
 
     assert code == 0, summary["problems"]
     on_disk = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert on_disk["patients_arrived"] == 8 and on_disk["ok"] is True
+    assert on_disk["patients_arrived"] == 9 and on_disk["ok"] is True
     # everyone who got a ticket was seen; the patient who walked away at the payment QR got none
     assert summary["visits_queued"] == 7 and summary["patients_served"] == 7
     faults = {f["case"]: f for f in summary["failures_handled"]}
@@ -41,3 +46,10 @@ def test_short_morning_serves_everyone_and_handles_every_fault(tmp_path, qapp):
     for app in ("console", "wall", "door"):
         assert (out / "screens" / app / "end.png").stat().st_size > 10_000
     assert list((out / "screens" / "kiosk").rglob("*-ticket.png"))
+
+    # the bill paid with 医保: the split on the kiosk, one settlement, the receipt with the split and its e-invoice
+    insurance = on_disk["insurance"]
+    assert insurance["settlements"] == 1 and insurance["split"]["fund"].endswith("元") and insurance["einvoices"]
+    receipt = next(s.read_text(encoding="utf-8") for s in slips if "统筹支付" in s.read_text(encoding="utf-8"))
+    assert "个人账户" in receipt and "自付" in receipt and insurance["einvoices"][0]["bill_no"] in receipt
+    assert list((out / "screens" / "kiosk").rglob("*-insurance_split.png"))

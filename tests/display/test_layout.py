@@ -20,7 +20,7 @@ def test_every_demo_display_layout_reads_without_problems():
 
 def test_bad_values_fall_back_with_a_readable_problem():
     layout = ScreenLayout.from_settings({"rows": 0, "font_scale": "big", "speak": "yes", "last_calls": 4})
-    assert layout.rows == ScreenLayout.rows
+    assert layout.rows == ScreenLayout.model_fields["rows"].default
     assert layout.recent_calls == 4
     assert len(layout.problems) == 3
     assert any("settings.rows" in p for p in layout.problems)

@@ -155,7 +155,7 @@ def test_orders_open_steps_once_and_unknown_items_are_refused(hl7_live, provider
     port = port_of(hl7_live)
     made = journey(hl7_live, provider, name="薛宝钗", seed=21)
     wang = pid("HIS-8001", "薛宝钗", made["patient"]["id_number"], sex="F", birth="19700101")
-    exam = ("ORC|NW|EX-1|||||||20261123082000||||||||NK", "OBR|1|EX-1||ECG^常规心电图|||20261123082000||||||||||||||||||||||||||||||20261123100000")
+    exam = ("ORC|NW|EX-1|||||||20261123082000||||||||NK", "OBR|1|EX-1||ECG^常规心电图|||20261123082000" + "|" * 29 + "20261123100000")
     for control in ("HIS-EX-1", "HIS-EX-1-AGAIN"):
         code, reason = ack_of(send(port, message(msh("ORM^O01^ORM_O01", "utf-8", control), wang, "PV1|1|O", *exam),
                                    "utf-8"))
@@ -163,6 +163,7 @@ def test_orders_open_steps_once_and_unknown_items_are_refused(hl7_live, provider
     admin = Api(hl7_live, "admin")
     steps = admin.ok("GET", f"/visits/{made['visit']}/journey")["steps"]
     assert [(s["kind"], s["stage"]) for s in steps] == [("clinic", ""), ("imaging", "unpaid")]
+    assert steps[1]["booked_at"] == "2026-11-23T10:00"  # OBR-36: the exam's slot
 
     before = counts(hl7_live)
     code, reason = ack_of(send(port, message(msh("RDE^O11^RDE_O11", "utf-8"), wang, "PV1|1|O",

@@ -10,12 +10,12 @@ enable_input_method()  # the kiosk's on-screen keyboard, as in production: befor
 
 from caller.testing import DEMO_TOKENS, ManualClock, run_service
 from common.clock import hospital_now
+from common.device_settings import KioskSettings
 from hardware.idcard.simulator import CardReaderSimulator
 from hardware.payment import Outcome, SimulatedProvider
 from hardware.payment.simulator import SimulatorServer
 from hardware.printer.simulator import SimulatedPrinter, TcpPrinterSimulator
 from kiosk.i18n import set_language
-from kiosk.settings import KioskSettings
 
 KIOSK_TOKEN = DEMO_TOKENS["kiosk"]
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from common.device_settings import KioskSettings
 from hardware.health import Health
-from kiosk.settings import KioskSettings
 from tests.cups_fixture import a4_queue, cups_server  # noqa: F401 - fixtures
 from tests.kiosk.kiosk_driver import click, wait_screen
 from tests.kiosk.test_kiosk_day import card_on_home

@@ -140,8 +140,8 @@ def dead_service_url():
 
 def test_service_unreachable_shows_out_of_service_and_recovers_by_itself(qtbot, tmp_path, reader_sim, printer_sim,
                                                                         dead_service_url):
+    from common.device_settings import KioskSettings
     from kiosk.app import build_kiosk
-    from kiosk.settings import KioskSettings
 
     window = build_kiosk(dead_service_url, DEMO_TOKENS["kiosk"], reader=reader_sim.url, printer=printer_sim.url,
                          settings=KioskSettings(out_of_service_retry_ms=200))

@@ -17,7 +17,7 @@ def staff(service) -> httpx.Client:
 
 
 def security_alerts(service) -> list[dict]:
-    return [d for d in service.service.devices() if d["device"] == "kiosk-lobby-1/security"]
+    return [d for d in service.service.device_watch.devices() if d["device"] == "kiosk-lobby-1/security"]
 
 
 def type_id_then_digits(qtbot, kiosk, number: str):

@@ -168,6 +168,28 @@ def test_platform_failing_is_told_in_chinese_and_never_charges(qtbot, kiosk, rea
     assert [o.amount_fen for o in orders(payment_sim, "paid")] == [10000] and medins.platform.settled() == []
 
 
+def test_social_security_card_at_the_card_reader_settles(qtbot, kiosk, reader_sim, scanner_sim, printer_sim,
+                                                         payment_sim, medins, service):
+    """社保卡 (mdtrt_cert_type 03): the card reader in keyboard mode gives its card number; the platform finds the
+    insured by it (and by nothing else: the number is neither a QR token nor an ID number)."""
+    card, person, choice = to_pay_choice(qtbot, kiosk, reader_sim, medins, service, seed=47)
+    click(qtbot, choice.insurance_button)
+    cert = wait_screen(qtbot, kiosk, "insurance_cert")
+    assert "社保卡" in cert.ssc_hint.text()
+    scanner_sim.scan(person.ssc_no)
+    split = wait_screen(qtbot, kiosk, "insurance_split")
+    assert (split.fund.text(), split.own.text()) == ("70.00 元", "20.00 元")
+    staff = CallerClient(service, DEMO_TOKENS["admin"])
+    claim = staff.request("GET", f"/records/insurance/claims/{kiosk.flows.insurance._claim.id}")
+    staff.close()
+    assert claim["cert_type"] == "03" and person.ssc_no not in str(claim)
+    click(qtbot, split.confirm_button)
+    wait_screen(qtbot, kiosk, "payment")
+    pay_current_order(payment_sim)
+    assert "自付 20.00 元" in wait_screen(qtbot, kiosk, "paid").text.text()
+    assert len(medins.platform.settled()) == 1
+
+
 def test_patient_leaving_before_the_own_part_reverses_the_settlement(qtbot, kiosk, reader_sim, scanner_sim,
                                                                      printer_sim, payment_sim, medins, service):
     card, person, choice = to_pay_choice(qtbot, kiosk, reader_sim, medins, service, seed=44)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
+from common.device_settings import KioskSettings
 from hardware.idcard.idnumber import MSG_CHECK
 from kiosk.i18n.build import source_strings
 from kiosk.i18n.strings_en import DYNAMIC, EN
-from kiosk.settings import KioskSettings
 from tests.kiosk.kiosk_driver import click, place_card, register_until, type_keys, visible_texts, wait_screen
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

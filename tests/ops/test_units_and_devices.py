@@ -16,7 +16,7 @@ from caller.ops.units import ROLES, SCREEN_ROLES, UnitOptions, parse_unit, rende
 from caller.testing import DEMO_TOKENS, REPO, run_service
 from client.http import CallerClient, CallerError
 from common.config import DEMO_CONFIG, load_hospital
-from kiosk.settings import KioskSettings
+from common.device_settings import KioskSettings
 
 OPTIONS = UnitOptions(app_dir=str(REPO))
 

@@ -26,7 +26,7 @@ def statuses(page) -> list[dict]:
 
 def test_the_called_patients_page_is_told_first_then_the_others_in_chunks(tmp_path):
     clock = ManualClock(datetime(2026, 11, 23, 9, 0))
-    app = create_app(load_hospital(DEMO_CONFIG), tmp_path / "h.db", clock=clock, records=False)
+    app = create_app(load_hospital(DEMO_CONFIG), tmp_path / "h.db", clock=clock)
     service, feed = app.state.service, app.state.ticket_feed
     who = Principal(role="admin", device="test")
 

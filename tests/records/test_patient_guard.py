@@ -37,7 +37,7 @@ def test_wrong_last_four_digits_lock_the_patient_after_five_even_for_the_right_o
     assert status == 403 and "session_token" not in right  # the right digits open nothing while locked
     status, card = identify(kiosk, {"id_number": p["id_number"], "card_name": "王小明"})
     assert status == 200 and card["found"]  # the ID card on the reader still works
-    alerts = {d["device"]: d for d in live.app.state.service.devices()}
+    alerts = {d["device"]: d for d in live.app.state.service.device_watch.devices()}
     assert alerts["kiosk-lobby-1/security"]["status"] == "fault"
 
     status, _ = kiosk.post(f"/records/patients/{p['patient_id']}/unlock")

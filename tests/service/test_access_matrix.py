@@ -20,6 +20,7 @@ from caller.auth import Principal
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, ManualClock
 from common.config import DEMO_CONFIG, load_hospital
 from records.ids import make_id_number
+from records.plugins import PLUGINS
 
 A_NUMBER = make_id_number("11010119700101001")
 B_NUMBER = make_id_number("11010119650505002")
@@ -95,7 +96,7 @@ def world(tmp_path_factory):
     """The demo hospital on a fresh database: patients A and B, B's bill, registration, order and report,
     a visit waiting in WY, and kiosk 1 holding A's patient session."""
     clock = ManualClock(datetime(2026, 11, 23, 8, 20))
-    app = create_app(load_hospital(DEMO_CONFIG), tmp_path_factory.mktemp("matrix") / "h.db", clock=clock)
+    app = create_app(load_hospital(DEMO_CONFIG), tmp_path_factory.mktemp("matrix") / "h.db", clock=clock, plugins=PLUGINS)
     with TestClient(app) as client:
         admin = {"Authorization": f"Bearer {DEMO_TOKENS['admin']}"}
 
@@ -181,7 +182,7 @@ def world(tmp_path_factory):
 
 
 def test_every_route_has_an_access_rule():
-    app = create_app(load_hospital(DEMO_CONFIG), ":memory:")
+    app = create_app(load_hospital(DEMO_CONFIG), ":memory:", plugins=PLUGINS)
     assert missing_rules(app) == [], f"give these routes a rule in caller/api/access.py RULES: {missing_rules(app)}"
     unused = [key for key in RULES if key not in app_routes(app)]
     assert unused == [], f"rules for routes that do not exist (renamed?): {unused}"
@@ -194,7 +195,7 @@ def test_a_route_without_a_rule_is_refused():
     async def brand_new() -> dict:
         return {"secret": "should never be reached"}
 
-    app = create_app(load_hospital(DEMO_CONFIG), ":memory:", extra_routers=[extra])
+    app = create_app(load_hospital(DEMO_CONFIG), ":memory:", extra_routers=[extra], plugins=PLUGINS)
     assert missing_rules(app) == [("GET", "/api/v1/brand-new")]
     with TestClient(app) as client:
         for token in (None, DEMO_TOKENS["admin"]):
@@ -241,5 +242,5 @@ def test_the_matrix_in_docs_security_md_is_the_one_the_code_makes():
     from caller.api.access import matrix_markdown, replace_matrix
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
-    table = matrix_markdown(create_app(load_hospital(DEMO_CONFIG), ":memory:"))
+    table = matrix_markdown(create_app(load_hospital(DEMO_CONFIG), ":memory:", plugins=PLUGINS))
     assert replace_matrix(doc, table) == doc, "run: python -m caller access-matrix --write docs/security.md"

@@ -71,9 +71,9 @@ def test_a_silent_wall_goes_offline_in_its_area_and_comes_back(live, clock, nurs
         with connect(url, additional_headers={"Authorization": f"Bearer {nurse.token}"}) as ws:
             assert json.loads(ws.recv(timeout=5))["type"] == "snapshot"
             clock.advance(seconds=40)
-            assert [a for a in live.service.check_device_alerts() if a.data["device"] == "wall-nk"] == []
+            assert [a for a in live.service.device_watch.check_alerts() if a.data["device"] == "wall-nk"] == []
             clock.advance(seconds=10)
-            live.service.check_device_alerts()
+            live.service.device_watch.check_alerts()
             offline = _alerts(ws, 1, "wall-nk")[0]
             assert offline["state"] == "offline" and "没有心跳" in offline["message_zh"]
             wall.report_health("ok")
@@ -90,7 +90,7 @@ def test_a_healthy_morning_has_no_false_offline(live, clock, kiosk, nurse):
             if second % 15 == 0:
                 for client in (*clients, kiosk, nurse):
                     client.report_health("ok")
-            live.service.check_device_alerts()
+            live.service.device_watch.check_alerts()
         states = {d["device"]: d["status"] for d in nurse.devices()}
         assert all(states[d] == "ok" for d in ("wall-nk", "speaker-nk", "door-nk1", "kiosk-lobby-1", "console-nk"))
         alerts = [e.data for area in ("NK", "DT") for e in live.service.store.events_since(area, 0)
@@ -116,11 +116,11 @@ def test_heartbeats_on_a_demo_clock_that_runs_fast_are_not_late(tmp_path):
                 for client in clients.values():
                     client.report_health("ok")
                 wall[0] += 15 + 3  # 15 s apart, each a little late
-                live.service.check_device_alerts()
-            states = {d["device"]: d["status"] for d in live.service.devices()}
+                live.service.device_watch.check_alerts()
+            states = {d["device"]: d["status"] for d in live.service.device_watch.devices()}
             assert all(states[d] == "ok" for d in ("wall-nk", "speaker-nk", "door-nk1")), states
             wall[0] += 15 * 3 + 5  # then they stop: offline after three missed beats, as on a real clock
-            assert {d["device"]: d["status"] for d in live.service.devices()}["wall-nk"] == "offline"
+            assert {d["device"]: d["status"] for d in live.service.device_watch.devices()}["wall-nk"] == "offline"
         finally:
             for client in clients.values():
                 client.close()

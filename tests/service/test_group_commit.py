@@ -198,3 +198,29 @@ def test_events_go_out_in_the_order_of_the_commands_applied(tmp_path_factory, co
             assert [(v["ticket"], v["state"]) for v in ours[key]] == [(v["ticket"], v["state"]) for v in theirs[key]]
     finally:
         service.close()
+
+
+def test_a_batch_of_commands_is_one_commit_and_a_refusal_in_it_changes_nothing(tmp_path):
+    """CallerService.execute_batch (replays and imports): the commands in order, one COMMIT; the refused one gets
+    its refusal and the others stand, durable across a restart."""
+    from caller.engine.model import RuleError
+
+    db = tmp_path / "h.db"
+    service = CallerService(load_hospital(DEMO_CONFIG), db, clock=ManualClock(START))
+    commits = []
+    service.store.conn.set_trace_callback(lambda sql: commits.append(sql) if sql.strip().upper() == "COMMIT" else None)
+    try:
+        first = service.execute("register", NURSE, **_register("王一"))["visit"]["visit_id"]
+        before = len(commits)
+        answers = service.execute_batch(NURSE, [("check_in", {"visit_id": first}), ("register", _register("王二")),
+                                                ("check_in", {"visit_id": first}), ("register", _register("王三"))])
+        assert len(commits) - before == 1
+        assert answers[0]["visit"]["state"] == "waiting" and answers[1]["visit"]["ticket"] == "A002"
+        assert isinstance(answers[2], RuleError) and answers[3]["visit"]["ticket"] == "A003"
+    finally:
+        service.close()
+    again = CallerService(load_hospital(DEMO_CONFIG), db, clock=ManualClock(START))
+    try:
+        assert sorted(v.ticket for v in again.engine.visits()) == ["A001", "A002", "A003"]
+    finally:
+        again.close()

@@ -224,3 +224,49 @@ def test_imaging_preparation_holds_the_call_until_met(live, seen_patient, clock)
     called = desk.call_next("US1")["visit"]
     assert called["visit_id"] == step_id and called["name"] == "王*明"
     desk.close()
+
+
+def test_an_exam_booked_into_a_later_day_waits_for_that_day(hospital, tmp_path, clock):
+    """An exam booked two days ahead (10:00): the journey shows the booked day and time and its own code; check-in
+    today is refused with that day; after a restart on the day (the clinic visit no longer held) the desk scans the
+    code, not before 09:30, and the patient is called to the ultrasound room."""
+    db = tmp_path / "caller.db"
+    monday = clock()  # 2026-11-23 09:00
+    with run_service(hospital, db, clock=clock, records=False) as url:
+        kiosk = CallerClient(url, T["kiosk"])
+        visit = kiosk.register("NK", name="王小明", patient_id="P-7")["visit"]
+        kiosk.close()
+        doctor = staff(url, T["console_nk"], "zhangys")
+        step_id = doctor.orders(visit["visit_id"], [{"kind": "imaging", "items": [{"code": "US-ABD"}], "paid": True,
+                                                     "slot_start": "10:00", "slot_day": "2026-11-25"}])["visit"]["visit_id"]
+        with pytest.raises(CallerError) as refused:
+            doctor.orders(visit["visit_id"], [{"kind": "imaging", "items": [{"code": "ECG"}], "slot_day": "2026-11-22"}])
+        assert refused.value.code == "bad_slot_day"
+        step = doctor.journey(visit["visit_id"])["steps"][1]
+        assert step["booked_at"] == "2026-11-25T10:00" and step["stage"] == "booked"
+        assert step["text"] == "已预约11月25日（周三） 10:00 检查，请提前 30 分钟到检查登记台签到"
+        code = step["booked_code"]
+        assert code and code != doctor.visit_status(visit["visit_id"])["ticket_token"]
+        desk = staff(url, T["console_yx"], "jishi-sun")
+        assert [s["visit_id"] for s in desk.area_steps("YX")] == []  # not today's: the desk's lists are of today
+        with pytest.raises(CallerError) as refused:
+            desk.check_in_code("YX", visit["ticket"])
+        assert refused.value.code == "wrong_day" and "11月25日 10:00" in refused.value.message_zh
+        for client in (doctor, desk):
+            client.close()
+
+    clock.set(monday.replace(day=25, hour=9, minute=10))
+    with run_service(hospital, db, clock=clock, records=False) as url:
+        assert visit["visit_id"] not in {v.id for v in url.service.engine.visits()}  # Monday's visit is not held
+        desk = staff(url, T["console_yx"], "jishi-sun")
+        listed = desk.area_steps("YX")
+        assert [(s["visit_id"], s["booked_at"]) for s in listed] == [(step_id, "2026-11-25T10:00")]
+        with pytest.raises(CallerError) as refused:
+            desk.check_in_code("YX", f"https://hospital.example/t/{code}")
+        assert refused.value.code == "too_early" and "09:30" in refused.value.message_zh
+        clock.set(monday.replace(day=25, hour=9, minute=35))
+        assert desk.check_in_code("YX", f"https://hospital.example/t/{code}")["visit"]["visit_id"] == step_id
+        desk.prep(step_id, fasting_since="2026-11-24T20:00")
+        assert desk.call_next("US1")["visit"]["visit_id"] == step_id
+        assert desk.journey(step_id)["steps"][0]["text"] == "正在叫您，请到 超声1室"
+        desk.close()

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from caller.api.app import create_app
 from caller.testing import DEMO_TOKENS, ManualClock, run_service
 from common.config import DEMO_CONFIG, load_hospital
+from records.plugins import PLUGINS
 
 ADMIN = {"Authorization": f"Bearer {DEMO_TOKENS['admin']}"}
 KIOSK = {"Authorization": f"Bearer {DEMO_TOKENS['kiosk']}"}
@@ -18,7 +19,7 @@ KIOSK = {"Authorization": f"Bearer {DEMO_TOKENS['kiosk']}"}
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    app = create_app(load_hospital(DEMO_CONFIG), tmp_path_factory.mktemp("limits") / "h.db",
+    app = create_app(load_hospital(DEMO_CONFIG), tmp_path_factory.mktemp("limits") / "h.db", plugins=PLUGINS,
                      clock=ManualClock(datetime(2026, 11, 23, 9, 0)))
     with TestClient(app) as c:
         yield c

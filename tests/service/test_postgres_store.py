@@ -17,13 +17,14 @@ from caller.store import DURABLE_SYNCHRONOUS, StorageError
 from caller.testing import DEMO_TOKENS, ManualClock, run_service_process
 from client.http import CallerClient
 from common.config import DEMO_CONFIG, load_hospital
+from records.plugins import PLUGINS
 from tests.pg_fixture import connect_db
 
 ADMIN = {"Authorization": f"Bearer {DEMO_TOKENS['admin']}"}
 
 
 def _app(db):
-    return create_app(load_hospital(DEMO_CONFIG), db, clock=ManualClock(datetime(2026, 11, 23, 9, 0)))
+    return create_app(load_hospital(DEMO_CONFIG), db, plugins=PLUGINS, clock=ManualClock(datetime(2026, 11, 23, 9, 0)))
 
 
 def _register(client, name="张三", key=None):

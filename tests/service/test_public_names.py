@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from caller.api.app import create_app
 from caller.testing import DEMO_TOKENS, ManualClock
 from common.config import DEMO_CONFIG, load_hospital
+from records.plugins import PLUGINS
 
 RARE = "鑫淼焱垚犇骉羴舙龘靐齉鱻猋麤毳"
 COMPOUND = ["", "", "司马", "欧阳"]
@@ -51,7 +52,7 @@ def test_rare_characters_are_not_in_the_hospitals_own_texts():
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    app = create_app(load_hospital(DEMO_CONFIG), tmp_path_factory.mktemp("names") / "h.db",
+    app = create_app(load_hospital(DEMO_CONFIG), tmp_path_factory.mktemp("names") / "h.db", plugins=PLUGINS,
                      clock=ManualClock(datetime(2026, 11, 23, 9, 0)))
     with TestClient(app) as c:
         yield c

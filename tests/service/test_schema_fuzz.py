@@ -16,6 +16,7 @@ from schemathesis.specs.openapi.checks import status_code_conformance
 from caller.api.app import create_app
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, ManualClock
 from common.config import DEMO_CONFIG, load_hospital
+from records.plugins import PLUGINS
 
 EXAMPLES_PER_OPERATION = 2
 CALLERS = ("none", "kiosk", "display", "console", "nurse", "admin")
@@ -23,7 +24,7 @@ CALLERS = ("none", "kiosk", "display", "console", "nurse", "admin")
 
 @pytest.fixture(scope="module")
 def fuzz(tmp_path_factory):
-    app = create_app(load_hospital(DEMO_CONFIG), tmp_path_factory.mktemp("fuzz") / "h.db",
+    app = create_app(load_hospital(DEMO_CONFIG), tmp_path_factory.mktemp("fuzz") / "h.db", plugins=PLUGINS,
                      clock=ManualClock(datetime(2026, 11, 23, 9, 0)))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     cases = []
@@ -59,7 +60,7 @@ def test_generated_requests_get_documented_answers_and_never_a_5xx(fuzz, caller)
 
 
 def test_the_openapi_document_lists_the_refusals_in_the_error_shape():
-    app = create_app(load_hospital(DEMO_CONFIG), ":memory:")
+    app = create_app(load_hospital(DEMO_CONFIG), ":memory:", plugins=PLUGINS)
     doc = app.openapi()
     assert "error" in doc["components"]["schemas"]["Error"]["properties"]
     for path, operations in doc["paths"].items():

@@ -87,9 +87,9 @@ def test_wait_over_threshold_raises_an_alert_event_and_query(live, nurse, regist
     clock.advance(minutes=31)
     alerts = nurse.wait_alerts()
     assert [(a["dept_id"], a["kind"]) for a in alerts] == [("NK", "wait")]
-    published = live.service.check_wait_alerts()
+    published = live.service.wait_alerts.check()
     assert [e.type for e in published] == ["alert"] and published[0].data["active"] is True
-    assert live.service.check_wait_alerts() == []  # once per crossing, not every check
+    assert live.service.wait_alerts.check() == []  # once per crossing, not every check
 
 
 def test_healthz_needs_no_token(live):

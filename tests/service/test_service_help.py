@@ -81,9 +81,9 @@ def test_an_unanswered_call_escalates_and_the_kiosk_says_so(live, kiosk, clock, 
     call = kiosk.request_help("home")
     with _ws(live, nurse.token, "NK") as ws:
         clock.advance(seconds=59)
-        assert live.service.check_help_escalations() == []
+        assert live.service.help_desk.check_escalations() == []
         clock.advance(seconds=2)
-        live.service.check_help_escalations()
+        live.service.help_desk.check_escalations()
         alert = _next_alert(ws)
     assert alert["data"]["help_id"] == call["help_id"] and alert["data"]["escalated"]
     status = kiosk.help_status(call["help_id"])

@@ -16,12 +16,13 @@ from caller.api.app import create_app
 from caller.store import DURABLE_SYNCHRONOUS, FILE_CHECK_S
 from caller.testing import DEMO_TOKENS, REPO, ManualClock, free_port, run_service_process
 from common.config import DEMO_CONFIG, load_hospital
+from records.plugins import PLUGINS
 
 ADMIN = {"Authorization": f"Bearer {DEMO_TOKENS['admin']}"}
 
 
 def _app(db):
-    return create_app(load_hospital(DEMO_CONFIG), db, clock=ManualClock(datetime(2026, 11, 23, 9, 0)))
+    return create_app(load_hospital(DEMO_CONFIG), db, plugins=PLUGINS, clock=ManualClock(datetime(2026, 11, 23, 9, 0)))
 
 
 def _register(client, name="张三"):

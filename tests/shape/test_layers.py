@@ -76,3 +76,71 @@ def test_commands_are_not_found_by_their_name():
     found = [f"{path}: {pattern}" for package in ("caller", "caller_console", "records")
              for path, source in sources(package).items() for pattern in DISPATCH_BY_NAME if pattern in source]
     assert found == []
+
+
+SERVICE_LINES_MAX = 700  # caller/service.py runs the commands; its collaborators are modules of their own
+
+
+def test_the_service_stays_one_job():
+    """The help desk, device watch, wait alerts and cockpit feed are collaborators of their own (docs/architecture.md);
+    the service builds them and runs the commands."""
+    lines = (REPO / "caller" / "service.py").read_text(encoding="utf-8").count("\n")
+    assert lines <= SERVICE_LINES_MAX, f"caller/service.py has {lines} lines: give the new part a module of its own"
+
+
+SERVICE_NAMES = {"service", "svc"}
+
+
+def sets_on_the_service(source: str) -> list[str]:
+    """Statements that set an attribute of the service object (``service.x = ...``, ``request.app.state.service.x
+    = ...``, also deeper: ``service.x.y = ...``) or add to one of its lists (``service.hooks_list.append(...)``)."""
+
+    def from_service(node: ast.AST) -> bool:
+        while isinstance(node, ast.Attribute):
+            if node.attr in SERVICE_NAMES:
+                return True
+            node = node.value
+        return isinstance(node, ast.Name) and node.id in SERVICE_NAMES
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, (ast.AugAssign, ast.AnnAssign)) else []
+        found += [ast.unparse(t) for t in targets if isinstance(t, ast.Attribute) and from_service(t.value)]
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("append", "extend", "insert") and isinstance(node.func.value, ast.Attribute)
+                and isinstance(node.func.value.value, ast.Name) and node.func.value.value.id in SERVICE_NAMES):
+            found.append(ast.unparse(node.func))
+    return found
+
+
+def test_nothing_sets_attributes_on_the_service_from_outside():
+    """Plug-ins hook in through the ServiceHooks they are given (caller/plugins.py), presenters cache nothing on it."""
+    found = {path: hits for package in PROJECT - {"tests"} for path, source in sources(package).items()
+             if path != "caller/service.py" and (hits := sets_on_the_service(source))}
+    assert found == {}
+
+
+def test_the_check_sees_an_attribute_set_on_the_service():
+    source = ("service.records_device = f\nrequest.app.state.service.cache = {}\nservice.reload_hooks.append(g)\n"
+              "service.notify.reminders.attach(x)\nself.service = service\n")
+    assert sets_on_the_service(source) == ["service.records_device", "request.app.state.service.cache",
+                                           "service.reload_hooks.append"]
+
+
+def test_plug_ins_are_named_in_a_list_not_loaded_by_a_name():
+    """records is installed through the plug-in list its program gives create_app (records/plugins.py)."""
+    app = (REPO / "caller" / "api" / "app.py").read_text(encoding="utf-8")
+    assert not [m for m in imported_modules(app) if m == "importlib" or m.startswith("importlib.")]
+    assert "import_module" not in app
+
+
+COLLABORATORS = ("help_desk", "device_watch", "wait_alerts", "cockpit_feed", "idempotency")
+
+
+def test_the_collaborators_know_neither_the_service_nor_the_http_layer():
+    """They are given what they need (docs/architecture.md, "The service and its collaborators")."""
+    wrong = {name: [m for m in imported_modules((REPO / "caller" / f"{name}.py").read_text(encoding="utf-8"))
+                    if m == "caller.service" or m == "caller.api" or m.startswith("caller.api.")]
+             for name in COLLABORATORS}
+    assert not any(wrong.values()), wrong

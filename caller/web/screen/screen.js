@@ -18,10 +18,19 @@
     page: 0, calls: [], current: null, clips: {}, holdUntil: 0, overrides: [], playlist: null,
     failed: [], playing: "", cache: { items: 0, cached: 0, bytes: 0 }
   };
-  var probe = window.__screen = { painted: [], overrides: [], played: [], clips: [], calls: [], state: state };
+  var probe = window.__screen = { painted: [], overrides: [], played: [], ended: [], clips: [], calls: [],
+    state: state };
 
   function now() { return performance.timeOrigin + performance.now(); }
-  function afterPaint(fn) { requestAnimationFrame(function () { requestAnimationFrame(function () { fn(now()); }); }); }
+  // fn(time) right after the next frame is painted: the frame's animation callback, then a message task (runs as
+  // soon as that frame is drawn, not a whole frame later as a second animation callback would)
+  function afterPaint(fn) {
+    requestAnimationFrame(function () {
+      var channel = new MessageChannel();
+      channel.port1.onmessage = function () { fn(now()); };
+      channel.port2.postMessage(0);
+    });
+  }
 
   // ------------------------------------------------------------------------------------------------ sizing
   function scaleStage() {
@@ -302,14 +311,28 @@
     }, 400);
   }
 
+  var painting = false, viewWaiting = false;
+  // what the page shows, kept for a reload without the service: written a moment later, off the call's frame
+  var keeping = {}, keepTimer = null;
+  function keepSoon(key, value) {
+    keeping[key] = value;
+    if (keepTimer) return;
+    keepTimer = setTimeout(function () {
+      keepTimer = null;
+      Object.keys(keeping).forEach(function (k) { localStorage.setItem(k, JSON.stringify(keeping[k])); });
+      keeping = {};
+    }, 500);
+  }
   function takeCall(msg) {
     if (msg.seq && msg.seq <= state.lastCall) return;  // shown before (a reconnect replays nothing twice)
     if (msg.seq) {
       state.lastCall = msg.seq;
       localStorage.setItem("screen.lastCall", String(msg.seq));
     }
+    msg.at = now();
+    probe.calls.push({ seq: msg.seq, ticket: msg.ticket, at: msg.at, server_ms: msg.server_ms,
+      queued: !!state.current });
     state.calls.push(msg);
-    probe.calls.push({ seq: msg.seq, ticket: msg.ticket, at: now() });
     if (!state.current) nextCall();
   }
 
@@ -325,12 +348,18 @@
     duck(true);
     if (!call.sound_only) {
       if (state.media === "full") showOverlay(call); else showCallPanel(call, true);
-      afterPaint(function (t) { probe.painted.push({ seq: call.seq, ticket: call.ticket, t: t, server_ms: call.server_ms }); });
+      painting = true;  // the call's frame first: a view arriving meanwhile is drawn after it
+      afterPaint(function (t) {
+        probe.painted.push({ seq: call.seq, ticket: call.ticket, t: t, server_ms: call.server_ms, at: call.at });
+        painting = false;
+        if (viewWaiting) { viewWaiting = false; redraw(); }
+      });
     }
     var minShow = call.sound_only ? 0 : (state.calls.length ? Math.min(3, state.layout.flash_seconds || 3) :
       Math.max(1, state.layout.flash_seconds || 3));
     var started = Date.now();
-    var sound = state.speak && call.clip ? playClip(call.clip) : Promise.resolve();
+    // a screen that may not play sound (nobody tapped it yet) does not hold the calls for their clips
+    var sound = state.speak && state.sound && call.clip ? playClip(call.clip) : Promise.resolve();
     sound.then(function () {
       var left = minShow * 1000 - (Date.now() - started);
       setTimeout(nextCall, Math.max(0, left));
@@ -363,21 +392,24 @@
       probe.clips.push({ id: id, ready: now(), playing: state.sound });
       if (!state.sound) return null;
       return new Promise(function (resolve) {
-        var guard = setTimeout(function () { done(); }, 30000);
-        var done = function () {
+        var guard = setTimeout(function () { done("guard"); }, 30000), over = false;
+        var done = function (how) {
           clearTimeout(guard);
+          if (over) return;
+          over = true;
           player.onended = player.onerror = player.onloadedmetadata = null;
+          probe.ended.push({ id: id, t: now(), how: how, duration: player.duration });
           resolve();
         };
-        player.onended = done;
-        player.onerror = done;
+        player.onended = function () { done("ended"); };
+        player.onerror = function () { done("error"); };
         player.onloadedmetadata = function () {  // a sink that never ends the clip must not stop the calls
           clearTimeout(guard);
-          guard = setTimeout(done, ((isFinite(player.duration) ? player.duration : 20) + 1.5) * 1000);
+          guard = setTimeout(function () { done("guard"); }, ((isFinite(player.duration) ? player.duration : 20) + 1.5) * 1000);
         };
         player.src = url;
         var p = player.play();
-        if (p && p.catch) p.catch(function () { state.sound = false; showTapHint(); done(); });
+        if (p && p.catch) p.catch(function () { state.sound = false; showTapHint(); done("refused"); });
         probe.played.push({ id: id, t: now() });
       });
     });
@@ -700,8 +732,8 @@
         break;
       case "view":
         state.view = msg.view;
-        localStorage.setItem("screen.view", JSON.stringify(msg.view));
-        redraw();
+        keepSoon("screen.view", msg.view);
+        if (painting) viewWaiting = true; else redraw();
         afterPaint(function (t) { probe.lastView = { seq: msg.view.seq, t: t }; });
         if (probe.onView) probe.onView(msg.view);
         break;

@@ -300,14 +300,13 @@ class FhirDriver:
                 continue
             amount = ((resource.get("dispenseRequest") or {}).get("quantity") if drug
                       else resource.get("quantityQuantity")) or {}
-            slot = None
+            slot = day = None
             when = resource.get("occurrenceDateTime")
-            if when and not drug:
-                moment = _when(when, self.service.clock())
-                if moment.date() == self.service.clock().date():
-                    slot = moment.time().replace(second=0, microsecond=0)
+            if when and kind == "imaging":  # the exam's booked slot, today or a later day
+                slot, day = orders.booked(_when(when, self.service.clock()), self.service.clock().date())
             order = orders.HisOrder(f"{resource['resourceType']}:{resource['id']}", kind, code,
-                                    min(99, max(1, int(float(amount.get("value") or 1)))), slot_start=slot)
+                                    min(99, max(1, int(float(amount.get("value") or 1)))), slot_start=slot,
+                                    slot_day=day)
             try:
                 orders.check(self.service.config, order)
             except orders.UnknownItem as exc:

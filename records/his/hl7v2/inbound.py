@@ -426,7 +426,7 @@ class Inbound:
                 conn.execute("UPDATE his_orders SET state = 'cancelled' WHERE placer = ?", (placer,))
                 stored += 1
                 continue
-            slot = None
+            slot = slot_day = None
             if kind == "RDE":
                 code = seg_field(detail, 2, 1, 1) if detail else ""
                 name = seg_field(detail, 2, 1, 2) if detail else ""
@@ -441,12 +441,11 @@ class Inbound:
                 order_kind = "lab" if section in ("LAB", "HM", "CH", "MB", "SR") else "exam"
                 step_kind = orders.kind_of(self.records.core.config, code, "lab" if order_kind == "lab" else "imaging")
                 count = 1
-                booked = codec.parse_ts(seg_field(detail, 36)) if detail else None  # OBR-36 scheduled date/time
-                if booked is not None and booked.date() == today:
-                    slot = booked.time().replace(second=0, microsecond=0)
+                if step_kind == "imaging" and detail:  # OBR-36: the exam's booked slot, today or a later day
+                    slot, slot_day = orders.booked(codec.parse_ts(seg_field(detail, 36)), today)
             if not code:
                 raise Hl7Reject("AE", f"order {placer} names no item ({'RXE-2' if kind == 'RDE' else 'OBR-4'})", "101")
-            wanted = orders.HisOrder(placer, step_kind, code, count, slot_start=slot)
+            wanted = orders.HisOrder(placer, step_kind, code, count, slot_start=slot, slot_day=slot_day)
             try:
                 orders.check(self.records.core.config, wanted)
             except orders.UnknownItem as exc:

@@ -56,6 +56,9 @@ def test_overlong_garbage_is_dropped_until_the_next_end():
     ("00012345", CodeKind.MEDICAL_CARD, "00012345"),
     ("MC26000123", CodeKind.MEDICAL_CARD, "MC26000123"),  # the card number as printed on our cards
     ("MC:MC26000123", CodeKind.MEDICAL_CARD, "MC26000123"),
+    ("A00000001", CodeKind.SSC_CARD, "A00000001"),  # 社保卡 at a card reader in keyboard mode
+    ("SSC:B12345678", CodeKind.SSC_CARD, "B12345678"),
+    ("a00000001", CodeKind.UNKNOWN, "a00000001"),
     ("https://example.org/x", CodeKind.UNKNOWN, "https://example.org/x"),
     ("", CodeKind.UNKNOWN, ""),
 ])
