@@ -12,7 +12,8 @@ Fields: ``p99_ms`` (console call sent -> painted, every page), and where that ti
 same clock: ``service_*`` (sent -> the service made the page's call message: command, commit, publish),
 ``socket_*`` (-> the page's handler got it: fan-out to every screen, the socket, the page's event loop), ``page_*``
 (-> the frame showing it painted), ``answer_*`` (the console's answer), ``queued_calls`` (calls that found the
-page still showing the one before: they wait their turn, by design); ``lost`` (calls some page or load client never got),
+page still showing the one before: they wait their turn, by design; ``alone_p99_ms`` and ``page_alone_*`` are
+the calls that did not); ``lost`` (calls some page or load client never got),
 ``clip_p99_ms`` (call sent -> its clip ready in the page), ``override_p99_ms`` (notice sent -> painted on every page
 and received by every load client). Everything is bounded in time: the benchmark ends even when the service refuses.
 """
@@ -180,7 +181,8 @@ def call_to_web_wall(pages: int = PAGES, load_clients: int = LOAD_CLIENTS, calls
                     time.sleep(1.0)
 
                 paint, clip, over, lost = [], [], [], 0
-                stages: dict[str, list[float]] = {"service": [], "socket": [], "page": []}
+                stages: dict[str, list[float]] = {"service": [], "socket": [], "page": [], "page_alone": []}
+                alone: list[float] = []  # calls that found the page free (no call before them still shown)
                 queued = 0
                 for tab in tabs:
                     probe = tab.evaluate("JSON.stringify({p: window.__screen.painted, c: window.__screen.clips,"
@@ -188,13 +190,17 @@ def call_to_web_wall(pages: int = PAGES, load_clients: int = LOAD_CLIENTS, calls
                     probe = json.loads(probe)
                     painted = {p["ticket"]: p["t"] for p in probe["p"]}
                     queued += sum(1 for k in probe["k"] if k.get("queued"))
+                    waited = {k["seq"] for k in probe["k"] if k.get("queued")}
                     for p in probe["p"]:  # where the time goes, per call: the same machine clock throughout
                         t0 = sent.get(p["ticket"])
                         if t0 is None or not p.get("server_ms") or not p.get("at"):
                             continue
                         stages["service"].append(p["server_ms"] - t0)  # command, commit, publish: message made
                         stages["socket"].append(p["at"] - p["server_ms"])  # fan-out, socket, the page's handler
-                        stages["page"].append(p["t"] - p["at"])  # drawing and the frame painted
+                        stages["page"].append(p["t"] - p["at"])  # drawing and the frame painted (and any wait)
+                        if p["seq"] not in waited:
+                            stages["page_alone"].append(p["t"] - p["at"])
+                            alone.append(p["t"] - t0)
                     for ticket, t0 in sent.items():
                         if ticket in painted:
                             paint.append(painted[ticket] - t0)
@@ -227,7 +233,7 @@ def call_to_web_wall(pages: int = PAGES, load_clients: int = LOAD_CLIENTS, calls
                     "answer_p50_ms": _p(answered, 0.5), "answer_p99_ms": _p(answered, 0.99),
                     **{f"{name}_{q}_ms": _p(values, v) for name, values in stages.items()
                        for q, v in (("p50", 0.5), ("p99", 0.99))},
-                    "queued_calls": queued,
+                    "queued_calls": queued, "alone_p99_ms": _p(alone, 0.99),
                     "load_avg": round(os.getloadavg()[0], 1)}
         finally:
             if load is not None and load.poll() is None:

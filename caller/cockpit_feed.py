@@ -72,10 +72,12 @@ class CockpitFeed:
     # ------------------------------------------------------------------- inside a command's transaction
     def record(self, conn: sqlite3.Connection, rows: ChangeRows, command: str, who: Principal, change: Change,
                now: datetime, deltas: rollups.Deltas | None = None) -> list[str]:
-        """What the command adds to the cockpit: its visits; a room's paused minutes when it opens again (kept in
+        """What the command adds to the cockpit: its visits (and the clinic visit of a journey it ended or opened
+        again: its journey_end, from the engine's visits); a room's paused minutes when it opens again (kept in
         the resume's audit row too, for a rebuild); and the first staff action on a department whose wait alert is
         unanswered (its time to response, with an audit row). Returns those departments. ``deltas``: the visits'
         rollup changes are gathered there (the group commit writes a batch's once) instead of written at once."""
+        rollups.journey_ends(conn, rows.visits, self._journey_members, self._stored_visits)
         rollups.apply_visits(conn, rows.visits, self._visit_extras(command, who, change), self._stored_visits, deltas,
                              self._stored_since)
         ts = now.isoformat(timespec="milliseconds")
@@ -91,6 +93,11 @@ class CockpitFeed:
                                        detail={"dept_id": dept, "area": alert["area"], "raised_at": alert["raised_at"],
                                                "by": command}))
         return list(answered)
+
+    def _journey_members(self, visit_id: str) -> list[dict]:
+        """The journey of a visit as the engine holds it now (the clinic visit first): what ends it."""
+        return [{"id": v.id, "state": v.state.value, "finished_at": v.finished_at.isoformat() if v.finished_at else None}
+                for v in self.engine().journey(visit_id)]
 
     def _visit_extras(self, command: str, who: Principal, change: Change) -> dict[str, dict] | None:
         """What the stored visit keeps beyond the engine's fields: how it was registered, and the estimate the

@@ -584,6 +584,12 @@ class CallerService:
                             orders=[o if isinstance(o, Order) else Order.model_validate(o) for o in orders],
                             flags=tuple(flags), pay_at_window=pay_at_window)
 
+    def unpaid_steps_of_order(self, visit_id: str, order_id: str) -> list[str]:
+        """The steps an order (its number at its source) opened on the visit's journey and not paid yet."""
+        with self.lock:
+            return [v.id for v in self.engine.journey(visit_id) if v.order_id == order_id and v.stage == "unpaid"
+                    and v.state.value not in ("done", "cancelled")]
+
     def journey_status(self, visit_id: str) -> dict:
         """The whole journey of a visit (any of its steps), display-safe (:class:`common.wire.JourneyStatus`)."""
         with self.lock:

@@ -74,7 +74,8 @@ def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, flo
         "hospital": cfg.hospital.name, "hospital_en": cfg.hospital.name_en,
         "day": visit.day.isoformat(),
         # the steps after the consulting room (一票到底, docs/journey.md), once the doctor ordered any
-        "journey": journey_status(service.engine, cfg, visit.id, service.clock()) if len(members) > 1 else None,
+        "journey": journey_status(service.engine, cfg, visit.id, service.clock(), code_of=service.ticket_links.token)
+        if len(members) > 1 else None,
     })
     return out
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from client.http import CallerClient, CallerError
 from common.clock import ServiceClock
+from common.wire import JourneyStatus
 from hardware.health import DeviceHealth, Health
 from kiosk.his import HisCalls
 from kiosk.models import (
@@ -140,6 +141,14 @@ class Backend(PlatformCalls, HisCalls):
                     return zh, en or zh, room.get("name", room_id)
         return room_id, room_id, room_id
 
+    def room_name_en(self, room_id: str | None) -> str:
+        """The room's own English name ("Room 3"), or "" when the hospital file gives none."""
+        for area in self._areas() if room_id else ():
+            for room in area.get("rooms", []):
+                if room.get("id") == room_id:
+                    return room.get("name_en") or ""
+        return ""
+
     def report_health(self, device: str, status: str, reason_zh: str, reason_en: str) -> None:
         """One of this kiosk's devices (idcard, printer, scanner, payment) changed state."""
         self.client.report_health(status, reason_zh, reason_en, device=device)
@@ -167,7 +176,8 @@ class Backend(PlatformCalls, HisCalls):
         return Patient(id=PatientId(view["patient_id"]), name=view.get("name", ""), id_number=id_number,
                        gender=view.get("gender") or "", birth_date=view.get("birth_date") or "",
                        medical_card_no=view.get("medical_card_no") or "", phone_masked=view.get("phone_masked") or "",
-                       relation=view.get("relation") or "", family=tuple(Backend._patient(m) for m in family or ()))
+                       relation=view.get("relation") or "", family=tuple(Backend._patient(m) for m in family or ()),
+                       card_qr=view.get("card_qr") or "")
 
     def identify(self, id_number: str | None = None, medical_card_no: str | None = None, *,
                  card_code: str | None = None, card_name: str | None = None,
@@ -290,10 +300,12 @@ class Backend(PlatformCalls, HisCalls):
                 if s.get("status", "open") != "open":
                     continue
                 if s["kind"] == "expert":
+                    english = self._doctor_english(str(d["doctor_id"]))
                     experts.append(Doctor(id=str(d["doctor_id"]), name=d.get("name", ""), name_en=d.get("name_en") or "",
-                                          title=d.get("title") or "",
-                                          specialty=d.get("specialty") or "", kind="expert", fee_fen=s["fee_fen"],
-                                          remaining=s.get("remaining", 0)))
+                                          title=d.get("title") or "", title_en=english.get("title_en") or "",
+                                          specialty=d.get("specialty") or "",
+                                          specialty_en=english.get("specialty_en") or "", kind="expert",
+                                          fee_fen=s["fee_fen"], remaining=s.get("remaining", 0)))
                 else:
                     general_fee = s["fee_fen"] if general_fee is None else min(general_fee, s["fee_fen"])
                     general_left += s.get("remaining", 0)
@@ -372,7 +384,9 @@ class Backend(PlatformCalls, HisCalls):
                       estimate_minutes=int(visit.get("estimate_minutes") or 0), fee_fen=reg.get("fee_fen", 0),
                       patient_name=reg.get("patient_name_masked", ""), registered_at=reg.get("created_at", ""),
                       reprint_code=f"R{registration_id}", room=room, kind=reg.get("kind") or "",
+                      room_en=self.room_name_en(visit.get("room") or reg.get("room_id")),
                       doctor_title=self.doctor_title(reg.get("doctor_id")) if doctor else "", date=reg.get("date") or "",
+                      doctor_title_en=self._doctor_english(reg.get("doctor_id")).get("title_en") or "" if doctor else "",
                       estimate_min=visit.get("estimate_min"), estimate_max=visit.get("estimate_max"),
                       registration_id=str(registration_id), doctor_en=(reg.get("doctor_name_en") or "") if doctor else "",
                       ticket_token=str(visit.get("ticket_token") or ""), late=bool(visit.get("late")),
@@ -385,6 +399,14 @@ class Backend(PlatformCalls, HisCalls):
         except CallerError:
             return ""
         return next((d.get("title") or "" for d in doctors if d.get("id") == doctor_id), "")
+
+    def _doctor_english(self, doctor_id: str | None) -> dict:
+        """The hospital file's entry of a doctor (title_en, specialty_en), or {}."""
+        try:
+            doctors = self.hospital().get("doctors", [])
+        except CallerError:
+            return {}
+        return next((d for d in doctors if d.get("id") == doctor_id), {})
 
     # ----- payment ------------------------------------------------------------------------------
     @staticmethod
@@ -509,8 +531,18 @@ class Backend(PlatformCalls, HisCalls):
                                    department_en=t.department_en, state=state.get("state", ""), ahead=t.ahead,
                                    estimate_minutes=t.estimate_minutes, location=t.location, location_en=t.location_en,
                                    registration_id=str(r["registration_id"]), estimate_min=t.estimate_min,
-                                   estimate_max=t.estimate_max, ticket_token=t.ticket_token))
+                                   estimate_max=t.estimate_max, ticket_token=t.ticket_token,
+                                   journey=self.journey(t.visit_id)))
         return out
+
+    def journey(self, visit_id: str) -> JourneyStatus | None:
+        """The visit's whole journey (一票到底, docs/journey.md) once the doctor ordered anything; else None."""
+        try:
+            found = JourneyStatus.model_validate(self.client.journey(visit_id))
+        except CallerError as exc:  # the journey is extra: the place in the queue still shows
+            log.warning("journey of %s not read: %s", visit_id, exc.code)
+            return None
+        return found if len(found.steps) > 1 else None
 
     def rate(self, patient: Patient | None, stars: int, tags: list[str], kind: str, transaction_id: str | None,
              key: str) -> None:

@@ -21,6 +21,7 @@ from hardware.idcard.reader import CardReader
 from hardware.printer import (
     EInvoiceDoc,
     EInvoiceInfo,
+    GuideSlipDoc,
     Printer,
     PrinterError,
     ReceiptDoc,
@@ -33,19 +34,21 @@ from hardware.printer import (
     TicketDoc,
     profile_named,
     render_einvoice,
+    render_guide_slip,
     render_receipt,
     render_registration_receipt,
     render_report,
     render_ticket,
 )
 from hardware.scanner import ScannerReader, parse_code
-from kiosk.i18n import language
+from kiosk.i18n import language, pick, tr
 from kiosk.models import CardData
 
 log = logging.getLogger(__name__)
 
 PAYMENT_METHODS = {"qr": "扫码支付", "code": "付款码支付", "card": "银行卡支付"}
 KINDS = {"general": "普通号", "expert": "专家号"}
+SPLIT = {"fund": "统筹支付", "acct": "个人账户", "cash": "自付"}  # how a 医保 settlement paid (the slip's words)
 
 def classify_code(code: str) -> tuple[str, str]:
     """(kind, value) of a scanned code: kind "payment" (付款码), "medical_card", "id_number", "ehealth" (电子健康卡),
@@ -75,12 +78,31 @@ def card_from_idcard(card: Any) -> CardData:
     )
 
 
-def late_slip_words(ticket: Any) -> str:
-    """The slip's line for a late check-in (slips are printed in Chinese): late, and who is ahead, in words."""
+def late_slip_words(ticket: Any, lang: str = "zh") -> str:
+    """The slip's line for a late check-in, in the slip's language: late, and who is ahead, in words."""
     if not getattr(ticket, "late", False):
         return ""
+    if lang == "en":
+        ahead = getattr(ticket, "why_en", "") or f"{ticket.ahead} ahead of you"
+        return f"Late: your time {ticket.slot} has passed; you were placed by the late-arrival rule. {ahead}"
     ahead = getattr(ticket, "why_zh", "") or f"前面还有 {ticket.ahead} 人"
     return f"迟到：预约时段 {ticket.slot} 已过，已按迟到规则重新排队；{ahead}"
+
+
+def doctor_words(ticket: Any) -> str:
+    """The doctor of an expert number as the slip shows it: "张建国 主任医师" on a Chinese slip, "Zhang Jianguo
+    Chief Physician" on an English one (the hospital file's English, else the kiosk's table for the title)."""
+    if not ticket.doctor:
+        return ""
+    if language() == "en":
+        title = ticket.doctor_title_en or (tr(ticket.doctor_title) if ticket.doctor_title else "")
+        return f"{ticket.doctor_en or ticket.doctor} {title}".strip()
+    return f"{ticket.doctor} {ticket.doctor_title}".strip()
+
+
+def slip_words(zh: str) -> str:
+    """A fixed word the kiosk puts on a slip (号别, how it was paid, the 医保 split) in the screen's language."""
+    return tr(zh) if language() == "en" else zh
 
 
 def ticket_link(template: str, ticket: Any) -> str:
@@ -236,30 +258,33 @@ class KioskDevices(QObject):
         self._set_health(DeviceHealth("printer", Health.OFFLINE, getattr(exc, "reason_zh", "打印失败"),
                                       getattr(exc, "reason_en", "print failed")))
 
-    def print_ticket(self, ticket, hospital: str, title: str = "排队凭条") -> bytes:
+    def print_ticket(self, ticket, hospital: str, title: str = "排队凭条", card_qr: str = "") -> bytes:
+        """The queue ticket in the screen's language; ``card_qr``: a new patient's medical card, printed to keep."""
         wait_range = None
         if ticket.estimate_min is not None and ticket.estimate_max is not None and ticket.estimate_max > ticket.estimate_min:
             wait_range = (ticket.estimate_min, ticket.estimate_max)
-        doc = TicketDoc(hospital=hospital, ticket_no=ticket.ticket, department=ticket.department,
-                        room=ticket.room or "-", location=ticket.location or "-",
+        lang = language()
+        kind = KINDS.get(ticket.kind, "")
+        doc = TicketDoc(hospital=hospital, ticket_no=ticket.ticket, department=pick(ticket.department, ticket.department_en),
+                        room=pick(ticket.room, ticket.room_en) or "-", location=pick(ticket.location, ticket.location_en) or "-",
                         masked_name=mask_name(ticket.patient_name) if ticket.patient_name else "-",
                         ahead=ticket.ahead, wait_minutes=ticket.estimate_minutes, printed_at=self.now(),
                         status_url=ticket_link(self.status_url, ticket),
-                        slot=f"{ticket.date} {ticket.slot}".strip(), kind=KINDS.get(ticket.kind, ""),
-                        doctor=f"{ticket.doctor} {ticket.doctor_title}".strip(), wait_range=wait_range, title=title,
-                        late_note=late_slip_words(ticket))
+                        slot=f"{ticket.date} {ticket.slot}".strip(), kind=slip_words(kind) if kind else "",
+                        doctor=doctor_words(ticket), wait_range=wait_range, title=title,
+                        late_note=late_slip_words(ticket, lang), lang=lang, card_qr=card_qr)
         return self._print(render_ticket(doc, self.printer().profile))
 
     def print_registration_receipt(self, ticket, patient, payment, hospital: str, kiosk_id: str,
-                                   title: str = "挂号凭条", paid_at: datetime | None = None) -> bytes:
+                                   title: str = "挂号凭条", paid_at: datetime | None = None, card_qr: str = "") -> bytes:
         """挂号凭条: masked name and card number, what was bought, when, how it was paid, at which kiosk."""
         doc = RegistrationReceiptDoc(
             hospital=hospital, masked_name=mask_name(patient.name), masked_card_no=mask_card_number(patient.medical_card_no),
-            department=ticket.department, doctor=f"{ticket.doctor} {ticket.doctor_title}".strip(),
-            kind=KINDS.get(ticket.kind, "普通号"), visit_date=ticket.date, slot=ticket.slot, fee_fen=ticket.fee_fen,
-            payment_method=PAYMENT_METHODS.get(payment.method, "扫码支付"),
+            department=pick(ticket.department, ticket.department_en), doctor=doctor_words(ticket),
+            kind=slip_words(KINDS.get(ticket.kind, "普通号")), visit_date=ticket.date, slot=ticket.slot,
+            fee_fen=ticket.fee_fen, payment_method=slip_words(PAYMENT_METHODS.get(payment.method, "扫码支付")),
             transaction_no=payment.transaction_no or payment.id, kiosk_id=kiosk_id, paid_at=paid_at or self.now(),
-            ticket_no=ticket.ticket, title=title)
+            ticket_no=ticket.ticket, title=title, lang=language(), card_qr=card_qr)
         return self._print(render_registration_receipt(doc, self.printer().profile))
 
     def print_receipt(self, patient, bills, payment, hospital: str, claim=None, invoice=None) -> bytes:
@@ -269,28 +294,38 @@ class KioskDevices(QObject):
         for bill in bills:
             for item in bill.items or ():
                 qty = max(1, int(item.quantity))
-                lines.append(ReceiptLine(item.name, qty, item.amount_fen // qty))
+                lines.append(ReceiptLine(pick(item.name, item.name_en), qty, item.amount_fen // qty))
             if not bill.items:
-                lines.append(ReceiptLine(bill.title, 1, bill.total_fen))
+                lines.append(ReceiptLine(pick(bill.title, bill.title_en), 1, bill.total_fen))
         split = ((("统筹支付", claim.fund_fen), ("个人账户", claim.acct_fen), ("自付", claim.cash_fen))
                  if claim is not None else ())
-        method = PAYMENT_METHODS.get(payment.method, "扫码支付") if payment is not None else "医保结算"
-        doc = ReceiptDoc(hospital=hospital, masked_name=mask_name(patient.name), lines=tuple(lines),
-                         payment_method=method if claim is None or payment is None else f"医保结算+{method}",
+        method = slip_words(PAYMENT_METHODS.get(payment.method, "扫码支付") if payment is not None else "医保结算")
+        doc = ReceiptDoc(hospital=hospital, masked_name=mask_name(patient.name), lines=tuple(lines), lang=language(),
+                         payment_method=method if claim is None or payment is None
+                         else f"{slip_words('医保结算')}+{method}",
                          transaction_no=(payment.transaction_no or payment.id) if payment is not None else claim.setl_id,
                          paid_at=self.now(), split=split, settlement_no=claim.setl_id if claim is not None else "",
                          invoice=EInvoiceInfo(invoice.batch_code, invoice.bill_no, invoice.check_code, invoice.qr)
                          if invoice is not None else None, invoice_pending=invoice is None and self.einvoice_expected)
         return self._print(render_receipt(doc, self.printer().profile))
 
+    def print_guide_slip(self, visit, hospital: str, hospital_en: str = "") -> bytes:
+        """导诊单 of a visit's journey (``visit.journey``, kiosk.models.VisitStatus): every step, where, what to
+        prepare, places ahead, in the screen's language; its QR is the ticket page (the lab and pharmacy scan it)."""
+        lang = "en" if language() == "en" else "zh"
+        doc = GuideSlipDoc.from_journey(visit.journey.model_dump(), hospital=(hospital_en or hospital) if lang == "en"
+                                        else hospital, code_url=ticket_link(self.status_url, visit),
+                                        printed_at=self.now(), lang=lang)
+        return self._print(render_guide_slip(doc, self.printer().profile))
+
     einvoice_expected = False  # set when the service says e-invoices are issued (the receipt then says one is coming)
 
     def print_einvoice(self, patient, invoice, hospital: str) -> bytes:
         """补打 of an e-invoice: total, how it was paid, code, number, check code and QR."""
-        names = {"fund": "统筹支付", "acct": "个人账户", "cash": "自付"}
         issued = _moment(invoice.issued_at) or self.now()
         doc = EInvoiceDoc(hospital=hospital, masked_name=mask_name(patient.name), total_fen=invoice.total_fen,
-                          split=tuple((names.get(k, k), v) for k, v in invoice.pay_modes), issued_at=issued,
+                          split=tuple((SPLIT.get(k, k), v) for k, v in invoice.pay_modes), issued_at=issued,
+                          lang=language(),
                           invoice=EInvoiceInfo(invoice.batch_code, invoice.bill_no, invoice.check_code, invoice.qr))
         return self._print(render_einvoice(doc, self.printer().profile))
 

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+
+from common.wire import JourneyStatus
 
 
 class PatientId(int):
@@ -28,6 +31,7 @@ class Patient:
     relation: str = ""  # a family member's relation to the patient at the kiosk (子女, 父母, ...)
     family: tuple["Patient", ...] = ()  # whom this patient may act for (为家人办理), from the service
     phone_masked: str = ""  # the phone on record as the service shows it (138********)
+    card_qr: str = ""  # what the medical card's QR code says (MC:<card code>): scanning it identifies the patient
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,14 @@ class CardData:
     gender: str = ""
     birth_date: str = ""
     address: str = ""
+
+    def age_on(self, today: date) -> int | None:
+        """Full years on ``today`` from the birth date the card carries; None without one."""
+        try:
+            born = date.fromisoformat(self.birth_date)
+        except ValueError:
+            return None
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 @dataclass(frozen=True)
@@ -119,6 +131,8 @@ class Ticket:
     late: bool = False  # checked in after the booked slot ended: placed by the hospital's late rule
     why_zh: str = ""  # who is ahead and why, in words ("前面 3 位：1 位老年人优先，2 位先到")
     why_en: str = ""
+    doctor_title_en: str = ""  # the hospital file's English title, when it gives one
+    room_en: str = ""  # the room's own English name ("Room 3")
 
 
 @dataclass(frozen=True)
@@ -179,6 +193,12 @@ class VisitStatus:
     registration_id: str = ""
     estimate_min: int | None = None  # the service's wait range, when it gives one
     estimate_max: int | None = None
+    journey: JourneyStatus | None = None  # the steps after the consulting room (一票到底), once ordered
+
+    @property
+    def journey_open(self) -> bool:
+        """Steps still to do after the consulting room (what a guide slip 导诊单 is printed for)."""
+        return self.journey is not None and any(s.state not in ("done", "cancelled") for s in self.journey.steps[1:])
 
 
 @dataclass(frozen=True)
@@ -210,6 +230,7 @@ class Session:
     guardian: Patient | None = None  # the patient at the kiosk, while acting for a family member (``patient``)
     day: str = ""  # the visit day booked ahead ("2026-11-30"); "" = today
     idempotency: dict[str, str] = field(default_factory=dict)
+    new_card: str = ""  # the card QR of a record made here in this session: printed on its first slip, then ""
 
     def clear(self) -> None:
         """The patient finished or walked away: forget everything about them (the flows keep this one object)."""

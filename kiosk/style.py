@@ -1,6 +1,11 @@
 """Look of the kiosk: calm colours, high contrast, big touch targets. One stylesheet, scaled for elderly mode."""
 from __future__ import annotations
 
+from PySide6.QtGui import QFontInfo
+from PySide6.QtWidgets import QApplication, QProxyStyle
+
+SYNTHETIC_BOLD_UNTIL_PX = 64  # Qt draws larger glyphs as outlines, without the bold a one-weight font is given
+
 PRIMARY = "#1565C0"
 PRIMARY_DARK = "#0D47A1"
 ACCENT = "#00897B"
@@ -38,6 +43,8 @@ def stylesheet(scale: float = 1.0, landscape: bool = False) -> str:
     #Huge {{ font-size: {f(120)}px; font-weight: bold; color: {PRIMARY_DARK}; }}
     #Error {{ font-size: {f(30)}px; color: {WARN}; font-weight: bold; }}
     #Warning {{ font-size: {f(28)}px; color: white; background: #E65100; padding: {f(12)}px; }}
+    #Offer {{ background: #FFF8E1; border-bottom: 2px solid #FFB74D; }}
+    #OfferText {{ font-size: {f(30)}px; font-weight: bold; color: {TEXT}; }}
     #Card {{ background: {CARD}; border-radius: {f(18)}px; border: 2px solid #C9D6E3; }}
     #Card QLabel {{ background: transparent; }}
     QPushButton {{ background: {CARD}; border: 2px solid #B0C4D8; border-radius: {f(18)}px;
@@ -78,3 +85,31 @@ def stylesheet(scale: float = 1.0, landscape: bool = False) -> str:
     QScrollBar:vertical {{ width: {f(18)}px; background: #DCE6F0; }}
     QScrollBar::handle:vertical {{ background: #90A4B8; border-radius: {f(9)}px; min-height: 60px; }}
     """
+
+
+class KioskStyle(QProxyStyle):
+    """Bold text stays bold at every size. The shipped CJK font has one weight, so Qt makes bold by thickening the
+    glyphs it caches; glyphs of 64 px and more it draws as outlines, unthickened, and elderly-mode titles, keys and
+    tiles (and the ticket number) came out regular. Those are drawn a few pixels apart here, as much thicker as
+    FreeType's own emboldening would make them (1/24 of the size)."""
+
+    def drawItemText(self, painter, rect, flags, palette, enabled, text, role=None):  # noqa: N802 - Qt name
+        args = (flags, palette, enabled, text) + ((role,) if role is not None else ())
+        font = painter.font()
+        size = QFontInfo(font).pixelSize()
+        if not font.bold() or size < SYNTHETIC_BOLD_UNTIL_PX:
+            super().drawItemText(painter, rect, *args)
+            return
+        extra = max(1, round(size / 24))
+        for dx in range(extra + 1):
+            super().drawItemText(painter, rect.translated(dx - extra // 2, 0), *args)
+
+
+_installed: list[KioskStyle] = []  # a reference kept for the application's life
+
+
+def install_style(app: QApplication) -> None:
+    """Make KioskStyle the application's style (once); the stylesheet is drawn on top of it."""
+    if not isinstance(app.style(), KioskStyle):
+        _installed.append(KioskStyle())
+        app.setStyle(_installed[-1])

@@ -61,6 +61,7 @@ class KioskWindow(QWidget):
         self.tick_timer.timeout.connect(self._tick)
         self.tick_timer.start()
         QApplication.instance().installEventFilter(self)
+        style.install_style(QApplication.instance())
         self.apply_style()
         self.flows = Flows(self, self.session)
         self.go_home("start")
@@ -86,6 +87,20 @@ class KioskWindow(QWidget):
         self.warning = label("", "Warning", align=Qt.AlignCenter)
         self.warning.hide()
         outer.addWidget(self.warning)
+        self.elderly_offer = QWidget()  # 长辈模式 (large print) offered to a patient whose card says 65 or older; they may say no
+        self.elderly_offer.setObjectName("Offer")
+        self.elderly_offer.setAttribute(Qt.WA_StyledBackground, True)
+        offer = QHBoxLayout(self.elderly_offer)
+        offer.setContentsMargins(36, 10, 36, 10)
+        offer.setSpacing(24)
+        self.elderly_offer_text = label("", "OfferText")
+        self.elderly_offer_yes = button("", "Primary", lambda: self.answer_elderly_offer(True))
+        self.elderly_offer_no = button("", "", lambda: self.answer_elderly_offer(False))
+        offer.addWidget(self.elderly_offer_text, 1)
+        offer.addWidget(self.elderly_offer_yes)
+        offer.addWidget(self.elderly_offer_no)
+        self.elderly_offer.hide()
+        outer.addWidget(self.elderly_offer)
         self.stack = QStackedWidget()
         outer.addWidget(self.stack, 1)
         self.keyboard = None  # Qt Virtual Keyboard (pinyin, English) while a text field is being typed into
@@ -119,6 +134,9 @@ class KioskWindow(QWidget):
         self.back_button.setText(tr("返回上一步"))
         self.home_button.setText(tr("返回首页"))
         self.help_button.setText(tr("呼叫工作人员"))
+        self.elderly_offer_text.setText(tr("您好，需要把字放大一些吗？"))
+        self.elderly_offer_yes.setText(tr("长辈模式"))
+        self.elderly_offer_no.setText(tr("不用了，谢谢"))
         if self.keyboard is not None:
             self.keyboard.set_language(language())
         self._update_clock()
@@ -215,6 +233,7 @@ class KioskWindow(QWidget):
         self.session.clear()
         self.history = []
         self.warning.hide()
+        self.elderly_offer.hide()
         if reason in NEXT_PATIENT and (self.elderly or language() != "zh"):
             set_language("zh")  # the next patient starts in Chinese, normal mode
             self.elderly = False
@@ -228,6 +247,16 @@ class KioskWindow(QWidget):
         self.retranslate_chrome()
         if self.history:
             self._display(self.history[-1]())
+
+    def offer_elderly(self) -> None:
+        """Offer the large print, above the screen, without stopping what the patient is doing."""
+        if not self.elderly:
+            self.elderly_offer.show()
+
+    def answer_elderly_offer(self, accept: bool) -> None:
+        self.elderly_offer.hide()
+        if accept:
+            self.set_elderly(True)
 
     def set_elderly(self, on: bool) -> None:
         """Elderly mode: 1.5x text, fewer items per page, longer timeouts, each step spoken."""

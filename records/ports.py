@@ -49,3 +49,7 @@ class QueueLink(Protocol):
     def open_steps(self, visit_id: str, orders: list[Any], idempotency_key: str) -> list[str]:
         """Open the journey steps of ``orders`` (`common.wire.Order`) on a visit; the ids of the steps opened."""
         ...
+
+    def cancel_order(self, visit_id: str, order_id: str, idempotency_key: str) -> list[str]:
+        """Cancel the steps not paid yet that an order opened on a visit; the ids cancelled."""
+        ...

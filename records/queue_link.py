@@ -96,3 +96,17 @@ class ServiceQueueLink:
         except Refusal as exc:
             raise RecordsError(exc.code, exc.message_zh, exc.message_en, status=exc.status) from exc
         return [vid for vid in answer.get("changed", []) if vid != visit_id]
+
+    def cancel_order(self, visit_id: str, order_id: str, idempotency_key: str) -> list[str]:
+        """A source withdrew its order: the steps it opened that are not paid yet are cancelled (a paid one stays,
+        for the window to refund and close); the ids cancelled."""
+        who = Principal(role="admin", device=current_actor().device or self.who.device)
+        done = []
+        for step in self.service.unpaid_steps_of_order(visit_id, order_id):
+            try:
+                self.service.execute("cancel", who, idempotency_key=f"{idempotency_key}:{step}", visit_id=step)
+            except (RuleError, Refusal) as exc:
+                log.warning("step %s of order %s not cancelled: %s", step, order_id, exc.code)
+                continue
+            done.append(step)
+        return done

@@ -20,6 +20,7 @@ Nothing here needs or accepts a device token; the link itself is the key (caller
 from __future__ import annotations
 
 import json
+import logging
 from html import escape
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from caller.ticket_feed import RETRY_MS, phone_status
 from common.wire import LeaveTerms
 
 router = APIRouter(tags=["ticket"])
+log = logging.getLogger("caller.ticket_page")
 
 WEB = Path(__file__).resolve().parent.parent / "web" / "ticket"
 CHIME = Path(__file__).resolve().parents[2] / "assets" / "sounds" / "chime.wav"
@@ -210,8 +212,12 @@ async def leave(token: str, request: Request) -> Response:
     service = request.app.state.service
     told = await _terms(request, visit_id)
     await service.submit("leave_queue", TICKET_PAGE, visit_id=visit_id)  # refused once called: 409, nothing done
-    desk = service.hooks.patient_desk
-    done = await run_in_threadpool(desk.release, visit_id) if desk is not None else None
+    desk, done = service.hooks.patient_desk, None
+    if desk is not None:
+        try:
+            done = await run_in_threadpool(desk.release, visit_id)
+        except Exception:  # the patient has left either way; the seat and fee are then the desk's (audited there)
+            log.exception("seat of visit %s not released after 我不排了", visit_id)
     return _json({"state": "cancelled", "terms": (done or told).model_dump()})
 
 

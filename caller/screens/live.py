@@ -75,6 +75,10 @@ class Page:
     direct_writer: Callable[[bytes], bool] | None = None
     direct: Callable[[bytes], bool] | None = None
     gone: asyncio.Event = field(default_factory=asyncio.Event)
+    layout_key: str = ""  # the layout as text: pages of the same layout share one view (a layout is not hashable)
+
+    def __post_init__(self) -> None:
+        self.layout_key = self.layout.model_dump_json()
 
     @property
     def target(self) -> str:
@@ -178,8 +182,6 @@ class AreaFeed:
         except ValueError:
             return
         clip = f"c{seq}" if "speaker" in call.targets else ""
-        if clip and any(p.speak for p in self.pages):
-            self.hub.clip(clip, self.area, call.speech, call.repeat)
         sent: dict[tuple[str, bool], str] = {}
         for target, board in self.boards.items():
             line = board.newest_call()
@@ -195,6 +197,8 @@ class AreaFeed:
                     sent[key] = (text, text_frame(text))
                 page.send(*sent[key])
                 page.last_call = max(page.last_call, seq)
+        if clip and any(p.speak for p in self.pages):  # after the pages have the call: calls first
+            self.hub.clip(clip, self.area, call.speech, call.repeat)
 
     def _broadcast(self, event: dict[str, Any], seq: int) -> None:
         try:
@@ -207,7 +211,7 @@ class AreaFeed:
         fan_out(self.pages, _dumps({"type": "broadcast", "seq": seq, "text": data.text, "clip": clip}))
 
     def view_text(self, page: Page, cache: dict | None = None) -> str:
-        key = (page.kind, page.room, page.layout, page.title)
+        key = (page.kind, page.room, page.layout_key, page.title)
         if cache is not None and key in cache:
             return cache[key]
         board = self.boards[page.target]

@@ -1,4 +1,8 @@
-"""Slip documents (ticket, payment receipt, lab report): plain data in, ESC/POS bytes out. Chinese first."""
+"""Slip documents (ticket, payment receipt, lab report): plain data in, ESC/POS bytes out. Chinese first.
+
+A slip is in one language: ``lang="en"`` prints every label, title and footer of the ticket, the registration slip,
+the payment receipt and the e-invoice in English (the caller passes the English names it has); ``"zh"`` has no
+English on it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,6 +15,35 @@ from .layout import format_fen, text_columns
 from .slip import SlipWriter
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+Lang = Literal["zh", "en"]
+
+# every fixed text of the slips below, in English (a slip printed with lang="en" takes these)
+ENGLISH: dict[str, str] = {
+    "排队凭条": "Queue ticket", "排队凭条（补打）": "Queue ticket (reprint)", "挂号凭条": "Registration slip",
+    "挂号凭条（补打）": "Registration slip (reprint)", "门诊缴费凭条": "Payment receipt",
+    "电子票据（补打）": "E-invoice (reprint)",
+    "请留意叫号，过号请到分诊台咨询": "Please listen for your number; if you miss it, ask at the triage desk",
+    "祝您早日康复": "Get well soon", "请妥善保管本凭条，退号或报销时需出示": "Keep this slip: it is needed to cancel or claim",
+    "谢谢，祝您健康": "Thank you, stay well", "请妥善保管本凭条": "Please keep this slip",
+    "号别：": "Type: ", "医生：": "Doctor: ", "就诊时段：": "Time: ", "诊室：": "Room: ", "位置：": "Where: ",
+    "姓名：": "Name: ", "取号时间：": "Issued: ", "扫码查看排队进度": "Scan to follow your place in the queue",
+    "就诊卡号：": "Card no.: ", "科室：": "Department: ", "就诊日期：": "Date: ", "排队号：": "Number: ",
+    "挂号费：": "Fee: ", "支付方式：": "Paid by: ", "交易号：": "Transaction: ", "缴费时间：": "Paid at: ",
+    "自助机：": "Kiosk: ", "合计：": "Total: ", "医保结算号：": "Insurance settlement: ",
+    "项目": "Item", "数量": "Qty", "单价": "Price", "金额": "Amount", "项目/数量×单价": "Item/qty×price",
+    "电子票据正在开具，可稍后在自助机“补打”中打印": "The e-invoice is on its way: print it later at a kiosk (Reprint)",
+    "财政电子票据": "Fiscal e-invoice", "票据代码：": "Invoice code: ", "票据号码：": "Invoice no.: ",
+    "校验码：": "Check code: ", "扫码查验电子票据": "Scan to check the e-invoice", "交款人：": "Payer: ",
+    "金额合计：": "Total: ", "开票时间：": "Issued: ",
+    "统筹支付": "Insurance fund", "个人账户": "Personal account", "自付": "Paid by you",
+    "就诊卡": "Your medical card", "下次就诊请扫此码，无需再带身份证": "Scan this code at your next visit: no ID card needed",
+}
+
+
+def say(lang: str, zh: str) -> str:
+    """A fixed text of a slip in the slip's language."""
+    return ENGLISH.get(zh, zh) if lang == "en" else zh
 
 
 @dataclass(frozen=True)
@@ -34,6 +67,8 @@ class TicketDoc:
     kind: str = ""  # 号别: "普通号" | "专家号"
     wait_range: tuple[int, int] | None = None  # (12, 20) minutes when the service gives a range
     late_note: str = ""  # a late check-in, in words: "迟到：前面 3 位：2 位先到…" printed first
+    lang: Lang = "zh"
+    card_qr: str = ""  # a new patient's medical card (the code of records/cardcode.py), printed as a QR to keep
 
 
 @dataclass(frozen=True)
@@ -56,6 +91,8 @@ class RegistrationReceiptDoc:
     ticket_no: str = ""
     title: str = "挂号凭条"
     footer: tuple[str, ...] = ("请妥善保管本凭条，退号或报销时需出示", "谢谢，祝您健康")
+    lang: Lang = "zh"
+    card_qr: str = ""  # a new patient's medical card, printed as a QR to keep (see TicketDoc)
 
 
 @dataclass(frozen=True)
@@ -98,6 +135,7 @@ class ReceiptDoc:
     settlement_no: str = ""
     invoice: EInvoiceInfo | None = None
     invoice_pending: bool = False
+    lang: Lang = "zh"
 
     @property
     def total_fen(self) -> int:
@@ -147,68 +185,85 @@ def ticket_number_size(ticket_no: str, profile: PrinterProfile, largest: int = 4
     return max(1, min(largest, profile.columns // width))
 
 
-def _header(w: SlipWriter, hospital: str, title: str) -> None:
+def _header(w: SlipWriter, hospital: str, title: str, lang: str = "zh") -> None:
     fits_double = text_columns(hospital, w.profile.encoding) * 2 <= w.columns
     w.text(hospital, "center", 2 if fits_double else 1, 2, bold=True)
-    w.text(title, "center")
+    w.text(say(lang, title), "center")
     w.rule()
 
 
-def _footer(w: SlipWriter, footer: tuple[str, ...]) -> None:
+def _footer(w: SlipWriter, footer: tuple[str, ...], lang: str = "zh") -> None:
     w.rule()
     for line in footer:
-        w.text(line, "center")
+        w.text(say(lang, line), "center")
+
+
+def _card(w: SlipWriter, card_qr: str, lang: str) -> None:
+    """A new patient's medical card: the QR the kiosk scans at the next visit."""
+    w.rule()
+    w.text(say(lang, "就诊卡"), "center", bold=True)
+    w.qr(card_qr)
+    w.text(say(lang, "下次就诊请扫此码，无需再带身份证"), "center")
 
 
 def render_ticket(doc: TicketDoc, profile: PrinterProfile) -> bytes:
     """The queue ticket: very large number, department, room and directions, wait, status QR."""
     w = SlipWriter(profile)
-    _header(w, doc.hospital, doc.title)
+    lang = doc.lang
+    _header(w, doc.hospital, doc.title, lang)
     mult = ticket_number_size(doc.ticket_no, profile, largest=6 if profile.paper_mm == 80 else 5)
     w.text(doc.ticket_no, "center", mult, mult, bold=True)
-    w.text(doc.department, "center", 2, 2, bold=True)
+    fits_double = text_columns(doc.department, profile.encoding) * 2 <= profile.columns
+    w.text(doc.department, "center", 2 if fits_double else 1, 2, bold=True)
     w.blank()
     if doc.late_note:
         w.text(doc.late_note, bold=True)
     if doc.kind:
-        w.labelled("号别：", doc.kind)
+        w.labelled(say(lang, "号别："), doc.kind)
     if doc.doctor:
-        w.labelled("医生：", doc.doctor)
+        w.labelled(say(lang, "医生："), doc.doctor)
     if doc.slot:
-        w.labelled("就诊时段：", doc.slot, bold=True)
-    w.labelled("诊室：", doc.room)
-    w.labelled("位置：", doc.location)
-    w.labelled("姓名：", doc.masked_name)
-    w.text(f"您前面还有 {doc.ahead} 位", bold=True)
+        w.labelled(say(lang, "就诊时段："), doc.slot, bold=True)
+    w.labelled(say(lang, "诊室："), doc.room)
+    w.labelled(say(lang, "位置："), doc.location)
+    w.labelled(say(lang, "姓名："), doc.masked_name)
     low_high = doc.wait_range
-    w.text(f"预计等候约 {low_high[0]}-{low_high[1]} 分钟" if low_high else f"预计等候约 {doc.wait_minutes} 分钟")
-    w.labelled("取号时间：", doc.printed_at.strftime(TIME_FORMAT))
+    if lang == "en":
+        w.text(f"{doc.ahead} ahead of you", bold=True)
+        w.text(f"About {low_high[0]}-{low_high[1]} min to wait" if low_high else f"About {doc.wait_minutes} min to wait")
+    else:
+        w.text(f"您前面还有 {doc.ahead} 位", bold=True)
+        w.text(f"预计等候约 {low_high[0]}-{low_high[1]} 分钟" if low_high else f"预计等候约 {doc.wait_minutes} 分钟")
+    w.labelled(say(lang, "取号时间："), doc.printed_at.strftime(TIME_FORMAT))
     w.blank()
     if doc.status_url:  # no link (the service did not give the page's key): no QR rather than a dead one
         w.qr(doc.status_url)
-        w.text("扫码查看排队进度", "center")
-    _footer(w, doc.footer)
+        w.text(say(lang, "扫码查看排队进度"), "center")
+    if doc.card_qr:
+        _card(w, doc.card_qr, lang)
+    _footer(w, doc.footer, lang)
     return w.finish()
 
 
-def _receipt_items(w: SlipWriter, lines: tuple[ReceiptLine, ...]) -> None:
+def _receipt_items(w: SlipWriter, lines: tuple[ReceiptLine, ...], lang: str = "zh") -> None:
     """Item table; money columns are as wide as their widest amount so an amount never wraps."""
     enc = w.profile.encoding
-    amount_w = max([text_columns("金额", enc)] + [text_columns(format_fen(x.amount_fen), enc) for x in lines])
-    price_w = max([text_columns("单价", enc)] + [text_columns(format_fen(x.unit_fen), enc) for x in lines])
-    qty_w = max([text_columns("数量", enc)] + [len(str(x.quantity)) for x in lines])
+    item, qty, price, amount = (say(lang, x) for x in ("项目", "数量", "单价", "金额"))
+    amount_w = max([text_columns(amount, enc)] + [text_columns(format_fen(x.amount_fen), enc) for x in lines])
+    price_w = max([text_columns(price, enc)] + [text_columns(format_fen(x.unit_fen), enc) for x in lines])
+    qty_w = max([text_columns(qty, enc)] + [len(str(x.quantity)) for x in lines])
     name_w = w.columns - amount_w - price_w - qty_w - 3
     if name_w - 6 >= 16:  # room to spare: breathe between the number columns
         qty_w, price_w, amount_w, name_w = qty_w + 2, price_w + 2, amount_w + 2, name_w - 6
     if name_w >= 12:  # one row per item: 项目 数量 单价 金额
-        w.row([("项目", name_w, "left"), ("数量", qty_w, "right"), ("单价", price_w, "right"),
-               ("金额", amount_w, "right")], bold=True)
+        w.row([(item, name_w, "left"), (qty, qty_w, "right"), (price, price_w, "right"),
+               (amount, amount_w, "right")], bold=True)
         for line in lines:
             w.row([(line.name, name_w, "left"), (str(line.quantity), qty_w, "right"),
                    (format_fen(line.unit_fen), price_w, "right"), (format_fen(line.amount_fen), amount_w, "right")])
         return
     detail_w = w.columns - amount_w - 1  # narrow paper: the name, then quantity × price and the amount
-    w.row([("项目/数量×单价", detail_w, "left"), ("金额", amount_w, "right")], bold=True)
+    w.row([(say(lang, "项目/数量×单价"), detail_w, "left"), (amount, amount_w, "right")], bold=True)
     for line in lines:
         w.text(line.name)
         detail = f"  {line.quantity} × {format_fen(line.unit_fen)}"
@@ -220,39 +275,40 @@ def _receipt_items(w: SlipWriter, lines: tuple[ReceiptLine, ...]) -> None:
 def render_receipt(doc: ReceiptDoc, profile: PrinterProfile) -> bytes:
     """The payment receipt: itemised lines, total, method, transaction number, time."""
     w = SlipWriter(profile)
-    _header(w, doc.hospital, doc.title)
-    w.labelled("姓名：", doc.masked_name)
+    lang = doc.lang
+    _header(w, doc.hospital, doc.title, lang)
+    w.labelled(say(lang, "姓名："), doc.masked_name)
     w.rule()
-    _receipt_items(w, doc.lines)
+    _receipt_items(w, doc.lines, lang)
     w.rule()
     total = format_fen(doc.total_fen)
-    double = text_columns("合计：" + total, profile.encoding) + 1 <= profile.columns // 2
-    w.pair("合计：", total, bold=True, width=2 if double else 1, height=2)
+    double = text_columns(say(lang, "合计：") + total, profile.encoding) + 1 <= profile.columns // 2
+    w.pair(say(lang, "合计："), total, bold=True, width=2 if double else 1, height=2)
     for label, fen in doc.split:  # 医保: 统筹支付, 个人账户, 自付
-        w.pair(f"{label}：", format_fen(fen), bold=label == "自付")
+        w.pair(say(lang, label) + ("：" if lang != "en" else ": "), format_fen(fen), bold=label == "自付")
     if doc.settlement_no:
-        w.pair("医保结算号：", doc.settlement_no)
-    w.pair("支付方式：", doc.payment_method)
-    w.pair("交易号：", doc.transaction_no)
-    w.pair("缴费时间：", doc.paid_at.strftime("%Y-%m-%d %H:%M:%S"))
+        w.pair(say(lang, "医保结算号："), doc.settlement_no)
+    w.pair(say(lang, "支付方式："), doc.payment_method)
+    w.pair(say(lang, "交易号："), doc.transaction_no)
+    w.pair(say(lang, "缴费时间："), doc.paid_at.strftime("%Y-%m-%d %H:%M:%S"))
     if doc.invoice is not None:
-        _einvoice(w, doc.invoice)
+        _einvoice(w, doc.invoice, lang)
     elif doc.invoice_pending:
         w.rule()
-        w.text("电子票据正在开具，可稍后在自助机“补打”中打印", "center")
-    _footer(w, doc.footer)
+        w.text(say(lang, "电子票据正在开具，可稍后在自助机“补打”中打印"), "center")
+    _footer(w, doc.footer, lang)
     return w.finish()
 
 
-def _einvoice(w: SlipWriter, invoice: EInvoiceInfo) -> None:
+def _einvoice(w: SlipWriter, invoice: EInvoiceInfo, lang: str = "zh") -> None:
     w.rule()
-    w.text("财政电子票据", "center", bold=True)
-    w.pair("票据代码：", invoice.batch_code)
-    w.pair("票据号码：", invoice.bill_no)
-    w.pair("校验码：", invoice.check_code)
+    w.text(say(lang, "财政电子票据"), "center", bold=True)
+    w.pair(say(lang, "票据代码："), invoice.batch_code)
+    w.pair(say(lang, "票据号码："), invoice.bill_no)
+    w.pair(say(lang, "校验码："), invoice.check_code)
     if invoice.qr:
         w.qr(invoice.qr)
-        w.text("扫码查验电子票据", "center")
+        w.text(say(lang, "扫码查验电子票据"), "center")
 
 
 @dataclass(frozen=True)
@@ -267,18 +323,20 @@ class EInvoiceDoc:
     issued_at: datetime
     title: str = "电子票据（补打）"
     footer: tuple[str, ...] = ("请妥善保管本凭条", "谢谢，祝您健康")
+    lang: Lang = "zh"
 
 
 def render_einvoice(doc: EInvoiceDoc, profile: PrinterProfile) -> bytes:
     w = SlipWriter(profile)
-    _header(w, doc.hospital, doc.title)
-    w.labelled("交款人：", doc.masked_name)
-    w.pair("金额合计：", format_fen(doc.total_fen), bold=True)
+    lang = doc.lang
+    _header(w, doc.hospital, doc.title, lang)
+    w.labelled(say(lang, "交款人："), doc.masked_name)
+    w.pair(say(lang, "金额合计："), format_fen(doc.total_fen), bold=True)
     for label, fen in doc.split:
-        w.pair(f"{label}：", format_fen(fen))
-    w.pair("开票时间：", doc.issued_at.strftime("%Y-%m-%d %H:%M:%S"))
-    _einvoice(w, doc.invoice)
-    _footer(w, doc.footer)
+        w.pair(say(lang, label) + ("：" if lang != "en" else ": "), format_fen(fen))
+    w.pair(say(lang, "开票时间："), doc.issued_at.strftime("%Y-%m-%d %H:%M:%S"))
+    _einvoice(w, doc.invoice, lang)
+    _footer(w, doc.footer, lang)
     return w.finish()
 
 
@@ -346,28 +404,32 @@ def render_report(doc: ReportDoc, profile: PrinterProfile) -> bytes:
 def render_registration_receipt(doc: RegistrationReceiptDoc, profile: PrinterProfile) -> bytes:
     """挂号凭条: patient (masked), department, doctor, 号别, date and slot, fee, how it was paid, kiosk."""
     w = SlipWriter(profile)
-    _header(w, doc.hospital, doc.title)
-    w.labelled("姓名：", doc.masked_name)
+    lang = doc.lang
+    _header(w, doc.hospital, doc.title, lang)
+    w.labelled(say(lang, "姓名："), doc.masked_name)
     if doc.masked_card_no:
-        w.labelled("就诊卡号：", doc.masked_card_no)
+        w.labelled(say(lang, "就诊卡号："), doc.masked_card_no)
     w.rule()
-    w.labelled("科室：", doc.department)
-    w.labelled("号别：", doc.kind)
+    w.labelled(say(lang, "科室："), doc.department)
+    w.labelled(say(lang, "号别："), doc.kind)
     if doc.doctor:
-        w.labelled("医生：", doc.doctor)
-    w.labelled("就诊日期：", doc.visit_date, bold=True)
-    w.labelled("就诊时段：", doc.slot, bold=True)
+        w.labelled(say(lang, "医生："), doc.doctor)
+    w.labelled(say(lang, "就诊日期："), doc.visit_date, bold=True)
+    w.labelled(say(lang, "就诊时段："), doc.slot, bold=True)
     if doc.ticket_no:
-        w.labelled("排队号：", doc.ticket_no)
+        w.labelled(say(lang, "排队号："), doc.ticket_no)
     w.rule()
     total = format_fen(doc.fee_fen)
-    double = text_columns("挂号费：" + total, profile.encoding) + 1 <= profile.columns // 2
-    w.pair("挂号费：", total, bold=True, width=2 if double else 1, height=2)
-    w.pair("支付方式：", doc.payment_method)
-    w.pair("交易号：", doc.transaction_no)
-    w.pair("缴费时间：", doc.paid_at.strftime("%Y-%m-%d %H:%M:%S"))
-    w.pair("自助机：", doc.kiosk_id)
-    _footer(w, doc.footer)
+    fee = say(lang, "挂号费：")
+    double = text_columns(fee + total, profile.encoding) + 1 <= profile.columns // 2
+    w.pair(fee, total, bold=True, width=2 if double else 1, height=2)
+    w.pair(say(lang, "支付方式："), doc.payment_method)
+    w.pair(say(lang, "交易号："), doc.transaction_no)
+    w.pair(say(lang, "缴费时间："), doc.paid_at.strftime("%Y-%m-%d %H:%M:%S"))
+    w.pair(say(lang, "自助机："), doc.kiosk_id)
+    if doc.card_qr:
+        _card(w, doc.card_qr, lang)
+    _footer(w, doc.footer, lang)
     return w.finish()
 
 

@@ -75,6 +75,11 @@ class Flow:
         return self.kiosk.show_screen(
             lambda: MessageScreen(self.kiosk, title, text, actions, name, error, allow_back), push)
 
+    def slip_hospital(self) -> str:
+        """The hospital's name for a slip printed now: a slip is in the screen's language."""
+        settings = self.kiosk.settings
+        return pick(settings.hospital_name, settings.hospital_name_en)
+
     def key(self, operation: str) -> str:
         """One idempotency key per operation of this patient session: a retry reuses it."""
         keys = self.session.idempotency

@@ -91,7 +91,7 @@ class DayFlow(Flow):
 
     def _reprint_invoice(self, slip: Reprintable) -> None:
         kiosk = self.kiosk
-        devices, name, patient = kiosk.devices, kiosk.settings.hospital_name, self.session.patient
+        devices, name, patient = kiosk.devices, self.slip_hospital(), self.session.patient
         counter = f"reprint-attempt:einvoice:{slip.ref}"
         attempt = self.session.idempotency.get(counter, "0")
 
@@ -126,7 +126,7 @@ class DayFlow(Flow):
         if slip.kind == "einvoice":  # counted and audited by the invoice's own print count
             self._reprint_invoice(slip)
             return
-        devices, name, patient = kiosk.devices, kiosk.settings.hospital_name, self.session.patient
+        devices, name, patient = kiosk.devices, self.slip_hospital(), self.session.patient
         attempts = self.session.idempotency
         counter = f"reprint-attempt:{slip.kind}:{slip.ref}"
         attempt = attempts.get(counter, "0")  # a retry of this reprint reuses its key; the next one is a new reprint

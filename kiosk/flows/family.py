@@ -93,6 +93,7 @@ class FamilyFlow(Flow):
             s = self.session
             s.guardian = replace(guardian, family=tuple(m for m in guardian.family if m.id != child.id) + (child,))
             s.patient = child
+            s.new_card = child.card_qr  # the child's own card: on their first slip
             self.show_day(child)
 
         self.call(lambda: kiosk.backend.create_family_member(guardian, name, key, relation=relation,

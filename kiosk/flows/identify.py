@@ -9,6 +9,8 @@ from kiosk.i18n import tr
 from kiosk.models import CardData, Patient
 from kiosk.screens.identify import IdentifyScreen, NewPatientScreen, PhoneLast4Screen, TypeIdScreen
 
+ELDERLY_AGE = 65  # a card of this age or more: the kiosk offers its large print
+
 
 class IdentifyFlow(Flow):
     _then: Callable[[Patient], None] | None = None
@@ -75,6 +77,8 @@ class IdentifyFlow(Flow):
     def got_card(self, card: CardData, source: str) -> None:
         self.session.card = card
         self._card_source = source
+        if source == "id_card":
+            self._offer_large_print(card)
         name = card.name if source == "id_card" else None  # a card read proves the person; a typed number does not
         self.call(lambda: self.kiosk.backend.identify(id_number=card.id_number, card_name=name),
                   lambda p: self._identified(p, card), self._second_factor(card))
@@ -110,10 +114,21 @@ class IdentifyFlow(Flow):
             return
         self.kiosk.show_screen(lambda: NewPatientScreen(self.kiosk, card, lambda phone: self._create(card, phone)))
 
+    def _offer_large_print(self, card: CardData) -> None:
+        """A card that says 65 or older: offer the large print (the patient may say no). The age comes from the
+        birth date the reader gave this kiosk; nothing of it is shown or sent."""
+        age = card.age_on(self.kiosk.backend.clock.today())
+        if age is not None and age >= ELDERLY_AGE and not self.kiosk.elderly:
+            self.kiosk.offer_elderly()
+
     def _create(self, card: CardData, phone: str) -> None:
         source = self._card_source
         self.call(lambda: self.kiosk.backend.create_patient(card, phone, source, self.key("create_patient")),
-                  self._known)
+                  self._created)
+
+    def _created(self, patient: Patient) -> None:
+        self.session.new_card = patient.card_qr  # a new patient's card: on their first slip
+        self._known(patient)
 
     def _known(self, patient: Patient) -> None:
         self.session.patient = patient

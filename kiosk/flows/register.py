@@ -181,14 +181,16 @@ class RegisterFlow(Flow):
 
     def _booked(self, ticket: Ticket) -> None:
         kiosk = self.kiosk
-        patient, payment = self.session.patient, self.session.payment
+        patient, payment, card = self.session.patient, self.session.payment, self.session.new_card
         when = day_words(ticket.date) + f" {ticket.slot}"
 
         def work() -> None:
-            kiosk.devices.print_registration_receipt(ticket, patient, payment, kiosk.settings.hospital_name,
-                                                     kiosk.settings.device_id)
+            kiosk.devices.print_registration_receipt(ticket, patient, payment, self.slip_hospital(),
+                                                     kiosk.settings.device_id, card_qr=card)
 
         def said(printed: bool) -> None:
+            if printed and card and self.session.new_card == card:
+                self.session.new_card = ""
             text = tr("您已预约 {when} {department}。请于就诊当天到自助机签到，领取排队号。").format(
                 when=when, department=pick(ticket.department, ticket.department_en))
             text += "\n" + (tr("挂号凭条已打印，请取走。") if printed else tr("凭条没有打印出来，预约已成功，不影响就诊。"))

@@ -1,6 +1,11 @@
 """签到, 缴费, 报告打印, 查询, 建档: the home screen's services besides 挂号."""
 from __future__ import annotations
 
+import logging
+
+from PySide6.QtCore import QTimer
+
+from client.http import CallerError
 from hardware.a4 import A4PrinterError
 from hardware.printer import PrinterError
 from kiosk.flows.base import Flow, error_text
@@ -12,6 +17,8 @@ from kiosk.flows.tickets import TicketFlow
 from kiosk.i18n import tr
 from kiosk.models import Appointment, Bill, Patient, Report, Session, Ticket, yuan
 from kiosk.screens.services import AppointmentsScreen, BillsScreen, QueueStatusScreen, ReportsScreen
+
+log = logging.getLogger(__name__)
 
 
 class PrinterProblem(Exception):
@@ -82,12 +89,12 @@ class BillsFlow(Flow):
     def _bills_paid(self, payment) -> None:
         """Paid: by the payment (``payment``), by a 医保 claim and its 自付 payment, or by the claim alone (None)."""
         kiosk = self.kiosk
-        bills, name = self.session.bills, kiosk.settings.hospital_name
+        bills, name = self.session.bills, self.slip_hospital()
         patient = self.session.patient
         claim = self.insurance.paid_claim()
         ref = payment.id if payment is not None else f"C{claim.id}"
 
-        def shown(printed: bool) -> None:
+        def shown(printed: bool, guides: int = 0) -> None:
             if claim is not None:
                 text = tr("医保结算成功：统筹支付 {fund} 元，个人账户 {acct} 元，自付 {own} 元，谢谢。").format(
                     fund=yuan(claim.fund_fen), acct=yuan(claim.acct_fen), own=yuan(claim.cash_fen))
@@ -95,6 +102,10 @@ class BillsFlow(Flow):
                 text = tr("已支付 {fee} 元，谢谢。").format(fee=yuan(payment.amount_fen))
             text += "\n" + (tr("请取走缴费凭条。祝您健康！") if printed else
                             tr("凭条没有打印出来，您的缴费已成功，无需重复缴费。如需凭条请到人工窗口补打，补打码 {code}。").format(code=ref))
+            if guides > 0:
+                text += "\n" + tr("请一并取走导诊单，按上面的顺序前往各处，留意叫号。")
+            elif guides < 0:
+                text += "\n" + tr("导诊单没有打印出来：可在“我的排队”查看就诊流程，或扫码在手机上查看。")
             self.message(tr("缴费成功"), text, [(tr("完成"), lambda: self.rating.rate("payment", ref))],
                          name="paid", error=not printed, push=False, allow_back=False)
 
@@ -102,11 +113,16 @@ class BillsFlow(Flow):
             shown(False)
             return
 
-        def work() -> bytes:
+        def work() -> int:
             invoice = self.insurance.receipt_invoice(patient, payment, claim)
-            return kiosk.devices.print_receipt(patient, bills, payment, name, claim, invoice)
+            kiosk.devices.print_receipt(patient, bills, payment, name, claim, invoice)
+            try:
+                return print_guide_slips(kiosk, patient)  # where to go next, after paying (导诊单)
+            except (PrinterError, CallerError) as exc:  # the receipt is out and the payment stands: only told
+                log.warning("guide slip not printed after payment: %s", exc)
+                return -1
 
-        self.call(work, lambda _r: shown(True),
+        self.call(work, lambda guides: shown(True, guides),
                   lambda exc: (kiosk.devices.note_print_failure(exc), shown(False), True)[-1])
 
 
@@ -183,7 +199,7 @@ class QueueFlow(Flow):
     def my_queue(self) -> None:
         self.identify.identify(self.show_queue, allow_create=False)
 
-    def show_queue(self, patient: Patient) -> None:
+    def show_queue(self, patient: Patient, push: bool = True) -> None:
         kiosk = self.kiosk
 
         def work():
@@ -191,8 +207,68 @@ class QueueFlow(Flow):
             unpaid = sum(b.total_fen for b in kiosk.backend.bills(patient))
             return visits, unpaid
 
-        self.call(work, lambda r: kiosk.show_screen(lambda: QueueStatusScreen(
-            kiosk, r[0], r[1], on_pay=lambda: self.bills.list_bills(patient))))
+        def shown(result) -> None:
+            visits, unpaid = result
+            screen = kiosk.show_screen(lambda: QueueStatusScreen(
+                kiosk, visits, unpaid, on_pay=lambda: self.bills.list_bills(patient),
+                on_guide=lambda: self.print_guides(patient)), push=push)
+            if any(v.journey_open for v in visits):
+                self._follow_journeys(patient, screen)
+
+        self.call(work, shown)
+
+    def _follow_journeys(self, patient: Patient, screen: QueueStatusScreen) -> None:
+        """Keep the journeys on 我的排队 current while it is shown (the pharmacy, the lab and imaging move on)."""
+        kiosk = self.kiosk
+        timer = QTimer(screen)  # ends with the screen
+        timer.setInterval(JOURNEY_REFRESH_MS)
+
+        def refreshed(visits) -> None:
+            if kiosk.current is screen and not screen.show_journeys(visits):
+                timer.stop()
+                self.show_queue(patient, push=False)  # a step was added or ended: the screen anew
+
+        def tick() -> None:
+            if kiosk.current is not screen:
+                timer.stop()
+                return
+            kiosk.runner.run(lambda: kiosk.backend.my_visits(patient), refreshed, lambda _exc: None, busy=False)
+
+        timer.timeout.connect(tick)
+        timer.start()
+
+    def print_guides(self, patient: Patient) -> None:
+        """打印导诊单 from 我的排队: every open journey of today, printed after checking the printer."""
+        kiosk = self.kiosk
+
+        def work() -> int:
+            problem = kiosk.devices.printer_problem()
+            if problem:
+                raise PrinterProblem(problem)
+            return print_guide_slips(kiosk, patient)
+
+        def failed(exc: BaseException) -> bool:
+            if isinstance(exc, (PrinterProblem, PrinterError)):
+                if isinstance(exc, PrinterError):
+                    kiosk.devices.note_print_failure(exc)
+                self.message(tr("对不起，打印机暂时无法使用"), tr("请扫描屏幕上的二维码，在手机上查看就诊流程。"))
+                return True
+            return False
+
+        self.call(work, lambda n: self.message(
+            tr("导诊单已打印"), tr("请取走导诊单，按上面的顺序前往各处，留意叫号。"),
+            [(tr("完成"), lambda: kiosk.go_home("done"))], name="guide_printed", error=False))
+
+
+JOURNEY_REFRESH_MS = 5000  # 我的排队 re-reads the journeys this often while shown
+
+
+def print_guide_slips(kiosk, patient: Patient) -> int:
+    """Print a 导诊单 for each of the patient's visits today with steps still to do (worker thread); how many."""
+    visits = [v for v in kiosk.backend.my_visits(patient) if v.journey_open]
+    for visit in visits:
+        kiosk.devices.print_guide_slip(visit, kiosk.settings.hospital_name, kiosk.settings.hospital_name_en)
+    return len(visits)
 
 
 class NewPatientFlow(Flow):

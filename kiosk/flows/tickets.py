@@ -43,11 +43,11 @@ class TicketFlow(Flow):
         """Print the ticket (and after a paid registration the 挂号凭条); then(printed, reprint_code).
         A failure never undoes the registration."""
         kiosk = self.kiosk
-        name = kiosk.settings.hospital_name
-        patient, payment = self.session.patient, self.session.payment
+        name = self.slip_hospital()
+        patient, payment, card = self.session.patient, self.session.payment, self.session.new_card
 
         def work():
-            kiosk.devices.print_ticket(ticket, name)
+            kiosk.devices.print_ticket(ticket, name, card_qr=card)
             if with_receipt and payment is not None and patient is not None:
                 try:
                     kiosk.devices.print_registration_receipt(ticket, patient, payment, name, kiosk.settings.device_id)
@@ -55,6 +55,8 @@ class TicketFlow(Flow):
                     kiosk.devices.note_print_failure(exc)
 
         def done(_sent) -> None:
+            if card and self.session.new_card == card:
+                self.session.new_card = ""  # the card is on paper: the next slip does without
             then(True, "")
 
         def failed(exc: BaseException) -> bool:

@@ -92,6 +92,10 @@
         <translation>Afternoon</translation>
     </message>
     <message>
+        <source>不用了，谢谢</source>
+        <translation>No, thank you</translation>
+    </message>
+    <message>
         <source>不确定挂哪个科？可以点击“呼叫工作人员”</source>
         <translation>Not sure which department? Tap "Call staff".</translation>
     </message>
@@ -160,6 +164,10 @@
         <translation>Register for today</translation>
     </message>
     <message>
+        <source>付款码支付</source>
+        <translation>Payment code</translation>
+    </message>
+    <message>
         <source>付款码支付没有成功，本次没有扣费。请刷新付款码再试，或扫描屏幕上的二维码。</source>
         <translation>The payment code did not go through and nothing was charged. Refresh the code and try again, or scan the QR code on screen.</translation>
     </message>
@@ -186,6 +194,10 @@
     <message>
         <source>再挂一个今天的号</source>
         <translation>Register for another clinic today</translation>
+    </message>
+    <message>
+        <source>准备：{what}</source>
+        <translation>Prepare: {what}</translation>
     </message>
     <message>
         <source>凭条没有打印出来，您的缴费已成功，无需重复缴费。如需凭条请到人工窗口补打，补打码 {code}。</source>
@@ -316,6 +328,10 @@
         <translation>Where does it hurt?</translation>
     </message>
     <message>
+        <source>地点：{place}</source>
+        <translation>Where: {place}</translation>
+    </message>
+    <message>
         <source>城乡居民基本医疗保险</source>
         <translation>Urban and rural resident medical insurance</translation>
     </message>
@@ -434,6 +450,14 @@
     <message>
         <source>对不起，读卡器暂时无法使用。请输入身份证号码，或扫描就诊卡二维码。</source>
         <translation>Sorry, the card reader is not working. Please type your ID number or scan your medical card QR code.</translation>
+    </message>
+    <message>
+        <source>导诊单已打印</source>
+        <translation>Guide slip printed</translation>
+    </message>
+    <message>
+        <source>导诊单没有打印出来：可在“我的排队”查看就诊流程，或扫码在手机上查看。</source>
+        <translation>The guide slip did not print: see your steps under “My queue”, or scan the code to follow them on your phone.</translation>
     </message>
     <message>
         <source>就诊人</source>
@@ -592,6 +616,10 @@
         <translation>Hello, please create your patient record first</translation>
     </message>
     <message>
+        <source>您好，需要把字放大一些吗？</source>
+        <translation>Hello, would you like larger text?</translation>
+    </message>
+    <message>
         <source>您已迟到（预约时段 {slot} 已过），已按本院迟到规则为您重新排队。迟到：{ahead}，请在候诊区留意叫号。</source>
         <translation>You are late (your time {slot} has passed) and have been placed by the hospital's rule for late arrivals. Late: {ahead}. Please wait in the waiting area and listen for your number.</translation>
     </message>
@@ -670,6 +698,10 @@ your queue</translation>
         <translation>Printed</translation>
     </message>
     <message>
+        <source>打印导诊单</source>
+        <translation>Print my guide slip</translation>
+    </message>
+    <message>
         <source>打印服务无响应</source>
         <translation>The print service does not answer</translation>
     </message>
@@ -716,6 +748,10 @@ your queue</translation>
     <message>
         <source>扫码器</source>
         <translation>Scanner</translation>
+    </message>
+    <message>
+        <source>扫码支付</source>
+        <translation>QR code payment</translation>
     </message>
     <message>
         <source>报告已出，可以打印</source>
@@ -1110,6 +1146,10 @@ your queue</translation>
         <translation>Identify me</translation>
     </message>
     <message>
+        <source>请一并取走导诊单，按上面的顺序前往各处，留意叫号。</source>
+        <translation>Please also take the guide slip: go to each place in its order and listen for your number.</translation>
+    </message>
+    <message>
         <source>请为本次服务评价</source>
         <translation>Please rate this service</translation>
     </message>
@@ -1138,6 +1178,10 @@ your queue</translation>
         <translation>Tick the bills to pay, then tap "Pay".</translation>
     </message>
     <message>
+        <source>请取走导诊单，按上面的顺序前往各处，留意叫号。</source>
+        <translation>Please take the guide slip: go to each place in its order and listen for your number.</translation>
+    </message>
+    <message>
         <source>请取走打印的排队凭条，留意叫号。祝您健康！</source>
         <translation>Please take your printed slip and listen for your number. Stay well!</translation>
     </message>
@@ -1160,6 +1204,10 @@ your queue</translation>
     <message>
         <source>请将身份证放在下方读卡区，或扫描就诊卡二维码</source>
         <translation>Place your ID card on the reader below, or scan your medical card QR code</translation>
+    </message>
+    <message>
+        <source>请扫描屏幕上的二维码，在手机上查看就诊流程。</source>
+        <translation>Please scan the code on the screen to follow your steps on your phone.</translation>
     </message>
     <message>
         <source>请支付 {amount} 元</source>
@@ -1396,6 +1444,10 @@ your queue</translation>
     <message>
         <source>重新支付</source>
         <translation>Pay again</translation>
+    </message>
+    <message>
+        <source>银行卡支付</source>
+        <translation>Bank card</translation>
     </message>
     <message>
         <source>长辈模式</source>

@@ -15,10 +15,22 @@ DYNAMIC = [
     "职工基本医疗保险", "城乡居民基本医疗保险",
     "子女", "孙子女", "父母", "祖父母", "其他亲属", "配偶", "家人",
     "主任医师", "副主任医师", "主治医师", "医师", "住院医师",
+    "扫码支付", "付款码支付", "银行卡支付", "医保结算", "普通号", "专家号",  # the words kiosk/devices.py puts on slips
     "操作简单", "速度快", "字大清楚", "指引明白", "等候太久", "操作复杂",
 ]
 
 EN: dict[str, str] = {
+    "准备：{what}": "Prepare: {what}",
+    "地点：{place}": "Where: {place}",
+    "导诊单已打印": "Guide slip printed",
+    "导诊单没有打印出来：可在“我的排队”查看就诊流程，或扫码在手机上查看。":
+        "The guide slip did not print: see your steps under “My queue”, or scan the code to follow them on your phone.",
+    "打印导诊单": "Print my guide slip",
+    "请一并取走导诊单，按上面的顺序前往各处，留意叫号。":
+        "Please also take the guide slip: go to each place in its order and listen for your number.",
+    "请取走导诊单，按上面的顺序前往各处，留意叫号。":
+        "Please take the guide slip: go to each place in its order and listen for your number.",
+    "请扫描屏幕上的二维码，在手机上查看就诊流程。": "Please scan the code on the screen to follow your steps on your phone.",
     "缴费 {fee} 元": "Pay ¥{fee}",
     "智能导诊": "Which department?",
     "哪里不舒服？": "Where does it hurt?",
@@ -408,4 +420,9 @@ EN: dict[str, str] = {
     "已为您补打电子票据，请取走。": "Your e-invoice has been printed again; please take it.",
     "职工基本医疗保险": "Employee basic medical insurance",
     "城乡居民基本医疗保险": "Urban and rural resident medical insurance",
+    "您好，需要把字放大一些吗？": "Hello, would you like larger text?",
+    "不用了，谢谢": "No, thank you",
+    "扫码支付": "QR code payment",
+    "付款码支付": "Payment code",
+    "银行卡支付": "Bank card",
 }

@@ -40,12 +40,17 @@ class DepartmentScreen(Screen):
             self.add_action(self.family_button)
 
 
+def title_words(doctor: Doctor) -> str:
+    """主任医师 on a Chinese screen; the hospital file's English title (else the kiosk's) on an English one."""
+    return pick(doctor.title, doctor.title_en or tr(doctor.title)) if doctor.title else ""
+
+
 def doctor_item(doctor: Doctor) -> tuple[str, str, str]:
     """(title, detail, note): 普通号 or the expert with title and specialty; fee; numbers left."""
     fee = tr("挂号费 {fee} 元").format(fee=yuan(doctor.fee_fen))
     left = tr("剩余 {n} 个").format(n=doctor.remaining) if doctor.remaining > 0 else tr("已约满")
     if doctor.kind == "expert":
-        head = tr("专家号") + "  " + pick(doctor.name, doctor.name_en) + "  " + (doctor.title_en or tr(doctor.title))
+        head = tr("专家号") + "  " + pick(doctor.name, doctor.name_en) + "  " + title_words(doctor)
         specialty = pick(doctor.specialty, doctor.specialty_en, strict=True)
         body = (tr("擅长：") + specialty + "\n" if specialty else "") + fee
         return head, body, left
@@ -111,7 +116,7 @@ class ConfirmScreen(Screen):
         info = Card()
         info.row(tr("就诊人"), mask_name(patient.name))
         info.row(tr("科室"), pick(department.name, department.name_en))
-        who = tr("普通号") if doctor.kind != "expert" else f"{pick(doctor.name, doctor.name_en)} {doctor.title_en or tr(doctor.title)}"
+        who = tr("普通号") if doctor.kind != "expert" else f"{pick(doctor.name, doctor.name_en)} {title_words(doctor)}".strip()
         info.row(tr("医生"), who)
         info.row(tr("时间"), (day_words(day) if day else tr("今天")) + f" {slot.start}-{slot.end}")
         info.row(tr("就诊地点"), pick(department.location, department.location_en))

@@ -6,8 +6,9 @@ from typing import Callable, Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from common.wire import JourneyStatus
 from kiosk.devices import ticket_link
-from kiosk.i18n import pick, tr
+from kiosk.i18n import language, pick, tr
 from kiosk.models import Appointment, Bill, Report, VisitStatus, yuan
 from kiosk.screens.day import wait_text
 from kiosk.screens.pay import qr_pixmap
@@ -144,16 +145,41 @@ def with_qr(card: QWidget, link: str, codes: list[QLabel]) -> QWidget:
     return holder
 
 
+def journey_lines(journey: JourneyStatus) -> list[str]:
+    """What 我的排队 says of a journey (一票到底), in the screen's language: the next move, then each step with its
+    state, where it is and what to prepare (places and directions never in the other language)."""
+    lines = [pick(journey.next_text, journey.next_text_en, strict=True)]
+    for number, step in enumerate(journey.steps, 1):
+        head = f"{number}. {pick(step.title, step.title_en)}"
+        text = pick(step.text, step.text_en, strict=True)
+        parts = [f"{head}：{text}" if language() == "zh" else f"{head}: {text}"]
+        place = pick(step.place, step.place_en, strict=True)
+        if place:
+            parts.append(tr("地点：{place}").format(place=place))
+        prepare = pick(step.prepare, step.prepare_en, strict=True)
+        if prepare and step.state not in ("done", "cancelled"):
+            parts.append(tr("准备：{what}").format(what=prepare))
+        lines.append("\n".join(parts))
+    return lines
+
+
 class QueueStatusScreen(Screen):
+    """我的排队: each of today's tickets with its place and live page QR; under a ticket whose doctor ordered
+    anything, the whole journey (kept current while shown: :meth:`show_journeys`)."""
+
     name = "my_queue"
 
     def __init__(self, kiosk, visits: Sequence[VisitStatus], unpaid_fen: int = 0,
-                 on_pay: Callable[[], None] | None = None) -> None:
+                 on_pay: Callable[[], None] | None = None,
+                 on_guide: Callable[[], None] | None = None) -> None:
         super().__init__(tr("我的排队"), tr("今天的就诊排队情况"), kiosk.elderly)
         self.pay_button = None
+        self.guide_button = None
         self.qr_codes: list[QLabel] = []
         self.links: list[str] = []  # what each QR code opens: the visit's live ticket page
-        for v in list(visits)[: kiosk.per_page]:
+        self.journey_labels: dict[str, list[QLabel]] = {}  # visit id -> its journey's lines, in order
+        shown = list(visits)[: kiosk.per_page]
+        for v in shown:
             card = Card()
             card.row(pick(v.department, v.department_en), v.ticket, big=True)
             if v.state in ("done", "cancelled", "missed"):
@@ -163,9 +189,14 @@ class QueueStatusScreen(Screen):
             else:
                 card.row(tr("前面还有"), tr("{n} 人").format(n=v.ahead))
                 card.row(tr("预计等候"), wait_text(v.estimate_minutes, v.estimate_min, v.estimate_max))
-            if v.location:
+            if v.location and v.state != "done":
                 card.row(tr("请到"), pick(v.location, v.location_en))
-            link = ticket_link(kiosk.devices.status_url, v) if v.state not in ("done", "cancelled") else ""
+            if v.journey is not None:
+                lines = journey_lines(v.journey)
+                self.journey_labels[v.visit_id] = [card.text(lines[0], "CardValue")] + [
+                    card.text(line, "CardKey") for line in lines[1:]]
+            open_journey = v.journey_open
+            link = ticket_link(kiosk.devices.status_url, v) if v.state not in ("done", "cancelled") or open_journey else ""
             if link:
                 self.links.append(link)
             self.add(with_qr(card, link, self.qr_codes) if link else card)
@@ -178,6 +209,20 @@ class QueueStatusScreen(Screen):
         elif unpaid_fen:
             self.add(label(tr("您还有待缴费用 {fee} 元，可在首页点击“缴费”。").format(fee=yuan(unpaid_fen)), "Error",
                            align=Qt.AlignCenter))
+        if on_guide is not None and any(v.journey_open for v in shown):
+            self.guide_button = button(tr("打印导诊单"), "", on_guide)
+            self.add_action(self.guide_button)
         self.add_stretch()
         self.done_button = button(tr("完成"), "" if self.pay_button else "Primary", lambda: kiosk.go_home("done"))
         self.add_action(self.done_button)
+
+    def show_journeys(self, visits: Sequence[VisitStatus]) -> bool:
+        """Put the journeys' current lines in place; False when their shape changed (the flow shows the screen anew)."""
+        fresh = {v.visit_id: journey_lines(v.journey) for v in visits if v.journey is not None}
+        if {k: len(v) for k, v in fresh.items()} != {k: len(v) for k, v in self.journey_labels.items()}:
+            return False
+        for visit_id, lines in fresh.items():
+            for widget, line in zip(self.journey_labels[visit_id], lines):
+                if widget.text() != line:
+                    widget.setText(line)
+        return True

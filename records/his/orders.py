@@ -137,3 +137,14 @@ def opener(records: Any, visit_id: str, orders: list[HisOrder], now: Callable[[]
                              (order.placer, visit_id, now().replace(microsecond=0).isoformat()))
 
     return work
+
+
+def canceller(records: Any, visit_id: str, placer: str) -> Callable[[], None]:
+    """Work for after the records commit: the HIS withdrew an order; its steps not paid yet are cancelled."""
+
+    def work() -> None:
+        queue = records.core.queue
+        if queue is not None:
+            queue.cancel_order(visit_id, placer, f"his-cancel:{placer}")
+
+    return work

@@ -148,8 +148,8 @@ def test_mllp_send_from_the_command_line(hl7_live, tmp_path):
 
 def test_orders_open_steps_once_and_unknown_items_are_refused(hl7_live, provider):
     """ORM^O01 on the patient's visit of today (no PV1-19: the visit of the ordering department), the same order
-    under a new MSH-10 opens nothing new, an item the catalog lacks is AE and keeps nothing, and an order of a
-    patient with no visit today is kept without a step."""
+    under a new MSH-10 opens nothing new, the order withdrawn (ORC-1 CA) cancels its unpaid step, an item the catalog
+    lacks is AE and keeps nothing, and an order of a patient with no visit today is kept without a step."""
     from his_helpers import journey, message, msh
 
     port = port_of(hl7_live)
@@ -164,6 +164,13 @@ def test_orders_open_steps_once_and_unknown_items_are_refused(hl7_live, provider
     steps = admin.ok("GET", f"/visits/{made['visit']}/journey")["steps"]
     assert [(s["kind"], s["stage"]) for s in steps] == [("clinic", ""), ("imaging", "unpaid")]
     assert steps[1]["booked_at"] == "2026-11-23T10:00"  # OBR-36: the exam's slot
+    # the HIS withdraws the exam before it is paid: its step goes
+    code, reason = ack_of(send(port, message(msh("ORM^O01^ORM_O01", "utf-8"), wang, "PV1|1|O",
+                                             "ORC|CA|EX-1|||||||20261123083000||||||||NK", "OBR|1|EX-1||ECG^常规心电图"),
+                               "utf-8"))
+    assert code == "AA" and "unpaid steps of the withdrawn order(s) cancelled" in reason
+    steps = admin.ok("GET", f"/visits/{made['visit']}/journey")["steps"]
+    assert [(s["kind"], s["state"]) for s in steps] == [("clinic", "done"), ("imaging", "cancelled")]
 
     before = counts(hl7_live)
     code, reason = ack_of(send(port, message(msh("RDE^O11^RDE_O11", "utf-8"), wang, "PV1|1|O",

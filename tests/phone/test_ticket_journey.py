@@ -3,6 +3,7 @@ what to prepare and the places ahead, live as the pharmacy and the lab work; in 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
@@ -10,6 +11,7 @@ from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
 from client.http import CallerClient
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
+LIVE_MS = 15000  # a pushed update on a machine running other suites too (the default 5 s is for a quiet one)
 
 
 def staff(url: str, token: str, user: str) -> CallerClient:
@@ -58,7 +60,7 @@ def test_phone_shows_every_step_live_with_where_and_places_ahead(live, kiosk, ph
     pharmacist.dispense(medicine)
     pharmacist.ready(medicine, room="YF3")  # live: the pharmacy's event reaches the clinic visit's page
     nxt = page.locator("#journey-next")
-    expect(nxt).to_contain_text("药已配好，可到 3号窗口取药，前面 0 人；下一步：")
+    expect(nxt).to_contain_text("药已配好，可到 3号窗口取药，前面 0 人；下一步：", timeout=LIVE_MS)
     expect(nxt).to_contain_text("采血：血常规，前面 2 人")
     expect(page.locator("#journey-steps li").nth(1)).to_contain_text("取药时请出示导诊单或就诊码")  # what to bring
     assert "王小明" not in page.content() and "王*明" in page.locator("#name").inner_text()
@@ -76,10 +78,10 @@ def test_phone_shows_every_step_live_with_where_and_places_ahead(live, kiosk, ph
         lab.start(drawn)
         lab.finish(drawn)
     lab.report_ready(draw)
-    expect(page.locator("#journey-steps li").nth(2)).to_contain_text("检验报告已出")
+    expect(page.locator("#journey-steps li").nth(2)).to_contain_text("检验报告已出", timeout=LIVE_MS)
     assert pharmacist.call_next("YF3")["visit"]["visit_id"] == medicine
     pharmacist.collect(medicine, mine["ticket"])
-    expect(nxt).to_have_text("今天的就诊已全部完成，祝您健康")
+    expect(nxt).to_have_text("今天的就诊已全部完成，祝您健康", timeout=LIVE_MS)
     expect(page.locator("#state")).to_have_text("就诊已结束，祝您健康")
     for client in (doctor, pharmacist, lab):
         client.close()
@@ -98,3 +100,19 @@ def test_a_visit_without_orders_shows_no_journey_and_english_places(live, kiosk,
     page.locator("#lang").click()
     expect(page.locator("#location")).to_have_text("Floor 2 East, Room 203")
     expect(page.locator("#room")).to_have_text("Room 3")
+
+
+def test_an_exam_booked_into_a_later_day_shows_its_day_and_time(live, kiosk, phone, clock):
+    doctor = staff(live, "console_nk", "zhangys")
+    later = clock().date() + timedelta(days=2)
+    ct = {"kind": "imaging", "paid": True, "items": [{"code": "CT-CHEST"}], "slot_start": "10:40",
+          "slot_day": later.isoformat()}
+    mine, (exam,) = seen_with_orders(kiosk, doctor, "王小明", [ct])
+    page = phone()
+    page.goto(f"{live}/t/{doctor.visit_status(mine['visit_id'])['ticket_token']}")
+    step = page.locator("#journey-steps li").nth(1)
+    expect(step).to_contain_text(f"已预约{later.month}月{later.day}日（周{'一二三四五六日'[later.weekday()]}） 10:40 检查，"
+                                 "请提前 30 分钟到检查登记台签到")
+    page.locator("#lang").click()
+    expect(step).to_contain_text(f"Booked {later:%a %d %b} at 10:40")
+    doctor.close()

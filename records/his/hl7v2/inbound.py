@@ -414,6 +414,7 @@ class Inbound:
         details = segments(message, "RXE") if kind == "RDE" else segments(message, "OBR")
         stored = 0
         opening: list[orders.HisOrder] = []
+        withdrawn: list[Callable[[], None]] = []
         departments: list[str] = []
         today = self.clock().date()
         for n, orc in enumerate(segments(message, "ORC")):
@@ -424,6 +425,9 @@ class Inbound:
             detail = details[n] if n < len(details) else None
             if control in ("CA", "OC", "DC"):
                 conn.execute("UPDATE his_orders SET state = 'cancelled' WHERE placer = ?", (placer,))
+                opened = conn.execute("SELECT visit_id FROM his_order_steps WHERE placer = ?", (placer,)).fetchone()
+                if opened is not None:  # its steps not paid yet go too
+                    withdrawn.append(orders.canceller(self.records, str(opened[0]), placer))
                 stored += 1
                 continue
             slot = slot_day = None
@@ -464,7 +468,8 @@ class Inbound:
             raise Hl7Reject("AE", "the order message has no ORC segment", "100")
         self.records.core.audit(conn, "orders_received", patient_id=patient, source="his", count=stored)
         if not opening:
-            return Applied(f"{stored} order(s) of patient {patient} kept", patient)
+            return Applied(f"{stored} order(s) of patient {patient} kept" +
+                           ("; unpaid steps of the withdrawn order(s) cancelled" if withdrawn else ""), patient, withdrawn)
         pv1 = segments(message, "PV1")
         number = seg_field(pv1[0], 19) if pv1 else ""  # PV1-19: our visit number, or the HIS's appointment
         visit = orders.today_visit(conn, patient, today.isoformat(), visit=number or None, appointment=number or None,
@@ -473,7 +478,7 @@ class Inbound:
             return Applied(f"{stored} order(s) of patient {patient} kept; no visit of the patient today, "
                            "no step opened", patient)
         return Applied(f"{stored} order(s) of patient {patient} kept; steps opened on visit {visit}", patient,
-                       [orders.opener(self.records, visit, opening, self.clock)])
+                       withdrawn + [orders.opener(self.records, visit, opening, self.clock)])
 
     # ------------------------------------------------------------------------------------------ results
     def _results(self, conn: Any, message: hl7.Message) -> Applied:

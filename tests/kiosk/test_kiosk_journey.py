@@ -1,0 +1,109 @@
+"""一票到底 at the kiosk: after paying, the kiosk prints a 导诊单 (guide slip) with every open step, where it is, what to
+prepare and places ahead, read back from the printer simulator's bytes; 我的排队 shows the journey and keeps it current
+while the pharmacy works; the slip follows the screen's language."""
+from __future__ import annotations
+
+import re
+
+from kiosk_driver import click, pay_current_order, register_until, visible_texts, wait_screen
+from test_kiosk_services import identify_again
+
+from caller.testing import DEMO_TOKENS
+from client.http import CallerClient, CallerError
+from hardware.printer import decode_for
+from hardware.printer.decode import QRCode, text_lines
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def slip_of(printer_sim, job) -> tuple[str, list[str]]:
+    """A printed job's text and its QR codes, decoded from the bytes the printer received."""
+    elements = decode_for(printer_sim.core.profile, job.data)
+    return "\n".join(text_lines(elements)), [e.payload.decode() for e in elements if isinstance(e, QRCode)]
+
+
+def seen_with_orders(admin: CallerClient, patient_id: str) -> tuple[dict, str]:
+    """The patient's visit of today (registered at the kiosk) is seen and the doctor orders medicine and a blood
+    test, paid at the HIS: (the visit's status, the pharmacy step's id)."""
+    regs = admin.request("GET", "/records/registrations", params={"patient_id": int(patient_id)})["registrations"]
+    visit_id = next(r["visit_id"] for r in regs if r.get("visit_id"))
+    status = admin.visit_status(visit_id)
+    rooms = [r["id"] for a in admin.hospital()["areas"] for r in a["rooms"] if status["dept_id"] in r.get("departments", ())]
+    for room in [status["room_id"]] if status.get("room_id") else rooms:  # a room this number may be seen in
+        try:
+            admin.call_visit(visit_id, room, "一票到底 test")
+            break
+        except CallerError as refused:
+            assert refused.code == "wrong_doctor", refused
+    admin.start(visit_id)
+    medicine = admin.orders(visit_id, [{"kind": "drug", "paid": True, "items": [{"code": "AMOX"}]}])["visit"]["visit_id"]
+    admin.orders(visit_id, [{"kind": "lab", "paid": True, "items": [{"code": "CBC"}, {"code": "GLU"}]}])
+    admin.finish(visit_id)
+    return admin.visit_status(visit_id), medicine
+
+
+def test_guide_slip_after_payment_and_the_journey_live_on_my_queue(qtbot, kiosk, reader_sim, printer_sim,
+                                                                   payment_sim, service, tmp_path):
+    card = register_until(qtbot, kiosk, reader_sim, seed=41)
+    pay_current_order(payment_sim)
+    ticket = wait_screen(qtbot, kiosk, "ticket")
+    number = ticket.number.text()
+    patient_id = kiosk.session.patient.id
+    assert printer_sim.core.wait_for_jobs(1, timeout=5)  # the queue ticket (and the 挂号凭条)
+    kiosk.go_home("home")
+    wait_screen(qtbot, kiosk, "home")
+
+    admin = CallerClient(service, DEMO_TOKENS["admin"])
+    status, medicine = seen_with_orders(admin, patient_id)
+    admin.request("POST", "/records/bills", json_body={"patient_id": int(patient_id), "kind": "drug", "title": "西药费",
+                                                       "items": [{"name": "阿莫西林胶囊", "quantity": 1, "unit_fen": 1850}]})
+    bills = identify_again(qtbot, kiosk, reader_sim, card, "pay", "bills")
+    before = len(printer_sim.core.jobs)
+    click(qtbot, bills.pay_button)
+    wait_screen(qtbot, kiosk, "payment")
+    pay_current_order(payment_sim)
+    done = wait_screen(qtbot, kiosk, "paid")
+    assert any("请一并取走导诊单" in t for t in visible_texts(done))
+    assert printer_sim.core.wait_for_jobs(before + 2, timeout=10)  # the receipt, then the guide slip
+    receipt, _ = slip_of(printer_sim, printer_sim.core.jobs[before])
+    slip, codes = slip_of(printer_sim, printer_sim.core.jobs[before + 1])
+    assert "缴费凭条" in receipt and "导诊单" in slip
+    assert number in slip.splitlines() and card.name not in slip and "姓名：" in slip  # masked name only
+    assert flat("2. 取药") in flat(slip) and flat("3. 采血：血常规、空腹血糖") in flat(slip)
+    assert "药房正在配药" in slip and "检验科采血处" in slip and "准备：需空腹采血" in flat(slip)
+    assert "请到采血处签到" in flat(slip)  # the lab step waits for the patient's check-in there
+    assert codes == [f"{service}/t/{status['ticket_token']}"]  # the code the lab and the pharmacy scan
+    (tmp_path / "guide-slip.txt").write_text(slip, encoding="utf-8")
+
+    kiosk.go_home("home")
+    wait_screen(qtbot, kiosk, "home")
+    queue = identify_again(qtbot, kiosk, reader_sim, card, "queue", "my_queue")
+    lines = [w.text() for w in queue.journey_labels[status["visit_id"]]]
+    assert "药房正在配药" in lines[0] and any(line.startswith("2. 取药：") for line in lines)
+    assert queue.guide_button is not None and queue.links == [f"{kiosk.devices.status_url.replace('{token}', status['ticket_token'])}"]
+    admin.dispense(medicine)
+    admin.ready(medicine, room="YF3")  # the screen follows without the patient doing anything
+    qtbot.waitUntil(lambda: "药已配好，可到 3号窗口取药" in queue.journey_labels[status["visit_id"]][0].text(),
+                    timeout=20000)
+    assert kiosk.current is queue
+    kiosk.grab().save(str(tmp_path / "kiosk-my-queue-journey.png"))
+
+    kiosk.set_language("en")  # the slip in the screen's language
+    kiosk.go_home("home")
+    wait_screen(qtbot, kiosk, "home")
+    queue = identify_again(qtbot, kiosk, reader_sim, card, "queue", "my_queue")
+    english = "\n".join(w.text() for w in queue.journey_labels[status["visit_id"]])
+    assert "Medicine ready at Window 3" in english and not HAN.search(english), english
+    jobs = len(printer_sim.core.jobs)
+    click(qtbot, queue.guide_button)
+    wait_screen(qtbot, kiosk, "guide_printed")
+    assert printer_sim.core.wait_for_jobs(jobs + 1, timeout=10)
+    slip, codes = slip_of(printer_sim, printer_sim.core.jobs[-1])
+    assert "Guide slip" in slip and flat("Medicine ready at Window 3") in flat(slip)
+    assert [line for line in slip.splitlines() if HAN.search(line)] == ["Name: " + status["name"]]  # no Chinese else
+    assert codes == [f"{service}/t/{status['ticket_token']}"]
+    admin.close()
