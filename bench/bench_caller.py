@@ -6,9 +6,11 @@ call_to_display: 200 wall displays (4 processes x 50 asyncio WebSocket clients) 
     lost = (call, display) pairs never received. Every call is followed by a `queue` message (area
     snapshot) to all 200 displays too, so the service writes 400 WebSocket messages per call.
     Where the time goes: ``http_p50_ms`` is the command's answer (apply, commit with its fsync, answer);
-    ``service_command_ms`` the same inside the service; ``service_fanout_ms`` the service writing one event's
-    frames to the 200 sockets (after the answer); the rest of ``p50_ms`` is the displays' side (4 processes
-    sharing the machine's cores with the service).
+    ``service_command_ms`` the same inside the service; ``service_fanout_ms`` from an event's commit to its
+    frames written to the 200 sockets (after the answer); ``call_frames_ms`` the loop's own time writing a call's
+    frame to the 200 sockets (the sockets' share), ``queue_frames_ms`` the same for a queue message (snapshot
+    included); the rest of ``p50_ms`` is the displays' side (4 processes sharing the machine's cores with the
+    service).
 call_with_console: 300 visits waiting in NK, one wall screen (public) and one staff console subscribed; a console
     sends 200 "call next" at 20 per second. http = the command's round trip; console = from sending the command
     to the console receiving the `queue` message (full staff snapshot) that includes it (seq >= the answer's seq).
@@ -17,6 +19,10 @@ throughput: 20 concurrent clients (one asyncio process, raw keep-alive HTTP) sen
     SQLite transactions writing the same rows (a visit row, a counter, an event, an audit row) with the
     same settings as the store (WAL, synchronous=FULL: fsynced before the answer) on the same machine and file
     system, and the same with synchronous=NORMAL (what a power cut could cost: ``sqlite_tx_per_s_normal``).
+    From the service's counters (see :class:`WriteSplit`): ``commands_per_commit`` (group commit at work),
+    ``commit_ms`` (one COMMIT with its fsync, against ``bare_commit_ms``), ``writer_cpu_us_per_command`` and
+    ``service_cpu_us_per_command`` (the whole process: HTTP, the writer, everything). The service runs Python
+    code on one core at a time, so ``1e6 / service_cpu_us_per_command`` is the most it can do whatever the disk.
 
 Environment overrides for exploring: BENCH_DISPLAY_PROCS, BENCH_DISPLAYS_PER_PROC, BENCH_CALLS, BENCH_CALL_RATE.
 """
@@ -210,27 +216,86 @@ def stop_children(procs: list, stop) -> None:
 
 def service_split(base_url: str, command: str) -> dict:
     """The service's own mean times from its /metrics: applying, committing and answering one ``command``
-    (``service_command_ms``), and writing each event's frames to every subscriber's socket (``service_fanout_ms``)."""
+    (``service_command_ms``); from an event committed to its frames written to every subscriber's socket
+    (``service_fanout_ms``, waiting for the loop included); and the loop's own work writing one event's frames
+    to every socket: ``call_frames_ms`` for a ``call`` (the same bytes to each), ``queue_frames_ms`` for a
+    ``queue`` (the area snapshot serialised once per audience, then written)."""
     try:
         text = httpx.get(f"{base_url}/metrics", headers={"Authorization": f"Bearer {DEMO_TOKENS['admin']}"},
                          timeout=10).text
     except httpx.HTTPError:
         return {}
+    names = {f'hospital_command_seconds_sum{{command="{command}"}}': "command_sum",
+             f'hospital_command_seconds_count{{command="{command}"}}': "command_count",
+             "hospital_event_fanout_seconds_sum": "fanout_sum", "hospital_event_fanout_seconds_count": "fanout_count"}
+    for etype in ("call", "queue"):
+        names[f'hospital_event_frames_seconds_sum{{type="{etype}"}}'] = f"{etype}_sum"
+        names[f'hospital_event_frames_seconds_count{{type="{etype}"}}'] = f"{etype}_count"
     values: dict[str, float] = {}
     for line in text.splitlines():
-        for name in (f'hospital_command_seconds_sum{{command="{command}"}}',
-                     f'hospital_command_seconds_count{{command="{command}"}}',
-                     "hospital_event_fanout_seconds_sum", "hospital_event_fanout_seconds_count"):
-            if line.startswith(name + " "):
-                values[name.split("{")[0]] = float(line.split()[-1])
+        name, _, value = line.rpartition(" ")
+        if name in names:
+            values[names[name]] = float(value)
     out = {}
-    if values.get("hospital_command_seconds_count"):
-        out["service_command_ms"] = round(1000 * values["hospital_command_seconds_sum"]
-                                          / values["hospital_command_seconds_count"], 2)
-    if values.get("hospital_event_fanout_seconds_count"):
-        out["service_fanout_ms"] = round(1000 * values["hospital_event_fanout_seconds_sum"]
-                                         / values["hospital_event_fanout_seconds_count"], 2)
+    for key, what in (("service_command_ms", "command"), ("service_fanout_ms", "fanout"),
+                      ("call_frames_ms", "call"), ("queue_frames_ms", "queue")):
+        if values.get(f"{what}_count"):
+            out[key] = round(1000 * values[f"{what}_sum"] / values[f"{what}_count"], 2)
     return out
+
+
+def _metrics(base_url: str) -> dict[str, float]:
+    """The service's unlabelled counters from /metrics (name -> value); {} when it does not answer."""
+    try:
+        text = httpx.get(f"{base_url}/metrics", headers={"Authorization": f"Bearer {DEMO_TOKENS['admin']}"},
+                         timeout=10).text
+    except httpx.HTTPError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("hospital_") and "{" not in line and " " in line:
+            name, value = line.split(" ", 1)
+            try:
+                out[name] = float(value)
+            except ValueError:
+                pass
+    return out
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+class WriteSplit:
+    """Where a run's commands spent the service's time, from its counters (any machine load): how many commands
+    each commit carried, the COMMIT (fsync) time, the writer thread's CPU and the whole process's CPU per
+    command. On a busy machine wall-clock rates fall with the CPU share the service gets; these do not."""
+
+    def __init__(self, base_url: str, pid: int):
+        self.base_url, self.pid = base_url, pid
+        self.before = _metrics(base_url)
+        self.cpu_before = _cpu_seconds(pid)
+
+    def result(self) -> dict:
+        after, cpu = _metrics(self.base_url), _cpu_seconds(self.pid) - self.cpu_before
+
+        def delta(name: str) -> float:
+            return after.get(name, 0.0) - self.before.get(name, 0.0)
+
+        batches, commands = delta("hospital_write_batches_total"), delta("hospital_write_batch_commands_total")
+        if not batches or not commands:
+            return {}
+        return {"commands_per_commit": round(commands / batches, 2),
+                "commit_ms": round(1000 * delta("hospital_store_commit_seconds_total") / batches, 3),
+                "writer_busy_us_per_command": round(1e6 * delta("hospital_write_batch_seconds_total") / commands, 1),
+                "writer_cpu_us_per_command": round(1e6 * delta("hospital_write_batch_cpu_seconds_total") / commands, 1),
+                "service_cpu_us_per_command": round(1e6 * cpu / commands, 1)}
 
 
 def _call_to_display(base_url: str) -> dict:
@@ -415,13 +480,16 @@ def _bare_sqlite_rate(path: Path, seconds: float = 3.0, synchronous: str = "FULL
 def throughput() -> dict:
     with tempfile.TemporaryDirectory() as tmp, run_service_process(DEMO_CONFIG, Path(tmp) / "bench.db") as svc:
         nurse = _login(svc.base_url)
+        split = WriteSplit(svc.base_url, svc.process.pid)
         total, elapsed = asyncio.run(_mixed_load(svc.base_url, nurse, THROUGHPUT_CLIENTS, THROUGHPUT_SECONDS))
         ops = total / elapsed
+        counters = split.result()
         sqlite_rate = _bare_sqlite_rate(Path(tmp) / "bare.db")
         normal_rate = _bare_sqlite_rate(Path(tmp) / "bare-normal.db", synchronous="NORMAL")
     return {"clients": THROUGHPUT_CLIENTS, "seconds": round(elapsed, 1), "ops": total, "synchronous": "FULL",
             "ops_per_s": round(ops, 1), "sqlite_tx_per_s": round(sqlite_rate, 1),
-            "sqlite_tx_per_s_normal": round(normal_rate, 1), "ratio": round(ops / sqlite_rate, 3)}
+            "sqlite_tx_per_s_normal": round(normal_rate, 1), "ratio": round(ops / sqlite_rate, 3),
+            "bare_commit_ms": round(1000 / sqlite_rate, 3), "load_average": os.getloadavg()[0], **counters}
 
 
 BENCHES = {"call_to_display": call_to_display, "call_with_console": call_with_console, "throughput": throughput}

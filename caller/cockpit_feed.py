@@ -37,7 +37,7 @@ def opening_sessions(config: HospitalConfig) -> list[tuple[time, time]]:
 
 class CockpitFeed:
     def __init__(self, config: HospitalConfig, engine: Callable[[], QueueEngine], store: Store,
-                 clock: Callable[[], datetime], lock: threading.RLock, *, estimate: Callable[[str], Estimate],
+                 clock: Callable[[], datetime], lock: threading.RLock, *, estimate: Callable[..., Estimate],
                  wait_alerts: WaitAlerts, request_device: Callable[[], str | None]):
         self.config = config
         self.engine = engine
@@ -48,14 +48,17 @@ class CockpitFeed:
         self.wait_alerts = wait_alerts
         self.request_device = request_device
         self._stored_visits: dict[str, dict] = {}
+        self._stored_since = ""  # every stored visit of this day on is in _stored_visits
         self._stored_rooms: dict[str, dict] = {}
 
     def reconfigure(self, config: HospitalConfig) -> None:
         self.config = config
 
-    def reset(self, visits: list[dict], rooms: list[dict]) -> None:
-        """The visit and room rows as stored, by id (the engine was rebuilt from them)."""
+    def reset(self, visits: list[dict], rooms: list[dict], since: str = "") -> None:
+        """The visit and room rows as stored, by id (the engine was rebuilt from them); ``since``: the first day
+        whose every visit is among them."""
         self._stored_visits = {v["id"]: v for v in visits if "id" in v}
+        self._stored_since = since
         self._stored_rooms = {r["room_id"]: r for r in rooms if "room_id" in r}
 
     def trim(self) -> None:
@@ -64,16 +67,19 @@ class CockpitFeed:
             return
         since = (self.clock().date() - timedelta(days=1)).isoformat()
         self._stored_visits = {vid: row for vid, row in self._stored_visits.items() if str(row.get("day", "")) >= since}
+        self._stored_since = since
 
     # ------------------------------------------------------------------- inside a command's transaction
     def record(self, conn: sqlite3.Connection, rows: ChangeRows, command: str, who: Principal, change: Change,
-               now: datetime) -> list[str]:
+               now: datetime, deltas: rollups.Deltas | None = None) -> list[str]:
         """What the command adds to the cockpit: its visits (and the clinic visit of a journey it ended or opened
         again: its journey_end, from the engine's visits); a room's paused minutes when it opens again (kept in
         the resume's audit row too, for a rebuild); and the first staff action on a department whose wait alert is
-        unanswered (its time to response, with an audit row). Returns those departments."""
+        unanswered (its time to response, with an audit row). Returns those departments. ``deltas``: the visits'
+        rollup changes are gathered there (the group commit writes a batch's once) instead of written at once."""
         rollups.journey_ends(conn, rows.visits, self._journey_members, self._stored_visits)
-        rollups.apply_visits(conn, rows.visits, self._visit_extras(command, who, change), self._stored_visits)
+        rollups.apply_visits(conn, rows.visits, self._visit_extras(command, who, change), self._stored_visits, deltas,
+                             self._stored_since)
         ts = now.isoformat(timespec="milliseconds")
         if rows.rooms:
             resumed = rollups.apply_rooms(conn, rows.rooms, ts, opening_sessions(self.config), self._stored_rooms)
@@ -99,10 +105,10 @@ class CockpitFeed:
         extras = self._registration_channel(command, who, change) or {}
         visit = change.result
         if command in ("register", "check_in") and visit is not None and visit.state.value in ("waiting", "room_waiting"):
-            shown = self.estimate(visit.id)
+            ahead, minutes = self.engine().position(visit.id)  # once: it walks the area's queue
+            shown = self.estimate(visit.id, ahead)
             extras.setdefault(visit.id, {})["estimate"] = {
-                "minutes": shown.minutes, "min": shown.low, "max": shown.high,
-                "old": self.engine().position(visit.id)[1]}
+                "minutes": shown.minutes, "min": shown.low, "max": shown.high, "old": minutes}
         return extras or None
 
     def _registration_channel(self, command: str, who: Principal, change: Change) -> dict[str, dict] | None:

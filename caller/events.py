@@ -146,6 +146,8 @@ class EventHub:
         self._deferred: list[EventRow] | None = None  # events waiting behind a queue event (see _publish_now)
         self.on_fan_out: Callable[[float], None] | None = None  # seconds from publish to every frame queued
         self._published_at: dict[int, float] = {}
+        # (event type, seconds) spent serialising one event and writing its frames to its area's subscribers
+        self.on_frames: Callable[[str, float], None] | None = None
         # area -> (version, staff snapshot) the staff subscribers hold: queue events reach them as deltas
         self._staff_last: dict[str, tuple[int, dict]] = {}
         # Called on the loop with each batch of newly recorded events (the phone ticket feed listens here).
@@ -187,7 +189,13 @@ class EventHub:
                 self._published_at[ev.seq] = now
         with self._inbox_lock:
             self._inbox.extend(events)
-            if later:
+        if not later:
+            self.drain_soon()
+
+    def drain_soon(self) -> None:
+        """Have the loop drain the inbox (any thread; at once when called on the loop or while there is none)."""
+        with self._inbox_lock:
+            if not self._inbox:
                 return
             on_loop = self.loop is None or threading.get_ident() == self._loop_thread
             if not on_loop:
@@ -256,9 +264,12 @@ class EventHub:
         subs = self.subscribers.get(ev.area)
         if not subs:
             return
+        started = time.perf_counter()
         try:
             self._send_to(subs, ev, snapshots)
         finally:
+            if self.on_frames is not None:
+                self.on_frames(ev.type, time.perf_counter() - started)
             if published is not None and self.on_fan_out is not None:
                 self.on_fan_out(time.perf_counter() - published)
 
@@ -335,7 +346,10 @@ class EventHub:
         if since >= self.ring_floor:
             missed = [ev for ev in self.ring if ev.area == area and ev.seq > since]
         else:
-            missed = self.store.events_since(area, since, limit=self.replay_limit + 1)
+            # up to what this hub has sent: events committed after that wait in the inbox and reach the new
+            # peer live (the group-commit writer commits before the loop sends), so they are not replayed too
+            missed = [ev for ev in self.store.events_since(area, since, limit=self.replay_limit + 1)
+                      if ev.seq <= self.seq]
         last_queue = max((i for i, ev in enumerate(missed) if ev.type == "queue"), default=-1)
         out = []
         for i, ev in enumerate(missed):

@@ -106,12 +106,14 @@ class CallerService:
                                         estimate=self.estimate, wait_alerts=self.wait_alerts,
                                         request_device=self.hooks.device_of_request)
         self.engine = self._build_engine()
-        self.writer = CommandWriter(self._run_batch, after=self.hub.drain)  # group commit for the API's commands
+        # group commit for every command (caller/writer.py); the hub sends a batch's events after its answers
+        self.writer = CommandWriter(self._run_batch, after=self.hub.drain, after_elsewhere=self.hub.drain_soon)
         with self.store.transaction() as conn:
             self.ticket_links = TicketLinks(load_or_create_secret(conn))
         self.notify = Notifications(self)  # the sender starts with the app (caller/api/app.py)
         self.metrics = ServiceMetrics(self)
         self.hub.on_fan_out = self.metrics.fanout_seconds.observe
+        self.hub.on_frames = self.metrics.frames
         self.started_at = self.clock()
         self.broadcasts: dict[str, list[dict]] = {}  # area -> today's latest notices, newest first
         self._area_ids = {a.id for a in config.areas}
@@ -122,7 +124,7 @@ class CallerService:
     def _build_engine(self) -> QueueEngine:
         since = (self.clock().date() - timedelta(days=1)).isoformat()
         state = self.store.load(since_day=since)
-        self.cockpit_feed.reset(state.visits, state.rooms)  # the rollups take a visit's previous facts from these
+        self.cockpit_feed.reset(state.visits, state.rooms, since)  # the rollups take a visit's previous facts from these
         self._version = getattr(self, "_version", 0) + 1  # what was computed from the engine before is stale
         self._whys: dict[str, tuple[tuple[int, int], dict[str, tuple[str, str]]]] = {}  # area -> (version, texts)
         engine = QueueEngine(self.config)
@@ -222,15 +224,19 @@ class CallerService:
         their own rows atomically with the visit); if it raises, nothing is written and the engine
         is restored. Counted in /metrics by command and result.
 
-        This runs the command on the calling thread, in a transaction of its own. The API's handlers use
-        :meth:`submit` instead, which shares transactions between commands arriving together.
+        The command goes through the group-commit writer like the API's (:meth:`submit`), and the calling thread
+        waits for its commit. Called from inside a batch (a change observer) or with the store's lock held (a
+        plug-in's own transaction), it runs on the calling thread instead, inside that transaction.
         """
         started = time.perf_counter()
         try:
             self._check_room_bound(who, args)
             item = self._queued(command, who, idempotency_key, extra_writes, args, started)
-            if item.result is None:
+            if item.result is None and (self.writer.on_writer() or self.lock._is_owned()):
                 self._run_batch([item], later=False)
+            elif item.result is None:
+                self.writer.run(item)
+                self.hub.drain_soon()  # on the loop's own thread: its events go out now, as the answer returns
             if item.error is not None:
                 raise item.error
         except BaseException as exc:
@@ -326,16 +332,18 @@ class CallerService:
                 failing: Queued | None = None
                 for item in pending:
                     item.error = None
+                deltas = rollups.Deltas()  # the batch's rollup changes, written once before its commit
                 try:
                     with self.store.transaction() as conn, self.store.pipeline():
                         for item in pending:
                             try:
-                                staged.append((item, self._stage(conn, item)))
+                                staged.append((item, item.context.run(self._stage, conn, item, deltas)))
                             except _Refused as refused:
                                 item.error = refused.error
                             except BaseException:
                                 failing = item
                                 raise
+                        deltas.write(conn)
                 except BaseException as exc:  # noqa: BLE001 - rolled back; handed to the commands below
                     if failing is not None or staged:
                         log.exception("writing %s failed; rebuilding the engine from the store",
@@ -360,7 +368,7 @@ class CallerService:
         except StorageError:
             log.error("the store cannot be read either; the engine is rebuilt before the next command")
 
-    def _stage(self, conn: sqlite3.Connection, item: Queued) -> "_Staged":
+    def _stage(self, conn: sqlite3.Connection, item: Queued, deltas: rollups.Deltas) -> "_Staged":
         """One command inside the open transaction: apply it to the engine and write its rows.
 
         Raises :class:`_Refused` when it is refused before anything changed; anything else means the engine
@@ -382,7 +390,7 @@ class CallerService:
         # any other visit answers what a wall screen shows
         audience = "staff" if command == "register" and not who.public else who.audience
         response = views.command_response(self.config, command, change, audience)
-        answered = self.cockpit_feed.record(conn, rows, command, who, change, now)
+        answered = self.cockpit_feed.record(conn, rows, command, who, change, now, deltas)
         events = self.store.write_change(conn, rows)
         if messages:
             self.notify.enqueue(conn, messages, now)
@@ -554,11 +562,13 @@ class CallerService:
         with self.lock:
             return self.status_of(self.visit(visit_id))
 
-    def status_of(self, visit: Visit, place: tuple[int, float] | None = None, why: bool = True) -> dict:
+    def status_of(self, visit: Visit, place: tuple[int, float] | None = None, why: bool = True,
+                  rooms: int | None = None) -> dict:
         """:func:`caller.views.visit_status` of ``visit`` (under the lock). ``place``: its (ahead, minutes) when the
-        caller already has it (``engine.positions`` of the area); ``why``: False leaves out the "why here" texts."""
+        caller already has it (``engine.positions`` of the area); ``why``: False leaves out the "why here" texts;
+        ``rooms``: the rooms that may serve it, when the caller has them (``engine.serving_rooms`` of the area)."""
         ahead = place[0] if place is not None else self.engine.position(visit.id)[0]
-        shown = self.estimate(visit.id, ahead if place is not None else None)
+        shown = self.estimate(visit.id, ahead if place is not None else None, rooms if place is not None else None)
         queued = visit.state.value in ("waiting", "room_waiting", "registered")
         return views.visit_status(self.config, visit, ahead, shown, self.ticket_links.token(visit),
                                   self.why_here(visit) if why and queued else None)
@@ -648,11 +658,13 @@ class CallerService:
         with self.lock:
             return self.ticket_links.visit_id(token, self.engine.visits, self.today())
 
-    def estimate(self, visit_id: str, ahead: int | None = None) -> Estimate:
-        """The waiting-time estimate of a queued visit, with its range (cockpit/estimate.py); ``ahead`` when known."""
+    def estimate(self, visit_id: str, ahead: int | None = None, rooms: int | None = None) -> Estimate:
+        """The waiting-time estimate of a queued visit, with its range (cockpit/estimate.py); ``ahead`` and the
+        ``rooms`` that may serve it when known."""
         now = self.clock()
         opens = datetime.combine(now.date(), self.config.schedule.session_span("am")[0])
-        return estimate(*self.engine.estimate_inputs(visit_id, ahead), opens_in=(opens - now).total_seconds() / 60)
+        return estimate(*self.engine.estimate_inputs(visit_id, ahead, rooms),
+                        opens_in=(opens - now).total_seconds() / 60)
 
     def hospital_public(self) -> dict:
         return hospital_public(self.config)

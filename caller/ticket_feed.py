@@ -46,12 +46,12 @@ _STATUS_KEYS = ("ticket", "name", "state", "ahead", "position", "estimate_minute
 
 
 def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, float] | None = None,
-                 why: tuple[str, str] | None = None) -> dict[str, Any]:
+                 why: tuple[str, str] | None = None, rooms: int | None = None) -> dict[str, Any]:
     """What the phone page of ``visit`` shows; the same projection as the wall screen, plus places.
 
     ``place``: the visit's (ahead, minutes) when already known (a batch of pages of one area); ``why``: its
-    "why here" texts when already known."""
-    status = service.status_of(visit, place, why=why is None)
+    "why here" texts, ``rooms`` the rooms that may serve it, when already known."""
+    status = service.status_of(visit, place, why=why is None, rooms=rooms)
     if why is not None and status.get("position"):
         status["why_zh"], status["why_en"] = why
     out = {key: status[key] for key in _STATUS_KEYS if key in status}
@@ -142,6 +142,7 @@ class TicketFeed:
         self._drain_scheduled = False
         self._places: dict[str, tuple[int, dict[str, tuple[int, float]]]] = {}  # area -> (seq, positions)
         self._whys: dict[str, tuple[int, dict[str, tuple[str, str]]]] = {}  # area -> (seq, why-here texts)
+        self._rooms: dict[str, tuple[int, dict[str, int]]] = {}  # area -> (seq, rooms that may serve each visit)
         self._task: asyncio.Task | None = None
         service.hub.listeners.append(self.on_events)
 
@@ -281,6 +282,14 @@ class TicketFeed:
             self._whys[area_id] = known
         return known[1]
 
+    def _serving_rooms(self, area_id: str, seq: int) -> dict[str, int]:
+        """Every waiting visit's count of rooms that may serve it (its estimate's range), once per event seq."""
+        known = self._rooms.get(area_id)
+        if known is None or known[0] != seq:
+            known = (seq, self.service.engine.serving_rooms(area_id))
+            self._rooms[area_id] = known
+        return known[1]
+
     def _send(self, visit_ids: list[str]) -> None:
         """The current status of these visits to their pages, when it changed (under the service lock)."""
         service = self.service
@@ -295,7 +304,8 @@ class TicketFeed:
                 continue
             place = self._positions(visit.area_id, seq).get(visit_id)  # None (not waiting): position() answers
             why = self._area_whys(visit.area_id, seq).get(visit_id) if place is not None else None
-            status = phone_status(service, visit, place, why)
+            rooms = self._serving_rooms(visit.area_id, seq).get(visit_id) if place is not None else None
+            status = phone_status(service, visit, place, why, rooms)
             text = dumps(status).encode()
             if text == self._last.get(visit_id):
                 continue

@@ -13,8 +13,10 @@ back to the loop in one call, and the batch's events are sent right after them (
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import threading
+import time
 from collections import deque
 from typing import Any, Callable
 
@@ -27,7 +29,7 @@ class Queued:
     """One command waiting for the writer: what to run, and where its answer goes."""
 
     __slots__ = ("command", "who", "key", "body_hash", "extra_writes", "args", "future", "result", "error",
-                 "started")
+                 "started", "done", "context")
 
     def __init__(self, command: str, who: Any, key: str | None, body_hash: str, extra_writes: Any, args: dict,
                  future: asyncio.Future | None = None, started: float = 0.0):
@@ -35,18 +37,28 @@ class Queued:
         self.extra_writes, self.args, self.future, self.started = extra_writes, args, future, started
         self.result: dict | None = None
         self.error: BaseException | None = None
+        self.done: threading.Event | None = None  # set once answered, for a caller waiting on a thread (no loop)
+        # the submitter's context variables (who is asking, for a plug-in's audit): the command runs in them
+        self.context = contextvars.copy_context()
 
 
 class CommandWriter:
     """A daemon thread running ``run_batch(list[Queued])`` on whatever is queued; answers go to the loop."""
 
-    def __init__(self, run_batch: Callable[[list[Queued]], None], after: Callable[[], None] | None = None):
+    def __init__(self, run_batch: Callable[[list[Queued]], None], after: Callable[[], None] | None = None,
+                 after_elsewhere: Callable[[], None] | None = None):
         self._run_batch = run_batch
         self._after = after  # on the loop, after a batch's answers were handed out (the hub sends its events)
+        self._after_elsewhere = after_elsewhere  # any thread: the same when no answer went to a loop
         self._queue: deque[Queued] = deque()
         self._cond = threading.Condition(threading.Lock())
         self._thread: threading.Thread | None = None
         self._stopping = False
+        # counted by the writer thread, read by /metrics: transactions, the commands they held, time in them
+        self.batches = 0
+        self.commands = 0
+        self.batch_ns = 0
+        self.cpu_ns = 0  # the writer thread's own CPU time in batches (the rest of batch_ns: fsync, GIL waits)
 
     def submit(self, item: Queued) -> None:
         """Queue a command whose ``future`` belongs to the running loop; its answer is set there."""
@@ -58,6 +70,17 @@ class CommandWriter:
                 self._thread = threading.Thread(target=self._run, name="caller-writer", daemon=True)
                 self._thread.start()
             self._cond.notify()
+
+    def on_writer(self) -> bool:
+        """True on the writer thread itself (a command run from inside a batch cannot wait for the next one)."""
+        return threading.current_thread() is self._thread
+
+    def run(self, item: Queued, timeout: float | None = None) -> None:
+        """Queue a command from a thread that is not an event loop's and wait until it was answered."""
+        item.done = threading.Event()
+        self.submit(item)
+        if not item.done.wait(timeout):
+            raise TimeoutError("the command writer did not answer")
 
     def waiting(self) -> int:
         """Commands queued and not yet taken into a batch."""
@@ -82,6 +105,7 @@ class CommandWriter:
                     return
                 n = min(len(self._queue), BATCH_MAX)
                 batch = [self._queue.popleft() for _ in range(n)]
+            t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
             try:
                 self._run_batch(batch)
             except BaseException as exc:  # noqa: BLE001 - a bug in the batch runner fails its commands, not the thread
@@ -89,10 +113,22 @@ class CommandWriter:
                 for item in batch:
                     if item.result is None and item.error is None:
                         item.error = exc
+            self.batch_ns += time.perf_counter_ns() - t0
+            self.cpu_ns += time.thread_time_ns() - c0
+            self.batches += 1
+            self.commands += len(batch)
             by_loop: dict[asyncio.AbstractEventLoop, list[Queued]] = {}
             for item in batch:
                 if item.future is not None:
                     by_loop.setdefault(item.future.get_loop(), []).append(item)
+            if not by_loop and self._after_elsewhere is not None:
+                try:  # before the waiting threads go on: without a loop their events are sent by then
+                    self._after_elsewhere()
+                except Exception:  # noqa: BLE001 - sending is the hub's business; the answers still go out
+                    log.exception("sending a batch's events failed")
+            for item in batch:
+                if item.done is not None:
+                    item.done.set()
             for loop, items in by_loop.items():
                 try:
                     loop.call_soon_threadsafe(self._deliver, items)
@@ -102,7 +138,7 @@ class CommandWriter:
     def _deliver(self, batch: list[Queued]) -> None:
         for item in batch:
             future = item.future
-            if future is None or future.done():
+            if future is None or future.done():  # (a waiter that gave up: nobody takes the answer)
                 continue
             if item.error is not None:
                 future.set_exception(item.error)

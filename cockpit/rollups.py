@@ -41,28 +41,47 @@ def _bucket(value: float, measure: str = "") -> int:
     return min(HIST_MAX, int(value) // width * width)
 
 
+class Deltas:
+    """Rollup changes gathered over several commands and written in one go (:meth:`write`): the commands of one
+    transaction (the service's group commit) share their rows, so the hospital's, an area's or a department's
+    counts of a batch are one upsert each instead of one per command."""
+
+    def __init__(self) -> None:
+        self.sums: dict[tuple[str, str, str, str], list[float]] = defaultdict(lambda: [0, 0.0])
+        self.hist: dict[tuple[str, str, str, str, int], int] = defaultdict(int)
+
+    def add(self, day: str, changes: Iterable[tuple[str, float | None, Dims, int]]) -> None:
+        sums, hist = self.sums, self.hist
+        for measure, value, dims, sign in changes:
+            for dim, key in dims:
+                acc = sums[(dim, day, key, measure)]
+                acc[0] += sign
+                acc[1] += sign * (value or 0.0)
+                if value is not None and measure in HISTOGRAMS:
+                    hist[(dim, day, key, measure, _bucket(value, measure))] += sign
+
+    def write(self, conn: Any) -> None:
+        """Add what was gathered to the tables, inside the caller's open transaction; then start empty again."""
+        rows = [(dim, day, key, m, n, t) for (dim, day, key, m), (n, t) in self.sums.items() if n or t]
+        if rows:
+            conn.executemany(
+                "INSERT INTO rollup (dim, day, key, measure, n, total) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (dim, day, key, measure) DO UPDATE SET n = rollup.n + excluded.n, total = rollup.total + excluded.total",
+                rows)
+        hrows = [(dim, day, key, m, b, n) for (dim, day, key, m, b), n in self.hist.items() if n]
+        if hrows:
+            conn.executemany(
+                "INSERT INTO rollup_hist (dim, day, key, measure, bucket, n) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (dim, day, key, measure, bucket) DO UPDATE SET n = rollup_hist.n + excluded.n", hrows)
+        self.sums.clear()
+        self.hist.clear()
+
+
 def add(conn: Any, day: str, changes: Iterable[tuple[str, float | None, Dims, int]]) -> None:
     """Add (+1) or take away (-1) facts of one day, inside the caller's open transaction."""
-    sums: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0, 0.0])
-    hist: dict[tuple[str, str, str, int], int] = defaultdict(int)
-    for measure, value, dims, sign in changes:
-        for dim, key in dims:
-            acc = sums[(dim, key, measure)]
-            acc[0] += sign
-            acc[1] += sign * (value or 0.0)
-            if value is not None and measure in HISTOGRAMS:
-                hist[(dim, key, measure, _bucket(value, measure))] += sign
-    rows = [(dim, day, key, m, n, t) for (dim, key, m), (n, t) in sums.items() if n or t]
-    if rows:
-        conn.executemany(
-            "INSERT INTO rollup (dim, day, key, measure, n, total) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (dim, day, key, measure) DO UPDATE SET n = rollup.n + excluded.n, total = rollup.total + excluded.total",
-            rows)
-    hrows = [(dim, day, key, m, b, n) for (dim, key, m, b), n in hist.items() if n]
-    if hrows:
-        conn.executemany(
-            "INSERT INTO rollup_hist (dim, day, key, measure, bucket, n) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (dim, day, key, measure, bucket) DO UPDATE SET n = rollup_hist.n + excluded.n", hrows)
+    deltas = Deltas()
+    deltas.add(day, changes)
+    deltas.write(conn)
 
 
 def record(conn: Any, day: str, measure: str, value: float | None, dims: Dims) -> None:
@@ -71,17 +90,23 @@ def record(conn: Any, day: str, measure: str, value: float | None, dims: Dims) -
 
 
 def apply_visits(conn: Any, visits: list[tuple[str, str, str, str, dict]], extra: dict[str, dict] | None = None,
-                 stored: dict[str, dict] | None = None) -> None:
+                 stored: dict[str, dict] | None = None, deltas: Deltas | None = None, complete_since: str = "") -> None:
     """Before a command's visit rows are written: move each visit's facts from its stored row to its new one.
 
     `extra` adds fields the engine does not keep (channel, registering device) to new visits; fields a stored
     row has and the engine does not are carried over, so the stored row keeps them.
     `stored`: the rows as last written, kept in memory by the caller (visit id -> row); a visit found there is
     not read back from the database, and the new row replaces it there. A visit not there is read.
+    `deltas`: gather the rollup changes there (the caller writes them before its commit) instead of writing them.
+    `complete_since`: a day from which `stored` holds every stored visit, so a visit of such a day not found there
+    is new and nothing is read (a round trip less per registration on PostgreSQL).
     """
-    for vid, _day, _area, _state, data in visits:
+    own = deltas is None
+    if own:
+        deltas = Deltas()
+    for vid, day, _area, _state, data in visits:
         old = stored.get(vid) if stored is not None else None
-        if old is None:
+        if old is None and not (complete_since and str(day) >= complete_since):
             old_row = conn.execute("SELECT data FROM visits WHERE id = ?", (vid,)).fetchone()
             old = json.loads(old_row[0]) if old_row else None
         if stored is not None:
@@ -98,10 +123,12 @@ def apply_visits(conn: Any, visits: list[tuple[str, str, str, str, dict]], extra
         if not changes:
             continue
         if old and day_of(old) != day_of(data):  # never happens today (a visit keeps its day); kept correct anyway
-            add(conn, day_of(old), [c for c in changes if c[3] < 0])
-            add(conn, day_of(data), [c for c in changes if c[3] > 0])
+            deltas.add(day_of(old), [c for c in changes if c[3] < 0])
+            deltas.add(day_of(data), [c for c in changes if c[3] > 0])
         else:
-            add(conn, day_of(data), changes)
+            deltas.add(day_of(data), changes)
+    if own:
+        deltas.write(conn)
 
 
 def journey_ends(conn: Any, visits: list[tuple[str, str, str, str, dict]], members: Callable[[str], list[dict]],

@@ -110,7 +110,10 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
             service.notify.stop()
             await service.hub.stop()
 
+    # FastAPI's own OpenTelemetry hooks are off: the service counts what it does in /metrics (caller/ops/metrics.py),
+    # and asking on every request whether a tracer is configured costs more than the command's routing
     app = FastAPI(title="Caller service", version="1", lifespan=lifespan,
+                  telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
                   description="Hospital queue-calling service: commands, queries and live events. "
                               "Errors: {\"error\": {code, message_zh, message_en}}.")
     app.state.service = service

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 CallerService = Any  # caller.service.CallerService; not imported, because the service imports this module
@@ -39,11 +39,18 @@ class ServiceMetrics:
         self.fanout_seconds = Histogram("hospital_event_fanout_seconds",
                                         "Time from a committed event to its frames queued for every subscriber",
                                         buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.frames_seconds = Histogram("hospital_event_frames_seconds",
+                                        "Time serialising one event (its snapshot included) and writing its frames to "
+                                        "every subscriber of its area", ["type"], buckets=LATENCY_BUCKETS,
+                                        registry=self.registry)
         self.registry.register(_StateCollector(service))
 
     def command(self, command: str, result: str, seconds: float) -> None:
         self.commands.labels(command, result).inc()
         self.command_seconds.labels(command).observe(seconds)
+
+    def frames(self, event_type: str, seconds: float) -> None:
+        self.frames_seconds.labels(event_type).observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -65,6 +72,21 @@ class _StateCollector(Collector):
         for (role, area), n in sorted(counts.items()):
             subs.add_metric([role, area], n)
         yield subs
+
+        writer = service.writer  # group commit (caller/writer.py): commands per transaction = commands / batches
+        yield CounterMetricFamily("hospital_write_batches", "Transactions the command writer committed (or failed)",
+                                  value=writer.batches)
+        yield CounterMetricFamily("hospital_write_batch_commands", "Commands in those transactions",
+                                  value=writer.commands)
+        yield CounterMetricFamily("hospital_write_batch_seconds",
+                                  "Time the writer spent applying and committing them (fsync included)",
+                                  value=writer.batch_ns / 1e9)
+        yield CounterMetricFamily("hospital_write_batch_cpu_seconds", "The writer thread's CPU time in those",
+                                  value=writer.cpu_ns / 1e9)
+        yield CounterMetricFamily("hospital_store_commit_seconds", "Time in COMMIT (the fsync) in all",
+                                  value=service.store.commit_ns / 1e9)
+        yield CounterMetricFamily("hospital_store_begin_seconds", "Time in BEGIN in all",
+                                  value=service.store.begin_ns / 1e9)
 
         length = GaugeMetricFamily("hospital_queue_length", "Patients waiting in an area (area and room queues)",
                                    labels=["area"])

@@ -151,3 +151,36 @@ def test_commands_arriving_together_share_one_queue_snapshot_and_calls_still_go_
     assert [(m["seq"], m["type"]) for m in console] == [(2, "call"), (4, "queue")]
     assert "staff" not in wall[0]["data"] and console[0]["data"]["staff"] == {"patient_name": "王小明"}
     assert sorted(built) == [("NK", "public"), ("NK", "staff")]  # one snapshot per audience for the batch
+
+
+def test_a_peer_replayed_from_the_database_while_committed_events_wait_to_be_sent_gets_each_call_once(tmp_path):
+    """A wall reconnecting (after a failover: nothing in the ring yet) while the writer's last batch is committed
+    but its events not yet sent: the replay stops at what the hub has sent, the rest comes live, once."""
+    from caller.events import EventHub
+    from caller.store import ChangeRows, EventRow, Store
+
+    store = Store(tmp_path / "h.db")
+    ts = "2026-11-23T09:00:00.000"
+
+    def commit(*tickets: str) -> list[EventRow]:
+        with store.transaction() as conn:
+            return store.write_change(conn, ChangeRows(events=[("call", "NK", ts, {"ticket": t}) for t in tickets]))
+
+    async def scenario() -> list[tuple[int, str]]:
+        hub = EventHub(store, lambda area, audience: {"area_id": area, "waiting": []})
+        await hub.start()
+        hub.publish(commit("A001"))            # committed and sent
+        hub.ring.clear()
+        hub.ring_floor = hub.seq              # as on a service that just took over: the ring is empty
+        hub.publish(commit("A002", "A003"), later=True)  # committed; sent once the answers are out
+        wall, first = hub.subscribe("NK", "public", since=0)
+        hub.drain()
+        await asyncio.sleep(0.05)
+        messages = [json.loads(text) for text in first]
+        while wall.has_pending():
+            messages.append(json.loads(await wall.next()))
+        await hub.stop()
+        return [(m["seq"], m["data"]["ticket"]) for m in messages if m["type"] == "call"]
+
+    assert asyncio.run(scenario()) == [(1, "A001"), (2, "A002"), (3, "A003")]
+    store.close()
