@@ -11,6 +11,7 @@ from typing import Any, Callable
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from caller_console.model import Row
+from caller_console.ordering import OrderDialog, total_of
 
 RETURN_TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
 CALL_THIS_REASONS = ("复诊看结果", "行动不便", "医生指定", "急需处理", "其他")
@@ -187,8 +188,6 @@ class ConsoleCommands:
 
     def do_orders(self) -> None:
         """开单: the ordering screen for the selected (or this room's current) patient; sent as typed orders."""
-        from caller_console.ordering import OrderDialog, total_of
-
         row = self._need(self.current_target() or self.target("waiting", "room_waiting"), "就诊中的患者")
         if row is None:
             return
