@@ -277,6 +277,9 @@ class FhirDriver:
             if since:
                 params["_lastUpdated"] = f"ge{since}"
             found += self._search(kind, **params)
+        # in the order the HIS wrote them, whichever kind: one search per kind would otherwise open every lab
+        # order of a poll before its prescriptions (orders of the same millisecond: prescriptions first)
+        found.sort(key=lambda r: (r.get("meta", {}).get("lastUpdated", ""), r["resourceType"], r.get("id", "")))
         self.take_orders(found)
         newest = max((r.get("meta", {}).get("lastUpdated", "") for r in found), default="") or since
         if newest and newest != since:
