@@ -36,3 +36,24 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+def _unplanned_dialog(*_args, **_kwargs):
+    raise AssertionError("a modal dialog opened that the test did not answer (offscreen nobody can click it): "
+                         "replace the window's ask_*/confirm for this test")
+
+
+@pytest.fixture(autouse=True)
+def no_modal_dialogs(monkeypatch):
+    """A modal Qt dialog offscreen waits for a click that never comes, in Qt's own loop where no timeout reaches it.
+    Tests answer the console's questions by replacing its ``ask_*``/``confirm``; a dialog they did not plan fails
+    the test at once instead of hanging its worker."""
+    from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox  # noqa: PLC0415 - Qt tests only
+
+    monkeypatch.setattr(QDialog, "exec", _unplanned_dialog)
+    for name in ("getItem", "getText", "getInt", "getDouble", "getMultiLineText"):
+        monkeypatch.setattr(QInputDialog, name, _unplanned_dialog)
+    for name in ("question", "warning", "information", "critical", "about"):
+        monkeypatch.setattr(QMessageBox, name, _unplanned_dialog)
+    for name in ("getOpenFileName", "getSaveFileName", "getExistingDirectory"):
+        monkeypatch.setattr(QFileDialog, name, _unplanned_dialog)
