@@ -3,8 +3,8 @@ paid by the payment gateway, and every way it can fail ending with exactly one s
 from __future__ import annotations
 
 import json
-import time
 import logging
+import time
 
 import pytest
 
@@ -169,7 +169,6 @@ def test_a_reversal_the_platform_cannot_take_now_is_retried_from_the_outbox(kios
         live.app.state.insurance.outbox.wake()
         if kiosk.ok("GET", f"/records/insurance/claims/{claim['claim_id']}")["state"] == "reversed":
             break
-        import time
         time.sleep(0.5)
     assert kiosk.ok("GET", f"/records/insurance/claims/{claim['claim_id']}")["state"] == "reversed"
     assert medins.platform.settled() == []
@@ -258,7 +257,6 @@ def test_settlement_interrupted_by_a_stop_of_the_service_is_undone_later(kiosk, 
     assert claims.sweep() == 0  # not yet: it may still be answered
     clock.advance(minutes=10)
     live.app.state.insurance.outbox.wake()
-    import time
     deadline = time.monotonic() + 10
     while kiosk.ok("GET", f"/records/insurance/claims/{claim['claim_id']}")["state"] != "reversed":
         assert time.monotonic() < deadline, "the interrupted settlement was not undone"
