@@ -6,6 +6,7 @@ Every loop is bounded in count and in time; the service, the HIS peers and the l
 from __future__ import annotations
 
 import logging
+import os
 import statistics
 import tempfile
 import threading
@@ -27,7 +28,8 @@ log = logging.getLogger("bench.his")
 INBOUND = 1500  # ADT^A04 messages
 INBOUND_CONNECTIONS = (1, 4)  # one interface channel (a HIS sends, waits for the ACK, sends the next), then four
 INBOUND_MAX_S = 120.0
-OUTAGE_REAL_S = 20.0  # the outage as the machine sees it ...
+OUTAGE_REAL_S = 20.0  # the outage as the machine sees it (HIS_OUTAGE_REAL_S overrides it, up to an hour) ...
+OUTAGE_REAL_MAX_S = 3600.0
 OUTAGE_CLOCK_S = 600.0  # ... and as the service's clock sees it (10 minutes)
 KIOSKS = 4
 REPLAY_MAX_S = 180.0
@@ -93,10 +95,26 @@ def inbound(connections: int) -> dict:
             "acks": codes, "patients_stored": stored}
 
 
+def outage_real_seconds() -> float:
+    """The real length of the outage: HIS_OUTAGE_REAL_S (seconds, 1 to 3600) or 20 s."""
+    text = os.environ.get("HIS_OUTAGE_REAL_S", "").strip()
+    if not text:
+        return OUTAGE_REAL_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 1.0 <= seconds <= OUTAGE_REAL_MAX_S:
+        raise ValueError(f"HIS_OUTAGE_REAL_S={text!r}: give the outage's real length in seconds, "
+                         f"1 to {OUTAGE_REAL_MAX_S:.0f}")
+    return seconds
+
+
 def outage() -> dict:
     """The HIS away while kiosks register patients (a new record, then a number paid at the visit: ADT^A04 and
     SIU^S12 each); the service's clock moves 10 minutes over a shorter real outage; then the HIS is back and the
     backlog replays. Counts what the HIS received: none lost, none twice, each patient's in order."""
+    real_s = outage_real_seconds()
     clock = ManualClock(datetime(2026, 11, 23, 8, 0))
     port = free_port()
     made: list[int] = []
@@ -137,17 +155,18 @@ def outage() -> dict:
                                 errors[0] += 1
 
             threads = [threading.Thread(target=kiosk) for _ in range(KIOSKS)]
-            started = time.monotonic()
+            started, clock_started = time.monotonic(), clock()
             for t in threads:
                 t.start()
             steps = 20
-            for _ in range(steps):  # the service's clock covers 10 minutes while the machine's covers OUTAGE_REAL_S
-                time.sleep(OUTAGE_REAL_S / steps)
+            for _ in range(steps):  # the service's clock covers 10 minutes while the machine's covers real_s
+                time.sleep(real_s / steps)
                 clock.advance(seconds=OUTAGE_CLOCK_S / steps)
             stop.set()
             for t in threads:
                 t.join(60)
             outage_real = time.monotonic() - started
+            outage_clock = (clock() - clock_started).total_seconds()
             backlog = link.status()["backlog"]["waiting"]
             expected = {r["key"] for r in live.records.db.all("SELECT key FROM notify_outbox WHERE channel = 'his'")}
             with Hl7Peer(port=port) as his:
@@ -166,7 +185,8 @@ def outage() -> dict:
         ours = next((x.split("^")[0] for x in str(r.message.segment("PID")(3)).split("~") if x.endswith("^PI")), "")
         per_patient.setdefault(ours, []).append(r.kind)
     out_of_order = sum(1 for kinds in per_patient.values() if kinds != sorted(kinds, key=lambda k: k != "ADT^A04"))
-    return {"outage_s": round(outage_real, 1), "outage_service_clock_s": OUTAGE_CLOCK_S, "kiosks": KIOSKS,
+    # outage_s: how long the HIS was away as the service saw it (its clock); outage_real_s: as the machine saw it
+    return {"outage_s": round(outage_clock, 1), "outage_real_s": round(outage_real, 1), "kiosks": KIOSKS,
             "patients_registered": len(made), "numbers_booked": booked[0], "kiosk_errors": errors[0], "backlog_at_end_of_outage": backlog,
             "replayed": len(set(control_ids)), "replay_s": round(replay_s, 1),
             "lost": len(expected) - len(set(control_ids)), "duplicates": len(control_ids) - len(set(control_ids)),

@@ -24,6 +24,7 @@ def run_interactive(out: Path, seed: int = 7) -> int:
     from common.fonts import load_cjk_font
     from demo.clock import clinic_clock
     from demo.control import ControlWindow
+    from demo.platforms import enroll
     from demo.prepare import prepare
     from demo.stack import CONFIG, Stack
 
@@ -44,7 +45,9 @@ def run_interactive(out: Path, seed: int = 7) -> int:
         stack.wall.resize(1280, 720)
         stack.door.resize(800, 500)
         web_wall = subprocess.Popen([sys.executable, "-m", "demo.webwall", "open", stack.base_url])  # the TV
-        control = ControlWindow(stack, known, appointments)
+        # every demo patient is insured and holds an e-health card at the platform simulators: 医保 by hand
+        cards = enroll(stack, [*known, *(a.patient for a in appointments)])
+        control = ControlWindow(stack, known, appointments, cards)
         control.show()
         app.setQuitOnLastWindowClosed(False)
         control.destroyed.connect(app.quit)
@@ -53,7 +56,9 @@ def run_interactive(out: Path, seed: int = 7) -> int:
         wake = QTimer()
         wake.start(250)  # lets Python see Ctrl-C while Qt runs
         wake.timeout.connect(lambda: None)
-        print(f"演示系统已启动 / demo running: service {stack.base_url}; close the control window to stop.", flush=True)
+        print(f"演示系统已启动 / demo running: service {stack.base_url}; close the control window to stop.\n"
+              f"platform simulators: 医保 {stack.medins.url}, 电子健康卡 {stack.ehealth.url}, 电子票据 {stack.einvoice.url}",
+              flush=True)
         return app.exec()
     finally:
         if web_wall is not None and web_wall.poll() is None:

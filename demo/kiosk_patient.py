@@ -104,6 +104,10 @@ class KioskPatient:
             return self.wait(next_screen)
         assert arrival.known is not None or arrival.appointment is not None
         known = arrival.known or arrival.appointment.patient
+        if arrival.ehealth_qr is not None:  # the national e-health card's QR on the phone, verified by its platform
+            arrival.notes.append("e-health card")
+            self.rig.scanner.scan(arrival.ehealth_qr())
+            return self.wait(next_screen)
         # the medical card's QR code under the scanner: "MC:<card code>" (records/cardcode.py)
         self.rig.scanner.scan(medical_card_qr(known.card_code))
         return self.wait(next_screen)

@@ -24,7 +24,8 @@ from demo.desk import NurseDesk
 from demo.kiosk_patient import KioskPatient, KioskStuck, pump, wait_for
 from demo.lan import area_of, arrive_over_lan, check_in_later
 from demo.ledger import Ledger, summarise
-from demo.script import BILLS, LATE, MISSED, PAPER_OUT, PAYMENT_TIMEOUT, REPORTS, Arrival, morning_script
+from demo.platforms import enroll
+from demo.script import BILLS, LATE, MISSED, PAPER_OUT, PAYMENT_TIMEOUT, REPORTS, RETURNING, Arrival, morning_script
 from demo.stack import CONFIG, Stack
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class Morning:
         self.peak_journeys, self.journey_shot_at = 0, 0.0
         self.marks: dict[str, datetime] = {}  # simulated times the clinic's and the journeys' queues emptied
         self.insurance: dict[str, Any] = {}  # the 医保 payer's split and e-invoice
+        self.ehealth: dict[str, Any] = {}  # the patient who identified by e-health card
 
     # ------------------------------------------------------------------ setup
     def setup(self) -> None:
@@ -81,11 +83,16 @@ class Morning:
         clock = SimClock(first - timedelta(minutes=2), time.time() + 6.0, self.plan.speed)  # ~6 s to start up
         self.stack = Stack(self.out, clock)
         self.stack.start_service(self.out / "hospital.db")
-        for arrival in self.arrivals:  # the patient who pays bills is insured: pays with 医保 at the kiosk
-            if arrival.kind == BILLS and arrival.known is not None and arrival.known.id_number:
-                person = self.stack.medins.platform.add_person(arrival.known.name, arrival.known.id_number,
-                                                               balc_fen=3000)
-                arrival.insurance_qr = person.qr
+        # the patient who pays bills is insured: pays with 医保 at the kiosk; the first returning patient at a kiosk
+        # shows the national e-health card instead of the medical card (both known to the platform simulators)
+        insured = [a for a in self.arrivals if a.kind == BILLS and a.known is not None and a.known.id_number]
+        by_ehealth = next((a for a in self.arrivals if a.kind == RETURNING and a.via_kiosk and a.known is not None
+                           and a.known.id_number), None)
+        cards = enroll(self.stack, [a.known for a in [*insured, *([by_ehealth] if by_ehealth else [])]])
+        for arrival in insured:
+            arrival.insurance_qr = cards[arrival.known.patient_id].insurance_qr
+        if by_ehealth is not None:
+            by_ehealth.ehealth_qr = cards[by_ehealth.known.patient_id].ehealth_qr
         self.stack.start_devices()
         app = QApplication.instance() or QApplication([])
         load_cjk_font(app)
@@ -233,6 +240,8 @@ class Morning:
             return
         led.patient(number=arrival.number, kind=arrival.kind, via="kiosk", visit_id=result["visit_id"],
                     ticket=result["ticket"], area=area)
+        if arrival.ehealth_qr is not None:
+            self._check_ehealth(arrival, result)
         if arrival.elderly:
             self.desk.give_priority(area, result["visit_id"])
         if arrival.fault == PAPER_OUT:
@@ -263,6 +272,14 @@ class Morning:
                                         for i in claims()], "einvoices_all_payments": len(stack.einvoice.invoices)}
         if not ok:
             self.ledger.problem(f"{arrival.label}: 医保 payment not as expected: {self.insurance}")
+
+    def _check_ehealth(self, arrival: Arrival, result: dict[str, Any]) -> None:
+        """The e-health card holder: the platform verified the card once, for a kiosk, and a ticket came out."""
+        verified = list(self.stack.ehealth.verified)
+        self.ehealth = {"patient": arrival.label, "verified": len(verified), "ticket": result.get("ticket", ""),
+                        "terminal": verified[0][1] if verified else ""}
+        if len(verified) != 1 or not result.get("ticket") or not self.ehealth["terminal"]:
+            self.ledger.problem(f"{arrival.label}: e-health card identification not as expected: {self.ehealth}")
 
     def _check_payment_timeout(self, arrival: Arrival, result: dict[str, Any]) -> None:
         provider = self.stack.payment.provider
@@ -371,6 +388,7 @@ class Morning:
                    **{f"{mark}_at": when.strftime("%H:%M") for mark, when in self.marks.items()}})
         summary["journeys"] = journeys
         summary["insurance"] = self.insurance
+        summary["ehealth"] = self.ehealth
         (self.out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
         return summary
 

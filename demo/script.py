@@ -7,6 +7,7 @@ the others the same LAN API the kiosk uses.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -48,6 +49,7 @@ class Arrival:
     appointment: Appointment | None = None
     triage_level: int | None = None
     insurance_qr: str = ""       # bills: pays with 医保 by this 医保电子凭证 QR (the platform simulator's person)
+    ehealth_qr: Callable[[], str] | None = None  # identifies by e-health card: its QR as the phone draws it now
     notes: list[str] = field(default_factory=list)
 
     @property

@@ -101,12 +101,6 @@ elif [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml
   touch "$stamp"
 fi
 
-# The FHIR server that the HIS driver's tests and `bench/run his_link` talk to: Medplum's engine with its in-memory
-# repository (tools/fhir-peer, versions pinned in its package-lock.json). Tests only; a hospital never runs it.
-if [ -z "$OFFLINE" ] && command -v npm >/dev/null && [ -f tools/fhir-peer/package-lock.json ]; then
-  if [ ! -d tools/fhir-peer/node_modules/@medplum/fhir-router ] || [ tools/fhir-peer/package-lock.json -nt tools/fhir-peer/node_modules ]; then
-    echo "setup: installing the FHIR test peer (npm ci in tools/fhir-peer)"
-    (cd tools/fhir-peer && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
-      || echo "setup: npm ci in tools/fhir-peer failed; the FHIR driver's tests will be skipped" >&2
-  fi
-fi
+# The FHIR server of the HIS driver's tests (Medplum's engine, Node.js): installed when this machine's node and npm
+# fit, else skipped with the reason on stderr (scripts/fhir-peer.sh). Tests only; a hospital never runs it.
+OFFLINE="$OFFLINE" bash scripts/fhir-peer.sh

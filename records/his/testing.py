@@ -27,6 +27,16 @@ ROOT = Path(__file__).resolve().parents[2]
 FHIR_PEER = ROOT / "tools" / "fhir-peer"
 
 
+def node_fits(version: str) -> bool:
+    """Whether ``node --version`` (``v20.19.2``) is one Medplum 4.5.2 runs on: ^20.19 or >= 22.12."""
+    parts = version.strip().lstrip("v").split(".")
+    try:
+        major, minor = int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):
+        return False
+    return major >= 23 or (major == 22 and minor >= 12) or (major == 20 and minor >= 19)
+
+
 def with_his(config: Any, driver: str, **fields: Any) -> Any:
     """The hospital config with ``[his]`` set: ``with_his(cfg, "hl7v2", his_port=...)``, ``with_his(cfg, "fhir",
     base_url=...)``. Retries are quick (tests and benchmarks move the service clock, not the wall clock)."""
@@ -144,7 +154,10 @@ class FhirPeer:
         """'' when the peer can run here, else why not (node or the npm packages missing: scripts/setup.sh)."""
         node = shutil.which("node")
         if node is None:
-            return "node is not installed (Debian package nodejs)"
+            return "node is not installed (Node.js ^20.19 or >= 22.12, see the README)"
+        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+        if not node_fits(version):
+            return f"node {version or '?'} is too old for Medplum 4.5.2 (it needs ^20.19 or >= 22.12, see the README)"
         if not (FHIR_PEER / "node_modules" / "@medplum" / "fhir-router").is_dir():
             return "tools/fhir-peer/node_modules is missing: run scripts/setup.sh (npm ci there)"
         return ""

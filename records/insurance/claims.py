@@ -291,8 +291,10 @@ class Claims:
             zh, en = ("对不起，该医保凭证不是本次缴费患者本人的。请出示患者本人的医保电子凭证、身份证或社保卡，或选择自费支付。",
                       "This insurance certificate is not the patient's own. Show the patient's own, or pay yourself.")
         elif exc.infno == PERSON_INFO:
-            zh, en = (f"对不起，未能获取您的医保信息（{exc.reason}）。请确认凭证后重试，或选择自费支付、到人工窗口办理。",
-                      "Your insurance details could not be read. Please check the certificate and try again, or pay yourself.")
+            zh, en = (f"对不起，未能获取您的医保信息（{exc.reason}），本次没有结算也没有扣费。请确认凭证后重试，或选择自费支付、"
+                      "到人工窗口办理。",
+                      "Your insurance details could not be read; nothing was settled or charged. Please check the "
+                      "certificate and try again, or pay yourself.")
         else:
             zh, en = (f"对不起，医保结算未成功（{exc.reason}），本次没有结算也没有扣费。请稍后重试，或选择自费支付、到人工窗口办理。",
                       "The insurance settlement did not succeed; nothing was settled or charged. Please try again "

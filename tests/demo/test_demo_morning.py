@@ -1,5 +1,6 @@
-"""A short scripted morning (9 patients: every fault case and a bill paid with 医保) end to end: service process,
-platform simulators, kiosks, nurses, wall/door screens, speaker; then what a person would check in out/demo."""
+"""A short scripted morning (9 patients: every fault case, a bill paid with 医保, a patient identified by e-health
+card) end to end: service process, platform simulators, kiosks, nurses, wall/door screens, speaker; then what a
+person would check in out/demo."""
 from __future__ import annotations
 
 import json
@@ -69,3 +70,6 @@ def test_short_morning_serves_everyone_and_handles_every_fault(tmp_path, qapp):
     receipt = next(s.read_text(encoding="utf-8") for s in slips if "统筹支付" in s.read_text(encoding="utf-8"))
     assert "个人账户" in receipt and "自付" in receipt and insurance["einvoices"][0]["bill_no"] in receipt
     assert list((out / "screens" / "kiosk").rglob("*-insurance_split.png"))
+    # the returning patient who showed the national e-health card: verified once by its platform, then queued
+    ehealth = on_disk["ehealth"]
+    assert ehealth["verified"] == 1 and ehealth["ticket"] and ehealth["terminal"], ehealth

@@ -44,6 +44,15 @@ def test_every_inbound_kind_gets_the_right_ack_and_changes_the_records(hl7_live,
     assert ack_of(send(port, siu("S13", charset, wang, "APT-1", "nk-wang", "202611231100"), charset))[0] == "AA"
     regs = admin.ok("GET", "/records/registrations", patient_id=patient["patient_id"])["registrations"]
     assert sorted(r["state"] for r in regs) == ["cancelled", "final"]
+    # changed again (S14): the same time changes nothing, another time moves it once more
+    code, reason = ack_of(send(port, siu("S14", charset, wang, "APT-1", "nk-wang", "202611231100"), charset))
+    assert code == "AA" and "unchanged" in reason
+    regs = admin.ok("GET", "/records/registrations", patient_id=patient["patient_id"])["registrations"]
+    assert sorted(r["state"] for r in regs) == ["cancelled", "final"]
+    code, reason = ack_of(send(port, siu("S14", charset, wang, "APT-1", "nk-wang", "202611231030"), charset))
+    assert code == "AA" and "is now registration" in reason
+    regs = admin.ok("GET", "/records/registrations", patient_id=patient["patient_id"])["registrations"]
+    assert sorted(r["state"] for r in regs) == ["cancelled", "cancelled", "final"]
 
     assert ack_of(send(port, orm(charset, wang, "ORD-1"), charset))[0] == "AA"
     assert ack_of(send(port, rde(charset, wang, "ORD-2"), charset))[0] == "AA"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import pytest
 
@@ -168,7 +169,6 @@ def test_a_reversal_the_platform_cannot_take_now_is_retried_from_the_outbox(kios
         live.app.state.insurance.outbox.wake()
         if kiosk.ok("GET", f"/records/insurance/claims/{claim['claim_id']}")["state"] == "reversed":
             break
-        import time
         time.sleep(0.5)
     assert kiosk.ok("GET", f"/records/insurance/claims/{claim['claim_id']}")["state"] == "reversed"
     assert medins.platform.settled() == []
@@ -257,9 +257,97 @@ def test_settlement_interrupted_by_a_stop_of_the_service_is_undone_later(kiosk, 
     assert claims.sweep() == 0  # not yet: it may still be answered
     clock.advance(minutes=10)
     live.app.state.insurance.outbox.wake()
-    import time
     deadline = time.monotonic() + 10
     while kiosk.ok("GET", f"/records/insurance/claims/{claim['claim_id']}")["state"] != "reversed":
         assert time.monotonic() < deadline, "the interrupted settlement was not undone"
         time.sleep(0.2)
     assert [c[0] for c in medins.platform.calls][-2:] == ["2601", "2202"]
+
+
+def wait_for_claim(kiosk, live, clock, claim_id: int, state: str, timeout_s: float = 15.0) -> dict:
+    """Let the platforms' sender retry (time moves on past its backoff) until the claim reaches ``state``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        claim = kiosk.ok("GET", f"/records/insurance/claims/{claim_id}")
+        if claim["state"] == state:
+            return claim
+        assert time.monotonic() < deadline, f"claim still {claim['state']}, not {state}"
+        clock.advance(seconds=120)
+        live.app.state.insurance.outbox.wake()
+        time.sleep(0.2)
+
+
+def cash_payment_of(kiosk, provider, p, bill, key: str) -> dict:
+    order = kiosk.ok("POST", "/records/payments", {"idempotency_key": key, "patient_id": p["patient_id"],
+                                                   "bill_ids": [bill["bill_id"]], "amount_fen": bill["total_fen"]})
+    provider.patient_pays(order["payment"]["provider_order_id"])
+    return kiosk.ok("POST", f"/records/payments/{order['order_id']}/confirm")
+
+
+@pytest.mark.parametrize("mode", ["error", "down"])
+@pytest.mark.parametrize("step", ["1101", "2201", "2203", "2204"])
+def test_platform_failing_before_presettlement_settles_nothing_and_leaves_the_bills_payable(
+        kiosk, admin, live, medins, provider, step, mode):
+    p, person, bill = insured(kiosk, admin, medins)
+    medins.faults.add(step, mode)
+    claim = start(kiosk, p, bill, "01", person.qr)[1]
+    assert claim["state"] == "failed" and claim["cash_fen"] == 0
+    assert "没有扣费" in claim["message_zh"] and "请" in claim["message_zh"], claim["message_zh"]
+    assert claim["message_en"]
+    steps = ["1101", "2201", "2203", "2204"]
+    before = steps[:steps.index(step)]
+    # the platform got the steps before the failing one, and nothing after it but the undoing of its registration
+    assert [c[0] for c in medins.platform.calls] == before + (["2202"] if "2201" in before else [])
+    assert medins.platform.settlements == {} and medins.platform.persons[person.psn_no].balc_fen == 1000
+    assert all(v.state == "cancelled" for v in medins.platform.visits.values())  # a registration made is undone
+    assert [(b["bill_id"], b["state"]) for b in kiosk.ok("GET", "/records/bills", patient_id=p["patient_id"])["bills"]] \
+        == [(bill["bill_id"], "unpaid")]
+    # the bills are free: the patient pays them by themselves, once
+    assert cash_payment_of(kiosk, provider, p, bill, f"cash-{step}-{mode}")["state"] == "paid"
+    assert kiosk.ok("GET", "/records/bills", patient_id=p["patient_id"])["bills"] == []
+
+
+def test_a_settlement_cancel_the_platform_cannot_take_now_is_retried_until_it_is_back(
+        kiosk, admin, live, medins, provider, clock):
+    """2208 after 2207: the patient left before paying the 自付 while the platform was away. The claim stays
+    ``reversing`` (the bills payable by nothing else) until the outbox's retries get through, then the bills are free."""
+    p, person, bill = insured(kiosk, admin, medins)
+    claim = start(kiosk, p, bill, "01", person.qr)[1]
+    assert kiosk.ok("POST", f"/records/insurance/claims/{claim['claim_id']}/settle")["state"] == "settled"
+    medins.faults.add("2208", "down", times=2)
+    medins.faults.add("2208", "error", times=1)
+    gone = kiosk.ok("POST", f"/records/insurance/claims/{claim['claim_id']}/cancel")
+    assert gone["state"] == "reversing" and "没有扣费" in gone["message_zh"]
+    assert len(medins.platform.settled()) == 1  # still settled at the platform meanwhile
+    s, refused = kiosk.post("/records/payments", {"patient_id": p["patient_id"], "bill_ids": [bill["bill_id"]],
+                                                  "amount_fen": 10000})
+    assert s == 409 and refused["error"]["code"] == "bill_in_settlement"
+    wait_for_claim(kiosk, live, clock, claim["claim_id"], "reversed")
+    assert medins.platform.settled() == [] and medins.platform.persons[person.psn_no].balc_fen == 1000
+    assert [c[0] for c in medins.platform.calls].count("2208") == 1  # the platform took it once, when it was back
+    assert medins.faults.take("2208") is None  # after the three tries it could not take
+    outbox = live.app.state.insurance.outbox
+    assert [m["state"] for m in outbox.messages() if m["channel"] == "medins"] == ["sent"]
+    assert cash_payment_of(kiosk, provider, p, bill, "cash-after-2208")["state"] == "paid"
+
+
+def test_reconcile_reverses_a_claim_left_settled_without_its_own_part(kiosk, admin, live, medins, provider, clock):
+    """The kiosk crashed after 2207 and nobody paid the 自付: after the hold time, reconcile undoes the settlement
+    (2208) and closes the open 自付 order; before it, nothing is touched."""
+    p, person, bill = insured(kiosk, admin, medins)
+    claim = start(kiosk, p, bill, "01", person.qr)[1]
+    kiosk.ok("POST", f"/records/insurance/claims/{claim['claim_id']}/settle")
+    order = kiosk.ok("POST", "/records/payments", {"patient_id": p["patient_id"], "bill_ids": [bill["bill_id"]],
+                                                   "amount_fen": 2000, "insurance_claim_id": claim["claim_id"]})
+    assert admin.ok("POST", "/records/insurance/reconcile") == {"reversed": 0}  # within the hold time
+    assert kiosk.ok("GET", f"/records/insurance/claims/{claim['claim_id']}")["state"] == "settled"
+    clock.advance(minutes=live.records.core.settings.hold_minutes + 1)
+    s, denied = kiosk.post("/records/insurance/reconcile")
+    assert s == 403  # staff only
+    assert admin.ok("POST", "/records/insurance/reconcile") == {"reversed": 1}
+    wait_for_claim(kiosk, live, clock, claim["claim_id"], "reversed")
+    assert medins.platform.settled() == [] and "2208" in [c[0] for c in medins.platform.calls]
+    assert kiosk.ok("GET", f"/records/payments/{order['order_id']}")["state"] == "abandoned"
+    assert admin.ok("POST", "/records/insurance/reconcile") == {"reversed": 0}  # once
+    assert kiosk.ok("GET", "/records/bills", patient_id=p["patient_id"])["bills"][0]["state"] == "unpaid"
+    assert cash_payment_of(kiosk, provider, p, bill, "cash-after-sweep")["state"] == "paid"
