@@ -14,7 +14,6 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 ICONS = Path(__file__).resolve().parent.parent / "assets" / "triage"  # the symptoms' pictograms, NAME.svg
 
 
