@@ -92,6 +92,11 @@ def test_page_switches_to_english_and_fits_a_narrow_phone(live, kiosk, nurse, ph
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
     page.reload()  # the choice is remembered
     expect(page.locator("#lang")).to_have_text("中文")
+    nurse.call_next("NK3")
+    assert nurse.call_next("NK3")["visit"]["visit_id"] == status["visit_id"]
+    expect(page.locator("#called")).to_be_visible()  # the call, full screen, in English too
+    called = page.evaluate("document.body.innerText").replace(status["name"], "").replace("中文", "", 1)
+    assert not CJK.search(called), CJK.findall(called)
 
 
 def test_guessed_old_or_malformed_links_find_nothing(live, kiosk, nurse, clock):
