@@ -20,7 +20,8 @@ from kiosk.widgets import Card, Screen, button, label
 # where each region sits on the figure, as fractions of the picture (x, y, w, h)
 REGION_BOXES = {"head": (0.38, 0.02, 0.24, 0.16), "eyes": (0.40, 0.06, 0.20, 0.05), "chest": (0.30, 0.20, 0.40, 0.18),
                 "belly": (0.32, 0.38, 0.36, 0.17), "limbs": (0.10, 0.20, 0.80, 0.78), "whole": (0.0, 0.0, 1.0, 1.0)}
-SYMPTOM_ICON_PX = 56  # a symptom's picture on its button, before the elderly-mode scale
+# a symptom's picture on its button, before the elderly-mode scale: larger when upright (one column, room to spare)
+SYMPTOM_ICON_PX = {True: 72, False: 56}  # portrait: px
 
 
 class BodyMap(QWidget):
@@ -96,7 +97,7 @@ class TriageScreen(Screen):
         self.region_buttons: dict[str, QPushButton] = {}
         self.symptom_buttons: dict[str, QPushButton] = {}
         self.symptom_columns = 1 if portrait else 2  # a picture and the words in one line: one column when upright
-        self.icon_px = px(SYMPTOM_ICON_PX, kiosk.settings.elderly_scale if kiosk.elderly else 1.0)
+        self.icon_px = px(SYMPTOM_ICON_PX[bool(portrait)], kiosk.settings.elderly_scale if kiosk.elderly else 1.0)
         self.map = BodyMap([r.id for r in rules.regions])
         self.map.chosen.connect(self.show_region)
         regions = QWidget()

@@ -73,7 +73,7 @@ def _dark_pixels(icon, size: QSize) -> int:
 def test_every_symptom_button_shows_its_picture_in_both_languages_and_in_elderly_mode(qtbot, kiosk, lang, elderly):
     kiosk.set_language(lang)
     kiosk.set_elderly(elderly)
-    side = round(SYMPTOM_ICON_PX * (kiosk.settings.elderly_scale if elderly else 1.0))
+    side = round(SYMPTOM_ICON_PX[kiosk.settings.portrait] * (kiosk.settings.elderly_scale if elderly else 1.0))
     rules = load_hospital(DEMO_CONFIG).triage
     click(qtbot, wait_screen(qtbot, kiosk, "home").tiles["triage"])
     triage = wait_screen(qtbot, kiosk, "triage")
