@@ -2,15 +2,25 @@
 
 The hospital file lists the body regions and a short list of symptoms in plain words (``[triage]``): each symptom
 names the departments that see it and why, or is a red flag (chest pain, fever with breathlessness, signs of a
-stroke, heavy bleeding...) that sends the patient to 急诊 at once and calls a nurse. ``advise`` is pure: the same
+stroke, heavy bleeding...) that sends the patient to 急诊 at once and calls a nurse. A symptom may name a picture
+(``icon``): a plain pictogram of ``assets/triage/`` shown on its button beside the words. ``advise`` is pure: the same
 symptoms always give the same advice, and every suggestion is only a suggestion (the patient can still pick any
 department).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
+
+ICONS = Path(__file__).resolve().parent.parent / "assets" / "triage"  # the symptoms' pictograms, NAME.svg
+
+
+def icon_file(name: str) -> Path | None:
+    """The picture of icon ``name``, or None when there is none (a kiosk older than its hospital file)."""
+    path = ICONS / f"{name}.svg"
+    return path if name and path.is_file() else None
 
 
 class _Model(BaseModel):
@@ -32,6 +42,8 @@ class TriageSymptom(_Model):
     why: str = Field(default="", description="one line a patient understands: why those departments")
     why_en: str = ""
     red_flag: bool = Field(default=False, description="go to the emergency department now and call a nurse")
+    icon: str = Field(default="", pattern=r"^([a-z0-9_]+)?$",
+                      description="a picture of assets/triage/ shown beside the words (its name, without .svg)")
 
 
 class TriageConfig(_Model):
@@ -52,6 +64,10 @@ class TriageConfig(_Model):
             if s.region not in regions:
                 out.append(f"triage symptom {s.id!r}: region {s.region!r} is not listed")
             out += [f"triage symptom {s.id!r}: department {d!r} does not exist" for d in s.departments if d not in departments]
+            if s.icon and icon_file(s.icon) is None:
+                known = ", ".join(sorted(p.stem for p in ICONS.glob("*.svg")))
+                out.append(f"triage symptom {s.id!r}: icon {s.icon!r} has no picture {s.icon}.svg in assets/triage "
+                           f"(the pictures there: {known})")
             if not s.departments and not s.red_flag:
                 out.append(f"triage symptom {s.id!r} names no department")
         return out

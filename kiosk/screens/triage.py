@@ -1,23 +1,27 @@
 """智能导诊: a body map and a short list of symptoms in plain words, then one or two departments with why.
 
-The rules are the hospital file's (common/triage.py); these screens only show them. A red flag goes to 急诊 and the
+The rules are the hospital file's (common/triage.py); these screens only show them. Each symptom's button carries
+its picture (assets/triage/), the same in both languages and larger in elderly mode. A red flag goes to 急诊 and the
 staff are called at once; any suggestion can be overruled (我自己选科室).
 """
 from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
-from common.triage import Advice, TriageConfig
+from common.triage import Advice, TriageConfig, icon_file
 from kiosk.i18n import pick, tr
+from kiosk.style import px
 from kiosk.widgets import Card, Screen, button, label
 
 # where each region sits on the figure, as fractions of the picture (x, y, w, h)
 REGION_BOXES = {"head": (0.38, 0.02, 0.24, 0.16), "eyes": (0.40, 0.06, 0.20, 0.05), "chest": (0.30, 0.20, 0.40, 0.18),
                 "belly": (0.32, 0.38, 0.36, 0.17), "limbs": (0.10, 0.20, 0.80, 0.78), "whole": (0.0, 0.0, 1.0, 1.0)}
+# a symptom's picture on its button, before the elderly-mode scale: larger when upright (one column, room to spare)
+SYMPTOM_ICON_PX = {True: 72, False: 56}  # portrait: px
 
 
 class BodyMap(QWidget):
@@ -92,7 +96,8 @@ class TriageScreen(Screen):
         self.on_symptom = on_symptom
         self.region_buttons: dict[str, QPushButton] = {}
         self.symptom_buttons: dict[str, QPushButton] = {}
-        self.symptom_columns = 1 if portrait and kiosk.elderly else 2
+        self.symptom_columns = 1 if portrait else 2  # a picture and the words in one line: one column when upright
+        self.icon_px = px(SYMPTOM_ICON_PX[bool(portrait)], kiosk.settings.elderly_scale if kiosk.elderly else 1.0)
         self.map = BodyMap([r.id for r in rules.regions])
         self.map.chosen.connect(self.show_region)
         regions = QWidget()
@@ -128,6 +133,10 @@ class TriageScreen(Screen):
         for i, symptom in enumerate(s for s in self.rules.symptoms if s.region == region):
             btn = button(pick(symptom.name, symptom.name_en), "RedFlag" if symptom.red_flag else "",
                          lambda s=symptom.id: self.on_symptom(s))
+            picture = icon_file(symptom.icon)
+            if picture is not None:
+                btn.setIcon(QIcon(str(picture)))
+                btn.setIconSize(QSize(self.icon_px, self.icon_px))
             self.symptom_buttons[symptom.id] = btn
             self.symptom_grid.addWidget(btn, i // self.symptom_columns, i % self.symptom_columns)
 

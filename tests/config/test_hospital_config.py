@@ -121,3 +121,14 @@ def test_kiosk_help_areas_must_be_defined_areas(raw):
     assert "settings.help_areas must list defined areas" in _problems(raw)
     kiosk["settings"]["help_areas"] = ["NK", "JZ"]
     assert hospital_from_dict(raw).device(kiosk["id"]).settings.help_areas == ["NK", "JZ"]
+
+
+def test_a_triage_symptom_whose_picture_is_missing_is_refused_at_load(raw):
+    raw["triage"]["symptoms"][1]["icon"] = "no_such_picture"
+    message = _problems(raw)
+    assert "icon 'no_such_picture' has no picture no_such_picture.svg in assets/triage" in message
+    assert "headache" in message  # names the pictures there are
+
+
+def test_every_demo_triage_symptom_has_a_picture(demo):
+    assert demo.triage.symptoms and all(s.icon for s in demo.triage.symptoms)

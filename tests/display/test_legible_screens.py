@@ -3,7 +3,7 @@ shortening rule that never cuts a ticket number."""
 from __future__ import annotations
 
 import pytest
-from display_events import NOON, room, snapshot, visit
+from display_events import NOON, call, room, snapshot, visit
 from hypothesis import given
 from hypothesis import strategies as st
 from PySide6.QtCore import QPoint
@@ -68,6 +68,11 @@ def test_wall_rows_and_doctor_names_are_tall_enough(qtbot, lines, room_min, doct
     assert ink_height(wall, row.doctor) >= doctor_min
     assert row.doctor.text() == "张建国 主任医师"
     assert row.waiting.text().startswith("请准备：A004")
+    for seq, (ticket, name) in enumerate([("A001", "刘一"), ("A002", "陈二"), ("A003", "王小明")], start=6):
+        wall.apply_event(call(seq, ticket, name, "NK1", "内科1诊室", NOON))
+    recent = wall.recent_labels[0]  # the call before the newest, under 最近呼叫
+    qtbot.waitUntil(lambda: recent.text().startswith("A002") and recent.width() > 0)
+    assert ink_height(wall, recent) >= doctor_min
 
 
 def test_door_shows_the_current_patient_and_the_next_three_masked(qtbot):

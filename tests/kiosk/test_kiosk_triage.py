@@ -2,11 +2,15 @@
 to 急诊 and puts a call on the guide desk's console that a nurse confirms."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor
 
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
 from caller_console.app import open_console
 from client.http import CallerClient
+from common.config import DEMO_CONFIG, load_hospital
+from kiosk.screens.triage import SYMPTOM_ICON_PX
 from tests.kiosk.kiosk_driver import click, place_card, visible_texts, wait_screen
 
 
@@ -57,3 +61,34 @@ def test_chest_pain_sends_to_emergency_and_a_nurse_confirms(qtbot, kiosk, servic
         assert calls and calls[0]["device"] == "kiosk-lobby-1"
     finally:
         desk.shutdown()
+
+
+def _dark_pixels(icon, size: QSize) -> int:
+    image = icon.pixmap(size).toImage()
+    return sum(1 for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)
+               if QColor(image.pixel(x, y)).alpha() > 128 and QColor(image.pixel(x, y)).lightness() < 160)
+
+
+@pytest.mark.parametrize("lang,elderly", [("zh", False), ("en", False), ("zh", True), ("en", True)])
+def test_every_symptom_button_shows_its_picture_in_both_languages_and_in_elderly_mode(qtbot, kiosk, lang, elderly):
+    kiosk.set_language(lang)
+    kiosk.set_elderly(elderly)
+    side = round(SYMPTOM_ICON_PX[kiosk.settings.portrait] * (kiosk.settings.elderly_scale if elderly else 1.0))
+    rules = load_hospital(DEMO_CONFIG).triage
+    click(qtbot, wait_screen(qtbot, kiosk, "home").tiles["triage"])
+    triage = wait_screen(qtbot, kiosk, "triage")
+    seen = set()
+    for region in rules.regions:
+        click(qtbot, triage.region_buttons[region.id])
+        expected = {s.id for s in rules.symptoms if s.region == region.id}
+        assert set(triage.symptom_buttons) == expected
+        qtbot.waitUntil(lambda: all(b.isVisible() for b in triage.symptom_buttons.values()), timeout=3000)
+        for symptom_id, btn in triage.symptom_buttons.items():
+            assert not btn.icon().isNull(), symptom_id
+            assert btn.iconSize() == QSize(side, side), symptom_id
+            assert _dark_pixels(btn.icon(), btn.iconSize()) > 20, symptom_id  # the picture was drawn, not an empty icon
+            assert btn.text()  # the words stay beside the picture
+            seen.add(symptom_id)
+    assert seen == {s.id for s in rules.symptoms}
+    if lang == "en":
+        assert triage.symptom_buttons["child_fever"].text().startswith("A child")

@@ -14,6 +14,8 @@ from kiosk.devices import ticket_link
 from kiosk.models import Ticket
 from tests.phone.conftest import waiting
 
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")  # Chinese characters and punctuation
+
 
 def printed_qr_url(service: str, status: dict) -> str:
     """Print the ticket as the kiosk does and read its QR code back from the printer's bytes."""
@@ -82,9 +84,19 @@ def test_page_switches_to_english_and_fits_a_narrow_phone(live, kiosk, nurse, ph
     page.locator("#lang").click()
     expect(page.locator("#state")).to_have_text("Waiting: please listen for your number")
     expect(page.locator("#dept")).to_have_text("Internal Medicine")
+    location = page.locator("#location").inner_text()
+    assert location.strip() not in ("", "-") and not CJK.search(location), location  # where to go, in English
+    expect(page.locator("#lang")).to_have_text("中文")  # the way back is written in its own language
+    shown = page.evaluate("document.body.innerText").replace(status["name"], "").replace("中文", "", 1)  # as is the
+    assert not CJK.search(shown), CJK.findall(shown)  # masked name; all the rest in one language
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
     page.reload()  # the choice is remembered
     expect(page.locator("#lang")).to_have_text("中文")
+    nurse.call_next("NK3")
+    assert nurse.call_next("NK3")["visit"]["visit_id"] == status["visit_id"]
+    expect(page.locator("#called")).to_be_visible()  # the call, full screen, in English too
+    called = page.evaluate("document.body.innerText").replace(status["name"], "").replace("中文", "", 1)
+    assert not CJK.search(called), CJK.findall(called)
 
 
 def test_guessed_old_or_malformed_links_find_nothing(live, kiosk, nurse, clock):
