@@ -43,8 +43,8 @@ from cockpit.kpis import target_problems
 from common.clock import HospitalClock, clock_rate, with_zone, zone
 from common.config import ConfigError, HospitalConfig, hospital_public, load_hospital
 from common.refusal import not_found
+from common.speech_text import speakable
 from common.wire import BroadcastData, Order
-from hardware.speech.normalize import speakable
 
 log = logging.getLogger("caller.service")
 
