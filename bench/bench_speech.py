@@ -6,7 +6,7 @@ import tempfile
 import threading
 import time
 
-from hardware.speech.normalize import DEFAULT_CALL_TEMPLATE, call_text
+from common.speech_text import DEFAULT_CALL_TEMPLATE, call_text
 from hardware.speech.worker import SpeechEvent, SpeechWorker
 
 CALLS = 20

@@ -35,22 +35,22 @@ from caller.pgstore import open_store
 from caller.plugins import ServiceHooks
 from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store
 from caller.ticket_links import TicketLinks, load_or_create_secret
+from caller.visit_status import VisitStatus
 from caller.wait_alerts import WaitAlerts
 from caller.writer import CommandWriter, Queued
 from cockpit import pdca, rollups, sources
-from cockpit.estimate import Estimate, estimate
+from cockpit.estimate import Estimate
 from cockpit.kpis import target_problems
 from common.clock import HospitalClock, clock_rate, with_zone, zone
 from common.config import ConfigError, HospitalConfig, hospital_public, load_hospital
 from common.refusal import not_found
+from common.speech_text import speakable
 from common.wire import BroadcastData, Order
-from hardware.speech.normalize import speakable
 
 log = logging.getLogger("caller.service")
 
 ExtraWrites = Callable[[sqlite3.Connection, dict], None]
 
-# API command name -> engine method (the others have the same name)
 BROADCASTS_KEPT = 5
 
 
@@ -102,6 +102,8 @@ class CallerService:
         self.guard = PatientGuard(self.store, config.security, alert=self.device_watch.security_alert,
                                   clock=lambda: (self.clock() - datetime(2000, 1, 1)).total_seconds())
         self.wait_alerts = WaitAlerts(config, lambda: self.engine, self.clock, self.lock, publish=self.publish_event)
+        self.statuses = VisitStatus(lambda: self.engine, lambda: self.config, self.clock, lambda: self.ticket_links,
+                                    lambda: self._version)
         self.cockpit_feed = CockpitFeed(config, lambda: self.engine, self.store, self.clock, self.lock,
                                         estimate=self.estimate, wait_alerts=self.wait_alerts,
                                         request_device=self.hooks.device_of_request)
@@ -126,7 +128,6 @@ class CallerService:
         state = self.store.load(since_day=since)
         self.cockpit_feed.reset(state.visits, state.rooms, since)  # the rollups take a visit's previous facts from these
         self._version = getattr(self, "_version", 0) + 1  # what was computed from the engine before is stale
-        self._whys: dict[str, tuple[tuple[int, int], dict[str, tuple[str, str]]]] = {}  # area -> (version, texts)
         engine = QueueEngine(self.config)
         engine.load(visits=[Visit.from_row(v) for v in state.visits],
                     rooms=[RoomState.from_row(r) for r in state.rooms],
@@ -548,11 +549,10 @@ class CallerService:
         return self.store.prune(self.clock(), self.config.retention, replay_limit=self.hub.replay_limit)
 
     # ------------------------------------------------------------------------- queries
+    # the status and snapshot queries are the presenter's (caller/visit_status.py), under the service's lock
     def area_snapshot(self, area_id: str, audience: str = "public") -> dict:
         with self.lock:
-            self.engine.see_day(self.clock())  # always of the service's day, also before the day's first command
-            return views.area_snapshot(self.engine, self.config, area_id, audience == "public",
-                                       self.broadcasts.get(area_id, []))
+            return self.statuses.area_snapshot(area_id, audience == "public", self.broadcasts.get(area_id, []))
 
     def room_snapshot(self, room_id: str, audience: str = "public") -> dict:
         with self.lock:
@@ -564,14 +564,8 @@ class CallerService:
 
     def status_of(self, visit: Visit, place: tuple[int, float] | None = None, why: bool = True,
                   rooms: int | None = None) -> dict:
-        """:func:`caller.views.visit_status` of ``visit`` (under the lock). ``place``: its (ahead, minutes) when the
-        caller already has it (``engine.positions`` of the area); ``why``: False leaves out the "why here" texts;
-        ``rooms``: the rooms that may serve it, when the caller has them (``engine.serving_rooms`` of the area)."""
-        ahead = place[0] if place is not None else self.engine.position(visit.id)[0]
-        shown = self.estimate(visit.id, ahead if place is not None else None, rooms if place is not None else None)
-        queued = visit.state.value in ("waiting", "room_waiting", "registered")
-        return views.visit_status(self.config, visit, ahead, shown, self.ticket_links.token(visit),
-                                  self.why_here(visit) if why and queued else None)
+        """:meth:`caller.visit_status.VisitStatus.status_of` (under the lock)."""
+        return self.statuses.status_of(visit, place, why, rooms)
 
     # ------------------------------------------------------------------------- journey (一票到底)
     def open_steps(self, visit_id: str, orders: list[Order], who: Principal, *, flags: tuple[str, ...] = (),
@@ -640,14 +634,8 @@ class CallerService:
         raise RuleError("no_step_here", "您今天没有在这里的检查或检验项目，请核对导诊单", "No step of this patient here today")
 
     def why_here(self, visit: Visit) -> tuple[str, str]:
-        """The visit's "why here" texts (under the lock). Those of its whole area are computed in one pass and kept
-        until the next command or engine rebuild: a kiosk or phone asking for status after status costs O(1)."""
-        key = (id(self.engine), self._version)
-        known = self._whys.get(visit.area_id)
-        if known is None or known[0] != key:
-            known = self._whys[visit.area_id] = (key, self.engine.whys(visit.area_id))
-        found = known[1].get(visit.id)
-        return found if found is not None else self.engine.why_here(visit.id)
+        """The visit's "why here" texts (under the lock; :meth:`caller.visit_status.VisitStatus.why_here`)."""
+        return self.statuses.why_here(visit)
 
     def ticket_token(self, visit_id: str) -> str:
         """The token of the visit's public ticket page ``/t/<token>`` (see caller/ticket_links.py)."""
@@ -659,12 +647,8 @@ class CallerService:
             return self.ticket_links.visit_id(token, self.engine.visits, self.today())
 
     def estimate(self, visit_id: str, ahead: int | None = None, rooms: int | None = None) -> Estimate:
-        """The waiting-time estimate of a queued visit, with its range (cockpit/estimate.py); ``ahead`` and the
-        ``rooms`` that may serve it when known."""
-        now = self.clock()
-        opens = datetime.combine(now.date(), self.config.schedule.session_span("am")[0])
-        return estimate(*self.engine.estimate_inputs(visit_id, ahead, rooms),
-                        opens_in=(opens - now).total_seconds() / 60)
+        """The waiting-time estimate of a queued visit (:meth:`caller.visit_status.VisitStatus.estimate`)."""
+        return self.statuses.estimate(visit_id, ahead, rooms)
 
     def hospital_public(self) -> dict:
         return hospital_public(self.config)

@@ -19,16 +19,26 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from datetime import datetime
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from caller.engine.model import UnknownThing
 from caller.journey_view import journey_status
 from caller.store import EventRow, dumps
 
 if TYPE_CHECKING:
+    from caller.engine.engine import QueueEngine
     from caller.engine.model import Visit
     from caller.service import CallerService
+    from common.config import HospitalConfig
+
+
+class StatusOf(Protocol):
+    """The public status of a visit (``CallerService.status_of``)."""
+
+    def __call__(self, visit: "Visit", place: tuple[int, float] | None = None, why: bool = True,
+                 rooms: int | None = None) -> dict: ...
 
 log = logging.getLogger("caller.ticket_feed")
 
@@ -45,22 +55,25 @@ _STATUS_KEYS = ("ticket", "name", "state", "ahead", "position", "estimate_minute
 
 
 
-def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, float] | None = None,
+def phone_status(visit: "Visit", *, status_of: StatusOf, engine: "QueueEngine", config: "HospitalConfig",
+                 now: datetime, code_of: Callable[["Visit"], str], place: tuple[int, float] | None = None,
                  why: tuple[str, str] | None = None, rooms: int | None = None) -> dict[str, Any]:
     """What the phone page of ``visit`` shows; the same projection as the wall screen, plus places.
 
-    ``place``: the visit's (ahead, minutes) when already known (a batch of pages of one area); ``why``: its
-    "why here" texts, ``rooms`` the rooms that may serve it, when already known."""
-    status = service.status_of(visit, place, why=why is None, rooms=rooms)
+    Given what it reads: ``status_of`` (the service's public status of a visit, under its lock), the engine, the
+    hospital file, the time and ``code_of`` (a visit id's ticket link). ``place``: the visit's (ahead, minutes)
+    when already known (a batch of pages of one area); ``why``: its "why here" texts, ``rooms`` the rooms that may
+    serve it, when already known."""
+    status = status_of(visit, place, why=why is None, rooms=rooms)
     if why is not None and status.get("position"):
         status["why_zh"], status["why_en"] = why
     out = {key: status[key] for key in _STATUS_KEYS if key in status}
-    cfg = service.config
+    cfg = config
     dept = next((d for d in cfg.departments if d.id == visit.dept_id), None)
     area = cfg.area(visit.area_id)
     room = next((r for r in area.rooms if r.id == visit.room_id), None) if visit.room_id else None
     where = room if room and room.location else dept if dept and dept.location else area
-    members = service.engine.journey(visit.id)
+    members = engine.journey(visit.id)
     out.update({
         "dept_name_en": dept.name_en if dept else "",
         "room_name_en": room.name_en if room else "",
@@ -68,16 +81,23 @@ def phone_status(service: "CallerService", visit: "Visit", place: tuple[int, flo
         "room_location_en": room.location_en if room else "",
         "area_name": area.name, "area_name_en": area.name_en,
         "location": where.location, "location_en": where.location_en,
-        "room_paused": bool(room and service.engine.room_state(room.id).paused),
+        "room_paused": bool(room and engine.room_state(room.id).paused),
         "on_way_at": visit.on_way_at.strftime("%H:%M") if visit.on_way_at else None,
         "may_leave": visit.state.value in ("registered", "waiting", "room_waiting"),
         "hospital": cfg.hospital.name, "hospital_en": cfg.hospital.name_en,
         "day": visit.day.isoformat(),
         # the steps after the consulting room (一票到底, docs/journey.md), once the doctor ordered any
-        "journey": journey_status(service.engine, cfg, visit.id, service.clock(), code_of=service.ticket_links.token)
+        "journey": journey_status(engine, cfg, visit.id, now, code_of=code_of)
         if len(members) > 1 else None,
     })
     return out
+
+
+def service_phone_status(service: "CallerService", visit: "Visit", place: tuple[int, float] | None = None,
+                         why: tuple[str, str] | None = None, rooms: int | None = None) -> dict[str, Any]:
+    """:func:`phone_status` of ``visit`` with what the running service holds (call under its lock)."""
+    return phone_status(visit, status_of=service.status_of, engine=service.engine, config=service.config,
+                        now=service.clock(), code_of=service.ticket_links.token, place=place, why=why, rooms=rooms)
 
 
 def journey_areas(service: "CallerService", visit_id: str) -> set[str]:
@@ -187,7 +207,7 @@ class TicketFeed:
             visit, seq = service.engine.visit(visit_id), service.hub.seq
             place = self._positions(visit.area_id, seq).get(visit_id)  # an area's pages share one pass
             why = self._area_whys(visit.area_id, seq).get(visit_id) if place is not None else None
-            status = phone_status(service, visit, place, why)
+            status = service_phone_status(service, visit, place, why)
         text = dumps(status)
         self._last[visit_id] = text.encode()
         return f"id: {seq}\nevent: status\ndata: {text}\n\n".encode()
@@ -305,7 +325,7 @@ class TicketFeed:
             place = self._positions(visit.area_id, seq).get(visit_id)  # None (not waiting): position() answers
             why = self._area_whys(visit.area_id, seq).get(visit_id) if place is not None else None
             rooms = self._serving_rooms(visit.area_id, seq).get(visit_id) if place is not None else None
-            status = phone_status(service, visit, place, why, rooms)
+            status = service_phone_status(service, visit, place, why, rooms)
             text = dumps(status).encode()
             if text == self._last.get(visit_id):
                 continue

@@ -93,25 +93,22 @@ class RecordsBackend(Protocol):
     def rating_stats(self, since: str | None = None) -> Json: ...
 
 
+PARTS = (Patients, Seats, Schedules, Registrations, Billing, Payments, Reports, Reminders, Ratings, Family, Reprints,
+         CancelRule)
+
+
 class served_by:
-    """``identify = served_by("patients")``: the operation is the part's method of the same name (one line says
-    which part answers it; no mixin chain to search)."""
+    """``identify = served_by(Family.identify)``: the operation is that method of the part (one line says which part
+    answers it, and a reader follows the reference; no mixin chain to search)."""
 
-    def __init__(self, part: str) -> None:
-        self.part = part
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
+    def __init__(self, method: Callable[..., Any]) -> None:
+        self.method = method
+        self.part = next(part for part in PARTS if method in vars(part).values())
 
     def __get__(self, records: Any, owner: type) -> Any:
         if records is None:  # on the class: the part's function (signature checks read it)
-            return getattr(PARTS[self.part], self.name)
-        return getattr(getattr(records, self.part), self.name)
-
-
-PARTS = {"patients": Patients, "seats": Seats, "schedules": Schedules, "registrations": Registrations,
-         "billing": Billing, "payments": Payments, "reports": Reports, "reminders": Reminders, "ratings": Ratings,
-         "family": Family, "reprints": Reprints, "cancel_rule": CancelRule}
+            return self.method
+        return self.method.__get__(records.parts[self.part])
 
 
 class Records:
@@ -136,6 +133,9 @@ class Records:
         self.family = Family(core, self.patients)  # 为家人办理: records made from a guardian's session
         self.reprints = Reprints(core)  # 补打 of a registration's slips, counted and limited
         self.cancel_rule = CancelRule(core)  # 退号 by the patient: the hospital's rule
+        self.parts: dict[type, Any] = {type(part): part for part in (
+            self.patients, self.seats, self.schedules, self.registrations, self.billing, self.payments, self.reports,
+            self.reminders, self.ratings, self.family, self.reprints, self.cancel_rule)}
 
     # shared state, read and replaced through the core (a reloaded hospital file sets config and settings)
     db = property(lambda self: self.core.db)
@@ -147,62 +147,62 @@ class Records:
         return self.core.now()
 
     # patients (identification also lists the family a patient may act for)
-    identify = served_by("family")
-    create_patient = served_by("patients")
-    patient_of = served_by("patients")
-    identity_number = served_by("patients")
-    session_department = served_by("patients")
-    get_patient = served_by("patients")
-    add_proxy = served_by("patients")
-    create_family_member = served_by("family")
-    family_of = served_by("family")
+    identify = served_by(Family.identify)
+    create_patient = served_by(Patients.create_patient)
+    patient_of = served_by(Patients.patient_of)
+    identity_number = served_by(Patients.identity_number)
+    session_department = served_by(Patients.session_department)
+    get_patient = served_by(Patients.get_patient)
+    add_proxy = served_by(Patients.add_proxy)
+    create_family_member = served_by(Family.create_family_member)
+    family_of = served_by(Family.family_of)
     # schedules and seats
-    ensure_day = served_by("schedules")
-    list_departments = served_by("schedules")
-    list_doctors = served_by("schedules")
-    list_slots = served_by("schedules")
-    stop_clinic = served_by("schedules")
-    notices = served_by("schedules")
-    expire_holds = served_by("seats")
+    ensure_day = served_by(Schedules.ensure_day)
+    list_departments = served_by(Schedules.list_departments)
+    list_doctors = served_by(Schedules.list_doctors)
+    list_slots = served_by(Schedules.list_slots)
+    stop_clinic = served_by(Schedules.stop_clinic)
+    notices = served_by(Schedules.notices)
+    expire_holds = served_by(Seats.expire_holds)
     # registrations
-    hold = served_by("registrations")
-    finalise = served_by("registrations")
-    cancel_registration = served_by("registrations")
-    refuse_unless_cancellable = served_by("cancel_rule")
-    reprint_slip = served_by("reprints")
-    check_in = served_by("registrations")
-    registration_status = served_by("registrations")
-    list_registrations = served_by("registrations")
+    hold = served_by(Registrations.hold)
+    finalise = served_by(Registrations.finalise)
+    cancel_registration = served_by(Registrations.cancel_registration)
+    refuse_unless_cancellable = served_by(CancelRule.refuse_unless_cancellable)
+    reprint_slip = served_by(Reprints.reprint_slip)
+    check_in = served_by(Registrations.check_in)
+    registration_status = served_by(Registrations.registration_status)
+    list_registrations = served_by(Registrations.list_registrations)
     # bills and payments
-    create_bill = served_by("billing")
-    list_bills = served_by("billing")
-    get_bill = served_by("billing")
-    set_prices = served_by("billing")
-    price_list = served_by("billing")
-    create_payment = served_by("payments")
-    get_order = served_by("payments")
-    confirm_payment = served_by("payments")
-    pay_with_code = served_by("payments")
-    abandon_payment = served_by("payments")
-    payment_notice = served_by("payments")
-    apply_provider_order = served_by("payments")
-    settle = served_by("payments")
-    refund_bill = served_by("payments")
-    reconcile = served_by("payments")
+    create_bill = served_by(Billing.create_bill)
+    list_bills = served_by(Billing.list_bills)
+    get_bill = served_by(Billing.get_bill)
+    set_prices = served_by(Billing.set_prices)
+    price_list = served_by(Billing.price_list)
+    create_payment = served_by(Payments.create_payment)
+    get_order = served_by(Payments.get_order)
+    confirm_payment = served_by(Payments.confirm_payment)
+    pay_with_code = served_by(Payments.pay_with_code)
+    abandon_payment = served_by(Payments.abandon_payment)
+    payment_notice = served_by(Payments.payment_notice)
+    apply_provider_order = served_by(Payments.apply_provider_order)
+    settle = served_by(Payments.settle)
+    refund_bill = served_by(Payments.refund_bill)
+    reconcile = served_by(Payments.reconcile)
     # reports
-    add_report = served_by("reports")
-    list_reports = served_by("reports")
-    get_report = served_by("reports")
-    verify_report = served_by("reports")
-    print_report = served_by("reports")
+    add_report = served_by(Reports.add_report)
+    list_reports = served_by(Reports.list_reports)
+    get_report = served_by(Reports.get_report)
+    verify_report = served_by(Reports.verify_report)
+    print_report = served_by(Reports.print_report)
     # appointment reminders
-    reminder_view = served_by("reminders")
-    set_reminders = served_by("reminders")
-    stop_reminders = served_by("reminders")
-    reminder_bookings = served_by("reminders")
+    reminder_view = served_by(Reminders.reminder_view)
+    set_reminders = served_by(Reminders.set_reminders)
+    stop_reminders = served_by(Reminders.stop_reminders)
+    reminder_bookings = served_by(Reminders.reminder_bookings)
     # ratings
-    add_rating = served_by("ratings")
-    rating_stats = served_by("ratings")
+    add_rating = served_by(Ratings.add_rating)
+    rating_stats = served_by(Ratings.rating_stats)
 
 
 def open_records(db: RecordsDB | str | Path, config: Any = None, *, clock: Callable[[], datetime] | None = None,

@@ -44,11 +44,19 @@ class RecordsCore:
     def now(self) -> datetime:
         return self.clock().replace(microsecond=0)
 
-    def tell(self, conn: RowConn, how: str, *args: Any, **params: Any) -> None:
-        """Ask the queue to text a patient who opted in (``notify_visit`` / ``notify_patient``), in this transaction."""
-        send = getattr(self.queue, how, None)
-        if send is not None:
-            send(conn, *args, **params)
+    # Ask the queue to text a patient who opted in, in this transaction (nothing without a queue).
+    def notify_visit(self, conn: RowConn, visit_id: str, event: str, key: str, **params: Any) -> None:
+        if self.queue is not None:
+            self.queue.notify_visit(conn, visit_id, event, key, **params)
+
+    def notify_patient(self, conn: RowConn, patient_id: int, event: str, key: str, **params: Any) -> None:
+        if self.queue is not None:
+            self.queue.notify_patient(conn, patient_id, event, key, **params)
+
+    def notify_recipients(self, conn: RowConn, recipients: list[tuple[str, str]], event: str, key: str,
+                          **params: Any) -> None:
+        if self.queue is not None:
+            self.queue.notify_recipients(conn, recipients, event, key, **params)
 
     def audit(self, conn: RowConn, action: str, *, before: str | None = None, after: str | None = None,
               visit_id: str | None = None, actor: Actor | None = None, **detail: Any) -> None:

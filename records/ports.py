@@ -53,3 +53,16 @@ class QueueLink(Protocol):
     def cancel_order(self, visit_id: str, order_id: str, idempotency_key: str) -> list[str]:
         """Cancel the steps not paid yet that an order opened on a visit; the ids cancelled."""
         ...
+
+    def notify_visit(self, conn: Any, visit_id: str, event: str, key: str, **params: Any) -> int:
+        """Text the patient of a visit who opted in, in the transaction on ``conn``; how many messages queued."""
+        ...
+
+    def notify_patient(self, conn: Any, patient_id: int, event: str, key: str, **params: Any) -> int:
+        """Text a patient who opted in, in the transaction on ``conn``; how many messages queued."""
+        ...
+
+    def notify_recipients(self, conn: Any, recipients: list[tuple[str, str]], event: str, key: str,
+                          **params: Any) -> int:
+        """Text these (channel, address) recipients, in the transaction on ``conn``; how many messages queued."""
+        ...

@@ -92,7 +92,7 @@ class Reports:
                            first_verified_by=r["verified_by_1"])
                 self.core.audit(conn, "report_released", before="pending", after="released", actor=signer, report_id=report_id,
                            patient_id=r["patient_id"], verified_by=[r["verified_by_1"], staff_id])
-                self.core.tell(conn, "notify_patient", r["patient_id"], "report_ready", f"report:{report_id}", title=r["title"])
+                self.core.notify_patient(conn, r["patient_id"], "report_ready", f"report:{report_id}", title=r["title"])
             return self._report_summary(conn, self._report_row(conn, report_id))
 
     def list_reports(self, patient_id: int) -> dict[str, Any]:

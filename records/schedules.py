@@ -180,13 +180,13 @@ class Schedules:
             what = f"{doctor}医生{SESSION_NAMES_ZH[row['session']]}" if doctor else f"本{SESSION_NAMES_ZH[row['session']]}"
             for reg in affected:
                 if reg["visit_id"]:
-                    self.core.tell(conn, "notify_visit", reg["visit_id"], "stopped", f"{reg['visit_id']}:stopped:session:{session_id}",
+                    self.core.notify_visit(conn, reg["visit_id"], "stopped", f"{reg['visit_id']}:stopped:session:{session_id}",
                               what=what, next=SESSION_NEXT_STEPS)
                 else:  # booked, not here yet: the addresses the patient gave for appointment reminders
                     to = [(r["channel"], r["recipient"]) for r in conn.execute(
                         "SELECT channel, recipient FROM rec_reminder_optin WHERE patient_id = ?", (reg["patient_id"],))]
                     if to:
-                        self.core.tell(conn, "notify_recipients", to, "stopped", f"booking:{reg['id']}:stopped:session:{session_id}",
+                        self.core.notify_recipients(conn, to, "stopped", f"booking:{reg['id']}:stopped:session:{session_id}",
                                   what=what, next=SESSION_NEXT_STEPS)
             self.core.audit(conn, "clinic_stopped", before=row["status"], after="stopped", session_id=session_id,
                        doctor_id=row["doctor_id"], date=row["date"], session=row["session"], notice=notice,

@@ -14,9 +14,8 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +25,7 @@ from caller import cockpit_group as group
 from caller import simulate
 from caller.api.errors import ApiError
 from caller.auth import COCKPIT, COCKPIT_USER_ROLES, AuthError, Principal, cockpit_device
+from caller.service import CallerService
 from caller.store import AuditRow, ChangeRows
 from cockpit import export, report
 from cockpit import pdca as pdca_record
@@ -221,7 +221,7 @@ def whatif_options(request: Request, day: str | None = None, who: Principal = De
     return {"day": when.isoformat(), **simulate.whatif_options(service.config, worked)}
 
 
-def _day(day: str | None, service: Any) -> date:
+def _day(day: str | None, service: CallerService) -> date:
     try:
         return date.fromisoformat(day) if day else service.clock().date()
     except ValueError:
@@ -267,7 +267,7 @@ def _group_view(request: Request, level: str, key: str, first: date, last: date)
         raise not_found("院区", "campus", key) from None
 
 
-def install(app: Any) -> None:
+def install(app: FastAPI) -> None:
     """Mount the cockpit pages, its API and its static files (ECharts is vendored under static/vendor).
 
     On PostgreSQL the service's campus is registered for the group view (caller/cockpit_group.py)."""

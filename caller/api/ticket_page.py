@@ -32,7 +32,7 @@ from starlette.concurrency import run_in_threadpool
 
 from caller.auth import Principal
 from caller.phone_desk import PLAIN_TERMS
-from caller.ticket_feed import RETRY_MS, phone_status
+from caller.ticket_feed import RETRY_MS, service_phone_status
 from common.wire import LeaveTerms
 
 router = APIRouter(tags=["ticket"])
@@ -114,7 +114,7 @@ def _status(request: Request, token: str) -> dict | None:
     if visit_id is None:
         return None
     with service.lock:
-        return phone_status(service, service.engine.visit(visit_id))
+        return service_phone_status(service, service.engine.visit(visit_id))
 
 
 @router.get("/t/{token}", response_class=HTMLResponse, summary="Phone ticket page: live place in the queue")

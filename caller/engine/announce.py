@@ -4,7 +4,7 @@ from __future__ import annotations
 from caller.engine.model import Visit
 from common import privacy
 from common.queue_rules import QueueRules
-from hardware.speech.normalize import speakable, spoken_room, spoken_ticket
+from common.speech_text import speakable, spoken_room, spoken_ticket
 
 
 def screen_name(name: str, rules: QueueRules) -> str:
@@ -27,7 +27,7 @@ def call_texts(visit: Visit, rules: QueueRules, room_name: str, dept_name: str, 
 
     The speech text is exactly what a speaker says (speakers add nothing): the same template with the
     spoken name (``privacy.spoken_name`` under the area's ``speech_name``), the ticket read one character at
-    a time, room numbers read with 号, no symbols, Latin letters spelled (hardware/speech/normalize.py)."""
+    a time, room numbers read with 号, no symbols, Latin letters spelled (common/speech_text.py)."""
     template = rules.template_for(visit.number_kind)
     common = {"dept": dept_name, "doctor": doctor_name}
     display = render(template, ticket=visit.ticket, room=room_name, name=screen_name(visit.patient_name, rules),

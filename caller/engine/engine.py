@@ -224,7 +224,7 @@ class QueueEngine(JourneySteps):
 
     def mark_missed(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """过号: only after the visit was called K times (missed_after_calls)."""
-        return self._move("mark_missed", visit_id, actor=actor, now=now)
+        return self._move("missed", visit_id, actor=actor, now=now)
 
     def recall(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """召回 a missed visit: placed by the recall rule."""
@@ -232,11 +232,11 @@ class QueueEngine(JourneySteps):
 
     def send_away(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """检查中: the patient goes to exams/labs and leaves the queue until back."""
-        return self._move("send_away", visit_id, actor=actor, now=now)
+        return self._move("away", visit_id, actor=actor, now=now)
 
     def back_from_away(self, visit_id: str, *, actor: str, now: datetime) -> Change:
         """Back from exams: waits again, placed by the recall rule."""
-        return self._move("back_from_away", visit_id, actor=actor, now=now)
+        return self._move("back", visit_id, actor=actor, now=now)
 
     def _move(self, command: str, visit_id: str, *, actor: str, now: datetime) -> Change:
         """One visit moves along its row of STATE_CHANGES: into the row's one end state, or (a row ending in the
@@ -244,7 +244,7 @@ class QueueEngine(JourneySteps):
         change = STATE_CHANGES[command]
         visit = self._visit(visit_id)
         self._allow(visit, command)
-        if command == "mark_missed":
+        if command == "missed":
             self._called_enough(visit)
         if command == "start" and visit.state != S.called:  # straight from a room queue: not while elsewhere
             self._check_may_call(visit, now)
@@ -309,7 +309,7 @@ class QueueEngine(JourneySteps):
     def set_priority(self, visit_id: str, kind: str | None, *, actor: str, now: datetime) -> Change:
         """Give (kind) or remove (None) special-patient priority."""
         visit = self._visit(visit_id)
-        self._allow(visit, "set_priority")
+        self._allow(visit, "priority")
         rules = self._rules(visit)
         special = rules.special_kind(kind) if kind is not None else None
         if kind is not None and special is None:
@@ -334,7 +334,7 @@ class QueueEngine(JourneySteps):
         visit = self._visit(visit_id)
         if level not in (1, 2, 3, 4):
             raise BadCommand("bad_triage_level", "分诊级别应为 1-4 级", f"Triage level must be 1-4, not {level}")
-        self._allow(visit, "set_triage")
+        self._allow(visit, "triage")
         with self._command(actor, now) as tx:
             if level != visit.triage_level:
                 tx.touch(visit)

@@ -50,7 +50,9 @@ _S = VisitState
 # Every allowed state change of a visit, in one table: the engine checks a command against it before anything
 # else of the visit (EngineState._allow), and the property test (tests/engine/test_engine_properties.py) drives
 # random commands from it and checks both columns. Room commands (call next, pause, resume) move visits between
-# the queues too: waiting -> room_waiting -> called, and back to waiting when a room pauses.
+# the queues too: waiting -> room_waiting -> called, and back to waiting when a room pauses. A row's key is the
+# command's one name (caller/commands.py: its route, audit action and idempotency scope), e.g. "missed" for
+# POST /visits/{id}/missed, which QueueEngine.mark_missed runs.
 STATE_CHANGES: dict[str, StateChange] = {
     "check_in": StateChange(frozenset({_S.registered}), QUEUED, "签到", "check in"),
     "call_visit": StateChange(QUEUED, frozenset({_S.called}), "呼叫此号", "call this visit"),
@@ -58,14 +60,14 @@ STATE_CHANGES: dict[str, StateChange] = {
     "start": StateChange(frozenset({_S.called, _S.room_waiting}), frozenset({_S.in_service}), "开始就诊", "start",
                          "start"),
     "finish": StateChange(frozenset({_S.in_service}), frozenset({_S.done}), "结束就诊", "finish", "finish"),
-    "mark_missed": StateChange(frozenset({_S.called}), frozenset({_S.missed}), "过号", "mark missed", "missed"),
+    "missed": StateChange(frozenset({_S.called}), frozenset({_S.missed}), "过号", "mark missed", "missed"),
     "recall": StateChange(frozenset({_S.missed}), QUEUED, "召回", "recall", "recall"),
-    "send_away": StateChange(frozenset({_S.waiting, _S.room_waiting, _S.called, _S.in_service}),
-                             frozenset({_S.away}), "去检查", "send away", "away"),
-    "back_from_away": StateChange(frozenset({_S.away}), QUEUED, "检查回来", "come back", "back"),
+    "away": StateChange(frozenset({_S.waiting, _S.room_waiting, _S.called, _S.in_service}),
+                        frozenset({_S.away}), "去检查", "send away", "away"),
+    "back": StateChange(frozenset({_S.away}), QUEUED, "检查回来", "come back", "back"),
     "move_up": StateChange(QUEUED, QUEUED, "调整队列", "move up"),
-    "set_priority": StateChange(_OPEN, _OPEN, "设置优先", "set priority"),
-    "set_triage": StateChange(_OPEN, _OPEN, "分诊定级", "set the triage level"),
+    "priority": StateChange(_OPEN, _OPEN, "设置优先", "set priority"),
+    "triage": StateChange(_OPEN, _OPEN, "分诊定级", "set the triage level"),
     "assign_doctor": StateChange(frozenset({_S.registered, _S.waiting, _S.room_waiting}),
                                  frozenset({_S.registered, _S.waiting, _S.room_waiting}), "指定医生", "assign a doctor"),
     "transfer": StateChange(frozenset({_S.waiting, _S.room_waiting, _S.called, _S.in_service, _S.missed, _S.away}),

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from caller.auth import Principal
 from caller.events import text_frame
@@ -39,6 +39,9 @@ from common.boardview import call_line, door_view, layout_view, verb_of, wall_vi
 from common.device_settings import DOOR_PANEL
 from common.screen_layout import ScreenLayout
 from common.wire import PUBLIC, BroadcastData, CallData
+
+if TYPE_CHECKING:  # the service builds the hub through the app; typed only
+    from caller.service import CallerService
 
 log = logging.getLogger("caller.screens")
 
@@ -314,7 +317,7 @@ class Overrides:
 class ScreenHub:
     """Everything the web screens need from the service, on the service's event loop."""
 
-    def __init__(self, service: Any, *, config_path: str | Path | None = None, data_dir: Path | None = None):
+    def __init__(self, service: "CallerService", *, config_path: str | Path | None = None, data_dir: Path | None = None):
         self.service = service
         self.config_path = Path(config_path) if config_path else None
         base = data_dir or _data_dir(service)
@@ -651,7 +654,7 @@ class _HealthBody:
     parts: list = field(default_factory=list)
 
 
-def _data_dir(service: Any) -> Path:
+def _data_dir(service: "CallerService") -> Path:
     """Where clips and transcoded media go: beside the database file, else a temporary folder."""
     local = getattr(service.store, "local_file", None)
     if local:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Literal, Sequence
 
+from common.speech_text import speakable
 from hardware.health import DeviceHealth, Health
-from hardware.speech.normalize import speakable
 from hardware.speech.pcm import Pcm, concat, from_wav, silence
 from hardware.speech.sounds import DEFAULT_CHIME
 from hardware.speech.synth import (

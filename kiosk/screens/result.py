@@ -5,6 +5,7 @@ from typing import Callable, Sequence
 
 from PySide6.QtCore import Qt
 
+from common.speech_text import spoken_ticket
 from kiosk.i18n import pick, tr
 from kiosk.models import Ticket
 from kiosk.screens.day import wait_text
@@ -59,8 +60,6 @@ class TicketScreen(Screen):
             left.append(self.remind_note)
             self.remind_button = button(tr("短信提醒我"), "", remind)
         self.add_columns(left, [info], side_by_side=not kiosk.settings.portrait)
-        from hardware.speech import spoken_ticket  # noqa: PLC0415 - the speech package loads its engine; only with a ticket
-
         self.speech = tr("您的排队号是 {ticket}，请到 {place} 候诊。").format(
             ticket=spoken_ticket(ticket.ticket), place=pick(ticket.location, ticket.location_en))
         self.add_stretch()

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from records.backend import Records
 
-class HisRecords:
-    """Wraps the embedded records; ``driver`` has pull_patient, pull_bills, pull_reports and pulled(what, work)."""
 
-    def __init__(self, local: Any, driver: Any):
+class HisRecords(Records):
+    """The embedded records (the same core and parts, so every operation not written here is the local one), with
+    the HIS asked first; ``driver`` has pull_patient, pull_bills, pull_reports and pulled(what, work)."""
+
+    def __init__(self, local: Records, driver: Any):
         self.local = local
         self.driver = driver
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.local, name)
+        self.core, self.parts = local.core, local.parts
+        self.patients, self.seats, self.schedules = local.patients, local.seats, local.schedules
+        self.registrations, self.billing, self.payments = local.registrations, local.billing, local.payments
+        self.reports, self.reminders, self.ratings = local.reports, local.reminders, local.ratings
+        self.family, self.reprints, self.cancel_rule = local.family, local.reprints, local.cancel_rule
 
     def identify(self, body: Any, trusted: bool = True) -> dict:
         self.driver.pulled("patient", lambda: self.driver.pull_patient(body.id_number, body.medical_card_no))

@@ -97,5 +97,5 @@ def save_report(conn: Any, records: Any, clock: Callable[[], datetime], patient:
                          (tester, verifier, _iso(clock()), report))
             records.core.audit(conn, "report_released", before="pending", after="released", report_id=report,
                                patient_id=patient, source="his", his_id=key)
-            records.core.tell(conn, "notify_patient", patient, "report_ready", f"report:{report}", title=title)
+            records.core.notify_patient(conn, patient, "report_ready", f"report:{report}", title=title)
     return int(report)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from common.privacy import spoken_name
+from common.speech_text import speakable, spoken_room, spoken_ticket
 from common.wire import BroadcastData, CallData, PublicSnapshot, RoomSnapshot, VisitItem
-from hardware.speech.normalize import speakable, spoken_room, spoken_ticket
 
 
 def iso(ts: datetime) -> str:

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from caller.commands import COMMANDS
 from caller.engine import ordering
 from caller.engine.engine import QueueEngine
 from caller.engine.model import STATE_CHANGES, RoomState, RuleError, Visit, VisitState
@@ -19,9 +20,9 @@ S = VisitState
 ROOMS = ["R1", "R2", "R3", "R4"]
 SLOTS = [None, "08:00-08:15", "08:30-08:45", "09:00-09:30", "09:30-10:00"]
 # the commands that take nothing but the visit (the others have their own rules below); which states each may
-# start from and end in is the engine's own table
+# start from and end in is the engine's own table, keyed by the command's one name (caller/commands.py)
 ONE_VISIT = sorted(c for c in STATE_CHANGES
-                   if list(inspect.signature(getattr(QueueEngine, c)).parameters) == ["self", "visit_id", "actor", "now"])
+                   if list(inspect.signature(COMMANDS[c].engine).parameters) == ["self", "visit_id", "actor", "now"])
 
 rule_sets = st.fixed_dictionaries({
     "check_in_mode": st.just(True),
@@ -62,10 +63,10 @@ class QueueMachine(RuleBasedStateMachine):
     def run(self, command: str, *args, **kwargs) -> None:
         before_rows, before_counters = rows(self.engine), self.engine.counters()
         before_rooms = {r.room_id: r.to_row() for r in self.engine.rooms()}
-        table = STATE_CHANGES.get(command)
+        table = COMMANDS[command].state_change  # the command by its one name: its engine call and its row
         before_state = self.engine.visit(args[0]).state if table else None
         try:
-            change = getattr(self.engine, command)(*args, actor="nurse", now=self.clinic.tick(1), **kwargs)
+            change = COMMANDS[command].engine(self.engine, *args, actor="nurse", now=self.clinic.tick(1), **kwargs)
         except RuleError as refused:
             assert refused.code and refused.message_zh and refused.message_en
             assert rows(self.engine) == before_rows, f"refused {command} changed visits"
@@ -140,7 +141,7 @@ class QueueMachine(RuleBasedStateMachine):
         elif outcome == "miss":
             while self.engine.visit(visit.id).call_count < self.engine.hospital.area("OPD").rules.missed_after_calls:
                 self.run("call_again", visit.id)
-            self.run("mark_missed", visit.id)
+            self.run("missed", visit.id)
 
     @rule(minutes=st.integers(5, 45))
     def time_passes(self, minutes):
@@ -164,7 +165,7 @@ class QueueMachine(RuleBasedStateMachine):
     def set_priority(self, data, kind):
         visit = self.pick(data)
         if visit:
-            self.run("set_priority", visit.id, kind)
+            self.run("priority", visit.id, kind)
 
     @rule(data=st.data(), doctor=st.sampled_from([None, "D1", "D2", "D3", "D4", "D5"]))
     def assign_doctor(self, data, doctor):
@@ -190,7 +191,7 @@ class QueueMachine(RuleBasedStateMachine):
 
     @rule(room=st.sampled_from(["R2"]), doctor=st.sampled_from([None, "D2", "D5"]))
     def set_room_doctor(self, room, doctor):
-        self.run("set_room_doctor", room, doctor)
+        self.run("room_doctor", room, doctor)
 
     # ---- invariants ------------------------------------------------------------------------------------
     def queues(self) -> list[list[Visit]]:

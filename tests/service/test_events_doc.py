@@ -83,11 +83,11 @@ def test_every_message_a_wall_and_a_console_receive_is_its_model_exactly(live, k
 
 
 def test_a_phone_ticket_page_gets_exactly_its_model(live, kiosk, register_waiting):
-    from caller.ticket_feed import phone_status
+    from caller.ticket_feed import service_phone_status
 
     visit = register_waiting(2, name="欧阳娜娜")[1]
     service = live.service
-    status = phone_status(service, service.engine.visit(visit["visit_id"]))
+    status = service_phone_status(service, service.engine.visit(visit["visit_id"]))
     wire.PhoneStatus.model_validate(status)
     assert set(status) <= set(wire.PhoneStatus.model_fields) and status["name"] == "欧**娜"
 

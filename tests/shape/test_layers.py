@@ -78,7 +78,37 @@ def test_commands_are_not_found_by_their_name():
     assert found == []
 
 
-SERVICE_LINES_MAX = 700  # caller/service.py runs the commands; its collaborators are modules of their own
+# getattr(x, <a name computed at run time>) picks code or data by a string. In caller/ and records/ only these read
+# fields, never a method or a command: file -> why.
+GETATTR_BY_NAME_ALLOWED = {
+    "caller/ops/reload.py": "compares two hospital files section by section and item by item (fields, not methods)",
+    "caller/api/queue.py": "lists which of the body's optional fields a client set (fields, not methods)",
+    "records/schedule.py": "reads one field of a row that is a dict or a settings object",
+    "records/schedules.py": "reads one field of a row that is a dict or a settings object",
+    "records/settings.py": "reads the fee of each number kind from the hospital file's [fees] (fields, not methods)",
+}
+
+
+def getattr_by_name(source: str) -> list[int]:
+    """Lines calling ``getattr(x, name)`` with a name that is not written in the code."""
+    return [node.lineno for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
+            and len(node.args) >= 2 and not isinstance(node.args[1], ast.Constant)]
+
+
+def test_nothing_is_picked_by_a_name_built_at_run_time():
+    """A command, an engine method, a records part or a queue notice is a plain reference a reader can follow: no
+    getattr with a computed name in the server or records (a few reads of fields, listed with why)."""
+    found = {path: lines for package in ("caller", "records") for path, source in sources(package).items()
+             if (lines := getattr_by_name(source)) and path not in GETATTR_BY_NAME_ALLOWED}
+    assert found == {}
+
+
+def test_the_check_sees_a_method_picked_by_name():
+    assert getattr_by_name('send = getattr(self.queue, how, None)\nx = getattr(y, "fixed")\n') == [1]
+
+
+SERVICE_LINES_MAX = 680  # caller/service.py runs the commands; its collaborators are modules of their own
 
 
 def test_the_service_stays_one_job():

@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 import pathlib
 
+from caller.commands import COMMANDS
+from caller.engine.model import STATE_CHANGES
 from common import refusal
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -116,3 +118,14 @@ def test_every_broad_except_is_narrowed_or_logged():
             if isinstance(node, ast.ExceptHandler) and _broad(node) and not _accounted_for(node):
                 silent.append(f"{rel}:{node.lineno}")
     assert silent == [], f"narrow these to what can happen, or log the reason: {silent}"
+
+
+def test_a_command_has_one_name_from_route_to_state_table():
+    """A row of STATE_CHANGES is keyed by the command's one name (caller/commands.py), the name of its route, audit
+    action and idempotency scope, so a reader follows ``missed`` from ``POST /visits/{id}/missed`` to the table.
+    Only ``settle`` borrows another command's row (a paid cashier step ends like a collected one)."""
+    assert set(STATE_CHANGES) <= set(COMMANDS), set(STATE_CHANGES) - set(COMMANDS)
+    borrowed = {c.name: c.states for c in COMMANDS.values() if c.states is not None and c.states != c.name}
+    assert borrowed == {"settle": "collect"}
+    for name, command in COMMANDS.items():
+        assert command.path is None or command.path.rsplit("/", 1)[1] in (name.replace("_", "-"), "dispense"), name

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from common.speech_text import DEFAULT_CALL_TEMPLATE, call_text
 from hardware.health import Health
-from hardware.speech.normalize import DEFAULT_CALL_TEMPLATE, call_text
 from hardware.speech.pcm import Pcm
 from hardware.speech.sounds import DEFAULT_CHIME
 from hardware.speech.synth import EspeakCli, SynthesisError

@@ -1,4 +1,4 @@
-"""Turn queue data into the exact text the speaker says (pure, no I/O).
+"""Turn queue data into the exact text the speaker says and the screens show (pure, no I/O).
 
 Two texts exist for every call:
 

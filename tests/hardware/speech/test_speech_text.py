@@ -10,14 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.privacy import surname
-from hardware.speech.normalize import (
+from common.privacy import mask_name, spoken_name, surname
+from common.speech_text import (
     DEFAULT_CALL_TEMPLATE,
     call_text,
     display_text,
-    mask_name,
     speakable,
-    spoken_name,
     spoken_room,
     spoken_ticket,
 )
