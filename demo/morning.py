@@ -22,7 +22,7 @@ from demo.checks import check_morning
 from demo.clock import SimClock
 from demo.desk import NurseDesk
 from demo.kiosk_patient import KioskPatient, KioskStuck, pump, wait_for
-from demo.lan import area_of, arrive_over_lan, check_in_later
+from demo.lan import area_of, arrive_over_lan, check_in_later, identity_of
 from demo.ledger import Ledger, summarise
 from demo.script import BILLS, LATE, MISSED, PAPER_OUT, PAYMENT_TIMEOUT, REPORTS, Arrival, morning_script
 from demo.stack import CONFIG, Stack
@@ -100,7 +100,8 @@ class Morning:
         # the draw windows' label printer: the simulator decodes each TSPL label and draws it to labels/label-NNN.png
         self.label_server = LabelPrinterServer(SimulatedLabelPrinter(self.out / "labels")).__enter__()
         self.journeys = JourneyDesk(self.stack.base_url, clock, self.ledger, seed=self.plan.seed,
-                                    label_printer=f"tcp://127.0.0.1:{self.label_server.port}")
+                                    label_printer=f"tcp://127.0.0.1:{self.label_server.port}",
+                                    provider=self.stack.payment.provider)  # the kiosk's patients pay there
         self.desk.on_finish = self.journeys.order
         from demo.phone import PhoneFollower
 
@@ -233,6 +234,9 @@ class Morning:
             return
         led.patient(number=arrival.number, kind=arrival.kind, via="kiosk", visit_id=result["visit_id"],
                     ticket=result["ticket"], area=area)
+        identity = identity_of(arrival)
+        if identity is not None:  # the doctor's orders are paid at the kiosk, after the consultation
+            self.journeys.pays_at_kiosk(result["visit_id"], identity)
         if arrival.elderly:
             self.desk.give_priority(area, result["visit_id"])
         if arrival.fault == PAPER_OUT:
@@ -304,6 +308,8 @@ class Morning:
                     continue
                 if arrival.fault == MISSED:
                     self.desk.no_show.add(got["visit_id"])
+                if got.get("identify"):
+                    self.journeys.pays_at_kiosk(got["visit_id"], got["identify"])
                 self.ledger.patient(number=arrival.number, kind=arrival.kind, via="lan",
                                     **{k: v for k, v in got.items() if k not in ("checked_in", "identify")})
                 if arrival.elderly:

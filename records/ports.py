@@ -53,3 +53,11 @@ class QueueLink(Protocol):
     def cancel_order(self, visit_id: str, order_id: str, idempotency_key: str) -> list[str]:
         """Cancel the steps not paid yet that an order opened on a visit; the ids cancelled."""
         ...
+
+    def unpaid_steps(self, visit_id: str) -> list[dict[str, Any]]:
+        """The journey's steps of a visit that wait for payment at a kiosk (`common.wire.StepStatus` as dicts)."""
+        ...
+
+    def pay_step(self, step_id: str, idempotency_key: str, device: str) -> None:
+        """A journey step's bill was paid (at the kiosk ``device``): the step opens, audited as done by that device."""
+        ...

@@ -56,6 +56,7 @@ def test_short_morning_serves_everyone_and_handles_every_fault(tmp_path, qapp):
     for kind, states in journeys["by_kind_and_state"].items():
         assert set(states) == {"done"}, (kind, states)
     assert {"pharmacy", "lab", "imaging"} <= set(journeys["by_kind_and_state"])
+    assert journeys["bills_paid_at_kiosk"] > 0  # the kiosk's patients paid the doctor's orders there
     # the lab's tube labels went to the TSPL printer, which decoded each and drew it
     labels = sorted((out / "labels").glob("label-*.png"))
     assert len(labels) == journeys["labels_printed"] > 0
