@@ -188,7 +188,8 @@ class Morning:
         pump(50)
         for name, widget in (("console", stack.console), ("wall", stack.wall), ("door", stack.door),
                              ("console-pharmacy", stack.stations["YF"]), ("console-lab", stack.stations["JY"]),
-                             ("wall-pharmacy", stack.walls["YF"]), ("wall-lab", stack.walls["JY"])):
+                             ("wall-pharmacy", stack.walls["YF"]), ("wall-lab", stack.walls["JY"]),
+                             ("wall-cashier", stack.walls["SF"])):
             path = self.out / "screens" / name / f"{moment}.png"
             path.parent.mkdir(parents=True, exist_ok=True)
             widget.grab().save(str(path))
