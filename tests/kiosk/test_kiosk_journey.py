@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from kiosk_driver import click, pay_current_order, register_until, visible_texts, wait_screen
+from test_kiosk_day import card_on_home
 from test_kiosk_services import identify_again
 
 from caller.testing import DEMO_TOKENS
@@ -147,6 +148,13 @@ def test_paying_the_orders_at_the_kiosk_opens_their_steps(qtbot, kiosk, reader_s
     assert steps["lab"]["paid"] and steps["lab"]["state"] == "registered"  # open: waits for the check-in at the lab
     paid = [r for r in admin.audit(visit=medicine) if r["action"] == "pay"]
     assert paid and paid[0]["device"] == kiosk.settings.device_id == "kiosk-lobby-1", paid
+    kiosk.go_home("home")  # the card on the idle kiosk: the day page keeps the visit the doctor is done with
+    card_on_home(qtbot, kiosk, reader_sim, card)
+    day = wait_screen(qtbot, kiosk, "day")
+    line = day.queue_lines[status["visit_id"]].text()
+    assert line.startswith("药房正在配药") and "下一步：" in line and "采血" in line, line
+    assert day.cancel_button is None  # seen by the doctor: nothing to 退号
+    kiosk.grab().save(str(tmp_path / "kiosk-day-journey.png"))
     admin.dispense(medicine)  # the pharmacist can start on it
     left = admin.request("GET", "/records/bills", params={"patient_id": int(patient_id)})["bills"]
     assert left == []  # paid once: nothing to pay again
