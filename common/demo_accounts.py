@@ -25,5 +25,7 @@ DEMO_TOKENS = {
     "wall_jy": "demo-wall-jy-4c8e2a6f0b19",
     "speaker_yf": "demo-speaker-yf-5f9b3d7a1c84",
     "speaker_jy": "demo-speaker-jy-0a4e8c2f6b17",
+    "wall_sf": "demo-wall-sf-00a96482d07b",
+    "speaker_sf": "demo-speaker-sf-c3f4ecc7d946",
 }
 DEMO_PASSWORD = "demo1234"  # every demo console user (wanghs: NK nurse, zhangys: NK doctor, lihs: WY+FE, zhouhs: JZ, wangdy: the lobby guide desk DT)

@@ -4,8 +4,10 @@ lab, imaging and the cashier at work, all through the console's commands over th
 The nurse desk (demo/desk.py) hands each patient whose consultation ends to :meth:`JourneyDesk.order`: the doctor
 orders (开单) drugs, lab panels and exams from the hospital's catalog, seeded. Then, on the simulated clock:
 
-* the patient pays a few minutes later (at a kiosk: the demo pays through the cashier's console), or queues at a
-  cashier window (``pay_at_window``: 请 A015 号 到 1号收费窗口缴费) whose 收费完成 opens the orders;
+* the patient pays a few minutes later at a kiosk: identified there again (card, medical card), the orders are
+  the patient's bills (one per step), paid by QR, and the payment opens their steps, audited as the kiosk's (a
+  patient the demo cannot identify again, such as a 港澳台 card, pays through the cashier's console); or queues
+  at a cashier window (``pay_at_window``: 请 A015 号 到 1号收费窗口缴费) whose 收费完成 opens the orders;
 * the pharmacist starts each paid prescription (配药中), marks it ready at the window with the shortest list
   (已配好: the pharmacy wall's 请以下患者取药), calls the patient to that window and confirms 已取药 with the
   patient's code;
@@ -29,6 +31,7 @@ from typing import Any
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS
 from client.http import CallerClient, CallerError
 from demo.clock import SimClock
+from demo.lan import R, identify
 from demo.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -59,7 +62,7 @@ class JourneyDesk(threading.Thread):
     """Runs until :meth:`close`. ``label_printer``: the draw windows' printer address (tcp://HOST:PORT)."""
 
     def __init__(self, base_url: str, clock: SimClock, ledger: Ledger, *, label_printer: str | None = None,
-                 seed: int = 7, tick: float = 0.5):
+                 seed: int = 7, tick: float = 0.5, provider: Any = None):
         super().__init__(name="journey-desk", daemon=True)
         self.clock, self.ledger, self.tick = clock, ledger, tick
         self.rng = random.Random(seed + 23)       # the patients' and the staff's pace
@@ -77,7 +80,13 @@ class JourneyDesk(threading.Thread):
 
             self.printer = LabelPrinter(label_printer)
         self.journeys: dict[str, str] = {}       # clinic visit id -> ticket (every journey with orders)
-        self.pay_at: dict[str, datetime] = {}    # unpaid step -> when the patient pays (at a kiosk)
+        self.pay_at: dict[str, datetime] = {}    # unpaid step -> when the patient pays (cashier's console)
+        # the patients who pay at a kiosk: clinic visit id -> how they identify there (records' identify body)
+        self.identities: dict[str, dict[str, Any]] = {}
+        self.kiosk_pay_at: dict[str, datetime] = {}  # clinic visit id -> when its patient pays at the kiosk
+        self.provider = provider                      # the payment gateway simulator: the patient's phone pays
+        self.kiosk = CallerClient(base_url, DEMO_TOKENS["kiosk2"]) if provider is not None else None
+        self.paid_at_kiosk = 0
         self.due: dict[str, datetime] = {}       # step -> when its next move happens (walk in, dispense, ...)
         self.labels_printed = 0
         self.orders_sent = 0
@@ -93,10 +102,13 @@ class JourneyDesk(threading.Thread):
         with self.lock:
             self.orders_sent += len(orders)
             self.journeys[visit["visit_id"]] = visit["ticket"]
-            if not at_window:
+            when = now + timedelta(minutes=self.rng.uniform(1, 3))
+            if not at_window and self.kiosk is not None and visit["visit_id"] in self.identities:
+                self.kiosk_pay_at[visit["visit_id"]] = when
+            elif not at_window:
                 for step in journey["steps"][1:]:
                     if not step["paid"]:
-                        self.pay_at[step["visit_id"]] = now + timedelta(minutes=self.rng.uniform(1, 3))
+                        self.pay_at[step["visit_id"]] = when
         log.debug("orders for %s: %s", visit["ticket"], answer.get("changed"))
 
     # ------------------------------------------------------------------ the loop
@@ -119,6 +131,8 @@ class JourneyDesk(threading.Thread):
         self.join(10)
         for client in self.clients.values():
             client.close()
+        if self.kiosk is not None:
+            self.kiosk.close()
         if self.printer is not None:
             self.printer.close()
 
@@ -130,8 +144,43 @@ class JourneyDesk(threading.Thread):
             return True
         return False
 
+    def pays_at_kiosk(self, visit_id: str, identity: dict[str, Any]) -> None:
+        """The patient of this clinic visit pays the doctor's orders at a kiosk, identifying with ``identity``."""
+        with self.lock:
+            self.identities[visit_id] = identity
+
+    def _pay_at_kiosk(self, visit_id: str) -> None:
+        """At the kiosk: identify, the journey's bills, one QR payment; the service opens the steps."""
+        assert self.kiosk is not None
+        found = identify(self.kiosk, self.identities[visit_id])
+        patient_id = found["patient"]["patient_id"]
+        bills = [b for b in self.kiosk.request("GET", f"{R}/bills", params={"patient_id": patient_id})["bills"]
+                 if (b.get("step_id") or "").startswith(f"{visit_id}-")]
+        if not bills:
+            return
+        order = self.kiosk.request("POST", f"{R}/payments", json_body={
+            "patient_id": patient_id, "bill_ids": [b["bill_id"] for b in bills],
+            "amount_fen": sum(b["total_fen"] for b in bills), "method": "qr"})
+        self.provider.patient_pays(order["payment"]["provider_order_id"])
+        deadline = self.clock() + timedelta(minutes=5)
+        while order["state"] == "pending" and self.clock() < deadline and not self.stop_event.is_set():
+            order = self.kiosk.request("POST", f"{R}/payments/{order['order_id']}/confirm")
+            if order["state"] == "pending":
+                self.stop_event.wait(0.05)
+        if order["state"] != "paid":
+            self.ledger.problem(f"journey of {visit_id}: kiosk payment {order['order_id']} is {order['state']}")
+            return
+        with self.lock:
+            self.paid_at_kiosk += len(bills)
+
     def _pay(self) -> None:
         now = self.clock()
+        with self.lock:
+            at_kiosk = [v for v, when in self.kiosk_pay_at.items() if when <= now]
+        for visit_id in at_kiosk:
+            with self.lock:
+                del self.kiosk_pay_at[visit_id]
+            self._pay_at_kiosk(visit_id)
         with self.lock:
             paying = [s for s, when in self.pay_at.items() if when <= now]
         for step_id in paying:
@@ -284,4 +333,4 @@ class JourneyDesk(threading.Thread):
                 "visits_seen": visits, "visits_with_orders": len(self.journeys), "orders": self.orders_sent,
                 "steps": after + visits, "steps_per_visit": round((after + visits) / visits, 2) if visits else 0,
                 "steps_after_clinic": after, "by_kind_and_state": by_kind, "labels_printed": self.labels_printed,
-                "busiest_open_steps": dict(self.busiest)}
+                "bills_paid_at_kiosk": self.paid_at_kiosk, "busiest_open_steps": dict(self.busiest)}

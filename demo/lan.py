@@ -57,6 +57,22 @@ def register_today(client: CallerClient, provider: Any, patient_id: int, departm
     return client.request("GET", f"{R}/registrations/{reg['registration_id']}")["registration"]
 
 
+def identity_of(arrival: Arrival) -> dict[str, Any] | None:
+    """How the arrival's patient identifies at a kiosk again (records' identify body): the ID card read (a resident
+    card), or the medical card's code; None for a card the demo cannot present again (港澳台 cards)."""
+    from hardware.idcard import CardKind
+    from hardware.idcard.demo_cards import demo_card
+
+    if arrival.kind == NEW and arrival.card_kind != "hmt":
+        card = demo_card(CardKind.RESIDENT, seed=arrival.card_seed)
+        return {"id_number": card.id_number, "card_name": card.name}
+    if arrival.kind == RETURNING and arrival.known is not None:
+        return {"card_code": arrival.known.card_code}
+    if arrival.kind == APPOINTMENT and arrival.appointment is not None:
+        return {"card_code": arrival.appointment.patient.card_code}
+    return None
+
+
 def arrive_over_lan(arrival: Arrival, kiosk: CallerClient, triage: CallerClient, provider: Any) -> dict[str, Any]:
     """Run one patient through the LAN API; returns {visit_id, ticket, area, name}."""
     from hardware.idcard import CardKind

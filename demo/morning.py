@@ -22,7 +22,7 @@ from demo.checks import check_morning
 from demo.clock import SimClock
 from demo.desk import NurseDesk
 from demo.kiosk_patient import KioskPatient, KioskStuck, pump, wait_for
-from demo.lan import area_of, arrive_over_lan, check_in_later
+from demo.lan import area_of, arrive_over_lan, check_in_later, identity_of
 from demo.ledger import Ledger, summarise
 from demo.platforms import enroll
 from demo.script import BILLS, LATE, MISSED, PAPER_OUT, PAYMENT_TIMEOUT, REPORTS, RETURNING, Arrival, morning_script
@@ -107,7 +107,8 @@ class Morning:
         # the draw windows' label printer: the simulator decodes each TSPL label and draws it to labels/label-NNN.png
         self.label_server = LabelPrinterServer(SimulatedLabelPrinter(self.out / "labels")).__enter__()
         self.journeys = JourneyDesk(self.stack.base_url, clock, self.ledger, seed=self.plan.seed,
-                                    label_printer=f"tcp://127.0.0.1:{self.label_server.port}")
+                                    label_printer=f"tcp://127.0.0.1:{self.label_server.port}",
+                                    provider=self.stack.payment.provider)  # the kiosk's patients pay there
         self.desk.on_finish = self.journeys.order
         from demo.phone import PhoneFollower
 
@@ -194,7 +195,8 @@ class Morning:
         pump(50)
         for name, widget in (("console", stack.console), ("wall", stack.wall), ("door", stack.door),
                              ("console-pharmacy", stack.stations["YF"]), ("console-lab", stack.stations["JY"]),
-                             ("wall-pharmacy", stack.walls["YF"]), ("wall-lab", stack.walls["JY"])):
+                             ("wall-pharmacy", stack.walls["YF"]), ("wall-lab", stack.walls["JY"]),
+                             ("wall-cashier", stack.walls["SF"])):
             path = self.out / "screens" / name / f"{moment}.png"
             path.parent.mkdir(parents=True, exist_ok=True)
             widget.grab().save(str(path))
@@ -242,6 +244,9 @@ class Morning:
                     ticket=result["ticket"], area=area)
         if arrival.ehealth_qr is not None:
             self._check_ehealth(arrival, result)
+        identity = identity_of(arrival)
+        if identity is not None:  # the doctor's orders are paid at the kiosk, after the consultation
+            self.journeys.pays_at_kiosk(result["visit_id"], identity)
         if arrival.elderly:
             self.desk.give_priority(area, result["visit_id"])
         if arrival.fault == PAPER_OUT:
@@ -321,6 +326,8 @@ class Morning:
                     continue
                 if arrival.fault == MISSED:
                     self.desk.no_show.add(got["visit_id"])
+                if got.get("identify"):
+                    self.journeys.pays_at_kiosk(got["visit_id"], got["identify"])
                 self.ledger.patient(number=arrival.number, kind=arrival.kind, via="lan",
                                     **{k: v for k, v in got.items() if k not in ("checked_in", "identify")})
                 if arrival.elderly:

@@ -62,7 +62,7 @@ class Stack:
     console: Any = None
     wall: Any = None
     door: Any = None
-    walls: dict[str, Any] = field(default_factory=dict)     # the pharmacy's and the lab's walls (YF, JY)
+    walls: dict[str, Any] = field(default_factory=dict)     # the pharmacy's, the lab's and the cashier's walls (YF, JY, SF)
     stations: dict[str, Any] = field(default_factory=dict)  # window consoles of the pharmacy and the lab
     speaker: Any = None
     speech: Any = None
@@ -146,6 +146,10 @@ class Stack:
             station.resize(1600, 960)
             station.show()
             self.stations[area] = station
+        cashier = make_wall(self.base_url, DEMO_TOKENS["wall_sf"], config=str(CONFIG))  # 请 S… 到 1号收费窗口缴费
+        cashier.now = self.clock.aware
+        cashier.show()
+        self.walls["SF"] = cashier
         info = describe_device(self.base_url, DEMO_TOKENS["speaker_nk"], CONFIG)
         self.speech = make_speech(self.out / "speech" if headless else None, info.settings)
         self.speaker = SpeakerAgent(self.base_url, DEMO_TOKENS["speaker_nk"], info.area, self.speech,

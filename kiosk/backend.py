@@ -554,8 +554,8 @@ class Backend(PlatformCalls, HisCalls):
         """Everything waiting for the patient today, for the page shown right after their card is read."""
         appointments = tuple(a for a in self.appointments(patient) if not a.checked_in)
         waiting = {a.id for a in appointments}
-        visits = tuple(v for v in self.my_visits(patient) if v.state not in ("done", "cancelled")
-                       and v.registration_id not in waiting)
+        visits = tuple(v for v in self.my_visits(patient) if (v.state not in ("done", "cancelled") or v.journey_open)
+                       and v.registration_id not in waiting)  # seen by the doctor, steps still to do: kept
         reports = self.reports(patient)
         return PatientDay(patient=patient, appointments=appointments, bills=tuple(self.bills(patient)),
                           upcoming=tuple(self.appointments(patient, later=True)),

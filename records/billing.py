@@ -44,6 +44,8 @@ class Billing:
 
     def list_bills(self, patient_id: int, state: str | None = "unpaid") -> dict[str, Any]:
         self.seats.expire_holds()
+        if state in (None, "unpaid"):
+            self.bill_journey_steps(patient_id)
         with self.core.db.transaction() as conn:
             self.patients.row(conn, patient_id)
             sql, params = "SELECT id FROM rec_bills WHERE patient_id = ?", [patient_id]
@@ -52,6 +54,47 @@ class Billing:
                 params.append(state)
             bills = [self._bill_view(conn, r[0]) for r in conn.execute(sql + " ORDER BY id", params)]
         return {"bills": bills, "total_fen": sum(b["total_fen"] for b in bills)}
+
+    def bill_journey_steps(self, patient_id: int) -> None:
+        """The patient's journey steps of today that wait for payment (the orders a doctor gave at a console,
+        docs/journey.md; the HIS bills its own orders) become bills, one per step (``step_id``), so the kiosk pays
+        them like any bill; paying one opens its step
+        (:meth:`records.payments.Payments.settle`). A step's bill still unpaid whose step was paid elsewhere (a
+        cashier window, the HIS) or cancelled is cancelled. The queue is asked outside the transaction."""
+        queue = self.core.queue
+        if queue is None or not hasattr(queue, "unpaid_steps"):
+            return
+        today = self.core.now().date().isoformat()
+        visits = [r["visit_id"] for r in self.core.db.all(
+            "SELECT visit_id FROM rec_registrations WHERE patient_id = ? AND date = ? AND state = 'final'"
+            " AND visit_id IS NOT NULL", (patient_id, today))]
+        # an order the HIS sent (its own order number) is charged by the HIS (its DFT^P03 bills, or paid: true)
+        unpaid = {step["visit_id"]: step for visit_id in visits for step in queue.unpaid_steps(visit_id)
+                  if not step.get("order_id")}
+        with self.core.db.transaction() as conn:
+            billed = {r["step_id"]: dict(r) for visit_id in visits for r in conn.execute(
+                "SELECT id, step_id, state FROM rec_bills WHERE patient_id = ? AND step_id LIKE ?",
+                (patient_id, f"{visit_id}-%"))}
+            for step_id, bill in billed.items():
+                if bill["state"] == "unpaid" and step_id not in unpaid:
+                    conn.execute("UPDATE rec_bills SET state = 'cancelled' WHERE id = ?", (bill["id"],))
+                    self.core.audit(conn, "bill_cancelled", before="unpaid", after="cancelled", bill_id=bill["id"],
+                                    step_id=step_id, reason="step paid elsewhere or cancelled")
+            for step_id, step in unpaid.items():
+                if step_id in billed:
+                    continue
+                kind = "drug" if step["kind"] == "pharmacy" else "exam"
+                title = step["title"] if step["kind"] != "pharmacy" else \
+                    f"{step['title']}：{'、'.join(i['name'] for i in step['items'])}"
+                bill_id = conn.execute(
+                    "INSERT INTO rec_bills (patient_id, kind, title, total_fen, created_at, step_id) VALUES (?, ?, ?, ?, ?, ?)"
+                    " RETURNING id", (patient_id, kind, title, step["amount"], iso(self.core.now()), step_id)).fetchone()[0]
+                conn.executemany(
+                    "INSERT INTO rec_bill_items (bill_id, name, quantity, unit, unit_fen, amount_fen) VALUES (?, ?, ?, ?, ?, ?)",
+                    [(bill_id, i["name"], i["quantity"], i["unit"], i["unit_fen"], i["quantity"] * i["unit_fen"])
+                     for i in step["items"]])
+                self.core.audit(conn, "bill_added", after="unpaid", bill_id=bill_id, patient_id=patient_id, kind=kind,
+                                total_fen=step["amount"], items=len(step["items"]), step_id=step_id)
 
     def get_bill(self, bill_id: int) -> dict[str, Any]:
         with self.core.db.reading() as rc:
@@ -70,7 +113,7 @@ class Billing:
                 "kind_zh": BILL_KINDS_ZH.get(bill["kind"], bill["kind"]), "title": bill["title"],
                 "items": [dict(i) for i in items], "total_fen": bill["total_fen"], "state": bill["state"],
                 "registration_id": bill["registration_id"], "hold_expires_at": hold, "order_id": bill["order_id"],
-                "created_at": bill["created_at"], "paid_at": bill["paid_at"]}
+                "created_at": bill["created_at"], "paid_at": bill["paid_at"], "step_id": bill["step_id"]}
 
     def set_prices(self, prices: list[dict[str, Any]]) -> None:
         with self.core.db.transaction() as conn:

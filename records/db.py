@@ -100,7 +100,8 @@ CREATE TABLE IF NOT EXISTS rec_bills (
     registration_id INTEGER,
     order_id INTEGER,
     created_at TEXT NOT NULL,
-    paid_at TEXT
+    paid_at TEXT,
+    step_id TEXT
 );
 CREATE INDEX IF NOT EXISTS rec_bills_patient ON rec_bills (patient_id, state);
 CREATE INDEX IF NOT EXISTS rec_bills_state ON rec_bills (state, order_id);
@@ -232,8 +233,11 @@ CREATE TABLE IF NOT EXISTS rec_reminder_optin (
 
 # Columns added after a table first shipped: (table, column, type); added to older databases at start. A proxy added
 # at a kiosk from two card reads names that kiosk and day (valid there and then only, until staff confirm it).
-MIGRATIONS = [("rec_patients", "card_code", "TEXT"), ("rec_proxies", "kiosk", "TEXT"), ("rec_proxies", "day", "TEXT")]
-INDEXES = "CREATE UNIQUE INDEX IF NOT EXISTS rec_patients_card_code ON rec_patients (card_code);"
+# A bill's ``step_id`` is the journey step (docs/journey.md) it pays for: one bill per unpaid step, paid at a kiosk.
+MIGRATIONS = [("rec_patients", "card_code", "TEXT"), ("rec_proxies", "kiosk", "TEXT"), ("rec_proxies", "day", "TEXT"),
+              ("rec_bills", "step_id", "TEXT")]
+INDEXES = ("CREATE UNIQUE INDEX IF NOT EXISTS rec_patients_card_code ON rec_patients (card_code);"
+           "CREATE UNIQUE INDEX IF NOT EXISTS rec_bills_step ON rec_bills (step_id);")
 
 
 def migrate_columns(conn: Any, dialect: str) -> None:

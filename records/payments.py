@@ -282,12 +282,31 @@ class Payments:
             log.info("order %s was paid but cannot be applied (%s): refunding", order_id, refund_reason)
             self._refund_order(order_id, None, refund_reason)
             return self.get_order(order_id)["state"]
+        self._open_paid_steps(order_id)
         for reg_id in self.get_order(order_id)["registration_ids"]:
             try:
                 self.registrations.enter_queue(reg_id, at_kiosk=not late)
             except RecordsError as exc:  # the registration stands; the visit is created at check-in
                 log.warning("registration %s paid but not queued yet: %s", reg_id, exc.code)
         return "paid"
+
+    def _open_paid_steps(self, order_id: int) -> None:
+        """The journey steps whose bills this order paid open (``pay_step`` through the queue), audited as done by
+        the kiosk that took the payment. A step the queue refuses stays paid here and is logged for the window."""
+        with self.core.db.reading() as rc:
+            order = self._order_row(rc, order_id)
+            bill_ids = json.loads(order["bill_ids"])
+            steps = [(r["id"], r["step_id"]) for r in rc.execute(
+                f"SELECT id, step_id FROM rec_bills WHERE id IN ({','.join('?' * len(bill_ids))}) AND step_id IS NOT NULL",
+                bill_ids)]
+        if steps and self.core.queue is None:
+            log.warning("order %s paid journey steps but no queue is linked", order_id)
+            return
+        for bill_id, step_id in steps:
+            try:
+                self.core.queue.pay_step(step_id, f"bill-{bill_id}-step", order["device"] or "records")
+            except RecordsError as exc:
+                log.warning("bill %s paid but its step %s not opened: %s", bill_id, step_id, exc.code)
 
     def _apply_to_bills(self, conn: RowConn, order: dict[str, Any]) -> str | None:
         """Mark every bill paid; a reason string when one cannot be (the caller then rolls back)."""

@@ -66,3 +66,11 @@ class QueueLink(Protocol):
                           **params: Any) -> int:
         """Text these (channel, address) recipients, in the transaction on ``conn``; how many messages queued."""
         ...
+
+    def unpaid_steps(self, visit_id: str) -> list[dict[str, Any]]:
+        """The journey's steps of a visit that wait for payment at a kiosk (`common.wire.StepStatus` as dicts)."""
+        ...
+
+    def pay_step(self, step_id: str, idempotency_key: str, device: str) -> None:
+        """A journey step's bill was paid (at the kiosk ``device``): the step opens, audited as done by that device."""
+        ...

@@ -10,6 +10,7 @@ from typing import Any
 
 from caller.api.models import RegisterBody
 from caller.auth import Principal
+from caller.engine.journey import step_items
 from caller.engine.model import RuleError
 from caller.notify.notifications import NotifyError
 from common.refusal import Refusal
@@ -19,6 +20,8 @@ from records.errors import RecordsError
 from records.ports import VisitRef, VisitRequest
 
 log = logging.getLogger(__name__)
+
+ORDER_KIND = {"pharmacy": "drug", "lab": "lab", "imaging": "imaging"}  # a step's kind -> its catalog's
 
 
 class ServiceQueueLink:
@@ -110,3 +113,49 @@ class ServiceQueueLink:
                 continue
             done.append(step)
         return done
+
+    def unpaid_steps(self, visit_id: str) -> list[dict[str, Any]]:
+        """The steps of the visit's journey that wait for payment at a kiosk: every unpaid pharmacy, lab or imaging
+        step still open, except those a cashier step carries (the patient pays them at that window). Each: the step's ``visit_id``, ``kind``,
+        ``title``, ``amount`` (fen), ``items`` (name, quantity, unit, unit_fen) from the hospital's catalog and
+        ``order_id`` (the order's number at its source, the HIS's placer number; None for a console's order)."""
+        try:
+            journey = self.service.journey_status(visit_id)
+        except Refusal:  # a visit of another day, or gone: nothing to pay here
+            return []
+        with self.service.lock:  # the steps an open cashier step carries are paid at its window
+            at_window = {sid for s in journey["steps"] if s["kind"] == "cashier" and s["state"] not in ("done", "cancelled")
+                         for sid in step_items(self.service.visit(s["visit_id"]))}
+        out = []
+        for step in journey["steps"]:
+            if step["paid"] or step["kind"] not in ORDER_KIND or step["state"] in ("done", "cancelled") \
+                    or step["amount"] <= 0 or step["visit_id"] in at_window:
+                continue
+            with self.service.lock:
+                visit = self.service.visit(step["visit_id"])
+                codes, order_id = step_items(visit), visit.order_id
+            items = []
+            for code in codes:
+                base, _, quantity = code.partition("x")
+                item = self.service.config.catalog.find(ORDER_KIND[step["kind"]], base)
+                if item is not None:
+                    items.append({"name": item.name, "quantity": int(quantity or 1), "unit": getattr(item, "unit", "次"),
+                                  "unit_fen": item.price})
+            if sum(i["quantity"] * i["unit_fen"] for i in items) != step["amount"]:  # the catalog changed since
+                items = [{"name": step["title"], "quantity": 1, "unit": "项", "unit_fen": step["amount"]}]
+            out.append({"visit_id": step["visit_id"], "kind": step["kind"], "title": step["title"],
+                        "amount": step["amount"], "items": items, "order_id": order_id})
+        return out
+
+    def pay_step(self, step_id: str, idempotency_key: str, device: str) -> None:
+        """The step's bill is paid: ``pay_step`` through the service, audited as done by ``device`` (the kiosk).
+        A step paid meanwhile elsewhere (a cashier window, the HIS) is left as it is."""
+        who = Principal(role="admin", device=device or self.who.device)
+        try:
+            self.service.execute("pay_step", who, idempotency_key=idempotency_key, visit_id=step_id)
+        except RuleError as exc:
+            if exc.code != "already_paid":
+                raise RecordsError(exc.code, exc.message_zh, exc.message_en, status=409) from exc
+            log.warning("step %s was paid elsewhere already", step_id)
+        except Refusal as exc:
+            raise RecordsError(exc.code, exc.message_zh, exc.message_en, status=exc.status) from exc

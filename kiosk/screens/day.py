@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QWidget
 
 from common.privacy import screen_name
 from kiosk.i18n import pick, tr
@@ -43,13 +43,19 @@ class DayScreen(Screen):
             self.check_in_buttons.append(btn)
             items.append(btn)
         self.queue_card = None
+        self.queue_lines: dict[str, QLabel] = {}  # visit id -> its line on the card
         if day.visits:
             self.queue_card = Card()
             for v in day.visits[:2]:
-                state = tr("正在叫您，请马上到诊室") if v.state == "called" else (
-                    tr("前面还有 {n} 人").format(n=v.ahead) + "，" + wait_text(v.estimate_minutes, v.estimate_min,
-                                                                        v.estimate_max))
-                self.queue_card.row(f"{v.ticket}  {pick(v.department, v.department_en)}", state)
+                if v.journey_open and v.journey is not None and v.state == "done":  # the doctor is done: what next
+                    state = pick(v.journey.next_text, v.journey.next_text_en)
+                elif v.state == "called":
+                    state = tr("正在叫您，请马上到诊室")
+                else:
+                    state = tr("前面还有 {n} 人").format(n=v.ahead) + "，" + wait_text(
+                        v.estimate_minutes, v.estimate_min, v.estimate_max)
+                self.queue_lines[v.visit_id] = self.queue_card.row(
+                    f"{v.ticket}  {pick(v.department, v.department_en)}", state)
             self.queue_card.mouseReleaseEvent = lambda _e: on_queue()
             items.append(self.queue_card)
         self.bills_button = None
@@ -100,7 +106,8 @@ class DayScreen(Screen):
             self.add_action(self.check_in_button)
             self.speech = tr("您今天有一个预约，请点击下方“立即签到”。")
         self.cancel_button = None
-        if on_cancel is not None and (day.appointments or day.visits or day.upcoming):  # 退号: a secondary action, never in the way
+        waiting = [v for v in day.visits if v.state not in ("done", "cancelled")]  # a visit the doctor is done with: no 退号
+        if on_cancel is not None and (day.appointments or waiting or day.upcoming):  # 退号: a secondary action, never in the way
             self.cancel_button = button(tr("退号"), "", on_cancel)
             self.add_action(self.cancel_button)
         self.reprint_button = None

@@ -10,6 +10,7 @@ import pytest
 
 from caller.__main__ import main
 from common.config import DEMO_CONFIG, ConfigError, Device, hospital_from_dict, load_hospital
+from common.demo_accounts import DEMO_TOKENS
 from common.device_settings import (
     DeviceSettings,
     DoorSettings,
@@ -83,3 +84,20 @@ def test_docs_list_every_setting_of_the_models():
         "<!-- /settings-table -->"
     assert doc[doc.index(begin) + len(begin):doc.index(end)] == settings_table(), \
         "docs/settings.md: paste common.device_settings.settings_table() between the markers"
+
+
+def test_every_service_area_of_the_demo_has_its_wall_and_speaker():
+    """The pharmacy, the lab, imaging and the cashier each have a wall (over their windows) and a speaker, whose
+    demo tokens are the shared demo accounts' (docs/journey.md: every service has its own wall and calls)."""
+    hospital = load_hospital(DEMO_CONFIG)
+    service_areas = {d.area for d in hospital.departments if d.service not in (None, "clinic")}
+    assert {"YF", "JY", "YX", "SF"} <= service_areas
+    for area in service_areas:
+        walls = [d for d in hospital.devices if d.area == area and d.role == "display"
+                 and getattr(d.settings, "kind", "") == "wall"]
+        speakers = [d for d in hospital.devices if d.area == area and d.role == "speaker"]
+        assert walls and speakers, area
+        rooms = {r.id for r in hospital.area(area).rooms}
+        assert all(set(w.settings.rooms) <= rooms for w in walls), area
+    tokens = {d.id: d.token for d in hospital.devices}
+    assert tokens["wall-sf"] == DEMO_TOKENS["wall_sf"] and tokens["speaker-sf"] == DEMO_TOKENS["speaker_sf"]

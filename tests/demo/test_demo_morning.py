@@ -57,12 +57,13 @@ def test_short_morning_serves_everyone_and_handles_every_fault(tmp_path, qapp):
     for kind, states in journeys["by_kind_and_state"].items():
         assert set(states) == {"done"}, (kind, states)
     assert {"pharmacy", "lab", "imaging"} <= set(journeys["by_kind_and_state"])
+    assert journeys["bills_paid_at_kiosk"] > 0  # the kiosk's patients paid the doctor's orders there
     # the lab's tube labels went to the TSPL printer, which decoded each and drew it
     labels = sorted((out / "labels").glob("label-*.png"))
     assert len(labels) == journeys["labels_printed"] > 0
     transcript = (out / "labels" / "label-001.txt").read_text(encoding="utf-8")
     assert transcript.startswith("barcode ") and "帽管" in transcript
-    for app in ("console-pharmacy", "console-lab", "wall-pharmacy", "wall-lab"):
+    for app in ("console-pharmacy", "console-lab", "wall-pharmacy", "wall-lab", "wall-cashier"):
         assert (out / "screens" / app / "end.png").stat().st_size > 10_000
     # the bill paid with 医保: the split on the kiosk, one settlement, the receipt with the split and its e-invoice
     insurance = on_disk["insurance"]

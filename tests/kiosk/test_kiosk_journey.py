@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from kiosk_driver import click, pay_current_order, register_until, visible_texts, wait_screen
+from test_kiosk_day import card_on_home
 from test_kiosk_services import identify_again
 
 from caller.testing import DEMO_TOKENS
@@ -26,9 +27,9 @@ def slip_of(printer_sim, job) -> tuple[str, list[str]]:
     return "\n".join(text_lines(elements)), [e.payload.decode() for e in elements if isinstance(e, QRCode)]
 
 
-def seen_with_orders(admin: CallerClient, patient_id: str) -> tuple[dict, str]:
+def seen_with_orders(admin: CallerClient, patient_id: str, paid: bool = True) -> tuple[dict, str]:
     """The patient's visit of today (registered at the kiosk) is seen and the doctor orders medicine and a blood
-    test, paid at the HIS: (the visit's status, the pharmacy step's id)."""
+    test, paid at the HIS (``paid``) or left for the patient to pay: (the visit's status, the pharmacy step's id)."""
     regs = admin.request("GET", "/records/registrations", params={"patient_id": int(patient_id)})["registrations"]
     visit_id = next(r["visit_id"] for r in regs if r.get("visit_id"))
     status = admin.visit_status(visit_id)
@@ -40,8 +41,8 @@ def seen_with_orders(admin: CallerClient, patient_id: str) -> tuple[dict, str]:
         except CallerError as refused:
             assert refused.code == "wrong_doctor", refused
     admin.start(visit_id)
-    medicine = admin.orders(visit_id, [{"kind": "drug", "paid": True, "items": [{"code": "AMOX"}]}])["visit"]["visit_id"]
-    admin.orders(visit_id, [{"kind": "lab", "paid": True, "items": [{"code": "CBC"}, {"code": "GLU"}]}])
+    medicine = admin.orders(visit_id, [{"kind": "drug", "paid": paid, "items": [{"code": "AMOX", "quantity": 2}]}])["visit"]["visit_id"]
+    admin.orders(visit_id, [{"kind": "lab", "paid": paid, "items": [{"code": "CBC"}, {"code": "GLU"}]}])
     admin.finish(visit_id)
     return admin.visit_status(visit_id), medicine
 
@@ -106,6 +107,57 @@ def test_guide_slip_after_payment_and_the_journey_live_on_my_queue(qtbot, kiosk,
     assert "Guide slip" in slip and flat("Medicine ready at Window 3") in flat(slip)
     assert [line for line in slip.splitlines() if HAN.search(line)] == ["Name: " + status["name"]]  # no Chinese else
     assert codes == [f"{service}/t/{status['ticket_token']}"]
+    admin.close()
+
+
+def test_paying_the_orders_at_the_kiosk_opens_their_steps(qtbot, kiosk, reader_sim, printer_sim, payment_sim,
+                                                          service, tmp_path):
+    """The doctor's unpaid orders are the patient's bills at the kiosk (one per step, priced from the catalog);
+    paying them there opens the steps (the pharmacy's 待配药, the lab's check-in), audited as done by the kiosk,
+    and the 导诊单 printed after payment shows them; nothing is left to pay afterwards."""
+    card = register_until(qtbot, kiosk, reader_sim, seed=43)
+    pay_current_order(payment_sim)
+    wait_screen(qtbot, kiosk, "ticket")
+    patient_id = kiosk.session.patient.id
+    assert printer_sim.core.wait_for_jobs(1, timeout=5)
+    kiosk.go_home("home")
+    wait_screen(qtbot, kiosk, "home")
+    admin = CallerClient(service, DEMO_TOKENS["admin"])
+    status, medicine = seen_with_orders(admin, patient_id, paid=False)
+    journey = admin.journey(status["visit_id"])
+    unpaid = {s["kind"]: s for s in journey["steps"] if not s["paid"]}
+    assert set(unpaid) == {"pharmacy", "lab"}
+
+    bills = identify_again(qtbot, kiosk, reader_sim, card, "pay", "bills")
+    texts = visible_texts(bills)
+    assert any("阿莫西林" in t for t in texts) and any("血常规" in t for t in texts), texts
+    due = sum(s["amount"] for s in unpaid.values())
+    assert any(f"{due / 100:.2f}" in t for t in texts), (due, texts)  # the steps' prices, from the catalog
+    kiosk.grab().save(str(tmp_path / "kiosk-journey-bills.png"))
+    before = len(printer_sim.core.jobs)
+    click(qtbot, bills.pay_button)
+    wait_screen(qtbot, kiosk, "payment")
+    pay_current_order(payment_sim)
+    wait_screen(qtbot, kiosk, "paid")
+    assert printer_sim.core.wait_for_jobs(before + 2, timeout=10)  # the receipt, then the guide slip
+    slip, _codes = slip_of(printer_sim, printer_sim.core.jobs[before + 1])
+    assert "导诊单" in slip and "药房正在配药" in slip and "请到采血处签到" in flat(slip), slip
+
+    steps = {s["kind"]: s for s in admin.journey(status["visit_id"])["steps"]}
+    assert steps["pharmacy"]["paid"] and steps["pharmacy"]["stage"] == "pending"  # 待配药
+    assert steps["lab"]["paid"] and steps["lab"]["state"] == "registered"  # open: waits for the check-in at the lab
+    paid = [r for r in admin.audit(visit=medicine) if r["action"] == "pay"]
+    assert paid and paid[0]["device"] == kiosk.settings.device_id == "kiosk-lobby-1", paid
+    kiosk.go_home("home")  # the card on the idle kiosk: the day page keeps the visit the doctor is done with
+    card_on_home(qtbot, kiosk, reader_sim, card)
+    day = wait_screen(qtbot, kiosk, "day")
+    line = day.queue_lines[status["visit_id"]].text()
+    assert line.startswith("药房正在配药") and "下一步：" in line and "采血" in line, line
+    assert day.cancel_button is None  # seen by the doctor: nothing to 退号
+    kiosk.grab().save(str(tmp_path / "kiosk-day-journey.png"))
+    admin.dispense(medicine)  # the pharmacist can start on it
+    left = admin.request("GET", "/records/bills", params={"patient_id": int(patient_id)})["bills"]
+    assert left == []  # paid once: nothing to pay again
     admin.close()
 
 
