@@ -57,6 +57,11 @@ def journey_day() -> dict:
     visits_wanted = int(os.environ.get("JOURNEY_DAY_VISITS", "20000"))
     budget = float(os.environ.get("JOURNEY_DAY_MAX_S", "900"))
     hospital = load_hospital(DEMO_CONFIG)
+    # a 20,000-visit day is some ten demo hospitals: its exams are not bounded by the slots of the demo's imaging
+    # rooms (each exam is asked for the slot of the moment it is ordered, as a desk booking a walk-in does)
+    hospital = hospital.model_copy(update={"departments": [
+        dept.model_copy(update={"slot_capacity": 100}) if dept.service == "imaging" else dept
+        for dept in hospital.departments]})
     clock = ManualClock(datetime(2026, 12, 7, 7, 30))
     from caller.api.models import RegisterBody
     from caller.auth import Principal
@@ -144,7 +149,7 @@ def journey_day() -> dict:
             run_all([("check_in", {"visit_id": visit_id}) for visit_id in batch])
             stats["visits"] += size
             drain(clinic_rooms, seen, batch)
-            run_all([("open_steps", {"visit_id": visit_id, "orders": orders_of(number + n),
+            run_all([("open_steps", {"visit_id": visit_id, "orders": orders_of(number + n, f"{clock():%H:%M}"),
                                      "flags": ("elderly",) if (number + n) % 7 == 0 else (),
                                      "pay_at_window": (number + n) % 20 in AT_WINDOW})
                      for n, visit_id in enumerate(batch)])
@@ -217,7 +222,7 @@ def journey_day() -> dict:
     }
 
 
-def orders_of(n: int) -> list[dict]:
+def orders_of(n: int, slot: str | None = None) -> list[dict]:
     """The doctor's orders of the n-th visit: the fixed mix over every 20 visits (the module's text)."""
     k = n % 20
     paid = k not in AT_WINDOW
@@ -228,7 +233,8 @@ def orders_of(n: int) -> list[dict]:
         orders.append({"kind": "lab", "items": [{"code": code} for code in LAB_SETS[n % len(LAB_SETS)]], "paid": paid})
     exams = EXAMS_OF.get(k, 0)
     for e in range(exams):
-        orders.append({"kind": "imaging", "items": [{"code": EXAMS[(n + e) % len(EXAMS)]}], "paid": paid})
+        orders.append({"kind": "imaging", "items": [{"code": EXAMS[(n + e) % len(EXAMS)]}], "paid": paid,
+                       **({"slot_start": slot} if slot else {})})
     return orders
 
 

@@ -205,6 +205,10 @@ class Department(_Model):
     description_en: str = ""
     location: str = ""
     location_en: str = ""
+    slot_minutes: int | None = Field(default=None, ge=5, le=240, description="imaging only: the length of one "
+                                     "booking slot of this modality (default 15)")
+    slot_capacity: int | None = Field(default=None, ge=1, le=100, description="imaging only: exams booked into "
+                                      "one slot at most, e.g. the number of rooms of the modality (default 1)")
 
 
 # Tube colours of the specimen labels (the cap colour of the vacuum tube a lab panel needs)
@@ -446,6 +450,14 @@ class HospitalConfig(_Model):
         for dept in self.departments:
             if dept.area not in area_ids:
                 problems.append(f"department {dept.id!r}: area {dept.area!r} is not defined")
+            if dept.service != "imaging" and (dept.slot_minutes is not None or dept.slot_capacity is not None):
+                problems.append(f"department {dept.id!r}: slot_minutes / slot_capacity are for imaging departments "
+                                f"(service = \"imaging\") only")
+            if dept.slot_minutes is not None and any(
+                    (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute) < dept.slot_minutes
+                    for start, end in (self.schedule.session_span("am"), self.schedule.session_span("pm"))):
+                problems.append(f"department {dept.id!r}: slot_minutes = {dept.slot_minutes} is longer than a "
+                                "session of the schedule")
         for area in self.areas:
             for room in area.rooms:
                 for dept_id in room.departments:

@@ -23,7 +23,8 @@ Rules every command keeps (tests/engine/test_journey_properties.py):
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections import Counter
+from datetime import date, datetime, time
 from typing import Any, Iterable
 
 from caller.engine import ordering, steps
@@ -101,10 +102,11 @@ class JourneySteps(EnginePlacement):
         known = {(v.order_id, v.dept_id, v.items) for v in self.journey(root.id) if v.order_id}
         planned = [plan for order in parsed for plan in self._plan(order, known)]
         flags = set(flags)
+        bookings = self._book_slots(planned, now)
         with self._command(actor, now) as tx:
             opened: list[Visit] = []
-            for order, dept_id, lines, amount, prep, fasting in planned:
-                step = self._new_step(root, order, dept_id, lines, amount, prep, now, tx)
+            for (order, dept_id, lines, amount, prep, fasting), booking in zip(planned, bookings):
+                step = self._new_step(root, order, dept_id, lines, amount, prep, booking, now, tx)
                 self._auto_priority(step, root, flags | ({"fasting"} if fasting else set()), tx)
                 tx.record(step, "open_step", None, {"journey_id": root.id, "kind": step.step_kind,
                                                     "order_id": order.order_id, "items": json.loads(step.items),
@@ -322,19 +324,41 @@ class JourneySteps(EnginePlacement):
             plans.append((order, dept_id, lines, sum(item.price * line.quantity for line, item in lines), {}, fasting))
         return [p for p in plans if (order.order_id, p[1], _codes(p[2])) not in known]
 
+    def _book_slots(self, planned: list, now: datetime) -> list[tuple[date, time] | None]:
+        """The modality slot of each planned imaging step (None for the other steps), before anything changes:
+        a requested slot that is full is refused (slot_taken), an exam without a time gets the next free slot.
+        Exams of the same command count against each other."""
+        extra: dict[tuple[str, date], Counter] = {}
+        days_ahead = getattr(getattr(self.hospital, "schedule", None), "book_days_ahead", 7) or 7
+        bookings: list[tuple[date, time] | None] = []
+        for order, dept_id, *_ in planned:
+            grid = self._slot_grids.get(dept_id)
+            if order.kind != "imaging" or grid is None:
+                bookings.append(None)
+                continue
+
+            def used_on(day: date, dept_id: str = dept_id) -> Counter:
+                return self._slot_book.used(dept_id, day) + extra.get((dept_id, day), Counter())
+
+            day, start = grid.place(used_on, order.slot_day, order.slot_start, now, days_ahead)
+            extra.setdefault((dept_id, day), Counter())[grid.slot_of(start)] += 1
+            bookings.append((day, start))
+        return bookings
+
     def _new_step(self, root: Visit, order: Order, dept_id: str, lines: list, amount: int, prep: dict,
-                  now: datetime, tx) -> Visit:
+                  booking: tuple[date, time] | None, now: datetime, tx) -> Visit:
         dept = self._depts[dept_id]
         kind = SERVICE_OF_ORDER[order.kind]
         number = tx.next_counter(f"step:{root.id}")
         slot_start = slot_end = None
-        if order.kind == "imaging" and order.slot_start is not None:
+        day = root.day
+        if booking is not None:  # an exam: its modality slot (_book_slots)
             item = lines[0][1]
-            slot_start = order.slot_start
+            booked_day, slot_start = booking
             end_minutes = min(ordering.minutes(slot_start) + item.slot_minutes, 23 * 60 + 59)
             slot_end = slot_start.replace(hour=end_minutes // 60, minute=end_minutes % 60)
-        # an exam booked into a later day's slot is a visit of that day: it waits, is checked in and called then
-        day = order.slot_day if order.kind == "imaging" and order.slot_day and order.slot_day > root.day else root.day
+            # an exam booked into a later day's slot is a visit of that day: it waits, is checked in and called then
+            day = booked_day if booked_day > root.day else root.day
         at = slot_start if day != root.day and slot_start is not None else now.time()
         step = Visit(
             id=f"{root.id}-{number:02d}", ticket=root.ticket, dept_id=dept_id, area_id=dept.area, day=day,

@@ -18,6 +18,7 @@ from caller.engine.model import (
     Visit,
     VisitState,
 )
+from caller.engine.slots import SlotBook, SlotGrid
 from caller.engine.transaction import Transaction
 from common.queue_rules import QueueRules
 
@@ -58,6 +59,11 @@ class EngineState:
         self._am_end: time = schedule.session_span("am")[1] if schedule is not None else time(12, 0)
         self._scheduled: dict[tuple[str, int, str], str | None] = {}
         self._journeys: dict[str, set[str]] = {}  # journey (clinic visit) id -> its steps' ids (caller/engine/journey.py)
+        spans = [schedule.session_span(s) for s in ("am", "pm")] if schedule is not None else \
+            [(time(8, 0), time(12, 0)), (time(13, 30), time(17, 30))]
+        self._slot_grids = {dept.id: SlotGrid.of(dept, spans) for dept in hospital.departments
+                            if getattr(dept, "service", "clinic") == "imaging"}
+        self._slot_book = SlotBook(self._slot_grids.get)  # imaging exams per modality slot (caller/engine/slots.py)
 
     # =============================================================================================
     # restart
@@ -79,6 +85,7 @@ class EngineState:
             if visit.journey_id is not None:
                 self._journeys.setdefault(visit.journey_id, set()).add(visit.id)
         self._index.rebuild(self._visits.values())
+        self._slot_book.rebuild(self._visits.values())
         self._items = {}
         for item in rooms:
             room = item if isinstance(item, RoomState) else RoomState.from_row(item)
@@ -239,6 +246,7 @@ class EngineState:
     def _refile(self, visit_id: str, visit: Visit | None) -> None:
         """A command touched the visit: put it in its lists again and forget its snapshot items."""
         self._index.update(visit_id, visit)
+        self._slot_book.update(visit_id, visit)
         self._items.pop((visit_id, True), None)
         self._items.pop((visit_id, False), None)
 

@@ -270,3 +270,22 @@ def test_an_exam_booked_into_a_later_day_waits_for_that_day(hospital, tmp_path, 
         assert desk.call_next("US1")["visit"]["visit_id"] == step_id
         assert desk.journey(step_id)["steps"][0]["text"] == "正在叫您，请到 超声1室"
         desk.close()
+
+
+def test_a_full_exam_slot_is_refused_and_an_exam_without_a_time_gets_the_next_free_slot(live, seen_patient, clock):
+    """The demo's CT books one exam per 10-minute slot: a second exam asked into the 09:30 slot is refused over HTTP
+    (409 slot_taken, in Chinese, nothing opened); exams ordered without a time fill the running slot, then the next."""
+    visit, doctor = seen_patient
+    ct = {"kind": "imaging", "paid": True, "items": [{"code": "CT-CHEST"}]}
+    doctor.orders(visit["visit_id"], [{**ct, "slot_start": "09:30"}])
+    with pytest.raises(CallerError) as refused:
+        doctor.orders(visit["visit_id"], [{**ct, "items": [{"code": "CT-ABD-C"}], "slot_start": "09:35"}])
+    assert refused.value.code == "slot_taken" and refused.value.status == 409
+    assert "09:35 的检查时段已约满" in refused.value.message_zh and "请选择其他时段" in refused.value.message_zh
+    assert [s["booked_at"] for s in doctor.journey(visit["visit_id"])["steps"] if s["kind"] == "imaging"] == [
+        "2026-11-23T09:30"]
+    now = clock()
+    doctor.orders(visit["visit_id"], [{**ct, "items": [{"code": "CT-ABD-C"}]}, {**ct, "items": [{"code": "ECG"}]}])
+    booked = sorted(s["booked_at"] for s in doctor.journey(visit["visit_id"])["steps"] if s["kind"] == "imaging")
+    running = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0)
+    assert booked == sorted(["2026-11-23T09:30", f"{running:%Y-%m-%dT%H:%M}", f"{running:%Y-%m-%dT%H:%M}"])
