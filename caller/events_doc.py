@@ -72,7 +72,7 @@ EXAMPLES: dict[str, tuple[Any, dict, str | None]] = {
                    "place_en": "Pharmacy, Window 3", "ahead": 0, "text": "药已配好，可到 3号窗口取药，前面 0 人",
                    "text_en": "Medicine ready at Window 3; 0 ahead", "prepare": "取药时请出示导诊单或就诊码",
                    "prepare_en": "Show the guide slip or your visit code at the window", "gate_seconds": None,
-                   "amount": 5090, "paid": True}]}, None),
+                   "gate_what": "", "gate_what_en": "", "amount": 5090, "paid": True}]}, None),
     "EmergencyAlert": (wire.EmergencyAlert, {"visit_id": "20261123-JZ-0003", "ticket": "E003", "triage_level": 1,
                                              "dept_id": "JZ", "name": "李*", "message_zh": "1 级患者 E003 到达，请立即处理",
                                              "message_en": "Triage level 1 patient E003 arrived"}, "alert"),

@@ -141,11 +141,14 @@ def journey_status(engine: Any, config: Any, visit_id: str, now: datetime,
         title, title_en = _names(config, visit, kind)
         place, place_en = _place(config, visit)
         prepare, prepare_en = _prepare(config, visit, kind)
+        left = gate.seconds_left(now)  # the timer: with what it waits for while the line is the timer's
+        timed = left is not None and (text, text_en) == steps.gate_text(gate, now)
+        gate_what, gate_what_en = steps.gate_names(gate) if timed else ("", "")
         out.append(StepStatus(
             visit_id=visit.id, kind=kind, stage=visit.stage, state=visit.state.value, ticket=visit.ticket,
             title=title, title_en=title_en, place=place, place_en=place_en, ahead=ahead, text=text, text_en=text_en,
-            prepare=prepare, prepare_en=prepare_en, gate_seconds=gate.seconds_left(now), amount=visit.amount,
-            paid=visit.stage != "unpaid", booked_at=booked_at(visit),
+            prepare=prepare, prepare_en=prepare_en, gate_seconds=left, gate_what=gate_what, gate_what_en=gate_what_en,
+            amount=visit.amount, paid=visit.stage != "unpaid", booked_at=booked_at(visit),
             booked_code=code_of(visit) if code_of is not None and visit.day != root.day else None,
         ).model_dump())
     open_steps = [s for s in out if s["state"] not in ("done", "cancelled")]

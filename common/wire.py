@@ -468,7 +468,10 @@ class StepStatus(WireModel):
     text_en: str = ""
     prepare: str = Field(default="", description="what to bring or do before (空腹 8 小时, 带上导诊单)")
     prepare_en: str = ""
-    gate_seconds: int | None = Field(default=None, description="preparation timer: seconds left, null when none")
+    gate_seconds: int | None = Field(default=None, description="preparation timer: seconds left, null when none "
+                                     "(as of when the status was sent: a page counts it down itself)")
+    gate_what: str = Field(default="", description="what the timer waits for (憋尿, 空腹), with gate_seconds")
+    gate_what_en: str = ""
     amount: int = Field(default=0, description="fen")
     paid: bool = True
     booked_at: str | None = Field(default=None, description="an exam's booked slot, day and time (2026-12-08T10:00)")

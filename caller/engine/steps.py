@@ -92,13 +92,17 @@ def gate(visit: Visit, now: datetime) -> Gate:
     return Gate(False, tuple(missing), None if unknown or not waits else max(waits), {"prep": prep, "done": done})
 
 
+def gate_names(g: Gate) -> tuple[str, str]:
+    """What a held step still waits for, in Chinese and English (憋尿 / full bladder); empty when met."""
+    return "、".join(GATES_ZH[m] for m in g.missing), ", ".join(GATES_EN[m] for m in g.missing)
+
+
 def gate_text(g: Gate, now: datetime) -> tuple[str, str]:
     """What the patient and the technician read about a held step, in Chinese and English."""
     if g.met:
         return "检查准备已完成，请留意叫号", "Preparation complete; please wait for your call"
     left = g.seconds_left(now)
-    zh = "、".join(GATES_ZH[m] for m in g.missing)
-    en = ", ".join(GATES_EN[m] for m in g.missing)
+    zh, en = gate_names(g)
     if left is not None:
         minutes = (left + 59) // 60
         return (f"检查准备中（{zh}），还需约 {minutes} 分钟，请稍候",

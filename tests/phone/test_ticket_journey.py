@@ -116,3 +116,40 @@ def test_an_exam_booked_into_a_later_day_shows_its_day_and_time(live, kiosk, pho
     page.locator("#lang").click()
     expect(step).to_contain_text(f"Booked {later:%a %d %b} at 10:40")
     doctor.close()
+
+
+def test_the_preparation_timer_counts_down_on_the_phone_and_says_when_it_is_met(live, kiosk, phone, clock, tmp_path):
+    """An ultrasound held by 憋尿 (45 minutes after drinking water): the page counts the timer down itself, every
+    30 s from when it received it, also with the phone offline, and says the preparation is met at zero. Time on
+    the page is Playwright's clock (page.clock), not waiting."""
+    doctor = staff(live, "console_nk", "zhangys")
+    desk = staff(live, "console_yx", "jishi-sun")
+    clock.advance(seconds=60 - clock().second - clock().microsecond / 1e6)  # the service's clock on a whole minute
+    now = clock()
+    pelvis = {"kind": "imaging", "paid": True, "items": [{"code": "US-PELV"}], "slot_start": f"{now:%H:%M}"}
+    mine, (exam,) = seen_with_orders(kiosk, doctor, "王小明", [pelvis])
+    desk.check_in_code("YX", mine["ticket"])
+    desk.prep(exam, water_at=f"{now - timedelta(minutes=19):%Y-%m-%dT%H:%M}")  # 26 minutes to go (less a few s)
+    page = phone()
+    page.clock.install()
+    page.goto(f"{live}/t/{doctor.visit_status(mine['visit_id'])['ticket_token']}")
+    step = page.locator("#journey-steps li").nth(1)
+    expect(step.locator(".step-text")).to_have_text("检查准备中（憋尿），还需约 26 分钟，请稍候")
+    expect(page.locator("#journey-next")).to_contain_text("还需约 26 分钟")
+    page.context.set_offline(True)  # nothing new from the service from here: the page alone counts
+
+    page.clock.run_for("00:29")  # not yet a step of the timer
+    expect(step.locator(".step-text")).to_have_text("检查准备中（憋尿），还需约 26 分钟，请稍候")
+    page.clock.run_for("10:01")
+    expect(step.locator(".step-text")).to_have_text("检查准备中（憋尿），还需约 16 分钟，请稍候")
+    expect(page.locator("#journey-next")).to_contain_text("还需约 16 分钟")
+    page.clock.run_for("16:00")  # 26.5 minutes after the page received (26 minutes less a few seconds): met
+    expect(step.locator(".step-text")).to_have_text("准备已满足，可以检查了，请留意叫号")
+    expect(step).to_have_class(re.compile(r"\bgate-met\b"))
+    expect(page.locator("#journey-next")).to_contain_text("准备已满足，可以检查了")
+    page.screenshot(path=str(tmp_path / "phone-gate-met.png"), full_page=True)
+    page.locator("#lang").click()
+    expect(step.locator(".step-text")).to_have_text("Preparation met: you are ready for the exam; please wait for "
+                                                    "your call")
+    for client in (doctor, desk):
+        client.close()

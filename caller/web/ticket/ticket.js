@@ -18,6 +18,7 @@
       leave_no: "再想想", left: "您已退出排队。{terms}", busy: "请稍候…",
       offline: "对不起，网络不通，操作没有完成。请稍后再试，或到分诊台咨询，谢谢。",
       journey: "今天的就诊流程", prepare: "请准备：{p}", done_more: "诊室就诊已结束，请按下面的流程继续",
+      gate_left: "检查准备中（{what}），还需约 {m} 分钟，请稍候", gate_met: "准备已满足，可以检查了，请留意叫号",
       card_show: "出示就诊卡二维码", card_hide: "收起二维码",
       card_hint: "在自助机扫描此码即可取号、缴费，无需再带身份证。请勿转发给他人。",
       states: {
@@ -44,6 +45,8 @@
       left: "You have left the queue. {terms}", busy: "Please wait…",
       offline: "Sorry, the network did not answer and nothing was done. Please try again, or ask at the triage desk.",
       journey: "Today's steps", prepare: "To bring or prepare: {p}",
+      gate_left: "Preparing ({what}): about {m} min left, please wait",
+      gate_met: "Preparation met: you are ready for the exam; please wait for your call",
       done_more: "The consultation is over; please go on with the steps below",
       card_show: "Show my medical card QR code", card_hide: "Hide the QR code",
       card_hint: "Scan this code at a kiosk to register or pay without your ID card. Do not share it.",
@@ -58,10 +61,12 @@
   };
   var QUEUED = { registered: 1, waiting: 1, room_waiting: 1 };
   var HEARTBEAT_GRACE_MS = 40000;
+  var GATE_TICK_MS = 30000;  // the preparation timer's step on the page
 
   var $ = function (id) { return document.getElementById(id); };
   var base = location.pathname.replace(/\/+$/, "");
-  var page = window.ticketPage = { status: null, alerts: 0, chimes: 0, connected: false, lastEventId: "" };
+  var page = window.ticketPage = { status: null, alerts: 0, chimes: 0, connected: false, lastEventId: "",
+                                   receivedAt: 0 };
   var lang = pickLanguage();
   var alertedCalls = 0;
   var audio = null;      // Web Audio context, unlocked by the patient's tap
@@ -149,21 +154,48 @@
     var box = $("journey");
     box.hidden = !j;
     if (!j) { return; }
-    setText("journey-next", pick(j.next_text, j.next_text_en));
+    var next = pick(j.next_text, j.next_text_en);
     var list = $("journey-steps");
     while (list.firstChild) { list.removeChild(list.firstChild); }
     for (var i = 0; i < j.steps.length; i++) {
       var step = j.steps[i];
       var li = document.createElement("li");
-      li.className = "step " + step.state + (step.stage === "unpaid" ? " unpaid" : "");
+      var sent = pick(step.text, step.text_en);
+      var timer = gateLine(step);
+      li.className = "step " + step.state + (step.stage === "unpaid" ? " unpaid" : "") +
+        (timer ? (timer.met ? " gate-met" : " gate") : "");
       li.setAttribute("data-kind", step.kind);
       appendLine(li, "step-title", pick(step.title, step.title_en));
       appendLine(li, "step-place", place(step.place, step.place_en));
-      appendLine(li, "step-text", pick(step.text, step.text_en));
+      appendLine(li, "step-text", timer ? timer.text : sent);
+      if (timer && sent && next.indexOf(sent) === 0) { next = timer.text + next.slice(sent.length); }
       var prep = pick(step.prepare, step.prepare_en);
       if (prep && step.state !== "done" && step.state !== "cancelled") { appendLine(li, "step-prep", t("prepare", { p: prep })); }
       list.appendChild(li);
     }
+    setText("journey-next", next);
+  }
+
+  // A step held by its preparation comes with the seconds left when the status was sent (gate_seconds) and what
+  // it waits for (gate_what): the page counts down from the moment it received them, also while offline, and
+  // says when the preparation is met. null: no timer on this step.
+  function gateLine(step) {
+    if (typeof step.gate_seconds !== "number" || !step.gate_what) { return null; }
+    var left = step.gate_seconds - Math.floor((Date.now() - page.receivedAt) / 1000);
+    if (left <= 0) { return { met: true, text: t("gate_met") }; }
+    return { met: false, text: t("gate_left", { what: pick(step.gate_what, step.gate_what_en), m: Math.ceil(left / 60) }) };
+  }
+
+  function hasTimer(j) {
+    for (var i = 0; j && i < j.steps.length; i++) {
+      if (typeof j.steps[i].gate_seconds === "number" && j.steps[i].gate_what) { return true; }
+    }
+    return false;
+  }
+
+  function received(s) {  // a status from the service: the timers count from now
+    page.receivedAt = Date.now();
+    render(s);
   }
 
   function openSteps(j) {
@@ -367,7 +399,7 @@
     source.addEventListener("status", function (e) {
       heard();
       if (e.lastEventId) { page.lastEventId = e.lastEventId; }
-      render(JSON.parse(e.data));
+      received(JSON.parse(e.data));
     });
     source.addEventListener("ping", heard);
     source.addEventListener("expired", function () {
@@ -399,6 +431,10 @@
     if (!expired && !retryTimer && Date.now() - lastHeard > HEARTBEAT_GRACE_MS) { setConnected(false); reconnect(); }
   }, 5000);
 
+  setInterval(function () {  // the preparation timer goes on between updates (and without the network)
+    if (page.status && hasTimer(page.status.journey)) { renderJourney(page.status.journey); }
+  }, GATE_TICK_MS);
+
   $("sound").addEventListener("click", function () { unlockSound(true); });
   $("called-ok").addEventListener("click", function () { $("called").hidden = true; unlockSound(false); });
   $("lang").addEventListener("click", function () {
@@ -413,6 +449,6 @@
   var initial = JSON.parse($("initial").textContent);
   if (initial.state === "called") { alertedCalls = 0; }
   translateStatic();
-  render(initial);
+  received(initial);
   connect();
 })();
