@@ -71,6 +71,13 @@ class _Staged:
         self.response, self.events, self.messages, self.answered = response, events or [], messages, answered or []
 
 
+
+def _no_step_here() -> RuleError:
+    return RuleError("no_step_here", "您今天没有需要在这里签到的检查或检验项目。请核对导诊单；如医生已开单，请先缴费；"
+                     "如有疑问请到服务台咨询，谢谢", "No step of this patient here today; check the guide slip, pay the "
+                     "doctor's orders first, or ask at the desk")
+
+
 class CallerService:
     """One per process. Thread-safe; API handlers call it on the event loop."""
 
@@ -604,7 +611,18 @@ class CallerService:
 
     def journey_of_code(self, code: str) -> str:
         """The journey (clinic visit id) a scanned or typed code names: the ticket QR's page key, the guide slip's
-        code (the same key), or today's ticket number (A015). 404 when it names nothing of today."""
+        code (the same key), today's ticket number (A015), or the patient's medical card (its QR ``MC:<code>`` or
+        the code typed; today's newest journey of that patient). 404 when it names nothing of today."""
+        found = self.journeys_of_code(code)
+        if not found:
+            raise RuleError("no_visit_today", "您今天还没有就诊记录，请先挂号就诊，或到服务台咨询，谢谢",
+                            "No visit of this patient today; please register first")
+        return found[0]
+
+    def journeys_of_code(self, code: str) -> list[str]:
+        """Every journey of today a code names, newest first: one for a ticket or slip code; a medical card names
+        each of its patient's journeys of today (through the records part, ``hooks.patient_desk``), maybe none.
+        404 when the code is neither."""
         code = code.strip()
         token = code.rsplit("/t/", 1)[-1]
         with self.lock:
@@ -612,10 +630,38 @@ class CallerService:
             if visit_id is None:
                 root = self.engine.journey_of_ticket(code.upper())
                 visit_id = root.id if root is not None else None
-            if visit_id is None:
-                raise not_found("就诊码", "visit code", "")
-            visit = self.engine.visit(visit_id)
-            return visit.journey_id or visit.id
+            if visit_id is not None:
+                visit = self.engine.visit(visit_id)
+                return [visit.journey_id or visit.id]
+        desk = self.hooks.patient_desk
+        registered = desk.visits_of_card(code) if desk is not None and code else None
+        if registered is None:
+            raise not_found("就诊码", "visit code", "")
+        with self.lock:
+            today, found = self.today(), []
+            for visit_id in registered:
+                try:
+                    visit = self.engine.visit(visit_id)
+                except RuleError:  # a visit of another day, no longer held
+                    continue
+                journey = visit.journey_id or visit.id
+                if visit.day == today and journey not in found:
+                    found.append(journey)
+            return found
+
+    def step_of_code(self, code: str, area_id: str) -> str:
+        """The step a code checks in at ``area_id`` (lab, imaging desk): of the ticket's or slip's journey, or, for a
+        medical card, of whichever of the patient's journeys of today has one there; a clear refusal if none."""
+        journeys = self.journeys_of_code(code)
+        refusal: RuleError | None = None
+        for journey_id in journeys:
+            try:
+                return self.step_to_check_in(journey_id, area_id)
+            except RuleError as exc:
+                refusal = refusal if refusal is not None and refusal.code != "no_step_here" else exc
+        if refusal is not None:
+            raise refusal
+        raise _no_step_here()
 
     def step_to_check_in(self, journey_id: str, area_id: str) -> str:
         """The journey's step that checks in at ``area_id`` now (paid, not yet waiting); a clear refusal if none."""
@@ -631,7 +677,7 @@ class CallerService:
             raise RuleError("not_paid", "该项目尚未缴费，请先到自助机或收费窗口缴费，谢谢", "Not paid yet; please pay first")
         if any(v.state.value in ("waiting", "room_waiting") for v in members):
             raise RuleError("already_checked_in", "您已签到，请留意叫号，谢谢", "Already checked in")
-        raise RuleError("no_step_here", "您今天没有在这里的检查或检验项目，请核对导诊单", "No step of this patient here today")
+        raise _no_step_here()
 
     def why_here(self, visit: Visit) -> tuple[str, str]:
         """The visit's "why here" texts (under the lock; :meth:`caller.visit_status.VisitStatus.why_here`)."""
