@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from caller import views
 from caller.auth import Authenticator, AuthError, Principal
+from caller.check_in_codes import CheckInCodes
 from caller.cockpit_feed import CockpitFeed
 from caller.commands import COMMANDS
 from caller.device_watch import DeviceWatch
@@ -72,11 +73,6 @@ class _Staged:
 
 
 
-def _no_step_here() -> RuleError:
-    return RuleError("no_step_here", "您今天没有需要在这里签到的检查或检验项目。请核对导诊单；如医生已开单，请先缴费；"
-                     "如有疑问请到服务台咨询，谢谢", "No step of this patient here today; check the guide slip, pay the "
-                     "doctor's orders first, or ask at the desk")
-
 
 class CallerService:
     """One per process. Thread-safe; API handlers call it on the event loop."""
@@ -109,6 +105,7 @@ class CallerService:
         self.guard = PatientGuard(self.store, config.security, alert=self.device_watch.security_alert,
                                   clock=lambda: (self.clock() - datetime(2000, 1, 1)).total_seconds())
         self.wait_alerts = WaitAlerts(config, lambda: self.engine, self.clock, self.lock, publish=self.publish_event)
+        self.codes = CheckInCodes(lambda: self.engine, lambda: self.ticket_links, self.lock, self.today, self.hooks)
         self.statuses = VisitStatus(lambda: self.engine, lambda: self.config, self.clock, lambda: self.ticket_links,
                                     lambda: self._version)
         self.cockpit_feed = CockpitFeed(config, lambda: self.engine, self.store, self.clock, self.lock,
@@ -610,74 +607,16 @@ class CallerService:
             return specimen_labels(self.engine, self.config, self.visit(visit_id).id, self.clock())
 
     def journey_of_code(self, code: str) -> str:
-        """The journey (clinic visit id) a scanned or typed code names: the ticket QR's page key, the guide slip's
-        code (the same key), today's ticket number (A015), or the patient's medical card (its QR ``MC:<code>`` or
-        the code typed; today's newest journey of that patient). 404 when it names nothing of today."""
-        found = self.journeys_of_code(code)
-        if not found:
-            raise RuleError("no_visit_today", "您今天还没有就诊记录，请先挂号就诊，或到服务台咨询，谢谢",
-                            "No visit of this patient today; please register first")
-        return found[0]
-
-    def journeys_of_code(self, code: str) -> list[str]:
-        """Every journey of today a code names, newest first: one for a ticket or slip code; a medical card names
-        each of its patient's journeys of today (through the records part, ``hooks.patient_desk``), maybe none.
-        404 when the code is neither."""
-        code = code.strip()
-        token = code.rsplit("/t/", 1)[-1]
-        with self.lock:
-            visit_id = self.ticket_links.visit_id(token, self.engine.visits, self.today())
-            if visit_id is None:
-                root = self.engine.journey_of_ticket(code.upper())
-                visit_id = root.id if root is not None else None
-            if visit_id is not None:
-                visit = self.engine.visit(visit_id)
-                return [visit.journey_id or visit.id]
-        desk = self.hooks.patient_desk
-        registered = desk.visits_of_card(code) if desk is not None and code else None
-        if registered is None:
-            raise not_found("就诊码", "visit code", "")
-        with self.lock:
-            today, found = self.today(), []
-            for visit_id in registered:
-                try:
-                    visit = self.engine.visit(visit_id)
-                except RuleError:  # a visit of another day, no longer held
-                    continue
-                journey = visit.journey_id or visit.id
-                if visit.day == today and journey not in found:
-                    found.append(journey)
-            return found
+        """The journey a scanned or typed code names (:meth:`caller.check_in_codes.CheckInCodes.journey_of_code`)."""
+        return self.codes.journey_of_code(code)
 
     def step_of_code(self, code: str, area_id: str) -> str:
-        """The step a code checks in at ``area_id`` (lab, imaging desk): of the ticket's or slip's journey, or, for a
-        medical card, of whichever of the patient's journeys of today has one there; a clear refusal if none."""
-        journeys = self.journeys_of_code(code)
-        refusal: RuleError | None = None
-        for journey_id in journeys:
-            try:
-                return self.step_to_check_in(journey_id, area_id)
-            except RuleError as exc:
-                refusal = refusal if refusal is not None and refusal.code != "no_step_here" else exc
-        if refusal is not None:
-            raise refusal
-        raise _no_step_here()
+        """The step a code checks in at ``area_id`` (:meth:`caller.check_in_codes.CheckInCodes.step_of_code`)."""
+        return self.codes.step_of_code(code, area_id)
 
     def step_to_check_in(self, journey_id: str, area_id: str) -> str:
-        """The journey's step that checks in at ``area_id`` now (paid, not yet waiting); a clear refusal if none."""
-        with self.lock:
-            today = self.today()
-            members = [v for v in self.engine.journey(journey_id) if v.journey_id and v.area_id == area_id]
-        # today's first; an exam of another day is refused by the check-in with its booked day and time
-        ready = sorted((v for v in members if v.state.value == "registered" and v.stage != "unpaid"),
-                       key=lambda v: v.day != today)
-        if ready:
-            return ready[0].id
-        if any(v.stage == "unpaid" for v in members):
-            raise RuleError("not_paid", "该项目尚未缴费，请先到自助机或收费窗口缴费，谢谢", "Not paid yet; please pay first")
-        if any(v.state.value in ("waiting", "room_waiting") for v in members):
-            raise RuleError("already_checked_in", "您已签到，请留意叫号，谢谢", "Already checked in")
-        raise _no_step_here()
+        """The journey's step that checks in at ``area_id`` now; a clear refusal if none."""
+        return self.codes.step_to_check_in(journey_id, area_id)
 
     def why_here(self, visit: Visit) -> tuple[str, str]:
         """The visit's "why here" texts (under the lock; :meth:`caller.visit_status.VisitStatus.why_here`)."""
