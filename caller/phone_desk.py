@@ -1,4 +1,5 @@
-"""What the patient's phone page may do besides watching: 我不排了 (leave the queue) and the medical card's QR.
+"""What the patient's phone page may do besides watching: 我不排了 (leave the queue) and the medical card's QR; and
+whose card a scanned medical card is (check-in at a lab or imaging desk by card).
 
 The queue itself is the service's (the ``leave_queue`` and ``on_my_way`` commands of caller/commands.py). A booked
 seat, a paid registration fee and the medical card belong to the records part, which the service never imports:
@@ -30,3 +31,7 @@ class PatientDesk(Protocol):
 
     def card_qr(self, visit_id: str) -> str | None:
         """The QR text of the medical card of the visit's patient (``MC:<card code>``, records/cardcode.py)."""
+
+    def visits_of_card(self, code: str) -> list[str] | None:
+        """The clinic visits registered for the patient whose medical card this is (its QR ``MC:<card code>`` or
+        the card code typed), newest first; None when the code names no card."""

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from caller import views
 from caller.auth import Authenticator, AuthError, Principal
+from caller.check_in_codes import CheckInCodes
 from caller.cockpit_feed import CockpitFeed
 from caller.commands import COMMANDS
 from caller.device_watch import DeviceWatch
@@ -71,6 +72,8 @@ class _Staged:
         self.response, self.events, self.messages, self.answered = response, events or [], messages, answered or []
 
 
+
+
 class CallerService:
     """One per process. Thread-safe; API handlers call it on the event loop."""
 
@@ -102,6 +105,7 @@ class CallerService:
         self.guard = PatientGuard(self.store, config.security, alert=self.device_watch.security_alert,
                                   clock=lambda: (self.clock() - datetime(2000, 1, 1)).total_seconds())
         self.wait_alerts = WaitAlerts(config, lambda: self.engine, self.clock, self.lock, publish=self.publish_event)
+        self.codes = CheckInCodes(lambda: self.engine, lambda: self.ticket_links, self.lock, self.today, self.hooks)
         self.statuses = VisitStatus(lambda: self.engine, lambda: self.config, self.clock, lambda: self.ticket_links,
                                     lambda: self._version)
         self.cockpit_feed = CockpitFeed(config, lambda: self.engine, self.store, self.clock, self.lock,
@@ -603,35 +607,16 @@ class CallerService:
             return specimen_labels(self.engine, self.config, self.visit(visit_id).id, self.clock())
 
     def journey_of_code(self, code: str) -> str:
-        """The journey (clinic visit id) a scanned or typed code names: the ticket QR's page key, the guide slip's
-        code (the same key), or today's ticket number (A015). 404 when it names nothing of today."""
-        code = code.strip()
-        token = code.rsplit("/t/", 1)[-1]
-        with self.lock:
-            visit_id = self.ticket_links.visit_id(token, self.engine.visits, self.today())
-            if visit_id is None:
-                root = self.engine.journey_of_ticket(code.upper())
-                visit_id = root.id if root is not None else None
-            if visit_id is None:
-                raise not_found("就诊码", "visit code", "")
-            visit = self.engine.visit(visit_id)
-            return visit.journey_id or visit.id
+        """The journey a scanned or typed code names (:meth:`caller.check_in_codes.CheckInCodes.journey_of_code`)."""
+        return self.codes.journey_of_code(code)
+
+    def step_of_code(self, code: str, area_id: str) -> str:
+        """The step a code checks in at ``area_id`` (:meth:`caller.check_in_codes.CheckInCodes.step_of_code`)."""
+        return self.codes.step_of_code(code, area_id)
 
     def step_to_check_in(self, journey_id: str, area_id: str) -> str:
-        """The journey's step that checks in at ``area_id`` now (paid, not yet waiting); a clear refusal if none."""
-        with self.lock:
-            today = self.today()
-            members = [v for v in self.engine.journey(journey_id) if v.journey_id and v.area_id == area_id]
-        # today's first; an exam of another day is refused by the check-in with its booked day and time
-        ready = sorted((v for v in members if v.state.value == "registered" and v.stage != "unpaid"),
-                       key=lambda v: v.day != today)
-        if ready:
-            return ready[0].id
-        if any(v.stage == "unpaid" for v in members):
-            raise RuleError("not_paid", "该项目尚未缴费，请先到自助机或收费窗口缴费，谢谢", "Not paid yet; please pay first")
-        if any(v.state.value in ("waiting", "room_waiting") for v in members):
-            raise RuleError("already_checked_in", "您已签到，请留意叫号，谢谢", "Already checked in")
-        raise RuleError("no_step_here", "您今天没有在这里的检查或检验项目，请核对导诊单", "No step of this patient here today")
+        """The journey's step that checks in at ``area_id`` now; a clear refusal if none."""
+        return self.codes.step_to_check_in(journey_id, area_id)
 
     def why_here(self, visit: Visit) -> tuple[str, str]:
         """The visit's "why here" texts (under the lock; :meth:`caller.visit_status.VisitStatus.why_here`)."""

@@ -90,12 +90,12 @@ STATION_ACTIONS: dict[str, tuple[ActionSpec, ...]] = {
     "lab": _CALL + (
         ActionSpec("done", "采血完成", "F4", "本窗口患者采血完成", St.do_done),
         ActionSpec("labels", "打印标签", "F8", "为本窗口患者打印试管标签", St.do_labels),
-        ActionSpec("check_in", "签到（扫码）", "F9", "扫描患者就诊码或导诊单签到", St.do_check_in_code),
+        ActionSpec("check_in", "签到（扫码）", "F9", "扫描患者就诊码、导诊单或就诊卡签到", St.do_check_in_code),
         _BROADCAST),
     "imaging": _CALL + (
         ActionSpec("done", "检查完成", "F4", "本检查室患者检查完成", St.do_done),
         ActionSpec("prep", "登记准备", "F5", "登记空腹、饮水憋尿、增强知情同意", St.do_prep),
-        ActionSpec("check_in", "签到（扫码）", "F9", "扫描患者就诊码或导诊单签到", St.do_check_in_code),
+        ActionSpec("check_in", "签到（扫码）", "F9", "扫描患者就诊码、导诊单或就诊卡签到", St.do_check_in_code),
         _BROADCAST),
     "cashier": _CALL + (
         ActionSpec("done", "收费完成", "F4", "本窗口患者缴费完成，其检查检验随即开放", St.do_done),

@@ -133,7 +133,7 @@ class StationCommands:
         code = self.scan.text().strip()
         if not code:
             self.scan.setFocus()
-            self._tell("请扫描患者的就诊码或导诊单（也可输入票号后回车）", ok=False, anchor="check_in")
+            self._tell("请扫描患者的就诊码、导诊单或就诊卡（也可输入票号后回车）", ok=False, anchor="check_in")
             return
         self.scan.clear()
         self._run("check_in", self.client.check_in_code, self.area_id, code)

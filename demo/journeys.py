@@ -6,7 +6,9 @@ orders (开单) drugs, lab panels and exams from the hospital's catalog, seeded.
 
 * the patient pays a few minutes later at a kiosk: identified there again (card, medical card), the orders are
   the patient's bills (one per step), paid by QR, and the payment opens their steps, audited as the kiosk's (a
-  patient the demo cannot identify again, such as a 港澳台 card, pays through the cashier's console); or queues
+  patient the demo cannot identify again, such as a 港澳台 card, pays through the cashier's console); the first
+  patient who pays there takes a 导诊单 (guide slip) from that kiosk's receipt printer (``guide_printer``: its ESC/POS
+  simulator draws it to out/demo/printed/kiosk-pay/job-NNN.png); or queues
   at a cashier window (``pay_at_window``: 请 A015 号 到 1号收费窗口缴费) whose 收费完成 opens the orders;
 * the pharmacist starts each paid prescription (配药中), marks it ready at the window with the shortest list
   (已配好: the pharmacy wall's 请以下患者取药), calls the patient to that window and confirms 已取药 with the
@@ -33,6 +35,8 @@ from client.http import CallerClient, CallerError
 from demo.clock import SimClock
 from demo.lan import R, identify
 from demo.ledger import Ledger
+from hardware.printer import GuideSlipDoc, profile_named, render_guide_slip
+from hardware.printer.transport import TcpTransport
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +66,7 @@ class JourneyDesk(threading.Thread):
     """Runs until :meth:`close`. ``label_printer``: the draw windows' printer address (tcp://HOST:PORT)."""
 
     def __init__(self, base_url: str, clock: SimClock, ledger: Ledger, *, label_printer: str | None = None,
-                 seed: int = 7, tick: float = 0.5, provider: Any = None):
+                 seed: int = 7, tick: float = 0.5, provider: Any = None, guide_printer: str | None = None):
         super().__init__(name="journey-desk", daemon=True)
         self.clock, self.ledger, self.tick = clock, ledger, tick
         self.rng = random.Random(seed + 23)       # the patients' and the staff's pace
@@ -87,6 +91,9 @@ class JourneyDesk(threading.Thread):
         self.provider = provider                      # the payment gateway simulator: the patient's phone pays
         self.kiosk = CallerClient(base_url, DEMO_TOKENS["kiosk2"]) if provider is not None else None
         self.paid_at_kiosk = 0
+        # the receipt printer of the kiosk where they pay (tcp://HOST:PORT, an 80 mm ESC/POS printer): one 导诊单
+        self.guide_printer = guide_printer
+        self.guides_printed = 0
         self.due: dict[str, datetime] = {}       # step -> when its next move happens (walk in, dispense, ...)
         self.labels_printed = 0
         self.orders_sent = 0
@@ -172,6 +179,31 @@ class JourneyDesk(threading.Thread):
             return
         with self.lock:
             self.paid_at_kiosk += len(bills)
+            first = self.guide_printer is not None and self.guides_printed == 0
+            if first:
+                self.guides_printed = 1
+        if first:
+            self._print_guide(visit_id)
+
+    def _print_guide(self, visit_id: str) -> None:
+        """The 导诊单 after payment, as the kiosk prints it: every open step, where, what to prepare, places ahead,
+        and the ticket page QR that the lab and the pharmacy scan."""
+        assert self.kiosk is not None and self.guide_printer is not None
+        journey = self.kiosk.journey(visit_id)
+        token = self.kiosk.visit_status(visit_id)["ticket_token"]
+        hospital = self.kiosk.hospital()["hospital"]["name"]
+        doc = GuideSlipDoc.from_journey(journey, hospital=hospital, code_url=f"{self.kiosk.base_url}/t/{token}",
+                                        printed_at=self.clock())
+        host, port = self.guide_printer.removeprefix("tcp://").rsplit(":", 1)
+        printer = TcpTransport(host, int(port))
+        try:
+            printer.write(render_guide_slip(doc, profile_named("generic-80-gbk")))
+        except OSError as exc:
+            self.ledger.problem(f"journey of {visit_id}: the guide slip was not printed ({exc})")
+            with self.lock:
+                self.guides_printed = 0
+        finally:
+            printer.close()
 
     def _pay(self) -> None:
         now = self.clock()
@@ -333,4 +365,5 @@ class JourneyDesk(threading.Thread):
                 "visits_seen": visits, "visits_with_orders": len(self.journeys), "orders": self.orders_sent,
                 "steps": after + visits, "steps_per_visit": round((after + visits) / visits, 2) if visits else 0,
                 "steps_after_clinic": after, "by_kind_and_state": by_kind, "labels_printed": self.labels_printed,
+                "guide_slips_printed": self.guides_printed,
                 "bills_paid_at_kiosk": self.paid_at_kiosk, "busiest_open_steps": dict(self.busiest)}

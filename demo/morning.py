@@ -27,6 +27,8 @@ from demo.ledger import Ledger, summarise
 from demo.platforms import enroll
 from demo.script import BILLS, LATE, MISSED, PAPER_OUT, PAYMENT_TIMEOUT, REPORTS, RETURNING, Arrival, morning_script
 from demo.stack import CONFIG, Stack
+from hardware.printer import profile_named
+from hardware.printer.simulator import SimulatedPrinter, TcpPrinterSimulator
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ class Morning:
         self.door_seen: set[str] = set()  # visits the door screen of NK1 showed as called
         self.journeys = None  # demo.journeys.JourneyDesk: orders, payment and the window staff after the clinic
         self.label_server = None
+        self.guide_printer = None  # the 导诊单's printer (a TcpPrinterSimulator)
         self.peak_journeys, self.journey_shot_at = 0, 0.0
         self.marks: dict[str, datetime] = {}  # simulated times the clinic's and the journeys' queues emptied
         self.insurance: dict[str, Any] = {}  # the 医保 payer's split and e-invoice
@@ -106,8 +109,12 @@ class Morning:
 
         # the draw windows' label printer: the simulator decodes each TSPL label and draws it to labels/label-NNN.png
         self.label_server = LabelPrinterServer(SimulatedLabelPrinter(self.out / "labels")).__enter__()
+        # the receipt printer of the kiosk where the journey desk's patients pay: its 导诊单 in printed/kiosk-pay/
+        self.guide_printer = TcpPrinterSimulator(SimulatedPrinter(self.out / "printed" / "kiosk-pay",
+                                                                  profile=profile_named("generic-80-gbk"))).start()
         self.journeys = JourneyDesk(self.stack.base_url, clock, self.ledger, seed=self.plan.seed,
                                     label_printer=f"tcp://127.0.0.1:{self.label_server.port}",
+                                    guide_printer=f"tcp://127.0.0.1:{self.guide_printer.port}",
                                     provider=self.stack.payment.provider)  # the kiosk's patients pay there
         self.desk.on_finish = self.journeys.order
         from demo.phone import PhoneFollower
@@ -446,6 +453,8 @@ class Morning:
             self.journeys.close()
         if self.label_server is not None:
             self.label_server.__exit__(None, None, None)
+        if self.guide_printer is not None:
+            self.guide_printer.stop()
         if self.stack is not None:
             self.stack.close()
 

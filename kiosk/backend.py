@@ -554,9 +554,13 @@ class Backend(PlatformCalls, HisCalls):
         """Everything waiting for the patient today, for the page shown right after their card is read."""
         appointments = tuple(a for a in self.appointments(patient) if not a.checked_in)
         waiting = {a.id for a in appointments}
-        visits = tuple(v for v in self.my_visits(patient) if (v.state not in ("done", "cancelled") or v.journey_open)
-                       and v.registration_id not in waiting)  # seen by the doctor, steps still to do: kept
         reports = self.reports(patient)
+        released = [r for r in reports if r.released]
+        # a lab report out and not printed yet (or not in the records yet): the visit stays to say so
+        report_waiting = not released or any(r.printed_count == 0 for r in released)
+        visits = tuple(v for v in self.my_visits(patient)
+                       if (v.state not in ("done", "cancelled") or v.journey_open or (v.report_ready and report_waiting))
+                       and v.registration_id not in waiting)  # seen by the doctor, steps still to do: kept
         return PatientDay(patient=patient, appointments=appointments, bills=tuple(self.bills(patient)),
                           upcoming=tuple(self.appointments(patient, later=True)),
                           reports=tuple(r for r in reports if r.released),

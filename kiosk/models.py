@@ -200,6 +200,11 @@ class VisitStatus:
         """Steps still to do after the consulting room (what a guide slip 导诊单 is printed for)."""
         return self.journey is not None and any(s.state not in ("done", "cancelled") for s in self.journey.steps[1:])
 
+    @property
+    def report_ready(self) -> bool:
+        """A lab step of the journey has its report out (报告已出): the patient may print it at a kiosk."""
+        return self.journey is not None and any(s.kind == "lab" and s.stage == "reported" for s in self.journey.steps)
+
 
 @dataclass(frozen=True)
 class Payment:

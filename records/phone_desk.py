@@ -4,7 +4,8 @@
 退号 at the kiosk (records/cancel_rule.py, ``[schedule] cancel_until``) — and, once the queue has let the visit go,
 gives the seat (or a held slot) back and refunds a paid fee through the payment provider (records/registrations.py
 ``cancel_registration``). Past the rule's limit the patient may still leave, and is told the fee is not refunded.
-The card QR: the unguessable card code of the visit's patient (records/cardcode.py).
+The card QR: the unguessable card code of the visit's patient (records/cardcode.py); a scanned card QR (or the card
+code typed) names the patient's registered visits, for check-in at a lab or imaging desk by card.
 
 Everything done here is audited with the ticket page as the actor.
 """
@@ -14,7 +15,7 @@ from typing import Any
 
 from common.wire import LeaveTerms
 from records.audit import Actor, actor_scope
-from records.cardcode import card_qr_text
+from records.cardcode import CARD_QR_PREFIX, card_qr_text, is_card_code
 from records.errors import RecordsError
 from records.registrations import LIVE
 
@@ -74,3 +75,18 @@ class PhoneDesk:
     def card_qr(self, visit_id: str) -> str | None:
         reg = self._registration(visit_id)
         return card_qr_text(reg["card_code"]) if reg is not None and reg["card_code"] else None
+
+    def visits_of_card(self, code: str) -> list[str] | None:
+        text = code.strip()
+        if text.upper().startswith(CARD_QR_PREFIX):
+            text = text[len(CARD_QR_PREFIX):]
+        text = text.strip().upper()
+        if not is_card_code(text):
+            return None
+        patient = self.records.db.one("SELECT id FROM rec_patients WHERE card_code = ?", (text,))
+        if patient is None:
+            return None
+        rows = self.records.db.all(
+            "SELECT visit_id FROM rec_registrations WHERE patient_id = ? AND visit_id IS NOT NULL ORDER BY id DESC"
+            " LIMIT 50", (patient["id"],))
+        return [r["visit_id"] for r in rows]

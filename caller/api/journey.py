@@ -101,8 +101,7 @@ async def labels(visit_id: str, request: Request, who: Principal = Depends(princ
 async def check_in_code(area_id: str, body: CodeBody, request: Request, who: Principal = Depends(principal)) -> Response:
     service = service_of(request)
     require(who, STAFF, service.check_area(area_id), user=True)
-    journey_id = service.journey_of_code(body.code)
-    step = service.step_to_check_in(journey_id, area_id)
+    step = service.step_of_code(body.code, area_id)
     return json_response(await service.submit("check_in", who, visit_id=step))
 
 

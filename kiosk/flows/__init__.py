@@ -46,7 +46,7 @@ class Flows:
         self.checkin = CheckInFlow(kiosk, session, self.identify, self.tickets)
         self.bills = BillsFlow(kiosk, session, self.identify, self.insurance, self.rating)
         self.reports_flow = ReportsFlow(kiosk, session, self.identify, self.rating)
-        self.queue = QueueFlow(kiosk, session, self.identify, self.bills)
+        self.queue = QueueFlow(kiosk, session, self.identify, self.bills, self.reports_flow)
         self.new_patients = NewPatientFlow(kiosk, session, self.identify, self.registration)
         self.day = DayFlow(kiosk, session, self.identify, self.registration, self.checkin, self.bills,
                            self.reports_flow, self.queue, family=lambda: self.family.family())

@@ -133,9 +133,9 @@ class ReportsFlow(Flow):
 
     # ----- reports --------------------------------------------------------------------------------
     def reports(self) -> None:
-        self.identify.identify(self._list_reports, allow_create=False)
+        self.identify.identify(self.list_reports, allow_create=False)
 
-    def _list_reports(self, patient: Patient) -> None:
+    def list_reports(self, patient: Patient) -> None:
         kiosk = self.kiosk
         self.call(lambda: kiosk.backend.reports(patient),
                   lambda reps: kiosk.show_screen(lambda: ReportsScreen(kiosk, reps, self.print_reports)))
@@ -191,9 +191,10 @@ class ReportsFlow(Flow):
 class QueueFlow(Flow):
     """查询: the patient's place in the queues today, with a pay button when a bill is due."""
 
-    def __init__(self, kiosk, session: Session, identify: IdentifyFlow, bills: BillsFlow) -> None:
+    def __init__(self, kiosk, session: Session, identify: IdentifyFlow, bills: BillsFlow,
+                 reports: ReportsFlow | None = None) -> None:
         super().__init__(kiosk, session)
-        self.identify, self.bills = identify, bills
+        self.identify, self.bills, self.reports = identify, bills, reports
 
     # ----- my queue -------------------------------------------------------------------------------
     def my_queue(self) -> None:
@@ -211,7 +212,8 @@ class QueueFlow(Flow):
             visits, unpaid = result
             screen = kiosk.show_screen(lambda: QueueStatusScreen(
                 kiosk, visits, unpaid, on_pay=lambda: self.bills.list_bills(patient),
-                on_guide=lambda: self.print_guides(patient)), push=push)
+                on_guide=lambda: self.print_guides(patient),
+                on_reports=(lambda: self.reports.list_reports(patient)) if self.reports is not None else None), push=push)
             if any(v.journey_open for v in visits):
                 self._follow_journeys(patient, screen)
 

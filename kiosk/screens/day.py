@@ -49,6 +49,8 @@ class DayScreen(Screen):
             for v in day.visits[:2]:
                 if v.journey_open and v.journey is not None and v.state == "done":  # the doctor is done: what next
                     state = pick(v.journey.next_text, v.journey.next_text_en)
+                elif v.report_ready and v.state == "done":  # every step done; the lab's report is out
+                    state = tr("检验报告已出，可以打印")
                 elif v.state == "called":
                     state = tr("正在叫您，请马上到诊室")
                 else:

@@ -171,10 +171,12 @@ class QueueStatusScreen(Screen):
 
     def __init__(self, kiosk, visits: Sequence[VisitStatus], unpaid_fen: int = 0,
                  on_pay: Callable[[], None] | None = None,
-                 on_guide: Callable[[], None] | None = None) -> None:
+                 on_guide: Callable[[], None] | None = None,
+                 on_reports: Callable[[], None] | None = None) -> None:
         super().__init__(tr("我的排队"), tr("今天的就诊排队情况"), kiosk.elderly)
         self.pay_button = None
         self.guide_button = None
+        self.reports_button = None
         self.qr_codes: list[QLabel] = []
         self.links: list[str] = []  # what each QR code opens: the visit's live ticket page
         self.journey_labels: dict[str, list[QLabel]] = {}  # visit id -> its journey's lines, in order
@@ -191,11 +193,13 @@ class QueueStatusScreen(Screen):
                 card.row(tr("预计等候"), wait_text(v.estimate_minutes, v.estimate_min, v.estimate_max))
             if v.location and v.state != "done":
                 card.row(tr("请到"), pick(v.location, v.location_en))
+            if v.report_ready:
+                card.row(tr("检验报告"), tr("检验报告已出，可以打印"))
             if v.journey is not None:
                 lines = journey_lines(v.journey)
                 self.journey_labels[v.visit_id] = [card.text(lines[0], "CardValue")] + [
                     card.text(line, "CardKey") for line in lines[1:]]
-            open_journey = v.journey_open
+            open_journey = v.journey_open or v.report_ready
             link = ticket_link(kiosk.devices.status_url, v) if v.state not in ("done", "cancelled") or open_journey else ""
             if link:
                 self.links.append(link)
@@ -212,6 +216,9 @@ class QueueStatusScreen(Screen):
         if on_guide is not None and any(v.journey_open for v in shown):
             self.guide_button = button(tr("打印导诊单"), "", on_guide)
             self.add_action(self.guide_button)
+        if on_reports is not None and any(v.report_ready for v in shown):  # the lab's report: printed from here
+            self.reports_button = button(tr("打印检验报告"), "", on_reports)
+            self.add_action(self.reports_button)
         self.add_stretch()
         self.done_button = button(tr("完成"), "" if self.pay_button else "Primary", lambda: kiosk.go_home("done"))
         self.add_action(self.done_button)

@@ -63,6 +63,12 @@ def test_short_morning_serves_everyone_and_handles_every_fault(tmp_path, qapp):
     assert len(labels) == journeys["labels_printed"] > 0
     transcript = (out / "labels" / "label-001.txt").read_text(encoding="utf-8")
     assert transcript.startswith("barcode ") and "帽管" in transcript
+    # one kiosk patient took a 导诊单 after paying: drawn by the receipt printer's simulator, with the steps to go
+    guides = [s for s in slips if "导诊单" in s.read_text(encoding="utf-8")]
+    assert len(guides) == journeys["guide_slips_printed"] == 1, guides
+    guide = guides[0].read_text(encoding="utf-8")
+    assert "1. " in guide and "2. " in guide and "/t/" in guide, guide
+    assert guides[0].with_suffix(".png").stat().st_size > 5_000
     for app in ("console-pharmacy", "console-lab", "wall-pharmacy", "wall-lab", "wall-cashier"):
         assert (out / "screens" / app / "end.png").stat().st_size > 10_000
     # the bill paid with 医保: the split on the kiosk, one settlement, the receipt with the split and its e-invoice

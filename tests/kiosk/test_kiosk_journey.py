@@ -188,3 +188,70 @@ def test_an_exam_booked_into_a_later_day_on_my_queue_and_the_guide_slip(qtbot, k
     slip, _codes = slip_of(printer_sim, printer_sim.core.jobs[-1])
     assert flat(booked) in flat(slip)
     admin.close()
+
+
+def test_a_lab_report_ready_stays_on_my_queue_and_the_day_page_until_printed(qtbot, kiosk, reader_sim, printer_sim,
+                                                                             payment_sim, service, clock, tmp_path):
+    """Every step done, the lab's report out (报告已出): 我的排队 says so and prints it; the day page keeps the visit
+    with 检验报告已出 until the report is printed, then lets it go."""
+    from datetime import timedelta
+
+    card = register_until(qtbot, kiosk, reader_sim, seed=47)
+    pay_current_order(payment_sim)
+    wait_screen(qtbot, kiosk, "ticket")
+    patient_id = kiosk.session.patient.id
+    kiosk.go_home("home")
+    wait_screen(qtbot, kiosk, "home")
+    admin = CallerClient(service, DEMO_TOKENS["admin"])
+    status, medicine = seen_with_orders(admin, patient_id)
+    admin.dispense(medicine)
+    admin.ready(medicine, room="YF3")
+    admin.call_visit(medicine, "YF3", "一票到底 test")
+    admin.collect(medicine, status["ticket_token"])  # 已取药
+    draw = next(s["visit_id"] for s in admin.journey(status["visit_id"])["steps"] if s["kind"] == "lab")
+    admin.check_in_code("JY", status["ticket"])
+    admin.call_visit(draw, "JY1", "一票到底 test")
+    admin.start(draw)
+    admin.finish(draw)  # 采血完成: every step done, the report not out yet
+
+    queue = identify_again(qtbot, kiosk, reader_sim, card, "queue", "my_queue")
+    assert queue.reports_button is None and not any("检验报告已出" in t for t in visible_texts(queue))
+    admin.report_ready(draw)
+    records = service.app.state.records  # the lab system's report reaches the records
+    now = clock()
+    report = records.add_report(int(patient_id), "血常规", now - timedelta(hours=1), now,
+                                [{"name": "白细胞计数", "result": "6.2", "unit": "10^9/L", "ref_low": 3.5, "ref_high": 9.5}])
+    records.verify_report(report, "lab-1")
+    records.verify_report(report, "lab-2")
+
+    kiosk.go_home("home")
+    wait_screen(qtbot, kiosk, "home")
+    queue = identify_again(qtbot, kiosk, reader_sim, card, "queue", "my_queue")
+    assert any("检验报告已出" in t for t in visible_texts(queue)), visible_texts(queue)
+    lines = [w.text() for w in queue.journey_labels[status["visit_id"]]]
+    assert any(line.startswith("3. 采血") and "检验报告已出" in line for line in lines), lines
+    assert queue.guide_button is None and queue.reports_button is not None  # nothing left to go to; a report to print
+    kiosk.grab().save(str(tmp_path / "kiosk-my-queue-report.png"))
+
+    kiosk.go_home("home")  # the day page keeps the visit while the report waits to be printed
+    card_on_home(qtbot, kiosk, reader_sim, card)
+    day = wait_screen(qtbot, kiosk, "day")
+    assert day.queue_lines[status["visit_id"]].text() == "检验报告已出，可以打印"
+
+    kiosk.go_home("home")
+    wait_screen(qtbot, kiosk, "home")
+    queue = identify_again(qtbot, kiosk, reader_sim, card, "queue", "my_queue")
+    click(qtbot, queue.reports_button)
+    reports = wait_screen(qtbot, kiosk, "reports")
+    jobs = len(printer_sim.core.jobs)
+    click(qtbot, reports.print_buttons[0])
+    wait_screen(qtbot, kiosk, "printed")
+    assert printer_sim.core.wait_for_jobs(jobs + 1, timeout=10)
+    slip, _codes = slip_of(printer_sim, printer_sim.core.jobs[-1])
+    assert "白细胞计数" in slip and "6.2" in slip
+
+    kiosk.go_home("home")  # printed: the day page has nothing of this visit left
+    card_on_home(qtbot, kiosk, reader_sim, card)
+    qtbot.waitUntil(lambda: kiosk.current.name in ("day", "departments"), timeout=10000)
+    assert status["visit_id"] not in getattr(kiosk.current, "queue_lines", {})
+    admin.close()
