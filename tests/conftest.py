@@ -5,9 +5,11 @@ Nothing here downloads a browser; a machine without Chromium skips the web tests
 """
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +59,47 @@ def no_modal_dialogs(monkeypatch):
         monkeypatch.setattr(QMessageBox, name, _unplanned_dialog)
     for name in ("getOpenFileName", "getSaveFileName", "getExistingDirectory"):
         monkeypatch.setattr(QFileDialog, name, _unplanned_dialog)
+
+
+# A test stuck past HANG_DUMP_S has every thread's stack written to a file of its worker; pytest-timeout ends the
+# worker at 120 s (pyproject.toml), and the report of that crash then carries the stacks (a worker's own stderr is
+# not shown). The folder is made by the controller and reaches the workers through the environment.
+HANG_DUMP_S = 100
+_HANG_DIR_ENV = "HOSPITAL_TEST_HANG_DIR"
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput") and _HANG_DIR_ENV not in os.environ:
+        os.environ[_HANG_DIR_ENV] = tempfile.mkdtemp(prefix="test-hangs-")
+
+
+def _hang_file(worker: str) -> Path | None:
+    folder = os.environ.get(_HANG_DIR_ENV)
+    return Path(folder) / f"{worker}.txt" if folder else None
+
+
+@pytest.fixture(autouse=True)
+def stacks_of_a_stuck_test(request):
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    path = _hang_file(worker) if worker else None
+    if path is None:
+        yield
+        return
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(f"{request.node.nodeid} still running after {HANG_DUMP_S} s; its threads:\n")
+        out.flush()
+        faulthandler.dump_traceback_later(HANG_DUMP_S, file=out)
+        try:
+            yield
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+
+
+def pytest_handlecrashitem(crashitem, report, sched):
+    """A worker that died running a test: its stacks, if it was stuck (written by ``stacks_of_a_stuck_test``)."""
+    worker = getattr(getattr(report, "node", None), "gateway", None)
+    path = _hang_file(worker.id) if worker is not None else None
+    if path is not None and path.exists():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "Thread 0x" in text or "Current thread" in text:
+            report.longrepr = f"{report.longrepr}\n{text}"
