@@ -95,6 +95,7 @@ def stacks_of_a_stuck_test(request):
             faulthandler.cancel_dump_traceback_later()
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: the suite also runs without xdist
 def pytest_handlecrashitem(crashitem, report, sched):
     """A worker that died running a test: its stacks, if it was stuck (written by ``stacks_of_a_stuck_test``)."""
     worker = getattr(getattr(report, "node", None), "gateway", None)

@@ -118,7 +118,9 @@ def _nobody() -> pwd.struct_passwd | None:
 def test_the_kiosk_starts_full_screen_inside_cage_as_an_unprivileged_user(tmp_path):
     """What the kiosk unit runs, on wlroots' headless backend (no screen here): cage + the kiosk on Wayland."""
     user = _nobody()
-    short = tempfile.TemporaryDirectory(prefix="xdg-")  # a Wayland socket path must stay under 108 bytes
+    # a Wayland socket path must stay under 108 bytes; cage's children (Xwayland) may still be leaving their sockets
+    # there as cage ends, so the folder is removed without failing on a file that appears meanwhile
+    short = tempfile.TemporaryDirectory(prefix="xdg-", ignore_cleanup_errors=True)
     runtime = Path(short.name)
     os.chown(runtime, user.pw_uid, user.pw_gid)
     runtime.chmod(0o700)
@@ -167,6 +169,7 @@ def test_the_kiosk_starts_full_screen_inside_cage_as_an_unprivileged_user(tmp_pa
                 proc.wait(5)
             proc.stdout.close()
             short.cleanup()
+            shutil.rmtree(runtime, ignore_errors=True)
             shutil.rmtree(reachable, ignore_errors=True)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -108,7 +109,9 @@ def test_a_kiosk_slip_prints_the_services_time_not_its_own(tmp_path):
         backend.clock.local = lambda: time.time() - 3600.0  # the kiosk's clock is an hour behind
         health = backend.check_clock()
         backend.close()
-    assert health.status.value == "degraded" and "慢 3600 秒" in health.reason_zh
+    behind = re.search(r"慢 (\d+) 秒", health.reason_zh)
+    # an hour, give or take the round trip of the request that measured it (3601 on a loaded machine)
+    assert health.status.value == "degraded" and behind and abs(int(behind.group(1)) - 3600) <= 2, health.reason_zh
     assert abs(backend.clock().replace(tzinfo=SHANGHAI) - datetime.now(timezone.utc)) < timedelta(seconds=2)
 
 
