@@ -23,6 +23,7 @@ import os
 import re
 import sys
 
+from caller.plugins import installed_plugins
 from common.config import ConfigError, load_hospital
 from common.device_settings import KioskSettings
 from common.passwords import hash_password
@@ -74,7 +75,6 @@ def serve(args: argparse.Namespace) -> int:
 
     from caller.api.app import create_app
     from caller.ops.http_protocol import HeaderDeadlineProtocol
-    from records.plugins import PLUGINS  # the program names the service's plug-ins (caller/plugins.py)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "caller", "records"):
@@ -85,10 +85,10 @@ def serve(args: argparse.Namespace) -> int:
         from caller.ha import default_advertise, serving_app
 
         app = serving_app(config, args.db, args.advertise or default_advertise(args.host, args.port),
-                          config_path=args.config, plugins=PLUGINS)
+                          config_path=args.config, plugins=installed_plugins())
     else:
         try:
-            app = create_app(config, args.db, config_path=args.config, plugins=PLUGINS)
+            app = create_app(config, args.db, config_path=args.config, plugins=installed_plugins())
         except StoreLocked as exc:
             print(exc, file=sys.stderr)
             return 3
@@ -282,9 +282,8 @@ def access_matrix(args: argparse.Namespace) -> int:
     from caller.api.access import matrix_markdown, replace_matrix
     from caller.api.app import create_app
     from common.config import DEMO_CONFIG
-    from records.plugins import PLUGINS
 
-    table = matrix_markdown(create_app(load_hospital(DEMO_CONFIG), ":memory:", plugins=PLUGINS))
+    table = matrix_markdown(create_app(load_hospital(DEMO_CONFIG), ":memory:", plugins=installed_plugins()))
     if args.write:
         path = Path(args.write)
         path.write_text(replace_matrix(path.read_text(encoding="utf-8"), table), encoding="utf-8")

@@ -1,8 +1,9 @@
 """Plug-ins of the service (records and its links to the outside platforms): how they are named and what they hook.
 
-The program that builds the app names its plug-ins in an explicit list: ``create_app(..., plugins=PLUGINS)``, with
-``records.plugins.PLUGINS`` given by the programs that serve the hospital (caller/__main__.py, caller/testing.py,
-the demo). Each plug-in's ``install(app, service, hooks)`` mounts its routes and puts what the service must tell it
+The program that builds the app names its plug-ins in an explicit list: ``create_app(..., plugins=...)``. The
+programs that serve the hospital (caller/__main__.py, caller/testing.py) take the list the installation declares,
+:func:`installed_plugins` (``records.plugins.PLUGINS``, named in pyproject.toml), so caller imports no part built
+on it. Each plug-in's ``install(app, service, hooks)`` mounts its routes and puts what the service must tell it
 into ``hooks``, the :class:`ServiceHooks` the service was built with. The service never imports a plug-in, and no
 plug-in sets an attribute on the service.
 """
@@ -12,14 +13,12 @@ import sqlite3
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from importlib.metadata import entry_points
+from typing import Any, Callable
 
 from caller.engine.model import Change
 from caller.phone_desk import PatientDesk
 from common.config import HospitalConfig
-
-if TYPE_CHECKING:
-    from caller.service import CallerService
 
 ChangeObserver = Callable[[sqlite3.Connection, str, Change, datetime], None]
 
@@ -51,7 +50,16 @@ class ServiceHooks:
         return None
 
 
-class Plugin(Protocol):
-    """A part built on the service: mounts its routes on ``app`` and hooks into ``hooks``."""
+PLUGIN_GROUP = "hospital_queue.plugins"
 
-    def install(self, app: Any, service: CallerService, hooks: ServiceHooks) -> None: ...
+
+def installed_plugins() -> tuple[Any, ...]:
+    """The plug-ins the installation declares (pyproject.toml's ``hospital_queue.plugins`` entry points, in name
+    order), each entry a list of plug-ins. Refused when there are none: a service without its records would start
+    and answer every kiosk with 404."""
+    found: list[Any] = []
+    for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        found.extend(entry.load())
+    if not found:
+        raise RuntimeError(f"no {PLUGIN_GROUP} entry points: the project is not installed (run scripts/setup.sh)")
+    return tuple(found)

@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterator
 import httpx
 
 from caller.pgcluster import free_port  # noqa: F401 (tests import it from here too)
+from caller.plugins import installed_plugins
 from common.clock import ManualClock  # noqa: F401 (tests import the movable clock from here too)
 from common.config import DEMO_CONFIG, HospitalConfig, load_hospital
 from common.demo_accounts import DEMO_PASSWORD, DEMO_TOKENS  # noqa: F401 (tests import them from here too)
@@ -52,10 +53,9 @@ def run_service(config: str | Path | HospitalConfig = DEMO_CONFIG, db_path: str 
 
     from caller.api.app import create_app
     from caller.ops.http_protocol import HeaderDeadlineProtocol
-    from records.plugins import PLUGINS  # the test server names the service's plug-ins (caller/plugins.py)
 
     cfg = config if isinstance(config, HospitalConfig) else load_hospital(config)
-    app = create_app(cfg, db_path, clock=clock, plugins=PLUGINS if records else (),
+    app = create_app(cfg, db_path, clock=clock, plugins=installed_plugins() if records else (),
                      config_path=None if isinstance(config, HospitalConfig) else config)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False, ws=ws, lifespan="on", http=HeaderDeadlineProtocol,

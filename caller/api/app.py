@@ -6,7 +6,7 @@ import logging
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from fastapi import APIRouter, FastAPI
 
@@ -27,7 +27,7 @@ from caller.api import cockpit as cockpit_api
 from caller.api import screens as screens_api
 from caller.api.errors import install_error_handlers
 from caller.ops import runtime
-from caller.plugins import Plugin, ServiceHooks
+from caller.plugins import ServiceHooks
 from caller.screens.live import ScreenHub
 from caller.service import CallerService
 from caller.ticket_feed import TicketFeed
@@ -35,6 +35,14 @@ from common.config import HospitalConfig
 
 log = logging.getLogger("caller.api")
 API_PREFIX = "/api/v1"
+
+
+class Plugin(Protocol):
+    """A part built on the service: mounts its routes on ``app`` and hooks into ``hooks``."""
+
+    def install(self, app: Any, service: CallerService, hooks: ServiceHooks) -> None: ...
+
+
 ALERT_CHECK_SECONDS = 30.0
 
 
