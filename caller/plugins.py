@@ -13,7 +13,7 @@ import sqlite3
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib.metadata import entry_points
+from importlib.metadata import distributions
 from typing import Any, Callable
 
 from caller.engine.model import Change
@@ -57,9 +57,16 @@ def installed_plugins() -> tuple[Any, ...]:
     """The plug-ins the installation declares (pyproject.toml's ``hospital_queue.plugins`` entry points, in name
     order), each entry a list of plug-ins. Refused when there are none: a service without its records would start
     and answer every kiosk with 404."""
+    # every distribution's metadata, not the first of each name: a checkout's stale *.egg-info from an older build
+    # would otherwise hide the installed one that declares the plug-ins
+    entries: dict[str, Any] = {}
+    for dist in distributions():
+        for entry in dist.entry_points:
+            if entry.group == PLUGIN_GROUP:
+                entries.setdefault(entry.name, entry)
     found: list[Any] = []
-    for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
-        found.extend(entry.load())
+    for name in sorted(entries):
+        found.extend(entries[name].load())
     if not found:
         raise RuntimeError(f"no {PLUGIN_GROUP} entry points: the project is not installed (run scripts/setup.sh)")
     return tuple(found)
