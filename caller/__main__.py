@@ -27,6 +27,7 @@ from caller.plugins import installed_plugins
 from common.config import ConfigError, load_hospital
 from common.device_settings import KioskSettings
 from common.passwords import hash_password
+from common.wire import SERVICE_KEEP_ALIVE_S
 
 
 def _load_or_exit(path: str):
@@ -74,6 +75,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from caller.api.app import create_app
+    from caller.ops.heap import SETTLED_HEAP
     from caller.ops.http_protocol import HeaderDeadlineProtocol
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -85,15 +87,15 @@ def serve(args: argparse.Namespace) -> int:
         from caller.ha import default_advertise, serving_app
 
         app = serving_app(config, args.db, args.advertise or default_advertise(args.host, args.port),
-                          config_path=args.config, plugins=installed_plugins())
+                          config_path=args.config, plugins=(*installed_plugins(), SETTLED_HEAP))
     else:
         try:
-            app = create_app(config, args.db, config_path=args.config, plugins=installed_plugins())
+            app = create_app(config, args.db, config_path=args.config, plugins=(*installed_plugins(), SETTLED_HEAP))
         except StoreLocked as exc:
             print(exc, file=sys.stderr)
             return 3
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
-                log_config=None, timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024,
+                log_config=None, timeout_keep_alive=SERVICE_KEEP_ALIVE_S, h11_max_incomplete_event_size=16 * 1024,
                 loop="auto", http=HeaderDeadlineProtocol, ws=os.environ.get("CALLER_WS_IMPL", "websockets-sansio"), ws_ping_interval=5.0, ws_ping_timeout=5.0, ws_per_message_deflate=False,
                 timeout_graceful_shutdown=3)
     return 0

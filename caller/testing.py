@@ -28,6 +28,7 @@ from caller.plugins import installed_plugins
 from common.clock import ManualClock  # noqa: F401 (tests import the movable clock from here too)
 from common.config import DEMO_CONFIG, HospitalConfig, load_hospital
 from common.demo_accounts import DEMO_PASSWORD, DEMO_TOKENS  # noqa: F401 (tests import them from here too)
+from common.wire import SERVICE_KEEP_ALIVE_S
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -35,10 +36,12 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 class LiveService(str):
-    """The base URL (a str, usable as is) that also carries the running ``app`` and its ``service``."""
+    """The base URL (a str, usable as is) that also carries the running ``app``, its ``service`` and the uvicorn
+    ``server``."""
 
     app: Any
     service: Any
+    server: Any
 
 
 @contextmanager
@@ -59,7 +62,7 @@ def run_service(config: str | Path | HospitalConfig = DEMO_CONFIG, db_path: str 
                      config_path=None if isinstance(config, HospitalConfig) else config)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False, ws=ws, lifespan="on", http=HeaderDeadlineProtocol,
-                                           ws_per_message_deflate=False))
+                                           timeout_keep_alive=SERVICE_KEEP_ALIVE_S, ws_per_message_deflate=False))
     thread = threading.Thread(target=server.run, name="caller-service", daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout
@@ -69,7 +72,7 @@ def run_service(config: str | Path | HospitalConfig = DEMO_CONFIG, db_path: str 
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     live = LiveService(f"http://127.0.0.1:{port}")
-    live.app, live.service = app, app.state.service
+    live.app, live.service, live.server = app, app.state.service, server
     try:
         yield live
     finally:

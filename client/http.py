@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable
 import httpx
 
 from common.refusal import Refusal
+from common.wire import CLIENT_KEEP_ALIVE_S
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ class CallerClient:
         self.failover_wait = (FAILOVER_WAIT_S if len(self.addresses) > 1 else 0.0) if failover_wait is None \
             else failover_wait
         self.headers: dict[str, str] = {}  # sent with every request (a kiosk's X-Patient-Session)
-        self._http = httpx.Client(timeout=timeout)
+        self._http = httpx.Client(timeout=timeout, limits=httpx.Limits(keepalive_expiry=CLIENT_KEEP_ALIVE_S))
 
     @property
     def base_url(self) -> str:

@@ -616,3 +616,11 @@ def snapshot_of(event: dict[str, Any]) -> dict[str, Any] | None:
         return data
     queue = data.get("queue") if event.get("type") == "queue" else None
     return queue if isinstance(queue, dict) else None
+
+
+# HTTP keep-alive between the apps and the service: the service closes a connection idle for SERVICE_KEEP_ALIVE_S;
+# a client stops reusing its own sooner (client/http.py). With the same figure on both ends a console that stayed
+# idle that long could write its next command into a connection the service was closing at that moment, and the
+# nurse would see "cannot reach the service" for a call that never left.
+SERVICE_KEEP_ALIVE_S = 5.0
+CLIENT_KEEP_ALIVE_S = 2.0
