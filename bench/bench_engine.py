@@ -56,8 +56,8 @@ def engine_day() -> dict:
             called = engine.call_next(room, actor="nurse", now=now).result
             call_times.append(clock.perf_counter() - started)
             if called is not None:
-                engine.start(called.id, actor="doctor", now=now)
-                engine.finish(called.id, actor="doctor", now=now + timedelta(minutes=5))
+                engine.move("start", called.id, actor="doctor", now=now)
+                engine.move("finish", called.id, actor="doctor", now=now + timedelta(minutes=5))
                 served += 1
                 progressed = True
         if not progressed:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from caller.api import (
     access,
     admin,
+    command_routes,
     events_ws,
     help_requests,
     journey,
@@ -138,8 +139,8 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.include_router(ops.metrics_router)
     app.include_router(ticket_page.router)
     app.include_router(screens_api.pages)
-    for router in (queue.router, journey.router, admin.router, help_requests.router, events_ws.router, ops.router,
-                   notify.router, screens_api.router, *extra_routers):
+    for router in (command_routes.router, queue.router, journey.router, admin.router, help_requests.router,
+                   events_ws.router, ops.router, notify.router, screens_api.router, *extra_routers):
         app.include_router(router, prefix=API_PREFIX)
     for plugin in plugins:
         plugin.install(app, service, hooks)

@@ -214,34 +214,20 @@ class QueueEngine(JourneySteps):
             tx.record(visit, "call_again", S.called.value, {"room_id": visit.room_id, "call_count": visit.call_count})
             return tx.change(visit)
 
-    def start(self, visit_id: str, *, actor: str, now: datetime) -> Change:
-        """The patient came in: called (or waiting in the room) -> in service."""
-        return self._move("start", visit_id, actor=actor, now=now)
+    def move(self, command: str, visit_id: str, *, actor: str, now: datetime) -> Change:
+        """One visit moves along its row of STATE_CHANGES (the rows with an ``action``): into the row's one end
+        state, or (a row ending in the queue) back into the queue by the recall rule. The row's ``action`` is
+        audited and published.
 
-    def finish(self, visit_id: str, *, actor: str, now: datetime) -> Change:
-        """就诊结束: in service -> done; its duration feeds the rolling median."""
-        return self._move("finish", visit_id, actor=actor, now=now)
-
-    def mark_missed(self, visit_id: str, *, actor: str, now: datetime) -> Change:
-        """过号: only after the visit was called K times (missed_after_calls)."""
-        return self._move("missed", visit_id, actor=actor, now=now)
-
-    def recall(self, visit_id: str, *, actor: str, now: datetime) -> Change:
-        """召回 a missed visit: placed by the recall rule."""
-        return self._move("recall", visit_id, actor=actor, now=now)
-
-    def send_away(self, visit_id: str, *, actor: str, now: datetime) -> Change:
-        """检查中: the patient goes to exams/labs and leaves the queue until back."""
-        return self._move("away", visit_id, actor=actor, now=now)
-
-    def back_from_away(self, visit_id: str, *, actor: str, now: datetime) -> Change:
-        """Back from exams: waits again, placed by the recall rule."""
-        return self._move("back", visit_id, actor=actor, now=now)
-
-    def _move(self, command: str, visit_id: str, *, actor: str, now: datetime) -> Change:
-        """One visit moves along its row of STATE_CHANGES: into the row's one end state, or (a row ending in the
-        queue) back into the queue by the recall rule. The row's ``action`` is audited and published."""
+        ``start``: the patient came in, called (or waiting in the room) -> in service. ``finish``: 就诊结束, in
+        service -> done; its duration feeds the rolling median. ``missed``: 过号, only after the visit was called
+        K times (missed_after_calls). ``recall``: 召回 a missed visit, placed by the recall rule. ``away``: 检查中,
+        the patient goes to exams/labs and leaves the queue until back. ``back``: back from exams, waits again,
+        placed by the recall rule.
+        """
         change = STATE_CHANGES[command]
+        if not change.action:
+            raise ValueError(f"{command!r} is not a plain move of STATE_CHANGES")
         visit = self._visit(visit_id)
         self._allow(visit, command)
         if command == "missed":

@@ -43,7 +43,7 @@ class StateChange:
     end: frozenset[VisitState]
     name_zh: str
     name_en: str
-    action: str = ""  # a plain move (QueueEngine._move): its audit action and queue event; "" for the others
+    action: str = ""  # a plain move (QueueEngine.move): its audit action and queue event; "" for the others
 
 
 _S = VisitState
@@ -51,8 +51,9 @@ _S = VisitState
 # else of the visit (EngineState._allow), and the property test (tests/engine/test_engine_properties.py) drives
 # random commands from it and checks both columns. Room commands (call next, pause, resume) move visits between
 # the queues too: waiting -> room_waiting -> called, and back to waiting when a room pauses. A row's key is the
-# command's one name (caller/commands.py: its route, audit action and idempotency scope), e.g. "missed" for
-# POST /visits/{id}/missed, which QueueEngine.mark_missed runs.
+# command's one name (caller/commands.py: its audit action and idempotency scope; its route is a row of
+# caller/api/command_routes.py), e.g. "missed" for POST /visits/{id}/missed, which QueueEngine.move("missed", ...)
+# runs.
 STATE_CHANGES: dict[str, StateChange] = {
     "check_in": StateChange(frozenset({_S.registered}), QUEUED, "签到", "check in"),
     "call_visit": StateChange(QUEUED, frozenset({_S.called}), "呼叫此号", "call this visit"),

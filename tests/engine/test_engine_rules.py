@@ -104,10 +104,10 @@ def test_missed_needs_k_calls():
     c.call("R1")
     c.do("call_again", a.id)
     with pytest.raises(RuleError) as refused:
-        c.do("mark_missed", a.id)
+        c.do("move", "missed", a.id)
     assert refused.value.code == "not_called_enough" and "请再呼叫 1 次后再过号" in refused.value.message_zh
     c.do("call_again", a.id)
-    c.do("mark_missed", a.id)
+    c.do("move", "missed", a.id)
     assert [v.patient_name for v in c.engine.missed("OPD")] == ["a"]
 
 
@@ -122,14 +122,14 @@ def test_recall_interleave_counts_normal_visits_only():
     for visit in (a, r):
         c.call("R1")
         c.do("call_again", visit.id)
-        c.do("mark_missed", visit.id)
+        c.do("move", "missed", visit.id)
     c.arrive("L", slot="08:00-08:15")
     assert c.names() == ["b", "L", "c"]
-    c.do("recall", r.id)  # two normal visits: b, c (L is late, not counted)
+    c.do("move", "recall", r.id)  # two normal visits: b, c (L is late, not counted)
     assert c.names() == ["b", "L", "c", "r"]
     c.arrive("d")
     c.arrive("e")
-    c.do("recall", a.id)  # counted from the last recalled visit r: d e
+    c.do("move", "recall", a.id)  # counted from the last recalled visit r: d e
     assert c.names() == ["b", "L", "c", "r", "d", "e", "a"]
 
 
@@ -140,8 +140,8 @@ def test_recall_end_of_session():
         c.arrive(name)
     c.engine.call_next("R1", actor="n", now=c.tick())
     c.do("call_again", a.id)
-    c.do("mark_missed", a.id)
-    c.do("recall", a.id)
+    c.do("move", "missed", a.id)
+    c.do("move", "recall", a.id)
     c.arrive("e")
     assert c.room_names("R1") + c.names() == ["b", "c", "d", "e", "a"]
 
@@ -154,9 +154,9 @@ def test_recall_end_of_slot_with_precise_slots():
     c.do("dispatch", a.id, "R1")
     c.call("R1")
     c.do("call_again", a.id)
-    c.do("mark_missed", a.id)
+    c.do("move", "missed", a.id)
     c.at("09:10")
-    c.do("recall", a.id)
+    c.do("move", "recall", a.id)
     c.arrive("c", slot="09:00-09:30")
     assert c.names() == ["b", "c", "a", "n"]
 
@@ -169,9 +169,9 @@ def test_recall_end_of_slot_without_precise_slots_goes_after_the_slot_of_the_rec
     c.do("dispatch", a.id, "R1")
     c.call("R1")
     c.do("call_again", a.id)
-    c.do("mark_missed", a.id)
+    c.do("move", "missed", a.id)
     c.at("09:10")
-    c.do("recall", a.id)
+    c.do("move", "recall", a.id)
     assert c.names() == ["b", "a", "n"]
 
 
@@ -180,9 +180,9 @@ def test_back_from_exams_is_placed_like_a_recall():
     a = c.arrive("a")
     for name in "bc":
         c.arrive(name)
-    c.do("send_away", a.id)
+    c.do("move", "away", a.id)
     assert [v.patient_name for v in c.engine.away("OPD")] == ["a"] and c.names() == ["b", "c"]
-    c.do("back_from_away", a.id)
+    c.do("move", "back", a.id)
     assert c.names() == ["b", "a", "c"]
 
 
@@ -415,9 +415,9 @@ def test_position_and_estimate_use_the_rolling_median_service_time():
     assert c.engine.position(visits[4].id) == (4, 32.0)
     for minutes in (4, 6, 20):
         called = c.call("R1")
-        c.do("start", called.id)
+        c.do("move", "start", called.id)
         c.tick(minutes - 1)
-        c.do("finish", called.id)
+        c.do("move", "finish", called.id)
     # a b c done (4, 6, 20 minutes: median 6); d in the room queue, e waiting behind it
     assert c.engine.position(visits[4].id) == (1, 6.0)
     assert c.engine.position(visits[3].id) == (0, 0.0)

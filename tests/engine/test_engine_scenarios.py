@@ -100,9 +100,9 @@ def test_scenario_6_missed_and_recall_interleave_1():
     c.do("dispatch", a.id, "R1")
     assert c.call("R1").id == a.id
     c.do("call_again", a.id)
-    c.do("mark_missed", a.id)
+    c.do("move", "missed", a.id)
     assert c.names() == ["b", "c"]
-    c.do("recall", a.id)
+    c.do("move", "recall", a.id)
     assert c.names() == ["b", "a", "c"]
     assert c.engine.visit(a.id).recalled
 

@@ -26,8 +26,8 @@ def _play(c: Clinic, ops) -> list[tuple]:
             visit = c.call("R1")
             if visit is not None:
                 calls.append((visit, normal_waiting, c.now, [v.id for v in waiting]))
-                c.do("start", visit.id)
-                c.do("finish", visit.id)
+                c.do("move", "start", visit.id)
+                c.do("move", "finish", visit.id)
         else:
             visit = c.arrive(f"{op[0]}{i}")
             if op == "elderly":
@@ -79,6 +79,6 @@ def test_ratio_two_alternates_and_the_queue_order_itself_is_unchanged():
     for _ in range(6):
         visit = c.call("R1")
         called.append(visit.patient_name)
-        c.do("start", visit.id)
-        c.do("finish", visit.id)
+        c.do("move", "start", visit.id)
+        c.do("move", "finish", visit.id)
     assert called == ["e1", "a", "e2", "b", "e3", "c"]

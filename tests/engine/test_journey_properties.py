@@ -191,8 +191,8 @@ class JourneyMachine(RuleBasedStateMachine):
             return
         if outcome == "serve":
             if visit.state == S.called:
-                self.run("start", visit.id)
-            self.run("finish", visit.id)
+                self.run("move", "start", visit.id)
+            self.run("move", "finish", visit.id)
         elif outcome == "collect":
             self.run("collect", visit.id, visit.journey_id)
         elif outcome == "settle":
@@ -200,9 +200,9 @@ class JourneyMachine(RuleBasedStateMachine):
         elif outcome == "again":
             self.run("call_again", visit.id)
         elif outcome == "miss":
-            self.run("mark_missed", visit.id)
+            self.run("move", "missed", visit.id)
         else:
-            self.run("recall", visit.id)
+            self.run("move", "recall", visit.id)
 
     @rule(data=st.data(), room=st.sampled_from(POINTS))
     def call_by_hand(self, data, room) -> None:
@@ -332,8 +332,8 @@ def test_a_patient_at_the_lab_keeps_the_pharmacy_place_and_is_called_when_free(e
     with pytest.raises(RuleError) as refused:
         engine.call_visit(a_drug.id, "W1", "急", actor="ph", now=at("08:15"))
     assert refused.value.code == "busy_elsewhere" and "1号采血窗口" in refused.value.message_zh
-    engine.start(a_lab.id, actor="lab", now=at("08:16"))
-    engine.finish(a_lab.id, actor="lab", now=at("08:18"))
+    engine.move("start", a_lab.id, actor="lab", now=at("08:16"))
+    engine.move("finish", a_lab.id, actor="lab", now=at("08:18"))
     engine.collect(b_drug.id, b.id, actor="ph", now=at("08:19"))
     change = engine.call_next("W1", actor="ph", now=at("08:20"))
     assert change.result.id == a_drug.id

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from caller.api.models import RegisterBody
 from caller.auth import Principal
+from caller.commands import COMMANDS as TABLE
 from caller.engine.engine import QueueEngine
 from caller.service import CallerService
 from caller.store import StorageError
@@ -191,7 +192,7 @@ def test_events_go_out_in_the_order_of_the_commands_applied(tmp_path_factory, co
             elif command == "broadcast":
                 continue
             else:
-                getattr(mirror, command)(**args, now=now, actor="t")
+                TABLE[command].run(mirror, args, now=now, actor="t")
         ours = service.engine.snapshot("NK", public=False)
         theirs = mirror.snapshot("NK", public=False)
         for key in ("waiting", "called"):

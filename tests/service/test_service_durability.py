@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 
+from caller.commands import COMMANDS
 from caller.engine.engine import QueueEngine
 from caller.testing import DEMO_PASSWORD, DEMO_TOKENS, run_service_process
 from client.http import CallerClient, CallerError
@@ -72,7 +73,7 @@ def test_sigkill_mid_stream_then_restart_keeps_every_acknowledged_command(tmp_pa
                     elif last_called is not None:
                         state["in_flight"] = (command, {"visit_id": last_called})
                         getattr(nurse, command)(last_called)
-                        getattr(mirror, command)(last_called, actor="t", now=now)
+                        COMMANDS[command].run(mirror, {"visit_id": last_called}, actor="t", now=now)
                 except CallerError as exc:
                     assert exc.code == "unreachable", exc
                     return
@@ -102,7 +103,7 @@ def test_sigkill_mid_stream_then_restart_keeps_every_acknowledged_command(tmp_pa
                     mirror.register("NK", "", "赵六", "general", "onsite",
                                     "am" if hospital_now().hour < 12 else "pm", now=hospital_now(), actor="t")
                 else:
-                    getattr(mirror, command)(**args, actor="t", now=hospital_now())
+                    COMMANDS[command].run(mirror, args, actor="t", now=hospital_now())
                 acked = _queues(mirror.snapshot("NK", public=False))
             assert restored == acked
             assert sum(len(v) for v in restored.values()) > 10

@@ -82,7 +82,7 @@ def test_commands_are_not_found_by_their_name():
 # fields, never a method or a command: file -> why.
 GETATTR_BY_NAME_ALLOWED = {
     "caller/ops/reload.py": "compares two hospital files section by section and item by item (fields, not methods)",
-    "caller/api/queue.py": "lists which of the body's optional fields a client set (fields, not methods)",
+    "caller/api/command_routes.py": "lists which of the body's optional fields a client set (fields, not methods)",
     "records/schedule.py": "reads one field of a row that is a dict or a settings object",
     "records/schedules.py": "reads one field of a row that is a dict or a settings object",
     "records/settings.py": "reads the fee of each number kind from the hospital file's [fees] (fields, not methods)",
