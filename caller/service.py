@@ -20,10 +20,11 @@ from caller.cockpit_feed import CockpitFeed
 from caller.command_runner import CommandRunner, ExtraWrites
 from caller.device_watch import DeviceWatch
 from caller.engine.engine import QueueEngine
-from caller.engine.model import FINAL_STATES, RoomState, RuleError, Visit
+from caller.engine.model import FINAL_STATES, RoomState, Visit
 from caller.events import EventHub
 from caller.help_desk import HelpDesk
 from caller.journey_view import journey_status, specimen_labels, station_step
+from caller.lookup import Lookup
 from caller.notify.notifications import Notifications
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
@@ -36,11 +37,9 @@ from caller.ticket_links import TicketLinks, load_or_create_secret
 from caller.visit_status import VisitStatus
 from caller.wait_alerts import WaitAlerts
 from cockpit import pdca, rollups, sources
-from cockpit.estimate import Estimate
 from cockpit.kpis import target_problems
 from common.clock import HospitalClock, clock_rate, with_zone, zone
-from common.config import ConfigError, HospitalConfig, hospital_public, load_hospital
-from common.refusal import not_found
+from common.config import ConfigError, HospitalConfig, load_hospital
 from common.wire import Order
 
 log = logging.getLogger("caller.service")
@@ -67,6 +66,7 @@ class CallerService:
         with self.lock:
             rollups.create(self.store.conn)
             pdca.create(self.store.conn)  # the cockpit's monthly PDCA records
+        self.lookup = Lookup(config, lambda: self.engine, self.store)  # where is an area, room, department, visit
         self.hub = EventHub(self.store, self.area_snapshot, clock=self.clock, zone=self.zone)
         # the collaborators, each given what it needs; they keep config and are told of a reload (apply_config)
         self.help_desk = HelpDesk(config, self.store, self.hub, self.clock, self.lock)
@@ -93,12 +93,9 @@ class CallerService:
         self.commands = CommandRunner(
             self.store, self.clock, engine=lambda: self.engine, config=lambda: self.config, hub=self.hub,
             notify=self.notify, cockpit_feed=self.cockpit_feed, wait_alerts=self.wait_alerts, statuses=self.statuses,
-            hooks=self.hooks, metrics=self.metrics, visit=self.visit, reload=self.reload,
+            hooks=self.hooks, metrics=self.metrics, visit=self.lookup.visit, reload=self.reload,
             stale=lambda: self._engine_stale)
         self.started_at = self.clock()
-        self._area_ids = {a.id for a in config.areas}
-        self._room_area = {r.id: a.id for a in config.areas for r in a.rooms}
-        self._dept_area = {d.id: d.area for d in config.departments}
 
     # ------------------------------------------------------------------ engine <-> store
     def _build_engine(self) -> QueueEngine:
@@ -167,11 +164,9 @@ class CallerService:
                 raise
             self.auth.reconfigure(new)
             self.guard.limits = new.security
-            for part in (self.help_desk, self.device_watch, self.wait_alerts, self.cockpit_feed, self.notify):
+            for part in (self.help_desk, self.device_watch, self.wait_alerts, self.cockpit_feed, self.notify,
+                         self.lookup):
                 part.reconfigure(new)
-            self._area_ids = {a.id for a in new.areas}
-            self._room_area = {r.id: a.id for a in new.areas for r in a.rooms}
-            self._dept_area = {d.id: d.area for d in new.departments}
             for hook in self.hooks.reload:  # plug-ins and the app's parts (web screens)
                 hook(new)
             ts = self.clock().isoformat(timespec="milliseconds")
@@ -206,9 +201,6 @@ class CallerService:
         return await self.commands.submit(command, who, idempotency_key=idempotency_key, extra_writes=extra_writes,
                                           **args)
 
-    def _publish(self, events: list[EventRow]) -> None:
-        self.hub.publish(events)  # queue events get the area snapshot when they are sent
-
     def publish_event(self, etype: str, area: str, data: dict) -> EventRow:
         """Persist and publish an event that is not an engine command (wait alerts)."""
         with self.lock:
@@ -221,42 +213,26 @@ class CallerService:
             self.hub.publish(events)
             return events[0]
 
-    # ------------------------------------------------------------------------- lookups
+    # ------------------------------------------------------------------------- lookups (caller/lookup.py)
+    # the API's checks of where a device may act ask these (caller/api/queue.py, journey.py, events_ws.py)
     def has_area(self, area_id: str) -> bool:
-        return area_id in self._area_ids
+        return self.lookup.has_area(area_id)
 
     def check_area(self, area_id: str) -> str:
-        if area_id not in self._area_ids:
-            raise not_found("诊区", "area", area_id)
-        return area_id
+        return self.lookup.check_area(area_id)
 
     def area_of_room(self, room_id: str) -> str:
-        try:
-            return self._room_area[room_id]
-        except KeyError:
-            raise not_found("诊室", "room", room_id) from None
+        return self.lookup.area_of_room(room_id)
 
     def area_of_department(self, dept_id: str) -> str:
-        try:
-            return self._dept_area[dept_id]
-        except KeyError:
-            raise not_found("科室", "department", dept_id) from None
+        return self.lookup.area_of_department(dept_id)
 
     def visit(self, visit_id: str) -> Visit:
-        try:
-            return self.engine.visit(visit_id)
-        except RuleError:
-            raise not_found("就诊记录", "visit", visit_id) from None
+        """A visit of the engine (today's and yesterday's), or 404."""
+        return self.lookup.visit(visit_id)
 
     def area_of_visit(self, visit_id: str) -> str:
-        return self.visit(visit_id).area_id
-
-    def area_of_stored_visit(self, visit_id: str) -> str:
-        """The area of a visit of any day (the engine holds only today and yesterday)."""
-        area = self.store.visit_area(visit_id)
-        if area is None:
-            raise not_found("就诊记录", "visit", visit_id)
-        return area
+        return self.lookup.area_of_visit(visit_id)
 
     def prune(self) -> dict[str, int]:
         """Apply the hospital's retention (see Store.prune)."""
@@ -324,14 +300,6 @@ class CallerService:
         """The step a code checks in at ``area_id`` (:meth:`caller.check_in_codes.CheckInCodes.step_of_code`)."""
         return self.codes.step_of_code(code, area_id)
 
-    def step_to_check_in(self, journey_id: str, area_id: str) -> str:
-        """The journey's step that checks in at ``area_id`` now; a clear refusal if none."""
-        return self.codes.step_to_check_in(journey_id, area_id)
-
-    def why_here(self, visit: Visit) -> tuple[str, str]:
-        """The visit's "why here" texts (under the lock; :meth:`caller.visit_status.VisitStatus.why_here`)."""
-        return self.statuses.why_here(visit)
-
     def ticket_token(self, visit_id: str) -> str:
         """The token of the visit's public ticket page ``/t/<token>`` (see caller/ticket_links.py)."""
         return self.ticket_links.token(self.visit(visit_id))
@@ -340,13 +308,6 @@ class CallerService:
         """The visit a ticket page token opens, if it is a visit of today; None for any other token."""
         with self.lock:
             return self.ticket_links.visit_id(token, self.engine.visits, self.today())
-
-    def estimate(self, visit_id: str, ahead: int | None = None, rooms: int | None = None) -> Estimate:
-        """The waiting-time estimate of a queued visit (:meth:`caller.visit_status.VisitStatus.estimate`)."""
-        return self.statuses.estimate(visit_id, ahead, rooms)
-
-    def hospital_public(self) -> dict:
-        return hospital_public(self.config)
 
     def health(self) -> dict:
         """``status``: ok, or failed (database file gone or replaced; disk full) with the reason in zh and en."""
