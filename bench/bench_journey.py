@@ -5,7 +5,7 @@ mix over every 20 visits: a prescription for 18 (pharmacy), lab panels for 16 (t
 of them (ECG, chest CT, abdominal ultrasound after fasting, contrast CT after the consent), and 8 of the 20 pay at a
 cashier window (a cashier step whose settlement opens the others; the rest pay as they order): 3 steps per visit
 after the clinic, 60,000 for the day. Every command is durable in SQLite through the service's own batch path
-(``CallerService.execute_batch``: the commands of one round in one transaction, as the group-commit writer commits
+(``CommandRunner.execute_batch``: the commands of one round in one transaction, as the group-commit writer commits
 commands that arrive together); rounds follow the day's order (registrations, then each room calls, then serves).
 A wall of the pharmacy follows the service over WebSocket: ``ready_to_wall_p99_ms`` is "the pharmacist marks ready
 -> the wall has the ``ready`` event" for one ready in 20, each marked alone. After every round of calls the
@@ -84,7 +84,7 @@ def journey_day() -> dict:
             stats["commands"] += len(calls)
             stats["batches"] += 1
             out = []
-            for answer in service.execute_batch(who, calls):
+            for answer in service.commands.execute_batch(who, calls):
                 if isinstance(answer, BaseException):
                     if getattr(answer, "code", None) is None:
                         raise answer

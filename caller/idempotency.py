@@ -2,7 +2,7 @@
 
 A key is scoped to the command, the device and the user that sent it (the same key from elsewhere is another
 key); the stored answer is given back only to the same request (same body), else 409 idempotency_conflict.
-The service stores the answers with the command's own write (caller/service.py, caller/store.py).
+The command runner stores the answers with the command's own write (caller/command_runner.py, caller/store.py).
 """
 from __future__ import annotations
 

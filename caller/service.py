@@ -1,32 +1,30 @@
 """The caller service: the queue engine in memory, the durable store and the live event hub, together.
 
-:meth:`CallerService.execute` is the only way state changes: under one lock it applies an engine
-command, writes the whole Change (visits, rooms, counters, events, audit, idempotency record) in one
-SQLite transaction, and only then publishes the events with their durable seq. If writing fails the
-engine is rebuilt from the store, so memory never runs ahead of the disk.
+A command is the only way the queue changes: :meth:`CallerService.execute` / :meth:`CallerService.submit` hand it
+to the command runner (caller/command_runner.py), which under one lock applies it to the engine, writes the whole
+Change in one transaction and only then publishes the events with their durable seq; if writing fails the engine
+is rebuilt from the store (:meth:`CallerService.reload`), so memory never runs ahead of the disk. The service
+builds its collaborators, each given what it needs (docs/architecture.md), and answers the lookups and queries.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-import sqlite3
-import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
 from caller import views
-from caller.auth import Authenticator, AuthError, Principal
+from caller.auth import Authenticator, Principal
 from caller.check_in_codes import CheckInCodes
 from caller.cockpit_feed import CockpitFeed
-from caller.commands import COMMANDS
+from caller.command_runner import CommandRunner, ExtraWrites
 from caller.device_watch import DeviceWatch
 from caller.engine.engine import QueueEngine
-from caller.engine.model import FINAL_STATES, AuditEntry, BadCommand, Change, EngineEvent, RoomState, RuleError, Visit
+from caller.engine.model import FINAL_STATES, RoomState, Visit
 from caller.events import EventHub
 from caller.help_desk import HelpDesk
-from caller.idempotency import idempotency_scope, replay, request_hash
 from caller.journey_view import journey_status, specimen_labels, station_step
+from caller.lookup import Lookup
 from caller.notify.notifications import Notifications
 from caller.ops.backup import hold_service_lock
 from caller.ops.metrics import ServiceMetrics
@@ -38,40 +36,13 @@ from caller.store import AuditRow, ChangeRows, EventRow, StorageError, Store
 from caller.ticket_links import TicketLinks, load_or_create_secret
 from caller.visit_status import VisitStatus
 from caller.wait_alerts import WaitAlerts
-from caller.writer import CommandWriter, Queued
 from cockpit import pdca, rollups, sources
-from cockpit.estimate import Estimate
 from cockpit.kpis import target_problems
 from common.clock import HospitalClock, clock_rate, with_zone, zone
-from common.config import ConfigError, HospitalConfig, hospital_public, load_hospital
-from common.refusal import not_found
-from common.speech_text import speakable
-from common.wire import BroadcastData, Order
+from common.config import ConfigError, HospitalConfig, load_hospital
+from common.wire import Order
 
 log = logging.getLogger("caller.service")
-
-ExtraWrites = Callable[[sqlite3.Connection, dict], None]
-
-BROADCASTS_KEPT = 5
-
-
-class _Refused(Exception):
-    """A command refused before it changed anything (the rules said no, a conflicting retry): ``error``."""
-
-    def __init__(self, error: BaseException):
-        self.error = error
-
-
-class _Staged:
-    """A command applied and written, waiting for its transaction's commit."""
-
-    __slots__ = ("response", "events", "messages", "answered")
-
-    def __init__(self, response: dict, events: list[EventRow] | None = None, messages: bool = False,
-                 answered: list[str] | None = None):
-        self.response, self.events, self.messages, self.answered = response, events or [], messages, answered or []
-
-
 
 
 class CallerService:
@@ -95,6 +66,7 @@ class CallerService:
         with self.lock:
             rollups.create(self.store.conn)
             pdca.create(self.store.conn)  # the cockpit's monthly PDCA records
+        self.lookup = Lookup(config, lambda: self.engine, self.store)  # where is an area, room, department, visit
         self.hub = EventHub(self.store, self.area_snapshot, clock=self.clock, zone=self.zone)
         # the collaborators, each given what it needs; they keep config and are told of a reload (apply_config)
         self.help_desk = HelpDesk(config, self.store, self.hub, self.clock, self.lock)
@@ -106,32 +78,31 @@ class CallerService:
                                   clock=lambda: (self.clock() - datetime(2000, 1, 1)).total_seconds())
         self.wait_alerts = WaitAlerts(config, lambda: self.engine, self.clock, self.lock, publish=self.publish_event)
         self.codes = CheckInCodes(lambda: self.engine, lambda: self.ticket_links, self.lock, self.today, self.hooks)
-        self.statuses = VisitStatus(lambda: self.engine, lambda: self.config, self.clock, lambda: self.ticket_links,
-                                    lambda: self._version)
+        self.statuses = VisitStatus(lambda: self.engine, lambda: self.config, self.clock, lambda: self.ticket_links)
         self.cockpit_feed = CockpitFeed(config, lambda: self.engine, self.store, self.clock, self.lock,
-                                        estimate=self.estimate, wait_alerts=self.wait_alerts,
+                                        estimate=self.statuses.estimate, wait_alerts=self.wait_alerts,
                                         request_device=self.hooks.device_of_request)
         self.engine = self._build_engine()
-        # group commit for every command (caller/writer.py); the hub sends a batch's events after its answers
-        self.writer = CommandWriter(self._run_batch, after=self.hub.drain, after_elsewhere=self.hub.drain_soon)
         with self.store.transaction() as conn:
             self.ticket_links = TicketLinks(load_or_create_secret(conn))
         self.notify = Notifications(self)  # the sender starts with the app (caller/api/app.py)
         self.metrics = ServiceMetrics(self)
         self.hub.on_fan_out = self.metrics.fanout_seconds.observe
         self.hub.on_frames = self.metrics.frames
+        # the write path: apply, write in one transaction (group commit), then publish
+        self.commands = CommandRunner(
+            self.store, self.clock, engine=lambda: self.engine, config=lambda: self.config, hub=self.hub,
+            notify=self.notify, cockpit_feed=self.cockpit_feed, wait_alerts=self.wait_alerts, statuses=self.statuses,
+            hooks=self.hooks, metrics=self.metrics, visit=self.lookup.visit, reload=self.reload,
+            stale=lambda: self._engine_stale)
         self.started_at = self.clock()
-        self.broadcasts: dict[str, list[dict]] = {}  # area -> today's latest notices, newest first
-        self._area_ids = {a.id for a in config.areas}
-        self._room_area = {r.id: a.id for a in config.areas for r in a.rooms}
-        self._dept_area = {d.id: d.area for d in config.departments}
 
     # ------------------------------------------------------------------ engine <-> store
     def _build_engine(self) -> QueueEngine:
         since = (self.clock().date() - timedelta(days=1)).isoformat()
         state = self.store.load(since_day=since)
         self.cockpit_feed.reset(state.visits, state.rooms, since)  # the rollups take a visit's previous facts from these
-        self._version = getattr(self, "_version", 0) + 1  # what was computed from the engine before is stale
+        self.statuses.changed()  # what was computed from the engine before is stale
         engine = QueueEngine(self.config)
         engine.load(visits=[Visit.from_row(v) for v in state.visits],
                     rooms=[RoomState.from_row(r) for r in state.rooms],
@@ -193,11 +164,9 @@ class CallerService:
                 raise
             self.auth.reconfigure(new)
             self.guard.limits = new.security
-            for part in (self.help_desk, self.device_watch, self.wait_alerts, self.cockpit_feed, self.notify):
+            for part in (self.help_desk, self.device_watch, self.wait_alerts, self.cockpit_feed, self.notify,
+                         self.lookup):
                 part.reconfigure(new)
-            self._area_ids = {a.id for a in new.areas}
-            self._room_area = {r.id: a.id for a in new.areas for r in a.rooms}
-            self._dept_area = {d.id: d.area for d in new.departments}
             for hook in self.hooks.reload:  # plug-ins and the app's parts (web screens)
                 hook(new)
             ts = self.clock().isoformat(timespec="milliseconds")
@@ -213,291 +182,24 @@ class CallerService:
             return {"status": "reloaded", "source": source, "changes": changes}
 
     def close(self) -> None:
-        self.writer.stop()
+        self.commands.writer.stop()
         self.store.close()
         if self._running is not None:
             self._running.close()
             self._running = None
 
     # ------------------------------------------------------------------------ commands
+    # the write path is the command runner's (caller/command_runner.py): service.commands.execute_batch, ...
     def execute(self, command: str, who: Principal, *, idempotency_key: str | None = None,
                 extra_writes: ExtraWrites | None = None, **args: Any) -> dict:
-        """Apply one command durably and publish its events; return the JSON response.
-
-        ``idempotency_key``: a retry with the same key returns the stored first response.
-        ``extra_writes(conn, response)`` runs inside the same transaction (records use it to write
-        their own rows atomically with the visit); if it raises, nothing is written and the engine
-        is restored. Counted in /metrics by command and result.
-
-        The command goes through the group-commit writer like the API's (:meth:`submit`), and the calling thread
-        waits for its commit. Called from inside a batch (a change observer) or with the store's lock held (a
-        plug-in's own transaction), it runs on the calling thread instead, inside that transaction.
-        """
-        started = time.perf_counter()
-        try:
-            self._check_room_bound(who, args)
-            item = self._queued(command, who, idempotency_key, extra_writes, args, started)
-            if item.result is None and (self.writer.on_writer() or self.lock._is_owned()):
-                self._run_batch([item], later=False)
-            elif item.result is None:
-                self.writer.run(item)
-                self.hub.drain_soon()  # on the loop's own thread: its events go out now, as the answer returns
-            if item.error is not None:
-                raise item.error
-        except BaseException as exc:
-            self._count(command, started, exc)
-            raise
-        self._count(command, started, None)
-        return item.result
-
-    def execute_batch(self, who: Principal, calls: list[tuple[str, dict[str, Any]]]) -> list[dict | BaseException]:
-        """Apply several commands in order in ONE transaction, as the group-commit writer does with commands that
-        arrive together (a replay or an import of a day): one commit for all. Each answer is its response, or the
-        refusal or error it got; a refused command changes nothing and the others go on."""
-        started = time.perf_counter()
-        items = [self._queued(command, who, None, None, args, started) for command, args in calls]
-        self._run_batch([i for i in items if i.result is None], later=False)
-        out: list[dict | BaseException] = []
-        for (command, _args), item in zip(calls, items):
-            self._count(command, started, item.error)
-            out.append(item.error if item.error is not None else item.result)
-        return out
+        """Apply one command durably, wait for its commit (:meth:`caller.command_runner.CommandRunner.execute`)."""
+        return self.commands.execute(command, who, idempotency_key=idempotency_key, extra_writes=extra_writes, **args)
 
     async def submit(self, command: str, who: Principal, *, idempotency_key: str | None = None,
                      extra_writes: ExtraWrites | None = None, **args: Any) -> dict:
-        """:meth:`execute` through the group-commit writer (caller/writer.py), without holding the event loop.
-
-        The command is applied in arrival order on the writer thread, with the others queued meanwhile, in one
-        transaction; the answer comes once that transaction committed (a failed commit fails every command of
-        it, with the store's error: 507 disk full, 503 database gone). Its events go out after the answers.
-        """
-
-        started = time.perf_counter()
-        try:
-            self._check_room_bound(who, args)
-            item = self._queued(command, who, idempotency_key, extra_writes, args, started)
-            if item.result is None:
-                item.future = asyncio.get_running_loop().create_future()
-                self.writer.submit(item)
-                await item.future
-        except BaseException as exc:
-            self._count(command, started, exc)
-            raise
-        self._count(command, started, None)
-        return item.result
-
-    def _check_room_bound(self, who: Principal, args: dict) -> None:
-        """The doctor's caller (a console with a room) acts for its room only: the room a command names, or the
-        room its visit is called to or waits for."""
-        if who.role != "console" or not who.room:
-            return
-        room = args.get("room_id")
-        if room is None and args.get("visit_id"):
-            with self.lock:
-                room = self.visit(args["visit_id"]).room_id or ""  # a visit of the area queue is no room's yet
-        if not who.may_use_room(room):
-            raise AuthError("other_room", f"对不起，本呼叫器只能为{self.config.room(who.room).name}叫号。",
-                            f"This caller works for room {who.room} only.", status=403)
-
-    def _count(self, command: str, started: float, error: BaseException | None) -> None:
-        result = "ok" if error is None else "refused" if isinstance(error, RuleError) else "error"
-        self.metrics.command(command, result, time.perf_counter() - started)
-
-    def _queued(self, command: str, who: Principal, idempotency_key: str | None, extra_writes: ExtraWrites | None,
-                args: dict, started: float) -> Queued:
-        """The command to run; already answered (``result``) when it is the retry of a stored one."""
-        key = idempotency_scope(command, who, idempotency_key)
-        item = Queued(command, who, key, request_hash(args) if key else "", extra_writes, args, started=started)
-        if key:
-            stored = self.store.idempotent_response(key)
-            if stored is not None:
-                item.result = replay(stored, item.body_hash)
-        return item
-
-    def _run_batch(self, batch: list[Queued], later: bool = True) -> None:
-        """Apply the commands in order and commit them in one transaction; set each one's result or error.
-
-        A command refused by the rules changes nothing and the others go on. A command that fails after the
-        engine changed (its extra writes raised) is taken out: the transaction is rolled back, the engine rebuilt
-        from the store and the others run again, unacknowledged as they still are. A failed commit (or a store
-        that refuses writes) fails every command of the batch with the store's error. Results are set, and
-        events published, only after the commit.
-        """
-        with self.lock:
-            if self._engine_stale:  # a write failed with the database out of reach: memory may be ahead of it
-                try:
-                    self.reload()
-                except BaseException as exc:  # noqa: BLE001 - every command gets the reason
-                    for item in batch:
-                        item.error = exc
-                    return
-            pending = batch
-            while pending:
-                staged: list[tuple[Queued, _Staged]] = []
-                failing: Queued | None = None
-                for item in pending:
-                    item.error = None
-                deltas = rollups.Deltas()  # the batch's rollup changes, written once before its commit
-                try:
-                    with self.store.transaction() as conn, self.store.pipeline():
-                        for item in pending:
-                            try:
-                                staged.append((item, item.context.run(self._stage, conn, item, deltas)))
-                            except _Refused as refused:
-                                item.error = refused.error
-                            except BaseException:
-                                failing = item
-                                raise
-                        deltas.write(conn)
-                except BaseException as exc:  # noqa: BLE001 - rolled back; handed to the commands below
-                    if failing is not None or staged:
-                        log.exception("writing %s failed; rebuilding the engine from the store",
-                                      ", ".join(i.command for i in pending))
-                        self._recover()
-                    if failing is not None and not isinstance(exc, StorageError):
-                        failing.error = exc
-                        pending = [i for i in pending if i is not failing]
-                        continue
-                    for item in pending:  # the commit failed: none of them is acknowledged
-                        if item.error is None or any(item is i for i, _ in staged):
-                            item.error = exc
-                    return
-                for item, done in staged:
-                    self._finish(item, done, later)
-                self.cockpit_feed.trim()
-                return
-
-    def _recover(self) -> None:
-        try:
-            self.reload()
-        except StorageError:
-            log.error("the store cannot be read either; the engine is rebuilt before the next command")
-
-    def _stage(self, conn: sqlite3.Connection, item: Queued, deltas: rollups.Deltas) -> "_Staged":
-        """One command inside the open transaction: apply it to the engine and write its rows.
-
-        Raises :class:`_Refused` when it is refused before anything changed; anything else means the engine
-        changed and the transaction must be rolled back.
-        """
-        command, who, args = item.command, item.who, item.args
-        try:
-            if item.key:
-                stored = self.store.idempotent_response(item.key)  # one queued twice: the first one's answer
-                if stored is not None:
-                    return _Staged(replay(stored, item.body_hash))
-            now = self.clock()
-            change = self._apply(command, who, now, args)  # RuleError: the engine undid itself
-        except BaseException as exc:
-            raise _Refused(exc) from None
-        rows = self._rows(change, command, who, now)
-        messages = self.notify.plan(change, now)  # to patients who opted in, written with the command
-        # a kiosk sees in full only the visit it registered itself (it typed the name); a check-in of
-        # any other visit answers what a wall screen shows
-        audience = "staff" if command == "register" and not who.public else who.audience
-        response = views.command_response(self.config, command, change, audience)
-        answered = self.cockpit_feed.record(conn, rows, command, who, change, now, deltas)
-        events = self.store.write_change(conn, rows)
-        if messages:
-            self.notify.enqueue(conn, messages, now)
-        for observe in self.hooks.changes:
-            observe(conn, command, change, now)
-        response["seq"] = events[-1].seq if events else self.hub.seq
-        if item.extra_writes is not None:
-            item.extra_writes(conn, response)
-        if item.key:
-            self.store.save_idempotent(conn, item.key, who.actor, 200, response, now, item.body_hash)
-        return _Staged(response, events, bool(messages), answered)
-
-    def _finish(self, item: Queued, done: "_Staged", later: bool) -> None:
-        """After the commit: the command's answer, and its events to the screens."""
-        self._version += 1
-        self.wait_alerts.forget(done.answered)
-        if done.events:
-            self._remember_broadcasts(done.events)
-            self.hub.publish(done.events, later=later)
-        if done.messages:
-            self.notify.sender.wake()
-        item.result = done.response
-
-    def _remember_broadcasts(self, events: list[EventRow]) -> None:
-        for ev in events:
-            if ev.type == "broadcast":
-                kept = self.broadcasts.setdefault(ev.area, [])
-                kept.insert(0, {"seq": ev.seq, "ts": ev.ts, **ev.data})
-                del kept[BROADCASTS_KEPT:]
-
-    def _apply(self, command: str, who: Principal, now: datetime, args: dict) -> Change:
-        actor = f"{who.user}@{who.device}" if who.user else who.device
-        if command == "register":
-            return self._register(args["body"], now, actor)
-        if command == "broadcast":
-            return self._broadcast(args["area_id"], args["text"], args.get("text_en", ""), actor)
-        if command == "move_up" and args.get("steps"):
-            args = {"visit_id": args["visit_id"], "before_visit_id": self._steps_ahead(args["visit_id"], args["steps"])}
-        elif command == "move_up":
-            args = {"visit_id": args["visit_id"], "before_visit_id": args.get("before")}
-        spec = COMMANDS.get(command)
-        if spec is None or spec.engine is None:
-            raise BadCommand("unknown_command", "对不起，不支持这个操作。", f"Unknown command {command!r}.")
-        return spec.run(self.engine, args, now=now, actor=actor)
-
-    def _register(self, body: Any, now: datetime, actor: str) -> Change:
-        dept = self.config.department(body.department)
-        area = self.config.area(dept.area)
-        kind = body.kind
-        if kind is None:
-            doctor = self._doctor(body.doctor)
-            kind = "emergency" if area.emergency else "expert" if doctor is not None and doctor.expert else "general"
-        session = body.session or self._session_at(now)
-        slot_start, slot_end = body.slot_times()
-        return self.engine.register(
-            dept_id=body.department, patient_id=body.patient_id or "", patient_name=body.name,
-            number_kind=kind, source=body.source, session=session, now=now, reg_seq=body.reg_seq,
-            doctor_id=body.doctor, slot_start=slot_start, slot_end=slot_end, triage_level=body.triage_level,
-            actor=actor)
-
-    def _doctor(self, doctor_id: str | None):
-        if not doctor_id:
-            return None
-        try:
-            return self.config.doctor(doctor_id)
-        except KeyError:
-            return None
-
-    def _session_at(self, now: datetime) -> str:
-        _, am_end = self.config.schedule.session_span("am")
-        return "am" if now.time() < am_end else "pm"
-
-    def _steps_ahead(self, visit_id: str, steps: int) -> str | None:
-        visit = self.engine.visit(visit_id)
-        queue = (self.engine.room_queue(visit.room_id) if visit.state.value == "room_waiting"
-                 else self.engine.area_queue(visit.area_id))
-        ids = [v.id for v in queue]
-        if visit_id not in ids:
-            return None
-        return ids[max(0, ids.index(visit_id) - steps)]
-
-    def _broadcast(self, area_id: str, text: str, text_en: str, actor: str) -> Change:
-        data = BroadcastData(text=text, text_en=text_en, speech=speakable(text)).model_dump()
-        return Change(events=[EngineEvent("broadcast", area_id, data)],
-                      audit=[AuditEntry(None, "broadcast", actor, None, None, {"area_id": area_id, "text": text})])
-
-    def _rows(self, change: Change, command: str, who: Principal, now: datetime) -> ChangeRows:
-        ts = now.isoformat(timespec="milliseconds")
-        rows = ChangeRows()
-        rows.visits = [(v.id, v.day.isoformat(), v.area_id, v.state.value, views.visit_row(v)) for v in change.visits]
-        rows.rooms = {r.room_id: r.to_row() for r in change.rooms}
-        rows.counters = dict(change.counters)
-        rows.events = [(e.type, e.area_id, ts, views.event_data(self.engine, self.config, e, command)) for e in change.events]
-        rows.audit = [
-            AuditRow(ts=ts, user=who.user or "", device=who.device, action=a.action, visit_id=a.visit_id,
-                     before=a.before_state, after=a.after_state, detail=a.detail)
-            for a in change.audit
-        ]
-        return rows
-
-    def _publish(self, events: list[EventRow]) -> None:
-        self.hub.publish(events)  # queue events get the area snapshot when they are sent
+        """:meth:`execute` without holding the event loop (:meth:`caller.command_runner.CommandRunner.submit`)."""
+        return await self.commands.submit(command, who, idempotency_key=idempotency_key, extra_writes=extra_writes,
+                                          **args)
 
     def publish_event(self, etype: str, area: str, data: dict) -> EventRow:
         """Persist and publish an event that is not an engine command (wait alerts)."""
@@ -511,42 +213,26 @@ class CallerService:
             self.hub.publish(events)
             return events[0]
 
-    # ------------------------------------------------------------------------- lookups
+    # ------------------------------------------------------------------------- lookups (caller/lookup.py)
+    # the API's checks of where a device may act ask these (caller/api/queue.py, journey.py, events_ws.py)
     def has_area(self, area_id: str) -> bool:
-        return area_id in self._area_ids
+        return self.lookup.has_area(area_id)
 
     def check_area(self, area_id: str) -> str:
-        if area_id not in self._area_ids:
-            raise not_found("诊区", "area", area_id)
-        return area_id
+        return self.lookup.check_area(area_id)
 
     def area_of_room(self, room_id: str) -> str:
-        try:
-            return self._room_area[room_id]
-        except KeyError:
-            raise not_found("诊室", "room", room_id) from None
+        return self.lookup.area_of_room(room_id)
 
     def area_of_department(self, dept_id: str) -> str:
-        try:
-            return self._dept_area[dept_id]
-        except KeyError:
-            raise not_found("科室", "department", dept_id) from None
+        return self.lookup.area_of_department(dept_id)
 
     def visit(self, visit_id: str) -> Visit:
-        try:
-            return self.engine.visit(visit_id)
-        except RuleError:
-            raise not_found("就诊记录", "visit", visit_id) from None
+        """A visit of the engine (today's and yesterday's), or 404."""
+        return self.lookup.visit(visit_id)
 
     def area_of_visit(self, visit_id: str) -> str:
-        return self.visit(visit_id).area_id
-
-    def area_of_stored_visit(self, visit_id: str) -> str:
-        """The area of a visit of any day (the engine holds only today and yesterday)."""
-        area = self.store.visit_area(visit_id)
-        if area is None:
-            raise not_found("就诊记录", "visit", visit_id)
-        return area
+        return self.lookup.area_of_visit(visit_id)
 
     def prune(self) -> dict[str, int]:
         """Apply the hospital's retention (see Store.prune)."""
@@ -556,7 +242,7 @@ class CallerService:
     # the status and snapshot queries are the presenter's (caller/visit_status.py), under the service's lock
     def area_snapshot(self, area_id: str, audience: str = "public") -> dict:
         with self.lock:
-            return self.statuses.area_snapshot(area_id, audience == "public", self.broadcasts.get(area_id, []))
+            return self.statuses.area_snapshot(area_id, audience == "public")
 
     def room_snapshot(self, room_id: str, audience: str = "public") -> dict:
         with self.lock:
@@ -614,14 +300,6 @@ class CallerService:
         """The step a code checks in at ``area_id`` (:meth:`caller.check_in_codes.CheckInCodes.step_of_code`)."""
         return self.codes.step_of_code(code, area_id)
 
-    def step_to_check_in(self, journey_id: str, area_id: str) -> str:
-        """The journey's step that checks in at ``area_id`` now; a clear refusal if none."""
-        return self.codes.step_to_check_in(journey_id, area_id)
-
-    def why_here(self, visit: Visit) -> tuple[str, str]:
-        """The visit's "why here" texts (under the lock; :meth:`caller.visit_status.VisitStatus.why_here`)."""
-        return self.statuses.why_here(visit)
-
     def ticket_token(self, visit_id: str) -> str:
         """The token of the visit's public ticket page ``/t/<token>`` (see caller/ticket_links.py)."""
         return self.ticket_links.token(self.visit(visit_id))
@@ -630,13 +308,6 @@ class CallerService:
         """The visit a ticket page token opens, if it is a visit of today; None for any other token."""
         with self.lock:
             return self.ticket_links.visit_id(token, self.engine.visits, self.today())
-
-    def estimate(self, visit_id: str, ahead: int | None = None, rooms: int | None = None) -> Estimate:
-        """The waiting-time estimate of a queued visit (:meth:`caller.visit_status.VisitStatus.estimate`)."""
-        return self.statuses.estimate(visit_id, ahead, rooms)
-
-    def hospital_public(self) -> dict:
-        return hospital_public(self.config)
 
     def health(self) -> dict:
         """``status``: ok, or failed (database file gone or replaced; disk full) with the reason in zh and en."""

@@ -408,7 +408,7 @@ def _miss(service: Any, who: Any, vid: str) -> None:
 def _estimates(service: Any, vid: str) -> tuple[float, int, int, float]:
     """(old estimate, new low, new high, new point) for a visit that just entered the queue."""
     _ahead, old = service.engine.position(vid)
-    new = service.estimate(vid)
+    new = service.statuses.estimate(vid)
     return old, new.low, new.high, new.minutes
 
 

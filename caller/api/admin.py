@@ -12,6 +12,7 @@ from caller.api.deps import bearer, principal, require, service_of
 from caller.api.errors import ApiError
 from caller.api.models import HealthBody, LoginBody
 from caller.auth import Principal
+from common.config import hospital_public
 
 router = APIRouter(tags=["admin"])
 _HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password-hashing")
@@ -71,14 +72,14 @@ def _device_settings(service, device_id: str) -> dict:
 
 @router.get("/hospital", summary="Public structure of the hospital for the apps")
 async def hospital(request: Request, who: Principal = Depends(principal)) -> dict:
-    return service_of(request).hospital_public()
+    return hospital_public(service_of(request).config)
 
 
 @router.get("/audit", summary="Who did what to a visit, and when")
 async def audit(request: Request, visit: str | None = Query(default=None, max_length=64),
                 limit: int = Query(default=500, ge=1, le=5000), who: Principal = Depends(principal)) -> list[dict]:
     service = service_of(request)
-    area = await run_in_threadpool(service.area_of_stored_visit, visit) if visit else None
+    area = await run_in_threadpool(service.lookup.area_of_stored_visit, visit) if visit else None
     require(who, {"console"}, area, user=True)
     if visit is None and not who.is_admin:
         require(who, set())  # the whole trail is for administrators

@@ -73,7 +73,7 @@ class _StateCollector(Collector):
             subs.add_metric([role, area], n)
         yield subs
 
-        writer = service.writer  # group commit (caller/writer.py): commands per transaction = commands / batches
+        writer = service.commands.writer  # group commit (caller/writer.py): commands per transaction = commands / batches
         yield CounterMetricFamily("hospital_write_batches", "Transactions the command writer committed (or failed)",
                                   value=writer.batches)
         yield CounterMetricFamily("hospital_write_batch_commands", "Commands in those transactions",

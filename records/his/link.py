@@ -381,9 +381,7 @@ def install(app: Any, service: Any, records: Any, hooks: ServiceHooks) -> HisLin
     link = HisLink(service, records, service.config.his)
     app.state.his = link
     app.include_router(router, prefix=API_PREFIX)
-    metrics = getattr(service, "metrics", None)
-    if metrics is not None:
-        metrics.registry.register(HisCollector(link))
+    service.metrics.registry.register(HisCollector(link))
     if link.driver is not None:  # a HIS that answers questions: asked first, then the local records answer
 
         app.state.records = HisRecords(records, link.driver)

@@ -198,21 +198,19 @@ def install(app: Any, service: Any, hooks: ServiceHooks, records: Any = None, *,
     ehealth_url = ehealth_url or env.get("HOSPITAL_EHEALTH_URL")
     einvoice_url = einvoice_url or env.get("HOSPITAL_EINVOICE_URL")
     hospital = service.config.hospital.name
-    notify = getattr(service, "notify", None)
-    outbox = PlatformOutbox(notify, service.clock) if notify is not None else None
+    outbox = PlatformOutbox(service.notify, service.clock)
     medins = MedInsClient(medins_url, env.get("HOSPITAL_MEDINS_CODE", "H11010100001"), hospital,
                           env.get("HOSPITAL_MEDINS_ADMVS", "110100"), clock=service.clock) if medins_url else None
     invoices = Invoices(records.core, outbox if einvoice_url else None)
     claims = Claims(records.core, records.payments, medins, outbox, invoices)
     records.payments.claims, records.payments.invoices = claims, invoices
-    if outbox is not None:
-        if einvoice_url:
-            outbox.attach(InvoiceSender(invoices, einvoice_url))
-        if medins is not None:
-            outbox.attach(ReversalSender(claims))
-        if medins is not None:  # claims left behind are found by the sender's rounds
-            outbox.sender.plan = lambda _now: claims.sweep()
-        hooks.lifespan.append(outbox.running)  # the platforms' sender runs while the service does
+    if einvoice_url:
+        outbox.attach(InvoiceSender(invoices, einvoice_url))
+    if medins is not None:
+        outbox.attach(ReversalSender(claims))
+    if medins is not None:  # claims left behind are found by the sender's rounds
+        outbox.sender.plan = lambda _now: claims.sweep()
+    hooks.lifespan.append(outbox.running)  # the platforms' sender runs while the service does
     ehealth = EHealthClient(ehealth_url, env.get("HOSPITAL_EHEALTH_ORG", "H11010100001")) if ehealth_url else None
     app.state.insurance = found = Platforms(claims, invoices, ehealth, medins, outbox)
     return found

@@ -64,7 +64,7 @@ def blood(service: CallerService, day: Day, step: str, paid: str, checkin: str, 
           reported: str) -> None:
     day.at(paid).do("pay_step", visit_id=step)
     day.at(checkin)
-    service.execute("check_in", LAB, visit_id=service.step_to_check_in(service.engine.journey(step)[0].id, "JY"))
+    service.execute("check_in", LAB, visit_id=service.codes.step_to_check_in(service.engine.journey(step)[0].id, "JY"))
     day.at(call)
     room = next(r.id for a in service.config.areas if a.id == "JY" for r in a.rooms)
     assert service.execute("call_next", LAB, room_id=room)["visit"]["visit_id"] == step

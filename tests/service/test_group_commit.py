@@ -51,12 +51,12 @@ def test_a_failed_commit_fails_every_command_of_its_batch_with_507_and_none_othe
         try:
             first = asyncio.ensure_future(service.submit("register", KIOSK, **_register("张一")))
             await asyncio.sleep(0)  # queued
-            await _until(lambda: service.writer.waiting() == 0)  # the writer holds [first] as its batch
+            await _until(lambda: service.commands.writer.waiting() == 0)  # the writer holds [first] as its batch
             batch = [asyncio.ensure_future(service.submit("register", KIOSK, **_register("李二"),
                                                           extra_writes=_fill_the_disk))]
             batch += [asyncio.ensure_future(service.submit("register", KIOSK, **_register(f"王{i}")))
                       for i in range(8)]
-            await _until(lambda: service.writer.waiting() == len(batch))
+            await _until(lambda: service.commands.writer.waiting() == len(batch))
         finally:
             service.lock.release()
         answers = await asyncio.gather(first, *batch, return_exceptions=True)
@@ -93,10 +93,10 @@ def test_commands_arriving_together_share_one_commit(tmp_path):
         try:
             tasks = [asyncio.ensure_future(service.submit("register", KIOSK, **_register("王一")))]
             await asyncio.sleep(0)
-            await _until(lambda: service.writer.waiting() == 0)  # taken: the writer waits for the lock with it
+            await _until(lambda: service.commands.writer.waiting() == 0)  # taken: the writer waits for the lock with it
             tasks += [asyncio.ensure_future(service.submit("register", KIOSK, **_register(f"王{i}")))
                       for i in range(2, 21)]
-            await _until(lambda: service.writer.waiting() == 19)
+            await _until(lambda: service.commands.writer.waiting() == 19)
             before = len(commits)
         finally:
             service.lock.release()
@@ -202,7 +202,7 @@ def test_events_go_out_in_the_order_of_the_commands_applied(tmp_path_factory, co
 
 
 def test_a_batch_of_commands_is_one_commit_and_a_refusal_in_it_changes_nothing(tmp_path):
-    """CallerService.execute_batch (replays and imports): the commands in order, one COMMIT; the refused one gets
+    """CommandRunner.execute_batch (replays and imports): the commands in order, one COMMIT; the refused one gets
     its refusal and the others stand, durable across a restart."""
     from caller.engine.model import RuleError
 
@@ -213,7 +213,7 @@ def test_a_batch_of_commands_is_one_commit_and_a_refusal_in_it_changes_nothing(t
     try:
         first = service.execute("register", NURSE, **_register("王一"))["visit"]["visit_id"]
         before = len(commits)
-        answers = service.execute_batch(NURSE, [("check_in", {"visit_id": first}), ("register", _register("王二")),
+        answers = service.commands.execute_batch(NURSE, [("check_in", {"visit_id": first}), ("register", _register("王二")),
                                                 ("check_in", {"visit_id": first}), ("register", _register("王三"))])
         assert len(commits) - before == 1
         assert answers[0]["visit"]["state"] == "waiting" and answers[1]["visit"]["ticket"] == "A002"
