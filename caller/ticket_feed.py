@@ -16,7 +16,8 @@ patient's own page.
 
 Those pages read an area's tables (every waiting visit's place, "why here" texts and serving rooms), computed in one
 pass per area. With thousands waiting that pass costs a noticeable time (a fifth of a second for 5,000), so while
-calls keep coming it is redone at most once per :data:`TABLES_SHARE` of the loop's time: a page meanwhile gets the
+calls keep coming it takes at most :data:`TABLES_SHARE` of the loop's time (:data:`LONG_TABLES_SHARE` when one pass
+holds the loop for longer than :data:`LONG_TABLES_S`: a call arriving meanwhile waits for it); a page meanwhile gets the
 status as of the tables' seq (its message carries that seq), and is computed again once newer tables exist. A page
 is never sent an older status than one it had, and the last status of every page is the current one.
 
@@ -56,8 +57,10 @@ RETRY_MS = 3000            # what browsers wait before reconnecting (the SSE ``r
 PAGE_BACKLOG = 64          # a page this many messages behind is closed (the browser reconnects)
 FEED_EVENTS = frozenset({"queue", "call", "room", "ready"})  # ready: medicine or a lab report (journey steps)
 CHUNK = 25                 # pages' statuses recomputed per loop turn after the named visits went out, at most
-CHUNK_SECONDS = 0.004      # ... and for about this long
+CHUNK_SECONDS = 0.001      # ... and for about this long (the command writer thread waits for the GIL meanwhile)
 TABLES_SHARE = 0.2         # an area's tables take at most this share of the loop's time while events keep coming
+LONG_TABLES_S = 0.02       # tables taking longer than this hold the loop (and a call) noticeably each time: they
+LONG_TABLES_SHARE = 0.01   # ... take at most this share (a 5,000-visit area, 0.2 s: every 20 s while calls flood)
 QUEUED = frozenset({"waiting", "room_waiting", "registered"})  # states whose page shows a place (and reads tables)
 
 # Keys of views.visit_status that a phone page may show (display-safe: the name is already masked).
@@ -273,13 +276,15 @@ class TicketFeed:
             for visit_id in self.pages:
                 if visit_id in touched:
                     continue
-                area = self._area_of(visit_id)
+                visit = self._visit_or_none(visit_id)
+                if visit is None:  # a visit of an older day, unloaded
+                    continue
+                area = visit.area_id
                 if area in areas or journey_areas(service, visit_id) & areas:
-                    known = self._tables.get(area) if area is not None else None
-                    if known is None and area is not None:
-                        known = self._area_tables(area, current=True)  # (the order only: any tables do)
-                    ahead = known.positions.get(visit_id, (0, 0.0))[0] if known is not None else 0
-                    later.append((ahead, visit_id))
+                    known = self._tables.get(area)
+                    if known is None:
+                        known = self._area_tables(area, current=True)  # (for the order only: any tables do)
+                    later.append((known.positions.get(visit_id, (0, 0.0))[0], visit_id))
             for _, visit_id in sorted(later):  # the patients nearest their turn first
                 self._later[visit_id] = None
         if self._later:
@@ -342,8 +347,9 @@ class TicketFeed:
         engine = service.engine
         positions, whys, rooms = engine.positions(area_id), engine.whys(area_id), engine.serving_rooms(area_id)
         done = time.monotonic()
-        known = self._tables[area_id] = _Tables(seq, positions, whys, rooms,
-                                                done + (done - started) * (1 / TABLES_SHARE - 1))
+        cost = done - started
+        share = TABLES_SHARE if cost < LONG_TABLES_S else LONG_TABLES_SHARE
+        known = self._tables[area_id] = _Tables(seq, positions, whys, rooms, done + cost * (1 / share - 1))
         return known
 
     def _status(self, visit: "Visit", current: bool) -> tuple[int, dict[str, Any]]:
@@ -364,12 +370,6 @@ class TicketFeed:
         try:
             return self.service.engine.visit(visit_id)
         except UnknownThing:
-            return None
-
-    def _area_of(self, visit_id: str) -> str | None:
-        try:
-            return self.service.engine.visit(visit_id).area_id
-        except UnknownThing:  # a visit of an older day, unloaded
             return None
 
     def _send(self, visit_ids: list[str], current: bool) -> None:
