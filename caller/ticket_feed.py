@@ -58,6 +58,8 @@ PAGE_BACKLOG = 64          # a page this many messages behind is closed (the bro
 FEED_EVENTS = frozenset({"queue", "call", "room", "ready"})  # ready: medicine or a lab report (journey steps)
 CHUNK = 25                 # pages' statuses recomputed per loop turn after the named visits went out, at most
 CHUNK_SECONDS = 0.001      # ... and for about this long (the command writer thread waits for the GIL meanwhile)
+WRITER_PAUSE_S = 0.001     # the chunks wait this long while the command writer has work,
+WRITER_PAUSE_MAX_S = 0.05  # ... but never longer than this in a row (commands without a pause starve no page)
 TABLES_SHARE = 0.2         # an area's tables take at most this share of the loop's time while events keep coming
 LONG_TABLES_S = 0.02       # tables taking longer than this hold the loop (and a call) noticeably each time: they
 LONG_TABLES_SHARE = 0.01   # ... take at most this share (a 5,000-visit area, 0.2 s: every 20 s while calls flood)
@@ -188,6 +190,8 @@ class TicketFeed:
         self._later: dict[str, None] = {}      # visit ids still to recompute after a flush (ordered, unique)
         self._parked: dict[str, dict[str, None]] = {}  # area -> visits waiting for its next tables (see drain)
         self._drain_scheduled = False
+        self._queuing = 0  # passes queuing an area's pages still to run (see flush)
+        self._paused_since: float | None = None  # the chunks wait for the command writer since (see drain)
         self._wake: asyncio.TimerHandle | None = None  # a drain once parked visits' tables may be recomputed
         self._tables: dict[str, _Tables] = {}  # area -> its latest tables
         self._task: asyncio.Task | None = None
@@ -210,8 +214,9 @@ class TicketFeed:
         return sum(len(p) for p in self.pages.values())
 
     def backlog(self) -> int:
-        """Followed visits whose new status is still to be computed (sent over the next loop turns)."""
-        return len(self._later) + sum(len(parked) for parked in self._parked.values())
+        """Followed visits whose new status is still to be computed (sent over the next loop turns; a pass still to
+        queue an area's pages counts as one)."""
+        return len(self._later) + sum(len(parked) for parked in self._parked.values()) + self._queuing
 
     # ----------------------------------------------------------------- pages
     def open(self, visit_id: str) -> tuple[TicketPage, bytes]:
@@ -272,6 +277,18 @@ class TicketFeed:
         with service.lock:
             touched |= {v.journey_id for v in map(self._visit_or_none, touched) if v is not None and v.journey_id}
             self._send([v for v in touched if v in self.pages], current=True)
+        loop = service.hub.loop
+        if loop is None:
+            self._queue_pages(areas, touched)
+        else:  # after the named visits' pages wrote their news (their tasks were woken first)
+            self._queuing += 1
+            loop.call_soon(self._queue_pages, areas, touched)
+
+    def _queue_pages(self, areas: set[str], touched: set[str]) -> None:
+        """Queue the followed visits of these areas (but the ``touched`` ones, sent already), nearest the head first."""
+        self._queuing = max(0, self._queuing - 1)
+        service = self.service
+        with service.lock:
             later = []
             for visit_id in self.pages:
                 if visit_id in touched:
@@ -310,6 +327,12 @@ class TicketFeed:
             self._wake = None
         loop = self.service.hub.loop
         now = time.monotonic()
+        if loop is not None and self.service.writer.busy():  # a command first: it needs the GIL this would hold
+            self._paused_since = self._paused_since or now
+            if now - self._paused_since < WRITER_PAUSE_MAX_S:
+                self._wake = loop.call_later(WRITER_PAUSE_S, self._schedule_drain)
+                return
+        self._paused_since = None
         for area in [a for a, parked in self._parked.items() if not parked or self._newer_tables(a, now)]:
             for visit_id in self._parked.pop(area):
                 self._later[visit_id] = None
@@ -328,7 +351,7 @@ class TicketFeed:
         if self._later:
             self._schedule_drain()
         elif self._parked and loop is not None:
-            wait = min(self._tables[a].ready for a in self._parked if a in self._tables) - time.monotonic()
+            wait = min((self._tables[a].ready for a in self._parked if a in self._tables), default=now) - now
             self._wake = loop.call_later(max(wait, 0.0), self._schedule_drain)
 
     def _newer_tables(self, area_id: str, now: float) -> bool:
