@@ -240,7 +240,10 @@ class TicketFeed:
         service = self.service
         with service.lock:
             visit = service.engine.visit(visit_id)
-            seq, status = self._status(visit, current=True)
+            seq, status = self._status(visit, current=service.hub.loop is None)
+            if seq != service.hub.seq:  # as of the area's latest tables: again once newer ones may be had
+                self._parked.setdefault(visit.area_id, {})[visit_id] = None
+                self._schedule_drain()
         text = dumps(status)
         if not self.pages.get(visit_id):  # the first page of this visit: what it was sent is what its pages hold
             self._last[visit_id], self._seen[visit_id] = text.encode(), seq
@@ -382,8 +385,10 @@ class TicketFeed:
         if visit.state.value not in QUEUED:
             return service.hub.seq, service_phone_status(service, visit)
         tables = self._area_tables(visit.area_id, current)
-        if visit.id not in tables.positions and tables.seq != service.hub.seq:  # newer than those tables
-            tables = self._area_tables(visit.area_id, True)
+        if visit.id not in tables.positions and tables.seq != service.hub.seq:  # newer than those tables: on its own
+            engine = service.engine
+            return service.hub.seq, service_phone_status(service, visit, engine.position(visit.id),
+                                                         engine.why_here(visit.id))
         place = tables.positions.get(visit.id)  # None (not in line): position() answers
         why = tables.whys.get(visit.id) if place is not None else None
         rooms = tables.rooms.get(visit.id) if place is not None else None

@@ -116,6 +116,9 @@ def test_while_calls_come_faster_than_the_area_tables_pages_never_go_back_and_en
         while feed._later or feed._queuing:  # what the tables allow is sent; the rest waits for newer tables
             await asyncio.sleep(0)
         assert any(feed._parked.values())
+        page, first = feed.open(ids[-1])  # a page opened meanwhile: the status as of those tables, for now
+        pages["late"], got["late"], ids = page, [message(first)], ids + ["late"]
+        assert got["late"][0][0] < service.hub.seq
         for area, tables in list(feed._tables.items()):  # newer tables may be had from now on
             feed._tables[area] = tables._replace(ready=0.0)
         feed._schedule_drain()
@@ -127,7 +130,8 @@ def test_while_calls_come_faster_than_the_area_tables_pages_never_go_back_and_en
             for visit_id in ids:
                 seqs = [seq for seq, _ in got[visit_id]]
                 assert seqs == sorted(seqs), visit_id
-                now = json.loads(json.dumps(service_phone_status(service, service.engine.visit(visit_id))))
+                visit = service.engine.visit(ids[-2] if visit_id == "late" else visit_id)
+                now = json.loads(json.dumps(service_phone_status(service, visit)))
                 assert got[visit_id][-1][1] == now, visit_id
         await service.hub.stop()
 
