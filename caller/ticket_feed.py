@@ -29,7 +29,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from datetime import datetime
+from datetime import date, datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Protocol
 
@@ -53,6 +53,7 @@ class StatusOf(Protocol):
 log = logging.getLogger("caller.ticket_feed")
 
 HEARTBEAT_SECONDS = 15.0   # a "ping" to every page: proxies keep the connection, pages notice a dead one
+HEARTBEAT_SLICE = 50       # followed visits pinged per loop turn
 RETRY_MS = 3000            # what browsers wait before reconnecting (the SSE ``retry`` field)
 PAGE_BACKLOG = 64          # a page this many messages behind is closed (the browser reconnects)
 FEED_EVENTS = frozenset({"queue", "call", "room", "ready"})  # ready: medicine or a lab report (journey steps)
@@ -60,6 +61,7 @@ CHUNK = 25                 # pages' statuses recomputed per loop turn after the 
 CHUNK_SECONDS = 0.001      # ... and for about this long (the command writer thread waits for the GIL meanwhile)
 WRITER_PAUSE_S = 0.001     # the chunks wait this long while the command writer has work,
 WRITER_PAUSE_MAX_S = 0.05  # ... but never longer than this in a row (commands without a pause starve no page)
+QUIET_S = 0.25             # no events for this long: lagging tables are recomputed without waiting for the next ones
 TABLES_SHARE = 0.2         # an area's tables take at most this share of the loop's time while events keep coming
 LONG_TABLES_S = 0.02       # tables taking longer than this hold the loop (and a call) noticeably each time: they
 LONG_TABLES_SHARE = 0.01   # ... take at most this share (a 5,000-visit area, 0.2 s: every 20 s while calls flood)
@@ -192,6 +194,8 @@ class TicketFeed:
         self._drain_scheduled = False
         self._queuing = 0  # passes queuing an area's pages still to run (see flush)
         self._paused_since: float | None = None  # the chunks wait for the command writer since (see drain)
+        self._after_news = False  # no chunk ran since the last events' pages were queued (see _may_recompute)
+        self._news_at = 0.0       # when they were
         self._wake: asyncio.TimerHandle | None = None  # a drain once parked visits' tables may be recomputed
         self._tables: dict[str, _Tables] = {}  # area -> its latest tables
         self._task: asyncio.Task | None = None
@@ -290,6 +294,8 @@ class TicketFeed:
     def _queue_pages(self, areas: set[str], touched: set[str]) -> None:
         """Queue the followed visits of these areas (but the ``touched`` ones, sent already), nearest the head first."""
         self._queuing = max(0, self._queuing - 1)
+        self._after_news = True  # lagging tables are best recomputed now: the next command is furthest away
+        self._news_at = time.monotonic()
         service = self.service
         with service.lock:
             later = []
@@ -349,25 +355,33 @@ class TicketFeed:
                         self._send([visit_id], current=loop is None)
                     if time.perf_counter() - started > CHUNK_SECONDS:
                         break
+            self._after_news = False
             if loop is not None:
                 break
         if self._later:
             self._schedule_drain()
         elif self._parked and loop is not None:
-            wait = min((self._tables[a].ready for a in self._parked if a in self._tables), default=now) - now
+            ready = min((self._tables[a].ready for a in self._parked if a in self._tables), default=now)
+            wait = max(ready, self._news_at + QUIET_S) - now
             self._wake = loop.call_later(max(wait, 0.0), self._schedule_drain)
 
     def _newer_tables(self, area_id: str, now: float) -> bool:
         """Whether the area's visits would now be computed with current tables (they are, or may be recomputed)."""
         known = self._tables.get(area_id)
-        return known is None or known.seq == self.service.hub.seq or now >= known.ready
+        return known is None or known.seq == self.service.hub.seq or self._may_recompute(known, now)
+
+    def _may_recompute(self, known: _Tables, now: float) -> bool:
+        """Lagging tables are recomputed once their time came (TABLES_SHARE), right after the pages of new events
+        were queued (the command that caused them answered, the next one furthest away), or when none came for
+        :data:`QUIET_S`: while calls flood, a long pass holds up as few calls as it can."""
+        return now >= known.ready and (self._after_news or now - self._news_at >= QUIET_S)
 
     def _area_tables(self, area_id: str, current: bool) -> _Tables:
         """The area's tables: as of the last event when ``current`` or when they may be recomputed (TABLES_SHARE),
         else the latest ones (under the service lock)."""
         service = self.service
         seq, known = service.hub.seq, self._tables.get(area_id)
-        if known is not None and (known.seq == seq or not current and time.monotonic() < known.ready):
+        if known is not None and (known.seq == seq or not current and not self._may_recompute(known, time.monotonic())):
             return known
         started = time.monotonic()
         engine = service.engine
@@ -439,11 +453,19 @@ class TicketFeed:
                 log.exception("ticket page heartbeat failed")
 
     def heartbeat(self) -> None:
-        """A ``ping`` to every page; pages of a visit whose day is over get ``expired`` and are closed."""
+        """A ``ping`` to every page; pages of a visit whose day is over get ``expired`` and are closed. The followed
+        visits in slices of :data:`HEARTBEAT_SLICE`, one per loop turn: thousands of pages woken at once would hold
+        up the next call for half a second."""
         service = self.service
-        today = service.today()
         ping = sse("ping", {"seq": service.hub.seq, "ts": service.clock().isoformat(timespec="seconds")})
-        for visit_id, pages in list(self.pages.items()):
+        self._beat(list(self.pages), service.today(), ping)
+
+    def _beat(self, visit_ids: list[str], today: date, ping: bytes) -> None:
+        service = self.service
+        for visit_id in visit_ids[:HEARTBEAT_SLICE]:
+            pages = self.pages.get(visit_id)
+            if not pages:
+                continue
             try:
                 expired = service.engine.visit(visit_id).day != today
             except UnknownThing:  # no longer loaded: its day is over
@@ -454,3 +476,10 @@ class TicketFeed:
                     self.close(page)
                 elif not page.offer(ping):
                     self.close(page)
+        rest = visit_ids[HEARTBEAT_SLICE:]
+        if rest:
+            loop = service.hub.loop
+            if loop is None:
+                self._beat(rest, today, ping)
+            else:
+                loop.call_soon(self._beat, rest, today, ping)
