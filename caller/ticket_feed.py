@@ -8,9 +8,18 @@ areas those events touched, once per visit however many pages follow it (a famil
 and sends it only when it changed. A status carries the whole state, so a page that reconnects (with
 ``Last-Event-ID``) simply gets the current one; messages are numbered with the event seq that produced them.
 
-The visits an event names (the patient just called) are sent first, in the loop turn right after the command;
-the other pages of the touched areas ("ahead" went down by one) follow, nearest the head first, in chunks of
-:data:`CHUNK` visits, one chunk per loop turn, so a thousand open pages never hold up the next call or the called patient's own page.
+The visits an event names (the patient just called) are sent first, in the loop turn right after the command, each
+computed on its own (a called visit needs none of the area's tables); the other pages of the touched areas ("ahead"
+went down by one) follow, nearest the head first, in chunks of at most :data:`CHUNK` visits and
+:data:`CHUNK_SECONDS`, one chunk per loop turn, so thousands of open pages never hold up the next call or the called
+patient's own page.
+
+Those pages read an area's tables (every waiting visit's place, "why here" texts and serving rooms), computed in one
+pass per area. With thousands waiting that pass costs a noticeable time (a fifth of a second for 5,000), so while
+calls keep coming it takes at most :data:`TABLES_SHARE` of the loop's time (:data:`LONG_TABLES_SHARE` when one pass
+holds the loop for longer than :data:`LONG_TABLES_S`: a call arriving meanwhile waits for it); a page meanwhile gets the
+status as of the tables' seq (its message carries that seq), and is computed again once newer tables exist. A page
+is never sent an older status than one it had, and the last status of every page is the current one.
 
 Everything here runs on the server's event loop, like the hub.
 """
@@ -18,10 +27,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
-from datetime import datetime
+from datetime import date, datetime
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Protocol
 
 from caller.engine.model import UnknownThing
 from caller.journey_view import journey_status
@@ -43,10 +53,19 @@ class StatusOf(Protocol):
 log = logging.getLogger("caller.ticket_feed")
 
 HEARTBEAT_SECONDS = 15.0   # a "ping" to every page: proxies keep the connection, pages notice a dead one
+HEARTBEAT_SLICE = 50       # followed visits pinged per loop turn
 RETRY_MS = 3000            # what browsers wait before reconnecting (the SSE ``retry`` field)
 PAGE_BACKLOG = 64          # a page this many messages behind is closed (the browser reconnects)
 FEED_EVENTS = frozenset({"queue", "call", "room", "ready"})  # ready: medicine or a lab report (journey steps)
-CHUNK = 25                 # pages' statuses recomputed per loop turn after the named visits went out
+CHUNK = 25                 # pages' statuses recomputed per loop turn after the named visits went out, at most
+CHUNK_SECONDS = 0.001      # ... and for about this long (the command writer thread waits for the GIL meanwhile)
+WRITER_PAUSE_S = 0.001     # the chunks wait this long while the command writer has work,
+WRITER_PAUSE_MAX_S = 0.05  # ... but never longer than this in a row (commands without a pause starve no page)
+QUIET_S = 0.25             # no events for this long: lagging tables are recomputed without waiting for the next ones
+TABLES_SHARE = 0.2         # an area's tables take at most this share of the loop's time while events keep coming
+LONG_TABLES_S = 0.02       # tables taking longer than this hold the loop (and a call) noticeably each time: they
+LONG_TABLES_SHARE = 0.01   # ... take at most this share (a 5,000-visit area, 0.2 s: every 20 s while calls flood)
+QUEUED = frozenset({"waiting", "room_waiting", "registered"})  # states whose page shows a place (and reads tables)
 
 # Keys of views.visit_status that a phone page may show (display-safe: the name is already masked).
 _STATUS_KEYS = ("ticket", "name", "state", "ahead", "position", "estimate_minutes", "estimate_min",
@@ -114,6 +133,17 @@ def sse(event: str, data: dict | None = None, seq: int | None = None) -> bytes:
     return f"{head}event: {event}\ndata: {dumps(data or {})}\n\n".encode()
 
 
+class _Tables(NamedTuple):
+    """An area's tables as of event ``seq``: every waiting visit's (ahead, minutes), "why here" texts and rooms that
+    may serve it; ``ready``: the monotonic time from which newer ones may be computed (see TABLES_SHARE)."""
+
+    seq: int
+    positions: dict[str, tuple[int, float]]
+    whys: dict[str, tuple[str, str]]
+    rooms: dict[str, int]
+    ready: float
+
+
 class TicketPage:
     """One open page (one SSE connection) following one visit."""
 
@@ -155,14 +185,19 @@ class TicketFeed:
         self.heartbeat_seconds = heartbeat_seconds
         self.pages: dict[str, set[TicketPage]] = {}
         self._last: dict[str, bytes] = {}       # visit id -> the status JSON last sent to its pages
+        self._seen: dict[str, int] = {}         # visit id -> the event seq its pages' status was last computed at
         self._dirty_areas: set[str] = set()
         self._touched: set[str] = set()
         self._flush_scheduled = False
         self._later: dict[str, None] = {}      # visit ids still to recompute after a flush (ordered, unique)
+        self._parked: dict[str, dict[str, None]] = {}  # area -> visits waiting for its next tables (see drain)
         self._drain_scheduled = False
-        self._places: dict[str, tuple[int, dict[str, tuple[int, float]]]] = {}  # area -> (seq, positions)
-        self._whys: dict[str, tuple[int, dict[str, tuple[str, str]]]] = {}  # area -> (seq, why-here texts)
-        self._rooms: dict[str, tuple[int, dict[str, int]]] = {}  # area -> (seq, rooms that may serve each visit)
+        self._queuing = 0  # passes queuing an area's pages still to run (see flush)
+        self._paused_since: float | None = None  # the chunks wait for the command writer since (see drain)
+        self._after_news = False  # no chunk ran since the last events' pages were queued (see _may_recompute)
+        self._news_at = 0.0       # when they were
+        self._wake: asyncio.TimerHandle | None = None  # a drain once parked visits' tables may be recomputed
+        self._tables: dict[str, _Tables] = {}  # area -> its latest tables
         self._task: asyncio.Task | None = None
         service.hub.listeners.append(self.on_events)
 
@@ -173,6 +208,8 @@ class TicketFeed:
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
+        if self._wake is not None:
+            self._wake.cancel()
         for pages in list(self.pages.values()):
             for page in list(pages):
                 page.close()
@@ -181,8 +218,9 @@ class TicketFeed:
         return sum(len(p) for p in self.pages.values())
 
     def backlog(self) -> int:
-        """Followed visits whose new status is still to be computed (sent over the next loop turns)."""
-        return len(self._later)
+        """Followed visits whose new status is still to be computed (sent over the next loop turns; a pass still to
+        queue an area's pages counts as one)."""
+        return len(self._later) + sum(len(parked) for parked in self._parked.values()) + self._queuing
 
     # ----------------------------------------------------------------- pages
     def open(self, visit_id: str) -> tuple[TicketPage, bytes]:
@@ -200,16 +238,19 @@ class TicketFeed:
             if not pages:
                 del self.pages[page.visit_id]
                 self._last.pop(page.visit_id, None)
+                self._seen.pop(page.visit_id, None)
 
     def _status_message(self, visit_id: str) -> bytes:
         service = self.service
         with service.lock:
-            visit, seq = service.engine.visit(visit_id), service.hub.seq
-            place = self._positions(visit.area_id, seq).get(visit_id)  # an area's pages share one pass
-            why = self._area_whys(visit.area_id, seq).get(visit_id) if place is not None else None
-            status = service_phone_status(service, visit, place, why)
+            visit = service.engine.visit(visit_id)
+            seq, status = self._status(visit, current=service.hub.loop is None)
+            if seq != service.hub.seq:  # as of the area's latest tables: again once newer ones may be had
+                self._parked.setdefault(visit.area_id, {})[visit_id] = None
+                self._schedule_drain()
         text = dumps(status)
-        self._last[visit_id] = text.encode()
+        if not self.pages.get(visit_id):  # the first page of this visit: what it was sent is what its pages hold
+            self._last[visit_id], self._seen[visit_id] = text.encode(), seq
         return f"id: {seq}\nevent: status\ndata: {text}\n\n".encode()
 
     # ------------------------------------------------------------ hub events
@@ -242,37 +283,130 @@ class TicketFeed:
         service = self.service
         with service.lock:
             touched |= {v.journey_id for v in map(self._visit_or_none, touched) if v is not None and v.journey_id}
-            self._send([v for v in touched if v in self.pages])
-            seq, later = service.hub.seq, []
+            self._send([v for v in touched if v in self.pages], current=True)
+        loop = service.hub.loop
+        if loop is None:
+            self._queue_pages(areas, touched)
+        else:  # after the named visits' pages wrote their news (their tasks were woken first)
+            self._queuing += 1
+            loop.call_soon(self._queue_pages, areas, touched)
+
+    def _queue_pages(self, areas: set[str], touched: set[str]) -> None:
+        """Queue the followed visits of these areas (but the ``touched`` ones, sent already), nearest the head first."""
+        self._queuing = max(0, self._queuing - 1)
+        self._after_news = True  # lagging tables are best recomputed now: the next command is furthest away
+        self._news_at = time.monotonic()
+        service = self.service
+        with service.lock:
+            later = []
             for visit_id in self.pages:
-                area = self._area_of(visit_id)
-                if visit_id not in touched and (area in areas or journey_areas(service, visit_id) & areas):
-                    later.append((self._positions(area, seq).get(visit_id, (0, 0.0))[0], visit_id))
+                if visit_id in touched:
+                    continue
+                visit = self._visit_or_none(visit_id)
+                if visit is None:  # a visit of an older day, unloaded
+                    continue
+                area = visit.area_id
+                if area in areas or journey_areas(service, visit_id) & areas:
+                    known = self._tables.get(area)
+                    if known is None:
+                        known = self._area_tables(area, current=True)  # (for the order only: any tables do)
+                    later.append((known.positions.get(visit_id, (0, 0.0))[0], visit_id))
             for _, visit_id in sorted(later):  # the patients nearest their turn first
                 self._later[visit_id] = None
-        if self._later and not self._drain_scheduled:
-            self._drain_scheduled = True
-            loop = service.hub.loop
-            if loop is None:
-                self.drain()
-            else:
-                loop.call_soon(self.drain)
+        if self._later:
+            self._schedule_drain()
+
+    def _schedule_drain(self) -> None:
+        if self._drain_scheduled:
+            return
+        self._drain_scheduled = True
+        loop = self.service.hub.loop
+        if loop is None:
+            self.drain()
+        else:
+            loop.call_soon(self.drain)
 
     def drain(self) -> None:
-        """Recompute the next :data:`CHUNK` queued visits; again in the next loop turn while some are left."""
+        """Recompute the next queued visits (:data:`CHUNK`, :data:`CHUNK_SECONDS`); again in the next loop turn
+        while some are left. Visits whose area's tables are older than the last event and cannot be recomputed yet
+        wait (parked) for the next tables, unless they never had a status as recent as these tables."""
+        self._drain_scheduled = False
+        if self._wake is not None:
+            self._wake.cancel()
+            self._wake = None
         loop = self.service.hub.loop
-        while True:
+        now = time.monotonic()
+        if loop is not None and self.service.writer.busy():  # a command first: it needs the GIL this would hold
+            self._paused_since = self._paused_since or now
+            if now - self._paused_since < WRITER_PAUSE_MAX_S:
+                self._wake = loop.call_later(WRITER_PAUSE_S, self._schedule_drain)
+                return
+        self._paused_since = None
+        for area in [a for a, parked in self._parked.items() if not parked or self._newer_tables(a, now)]:
+            for visit_id in self._parked.pop(area):
+                self._later[visit_id] = None
+        while self._later:
+            started = time.perf_counter()
             chunk = list(islice(self._later, CHUNK))
-            for visit_id in chunk:
-                del self._later[visit_id]
             with self.service.lock:
-                self._send([v for v in chunk if v in self.pages])
-            if not self._later:
-                self._drain_scheduled = False
-                return
+                for visit_id in chunk:
+                    del self._later[visit_id]
+                    if visit_id in self.pages:
+                        self._send([visit_id], current=loop is None)
+                    if time.perf_counter() - started > CHUNK_SECONDS:
+                        break
+            self._after_news = False
             if loop is not None:
-                loop.call_soon(self.drain)
-                return
+                break
+        if self._later:
+            self._schedule_drain()
+        elif self._parked and loop is not None:
+            ready = min((self._tables[a].ready for a in self._parked if a in self._tables), default=now)
+            wait = max(ready, self._news_at + QUIET_S) - now
+            self._wake = loop.call_later(max(wait, 0.0), self._schedule_drain)
+
+    def _newer_tables(self, area_id: str, now: float) -> bool:
+        """Whether the area's visits would now be computed with current tables (they are, or may be recomputed)."""
+        known = self._tables.get(area_id)
+        return known is None or known.seq == self.service.hub.seq or self._may_recompute(known, now)
+
+    def _may_recompute(self, known: _Tables, now: float) -> bool:
+        """Lagging tables are recomputed once their time came (TABLES_SHARE), right after the pages of new events
+        were queued (the command that caused them answered, the next one furthest away), or when none came for
+        :data:`QUIET_S`: while calls flood, a long pass holds up as few calls as it can."""
+        return now >= known.ready and (self._after_news or now - self._news_at >= QUIET_S)
+
+    def _area_tables(self, area_id: str, current: bool) -> _Tables:
+        """The area's tables: as of the last event when ``current`` or when they may be recomputed (TABLES_SHARE),
+        else the latest ones (under the service lock)."""
+        service = self.service
+        seq, known = service.hub.seq, self._tables.get(area_id)
+        if known is not None and (known.seq == seq or not current and not self._may_recompute(known, time.monotonic())):
+            return known
+        started = time.monotonic()
+        engine = service.engine
+        positions, whys, rooms = engine.positions(area_id), engine.whys(area_id), engine.serving_rooms(area_id)
+        done = time.monotonic()
+        cost = done - started
+        share = TABLES_SHARE if cost < LONG_TABLES_S else LONG_TABLES_SHARE
+        known = self._tables[area_id] = _Tables(seq, positions, whys, rooms, done + cost * (1 / share - 1))
+        return known
+
+    def _status(self, visit: "Visit", current: bool) -> tuple[int, dict[str, Any]]:
+        """(the event seq it is as of, the page's status) of a visit (under the service lock). A visit that shows
+        no place (called, in the room, done) needs none of its area's tables."""
+        service = self.service
+        if visit.state.value not in QUEUED:
+            return service.hub.seq, service_phone_status(service, visit)
+        tables = self._area_tables(visit.area_id, current)
+        if visit.id not in tables.positions and tables.seq != service.hub.seq:  # newer than those tables: on its own
+            engine = service.engine
+            return service.hub.seq, service_phone_status(service, visit, engine.position(visit.id),
+                                                         engine.why_here(visit.id))
+        place = tables.positions.get(visit.id)  # None (not in line): position() answers
+        why = tables.whys.get(visit.id) if place is not None else None
+        rooms = tables.rooms.get(visit.id) if place is not None else None
+        return tables.seq, service_phone_status(service, visit, place, why, rooms)
 
     def _visit_or_none(self, visit_id: str) -> "Visit | None":
         try:
@@ -280,52 +414,26 @@ class TicketFeed:
         except UnknownThing:
             return None
 
-    def _area_of(self, visit_id: str) -> str | None:
-        try:
-            return self.service.engine.visit(visit_id).area_id
-        except UnknownThing:  # a visit of an older day, unloaded
-            return None
-
-    def _positions(self, area_id: str, seq: int) -> dict[str, tuple[int, float]]:
-        """Every waiting visit's (ahead, minutes) in the area, computed once per event seq."""
-        known = self._places.get(area_id)
-        if known is None or known[0] != seq:
-            known = (seq, self.service.engine.positions(area_id))
-            self._places[area_id] = known
-        return known[1]
-
-    def _area_whys(self, area_id: str, seq: int) -> dict[str, tuple[str, str]]:
-        """Every waiting visit's "why here" texts in the area, computed once per event seq (one pass)."""
-        known = self._whys.get(area_id)
-        if known is None or known[0] != seq:
-            known = (seq, self.service.engine.whys(area_id))
-            self._whys[area_id] = known
-        return known[1]
-
-    def _serving_rooms(self, area_id: str, seq: int) -> dict[str, int]:
-        """Every waiting visit's count of rooms that may serve it (its estimate's range), once per event seq."""
-        known = self._rooms.get(area_id)
-        if known is None or known[0] != seq:
-            known = (seq, self.service.engine.serving_rooms(area_id))
-            self._rooms[area_id] = known
-        return known[1]
-
-    def _send(self, visit_ids: list[str]) -> None:
-        """The current status of these visits to their pages, when it changed (under the service lock)."""
+    def _send(self, visit_ids: list[str], current: bool) -> None:
+        """The status of these visits to their pages, when it changed (under the service lock). ``current``: as of the
+        last event; else possibly as of the area's latest tables, and then the visit waits for the next ones."""
         service = self.service
-        seq = service.hub.seq
         for visit_id in visit_ids:
             pages = self.pages.get(visit_id)
+            if not pages:
+                continue
             try:
                 visit = service.engine.visit(visit_id)
             except UnknownThing:  # a visit of an older day, unloaded
                 continue
-            if not pages:
-                continue
-            place = self._positions(visit.area_id, seq).get(visit_id)  # None (not waiting): position() answers
-            why = self._area_whys(visit.area_id, seq).get(visit_id) if place is not None else None
-            rooms = self._serving_rooms(visit.area_id, seq).get(visit_id) if place is not None else None
-            status = service_phone_status(service, visit, place, why, rooms)
+            if not current and visit.state.value in QUEUED:
+                tables = self._area_tables(visit.area_id, False)
+                if tables.seq != service.hub.seq:  # older tables: computed again once newer ones may be had
+                    self._parked.setdefault(visit.area_id, {})[visit_id] = None
+                    if self._seen.get(visit_id, -1) >= tables.seq:
+                        continue  # its pages already hold a status as recent
+            seq, status = self._status(visit, current)
+            self._seen[visit_id] = max(seq, self._seen.get(visit_id, seq))
             text = dumps(status).encode()
             if text == self._last.get(visit_id):
                 continue
@@ -345,11 +453,19 @@ class TicketFeed:
                 log.exception("ticket page heartbeat failed")
 
     def heartbeat(self) -> None:
-        """A ``ping`` to every page; pages of a visit whose day is over get ``expired`` and are closed."""
+        """A ``ping`` to every page; pages of a visit whose day is over get ``expired`` and are closed. The followed
+        visits in slices of :data:`HEARTBEAT_SLICE`, one per loop turn: thousands of pages woken at once would hold
+        up the next call for half a second."""
         service = self.service
-        today = service.today()
         ping = sse("ping", {"seq": service.hub.seq, "ts": service.clock().isoformat(timespec="seconds")})
-        for visit_id, pages in list(self.pages.items()):
+        self._beat(list(self.pages), service.today(), ping)
+
+    def _beat(self, visit_ids: list[str], today: date, ping: bytes) -> None:
+        service = self.service
+        for visit_id in visit_ids[:HEARTBEAT_SLICE]:
+            pages = self.pages.get(visit_id)
+            if not pages:
+                continue
             try:
                 expired = service.engine.visit(visit_id).day != today
             except UnknownThing:  # no longer loaded: its day is over
@@ -360,3 +476,10 @@ class TicketFeed:
                     self.close(page)
                 elif not page.offer(ping):
                     self.close(page)
+        rest = visit_ids[HEARTBEAT_SLICE:]
+        if rest:
+            loop = service.hub.loop
+            if loop is None:
+                self._beat(rest, today, ping)
+            else:
+                loop.call_soon(self._beat, rest, today, ping)

@@ -54,6 +54,7 @@ class CommandWriter:
         self._cond = threading.Condition(threading.Lock())
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._in_batch = False  # a batch is being applied and committed (read without the lock: a hint)
         # counted by the writer thread, read by /metrics: transactions, the commands they held, time in them
         self.batches = 0
         self.commands = 0
@@ -82,6 +83,11 @@ class CommandWriter:
         if not item.done.wait(timeout):
             raise TimeoutError("the command writer did not answer")
 
+    def busy(self) -> bool:
+        """Commands queued or being applied and committed (any thread; a hint for work that may wait, such as the
+        phone pages' background refresh, which would otherwise hold the GIL the writer thread needs)."""
+        return self._in_batch or bool(self._queue)
+
     def waiting(self) -> int:
         """Commands queued and not yet taken into a batch."""
         with self._cond:
@@ -105,6 +111,7 @@ class CommandWriter:
                     return
                 n = min(len(self._queue), BATCH_MAX)
                 batch = [self._queue.popleft() for _ in range(n)]
+                self._in_batch = True
             t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
             try:
                 self._run_batch(batch)
@@ -113,6 +120,7 @@ class CommandWriter:
                 for item in batch:
                     if item.result is None and item.error is None:
                         item.error = exc
+            self._in_batch = False
             self.batch_ns += time.perf_counter_ns() - t0
             self.cpu_ns += time.thread_time_ns() - c0
             self.batches += 1
