@@ -336,7 +336,7 @@ class TicketFeed:
             self._wake = None
         loop = self.service.hub.loop
         now = time.monotonic()
-        if loop is not None and self.service.writer.busy():  # a command first: it needs the GIL this would hold
+        if loop is not None and self.service.commands.writer.busy():  # a command first: it needs the GIL this would hold
             self._paused_since = self._paused_since or now
             if now - self._paused_since < WRITER_PAUSE_MAX_S:
                 self._wake = loop.call_later(WRITER_PAUSE_S, self._schedule_drain)
