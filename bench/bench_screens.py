@@ -4,7 +4,8 @@ The service runs as its own process on a copy of the demo hospital whose NK wall
 (a short H.264 clip made with ffmpeg) that speaks its calls. Three Chromium pages show that wall (sound not
 allowed, so each page moves on as soon as its clip is there: what is measured is the call and the clip, not the
 length of the announcement); 200 more screens are connected as load clients (a second process, one WebSocket each,
-with the same paired credential). Each page notes, against the machine's clock (``performance.timeOrigin +
+with the same paired credential; the calls start once each of them has its first board from the service, so the
+first call does not wait behind 200 screens being greeted). Each page notes, against the machine's clock (``performance.timeOrigin +
 performance.now()``, the same clock as the console's ``time.time()``), when it painted each call, when each call's
 clip was there to play, and when an emergency notice covered it.
 
@@ -71,9 +72,12 @@ async def _load_clients(url: str, cookie: str, count: int, seconds: float) -> di
         async with websockets.connect(uri, additional_headers={"Cookie": f"screen_device={cookie}"},
                                       max_size=None, open_timeout=20) as ws:
             await ws.send(json.dumps({"type": "hello", "last_call": 10**9}))  # old calls are not replayed
-            ready += 1
+            counted = False
             async for text in ws:
                 message = json.loads(text)
+                if not counted and message.get("type") == "view":  # connected: the service has sent its board
+                    counted = True
+                    ready += 1
                 if message.get("type") == "call":
                     seen[i].add(str(message["ticket"]))
                 elif message.get("type") == "override":
