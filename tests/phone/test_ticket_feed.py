@@ -24,6 +24,16 @@ def statuses(page) -> list[dict]:
     return out
 
 
+def _checked_in(service, who: Principal, count: int) -> list[str]:
+    """``count`` visits registered and checked in at internal medicine, in order."""
+    ids = []
+    for _ in range(count):
+        visit = service.execute("register", who, body=RegisterBody(department="NK", name="王小明"))["visit"]
+        service.execute("check_in", who, visit_id=visit["visit_id"])
+        ids.append(visit["visit_id"])
+    return ids
+
+
 def test_the_called_patients_page_is_told_first_then_the_others_in_chunks(tmp_path):
     clock = ManualClock(datetime(2026, 11, 23, 9, 0))
     app = create_app(load_hospital(DEMO_CONFIG), tmp_path / "h.db", clock=clock)
@@ -32,11 +42,7 @@ def test_the_called_patients_page_is_told_first_then_the_others_in_chunks(tmp_pa
 
     async def scenario() -> None:
         await service.hub.start()
-        ids = []
-        for _ in range(PAGES):
-            visit = service.execute("register", who, body=RegisterBody(department="NK", name="王小明"))["visit"]
-            service.execute("check_in", who, visit_id=visit["visit_id"])
-            ids.append(visit["visit_id"])
+        ids = _checked_in(service, who, PAGES)
         while feed.backlog():
             await asyncio.sleep(0)
         pages = {visit_id: feed.open(visit_id)[0] for visit_id in ids}
@@ -94,11 +100,7 @@ def test_while_calls_come_faster_than_the_area_tables_pages_never_go_back_and_en
 
     async def scenario() -> None:
         await service.hub.start()
-        ids = []
-        for _ in range(PAGES):
-            visit = service.execute("register", who, body=RegisterBody(department="NK", name="王小明"))["visit"]
-            service.execute("check_in", who, visit_id=visit["visit_id"])
-            ids.append(visit["visit_id"])
+        ids = _checked_in(service, who, PAGES)
         opened = {visit_id: feed.open(visit_id) for visit_id in ids}
         pages = {visit_id: page for visit_id, (page, _) in opened.items()}
         got = {visit_id: [message(first)] for visit_id, (_, first) in opened.items()}
