@@ -66,12 +66,16 @@ def test_setup_runs_only_on_debian_12_and_ubuntu_24_04(tmp_path, os_id, version,
 
 
 
-def test_every_package_of_the_repository_is_installed():
-    """A package missing from pyproject's list works from the checkout but not where setup installed it."""
+def test_every_package_of_the_product_is_installed_and_the_tools_are_not():
+    """A package missing from pyproject's list works from the checkout but not where setup installed it; the tools
+    (the demo, the benchmarks) and the tests run from the checkout and are not packages of the product."""
     import fnmatch
     import tomllib
 
+    tools = ("bench", "demo", "tests")
     include = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
-    packages = [p.name for p in REPO.iterdir() if (p / "__init__.py").exists() and p.name not in ("bench", "tests")]
+    packages = [p.name for p in REPO.iterdir() if (p / "__init__.py").exists() and p.name not in tools]
     missing = [name for name in packages if not any(fnmatch.fnmatch(name, pattern) for pattern in include)]
     assert missing == [], f"add {missing} to [tool.setuptools.packages.find] include in pyproject.toml"
+    installed = [name for name in tools if any(fnmatch.fnmatch(name, pattern) for pattern in include)]
+    assert installed == [], f"{installed} are tools, not packages of the product: keep them out of pyproject.toml"
