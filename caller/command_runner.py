@@ -18,8 +18,9 @@ import asyncio
 import logging
 import sqlite3
 import time
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from caller import views
 from caller.auth import AuthError, Principal
@@ -91,8 +92,7 @@ class CommandRunner:
         waits for its commit. Called from inside a batch (a change observer) or with the store's lock held (a
         plug-in's own transaction), it runs on the calling thread instead, inside that transaction.
         """
-        started = time.perf_counter()
-        try:
+        with self._counted(command) as started:
             self._check_room_bound(who, args)
             item = self._queued(command, who, idempotency_key, extra_writes, args, started)
             if item.result is None and (self.writer.on_writer() or self.lock._is_owned()):
@@ -102,10 +102,6 @@ class CommandRunner:
                 self.hub.drain_soon()  # on the loop's own thread: its events go out now, as the answer returns
             if item.error is not None:
                 raise item.error
-        except BaseException as exc:
-            self._count(command, started, exc)
-            raise
-        self._count(command, started, None)
         return item.result
 
     def execute_batch(self, who: Principal, calls: list[tuple[str, dict[str, Any]]]) -> list[dict | BaseException]:
@@ -130,18 +126,13 @@ class CommandRunner:
         it, with the store's error: 507 disk full, 503 database gone). Its events go out after the answers.
         """
 
-        started = time.perf_counter()
-        try:
+        with self._counted(command) as started:
             self._check_room_bound(who, args)
             item = self._queued(command, who, idempotency_key, extra_writes, args, started)
             if item.result is None:
                 item.future = asyncio.get_running_loop().create_future()
                 self.writer.submit(item)
                 await item.future
-        except BaseException as exc:
-            self._count(command, started, exc)
-            raise
-        self._count(command, started, None)
         return item.result
 
     def _check_room_bound(self, who: Principal, args: dict) -> None:
@@ -156,6 +147,17 @@ class CommandRunner:
         if not who.may_use_room(room):
             raise AuthError("other_room", f"对不起，本呼叫器只能为{self.config().room(who.room).name}叫号。",
                             f"This caller works for room {who.room} only.", status=403)
+
+    @contextmanager
+    def _counted(self, command: str) -> Iterator[float]:
+        """Count the command in /metrics by its result and time (the block gets its start time)."""
+        started = time.perf_counter()
+        try:
+            yield started
+        except BaseException as exc:
+            self._count(command, started, exc)
+            raise
+        self._count(command, started, None)
 
     def _count(self, command: str, started: float, error: BaseException | None) -> None:
         result = "ok" if error is None else "refused" if isinstance(error, RuleError) else "error"

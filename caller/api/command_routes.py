@@ -112,8 +112,9 @@ class CommandRoute:
 
     @property
     def place(self) -> str | None:
-        """The path parameter naming the place the command acts in (None: the path names none)."""
+        """The path's one parameter, naming the place the command acts in (None: the path names none)."""
         found = [p for p in AREA_OF if "{" + p + "}" in self.path]
+        assert len(found) <= 1, f"{self.path} names more than one place"
         return found[0] if found else None
 
     @property
@@ -295,7 +296,7 @@ def endpoint(route: CommandRoute) -> Callable[..., Any]:
         return json_response(route.answer(call, answer) if route.answer is not None else answer)
 
     plain = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    signature = [inspect.Parameter(p, plain, annotation=str) for p in AREA_OF if "{" + p + "}" in route.path]
+    signature = [inspect.Parameter(route.place, plain, annotation=str)] if route.place else []
     signature.append(inspect.Parameter("request", plain, annotation=Request))
     if route.body is not None:
         if route.body_given == "required":

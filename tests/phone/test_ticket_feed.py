@@ -24,6 +24,12 @@ def statuses(page) -> list[dict]:
     return out
 
 
+def _morning(tmp_path):
+    """A service at 9:00 on the demo hospital, its phone ticket feed, and an admin to send the commands."""
+    app = create_app(load_hospital(DEMO_CONFIG), tmp_path / "h.db", clock=ManualClock(datetime(2026, 11, 23, 9, 0)))
+    return app.state.service, app.state.ticket_feed, Principal(role="admin", device="test")
+
+
 def _checked_in(service, who: Principal, count: int) -> list[str]:
     """``count`` visits registered and checked in at internal medicine, in order."""
     ids = []
@@ -35,10 +41,7 @@ def _checked_in(service, who: Principal, count: int) -> list[str]:
 
 
 def test_the_called_patients_page_is_told_first_then_the_others_in_chunks(tmp_path):
-    clock = ManualClock(datetime(2026, 11, 23, 9, 0))
-    app = create_app(load_hospital(DEMO_CONFIG), tmp_path / "h.db", clock=clock)
-    service, feed = app.state.service, app.state.ticket_feed
-    who = Principal(role="admin", device="test")
+    service, feed, who = _morning(tmp_path)
 
     async def scenario() -> None:
         await service.hub.start()
@@ -93,10 +96,7 @@ def test_while_calls_come_faster_than_the_area_tables_pages_never_go_back_and_en
 
     monkeypatch.setattr(ticket_feed, "TABLES_SHARE", 1e-9)  # once computed, the tables stay for good (until below)
     monkeypatch.setattr(ticket_feed, "LONG_TABLES_SHARE", 1e-9)
-    clock = ManualClock(datetime(2026, 11, 23, 9, 0))
-    app = create_app(load_hospital(DEMO_CONFIG), tmp_path / "h.db", clock=clock)
-    service, feed = app.state.service, app.state.ticket_feed
-    who = Principal(role="admin", device="test")
+    service, feed, who = _morning(tmp_path)
 
     async def scenario() -> None:
         await service.hub.start()
