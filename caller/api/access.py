@@ -49,6 +49,8 @@ SCREEN_COOKIE = "screen_device"
 DEVICES = frozenset({DISPLAY, SPEAKER, KIOSK, CONSOLE})  # any device token
 
 V1 = "/api/v1"
+# what the guard leaves in the ASGI scope for the handlers: the route it matched, the caller it resolved
+ROUTE, PRINCIPAL = "caller.route", "caller.principal"
 
 # (method, path template) -> kinds allowed. WS = WebSocket. One line per route; keep them grouped by router.
 RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
@@ -300,8 +302,9 @@ def _compile(template: str) -> re.Pattern[str]:
 class AccessGuard:
     """Pure ASGI middleware: finds the route a request is for and applies its rule before the handler.
 
-    A request for a path the app does not have goes on (the router answers 404/405). The resolved
-    principal is kept in ``scope["caller.principal"]`` so handlers do not resolve the token twice.
+    A request for a path the app does not have goes on (the router answers 404/405). The matched route's key
+    and the resolved principal are kept in the scope (``ROUTE``, ``PRINCIPAL``) so nothing after matches the
+    path or resolves the token again.
     """
 
     def __init__(self, app, fastapi_app: FastAPI):
@@ -358,6 +361,7 @@ class AccessGuard:
         if key is None:
             await self.app(scope, receive, send)
             return
+        scope[ROUTE] = key  # the command gateway serves its routes by this key (caller/api/command_gateway.py)
         rule = RULES.get(key)
         if scope["type"] == "websocket":  # the token may come in the first message: the handler checks
             if rule is None:
@@ -381,7 +385,7 @@ class AccessGuard:
                     raise refusal(rule, who)
                 if who.role == "kiosk" and key not in WHILE_SUSPENDED and service.guard.suspended(who.device):
                     raise device_suspended()
-                scope["caller.principal"] = who
+                scope[PRINCIPAL] = who
         except AuthError as exc:
             await _refuse_http(scope, receive, send, exc)
             return

@@ -26,6 +26,7 @@ from caller.api import (
 )
 from caller.api import cockpit as cockpit_api
 from caller.api import screens as screens_api
+from caller.api.command_gateway import CommandGateway
 from caller.api.errors import install_error_handlers
 from caller.ops import runtime
 from caller.plugins import ServiceHooks
@@ -130,6 +131,7 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.state.ticket_feed = ticket_feed
     app.state.screens = screens
     app.state.config_path = config_path
+    app.add_middleware(CommandGateway, prefix=API_PREFIX)  # a plain command: from the guard to its handler
     app.add_middleware(events_ws.RawSendMiddleware)
     app.add_middleware(limits.BodyLimits, max_body_bytes=max_body_bytes)  # 413 / 408 before anything is read
     app.add_middleware(access.AccessGuard, fastapi_app=app)  # deny by default: caller/api/access.py RULES

@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -110,14 +111,14 @@ class CommandRoute:
     def route_name(self) -> str:
         return self.name or self.command.name
 
-    @property
+    @cached_property
     def place(self) -> str | None:
         """The path's one parameter, naming the place the command acts in (None: the path names none)."""
         found = [p for p in AREA_OF if "{" + p + "}" in self.path]
         assert len(found) <= 1, f"{self.path} names more than one place"
         return found[0] if found else None
 
-    @property
+    @cached_property
     def idempotent(self) -> bool:
         return self.body is not None and "idempotency_key" in self.body.model_fields
 
@@ -280,20 +281,27 @@ PATIENT_PAGE = (COMMANDS["leave_queue"], COMMANDS["on_my_way"])
 
 
 # ------------------------------------------------------------------------------------------ the one handler
+async def run(route: CommandRoute, service: CallerService, who: Principal, params: dict[str, str],
+              body: BaseModel | None) -> dict:
+    """One command route's work once its body is read: the checks, the place's area, the command through the
+    group-commit writer; the answer. Served by caller/api/command_gateway.py, and by FastAPI's route (below)
+    for the requests the gateway leaves to it."""
+    call = Call(service, who, params, body, route.roles)
+    for check in route.checks:
+        check(call)
+    if route.scoped and route.place is not None:
+        require(who, route.roles, AREA_OF[route.place](service, params[route.place]), user=True)
+    key = body.idempotency_key if route.idempotent and body is not None else None  # type: ignore[attr-defined]
+    answer = await service.submit(route.command.name, who, idempotency_key=key, **route.args(call))
+    return route.answer(call, answer) if route.answer is not None else answer
+
+
 def endpoint(route: CommandRoute) -> Callable[..., Any]:
-    """The handler of one row: the checks, the place's area, the command through the group-commit writer."""
+    """FastAPI's handler of one row: its signature declares the path's place, the body and the caller."""
 
     async def handle(request: Request, who: Principal, **params: Any) -> Response:
-        service = service_of(request)
         body = params.pop("body", None)
-        call = Call(service, who, params, body, route.roles)
-        for check in route.checks:
-            check(call)
-        if route.scoped and route.place is not None:
-            require(who, route.roles, AREA_OF[route.place](service, params[route.place]), user=True)
-        key = body.idempotency_key if route.idempotent and body is not None else None  # type: ignore[attr-defined]
-        answer = await service.submit(route.command.name, who, idempotency_key=key, **route.args(call))
-        return json_response(route.answer(call, answer) if route.answer is not None else answer)
+        return json_response(await run(route, service_of(request), who, params, body))
 
     plain = inspect.Parameter.POSITIONAL_OR_KEYWORD
     signature = [inspect.Parameter(route.place, plain, annotation=str)] if route.place else []

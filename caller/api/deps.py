@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
+from caller.api.access import PRINCIPAL
 from caller.auth import AuthError, Principal, forbidden
 from caller.service import CallerService
 from caller.store import dumps
@@ -24,11 +25,15 @@ async def principal(request: Request) -> Principal:
 
     The access guard (caller/api/access.py) has usually resolved it already for the route's rule.
     """
-    who = request.scope.get("caller.principal")
+    who = request.scope.get(PRINCIPAL)
     if who is None:
         who = request.app.state.service.auth.resolve_headers(request.headers)
-        request.scope["caller.principal"] = who
-    request.app.state.service.device_watch.note_seen(who.device)  # a device in use is never "未上报"
+        request.scope[PRINCIPAL] = who
+    return seen(request.app.state.service, who)
+
+
+def seen(service: CallerService, who: Principal) -> Principal:
+    service.device_watch.note_seen(who.device)  # a device in use is never "未上报"
     return who
 
 
