@@ -10,7 +10,7 @@ the body, validates it with the row's model and runs the row (``command_routes.r
 FastAPI's route runs).
 
 Only the plain case is taken: a JSON body (or none) that the row's model accepts. Anything else, a body that
-is not JSON or that its model refuses, another content type, goes on to FastAPI with its bytes replayed, so every
+is not JSON or that its model refuses, a body not labelled JSON, goes on to FastAPI with its bytes replayed, so every
 refusal keeps the one shape and wording of caller/api/errors.py. Refusals raised while the command runs are
 answered by the app's own exception handlers.
 """
@@ -93,11 +93,10 @@ def _validated(route: CommandRoute, scope: Scope, raw: bytes) -> Any:
         if route.body_given == "required":
             raise _NotPlain
         return route.body() if route.body_given == "defaults" else None
-    content_type = next((v for k, v in scope["headers"] if k == b"content-type"), None)
-    if content_type is not None:
-        kind = content_type.split(b";", 1)[0].strip().lower()
-        if kind != b"application/json" and not (kind.startswith(b"application/") and kind.endswith(b"+json")):
-            raise _NotPlain
+    content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"")
+    kind = content_type.split(b";", 1)[0].strip().lower()  # a body says it is JSON, or it is not read as JSON
+    if kind != b"application/json" and not (kind.startswith(b"application/") and kind.endswith(b"+json")):
+        raise _NotPlain
     try:
         value = json.loads(raw)
         if not isinstance(value, dict):
