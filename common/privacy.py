@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Literal
 
 ScreenNameMode = Literal["masked", "none"]
@@ -60,7 +61,12 @@ def mask_name(name: str | None) -> str:
     Never shows every character of a name; masking a masked name never shows more (and changes nothing for
     Chinese names). A name mixing Chinese and Latin letters follows the positional rule.
     """
-    name = (name or "").strip()
+    return _masked(name or "")
+
+
+@lru_cache(maxsize=8192)  # each event and list masks the same few thousand names of the day again
+def _masked(name: str) -> str:
+    name = name.strip()
     if not name:
         return ""
     if _has_latin(name) and not any(_is_cjk(ch) for ch in name):
