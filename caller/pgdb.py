@@ -157,19 +157,25 @@ def _named_factory(cursor: psycopg.Cursor) -> Any:
 class PgConnection:
     """A psycopg connection with sqlite3's calling shape: ``execute(sql, params)`` returns a cursor."""
 
-    def __init__(self, raw: psycopg.Connection, named: bool = False) -> None:
+    def __init__(self, raw: psycopg.Connection, named: bool = False, deferred: Any = None) -> None:
         self.raw = raw
         self.named = named
+        # rows held back to be written in one go (the writer's, caller/pgstore.py): sent before any other statement
+        self.deferred = deferred
 
     def cursor(self) -> psycopg.Cursor:
         return self.raw.cursor(row_factory=_named_factory if self.named else tuple_row)
 
     def execute(self, sql: str, params: Any = ()) -> psycopg.Cursor:
+        if self.deferred:
+            self.deferred.send(self)
         cur = self.cursor()
         cur.execute(translate(sql), params if params else None)
         return cur
 
     def executemany(self, sql: str, rows: Any) -> psycopg.Cursor:
+        if self.deferred:
+            self.deferred.send(self)
         cur = self.cursor()
         rows = list(rows)
         if rows:
@@ -189,7 +195,7 @@ class PgConnection:
 
     def with_names(self) -> "PgConnection":
         """The same connection, its cursors giving rows readable by column name."""
-        return PgConnection(self.raw, named=True)
+        return PgConnection(self.raw, named=True, deferred=self.deferred)
 
 
 class RetryOnce(PgConnection):

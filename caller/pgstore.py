@@ -24,14 +24,25 @@ import json
 import logging
 import re
 import threading
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import psycopg
 
 from caller.pgdb import PgConnection, PgReaders, RetryOnce, connect
-from caller.store import DURABLE_SYNCHRONOUS, MIGRATIONS, SCHEMA, StorageError, Store, is_postgres_url
+from caller.store import (
+    DURABLE_SYNCHRONOUS,
+    MIGRATIONS,
+    SCHEMA,
+    ChangeRows,
+    EventRow,
+    StorageError,
+    Store,
+    dumps,
+    is_postgres_url,
+)
 from common.clock import HospitalClock
 
 log = logging.getLogger("caller.store")
@@ -51,6 +62,70 @@ def safe_url(url: str) -> str:
     return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
 
 
+def _unnest_insert(table: str, columns: tuple[str, ...], types: tuple[str, ...], key: tuple[str, ...] = ()) -> str:
+    """INSERT of many rows from one array per column (binary parameters), upserting on `key` when given."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    arrays = ", ".join(f"%b::{t}[]" for t in types)
+    sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"
+    if key:
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
+        sql += f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    return sql
+
+
+_VISITS = _unnest_insert("visits", ("id", "date", "area", "state", "data"), ("text",) * 5, ("id",))
+_ROOMS = _unnest_insert("rooms", ("id", "data"), ("text", "text"), ("id",))
+_COUNTERS = _unnest_insert("counters", ("key", "value"), ("text", "bigint"), ("key",))
+_AUDIT = _unnest_insert("audit", ("ts", "user", "device", "action", "visit_id", "before", "after", "detail"),
+                        ("text",) * 8)
+_EVENTS = _unnest_insert("events", ("seq", "ts", "type", "area", "data"), ("bigint",) + ("text",) * 4)
+_SEQ_FOLLOWS = "SELECT setval(pg_get_serial_sequence('events', 'seq'), %b::bigint)"
+
+
+class DeferredRows:
+    """The rows of a transaction's commands (:meth:`PostgresStore.write_change`), written in one statement per
+    table: a batch of commands costs the server and this process a handful of statements, not five per command.
+    The writer connection sends them before any other statement (a read sees them) and before COMMIT. A row written
+    twice keeps its last version; audit rows and events keep their order."""
+
+    def __init__(self) -> None:
+        self.visits: dict[str, tuple] = {}
+        self.rooms: dict[str, str] = {}
+        self.counters: dict[str, int] = {}
+        self.audit: list[tuple] = []
+        self.events: list[tuple] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.visits or self.rooms or self.counters or self.audit or self.events)
+
+    def add(self, rows: ChangeRows, events: list[EventRow]) -> None:
+        for vid, day, area, state, data in rows.visits:
+            self.visits.pop(vid, None)  # a later version goes after the rows added since the first
+            self.visits[vid] = (vid, day, area, state, dumps(data))
+        for rid, data in rows.rooms.items():
+            self.rooms[rid] = dumps(data)
+        self.counters.update(rows.counters)
+        self.audit.extend((a.ts, a.user, a.device, a.action, a.visit_id, a.before, a.after, dumps(a.detail))
+                          for a in rows.audit)
+        self.events.extend((ev.seq, ev.ts, ev.type, ev.area, dumps(ev.data)) for ev in events)
+
+    def send(self, conn: PgConnection) -> None:
+        """Write what is held on `conn` (inside its transaction), and hold nothing any more."""
+        visits, rooms, counters = list(self.visits.values()), list(self.rooms.items()), list(self.counters.items())
+        audit, events = self.audit, self.events
+        self.clear()
+        cur = conn.raw.cursor()
+        for sql, rows in ((_VISITS, visits), (_ROOMS, rooms), (_COUNTERS, counters), (_AUDIT, audit),
+                          (_EVENTS, events)):
+            if rows:
+                cur.execute(sql, [list(column) for column in zip(*rows)])
+        if events:  # the identity's own counter follows the numbers given (a row inserted without one never collides)
+            cur.execute(_SEQ_FOLLOWS, (events[-1][0],))
+
+    def clear(self) -> None:
+        self.visits, self.rooms, self.counters, self.audit, self.events = {}, {}, {}, [], []
+
+
 class PostgresStore(Store):
     """Store on PostgreSQL. Thread-safe: one writer connection under a re-entrant lock, plus a reader pool."""
 
@@ -67,6 +142,7 @@ class PostgresStore(Store):
         self.lock = threading.RLock()
         self._depth = 0
         self._next_seq: int | None = None
+        self.deferred = DeferredRows()
         self.on_connect = on_connect  # fencing hook: runs on each new writer connection (may raise to refuse)
         self.before_write: Callable[[psycopg.Connection], None] | None = None  # runs before every transaction
         self.conn: PgConnection = self._open_writer()
@@ -106,7 +182,7 @@ class PostgresStore(Store):
             except BaseException:
                 raw.close()
                 raise
-        return PgConnection(raw)
+        return PgConnection(raw, deferred=self.deferred)
 
     def writer_connection(self) -> psycopg.Connection:
         """The raw psycopg connection every write goes through (hold :attr:`lock` while using it)."""
@@ -117,6 +193,8 @@ class PostgresStore(Store):
             self.conn.raw.close()
         except psycopg.Error:
             pass
+        self.deferred.clear()
+        self._next_seq = None  # events may have been written meanwhile (a failover): read the next number again
         try:
             self.conn = self._open_writer()
         except psycopg.OperationalError as exc:
@@ -188,17 +266,31 @@ class PostgresStore(Store):
             self._reconnect()             # (through on_connect: fencing holds), nothing was sent yet
             self.conn.execute("BEGIN")
 
-    def _numbered(self, conn: Any, last: int) -> None:
-        """The identity's own counter follows the numbers given (a row inserted without one never collides)."""
-        conn.execute("SELECT setval(pg_get_serial_sequence('events', 'seq'), ?)", (last,))
+    def write_change(self, conn: Any, rows: ChangeRows) -> list[EventRow]:
+        """As the SQLite store's, but the rows are held back (:class:`DeferredRows`) and written with the rest of
+        the transaction's in one statement per table."""
+        events = self._numbered_events(conn, rows.events) if rows.events else []
+        self.deferred.add(rows, events)
+        return events
 
-    def pipeline(self) -> Any:
-        """psycopg's pipeline mode: a batch's statements go out back to back; the client waits only where it reads
-        a result (an event's seq), not after every write. An error surfaces at the next point it waits, which may be
-        a later command's: the batch is then rolled back as a whole."""
-        return self.conn.raw.pipeline()
+    @contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """psycopg's pipeline mode: a batch's statements go out back to back (the held-back rows last); the client
+        waits only where it reads a result, not after every write. An error surfaces at the next point it waits,
+        which may be a later command's: the batch is then rolled back as a whole."""
+        with self.conn.raw.pipeline():
+            yield
+            if self.deferred:
+                self.deferred.send(self.conn)
+
+    def _commit(self) -> None:
+        if self.deferred:  # rows written outside a pipeline
+            self.deferred.send(self.conn)
+        self.conn.execute("COMMIT")
 
     def _rollback(self) -> None:
+        self.deferred.clear()
+        self._next_seq = None
         try:
             if not self.conn.raw.closed and self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")

@@ -520,7 +520,6 @@ class Store:
                 self.note_failure(exc)
                 raise
             self._depth = 1
-            self._next_seq = None  # read again in each transaction (see write_change)
             self.begin_ns += time.perf_counter_ns() - t0
             try:
                 yield self.conn
@@ -558,6 +557,7 @@ class Store:
         self.conn.execute("COMMIT")
 
     def _rollback(self) -> None:
+        self._next_seq = None  # numbers handed out in the transaction were not kept: read the next one again
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
 
@@ -581,21 +581,20 @@ class Store:
             )
         if not rows.events:
             return []
-        # The events are numbered here, not by the database: the next number is read once per transaction (the
-        # store is the only writer) and the rows go out with theirs, so nothing waits for the database to answer
-        # an INSERT (PostgreSQL's pipeline mode sends a whole batch of commands without waiting).
+        out = self._numbered_events(conn, rows.events)
+        conn.executemany("INSERT INTO events(seq, ts, type, area, data) VALUES (?,?,?,?,?)",
+                         [(ev.seq, ev.ts, ev.type, ev.area, dumps(ev.data)) for ev in out])
+        return out
+
+    def _numbered_events(self, conn: Any, events: list[tuple[str, str, str, dict]]) -> list[EventRow]:
+        """The events with their numbers, given here and not by the database, so that nothing waits for the
+        database to answer an INSERT (PostgreSQL's pipeline mode sends a whole batch without waiting). The store
+        is the only writer: the next number is read once, then kept in memory until a transaction fails."""
         if self._next_seq is None:
             self._next_seq = int(conn.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0) + 1
         first = self._next_seq
-        self._next_seq += len(rows.events)
-        out = [EventRow(first + i, etype, area, ts, data) for i, (etype, area, ts, data) in enumerate(rows.events)]
-        conn.executemany("INSERT INTO events(seq, ts, type, area, data) VALUES (?,?,?,?,?)",
-                         [(ev.seq, ev.ts, ev.type, ev.area, dumps(ev.data)) for ev in out])
-        self._numbered(conn, out[-1].seq)
-        return out
-
-    def _numbered(self, conn: Any, last: int) -> None:
-        """After events were inserted with their numbers (PostgreSQL keeps its own counter in step)."""
+        self._next_seq += len(events)
+        return [EventRow(first + i, etype, area, ts, data) for i, (etype, area, ts, data) in enumerate(events)]
 
     def load(self, since_day: str = "") -> LoadedState:
         """Everything the engine needs to rebuild itself after a restart (visits of ``since_day`` on)."""
