@@ -154,6 +154,8 @@ def _named_factory(cursor: psycopg.Cursor) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------- connection
+_VALUES = re.compile(r"\bVALUES\s*(\([^()]*\))", re.I)  # an INSERT's row of placeholders
+_ROWS_PER_INSERT = 500  # rows in one INSERT of insert_rows (each distinct count is prepared once)
 class PgConnection:
     """A psycopg connection with sqlite3's calling shape: ``execute(sql, params)`` returns a cursor."""
 
@@ -181,6 +183,18 @@ class PgConnection:
         if rows:
             cur.executemany(translate(sql), rows)
         return cur
+
+    def insert_rows(self, sql: str, rows: list[tuple]) -> None:
+        """An ``INSERT ... VALUES (?, ...)`` of rows with different keys as one statement with a VALUES list per
+        chunk (executemany sends one statement per row, and the pipeline waits for the socket after each)."""
+        if self.deferred:
+            self.deferred.send(self)
+        found = _VALUES.search(sql)
+        head, group, tail = sql[:found.start(1)], found.group(1), sql[found.end(1):]
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[start:start + _ROWS_PER_INSERT]
+            self.cursor().execute(translate(head + ", ".join([group] * len(chunk)) + tail),
+                                  [value for row in chunk for value in row])
 
     def executescript(self, script: str) -> None:
         for statement in split_script(script):
