@@ -24,10 +24,10 @@ import json
 import logging
 import re
 import threading
-from contextlib import contextmanager
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import psycopg
 
@@ -73,20 +73,26 @@ def _unnest_insert(table: str, columns: tuple[str, ...], types: tuple[str, ...],
     return sql
 
 
-_VISITS = _unnest_insert("visits", ("id", "date", "area", "state", "data"), ("text",) * 5, ("id",))
-_ROOMS = _unnest_insert("rooms", ("id", "data"), ("text", "text"), ("id",))
-_COUNTERS = _unnest_insert("counters", ("key", "value"), ("text", "bigint"), ("key",))
-_AUDIT = _unnest_insert("audit", ("ts", "user", "device", "action", "visit_id", "before", "after", "detail"),
-                        ("text",) * 8)
-_EVENTS = _unnest_insert("events", ("seq", "ts", "type", "area", "data"), ("bigint",) + ("text",) * 4)
-_SEQ_FOLLOWS = "SELECT setval(pg_get_serial_sequence('events', 'seq'), %b::bigint)"
+_TABLES = (  # what write_change writes, in one statement (a data-modifying WITH per table)
+    ("visits", _unnest_insert("visits", ("id", "date", "area", "state", "data"), ("text",) * 5, ("id",)), 5),
+    ("rooms", _unnest_insert("rooms", ("id", "data"), ("text", "text"), ("id",)), 2),
+    ("counters", _unnest_insert("counters", ("key", "value"), ("text", "bigint"), ("key",)), 2),
+    ("audit", _unnest_insert("audit", ("ts", "user", "device", "action", "visit_id", "before", "after", "detail"),
+                             ("text",) * 8), 8),
+    ("events", _unnest_insert("events", ("seq", "ts", "type", "area", "data"), ("bigint",) + ("text",) * 4), 5),
+)
+# the identity's own counter follows the numbers given (a row inserted without one never collides)
+_WRITE_ROWS = ("WITH " + ", ".join(f"w_{name} AS ({sql})" for name, sql, _ in _TABLES)
+               + " SELECT setval(pg_get_serial_sequence('events', 'seq'), last) FROM (SELECT %b::bigint AS last) n"
+               " WHERE last IS NOT NULL")
 
 
 class DeferredRows:
-    """The rows of a transaction's commands (:meth:`PostgresStore.write_change`), written in one statement per
-    table: a batch of commands costs the server and this process a handful of statements, not five per command.
-    The writer connection sends them before any other statement (a read sees them) and before COMMIT. A row written
-    twice keeps its last version; audit rows and events keep their order."""
+    """The rows of a transaction's commands (:meth:`PostgresStore.write_change`), written in ONE statement (an
+    array per column): a batch of commands costs the server and this process one statement, not five per command,
+    and the pipeline one wait for the socket. The writer connection sends them before any other statement (a read
+    sees them) and before COMMIT. A row written twice keeps its last version; audit rows and events keep their
+    order."""
 
     def __init__(self) -> None:
         self.visits: dict[str, tuple] = {}
@@ -111,16 +117,14 @@ class DeferredRows:
 
     def send(self, conn: PgConnection) -> None:
         """Write what is held on `conn` (inside its transaction), and hold nothing any more."""
-        visits, rooms, counters = list(self.visits.values()), list(self.rooms.items()), list(self.counters.items())
-        audit, events = self.audit, self.events
+        held = (list(self.visits.values()), list(self.rooms.items()), list(self.counters.items()), self.audit,
+                self.events)
+        last = self.events[-1][0] if self.events else None
         self.clear()
-        cur = conn.raw.cursor()
-        for sql, rows in ((_VISITS, visits), (_ROOMS, rooms), (_COUNTERS, counters), (_AUDIT, audit),
-                          (_EVENTS, events)):
-            if rows:
-                cur.execute(sql, [list(column) for column in zip(*rows)])
-        if events:  # the identity's own counter follows the numbers given (a row inserted without one never collides)
-            cur.execute(_SEQ_FOLLOWS, (events[-1][0],))
+        params: list[Any] = []
+        for rows, (_name, _sql, width) in zip(held, _TABLES):
+            params.extend([list(column) for column in zip(*rows)] if rows else [[]] * width)
+        conn.raw.cursor().execute(_WRITE_ROWS, params + [last])
 
     def clear(self) -> None:
         self.visits, self.rooms, self.counters, self.audit, self.events = {}, {}, {}, [], []
@@ -143,6 +147,7 @@ class PostgresStore(Store):
         self._depth = 0
         self._next_seq: int | None = None
         self.deferred = DeferredRows()
+        self._pipeline: ExitStack | None = None  # the open transaction's pipeline mode (transaction(pipelined=True))
         self.on_connect = on_connect  # fencing hook: runs on each new writer connection (may raise to refuse)
         self.before_write: Callable[[psycopg.Connection], None] | None = None  # runs before every transaction
         self.conn: PgConnection = self._open_writer()
@@ -257,7 +262,7 @@ class PostgresStore(Store):
     # ------------------------------------------------------------------ transaction (Store.transaction's steps)
     driver_error = psycopg.Error
 
-    def _begin(self) -> None:
+    def _begin(self, pipelined: bool = False) -> None:
         if self.before_write is not None:  # fencing: the leadership object may refuse here
             self.before_write(self.conn.raw)
         try:
@@ -265,6 +270,9 @@ class PostgresStore(Store):
         except psycopg.OperationalError:  # the server restarted since the last command: one new connection
             self._reconnect()             # (through on_connect: fencing holds), nothing was sent yet
             self.conn.execute("BEGIN")
+        if pipelined:
+            self._pipeline = ExitStack()
+            self._pipeline.enter_context(self.conn.raw.pipeline())
 
     def write_change(self, conn: Any, rows: ChangeRows) -> list[EventRow]:
         """As the SQLite store's, but the rows are held back (:class:`DeferredRows`) and written with the rest of
@@ -273,24 +281,25 @@ class PostgresStore(Store):
         self.deferred.add(rows, events)
         return events
 
-    @contextmanager
-    def pipeline(self) -> Iterator[None]:
-        """psycopg's pipeline mode: a batch's statements go out back to back (the held-back rows last); the client
-        waits only where it reads a result, not after every write. An error surfaces at the next point it waits,
-        which may be a later command's: the batch is then rolled back as a whole."""
-        with self.conn.raw.pipeline():
-            yield
-            if self.deferred:
-                self.deferred.send(self.conn)
-
     def _commit(self) -> None:
-        if self.deferred:  # rows written outside a pipeline
+        """The held-back rows, then COMMIT. In a pipelined transaction both go out behind the rest and the one wait
+        is here: it raises the first error of any of the transaction's statements (COMMIT's own included)."""
+        if self.deferred:
             self.deferred.send(self.conn)
         self.conn.execute("COMMIT")
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None:
+            pipeline.close()
 
     def _rollback(self) -> None:
         self.deferred.clear()
         self._next_seq = None
+        pipeline, self._pipeline = self._pipeline, None
+        try:
+            if pipeline is not None:
+                pipeline.close()  # the statements already sent are answered (an error here is the one rolled back)
+        except psycopg.Error:
+            pass
         try:
             if not self.conn.raw.closed and self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")

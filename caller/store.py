@@ -26,7 +26,7 @@ import sqlite3
 import sys
 import threading
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -339,7 +339,8 @@ class Store:
     dialect = "sqlite"
     _file: DbFile | None = None  # the database file as this store last wrote it (None: in memory, or a server)
     _commits = 0                 # commits since the store's last checkpoint
-    begin_ns = 0                 # time spent in BEGIN and in COMMIT (its fsync), in all (read by /metrics)
+    begin_ns = 0                 # time spent in BEGIN and in COMMIT (its fsync; in a pipelined transaction on
+                                 # PostgreSQL also the server's work on what was still in flight), in all (/metrics)
     commit_ns = 0
 
     def __init__(self, path: str | Path, synchronous: str = "FULL"):
@@ -501,9 +502,14 @@ class Store:
 
     # ------------------------------------------------------------- transaction
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, pipelined: bool = False) -> Iterator[sqlite3.Connection]:
         """``BEGIN`` ... ``COMMIT`` (rollback on error). Nested calls join the outer one. The store acknowledges
-        nothing that did not commit: every failure is rolled back and noted (see :meth:`note_failure`)."""
+        nothing that did not commit: every failure is rolled back and noted (see :meth:`note_failure`).
+
+        ``pipelined``: where the database is a server (PostgreSQL's pipeline mode) the statements, COMMIT included,
+        go out without waiting for each answer; the client waits only where it reads a result, and at COMMIT. An
+        error then surfaces at the next wait, which may be a later statement's: the transaction is rolled back as a
+        whole. SQLite runs in this process: there is nothing to wait for."""
         with self.lock:
             if self._depth:
                 self._depth += 1
@@ -515,7 +521,7 @@ class Store:
             self._watch_file()
             t0 = time.perf_counter_ns()
             try:
-                self._begin()
+                self._begin(pipelined)
             except self.driver_error as exc:
                 self.note_failure(exc)
                 raise
@@ -544,13 +550,7 @@ class Store:
 
     driver_error: type[Exception] = sqlite3.Error
 
-    def pipeline(self) -> Any:
-        """Inside a transaction: the statements of several commands sent without waiting for each answer where the
-        database supports it (PostgreSQL); SQLite runs in this process, so there is nothing to wait for."""
-
-        return nullcontext()
-
-    def _begin(self) -> None:
+    def _begin(self, pipelined: bool = False) -> None:
         self.conn.execute("BEGIN IMMEDIATE")  # the write lock at once: a check-then-change is atomic
 
     def _commit(self) -> None:
