@@ -266,13 +266,28 @@ class PostgresStore(Store):
         if self.before_write is not None:  # fencing: the leadership object may refuse here
             self.before_write(self.conn.raw)
         try:
-            self.conn.execute("BEGIN")
+            self._send_begin(pipelined)
         except psycopg.OperationalError:  # the server restarted since the last command: one new connection
-            self._reconnect()             # (through on_connect: fencing holds), nothing was sent yet
-            self.conn.execute("BEGIN")
+            self._end_pipeline()          # (through on_connect: fencing holds), nothing was done yet
+            self._reconnect()
+            self._send_begin(pipelined)
+
+    def _send_begin(self, pipelined: bool) -> None:
+        """BEGIN; pipelined, it goes out without waiting for its answer (a connection the server closed is noticed
+        on sending: its socket has the end of the stream to read)."""
         if pipelined:
             self._pipeline = ExitStack()
             self._pipeline.enter_context(self.conn.raw.pipeline())
+        self.conn.execute("BEGIN")
+
+    def _end_pipeline(self) -> None:
+        """Leave pipeline mode whatever became of its statements (their transaction is rolled back)."""
+        pipeline, self._pipeline = self._pipeline, None
+        try:
+            if pipeline is not None:
+                pipeline.close()
+        except psycopg.Error:
+            pass
 
     def write_change(self, conn: Any, rows: ChangeRows) -> list[EventRow]:
         """As the SQLite store's, but the rows are held back (:class:`DeferredRows`) and written with the rest of
@@ -294,12 +309,7 @@ class PostgresStore(Store):
     def _rollback(self) -> None:
         self.deferred.clear()
         self._next_seq = None
-        pipeline, self._pipeline = self._pipeline, None
-        try:
-            if pipeline is not None:
-                pipeline.close()  # the statements already sent are answered (an error here is the one rolled back)
-        except psycopg.Error:
-            pass
+        self._end_pipeline()
         try:
             if not self.conn.raw.closed and self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
