@@ -186,7 +186,10 @@ class PgConnection:
 
     def insert_rows(self, sql: str, rows: list[tuple]) -> None:
         """An ``INSERT ... VALUES (?, ...)`` of rows with different keys as one statement with a VALUES list per
-        chunk (executemany sends one statement per row, and the pipeline waits for the socket after each)."""
+        chunk (executemany sends one statement per row, and the pipeline waits for the socket after each). Inside a
+        transaction holding rows back, the rows join them (one statement for all)."""
+        if self.deferred and self.deferred.join(self, sql, rows):
+            return
         if self.deferred:
             self.deferred.send(self)
         found = _VALUES.search(sql)

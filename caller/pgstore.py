@@ -81,10 +81,12 @@ _TABLES = (  # what write_change writes, in one statement (a data-modifying WITH
                              ("text",) * 8), 8),
     ("events", _unnest_insert("events", ("seq", "ts", "type", "area", "data"), ("bigint",) + ("text",) * 4), 5),
 )
+_HELD_TABLES = {name for name, _, _ in _TABLES}
 # the identity's own counter follows the numbers given (a row inserted without one never collides)
-_WRITE_ROWS = ("WITH " + ", ".join(f"w_{name} AS ({sql})" for name, sql, _ in _TABLES)
-               + " SELECT setval(pg_get_serial_sequence('events', 'seq'), last) FROM (SELECT %b::bigint AS last) n"
-               " WHERE last IS NOT NULL")
+_SEQ_FOLLOWS = (" SELECT setval(pg_get_serial_sequence('events', 'seq'), last) FROM (SELECT %b::bigint AS last) n"
+                " WHERE last IS NOT NULL")
+_PLAIN_INSERT = re.compile(r"\s*INSERT INTO (?P<table>\w+) \((?P<columns>[^)]*)\) VALUES \(\s*\?(?:\s*,\s*\?)*\s*\)"
+                           r"(?P<tail>[^?%]*)$", re.S | re.I)
 
 
 class DeferredRows:
@@ -92,7 +94,7 @@ class DeferredRows:
     array per column): a batch of commands costs the server and this process one statement, not five per command,
     and the pipeline one wait for the socket. The writer connection sends them before any other statement (a read
     sees them) and before COMMIT. A row written twice keeps its last version; audit rows and events keep their
-    order."""
+    order. Rows inserted meanwhile through ``insert_rows`` (the batch's rollups) join the same statement."""
 
     def __init__(self) -> None:
         self.visits: dict[str, tuple] = {}
@@ -100,9 +102,38 @@ class DeferredRows:
         self.counters: dict[str, int] = {}
         self.audit: list[tuple] = []
         self.events: list[tuple] = []
+        self.joined: dict[str, tuple[str, list]] = {}  # table -> (INSERT from arrays, its arrays): insert_rows'
+        self._types: dict[str, dict[str, str]] = {}  # table -> column -> type (for the arrays' casts)
+        self._statements: dict[tuple[str, ...], str] = {}
 
     def __bool__(self) -> bool:
-        return bool(self.visits or self.rooms or self.counters or self.audit or self.events)
+        return bool(self.visits or self.rooms or self.counters or self.audit or self.events or self.joined)
+
+    def join(self, conn: PgConnection, sql: str, rows: list[tuple]) -> bool:
+        """Hold the rows of an ``INSERT INTO t (...) VALUES (?, ...) [ON CONFLICT ...]`` (keys all different) to go
+        out in the same statement as the rest (the rollups of a command batch). False when it cannot: the table has
+        rows held already (one statement may not change a row twice), or the SQL is of another shape."""
+        found = _PLAIN_INSERT.match(sql)
+        if found is None or found["table"] in self.joined or found["table"] in _HELD_TABLES or not rows:
+            return False
+        table, tail = found["table"], found["tail"]
+        columns = [c.strip().strip('"') for c in found["columns"].split(",")]
+        types = self._column_types(conn, table)
+        if len(columns) != len(rows[0]) or any(c not in types for c in columns):
+            return False
+        names = ", ".join(f'"{c}"' for c in columns)
+        arrays = ", ".join(f"%b::{types[c]}[]" for c in columns)
+        self.joined[table] = (f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}",
+                              [list(column) for column in zip(*rows)])
+        return True
+
+    def _column_types(self, conn: PgConnection, table: str) -> dict[str, str]:
+        if table not in self._types:  # read once (without sending what is held: the catalog does not need it)
+            rows = conn.raw.cursor().execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = %s", (table,)).fetchall()
+            self._types[table] = dict(rows)
+        return self._types[table]
 
     def add(self, rows: ChangeRows, events: list[EventRow]) -> None:
         for vid, day, area, state, data in rows.visits:
@@ -120,14 +151,26 @@ class DeferredRows:
         held = (list(self.visits.values()), list(self.rooms.items()), list(self.counters.items()), self.audit,
                 self.events)
         last = self.events[-1][0] if self.events else None
+        joined = self.joined
         self.clear()
         params: list[Any] = []
         for rows, (_name, _sql, width) in zip(held, _TABLES):
             params.extend([list(column) for column in zip(*rows)] if rows else [[]] * width)
-        conn.raw.cursor().execute(_WRITE_ROWS, params + [last])
+        for _sql, arrays in joined.values():
+            params.extend(arrays)
+        conn.raw.cursor().execute(self._statement(tuple(sql for sql, _ in joined.values())), params + [last])
+
+    def _statement(self, joined: tuple[str, ...]) -> str:
+        """The one statement: write_change's tables, then the joined INSERTs (each its own WITH)."""
+        if joined not in self._statements:
+            members = [f"w_{name} AS ({sql})" for name, sql, _ in _TABLES]
+            members += [f"w_joined_{i} AS ({sql})" for i, sql in enumerate(joined)]
+            self._statements[joined] = "WITH " + ", ".join(members) + _SEQ_FOLLOWS
+        return self._statements[joined]
 
     def clear(self) -> None:
         self.visits, self.rooms, self.counters, self.audit, self.events = {}, {}, {}, [], []
+        self.joined = {}
 
 
 class PostgresStore(Store):
