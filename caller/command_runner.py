@@ -199,7 +199,7 @@ class CommandRunner:
                     item.error = None
                 deltas = rollups.Deltas()  # the batch's rollup changes, written once before its commit
                 try:
-                    with self.store.transaction() as conn, self.store.pipeline():
+                    with self.store.transaction(pipelined=True) as conn:
                         for item in pending:
                             try:
                                 staged.append((item, item.context.run(self._stage, conn, item, deltas)))

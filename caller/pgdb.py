@@ -154,27 +154,50 @@ def _named_factory(cursor: psycopg.Cursor) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------- connection
+_VALUES = re.compile(r"\bVALUES\s*(\([^()]*\))", re.I)  # an INSERT's row of placeholders
+_ROWS_PER_INSERT = 500  # rows in one INSERT of insert_rows (each distinct count is prepared once)
 class PgConnection:
     """A psycopg connection with sqlite3's calling shape: ``execute(sql, params)`` returns a cursor."""
 
-    def __init__(self, raw: psycopg.Connection, named: bool = False) -> None:
+    def __init__(self, raw: psycopg.Connection, named: bool = False, deferred: Any = None) -> None:
         self.raw = raw
         self.named = named
+        # rows held back to be written in one go (the writer's, caller/pgstore.py): sent before any other statement
+        self.deferred = deferred
 
     def cursor(self) -> psycopg.Cursor:
         return self.raw.cursor(row_factory=_named_factory if self.named else tuple_row)
 
     def execute(self, sql: str, params: Any = ()) -> psycopg.Cursor:
+        if self.deferred:
+            self.deferred.send(self)
         cur = self.cursor()
         cur.execute(translate(sql), params if params else None)
         return cur
 
     def executemany(self, sql: str, rows: Any) -> psycopg.Cursor:
+        if self.deferred:
+            self.deferred.send(self)
         cur = self.cursor()
         rows = list(rows)
         if rows:
             cur.executemany(translate(sql), rows)
         return cur
+
+    def insert_rows(self, sql: str, rows: list[tuple]) -> None:
+        """An ``INSERT ... VALUES (?, ...)`` of rows with different keys as one statement with a VALUES list per
+        chunk (executemany sends one statement per row, and the pipeline waits for the socket after each). Inside a
+        transaction holding rows back, the rows join them (one statement for all)."""
+        if self.deferred and self.deferred.join(self, sql, rows):
+            return
+        if self.deferred:
+            self.deferred.send(self)
+        found = _VALUES.search(sql)
+        head, group, tail = sql[:found.start(1)], found.group(1), sql[found.end(1):]
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[start:start + _ROWS_PER_INSERT]
+            self.cursor().execute(translate(head + ", ".join([group] * len(chunk)) + tail),
+                                  [value for row in chunk for value in row])
 
     def executescript(self, script: str) -> None:
         for statement in split_script(script):
@@ -189,7 +212,7 @@ class PgConnection:
 
     def with_names(self) -> "PgConnection":
         """The same connection, its cursors giving rows readable by column name."""
-        return PgConnection(self.raw, named=True)
+        return PgConnection(self.raw, named=True, deferred=self.deferred)
 
 
 class RetryOnce(PgConnection):

@@ -24,6 +24,7 @@ import json
 import logging
 import re
 import threading
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -31,7 +32,17 @@ from typing import Any, Callable
 import psycopg
 
 from caller.pgdb import PgConnection, PgReaders, RetryOnce, connect
-from caller.store import DURABLE_SYNCHRONOUS, MIGRATIONS, SCHEMA, StorageError, Store, is_postgres_url
+from caller.store import (
+    DURABLE_SYNCHRONOUS,
+    MIGRATIONS,
+    SCHEMA,
+    ChangeRows,
+    EventRow,
+    StorageError,
+    Store,
+    dumps,
+    is_postgres_url,
+)
 from common.clock import HospitalClock
 
 log = logging.getLogger("caller.store")
@@ -51,6 +62,117 @@ def safe_url(url: str) -> str:
     return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
 
 
+def _unnest_insert(table: str, columns: tuple[str, ...], types: tuple[str, ...], key: tuple[str, ...] = ()) -> str:
+    """INSERT of many rows from one array per column (binary parameters), upserting on `key` when given."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    arrays = ", ".join(f"%b::{t}[]" for t in types)
+    sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"
+    if key:
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
+        sql += f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    return sql
+
+
+_TABLES = (  # what write_change writes, in one statement (a data-modifying WITH per table)
+    ("visits", _unnest_insert("visits", ("id", "date", "area", "state", "data"), ("text",) * 5, ("id",)), 5),
+    ("rooms", _unnest_insert("rooms", ("id", "data"), ("text", "text"), ("id",)), 2),
+    ("counters", _unnest_insert("counters", ("key", "value"), ("text", "bigint"), ("key",)), 2),
+    ("audit", _unnest_insert("audit", ("ts", "user", "device", "action", "visit_id", "before", "after", "detail"),
+                             ("text",) * 8), 8),
+    ("events", _unnest_insert("events", ("seq", "ts", "type", "area", "data"), ("bigint",) + ("text",) * 4), 5),
+)
+_HELD_TABLES = {name for name, _, _ in _TABLES}
+# the identity's own counter follows the numbers given (a row inserted without one never collides)
+_SEQ_FOLLOWS = (" SELECT setval(pg_get_serial_sequence('events', 'seq'), last) FROM (SELECT %b::bigint AS last) n"
+                " WHERE last IS NOT NULL")
+_PLAIN_INSERT = re.compile(r"\s*INSERT INTO (?P<table>\w+) \((?P<columns>[^)]*)\) VALUES \(\s*\?(?:\s*,\s*\?)*\s*\)"
+                           r"(?P<tail>[^?%]*)$", re.S | re.I)
+
+
+class DeferredRows:
+    """The rows of a transaction's commands (:meth:`PostgresStore.write_change`), written in ONE statement (an
+    array per column): a batch of commands costs the server and this process one statement, not five per command,
+    and the pipeline one wait for the socket. The writer connection sends them before any other statement (a read
+    sees them) and before COMMIT. A row written twice keeps its last version; audit rows and events keep their
+    order. Rows inserted meanwhile through ``insert_rows`` (the batch's rollups) join the same statement."""
+
+    def __init__(self) -> None:
+        self.visits: dict[str, tuple] = {}
+        self.rooms: dict[str, str] = {}
+        self.counters: dict[str, int] = {}
+        self.audit: list[tuple] = []
+        self.events: list[tuple] = []
+        self.joined: dict[str, tuple[str, list]] = {}  # table -> (INSERT from arrays, its arrays): insert_rows'
+        self._types: dict[str, dict[str, str]] = {}  # table -> column -> type (for the arrays' casts)
+        self._statements: dict[tuple[str, ...], str] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.visits or self.rooms or self.counters or self.audit or self.events or self.joined)
+
+    def join(self, conn: PgConnection, sql: str, rows: list[tuple]) -> bool:
+        """Hold the rows of an ``INSERT INTO t (...) VALUES (?, ...) [ON CONFLICT ...]`` (keys all different) to go
+        out in the same statement as the rest (the rollups of a command batch). False when it cannot: the table has
+        rows held already (one statement may not change a row twice), or the SQL is of another shape."""
+        found = _PLAIN_INSERT.match(sql)
+        if found is None or found["table"] in self.joined or found["table"] in _HELD_TABLES or not rows:
+            return False
+        table, tail = found["table"], found["tail"]
+        columns = [c.strip().strip('"') for c in found["columns"].split(",")]
+        types = self._column_types(conn, table)
+        if len(columns) != len(rows[0]) or any(c not in types for c in columns):
+            return False
+        names = ", ".join(f'"{c}"' for c in columns)
+        arrays = ", ".join(f"%b::{types[c]}[]" for c in columns)
+        self.joined[table] = (f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}",
+                              [list(column) for column in zip(*rows)])
+        return True
+
+    def _column_types(self, conn: PgConnection, table: str) -> dict[str, str]:
+        if table not in self._types:  # read once (without sending what is held: the catalog does not need it)
+            rows = conn.raw.cursor().execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = %s", (table,)).fetchall()
+            self._types[table] = dict(rows)
+        return self._types[table]
+
+    def add(self, rows: ChangeRows, events: list[EventRow]) -> None:
+        for vid, day, area, state, data in rows.visits:
+            self.visits.pop(vid, None)  # a later version goes after the rows added since the first
+            self.visits[vid] = (vid, day, area, state, dumps(data))
+        for rid, data in rows.rooms.items():
+            self.rooms[rid] = dumps(data)
+        self.counters.update(rows.counters)
+        self.audit.extend((a.ts, a.user, a.device, a.action, a.visit_id, a.before, a.after, dumps(a.detail))
+                          for a in rows.audit)
+        self.events.extend((ev.seq, ev.ts, ev.type, ev.area, dumps(ev.data)) for ev in events)
+
+    def send(self, conn: PgConnection) -> None:
+        """Write what is held on `conn` (inside its transaction), and hold nothing any more."""
+        held = (list(self.visits.values()), list(self.rooms.items()), list(self.counters.items()), self.audit,
+                self.events)
+        last = self.events[-1][0] if self.events else None
+        joined = self.joined
+        self.clear()
+        params: list[Any] = []
+        for rows, (_name, _sql, width) in zip(held, _TABLES):
+            params.extend([list(column) for column in zip(*rows)] if rows else [[]] * width)
+        for _sql, arrays in joined.values():
+            params.extend(arrays)
+        conn.raw.cursor().execute(self._statement(tuple(sql for sql, _ in joined.values())), params + [last])
+
+    def _statement(self, joined: tuple[str, ...]) -> str:
+        """The one statement: write_change's tables, then the joined INSERTs (each its own WITH)."""
+        if joined not in self._statements:
+            members = [f"w_{name} AS ({sql})" for name, sql, _ in _TABLES]
+            members += [f"w_joined_{i} AS ({sql})" for i, sql in enumerate(joined)]
+            self._statements[joined] = "WITH " + ", ".join(members) + _SEQ_FOLLOWS
+        return self._statements[joined]
+
+    def clear(self) -> None:
+        self.visits, self.rooms, self.counters, self.audit, self.events = {}, {}, {}, [], []
+        self.joined = {}
+
+
 class PostgresStore(Store):
     """Store on PostgreSQL. Thread-safe: one writer connection under a re-entrant lock, plus a reader pool."""
 
@@ -67,6 +189,8 @@ class PostgresStore(Store):
         self.lock = threading.RLock()
         self._depth = 0
         self._next_seq: int | None = None
+        self.deferred = DeferredRows()
+        self._pipeline: ExitStack | None = None  # the open transaction's pipeline mode (transaction(pipelined=True))
         self.on_connect = on_connect  # fencing hook: runs on each new writer connection (may raise to refuse)
         self.before_write: Callable[[psycopg.Connection], None] | None = None  # runs before every transaction
         self.conn: PgConnection = self._open_writer()
@@ -106,7 +230,7 @@ class PostgresStore(Store):
             except BaseException:
                 raw.close()
                 raise
-        return PgConnection(raw)
+        return PgConnection(raw, deferred=self.deferred)
 
     def writer_connection(self) -> psycopg.Connection:
         """The raw psycopg connection every write goes through (hold :attr:`lock` while using it)."""
@@ -117,6 +241,8 @@ class PostgresStore(Store):
             self.conn.raw.close()
         except psycopg.Error:
             pass
+        self.deferred.clear()
+        self._next_seq = None  # events may have been written meanwhile (a failover): read the next number again
         try:
             self.conn = self._open_writer()
         except psycopg.OperationalError as exc:
@@ -179,26 +305,54 @@ class PostgresStore(Store):
     # ------------------------------------------------------------------ transaction (Store.transaction's steps)
     driver_error = psycopg.Error
 
-    def _begin(self) -> None:
+    def _begin(self, pipelined: bool = False) -> None:
         if self.before_write is not None:  # fencing: the leadership object may refuse here
             self.before_write(self.conn.raw)
         try:
-            self.conn.execute("BEGIN")
+            self._send_begin(pipelined)
         except psycopg.OperationalError:  # the server restarted since the last command: one new connection
-            self._reconnect()             # (through on_connect: fencing holds), nothing was sent yet
-            self.conn.execute("BEGIN")
+            self._end_pipeline()          # (through on_connect: fencing holds), nothing was done yet
+            self._reconnect()
+            self._send_begin(pipelined)
 
-    def _numbered(self, conn: Any, last: int) -> None:
-        """The identity's own counter follows the numbers given (a row inserted without one never collides)."""
-        conn.execute("SELECT setval(pg_get_serial_sequence('events', 'seq'), ?)", (last,))
+    def _send_begin(self, pipelined: bool) -> None:
+        """BEGIN; pipelined, it goes out without waiting for its answer (a connection the server closed is noticed
+        on sending: its socket has the end of the stream to read)."""
+        if pipelined:
+            self._pipeline = ExitStack()
+            self._pipeline.enter_context(self.conn.raw.pipeline())
+        self.conn.execute("BEGIN")
 
-    def pipeline(self) -> Any:
-        """psycopg's pipeline mode: a batch's statements go out back to back; the client waits only where it reads
-        a result (an event's seq), not after every write. An error surfaces at the next point it waits, which may be
-        a later command's: the batch is then rolled back as a whole."""
-        return self.conn.raw.pipeline()
+    def _end_pipeline(self) -> None:
+        """Leave pipeline mode whatever became of its statements (their transaction is rolled back)."""
+        pipeline, self._pipeline = self._pipeline, None
+        try:
+            if pipeline is not None:
+                pipeline.close()
+        except psycopg.Error:
+            pass
+
+    def write_change(self, conn: Any, rows: ChangeRows) -> list[EventRow]:
+        """As the SQLite store's, but the rows are held back (:class:`DeferredRows`) and written with the rest of
+        the transaction's in one statement per table."""
+        events = self._numbered_events(conn, rows.events) if rows.events else []
+        self.deferred.add(rows, events)
+        return events
+
+    def _commit(self) -> None:
+        """The held-back rows, then COMMIT. In a pipelined transaction both go out behind the rest and the one wait
+        is here: it raises the first error of any of the transaction's statements (COMMIT's own included)."""
+        if self.deferred:
+            self.deferred.send(self.conn)
+        self.conn.execute("COMMIT")
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None:
+            pipeline.close()
 
     def _rollback(self) -> None:
+        self.deferred.clear()
+        self._next_seq = None
+        self._end_pipeline()
         try:
             if not self.conn.raw.closed and self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")

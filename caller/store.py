@@ -26,7 +26,7 @@ import sqlite3
 import sys
 import threading
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -347,7 +347,8 @@ class Store:
     dialect = "sqlite"
     _file: DbFile | None = None  # the database file as this store last wrote it (None: in memory, or a server)
     _commits = 0                 # commits since the store's last checkpoint
-    begin_ns = 0                 # time spent in BEGIN and in COMMIT (its fsync), in all (read by /metrics)
+    begin_ns = 0                 # time spent in BEGIN and in COMMIT (its fsync; in a pipelined transaction on
+                                 # PostgreSQL also the server's work on what was still in flight), in all (/metrics)
     commit_ns = 0
 
     def __init__(self, path: str | Path, synchronous: str = "FULL"):
@@ -509,9 +510,14 @@ class Store:
 
     # ------------------------------------------------------------- transaction
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, pipelined: bool = False) -> Iterator[sqlite3.Connection]:
         """``BEGIN`` ... ``COMMIT`` (rollback on error). Nested calls join the outer one. The store acknowledges
-        nothing that did not commit: every failure is rolled back and noted (see :meth:`note_failure`)."""
+        nothing that did not commit: every failure is rolled back and noted (see :meth:`note_failure`).
+
+        ``pipelined``: where the database is a server (PostgreSQL's pipeline mode) the statements, COMMIT included,
+        go out without waiting for each answer; the client waits only where it reads a result, and at COMMIT. An
+        error then surfaces at the next wait, which may be a later statement's: the transaction is rolled back as a
+        whole. SQLite runs in this process: there is nothing to wait for."""
         with self.lock:
             if self._depth:
                 self._depth += 1
@@ -523,12 +529,11 @@ class Store:
             self._watch_file()
             t0 = time.perf_counter_ns()
             try:
-                self._begin()
+                self._begin(pipelined)
             except self.driver_error as exc:
                 self.note_failure(exc)
                 raise
             self._depth = 1
-            self._next_seq = None  # read again in each transaction (see write_change)
             self.begin_ns += time.perf_counter_ns() - t0
             try:
                 yield self.conn
@@ -553,19 +558,14 @@ class Store:
 
     driver_error: type[Exception] = sqlite3.Error
 
-    def pipeline(self) -> Any:
-        """Inside a transaction: the statements of several commands sent without waiting for each answer where the
-        database supports it (PostgreSQL); SQLite runs in this process, so there is nothing to wait for."""
-
-        return nullcontext()
-
-    def _begin(self) -> None:
+    def _begin(self, pipelined: bool = False) -> None:
         self.conn.execute("BEGIN IMMEDIATE")  # the write lock at once: a check-then-change is atomic
 
     def _commit(self) -> None:
         self.conn.execute("COMMIT")
 
     def _rollback(self) -> None:
+        self._next_seq = None  # numbers handed out in the transaction were not kept: read the next one again
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
 
@@ -589,21 +589,20 @@ class Store:
             )
         if not rows.events:
             return []
-        # The events are numbered here, not by the database: the next number is read once per transaction (the
-        # store is the only writer) and the rows go out with theirs, so nothing waits for the database to answer
-        # an INSERT (PostgreSQL's pipeline mode sends a whole batch of commands without waiting).
+        out = self._numbered_events(conn, rows.events)
+        conn.executemany("INSERT INTO events(seq, ts, type, area, data) VALUES (?,?,?,?,?)",
+                         [(ev.seq, ev.ts, ev.type, ev.area, dumps(ev.data)) for ev in out])
+        return out
+
+    def _numbered_events(self, conn: Any, events: list[tuple[str, str, str, dict]]) -> list[EventRow]:
+        """The events with their numbers, given here and not by the database, so that nothing waits for the
+        database to answer an INSERT (PostgreSQL's pipeline mode sends a whole batch without waiting). The store
+        is the only writer: the next number is read once, then kept in memory until a transaction fails."""
         if self._next_seq is None:
             self._next_seq = int(conn.execute("SELECT MAX(seq) FROM events").fetchone()[0] or 0) + 1
         first = self._next_seq
-        self._next_seq += len(rows.events)
-        out = [EventRow(first + i, etype, area, ts, data) for i, (etype, area, ts, data) in enumerate(rows.events)]
-        conn.executemany("INSERT INTO events(seq, ts, type, area, data) VALUES (?,?,?,?,?)",
-                         [(ev.seq, ev.ts, ev.type, ev.area, dumps(ev.data)) for ev in out])
-        self._numbered(conn, out[-1].seq)
-        return out
-
-    def _numbered(self, conn: Any, last: int) -> None:
-        """After events were inserted with their numbers (PostgreSQL keeps its own counter in step)."""
+        self._next_seq += len(events)
+        return [EventRow(first + i, etype, area, ts, data) for i, (etype, area, ts, data) in enumerate(events)]
 
     def load(self, since_day: str = "") -> LoadedState:
         """Everything the engine needs to rebuild itself after a restart (visits of ``since_day`` on)."""

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 
 from cockpit import sources
 from cockpit.facts import BUCKET_MINUTES, HIST_MAX, HISTOGRAMS, Dims, day_of, diff, journey_end, visit_facts
-from common.sqldialect import begin_write
+from common.sqldialect import begin_write, insert_rows
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rollup (
@@ -63,14 +63,15 @@ class Deltas:
     def write(self, conn: Any) -> None:
         """Add what was gathered to the tables, inside the caller's open transaction; then start empty again."""
         rows = [(dim, day, key, m, n, t) for (dim, day, key, m), (n, t) in self.sums.items() if n or t]
-        if rows:
-            conn.executemany(
-                "INSERT INTO rollup (dim, day, key, measure, n, total) VALUES (?, ?, ?, ?, ?, ?) "
+        if rows:  # one key per row (the dicts' keys): one statement for all on PostgreSQL
+            insert_rows(
+                conn, "INSERT INTO rollup (dim, day, key, measure, n, total) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (dim, day, key, measure) DO UPDATE SET n = rollup.n + excluded.n, total = rollup.total + excluded.total",
                 rows)
         hrows = [(dim, day, key, m, b, n) for (dim, day, key, m, b), n in self.hist.items() if n]
         if hrows:
-            conn.executemany(
+            insert_rows(
+                conn,
                 "INSERT INTO rollup_hist (dim, day, key, measure, bucket, n) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (dim, day, key, measure, bucket) DO UPDATE SET n = rollup_hist.n + excluded.n", hrows)
         self.sums.clear()

@@ -20,3 +20,13 @@ def has_table(conn: Any, name: str) -> bool:
 def begin_write(conn: Any) -> None:
     """Start a write transaction on a plain connection: SQLite takes the write lock at once (IMMEDIATE)."""
     conn.execute("BEGIN IMMEDIATE" if isinstance(getattr(conn, "raw", conn), sqlite3.Connection) else "BEGIN")
+
+
+def insert_rows(conn: Any, sql: str, rows: list[tuple]) -> None:
+    """``conn.executemany(sql, rows)`` for an ``INSERT ... VALUES (?, ...)`` whose rows have different keys: on
+    PostgreSQL one statement of them all (one step of the writer's pipeline instead of one per row)."""
+    many = getattr(conn, "insert_rows", None)
+    if many is None:
+        conn.executemany(sql, rows)
+    else:
+        many(sql, rows)
