@@ -30,8 +30,9 @@ REPLAY_LIMIT = 1000        # more missed (global seq distance) -> snapshot inste
 RING_SIZE = 5000           # recent events kept in memory for fast replay
 SEND_TIMEOUT = 5.0          # a peer that takes longer than this to accept one message is dropped
 QUEUE_MAX = 2000           # a subscriber this many messages behind is dropped (it reconnects with since)
-# a queue message following a call waits this long: the call's frames reach every screen and speaker first (it is
-# what patients wait for), then the board (a whole state) follows; a command published meanwhile sends it at once
+# a queue message following a call waits this long for public peers: the call's frames reach every screen and speaker
+# first (it is what patients wait for), then the board (a whole state) follows; consoles get it at once, and a
+# command published meanwhile sends it at once
 QUEUE_AFTER_CALL_S = 0.01
 
 SnapshotFn = Callable[[str, str], dict]  # (area, audience) -> area snapshot
@@ -272,6 +273,18 @@ class EventHub:
         self._flush_delayed = bool(delay)
         self._flush_handle = (self.loop.call_later(delay, self._flush_deferred) if delay
                               else self.loop.call_soon(self._flush_deferred))
+        if delay:
+            self.loop.call_soon(self._flush_staff)
+
+    def _flush_staff(self) -> None:
+        """Send what waits behind a queue event to the staff peers at once: a console follows its own commands and
+        does not wait out :data:`QUEUE_AFTER_CALL_S` (their ``last_seq`` then skips them in the later send)."""
+        snapshots: dict[tuple[str, str], dict] = {}
+        for ev in _latest_queue_only(self._deferred or []):
+            staff = {sub for sub in self.subscribers.get(ev.area, ()) if sub.audience == STAFF}
+            if staff:
+                self._send_to(staff, ev, snapshots)
+                self.subscribers[ev.area] -= {sub for sub in staff if sub.closed}
 
     def _flush_deferred(self) -> None:
         """Send what waited behind a ``queue`` event: one snapshot per area and audience for the batch.
