@@ -30,10 +30,6 @@ REPLAY_LIMIT = 1000        # more missed (global seq distance) -> snapshot inste
 RING_SIZE = 5000           # recent events kept in memory for fast replay
 SEND_TIMEOUT = 5.0          # a peer that takes longer than this to accept one message is dropped
 QUEUE_MAX = 2000           # a subscriber this many messages behind is dropped (it reconnects with since)
-# a queue message following a call waits this long for public peers: the call's frames reach every screen and speaker
-# first (it is what patients wait for), then the board (a whole state) follows; consoles get it at once, and a
-# command published meanwhile sends it at once
-QUEUE_AFTER_CALL_S = 0.01
 
 SnapshotFn = Callable[[str, str], dict]  # (area, audience) -> area snapshot
 
@@ -148,8 +144,6 @@ class EventHub:
         self._loop_thread: int | None = None
         self._heartbeat: asyncio.Task | None = None
         self._deferred: list[EventRow] | None = None  # events waiting behind a queue event (see _publish_now)
-        self._flush_handle: asyncio.Handle | asyncio.TimerHandle | None = None  # the loop's scheduled send of them
-        self._flush_delayed = False  # that send waits for QUEUE_AFTER_CALL_S (else: the next loop turn)
         self.on_fan_out: Callable[[float], None] | None = None  # seconds from publish to every frame queued
         self._published_at: dict[int, float] = {}
         # (event type, seconds) spent serialising one event and writing its frames to its area's subscribers
@@ -213,11 +207,6 @@ class EventHub:
         else:
             self.loop.call_soon_threadsafe(self.drain)
 
-    def idle(self) -> bool:
-        """Nothing waits to be sent: the inbox is empty and no event waits behind a ``queue`` event."""
-        with self._inbox_lock:
-            return not self._inbox and self._deferred is None
-
     def drain(self) -> None:
         """Send what waits in the inbox, in seq order (on the loop, or anywhere while there is no loop)."""
         with self._inbox_lock:
@@ -227,13 +216,11 @@ class EventHub:
             self._publish_now(events)
 
     def _publish_now(self, events: list[EventRow]) -> None:
-        """Record the events; send up to the first ``queue`` event now, defer the rest to the next loop turn
-        (:data:`QUEUE_AFTER_CALL_S` when a ``call`` went out just before it).
+        """Record the events; send up to the first ``queue`` event now, defer the rest to the next loop turn.
 
         A ``queue`` message carries the area snapshot, which is the slow part: deferring it lets the HTTP
         answer and any ``call`` go on the wire first, and the queue events of one loop turn share one
-        snapshot per area and audience. After a call it waits a little longer: hundreds of screens are still
-        reading the call, and a snapshot written to each of them now would compete with them for the machine. Events published meanwhile wait behind it, so the wire order stays
+        snapshot per area and audience. Events published meanwhile wait behind it, so the wire order stays
         the seq order; a waiting ``queue`` event superseded by a newer one of its area is dropped (it
         carries the whole state), so a ``call`` never waits behind a stale queue state.
         """
@@ -248,43 +235,18 @@ class EventHub:
                 listener(fresh)
             except Exception:
                 log.exception("an event listener failed")
+        flush_scheduled = self._deferred is not None
         pending = _latest_queue_only(self._deferred + fresh if self._deferred else fresh)
         self._deferred = None
-        called = False
         for i, ev in enumerate(pending):
             if ev.type == "queue" and self.subscribers.get(ev.area):
                 self._deferred = pending[i:]
-                self._schedule_flush(QUEUE_AFTER_CALL_S if called else 0.0)
+                if self.loop is None:
+                    self._flush_deferred()
+                elif not flush_scheduled:
+                    self.loop.call_soon(self._flush_deferred)
                 return
             self._fan_out(ev, {})
-            called = called or ev.type == "call"
-
-    def _schedule_flush(self, delay: float) -> None:
-        """Have the loop send what waits behind a queue event: after ``delay`` when nothing else waits behind it,
-        else at the next loop turn (an event published meanwhile never waits out the delay)."""
-        if self.loop is None:
-            self._flush_deferred()
-            return
-        scheduled = self._flush_handle
-        if scheduled is not None and (delay or not self._flush_delayed):
-            return
-        if scheduled is not None:
-            scheduled.cancel()
-        self._flush_delayed = bool(delay)
-        self._flush_handle = (self.loop.call_later(delay, self._flush_deferred) if delay
-                              else self.loop.call_soon(self._flush_deferred))
-        if delay:
-            self.loop.call_soon(self._flush_staff)
-
-    def _flush_staff(self) -> None:
-        """Send what waits behind a queue event to the staff peers at once: a console follows its own commands and
-        does not wait out :data:`QUEUE_AFTER_CALL_S` (their ``last_seq`` then skips them in the later send)."""
-        snapshots: dict[tuple[str, str], dict] = {}
-        for ev in _latest_queue_only(self._deferred or []):
-            staff = {sub for sub in self.subscribers.get(ev.area, ()) if sub.audience == STAFF}
-            if staff:
-                self._send_to(staff, ev, snapshots)
-                self.subscribers[ev.area] -= {sub for sub in staff if sub.closed}
 
     def _flush_deferred(self) -> None:
         """Send what waited behind a ``queue`` event: one snapshot per area and audience for the batch.
@@ -293,7 +255,6 @@ class EventHub:
         state, docs/events.md): peers see a seq gap there, as a slow peer does.
         """
         deferred, self._deferred = self._deferred or [], None
-        self._flush_handle = None
         snapshots: dict[tuple[str, str], dict] = {}
         for ev in _latest_queue_only(deferred):
             self._fan_out(ev, snapshots)

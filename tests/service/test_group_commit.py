@@ -168,7 +168,7 @@ def test_events_go_out_in_the_order_of_the_commands_applied(tmp_path_factory, co
         todo = ["register"] * 3 + commands  # something to check in and to call from the start
         parts = [todo[i::concurrency] for i in range(concurrency)]
         await asyncio.gather(*(client(part, done) for part in parts))
-        await _until(lambda: service.hub.idle() and not sub.has_pending())
+        await _until(lambda: not service.hub._inbox and not sub.has_pending())
         await asyncio.sleep(0)
         sub.close()
         await listener

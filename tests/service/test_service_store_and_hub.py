@@ -153,35 +153,6 @@ def test_commands_arriving_together_share_one_queue_snapshot_and_calls_still_go_
     assert sorted(built) == [("NK", "public"), ("NK", "staff")]  # one snapshot per audience for the batch
 
 
-def test_after_a_call_consoles_get_the_queue_message_at_once_and_wall_screens_a_moment_later(tmp_path):
-    """The call goes to everyone first; the board follows for the walls once they had time to read the call."""
-    from caller.events import QUEUE_AFTER_CALL_S, EventHub
-    from caller.store import EventRow, Store
-
-    def kinds(sub: Subscriber) -> list[str]:
-        out = []
-        while sub.has_pending():
-            out.append(json.loads(sub._pending.popleft()[0])["type"])
-        return out
-
-    async def scenario() -> list[list[str]]:
-        hub = EventHub(Store(tmp_path / "h.db"), lambda area, audience: {"area_id": area, "waiting": []})
-        await hub.start()
-        wall, _ = hub.subscribe("NK", "public", None)
-        console, _ = hub.subscribe("NK", "staff", None)
-        ts = "2026-11-23T09:00:00.000"
-        hub.publish([EventRow(1, "call", "NK", ts, {"ticket": "A001"}), EventRow(2, "queue", "NK", ts, {"reason": "call"})])
-        await asyncio.sleep(0)
-        seen = [kinds(wall), kinds(console)]
-        await asyncio.sleep(QUEUE_AFTER_CALL_S + 0.05)
-        seen += [kinds(wall), kinds(console)]
-        assert hub.idle()
-        await hub.stop()
-        return seen
-
-    assert asyncio.run(scenario()) == [["call"], ["call", "queue"], ["queue"], []]
-
-
 def test_a_peer_replayed_from_the_database_while_committed_events_wait_to_be_sent_gets_each_call_once(tmp_path):
     """A wall reconnecting (after a failover: nothing in the ring yet) while the writer's last batch is committed
     but its events not yet sent: the replay stops at what the hub has sent, the rest comes live, once."""
