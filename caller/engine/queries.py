@@ -49,16 +49,35 @@ class EngineQueries(EngineState):
     def room_next(self, room_id: str, most: int = NEXT_SHOWN) -> list[Visit]:
         """Who the room will call next, in order: its own queue, then (automatic dispatch) the area's waiting
         visits that fit it. What a door screen shows as "请以下患者准备"."""
-        upcoming = list(self.room_queue(room_id))[:most]
         area_id = self._room_area[room_id]
-        rules = self._area_rules(area_id)
-        if len(upcoming) < most and rules.dispatch == "auto" and not self._rooms[room_id].paused:
-            fits = self._fit_test(room_id)
-            for visit in self.area_queue(area_id):
-                if len(upcoming) >= most:
-                    break
-                if fits(visit) and (visit.number_kind != "extra" or rules.extra_numbers_called):
-                    upcoming.append(visit)
+        return self._rooms_next([room_id], self.area_queue(area_id), most)[room_id]
+
+    def _rooms_next(self, room_ids: list[str], waiting: list[Visit], most: int = NEXT_SHOWN) -> dict[str, list[Visit]]:
+        """:meth:`room_next` of several rooms of one area, in one pass over its waiting list (``waiting``).
+
+        A room no waiting visit fits reads the whole list: a snapshot follows every call, so the rooms share the
+        pass, and whether a visit fits a room is tested once per kind of visit (department, doctor, triage level,
+        number kind), not once per visit."""
+        upcoming = {room_id: list(self.room_queue(room_id))[:most] for room_id in room_ids}
+        tests = []
+        for room_id in room_ids:
+            rules = self._area_rules(self._room_area[room_id])
+            if len(upcoming[room_id]) < most and rules.dispatch == "auto" and not self._rooms[room_id].paused:
+                tests.append((upcoming[room_id], self._fit_test(room_id), rules.extra_numbers_called))
+        kinds: dict[tuple, list[list[Visit]]] = {}
+        for visit in waiting:
+            if not tests:
+                break
+            kind = (visit.area_id, visit.dept_id, visit.doctor_id, visit.triage_level, visit.number_kind)
+            lists = kinds.get(kind)
+            if lists is None:
+                lists = kinds[kind] = [shown for shown, fits, extra in tests
+                                       if fits(visit) and (visit.number_kind != "extra" or extra)]
+            for shown in lists:
+                shown.append(visit)
+                if len(shown) == most:
+                    tests = [t for t in tests if t[0] is not shown]
+                    kinds.clear()  # a full room is out of every kind's rooms
         return upcoming
 
     def why_here(self, visit_id: str) -> tuple[str, str]:
@@ -231,6 +250,8 @@ class EngineQueries(EngineState):
 
         called = self.called(area_id)
         in_service = self.in_service(area_id)
+        waiting = self.area_queue(area_id)
+        nexts = self._rooms_next([room.id for room in area.rooms], waiting)
         rooms = []
         for room in area.rooms:
             state = self._rooms[room.id]
@@ -246,14 +267,14 @@ class EngineQueries(EngineState):
                 "called": room_called,
                 "in_service": items([v for v in in_service if v.room_id == room.id], most)[0],
                 "queue": queue,
-                "next": items(self.room_next(room.id), most)[0],
+                "next": items(nexts[room.id], most)[0],
             }
             if most is not None:
                 entry["called_total"], entry["queue_total"] = called_total, queue_total
             rooms.append(entry)
         snap: dict[str, Any] = {"area_id": area_id, "name": area.name, "name_en": getattr(area, "name_en", ""),
                                 "day": self._day.isoformat() if self._day else None}
-        for key, visits in (("waiting", self.area_queue(area_id)), ("called", called),
+        for key, visits in (("waiting", waiting), ("called", called),
                             ("missed", self.missed(area_id)), ("away", self.away(area_id))):
             snap[key], total = items(visits, most)
             if most is not None:

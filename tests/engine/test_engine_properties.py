@@ -230,6 +230,22 @@ class QueueMachine(RuleBasedStateMachine):
             assert batch[visit.id] == self.engine.why_here(visit.id), visit.id
 
     @invariant()
+    def rooms_next_in_one_pass_equal_each_rooms_next(self):
+        """A snapshot reads every room's next patients in one pass over the area queue; each must be what the room
+        would call next by the rules: its own queue, then (automatic dispatch) the waiting visits that fit it."""
+        if not hasattr(self, "engine"):
+            return
+        rules = self.clinic.engine._area_rules("OPD")
+        shown = {room["room_id"]: [v["visit_id"] for v in room["next"]] for room in self.engine.snapshot("OPD", False)["rooms"]}
+        for room in ROOMS:
+            expected = [v.id for v in self.engine.room_queue(room)][:3]
+            if rules.dispatch == "auto" and not self.engine.room_state(room).paused:
+                expected += [v.id for v in self.engine.area_queue("OPD") if self.engine._fits(v, room)
+                             and (v.number_kind != "extra" or rules.extra_numbers_called)][:3 - len(expected)]
+            assert shown[room] == expected, room
+            assert [v.id for v in self.engine.room_next(room)] == expected, room
+
+    @invariant()
     def kept_lists_equal_a_full_sort_of_the_day(self):
         """The engine keeps its lists in order between commands; they must match sorting everything afresh."""
         if not hasattr(self, "engine"):
