@@ -113,17 +113,19 @@ class EnginePlacement(EngineQueries):
         if space <= 0:
             return
         fits = self._fit_test(room_id)
-        for visit in self.area_queue(area_id):
-            if space <= 0:
+        chosen: list[Visit] = []  # read first, moved after: the list is read from its head only
+        for visit in self._area_head(area_id):
+            if len(chosen) >= space:
                 break
             if visit.number_kind == "extra" and not rules.extra_numbers_called:
                 continue  # extra numbers not called like others: a nurse dispatches them by hand
             if fits(visit) and self._may_call(visit):  # at another point / held: stays in its place
-                before = self._set_state(visit, S.room_waiting, tx)
-                visit.room_id = room_id
-                tx.record(visit, "dispatch", before, {"room_id": room_id, "auto": True})
-                tx.queue_changed(area_id, "dispatch", visit.id)
-                space -= 1
+                chosen.append(visit)
+        for visit in chosen:
+            before = self._set_state(visit, S.room_waiting, tx)
+            visit.room_id = room_id
+            tx.record(visit, "dispatch", before, {"room_id": room_id, "auto": True})
+            tx.queue_changed(area_id, "dispatch", visit.id)
 
     def _refit(self, room_id: str, action: str, tx: Transaction) -> None:
         """Visits in the room's queue that no longer fit (another doctor sits there now) go back to the area queue."""
