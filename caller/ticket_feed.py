@@ -267,11 +267,15 @@ class TicketFeed:
                     self._touched.add(ev.data[key])
         if (self._dirty_areas or self._touched) and not self._flush_scheduled and self.pages:
             self._flush_scheduled = True
-            loop = self.service.hub.loop
-            if loop is None:
-                self.flush()
-            else:
-                loop.call_soon(self.flush)
+            self._soon(self.flush)
+
+    def _soon(self, work: Callable[..., None], *args: Any) -> None:
+        """In the next turn of the hub's loop; at once where there is no loop (tests, tools)."""
+        loop = self.service.hub.loop
+        if loop is None:
+            work(*args)
+        else:
+            loop.call_soon(work, *args)
 
     def flush(self) -> None:
         """Send the visits the events named at once; queue the other followed visits of the touched areas."""
@@ -284,16 +288,12 @@ class TicketFeed:
         with service.lock:
             touched |= {v.journey_id for v in map(self._visit_or_none, touched) if v is not None and v.journey_id}
             self._send([v for v in touched if v in self.pages], current=True)
-        loop = service.hub.loop
-        if loop is None:
-            self._queue_pages(areas, touched)
-        else:  # after the named visits' pages wrote their news (their tasks were woken first)
-            self._queuing += 1
-            loop.call_soon(self._queue_pages, areas, touched)
+        self._queuing += 1  # after the named visits' pages wrote their news (their tasks were woken first)
+        self._soon(self._queue_pages, areas, touched)
 
     def _queue_pages(self, areas: set[str], touched: set[str]) -> None:
         """Queue the followed visits of these areas (but the ``touched`` ones, sent already), nearest the head first."""
-        self._queuing = max(0, self._queuing - 1)
+        self._queuing -= 1
         self._after_news = True  # lagging tables are best recomputed now: the next command is furthest away
         self._news_at = time.monotonic()
         service = self.service
@@ -320,11 +320,7 @@ class TicketFeed:
         if self._drain_scheduled:
             return
         self._drain_scheduled = True
-        loop = self.service.hub.loop
-        if loop is None:
-            self.drain()
-        else:
-            loop.call_soon(self.drain)
+        self._soon(self.drain)
 
     def drain(self) -> None:
         """Recompute the next queued visits (:data:`CHUNK`, :data:`CHUNK_SECONDS`); again in the next loop turn
@@ -478,8 +474,4 @@ class TicketFeed:
                     self.close(page)
         rest = visit_ids[HEARTBEAT_SLICE:]
         if rest:
-            loop = service.hub.loop
-            if loop is None:
-                self._beat(rest, today, ping)
-            else:
-                loop.call_soon(self._beat, rest, today, ping)
+            self._soon(self._beat, rest, today, ping)
