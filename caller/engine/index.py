@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from datetime import date, datetime
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 from caller.engine import ordering
 from caller.engine.model import Visit, VisitState
@@ -67,13 +67,9 @@ class QueueIndex:
         self._placed[visit_id] = buckets
         self._entry[visit_id] = entry
 
-    def ids(self, name: tuple) -> list[str]:
-        """The visit ids of one bucket, in order."""
-        return [vid for _, vid in self._buckets.get(name, ())]
-
-    def ids_in_order(self, name: tuple) -> Iterator[str]:
-        """The same, read lazily: the bucket must not change while it is read."""
-        return (vid for _, vid in self._buckets.get(name, ()))
+    def entries(self, name: tuple) -> list[tuple]:
+        """The bucket itself, ``(order key, visit id)`` in order: read it, never change it."""
+        return self._buckets.get(name, [])
 
     @staticmethod
     def state_list(day: date | None, state: VisitState, area_id: str) -> tuple:

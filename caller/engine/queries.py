@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import statistics
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from caller.engine.index import QueueIndex
 from caller.engine.model import EngineEvent, Visit, VisitState
@@ -50,9 +50,9 @@ class EngineQueries(EngineState):
         """Who the room will call next, in order: its own queue, then (automatic dispatch) the area's waiting
         visits that fit it. What a door screen shows as "请以下患者准备"."""
         area_id = self._room_area[room_id]
-        return self._rooms_next([room_id], self.area_queue(area_id), most)[room_id]
+        return self._rooms_next([room_id], self._area_head(area_id), most)[room_id]
 
-    def _rooms_next(self, room_ids: list[str], waiting: list[Visit], most: int = NEXT_SHOWN) -> dict[str, list[Visit]]:
+    def _rooms_next(self, room_ids: list[str], waiting: Iterable[Visit], most: int = NEXT_SHOWN) -> dict[str, list[Visit]]:
         """:meth:`room_next` of several rooms of one area, in one pass over its waiting list (``waiting``).
 
         A room no waiting visit fits reads the whole list: a snapshot follows every call, so the rooms share the

@@ -170,21 +170,23 @@ class EngineState:
 
     def _listed(self, bucket: tuple) -> list[Visit]:
         """One of the index's lists as visits, with the running command's changes filed first."""
-        return list(self._read_head(bucket))
+        visits = self._visits
+        return [visits[vid] for _, vid in self._filed(bucket)]
 
     def _area_head(self, area_id: str) -> Iterator[Visit]:
         """The area's waiting list read from its head only as far as the reader goes (a room's queue is topped up
         from the first few of a thousand); nothing may change the list while it is read."""
-        return self._read_head(QueueIndex.state_list(self._day, S.waiting, area_id))
+        visits = self._visits
+        return (visits[vid] for _, vid in self._filed(QueueIndex.state_list(self._day, S.waiting, area_id)))
 
-    def _read_head(self, bucket: tuple) -> Iterator[Visit]:
+    def _filed(self, bucket: tuple) -> list[tuple]:
+        """The index's entries of one list, once the running command's changes are filed."""
         tx = self._tx
         if tx is not None:
             visits = self._visits
             for vid in tx.touched_ids():
                 self._refile(vid, visits.get(vid))
-        visits = self._visits
-        return (visits[vid] for vid in self._index.ids_in_order(bucket))
+        return self._index.entries(bucket)
 
     def _scheduled_doctor(self, room_id: str, now: datetime) -> str | None:
         """The doctor the schedule puts in the room for the session of `now` (the first, if several)."""
