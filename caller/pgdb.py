@@ -168,16 +168,19 @@ class PgConnection:
     def cursor(self) -> psycopg.Cursor:
         return self.raw.cursor(row_factory=_named_factory if self.named else tuple_row)
 
-    def execute(self, sql: str, params: Any = ()) -> psycopg.Cursor:
+    def _send_held(self) -> None:
+        """What the writer holds back goes out before any other statement (so that statement sees it)."""
         if self.deferred:
             self.deferred.send(self)
+
+    def execute(self, sql: str, params: Any = ()) -> psycopg.Cursor:
+        self._send_held()
         cur = self.cursor()
         cur.execute(translate(sql), params if params else None)
         return cur
 
     def executemany(self, sql: str, rows: Any) -> psycopg.Cursor:
-        if self.deferred:
-            self.deferred.send(self)
+        self._send_held()
         cur = self.cursor()
         rows = list(rows)
         if rows:
@@ -190,8 +193,7 @@ class PgConnection:
         transaction holding rows back, the rows join them (one statement for all)."""
         if self.deferred and self.deferred.join(self, sql, rows):
             return
-        if self.deferred:
-            self.deferred.send(self)
+        self._send_held()
         found = _VALUES.search(sql)
         head, group, tail = sql[:found.start(1)], found.group(1), sql[found.end(1):]
         for start in range(0, len(rows), _ROWS_PER_INSERT):

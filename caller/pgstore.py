@@ -62,15 +62,17 @@ def safe_url(url: str) -> str:
     return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
 
 
-def _unnest_insert(table: str, columns: tuple[str, ...], types: tuple[str, ...], key: tuple[str, ...] = ()) -> str:
-    """INSERT of many rows from one array per column (binary parameters), upserting on `key` when given."""
+def _unnest_insert(table: str, columns: tuple[str, ...], types: tuple[str, ...], key: tuple[str, ...] = (),
+                   tail: str = "") -> str:
+    """INSERT of many rows from one array per column (binary parameters), upserting on `key` when given, or ending
+    with `tail` (an ON CONFLICT clause of its own)."""
     names = ", ".join(f'"{c}"' for c in columns)
     arrays = ", ".join(f"%b::{t}[]" for t in types)
     sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"
     if key:
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
         sql += f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
-    return sql
+    return f"{sql} {tail}" if tail else sql
 
 
 _TABLES = (  # what write_change writes, in one statement (a data-modifying WITH per table)
@@ -121,9 +123,7 @@ class DeferredRows:
         types = self._column_types(conn, table)
         if len(columns) != len(rows[0]) or any(c not in types for c in columns):
             return False
-        names = ", ".join(f'"{c}"' for c in columns)
-        arrays = ", ".join(f"%b::{types[c]}[]" for c in columns)
-        self.joined[table] = (f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {tail}",
+        self.joined[table] = (_unnest_insert(table, tuple(columns), tuple(types[c] for c in columns), tail=tail),
                               [list(column) for column in zip(*rows)])
         return True
 
