@@ -9,8 +9,8 @@ import asyncio
 
 import httpx
 
+from caller.api.access import PRINCIPAL, ROUTE
 from caller.api.command_gateway import CommandGateway
-from caller.api.command_routes import ROUTES
 
 
 def _fastapi_only(app):
@@ -102,6 +102,38 @@ def test_a_plain_command_is_answered_as_fastapis_route_answers_it(live, kiosk, n
     assert _post(live, "/rooms/NK3/pause", nurse.token, None, None).status_code == 200
 
 
-def test_every_command_route_takes_the_short_way():
-    gateway = CommandGateway(None, "/api/v1")
-    assert {path for _, path in gateway.routes} == {"/api/v1" + route.path for route in ROUTES}
+def test_a_plain_command_is_served_without_fastapi_and_anything_else_reaches_it(live, kiosk):
+    """The short way is taken: behind the gateway, an app that only records being reached sees no plain command,
+    and sees the refused ones (with their bytes)."""
+    visit = kiosk.register("NK", name="张三")["visit"]
+    reached: list[bytes] = []
+
+    async def fastapi(scope, receive, send):
+        reached.append((await receive())["body"])
+        await send({"type": "http.response.start", "status": 299, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    gateway = CommandGateway(fastapi, "/api/v1")
+    assert any(m.cls is CommandGateway for m in live.app.user_middleware)
+    who = live.service.auth.resolve(kiosk.token)
+
+    def post(path: str, template: str, body: bytes) -> tuple[int, bytes]:
+        scope = {"type": "http", "method": "POST", "path": "/api/v1" + path, "app": live.app,
+                 "headers": [(b"content-type", b"application/json")],
+                 ROUTE: ("POST", "/api/v1" + template), PRINCIPAL: who}
+        sent: list[dict] = []
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive():
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        async def send(message):
+            sent.append(message)
+
+        asyncio.run(gateway(scope, receive, send))
+        return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+    status, answer = post(f"/visits/{visit['visit_id']}/check-in", "/visits/{visit_id}/check-in", b"")
+    assert status == 200 and b'"check_in"' in answer and reached == []
+    assert post("/visits", "/visits", b'{"department": "NK"}')[0] == 299  # no name: FastAPI's 422
+    assert reached == [b'{"department": "NK"}']
