@@ -24,7 +24,8 @@ throughput: 20 concurrent clients (one asyncio process, raw keep-alive HTTP) sen
     ``service_cpu_us_per_command`` (the whole process: HTTP, the writer, everything). The service runs Python
     code on one core at a time, so ``1e6 / service_cpu_us_per_command`` is the most it can do whatever the disk.
 
-Environment overrides for exploring: BENCH_DISPLAY_PROCS, BENCH_DISPLAYS_PER_PROC, BENCH_CALLS, BENCH_CALL_RATE.
+Environment overrides for exploring: BENCH_DISPLAY_PROCS, BENCH_DISPLAYS_PER_PROC, BENCH_CALLS, BENCH_CALL_RATE,
+BENCH_SECONDS (throughput).
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ DISPLAYS_PER_PROC = int(os.environ.get("BENCH_DISPLAYS_PER_PROC", 50))
 CALLS = int(os.environ.get("BENCH_CALLS", 1000))
 CALL_RATE = float(os.environ.get("BENCH_CALL_RATE", 25.0))   # calls per second, steady
 THROUGHPUT_CLIENTS = 20
-THROUGHPUT_SECONDS = 8.0
+THROUGHPUT_SECONDS = float(os.environ.get("BENCH_SECONDS", 8.0))
 
 
 # ------------------------------------------------------------------------------------------ helpers

@@ -35,12 +35,13 @@ from caller.pgdb import PgConnection, PgReaders, RetryOnce, connect
 from caller.store import (
     DURABLE_SYNCHRONOUS,
     MIGRATIONS,
+    PLAIN_INSERT,
     SCHEMA,
     ChangeRows,
     EventRow,
+    HeldRows,
     StorageError,
     Store,
-    dumps,
     is_postgres_url,
 )
 from common.clock import HospitalClock
@@ -87,35 +88,28 @@ _HELD_TABLES = {name for name, _, _ in _TABLES}
 # the identity's own counter follows the numbers given (a row inserted without one never collides)
 _SEQ_FOLLOWS = (" SELECT setval(pg_get_serial_sequence('events', 'seq'), last) FROM (SELECT %b::bigint AS last) n"
                 " WHERE last IS NOT NULL")
-_PLAIN_INSERT = re.compile(r"\s*INSERT INTO (?P<table>\w+) \((?P<columns>[^)]*)\) VALUES \(\s*\?(?:\s*,\s*\?)*\s*\)"
-                           r"(?P<tail>[^?%]*)$", re.S | re.I)
 
 
-class DeferredRows:
-    """The rows of a transaction's commands (:meth:`PostgresStore.write_change`), written in ONE statement (an
-    array per column): a batch of commands costs the server and this process one statement, not five per command,
-    and the pipeline one wait for the socket. The writer connection sends them before any other statement (a read
-    sees them) and before COMMIT. A row written twice keeps its last version; audit rows and events keep their
-    order. Rows inserted meanwhile through ``insert_rows`` (the batch's rollups) join the same statement."""
+class DeferredRows(HeldRows):
+    """The rows of a transaction's commands (:class:`caller.store.HeldRows`), written in ONE statement (an array per
+    column): a batch of commands costs the server and this process one statement, not five per command, and the
+    pipeline one wait for the socket. The writer connection sends them before any other statement (a read sees
+    them) and before COMMIT. Rows inserted meanwhile through ``insert_rows`` (the batch's rollups) join the same
+    statement."""
 
     def __init__(self) -> None:
-        self.visits: dict[str, tuple] = {}
-        self.rooms: dict[str, str] = {}
-        self.counters: dict[str, int] = {}
-        self.audit: list[tuple] = []
-        self.events: list[tuple] = []
-        self.joined: dict[str, tuple[str, list]] = {}  # table -> (INSERT from arrays, its arrays): insert_rows'
+        super().__init__()
         self._types: dict[str, dict[str, str]] = {}  # table -> column -> type (for the arrays' casts)
         self._statements: dict[tuple[str, ...], str] = {}
 
     def __bool__(self) -> bool:
-        return bool(self.visits or self.rooms or self.counters or self.audit or self.events or self.joined)
+        return super().__bool__() or bool(self.joined)
 
     def join(self, conn: PgConnection, sql: str, rows: list[tuple]) -> bool:
         """Hold the rows of an ``INSERT INTO t (...) VALUES (?, ...) [ON CONFLICT ...]`` (keys all different) to go
         out in the same statement as the rest (the rollups of a command batch). False when it cannot: the table has
         rows held already (one statement may not change a row twice), or the SQL is of another shape."""
-        found = _PLAIN_INSERT.match(sql)
+        found = PLAIN_INSERT.match(sql)
         if found is None or found["table"] in self.joined or found["table"] in _HELD_TABLES or not rows:
             return False
         table, tail = found["table"], found["tail"]
@@ -135,24 +129,11 @@ class DeferredRows:
             self._types[table] = dict(rows)
         return self._types[table]
 
-    def add(self, rows: ChangeRows, events: list[EventRow]) -> None:
-        for vid, day, area, state, data in rows.visits:
-            self.visits.pop(vid, None)  # a later version goes after the rows added since the first
-            self.visits[vid] = (vid, day, area, state, dumps(data))
-        for rid, data in rows.rooms.items():
-            self.rooms[rid] = dumps(data)
-        self.counters.update(rows.counters)
-        self.audit.extend((a.ts, a.user, a.device, a.action, a.visit_id, a.before, a.after, dumps(a.detail))
-                          for a in rows.audit)
-        self.events.extend((ev.seq, ev.ts, ev.type, ev.area, dumps(ev.data)) for ev in events)
-
     def send(self, conn: PgConnection) -> None:
         """Write what is held on `conn` (inside its transaction), and hold nothing any more."""
-        held = (list(self.visits.values()), list(self.rooms.items()), list(self.counters.items()), self.audit,
-                self.events)
         last = self.events[-1][0] if self.events else None
         joined = self.joined
-        self.clear()
+        held = self.take()
         params: list[Any] = []
         for rows, (_name, _sql, width) in zip(held, _TABLES):
             params.extend([list(column) for column in zip(*rows)] if rows else [[]] * width)
@@ -169,8 +150,8 @@ class DeferredRows:
         return self._statements[joined]
 
     def clear(self) -> None:
-        self.visits, self.rooms, self.counters, self.audit, self.events = {}, {}, {}, [], []
-        self.joined = {}
+        super().clear()
+        self.joined: dict[str, tuple[str, list]] = {}  # table -> (INSERT from arrays, its arrays): insert_rows'
 
 
 class PostgresStore(Store):
@@ -189,7 +170,7 @@ class PostgresStore(Store):
         self.lock = threading.RLock()
         self._depth = 0
         self._next_seq: int | None = None
-        self.deferred = DeferredRows()
+        self.held = self.deferred = DeferredRows()
         self._pipeline: ExitStack | None = None  # the open transaction's pipeline mode (transaction(pipelined=True))
         self.on_connect = on_connect  # fencing hook: runs on each new writer connection (may raise to refuse)
         self.before_write: Callable[[psycopg.Connection], None] | None = None  # runs before every transaction

@@ -22,6 +22,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import sqlite3
 import sys
 import threading
@@ -29,6 +30,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -44,10 +46,11 @@ from common.sqldialect import has_table
 log = logging.getLogger("caller.store")
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per call
-# orjson writes the same text four times faster (rows, events and answers are a quarter of a command's writing);
-# times, dates and dataclasses go to ``str`` as with the standard library, and keys that are not strings are
-# written as the standard library writes them
-_ORJSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+# orjson writes the same text four times faster (rows, events and answers are a quarter of a command's writing).
+# Dates and times are written by orjson itself, in ISO 8601 ("2026-11-23T09:00:00", as ``isoformat()``: what every
+# reader parses, Python's fromisoformat and a browser's Date alike); dataclasses go to ``str`` as with the standard
+# library, and keys that are not strings are written as the standard library writes them
+_ORJSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def dumps(value: Any) -> str:
@@ -147,9 +150,6 @@ def upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
             f"ON CONFLICT ({', '.join(key)}) {action}")
 
 
-_UPSERT_VISIT = upsert("visits", ("id", "date", "area", "state", "data"), ("id",))
-_UPSERT_ROOM = upsert("rooms", ("id", "data"), ("id",))
-_UPSERT_COUNTER = upsert("counters", ("key", "value"), ("key",))
 _UPSERT_IDEMPOTENCY = upsert("idempotency", ("key", "actor", "status", "response", "ts", "body_hash"), ("key",))
 _UPSERT_HEALTH = upsert("device_health", ("device", "status", "reason_zh", "reason_en", "detail", "ts"), ("device",))
 _UPSERT_HELP = upsert("help_calls", ("id", "device", "state", "created_at", "data"), ("id",))
@@ -157,6 +157,111 @@ _UPSERT_LOCK = upsert("guard_locks", ("kind", "key", "ts", "detail"), ("kind", "
 _UPSERT_KIOSK_SESSION = upsert("kiosk_sessions", ("token", "device", "holder", "patients", "cards", "opened", "last_used"),
                                ("token",))
 _UPSERT_SESSION = upsert("user_sessions", ("token", "username", "device", "ts"), ("token",))
+
+
+class HeldRows:
+    """The rows of a transaction's commands (:meth:`Store.write_change`), held back and written together just before
+    COMMIT (or before any other statement of the writer, so that it sees them): a batch of commands then costs the
+    database a statement per table, not five per command. A row written twice keeps its last version; audit rows and
+    events keep their order. Each store writes them in its own way (:meth:`send`)."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def __bool__(self) -> bool:
+        return bool(self.visits or self.rooms or self.counters or self.audit or self.events)
+
+    def add(self, rows: ChangeRows, events: list[EventRow]) -> None:
+        for vid, day, area, state, data in rows.visits:
+            self.visits.pop(vid, None)  # a later version goes after the rows added since the first
+            self.visits[vid] = (vid, day, area, state, dumps(data))
+        for rid, data in rows.rooms.items():
+            self.rooms[rid] = dumps(data)
+        self.counters.update(rows.counters)
+        self.audit.extend((a.ts, a.user, a.device, a.action, a.visit_id, a.before, a.after, dumps(a.detail))
+                          for a in rows.audit)
+        self.events.extend((ev.seq, ev.ts, ev.type, ev.area, dumps(ev.data)) for ev in events)
+
+    def take(self) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple], list[tuple]]:
+        """Visits, rooms, counters, audit and events held (rows of the tables' columns); nothing is held after."""
+        held = (list(self.visits.values()), list(self.rooms.items()), list(self.counters.items()), self.audit,
+                self.events)
+        self.clear()
+        return held
+
+    def clear(self) -> None:
+        self.visits: dict[str, tuple] = {}
+        self.rooms: dict[str, str] = {}
+        self.counters: dict[str, int] = {}
+        self.audit: list[tuple] = []
+        self.events: list[tuple] = []
+
+    def send(self, conn: Any) -> None:
+        raise NotImplementedError
+
+
+PLAIN_INSERT = re.compile(r"\s*INSERT INTO (?P<table>\w+) \((?P<columns>[^)]*)\) VALUES \(\s*\?(?:\s*,\s*\?)*\s*\)"
+                          r"(?P<tail>[^?%]*)$", re.S | re.I)  # INSERT INTO t (a, b) VALUES (?, ?) [ON CONFLICT ...]
+
+
+@lru_cache(maxsize=64)
+def from_json_rows(sql: str) -> str | None:
+    """The same INSERT taking its rows as one JSON array of rows (one parameter, one step of SQLite: the JSON is read
+    in C, and the writer lets go of Python's lock once per statement, not once per row); None for another shape."""
+    found = PLAIN_INSERT.match(sql)
+    if found is None:
+        return None
+    width = len(found["columns"].split(","))
+    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(width))
+    return (f"INSERT INTO {found['table']} ({found['columns']}) SELECT {values} FROM json_each(?) WHERE true "
+            f"{found['tail'].strip()}")
+
+
+_HELD_SQLITE = tuple(from_json_rows(sql) for sql in (
+    upsert("visits", ("id", "date", "area", "state", "data"), ("id",)),
+    upsert("rooms", ("id", "data"), ("id",)),
+    upsert("counters", ("key", "value"), ("key",)),
+    'INSERT INTO audit (ts, "user", device, action, visit_id, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    "INSERT INTO events (seq, ts, type, area, data) VALUES (?, ?, ?, ?, ?)",
+))
+
+
+class SqliteHeldRows(HeldRows):
+    def send(self, conn: sqlite3.Connection) -> None:
+        """Write what is held on `conn` (inside its transaction): one INSERT per table that has rows."""
+        for sql, rows in zip(_HELD_SQLITE, self.take()):
+            if rows:
+                sqlite3.Connection.execute(conn, sql, (dumps(rows),))
+
+
+class WriterConnection(sqlite3.Connection):
+    """The store's writing connection: rows held back (:class:`HeldRows`) are written before any other statement."""
+
+    held: HeldRows | None = None
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:  # type: ignore[override]
+        if self.held:
+            self.held.send(self)
+        return super().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:  # type: ignore[override]
+        if self.held:
+            self.held.send(self)
+        return super().executemany(sql, parameters)
+
+    def executescript(self, script: str, /) -> sqlite3.Cursor:  # type: ignore[override]
+        if self.held:
+            self.held.send(self)
+        return super().executescript(script)
+
+    def insert_rows(self, sql: str, rows: list[tuple]) -> None:
+        """``executemany`` of an ``INSERT ... VALUES (?, ...)`` whose rows have different keys, as one statement
+        (common/sqldialect.py ``insert_rows``: the rollups of a batch of commands)."""
+        one = from_json_rows(sql)
+        if one is None or not rows:
+            self.executemany(sql, rows)
+        else:
+            self.execute(one, (dumps(rows),))
 
 
 def is_postgres_url(path: Any) -> bool:
@@ -361,7 +466,8 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._lock_file = _take_lock(self.path)
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, factory=WriterConnection)
+        self.held = conn.held = SqliteHeldRows()
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
         self.lock = threading.RLock()
@@ -562,37 +668,24 @@ class Store:
         self.conn.execute("BEGIN IMMEDIATE")  # the write lock at once: a check-then-change is atomic
 
     def _commit(self) -> None:
-        self.conn.execute("COMMIT")
+        self.conn.execute("COMMIT")  # what is held goes first (WriterConnection)
 
     def _rollback(self) -> None:
+        self.held.clear()
         self._next_seq = None  # numbers handed out in the transaction were not kept: read the next one again
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
 
     # --------------------------------------------------------------- commands
     def write_change(self, conn: sqlite3.Connection, rows: ChangeRows) -> list[EventRow]:
-        """Write one command's rows inside an open transaction; return events with their seq."""
-        if rows.visits:
-            conn.executemany(
-                _UPSERT_VISIT, [(vid, day, area, state, dumps(data)) for vid, day, area, state, data in rows.visits],
-            )
-        if rows.rooms:
-            conn.executemany(_UPSERT_ROOM, [(rid, dumps(r)) for rid, r in rows.rooms.items()])
-        if rows.counters:
-            conn.executemany(_UPSERT_COUNTER, list(rows.counters.items()))
-        if rows.audit:
-            conn.executemany(
-                'INSERT INTO audit(ts, "user", device, action, visit_id, before, after, detail) '
-                "VALUES (?,?,?,?,?,?,?,?)",
-                [(a.ts, a.user, a.device, a.action, a.visit_id, a.before, a.after, dumps(a.detail))
-                 for a in rows.audit],
-            )
-        if not rows.events:
-            return []
-        out = self._numbered_events(conn, rows.events)
-        conn.executemany("INSERT INTO events(seq, ts, type, area, data) VALUES (?,?,?,?,?)",
-                         [(ev.seq, ev.ts, ev.type, ev.area, dumps(ev.data)) for ev in out])
-        return out
+        """One command's rows, inside an open transaction; its events with their seq. The rows are held back and
+        written with the rest of the transaction's (:class:`HeldRows`): before its COMMIT, or before any other
+        statement of the writer."""
+        events = self._numbered_events(conn, rows.events) if rows.events else []
+        self.held.add(rows, events)
+        if not self._depth:  # outside a transaction (each statement its own): now
+            self.held.send(self.conn)
+        return events
 
     def _numbered_events(self, conn: Any, events: list[tuple[str, str, str, dict]]) -> list[EventRow]:
         """The events with their numbers, given here and not by the database, so that nothing waits for the

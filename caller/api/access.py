@@ -50,7 +50,7 @@ DEVICES = frozenset({DISPLAY, SPEAKER, KIOSK, CONSOLE})  # any device token
 
 V1 = "/api/v1"
 # what the guard leaves in the ASGI scope for the handlers: the route it matched, the caller it resolved
-ROUTE, PRINCIPAL = "caller.route", "caller.principal"
+PRINCIPAL = "caller.principal"
 
 # (method, path template) -> kinds allowed. WS = WebSocket. One line per route; keep them grouped by router.
 RULES: dict[tuple[str, str], frozenset[str]] = {k: frozenset(v) for k, v in {
@@ -302,9 +302,9 @@ def _compile(template: str) -> re.Pattern[str]:
 class AccessGuard:
     """Pure ASGI middleware: finds the route a request is for and applies its rule before the handler.
 
-    A request for a path the app does not have goes on (the router answers 404/405). The matched route's key
-    and the resolved principal are kept in the scope (``ROUTE``, ``PRINCIPAL``) so nothing after matches the
-    path or resolves the token again.
+    A request for a path the app does not have goes on (the router answers 404/405). The resolved principal is
+    kept in the scope (``PRINCIPAL``) so nothing after resolves the token again. The command gateway in front of
+    the stack (caller/api/command_gateway.py) uses the same matching and check (:meth:`http_principal`).
     """
 
     def __init__(self, app, fastapi_app: FastAPI):
@@ -361,7 +361,6 @@ class AccessGuard:
         if key is None:
             await self.app(scope, receive, send)
             return
-        scope[ROUTE] = key  # the command gateway serves its routes by this key (caller/api/command_gateway.py)
         rule = RULES.get(key)
         if scope["type"] == "websocket":  # the token may come in the first message: the handler checks
             if rule is None:
@@ -370,26 +369,35 @@ class AccessGuard:
             await self.app(scope, receive, send)
             return
         try:
-            if rule is None:
-                raise no_rule()
-            if ANYONE not in rule:
-                service = self.fastapi_app.state.service
-                headers = _headers(scope)
-                if MANAGER in rule:  # the cockpit's routes: its session cookie, never a bearer token
-                    who = service.auth.resolve(_cookie(headers, COCKPIT_COOKIE))
-                elif SCREEN in rule:  # a paired web screen's routes: its credential cookie, never a bearer token
-                    who = self.fastapi_app.state.screens.pairings.principal(_cookie(headers, SCREEN_COOKIE))
-                else:
-                    who = service.auth.resolve_headers(headers)
-                if not allowed(rule, who):
-                    raise refusal(rule, who)
-                if who.role == "kiosk" and key not in WHILE_SUSPENDED and service.guard.suspended(who.device):
-                    raise device_suspended()
-                scope[PRINCIPAL] = who
+            who = self.http_principal(key, scope)
         except AuthError as exc:
             await _refuse_http(scope, receive, send, exc)
             return
+        if who is not None:
+            scope[PRINCIPAL] = who
         await self.app(scope, receive, send)
+
+    def http_principal(self, key: tuple[str, str], scope) -> Principal | None:
+        """The caller of an HTTP request for route `key`, allowed by its rule; None where anyone may call it (no
+        credential is read). AuthError (401, 403, a suspended kiosk's 423) when refused."""
+        rule = RULES.get(key)
+        if rule is None:
+            raise no_rule()
+        if ANYONE in rule:
+            return None
+        service = self.fastapi_app.state.service
+        headers = _headers(scope)
+        if MANAGER in rule:  # the cockpit's routes: its session cookie, never a bearer token
+            who = service.auth.resolve(_cookie(headers, COCKPIT_COOKIE))
+        elif SCREEN in rule:  # a paired web screen's routes: its credential cookie, never a bearer token
+            who = self.fastapi_app.state.screens.pairings.principal(_cookie(headers, SCREEN_COOKIE))
+        else:
+            who = service.auth.resolve_headers(headers)
+        if not allowed(rule, who):
+            raise refusal(rule, who)
+        if who.role == "kiosk" and key not in WHILE_SUSPENDED and service.guard.suspended(who.device):
+            raise device_suspended()
+        return who
 
 
 def _cookie(headers: dict[str, str], name: str) -> str | None:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from caller.api import (
     access,
     admin,
+    command_gateway,
     command_routes,
     events_ws,
     help_requests,
@@ -26,7 +27,6 @@ from caller.api import (
 )
 from caller.api import cockpit as cockpit_api
 from caller.api import screens as screens_api
-from caller.api.command_gateway import CommandGateway
 from caller.api.errors import install_error_handlers
 from caller.ops import runtime
 from caller.plugins import ServiceHooks
@@ -131,11 +131,13 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.state.ticket_feed = ticket_feed
     app.state.screens = screens
     app.state.config_path = config_path
-    app.add_middleware(CommandGateway, prefix=API_PREFIX)  # a plain command: from the guard to its handler
     app.add_middleware(events_ws.RawSendMiddleware)
     app.add_middleware(limits.BodyLimits, max_body_bytes=max_body_bytes)  # 413 / 408 before anything is read
     app.add_middleware(access.AccessGuard, fastapi_app=app)  # deny by default: caller/api/access.py RULES
     app.add_middleware(limits.SecurityHeaders, peers=tuple(config.hospital.services))  # CSP, frames, referrer
+    # in front of all of them: a plain command from an allowed caller, straight to its handler
+    command_gateway.install(app, API_PREFIX, tuple(config.hospital.services),
+                            max_body_bytes if max_body_bytes is not None else limits.max_body_from_env())
     install_error_handlers(app)
     app.include_router(admin.monitor)
     app.include_router(ops.metrics_router)

@@ -1,12 +1,13 @@
-"""Request limits before any handler runs: body size (413) and how long a body may take to arrive (408).
+"""Request limits before any handler runs: body size (413), and the refusal of a body that takes too long (408).
 
 Pure ASGI middleware, so a 50 MB body is refused from its Content-Length (or as soon as the bytes read pass
-the limit) and never held in memory; a client that stops sending half way is cut off after
-``BODY_TIMEOUT_S``. The limit is ``HOSPITAL_MAX_BODY_BYTES`` (default 64 KiB) or ``create_app(max_body_bytes=)``.
+the limit) and never held in memory. The limit is ``HOSPITAL_MAX_BODY_BYTES`` (default 64 KiB) or
+``create_app(max_body_bytes=)``. A client that stops sending half way is cut off after ``BODY_TIMEOUT_S`` by the
+server's protocol (caller/ops/http_protocol.py: one sweep for every connection, no timer per request), with
+:func:`too_slow`'s answer.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 
@@ -36,10 +37,9 @@ def too_slow() -> ApiError:
 
 
 class BodyLimits:
-    def __init__(self, app, max_body_bytes: int | None = None, timeout_s: float = BODY_TIMEOUT_S):
+    def __init__(self, app, max_body_bytes: int | None = None):
         self.app = app
         self.limit = max_body_bytes if max_body_bytes is not None else max_body_from_env()
-        self.timeout_s = timeout_s
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -51,7 +51,7 @@ class BodyLimits:
             return
         seen = 0
         complete = refused = False
-        limit, timeout_s = self.limit, self.timeout_s
+        limit = self.limit
 
         async def refuse(exc: ApiError) -> dict:
             """Answer now and tell the app the client went away (its own answer, if any, is dropped)."""
@@ -67,11 +67,7 @@ class BodyLimits:
                 return {"type": "http.disconnect"}
             if complete:  # after the body: a disconnect watcher may wait as long as it likes
                 return await receive()
-            try:
-                async with asyncio.timeout(timeout_s):  # a timer on this task, not a task per read (wait_for)
-                    message = await receive()
-            except TimeoutError:
-                return await refuse(too_slow())
+            message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
@@ -120,6 +116,10 @@ class SecurityHeaders:
         if scope["type"] != "http" or scope["path"].startswith(self.EXEMPT):
             await self.app(scope, receive, send)
             return
+        await self.app(scope, receive, self.secured(send))
+
+    def secured(self, send):
+        """`send` with these headers added to the response's head (those it does not set itself)."""
 
         async def with_headers(message):
             if message["type"] == "http.response.start":
@@ -128,4 +128,4 @@ class SecurityHeaders:
                                       *(h for h in self.headers if h[0] not in present)]
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        return with_headers

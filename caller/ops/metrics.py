@@ -44,10 +44,16 @@ class ServiceMetrics:
                                         "every subscriber of its area", ["type"], buckets=LATENCY_BUCKETS,
                                         registry=self.registry)
         self.registry.register(_StateCollector(service))
+        self._labelled: dict[tuple[str, str], tuple[Any, Any]] = {}  # (command, result) -> its two children, found once
+
 
     def command(self, command: str, result: str, seconds: float) -> None:
-        self.commands.labels(command, result).inc()
-        self.command_seconds.labels(command).observe(seconds)
+        children = self._labelled.get((command, result))
+        if children is None:  # a labelled child is looked up under a lock: once per command and result
+            children = self._labelled[(command, result)] = (self.commands.labels(command, result),
+                                                            self.command_seconds.labels(command))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def frames(self, event_type: str, seconds: float) -> None:
         self.frames_seconds.labels(event_type).observe(seconds)

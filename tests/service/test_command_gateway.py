@@ -1,7 +1,9 @@
-"""The command routes' short way (caller/api/command_gateway.py) answers exactly as FastAPI's route does.
+"""The command routes' short way (caller/api/command_gateway.py) answers exactly as the whole stack and FastAPI's
+route do.
 
 Each request goes once through the live service (the gateway in front) and once through the same app's
-middleware built without the gateway (FastAPI's route), on the same service: same status, same answer.
+middleware stack behind the gateway (the access guard, the limits, FastAPI's route), on the same service: same
+status, same answer, the same security headers.
 """
 from __future__ import annotations
 
@@ -9,18 +11,14 @@ import asyncio
 
 import httpx
 
-from caller.api.access import PRINCIPAL, ROUTE
 from caller.api.command_gateway import CommandGateway
 
 
 def _fastapi_only(app):
-    """The app's ASGI stack without the gateway: every command through FastAPI's router and route."""
-    kept = app.user_middleware
-    app.user_middleware = [m for m in kept if m.cls is not CommandGateway]
-    try:
-        stack = app.build_middleware_stack()
-    finally:
-        app.user_middleware = kept
+    """The app's ASGI stack behind the gateway: every command through the middleware, FastAPI's router and route."""
+    gateway = app.build_middleware_stack()
+    assert isinstance(gateway, CommandGateway)
+    stack = gateway.app
 
     async def asgi(scope, receive, send):
         scope["app"] = app
@@ -68,18 +66,29 @@ REFUSED = [  # (path, body, content type): each answered by FastAPI's route behi
 ]
 
 
+SECURITY = ("content-security-policy", "x-frame-options", "referrer-policy", "x-content-type-options")
+
+
 def test_a_refused_command_is_answered_as_fastapis_route_answers_it(live, kiosk, nurse):
     visit = kiosk.register("NK", name="张三")["visit"]
     kiosk.check_in(visit["visit_id"])
     seq = live.service.hub.seq
-    for path, body, content_type in REFUSED:
+    cases = [(path, body, content_type, kiosk.token if path == "/visits" else nurse.token)
+             for path, body, content_type in REFUSED]
+    cases += [  # refused by the access rules: answered by the gateway itself
+        ("/visits", b'{"department": "NK", "name": "\u5f20"}', "application/json", "not-a-token"),
+        ("/rooms/NK3/call-next", None, None, kiosk.token),              # a kiosk does not call patients
+        ("/areas/NK/broadcast", b'{"text": "\u60a8\u597d"}', "application/json", kiosk.token),
+    ]
+    for path, body, content_type, token in cases:
         path = path.format(v=visit["visit_id"])
-        token = kiosk.token if path == "/visits" else nurse.token
         short = _post(live, path, token, body, content_type)
         routed = _post_fastapi(live.app, path, token, body, content_type)
         assert 400 <= short.status_code < 500, (path, body, short.text)
         assert (short.status_code, short.json()) == (routed.status_code, routed.json()), (path, body)
         assert short.json()["error"]["message_zh"]
+        assert [short.headers.get(h) for h in SECURITY] == [routed.headers.get(h) for h in SECURITY], path
+        assert short.headers["x-frame-options"] == "DENY"
     assert live.service.hub.seq == seq  # nothing changed
 
 
@@ -89,6 +98,8 @@ def test_a_plain_command_is_answered_as_fastapis_route_answers_it(live, kiosk, n
                            "application/json; charset=utf-8")
     assert short.status_code == routed.status_code == 200
     assert short.headers["content-type"] == routed.headers["content-type"] == "application/json"
+    assert [short.headers.get(h) for h in SECURITY] == [routed.headers.get(h) for h in SECURITY]
+    assert "frame-ancestors 'none'" in short.headers["content-security-policy"]
     assert set(short.json()) == set(routed.json())
     assert short.json()["visit"]["ticket"] != routed.json()["visit"]["ticket"]  # two visits, one queue
     first, second = short.json()["visit"]["visit_id"], routed.json()["visit"]["visit_id"]
@@ -113,14 +124,14 @@ def test_a_plain_command_is_served_without_fastapi_and_anything_else_reaches_it(
         await send({"type": "http.response.start", "status": 299, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    gateway = CommandGateway(fastapi, "/api/v1")
-    assert any(m.cls is CommandGateway for m in live.app.user_middleware)
-    who = live.service.auth.resolve(kiosk.token)
+    gateway = CommandGateway(fastapi, live.app, "/api/v1", (), 64 * 1024)
+    assert isinstance(live.app.middleware_stack, CommandGateway)  # the live app's front
 
-    def post(path: str, template: str, body: bytes) -> tuple[int, bytes]:
-        scope = {"type": "http", "method": "POST", "path": "/api/v1" + path, "app": live.app,
-                 "headers": [(b"content-type", b"application/json")],
-                 ROUTE: ("POST", "/api/v1" + template), PRINCIPAL: who}
+    def post(path: str, body: bytes, length: bool = True) -> tuple[int, bytes]:
+        headers = [(b"content-type", b"application/json"), (b"authorization", f"Bearer {kiosk.token}".encode())]
+        if length:
+            headers.append((b"content-length", str(len(body)).encode()))
+        scope = {"type": "http", "method": "POST", "path": "/api/v1" + path, "app": live.app, "headers": headers}
         sent: list[dict] = []
         messages = [{"type": "http.request", "body": body, "more_body": False}]
 
@@ -133,7 +144,10 @@ def test_a_plain_command_is_served_without_fastapi_and_anything_else_reaches_it(
         asyncio.run(gateway(scope, receive, send))
         return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
-    status, answer = post(f"/visits/{visit['visit_id']}/check-in", "/visits/{visit_id}/check-in", b"")
+    status, answer = post(f"/visits/{visit['visit_id']}/check-in", b"")
     assert status == 200 and b'"check_in"' in answer and reached == []
-    assert post("/visits", "/visits", b'{"department": "NK"}')[0] == 299  # no name: FastAPI's 422
+    assert post("/visits", b'{"department": "NK"}')[0] == 299  # no name: FastAPI's 422
     assert reached == [b'{"department": "NK"}']
+    plain = '{"department": "NK", "name": "李四"}'.encode()
+    assert post("/visits", plain, length=False)[0] == 299  # a body without its length: the body limits count it
+    assert reached[-1] == plain

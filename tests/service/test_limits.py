@@ -135,6 +135,31 @@ def test_a_silent_connection_is_closed_once_the_header_deadline_passes(monkeypat
             assert prompt.recv(1024).startswith(b"HTTP/1.1 200")
 
 
+def test_a_body_that_stops_half_way_is_408_and_the_connection_closed(monkeypatch):
+    """A client that sends its headers and part of a body, then nothing: answered 408 in the documented shape (the
+    server's own deadline, no timer per request), and the service goes on serving."""
+    import json
+    import socket
+
+    from caller.ops import http_protocol
+
+    monkeypatch.setattr(http_protocol.HeaderDeadlineProtocol, "body_timeout_s", 1.0)
+    with run_service(records=False) as live:
+        host, port = live.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=20) as stalled:
+            stalled.sendall(b"POST /api/v1/visits HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            b"Authorization: Bearer " + DEMO_TOKENS["kiosk"].encode() +
+                            b"\r\nContent-Length: 40\r\n\r\n{\"department\": ")  # ... and the rest never comes
+            answer = b""
+            while chunk := stalled.recv(4096):  # until the service closes it (a recv timeout fails the test)
+                answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408"), answer
+        error = json.loads(body)["error"]
+        assert error["code"] == "request_timeout" and "重试" in error["message_zh"]
+        assert httpx.get(f"{live}/healthz").status_code == 200
+
+
 def test_an_events_socket_closed_before_it_authenticates_is_one_log_line(caplog):
     """Anyone may open the events socket and drop it before sending a token: no traceback each time."""
     import logging
@@ -149,3 +174,57 @@ def test_an_events_socket_closed_before_it_authenticates_is_one_log_line(caplog)
             ws.send('{"type": "auth", "token": "%s"}' % DEMO_TOKENS["wall_nk"])
             assert '"type"' in ws.recv(timeout=10)
     assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
+
+
+def test_an_answer_goes_out_in_one_write_head_and_body_together():
+    """uvicorn wrote a response's head and its body separately: two packets per answer, each waking the client."""
+    import asyncio
+
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+
+    from caller.ops.http_protocol import HeaderDeadlineProtocol
+
+    async def app(scope, receive, send):
+        await receive()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"11")]})
+        await send({"type": "http.response.body", "body": b'{"ok":true}'})
+
+    class Recorder(asyncio.Transport):
+        def __init__(self):
+            super().__init__()
+            self.writes: list[bytes] = []
+            self.closed = False
+
+        def write(self, data):
+            self.writes.append(bytes(data))
+
+        def is_closing(self):
+            return self.closed
+
+        def close(self):
+            self.closed = True
+
+        def get_extra_info(self, name, default=None):
+            return {"peername": ("127.0.0.1", 5000), "sockname": ("127.0.0.1", 8000)}.get(name, default)
+
+    async def run() -> list[bytes]:
+        config = Config(app, http=HeaderDeadlineProtocol, log_config=None)
+        config.load()
+        proto = HeaderDeadlineProtocol(config=config, server_state=ServerState(), app_state={})
+        transport = Recorder()
+        proto.connection_made(transport)
+        proto.data_received(b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}")
+        for _ in range(1000):  # turns of the loop until the answer is complete, and a few more
+            await asyncio.sleep(0)
+            if proto.cycle is not None and proto.cycle.response_complete:
+                break
+        for _ in range(3):
+            await asyncio.sleep(0)
+        proto.connection_lost(None)
+        return transport.writes
+
+    writes = asyncio.run(run())
+    assert len(writes) == 1, writes
+    assert writes[0].startswith(b"HTTP/1.1 200 OK\r\n") and writes[0].endswith(b'\r\n\r\n{"ok":true}')
