@@ -133,7 +133,7 @@ class DeferredRows(HeldRows):
         """Write what is held on `conn` (inside its transaction), and hold nothing any more."""
         last = self.events[-1][0] if self.events else None
         joined = self.joined
-        held = self.take()
+        held = self.take_text()
         params: list[Any] = []
         for rows, (_name, _sql, width) in zip(held, _TABLES):
             params.extend([list(column) for column in zip(*rows)] if rows else [[]] * width)

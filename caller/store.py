@@ -171,27 +171,35 @@ class HeldRows:
     def __bool__(self) -> bool:
         return bool(self.visits or self.rooms or self.counters or self.audit or self.events)
 
+    # per table (visits, rooms, counters, audit, events): the columns holding a JSON document (held as the value)
+    JSON_COLUMNS: tuple[tuple[int, ...], ...] = ((4,), (1,), (), (7,), (4,))
+
     def add(self, rows: ChangeRows, events: list[EventRow]) -> None:
-        for vid, day, area, state, data in rows.visits:
-            self.visits.pop(vid, None)  # a later version goes after the rows added since the first
-            self.visits[vid] = (vid, day, area, state, dumps(data))
-        for rid, data in rows.rooms.items():
-            self.rooms[rid] = dumps(data)
+        for row in rows.visits:
+            self.visits.pop(row[0], None)  # a later version goes after the rows added since the first
+            self.visits[row[0]] = row
+        self.rooms.update(rows.rooms)
         self.counters.update(rows.counters)
-        self.audit.extend((a.ts, a.user, a.device, a.action, a.visit_id, a.before, a.after, dumps(a.detail))
+        self.audit.extend((a.ts, a.user, a.device, a.action, a.visit_id, a.before, a.after, a.detail)
                           for a in rows.audit)
-        self.events.extend((ev.seq, ev.ts, ev.type, ev.area, dumps(ev.data)) for ev in events)
+        self.events.extend((ev.seq, ev.ts, ev.type, ev.area, ev.data) for ev in events)
 
     def take(self) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple], list[tuple]]:
-        """Visits, rooms, counters, audit and events held (rows of the tables' columns); nothing is held after."""
+        """Visits, rooms, counters, audit and events held (rows of the tables' columns, the JSON columns' documents
+        as values: :attr:`JSON_COLUMNS`); nothing is held after."""
         held = (list(self.visits.values()), list(self.rooms.items()), list(self.counters.items()), self.audit,
                 self.events)
         self.clear()
         return held
 
+    def take_text(self) -> tuple[list[tuple], ...]:
+        """:meth:`take` with the JSON columns written as text."""
+        return tuple([tuple(dumps(v) if i in columns else v for i, v in enumerate(row)) for row in rows] if columns
+                     else rows for rows, columns in zip(self.take(), self.JSON_COLUMNS))
+
     def clear(self) -> None:
         self.visits: dict[str, tuple] = {}
-        self.rooms: dict[str, str] = {}
+        self.rooms: dict[str, dict] = {}
         self.counters: dict[str, int] = {}
         self.audit: list[tuple] = []
         self.events: list[tuple] = []
@@ -205,33 +213,37 @@ PLAIN_INSERT = re.compile(r"\s*INSERT INTO (?P<table>\w+) \((?P<columns>[^)]*)\)
 
 
 @lru_cache(maxsize=64)
-def from_json_rows(sql: str) -> str | None:
+def from_json_rows(sql: str, documents: tuple[int, ...] = ()) -> str | None:
     """The same INSERT taking its rows as one JSON array of rows (one parameter, one step of SQLite: the JSON is read
-    in C, and the writer lets go of Python's lock once per statement, not once per row); None for another shape."""
+    in C, and the writer lets go of Python's lock once per statement, not once per row); None for another shape.
+    ``documents``: the columns whose value is written as its JSON text (``dumps``), byte for byte."""
     found = PLAIN_INSERT.match(sql)
     if found is None:
         return None
     width = len(found["columns"].split(","))
-    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(width))
+    values = ", ".join(f"json_quote(json_extract(value, '$[{i}]'))" if i in documents
+                       else f"json_extract(value, '$[{i}]')" for i in range(width))
     return (f"INSERT INTO {found['table']} ({found['columns']}) SELECT {values} FROM json_each(?) WHERE true "
             f"{found['tail'].strip()}")
 
 
-_HELD_SQLITE = tuple(from_json_rows(sql) for sql in (
+
+
+_HELD_SQLITE = (
     upsert("visits", ("id", "date", "area", "state", "data"), ("id",)),
     upsert("rooms", ("id", "data"), ("id",)),
     upsert("counters", ("key", "value"), ("key",)),
     'INSERT INTO audit (ts, "user", device, action, visit_id, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     "INSERT INTO events (seq, ts, type, area, data) VALUES (?, ?, ?, ?, ?)",
-))
+)
 
 
 class SqliteHeldRows(HeldRows):
     def send(self, conn: sqlite3.Connection) -> None:
-        """Write what is held on `conn` (inside its transaction): one INSERT per table that has rows."""
-        for sql, rows in zip(_HELD_SQLITE, self.take()):
+        """Write what is held on `conn` (inside its transaction): one ``executemany`` per table that has rows."""
+        for sql, rows in zip(_HELD_SQLITE, self.take_text()):
             if rows:
-                sqlite3.Connection.execute(conn, sql, (dumps(rows),))
+                sqlite3.Connection.executemany(conn, sql, rows)
 
 
 class WriterConnection(sqlite3.Connection):

@@ -136,8 +136,13 @@ class StaffVisitSummary(StaffVisitItem, VisitSummary):
 ItemT = TypeVar("ItemT", bound=VisitItem)
 
 
+_AS_IS = frozenset((str, int, float, bool, type(None)))  # most of a visit's fields: nothing to look at
+
+
 def plain(value: Any) -> Any:
     """JSON-safe form of a stored value (dates and times as ISO text, enums as their value)."""
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     if hasattr(value, "value"):
