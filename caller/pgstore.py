@@ -35,7 +35,6 @@ from caller.pgdb import PgConnection, PgReaders, RetryOnce, connect
 from caller.store import (
     DURABLE_SYNCHRONOUS,
     MIGRATIONS,
-    PLAIN_INSERT,
     SCHEMA,
     ChangeRows,
     EventRow,
@@ -88,6 +87,8 @@ _HELD_TABLES = {name for name, _, _ in _TABLES}
 # the identity's own counter follows the numbers given (a row inserted without one never collides)
 _SEQ_FOLLOWS = (" SELECT setval(pg_get_serial_sequence('events', 'seq'), last) FROM (SELECT %b::bigint AS last) n"
                 " WHERE last IS NOT NULL")
+_PLAIN_INSERT = re.compile(r"\s*INSERT INTO (?P<table>\w+) \((?P<columns>[^)]*)\) VALUES \(\s*\?(?:\s*,\s*\?)*\s*\)"
+                           r"(?P<tail>[^?%]*)$", re.S | re.I)
 
 
 class DeferredRows(HeldRows):
@@ -109,7 +110,7 @@ class DeferredRows(HeldRows):
         """Hold the rows of an ``INSERT INTO t (...) VALUES (?, ...) [ON CONFLICT ...]`` (keys all different) to go
         out in the same statement as the rest (the rollups of a command batch). False when it cannot: the table has
         rows held already (one statement may not change a row twice), or the SQL is of another shape."""
-        found = PLAIN_INSERT.match(sql)
+        found = _PLAIN_INSERT.match(sql)
         if found is None or found["table"] in self.joined or found["table"] in _HELD_TABLES or not rows:
             return False
         table, tail = found["table"], found["tail"]

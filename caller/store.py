@@ -22,7 +22,6 @@ import fcntl
 import json
 import logging
 import os
-import re
 import sqlite3
 import sys
 import threading
@@ -30,7 +29,6 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -208,27 +206,6 @@ class HeldRows:
         raise NotImplementedError
 
 
-PLAIN_INSERT = re.compile(r"\s*INSERT INTO (?P<table>\w+) \((?P<columns>[^)]*)\) VALUES \(\s*\?(?:\s*,\s*\?)*\s*\)"
-                          r"(?P<tail>[^?%]*)$", re.S | re.I)  # INSERT INTO t (a, b) VALUES (?, ?) [ON CONFLICT ...]
-
-
-@lru_cache(maxsize=64)
-def from_json_rows(sql: str, documents: tuple[int, ...] = ()) -> str | None:
-    """The same INSERT taking its rows as one JSON array of rows (one parameter, one step of SQLite: the JSON is read
-    in C, and the writer lets go of Python's lock once per statement, not once per row); None for another shape.
-    ``documents``: the columns whose value is written as its JSON text (``dumps``), byte for byte."""
-    found = PLAIN_INSERT.match(sql)
-    if found is None:
-        return None
-    width = len(found["columns"].split(","))
-    values = ", ".join(f"json_quote(json_extract(value, '$[{i}]'))" if i in documents
-                       else f"json_extract(value, '$[{i}]')" for i in range(width))
-    return (f"INSERT INTO {found['table']} ({found['columns']}) SELECT {values} FROM json_each(?) WHERE true "
-            f"{found['tail'].strip()}")
-
-
-
-
 _HELD_SQLITE = (
     upsert("visits", ("id", "date", "area", "state", "data"), ("id",)),
     upsert("rooms", ("id", "data"), ("id",)),
@@ -265,15 +242,6 @@ class WriterConnection(sqlite3.Connection):
         if self.held:
             self.held.send(self)
         return super().executescript(script)
-
-    def insert_rows(self, sql: str, rows: list[tuple]) -> None:
-        """``executemany`` of an ``INSERT ... VALUES (?, ...)`` whose rows have different keys, as one statement
-        (common/sqldialect.py ``insert_rows``: the rollups of a batch of commands)."""
-        one = from_json_rows(sql)
-        if one is None or not rows:
-            self.executemany(sql, rows)
-        else:
-            self.execute(one, (dumps(rows),))
 
 
 def is_postgres_url(path: Any) -> bool:

@@ -23,9 +23,8 @@ def begin_write(conn: Any) -> None:
 
 
 def insert_rows(conn: Any, sql: str, rows: list[tuple]) -> None:
-    """``conn.executemany(sql, rows)`` for an ``INSERT ... VALUES (?, ...)`` whose rows have different keys: on the
-    stores' writer connections one statement of them all (on PostgreSQL one step of the writer's pipeline instead of
-    one per row; on SQLite one step instead of one per row, each letting go of Python's lock)."""
+    """``conn.executemany(sql, rows)`` for an ``INSERT ... VALUES (?, ...)`` whose rows have different keys: on
+    PostgreSQL one statement of them all (one step of the writer's pipeline instead of one per row)."""
     many = getattr(conn, "insert_rows", None)
     if many is None:
         conn.executemany(sql, rows)
