@@ -169,9 +169,6 @@ class HeldRows:
     def __bool__(self) -> bool:
         return bool(self.visits or self.rooms or self.counters or self.audit or self.events)
 
-    # per table (visits, rooms, counters, audit, events): the columns holding a JSON document (held as the value)
-    JSON_COLUMNS: tuple[tuple[int, ...], ...] = ((4,), (1,), (), (7,), (4,))
-
     def add(self, rows: ChangeRows, events: list[EventRow]) -> None:
         for row in rows.visits:
             self.visits.pop(row[0], None)  # a later version goes after the rows added since the first
@@ -183,8 +180,8 @@ class HeldRows:
         self.events.extend((ev.seq, ev.ts, ev.type, ev.area, ev.data) for ev in events)
 
     def take(self) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple], list[tuple]]:
-        """Visits, rooms, counters, audit and events held (rows of the tables' columns, the JSON columns' documents
-        as values: :attr:`JSON_COLUMNS`); nothing is held after."""
+        """Visits, rooms, counters, audit and events held (rows of the tables' columns, the documents of visits,
+        rooms, audit details and events as values); nothing is held after."""
         held = (list(self.visits.values()), list(self.rooms.items()), list(self.counters.items()), self.audit,
                 self.events)
         self.clear()
@@ -192,8 +189,11 @@ class HeldRows:
 
     def take_text(self) -> tuple[list[tuple], ...]:
         """:meth:`take` with the JSON columns written as text."""
-        return tuple([tuple(dumps(v) if i in columns else v for i, v in enumerate(row)) for row in rows] if columns
-                     else rows for rows, columns in zip(self.take(), self.JSON_COLUMNS))
+        visits, rooms, counters, audit, events = self.take()
+        return ([(vid, day, area, state, dumps(data)) for vid, day, area, state, data in visits],
+                [(rid, dumps(data)) for rid, data in rooms], counters,
+                [(*row[:7], dumps(row[7])) for row in audit],
+                [(seq, ts, etype, area, dumps(data)) for seq, ts, etype, area, data in events])
 
     def clear(self) -> None:
         self.visits: dict[str, tuple] = {}
