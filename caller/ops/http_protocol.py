@@ -33,19 +33,29 @@ HEADER_TIMEOUT_S = 10.0
 
 
 class HeaderDeadlineProtocol(HttpToolsProtocol):
-    """HttpToolsProtocol that closes a connection whose request headers are late.
+    """HttpToolsProtocol that closes a connection whose request headers are late, and answers 408 to a body that
+    stops coming.
 
-    A request only notes when its headers are due (no timer per request: arming and cancelling one cost as much as
-    the rest of the request's parsing); one sweep per event loop closes the late ones, a few times per deadline.
+    A request only notes when its headers (then its body) are due, no timer per request: arming and cancelling one
+    cost as much as the rest of the request's parsing. One sweep per event loop looks at the connections that have
+    something due, a few times per deadline. An idle keep-alive connection or a long answer (a phone page's event
+    stream) has nothing due and is never looked at: 5,000 of them cost the sweep nothing.
     """
 
     header_timeout_s = HEADER_TIMEOUT_S
     body_timeout_s = BODY_TIMEOUT_S
     _headers_due: float | None = None
     _body_due: float | None = None  # from a request's headers to its last body byte
+    _sweep: "_Sweep | None" = None
 
-    def _due(self) -> None:
-        self._headers_due = self.loop.time() + self.header_timeout_s
+    def _watch(self) -> None:
+        """Have the sweep look at this connection while something is due on it, and only then."""
+        if self._sweep is None:
+            return
+        if self._headers_due is None and self._body_due is None:
+            self._sweep.due.discard(self)
+        else:
+            self._sweep.watch(self)
 
     def _headers_late(self) -> None:
         self._headers_due = None
@@ -64,12 +74,14 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._due()
-        _sweep_of(self.loop, self.header_timeout_s).open.add(self)
+        self._sweep = _sweep_of(self.loop, self.header_timeout_s)
+        self._headers_due = self.loop.time() + self.header_timeout_s
+        self._watch()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._due()
+        self._headers_due = self.loop.time() + self.header_timeout_s
+        self._watch()
 
     def on_headers_complete(self) -> None:
         self._headers_due = None
@@ -78,6 +90,7 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
         if cycle is not None and cycle.transport is self.transport:  # a new request's (not an upgrade)
             cycle.transport = _OneWrite(self.transport, cycle, self.loop)  # type: ignore[assignment]
             self._body_due = self.loop.time() + self.body_timeout_s
+        self._watch()
 
     def on_body(self, body: bytes) -> None:
         if self._body_due is not None:  # a body still coming: the deadline counts from its last bytes
@@ -86,13 +99,12 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         self._body_due = None
+        self._watch()
         super().on_message_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._headers_due = self._body_due = None
-        sweep = _SWEEPS.get(self.loop)
-        if sweep is not None:
-            sweep.open.discard(self)
+        self._watch()
         super().connection_lost(exc)
 
 
@@ -142,29 +154,33 @@ class _OneWrite:
 
 
 class _Sweep:
-    """The open connections of one event loop, looked at every quarter of the deadline (at most every second)
-    while there are any."""
+    """The connections of one event loop that have something due, looked at every quarter of the header deadline (at
+    most every second) while there are any."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, timeout_s: float):
         self.loop = loop
         self.every_s = min(1.0, timeout_s / 4)
-        self.open: set[HeaderDeadlineProtocol] = set()
+        self.due: set[HeaderDeadlineProtocol] = set()
         self.timer: asyncio.TimerHandle | None = None
 
-    def start(self) -> None:
+    def watch(self, proto: HeaderDeadlineProtocol) -> None:
+        self.due.add(proto)
         if self.timer is None:
             self.timer = self.loop.call_later(self.every_s, self.run)
 
     def run(self) -> None:
         self.timer = None
         now = self.loop.time()
-        for proto in list(self.open):
-            if proto._headers_due is not None and proto._headers_due <= now:
-                proto._headers_late()
-            elif proto._body_due is not None and proto._body_due <= now:
+        late_headers = [p for p in self.due if p._headers_due is not None and p._headers_due <= now]
+        late_bodies = [p for p in self.due if p._body_due is not None and p._body_due <= now]
+        for proto in late_headers:
+            proto._headers_late()
+        for proto in late_bodies:
+            if proto._body_due is not None:
                 proto._body_late()
-        if self.open:
-            self.start()
+        self.due = {p for p in self.due if p._headers_due is not None or p._body_due is not None}
+        if self.due:
+            self.timer = self.loop.call_later(self.every_s, self.run)
 
 
 _SWEEPS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Sweep] = weakref.WeakKeyDictionary()
@@ -174,5 +190,4 @@ def _sweep_of(loop: asyncio.AbstractEventLoop, timeout_s: float) -> _Sweep:
     sweep = _SWEEPS.get(loop)
     if sweep is None:
         sweep = _SWEEPS[loop] = _Sweep(loop, timeout_s)
-    sweep.start()
     return sweep
