@@ -34,6 +34,7 @@ import psycopg
 from caller.pgdb import PgConnection, PgReaders, RetryOnce, connect
 from caller.store import (
     DURABLE_SYNCHRONOUS,
+    HELD_TABLES,
     MIGRATIONS,
     SCHEMA,
     ChangeRows,
@@ -75,14 +76,10 @@ def _unnest_insert(table: str, columns: tuple[str, ...], types: tuple[str, ...],
     return f"{sql} {tail}" if tail else sql
 
 
-_TABLES = (  # what write_change writes, in one statement (a data-modifying WITH per table)
-    ("visits", _unnest_insert("visits", ("id", "date", "area", "state", "data"), ("text",) * 5, ("id",)), 5),
-    ("rooms", _unnest_insert("rooms", ("id", "data"), ("text", "text"), ("id",)), 2),
-    ("counters", _unnest_insert("counters", ("key", "value"), ("text", "bigint"), ("key",)), 2),
-    ("audit", _unnest_insert("audit", ("ts", "user", "device", "action", "visit_id", "before", "after", "detail"),
-                             ("text",) * 8), 8),
-    ("events", _unnest_insert("events", ("seq", "ts", "type", "area", "data"), ("bigint",) + ("text",) * 4), 5),
-)
+_NOT_TEXT = {("counters", "value"): "bigint", ("events", "seq"): "bigint"}  # the held tables' other columns: text
+_TABLES = tuple(  # what write_change writes, in one statement (a data-modifying WITH per table)
+    (table, _unnest_insert(table, columns, tuple(_NOT_TEXT.get((table, c), "text") for c in columns), key), len(columns))
+    for table, columns, key in HELD_TABLES)
 _HELD_TABLES = {name for name, _, _ in _TABLES}
 # the identity's own counter follows the numbers given (a row inserted without one never collides)
 _SEQ_FOLLOWS = (" SELECT setval(pg_get_serial_sequence('events', 'seq'), last) FROM (SELECT %b::bigint AS last) n"

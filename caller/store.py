@@ -140,8 +140,11 @@ MIGRATIONS = [("idempotency", "body_hash", "TEXT")]
 
 
 def upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
-    """INSERT ... ON CONFLICT (key) DO UPDATE: SQLite's INSERT OR REPLACE in the SQL both databases speak."""
+    """INSERT ... ON CONFLICT (key) DO UPDATE: SQLite's INSERT OR REPLACE in the SQL both databases speak. No key: a
+    plain INSERT."""
     names = ", ".join(f'"{c}"' for c in columns)
+    if not key:
+        return f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
     updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
     action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
     return (f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))}) "
@@ -155,6 +158,16 @@ _UPSERT_LOCK = upsert("guard_locks", ("kind", "key", "ts", "detail"), ("kind", "
 _UPSERT_KIOSK_SESSION = upsert("kiosk_sessions", ("token", "device", "holder", "patients", "cards", "opened", "last_used"),
                                ("token",))
 _UPSERT_SESSION = upsert("user_sessions", ("token", "username", "device", "ts"), ("token",))
+
+
+# what write_change writes, in the order HeldRows.take gives it: table, columns, key (upserted on it; none: appended)
+HELD_TABLES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("visits", ("id", "date", "area", "state", "data"), ("id",)),
+    ("rooms", ("id", "data"), ("id",)),
+    ("counters", ("key", "value"), ("key",)),
+    ("audit", ("ts", "user", "device", "action", "visit_id", "before", "after", "detail"), ()),
+    ("events", ("seq", "ts", "type", "area", "data"), ()),
+)
 
 
 class HeldRows:
@@ -180,8 +193,8 @@ class HeldRows:
         self.events.extend((ev.seq, ev.ts, ev.type, ev.area, ev.data) for ev in events)
 
     def take(self) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple], list[tuple]]:
-        """Visits, rooms, counters, audit and events held (rows of the tables' columns, the documents of visits,
-        rooms, audit details and events as values); nothing is held after."""
+        """The rows held, one list per table of :data:`HELD_TABLES` (the documents of visits, rooms, audit details
+        and events as values); nothing is held after."""
         held = (list(self.visits.values()), list(self.rooms.items()), list(self.counters.items()), self.audit,
                 self.events)
         self.clear()
@@ -206,13 +219,7 @@ class HeldRows:
         raise NotImplementedError
 
 
-_HELD_SQLITE = (
-    upsert("visits", ("id", "date", "area", "state", "data"), ("id",)),
-    upsert("rooms", ("id", "data"), ("id",)),
-    upsert("counters", ("key", "value"), ("key",)),
-    'INSERT INTO audit (ts, "user", device, action, visit_id, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    "INSERT INTO events (seq, ts, type, area, data) VALUES (?, ?, ?, ?, ?)",
-)
+_HELD_SQLITE = tuple(upsert(table, columns, key) for table, columns, key in HELD_TABLES)
 
 
 class SqliteHeldRows(HeldRows):

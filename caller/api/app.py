@@ -132,12 +132,11 @@ def create_app(config: HospitalConfig, db_path: str | Path, *, clock: Callable[[
     app.state.screens = screens
     app.state.config_path = config_path
     app.add_middleware(events_ws.RawSendMiddleware)
-    app.add_middleware(limits.BodyLimits, max_body_bytes=max_body_bytes)  # 413 / 408 before anything is read
+    app.add_middleware(limits.BodyLimits, max_body_bytes=max_body_bytes)  # 413 before anything is read
     app.add_middleware(access.AccessGuard, fastapi_app=app)  # deny by default: caller/api/access.py RULES
     app.add_middleware(limits.SecurityHeaders, peers=tuple(config.hospital.services))  # CSP, frames, referrer
     # in front of all of them: a plain command from an allowed caller, straight to its handler
-    command_gateway.install(app, API_PREFIX, tuple(config.hospital.services),
-                            max_body_bytes if max_body_bytes is not None else limits.max_body_from_env())
+    command_gateway.install(app, API_PREFIX, tuple(config.hospital.services), limits.body_limit(max_body_bytes))
     install_error_handlers(app)
     app.include_router(admin.monitor)
     app.include_router(ops.metrics_router)

@@ -32,7 +32,7 @@ from caller.api.access import AccessGuard
 from caller.api.command_routes import ROUTES, CommandRoute, run
 from caller.api.deps import seen
 from caller.api.errors import refusal_response
-from caller.api.limits import SecurityHeaders
+from caller.api.limits import SecurityHeaders, declared_length
 from caller.auth import AuthError
 from caller.store import dumps
 
@@ -85,7 +85,7 @@ class CommandGateway:
             return
         raw = b""
         if route.body is not None:
-            length = _content_length(scope)
+            length = declared_length(scope)
             if length is None or length > self.limit:  # no length, or too long: the body limits answer
                 await self.app(scope, receive, send)
                 return
@@ -114,13 +114,6 @@ class CommandGateway:
                     "headers": [(b"content-length", str(len(content)).encode()),
                                 (b"content-type", b"application/json"), *self.security.headers]})
         await send({"type": "http.response.body", "body": content})
-
-
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            return int(value) if value.isdigit() else None
-    return None
 
 
 def _handler(handlers: dict, exc: Exception):

@@ -19,6 +19,19 @@ DEFAULT_MAX_BODY = 64 * 1024
 BODY_TIMEOUT_S = 10.0
 
 
+def body_limit(max_body_bytes: int | None = None) -> int:
+    """The body limit in force: the one given, else ``HOSPITAL_MAX_BODY_BYTES``, else 64 KiB."""
+    return max_body_bytes if max_body_bytes is not None else max_body_from_env()
+
+
+def declared_length(scope) -> int | None:
+    """The request's Content-Length, when it gives a valid one."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
+
+
 def max_body_from_env() -> int:
     try:
         return int(os.environ.get("HOSPITAL_MAX_BODY_BYTES", DEFAULT_MAX_BODY))
@@ -39,14 +52,14 @@ def too_slow() -> ApiError:
 class BodyLimits:
     def __init__(self, app, max_body_bytes: int | None = None):
         self.app = app
-        self.limit = max_body_bytes if max_body_bytes is not None else max_body_from_env()
+        self.limit = body_limit(max_body_bytes)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope.get("headers", ())).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
+        length = declared_length(scope)
+        if length is not None and length > self.limit:
             await _refuse(scope, receive, send, too_large(self.limit))
             return
         seen = 0

@@ -19,12 +19,12 @@ one write.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import weakref
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from caller.api.errors import refusal_response
 from caller.api.limits import BODY_TIMEOUT_S, too_slow
 
 log = logging.getLogger("caller.http")
@@ -109,8 +109,9 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
 
 
 def _late_body_answer() -> bytes:
-    refusal = too_slow()
-    body = json.dumps(refusal.body(), ensure_ascii=False, separators=(",", ":")).encode()
+    """The 408 as every refusal is answered (caller/api/errors.py), written by the protocol itself: the handler is
+    still waiting for the body."""
+    body = refusal_response(too_slow()).body
     return (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
             b"connection: close\r\n\r\n%s" % (len(body), body))
 

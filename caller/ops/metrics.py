@@ -46,7 +46,6 @@ class ServiceMetrics:
         self.registry.register(_StateCollector(service))
         self._labelled: dict[tuple[str, str], tuple[Any, Any]] = {}  # (command, result) -> its two children, found once
 
-
     def command(self, command: str, result: str, seconds: float) -> None:
         children = self._labelled.get((command, result))
         if children is None:  # a labelled child is looked up under a lock: once per command and result

@@ -216,12 +216,9 @@ def test_an_answer_goes_out_in_one_write_head_and_body_together():
         transport = Recorder()
         proto.connection_made(transport)
         proto.data_received(b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}")
-        for _ in range(1000):  # turns of the loop until the answer is complete, and a few more
-            await asyncio.sleep(0)
-            if proto.cycle is not None and proto.cycle.response_complete:
-                break
-        for _ in range(3):
-            await asyncio.sleep(0)
+        await asyncio.wait_for(asyncio.gather(*proto.tasks), 10)  # the request's ASGI task: the answer is sent
+        assert proto.cycle.response_complete
+        await asyncio.sleep(0)  # the loop's next turn, where a held head would go out on its own
         proto.connection_lost(None)
         return transport.writes
 
