@@ -1,8 +1,11 @@
 """Caller service benchmarks, the service running as its own process on loopback (`python -m caller serve`).
 
-call_to_display: 200 wall displays (4 processes x 50 asyncio WebSocket clients) follow the NK area while a
-    console sends 1,000 "call next" at a steady 25 per second (1,000 visits waiting at the start). Latency
-    of one call = from sending the HTTP command to the LAST display receiving its `call` event.
+call_to_display: 200 wall displays (4 processes x 50 WebSocket peers) follow the NK area while a console sends
+    1,000 "call next" at a steady 25 per second (1,000 visits waiting at the start). Latency of one call = from the
+    HTTP command going on the wire to the LAST display receiving its `call` event. Both ends are lean: the console's
+    request bytes are ready before its clock starts, and a display only cuts frames from its byte stream and
+    stamps them (which are calls, for which ticket, is read after the run), so the figure is the service's and
+    the sockets', not the load generator's.
     lost = (call, display) pairs never received. Every call is followed by a `queue` message (area
     snapshot) to all 200 displays too, so the service writes 400 WebSocket messages per call.
     Where the time goes: ``http_p50_ms`` is the command's answer (apply, commit with its fsync, answer);
@@ -100,6 +103,49 @@ class _RawHttp:
             self.writer.close()
 
 
+class _RawConsole:
+    """A console's keep-alive connection for timed commands: the request's bytes are ready before the clock starts,
+    so a call's latency starts when it goes on the wire (an HTTP library spends a millisecond of this machine's
+    CPU building a request before sending it: the console's time, not the service's)."""
+
+    def __init__(self, base_url: str, token: str):
+        import socket
+
+        host, port = base_url.removeprefix("http://").split(":")
+        self.host, self.token = host, token
+        self.sock = socket.create_connection((host, int(port)))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def request(self, path: str, body: dict | None = None) -> bytes:
+        payload = json.dumps(body or {}).encode()
+        return (f"POST /api/v1{path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {self.token}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n").encode() + payload
+
+    def send(self, request: bytes) -> dict:
+        """Send a request made by :meth:`request` and read its answer (a refusal raises)."""
+        self.sock.sendall(request)
+        while b"\r\n\r\n" not in self.buf:
+            self._read()
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        length = next(int(line[15:]) for line in head.split(b"\r\n") if line[:15].lower() == b"content-length:")
+        while len(self.buf) < length:
+            self._read()
+        body, self.buf = self.buf[:length], self.buf[length:]
+        if head[9:12] != b"200":
+            raise RuntimeError(f"{head[:40]!r}: {body[:200]!r}")
+        return json.loads(body)
+
+    def _read(self) -> None:
+        data = self.sock.recv(65536)
+        if not data:
+            raise RuntimeError("the service closed the connection")
+        self.buf += data
+
+    def close(self) -> None:
+        self.sock.close()
+
+
 def _fill_queue(base_url: str, count: int, dept: str = "NK", workers: int = 10) -> None:
     """Register and check in `count` visits (general numbers) over `workers` concurrent connections."""
     host, port = base_url.removeprefix("http://").split(":")
@@ -121,82 +167,112 @@ def _fill_queue(base_url: str, count: int, dept: str = "NK", workers: int = 10) 
 
 
 # --------------------------------------------------------------------------------- call_to_display
-class _LeanDisplay:
-    """A minimal WebSocket client (handshake, unmasked server frames, pong replies): the load generator
-    must cost less than the service it measures, and 200 of them share this machine with it."""
+class _DisplayPeer(asyncio.Protocol):
+    """One wall display as a load generator: the WebSocket handshake, then each server frame cut from the byte
+    stream and stamped with the time its last bytes arrived; pings answered. Nothing else runs per frame (which
+    messages are calls, and for which ticket, is read after the run): 200 of these share this machine's two cores
+    with the service they measure, so what they cost per message is added to the latency of the last one."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        self.reader, self.writer = reader, writer
-
-    @classmethod
-    async def connect(cls, host: str, port: int, path: str, token: str) -> "_LeanDisplay":
+    def __init__(self, host: str, port: int, path: str, token: str, on_ready, frames: list):
         import base64
-        import os as _os
 
-        reader, writer = await asyncio.open_connection(host, port)
-        key = base64.b64encode(_os.urandom(16)).decode()
-        writer.write((f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-                      f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                      f"Authorization: Bearer {token}\r\n\r\n").encode())
-        head = await reader.readuntil(b"\r\n\r\n")
-        if b" 101 " not in head.split(b"\r\n", 1)[0]:
-            raise RuntimeError(f"handshake refused: {head[:80]!r}")
-        return cls(reader, writer)
+        self.request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                        f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+                        f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
+        self.on_ready, self.frames = on_ready, frames  # frames: (arrival time, payload) of `call` messages
+        self.buf = b""
+        self.upgraded = False
+        self.first = True  # the first text frame is the area snapshot
+        self.closed: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.transport: asyncio.Transport | None = None
 
-    async def recv(self) -> tuple[int, bytes]:
-        """(opcode, payload) of the next frame; answers pings by itself."""
-        while True:
-            b0, b1 = await self.reader.readexactly(2)
-            n = b1 & 0x7F
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic()
+        buf = self.buf + data if self.buf else data
+        if not self.upgraded:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                self.buf = buf
+                return
+            if b" 101 " not in buf.split(b"\r\n", 1)[0]:
+                self.transport.close()
+                return
+            self.upgraded, buf = True, buf[end + 4:]
+        at = 0
+        while len(buf) - at >= 2:
+            b0, n = buf[at], buf[at + 1] & 0x7F
+            head = 2
             if n == 126:
-                n = int.from_bytes(await self.reader.readexactly(2), "big")
+                if len(buf) - at < 4:
+                    break
+                n, head = int.from_bytes(buf[at + 2:at + 4], "big"), 4
             elif n == 127:
-                n = int.from_bytes(await self.reader.readexactly(8), "big")
-            payload = await self.reader.readexactly(n)
+                if len(buf) - at < 10:
+                    break
+                n, head = int.from_bytes(buf[at + 2:at + 10], "big"), 10
+            if len(buf) - at < head + n:
+                break
+            payload = buf[at + head:at + head + n]
+            at += head + n
             opcode = b0 & 0x0F
-            if opcode == 0x9:  # ping -> masked pong (mask 0: payload unchanged)
-                self.writer.write(bytes((0x8A, 0x80 | len(payload), 0, 0, 0, 0)) + payload)
-                continue
-            return opcode, payload
+            if opcode == 0x1:
+                if self.first:
+                    self.first = False
+                    self.on_ready()
+                elif b'"type":"call"' in payload[:60]:
+                    self.frames.append((now, payload))
+            elif opcode == 0x9:  # ping -> masked pong (mask 0: payload unchanged)
+                self.transport.write(bytes((0x8A, 0x80 | len(payload), 0, 0, 0, 0)) + payload)
+            elif opcode == 0x8:
+                self.transport.close()
+        self.buf = buf[at:]
+
+    def connection_lost(self, exc) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
 
 
 def _display_process(base_url: str, token: str, clients: int, ready, stop, results) -> None:
-    """One process of `clients` displays: record when each call (by ticket) reached each display."""
+    """One process of `clients` displays: when each call (by ticket) reached the last and how many displays."""
     try:
         import uvloop
         uvloop.install()
     except ImportError:
         pass
     host, port = base_url.removeprefix("http://").split(":")
-    arrivals: dict[str, list[float]] = {}
+    frames: list[tuple[float, bytes]] = []
     connected = 0
 
-    async def display() -> None:
+    def on_ready() -> None:
         nonlocal connected
-        ws = await _LeanDisplay.connect(host, int(port), "/api/v1/events?area=NK", token)
-        await ws.recv()  # snapshot
         connected += 1
         if connected == clients:
             ready.set()
-        while True:
-            opcode, payload = await ws.recv()
-            if opcode == 0x8:
-                return
-            if b'"type":"call"' in payload[:60]:
-                now = time.monotonic()
-                ticket = json.loads(payload)["data"]["ticket"]
-                arrivals.setdefault(ticket, []).append(now)
 
     async def main() -> None:
-        tasks = [asyncio.create_task(display()) for _ in range(clients)]
+        loop = asyncio.get_running_loop()
+        peers = []
+        for _ in range(clients):
+            _, peer = await loop.create_connection(
+                lambda: _DisplayPeer(host, int(port), "/api/v1/events?area=NK", token, on_ready, frames),
+                host, int(port))
+            peers.append(peer)
         while not stop.is_set():
             await asyncio.sleep(0.1)
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for peer in peers:
+            peer.transport.close()
 
     asyncio.run(main())
-    results.put({ticket: (max(times), len(times)) for ticket, times in arrivals.items()})
+    arrivals: dict[str, tuple[float, int]] = {}
+    for at, payload in frames:
+        ticket = json.loads(payload)["data"]["ticket"]
+        last, count = arrivals.get(ticket, (0.0, 0))
+        arrivals[ticket] = (max(last, at), count + 1)
+    results.put(arrivals)
 
 
 def call_to_display() -> dict:
@@ -315,9 +391,10 @@ def _call_to_display(base_url: str) -> dict:
         for r in readies:
             if not r.wait(60):
                 raise RuntimeError("displays did not connect")
-        token = _login(base_url)
+        console = _RawConsole(base_url, _login(base_url))
+        calls = [console.request("/rooms/NK3/call-next"), console.request("/rooms/NK4/call-next")]
         interval = 1.0 / CALL_RATE
-        with httpx.Client(base_url=base_url, timeout=10) as http:
+        try:
             start = time.monotonic()
             for i in range(CALLS):
                 target = start + i * interval
@@ -325,11 +402,13 @@ def _call_to_display(base_url: str) -> dict:
                 if delay > 0:
                     time.sleep(delay)
                 t0 = time.monotonic()
-                visit = _post(http, f"/rooms/{'NK3' if i % 2 else 'NK4'}/call-next", token)["visit"]
+                visit = console.send(calls[i % 2])["visit"]
+                answered.append((time.monotonic() - t0) * 1000)
                 if visit is None:
                     raise RuntimeError("nobody left to call")
                 sent[visit["ticket"]] = t0
-                answered.append((time.monotonic() - t0) * 1000)
+        finally:
+            console.close()
         time.sleep(1.0)  # let the last events arrive
         stop.set()
         per_proc = [results.get(timeout=30) for _ in procs]
