@@ -30,6 +30,7 @@ REPLAY_LIMIT = 1000        # more missed (global seq distance) -> snapshot inste
 RING_SIZE = 5000           # recent events kept in memory for fast replay
 SEND_TIMEOUT = 5.0          # a peer that takes longer than this to accept one message is dropped
 QUEUE_MAX = 2000           # a subscriber this many messages behind is dropped (it reconnects with since)
+QUEUE_SETTLE_S = 0.01      # an area's queue snapshot waits this long: the calls of that moment reach the screens first
 
 SnapshotFn = Callable[[str, str], dict]  # (area, audience) -> area snapshot
 
@@ -129,7 +130,8 @@ class EventHub:
 
     def __init__(self, store: Store, snapshot: SnapshotFn, *, replay_limit: int = REPLAY_LIMIT,
                  ring_size: int = RING_SIZE, heartbeat_seconds: float = HEARTBEAT_SECONDS,
-                 clock: Callable[[], datetime] | None = None, zone: ZoneInfo | None = None):
+                 clock: Callable[[], datetime] | None = None, zone: ZoneInfo | None = None,
+                 queue_settle_s: float = QUEUE_SETTLE_S):
         self.store = store
         self.clock = clock or store.clock  # naive hospital time, like every event's ts
         self.zone = zone or clock_zone()
@@ -143,7 +145,11 @@ class EventHub:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._heartbeat: asyncio.Task | None = None
-        self._deferred: list[EventRow] | None = None  # events waiting behind a queue event (see _publish_now)
+        self.queue_settle_s = queue_settle_s
+        self._held: list[EventRow] = []  # queue events, and what came after them in their areas (see _publish_now)
+        self._flush: asyncio.Handle | None = None  # when the held events go out
+        self._flush_soon = False  # they must go at the loop's next turn (not after the settle time)
+        self._flush_at_once = False  # the flush is due at the loop's next turn (not a timer)
         self.on_fan_out: Callable[[float], None] | None = None  # seconds from publish to every frame queued
         self._published_at: dict[int, float] = {}
         # (event type, seconds) spent serialising one event and writing its frames to its area's subscribers
@@ -165,6 +171,8 @@ class EventHub:
     async def stop(self) -> None:
         if self._heartbeat:
             self._heartbeat.cancel()
+        if self._flush is not None:
+            self._flush.cancel()
         for subs in list(self.subscribers.values()):
             for sub in list(subs):
                 sub.close()
@@ -216,13 +224,15 @@ class EventHub:
             self._publish_now(events)
 
     def _publish_now(self, events: list[EventRow]) -> None:
-        """Record the events; send up to the first ``queue`` event now, defer the rest to the next loop turn.
+        """Record the events; send them, except an area's ``queue`` event, held for ``queue_settle_s``.
 
-        A ``queue`` message carries the area snapshot, which is the slow part: deferring it lets the HTTP
-        answer and any ``call`` go on the wire first, and the queue events of one loop turn share one
-        snapshot per area and audience. Events published meanwhile wait behind it, so the wire order stays
-        the seq order; a waiting ``queue`` event superseded by a newer one of its area is dropped (it
-        carries the whole state), so a ``call`` never waits behind a stale queue state.
+        A ``queue`` message carries the area snapshot: building it and writing it to every screen of the area is
+        the slow part of a call (8-10 KB to each of 200 walls). Held, it lets the HTTP answer and the ``call`` of
+        that moment go out first and be read by the screens before the snapshots follow, and the queue changes of
+        the window share one snapshot per area and audience (a held ``queue`` event superseded by a newer one of
+        its area is dropped: it carries the whole state). Each screen follows one area, and within an area the wire
+        order stays the seq order: anything else of an area with a held ``queue`` event waits behind it, and is
+        not kept waiting for the window (the held events then go out at the loop's next turn).
         """
         fresh = [ev for ev in events if ev.seq > self.seq]
         for ev in fresh:
@@ -235,28 +245,45 @@ class EventHub:
                 listener(fresh)
             except Exception:
                 log.exception("an event listener failed")
-        flush_scheduled = self._deferred is not None
-        pending = _latest_queue_only(self._deferred + fresh if self._deferred else fresh)
-        self._deferred = None
-        for i, ev in enumerate(pending):
-            if ev.type == "queue" and self.subscribers.get(ev.area):
-                self._deferred = pending[i:]
-                if self.loop is None:
-                    self._flush_deferred()
-                elif not flush_scheduled:
-                    self.loop.call_soon(self._flush_deferred)
-                return
-            self._fan_out(ev, {})
+        pending = _latest_queue_only(self._held + fresh if self._held else fresh)
+        self._held = []
+        held_areas: set[str] = set()
+        for ev in pending:
+            if ev.area in held_areas or (ev.type == "queue" and self.subscribers.get(ev.area)):
+                held_areas.add(ev.area)
+                self._held.append(ev)
+                if ev.type != "queue":
+                    self._flush_soon = True
+            else:
+                self._fan_out(ev, {})
+        if self._held:
+            self._schedule_flush()
 
-    def _flush_deferred(self) -> None:
-        """Send what waited behind a ``queue`` event: one snapshot per area and audience for the batch.
+    def _schedule_flush(self) -> None:
+        if self.loop is None:  # no loop (a tool, a test): at once
+            self._flush_held()
+            return
+        at_once = self._flush_soon or self.queue_settle_s <= 0
+        if self._flush is not None:
+            if self._flush_at_once or not at_once:
+                return  # already due as soon as it should be
+            self._flush.cancel()
+        self._flush_at_once = at_once
+        if at_once:
+            self._flush = self.loop.call_soon(self._flush_held)
+        else:
+            self._flush = self.loop.call_later(self.queue_settle_s, self._flush_held)
 
-        Of several ``queue`` events of one area in the batch only the last is sent (it carries the whole
-        state, docs/events.md): peers see a seq gap there, as a slow peer does.
+    def _flush_held(self) -> None:
+        """Send the held events: one snapshot per area and audience for them all.
+
+        Of several ``queue`` events of one area only the last is sent (it carries the whole state, docs/events.md):
+        peers see a seq gap there, as a slow peer does.
         """
-        deferred, self._deferred = self._deferred or [], None
+        held, self._held = self._held, []
+        self._flush, self._flush_soon, self._flush_at_once = None, False, False
         snapshots: dict[tuple[str, str], dict] = {}
-        for ev in _latest_queue_only(deferred):
+        for ev in _latest_queue_only(held):
             self._fan_out(ev, snapshots)
 
     def _fan_out(self, ev: EventRow, snapshots: dict[tuple[str, str], dict]) -> None:

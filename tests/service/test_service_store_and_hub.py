@@ -184,3 +184,48 @@ def test_a_peer_replayed_from_the_database_while_committed_events_wait_to_be_sen
 
     assert asyncio.run(scenario()) == [(1, "A001"), (2, "A002"), (3, "A003")]
     store.close()
+
+
+def test_calls_close_together_reach_the_wall_before_the_one_queue_snapshot_they_share(tmp_path):
+    """Two rooms of an area call at nearly the same moment: the wall has both calls before the area's snapshot is
+    even built, then one queue message (the newer state); a wall of another area has its call at once; another
+    event of an area whose queue snapshot is held comes after it, at once, not at the end of the window."""
+    from caller.events import EventHub
+    from caller.store import EventRow, Store
+
+    built: list[tuple[str, str]] = []
+
+    def snapshot(area: str, audience: str) -> dict:
+        built.append((area, audience))
+        return {"area_id": area, "waiting": []}
+
+    ts = "2026-11-23T09:00:00.000"
+
+    def call(seq: int, area: str, ticket: str) -> list[EventRow]:
+        return [EventRow(seq, "call", area, ts, {"ticket": ticket}), EventRow(seq + 1, "queue", area, ts, {"reason": "call"})]
+
+    async def received(sub, count: int, within: float) -> list[dict]:
+        return [json.loads(await asyncio.wait_for(sub.next(), within)) for _ in range(count)]
+
+    async def scenario() -> None:
+        # a window far longer than the test needs: the order below does not depend on this machine's speed
+        hub = EventHub(Store(tmp_path / "h.db"), snapshot, queue_settle_s=30.0)
+        await hub.start()
+        nk, _ = hub.subscribe("NK", "public", None)
+        ks, _ = hub.subscribe("KS", "public", None)
+        built.clear()
+        hub.publish(call(1, "NK", "A001"))
+        await asyncio.sleep(0)  # the next loop turn: a second command's batch
+        hub.publish(call(3, "KS", "K001"))
+        hub.publish(call(5, "NK", "A002"))
+        assert [(m["seq"], m["type"]) for m in await received(nk, 2, 5)] == [(1, "call"), (5, "call")]
+        assert [(m["seq"], m["type"]) for m in await received(ks, 1, 5)] == [(3, "call")]
+        assert built == [] and not nk.has_pending()  # no snapshot yet: the calls did not wait for one
+        # a notice of the NK area now: the held snapshot goes first, then the notice, without waiting the window
+        hub.publish([EventRow(7, "broadcast", "NK", ts, {"text": "请保持安静"})])
+        assert [(m["seq"], m["type"]) for m in await received(nk, 2, 5)] == [(6, "queue"), (7, "broadcast")]
+        assert [(m["seq"], m["type"]) for m in await received(ks, 1, 5)] == [(4, "queue")]
+        assert sorted(built) == [("KS", "public"), ("NK", "public")]  # one snapshot per area for both its calls
+        await hub.stop()
+
+    asyncio.run(scenario())
