@@ -30,7 +30,7 @@ REPLAY_LIMIT = 1000        # more missed (global seq distance) -> snapshot inste
 RING_SIZE = 5000           # recent events kept in memory for fast replay
 SEND_TIMEOUT = 5.0          # a peer that takes longer than this to accept one message is dropped
 QUEUE_MAX = 2000           # a subscriber this many messages behind is dropped (it reconnects with since)
-QUEUE_SETTLE_S = 0.01      # an area's queue snapshot waits this long: the calls of that moment reach the screens first
+QUEUE_SETTLE_S = 0.01      # a public queue snapshot waits this long: the calls of that moment reach the screens first
 
 SnapshotFn = Callable[[str, str], dict]  # (area, audience) -> area snapshot
 
@@ -125,6 +125,38 @@ def text_frame(text: str) -> bytes:
     return header + payload
 
 
+class _Hold:
+    """One audience's held events (:meth:`EventHub._publish_now`): what waits, and when it goes out (after
+    ``delay``, or at the loop's next turn when something other than a ``queue`` event waits)."""
+
+    def __init__(self, audience: str, delay: float):
+        self.audience, self.delay = audience, delay
+        self.events: list[EventRow] = []
+        self.soon = False  # something other than a queue event waits: at the loop's next turn, not after `delay`
+        self._handle: asyncio.Handle | None = None
+        self._at_once = False  # the handle is the next turn's (not a timer)
+
+    def schedule(self, loop: asyncio.AbstractEventLoop, flush: Callable[["_Hold"], None]) -> None:
+        at_once = self.soon or self.delay <= 0
+        if self._handle is not None:
+            if self._at_once or not at_once:
+                return  # already due as soon as it should be
+            self._handle.cancel()
+        self._at_once = at_once
+        self._handle = loop.call_soon(flush, self) if at_once else loop.call_later(self.delay, flush, self)
+
+    def taken(self) -> list[EventRow]:
+        """The held events, no longer held."""
+        events, self.events = self.events, []
+        self._handle, self.soon, self._at_once = None, False, False
+        return events
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        self._handle = None
+
+
 class EventHub:
     """Holds subscribers per area and the recent-event ring."""
 
@@ -145,11 +177,8 @@ class EventHub:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._heartbeat: asyncio.Task | None = None
-        self.queue_settle_s = queue_settle_s
-        self._held: list[EventRow] = []  # queue events, and what came after them in their areas (see _publish_now)
-        self._flush: asyncio.Handle | None = None  # when the held events go out
-        self._flush_soon = False  # they must go at the loop's next turn (not after the settle time)
-        self._flush_at_once = False  # the flush is due at the loop's next turn (not a timer)
+        # per audience: its queue events, and what came after them in their areas (see _publish_now)
+        self._holds = {PUBLIC: _Hold(PUBLIC, queue_settle_s), STAFF: _Hold(STAFF, 0.0)}
         self.on_fan_out: Callable[[float], None] | None = None  # seconds from publish to every frame queued
         self._published_at: dict[int, float] = {}
         # (event type, seconds) spent serialising one event and writing its frames to its area's subscribers
@@ -171,8 +200,8 @@ class EventHub:
     async def stop(self) -> None:
         if self._heartbeat:
             self._heartbeat.cancel()
-        if self._flush is not None:
-            self._flush.cancel()
+        for hold in self._holds.values():
+            hold.cancel()
         for subs in list(self.subscribers.values()):
             for sub in list(subs):
                 sub.close()
@@ -224,15 +253,17 @@ class EventHub:
             self._publish_now(events)
 
     def _publish_now(self, events: list[EventRow]) -> None:
-        """Record the events; send them, except an area's ``queue`` event, held for ``queue_settle_s``.
+        """Record the events; send them, except a ``queue`` event, held: for the public screens ``queue_settle_s``,
+        for staff peers until the loop's next turn.
 
         A ``queue`` message carries the area snapshot: building it and writing it to every screen of the area is
         the slow part of a call (8-10 KB to each of 200 walls). Held, it lets the HTTP answer and the ``call`` of
-        that moment go out first and be read by the screens before the snapshots follow, and the queue changes of
-        the window share one snapshot per area and audience (a held ``queue`` event superseded by a newer one of
-        its area is dropped: it carries the whole state). Each screen follows one area, and within an area the wire
-        order stays the seq order: anything else of an area with a held ``queue`` event waits behind it, and is
-        not kept waiting for the window (the held events then go out at the loop's next turn).
+        that moment go out first and be read by the screens before the snapshots follow, and the queue changes
+        meanwhile share one snapshot per area and audience (a held ``queue`` event superseded by a newer one of its
+        area is dropped: it carries the whole state). A console's small delta only waits for the answers to go
+        out. Each peer follows one area as one audience, and its wire order stays the seq order: anything else of
+        an area whose ``queue`` event is held for that audience waits behind it, and is not kept waiting for the
+        window (the held events then go out at the loop's next turn).
         """
         fresh = [ev for ev in events if ev.seq > self.seq]
         for ev in fresh:
@@ -245,67 +276,67 @@ class EventHub:
                 listener(fresh)
             except Exception:
                 log.exception("an event listener failed")
-        pending = _latest_queue_only(self._held + fresh if self._held else fresh)
-        self._held = []
+        for hold in self._holds.values():
+            self._route(hold, fresh)
+
+    def _route(self, hold: "_Hold", fresh: list[EventRow]) -> None:
+        """Send ``fresh`` to ``hold``'s audience now, or hold it behind a held ``queue`` event of its area."""
+        pending = _latest_queue_only(hold.events + fresh if hold.events else fresh)
+        hold.events = []
         held_areas: set[str] = set()
         for ev in pending:
-            if ev.area in held_areas or (ev.type == "queue" and self.subscribers.get(ev.area)):
+            if ev.area in held_areas or (ev.type == "queue" and self._has_audience(ev.area, hold.audience)):
                 held_areas.add(ev.area)
-                self._held.append(ev)
+                hold.events.append(ev)
                 if ev.type != "queue":
-                    self._flush_soon = True
+                    hold.soon = True
             else:
-                self._fan_out(ev, {})
-        if self._held:
-            self._schedule_flush()
+                self._fan_out(ev, {}, hold.audience)
+        if hold.events:
+            if self.loop is None:  # no loop (a tool, a test): at once
+                self._flush_held(hold)
+            else:
+                hold.schedule(self.loop, self._flush_held)
 
-    def _schedule_flush(self) -> None:
-        if self.loop is None:  # no loop (a tool, a test): at once
-            self._flush_held()
-            return
-        at_once = self._flush_soon or self.queue_settle_s <= 0
-        if self._flush is not None:
-            if self._flush_at_once or not at_once:
-                return  # already due as soon as it should be
-            self._flush.cancel()
-        self._flush_at_once = at_once
-        if at_once:
-            self._flush = self.loop.call_soon(self._flush_held)
-        else:
-            self._flush = self.loop.call_later(self.queue_settle_s, self._flush_held)
+    def _has_audience(self, area: str, audience: str) -> bool:
+        return any(sub.audience == audience for sub in self.subscribers.get(area, ()))
 
-    def _flush_held(self) -> None:
-        """Send the held events: one snapshot per area and audience for them all.
+    def _flush_held(self, hold: "_Hold") -> None:
+        """Send an audience's held events: one snapshot per area for them all.
 
         Of several ``queue`` events of one area only the last is sent (it carries the whole state, docs/events.md):
         peers see a seq gap there, as a slow peer does.
         """
-        held, self._held = self._held, []
-        self._flush, self._flush_soon, self._flush_at_once = None, False, False
+        held = hold.taken()
         snapshots: dict[tuple[str, str], dict] = {}
         for ev in _latest_queue_only(held):
-            self._fan_out(ev, snapshots)
+            self._fan_out(ev, snapshots, hold.audience)
 
-    def _fan_out(self, ev: EventRow, snapshots: dict[tuple[str, str], dict]) -> None:
-        published = self._published_at.pop(ev.seq, None)
+    def _fan_out(self, ev: EventRow, snapshots: dict[tuple[str, str], dict], audience: str) -> None:
+        """``ev`` to the area's subscribers of ``audience``."""
+        published = self._published_at.get(ev.seq)
         subs = self.subscribers.get(ev.area)
         if not subs:
             return
         started = time.perf_counter()
+        sent = 0
         try:
-            self._send_to(subs, ev, snapshots)
+            sent = self._send_to(subs, ev, snapshots, audience)
         finally:
-            if self.on_frames is not None:
+            if sent and self.on_frames is not None:
                 self.on_frames(ev.type, time.perf_counter() - started)
-            if published is not None and self.on_fan_out is not None:
+            if sent and published is not None and self.on_fan_out is not None:
                 self.on_fan_out(time.perf_counter() - published)
 
-    def _send_to(self, subs: set[Subscriber], ev: EventRow, snapshots: dict[tuple[str, str], dict]) -> None:
+    def _send_to(self, subs: set[Subscriber], ev: EventRow, snapshots: dict[tuple[str, str], dict],
+                 audience: str) -> int:
+        """Offer ``ev`` to ``audience``'s peers among ``subs``; how many were offered it."""
+        sent = 0
         texts: dict[str, str] = {}
         frames: dict[str, bytes] = {}
         for sub in list(subs):
-            if sub.last_seq >= ev.seq:
-                continue  # subscribed after this event: its replay already had it
+            if sub.audience != audience or sub.last_seq >= ev.seq:
+                continue  # another audience's, or subscribed after this event: its replay already had it
             text = texts.get(sub.audience)
             if text is None:
                 text = texts[sub.audience] = dumps(self._message(ev, sub.audience, snapshots))
@@ -317,8 +348,10 @@ class EventHub:
             sub.last_seq = ev.seq
             # a public queue message carries the whole state (a newer one replaces it); a staff delta builds
             # on the one before, so it is never dropped
+            sent += 1
             if not sub.offer(text, replaceable=ev.type == "queue" and sub.audience == PUBLIC, frame=frame):
                 subs.discard(sub)
+        return sent
 
     def _message(self, ev: EventRow, audience: str, snapshots: dict[tuple[str, str], dict],
                  full: bool = False) -> dict:

@@ -187,9 +187,10 @@ def test_a_peer_replayed_from_the_database_while_committed_events_wait_to_be_sen
 
 
 def test_calls_close_together_reach_the_wall_before_the_one_queue_snapshot_they_share(tmp_path):
-    """Two rooms of an area call at nearly the same moment: the wall has both calls before the area's snapshot is
-    even built, then one queue message (the newer state); a wall of another area has its call at once; another
-    event of an area whose queue snapshot is held comes after it, at once, not at the end of the window."""
+    """Two rooms of an area call at nearly the same moment: the wall has both calls before the area's public
+    snapshot is even built, then one queue message (the newer state); a wall of another area has its call at once;
+    the area's console has each queue change right after its call (it does not wait for the walls' window); another
+    event of an area whose public snapshot is held comes after it, at once, not at the end of the window."""
     from caller.events import EventHub
     from caller.store import EventRow, Store
 
@@ -204,8 +205,9 @@ def test_calls_close_together_reach_the_wall_before_the_one_queue_snapshot_they_
     def call(seq: int, area: str, ticket: str) -> list[EventRow]:
         return [EventRow(seq, "call", area, ts, {"ticket": ticket}), EventRow(seq + 1, "queue", area, ts, {"reason": "call"})]
 
-    async def received(sub, count: int, within: float) -> list[dict]:
-        return [json.loads(await asyncio.wait_for(sub.next(), within)) for _ in range(count)]
+    async def received(sub, count: int, within: float) -> list[tuple[int, str]]:
+        messages = [json.loads(await asyncio.wait_for(sub.next(), within)) for _ in range(count)]
+        return [(m["seq"], m["type"]) for m in messages]
 
     async def scenario() -> None:
         # a window far longer than the test needs: the order below does not depend on this machine's speed
@@ -213,19 +215,23 @@ def test_calls_close_together_reach_the_wall_before_the_one_queue_snapshot_they_
         await hub.start()
         nk, _ = hub.subscribe("NK", "public", None)
         ks, _ = hub.subscribe("KS", "public", None)
+        console, _ = hub.subscribe("NK", "staff", None)
         built.clear()
         hub.publish(call(1, "NK", "A001"))
         await asyncio.sleep(0)  # the next loop turn: a second command's batch
         hub.publish(call(3, "KS", "K001"))
         hub.publish(call(5, "NK", "A002"))
-        assert [(m["seq"], m["type"]) for m in await received(nk, 2, 5)] == [(1, "call"), (5, "call")]
-        assert [(m["seq"], m["type"]) for m in await received(ks, 1, 5)] == [(3, "call")]
-        assert built == [] and not nk.has_pending()  # no snapshot yet: the calls did not wait for one
+        assert await received(nk, 2, 5) == [(1, "call"), (5, "call")]
+        assert await received(ks, 1, 5) == [(3, "call")]
+        assert await received(console, 4, 5) == [(1, "call"), (2, "queue"), (5, "call"), (6, "queue")]
+        assert [b for b in built if b[1] == "public"] == [] and not nk.has_pending()  # the calls waited for none
         # a notice of the NK area now: the held snapshot goes first, then the notice, without waiting the window
         hub.publish([EventRow(7, "broadcast", "NK", ts, {"text": "请保持安静"})])
-        assert [(m["seq"], m["type"]) for m in await received(nk, 2, 5)] == [(6, "queue"), (7, "broadcast")]
-        assert [(m["seq"], m["type"]) for m in await received(ks, 1, 5)] == [(4, "queue")]
-        assert sorted(built) == [("KS", "public"), ("NK", "public")]  # one snapshot per area for both its calls
+        assert await received(nk, 2, 5) == [(6, "queue"), (7, "broadcast")]
+        assert await received(ks, 1, 5) == [(4, "queue")]
+        assert await received(console, 1, 5) == [(7, "broadcast")]
+        # one public snapshot per area for both its calls; the console's for each change
+        assert sorted(built) == [("KS", "public"), ("NK", "public"), ("NK", "staff"), ("NK", "staff")]
         await hub.stop()
 
     asyncio.run(scenario())
