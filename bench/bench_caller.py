@@ -73,20 +73,25 @@ def _post(http: httpx.Client, path: str, token: str, body: dict | None = None) -
 
 class _RawHttp:
     """A minimal keep-alive HTTP/1.1 JSON client on asyncio streams, so the load generator stays cheaper
-    than the service it measures (both share this machine's cores)."""
+    than the service it measures (both share this machine's cores). A timed command's bytes can be made before
+    the clock starts (:meth:`request`, then :meth:`send`): an HTTP library spends a millisecond of this machine's
+    CPU building a request, the client's time, not the service's."""
 
     def __init__(self, host: str, port: int):
         self.host, self.port = host, port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def post(self, path: str, token: str, body: dict) -> dict:
+    def request(self, path: str, token: str, body: dict) -> bytes:
+        payload = json.dumps(body).encode()
+        return (f"POST /api/v1{path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {token}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n").encode() + payload
+
+    async def send(self, request: bytes) -> dict:
+        """Send a request made by :meth:`request` and read its answer (a refusal raises)."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        payload = json.dumps(body).encode()
-        self.writer.write(
-            f"POST /api/v1{path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode() + payload)
+        self.writer.write(request)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         length = 0
@@ -95,55 +100,15 @@ class _RawHttp:
                 length = int(line[15:])
         data = json.loads(await self.reader.readexactly(length))
         if status != 200:
-            raise RuntimeError(f"{path}: {status} {data}")
+            raise RuntimeError(f"{head[:40]!r}: {status} {data}")
         return data
+
+    async def post(self, path: str, token: str, body: dict) -> dict:
+        return await self.send(self.request(path, token, body))
 
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
-
-
-class _RawConsole:
-    """A console's keep-alive connection for timed commands: the request's bytes are ready before the clock starts,
-    so a call's latency starts when it goes on the wire (an HTTP library spends a millisecond of this machine's
-    CPU building a request before sending it: the console's time, not the service's)."""
-
-    def __init__(self, base_url: str, token: str):
-        import socket
-
-        host, port = base_url.removeprefix("http://").split(":")
-        self.host, self.token = host, token
-        self.sock = socket.create_connection((host, int(port)))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
-
-    def request(self, path: str, body: dict | None = None) -> bytes:
-        payload = json.dumps(body or {}).encode()
-        return (f"POST /api/v1{path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {self.token}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n").encode() + payload
-
-    def send(self, request: bytes) -> dict:
-        """Send a request made by :meth:`request` and read its answer (a refusal raises)."""
-        self.sock.sendall(request)
-        while b"\r\n\r\n" not in self.buf:
-            self._read()
-        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
-        length = next(int(line[15:]) for line in head.split(b"\r\n") if line[:15].lower() == b"content-length:")
-        while len(self.buf) < length:
-            self._read()
-        body, self.buf = self.buf[:length], self.buf[length:]
-        if head[9:12] != b"200":
-            raise RuntimeError(f"{head[:40]!r}: {body[:200]!r}")
-        return json.loads(body)
-
-    def _read(self) -> None:
-        data = self.sock.recv(65536)
-        if not data:
-            raise RuntimeError("the service closed the connection")
-        self.buf += data
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def _fill_queue(base_url: str, count: int, dept: str = "NK", workers: int = 10) -> None:
@@ -183,7 +148,6 @@ class _DisplayPeer(asyncio.Protocol):
         self.buf = b""
         self.upgraded = False
         self.first = True  # the first text frame is the area snapshot
-        self.closed: asyncio.Future = asyncio.get_running_loop().create_future()
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport) -> None:
@@ -230,10 +194,6 @@ class _DisplayPeer(asyncio.Protocol):
             elif opcode == 0x8:
                 self.transport.close()
         self.buf = buf[at:]
-
-    def connection_lost(self, exc) -> None:
-        if not self.closed.done():
-            self.closed.set_result(None)
 
 
 def _display_process(base_url: str, token: str, clients: int, ready, stop, results) -> None:
@@ -391,24 +351,7 @@ def _call_to_display(base_url: str) -> dict:
         for r in readies:
             if not r.wait(60):
                 raise RuntimeError("displays did not connect")
-        console = _RawConsole(base_url, _login(base_url))
-        calls = [console.request("/rooms/NK3/call-next"), console.request("/rooms/NK4/call-next")]
-        interval = 1.0 / CALL_RATE
-        try:
-            start = time.monotonic()
-            for i in range(CALLS):
-                target = start + i * interval
-                delay = target - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-                t0 = time.monotonic()
-                visit = console.send(calls[i % 2])["visit"]
-                answered.append((time.monotonic() - t0) * 1000)
-                if visit is None:
-                    raise RuntimeError("nobody left to call")
-                sent[visit["ticket"]] = t0
-        finally:
-            console.close()
+        asyncio.run(_console_calls(base_url, _login(base_url), sent, answered))
         time.sleep(1.0)  # let the last events arrive
         stop.set()
         per_proc = [results.get(timeout=30) for _ in procs]
@@ -433,6 +376,29 @@ def _call_to_display(base_url: str) -> dict:
         "http_p99_ms": round(answered[int(len(answered) * 0.99) - 1], 2),
         **service_split(base_url, "call_next"),
     }
+
+
+async def _console_calls(base_url: str, token: str, sent: dict[str, float], answered: list[float]) -> None:
+    """CALLS "call next" at CALL_RATE, alternating two rooms: when each was sent (by the ticket called) and how
+    long its answer took. The requests are made before the clock starts."""
+    host, port = base_url.removeprefix("http://").split(":")
+    console = _RawHttp(host, int(port))
+    calls = [console.request(f"/rooms/{room}/call-next", token, {}) for room in ("NK4", "NK3")]
+    interval = 1.0 / CALL_RATE
+    try:
+        start = time.monotonic()
+        for i in range(CALLS):
+            delay = start + i * interval - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            t0 = time.monotonic()
+            visit = (await console.send(calls[i % 2]))["visit"]
+            answered.append((time.monotonic() - t0) * 1000)
+            if visit is None:
+                raise RuntimeError("nobody left to call")
+            sent[visit["ticket"]] = t0
+    finally:
+        console.close()
 
 
 # -------------------------------------------------------------------------------- call_with_console

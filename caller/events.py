@@ -132,12 +132,12 @@ class _Hold:
     def __init__(self, audience: str, delay: float):
         self.audience, self.delay = audience, delay
         self.events: list[EventRow] = []
-        self.soon = False  # something other than a queue event waits: at the loop's next turn, not after `delay`
         self._handle: asyncio.Handle | None = None
         self._at_once = False  # the handle is the next turn's (not a timer)
 
     def schedule(self, loop: asyncio.AbstractEventLoop, flush: Callable[["_Hold"], None]) -> None:
-        at_once = self.soon or self.delay <= 0
+        # something other than a queue event waits: at the loop's next turn, not after `delay`
+        at_once = self.delay <= 0 or any(ev.type != "queue" for ev in self.events)
         if self._handle is not None:
             if self._at_once or not at_once:
                 return  # already due as soon as it should be
@@ -148,7 +148,7 @@ class _Hold:
     def taken(self) -> list[EventRow]:
         """The held events, no longer held."""
         events, self.events = self.events, []
-        self._handle, self.soon, self._at_once = None, False, False
+        self._handle, self._at_once = None, False
         return events
 
     def cancel(self) -> None:
@@ -219,7 +219,7 @@ class EventHub:
         if not events:
             return
         if self.on_fan_out is not None:
-            if len(self._published_at) > 10_000:  # events nobody was subscribed to
+            if len(self._published_at) > 10_000:  # each audience's send reads it (not taken out): kept bounded
                 self._published_at.clear()
             now = time.perf_counter()
             for ev in events:
@@ -288,8 +288,6 @@ class EventHub:
             if ev.area in held_areas or (ev.type == "queue" and self._has_audience(ev.area, hold.audience)):
                 held_areas.add(ev.area)
                 hold.events.append(ev)
-                if ev.type != "queue":
-                    hold.soon = True
             else:
                 self._fan_out(ev, {}, hold.audience)
         if hold.events:
@@ -332,24 +330,21 @@ class EventHub:
                  audience: str) -> int:
         """Offer ``ev`` to ``audience``'s peers among ``subs``; how many were offered it."""
         sent = 0
-        texts: dict[str, str] = {}
-        frames: dict[str, bytes] = {}
+        text: str | None = None  # serialised once for the audience, framed once
+        frame: bytes | None = None
+        # a public queue message carries the whole state (a newer one replaces it); a staff delta builds on the one
+        # before, so it is never dropped
+        replaceable = ev.type == "queue" and audience == PUBLIC
         for sub in list(subs):
             if sub.audience != audience or sub.last_seq >= ev.seq:
                 continue  # another audience's, or subscribed after this event: its replay already had it
-            text = texts.get(sub.audience)
             if text is None:
-                text = texts[sub.audience] = dumps(self._message(ev, sub.audience, snapshots))
-            frame = None
-            if sub.direct is not None:
-                frame = frames.get(sub.audience)
-                if frame is None:
-                    frame = frames[sub.audience] = text_frame(text)
+                text = dumps(self._message(ev, audience, snapshots))
+            if sub.direct is not None and frame is None:
+                frame = text_frame(text)
             sub.last_seq = ev.seq
-            # a public queue message carries the whole state (a newer one replaces it); a staff delta builds
-            # on the one before, so it is never dropped
             sent += 1
-            if not sub.offer(text, replaceable=ev.type == "queue" and sub.audience == PUBLIC, frame=frame):
+            if not sub.offer(text, replaceable=replaceable, frame=frame if sub.direct is not None else None):
                 subs.discard(sub)
         return sent
 
