@@ -136,12 +136,12 @@ def test_commands_arriving_together_share_one_queue_snapshot_and_calls_still_go_
         # the call did not wait behind the stale queue state 1, nor for any snapshot
         assert wall.has_pending() and console.has_pending() and built == []
         hub.publish([EventRow(4, "queue", "NK", ts, {"reason": "check_in"})])
-        await asyncio.sleep(0.05)
         got = []
-        for sub in (wall, console):
-            messages = []
-            while sub.has_pending():
-                messages.append(json.loads(await sub.next()))
+        for sub in (wall, console):  # each peer's messages up to its queue snapshot, and nothing after it
+            messages = [json.loads(await asyncio.wait_for(sub.next(), 5))]
+            while messages[-1]["type"] != "queue":
+                messages.append(json.loads(await asyncio.wait_for(sub.next(), 5)))
+            assert not sub.has_pending()
             got.append(messages)
         await hub.stop()
         return got[0], got[1]
@@ -175,9 +175,10 @@ def test_a_peer_replayed_from_the_database_while_committed_events_wait_to_be_sen
         hub.publish(commit("A002", "A003"), later=True)  # committed; sent once the answers are out
         wall, first = hub.subscribe("NK", "public", since=0)
         hub.drain()
-        await asyncio.sleep(0.05)
         messages = [json.loads(text) for text in first]
-        while wall.has_pending():
+        while not messages or messages[-1]["type"] != "call" or messages[-1]["data"]["ticket"] != "A003":
+            messages.append(json.loads(await asyncio.wait_for(wall.next(), 5)))
+        while wall.has_pending():  # whatever else is already there (a call said twice would be)
             messages.append(json.loads(await wall.next()))
         await hub.stop()
         return [(m["seq"], m["data"]["ticket"]) for m in messages if m["type"] == "call"]
