@@ -318,6 +318,7 @@ class WriteSplit:
         self.base_url, self.pid = base_url, pid
         self.before = _metrics(base_url)
         self.cpu_before = _cpu_seconds(pid)
+        self.commits = 0.0  # transactions the writer committed in the run (set by result())
 
     def result(self) -> dict:
         after, cpu = _metrics(self.base_url), _cpu_seconds(self.pid) - self.cpu_before
@@ -326,6 +327,7 @@ class WriteSplit:
             return after.get(name, 0.0) - self.before.get(name, 0.0)
 
         batches, commands = delta("hospital_write_batches_total"), delta("hospital_write_batch_commands_total")
+        self.commits = batches
         if not batches or not commands:
             return {}
         return {"commands_per_commit": round(commands / batches, 2),
