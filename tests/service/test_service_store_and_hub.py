@@ -236,3 +236,14 @@ def test_calls_close_together_reach_the_wall_before_the_one_queue_snapshot_they_
         await hub.stop()
 
     asyncio.run(scenario())
+
+
+def test_stored_documents_keep_chinese_readable_and_write_any_key_as_the_standard_library_does():
+    from datetime import datetime
+
+    from caller.store import dumps
+
+    assert dumps({"name": "王小明", "room": "内科1诊室"}) == '{"name":"王小明","room":"内科1诊室"}'
+    assert dumps({1: "A001", 2: [{3: "A002"}]}) == json.dumps({1: "A001", 2: [{3: "A002"}]}, separators=(",", ":"))
+    assert dumps({"at": datetime(2026, 12, 8, 9, 30)}) == '{"at":"2026-12-08T09:30:00"}'
+    assert json.loads(dumps({"n": 2 ** 70, 7: "x"})) == {"n": 2 ** 70, "7": "x"}  # past 64 bits: still written
