@@ -24,8 +24,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from caller_console.app import LoginDialog
     from common.fonts import load_cjk_font
+    from uikit.collector import GuiThreadCollector
 
     app = QApplication(sys.argv[:1])
+    GuiThreadCollector(app)  # garbage with Qt objects is freed on this thread, never from a worker
     load_cjk_font(app)
     dialog = LoginDialog(args.service, token, label_printer=args.label_printer)
     if dialog.exec() != QDialog.Accepted:

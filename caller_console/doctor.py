@@ -26,6 +26,7 @@ from client.http import CallerClient, CallerError
 from client.runner import Runner
 from client.tokens import add_token_arguments, token_from_args
 from hardware.keypad import KeypadPort
+from uikit.collector import GuiThreadCollector
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keypad", help="the desk keypad's serial port (/dev/ttyUSB0) or socket://host:port")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv)
+    GuiThreadCollector(app)  # garbage with Qt objects is freed on this thread, never from a worker
     window = open_doctor_caller(args.service, token_from_args(args), args.user, getpass.getpass("密码 Password: "))
     keypad = None
     if args.keypad:

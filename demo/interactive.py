@@ -27,12 +27,14 @@ def run_interactive(out: Path, seed: int = 7) -> int:
     from demo.platforms import enroll
     from demo.prepare import prepare
     from demo.stack import CONFIG, Stack
+    from uikit.collector import GuiThreadCollector
 
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     known, appointments = prepare(load_hospital(CONFIG), out / "hospital.db", seed=seed, today=HospitalClock().today())
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    GuiThreadCollector(app)  # garbage with Qt objects is freed on this thread, never from a worker
     load_cjk_font(app)
     stack = Stack(out, clinic_clock())
     web_wall = None

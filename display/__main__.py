@@ -60,8 +60,10 @@ def _run_screen(args: argparse.Namespace) -> int:
 
     from common.fonts import load_cjk_font
     from display.app import make_door, make_wall
+    from uikit.collector import GuiThreadCollector
 
     app = QApplication(sys.argv[:1])
+    GuiThreadCollector(app)  # garbage with Qt objects is freed on this thread, never from a worker
     load_cjk_font(app)
     make = make_wall if args.kind == "wall" else make_door
     kwargs = {"config": args.config}

@@ -11,6 +11,7 @@ from client.http import add_service_argument, service_from_args
 from client.tokens import add_token_arguments, token_from_args
 from kiosk.app import build_kiosk
 from kiosk.keyboard import enable_input_method
+from uikit.collector import GuiThreadCollector
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     token = token_from_args(args)
     enable_input_method()  # Qt Virtual Keyboard (pinyin, English) for the text fields, set before the app exists
     app = QApplication(sys.argv[:1])
+    GuiThreadCollector(app)  # garbage with Qt objects is freed on this thread, never from a worker
     window = build_kiosk(args.service, token, args.reader, args.printer, args.scanner, args.payment,
                          fullscreen=args.fullscreen, landscape=args.landscape, app=app,
                          config=args.config)

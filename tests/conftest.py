@@ -61,6 +61,24 @@ def no_modal_dialogs(monkeypatch):
         monkeypatch.setattr(QFileDialog, name, _unplanned_dialog)
 
 
+@pytest.fixture(autouse=True)
+def qt_garbage_on_the_gui_thread(request):
+    """Qt tests run as the apps do (uikit/collector.py): garbage cycles are freed on the GUI thread, not by the
+    in-process service's thread or a runner's worker that happens to allocate; the automatic collector is back after
+    the test."""
+    if "qtbot" not in request.fixturenames and "qapp" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("qapp")
+    from uikit.collector import GuiThreadCollector  # noqa: PLC0415 - Qt tests only
+
+    collector = GuiThreadCollector()
+    try:
+        yield collector
+    finally:
+        collector.stop()
+
+
 # A test stuck past HANG_DUMP_S has every thread's stack written to a file of its worker; pytest-timeout ends the
 # worker at 120 s (pyproject.toml), and the report of that crash then carries the stacks (a worker's own stderr is
 # not shown). The folder is made by the controller and reaches the workers through the environment.

@@ -1,1 +1,1 @@
-"""Small pieces shared by the Qt apps (kiosk, console, displays): fonts and paths."""
+"""Small pieces shared by the Qt apps (kiosk, console, displays): fonts, paths, and the GUI thread's garbage collector."""
