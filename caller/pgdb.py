@@ -22,6 +22,8 @@ from psycopg.adapt import Dumper
 from psycopg.rows import tuple_row
 from psycopg.types.numeric import NumericLoader
 
+from common.sqldialect import value_chunks
+
 # ---------------------------------------------------------------------------------------------- SQL translation
 _TRANSLATED: dict[str, str] = {}
 
@@ -154,8 +156,6 @@ def _named_factory(cursor: psycopg.Cursor) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------- connection
-_VALUES = re.compile(r"\bVALUES\s*(\([^()]*\))", re.I)  # an INSERT's row of placeholders
-_ROWS_PER_INSERT = 500  # rows in one INSERT of insert_rows (each distinct count is prepared once)
 class PgConnection:
     """A psycopg connection with sqlite3's calling shape: ``execute(sql, params)`` returns a cursor."""
 
@@ -194,12 +194,8 @@ class PgConnection:
         if self.deferred and self.deferred.join(self, sql, rows):
             return
         self._send_held()
-        found = _VALUES.search(sql)
-        head, group, tail = sql[:found.start(1)], found.group(1), sql[found.end(1):]
-        for start in range(0, len(rows), _ROWS_PER_INSERT):
-            chunk = rows[start:start + _ROWS_PER_INSERT]
-            self.cursor().execute(translate(head + ", ".join([group] * len(chunk)) + tail),
-                                  [value for row in chunk for value in row])
+        for statement, values in value_chunks(sql, rows):
+            self.cursor().execute(translate(statement), values)
 
     def executescript(self, script: str) -> None:
         for statement in split_script(script):

@@ -39,7 +39,7 @@ from caller.dbfile import DbFile, forget, look, what_changed
 from caller.pgdb import PgConnection, connect
 from common.clock import HospitalClock
 from common.refusal import Refusal
-from common.sqldialect import has_table
+from common.sqldialect import has_table, value_chunks
 
 log = logging.getLogger("caller.store")
 
@@ -225,15 +225,22 @@ class HeldRows:
         raise NotImplementedError
 
 
+WRITER_STATEMENTS = 512  # prepared statements the writing connection keeps: a multi-row INSERT per table and row count
 _HELD_SQLITE = tuple(upsert(table, columns, key) for table, columns, key in HELD_TABLES)
 
 
 class SqliteHeldRows(HeldRows):
     def send(self, conn: sqlite3.Connection) -> None:
-        """Write what is held on `conn` (inside its transaction): one ``executemany`` per table that has rows."""
+        """Write what is held on `conn` (inside its transaction): one statement per table that has rows (all its
+        rows in one VALUES list, as :meth:`WriterConnection.insert_rows`)."""
         for sql, rows in zip(_HELD_SQLITE, self.take_text()):
             if rows:
-                sqlite3.Connection.executemany(conn, sql, rows)
+                _insert_values(conn, sql, rows)
+
+
+def _insert_values(conn: sqlite3.Connection, sql: str, rows: list[tuple]) -> None:
+    for statement, values in value_chunks(sql, rows):
+        sqlite3.Connection.execute(conn, statement, values)
 
 
 class WriterConnection(sqlite3.Connection):
@@ -255,6 +262,15 @@ class WriterConnection(sqlite3.Connection):
         if self.held:
             self.held.send(self)
         return super().executescript(script)
+
+    def insert_rows(self, sql: str, rows: list[tuple]) -> None:
+        """``INSERT ... VALUES`` of rows with different keys as one statement (a VALUES list per chunk), not one
+        step per row as ``executemany``: SQLite lets go of the interpreter at every step, and under load the event
+        loop's thread takes it each time, so the writer waits for it again once per row (up to the interpreter's
+        5 ms switch interval each), not once per table."""
+        if self.held:
+            self.held.send(self)
+        _insert_values(self, sql, rows)
 
 
 def is_postgres_url(path: Any) -> bool:
@@ -459,7 +475,8 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._lock_file = _take_lock(self.path)
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, factory=WriterConnection)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, factory=WriterConnection,
+                               cached_statements=WRITER_STATEMENTS)
         self.held = conn.held = SqliteHeldRows()
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
