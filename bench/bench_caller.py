@@ -71,6 +71,12 @@ def _post(http: httpx.Client, path: str, token: str, body: dict | None = None) -
     return resp.json()
 
 
+def host_port(base_url: str) -> tuple[str, int]:
+    """("127.0.0.1", 8710) of "http://127.0.0.1:8710", for the raw sockets of the load generators."""
+    host, port = base_url.removeprefix("http://").split(":")
+    return host, int(port)
+
+
 class _RawHttp:
     """A minimal keep-alive HTTP/1.1 JSON client on asyncio streams, so the load generator stays cheaper
     than the service it measures (both share this machine's cores). A timed command's bytes can be made before
@@ -113,11 +119,11 @@ class _RawHttp:
 
 def _fill_queue(base_url: str, count: int, dept: str = "NK", workers: int = 10) -> None:
     """Register and check in `count` visits (general numbers) over `workers` concurrent connections."""
-    host, port = base_url.removeprefix("http://").split(":")
+    host, port = host_port(base_url)
     kiosk = DEMO_TOKENS["kiosk"]
 
     async def work(n: int) -> None:
-        http = _RawHttp(host, int(port))
+        http = _RawHttp(host, port)
         try:
             for _ in range(n):
                 visit = await http.post("/visits", kiosk, {"department": dept, "name": "测试患者", "kind": "general"})
@@ -203,7 +209,7 @@ def _display_process(base_url: str, token: str, clients: int, ready, stop, resul
         uvloop.install()
     except ImportError:
         pass
-    host, port = base_url.removeprefix("http://").split(":")
+    host, port = host_port(base_url)
     frames: list[tuple[float, bytes]] = []
     connected = 0
 
@@ -218,8 +224,8 @@ def _display_process(base_url: str, token: str, clients: int, ready, stop, resul
         peers = []
         for _ in range(clients):
             _, peer = await loop.create_connection(
-                lambda: _DisplayPeer(host, int(port), "/api/v1/events?area=NK", token, on_ready, frames),
-                host, int(port))
+                lambda: _DisplayPeer(host, port, "/api/v1/events?area=NK", token, on_ready, frames),
+                host, port)
             peers.append(peer)
         while not stop.is_set():
             await asyncio.sleep(0.1)
@@ -383,8 +389,8 @@ def _call_to_display(base_url: str) -> dict:
 async def _console_calls(base_url: str, token: str, sent: dict[str, float], answered: list[float]) -> None:
     """CALLS "call next" at CALL_RATE, alternating two rooms: when each was sent (by the ticket called) and how
     long its answer took. The requests are made before the clock starts."""
-    host, port = base_url.removeprefix("http://").split(":")
-    console = _RawHttp(host, int(port))
+    host, port = host_port(base_url)
+    console = _RawHttp(host, port)
     calls = [console.request(f"/rooms/{room}/call-next", token, {}) for room in ("NK4", "NK3")]
     interval = 1.0 / CALL_RATE
     try:
@@ -488,11 +494,11 @@ async def _mixed_client(host: str, port: int, kiosk: str, nurse: str, room: str,
 
 
 async def _mixed_load(base_url: str, nurse: str, clients: int, seconds: float) -> tuple[int, float]:
-    host, port = base_url.removeprefix("http://").split(":")
+    host, port = host_port(base_url)
     start = time.monotonic()
     until = start + seconds
     done = await asyncio.wait_for(asyncio.gather(*(  # a service that stops answering ends the run too
-        _mixed_client(host, int(port), DEMO_TOKENS["kiosk"], nurse, "NK3" if i % 2 else "NK4", until)
+        _mixed_client(host, port, DEMO_TOKENS["kiosk"], nurse, "NK3" if i % 2 else "NK4", until)
         for i in range(clients))), seconds + 60)
     return sum(done), time.monotonic() - start
 
@@ -550,11 +556,11 @@ LOGIN_FLOOD_SECONDS = 8.0
 
 def _flood_logins(base_url: str, clients: int, seconds: float, results) -> None:
     """Child process: ``clients`` connections posting wrong logins (rotating user names) as fast as answered."""
-    host, port = base_url.removeprefix("http://").split(":")
+    host, port = host_port(base_url)
     consoles = [DEMO_TOKENS[k] for k in ("console_nk", "console_wy", "console_jz", "console_nk")]
 
     async def one(i: int) -> dict:
-        reader, writer = await asyncio.open_connection(host, int(port))
+        reader, writer = await asyncio.open_connection(host, port)
         counts: dict[int, int] = {}
         until = time.monotonic() + seconds
         n = 0

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.bench_caller import _display_process, _fill_queue, _login, _post, service_split, stop_children
+from bench.bench_caller import _display_process, _fill_queue, _login, _post, host_port, service_split, stop_children
 from caller.testing import DEMO_TOKENS, free_port, run_service_process
 from common.config import DEMO_CONFIG
 
@@ -91,7 +91,7 @@ def _page_process(base_url: str, tokens: list[str], ready, stop, results) -> Non
     """Open one SSE connection per token; record when each page first showed "called". ``ready`` is set once
     every page connected or was refused (an error answer, a closed or silent connection): the run never waits
     for a page the service will not serve."""
-    host, port = base_url.removeprefix("http://").split(":")
+    host, port = host_port(base_url)
     called: dict[str, float] = {}
     messages = 0
     answered = 0
@@ -109,7 +109,7 @@ def _page_process(base_url: str, tokens: list[str], ready, stop, results) -> Non
         writer = None
         try:
             async def connect():
-                reader, writer = await asyncio.open_connection(host, int(port))
+                reader, writer = await asyncio.open_connection(host, port)
                 writer.write(f"GET /t/{token}/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n"
                              .encode())
                 head = await reader.readuntil(b"\r\n\r\n")

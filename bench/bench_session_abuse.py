@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.bench_caller import host_port
 from caller.testing import DEMO_TOKENS, run_service_process
 from common.config import DEMO_CONFIG
 from records.ids import make_id_number
@@ -107,13 +108,13 @@ def _flood(base: str) -> dict:
     with httpx.Client(base_url=base + "/api/v1", headers=admin, timeout=30) as http:
         visit = http.post("/visits", json={"department": "NK", "name": "张三"}).json()["visit"]
         token = http.get(f"/visits/{visit['visit_id']}/status").json()["ticket_token"]
-    host, port = base.removeprefix("http://").split(":")
+    host, port = host_port(base)
     statuses: list[str] = []
     writers: list[asyncio.StreamWriter] = []
 
     async def open_one() -> None:
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), 10)
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
             writers.append(writer)
             writer.write(f"GET /t/{token}/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n".encode())
             await writer.drain()

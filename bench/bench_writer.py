@@ -67,7 +67,10 @@ def writer_under_load() -> dict:
                 _cycle(svc, kiosk, nurse, body)  # warm: statements prepared, caches filled
             for n in range(ROUNDS):
                 for kind in (("quiet", "busy_loop") if n % 2 == 0 else ("busy_loop", "quiet")):
-                    busy.set() if kind == "busy_loop" else busy.clear()
+                    if kind == "busy_loop":
+                        busy.set()
+                    else:
+                        busy.clear()
                     started, commands = time.perf_counter(), 0
                     for _ in range(CYCLES_PER_ROUND):
                         commands += _cycle(svc, kiosk, nurse, body)
